@@ -1,0 +1,53 @@
+/** Base class of every lease store error; `code` is stable and safe to switch on. */
+export class LeaseStoreError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LeaseStoreError';
+    this.code = code;
+  }
+}
+
+/** A lease handed to a write is malformed (bad address, hw address, lifetime...). Nothing was written. */
+export class InvalidLeaseError extends LeaseStoreError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('LEASE_INVALID', `invalid lease ${field}: ${message}`);
+    this.name = 'InvalidLeaseError';
+    this.field = field;
+  }
+}
+
+/** A stored row cannot be turned back into a lease. `key` names the row (address or rowid). */
+export class LeaseCorruptError extends LeaseStoreError {
+  readonly key: string;
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super('LEASE_STORE_CORRUPT', `corrupt lease row ${key}: ${message}`, options);
+    this.name = 'LeaseCorruptError';
+    this.key = key;
+  }
+}
+
+/** The backend could not be opened: unreadable or non-database file, unreachable server, wrong schema. */
+export class LeaseStoreOpenError extends LeaseStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LEASE_STORE_OPEN_FAILED', message, options);
+    this.name = 'LeaseStoreOpenError';
+  }
+}
+
+/** The backend failed a read or write after it was opened (disk full, I/O error, lost connection). */
+export class LeaseStoreIoError extends LeaseStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LEASE_STORE_IO', message, options);
+    this.name = 'LeaseStoreIoError';
+  }
+}
+
+/** The store was closed. */
+export class LeaseStoreClosedError extends LeaseStoreError {
+  constructor() {
+    super('LEASE_STORE_CLOSED', 'the lease store is closed');
+    this.name = 'LeaseStoreClosedError';
+  }
+}
