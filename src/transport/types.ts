@@ -1,0 +1,93 @@
+/**
+ * The transport contract: how the server and client runtimes move DHCP datagrams. Three implementations
+ * share it (see docs/transport.md): `udp` (node:dgram), `linux` (per-interface UDP + AF_PACKET sockets
+ * through the native addon) and `virtual` (an in-memory network for embedding and tests).
+ */
+import type { TransportError } from './errors.ts';
+
+export interface TransportCapabilities {
+  /** send() honours `OutboundDatagram.mac`: the frame goes to that link-layer address, whatever the IP. */
+  readonly linkLayerUnicast: boolean;
+  /** Inbound metadata names the interface, and send() honours `OutboundDatagram.interface`. */
+  readonly interfaceAware: boolean;
+  /** 255.255.255.255 can be sent with no route and no address on the interface (source 0.0.0.0). */
+  readonly broadcastWithoutRoute: boolean;
+}
+
+export interface InterfaceRef {
+  readonly name: string;
+  /** Kernel interface index (virtual: position on its host, from 1). */
+  readonly index: number;
+}
+
+/** What is known about one received datagram. Absent fields are unknown, not empty. */
+export interface DatagramMeta {
+  /** The interface it arrived on; undefined for a transport that is not interface-aware. */
+  readonly interface: InterfaceRef | undefined;
+  readonly sourceIp: string;
+  readonly sourcePort: number;
+  /** The IP destination of the datagram (255.255.255.255 for a broadcast); undefined when unknown. */
+  readonly destinationIp: string | undefined;
+  readonly destinationPort: number;
+  /** Lower-case `aa:bb:cc:dd:ee:ff`; undefined when unknown. */
+  readonly sourceMac: string | undefined;
+  /** True when the frame was sent to the link-layer broadcast address (only known with link-layer access). */
+  readonly linkBroadcast: boolean | undefined;
+}
+
+export interface OutboundDatagram {
+  readonly data: Uint8Array;
+  /** Destination IPv4 address; 255.255.255.255 for a limited broadcast. */
+  readonly ip: string;
+  readonly port: number;
+  /**
+   * Link-layer destination `aa:bb:cc:dd:ee:ff`: deliver the frame to this MAC without ARP, e.g. the
+   * yiaddr of a client that has no address yet (RFC 2131 §4.1). Needs `capabilities.linkLayerUnicast`.
+   */
+  readonly mac?: string;
+  /** Send out of this interface. Needs `capabilities.interfaceAware` when the transport has several. */
+  readonly interface?: string;
+  /** Source IP to put in the header; default: the interface's first address, else 0.0.0.0. */
+  readonly sourceIp?: string;
+}
+
+export interface LinkState {
+  readonly interface: string;
+  readonly index: number;
+  /** False when the interface has vanished. */
+  readonly present: boolean;
+  /** Administratively up (IFF_UP). */
+  readonly up: boolean;
+  /** Carrier / lower layer up (IFF_RUNNING). */
+  readonly carrier: boolean;
+}
+
+export interface TransportEvents {
+  message: [data: Buffer, meta: DatagramMeta];
+  /** Asynchronous failures (a socket died, an interface went away). Never thrown. */
+  error: [error: TransportError];
+  /** An interface changed state; a transport that reopens sockets does so before emitting `up: true`. */
+  link: [state: LinkState];
+  close: [];
+}
+
+export interface Transport {
+  readonly kind: 'udp' | 'linux' | 'virtual';
+  readonly capabilities: TransportCapabilities;
+  /** The UDP port received on (67 for a server, 68 for a client). */
+  readonly port: number;
+  /** Interfaces this transport covers, as last seen; empty for a transport that is not interface-aware. */
+  interfaces(): readonly InterfaceRef[];
+
+  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): this;
+  once<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): this;
+  off<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): this;
+
+  /**
+   * Resolves once the datagram was handed to the network. Rejects with a TransportError (never throws
+   * synchronously). Resolving does not mean delivered: UDP may still lose it.
+   */
+  send(d: OutboundDatagram): Promise<void>;
+  /** Idempotent. After it resolves no further events are emitted and every descriptor is closed. */
+  close(): Promise<void>;
+}
