@@ -1,0 +1,377 @@
+import type { z } from 'zod';
+import { encodeOptionData } from './option-data.ts';
+import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import { rootSchema } from './schema.ts';
+import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
+import {
+  ConfigError,
+  type CompiledConfig,
+  type CompiledOption,
+  type CompiledPool,
+  type CompiledReservation,
+  type CompiledSubnet,
+  type ConfigIssue,
+  type Lifetimes,
+  type OptionSet,
+  type ParseResult,
+} from './types.ts';
+
+/** Kea's defaults, except `authoritative` (true here: a NAK for a wrong address is what users expect). */
+export const DEFAULTS = {
+  validLifetime: 7200,
+  declineProbationPeriod: 86400,
+  t1Percent: 0.5,
+  t2Percent: 0.875,
+  authoritative: true,
+  matchClientId: true,
+} as const;
+
+class Issues {
+  readonly list: ConfigIssue[] = [];
+  add(path: string, message: string): void {
+    this.list.push({ path, message });
+  }
+}
+
+function zodPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out === '' ? '(root)' : out;
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: zodPath([...issue.path, key]), message: 'unknown or unsupported parameter' });
+      }
+    } else {
+      out.push({ path: zodPath(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Validates a Kea-style `{"Dhcp4": {...}}` document and compiles it for the engine. Never throws. */
+export function parseConfig(json: unknown): ParseResult {
+  const parsed = rootSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: new ConfigError(zodIssues(parsed.error)) };
+  const issues = new Issues();
+  const config = compileDhcp4(parsed.data.Dhcp4, issues);
+  if (issues.list.length > 0) return { ok: false, error: new ConfigError(issues.list) };
+  return { ok: true, config };
+}
+
+/** Like `parseConfig`, throwing the `ConfigError`. */
+export function compileConfig(json: unknown): CompiledConfig {
+  const r = parseConfig(json);
+  if (!r.ok) throw r.error;
+  return r.config;
+}
+
+function optionSet(entries: readonly OptionDataJson[] | undefined, path: string, issues: Issues): OptionSet {
+  const out = new Map<number, CompiledOption>();
+  (entries ?? []).forEach((entry, i) => {
+    const at = `${path}.option-data[${i}]`;
+    const r = encodeOptionData(entry);
+    if (!r.ok) return issues.add(at, r.message);
+    if (out.has(r.option.code)) return issues.add(at, `option ${r.option.name} is given twice at this level`);
+    out.set(r.option.code, r.option);
+  });
+  return out;
+}
+
+function address(value: string | undefined, path: string, issues: Issues): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isIpv4(value)) {
+    issues.add(path, `"${value}" is not an IPv4 address`);
+    return undefined;
+  }
+  return ipv4ToInt(value);
+}
+
+function lifetimes(
+  j: Partial<SubnetJson> | Dhcp4Json,
+  parent: Lifetimes | undefined,
+  path: string,
+  issues: Issues,
+): Lifetimes {
+  const valid = j['valid-lifetime'] ?? parent?.valid ?? DEFAULTS.validLifetime;
+  const l: Lifetimes = {
+    valid,
+    min:
+      j['min-valid-lifetime'] ??
+      (j['valid-lifetime'] !== undefined ? undefined : parent?.min) ??
+      Math.min(valid, j['max-valid-lifetime'] ?? valid),
+    max:
+      j['max-valid-lifetime'] ??
+      (j['valid-lifetime'] !== undefined ? undefined : parent?.max) ??
+      Math.max(valid, j['min-valid-lifetime'] ?? valid),
+    renewTimer: j['renew-timer'] ?? parent?.renewTimer,
+    rebindTimer: j['rebind-timer'] ?? parent?.rebindTimer,
+    calculateTeeTimes: j['calculate-tee-times'] ?? parent?.calculateTeeTimes ?? true,
+    t1Percent: j['t1-percent'] ?? parent?.t1Percent ?? DEFAULTS.t1Percent,
+    t2Percent: j['t2-percent'] ?? parent?.t2Percent ?? DEFAULTS.t2Percent,
+  };
+  if (l.min > l.valid)
+    issues.add(`${path}.min-valid-lifetime`, `${l.min} is above valid-lifetime ${l.valid}`);
+  if (l.max < l.valid)
+    issues.add(`${path}.max-valid-lifetime`, `${l.max} is below valid-lifetime ${l.valid}`);
+  if (l.renewTimer !== undefined && l.rebindTimer !== undefined && l.renewTimer > l.rebindTimer)
+    issues.add(`${path}.renew-timer`, `${l.renewTimer} is above rebind-timer ${l.rebindTimer}`);
+  if (l.t1Percent >= l.t2Percent) issues.add(`${path}.t1-percent`, 't1-percent must be below t2-percent');
+  return l;
+}
+
+/** Kea accepts `aa:bb:..`, `aa-bb-..` and `aabb..`; we store lower-case colon form. */
+export function normalizeHwAddress(s: string): string | undefined {
+  const hex = s.toLowerCase().replace(/[:\-.\s]/g, '');
+  if (!/^[0-9a-f]+$/.test(hex) || hex.length % 2 !== 0 || hex.length < 2 || hex.length > 32) return undefined;
+  return hex.match(/../g)?.join(':');
+}
+
+/** Kea's `client-id` is hex (`01:aa:bb`, `01aabb`) or a quoted string (`'foo'`, the bytes of the text). */
+export function normalizeClientId(s: string): string | undefined {
+  const quoted = /^'(.*)'$/.exec(s) ?? /^"(.*)"$/.exec(s);
+  if (quoted) {
+    const bytes = [...Buffer.from(quoted[1] ?? '', 'utf8')];
+    return bytes.length >= 2 ? bytes.map((b) => b.toString(16).padStart(2, '0')).join(':') : undefined;
+  }
+  const n = normalizeHwAddress(s);
+  return n !== undefined && n.length >= 5 ? n : undefined; // RFC 2132 §9.14: at least 2 bytes
+}
+
+function reservation(
+  r: ReservationJson,
+  path: string,
+  subnet: CompiledSubnetDraft | undefined,
+  issues: Issues,
+): CompiledReservation | undefined {
+  const ids = (['hw-address', 'client-id'] as const).filter((k) => r[k] !== undefined);
+  if (ids.length !== 1) {
+    issues.add(path, 'a reservation needs exactly one identifier: hw-address or client-id');
+    return undefined;
+  }
+  const hwAddress = r['hw-address'] === undefined ? undefined : normalizeHwAddress(r['hw-address']);
+  if (r['hw-address'] !== undefined && hwAddress === undefined)
+    issues.add(`${path}.hw-address`, `"${r['hw-address']}" is not a hardware address`);
+  const clientId = r['client-id'] === undefined ? undefined : normalizeClientId(r['client-id']);
+  if (r['client-id'] !== undefined && clientId === undefined)
+    issues.add(
+      `${path}.client-id`,
+      `"${r['client-id']}" is not a client identifier (hex of 2+ bytes or 'text')`,
+    );
+  const ipAddress = address(r['ip-address'], `${path}.ip-address`, issues);
+  if (ipAddress !== undefined && subnet) {
+    if (!cidrContains(subnet, ipAddress))
+      issues.add(`${path}.ip-address`, `${intToIpv4(ipAddress)} is outside subnet ${subnet.prefix}`);
+    else if (subnet.prefixLength < 31 && (ipAddress === subnet.network || ipAddress === subnet.broadcast))
+      issues.add(
+        `${path}.ip-address`,
+        `${intToIpv4(ipAddress)} is the subnet's network or broadcast address`,
+      );
+  }
+  return {
+    hwAddress,
+    clientId,
+    ipAddress,
+    hostname: r.hostname,
+    options: optionSet(r['option-data'], path, issues),
+    nextServer: address(r['next-server'], `${path}.next-server`, issues),
+    bootFileName: r['boot-file-name'],
+  };
+}
+
+interface CompiledSubnetDraft {
+  readonly prefix: string;
+  readonly network: number;
+  readonly prefixLength: number;
+  readonly broadcast: number;
+}
+
+/** Kea pool syntax: `a - b` (spaces optional) or `a.b.c.d/len`. */
+export function parsePool(s: string): { start: number; end: number } | string {
+  const range = /^\s*([\d.]+)\s*-\s*([\d.]+)\s*$/.exec(s);
+  if (range) {
+    const [a, b] = [range[1] ?? '', range[2] ?? ''];
+    if (!isIpv4(a) || !isIpv4(b))
+      return `"${s}" is not a pool: expected "a.b.c.d - e.f.g.h" or "a.b.c.d/len"`;
+    const start = ipv4ToInt(a);
+    const end = ipv4ToInt(b);
+    if (start > end) return `"${s}" start is after end`;
+    return { start, end };
+  }
+  const cidr = parseCidr(s, true);
+  if (!cidr) return `"${s}" is not a pool: expected "a.b.c.d - e.f.g.h" or "a.b.c.d/len" (network address)`;
+  return { start: cidr.network, end: broadcastOf(cidr) };
+}
+
+function reservationConflicts(list: readonly CompiledReservation[], path: string, issues: Issues): void {
+  const seen = new Map<string, number>();
+  list.forEach((r, i) => {
+    const keys = [
+      r.hwAddress && `hw-address ${r.hwAddress}`,
+      r.clientId && `client-id ${r.clientId}`,
+      r.ipAddress !== undefined && `ip-address ${intToIpv4(r.ipAddress)}`,
+    ];
+    for (const k of keys) {
+      if (!k) continue;
+      const prev = seen.get(k);
+      if (prev !== undefined) issues.add(`${path}[${i}]`, `${k} is already reserved by ${path}[${prev}]`);
+      else seen.set(k, i);
+    }
+  });
+}
+
+function subnet(
+  j: SubnetJson,
+  path: string,
+  id: number,
+  parent: Dhcp4Json,
+  parentLifetimes: Lifetimes,
+  issues: Issues,
+): CompiledSubnet | undefined {
+  const cidr = parseCidr(j.subnet, true);
+  if (!cidr) {
+    const loose = parseCidr(j.subnet, false);
+    issues.add(
+      `${path}.subnet`,
+      loose
+        ? `"${j.subnet}" has host bits set; did you mean "${intToIpv4(loose.network)}/${loose.prefixLength}"?`
+        : `"${j.subnet}" is not a prefix "a.b.c.d/len"`,
+    );
+    return undefined;
+  }
+  const draft: CompiledSubnetDraft = {
+    prefix: j.subnet.replace(/\s/g, ''),
+    ...cidr,
+    broadcast: broadcastOf(cidr),
+  };
+  const pools: CompiledPool[] = [];
+  (j.pools ?? []).forEach((p, i) => {
+    const at = `${path}.pools[${i}]`;
+    const r = parsePool(p.pool);
+    if (typeof r === 'string') return issues.add(`${at}.pool`, r);
+    if (!cidrContains(cidr, r.start) || !cidrContains(cidr, r.end))
+      return issues.add(`${at}.pool`, `"${p.pool}" is not inside subnet ${draft.prefix}`);
+    const clash = pools.findIndex((q) => r.start <= q.end && q.start <= r.end);
+    if (clash >= 0) return issues.add(`${at}.pool`, `"${p.pool}" overlaps ${path}.pools[${clash}]`);
+    pools.push({ ...r, options: optionSet(p['option-data'], at, issues) });
+  });
+  const reservations: CompiledReservation[] = [];
+  (j.reservations ?? []).forEach((r, i) => {
+    const c = reservation(r, `${path}.reservations[${i}]`, draft, issues);
+    if (c) reservations.push(c);
+  });
+  reservationConflicts(reservations, `${path}.reservations`, issues);
+  const relayAddresses: number[] = [];
+  (j.relay?.['ip-addresses'] ?? []).forEach((a, i) => {
+    const n = address(a, `${path}.relay.ip-addresses[${i}]`, issues);
+    if (n !== undefined) relayAddresses.push(n);
+  });
+  return {
+    id,
+    prefix: draft.prefix,
+    network: cidr.network,
+    prefixLength: cidr.prefixLength,
+    mask: maskOf(cidr.prefixLength),
+    broadcast: draft.broadcast,
+    pools,
+    options: optionSet(j['option-data'], path, issues),
+    reservations,
+    relayAddresses,
+    interface: j.interface,
+    lifetimes: lifetimes(j, parentLifetimes, path, issues),
+    authoritative: j.authoritative ?? parent.authoritative ?? DEFAULTS.authoritative,
+    matchClientId: j['match-client-id'] ?? parent['match-client-id'] ?? DEFAULTS.matchClientId,
+    nextServer:
+      address(j['next-server'], `${path}.next-server`, issues) ??
+      address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
+    bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
+  };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o) && !(o instanceof Uint8Array)) {
+    if (o instanceof Map) {
+      for (const v of o.values()) deepFreeze(v);
+      const m = o as Map<unknown, unknown>;
+      m.set = () => {
+        throw new TypeError('compiled config is immutable');
+      };
+      m.delete = () => {
+        throw new TypeError('compiled config is immutable');
+      };
+      m.clear = () => {
+        throw new TypeError('compiled config is immutable');
+      };
+    } else for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+  const top = lifetimes(j, undefined, 'Dhcp4', issues);
+  const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
+  let nextId = 1;
+  const source: Dhcp4Json = structuredClone(j);
+  const subnets: CompiledSubnet[] = [];
+  (j.subnet4 ?? []).forEach((s, i) => {
+    const path = `Dhcp4.subnet4[${i}]`;
+    let id = s.id;
+    if (id === undefined) {
+      while (usedIds.has(nextId)) nextId++;
+      id = nextId;
+      usedIds.add(id);
+      const src = source.subnet4?.[i];
+      if (src) src.id = id; // Kea reports the id it chose in config-get
+    } else if (subnets.some((x) => x.id === id)) {
+      issues.add(`${path}.id`, `subnet id ${id} is used twice`);
+    }
+    const c = subnet(s, path, id, j, top, issues);
+    if (!c) return;
+    const clash = subnets.findIndex((o) => c.network <= o.broadcast && o.network <= c.broadcast);
+    if (clash >= 0)
+      issues.add(
+        `${path}.subnet`,
+        `"${c.prefix}" overlaps Dhcp4.subnet4[${clash}] (${subnets[clash]?.prefix})`,
+      );
+    subnets.push(c);
+  });
+  const globalReservations: CompiledReservation[] = [];
+  (j.reservations ?? []).forEach((r, i) => {
+    const c = reservation(r, `Dhcp4.reservations[${i}]`, undefined, issues);
+    if (c) globalReservations.push(c);
+  });
+  reservationConflicts(globalReservations, 'Dhcp4.reservations', issues);
+  const names = new Set<string>();
+  (j['interfaces-config']?.interfaces ?? []).forEach((n, i) => {
+    if (names.has(n)) issues.add(`Dhcp4.interfaces-config.interfaces[${i}]`, `"${n}" is listed twice`);
+    names.add(n);
+  });
+  return deepFreeze({
+    source,
+    interfaces: j['interfaces-config']?.interfaces ?? [],
+    socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
+    authoritative: j.authoritative ?? DEFAULTS.authoritative,
+    matchClientId: j['match-client-id'] ?? DEFAULTS.matchClientId,
+    lifetimes: top,
+    declineProbationPeriod: j['decline-probation-period'] ?? DEFAULTS.declineProbationPeriod,
+    options: optionSet(j['option-data'], 'Dhcp4', issues),
+    subnets,
+    globalReservations,
+    reservationsGlobal: j['reservations-global'] ?? false,
+    reservationsInSubnet: j['reservations-in-subnet'] ?? true,
+    leaseDatabase: j['lease-database'] ?? { type: 'memfile' },
+    serverTag: j['server-tag'] ?? '',
+    nextServer: address(j['next-server'], 'Dhcp4.next-server', issues),
+    bootFileName: j['boot-file-name'],
+  });
+}
+
+/** The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled. */
+export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json } {
+  return { Dhcp4: structuredClone(config.source) as Dhcp4Json };
+}

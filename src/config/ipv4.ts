@@ -1,0 +1,46 @@
+/** Small IPv4 arithmetic on unsigned 32-bit integers, for config validation and the allocator. */
+
+const QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIpv4(s: string): boolean {
+  return QUAD.test(s);
+}
+
+/** Dotted quad to unsigned integer; the caller has checked `isIpv4`. */
+export function ipv4ToInt(s: string): number {
+  const p = s.split('.');
+  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
+}
+
+export function intToIpv4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function maskOf(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+}
+
+export interface Cidr {
+  readonly network: number;
+  readonly prefixLength: number;
+}
+
+/** Parses `a.b.c.d/len`; returns undefined when malformed. `strict` refuses host bits set. */
+export function parseCidr(s: string, strict: boolean): Cidr | undefined {
+  const m = /^\s*([\d.]+)\s*\/\s*(\d{1,2})\s*$/.exec(s);
+  if (!m || !isIpv4(m[1] ?? '')) return undefined;
+  const prefixLength = Number(m[2]);
+  if (prefixLength > 32) return undefined;
+  const addr = ipv4ToInt(m[1] ?? '');
+  const network = (addr & maskOf(prefixLength)) >>> 0;
+  if (strict && network !== addr) return undefined;
+  return { network, prefixLength };
+}
+
+export function broadcastOf(c: Cidr): number {
+  return (c.network | ~maskOf(c.prefixLength)) >>> 0;
+}
+
+export function cidrContains(c: Cidr, addr: number): boolean {
+  return (addr & maskOf(c.prefixLength)) >>> 0 === c.network;
+}

@@ -1,0 +1,112 @@
+import type { Dhcp4Json } from './schema.ts';
+
+/**
+ * The compiled configuration the server engine runs on. Every field is readonly and the whole tree is
+ * frozen, so `config-set` swaps one object for another atomically. Addresses are unsigned 32-bit integers.
+ */
+export interface CompiledConfig {
+  /** The validated Kea `Dhcp4` object as given (after defaults were NOT applied), for `config-get`. */
+  readonly source: Readonly<Dhcp4Json>;
+  readonly interfaces: readonly string[];
+  readonly socketType: 'raw' | 'udp';
+  readonly authoritative: boolean;
+  readonly matchClientId: boolean;
+  readonly lifetimes: Lifetimes;
+  /** Seconds a DECLINEd address stays unusable (Kea's `decline-probation-period`, default 86400). */
+  readonly declineProbationPeriod: number;
+  readonly options: OptionSet;
+  readonly subnets: readonly CompiledSubnet[];
+  /** Kea's `reservations` at the top level, consulted when `reservations-global` is true. */
+  readonly globalReservations: readonly CompiledReservation[];
+  readonly reservationsGlobal: boolean;
+  readonly reservationsInSubnet: boolean;
+  readonly leaseDatabase: LeaseDatabaseConfig;
+  readonly serverTag: string;
+  readonly nextServer: number | undefined;
+  readonly bootFileName: string | undefined;
+}
+
+export interface LeaseDatabaseConfig {
+  readonly type: 'memfile' | 'sqlite' | 'postgresql';
+  readonly name?: string;
+  readonly persist?: boolean;
+  readonly [key: string]: unknown;
+}
+
+export interface Lifetimes {
+  readonly valid: number;
+  readonly min: number;
+  readonly max: number;
+  readonly renewTimer: number | undefined;
+  readonly rebindTimer: number | undefined;
+  readonly calculateTeeTimes: boolean;
+  readonly t1Percent: number;
+  readonly t2Percent: number;
+}
+
+/** One `option-data` entry, already encoded to its wire bytes through the codec's option table. */
+export interface CompiledOption {
+  readonly code: number;
+  readonly name: string;
+  readonly data: Uint8Array;
+  readonly alwaysSend: boolean;
+  readonly neverSend: boolean;
+}
+
+export type OptionSet = ReadonlyMap<number, CompiledOption>;
+
+export interface CompiledSubnet {
+  readonly id: number;
+  /** `a.b.c.d/len` as configured. */
+  readonly prefix: string;
+  readonly network: number;
+  readonly prefixLength: number;
+  readonly mask: number;
+  readonly broadcast: number;
+  readonly pools: readonly CompiledPool[];
+  readonly options: OptionSet;
+  readonly reservations: readonly CompiledReservation[];
+  readonly relayAddresses: readonly number[];
+  readonly interface: string | undefined;
+  readonly lifetimes: Lifetimes;
+  readonly authoritative: boolean;
+  readonly matchClientId: boolean;
+  readonly nextServer: number | undefined;
+  readonly bootFileName: string | undefined;
+}
+
+export interface CompiledPool {
+  readonly start: number;
+  readonly end: number;
+  readonly options: OptionSet;
+}
+
+export interface CompiledReservation {
+  /** Lower-case `aa:bb:cc:dd:ee:ff`. */
+  readonly hwAddress: string | undefined;
+  /** Lower-case colon hex, type byte first, as in `Lease.clientId`. */
+  readonly clientId: string | undefined;
+  readonly ipAddress: number | undefined;
+  readonly hostname: string | undefined;
+  readonly options: OptionSet;
+  readonly nextServer: number | undefined;
+  readonly bootFileName: string | undefined;
+}
+
+export interface ConfigIssue {
+  /** JSON path such as `Dhcp4.subnet4[0].pools[1].pool`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ParseResult = { ok: true; config: CompiledConfig } | { ok: false; error: ConfigError };
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG_INVALID';
+  override name = 'ConfigError';
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * A min-heap of deadlines keyed by string, with lazy deletion: `set` replaces a key's deadline (the old
+ * entry becomes stale and is skipped when it surfaces), `delete` forgets it. O(log n) per change.
+ */
+export class DeadlineHeap {
+  private readonly at: number[] = [];
+  private readonly keys: string[] = [];
+  private readonly current = new Map<string, number>();
+
+  get size(): number {
+    return this.current.size;
+  }
+
+  set(key: string, deadline: number): void {
+    if (this.current.get(key) === deadline) return;
+    this.current.set(key, deadline);
+    this.at.push(deadline);
+    this.keys.push(key);
+    this.up(this.at.length - 1);
+  }
+
+  delete(key: string): void {
+    this.current.delete(key);
+  }
+
+  clear(): void {
+    this.at.length = 0;
+    this.keys.length = 0;
+    this.current.clear();
+  }
+
+  /** The earliest live deadline, or undefined. */
+  peek(): { key: string; deadline: number } | undefined {
+    this.dropStale();
+    const key = this.keys[0];
+    const deadline = this.at[0];
+    return key === undefined || deadline === undefined ? undefined : { key, deadline };
+  }
+
+  /** Removes and returns every live key whose deadline is at or before `now`, earliest first. */
+  popDue(now: number): string[] {
+    const out: string[] = [];
+    for (let top = this.peek(); top && top.deadline <= now; top = this.peek()) {
+      this.current.delete(top.key);
+      this.pop();
+      out.push(top.key);
+    }
+    return out;
+  }
+
+  private dropStale(): void {
+    while (this.keys.length > 0) {
+      const key = this.keys[0] as string;
+      if (this.current.get(key) === this.at[0]) return;
+      this.pop();
+    }
+  }
+
+  private pop(): void {
+    const lastAt = this.at.pop() as number;
+    const lastKey = this.keys.pop() as string;
+    if (this.at.length === 0) return;
+    this.at[0] = lastAt;
+    this.keys[0] = lastKey;
+    this.down(0);
+  }
+
+  private swap(i: number, j: number): void {
+    [this.at[i], this.at[j]] = [this.at[j] as number, this.at[i] as number];
+    [this.keys[i], this.keys[j]] = [this.keys[j] as string, this.keys[i] as string];
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if ((this.at[p] as number) <= (this.at[i] as number)) return;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const n = this.at.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && (this.at[l] as number) < (this.at[m] as number)) m = l;
+      if (r < n && (this.at[r] as number) < (this.at[m] as number)) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}

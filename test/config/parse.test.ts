@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, toKeaJson } from '../../src/config/compile.ts';
+import { intToIpv4 } from '../../src/config/ipv4.ts';
+
+function issuesOf(json: unknown): string[] {
+  const r = parseConfig(json);
+  assert.equal(r.ok, false, 'expected the config to be rejected');
+  return r.ok ? [] : r.error.issues.map((i) => `${i.path}: ${i.message}`);
+}
+
+const base = {
+  Dhcp4: {
+    'interfaces-config': { interfaces: ['eth0'] },
+    'valid-lifetime': 3600,
+    subnet4: [
+      {
+        id: 1,
+        subnet: '198.18.0.0/24',
+        pools: [{ pool: '198.18.0.10 - 198.18.0.99' }, { pool: '198.18.0.128/26' }],
+        reservations: [
+          { 'hw-address': 'AA-BB-CC-DD-EE-01', 'ip-address': '198.18.0.5', hostname: 'printer' },
+        ],
+      },
+    ],
+  },
+};
+
+test('a Kea Dhcp4 config compiles: pools in both syntaxes, reservations normalised, Kea defaults', () => {
+  const r = parseConfig(base);
+  assert.ok(r.ok);
+  const s = r.config.subnets[0];
+  assert.ok(s);
+  assert.equal(intToIpv4(s.network), '198.18.0.0');
+  assert.equal(intToIpv4(s.broadcast), '198.18.0.255');
+  assert.deepEqual(
+    s.pools.map((p) => `${intToIpv4(p.start)}-${intToIpv4(p.end)}`),
+    ['198.18.0.10-198.18.0.99', '198.18.0.128-198.18.0.191'],
+  );
+  assert.equal(s.reservations[0]?.hwAddress, 'aa:bb:cc:dd:ee:01');
+  assert.equal(s.lifetimes.valid, 3600);
+  assert.equal(r.config.declineProbationPeriod, 86400);
+  assert.equal(r.config.authoritative, true);
+  assert.equal(r.config.lifetimes.t1Percent, 0.5);
+});
+
+test('the compiled config is frozen, so config-set can swap it atomically', () => {
+  const r = parseConfig(base);
+  assert.ok(r.ok);
+  assert.ok(Object.isFrozen(r.config));
+  assert.ok(Object.isFrozen(r.config.subnets[0]?.pools));
+  assert.throws(() => (r.config.options as Map<number, unknown>).set(1, {}));
+});
+
+test('unknown keys are rejected with their JSON path', () => {
+  const bad = structuredClone(base) as { Dhcp4: Record<string, unknown> };
+  bad.Dhcp4['shared-networks'] = [];
+  assert.deepEqual(issuesOf(bad), ['Dhcp4.shared-networks: unknown or unsupported parameter']);
+});
+
+test('a pool whose start is after its end names the pool', () => {
+  const bad = structuredClone(base);
+  bad.Dhcp4.subnet4[0]!.pools[1] = { pool: '198.18.0.5 - 198.18.0.1' };
+  assert.deepEqual(issuesOf(bad), [
+    'Dhcp4.subnet4[0].pools[1].pool: "198.18.0.5 - 198.18.0.1" start is after end',
+  ]);
+});
+
+test('pools outside the subnet, overlapping pools, overlapping subnets are each reported', () => {
+  const bad = {
+    Dhcp4: {
+      subnet4: [
+        { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.1.1 - 198.18.1.9' }] },
+        {
+          id: 2,
+          subnet: '198.18.0.128/25',
+          pools: [{ pool: '198.18.0.130 - 198.18.0.140' }, { pool: '198.18.0.140/32' }],
+        },
+      ],
+    },
+  };
+  const msgs = issuesOf(bad);
+  assert.ok(
+    msgs.some((m) => m.startsWith('Dhcp4.subnet4[0].pools[0].pool:') && m.includes('not inside subnet')),
+  );
+  assert.ok(msgs.some((m) => m.startsWith('Dhcp4.subnet4[1].pools[1].pool:') && m.includes('overlaps')));
+  assert.ok(
+    msgs.some((m) => m.startsWith('Dhcp4.subnet4[1].subnet:') && m.includes('overlaps Dhcp4.subnet4[0]')),
+  );
+});
+
+test('conflicting reservations: the same address or identifier twice', () => {
+  const bad = structuredClone(base);
+  bad.Dhcp4.subnet4[0]!.reservations.push(
+    { 'hw-address': 'aa:bb:cc:dd:ee:02', 'ip-address': '198.18.0.5', hostname: 'x' },
+    { 'hw-address': 'aa:bb:cc:dd:ee:01', 'ip-address': '198.18.0.6', hostname: 'y' },
+  );
+  const msgs = issuesOf(bad);
+  assert.ok(
+    msgs.includes(
+      'Dhcp4.subnet4[0].reservations[1]: ip-address 198.18.0.5 is already reserved by Dhcp4.subnet4[0].reservations[0]',
+    ),
+  );
+  assert.ok(
+    msgs.includes(
+      'Dhcp4.subnet4[0].reservations[2]: hw-address aa:bb:cc:dd:ee:01 is already reserved by Dhcp4.subnet4[0].reservations[0]',
+    ),
+  );
+});
+
+test('a subnet with host bits set suggests the network', () => {
+  const msgs = issuesOf({ Dhcp4: { subnet4: [{ id: 1, subnet: '198.18.0.7/24' }] } });
+  assert.deepEqual(msgs, [
+    'Dhcp4.subnet4[0].subnet: "198.18.0.7/24" has host bits set; did you mean "198.18.0.0/24"?',
+  ]);
+});
+
+test('lifetime bounds are checked', () => {
+  const msgs = issuesOf({ Dhcp4: { 'valid-lifetime': 100, 'max-valid-lifetime': 50 } });
+  assert.deepEqual(msgs, ['Dhcp4.max-valid-lifetime: 50 is below valid-lifetime 100']);
+});
+
+test('subnet ids are auto-assigned like Kea and reported by toKeaJson', () => {
+  const r = parseConfig({
+    Dhcp4: { subnet4: [{ subnet: '198.18.0.0/24' }, { id: 1, subnet: '198.18.1.0/24' }] },
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(
+    r.config.subnets.map((s) => s.id),
+    [2, 1],
+  );
+  const kea = toKeaJson(r.config);
+  assert.equal(kea.Dhcp4.subnet4?.[0]?.id, 2);
+});
+
+test('a non-object is rejected, never thrown', () => {
+  assert.deepEqual(
+    issuesOf({ Dhcp6: {} }).sort(),
+    [
+      'Dhcp6: unknown or unsupported parameter',
+      'Dhcp4: Invalid input: expected object, received undefined',
+    ].sort(),
+  );
+});
