@@ -51,3 +51,11 @@ export class LeaseStoreClosedError extends LeaseStoreError {
     this.name = 'LeaseStoreClosedError';
   }
 }
+
+/** A query argument is malformed (page limit, `from` address, probation period). */
+export class LeaseQueryError extends LeaseStoreError {
+  constructor(message: string) {
+    super('LEASE_QUERY_INVALID', message);
+    this.name = 'LeaseQueryError';
+  }
+}

@@ -1,0 +1,55 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { LeaseStoreOpenError } from './errors.ts';
+
+/** 'LK41' in PRAGMA application_id marks a file as a leasekeeper lease database. */
+export const APPLICATION_ID = 0x4c4b3431;
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE lease4 (
+  address INTEGER PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
+  hw_address TEXT NOT NULL,
+  client_id TEXT,
+  subnet_id INTEGER NOT NULL,
+  valid_lifetime INTEGER NOT NULL,
+  cltt INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  hostname TEXT COLLATE NOCASE,
+  state INTEGER NOT NULL,
+  user_context TEXT
+) STRICT;
+CREATE INDEX lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
+CREATE INDEX lease4_hw_address ON lease4 (hw_address, subnet_id);
+CREATE INDEX lease4_subnet ON lease4 (subnet_id);
+CREATE INDEX lease4_expires ON lease4 (expires_at) WHERE state <> 2;
+CREATE INDEX lease4_hostname ON lease4 (hostname) WHERE hostname IS NOT NULL;
+`;
+
+/**
+ * Creates the schema in an empty database, or checks that an existing one is ours and of a version we read.
+ * Runs in an IMMEDIATE transaction so two servers opening a new file at once do not both create it.
+ */
+export function ensureSchema(db: BetterSqlite3.Database): void {
+  db.transaction(() => {
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const tables = db
+      .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
+      .pluck()
+      .get() as number;
+    if (appId === 0 && version === 0 && tables === 0) {
+      db.exec(SCHEMA);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return;
+    }
+    if (appId !== APPLICATION_ID) {
+      throw new LeaseStoreOpenError(`${db.name} is an SQLite database but not a leasekeeper lease database`);
+    }
+    if (version !== SCHEMA_VERSION) {
+      throw new LeaseStoreOpenError(
+        `${db.name} has lease schema version ${version}; this leasekeeper reads version ${SCHEMA_VERSION}`,
+      );
+    }
+  }).immediate();
+}
