@@ -1,0 +1,238 @@
+import {
+  BOOTP_MIN_SIZE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  FILE_OFFSET,
+  FILE_SIZE,
+  HEADER_SIZE,
+  IP_UDP_OVERHEAD,
+  OPTION_END,
+  OPTIONS_OFFSET,
+  SNAME_OFFSET,
+  SNAME_SIZE,
+} from './constants.ts';
+import { DhcpEncodeError } from './errors.ts';
+import { parseIp } from './ip.ts';
+import type { DhcpMessage } from './message.ts';
+
+export interface EncodeOptions {
+  /**
+   * The largest IP datagram the peer accepts: the client's option 57 (RFC 2132 §9.10), default and minimum
+   * 576. The DHCP message itself may use this minus 28 bytes of IP and UDP headers.
+   */
+  maxSize?: number;
+}
+
+const OVERLOAD = 52;
+const MESSAGE_TYPE = 53;
+const RELAY_AGENT = 82;
+
+function badField(message: string): never {
+  throw new DhcpEncodeError('ERR_BAD_FIELD', message);
+}
+
+function checkUint(name: string, v: number, max: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > max) badField(`${name} must be an integer in 0..${max}, got ${v}`);
+  return v;
+}
+
+function writeIpField(buf: Buffer, off: number, name: string, ip: string): void {
+  const n = parseIp(ip);
+  if (n < 0) badField(`${name} is not an IPv4 address: ${JSON.stringify(ip)}`);
+  buf[off] = n >>> 24;
+  buf[off + 1] = n >>> 16;
+  buf[off + 2] = n >>> 8;
+  buf[off + 3] = n;
+}
+
+const utf8 = new TextEncoder();
+
+function writeText(buf: Buffer, off: number, size: number, name: string, s: string): void {
+  if (s === '') return;
+  if (typeof s !== 'string') badField(`${name} must be a string`);
+  const r = utf8.encodeInto(s, buf.subarray(off, off + size));
+  if (r.read < s.length) badField(`${name} does not fit its ${size}-byte field`);
+}
+
+/** Bytes a value takes as options: 2 per 255-byte piece (RFC 3396 §5 splitting), 2 for an empty one. */
+function tlvSize(len: number): number {
+  return len === 0 ? 2 : len + 2 * Math.ceil(len / 255);
+}
+
+/** Writes one value as one or more TLVs of at most 255 bytes. */
+function writeTlvs(buf: Buffer, pos: number, code: number, value: Uint8Array): number {
+  if (value.length === 0) {
+    buf[pos] = code;
+    buf[pos + 1] = 0;
+    return pos + 2;
+  }
+  for (let off = 0; off < value.length; off += 255) {
+    const chunk = Math.min(255, value.length - off);
+    buf[pos] = code;
+    buf[pos + 1] = chunk;
+    buf.set(value.subarray(off, off + chunk), pos + 2);
+    pos += 2 + chunk;
+  }
+  return pos;
+}
+
+/**
+ * Encodes a message: option 53 first, option 82 last (RFC 3046 §2.1), values over 255 bytes split (RFC
+ * 3396), padded to 300 bytes (RFC 1542 §3.1.1). Options that do not fit `maxSize` overflow into file, then
+ * sname, announced by option 52 (RFC 2131 §4.1); the encoder owns option 52 and ignores one set by hand.
+ */
+export function encodeMessage(msg: DhcpMessage, opts?: EncodeOptions): Buffer {
+  const maxSize = Math.min(
+    Math.max(opts?.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE),
+    65535,
+  );
+  if (Number.isNaN(maxSize)) badField('maxSize is not a number');
+  const limit = maxSize - IP_UDP_OVERHEAD;
+
+  let total = 0;
+  let relay: Uint8Array | undefined;
+  let type: Uint8Array | undefined;
+  for (const [code, value] of msg.options.entries()) {
+    if (code === OVERLOAD) continue;
+    if (code === RELAY_AGENT) relay = value;
+    else if (code === MESSAGE_TYPE) type = value;
+    total += tlvSize(value.length);
+  }
+
+  if (OPTIONS_OFFSET + total + 1 <= limit) {
+    const end = OPTIONS_OFFSET + total + 1;
+    const size = end > BOOTP_MIN_SIZE ? end : BOOTP_MIN_SIZE;
+    const buf = Buffer.allocUnsafe(size);
+    writeHeader(buf, msg, true, true);
+    let pos = OPTIONS_OFFSET;
+    if (type !== undefined) pos = writeTlvs(buf, pos, MESSAGE_TYPE, type);
+    for (const [code, value] of msg.options.entries()) {
+      if (code === MESSAGE_TYPE || code === RELAY_AGENT || code === OVERLOAD) continue;
+      pos = writeTlvs(buf, pos, code, value);
+    }
+    if (relay !== undefined) pos = writeTlvs(buf, pos, RELAY_AGENT, relay);
+    buf[pos++] = OPTION_END;
+    if (pos < size) buf.fill(0, pos, size);
+    return buf;
+  }
+  return encodeOverloaded(msg, limit, type, relay);
+}
+
+function writeHeader(buf: Buffer, msg: DhcpMessage, sname: boolean, file: boolean): void {
+  buf.fill(0, 0, OPTIONS_OFFSET);
+  buf[0] = checkUint('op', msg.op, 255);
+  buf[1] = checkUint('htype', msg.htype, 255);
+  buf[2] = checkUint('hlen', msg.hlen, 16);
+  buf[3] = checkUint('hops', msg.hops, 255);
+  const xid = checkUint('xid', msg.xid, 0xffffffff);
+  buf[4] = xid >>> 24;
+  buf[5] = xid >>> 16;
+  buf[6] = xid >>> 8;
+  buf[7] = xid;
+  const secs = checkUint('secs', msg.secs, 0xffff);
+  buf[8] = secs >>> 8;
+  buf[9] = secs;
+  const flags = checkUint('flags', msg.flags, 0xffff);
+  buf[10] = flags >>> 8;
+  buf[11] = flags;
+  writeIpField(buf, 12, 'ciaddr', msg.ciaddr);
+  writeIpField(buf, 16, 'yiaddr', msg.yiaddr);
+  writeIpField(buf, 20, 'siaddr', msg.siaddr);
+  writeIpField(buf, 24, 'giaddr', msg.giaddr);
+  const chaddr = msg.chaddr;
+  if (!(chaddr instanceof Uint8Array) || chaddr.length > 16)
+    badField('chaddr must be a Uint8Array of at most 16 bytes');
+  buf.set(chaddr, 28);
+  if (sname) writeText(buf, SNAME_OFFSET, SNAME_SIZE, 'sname', msg.sname);
+  if (file) writeText(buf, FILE_OFFSET, FILE_SIZE, 'file', msg.file);
+  buf[236] = 99;
+  buf[237] = 130;
+  buf[238] = 83;
+  buf[239] = 99;
+}
+
+interface Area {
+  start: number;
+  /** Exclusive end of the room for options; one byte after it is kept for END. */
+  end: number;
+}
+
+/**
+ * The overflow path: option 53 and 52 open the options field, 82 closes it, the other options fill it in
+ * order and continue in file, then sname. An option is split across fields only when it would not fit an
+ * empty next field whole.
+ */
+function encodeOverloaded(
+  msg: DhcpMessage,
+  limit: number,
+  type: Uint8Array | undefined,
+  relay: Uint8Array | undefined,
+): Buffer {
+  const tooLarge = (): never => {
+    throw new DhcpEncodeError(
+      'ERR_MESSAGE_TOO_LARGE',
+      `options do not fit in ${limit + IP_UDP_OVERHEAD} bytes even with sname/file overload`,
+    );
+  };
+  const buf = Buffer.alloc(limit);
+  const mainEnd = limit - 1 - (relay === undefined ? 0 : tlvSize(relay.length));
+  const areas: Area[] = [{ start: OPTIONS_OFFSET, end: mainEnd }];
+  if (msg.file === '') areas.push({ start: FILE_OFFSET, end: HEADER_SIZE - 1 });
+  if (msg.sname === '') areas.push({ start: SNAME_OFFSET, end: FILE_OFFSET - 1 });
+  writeHeader(buf, msg, msg.sname !== '', msg.file !== '');
+
+  let pos = OPTIONS_OFFSET;
+  if (type !== undefined) pos = writeTlvs(buf, pos, MESSAGE_TYPE, type);
+  const overloadAt = pos;
+  pos += 3;
+  if (pos > mainEnd) tooLarge();
+
+  let area = 0;
+  let mainStop = -1;
+  const nextArea = (): void => {
+    if (area === 0) mainStop = pos;
+    else buf[pos] = OPTION_END;
+    area++;
+    if (area >= areas.length) tooLarge();
+    pos = areas[area]!.start;
+  };
+
+  for (const [code, value] of msg.options.entries()) {
+    if (code === MESSAGE_TYPE || code === RELAY_AGENT || code === OVERLOAD) continue;
+    const whole = tlvSize(value.length);
+    const next = areas[area + 1];
+    if (areas[area]!.end - pos < whole && next !== undefined && next.end - next.start >= whole) nextArea();
+    if (value.length === 0) {
+      if (areas[area]!.end - pos < 2) nextArea();
+      pos = writeTlvs(buf, pos, code, value);
+      continue;
+    }
+    let off = 0;
+    while (off < value.length) {
+      const room = areas[area]!.end - pos;
+      if (room < 3) {
+        nextArea();
+        continue;
+      }
+      const chunk = Math.min(255, room - 2, value.length - off);
+      buf[pos] = code;
+      buf[pos + 1] = chunk;
+      buf.set(value.subarray(off, off + chunk), pos + 2);
+      pos += 2 + chunk;
+      off += chunk;
+    }
+  }
+  if (area === 0) mainStop = pos;
+  else buf[pos] = OPTION_END;
+
+  // RFC 2131 §4.1: 1 = file holds options, 2 = sname, 3 = both.
+  let overload = 0;
+  for (let i = 1; i <= area; i++) overload |= areas[i]!.start === FILE_OFFSET ? 1 : 2;
+  buf[overloadAt] = OVERLOAD;
+  buf[overloadAt + 1] = 1;
+  buf[overloadAt + 2] = overload;
+
+  pos = mainStop;
+  if (relay !== undefined) pos = writeTlvs(buf, pos, RELAY_AGENT, relay);
+  buf[pos++] = OPTION_END;
+  return buf.subarray(0, Math.max(pos, BOOTP_MIN_SIZE));
+}

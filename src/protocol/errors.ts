@@ -1,0 +1,45 @@
+/** Stable codes of {@link DhcpDecodeError}: one per way wire input can be unusable. */
+export type DecodeErrorCode =
+  | 'ERR_TRUNCATED_HEADER'
+  | 'ERR_BAD_MAGIC_COOKIE'
+  | 'ERR_BAD_HLEN'
+  | 'ERR_TRUNCATED_OPTION'
+  | 'ERR_BAD_MESSAGE_TYPE';
+
+/** Wire input that cannot be read as a DHCPv4 message. The only error decoding ever throws. */
+export class DhcpDecodeError extends Error {
+  override name = 'DhcpDecodeError';
+  readonly code: DecodeErrorCode;
+  /** Byte offset in the packet where the problem was found, when it has one. */
+  readonly offset: number | undefined;
+
+  constructor(code: DecodeErrorCode, message: string, offset?: number) {
+    super(offset === undefined ? message : `${message} (at byte ${offset})`);
+    this.code = code;
+    this.offset = offset;
+  }
+}
+
+/** Stable codes of {@link DhcpEncodeError}. */
+export type EncodeErrorCode =
+  'ERR_UNKNOWN_OPTION' | 'ERR_BAD_OPTION_VALUE' | 'ERR_BAD_FIELD' | 'ERR_MESSAGE_TOO_LARGE';
+
+/** A value that cannot be put on the wire: thrown by `options.set`, `setRaw` and `encodeMessage`. */
+export class DhcpEncodeError extends Error {
+  override name = 'DhcpEncodeError';
+  readonly code: EncodeErrorCode;
+
+  constructor(code: EncodeErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Something odd but survivable in a decoded packet, reported on `DhcpMessage.warnings`. */
+export interface DecodeWarning {
+  /** `ERR_BAD_OPTION_LENGTH`: a known option whose bytes do not fit its type; it is kept raw. */
+  readonly code: 'ERR_BAD_OPTION_LENGTH' | 'ERR_BAD_OVERLOAD';
+  /** The option code concerned. */
+  readonly option: number;
+  readonly message: string;
+}
