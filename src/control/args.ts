@@ -1,0 +1,52 @@
+import { CommandArgumentError } from './errors.ts';
+import { isJsonObject, type JsonObject } from './json.ts';
+
+/**
+ * Argument checks. Kea's hooks word their errors differently from one library to the next, so every check
+ * takes the exact message to answer; the helpers only decide when it applies.
+ */
+export function fail(message: string): never {
+  throw new CommandArgumentError(message);
+}
+
+/** The arguments map, or the given error when it is absent or not a map. */
+export function requireMap(args: unknown, message: string): JsonObject {
+  if (!isJsonObject(args)) fail(message);
+  return args;
+}
+
+/** The arguments map, or an empty one when absent (commands whose arguments are all optional). */
+export function optionalMap(args: unknown): JsonObject {
+  return isJsonObject(args) ? args : {};
+}
+
+export function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value);
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIPv4(value: string): boolean {
+  return IPV4.test(value);
+}
+
+/** Orders dotted quads numerically. */
+export function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+/**
+ * Kea's hex identifiers (`hw-address`, `client-id`): bytes of one or two hex digits separated by colons,
+ * or a run of hex digits. Returns lower-case two-digit colon form, or undefined when malformed.
+ */
+export function normalizeHex(text: string): string | undefined {
+  let bytes: string[];
+  if (text.includes(':')) {
+    bytes = text.split(':');
+    if (bytes.some((b) => !/^[0-9a-fA-F]{1,2}$/.test(b))) return undefined;
+  } else {
+    if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) return undefined;
+    bytes = text.match(/../g) ?? [];
+  }
+  return bytes.map((b) => b.toLowerCase().padStart(2, '0')).join(':');
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { failure, success } from '../answer.ts';
+import { fail, optionalMap } from '../args.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
+import type { CommandRegistry } from '../registry.ts';
+
+/** config-get, config-test, config-set, config-write, config-reload, config-hash-get. */
+export function registerConfigCommands(registry: CommandRegistry): void {
+  registry.register('config-get', async (_args, ctx) => success(undefined, await ctx.target.config.get()));
+
+  registry.register('config-hash-get', async (_args, ctx) =>
+    success(undefined, { hash: configHash(await ctx.target.config.get()) }),
+  );
+
+  registry.register('config-test', async (args, ctx) => {
+    const outcome = await ctx.target.config.test(fullConfig(args));
+    return outcome.ok
+      ? success(
+          'Configuration seems sane. Control-socket, hook-libraries, and D2 configuration were sanity checked, but not applied.',
+        )
+      : failure(outcome.error);
+  });
+
+  registry.register('config-set', async (args, ctx) => {
+    const outcome = await ctx.target.config.set(fullConfig(args));
+    return outcome.ok ? success('Configuration successful.') : failure(outcome.error);
+  });
+
+  registry.register('config-write', async (args, ctx) => {
+    const filename = optionalMap(args)['filename'];
+    if (filename !== undefined && typeof filename !== 'string')
+      fail("passed parameter 'filename' is not a string");
+    const written = await ctx.target.config.write(filename);
+    return success(`Configuration written to ${written.filename} successful`, {
+      filename: written.filename,
+      size: written.size,
+    });
+  });
+
+  registry.register('config-reload', async (_args, ctx) => {
+    const outcome = await ctx.target.config.reload();
+    return outcome.ok
+      ? success('Configuration successful.')
+      : failure(`Config reload failed: ${outcome.error}`);
+  });
+}
+
+function fullConfig(args: unknown): JsonObject {
+  if (args === undefined) fail("Missing mandatory 'arguments' parameter.");
+  if (!isJsonObject(args)) fail("'arguments' parameter expected to be a map.");
+  if (args['Dhcp4'] === undefined) fail("Missing mandatory 'Dhcp4' parameter.");
+  return args;
+}
+
+/** SHA-256 of the configuration with keys sorted, upper-case hex as Kea 2.4 prints it. */
+export function configHash(config: JsonObject): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex').toUpperCase();
+}
+
+function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] ?? null)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

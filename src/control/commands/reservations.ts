@@ -1,0 +1,151 @@
+import { RESULT, answer, empty, failure, success } from '../answer.ts';
+import { fail, isIPv4, isInteger } from '../args.ts';
+import { ControlConflictError } from '../errors.ts';
+import { parseClientId, parseHwAddress } from '../hex.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
+import type { CommandRegistry } from '../registry.ts';
+import type { HostIdentifierType, HostSelector, StoredReservation } from '../target.ts';
+
+const IDENTIFIER_TYPES: readonly HostIdentifierType[] = [
+  'hw-address',
+  'duid',
+  'circuit-id',
+  'client-id',
+  'flex-id',
+];
+
+/** reservation-add/-get/-get-all/-get-page/-del, in the shape of Kea's host_cmds hook. */
+export function registerReservationCommands(registry: CommandRegistry): void {
+  registry.register('reservation-add', async (args, ctx) => {
+    const map = argsMap(args);
+    const host = map['reservation'];
+    if (host === undefined) fail("Mandatory 'reservation' parameter missing.");
+    if (!isJsonObject(host)) fail("'reservation' parameter must be a map.");
+    const subnetId = host['subnet-id'];
+    if (subnetId === undefined) fail("Mandatory 'subnet-id' parameter missing.");
+    if (!isInteger(subnetId) || subnetId < 0) fail("'subnet-id' parameter must be a non-negative integer.");
+    const normalized = normalizeHost(host);
+    try {
+      await ctx.target.reservations.add(subnetId, normalized);
+    } catch (err) {
+      if (err instanceof ControlConflictError) return failure(err.message);
+      throw err;
+    }
+    return success('Host added.');
+  });
+
+  registry.register('reservation-get', async (args, ctx) => {
+    const map = argsMap(args);
+    const subnetId = mandatorySubnet(map);
+    const host = await ctx.target.reservations.get(subnetId, parseSelector(map));
+    return host === undefined
+      ? empty('Host not found.')
+      : success('Host found.', { ...host, 'subnet-id': subnetId });
+  });
+
+  registry.register('reservation-get-all', async (args, ctx) => {
+    const subnetId = mandatorySubnet(argsMap(args));
+    const hosts = (await ctx.target.reservations.all(subnetId)).map(withSubnet);
+    return answer(hosts.length === 0 ? RESULT.empty : RESULT.success, hostsText(hosts.length), { hosts });
+  });
+
+  registry.register('reservation-get-page', async (args, ctx) => {
+    const map = argsMap(args);
+    const subnetId = map['subnet-id'];
+    if (subnetId !== undefined && !isInteger(subnetId)) fail("'subnet-id' parameter is not integer.");
+    const limit = map['limit'];
+    if (limit === undefined) fail("Mandatory 'limit' parameter missing.");
+    if (!isInteger(limit)) fail("'limit' parameter is not integer.");
+    if (limit <= 0) fail("'limit' parameter must be greater than 0.");
+    const sourceIndex = map['source-index'] ?? 0;
+    if (!isInteger(sourceIndex)) fail("'source-index' parameter is not integer.");
+    const from = map['from'] ?? 0;
+    if (!isInteger(from) || from < 0) fail("'from' parameter is not integer.");
+    // `from` is the 1-based position of the last host returned; one source (the configuration).
+    const all = sourceIndex === 0 ? await ctx.target.reservations.all(subnetId) : [];
+    const page = all.slice(from, from + limit).map(withSubnet);
+    if (page.length === 0) return empty(hostsText(0), { count: 0, hosts: [] });
+    return success(hostsText(page.length), {
+      count: page.length,
+      hosts: page,
+      next: { from: from + page.length, 'source-index': 0 },
+    });
+  });
+
+  registry.register('reservation-del', async (args, ctx) => {
+    const map = argsMap(args);
+    const subnetId = mandatorySubnet(map);
+    return (await ctx.target.reservations.del(subnetId, parseSelector(map)))
+      ? success('Host deleted.')
+      : failure('Host not deleted (not found).');
+  });
+}
+
+function argsMap(args: unknown): JsonObject {
+  if (!isJsonObject(args)) fail('Parameters missing or are not a map.');
+  return args;
+}
+
+function mandatorySubnet(map: JsonObject): number {
+  const id = map['subnet-id'];
+  if (id === undefined) fail("Mandatory 'subnet-id' parameter missing.");
+  if (!isInteger(id) || id < 0) fail("'subnet-id' parameter is not integer.");
+  return id;
+}
+
+/** (`ip-address`) or (`identifier-type`, `identifier`), as Kea's host_cmds accepts them. */
+export function parseSelector(map: JsonObject): HostSelector {
+  const address = map['ip-address'];
+  if (address !== undefined) {
+    if (typeof address !== 'string' || !isIPv4(address))
+      fail(`Failed to convert string to address '${String(address)}'`);
+    return { kind: 'address', address };
+  }
+  const type = map['identifier-type'];
+  if (typeof type !== 'string')
+    fail("No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
+  const value = map['identifier'];
+  if (typeof value !== 'string')
+    fail("No 'ip-address' provided and 'identifier' is either missing or not a string.");
+  const known = IDENTIFIER_TYPES.find((t) => t === type);
+  if (known === undefined) {
+    fail(`Incorrect identifier type: ${type}, the only supported values are: ${IDENTIFIER_TYPES.join(', ')}`);
+  }
+  return { kind: 'identifier', type: known, value: normalizeIdentifier(known, value) };
+}
+
+function normalizeIdentifier(type: HostIdentifierType, value: string): string {
+  if (type === 'hw-address') return parseHwAddress(value);
+  if (type === 'client-id') return parseClientId(value);
+  return value.toLowerCase();
+}
+
+/** Normalizes identifiers so lookups compare like with like; the rest of the host is kept as given. */
+function normalizeHost(host: JsonObject): JsonObject {
+  const out: Record<string, JsonObject[string]> = {};
+  let identifiers = 0;
+  for (const [key, value] of Object.entries(host)) {
+    if (key === 'subnet-id') continue;
+    if ((IDENTIFIER_TYPES as readonly string[]).includes(key)) {
+      if (typeof value !== 'string') fail(`'${key}' parameter must be a string.`);
+      identifiers += 1;
+      out[key] = normalizeIdentifier(key as HostIdentifierType, value);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (identifiers !== 1) fail('exactly one host identifier must be specified');
+  const address = out['ip-address'];
+  if (address !== undefined && (typeof address !== 'string' || !isIPv4(address))) {
+    fail(`Failed to convert string to address '${String(address)}'`);
+  }
+  return out;
+}
+
+function withSubnet(r: StoredReservation): JsonObject {
+  return { ...r.host, 'subnet-id': r.subnetId };
+}
+
+function hostsText(count: number): string {
+  return `${count} IPv4 host(s) found.`;
+}

@@ -1,0 +1,58 @@
+import { success } from '../answer.ts';
+import { fail, isInteger, optionalMap } from '../args.ts';
+import { AGENT_COMMANDS, type CommandRegistry } from '../registry.ts';
+
+/** list-commands, shutdown, leases-reclaim, status-get, version-get, build-report. */
+export function registerServerCommands(registry: CommandRegistry): void {
+  registry.register('list-commands', async (_args, ctx) => {
+    const names = ctx.registry.names();
+    // The Control Agent lists only what it answers itself when no service is named.
+    return success(undefined, ctx.agent ? names.filter((n) => AGENT_COMMANDS.has(n)) : names);
+  });
+
+  registry.register('shutdown', async (args, ctx) => {
+    const exitValue = optionalMap(args)['exit-value'];
+    if (exitValue !== undefined && !isInteger(exitValue)) fail("parameter 'exit-value' is not an integer");
+    ctx.target.shutdown(exitValue);
+    return success('Shutting down.');
+  });
+
+  registry.register('leases-reclaim', async (args, ctx) => {
+    const remove = optionalMap(args)['remove'];
+    if (remove === undefined) fail("Missing mandatory 'remove' parameter.");
+    if (typeof remove !== 'boolean') fail("'remove' parameter expected to be a boolean.");
+    await ctx.target.reclaim(remove);
+    return success('Reclamation of expired leases is complete.');
+  });
+
+  registry.register('status-get', async (_args, ctx) => {
+    const s = ctx.target.status();
+    if (ctx.agent) return success(undefined, { pid: s.pid, reload: s.reload, uptime: s.uptime });
+    const enabled = ctx.target.dhcp.enabled();
+    return success(undefined, {
+      // Kea 2.4's dhcp-state; Kea 2.2 has the other keys.
+      'dhcp-state': {
+        'disabled-by-db-connection': false,
+        'disabled-by-local-command': [],
+        'disabled-by-remote-command': [],
+        'disabled-by-user': !enabled,
+        'globally-disabled': !enabled,
+      },
+      'multi-threading-enabled': s.multiThreadingEnabled,
+      pid: s.pid,
+      reload: s.reload,
+      sockets: {
+        ...(s.socketErrors === undefined ? {} : { errors: [...s.socketErrors] }),
+        status: s.sockets,
+      },
+      uptime: s.uptime,
+    });
+  });
+
+  registry.register('version-get', async (_args, ctx) => {
+    const v = ctx.target.version();
+    return success(v.version, { extended: v.extended });
+  });
+
+  registry.register('build-report', async (_args, ctx) => success(ctx.target.version().buildReport));
+}

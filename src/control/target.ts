@@ -1,0 +1,138 @@
+import type { LeaseStore } from '../leases/store.ts';
+import type { JsonObject } from './json.ts';
+
+/**
+ * What the control commands need from the running server. The runtime implements it over the engine, the
+ * config loader and the lease store; tests implement it with a fake. Nothing here knows about sockets.
+ */
+export interface ControlTarget {
+  readonly config: ConfigAccess;
+  readonly dhcp: DhcpSwitch;
+  readonly statistics: StatisticsAccess;
+  readonly leases: ControlLeaseStore;
+  readonly reservations: ReservationAccess;
+  readonly subnets: SubnetAccess;
+  /** Reclaims expired leases now; `remove` deletes them instead of keeping them as expired-reclaimed. */
+  reclaim(remove: boolean): Promise<void>;
+  /** Starts an orderly shutdown; the answer is sent before the process goes away. */
+  shutdown(exitValue: number | undefined): void;
+  version(): VersionInfo;
+  status(): ServerStatus;
+}
+
+/** The outcome of checking or applying a configuration: Kea answers `text` either way. */
+export type ConfigOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+export interface ConfigAccess {
+  /** The running configuration in Kea's shape: `{"Dhcp4": {...}}`. */
+  get(): Promise<JsonObject>;
+  /** Checks a full `{"Dhcp4": ...}` configuration without applying it. */
+  test(config: JsonObject): Promise<ConfigOutcome>;
+  /** Checks and applies a full configuration atomically. */
+  set(config: JsonObject): Promise<ConfigOutcome>;
+  /** Writes the running configuration; `filename` undefined means the file it was loaded from. */
+  write(filename: string | undefined): Promise<{ readonly filename: string; readonly size: number }>;
+  /** Loads the configuration file again and applies it. */
+  reload(): Promise<ConfigOutcome>;
+}
+
+export interface DhcpSwitch {
+  enable(): Promise<void>;
+  /** Stops answering DHCP; `maxPeriod` seconds later the server re-enables itself. */
+  disable(maxPeriod: number | undefined): Promise<void>;
+  enabled(): boolean;
+}
+
+/** One recorded value of a statistic; `at` is milliseconds since the epoch. */
+export interface StatSample {
+  readonly value: number;
+  readonly at: number;
+}
+
+export interface StatisticsAccess {
+  /** Samples newest first, as Kea lists them; undefined when no such statistic exists. */
+  get(name: string): readonly StatSample[] | undefined;
+  names(): readonly string[];
+  /** Resets to the neutral value (0); false when no such statistic exists. */
+  reset(name: string): boolean;
+  resetAll(): void;
+  remove(name: string): boolean;
+  removeAll(): void;
+}
+
+/**
+ * The part of the project's LeaseStore the lease commands use; the runtime passes its store straight in.
+ */
+export type ControlLeaseStore = Pick<
+  LeaseStore,
+  | 'commit'
+  | 'get'
+  | 'getAll'
+  | 'getPage'
+  | 'getByHwAddress'
+  | 'getByClientId'
+  | 'getByHostname'
+  | 'remove'
+  | 'wipe'
+  | 'stats'
+>;
+
+/** A host reservation in Kea's JSON shape (`hw-address`, `ip-address`, `hostname`, `option-data`, ...). */
+export type ReservationJson = JsonObject;
+
+/** How Kea identifies a host: by one identifier or by its reserved address. */
+export type HostSelector =
+  | { readonly kind: 'identifier'; readonly type: HostIdentifierType; readonly value: string }
+  | { readonly kind: 'address'; readonly address: string };
+
+export type HostIdentifierType = 'hw-address' | 'duid' | 'circuit-id' | 'client-id' | 'flex-id';
+
+export interface StoredReservation {
+  /** 0 for global reservations, as in Kea. */
+  readonly subnetId: number;
+  readonly host: ReservationJson;
+}
+
+export interface ReservationAccess {
+  /** Throws ControlConflictError when the identifier or address is already reserved in the subnet. */
+  add(subnetId: number, host: ReservationJson): Promise<void>;
+  get(subnetId: number, selector: HostSelector): Promise<ReservationJson | undefined>;
+  /** Every reservation, in a stable order; only the subnet's when `subnetId` is given. */
+  all(subnetId: number | undefined): Promise<readonly StoredReservation[]>;
+  del(subnetId: number, selector: HostSelector): Promise<boolean>;
+}
+
+export interface SubnetInfo {
+  readonly id: number;
+  /** Addresses in the subnet's pools (Kea's `total-addresses`). */
+  readonly totalAddresses: number;
+  /** The subnet's default valid lifetime in seconds, for leases added without `valid-lft`. */
+  readonly validLifetime: number;
+}
+
+export interface SubnetAccess {
+  list(): readonly SubnetInfo[];
+  /** The subnet whose prefix contains the address, as Kea picks one for `lease4-add` without `subnet-id`. */
+  forAddress(address: string): SubnetInfo | undefined;
+}
+
+export interface VersionInfo {
+  /** e.g. `0.1.0`: Kea's `text` of `version-get`. */
+  readonly version: string;
+  /** Multi-line details: Kea's `arguments.extended`. */
+  readonly extended: string;
+  /** The text of `build-report`. */
+  readonly buildReport: string;
+}
+
+export interface ServerStatus {
+  readonly pid: number;
+  /** Seconds since the process started. */
+  readonly uptime: number;
+  /** Seconds since the configuration was last applied. */
+  readonly reload: number;
+  readonly multiThreadingEnabled: boolean;
+  /** Whether the DHCP sockets are open: Kea's `sockets.status`. */
+  readonly sockets: 'ready' | 'retrying' | 'failed';
+  readonly socketErrors?: readonly string[];
+}
