@@ -1,0 +1,326 @@
+// leasekeeper native transport: the few Linux socket calls node:dgram cannot make.
+//
+//   openUdp({ port, address?, ifname?, netns?, dropAll? }) -> fd
+//       A UDP socket with SO_REUSEADDR and SO_BROADCAST, optionally SO_BINDTODEVICE, already bound;
+//       handed to node:dgram with socket.bind({ fd }). dropAll attaches a BPF filter that accepts
+//       nothing: the socket then only holds the port (no ICMP port-unreachable) and sends.
+//   new PacketSocket({ ifname, protocol, filter, netns? }, onFrame(err, frame, pkttype))
+//       An AF_PACKET/SOCK_RAW socket bound to one interface and ethertype, with a classic BPF program
+//       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
+//       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex is a property.
+//   interfaces(netns?) -> [{ name, index, flags, mac, addrs: [{ address, prefix }] }] via getifaddrs,
+//       which lists down interfaces too.
+//
+// netns: a name under /var/run/netns. The calling thread enters it only for the duration of the
+// socket()/getifaddrs() call; a socket keeps the namespace it was created in. Needs CAP_SYS_ADMIN.
+#include <napi.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+namespace {
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::string& what = "") {
+  const char* name = strerrorname_np(err);
+  std::string msg = std::string(syscall) + " " + (what.empty() ? "" : what + " ") + "failed: " + strerror(err);
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  return e;
+}
+
+// Enters a named network namespace for the current thread and leaves it on destruction.
+class NetnsScope {
+ public:
+  NetnsScope(Napi::Env env, const std::string& name) {
+    if (name.empty()) return;
+    if (name.find('/') != std::string::npos) throw Napi::Error::New(env, "bad netns name: " + name);
+    saved_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (saved_ < 0) throw ErrnoError(env, errno, "open", "/proc/thread-self/ns/net");
+    std::string path = "/var/run/netns/" + name;
+    int target = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (target < 0) {
+      int err = errno;
+      close(saved_);
+      throw ErrnoError(env, err, "open", path);
+    }
+    int rc = setns(target, CLONE_NEWNET);
+    int err = errno;
+    close(target);
+    if (rc < 0) {
+      close(saved_);
+      throw ErrnoError(env, err, "setns", path);
+    }
+  }
+  ~NetnsScope() {
+    if (saved_ < 0) return;
+    // Leaving can only fail if the saved namespace vanished, which cannot happen while we hold its fd.
+    if (setns(saved_, CLONE_NEWNET) < 0) abort();
+    close(saved_);
+  }
+  NetnsScope(const NetnsScope&) = delete;
+  NetnsScope& operator=(const NetnsScope&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
+std::string OptString(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+void AttachFilter(Napi::Env env, int fd, const Napi::Array& prog) {
+  uint32_t n = prog.Length();
+  if (n == 0 || n % 4 != 0 || n / 4 > BPF_MAXINSNS) throw Napi::Error::New(env, "bad BPF program length");
+  std::vector<sock_filter> insns(n / 4);
+  for (uint32_t i = 0; i < n / 4; i++) {
+    insns[i].code = static_cast<uint16_t>(prog.Get(i * 4).As<Napi::Number>().Uint32Value());
+    insns[i].jt = static_cast<uint8_t>(prog.Get(i * 4 + 1).As<Napi::Number>().Uint32Value());
+    insns[i].jf = static_cast<uint8_t>(prog.Get(i * 4 + 2).As<Napi::Number>().Uint32Value());
+    insns[i].k = prog.Get(i * 4 + 3).As<Napi::Number>().Uint32Value();
+  }
+  sock_fprog fprog{static_cast<unsigned short>(insns.size()), insns.data()};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
+    throw ErrnoError(env, errno, "setsockopt", "SO_ATTACH_FILTER");
+  }
+}
+
+Napi::Value OpenUdp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string ifname = OptString(o, "ifname");
+  std::string address = OptString(o, "address");
+  uint32_t port = o.Get("port").As<Napi::Number>().Uint32Value();
+  bool dropAll = o.Get("dropAll").ToBoolean();
+  int fd;
+  {
+    NetnsScope ns(env, OptString(o, "netns"));
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  }
+  if (fd < 0) throw ErrnoError(env, errno, "socket");
+  auto fail = [&](const char* call, const std::string& what) {
+    int err = errno;
+    close(fd);
+    throw ErrnoError(env, err, call, what);
+  };
+  int one = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) fail("setsockopt", "SO_REUSEADDR");
+  if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0) fail("setsockopt", "SO_BROADCAST");
+  if (!ifname.empty() &&
+      setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(), static_cast<socklen_t>(ifname.size())) < 0) {
+    fail("setsockopt", "SO_BINDTODEVICE " + ifname);
+  }
+  if (dropAll) {
+    sock_filter reject{BPF_RET | BPF_K, 0, 0, 0};
+    sock_fprog prog{1, &reject};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) fail("setsockopt", "SO_ATTACH_FILTER");
+  }
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  if (address.empty()) {
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+  } else if (inet_pton(AF_INET, address.c_str(), &sin.sin_addr) != 1) {
+    close(fd);
+    throw Napi::Error::New(env, "bad bind address: " + address);
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) < 0) fail("bind", address + ":" + std::to_string(port));
+  return Napi::Number::New(env, fd);
+}
+
+class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "PacketSocket",
+                       {InstanceMethod("send", &PacketSocket::Send), InstanceMethod("close", &PacketSocket::Close),
+                        InstanceAccessor("ifindex", &PacketSocket::IfIndex, nullptr),
+                        InstanceAccessor("fd", &PacketSocket::Fd, nullptr)});
+  }
+
+  PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    std::string ifname = OptString(o, "ifname");
+    uint16_t proto = static_cast<uint16_t>(o.Get("protocol").As<Napi::Number>().Uint32Value());
+    {
+      NetnsScope ns(env, OptString(o, "netns"));
+      ifindex_ = static_cast<int>(if_nametoindex(ifname.c_str()));
+      if (ifindex_ == 0) throw ErrnoError(env, errno, "if_nametoindex", ifname);
+      // Protocol 0 receives nothing until bind(): the filter is in place before the first frame.
+      fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    }
+    if (fd_ < 0) throw ErrnoError(env, errno, "socket", "AF_PACKET");
+    try {
+      AttachFilter(env, fd_, o.Get("filter").As<Napi::Array>());
+      sockaddr_ll sll{};
+      sll.sll_family = AF_PACKET;
+      sll.sll_protocol = htons(proto);
+      sll.sll_ifindex = ifindex_;
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) < 0) throw ErrnoError(env, errno, "bind", ifname);
+    } catch (...) {
+      close(fd_);
+      fd_ = -1;
+      throw;
+    }
+    onFrame_ = Napi::Persistent(info[1].As<Napi::Function>());
+    context_ = new Napi::AsyncContext(env, "leasekeeper:PacketSocket");
+    poll_ = new uv_poll_t;
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    uv_poll_init(loop, poll_, fd_);
+    poll_->data = this;
+    uv_poll_start(poll_, UV_READABLE, OnReadable);
+    Ref();  // alive while polled, whatever JS holds
+  }
+
+  ~PacketSocket() override { Shutdown(); }
+
+ private:
+  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
+    static_cast<PacketSocket*>(handle->data)->Drain(status);
+  }
+
+  void Drain(int status) {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (status < 0) {
+      Deliver(ErrnoError(env, -status, "poll").Value(), env.Undefined(), 0);
+      return;
+    }
+    uint8_t buf[65536];
+    // Bounded per wake-up so one busy interface cannot starve the loop.
+    for (int i = 0; i < 64 && fd_ >= 0; i++) {
+      sockaddr_ll from{};
+      socklen_t fromlen = sizeof(from);
+      ssize_t n = recvfrom(fd_, buf, sizeof(buf), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fromlen);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        Deliver(ErrnoError(env, errno, "recvfrom").Value(), env.Undefined(), 0);
+        return;
+      }
+      Deliver(env.Null(), Napi::Buffer<uint8_t>::Copy(env, buf, static_cast<size_t>(n)), from.sll_pkttype);
+    }
+  }
+
+  void Deliver(Napi::Value err, Napi::Value frame, int pkttype) {
+    Napi::Env env = Env();
+    napi_value argv[3] = {err, frame, Napi::Number::New(env, pkttype)};
+    napi_value result;
+    napi_status s = napi_make_callback(env, *context_, Value(), onFrame_.Value(), 3, argv, &result);
+    if (s == napi_pending_exception) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env, &exc);
+      napi_fatal_exception(env, exc);
+    }
+  }
+
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (fd_ < 0) throw ErrnoError(env, EBADF, "send");
+    Napi::Buffer<uint8_t> frame = info[0].As<Napi::Buffer<uint8_t>>();
+    ssize_t n = send(fd_, frame.Data(), frame.Length(), MSG_DONTWAIT);
+    if (n < 0) throw ErrnoError(env, errno, "send");
+    return Napi::Number::New(env, static_cast<double>(n));
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  void Shutdown() {
+    if (poll_ != nullptr) {
+      uv_poll_stop(poll_);
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      poll_ = nullptr;
+      Unref();
+    }
+    if (fd_ >= 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+    if (context_ != nullptr) {
+      delete context_;
+      context_ = nullptr;
+    }
+    onFrame_.Reset();
+  }
+
+  Napi::Value IfIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ifindex_); }
+  Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+  int fd_ = -1;
+  int ifindex_ = 0;
+  uv_poll_t* poll_ = nullptr;
+  Napi::AsyncContext* context_ = nullptr;
+  Napi::FunctionReference onFrame_;
+};
+
+int PrefixLength(const sockaddr* mask) {
+  if (mask == nullptr || mask->sa_family != AF_INET) return 32;
+  uint32_t m = ntohl(reinterpret_cast<const sockaddr_in*>(mask)->sin_addr.s_addr);
+  return __builtin_popcount(m);
+}
+
+Napi::Value Interfaces(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string netns = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  ifaddrs* list = nullptr;
+  {
+    NetnsScope ns(env, netns);
+    if (getifaddrs(&list) < 0) throw ErrnoError(env, errno, "getifaddrs");
+  }
+  Napi::Array out = Napi::Array::New(env);
+  // AF_PACKET entries come first in glibc's list and describe every link, up or down.
+  for (ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_PACKET) continue;
+    const sockaddr_ll* ll = reinterpret_cast<const sockaddr_ll*>(a->ifa_addr);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", a->ifa_name);
+    o.Set("index", ll->sll_ifindex);
+    o.Set("flags", Napi::Number::New(env, a->ifa_flags));
+    o.Set("mac", Napi::Buffer<uint8_t>::Copy(env, ll->sll_addr, ll->sll_halen));
+    Napi::Array addrs = Napi::Array::New(env);
+    for (ifaddrs* b = list; b != nullptr; b = b->ifa_next) {
+      if (b->ifa_addr == nullptr || b->ifa_addr->sa_family != AF_INET || strcmp(b->ifa_name, a->ifa_name) != 0) continue;
+      char text[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(b->ifa_addr)->sin_addr, text, sizeof(text));
+      Napi::Object addr = Napi::Object::New(env);
+      addr.Set("address", text);
+      addr.Set("prefix", PrefixLength(b->ifa_netmask));
+      addrs.Set(addrs.Length(), addr);
+    }
+    o.Set("addrs", addrs);
+    out.Set(out.Length(), o);
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("openUdp", Napi::Function::New(env, OpenUdp));
+  exports.Set("interfaces", Napi::Function::New(env, Interfaces));
+  exports.Set("PacketSocket", PacketSocket::Init(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(leasekeeper_transport, Init)

@@ -1,0 +1,144 @@
+/**
+ * Ethernet II / IPv4 / UDP framing for link-layer transports (AF_PACKET and the virtual network) and the
+ * pcap writer. Parsing never throws: it returns a frame or a reason the frame was not ours or was bad.
+ */
+import { readIp, writeU32 } from '../protocol/ip.ts';
+import { formatMac, isBroadcastMac } from './addr.ts';
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETH_HEADER = 14;
+export const IP_HEADER = 20;
+export const UDP_HEADER = 8;
+/** Largest UDP payload in one untagged 1500-byte-MTU frame without IP options. */
+export const MAX_UDP_PAYLOAD = 1500 - IP_HEADER - UDP_HEADER;
+const IPPROTO_UDP = 17;
+
+export interface UdpFrameSpec {
+  srcMac: Uint8Array;
+  dstMac: Uint8Array;
+  srcIp: number;
+  dstIp: number;
+  srcPort: number;
+  dstPort: number;
+  payload: Uint8Array;
+  /** IP identification; any value, a counter is polite. */
+  id?: number;
+  ttl?: number;
+}
+
+/** RFC 1071 one's-complement sum of 16-bit words, not yet complemented. */
+function sum16(b: Uint8Array, off: number, len: number, acc = 0): number {
+  let s = acc;
+  let i = off;
+  const end = off + len;
+  for (; i + 1 < end; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  if (i < end) s += b[i]! << 8;
+  return s;
+}
+
+function fold(s: number): number {
+  let x = s;
+  while (x > 0xffff) x = (x & 0xffff) + Math.floor(x / 0x10000);
+  return x;
+}
+
+function udpPseudoSum(frame: Uint8Array, ipOff: number, udpLen: number): number {
+  // RFC 768: source, destination, zero + protocol, UDP length.
+  let s = sum16(frame, ipOff + 12, 8);
+  s += IPPROTO_UDP + udpLen;
+  return s;
+}
+
+export function buildUdpFrame(f: UdpFrameSpec): Buffer {
+  const udpLen = UDP_HEADER + f.payload.length;
+  const ipLen = IP_HEADER + udpLen;
+  const b = Buffer.alloc(ETH_HEADER + ipLen);
+  b.set(f.dstMac.subarray(0, 6), 0);
+  b.set(f.srcMac.subarray(0, 6), 6);
+  b.writeUInt16BE(ETHERTYPE_IPV4, 12);
+  const ip = ETH_HEADER;
+  b[ip] = 0x45;
+  b.writeUInt16BE(ipLen, ip + 2);
+  b.writeUInt16BE((f.id ?? 0) & 0xffff, ip + 4);
+  b.writeUInt16BE(0x4000, ip + 6); // DF: DHCP fits in one frame
+  b[ip + 8] = f.ttl ?? 64;
+  b[ip + 9] = IPPROTO_UDP;
+  writeU32(b, ip + 12, f.srcIp);
+  writeU32(b, ip + 16, f.dstIp);
+  b.writeUInt16BE(~fold(sum16(b, ip, IP_HEADER)) & 0xffff, ip + 10);
+  const udp = ip + IP_HEADER;
+  b.writeUInt16BE(f.srcPort, udp);
+  b.writeUInt16BE(f.dstPort, udp + 2);
+  b.writeUInt16BE(udpLen, udp + 4);
+  b.set(f.payload, udp + UDP_HEADER);
+  let ck = ~fold(sum16(b, udp, udpLen, udpPseudoSum(b, ip, udpLen))) & 0xffff;
+  if (ck === 0) ck = 0xffff; // RFC 768: a computed zero is sent as all ones; zero means "no checksum"
+  b.writeUInt16BE(ck, udp + 6);
+  return b;
+}
+
+export interface ParsedUdpFrame {
+  ok: true;
+  srcMac: string;
+  dstMac: string;
+  linkBroadcast: boolean;
+  srcIp: string;
+  dstIp: string;
+  srcPort: number;
+  dstPort: number;
+  /** A view into the frame (no copy). */
+  payload: Buffer;
+  /** False when the sender left the UDP checksum at zero (allowed for IPv4, RFC 768). */
+  udpChecksummed: boolean;
+}
+
+export type FrameRejection =
+  | 'not-ipv4'
+  | 'truncated'
+  | 'bad-ip-header'
+  | 'bad-ip-checksum'
+  | 'fragment'
+  | 'not-udp'
+  | 'bad-udp-length'
+  | 'bad-udp-checksum';
+
+export type ParseResult = ParsedUdpFrame | { ok: false; reason: FrameRejection };
+
+/**
+ * Parses an Ethernet frame carrying IPv4/UDP. Trailing bytes after the IP total length (Ethernet padding,
+ * garbage) are ignored; IP options are skipped; fragments are refused (DHCP never fragments in practice).
+ */
+export function parseUdpFrame(frame: Buffer): ParseResult {
+  if (frame.length < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
+  if (frame.readUInt16BE(12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
+  const ip = ETH_HEADER;
+  const vihl = frame[ip]!;
+  const ihl = (vihl & 0x0f) * 4;
+  if (vihl >> 4 !== 4 || ihl < IP_HEADER) return { ok: false, reason: 'bad-ip-header' };
+  const totalLen = frame.readUInt16BE(ip + 2);
+  if (totalLen < ihl + UDP_HEADER || ip + totalLen > frame.length) return { ok: false, reason: 'truncated' };
+  if (fold(sum16(frame, ip, ihl)) !== 0xffff) return { ok: false, reason: 'bad-ip-checksum' };
+  if ((frame.readUInt16BE(ip + 6) & 0x3fff) !== 0) return { ok: false, reason: 'fragment' };
+  if (frame[ip + 9] !== IPPROTO_UDP) return { ok: false, reason: 'not-udp' };
+  const udp = ip + ihl;
+  const udpLen = frame.readUInt16BE(udp + 4);
+  if (udpLen < UDP_HEADER || udp + udpLen > ip + totalLen) return { ok: false, reason: 'bad-udp-length' };
+  const ck = frame.readUInt16BE(udp + 6);
+  if (ck !== 0) {
+    const s = sum16(frame, udp, udpLen, udpPseudoSum(frame, ip, udpLen));
+    if (fold(s) !== 0xffff) return { ok: false, reason: 'bad-udp-checksum' };
+  }
+  return {
+    ok: true,
+    dstMac: formatMac(frame, 0),
+    srcMac: formatMac(frame, 6),
+    linkBroadcast: isBroadcastMac(frame, 0),
+    srcIp: readIp(frame, ip + 12),
+    dstIp: readIp(frame, ip + 16),
+    srcPort: frame.readUInt16BE(udp),
+    dstPort: frame.readUInt16BE(udp + 2),
+    payload: frame.subarray(udp + UDP_HEADER, udp + udpLen),
+    udpChecksummed: ck !== 0,
+  };
+}
