@@ -113,8 +113,10 @@ export function parseLeaseQuery(args: unknown): LeaseQuery {
     case 'client-id':
       return { by: 'client-id', id: parseClientId(id), subnetId };
     case 'duid':
-      fail('Query by duid is not allowed in v4.');
+      return fail('Query by duid is not allowed in v4.');
     default:
-      fail(`Incorrect identifier type: ${type}, the only supported values are: address, hw-address, duid`);
+      return fail(
+        `Incorrect identifier type: ${type}, the only supported values are: address, hw-address, duid`,
+      );
   }
 }
