@@ -5,7 +5,13 @@ import { GroupCommit } from './batch.ts';
 import type { Outcome } from './batch.ts';
 import { ChangeHub } from './changes.ts';
 import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
-import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
+import {
+  LeaseCorruptError,
+  LeaseStoreClosedError,
+  LeaseStoreError,
+  LeaseStoreIoError,
+  LeaseStoreOpenError,
+} from './errors.ts';
 import type { Lease, LeaseState } from './lease.ts';
 import { checkLimit, checkNow, checkSeconds, emptyStateCounts, pageStart, subnetSet } from './query.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
@@ -66,7 +72,7 @@ export class SqliteLeaseStore implements LeaseStore {
     const transaction = db.transaction((body: () => void) => body());
     this.#writes = new GroupCommit({
       transact: (body) => transaction.immediate(body),
-      wrapError: (error) => wrapDriverError('write', error),
+      wrapError: (error) => wrapDriverError('write', error, db.name),
       announce: (change) => this.#changes.emit(change),
     });
   }
@@ -307,7 +313,7 @@ export class SqliteLeaseStore implements LeaseStore {
       return body();
     } catch (error) {
       if (error instanceof LeaseStoreError) throw error;
-      throw wrapDriverError('read', error);
+      throw wrapDriverError('read', error, this.#db.name);
     }
   }
 
@@ -363,8 +369,12 @@ function tryRowToLease(row: unknown): Lease | null {
   }
 }
 
-function wrapDriverError(what: 'read' | 'write', error: unknown): Error {
+function wrapDriverError(what: 'read' | 'write', error: unknown, path: string): Error {
   if (error instanceof LeaseStoreError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new LeaseStoreIoError(`lease database ${what} failed: ${detail}`, { cause: error });
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new LeaseCorruptError(path, `the database file is damaged: ${detail}`, { cause: error });
+  }
+  return new LeaseStoreIoError(`lease database ${path}: ${what} failed: ${detail}`, { cause: error });
 }
