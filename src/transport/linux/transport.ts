@@ -1,0 +1,506 @@
+/**
+ * The Linux transport: for each interface, a UDP socket bound to it (SO_BINDTODEVICE, handed to
+ * node:dgram) and an AF_PACKET socket bound to it. Frames are received on the packet socket, which knows
+ * the interface, the source MAC and the destination IP and works before the interface has an address;
+ * the UDP socket then only holds the port (a BPF filter drops everything it would receive), so the
+ * kernel sends no ICMP port-unreachable. Sends to a MAC, to a broadcast or from a chosen source IP are
+ * built here and written to the packet socket; other unicasts go through the UDP socket, where the kernel
+ * routes and ARPs (relays, clients that have an address: RFC 2131 §4.1).
+ *
+ * With `receive: 'udp'` datagrams are read from the UDP sockets instead (no MAC, no destination IP).
+ *
+ * Link state is polled (getifaddrs, cheap); when an interface goes down the transport emits `link` and an
+ * ERR_INTERFACE_DOWN error; when it returns (or reappears with a new index) both sockets are reopened
+ * before `link` reports it up.
+ */
+import dgram from 'node:dgram';
+import { prefixToMask } from '../../protocol/ip.ts';
+import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
+import { arpProbeOn, buildArpAnnounce, parseArpFrame, type ArpProbeResult } from '../arp.ts';
+import { TransportEmitter } from '../emitter.ts';
+import { TransportError, type TransportErrorCode } from '../errors.ts';
+import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrame } from '../frame.ts';
+import type {
+  InterfaceRef,
+  LinkState,
+  OutboundDatagram,
+  Transport,
+  TransportCapabilities,
+} from '../types.ts';
+import {
+  arpFilter,
+  dropAllFilter,
+  ETH_P_ARP,
+  ETH_P_IP,
+  PACKET_OTHERHOST,
+  PACKET_OUTGOING,
+  udpDstPortFilter,
+} from './bpf.ts';
+import { listInterfaces, type InterfaceInfo } from './interfaces.ts';
+import { isNativeError, requireNative, type NativePacketSocket } from './native.ts';
+
+export interface LinuxTransportOptions {
+  /** Interfaces to serve, by name; at least one. */
+  interfaces: readonly string[];
+  /** UDP port to receive on (67 server, 68 client). */
+  port: number;
+  /** Network namespace name (under /var/run/netns) to open the sockets in; needs root. */
+  netns?: string;
+  /** Where datagrams are read from; default 'packet'. */
+  receive?: 'packet' | 'udp';
+  /** Link-state poll period; default 1000 ms. */
+  linkPollMs?: number;
+}
+
+interface Port {
+  name: string;
+  info: InterfaceInfo | undefined;
+  udp: dgram.Socket | undefined;
+  packet: NativePacketSocket | undefined;
+}
+
+const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
+
+export class LinuxTransport extends TransportEmitter implements Transport {
+  readonly kind = 'linux' as const;
+  readonly capabilities: TransportCapabilities = {
+    linkLayerUnicast: true,
+    interfaceAware: true,
+    broadcastWithoutRoute: true,
+  };
+  /** Frames refused on receive, by reason (bad checksums, truncation, ...). */
+  readonly drops = new Map<string, number>();
+  private readonly ports: Port[];
+  private readonly receiveMode: 'packet' | 'udp';
+  private readonly netns: string | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private ipId = 0;
+  private polling = false;
+
+  private constructor(
+    readonly port: number,
+    opts: LinuxTransportOptions,
+  ) {
+    super();
+    this.receiveMode = opts.receive ?? 'packet';
+    this.netns = opts.netns;
+    this.ports = opts.interfaces.map((name) => ({
+      name,
+      info: undefined,
+      udp: undefined,
+      packet: undefined,
+    }));
+  }
+
+  /** Opens every interface's sockets. Rejects with ERR_NO_INTERFACE, ERR_BIND_FAILED or ERR_NATIVE_UNAVAILABLE. */
+  static async open(opts: LinuxTransportOptions): Promise<LinuxTransport> {
+    requireNative();
+    const port = requirePort(opts.port);
+    if (opts.interfaces.length === 0) throw new TransportError('ERR_NO_INTERFACE', 'no interface given');
+    const t = new LinuxTransport(port, opts);
+    const all = listInterfaces(t.netns === undefined ? {} : { netns: t.netns });
+    try {
+      for (const p of t.ports) {
+        p.info = all.find((i) => i.name === p.name);
+        if (!p.info)
+          throw new TransportError('ERR_NO_INTERFACE', `no interface '${p.name}'`, { interface: p.name });
+        await t.openPort(p);
+      }
+    } catch (e) {
+      await t.close();
+      throw e;
+    }
+    t.poller = setInterval(() => t.pollLinks(), Math.max(10, opts.linkPollMs ?? 1000));
+    t.poller.unref();
+    return t;
+  }
+
+  interfaces(): readonly InterfaceRef[] {
+    return this.ports.filter((p) => p.info).map((p) => ({ name: p.name, index: p.info!.index }));
+  }
+
+  /** The last-seen state of one of this transport's interfaces (addresses, MAC, link). */
+  interfaceInfo(name: string): InterfaceInfo | undefined {
+    return this.ports.find((p) => p.name === name)?.info;
+  }
+
+  private async openPort(p: Port): Promise<void> {
+    const native = requireNative();
+    const netns = this.netns === undefined ? {} : { netns: this.netns };
+    try {
+      p.packet = new native.PacketSocket(
+        {
+          ifname: p.name,
+          protocol: ETH_P_IP,
+          filter: this.receiveMode === 'packet' ? udpDstPortFilter(this.port) : dropAllFilter(),
+          ...netns,
+        },
+        (err, frame, pkttype) => this.onFrame(p, err, frame, pkttype),
+      );
+      const fd = native.openUdp({
+        port: this.port,
+        ifname: p.name,
+        dropAll: this.receiveMode === 'packet',
+        ...netns,
+      });
+      const udp = dgram.createSocket({ type: 'udp4' });
+      p.udp = udp;
+      udp.on('error', (e: NodeJS.ErrnoException) => this.socketFailed(p, e));
+      if (this.receiveMode === 'udp') {
+        udp.on('message', (data, rinfo) => {
+          if (!p.info) return;
+          this.emitMessage(data, {
+            interface: { name: p.name, index: p.info.index },
+            sourceIp: rinfo.address,
+            sourcePort: rinfo.port,
+            destinationIp: undefined,
+            destinationPort: this.port,
+            sourceMac: undefined,
+            linkBroadcast: undefined,
+          });
+        });
+      }
+      await new Promise<void>((resolve) => udp.bind({ fd }, resolve));
+    } catch (e) {
+      this.closePort(p);
+      throw toTransportError(e, 'ERR_BIND_FAILED', p.name);
+    }
+  }
+
+  private closePort(p: Port): void {
+    p.packet?.close();
+    p.packet = undefined;
+    if (p.udp) {
+      const u = p.udp;
+      p.udp = undefined;
+      try {
+        u.close();
+      } catch {
+        // not yet bound: nothing to close
+      }
+    }
+  }
+
+  private onFrame(p: Port, err: Error | null, frame: Buffer | undefined, pkttype: number): void {
+    if (err) {
+      // ENETDOWN when the link drops, or the interface vanished: let the link poll sort out which.
+      if (isNativeError(err) && err.code !== 'ENETDOWN' && err.code !== 'ENXIO' && err.code !== 'ENODEV') {
+        this.emitError(toTransportError(err, 'ERR_RECEIVE_FAILED', p.name));
+      }
+      this.pollLinks();
+      return;
+    }
+    if (!frame || !p.info || pkttype === PACKET_OUTGOING || pkttype === PACKET_OTHERHOST) return;
+    const f = parseUdpFrame(frame);
+    if (!f.ok) {
+      this.drops.set(f.reason, (this.drops.get(f.reason) ?? 0) + 1);
+      return;
+    }
+    if (f.dstPort !== this.port) return;
+    this.emitMessage(Buffer.from(f.payload), {
+      interface: { name: p.name, index: p.info.index },
+      sourceIp: f.srcIp,
+      sourcePort: f.srcPort,
+      destinationIp: f.dstIp,
+      destinationPort: f.dstPort,
+      sourceMac: f.srcMac,
+      linkBroadcast: f.linkBroadcast,
+    });
+  }
+
+  private socketFailed(p: Port, e: NodeJS.ErrnoException): void {
+    this.emitError(toTransportError(e, 'ERR_RECEIVE_FAILED', p.name));
+    // Seed 001, "reopen port on errors": drop both sockets; the next poll reopens them.
+    this.closePort(p);
+  }
+
+  private live(p: Port): InterfaceInfo | undefined {
+    try {
+      const now = listInterfaces(this.netns === undefined ? {} : { netns: this.netns }).find(
+        (i) => i.name === p.name,
+      );
+      return now && now.index === p.info?.index ? now : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Compares link state with the last poll; emits changes; reopens sockets of interfaces that came back. */
+  private pollLinks(): void {
+    if (this.closed || this.polling) return;
+    this.polling = true;
+    void this.doPoll().finally(() => (this.polling = false));
+  }
+
+  private async doPoll(): Promise<void> {
+    let all: InterfaceInfo[];
+    try {
+      all = listInterfaces(this.netns === undefined ? {} : { netns: this.netns });
+    } catch (e) {
+      this.emitError(toTransportError(e, 'ERR_NO_INTERFACE'));
+      return;
+    }
+    for (const p of this.ports) {
+      if (this.closed) return;
+      const prev = p.info;
+      const now = all.find((i) => i.name === p.name);
+      if (!now) {
+        if (prev) {
+          p.info = undefined;
+          this.closePort(p);
+          this.emitLink({ interface: p.name, index: prev.index, present: false, up: false, carrier: false });
+          this.emitError(
+            new TransportError('ERR_INTERFACE_GONE', `${p.name} vanished`, { interface: p.name }),
+          );
+        }
+        continue;
+      }
+      p.info = now;
+      const wasUsable = prev !== undefined && prev.up && prev.carrier && prev.index === now.index;
+      const usable = now.up && now.carrier;
+      const changed = !prev || prev.up !== now.up || prev.carrier !== now.carrier || prev.index !== now.index;
+      if (usable && (!wasUsable || !p.udp || !p.packet)) {
+        this.closePort(p);
+        try {
+          await this.openPort(p);
+        } catch (e) {
+          this.emitError(toTransportError(e, 'ERR_BIND_FAILED', p.name));
+          continue;
+        }
+      }
+      if (changed) {
+        this.emitLink(linkState(now));
+        if (!usable) {
+          this.emitError(
+            new TransportError('ERR_INTERFACE_DOWN', `${p.name} is ${now.up ? 'without carrier' : 'down'}`, {
+              interface: p.name,
+            }),
+          );
+        }
+      }
+    }
+  }
+
+  send(d: OutboundDatagram): Promise<void> {
+    try {
+      return this.sendNow(d);
+    } catch (e) {
+      return Promise.reject(toTransportError(e, 'ERR_SEND_FAILED'));
+    }
+  }
+
+  private sendNow(d: OutboundDatagram): Promise<void> {
+    if (this.closed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed');
+    const dstIp = requireIp(d.ip);
+    const dstPort = requirePort(d.port);
+    const dstMac = d.mac === undefined ? undefined : requireMac(d.mac);
+    const srcIpGiven = d.sourceIp === undefined ? undefined : requireIp(d.sourceIp);
+    if (d.data.length > MAX_UDP_PAYLOAD) {
+      throw new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`);
+    }
+    const p = this.pickPort(d, dstIp);
+    // The poll may lag behind `ip link set up`: look again before refusing. Without carrier the send is
+    // still attempted (the kernel reports carrier late, through linkwatch); the frame may be lost.
+    const info = p.info?.up ? p.info : (this.live(p) ?? p.info);
+    if (!info) throw new TransportError('ERR_INTERFACE_GONE', `${p.name} is gone`, { interface: p.name });
+    if (!info.up) {
+      throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is down`, { interface: p.name });
+    }
+    const broadcast = d.ip === BROADCAST_IP || isSubnetBroadcast(info, dstIp);
+    if (dstMac || broadcast || srcIpGiven !== undefined) {
+      if (!p.packet)
+        throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+      const primary = info.addresses[0]?.ip;
+      this.ipId = (this.ipId + 1) & 0xffff;
+      const frame = buildUdpFrame({
+        srcMac: requireMac(info.mac),
+        dstMac: dstMac ?? BROADCAST_MAC,
+        srcIp: srcIpGiven ?? (primary === undefined ? 0 : requireIp(primary)),
+        dstIp,
+        srcPort: this.port,
+        dstPort,
+        payload: d.data,
+        id: this.ipId,
+      });
+      p.packet.send(frame);
+      return Promise.resolve();
+    }
+    const udp = p.udp;
+    if (!udp) throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+    return new Promise((resolve, reject) => {
+      udp.send(d.data, dstPort, d.ip, (err) =>
+        err ? reject(toTransportError(err, 'ERR_SEND_FAILED', p.name)) : resolve(),
+      );
+    });
+  }
+
+  private pickPort(d: OutboundDatagram, dstIp: number): Port {
+    if (d.interface !== undefined) {
+      const p = this.ports.find((x) => x.name === d.interface);
+      if (!p)
+        throw new TransportError('ERR_NO_INTERFACE', `not serving '${d.interface}'`, {
+          interface: d.interface,
+        });
+      return p;
+    }
+    if (this.ports.length === 1) return this.ports[0]!;
+    if (d.mac === undefined && d.ip !== BROADCAST_IP) {
+      const p = this.ports.find((x) => x.info?.addresses.some((a) => onLink(a.ip, a.prefix, dstIp)));
+      if (p) return p;
+    }
+    throw new TransportError('ERR_NO_ROUTE', `no interface reaches ${d.ip}: name one`);
+  }
+
+  /** RFC 5227 probe on one of this transport's interfaces. */
+  arpProbe(ifname: string, ip: string, timeoutMs: number): Promise<ArpProbeResult> {
+    return arpProbe(ifname, ip, timeoutMs, this.netns === undefined ? {} : { netns: this.netns });
+  }
+
+  /** RFC 5227 §2.3 announcement: tells the link `ip` is now ours. */
+  arpAnnounce(ifname: string, ip: string): Promise<void> {
+    return arpAnnounce(ifname, ip, this.netns === undefined ? {} : { netns: this.netns });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    const closing = this.ports.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          p.packet?.close();
+          p.packet = undefined;
+          const u = p.udp;
+          p.udp = undefined;
+          if (!u) return resolve();
+          try {
+            u.close(() => resolve());
+          } catch {
+            resolve();
+          }
+        }),
+    );
+    await Promise.all(closing);
+    this.emitClose();
+  }
+}
+
+function linkState(i: InterfaceInfo): LinkState {
+  return { interface: i.name, index: i.index, present: true, up: i.up, carrier: i.carrier };
+}
+
+function onLink(ip: string, prefix: number, dst: number): boolean {
+  return ((requireIp(ip) ^ dst) & prefixToMask(prefix)) === 0;
+}
+
+function isSubnetBroadcast(info: InterfaceInfo, dst: number): boolean {
+  return info.addresses.some(
+    (a) =>
+      a.prefix < 31 && onLink(a.ip, a.prefix, dst) && (dst | prefixToMask(a.prefix)) >>> 0 === 0xffffffff,
+  );
+}
+
+const ERRNO_CODES: Record<string, TransportErrorCode> = {
+  ENETDOWN: 'ERR_INTERFACE_DOWN',
+  ENXIO: 'ERR_INTERFACE_GONE',
+  ENODEV: 'ERR_INTERFACE_GONE',
+  ENETUNREACH: 'ERR_NO_ROUTE',
+  EHOSTUNREACH: 'ERR_NO_ROUTE',
+  EMSGSIZE: 'ERR_TOO_BIG',
+};
+
+export function toTransportError(e: unknown, fallback: TransportErrorCode, ifname?: string): TransportError {
+  if (e instanceof TransportError) return e;
+  const sys = (e as NodeJS.ErrnoException | undefined)?.code;
+  const code = (sys && ERRNO_CODES[sys]) || fallback;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new TransportError(code, ifname ? `${ifname}: ${msg}` : msg, {
+    ...(ifname === undefined ? {} : { interface: ifname }),
+    ...(sys === undefined ? {} : { syscallCode: sys }),
+    cause: e,
+  });
+}
+
+export interface ArpOptions {
+  netns?: string;
+  /** Number of probes spread over the timeout; default 3 (RFC 5227 PROBE_NUM). */
+  probes?: number;
+}
+
+/**
+ * RFC 5227 address conflict detection on `ifname`: sends ARP probes for `ip` and reports whether another
+ * host answered or claimed it. Used by a server before offering an address and by a client before
+ * accepting one (a conflict leads to DHCPDECLINE, RFC 2131 §3.1 step 5).
+ */
+export async function arpProbe(
+  ifname: string,
+  ip: string,
+  timeoutMs: number,
+  opts: ArpOptions = {},
+): Promise<ArpProbeResult> {
+  const ipn = requireIp(ip);
+  const { sock, mac, listeners } = openArpSocket(ifname, opts);
+  try {
+    return await arpProbeOn(
+      {
+        mac,
+        send: (f) => void sock.send(f),
+        onArp: (l) => {
+          listeners.add(l);
+          return () => listeners.delete(l);
+        },
+      },
+      ipn,
+      ip,
+      timeoutMs,
+      { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+      opts.probes,
+    );
+  } catch (e) {
+    throw toTransportError(e, 'ERR_SEND_FAILED', ifname);
+  } finally {
+    sock.close();
+  }
+}
+
+export async function arpAnnounce(ifname: string, ip: string, opts: ArpOptions = {}): Promise<void> {
+  const ipn = requireIp(ip);
+  const { sock, mac } = openArpSocket(ifname, opts);
+  try {
+    sock.send(buildArpAnnounce(mac, ipn));
+  } catch (e) {
+    throw toTransportError(e, 'ERR_SEND_FAILED', ifname);
+  } finally {
+    sock.close();
+  }
+}
+
+function openArpSocket(
+  ifname: string,
+  opts: ArpOptions,
+): {
+  sock: NativePacketSocket;
+  mac: string;
+  listeners: Set<(p: NonNullable<ReturnType<typeof parseArpFrame>>) => void>;
+} {
+  const native = requireNative();
+  const netns = opts.netns === undefined ? {} : { netns: opts.netns };
+  const info = listInterfaces(netns).find((i) => i.name === ifname);
+  if (!info) throw new TransportError('ERR_NO_INTERFACE', `no interface '${ifname}'`, { interface: ifname });
+  if (!info.up) throw new TransportError('ERR_INTERFACE_DOWN', `${ifname} is down`, { interface: ifname });
+  const listeners = new Set<(p: NonNullable<ReturnType<typeof parseArpFrame>>) => void>();
+  let sock: NativePacketSocket;
+  try {
+    sock = new native.PacketSocket(
+      { ifname, protocol: ETH_P_ARP, filter: arpFilter(), ...netns },
+      (err, frame, pkttype) => {
+        if (err || !frame || pkttype === PACKET_OUTGOING) return;
+        const p = parseArpFrame(frame);
+        if (p) for (const l of [...listeners]) l(p);
+      },
+    );
+  } catch (e) {
+    throw toTransportError(e, 'ERR_BIND_FAILED', ifname);
+  }
+  return { sock, mac: info.mac, listeners };
+}
