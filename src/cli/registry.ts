@@ -1,4 +1,5 @@
 import type { CliCommand } from './command.ts';
+import { ctlCommand } from './ctl.ts';
 
 /** Every subcommand of `leasekeeper`, in the order `--help` lists them. */
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [ctlCommand];
