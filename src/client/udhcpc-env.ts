@@ -5,8 +5,9 @@ import { maskPrefixLength, rawOptions } from './lease.ts';
 
 /**
  * busybox udhcpc's script environment, byte for byte where it matters (networking/udhcp/dhcpc.c
- * `fill_envp`, common.c `dhcp_optflags`/`dhcp_option_strings`, 1.3x): scripts written for udhcpc run
- * unchanged against leasekeeper.
+ * `fill_envp`, common.c `dhcp_optflags`/`dhcp_option_strings`): scripts written for udhcpc run
+ * unchanged against leasekeeper. The option names are those of Debian 12's busybox 1.35 (built with
+ * RFC 3397 and 802.1Q support), read from its binary.
  */
 
 /** The first argument udhcpc gives its script. */
@@ -49,11 +50,16 @@ const NAMED: readonly (readonly [number, string, Kind])[] = [
   [51, 'lease', 'u32'],
   [54, 'serverid', 'ip'],
   [56, 'message', 'string'],
+  [60, 'vendor', 'string'],
   [66, 'tftp', 'string-host'],
   [67, 'bootfile', 'string'],
+  [100, 'tzstr', 'string'],
+  [101, 'tzdbstr', 'string'],
   [119, 'search', 'dns-string'],
   [120, 'sipsrv', 'sip-servers'],
   [121, 'staticroutes', 'static-routes'],
+  [132, 'vlanid', 'u16'],
+  [133, 'vlanpriority', 'u8'],
   [209, 'pxeconffile', 'string'],
   [210, 'pxepathprefix', 'string'],
   [211, 'reboottime', 'u32'],
