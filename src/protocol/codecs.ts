@@ -12,8 +12,11 @@ export interface ValueCodec<T> {
   /** The wire type, as in docs/protocol.md: 'ip', 'ips', 'u8', ... */
   readonly kind: string;
   decode(b: Uint8Array): T | undefined;
-  /** A cheap `decode(b) !== undefined`, for the decoder's per-packet check of known options. */
-  valid?(b: Uint8Array): boolean;
+  /**
+   * A cheap `decode(value) !== undefined` on the value at `b[start, start + len)`, for the decoder's
+   * per-packet check of known options without making a view.
+   */
+  valid?(b: Uint8Array, start: number, len: number): boolean;
   /** The option's bytes; null means "no option" (only a false flag). */
   encode(v: T): Uint8Array | null;
   toJSON(v: T): unknown;
@@ -56,7 +59,7 @@ const textEncoder = new TextEncoder();
 
 export const ip: ValueCodec<string> = {
   kind: 'ip',
-  valid: (b) => b.length === 4,
+  valid: (_b, _s, len) => len === 4,
   decode: (b) => (b.length === 4 ? readIp(b, 0) : undefined),
   encode(v) {
     const out = new Uint8Array(4);
@@ -71,7 +74,7 @@ export function ipList(group = 1, minCount = 1): ValueCodec<string[]> {
   const unit = 4 * group;
   return {
     kind: group === 1 ? 'ips' : 'ip-pairs',
-    valid: (b) => b.length >= unit * minCount && b.length % unit === 0,
+    valid: (_b, _s, len) => len >= unit * minCount && len % unit === 0,
     decode(b) {
       if (b.length < unit * minCount || b.length % unit !== 0) return undefined;
       const out = new Array<string>(b.length >> 2);
@@ -98,7 +101,7 @@ function uint(bytes: 1 | 2 | 4): ValueCodec<number> {
   const max = bytes === 4 ? 0xffffffff : (1 << (8 * bytes)) - 1;
   return {
     kind: `u${bytes * 8}`,
-    valid: (b) => b.length === bytes,
+    valid: (_b, _s, len) => len === bytes,
     decode(b) {
       if (b.length !== bytes) return undefined;
       if (bytes === 1) return b[0]!;
@@ -121,7 +124,7 @@ export const u32 = uint(4);
 
 export const i32: ValueCodec<number> = {
   kind: 'i32',
-  valid: (b) => b.length === 4,
+  valid: (_b, _s, len) => len === 4,
   decode: (b) => (b.length === 4 ? readU32(b, 0) | 0 : undefined),
   encode(v) {
     const out = new Uint8Array(4);
@@ -134,7 +137,7 @@ export const i32: ValueCodec<number> = {
 /** RFC 2132 §4 flags: one byte, 0 or 1 (anything else is not a boolean). */
 export const bool: ValueCodec<boolean> = {
   kind: 'bool',
-  valid: (b) => b.length === 1 && b[0]! <= 1,
+  valid: (b, start, len) => len === 1 && b[start]! <= 1,
   decode: (b) => (b.length === 1 && b[0]! <= 1 ? b[0] === 1 : undefined),
   encode(v) {
     if (typeof v !== 'boolean') bad(`expected a boolean, got ${typeof v}`);
@@ -146,7 +149,7 @@ export const bool: ValueCodec<boolean> = {
 /** A zero-length option whose presence is the value (rapid commit, RFC 4039 §4). `false` removes it. */
 export const flag: ValueCodec<boolean> = {
   kind: 'flag',
-  valid: (b) => b.length === 0,
+  valid: (_b, _s, len) => len === 0,
   decode: (b) => (b.length === 0 ? true : undefined),
   encode(v) {
     if (typeof v !== 'boolean') bad(`expected a boolean, got ${typeof v}`);
@@ -161,7 +164,7 @@ export const flag: ValueCodec<boolean> = {
  */
 export const text: ValueCodec<string> = {
   kind: 'string',
-  valid: (b) => b.length > 0,
+  valid: (_b, _s, len) => len > 0,
   decode(b) {
     let end = b.length;
     while (end > 0 && b[end - 1] === 0) end--;
@@ -185,7 +188,7 @@ export const text: ValueCodec<string> = {
 export function bytesOf(min = 0): ValueCodec<Uint8Array> {
   return {
     kind: 'bytes',
-    valid: (b) => b.length >= min,
+    valid: (_b, _s, len) => len >= min,
     decode: (b) => (b.length >= min ? b.slice() : undefined),
     encode(v) {
       const b = checkBytes(v);
@@ -200,7 +203,7 @@ export const bytes = bytesOf(0);
 
 export const u8List: ValueCodec<number[]> = {
   kind: 'u8-list',
-  valid: (b) => b.length > 0,
+  valid: (_b, _s, len) => len > 0,
   decode: (b) => (b.length > 0 ? Array.from(b) : undefined),
   encode(v) {
     const list = checkArray(v, 1);
@@ -211,7 +214,7 @@ export const u8List: ValueCodec<number[]> = {
 
 export const u16List: ValueCodec<number[]> = {
   kind: 'u16-list',
-  valid: (b) => b.length > 0 && b.length % 2 === 0,
+  valid: (_b, _s, len) => len > 0 && len % 2 === 0,
   decode(b) {
     if (b.length === 0 || b.length % 2 !== 0) return undefined;
     const out: number[] = [];

@@ -1,21 +1,30 @@
 import { copyToSlab, concatBytes } from './bytes.ts';
-import {
-  FILE_OFFSET,
-  HEADER_SIZE,
-  MAX_MESSAGE_TYPE,
-  OPTION_END,
-  OPTION_PAD,
-  OPTIONS_OFFSET,
-  SNAME_OFFSET,
-} from './constants.ts';
 import { DhcpDecodeError, type DecodeWarning } from './errors.ts';
-import { readIp, readU32 } from './ip.ts';
+import { readIp } from './ip.ts';
 import type { DhcpMessage } from './message.ts';
 import { definitionByCode } from './option-table.ts';
 import { DhcpOptions } from './options.ts';
 
+// Local copies of the layout constants keep the hot loop free of cross-module lookups.
+const SNAME = 44;
+const FILE = 108;
+const HEADER = 236;
+const OPTIONS = 240;
+const PAD = 0;
+const END = 255;
 const OVERLOAD = 52;
 const MESSAGE_TYPE = 53;
+/** The highest message type IANA has assigned (RFC 7724 TLS = 18). */
+const MAX_MESSAGE_TYPE = 18;
+
+/** Options being collected: parallel arrays as DhcpOptions stores them. */
+interface Collected {
+  codes: number[];
+  slots: (Uint8Array | number)[];
+}
+
+/** code -> index + 1 in `Collected` for the packet being decoded; reset before returning. */
+const seen = new Uint8Array(256);
 
 /**
  * Decodes one BOOTP/DHCP message. Throws only DhcpDecodeError; the option-loop policy it follows is
@@ -23,85 +32,92 @@ const MESSAGE_TYPE = 53;
  */
 export function decodeMessage(input: Uint8Array): DhcpMessage {
   const len = input.length;
-  if (len < OPTIONS_OFFSET) {
+  if (len < OPTIONS) {
     throw new DhcpDecodeError(
       'ERR_TRUNCATED_HEADER',
       `${len}-byte packet is shorter than the 236-byte BOOTP header and the 4-byte magic cookie`,
     );
   }
+  // RFC 2131 §3: the options field starts with the magic cookie 99.130.83.99.
   if (input[236] !== 99 || input[237] !== 130 || input[238] !== 83 || input[239] !== 99) {
-    throw new DhcpDecodeError('ERR_BAD_MAGIC_COOKIE', 'no DHCP magic cookie 99.130.83.99', HEADER_SIZE);
+    throw new DhcpDecodeError('ERR_BAD_MAGIC_COOKIE', 'no DHCP magic cookie 99.130.83.99', HEADER);
   }
   const hlen = input[2]!;
   if (hlen > 16)
     throw new DhcpDecodeError('ERR_BAD_HLEN', `hlen ${hlen} exceeds the 16-byte chaddr field`, 2);
 
   const b = copyToSlab(input);
-  const raw = new Map<number, Uint8Array>();
-  readOptions(b, OPTIONS_OFFSET, len, raw);
-
-  let warnings: DecodeWarning[] | undefined;
-  let overload = 0;
-  const ov = raw.get(OVERLOAD);
-  if (ov !== undefined) {
-    if (ov.length === 1 && ov[0]! >= 1 && ov[0]! <= 3) {
-      overload = ov[0]!;
-      // RFC 3396 §4 / RFC 2131 §4.1: the file field is read before sname.
-      if (overload & 1) readOptions(b, FILE_OFFSET, HEADER_SIZE, raw);
-      if (overload & 2) readOptions(b, SNAME_OFFSET, FILE_OFFSET, raw);
-    } else {
-      warnings = [
-        {
-          code: 'ERR_BAD_OVERLOAD',
-          option: OVERLOAD,
-          message: 'option 52 is not one byte of 1, 2 or 3; sname and file read as text',
-        },
-      ];
+  const c: Collected = { codes: [], slots: [] };
+  try {
+    readOptions(b, OPTIONS, len, c);
+    let warnings: DecodeWarning[] | undefined;
+    let overload = 0;
+    const ovAt = seen[OVERLOAD]!;
+    if (ovAt !== 0) {
+      const ov = valueOf(b, c.slots[ovAt - 1]!);
+      if (ov.length === 1 && ov[0]! >= 1 && ov[0]! <= 3) {
+        overload = ov[0]!;
+        // RFC 3396 §5 and RFC 2131 §4.1: options, then file, then sname.
+        if (overload & 1) readOptions(b, FILE, HEADER, c);
+        if (overload & 2) readOptions(b, SNAME, FILE, c);
+      } else {
+        warnings = [
+          {
+            code: 'ERR_BAD_OVERLOAD',
+            option: OVERLOAD,
+            message: 'dhcp-option-overload is not one byte of 1, 2 or 3; sname and file are read as text',
+          },
+        ];
+      }
     }
-  }
 
-  const mt = raw.get(MESSAGE_TYPE);
-  if (mt !== undefined && (mt.length !== 1 || mt[0] === 0 || mt[0]! > MAX_MESSAGE_TYPE)) {
-    throw new DhcpDecodeError(
-      'ERR_BAD_MESSAGE_TYPE',
-      mt.length !== 1
-        ? `dhcp-message-type has length ${mt.length}, not 1`
-        : `dhcp-message-type ${mt[0]} is not assigned`,
-    );
-  }
-
-  for (const [code, value] of raw) {
-    const d = definitionByCode(code);
-    if (d === undefined || code === OVERLOAD) continue;
-    const ok = d.codec.valid !== undefined ? d.codec.valid(value) : d.codec.decode(value) !== undefined;
-    if (!ok) {
-      (warnings ??= []).push({
-        code: 'ERR_BAD_OPTION_LENGTH',
-        option: code,
-        message: `${d.name} (${code}): ${value.length} byte(s) do not form a valid ${d.type}; kept raw`,
-      });
+    const mtAt = seen[MESSAGE_TYPE]!;
+    if (mtAt !== 0) {
+      const mt = valueOf(b, c.slots[mtAt - 1]!);
+      if (mt.length !== 1 || mt[0] === 0 || mt[0]! > MAX_MESSAGE_TYPE) {
+        throw new DhcpDecodeError(
+          'ERR_BAD_MESSAGE_TYPE',
+          mt.length !== 1
+            ? `dhcp-message-type has length ${mt.length}, not 1`
+            : `dhcp-message-type ${mt[0]} is not an assigned message type`,
+        );
+      }
     }
-  }
+    warnings = checkKnownOptions(b, c, warnings);
 
-  const msg: DhcpMessage = {
-    op: b[0]!,
-    htype: b[1]!,
-    hlen,
-    hops: b[3]!,
-    xid: readU32(b, 4),
-    secs: (b[8]! << 8) | b[9]!,
-    flags: (b[10]! << 8) | b[11]!,
-    ciaddr: readIp(b, 12),
-    yiaddr: readIp(b, 16),
-    siaddr: readIp(b, 20),
-    giaddr: readIp(b, 24),
-    chaddr: b.subarray(28, 44),
-    sname: overload & 2 ? '' : cString(b, SNAME_OFFSET, FILE_OFFSET),
-    file: overload & 1 ? '' : cString(b, FILE_OFFSET, HEADER_SIZE),
-    options: new DhcpOptions(raw),
-  };
-  if (warnings !== undefined) msg.warnings = warnings;
-  return msg;
+    const msg: DhcpMessage = {
+      op: b[0]!,
+      htype: b[1]!,
+      hlen,
+      hops: b[3]!,
+      xid: ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0,
+      secs: (b[8]! << 8) | b[9]!,
+      flags: (b[10]! << 8) | b[11]!,
+      ciaddr: ipAt(b, 12),
+      yiaddr: ipAt(b, 16),
+      siaddr: ipAt(b, 20),
+      giaddr: ipAt(b, 24),
+      chaddr: b.subarray(28, 44),
+      sname: overload & 2 ? '' : cString(b, SNAME, FILE),
+      file: overload & 1 ? '' : cString(b, FILE, HEADER),
+      options: DhcpOptions.fromDecoded(b, c.codes, c.slots),
+    };
+    if (warnings !== undefined) msg.warnings = warnings;
+    return msg;
+  } finally {
+    for (let i = 0; i < c.codes.length; i++) seen[c.codes[i]!] = 0;
+  }
+}
+
+function ipAt(b: Uint8Array, off: number): string {
+  // Most header addresses in requests are unset; skip building the string for them.
+  return b[off] === 0 && b[off + 1] === 0 && b[off + 2] === 0 && b[off + 3] === 0
+    ? '0.0.0.0'
+    : readIp(b, off);
+}
+
+function valueOf(b: Uint8Array, s: Uint8Array | number): Uint8Array {
+  return typeof s === 'number' ? b.subarray(s >>> 8, (s >>> 8) + (s & 255)) : s;
 }
 
 /**
@@ -109,35 +125,70 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
  * the earlier value (RFC 3396 §5), an option running past the area is ERR_TRUNCATED_OPTION. An area
  * without END is accepted when its last option ends exactly at the area's end.
  */
-function readOptions(b: Uint8Array, start: number, end: number, raw: Map<number, Uint8Array>): void {
+function readOptions(b: Uint8Array, start: number, end: number, c: Collected): void {
   let i = start;
   while (i < end) {
     const code = b[i]!;
-    if (code === OPTION_PAD) {
+    if (code === PAD) {
       i++;
       continue;
     }
-    if (code === OPTION_END) return;
+    if (code === END) return;
     if (i + 1 >= end)
       throw new DhcpDecodeError('ERR_TRUNCATED_OPTION', `option ${code} has no length byte`, i);
-    const valueEnd = i + 2 + b[i + 1]!;
+    const vlen = b[i + 1]!;
+    const valueEnd = i + 2 + vlen;
     if (valueEnd > end) {
       throw new DhcpDecodeError(
         'ERR_TRUNCATED_OPTION',
-        `option ${code} runs ${valueEnd - end} byte(s) past its field`,
+        `option ${code} runs ${valueEnd - end} byte(s) past the end of its field`,
         i,
       );
     }
-    const value = b.subarray(i + 2, valueEnd);
-    const prev = raw.get(code);
-    raw.set(code, prev === undefined ? value : concatBytes(prev, value));
+    const at = seen[code]!;
+    if (at === 0) {
+      c.codes.push(code);
+      c.slots.push((i + 2) * 256 + vlen);
+      seen[code] = c.codes.length;
+    } else {
+      // RFC 3396 §5: a code that appears more than once is one value, concatenated in order.
+      c.slots[at - 1] = concatBytes(valueOf(b, c.slots[at - 1]!), b.subarray(i + 2, valueEnd));
+    }
     i = valueEnd;
   }
 }
 
+/** A known option whose bytes cannot be of its type is kept raw and reported (docs/protocol.md). */
+function checkKnownOptions(
+  b: Uint8Array,
+  c: Collected,
+  warnings: DecodeWarning[] | undefined,
+): DecodeWarning[] | undefined {
+  for (let i = 0; i < c.codes.length; i++) {
+    const code = c.codes[i]!;
+    const d = definitionByCode(code);
+    if (d === undefined || code === OVERLOAD) continue;
+    const s = c.slots[i]!;
+    let ok: boolean;
+    if (d.codec.valid !== undefined) {
+      ok = typeof s === 'number' ? d.codec.valid(b, s >>> 8, s & 255) : d.codec.valid(s, 0, s.length);
+    } else {
+      ok = d.codec.decode(valueOf(b, s)) !== undefined;
+    }
+    if (!ok) {
+      (warnings ??= []).push({
+        code: 'ERR_BAD_OPTION_LENGTH',
+        option: code,
+        message: `${d.name} (${code}): ${valueOf(b, s).length} byte(s) do not form a valid ${d.type}; kept raw`,
+      });
+    }
+  }
+  return warnings;
+}
+
 const utf8 = new TextDecoder('utf-8');
 
-/** A NUL-terminated field; ASCII without allocation of a decoder, anything else as UTF-8. */
+/** A NUL-terminated field; ASCII without a decoder, anything else as UTF-8. */
 function cString(b: Uint8Array, start: number, end: number): string {
   if (b[start] === 0) return '';
   let stop = start;

@@ -36,6 +36,10 @@ function checkUint(name: string, v: number, max: number): number {
 }
 
 function writeIpField(buf: Buffer, off: number, name: string, ip: string): void {
+  if (ip === '0.0.0.0') {
+    buf[off] = buf[off + 1] = buf[off + 2] = buf[off + 3] = 0;
+    return;
+  }
   const n = parseIp(ip);
   if (n < 0) badField(`${name} is not an IPv4 address: ${JSON.stringify(ip)}`);
   buf[off] = n >>> 24;
@@ -65,8 +69,22 @@ function writeTlvs(buf: Buffer, pos: number, code: number, value: Uint8Array): n
     buf[pos + 1] = 0;
     return pos + 2;
   }
-  for (let off = 0; off < value.length; off += 255) {
-    const chunk = Math.min(255, value.length - off);
+  const len = value.length;
+  if (len <= 16) {
+    // Short values: a byte loop beats set()'s call overhead.
+    buf[pos] = code;
+    buf[pos + 1] = len;
+    for (let i = 0; i < len; i++) buf[pos + 2 + i] = value[i]!;
+    return pos + 2 + len;
+  }
+  if (len <= 255) {
+    buf[pos] = code;
+    buf[pos + 1] = len;
+    buf.set(value, pos + 2);
+    return pos + 2 + len;
+  }
+  for (let off = 0; off < len; off += 255) {
+    const chunk = Math.min(255, len - off);
     buf[pos] = code;
     buf[pos + 1] = chunk;
     buf.set(value.subarray(off, off + chunk), pos + 2);
@@ -88,14 +106,17 @@ export function encodeMessage(msg: DhcpMessage, opts?: EncodeOptions): Buffer {
   if (Number.isNaN(maxSize)) badField('maxSize is not a number');
   const limit = maxSize - IP_UDP_OVERHEAD;
 
+  const options = msg.options;
+  const count = options.size;
   let total = 0;
   let relay: Uint8Array | undefined;
   let type: Uint8Array | undefined;
-  for (const [code, value] of msg.options.entries()) {
+  for (let i = 0; i < count; i++) {
+    const code = options.codeAt(i);
     if (code === OVERLOAD) continue;
-    if (code === RELAY_AGENT) relay = value;
-    else if (code === MESSAGE_TYPE) type = value;
-    total += tlvSize(value.length);
+    if (code === RELAY_AGENT) relay = options.rawAt(i);
+    else if (code === MESSAGE_TYPE) type = options.rawAt(i);
+    total += tlvSize(options.lengthAt(i));
   }
 
   if (OPTIONS_OFFSET + total + 1 <= limit) {
@@ -105,9 +126,10 @@ export function encodeMessage(msg: DhcpMessage, opts?: EncodeOptions): Buffer {
     writeHeader(buf, msg, true, true);
     let pos = OPTIONS_OFFSET;
     if (type !== undefined) pos = writeTlvs(buf, pos, MESSAGE_TYPE, type);
-    for (const [code, value] of msg.options.entries()) {
+    for (let i = 0; i < count; i++) {
+      const code = options.codeAt(i);
       if (code === MESSAGE_TYPE || code === RELAY_AGENT || code === OVERLOAD) continue;
-      pos = writeTlvs(buf, pos, code, value);
+      pos = writeTlvs(buf, pos, code, options.rawAt(i));
     }
     if (relay !== undefined) pos = writeTlvs(buf, pos, RELAY_AGENT, relay);
     buf[pos++] = OPTION_END;
@@ -196,8 +218,10 @@ function encodeOverloaded(
     pos = areas[area]!.start;
   };
 
-  for (const [code, value] of msg.options.entries()) {
+  for (let i = 0; i < msg.options.size; i++) {
+    const code = msg.options.codeAt(i);
     if (code === MESSAGE_TYPE || code === RELAY_AGENT || code === OVERLOAD) continue;
+    const value = msg.options.rawAt(i);
     const whole = tlvSize(value.length);
     const next = areas[area + 1];
     if (areas[area]!.end - pos < whole && next !== undefined && next.end - next.start >= whole) nextArea();

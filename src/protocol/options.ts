@@ -1,4 +1,4 @@
-import { toHex } from './bytes.ts';
+import { bytesEqual, toHex } from './bytes.ts';
 import { DhcpEncodeError } from './errors.ts';
 import {
   definitionByName,
@@ -10,28 +10,74 @@ import {
 } from './option-table.ts';
 
 /**
+ * A value is either bytes or, straight from the decoder, `start * 256 + length` of a single-occurrence
+ * option inside the decoded packet: views are made only for the options somebody reads, which halves the
+ * cost of decoding a typical packet.
+ */
+type Slot = Uint8Array | number;
+
+/**
  * The options of one message: raw bytes per code (the concatenated value, RFC 3396), typed through the
  * option table on `get` and encoded at once on `set`. Stored bytes are never mutated in place, so clones
- * and decoded packets can share them; do not mutate what `getRaw` returns.
+ * and decoded packets share them; do not mutate what `getRaw` returns. Compare two with `equals`.
  */
 export class DhcpOptions {
-  private readonly store: Map<number, Uint8Array>;
+  private codeList: number[];
+  private slots: Slot[];
+  private packet: Uint8Array | undefined;
 
-  /** `raw` is adopted, not copied (the decoder hands over its map). */
-  constructor(raw?: Map<number, Uint8Array>) {
-    this.store = raw ?? new Map();
+  constructor() {
+    this.codeList = [];
+    this.slots = [];
+    this.packet = undefined;
+  }
+
+  /** @internal The decoder's hand-over: parallel arrays, adopted, and the packet copy numbers refer to. */
+  static fromDecoded(packet: Uint8Array, codes: number[], slots: Slot[]): DhcpOptions {
+    const o = new DhcpOptions();
+    o.packet = packet;
+    o.codeList = codes;
+    o.slots = slots;
+    return o;
   }
 
   get size(): number {
-    return this.store.size;
+    return this.codeList.length;
+  }
+
+  private indexOf(code: number): number {
+    const list = this.codeList;
+    for (let i = 0; i < list.length; i++) if (list[i] === code) return i;
+    return -1;
+  }
+
+  /** @internal The bytes at position `i` of codes(). */
+  rawAt(i: number): Uint8Array {
+    const s = this.slots[i]!;
+    if (typeof s !== 'number') return s;
+    const p = this.packet!;
+    const view = new Uint8Array(p.buffer, p.byteOffset + (s >>> 8), s & 255);
+    this.slots[i] = view;
+    return view;
+  }
+
+  /** @internal The byte length of the value at position `i`, without making a view. */
+  lengthAt(i: number): number {
+    const s = this.slots[i]!;
+    return typeof s === 'number' ? s & 255 : s.length;
+  }
+
+  /** @internal The code at position `i`. */
+  codeAt(i: number): number {
+    return this.codeList[i]!;
   }
 
   /** The typed value, or undefined when absent or when its bytes do not fit the option's type. */
   get<N extends OptionName>(name: N): OptionValues[N] | undefined {
     const d = definitionByName(name);
     if (d === undefined) return undefined;
-    const b = this.store.get(d.code);
-    return b === undefined ? undefined : (d.codec.decode(b) as OptionValues[N] | undefined);
+    const i = this.indexOf(d.code);
+    return i < 0 ? undefined : (d.codec.decode(this.rawAt(i)) as OptionValues[N] | undefined);
   }
 
   /** Encodes `value` through the table at once; throws DhcpEncodeError on an impossible value. */
@@ -43,28 +89,48 @@ export class DhcpOptions {
     try {
       b = d.codec.encode(value);
     } catch (err) {
-      if (err instanceof DhcpEncodeError)
+      if (err instanceof DhcpEncodeError) {
         throw new DhcpEncodeError(err.code, `option ${d.name} (${d.code}): ${err.message}`);
+      }
       throw err;
     }
-    if (b === null) this.store.delete(d.code);
-    else this.store.set(d.code, b);
+    if (b === null) this.remove(d.code);
+    else this.put(d.code, b);
     return this;
+  }
+
+  private put(code: number, b: Uint8Array): void {
+    const i = this.indexOf(code);
+    if (i >= 0) {
+      this.slots[i] = b;
+    } else {
+      this.codeList.push(code);
+      this.slots.push(b);
+    }
+  }
+
+  private remove(code: number): boolean {
+    const i = this.indexOf(code);
+    if (i < 0) return false;
+    this.codeList.splice(i, 1);
+    this.slots.splice(i, 1);
+    return true;
   }
 
   has(nameOrCode: OptionName | number): boolean {
     const code = optionCode(nameOrCode);
-    return code !== undefined && this.store.has(code);
+    return code !== undefined && this.indexOf(code) >= 0;
   }
 
   delete(nameOrCode: OptionName | number): boolean {
     const code = optionCode(nameOrCode);
-    return code !== undefined && this.store.delete(code);
+    return code !== undefined && this.remove(code);
   }
 
   /** The concatenated value of a code (RFC 3396), known or not. */
   getRaw(code: number): Uint8Array | undefined {
-    return this.store.get(code);
+    const i = this.indexOf(code);
+    return i < 0 ? undefined : this.rawAt(i);
   }
 
   /** Sets a code's bytes as they are (copied); codes 0 (PAD) and 255 (END) are not options. */
@@ -72,20 +138,30 @@ export class DhcpOptions {
     if (!Number.isInteger(code) || code < 1 || code > 254) {
       throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `option code must be 1..254, got ${code}`);
     }
-    if (!(data instanceof Uint8Array))
+    if (!(data instanceof Uint8Array)) {
       throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `option ${code}: expected a Uint8Array`);
-    this.store.set(code, new Uint8Array(data));
+    }
+    this.put(code, new Uint8Array(data));
     return this;
   }
 
-  /** Codes in the order they were added or decoded. */
+  /** Codes in the order they were added or decoded; replacing a value keeps its place. */
   codes(): number[] {
-    return [...this.store.keys()];
+    return this.codeList.slice();
   }
 
-  /** [code, bytes] pairs in order, without copying. */
-  entries(): IterableIterator<[number, Uint8Array]> {
-    return this.store.entries();
+  /** [code, bytes] pairs in order. */
+  *entries(): IterableIterator<[number, Uint8Array]> {
+    for (let i = 0; i < this.codeList.length; i++) yield [this.codeList[i]!, this.rawAt(i)];
+  }
+
+  /** Same codes in the same order with the same bytes. */
+  equals(other: DhcpOptions): boolean {
+    if (other.size !== this.size) return false;
+    for (let i = 0; i < this.codeList.length; i++) {
+      if (other.codeAt(i) !== this.codeList[i] || !bytesEqual(this.rawAt(i), other.rawAt(i))) return false;
+    }
+    return true;
   }
 
   /**
@@ -94,7 +170,9 @@ export class DhcpOptions {
    */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [code, b] of this.store) {
+    for (let i = 0; i < this.codeList.length; i++) {
+      const code = this.codeList[i]!;
+      const b = this.rawAt(i);
       const d = definitionByCode(code);
       if (d === undefined) {
         out[optionName(code)] = toHex(b);
@@ -107,6 +185,11 @@ export class DhcpOptions {
   }
 
   clone(): DhcpOptions {
-    return new DhcpOptions(new Map(this.store));
+    const o = new DhcpOptions();
+    for (let i = 0; i < this.codeList.length; i++) {
+      o.codeList.push(this.codeList[i]!);
+      o.slots.push(this.rawAt(i));
+    }
+    return o;
   }
 }

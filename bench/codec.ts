@@ -1,0 +1,107 @@
+/**
+ * Codec throughput: decode of a typical DISCOVER, encode of a typical ACK. A plain script, not a test:
+ * `npm run bench:codec`. Prints ops/s with the machine's details.
+ */
+import os from 'node:os';
+import {
+  BOOTREPLY,
+  BROADCAST_FLAG,
+  createMessage,
+  decodeMessage,
+  encodeMessage,
+  MessageType,
+  parseMac,
+  type DhcpMessage,
+} from '../src/protocol/index.ts';
+
+function typicalDiscover(): Buffer {
+  // What dhclient and udhcpc send: type, client id, requested address, max size, vendor class, host name, PRL.
+  const m = createMessage({ xid: 0x3903f326, flags: BROADCAST_FLAG, chaddr: parseMac('00:16:3e:12:34:56') });
+  m.options
+    .set('dhcp-message-type', MessageType.DISCOVER)
+    .set('dhcp-client-identifier', Uint8Array.of(1, 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56))
+    .set('dhcp-requested-address', '198.18.0.77')
+    .set('dhcp-max-message-size', 1500)
+    .set('vendor-class-identifier', 'udhcp 1.36.1')
+    .set('host-name', 'workstation-7')
+    .set('dhcp-parameter-request-list', [1, 3, 6, 12, 15, 28, 42, 51, 54, 58, 59, 119, 121]);
+  return encodeMessage(m);
+}
+
+function typicalAck(): DhcpMessage {
+  const m = createMessage({
+    op: BOOTREPLY,
+    xid: 0x3903f326,
+    yiaddr: '198.18.0.77',
+    siaddr: '198.18.0.1',
+    flags: BROADCAST_FLAG,
+    chaddr: parseMac('00:16:3e:12:34:56'),
+  });
+  m.options
+    .set('dhcp-message-type', MessageType.ACK)
+    .set('dhcp-server-identifier', '198.18.0.1')
+    .set('dhcp-lease-time', 86400)
+    .set('dhcp-renewal-time', 43200)
+    .set('dhcp-rebinding-time', 75600)
+    .set('subnet-mask', '255.255.255.0')
+    .set('broadcast-address', '198.18.0.255')
+    .set('routers', ['198.18.0.1'])
+    .set('domain-name-servers', ['198.18.0.1', '198.18.0.2'])
+    .set('domain-name', 'lab.example')
+    .set('host-name', 'workstation-7');
+  return m;
+}
+
+function measure(name: string, seconds: number, op: () => unknown): number {
+  // Warm up so the JIT has settled, then count whole batches until the time is up.
+  for (let i = 0; i < 200_000; i++) op();
+  const batch = 10_000;
+  let ops = 0;
+  let sink: unknown;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let i = 0; i < batch; i++) sink = op();
+    ops += batch;
+    elapsed = process.hrtime.bigint() - start;
+  }
+  const perSecond = ops / (Number(elapsed) / 1e9);
+  console.log(
+    `${name.padEnd(34)} ${Math.round(perSecond).toLocaleString('en-US').padStart(12)} ops/s  (${(1e9 / perSecond).toFixed(0)} ns/op)`,
+  );
+  if (sink === undefined) throw new Error('unreachable: keeps the result alive');
+  return perSecond;
+}
+
+const cpus = os.cpus();
+console.log(`leasekeeper codec benchmark`);
+console.log(
+  `cpu: ${cpus[0]?.model ?? 'unknown'} x ${cpus.length} (available parallelism ${os.availableParallelism()})`,
+);
+console.log(
+  `node ${process.version} ${process.platform}/${process.arch}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM`,
+);
+console.log('');
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const discover = typicalDiscover();
+const ack = typicalAck();
+console.log(
+  `DISCOVER ${discover.length} bytes, ${decodeMessage(discover).options.size} options; ACK ${encodeMessage(ack).length} bytes, ${ack.options.size} options`,
+);
+const decodeRate = measure('decodeMessage(DISCOVER)', seconds, () => decodeMessage(discover));
+measure('decode + 3 typed gets', seconds, () => {
+  const m = decodeMessage(discover);
+  return [
+    m.options.get('dhcp-message-type'),
+    m.options.get('dhcp-client-identifier'),
+    m.options.get('dhcp-requested-address'),
+  ];
+});
+const encodeRate = measure('encodeMessage(ACK)', seconds, () => encodeMessage(ack));
+measure('build ACK with 11 sets + encode', seconds, () => encodeMessage(typicalAck()));
+console.log('');
+console.log(
+  `targets: decode >= 1,000,000/s ${decodeRate >= 1e6 ? 'met' : 'MISSED'}, encode >= 500,000/s ${encodeRate >= 5e5 ? 'met' : 'MISSED'}`,
+);
