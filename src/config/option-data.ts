@@ -1,4 +1,4 @@
-import { optionCode, optionDefinition } from '../protocol/option-table.ts';
+import { optionCode, optionDefinition } from '../protocol/index.ts';
 import type { OptionDataJson } from './schema.ts';
 import type { CompiledOption } from './types.ts';
 

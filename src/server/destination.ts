@@ -1,0 +1,24 @@
+import { BROADCAST_FLAG, MessageType, macToString, type DhcpMessage } from '../protocol/index.ts';
+import type { ReplyDestination } from './types.ts';
+
+const ZERO = '0.0.0.0';
+
+/** Where a reply to `req` goes, by RFC 2131 §4.1 (and §4.3.2 for DHCPNAK, §4.3.5 for INFORM). */
+export function replyDestination(req: DhcpMessage, replyType: number, yiaddr: string): ReplyDestination {
+  // §4.1: giaddr non-zero -> to the relay agent's server port.
+  if (req.giaddr !== ZERO) return { kind: 'relay', address: req.giaddr, port: 67 };
+  // §4.1: "In all cases, when 'giaddr' is zero, the server broadcasts any DHCPNAK messages to 0xffffffff."
+  if (replyType === MessageType.NAK) return { kind: 'broadcast', address: '255.255.255.255', port: 68 };
+  // §4.1 (and §4.3.5 for INFORM): ciaddr non-zero -> unicast to ciaddr.
+  if (req.ciaddr !== ZERO) return { kind: 'unicast', address: req.ciaddr, port: 68 };
+  // §4.1: broadcast bit set -> 0xffffffff.
+  if ((req.flags & BROADCAST_FLAG) !== 0 || yiaddr === ZERO)
+    return { kind: 'broadcast', address: '255.255.255.255', port: 68 };
+  // §4.1: otherwise unicast to the client's hardware address and yiaddr (it has no address to ARP for yet).
+  return {
+    kind: 'link-unicast',
+    address: yiaddr,
+    mac: macToString(req.chaddr, Math.min(req.hlen, 16)),
+    port: 68,
+  };
+}

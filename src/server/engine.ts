@@ -1,0 +1,856 @@
+import type { CompiledConfig, CompiledReservation, CompiledSubnet, OptionSet } from '../config/types.ts';
+import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import type { Lease } from '../leases/lease.ts';
+import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
+import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
+import { Allocator, structuralExclusions } from './allocator.ts';
+import { replyDestination } from './destination.ts';
+import { EngineUsageError } from './errors.ts';
+import { DeadlineHeap } from './heap.ts';
+import { clientKeys, identify, owns, type ClientIdentity } from './identity.ts';
+import { LeaseIndex } from './lease-index.ts';
+import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
+import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
+import { selectSubnet } from './select.ts';
+import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
+import { exchangeEvent } from './summary.ts';
+import {
+  NO_OUTPUT,
+  type ArrivalMeta,
+  type EngineOutput,
+  type InterfaceAddress,
+  type LeaseWrite,
+  type OutgoingReply,
+} from './types.ts';
+
+const ZERO = '0.0.0.0';
+
+export interface EngineOptions {
+  /** Seconds an offered address stays held for the client it was offered to (default 30). */
+  readonly offerLifetime?: number;
+}
+
+interface Offer {
+  readonly addr: number;
+  readonly subnetId: number;
+  readonly hwAddress: string;
+  readonly clientId: string | null;
+  readonly expiresAt: number;
+}
+
+/** One request being handled: everything the summary and the reply need. */
+interface Exchange {
+  readonly req: DhcpMessage;
+  readonly meta: ArrivalMeta;
+  readonly type: number;
+  readonly id: ClientIdentity;
+  readonly hostname: string | null;
+  readonly requested: string | null;
+  readonly now: number;
+}
+
+type Pending =
+  | {
+      readonly kind: 'grant';
+      readonly ex: Exchange;
+      readonly subnet: CompiledSubnet;
+      readonly lease: Lease;
+      readonly reservation: CompiledReservation | undefined;
+      readonly serverId: string;
+      readonly times: LeaseTimes;
+      readonly isNew: boolean;
+    }
+  | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
+
+function ipsOf(data: Uint8Array | undefined): number[] {
+  const out: number[] = [];
+  if (!data) return out;
+  for (let i = 0; i + 4 <= data.length; i += 4)
+    out.push(
+      (((data[i] as number) << 24) |
+        ((data[i + 1] as number) << 16) |
+        ((data[i + 2] as number) << 8) |
+        (data[i + 3] as number)) >>>
+        0,
+    );
+  return out;
+}
+
+/**
+ * The DHCPv4 server engine, sans-IO (RFC 2131 §4.3). Feed it decoded requests with `handle`, commit the
+ * lease writes it asks for and report back with `commitSucceeded`/`commitFailed`, send the replies it
+ * returns, call `reclaim` at `nextDeadline()`, and feed it the store's change callbacks. It never reads a
+ * clock or touches a socket. See docs/server.md for the wiring contract.
+ */
+export class DhcpServerEngine {
+  private config: CompiledConfig;
+  private readonly offerLifetimeMs: number;
+  private readonly index = new LeaseIndex();
+  private readonly offers = new Map<number, Offer>();
+  private readonly offerByClient = new Map<string, number>();
+  private readonly deadlines = new DeadlineHeap();
+  private readonly stats = new Statistics();
+  private readonly pending = new Map<number, Pending>();
+  private readonly localAddresses = new Set<number>();
+  private allocator!: Allocator;
+  private excluded = new Set<number>();
+  private reservedByAddr = new Map<number, CompiledReservation>();
+  private reservationByKey = new Map<string, CompiledReservation>();
+  private nextToken = 1;
+  private isEnabled = true;
+
+  constructor(config: CompiledConfig, options: EngineOptions = {}) {
+    this.config = config;
+    this.offerLifetimeMs = (options.offerLifetime ?? 30) * 1000;
+    this.rebuild();
+  }
+
+  // ---- configuration and state ----
+
+  get currentConfig(): CompiledConfig {
+    return this.config;
+  }
+
+  /** `config-set`: swaps the configuration, keeps every lease, rebuilds the allocator index. */
+  setConfig(config: CompiledConfig): void {
+    this.config = config;
+    this.rebuild();
+  }
+
+  /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
+  setEnabled(enabled: boolean): void {
+    this.isEnabled = enabled;
+  }
+
+  get enabled(): boolean {
+    return this.isEnabled;
+  }
+
+  /** The local interfaces' addresses: never handed out, and used as server identifiers. */
+  setInterfaceAddresses(addresses: readonly InterfaceAddress[]): void {
+    for (const a of addresses) this.learnAddress(a.address);
+  }
+
+  /** Seeds the index from the store at start-up. */
+  loadLeases(leases: Iterable<Lease>): void {
+    for (const l of leases) if (isIpv4(l.address)) this.setLease(ipv4ToInt(l.address), l);
+  }
+
+  /** Feeds one store change callback (ours echoed back, or another server's) into the index. */
+  applyLeaseChange(change: Pick<StoreLeaseChange, 'kind' | 'lease'>): void {
+    if (!isIpv4(change.lease.address)) return;
+    const addr = ipv4ToInt(change.lease.address);
+    if (change.kind === 'removed') this.setLease(addr, undefined);
+    else this.setLease(addr, change.lease);
+  }
+
+  /** The engine's view of one address (for tests and `lease4-get`-style lookups). */
+  lease(address: string): Lease | undefined {
+    return isIpv4(address) ? this.index.get(ipv4ToInt(address)) : undefined;
+  }
+
+  leases(): Lease[] {
+    return [...this.index.values()];
+  }
+
+  /** Kea-named counters: `pkt4-received`, ..., `subnet[1].assigned-addresses`. */
+  statistics(): Record<string, number> {
+    for (const s of this.config.subnets)
+      this.stats.setSubnet(s.id, 'total-addresses', this.allocator.total(s.id));
+    return this.stats.snapshot(this.config.subnets.map((s) => s.id));
+  }
+
+  /** The runtime could not decode a datagram (Kea counts it as received and parse-failed). */
+  recordParseFailure(): void {
+    this.stats.inc('pkt4-received');
+    this.stats.inc('pkt4-parse-failed');
+    this.stats.inc('pkt4-receive-drop');
+  }
+
+  /** When `reclaim` next has work (an offer or a lease expiring), or null. */
+  nextDeadline(): number | null {
+    return this.deadlines.peek()?.deadline ?? null;
+  }
+
+  /**
+   * Ends expired offers and reclaims expired and past-probation declined leases (Kea `leases-reclaim`):
+   * returns the writes for the store; the index already reflects them.
+   */
+  reclaim(now: number, options: { readonly remove: boolean }): LeaseWrite[] {
+    const writes: LeaseWrite[] = [];
+    for (const key of this.deadlines.popDue(now)) {
+      const addr = Number(key.slice(2));
+      if (key.startsWith('o:')) {
+        const o = this.offers.get(addr);
+        if (o && o.expiresAt <= now) this.dropOffer(addr);
+        continue;
+      }
+      const lease = this.index.get(addr);
+      if (!lease || lease.state === 'expired-reclaimed') continue;
+      if (lease.expiresAt > now) {
+        this.deadlines.set(key, lease.expiresAt);
+        continue;
+      }
+      if (lease.state === 'declined') this.stats.inc('reclaimed-declined-addresses');
+      this.stats.inc('reclaimed-leases');
+      writes.push({ op: 'reclaim', address: lease.address, remove: options.remove });
+      this.setLease(
+        addr,
+        options.remove
+          ? undefined
+          : Object.freeze({ ...lease, hostname: null, state: 'expired-reclaimed' as const }),
+      );
+    }
+    return writes;
+  }
+
+  // ---- requests ----
+
+  /** Handles one decoded request that arrived at `now` (ms). */
+  handle(req: DhcpMessage, meta: ArrivalMeta, now: number): EngineOutput {
+    this.stats.inc('pkt4-received');
+    if (!this.isEnabled || req.op !== BOOTREQUEST) {
+      this.stats.inc('pkt4-receive-drop');
+      return NO_OUTPUT;
+    }
+    const type = messageTypeOf(req);
+    const counter = type === undefined ? undefined : RECEIVED_BY_TYPE[type];
+    this.stats.inc(counter ?? 'pkt4-unknown-received');
+    for (const a of meta.interfaceAddresses) this.learnAddress(a.address);
+    const ex: Exchange = {
+      req,
+      meta,
+      type: type ?? 0,
+      id: identify(req),
+      hostname: req.options.get('host-name') ?? null,
+      requested: req.options.get('dhcp-requested-address') ?? null,
+      now,
+    };
+    switch (type) {
+      case MessageType.DISCOVER:
+        return this.discover(ex);
+      case MessageType.REQUEST:
+        return this.request(ex);
+      case MessageType.DECLINE:
+        return this.decline(ex);
+      case MessageType.RELEASE:
+        return this.release(ex);
+      case MessageType.INFORM:
+        return this.inform(ex);
+      default:
+        // Another server's OFFER/ACK/NAK, or BOOTP: not ours to answer.
+        this.stats.inc('pkt4-receive-drop');
+        return NO_OUTPUT;
+    }
+  }
+
+  /** The store made the writes of `token` durable: the replies that waited for them. */
+  commitSucceeded(token: number, _now: number): EngineOutput {
+    const p = this.takePending(token);
+    const addr = ipv4ToInt(p.lease.address);
+    if (p.kind !== 'grant') {
+      this.setLease(addr, p.lease);
+      const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
+      return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
+    }
+    this.dropClientOffer(p.subnet.id, p.ex.id);
+    this.setLease(addr, p.lease);
+    if (p.isNew) {
+      this.stats.inc('cumulative-assigned-addresses');
+      this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
+    }
+    const reply = this.reply(p.ex, {
+      type: MessageType.ACK,
+      serverId: p.serverId,
+      yiaddr: p.lease.address,
+      ciaddr: p.ex.req.ciaddr,
+      times: p.times,
+      layers: this.layers(p.subnet, addr, p.reservation),
+      subnet: p.subnet,
+      hostname: p.reservation?.hostname,
+      ...this.boot(p.subnet, p.reservation),
+    });
+    return this.finish(p.ex, reply, p.subnet.id, MessageType.ACK, p.lease.address, p.times.valid, null);
+  }
+
+  /**
+   * The store refused the writes of `token` (another server or client holds the address; `holder` is
+   * what the store has there). Never ACKs: a granted address is NAKed (RFC 2131 §4.3.2: the server
+   * cannot satisfy the request), so the client starts over with a DHCPDISCOVER.
+   */
+  commitFailed(token: number, now: number, holder?: Lease | null): EngineOutput {
+    const p = this.takePending(token);
+    const addr = ipv4ToInt(p.lease.address);
+    if (holder && holder.address === p.lease.address) this.setLease(addr, holder);
+    if (p.kind !== 'grant')
+      return this.finish(
+        p.ex,
+        null,
+        p.lease.subnetId,
+        null,
+        p.lease.address,
+        null,
+        'the lease store refused the change',
+      );
+    this.dropClientOffer(p.subnet.id, p.ex.id);
+    if (!holder) {
+      // We do not know who holds it: keep it away from other clients until the store's callback tells us.
+      this.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
+    }
+    return this.nak(p.ex, p.subnet, p.serverId, `${p.lease.address} is held by another client`);
+  }
+
+  // ---- RFC 2131 §4.3.1: DHCPDISCOVER ----
+
+  private discover(ex: Exchange): EngineOutput {
+    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    const subnet = sel.subnet;
+    const serverId = this.serverIdFor(subnet, ex.meta);
+    if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const res = this.findReservation(subnet, ex.id);
+    const addr = this.chooseAddress(ex, subnet, res);
+    if (addr === undefined) {
+      this.stats.inc('v4-allocation-fail');
+      return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
+    }
+    this.holdOffer(subnet.id, ex.id, addr, ex.now);
+    const times = leaseTimes(subnet.lifetimes, ex.req.options.get('dhcp-lease-time'));
+    const reply = this.reply(ex, {
+      type: MessageType.OFFER,
+      serverId,
+      yiaddr: intToIpv4(addr),
+      ciaddr: ZERO,
+      times,
+      layers: this.layers(subnet, addr, res),
+      subnet,
+      hostname: res?.hostname,
+      ...this.boot(subnet, res),
+    });
+    return this.finish(ex, reply, subnet.id, MessageType.OFFER, intToIpv4(addr), times.valid, null);
+  }
+
+  /**
+   * §4.3.1's order: the client's reserved address, its current binding, its previous (expired or
+   * released) binding, the address it was just offered, the address it asks for (option 50), then a new
+   * one from the pools.
+   */
+  private chooseAddress(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): number | undefined {
+    const candidates = [
+      this.reservedAddressIn(subnet, res),
+      this.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address,
+      this.clientOffer(subnet.id, ex.id, ex.now)?.addr,
+      ex.requested ?? undefined,
+    ];
+    for (const c of candidates) {
+      const addr = typeof c === 'string' ? (isIpv4(c) ? ipv4ToInt(c) : undefined) : c;
+      if (addr !== undefined && this.usableBy(addr, subnet, ex.id, ex.now)) return addr;
+    }
+    for (let tries = 0; tries < 64; tries++) {
+      const addr = this.allocator.allocate(subnet.id);
+      if (addr === undefined) return undefined;
+      if (this.usableBy(addr, subnet, ex.id, ex.now)) return addr;
+      // Taken by something the bitmap did not know about (an expired, unreclaimed lease): keep it taken.
+    }
+    return undefined;
+  }
+
+  // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
+
+  private request(ex: Exchange): EngineOutput {
+    const serverIdOpt = ex.req.options.get('dhcp-server-identifier');
+    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
+    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    const subnet = sel.subnet;
+    const serverId = this.serverIdFor(subnet, ex.meta);
+    if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    if (ex.req.ciaddr === ZERO) return this.requestInitReboot(ex, subnet, serverId);
+    return this.requestRenewing(ex, subnet, serverId);
+  }
+
+  /** SELECTING: server identifier present, requested address = the offered one. */
+  private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
+    if (!subnet) return this.drop(ex, null, 'no subnet for this client');
+    const serverId = this.serverIdFor(subnet, ex.meta);
+    if (!serverId || !this.isOurServerId(chosen, subnet, ex.meta)) {
+      // §4.3.2: the client chose another server; our offer is void. Say nothing.
+      this.dropClientOffer(subnet.id, ex.id);
+      return this.drop(ex, subnet.id, `client chose server ${chosen}`);
+    }
+    // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
+    const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
+    if (wanted === null || !isIpv4(wanted))
+      return this.drop(ex, subnet.id, 'SELECTING request without a requested address');
+    const addr = ipv4ToInt(wanted);
+    if (!cidrContains(subnet, addr))
+      return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
+    if (!this.usableBy(addr, subnet, ex.id, ex.now))
+      return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
+    return this.grant(ex, subnet, addr, serverId);
+  }
+
+  /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
+  private requestInitReboot(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
+    if (ex.requested === null || !isIpv4(ex.requested))
+      return this.drop(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
+    const addr = ipv4ToInt(ex.requested);
+    // §4.3.2: "the server SHOULD send a DHCPNAK message to the client if the 'requested IP address' is
+    // incorrect, or is on the wrong network" (only an authoritative server knows the network is its own).
+    if (!cidrContains(subnet, addr)) {
+      return subnet.authoritative
+        ? this.nak(ex, subnet, serverId, `${ex.requested} is not on subnet ${subnet.prefix}`)
+        : this.drop(ex, subnet.id, 'wrong network, not authoritative');
+    }
+    const res = this.findReservation(subnet, ex.id);
+    const reserved = this.reservedAddressIn(subnet, res);
+    const lease = this.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    const record = reserved ?? (lease ? ipv4ToInt(lease.address) : undefined);
+    // §4.3.2: "If the DHCP server has no record of this client, then it MUST remain silent".
+    if (record === undefined)
+      return this.drop(ex, subnet.id, 'no record of this client (RFC 2131 §4.3.2: silent)');
+    if (record !== addr)
+      return this.nak(
+        ex,
+        subnet,
+        serverId,
+        `the client's address is ${intToIpv4(record)}, not ${ex.requested}`,
+      );
+    if (!this.usableBy(addr, subnet, ex.id, ex.now))
+      return this.nak(ex, subnet, serverId, `${ex.requested} is not available to this client`);
+    return this.grant(ex, subnet, addr, serverId);
+  }
+
+  /** RENEWING (unicast) or REBINDING (broadcast): ciaddr filled, no server identifier. */
+  private requestRenewing(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
+    const addr = ipv4ToInt(ex.req.ciaddr);
+    const refuse = (why: string): EngineOutput =>
+      subnet.authoritative
+        ? this.nak(ex, subnet, serverId, why)
+        : this.drop(ex, subnet.id, `${why}, not authoritative`);
+    // §4.3.2 REBINDING: "The DHCP server SHOULD check 'ciaddr' for correctness before replying".
+    if (!cidrContains(subnet, addr)) return refuse(`${ex.req.ciaddr} is not on subnet ${subnet.prefix}`);
+    const reserved = this.reservedAddressIn(subnet, this.findReservation(subnet, ex.id));
+    if (reserved !== undefined && reserved !== addr)
+      return refuse(`the client has a reservation for ${intToIpv4(reserved)}`);
+    if (!this.usableBy(addr, subnet, ex.id, ex.now)) return refuse(`${ex.req.ciaddr} is not this client's`);
+    // A client we have no lease for but whose address is free gets it (a server that lost its leases).
+    return this.grant(ex, subnet, addr, serverId);
+  }
+
+  /** Asks the store to commit the lease; the DHCPACK goes out only when `commitSucceeded` says so. */
+  private grant(ex: Exchange, subnet: CompiledSubnet, addr: number, serverId: string): EngineOutput {
+    const res = this.findReservation(subnet, ex.id);
+    const prev = this.index.get(addr);
+    const isNew = !(
+      prev &&
+      prev.state === 'default' &&
+      prev.expiresAt > ex.now &&
+      owns(prev, ex.id, subnet.matchClientId)
+    );
+    const times = leaseTimes(subnet.lifetimes, ex.req.options.get('dhcp-lease-time'));
+    const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
+    const lease: Lease = Object.freeze({
+      address: intToIpv4(addr),
+      hwAddress: ex.id.hwAddress,
+      clientId: ex.id.clientId,
+      subnetId: subnet.id,
+      validLifetime: times.valid,
+      cltt: ex.now,
+      expiresAt: ex.now + times.valid * 1000,
+      hostname: res?.hostname ?? ex.hostname,
+      state: 'default',
+      userContext: agent
+        ? { ISC: { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } } }
+        : null,
+    });
+    // Hold the address for this client while the commit is in flight.
+    this.holdOffer(subnet.id, ex.id, addr, ex.now);
+    const token = this.nextToken++;
+    this.pending.set(token, { kind: 'grant', ex, subnet, lease, reservation: res, serverId, times, isNew });
+    return { replies: [], commit: { token, writes: [{ op: 'claim', lease }] }, events: [] };
+  }
+
+  // ---- RFC 2131 §4.3.3: DHCPDECLINE ----
+
+  private decline(ex: Exchange): EngineOutput {
+    const address = ex.requested;
+    // §4.3.3 / Table 5: the client MUST put the declined address in option 50.
+    if (address === null || !isIpv4(address))
+      return this.drop(ex, null, 'DECLINE without a requested address');
+    const addr = ipv4ToInt(address);
+    const lease = this.index.get(addr);
+    const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
+    const sid = ex.req.options.get('dhcp-server-identifier');
+    if (subnet && sid !== undefined && !this.isOurServerId(sid, subnet, ex.meta))
+      return this.drop(ex, subnet.id, `DECLINE for server ${sid}`);
+    if (
+      !lease ||
+      lease.state !== 'default' ||
+      !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
+    )
+      return this.drop(ex, lease?.subnetId ?? null, `${address} is not leased to this client`);
+    // §4.3.3: "The server MUST mark the network address as not available".
+    const probation = this.config.declineProbationPeriod;
+    const declined: Lease = Object.freeze({
+      ...lease,
+      hwAddress: '',
+      clientId: null,
+      hostname: null,
+      cltt: ex.now,
+      validLifetime: probation,
+      expiresAt: ex.now + probation * 1000,
+      state: 'declined',
+    });
+    this.dropClientOffer(lease.subnetId, ex.id);
+    const token = this.nextToken++;
+    this.pending.set(token, { kind: 'decline', ex, lease: declined });
+    return {
+      replies: [],
+      commit: { token, writes: [{ op: 'decline', address, probationSeconds: probation }] },
+      events: [],
+    };
+  }
+
+  // ---- RFC 2131 §4.3.4: DHCPRELEASE ----
+
+  private release(ex: Exchange): EngineOutput {
+    if (ex.req.ciaddr === ZERO) return this.drop(ex, null, 'RELEASE without ciaddr');
+    const addr = ipv4ToInt(ex.req.ciaddr);
+    const lease = this.index.get(addr);
+    const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
+    // §4.3.4: the lease is identified by ciaddr and the client identity; only its owner may release it.
+    if (
+      !lease ||
+      lease.state !== 'default' ||
+      !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
+    )
+      return this.drop(ex, lease?.subnetId ?? null, `${ex.req.ciaddr} is not leased to this client`);
+    // §4.3.4: "The server SHOULD retain a record of the client's initialization parameters": kept as
+    // expired-reclaimed, so the client gets the same address back (lease affinity).
+    const released: Lease = Object.freeze({
+      ...lease,
+      hostname: null,
+      cltt: ex.now,
+      validLifetime: 0,
+      expiresAt: ex.now,
+      state: 'expired-reclaimed',
+    });
+    const token = this.nextToken++;
+    this.pending.set(token, { kind: 'release', ex, lease: released });
+    return { replies: [], commit: { token, writes: [{ op: 'claim', lease: released }] }, events: [] };
+  }
+
+  // ---- RFC 2131 §4.3.5: DHCPINFORM ----
+
+  private inform(ex: Exchange): EngineOutput {
+    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    const subnet = sel.subnet;
+    const serverId = this.serverIdFor(subnet, ex.meta);
+    if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const res = this.findReservation(subnet, ex.id);
+    const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;
+    // §4.3.5: configuration only: no yiaddr, no lease time (MUST NOT), ACK to ciaddr.
+    const reply = this.reply(ex, {
+      type: MessageType.ACK,
+      serverId,
+      yiaddr: ZERO,
+      ciaddr: ex.req.ciaddr,
+      times: undefined,
+      layers: this.layers(subnet, ciaddr, res),
+      subnet,
+      hostname: res?.hostname,
+      ...this.boot(subnet, res),
+    });
+    return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+  }
+
+  // ---- address rules ----
+
+  /** Whether `addr` may be leased to this client now. */
+  private usableBy(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
+    if (!cidrContains(subnet, addr) || this.excluded.has(addr)) return false;
+    const r = this.reservedByAddr.get(addr);
+    if (r) {
+      // An address reserved for X is never given to Y.
+      if (!this.reservationMatches(r, id)) return false;
+    } else if (!this.allocator.inPool(subnet.id, addr)) return false;
+    const lease = this.index.get(addr);
+    if (lease && lease.expiresAt > now) {
+      if (lease.state === 'declined') return false;
+      if (lease.state === 'default' && !owns(lease, id, subnet.matchClientId)) return false;
+    }
+    const offer = this.offers.get(addr);
+    if (offer && offer.expiresAt > now && !owns(offer, id, subnet.matchClientId)) return false;
+    return true;
+  }
+
+  private reservationMatches(r: CompiledReservation, id: ClientIdentity): boolean {
+    return (
+      (r.hwAddress !== undefined && r.hwAddress === id.hwAddress) ||
+      (r.clientId !== undefined && r.clientId === id.clientId)
+    );
+  }
+
+  /** Kea: the subnet's reservations (reservations-in-subnet), then global ones (reservations-global). */
+  private findReservation(subnet: CompiledSubnet, id: ClientIdentity): CompiledReservation | undefined {
+    const scopes = [
+      this.config.reservationsInSubnet ? String(subnet.id) : null,
+      this.config.reservationsGlobal ? 'g' : null,
+    ];
+    for (const scope of scopes) {
+      if (scope === null) continue;
+      const r =
+        (id.clientId !== null ? this.reservationByKey.get(`${scope}|c:${id.clientId}`) : undefined) ??
+        this.reservationByKey.get(`${scope}|h:${id.hwAddress}`);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private reservedAddressIn(
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): number | undefined {
+    const a = res?.ipAddress;
+    return a !== undefined && cidrContains(subnet, a) ? a : undefined;
+  }
+
+  /** Option layers by Kea's precedence: reservation, pool, subnet, global. */
+  private layers(subnet: CompiledSubnet, addr: number, res: CompiledReservation | undefined): OptionSet[] {
+    const pool = subnet.pools.find((p) => addr >= p.start && addr <= p.end);
+    const out: OptionSet[] = [];
+    if (res) out.push(res.options);
+    if (pool) out.push(pool.options);
+    out.push(subnet.options, this.config.options);
+    return out;
+  }
+
+  private boot(
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName'> {
+    return {
+      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
+      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
+    };
+  }
+
+  /** Our identifier toward this subnet: a configured option 54, else our address on it, else the interface's. */
+  private serverIdFor(subnet: CompiledSubnet, meta: ArrivalMeta): string | undefined {
+    const configured = subnet.options.get(54) ?? this.config.options.get(54);
+    const fromConfig = ipsOf(configured?.data)[0];
+    if (fromConfig !== undefined) return intToIpv4(fromConfig);
+    const valid = meta.interfaceAddresses.filter((a) => isIpv4(a.address));
+    const onSubnet = valid.find((a) => cidrContains(subnet, ipv4ToInt(a.address)));
+    return (onSubnet ?? valid[0])?.address;
+  }
+
+  private isOurServerId(sid: string, subnet: CompiledSubnet, meta: ArrivalMeta): boolean {
+    return sid === this.serverIdFor(subnet, meta) || meta.interfaceAddresses.some((a) => a.address === sid);
+  }
+
+  // ---- offers and the index ----
+
+  private clientOffer(subnetId: number, id: ClientIdentity, now: number): Offer | undefined {
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
+      const addr = this.offerByClient.get(k);
+      const o = addr === undefined ? undefined : this.offers.get(addr);
+      if (o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true)) return o;
+    }
+    return undefined;
+  }
+
+  private holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number): void {
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
+      const prev = this.offerByClient.get(k);
+      if (prev !== undefined && prev !== addr) this.dropOffer(prev);
+    }
+    if (this.offers.has(addr)) this.dropOffer(addr);
+    const offer: Offer = {
+      addr,
+      subnetId,
+      hwAddress: id.hwAddress,
+      clientId: id.clientId,
+      expiresAt: now + this.offerLifetimeMs,
+    };
+    this.offers.set(addr, offer);
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) this.offerByClient.set(k, addr);
+    this.deadlines.set(`o:${addr}`, offer.expiresAt);
+    this.refreshTaken(addr);
+  }
+
+  private dropClientOffer(subnetId: number, id: ClientIdentity): void {
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
+      const addr = this.offerByClient.get(k);
+      if (addr !== undefined) this.dropOffer(addr);
+    }
+  }
+
+  private dropOffer(addr: number): void {
+    const o = this.offers.get(addr);
+    if (!o) return;
+    this.offers.delete(addr);
+    for (const k of clientKeys(o.subnetId, o.hwAddress, o.clientId))
+      if (this.offerByClient.get(k) === addr) this.offerByClient.delete(k);
+    this.deadlines.delete(`o:${addr}`);
+    this.refreshTaken(addr);
+  }
+
+  /** The single place a lease enters or leaves the index: keeps allocator, deadlines and gauges in step. */
+  private setLease(addr: number, next: Lease | undefined): void {
+    const prev = this.index.get(addr);
+    if (prev) this.gauge(prev, -1);
+    if (next) this.index.put(next);
+    else this.index.delete(addr);
+    if (next) this.gauge(next, 1);
+    if (next && next.state !== 'expired-reclaimed') this.deadlines.set(`l:${addr}`, next.expiresAt);
+    else this.deadlines.delete(`l:${addr}`);
+    const offer = this.offers.get(addr);
+    if (offer && next && next.state !== 'expired-reclaimed' && !owns(next, offer, true)) this.dropOffer(addr);
+    this.refreshTaken(addr);
+  }
+
+  private gauge(lease: Lease, d: number): void {
+    if (lease.state === 'default') this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
+    else if (lease.state === 'declined') {
+      this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
+      this.stats.inc('declined-addresses', d);
+    }
+  }
+
+  private refreshTaken(addr: number): void {
+    const lease = this.index.get(addr);
+    const taken =
+      this.allocator.isExcluded(addr) ||
+      this.offers.has(addr) ||
+      (lease !== undefined && lease.state !== 'expired-reclaimed');
+    if (taken) this.allocator.take(addr);
+    else this.allocator.release(addr);
+  }
+
+  private learnAddress(address: string): void {
+    if (!isIpv4(address)) return;
+    const n = ipv4ToInt(address);
+    if (this.localAddresses.has(n)) return;
+    this.localAddresses.add(n);
+    this.excluded.add(n);
+    this.allocator.excludeForever(n);
+  }
+
+  /** Rebuilds exclusions, reservations and the allocator from the config, the index and the offers. */
+  private rebuild(): void {
+    const c = this.config;
+    this.excluded = new Set(this.localAddresses);
+    this.reservedByAddr = new Map();
+    this.reservationByKey = new Map();
+    for (const id of ipsOf(c.options.get(54)?.data)) this.excluded.add(id);
+    for (const r of ipsOf(c.options.get(3)?.data)) this.excluded.add(r);
+    for (const s of c.subnets) {
+      for (const a of structuralExclusions(s)) this.excluded.add(a);
+      for (const set of [
+        s.options,
+        ...s.pools.map((p) => p.options),
+        ...s.reservations.map((r) => r.options),
+      ]) {
+        for (const a of ipsOf(set.get(3)?.data)) this.excluded.add(a); // "do not assign" a router (seed 001)
+        for (const a of ipsOf(set.get(54)?.data)) this.excluded.add(a);
+      }
+      this.indexReservations(String(s.id), s.reservations);
+    }
+    this.indexReservations('g', c.globalReservations);
+    this.allocator = new Allocator(c, [...this.excluded, ...this.reservedByAddr.keys()]);
+    for (const [addr, o] of [...this.offers])
+      if (!c.subnets.some((s) => s.id === o.subnetId && cidrContains(s, addr))) this.dropOffer(addr);
+    for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));
+    for (const addr of this.offers.keys()) this.refreshTaken(addr);
+  }
+
+  private indexReservations(scope: string, list: readonly CompiledReservation[]): void {
+    for (const r of list) {
+      if (r.hwAddress !== undefined) this.reservationByKey.set(`${scope}|h:${r.hwAddress}`, r);
+      if (r.clientId !== undefined) this.reservationByKey.set(`${scope}|c:${r.clientId}`, r);
+      if (r.ipAddress !== undefined) this.reservedByAddr.set(r.ipAddress, r);
+    }
+  }
+
+  // ---- outputs ----
+
+  private takePending(token: number): Pending {
+    const p = this.pending.get(token);
+    if (!p) throw new EngineUsageError('ERR_UNKNOWN_COMMIT_TOKEN', `no pending commit with token ${token}`);
+    this.pending.delete(token);
+    return p;
+  }
+
+  private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
+    const message = buildReply(ex.req, plan);
+    this.stats.inc('pkt4-sent');
+    if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
+    else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
+    else if (plan.type === MessageType.NAK) this.stats.inc('pkt4-nak-sent');
+    return {
+      message,
+      destination: replyDestination(ex.req, plan.type, plan.yiaddr),
+      interface: ex.meta.interface,
+      maxSize: maxMessageSize(ex.req),
+    };
+  }
+
+  private nak(ex: Exchange, subnet: CompiledSubnet, serverId: string, why: string): EngineOutput {
+    const reply = this.reply(ex, {
+      type: MessageType.NAK,
+      serverId,
+      yiaddr: ZERO,
+      ciaddr: ZERO,
+      times: undefined,
+      layers: [],
+      subnet: undefined,
+      hostname: undefined,
+      nextServer: undefined,
+      bootFileName: undefined,
+      nakMessage: why,
+    });
+    return this.finish(ex, reply, subnet.id, MessageType.NAK, null, null, why);
+  }
+
+  private drop(ex: Exchange, subnetId: number | null, why: string): EngineOutput {
+    return this.finish(ex, null, subnetId, null, null, null, why);
+  }
+
+  private finish(
+    ex: Exchange,
+    reply: OutgoingReply | null,
+    subnetId: number | null,
+    replyType: number | null,
+    address: string | null,
+    leaseTime: number | null,
+    reason: string | null,
+  ): EngineOutput {
+    const requested =
+      ex.type === MessageType.RELEASE ||
+      ex.type === MessageType.INFORM ||
+      (ex.type === MessageType.REQUEST && ex.req.ciaddr !== ZERO)
+        ? ex.req.ciaddr
+        : ex.requested;
+    const event = exchangeEvent({
+      requestType: ex.type,
+      requested: requested === ZERO ? null : requested,
+      id: ex.id,
+      hostname: ex.hostname,
+      interface: ex.meta.interface,
+      giaddr: ex.req.giaddr,
+      subnetId,
+      replyType,
+      address,
+      leaseTime,
+      reason,
+    });
+    return { replies: reply ? [reply] : [], commit: null, events: [event] };
+  }
+}

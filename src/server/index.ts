@@ -1,0 +1,15 @@
+export { DhcpServerEngine, type EngineOptions } from './engine.ts';
+export { encodeReply } from './encode.ts';
+export { EngineUsageError } from './errors.ts';
+export { GLOBAL_STATISTICS, SUBNET_STATISTICS } from './stats.ts';
+export type {
+  ArrivalMeta,
+  EngineEvent,
+  EngineOutput,
+  ExchangeEvent,
+  InterfaceAddress,
+  LeaseWrite,
+  OutgoingReply,
+  PendingCommit,
+  ReplyDestination,
+} from './types.ts';

@@ -1,0 +1,66 @@
+import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
+import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
+import type { ArrivalMeta } from './types.ts';
+
+const ZERO = '0.0.0.0';
+
+export interface Selection {
+  readonly subnet: CompiledSubnet;
+  /** How it was chosen, for the exchange summary. */
+  readonly by: 'link-selection' | 'subnet-selection' | 'relay' | 'ciaddr' | 'interface';
+}
+
+function containing(config: CompiledConfig, addr: string): CompiledSubnet | undefined {
+  if (!isIpv4(addr)) return undefined;
+  const n = ipv4ToInt(addr);
+  return config.subnets.find((s) => cidrContains(s, n));
+}
+
+function onInterface(s: CompiledSubnet, meta: ArrivalMeta): boolean {
+  return s.interface === undefined || s.interface === meta.interface;
+}
+
+/**
+ * The subnet a request belongs to. Relayed: RFC 3527 link selection (82.5), then RFC 3011 subnet selection
+ * (118), then Kea's `relay.ip-addresses`, then the subnet holding giaddr (RFC 2131 §4.3.1). Direct: 118,
+ * then a renewing client's ciaddr, then the receiving interface (Kea's `interface`, or the subnet holding
+ * one of the interface's addresses).
+ */
+export function selectSubnet(
+  config: CompiledConfig,
+  req: DhcpMessage,
+  meta: ArrivalMeta,
+): Selection | undefined {
+  const relayed = req.giaddr !== ZERO;
+  if (relayed) {
+    const list = req.options.get('dhcp-agent-options');
+    const link = list ? relayAgentInfo(list).linkSelection : undefined;
+    const s = link === undefined ? undefined : containing(config, link);
+    if (s) return { subnet: s, by: 'link-selection' };
+  }
+  const sel = req.options.get('subnet-selection');
+  if (sel !== undefined) {
+    const s = containing(config, sel);
+    // RFC 3011 §3: a server that cannot serve the requested subnet MUST NOT answer.
+    return s ? { subnet: s, by: 'subnet-selection' } : undefined;
+  }
+  if (relayed) {
+    const g = ipv4ToInt(req.giaddr);
+    const s = config.subnets.find((x) => x.relayAddresses.includes(g)) ?? containing(config, req.giaddr);
+    return s ? { subnet: s, by: 'relay' } : undefined;
+  }
+  if (req.ciaddr !== ZERO) {
+    const s = containing(config, req.ciaddr);
+    if (s && onInterface(s, meta)) return { subnet: s, by: 'ciaddr' };
+  }
+  const named = config.subnets.find((s) => s.interface === meta.interface);
+  if (named) return { subnet: named, by: 'interface' };
+  for (const a of meta.interfaceAddresses) {
+    const s = isIpv4(a.address)
+      ? config.subnets.find((x) => x.interface === undefined && cidrContains(x, ipv4ToInt(a.address)))
+      : undefined;
+    if (s) return { subnet: s, by: 'interface' };
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+/** Kea's DHCPv4 statistic names that the engine keeps as plain counters. */
+export const GLOBAL_STATISTICS = [
+  'pkt4-received',
+  'pkt4-discover-received',
+  'pkt4-offer-received',
+  'pkt4-request-received',
+  'pkt4-ack-received',
+  'pkt4-nak-received',
+  'pkt4-release-received',
+  'pkt4-decline-received',
+  'pkt4-inform-received',
+  'pkt4-unknown-received',
+  'pkt4-sent',
+  'pkt4-offer-sent',
+  'pkt4-ack-sent',
+  'pkt4-nak-sent',
+  'pkt4-parse-failed',
+  'pkt4-receive-drop',
+  'cumulative-assigned-addresses',
+  'declined-addresses',
+  'reclaimed-leases',
+  'reclaimed-declined-addresses',
+  'v4-allocation-fail',
+] as const;
+
+export type GlobalStatistic = (typeof GLOBAL_STATISTICS)[number];
+
+export const SUBNET_STATISTICS = [
+  'total-addresses',
+  'assigned-addresses',
+  'declined-addresses',
+  'cumulative-assigned-addresses',
+] as const;
+
+export type SubnetStatistic = (typeof SUBNET_STATISTICS)[number];
+
+/** `pkt4-<type>-received` by DHCP message type (option 53). */
+export const RECEIVED_BY_TYPE: Readonly<Record<number, GlobalStatistic>> = {
+  1: 'pkt4-discover-received',
+  2: 'pkt4-offer-received',
+  3: 'pkt4-request-received',
+  5: 'pkt4-ack-received',
+  6: 'pkt4-nak-received',
+  7: 'pkt4-release-received',
+  4: 'pkt4-decline-received',
+  8: 'pkt4-inform-received',
+};
+
+export class Statistics {
+  private readonly global = new Map<GlobalStatistic, number>(GLOBAL_STATISTICS.map((n) => [n, 0]));
+  private readonly subnets = new Map<number, Map<SubnetStatistic, number>>();
+
+  inc(name: GlobalStatistic, by = 1): void {
+    this.global.set(name, (this.global.get(name) ?? 0) + by);
+  }
+
+  get(name: GlobalStatistic): number {
+    return this.global.get(name) ?? 0;
+  }
+
+  incSubnet(id: number, name: SubnetStatistic, by = 1): void {
+    const m = this.subnet(id);
+    m.set(name, (m.get(name) ?? 0) + by);
+  }
+
+  setSubnet(id: number, name: SubnetStatistic, value: number): void {
+    this.subnet(id).set(name, value);
+  }
+
+  getSubnet(id: number, name: SubnetStatistic): number {
+    return this.subnets.get(id)?.get(name) ?? 0;
+  }
+
+  /** Every counter by Kea name, subnet ones as `subnet[id].name`. */
+  snapshot(subnetIds: Iterable<number>): Record<string, number> {
+    const out: Record<string, number> = Object.fromEntries(this.global);
+    for (const id of subnetIds) {
+      for (const n of SUBNET_STATISTICS) out[`subnet[${id}].${n}`] = this.getSubnet(id, n);
+    }
+    return out;
+  }
+
+  private subnet(id: number): Map<SubnetStatistic, number> {
+    let m = this.subnets.get(id);
+    if (!m) {
+      m = new Map(SUBNET_STATISTICS.map((n) => [n, 0]));
+      this.subnets.set(id, m);
+    }
+    return m;
+  }
+}

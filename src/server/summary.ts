@@ -1,0 +1,50 @@
+import { messageTypeName } from '../protocol/index.ts';
+import type { ClientIdentity } from './identity.ts';
+import type { ExchangeEvent } from './types.ts';
+
+export interface ExchangeFacts {
+  readonly requestType: number;
+  readonly requested: string | null;
+  readonly id: ClientIdentity;
+  readonly hostname: string | null;
+  readonly interface: string;
+  readonly giaddr: string;
+  readonly subnetId: number | null;
+  readonly replyType: number | null;
+  readonly address: string | null;
+  readonly leaseTime: number | null;
+  readonly reason: string | null;
+}
+
+/** `DHCPREQUEST for 198.18.0.10 from aa:bb:.. (host) via eth0 -> DHCPACK 198.18.0.10 lease 3600s`. */
+export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
+  const request = messageTypeName(f.requestType);
+  let text = request;
+  if (f.requested) text += ` for ${f.requested}`;
+  text += ` from ${f.id.hwAddress}`;
+  if (f.id.clientId) text += ` [id ${f.id.clientId}]`;
+  if (f.hostname) text += ` (${f.hostname})`;
+  text += ` via ${f.interface}`;
+  if (f.giaddr !== '0.0.0.0') text += ` relay ${f.giaddr}`;
+  const reply = f.replyType === null ? null : messageTypeName(f.replyType);
+  if (reply === null) text += ` -> no reply${f.reason ? `: ${f.reason}` : ''}`;
+  else {
+    text += ` -> ${reply}`;
+    if (f.address) text += ` ${f.address}`;
+    if (f.leaseTime !== null) text += ` lease ${f.leaseTime}s`;
+    if (f.reason) text += ` (${f.reason})`;
+  }
+  return {
+    type: 'exchange',
+    text,
+    request,
+    reply,
+    address: f.address,
+    hwAddress: f.id.hwAddress,
+    clientId: f.id.clientId,
+    hostname: f.hostname,
+    interface: f.interface,
+    subnetId: f.subnetId,
+    reason: f.reason,
+  };
+}
