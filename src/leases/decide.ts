@@ -12,13 +12,14 @@ export function decideCommit(
   lease: Lease,
   mode: CommitMode,
   now: number,
+  matchClientId = true,
 ): CommitDecision {
   if (existing === null) {
     if (mode === 'update') return { write: false, result: { ok: false, reason: 'missing' } };
     return { write: true, kind: 'added', previous: null };
   }
   if (mode === 'insert') return { write: false, result: { ok: false, reason: 'exists', holder: existing } };
-  if (mode === 'claim' && !claimable(existing, lease, now)) {
+  if (mode === 'claim' && !claimable(existing, lease, now, matchClientId)) {
     return { write: false, result: { ok: false, reason: 'conflict', holder: existing } };
   }
   return { write: true, kind: 'updated', previous: existing };

@@ -45,7 +45,13 @@ export class MemoryLeaseStore implements LeaseStore {
     const lease = normalizeLease(input);
     const now = checkNow(options.now ?? this.#clock());
     const key = ipv4ToNumber(lease.address);
-    const decision = decideCommit(this.#byAddress.get(key) ?? null, lease, options.mode ?? 'claim', now);
+    const decision = decideCommit(
+      this.#byAddress.get(key) ?? null,
+      lease,
+      options.mode ?? 'claim',
+      now,
+      options.matchClientId ?? true,
+    );
     if (!decision.write) return decision.result;
     this.#put(key, lease);
     this.#emit({ kind: decision.kind, lease, previous: decision.previous, origin: 'local' });

@@ -111,8 +111,9 @@ export class SqliteLeaseStore implements LeaseStore {
     const now = checkNow(options.now ?? this.#clock());
     const key = ipv4ToNumber(lease.address);
     const mode = options.mode ?? 'claim';
+    const matchClientId = options.matchClientId ?? true;
     return this.#writes.submit((): Outcome<CommitResult> => {
-      const decision = decideCommit(this.#one(key), lease, mode, now);
+      const decision = decideCommit(this.#one(key), lease, mode, now, matchClientId);
       if (!decision.write) return { value: decision.result, changes: [] };
       this.#stmt.upsert.run(leaseToRow(lease, key));
       return {

@@ -94,6 +94,11 @@ export type CommitMode = 'claim' | 'insert' | 'update' | 'upsert';
 
 export interface CommitOptions extends TimeOptions {
   readonly mode?: CommitMode;
+  /**
+   * Kea's `match-client-id`: when false, a `claim` recognises the holder by hardware address only, ignoring
+   * client ids (for clients whose identifier changes between boots). Default true.
+   */
+  readonly matchClientId?: boolean;
 }
 
 export type CommitResult =
@@ -146,13 +151,15 @@ export type LeaseChangeListener = (change: LeaseChange) => void;
 
 /**
  * Whether two leases belong to the same client: equal client ids, or equal hardware addresses when neither has a
- * client id (RFC 2131 4.2: the client identifier, if given, identifies the client; else chaddr).
+ * client id (RFC 4361 6.1: the client identifier, if given, identifies the client; else chaddr). With
+ * `matchClientId` false (Kea's `match-client-id: false`) only the hardware addresses are compared.
  */
 export function sameOwner(
   a: Pick<Lease, 'clientId' | 'hwAddress'>,
   b: Pick<Lease, 'clientId' | 'hwAddress'>,
+  matchClientId = true,
 ): boolean {
-  if (a.clientId !== null || b.clientId !== null) return a.clientId === b.clientId;
+  if (matchClientId && (a.clientId !== null || b.clientId !== null)) return a.clientId === b.clientId;
   return a.hwAddress !== '' && a.hwAddress === b.hwAddress;
 }
 
@@ -161,6 +168,11 @@ export function claimable(
   existing: Lease,
   incoming: Pick<Lease, 'clientId' | 'hwAddress'>,
   now: number,
+  matchClientId = true,
 ): boolean {
-  return existing.state === 'expired-reclaimed' || existing.expiresAt <= now || sameOwner(existing, incoming);
+  return (
+    existing.state === 'expired-reclaimed' ||
+    existing.expiresAt <= now ||
+    sameOwner(existing, incoming, matchClientId)
+  );
 }

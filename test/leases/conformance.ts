@@ -172,6 +172,29 @@ export function runConformance(target: ConformanceTarget): void {
           assert.equal(withoutId.ok, false);
         }));
 
+      it('with matchClientId false, recognises the holder by hardware address only', () =>
+        withStore(async (store) => {
+          await store.commit(
+            makeLease({ address: '10.0.0.11', clientId: '01:01', hwAddress: 'aa:00:00:00:00:01' }),
+          );
+          const newId = makeLease({
+            address: '10.0.0.11',
+            clientId: '01:02',
+            hwAddress: 'aa:00:00:00:00:01',
+          });
+          assert.equal((await store.commit(newId)).ok, false);
+          const renewed = await store.commit(newId, { matchClientId: false });
+          assert.ok(renewed.ok);
+          assert.equal(renewed.previous?.clientId, '01:01');
+          const sameIdOtherNic = makeLease({
+            address: '10.0.0.11',
+            clientId: '01:02',
+            hwAddress: 'aa:00:00:00:00:02',
+          });
+          assert.equal((await store.commit(sameIdOtherNic, { matchClientId: false })).ok, false);
+          assert.equal((await store.commit(sameIdOtherNic)).ok, true);
+        }));
+
       it('takes over expired and reclaimed leases but not unexpired declined ones', () =>
         withStore(async (store) => {
           const expiring = makeLease({ address: '10.0.1.1', clientId: '01:01', cltt: T0, validLifetime: 60 });

@@ -1,0 +1,33 @@
+export type { Lease, LeaseState } from './lease.ts';
+export { LEASE_STATE_CODES } from './lease.ts';
+export type {
+  ClientQuery,
+  CommitMode,
+  CommitOptions,
+  CommitResult,
+  LeaseChange,
+  LeaseChangeKind,
+  LeaseChangeListener,
+  LeaseStore,
+  ReclaimOptions,
+  SubnetFilter,
+  SubnetLeaseStats,
+  TimeOptions,
+} from './store.ts';
+export { claimable, sameOwner } from './store.ts';
+export {
+  InvalidLeaseError,
+  LeaseCorruptError,
+  LeaseQueryError,
+  LeaseStoreClosedError,
+  LeaseStoreError,
+  LeaseStoreIoError,
+  LeaseStoreOpenError,
+} from './errors.ts';
+export { listenerErrorChannel } from './changes.ts';
+export { MemoryLeaseStore } from './memory.ts';
+export type { MemoryLeaseStoreOptions } from './memory.ts';
+export { SqliteLeaseStore } from './sqlite.ts';
+export type { SqliteLeaseStoreOptions } from './sqlite.ts';
+export { openLeaseStore } from './open.ts';
+export type { LeaseStoreSpec } from './open.ts';

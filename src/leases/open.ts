@@ -1,0 +1,23 @@
+import { MemoryLeaseStore } from './memory.ts';
+import { SqliteLeaseStore } from './sqlite.ts';
+import type { LeaseStore } from './store.ts';
+
+/** Which backend to open, as the runtime's configuration names it. */
+export type LeaseStoreSpec =
+  | { readonly type: 'memory' }
+  | {
+      readonly type: 'sqlite';
+      readonly path: string;
+      readonly synchronous?: 'full' | 'normal';
+      readonly busyTimeoutMs?: number;
+    };
+
+/** Opens the backend a spec names. Rejects with `LeaseStoreOpenError` when it cannot be used. */
+export async function openLeaseStore(spec: LeaseStoreSpec, clock?: () => number): Promise<LeaseStore> {
+  switch (spec.type) {
+    case 'memory':
+      return new MemoryLeaseStore(clock === undefined ? {} : { clock });
+    case 'sqlite':
+      return SqliteLeaseStore.open({ ...spec, ...(clock === undefined ? {} : { clock }) });
+  }
+}
