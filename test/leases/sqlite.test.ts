@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
+import { describe } from 'node:test';
 import { runConformance } from './conformance.ts';
+import { runDifferential } from './differential.ts';
 import { tempDir } from './tmp.ts';
 
 runConformance({
@@ -15,4 +17,18 @@ runConformance({
       destroy: async () => tmp.remove(),
     };
   },
+});
+
+describe('sqlite lease store', () => {
+  runDifferential('sqlite', async () => {
+    const tmp = tempDir();
+    const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db') });
+    return {
+      store,
+      done: async () => {
+        await store.close();
+        tmp.remove();
+      },
+    };
+  });
 });
