@@ -2,6 +2,8 @@ import type { DhcpMessage } from '../protocol/index.ts';
 import { fromHex, ipAt, toHex, u16At, u32At } from './bytes.ts';
 import type { ClientLease } from './lease.ts';
 import { maskPrefixLength, rawOptions } from './lease.ts';
+import type { UdhcpcKind } from './udhcpc-table.ts';
+import { UDHCPC_OPTIONS } from './udhcpc-table.ts';
 
 /**
  * busybox udhcpc's script environment, byte for byte where it matters (networking/udhcp/dhcpc.c
@@ -12,61 +14,6 @@ import { maskPrefixLength, rawOptions } from './lease.ts';
 
 /** The first argument udhcpc gives its script. */
 export type UdhcpcScriptEvent = 'deconfig' | 'bound' | 'renew' | 'nak' | 'leasefail';
-
-type Kind =
-  | 'ip'
-  | 'ip-pair'
-  | 'string'
-  | 'string-host'
-  | 'u8'
-  | 'u16'
-  | 'u32'
-  | 's32'
-  | 'static-routes'
-  | 'dns-string'
-  | 'sip-servers'
-  | '6rd';
-
-/** udhcpc's table of options it names, in its order (which is also the order of the variables). */
-const NAMED: readonly (readonly [number, string, Kind])[] = [
-  [1, 'subnet', 'ip'],
-  [2, 'timezone', 's32'],
-  [3, 'router', 'ip'],
-  [6, 'dns', 'ip'],
-  [9, 'lprsrv', 'ip'],
-  [12, 'hostname', 'string-host'],
-  [13, 'bootsize', 'u16'],
-  [15, 'domain', 'string-host'],
-  [16, 'swapsrv', 'ip'],
-  [17, 'rootpath', 'string'],
-  [23, 'ipttl', 'u8'],
-  [26, 'mtu', 'u16'],
-  [28, 'broadcast', 'ip'],
-  [33, 'routes', 'ip-pair'],
-  [40, 'nisdomain', 'string-host'],
-  [41, 'nissrv', 'ip'],
-  [42, 'ntpsrv', 'ip'],
-  [44, 'wins', 'ip'],
-  [51, 'lease', 'u32'],
-  [54, 'serverid', 'ip'],
-  [56, 'message', 'string'],
-  [60, 'vendor', 'string'],
-  [66, 'tftp', 'string-host'],
-  [67, 'bootfile', 'string'],
-  [100, 'tzstr', 'string'],
-  [101, 'tzdbstr', 'string'],
-  [119, 'search', 'dns-string'],
-  [120, 'sipsrv', 'sip-servers'],
-  [121, 'staticroutes', 'static-routes'],
-  [132, 'vlanid', 'u16'],
-  [133, 'vlanpriority', 'u8'],
-  [209, 'pxeconffile', 'string'],
-  [210, 'pxepathprefix', 'string'],
-  [211, 'reboottime', 'u32'],
-  [212, 'ip6rd', '6rd'],
-  [249, 'msstaticroutes', 'static-routes'],
-  [252, 'wpad', 'string'],
-];
 
 const ELEMENT_SIZE: Readonly<Record<'ip' | 'ip-pair' | 'u8' | 'u16' | 'u32' | 's32', number>> = {
   ip: 4,
@@ -164,7 +111,7 @@ function sipServers(b: Uint8Array): string {
 }
 
 /** One option's value as udhcpc's `xmalloc_optname_optval()` prints it. */
-function formatValue(kind: Kind, b: Uint8Array): string {
+function formatValue(kind: UdhcpcKind, b: Uint8Array): string {
   switch (kind) {
     case 'string':
       return cString(b);
@@ -219,7 +166,7 @@ export function udhcpcPacketEnvironment(
   if (packet.file !== '') env.boot_file = packet.file;
   if (packet.sname !== '') env.sname = packet.sname;
   const named = new Set<number>();
-  for (const [code, name, kind] of NAMED) {
+  for (const [code, name, kind] of UDHCPC_OPTIONS) {
     const raw = packet.options.get(code);
     if (raw === undefined) continue;
     named.add(code);
