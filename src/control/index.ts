@@ -1,0 +1,42 @@
+/** The control channel: Kea's command API over a UNIX socket and an HTTP listener shaped like Kea's agent. */
+export { RESULT, answer, success, failure, empty, type Answer, type ResultCode } from './answer.ts';
+export {
+  ControlError,
+  CommandArgumentError,
+  ControlConfigError,
+  ControlListenError,
+  ControlClientError,
+  ControlConflictError,
+} from './errors.ts';
+export type { JsonValue, JsonObject } from './json.ts';
+export {
+  CommandRegistry,
+  AGENT_COMMANDS,
+  commandChannel,
+  type CommandHandler,
+  type CommandContext,
+  type ControlLogger,
+  type RegistryOptions,
+} from './registry.ts';
+export { createCommandRegistry } from './commands/index.ts';
+export type * from './target.ts';
+export { leaseToKea } from './lease-json.ts';
+export { keaTimestamp } from './kea-time.ts';
+export { UnixControlServer, type UnixControlOptions } from './unix-server.ts';
+export {
+  HttpControlServer,
+  type HttpControlOptions,
+  type TlsSettings,
+  type GetRoute,
+  type UpgradeHook,
+} from './http-server.ts';
+export type { BasicAuthSettings } from './auth.ts';
+export {
+  controlListenerSettings,
+  parseHostPort,
+  type ControlListenerSettings,
+  type HttpListenerSettings,
+  type ControlOverrides,
+} from './settings.ts';
+export { startControlListeners, type ControlListeners, type StartOptions } from './listeners.ts';
+export { sendUnix, sendHttp, allSucceeded, type ControlRequest, type HttpClientOptions } from './client.ts';
