@@ -10,7 +10,7 @@ export const MAGIC_COOKIE = 0x63825363;
 export const HEADER_SIZE = 236;
 /** The header plus the magic cookie: where the options start. */
 export const OPTIONS_OFFSET = 240;
-/** RFC 1542 §3.1.1: BOOTP messages are at least 300 bytes; encoders pad to it. */
+/** RFC 1542 §2.1: BOOTP messages are at least 300 bytes; encoders pad to it. */
 export const BOOTP_MIN_SIZE = 300;
 /** RFC 2131 §2: every client must accept a 576-byte IP datagram. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 576;

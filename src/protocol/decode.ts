@@ -57,7 +57,7 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
       const ov = valueOf(b, c.slots[ovAt - 1]!);
       if (ov.length === 1 && ov[0]! >= 1 && ov[0]! <= 3) {
         overload = ov[0]!;
-        // RFC 3396 §5 and RFC 2131 §4.1: options, then file, then sname.
+        // RFC 2131 §4.1: the options field first, then file, then sname.
         if (overload & 1) readOptions(b, FILE, HEADER, c);
         if (overload & 2) readOptions(b, SNAME, FILE, c);
       } else {
@@ -122,7 +122,7 @@ function valueOf(b: Uint8Array, s: Uint8Array | number): Uint8Array {
 
 /**
  * One option area: PAD skipped, END stops (whatever follows is ignored), a repeated code is appended to
- * the earlier value (RFC 3396 §5), an option running past the area is ERR_TRUNCATED_OPTION. An area
+ * the earlier value (RFC 3396), an option running past the area is ERR_TRUNCATED_OPTION. An area
  * without END is accepted when its last option ends exactly at the area's end.
  */
 function readOptions(b: Uint8Array, start: number, end: number, c: Collected): void {
@@ -151,7 +151,7 @@ function readOptions(b: Uint8Array, start: number, end: number, c: Collected): v
       c.slots.push((i + 2) * 256 + vlen);
       seen[code] = c.codes.length;
     } else {
-      // RFC 3396 §5: a code that appears more than once is one value, concatenated in order.
+      // RFC 3396: a code that appears more than once is one value, concatenated in order.
       c.slots[at - 1] = concatBytes(valueOf(b, c.slots[at - 1]!), b.subarray(i + 2, valueEnd));
     }
     i = valueEnd;

@@ -57,7 +57,7 @@ function writeText(buf: Buffer, off: number, size: number, name: string, s: stri
   if (r.read < s.length) badField(`${name} does not fit its ${size}-byte field`);
 }
 
-/** Bytes a value takes as options: 2 per 255-byte piece (RFC 3396 §5 splitting), 2 for an empty one. */
+/** Bytes a value takes as options: 2 per 255-byte piece (RFC 3396 splitting), 2 for an empty one. */
 function tlvSize(len: number): number {
   return len === 0 ? 2 : len + 2 * Math.ceil(len / 255);
 }
@@ -95,7 +95,7 @@ function writeTlvs(buf: Buffer, pos: number, code: number, value: Uint8Array): n
 
 /**
  * Encodes a message: option 53 first, option 82 last (RFC 3046 §2.1), values over 255 bytes split (RFC
- * 3396), padded to 300 bytes (RFC 1542 §3.1.1). Options that do not fit `maxSize` overflow into file, then
+ * 3396), padded to 300 bytes (RFC 1542 §2.1). Options that do not fit `maxSize` overflow into file, then
  * sname, announced by option 52 (RFC 2131 §4.1); the encoder owns option 52 and ignores one set by hand.
  */
 export function encodeMessage(msg: DhcpMessage, opts?: EncodeOptions): Buffer {
