@@ -7,13 +7,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { request } from 'node:http';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sendUnix } from '../../src/control/client.ts';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { UnixControlServer } from '../../src/control/unix-server.ts';
+import { HttpControlServer } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
 
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
@@ -22,6 +24,10 @@ const keaSocket = join(dir, 'kea.sock');
 const ourSocket = join(dir, 'lk.sock');
 let kea: ChildProcess | undefined;
 let ours: UnixControlServer | undefined;
+let agent: ChildProcess | undefined;
+let agentPort = 0;
+let oursHttp: HttpControlServer | undefined;
+const AUTH = { realm: 'parity', clients: [{ user: 'admin', password: 's3cret' }] };
 const target = new FakeTarget();
 
 before(async () => {
@@ -53,17 +59,98 @@ before(async () => {
   for (let i = 0; i < 100 && !existsSync(keaSocket); i++) await sleep(100);
   assert.ok(existsSync(keaSocket), 'kea-dhcp4 did not open its control socket');
   ours = await UnixControlServer.listen({ path: ourSocket, registry: createCommandRegistry(), target });
+
+  agentPort = await freePort();
+  const agentFile = join(dir, 'agent.json');
+  writeFileSync(
+    agentFile,
+    JSON.stringify({
+      'Control-agent': {
+        'http-host': '127.0.0.1',
+        'http-port': agentPort,
+        authentication: { type: 'basic', realm: AUTH.realm, clients: AUTH.clients },
+        'control-sockets': { dhcp4: { 'socket-type': 'unix', 'socket-name': keaSocket } },
+        loggers: [
+          { name: 'kea-ctrl-agent', output_options: [{ output: join(dir, 'agent.log') }], severity: 'WARN' },
+        ],
+      },
+    }),
+  );
+  agent = spawn('kea-ctrl-agent', ['-c', agentFile], {
+    env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
+    stdio: 'ignore',
+  });
+  oursHttp = await HttpControlServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    registry: createCommandRegistry(),
+    target,
+    auth: AUTH,
+  });
+  for (let i = 0; i < 100 && !(await listening(agentPort)); i++) await sleep(100);
 });
 
 after(async () => {
   await ours?.close();
-  if (kea?.pid !== undefined && kea.exitCode === null) {
-    const exited = new Promise((resolve) => kea?.once('exit', resolve));
-    process.kill(kea.pid, 'SIGTERM');
-    await exited;
-  }
+  await oursHttp?.close();
+  await stop(agent);
+  await stop(kea);
   rmSync(dir, { recursive: true, force: true });
 });
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(child.pid, 'SIGTERM');
+  await exited;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+interface HttpReply {
+  status: number;
+  challenge: string | undefined;
+  body: unknown;
+}
+
+function post(port: number, body: string, auth = true): Promise<HttpReply> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (auth) headers['Authorization'] = `Basic ${Buffer.from('admin:s3cret').toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
+      let data = '';
+      res.on('data', (d: Buffer) => (data += d.toString()));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          challenge: res.headers['www-authenticate'],
+          body: JSON.parse(data),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** A value's skeleton: object keys with their skeletons, array element skeletons, or the JSON type. */
 function shape(value: unknown, depth = Infinity): unknown {
@@ -303,6 +390,52 @@ test('lease commands', async () => {
   await same('lease4-wipe', { 'subnet-id': 1 }, { text: true });
   await same('lease4-wipe', { 'subnet-id': 1 }, { text: true });
   await same('lease4-wipe', undefined, { text: true });
+});
+
+test("HTTP: answers as Kea's Control Agent does, forwarding to dhcp4 or answering itself", async () => {
+  const port = oursHttp?.port ?? 0;
+  const pair = async (body: string, auth = true) => {
+    const [k, o] = await Promise.all([post(agentPort, body, auth), post(port, body, auth)]);
+    assert.equal(o.status, k.status, `${body}: status`);
+    return { kea: k, ours: o };
+  };
+  const unauth = await pair('{"command":"list-commands"}', false);
+  assert.equal(unauth.kea.status, 401);
+  assert.deepEqual(unauth.ours.body, unauth.kea.body);
+  assert.equal(unauth.ours.challenge, unauth.kea.challenge);
+
+  for (const body of [
+    '{"command":"foo"}',
+    '{"command":"lease4-get-all"}',
+    '{"command":"foo","service":["dhcp4"]}',
+    '{"command":"list-commands","service":["dhcp6"]}',
+    '{"command":"list-commands","service":"dhcp4"}',
+    '{"command":"leases-reclaim","service":["dhcp4"]}',
+    '[1]',
+    '{"comand":"x"}',
+    'garbage',
+  ]) {
+    const r = await pair(body);
+    assert.deepEqual(r.ours.body, r.kea.body, body);
+  }
+
+  const agentList = await pair('{"command":"list-commands"}');
+  const [kl] = agentList.kea.body as [{ arguments: string[] }];
+  const [ol] = agentList.ours.body as [{ arguments: string[] }];
+  assert.deepEqual(
+    ol.arguments.filter((n) => n !== 'config-hash-get'),
+    kl.arguments,
+  );
+  for (const body of [
+    '{"command":"status-get"}',
+    '{"command":"version-get"}',
+    '{"command":"lease4-get-all","service":["dhcp4"]}',
+  ]) {
+    const r = await pair(body);
+    assert.deepEqual(shape(r.ours.body), shape(r.kea.body), body);
+  }
+  const forwarded = await pair('{"command":"version-get","service":["dhcp4","dhcp4"]}');
+  assert.deepEqual(shape(forwarded.ours.body), shape(forwarded.kea.body));
 });
 
 test('shutdown answers alike (last: Kea exits)', async () => {
