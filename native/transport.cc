@@ -4,7 +4,7 @@
 //       A UDP socket with SO_REUSEADDR and SO_BROADCAST, optionally SO_BINDTODEVICE, already bound;
 //       handed to node:dgram with socket.bind({ fd }). dropAll attaches a BPF filter that accepts
 //       nothing: the socket then only holds the port (no ICMP port-unreachable) and sends.
-//   new PacketSocket({ ifname, protocol, filter, netns? }, onFrame(err, frame, pkttype))
+//   new PacketSocket({ ifname, protocol, filter, netns? }, onFrame(err, frame, pkttype, tpStatus))
 //       An AF_PACKET/SOCK_RAW socket bound to one interface and ethertype, with a classic BPF program
 //       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
 //       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex is a property.
@@ -169,6 +169,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     if (fd_ < 0) throw ErrnoError(env, errno, "socket", "AF_PACKET");
     try {
       AttachFilter(env, fd_, o.Get("filter").As<Napi::Array>());
+      int one = 1;
+      if (setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+        throw ErrnoError(env, errno, "setsockopt", "PACKET_AUXDATA");
+      }
       sockaddr_ll sll{};
       sll.sll_family = AF_PACKET;
       sll.sll_protocol = htons(proto);
@@ -201,29 +205,47 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (status < 0) {
-      Deliver(ErrnoError(env, -status, "poll").Value(), env.Undefined(), 0);
+      Deliver(ErrnoError(env, -status, "poll").Value(), env.Undefined(), 0, 0);
       return;
     }
     uint8_t buf[65536];
+    alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(tpacket_auxdata))];
     // Bounded per wake-up so one busy interface cannot starve the loop.
     for (int i = 0; i < 64 && fd_ >= 0; i++) {
       sockaddr_ll from{};
-      socklen_t fromlen = sizeof(from);
-      ssize_t n = recvfrom(fd_, buf, sizeof(buf), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fromlen);
+      iovec iov{buf, sizeof(buf)};
+      msghdr msg{};
+      msg.msg_name = &from;
+      msg.msg_namelen = sizeof(from);
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof(control);
+      ssize_t n = recvmsg(fd_, &msg, MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-        Deliver(ErrnoError(env, errno, "recvfrom").Value(), env.Undefined(), 0);
+        Deliver(ErrnoError(env, errno, "recvmsg").Value(), env.Undefined(), 0, 0);
         return;
       }
-      Deliver(env.Null(), Napi::Buffer<uint8_t>::Copy(env, buf, static_cast<size_t>(n)), from.sll_pkttype);
+      // tp_status tells whether the checksum is still to be filled in (TP_STATUS_CSUMNOTREADY): frames
+      // from a local stack over veth carry CHECKSUM_PARTIAL, the UDP field holding only the pseudo-sum.
+      uint32_t status = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+          tpacket_auxdata aux;
+          memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+          status = aux.tp_status;
+        }
+      }
+      Deliver(env.Null(), Napi::Buffer<uint8_t>::Copy(env, buf, static_cast<size_t>(n)), from.sll_pkttype, status);
     }
   }
 
-  void Deliver(Napi::Value err, Napi::Value frame, int pkttype) {
+  void Deliver(Napi::Value err, Napi::Value frame, int pkttype, uint32_t status) {
     Napi::Env env = Env();
-    napi_value argv[3] = {err, frame, Napi::Number::New(env, pkttype)};
+    napi_value argv[4] = {err, frame, Napi::Number::New(env, pkttype), Napi::Number::New(env, status)};
     napi_value result;
-    napi_status s = napi_make_callback(env, *context_, Value(), onFrame_.Value(), 3, argv, &result);
+    napi_status s = napi_make_callback(env, *context_, Value(), onFrame_.Value(), 4, argv, &result);
     if (s == napi_pending_exception) {
       napi_value exc;
       napi_get_and_clear_last_exception(env, &exc);

@@ -108,8 +108,9 @@ export type ParseResult = ParsedUdpFrame | { ok: false; reason: FrameRejection }
 /**
  * Parses an Ethernet frame carrying IPv4/UDP. Trailing bytes after the IP total length (Ethernet padding,
  * garbage) are ignored; IP options are skipped; fragments are refused (DHCP never fragments in practice).
+ * A zero UDP checksum means the sender computed none (RFC 768) and is accepted.
  */
-export function parseUdpFrame(frame: Buffer): ParseResult {
+export function parseUdpFrame(frame: Buffer, opts: { checksumNotReady?: boolean } = {}): ParseResult {
   if (frame.length < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
   if (frame.readUInt16BE(12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
   const ip = ETH_HEADER;
@@ -125,7 +126,9 @@ export function parseUdpFrame(frame: Buffer): ParseResult {
   const udpLen = frame.readUInt16BE(udp + 4);
   if (udpLen < UDP_HEADER || udp + udpLen > ip + totalLen) return { ok: false, reason: 'bad-udp-length' };
   const ck = frame.readUInt16BE(udp + 6);
-  if (ck !== 0) {
+  // checksumNotReady: the kernel says the sender offloaded the checksum and nobody filled it in yet
+  // (TP_STATUS_CSUMNOTREADY); the field holds a partial sum, so there is nothing to verify.
+  if (ck !== 0 && !opts.checksumNotReady) {
     const s = sum16(frame, udp, udpLen, udpPseudoSum(frame, ip, udpLen));
     if (fold(s) !== 0xffff) return { ok: false, reason: 'bad-udp-checksum' };
   }

@@ -52,3 +52,5 @@ export const PACKET_BROADCAST = 1;
 export const PACKET_MULTICAST = 2;
 export const PACKET_OTHERHOST = 3;
 export const PACKET_OUTGOING = 4;
+/** tpacket_auxdata.tp_status bit: checksum offloaded, not yet computed (linux/if_packet.h). */
+export const TP_STATUS_CSUMNOTREADY = 1 << 3;

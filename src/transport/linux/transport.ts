@@ -34,6 +34,7 @@ import {
   ETH_P_IP,
   PACKET_OTHERHOST,
   PACKET_OUTGOING,
+  TP_STATUS_CSUMNOTREADY,
   udpDstPortFilter,
 } from './bpf.ts';
 import { listInterfaces, type InterfaceInfo } from './interfaces.ts';
@@ -135,7 +136,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
           filter: this.receiveMode === 'packet' ? udpDstPortFilter(this.port) : dropAllFilter(),
           ...netns,
         },
-        (err, frame, pkttype) => this.onFrame(p, err, frame, pkttype),
+        (err, frame, pkttype, status) => this.onFrame(p, err, frame, pkttype, status),
       );
       const fd = native.openUdp({
         port: this.port,
@@ -181,7 +182,13 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }
   }
 
-  private onFrame(p: Port, err: Error | null, frame: Buffer | undefined, pkttype: number): void {
+  private onFrame(
+    p: Port,
+    err: Error | null,
+    frame: Buffer | undefined,
+    pkttype: number,
+    status: number,
+  ): void {
     if (err) {
       // ENETDOWN when the link drops, or the interface vanished: let the link poll sort out which.
       if (isNativeError(err) && err.code !== 'ENETDOWN' && err.code !== 'ENXIO' && err.code !== 'ENODEV') {
@@ -191,7 +198,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       return;
     }
     if (!frame || !p.info || pkttype === PACKET_OUTGOING || pkttype === PACKET_OTHERHOST) return;
-    const f = parseUdpFrame(frame);
+    const f = parseUdpFrame(frame, { checksumNotReady: (status & TP_STATUS_CSUMNOTREADY) !== 0 });
     if (!f.ok) {
       this.drops.set(f.reason, (this.drops.get(f.reason) ?? 0) + 1);
       return;
