@@ -41,6 +41,8 @@ export interface DeconfigureAction {
 export interface ProbeAction {
   readonly type: 'probe';
   readonly address: string;
+  /** The engine binds anyway at this time if no result came: the probe must be done by then. */
+  readonly deadline: number;
 }
 
 /** Something happened worth telling the outside world: logs, the control channel, statistics. */

