@@ -45,12 +45,13 @@ export class UnixControlServer {
       server.once('error', (err) =>
         reject(new ControlListenError(`cannot listen on ${options.path}: ${err.message}`, { cause: err })),
       );
-      // The umask makes the socket 0600 from the moment it exists; chmod below makes sure of it.
-      const previous = process.umask(0o177);
+      // The umask makes the socket 0600 from the moment it exists; chmod below makes sure of it (and is all
+      // there is in worker threads, where process.umask cannot be set).
+      const previous = trySetUmask(0o177);
       try {
         server.listen(options.path, () => resolve());
       } finally {
-        process.umask(previous);
+        if (previous !== undefined) process.umask(previous);
       }
     });
     chmodSync(options.path, 0o600);
@@ -124,6 +125,14 @@ export class UnixControlServer {
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+function trySetUmask(mask: number): number | undefined {
+  try {
+    return process.umask(mask);
+  } catch {
+    return undefined;
   }
 }
 

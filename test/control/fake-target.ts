@@ -84,8 +84,13 @@ export class FakeLeases implements ControlLeaseStore {
 
 export const FAKE_NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 
-/** A ControlTarget that records what the commands asked of it. */
-export class FakeTarget implements ControlTarget {
+/** A ControlTarget that records what the commands asked of it; any LeaseStore may stand in for the leases. */
+export class FakeTarget<L extends ControlLeaseStore = FakeLeases> implements ControlTarget {
+  readonly leases: L;
+  constructor(leases?: L) {
+    this.leases = leases ?? (new FakeLeases() as unknown as L);
+  }
+
   readonly calls: string[] = [];
   configJson: JsonObject = {
     Dhcp4: {
@@ -98,7 +103,6 @@ export class FakeTarget implements ControlTarget {
     ['pkt4-received', [{ value: 3, at: FAKE_NOW }]],
     ['subnet[1].total-addresses', [{ value: 101, at: FAKE_NOW }]],
   ]);
-  readonly leases = new FakeLeases();
   readonly hosts: StoredReservation[] = [];
   readonly subnetList: SubnetInfo[] = [{ id: 1, totalAddresses: 101, validLifetime: 4000 }];
 

@@ -1,7 +1,7 @@
 /**
  * Shape parity with a real Kea 2.2: the same commands go to kea-dhcp4 (with lease_cmds and stat_cmds, no
  * DHCP interfaces, a control socket in a temp dir) and to leasekeeper's registry over a fake target
- * configured alike; answers must agree in result code and in the keys and types of every value.
+ * configured alike (over the project's MemoryLeaseStore); answers must agree in result code and in the keys and types of every value.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { UnixControlServer } from '../../src/control/unix-server.ts';
 import { HttpControlServer } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
+import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
 const dir = mkdtempSync(join(tmpdir(), 'lk-kea-'));
@@ -28,7 +29,8 @@ let agent: ChildProcess | undefined;
 let agentPort = 0;
 let oursHttp: HttpControlServer | undefined;
 const AUTH = { realm: 'parity', clients: [{ user: 'admin', password: 's3cret' }] };
-const target = new FakeTarget();
+// The real in-memory LeaseStore, so the lease commands are checked end to end.
+const target = new FakeTarget(new MemoryLeaseStore());
 
 before(async () => {
   const config = {
