@@ -59,6 +59,8 @@ type Pending =
       readonly serverId: string;
       readonly times: LeaseTimes;
       readonly isNew: boolean;
+      /** The client's other lease in the subnet, released when it moves to a new address. */
+      readonly retired: Lease | undefined;
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
@@ -74,6 +76,18 @@ function ipsOf(data: Uint8Array | undefined): number[] {
         0,
     );
   return out;
+}
+
+/** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
+function released(lease: Lease, now: number): Lease {
+  return Object.freeze({
+    ...lease,
+    hostname: null,
+    cltt: now,
+    validLifetime: 0,
+    expiresAt: now,
+    state: 'expired-reclaimed' as const,
+  });
 }
 
 /**
@@ -254,6 +268,7 @@ export class DhcpServerEngine {
       return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
     }
     this.dropClientOffer(p.subnet.id, p.ex.id);
+    if (p.retired) this.setLease(ipv4ToInt(p.retired.address), p.retired);
     this.setLease(addr, p.lease);
     if (p.isNew) {
       this.stats.inc('cumulative-assigned-addresses');
@@ -470,9 +485,25 @@ export class DhcpServerEngine {
     });
     // Hold the address for this client while the commit is in flight.
     this.holdOffer(subnet.id, ex.id, addr, ex.now);
+    const writes: LeaseWrite[] = [{ op: 'claim', lease }];
+    // A client moving to another address gives up its old one: one client, one lease per subnet.
+    const old = this.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    const retired =
+      old && old.address !== lease.address && old.state === 'default' ? released(old, ex.now) : undefined;
+    if (retired) writes.push({ op: 'claim', lease: retired });
     const token = this.nextToken++;
-    this.pending.set(token, { kind: 'grant', ex, subnet, lease, reservation: res, serverId, times, isNew });
-    return { replies: [], commit: { token, writes: [{ op: 'claim', lease }] }, events: [] };
+    this.pending.set(token, {
+      kind: 'grant',
+      ex,
+      subnet,
+      lease,
+      reservation: res,
+      serverId,
+      times,
+      isNew,
+      retired,
+    });
+    return { replies: [], commit: { token, writes }, events: [] };
   }
 
   // ---- RFC 2131 §4.3.3: DHCPDECLINE ----
@@ -532,17 +563,10 @@ export class DhcpServerEngine {
       return this.drop(ex, lease?.subnetId ?? null, `${ex.req.ciaddr} is not leased to this client`);
     // §4.3.4: "The server SHOULD retain a record of the client's initialization parameters": kept as
     // expired-reclaimed, so the client gets the same address back (lease affinity).
-    const released: Lease = Object.freeze({
-      ...lease,
-      hostname: null,
-      cltt: ex.now,
-      validLifetime: 0,
-      expiresAt: ex.now,
-      state: 'expired-reclaimed',
-    });
+    const gone = released(lease, ex.now);
     const token = this.nextToken++;
-    this.pending.set(token, { kind: 'release', ex, lease: released });
-    return { replies: [], commit: { token, writes: [{ op: 'claim', lease: released }] }, events: [] };
+    this.pending.set(token, { kind: 'release', ex, lease: gone });
+    return { replies: [], commit: { token, writes: [{ op: 'claim', lease: gone }] }, events: [] };
   }
 
   // ---- RFC 2131 §4.3.5: DHCPINFORM ----

@@ -161,3 +161,17 @@ test('the client-requested lease time (option 51) is clamped to min/max-valid-li
   );
   assert.equal(short.message.options.get('dhcp-lease-time'), 300);
 });
+
+test('a client that moves to another address gives up the old one (one lease per client per subnet)', async () => {
+  const lab = new Lab();
+  const first = await lab.dora(MAC);
+  const other = first.message.yiaddr === '198.18.0.19' ? '198.18.0.18' : '198.18.0.19';
+  const ack = await lab.one(
+    msg(MessageType.REQUEST, MAC, {
+      options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': other },
+    }),
+  );
+  assert.equal(ack.message.yiaddr, other);
+  assert.equal((await lab.store.get(first.message.yiaddr))?.state, 'expired-reclaimed');
+  assert.equal(lab.engine.statistics()['subnet[1].assigned-addresses'], 1);
+});
