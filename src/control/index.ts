@@ -40,3 +40,5 @@ export {
 } from './settings.ts';
 export { startControlListeners, type ControlListeners, type StartOptions } from './listeners.ts';
 export { sendUnix, sendHttp, allSucceeded, type ControlRequest, type HttpClientOptions } from './client.ts';
+export { StatisticsManager, type StatisticsManagerOptions } from './statistics.ts';
+export { trackLeaseStatistics } from './lease-statistics.ts';
