@@ -292,20 +292,15 @@ function subnet(
   };
 }
 
+function refuseMutation(): never {
+  throw new TypeError('compiled config is immutable');
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o) && !(o instanceof Uint8Array)) {
     if (o instanceof Map) {
       for (const v of o.values()) deepFreeze(v);
-      const m = o as Map<unknown, unknown>;
-      m.set = () => {
-        throw new TypeError('compiled config is immutable');
-      };
-      m.delete = () => {
-        throw new TypeError('compiled config is immutable');
-      };
-      m.clear = () => {
-        throw new TypeError('compiled config is immutable');
-      };
+      Object.assign(o, { set: refuseMutation, delete: refuseMutation, clear: refuseMutation });
     } else for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);
   }

@@ -142,3 +142,32 @@ test('a non-object is rejected, never thrown', () => {
     ].sort(),
   );
 });
+
+test('toKeaJson round-trips: what config-get returns parses to the same compiled config', () => {
+  const r = parseConfig(base);
+  assert.ok(r.ok);
+  const again = parseConfig(toKeaJson(r.config));
+  assert.ok(again.ok);
+  assert.deepEqual(toKeaJson(again.config), toKeaJson(r.config));
+  assert.deepEqual(again.config.subnets, r.config.subnets);
+});
+
+test('the Kea-only keys a Kea config carries are accepted (control sockets, loggers, lease-database)', () => {
+  const r = parseConfig({
+    Dhcp4: {
+      'control-socket': { 'socket-type': 'unix', 'socket-name': '/run/kea/kea4-ctrl-socket' },
+      loggers: [{ name: 'kea-dhcp4', severity: 'INFO', output_options: [{ output: 'stdout' }] }],
+      'lease-database': {
+        type: 'memfile',
+        persist: true,
+        name: '/var/lib/kea/dhcp4.leases',
+        'lfc-interval': 3600,
+      },
+      'server-tag': 'lab',
+      comment: 'from a Kea install',
+    },
+  });
+  assert.ok(r.ok);
+  assert.equal(r.config.leaseDatabase.type, 'memfile');
+  assert.equal(r.config.serverTag, 'lab');
+});

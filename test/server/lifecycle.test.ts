@@ -157,3 +157,11 @@ test('setConfig keeps existing leases and rebuilds the allocator for the new poo
   assert.equal(other.message.yiaddr, '198.18.0.11');
   assert.equal(lab.engine.statistics()['subnet[1].total-addresses'], 2);
 });
+
+test('an unknown commit token is a usage error with a stable code', () => {
+  const lab = new Lab();
+  assert.throws(() => lab.engine.commitSucceeded(999, lab.now), {
+    name: 'EngineUsageError',
+    code: 'ERR_UNKNOWN_COMMIT_TOKEN',
+  });
+});
