@@ -136,7 +136,12 @@ export class HttpControlServer {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.#upgrade(req, socket, head);
+    try {
+      this.#upgrade(req, socket, head);
+    } catch (err) {
+      this.#options.logger?.error({ err }, 'control HTTP upgrade hook failed');
+      socket.destroy();
+    }
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {
@@ -149,7 +154,13 @@ export class HttpControlServer {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = this.#routes.get(path);
     if ((req.method === 'GET' || req.method === 'HEAD') && route !== undefined) {
-      route(req, res);
+      try {
+        route(req, res);
+      } catch (err) {
+        // A mounted route must not take the control listener down with it.
+        this.#options.logger?.error({ err, path }, 'control HTTP route failed');
+        sendJson(res, 500, { result: 500, text: 'Internal Server Error' });
+      }
       return;
     }
     if (req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) {

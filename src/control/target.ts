@@ -14,7 +14,10 @@ export interface ControlTarget {
   readonly subnets: SubnetAccess;
   /** Reclaims expired leases now; `remove` deletes them instead of keeping them as expired-reclaimed. */
   reclaim(remove: boolean): Promise<void>;
-  /** Starts an orderly shutdown; the answer is sent before the process goes away. */
+  /**
+   * Starts an orderly shutdown. Called before the answer is written: the implementation must not stop the
+   * process synchronously, but close the listeners gracefully so that the "Shutting down." answer still goes out.
+   */
   shutdown(exitValue: number | undefined): void;
   version(): VersionInfo;
   status(): ServerStatus;

@@ -220,6 +220,18 @@ test('GET routes and the upgrade hook share the listener', async () => {
       upgrades.push(req.url ?? '');
       socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n');
     });
+    server.addGetRoute('/broken', () => {
+      throw new Error('route bug');
+    });
+    const broken = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: server.port, path: '/broken' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(broken, 500);
     const page = await post(server.port, '', {}, 'GET');
     assert.equal(page.status, 200);
     assert.equal(page.body, '<h1>dashboard</h1>');
