@@ -100,13 +100,13 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     if (opts.interfaces.length === 0) throw new TransportError('ERR_NO_INTERFACE', 'no interface given');
     const t = new LinuxTransport(port, opts);
     const all = listInterfaces(t.netns === undefined ? {} : { netns: t.netns });
+    for (const p of t.ports) {
+      p.info = all.find((i) => i.name === p.name);
+      if (!p.info)
+        throw new TransportError('ERR_NO_INTERFACE', `no interface '${p.name}'`, { interface: p.name });
+    }
     try {
-      for (const p of t.ports) {
-        p.info = all.find((i) => i.name === p.name);
-        if (!p.info)
-          throw new TransportError('ERR_NO_INTERFACE', `no interface '${p.name}'`, { interface: p.name });
-        await t.openPort(p);
-      }
+      for (const p of t.ports) await t.openPort(p);
     } catch (e) {
       await t.close();
       throw e;
