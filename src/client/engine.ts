@@ -155,8 +155,9 @@ export class DhcpClient {
       throw new ClientStateError('ERR_CLIENT_STATE', `start() in state ${this.#state.name}`);
     }
     return this.#step(now, () => {
+      // udhcpc starts with a deconfig: whatever an earlier run left on the interface goes.
+      this.#deconfigure(this.#configured, 'start');
       this.#configured = null;
-      this.#deconfigure(null, 'start');
       const prev = opts.previousLease ?? null;
       this.#enter(
         prev !== null ? { name: 'INIT-REBOOT', previous: prev, wakeAt: now } : { name: 'INIT', wakeAt: now },

@@ -337,6 +337,23 @@ describe('link down and up', () => {
   });
 });
 
+describe('restart after a stop without release', () => {
+  it('deconfigures the address the earlier run left configured', () => {
+    const { sim } = boundSim(1000);
+    const lease = sim.client.lease!;
+    sim.act((c, now) => c.stop(now));
+    sim.start();
+    const deconfig = sim.log
+      .map((l) => l.action)
+      .filter((a) => a.type === 'deconfigure')
+      .at(-1);
+    assert.ok(deconfig && deconfig.type === 'deconfigure');
+    assert.equal(deconfig.reason, 'start');
+    assert.equal(deconfig.lease, lease);
+    assert.equal(sim.client.lease, null);
+  });
+});
+
 describe('commands in the wrong state', () => {
   it('start() twice throws ERR_CLIENT_STATE', () => {
     const sim = new Sim(makeClient(), []);
