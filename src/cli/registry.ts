@@ -1,5 +1,6 @@
 import type { CliCommand } from './command.ts';
+import { decodeCommand } from './decode.ts';
 import { ctlCommand } from './ctl.ts';
 
 /** Every subcommand of `leasekeeper`, in the order `--help` lists them. */
-export const commands: readonly CliCommand[] = [ctlCommand];
+export const commands: readonly CliCommand[] = [ctlCommand, decodeCommand];
