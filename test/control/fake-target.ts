@@ -8,6 +8,7 @@ import type {
   ControlLeaseStore,
   ControlTarget,
   HostSelector,
+  ReservationAccess,
   ReservationJson,
   StatSample,
   StoredReservation,
@@ -156,7 +157,7 @@ export class FakeTarget<L extends ControlLeaseStore = FakeLeases> implements Con
     removeAll: () => this.stats.clear(),
   };
 
-  readonly reservations = {
+  reservations: ReservationAccess = {
     add: async (subnetId: number, host: ReservationJson) => {
       const clash = this.hosts.find(
         (h) =>
