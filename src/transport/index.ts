@@ -1,0 +1,34 @@
+/** Public surface of the transport layer; see docs/transport.md. */
+export type {
+  Transport,
+  TransportCapabilities,
+  TransportEvents,
+  DatagramMeta,
+  OutboundDatagram,
+  InterfaceRef,
+  LinkState,
+} from './types.ts';
+export { TransportError } from './errors.ts';
+export type { TransportErrorCode } from './errors.ts';
+export { unhandledErrorChannel } from './emitter.ts';
+export { UdpTransport } from './udp.ts';
+export type { UdpTransportOptions } from './udp.ts';
+export { LinuxTransport, arpProbe, arpAnnounce } from './linux/transport.ts';
+export type { LinuxTransportOptions, ArpOptions } from './linux/transport.ts';
+export { listInterfaces } from './linux/interfaces.ts';
+export type { InterfaceInfo, InterfaceAddress } from './linux/interfaces.ts';
+export { nativeAddon } from './linux/native.ts';
+export type { ArpProbeResult } from './arp.ts';
+export {
+  VirtualNetwork,
+  VirtualLink,
+  VirtualHost,
+  VirtualNic,
+  VirtualTransport,
+  VirtualClock,
+  realScheduler,
+} from './virtual/index.ts';
+export type { Impairments, NetworkOptions, NetworkStats, NicOptions, Scheduler } from './virtual/index.ts';
+export { PcapBuffer, PcapFile, readPcap } from './pcap.ts';
+export type { PcapSink } from './pcap.ts';
+export { buildUdpFrame, parseUdpFrame, MAX_UDP_PAYLOAD } from './frame.ts';
