@@ -284,6 +284,7 @@ function subnet(
     interface: j.interface,
     lifetimes: lifetimes(j, parentLifetimes, path, issues),
     authoritative: j.authoritative ?? parent.authoritative ?? DEFAULTS.authoritative,
+    rapidCommit: j['rapid-commit'] ?? parent['rapid-commit'] ?? false,
     matchClientId: j['match-client-id'] ?? parent['match-client-id'] ?? DEFAULTS.matchClientId,
     nextServer:
       address(j['next-server'], `${path}.next-server`, issues) ??

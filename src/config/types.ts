@@ -70,6 +70,8 @@ export interface CompiledSubnet {
   readonly interface: string | undefined;
   readonly lifetimes: Lifetimes;
   readonly authoritative: boolean;
+  /** RFC 4039: answer a DISCOVER carrying option 80 with a committed DHCPACK (Kea's `rapid-commit`). */
+  readonly rapidCommit: boolean;
   readonly matchClientId: boolean;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;

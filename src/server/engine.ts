@@ -61,6 +61,8 @@ type Pending =
       readonly isNew: boolean;
       /** The client's other lease in the subnet, released when it moves to a new address. */
       readonly retired: Lease | undefined;
+      /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
+      readonly rapid: boolean;
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
@@ -283,9 +285,18 @@ export class DhcpServerEngine {
       layers: this.layers(p.subnet, addr, p.reservation),
       subnet: p.subnet,
       hostname: p.reservation?.hostname,
+      rapidCommit: p.rapid,
       ...this.boot(p.subnet, p.reservation),
     });
-    return this.finish(p.ex, reply, p.subnet.id, MessageType.ACK, p.lease.address, p.times.valid, null);
+    return this.finish(
+      p.ex,
+      reply,
+      p.subnet.id,
+      MessageType.ACK,
+      p.lease.address,
+      p.times.valid,
+      p.rapid ? 'rapid commit' : null,
+    );
   }
 
   /**
@@ -312,6 +323,13 @@ export class DhcpServerEngine {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
       this.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
     }
+    if (p.rapid) {
+      // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
+      const next = this.chooseAddress(p.ex, p.subnet, p.reservation);
+      if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true);
+      this.stats.inc('v4-allocation-fail');
+      return this.drop(p.ex, p.subnet.id, `no free address in subnet ${p.subnet.id} (${p.subnet.prefix})`);
+    }
     return this.nak(p.ex, p.subnet, p.serverId, `${p.lease.address} is held by another client`);
   }
 
@@ -329,6 +347,9 @@ export class DhcpServerEngine {
       this.stats.inc('v4-allocation-fail');
       return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
     }
+    // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
+    if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
+      return this.grant(ex, subnet, addr, serverId, true);
     this.holdOffer(subnet.id, ex.id, addr, ex.now);
     const times = leaseTimes(subnet.lifetimes, ex.req.options.get('dhcp-lease-time'));
     const reply = this.reply(ex, {
@@ -365,8 +386,15 @@ export class DhcpServerEngine {
       const addr = typeof c === 'string' ? (isIpv4(c) ? ipv4ToInt(c) : undefined) : c;
       if (addr !== undefined && this.usableBy(addr, subnet, ex.id, ex.now)) return addr;
     }
+    let swept = false;
     for (let tries = 0; tries < 64; tries++) {
-      const addr = this.allocator.allocate(subnet.id);
+      let addr = this.allocator.allocate(subnet.id);
+      if (addr === undefined && !swept) {
+        // Expired offers still hold their bits until reclaim() runs: free them before giving up.
+        swept = true;
+        for (const o of [...this.offers.values()]) if (o.expiresAt <= ex.now) this.dropOffer(o.addr);
+        addr = this.allocator.allocate(subnet.id);
+      }
       if (addr === undefined) return undefined;
       if (this.usableBy(addr, subnet, ex.id, ex.now)) return addr;
       // Taken by something the bitmap did not know about (an expired, unreclaimed lease): keep it taken.
@@ -458,7 +486,13 @@ export class DhcpServerEngine {
   }
 
   /** Asks the store to commit the lease; the DHCPACK goes out only when `commitSucceeded` says so. */
-  private grant(ex: Exchange, subnet: CompiledSubnet, addr: number, serverId: string): EngineOutput {
+  private grant(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    addr: number,
+    serverId: string,
+    rapid = false,
+  ): EngineOutput {
     const res = this.findReservation(subnet, ex.id);
     const prev = this.index.get(addr);
     const isNew = !(
@@ -502,6 +536,7 @@ export class DhcpServerEngine {
       times,
       isNew,
       retired,
+      rapid,
     });
     return { replies: [], commit: { token, writes }, events: [] };
   }

@@ -16,7 +16,7 @@ const HOST_NAME = 12;
 /** Sent whenever configured, requested or not (Kea does the same): routers, DNS servers, domain name. */
 const ALWAYS_IF_CONFIGURED = [3, 6, 15];
 /** Written by the engine only; never copied from config layers. */
-const ENGINE_OWNED = new Set([50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 61, 82]);
+const ENGINE_OWNED = new Set([50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 61, 80, 82]);
 
 export interface ReplyPlan {
   readonly type: number;
@@ -33,6 +33,8 @@ export interface ReplyPlan {
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
   readonly nakMessage?: string;
+  /** RFC 4039 §4: a DHCPACK answering a rapid-commit DISCOVER carries option 80. */
+  readonly rapidCommit?: boolean;
 }
 
 function lookup(layers: readonly OptionSet[], code: number): Uint8Array | undefined {
@@ -78,6 +80,7 @@ export function buildReply(req: DhcpMessage, plan: ReplyPlan): DhcpMessage {
       if (plan.times.t1 !== undefined) o.set('dhcp-renewal-time', plan.times.t1);
       if (plan.times.t2 !== undefined) o.set('dhcp-rebinding-time', plan.times.t2);
     }
+    if (plan.rapidCommit) o.set('rapid-commit', true);
     addConfigured(o, req, plan);
   }
   // RFC 6842 §3: the server MUST echo the client identifier in every reply.
