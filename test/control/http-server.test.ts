@@ -334,3 +334,39 @@ test('TLS with a configured certificate; client certificates required when asked
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the ws package mounts on the upgrade hook, behind the same authentication', async () => {
+  const { WebSocketServer, WebSocket } = await import('ws');
+  const auth = { realm: 'r', clients: [{ user: 'u', password: 'p' }] };
+  await withHttp(
+    async (server) => {
+      const wss = new WebSocketServer({ noServer: true });
+      wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
+      server.onUpgrade((req, socket, head) => {
+        if (req.url === '/ws') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+        else socket.destroy();
+      });
+      const url = `ws://127.0.0.1:${server.port}/ws`;
+      const refused = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => {});
+      });
+      assert.equal(refused, 401);
+      const echoed = await new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(url, {
+          headers: { Authorization: `Basic ${Buffer.from('u:p').toString('base64')}` },
+        });
+        ws.on('open', () => ws.send('hi'));
+        ws.on('message', (m) => {
+          ws.close();
+          resolve(String(m));
+        });
+        ws.on('error', reject);
+      });
+      assert.equal(echoed, 'echo hi');
+      wss.close();
+    },
+    { auth },
+  );
+});
