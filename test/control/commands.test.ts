@@ -218,3 +218,23 @@ test('statistics in Kea form', async () => {
   assert.equal((await h.call('statistic-remove-all')).result, 0);
   assert.deepEqual(await h.call('statistic-get-all'), { arguments: {}, result: 0 });
 });
+
+test('every answered command is published on the leasekeeper:control:command channel', async () => {
+  const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+  const seen: unknown[] = [];
+  const listener = (message: unknown): void => {
+    seen.push(message);
+  };
+  subscribe('leasekeeper:control:command', listener);
+  try {
+    const h = harness();
+    await h.call('version-get');
+    await h.call('nope');
+  } finally {
+    unsubscribe('leasekeeper:control:command', listener);
+  }
+  assert.deepEqual(seen, [
+    { command: 'version-get', result: 0, via: 'internal' },
+    { command: 'nope', result: 2, via: 'internal' },
+  ]);
+});
