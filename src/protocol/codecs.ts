@@ -17,6 +17,8 @@ export interface ValueCodec<T> {
    * per-packet check of known options without making a view.
    */
   valid?(b: Uint8Array, start: number, len: number): boolean;
+  /** `decode` of the value at `b[start, start + len)` without a view, for the small fixed-size types. */
+  decodeAt?(b: Uint8Array, start: number, len: number): T | undefined;
   /** The option's bytes; null means "no option" (only a false flag). */
   encode(v: T): Uint8Array | null;
   toJSON(v: T): unknown;
@@ -60,6 +62,7 @@ const textEncoder = new TextEncoder();
 export const ip: ValueCodec<string> = {
   kind: 'ip',
   valid: (_b, _s, len) => len === 4,
+  decodeAt: (b, start, len) => (len === 4 ? readIp(b, start) : undefined),
   decode: (b) => (b.length === 4 ? readIp(b, 0) : undefined),
   encode(v) {
     const out = new Uint8Array(4);
@@ -102,11 +105,14 @@ function uint(bytes: 1 | 2 | 4): ValueCodec<number> {
   return {
     kind: `u${bytes * 8}`,
     valid: (_b, _s, len) => len === bytes,
+    decodeAt(b, start, len) {
+      if (len !== bytes) return undefined;
+      if (bytes === 1) return b[start]!;
+      if (bytes === 2) return (b[start]! << 8) | b[start + 1]!;
+      return readU32(b, start);
+    },
     decode(b) {
-      if (b.length !== bytes) return undefined;
-      if (bytes === 1) return b[0]!;
-      if (bytes === 2) return (b[0]! << 8) | b[1]!;
-      return readU32(b, 0);
+      return this.decodeAt!(b, 0, b.length);
     },
     encode(v) {
       const n = checkInt(v, 0, max);
@@ -125,6 +131,7 @@ export const u32 = uint(4);
 export const i32: ValueCodec<number> = {
   kind: 'i32',
   valid: (_b, _s, len) => len === 4,
+  decodeAt: (b, start, len) => (len === 4 ? readU32(b, start) | 0 : undefined),
   decode: (b) => (b.length === 4 ? readU32(b, 0) | 0 : undefined),
   encode(v) {
     const out = new Uint8Array(4);
@@ -138,6 +145,7 @@ export const i32: ValueCodec<number> = {
 export const bool: ValueCodec<boolean> = {
   kind: 'bool',
   valid: (b, start, len) => len === 1 && b[start]! <= 1,
+  decodeAt: (b, start, len) => (len === 1 && b[start]! <= 1 ? b[start] === 1 : undefined),
   decode: (b) => (b.length === 1 && b[0]! <= 1 ? b[0] === 1 : undefined),
   encode(v) {
     if (typeof v !== 'boolean') bad(`expected a boolean, got ${typeof v}`);

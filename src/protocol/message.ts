@@ -64,8 +64,7 @@ export function createMessage(init: Partial<DhcpMessage> = {}): DhcpMessage {
 
 /** Option 53, or undefined for a plain BOOTP message. */
 export function messageTypeOf(msg: DhcpMessage): number | undefined {
-  const b = msg.options.getRaw(53);
-  return b !== undefined && b.length === 1 ? b[0] : undefined;
+  return msg.options.get('dhcp-message-type');
 }
 
 /** A readable JSON form: header fields, chaddr as a MAC string, options keyed by Kea name. */

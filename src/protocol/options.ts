@@ -77,7 +77,12 @@ export class DhcpOptions {
     const d = definitionByName(name);
     if (d === undefined) return undefined;
     const i = this.indexOf(d.code);
-    return i < 0 ? undefined : (d.codec.decode(this.rawAt(i)) as OptionValues[N] | undefined);
+    if (i < 0) return undefined;
+    const s = this.slots[i]!;
+    if (typeof s === 'number' && d.codec.decodeAt !== undefined) {
+      return d.codec.decodeAt(this.packet!, s >>> 8, s & 255) as OptionValues[N] | undefined;
+    }
+    return d.codec.decode(this.rawAt(i)) as OptionValues[N] | undefined;
   }
 
   /** Encodes `value` through the table at once; throws DhcpEncodeError on an impossible value. */
