@@ -65,31 +65,36 @@ export class DeadlineHeap {
     this.down(0);
   }
 
-  private swap(i: number, j: number): void {
-    [this.at[i], this.at[j]] = [this.at[j] as number, this.at[i] as number];
-    [this.keys[i], this.keys[j]] = [this.keys[j] as string, this.keys[i] as string];
-  }
-
+  /** Sift up with a hole instead of swaps: no temporaries on the hot path. */
   private up(i: number): void {
+    const at = this.at[i] as number;
+    const key = this.keys[i] as string;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if ((this.at[p] as number) <= (this.at[i] as number)) return;
-      this.swap(i, p);
+      if ((this.at[p] as number) <= at) break;
+      this.at[i] = this.at[p] as number;
+      this.keys[i] = this.keys[p] as string;
       i = p;
     }
+    this.at[i] = at;
+    this.keys[i] = key;
   }
 
   private down(i: number): void {
     const n = this.at.length;
+    const at = this.at[i] as number;
+    const key = this.keys[i] as string;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && (this.at[l] as number) < (this.at[m] as number)) m = l;
-      if (r < n && (this.at[r] as number) < (this.at[m] as number)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
+      const m = r < n && (this.at[r] as number) < (this.at[l] as number) ? r : l;
+      if ((this.at[m] as number) >= at) break;
+      this.at[i] = this.at[m] as number;
+      this.keys[i] = this.keys[m] as string;
       i = m;
     }
+    this.at[i] = at;
+    this.keys[i] = key;
   }
 }

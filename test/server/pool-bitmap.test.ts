@@ -69,3 +69,82 @@ test('DeadlineHeap pops due keys in order, skipping replaced and deleted deadlin
   assert.deepEqual(h.popDue(100), ['b']);
   assert.equal(h.peek(), undefined);
 });
+
+test('DeadlineHeap agrees with a plain map under random set/delete/popDue (fast-check)', async () => {
+  const fc = await import('fast-check');
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.record({
+            op: fc.constant('set' as const),
+            key: fc.integer({ min: 0, max: 20 }),
+            at: fc.integer({ min: 0, max: 100 }),
+          }),
+          fc.record({ op: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 20 }) }),
+          fc.record({ op: fc.constant('pop' as const), at: fc.integer({ min: 0, max: 100 }) }),
+        ),
+        { maxLength: 200 },
+      ),
+      (ops) => {
+        const h = new DeadlineHeap();
+        const ref = new Map<string, number>();
+        for (const o of ops) {
+          if (o.op === 'set') {
+            h.set(String(o.key), o.at);
+            ref.set(String(o.key), o.at);
+          } else if (o.op === 'delete') {
+            h.delete(String(o.key));
+            ref.delete(String(o.key));
+          } else {
+            const due = [...ref].filter(([, at]) => at <= o.at).map(([k]) => k);
+            const got = h.popDue(o.at);
+            assert.deepEqual([...got].sort(), due.sort());
+            const ats = got.map((k) => ref.get(k) as number);
+            assert.deepEqual(
+              ats,
+              [...ats].sort((a, b) => a - b),
+              'earliest first',
+            );
+            for (const k of due) ref.delete(k);
+          }
+          const min = Math.min(...ref.values());
+          assert.equal(h.peek()?.deadline, ref.size === 0 ? undefined : min);
+        }
+      },
+    ),
+  );
+});
+
+test('PoolBitmap agrees with a Set under random take/release/next (fast-check)', async () => {
+  const fc = await import('fast-check');
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3000 }),
+      fc.array(fc.tuple(fc.constantFrom('take', 'release', 'next'), fc.nat()), { maxLength: 300 }),
+      (size, ops) => {
+        const p = new PoolBitmap(1000, 1000 + size - 1);
+        const taken = new Set<number>();
+        for (const [op, n] of ops) {
+          const addr = 1000 + (n % size);
+          if (op === 'take') {
+            assert.equal(p.take(addr), !taken.has(addr));
+            taken.add(addr);
+          } else if (op === 'release') {
+            assert.equal(p.release(addr), taken.has(addr));
+            taken.delete(addr);
+          } else {
+            const a = p.next();
+            if (taken.size === size) assert.equal(a, undefined);
+            else {
+              assert.ok(a !== undefined && a >= 1000 && a < 1000 + size && !taken.has(a));
+              p.take(a);
+              taken.add(a);
+            }
+          }
+          assert.equal(p.free, size - taken.size);
+        }
+      },
+    ),
+  );
+});
