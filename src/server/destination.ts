@@ -22,3 +22,16 @@ export function replyDestination(req: DhcpMessage, replyType: number, yiaddr: st
     port: 68,
   };
 }
+
+export function describeDestination(d: ReplyDestination): string {
+  switch (d.kind) {
+    case 'relay':
+      return `relay ${d.address}:${d.port}`;
+    case 'unicast':
+      return `unicast ${d.address}:${d.port}`;
+    case 'broadcast':
+      return `broadcast ${d.address}:${d.port}`;
+    case 'link-unicast':
+      return `link-layer unicast to ${d.mac} (${d.address}:${d.port})`;
+  }
+}

@@ -4,7 +4,7 @@ import type { Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { Allocator, structuralExclusions } from './allocator.ts';
-import { replyDestination } from './destination.ts';
+import { describeDestination, replyDestination } from './destination.ts';
 import { EngineUsageError } from './errors.ts';
 import { DeadlineHeap } from './heap.ts';
 import { clientKeys, identify, owns, type ClientIdentity } from './identity.ts';
@@ -909,6 +909,7 @@ export class DhcpServerEngine {
       address,
       leaseTime,
       reason,
+      destination: reply ? describeDestination(reply.destination) : null,
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }

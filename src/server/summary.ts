@@ -14,6 +14,7 @@ export interface ExchangeFacts {
   readonly address: string | null;
   readonly leaseTime: number | null;
   readonly reason: string | null;
+  readonly destination: string | null;
 }
 
 /** `DHCPREQUEST for 198.18.0.10 from aa:bb:.. (host) via eth0 -> DHCPACK 198.18.0.10 lease 3600s`. */
@@ -46,5 +47,6 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
     interface: f.interface,
     subnetId: f.subnetId,
     reason: f.reason,
+    destination: f.destination,
   };
 }

@@ -71,6 +71,8 @@ export interface ExchangeEvent {
   readonly subnetId: number | null;
   /** Why there was no reply or a NAK, in words. */
   readonly reason: string | null;
+  /** Where the reply went, in words: `link-layer unicast to aa:bb:.. (198.18.0.10)`, `relay 198.18.1.1:67`. */
+  readonly destination: string | null;
 }
 
 export type EngineEvent = ExchangeEvent;

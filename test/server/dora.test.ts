@@ -24,6 +24,7 @@ test('RFC 2131 §4.3.1: DISCOVER gets an OFFER from the pool, with 53, 54, 51, 5
   assert.deepEqual(o.get('domain-name-servers'), ['198.18.0.53']);
   // §4.1: no giaddr, no ciaddr, no broadcast bit: unicast to yiaddr at chaddr.
   assert.deepEqual(offer.destination, { kind: 'link-unicast', address: '198.18.0.10', mac: MAC, port: 68 });
+  assert.equal(lab.events.at(-1)?.destination, 'link-layer unicast to aa:bb:cc:00:00:01 (198.18.0.10:68)');
   // The offer is not a lease: nothing written to the store.
   assert.equal(await lab.store.get('198.18.0.10'), null);
 });
