@@ -1,0 +1,83 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseConfig, toKeaJson } from '../config/index.ts';
+import type { CompiledConfig } from '../config/types.ts';
+import type { ConfigOutcome } from '../control/target.ts';
+import type { JsonObject } from '../control/json.ts';
+
+/**
+ * The running configuration: the compiled one the engine uses and the Kea JSON it came from. `apply`
+ * compiles first and only then hands the new config over (`onApply`), so a bad configuration leaves the
+ * old one serving.
+ */
+export class ConfigHolder {
+  #config: CompiledConfig;
+  #appliedAt: number;
+  readonly #file: string | undefined;
+  readonly #onApply: (config: CompiledConfig) => void;
+  readonly #clock: () => number;
+
+  constructor(opts: {
+    config: CompiledConfig;
+    file: string | undefined;
+    onApply: (config: CompiledConfig) => void;
+    clock: () => number;
+  }) {
+    this.#config = opts.config;
+    this.#file = opts.file;
+    this.#onApply = opts.onApply;
+    this.#clock = opts.clock;
+    this.#appliedAt = opts.clock();
+  }
+
+  get current(): CompiledConfig {
+    return this.#config;
+  }
+
+  /** When the configuration was last applied (ms). */
+  get appliedAt(): number {
+    return this.#appliedAt;
+  }
+
+  get file(): string | undefined {
+    return this.#file;
+  }
+
+  /** `{"Dhcp4": {...}}` of the running configuration (a copy). */
+  json(): JsonObject {
+    return toKeaJson(this.#config) as unknown as JsonObject;
+  }
+
+  test(json: unknown): ConfigOutcome {
+    const r = parseConfig(json);
+    return r.ok ? { ok: true } : { ok: false, error: r.error.message };
+  }
+
+  apply(json: unknown): ConfigOutcome {
+    const r = parseConfig(json);
+    if (!r.ok) return { ok: false, error: r.error.message };
+    this.#onApply(r.config);
+    this.#config = r.config;
+    this.#appliedAt = this.#clock();
+    return { ok: true };
+  }
+
+  async write(filename: string | undefined): Promise<{ filename: string; size: number }> {
+    const target = filename ?? this.#file;
+    if (target === undefined)
+      throw new Error('Unable to determine filename: the configuration was not loaded from a file');
+    const text = `${JSON.stringify(this.json(), null, 2)}\n`;
+    await writeFile(target, text);
+    return { filename: target, size: Buffer.byteLength(text) };
+  }
+
+  async reload(): Promise<ConfigOutcome> {
+    if (this.#file === undefined) return { ok: false, error: 'the configuration was not loaded from a file' };
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(this.#file, 'utf8'));
+    } catch (err) {
+      return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return this.apply(json);
+  }
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import type { CompiledConfig } from '../config/types.ts';
+import type {
+  ControlTarget,
+  DhcpSwitch,
+  ServerStatus,
+  SubnetAccess,
+  SubnetInfo,
+  VersionInfo,
+} from '../control/target.ts';
+import type { LeaseStore } from '../leases/store.ts';
+import type { ConfigHolder } from './config-holder.ts';
+import { ConfigReservations } from './reservations.ts';
+import type { EngineStatistics } from './statistics.ts';
+
+export interface TargetParts {
+  readonly holder: ConfigHolder;
+  readonly store: LeaseStore;
+  readonly statistics: EngineStatistics;
+  readonly dhcp: DhcpSwitch;
+  readonly reclaim: (remove: boolean) => Promise<void>;
+  readonly shutdown: (exitValue: number | undefined) => void;
+  readonly startedAt: number;
+  readonly clock: () => number;
+  readonly sockets: () => ServerStatus['sockets'];
+}
+
+/** The ControlTarget of a running server: each part is the server's own object, nothing is copied. */
+export function controlTarget(p: TargetParts): ControlTarget {
+  return {
+    config: {
+      get: async () => p.holder.json(),
+      test: async (c) => p.holder.test(c),
+      set: async (c) => p.holder.apply(c),
+      write: (f) => p.holder.write(f),
+      reload: () => p.holder.reload(),
+    },
+    dhcp: p.dhcp,
+    statistics: p.statistics,
+    leases: p.store,
+    reservations: new ConfigReservations(p.holder),
+    subnets: subnetAccess(() => p.holder.current),
+    reclaim: p.reclaim,
+    shutdown: p.shutdown,
+    version: () => VERSION,
+    status: () => ({
+      pid: process.pid,
+      uptime: Math.floor((p.clock() - p.startedAt) / 1000),
+      reload: Math.floor((p.clock() - p.holder.appliedAt) / 1000),
+      multiThreadingEnabled: false,
+      sockets: p.sockets(),
+    }),
+  };
+}
+
+function subnetAccess(config: () => CompiledConfig): SubnetAccess {
+  const info = (s: CompiledConfig['subnets'][number]): SubnetInfo => ({
+    id: s.id,
+    totalAddresses: s.pools.reduce((n, pool) => n + pool.end - pool.start + 1, 0),
+    validLifetime: s.lifetimes.valid,
+  });
+  return {
+    list: () => config().subnets.map(info),
+    forAddress: (address) => {
+      if (!isIpv4(address)) return undefined;
+      const a = ipv4ToInt(address);
+      const s = config().subnets.find((x) => a >= x.network && a <= x.broadcast);
+      return s === undefined ? undefined : info(s);
+    },
+  };
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const version = packageVersion();
+const VERSION: VersionInfo = {
+  version,
+  extended: `${version}\nleasekeeper DHCPv4 server\nNode.js ${process.version} (${process.platform}/${process.arch})`,
+  buildReport: `leasekeeper ${version}\nNode.js ${process.version}\nlease backends: memory, sqlite`,
+};
+
+/** For a log line: `198.18.0.0/24 (id 1, pool 198.18.0.128 - 198.18.0.254)`. */
+export function describeSubnet(s: CompiledConfig['subnets'][number]): string {
+  const pools = s.pools.map((p) => `${intToIpv4(p.start)} - ${intToIpv4(p.end)}`).join(', ');
+  return `${s.prefix} (id ${s.id}${pools === '' ? ', no pool' : `, pool ${pools}`})`;
+}

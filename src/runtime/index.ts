@@ -1,0 +1,8 @@
+/** The composition root: a running DHCPv4 server made of the engine, a lease store, transports and control. */
+export { startServer, type ServerOptions, type DhcpServer } from './server.ts';
+export { RuntimeError, type RuntimeErrorCode } from './errors.ts';
+export { resolveInterfaces, type ServedInterface } from './interfaces.ts';
+export { chooseLeaseStore, DEFAULT_LEASE_FILE, type LeaseStoreChoice } from './lease-database.ts';
+export { createLogger, formatText, LOG_LEVELS, type LogFormat, type LoggerOptions } from './logger.ts';
+export { outbound } from './destination.ts';
+export { EngineStatistics } from './statistics.ts';

@@ -1,0 +1,104 @@
+import { normalizeClientId, normalizeHwAddress } from '../config/index.ts';
+import { ControlConflictError } from '../control/errors.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../control/json.ts';
+import type {
+  HostSelector,
+  ReservationAccess,
+  ReservationJson,
+  StoredReservation,
+} from '../control/target.ts';
+import type { ConfigHolder } from './config-holder.ts';
+
+const IDENTIFIERS = ['hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id'] as const;
+
+/**
+ * Host reservations kept in the running configuration (Kea's `reservations` lists; subnet id 0 is the
+ * global list): every change is a new configuration, compiled and swapped in like `config-set`, so the
+ * engine serves it at once and `config-get`/`config-write` show it.
+ */
+export class ConfigReservations implements ReservationAccess {
+  readonly #holder: ConfigHolder;
+
+  constructor(holder: ConfigHolder) {
+    this.#holder = holder;
+  }
+
+  async add(subnetId: number, host: ReservationJson): Promise<void> {
+    const json = this.#holder.json();
+    const list = hostList(json, subnetId, true);
+    const clash = list.some((h) =>
+      [...IDENTIFIERS, 'ip-address'].some((k) => host[k] !== undefined && same(k, h[k], host[k])),
+    );
+    if (clash) throw new ControlConflictError('Host already exists.');
+    list.push(host);
+    const outcome = this.#holder.apply(json);
+    if (!outcome.ok) throw new Error(`reservation rejected: ${outcome.error}`);
+  }
+
+  async get(subnetId: number, selector: HostSelector): Promise<ReservationJson | undefined> {
+    return hostList(this.#holder.json(), subnetId, false).find((h) => matches(h, selector));
+  }
+
+  async all(subnetId: number | undefined): Promise<readonly StoredReservation[]> {
+    const json = this.#holder.json();
+    const ids = subnetId === undefined ? [0, ...subnetIds(json)] : [subnetId];
+    return ids.flatMap((id) => hostList(json, id, false).map((host) => ({ subnetId: id, host })));
+  }
+
+  async del(subnetId: number, selector: HostSelector): Promise<boolean> {
+    const json = this.#holder.json();
+    const list = hostList(json, subnetId, false);
+    const i = list.findIndex((h) => matches(h, selector));
+    if (i < 0) return false;
+    list.splice(i, 1);
+    const outcome = this.#holder.apply(json);
+    if (!outcome.ok) throw new Error(`reservation removal rejected: ${outcome.error}`);
+    return true;
+  }
+}
+
+type MutableObject = { [key: string]: JsonValue };
+
+function dhcp4(json: JsonObject): MutableObject {
+  const d = json['Dhcp4'];
+  if (!isJsonObject(d)) throw new Error('the running configuration has no Dhcp4 map');
+  return d as MutableObject;
+}
+
+function subnetIds(json: JsonObject): number[] {
+  const list = dhcp4(json)['subnet4'];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((s: JsonValue) => (isJsonObject(s) && typeof s['id'] === 'number' ? [s['id']] : []));
+}
+
+/** The mutable reservation list of subnet `id` (0: global) inside `json`; created when `create`. */
+function hostList(json: JsonObject, id: number, create: boolean): JsonObject[] {
+  let owner: MutableObject | undefined = dhcp4(json);
+  if (id !== 0) {
+    const subnets = owner['subnet4'];
+    owner = Array.isArray(subnets)
+      ? (subnets.find((s: JsonValue) => isJsonObject(s) && s['id'] === id) as MutableObject | undefined)
+      : undefined;
+    if (owner === undefined) {
+      if (create) throw new Error(`Subnet with SUBNET_ID=${id} does not exist`);
+      return [];
+    }
+  }
+  const list = owner['reservations'];
+  if (Array.isArray(list)) return list as JsonObject[];
+  const fresh: JsonObject[] = [];
+  if (create) owner['reservations'] = fresh;
+  return fresh;
+}
+
+function matches(host: JsonObject, selector: HostSelector): boolean {
+  if (selector.kind === 'address') return host['ip-address'] === selector.address;
+  return same(selector.type, host[selector.type], selector.value);
+}
+
+function same(key: string, a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  if (key === 'hw-address') return normalizeHwAddress(a) === normalizeHwAddress(b);
+  if (key === 'client-id') return normalizeClientId(a) === normalizeClientId(b);
+  return a.toLowerCase() === b.toLowerCase();
+}

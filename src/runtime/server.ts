@@ -1,0 +1,260 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/types.ts';
+import { createCommandRegistry } from '../control/commands/index.ts';
+import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
+import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
+import type { ControlTarget, DhcpSwitch } from '../control/target.ts';
+import { openLeaseStore } from '../leases/open.ts';
+import type { LeaseStore } from '../leases/store.ts';
+import { DhcpServerEngine } from '../server/engine.ts';
+import type { ArrivalMeta, InterfaceAddress, OutgoingReply } from '../server/types.ts';
+import type { LinuxTransport } from '../transport/linux/transport.ts';
+import type { DatagramMeta, Transport } from '../transport/types.ts';
+import { ConfigHolder } from './config-holder.ts';
+import { controlTarget, describeSubnet } from './control-target.ts';
+import { outbound } from './destination.ts';
+import { RuntimeError } from './errors.ts';
+import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
+import { chooseLeaseStore } from './lease-database.ts';
+import { createLogger } from './logger.ts';
+import { Pipeline } from './pipeline.ts';
+import { Reclaimer } from './reclaimer.ts';
+import { EngineStatistics } from './statistics.ts';
+import { openTransport } from './transports.ts';
+
+export interface ServerOptions {
+  /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
+  readonly config: CompiledConfig;
+  /** The file it was loaded from: config-write and config-reload use it. */
+  readonly configFile?: string;
+  /** SQLite lease file; overrides `lease-database`. */
+  readonly leaseFile?: string;
+  /** Embedding: use this store instead of opening one (it is closed by stop()). */
+  readonly store?: LeaseStore;
+  /** Embedding: use this transport (e.g. a virtual one) with these interfaces, instead of opening sockets. */
+  readonly transport?: { readonly transport: Transport; readonly interfaces: readonly ServedInterface[] };
+  /** UDP port to serve; default 67. */
+  readonly port?: number;
+  readonly logger?: Logger;
+  readonly clock?: () => number;
+  /** Control listeners from `control-socket(s)` plus these overrides; `false` opens none. */
+  readonly control?: ControlOverrides | false;
+  /** The `shutdown` control command: called after the answer went out. Default: stop(). */
+  readonly onShutdown?: (exitValue: number) => void;
+  /** Seconds an offer holds its address (default 30). */
+  readonly offerLifetime?: number;
+}
+
+export interface DhcpServer {
+  readonly engine: DhcpServerEngine;
+  readonly store: LeaseStore;
+  readonly transport: Transport | undefined;
+  readonly interfaces: readonly ServedInterface[];
+  readonly target: ControlTarget;
+  readonly statistics: EngineStatistics;
+  readonly control: ControlListeners | undefined;
+  /** The configuration running now (changes with config-set). */
+  readonly config: CompiledConfig;
+  /** Stops receiving, waits for commits in flight, closes control, store (flushed) and sockets. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves once stop() has finished. */
+  readonly stopped: Promise<void>;
+}
+
+const STATS_SAMPLE_MS = 1000;
+
+/** Opens everything a running server needs and starts answering; see docs/serve.md. */
+export async function startServer(options: ServerOptions): Promise<DhcpServer> {
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? createLogger();
+  const startedAt = clock();
+  const config = options.config;
+
+  const interfaces =
+    options.transport?.interfaces ??
+    (config.interfaces.length === 0 ? [] : resolveInterfaces(config.interfaces));
+  const choice =
+    options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
+  if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
+  const store = options.store ?? (await openLeaseStore(choice!.spec, clock));
+  logger.info(
+    { leaseDatabase: choice?.note ?? store.backend },
+    `lease store: ${choice?.note ?? store.backend}`,
+  );
+
+  const engine = new DhcpServerEngine(
+    config,
+    options.offerLifetime === undefined ? {} : { offerLifetime: options.offerLifetime },
+  );
+  const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
+  engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
+  const leases = await store.getAll();
+  engine.loadLeases(leases);
+  const unsubscribe = store.onChange((change) => {
+    engine.applyLeaseChange(change);
+    reclaimer.touch();
+  });
+  for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
+  logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
+
+  const reclaimer = new Reclaimer({ engine, store, clock, logger });
+  let transport: Transport | undefined;
+  const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
+    if (transport === undefined) return Promise.resolve();
+    return transport.send(
+      outbound(reply, data, transport.capabilities, addrs.get(reply.interface) ?? allAddresses()),
+    );
+  };
+  const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
+  const pipeline = new Pipeline({ engine, store, clock, logger, send, touched: () => reclaimer.touch() });
+
+  const holder = new ConfigHolder({
+    config,
+    file: options.configFile,
+    clock,
+    onApply: (next) => {
+      engine.setConfig(next);
+      reclaimer.touch();
+      logger.info({ subnets: next.subnets.length }, 'configuration applied');
+    },
+  });
+  const statistics = new EngineStatistics(() => engine.statistics(), clock);
+  const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
+  sampler.unref();
+
+  let reenable: NodeJS.Timeout | undefined;
+  const dhcp: DhcpSwitch = {
+    enable: async () => {
+      clearTimeout(reenable);
+      engine.setEnabled(true);
+      logger.info('DHCP service enabled');
+    },
+    disable: async (maxPeriod) => {
+      clearTimeout(reenable);
+      engine.setEnabled(false);
+      logger.info({ maxPeriod }, 'DHCP service disabled');
+      if (maxPeriod !== undefined && maxPeriod > 0) {
+        reenable = setTimeout(() => {
+          engine.setEnabled(true);
+          logger.info('DHCP service re-enabled: max-period elapsed');
+        }, maxPeriod * 1000);
+        reenable.unref();
+      }
+    },
+    enabled: () => engine.enabled,
+  };
+
+  let stopping: Promise<void> | undefined;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let sockets: 'ready' | 'retrying' | 'failed' = 'ready';
+  const target = controlTarget({
+    holder,
+    store,
+    statistics,
+    dhcp,
+    reclaim: (remove) => reclaimer.run(remove),
+    shutdown: (exitValue) => {
+      // Let the "Shutting down." answer go out first.
+      setTimeout(() => (options.onShutdown ?? (() => void server.stop()))(exitValue ?? 0), 50).unref();
+    },
+    startedAt,
+    clock,
+    sockets: () => sockets,
+  });
+
+  let control: ControlListeners | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      transport?.off('message', onMessage);
+      await pipeline.drain();
+      reclaimer.stop();
+      clearInterval(sampler);
+      clearTimeout(reenable);
+      await control?.close();
+      await reclaimer.idle();
+      unsubscribe();
+      await store.close();
+      await transport?.close();
+      logger.info('server stopped');
+      resolveStopped();
+    })();
+    return stopping;
+  };
+
+  const onMessage = (data: Buffer, meta: DatagramMeta): void => {
+    const name = meta.interface?.name ?? interfaces[0]?.name ?? 'udp';
+    const arrival: ArrivalMeta = {
+      interface: name,
+      interfaceAddresses: meta.interface === undefined ? allAddresses() : (addrs.get(name) ?? []),
+      sourceAddress: meta.sourceIp,
+      sourcePort: meta.sourcePort,
+      broadcast: meta.destinationIp === '255.255.255.255' || meta.linkBroadcast === true,
+    };
+    pipeline.receive(data, arrival);
+  };
+
+  try {
+    if (options.transport !== undefined) transport = options.transport.transport;
+    else if (interfaces.length > 0) {
+      const opened = await openTransport({
+        interfaces,
+        socketType: config.socketType,
+        port: options.port ?? 67,
+      });
+      transport = opened.transport;
+      logger.info({ transport: transport.kind }, `listening: ${opened.note}`);
+    } else {
+      logger.warn('no interfaces configured (Dhcp4.interfaces-config.interfaces): DHCP is not served');
+    }
+    if (transport !== undefined) {
+      const t = transport;
+      t.on('message', onMessage);
+      t.on('error', (err) => logger.warn({ err, code: err.code, interface: err.interface }, err.message));
+      t.on('link', (state) => {
+        const info = t.kind === 'linux' ? (t as LinuxTransport).interfaceInfo(state.interface) : undefined;
+        if (info !== undefined) {
+          addrs.set(state.interface, addressesOf(info));
+          engine.setInterfaceAddresses(addressesOf(info));
+        }
+        sockets = state.up && state.carrier ? 'ready' : 'retrying';
+        logger.info({ link: state }, `${state.interface} is ${state.up && state.carrier ? 'up' : 'down'}`);
+      });
+    }
+    if (options.control !== false) {
+      const settings = controlListenerSettings(config.source, options.control ?? {});
+      const registry = createCommandRegistry({ logger });
+      control = await startControlListeners(settings, { registry, target, logger });
+      for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
+      for (const h of control.http) logger.info({ http: h.url }, `control HTTP ${h.url}`);
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  reclaimer.touch();
+
+  const server: DhcpServer = {
+    engine,
+    store,
+    get transport() {
+      return transport;
+    },
+    interfaces,
+    target,
+    statistics,
+    get control() {
+      return control;
+    },
+    get config() {
+      return holder.current;
+    },
+    stop,
+    stopped,
+  };
+  return server;
+}
+
+export { RuntimeError };

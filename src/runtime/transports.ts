@@ -1,0 +1,47 @@
+import { LinuxTransport } from '../transport/linux/transport.ts';
+import { nativeAddon } from '../transport/linux/native.ts';
+import { TransportError } from '../transport/errors.ts';
+import type { Transport } from '../transport/types.ts';
+import { UdpTransport } from '../transport/udp.ts';
+import type { ServedInterface } from './interfaces.ts';
+
+export interface TransportChoice {
+  readonly transport: Transport;
+  /** What was opened and why, for the start-up log. */
+  readonly note: string;
+}
+
+export interface OpenTransportOptions {
+  readonly interfaces: readonly ServedInterface[];
+  /** Kea's `dhcp-socket-type`: `raw` wants packet sockets, `udp` plain UDP. */
+  readonly socketType: 'raw' | 'udp';
+  /** UDP port to serve (67 unless testing). */
+  readonly port: number;
+}
+
+/**
+ * The `linux` transport (a UDP and a packet socket per interface) when raw sockets are wanted and possible:
+ * the native addon is built and we are root. Otherwise one `udp` socket on 0.0.0.0: it cannot tell
+ * interfaces apart, cannot unicast to a client that has no address yet (replies are broadcast instead) and
+ * needs a route for 255.255.255.255 (the runtime broadcasts to the subnet's broadcast address instead).
+ */
+export async function openTransport(opts: OpenTransportOptions): Promise<TransportChoice> {
+  let why = 'dhcp-socket-type "udp"';
+  if (opts.socketType === 'raw') {
+    const native = nativeAddon();
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    if (!(native instanceof TransportError) && root) {
+      const transport = await LinuxTransport.open({
+        interfaces: opts.interfaces.map((i) => i.name),
+        port: opts.port,
+      });
+      return {
+        transport,
+        note: `linux packet sockets on ${opts.interfaces.map((i) => i.name).join(', ')} port ${opts.port}`,
+      };
+    }
+    why = native instanceof TransportError ? `raw sockets unavailable: ${native.message}` : 'not root';
+  }
+  const transport = await UdpTransport.open({ port: opts.port });
+  return { transport, note: `udp 0.0.0.0:${opts.port} (${why})` };
+}
