@@ -192,6 +192,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     poll_->data = this;
     uv_poll_start(poll_, UV_READABLE, OnReadable);
     Ref();  // alive while polled, whatever JS holds
+    referenced_ = true;
   }
 
   ~PacketSocket() override { Shutdown(); }
@@ -205,6 +206,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (status < 0) {
+      // A failing poll would fire again at once: stop it; the owner closes and reopens.
+      if (poll_ != nullptr) uv_poll_stop(poll_);
       Deliver(ErrnoError(env, -status, "poll").Value(), env.Undefined(), 0, 0);
       return;
     }
@@ -242,15 +245,20 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   }
 
   void Deliver(Napi::Value err, Napi::Value frame, int pkttype, uint32_t status) {
+    if (released_) return;
     Napi::Env env = Env();
     napi_value argv[4] = {err, frame, Napi::Number::New(env, pkttype), Napi::Number::New(env, status)};
     napi_value result;
+    depth_++;
     napi_status s = napi_make_callback(env, *context_, Value(), onFrame_.Value(), 4, argv, &result);
+    depth_--;
     if (s == napi_pending_exception) {
       napi_value exc;
       napi_get_and_clear_last_exception(env, &exc);
       napi_fatal_exception(env, exc);
     }
+    // close() from inside the callback (or its microtasks) left the release for now, when it is safe.
+    if (depth_ == 0 && fd_ < 0) Release();
   }
 
   Napi::Value Send(const Napi::CallbackInfo& info) {
@@ -267,22 +275,31 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     return info.Env().Undefined();
   }
 
+  // Stops polling and closes the descriptor at once; the callback, its async context and the self
+  // reference are released only when no callback is running (napi_make_callback still uses them).
   void Shutdown() {
     if (poll_ != nullptr) {
       uv_poll_stop(poll_);
       uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       poll_ = nullptr;
-      Unref();
     }
     if (fd_ >= 0) {
       close(fd_);
       fd_ = -1;
     }
-    if (context_ != nullptr) {
-      delete context_;
-      context_ = nullptr;
-    }
+    if (depth_ == 0) Release();
+  }
+
+  void Release() {
+    if (released_) return;
+    released_ = true;
+    delete context_;
+    context_ = nullptr;
     onFrame_.Reset();
+    if (referenced_) {
+      referenced_ = false;
+      Unref();
+    }
   }
 
   Napi::Value IfIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ifindex_); }
@@ -293,6 +310,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uv_poll_t* poll_ = nullptr;
   Napi::AsyncContext* context_ = nullptr;
   Napi::FunctionReference onFrame_;
+  int depth_ = 0;
+  bool referenced_ = false;
+  bool released_ = false;
 };
 
 int PrefixLength(const sockaddr* mask) {

@@ -374,3 +374,33 @@ test('on the wire: a frame with a bad UDP checksum is dropped and counted, one w
       await server.close();
     }
   }));
+
+test('closing the transport from inside a message listener, with frames still queued, is safe', () =>
+  withLab(async (lab) => {
+    const s = await lab.namespace('srv');
+    const c = await lab.namespace('cli');
+    await lab.veth(s, 'srv0', c, 'cli0');
+    await carrierUp(s.name, 'srv0');
+    await carrierUp(c.name, 'cli0');
+    const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
+    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
+    try {
+      let seen = 0;
+      let closed = false;
+      server.on('close', () => (closed = true));
+      server.on('message', () => {
+        seen++;
+        void server.close();
+      });
+      for (let i = 0; i < 20; i++) {
+        await client.send({ data: Buffer.from(`burst ${i}`), ip: '255.255.255.255', port: 67 });
+      }
+      await until(() => closed, 5000, 'the close');
+      // A bounded window for any frame delivered after close (there must be none).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(seen, 1);
+    } finally {
+      await server.close();
+      await client.close();
+    }
+  }));

@@ -190,9 +190,13 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     status: number,
   ): void {
     if (err) {
-      // ENETDOWN when the link drops, or the interface vanished: let the link poll sort out which.
-      if (isNativeError(err) && err.code !== 'ENETDOWN' && err.code !== 'ENXIO' && err.code !== 'ENODEV') {
+      // ENETDOWN when the link drops or the interface vanished: the link poll reports which. Anything
+      // else: drop this interface's sockets and let the poll reopen them (seed 001, "reopen port on errors").
+      const linkError =
+        isNativeError(err) && (err.code === 'ENETDOWN' || err.code === 'ENXIO' || err.code === 'ENODEV');
+      if (!linkError) {
         this.emitError(toTransportError(err, 'ERR_RECEIVE_FAILED', p.name));
+        this.closePort(p);
       }
       this.pollLinks();
       return;
@@ -273,6 +277,10 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         } catch (e) {
           this.emitError(toTransportError(e, 'ERR_BIND_FAILED', p.name));
           continue;
+        }
+        if (this.closed) {
+          this.closePort(p);
+          return;
         }
       }
       if (changed) {
