@@ -47,7 +47,10 @@ export interface OutboundDatagram {
   readonly mac?: string;
   /** Send out of this interface. Needs `capabilities.interfaceAware` when the transport has several. */
   readonly interface?: string;
-  /** Source IP to put in the header; default: the interface's first address, else 0.0.0.0. */
+  /**
+   * Source IP to put in the header; default: the interface's first address, else 0.0.0.0. The linux
+   * transport honours another address only with `mac` or a broadcast (ERR_UNSUPPORTED otherwise).
+   */
   readonly sourceIp?: string;
 }
 

@@ -404,3 +404,35 @@ test('closing the transport from inside a message listener, with frames still qu
       await client.close();
     }
   }));
+
+test('source address: a broadcast may carry any source IP; a unicast by IP from a foreign one is refused', () =>
+  withLab(async (lab) => {
+    const s = await lab.namespace('srv');
+    const c = await lab.namespace('cli');
+    await lab.veth(s, 'srv0', c, 'cli0');
+    await s.addAddress('srv0', '198.18.0.1/24');
+    await carrierUp(s.name, 'srv0');
+    await carrierUp(c.name, 'cli0');
+    const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
+    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
+    try {
+      const r = record(client);
+      await server.send({
+        data: Buffer.from('b'),
+        ip: '255.255.255.255',
+        port: 68,
+        sourceIp: '198.18.0.254',
+      });
+      await until(() => r.messages.length > 0, 5000, 'the broadcast');
+      assert.equal(r.messages[0]!.meta.sourceIp, '198.18.0.254');
+      await assert.rejects(
+        server.send({ data: Buffer.from('u'), ip: '198.18.0.9', port: 68, sourceIp: '198.18.0.254' }),
+        {
+          code: 'ERR_UNSUPPORTED',
+        },
+      );
+    } finally {
+      await server.close();
+      await client.close();
+    }
+  }));

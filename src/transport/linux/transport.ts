@@ -322,7 +322,15 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is down`, { interface: p.name });
     }
     const broadcast = d.ip === BROADCAST_IP || isSubnetBroadcast(info, dstIp);
-    if (dstMac || broadcast || srcIpGiven !== undefined) {
+    const ownSource = srcIpGiven === undefined || info.addresses[0]?.ip === d.sourceIp;
+    if (!dstMac && !broadcast && !ownSource) {
+      // Without the MAC the kernel must ARP, and dgram cannot pick the source address (no IP_PKTINFO).
+      throw new TransportError(
+        'ERR_UNSUPPORTED',
+        `a unicast from ${d.sourceIp} to ${d.ip} needs the destination MAC`,
+      );
+    }
+    if (dstMac || broadcast) {
       if (!p.packet)
         throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
       const primary = info.addresses[0]?.ip;
