@@ -242,6 +242,16 @@ export class DhcpServerEngine {
       requested: req.options.get('dhcp-requested-address') ?? null,
       now,
     };
+    if (
+      ex.id.hwAddress === '' &&
+      ex.id.clientId === null &&
+      type !== undefined &&
+      type !== MessageType.INFORM
+    ) {
+      // Neither chaddr nor option 61: nothing to bind a lease to (RFC 2131 §4.2 keys bindings on them).
+      this.stats.inc('pkt4-receive-drop');
+      return this.drop(ex, null, 'no client identity (no chaddr, no client identifier)');
+    }
     switch (type) {
       case MessageType.DISCOVER:
         return this.discover(ex);

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { compileConfig } from '../../src/config/compile.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
-import type { Lease } from '../../src/leases/lease.ts';
 import {
   MessageType,
   createMessage,
@@ -13,6 +12,7 @@ import {
   type OptionValues,
 } from '../../src/protocol/index.ts';
 import {
+  settle,
   DhcpServerEngine,
   encodeReply,
   type ArrivalMeta,
@@ -113,30 +113,13 @@ export class Lab {
   }
 
   async send(m: DhcpMessage, meta: ArrivalMeta = ETH0): Promise<Received[]> {
-    const out: OutgoingReply[] = [];
-    let step = this.engine.handle(m, meta, this.now);
-    for (;;) {
-      out.push(...step.replies);
-      this.events.push(...step.events);
-      if (!step.commit) break;
-      let refused: Lease | null | undefined;
-      for (const w of step.commit.writes) {
-        if (w.op === 'claim') {
-          const r = await this.store.commit(w.lease, { mode: 'claim', now: this.now });
-          if (!r.ok) refused = 'holder' in r ? r.holder : null;
-        } else if (w.op === 'decline') {
-          const r = await this.store.markDeclined(w.address, w.probationSeconds, { now: this.now });
-          if (!r) refused = null;
-        } else {
-          await this.store.reclaim(w.address, { remove: w.remove, now: this.now });
-        }
-        if (refused !== undefined) break;
-      }
-      step =
-        refused === undefined
-          ? this.engine.commitSucceeded(step.commit.token, this.now)
-          : this.engine.commitFailed(step.commit.token, this.now, refused);
-    }
+    const { replies: out, events } = await settle(
+      this.engine,
+      this.engine.handle(m, meta, this.now),
+      this.store,
+      this.now,
+    );
+    this.events.push(...events);
     return out.map((r) => {
       const bytes = encodeReply(r);
       assert.ok(bytes.length + 28 <= r.maxSize, 'reply exceeds the client maximum message size');

@@ -172,3 +172,39 @@ test("RFC 2132 §9.10: a reply fits the client's maximum message size, overloadi
   assert.equal(offer.message.options.get('ntp-servers')?.length, 60, 'kept whole through overload');
   assert.equal(offer.message.options.get('dhcp-lease-time'), 7200);
 });
+
+test('next-server and boot-file-name: reservation over subnet over global, into siaddr and file', async () => {
+  const lab = new Lab({
+    Dhcp4: {
+      'next-server': '198.18.0.2',
+      'boot-file-name': 'global.efi',
+      subnet4: [
+        {
+          id: 1,
+          subnet: '198.18.0.0/24',
+          'boot-file-name': 'subnet.efi',
+          pools: [{ pool: '198.18.0.10 - 198.18.0.20' }],
+          reservations: [
+            { 'hw-address': PRINTER, 'next-server': '198.18.0.3', 'boot-file-name': 'printer.bin' },
+          ],
+        },
+      ],
+    },
+  });
+  const dynamic = await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:01'));
+  assert.equal(dynamic.message.siaddr, '198.18.0.2');
+  assert.equal(dynamic.message.file, 'subnet.efi');
+  const reserved = await lab.one(msg(MessageType.DISCOVER, PRINTER));
+  assert.equal(reserved.message.siaddr, '198.18.0.3');
+  assert.equal(reserved.message.file, 'printer.bin');
+});
+
+test('a request with neither a hardware address nor a client identifier is dropped', async () => {
+  const lab = new Lab();
+  const m = msg(MessageType.DISCOVER, MAC_NONE);
+  m.hlen = 0;
+  await lab.none(m);
+  assert.match(lab.lastEvent(), /no client identity/);
+});
+
+const MAC_NONE = '00:00:00:00:00:00';
