@@ -18,7 +18,6 @@ import {
   type ArrivalMeta,
   type EngineEvent,
   type EngineOptions,
-  type OutgoingReply,
   type ReplyDestination,
 } from '../../src/server/index.ts';
 
