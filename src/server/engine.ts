@@ -529,12 +529,13 @@ export class DhcpServerEngine {
     });
     // Hold the address for this client while the commit is in flight.
     this.holdOffer(subnet.id, ex.id, addr, ex.now);
-    const writes: LeaseWrite[] = [{ op: 'claim', lease }];
+    const mc = subnet.matchClientId;
+    const writes: LeaseWrite[] = [{ op: 'claim', lease, matchClientId: mc }];
     // A client moving to another address gives up its old one: one client, one lease per subnet.
     const old = this.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
     const retired =
       old && old.address !== lease.address && old.state === 'default' ? released(old, ex.now) : undefined;
-    if (retired) writes.push({ op: 'claim', lease: retired });
+    if (retired) writes.push({ op: 'claim', lease: retired, matchClientId: mc });
     const token = this.nextToken++;
     this.pending.set(token, {
       kind: 'grant',
@@ -611,7 +612,12 @@ export class DhcpServerEngine {
     const gone = released(lease, ex.now);
     const token = this.nextToken++;
     this.pending.set(token, { kind: 'release', ex, lease: gone });
-    return { replies: [], commit: { token, writes: [{ op: 'claim', lease: gone }] }, events: [] };
+    const matchClientId = subnet?.matchClientId ?? this.config.matchClientId;
+    return {
+      replies: [],
+      commit: { token, writes: [{ op: 'claim', lease: gone, matchClientId }] },
+      events: [],
+    };
   }
 
   // ---- RFC 2131 §4.3.5: DHCPINFORM ----

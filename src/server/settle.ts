@@ -17,7 +17,7 @@ export async function performWrites(
 ): Promise<Lease | null | undefined> {
   for (const w of writes) {
     if (w.op === 'claim') {
-      const r = await store.commit(w.lease, { mode: 'claim', now });
+      const r = await store.commit(w.lease, { mode: 'claim', now, matchClientId: w.matchClientId });
       if (!r.ok) return 'holder' in r ? r.holder : null;
     } else if (w.op === 'decline') {
       if ((await store.markDeclined(w.address, w.probationSeconds, { now })) === null) return null;

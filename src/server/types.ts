@@ -41,13 +41,13 @@ export interface OutgoingReply {
 /**
  * A lease write the runtime must make durable before sending the replies that depend on it; each maps to
  * one `LeaseStore` call, with the engine's `now`:
- * - `claim`: `store.commit(lease, { mode: 'claim', now })`: refused ("conflict") when another client holds
+ * - `claim`: `store.commit(lease, { mode: 'claim', now, matchClientId })`: refused ("conflict") when another client holds
  *   the address; then call `commitFailed(token, now, result.holder)`.
  * - `decline`: `store.markDeclined(address, probationSeconds, { now })` (RFC 2131 §4.3.3).
  * - `reclaim`: `store.reclaim(address, { remove, now })` (expiry; a lease renewed meanwhile is left alone).
  */
 export type LeaseWrite =
-  | { readonly op: 'claim'; readonly lease: Lease }
+  | { readonly op: 'claim'; readonly lease: Lease; readonly matchClientId: boolean }
   | { readonly op: 'decline'; readonly address: string; readonly probationSeconds: number }
   | { readonly op: 'reclaim'; readonly address: string; readonly remove: boolean };
 

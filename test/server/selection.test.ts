@@ -133,3 +133,15 @@ test('relay agent information is kept with the lease (Kea user-context)', async 
     ISC: { 'relay-agent-info': { 'sub-options': '010465746831020301 0203'.replace(/ /g, '') } },
   });
 });
+
+test('match-client-id false: the hardware address alone names the client, in the engine and in the store commit', async () => {
+  const lab = new Lab({
+    Dhcp4: {
+      'match-client-id': false,
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] }],
+    },
+  });
+  const a = await lab.dora(MAC, { options: { 'dhcp-client-identifier': Uint8Array.from([1, 1, 1]) } });
+  const b = await lab.dora(MAC, { options: { 'dhcp-client-identifier': Uint8Array.from([1, 2, 2]) } });
+  assert.equal(b.message.yiaddr, a.message.yiaddr);
+});
