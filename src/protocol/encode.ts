@@ -172,16 +172,70 @@ function writeHeader(buf: Buffer, msg: DhcpMessage, sname: boolean, file: boolea
   buf[239] = 99;
 }
 
-interface Area {
-  start: number;
-  /** Exclusive end of the room for options; one byte after it is kept for END. */
-  end: number;
+interface Piece {
+  code: number;
+  value: Uint8Array;
+}
+
+interface Item extends Piece {
+  size: number;
+}
+
+/** The most value bytes that fit `room` bytes as options (2 header bytes per 255-byte piece). */
+function maxData(room: number, remaining: number): number {
+  const full = Math.floor(room / 257);
+  const rest = room - full * 257;
+  return Math.min(remaining, full * 255 + Math.max(0, rest - 2));
 }
 
 /**
- * The overflow path: option 53 and 52 open the options field, 82 closes it, the other options fill it in
- * order and continue in file, then sname. An option is split across fields only when it would not fit an
- * empty next field whole.
+ * Assigns options to fields with `rooms` bytes free. With `wholeFirst`, the largest options are placed
+ * first, each whole in the first field it fits, so that only options too big for any field's room are
+ * split across fields (RFC 3396 allows that, but not every peer joins options across fields: Wireshark 4
+ * does not). What is left fills the remaining room in field order. Undefined when it does not fit.
+ */
+function place(items: readonly Item[], rooms: readonly number[], wholeFirst: boolean): Piece[][] | undefined {
+  const room = rooms.slice();
+  const pieces: Piece[][] = rooms.map(() => []);
+  const wholeIn = new Array<number>(items.length).fill(-1);
+  if (wholeFirst) {
+    const bySize = items.map((_, i) => i).sort((a, b) => items[b]!.size - items[a]!.size || a - b);
+    for (const i of bySize) {
+      const f = room.findIndex((r) => r >= items[i]!.size);
+      if (f < 0) continue;
+      wholeIn[i] = f;
+      room[f]! -= items[i]!.size;
+    }
+  }
+  items.forEach((it, i) => {
+    if (wholeIn[i]! >= 0) pieces[wholeIn[i]!]!.push(it);
+  });
+  let f = 0;
+  for (let i = 0; i < items.length; i++) {
+    if (wholeIn[i]! >= 0) continue;
+    const { code, value } = items[i]!;
+    if (value.length === 0) {
+      while (f < room.length && room[f]! < 2) f++;
+      if (f === room.length) return undefined;
+      pieces[f]!.push({ code, value });
+      room[f]! -= 2;
+      continue;
+    }
+    for (let off = 0; off < value.length;) {
+      while (f < room.length && room[f]! < 3) f++;
+      if (f === room.length) return undefined;
+      const n = maxData(room[f]!, value.length - off);
+      pieces[f]!.push({ code, value: value.subarray(off, off + n) });
+      room[f]! -= tlvSize(n);
+      off += n;
+    }
+  }
+  return pieces;
+}
+
+/**
+ * The overflow path (RFC 2131 §4.1): option 53 and 52 open the options field, 82 and END close it; the
+ * other options go where `place` puts them, `file` before `sname`, each field ending with END.
  */
 function encodeOverloaded(
   msg: DhcpMessage,
@@ -196,67 +250,49 @@ function encodeOverloaded(
     );
   };
   const buf = Buffer.alloc(limit);
-  const mainEnd = limit - 1 - (relay === undefined ? 0 : tlvSize(relay.length));
-  const areas: Area[] = [{ start: OPTIONS_OFFSET, end: mainEnd }];
-  if (msg.file === '') areas.push({ start: FILE_OFFSET, end: HEADER_SIZE - 1 });
-  if (msg.sname === '') areas.push({ start: SNAME_OFFSET, end: FILE_OFFSET - 1 });
   writeHeader(buf, msg, msg.sname !== '', msg.file !== '');
-
   let pos = OPTIONS_OFFSET;
   if (type !== undefined) pos = writeTlvs(buf, pos, MESSAGE_TYPE, type);
   const overloadAt = pos;
   pos += 3;
+  const mainEnd = limit - 1 - (relay === undefined ? 0 : tlvSize(relay.length));
   if (pos > mainEnd) tooLarge();
 
-  let area = 0;
-  let mainStop = -1;
-  const nextArea = (): void => {
-    if (area === 0) mainStop = pos;
-    else buf[pos] = OPTION_END;
-    area++;
-    if (area >= areas.length) tooLarge();
-    pos = areas[area]!.start;
-  };
-
+  // Field starts and rooms (END kept out of each room): options, then file and sname when empty.
+  const starts = [pos];
+  const rooms = [mainEnd - pos];
+  if (msg.file === '') {
+    starts.push(FILE_OFFSET);
+    rooms.push(FILE_SIZE - 1);
+  }
+  if (msg.sname === '') {
+    starts.push(SNAME_OFFSET);
+    rooms.push(SNAME_SIZE - 1);
+  }
+  const items: Item[] = [];
   for (let i = 0; i < msg.options.size; i++) {
     const code = msg.options.codeAt(i);
     if (code === MESSAGE_TYPE || code === RELAY_AGENT || code === OVERLOAD) continue;
     const value = msg.options.rawAt(i);
-    const whole = tlvSize(value.length);
-    const next = areas[area + 1];
-    if (areas[area]!.end - pos < whole && next !== undefined && next.end - next.start >= whole) nextArea();
-    if (value.length === 0) {
-      if (areas[area]!.end - pos < 2) nextArea();
-      pos = writeTlvs(buf, pos, code, value);
-      continue;
-    }
-    let off = 0;
-    while (off < value.length) {
-      const room = areas[area]!.end - pos;
-      if (room < 3) {
-        nextArea();
-        continue;
-      }
-      const chunk = Math.min(255, room - 2, value.length - off);
-      buf[pos] = code;
-      buf[pos + 1] = chunk;
-      buf.set(value.subarray(off, off + chunk), pos + 2);
-      pos += 2 + chunk;
-      off += chunk;
-    }
+    items.push({ code, value, size: tlvSize(value.length) });
   }
-  if (area === 0) mainStop = pos;
-  else buf[pos] = OPTION_END;
+  const pieces = place(items, rooms, true) ?? place(items, rooms, false) ?? tooLarge();
 
-  // RFC 2131 §4.1: 1 = file holds options, 2 = sname, 3 = both.
+  // RFC 2132 §9.3: 1 = file holds options, 2 = sname, 3 = both.
   let overload = 0;
-  for (let i = 1; i <= area; i++) overload |= areas[i]!.start === FILE_OFFSET ? 1 : 2;
+  for (let f = 0; f < pieces.length; f++) {
+    let at = starts[f]!;
+    for (const p of pieces[f]!) at = writeTlvs(buf, at, p.code, p.value);
+    if (f === 0) {
+      if (relay !== undefined) at = writeTlvs(buf, at, RELAY_AGENT, relay);
+      pos = at;
+    } else if (pieces[f]!.length > 0) {
+      overload |= starts[f] === FILE_OFFSET ? 1 : 2;
+    }
+    if (f === 0 || pieces[f]!.length > 0) buf[at] = OPTION_END;
+  }
   buf[overloadAt] = OVERLOAD;
   buf[overloadAt + 1] = 1;
   buf[overloadAt + 2] = overload;
-
-  pos = mainStop;
-  if (relay !== undefined) pos = writeTlvs(buf, pos, RELAY_AGENT, relay);
-  buf[pos++] = OPTION_END;
-  return buf.subarray(0, Math.max(pos, BOOTP_MIN_SIZE));
+  return buf.subarray(0, Math.max(pos + 1, BOOTP_MIN_SIZE));
 }

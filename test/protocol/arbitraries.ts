@@ -106,15 +106,22 @@ export interface TypedOption {
   value: unknown;
 }
 
-export const typedOptions: fc.Arbitrary<TypedOption[]> = fc
-  .subarray(DEFINITIONS, { maxLength: 10 })
-  .chain((defs) =>
-    fc.tuple(
-      ...defs.map((d) =>
-        (VALUE_BY_NAME[d.name] ?? VALUE_BY_TYPE[d.type]!).map((value) => ({ name: d.name, value })),
+/** Options drawn from the table (all of it, or those `only` keeps), each with a value of its type. */
+export function typedOptionsOf(
+  only: (d: OptionDefinition) => boolean = () => true,
+): fc.Arbitrary<TypedOption[]> {
+  return fc
+    .subarray(DEFINITIONS.filter(only), { maxLength: 10 })
+    .chain((defs) =>
+      fc.tuple(
+        ...defs.map((d) =>
+          (VALUE_BY_NAME[d.name] ?? VALUE_BY_TYPE[d.type]!).map((value) => ({ name: d.name, value })),
+        ),
       ),
-    ),
-  );
+    );
+}
+
+export const typedOptions = typedOptionsOf();
 
 const unknownOptions = fc.uniqueArray(
   // Now and then a bulky one, so that overload and RFC 3396 splitting get exercised.
@@ -136,28 +143,39 @@ export interface GeneratedMessage {
   typed: TypedOption[];
 }
 
-export const generatedMessage: fc.Arbitrary<GeneratedMessage> = fc
-  .record({
-    op: fc.integer({ min: 0, max: 255 }),
-    htype: fc.integer({ min: 0, max: 255 }),
-    hlen: fc.integer({ min: 0, max: 16 }),
-    hops: fc.integer({ min: 0, max: 255 }),
-    xid: u32,
-    secs: fc.integer({ min: 0, max: 0xffff }),
-    flags: fc.integer({ min: 0, max: 0xffff }),
-    ciaddr: fc.ipV4(),
-    yiaddr: fc.ipV4(),
-    siaddr: fc.ipV4(),
-    giaddr: fc.ipV4(),
-    chaddr: bytes(16, 16),
-    sname: cString(64),
-    file: cString(128),
-    typed: typedOptions,
-    unknown: unknownOptions,
-  })
-  .map(({ typed, unknown, ...header }) => {
-    const message = createMessage(header);
-    for (const { name, value } of typed) message.options.set(name as 'host-name', value as string);
-    for (const { code, data } of unknown) message.options.setRaw(code, data);
-    return { message, typed };
-  });
+export interface MessageShape {
+  /** Which table entries to draw options from (default all). */
+  only?: (d: OptionDefinition) => boolean;
+  /** Add options of codes the table does not know (default true). */
+  unknown?: boolean;
+}
+
+export function messageOf(shape: MessageShape = {}): fc.Arbitrary<GeneratedMessage> {
+  return fc
+    .record({
+      op: fc.integer({ min: 0, max: 255 }),
+      htype: fc.integer({ min: 0, max: 255 }),
+      hlen: fc.integer({ min: 0, max: 16 }),
+      hops: fc.integer({ min: 0, max: 255 }),
+      xid: u32,
+      secs: fc.integer({ min: 0, max: 0xffff }),
+      flags: fc.integer({ min: 0, max: 0xffff }),
+      ciaddr: fc.ipV4(),
+      yiaddr: fc.ipV4(),
+      siaddr: fc.ipV4(),
+      giaddr: fc.ipV4(),
+      chaddr: bytes(16, 16),
+      sname: cString(64),
+      file: cString(128),
+      typed: typedOptionsOf(shape.only),
+      unknown: shape.unknown === false ? fc.constant([]) : unknownOptions,
+    })
+    .map(({ typed, unknown, ...header }) => {
+      const message = createMessage(header);
+      for (const { name, value } of typed) message.options.set(name as 'host-name', value as string);
+      for (const { code, data } of unknown) message.options.setRaw(code, data);
+      return { message, typed };
+    });
+}
+
+export const generatedMessage: fc.Arbitrary<GeneratedMessage> = messageOf();

@@ -19,3 +19,17 @@ export function ascii(s: string): number[] {
 export function optionBytes(wire: Uint8Array): number[] {
   return Array.from(wire.subarray(240));
 }
+
+/** The option codes of one field as written, in order, up to END: a walker independent of the decoder. */
+export function fieldCodes(wire: Uint8Array, start: number, end: number): number[] {
+  const codes: number[] = [];
+  for (let i = start; i < end && wire[i] !== 255;) {
+    if (wire[i] === 0) {
+      i++;
+      continue;
+    }
+    codes.push(wire[i]!);
+    i += 2 + wire[i + 1]!;
+  }
+  return codes;
+}

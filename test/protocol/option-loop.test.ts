@@ -11,7 +11,7 @@ import {
   MessageType,
   BOOTREPLY,
 } from '../../src/protocol/index.ts';
-import { ascii, rawPacket } from './helpers.ts';
+import { ascii, fieldCodes, rawPacket } from './helpers.ts';
 
 function decodeError(bytes: Uint8Array): DhcpDecodeError {
   try {
@@ -203,6 +203,28 @@ test('overload on encode: a reply that does not fit 576 bytes moves options to f
   const end = main.lastIndexOf(255);
   assert.deepEqual(main.slice(end - 7, end + 1), [82, 5, 1, 3, 1, 2, 3, 255]);
   assert.equal(wire[240], 53, 'message type first');
+});
+
+test('overload on encode: options that fit a field whole are never split across fields', () => {
+  const m = createMessage({ op: BOOTREPLY, xid: 43 });
+  m.options
+    .set('dhcp-message-type', MessageType.OFFER)
+    .set('nis-domain', 'n'.repeat(50))
+    .set('root-path', 'r'.repeat(120))
+    .set('merit-dump', 'm'.repeat(120))
+    .set('extensions-path', 'e'.repeat(120));
+  const wire = encodeMessage(m);
+  const main = fieldCodes(wire, 240, wire.length);
+  const file = fieldCodes(wire, 108, 236);
+  const sname = fieldCodes(wire, 44, 108);
+  const all = [...main, ...file, ...sname];
+  for (const code of [40, 17, 14, 18])
+    assert.equal(all.filter((c) => c === code).length, 1, `option ${code} once`);
+  assert.equal(main[0], 53);
+  assert.ok(file.length > 0);
+  const d = decodeMessage(wire);
+  assert.equal(d.options.get('root-path'), 'r'.repeat(120));
+  assert.equal(d.options.get('nis-domain'), 'n'.repeat(50));
 });
 
 test('overload on encode: a set file field is left alone and only sname is used', () => {
