@@ -175,3 +175,35 @@ test('a client that moves to another address gives up the old one (one lease per
   assert.equal((await lab.store.get(first.message.yiaddr))?.state, 'expired-reclaimed');
   assert.equal(lab.engine.statistics()['subnet[1].assigned-addresses'], 1);
 });
+
+test('while a commit is in flight the address stays held: a second client asking for it is NAKed, the first gets its ACK', async () => {
+  const lab = new Lab();
+  const offer = await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:01'));
+  const addr = offer.message.yiaddr;
+  const selecting = (mac: string) =>
+    msg(MessageType.REQUEST, mac, {
+      options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': addr },
+    });
+  const first = lab.engine.handle(selecting('aa:00:00:00:00:01'), ETH0, lab.now);
+  assert.ok(first.commit, 'first REQUEST waits for its commit');
+  const second = await lab.one(selecting('aa:00:00:00:00:02'));
+  assert.equal(second.type, MessageType.NAK);
+  const { settle } = await import('../../src/server/settle.ts');
+  const done = await settle(lab.engine, first, lab.store, lab.now);
+  assert.equal(done.replies[0]?.message.options.get('dhcp-message-type'), MessageType.ACK);
+  assert.equal((await lab.store.get(addr))?.hwAddress, 'aa:00:00:00:00:01');
+});
+
+test('a lease removed in the store (lease4-del, another server) frees the address in the engine', async () => {
+  const lab = new Lab();
+  const ack = await lab.dora(MAC);
+  await lab.store.remove(ack.message.yiaddr);
+  assert.equal(lab.engine.lease(ack.message.yiaddr), undefined);
+  assert.equal(lab.engine.statistics()['subnet[1].assigned-addresses'], 0);
+  const other = await lab.one(
+    msg(MessageType.DISCOVER, 'aa:00:00:00:00:02', {
+      options: { 'dhcp-requested-address': ack.message.yiaddr },
+    }),
+  );
+  assert.equal(other.message.yiaddr, ack.message.yiaddr);
+});
