@@ -5,6 +5,7 @@
 import { readIp, writeU32 } from '../protocol/ip.ts';
 import { formatMac } from './addr.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './frame.ts';
+import type { ArpProbeResult } from './types.ts';
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
@@ -56,11 +57,7 @@ export function parseArpFrame(frame: Buffer): ArpPacket | undefined {
   };
 }
 
-export interface ArpProbeResult {
-  inUse: boolean;
-  /** The MAC of the host that answered or claimed the address. */
-  mac?: string;
-}
+export type { ArpProbeResult } from './types.ts';
 
 /** What probing needs from a link: send a raw frame, see ARP frames, and our own MAC. */
 export interface ArpLink {

@@ -7,6 +7,7 @@ export type {
   OutboundDatagram,
   InterfaceRef,
   LinkState,
+  ArpProbeResult,
 } from './types.ts';
 export { TransportError } from './errors.ts';
 export type { TransportErrorCode } from './errors.ts';
@@ -18,7 +19,6 @@ export type { LinuxTransportOptions, ArpOptions } from './linux/transport.ts';
 export { listInterfaces } from './linux/interfaces.ts';
 export type { InterfaceInfo, InterfaceAddress } from './linux/interfaces.ts';
 export { nativeAddon } from './linux/native.ts';
-export type { ArpProbeResult } from './arp.ts';
 export {
   VirtualNetwork,
   VirtualLink,

@@ -93,4 +93,19 @@ export interface Transport {
   send(d: OutboundDatagram): Promise<void>;
   /** Idempotent. After it resolves no further events are emitted and every descriptor is closed. */
   close(): Promise<void>;
+
+  /**
+   * RFC 5227 address conflict detection on one interface: ARP probes for `ip`, resolved within
+   * `timeoutMs`. For the server before offering an address, for the client before using one (a conflict
+   * leads to DHCPDECLINE, RFC 2131 §3.1 step 5). Present on the linux and virtual transports.
+   */
+  arpProbe?(ifname: string, ip: string, timeoutMs: number): Promise<ArpProbeResult>;
+  /** RFC 5227 §2.3 announcement: `ip` is now in use on `ifname`. */
+  arpAnnounce?(ifname: string, ip: string): Promise<void>;
+}
+
+export interface ArpProbeResult {
+  inUse: boolean;
+  /** The MAC of the host that answered for, or also probed, the address. */
+  mac?: string;
 }

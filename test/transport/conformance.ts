@@ -171,6 +171,24 @@ export function transportConformance(name: string, factory: PairFactory): void {
       assert.equal(after, 0);
     }));
 
+  test(`${name}: ARP probe (where offered) finds the peer's address in use and a spare one free`, () =>
+    withPair(async ({ a, b, settle }) => {
+      const probe = a.transport.arpProbe?.bind(a.transport);
+      if (!probe) {
+        assert.equal(a.transport.capabilities.linkLayerUnicast, false, 'a link-layer transport offers ARP');
+        return;
+      }
+      assert.ok(a.ifname, 'the factory names the interface');
+      const used = probe(a.ifname, b.ip, 500);
+      settle?.();
+      const r = await used;
+      assert.equal(r.inUse, true);
+      if (b.mac) assert.equal(r.mac, b.mac);
+      const spare = probe(a.ifname, '198.18.0.200', 200);
+      settle?.();
+      assert.deepEqual(await spare, { inUse: false });
+    }));
+
   test(`${name}: capabilities are declared and consistent with interfaces()`, () =>
     withPair(async ({ a }) => {
       const c = a.transport.capabilities;

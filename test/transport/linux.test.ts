@@ -38,7 +38,7 @@ for (const receive of ['packet', 'udp'] as const) {
       const b = await LinuxTransport.open({ interfaces: ['vb'], port: 68, netns: nb.name, receive });
       return {
         a: { transport: a, ip: '198.18.0.1', ifname: 'va', mac: await na.mac('va') },
-        b: { transport: b, ip: '198.18.0.2', ifname: 'vb' },
+        b: { transport: b, ip: '198.18.0.2', ifname: 'vb', mac: await nb.mac('vb') },
         dispose: () => lab.close(),
       };
     } catch (e) {

@@ -14,10 +14,10 @@ function pair(clock?: VirtualClock): Pair {
   const ha = net.createHost('a');
   const hb = net.createHost('b');
   const na = ha.attach(lan, { ifname: 'eth0', addresses: ['198.18.0.1/24'] });
-  hb.attach(lan, { ifname: 'eth1', addresses: ['198.18.0.2/24'] });
+  const nb = hb.attach(lan, { ifname: 'eth1', addresses: ['198.18.0.2/24'] });
   return {
     a: { transport: ha.openTransport({ port: 67 }), ip: '198.18.0.1', ifname: 'eth0', mac: na.mac },
-    b: { transport: hb.openTransport({ port: 68 }), ip: '198.18.0.2', ifname: 'eth1' },
+    b: { transport: hb.openTransport({ port: 68 }), ip: '198.18.0.2', ifname: 'eth1', mac: nb.mac },
     settle: clock ? () => clock.runUntilIdle() : undefined,
     dispose: async () => {},
   };
