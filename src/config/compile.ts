@@ -364,6 +364,15 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     serverTag: j['server-tag'] ?? '',
     nextServer: address(j['next-server'], 'Dhcp4.next-server', issues),
     bootFileName: j['boot-file-name'],
+    echoClientId: j['echo-client-id'] ?? true,
+    expiredLeasesProcessing: {
+      reclaimTimerWaitTime: j['expired-leases-processing']?.['reclaim-timer-wait-time'] ?? 10,
+      flushReclaimedTimerWaitTime: j['expired-leases-processing']?.['flush-reclaimed-timer-wait-time'] ?? 25,
+      holdReclaimedTime: j['expired-leases-processing']?.['hold-reclaimed-time'] ?? 3600,
+      maxReclaimLeases: j['expired-leases-processing']?.['max-reclaim-leases'] ?? 100,
+      maxReclaimTime: j['expired-leases-processing']?.['max-reclaim-time'] ?? 250,
+      unwarnedReclaimCycles: j['expired-leases-processing']?.['unwarned-reclaim-cycles'] ?? 5,
+    },
   });
 }
 

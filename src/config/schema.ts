@@ -82,6 +82,19 @@ const controlSocket = z.looseObject({
   'socket-name': z.string().optional(),
 });
 
+/** Kea's reclamation settings; the runtime drives `engine.reclaim` with them. */
+export const expiredLeasesSchema = z.strictObject({
+  'reclaim-timer-wait-time': seconds.optional(),
+  'flush-reclaimed-timer-wait-time': seconds.optional(),
+  'hold-reclaimed-time': seconds.optional(),
+  'max-reclaim-leases': z.number().int().min(0).optional(),
+  'max-reclaim-time': z.number().int().min(0).optional(),
+  'unwarned-reclaim-cycles': z.number().int().min(0).optional(),
+});
+
+/** Hook libraries whose commands leasekeeper has built in; any other hook is refused. */
+export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so'] as const;
+
 export const dhcp4Schema = z.strictObject({
   'interfaces-config': z
     .strictObject({
@@ -107,6 +120,21 @@ export const dhcp4Schema = z.strictObject({
   'server-tag': z.string().optional(),
   'next-server': z.string().optional(),
   'boot-file-name': z.string().optional(),
+  'echo-client-id': z.boolean().optional(),
+  'expired-leases-processing': expiredLeasesSchema.optional(),
+  'hooks-libraries': z
+    .array(
+      z.looseObject({
+        library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
+          message: `only ${BUILTIN_HOOKS.join(' and ')} are accepted: leasekeeper has their commands built in`,
+        }),
+      }),
+    )
+    .optional(),
+  'host-reservation-identifiers': z.array(z.enum(['hw-address', 'client-id'])).optional(),
+  'multi-threading': z.looseObject({}).optional(),
+  'sanity-checks': z.looseObject({}).optional(),
+  'dhcp-ddns': z.looseObject({ 'enable-updates': z.literal(false).optional() }).optional(),
   ...lifetimes,
   ...common,
 });

@@ -24,6 +24,24 @@ export interface CompiledConfig {
   readonly serverTag: string;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
+  /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
+  readonly echoClientId: boolean;
+  readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
+}
+
+/** Kea's `expired-leases-processing`, with Kea's defaults; the runtime schedules reclamation by it. */
+export interface ExpiredLeasesProcessing {
+  /** Seconds between reclamation runs (default 10). */
+  readonly reclaimTimerWaitTime: number;
+  /** Seconds between removals of old expired-reclaimed leases; 0 disables removal (default 25). */
+  readonly flushReclaimedTimerWaitTime: number;
+  /** Seconds an expired-reclaimed lease is kept for affinity before removal (default 3600). */
+  readonly holdReclaimedTime: number;
+  /** At most this many leases per run; 0 = no limit (default 100). */
+  readonly maxReclaimLeases: number;
+  /** At most this many ms per run; 0 = no limit (default 250). */
+  readonly maxReclaimTime: number;
+  readonly unwarnedReclaimCycles: number;
 }
 
 export interface LeaseDatabaseConfig {

@@ -189,12 +189,16 @@ export class DhcpServerEngine {
   }
 
   /**
-   * Ends expired offers and reclaims expired and past-probation declined leases (Kea `leases-reclaim`):
-   * returns the writes for the store; the index already reflects them.
+   * Ends expired offers and reclaims expired and past-probation declined leases (Kea `leases-reclaim`),
+   * at most `limit` leases (Kea's `max-reclaim-leases`; the rest stay due): returns the writes for the
+   * store; the index already reflects them.
    */
-  reclaim(now: number, options: { readonly remove: boolean }): LeaseWrite[] {
+  reclaim(now: number, options: { readonly remove: boolean; readonly limit?: number }): LeaseWrite[] {
     const writes: LeaseWrite[] = [];
-    for (const key of this.deadlines.popDue(now)) {
+    const limit = options.limit ?? Infinity;
+    while (writes.length < limit) {
+      const key = this.deadlines.popDue(now, 1)[0];
+      if (key === undefined) break;
       const addr = Number(key.slice(2));
       if (key.startsWith('o:')) {
         const o = this.offers.get(addr);
@@ -864,7 +868,7 @@ export class DhcpServerEngine {
   }
 
   private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
-    const message = buildReply(ex.req, plan);
+    const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');

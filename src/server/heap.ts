@@ -37,10 +37,10 @@ export class DeadlineHeap {
     return key === undefined || deadline === undefined ? undefined : { key, deadline };
   }
 
-  /** Removes and returns every live key whose deadline is at or before `now`, earliest first. */
-  popDue(now: number): string[] {
+  /** Removes and returns the live keys whose deadline is at or before `now` (at most `max`), earliest first. */
+  popDue(now: number, max = Infinity): string[] {
     const out: string[] = [];
-    for (let top = this.peek(); top && top.deadline <= now; top = this.peek()) {
+    for (let top = this.peek(); top && top.deadline <= now && out.length < max; top = this.peek()) {
       this.current.delete(top.key);
       this.pop();
       out.push(top.key);

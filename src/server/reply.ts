@@ -35,6 +35,8 @@ export interface ReplyPlan {
   readonly nakMessage?: string;
   /** RFC 4039 §4: a DHCPACK answering a rapid-commit DISCOVER carries option 80. */
   readonly rapidCommit?: boolean;
+  /** Kea's `echo-client-id` (default true). */
+  readonly echoClientId?: boolean;
 }
 
 function lookup(layers: readonly OptionSet[], code: number): Uint8Array | undefined {
@@ -85,7 +87,7 @@ export function buildReply(req: DhcpMessage, plan: ReplyPlan): DhcpMessage {
   }
   // RFC 6842 §3: the server MUST echo the client identifier in every reply.
   const clientId = req.options.getRaw(61);
-  if (clientId) o.setRaw(61, clientId);
+  if (clientId && plan.echoClientId !== false) o.setRaw(61, clientId);
   // RFC 3046 §2.2: option 82 goes back to the relay that added it, and only there (a client never sees it).
   const agent = req.options.getRaw(82);
   if (agent && relayed) o.setRaw(82, agent);

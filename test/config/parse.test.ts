@@ -171,3 +171,23 @@ test('the Kea-only keys a Kea config carries are accepted (control sockets, logg
   assert.equal(r.config.leaseDatabase.type, 'memfile');
   assert.equal(r.config.serverTag, 'lab');
 });
+
+test('expired-leases-processing compiles with Kea defaults; lease_cmds hook accepted, others refused with the reason', () => {
+  const r = parseConfig({
+    Dhcp4: {
+      'expired-leases-processing': { 'reclaim-timer-wait-time': 5, 'hold-reclaimed-time': 0 },
+      'hooks-libraries': [{ library: '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so' }],
+      'host-reservation-identifiers': ['hw-address', 'client-id'],
+    },
+  });
+  assert.ok(r.ok);
+  assert.equal(r.config.expiredLeasesProcessing.reclaimTimerWaitTime, 5);
+  assert.equal(r.config.expiredLeasesProcessing.holdReclaimedTime, 0);
+  assert.equal(r.config.expiredLeasesProcessing.maxReclaimLeases, 100);
+  const msgs = issuesOf({ Dhcp4: { 'hooks-libraries': [{ library: '/usr/lib/kea/hooks/libdhcp_ha.so' }] } });
+  assert.equal(msgs.length, 1);
+  assert.match(
+    msgs[0] ?? '',
+    /^Dhcp4\.hooks-libraries\[0\]\.library: only libdhcp_lease_cmds\.so and libdhcp_stat_cmds\.so/,
+  );
+});

@@ -165,3 +165,23 @@ test('an unknown commit token is a usage error with a stable code', () => {
     code: 'ERR_UNKNOWN_COMMIT_TOKEN',
   });
 });
+
+test('reclaim honours a limit (Kea max-reclaim-leases): the rest stay due for the next run', async () => {
+  const lab = new Lab();
+  await lab.dora('aa:00:00:00:00:01');
+  await lab.dora('aa:00:00:00:00:02');
+  await lab.dora('aa:00:00:00:00:03');
+  lab.advance(3601);
+  assert.equal(lab.engine.reclaim(lab.now, { remove: false, limit: 2 }).length, 2);
+  assert.equal(lab.engine.nextDeadline(), T0 + 3600_000);
+  assert.equal(lab.engine.reclaim(lab.now, { remove: false, limit: 2 }).length, 1);
+  assert.equal(lab.engine.nextDeadline(), null);
+});
+
+test('echo-client-id false: option 61 is not echoed (Kea compatibility switch for pre-RFC 6842 clients)', async () => {
+  const lab = new Lab({ Dhcp4: { ...basicConfig.Dhcp4, 'echo-client-id': false } });
+  const offer = await lab.one(
+    msg(MessageType.DISCOVER, MAC, { options: { 'dhcp-client-identifier': Uint8Array.from([1, 2, 3]) } }),
+  );
+  assert.equal(offer.message.options.has('dhcp-client-identifier'), false);
+});
