@@ -8,6 +8,8 @@
 //       An AF_PACKET/SOCK_RAW socket bound to one interface and ethertype, with a classic BPF program
 //       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
 //       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex is a property.
+//   new PacketSocket({ linkWatch: true, netns? }, onMessage) is instead an rtnetlink socket subscribed to
+//       link and IPv4 address changes, for prompt link events.
 //   interfaces(netns?) -> [{ name, index, flags, mac, addrs: [{ address, prefix }] }] via getifaddrs,
 //       which lists down interfaces too.
 //
@@ -21,6 +23,8 @@
 #include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -157,6 +161,27 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
     Napi::Env env = info.Env();
     Napi::Object o = info[0].As<Napi::Object>();
+    if (o.Get("linkWatch").ToBoolean()) {
+      OpenLinkWatch(env, OptString(o, "netns"));
+    } else {
+      OpenPacket(env, o);
+    }
+    onFrame_ = Napi::Persistent(info[1].As<Napi::Function>());
+    context_ = new Napi::AsyncContext(env, "leasekeeper:PacketSocket");
+    poll_ = new uv_poll_t;
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    uv_poll_init(loop, poll_, fd_);
+    poll_->data = this;
+    uv_poll_start(poll_, UV_READABLE, OnReadable);
+    Ref();  // alive while polled, whatever JS holds
+    referenced_ = true;
+  }
+
+  ~PacketSocket() override { Shutdown(); }
+
+ private:
+  void OpenPacket(Napi::Env env, const Napi::Object& o) {
     std::string ifname = OptString(o, "ifname");
     uint16_t proto = static_cast<uint16_t>(o.Get("protocol").As<Napi::Number>().Uint32Value());
     {
@@ -183,21 +208,27 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       fd_ = -1;
       throw;
     }
-    onFrame_ = Napi::Persistent(info[1].As<Napi::Function>());
-    context_ = new Napi::AsyncContext(env, "leasekeeper:PacketSocket");
-    poll_ = new uv_poll_t;
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    uv_poll_init(loop, poll_, fd_);
-    poll_->data = this;
-    uv_poll_start(poll_, UV_READABLE, OnReadable);
-    Ref();  // alive while polled, whatever JS holds
-    referenced_ = true;
   }
 
-  ~PacketSocket() override { Shutdown(); }
+  // A rtnetlink socket subscribed to link and IPv4 address changes: each message only tells the owner
+  // to look again (it re-lists interfaces), so nothing is parsed here.
+  void OpenLinkWatch(Napi::Env env, const std::string& netns) {
+    {
+      NetnsScope ns(env, netns);
+      fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+    }
+    if (fd_ < 0) throw ErrnoError(env, errno, "socket", "AF_NETLINK");
+    sockaddr_nl snl{};
+    snl.nl_family = AF_NETLINK;
+    snl.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&snl), sizeof(snl)) < 0) {
+      int err = errno;
+      close(fd_);
+      fd_ = -1;
+      throw ErrnoError(env, err, "bind", "NETLINK_ROUTE");
+    }
+  }
 
- private:
   static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     static_cast<PacketSocket*>(handle->data)->Drain(status);
   }

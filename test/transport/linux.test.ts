@@ -436,3 +436,33 @@ test('source address: a broadcast may carry any source IP; a unicast by IP from 
       await client.close();
     }
   }));
+
+test('link changes are reported promptly through rtnetlink, without waiting for the poll', () =>
+  withLab(async (lab) => {
+    const s = await lab.namespace('srv');
+    const c = await lab.namespace('cli');
+    await lab.veth(s, 'srv0', c, 'cli0');
+    await carrierUp(s.name, 'srv0');
+    // A poll period far beyond the wait below: only the netlink watcher can report in time.
+    const server = await LinuxTransport.open({
+      interfaces: ['srv0'],
+      port: 67,
+      netns: s.name,
+      linkPollMs: 600_000,
+    });
+    try {
+      const r = record(server);
+      await s.setLink('srv0', false);
+      await until(() => r.links.some((l) => !l.up), 3000, 'the down event');
+      await s.setLink('srv0', true);
+      await until(() => r.links.some((l) => l.up && l.carrier), 5000, 'the up event');
+      await s.addAddress('srv0', '198.18.0.1/24');
+      await until(
+        () => server.interfaceInfo('srv0')?.addresses.some((a) => a.ip === '198.18.0.1') === true,
+        3000,
+        'the new address',
+      );
+    } finally {
+      await server.close();
+    }
+  }));

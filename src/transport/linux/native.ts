@@ -30,7 +30,9 @@ export interface NativeAddon {
   openUdp(o: { port: number; address?: string; ifname?: string; netns?: string; dropAll?: boolean }): number;
   interfaces(netns?: string): NativeInterface[];
   PacketSocket: new (
-    o: { ifname: string; protocol: number; filter: number[]; netns?: string },
+    o:
+      | { ifname: string; protocol: number; filter: number[]; netns?: string }
+      | { linkWatch: true; netns?: string },
     onFrame: (err: NativeError | null, frame: Buffer | undefined, pkttype: number, tpStatus: number) => void,
   ) => NativePacketSocket;
 }

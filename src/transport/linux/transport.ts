@@ -9,7 +9,7 @@
  *
  * With `receive: 'udp'` datagrams are read from the UDP sockets instead (no MAC, no destination IP).
  *
- * Link state is polled (getifaddrs, cheap); when an interface goes down the transport emits `link` and an
+ * Link state is watched through rtnetlink and polled as a backstop (getifaddrs, cheap); when an interface goes down the transport emits `link` and an
  * ERR_INTERFACE_DOWN error; when it returns (or reappears with a new index) both sockets are reopened
  * before `link` reports it up.
  */
@@ -75,6 +75,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   private readonly receiveMode: 'packet' | 'udp';
   private readonly netns: string | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private watcher: NativePacketSocket | undefined;
+  private hint: NodeJS.Immediate | undefined;
+  private repoll = false;
   private ipId = 0;
   private polling = false;
 
@@ -113,6 +116,15 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }
     t.poller = setInterval(() => t.pollLinks(), Math.max(10, opts.linkPollMs ?? 1000));
     t.poller.unref();
+    try {
+      // rtnetlink tells at once when a link or an address changes; the interval poll stays as a backstop.
+      t.watcher = new (requireNative().PacketSocket)(
+        { linkWatch: true, ...(t.netns === undefined ? {} : { netns: t.netns }) },
+        () => t.linkHint(),
+      );
+    } catch {
+      // polling alone still works
+    }
     return t;
   }
 
@@ -236,11 +248,29 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }
   }
 
+  /** A burst of netlink messages becomes one poll. */
+  private linkHint(): void {
+    this.hint ??= setImmediate(() => {
+      this.hint = undefined;
+      this.pollLinks();
+    });
+  }
+
   /** Compares link state with the last poll; emits changes; reopens sockets of interfaces that came back. */
   private pollLinks(): void {
-    if (this.closed || this.polling) return;
+    if (this.closed) return;
+    if (this.polling) {
+      this.repoll = true;
+      return;
+    }
     this.polling = true;
-    void this.doPoll().finally(() => (this.polling = false));
+    void this.doPoll().finally(() => {
+      this.polling = false;
+      if (this.repoll) {
+        this.repoll = false;
+        this.pollLinks();
+      }
+    });
   }
 
   private async doPoll(): Promise<void> {
@@ -388,6 +418,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     if (this.closed) return;
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.hint) clearImmediate(this.hint);
+    this.watcher?.close();
+    this.watcher = undefined;
     const closing = this.ports.map(
       (p) =>
         new Promise<void>((resolve) => {
