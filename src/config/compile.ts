@@ -180,6 +180,7 @@ function reservation(
     options: optionSet(r['option-data'], path, issues),
     nextServer: address(r['next-server'], `${path}.next-server`, issues),
     bootFileName: r['boot-file-name'],
+    serverHostname: r['server-hostname'],
   };
 }
 
@@ -290,6 +291,7 @@ function subnet(
       address(j['next-server'], `${path}.next-server`, issues) ??
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
+    serverHostname: j['server-hostname'] ?? parent['server-hostname'],
   };
 }
 
@@ -364,6 +366,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     serverTag: j['server-tag'] ?? '',
     nextServer: address(j['next-server'], 'Dhcp4.next-server', issues),
     bootFileName: j['boot-file-name'],
+    serverHostname: j['server-hostname'],
     echoClientId: j['echo-client-id'] ?? true,
     expiredLeasesProcessing: {
       reclaimTimerWaitTime: j['expired-leases-processing']?.['reclaim-timer-wait-time'] ?? 10,

@@ -17,10 +17,11 @@ export function parseHex(s: string): Uint8Array | undefined {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
+/** Kea splits on commas not escaped as `\,`; the escape stands for a literal comma. */
 function csv(s: string): string[] {
   return s
-    .split(',')
-    .map((x) => x.trim())
+    .split(/(?<!\\),/)
+    .map((x) => x.replace(/\\,/g, ',').trim())
     .filter((x) => x !== '');
 }
 
@@ -52,7 +53,7 @@ function textValue(kind: string, data: string): unknown {
     case 'fqdn':
       return data.trim();
     case 'string':
-      return data;
+      return data.replace(/\\,/g, ',');
     case 'ips':
     case 'ip-pairs':
     case 'fqdn-list':

@@ -13,7 +13,9 @@ const common = { 'user-context': userContext.optional(), comment: z.string().opt
 export const optionDataSchema = z.strictObject({
   name: z.string().min(1).optional(),
   code: z.number().int().min(1).max(254).optional(),
-  space: z.literal('dhcp4').optional(),
+  space: z
+    .literal('dhcp4', { error: 'only the dhcp4 option space is supported (no vendor spaces)' })
+    .optional(),
   data: z.string().optional(),
   'csv-format': z.boolean().optional(),
   'always-send': z.boolean().optional(),
@@ -28,6 +30,7 @@ export const reservationSchema = z.strictObject({
   hostname: z.string().optional(),
   'option-data': z.array(optionDataSchema).optional(),
   'next-server': z.string().optional(),
+  'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
   ...common,
 });
@@ -61,6 +64,7 @@ export const subnetSchema = z.strictObject({
   'rapid-commit': z.boolean().optional(),
   'match-client-id': z.boolean().optional(),
   'next-server': z.string().optional(),
+  'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
   ...lifetimes,
   ...common,
@@ -119,6 +123,7 @@ export const dhcp4Schema = z.strictObject({
   'match-client-id': z.boolean().optional(),
   'server-tag': z.string().optional(),
   'next-server': z.string().optional(),
+  'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
   'echo-client-id': z.boolean().optional(),
   'expired-leases-processing': expiredLeasesSchema.optional(),

@@ -29,6 +29,22 @@ export function stripKeaComments(text: string): string {
   return out;
 }
 
+/** Kea's parser also accepts a trailing comma before `}` or `]` (its stock kea-dhcp4.conf has one). */
+export function dropTrailingCommas(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"') {
+      const start = i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      out += text.slice(start, i + 1);
+    } else if (c === ',' && /^\s*[}\]]/.test(text.slice(i + 1, i + 200))) {
+      out += ' ';
+    } else out += c;
+  }
+  return out;
+}
+
 function lineOf(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
   if (!m) return '';
@@ -36,9 +52,9 @@ function lineOf(text: string, message: string): string {
   return ` (line ${line})`;
 }
 
-/** Parses a Kea configuration file's text (comments allowed), then validates it like `parseConfig`. */
+/** Parses a Kea configuration file's text (comments and trailing commas allowed), then validates it like `parseConfig`. */
 export function parseConfigText(text: string): ParseResult {
-  const clean = stripKeaComments(text);
+  const clean = dropTrailingCommas(stripKeaComments(text));
   let json: unknown;
   try {
     json = JSON.parse(clean);

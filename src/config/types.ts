@@ -24,6 +24,8 @@ export interface CompiledConfig {
   readonly serverTag: string;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
+  /** Kea's `server-hostname`: the sname field of replies. */
+  readonly serverHostname: string | undefined;
   /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
   readonly echoClientId: boolean;
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
@@ -93,6 +95,8 @@ export interface CompiledSubnet {
   readonly matchClientId: boolean;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
+  /** Kea's `server-hostname`: the sname field of replies. */
+  readonly serverHostname: string | undefined;
 }
 
 export interface CompiledPool {
@@ -111,6 +115,8 @@ export interface CompiledReservation {
   readonly options: OptionSet;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
+  /** Kea's `server-hostname`: the sname field of replies. */
+  readonly serverHostname: string | undefined;
 }
 
 export interface ConfigIssue {

@@ -713,8 +713,9 @@ export class DhcpServerEngine {
   private boot(
     subnet: CompiledSubnet,
     res: CompiledReservation | undefined,
-  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName'> {
+  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
     return {
+      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
       nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
       bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
     };

@@ -32,6 +32,7 @@ export interface ReplyPlan {
   readonly hostname: string | undefined;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
+  readonly serverHostname?: string | undefined;
   readonly nakMessage?: string;
   /** RFC 4039 §4: a DHCPACK answering a rapid-commit DISCOVER carries option 80. */
   readonly rapidCommit?: boolean;
@@ -69,6 +70,7 @@ export function buildReply(req: DhcpMessage, plan: ReplyPlan): DhcpMessage {
     giaddr: req.giaddr,
     chaddr: req.chaddr.slice(),
     file: nak ? '' : (plan.bootFileName ?? ''),
+    sname: nak ? '' : (plan.serverHostname ?? ''),
   });
   const o = msg.options;
   o.set('dhcp-message-type', plan.type);

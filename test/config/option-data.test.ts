@@ -59,3 +59,12 @@ test('a bad option in a subnet is reported at its JSON path', () => {
     { path: 'Dhcp4.subnet4[0].option-data[0]', message: 'unknown option name "routerz"' },
   ]);
 });
+
+test("Kea's escaped comma (\\,) is a literal comma in text values", () => {
+  assert.deepEqual(
+    Buffer.from(
+      bytesOf({ name: 'boot-file-name', data: 'EST5EDT4\\,M3.2.0/02:00\\,M11.1.0/02:00' }),
+    ).toString(),
+    'EST5EDT4,M3.2.0/02:00,M11.1.0/02:00',
+  );
+});

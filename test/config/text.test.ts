@@ -33,7 +33,7 @@ test('stripKeaComments keeps line breaks so JSON error lines match the file', ()
 });
 
 test('broken JSON is a ConfigError naming the line, never a throw', () => {
-  const r = parseConfigText('{\n  "Dhcp4": {\n    "subnet4": [,]\n  }\n}');
+  const r = parseConfigText('{\n  "Dhcp4": {\n    "subnet4": [}\n  }\n}');
   assert.ok(!r.ok);
   assert.equal(r.error.code, 'ERR_CONFIG_INVALID');
   assert.match(r.error.message, /^\(file\): not JSON/);
