@@ -4,7 +4,7 @@
 //       A UDP socket with SO_REUSEADDR and SO_BROADCAST, optionally SO_BINDTODEVICE, already bound;
 //       handed to node:dgram with socket.bind({ fd }). dropAll attaches a BPF filter that accepts
 //       nothing: the socket then only holds the port (no ICMP port-unreachable) and sends.
-//   new PacketSocket({ ifname, protocol, filter, netns? }, onFrame(err, frame, pkttype, tpStatus))
+//   new PacketSocket({ ifname, protocol, filter, netns?, rcvbuf? }, onFrame(err, frame, pkttype, tpStatus))
 //       An AF_PACKET/SOCK_RAW socket bound to one interface and ethertype, with a classic BPF program
 //       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
 //       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex is a property.
@@ -197,6 +197,15 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       int one = 1;
       if (setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
         throw ErrnoError(env, errno, "setsockopt", "PACKET_AUXDATA");
+      }
+      // The default buffer holds about 200 small frames: too few for a burst of DISCOVERs. FORCE passes
+      // net.core.rmem_max with CAP_NET_ADMIN; without it the plain option is capped, which is fine.
+      Napi::Value rcv = o.Get("rcvbuf");
+      if (rcv.IsNumber()) {
+        int bytes = rcv.As<Napi::Number>().Int32Value();
+        if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0) {
+          setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+        }
       }
       sockaddr_ll sll{};
       sll.sll_family = AF_PACKET;

@@ -31,7 +31,7 @@ export interface NativeAddon {
   interfaces(netns?: string): NativeInterface[];
   PacketSocket: new (
     o:
-      | { ifname: string; protocol: number; filter: number[]; netns?: string }
+      | { ifname: string; protocol: number; filter: number[]; netns?: string; rcvbuf?: number }
       | { linkWatch: true; netns?: string },
     onFrame: (err: NativeError | null, frame: Buffer | undefined, pkttype: number, tpStatus: number) => void,
   ) => NativePacketSocket;

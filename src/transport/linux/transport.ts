@@ -51,6 +51,8 @@ export interface LinuxTransportOptions {
   receive?: 'packet' | 'udp';
   /** Link-state poll period; default 1000 ms. */
   linkPollMs?: number;
+  /** Packet socket receive buffer in bytes; default 4 MiB (a burst of clients must not overflow it). */
+  receiveBufferBytes?: number;
 }
 
 interface Port {
@@ -74,6 +76,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   private readonly ports: Port[];
   private readonly receiveMode: 'packet' | 'udp';
   private readonly netns: string | undefined;
+  private readonly rcvbuf: number;
   private poller: NodeJS.Timeout | undefined;
   private watcher: NativePacketSocket | undefined;
   private hint: NodeJS.Immediate | undefined;
@@ -88,6 +91,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     super();
     this.receiveMode = opts.receive ?? 'packet';
     this.netns = opts.netns;
+    this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
@@ -146,6 +150,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
           ifname: p.name,
           protocol: ETH_P_IP,
           filter: this.receiveMode === 'packet' ? udpDstPortFilter(this.port) : dropAllFilter(),
+          rcvbuf: this.receiveMode === 'packet' ? this.rcvbuf : 4096,
           ...netns,
         },
         (err, frame, pkttype, status) => this.onFrame(p, err, frame, pkttype, status),
