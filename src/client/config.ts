@@ -71,6 +71,11 @@ export interface ClientConfig {
   readonly nakBackoffMs?: number;
   /** Floor of the retransmission interval in RENEWING and REBINDING (RFC 2131 §4.4.5: 60 s). */
   readonly minRenewRetransmitMs?: number;
+  /**
+   * Wait a random time up to this long before the first DISCOVER (RFC 2131 §4.4.1 suggests 1 to 10 s to
+   * desynchronize clients booting together). Default 0, as udhcpc.
+   */
+  readonly startJitterMs?: number;
   /** Send RELEASE when stopped (udhcpc `-R`). */
   readonly releaseOnStop?: boolean;
   /** Uniform random numbers in [0, 1): xids and backoff jitter. Inject for deterministic tests. */
@@ -107,6 +112,7 @@ export interface ResolvedClientConfig {
   readonly declineBackoffMs: number;
   readonly nakBackoffMs: number;
   readonly minRenewRetransmitMs: number;
+  readonly startJitterMs: number;
   readonly releaseOnStop: boolean;
   readonly random: () => number;
 }
@@ -214,6 +220,7 @@ export function resolveClientConfig(c: ClientConfig): ResolvedClientConfig {
     declineBackoffMs: Math.max(10_000, nonNegative('declineBackoffMs', c.declineBackoffMs, 10_000)),
     nakBackoffMs: nonNegative('nakBackoffMs', c.nakBackoffMs, 3_000),
     minRenewRetransmitMs: nonNegative('minRenewRetransmitMs', c.minRenewRetransmitMs, 60_000),
+    startJitterMs: nonNegative('startJitterMs', c.startJitterMs, 0),
     releaseOnStop: c.releaseOnStop ?? false,
     random: c.random ?? Math.random,
   };

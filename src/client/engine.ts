@@ -47,6 +47,17 @@ export interface InformOptions {
   readonly server?: string;
 }
 
+export interface ClientStatus {
+  readonly state: ClientStateName;
+  readonly linkUp: boolean;
+  readonly lease: ClientLease | null;
+  /** The server of the lease, or the one being asked in REQUESTING. */
+  readonly serverId: string | null;
+  readonly xid: number | null;
+  readonly nextDeadline: number | null;
+  readonly stats: ClientStats;
+}
+
 interface InformTransaction {
   readonly xid: number;
   readonly address: string;
@@ -120,6 +131,20 @@ export class DhcpClient {
     return cloneStats(this.#stats);
   }
 
+  /** A JSON-safe report for a control channel: state, lease, server, link, timers, statistics. */
+  status(): ClientStatus {
+    const s = this.#state;
+    return {
+      state: s.name,
+      linkUp: this.#linkUp,
+      lease: this.#configured,
+      serverId: this.#configured?.serverId ?? ('offer' in s ? s.offer.serverId : null),
+      xid: 'tx' in s ? s.tx.xid : null,
+      nextDeadline: this.nextDeadline(),
+      stats: this.stats,
+    };
+  }
+
   /** When `poll()` must next be called; null when only input can move the engine. */
   nextDeadline(): number | null {
     const s = this.#state;
@@ -159,9 +184,9 @@ export class DhcpClient {
       this.#deconfigure(this.#configured, 'start');
       this.#configured = null;
       const prev = opts.previousLease ?? null;
-      this.#enter(
-        prev !== null ? { name: 'INIT-REBOOT', previous: prev, wakeAt: now } : { name: 'INIT', wakeAt: now },
-      );
+      const jitter = this.config.startJitterMs;
+      const wakeAt = now + (jitter > 0 ? Math.floor(this.config.random() * jitter) : 0);
+      this.#enter(prev !== null ? { name: 'INIT-REBOOT', previous: prev, wakeAt } : { name: 'INIT', wakeAt });
     });
   }
 
@@ -294,9 +319,12 @@ export class DhcpClient {
       if (s.name === 'STOPPED' || s.name === 'RELEASED') return;
       this.#finishTx();
       const held = this.#configured;
-      if (held !== null && !leaseExpired(held, now))
+      if (held !== null && !leaseExpired(held, now)) {
         this.#enter({ name: 'INIT-REBOOT', previous: held, wakeAt: now });
-      else this.#enter({ name: 'INIT', wakeAt: now });
+      } else if (s.name !== 'INIT') {
+        // An INIT that is waiting (after a DECLINE or a NAK) keeps its pause.
+        this.#enter({ name: 'INIT', wakeAt: now });
+      }
     });
   }
 

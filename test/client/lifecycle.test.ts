@@ -354,6 +354,40 @@ describe('restart after a stop without release', () => {
   });
 });
 
+describe('status and start jitter', () => {
+  it('reports state, lease, server and statistics as JSON-safe data', () => {
+    const { sim } = boundSim(1000);
+    const st = sim.client.status();
+    assert.equal(st.state, 'BOUND');
+    assert.equal(st.serverId, '198.18.0.1');
+    assert.equal(st.lease?.address, '198.18.0.10');
+    assert.equal(st.linkUp, true);
+    assert.equal(st.nextDeadline, st.lease?.renewAt);
+    assert.deepEqual(JSON.parse(JSON.stringify(st)), st);
+  });
+
+  it('waits a random time up to startJitterMs before the first DISCOVER (RFC 2131 §4.4.1)', () => {
+    const sim = new Sim(makeClient({ startJitterMs: 10_000, random: () => 0.25 }), [new FakeServer()]);
+    sim.start();
+    assert.equal(sim.sends().length, 0);
+    assert.equal(sim.client.nextDeadline(), sim.now + 2_500);
+    sim.runFor(2_500);
+    assert.equal(sim.sends().length, 1);
+  });
+
+  it('keeps the DECLINE pause across a link flap', () => {
+    const sim = new Sim(makeClient({ arpProbe: true }), [new FakeServer()]);
+    sim.probeAnswer = () => true;
+    sim.start();
+    sim.runFor(2_000);
+    assert.equal(sim.client.stateName, 'INIT');
+    const wakeAt = sim.client.nextDeadline();
+    sim.act((c, now) => c.linkDown(now));
+    sim.act((c, now) => c.linkUp(now));
+    assert.equal(sim.client.nextDeadline(), wakeAt);
+  });
+});
+
 describe('commands in the wrong state', () => {
   it('start() twice throws ERR_CLIENT_STATE', () => {
     const sim = new Sim(makeClient(), []);
