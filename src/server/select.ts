@@ -25,7 +25,7 @@ function onInterface(s: CompiledSubnet, meta: ArrivalMeta): boolean {
  * The subnet a request belongs to. Relayed: RFC 3527 link selection (82.5), then RFC 3011 subnet selection
  * (118), then Kea's `relay.ip-addresses`, then the subnet holding giaddr (RFC 2131 §4.3.1). Direct: 118,
  * then a renewing client's ciaddr, then the receiving interface (Kea's `interface`, or the subnet holding
- * one of the interface's addresses).
+ * one of the interface's addresses, or the only subnet when the interface has no address at all).
  */
 export function selectSubnet(
   config: CompiledConfig,
@@ -62,5 +62,9 @@ export function selectSubnet(
       : undefined;
     if (s) return { subnet: s, by: 'interface' };
   }
+  // An interface with no IPv4 address (a virtual network, seed 003) and one subnet: that subnet.
+  const only = config.subnets.length === 1 ? config.subnets[0] : undefined;
+  if (only && only.interface === undefined && meta.interfaceAddresses.length === 0)
+    return { subnet: only, by: 'interface' };
   return undefined;
 }
