@@ -1,0 +1,205 @@
+import type { WebSocket } from 'ws';
+import type { ControlLogger } from '../registry.ts';
+import { WebSocketRequestError } from './errors.ts';
+import type { ApiModel } from './model.ts';
+import { API_NAME, OPTIONS_SET, type RequestMessage, type ServerMessage } from './protocol.ts';
+import { parseRequest } from './request.ts';
+
+export interface HubOptions {
+  readonly model: ApiModel;
+  readonly logger: ControlLogger | undefined;
+  readonly clock: () => number;
+  /** At most one `clients` push per this many ms (default 100). */
+  readonly pushIntervalMs: number;
+}
+
+/** One connected socket: its request queue and its share of `clients` pushes. */
+class Peer {
+  subscribed = false;
+  /** A `clients` push is being written to this socket. */
+  writing = false;
+  /** A newer `clients` list arrived while writing: send the latest once the write is done. */
+  stale = false;
+  /** Requests are answered in the order they came. */
+  queue: Promise<void> = Promise.resolve();
+  constructor(readonly ws: WebSocket) {}
+}
+
+/**
+ * The sockets of the WebSocket API: answers requests, and pushes `clients` (coalesced: at most one per
+ * `pushIntervalMs`, always the full current list, at most one in flight per socket so a slow browser gets
+ * the newest list rather than a backlog) and `running` to every subscribed socket.
+ */
+export class Hub {
+  readonly #o: HubOptions;
+  readonly #peers = new Set<Peer>();
+  #timer: NodeJS.Timeout | undefined;
+  #flushing = false;
+  #dirty = false;
+  #lastPush = -Infinity;
+  #latestClients: string | undefined;
+  #lastRunning: boolean;
+  #closed = false;
+
+  constructor(options: HubOptions) {
+    this.#o = options;
+    this.#lastRunning = options.model.running();
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  attach(ws: WebSocket): void {
+    const peer = new Peer(ws);
+    this.#peers.add(peer);
+    ws.on('message', (data, isBinary) => {
+      const bytes = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
+      const text = bytes.toString('utf8');
+      peer.queue = peer.queue.then(() => this.#answer(peer, text, isBinary));
+    });
+    ws.on('error', (err) => this.#o.logger?.warn({ err }, 'WebSocket API: socket error'));
+    ws.on('close', () => this.#peers.delete(peer));
+  }
+
+  /** A lease changed: push the new list to subscribers, coalesced. */
+  leasesChanged(): void {
+    if (this.#closed) return;
+    this.#dirty = true;
+    this.#schedule();
+  }
+
+  /** Pushes `running` to subscribers if it changed since last seen (called by a poll and after start/stop). */
+  checkRunning(): void {
+    const now = this.#o.model.running();
+    if (now === this.#lastRunning) return;
+    this.#lastRunning = now;
+    this.broadcast({ name: API_NAME, event: 'running', body: now });
+  }
+
+  broadcast(message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const peer of this.#peers) if (peer.subscribed) send(peer.ws, text);
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const peer of this.#peers) peer.ws.close(1001, 'server shutting down');
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#flushing || !this.#dirty) return;
+    const wait = Math.max(0, this.#lastPush + this.#o.pushIntervalMs - this.#o.clock());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#flush();
+    }, wait);
+    this.#timer.unref();
+  }
+
+  async #flush(): Promise<void> {
+    if (![...this.#peers].some((p) => p.subscribed)) {
+      // Nobody listens: a socket that subscribes later asks for the list itself.
+      this.#dirty = false;
+      return;
+    }
+    this.#flushing = true;
+    this.#dirty = false;
+    try {
+      const body = await this.#o.model.clients();
+      this.#latestClients = JSON.stringify({ name: API_NAME, event: 'clients', body });
+      this.#lastPush = this.#o.clock();
+      for (const peer of this.#peers) if (peer.subscribed) this.#pushClients(peer);
+    } catch (err) {
+      this.#o.logger?.error({ err }, 'WebSocket API: cannot read the leases');
+    } finally {
+      this.#flushing = false;
+      if (!this.#closed) this.#schedule();
+    }
+  }
+
+  #pushClients(peer: Peer): void {
+    if (peer.writing) {
+      peer.stale = true;
+      return;
+    }
+    const text = this.#latestClients;
+    if (text === undefined || peer.ws.readyState !== peer.ws.OPEN) return;
+    peer.writing = true;
+    peer.stale = false;
+    peer.ws.send(text, () => {
+      peer.writing = false;
+      if (peer.stale) this.#pushClients(peer);
+    });
+  }
+
+  async #answer(peer: Peer, text: string, isBinary: boolean): Promise<void> {
+    let request: RequestMessage | undefined;
+    try {
+      if (isBinary)
+        throw new WebSocketRequestError('ERR_WS_BAD_MESSAGE', 'send text frames, not binary ones');
+      request = parseRequest(text);
+      peer.subscribed = true;
+      const reply = await this.#handle(request);
+      send(peer.ws, JSON.stringify(reply));
+      if (request.event === 'start' || request.event === 'stop') this.checkRunning();
+      if (reply.event === 'options' && reply.body === OPTIONS_SET) {
+        // Everyone sees the new options; lease entries name the server identifier, which may have changed.
+        this.broadcast({ name: API_NAME, event: 'options', body: await this.#o.model.options() });
+        this.leasesChanged();
+      }
+    } catch (err) {
+      if (!(err instanceof WebSocketRequestError))
+        this.#o.logger?.error({ err, event: request?.event }, 'WebSocket API: request failed');
+      const body =
+        err instanceof WebSocketRequestError
+          ? { code: err.code, message: err.message, ...(err.event === undefined ? {} : { event: err.event }) }
+          : {
+              code: 'ERR_WS_INTERNAL' as const,
+              message: err instanceof Error ? err.message : String(err),
+              ...(request === undefined ? {} : { event: request.event }),
+            };
+      send(peer.ws, JSON.stringify({ name: API_NAME, event: 'error', body } satisfies ServerMessage));
+    }
+  }
+
+  async #handle(request: RequestMessage): Promise<ServerMessage> {
+    const model = this.#o.model;
+    switch (request.event) {
+      case 'clients':
+        return { name: API_NAME, event: 'clients', body: await model.clients() };
+      case 'running':
+        return { name: API_NAME, event: 'running', body: model.running() };
+      case 'getOptions':
+        return { name: API_NAME, event: 'options', body: await model.options() };
+      case 'state': {
+        const [options, clients] = await Promise.all([model.options(), model.clients()]);
+        return { name: API_NAME, event: 'state', body: { running: model.running(), options, clients } };
+      }
+      case 'start':
+        await model.start();
+        return { name: API_NAME, event: 'start', body: true };
+      case 'stop':
+        await model.stop();
+        return { name: API_NAME, event: 'stop', body: false };
+      case 'options': {
+        const outcome = await model.setOptions(request.body);
+        return {
+          name: API_NAME,
+          event: 'options',
+          body: outcome.body,
+          ...(outcome.errors === undefined ? {} : { errors: outcome.errors }),
+        };
+      }
+    }
+  }
+}
+
+function send(ws: WebSocket, text: string): void {
+  if (ws.readyState === ws.OPEN) ws.send(text);
+}

@@ -1,0 +1,14 @@
+/** Seed 000's WebSocket API on the management HTTP listener; see docs/websocket.md. */
+export {
+  mountWebSocketApi,
+  DEFAULT_WS_PATH,
+  DEFAULT_MAX_PAYLOAD,
+  type WebSocketApi,
+  type WebSocketApiOptions,
+} from './mount.ts';
+export { WebSocketRequestError } from './errors.ts';
+export { clientState, seedMac, toClientJson } from './clients.ts';
+export { readOptions, serverIdentifier, type ServerAddress } from './options-read.ts';
+export { validateOptions, prefixOfMask } from './options-validate.ts';
+export { applyOptions, fieldErrorsOfConfig } from './options-apply.ts';
+export * from './protocol.ts';

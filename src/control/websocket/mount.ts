@@ -1,0 +1,111 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { LeaseStore } from '../../leases/store.ts';
+import type { HttpControlServer } from '../http-server.ts';
+import type { ControlLogger } from '../registry.ts';
+import type { ControlTarget } from '../target.ts';
+import { Hub } from './hub.ts';
+import { ApiModel } from './model.ts';
+import type { ServerAddress } from './options-read.ts';
+
+export interface WebSocketApiOptions {
+  /** The management listener; the API answers upgrades to `path` on it, behind its authentication. */
+  readonly http: HttpControlServer;
+  /** The same object the Kea commands use: options go through `config.set`, start/stop through `dhcp`. */
+  readonly target: ControlTarget;
+  /** The lease store: `getAll` for the list, `onChange` for pushes. */
+  readonly store: Pick<LeaseStore, 'getAll' | 'onChange'>;
+  readonly logger?: ControlLogger;
+  /** The served interfaces' addresses: the server identifier of subnets without a configured one. */
+  readonly serverAddresses?: () => readonly ServerAddress[];
+  /** Default `/ws`. */
+  readonly path?: string;
+  /** Largest accepted frame in bytes (default 64 KiB); a larger one closes the socket with 1009. */
+  readonly maxPayload?: number;
+  /** At most one `clients` push per this many ms (default 100). */
+  readonly pushIntervalMs?: number;
+  /** How often `dhcp.enabled()` is looked at, to see dhcp-enable/-disable and max-period (default 50 ms). */
+  readonly runningPollMs?: number;
+  readonly clock?: () => number;
+}
+
+export interface WebSocketApi {
+  /** Connected sockets. */
+  readonly connections: number;
+  /** Closes every socket (1001) and stops pushing; the HTTP listener stays up. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_WS_PATH = '/ws';
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Mounts seed 000's WebSocket API on a management HTTP listener (docs/websocket.md). Call it once per
+ * listener, after `HttpControlServer.listen`; it takes the listener's upgrade hook.
+ */
+export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
+  const clock = options.clock ?? Date.now;
+  const path = options.path ?? DEFAULT_WS_PATH;
+  const model = new ApiModel({
+    target: options.target,
+    store: options.store,
+    serverAddresses: options.serverAddresses ?? (() => []),
+    clock,
+  });
+  const hub = new Hub({
+    model,
+    logger: options.logger,
+    clock,
+    pushIntervalMs: options.pushIntervalMs ?? 100,
+  });
+  const unsubscribe = options.store.onChange(() => hub.leasesChanged());
+  // dhcp-enable/-disable through Kea's commands and max-period's re-enable do not announce themselves.
+  const poll = setInterval(() => hub.checkRunning(), options.runningPollMs ?? 50);
+  poll.unref();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD });
+  let closed = false;
+
+  options.http.onUpgrade((req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (closed) return refuse('503 Service Unavailable');
+    if ((req.url ?? '').split('?')[0] !== path) return refuse('404 Not Found');
+    // A page from another origin must not drive the server with the browser's cached credentials.
+    if (!sameOrigin(req)) return refuse('403 Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws));
+  });
+
+  return {
+    get connections() {
+      return hub.size;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      unsubscribe();
+      const done = new Promise<void>((resolve) => wss.close(() => resolve()));
+      hub.close();
+      // A peer that does not answer the close handshake is cut off after a grace period.
+      const grace = setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, CLOSE_GRACE_MS);
+      await done;
+      clearTimeout(grace);
+    },
+  };
+}
+
+/** No Origin (not a browser), or an Origin naming the host the request was sent to. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host.toLowerCase() === (req.headers.host ?? '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
