@@ -137,14 +137,15 @@ test('spawn gives the real program PID, output and waitFor; close kills it', asy
   const lab = await createLab('lt');
   try {
     const ns = await lab.namespace('p');
-    const proc = ns.spawn('sh', ['-c', 'echo ready; exec sleep 60']);
-    await proc.waitFor(/ready/, 5000);
-    // after exec the PID is sleep's own: its comm and its network namespace are the lab's
+    const proc = ns.spawn('sleep', ['60']);
+    const echo = ns.spawn('sh', ['-c', 'echo ready; exec sleep 60']);
+    await echo.waitFor(/ready/, 5000);
+    // `ip netns exec` execs: the PID is sleep's own (its comm would be 'ip' otherwise), in the lab's netns
     const comm = readFileSync(`/proc/${proc.pid}/comm`, 'utf8').trim();
     assert.equal(comm, 'sleep');
     const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' });
     assert.ok(pids.split('\n').includes(String(proc.pid)), pids);
-    assert.match(proc.output(), /ready/);
+    assert.match(echo.output(), /ready/);
     await lab.close();
     assert.equal(processAlive(proc.pid), false);
     assert.equal(await proc.exited, null); // killed by a signal
@@ -251,3 +252,18 @@ for (const mode of ['exit', 'throw', 'signal'] as const) {
     }
   });
 }
+
+test('exited resolves when the program exits even if its own child keeps the output pipe open', async () => {
+  const lab = await createLab('lt');
+  try {
+    const ns = await lab.namespace('k');
+    const proc = ns.spawn('sh', ['-c', 'sleep 30 & echo started; exit 5']);
+    assert.equal(await proc.exited, 5);
+    assert.match(proc.output(), /started/);
+    const r = await ns.run('sh', ['-c', 'sleep 30 & echo bg; exit 2']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, 'bg\n');
+  } finally {
+    await lab.close();
+  }
+});

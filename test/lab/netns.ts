@@ -29,6 +29,8 @@ export interface RunOptions {
 
 export interface Netns {
   readonly name: string;
+  /** A directory for this namespace's files (configs, scripts, leases) inside the lab's dir. */
+  readonly dir: string;
   run(cmd: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
   spawn(cmd: string, args: readonly string[], opts?: { env?: NodeJS.ProcessEnv }): LabProcess;
   addAddress(ifname: string, cidr: string): Promise<void>;
@@ -234,10 +236,15 @@ class LabImpl implements Lab {
 }
 
 class NetnsImpl implements Netns {
+  readonly dir: string;
+
   constructor(
     readonly name: string,
     private readonly lab: LabImpl,
-  ) {}
+  ) {
+    this.dir = join(lab.dir, name);
+    mkdirSync(this.dir, { recursive: true });
+  }
 
   run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     return runCommand('ip', ['netns', 'exec', this.name, cmd, ...args], opts);
@@ -299,10 +306,17 @@ class ProcessImpl implements LabProcess {
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     this.exited = new Promise((resolve) => {
-      child.on('close', (code) => {
-        this.done = true;
-        for (const l of this.listeners) l();
-        resolve(code);
+      // 'exit', not 'close': a program's own children (dhcpcd's privsep helpers, a daemon) may keep the
+      // pipes open long after it is gone. Give the pipes a moment to drain, then report the exit.
+      child.on('exit', (code) => {
+        const settle = (): void => {
+          if (this.done) return;
+          this.done = true;
+          for (const l of this.listeners) l();
+          resolve(code);
+        };
+        child.on('close', settle);
+        setTimeout(settle, 200);
       });
       child.on('error', (err) => {
         this.out += `\n[spawn error] ${err.message}\n`;
@@ -392,14 +406,20 @@ function runCommand(cmd: string, args: readonly string[], opts: RunOptions): Pro
       clearTimeout(timer);
       reject(err);
     });
-    child.on('close', (code) => {
+    let finished = false;
+    const finish = (code: number | null): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       if (timedOut) {
         reject(new Error(`${args.join(' ')}: timed out after ${timeoutMs} ms\n${stdout}${stderr}`));
       } else {
         resolve({ code, stdout, stderr });
       }
-    });
+    };
+    // as in ProcessImpl: a daemon left behind may hold the pipes open, so 'exit' plus a short drain
+    child.on('close', finish);
+    child.on('exit', (code) => setTimeout(() => finish(code), 200));
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
