@@ -1,9 +1,10 @@
 /**
- * Lease store throughput: `tsx bench/leases.ts`. A plain script, not a test.
+ * Lease store throughput: `tsx bench/leases.ts [--pg]`. A plain script, not a test.
  *
  * For each backend it commits fresh leases (the ACK path: a conditional `claim` of a new address) and renewals
  * (the same client re-committing its address), keeping `inFlight` commits outstanding the way a busy server
- * has many exchanges waiting for their lease at once. Prints commits/s and, for SQLite, the group-commit batch.
+ * has many exchanges waiting for their lease at once. Prints commits/s.
+ * `--pg` adds PostgreSQL on a throwaway cluster (needs root and /usr/lib/postgresql/15/bin).
  */
 import { statfsSync } from 'node:fs';
 import os from 'node:os';
@@ -79,6 +80,22 @@ const backends: Backend[] = [
     },
   })),
 ];
+
+if (process.argv.includes('--pg')) {
+  const { startTempCluster } = await import('../test/leases/pg-cluster.ts');
+  const { PostgresLeaseStore } = await import('../src/leases/postgres.ts');
+  const cluster = await startTempCluster();
+  process.on('exit', () => cluster.stopSync());
+  let db = 0;
+  backends.push({
+    name: 'postgresql (pool of 8)',
+    open: async () => {
+      const database = await cluster.createDatabase(`bench${db++}`);
+      const store = await PostgresLeaseStore.open({ connection: cluster.connection(database), poolSize: 8 });
+      return { store, done: () => store.close() };
+    },
+  });
+}
 
 const tmpFs = statfsSync(os.tmpdir());
 console.log(

@@ -29,5 +29,8 @@ export { MemoryLeaseStore } from './memory.ts';
 export type { MemoryLeaseStoreOptions } from './memory.ts';
 export { SqliteLeaseStore } from './sqlite.ts';
 export type { SqliteLeaseStoreOptions } from './sqlite.ts';
+export { PostgresLeaseStore } from './postgres.ts';
+export type { PostgresLeaseStoreOptions } from './postgres.ts';
+export { pgListenErrorChannel } from './postgres-listen.ts';
 export { openLeaseStore } from './open.ts';
 export type { LeaseStoreSpec } from './open.ts';

@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import { MemoryLeaseStore } from './memory.ts';
+import { PostgresLeaseStore } from './postgres.ts';
 import { SqliteLeaseStore } from './sqlite.ts';
 import type { LeaseStore } from './store.ts';
 
@@ -10,6 +12,14 @@ export type LeaseStoreSpec =
       readonly path: string;
       readonly synchronous?: 'full' | 'normal';
       readonly busyTimeoutMs?: number;
+    }
+  | {
+      readonly type: 'postgresql';
+      /** A connection string or node-postgres settings (host may be a UNIX socket directory). */
+      readonly connection: string | pg.PoolConfig;
+      readonly poolSize?: number;
+      /** LISTEN for other servers' changes (default true). */
+      readonly listen?: boolean;
     };
 
 /** Opens the backend a spec names. Rejects with `LeaseStoreOpenError` when it cannot be used. */
@@ -19,5 +29,7 @@ export async function openLeaseStore(spec: LeaseStoreSpec, clock?: () => number)
       return new MemoryLeaseStore(clock === undefined ? {} : { clock });
     case 'sqlite':
       return SqliteLeaseStore.open({ ...spec, ...(clock === undefined ? {} : { clock }) });
+    case 'postgresql':
+      return PostgresLeaseStore.open({ ...spec, ...(clock === undefined ? {} : { clock }) });
   }
 }

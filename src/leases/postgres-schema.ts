@@ -1,0 +1,152 @@
+import type pg from 'pg';
+import { LeaseStoreOpenError } from './errors.ts';
+
+export const SCHEMA_VERSION = 1;
+/** The LISTEN/NOTIFY channel every server of one database shares. */
+export const NOTIFY_CHANNEL = 'leasekeeper_lease4';
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS leasekeeper_schema (version integer NOT NULL);
+CREATE TABLE IF NOT EXISTS lease4 (
+  address bigint PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
+  hw_address text NOT NULL,
+  client_id text,
+  subnet_id bigint NOT NULL,
+  valid_lifetime bigint NOT NULL,
+  cltt bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  hostname text,
+  state smallint NOT NULL,
+  user_context text
+);
+CREATE INDEX IF NOT EXISTS lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS lease4_hw_address ON lease4 (hw_address, subnet_id);
+CREATE INDEX IF NOT EXISTS lease4_subnet ON lease4 (subnet_id);
+CREATE INDEX IF NOT EXISTS lease4_expires ON lease4 (expires_at) WHERE state <> 2;
+CREATE INDEX IF NOT EXISTS lease4_hostname ON lease4 (lower(hostname)) WHERE hostname IS NOT NULL;
+`;
+
+/**
+ * The conditional commit, one call per batch of leases (group commit: one transaction, one WAL flush).
+ * For each element, in order: lock the row (FOR UPDATE); if none, INSERT ... ON CONFLICT DO NOTHING and, when a
+ * concurrent server inserted first, loop to lock and judge its row; if one, apply the mode's condition (the same
+ * rule as `decideCommit`: free = reclaimed, expired or same owner) and UPDATE or report. Returns per element the
+ * outcome and the row as it was before, so events carry an exact `previous`.
+ */
+const COMMIT_FUNCTION = `
+CREATE OR REPLACE FUNCTION leasekeeper_commit4(batch jsonb)
+RETURNS TABLE (ord integer, outcome text, prev jsonb)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  e jsonb;
+  i integer := 0;
+  p lease4%ROWTYPE;
+  k bigint;
+  op_mode text;
+  cid text;
+  hw text;
+  is_owner boolean;
+BEGIN
+  FOR e IN SELECT value FROM jsonb_array_elements(batch) WITH ORDINALITY AS t(value, n) ORDER BY n LOOP
+    k := (e->>'address')::bigint;
+    op_mode := e->>'mode';
+    cid := e->>'client_id';
+    hw := e->>'hw_address';
+    LOOP
+      SELECT * INTO p FROM lease4 WHERE lease4.address = k FOR UPDATE;
+      IF NOT FOUND THEN
+        IF op_mode = 'update' THEN
+          ord := i; outcome := 'missing'; prev := NULL; RETURN NEXT;
+          EXIT;
+        END IF;
+        INSERT INTO lease4 (address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname,
+                            state, user_context)
+        VALUES (k, hw, cid, (e->>'subnet_id')::bigint, (e->>'valid_lifetime')::bigint, (e->>'cltt')::bigint,
+                (e->>'expires_at')::bigint, e->>'hostname', (e->>'state')::smallint, e->>'user_context')
+        ON CONFLICT (address) DO NOTHING;
+        IF FOUND THEN
+          ord := i; outcome := 'added'; prev := NULL; RETURN NEXT;
+          EXIT;
+        END IF;
+        -- Another server inserted this address since our SELECT: go round, lock its row and judge it.
+        CONTINUE;
+      END IF;
+      IF op_mode = 'insert' THEN
+        ord := i; outcome := 'exists'; prev := to_jsonb(p); RETURN NEXT;
+        EXIT;
+      END IF;
+      IF (e->>'match_client_id')::boolean AND (p.client_id IS NOT NULL OR cid IS NOT NULL) THEN
+        is_owner := p.client_id IS NOT DISTINCT FROM cid;
+      ELSE
+        is_owner := p.hw_address <> '' AND p.hw_address = hw;
+      END IF;
+      IF op_mode = 'claim' AND NOT (p.state = 2 OR p.expires_at <= (e->>'now')::bigint OR is_owner) THEN
+        ord := i; outcome := 'conflict'; prev := to_jsonb(p); RETURN NEXT;
+        EXIT;
+      END IF;
+      UPDATE lease4 SET hw_address = hw, client_id = cid, subnet_id = (e->>'subnet_id')::bigint,
+        valid_lifetime = (e->>'valid_lifetime')::bigint, cltt = (e->>'cltt')::bigint,
+        expires_at = (e->>'expires_at')::bigint, hostname = e->>'hostname', state = (e->>'state')::smallint,
+        user_context = e->>'user_context'
+      WHERE lease4.address = k;
+      ord := i; outcome := 'updated'; prev := to_jsonb(p); RETURN NEXT;
+      EXIT;
+    END LOOP;
+    i := i + 1;
+  END LOOP;
+END
+$fn$;
+`;
+
+/**
+ * Every change to lease4, by any writer, is announced on NOTIFY_CHANNEL inside its transaction (delivered only
+ * if it commits). The sender's application_name lets a server skip its own changes. NOTIFY payloads are limited
+ * to 8000 bytes: an oversized user context is left out of the announcement.
+ */
+const NOTIFY_TRIGGER = `
+CREATE OR REPLACE FUNCTION leasekeeper_notify4() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  n jsonb := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END;
+  o jsonb := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END;
+  payload text;
+BEGIN
+  payload := jsonb_build_object('op', TG_OP, 'sender', current_setting('application_name'), 'new', n, 'old', o)::text;
+  IF octet_length(payload) > 7900 THEN
+    payload := jsonb_build_object('op', TG_OP, 'sender', current_setting('application_name'),
+      'new', n - 'user_context', 'old', o - 'user_context')::text;
+  END IF;
+  PERFORM pg_notify('${NOTIFY_CHANNEL}', payload);
+  RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER lease4_notify AFTER INSERT OR UPDATE OR DELETE ON lease4
+  FOR EACH ROW EXECUTE FUNCTION leasekeeper_notify4();
+`;
+
+/**
+ * Creates or checks the schema. Serialized by an advisory lock so several servers starting at once against an
+ * empty database do not trip over each other's CREATEs.
+ */
+export async function ensurePgSchema(client: pg.ClientBase): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('leasekeeper schema'))");
+    await client.query(TABLES);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM leasekeeper_schema');
+    const version = rows[0]?.version;
+    if (version === undefined) {
+      await client.query('INSERT INTO leasekeeper_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
+    } else if (version !== SCHEMA_VERSION) {
+      throw new LeaseStoreOpenError(
+        `the lease database has schema version ${version}; this leasekeeper reads version ${SCHEMA_VERSION}`,
+      );
+    }
+    await client.query(COMMIT_FUNCTION);
+    await client.query(NOTIFY_TRIGGER);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,481 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { ipv4ToNumber } from './address.ts';
+import { ChangeHub } from './changes.ts';
+import { declinedLease, reclaimedLease } from './decide.ts';
+import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
+import type { Lease, LeaseState } from './lease.ts';
+import { PgListener } from './postgres-listen.ts';
+import { ensurePgSchema } from './postgres-schema.ts';
+import { checkLimit, checkNow, checkSeconds, emptyStateCounts, pageStart, subnetSet } from './query.ts';
+import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
+import type {
+  ClientQuery,
+  CommitMode,
+  CommitOptions,
+  CommitResult,
+  LeaseChange,
+  LeaseChangeListener,
+  LeaseStore,
+  ReclaimOptions,
+  SubnetFilter,
+  SubnetLeaseStats,
+  TimeOptions,
+} from './store.ts';
+import { normalizeLease, stateFromCode } from './validate.ts';
+
+export interface PostgresLeaseStoreOptions {
+  /** A connection string or node-postgres settings (host may be a UNIX socket directory). */
+  readonly connection: string | pg.PoolConfig;
+  /** Connections in this server's pool. Default 4. */
+  readonly poolSize?: number;
+  /** The clock used when a call passes no `now`. */
+  readonly clock?: () => number;
+  /** LISTEN for the other servers' changes and report them as `origin: 'remote'` events. Default true. */
+  readonly listen?: boolean;
+  /** Called after the LISTEN connection came back from a loss; notifications in between are lost, so reload. */
+  readonly onListenReconnect?: () => void;
+}
+
+/** Leases in one group-commit batch at most (keeps the JSON argument and the transaction bounded). */
+const MAX_BATCH = 2000;
+const DEADLOCK_RETRIES = 5;
+const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
+
+/** int8 columns as JS numbers: every value we store (addresses, ms times, uint32 ids) is below 2^53. */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+interface PendingCommit {
+  readonly lease: Lease;
+  readonly row: Record<string, unknown>;
+  resolve(result: CommitResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Leases in PostgreSQL, shared by several servers. Commits are group-committed: those of one event-loop turn go
+ * to `leasekeeper_commit4` in one call (one transaction, one WAL flush); the function applies each conditional
+ * write under a row lock, so two servers never give one address to two clients. A trigger NOTIFYs every change;
+ * each server LISTENs and reports the others' changes as `origin: 'remote'` events.
+ */
+export class PostgresLeaseStore implements LeaseStore {
+  readonly backend = 'postgresql';
+  readonly #pool: pg.Pool;
+  readonly #clock: () => number;
+  readonly #changes: ChangeHub;
+  readonly #listener: PgListener | null;
+  #queue: PendingCommit[] = [];
+  #scheduled: NodeJS.Immediate | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
+  #closed = false;
+  #lastBatchSize = 0;
+
+  private constructor(
+    pool: pg.Pool,
+    changes: ChangeHub,
+    listener: PgListener | null,
+    options: PostgresLeaseStoreOptions,
+  ) {
+    this.#pool = pool;
+    this.#changes = changes;
+    this.#listener = listener;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Connects, creates or checks the schema and starts listening. Rejects with `LeaseStoreOpenError`. */
+  static async open(options: PostgresLeaseStoreOptions): Promise<PostgresLeaseStore> {
+    const base: pg.PoolConfig =
+      typeof options.connection === 'string' ? { connectionString: options.connection } : options.connection;
+    // A name unique to this store instance marks its own notifications.
+    const sender = `leasekeeper-${randomUUID().slice(0, 13)}`;
+    const config: pg.PoolConfig = { ...base, application_name: sender, types: TYPES };
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4 });
+    // An idle connection dropping must not crash the process; the next query reports the problem.
+    pool.on('error', () => undefined);
+    let listener: PgListener | null = null;
+    const changes = new ChangeHub();
+    try {
+      const client = await pool.connect();
+      try {
+        await ensurePgSchema(client);
+      } finally {
+        client.release();
+      }
+      if (options.listen ?? true) {
+        listener = new PgListener({
+          config,
+          ownSender: sender,
+          deliver: (change) => changes.emit(change),
+          ...(options.onListenReconnect === undefined ? {} : { onReconnect: options.onListenReconnect }),
+        });
+        await listener.start();
+      }
+      return new PostgresLeaseStore(pool, changes, listener, options);
+    } catch (error) {
+      await listener?.stop();
+      await pool.end().catch(() => undefined);
+      if (error instanceof LeaseStoreOpenError) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new LeaseStoreOpenError(`cannot open the PostgreSQL lease database: ${detail}`, { cause: error });
+    }
+  }
+
+  /** How many commits the last group commit carried. */
+  get lastBatchSize(): number {
+    return this.#lastBatchSize;
+  }
+
+  async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
+    this.#open();
+    const lease = normalizeLease(input);
+    const now = checkNow(options.now ?? this.#clock());
+    const mode: CommitMode = options.mode ?? 'claim';
+    const row = {
+      ...leaseToRow(lease, ipv4ToNumber(lease.address)),
+      mode,
+      now,
+      match_client_id: options.matchClientId ?? true,
+    };
+    return new Promise<CommitResult>((resolve, reject) => {
+      this.#queue.push({ lease, row, resolve, reject });
+      if (this.#queue.length >= MAX_BATCH) this.#flush();
+      else this.#scheduled ??= setImmediate(() => this.#flush());
+    });
+  }
+
+  async get(address: string): Promise<Lease | null> {
+    this.#open();
+    const rows = await this.#query(`${SELECT} WHERE address = $1`, [ipv4ToNumber(address)]);
+    return rows.length === 0 ? null : rowToLease(rows[0]);
+  }
+
+  async findByClient(query: ClientQuery): Promise<Lease | null> {
+    this.#open();
+    if (query.clientId !== null) {
+      const rows = await this.#query(
+        `${SELECT} WHERE client_id = $1 AND subnet_id = $2 ORDER BY cltt DESC, address LIMIT 1`,
+        [query.clientId.toLowerCase(), query.subnetId],
+      );
+      if (rows.length > 0) return rowToLease(rows[0]);
+    }
+    const rows = await this.#query(
+      `${SELECT} WHERE hw_address = $1 AND subnet_id = $2 AND client_id IS NULL ORDER BY cltt DESC, address LIMIT 1`,
+      [query.hwAddress.toLowerCase(), query.subnetId],
+    );
+    return rows.length === 0 ? null : rowToLease(rows[0]);
+  }
+
+  async getByHwAddress(hwAddress: string, subnetId?: number): Promise<Lease[]> {
+    this.#open();
+    return this.#leases(
+      `${SELECT} WHERE hw_address = $1 AND ($2::bigint IS NULL OR subnet_id = $2) ORDER BY address`,
+      [hwAddress.toLowerCase(), subnetId ?? null],
+    );
+  }
+
+  async getByClientId(clientId: string, subnetId?: number): Promise<Lease[]> {
+    this.#open();
+    return this.#leases(
+      `${SELECT} WHERE client_id = $1 AND ($2::bigint IS NULL OR subnet_id = $2) ORDER BY address`,
+      [clientId.toLowerCase(), subnetId ?? null],
+    );
+  }
+
+  async getByHostname(hostname: string): Promise<Lease[]> {
+    this.#open();
+    return this.#leases(
+      `${SELECT} WHERE hostname IS NOT NULL AND lower(hostname) = lower($1) ORDER BY address`,
+      [hostname],
+    );
+  }
+
+  async getAll(filter?: SubnetFilter): Promise<Lease[]> {
+    this.#open();
+    const subnets = subnetArray(filter);
+    return this.#leases(`${SELECT} WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1)) ORDER BY address`, [
+      subnets,
+    ]);
+  }
+
+  async getPage(from: string, limit: number): Promise<Lease[]> {
+    this.#open();
+    const start = pageStart(from);
+    checkLimit(limit);
+    return this.#leases(`${SELECT} WHERE address >= $1 ORDER BY address LIMIT $2`, [
+      start.inclusive ? start.value : start.value + 1,
+      limit,
+    ]);
+  }
+
+  async listExpired(now: number, limit?: number): Promise<Lease[]> {
+    this.#open();
+    checkNow(now);
+    if (limit !== undefined) checkLimit(limit);
+    return this.#leases(
+      `${SELECT} WHERE expires_at <= $1 AND state <> 2 ORDER BY expires_at, address LIMIT $2`,
+      [now, limit ?? null],
+    );
+  }
+
+  async markDeclined(
+    address: string,
+    probationSeconds: number,
+    options: TimeOptions = {},
+  ): Promise<Lease | null> {
+    this.#open();
+    const key = ipv4ToNumber(address);
+    checkSeconds(probationSeconds, 'probation period');
+    const now = checkNow(options.now ?? this.#clock());
+    return this.#transaction(async (client) => {
+      const previous = await lockRow(client, key);
+      if (previous === null) return { value: null, changes: [] };
+      const lease = declinedLease(previous, probationSeconds, now);
+      await writeRow(client, lease, key);
+      return { value: lease, changes: [{ kind: 'updated', lease, previous, origin: 'local' }] };
+    });
+  }
+
+  async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
+    this.#open();
+    const key = ipv4ToNumber(address);
+    const now = checkNow(options.now ?? this.#clock());
+    return this.#transaction(async (client) => {
+      const previous = await lockRow(client, key);
+      if (previous === null || previous.state === 'expired-reclaimed' || previous.expiresAt > now) {
+        return { value: null, changes: [] };
+      }
+      if (options.remove) {
+        await client.query('DELETE FROM lease4 WHERE address = $1', [key]);
+        return {
+          value: previous,
+          changes: [{ kind: 'removed', lease: previous, previous, origin: 'local' }],
+        };
+      }
+      const lease = reclaimedLease(previous);
+      await writeRow(client, lease, key);
+      return { value: previous, changes: [{ kind: 'updated', lease, previous, origin: 'local' }] };
+    });
+  }
+
+  async remove(address: string): Promise<Lease | null> {
+    this.#open();
+    const rows = await this.#query(`DELETE FROM lease4 WHERE address = $1 RETURNING ${LEASE_COLUMNS}`, [
+      ipv4ToNumber(address),
+    ]);
+    // A corrupt row is removed all the same; it has no lease to report.
+    const previous = rows.length === 0 ? null : tryRowToLease(rows[0]);
+    if (previous !== null)
+      this.#changes.emit({ kind: 'removed', lease: previous, previous, origin: 'local' });
+    return previous;
+  }
+
+  async wipe(filter?: SubnetFilter): Promise<number> {
+    this.#open();
+    const rows = await this.#query(
+      `DELETE FROM lease4 WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1)) RETURNING ${LEASE_COLUMNS}`,
+      [subnetArray(filter)],
+    );
+    const removed = rows
+      .map(tryRowToLease)
+      .filter((l): l is Lease => l !== null)
+      .sort((a, b) => ipv4ToNumber(a.address) - ipv4ToNumber(b.address));
+    for (const lease of removed)
+      this.#changes.emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
+    return rows.length;
+  }
+
+  async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
+    this.#open();
+    const rows = (await this.#query(
+      `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1))
+       GROUP BY subnet_id, state ORDER BY subnet_id`,
+      [subnetArray(filter)],
+    )) as { subnet_id: number; state: number; n: number }[];
+    const bySubnet = new Map<number, Record<LeaseState, number>>();
+    for (const row of rows) {
+      const state = stateFromCode(row.state);
+      if (state === null) continue;
+      let counts = bySubnet.get(row.subnet_id);
+      if (counts === undefined) bySubnet.set(row.subnet_id, (counts = emptyStateCounts()));
+      counts[state] += row.n;
+    }
+    return [...bySubnet.entries()].map(([subnetId, byState]) => ({
+      subnetId,
+      total: byState.default + byState.declined + byState['expired-reclaimed'],
+      byState,
+    }));
+  }
+
+  onChange(listener: LeaseChangeListener): () => void {
+    return this.#changes.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flush();
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#listener?.stop();
+    await this.#pool.end();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new LeaseStoreClosedError();
+  }
+
+  #flush(): void {
+    if (this.#scheduled !== null) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = null;
+    }
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      this.#lastBatchSize = batch.length;
+      const running = this.#commitBatch(batch).finally(() => this.#inFlight.delete(running));
+      this.#inFlight.add(running);
+    }
+  }
+
+  async #commitBatch(submitted: PendingCommit[]): Promise<void> {
+    // Locking in ascending address order means two servers' batches never deadlock. The sort is stable, so
+    // commits for one address keep their submission order, and those for different addresses are independent.
+    const batch = submitted
+      .slice()
+      .sort((a, b) => (a.row['address'] as number) - (b.row['address'] as number));
+    let results: { ord: number; outcome: string; prev: unknown }[];
+    try {
+      results = await this.#withDeadlockRetry(async () => {
+        const res = await this.#pool.query<{ ord: number; outcome: string; prev: unknown }>(
+          'SELECT ord, outcome, prev FROM leasekeeper_commit4($1::jsonb)',
+          [JSON.stringify(batch.map((p) => p.row))],
+        );
+        return res.rows;
+      });
+    } catch (error) {
+      const wrapped = wrapDriverError('write', error);
+      for (const pending of batch) pending.reject(wrapped);
+      return;
+    }
+    for (const { ord, outcome, prev } of results) {
+      const pending = batch[ord];
+      if (pending !== undefined) this.#settle(pending, outcome, prev);
+    }
+  }
+
+  #settle(pending: PendingCommit, outcome: string, prev: unknown): void {
+    const { lease } = pending;
+    if (outcome === 'missing') return pending.resolve({ ok: false, reason: 'missing' });
+    if (outcome === 'conflict' || outcome === 'exists') {
+      // Nothing was written; a holder we cannot read is reported as what it is.
+      try {
+        return pending.resolve({ ok: false, reason: outcome, holder: rowToLease(prev) });
+      } catch (error) {
+        return pending.reject(error);
+      }
+    }
+    const kind = outcome === 'added' ? 'added' : 'updated';
+    // The write happened; an unreadable previous row (corrupt) is reported as null rather than failing it.
+    const previous = prev === null ? null : tryRowToLease(prev);
+    this.#changes.emit({ kind, lease, previous, origin: 'local' });
+    pending.resolve({ ok: true, kind, lease, previous });
+  }
+
+  async #withDeadlockRetry<T>(body: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await body();
+      } catch (error) {
+        // Two servers' batches may lock the same addresses in opposite orders; PostgreSQL then aborts one
+        // transaction whole, so running it again is safe.
+        if ((error as { code?: unknown }).code !== '40P01' || attempt >= DEADLOCK_RETRIES) throw error;
+      }
+    }
+  }
+
+  async #query(sql: string, params: unknown[]): Promise<unknown[]> {
+    try {
+      return (await this.#pool.query(sql, params)).rows as unknown[];
+    } catch (error) {
+      throw wrapDriverError('read', error);
+    }
+  }
+
+  async #leases(sql: string, params: unknown[]): Promise<Lease[]> {
+    return (await this.#query(sql, params)).map(rowToLease);
+  }
+
+  async #transaction<T>(
+    body: (client: pg.PoolClient) => Promise<{ value: T; changes: LeaseChange[] }>,
+  ): Promise<T> {
+    let outcome: { value: T; changes: LeaseChange[] };
+    try {
+      outcome = await this.#withDeadlockRetry(async () => {
+        const client = await this.#pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await body(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
+    } catch (error) {
+      throw wrapDriverError('write', error);
+    }
+    for (const change of outcome.changes) this.#changes.emit(change);
+    return outcome.value;
+  }
+}
+
+async function lockRow(client: pg.PoolClient, key: number): Promise<Lease | null> {
+  const { rows } = await client.query(`${SELECT} WHERE address = $1 FOR UPDATE`, [key]);
+  return rows.length === 0 ? null : rowToLease(rows[0]);
+}
+
+async function writeRow(client: pg.PoolClient, lease: Lease, key: number): Promise<void> {
+  const row = leaseToRow(lease, key);
+  await client.query(
+    `UPDATE lease4 SET hw_address = $2, client_id = $3, subnet_id = $4, valid_lifetime = $5, cltt = $6,
+     expires_at = $7, hostname = $8, state = $9, user_context = $10 WHERE address = $1`,
+    [
+      row.address,
+      row.hw_address,
+      row.client_id,
+      row.subnet_id,
+      row.valid_lifetime,
+      row.cltt,
+      row.expires_at,
+      row.hostname,
+      row.state,
+      row.user_context,
+    ],
+  );
+}
+
+function subnetArray(filter: SubnetFilter | undefined): number[] | null {
+  const set = subnetSet(filter);
+  return set === null ? null : [...set];
+}
+
+function tryRowToLease(row: unknown): Lease | null {
+  try {
+    return rowToLease(row);
+  } catch {
+    return null;
+  }
+}
+
+function wrapDriverError(what: 'read' | 'write', error: unknown): Error {
+  if (error instanceof LeaseStoreError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new LeaseStoreIoError(`PostgreSQL lease ${what} failed: ${detail}`, { cause: error });
+}

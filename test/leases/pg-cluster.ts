@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+
+export interface TempCluster {
+  /** Connection settings for one database of the cluster, over its UNIX socket. */
+  connection(database: string): pg.PoolConfig;
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+  /** For process exit hooks. */
+  stopSync(): void;
+}
+
+function asPostgres(args: string[]): string {
+  return execFileSync('runuser', ['-u', 'postgres', '--', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * A throwaway PostgreSQL 15 cluster in a temporary directory, reachable only over a UNIX socket in that directory
+ * (no TCP). Needs root (initdb runs as the `postgres` user).
+ */
+export async function startTempCluster(): Promise<TempCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'leasekeeper-pg-'));
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  chownSync(root, uid, gid);
+  const data = join(root, 'data');
+  const socket = join(root, 'sock');
+  mkdirSync(socket);
+  chownSync(socket, uid, gid);
+  let stopped = false;
+  const stopSync = (): void => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      asPostgres([`${BIN}/pg_ctl`, 'stop', '-D', data, '-m', 'immediate', '-w']);
+    } catch {
+      // Already down (or never started): the directory goes anyway.
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    asPostgres([
+      `${BIN}/pg_ctl`,
+      'start',
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(root, 'postgres.log'),
+      '-o',
+      `-k ${socket} -c listen_addresses='' -c max_connections=200`,
+    ]);
+  } catch (error) {
+    stopSync();
+    throw error;
+  }
+  const connection = (database: string): pg.PoolConfig => ({ host: socket, user: 'postgres', database });
+  return {
+    connection,
+    async createDatabase(name) {
+      const client = new pg.Client(connection('postgres'));
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await client.end();
+      }
+      return name;
+    },
+    stop: async () => stopSync(),
+    stopSync,
+  };
+}
