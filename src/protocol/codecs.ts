@@ -5,7 +5,7 @@
  */
 import { toHex } from './bytes.ts';
 import { decodeNameList, encodeName, encodeNameList, decodeName } from './dns-name.ts';
-import { DhcpEncodeError } from './errors.ts';
+import { DhcpEncodeError, describeValue } from './errors.ts';
 import { parseIp, readIp, readU32, writeU32, prefixToMask } from './ip.ts';
 
 export interface ValueCodec<T> {
@@ -34,14 +34,14 @@ const identity = <T>(v: T): T => v;
 
 function checkInt(v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    bad(`expected an integer in ${min}..${max}, got ${String(v)}`);
+    bad(`expected an integer in ${min}..${max}, got ${describeValue(v)}`);
   }
   return v;
 }
 
 function checkIp(v: unknown): number {
   const n = typeof v === 'string' ? parseIp(v) : -1;
-  if (n < 0) bad(`expected an IPv4 address, got ${JSON.stringify(v)}`);
+  if (n < 0) bad(`expected an IPv4 address, got ${describeValue(v)}`);
   return n;
 }
 
@@ -58,6 +58,17 @@ function checkBytes(v: unknown): Uint8Array {
 
 const textDecoder = new TextDecoder('utf-8');
 const textEncoder = new TextEncoder();
+
+/** UTF-8 bytes of `s`; ASCII (nearly every option text) without TextEncoder's much slower call. */
+function encodeText(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return textEncoder.encode(s);
+    out[i] = c;
+  }
+  return out;
+}
 
 export const ip: ValueCodec<string> = {
   kind: 'ip',
@@ -100,22 +111,31 @@ export const ipPairs = ipList(2);
 /** RFC 2132 §9.x style lists that may be empty (option 68: "no home agents"). */
 export const ipsOrNone = ipList(1, 0);
 
-function uint(bytes: 1 | 2 | 4): ValueCodec<number> {
-  const max = bytes === 4 ? 0xffffffff : (1 << (8 * bytes)) - 1;
+/** An unsigned integer of `bytes` bytes, optionally limited to `min..max` (a value outside is impossible). */
+export function uint(
+  bytes: 1 | 2 | 4,
+  min = 0,
+  max = bytes === 4 ? 0xffffffff : (1 << (8 * bytes)) - 1,
+): ValueCodec<number> {
+  const read = (b: Uint8Array, start: number): number =>
+    bytes === 1 ? b[start]! : bytes === 2 ? (b[start]! << 8) | b[start + 1]! : readU32(b, start);
   return {
     kind: `u${bytes * 8}`,
-    valid: (_b, _s, len) => len === bytes,
+    valid: (b, start, len) => {
+      if (len !== bytes) return false;
+      const n = read(b, start);
+      return n >= min && n <= max;
+    },
     decodeAt(b, start, len) {
       if (len !== bytes) return undefined;
-      if (bytes === 1) return b[start]!;
-      if (bytes === 2) return (b[start]! << 8) | b[start + 1]!;
-      return readU32(b, start);
+      const n = read(b, start);
+      return n >= min && n <= max ? n : undefined;
     },
     decode(b) {
       return this.decodeAt!(b, 0, b.length);
     },
     encode(v) {
-      const n = checkInt(v, 0, max);
+      const n = checkInt(v, min, max);
       const out = new Uint8Array(bytes);
       for (let i = bytes - 1, x = n; i >= 0; i--, x = Math.floor(x / 256)) out[i] = x & 255;
       return out;
@@ -188,7 +208,7 @@ export const text: ValueCodec<string> = {
     if (typeof v !== 'string') bad(`expected a string, got ${typeof v}`);
     if (v.length === 0) bad('a text option needs at least one character');
     if (v.endsWith('\0')) bad('a text option must not end with NUL (RFC 2132 §2)');
-    return textEncoder.encode(v);
+    return encodeText(v);
   },
   toJSON: identity,
 };
@@ -366,28 +386,37 @@ export function encodeTlvs(v: unknown, min: number): number[] {
   return out;
 }
 
-/** Names for the sub-options of option 82 in JSON, from Kea's dhcp-agent-options-space. */
-export const RELAY_SUBOPTION_NAMES: Readonly<Record<number, string>> = {
-  1: 'circuit-id',
-  2: 'remote-id',
-  4: 'docsis-device-class',
-  5: 'link-selection',
-  6: 'subscriber-id',
-  7: 'radius',
-  8: 'auth',
-  9: 'vendor-specific-info',
-  10: 'relay-flags',
-  11: 'server-id-override',
-  12: 'relay-id',
-  19: 'relay-port',
+/** Option 82's sub-options with Kea's names (dhcp-agent-options-space) and types, for JSON. */
+export const RELAY_SUBOPTIONS: Readonly<Record<number, { name: string; codec: ValueCodec<unknown> }>> = {
+  1: { name: 'circuit-id', codec: bytes as ValueCodec<unknown> },
+  2: { name: 'remote-id', codec: bytes as ValueCodec<unknown> },
+  4: { name: 'docsis-device-class', codec: u32 as ValueCodec<unknown> },
+  5: { name: 'link-selection', codec: ip as ValueCodec<unknown> },
+  6: { name: 'subscriber-id', codec: text as ValueCodec<unknown> },
+  7: { name: 'radius', codec: bytes as ValueCodec<unknown> },
+  8: { name: 'auth', codec: bytes as ValueCodec<unknown> },
+  9: { name: 'vendor-specific-info', codec: bytes as ValueCodec<unknown> },
+  10: { name: 'relay-flags', codec: u8 as ValueCodec<unknown> },
+  11: { name: 'server-id-override', codec: ip as ValueCodec<unknown> },
+  12: { name: 'relay-id', codec: bytes as ValueCodec<unknown> },
+  19: { name: 'relay-port', codec: u16 as ValueCodec<unknown> },
 };
 
-function subOptionsJSON(v: SubOption[], names: Readonly<Record<number, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
+export const RELAY_SUBOPTION_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(RELAY_SUBOPTIONS).map(([code, d]) => [code, d.name]),
+);
+
+/** Sub-options keyed by name (or 'sub-option-<code>'), typed where the table knows them, else hex. */
+function subOptionsJSON(v: SubOption[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const s of v) {
-    const key = names[s.code] ?? `sub-option-${s.code}`;
-    const value = (s.code === 5 || s.code === 11) && s.data.length === 4 ? readIp(s.data, 0) : toHex(s.data);
-    out[key] = out[key] === undefined ? value : `${out[key]},${value}`;
+    const d = RELAY_SUBOPTIONS[s.code];
+    const typed = d?.codec.decode(s.data);
+    const value = d !== undefined && typed !== undefined ? d.codec.toJSON(typed) : toHex(s.data);
+    const key = d?.name ?? `sub-option-${s.code}`;
+    const prev = out[key];
+    out[key] =
+      prev === undefined ? value : Array.isArray(prev) ? [...(prev as unknown[]), value] : [prev, value];
   }
   return out;
 }
@@ -397,7 +426,7 @@ export const subOptions: ValueCodec<SubOption[]> = {
   kind: 'sub-options',
   decode: (b) => (b.length >= 2 ? decodeTlvs(b) : undefined),
   encode: (v) => Uint8Array.from(encodeTlvs(v, 1)),
-  toJSON: (v) => subOptionsJSON(v, RELAY_SUBOPTION_NAMES),
+  toJSON: (v) => subOptionsJSON(v),
 };
 
 /** Option 81, RFC 4702 §2. */
@@ -455,7 +484,7 @@ export const clientFqdn: ValueCodec<ClientFqdn> = {
     if (typeof v.name !== 'string') bad('expected fqdn.name as a string');
     let body: Uint8Array;
     if ((flags & FQDN_FLAG_E) === 0) {
-      body = textEncoder.encode(v.name);
+      body = encodeText(v.name);
     } else {
       const name = v.name;
       const full = name.endsWith('.');
@@ -529,6 +558,7 @@ export const vendorClasses: ValueCodec<VendorClass[]> = {
   encode(v) {
     const out: number[] = [];
     for (const item of checkArray(v, 1)) {
+      if (typeof item !== 'object' || item === null) bad('expected { enterprise, ... } items');
       const c = item as Partial<VendorClass>;
       const enterprise = checkInt(c.enterprise, 0, 0xffffffff);
       const body =
@@ -569,6 +599,7 @@ export const vendorOptions: ValueCodec<VendorOptions[]> = {
   encode(v) {
     const out: number[] = [];
     for (const item of checkArray(v, 1)) {
+      if (typeof item !== 'object' || item === null) bad('expected { enterprise, ... } items');
       const c = item as Partial<VendorOptions>;
       const enterprise = checkInt(c.enterprise, 0, 0xffffffff);
       const body =

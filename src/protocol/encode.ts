@@ -9,7 +9,7 @@ import {
   SNAME_OFFSET,
   SNAME_SIZE,
 } from './constants.ts';
-import { DhcpEncodeError } from './errors.ts';
+import { DhcpEncodeError, describeValue } from './errors.ts';
 import { parseIp } from './ip.ts';
 import type { DhcpMessage } from './message.ts';
 
@@ -30,7 +30,8 @@ function badField(message: string): never {
 }
 
 function checkUint(name: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > max) badField(`${name} must be an integer in 0..${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > max)
+    badField(`${name} must be an integer in 0..${max}, got ${describeValue(v)}`);
   return v;
 }
 
@@ -40,7 +41,7 @@ function writeIpField(buf: Buffer, off: number, name: string, ip: string): void 
     return;
   }
   const n = parseIp(ip);
-  if (n < 0) badField(`${name} is not an IPv4 address: ${JSON.stringify(ip)}`);
+  if (n < 0) badField(`${name} is not an IPv4 address: ${describeValue(ip)}`);
   buf[off] = n >>> 24;
   buf[off + 1] = n >>> 16;
   buf[off + 2] = n >>> 8;

@@ -43,3 +43,14 @@ export interface DecodeWarning {
   readonly option: number;
   readonly message: string;
 }
+
+/** A value for an error message that cannot itself throw (no toString or toJSON of the caller's object). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return v.length > 40 ? `'${v.slice(0, 40)}...'` : `'${v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === undefined)
+    return String(v);
+  if (v === null) return 'null';
+  if (typeof v === 'symbol') return 'a symbol';
+  if (typeof v === 'function') return 'a function';
+  return Array.isArray(v) ? 'an array' : v instanceof Uint8Array ? 'bytes' : 'an object';
+}

@@ -23,6 +23,7 @@ import {
   u32,
   u8,
   u8List,
+  uint,
   userClasses,
   vendorClasses,
   vendorOptions,
@@ -101,12 +102,15 @@ export const OPTION_DEFINITIONS = [
   opt(49, 'x-display-manager', ips),
   opt(50, 'dhcp-requested-address', ip),
   opt(51, 'dhcp-lease-time', u32),
-  opt(52, 'dhcp-option-overload', u8),
-  opt(53, 'dhcp-message-type', u8),
+  opt(52, 'dhcp-option-overload', uint(1, 1, 3)),
+  // 0 is no message type. The decoder also refuses types above 18 (RFC 7724, the last IANA assigned);
+  // set() still takes them so that tests can build the packets a peer must refuse.
+  opt(53, 'dhcp-message-type', uint(1, 1, 255)),
   opt(54, 'dhcp-server-identifier', ip),
   opt(55, 'dhcp-parameter-request-list', u8List),
   opt(56, 'dhcp-message', text),
-  opt(57, 'dhcp-max-message-size', u16),
+  // RFC 2132 §9.10: the minimum legal value is 576; a smaller one is kept raw with a warning.
+  opt(57, 'dhcp-max-message-size', uint(2, 576)),
   opt(58, 'dhcp-renewal-time', u32),
   opt(59, 'dhcp-rebinding-time', u32),
   opt(60, 'vendor-class-identifier', text),

@@ -1,6 +1,6 @@
 import type { SubOption } from './codecs.ts';
 import { readIp, parseIp, writeU32 } from './ip.ts';
-import { DhcpEncodeError } from './errors.ts';
+import { DhcpEncodeError, describeValue } from './errors.ts';
 
 /** The sub-options of option 82 leasekeeper reads, by meaning. */
 export interface RelayAgentInfo {
@@ -34,7 +34,7 @@ export function relayAgentInfo(list: readonly SubOption[]): RelayAgentInfo {
 
 function ipData(ip: string): Uint8Array {
   const n = parseIp(ip);
-  if (n < 0) throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `not an IPv4 address: ${JSON.stringify(ip)}`);
+  if (n < 0) throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `not an IPv4 address: ${describeValue(ip)}`);
   const out = new Uint8Array(4);
   writeU32(out, 0, n);
   return out;

@@ -93,6 +93,7 @@ export const VALUE_BY_TYPE: Record<string, fc.Arbitrary<unknown>> = {
 /** Per-name narrowing where the type alone allows values the option does not. */
 const VALUE_BY_NAME: Record<string, fc.Arbitrary<unknown>> = {
   'dhcp-message-type': fc.integer({ min: 1, max: 18 }),
+  'dhcp-max-message-size': fc.integer({ min: 576, max: 0xffff }),
 };
 
 const DEFINITIONS = (OPTION_DEFINITIONS as readonly OptionDefinition[]).filter(

@@ -301,3 +301,34 @@ test('encodeMessage rejects impossible header fields with ERR_BAD_FIELD', () => 
   assert.equal(ok.sname.length, 64);
   assert.equal(ok.file.length, 128);
 });
+
+test('per-option ranges from the table: message type not 0, overload 1..3, max message size >= 576', () => {
+  const o = new DhcpOptions();
+  encodeError(() => o.set('dhcp-message-type', 0), 'ERR_BAD_OPTION_VALUE');
+  // A type above 18 can be built (for tests of peers) but does not decode.
+  const m42 = createMessage();
+  m42.options.set('dhcp-message-type', 42);
+  assert.throws(() => decodeMessage(encodeMessage(m42)), { code: 'ERR_BAD_MESSAGE_TYPE' });
+  encodeError(() => o.set('dhcp-option-overload', 4), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => o.set('dhcp-max-message-size', 575), 'ERR_BAD_OPTION_VALUE');
+  assert.equal(o.set('dhcp-max-message-size', 576).get('dhcp-max-message-size'), 576);
+  // RFC 2132 §9.10: below 576 is not a legal size; the server falls back to the default.
+  const m = decodeMessage(rawPacket([53, 1, 1, 57, 2, 1, 0, 255]));
+  assert.equal(m.options.get('dhcp-max-message-size'), undefined);
+  assert.equal(m.warnings?.[0]?.option, 57);
+});
+
+test('values of the wrong shape from untyped callers are DhcpEncodeError with a readable message', () => {
+  const o = new DhcpOptions();
+  const hostile = {
+    toString: 0,
+    toJSON: () => {
+      throw new Error('boom');
+    },
+  };
+  encodeError(() => o.set('dhcp-lease-time', hostile as never), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => o.set('routers', [hostile] as never), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => o.set('vivso-suboptions', [undefined] as never), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => o.set('subnet-mask', 10n as never), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => encodeMessage(createMessage({ ciaddr: 1 as never })), 'ERR_BAD_FIELD');
+});

@@ -203,3 +203,36 @@ test('at least 100,000 random and mutated inputs decode or fail with DhcpDecodeE
   );
   console.log(`fuzz: ${inputs} inputs, ${JSON.stringify(outcomes)}`);
 });
+
+test('options.set with values of any shape succeeds or throws DhcpEncodeError, never anything else', () => {
+  // The encoder owns option 52, so it is not expected back.
+  const names = OPTION_DEFINITIONS.map((d) => d.name).filter((n) => n !== 'dhcp-option-overload');
+  let refused = 0;
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...names),
+      fc.anything({ withTypedArray: true, maxDepth: 2 }),
+      (name, value) => {
+        const o = createMessage().options;
+        try {
+          o.set(name, value as never);
+        } catch (err) {
+          if (!(err instanceof DhcpEncodeError)) throw err;
+          refused++;
+          return;
+        }
+        // Whatever set accepted must encode and decode back to the same bytes (message types above 18
+        // are the one thing set takes and decode refuses: docs/protocol.md).
+        const wire = encodeMessage(createMessage({ options: o }), { maxSize: 65535 });
+        if (name === 'dhcp-message-type' && (value as number) > 18) {
+          assert.throws(() => decodeMessage(wire), { code: 'ERR_BAD_MESSAGE_TYPE' });
+          return;
+        }
+        const d = decodeMessage(wire);
+        assert.deepEqual(d.options.getRaw(o.codes()[0] ?? 0), o.getRaw(o.codes()[0] ?? 0));
+      },
+    ),
+    { numRuns: 20_000 },
+  );
+  assert.ok(refused > 1000, `refused ${refused}`);
+});
