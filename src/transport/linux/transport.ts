@@ -16,11 +16,11 @@
 import dgram from 'node:dgram';
 import { prefixToMask } from '../../protocol/ip.ts';
 import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
-import { arpProbeOn, buildArpAnnounce, parseArpFrame, type ArpProbeResult } from '../arp.ts';
 import { TransportEmitter } from '../emitter.ts';
-import { TransportError, type TransportErrorCode } from '../errors.ts';
+import { TransportError } from '../errors.ts';
 import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrame } from '../frame.ts';
 import type {
+  ArpProbeResult,
   InterfaceRef,
   LinkState,
   OutboundDatagram,
@@ -28,15 +28,15 @@ import type {
   TransportCapabilities,
 } from '../types.ts';
 import {
-  arpFilter,
   dropAllFilter,
-  ETH_P_ARP,
   ETH_P_IP,
   PACKET_OTHERHOST,
   PACKET_OUTGOING,
   TP_STATUS_CSUMNOTREADY,
   udpDstPortFilter,
 } from './bpf.ts';
+import { arpAnnounce, arpProbe } from './arp.ts';
+import { toTransportError } from './errno.ts';
 import { listInterfaces, type InterfaceInfo } from './interfaces.ts';
 import { isNativeError, requireNative, type NativePacketSocket } from './native.ts';
 
@@ -461,107 +461,6 @@ function isSubnetBroadcast(info: InterfaceInfo, dst: number): boolean {
   );
 }
 
-const ERRNO_CODES: Record<string, TransportErrorCode> = {
-  ENETDOWN: 'ERR_INTERFACE_DOWN',
-  ENXIO: 'ERR_INTERFACE_GONE',
-  ENODEV: 'ERR_INTERFACE_GONE',
-  ENETUNREACH: 'ERR_NO_ROUTE',
-  EHOSTUNREACH: 'ERR_NO_ROUTE',
-  EMSGSIZE: 'ERR_TOO_BIG',
-};
-
-export function toTransportError(e: unknown, fallback: TransportErrorCode, ifname?: string): TransportError {
-  if (e instanceof TransportError) return e;
-  const sys = (e as NodeJS.ErrnoException | undefined)?.code;
-  const code = (sys && ERRNO_CODES[sys]) || fallback;
-  const msg = e instanceof Error ? e.message : String(e);
-  return new TransportError(code, ifname ? `${ifname}: ${msg}` : msg, {
-    ...(ifname === undefined ? {} : { interface: ifname }),
-    ...(sys === undefined ? {} : { syscallCode: sys }),
-    cause: e,
-  });
-}
-
-export interface ArpOptions {
-  netns?: string;
-  /** Number of probes spread over the timeout; default 3 (RFC 5227 PROBE_NUM). */
-  probes?: number;
-}
-
-/**
- * RFC 5227 address conflict detection on `ifname`: sends ARP probes for `ip` and reports whether another
- * host answered or claimed it. Used by a server before offering an address and by a client before
- * accepting one (a conflict leads to DHCPDECLINE, RFC 2131 §3.1 step 5).
- */
-export async function arpProbe(
-  ifname: string,
-  ip: string,
-  timeoutMs: number,
-  opts: ArpOptions = {},
-): Promise<ArpProbeResult> {
-  const ipn = requireIp(ip);
-  const { sock, mac, listeners } = openArpSocket(ifname, opts);
-  try {
-    return await arpProbeOn(
-      {
-        mac,
-        send: (f) => void sock.send(f),
-        onArp: (l) => {
-          listeners.add(l);
-          return () => listeners.delete(l);
-        },
-      },
-      ipn,
-      ip,
-      timeoutMs,
-      { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-      opts.probes,
-    );
-  } catch (e) {
-    throw toTransportError(e, 'ERR_SEND_FAILED', ifname);
-  } finally {
-    sock.close();
-  }
-}
-
-export async function arpAnnounce(ifname: string, ip: string, opts: ArpOptions = {}): Promise<void> {
-  const ipn = requireIp(ip);
-  const { sock, mac } = openArpSocket(ifname, opts);
-  try {
-    sock.send(buildArpAnnounce(mac, ipn));
-  } catch (e) {
-    throw toTransportError(e, 'ERR_SEND_FAILED', ifname);
-  } finally {
-    sock.close();
-  }
-}
-
-function openArpSocket(
-  ifname: string,
-  opts: ArpOptions,
-): {
-  sock: NativePacketSocket;
-  mac: string;
-  listeners: Set<(p: NonNullable<ReturnType<typeof parseArpFrame>>) => void>;
-} {
-  const native = requireNative();
-  const netns = opts.netns === undefined ? {} : { netns: opts.netns };
-  const info = listInterfaces(netns).find((i) => i.name === ifname);
-  if (!info) throw new TransportError('ERR_NO_INTERFACE', `no interface '${ifname}'`, { interface: ifname });
-  if (!info.up) throw new TransportError('ERR_INTERFACE_DOWN', `${ifname} is down`, { interface: ifname });
-  const listeners = new Set<(p: NonNullable<ReturnType<typeof parseArpFrame>>) => void>();
-  let sock: NativePacketSocket;
-  try {
-    sock = new native.PacketSocket(
-      { ifname, protocol: ETH_P_ARP, filter: arpFilter(), ...netns },
-      (err, frame, pkttype) => {
-        if (err || !frame || pkttype === PACKET_OUTGOING) return;
-        const p = parseArpFrame(frame);
-        if (p) for (const l of [...listeners]) l(p);
-      },
-    );
-  } catch (e) {
-    throw toTransportError(e, 'ERR_BIND_FAILED', ifname);
-  }
-  return { sock, mac: info.mac, listeners };
-}
+export { arpProbe, arpAnnounce } from './arp.ts';
+export type { ArpOptions } from './arp.ts';
+export { toTransportError } from './errno.ts';
