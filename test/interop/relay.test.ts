@@ -1,0 +1,76 @@
+// A client behind ISC dhcrelay (-a: option 82) is served from the relay's subnet, 198.18.1.0/24, by a
+// leasekeeper serving two subnets; the reply goes to the relay (giaddr), which hands it to the client.
+//
+//   cli (eth0, no address) -- rly (down0 198.18.1.1 | up0 198.18.0.2) -- srv (eth0 198.18.0.1)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLab } from '../lab/netns.ts';
+import { startDhcrelay, startUdhcpc } from '../lab/peers.ts';
+import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+
+test('a relayed client gets an address from the relay subnet, with option 82 stored', async () => {
+  const lab = await createLab('irl');
+  try {
+    const srv = await lab.namespace('srv');
+    const rly = await lab.namespace('rly');
+    const cli = await lab.namespace('cli');
+    await lab.veth(srv, 'eth0', rly, 'up0');
+    await lab.veth(rly, 'down0', cli, 'eth0', { bMac: '02:00:00:00:bb:01' });
+    await srv.addAddress('eth0', '198.18.0.1/24');
+    await rly.addAddress('up0', '198.18.0.2/24');
+    await rly.addAddress('down0', '198.18.1.1/24');
+    // Replies go to giaddr 198.18.1.1: the server reaches it through the relay (a lab-internal route).
+    const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
+    assert.equal(route.code, 0, route.stderr);
+    const server = await startLeasekeeper(srv, {
+      dhcp4: {
+        'valid-lifetime': 600,
+        subnet4: [
+          {
+            id: 1,
+            subnet: '198.18.0.0/24',
+            pools: [{ pool: '198.18.0.100 - 198.18.0.150' }],
+            'option-data': [{ name: 'routers', data: '198.18.0.1' }],
+          },
+          {
+            id: 2,
+            subnet: '198.18.1.0/24',
+            pools: [{ pool: '198.18.1.100 - 198.18.1.150' }],
+            'option-data': [{ name: 'routers', data: '198.18.1.1' }],
+          },
+        ],
+      },
+    });
+    const relay = await startDhcrelay(rly, {
+      downstream: 'down0',
+      upstream: 'up0',
+      server: '198.18.0.1',
+      agentOptions: true,
+    });
+    const client = startUdhcpc(cli, 'eth0');
+    const bound = await client.waitForBound(30_000);
+    assert.match(bound.address, /^198\.18\.1\.(1[0-4]\d|150)$/);
+    assert.equal(bound.prefixLength, 24);
+    assert.deepEqual(bound.routers, ['198.18.1.1']);
+    assert.equal(bound.serverId, '198.18.0.1');
+    await eventually(
+      async () => ((await cli.addresses('eth0')).includes(`${bound.address}/24`) ? true : undefined),
+      10_000,
+      'the relayed address on the client interface',
+    );
+
+    const lease = (await leasesOf(server)).find((l) => l['ip-address'] === bound.address);
+    assert.ok(lease, 'the server lists the lease');
+    assert.equal(lease['subnet-id'], 2);
+    assert.equal(lease['hw-address'], '02:00:00:00:bb:01');
+    // dhcrelay -a adds option 82 with the circuit id (the downstream interface name): stored as Kea does.
+    const ctx = JSON.stringify((lease as unknown as Record<string, unknown>)['user-context'] ?? null);
+    assert.match(ctx, /relay-agent-info/, ctx);
+    assert.match(server.proc.output(), /DHCPREQUEST .* relay 198\.18\.1\.1 -> DHCPACK 198\.18\.1\.\d+/);
+    assert.match(relay.output(), /Forwarded BOOTREPLY for 02:00:00:00:bb:01/);
+    await client.stop();
+    assert.equal(await server.stop(), 0);
+  } finally {
+    await lab.close();
+  }
+});
