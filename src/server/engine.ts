@@ -1,16 +1,15 @@
-import type { CompiledConfig, CompiledReservation, CompiledSubnet, OptionSet } from '../config/types.ts';
+import type { CompiledConfig, CompiledReservation, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
-import { Allocator, structuralExclusions } from './allocator.ts';
+import { AddressBook } from './address-book.ts';
 import { describeDestination, replyDestination } from './destination.ts';
 import { EngineUsageError } from './errors.ts';
-import { DeadlineHeap } from './heap.ts';
-import { clientKeys, identify, owns, type ClientIdentity } from './identity.ts';
-import { LeaseIndex } from './lease-index.ts';
+import { identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
+import { bootFields, isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
 import { selectSubnet } from './select.ts';
 import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
@@ -28,14 +27,6 @@ const ZERO = '0.0.0.0';
 export interface EngineOptions {
   /** Seconds an offered address stays held for the client it was offered to (default 30). */
   readonly offerLifetime?: number;
-}
-
-interface Offer {
-  readonly addr: number;
-  readonly subnetId: number;
-  readonly hwAddress: string;
-  readonly clientId: string | null;
-  readonly expiresAt: number;
 }
 
 /** One request being handled: everything the summary and the reply need. */
@@ -66,20 +57,6 @@ type Pending =
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
-function ipsOf(data: Uint8Array | undefined): number[] {
-  const out: number[] = [];
-  if (!data) return out;
-  for (let i = 0; i + 4 <= data.length; i += 4)
-    out.push(
-      (((data[i] as number) << 24) |
-        ((data[i + 1] as number) << 16) |
-        ((data[i + 2] as number) << 8) |
-        (data[i + 3] as number)) >>>
-        0,
-    );
-  return out;
-}
-
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
 function released(lease: Lease, now: number): Lease {
   return Object.freeze({
@@ -100,25 +77,15 @@ function released(lease: Lease, now: number): Lease {
  */
 export class DhcpServerEngine {
   private config: CompiledConfig;
-  private readonly offerLifetimeMs: number;
-  private readonly index = new LeaseIndex();
-  private readonly offers = new Map<number, Offer>();
-  private readonly offerByClient = new Map<string, number>();
-  private readonly deadlines = new DeadlineHeap();
   private readonly stats = new Statistics();
+  private readonly book: AddressBook;
   private readonly pending = new Map<number, Pending>();
-  private readonly localAddresses = new Set<number>();
-  private allocator!: Allocator;
-  private excluded = new Set<number>();
-  private reservedByAddr = new Map<number, CompiledReservation>();
-  private reservationByKey = new Map<string, CompiledReservation>();
   private nextToken = 1;
   private isEnabled = true;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
-    this.offerLifetimeMs = (options.offerLifetime ?? 30) * 1000;
-    this.rebuild();
+    this.book = new AddressBook(config, (options.offerLifetime ?? 30) * 1000, this.stats);
   }
 
   // ---- configuration and state ----
@@ -130,7 +97,7 @@ export class DhcpServerEngine {
   /** `config-set`: swaps the configuration, keeps every lease, rebuilds the allocator index. */
   setConfig(config: CompiledConfig): void {
     this.config = config;
-    this.rebuild();
+    this.book.rebuild(config);
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -144,35 +111,35 @@ export class DhcpServerEngine {
 
   /** The local interfaces' addresses: never handed out, and used as server identifiers. */
   setInterfaceAddresses(addresses: readonly InterfaceAddress[]): void {
-    for (const a of addresses) this.learnAddress(a.address);
+    for (const a of addresses) this.book.learnAddress(a.address);
   }
 
   /** Seeds the index from the store at start-up. */
   loadLeases(leases: Iterable<Lease>): void {
-    for (const l of leases) if (isIpv4(l.address)) this.setLease(ipv4ToInt(l.address), l);
+    for (const l of leases) if (isIpv4(l.address)) this.book.setLease(ipv4ToInt(l.address), l);
   }
 
   /** Feeds one store change callback (ours echoed back, or another server's) into the index. */
   applyLeaseChange(change: Pick<StoreLeaseChange, 'kind' | 'lease'>): void {
     if (!isIpv4(change.lease.address)) return;
     const addr = ipv4ToInt(change.lease.address);
-    if (change.kind === 'removed') this.setLease(addr, undefined);
-    else this.setLease(addr, change.lease);
+    if (change.kind === 'removed') this.book.setLease(addr, undefined);
+    else this.book.setLease(addr, change.lease);
   }
 
   /** The engine's view of one address (for tests and `lease4-get`-style lookups). */
   lease(address: string): Lease | undefined {
-    return isIpv4(address) ? this.index.get(ipv4ToInt(address)) : undefined;
+    return isIpv4(address) ? this.book.index.get(ipv4ToInt(address)) : undefined;
   }
 
   leases(): Lease[] {
-    return [...this.index.values()];
+    return [...this.book.index.values()];
   }
 
   /** Kea-named counters: `pkt4-received`, ..., `subnet[1].assigned-addresses`. */
   statistics(): Record<string, number> {
     for (const s of this.config.subnets)
-      this.stats.setSubnet(s.id, 'total-addresses', this.allocator.total(s.id));
+      this.stats.setSubnet(s.id, 'total-addresses', this.book.totalAddresses(s.id));
     return this.stats.snapshot(this.config.subnets.map((s) => s.id));
   }
 
@@ -185,7 +152,7 @@ export class DhcpServerEngine {
 
   /** When `reclaim` next has work (an offer or a lease expiring), or null. */
   nextDeadline(): number | null {
-    return this.deadlines.peek()?.deadline ?? null;
+    return this.book.deadlines.peek()?.deadline ?? null;
   }
 
   /**
@@ -194,34 +161,7 @@ export class DhcpServerEngine {
    * store; the index already reflects them.
    */
   reclaim(now: number, options: { readonly remove: boolean; readonly limit?: number }): LeaseWrite[] {
-    const writes: LeaseWrite[] = [];
-    const limit = options.limit ?? Infinity;
-    while (writes.length < limit) {
-      const key = this.deadlines.popDue(now, 1)[0];
-      if (key === undefined) break;
-      const addr = Number(key.slice(2));
-      if (key.startsWith('o:')) {
-        const o = this.offers.get(addr);
-        if (o && o.expiresAt <= now) this.dropOffer(addr);
-        continue;
-      }
-      const lease = this.index.get(addr);
-      if (!lease || lease.state === 'expired-reclaimed') continue;
-      if (lease.expiresAt > now) {
-        this.deadlines.set(key, lease.expiresAt);
-        continue;
-      }
-      if (lease.state === 'declined') this.stats.inc('reclaimed-declined-addresses');
-      this.stats.inc('reclaimed-leases');
-      writes.push({ op: 'reclaim', address: lease.address, remove: options.remove });
-      this.setLease(
-        addr,
-        options.remove
-          ? undefined
-          : Object.freeze({ ...lease, hostname: null, state: 'expired-reclaimed' as const }),
-      );
-    }
-    return writes;
+    return this.book.reclaim(now, options.remove, options.limit ?? Infinity);
   }
 
   // ---- requests ----
@@ -236,7 +176,7 @@ export class DhcpServerEngine {
     const type = messageTypeOf(req);
     const counter = type === undefined ? undefined : RECEIVED_BY_TYPE[type];
     this.stats.inc(counter ?? 'pkt4-unknown-received');
-    for (const a of meta.interfaceAddresses) this.learnAddress(a.address);
+    for (const a of meta.interfaceAddresses) this.book.learnAddress(a.address);
     const ex: Exchange = {
       req,
       meta,
@@ -279,13 +219,13 @@ export class DhcpServerEngine {
     const p = this.takePending(token);
     const addr = ipv4ToInt(p.lease.address);
     if (p.kind !== 'grant') {
-      this.setLease(addr, p.lease);
+      this.book.setLease(addr, p.lease);
       const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
       return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
     }
-    this.dropClientOffer(p.subnet.id, p.ex.id);
-    if (p.retired) this.setLease(ipv4ToInt(p.retired.address), p.retired);
-    this.setLease(addr, p.lease);
+    this.book.dropClientOffer(p.subnet.id, p.ex.id);
+    if (p.retired) this.book.setLease(ipv4ToInt(p.retired.address), p.retired);
+    this.book.setLease(addr, p.lease);
     if (p.isNew) {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
@@ -296,11 +236,11 @@ export class DhcpServerEngine {
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
-      layers: this.layers(p.subnet, addr, p.reservation),
+      layers: optionLayers(this.config, p.subnet, addr, p.reservation),
       subnet: p.subnet,
       hostname: p.reservation?.hostname,
       rapidCommit: p.rapid,
-      ...this.boot(p.subnet, p.reservation),
+      ...bootFields(this.config, p.subnet, p.reservation),
     });
     return this.finish(
       p.ex,
@@ -321,7 +261,7 @@ export class DhcpServerEngine {
   commitFailed(token: number, now: number, holder?: Lease | null): EngineOutput {
     const p = this.takePending(token);
     const addr = ipv4ToInt(p.lease.address);
-    if (holder && holder.address === p.lease.address) this.setLease(addr, holder);
+    if (holder && holder.address === p.lease.address) this.book.setLease(addr, holder);
     if (p.kind !== 'grant')
       return this.finish(
         p.ex,
@@ -332,10 +272,10 @@ export class DhcpServerEngine {
         null,
         'the lease store refused the change',
       );
-    this.dropClientOffer(p.subnet.id, p.ex.id);
+    this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (!holder) {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
-      this.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
+      this.book.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
     }
     if (p.rapid) {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
@@ -353,9 +293,9 @@ export class DhcpServerEngine {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
-    const serverId = this.serverIdFor(subnet, ex.meta);
+    const serverId = serverIdFor(this.config, subnet, ex.meta);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
-    const res = this.findReservation(subnet, ex.id);
+    const res = this.book.reservations.find(subnet, ex.id);
     const addr = this.chooseAddress(ex, subnet, res);
     if (addr === undefined) {
       this.stats.inc('v4-allocation-fail');
@@ -364,7 +304,7 @@ export class DhcpServerEngine {
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
-    this.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
     const times = leaseTimes(subnet.lifetimes, ex.req.options.get('dhcp-lease-time'));
     const reply = this.reply(ex, {
       type: MessageType.OFFER,
@@ -372,10 +312,10 @@ export class DhcpServerEngine {
       yiaddr: intToIpv4(addr),
       ciaddr: ZERO,
       times,
-      layers: this.layers(subnet, addr, res),
+      layers: optionLayers(this.config, subnet, addr, res),
       subnet,
       hostname: res?.hostname,
-      ...this.boot(subnet, res),
+      ...bootFields(this.config, subnet, res),
     });
     return this.finish(ex, reply, subnet.id, MessageType.OFFER, intToIpv4(addr), times.valid, null);
   }
@@ -391,29 +331,16 @@ export class DhcpServerEngine {
     res: CompiledReservation | undefined,
   ): number | undefined {
     const candidates = [
-      this.reservedAddressIn(subnet, res),
-      this.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address,
-      this.clientOffer(subnet.id, ex.id, ex.now)?.addr,
+      reservedAddressIn(subnet, res),
+      this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address,
+      this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr,
       ex.requested ?? undefined,
     ];
     for (const c of candidates) {
       const addr = typeof c === 'string' ? (isIpv4(c) ? ipv4ToInt(c) : undefined) : c;
-      if (addr !== undefined && this.usableBy(addr, subnet, ex.id, ex.now)) return addr;
+      if (addr !== undefined && this.book.usableBy(addr, subnet, ex.id, ex.now)) return addr;
     }
-    let swept = false;
-    for (let tries = 0; tries < 64; tries++) {
-      let addr = this.allocator.allocate(subnet.id);
-      if (addr === undefined && !swept) {
-        // Expired offers still hold their bits until reclaim() runs: free them before giving up.
-        swept = true;
-        for (const o of [...this.offers.values()]) if (o.expiresAt <= ex.now) this.dropOffer(o.addr);
-        addr = this.allocator.allocate(subnet.id);
-      }
-      if (addr === undefined) return undefined;
-      if (this.usableBy(addr, subnet, ex.id, ex.now)) return addr;
-      // Taken by something the bitmap did not know about (an expired, unreclaimed lease): keep it taken.
-    }
-    return undefined;
+    return this.book.allocate(subnet, ex.id, ex.now);
   }
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
@@ -424,7 +351,7 @@ export class DhcpServerEngine {
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
-    const serverId = this.serverIdFor(subnet, ex.meta);
+    const serverId = serverIdFor(this.config, subnet, ex.meta);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     if (ex.req.ciaddr === ZERO) return this.requestInitReboot(ex, subnet, serverId);
     return this.requestRenewing(ex, subnet, serverId);
@@ -433,10 +360,10 @@ export class DhcpServerEngine {
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
     if (!subnet) return this.drop(ex, null, 'no subnet for this client');
-    const serverId = this.serverIdFor(subnet, ex.meta);
-    if (!serverId || !this.isOurServerId(chosen, subnet, ex.meta)) {
+    const serverId = serverIdFor(this.config, subnet, ex.meta);
+    if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
-      this.dropClientOffer(subnet.id, ex.id);
+      this.book.dropClientOffer(subnet.id, ex.id);
       return this.drop(ex, subnet.id, `client chose server ${chosen}`);
     }
     // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
@@ -446,7 +373,7 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
-    if (!this.usableBy(addr, subnet, ex.id, ex.now))
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -463,9 +390,9 @@ export class DhcpServerEngine {
         ? this.nak(ex, subnet, serverId, `${ex.requested} is not on subnet ${subnet.prefix}`)
         : this.drop(ex, subnet.id, 'wrong network, not authoritative');
     }
-    const res = this.findReservation(subnet, ex.id);
-    const reserved = this.reservedAddressIn(subnet, res);
-    const lease = this.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    const res = this.book.reservations.find(subnet, ex.id);
+    const reserved = reservedAddressIn(subnet, res);
+    const lease = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
     const record = reserved ?? (lease ? ipv4ToInt(lease.address) : undefined);
     // §4.3.2: "If the DHCP server has no record of this client, then it MUST remain silent".
     if (record === undefined)
@@ -477,7 +404,7 @@ export class DhcpServerEngine {
         serverId,
         `the client's address is ${intToIpv4(record)}, not ${ex.requested}`,
       );
-    if (!this.usableBy(addr, subnet, ex.id, ex.now))
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
       return this.nak(ex, subnet, serverId, `${ex.requested} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -491,10 +418,11 @@ export class DhcpServerEngine {
         : this.drop(ex, subnet.id, `${why}, not authoritative`);
     // §4.3.2 REBINDING: "The DHCP server SHOULD check 'ciaddr' for correctness before replying".
     if (!cidrContains(subnet, addr)) return refuse(`${ex.req.ciaddr} is not on subnet ${subnet.prefix}`);
-    const reserved = this.reservedAddressIn(subnet, this.findReservation(subnet, ex.id));
+    const reserved = reservedAddressIn(subnet, this.book.reservations.find(subnet, ex.id));
     if (reserved !== undefined && reserved !== addr)
       return refuse(`the client has a reservation for ${intToIpv4(reserved)}`);
-    if (!this.usableBy(addr, subnet, ex.id, ex.now)) return refuse(`${ex.req.ciaddr} is not this client's`);
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+      return refuse(`${ex.req.ciaddr} is not this client's`);
     // A client we have no lease for but whose address is free gets it (a server that lost its leases).
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -507,8 +435,8 @@ export class DhcpServerEngine {
     serverId: string,
     rapid = false,
   ): EngineOutput {
-    const res = this.findReservation(subnet, ex.id);
-    const prev = this.index.get(addr);
+    const res = this.book.reservations.find(subnet, ex.id);
+    const prev = this.book.index.get(addr);
     const isNew = !(
       prev &&
       prev.state === 'default' &&
@@ -532,11 +460,11 @@ export class DhcpServerEngine {
         : null,
     });
     // Hold the address for this client while the commit is in flight.
-    this.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
     const mc = subnet.matchClientId;
     const writes: LeaseWrite[] = [{ op: 'claim', lease, matchClientId: mc }];
     // A client moving to another address gives up its old one: one client, one lease per subnet.
-    const old = this.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    const old = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
     const retired =
       old && old.address !== lease.address && old.state === 'default' ? released(old, ex.now) : undefined;
     if (retired) writes.push({ op: 'claim', lease: retired, matchClientId: mc });
@@ -564,10 +492,10 @@ export class DhcpServerEngine {
     if (address === null || !isIpv4(address))
       return this.drop(ex, null, 'DECLINE without a requested address');
     const addr = ipv4ToInt(address);
-    const lease = this.index.get(addr);
+    const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
     const sid = ex.req.options.get('dhcp-server-identifier');
-    if (subnet && sid !== undefined && !this.isOurServerId(sid, subnet, ex.meta))
+    if (subnet && sid !== undefined && !isOurServerId(this.config, sid, subnet, ex.meta))
       return this.drop(ex, subnet.id, `DECLINE for server ${sid}`);
     if (
       !lease ||
@@ -587,7 +515,7 @@ export class DhcpServerEngine {
       expiresAt: ex.now + probation * 1000,
       state: 'declined',
     });
-    this.dropClientOffer(lease.subnetId, ex.id);
+    this.book.dropClientOffer(lease.subnetId, ex.id);
     const token = this.nextToken++;
     this.pending.set(token, { kind: 'decline', ex, lease: declined });
     return {
@@ -602,7 +530,7 @@ export class DhcpServerEngine {
   private release(ex: Exchange): EngineOutput {
     if (ex.req.ciaddr === ZERO) return this.drop(ex, null, 'RELEASE without ciaddr');
     const addr = ipv4ToInt(ex.req.ciaddr);
-    const lease = this.index.get(addr);
+    const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
     // §4.3.4: the lease is identified by ciaddr and the client identity; only its owner may release it.
     if (
@@ -630,9 +558,9 @@ export class DhcpServerEngine {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
-    const serverId = this.serverIdFor(subnet, ex.meta);
+    const serverId = serverIdFor(this.config, subnet, ex.meta);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
-    const res = this.findReservation(subnet, ex.id);
+    const res = this.book.reservations.find(subnet, ex.id);
     const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;
     // §4.3.5: configuration only: no yiaddr, no lease time (MUST NOT), ACK to ciaddr.
     const reply = this.reply(ex, {
@@ -641,222 +569,12 @@ export class DhcpServerEngine {
       yiaddr: ZERO,
       ciaddr: ex.req.ciaddr,
       times: undefined,
-      layers: this.layers(subnet, ciaddr, res),
+      layers: optionLayers(this.config, subnet, ciaddr, res),
       subnet,
       hostname: res?.hostname,
-      ...this.boot(subnet, res),
+      ...bootFields(this.config, subnet, res),
     });
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
-  }
-
-  // ---- address rules ----
-
-  /** Whether `addr` may be leased to this client now. */
-  private usableBy(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
-    if (!cidrContains(subnet, addr) || this.excluded.has(addr)) return false;
-    const r = this.reservedByAddr.get(addr);
-    if (r) {
-      // An address reserved for X is never given to Y.
-      if (!this.reservationMatches(r, id)) return false;
-    } else if (!this.allocator.inPool(subnet.id, addr)) return false;
-    const lease = this.index.get(addr);
-    if (lease && lease.expiresAt > now) {
-      if (lease.state === 'declined') return false;
-      if (lease.state === 'default' && !owns(lease, id, subnet.matchClientId)) return false;
-    }
-    const offer = this.offers.get(addr);
-    if (offer && offer.expiresAt > now && !owns(offer, id, subnet.matchClientId)) return false;
-    return true;
-  }
-
-  private reservationMatches(r: CompiledReservation, id: ClientIdentity): boolean {
-    return (
-      (r.hwAddress !== undefined && r.hwAddress === id.hwAddress) ||
-      (r.clientId !== undefined && r.clientId === id.clientId)
-    );
-  }
-
-  /** Kea: the subnet's reservations (reservations-in-subnet), then global ones (reservations-global). */
-  private findReservation(subnet: CompiledSubnet, id: ClientIdentity): CompiledReservation | undefined {
-    const scopes = [
-      this.config.reservationsInSubnet ? String(subnet.id) : null,
-      this.config.reservationsGlobal ? 'g' : null,
-    ];
-    for (const scope of scopes) {
-      if (scope === null) continue;
-      const r =
-        (id.clientId !== null ? this.reservationByKey.get(`${scope}|c:${id.clientId}`) : undefined) ??
-        this.reservationByKey.get(`${scope}|h:${id.hwAddress}`);
-      if (r) return r;
-    }
-    return undefined;
-  }
-
-  private reservedAddressIn(
-    subnet: CompiledSubnet,
-    res: CompiledReservation | undefined,
-  ): number | undefined {
-    const a = res?.ipAddress;
-    return a !== undefined && cidrContains(subnet, a) ? a : undefined;
-  }
-
-  /** Option layers by Kea's precedence: reservation, pool, subnet, global. */
-  private layers(subnet: CompiledSubnet, addr: number, res: CompiledReservation | undefined): OptionSet[] {
-    const pool = subnet.pools.find((p) => addr >= p.start && addr <= p.end);
-    const out: OptionSet[] = [];
-    if (res) out.push(res.options);
-    if (pool) out.push(pool.options);
-    out.push(subnet.options, this.config.options);
-    return out;
-  }
-
-  private boot(
-    subnet: CompiledSubnet,
-    res: CompiledReservation | undefined,
-  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
-    return {
-      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
-      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-    };
-  }
-
-  /** Our identifier toward this subnet: a configured option 54, else our address on it, else the interface's. */
-  private serverIdFor(subnet: CompiledSubnet, meta: ArrivalMeta): string | undefined {
-    const configured = subnet.options.get(54) ?? this.config.options.get(54);
-    const fromConfig = ipsOf(configured?.data)[0];
-    if (fromConfig !== undefined) return intToIpv4(fromConfig);
-    const valid = meta.interfaceAddresses.filter((a) => isIpv4(a.address));
-    const onSubnet = valid.find((a) => cidrContains(subnet, ipv4ToInt(a.address)));
-    return (onSubnet ?? valid[0])?.address;
-  }
-
-  private isOurServerId(sid: string, subnet: CompiledSubnet, meta: ArrivalMeta): boolean {
-    return sid === this.serverIdFor(subnet, meta) || meta.interfaceAddresses.some((a) => a.address === sid);
-  }
-
-  // ---- offers and the index ----
-
-  private clientOffer(subnetId: number, id: ClientIdentity, now: number): Offer | undefined {
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
-      const addr = this.offerByClient.get(k);
-      const o = addr === undefined ? undefined : this.offers.get(addr);
-      if (o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true)) return o;
-    }
-    return undefined;
-  }
-
-  private holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number): void {
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
-      const prev = this.offerByClient.get(k);
-      if (prev !== undefined && prev !== addr) this.dropOffer(prev);
-    }
-    if (this.offers.has(addr)) this.dropOffer(addr);
-    const offer: Offer = {
-      addr,
-      subnetId,
-      hwAddress: id.hwAddress,
-      clientId: id.clientId,
-      expiresAt: now + this.offerLifetimeMs,
-    };
-    this.offers.set(addr, offer);
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) this.offerByClient.set(k, addr);
-    this.deadlines.set(`o:${addr}`, offer.expiresAt);
-    this.refreshTaken(addr);
-  }
-
-  private dropClientOffer(subnetId: number, id: ClientIdentity): void {
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
-      const addr = this.offerByClient.get(k);
-      if (addr !== undefined) this.dropOffer(addr);
-    }
-  }
-
-  private dropOffer(addr: number): void {
-    const o = this.offers.get(addr);
-    if (!o) return;
-    this.offers.delete(addr);
-    for (const k of clientKeys(o.subnetId, o.hwAddress, o.clientId))
-      if (this.offerByClient.get(k) === addr) this.offerByClient.delete(k);
-    this.deadlines.delete(`o:${addr}`);
-    this.refreshTaken(addr);
-  }
-
-  /** The single place a lease enters or leaves the index: keeps allocator, deadlines and gauges in step. */
-  private setLease(addr: number, next: Lease | undefined): void {
-    const prev = this.index.get(addr);
-    if (prev) this.gauge(prev, -1);
-    if (next) this.index.put(next);
-    else this.index.delete(addr);
-    if (next) this.gauge(next, 1);
-    if (next && next.state !== 'expired-reclaimed') this.deadlines.set(`l:${addr}`, next.expiresAt);
-    else this.deadlines.delete(`l:${addr}`);
-    const offer = this.offers.get(addr);
-    if (offer && next && next.state !== 'expired-reclaimed' && !owns(next, offer, true)) this.dropOffer(addr);
-    this.refreshTaken(addr);
-  }
-
-  private gauge(lease: Lease, d: number): void {
-    if (lease.state === 'default') this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
-    else if (lease.state === 'declined') {
-      this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
-      this.stats.inc('declined-addresses', d);
-    }
-  }
-
-  private refreshTaken(addr: number): void {
-    const lease = this.index.get(addr);
-    const taken =
-      this.allocator.isExcluded(addr) ||
-      this.offers.has(addr) ||
-      (lease !== undefined && lease.state !== 'expired-reclaimed');
-    if (taken) this.allocator.take(addr);
-    else this.allocator.release(addr);
-  }
-
-  private learnAddress(address: string): void {
-    if (!isIpv4(address)) return;
-    const n = ipv4ToInt(address);
-    if (this.localAddresses.has(n)) return;
-    this.localAddresses.add(n);
-    this.excluded.add(n);
-    this.allocator.excludeForever(n);
-  }
-
-  /** Rebuilds exclusions, reservations and the allocator from the config, the index and the offers. */
-  private rebuild(): void {
-    const c = this.config;
-    this.excluded = new Set(this.localAddresses);
-    this.reservedByAddr = new Map();
-    this.reservationByKey = new Map();
-    for (const id of ipsOf(c.options.get(54)?.data)) this.excluded.add(id);
-    for (const r of ipsOf(c.options.get(3)?.data)) this.excluded.add(r);
-    for (const s of c.subnets) {
-      for (const a of structuralExclusions(s)) this.excluded.add(a);
-      for (const set of [
-        s.options,
-        ...s.pools.map((p) => p.options),
-        ...s.reservations.map((r) => r.options),
-      ]) {
-        for (const a of ipsOf(set.get(3)?.data)) this.excluded.add(a); // "do not assign" a router (seed 001)
-        for (const a of ipsOf(set.get(54)?.data)) this.excluded.add(a);
-      }
-      this.indexReservations(String(s.id), s.reservations);
-    }
-    this.indexReservations('g', c.globalReservations);
-    this.allocator = new Allocator(c, [...this.excluded, ...this.reservedByAddr.keys()]);
-    for (const [addr, o] of [...this.offers])
-      if (!c.subnets.some((s) => s.id === o.subnetId && cidrContains(s, addr))) this.dropOffer(addr);
-    for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));
-    for (const addr of this.offers.keys()) this.refreshTaken(addr);
-  }
-
-  private indexReservations(scope: string, list: readonly CompiledReservation[]): void {
-    for (const r of list) {
-      if (r.hwAddress !== undefined) this.reservationByKey.set(`${scope}|h:${r.hwAddress}`, r);
-      if (r.clientId !== undefined) this.reservationByKey.set(`${scope}|c:${r.clientId}`, r);
-      if (r.ipAddress !== undefined) this.reservedByAddr.set(r.ipAddress, r);
-    }
   }
 
   // ---- outputs ----

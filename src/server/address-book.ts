@@ -1,0 +1,217 @@
+import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
+import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import type { Lease } from '../leases/lease.ts';
+import { Allocator } from './allocator.ts';
+import { DeadlineHeap } from './heap.ts';
+import { clientKeys, owns, type ClientIdentity } from './identity.ts';
+import { LeaseIndex } from './lease-index.ts';
+import { configExclusions, reservationMatches, Reservations } from './policy.ts';
+import type { Statistics } from './stats.ts';
+import type { LeaseWrite } from './types.ts';
+
+export interface Offer {
+  readonly addr: number;
+  readonly subnetId: number;
+  readonly hwAddress: string;
+  readonly clientId: string | null;
+  readonly expiresAt: number;
+}
+
+/**
+ * Who holds which address: the leases (mirroring the store), the offers in flight, the allocator's pool
+ * bitmaps and the deadlines of both, kept in step by `setLease`, `holdOffer` and `dropOffer`. It answers
+ * "may this client have this address now?" and "give me a free one"; the DHCP rules live in the engine.
+ */
+export class AddressBook {
+  readonly index = new LeaseIndex();
+  readonly deadlines = new DeadlineHeap();
+  private readonly offers = new Map<number, Offer>();
+  private readonly offerByClient = new Map<string, number>();
+  private readonly localAddresses = new Set<number>();
+  private readonly offerLifetimeMs: number;
+  private readonly stats: Statistics;
+  private allocator!: Allocator;
+  private excluded = new Set<number>();
+  reservations!: Reservations;
+
+  constructor(config: CompiledConfig, offerLifetimeMs: number, stats: Statistics) {
+    this.offerLifetimeMs = offerLifetimeMs;
+    this.stats = stats;
+    this.rebuild(config);
+  }
+
+  /** Rebuilds exclusions, reservations and the allocator from a config, keeping leases and offers. */
+  rebuild(config: CompiledConfig): void {
+    this.excluded = configExclusions(config);
+    for (const a of this.localAddresses) this.excluded.add(a);
+    this.reservations = new Reservations(config);
+    this.allocator = new Allocator(config, [...this.excluded, ...this.reservations.byAddress.keys()]);
+    for (const [addr, o] of [...this.offers])
+      if (!config.subnets.some((s) => s.id === o.subnetId && cidrContains(s, addr))) this.dropOffer(addr);
+    for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));
+    for (const addr of this.offers.keys()) this.refreshTaken(addr);
+  }
+
+  /** One of our own addresses: never handed out. */
+  learnAddress(address: string): void {
+    if (!isIpv4(address)) return;
+    const n = ipv4ToInt(address);
+    if (this.localAddresses.has(n)) return;
+    this.localAddresses.add(n);
+    this.excluded.add(n);
+    this.allocator.excludeForever(n);
+  }
+
+  totalAddresses(subnetId: number): number {
+    return this.allocator.total(subnetId);
+  }
+
+  /** Whether `addr` may be leased to this client now. */
+  usableBy(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
+    if (!cidrContains(subnet, addr) || this.excluded.has(addr)) return false;
+    const r = this.reservations.byAddress.get(addr);
+    if (r) {
+      // An address reserved for X is never given to Y.
+      if (!reservationMatches(r, id)) return false;
+    } else if (!this.allocator.inPool(subnet.id, addr)) return false;
+    const lease = this.index.get(addr);
+    if (lease && lease.expiresAt > now) {
+      if (lease.state === 'declined') return false;
+      if (lease.state === 'default' && !owns(lease, id, subnet.matchClientId)) return false;
+    }
+    const offer = this.offers.get(addr);
+    if (offer && offer.expiresAt > now && !owns(offer, id, subnet.matchClientId)) return false;
+    return true;
+  }
+
+  /**
+   * A free pool address of the subnet, taken (the caller holds it with an offer). Expired offers keep
+   * their bits until `reclaim`; a pool that looks exhausted drops them first.
+   */
+  allocate(subnet: CompiledSubnet, id: ClientIdentity, now: number): number | undefined {
+    let swept = false;
+    for (let tries = 0; tries < 64; tries++) {
+      let addr = this.allocator.allocate(subnet.id);
+      if (addr === undefined && !swept) {
+        swept = true;
+        for (const o of [...this.offers.values()]) if (o.expiresAt <= now) this.dropOffer(o.addr);
+        addr = this.allocator.allocate(subnet.id);
+      }
+      if (addr === undefined) return undefined;
+      if (this.usableBy(addr, subnet, id, now)) return addr;
+      // Held by something the bitmap cannot tell free (an expired, unreclaimed lease): it stays taken.
+    }
+    return undefined;
+  }
+
+  clientOffer(subnetId: number, id: ClientIdentity, now: number): Offer | undefined {
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
+      const addr = this.offerByClient.get(k);
+      const o = addr === undefined ? undefined : this.offers.get(addr);
+      if (o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true)) return o;
+    }
+    return undefined;
+  }
+
+  /** Holds `addr` for this client (an offer, or a commit in flight), replacing its previous offer. */
+  holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number): void {
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
+      const prev = this.offerByClient.get(k);
+      if (prev !== undefined && prev !== addr) this.dropOffer(prev);
+    }
+    if (this.offers.has(addr)) this.dropOffer(addr);
+    const offer: Offer = {
+      addr,
+      subnetId,
+      hwAddress: id.hwAddress,
+      clientId: id.clientId,
+      expiresAt: now + this.offerLifetimeMs,
+    };
+    this.offers.set(addr, offer);
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) this.offerByClient.set(k, addr);
+    this.deadlines.set(`o:${addr}`, offer.expiresAt);
+    this.refreshTaken(addr);
+  }
+
+  dropClientOffer(subnetId: number, id: ClientIdentity): void {
+    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
+      const addr = this.offerByClient.get(k);
+      if (addr !== undefined) this.dropOffer(addr);
+    }
+  }
+
+  dropOffer(addr: number): void {
+    const o = this.offers.get(addr);
+    if (!o) return;
+    this.offers.delete(addr);
+    for (const k of clientKeys(o.subnetId, o.hwAddress, o.clientId))
+      if (this.offerByClient.get(k) === addr) this.offerByClient.delete(k);
+    this.deadlines.delete(`o:${addr}`);
+    this.refreshTaken(addr);
+  }
+
+  /** The single place a lease enters or leaves: keeps allocator, deadlines and gauges in step. */
+  setLease(addr: number, next: Lease | undefined): void {
+    const prev = this.index.get(addr);
+    if (prev) this.gauge(prev, -1);
+    if (next) this.index.put(next);
+    else this.index.delete(addr);
+    if (next) this.gauge(next, 1);
+    if (next && next.state !== 'expired-reclaimed') this.deadlines.set(`l:${addr}`, next.expiresAt);
+    else this.deadlines.delete(`l:${addr}`);
+    const offer = this.offers.get(addr);
+    if (offer && next && next.state !== 'expired-reclaimed' && !owns(next, offer, true)) this.dropOffer(addr);
+    this.refreshTaken(addr);
+  }
+
+  /**
+   * Ends due offers and reclaims due leases (expired, or declined past probation), at most `limit`
+   * leases; returns the store writes, already applied here.
+   */
+  reclaim(now: number, remove: boolean, limit: number): LeaseWrite[] {
+    const writes: LeaseWrite[] = [];
+    while (writes.length < limit) {
+      const key = this.deadlines.popDue(now, 1)[0];
+      if (key === undefined) break;
+      const addr = Number(key.slice(2));
+      if (key.startsWith('o:')) {
+        const o = this.offers.get(addr);
+        if (o && o.expiresAt <= now) this.dropOffer(addr);
+        continue;
+      }
+      const lease = this.index.get(addr);
+      if (!lease || lease.state === 'expired-reclaimed') continue;
+      if (lease.expiresAt > now) {
+        this.deadlines.set(key, lease.expiresAt);
+        continue;
+      }
+      if (lease.state === 'declined') this.stats.inc('reclaimed-declined-addresses');
+      this.stats.inc('reclaimed-leases');
+      writes.push({ op: 'reclaim', address: lease.address, remove });
+      // Kea's reclamation keeps the client identity (affinity) and drops the hostname.
+      this.setLease(
+        addr,
+        remove ? undefined : Object.freeze({ ...lease, hostname: null, state: 'expired-reclaimed' as const }),
+      );
+    }
+    return writes;
+  }
+
+  private gauge(lease: Lease, d: number): void {
+    if (lease.state === 'default') this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
+    else if (lease.state === 'declined') {
+      this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
+      this.stats.inc('declined-addresses', d);
+    }
+  }
+
+  private refreshTaken(addr: number): void {
+    const lease = this.index.get(addr);
+    const taken =
+      this.allocator.isExcluded(addr) ||
+      this.offers.has(addr) ||
+      (lease !== undefined && lease.state !== 'expired-reclaimed');
+    if (taken) this.allocator.take(addr);
+    else this.allocator.release(addr);
+  }
+}

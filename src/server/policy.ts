@@ -1,0 +1,144 @@
+import type { CompiledConfig, CompiledReservation, CompiledSubnet, OptionSet } from '../config/types.ts';
+import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import { structuralExclusions } from './allocator.ts';
+import type { ClientIdentity } from './identity.ts';
+import type { ReplyPlan } from './reply.ts';
+import type { ArrivalMeta } from './types.ts';
+
+/** The addresses in an address-list option's bytes. */
+export function ipsOf(data: Uint8Array | undefined): number[] {
+  const out: number[] = [];
+  if (!data) return out;
+  for (let i = 0; i + 4 <= data.length; i += 4)
+    out.push(
+      (((data[i] as number) << 24) |
+        ((data[i + 1] as number) << 16) |
+        ((data[i + 2] as number) << 8) |
+        (data[i + 3] as number)) >>>
+        0,
+    );
+  return out;
+}
+
+/**
+ * Addresses no client gets: network and broadcast of every subnet, every `routers` address ("do not
+ * assign" a router, seed 001) and every configured server identifier, at any level.
+ */
+export function configExclusions(c: CompiledConfig): Set<number> {
+  const out = new Set<number>();
+  const sets: OptionSet[] = [c.options];
+  for (const s of c.subnets) {
+    for (const a of structuralExclusions(s)) out.add(a);
+    sets.push(s.options, ...s.pools.map((p) => p.options), ...s.reservations.map((r) => r.options));
+  }
+  for (const set of sets) {
+    for (const a of ipsOf(set.get(3)?.data)) out.add(a);
+    for (const a of ipsOf(set.get(54)?.data)) out.add(a);
+  }
+  return out;
+}
+
+/** Host reservations of a config, by client and by address. */
+export class Reservations {
+  private readonly byKey = new Map<string, CompiledReservation>();
+  readonly byAddress = new Map<number, CompiledReservation>();
+  private readonly config: CompiledConfig;
+
+  constructor(config: CompiledConfig) {
+    this.config = config;
+    for (const s of config.subnets) this.add(String(s.id), s.reservations);
+    this.add('g', config.globalReservations);
+  }
+
+  /** Kea: the subnet's reservations (reservations-in-subnet), then global ones (reservations-global). */
+  find(subnet: CompiledSubnet, id: ClientIdentity): CompiledReservation | undefined {
+    const scopes = [
+      this.config.reservationsInSubnet ? String(subnet.id) : null,
+      this.config.reservationsGlobal ? 'g' : null,
+    ];
+    for (const scope of scopes) {
+      if (scope === null) continue;
+      const r =
+        (id.clientId !== null ? this.byKey.get(`${scope}|c:${id.clientId}`) : undefined) ??
+        this.byKey.get(`${scope}|h:${id.hwAddress}`);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private add(scope: string, list: readonly CompiledReservation[]): void {
+    for (const r of list) {
+      if (r.hwAddress !== undefined) this.byKey.set(`${scope}|h:${r.hwAddress}`, r);
+      if (r.clientId !== undefined) this.byKey.set(`${scope}|c:${r.clientId}`, r);
+      if (r.ipAddress !== undefined) this.byAddress.set(r.ipAddress, r);
+    }
+  }
+}
+
+export function reservationMatches(r: CompiledReservation, id: ClientIdentity): boolean {
+  return (
+    (r.hwAddress !== undefined && r.hwAddress === id.hwAddress) ||
+    (r.clientId !== undefined && r.clientId === id.clientId)
+  );
+}
+
+/** The reservation's address when it lies in this subnet (a global reservation may not). */
+export function reservedAddressIn(
+  subnet: CompiledSubnet,
+  res: CompiledReservation | undefined,
+): number | undefined {
+  const a = res?.ipAddress;
+  return a !== undefined && cidrContains(subnet, a) ? a : undefined;
+}
+
+/** Option layers by Kea's precedence: reservation, pool, subnet, global. */
+export function optionLayers(
+  config: CompiledConfig,
+  subnet: CompiledSubnet,
+  addr: number,
+  res: CompiledReservation | undefined,
+): OptionSet[] {
+  const pool = subnet.pools.find((p) => addr >= p.start && addr <= p.end);
+  const out: OptionSet[] = [];
+  if (res) out.push(res.options);
+  if (pool) out.push(pool.options);
+  out.push(subnet.options, config.options);
+  return out;
+}
+
+/** siaddr, sname and file: reservation over subnet over global. */
+export function bootFields(
+  config: CompiledConfig,
+  subnet: CompiledSubnet,
+  res: CompiledReservation | undefined,
+): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
+  return {
+    serverHostname: res?.serverHostname ?? subnet.serverHostname ?? config.serverHostname,
+    nextServer: res?.nextServer ?? subnet.nextServer ?? config.nextServer,
+    bootFileName: res?.bootFileName ?? subnet.bootFileName ?? config.bootFileName,
+  };
+}
+
+/** Our identifier toward this subnet: a configured option 54, else our address on it, else the interface's. */
+export function serverIdFor(
+  config: CompiledConfig,
+  subnet: CompiledSubnet,
+  meta: ArrivalMeta,
+): string | undefined {
+  const configured = subnet.options.get(54) ?? config.options.get(54);
+  const fromConfig = ipsOf(configured?.data)[0];
+  if (fromConfig !== undefined) return intToIpv4(fromConfig);
+  const valid = meta.interfaceAddresses.filter((a) => isIpv4(a.address));
+  const onSubnet = valid.find((a) => cidrContains(subnet, ipv4ToInt(a.address)));
+  return (onSubnet ?? valid[0])?.address;
+}
+
+/** Whether a server identifier a client sent names us (any of our interface addresses counts). */
+export function isOurServerId(
+  config: CompiledConfig,
+  sid: string,
+  subnet: CompiledSubnet,
+  meta: ArrivalMeta,
+): boolean {
+  return sid === serverIdFor(config, subnet, meta) || meta.interfaceAddresses.some((a) => a.address === sid);
+}
