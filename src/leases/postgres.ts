@@ -93,7 +93,16 @@ export class PostgresLeaseStore implements LeaseStore {
       typeof options.connection === 'string' ? { connectionString: options.connection } : options.connection;
     // A name unique to this store instance marks its own notifications.
     const sender = `leasekeeper-${randomUUID().slice(0, 13)}`;
-    const config: pg.PoolConfig = { ...base, application_name: sender, types: TYPES };
+    // A commit resolves only once durable, whatever the server's default: synchronous_commit=on for our sessions.
+    const sessionOptions = [base.options, '-c synchronous_commit=on']
+      .filter((o) => o !== undefined)
+      .join(' ');
+    const config: pg.PoolConfig = {
+      ...base,
+      application_name: sender,
+      types: TYPES,
+      options: sessionOptions,
+    };
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4 });
     // An idle connection dropping must not crash the process; the next query reports the problem.
     pool.on('error', () => undefined);
