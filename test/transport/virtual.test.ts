@@ -5,6 +5,7 @@ import type { VirtualHost, VirtualLink, VirtualTransport } from '../../src/trans
 import { PcapBuffer, readPcap } from '../../src/transport/pcap.ts';
 import { parseUdpFrame } from '../../src/transport/frame.ts';
 import { TransportError } from '../../src/transport/errors.ts';
+import { unhandledErrorChannel } from '../../src/transport/emitter.ts';
 import type { DatagramMeta, LinkState } from '../../src/transport/types.ts';
 import { transportConformance, type Pair } from './conformance.ts';
 
@@ -238,10 +239,42 @@ test('link down and up are reported as events; sends on a down link reject with 
   assert.equal(errors.at(-1)?.code, 'ERR_INTERFACE_GONE');
 });
 
-test('an error with no listener is not thrown', () => {
+test('an error with no listener is not thrown; it goes to the diagnostics channel', () => {
   const l = lan();
-  hostOf(l.net, 'srv').nic('eth0')!.setUp(false);
-  assert.ok(true, 'reaching this line means the unheard error event did not throw');
+  const published: unknown[] = [];
+  const sub = (m: unknown): void => void published.push(m);
+  unhandledErrorChannel.subscribe(sub);
+  try {
+    hostOf(l.net, 'srv').nic('eth0')!.setUp(false);
+  } finally {
+    unhandledErrorChannel.unsubscribe(sub);
+  }
+  assert.equal(published.length, 1);
+  assert.ok(published[0] instanceof TransportError);
+  assert.equal(published[0].code, 'ERR_INTERFACE_DOWN');
+});
+
+test('VirtualClock: same-time events run in scheduling order, cancelled ones never, time moves exactly', () => {
+  const clock = new VirtualClock(100);
+  const ran: string[] = [];
+  clock.setTimeout(() => ran.push('b@10'), 10);
+  clock.setTimeout(() => ran.push('a@5'), 5);
+  const h = clock.setTimeout(() => ran.push('cancelled'), 7);
+  clock.setTimeout(() => {
+    ran.push('c@10');
+    clock.setTimeout(() => ran.push('d@10+0'), 0);
+  }, 10);
+  clock.clearTimeout(h);
+  assert.equal(clock.pending, 3);
+  assert.equal(clock.advance(9), 1);
+  assert.equal(clock.now(), 109);
+  clock.runUntilIdle();
+  assert.deepEqual(ran, ['a@5', 'b@10', 'c@10', 'd@10+0']);
+  assert.equal(clock.now(), 110);
+  clock.setTimeout(function again() {
+    clock.setTimeout(again, 1);
+  }, 1);
+  assert.throws(() => clock.advance(10_000, 50), /more than 50 events/);
 });
 
 test('ARP probe: an address in use is detected with the holder MAC, a free one reported free', async () => {
