@@ -165,6 +165,31 @@ describe('postgresql lease store', () => {
     }
   });
 
+  it('reconnects its LISTEN connection after losing it, says so, and hears the others again', async () => {
+    const connection = await freshDatabase();
+    let reconnected!: () => void;
+    const back = new Promise<void>((resolve) => (reconnected = resolve));
+    const listening = await PostgresLeaseStore.open({ connection, onListenReconnect: () => reconnected() });
+    const writer = await PostgresLeaseStore.open({ connection, listen: false });
+    const admin = new pg.Client(connection);
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      );
+      assert.equal(rowCount, 1);
+      await back;
+      const heard = nextChange(listening, (c) => c.origin === 'remote');
+      await writer.commit(makeLease({ address: '10.7.0.9' }));
+      assert.equal((await heard).lease.address, '10.7.0.9');
+    } finally {
+      await admin.end();
+      await writer.close();
+      await listening.close();
+    }
+  });
+
   it('names a corrupt row and refuses an unreachable server with LeaseStoreOpenError', async () => {
     const connection = await freshDatabase();
     const store = await PostgresLeaseStore.open({ connection, listen: false });
