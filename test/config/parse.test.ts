@@ -191,3 +191,63 @@ test('expired-leases-processing compiles with Kea defaults; lease_cmds hook acce
     /^Dhcp4\.hooks-libraries\[0\]\.library: only libdhcp_lease_cmds\.so and libdhcp_stat_cmds\.so/,
   );
 });
+
+test('reservation errors: outside the subnet, the network address, bad identifiers, two identifiers', () => {
+  const msgs = issuesOf({
+    Dhcp4: {
+      subnet4: [
+        {
+          id: 1,
+          subnet: '198.18.0.0/24',
+          reservations: [
+            { 'hw-address': 'aa:bb:cc:dd:ee:01', 'ip-address': '198.18.1.5' },
+            { 'hw-address': 'aa:bb:cc:dd:ee:02', 'ip-address': '198.18.0.0' },
+            { 'hw-address': 'not-a-mac', 'ip-address': '198.18.0.7' },
+            { 'client-id': '01', 'ip-address': '198.18.0.8' },
+            { 'hw-address': 'aa:bb:cc:dd:ee:03', 'client-id': '01:02:03' },
+          ],
+        },
+      ],
+    },
+  });
+  assert.deepEqual(msgs, [
+    'Dhcp4.subnet4[0].reservations[0].ip-address: 198.18.1.5 is outside subnet 198.18.0.0/24',
+    "Dhcp4.subnet4[0].reservations[1].ip-address: 198.18.0.0 is the subnet's network or broadcast address",
+    'Dhcp4.subnet4[0].reservations[2].hw-address: "not-a-mac" is not a hardware address',
+    'Dhcp4.subnet4[0].reservations[3].client-id: "01" is not a client identifier (hex of 2+ bytes or \'text\')',
+    'Dhcp4.subnet4[0].reservations[4]: a reservation needs exactly one identifier: hw-address or client-id',
+  ]);
+});
+
+test('wrong types and duplicate ids name their paths', () => {
+  const msgs = issuesOf({
+    Dhcp4: {
+      'valid-lifetime': '3600',
+      subnet4: [
+        { id: 7, subnet: '198.18.0.0/24' },
+        { id: 7, subnet: '198.18.1.0/24' },
+      ],
+      'interfaces-config': { interfaces: ['eth0', 'eth0'] },
+    },
+  });
+  assert.ok(
+    msgs.includes('Dhcp4.valid-lifetime: Invalid input: expected number, received string'),
+    msgs.join('\n'),
+  );
+});
+
+test('duplicate subnet ids and interfaces are reported', () => {
+  const msgs = issuesOf({
+    Dhcp4: {
+      subnet4: [
+        { id: 7, subnet: '198.18.0.0/24' },
+        { id: 7, subnet: '198.18.1.0/24' },
+      ],
+      'interfaces-config': { interfaces: ['eth0', 'eth0'] },
+    },
+  });
+  assert.deepEqual(msgs, [
+    'Dhcp4.subnet4[1].id: subnet id 7 is used twice',
+    'Dhcp4.interfaces-config.interfaces[1]: "eth0" is listed twice',
+  ]);
+});
