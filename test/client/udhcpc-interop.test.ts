@@ -7,53 +7,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createLab, destroyLab, waitForFile } from './interop/netns.ts';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageType, decodeMessage } from '../../src/protocol/index.ts';
 import { udhcpcMessageEnvironment } from '../../src/client/udhcpc-env.ts';
 
-const tag = `lkc${process.pid % 100000}`;
-const SRV = `${tag}s`;
-const CLI = `${tag}c`;
-const IF_SRV = `${tag}a`;
-const IF_CLI = `${tag}b`;
+const lab = { srv: `lkc${process.pid % 100000}s`, cli: `lkc${process.pid % 100000}c` };
 const dir = mkdtempSync(join(tmpdir(), 'lk-udhcpc-'));
 const serverOut = join(dir, 'server.txt');
 const envOut = join(dir, 'env.txt');
+let ifCli = '';
 let server: ChildProcess | null = null;
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function waitFor(path: string, text: string, ms: number): void {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (existsSync(path) && readFileSync(path, 'utf8').includes(text)) return;
-    execFileSync('sleep', ['0.1']);
-  }
-  throw new Error(`timed out waiting for '${text}' in ${path}`);
-}
-
-function killNamespace(ns: string): void {
-  try {
-    for (const pid of sh('ip', ['netns', 'pids', ns])
-      .split(/\s+/)
-      .filter((p) => p !== '')) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    sh('ip', ['netns', 'del', ns]);
-  } catch {
-    // never created
-  }
-}
 
 /** Blocks of `== EVENT` followed by `env` output, with the shell's own variables removed. */
 function parseEnvDump(text: string): { event: string; env: Record<string, string> }[] {
@@ -75,30 +43,23 @@ function parseEnvDump(text: string): { event: string; env: Record<string, string
 
 describe('udhcpc script environment, compared with real busybox udhcpc', () => {
   before(() => {
-    sh('ip', ['netns', 'add', SRV]);
-    sh('ip', ['netns', 'add', CLI]);
-    sh('ip', ['link', 'add', IF_SRV, 'type', 'veth', 'peer', 'name', IF_CLI]);
-    sh('ip', ['link', 'set', IF_SRV, 'netns', SRV]);
-    sh('ip', ['link', 'set', IF_CLI, 'netns', CLI]);
-    for (const ns of [SRV, CLI]) {
-      sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
-      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
-    sh('ip', ['-n', SRV, 'addr', 'add', '198.18.0.1/24', 'dev', IF_SRV]);
-    sh('ip', ['-n', SRV, 'link', 'set', IF_SRV, 'up']);
-    sh('ip', ['-n', CLI, 'link', 'set', IF_CLI, 'up']);
+    const l = createLab(`lkc${process.pid % 100000}`);
+    ifCli = l.ifCli;
     const serverPath = fileURLToPath(new URL('./interop/fake-server.ts', import.meta.url));
     // `ip netns exec` execs the program, so this pid is node's own.
-    server = spawn('ip', ['netns', 'exec', SRV, process.execPath, '--import', 'tsx', serverPath, serverOut], {
-      stdio: 'ignore',
-    });
-    waitFor(serverOut, 'ready', 20_000);
+    server = spawn(
+      'ip',
+      ['netns', 'exec', l.srv, process.execPath, '--import', 'tsx', serverPath, serverOut],
+      {
+        stdio: 'ignore',
+      },
+    );
+    waitForFile(serverOut, 'ready', 20_000);
   });
 
   after(() => {
     server?.kill('SIGKILL');
-    killNamespace(CLI);
-    killNamespace(SRV);
+    destroyLab(lab);
     if (process.env.LK_KEEP_INTEROP === undefined) rmSync(dir, { recursive: true, force: true });
     else console.log(`interop files kept in ${dir}`);
   });
@@ -112,13 +73,13 @@ describe('udhcpc script environment, compared with real busybox udhcpc', () => {
       [
         'netns',
         'exec',
-        CLI,
+        lab.cli,
         'env',
         '-i',
         'busybox',
         'udhcpc',
         '-i',
-        IF_CLI,
+        ifCli,
         '-f',
         '-q',
         '-n',
@@ -136,13 +97,13 @@ describe('udhcpc script environment, compared with real busybox udhcpc', () => {
       blocks.map((b) => b.event),
       ['deconfig', 'bound'],
     );
-    assert.deepEqual(blocks[0]!.env, { interface: IF_CLI });
+    assert.deepEqual(blocks[0]!.env, { interface: ifCli });
     const ackHex = readFileSync(serverOut, 'utf8')
       .split('\n')
       .filter((l) => l.startsWith(`${MessageType.ACK} `))
       .at(-1)!
       .split(' ')[1]!;
-    const ours = udhcpcMessageEnvironment(decodeMessage(Buffer.from(ackHex, 'hex')), IF_CLI);
+    const ours = udhcpcMessageEnvironment(decodeMessage(Buffer.from(ackHex, 'hex')), ifCli);
     assert.deepEqual(ours, blocks[1]!.env);
   });
 });
