@@ -606,13 +606,18 @@ export interface Capture {
   stop(): Promise<string>;
 }
 
-/** tcpdump on one interface, DHCP ports only, written unbuffered to `file` (classic pcap). */
+/** tcpdump on one interface, DHCP ports only, each packet written at once to `file` (classic pcap). */
 export async function startCapture(ns: Netns, ifname: string, file: string): Promise<Capture> {
+  // --immediate-mode: otherwise packets wait in the kernel ring up to a second and a quick stop loses them;
+  // -Z root: keep the file owned by root instead of tcpdump's unprivileged user
   const proc = ns.spawn('tcpdump', [
     '-i',
     ifname,
     '-n',
+    '--immediate-mode',
     '-U',
+    '-Z',
+    'root',
     '-s',
     '0',
     '-w',
