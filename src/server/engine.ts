@@ -254,6 +254,15 @@ export class DhcpServerEngine {
   }
 
   /**
+   * The store could not be written at all (an error, not a refusal): nothing is sent, so the client
+   * retries; the address stays held for it meanwhile. Unlike `commitFailed`, no DHCPNAK is produced.
+   */
+  commitAborted(token: number, _now: number): EngineOutput {
+    const p = this.takePending(token);
+    return this.drop(p.ex, p.lease.subnetId, 'the lease store is unavailable; the client will retry');
+  }
+
+  /**
    * The store refused the writes of `token` (another server or client holds the address; `holder` is
    * what the store has there). Never ACKs: a granted address is NAKed (RFC 2131 §4.3.2: the server
    * cannot satisfy the request), so the client starts over with a DHCPDISCOVER.

@@ -207,3 +207,25 @@ test('a lease removed in the store (lease4-del, another server) frees the addres
   );
   assert.equal(other.message.yiaddr, ack.message.yiaddr);
 });
+
+test('a store error (not a refusal) aborts the exchange: no ACK, no NAK, the address stays held for the client', async () => {
+  const lab = new Lab();
+  const offer = await lab.one(msg(MessageType.DISCOVER, MAC));
+  const req = msg(MessageType.REQUEST, MAC, {
+    options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': offer.message.yiaddr },
+  });
+  const step = lab.engine.handle(req, ETH0, lab.now);
+  assert.ok(step.commit);
+  const aborted = lab.engine.commitAborted(step.commit.token, lab.now);
+  assert.equal(aborted.replies.length, 0);
+  assert.match(aborted.events[0]?.text ?? '', /lease store is unavailable/);
+  assert.equal(lab.engine.statistics()['pkt4-nak-sent'], 0);
+  const stranger = await lab.one(
+    msg(MessageType.DISCOVER, 'aa:00:00:00:00:02', {
+      options: { 'dhcp-requested-address': offer.message.yiaddr },
+    }),
+  );
+  assert.notEqual(stranger.message.yiaddr, offer.message.yiaddr);
+  const retry = await lab.one(req);
+  assert.equal(retry.type, MessageType.ACK);
+});
