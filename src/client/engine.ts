@@ -13,7 +13,7 @@ import { renewRetransmitDelay, retransmitDelay } from './backoff.ts';
 import { ipAt, u32At } from './bytes.ts';
 import type { ClientConfig, ResolvedClientConfig } from './config.ts';
 import { resolveClientConfig } from './config.ts';
-import { ClientStateError } from './errors.ts';
+import { ClientConfigError, ClientStateError } from './errors.ts';
 import type { ClientLease } from './lease.ts';
 import { leaseExpired, leaseFromAck } from './lease.ts';
 import type { RequestKind } from './messages.ts';
@@ -108,6 +108,14 @@ export class DhcpClient {
 
   constructor(config: ClientConfig) {
     this.config = resolveClientConfig(config);
+    // Build and encode the largest message once, so that options that cannot go on the wire fail here
+    // and not in the middle of a renewal.
+    try {
+      const request: RequestKind = { kind: 'selecting', address: '192.0.2.1', serverId: '192.0.2.2' };
+      encodeMessage(buildRequest(this.config, { xid: 0, secs: 0, request }));
+    } catch (err) {
+      throw new ClientConfigError(`options do not fit a DHCP message: ${(err as Error).message}`);
+    }
   }
 
   get state(): ClientState {

@@ -56,6 +56,22 @@ describe('client configuration', () => {
     }
   });
 
+  it('refuses options that cannot be encoded at construction, not mid-lease', () => {
+    const huge = Array.from({ length: 10 }, (_, i) => ({ code: 200 + i, data: new Uint8Array(255) }));
+    assert.throws(() => makeClient({ extraOptions: huge }), {
+      name: 'ClientConfigError',
+      code: 'ERR_CLIENT_CONFIG',
+    });
+  });
+
+  it('lets -x override a built-in option such as the client identifier', () => {
+    const sim = new Sim(makeClient({ extraOptions: [{ code: 61, data: Uint8Array.of(0, 1, 2, 3) }] }), [
+      new FakeServer(),
+    ]);
+    sim.start();
+    assert.deepEqual(sim.sends()[0]!.action.message.options.getRaw(61), Uint8Array.of(0, 1, 2, 3));
+  });
+
   it('never waits less than 10 s after a DECLINE (RFC 2131 §4.4.1)', () => {
     assert.equal(resolveClientConfig({ hwAddress: MAC_BYTES, declineBackoffMs: 1 }).declineBackoffMs, 10_000);
   });
