@@ -370,10 +370,18 @@ export class PostgresLeaseStore implements LeaseStore {
       for (const pending of batch) pending.reject(wrapped);
       return;
     }
+    const answered = new Set<number>();
     for (const { ord, outcome, prev } of results) {
       const pending = batch[ord];
-      if (pending !== undefined) this.#settle(pending, outcome, prev);
+      if (pending === undefined || answered.has(ord)) continue;
+      answered.add(ord);
+      this.#settle(pending, outcome, prev);
     }
+    // Never leave a caller waiting: a commit the function did not answer for is reported, not forgotten.
+    batch.forEach((pending, i) => {
+      if (!answered.has(i))
+        pending.reject(new LeaseStoreIoError('PostgreSQL lease write returned no outcome'));
+    });
   }
 
   #settle(pending: PendingCommit, outcome: string, prev: unknown): void {
