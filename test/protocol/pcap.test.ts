@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import {
   decodeMessage,
   encodeMessage,
@@ -151,4 +152,40 @@ test('file-level problems are PcapError: pcapng, a foreign magic, a truncated re
     [...readPcap(truncated)].map((f) => f.kind),
     ['broken'],
   );
+});
+
+test('random and mutated capture files never make the reader throw anything but PcapError', () => {
+  const real = data('dnsmasq-udhcpc-dhclient.sll.pcap');
+  const kinds = { dhcp: 0, skipped: 0, broken: 0, refused: 0 };
+  const read = (b: Uint8Array) => {
+    try {
+      for (const f of readPcap(b)) {
+        kinds[f.kind]++;
+        if (f.kind === 'dhcp') assert.ok(f.payload.length <= b.length);
+      }
+    } catch (err) {
+      if (!(err instanceof PcapError)) throw err;
+      kinds.refused++;
+    }
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ at: fc.nat({ max: real.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) }), {
+        minLength: 1,
+        maxLength: 8,
+      }),
+      fc.nat({ max: real.length }),
+      (edits, cut) => {
+        const b = real.slice(0, Math.max(cut, 24));
+        for (const e of edits) if (e.at < b.length) b[e.at] = e.byte;
+        read(b);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (b) => read(b)),
+    { numRuns: 2000 },
+  );
+  assert.ok(kinds.dhcp > 100 && kinds.broken > 10 && kinds.refused > 100, JSON.stringify(kinds));
 });
