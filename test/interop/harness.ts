@@ -42,10 +42,12 @@ export interface KeaLeaseJson {
 export interface ServeOptions {
   /** The `Dhcp4` object; `interfaces-config` defaults to eth0. */
   readonly dhcp4: Record<string, unknown>;
-  /** Reuse this lease file (restart tests); default a fresh one in the namespace's dir. */
-  readonly leaseFile?: string;
+  /** Reuse this lease file (restart tests); default a fresh one in the namespace's dir; null: no --lease-file. */
+  readonly leaseFile?: string | null;
   readonly logLevel?: string;
   readonly name?: string;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Starts `leasekeeper serve` in `ns` and waits until it answers on its control socket. */
@@ -53,24 +55,37 @@ export async function startLeasekeeper(ns: Netns, opts: ServeOptions): Promise<L
   const name = opts.name ?? 'lk';
   const configFile = join(ns.dir, `${name}.json`);
   const socket = join(ns.dir, `${name}.sock`);
-  const leaseFile = opts.leaseFile ?? join(ns.dir, `${name}-leases.sqlite`);
+  const leaseFile = opts.leaseFile === null ? '' : (opts.leaseFile ?? join(ns.dir, `${name}-leases.sqlite`));
   const dhcp4 = { 'interfaces-config': { interfaces: ['eth0'] }, ...opts.dhcp4 };
   writeFileSync(configFile, JSON.stringify({ Dhcp4: dhcp4 }, null, 2));
   const proc = ns.spawn(process.execPath, [
+    ...(opts.nodeArgs ?? []),
     '--import',
     'tsx',
     MAIN,
     'serve',
     '--config',
     configFile,
-    '--lease-file',
-    leaseFile,
+    ...(leaseFile === '' ? [] : ['--lease-file', leaseFile]),
     '--control-socket',
     socket,
     '--log-level',
     opts.logLevel ?? 'info',
   ]);
-  await proc.waitFor(/leasekeeper serving/, 20_000);
+  // Ready when the control socket answers (the last thing serve opens); works at any log level.
+  const until = Date.now() + 20_000;
+  for (let i = 0; ; i++) {
+    const up = await sendUnix(socket, { command: 'status-get' }, 1_000).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > until || i > 400) {
+      await proc.stop('SIGKILL', 1_000);
+      throw new Error(`leasekeeper serve did not come up; output:\n${proc.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     proc,
     socket,
