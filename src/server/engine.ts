@@ -57,6 +57,12 @@ type Pending =
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
+/** The client's name for the lease record: option 12, else the name in its FQDN option (RFC 4702). */
+function hostnameOf(req: DhcpMessage): string | null {
+  const name = req.options.get('host-name') ?? req.options.get('fqdn')?.name.replace(/\.$/, '');
+  return name ? name : null;
+}
+
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
 function released(lease: Lease, now: number): Lease {
   return Object.freeze({
@@ -182,7 +188,7 @@ export class DhcpServerEngine {
       meta,
       type: type ?? 0,
       id: identify(req),
-      hostname: req.options.get('host-name') ?? null,
+      hostname: hostnameOf(req),
       requested: req.options.get('dhcp-requested-address') ?? null,
       now,
     };

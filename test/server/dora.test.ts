@@ -148,3 +148,11 @@ test('an exhausted pool sends no OFFER and counts v4-allocation-fail', async () 
   assert.match(lab.lastEvent(), /no free address in subnet 1/);
   assert.equal(lab.engine.statistics()['v4-allocation-fail'], 1);
 });
+
+test('RFC 4702: a client that names itself only in the FQDN option (81) has that name on its lease', async () => {
+  const lab = new Lab();
+  const ack = await lab.dora(MAC, {
+    options: { fqdn: { flags: 0x01, rcode1: 0, rcode2: 0, name: 'laptop.lab.' } },
+  });
+  assert.equal((await lab.store.get(ack.message.yiaddr))?.hostname, 'laptop.lab');
+});
