@@ -367,7 +367,13 @@ export class DhcpClient {
   }
 
   #newXid(): number {
-    return Math.floor(this.config.random() * 0x1_0000_0000) >>> 0;
+    let xid = Math.floor(this.config.random() * 0x1_0000_0000) >>> 0;
+    // Never reuse a recent xid: a late reply to an old exchange must not answer a new one.
+    const s = this.#state;
+    const current = 'tx' in s ? s.tx.xid : this.#inform?.xid;
+    while (this.#staleXids.includes(xid) || xid === current || xid === this.#inform?.xid)
+      xid = (xid + 1) >>> 0;
+    return xid;
   }
 
   #remember(xid: number): void {

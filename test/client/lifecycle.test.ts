@@ -30,6 +30,17 @@ function requestsAfter(
     }));
 }
 
+describe('transaction ids', () => {
+  it('never reuses a recent xid, so a late ACK of the DORA cannot answer the renewal', () => {
+    // random() is constant in these tests: the engine must still pick distinct xids.
+    const { sim } = boundSim(1000);
+    const doraXid = sim.sends()[0]!.action.message.xid;
+    sim.act((c, now) => c.renew(now));
+    const renewXid = sim.sends().at(-1)!.action.message.xid;
+    assert.notEqual(renewXid, doraXid);
+  });
+});
+
 describe('BOUND -> RENEWING -> BOUND', () => {
   it('renews at T1 with a unicast REQUEST from the bound address and extends the lease', () => {
     const { sim } = boundSim(1000);
