@@ -278,7 +278,7 @@ function writeFixture(spec: FixtureSpec): void {
     ...Object.entries(spec.rec.commands)
       .filter(([k]) => k !== spec.peer)
       .map(([k, v]) => `# other peer: ${k} (${VERSIONS[k] ?? ''}): ${v}`),
-    `# captured: ${spec.rec.when} with ${VERSIONS.tcpdump}, ${rel} frame #${d.index}`,
+    `# captured: ${spec.rec.when} with ${VERSIONS.tcpdump}, ${rel} frame #${d.index + 1} (1-based, as tshark and leasekeeper decode count)`,
     `# lab: ${spec.rec.setup}`,
     `# wire: ${d.srcMac} ${d.srcIp}:${d.srcPort} -> ${d.dstMac} ${d.dstIp}:${d.dstPort}, UDP payload ${d.payload.length} bytes`,
     ...(spec.note ? [`# note: ${spec.note}`] : []),
@@ -287,7 +287,7 @@ function writeFixture(spec: FixtureSpec): void {
     '# The hex below is the DHCP message only (the UDP payload); text after # is a comment.',
   ];
   writeFileSync(join(PACKET_DIR, `${spec.name}.hex`), [...header, ...lines, ''].join('\n'));
-  console.log(`wrote ${spec.name}.hex (${d.payload.length} bytes, frame ${d.index} of ${rel})`);
+  console.log(`wrote ${spec.name}.hex (${d.payload.length} bytes, frame ${d.index + 1} of ${rel})`);
 }
 
 const fromClient = (mac: string, type: string) => (d: UdpDatagram) =>

@@ -505,7 +505,7 @@ for (const name of fixtures) {
     const m = /(test\/fixtures\/pcap\/[\w.-]+\.pcap) frame #(\d+)/.exec(fx.meta.captured ?? '');
     assert.ok(m, `no pcap reference in ${name}: ${fx.meta.captured}`);
     const frames = readPcap(readFileSync(join(PCAP_DIR, '..', '..', '..', m[1]!)));
-    const frame = frames.find((d) => d.index === Number(m[2]));
+    const frame = frames.find((d) => d.index === Number(m[2]) - 1); // headers count from 1, like tshark
     assert.ok(frame, `frame ${m[2]} not in ${m[1]}`);
     assert.equal(toHex(frame.payload), toHex(fx.bytes));
     assert.match(fx.meta.peer ?? '', /\d+\.\d+/, 'header names the peer version');
