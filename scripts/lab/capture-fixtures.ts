@@ -362,6 +362,10 @@ async function main(): Promise<void> {
     },
   );
   for (const spec of specs) writeFixture(spec);
+  console.log(
+    'xids, MACs of dhcpcd DUIDs and addresses changed: update EXPECTED in test/protocol/fixtures.test.ts',
+  );
+  console.log('from: node --import tsx scripts/lab/print-expectations.ts');
 }
 
 await main();

@@ -8,6 +8,7 @@ import {
   parseEventLog,
   startDhclient,
   startDhcpcd,
+  startDhcrelay,
   startDnsmasq,
   startKea,
   startUdhcpc,
@@ -88,3 +89,69 @@ for (const [serverName, startServer] of Object.entries(servers)) {
     });
   }
 }
+
+test('dhclient starting from a foreign lease is NAKed (INIT-REBOOT), then binds afresh', async () => {
+  const lab = await createLab('pe');
+  try {
+    const srv = await lab.namespace('srv');
+    const cli = await lab.namespace('cli');
+    await lab.veth(srv, 'eth0', cli, 'eth0');
+    await srv.addAddress('eth0', '198.18.0.1/24');
+    const server = await servers.dnsmasq(srv);
+    const client = startDhclient(cli, 'eth0', { previousLease: { address: '198.19.77.7' } });
+    const bound = await client.waitForBound(40_000);
+    assert.match(bound.address, /^198\.18\.0\./);
+    assert.match(server.proc.output(), /DHCPNAK\(eth0\) 198\.19\.77\.7 .*wrong network/);
+    const reasons = client.events().map((e) => e.reason);
+    assert.ok(
+      reasons.indexOf('EXPIRE') >= 0 && reasons.indexOf('EXPIRE') < reasons.indexOf('BOUND'),
+      reasons.join(),
+    );
+  } finally {
+    await lab.close();
+  }
+});
+
+test('udhcpc behind dhcrelay -a gets a lease from the relay subnet of Kea', async () => {
+  const lab = await createLab('pe');
+  try {
+    const srv = await lab.namespace('srv');
+    const rly = await lab.namespace('rly');
+    const cli = await lab.namespace('cli');
+    await lab.veth(srv, 'eth0', rly, 'eth1');
+    await lab.veth(rly, 'eth0', cli, 'eth0', { bMac: '02:00:00:00:aa:05' });
+    await srv.addAddress('eth0', '198.18.0.1/24');
+    await rly.addAddress('eth1', '198.18.0.2/24');
+    await rly.addAddress('eth0', '198.18.1.1/24');
+    assert.equal((await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2'])).code, 0);
+    const kea = await startKea(srv, 'eth0', {
+      subnet: '198.18.0.0/24',
+      pool: '198.18.0.100 - 198.18.0.150',
+      extraDhcp4: {
+        subnet4: [
+          { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] },
+          { id: 2, subnet: '198.18.1.0/24', pools: [{ pool: '198.18.1.100 - 198.18.1.150' }] },
+        ],
+      },
+    });
+    await startDhcrelay(rly, {
+      downstream: 'eth0',
+      upstream: 'eth1',
+      server: '198.18.0.1',
+      agentOptions: true,
+    });
+    const client = startUdhcpc(cli, 'eth0');
+    const bound = await client.waitForBound(30_000);
+    assert.match(bound.address, /^198\.18\.1\.(1[0-4]\d|150)$/);
+    assert.equal(bound.serverId, '198.18.0.1');
+    // Kea's lease file: address, MAC, subnet id 2 (chosen by giaddr)
+    const row = readFileSync(kea.leaseFile, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${bound.address},`));
+    assert.ok(row, readFileSync(kea.leaseFile, 'utf8'));
+    assert.equal(row.split(',')[1], '02:00:00:00:aa:05');
+    assert.equal(row.split(',')[5], '2');
+  } finally {
+    await lab.close();
+  }
+});
