@@ -1,4 +1,4 @@
-import { copyToSlab, concatBytes } from './bytes.ts';
+import { copyToSlab } from './bytes.ts';
 import { DhcpDecodeError, type DecodeWarning } from './errors.ts';
 import { readIp } from './ip.ts';
 import type { DhcpMessage } from './message.ts';
@@ -21,6 +21,8 @@ const MAX_MESSAGE_TYPE = 18;
 interface Collected {
   codes: number[];
   slots: (Uint8Array | number)[];
+  /** Pieces of repeated codes by index, joined once by `joinRepeats` (joining as they come is quadratic). */
+  repeats: Map<number, (Uint8Array | number)[]> | undefined;
 }
 
 /** code -> index + 1 in `Collected` for the packet being decoded; reset before returning. */
@@ -47,9 +49,10 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
     throw new DhcpDecodeError('ERR_BAD_HLEN', `hlen ${hlen} exceeds the 16-byte chaddr field`, 2);
 
   const b = copyToSlab(input);
-  const c: Collected = { codes: [], slots: [] };
+  const c: Collected = { codes: [], slots: [], repeats: undefined };
   try {
     readOptions(b, OPTIONS, len, c);
+    joinRepeats(b, c);
     let warnings: DecodeWarning[] | undefined;
     let overload = 0;
     const ovAt = seen[OVERLOAD]!;
@@ -60,6 +63,7 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
         // RFC 2131 §4.1: the options field first, then file, then sname.
         if (overload & 1) readOptions(b, FILE, HEADER, c);
         if (overload & 2) readOptions(b, SNAME, FILE, c);
+        joinRepeats(b, c);
       } else {
         warnings = [
           {
@@ -152,10 +156,30 @@ function readOptions(b: Uint8Array, start: number, end: number, c: Collected): v
       seen[code] = c.codes.length;
     } else {
       // RFC 3396: a code that appears more than once is one value, concatenated in order.
-      c.slots[at - 1] = concatBytes(valueOf(b, c.slots[at - 1]!), b.subarray(i + 2, valueEnd));
+      const pieces = (c.repeats ??= new Map()).get(at - 1);
+      const piece = (i + 2) * 256 + vlen;
+      if (pieces === undefined) c.repeats.set(at - 1, [c.slots[at - 1]!, piece]);
+      else pieces.push(piece);
     }
     i = valueEnd;
   }
+}
+
+function joinRepeats(b: Uint8Array, c: Collected): void {
+  if (c.repeats === undefined) return;
+  for (const [index, pieces] of c.repeats) {
+    let total = 0;
+    for (const p of pieces) total += typeof p === 'number' ? p & 255 : p.length;
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const p of pieces) {
+      const v = valueOf(b, p);
+      joined.set(v, at);
+      at += v.length;
+    }
+    c.slots[index] = joined;
+  }
+  c.repeats = undefined;
 }
 
 /** A known option whose bytes cannot be of its type is kept raw and reported (docs/protocol.md). */
