@@ -6,6 +6,7 @@ import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
 import type { ControlTarget, DhcpSwitch } from '../control/target.ts';
+import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
 import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import { DhcpServerEngine } from '../server/engine.ts';
@@ -23,6 +24,7 @@ import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
+import { mountDashboard } from '../web/index.ts';
 
 export interface ServerOptions {
   /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
@@ -166,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   });
 
   let control: ControlListeners | undefined;
+  const webSockets: WebSocketApi[] = [];
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       transport?.off('message', onMessage);
@@ -173,6 +176,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       reclaimer.stop();
       clearInterval(sampler);
       clearTimeout(reenable);
+      await Promise.all(webSockets.map((w) => w.close()));
       await control?.close();
       await reclaimer.idle();
       unsubscribe();
@@ -228,7 +232,12 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       const registry = createCommandRegistry({ logger });
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
-      for (const h of control.http) logger.info({ http: h.url }, `control HTTP ${h.url}`);
+      for (const h of control.http) {
+        // Seed 000's WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
+        webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
+        mountDashboard(h, { logger });
+        logger.info({ http: h.url }, `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws)`);
+      }
     }
   } catch (err) {
     await stop().catch(() => undefined);

@@ -1,0 +1,107 @@
+import {
+  OPTIONS_FIELDS,
+  type FieldError,
+  type OptionsField,
+  type OptionsJson,
+  type OptionsOutcome,
+} from '../../control/websocket/protocol.ts';
+import type { ApiSocket } from './socket.ts';
+
+/**
+ * The options form: filled from the `options` event (unless the user is editing), sent as the seed's
+ * `options` request; the server's per-field validation errors appear next to their fields.
+ */
+export class OptionsForm {
+  #dirty = false;
+  readonly #inputs = new Map<OptionsField, HTMLInputElement>();
+
+  constructor(
+    private readonly form: HTMLFormElement,
+    private readonly status: HTMLElement,
+    private readonly socket: ApiSocket,
+  ) {
+    for (const field of OPTIONS_FIELDS) {
+      const input = form.elements.namedItem(field);
+      if (!(input instanceof HTMLInputElement)) throw new Error(`dashboard: no input named ${field}`);
+      this.#inputs.set(field, input);
+      input.addEventListener('input', () => {
+        this.#dirty = true;
+        this.#fieldError(field, '');
+      });
+    }
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.#submit();
+    });
+    form.addEventListener('reset', () => {
+      // Let the browser clear the fields first, then show the server's values again.
+      setTimeout(() => {
+        this.#dirty = false;
+        this.#clearErrors();
+        if (this.#last !== undefined) this.fill(this.#last);
+      });
+    });
+  }
+
+  #last: OptionsJson | undefined;
+
+  fill(options: OptionsJson): void {
+    this.#last = options;
+    if (this.#dirty) return;
+    const values: Record<OptionsField, string> = {
+      ip: options.server,
+      rangeStart: options.range[0] ?? '',
+      rangeEnd: options.range[1] ?? '',
+      mask: options.netmask,
+      gateway: options.router[0] ?? '',
+      dns1: options.dns[0] ?? '',
+      dns2: options.dns[1] ?? '',
+      leasePeriod: String(options.leaseTime),
+    };
+    for (const [field, input] of this.#inputs) input.value = values[field];
+  }
+
+  outcome(body: OptionsOutcome, errors: readonly FieldError[] | undefined): void {
+    this.#clearErrors();
+    if (body === 'OPTIONS SET') {
+      this.#dirty = false;
+      if (this.#last !== undefined) this.fill(this.#last);
+      this.#status('Options saved.', 'ok');
+    } else if (body === 'STOP DHCP SERVER FIRST') {
+      this.#status('Stop the DHCP server first, then save the options.', 'error');
+    } else {
+      const general: string[] = [];
+      for (const e of errors ?? []) {
+        if (e.field === null) general.push(e.message);
+        else this.#fieldError(e.field, e.message);
+      }
+      this.#status(['Some options are not valid.', ...general].join(' '), 'error');
+    }
+  }
+
+  #submit(): void {
+    const body: Record<string, string | number> = {};
+    for (const [field, input] of this.#inputs) body[field] = input.value.trim();
+    const lp = String(body['leasePeriod']);
+    if (/^\d+$/.test(lp)) body['leasePeriod'] = Number(lp);
+    if (this.socket.send('options', body)) this.#status('Saving…', 'pending');
+    else this.#status('Not connected.', 'error');
+  }
+
+  #fieldError(field: OptionsField, message: string): void {
+    const input = this.#inputs.get(field);
+    const slot = this.form.querySelector<HTMLElement>(`[data-error-for="${field}"]`);
+    if (slot !== null) slot.textContent = message;
+    input?.setAttribute('aria-invalid', message === '' ? 'false' : 'true');
+  }
+
+  #clearErrors(): void {
+    for (const field of OPTIONS_FIELDS) this.#fieldError(field, '');
+    this.#status('', 'ok');
+  }
+
+  #status(text: string, kind: 'ok' | 'error' | 'pending'): void {
+    this.status.textContent = text;
+    this.status.dataset['kind'] = kind;
+  }
+}

@@ -1,0 +1,126 @@
+import { el } from './dom.ts';
+import { RateChart } from './chart.ts';
+
+/** Kea's `statistic-get-all` arguments: each name maps to `[[value, "timestamp"], ...]`, newest first. */
+type KeaStats = Record<string, [number, string][]>;
+
+const COUNTERS: readonly [string, string][] = [
+  ['pkt4-received', 'received'],
+  ['pkt4-sent', 'sent'],
+  ['pkt4-discover-received', 'DISCOVER'],
+  ['pkt4-request-received', 'REQUEST'],
+  ['pkt4-offer-sent', 'OFFER'],
+  ['pkt4-ack-sent', 'ACK'],
+  ['pkt4-nak-sent', 'NAK'],
+  ['pkt4-release-received', 'RELEASE'],
+  ['pkt4-decline-received', 'DECLINE'],
+  ['v4-allocation-fail', 'allocation failures'],
+];
+
+/**
+ * Packet counters, pool utilisation and a packets-per-second chart, from the HTTP control channel
+ * (`statistic-get-all`, POST to this origin: same listener, same credentials) every `periodMs`.
+ */
+export class StatsView {
+  readonly #chart: RateChart;
+  #previous: { at: number; received: number; sent: number } | undefined;
+
+  constructor(
+    private readonly counters: HTMLElement,
+    private readonly pools: HTMLElement,
+    chartHost: HTMLElement,
+    private readonly status: HTMLElement,
+    periodMs = 2000,
+  ) {
+    this.#chart = new RateChart(chartHost);
+    void this.#poll();
+    setInterval(() => void this.#poll(), periodMs);
+  }
+
+  async #poll(): Promise<void> {
+    let stats: KeaStats;
+    try {
+      const res = await fetch('/', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ command: 'statistic-get-all', service: ['dhcp4'] }),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const answers = (await res.json()) as { result: number; text?: string; arguments?: KeaStats }[];
+      const answer = answers[0];
+      if (answer === undefined || answer.result !== 0 || answer.arguments === undefined)
+        throw new Error(answer?.text ?? 'no answer');
+      stats = answer.arguments;
+    } catch (err) {
+      this.status.textContent = `Statistics unavailable: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    this.status.textContent = '';
+    const value = (name: string): number => stats[name]?.[0]?.[0] ?? 0;
+    this.counters.replaceChildren(
+      ...COUNTERS.map(([name, label]) =>
+        el(
+          'div',
+          { class: 'counter', 'data-stat': name },
+          el('span', { class: 'value' }, String(value(name))),
+          label,
+        ),
+      ),
+    );
+    this.#renderPools(stats, value);
+    const now = Date.now();
+    const received = value('pkt4-received');
+    const sent = value('pkt4-sent');
+    const prev = this.#previous;
+    if (prev !== undefined && now > prev.at) {
+      const seconds = (now - prev.at) / 1000;
+      // A counter reset (statistic-reset) shows as zero, not as a negative rate.
+      this.#chart.push(
+        Math.max(0, received - prev.received) / seconds,
+        Math.max(0, sent - prev.sent) / seconds,
+      );
+    }
+    this.#previous = { at: now, received, sent };
+  }
+
+  #renderPools(stats: KeaStats, value: (name: string) => number): void {
+    const ids = Object.keys(stats)
+      .map((name) => /^subnet\[(\d+)\]\.total-addresses$/.exec(name)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .sort((a, b) => Number(a) - Number(b));
+    if (ids.length === 0) {
+      this.pools.replaceChildren(el('p', { class: 'muted' }, 'No subnets with pools.'));
+      return;
+    }
+    this.pools.replaceChildren(
+      ...ids.map((id) => {
+        const total = value(`subnet[${id}].total-addresses`);
+        const assigned = value(`subnet[${id}].assigned-addresses`);
+        const declined = value(`subnet[${id}].declined-addresses`);
+        const pct = total === 0 ? 0 : Math.min(100, (assigned / total) * 100);
+        const bar = el('div', {
+          class: 'bar',
+          role: 'meter',
+          'aria-valuemin': '0',
+          'aria-valuemax': String(total),
+          'aria-valuenow': String(assigned),
+        });
+        const fill = el('div', { class: 'fill' });
+        fill.style.width = `${pct.toFixed(1)}%`; // CSSOM, allowed by the page's CSP (style attributes are not)
+        bar.append(fill);
+        return el(
+          'div',
+          { class: 'pool', 'data-subnet': id },
+          el(
+            'div',
+            { class: 'pool-head' },
+            `Subnet ${id}`,
+            el('span', {}, `${assigned} / ${total} (${pct.toFixed(0)}%)`),
+          ),
+          bar,
+          declined > 0 ? el('div', { class: 'muted' }, `${declined} declined`) : '',
+        );
+      }),
+    );
+  }
+}

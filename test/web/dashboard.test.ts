@@ -1,0 +1,250 @@
+// The dashboard in Debian's Chromium (playwright-core) against the real runtime on a virtual network: the
+// lease a real DHCP client just obtained appears without a reload, the switch stops and starts serving, a
+// bad option shows its error next to its field. Screenshots go to test-artifacts/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import WebSocket from 'ws';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { compileConfig } from '../../src/config/index.ts';
+import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import { startServer, type DhcpServer } from '../../src/runtime/index.ts';
+import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
+import { VirtualDhcpClient } from './virtual-client.ts';
+
+const ARTIFACTS = 'test-artifacts';
+const USER = { username: 'admin', password: 'secret' };
+
+const CONFIG = {
+  Dhcp4: {
+    'interfaces-config': { interfaces: ['eth0'] },
+    'valid-lifetime': 600,
+    'option-data': [{ name: 'domain-name', data: 'lab.example' }],
+    subnet4: [
+      {
+        id: 1,
+        subnet: '198.18.0.0/24',
+        pools: [{ pool: '198.18.0.100 - 198.18.0.150' }],
+        'option-data': [
+          { name: 'routers', data: '198.18.0.1' },
+          { name: 'domain-name-servers', data: '198.18.0.1' },
+        ],
+      },
+    ],
+    'control-sockets': [
+      {
+        'socket-type': 'http',
+        'socket-address': '127.0.0.1',
+        'socket-port': 0,
+        authentication: {
+          type: 'basic',
+          realm: 'leasekeeper',
+          clients: [{ user: USER.username, password: USER.password }],
+        },
+      },
+    ],
+  },
+};
+
+/** Playwright gives every launch a fresh temporary profile (user-data dir) and removes it on close. */
+function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+async function rowText(page: Page, address: string): Promise<string> {
+  const row = page.locator(`#leases-body tr[data-address="${address}"]`);
+  await row.waitFor({ timeout: 10_000 });
+  return (await row.innerText()).replace(/\s+/g, ' ');
+}
+
+test('the dashboard follows a running server live, switches it, and shows option errors by their field', async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const net = new VirtualNetwork();
+  const lan = net.createLink('lan');
+  const srvHost = net.createHost('srv');
+  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
+  const server: DhcpServer = await startServer({
+    config: compileConfig(CONFIG),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: srvHost.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const browser = await launch();
+  const clients: VirtualDhcpClient[] = [];
+  try {
+    const url = server.control?.http[0]?.url;
+    assert.ok(url !== undefined, 'the runtime opened the HTTP control listener');
+    const context = await browser.newContext({
+      httpCredentials: USER,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    await page.locator('#connection[data-status="live"]').waitFor({ timeout: 10_000 });
+    await page.locator('#running-label', { hasText: 'Serving' }).waitFor();
+    assert.equal(await page.locator('input[name="rangeStart"]').inputValue(), '198.18.0.100');
+    assert.equal(await page.locator('input[name="ip"]').inputValue(), '198.18.0.1');
+
+    // A real DORA on the virtual LAN: the new lease shows up without a reload.
+    const first = new VirtualDhcpClient(net.createHost('laptop'), lan, {
+      mac: '02:00:00:00:aa:01',
+      hostname: 'laptop-1',
+    });
+    clients.push(first);
+    const lease = await first.obtain();
+    assert.match(lease.address, /^198\.18\.0\.1([0-4]\d|50)$/);
+    const text = await rowText(page, lease.address);
+    assert.match(
+      text,
+      new RegExp(`${lease.address.replaceAll('.', '\\.')} 02-00-00-00-AA-01 laptop-1 BOUND (9|10)m`),
+    );
+
+    const phone = new VirtualDhcpClient(net.createHost('phone'), lan, {
+      mac: '02:00:00:00:aa:02',
+      hostname: 'phone',
+    });
+    clients.push(phone);
+    const second = await phone.obtain();
+    assert.match(await rowText(page, second.address), /02-00-00-00-AA-02 phone BOUND/);
+    await page.locator('#leases-summary', { hasText: '2 leases, 2 bound' }).waitFor();
+
+    // Search narrows the table.
+    await page.fill('#leases-search', 'aa-02');
+    await page.locator('#leases-body tr').first().waitFor();
+    assert.equal(await page.locator('#leases-body tr').count(), 1);
+    await page.fill('#leases-search', '');
+
+    // Pool utilisation and counters come from statistic-get-all over the same (authenticated) listener.
+    await page.locator('#pools [data-subnet="1"]', { hasText: '2 / 51' }).waitFor({ timeout: 10_000 });
+    await page.locator('#counters [data-stat="pkt4-ack-sent"] .value', { hasText: /^[1-9]/ }).waitFor();
+    // The packets/s chart has drawn the exchanges (a point above the zero line).
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('#chart polyline.rx')?.getAttribute('points') ?? '')
+          .split(' ')
+          .some((p) => Number(p.split(',')[1]) < 78),
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+    // Stop: the switch and the server agree; a saved option is refused while serving was on, then validated.
+    await page.fill('input[name="leasePeriod"]', '900');
+    await page.click('button[type="submit"]');
+    await page.locator('#options-status', { hasText: 'Stop the DHCP server first' }).waitFor();
+    await page.click('#running-switch');
+    await page.locator('#running-label', { hasText: 'Stopped' }).waitFor();
+    assert.equal(await page.getAttribute('#running-switch', 'aria-checked'), 'false');
+    assert.equal(server.engine.enabled, false);
+
+    await page.fill('input[name="rangeStart"]', '198.18.0.300');
+    await page.fill('input[name="gateway"]', '10.0.0.1');
+    await page.click('button[type="submit"]');
+    const rangeError = page.locator('[data-error-for="rangeStart"]');
+    await rangeError.filter({ hasText: 'not an IPv4 address' }).waitFor();
+    assert.match(
+      await page.locator('[data-error-for="gateway"]').innerText(),
+      /not on the subnet 198\.18\.0\.0\/24/,
+    );
+    assert.equal(await page.locator('[data-error-for="mask"]').innerText(), '');
+    assert.equal(await page.getAttribute('input[name="rangeStart"]', 'aria-invalid'), 'true');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-validation.png'), fullPage: true });
+    assert.deepEqual(
+      server.config.subnets[0]?.pools.map((p) => p.end - p.start + 1),
+      [51],
+      'nothing applied',
+    );
+
+    // A valid change goes through config-set: the Kea configuration has it.
+    await page.fill('input[name="rangeStart"]', '198.18.0.100');
+    await page.fill('input[name="gateway"]', '198.18.0.1');
+    await page.click('button[type="submit"]');
+    await page.locator('#options-status', { hasText: 'Options saved.' }).waitFor();
+    assert.equal(server.config.subnets[0]?.lifetimes.valid, 900);
+
+    // Start again from the page.
+    await page.click('#running-switch');
+    await page.locator('#running-label', { hasText: 'Serving' }).waitFor();
+    assert.equal(server.engine.enabled, true);
+
+    // The same page on a phone.
+    const phoneContext = await browser.newContext({
+      httpCredentials: USER,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
+    const small = await phoneContext.newPage();
+    await small.goto(url);
+    await small.locator(`#leases-body tr[data-address="${lease.address}"]`).waitFor({ timeout: 10_000 });
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await small.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    for (const c of clients) await c.close();
+    await browser.close();
+    await server.stop();
+  }
+});
+
+test('without credentials the page, the script and the WebSocket are refused', async () => {
+  const net = new VirtualNetwork();
+  const host = net.createHost('srv');
+  host.attach(net.createLink('lan'), { ifname: 'eth0', addresses: ['198.18.0.1/24'] });
+  const server = await startServer({
+    config: compileConfig(CONFIG),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: host.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  try {
+    const url = server.control!.http[0]!.url;
+    for (const path of ['', 'dashboard.js', 'dashboard.css']) {
+      assert.equal((await fetch(url + path)).status, 401, path);
+    }
+    const auth = { Authorization: `Basic ${btoa(`${USER.username}:${USER.password}`)}` };
+    const page = await fetch(url, { headers: auth });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(await page.text(), /<meta name="leasekeeper-ws" content="\/ws" \/>/);
+    const script = await fetch(`${url}dashboard.js`, { headers: auth });
+    assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.match(await script.text(), /\/dhcp\/server\/v1/);
+    const etag = script.headers.get('etag') ?? '';
+    assert.equal(
+      (await fetch(`${url}dashboard.js`, { headers: { ...auth, 'If-None-Match': etag } })).status,
+      304,
+    );
+    const ws = new WebSocket(`${url.replace('http:', 'ws:')}ws`);
+    const status = await new Promise<number>((resolve) => {
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('error', () => undefined);
+    });
+    assert.equal(status, 401);
+  } finally {
+    await server.stop();
+  }
+});
