@@ -1,0 +1,171 @@
+// startServer over a virtual network and a memory store: the wiring loop of docs/server.md end to end,
+// and the ControlTarget the runtime implements.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
+import type { Lease } from '../../src/leases/lease.ts';
+import { MessageType } from '../../src/protocol/index.ts';
+import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
+
+test('a client completes DISCOVER-OFFER-REQUEST-ACK and the lease is in the store', async () => {
+  const lab = await virtualLab();
+  try {
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    const address = offer!.yiaddr;
+    assert.match(address, /^198\.18\.0\.1(0\d|10)$/);
+    await lab.send(request(MessageType.REQUEST, { requested: address, serverId: '198.18.0.1' }));
+    const ack = await lab.reply();
+    assert.equal(ack && messageTypeOf(ack), MessageType.ACK);
+    assert.equal(ack!.yiaddr, address);
+    const lease = await lab.store.get(address);
+    assert.equal(lease?.hwAddress, CLIENT_MAC);
+    assert.equal(lease?.validLifetime, 600);
+    assert.equal(lab.server.target.statistics.get('pkt4-ack-sent')?.[0]?.value, 1);
+    assert.equal(lab.server.target.statistics.get('subnet[1].assigned-addresses')?.[0]?.value, 1);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('an undecodable datagram is counted as pkt4-parse-failed and the server keeps answering', async () => {
+  const lab = await virtualLab();
+  try {
+    await lab.sendRaw(new Uint8Array(40));
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    assert.equal(lab.server.target.statistics.get('pkt4-parse-failed')?.[0]?.value, 1);
+  } finally {
+    await lab.close();
+  }
+});
+
+/** A store whose claims fail like a full disk. */
+class FailingStore extends MemoryLeaseStore {
+  override async commit(lease: Lease, options?: CommitOptions): Promise<CommitResult> {
+    if ((options?.mode ?? 'claim') === 'claim') throw new Error('disk full');
+    return super.commit(lease, options);
+  }
+}
+
+test('no ACK without a durable commit: a failing store gets the client no answer', async () => {
+  const lab = await virtualLab({ store: new FailingStore() });
+  try {
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    await lab.send(request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
+    assert.equal(await lab.reply(300), undefined);
+    assert.equal(lab.server.target.statistics.get('pkt4-ack-sent')?.[0]?.value ?? 0, 0);
+    // and the server still works
+    await lab.send(request(MessageType.DISCOVER, { xid: 7 }));
+    assert.equal(messageTypeOf((await lab.reply())!), MessageType.OFFER);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('config-set: a bad configuration is refused naming its path, and the old one keeps serving', async () => {
+  const lab = await virtualLab();
+  try {
+    const target = lab.server.target;
+    const before = await target.config.get();
+    const bad = {
+      Dhcp4: { subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.1.5 - 198.18.1.9' }] }] },
+    };
+    const refused = await target.config.set(bad);
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.error, /Dhcp4\.subnet4\[0\]\.pools\[0\]\.pool/);
+    assert.deepEqual(await target.config.get(), before);
+    await lab.send(request(MessageType.DISCOVER));
+    assert.match((await lab.reply())!.yiaddr, /^198\.18\.0\.1(0\d|10)$/);
+
+    const good = {
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'] },
+        subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.200 - 198.18.0.200' }] }],
+      },
+    };
+    assert.deepEqual(await target.config.set(good), { ok: true });
+    assert.equal(
+      lab.server.config.subnets[0]?.pools[0]?.start,
+      lab.server.engine.currentConfig.subnets[0]?.pools[0]?.start,
+    );
+    await lab.send(request(MessageType.DISCOVER, { xid: 9 }));
+    const offer = await lab.reply();
+    assert.ok(offer);
+    // The first offer (from the old pool) is still held for this client; a new one must come from the new pool.
+    assert.ok(['198.18.0.200', '198.18.0.100', '198.18.0.101'].includes(offer.yiaddr), offer.yiaddr);
+    const subnets = lab.server.target.subnets.list();
+    assert.deepEqual(subnets, [{ id: 1, totalAddresses: 1, validLifetime: 7200 }]);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('reservation-add takes effect at once and shows in config-get; reservation-del removes it', async () => {
+  const lab = await virtualLab();
+  try {
+    const r = lab.server.target.reservations;
+    await r.add(1, { 'hw-address': CLIENT_MAC, 'ip-address': '198.18.0.50', hostname: 'box' });
+    await assert.rejects(r.add(1, { 'hw-address': CLIENT_MAC, 'ip-address': '198.18.0.51' }), {
+      name: 'ControlConflictError',
+    });
+    const cfg = JSON.stringify(await lab.server.target.config.get());
+    assert.match(cfg, /198\.18\.0\.50/);
+    await lab.send(request(MessageType.DISCOVER));
+    assert.equal((await lab.reply())!.yiaddr, '198.18.0.50');
+    assert.deepEqual(await r.get(1, { kind: 'address', address: '198.18.0.50' }), {
+      'hw-address': CLIENT_MAC,
+      'ip-address': '198.18.0.50',
+      hostname: 'box',
+    });
+    assert.equal((await r.all(undefined)).length, 1);
+    assert.equal(await r.del(1, { kind: 'identifier', type: 'hw-address', value: CLIENT_MAC }), true);
+    assert.equal((await r.all(1)).length, 0);
+    await assert.rejects(r.add(9, { 'hw-address': CLIENT_MAC }), /SUBNET_ID=9/);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('dhcp-disable stops answers until dhcp-enable; max-period re-enables by itself', async () => {
+  const lab = await virtualLab();
+  try {
+    const dhcp = lab.server.target.dhcp;
+    await dhcp.disable(undefined);
+    assert.equal(dhcp.enabled(), false);
+    await lab.send(request(MessageType.DISCOVER));
+    assert.equal(await lab.reply(300), undefined);
+    await dhcp.enable();
+    await lab.send(request(MessageType.DISCOVER, { xid: 2 }));
+    assert.equal(messageTypeOf((await lab.reply())!), MessageType.OFFER);
+    await dhcp.disable(1);
+    assert.equal(dhcp.enabled(), false);
+    for (let i = 0; i < 40 && !dhcp.enabled(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(dhcp.enabled(), true);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('status, version and leases-reclaim through the target; stop() closes the store', async () => {
+  const lab = await virtualLab({ config: config({ 'valid-lifetime': 1, 'min-valid-lifetime': 1 }) });
+  const target = lab.server.target;
+  const status = target.status();
+  assert.equal(status.pid, process.pid);
+  assert.equal(status.sockets, 'ready');
+  assert.match(target.version().version, /^\d+\.\d+\.\d+/);
+  await lab.send(request(MessageType.DISCOVER));
+  const offer = (await lab.reply())!;
+  await lab.send(request(MessageType.REQUEST, { requested: offer.yiaddr, serverId: '198.18.0.1' }));
+  assert.equal(messageTypeOf((await lab.reply())!), MessageType.ACK);
+  await new Promise((r) => setTimeout(r, 1100));
+  await target.reclaim(false);
+  assert.equal((await lab.store.get(offer.yiaddr))?.state, 'expired-reclaimed');
+  await lab.close();
+  await assert.rejects(lab.store.get(offer.yiaddr), { code: 'LEASE_STORE_CLOSED' });
+});
