@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decodeMessage,
+  DhcpDecodeError,
   encodeMessage,
   macToString,
   messageTypeOf,
@@ -586,3 +587,23 @@ for (const name of fixtures) {
     }
   });
 }
+
+test('every fixture cut short at any length decodes or throws DhcpDecodeError, nothing else', () => {
+  let decoded = 0;
+  let rejected = 0;
+  for (const name of fixtures) {
+    const bytes = loadFixture(name).bytes;
+    for (let len = 0; len < bytes.length; len++) {
+      try {
+        decodeMessage(bytes.subarray(0, len));
+        decoded++;
+      } catch (err) {
+        assert.ok(err instanceof DhcpDecodeError, `${name} cut at ${len}: ${String(err)}`);
+        rejected++;
+      }
+    }
+  }
+  // a header cut short is always rejected; so is anything below the 240 bytes of header and cookie
+  assert.ok(rejected >= fixtures.length * 240);
+  assert.ok(decoded + rejected > 0);
+});
