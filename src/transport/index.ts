@@ -12,6 +12,8 @@ export type {
 export { TransportError } from './errors.ts';
 export type { TransportErrorCode } from './errors.ts';
 export { unhandledErrorChannel } from './emitter.ts';
+export { EmbeddedTransport } from './embedded.ts';
+export type { EmbeddedTransportOptions, InboundMeta } from './embedded.ts';
 export { UdpTransport } from './udp.ts';
 export type { UdpTransportOptions } from './udp.ts';
 export { LinuxTransport, arpProbe, arpAnnounce } from './linux/transport.ts';

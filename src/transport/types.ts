@@ -1,7 +1,8 @@
 /**
- * The transport contract: how the server and client runtimes move DHCP datagrams. Three implementations
+ * The transport contract: how the server and client runtimes move DHCP datagrams. Four implementations
  * share it (see docs/transport.md): `udp` (node:dgram), `linux` (per-interface UDP + AF_PACKET sockets
- * through the native addon) and `virtual` (an in-memory network for embedding and tests).
+ * through the native addon), `virtual` (an in-memory network for tests and simulations) and `embedded`
+ * (the caller's own stack, through callbacks).
  */
 import type { TransportError } from './errors.ts';
 
@@ -75,7 +76,7 @@ export interface TransportEvents {
 }
 
 export interface Transport {
-  readonly kind: 'udp' | 'linux' | 'virtual';
+  readonly kind: 'udp' | 'linux' | 'virtual' | 'embedded';
   readonly capabilities: TransportCapabilities;
   /** The UDP port received on (67 for a server, 68 for a client). */
   readonly port: number;
