@@ -203,8 +203,8 @@ test('cleanupStaleLabs deletes namespaces of dead owners only', async () => {
   const dead = Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim());
   assert.equal(processAlive(dead), false);
   const stale = `lk-lt-${dead}-1-old`;
+  const lab = await createLab('lt'); // first, as its own once-per-process sweep would take `stale`
   execFileSync('ip', ['netns', 'add', stale]);
-  const lab = await createLab('lt');
   try {
     const mine = await lab.namespace('live');
     const deleted = cleanupStaleLabs();

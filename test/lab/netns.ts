@@ -94,6 +94,8 @@ export async function createLab(prefix: string): Promise<Lab> {
   if (!/^[a-z]{2,4}$/.test(prefix))
     throw new Error(`lab prefix must be 2-4 lower-case letters, got '${prefix}'`);
   requireRoot();
+  // once per process: sweep what SIGKILLed runs left (only namespaces whose owner PID is dead)
+  if (labSeq === 0) cleanupStaleLabs();
   labSeq += 1;
   const lab = new LabImpl(prefix, `${process.pid}-${labSeq}`);
   liveLabs.add(lab);
