@@ -55,3 +55,27 @@ export async function settle(
   }
   return { replies, events };
 }
+
+/**
+ * The expiry run: `engine.reclaim`, then the store's reclaim for each write. When the store declines one
+ * (another server renewed the lease meanwhile), the engine is told what the store holds, so its index
+ * never believes in a reclaim that did not happen. Resolves with how many leases the store reclaimed.
+ */
+export async function reclaimDue(
+  engine: DhcpServerEngine,
+  store: LeaseWriter & Pick<LeaseStore, 'get'>,
+  now: number,
+  options: { readonly remove: boolean; readonly limit?: number },
+): Promise<number> {
+  let done = 0;
+  for (const w of engine.reclaim(now, options)) {
+    if (w.op !== 'reclaim') continue;
+    if ((await store.reclaim(w.address, { remove: w.remove, now })) !== null) {
+      done++;
+      continue;
+    }
+    const current = await store.get(w.address);
+    if (current) engine.applyLeaseChange({ kind: 'updated', lease: current });
+  }
+  return done;
+}

@@ -185,3 +185,23 @@ test('echo-client-id false: option 61 is not echoed (Kea compatibility switch fo
   );
   assert.equal(offer.message.options.has('dhcp-client-identifier'), false);
 });
+
+test('reclaimDue: a lease another server renewed meanwhile is not reclaimed, and the engine learns it is still held', async () => {
+  const { reclaimDue } = await import('../../src/server/settle.ts');
+  const lab = new Lab();
+  const ack = await lab.dora(MAC);
+  const addr = ack.message.yiaddr;
+  lab.unsubscribe();
+  lab.advance(3601);
+  // Another server renewed it in the shared store; our engine did not hear about it.
+  const lease = await lab.store.get(addr);
+  await lab.store.commit({ ...lease!, cltt: lab.now, expiresAt: lab.now + 3600_000 }, { now: lab.now });
+  const done = await reclaimDue(lab.engine, lab.store, lab.now, { remove: false });
+  assert.equal(done, 0);
+  assert.equal(lab.engine.lease(addr)?.state, 'default');
+  assert.equal(lab.engine.lease(addr)?.expiresAt, lab.now + 3600_000);
+  const other = await lab.one(
+    msg(MessageType.DISCOVER, 'aa:00:00:00:00:02', { options: { 'dhcp-requested-address': addr } }),
+  );
+  assert.notEqual(other.message.yiaddr, addr);
+});
