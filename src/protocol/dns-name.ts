@@ -5,10 +5,16 @@
 
 const MAX_NAME = 255;
 const MAX_LABEL = 63;
+/**
+ * Pointers followed per name. A 255-byte name has at most 127 labels, so real names need far fewer; the
+ * cap keeps a list of names that each chain back through all earlier ones from costing quadratic time.
+ */
+const MAX_POINTERS = 128;
 
 /**
  * Decodes every name in `b` (a list filling the whole value). Compression pointers are offsets from the
- * start of `b` and must point strictly backwards, so a loop cannot be built and decoding always ends.
+ * start of `b` and must point strictly backwards, so a loop cannot be built and decoding always ends; at
+ * most 128 are followed per name, so that the whole list decodes in linear time.
  * Returns undefined on any malformed input.
  */
 export function decodeNameList(b: Uint8Array, allowCompression: boolean): string[] | undefined {
@@ -35,6 +41,7 @@ export function decodeName(
   let next = -1;
   // Every pointer must go below the lowest position read so far, which bounds the walk by b.length.
   let floor = start;
+  let hops = 0;
   for (;;) {
     if (pos >= b.length) return undefined;
     const len = b[pos]!;
@@ -45,7 +52,7 @@ export function decodeName(
     if ((len & 0xc0) === 0xc0) {
       if (!allowCompression || pos + 1 >= b.length) return undefined;
       const target = ((len & 0x3f) << 8) | b[pos + 1]!;
-      if (target >= floor) return undefined;
+      if (target >= floor || ++hops > MAX_POINTERS) return undefined;
       if (next < 0) next = pos + 2;
       floor = target;
       pos = target;

@@ -332,3 +332,18 @@ test('values of the wrong shape from untyped callers are DhcpEncodeError with a 
   encodeError(() => o.set('subnet-mask', 10n as never), 'ERR_BAD_OPTION_VALUE');
   encodeError(() => encodeMessage(createMessage({ ciaddr: 1 as never })), 'ERR_BAD_FIELD');
 });
+
+test('domain-search: a chain of more than 128 pointers is refused (hostile lists stay linear)', () => {
+  // Each name is a pointer to the one before it: name k would need k hops.
+  const v: number[] = [0];
+  let prev = 0;
+  for (let k = 0; k < 200; k++) {
+    const at = v.length;
+    v.push(0xc0 | (prev >> 8), prev & 255);
+    prev = at;
+  }
+  const o = new DhcpOptions().setRaw(119, Uint8Array.from(v));
+  assert.equal(o.get('domain-search'), undefined);
+  const ok = new DhcpOptions().setRaw(119, Uint8Array.from(v.slice(0, 1 + 2 * 128)));
+  assert.equal(ok.get('domain-search')?.length, 129);
+});
