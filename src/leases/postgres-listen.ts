@@ -2,39 +2,66 @@ import { channel } from 'node:diagnostics_channel';
 import pg from 'pg';
 import { NOTIFY_CHANNEL } from './postgres-schema.ts';
 import { rowToLease } from './row.ts';
+import type { Lease } from './lease.ts';
 import type { LeaseChange } from './store.ts';
 
 /** Published with `{ error }` when the LISTEN connection fails or a notification cannot be read. */
 export const pgListenErrorChannel = channel('leasekeeper:leases:pg-listen-error');
 
-interface Announcement {
+interface RowChange {
   readonly op: 'INSERT' | 'UPDATE' | 'DELETE';
-  readonly sender: string;
   readonly new: unknown;
   readonly old: unknown;
 }
 
-/** The change another server made, from a lease4 trigger notification; null for our own or unreadable ones. */
-export function changeFromNotification(payload: string, ownSender: string): LeaseChange | null {
+/** One row's change (`RowChange & { sender }`), or several from one commit batch (`{ sender, changes }`). */
+type Announcement = { readonly sender: string } & (RowChange | { readonly changes: readonly RowChange[] });
+
+/**
+ * The changes another server made, from a lease4 notification; empty for our own. A change whose row cannot be
+ * read is passed to `onBadRow` and skipped; the others are still returned. Throws only on a payload that is not
+ * JSON.
+ */
+export function changesFromNotification(
+  payload: string,
+  ownSender: string,
+  onBadRow: (error: unknown) => void = () => undefined,
+): LeaseChange[] {
   const note = JSON.parse(payload) as Announcement;
-  if (note.sender === ownSender) return null;
-  switch (note.op) {
+  if (note.sender === ownSender) return [];
+  const rows = 'changes' in note ? note.changes : [note];
+  const changes: LeaseChange[] = [];
+  for (const row of rows) {
+    try {
+      const change = rowChange(row);
+      if (change !== null) changes.push(change);
+    } catch (error) {
+      onBadRow(error);
+    }
+  }
+  return changes;
+}
+
+function rowChange(row: RowChange): LeaseChange | null {
+  switch (row.op) {
     case 'INSERT':
-      return { kind: 'added', lease: rowToLease(note.new), previous: null, origin: 'remote' };
+      return { kind: 'added', lease: announced(row.new), previous: null, origin: 'remote' };
     case 'UPDATE':
-      return {
-        kind: 'updated',
-        lease: rowToLease(note.new),
-        previous: rowToLease(note.old),
-        origin: 'remote',
-      };
+      return { kind: 'updated', lease: announced(row.new), previous: announced(row.old), origin: 'remote' };
     case 'DELETE': {
-      const lease = rowToLease(note.old);
+      const lease = announced(row.old);
       return { kind: 'removed', lease, previous: lease, origin: 'remote' };
     }
     default:
       return null;
   }
+}
+
+/** An announced row; one whose oversized user context was left out of the payload gets a null one. */
+function announced(row: unknown): Lease {
+  if (typeof row === 'object' && row !== null && !('user_context' in row))
+    return rowToLease({ ...row, user_context: null });
+  return rowToLease(row);
 }
 
 /**
@@ -83,14 +110,16 @@ export class PgListener {
     const client = new pg.Client(this.#config);
     client.on('notification', (message) => {
       if (message.channel !== NOTIFY_CHANNEL || message.payload === undefined) return;
-      let change: LeaseChange | null;
+      let changes: LeaseChange[];
       try {
-        change = changeFromNotification(message.payload, this.#ownSender);
+        changes = changesFromNotification(message.payload, this.#ownSender, (error) =>
+          pgListenErrorChannel.publish({ error }),
+        );
       } catch (error) {
         pgListenErrorChannel.publish({ error });
         return;
       }
-      if (change !== null) this.#deliver(change);
+      for (const change of changes) this.#deliver(change);
     });
     client.on('error', (error) => {
       pgListenErrorChannel.publish({ error });

@@ -46,7 +46,15 @@ DECLARE
   cid text;
   hw text;
   is_owner boolean;
+  newrow jsonb;
+  notes jsonb[] := '{}';
+  note jsonb;
+  item text;
+  chunk text := '';
+  head text := '{"sender":' || to_json(current_setting('application_name'))::text || ',"changes":[';
 BEGIN
+  -- This function announces its changes itself, many per NOTIFY, instead of one per row from the trigger.
+  PERFORM set_config('leasekeeper.bulk', 'on', true);
   FOR e IN SELECT value FROM jsonb_array_elements(batch) WITH ORDINALITY AS t(value, n) ORDER BY n LOOP
     k := (e->>'address')::bigint;
     op_mode := e->>'mode';
@@ -63,8 +71,10 @@ BEGIN
                             state, user_context)
         VALUES (k, hw, cid, (e->>'subnet_id')::bigint, (e->>'valid_lifetime')::bigint, (e->>'cltt')::bigint,
                 (e->>'expires_at')::bigint, e->>'hostname', (e->>'state')::smallint, e->>'user_context')
-        ON CONFLICT (address) DO NOTHING;
+        ON CONFLICT (address) DO NOTHING
+        RETURNING to_jsonb(lease4) INTO newrow;
         IF FOUND THEN
+          notes := notes || jsonb_build_object('op', 'INSERT', 'new', newrow, 'old', NULL);
           ord := i; outcome := 'added'; prev := NULL; RETURN NEXT;
           EXIT;
         END IF;
@@ -88,19 +98,38 @@ BEGIN
         valid_lifetime = (e->>'valid_lifetime')::bigint, cltt = (e->>'cltt')::bigint,
         expires_at = (e->>'expires_at')::bigint, hostname = e->>'hostname', state = (e->>'state')::smallint,
         user_context = e->>'user_context'
-      WHERE lease4.address = k;
+      WHERE lease4.address = k
+      RETURNING to_jsonb(lease4) INTO newrow;
+      notes := notes || jsonb_build_object('op', 'UPDATE', 'new', newrow, 'old', to_jsonb(p));
       ord := i; outcome := 'updated'; prev := to_jsonb(p); RETURN NEXT;
       EXIT;
     END LOOP;
     i := i + 1;
   END LOOP;
+  -- NOTIFY payloads must stay under 8000 bytes: pack the changes into as few as fit.
+  FOREACH note IN ARRAY notes LOOP
+    item := note::text;
+    IF octet_length(item) > 7700 THEN
+      item := (note #- '{new,user_context}' #- '{old,user_context}')::text;
+    END IF;
+    IF chunk <> '' AND octet_length(chunk) + octet_length(item) > 7700 THEN
+      PERFORM pg_notify('${NOTIFY_CHANNEL}', head || chunk || ']}');
+      chunk := '';
+    END IF;
+    chunk := CASE WHEN chunk = '' THEN item ELSE chunk || ',' || item END;
+  END LOOP;
+  IF chunk <> '' THEN
+    PERFORM pg_notify('${NOTIFY_CHANNEL}', head || chunk || ']}');
+  END IF;
+  PERFORM set_config('leasekeeper.bulk', 'off', true);
 END
 $fn$;
 `;
 
 /**
  * Every change to lease4, by any writer, is announced on NOTIFY_CHANNEL inside its transaction (delivered only
- * if it commits). The sender's application_name lets a server skip its own changes. NOTIFY payloads are limited
+ * if it commits): `{op, sender, new, old}` per row, or `{sender, changes: [{op, new, old}, ...]}` from
+ * leasekeeper_commit4, which packs its changes into few notifications (per-row NOTIFY was a quarter of its cost). The sender's application_name lets a server skip its own changes. NOTIFY payloads are limited
  * to 8000 bytes: an oversized user context is left out of the announcement.
  */
 const NOTIFY_TRIGGER = `
@@ -121,7 +150,8 @@ BEGIN
 END
 $fn$;
 CREATE OR REPLACE TRIGGER lease4_notify AFTER INSERT OR UPDATE OR DELETE ON lease4
-  FOR EACH ROW EXECUTE FUNCTION leasekeeper_notify4();
+  FOR EACH ROW WHEN (current_setting('leasekeeper.bulk', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION leasekeeper_notify4();
 `;
 
 /**

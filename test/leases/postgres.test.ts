@@ -100,6 +100,45 @@ describe('postgresql lease store', () => {
     }
   });
 
+  it('delivers every change of another server’s commit batch, an oversized user context left out', async () => {
+    const connection = await freshDatabase();
+    const a = await PostgresLeaseStore.open({ connection, listen: false });
+    const b = await PostgresLeaseStore.open({ connection });
+    try {
+      const count = 300;
+      const leases = Array.from({ length: count }, (_, i) =>
+        makeLease({
+          address: `10.7.${1 + (i >> 8)}.${i & 255}`,
+          clientId: null,
+          userContext: i === 7 ? { huge: 'x'.repeat(9000) } : { i },
+        }),
+      );
+      const heard: LeaseChange[] = [];
+      const all = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${heard.length} changes arrived`)), 20_000);
+        b.onChange((c) => {
+          if (c.origin === 'remote') heard.push(c);
+          if (heard.length === count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const results = await Promise.all(leases.map((l) => a.commit(l)));
+      assert.ok(results.every((r) => r.ok));
+      assert.equal(a.lastBatchSize, count);
+      await all;
+      assert.deepEqual(
+        heard.map((c) => c.lease),
+        leases.map((l, i) => (i === 7 ? { ...l, userContext: null } : l)),
+      );
+      assert.ok(heard.every((c) => c.kind === 'added'));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('announces changes made by any writer, e.g. an operator in psql', async () => {
     const connection = await freshDatabase();
     const store = await PostgresLeaseStore.open({ connection });
