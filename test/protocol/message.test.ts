@@ -9,6 +9,7 @@ import {
   MessageType,
   parseMac,
   macToString,
+  messageToJSON,
 } from '../../src/protocol/index.ts';
 
 function discover() {
@@ -77,4 +78,27 @@ test('a decoded message does not alias the input buffer', () => {
   wire.fill(0);
   assert.equal(d.options.get('host-name'), 'box');
   assert.equal(macToString(d.chaddr), 'aa:bb:cc:dd:ee:ff');
+});
+
+test('messageToJSON: header, MAC, option names, message type name, warnings', () => {
+  const m = discover();
+  const json = messageToJSON(decodeMessage(encodeMessage(m)));
+  assert.equal(json.op, 'BOOTREQUEST');
+  assert.equal(json.messageType, 'DHCPDISCOVER');
+  assert.equal(json.xid, '0xdeadbeef');
+  assert.equal(json.broadcast, true);
+  assert.equal(json.chaddr, 'aa:bb:cc:dd:ee:ff');
+  assert.deepEqual(json.options, {
+    'dhcp-message-type': 1,
+    'dhcp-client-identifier': '01aabbccddeeff',
+    'dhcp-parameter-request-list': [1, 3, 6, 15, 119],
+    'host-name': 'box',
+  });
+  assert.equal(json.warnings, undefined);
+  const bootp = createMessage({ op: BOOTREPLY });
+  bootp.options.setRaw(1, Uint8Array.of(255, 255));
+  const odd = messageToJSON(decodeMessage(encodeMessage(bootp)));
+  assert.equal(odd.messageType, 'BOOTP');
+  assert.deepEqual(odd.options, { 'subnet-mask': { raw: 'ffff' } });
+  assert.equal((odd.warnings as { option: number }[])[0]?.option, 1);
 });
