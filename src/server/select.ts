@@ -36,8 +36,12 @@ export function selectSubnet(
   if (relayed) {
     const list = req.options.get('dhcp-agent-options');
     const link = list ? relayAgentInfo(list).linkSelection : undefined;
-    const s = link === undefined ? undefined : containing(config, link);
-    if (s) return { subnet: s, by: 'link-selection' };
+    if (link !== undefined) {
+      // RFC 3527 §3: with the sub-option present the server MUST allocate on that subnet (or its link):
+      // an unknown one means no answer, never a fall-back to giaddr.
+      const s = containing(config, link);
+      return s ? { subnet: s, by: 'link-selection' } : undefined;
+    }
   }
   const sel = req.options.get('subnet-selection');
   if (sel !== undefined) {

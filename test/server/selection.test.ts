@@ -65,6 +65,13 @@ test('RFC 3527 link selection (82.5) wins over giaddr; RFC 3011 subnet selection
     msg(MessageType.DISCOVER, 'aa:00:00:00:00:02', { options: { 'subnet-selection': '198.18.1.0' } }),
   );
   assert.equal(selected.message.yiaddr, '198.18.1.10');
+  // RFC 3527 §3: a link we do not serve -> no answer, not giaddr's subnet.
+  await lab.none(
+    msg(MessageType.DISCOVER, 'aa:00:00:00:00:04', {
+      giaddr: '198.18.1.1',
+      options: { 'dhcp-agent-options': [{ code: 5, data: Uint8Array.from([10, 9, 9, 0]) }] },
+    }),
+  );
   // RFC 3011 §3: a subnet we do not serve -> no answer.
   await lab.none(
     msg(MessageType.DISCOVER, 'aa:00:00:00:00:03', { options: { 'subnet-selection': '10.9.9.9' } }),
