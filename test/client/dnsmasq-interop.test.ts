@@ -8,11 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLab, destroyLab, sh, waitForFile } from './interop/netns.ts';
+import { createLab, destroyLab, waitForFile } from './interop/netns.ts';
 import type { Lab } from './interop/netns.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lk-dnsmasq-'));
@@ -33,11 +33,26 @@ interface Line {
 }
 
 /** Runs the mini runtime in the client namespace, feeding it commands when `when` sees a line. */
-function runClient(l: Lab, script: (line: Line, send: (cmd: string) => void) => void): Promise<Line[]> {
+function runClient(
+  l: Lab,
+  script: (line: Line, send: (cmd: string) => void) => void,
+  leaseFile?: string,
+): Promise<Line[]> {
   const runtime = fileURLToPath(new URL('./interop/mini-runtime.ts', import.meta.url));
   const child = spawn(
     'ip',
-    ['netns', 'exec', l.cli, process.execPath, '--import', 'tsx', runtime, l.ifCli, l.cliMac],
+    [
+      'netns',
+      'exec',
+      l.cli,
+      process.execPath,
+      '--import',
+      'tsx',
+      runtime,
+      l.ifCli,
+      l.cliMac,
+      ...(leaseFile === undefined ? [] : [leaseFile]),
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -66,8 +81,6 @@ function runClient(l: Lab, script: (line: Line, send: (cmd: string) => void) => 
 describe('the client engine against dnsmasq', () => {
   before(() => {
     lab = createLab(`lkd${process.pid % 100000}`);
-    // The mini runtime broadcasts from 0.0.0.0 through an ordinary UDP socket: that needs a route.
-    sh('ip', ['-n', lab.cli, 'route', 'add', '255.255.255.255/32', 'dev', lab.ifCli]);
     dnsmasq = spawn(
       'ip',
       [
@@ -82,6 +95,8 @@ describe('the client engine against dnsmasq', () => {
           '--log-dhcp',
         ],
         ...[`--interface=${lab.ifSrv}`, '--bind-interfaces', '--no-ping', `--pid-file=${join(dir, 'pid')}`],
+        // Authoritative: a REQUEST for an address dnsmasq did not lease gets a NAK, not silence.
+        '--dhcp-authoritative',
         ...[
           '--dhcp-range=198.18.0.20,198.18.0.30,255.255.255.0,2m',
           `--dhcp-leasefile=${join(dir, 'leases')}`,
@@ -130,5 +145,51 @@ describe('the client engine against dnsmasq', () => {
       assert.match(log, new RegExp(`${m}\\(${lab!.ifSrv}\\)`));
     assert.match(log, new RegExp(`DHCPRELEASE\\(${lab!.ifSrv}\\) ${bound.address.replace(/\./g, '\\.')}`));
     assert.match(log, /client provides name: lk-interop/);
+  });
+
+  it('remembers the lease across a restart: INIT-REBOOT gets it back, a stale one is NAKed', async () => {
+    const leaseFile = join(dir, 'lease.json');
+    const first = await runClient(
+      lab!,
+      (line, send) => {
+        if (line.configure === 'bound') send('stop');
+      },
+      leaseFile,
+    );
+    const address = first.find((l) => l.configure === 'bound')!.lease!.address;
+
+    // Restart: the remembered lease is asked for directly (REQUEST with option 50, no DISCOVER).
+    const second = await runClient(
+      lab!,
+      (line, send) => {
+        if (line.configure === 'bound') send('stop');
+      },
+      leaseFile,
+    );
+    const events = second.filter((l) => l.event === 'state').map((l) => (l as { to?: string }).to);
+    assert.deepEqual(events, ['INIT-REBOOT', 'REBOOTING', 'BOUND', 'STOPPED']);
+    assert.deepEqual(
+      second.filter((l) => l.send !== undefined).map((l) => l.send),
+      ['DHCPREQUEST'],
+    );
+    assert.equal(second.find((l) => l.configure === 'bound')!.lease!.address, address);
+
+    // A remembered address the server never gave: NAK (RFC 2131 §3.2), then a fresh DORA.
+    const file = JSON.parse(readFileSync(leaseFile, 'utf8')) as { lease: { address: string } };
+    file.lease.address = '198.18.0.99';
+    writeFileSync(leaseFile, JSON.stringify(file));
+    const third = await runClient(
+      lab!,
+      (line, send) => {
+        if (line.configure === 'bound') send('stop');
+      },
+      leaseFile,
+    );
+    assert.ok(third.some((l) => l.event === 'nak'));
+    assert.deepEqual(
+      third.filter((l) => l.send !== undefined).map((l) => l.send),
+      ['DHCPREQUEST', 'DHCPDISCOVER', 'DHCPREQUEST'],
+    );
+    assert.equal(third.find((l) => l.configure === 'bound')!.lease!.address, address);
   });
 });

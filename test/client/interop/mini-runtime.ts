@@ -2,19 +2,22 @@
  * A throwaway runtime for interop tests, run inside the client namespace: the engine wired to one
  * node:dgram socket on 0.0.0.0:68 and to `ip addr`. It asks for broadcast replies (the socket cannot
  * receive unicasts to an address the host does not have yet) and does no ARP probe. Sending from
- * 0.0.0.0 through a UDP socket needs a route for 255.255.255.255 on the interface. Not the real
+ * 0.0.0.0 through a UDP socket needs a route for 255.255.255.255 on the interface, which the kernel
+ * drops with the interface's last address: it is put back after every deconfigure. Not the real
  * runtime (src/transport + the CLI): just enough to let real servers judge the engine's messages.
  *
- * argv: IFNAME MAC. stdin lines: renew | release | stop. stdout: one JSON line per action.
+ * argv: IFNAME MAC [LEASEFILE]. With a lease file it starts from the lease remembered there (INIT-REBOOT)
+ * and remembers each lease it configures. stdin lines: renew | release | stop. stdout: one JSON line per action.
  */
 import { createSocket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { DhcpClient } from '../../../src/client/engine.ts';
+import { readLeaseFile, usableLease, writeLeaseFile } from '../../../src/client/lease-file.ts';
 import type { ClientStep } from '../../../src/client/actions.ts';
 import { messageTypeName, messageTypeOf } from '../../../src/protocol/index.ts';
 
-const [ifname, mac] = process.argv.slice(2) as [string, string];
+const [ifname, mac, leaseFile] = process.argv.slice(2) as [string, string, string | undefined];
 const client = new DhcpClient({
   hwAddress: mac,
   broadcastFlag: true,
@@ -23,6 +26,10 @@ const client = new DhcpClient({
 });
 const sock = createSocket({ type: 'udp4', reuseAddr: true });
 let timer: NodeJS.Timeout | undefined;
+
+function broadcastRoute(): void {
+  execFileSync('ip', ['route', 'replace', '255.255.255.255/32', 'dev', ifname]);
+}
 
 function out(o: unknown): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -55,9 +62,18 @@ async function perform(step: ClientStep): Promise<void> {
           ifname,
         ]);
         out({ configure: a.reason, lease: a.lease });
+        if (leaseFile !== undefined) {
+          await writeLeaseFile(leaseFile, {
+            interface: ifname,
+            hwAddress: mac,
+            savedAt: Date.now(),
+            lease: a.lease,
+          });
+        }
         break;
       case 'deconfigure':
         execFileSync('ip', ['-4', 'addr', 'flush', 'dev', ifname]);
+        broadcastRoute();
         out({ deconfigure: a.reason });
         break;
       case 'probe':
@@ -75,10 +91,15 @@ async function perform(step: ClientStep): Promise<void> {
 }
 
 sock.on('message', (buf) => run(client.handle(Date.now(), buf)));
+broadcastRoute();
 sock.bind(68, () => {
   sock.setBroadcast(true);
   out({ ready: true });
-  run(client.start(Date.now()));
+  const remembered = leaseFile === undefined ? Promise.resolve(null) : readLeaseFile(leaseFile);
+  void remembered.then((file) => {
+    const previousLease = file === null ? null : usableLease(file, ifname, mac, Date.now());
+    run(client.start(Date.now(), { previousLease }));
+  });
 });
 
 createInterface({ input: process.stdin }).on('line', (line) => {
