@@ -473,3 +473,19 @@ test('close() ends the sockets with 1001 and the HTTP control channel keeps answ
     await s.close();
   }
 });
+
+test('a socket that floods requests faster than they are answered is closed with 1008; others carry on', async () => {
+  const s = await startWsServer();
+  try {
+    const flood = await TestClient.connect(s.wsUrl);
+    const other = await TestClient.connect(s.wsUrl);
+    const closed = new Promise<number>((resolve) => flood.ws.once('close', (code) => resolve(code)));
+    const frame = JSON.stringify({ name: NAME, event: 'state' });
+    for (let i = 0; i < 2000; i++) flood.ws.send(frame);
+    assert.equal(await closed, 1008);
+    assert.deepEqual(await other.request('running'), { name: NAME, event: 'running', body: true });
+    await other.close();
+  } finally {
+    await s.close();
+  }
+});

@@ -13,6 +13,9 @@ export interface HubOptions {
   readonly pushIntervalMs: number;
 }
 
+/** Requests a socket may have waiting for an answer before it is closed with 1008. */
+export const MAX_PENDING = 64;
+
 /** One connected socket: its request queue and its share of `clients` pushes. */
 class Peer {
   subscribed = false;
@@ -22,6 +25,8 @@ class Peer {
   stale = false;
   /** Requests are answered in the order they came. */
   queue: Promise<void> = Promise.resolve();
+  /** Requests received and not yet answered. */
+  pending = 0;
   constructor(readonly ws: WebSocket) {}
 }
 
@@ -60,7 +65,17 @@ export class Hub {
           ? data
           : Buffer.from(data);
       const text = bytes.toString('utf8');
-      peer.queue = peer.queue.then(() => this.#answer(peer, text, isBinary));
+      if (peer.pending >= MAX_PENDING) {
+        // A client that sends faster than it reads its answers would make us buffer without end.
+        ws.close(1008, 'too many requests in flight');
+        return;
+      }
+      peer.pending++;
+      peer.queue = peer.queue
+        .then(() => this.#answer(peer, text, isBinary))
+        .finally(() => {
+          peer.pending--;
+        });
     });
     ws.on('error', (err) => this.#o.logger?.warn({ err }, 'WebSocket API: socket error'));
     ws.on('close', () => this.#peers.delete(peer));
@@ -146,7 +161,8 @@ export class Hub {
       request = parseRequest(text);
       peer.subscribed = true;
       const reply = await this.#handle(request);
-      send(peer.ws, JSON.stringify(reply));
+      // The next request waits until this answer is written, so a socket's backlog is its unread requests.
+      await sendAndWait(peer.ws, JSON.stringify(reply));
       if (request.event === 'start' || request.event === 'stop') this.checkRunning();
       if (reply.event === 'options' && reply.body === OPTIONS_SET) {
         // Everyone sees the new options; lease entries name the server identifier, which may have changed.
@@ -198,6 +214,11 @@ export class Hub {
       }
     }
   }
+}
+
+function sendAndWait(ws: WebSocket, text: string): Promise<void> {
+  if (ws.readyState !== ws.OPEN) return Promise.resolve();
+  return new Promise((resolve) => ws.send(text, () => resolve()));
 }
 
 function send(ws: WebSocket, text: string): void {
