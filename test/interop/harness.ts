@@ -46,6 +46,8 @@ export interface ServeOptions {
   readonly leaseFile?: string | null;
   readonly logLevel?: string;
   readonly name?: string;
+  /** `serve --interface IF` (zero-config) instead of `--config`; `dhcp4` is then ignored. */
+  readonly zeroConfig?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
 }
@@ -64,8 +66,7 @@ export async function startLeasekeeper(ns: Netns, opts: ServeOptions): Promise<L
     'tsx',
     MAIN,
     'serve',
-    '--config',
-    configFile,
+    ...(opts.zeroConfig === undefined ? ['--config', configFile] : ['--interface', opts.zeroConfig]),
     ...(leaseFile === '' ? [] : ['--lease-file', leaseFile]),
     '--control-socket',
     socket,

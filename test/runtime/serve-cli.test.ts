@@ -1,0 +1,90 @@
+// `leasekeeper serve` as a process: a wrong configuration is one clear message naming the JSON path and
+// exit code 1, never a stack trace; bad usage is exit 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+function serve(args: readonly string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function withConfig(text: string, f: (file: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-serve-cli-'));
+  try {
+    const file = join(dir, 'dhcp4.json');
+    writeFileSync(file, text);
+    f(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('an invalid configuration names the JSON path and exits 1 without a stack trace', () => {
+  const config = {
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'] },
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.1.1 - 198.18.1.9' }] }],
+    },
+  };
+  withConfig(JSON.stringify(config), (file) => {
+    const r = serve(['--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /Dhcp4\.subnet4\[0\]\.pools\[0\]\.pool: "198\.18\.1\.1 - 198\.18\.1\.9" is not inside/,
+    );
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+  withConfig(JSON.stringify({ Dhcp4: { 'valid-lifetme': 60 } }), (file) => {
+    const r = serve(['--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Dhcp4\.valid-lifetme: unknown or unsupported parameter/);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+});
+
+test('a file that is not JSON, or missing, is one message and exit 1', () => {
+  withConfig('{"Dhcp4": {', (file) => {
+    const r = serve(['--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /is not JSON/);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+  const missing = serve(['--config', '/nonexistent/leasekeeper.json']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /cannot read \/nonexistent\/leasekeeper\.json: ENOENT/);
+});
+
+test('an unknown interface in interfaces-config is reported with its path', () => {
+  const config = {
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['lk-no-such-if0'] },
+      'lease-database': { type: 'memfile', persist: false },
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24' }],
+    },
+  };
+  withConfig(JSON.stringify(config), (file) => {
+    const r = serve(['--config', file, '--log-level', 'silent']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Dhcp4\.interfaces-config\.interfaces\[0\]: no interface "lk-no-such-if0"/);
+  });
+});
+
+test('usage errors exit 2; --help exits 0', () => {
+  assert.equal(serve([]).code, 2);
+  assert.equal(serve(['--config', 'a', '--interface', 'b']).code, 2);
+  assert.equal(serve(['--config', 'a', '--log-format', 'xml']).code, 2);
+  const help = serve(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /--lease-file PATH/);
+});
