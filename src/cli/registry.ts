@@ -1,6 +1,7 @@
 import type { CliCommand } from './command.ts';
 import { decodeCommand } from './decode.ts';
 import { ctlCommand } from './ctl.ts';
+import { serveCommand } from './serve.ts';
 
 /** Every subcommand of `leasekeeper`, in the order `--help` lists them. */
-export const commands: readonly CliCommand[] = [ctlCommand, decodeCommand];
+export const commands: readonly CliCommand[] = [serveCommand, ctlCommand, decodeCommand];
