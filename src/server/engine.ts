@@ -308,7 +308,7 @@ export class DhcpServerEngine {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
-    const serverId = serverIdFor(this.config, subnet, ex.meta);
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     const res = this.book.reservations.find(subnet, ex.id);
     const addr = this.chooseAddress(ex, subnet, res);
@@ -366,7 +366,7 @@ export class DhcpServerEngine {
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
-    const serverId = serverIdFor(this.config, subnet, ex.meta);
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     if (ex.req.ciaddr === ZERO) return this.requestInitReboot(ex, subnet, serverId);
     return this.requestRenewing(ex, subnet, serverId);
@@ -375,8 +375,8 @@ export class DhcpServerEngine {
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
     if (!subnet) return this.drop(ex, null, 'no subnet for this client');
-    const serverId = serverIdFor(this.config, subnet, ex.meta);
-    if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta)) {
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
+    if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
       this.book.dropClientOffer(subnet.id, ex.id);
       return this.drop(ex, subnet.id, `client chose server ${chosen}`);
@@ -510,7 +510,7 @@ export class DhcpServerEngine {
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
     const sid = ex.req.options.get('dhcp-server-identifier');
-    if (subnet && sid !== undefined && !isOurServerId(this.config, sid, subnet, ex.meta))
+    if (subnet && sid !== undefined && !isOurServerId(this.config, sid, subnet, ex.meta, ex.req))
       return this.drop(ex, subnet.id, `DECLINE for server ${sid}`);
     if (
       !lease ||
@@ -573,7 +573,7 @@ export class DhcpServerEngine {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
-    const serverId = serverIdFor(this.config, subnet, ex.meta);
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     const res = this.book.reservations.find(subnet, ex.id);
     const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;

@@ -1,5 +1,6 @@
 import type { CompiledConfig, CompiledReservation, CompiledSubnet, OptionSet } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
 import type { ClientIdentity } from './identity.ts';
 import type { ReplyPlan } from './reply.ts';
@@ -119,12 +120,25 @@ export function bootFields(
   };
 }
 
-/** Our identifier toward this subnet: a configured option 54, else our address on it, else the interface's. */
+/** RFC 5107: the relay's server identifier override (82.11), when the request was relayed with one. */
+function serverIdOverride(req: DhcpMessage): string | undefined {
+  if (req.giaddr === '0.0.0.0') return undefined;
+  const list = req.options.get('dhcp-agent-options');
+  return list ? relayAgentInfo(list).serverIdOverride : undefined;
+}
+
+/**
+ * Our identifier toward this client: the relay's override (RFC 5107 §4: the server MUST use it as the
+ * server identifier), a configured option 54, our address on the subnet, else the interface's.
+ */
 export function serverIdFor(
   config: CompiledConfig,
   subnet: CompiledSubnet,
   meta: ArrivalMeta,
+  req: DhcpMessage,
 ): string | undefined {
+  const override = serverIdOverride(req);
+  if (override !== undefined) return override;
   const configured = subnet.options.get(54) ?? config.options.get(54);
   const fromConfig = ipsOf(configured?.data)[0];
   if (fromConfig !== undefined) return intToIpv4(fromConfig);
@@ -139,6 +153,9 @@ export function isOurServerId(
   sid: string,
   subnet: CompiledSubnet,
   meta: ArrivalMeta,
+  req: DhcpMessage,
 ): boolean {
-  return sid === serverIdFor(config, subnet, meta) || meta.interfaceAddresses.some((a) => a.address === sid);
+  return (
+    sid === serverIdFor(config, subnet, meta, req) || meta.interfaceAddresses.some((a) => a.address === sid)
+  );
 }

@@ -152,3 +152,13 @@ test('match-client-id false: the hardware address alone names the client, in the
   const b = await lab.dora(MAC, { options: { 'dhcp-client-identifier': Uint8Array.from([1, 2, 2]) } });
   assert.equal(b.message.yiaddr, a.message.yiaddr);
 });
+
+test("RFC 5107: the relay's server identifier override (82.11) is our server identifier for that client", async () => {
+  const lab = new Lab(twoSubnets);
+  const override = { code: 11, data: Uint8Array.from([198, 18, 1, 1]) };
+  const init = { giaddr: '198.18.1.1', options: { 'dhcp-agent-options': [override] } };
+  const offer = await lab.one(msg(MessageType.DISCOVER, MAC, init));
+  assert.equal(offer.message.options.get('dhcp-server-identifier'), '198.18.1.1');
+  const ack = await lab.dora(MAC, init);
+  assert.equal(ack.message.options.get('dhcp-server-identifier'), '198.18.1.1');
+});
