@@ -10,4 +10,4 @@ console.log(JSON.stringify({ ns: ns.name, pid: proc.pid, dir: lab.dir }));
 if (mode === 'exit') process.exit(0);
 if (mode === 'throw') throw new Error('uncaught on purpose');
 // 'signal': wait (bounded) for the parent's SIGINT
-setTimeout(() => process.exit(9), 20_000);
+setTimeout(() => process.exit(9), 60_000);

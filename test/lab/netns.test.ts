@@ -141,7 +141,12 @@ test('spawn gives the real program PID, output and waitFor; close kills it', asy
     const echo = ns.spawn('sh', ['-c', 'echo ready; exec sleep 60']);
     await echo.waitFor(/ready/, 5000);
     // `ip netns exec` execs: the PID is sleep's own (its comm would be 'ip' otherwise), in the lab's netns
-    const comm = readFileSync(`/proc/${proc.pid}/comm`, 'utf8').trim();
+    // (the same PID is `ip` for the instant before it execs: wait, bounded, for the exec)
+    let comm = '';
+    for (let i = 0; i < 100 && comm !== 'sleep'; i++) {
+      comm = readFileSync(`/proc/${proc.pid}/comm`, 'utf8').trim();
+      if (comm !== 'sleep') await new Promise((r) => setTimeout(r, 20));
+    }
     assert.equal(comm, 'sleep');
     const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' });
     assert.ok(pids.split('\n').includes(String(proc.pid)), pids);
@@ -230,10 +235,10 @@ for (const mode of ['exit', 'throw', 'signal'] as const) {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 90_000);
     try {
       if (mode === 'signal') {
-        for (let i = 0; i < 200 && !out.includes('"ns"'); i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 1200 && !out.includes('"ns"'); i++) await new Promise((r) => setTimeout(r, 50));
         child.kill('SIGINT');
       }
       await exited;

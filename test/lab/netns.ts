@@ -454,15 +454,26 @@ function killNamespacePidsSync(name: string): void {
   } catch {
     return;
   }
+  const pids: number[] = [];
   for (const line of out.split('\n')) {
     const pid = Number(line.trim());
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
     try {
       process.kill(pid, 'SIGKILL');
+      pids.push(pid);
     } catch {
       // gone
     }
   }
+  // SIGKILL is delivered asynchronously: wait (bounded) until they are really gone, so "dead after close"
+  // holds and the namespace is not kept alive by a dying process.
+  for (let i = 0; i < 200 && pids.some(processAlive); i++) sleepSync(10);
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /** True while pid runs; a zombie (killed, not yet reaped by its parent or by PID 1) counts as dead. */

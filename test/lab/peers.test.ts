@@ -82,7 +82,7 @@ for (const [serverName, startServer] of Object.entries(servers)) {
           serverName === 'dnsmasq'
             ? /DHCPRELEASE\(eth0\) 198\.18\.0\.\d+/
             : /DHCP4_RELEASE .*198\.18\.0\.\d+/;
-        await server.proc.waitFor(logLine, 10_000);
+        await server.proc.waitFor(logLine, 20_000);
       } finally {
         await lab.close();
       }

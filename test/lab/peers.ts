@@ -485,7 +485,7 @@ export async function startDnsmasq(ns: Netns, ifname: string, opts: DnsmasqOptio
   ];
   writeFileSync(conf, lines.filter((l) => l !== '').join('\n') + '\n');
   const proc = ns.spawn('dnsmasq', ['-k', `--conf-file=${conf}`, '--user=root', '--group=root']);
-  await proc.waitFor(/DHCP, IP range/, 10_000);
+  await proc.waitFor(/DHCP, IP range/, 30_000);
   return { kind: 'dnsmasq', proc, dir, leaseFile, stop: async () => void (await proc.stop('SIGTERM', 3000)) };
 }
 
@@ -565,7 +565,7 @@ export async function startKea(ns: Netns, ifname: string, opts: KeaOptions): Pro
   const check = await ns.run('kea-dhcp4', ['-t', conf], { env, timeoutMs: 20_000 });
   if (check.code !== 0) throw new Error(`kea-dhcp4 -t rejected the config:\n${check.stdout}${check.stderr}`);
   const proc = ns.spawn('kea-dhcp4', ['-c', conf], { env });
-  await proc.waitFor(/DHCP4_STARTED|DHCPSRV_.*started|server version .* started/, 15_000);
+  await proc.waitFor(/DHCP4_STARTED|DHCPSRV_.*started|server version .* started/, 30_000);
   return {
     kind: 'kea',
     proc,
@@ -595,7 +595,7 @@ export async function startDhcrelay(ns: Netns, opts: RelayOptions): Promise<LabP
   if (opts.agentOptions) args.push('-a');
   args.push('-id', opts.downstream, '-iu', opts.upstream, opts.server);
   const proc = ns.spawn('dhcrelay', args);
-  await proc.waitFor(/Sending on\s+Socket\/fallback|Listening on/, 10_000);
+  await proc.waitFor(/Sending on\s+Socket\/fallback|Listening on/, 30_000);
   return proc;
 }
 
@@ -624,7 +624,7 @@ export async function startCapture(ns: Netns, ifname: string, file: string): Pro
     file,
     'udp port 67 or udp port 68',
   ]);
-  await proc.waitFor(/listening on/, 10_000);
+  await proc.waitFor(/listening on/, 30_000);
   return {
     proc,
     file,
