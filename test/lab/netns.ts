@@ -32,6 +32,10 @@ export interface Netns {
   /** A directory for this namespace's files (configs, scripts, leases) inside the lab's dir. */
   readonly dir: string;
   run(cmd: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Starts cmd in the namespace via `ip netns exec`, which execs it: `pid` is the program's own (for the
+   * first instant it is still `ip`, same PID). Output is collected; lab.close() stops it.
+   */
   spawn(cmd: string, args: readonly string[], opts?: { env?: NodeJS.ProcessEnv }): LabProcess;
   addAddress(ifname: string, cidr: string): Promise<void>;
   setLink(ifname: string, up: boolean): Promise<void>;
