@@ -15,6 +15,9 @@ const COUNTERS: readonly [string, string][] = [
   ['pkt4-release-received', 'RELEASE'],
   ['pkt4-decline-received', 'DECLINE'],
   ['v4-allocation-fail', 'allocation failures'],
+  ['cumulative-assigned-addresses', 'leases assigned'],
+  ['reclaimed-leases', 'leases reclaimed'],
+  ['declined-addresses', 'addresses declined'],
 ];
 
 /**
