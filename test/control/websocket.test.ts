@@ -496,3 +496,21 @@ test('a socket that floods requests faster than they are answered is closed with
     await s.close();
   }
 });
+
+test('a failure while answering is an ERR_WS_INTERNAL error event naming the request; the socket stays', async () => {
+  const s = await startWsServer();
+  try {
+    const c = await TestClient.connect(s.wsUrl);
+    await s.store.close(); // the lease store is gone: reading the leases fails
+    const e = await c.request('clients');
+    assert.equal(e.event, 'error');
+    const body = e.body as { code: string; message: string; event: string };
+    assert.equal(body.code, 'ERR_WS_INTERNAL');
+    assert.equal(body.event, 'clients');
+    assert.ok(body.message.length > 0);
+    assert.deepEqual(await c.request('running'), { name: NAME, event: 'running', body: true });
+    await c.close();
+  } finally {
+    await s.close().catch(() => undefined);
+  }
+});
