@@ -248,3 +248,60 @@ test('without credentials the page, the script and the WebSocket are refused', a
     await server.stop();
   }
 });
+
+test('10,000 leases committed in a burst: the page shows the count, draws 500 rows and finds any by search', async () => {
+  const net = new VirtualNetwork();
+  const host = net.createHost('srv');
+  host.attach(net.createLink('lan'), { ifname: 'eth0', addresses: ['10.0.0.1/16'] });
+  const server = await startServer({
+    config: compileConfig({
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'] },
+        subnet4: [{ id: 1, subnet: '10.0.0.0/16', pools: [{ pool: '10.0.0.10 - 10.0.255.250' }] }],
+        'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
+      },
+    }),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: host.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '10.0.0.1', prefixLength: 16 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(server.control!.http[0]!.url);
+    await page.locator('#leases-summary', { hasText: '0 leases' }).waitFor({ timeout: 10_000 });
+    const now = Date.now();
+    const commits: Promise<unknown>[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const n = i + 10;
+      commits.push(
+        server.store.commit({
+          address: `10.0.${n >> 8}.${n & 255}`,
+          hwAddress: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+          clientId: null,
+          subnetId: 1,
+          validLifetime: 3600,
+          cltt: now,
+          expiresAt: now + 3_600_000,
+          hostname: `host-${i}`,
+          state: 'default',
+          userContext: null,
+        }),
+      );
+    }
+    await Promise.all(commits);
+    await page
+      .locator('#leases-summary', { hasText: '10000 leases, 10000 bound · first 500 shown' })
+      .waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#leases-body tr').count(), 500);
+    await page.fill('#leases-search', 'host-9999');
+    await page.locator('#leases-summary', { hasText: '1 match' }).waitFor();
+    assert.match(await rowText(page, '10.0.39.25'), /10\.0\.39\.25 02-00-00-00-27-0F host-9999 BOUND/);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
