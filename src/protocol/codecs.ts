@@ -3,7 +3,7 @@
  * into a typed value and back. `decode` returns undefined when the bytes cannot be of the type (a known
  * option of impossible length); `encode` throws DhcpEncodeError on an impossible value.
  */
-import { toHex } from './bytes.ts';
+import { fromHex, toHex } from './bytes.ts';
 import { decodeNameList, encodeName, encodeNameList, decodeName } from './dns-name.ts';
 import { DhcpEncodeError, describeValue } from './errors.ts';
 import { parseIp, readIp, readU32, writeU32, prefixToMask } from './ip.ts';
@@ -22,6 +22,8 @@ export interface ValueCodec<T> {
   /** The option's bytes; null means "no option" (only a false flag). */
   encode(v: T): Uint8Array | null;
   toJSON(v: T): unknown;
+  /** The inverse of `toJSON` where it is not the identity (hex strings back to bytes); `encode` checks. */
+  fromJSON?(j: unknown): unknown;
 }
 
 export type CodecValue<C> = C extends ValueCodec<infer T> ? T : never;
@@ -31,6 +33,19 @@ function bad(message: string): never {
 }
 
 const identity = <T>(v: T): T => v;
+
+/** Hex from JSON back to bytes; anything that is not hex is left for `encode` to refuse. */
+function hexToBytes(j: unknown): unknown {
+  return typeof j === 'string' ? (fromHex(j) ?? j) : j;
+}
+
+function mapArray(j: unknown, f: (x: unknown) => unknown): unknown {
+  return Array.isArray(j) ? j.map(f) : j;
+}
+
+function field(j: unknown, key: string): unknown {
+  return typeof j === 'object' && j !== null ? (j as Record<string, unknown>)[key] : undefined;
+}
 
 function checkInt(v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -224,6 +239,7 @@ export function bytesOf(min = 0): ValueCodec<Uint8Array> {
       return new Uint8Array(b);
     },
     toJSON: (v) => toHex(v),
+    fromJSON: hexToBytes,
   };
 }
 
@@ -421,12 +437,42 @@ function subOptionsJSON(v: SubOption[]): Record<string, unknown> {
   return out;
 }
 
+const RELAY_CODES = new Map(Object.entries(RELAY_SUBOPTIONS).map(([code, d]) => [d.name, Number(code)]));
+
+/**
+ * The inverse of subOptionsJSON: keys to codes, typed values through their codec, hex for the rest (a known
+ * sub-option whose bytes did not fit its type was printed as hex). Repeats come back grouped by code.
+ */
+function subOptionsFromJSON(j: unknown): unknown {
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) return j;
+  const out: SubOption[] = [];
+  for (const [key, value] of Object.entries(j)) {
+    const code = RELAY_CODES.get(key) ?? (key.startsWith('sub-option-') ? Number(key.slice(11)) : NaN);
+    const d = RELAY_SUBOPTIONS[code];
+    for (const v of Array.isArray(value) ? value : [value]) {
+      let data: Uint8Array | null | undefined;
+      if (d !== undefined && d.codec !== bytes) {
+        try {
+          data = d.codec.encode(v);
+        } catch (err) {
+          if (!(err instanceof DhcpEncodeError)) throw err;
+        }
+      }
+      data ??= typeof v === 'string' ? fromHex(v) : undefined;
+      if (data === undefined || data === null) bad(`sub-option ${key}: cannot read ${describeValue(v)}`);
+      out.push({ code, data });
+    }
+  }
+  return out;
+}
+
 /** Option 82, RFC 3046 §2.0: at least one sub-option. */
 export const subOptions: ValueCodec<SubOption[]> = {
   kind: 'sub-options',
   decode: (b) => (b.length >= 2 ? decodeTlvs(b) : undefined),
   encode: (v) => Uint8Array.from(encodeTlvs(v, 1)),
   toJSON: (v) => subOptionsJSON(v),
+  fromJSON: subOptionsFromJSON,
 };
 
 /** Option 81, RFC 4702 §2. */
@@ -529,6 +575,7 @@ export const userClasses: ValueCodec<Uint8Array[]> = {
   decode: (b) => (b.length >= 2 ? decodeItems(b, 0, b.length) : undefined),
   encode: (v) => Uint8Array.from(encodeItems(v)),
   toJSON: (v) => v.map((x) => toHex(x)),
+  fromJSON: (j) => mapArray(j, hexToBytes),
 };
 
 export interface VendorClass {
@@ -570,6 +617,11 @@ export const vendorClasses: ValueCodec<VendorClass[]> = {
     return Uint8Array.from(out);
   },
   toJSON: (v) => v.map((c) => ({ enterprise: c.enterprise, data: c.data.map((d) => toHex(d)) })),
+  fromJSON: (j) =>
+    mapArray(j, (c) => ({
+      enterprise: field(c, 'enterprise'),
+      data: mapArray(field(c, 'data'), hexToBytes),
+    })),
 };
 
 export interface VendorOptions {
@@ -616,5 +668,13 @@ export const vendorOptions: ValueCodec<VendorOptions[]> = {
     v.map((c) => ({
       enterprise: c.enterprise,
       options: c.options.map((s) => ({ code: s.code, data: toHex(s.data) })),
+    })),
+  fromJSON: (j) =>
+    mapArray(j, (c) => ({
+      enterprise: field(c, 'enterprise'),
+      options: mapArray(field(c, 'options'), (o) => ({
+        code: field(o, 'code'),
+        data: hexToBytes(field(o, 'data')),
+      })),
     })),
 };

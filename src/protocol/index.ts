@@ -15,7 +15,7 @@ export { DhcpDecodeError, DhcpEncodeError } from './errors.ts';
 export type { DecodeErrorCode, EncodeErrorCode, DecodeWarning } from './errors.ts';
 export { ipToInt, intToIp, isValidIp, parseIp, prefixToMask, maskToPrefix } from './ip.ts';
 export { macToString, parseMac, toHex, fromHex, bytesEqual } from './bytes.ts';
-export { createMessage, messageTypeOf, messageToJSON } from './message.ts';
+export { createMessage, messageTypeOf, messageToJSON, messageFromJSON } from './message.ts';
 export type { DhcpMessage } from './message.ts';
 export { decodeMessage } from './decode.ts';
 export { encodeMessage } from './encode.ts';

@@ -1,4 +1,4 @@
-import { macToString, toHex } from './bytes.ts';
+import { fromHex, macToString, parseMac, toHex } from './bytes.ts';
 import { messageTypeName, BOOTREQUEST, BOOTREPLY } from './constants.ts';
 import { DhcpEncodeError, type DecodeWarning } from './errors.ts';
 import { DhcpOptions } from './options.ts';
@@ -89,8 +89,65 @@ export function messageToJSON(msg: DhcpMessage): Record<string, unknown> {
     file: msg.file,
     options: msg.options.toJSON(),
   };
-  if (msg.hlen > 16) out.chaddrRaw = toHex(msg.chaddr);
+  // Bytes past hlen are normally zero; when they are not, show (and keep) the whole field.
+  if (msg.chaddr.subarray(Math.min(msg.hlen, 16)).some((b) => b !== 0)) out.chaddrRaw = toHex(msg.chaddr);
   if (msg.warnings !== undefined && msg.warnings.length > 0)
     out.warnings = msg.warnings.map((w) => ({ ...w }));
   return out;
+}
+
+function num(json: Record<string, unknown>, key: string, fallback: number): number {
+  const v = json[key];
+  if (v === undefined) return fallback;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
+  throw new DhcpEncodeError('ERR_BAD_FIELD', `${key}: expected a number`);
+}
+
+function str(json: Record<string, unknown>, key: string, fallback: string): string {
+  const v = json[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string') throw new DhcpEncodeError('ERR_BAD_FIELD', `${key}: expected a string`);
+  return v;
+}
+
+/**
+ * The inverse of messageToJSON (messageType, broadcast and warnings are derived and ignored): a message
+ * written as JSON, e.g. edited output of `leasekeeper decode`. Throws DhcpEncodeError on bad fields.
+ */
+export function messageFromJSON(json: Readonly<Record<string, unknown>>): DhcpMessage {
+  const j = json as Record<string, unknown>;
+  const op =
+    j.op === 'BOOTREQUEST' ? BOOTREQUEST : j.op === 'BOOTREPLY' ? BOOTREPLY : num(j, 'op', BOOTREQUEST);
+  let chaddr: Uint8Array | undefined;
+  if (typeof j.chaddrRaw === 'string') chaddr = fromHex(j.chaddrRaw);
+  else if (typeof j.chaddr === 'string' && j.chaddr !== '') {
+    try {
+      chaddr = parseMac(j.chaddr);
+    } catch {
+      throw new DhcpEncodeError('ERR_BAD_FIELD', `chaddr: not a hardware address: ${j.chaddr}`);
+    }
+  }
+  const options = j.options === undefined ? new DhcpOptions() : j.options;
+  if (!(options instanceof DhcpOptions) && (typeof options !== 'object' || options === null)) {
+    throw new DhcpEncodeError('ERR_BAD_FIELD', 'options: expected an object');
+  }
+  return createMessage({
+    op,
+    htype: num(j, 'htype', 1),
+    hlen: num(j, 'hlen', chaddr !== undefined && chaddr.length <= 16 ? chaddr.length : 6),
+    hops: num(j, 'hops', 0),
+    xid: num(j, 'xid', 0),
+    secs: num(j, 'secs', 0),
+    flags: num(j, 'flags', 0),
+    ciaddr: str(j, 'ciaddr', '0.0.0.0'),
+    yiaddr: str(j, 'yiaddr', '0.0.0.0'),
+    siaddr: str(j, 'siaddr', '0.0.0.0'),
+    giaddr: str(j, 'giaddr', '0.0.0.0'),
+    ...(chaddr === undefined ? {} : { chaddr }),
+    sname: str(j, 'sname', ''),
+    file: str(j, 'file', ''),
+    options:
+      options instanceof DhcpOptions ? options : DhcpOptions.fromJSON(options as Record<string, unknown>),
+  });
 }

@@ -1,4 +1,4 @@
-import { bytesEqual, toHex } from './bytes.ts';
+import { bytesEqual, fromHex, toHex } from './bytes.ts';
 import { DhcpEncodeError } from './errors.ts';
 import {
   definitionByName,
@@ -187,6 +187,33 @@ export class DhcpOptions {
       out[d.name] = value === undefined ? { raw: toHex(b) } : d.codec.toJSON(value);
     }
     return out;
+  }
+
+  /**
+   * The inverse of `toJSON`: Kea names with typed values (hex for bytes), `{ raw: hex }` for bytes kept
+   * as they are, 'option-<code>' with hex for unknown codes. Throws DhcpEncodeError on anything else.
+   */
+  static fromJSON(json: Readonly<Record<string, unknown>>): DhcpOptions {
+    const o = new DhcpOptions();
+    for (const [key, value] of Object.entries(json)) {
+      const code = optionCode(key);
+      if (code === undefined) throw new DhcpEncodeError('ERR_UNKNOWN_OPTION', `unknown option name '${key}'`);
+      const d = definitionByCode(code);
+      const raw =
+        d === undefined
+          ? value
+          : typeof value === 'object' && value !== null
+            ? (value as { raw?: unknown }).raw
+            : undefined;
+      if (raw !== undefined) {
+        const bytes = typeof raw === 'string' ? fromHex(raw) : undefined;
+        if (bytes === undefined) throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `${key}: expected hex`);
+        o.setRaw(code, bytes);
+      } else if (d !== undefined) {
+        o.set(d.name as OptionName, (d.codec.fromJSON ? d.codec.fromJSON(value) : value) as never);
+      }
+    }
+    return o;
   }
 
   clone(): DhcpOptions {

@@ -10,6 +10,8 @@ import {
   parseMac,
   macToString,
   messageToJSON,
+  messageFromJSON,
+  DhcpEncodeError,
 } from '../../src/protocol/index.ts';
 
 function discover() {
@@ -101,4 +103,44 @@ test('messageToJSON: header, MAC, option names, message type name, warnings', ()
   assert.equal(odd.messageType, 'BOOTP');
   assert.deepEqual(odd.options, { 'subnet-mask': { raw: 'ffff' } });
   assert.equal((odd.warnings as { option: number }[])[0]?.option, 1);
+});
+
+test('messageFromJSON: a message written by hand as JSON, and its errors', () => {
+  const m = messageFromJSON({
+    op: 'BOOTREPLY',
+    xid: '0x0000002a',
+    chaddr: 'aa:bb:cc:dd:ee:ff',
+    yiaddr: '198.18.0.9',
+    options: {
+      'dhcp-message-type': 5,
+      routers: ['198.18.0.1'],
+      'dhcp-client-identifier': '01aabbccddeeff',
+      'dhcp-agent-options': { 'circuit-id': '0001', 'link-selection': '198.18.5.0' },
+      'subnet-mask': { raw: 'ffffff' },
+      'option-224': '0a0b',
+    },
+  });
+  const d = decodeMessage(encodeMessage(m));
+  assert.equal(d.op, BOOTREPLY);
+  assert.equal(d.xid, 42);
+  assert.equal(d.hlen, 6);
+  assert.equal(macToString(d.chaddr, d.hlen), 'aa:bb:cc:dd:ee:ff');
+  assert.deepEqual(d.options.get('routers'), ['198.18.0.1']);
+  assert.deepEqual([...d.options.get('dhcp-client-identifier')!], [1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+  assert.deepEqual(d.options.get('dhcp-agent-options'), [
+    { code: 1, data: Uint8Array.of(0, 1) },
+    { code: 5, data: Uint8Array.of(198, 18, 5, 0) },
+  ]);
+  assert.deepEqual([...d.options.getRaw(1)!], [255, 255, 255]);
+  assert.deepEqual([...d.options.getRaw(224)!], [10, 11]);
+  const bad = (json: Record<string, unknown>, code: string) =>
+    assert.throws(
+      () => messageFromJSON(json),
+      (err: unknown) => err instanceof DhcpEncodeError && err.code === code,
+    );
+  bad({ options: { 'no-such-option': 1 } }, 'ERR_UNKNOWN_OPTION');
+  bad({ options: { routers: 'x' } }, 'ERR_BAD_OPTION_VALUE');
+  bad({ options: { 'option-224': 'xyz' } }, 'ERR_BAD_OPTION_VALUE');
+  bad({ xid: 'twelve' }, 'ERR_BAD_FIELD');
+  bad({ chaddr: 'not-a-mac' }, 'ERR_BAD_FIELD');
 });

@@ -9,6 +9,7 @@ import {
   DhcpDecodeError,
   DhcpEncodeError,
   encodeMessage,
+  messageFromJSON,
   messageToJSON,
   MessageType,
   OPTION_DEFINITIONS,
@@ -235,4 +236,22 @@ test('options.set with values of any shape succeeds or throws DhcpEncodeError, n
     { numRuns: 20_000 },
   );
   assert.ok(refused > 1000, `refused ${refused}`);
+});
+
+test('messageFromJSON inverts messageToJSON for generated messages', () => {
+  fc.assert(
+    fc.property(generatedMessage, ({ message }) => {
+      let wire: Buffer;
+      try {
+        wire = encodeMessage(message, { maxSize: 1500 });
+      } catch (err) {
+        if (err instanceof DhcpEncodeError && err.code === 'ERR_MESSAGE_TOO_LARGE') return;
+        throw err;
+      }
+      const json = messageToJSON(decodeMessage(wire));
+      const back = messageFromJSON(JSON.parse(JSON.stringify(json)) as Record<string, unknown>);
+      assert.deepEqual(messageToJSON(decodeMessage(encodeMessage(back, { maxSize: 1500 }))), json);
+    }),
+    { numRuns: 2000 },
+  );
 });
