@@ -1,0 +1,42 @@
+import type { ClientEvent, ClientLease, ClientStateName } from '../../client/index.ts';
+
+/**
+ * What the runtime publishes (control channel `events`, the CLI's log lines): the engine's events made
+ * JSON-safe, plus what only the runtime sees (link changes, errors, script runs, messages sent).
+ */
+export type RuntimeEvent =
+  | { readonly type: 'state'; readonly from: ClientStateName; readonly to: ClientStateName }
+  | {
+      readonly type: 'offer';
+      readonly address: string;
+      readonly serverId: string;
+      readonly selected: boolean;
+    }
+  | { readonly type: 'lease-acquired' | 'lease-renewed' | 'lease-expired'; readonly lease: ClientLease }
+  | { readonly type: 'lease-lost'; readonly lease: ClientLease; readonly reason: string }
+  | { readonly type: 'nak'; readonly serverId: string | null; readonly text: string | null }
+  | { readonly type: 'decline'; readonly address: string; readonly serverId: string }
+  | { readonly type: 'leasefail'; readonly retryAt: number }
+  | { readonly type: 'probe-timeout'; readonly address: string }
+  | { readonly type: 'inform-ack'; readonly serverId: string | null }
+  | { readonly type: 'inform-failed'; readonly address: string }
+  | { readonly type: 'ignored'; readonly reason: string; readonly detail: string }
+  | { readonly type: 'sent'; readonly message: string; readonly to: string; readonly from: string }
+  | { readonly type: 'link'; readonly up: boolean; readonly carrier: boolean; readonly present: boolean }
+  | { readonly type: 'script'; readonly event: string; readonly exitCode: number | null }
+  | { readonly type: 'error'; readonly code: string; readonly message: string };
+
+/** The engine's event as the runtime publishes it (DHCP messages are left out: not JSON). */
+export function runtimeEvent(e: ClientEvent): RuntimeEvent {
+  switch (e.type) {
+    case 'nak':
+      return { type: 'nak', serverId: e.serverId, text: e.text };
+    case 'inform-ack':
+      return { type: 'inform-ack', serverId: e.serverId };
+    default:
+      return e;
+  }
+}
+
+/** An event stamped with the time it happened (ms since the epoch, the runtime's clock). */
+export type TimedEvent = RuntimeEvent & { readonly time: number };

@@ -1,0 +1,411 @@
+import { unlink } from 'node:fs/promises';
+import {
+  DhcpClient,
+  readLeaseFile,
+  udhcpcScriptCalls,
+  usableLease,
+  writeLeaseFile,
+} from '../../client/index.ts';
+import type {
+  ClientAction,
+  ClientConfig,
+  ClientLease,
+  ClientStatus,
+  ClientStep,
+} from '../../client/index.ts';
+import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
+import type { DatagramMeta, LinkState, Transport, TransportError } from '../../transport/index.ts';
+import { realScheduler, type Scheduler } from '../../transport/virtual/scheduler.ts';
+import type { LeaseApplier } from './applier.ts';
+import { ClientRuntimeError } from './errors.ts';
+import { runtimeEvent, type RuntimeEvent, type TimedEvent } from './events.ts';
+import { IprouteApplier } from './iproute-applier.ts';
+import { openLinuxClientTransport, type ClientTransport, type OpenClientTransport } from './transport.ts';
+
+const BROADCAST = '255.255.255.255';
+/** setTimeout's longest delay; a later deadline is reached by polling early (harmless: nothing is due). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface ClientRuntimeOptions {
+  /** The one interface the client runs on (seed 001: bind to one interface only). */
+  readonly interface: string;
+  /** Engine settings; `hwAddress` defaults to the interface's MAC. */
+  readonly client?: Omit<ClientConfig, 'hwAddress'> & { readonly hwAddress?: ClientConfig['hwAddress'] };
+  /** What applies leases: a udhcpc script or the built-in iproute2 applier (default). */
+  readonly applier?: LeaseApplier;
+  /** Remember the lease here, and start from it (INIT-REBOOT) when it is still valid. */
+  readonly leaseFile?: string;
+  /** Network namespace to open the sockets in (tests drive a namespace from outside). */
+  readonly netns?: string;
+  /** Clock and timers (default real time); tests inject a VirtualClock. */
+  readonly scheduler?: Scheduler;
+  /** Default: a LinuxTransport on the interface, port 68. */
+  readonly openTransport?: OpenClientTransport;
+  /** How long one RFC 5227 probe lasts (default 2 s, as udhcpc -a). */
+  readonly arpProbeMs?: number;
+  /**
+   * A lease this process takes over from its parent (the CLI backgrounding after binding): the start
+   * does not deconfigure it, and it is verified with INIT-REBOOT.
+   */
+  readonly adoptLease?: ClientLease;
+}
+
+/** `status` of the control channel: the engine's report plus the interface and the times left. */
+export interface RuntimeStatus extends ClientStatus {
+  readonly interface: string;
+  readonly hwAddress: string;
+  readonly now: number;
+  /** Seconds until T1, T2 and expiry (negative when past, null without a lease or for an infinite one). */
+  readonly renewIn: number | null;
+  readonly rebindIn: number | null;
+  readonly expiresIn: number | null;
+  readonly errors: number;
+}
+
+type Listener = (e: TimedEvent) => void;
+
+/**
+ * Drives the sans-IO client engine with real (or injected) time, one transport on one interface, an
+ * ARP probe before binding, and a lease applier. Every engine call is synchronous; the actions it
+ * returns are performed one after the other on a single chain, each send handed to the kernel before
+ * the next action (a RELEASE must leave before the deconfig removes its source address). Nothing here
+ * throws past the runtime: failures become `error` events.
+ */
+export class ClientRuntime {
+  readonly interface: string;
+  readonly #o: ClientRuntimeOptions;
+  readonly #scheduler: Scheduler;
+  readonly #applier: LeaseApplier;
+  readonly #listeners = new Set<Listener>();
+  #engine: DhcpClient | undefined;
+  #transport: ClientTransport | undefined;
+  #hw = '';
+  #timer: unknown;
+  #chain: Promise<void> = Promise.resolve();
+  #applied: ClientLease | null = null;
+  #stopped = false;
+  #errors = 0;
+
+  private constructor(options: ClientRuntimeOptions) {
+    this.interface = options.interface;
+    this.#o = options;
+    this.#scheduler = options.scheduler ?? realScheduler;
+    this.#applier =
+      options.applier ?? new IprouteApplier(options.netns === undefined ? {} : { netns: options.netns });
+  }
+
+  /** Opens the interface and starts the engine (INIT, or INIT-REBOOT from the lease file). */
+  static async start(options: ClientRuntimeOptions): Promise<ClientRuntime> {
+    const rt = new ClientRuntime(options);
+    await rt.#start();
+    return rt;
+  }
+
+  get engine(): DhcpClient {
+    if (this.#engine === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
+    return this.#engine;
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  now(): number {
+    return this.#scheduler.now();
+  }
+
+  async #start(): Promise<void> {
+    const open = this.#o.openTransport ?? openLinuxClientTransport;
+    let transport: ClientTransport;
+    try {
+      transport = await open({
+        interface: this.interface,
+        port: 68,
+        ...(this.#o.netns === undefined ? {} : { netns: this.#o.netns }),
+      });
+    } catch (err) {
+      throw new ClientRuntimeError('ERR_CLIENT_START', `cannot open ${this.interface}: ${errText(err)}`, {
+        cause: err,
+      });
+    }
+    this.#transport = transport;
+    const info = transport.interfaceInfo?.(this.interface);
+    const hw = this.#o.client?.hwAddress ?? info?.mac;
+    if (hw === undefined) {
+      await transport.close();
+      throw new ClientRuntimeError('ERR_CLIENT_START', `no hardware address for ${this.interface}`);
+    }
+    try {
+      this.#engine = new DhcpClient({ ...this.#o.client, hwAddress: hw });
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+    this.#hw = [...this.#engine.config.hwAddress].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    transport.on('message', (data, meta) => this.#onMessage(data, meta));
+    transport.on('link', (s) => this.#onLink(s));
+    transport.on('error', (e) => this.#onTransportError(e));
+
+    const now = this.now();
+    let previous: ClientLease | null = this.#o.adoptLease ?? null;
+    if (previous === null && this.#o.leaseFile !== undefined) {
+      try {
+        const file = await readLeaseFile(this.#o.leaseFile);
+        previous = file === null ? null : usableLease(file, this.interface, this.#hw, now);
+      } catch (err) {
+        this.#error('ERR_CLIENT_LEASE_FILE', errText(err));
+      }
+    }
+    let step = this.#engine.start(now, { previousLease: previous });
+    if (this.#o.adoptLease !== undefined) {
+      // The parent configured this lease: keep it while INIT-REBOOT verifies it.
+      this.#applied = this.#o.adoptLease;
+      step = { ...step, actions: step.actions.filter((a) => a.type !== 'deconfigure') };
+    }
+    this.#run(step);
+    if (info !== undefined && !(info.up && info.carrier)) {
+      this.#publish({ type: 'link', up: info.up, carrier: info.carrier, present: true });
+      this.#run(this.#engine.linkDown(now));
+    }
+  }
+
+  // ---- commands -------------------------------------------------------------------------------------
+
+  /** Renew now (SIGUSR1, `client ctl renew`). */
+  renew(): void {
+    if (!this.#stopped) this.#run(this.engine.renew(this.now()));
+  }
+
+  /** Release the lease (SIGUSR2, `client ctl release`). */
+  release(): void {
+    if (!this.#stopped) this.#run(this.engine.release(this.now()));
+  }
+
+  /** Resolves once every action asked for so far is done. */
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  /** Stops the engine (releasing first with `release`), waits for its actions, closes the sockets. */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    if (this.#stopped) return;
+    const engine = this.#engine;
+    if (engine !== undefined) {
+      const release = opts.release ?? engine.config.releaseOnStop;
+      this.#run(engine.stop(this.now(), { release }));
+    }
+    this.#stopped = true;
+    await this.#chain;
+    this.#disarm();
+    await this.#transport?.close();
+    this.#listeners.clear();
+  }
+
+  /** Stops without any further action (the CLI handing the lease over to a background child). */
+  async abandon(): Promise<void> {
+    this.#stopped = true;
+    await this.#chain;
+    this.#disarm();
+    await this.#transport?.close();
+    this.#listeners.clear();
+  }
+
+  status(): RuntimeStatus {
+    const now = this.now();
+    const s = this.engine.status();
+    const left = (t: number | null | undefined): number | null =>
+      t === null || t === undefined ? null : Math.round((t - now) / 1000);
+    return {
+      interface: this.interface,
+      hwAddress: this.#hw,
+      now,
+      ...s,
+      renewIn: left(s.lease?.renewAt),
+      rebindIn: left(s.lease?.rebindAt),
+      expiresIn: left(s.lease?.expiresAt),
+      errors: this.#errors,
+    };
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------------
+
+  #onMessage(data: Buffer, meta: DatagramMeta): void {
+    if (this.#stopped) return;
+    if (meta.interface !== undefined && meta.interface.name !== this.interface) return;
+    if (meta.sourcePort !== 67) return;
+    this.#run(this.engine.handle(this.now(), data));
+  }
+
+  #onLink(s: LinkState): void {
+    if (this.#stopped || s.interface !== this.interface) return;
+    const up = s.present && s.up && s.carrier;
+    this.#publish({ type: 'link', up: s.up, carrier: s.carrier, present: s.present });
+    const now = this.now();
+    this.#run(up ? this.engine.linkUp(now) : this.engine.linkDown(now));
+  }
+
+  #onTransportError(e: TransportError): void {
+    if (this.#stopped) return;
+    this.#error(e.code, e.message);
+  }
+
+  // ---- the action chain -----------------------------------------------------------------------------
+
+  #run(step: ClientStep): void {
+    this.#arm(step.deadline);
+    if (step.actions.length === 0) return;
+    this.#chain = this.#chain.then(() => this.#perform(step.actions));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(deadline: number | null): void {
+    this.#disarm();
+    if (deadline === null || this.#stopped) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, deadline - this.now()));
+    this.#timer = this.#scheduler.setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#stopped) this.#run(this.engine.poll(this.now()));
+    }, delay);
+  }
+
+  async #perform(actions: readonly ClientAction[]): Promise<void> {
+    for (const a of actions) {
+      try {
+        await this.#do(a);
+      } catch (err) {
+        const code = err instanceof ClientRuntimeError ? err.code : 'ERR_CLIENT_APPLY';
+        this.#error(code, errText(err));
+      }
+    }
+  }
+
+  async #do(a: ClientAction): Promise<void> {
+    switch (a.type) {
+      case 'send':
+        return this.#send(a);
+      case 'probe':
+        this.#probe(a.address, a.deadline);
+        return;
+      case 'configure':
+        await this.#apply(a);
+        this.#applied = a.lease;
+        if (this.#o.leaseFile !== undefined) await this.#saveLease(a.lease);
+        if (a.reason === 'bound' && this.#engine?.config.arpProbe === true) {
+          // RFC 5227 §2.3: announce the address now in use. Best effort.
+          this.#transport?.arpAnnounce?.(this.interface, a.lease.address).catch(() => undefined);
+        }
+        return;
+      case 'deconfigure':
+        await this.#apply(a);
+        this.#applied = null;
+        if (this.#o.leaseFile !== undefined && a.reason !== 'start' && a.reason !== 'replaced') {
+          await unlink(this.#o.leaseFile).catch(() => undefined);
+        }
+        return;
+      case 'event':
+        this.#publish(runtimeEvent(a.event));
+        await this.#apply(a);
+        return;
+    }
+  }
+
+  async #send(a: Extract<ClientAction, { type: 'send' }>): Promise<void> {
+    const t = this.#transport;
+    if (t === undefined) return;
+    const raw = a.via === 'raw' || a.to === BROADCAST;
+    try {
+      await t.send({
+        data: a.bytes,
+        ip: a.to,
+        port: 67,
+        interface: this.interface,
+        ...(raw ? { sourceIp: a.from } : {}),
+      });
+      this.#publish({
+        type: 'sent',
+        message: messageTypeName(messageTypeOf(a.message) ?? 0),
+        to: a.to,
+        from: a.from,
+      });
+    } catch (err) {
+      // The engine's retransmission timer sends again; nothing to feed back.
+      const code = (err as { code?: unknown }).code;
+      this.#error(typeof code === 'string' ? code : 'ERR_CLIENT_SEND', errText(err));
+    }
+  }
+
+  #probe(address: string, deadline: number): void {
+    const t = this.#transport;
+    const now = this.now();
+    const answer = (conflict: boolean): void => {
+      if (!this.#stopped) this.#run(this.engine.probeResult(this.now(), { address, conflict }));
+    };
+    if (t?.arpProbe === undefined) return answer(false);
+    // Finish before the engine's own deadline, at which it binds regardless.
+    const ms = Math.max(1, Math.min(this.#o.arpProbeMs ?? 2_000, deadline - now - 100));
+    t.arpProbe(this.interface, address, ms).then(
+      (r) => answer(r.inUse),
+      (err: unknown) => {
+        this.#error('ERR_CLIENT_PROBE', errText(err));
+        answer(false);
+      },
+    );
+  }
+
+  async #apply(a: ClientAction): Promise<void> {
+    for (const call of udhcpcScriptCalls([a], this.interface)) {
+      const lease = a.type === 'configure' || a.type === 'deconfigure' ? a.lease : null;
+      const r = await this.#applier.apply({
+        interface: this.interface,
+        event: call.event,
+        env: call.env,
+        lease,
+        previous: this.#applied,
+      });
+      this.#publish({ type: 'script', event: call.event, exitCode: r.exitCode });
+    }
+  }
+
+  async #saveLease(lease: ClientLease): Promise<void> {
+    const path = this.#o.leaseFile;
+    if (path === undefined) return;
+    try {
+      await writeLeaseFile(path, {
+        interface: this.interface,
+        hwAddress: this.#hw,
+        savedAt: this.now(),
+        lease,
+      });
+    } catch (err) {
+      this.#error('ERR_CLIENT_LEASE_FILE', errText(err));
+    }
+  }
+
+  // ---- publishing -----------------------------------------------------------------------------------
+
+  #error(code: string, message: string): void {
+    this.#errors++;
+    this.#publish({ type: 'error', code, message });
+  }
+
+  #publish(e: RuntimeEvent): void {
+    const timed: TimedEvent = { ...e, time: this.now() };
+    for (const l of [...this.#listeners]) {
+      try {
+        l(timed);
+      } catch {
+        // a listener's failure is its own business
+      }
+    }
+  }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
