@@ -1,0 +1,78 @@
+import type { ClientLease } from '../client/lease.ts';
+import { DhcpOptions, fromHex } from '../protocol/index.ts';
+
+/** The configuration a server handed out, as option values. */
+export interface DhcpConfiguration {
+  /** Option 54: the server that answered. */
+  readonly serverIdentifier: string | null;
+  /** Option 1. */
+  readonly netmask: string | null;
+  /** The first router of option 3, or null. */
+  readonly router: string | null;
+  /** Option 3, all of it. */
+  readonly routers: readonly string[];
+  /** Option 6. */
+  readonly dnsServers: readonly string[];
+  /** Option 12: the host name the server gave this client. */
+  readonly hostname: string | null;
+  /** Option 15. */
+  readonly domainName: string | null;
+  /** Option 119. */
+  readonly searchDomains: readonly string[];
+  /** Option 26. */
+  readonly mtu: number | null;
+  /** Every option received, as lower-case hex by decimal code. */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/** A client's lease: the address, its times (ms since the epoch) and the configuration that came with it. */
+export interface DhcpClientLease extends DhcpConfiguration {
+  readonly address: string;
+  /** Prefix length of `netmask` (null without one). */
+  readonly prefixLength: number | null;
+  /** Option 51 in seconds; null for an infinite lease. */
+  readonly leaseDuration: number | null;
+  /** When the REQUEST that got it was first sent (the base of its timers). */
+  readonly obtainedAt: number;
+  /** T1, T2 and the end; null for an infinite lease. */
+  readonly renewAt: number | null;
+  readonly rebindAt: number | null;
+  readonly expiresAt: number | null;
+}
+
+/** Option values from raw options (hex by code). */
+export function configurationOf(hexByCode: Readonly<Record<string, string>>): DhcpConfiguration {
+  const o = new DhcpOptions();
+  for (const [code, hex] of Object.entries(hexByCode)) {
+    const bytes = fromHex(hex);
+    if (bytes !== undefined) o.setRaw(Number(code), bytes);
+  }
+  const routers = o.get('routers') ?? [];
+  return {
+    serverIdentifier: o.get('dhcp-server-identifier') ?? null,
+    netmask: o.get('subnet-mask') ?? null,
+    router: routers[0] ?? null,
+    routers,
+    dnsServers: o.get('domain-name-servers') ?? [],
+    hostname: o.get('host-name') ?? null,
+    domainName: o.get('domain-name') ?? null,
+    searchDomains: o.get('domain-search') ?? [],
+    mtu: o.get('interface-mtu') ?? null,
+    options: hexByCode,
+  };
+}
+
+/** The engine's lease as the library shows it. */
+export function clientLeaseOf(l: ClientLease): DhcpClientLease {
+  return Object.freeze({
+    ...configurationOf(l.options),
+    serverIdentifier: l.serverId,
+    address: l.address,
+    prefixLength: l.prefixLength,
+    leaseDuration: l.leaseTime,
+    obtainedAt: l.obtainedAt,
+    renewAt: l.renewAt,
+    rebindAt: l.rebindAt,
+    expiresAt: l.expiresAt,
+  });
+}
