@@ -117,6 +117,8 @@ export async function startClient(
       ...(options.requestedAddress !== undefined ? { requestedAddress: options.requestedAddress } : {}),
       ...(options.vendorClass !== undefined ? { vendorClass: options.vendorClass } : {}),
       ...(options.retransmit !== undefined ? { retransmit: options.retransmit } : {}),
+      // The default request list plus 119 (domain search), which @tcpip/dhcp's options include.
+      requestOptions: [119],
       arpProbe: options.checkAddress !== undefined,
       releaseOnStop: options.releaseOnStop ?? false,
     });

@@ -85,6 +85,11 @@ export interface LibraryServeOptions {
   readonly logger?: Logger;
   /** Seconds an offered address stays held for its client (default 30). */
   readonly offerLifetime?: number;
+  /**
+   * Keep the Node.js process alive while the server runs, as a listening socket would (default true).
+   * A transport in memory holds no handle of its own.
+   */
+  readonly keepAlive?: boolean;
 }
 
 /** `serve()`'s options: those of `@tcpip/dhcp` or a Kea configuration, plus the library's own. */
@@ -136,7 +141,7 @@ export function seedToKea(o: DhcpServerOptions): { Dhcp4: Dhcp4Json } {
   if (!Number.isInteger(duration) || duration < 1 || duration > 0xfffffffe) {
     throw bad('leaseDuration: expected whole seconds, at least 1');
   }
-  const data: { name: string; data: string }[] = [
+  const data: { name: string; data: string; 'always-send'?: boolean }[] = [
     { name: 'subnet-mask', data: o.netmask },
     { name: 'routers', data: ip('router', o.router) },
     { name: 'dhcp-server-identifier', data: o.serverIdentifier },
@@ -151,7 +156,8 @@ export function seedToKea(o: DhcpServerOptions): { Dhcp4: Dhcp4Json } {
   if (o.domainName !== undefined && o.domainName !== '')
     data.push({ name: 'domain-name', data: o.domainName });
   if (o.searchDomains !== undefined && o.searchDomains.length > 0) {
-    data.push({ name: 'domain-search', data: o.searchDomains.join(', ') });
+    // Sent whether asked for or not, as @tcpip/dhcp does: few clients put 119 in their request list.
+    data.push({ name: 'domain-search', data: o.searchDomains.join(', '), 'always-send': true });
   }
   return {
     Dhcp4: {

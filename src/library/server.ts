@@ -181,8 +181,12 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
       unsubscribe();
       throw err;
     }
+    // A ref'd timer that never fires: a server on an in-memory transport would otherwise let the
+    // process exit under it (the runtime's own timers are unref'd).
+    const keepAlive = options.keepAlive === false ? undefined : setInterval(() => undefined, 0x7fffffff);
     const stop = async (): Promise<void> => {
       await runtime.stop();
+      clearInterval(keepAlive);
       unsubscribe();
     };
     const handle: DhcpServer = {
@@ -191,9 +195,7 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
       get config() {
         return runtime.config.source;
       },
-      get controlUrl() {
-        return runtime.control?.http[0]?.url;
-      },
+      controlUrl: runtime.control?.http[0]?.url,
       runtime,
       stop,
       on(event, listener) {

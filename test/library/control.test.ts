@@ -1,0 +1,62 @@
+// The control option: the dashboard, the Kea-style HTTP API and the WebSocket API see the library's server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { createDhcp } from '../../src/index.ts';
+import { SEED, lan, virtualUdp } from './helpers.ts';
+
+test('control: { http } serves the dashboard and the control API of the same leases', async () => {
+  const l = lan();
+  const server = await (
+    await createDhcp(virtualUdp(l.serverHost))
+  ).serve({
+    ...SEED,
+    control: { http: '127.0.0.1:0' },
+  });
+  const client = await (
+    await createDhcp(virtualUdp(l.host('02:00:00:00:00:01')))
+  ).client({
+    mac: '02:00:00:00:00:01',
+  });
+  try {
+    const url = server.controlUrl;
+    assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url!);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+
+    const lease = await client.bound();
+    const res = await fetch(url!, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ command: 'lease4-get-all', service: ['dhcp4'] }),
+    });
+    const [answer] = (await res.json()) as {
+      result: number;
+      arguments: { leases: { 'ip-address': string }[] };
+    }[];
+    assert.equal(answer?.result, 0);
+    assert.deepEqual(
+      answer.arguments.leases.map((x) => x['ip-address']),
+      [lease.address],
+    );
+
+    const ws = new WebSocket(`${url!.replace('http:', 'ws:')}ws`);
+    const clients = await new Promise<unknown[]>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('open', () => ws.send(JSON.stringify({ name: '/dhcp/server/v1', event: 'clients' })));
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { event: string; body: unknown[] };
+        if (m.event === 'clients') resolve(m.body);
+      });
+    });
+    ws.close();
+    assert.equal(clients.length, 1);
+    assert.equal((clients[0] as { mac: string }).mac, '02-00-00-00-00-01');
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+  // stop() closed the listener.
+  await assert.rejects(fetch(server.controlUrl!));
+});

@@ -1,0 +1,123 @@
+// Lease events through the public API: our client against our server on the virtual network; each event
+// once, in the order the exchanges happened.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDhcp } from '../../src/index.ts';
+import { SEED, lan, next, record, virtualUdp } from './helpers.ts';
+
+const MAC = '02:00:00:00:00:01';
+
+test('DORA, renew and release: offered, bound, renewed, released, once each and in order', async () => {
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  const log = record(server);
+  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  try {
+    const lease = await client.bound();
+    const ip = lease.address;
+    assert.equal(server.leases.get(ip)?.mac, MAC);
+    assert.equal(server.leases.get(ip)?.state, 'bound');
+    const renewed = await client.renew();
+    assert.equal(renewed.address, ip);
+    assert.ok(renewed.expiresAt !== null && lease.expiresAt !== null && renewed.expiresAt >= lease.expiresAt);
+    const released = next(server, 'released');
+    await client.release();
+    await released;
+    assert.equal(server.leases.has(ip), false);
+    assert.deepEqual(log, [
+      `offered ${ip} ${MAC}`,
+      `bound ${ip} ${MAC}`,
+      `renewed ${ip} ${MAC}`,
+      `released ${ip} ${MAC}`,
+    ]);
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+});
+
+test('DECLINE: the server marks the address declined and the client binds another one', async () => {
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  const log = record(server);
+  let first: string | undefined;
+  const client = await (
+    await createDhcp(virtualUdp(l.host(MAC)))
+  ).client({
+    mac: MAC,
+    // The first address offered is "in use" (as an ARP probe would find): the client must DECLINE it.
+    checkAddress: (address) => {
+      first ??= address;
+      return address === first;
+    },
+  });
+  const declinedEvents: string[] = [];
+  client.on('declined', (d) => declinedEvents.push(d.address));
+  try {
+    const declined = await next(server, 'declined');
+    assert.equal(declined.ip, first);
+    assert.equal(declined.mac, MAC);
+    assert.equal(server.leases.get(first!)?.state, 'declined');
+    const lease = await client.bound(30_000);
+    assert.notEqual(lease.address, first);
+    assert.deepEqual(declinedEvents, [first]);
+    assert.deepEqual(log, [
+      `offered ${first} ${MAC}`,
+      `bound ${first} ${MAC}`,
+      `declined ${first} ${MAC}`,
+      `offered ${lease.address} ${MAC}`,
+      `bound ${lease.address} ${MAC}`,
+    ]);
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+});
+
+test('a lease not renewed expires: offered, bound, expired; the map forgets it', async () => {
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, leaseDuration: 2 });
+  const log = record(server);
+  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const lease = await client.bound();
+  await client.stop(); // gone without a word, as a powered-off VM
+  const expired = await next(server, 'expired');
+  try {
+    assert.equal(expired.ip, lease.address);
+    assert.equal(server.leases.has(lease.address), false);
+    assert.deepEqual(log, [
+      `offered ${lease.address} ${MAC}`,
+      `bound ${lease.address} ${MAC}`,
+      `expired ${lease.address} ${MAC}`,
+    ]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('off() removes a listener; once() fires once', async () => {
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  let on = 0;
+  let once = 0;
+  const listener = (): void => void on++;
+  server
+    .on('bound', listener)
+    .off('bound', listener)
+    .once('offered', () => void once++);
+  const a = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const b = await (
+    await createDhcp(virtualUdp(l.host('02:00:00:00:00:02')))
+  ).client({ mac: '02:00:00:00:00:02' });
+  try {
+    await a.bound();
+    await b.bound();
+    assert.equal(on, 0);
+    assert.equal(once, 1);
+    assert.equal(server.leases.size, 2);
+  } finally {
+    await a.stop();
+    await b.stop();
+    await server.stop();
+  }
+});

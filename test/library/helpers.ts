@@ -1,0 +1,58 @@
+/** A virtual LAN for library tests: one server host, client hosts on demand, all through the public API. */
+import {
+  VirtualNetwork,
+  virtualUdp,
+  type DhcpServer,
+  type DhcpServerEvents,
+  type DhcpServerOptions,
+  type VirtualHost,
+} from '../../src/index.ts';
+
+export const SEED: DhcpServerOptions = {
+  leaseRange: { start: '192.168.1.100', end: '192.168.1.200' },
+  serverIdentifier: '192.168.1.1',
+  netmask: '255.255.255.0',
+  router: '192.168.1.1',
+  dnsServers: ['192.168.1.1'],
+};
+
+export interface Lan {
+  readonly net: VirtualNetwork;
+  readonly serverHost: VirtualHost;
+  /** A new host with one NIC of this MAC and no address. */
+  host(mac: string): VirtualHost;
+}
+
+export function lan(serverCidr = '192.168.1.1/24'): Lan {
+  const net = new VirtualNetwork();
+  const link = net.createLink('lan');
+  const serverHost = net.createHost('server');
+  serverHost.attach(link, { ifname: 'eth0', addresses: [serverCidr] });
+  let n = 0;
+  return {
+    net,
+    serverHost,
+    host: (mac) => {
+      const h = net.createHost(`client${++n}`);
+      h.attach(link, { ifname: 'eth0', mac });
+      return h;
+    },
+  };
+}
+
+export { virtualUdp };
+
+type LeaseEventName = Exclude<keyof DhcpServerEvents, 'error'>;
+const NAMES: readonly LeaseEventName[] = ['offered', 'bound', 'renewed', 'released', 'declined', 'expired'];
+
+/** Records every lease event of a server as `name ip mac`, in order. */
+export function record(server: DhcpServer): string[] {
+  const log: string[] = [];
+  for (const name of NAMES) server.on(name, (e) => log.push(`${name} ${e.ip} ${e.mac}`));
+  return log;
+}
+
+/** Resolves with the next `name` event of the server. */
+export function next<K extends LeaseEventName>(server: DhcpServer, name: K): Promise<DhcpServerEvents[K]> {
+  return new Promise((resolve) => server.once(name, resolve));
+}
