@@ -14,7 +14,7 @@ import type {
   ClientStep,
 } from '../../client/index.ts';
 import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
-import type { DatagramMeta, LinkState, Transport, TransportError } from '../../transport/index.ts';
+import type { DatagramMeta, LinkState, TransportError } from '../../transport/index.ts';
 import { realScheduler, type Scheduler } from '../../transport/virtual/scheduler.ts';
 import type { LeaseApplier } from './applier.ts';
 import { ClientRuntimeError } from './errors.ts';
