@@ -48,7 +48,7 @@ async function startServer(kind: ServerKind, srv: Netns): Promise<Started> {
     join(srv.dir, 'leases.sqlite'),
   ]);
   await proc.waitFor(/listening/, 30_000);
-  return { proc, released: (a) => new RegExp(`RELEASE.*${esc(a)}|${esc(a)}.*RELEASE`, 'i') };
+  return { proc, released: (a) => new RegExp(`DHCPRELEASE for ${esc(a)} .*released`) };
 }
 
 function esc(s: string): string {

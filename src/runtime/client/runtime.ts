@@ -158,6 +158,11 @@ export class ClientRuntime {
         this.#error('ERR_CLIENT_LEASE_FILE', errText(err));
       }
     }
+    if (info !== undefined && !(info.up && info.carrier)) {
+      // Nothing goes out before the carrier comes: the transport's link event starts the exchange.
+      this.#publish({ type: 'link', up: info.up, carrier: info.carrier, present: true });
+      this.#engine.linkDown(now);
+    }
     let step = this.#engine.start(now, { previousLease: previous });
     if (this.#o.adoptLease !== undefined) {
       // The parent configured this lease: keep it while INIT-REBOOT verifies it.
@@ -165,10 +170,6 @@ export class ClientRuntime {
       step = { ...step, actions: step.actions.filter((a) => a.type !== 'deconfigure') };
     }
     this.#run(step);
-    if (info !== undefined && !(info.up && info.carrier)) {
-      this.#publish({ type: 'link', up: info.up, carrier: info.carrier, present: true });
-      this.#run(this.#engine.linkDown(now));
-    }
   }
 
   // ---- commands -------------------------------------------------------------------------------------
