@@ -2,6 +2,7 @@
 // once, in the order the exchanges happened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { createDhcp } from '../../src/index.ts';
 import { SEED, lan, next, record, virtualUdp } from './helpers.ts';
 
@@ -118,6 +119,42 @@ test('off() removes a listener; once() fires once', async () => {
   } finally {
     await a.stop();
     await b.stop();
+    await server.stop();
+  }
+});
+
+test('an operator deleting a live lease through the store is a release; the map follows', async () => {
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  try {
+    const lease = await client.bound();
+    const released = next(server, 'released');
+    await server.store.remove(lease.address);
+    assert.equal((await released).ip, lease.address);
+    assert.equal(server.leases.size, 0);
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+});
+
+test('a logger given to serve() gets the readable exchange lines', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, logger });
+  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  try {
+    const lease = await client.bound();
+    const text = lines.map((x) => (JSON.parse(x) as { msg: string }).msg).join('\n');
+    assert.match(
+      text,
+      new RegExp(`DHCPDISCOVER from ${MAC} .*via udp -> DHCPOFFER ${lease.address.replace(/\./g, '\\.')}`),
+    );
+    assert.match(text, /DHCPREQUEST for .* -> DHCPACK/);
+  } finally {
+    await client.stop();
     await server.stop();
   }
 });

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,4 +36,14 @@ test('examples/userspace-stack.ts: a tcpip.js-shaped stack serves and is served,
   assert.equal(out[0], 'vm stack configured with 10.0.0.50/24, gateway 10.0.0.1');
   assert.match(out[1] ?? '', /^renewed 10\.0\.0\.50 until \d{4}-/);
   assert.equal(out[2], 'server leases: 10.0.0.50');
+});
+
+test('the quickstart in docs/library.md is examples/quickstart.ts, word for word', () => {
+  const doc = readFileSync(`${ROOT}docs/library.md`, 'utf8');
+  const block = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+  const example = readFileSync(`${ROOT}examples/quickstart.ts`, 'utf8')
+    .split('\n')
+    .filter((line, i) => !(i < 2 && line.startsWith('//')))
+    .join('\n');
+  assert.equal(block, example);
 });
