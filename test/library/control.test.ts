@@ -1,6 +1,10 @@
 // The control option: the dashboard, the Kea-style HTTP API and the WebSocket API see the library's server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createDhcp } from '../../src/index.ts';
 import { SEED, lan, virtualUdp } from './helpers.ts';
@@ -59,4 +63,37 @@ test('control: { http } serves the dashboard and the control API of the same lea
   }
   // stop() closed the listener.
   await assert.rejects(fetch(server.controlUrl!));
+});
+
+test('control: { socket } opens a Kea-style UNIX control socket', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-lib-ctl-'));
+  const path = join(dir, 'ctl.sock');
+  const l = lan();
+  const server = await (
+    await createDhcp(virtualUdp(l.serverHost))
+  ).serve({ ...SEED, control: { socket: path } });
+  try {
+    assert.equal(server.controlUrl, undefined);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const s = net.createConnection(path, () => s.write(JSON.stringify({ command: 'list-commands' })));
+      s.on('data', (d) => {
+        text += d.toString();
+        try {
+          JSON.parse(text);
+          s.end();
+          resolve(text);
+        } catch {
+          // not all of it yet
+        }
+      });
+      s.on('error', reject);
+    });
+    const parsed = JSON.parse(answer) as { result: number; arguments: string[] };
+    assert.equal(parsed.result, 0);
+    assert.ok(parsed.arguments.includes('lease4-get-all'));
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

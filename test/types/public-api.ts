@@ -49,6 +49,9 @@ export async function seedUsage(stack: TcpipStackLike): Promise<void> {
     void [ip, mac, expiresAt, state];
   }
   await server.stop();
+  // @tcpip/dhcp's own doc comment destructures it.
+  const { serve } = await createDhcp(stack.udp);
+  await serve({ leaseRange: { start: 'a', end: 'b' }, serverIdentifier: 's', netmask: 'm', router: 'r' });
 }
 
 /** Every seed option, and the library's own. */
