@@ -1,0 +1,105 @@
+/** udhcpc's flags as `leasekeeper client` parses them, and the log lines it prints. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseClientFlags } from '../../src/cli/client-flags.ts';
+import { logLine } from '../../src/cli/client-log.ts';
+import { UsageError } from '../../src/cli/command.ts';
+
+test("defaults are udhcpc's: eth0, -t 3 -T 3 -A 20, MAC client id, foreground off, ARP probe on", () => {
+  const f = parseClientFlags([]);
+  assert.equal(f.interface, 'eth0');
+  assert.deepEqual(f.client.retransmit, { kind: 'udhcpc', retries: 3, timeoutMs: 3000, tryAgainMs: 20000 });
+  assert.equal('clientId' in f.client, false);
+  assert.equal(f.foreground, false);
+  assert.equal(f.client.arpProbe, true);
+  assert.equal(f.defaultRoute, true);
+  assert.equal(f.controlSocket, undefined);
+});
+
+test('grouped short flags, attached values, long names and repeats', () => {
+  const f = parseClientFlags([
+    '-fqR',
+    '-t5',
+    '-T',
+    '2',
+    '-A3',
+    '--interface=eth1',
+    '-x',
+    'hostname:box',
+    '-x',
+    '0x3d:0100beef',
+    '-O',
+    'ntpsrv',
+    '-O',
+    '42',
+    '-V',
+    'vend',
+    '-r',
+    '198.18.0.9',
+    '-p',
+    '/tmp/x.pid',
+    '-s',
+    '/bin/true',
+    '--control-socket',
+    '/tmp/c.sock',
+    '--lease-file',
+    '/tmp/l.json',
+    '--no-route',
+    '--no-arp',
+  ]);
+  assert.equal(f.foreground && f.quit && f.releaseOnExit, true);
+  assert.equal(f.interface, 'eth1');
+  assert.deepEqual(f.client.retransmit, { kind: 'udhcpc', retries: 5, timeoutMs: 2000, tryAgainMs: 3000 });
+  assert.deepEqual(
+    f.client.extraOptions?.map((o) => o.code),
+    [12, 61],
+  );
+  assert.deepEqual(f.client.requestOptions, [42, 42]);
+  assert.equal(f.client.vendorClass, 'vend');
+  assert.equal(f.client.requestedAddress, '198.18.0.9');
+  assert.equal(f.client.releaseOnStop, true);
+  assert.equal(f.client.arpProbe, false);
+  assert.equal(f.pidfile, '/tmp/x.pid');
+  assert.equal(f.script, '/bin/true');
+  assert.equal(f.controlSocket, '/tmp/c.sock');
+  assert.equal(f.leaseFile, '/tmp/l.json');
+  assert.equal(f.defaultRoute, false);
+});
+
+test('-h and -H name the host; -c sends the string, -C none; -o empties the request list', () => {
+  assert.equal(parseClientFlags(['-h', 'box']).client.hostname, 'box');
+  assert.equal(parseClientFlags(['-H', 'box2']).client.hostname, 'box2');
+  assert.deepEqual(parseClientFlags(['-c', 'abc']).client.clientId, new TextEncoder().encode('abc'));
+  assert.equal(parseClientFlags(['-C']).client.clientId, null);
+  assert.deepEqual(parseClientFlags(['-o', '-O', 'router']).client.parameterRequestList, []);
+  assert.equal(parseClientFlags(['--halp']).help, true);
+  assert.equal(parseClientFlags(['-b', '-n', '-S', '-a', '-B']).background, true);
+});
+
+test('bad input is a UsageError', () => {
+  for (const argv of [
+    ['-r', '300.1.1.1'],
+    ['-t', '0'],
+    ['-T', 'x'],
+    ['--bogus'],
+    ['extra'],
+    ['-x', 'nocolon'],
+    ['-O', 'nosuchoption'],
+    ['--arp-timeout', '-5'],
+  ]) {
+    assert.throws(() => parseClientFlags(argv), UsageError, argv.join(' '));
+  }
+});
+
+test("log lines read like udhcpc's", () => {
+  assert.equal(
+    logLine({ type: 'sent', message: 'DHCPDISCOVER', to: '255.255.255.255', from: '0.0.0.0', time: 0 }),
+    'sending discover to 255.255.255.255',
+  );
+  assert.equal(logLine({ type: 'leasefail', retryAt: 1, time: 0 }), 'no lease, trying again later');
+  assert.equal(logLine({ type: 'script', event: 'bound', exitCode: 0, time: 0 }), null);
+  assert.equal(
+    logLine({ type: 'error', code: 'ERR_SEND_FAILED', message: 'ENETDOWN', time: 0 }),
+    'error ERR_SEND_FAILED: ENETDOWN',
+  );
+});
