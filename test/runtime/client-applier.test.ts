@@ -88,7 +88,7 @@ test('bound: flush, address with prefix and broadcast, default route via the rou
   }
 });
 
-test('renew of the same address does not flush; --no-route adds no route; deconfig flushes; netns', async () => {
+test('the same address (renew, or bound over a taken-over lease) is not flushed; --no-route adds no route; deconfig flushes; netns', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lk-applier-'));
   try {
     const ip = fakeIp(dir);
@@ -97,11 +97,13 @@ test('renew of the same address does not flush; --no-route adds no route; deconf
     await a.apply(req('renew', { ...LEASE, address: '198.18.0.11', broadcastAddress: null }, LEASE));
     await a.apply(req('deconfig', null));
     await a.apply(req('leasefail', null));
+    await a.apply(req('bound', LEASE, LEASE));
     assert.deepEqual(ip.calls(), [
       '-n lk-x addr replace 198.18.0.10/24 broadcast 198.18.0.255 dev eth0',
       '-n lk-x -4 addr flush dev eth0',
       '-n lk-x addr replace 198.18.0.11/24 broadcast + dev eth0',
       '-n lk-x -4 addr flush dev eth0',
+      '-n lk-x addr replace 198.18.0.10/24 broadcast 198.18.0.255 dev eth0',
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

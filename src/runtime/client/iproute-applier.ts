@@ -37,7 +37,9 @@ export class IprouteApplier implements LeaseApplier {
       case 'renew': {
         const lease = req.lease;
         if (lease === null) break;
-        if (req.event === 'bound' || req.previous?.address !== lease.address) {
+        // Another address (or none known: leftovers of an earlier run) goes first; the same address
+        // (renewal, a lease taken over from a backgrounding parent) stays, with no gap.
+        if (req.previous?.address !== lease.address) {
           await this.#ip(['-4', 'addr', 'flush', 'dev', dev]);
         }
         await this.#ip([
