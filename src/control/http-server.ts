@@ -249,28 +249,33 @@ function isJsonContentType(value: string | undefined): boolean {
 
 function readBody(req: IncomingMessage, max: number): Promise<string | 'too-large' | 'aborted'> {
   return new Promise((resolve) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > max) {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    // A too-large body is read to its end and discarded before the 413 goes out (up to DRAIN_FACTOR times
+    // max; beyond that the 413 is sent at once): closing while the client still writes makes the kernel
+    // reset the connection, and the client (curl, kea-shell) sees a broken pipe instead of the answer.
+    const drainLimit = max * DRAIN_FACTOR;
+    if (Number(req.headers['content-length'] ?? '0') > drainLimit) {
       req.resume();
       resolve('too-large');
       return;
     }
-    const parts: Buffer[] = [];
-    let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve('too-large');
-      } else {
-        parts.push(chunk);
-      }
+      if (size > drainLimit) resolve('too-large');
+      else if (size > max) {
+        tooLarge = true;
+        parts.length = 0;
+      } else if (!tooLarge) parts.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(parts).toString('utf8')));
     req.on('error', () => resolve('aborted'));
   });
 }
+
+/** How much of a too-large body is drained before the 413, as a multiple of maxRequestBytes. */
+const DRAIN_FACTOR = 16;
 
 function sendJson(
   res: ServerResponse,
