@@ -88,7 +88,6 @@ async function runClient(flags: ClientFlags): Promise<number> {
   const adopt = flags.backgroundChild ? adoptedLease() : undefined;
   let rt: ClientRuntime;
   let control: ClientControlServer | undefined;
-  const lines: string[] = [];
   try {
     rt = await ClientRuntime.start({
       interface: flags.interface,
@@ -97,6 +96,10 @@ async function runClient(flags: ClientFlags): Promise<number> {
       arpProbeMs: flags.arpProbeMs,
       ...(flags.leaseFile === undefined ? {} : { leaseFile: flags.leaseFile }),
       ...(adopt === undefined ? {} : { adoptLease: adopt }),
+      onEvent: (e) => {
+        const line = logLine(e);
+        if (line !== null) log(line);
+      },
     });
   } catch (err) {
     log(err instanceof Error ? err.message : String(err));
@@ -136,11 +139,6 @@ async function runClient(flags: ClientFlags): Promise<number> {
       resolve(code);
     };
     runtime.onEvent((e) => {
-      const line = logLine(e);
-      if (line !== null) {
-        lines.push(line);
-        log(line);
-      }
       if (e.type === 'lease-acquired' && !bound) {
         bound = true;
         if (flags.quit) void runtime.idle().then(() => finish(0, 'stop'));

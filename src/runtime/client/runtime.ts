@@ -48,6 +48,8 @@ export interface ClientRuntimeOptions {
    * does not deconfigure it, and it is verified with INIT-REBOOT.
    */
   readonly adoptLease?: ClientLease;
+  /** Subscribed before the start, so it also sees what happens during it (an interface without carrier). */
+  readonly onEvent?: Listener;
 }
 
 /** `status` of the control channel: the engine's report plus the interface and the times left. */
@@ -92,6 +94,7 @@ export class ClientRuntime {
     this.#scheduler = options.scheduler ?? realScheduler;
     this.#applier =
       options.applier ?? new IprouteApplier(options.netns === undefined ? {} : { netns: options.netns });
+    if (options.onEvent !== undefined) this.#listeners.add(options.onEvent);
   }
 
   /** Opens the interface and starts the engine (INIT, or INIT-REBOOT from the lease file). */
