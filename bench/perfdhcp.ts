@@ -9,6 +9,7 @@
  * Kea: memfile with persist true, multi-threading on (2 threads), logging at WARN (LAB.md).
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 SERVERS=leasekeeper,kea).
  */
+import { readFileSync } from 'node:fs';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
@@ -24,13 +25,25 @@ const POOL = '198.18.1.0 - 198.18.255.254';
 
 interface Step {
   rate: number;
+  /** Server CPU (user + system) per completed DORA, microseconds: robust to other load on the machine. */
+  cpuPerDoraUs: number;
   doraPerSecond: number;
   dropPercent: number;
   discoverSent: number;
   ackReceived: number;
 }
 
-function parsePerfdhcp(out: string, rate: number): Step {
+/** utime + stime of a process, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function parsePerfdhcp(out: string, rate: number, cpu: number): Step {
   const section = (name: string): string => out.split(`***Statistics for: ${name}***`)[1] ?? '';
   const num = (text: string, label: string): number =>
     Number(new RegExp(`${label}: ([\\d.]+)`).exec(text)?.[1] ?? 0);
@@ -38,6 +51,7 @@ function parsePerfdhcp(out: string, rate: number): Step {
   const ackReceived = num(section('REQUEST-ACK'), 'received packets');
   return {
     rate,
+    cpuPerDoraUs: ackReceived === 0 ? NaN : Math.round((cpu * 1000) / ackReceived),
     doraPerSecond: Math.round(ackReceived / SECONDS),
     dropPercent: discoverSent === 0 ? 100 : Math.max(0, 100 * (1 - ackReceived / discoverSent)),
     discoverSent,
@@ -45,7 +59,7 @@ function parsePerfdhcp(out: string, rate: number): Step {
   };
 }
 
-type Started = { stop: () => Promise<unknown> };
+type Started = { pid: number; stop: () => Promise<unknown> };
 
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
   if (server === 'kea') {
@@ -63,7 +77,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
         'multi-threading': { 'enable-multi-threading': true, 'thread-pool-size': 2, 'packet-queue-size': 64 },
       },
     });
-    return { stop: () => kea.stop() };
+    return { pid: kea.proc.pid, stop: () => kea.stop() };
   }
   const lk = await startLeasekeeper(srv, {
     name: `lk${step}`,
@@ -76,7 +90,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] }
       : {}),
   });
-  return { stop: () => lk.stop() };
+  return { pid: lk.proc.pid, stop: () => lk.stop() };
 }
 
 async function ramp(server: string): Promise<Step[]> {
@@ -107,12 +121,13 @@ async function ramp(server: string): Promise<Step[]> {
           'eth0',
           '198.18.0.1',
         ];
+        const before = cpuMs(s.pid);
         const r = await load.run('perfdhcp', args, { timeoutMs: (SECONDS + 30) * 1000 });
-        const step = parsePerfdhcp(r.stdout, rate);
+        const step = parsePerfdhcp(r.stdout, rate, cpuMs(s.pid) - before);
         steps.push(step);
         console.log(
           `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
-            `${step.dropPercent.toFixed(2)}% lost`,
+            `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA`,
         );
         failures = step.dropPercent < 1 ? 0 : failures + 1;
       } finally {
@@ -134,11 +149,11 @@ const results = new Map<string, Step[]>();
 for (const server of SERVERS) results.set(server, await ramp(server));
 
 console.log(`\nhighest rate with < 1% of 4-way exchanges lost (${SECONDS} s per step, ${CLIENTS} clients):`);
-console.log('server        DORA/s   lost %   offered/s');
+console.log('server        DORA/s   lost %   offered/s   CPU us/DORA');
 for (const [server, steps] of results) {
   const b = best(steps);
   console.log(
-    `${server.padEnd(12)} ${String(b?.doraPerSecond ?? 0).padStart(7)}   ${(b?.dropPercent ?? 100).toFixed(2).padStart(6)}   ${String(b?.rate ?? 0).padStart(9)}`,
+    `${server.padEnd(12)} ${String(b?.doraPerSecond ?? 0).padStart(7)}   ${(b?.dropPercent ?? 100).toFixed(2).padStart(6)}   ${String(b?.rate ?? 0).padStart(9)}   ${String(b?.cpuPerDoraUs ?? '-').padStart(11)}`,
   );
 }
 const lk = best(results.get('leasekeeper') ?? []);
