@@ -167,13 +167,16 @@ test('virtual DORA: udhcpc events in order, ARP probe, status and statistics, co
         sent: Record<string, number>;
         received: Record<string, number>;
         renewed: number;
-        bogus: object;
+        transportDrops: object;
+        errors: number;
       };
     };
     assert.equal(stats.arguments.sent['DHCPDISCOVER'], 1);
     assert.equal(stats.arguments.sent['DHCPREQUEST'], 2);
     assert.equal(stats.arguments.received['DHCPACK'], 2);
     assert.equal(stats.arguments.renewed, 1);
+    assert.deepEqual(stats.arguments.transportDrops, {});
+    assert.equal(stats.arguments.errors, 0);
     const unknown = (await sendUnix(control.path, { command: 'reboot' })) as { result: number };
     assert.equal(unknown.result, 2);
 

@@ -111,7 +111,7 @@ function answer(command: unknown, runtime: ClientRuntime): Answer {
     case 'status':
       return success('status', json(runtime.status()));
     case 'statistics':
-      return success('statistics', json({ ...runtime.engine.stats, errors: runtime.status().errors }));
+      return success('statistics', json(runtime.statistics()));
     case 'renew':
       runtime.renew();
       return success('renewing', { state: runtime.engine.stateName });

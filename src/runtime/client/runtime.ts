@@ -10,6 +10,7 @@ import type {
   ClientAction,
   ClientConfig,
   ClientLease,
+  ClientStats,
   ClientStatus,
   ClientStep,
 } from '../../client/index.ts';
@@ -214,6 +215,15 @@ export class ClientRuntime {
     this.#disarm();
     await this.#transport?.close();
     this.#listeners.clear();
+  }
+
+  /** The engine's counters, plus runtime errors and the frames the transport refused (by reason). */
+  statistics(): ClientStats & { errors: number; transportDrops: Record<string, number> } {
+    return {
+      ...this.engine.stats,
+      errors: this.#errors,
+      transportDrops: Object.fromEntries(this.#transport?.drops ?? []),
+    };
   }
 
   status(): RuntimeStatus {

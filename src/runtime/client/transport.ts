@@ -3,6 +3,8 @@ import { LinuxTransport } from '../../transport/linux/transport.ts';
 
 /** What the client runtime needs of a transport: the contract, plus the interface's MAC and link state. */
 export interface ClientTransport extends Transport {
+  /** Frames refused before decoding (bad checksums, truncation...), by reason (the linux transport's). */
+  readonly drops?: ReadonlyMap<string, number>;
   interfaceInfo?(
     name: string,
   ): { readonly mac: string; readonly up: boolean; readonly carrier: boolean } | undefined;
