@@ -1,7 +1,7 @@
 /**
  * Drop-in check: busybox udhcpc and `leasekeeper client`, same flags, same script, same dnsmasq, same
  * MAC, one after the other. The `bound` environment each hands its script is the same: the same udhcpc
- * variables with the same values. Root, iproute2, dnsmasq, busybox; 198.18.0.0/15 only, no routes.
+ * variables with the same values, and the same events in the same order. Root, iproute2, dnsmasq, busybox; 198.18.0.0/15 only, no routes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ test('udhcpc and leasekeeper client give their script the same bound environment
     });
     // the same flags for both; udhcpc's default vendor class is sent by ours explicitly
     const flags = ['-i', 'eth0', '-f', '-q', '-R', '-t', '5', '-T', '1', '-V', 'udhcp 1.35.0'];
+    const sequences: Record<string, string[]> = {};
     const run = async (who: 'udhcpc' | 'leasekeeper'): Promise<Record<string, string>> => {
       const dir = join(cli.dir, who);
       mkdirSync(dir, { recursive: true });
@@ -37,7 +38,9 @@ test('udhcpc and leasekeeper client give their script the same bound environment
               timeoutMs: 30_000,
             });
       assert.equal(r.code, 0, `${who}: ${r.stdout}${r.stderr}`);
-      const bound = scriptEvents(readFileSync(log, 'utf8')).find((e) => e.event === 'bound');
+      const events = scriptEvents(readFileSync(log, 'utf8'));
+      sequences[who] = events.map((e) => e.event);
+      const bound = events.find((e) => e.event === 'bound');
       assert.ok(bound !== undefined, `${who} ran no bound event`);
       // what the client added: everything the test's own environment does not have
       return Object.fromEntries(Object.entries(bound.env).filter(([k]) => process.env[k] === undefined));
@@ -47,6 +50,9 @@ test('udhcpc and leasekeeper client give their script the same bound environment
     assert.equal(theirs['ip'], ours['ip'], 'dnsmasq gave both the same address');
     assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort());
     assert.deepEqual(ours, theirs);
+    // -q -R: deconfig at start, bound, then the release's deconfig, for both
+    assert.deepEqual(sequences['leasekeeper'], sequences['udhcpc']);
+    assert.deepEqual(sequences['udhcpc'], ['deconfig', 'bound', 'deconfig']);
     for (const k of [
       'interface',
       'ip',
