@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly control?: ControlOverrides | false;
   /** The `shutdown` control command: called after the answer went out. Default: stop(). */
   readonly onShutdown?: (exitValue: number) => void;
+  /** Packet socket receive buffer of the linux transport (default 256 KiB: a short queue, see transports.ts). */
+  readonly receiveBufferBytes?: number;
   /** Seconds an offer holds its address (default 30). */
   readonly offerLifetime?: number;
 }
@@ -207,6 +209,9 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
         interfaces,
         socketType: config.socketType,
         port: options.port ?? 67,
+        ...(options.receiveBufferBytes === undefined
+          ? {}
+          : { receiveBufferBytes: options.receiveBufferBytes }),
       });
       transport = opened.transport;
       logger.info({ transport: transport.kind }, `listening: ${opened.note}`);
