@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
-import { startDemo } from '../library/demo.ts';
+import { startDemo, type Demo } from '../library/demo.ts';
 
 const HELP = `Usage: leasekeeper demo [--clients N] [--http HOST:PORT] [--lease SECONDS] [--duration SECONDS]
 
@@ -43,12 +43,19 @@ export const demoCommand: CliCommand = {
     const leaseDuration = intFlag('lease', values.lease, 30, 4, 86400);
     const duration = intFlag('duration', values.duration, 0, 0, 86400);
     const stamp = (): string => new Date().toISOString().slice(11, 19);
-    const demo = await startDemo({
-      clients,
-      leaseDuration,
-      http: values.http ?? '127.0.0.1:8067',
-      onLine: (line) => console.log(`${stamp()} ${line}`),
-    });
+    let demo: Demo;
+    try {
+      demo = await startDemo({
+        clients,
+        leaseDuration,
+        http: values.http ?? '127.0.0.1:8067',
+        onLine: (line) => console.log(`${stamp()} ${line}`),
+      });
+    } catch (err) {
+      // A port in use, a bad --http: one line, no stack trace.
+      console.error(`leasekeeper demo: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
     console.log(`leasekeeper demo: ${clients} clients on a virtual network`);
     console.log(`dashboard: ${demo.url}  (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {

@@ -32,6 +32,8 @@ const SUBNET = '198.18.0';
 /** How long a client stays before leaving, and how long it is away, in ms. */
 const STAY_MS: readonly [number, number] = [25_000, 70_000];
 const AWAY_MS: readonly [number, number] = [5_000, 15_000];
+/** A machine that vanished stays away longer than its lease, so the dashboard shows it expire. */
+const GONE_LEASES: readonly [number, number] = [1.2, 2];
 const JOIN_GAP_MS = 1_500;
 
 /** One simulated machine: joins, keeps its lease renewed, leaves (releasing, or just vanishing), comes back. */
@@ -44,7 +46,7 @@ class Machine {
     readonly name: string,
     readonly mac: string,
     readonly host: VirtualHost,
-    readonly demo: { random: () => number; say: (line: string) => void },
+    readonly demo: { random: () => number; say: (line: string) => void; leaseMs: number },
   ) {}
 
   schedule(ms: number, fn: () => Promise<void>): void {
@@ -82,7 +84,11 @@ class Machine {
     const release = this.demo.random() < 0.5;
     await client.stop({ release });
     this.demo.say(`${this.name} left${release ? ' (released)' : ' (powered off; its lease will expire)'}`);
-    this.schedule(this.between(AWAY_MS), () => this.join());
+    const [lo, hi] = GONE_LEASES;
+    const away = release
+      ? this.between(AWAY_MS)
+      : this.between([lo * this.demo.leaseMs, hi * this.demo.leaseMs]);
+    this.schedule(away, () => this.join());
   }
 
   async stop(): Promise<void> {
@@ -102,6 +108,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   if (!Number.isInteger(count) || count < 1 || count > 50) throw new RangeError('clients must be 1 to 50');
   const random = options.random ?? Math.random;
   const say = options.onLine ?? (() => undefined);
+  const leaseDuration = options.leaseDuration ?? 30;
+  const leaseMs = leaseDuration * 1000;
   const net = new VirtualNetwork();
   const lan: VirtualLink = net.createLink('lan');
   const gateway = net.createHost('gateway');
@@ -116,7 +124,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     router: `${SUBNET}.1`,
     dnsServers: [`${SUBNET}.1`],
     domainName: 'demo.lan',
-    leaseDuration: options.leaseDuration ?? 30,
+    leaseDuration,
     control: { http: options.http ?? '127.0.0.1:8067' },
   });
   server.on('expired', (l) => say(`server: lease ${l.ip} of ${l.hostname ?? l.mac} expired`));
@@ -126,7 +134,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const mac = `02:00:00:de:00:${i.toString(16).padStart(2, '0')}`;
     const host = net.createHost(`vm-${i}`);
     host.attach(lan, { ifname: 'eth0', mac });
-    const m = new Machine(`vm-${i}`, mac, host, { random, say });
+    const m = new Machine(`vm-${i}`, mac, host, { random, say, leaseMs });
     machines.push(m);
     m.schedule((i - 1) * JOIN_GAP_MS, () => m.join());
   }
