@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,8 +101,13 @@ async function run(clock: VirtualClock, ms: number, stepMs = 10): Promise<void> 
   }
 }
 
-async function start(l: Lan, applier: LeaseApplier): Promise<{ rt: ClientRuntime; seen: TimedEvent[] }> {
+async function start(
+  l: Lan,
+  applier: LeaseApplier,
+  leaseFile?: string,
+): Promise<{ rt: ClientRuntime; seen: TimedEvent[] }> {
   const rt = await ClientRuntime.start({
+    ...(leaseFile === undefined ? {} : { leaseFile }),
     interface: 'eth0',
     scheduler: l.clock,
     applier,
@@ -242,5 +247,38 @@ test('virtual: the ARP probe finds the address in use: DECLINE, no bound event, 
     assert.equal(rt.engine.stateName, 'INIT');
   } finally {
     await rt.stop();
+  }
+});
+
+test('virtual: a silent server: RENEWING unicast, REBINDING broadcast from our address, expiry deconfigures and forgets the lease', async () => {
+  const l = lan();
+  const rec = new Recorder();
+  const dir = mkdtempSync(join(tmpdir(), 'lk-client-exp-'));
+  const leaseFile = join(dir, 'lease.json');
+  const { rt, seen } = await start(l, rec, leaseFile);
+  try {
+    await run(l.clock, 3000);
+    assert.equal(existsSync(leaseFile), true);
+    await l.server.close(); // nobody answers any more
+    // 600 s lease: T1 300 s, T2 525 s, expiry 600 s; a few seconds more to let the runtime act
+    await run(l.clock, 605_000, 1000);
+    const sends = seen.flatMap((e) => (e.type === 'sent' && e.message === 'DHCPREQUEST' ? [e] : []));
+    assert.ok(
+      sends.some((e) => e.to === '198.18.0.1' && e.from === '198.18.0.10'),
+      'RENEWING unicast',
+    );
+    assert.ok(
+      sends.some((e) => e.to === '255.255.255.255' && e.from === '198.18.0.10'),
+      'REBINDING broadcast',
+    );
+    assert.ok(seen.some((e) => e.type === 'lease-expired'));
+    // then DISCOVERs that nobody answers: udhcpc's leasefail, again and again
+    assert.deepEqual(rec.events.slice(0, 3), ['deconfig', 'bound', 'deconfig']);
+    assert.ok(rec.events.slice(3).every((e) => e === 'leasefail'));
+    assert.equal(existsSync(leaseFile), false);
+    assert.equal(rt.engine.stats.expirations, 1);
+  } finally {
+    await rt.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
