@@ -161,7 +161,10 @@ class ClientDriver implements DhcpClient {
     this.#applier = applier;
     transport.on('message', (data) => this.#run(engine.handle(Date.now(), data)));
     transport.on('error', (err) => this.#emitter.emit('error', err));
-    this.#run(engine.start(Date.now()));
+    // On the next turn, so listeners attached right after `await dhcp.client()` see every event.
+    setImmediate(() => {
+      if (this.#stopping === undefined) this.#run(engine.start(Date.now()));
+    });
   }
 
   get lease(): DhcpClientLease | null {

@@ -13,9 +13,14 @@ test('DORA, renew and release: offered, bound, renewed, released, once each and 
   const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
   const log = record(server);
   const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const states: string[] = [];
+  client.on('state', (s) => states.push(`${s.from}>${s.to}`));
   try {
     const lease = await client.bound();
     const ip = lease.address;
+    // Listeners attached right after client() resolved see the client from its first step.
+    assert.deepEqual(states.slice(0, 3), ['STOPPED>INIT', 'INIT>SELECTING', 'SELECTING>REQUESTING']);
+    assert.equal(client.state, 'BOUND');
     assert.equal(server.leases.get(ip)?.mac, MAC);
     assert.equal(server.leases.get(ip)?.state, 'bound');
     const renewed = await client.renew();
