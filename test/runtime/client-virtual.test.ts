@@ -258,10 +258,12 @@ test('virtual: a silent server: RENEWING unicast, REBINDING broadcast from our a
   const { rt, seen } = await start(l, rec, leaseFile);
   try {
     await run(l.clock, 3000);
+    await rt.idle();
     assert.equal(existsSync(leaseFile), true);
     await l.server.close(); // nobody answers any more
     // 600 s lease: T1 300 s, T2 525 s, expiry 600 s; a few seconds more to let the runtime act
     await run(l.clock, 605_000, 1000);
+    await rt.idle();
     const sends = seen.flatMap((e) => (e.type === 'sent' && e.message === 'DHCPREQUEST' ? [e] : []));
     assert.ok(
       sends.some((e) => e.to === '198.18.0.1' && e.from === '198.18.0.10'),
