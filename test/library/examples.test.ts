@@ -38,12 +38,14 @@ test('examples/userspace-stack.ts: a tcpip.js-shaped stack serves and is served,
   assert.equal(out[2], 'server leases: 10.0.0.50');
 });
 
-test('the quickstart in docs/library.md is examples/quickstart.ts, word for word', () => {
-  const doc = readFileSync(`${ROOT}docs/library.md`, 'utf8');
-  const block = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
-  const example = readFileSync(`${ROOT}examples/quickstart.ts`, 'utf8')
-    .split('\n')
-    .filter((line, i) => !(i < 2 && line.startsWith('//')))
-    .join('\n');
-  assert.equal(block, example);
-});
+for (const file of ['docs/library.md', 'README.md']) {
+  test(`the quickstart in ${file} is examples/quickstart.ts, word for word`, () => {
+    const doc = readFileSync(`${ROOT}${file}`, 'utf8');
+    const block = /```ts\n(import \{ createDhcp[\s\S]*?)```/.exec(doc)?.[1];
+    const example = readFileSync(`${ROOT}examples/quickstart.ts`, 'utf8')
+      .split('\n')
+      .filter((line, i) => !(i < 2 && line.startsWith('//')))
+      .join('\n');
+    assert.equal(block, example);
+  });
+}
