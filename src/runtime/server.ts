@@ -45,7 +45,7 @@ export interface ServerOptions {
   readonly control?: ControlOverrides | false;
   /** The `shutdown` control command: called after the answer went out. Default: stop(). */
   readonly onShutdown?: (exitValue: number) => void;
-  /** Packet socket receive buffer of the linux transport (default 256 KiB: a short queue, see transports.ts). */
+  /** Packet socket receive buffer of the linux transport (default 4 MiB; the trade-off is in transports.ts). */
   readonly receiveBufferBytes?: number;
   /** Seconds an offer holds its address (default 30). */
   readonly offerLifetime?: number;
@@ -94,7 +94,14 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
-  const leases = await store.getAll();
+  const reclaimer = new Reclaimer({ engine, store, clock, logger });
+  let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
+  try {
+    leases = await store.getAll();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   engine.loadLeases(leases);
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
@@ -103,7 +110,6 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
   logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
 
-  const reclaimer = new Reclaimer({ engine, store, clock, logger });
   let transport: Transport | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
     if (transport === undefined) return Promise.resolve();
