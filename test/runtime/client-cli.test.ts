@@ -1,6 +1,10 @@
 /** udhcpc's flags as `leasekeeper client` parses them, and the log lines it prints. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runClientCtl } from '../../src/cli/client-ctl.ts';
 import { parseClientFlags } from '../../src/cli/client-flags.ts';
 import { logLine } from '../../src/cli/client-log.ts';
 import { UsageError } from '../../src/cli/command.ts';
@@ -102,4 +106,24 @@ test("log lines read like udhcpc's", () => {
     logLine({ type: 'error', code: 'ERR_SEND_FAILED', message: 'ENETDOWN', time: 0 }),
     'error ERR_SEND_FAILED: ENETDOWN',
   );
+});
+
+test('client ctl: a verb is needed, a socket is needed, a dead socket is exit 1', async () => {
+  await assert.rejects(runClientCtl(['reboot', '--socket', '/tmp/x']), UsageError);
+  await assert.rejects(runClientCtl([]), UsageError);
+  const saved = process.env['LEASEKEEPER_CLIENT_SOCKET'];
+  delete process.env['LEASEKEEPER_CLIENT_SOCKET'];
+  try {
+    await assert.rejects(runClientCtl(['status']), UsageError);
+  } finally {
+    if (saved !== undefined) process.env['LEASEKEEPER_CLIENT_SOCKET'] = saved;
+  }
+  await assert.rejects(runClientCtl(['events', '--socket', '/tmp/x', '--count', '0']), UsageError);
+  const dir = mkdtempSync(join(tmpdir(), 'lk-ctl-'));
+  try {
+    assert.equal(await runClientCtl(['status', '--socket', join(dir, 'none.sock')]), 1);
+    assert.equal(await runClientCtl(['events', '--socket', join(dir, 'none.sock')]), 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
