@@ -34,6 +34,7 @@ const OPTIONS = {
   clientid: { type: 'string', short: 'c' },
   'clientid-none': { type: 'boolean', short: 'C' },
   hostname: { type: 'string', short: 'H' },
+  fqdn: { type: 'string', short: 'F' },
   foreground: { type: 'boolean', short: 'f' },
   background: { type: 'boolean', short: 'b' },
   now: { type: 'boolean', short: 'n' },
@@ -70,8 +71,13 @@ function seconds(name: string, v: string | undefined, dflt: number): number {
 
 /** Parses udhcpc-style arguments (`-fq`, `-t5`, `-i eth0`, `--interface=eth0`); throws UsageError. */
 export function parseClientFlags(argv: readonly string[]): ClientFlags {
-  // udhcpc's -h is -H (hostname); main.ts already took --help.
-  const args = argv.map((a) => (a === '-h' ? '-H' : a));
+  // udhcpc's -h is -H (hostname); main.ts already took --help. `-a[MSEC]` has an optional value,
+  // which parseArgs cannot express: `-a500` becomes `-a --arp-timeout 500`.
+  const args = argv.flatMap((a) => {
+    if (a === '-h') return ['-H'];
+    const arp = /^-a(\d+)$/.exec(a);
+    return arp === null ? [a] : ['-a', '--arp-timeout', arp[1] ?? ''];
+  });
   let values: ReturnType<typeof parse>['values'];
   try {
     const r = parse(args);
@@ -95,6 +101,13 @@ export function parseClientFlags(argv: readonly string[]): ClientFlags {
     requestOptions = (values['request-option'] ?? []).map(parseUdhcpcOptionCode);
   } catch (err) {
     throw new UsageError((err as Error).message);
+  }
+  if (values.fqdn !== undefined) {
+    // udhcpc -F: option 81 (RFC 4702) with flags S=1 ("server, update the A record"), RCODEs 0, and the
+    // name in ASCII, as udhcpc sends it.
+    const name = new TextEncoder().encode(values.fqdn);
+    if (name.length === 0 || name.length > 252) throw new UsageError('-F needs a name of 1 to 252 bytes');
+    extraOptions.push({ code: 81, data: Uint8Array.from([1, 0, 0, ...name]) });
   }
   const client: Omit<ClientConfig, 'hwAddress'> = {
     retransmit: {

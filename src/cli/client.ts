@@ -12,7 +12,7 @@ import {
 } from '../runtime/client/index.ts';
 
 export const CLIENT_HELP = `Usage: leasekeeper client [-fbnqRCaSB] [-i IFACE] [-r IP] [-s SCRIPT] [-p PIDFILE] [-t N] [-T SEC]
-       [-A SEC] [-c CLIENTID] [-H HOSTNAME] [-V VENDOR] [-O OPT]... [-x OPT:VAL]... [-o]
+       [-A SEC] [-c CLIENTID] [-H HOSTNAME] [-F NAME] [-V VENDOR] [-O OPT]... [-x OPT:VAL]... [-o]
        [--control-socket PATH] [--lease-file PATH] [--no-route] [--resolv-conf PATH] [--no-arp]
        leasekeeper client ctl <status|renew|release|statistics|events> [--socket PATH] [--count N]
 
@@ -39,7 +39,8 @@ A DHCPv4 client for one interface, a drop-in for busybox udhcpc (same flags, sam
   -o,--no-default-options request only the -O options
   -x,--option OPT:VAL     send option OPT with VAL (udhcpc syntax: hostname:box, 0x3d:0100beef...)
   -B,--broadcast          ask for broadcast replies
-  -a,--arping             probe the address with ARP before using it (the default here)
+  -a[MSEC],--arping       probe the address with ARP before using it (the default here), for MSEC
+  -F,--fqdn NAME          ask the server to update DNS for NAME (option 81)
   -S,--syslog             accepted for compatibility; logs go to stderr
   --no-arp                do not probe with ARP
   --arp-timeout MS        length of the ARP probe (default 2000)

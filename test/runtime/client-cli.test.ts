@@ -127,3 +127,12 @@ test('client ctl: a verb is needed, a socket is needed, a dead socket is exit 1'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('-a[MSEC] sets the probe length; -F sends option 81 as udhcpc does', () => {
+  const f = parseClientFlags(['-a500', '-F', 'box.lab']);
+  assert.equal(f.arpProbeMs, 500);
+  assert.equal(f.client.arpProbe, true);
+  assert.deepEqual(parseClientFlags(['-a']).arpProbeMs, 2000);
+  const fqdn = f.client.extraOptions?.find((o) => o.code === 81);
+  assert.deepEqual(fqdn?.data, Uint8Array.from([1, 0, 0, ...new TextEncoder().encode('box.lab')]));
+});
