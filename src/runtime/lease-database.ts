@@ -1,4 +1,5 @@
 import type { LeaseDatabaseConfig } from '../config/types.ts';
+import { postgresFromKea } from '../leases/kea-postgres.ts';
 import type { LeaseStoreSpec } from '../leases/open.ts';
 import { RuntimeError } from './errors.ts';
 
@@ -15,7 +16,8 @@ export interface LeaseStoreChoice {
  * Maps Kea's `lease-database` onto a leasekeeper store. Kea's `memfile` persists to a CSV file by default
  * (`persist` true); leasekeeper's persistent embedded store is SQLite, so a persisting memfile becomes an
  * SQLite file (a `.csv` name gets a `.sqlite` suffix instead: the formats differ, and a Kea CSV must not be
- * overwritten). `persist: false` keeps leases in memory only. `--lease-file` overrides all of it.
+ * overwritten). `persist: false` keeps leases in memory only. `postgresql` is the shared store of several
+ * servers (src/leases/kea-postgres.ts maps Kea's keys). `--lease-file` overrides all of it.
  */
 export function chooseLeaseStore(db: LeaseDatabaseConfig, leaseFile: string | undefined): LeaseStoreChoice {
   if (leaseFile !== undefined) {
@@ -37,11 +39,15 @@ export function chooseLeaseStore(db: LeaseDatabaseConfig, leaseFile: string | un
       const path = db.name ?? DEFAULT_LEASE_FILE;
       return { spec: { type: 'sqlite', path }, note: `sqlite ${path}` };
     }
-    case 'postgresql':
-      throw new RuntimeError(
-        'ERR_SERVER_LEASE_DATABASE',
-        'type "postgresql" is not supported by serve yet; use "sqlite" or "memfile"',
-        { path: 'Dhcp4.lease-database.type' },
-      );
+    case 'postgresql': {
+      // Several servers sharing one pool; a bad entry throws KeaLeaseDatabaseError naming its JSON path.
+      const c = postgresFromKea(db);
+      const ignored = c.ignored.length === 0 ? '' : ` (ignored here: ${c.ignored.join(', ')})`;
+      return { spec: c.spec, note: `${c.note}${ignored}` };
+    }
+    default:
+      throw new RuntimeError('ERR_SERVER_LEASE_DATABASE', `unknown type ${JSON.stringify(db.type)}`, {
+        path: 'Dhcp4.lease-database.type',
+      });
   }
 }

@@ -98,9 +98,14 @@ test('lease-database: persisting memfile becomes SQLite, persist false memory, -
     type: 'sqlite',
     path: '/y.sqlite',
   });
-  assert.throws(() => chooseLeaseStore({ type: 'postgresql' }, undefined), {
-    code: 'ERR_SERVER_LEASE_DATABASE',
-    path: 'Dhcp4.lease-database.type',
+  const pg = chooseLeaseStore(
+    { type: 'postgresql', name: 'leases', host: '/run/postgresql', user: 'kea' },
+    undefined,
+  );
+  assert.equal(pg.spec.type, 'postgresql');
+  assert.throws(() => chooseLeaseStore({ type: 'postgresql', name: 'leases', port: 0 }, undefined), {
+    code: 'LEASE_DATABASE_CONFIG_INVALID',
+    path: 'Dhcp4.lease-database.port',
   });
 });
 
