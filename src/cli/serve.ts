@@ -85,7 +85,7 @@ export const serveCommand: CliCommand = {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      logger.info({ pid: process.pid }, 'leasekeeper serving');
+      logger.info(`leasekeeper serving (pid ${process.pid})`);
       await server.stopped;
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

@@ -2,7 +2,8 @@
 // exit code 1, never a stack trace; bad usage is exit 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { sendUnix } from '../../src/control/client.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,4 +88,38 @@ test('usage errors exit 2; --help exits 0', () => {
   const help = serve(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /--lease-file PATH/);
+});
+
+test('the shutdown control command stops serve with its exit-value after answering', async () => {
+  const config = {
+    Dhcp4: {
+      'lease-database': { type: 'memfile', persist: false },
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24' }],
+    },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'lk-serve-cli-'));
+  const file = join(dir, 'dhcp4.json');
+  const socket = join(dir, 'ctl.sock');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'serve', '--config', file, '--control-socket', socket],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    let answer: unknown;
+    for (let i = 0; i < 200 && answer === undefined; i++) {
+      answer = await sendUnix(socket, { command: 'shutdown', arguments: { 'exit-value': 3 } }, 1000).catch(
+        () => new Promise((r) => setTimeout(() => r(undefined), 100)),
+      );
+    }
+    assert.deepEqual(answer, { result: 0, text: 'Shutting down.' });
+    assert.equal(await exited, 3);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
