@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { UsageError, type CliCommand } from './command.ts';
-import { deriveConfigFromInterface, parseConfig } from '../config/index.ts';
+import { deriveConfigFromInterface, parseConfigText } from '../config/index.ts';
 import { ConfigError, type CompiledConfig } from '../config/types.ts';
 import { ControlError } from '../control/errors.ts';
 import { LeaseStoreError } from '../leases/errors.ts';
@@ -128,13 +128,12 @@ function loadConfig(file: string): CompiledConfig {
   } catch (err) {
     throw new ServeConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ServeConfigError(`${file} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const r = parseConfig(json);
+  // Kea's files may carry comments (#, //, /* */) and trailing commas: parseConfigText accepts them.
+  const r = parseConfigText(text);
+  if (!r.ok && r.error.issues.length === 1 && r.error.issues[0]?.path === '(file)')
+    throw new ServeConfigError(
+      `${file} is not JSON: ${r.error.issues[0].message.replace(/^not JSON:? ?/, '')}`,
+    );
   if (!r.ok)
     throw new ServeConfigError(
       `${file}: invalid configuration\n  ${r.error.message.split('\n').join('\n  ')}`,

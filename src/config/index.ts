@@ -7,7 +7,7 @@ export {
   normalizeClientId,
   DEFAULTS,
 } from './compile.ts';
-export { parseConfigText, stripKeaComments } from './text.ts';
+export { dropTrailingCommas, parseConfigText, stripKeaComments } from './text.ts';
 export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } from './derive.ts';
 export { encodeOptionData } from './option-data.ts';
 export { rootSchema, type KeaConfigJson, type Dhcp4Json, type SubnetJson } from './schema.ts';

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pino, type Logger } from 'pino';
 import type { Dhcp4Json } from '../config/schema.ts';
 import type { CompiledConfig } from '../config/types.ts';
 import { MemoryLeaseStore } from '../leases/memory.ts';
@@ -8,10 +9,10 @@ import type { LeaseChange, LeaseStore } from '../leases/store.ts';
 import { intToIp, ipToInt, isValidIp } from '../protocol/ip.ts';
 import type { ServedInterface } from '../runtime/interfaces.ts';
 import { startServer, type DhcpServer as ServerRuntime } from '../runtime/server.ts';
+import type { ExchangeEvent } from '../server/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { Emitter, type TypedEvents } from './emitter.ts';
 import { DhcpLibraryError } from './errors.ts';
-import { exchangeTap } from './exchange-tap.ts';
 import { classifyChange, leaseView, type DhcpLease } from './lease-view.ts';
 import {
   compile,
@@ -150,7 +151,7 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
       const payload = leaseView({ ...subject, state: event === 'declined' ? 'declined' : 'default' });
       if (payload !== null) emitter.emit(event, payload);
     });
-    const logger = exchangeTap(options.logger, (e) => {
+    const onExchange = (e: ExchangeEvent): void => {
       if (e.reply !== 'DHCPOFFER' || e.address === null) return;
       emitter.emit('offered', {
         ip: e.address,
@@ -159,7 +160,7 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
         hostname: e.hostname,
         subnetId: e.subnetId,
       });
-    });
+    };
     const control = options.control ?? (isKeaOptions(options) ? {} : false);
     let runtime: ServerRuntime;
     try {
@@ -167,7 +168,8 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
         config,
         store,
         transport: { transport, interfaces },
-        logger,
+        logger: options.logger ?? silentLogger(),
+        onExchange,
         control:
           control === false
             ? false
@@ -218,4 +220,9 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
     await transport?.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** A library server logs nothing unless the caller hands it a logger. */
+function silentLogger(): Logger {
+  return pino({ level: 'silent' });
 }

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseConfig, toKeaJson } from '../config/index.ts';
+import { dropTrailingCommas, parseConfig, stripKeaComments, toKeaJson } from '../config/index.ts';
 import type { CompiledConfig } from '../config/types.ts';
 import type { ConfigOutcome } from '../control/target.ts';
 import type { JsonObject } from '../control/json.ts';
@@ -72,9 +72,16 @@ export class ConfigHolder {
 
   async reload(): Promise<ConfigOutcome> {
     if (this.#file === undefined) return { ok: false, error: 'the configuration was not loaded from a file' };
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (err) {
+      return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    // The same reading as `serve --config`: Kea's comments and trailing commas are accepted.
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(this.#file, 'utf8'));
+      json = JSON.parse(dropTrailingCommas(stripKeaComments(text)));
     } catch (err) {
       return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
     }

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseStore } from '../leases/store.ts';
+import { performWrites } from '../server/settle.ts';
 import { DhcpDecodeError, decodeMessage, type DhcpMessage } from '../protocol/index.ts';
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
-import type { ArrivalMeta, EngineOutput, OutgoingReply, PendingCommit } from '../server/types.ts';
+import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -14,6 +15,8 @@ export interface PipelineOptions {
   readonly logger: Logger;
   /** Called after every engine call that may have moved its next deadline. */
   readonly touched: () => void;
+  /** Called with every finished exchange (after its commit, for an ACK); errors it throws are logged. */
+  readonly onExchange?: (event: ExchangeEvent) => void;
 }
 
 /**
@@ -78,11 +81,11 @@ export class Pipeline {
       const engine = this.#o.engine;
       let refused: Lease | null | undefined;
       try {
-        refused = await this.#commit(commit, now);
+        refused = await performWrites(this.#o.store, commit.writes, now);
       } catch (err) {
-        // No durability, no ACK: answer the token, drop what it would send; the client will retry.
+        // No durability, no ACK: abort the token (no NAK either), the client will retry.
         this.#o.logger.error({ err }, 'lease store write failed; the request is dropped');
-        engine.commitFailed(commit.token, now, null);
+        engine.commitAborted(commit.token, now);
         this.#o.touched();
         return;
       }
@@ -92,22 +95,6 @@ export class Pipeline {
           : engine.commitFailed(commit.token, now, refused);
       this.#o.touched();
     }
-  }
-
-  /** Runs the writes in order; undefined when all are durable, else the refused write's holder (or null). */
-  async #commit(commit: PendingCommit, now: number): Promise<Lease | null | undefined> {
-    const store = this.#o.store;
-    for (const w of commit.writes) {
-      if (w.op === 'claim') {
-        const r = await store.commit(w.lease, { mode: 'claim', now });
-        if (!r.ok) return 'holder' in r ? r.holder : null;
-      } else if (w.op === 'decline') {
-        if ((await store.markDeclined(w.address, w.probationSeconds, { now })) === null) return null;
-      } else {
-        await store.reclaim(w.address, { remove: w.remove, now });
-      }
-    }
-    return undefined;
   }
 
   #emit(out: EngineOutput): void {
@@ -125,8 +112,19 @@ export class Pipeline {
           this.#o.logger.warn({ err, to: reply.destination.address }, 'reply not sent'),
         );
     }
+    if (out.events.length === 0) return;
+    const onExchange = this.#o.onExchange;
+    if (onExchange) {
+      for (const e of out.events) {
+        try {
+          onExchange(e);
+        } catch (err) {
+          this.#o.logger.error({ err }, 'exchange listener failed');
+        }
+      }
+    }
     const log = this.#o.logger;
-    if (out.events.length === 0 || !log.isLevelEnabled('info')) return;
+    if (!log.isLevelEnabled('info')) return;
     for (const e of out.events) {
       const { text, type: _type, ...exchange } = e;
       log.info({ exchange }, text);

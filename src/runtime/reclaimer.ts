@@ -54,11 +54,19 @@ export class Reclaimer {
   async #once(remove: boolean): Promise<void> {
     const now = this.#clock();
     this.#lastRun = now;
-    const writes = this.#engine.reclaim(now, { remove });
+    // Kea's max-reclaim-leases bounds one run; what is left is due again MIN_RECLAIM_GAP_MS later.
+    const max = this.#engine.currentConfig.expiredLeasesProcessing.maxReclaimLeases;
+    const writes = this.#engine.reclaim(now, max > 0 ? { remove, limit: max } : { remove });
     for (const w of writes) {
       if (w.op !== 'reclaim') continue;
       try {
-        await this.#store.reclaim(w.address, { remove: w.remove, now });
+        const reclaimed = await this.#store.reclaim(w.address, { remove: w.remove, now });
+        if (reclaimed === null) {
+          // The store declined: another server renewed the lease meanwhile. The engine already freed the
+          // address in its index, so tell it what the store holds (docs/server.md, reclaimDue).
+          const current = await this.#store.get(w.address);
+          if (current) this.#engine.applyLeaseChange({ kind: 'updated', lease: current });
+        }
       } catch (err) {
         this.#logger.error({ err, address: w.address }, 'reclaiming a lease failed');
       }

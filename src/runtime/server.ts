@@ -10,7 +10,7 @@ import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index
 import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import { DhcpServerEngine } from '../server/engine.ts';
-import type { ArrivalMeta, InterfaceAddress, OutgoingReply } from '../server/types.ts';
+import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/types.ts';
 import type { LinuxTransport } from '../transport/linux/transport.ts';
 import type { DatagramMeta, Transport } from '../transport/types.ts';
 import { ConfigHolder } from './config-holder.ts';
@@ -49,6 +49,11 @@ export interface ServerOptions {
   readonly receiveBufferBytes?: number;
   /** Seconds an offer holds its address (default 30). */
   readonly offerLifetime?: number;
+  /**
+   * Called with every finished exchange (the same event as the log line: DISCOVER -> OFFER, REQUEST ->
+   * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
+   */
+  readonly onExchange?: (event: ExchangeEvent) => void;
 }
 
 export interface DhcpServer {
@@ -118,7 +123,15 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     );
   };
   const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
-  const pipeline = new Pipeline({ engine, store, clock, logger, send, touched: () => reclaimer.touch() });
+  const pipeline = new Pipeline({
+    engine,
+    store,
+    clock,
+    logger,
+    send,
+    touched: () => reclaimer.touch(),
+    ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+  });
 
   const holder = new ConfigHolder({
     config,
