@@ -54,6 +54,24 @@ test('an invalid configuration names the JSON path and exits 1 without a stack t
   });
 });
 
+test('a Kea file with comments and trailing commas is read as Kea reads it', () => {
+  // An invalid pool, so serve stops right after reading: the message proves the file was parsed.
+  const text = `// Kea allows C++ and shell comments
+{ "Dhcp4": {
+    # and trailing commas
+    "subnet4": [ { "id": 1, "subnet": "198.18.0.0/24", /* inline */ "pools": [ { "pool": "198.18.1.1 - 198.18.1.9" }, ], }, ],
+} }`;
+  withConfig(text, (file) => {
+    const r = serve(['--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /Dhcp4\.subnet4\[0\]\.pools\[0\]\.pool: "198\.18\.1\.1 - 198\.18\.1\.9" is not inside/,
+    );
+    assert.doesNotMatch(r.err, /is not JSON/);
+  });
+});
+
 test('a file that is not JSON, or missing, is one message and exit 1', () => {
   withConfig('{"Dhcp4": {', (file) => {
     const r = serve(['--config', file]);

@@ -60,6 +60,8 @@ test('no ACK without a durable commit: a failing store gets the client no answer
     await lab.send(request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
     assert.equal(await lab.reply(300), undefined);
     assert.equal(lab.server.target.statistics.get('pkt4-ack-sent')?.[0]?.value ?? 0, 0);
+    // the exchange was aborted, not refused: no NAK went out, and none is counted as sent
+    assert.equal(lab.server.target.statistics.get('pkt4-nak-sent')?.[0]?.value ?? 0, 0);
     // and the server still works
     await lab.send(request(MessageType.DISCOVER, { xid: 7 }));
     assert.equal(messageTypeOf((await lab.reply())!), MessageType.OFFER);
