@@ -12,6 +12,8 @@ export type LeaseStoreSpec =
       readonly path: string;
       readonly synchronous?: 'full' | 'normal';
       readonly busyTimeoutMs?: number;
+      /** Where write transactions run (see `SqliteLeaseStoreOptions.writer`); here the default is `worker`. */
+      readonly writer?: 'worker' | 'inline';
     }
   | {
       readonly type: 'postgresql';
@@ -28,7 +30,12 @@ export async function openLeaseStore(spec: LeaseStoreSpec, clock?: () => number)
     case 'memory':
       return new MemoryLeaseStore(clock === undefined ? {} : { clock });
     case 'sqlite':
-      return SqliteLeaseStore.open({ ...spec, ...(clock === undefined ? {} : { clock }) });
+      // The worker writer keeps the WAL fsync of every batch off the event loop that reads the packets.
+      return SqliteLeaseStore.open({
+        ...spec,
+        writer: spec.writer ?? 'worker',
+        ...(clock === undefined ? {} : { clock }),
+      });
     case 'postgresql':
       return PostgresLeaseStore.open({ ...spec, ...(clock === undefined ? {} : { clock }) });
   }

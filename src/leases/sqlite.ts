@@ -1,26 +1,17 @@
-import Database from 'better-sqlite3';
-import type BetterSqlite3 from 'better-sqlite3';
 import { ipv4ToNumber } from './address.ts';
-import { GroupCommit } from './batch.ts';
-import type { Outcome } from './batch.ts';
 import { ChangeHub } from './changes.ts';
-import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
-import {
-  LeaseCorruptError,
-  LeaseStoreClosedError,
-  LeaseStoreError,
-  LeaseStoreIoError,
-  LeaseStoreOpenError,
-} from './errors.ts';
+import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease, LeaseState } from './lease.ts';
 import { checkLimit, checkNow, checkSeconds, emptyStateCounts, pageStart, subnetSet } from './query.ts';
-import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
-import { ensureSchema } from './sqlite-schema.ts';
+import { rowToLease } from './row.ts';
+import { one, openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
+import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
+import { InlineWriter, WorkerWriter } from './sqlite-writer.ts';
+import type { Writer, WriterHooks } from './sqlite-writer.ts';
 import type {
   ClientQuery,
   CommitOptions,
   CommitResult,
-  LeaseChange,
   LeaseChangeListener,
   LeaseStore,
   ReclaimOptions,
@@ -42,17 +33,19 @@ export interface SqliteLeaseStoreOptions {
   readonly synchronous?: 'full' | 'normal';
   /** How long to wait for another process holding the write lock (ms). Default 5000. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Where the group-commit transactions run. `inline` (default): on the calling thread, so each batch's fsync
+   * blocks the event loop. `worker`: in a worker thread that owns the write connection; the event loop keeps
+   * serving (and queues the next batch) while a batch is synced. Reads stay on the calling thread either way.
+   */
+  readonly writer?: 'worker' | 'inline';
 }
 
-type Db = BetterSqlite3.Database;
-type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
-
-const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
-const IN_SUBNETS = 'subnet_id IN (SELECT value FROM json_each(?))';
-
 /**
- * The embedded default: one SQLite file in WAL mode. Writes are group-committed (see `GroupCommit`): all writes
- * of one event-loop turn share one transaction and one fsync, and resolve once it is on disk. Several store
+ * The embedded default: one SQLite file in WAL mode. Writes are group-committed: all writes of one event-loop
+ * turn share one transaction and one fsync, and resolve once it is on disk. The transactions run on the calling
+ * thread (`writer: 'inline'`, see `GroupCommit`) or in a worker thread that owns the write connection
+ * (`writer: 'worker'`, see `WorkerWriter`); reads always use this thread's own connection. Several store
  * instances, in one process or several, may share one file: writes take SQLite's write lock (BEGIN IMMEDIATE), so
  * the claim check and the write are atomic across them.
  */
@@ -60,39 +53,37 @@ export class SqliteLeaseStore implements LeaseStore {
   readonly backend = 'sqlite';
   readonly #db: Db;
   readonly #clock: () => number;
-  readonly #changes = new ChangeHub();
-  readonly #writes: GroupCommit;
-  readonly #stmt: ReturnType<typeof prepare>;
+  readonly #changes: ChangeHub;
+  readonly #writer: Writer;
+  readonly #stmt: Statements;
   #closed = false;
 
-  private constructor(db: Db, options: SqliteLeaseStoreOptions) {
+  private constructor(db: Db, stmt: Statements, changes: ChangeHub, writer: Writer, clock: () => number) {
     this.#db = db;
-    this.#clock = options.clock ?? Date.now;
-    this.#stmt = prepare(db);
-    const transaction = db.transaction((body: () => void) => body());
-    this.#writes = new GroupCommit({
-      transact: (body) => transaction.immediate(body),
-      wrapError: (error) => wrapDriverError('write', error, db.name),
-      announce: (change) => this.#changes.emit(change),
-    });
+    this.#stmt = stmt;
+    this.#changes = changes;
+    this.#writer = writer;
+    this.#clock = clock;
   }
 
   /** Opens (creating if needed) the database file. Rejects with `LeaseStoreOpenError` when it cannot be used. */
   static async open(options: SqliteLeaseStoreOptions): Promise<SqliteLeaseStore> {
-    let db: Db | null = null;
+    const db = openConnection(options, true);
     try {
-      db = new Database(options.path);
-      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal' && options.path !== ':memory:') {
-        throw new LeaseStoreOpenError(`${options.path}: cannot use WAL journal mode (got ${String(mode)})`);
-      }
-      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      ensureSchema(db);
-      return new SqliteLeaseStore(db, options);
+      const stmt = prepare(db);
+      const changes = new ChangeHub();
+      const hooks: WriterHooks = {
+        announce: (change) => changes.emit(change),
+        wantRemoved: () => changes.size > 0,
+      };
+      const writer =
+        options.writer === 'worker'
+          ? await WorkerWriter.start(options, hooks)
+          : new InlineWriter(db, stmt, hooks);
+      return new SqliteLeaseStore(db, stmt, changes, writer, options.clock ?? Date.now);
     } catch (error) {
-      db?.close();
-      if (error instanceof LeaseStoreOpenError) throw error;
+      db.close();
+      if (error instanceof LeaseStoreError) throw error;
       const detail = error instanceof Error ? error.message : String(error);
       throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${detail}`, {
         cause: error,
@@ -100,9 +91,14 @@ export class SqliteLeaseStore implements LeaseStore {
     }
   }
 
+  /** `worker` or `inline`: where this store's write transactions run. */
+  get writer(): 'worker' | 'inline' {
+    return this.#writer instanceof WorkerWriter ? 'worker' : 'inline';
+  }
+
   /** How many operations the last group commit carried. */
   get lastBatchSize(): number {
-    return this.#writes.lastBatchSize;
+    return this.#writer.lastBatchSize;
   }
 
   async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
@@ -112,15 +108,7 @@ export class SqliteLeaseStore implements LeaseStore {
     const key = ipv4ToNumber(lease.address);
     const mode = options.mode ?? 'claim';
     const matchClientId = options.matchClientId ?? true;
-    return this.#writes.submit((): Outcome<CommitResult> => {
-      const decision = decideCommit(this.#one(key), lease, mode, now, matchClientId);
-      if (!decision.write) return { value: decision.result, changes: [] };
-      this.#stmt.upsert.run(leaseToRow(lease, key));
-      return {
-        value: { ok: true, kind: decision.kind, lease, previous: decision.previous },
-        changes: [{ kind: decision.kind, lease, previous: decision.previous, origin: 'local' }],
-      };
-    });
+    return this.#submit<CommitResult>({ op: 'commit', key, lease, mode, now, matchClientId });
   }
 
   async get(address: string): Promise<Lease | null> {
@@ -197,67 +185,27 @@ export class SqliteLeaseStore implements LeaseStore {
     const key = ipv4ToNumber(address);
     checkSeconds(probationSeconds, 'probation period');
     const now = checkNow(options.now ?? this.#clock());
-    return this.#writes.submit((): Outcome<Lease | null> => {
-      const previous = this.#one(key);
-      if (previous === null) return { value: null, changes: [] };
-      const lease = declinedLease(previous, probationSeconds, now);
-      this.#stmt.upsert.run(leaseToRow(lease, key));
-      return { value: lease, changes: [{ kind: 'updated', lease, previous, origin: 'local' }] };
-    });
+    return this.#submit<Lease | null>({ op: 'decline', key, probationSeconds, now });
   }
 
   async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
     this.#open();
     const key = ipv4ToNumber(address);
     const now = checkNow(options.now ?? this.#clock());
-    return this.#writes.submit((): Outcome<Lease | null> => {
-      const previous = this.#one(key);
-      if (previous === null || previous.state === 'expired-reclaimed' || previous.expiresAt > now) {
-        return { value: null, changes: [] };
-      }
-      let change: LeaseChange;
-      if (options.remove) {
-        this.#stmt.remove.run(key);
-        change = { kind: 'removed', lease: previous, previous, origin: 'local' };
-      } else {
-        const lease = reclaimedLease(previous);
-        this.#stmt.upsert.run(leaseToRow(lease, key));
-        change = { kind: 'updated', lease, previous, origin: 'local' };
-      }
-      return { value: previous, changes: [change] };
-    });
+    return this.#submit<Lease | null>({ op: 'reclaim', key, remove: options.remove, now });
   }
 
   async remove(address: string): Promise<Lease | null> {
     this.#open();
     const key = ipv4ToNumber(address);
-    return this.#writes.submit((): Outcome<Lease | null> => {
-      const row = this.#stmt.one.get(key);
-      if (row === undefined) return { value: null, changes: [] };
-      // A corrupt row is removed all the same (that is how an operator gets rid of it); it has no lease to report.
-      const previous = tryRowToLease(row);
-      this.#stmt.remove.run(key);
-      if (previous === null) return { value: null, changes: [] };
-      return { value: previous, changes: [{ kind: 'removed', lease: previous, previous, origin: 'local' }] };
-    });
+    return this.#submit<Lease | null>({ op: 'remove', key });
   }
 
   async wipe(filter?: SubnetFilter): Promise<number> {
     this.#open();
     const subnets = subnetSet(filter);
     const json = subnets === null ? null : JSON.stringify([...subnets]);
-    return this.#writes.submit((): Outcome<number> => {
-      const changes: LeaseChange[] = [];
-      if (this.#changes.size > 0) {
-        const rows = json === null ? this.#stmt.all.all() : this.#stmt.allInSubnets.all(json);
-        for (const row of rows) {
-          const lease = tryRowToLease(row);
-          if (lease !== null) changes.push({ kind: 'removed', lease, previous: lease, origin: 'local' });
-        }
-      }
-      const result = json === null ? this.#stmt.wipeAll.run() : this.#stmt.wipeSubnets.run(json);
-      return { value: result.changes, changes };
-    });
+    return this.#submit<number>({ op: 'wipe', subnets: json });
   }
 
   async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
@@ -296,8 +244,20 @@ export class SqliteLeaseStore implements LeaseStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#writes.flush();
-    this.#db.close();
+    try {
+      await this.#writer.close();
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  /** Stops the writer thread abruptly, as a crash would (tests of the `worker` writer). */
+  async crashWriterForTesting(): Promise<void> {
+    if (this.#writer instanceof WorkerWriter) await this.#writer.terminate();
+  }
+
+  #submit<T>(op: WriteOp): Promise<T> {
+    return this.#writer.submit(op) as Promise<T>;
   }
 
   #open(): void {
@@ -305,8 +265,7 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   #one(key: number): Lease | null {
-    const row = this.#stmt.one.get(key);
-    return row === undefined ? null : rowToLease(row);
+    return one(this.#stmt, key);
   }
 
   #read<T>(body: () => T): T {
@@ -321,61 +280,4 @@ export class SqliteLeaseStore implements LeaseStore {
   #many(rows: () => unknown[]): Lease[] {
     return this.#read(() => rows().map(rowToLease));
   }
-}
-
-function prepare(db: Db) {
-  const stmt = (sql: string): Stmt => db.prepare(sql);
-  return {
-    one: stmt(`${SELECT} WHERE address = ?`),
-    upsert: stmt(
-      `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
-       @cltt, @expires_at, @hostname, @state, @user_context)
-       ON CONFLICT (address) DO UPDATE SET hw_address = excluded.hw_address, client_id = excluded.client_id,
-       subnet_id = excluded.subnet_id, valid_lifetime = excluded.valid_lifetime, cltt = excluded.cltt,
-       expires_at = excluded.expires_at, hostname = excluded.hostname, state = excluded.state,
-       user_context = excluded.user_context`,
-    ),
-    remove: stmt('DELETE FROM lease4 WHERE address = ?'),
-    latestByClientId: stmt(
-      `${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY cltt DESC, address LIMIT 1`,
-    ),
-    latestByHwAddress: stmt(
-      `${SELECT} WHERE hw_address = ? AND subnet_id = ? AND client_id IS NULL ORDER BY cltt DESC, address LIMIT 1`,
-    ),
-    byHwAddress: stmt(`${SELECT} WHERE hw_address = ? ORDER BY address`),
-    byHwAddressInSubnet: stmt(`${SELECT} WHERE hw_address = ? AND subnet_id = ? ORDER BY address`),
-    byClientId: stmt(`${SELECT} WHERE client_id = ? ORDER BY address`),
-    byClientIdInSubnet: stmt(`${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY address`),
-    byHostname: stmt(`${SELECT} WHERE hostname = ? ORDER BY address`),
-    all: stmt(`${SELECT} ORDER BY address`),
-    allInSubnets: stmt(`${SELECT} WHERE ${IN_SUBNETS} ORDER BY address`),
-    page: stmt(`${SELECT} WHERE address >= ? ORDER BY address LIMIT ?`),
-    expired: stmt(`${SELECT} WHERE expires_at <= ? AND state <> 2 ORDER BY expires_at, address LIMIT ?`),
-    wipeAll: stmt('DELETE FROM lease4'),
-    wipeSubnets: stmt(`DELETE FROM lease4 WHERE ${IN_SUBNETS}`),
-    stats: stmt(
-      'SELECT subnet_id, state, count(*) AS n FROM lease4 GROUP BY subnet_id, state ORDER BY subnet_id',
-    ),
-    statsInSubnets: stmt(
-      `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ${IN_SUBNETS} GROUP BY subnet_id, state ORDER BY subnet_id`,
-    ),
-  };
-}
-
-function tryRowToLease(row: unknown): Lease | null {
-  try {
-    return rowToLease(row);
-  } catch {
-    return null;
-  }
-}
-
-function wrapDriverError(what: 'read' | 'write', error: unknown, path: string): Error {
-  if (error instanceof LeaseStoreError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
-    return new LeaseCorruptError(path, `the database file is damaged: ${detail}`, { cause: error });
-  }
-  return new LeaseStoreIoError(`lease database ${path}: ${what} failed: ${detail}`, { cause: error });
 }

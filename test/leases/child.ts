@@ -1,6 +1,8 @@
 /**
  * Child process for the multi-process SQLite tests (not a test file itself).
  *
+ * Every mode takes the store's writer (`inline` or `worker`) as its last argument.
+ *
  *   crash <db> <count>: commits `count` leases, 64 in flight, printing `committed <address>` as each resolves.
  *   contend <db> <name> <count>: prints `ready`, waits for a line on stdin, then claims 10.9.x.y for client
  *     `name` (`0b` walks the range backwards), printing `won <address>` or
@@ -10,6 +12,7 @@ import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { makeLease } from './fixtures.ts';
 
 const [mode, path, ...rest] = process.argv.slice(2);
+const writer = rest.at(-1) === 'worker' ? 'worker' : 'inline';
 
 function address(i: number): string {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -20,7 +23,7 @@ function clientIdFor(i: number): string {
 }
 
 async function crash(count: number): Promise<void> {
-  const store = await SqliteLeaseStore.open({ path: path as string });
+  const store = await SqliteLeaseStore.open({ path: path as string, writer });
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -34,7 +37,7 @@ async function crash(count: number): Promise<void> {
 }
 
 async function contend(name: string, count: number): Promise<void> {
-  const store = await SqliteLeaseStore.open({ path: path as string });
+  const store = await SqliteLeaseStore.open({ path: path as string, writer });
   const clientId = `01:${name}`;
   const hwAddress = `aa:00:00:00:00:${name}`;
   // Start barrier: the parent writes a line once both contenders are ready, so their claims overlap.

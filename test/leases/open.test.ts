@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openLeaseStore } from '../../src/leases/index.ts';
+import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { makeLease, T0 } from './fixtures.ts';
 import { tempDir } from './tmp.ts';
 
@@ -20,6 +21,32 @@ describe('openLeaseStore', () => {
           await store.commit(makeLease({ address: '10.0.0.1', clientId: '01:01' }));
           const stranger = await store.commit(makeLease({ address: '10.0.0.1', clientId: '01:02' }));
           assert.equal(stranger.ok, true);
+        } finally {
+          await store.close();
+        }
+      }
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('runs SQLite writes in a worker thread unless the spec says inline', async () => {
+    const tmp = tempDir();
+    try {
+      for (const [writer, expected] of [
+        [undefined, 'worker'],
+        ['inline', 'inline'],
+        ['worker', 'worker'],
+      ] as const) {
+        const path = join(tmp.dir, `${expected}.db`);
+        const store = await openLeaseStore({
+          type: 'sqlite',
+          path,
+          ...(writer === undefined ? {} : { writer }),
+        });
+        try {
+          assert.ok(store instanceof SqliteLeaseStore);
+          assert.equal(store.writer, expected);
         } finally {
           await store.close();
         }

@@ -1,34 +1,95 @@
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
-import { describe } from 'node:test';
+import { LeaseWriterLostError } from '../../src/leases/sqlite-writer.ts';
 import { runConformance } from './conformance.ts';
 import { runDifferential } from './differential.ts';
+import { makeLease } from './fixtures.ts';
 import { tempDir } from './tmp.ts';
 
-runConformance({
-  name: 'sqlite',
-  persistent: true,
-  shared: true,
-  async create() {
-    const tmp = tempDir();
-    const path = join(tmp.dir, 'leases.db');
-    return {
-      open: () => SqliteLeaseStore.open({ path }),
-      destroy: async () => tmp.remove(),
-    };
-  },
-});
+// Both places the write transactions can run; every SQLite test runs against each.
+for (const writer of ['inline', 'worker'] as const) {
+  runConformance({
+    name: `sqlite (${writer} writer)`,
+    persistent: true,
+    shared: true,
+    async create() {
+      const tmp = tempDir();
+      const path = join(tmp.dir, 'leases.db');
+      return {
+        open: () => SqliteLeaseStore.open({ path, writer }),
+        destroy: async () => tmp.remove(),
+      };
+    },
+  });
 
-describe('sqlite lease store', () => {
-  runDifferential('sqlite', async () => {
-    const tmp = tempDir();
-    const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db') });
-    return {
-      store,
-      done: async () => {
+  describe(`sqlite lease store (${writer} writer)`, () => {
+    runDifferential(`sqlite (${writer} writer)`, async () => {
+      const tmp = tempDir();
+      const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db'), writer });
+      return {
+        store,
+        done: async () => {
+          await store.close();
+          tmp.remove();
+        },
+      };
+    });
+
+    it(`runs its write transactions ${writer === 'worker' ? 'in a worker thread' : 'on the calling thread'}`, async () => {
+      const tmp = tempDir();
+      const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db'), writer });
+      try {
+        assert.equal(store.writer, writer);
+      } finally {
         await store.close();
         tmp.remove();
-      },
-    };
+      }
+    });
+  });
+}
+
+describe('sqlite lease store: worker writer failures', () => {
+  it('rejects pending writes with a named error when the writer thread dies, and keeps every acknowledged lease', async () => {
+    const tmp = tempDir();
+    const path = join(tmp.dir, 'leases.db');
+    try {
+      const store = await SqliteLeaseStore.open({ path, writer: 'worker' });
+      const acknowledged = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.commit(makeLease({ address: `10.7.0.${i}` }))),
+      );
+      assert.ok(acknowledged.every((r) => r.ok));
+      const pending = Array.from({ length: 50 }, (_, i) =>
+        store.commit(makeLease({ address: `10.7.1.${i}` })),
+      );
+      await store.crashWriterForTesting();
+      const settled = await Promise.allSettled(pending);
+      const rejected = settled.filter((s) => s.status === 'rejected');
+      assert.ok(rejected.length > 0, 'the writes in flight when the thread died must not resolve');
+      for (const r of rejected) {
+        assert.ok(r.reason instanceof LeaseWriterLostError, String(r.reason));
+        assert.equal(r.reason.code, 'LEASE_STORE_IO');
+        assert.match(r.reason.message, /writer thread stopped/);
+      }
+      await assert.rejects(store.commit(makeLease({ address: '10.7.2.1' })), {
+        name: 'LeaseWriterLostError',
+      });
+      // Reads keep working on the main thread's connection.
+      assert.equal((await store.get('10.7.0.49'))?.address, '10.7.0.49');
+      await store.close();
+
+      const reopened = await SqliteLeaseStore.open({ path, writer: 'worker' });
+      try {
+        const stored = new Set((await reopened.getAll()).map((l) => l.address));
+        for (let i = 0; i < 50; i++) assert.ok(stored.has(`10.7.0.${i}`), `10.7.0.${i} was acknowledged`);
+        const fulfilled = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [`10.7.1.${i}`] : []));
+        for (const address of fulfilled) assert.ok(stored.has(address), `${address} was acknowledged`);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      tmp.remove();
+    }
   });
 });

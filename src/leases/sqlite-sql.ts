@@ -1,0 +1,196 @@
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Outcome } from './batch.ts';
+import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
+import { LeaseCorruptError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
+import type { Lease } from './lease.ts';
+import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
+import { ensureSchema } from './sqlite-schema.ts';
+import type { CommitMode, CommitResult, LeaseChange } from './store.ts';
+
+/** The SQL shared by the inline writer, the writer thread and the read connection. */
+
+export type Db = BetterSqlite3.Database;
+type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
+export type Statements = ReturnType<typeof prepare>;
+
+export interface ConnectionOptions {
+  readonly path: string;
+  readonly synchronous?: 'full' | 'normal';
+  readonly busyTimeoutMs?: number;
+}
+
+const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
+const IN_SUBNETS = 'subnet_id IN (SELECT value FROM json_each(?))';
+
+/** Opens one connection in WAL mode with the store's pragmas; `schema` creates or checks the schema. */
+export function openConnection(options: ConnectionOptions, schema: boolean): Db {
+  let db: Db | null = null;
+  try {
+    db = new Database(options.path);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal' && options.path !== ':memory:') {
+      throw new LeaseStoreOpenError(`${options.path}: cannot use WAL journal mode (got ${String(mode)})`);
+    }
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    if (schema) ensureSchema(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof LeaseStoreOpenError) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${detail}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * One write as plain data, so it can be run inline or posted to the writer thread. Everything that does not
+ * depend on the stored row (validation, `now`, the address key) is worked out before.
+ */
+export type WriteOp =
+  | {
+      readonly op: 'commit';
+      readonly key: number;
+      readonly lease: Lease;
+      readonly mode: CommitMode;
+      readonly now: number;
+      readonly matchClientId: boolean;
+    }
+  | { readonly op: 'decline'; readonly key: number; readonly probationSeconds: number; readonly now: number }
+  | { readonly op: 'reclaim'; readonly key: number; readonly remove: boolean; readonly now: number }
+  | { readonly op: 'remove'; readonly key: number }
+  | { readonly op: 'wipe'; readonly subnets: string | null };
+
+/**
+ * Runs one write inside the caller's transaction: the read of the row, the decision (the claim check) and the
+ * write happen in that one transaction, so they are atomic against every other connection.
+ * `wantRemoved`: whether `wipe` should list what it removed (only when somebody listens for changes).
+ */
+export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): Outcome<unknown> {
+  switch (w.op) {
+    case 'commit': {
+      const decision = decideCommit(one(stmt, w.key), w.lease, w.mode, w.now, w.matchClientId);
+      if (!decision.write) return { value: decision.result, changes: [] };
+      stmt.upsert.run(leaseToRow(w.lease, w.key));
+      const value: CommitResult = {
+        ok: true,
+        kind: decision.kind,
+        lease: w.lease,
+        previous: decision.previous,
+      };
+      return {
+        value,
+        changes: [{ kind: decision.kind, lease: w.lease, previous: decision.previous, origin: 'local' }],
+      };
+    }
+    case 'decline': {
+      const previous = one(stmt, w.key);
+      if (previous === null) return { value: null, changes: [] };
+      const lease = declinedLease(previous, w.probationSeconds, w.now);
+      stmt.upsert.run(leaseToRow(lease, w.key));
+      return { value: lease, changes: [{ kind: 'updated', lease, previous, origin: 'local' }] };
+    }
+    case 'reclaim': {
+      const previous = one(stmt, w.key);
+      if (previous === null || previous.state === 'expired-reclaimed' || previous.expiresAt > w.now) {
+        return { value: null, changes: [] };
+      }
+      let change: LeaseChange;
+      if (w.remove) {
+        stmt.remove.run(w.key);
+        change = { kind: 'removed', lease: previous, previous, origin: 'local' };
+      } else {
+        const lease = reclaimedLease(previous);
+        stmt.upsert.run(leaseToRow(lease, w.key));
+        change = { kind: 'updated', lease, previous, origin: 'local' };
+      }
+      return { value: previous, changes: [change] };
+    }
+    case 'remove': {
+      const row = stmt.one.get(w.key);
+      if (row === undefined) return { value: null, changes: [] };
+      // A corrupt row is removed all the same (that is how an operator gets rid of it); it has no lease to report.
+      const previous = tryRowToLease(row);
+      stmt.remove.run(w.key);
+      if (previous === null) return { value: null, changes: [] };
+      return { value: previous, changes: [{ kind: 'removed', lease: previous, previous, origin: 'local' }] };
+    }
+    case 'wipe': {
+      const changes: LeaseChange[] = [];
+      if (wantRemoved) {
+        const rows = w.subnets === null ? stmt.all.all() : stmt.allInSubnets.all(w.subnets);
+        for (const row of rows) {
+          const lease = tryRowToLease(row);
+          if (lease !== null) changes.push({ kind: 'removed', lease, previous: lease, origin: 'local' });
+        }
+      }
+      const result = w.subnets === null ? stmt.wipeAll.run() : stmt.wipeSubnets.run(w.subnets);
+      return { value: result.changes, changes };
+    }
+  }
+}
+
+export function one(stmt: Statements, key: number): Lease | null {
+  const row = stmt.one.get(key);
+  return row === undefined ? null : rowToLease(row);
+}
+
+export function prepare(db: Db) {
+  const stmt = (sql: string): Stmt => db.prepare(sql);
+  return {
+    one: stmt(`${SELECT} WHERE address = ?`),
+    upsert: stmt(
+      `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
+       @cltt, @expires_at, @hostname, @state, @user_context)
+       ON CONFLICT (address) DO UPDATE SET hw_address = excluded.hw_address, client_id = excluded.client_id,
+       subnet_id = excluded.subnet_id, valid_lifetime = excluded.valid_lifetime, cltt = excluded.cltt,
+       expires_at = excluded.expires_at, hostname = excluded.hostname, state = excluded.state,
+       user_context = excluded.user_context`,
+    ),
+    remove: stmt('DELETE FROM lease4 WHERE address = ?'),
+    latestByClientId: stmt(
+      `${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY cltt DESC, address LIMIT 1`,
+    ),
+    latestByHwAddress: stmt(
+      `${SELECT} WHERE hw_address = ? AND subnet_id = ? AND client_id IS NULL ORDER BY cltt DESC, address LIMIT 1`,
+    ),
+    byHwAddress: stmt(`${SELECT} WHERE hw_address = ? ORDER BY address`),
+    byHwAddressInSubnet: stmt(`${SELECT} WHERE hw_address = ? AND subnet_id = ? ORDER BY address`),
+    byClientId: stmt(`${SELECT} WHERE client_id = ? ORDER BY address`),
+    byClientIdInSubnet: stmt(`${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY address`),
+    byHostname: stmt(`${SELECT} WHERE hostname = ? ORDER BY address`),
+    all: stmt(`${SELECT} ORDER BY address`),
+    allInSubnets: stmt(`${SELECT} WHERE ${IN_SUBNETS} ORDER BY address`),
+    page: stmt(`${SELECT} WHERE address >= ? ORDER BY address LIMIT ?`),
+    expired: stmt(`${SELECT} WHERE expires_at <= ? AND state <> 2 ORDER BY expires_at, address LIMIT ?`),
+    wipeAll: stmt('DELETE FROM lease4'),
+    wipeSubnets: stmt(`DELETE FROM lease4 WHERE ${IN_SUBNETS}`),
+    stats: stmt(
+      'SELECT subnet_id, state, count(*) AS n FROM lease4 GROUP BY subnet_id, state ORDER BY subnet_id',
+    ),
+    statsInSubnets: stmt(
+      `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ${IN_SUBNETS} GROUP BY subnet_id, state ORDER BY subnet_id`,
+    ),
+  };
+}
+
+export function tryRowToLease(row: unknown): Lease | null {
+  try {
+    return rowToLease(row);
+  } catch {
+    return null;
+  }
+}
+
+export function wrapDriverError(what: 'read' | 'write', error: unknown, path: string): LeaseStoreError {
+  if (error instanceof LeaseStoreError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new LeaseCorruptError(path, `the database file is damaged: ${detail}`, { cause: error });
+  }
+  return new LeaseStoreIoError(`lease database ${path}: ${what} failed: ${detail}`, { cause: error });
+}

@@ -1,0 +1,254 @@
+import { Worker } from 'node:worker_threads';
+import { GroupCommit } from './batch.ts';
+import { LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
+import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
+import { runWriteOp, wrapDriverError } from './sqlite-sql.ts';
+import { fromWire } from './sqlite-writer-protocol.ts';
+import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
+import type { LeaseChange } from './store.ts';
+
+/** Where a SQLite store runs its group-commit transactions. */
+export interface Writer {
+  /** Resolves with the operation's value once its batch is durable, after its changes were announced. */
+  submit(op: WriteOp): Promise<unknown>;
+  readonly lastBatchSize: number;
+  /** Commits everything submitted so far, then stops. */
+  close(): Promise<void>;
+}
+
+export interface WriterHooks {
+  announce(change: LeaseChange): void;
+  /** Whether a `wipe` should list what it removed (somebody listens). */
+  wantRemoved(): boolean;
+}
+
+/** The writer thread stopped (crashed, was terminated, ran out of memory) while the store was open. */
+export class LeaseWriterLostError extends LeaseStoreIoError {
+  constructor(path: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      `lease database ${path}: the writer thread stopped (${detail}); the write was not committed`,
+      options,
+    );
+    this.name = 'LeaseWriterLostError';
+  }
+}
+
+/** Transactions on the main thread, on the store's one connection: each batch's fsync blocks the event loop. */
+export class InlineWriter implements Writer {
+  readonly #writes: GroupCommit;
+
+  constructor(db: Db, stmt: Statements, hooks: WriterHooks) {
+    const transaction = db.transaction((body: () => void) => body());
+    this.#writes = new GroupCommit({
+      transact: (body) => transaction.immediate(body),
+      wrapError: (error) => wrapDriverError('write', error, db.name),
+      announce: hooks.announce,
+    });
+    this.submit = (op) => this.#writes.submit(() => runWriteOp(stmt, op, hooks.wantRemoved()));
+  }
+
+  readonly submit: (op: WriteOp) => Promise<unknown>;
+
+  get lastBatchSize(): number {
+    return this.#writes.lastBatchSize;
+  }
+
+  async close(): Promise<void> {
+    this.#writes.flush();
+  }
+}
+
+interface Pending {
+  readonly op: WriteOp;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Transactions in a worker thread that owns the write connection. Operations submitted in one event-loop turn
+ * form a batch; while the thread commits batch N (its fsync), the main thread keeps serving and queues batch
+ * N+1, posted the moment N is reported. A promise settles only after the thread reported its batch durable, so a
+ * read on the main thread's connection afterwards sees the write.
+ */
+export class WorkerWriter implements Writer {
+  readonly #worker: Worker;
+  readonly #hooks: WriterHooks;
+  readonly #path: string;
+  #queue: Pending[] = [];
+  #inFlight: Pending[] | null = null;
+  #nextId = 0;
+  #scheduled: NodeJS.Immediate | null = null;
+  #lastBatchSize = 0;
+  #lost: LeaseStoreError | null = null;
+  #closing = false;
+  #idle: (() => void)[] = [];
+  readonly #exited: Promise<void>;
+
+  private constructor(worker: Worker, path: string, hooks: WriterHooks) {
+    this.#worker = worker;
+    this.#path = path;
+    this.#hooks = hooks;
+    worker.on('message', (message: FromWriter) => this.#onMessage(message));
+    worker.on('error', (error) => this.#fail(error.message, error));
+    this.#exited = new Promise((resolve) =>
+      worker.once('exit', (code) => {
+        this.#fail(`exit code ${code}`);
+        resolve();
+      }),
+    );
+    // Only a batch in flight keeps the process alive, as with the inline writer.
+    worker.unref();
+  }
+
+  /** Starts the thread and waits until its connection is open. Rejects with `LeaseStoreOpenError`. */
+  static async start(options: ConnectionOptions, hooks: WriterHooks): Promise<WorkerWriter> {
+    const data: WriterData = {
+      path: options.path,
+      ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
+      ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    };
+    // execArgv [] : the bootstrap registers tsx itself, whether or not the parent runs under `--import tsx`.
+    const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), {
+      workerData: data,
+      execArgv: [],
+    });
+    let onMessage: (message: FromWriter) => void = () => undefined;
+    let onError: (error: unknown) => void = () => undefined;
+    let onExit: (code: number) => void = () => undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onMessage = (message) => {
+          if (message.type === 'ready') resolve();
+          else if (message.type === 'open-failed') reject(fromWire(message.error));
+        };
+        onError = reject;
+        onExit = (code) => reject(new Error(`the writer thread exited with code ${code}`));
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      });
+    } catch (error) {
+      await worker.terminate();
+      if (error instanceof LeaseStoreOpenError) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${detail}`, {
+        cause: error,
+      });
+    } finally {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    }
+    return new WorkerWriter(worker, options.path, hooks);
+  }
+
+  get lastBatchSize(): number {
+    return this.#lastBatchSize;
+  }
+
+  submit(op: WriteOp): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.#lost !== null) {
+        reject(this.#lost);
+        return;
+      }
+      this.#queue.push({ op, resolve, reject });
+      if (this.#inFlight === null) this.#scheduled ??= setImmediate(() => this.#send());
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#worker.ref();
+    if (this.#inFlight === null) this.#send();
+    while (this.#lost === null && (this.#inFlight !== null || this.#queue.length > 0)) {
+      await new Promise<void>((resolve) => this.#idle.push(resolve));
+    }
+    if (this.#lost === null) this.#post({ type: 'close' });
+    await this.#exited;
+  }
+
+  /** Stops the thread abruptly, as a crash would (tests). */
+  async terminate(): Promise<void> {
+    await this.#worker.terminate();
+  }
+
+  #post(message: ToWriter): void {
+    this.#worker.postMessage(message);
+  }
+
+  #send(): void {
+    if (this.#scheduled !== null) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = null;
+    }
+    if (this.#lost !== null || this.#inFlight !== null || this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#inFlight = batch;
+    this.#lastBatchSize = batch.length;
+    this.#worker.ref();
+    this.#post({
+      type: 'batch',
+      id: this.#nextId++,
+      ops: batch.map((p) => p.op),
+      wantRemoved: this.#hooks.wantRemoved(),
+    });
+  }
+
+  #onMessage(message: FromWriter): void {
+    if (message.type !== 'committed' && message.type !== 'failed') return;
+    const batch = this.#inFlight;
+    if (batch === null) return;
+    this.#inFlight = null;
+    if (!this.#closing) this.#worker.unref();
+    // Post the next batch before settling this one, so the thread's next fsync starts at once.
+    this.#send();
+    if (message.type === 'failed') {
+      const error = fromWire(message.error);
+      for (const op of batch) op.reject(error);
+    } else {
+      batch.forEach((op, i) => this.#settle(op, message.results[i]));
+    }
+    this.#wake();
+  }
+
+  #settle(op: Pending, result: OpResult | undefined): void {
+    if (result === undefined) {
+      op.reject(new LeaseStoreIoError(`lease database ${this.#path}: the writer thread sent no result`));
+      return;
+    }
+    if (!result.ok) {
+      op.reject(fromWire(result.error));
+      return;
+    }
+    for (const change of result.changes) {
+      freezeLeases(change);
+      this.#hooks.announce(change);
+    }
+    freezeLeases(result.value);
+    op.resolve(result.value);
+  }
+
+  #fail(detail: string, cause?: unknown): void {
+    if (this.#lost !== null) return;
+    this.#lost = new LeaseWriterLostError(this.#path, detail, cause === undefined ? undefined : { cause });
+    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+    const pending = [...(this.#inFlight ?? []), ...this.#queue];
+    this.#inFlight = null;
+    this.#queue = [];
+    for (const op of pending) op.reject(this.#lost);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+/** Leases from the thread are structured-clone copies; freeze them like the ones an inline store returns. */
+function freezeLeases(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  for (const key of ['lease', 'previous', 'holder']) freezeLeases(record[key]);
+  if (typeof record['address'] === 'string') Object.freeze(value);
+  else if (Array.isArray(value)) for (const item of value) freezeLeases(item);
+}
