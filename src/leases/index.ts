@@ -34,3 +34,4 @@ export type { PostgresLeaseStoreOptions } from './postgres.ts';
 export { pgListenErrorChannel } from './postgres-listen.ts';
 export { openLeaseStore } from './open.ts';
 export type { LeaseStoreSpec } from './open.ts';
+export { LeaseWriterLostError } from './sqlite-writer.ts';
