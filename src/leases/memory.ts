@@ -3,7 +3,15 @@ import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import { ipv4ToNumber } from './address.ts';
-import { checkLimit, checkNow, checkSeconds, emptyStateCounts, pageStart, subnetSet } from './query.ts';
+import {
+  checkLimit,
+  checkNow,
+  checkSeconds,
+  foldStateCounts,
+  pageStart,
+  subnetSet,
+  type StateCount,
+} from './query.ts';
 import type {
   ClientQuery,
   CommitOptions,
@@ -185,20 +193,12 @@ export class MemoryLeaseStore implements LeaseStore {
   async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
     this.#open();
     const subnets = subnetSet(filter);
-    const counts = new Map<number, ReturnType<typeof emptyStateCounts>>();
+    const counts: StateCount[] = [];
     for (const lease of this.#byAddress.values()) {
       if (subnets !== null && !subnets.has(lease.subnetId)) continue;
-      let entry = counts.get(lease.subnetId);
-      if (entry === undefined) counts.set(lease.subnetId, (entry = emptyStateCounts()));
-      entry[lease.state]++;
+      counts.push({ subnetId: lease.subnetId, state: lease.state, n: 1 });
     }
-    return [...counts.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([subnetId, byState]) => ({
-        subnetId,
-        total: byState.default + byState.declined + byState['expired-reclaimed'],
-        byState,
-      }));
+    return foldStateCounts(counts);
   }
 
   onChange(listener: LeaseChangeListener): () => void {

@@ -4,10 +4,18 @@ import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
 import { declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
-import type { Lease, LeaseState } from './lease.ts';
+import type { Lease } from './lease.ts';
 import { PgListener } from './postgres-listen.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
-import { checkLimit, checkNow, checkSeconds, emptyStateCounts, pageStart, subnetSet } from './query.ts';
+import {
+  checkLimit,
+  checkNow,
+  checkSeconds,
+  foldStateCounts,
+  pageStart,
+  subnetSet,
+  type StateCount,
+} from './query.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
 import type {
   ClientQuery,
@@ -305,19 +313,12 @@ export class PostgresLeaseStore implements LeaseStore {
        GROUP BY subnet_id, state ORDER BY subnet_id`,
       [subnetArray(filter)],
     )) as { subnet_id: number; state: number; n: number }[];
-    const bySubnet = new Map<number, Record<LeaseState, number>>();
+    const counts: StateCount[] = [];
     for (const row of rows) {
       const state = stateFromCode(row.state);
-      if (state === null) continue;
-      let counts = bySubnet.get(row.subnet_id);
-      if (counts === undefined) bySubnet.set(row.subnet_id, (counts = emptyStateCounts()));
-      counts[state] += row.n;
+      if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
     }
-    return [...bySubnet.entries()].map(([subnetId, byState]) => ({
-      subnetId,
-      total: byState.default + byState.declined + byState['expired-reclaimed'],
-      byState,
-    }));
+    return foldStateCounts(counts);
   }
 
   onChange(listener: LeaseChangeListener): () => void {

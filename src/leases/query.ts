@@ -1,6 +1,7 @@
 import { LeaseQueryError } from './errors.ts';
 import { parseIpv4 } from './address.ts';
-import type { SubnetFilter } from './store.ts';
+import type { LeaseState } from './lease.ts';
+import type { SubnetFilter, SubnetLeaseStats } from './store.ts';
 
 /** Lower bound of a page: `'start'` includes 0.0.0.0, an address excludes itself (Kea `lease4-get-page`). */
 export function pageStart(from: string): { readonly value: number; readonly inclusive: boolean } {
@@ -42,4 +43,28 @@ export function subnetSet(filter: SubnetFilter | undefined): ReadonlySet<number>
 /** Empty per-state counters for stats. */
 export function emptyStateCounts(): { default: number; declined: number; 'expired-reclaimed': number } {
   return { default: 0, declined: 0, 'expired-reclaimed': 0 };
+}
+
+/** One count of leases in a subnet and state, as a backend's GROUP BY (or a scan) yields it. */
+export interface StateCount {
+  readonly subnetId: number;
+  readonly state: LeaseState;
+  readonly n: number;
+}
+
+/** Folds per-(subnet, state) counts into `stats()`'s answer, ordered by subnet id, for every backend. */
+export function foldStateCounts(counts: Iterable<StateCount>): SubnetLeaseStats[] {
+  const bySubnet = new Map<number, Record<LeaseState, number>>();
+  for (const { subnetId, state, n } of counts) {
+    let entry = bySubnet.get(subnetId);
+    if (entry === undefined) bySubnet.set(subnetId, (entry = emptyStateCounts()));
+    entry[state] += n;
+  }
+  return [...bySubnet.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([subnetId, byState]) => ({
+      subnetId,
+      total: byState.default + byState.declined + byState['expired-reclaimed'],
+      byState,
+    }));
 }

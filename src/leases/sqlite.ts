@@ -1,8 +1,16 @@
 import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreOpenError } from './errors.ts';
-import type { Lease, LeaseState } from './lease.ts';
-import { checkLimit, checkNow, checkSeconds, emptyStateCounts, pageStart, subnetSet } from './query.ts';
+import type { Lease } from './lease.ts';
+import {
+  checkLimit,
+  checkNow,
+  checkSeconds,
+  foldStateCounts,
+  pageStart,
+  subnetSet,
+  type StateCount,
+} from './query.ts';
 import { rowToLease } from './row.ts';
 import { one, openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
 import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
@@ -221,20 +229,13 @@ export class SqliteLeaseStore implements LeaseStore {
           n: number;
         }[],
     );
-    const bySubnet = new Map<number, Record<LeaseState, number>>();
+    const counts: StateCount[] = [];
     for (const row of rows) {
       const state = stateFromCode(row.state);
       // Rows with an unknown state are corrupt; they are reported by the reads that meet them, not counted here.
-      if (state === null) continue;
-      let counts = bySubnet.get(row.subnet_id);
-      if (counts === undefined) bySubnet.set(row.subnet_id, (counts = emptyStateCounts()));
-      counts[state] += row.n;
+      if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
     }
-    return [...bySubnet.entries()].map(([subnetId, byState]) => ({
-      subnetId,
-      total: byState.default + byState.declined + byState['expired-reclaimed'],
-      byState,
-    }));
+    return foldStateCounts(counts);
   }
 
   onChange(listener: LeaseChangeListener): () => void {
