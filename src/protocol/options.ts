@@ -104,6 +104,19 @@ export class DhcpOptions {
     return this;
   }
 
+  /**
+   * @internal Stores `b` itself (no copy, no checks) as the value of `code` (1..254): for bytes that are
+   * never mutated, such as a compiled configuration's option data shared by every reply.
+   */
+  putShared(code: number, b: Uint8Array): void {
+    this.put(code, b);
+  }
+
+  /** @internal `has` for a code known to be a number, without the name lookup. */
+  hasCode(code: number): boolean {
+    return this.indexOf(code) >= 0;
+  }
+
   private put(code: number, b: Uint8Array): void {
     const i = this.indexOf(code);
     if (i >= 0) {

@@ -1,4 +1,10 @@
-import type { CompiledConfig, CompiledReservation, CompiledSubnet, OptionSet } from '../config/types.ts';
+import type {
+  CompiledConfig,
+  CompiledPool,
+  CompiledReservation,
+  CompiledSubnet,
+  OptionSet,
+} from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
@@ -92,19 +98,55 @@ export function reservedAddressIn(
   return a !== undefined && cidrContains(subnet, a) ? a : undefined;
 }
 
-/** Option layers by Kea's precedence: reservation, pool, subnet, global. */
+interface LayerNode {
+  readonly next: WeakMap<OptionSet, LayerNode>;
+  layers: readonly OptionSet[] | undefined;
+}
+
+const layerRoot: LayerNode = { next: new WeakMap(), layers: undefined };
+/** Stands for an absent reservation or pool layer in the cache's path. */
+const NO_LAYER: OptionSet = new Map();
+
+function layerStep(node: LayerNode, set: OptionSet): LayerNode {
+  let n = node.next.get(set);
+  if (n === undefined) {
+    n = { next: new WeakMap(), layers: undefined };
+    node.next.set(set, n);
+  }
+  return n;
+}
+
+/**
+ * Option layers by Kea's precedence: reservation, pool, subnet, global. The same layers give the same
+ * frozen list, so that what a reply sends is worked out once per list (see reply.ts).
+ */
 export function optionLayers(
   config: CompiledConfig,
   subnet: CompiledSubnet,
   addr: number,
   res: CompiledReservation | undefined,
-): OptionSet[] {
-  const pool = subnet.pools.find((p) => addr >= p.start && addr <= p.end);
+): readonly OptionSet[] {
+  let pool: CompiledPool | undefined;
+  for (const p of subnet.pools) {
+    if (addr >= p.start && addr <= p.end) {
+      pool = p;
+      break;
+    }
+  }
+  const node = layerStep(
+    layerStep(
+      layerStep(layerStep(layerRoot, res ? res.options : NO_LAYER), pool ? pool.options : NO_LAYER),
+      subnet.options,
+    ),
+    config.options,
+  );
+  if (node.layers !== undefined) return node.layers;
   const out: OptionSet[] = [];
   if (res) out.push(res.options);
   if (pool) out.push(pool.options);
   out.push(subnet.options, config.options);
-  return out;
+  node.layers = Object.freeze(out);
+  return node.layers;
 }
 
 /** siaddr, sname and file: reservation over subnet over global. */
