@@ -26,7 +26,9 @@ export interface PipelineOptions {
  */
 export class Pipeline {
   readonly #o: PipelineOptions;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Exchanges waiting for a commit: a count, not a set of promises (no allocation per exchange). */
+  #inFlight = 0;
+  #drained: (() => void)[] = [];
   #accepting = true;
 
   constructor(options: PipelineOptions) {
@@ -35,13 +37,14 @@ export class Pipeline {
 
   /** How many datagrams are being handled (waiting for their commits). */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#inFlight;
   }
 
   /** Stops taking datagrams; resolves once every one already taken is finished. */
   async drain(): Promise<void> {
     this.#accepting = false;
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    if (this.#inFlight === 0) return;
+    await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 
   receive(bytes: Buffer, meta: ArrivalMeta): void {
@@ -65,36 +68,63 @@ export class Pipeline {
       this.#emit(out);
       return;
     }
-    const p = this.#continue(out, now).catch((err: unknown) =>
-      this.#o.logger.error({ err }, 'exchange failed'),
-    );
-    this.#inFlight.add(p);
-    void p.finally(() => this.#inFlight.delete(p));
+    this.#inFlight++;
+    this.#step(out, now);
   }
 
-  async #continue(first: EngineOutput, now: number): Promise<void> {
-    let out = first;
-    for (;;) {
+  /**
+   * Sends what `out` carries, then commits its writes and feeds the outcome back to the engine, until an
+   * output needs no commit. Plain `.then` callbacks rather than an async function: this runs for every
+   * lease granted, and each async frame costs promises the hot path does not need.
+   */
+  #step(out: EngineOutput, now: number): void {
+    try {
       this.#emit(out);
-      const commit = out.commit;
-      if (commit === null) return;
-      const engine = this.#o.engine;
-      let refused: Lease | null | undefined;
-      try {
-        refused = await performWrites(this.#o.store, commit.writes, now);
-      } catch (err) {
+    } catch (err) {
+      this.#o.logger.error({ err }, 'exchange failed');
+    }
+    const commit = out.commit;
+    if (commit === null) {
+      this.#finished();
+      return;
+    }
+    const engine = this.#o.engine;
+    performWrites(this.#o.store, commit.writes, now).then(
+      (refused: Lease | null | undefined) => {
+        let next: EngineOutput;
+        try {
+          next =
+            refused === undefined
+              ? engine.commitSucceeded(commit.token, now)
+              : engine.commitFailed(commit.token, now, refused);
+        } catch (err) {
+          this.#o.logger.error({ err }, 'exchange failed');
+          this.#finished();
+          return;
+        }
+        this.#o.touched();
+        this.#step(next, now);
+      },
+      (err: unknown) => {
         // No durability, no ACK: abort the token (no NAK either), the client will retry.
         this.#o.logger.error({ err }, 'lease store write failed; the request is dropped');
-        engine.commitAborted(commit.token, now);
+        try {
+          engine.commitAborted(commit.token, now);
+        } catch (abortErr) {
+          this.#o.logger.error({ err: abortErr }, 'exchange failed');
+        }
         this.#o.touched();
-        return;
-      }
-      out =
-        refused === undefined
-          ? engine.commitSucceeded(commit.token, now)
-          : engine.commitFailed(commit.token, now, refused);
-      this.#o.touched();
-    }
+        this.#finished();
+      },
+    );
+  }
+
+  #finished(): void {
+    this.#inFlight--;
+    if (this.#inFlight > 0 || this.#drained.length === 0) return;
+    const waiting = this.#drained;
+    this.#drained = [];
+    for (const resolve of waiting) resolve();
   }
 
   #emit(out: EngineOutput): void {
