@@ -3,7 +3,7 @@ import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap } from './heap.ts';
-import { clientKeys, owns, type ClientIdentity } from './identity.ts';
+import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
@@ -24,9 +24,10 @@ export interface Offer {
  */
 export class AddressBook {
   readonly index = new LeaseIndex();
-  readonly deadlines = new DeadlineHeap();
+  /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
+  readonly deadlines = new DeadlineHeap<number>();
   private readonly offers = new Map<number, Offer>();
-  private readonly offerByClient = new Map<string, number>();
+  private readonly offerByClient = new ClientMap();
   private readonly localAddresses = new Set<number>();
   private readonly offerLifetimeMs: number;
   private readonly stats: Statistics;
@@ -105,21 +106,40 @@ export class AddressBook {
   }
 
   clientOffer(subnetId: number, id: ClientIdentity, now: number): Offer | undefined {
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
-      const addr = this.offerByClient.get(k);
-      const o = addr === undefined ? undefined : this.offers.get(addr);
-      if (o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true)) return o;
+    if (id.clientId !== null) {
+      const o = this.liveOffer(this.offerByClient.byId(subnetId, id.clientId), subnetId, id, now);
+      if (o !== undefined) return o;
     }
-    return undefined;
+    return this.liveOffer(this.offerByClient.byHw(subnetId, id.hwAddress), subnetId, id, now);
+  }
+
+  private liveOffer(
+    addr: number | undefined,
+    subnetId: number,
+    id: ClientIdentity,
+    now: number,
+  ): Offer | undefined {
+    const o = addr === undefined ? undefined : this.offers.get(addr);
+    return o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true) ? o : undefined;
   }
 
   /** Holds `addr` for this client (an offer, or a commit in flight), replacing its previous offer. */
   holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number): void {
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
-      const prev = this.offerByClient.get(k);
+    if (id.clientId !== null) {
+      const prev = this.offerByClient.byId(subnetId, id.clientId);
       if (prev !== undefined && prev !== addr) this.dropOffer(prev);
     }
-    if (this.offers.has(addr)) this.dropOffer(addr);
+    const prev = this.offerByClient.byHw(subnetId, id.hwAddress);
+    if (prev !== undefined && prev !== addr) this.dropOffer(prev);
+    const held = this.offers.get(addr);
+    // The same client holding the same address again (its REQUEST after our OFFER) keeps its place: only
+    // the deadline moves, and the pool bit stays taken instead of being released and taken again.
+    const same =
+      held !== undefined &&
+      held.subnetId === subnetId &&
+      held.hwAddress === id.hwAddress &&
+      held.clientId === id.clientId;
+    if (held !== undefined && !same) this.dropOffer(addr);
     const offer: Offer = {
       addr,
       subnetId,
@@ -128,25 +148,28 @@ export class AddressBook {
       expiresAt: now + this.offerLifetimeMs,
     };
     this.offers.set(addr, offer);
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) this.offerByClient.set(k, addr);
-    this.deadlines.set(`o:${addr}`, offer.expiresAt);
+    this.offerByClient.set(subnetId, id.hwAddress, id.clientId, addr);
+    // Delete first even when it is the same deadline, so the heap holds the entries it always held.
+    if (same) this.deadlines.delete(addr * 2);
+    this.deadlines.set(addr * 2, offer.expiresAt);
     this.refreshTaken(addr);
   }
 
   dropClientOffer(subnetId: number, id: ClientIdentity): void {
-    for (const k of clientKeys(subnetId, id.hwAddress, id.clientId)) {
-      const addr = this.offerByClient.get(k);
+    if (id.clientId !== null) {
+      const addr = this.offerByClient.byId(subnetId, id.clientId);
       if (addr !== undefined) this.dropOffer(addr);
     }
+    const addr = this.offerByClient.byHw(subnetId, id.hwAddress);
+    if (addr !== undefined) this.dropOffer(addr);
   }
 
   dropOffer(addr: number): void {
     const o = this.offers.get(addr);
     if (!o) return;
     this.offers.delete(addr);
-    for (const k of clientKeys(o.subnetId, o.hwAddress, o.clientId))
-      if (this.offerByClient.get(k) === addr) this.offerByClient.delete(k);
-    this.deadlines.delete(`o:${addr}`);
+    this.offerByClient.deleteIf(o.subnetId, o.hwAddress, o.clientId, addr);
+    this.deadlines.delete(addr * 2);
     this.refreshTaken(addr);
   }
 
@@ -154,11 +177,11 @@ export class AddressBook {
   setLease(addr: number, next: Lease | undefined): void {
     const prev = this.index.get(addr);
     if (prev) this.gauge(prev, -1);
-    if (next) this.index.put(next);
+    if (next) this.index.put(next, addr);
     else this.index.delete(addr);
     if (next) this.gauge(next, 1);
-    if (next && next.state !== 'expired-reclaimed') this.deadlines.set(`l:${addr}`, next.expiresAt);
-    else this.deadlines.delete(`l:${addr}`);
+    if (next && next.state !== 'expired-reclaimed') this.deadlines.set(addr * 2 + 1, next.expiresAt);
+    else this.deadlines.delete(addr * 2 + 1);
     const offer = this.offers.get(addr);
     if (offer && next && next.state !== 'expired-reclaimed' && !owns(next, offer, true)) this.dropOffer(addr);
     this.refreshTaken(addr);
@@ -173,8 +196,8 @@ export class AddressBook {
     while (writes.length < limit) {
       const key = this.deadlines.popDue(now, 1)[0];
       if (key === undefined) break;
-      const addr = Number(key.slice(2));
-      if (key.startsWith('o:')) {
+      const addr = Math.floor(key / 2);
+      if (key % 2 === 0) {
         const o = this.offers.get(addr);
         if (o && o.expiresAt <= now) this.dropOffer(addr);
         continue;

@@ -1,17 +1,17 @@
 /**
- * A min-heap of deadlines keyed by string, with lazy deletion: `set` replaces a key's deadline (the old
+ * A min-heap of deadlines by key (a string or a number), with lazy deletion: `set` replaces a key's deadline (the old
  * entry becomes stale and is skipped when it surfaces), `delete` forgets it. O(log n) per change.
  */
-export class DeadlineHeap {
+export class DeadlineHeap<K = string> {
   private readonly at: number[] = [];
-  private readonly keys: string[] = [];
-  private readonly current = new Map<string, number>();
+  private readonly keys: K[] = [];
+  private readonly current = new Map<K, number>();
 
   get size(): number {
     return this.current.size;
   }
 
-  set(key: string, deadline: number): void {
+  set(key: K, deadline: number): void {
     if (this.current.get(key) === deadline) return;
     this.current.set(key, deadline);
     this.at.push(deadline);
@@ -19,7 +19,7 @@ export class DeadlineHeap {
     this.up(this.at.length - 1);
   }
 
-  delete(key: string): void {
+  delete(key: K): void {
     this.current.delete(key);
   }
 
@@ -30,7 +30,7 @@ export class DeadlineHeap {
   }
 
   /** The earliest live deadline, or undefined. */
-  peek(): { key: string; deadline: number } | undefined {
+  peek(): { key: K; deadline: number } | undefined {
     this.dropStale();
     const key = this.keys[0];
     const deadline = this.at[0];
@@ -38,8 +38,8 @@ export class DeadlineHeap {
   }
 
   /** Removes and returns the live keys whose deadline is at or before `now` (at most `max`), earliest first. */
-  popDue(now: number, max = Infinity): string[] {
-    const out: string[] = [];
+  popDue(now: number, max = Infinity): K[] {
+    const out: K[] = [];
     for (let top = this.peek(); top && top.deadline <= now && out.length < max; top = this.peek()) {
       this.current.delete(top.key);
       this.pop();
@@ -50,7 +50,7 @@ export class DeadlineHeap {
 
   private dropStale(): void {
     while (this.keys.length > 0) {
-      const key = this.keys[0] as string;
+      const key = this.keys[0] as K;
       if (this.current.get(key) === this.at[0]) return;
       this.pop();
     }
@@ -58,7 +58,7 @@ export class DeadlineHeap {
 
   private pop(): void {
     const lastAt = this.at.pop() as number;
-    const lastKey = this.keys.pop() as string;
+    const lastKey = this.keys.pop() as K;
     if (this.at.length === 0) return;
     this.at[0] = lastAt;
     this.keys[0] = lastKey;
@@ -68,12 +68,12 @@ export class DeadlineHeap {
   /** Sift up with a hole instead of swaps: no temporaries on the hot path. */
   private up(i: number): void {
     const at = this.at[i] as number;
-    const key = this.keys[i] as string;
+    const key = this.keys[i] as K;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if ((this.at[p] as number) <= at) break;
       this.at[i] = this.at[p] as number;
-      this.keys[i] = this.keys[p] as string;
+      this.keys[i] = this.keys[p] as K;
       i = p;
     }
     this.at[i] = at;
@@ -83,7 +83,7 @@ export class DeadlineHeap {
   private down(i: number): void {
     const n = this.at.length;
     const at = this.at[i] as number;
-    const key = this.keys[i] as string;
+    const key = this.keys[i] as K;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
@@ -91,7 +91,7 @@ export class DeadlineHeap {
       const m = r < n && (this.at[r] as number) < (this.at[l] as number) ? r : l;
       if ((this.at[m] as number) >= at) break;
       this.at[i] = this.at[m] as number;
-      this.keys[i] = this.keys[m] as string;
+      this.keys[i] = this.keys[m] as K;
       i = m;
     }
     this.at[i] = at;

@@ -9,10 +9,11 @@ export interface ClientIdentity {
   readonly clientId: string | null;
 }
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function colonHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++)
-    s += (i === 0 ? '' : ':') + (bytes[i] as number).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += (i === 0 ? '' : ':') + (HEX[bytes[i] as number] as string);
   return s;
 }
 
@@ -41,10 +42,52 @@ export function owns(
   return lease.hwAddress !== '' && lease.hwAddress === id.hwAddress;
 }
 
-/** Index keys under which a lease (or an offer) is found for its client, within one subnet. */
-export function clientKeys(subnetId: number, hwAddress: string, clientId: string | null): string[] {
-  const keys: string[] = [];
-  if (clientId !== null) keys.push(`${subnetId}|c:${clientId}`);
-  if (hwAddress !== '') keys.push(`${subnetId}|h:${hwAddress}`);
-  return keys;
+/**
+ * Where each client's lease (or offer) is, within one subnet: by client identifier and by hardware address
+ * (an empty hardware address is not a key). Two maps per subnet instead of joined string keys, so a lookup
+ * builds no string.
+ */
+export class ClientMap {
+  private readonly byClientId = new Map<number, Map<string, number>>();
+  private readonly byHwAddress = new Map<number, Map<string, number>>();
+
+  clear(): void {
+    this.byClientId.clear();
+    this.byHwAddress.clear();
+  }
+
+  byId(subnetId: number, clientId: string): number | undefined {
+    return this.byClientId.get(subnetId)?.get(clientId);
+  }
+
+  byHw(subnetId: number, hwAddress: string): number | undefined {
+    return hwAddress === '' ? undefined : this.byHwAddress.get(subnetId)?.get(hwAddress);
+  }
+
+  /** Files `addr` under the client's identifier (when it has one) and hardware address (when not empty). */
+  set(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
+    if (clientId !== null) subnetMap(this.byClientId, subnetId).set(clientId, addr);
+    if (hwAddress !== '') subnetMap(this.byHwAddress, subnetId).set(hwAddress, addr);
+  }
+
+  /** Forgets the client's keys that still point at `addr`. */
+  deleteIf(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
+    if (clientId !== null) {
+      const m = this.byClientId.get(subnetId);
+      if (m !== undefined && m.get(clientId) === addr) m.delete(clientId);
+    }
+    if (hwAddress !== '') {
+      const m = this.byHwAddress.get(subnetId);
+      if (m !== undefined && m.get(hwAddress) === addr) m.delete(hwAddress);
+    }
+  }
+}
+
+function subnetMap(maps: Map<number, Map<string, number>>, subnetId: number): Map<string, number> {
+  let m = maps.get(subnetId);
+  if (m === undefined) {
+    m = new Map();
+    maps.set(subnetId, m);
+  }
+  return m;
 }

@@ -1,6 +1,6 @@
 import type { Lease } from '../leases/lease.ts';
 import { ipv4ToInt } from '../config/ipv4.ts';
-import { clientKeys, owns, type ClientIdentity } from './identity.ts';
+import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 
 /**
  * The engine's copy of the store's leases: by address, and by client within a subnet (for lease affinity).
@@ -8,7 +8,7 @@ import { clientKeys, owns, type ClientIdentity } from './identity.ts';
  */
 export class LeaseIndex {
   private readonly byAddr = new Map<number, Lease>();
-  private readonly byClient = new Map<string, number>();
+  private readonly byClient = new ClientMap();
 
   get size(): number {
     return this.byAddr.size;
@@ -22,13 +22,12 @@ export class LeaseIndex {
     return this.byAddr.values();
   }
 
-  /** Stores the lease, replacing any at its address; returns the replaced one. */
-  put(lease: Lease): Lease | undefined {
-    const addr = ipv4ToInt(lease.address);
+  /** Stores the lease, replacing any at its address (`addr`, its number); returns the replaced one. */
+  put(lease: Lease, addr: number = ipv4ToInt(lease.address)): Lease | undefined {
     const prev = this.byAddr.get(addr);
     if (prev) this.unindex(prev, addr);
     this.byAddr.set(addr, lease);
-    for (const k of clientKeys(lease.subnetId, lease.hwAddress, lease.clientId)) this.byClient.set(k, addr);
+    this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
     return prev;
   }
 
@@ -47,17 +46,19 @@ export class LeaseIndex {
 
   /** The client's lease in the subnet (any state but declined), by client id first, then hardware address. */
   findByClient(subnetId: number, id: ClientIdentity, matchClientId: boolean): Lease | undefined {
-    for (const k of clientKeys(subnetId, id.hwAddress, matchClientId ? id.clientId : null)) {
-      const addr = this.byClient.get(k);
-      const lease = addr === undefined ? undefined : this.byAddr.get(addr);
-      if (lease && lease.state !== 'declined' && owns(lease, id, matchClientId)) return lease;
+    if (matchClientId && id.clientId !== null) {
+      const lease = this.usable(this.byClient.byId(subnetId, id.clientId), id, matchClientId);
+      if (lease !== undefined) return lease;
     }
-    return undefined;
+    return this.usable(this.byClient.byHw(subnetId, id.hwAddress), id, matchClientId);
+  }
+
+  private usable(addr: number | undefined, id: ClientIdentity, matchClientId: boolean): Lease | undefined {
+    const lease = addr === undefined ? undefined : this.byAddr.get(addr);
+    return lease && lease.state !== 'declined' && owns(lease, id, matchClientId) ? lease : undefined;
   }
 
   private unindex(lease: Lease, addr: number): void {
-    for (const k of clientKeys(lease.subnetId, lease.hwAddress, lease.clientId)) {
-      if (this.byClient.get(k) === addr) this.byClient.delete(k);
-    }
+    this.byClient.deleteIf(lease.subnetId, lease.hwAddress, lease.clientId, addr);
   }
 }
