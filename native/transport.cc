@@ -4,12 +4,19 @@
 //       A UDP socket with SO_REUSEADDR and SO_BROADCAST, optionally SO_BINDTODEVICE, already bound;
 //       handed to node:dgram with socket.bind({ fd }). dropAll attaches a BPF filter that accepts
 //       nothing: the socket then only holds the port (no ICMP port-unreachable) and sends.
-//   new PacketSocket({ ifname, protocol, filter, netns?, rcvbuf? }, onFrame(err, frame, pkttype, tpStatus))
+//   new PacketSocket({ ifname, protocol, filter, netns?, rcvbuf? }, onFrames(err, frames, meta))
 //       An AF_PACKET/SOCK_RAW socket bound to one interface and ethertype, with a classic BPF program
 //       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
-//       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex is a property.
-//   new PacketSocket({ linkWatch: true, netns? }, onMessage) is instead an rtnetlink socket subscribed to
+//       Each wake-up reads up to 64 frames with one recvmmsg and hands them over in ONE callback: `frames`
+//       a Buffer holding them back to back (fresh per batch), `meta` a Uint32Array of
+//       [offset, length, pkttype, tpStatus] per frame. Errors come alone: onFrames(err).
+//       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex and fd are properties.
+//   new PacketSocket({ linkWatch: true, netns? }, onMessages) is instead an rtnetlink socket subscribed to
 //       link and IPv4 address changes, for prompt link events.
+//   sendBatch(fd, buffers, dst, start, end) -> count sent, or -errno for buffers[start]
+//       One sendmmsg of buffers[start..end). dst is null for a bound packet socket, else a Uint32Array of
+//       [ipv4 (host order), port] per buffer index. Like sendmmsg, stops at the first failing datagram.
+//   errnoError(errno, syscall) -> the Error this addon throws for that errno (code, errno, syscall).
 //   interfaces(netns?) -> [{ name, index, flags, mac, addrs: [{ address, prefix }] }] via getifaddrs,
 //       which lists down interfaces too.
 //
@@ -31,9 +38,12 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -242,55 +252,92 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     static_cast<PacketSocket*>(handle->data)->Drain(status);
   }
 
+  // One recvmmsg slot: a DHCP frame is a few hundred bytes; this also holds a jumbo frame. A longer frame
+  // is cut (recvmmsg reports the copied length) and the parser refuses it as truncated.
+  static constexpr size_t kSlot = 10240;
+  // Bounded per wake-up so one busy interface cannot starve the loop.
+  static constexpr unsigned kBatch = 64;
+
+  struct RecvSlots {
+    uint8_t data[kBatch][kSlot];
+    sockaddr_ll from[kBatch];
+    alignas(cmsghdr) uint8_t control[kBatch][CMSG_SPACE(sizeof(tpacket_auxdata))];
+    iovec iov[kBatch];
+    mmsghdr msgs[kBatch];
+  };
+
   void Drain(int status) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (status < 0) {
       // A failing poll would fire again at once: stop it; the owner closes and reopens.
       if (poll_ != nullptr) uv_poll_stop(poll_);
-      Deliver(ErrnoError(env, -status, "poll").Value(), env.Undefined(), 0, 0);
+      DeliverError(ErrnoError(env, -status, "poll").Value());
       return;
     }
-    uint8_t buf[65536];
-    alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(tpacket_auxdata))];
-    // Bounded per wake-up so one busy interface cannot starve the loop.
-    for (int i = 0; i < 64 && fd_ >= 0; i++) {
-      sockaddr_ll from{};
-      iovec iov{buf, sizeof(buf)};
-      msghdr msg{};
-      msg.msg_name = &from;
-      msg.msg_namelen = sizeof(from);
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof(control);
-      ssize_t n = recvmsg(fd_, &msg, MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-        Deliver(ErrnoError(env, errno, "recvmsg").Value(), env.Undefined(), 0, 0);
-        return;
-      }
+    if (fd_ < 0) return;
+    if (!slots_) slots_.reset(new RecvSlots);
+    RecvSlots& r = *slots_;
+    for (unsigned i = 0; i < kBatch; i++) {
+      r.iov[i] = iovec{r.data[i], kSlot};
+      msghdr& m = r.msgs[i].msg_hdr;
+      m = msghdr{};
+      m.msg_name = &r.from[i];
+      m.msg_namelen = sizeof(r.from[i]);
+      m.msg_iov = &r.iov[i];
+      m.msg_iovlen = 1;
+      m.msg_control = r.control[i];
+      m.msg_controllen = sizeof(r.control[i]);
+      r.msgs[i].msg_len = 0;
+    }
+    int n = recvmmsg(fd_, r.msgs, kBatch, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      DeliverError(ErrnoError(env, errno, "recvmmsg").Value());
+      return;
+    }
+    if (n == 0) return;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += r.msgs[i].msg_len;
+    Napi::Buffer<uint8_t> frames = Napi::Buffer<uint8_t>::New(env, total);
+    Napi::Uint32Array meta = Napi::Uint32Array::New(env, static_cast<size_t>(n) * 4);
+    uint32_t* mp = meta.Data();
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+      msghdr& m = r.msgs[i].msg_hdr;
+      size_t len = r.msgs[i].msg_len;
+      memcpy(frames.Data() + off, r.data[i], len);
       // tp_status tells whether the checksum is still to be filled in (TP_STATUS_CSUMNOTREADY): frames
       // from a local stack over veth carry CHECKSUM_PARTIAL, the UDP field holding only the pseudo-sum.
-      uint32_t status = 0;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      uint32_t tpStatus = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
           tpacket_auxdata aux;
           memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-          status = aux.tp_status;
+          tpStatus = aux.tp_status;
         }
       }
-      Deliver(env.Null(), Napi::Buffer<uint8_t>::Copy(env, buf, static_cast<size_t>(n)), from.sll_pkttype, status);
+      mp[i * 4] = static_cast<uint32_t>(off);
+      mp[i * 4 + 1] = static_cast<uint32_t>(len);
+      mp[i * 4 + 2] = r.from[i].sll_pkttype;
+      mp[i * 4 + 3] = tpStatus;
+      off += len;
     }
+    napi_value argv[3] = {env.Null(), frames, meta};
+    Deliver(3, argv);
   }
 
-  void Deliver(Napi::Value err, Napi::Value frame, int pkttype, uint32_t status) {
+  void DeliverError(Napi::Value err) {
+    napi_value argv[1] = {err};
+    Deliver(1, argv);
+  }
+
+  void Deliver(size_t argc, napi_value* argv) {
     if (released_) return;
     Napi::Env env = Env();
-    napi_value argv[4] = {err, frame, Napi::Number::New(env, pkttype), Napi::Number::New(env, status)};
     napi_value result;
     depth_++;
-    napi_status s = napi_make_callback(env, *context_, Value(), onFrame_.Value(), 4, argv, &result);
+    napi_status s = napi_make_callback(env, *context_, Value(), onFrame_.Value(), argc, argv, &result);
     depth_--;
     if (s == napi_pending_exception) {
       napi_value exc;
@@ -350,10 +397,64 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uv_poll_t* poll_ = nullptr;
   Napi::AsyncContext* context_ = nullptr;
   Napi::FunctionReference onFrame_;
+  std::unique_ptr<RecvSlots> slots_;
   int depth_ = 0;
   bool referenced_ = false;
   bool released_ = false;
 };
+
+Napi::Value SendBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Array bufs = info[1].As<Napi::Array>();
+  bool addressed = info[2].IsTypedArray();
+  uint32_t start = info[3].As<Napi::Number>().Uint32Value();
+  uint32_t end = info[4].As<Napi::Number>().Uint32Value();
+  if (end > bufs.Length() || start >= end) throw Napi::RangeError::New(env, "bad sendBatch range");
+  uint32_t n = std::min<uint32_t>(end - start, UIO_MAXIOV);
+  const uint32_t* dst = nullptr;
+  if (addressed) {
+    Napi::Uint32Array d = info[2].As<Napi::Uint32Array>();
+    if (d.ElementLength() < static_cast<size_t>(start + n) * 2) throw Napi::RangeError::New(env, "short dst");
+    dst = d.Data();
+  }
+  // Reused between calls; thread_local as worker threads may load the addon too.
+  thread_local std::vector<mmsghdr> msgs;
+  thread_local std::vector<iovec> iov;
+  thread_local std::vector<sockaddr_in> to;
+  msgs.assign(n, mmsghdr{});
+  iov.resize(n);
+  to.resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = bufs.Get(start + i);
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "sendBatch: not a Buffer");
+    Napi::Uint8Array b = v.As<Napi::Uint8Array>();
+    iov[i] = iovec{b.Data(), b.ByteLength()};
+    msghdr& m = msgs[i].msg_hdr;
+    m.msg_iov = &iov[i];
+    m.msg_iovlen = 1;
+    if (dst != nullptr) {
+      sockaddr_in& sin = to[i];
+      sin = sockaddr_in{};
+      sin.sin_family = AF_INET;
+      sin.sin_addr.s_addr = htonl(dst[(start + i) * 2]);
+      sin.sin_port = htons(static_cast<uint16_t>(dst[(start + i) * 2 + 1]));
+      m.msg_name = &sin;
+      m.msg_namelen = sizeof(sin);
+    }
+  }
+  int sent;
+  do {
+    sent = sendmmsg(fd, msgs.data(), n, MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  return Napi::Number::New(env, sent < 0 ? -errno : sent);
+}
+
+Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return ErrnoError(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::String>().Utf8Value().c_str())
+      .Value();
+}
 
 int PrefixLength(const sockaddr* mask) {
   if (mask == nullptr || mask->sa_family != AF_INET) return 32;
@@ -399,6 +500,8 @@ Napi::Value Interfaces(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openUdp", Napi::Function::New(env, OpenUdp));
   exports.Set("interfaces", Napi::Function::New(env, Interfaces));
+  exports.Set("sendBatch", Napi::Function::New(env, SendBatch));
+  exports.Set("errnoError", Napi::Function::New(env, ErrnoErrorJs));
   exports.Set("PacketSocket", PacketSocket::Init(env));
   return exports;
 }

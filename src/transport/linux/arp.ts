@@ -6,7 +6,7 @@ import type { ArpProbeResult } from '../types.ts';
 import { arpFilter, ETH_P_ARP, PACKET_OUTGOING } from './bpf.ts';
 import { toTransportError } from './errno.ts';
 import { listInterfaces } from './interfaces.ts';
-import { requireNative, type NativePacketSocket } from './native.ts';
+import { FRAME_META_WORDS, requireNative, type NativePacketSocket } from './native.ts';
 
 export interface ArpOptions {
   netns?: string;
@@ -80,10 +80,13 @@ function openArpSocket(
   try {
     sock = new native.PacketSocket(
       { ifname, protocol: ETH_P_ARP, filter: arpFilter(), ...netns },
-      (err, frame, pkttype) => {
-        if (err || !frame || pkttype === PACKET_OUTGOING) return;
-        const p = parseArpFrame(frame);
-        if (p) for (const l of [...listeners]) l(p);
+      (err, frames, meta) => {
+        if (err || !frames || !meta) return;
+        for (let i = 0; i < meta.length; i += FRAME_META_WORDS) {
+          if (meta[i + 2] === PACKET_OUTGOING) continue;
+          const p = parseArpFrame(frames.subarray(meta[i]!, meta[i]! + meta[i + 1]!));
+          if (p) for (const l of [...listeners]) l(p);
+        }
       },
     );
   } catch (e) {

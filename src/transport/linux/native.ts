@@ -26,6 +26,16 @@ export interface NativePacketSocket {
   close(): void;
 }
 
+/** Words per frame in a batch's `meta`: offset, length, pkttype, tpStatus. */
+export const FRAME_META_WORDS = 4;
+
+/**
+ * One wake-up's frames, or an error alone. `frames` holds them back to back and is fresh per batch (views
+ * into it may be kept); frame i is `frames[meta[4i] .. meta[4i] + meta[4i+1])`, with pkttype `meta[4i+2]`
+ * and tp_status `meta[4i+3]`.
+ */
+export type FrameBatchCallback = (err: NativeError | null, frames?: Buffer, meta?: Uint32Array) => void;
+
 export interface NativeAddon {
   openUdp(o: { port: number; address?: string; ifname?: string; netns?: string; dropAll?: boolean }): number;
   interfaces(netns?: string): NativeInterface[];
@@ -33,8 +43,21 @@ export interface NativeAddon {
     o:
       | { ifname: string; protocol: number; filter: number[]; netns?: string; rcvbuf?: number }
       | { linkWatch: true; netns?: string },
-    onFrame: (err: NativeError | null, frame: Buffer | undefined, pkttype: number, tpStatus: number) => void,
+    onFrames: FrameBatchCallback,
   ) => NativePacketSocket;
+  /**
+   * One sendmmsg of `buffers[start..end)` on `fd`: the number sent (from `start`, in order), or -errno for
+   * `buffers[start]`. `dst` holds [ipv4 as uint32, port] per buffer index; null on a bound packet socket.
+   */
+  sendBatch(
+    fd: number,
+    buffers: readonly Uint8Array[],
+    dst: Uint32Array | null,
+    start: number,
+    end: number,
+  ): number;
+  /** The addon's Error for an errno (code, errno, syscall set). */
+  errnoError(errno: number, syscall: string): NativeError;
 }
 
 const CANDIDATES = [

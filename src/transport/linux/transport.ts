@@ -38,7 +38,13 @@ import {
 import { arpAnnounce, arpProbe } from './arp.ts';
 import { toTransportError } from './errno.ts';
 import { listInterfaces, type InterfaceInfo } from './interfaces.ts';
-import { isNativeError, requireNative, type NativePacketSocket } from './native.ts';
+import {
+  FRAME_META_WORDS,
+  isNativeError,
+  requireNative,
+  type NativeError,
+  type NativePacketSocket,
+} from './native.ts';
 
 export interface LinuxTransportOptions {
   /** Interfaces to serve, by name; at least one. */
@@ -145,7 +151,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     const native = requireNative();
     const netns = this.netns === undefined ? {} : { netns: this.netns };
     try {
-      p.packet = new native.PacketSocket(
+      const sock: NativePacketSocket = new native.PacketSocket(
         {
           ifname: p.name,
           protocol: ETH_P_IP,
@@ -153,8 +159,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
           rcvbuf: this.receiveMode === 'packet' ? this.rcvbuf : 4096,
           ...netns,
         },
-        (err, frame, pkttype, status) => this.onFrame(p, err, frame, pkttype, status),
+        (err, frames, meta) => this.onFrames(p, sock, err, frames, meta),
       );
+      p.packet = sock;
       const fd = native.openUdp({
         port: this.port,
         ifname: p.name,
@@ -199,12 +206,12 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }
   }
 
-  private onFrame(
+  private onFrames(
     p: Port,
-    err: Error | null,
-    frame: Buffer | undefined,
-    pkttype: number,
-    status: number,
+    sock: NativePacketSocket,
+    err: NativeError | null,
+    frames: Buffer | undefined,
+    meta: Uint32Array | undefined,
   ): void {
     if (err) {
       // ENETDOWN when the link drops or the interface vanished: the link poll reports which. Anything
@@ -218,22 +225,32 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       this.pollLinks();
       return;
     }
-    if (!frame || !p.info || pkttype === PACKET_OUTGOING || pkttype === PACKET_OTHERHOST) return;
-    const f = parseUdpFrame(frame, { checksumNotReady: (status & TP_STATUS_CSUMNOTREADY) !== 0 });
-    if (!f.ok) {
-      this.drops.set(f.reason, (this.drops.get(f.reason) ?? 0) + 1);
-      return;
+    if (!frames || !meta) return;
+    for (let i = 0; i < meta.length; i += FRAME_META_WORDS) {
+      // A listener may have closed the transport or this port: the rest of the batch is not delivered.
+      if (this.closed || p.packet !== sock || !p.info) return;
+      const pkttype = meta[i + 2]!;
+      if (pkttype === PACKET_OUTGOING || pkttype === PACKET_OTHERHOST) continue;
+      const off = meta[i]!;
+      const f = parseUdpFrame(frames.subarray(off, off + meta[i + 1]!), {
+        checksumNotReady: (meta[i + 3]! & TP_STATUS_CSUMNOTREADY) !== 0,
+      });
+      if (!f.ok) {
+        this.drops.set(f.reason, (this.drops.get(f.reason) ?? 0) + 1);
+        continue;
+      }
+      if (f.dstPort !== this.port) continue;
+      // f.payload is a view into this batch's buffer, which the addon never reuses.
+      this.emitMessage(f.payload, {
+        interface: { name: p.name, index: p.info.index },
+        sourceIp: f.srcIp,
+        sourcePort: f.srcPort,
+        destinationIp: f.dstIp,
+        destinationPort: f.dstPort,
+        sourceMac: f.srcMac,
+        linkBroadcast: f.linkBroadcast,
+      });
     }
-    if (f.dstPort !== this.port) return;
-    this.emitMessage(Buffer.from(f.payload), {
-      interface: { name: p.name, index: p.info.index },
-      sourceIp: f.srcIp,
-      sourcePort: f.srcPort,
-      destinationIp: f.dstIp,
-      destinationPort: f.dstPort,
-      sourceMac: f.srcMac,
-      linkBroadcast: f.linkBroadcast,
-    });
   }
 
   private socketFailed(p: Port, e: NodeJS.ErrnoException): void {
