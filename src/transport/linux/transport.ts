@@ -14,7 +14,8 @@
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
-import { prefixToMask } from '../../protocol/ip.ts';
+import { constants } from 'node:os';
+import { intToIp, prefixToMask } from '../../protocol/ip.ts';
 import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
@@ -42,6 +43,7 @@ import {
   FRAME_META_WORDS,
   isNativeError,
   requireNative,
+  type NativeAddon,
   type NativeError,
   type NativePacketSocket,
 } from './native.ts';
@@ -65,8 +67,33 @@ interface Port {
   name: string;
   info: InterfaceInfo | undefined;
   udp: dgram.Socket | undefined;
+  /** The UDP socket's descriptor (owned by `udp`), -1 when closed; written to directly by sendBatch. */
+  udpFd: number;
   packet: NativePacketSocket | undefined;
+  /** Unicasts through the kernel's UDP stack, waiting for this turn's flush. */
+  udpQueue: SendQueue;
+  /** Whole frames for the packet socket, waiting for this turn's flush. */
+  packetQueue: SendQueue;
 }
+
+/**
+ * Sends issued during one JS turn, written with one sendmmsg per socket at the end of the turn
+ * (process.nextTick: after the microtasks of the handlers that produced them). Each send's promise
+ * settles after the flush handed it to the kernel.
+ */
+interface SendQueue {
+  data: Uint8Array[];
+  /** [ip, port] per datagram; only the UDP queue's is used. */
+  dst: Uint32Array;
+  resolve: (() => void)[];
+  reject: ((e: TransportError) => void)[];
+}
+
+function sendQueue(): SendQueue {
+  return { data: [], dst: new Uint32Array(64), resolve: [], reject: [] };
+}
+
+const { EAGAIN, ENOBUFS, EBADF } = constants.errno;
 
 const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
 
@@ -89,6 +116,17 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   private repoll = false;
   private ipId = 0;
   private polling = false;
+  private readonly native: NativeAddon;
+  private flushScheduled = false;
+  private captured: { resolve: () => void; reject: (e: TransportError) => void } | undefined;
+  // One executor for every send's promise: no closure per packet.
+  private readonly capture = (resolve: () => void, reject: (e: TransportError) => void): void => {
+    this.captured = { resolve, reject };
+  };
+  private readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    for (const p of this.ports) this.flushPort(p);
+  };
 
   private constructor(
     readonly port: number,
@@ -98,11 +136,15 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     this.receiveMode = opts.receive ?? 'packet';
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
+    this.native = requireNative();
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
       udp: undefined,
+      udpFd: -1,
       packet: undefined,
+      udpQueue: sendQueue(),
+      packetQueue: sendQueue(),
     }));
   }
 
@@ -170,6 +212,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       });
       const udp = dgram.createSocket({ type: 'udp4' });
       p.udp = udp;
+      p.udpFd = fd;
       udp.on('error', (e: NodeJS.ErrnoException) => this.socketFailed(p, e));
       if (this.receiveMode === 'udp') {
         udp.on('message', (data, rinfo) => {
@@ -193,6 +236,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   }
 
   private closePort(p: Port): void {
+    // What was sent before the close goes out, as it would have without the queue.
+    this.flushPort(p);
+    p.udpFd = -1;
     p.packet?.close();
     p.packet = undefined;
     if (p.udp) {
@@ -397,16 +443,83 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         payload: d.data,
         id: this.ipId,
       });
-      p.packet.send(frame);
-      return Promise.resolve();
+      return this.enqueue(p.packetQueue, frame, 0, 0);
     }
-    const udp = p.udp;
-    if (!udp) throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
-    return new Promise((resolve, reject) => {
-      udp.send(d.data, dstPort, d.ip, (err) =>
+    if (!p.udp || p.udpFd < 0) {
+      throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+    }
+    return this.enqueue(p.udpQueue, d.data, dstIp, dstPort);
+  }
+
+  private enqueue(q: SendQueue, data: Uint8Array, ip: number, port: number): Promise<void> {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushAll);
+    }
+    const n = q.data.length;
+    if (q.dst.length < 2 * (n + 1)) {
+      const grown = new Uint32Array(q.dst.length * 2);
+      grown.set(q.dst);
+      q.dst = grown;
+    }
+    q.dst[2 * n] = ip;
+    q.dst[2 * n + 1] = port;
+    q.data.push(data);
+    const promise = new Promise<void>(this.capture);
+    q.resolve.push(this.captured!.resolve);
+    q.reject.push(this.captured!.reject);
+    return promise;
+  }
+
+  private flushPort(p: Port): void {
+    if (p.packetQueue.data.length > 0) this.flushQueue(p, p.packetQueue, p.packet?.fd ?? -1, false);
+    if (p.udpQueue.data.length > 0) this.flushQueue(p, p.udpQueue, p.udpFd, true);
+  }
+
+  /**
+   * Writes a queue with sendmmsg. A datagram the kernel refuses rejects alone and the rest are retried;
+   * on EAGAIN/ENOBUFS the remaining unicasts go through node:dgram, which waits for the socket to drain.
+   */
+  private flushQueue(p: Port, q: SendQueue, fd: number, udp: boolean): void {
+    const { data, dst, resolve, reject } = q;
+    const n = data.length;
+    let i = 0;
+    while (i < n) {
+      const r = fd < 0 ? -EBADF : this.native.sendBatch(fd, data, udp ? dst : null, i, n);
+      if (r > 0) {
+        for (const end = i + r; i < end; i++) resolve[i]!();
+        continue;
+      }
+      const errno = r < 0 ? -r : EAGAIN;
+      if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
+        for (; i < n; i++)
+          this.dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
+        break;
+      }
+      reject[i]!(toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_SEND_FAILED', p.name));
+      i++;
+    }
+    data.length = 0;
+    resolve.length = 0;
+    reject.length = 0;
+  }
+
+  private dgramSend(
+    p: Port,
+    udp: dgram.Socket,
+    data: Uint8Array,
+    ip: number,
+    port: number,
+    resolve: () => void,
+    reject: (e: TransportError) => void,
+  ): void {
+    try {
+      udp.send(data, port, intToIp(ip), (err) =>
         err ? reject(toTransportError(err, 'ERR_SEND_FAILED', p.name)) : resolve(),
       );
-    });
+    } catch (e) {
+      reject(toTransportError(e, 'ERR_SEND_FAILED', p.name));
+    }
   }
 
   private pickPort(d: OutboundDatagram, dstIp: number): Port {
@@ -446,6 +559,8 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     const closing = this.ports.map(
       (p) =>
         new Promise<void>((resolve) => {
+          this.flushPort(p);
+          p.udpFd = -1;
           p.packet?.close();
           p.packet = undefined;
           const u = p.udp;
