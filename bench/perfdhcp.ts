@@ -135,6 +135,19 @@ interface Lab {
   load: Netns;
 }
 
+/** UDP RcvbufErrors of each namespace (/proc/net/snmp): datagrams dropped because a socket's buffer was full. */
+async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
+  const read = async (ns: Netns): Promise<number> => {
+    const lines = (await ns.run('cat', ['/proc/net/snmp'])).stdout
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
+  };
+  return { srv: await read(lab.srv), load: await read(lab.load) };
+}
+
 /** One perfdhcp run at `rate` against a fresh server (fresh lease file). */
 async function trial(server: string, lab: Lab, rate: number, n: number): Promise<Step> {
   const s = await startOne(server, lab.srv, n);
@@ -156,6 +169,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     ];
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
+    const udpBefore = await udpErrors(lab);
     // `times` prints perfdhcp's own user and system CPU after it exits
     const r = await lab.load.run('bash', ['-c', 'perfdhcp "$@"; times', 'perfdhcp', ...args], {
       timeoutMs: (SECONDS + 30) * 1000,
@@ -168,6 +182,10 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
+      const udpAfter = await udpErrors(lab);
+      console.log(
+        `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}`,
+      );
     }
     return step;
   } finally {
