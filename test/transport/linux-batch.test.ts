@@ -1,0 +1,309 @@
+/**
+ * Batching in the linux transport: frames read in one wake-up arrive in one native callback, and sends
+ * issued in one turn leave with one sendmmsg. Two namespaces joined by a veth, 198.18.0.0/24 only.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { constants } from 'node:os';
+import { createLab, type Lab, type Netns } from '../lab/netns.ts';
+import { LinuxTransport } from '../../src/transport/linux/transport.ts';
+import { FRAME_META_WORDS, requireNative, type NativeAddon } from '../../src/transport/linux/native.ts';
+import { ETH_P_IP, udpDstPortFilter } from '../../src/transport/linux/bpf.ts';
+import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
+import { parseMacBytes } from '../../src/transport/addr.ts';
+import type { TransportError } from '../../src/transport/errors.ts';
+import { carrierUp, record, until } from './linux-helpers.ts';
+
+interface Pair {
+  lab: Lab;
+  s: Netns;
+  c: Netns;
+  server: LinuxTransport;
+  client: LinuxTransport;
+}
+
+/** Server 198.18.0.1 on srv0 (port 67), client 198.18.0.2 on cli0 (port 68). */
+async function withPair(fn: (p: Pair) => Promise<void>): Promise<void> {
+  const lab = await createLab('trb');
+  let server: LinuxTransport | undefined;
+  let client: LinuxTransport | undefined;
+  try {
+    const s = await lab.namespace('srv');
+    const c = await lab.namespace('cli');
+    await lab.veth(s, 'srv0', c, 'cli0');
+    await s.addAddress('srv0', '198.18.0.1/24');
+    await c.addAddress('cli0', '198.18.0.2/24');
+    await carrierUp(s.name, 'srv0');
+    await carrierUp(c.name, 'cli0');
+    server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
+    client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
+    await fn({ lab, s, c, server, client });
+  } finally {
+    await server?.close();
+    await client?.close();
+    await lab.close();
+  }
+}
+
+/** Wraps the addon's sendBatch for one test; `results` has each call's return value. */
+function spySendBatch(
+  wrap?: (orig: NativeAddon['sendBatch'], call: number) => NativeAddon['sendBatch'] | undefined,
+): { results: number[]; restore: () => void } {
+  const native = requireNative();
+  const orig = native.sendBatch;
+  const results: number[] = [];
+  native.sendBatch = (fd, buffers, dst, start, end) => {
+    const f = wrap?.(orig, results.length) ?? orig;
+    const r = f(fd, buffers, dst, start, end);
+    results.push(r);
+    return r;
+  };
+  return { results, restore: () => (native.sendBatch = orig) };
+}
+
+/** Sends one unicast and waits for it: the kernel has then resolved the peer's MAC. */
+async function warmUp(from: LinuxTransport, to: LinuxTransport, ip: string, port: number): Promise<void> {
+  let seen = false;
+  const l = (): void => void (seen = true);
+  to.on('message', l);
+  await from.send({ data: Buffer.from('warm-up'), ip, port });
+  await until(() => seen, 5000, 'the warm-up unicast');
+  to.off('message', l);
+}
+
+test('a burst of 200 broadcasts sent in one turn leaves in one sendmmsg and arrives in order with its metadata', () =>
+  withPair(async ({ c, server, client }) => {
+    const r = record(server);
+    const spy = spySendBatch();
+    try {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          client.send({ data: Buffer.from(`m${i}`), ip: '255.255.255.255', port: 67 }),
+        ),
+      );
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(spy.results, [200]);
+    await until(() => r.messages.length >= 200, 5000, '200 messages');
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(r.messages.length, 200);
+    const mac = await c.mac('cli0');
+    r.messages.forEach((m, i) => {
+      // Checked after the whole burst: a later batch must not have overwritten an earlier payload.
+      assert.equal(m.data.toString(), `m${i}`);
+      assert.deepEqual(
+        { ...m.meta, interface: m.meta.interface?.name },
+        {
+          interface: 'srv0',
+          sourceIp: '198.18.0.2',
+          sourcePort: 68,
+          destinationIp: '255.255.255.255',
+          destinationPort: 67,
+          sourceMac: mac,
+          linkBroadcast: true,
+        },
+      );
+    });
+    assert.deepEqual(r.errors, []);
+  }));
+
+test('the addon delivers a wake-up of queued frames in one callback: at most 64, back to back, in order', () =>
+  withPair(async ({ s, c }) => {
+    const native = requireNative();
+    const batches: { frames: Buffer; meta: Uint32Array }[] = [];
+    const rx = new native.PacketSocket(
+      { ifname: 'srv0', protocol: ETH_P_IP, filter: udpDstPortFilter(6767), netns: s.name },
+      (err, frames, meta) => {
+        assert.equal(err, null);
+        if (frames && meta) batches.push({ frames, meta });
+      },
+    );
+    const tx = new native.PacketSocket(
+      { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+      () => {},
+    );
+    try {
+      // Written synchronously: all 150 are queued on rx before the loop first polls it.
+      for (let i = 0; i < 150; i++) {
+        tx.send(
+          buildUdpFrame({
+            srcMac: parseMacBytes('02:00:00:00:0b:01')!,
+            dstMac: parseMacBytes('ff:ff:ff:ff:ff:ff')!,
+            srcIp: 0,
+            dstIp: 0xffffffff,
+            srcPort: 68,
+            dstPort: 6767,
+            payload: Buffer.from(`frame ${i}`.padEnd(20 + i, '.')),
+          }),
+        );
+      }
+      const count = (): number => batches.reduce((n, b) => n + b.meta.length / FRAME_META_WORDS, 0);
+      await until(() => count() >= 150, 5000, '150 frames');
+      const sizes = batches.map((b) => b.meta.length / FRAME_META_WORDS);
+      assert.ok(Math.max(...sizes) <= 64, `batches ${sizes.join(',')}`);
+      assert.equal(sizes[0], 64, `batches ${sizes.join(',')}`);
+      const payloads: string[] = [];
+      for (const { frames, meta } of batches) {
+        let off = 0;
+        for (let i = 0; i < meta.length; i += FRAME_META_WORDS) {
+          assert.equal(meta[i], off);
+          off += meta[i + 1]!;
+          const f = parseUdpFrame(frames.subarray(meta[i]!, off));
+          assert.ok(f.ok);
+          payloads.push(f.payload.toString());
+        }
+        assert.equal(off, frames.length);
+      }
+      assert.deepEqual(
+        payloads,
+        Array.from({ length: 150 }, (_, i) => `frame ${i}`.padEnd(20 + i, '.')),
+      );
+    } finally {
+      rx.close();
+      tx.close();
+    }
+  }));
+
+test('200 unicasts issued in one turn leave in one sendmmsg and all arrive, in order', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const r = record(client);
+    const spy = spySendBatch();
+    try {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          server.send({ data: Buffer.from(`u${i}`), ip: '198.18.0.2', port: 68 }),
+        ),
+      );
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(spy.results, [200]);
+    await until(() => r.messages.length >= 200, 5000, '200 unicasts');
+    assert.deepEqual(
+      r.messages.map((m) => m.data.toString()),
+      Array.from({ length: 200 }, (_, i) => `u${i}`),
+    );
+    assert.equal(r.messages[0]!.meta.sourceIp, '198.18.0.1');
+    assert.equal(r.messages[0]!.meta.sourcePort, 67);
+  }));
+
+test('a unicast the kernel refuses rejects alone with ERR_SEND_FAILED; the rest of its batch is sent', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const r = record(client);
+    // Port 0 passes the transport's checks; udp_sendmsg refuses it with EINVAL.
+    const ports = [68, 68, 68, 0, 68, 68];
+    const settled = await Promise.allSettled(
+      ports.map((port, i) => server.send({ data: Buffer.from(`e${i}`), ip: '198.18.0.2', port })),
+    );
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    const err = (settled[3] as PromiseRejectedResult).reason as TransportError;
+    assert.equal(err.code, 'ERR_SEND_FAILED');
+    assert.equal(err.syscallCode, 'EINVAL');
+    assert.equal(err.interface, 'srv0');
+    await until(() => r.messages.length >= 5, 5000, 'the five good unicasts');
+    assert.deepEqual(
+      r.messages.map((m) => m.data.toString()),
+      ['e0', 'e1', 'e2', 'e4', 'e5'],
+    );
+  }));
+
+test('when sendmmsg meets EAGAIN the rest of the batch goes through node:dgram and nothing is lost', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const r = record(client);
+    // First call: only two datagrams accepted; second call: EAGAIN.
+    const spy = spySendBatch((orig, call) =>
+      call === 0
+        ? (fd, b, d, start) => orig(fd, b, d, start, start + 2)
+        : call === 1
+          ? () => -constants.errno.EAGAIN
+          : undefined,
+    );
+    try {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          server.send({ data: Buffer.from(`f${i}`), ip: '198.18.0.2', port: 68 }),
+        ),
+      );
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(spy.results, [2, -constants.errno.EAGAIN]);
+    await until(() => r.messages.length >= 10, 5000, 'all ten unicasts');
+    assert.deepEqual(
+      r.messages.map((m) => m.data.toString()).sort(),
+      Array.from({ length: 10 }, (_, i) => `f${i}`).sort(),
+    );
+  }));
+
+test('sends issued just before close() still go out, and their promises resolve', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const r = record(client);
+    const unicast = server.send({ data: Buffer.from('last unicast'), ip: '198.18.0.2', port: 68 });
+    const broadcast = server.send({ data: Buffer.from('last broadcast'), ip: '255.255.255.255', port: 68 });
+    const closing = server.close();
+    await Promise.all([unicast, broadcast, closing]);
+    await until(() => r.messages.length >= 2, 5000, 'both datagrams');
+    assert.deepEqual(r.messages.map((m) => m.data.toString()).sort(), ['last broadcast', 'last unicast']);
+    await assert.rejects(server.send({ data: Buffer.from('late'), ip: '198.18.0.2', port: 68 }), {
+      code: 'ERR_TRANSPORT_CLOSED',
+    });
+  }));
+
+test('closing the transport from inside a message listener in the middle of a batch is safe', () =>
+  withPair(async ({ server, client }) => {
+    let seen = 0;
+    let closed = false;
+    server.on('close', () => (closed = true));
+    server.on('message', () => {
+      seen++;
+      void server.close();
+    });
+    // One sendmmsg: the server reads them in one wake-up, so the close lands mid-batch.
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        client.send({ data: Buffer.from(`b${i}`), ip: '255.255.255.255', port: 67 }),
+      ),
+    );
+    await until(() => closed, 5000, 'the close');
+    await client.send({ data: Buffer.from('after'), ip: '255.255.255.255', port: 67 });
+    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(seen, 1);
+  }));
+
+test('a packet socket closed from inside its own callback gets no further batch', () =>
+  withPair(async ({ s, client }) => {
+    const native = requireNative();
+    let calls = 0;
+    const rx = new native.PacketSocket(
+      { ifname: 'srv0', protocol: ETH_P_IP, filter: udpDstPortFilter(67), netns: s.name },
+      () => {
+        calls++;
+        rx.close();
+        rx.close();
+        // The microtasks of this callback run while the addon is still inside it.
+        queueMicrotask(() => rx.close());
+      },
+    );
+    try {
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          client.send({ data: Buffer.from(`c${i}`), ip: '255.255.255.255', port: 67 }),
+        ),
+      );
+      await until(() => calls > 0, 5000, 'the first batch');
+      await client.send({ data: Buffer.from('after'), ip: '255.255.255.255', port: 67 });
+      await new Promise((res) => setTimeout(res, 100));
+      assert.equal(calls, 1);
+      assert.equal(rx.fd, -1);
+    } finally {
+      rx.close();
+    }
+  }));
