@@ -29,6 +29,7 @@ export class AddressBook {
   private readonly offers = new Map<number, Offer>();
   private readonly offerByClient = new ClientMap();
   private readonly localAddresses = new Set<number>();
+  private readonly learnedText = new Set<string>();
   private readonly offerLifetimeMs: number;
   private readonly stats: Statistics;
   private allocator!: Allocator;
@@ -55,6 +56,9 @@ export class AddressBook {
 
   /** One of our own addresses: never handed out. */
   learnAddress(address: string): void {
+    // Every request names the interface's addresses again: a string seen before needs no parsing.
+    if (this.learnedText.has(address)) return;
+    this.learnedText.add(address);
     if (!isIpv4(address)) return;
     const n = ipv4ToInt(address);
     if (this.localAddresses.has(n)) return;

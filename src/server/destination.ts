@@ -3,8 +3,16 @@ import type { ReplyDestination } from './types.ts';
 
 const ZERO = '0.0.0.0';
 
-/** Where a reply to `req` goes, by RFC 2131 §4.1 (and §4.3.2 for DHCPNAK, §4.3.5 for INFORM). */
-export function replyDestination(req: DhcpMessage, replyType: number, yiaddr: string): ReplyDestination {
+/**
+ * Where a reply to `req` goes, by RFC 2131 §4.1 (and §4.3.2 for DHCPNAK, §4.3.5 for INFORM). `hwAddress`
+ * is the client's chaddr as `identify` wrote it, the same string as the MAC computed here.
+ */
+export function replyDestination(
+  req: DhcpMessage,
+  replyType: number,
+  yiaddr: string,
+  hwAddress?: string,
+): ReplyDestination {
   // §4.1: giaddr non-zero -> to the relay agent's server port.
   if (req.giaddr !== ZERO) return { kind: 'relay', address: req.giaddr, port: 67 };
   // §4.1: "In all cases, when 'giaddr' is zero, the server broadcasts any DHCPNAK messages to 0xffffffff."
@@ -18,7 +26,10 @@ export function replyDestination(req: DhcpMessage, replyType: number, yiaddr: st
   return {
     kind: 'link-unicast',
     address: yiaddr,
-    mac: macToString(req.chaddr, Math.min(req.hlen, 16)),
+    mac:
+      hwAddress !== undefined && req.hlen >= 0 && req.chaddr.length === 16
+        ? hwAddress
+        : macToString(req.chaddr, Math.min(req.hlen, 16)),
     port: 68,
   };
 }

@@ -9,7 +9,7 @@ import { EngineUsageError } from './errors.ts';
 import { identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
-import { bootFields, isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
+import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
 import { selectSubnet } from './select.ts';
 import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
@@ -246,7 +246,11 @@ export class DhcpServerEngine {
       subnet: p.subnet,
       hostname: p.reservation?.hostname,
       rapidCommit: p.rapid,
-      ...bootFields(this.config, p.subnet, p.reservation),
+      // siaddr, sname and file: reservation over subnet over global.
+      nextServer: p.reservation?.nextServer ?? p.subnet.nextServer ?? this.config.nextServer,
+      bootFileName: p.reservation?.bootFileName ?? p.subnet.bootFileName ?? this.config.bootFileName,
+      serverHostname: p.reservation?.serverHostname ?? p.subnet.serverHostname ?? this.config.serverHostname,
+      echoClientId: this.config.echoClientId,
     });
     return this.finish(
       p.ex,
@@ -330,7 +334,10 @@ export class DhcpServerEngine {
       layers: optionLayers(this.config, subnet, addr, res),
       subnet,
       hostname: res?.hostname,
-      ...bootFields(this.config, subnet, res),
+      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
+      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
+      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
+      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.OFFER, intToIpv4(addr), times.valid, null);
   }
@@ -345,17 +352,22 @@ export class DhcpServerEngine {
     subnet: CompiledSubnet,
     res: CompiledReservation | undefined,
   ): number | undefined {
-    const candidates = [
-      reservedAddressIn(subnet, res),
-      this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address,
-      this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr,
-      ex.requested ?? undefined,
-    ];
-    for (const c of candidates) {
-      const addr = typeof c === 'string' ? (isIpv4(c) ? ipv4ToInt(c) : undefined) : c;
-      if (addr !== undefined && this.book.usableBy(addr, subnet, ex.id, ex.now)) return addr;
-    }
+    const reserved = reservedAddressIn(subnet, res);
+    if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now)) return reserved;
+    const bound = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address;
+    if (this.usableText(bound, subnet, ex)) return ipv4ToInt(bound as string);
+    const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
+    if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
+    if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
     return this.book.allocate(subnet, ex.id, ex.now);
+  }
+
+  private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {
+    return (
+      address !== undefined &&
+      isIpv4(address) &&
+      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now)
+    );
   }
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
@@ -587,7 +599,10 @@ export class DhcpServerEngine {
       layers: optionLayers(this.config, subnet, ciaddr, res),
       subnet,
       hostname: res?.hostname,
-      ...bootFields(this.config, subnet, res),
+      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
+      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
+      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
+      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
   }
@@ -602,14 +617,14 @@ export class DhcpServerEngine {
   }
 
   private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
-    const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
+    const message = buildReply(ex.req, plan);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
     else if (plan.type === MessageType.NAK) this.stats.inc('pkt4-nak-sent');
     return {
       message,
-      destination: replyDestination(ex.req, plan.type, plan.yiaddr),
+      destination: replyDestination(ex.req, plan.type, plan.yiaddr, ex.id.hwAddress),
       interface: ex.meta.interface,
       maxSize: maxMessageSize(ex.req),
     };
@@ -628,6 +643,7 @@ export class DhcpServerEngine {
       nextServer: undefined,
       bootFileName: undefined,
       nakMessage: why,
+      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.NAK, null, null, why);
   }

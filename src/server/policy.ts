@@ -9,7 +9,6 @@ import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
 import type { ClientIdentity } from './identity.ts';
-import type { ReplyPlan } from './reply.ts';
 import type { ArrivalMeta } from './types.ts';
 
 /** The addresses in an address-list option's bytes. */
@@ -45,38 +44,57 @@ export function configExclusions(c: CompiledConfig): Set<number> {
   return out;
 }
 
+/** One scope's reservations (a subnet's, or the global ones) by client identifier and hardware address. */
+interface ReservationScope {
+  readonly byClientId: Map<string, CompiledReservation>;
+  readonly byHwAddress: Map<string, CompiledReservation>;
+}
+
+function inScope(scope: ReservationScope | undefined, id: ClientIdentity): CompiledReservation | undefined {
+  if (scope === undefined) return undefined;
+  return (
+    (id.clientId !== null ? scope.byClientId.get(id.clientId) : undefined) ??
+    scope.byHwAddress.get(id.hwAddress)
+  );
+}
+
 /** Host reservations of a config, by client and by address. */
 export class Reservations {
-  private readonly byKey = new Map<string, CompiledReservation>();
+  private readonly bySubnet = new Map<number, ReservationScope>();
+  private readonly global: ReservationScope = { byClientId: new Map(), byHwAddress: new Map() };
   readonly byAddress = new Map<number, CompiledReservation>();
   private readonly config: CompiledConfig;
 
   constructor(config: CompiledConfig) {
     this.config = config;
-    for (const s of config.subnets) this.add(String(s.id), s.reservations);
-    this.add('g', config.globalReservations);
+    for (const s of config.subnets) {
+      let scope = this.bySubnet.get(s.id);
+      if (scope === undefined) {
+        scope = { byClientId: new Map(), byHwAddress: new Map() };
+        this.bySubnet.set(s.id, scope);
+      }
+      this.add(scope, s.reservations);
+    }
+    this.add(this.global, config.globalReservations);
   }
 
   /** Kea: the subnet's reservations (reservations-in-subnet), then global ones (reservations-global). */
   find(subnet: CompiledSubnet, id: ClientIdentity): CompiledReservation | undefined {
-    const scopes = [
-      this.config.reservationsInSubnet ? String(subnet.id) : null,
-      this.config.reservationsGlobal ? 'g' : null,
-    ];
-    for (const scope of scopes) {
-      if (scope === null) continue;
-      const r =
-        (id.clientId !== null ? this.byKey.get(`${scope}|c:${id.clientId}`) : undefined) ??
-        this.byKey.get(`${scope}|h:${id.hwAddress}`);
+    if (this.config.reservationsInSubnet) {
+      const r = inScope(this.bySubnet.get(subnet.id), id);
+      if (r) return r;
+    }
+    if (this.config.reservationsGlobal) {
+      const r = inScope(this.global, id);
       if (r) return r;
     }
     return undefined;
   }
 
-  private add(scope: string, list: readonly CompiledReservation[]): void {
+  private add(scope: ReservationScope, list: readonly CompiledReservation[]): void {
     for (const r of list) {
-      if (r.hwAddress !== undefined) this.byKey.set(`${scope}|h:${r.hwAddress}`, r);
-      if (r.clientId !== undefined) this.byKey.set(`${scope}|c:${r.clientId}`, r);
+      if (r.hwAddress !== undefined) scope.byHwAddress.set(r.hwAddress, r);
+      if (r.clientId !== undefined) scope.byClientId.set(r.clientId, r);
       if (r.ipAddress !== undefined) this.byAddress.set(r.ipAddress, r);
     }
   }
@@ -149,19 +167,6 @@ export function optionLayers(
   return node.layers;
 }
 
-/** siaddr, sname and file: reservation over subnet over global. */
-export function bootFields(
-  config: CompiledConfig,
-  subnet: CompiledSubnet,
-  res: CompiledReservation | undefined,
-): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
-  return {
-    serverHostname: res?.serverHostname ?? subnet.serverHostname ?? config.serverHostname,
-    nextServer: res?.nextServer ?? subnet.nextServer ?? config.nextServer,
-    bootFileName: res?.bootFileName ?? subnet.bootFileName ?? config.bootFileName,
-  };
-}
-
 /** RFC 5107: the relay's server identifier override (82.11), when the request was relayed with one. */
 function serverIdOverride(req: DhcpMessage): string | undefined {
   if (req.giaddr === '0.0.0.0') return undefined;
@@ -182,11 +187,23 @@ export function serverIdFor(
   const override = serverIdOverride(req);
   if (override !== undefined) return override;
   const configured = subnet.options.get(54) ?? config.options.get(54);
-  const fromConfig = ipsOf(configured?.data)[0];
-  if (fromConfig !== undefined) return intToIpv4(fromConfig);
-  const valid = meta.interfaceAddresses.filter((a) => isIpv4(a.address));
-  const onSubnet = valid.find((a) => cidrContains(subnet, ipv4ToInt(a.address)));
-  return (onSubnet ?? valid[0])?.address;
+  const data = configured?.data;
+  if (data !== undefined && data.length >= 4)
+    return intToIpv4(
+      (((data[0] as number) << 24) |
+        ((data[1] as number) << 16) |
+        ((data[2] as number) << 8) |
+        (data[3] as number)) >>>
+        0,
+    );
+  // The interface's first IPv4 address on the subnet, else its first IPv4 address.
+  let first: string | undefined;
+  for (const a of meta.interfaceAddresses) {
+    if (!isIpv4(a.address)) continue;
+    if (cidrContains(subnet, ipv4ToInt(a.address))) return a.address;
+    first ??= a.address;
+  }
+  return first;
 }
 
 /** Whether a server identifier a client sent names us (any of our interface addresses counts). */
@@ -197,7 +214,7 @@ export function isOurServerId(
   meta: ArrivalMeta,
   req: DhcpMessage,
 ): boolean {
-  return (
-    sid === serverIdFor(config, subnet, meta, req) || meta.interfaceAddresses.some((a) => a.address === sid)
-  );
+  if (sid === serverIdFor(config, subnet, meta, req)) return true;
+  for (const a of meta.interfaceAddresses) if (a.address === sid) return true;
+  return false;
 }

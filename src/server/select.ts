@@ -14,7 +14,13 @@ export interface Selection {
 function containing(config: CompiledConfig, addr: string): CompiledSubnet | undefined {
   if (!isIpv4(addr)) return undefined;
   const n = ipv4ToInt(addr);
-  return config.subnets.find((s) => cidrContains(s, n));
+  for (const s of config.subnets) if (cidrContains(s, n)) return s;
+  return undefined;
+}
+
+function byRelayAddress(config: CompiledConfig, giaddr: number): CompiledSubnet | undefined {
+  for (const s of config.subnets) if (s.relayAddresses.includes(giaddr)) return s;
+  return undefined;
 }
 
 function onInterface(s: CompiledSubnet, meta: ArrivalMeta): boolean {
@@ -51,20 +57,19 @@ export function selectSubnet(
   }
   if (relayed) {
     const g = ipv4ToInt(req.giaddr);
-    const s = config.subnets.find((x) => x.relayAddresses.includes(g)) ?? containing(config, req.giaddr);
+    const s = byRelayAddress(config, g) ?? containing(config, req.giaddr);
     return s ? { subnet: s, by: 'relay' } : undefined;
   }
   if (req.ciaddr !== ZERO) {
     const s = containing(config, req.ciaddr);
     if (s && onInterface(s, meta)) return { subnet: s, by: 'ciaddr' };
   }
-  const named = config.subnets.find((s) => s.interface === meta.interface);
-  if (named) return { subnet: named, by: 'interface' };
+  for (const s of config.subnets) if (s.interface === meta.interface) return { subnet: s, by: 'interface' };
   for (const a of meta.interfaceAddresses) {
-    const s = isIpv4(a.address)
-      ? config.subnets.find((x) => x.interface === undefined && cidrContains(x, ipv4ToInt(a.address)))
-      : undefined;
-    if (s) return { subnet: s, by: 'interface' };
+    if (!isIpv4(a.address)) continue;
+    const n = ipv4ToInt(a.address);
+    for (const s of config.subnets)
+      if (s.interface === undefined && cidrContains(s, n)) return { subnet: s, by: 'interface' };
   }
   // An interface with no IPv4 address (a virtual network, seed 003) and one subnet: that subnet.
   const only = config.subnets.length === 1 ? config.subnets[0] : undefined;
