@@ -2,7 +2,7 @@ import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import { Allocator } from './allocator.ts';
-import { DeadlineHeap } from './heap.ts';
+import { DeadlineHeap, type DeadlineMap } from './heap.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
@@ -25,7 +25,8 @@ export interface Offer {
 export class AddressBook {
   readonly index = new LeaseIndex();
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
-  readonly deadlines = new DeadlineHeap<number>();
+  readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines());
+  /** Offers by `addr | 0` (small integers, not boxed numbers). */
   private readonly offers = new Map<number, Offer>();
   private readonly offerByClient = new ClientMap();
   private readonly localAddresses = new Set<number>();
@@ -33,6 +34,7 @@ export class AddressBook {
   private readonly offerLifetimeMs: number;
   private readonly stats: Statistics;
   private allocator!: Allocator;
+  /** By `addr | 0`. */
   private excluded = new Set<number>();
   reservations!: Reservations;
 
@@ -44,14 +46,16 @@ export class AddressBook {
 
   /** Rebuilds exclusions, reservations and the allocator from a config, keeping leases and offers. */
   rebuild(config: CompiledConfig): void {
-    this.excluded = configExclusions(config);
-    for (const a of this.localAddresses) this.excluded.add(a);
+    const excluded = configExclusions(config);
+    for (const a of this.localAddresses) excluded.add(a);
+    this.excluded = new Set<number>();
+    for (const a of excluded) this.excluded.add(a | 0);
     this.reservations = new Reservations(config);
-    this.allocator = new Allocator(config, [...this.excluded, ...this.reservations.byAddress.keys()]);
-    for (const [addr, o] of [...this.offers])
-      if (!config.subnets.some((s) => s.id === o.subnetId && cidrContains(s, addr))) this.dropOffer(addr);
+    this.allocator = new Allocator(config, [...excluded, ...this.reservations.byAddress.keys()]);
+    for (const o of [...this.offers.values()])
+      if (!config.subnets.some((s) => s.id === o.subnetId && cidrContains(s, o.addr))) this.dropOffer(o.addr);
     for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));
-    for (const addr of this.offers.keys()) this.refreshTaken(addr);
+    for (const o of this.offers.values()) this.refreshTaken(o.addr);
   }
 
   /** One of our own addresses: never handed out. */
@@ -63,7 +67,7 @@ export class AddressBook {
     const n = ipv4ToInt(address);
     if (this.localAddresses.has(n)) return;
     this.localAddresses.add(n);
-    this.excluded.add(n);
+    this.excluded.add(n | 0);
     this.allocator.excludeForever(n);
   }
 
@@ -73,8 +77,8 @@ export class AddressBook {
 
   /** Whether `addr` may be leased to this client now. */
   usableBy(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
-    if (!cidrContains(subnet, addr) || this.excluded.has(addr)) return false;
-    const r = this.reservations.byAddress.get(addr);
+    if (!cidrContains(subnet, addr) || this.excluded.has(addr | 0)) return false;
+    const r = this.reservations.at(addr);
     if (r) {
       // An address reserved for X is never given to Y.
       if (!reservationMatches(r, id)) return false;
@@ -84,7 +88,7 @@ export class AddressBook {
       if (lease.state === 'declined') return false;
       if (lease.state === 'default' && !owns(lease, id, subnet.matchClientId)) return false;
     }
-    const offer = this.offers.get(addr);
+    const offer = this.offers.get(addr | 0);
     if (offer && offer.expiresAt > now && !owns(offer, id, subnet.matchClientId)) return false;
     return true;
   }
@@ -123,7 +127,7 @@ export class AddressBook {
     id: ClientIdentity,
     now: number,
   ): Offer | undefined {
-    const o = addr === undefined ? undefined : this.offers.get(addr);
+    const o = addr === undefined ? undefined : this.offers.get(addr | 0);
     return o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true) ? o : undefined;
   }
 
@@ -135,7 +139,7 @@ export class AddressBook {
     }
     const prev = this.offerByClient.byHw(subnetId, id.hwAddress);
     if (prev !== undefined && prev !== addr) this.dropOffer(prev);
-    const held = this.offers.get(addr);
+    const held = this.offers.get(addr | 0);
     // The same client holding the same address again (its REQUEST after our OFFER) keeps its place: only
     // the deadline moves, and the pool bit stays taken instead of being released and taken again.
     const same =
@@ -151,7 +155,7 @@ export class AddressBook {
       clientId: id.clientId,
       expiresAt: now + this.offerLifetimeMs,
     };
-    this.offers.set(addr, offer);
+    this.offers.set(addr | 0, offer);
     this.offerByClient.set(subnetId, id.hwAddress, id.clientId, addr);
     // Delete first even when it is the same deadline, so the heap holds the entries it always held.
     if (same) this.deadlines.delete(addr * 2);
@@ -169,9 +173,9 @@ export class AddressBook {
   }
 
   dropOffer(addr: number): void {
-    const o = this.offers.get(addr);
+    const o = this.offers.get(addr | 0);
     if (!o) return;
-    this.offers.delete(addr);
+    this.offers.delete(addr | 0);
     this.offerByClient.deleteIf(o.subnetId, o.hwAddress, o.clientId, addr);
     this.deadlines.delete(addr * 2);
     this.refreshTaken(addr);
@@ -186,7 +190,7 @@ export class AddressBook {
     if (next) this.gauge(next, 1);
     if (next && next.state !== 'expired-reclaimed') this.deadlines.set(addr * 2 + 1, next.expiresAt);
     else this.deadlines.delete(addr * 2 + 1);
-    const offer = this.offers.get(addr);
+    const offer = this.offers.get(addr | 0);
     if (offer && next && next.state !== 'expired-reclaimed' && !owns(next, offer, true)) this.dropOffer(addr);
     this.refreshTaken(addr);
   }
@@ -202,7 +206,7 @@ export class AddressBook {
       if (key === undefined) break;
       const addr = Math.floor(key / 2);
       if (key % 2 === 0) {
-        const o = this.offers.get(addr);
+        const o = this.offers.get(addr | 0);
         if (o && o.expiresAt <= now) this.dropOffer(addr);
         continue;
       }
@@ -236,9 +240,39 @@ export class AddressBook {
     const lease = this.index.get(addr);
     const taken =
       this.allocator.isExcluded(addr) ||
-      this.offers.has(addr) ||
+      this.offers.has(addr | 0) ||
       (lease !== undefined && lease.state !== 'expired-reclaimed');
     if (taken) this.allocator.take(addr);
     else this.allocator.release(addr);
+  }
+}
+
+/**
+ * The deadlines' live values for keys `addr * 2` (offer) and `addr * 2 + 1` (lease), in one map per kind
+ * keyed by `addr | 0`: small integers, where the combined key would be a boxed number.
+ */
+class AddressDeadlines implements DeadlineMap<number> {
+  private readonly offers = new Map<number, number>();
+  private readonly leases = new Map<number, number>();
+
+  get size(): number {
+    return this.offers.size + this.leases.size;
+  }
+
+  get(key: number): number | undefined {
+    return (key % 2 === 0 ? this.offers : this.leases).get(Math.floor(key / 2) | 0);
+  }
+
+  set(key: number, deadline: number): void {
+    (key % 2 === 0 ? this.offers : this.leases).set(Math.floor(key / 2) | 0, deadline);
+  }
+
+  delete(key: number): void {
+    (key % 2 === 0 ? this.offers : this.leases).delete(Math.floor(key / 2) | 0);
+  }
+
+  clear(): void {
+    this.offers.clear();
+    this.leases.clear();
   }
 }

@@ -11,6 +11,7 @@ export class Allocator {
   private readonly pools = new Map<number, PoolBitmap[]>();
   /** Every bitmap, sorted by start, for finding the pool of an address by binary search. */
   private readonly sorted: PoolBitmap[] = [];
+  /** By `addr | 0` (small integers, not boxed numbers). */
   private readonly permanent = new Set<number>();
 
   constructor(config: CompiledConfig, excluded: Iterable<number>) {
@@ -24,12 +25,12 @@ export class Allocator {
   }
 
   excludeForever(addr: number): void {
-    this.permanent.add(addr);
+    this.permanent.add(addr | 0);
     this.poolOf(addr)?.take(addr);
   }
 
   isExcluded(addr: number): boolean {
-    return this.permanent.has(addr);
+    return this.permanent.has(addr | 0);
   }
 
   poolOf(addr: number): PoolBitmap | undefined {
@@ -58,7 +59,7 @@ export class Allocator {
   }
 
   release(addr: number): void {
-    if (!this.permanent.has(addr)) this.poolOf(addr)?.release(addr);
+    if (!this.permanent.has(addr | 0)) this.poolOf(addr)?.release(addr);
   }
 
   /** Takes and returns a free address of the subnet's pools, in pool order; undefined when all are taken. */

@@ -1,3 +1,12 @@
+/** What the heap needs of a Map from key to live deadline. */
+export interface DeadlineMap<K> {
+  readonly size: number;
+  get(key: K): number | undefined;
+  set(key: K, deadline: number): unknown;
+  delete(key: K): unknown;
+  clear(): void;
+}
+
 /**
  * A min-heap of deadlines by key (a string or a number), with lazy deletion: `set` replaces a key's deadline (the old
  * entry becomes stale and is skipped when it surfaces), `delete` forgets it. O(log n) per change.
@@ -5,7 +14,12 @@
 export class DeadlineHeap<K = string> {
   private readonly at: number[] = [];
   private readonly keys: K[] = [];
-  private readonly current = new Map<K, number>();
+  private readonly current: DeadlineMap<K>;
+
+  /** `current` holds each key's live deadline: a Map unless the keys want a cheaper one. */
+  constructor(current: DeadlineMap<K> = new Map<K, number>()) {
+    this.current = current;
+  }
 
   get size(): number {
     return this.current.size;

@@ -45,7 +45,7 @@ export function owns(
 /**
  * Where each client's lease (or offer) is, within one subnet: by client identifier and by hardware address
  * (an empty hardware address is not a key). Two maps per subnet instead of joined string keys, so a lookup
- * builds no string.
+ * builds no string; addresses are kept as `addr | 0`, small integers rather than boxed numbers.
  */
 export class ClientMap {
   private readonly byClientId = new Map<number, Map<string, number>>();
@@ -57,28 +57,31 @@ export class ClientMap {
   }
 
   byId(subnetId: number, clientId: string): number | undefined {
-    return this.byClientId.get(subnetId)?.get(clientId);
+    const a = this.byClientId.get(subnetId)?.get(clientId);
+    return a === undefined ? undefined : a >>> 0;
   }
 
   byHw(subnetId: number, hwAddress: string): number | undefined {
-    return hwAddress === '' ? undefined : this.byHwAddress.get(subnetId)?.get(hwAddress);
+    if (hwAddress === '') return undefined;
+    const a = this.byHwAddress.get(subnetId)?.get(hwAddress);
+    return a === undefined ? undefined : a >>> 0;
   }
 
   /** Files `addr` under the client's identifier (when it has one) and hardware address (when not empty). */
   set(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
-    if (clientId !== null) subnetMap(this.byClientId, subnetId).set(clientId, addr);
-    if (hwAddress !== '') subnetMap(this.byHwAddress, subnetId).set(hwAddress, addr);
+    if (clientId !== null) subnetMap(this.byClientId, subnetId).set(clientId, addr | 0);
+    if (hwAddress !== '') subnetMap(this.byHwAddress, subnetId).set(hwAddress, addr | 0);
   }
 
   /** Forgets the client's keys that still point at `addr`. */
   deleteIf(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
     if (clientId !== null) {
       const m = this.byClientId.get(subnetId);
-      if (m !== undefined && m.get(clientId) === addr) m.delete(clientId);
+      if (m !== undefined && m.get(clientId) === (addr | 0)) m.delete(clientId);
     }
     if (hwAddress !== '') {
       const m = this.byHwAddress.get(subnetId);
-      if (m !== undefined && m.get(hwAddress) === addr) m.delete(hwAddress);
+      if (m !== undefined && m.get(hwAddress) === (addr | 0)) m.delete(hwAddress);
     }
   }
 }

@@ -7,6 +7,7 @@ import { ClientMap, owns, type ClientIdentity } from './identity.ts';
  * It mirrors the store; it decides nothing.
  */
 export class LeaseIndex {
+  /** By `addr | 0`: small integers as keys, where addresses above 127.255.255.255 would be boxed numbers. */
   private readonly byAddr = new Map<number, Lease>();
   private readonly byClient = new ClientMap();
 
@@ -15,7 +16,7 @@ export class LeaseIndex {
   }
 
   get(addr: number): Lease | undefined {
-    return this.byAddr.get(addr);
+    return this.byAddr.get(addr | 0);
   }
 
   values(): IterableIterator<Lease> {
@@ -24,18 +25,18 @@ export class LeaseIndex {
 
   /** Stores the lease, replacing any at its address (`addr`, its number); returns the replaced one. */
   put(lease: Lease, addr: number = ipv4ToInt(lease.address)): Lease | undefined {
-    const prev = this.byAddr.get(addr);
+    const prev = this.byAddr.get(addr | 0);
     if (prev) this.unindex(prev, addr);
-    this.byAddr.set(addr, lease);
+    this.byAddr.set(addr | 0, lease);
     this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
     return prev;
   }
 
   delete(addr: number): Lease | undefined {
-    const prev = this.byAddr.get(addr);
+    const prev = this.byAddr.get(addr | 0);
     if (!prev) return undefined;
     this.unindex(prev, addr);
-    this.byAddr.delete(addr);
+    this.byAddr.delete(addr | 0);
     return prev;
   }
 
@@ -54,7 +55,7 @@ export class LeaseIndex {
   }
 
   private usable(addr: number | undefined, id: ClientIdentity, matchClientId: boolean): Lease | undefined {
-    const lease = addr === undefined ? undefined : this.byAddr.get(addr);
+    const lease = addr === undefined ? undefined : this.byAddr.get(addr | 0);
     return lease && lease.state !== 'declined' && owns(lease, id, matchClientId) ? lease : undefined;
   }
 

@@ -78,6 +78,11 @@ export class Reservations {
     this.add(this.global, config.globalReservations);
   }
 
+  /** The reservation of an address (`byAddress.get`, skipped when there are none). */
+  at(addr: number): CompiledReservation | undefined {
+    return this.byAddress.size === 0 ? undefined : this.byAddress.get(addr);
+  }
+
   /** Kea: the subnet's reservations (reservations-in-subnet), then global ones (reservations-global). */
   find(subnet: CompiledSubnet, id: ClientIdentity): CompiledReservation | undefined {
     if (this.config.reservationsInSubnet) {
