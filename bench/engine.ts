@@ -106,7 +106,7 @@ const preload: Lease[] = Array.from({ length: 60_000 }, (_, k) => {
   };
 });
 
-const scenarios: Scenario[] = [
+const allScenarios: Scenario[] = [
   {
     name: 'empty /24 (253 free)',
     config: {
@@ -144,6 +144,10 @@ const scenarios: Scenario[] = [
     clients: 5_000,
   },
 ];
+
+// ONLY=<text> runs just the scenarios whose name has it (for profiling one).
+const only = process.env.ONLY;
+const scenarios = allScenarios.filter((s) => only === undefined || s.name.includes(only));
 
 // Warm the JIT on both, then interleave trials and report the median, so order does not bias the figures.
 for (const s of scenarios) run(s, 1);
