@@ -25,6 +25,9 @@ const OVERLOAD = 52;
 const MESSAGE_TYPE = 53;
 const RELAY_AGENT = 82;
 
+/** The typed-array fill: for a few hundred zero bytes, cheaper than Buffer#fill's binding call. */
+const fillBytes = Uint8Array.prototype.fill;
+
 function badField(message: string): never {
   throw new DhcpEncodeError('ERR_BAD_FIELD', message);
 }
@@ -133,14 +136,14 @@ export function encodeMessage(msg: DhcpMessage, opts?: EncodeOptions): Buffer {
     }
     if (relay !== undefined) pos = writeTlvs(buf, pos, RELAY_AGENT, relay);
     buf[pos++] = OPTION_END;
-    if (pos < size) buf.fill(0, pos, size);
+    if (pos < size) fillBytes.call(buf, 0, pos, size);
     return buf;
   }
   return encodeOverloaded(msg, limit, type, relay);
 }
 
 function writeHeader(buf: Buffer, msg: DhcpMessage, sname: boolean, file: boolean): void {
-  buf.fill(0, 0, OPTIONS_OFFSET);
+  fillBytes.call(buf, 0, 0, OPTIONS_OFFSET);
   buf[0] = checkUint('op', msg.op, 255);
   buf[1] = checkUint('htype', msg.htype, 255);
   buf[2] = checkUint('hlen', msg.hlen, 16);

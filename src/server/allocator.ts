@@ -47,7 +47,10 @@ export class Allocator {
   }
 
   inPool(subnetId: number, addr: number): boolean {
-    return (this.pools.get(subnetId) ?? []).some((p) => p.contains(addr));
+    const list = this.pools.get(subnetId);
+    if (list === undefined) return false;
+    for (const p of list) if (p.contains(addr)) return true;
+    return false;
   }
 
   isTaken(addr: number): boolean {
@@ -64,7 +67,9 @@ export class Allocator {
 
   /** Takes and returns a free address of the subnet's pools, in pool order; undefined when all are taken. */
   allocate(subnetId: number): number | undefined {
-    for (const p of this.pools.get(subnetId) ?? []) {
+    const list = this.pools.get(subnetId);
+    if (list === undefined) return undefined;
+    for (const p of list) {
       const a = p.next();
       if (a !== undefined) {
         p.take(a);

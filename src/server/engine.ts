@@ -388,7 +388,7 @@ export class DhcpServerEngine {
   private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
     if (!subnet) return this.drop(ex, null, 'no subnet for this client');
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
-    if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req)) {
+    if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
       this.book.dropClientOffer(subnet.id, ex.id);
       return this.drop(ex, subnet.id, `client chose server ${chosen}`);

@@ -12,6 +12,19 @@ export interface LeaseTimes {
  * here) 50% and 87.5% (RFC 2131 §4.4.5); a timer not below the lease, or T1 not below T2, is left out.
  */
 export function leaseTimes(l: Lifetimes, requested: number | undefined): LeaseTimes {
+  if (requested !== undefined) return compute(l, requested);
+  // Without option 51 the times depend on the configuration alone: one frozen answer per Lifetimes.
+  let t = byLifetimes.get(l);
+  if (t === undefined) {
+    t = Object.freeze(compute(l, undefined));
+    byLifetimes.set(l, t);
+  }
+  return t;
+}
+
+const byLifetimes = new WeakMap<Lifetimes, LeaseTimes>();
+
+function compute(l: Lifetimes, requested: number | undefined): LeaseTimes {
   const valid = requested === undefined ? l.valid : Math.min(l.max, Math.max(l.min, requested));
   if (valid === 0xffffffff) return { valid, t1: undefined, t2: undefined };
   let t2 = l.rebindTimer ?? (l.calculateTeeTimes ? Math.floor(valid * l.t2Percent) : undefined);

@@ -127,6 +127,12 @@ interface LayerNode {
 }
 
 const layerRoot: LayerNode = { next: new WeakMap(), layers: undefined };
+/** By pool (or subnet, for an address outside the pools): the list last built without a reservation. */
+const lastLayers = new WeakMap<
+  CompiledPool | CompiledSubnet,
+  { readonly config: OptionSet; readonly subnet: OptionSet; readonly layers: readonly OptionSet[] }
+>();
+
 /** Stands for an absent reservation or pool layer in the cache's path. */
 const NO_LAYER: OptionSet = new Map();
 
@@ -156,6 +162,13 @@ export function optionLayers(
       break;
     }
   }
+  if (res === undefined) {
+    // The usual case, one lookup: the pool's (or, outside the pools, the subnet's) last list.
+    const owner = pool ?? subnet;
+    const last = lastLayers.get(owner);
+    if (last !== undefined && last.config === config.options && last.subnet === subnet.options)
+      return last.layers;
+  }
   const node = layerStep(
     layerStep(
       layerStep(layerStep(layerRoot, res ? res.options : NO_LAYER), pool ? pool.options : NO_LAYER),
@@ -163,12 +176,15 @@ export function optionLayers(
     ),
     config.options,
   );
-  if (node.layers !== undefined) return node.layers;
-  const out: OptionSet[] = [];
-  if (res) out.push(res.options);
-  if (pool) out.push(pool.options);
-  out.push(subnet.options, config.options);
-  node.layers = Object.freeze(out);
+  if (node.layers === undefined) {
+    const out: OptionSet[] = [];
+    if (res) out.push(res.options);
+    if (pool) out.push(pool.options);
+    out.push(subnet.options, config.options);
+    node.layers = Object.freeze(out);
+  }
+  if (res === undefined)
+    lastLayers.set(pool ?? subnet, { config: config.options, subnet: subnet.options, layers: node.layers });
   return node.layers;
 }
 
@@ -211,15 +227,19 @@ export function serverIdFor(
   return first;
 }
 
-/** Whether a server identifier a client sent names us (any of our interface addresses counts). */
+/**
+ * Whether a server identifier a client sent names us (any of our interface addresses counts). `ours` is
+ * `serverIdFor(config, subnet, meta, req)`, for a caller that has it already.
+ */
 export function isOurServerId(
   config: CompiledConfig,
   sid: string,
   subnet: CompiledSubnet,
   meta: ArrivalMeta,
   req: DhcpMessage,
+  ours: string | undefined = serverIdFor(config, subnet, meta, req),
 ): boolean {
-  if (sid === serverIdFor(config, subnet, meta, req)) return true;
+  if (sid === ours) return true;
   for (const a of meta.interfaceAddresses) if (a.address === sid) return true;
   return false;
 }

@@ -46,44 +46,56 @@ export const RECEIVED_BY_TYPE: Readonly<Record<number, GlobalStatistic>> = {
   8: 'pkt4-inform-received',
 };
 
+type Counters<N extends string> = Record<N, number>;
+
+function zeroed<N extends string>(names: readonly N[]): Counters<N> {
+  const out = {} as Counters<N>;
+  for (const n of names) out[n] = 0;
+  return out;
+}
+
+/**
+ * Counters as plain objects with every name present from the start (in the lists' order), so that
+ * `inc('pkt4-received')` is a property update rather than two Map lookups.
+ */
 export class Statistics {
-  private readonly global = new Map<GlobalStatistic, number>(GLOBAL_STATISTICS.map((n) => [n, 0]));
-  private readonly subnets = new Map<number, Map<SubnetStatistic, number>>();
+  private readonly global: Counters<GlobalStatistic> = zeroed(GLOBAL_STATISTICS);
+  private readonly subnets = new Map<number, Counters<SubnetStatistic>>();
 
   inc(name: GlobalStatistic, by = 1): void {
-    this.global.set(name, (this.global.get(name) ?? 0) + by);
+    this.global[name] += by;
   }
 
   get(name: GlobalStatistic): number {
-    return this.global.get(name) ?? 0;
+    return this.global[name];
   }
 
   incSubnet(id: number, name: SubnetStatistic, by = 1): void {
-    const m = this.subnet(id);
-    m.set(name, (m.get(name) ?? 0) + by);
+    this.subnet(id)[name] += by;
   }
 
   setSubnet(id: number, name: SubnetStatistic, value: number): void {
-    this.subnet(id).set(name, value);
+    this.subnet(id)[name] = value;
   }
 
   getSubnet(id: number, name: SubnetStatistic): number {
-    return this.subnets.get(id)?.get(name) ?? 0;
+    return this.subnets.get(id)?.[name] ?? 0;
   }
 
   /** Every counter by Kea name, subnet ones as `subnet[id].name`. */
   snapshot(subnetIds: Iterable<number>): Record<string, number> {
-    const out: Record<string, number> = Object.fromEntries(this.global);
+    const out: Record<string, number> = {};
+    for (const n of GLOBAL_STATISTICS) out[n] = this.global[n];
     for (const id of subnetIds) {
       for (const n of SUBNET_STATISTICS) out[`subnet[${id}].${n}`] = this.getSubnet(id, n);
     }
     return out;
   }
 
-  private subnet(id: number): Map<SubnetStatistic, number> {
+  private subnet(id: number): Counters<SubnetStatistic> {
     let m = this.subnets.get(id);
     if (!m) {
-      m = new Map(SUBNET_STATISTICS.map((n) => [n, 0]));
+      m = zeroed(SUBNET_STATISTICS);
       this.subnets.set(id, m);
     }
     return m;
