@@ -143,7 +143,8 @@ export function encodeMessage(msg: DhcpMessage, opts?: EncodeOptions): Buffer {
 }
 
 function writeHeader(buf: Buffer, msg: DhcpMessage, sname: boolean, file: boolean): void {
-  fillBytes.call(buf, 0, 0, OPTIONS_OFFSET);
+  // Bytes 0-27 and the cookie are all written below; zero chaddr, sname and file.
+  fillBytes.call(buf, 0, 28, 236);
   buf[0] = checkUint('op', msg.op, 255);
   buf[1] = checkUint('htype', msg.htype, 255);
   buf[2] = checkUint('hlen', msg.hlen, 16);
@@ -166,7 +167,7 @@ function writeHeader(buf: Buffer, msg: DhcpMessage, sname: boolean, file: boolea
   const chaddr = msg.chaddr;
   if (!(chaddr instanceof Uint8Array) || chaddr.length > 16)
     badField('chaddr must be a Uint8Array of at most 16 bytes');
-  buf.set(chaddr, 28);
+  for (let i = 0; i < chaddr.length; i++) buf[28 + i] = chaddr[i]!;
   if (sname) writeText(buf, SNAME_OFFSET, SNAME_SIZE, 'sname', msg.sname);
   if (file) writeText(buf, FILE_OFFSET, FILE_SIZE, 'file', msg.file);
   buf[236] = 99;

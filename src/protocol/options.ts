@@ -112,6 +112,17 @@ export class DhcpOptions {
     this.put(code, b);
   }
 
+  /** @internal The position of `code` in codes(), or -1. */
+  positionOf(code: number): number {
+    return this.indexOf(code);
+  }
+
+  /** @internal Byte `k` of the value at position `i` (k below lengthAt(i)), without making a view. */
+  byteAt(i: number, k: number): number {
+    const s = this.slots[i]!;
+    return typeof s === 'number' ? this.packet![(s >>> 8) + k]! : s[k]!;
+  }
+
   /** @internal `has` for a code known to be a number, without the name lookup. */
   hasCode(code: number): boolean {
     return this.indexOf(code) >= 0;

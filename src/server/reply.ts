@@ -231,12 +231,14 @@ function addConfigured(o: DhcpOptions, req: DhcpMessage, plan: ReplyPlan): void 
   }
   for (let i = 0; i < ALWAYS_IF_CONFIGURED.length; i++)
     putConfigured(o, r, layers, ALWAYS_IF_CONFIGURED[i] as number);
-  // Option 55 as bytes: an empty one (not a valid list) asks for nothing, as before.
-  const prl = req.options.getRaw(PARAMETER_REQUEST_LIST);
+  // Option 55 read in place: an empty one (not a valid list) asks for nothing, as before.
+  const ro = req.options;
+  const prl = ro.positionOf(PARAMETER_REQUEST_LIST);
   let wantsHostname = false;
-  if (prl !== undefined) {
-    for (let i = 0; i < prl.length; i++) {
-      const code = prl[i] as number;
+  if (prl >= 0) {
+    const n = ro.lengthAt(prl);
+    for (let k = 0; k < n; k++) {
+      const code = ro.byteAt(prl, k);
       if (code === HOST_NAME) wantsHostname = true;
       putConfigured(o, r, layers, code);
     }
