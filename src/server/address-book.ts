@@ -185,14 +185,19 @@ export class AddressBook {
   setLease(addr: number, next: Lease | undefined): void {
     const prev = this.index.get(addr);
     if (prev) this.gauge(prev, -1);
-    if (next) this.index.put(next, addr);
+    if (next) this.index.put(next, addr, prev);
     else this.index.delete(addr);
     if (next) this.gauge(next, 1);
-    if (next && next.state !== 'expired-reclaimed') this.deadlines.set(addr * 2 + 1, next.expiresAt);
+    const live = next !== undefined && next.state !== 'expired-reclaimed';
+    if (live) this.deadlines.set(addr * 2 + 1, next.expiresAt);
     else this.deadlines.delete(addr * 2 + 1);
-    const offer = this.offers.get(addr | 0);
-    if (offer && next && next.state !== 'expired-reclaimed' && !owns(next, offer, true)) this.dropOffer(addr);
-    this.refreshTaken(addr);
+    let offer = this.offers.get(addr | 0);
+    if (offer && live && !owns(next, offer, true)) {
+      this.dropOffer(addr);
+      offer = undefined;
+    }
+    // refreshTaken, with what is known here: the lease at addr is `next`.
+    this.setTaken(addr, this.allocator.isExcluded(addr) || offer !== undefined || live);
   }
 
   /**
@@ -238,10 +243,15 @@ export class AddressBook {
 
   private refreshTaken(addr: number): void {
     const lease = this.index.get(addr);
-    const taken =
+    this.setTaken(
+      addr,
       this.allocator.isExcluded(addr) ||
-      this.offers.has(addr | 0) ||
-      (lease !== undefined && lease.state !== 'expired-reclaimed');
+        this.offers.has(addr | 0) ||
+        (lease !== undefined && lease.state !== 'expired-reclaimed'),
+    );
+  }
+
+  private setTaken(addr: number, taken: boolean): void {
     if (taken) this.allocator.take(addr);
     else this.allocator.release(addr);
   }

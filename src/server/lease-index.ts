@@ -23,9 +23,15 @@ export class LeaseIndex {
     return this.byAddr.values();
   }
 
-  /** Stores the lease, replacing any at its address (`addr`, its number); returns the replaced one. */
-  put(lease: Lease, addr: number = ipv4ToInt(lease.address)): Lease | undefined {
-    const prev = this.byAddr.get(addr | 0);
+  /**
+   * Stores the lease, replacing any at its address (`addr`, its number; `prev`, the lease there, for a
+   * caller that has just looked); returns the replaced one.
+   */
+  put(
+    lease: Lease,
+    addr: number = ipv4ToInt(lease.address),
+    prev: Lease | undefined = this.byAddr.get(addr | 0),
+  ): Lease | undefined {
     if (prev) this.unindex(prev, addr);
     this.byAddr.set(addr | 0, lease);
     this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
