@@ -2,6 +2,9 @@ import { fromHex, macToString, parseMac, toHex } from './bytes.ts';
 import { messageTypeName, BOOTREQUEST, BOOTREPLY } from './constants.ts';
 import { DhcpEncodeError, type DecodeWarning } from './errors.ts';
 import { DhcpOptions } from './options.ts';
+import { definitionNamed } from './option-table.ts';
+
+const MESSAGE_TYPE_OPT = definitionNamed('dhcp-message-type');
 
 /** One BOOTP/DHCP message (RFC 2131 §2). Decoded messages share no bytes with the input buffer. */
 export interface DhcpMessage {
@@ -64,7 +67,7 @@ export function createMessage(init: Partial<DhcpMessage> = {}): DhcpMessage {
 
 /** Option 53, or undefined for a plain BOOTP message. */
 export function messageTypeOf(msg: DhcpMessage): number | undefined {
-  return msg.options.get('dhcp-message-type');
+  return msg.options.getBy(MESSAGE_TYPE_OPT);
 }
 
 /** A readable JSON form: header fields, chaddr as a MAC string, options keyed by Kea name. */

@@ -186,6 +186,14 @@ for (const d of OPTION_DEFINITIONS as readonly OptionDefinition[]) {
   BY_NAME.set(d.name, d);
 }
 
+/** A table entry looked up once by name, for code that reads the same option from every packet. */
+export type NamedDefinition<N extends OptionName> = OptionDefinition<N, OptionValues[N]>;
+
+/** The entry for a Kea name known to the table (the type says so). */
+export function definitionNamed<N extends OptionName>(name: N): NamedDefinition<N> {
+  return BY_NAME.get(name) as NamedDefinition<N>;
+}
+
 export function definitionByCode(code: number): OptionDefinition | undefined {
   return BY_CODE[code];
 }

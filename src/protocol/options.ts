@@ -5,6 +5,7 @@ import {
   definitionByCode,
   optionCode,
   optionName,
+  type NamedDefinition,
   type OptionName,
   type OptionValues,
 } from './option-table.ts';
@@ -83,6 +84,17 @@ export class DhcpOptions {
       return d.codec.decodeAt(this.packet!, s >>> 8, s & 255) as OptionValues[N] | undefined;
     }
     return d.codec.decode(this.rawAt(i)) as OptionValues[N] | undefined;
+  }
+
+  /** @internal `get` with the definition looked up once by the caller (`definitionNamed`). */
+  getBy<N extends OptionName>(d: NamedDefinition<N>): OptionValues[N] | undefined {
+    const i = this.indexOf(d.code);
+    if (i < 0) return undefined;
+    const s = this.slots[i]!;
+    if (typeof s === 'number' && d.codec.decodeAt !== undefined) {
+      return d.codec.decodeAt(this.packet!, s >>> 8, s & 255);
+    }
+    return d.codec.decode(this.rawAt(i));
   }
 
   /** Encodes `value` through the table at once; throws DhcpEncodeError on an impossible value. */

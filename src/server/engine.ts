@@ -21,6 +21,14 @@ import {
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
+import { definitionNamed } from '../protocol/option-table.ts';
+
+/** Options read from every request, looked up in the table once. */
+const HOST_NAME_OPT = definitionNamed('host-name');
+const FQDN_OPT = definitionNamed('fqdn');
+const REQUESTED_OPT = definitionNamed('dhcp-requested-address');
+const LEASE_TIME_OPT = definitionNamed('dhcp-lease-time');
+const SERVER_ID_OPT = definitionNamed('dhcp-server-identifier');
 
 const ZERO = '0.0.0.0';
 
@@ -59,7 +67,7 @@ type Pending =
 
 /** The client's name for the lease record: option 12, else the name in its FQDN option (RFC 4702). */
 function hostnameOf(req: DhcpMessage): string | null {
-  const name = req.options.get('host-name') ?? req.options.get('fqdn')?.name.replace(/\.$/, '');
+  const name = req.options.getBy(HOST_NAME_OPT) ?? req.options.getBy(FQDN_OPT)?.name.replace(/\.$/, '');
   return name ? name : null;
 }
 
@@ -189,7 +197,7 @@ export class DhcpServerEngine {
       type: type ?? 0,
       id: identify(req),
       hostname: hostnameOf(req),
-      requested: req.options.get('dhcp-requested-address') ?? null,
+      requested: req.options.getBy(REQUESTED_OPT) ?? null,
       now,
     };
     if (
@@ -324,7 +332,7 @@ export class DhcpServerEngine {
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
-    const times = leaseTimes(subnet.lifetimes, ex.req.options.get('dhcp-lease-time'));
+    const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
     const reply = this.reply(ex, {
       type: MessageType.OFFER,
       serverId,
@@ -373,7 +381,7 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
 
   private request(ex: Exchange): EngineOutput {
-    const serverIdOpt = ex.req.options.get('dhcp-server-identifier');
+    const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
     if (!sel) return this.drop(ex, null, 'no subnet for this client');
@@ -470,7 +478,7 @@ export class DhcpServerEngine {
       prev.expiresAt > ex.now &&
       owns(prev, ex.id, subnet.matchClientId)
     );
-    const times = leaseTimes(subnet.lifetimes, ex.req.options.get('dhcp-lease-time'));
+    const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
@@ -521,7 +529,7 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(address);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
-    const sid = ex.req.options.get('dhcp-server-identifier');
+    const sid = ex.req.options.getBy(SERVER_ID_OPT);
     if (subnet && sid !== undefined && !isOurServerId(this.config, sid, subnet, ex.meta, ex.req))
       return this.drop(ex, subnet.id, `DECLINE for server ${sid}`);
     if (

@@ -10,6 +10,10 @@ import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
 import type { ClientIdentity } from './identity.ts';
 import type { ArrivalMeta } from './types.ts';
+import { definitionNamed } from '../protocol/option-table.ts';
+
+/** Options read from every request, looked up in the table once. */
+const AGENT_OPT = definitionNamed('dhcp-agent-options');
 
 /** The addresses in an address-list option's bytes. */
 export function ipsOf(data: Uint8Array | undefined): number[] {
@@ -191,7 +195,7 @@ export function optionLayers(
 /** RFC 5107: the relay's server identifier override (82.11), when the request was relayed with one. */
 function serverIdOverride(req: DhcpMessage): string | undefined {
   if (req.giaddr === '0.0.0.0') return undefined;
-  const list = req.options.get('dhcp-agent-options');
+  const list = req.options.getBy(AGENT_OPT);
   return list ? relayAgentInfo(list).serverIdOverride : undefined;
 }
 

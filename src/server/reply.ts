@@ -11,6 +11,10 @@ import {
   type DhcpMessage,
 } from '../protocol/index.ts';
 import type { LeaseTimes } from './lifetimes.ts';
+import { definitionNamed } from '../protocol/option-table.ts';
+
+/** Options read from every request, looked up in the table once. */
+const MAX_SIZE_OPT = definitionNamed('dhcp-max-message-size');
 
 const ZERO = '0.0.0.0';
 const SUBNET_MASK = 1;
@@ -142,7 +146,7 @@ function setServerId(o: DhcpOptions, serverId: string): void {
 
 /** The client's maximum DHCP message size (option 57), never below RFC 2132 §9.10's 576. */
 export function maxMessageSize(req: DhcpMessage): number {
-  return Math.max(DEFAULT_MAX_MESSAGE_SIZE, req.options.get('dhcp-max-message-size') ?? 0);
+  return Math.max(DEFAULT_MAX_MESSAGE_SIZE, req.options.getBy(MAX_SIZE_OPT) ?? 0);
 }
 
 /** Builds a reply from the request first (xid, chaddr, flags, giaddr, option 61/82), then the plan. */

@@ -2,6 +2,11 @@ import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import type { ArrivalMeta } from './types.ts';
+import { definitionNamed } from '../protocol/option-table.ts';
+
+/** Options read from every request, looked up in the table once. */
+const AGENT_OPT = definitionNamed('dhcp-agent-options');
+const SUBNET_SELECTION_OPT = definitionNamed('subnet-selection');
 
 const ZERO = '0.0.0.0';
 
@@ -40,7 +45,7 @@ export function selectSubnet(
 ): Selection | undefined {
   const relayed = req.giaddr !== ZERO;
   if (relayed) {
-    const list = req.options.get('dhcp-agent-options');
+    const list = req.options.getBy(AGENT_OPT);
     const link = list ? relayAgentInfo(list).linkSelection : undefined;
     if (link !== undefined) {
       // RFC 3527 §3: with the sub-option present the server MUST allocate on that subnet (or its link):
@@ -49,7 +54,7 @@ export function selectSubnet(
       return s ? { subnet: s, by: 'link-selection' } : undefined;
     }
   }
-  const sel = req.options.get('subnet-selection');
+  const sel = req.options.getBy(SUBNET_SELECTION_OPT);
   if (sel !== undefined) {
     const s = containing(config, sel);
     // RFC 3011 §3: a server that cannot serve the requested subnet MUST NOT answer.
