@@ -111,37 +111,54 @@ export type ParseResult = ParsedUdpFrame | { ok: false; reason: FrameRejection }
  * A zero UDP checksum means the sender computed none (RFC 768) and is accepted.
  */
 export function parseUdpFrame(frame: Buffer, opts: { checksumNotReady?: boolean } = {}): ParseResult {
-  if (frame.length < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
-  if (frame.readUInt16BE(12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
-  const ip = ETH_HEADER;
-  const vihl = frame[ip]!;
+  return parseUdpFrameAt(frame, 0, frame.length, opts.checksumNotReady === true);
+}
+
+/**
+ * parseUdpFrame of the frame at `buf[start..end)`, for a batch of frames held back to back: the payload is
+ * a view into `buf`. `checksumNotReady`: the kernel says the sender offloaded the checksum and nobody
+ * filled it in yet (TP_STATUS_CSUMNOTREADY); the field holds a partial sum, so there is nothing to verify.
+ */
+export function parseUdpFrameAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  checksumNotReady: boolean,
+): ParseResult {
+  if (end - start < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
+  if (u16(buf, start + 12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
+  const ip = start + ETH_HEADER;
+  const vihl = buf[ip]!;
   const ihl = (vihl & 0x0f) * 4;
   if (vihl >> 4 !== 4 || ihl < IP_HEADER) return { ok: false, reason: 'bad-ip-header' };
-  const totalLen = frame.readUInt16BE(ip + 2);
-  if (totalLen < ihl + UDP_HEADER || ip + totalLen > frame.length) return { ok: false, reason: 'truncated' };
-  if (fold(sum16(frame, ip, ihl)) !== 0xffff) return { ok: false, reason: 'bad-ip-checksum' };
-  if ((frame.readUInt16BE(ip + 6) & 0x3fff) !== 0) return { ok: false, reason: 'fragment' };
-  if (frame[ip + 9] !== IPPROTO_UDP) return { ok: false, reason: 'not-udp' };
+  const totalLen = u16(buf, ip + 2);
+  if (totalLen < ihl + UDP_HEADER || ip + totalLen > end) return { ok: false, reason: 'truncated' };
+  if (fold(sum16(buf, ip, ihl)) !== 0xffff) return { ok: false, reason: 'bad-ip-checksum' };
+  if ((u16(buf, ip + 6) & 0x3fff) !== 0) return { ok: false, reason: 'fragment' };
+  if (buf[ip + 9] !== IPPROTO_UDP) return { ok: false, reason: 'not-udp' };
   const udp = ip + ihl;
-  const udpLen = frame.readUInt16BE(udp + 4);
+  const udpLen = u16(buf, udp + 4);
   if (udpLen < UDP_HEADER || udp + udpLen > ip + totalLen) return { ok: false, reason: 'bad-udp-length' };
-  const ck = frame.readUInt16BE(udp + 6);
-  // checksumNotReady: the kernel says the sender offloaded the checksum and nobody filled it in yet
-  // (TP_STATUS_CSUMNOTREADY); the field holds a partial sum, so there is nothing to verify.
-  if (ck !== 0 && !opts.checksumNotReady) {
-    const s = sum16(frame, udp, udpLen, udpPseudoSum(frame, ip, udpLen));
+  const ck = u16(buf, udp + 6);
+  if (ck !== 0 && !checksumNotReady) {
+    const s = sum16(buf, udp, udpLen, udpPseudoSum(buf, ip, udpLen));
     if (fold(s) !== 0xffff) return { ok: false, reason: 'bad-udp-checksum' };
   }
   return {
     ok: true,
-    dstMac: formatMac(frame, 0),
-    srcMac: formatMac(frame, 6),
-    linkBroadcast: isBroadcastMac(frame, 0),
-    srcIp: readIp(frame, ip + 12),
-    dstIp: readIp(frame, ip + 16),
-    srcPort: frame.readUInt16BE(udp),
-    dstPort: frame.readUInt16BE(udp + 2),
-    payload: frame.subarray(udp + UDP_HEADER, udp + udpLen),
+    dstMac: formatMac(buf, start),
+    srcMac: formatMac(buf, start + 6),
+    linkBroadcast: isBroadcastMac(buf, start),
+    srcIp: readIp(buf, ip + 12),
+    dstIp: readIp(buf, ip + 16),
+    srcPort: u16(buf, udp),
+    dstPort: u16(buf, udp + 2),
+    payload: buf.subarray(udp + UDP_HEADER, udp + udpLen),
     udpChecksummed: ck !== 0,
   };
+}
+
+/** Big-endian 16 bits; the caller has checked the length. */
+function u16(b: Uint8Array, off: number): number {
+  return (b[off]! << 8) | b[off + 1]!;
 }

@@ -19,7 +19,7 @@ import { intToIp, prefixToMask } from '../../protocol/ip.ts';
 import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
-import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrame } from '../frame.ts';
+import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrameAt } from '../frame.ts';
 import type {
   ArpProbeResult,
   InterfaceRef,
@@ -118,10 +118,12 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   private polling = false;
   private readonly native: NativeAddon;
   private flushScheduled = false;
-  private captured: { resolve: () => void; reject: (e: TransportError) => void } | undefined;
+  private capturedResolve: (() => void) | undefined;
+  private capturedReject: ((e: TransportError) => void) | undefined;
   // One executor for every send's promise: no closure per packet.
   private readonly capture = (resolve: () => void, reject: (e: TransportError) => void): void => {
-    this.captured = { resolve, reject };
+    this.capturedResolve = resolve;
+    this.capturedReject = reject;
   };
   private readonly flushAll = (): void => {
     this.flushScheduled = false;
@@ -278,9 +280,12 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       const pkttype = meta[i + 2]!;
       if (pkttype === PACKET_OUTGOING || pkttype === PACKET_OTHERHOST) continue;
       const off = meta[i]!;
-      const f = parseUdpFrame(frames.subarray(off, off + meta[i + 1]!), {
-        checksumNotReady: (meta[i + 3]! & TP_STATUS_CSUMNOTREADY) !== 0,
-      });
+      const f = parseUdpFrameAt(
+        frames,
+        off,
+        off + meta[i + 1]!,
+        (meta[i + 3]! & TP_STATUS_CSUMNOTREADY) !== 0,
+      );
       if (!f.ok) {
         this.drops.set(f.reason, (this.drops.get(f.reason) ?? 0) + 1);
         continue;
@@ -466,8 +471,8 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     q.dst[2 * n + 1] = port;
     q.data.push(data);
     const promise = new Promise<void>(this.capture);
-    q.resolve.push(this.captured!.resolve);
-    q.reject.push(this.captured!.reject);
+    q.resolve.push(this.capturedResolve!);
+    q.reject.push(this.capturedReject!);
     return promise;
   }
 
