@@ -133,12 +133,17 @@ export class AddressBook {
 
   /** Holds `addr` for this client (an offer, or a commit in flight), replacing its previous offer. */
   holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number): void {
+    let keysHere = true;
     if (id.clientId !== null) {
       const prev = this.offerByClient.byId(subnetId, id.clientId);
+      if (prev !== addr) keysHere = false;
       if (prev !== undefined && prev !== addr) this.dropOffer(prev);
     }
-    const prev = this.offerByClient.byHw(subnetId, id.hwAddress);
-    if (prev !== undefined && prev !== addr) this.dropOffer(prev);
+    if (id.hwAddress !== '') {
+      const prev = this.offerByClient.byHw(subnetId, id.hwAddress);
+      if (prev !== addr) keysHere = false;
+      if (prev !== undefined && prev !== addr) this.dropOffer(prev);
+    }
     const held = this.offers.get(addr | 0);
     // The same client holding the same address again (its REQUEST after our OFFER) keeps its place: only
     // the deadline moves, and the pool bit stays taken instead of being released and taken again.
@@ -148,19 +153,17 @@ export class AddressBook {
       held.hwAddress === id.hwAddress &&
       held.clientId === id.clientId;
     if (held !== undefined && !same) this.dropOffer(addr);
-    const offer: Offer = {
-      addr,
-      subnetId,
-      hwAddress: id.hwAddress,
-      clientId: id.clientId,
-      expiresAt: now + this.offerLifetimeMs,
-    };
+    const expiresAt = now + this.offerLifetimeMs;
+    const offer: Offer = { addr, subnetId, hwAddress: id.hwAddress, clientId: id.clientId, expiresAt };
     this.offers.set(addr | 0, offer);
-    this.offerByClient.set(subnetId, id.hwAddress, id.clientId, addr);
-    // Delete first even when it is the same deadline, so the heap holds the entries it always held.
-    if (same) this.deadlines.delete(addr * 2);
-    this.deadlines.set(addr * 2, offer.expiresAt);
-    this.refreshTaken(addr);
+    // Both keys already name addr when nothing was dropped: setting them again would change nothing.
+    if (!keysHere || (held !== undefined && !same))
+      this.offerByClient.set(subnetId, id.hwAddress, id.clientId, addr);
+    // An unchanged deadline is deleted first, so that the heap gets the entry it got before the shortcut.
+    if (same && held.expiresAt === expiresAt) this.deadlines.delete(addr * 2);
+    this.deadlines.set(addr * 2, expiresAt);
+    // refreshTaken: the address now has an offer.
+    this.setTaken(addr, true);
   }
 
   dropClientOffer(subnetId: number, id: ClientIdentity): void {
