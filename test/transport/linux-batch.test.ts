@@ -113,7 +113,8 @@ test('the addon delivers a wake-up of queued frames in one callback: at most 64,
     const native = requireNative();
     const batches: { frames: Buffer; meta: Uint32Array }[] = [];
     const rx = new native.PacketSocket(
-      { ifname: 'srv0', protocol: ETH_P_IP, filter: udpDstPortFilter(6767), netns: s.name },
+      // Room for all 150 queued frames (the default buffer holds about 200 small ones).
+      { ifname: 'srv0', protocol: ETH_P_IP, filter: udpDstPortFilter(6767), netns: s.name, rcvbuf: 4 << 20 },
       (err, frames, meta) => {
         assert.equal(err, null);
         if (frames && meta) batches.push({ frames, meta });
