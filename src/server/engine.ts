@@ -333,10 +333,11 @@ export class DhcpServerEngine {
       return this.grant(ex, subnet, addr, serverId, true);
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
     const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
+    const yiaddr = intToIpv4(addr);
     const reply = this.reply(ex, {
       type: MessageType.OFFER,
       serverId,
-      yiaddr: intToIpv4(addr),
+      yiaddr,
       ciaddr: ZERO,
       times,
       layers: optionLayers(this.config, subnet, addr, res),
@@ -347,7 +348,7 @@ export class DhcpServerEngine {
       serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
       echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.OFFER, intToIpv4(addr), times.valid, null);
+    return this.finish(ex, reply, subnet.id, MessageType.OFFER, yiaddr, times.valid, null);
   }
 
   /**
