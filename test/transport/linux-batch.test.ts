@@ -308,3 +308,32 @@ test('a packet socket closed from inside its own callback gets no further batch'
       rx.close();
     }
   }));
+
+test('a flush that throws rejects its sends instead of throwing from process.nextTick', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const spy = spySendBatch(() => () => {
+      throw new TypeError('boom');
+    });
+    let settled: PromiseSettledResult<void>[];
+    try {
+      settled = await Promise.allSettled([
+        server.send({ data: Buffer.from('t0'), ip: '198.18.0.2', port: 68 }),
+        server.send({ data: Buffer.from('t1'), ip: '198.18.0.2', port: 68 }),
+      ]);
+    } finally {
+      spy.restore();
+    }
+    for (const s of settled) {
+      assert.equal(s.status, 'rejected');
+      assert.equal((s.reason as TransportError).code, 'ERR_SEND_FAILED');
+    }
+    // Data that is not bytes is refused up front, as node:dgram refused it.
+    await assert.rejects(server.send({ data: 'text' as unknown as Uint8Array, ip: '198.18.0.2', port: 68 }), {
+      code: 'ERR_SEND_FAILED',
+    });
+    // The queue is usable afterwards.
+    const r = record(client);
+    await server.send({ data: Buffer.from('after'), ip: '198.18.0.2', port: 68 });
+    await until(() => r.messages.length > 0, 5000, 'a send after the failed flush');
+  }));

@@ -413,6 +413,8 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     const dstPort = requirePort(d.port);
     const dstMac = d.mac === undefined ? undefined : requireMac(d.mac);
     const srcIpGiven = d.sourceIp === undefined ? undefined : requireIp(d.sourceIp);
+    if (!(d.data instanceof Uint8Array))
+      throw new TransportError('ERR_SEND_FAILED', 'data is not a Uint8Array');
     if (d.data.length > MAX_UDP_PAYLOAD) {
       throw new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`);
     }
@@ -489,20 +491,26 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     const { data, dst, resolve, reject } = q;
     const n = data.length;
     let i = 0;
-    while (i < n) {
-      const r = fd < 0 ? -EBADF : this.native.sendBatch(fd, data, udp ? dst : null, i, n);
-      if (r > 0) {
-        for (const end = i + r; i < end; i++) resolve[i]!();
-        continue;
+    try {
+      while (i < n) {
+        const r = fd < 0 ? -EBADF : this.native.sendBatch(fd, data, udp ? dst : null, i, n);
+        if (r > 0) {
+          for (const end = i + r; i < end; i++) resolve[i]!();
+          continue;
+        }
+        const errno = r < 0 ? -r : EAGAIN;
+        if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
+          for (; i < n; i++)
+            this.dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
+          break;
+        }
+        reject[i]!(toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_SEND_FAILED', p.name));
+        i++;
       }
-      const errno = r < 0 ? -r : EAGAIN;
-      if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
-        for (; i < n; i++)
-          this.dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
-        break;
-      }
-      reject[i]!(toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_SEND_FAILED', p.name));
-      i++;
+    } catch (e) {
+      // Runs from process.nextTick: a throw here would be an uncaught exception, not a rejection.
+      const err = toTransportError(e, 'ERR_SEND_FAILED', p.name);
+      for (; i < n; i++) reject[i]!(err);
     }
     data.length = 0;
     resolve.length = 0;
