@@ -5,9 +5,10 @@ import type {
   CompiledSubnet,
   OptionSet,
 } from '../config/types.ts';
-import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import { cidrContains, intToIpv4 } from '../config/ipv4.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
+import { interfaceAddressValue } from './select.ts';
 import type { ClientIdentity } from './identity.ts';
 import type { ArrivalMeta } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
@@ -224,8 +225,9 @@ export function serverIdFor(
   // The interface's first IPv4 address on the subnet, else its first IPv4 address.
   let first: string | undefined;
   for (const a of meta.interfaceAddresses) {
-    if (!isIpv4(a.address)) continue;
-    if (cidrContains(subnet, ipv4ToInt(a.address))) return a.address;
+    const n = interfaceAddressValue(a.address);
+    if (n < 0) continue;
+    if (cidrContains(subnet, n)) return a.address;
     first ??= a.address;
   }
   return first;

@@ -16,6 +16,22 @@ export interface Selection {
   readonly by: 'link-selection' | 'subnet-selection' | 'relay' | 'ciaddr' | 'interface';
 }
 
+const interfaceAddressCache = new Map<string, number>();
+
+/**
+ * An interface address as a number, or -1 when it is not IPv4 (an IPv6 one). The same few strings come
+ * with every request, so they are parsed once; the cache is bounded in case they keep changing.
+ */
+export function interfaceAddressValue(address: string): number {
+  let n = interfaceAddressCache.get(address);
+  if (n === undefined) {
+    n = isIpv4(address) ? ipv4ToInt(address) : -1;
+    if (interfaceAddressCache.size >= 256) interfaceAddressCache.clear();
+    interfaceAddressCache.set(address, n);
+  }
+  return n;
+}
+
 function containing(config: CompiledConfig, addr: string): CompiledSubnet | undefined {
   if (!isIpv4(addr)) return undefined;
   const n = ipv4ToInt(addr);
@@ -71,8 +87,8 @@ export function selectSubnet(
   }
   for (const s of config.subnets) if (s.interface === meta.interface) return { subnet: s, by: 'interface' };
   for (const a of meta.interfaceAddresses) {
-    if (!isIpv4(a.address)) continue;
-    const n = ipv4ToInt(a.address);
+    const n = interfaceAddressValue(a.address);
+    if (n < 0) continue;
     for (const s of config.subnets)
       if (s.interface === undefined && cidrContains(s, n)) return { subnet: s, by: 'interface' };
   }
