@@ -9,7 +9,9 @@
 //       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
 //       Each wake-up reads up to 64 frames with one recvmmsg and hands them over in ONE callback: `frames`
 //       a Buffer holding them back to back (fresh per batch), `meta` a Uint32Array of
-//       [offset, length, pkttype, tpStatus] per frame. Errors come alone: onFrames(err).
+//       [offset, length, pkttype, tpStatus, waitedUs] per frame, waitedUs being how long the frame sat in
+//       the socket's queue (kernel receive timestamp, SO_TIMESTAMPNS, to the read; saturating). Errors
+//       come alone: onFrames(err).
 //       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex and fd are properties.
 //   new PacketSocket({ linkWatch: true, netns? }, onMessages) is instead an rtnetlink socket subscribed to
 //       link and IPv4 address changes, for prompt link events.
@@ -39,6 +41,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -208,6 +211,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       if (setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
         throw ErrnoError(env, errno, "setsockopt", "PACKET_AUXDATA");
       }
+      // The arrival time of each frame, so an overloaded server can tell requests that waited too long.
+      if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0) {
+        throw ErrnoError(env, errno, "setsockopt", "SO_TIMESTAMPNS");
+      }
       // The default buffer holds about 200 small frames: too few for a burst of DISCOVERs. FORCE passes
       // net.core.rmem_max with CAP_NET_ADMIN; without it the plain option is capped, which is fine.
       Napi::Value rcv = o.Get("rcvbuf");
@@ -257,11 +264,13 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   static constexpr size_t kSlot = 10240;
   // Bounded per wake-up so one busy interface cannot starve the loop.
   static constexpr unsigned kBatch = 64;
+  // Numbers per frame in a batch's meta array.
+  static constexpr size_t kMeta = 5;
 
   struct RecvSlots {
     uint8_t data[kBatch][kSlot];
     sockaddr_ll from[kBatch];
-    alignas(cmsghdr) uint8_t control[kBatch][CMSG_SPACE(sizeof(tpacket_auxdata))];
+    alignas(cmsghdr) uint8_t control[kBatch][CMSG_SPACE(sizeof(tpacket_auxdata)) + CMSG_SPACE(sizeof(timespec))];
     iovec iov[kBatch];
     mmsghdr msgs[kBatch];
   };
@@ -300,9 +309,11 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     size_t total = 0;
     for (int i = 0; i < n; i++) total += r.msgs[i].msg_len;
     Napi::Buffer<uint8_t> frames = Napi::Buffer<uint8_t>::New(env, total);
-    Napi::Uint32Array meta = Napi::Uint32Array::New(env, static_cast<size_t>(n) * 4);
+    Napi::Uint32Array meta = Napi::Uint32Array::New(env, static_cast<size_t>(n) * kMeta);
     uint32_t* mp = meta.Data();
     size_t off = 0;
+    timespec readAt{};
+    clock_gettime(CLOCK_REALTIME, &readAt);
     for (int i = 0; i < n; i++) {
       msghdr& m = r.msgs[i].msg_hdr;
       size_t len = r.msgs[i].msg_len;
@@ -310,17 +321,25 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       // tp_status tells whether the checksum is still to be filled in (TP_STATUS_CSUMNOTREADY): frames
       // from a local stack over veth carry CHECKSUM_PARTIAL, the UDP field holding only the pseudo-sum.
       uint32_t tpStatus = 0;
+      uint32_t waitedUs = 0;
       for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
           tpacket_auxdata aux;
           memcpy(&aux, CMSG_DATA(c), sizeof(aux));
           tpStatus = aux.tp_status;
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec at;
+          memcpy(&at, CMSG_DATA(c), sizeof(at));
+          int64_t us = (static_cast<int64_t>(readAt.tv_sec) - at.tv_sec) * 1000000 + (readAt.tv_nsec - at.tv_nsec) / 1000;
+          waitedUs = us <= 0 ? 0 : us >= 0xffffffffLL ? 0xffffffffU : static_cast<uint32_t>(us);
         }
       }
-      mp[i * 4] = static_cast<uint32_t>(off);
-      mp[i * 4 + 1] = static_cast<uint32_t>(len);
-      mp[i * 4 + 2] = r.from[i].sll_pkttype;
-      mp[i * 4 + 3] = tpStatus;
+      uint32_t* fm = mp + static_cast<size_t>(i) * kMeta;
+      fm[0] = static_cast<uint32_t>(off);
+      fm[1] = static_cast<uint32_t>(len);
+      fm[2] = r.from[i].sll_pkttype;
+      fm[3] = tpStatus;
+      fm[4] = waitedUs;
       off += len;
     }
     napi_value argv[3] = {env.Null(), frames, meta};

@@ -34,6 +34,12 @@ export interface DatagramMeta {
   readonly sourceMac: string | undefined;
   /** True when the frame was sent to the link-layer broadcast address (only known with link-layer access). */
   readonly linkBroadcast: boolean | undefined;
+  /**
+   * How long the datagram waited in the kernel's socket queue before it was read, in ms (from the kernel's
+   * receive timestamp); absent where the transport cannot tell. A server under overload uses it to drop
+   * requests that waited too long to be worth answering.
+   */
+  readonly receiveDelayMs?: number;
 }
 
 export interface OutboundDatagram {

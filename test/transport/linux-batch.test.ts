@@ -92,8 +92,13 @@ test('a burst of 200 broadcasts sent in one turn leaves in one sendmmsg and arri
     r.messages.forEach((m, i) => {
       // Checked after the whole burst: a later batch must not have overwritten an earlier payload.
       assert.equal(m.data.toString(), `m${i}`);
+      const { receiveDelayMs, ...meta } = m.meta;
+      assert.ok(
+        receiveDelayMs !== undefined && receiveDelayMs >= 0 && receiveDelayMs < 5000,
+        `${receiveDelayMs}`,
+      );
       assert.deepEqual(
-        { ...m.meta, interface: m.meta.interface?.name },
+        { ...meta, interface: meta.interface?.name },
         {
           interface: 'srv0',
           sourceIp: '198.18.0.2',
@@ -336,4 +341,21 @@ test('a flush that throws rejects its sends instead of throwing from process.nex
     const r = record(client);
     await server.send({ data: Buffer.from('after'), ip: '198.18.0.2', port: 68 });
     await until(() => r.messages.length > 0, 5000, 'a send after the failed flush');
+  }));
+
+test('receiveDelayMs is the time a frame waited in the kernel queue, from its receive timestamp', () =>
+  withPair(async ({ server, client }) => {
+    const r = record(server);
+    await client.send({ data: Buffer.from('fresh'), ip: '255.255.255.255', port: 67 });
+    await until(() => r.messages.length === 1, 5000, 'the first frame');
+    // Queued while this thread is busy: the frame arrives now and is read only after the busy wait.
+    await client.send({ data: Buffer.from('stale'), ip: '255.255.255.255', port: 67 });
+    const busyUntil = Date.now() + 300;
+    while (Date.now() < busyUntil) {
+      // hold the event loop, as an overloaded server would
+    }
+    await until(() => r.messages.length === 2, 5000, 'the second frame');
+    const [fresh, stale] = r.messages.map((m) => m.meta.receiveDelayMs ?? -1);
+    assert.ok(fresh! >= 0 && fresh! < 250, `fresh frame waited ${fresh} ms`);
+    assert.ok(stale! >= 250 && stale! < 5000, `stale frame waited ${stale} ms`);
   }));

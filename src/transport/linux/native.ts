@@ -26,13 +26,14 @@ export interface NativePacketSocket {
   close(): void;
 }
 
-/** Words per frame in a batch's `meta`: offset, length, pkttype, tpStatus. */
-export const FRAME_META_WORDS = 4;
+/** Words per frame in a batch's `meta`: offset, length, pkttype, tpStatus, waitedUs. */
+export const FRAME_META_WORDS = 5;
 
 /**
  * One wake-up's frames, or an error alone. `frames` holds them back to back and is fresh per batch (views
- * into it may be kept); frame i is `frames[meta[4i] .. meta[4i] + meta[4i+1])`, with pkttype `meta[4i+2]`
- * and tp_status `meta[4i+3]`.
+ * into it may be kept); frame i is `frames[meta[5i] .. meta[5i] + meta[5i+1])`, with pkttype `meta[5i+2]`,
+ * tp_status `meta[5i+3]` and `meta[5i+4]` the microseconds it waited in the socket's queue (kernel receive
+ * timestamp to the read; 0 when the kernel gave no timestamp).
  */
 export type FrameBatchCallback = (err: NativeError | null, frames?: Buffer, meta?: Uint32Array) => void;
 

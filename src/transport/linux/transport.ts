@@ -300,6 +300,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         destinationPort: f.dstPort,
         sourceMac: f.srcMac,
         linkBroadcast: f.linkBroadcast,
+        receiveDelayMs: meta[i + 4]! / 1000,
       });
     }
   }
