@@ -164,6 +164,12 @@ export class DhcpServerEngine {
     this.stats.inc('pkt4-receive-drop');
   }
 
+  /** The runtime dropped a request unanswered because it waited too long in the receive queue (overload). */
+  recordQueueDrop(): void {
+    this.stats.inc('pkt4-received');
+    this.stats.inc('pkt4-receive-drop');
+  }
+
   /** When `reclaim` next has work (an offer or a lease expiring), or null. */
   nextDeadline(): number | null {
     return this.book.deadlines.peek()?.deadline ?? null;
