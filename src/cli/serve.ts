@@ -24,6 +24,8 @@ Runs the DHCPv4 server until SIGTERM or SIGINT (then it stops receiving, flushes
   --log-format text|json  one readable line per exchange (default), or JSON lines
   --log-level LEVEL       fatal, error, warn, info (default), debug, trace, silent
   --port N                serve this UDP port instead of 67 (tests)
+  --max-discover-delay MS drop DISCOVERs that waited longer than MS in the receive queue (overload;
+                          default 500, 0: never); counted in pkt4-receive-drop, logged at warn
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 
@@ -53,6 +55,10 @@ export const serveCommand: CliCommand = {
     }
     const port = values.port === undefined ? 67 : Number(values.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be 1-65535');
+    const maxDelay =
+      values['max-discover-delay'] === undefined ? undefined : Number(values['max-discover-delay']);
+    if (maxDelay !== undefined && !(Number.isFinite(maxDelay) && maxDelay >= 0))
+      throw new UsageError('--max-discover-delay must be a number of milliseconds, 0 or more');
     const logger = createLogger({ format: format as LogFormat, level });
     try {
       const config =
@@ -64,6 +70,7 @@ export const serveCommand: CliCommand = {
         ...(values['lease-file'] === undefined ? {} : { leaseFile: values['lease-file'] }),
         port,
         logger,
+        ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
         control: {
           ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),
           ...(values['control-http'] === undefined ? {} : { controlHttp: values['control-http'] }),
@@ -112,6 +119,7 @@ function parse(argv: readonly string[]) {
         'log-format': { type: 'string' },
         'log-level': { type: 'string' },
         port: { type: 'string' },
+        'max-discover-delay': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,

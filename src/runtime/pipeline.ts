@@ -2,7 +2,13 @@ import type { Logger } from 'pino';
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import { performWrites } from '../server/settle.ts';
-import { DhcpDecodeError, decodeMessage, type DhcpMessage } from '../protocol/index.ts';
+import {
+  DhcpDecodeError,
+  MessageType,
+  decodeMessage,
+  messageTypeOf,
+  type DhcpMessage,
+} from '../protocol/index.ts';
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
 import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
@@ -17,7 +23,17 @@ export interface PipelineOptions {
   readonly touched: () => void;
   /** Called with every finished exchange (after its commit, for an ACK); errors it throws are logged. */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /**
+   * A DHCPDISCOVER that waited longer than this in the kernel's receive queue is dropped unanswered
+   * (default 500 ms; 0 or Infinity: never). Under overload this keeps the server answering fresh requests
+   * instead of a backlog the clients have given up on; REQUESTs are always answered, they finish exchanges
+   * already under way. Only transports with receive timestamps (linux) report the wait.
+   */
+  readonly maxDiscoverQueueDelayMs?: number;
 }
+
+/** Overload is reported at most this often: one line with the count of DISCOVERs shed since the last. */
+const SHED_LOG_INTERVAL_MS = 5000;
 
 /**
  * The per-datagram loop of docs/server.md: decode, handle, send, commit, report back, until the engine has
@@ -30,9 +46,20 @@ export class Pipeline {
   #inFlight = 0;
   #drained: (() => void)[] = [];
   #accepting = true;
+  readonly #maxDiscoverDelayMs: number;
+  #shed = 0;
+  #shedSinceLog = 0;
+  #shedLoggedAt = -Infinity;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
+    const max = options.maxDiscoverQueueDelayMs ?? 500;
+    this.#maxDiscoverDelayMs = max > 0 ? max : Infinity;
+  }
+
+  /** DISCOVERs dropped for waiting too long in the receive queue, since start. */
+  get shed(): number {
+    return this.#shed;
   }
 
   /** How many datagrams are being handled (waiting for their commits). */
@@ -47,7 +74,8 @@ export class Pipeline {
     await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 
-  receive(bytes: Buffer, meta: ArrivalMeta): void {
+  /** `receiveDelayMs`: how long the datagram waited in the kernel's queue, when the transport knows. */
+  receive(bytes: Buffer, meta: ArrivalMeta, receiveDelayMs?: number): void {
     if (!this.#accepting) return;
     let msg: DhcpMessage;
     try {
@@ -62,6 +90,14 @@ export class Pipeline {
       return;
     }
     const now = this.#o.clock();
+    if (
+      receiveDelayMs !== undefined &&
+      receiveDelayMs > this.#maxDiscoverDelayMs &&
+      messageTypeOf(msg) === MessageType.DISCOVER
+    ) {
+      this.#shedDiscover(now, receiveDelayMs);
+      return;
+    }
     const out = this.#o.engine.handle(msg, meta, now);
     this.#o.touched();
     if (out.commit === null) {
@@ -117,6 +153,19 @@ export class Pipeline {
         this.#finished();
       },
     );
+  }
+
+  #shedDiscover(now: number, waitedMs: number): void {
+    this.#o.engine.recordQueueDrop();
+    this.#shed++;
+    this.#shedSinceLog++;
+    if (now - this.#shedLoggedAt < SHED_LOG_INTERVAL_MS) return;
+    this.#o.logger.warn(
+      { shed: this.#shedSinceLog, waitedMs: Math.round(waitedMs), maxMs: this.#maxDiscoverDelayMs },
+      `overloaded: ${this.#shedSinceLog} DISCOVERs dropped unanswered, they waited more than ${this.#maxDiscoverDelayMs} ms in the receive queue`,
+    );
+    this.#shedLoggedAt = now;
+    this.#shedSinceLog = 0;
   }
 
   #finished(): void {

@@ -49,6 +49,8 @@ export interface ServerOptions {
   readonly receiveBufferBytes?: number;
   /** Seconds an offer holds its address (default 30). */
   readonly offerLifetime?: number;
+  /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
+  readonly maxDiscoverQueueDelayMs?: number;
   /**
    * Called with every finished exchange (the same event as the log line: DISCOVER -> OFFER, REQUEST ->
    * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
@@ -131,6 +133,9 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     send,
     touched: () => reclaimer.touch(),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+    ...(options.maxDiscoverQueueDelayMs === undefined
+      ? {}
+      : { maxDiscoverQueueDelayMs: options.maxDiscoverQueueDelayMs }),
   });
 
   const holder = new ConfigHolder({
@@ -218,7 +223,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       sourcePort: meta.sourcePort,
       broadcast: meta.destinationIp === '255.255.255.255' || meta.linkBroadcast === true,
     };
-    pipeline.receive(data, arrival);
+    pipeline.receive(data, arrival, meta.receiveDelayMs);
   };
 
   try {

@@ -13,6 +13,7 @@ import {
 import { encodeReply } from '../../src/server/encode.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import type { Transport } from '../../src/transport/types.ts';
 import { VirtualNetwork, type VirtualTransport } from '../../src/transport/virtual/index.ts';
 
 export const CLIENT_MAC = '02:00:00:00:00:01';
@@ -41,7 +42,13 @@ export interface VirtualLab {
 }
 
 export async function virtualLab(
-  opts: { config?: CompiledConfig; store?: LeaseStore } = {},
+  opts: {
+    config?: CompiledConfig;
+    store?: LeaseStore;
+    /** Wraps the server's transport (e.g. to report a receive delay the virtual network does not). */
+    wrapTransport?: (t: Transport) => Transport;
+    maxDiscoverQueueDelayMs?: number;
+  } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
   const lan = net.createLink('lan');
@@ -55,11 +62,14 @@ export async function virtualLab(
     config: opts.config ?? config(),
     store,
     transport: {
-      transport: srvHost.openTransport({ port: 67 }),
+      transport: (opts.wrapTransport ?? ((t) => t))(srvHost.openTransport({ port: 67 })),
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
     logger: createLogger({ level: 'silent' }),
     control: false,
+    ...(opts.maxDiscoverQueueDelayMs === undefined
+      ? {}
+      : { maxDiscoverQueueDelayMs: opts.maxDiscoverQueueDelayMs }),
   });
   const inbox: DhcpMessage[] = [];
   const waiters: ((m: DhcpMessage) => void)[] = [];

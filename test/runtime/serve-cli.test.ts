@@ -103,6 +103,9 @@ test('usage errors exit 2; --help exits 0', () => {
   assert.equal(serve([]).code, 2);
   assert.equal(serve(['--config', 'a', '--interface', 'b']).code, 2);
   assert.equal(serve(['--config', 'a', '--log-format', 'xml']).code, 2);
+  const delay = serve(['--config', 'a', '--max-discover-delay', 'soon']);
+  assert.equal(delay.code, 2);
+  assert.match(delay.err, /--max-discover-delay must be a number of milliseconds/);
   const help = serve(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /--lease-file PATH/);

@@ -6,6 +6,7 @@ import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MessageType } from '../../src/protocol/index.ts';
+import type { DatagramMeta, Transport } from '../../src/transport/types.ts';
 import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
 
 test('a client completes DISCOVER-OFFER-REQUEST-ACK and the lease is in the store', async () => {
@@ -170,4 +171,63 @@ test('status, version and leases-reclaim through the target; stop() closes the s
   assert.equal((await lab.store.get(offer.yiaddr))?.state, 'expired-reclaimed');
   await lab.close();
   await assert.rejects(lab.store.get(offer.yiaddr), { code: 'LEASE_STORE_CLOSED' });
+});
+
+/** The server's transport, with every datagram reported as having waited `delay.ms` in the kernel queue. */
+function delayed(delay: { ms: number }): (t: Transport) => Transport {
+  return (t) =>
+    new Proxy(t, {
+      get(target, prop, receiver) {
+        if (prop !== 'on') return Reflect.get(target, prop, receiver) as unknown;
+        return (event: string, fn: (...args: unknown[]) => void) => {
+          const wrapped =
+            event === 'message'
+              ? (data: Buffer, meta: DatagramMeta) => fn(data, { ...meta, receiveDelayMs: delay.ms })
+              : fn;
+          return (target.on as (e: string, f: (...a: never[]) => void) => Transport)(event, wrapped);
+        };
+      },
+    });
+}
+
+test('overload: a DISCOVER that waited too long in the receive queue is dropped and counted; a REQUEST never is', async () => {
+  const delay = { ms: 0 };
+  const lab = await virtualLab({ wrapTransport: delayed(delay), maxDiscoverQueueDelayMs: 500 });
+  try {
+    const stat = (name: string): number => lab.server.target.statistics.get(name)?.[0]?.value ?? 0;
+    delay.ms = 501;
+    await lab.send(request(MessageType.DISCOVER, { xid: 1 }));
+    assert.equal(await lab.reply(300), undefined, 'a stale DISCOVER gets no OFFER');
+    assert.equal(stat('pkt4-receive-drop'), 1);
+    assert.equal(stat('pkt4-offer-sent'), 0);
+    delay.ms = 499;
+    await lab.send(request(MessageType.DISCOVER, { xid: 2 }));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    delay.ms = 5000;
+    await lab.send(
+      request(MessageType.REQUEST, { xid: 2, requested: offer!.yiaddr, serverId: '198.18.0.1' }),
+    );
+    const ack = await lab.reply();
+    assert.equal(
+      ack && messageTypeOf(ack),
+      MessageType.ACK,
+      'a REQUEST finishes its exchange however long it waited',
+    );
+    assert.equal(stat('pkt4-receive-drop'), 1);
+    assert.equal(stat('pkt4-received'), 3);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('overload: maxDiscoverQueueDelayMs 0 never drops', async () => {
+  const lab = await virtualLab({ wrapTransport: delayed({ ms: 60_000 }), maxDiscoverQueueDelayMs: 0 });
+  try {
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+  } finally {
+    await lab.close();
+  }
 });
