@@ -14,6 +14,8 @@ export type LeaseStoreSpec =
       readonly busyTimeoutMs?: number;
       /** Where write transactions run (see `SqliteLeaseStoreOptions.writer`); here the default is `worker`. */
       readonly writer?: 'worker' | 'inline';
+      /** See `SqliteLeaseStoreOptions.batchIntervalMs`. */
+      readonly batchIntervalMs?: number;
     }
   | {
       readonly type: 'postgresql';
