@@ -70,6 +70,7 @@ export const serveCommand: CliCommand = {
         ...(values['lease-file'] === undefined ? {} : { leaseFile: values['lease-file'] }),
         port,
         logger,
+        warmUp: true,
         ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
         control: {
           ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),

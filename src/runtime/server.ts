@@ -22,6 +22,7 @@ import { chooseLeaseStore } from './lease-database.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
+import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
@@ -51,6 +52,11 @@ export interface ServerOptions {
   readonly offerLifetime?: number;
   /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
   readonly maxDiscoverQueueDelayMs?: number;
+  /**
+   * Before answering anyone, run synthetic exchanges through a scratch engine so the hot paths are compiled
+   * (`warm-up.ts`; about 0.3 s of CPU). `serve` turns it on; default false (tests, embedding).
+   */
+  readonly warmUp?: boolean;
   /**
    * Called with every finished exchange (the same event as the log line: DISCOVER -> OFFER, REQUEST ->
    * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
@@ -225,6 +231,15 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     };
     pipeline.receive(data, arrival, meta.receiveDelayMs);
   };
+
+  if (options.warmUp === true) {
+    const began = clock();
+    const exchanges = warmUp();
+    logger.info(
+      { exchanges, ms: clock() - began },
+      `warm-up: ${exchanges} synthetic exchanges in ${clock() - began} ms`,
+    );
+  }
 
   try {
     if (options.transport !== undefined) transport = options.transport.transport;

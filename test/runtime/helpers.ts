@@ -48,6 +48,7 @@ export async function virtualLab(
     /** Wraps the server's transport (e.g. to report a receive delay the virtual network does not). */
     wrapTransport?: (t: Transport) => Transport;
     maxDiscoverQueueDelayMs?: number;
+    warmUp?: boolean;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -67,6 +68,7 @@ export async function virtualLab(
     },
     logger: createLogger({ level: 'silent' }),
     control: false,
+    ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
       ? {}
       : { maxDiscoverQueueDelayMs: opts.maxDiscoverQueueDelayMs }),

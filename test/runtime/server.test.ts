@@ -7,6 +7,7 @@ import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import type { DatagramMeta, Transport } from '../../src/transport/types.ts';
+import { warmUp } from '../../src/runtime/warm-up.ts';
 import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
 
 test('a client completes DISCOVER-OFFER-REQUEST-ACK and the lease is in the store', async () => {
@@ -227,6 +228,22 @@ test('overload: maxDiscoverQueueDelayMs 0 never drops', async () => {
     await lab.send(request(MessageType.DISCOVER));
     const offer = await lab.reply();
     assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('warm-up completes its synthetic exchanges and leaves the served engine, store and statistics untouched', async () => {
+  assert.equal(warmUp(200, 60_000), 200, 'every synthetic DISCOVER got an OFFER and every REQUEST an ACK');
+  const lab = await virtualLab({ warmUp: true });
+  try {
+    assert.equal(lab.server.target.statistics.get('pkt4-received')?.[0]?.value ?? 0, 0);
+    assert.equal(lab.server.engine.leases().length, 0);
+    assert.deepEqual(await lab.store.getAll(), []);
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    assert.match(offer!.yiaddr, /^198\.18\.0\.1(0\d|10)$/, 'the served pool, not the warm-up one');
   } finally {
     await lab.close();
   }
