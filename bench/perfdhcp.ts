@@ -9,7 +9,8 @@
  * Kea: memfile with persist true, multi-threading on (2 threads), logging at WARN (LAB.md).
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
- * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...).
+ * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
+ * PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -164,6 +165,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       // wait 1 s after the period for late answers: only exchanges that never complete count as lost
       '-W',
       '1000000',
+      // e.g. PERFDHCP_ARGS='-g single': perfdhcp's receiving thread otherwise takes a core of its own
+      ...(process.env['PERFDHCP_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
       '-l',
       'eth0',
       '198.18.0.1',
