@@ -1,31 +1,13 @@
 /** Small IPv4 arithmetic on unsigned 32-bit integers, for config validation and the allocator. */
+import { intToIp, parseIp } from '../protocol/ip.ts';
 
 const QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** Four decimal octets 0-255 without leading zeros, nothing else. */
 export function isIpv4(s: string): boolean {
-  // Hot path (every request and lease): a char loop that accepts exactly what QUAD does.
-  if (typeof s !== 'string') return QUAD.test(s);
-  const len = s.length;
-  if (len < 7 || len > 15) return false;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return false;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return false;
-      octet = octet * 10 + (c - 48);
-      if (octet > 255) return false;
-      digits++;
-    } else return false;
-  }
-  return dots === 3 && digits > 0;
+  // Strings (every request and lease) go through the protocol's char-loop parser, which accepts exactly
+  // what QUAD does; anything else keeps QUAD's coercing behaviour.
+  return typeof s === 'string' ? parseIp(s) >= 0 : QUAD.test(s);
 }
 
 /** Dotted quad to unsigned integer; the caller has checked `isIpv4`. */
@@ -43,11 +25,7 @@ export function ipv4ToInt(s: string): number {
   return out * 256 + part;
 }
 
-const OCTET: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
-
-export function intToIpv4(n: number): string {
-  return `${n >>> 24}.${OCTET[(n >>> 16) & 255]}.${OCTET[(n >>> 8) & 255]}.${OCTET[n & 255]}`;
-}
+export const intToIpv4: (n: number) => string = intToIp;
 
 export function maskOf(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;

@@ -1,33 +1,15 @@
+import { parseIp } from '../protocol/ip.ts';
 import { InvalidLeaseError } from './errors.ts';
 
 const QUAD = /^(?:0|[1-9]\d{0,2})$/;
 
 /** Dotted quad -> unsigned 32-bit integer (the numeric order lease paging uses). Null when malformed. */
 export function parseIpv4(address: string): number | null {
-  // A char loop that accepts exactly what the split-and-QUAD form does (that form stays for non-strings).
+  // Strings go through the protocol's char-loop parser, which accepts exactly what the split-and-QUAD form
+  // does; that form stays for anything that is not a string.
   if (typeof address !== 'string') return parseIpv4Split(address);
-  const len = address.length;
-  if (len < 7 || len > 15) return null;
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < len; i++) {
-    const c = address.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return null;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return null;
-      octet = octet * 10 + (c - 48);
-      if (octet > 255) return null;
-      digits++;
-    } else return null;
-  }
-  return dots === 3 && digits > 0 ? value * 256 + octet : null;
+  const value = parseIp(address);
+  return value < 0 ? null : value;
 }
 
 function parseIpv4Split(address: string): number | null {

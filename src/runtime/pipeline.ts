@@ -47,7 +47,6 @@ export class Pipeline {
   #drained: (() => void)[] = [];
   #accepting = true;
   readonly #maxDiscoverDelayMs: number;
-  #shed = 0;
   #shedSinceLog = 0;
   #shedLoggedAt = -Infinity;
 
@@ -55,11 +54,6 @@ export class Pipeline {
     this.#o = options;
     const max = options.maxDiscoverQueueDelayMs ?? 500;
     this.#maxDiscoverDelayMs = max > 0 ? max : Infinity;
-  }
-
-  /** DISCOVERs dropped for waiting too long in the receive queue, since start. */
-  get shed(): number {
-    return this.#shed;
   }
 
   /** How many datagrams are being handled (waiting for their commits). */
@@ -157,7 +151,6 @@ export class Pipeline {
 
   #shedDiscover(now: number, waitedMs: number): void {
     this.#o.engine.recordQueueDrop();
-    this.#shed++;
     this.#shedSinceLog++;
     if (now - this.#shedLoggedAt < SHED_LOG_INTERVAL_MS) return;
     this.#o.logger.warn(
