@@ -108,8 +108,12 @@ export class HttpControlServer {
       control.#sockets.add(socket);
       socket.on('close', () => control.#sockets.delete(socket));
     });
-    // Handshake failures and timeouts: Node destroys the socket; only the log line is ours.
-    server.on('tlsClientError', (err: Error) => control.#logs.clientErrors.hit(err.message));
+    // Handshake failures and timeouts: Node only reports them (the socket stays open, half-closed by a
+    // departed client in CLOSE-WAIT): close it here.
+    server.on('tlsClientError', (err: Error, socket: Duplex) => {
+      socket.destroy();
+      control.#logs.clientErrors.hit(err.message);
+    });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => control.#request(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       control.#onUpgrade(req, socket, head),
