@@ -218,6 +218,12 @@ test('DNS rebinding: /ws compares Origin with the listener, not with the Host th
         /\r\n\r\n/,
       );
     const port = s.http.port;
+    const rebound = `rebound.attacker.example:${port}`;
+    assert.notEqual(
+      status(await upgrade(rebound, `http://${rebound}`)),
+      101,
+      'Origin equal to Host is not enough',
+    );
     assert.equal(status(await upgrade(`127.0.0.1:${port}`, `http://rebound.attacker.example:${port}`)), 403);
     assert.equal(status(await upgrade(`127.0.0.1:${port}`, `http://127.0.0.1:${port}`)), 101);
   } finally {
