@@ -85,7 +85,7 @@ export class HttpControlServer {
       options.authThrottle ?? DEFAULT_AUTH_THROTTLE,
       options.now ?? Date.now,
     );
-    this.#logs = listenerLogs(options);
+    this.#logs = listenerLogs(options, () => this.url);
   }
 
   static async listen(options: HttpControlOptions): Promise<HttpControlServer> {
@@ -149,7 +149,8 @@ export class HttpControlServer {
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    // After close() the address is gone; a late log line still names the listener.
+    return (this.server.address() as AddressInfo | null)?.port ?? this.#options.port;
   }
 
   get url(): string {
@@ -325,9 +326,9 @@ interface ListenerLogs {
   readonly authFailures: RateLimitedLog<AuthFailure>;
 }
 
-function listenerLogs(options: HttpControlOptions): ListenerLogs {
-  const at = `${options.host}:${options.port}`;
-  const warn = (fields: object, msg: string): void => options.logger?.warn({ listener: at, ...fields }, msg);
+function listenerLogs(options: HttpControlOptions, url: () => string): ListenerLogs {
+  const warn = (fields: object, msg: string): void =>
+    options.logger?.warn({ listener: url(), ...fields }, msg);
   return {
     clientErrors: new RateLimitedLog({
       emit: (count, last) =>
