@@ -49,7 +49,7 @@ export class ConfigFilePolicy {
     const name = filename ?? this.configFile;
     const refuse = (): never => {
       throw new ConfigFileRefusedError(
-        `not allowed to write config into ${JSON.stringify(name)}: path specified is not within the supported path: ${this.directory}`,
+        `not allowed to write config into ${name}: path specified is not within the supported path: ${this.directory}`,
       );
     };
     if (name === '' || name.includes('\0')) refuse();
@@ -73,7 +73,7 @@ export class ConfigFilePolicy {
     const target = await realpath(this.configFile).catch(() => undefined);
     if (target === undefined || !this.#inside(dirname(target))) {
       throw new ConfigFileRefusedError(
-        `not allowed to read config from ${JSON.stringify(this.configFile)}: path specified is not within the supported path: ${this.directory}`,
+        `not allowed to read config from ${this.configFile}: path specified is not within the supported path: ${this.directory}`,
       );
     }
     return target;
@@ -97,7 +97,7 @@ export class ConfigFilePolicy {
         (other !== undefined && stat !== undefined && other.ino === stat.ino && other.dev === stat.dev)
       ) {
         throw new ConfigFileRefusedError(
-          `not allowed to write config into ${JSON.stringify(name)}: the file is in use by the server (lease database or control socket)`,
+          `not allowed to write config into ${name}: the file is in use by the server (lease database or control socket)`,
         );
       }
     }

@@ -18,6 +18,7 @@ import {
 import { connect, createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseConfig, parseConfigText } from '../../src/config/index.ts';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
@@ -509,4 +510,25 @@ test('log flooding: bad connections are logged once per interval with a count', 
     lines.reduce((n, l) => n + Number(l.obj['count'] ?? 1), 0),
     40,
   );
+});
+
+test('exposure: `serve --control-http 0.0.0.0:PORT` without authentication exits with the reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-expose-'));
+  try {
+    const config = join(dir, 'leasekeeper.json');
+    writeFileSync(config, JSON.stringify({ Dhcp4: { ...DHCP4, 'interfaces-config': { interfaces: [] } } }));
+    const cli = fileURLToPath(new URL('../../bin/leasekeeper.js', import.meta.url));
+    const args = [cli, 'serve', '--config', config, '--lease-file', join(dir, 'leases.sqlite')];
+    const refused = await run(process.execPath, [...args, '--control-http', '0.0.0.0:0'], {
+      timeout: 30_000,
+    }).then(
+      () => assert.fail('serve started'),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /0\.0\.0\.0:0 is not on a loopback address and has no authentication/);
+    assert.match(refused.stderr, /--insecure-control/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
