@@ -410,6 +410,15 @@ test('deep JSON: refused with a clear error by the UNIX socket, HTTP, WebSocket 
       () => parseRequest(`{"name":"/dhcp/server/v1","event":"state","body":${deep}}`),
       /nested too deeply/,
     );
+    const direct = await registry.dispatch(
+      {
+        command: 'config-set',
+        arguments: JSON.parse(command.slice(command.indexOf('{"Dhcp4"'), -1)) as unknown,
+      },
+      ctx(target),
+    );
+    assert.equal(direct.result, 1);
+    assert.match(direct.text ?? '', /nested too deeply/);
     const file = parseConfigText(`{"Dhcp4":{"user-context":${deep}}}`);
     assert.equal(file.ok, false);
     assert.match(file.ok ? '' : file.error.message, /nested too deeply/);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { failure, success } from '../answer.ts';
 import { fail, optionalMap } from '../args.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
+import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../../config/text.ts';
+import { isJsonObject, nestsDeeperThan, type JsonObject, type JsonValue } from '../json.ts';
 import { redactSecrets, restoreSecrets } from '../redact.ts';
 import type { CommandRegistry } from '../registry.ts';
 
@@ -71,6 +72,8 @@ function fullConfig(args: unknown): JsonObject {
   if (args === undefined) fail("Missing mandatory 'arguments' parameter.");
   if (!isJsonObject(args)) fail("'arguments' parameter expected to be a map.");
   if (args['Dhcp4'] === undefined) fail("Missing mandatory 'Dhcp4' parameter.");
+  // The transports bound nesting already; this covers commands dispatched by an embedding program.
+  if (nestsDeeperThan(args, DEFAULT_MAX_JSON_DEPTH)) fail(nestingMessage(DEFAULT_MAX_JSON_DEPTH));
   return args;
 }
 
