@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { jsonDepthError, DEFAULT_MAX_JSON_DEPTH } from '../config/text.ts';
-import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
+import { RateLimitedLog } from '../log/rate-limited-log.ts';
 import { failure, type Answer } from './answer.ts';
 import { challenge, claimedUser, isAuthorized, type BasicAuthSettings } from './auth.ts';
 import { ControlListenError } from './errors.ts';
@@ -81,9 +81,9 @@ export class HttpControlServer {
     this.server = server;
     this.#options = options;
     this.#hosts = new HostPolicy(options.host, options.hostAllowlist);
-    this.#throttle = new FailureThrottle(
-      options.authThrottle ?? DEFAULT_AUTH_THROTTLE,
-      options.now ?? Date.now,
+    // Real elapsed time, not the commands' clock (tests and embedders may freeze that one).
+    this.#throttle = new FailureThrottle(options.authThrottle ?? DEFAULT_AUTH_THROTTLE, () =>
+      performance.now(),
     );
     this.#logs = listenerLogs(options, () => this.url);
   }

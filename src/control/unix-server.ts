@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { StringDecoder } from 'node:string_decoder';
 import { failure, type Answer } from './answer.ts';
 import { ControlListenError } from './errors.ts';
-import { RateLimitedLog } from '../runtime/rate-limited-log.ts';
+import { RateLimitedLog } from '../log/rate-limited-log.ts';
 import { JsonFrameScanner } from './framing.ts';
 import type { CommandRegistry, ControlLogger } from './registry.ts';
 import type { ControlTarget } from './target.ts';
