@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import WebSocket from 'ws';
 import { parseConfig, parseConfigText } from '../../src/config/index.ts';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { HttpControlServer } from '../../src/control/http-server.ts';
@@ -27,7 +28,9 @@ import type { JsonObject } from '../../src/control/json.ts';
 import type { ControlLogger } from '../../src/control/registry.ts';
 import { controlListenerSettings } from '../../src/control/settings.ts';
 import { UnixControlServer } from '../../src/control/unix-server.ts';
+import { mountWebSocketApi } from '../../src/control/websocket/index.ts';
 import { parseRequest } from '../../src/control/websocket/request.ts';
+import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { ConfigHolder } from '../../src/runtime/config-holder.ts';
 import { FAKE_NOW, FakeTarget } from './fake-target.ts';
 import { startWsServer } from '../web/ws-harness.ts';
@@ -540,4 +543,36 @@ test('exposure: `serve --control-http 0.0.0.0:PORT` without authentication exits
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('log flooding: misbehaving WebSocket peers are logged once per interval with a count', async () => {
+  const logger = new CapturingLogger();
+  const store = new MemoryLeaseStore();
+  const target = new FakeTarget();
+  const http = await HttpControlServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    registry: createCommandRegistry(),
+    target,
+  });
+  const api = mountWebSocketApi({ http, target, store, logger, maxPayload: 1024 });
+  try {
+    for (let i = 0; i < 10; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${http.port}/ws`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.send('x'.repeat(4096));
+      await closed;
+    }
+  } finally {
+    await api.close();
+    await http.close();
+    await store.close();
+  }
+  const lines = logger.lines.filter((l) => /socket error/.test(l.msg));
+  assert.ok(lines.length >= 1 && lines.length < 10, `${lines.length} lines for 10 oversized messages`);
+  assert.equal(
+    lines.reduce((n, l) => n + Number(l.obj['count'] ?? 1), 0),
+    10,
+  );
 });
