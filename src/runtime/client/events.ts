@@ -21,6 +21,12 @@ export type RuntimeEvent =
   | { readonly type: 'inform-ack'; readonly serverId: string | null }
   | { readonly type: 'inform-failed'; readonly address: string }
   | { readonly type: 'ignored'; readonly reason: string; readonly detail: string }
+  | {
+      readonly type: 'lease-adjusted';
+      readonly address: string;
+      readonly serverId: string | null;
+      readonly notes: readonly string[];
+    }
   | { readonly type: 'sent'; readonly message: string; readonly to: string; readonly from: string }
   | { readonly type: 'link'; readonly up: boolean; readonly carrier: boolean; readonly present: boolean }
   | { readonly type: 'script'; readonly event: string; readonly exitCode: number | null }
