@@ -142,8 +142,10 @@ async function runClient(flags: ClientFlags): Promise<number> {
     runtime.onEvent((e) => {
       if (e.type === 'lease-acquired' && !bound) {
         bound = true;
-        if (flags.quit) void runtime.idle().then(() => finish(0, 'stop'));
-        else if (!flags.foreground && !flags.backgroundChild) {
+        if (flags.quit) {
+          // -q reports a lease that could not be put on the interface as the failure it is.
+          void runtime.idle().then(() => finish(runtime.status().configuration === 'failed' ? 1 : 0, 'stop'));
+        } else if (!flags.foreground && !flags.backgroundChild) {
           void runtime.idle().then(() => finish(0, 'background'));
         }
       } else if (e.type === 'leasefail' && !bound) {

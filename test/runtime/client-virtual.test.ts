@@ -234,6 +234,41 @@ test('virtual: failing sends and a failing applier are reported as errors; the c
   }
 });
 
+test('virtual: a failing bound is reported as such in status and on the control socket until a renewal applies', async () => {
+  const l = lan();
+  const rec = new Recorder();
+  const { rt, seen } = await start(l, rec);
+  const dir = mkdtempSync(join(tmpdir(), 'lk-cv-'));
+  const control = await ClientControlServer.listen(join(dir, 'c.sock'), rt);
+  try {
+    await run(l.clock, 100); // the start's deconfig
+    rec.failNext = true; // the bound
+    await run(l.clock, 3000);
+    assert.equal(rt.engine.stateName, 'BOUND');
+    const st = rt.status();
+    assert.equal(st.configuration, 'failed');
+    assert.equal(st.applyError?.event, 'bound');
+    assert.equal(st.applyError?.address, '198.18.0.10');
+    assert.match(st.applyError?.message ?? '', /bound 198\.18\.0\.10 not applied: ip: no such device/);
+    const err = seen.find((e) => e.type === 'error');
+    assert.match(err?.type === 'error' ? err.message : '', /not applied/);
+    const answer = (await sendUnix(control.path, { command: 'status' })) as {
+      arguments: { configuration: string; applyError: { code: string } };
+    };
+    assert.equal(answer.arguments.configuration, 'failed');
+    assert.equal(answer.arguments.applyError.code, 'ERR_CLIENT_APPLY');
+    rt.renew();
+    await run(l.clock, 1000);
+    assert.deepEqual(rec.events, ['deconfig', 'bound', 'renew']);
+    assert.equal(rt.status().configuration, 'applied');
+    assert.equal(rt.status().applyError, null);
+  } finally {
+    await control.close();
+    await rt.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('virtual: the ARP probe finds the address in use: DECLINE, no bound event, a pause', async () => {
   const l = lan({ squatter: true });
   const rec = new Recorder();

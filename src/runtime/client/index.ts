@@ -1,6 +1,6 @@
 /** The DHCP client runtime: the engine on real sockets, timers and the OS. See docs/client-cli.md. */
 export { ClientRuntime } from './runtime.ts';
-export type { ClientRuntimeOptions, RuntimeStatus } from './runtime.ts';
+export type { ApplyFailure, ClientRuntimeOptions, RuntimeStatus } from './runtime.ts';
 export type { LeaseApplier, ApplyRequest, ApplyResult } from './applier.ts';
 export { noopApplier } from './applier.ts';
 export { ScriptApplier } from './script-applier.ts';

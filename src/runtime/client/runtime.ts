@@ -63,6 +63,21 @@ export interface RuntimeStatus extends ClientStatus {
   readonly rebindIn: number | null;
   readonly expiresIn: number | null;
   readonly errors: number;
+  /**
+   * Whether the lease is on the interface: `applied`, `failed` (the applier rejected the last
+   * bound/renew: `applyError` says why), or `none` (no lease configured).
+   */
+  readonly configuration: 'applied' | 'failed' | 'none';
+  readonly applyError: ApplyFailure | null;
+}
+
+/** The last failure to apply a lease (bound/renew) with the built-in applier or the script. */
+export interface ApplyFailure {
+  readonly event: 'bound' | 'renew';
+  readonly address: string;
+  readonly code: string;
+  readonly message: string;
+  readonly time: number;
 }
 
 type Listener = (e: TimedEvent) => void;
@@ -86,6 +101,7 @@ export class ClientRuntime {
   #timer: unknown;
   #chain: Promise<void> = Promise.resolve();
   #applied: ClientLease | null = null;
+  #applyFailure: ApplyFailure | null = null;
   #stopped = false;
   #errors = 0;
 
@@ -240,6 +256,8 @@ export class ClientRuntime {
       rebindIn: left(s.lease?.rebindAt),
       expiresIn: left(s.lease?.expiresAt),
       errors: this.#errors,
+      configuration: this.#applyFailure !== null ? 'failed' : this.#applied !== null ? 'applied' : 'none',
+      applyError: this.#applyFailure,
     };
   }
 
@@ -307,7 +325,17 @@ export class ClientRuntime {
         this.#probe(a.address, a.deadline);
         return;
       case 'configure':
-        await this.#apply(a);
+        try {
+          await this.#apply(a);
+          this.#applyFailure = null;
+        } catch (err) {
+          // Part of the lease may be on the interface (an address without its route): it is treated as
+          // applied, so the next renewal re-applies it in place, and reported as a failure until then.
+          const code = err instanceof ClientRuntimeError ? err.code : 'ERR_CLIENT_APPLY';
+          const message = `${a.reason} ${a.lease.address} not applied: ${errText(err)}`;
+          this.#applyFailure = { event: a.reason, address: a.lease.address, code, message, time: this.now() };
+          this.#error(code, message);
+        }
         this.#applied = a.lease;
         if (this.#o.leaseFile !== undefined) await this.#saveLease(a.lease);
         if (a.reason === 'bound' && this.#engine?.config.arpProbe === true) {
@@ -318,6 +346,7 @@ export class ClientRuntime {
       case 'deconfigure':
         await this.#apply(a);
         this.#applied = null;
+        this.#applyFailure = null;
         if (this.#o.leaseFile !== undefined && a.reason !== 'start' && a.reason !== 'replaced') {
           await unlink(this.#o.leaseFile).catch(() => undefined);
         }
