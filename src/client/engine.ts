@@ -107,6 +107,8 @@ export class DhcpClient {
   #staleXids: number[] = [];
   #stats: ClientStats = emptyStats();
   #out: ClientAction[] = [];
+  /** The last `lease-adjusted` notes, so that a server repeating itself every renewal is reported once. */
+  #lastAdjustments = '';
 
   constructor(config: ClientConfig) {
     this.config = resolveClientConfig(config);
@@ -608,8 +610,10 @@ export class DhcpClient {
     const lease = leaseFromAck(msg, obtainedAt, fallbackServerId);
     if (lease === null) return null;
     const notes = ackAdjustments(msg);
-    if (notes.length > 0)
+    const key = notes.length === 0 ? '' : `${lease.serverId} ${lease.address} ${notes.join(', ')}`;
+    if (key !== '' && key !== this.#lastAdjustments)
       this.#emit({ type: 'lease-adjusted', address: lease.address, serverId: lease.serverId, notes });
+    this.#lastAdjustments = key;
     return lease;
   }
 
