@@ -1,6 +1,6 @@
+import { decodeNameList } from '../protocol/dns-name.ts';
 import { fromHex } from './bytes.ts';
 import type { ClientLease } from './lease.ts';
-import { decodeDomainNames } from './udhcpc-env.ts';
 
 /** resolv.conf's historical limits (glibc before 2.26: MAXDNSRCH 6, 256 characters of search list). */
 export const MAX_SEARCH_DOMAINS = 6;
@@ -26,16 +26,17 @@ export interface SearchList {
 
 /**
  * The DNS search list of a lease: option 119 (RFC 3397) when present, else option 15, one name (RFC 2132
- * §3.17). Every name is checked with {@link isSafeDomainName}; a malformed option 119 is refused whole.
+ * §3.17). Every name is checked with {@link isSafeDomainName}; a malformed option 119 (the codec's strict
+ * decoder: pointers only backwards, bounded) is refused whole.
  */
 export function leaseSearchList(lease: ClientLease): SearchList {
   const hex119 = lease.options['119'];
   let candidates: string[];
   const refused: string[] = [];
   if (hex119 !== undefined) {
-    const decoded = decodeDomainNames(fromHex(hex119) ?? new Uint8Array(0));
-    if (decoded === null) refused.push('option 119 (malformed)');
-    candidates = decoded ?? [];
+    const decoded = decodeNameList(fromHex(hex119) ?? new Uint8Array(0), true);
+    if (decoded === undefined) refused.push('option 119 (malformed)');
+    candidates = (decoded ?? []).filter((d) => d !== '');
   } else {
     candidates = lease.domainName === null || lease.domainName === '' ? [] : [lease.domainName];
   }

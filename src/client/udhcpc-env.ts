@@ -35,10 +35,9 @@ function goodHostname(s: string): boolean {
   return /^[A-Za-z0-9_.-]*$/.test(s);
 }
 
-/** RFC 1035 names with compression pointers (RFC 3397's option 119), as busybox's `dname_dec()` walks them; null when malformed. */
-export function decodeDomainNames(b: Uint8Array): string[] | null {
-  const names: string[] = [];
-  let labels: string[] = [];
+/** RFC 1035 names with compression pointers, space-separated, as busybox's `dname_dec()`; null when malformed. */
+export function decodeDomainList(b: Uint8Array): string | null {
+  let out = '';
   let pos = 0;
   let ret = 0;
   let depth = 0;
@@ -51,7 +50,7 @@ export function decodeDomainNames(b: Uint8Array): string[] | null {
       pos = ((c & 0x3f) << 8) | b[pos + 1]!;
     } else if (c !== 0) {
       if (pos + c + 1 > b.length) return null;
-      labels.push(new TextDecoder().decode(b.subarray(pos + 1, pos + 1 + c)));
+      out += new TextDecoder().decode(b.subarray(pos + 1, pos + 1 + c)) + '.';
       pos += c + 1;
     } else {
       if (ret === 0) pos++;
@@ -60,18 +59,11 @@ export function decodeDomainNames(b: Uint8Array): string[] | null {
         ret = 0;
         depth = 0;
       }
-      if (labels.length > 0) names.push(labels.join('.'));
-      labels = [];
+      if (out.length > 0) out = out.slice(0, -1) + ' ';
     }
     if (depth > 10) return null; // a pointer loop
   }
-  if (labels.length > 0) names.push(labels.join('.'));
-  return names;
-}
-
-/** The names of {@link decodeDomainNames} space-separated, as udhcpc's `search` variable. */
-export function decodeDomainList(b: Uint8Array): string | null {
-  return decodeDomainNames(b)?.join(' ') ?? null;
+  return out.slice(0, -1);
 }
 
 function staticRoutes(b: Uint8Array): string {

@@ -187,7 +187,6 @@ test('resolv.conf: option 119 is the search list; names with spaces, newlines or
         ['evil\nnameserver 203', '0', '113', '66'],
         ['two words', 'example'],
         ['b', 'example'],
-        ['x'.repeat(64), 'example'],
       ]),
     },
   };
@@ -196,7 +195,20 @@ test('resolv.conf: option 119 is the search list; names with spaces, newlines or
     conf.text,
     '# written by leasekeeper client\nsearch a.example b.example\nnameserver 198.18.0.53\nnameserver 198.18.0.54\n',
   );
-  assert.equal(conf.refused.length, 3);
+  assert.equal(conf.refused.length, 2);
+  // A label over 63 bytes (or a forward pointer) makes option 119 malformed: refused whole.
+  const malformed = resolvConf({
+    ...LEASE,
+    options: {
+      ...LEASE.options,
+      '119': searchOption([
+        ['a', 'example'],
+        ['x'.repeat(64), 'example'],
+      ]),
+    },
+  });
+  assert.doesNotMatch(malformed.text, /search/);
+  assert.deepEqual(malformed.refused, ['option 119 (malformed)']);
   assert.ok(isSafeDomainName('lab.example.'));
   assert.ok(!isSafeDomainName('lab..example'));
   assert.ok(!isSafeDomainName('lab.example;reboot'));
