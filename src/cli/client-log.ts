@@ -49,3 +49,42 @@ export function logLine(e: TimedEvent): string | null {
       return null;
   }
 }
+
+/** Keys remembered by {@link RepeatLimiter}; past this many the oldest are forgotten (keys are codes and reasons). */
+const MAX_REPEAT_KEYS = 64;
+
+/**
+ * Lets one line per key through per interval and counts the rest, so that a server flooding bogus
+ * packets or an error repeating at each renewal cannot flood the log.
+ */
+export class RepeatLimiter {
+  readonly #intervalMs: number;
+  readonly #seen = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(intervalMs = 10_000) {
+    this.#intervalMs = intervalMs;
+  }
+
+  /** null: drop this line; otherwise how many lines of this key were dropped since the last one shown. */
+  admit(key: string, now: number): number | null {
+    const e = this.#seen.get(key);
+    if (e !== undefined && now - e.at < this.#intervalMs) {
+      e.suppressed++;
+      return null;
+    }
+    this.#seen.delete(key);
+    if (this.#seen.size >= MAX_REPEAT_KEYS) {
+      const oldest = this.#seen.keys().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+    this.#seen.set(key, { at: now, suppressed: 0 });
+    return e?.suppressed ?? 0;
+  }
+}
+
+/** The key under which an event's log lines are limited, or null for events that are always logged. */
+export function repeatKey(e: TimedEvent): string | null {
+  if (e.type === 'error') return `error ${e.code}`;
+  if (e.type === 'ignored') return `ignored ${e.reason}`;
+  return null;
+}

@@ -3,7 +3,7 @@ import type { CliCommand } from './command.ts';
 import { runClientCtl } from './client-ctl.ts';
 import { adoptedLease, removePidfile, spawnBackgroundChild, writePidfile } from './client-daemon.ts';
 import { parseClientFlags, type ClientFlags } from './client-flags.ts';
-import { logLine } from './client-log.ts';
+import { RepeatLimiter, logLine, repeatKey } from './client-log.ts';
 import { DEFAULT_MANIFEST_PATH, ManifestError, manifestDefaultIp } from './client-manifest.ts';
 import {
   ClientControlServer,
@@ -89,6 +89,18 @@ function log(line: string): void {
   process.stderr.write(`leasekeeper client: ${line}\n`);
 }
 
+const repeats = new RepeatLimiter();
+
+/** An event's log line; errors and ignored packets at most once per 10 s per kind, with a count. */
+function logEvent(e: TimedEvent): void {
+  const line = logLine(e);
+  if (line === null) return;
+  const key = repeatKey(e);
+  const dropped = key === null ? 0 : repeats.admit(key, e.time);
+  if (dropped === null) return;
+  log(dropped > 0 ? `${line} (${dropped} more like it not shown)` : line);
+}
+
 /** `-r`'s default: `default_ip` of the manifest, when `-r` is not given; null after logging a bad manifest. */
 function withManifestDefault(flags: ClientFlags): ClientFlags | null {
   if (flags.client.requestedAddress !== undefined) return flags;
@@ -113,8 +125,7 @@ async function runInform(flags: ClientFlags, address: string): Promise<number> {
     settle = resolve;
   });
   const onEvent = (e: TimedEvent): void => {
-    const line = logLine(e);
-    if (line !== null) log(line);
+    logEvent(e);
     if (e.type === 'inform-ack') {
       for (const [k, v] of Object.entries(e.env)) process.stdout.write(`${k}=${v}\n`);
       settle(0);
@@ -167,10 +178,7 @@ async function runClient(given: ClientFlags): Promise<number> {
       clientPort: flags.clientPort,
       ...(flags.leaseFile === undefined ? {} : { leaseFile: flags.leaseFile }),
       ...(adopt === undefined ? {} : { adoptLease: adopt }),
-      onEvent: (e) => {
-        const line = logLine(e);
-        if (line !== null) log(line);
-      },
+      onEvent: logEvent,
     });
   } catch (err) {
     log(err instanceof Error ? err.message : String(err));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseClientFlags } from '../../src/cli/client-flags.ts';
 import { MAX_MANIFEST_BYTES, ManifestError, manifestDefaultIp } from '../../src/cli/client-manifest.ts';
-import { logLine } from '../../src/cli/client-log.ts';
+import { RepeatLimiter, logLine, repeatKey } from '../../src/cli/client-log.ts';
 import { UsageError } from '../../src/cli/command.ts';
 
 test('-P PORT: the client port, the server one below (udhcpc); bad ports are usage errors', () => {
@@ -83,4 +83,20 @@ test('log lines escape what the server wrote and say what was adjusted', () => {
     }),
     'lease of 198.18.0.10 from 198.18.0.1: lease time 0 s raised to 30 s',
   );
+});
+
+test('repeated errors and ignored packets: one line per kind per interval, then a count', () => {
+  const r = new RepeatLimiter(10_000);
+  const ignored = { type: 'ignored', reason: 'wrong-xid', detail: 'x', time: 0 } as const;
+  const key = repeatKey(ignored);
+  assert.equal(key, 'ignored wrong-xid');
+  assert.equal(repeatKey({ type: 'leasefail', retryAt: 0, time: 0 }), null);
+  assert.equal(r.admit('ignored wrong-xid', 0), 0);
+  for (let t = 1; t <= 500; t++) assert.equal(r.admit('ignored wrong-xid', t), null);
+  assert.equal(r.admit('error ERR_CLIENT_APPLY', 600), 0, 'another kind is not held back');
+  assert.equal(r.admit('ignored wrong-xid', 10_000), 500);
+  assert.equal(r.admit('ignored wrong-xid', 10_001), null);
+  // Keys are bounded: a flood of distinct keys forgets the oldest.
+  for (let i = 0; i < 1000; i++) r.admit(`k${i}`, 20_000);
+  assert.equal(r.admit('ignored wrong-xid', 20_001), 0);
 });
