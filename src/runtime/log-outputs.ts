@@ -250,5 +250,6 @@ function rfc3164Time(d: Date): string {
 
 /** Control characters (a client's hostname may carry any byte) shown as `\xNN`, never sent raw. */
 export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -44,6 +44,11 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** Control listeners from `control-socket(s)` plus these overrides; `false` opens none. */
   readonly control?: ControlOverrides | false;
+  /**
+   * Called after a new configuration was applied (config-set, config-reload, SIGHUP, reservation edits):
+   * the CLI re-applies its `loggers` section.
+   */
+  readonly onConfigApplied?: (config: CompiledConfig) => void;
   /** The `shutdown` control command: called after the answer went out. Default: stop(). */
   readonly onShutdown?: (exitValue: number) => void;
   /** Packet socket receive buffer of the linux transport (default 4 MiB; the trade-off is in transports.ts). */
@@ -152,6 +157,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       engine.setConfig(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
+      options.onConfigApplied?.(next);
     },
   });
   const statistics = new EngineStatistics(() => engine.statistics(), clock);
