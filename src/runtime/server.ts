@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/types.ts';
+import { metricsRoute, renderMetrics } from '../control/metrics.ts';
 import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
@@ -286,7 +287,14 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
         // Seed 000's WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
         webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
         mountDashboard(h, { logger });
-        logger.info({ http: h.url }, `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws)`);
+        h.addGetRoute(
+          '/metrics',
+          metricsRoute(() => renderMetrics(statistics.current(), holder.current.subnets)),
+        );
+        logger.info(
+          { http: h.url },
+          `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws, metrics at /metrics)`,
+        );
       }
     }
   } catch (err) {
