@@ -54,6 +54,12 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
         ? `raw sockets unavailable: ${native.message}`
         : `no packet sockets: ${permission.ok ? '' : permission.why}`;
   }
-  const transport = await UdpTransport.open({ port: opts.port });
-  return { transport, note: `udp 0.0.0.0:${opts.port} (${why})` };
+  try {
+    const transport = await UdpTransport.open({ port: opts.port });
+    return { transport, note: `udp 0.0.0.0:${opts.port} (${why})` };
+  } catch (err) {
+    // e.g. EACCES on port 67 without CAP_NET_BIND_SERVICE: say why the packet sockets were not tried either.
+    if (!(err instanceof TransportError)) throw err;
+    throw new TransportError(err.code, `${err.message} (${why})`, { cause: err });
+  }
 }
