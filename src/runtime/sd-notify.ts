@@ -21,7 +21,7 @@ export interface NotifyLogger {
 export class SystemdNotifier {
   readonly #socket: string;
   readonly #logger: NotifyLogger;
-  readonly #send: UnixDatagramSender | undefined;
+  readonly #send: UnixDatagramSender | null;
   readonly #watchdogMs: number | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #warned = false;
@@ -29,7 +29,7 @@ export class SystemdNotifier {
   private constructor(
     socket: string,
     logger: NotifyLogger,
-    send: UnixDatagramSender | undefined,
+    send: UnixDatagramSender | null,
     watchdogMs?: number,
   ) {
     this.#socket = socket;
@@ -40,12 +40,12 @@ export class SystemdNotifier {
 
   /**
    * A notifier when `NOTIFY_SOCKET` is set (the service runs under systemd with `Type=notify`), else
-   * undefined. `send` replaces the native addon (tests).
+   * undefined. `send` replaces the native addon (tests); null: as if it were absent.
    */
   static fromEnvironment(
     env: NodeJS.ProcessEnv,
     logger: NotifyLogger,
-    send: UnixDatagramSender | undefined = nativeUnixDatagramSender(),
+    send: UnixDatagramSender | null = nativeUnixDatagramSender() ?? null,
   ): SystemdNotifier | undefined {
     const socket = env['NOTIFY_SOCKET'];
     if (socket === undefined || socket === '') return undefined;
@@ -55,7 +55,7 @@ export class SystemdNotifier {
       );
       return undefined;
     }
-    if (send === undefined)
+    if (send === null)
       logger.warn(
         'the native addon is absent: systemd is notified through systemd-notify, which needs NotifyAccess=all in the unit',
       );
@@ -87,9 +87,10 @@ export class SystemdNotifier {
 
   /** Sends one notification (newline-separated assignments); a failure is logged once, never thrown. */
   notify(state: string): void {
-    if (this.#send === undefined) {
+    if (this.#send === null) {
       const child = spawn('systemd-notify', [`--pid=${process.pid}`, ...state.split('\n')], {
         stdio: 'ignore',
+        env: { ...process.env, NOTIFY_SOCKET: this.#socket },
       });
       child.on('error', (err) => this.#failed(`systemd-notify: ${err.message}`));
       return;

@@ -3,10 +3,11 @@
  * size-rotated files with `maxsize`/`maxver`, severities, and the errors that name a bad entry's path.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { isJournalStream, syslogSeverity } from '../../src/runtime/log-outputs.ts';
 import { readLogSettings } from '../../src/runtime/log-settings.ts';
 import { createLoggerWithSink } from '../../src/runtime/logger.ts';
 import { listenDatagrams } from './datagram-listener.ts';
@@ -111,6 +112,25 @@ test('reconfigured outputs and level take effect at once (a reloaded loggers sec
     assert.match(readFileSync(first, 'utf8'), /to a/);
     assert.doesNotMatch(readFileSync(first, 'utf8'), /hidden|to b/);
     assert.match(readFileSync(second, 'utf8'), /DEBUG to b at debug/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stdout that is the journal stream (JOURNAL_STREAM) gets <N> priority prefixes instead of a time', () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'journal');
+    const fd = openSync(path, 'w');
+    const st = fstatSync(fd);
+    assert.equal(isJournalStream(fd, { JOURNAL_STREAM: `${st.dev}:${st.ino}` }), true);
+    assert.equal(isJournalStream(fd, { JOURNAL_STREAM: `${st.dev}:${st.ino + 1}` }), false);
+    assert.equal(isJournalStream(fd, {}), false);
+    closeSync(fd);
+    assert.equal(syslogSeverity(50), 3);
+    assert.equal(syslogSeverity(40), 4);
+    assert.equal(syslogSeverity(30), 6);
+    assert.equal(syslogSeverity(20), 7);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
