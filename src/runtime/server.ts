@@ -260,7 +260,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
           : { receiveBufferBytes: options.receiveBufferBytes }),
       });
       transport = opened.transport;
-      logger.info({ transport: transport.kind }, `listening: ${opened.note}`);
+      logger[opened.degraded ? 'warn' : 'info']({ transport: transport.kind }, `listening: ${opened.note}`);
     } else {
       logger.warn('no interfaces configured (Dhcp4.interfaces-config.interfaces): DHCP is not served');
     }

@@ -10,6 +10,8 @@ export interface TransportChoice {
   readonly transport: Transport;
   /** What was opened and why, for the start-up log. */
   readonly note: string;
+  /** Packet sockets were wanted (`dhcp-socket-type: raw`) but plain UDP was opened: worth a warning. */
+  readonly degraded: boolean;
 }
 
 export interface OpenTransportOptions {
@@ -46,6 +48,7 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
       });
       return {
         transport,
+        degraded: false,
         note: `linux packet sockets on ${opts.interfaces.map((i) => i.name).join(', ')} port ${opts.port} (${permission.via})`,
       };
     }
@@ -56,7 +59,7 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
   }
   try {
     const transport = await UdpTransport.open({ port: opts.port });
-    return { transport, note: `udp 0.0.0.0:${opts.port} (${why})` };
+    return { transport, degraded: opts.socketType === 'raw', note: `udp 0.0.0.0:${opts.port} (${why})` };
   } catch (err) {
     // e.g. EACCES on port 67 without CAP_NET_BIND_SERVICE: say why the packet sockets were not tried either.
     if (!(err instanceof TransportError)) throw err;
