@@ -1,13 +1,41 @@
 import { closeSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import { pino } from 'pino';
 import { SYSLOG_FACILITIES, type LogOutputSpec } from './log-settings.ts';
 import { nativeUnixDatagramSender, type UnixDatagramSender } from './unix-datagram.ts';
 
-/** One pino record, parsed once and handed to every output. */
-export interface LogRecord {
+/**
+ * One pino record handed to every output. Parsed on first use, once: JSON lines to stdout need no parsing,
+ * text, syslog and the journal do.
+ */
+export class LogRecord {
   readonly json: string;
-  readonly fields: Record<string, unknown> | undefined;
-  readonly level: number;
-  readonly time: number;
+  #fields: Record<string, unknown> | undefined | null = null;
+
+  constructor(json: string) {
+    this.json = json;
+  }
+
+  /** The record's fields, or undefined when the line is not JSON. */
+  get fields(): Record<string, unknown> | undefined {
+    if (this.#fields === null) {
+      try {
+        this.#fields = JSON.parse(this.json) as Record<string, unknown>;
+      } catch {
+        this.#fields = undefined;
+      }
+    }
+    return this.#fields;
+  }
+
+  get level(): number {
+    const v = this.fields?.['level'];
+    return typeof v === 'number' ? v : 30;
+  }
+
+  get time(): number {
+    const v = this.fields?.['time'];
+    return typeof v === 'number' ? v : Date.now();
+  }
 }
 
 export type LogFormat = 'text' | 'json';
@@ -112,13 +140,27 @@ class FdOutput implements LogOutput {
       ? `<${syslogSeverity(record.level)}>${textOf(record, this.ctx, 'none')}`
       : textOf(record, this.ctx, 'clock');
     try {
-      writeSync(this.fd, line);
+      descriptor(this.fd).write(line);
     } catch (err) {
       this.#complaints.failed((err as NodeJS.ErrnoException).code ?? String(err));
     }
   }
   reopen(): void {}
   close(): void {}
+}
+
+/**
+ * pino's synchronous writer per descriptor, shared by every output on it and never closed (it is the
+ * process's stdout or stderr): unlike a bare writeSync it waits out EAGAIN on a non-blocking pipe.
+ */
+const descriptors = new Map<number, ReturnType<typeof pino.destination>>();
+function descriptor(fd: number): ReturnType<typeof pino.destination> {
+  let d = descriptors.get(fd);
+  if (d === undefined) {
+    d = pino.destination({ dest: fd, sync: true });
+    descriptors.set(fd, d);
+  }
+  return d;
 }
 
 export function isJournalStream(fd: number, env: NodeJS.ProcessEnv): boolean {

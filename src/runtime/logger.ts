@@ -1,11 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import {
-  openOutput,
-  type LogFormat,
-  type LogOutput,
-  type LogRecord,
-  type OutputContext,
-} from './log-outputs.ts';
+import { LogRecord, openOutput, type LogFormat, type LogOutput, type OutputContext } from './log-outputs.ts';
 import type { LogOutputSpec } from './log-settings.ts';
 import type { UnixDatagramSender } from './unix-datagram.ts';
 
@@ -51,18 +45,7 @@ export class LogSink {
   }
 
   write(json: string): void {
-    let fields: Record<string, unknown> | undefined;
-    try {
-      fields = JSON.parse(json) as Record<string, unknown>;
-    } catch {
-      fields = undefined;
-    }
-    const record: LogRecord = {
-      json,
-      fields,
-      level: typeof fields?.['level'] === 'number' ? fields['level'] : 30,
-      time: typeof fields?.['time'] === 'number' ? fields['time'] : Date.now(),
-    };
+    const record = new LogRecord(json);
     for (const o of this.#outputs) o.write(record);
   }
 
