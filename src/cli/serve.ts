@@ -232,7 +232,13 @@ function hangUpHandler(
     running = (async () => {
       do {
         again = false;
-        await reload();
+        try {
+          await reload();
+        } catch (err) {
+          // A reload must never take the server down: the running configuration keeps serving.
+          logger.error({ err }, 'SIGHUP: reload failed, the previous configuration keeps serving');
+          notifier?.ready(serviceStatus(server));
+        }
       } while (again);
       running = undefined;
     })();
