@@ -15,7 +15,7 @@ const PROGRAM = `
 import json, socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-s.bind(sys.argv[1])
+s.bind("\\0" + sys.argv[1][1:] if sys.argv[1].startswith("@") else sys.argv[1])
 print(json.dumps({"bound": True}), flush=True)
 for _ in range(int(sys.argv[2])):
     data, anc, _flags, _addr = s.recvmsg(65536, socket.CMSG_SPACE(12))
@@ -33,7 +33,7 @@ export interface DatagramListener {
   close(): void;
 }
 
-/** Binds `path` and collects at most `limit` datagrams. */
+/** Binds `path` (`@name`: the abstract namespace) and collects at most `limit` datagrams. */
 export async function listenDatagrams(path: string, limit = 1000): Promise<DatagramListener> {
   const child: ChildProcess = spawn('python3', ['-c', PROGRAM, path, String(limit)], {
     stdio: ['ignore', 'pipe', 'inherit'],

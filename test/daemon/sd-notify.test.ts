@@ -80,3 +80,19 @@ test('without the addon, systemd-notify carries the message (and the log says No
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the native addon sends to an abstract NOTIFY_SOCKET (@name) from this process', async () => {
+  const name = `@lk-notify-${process.pid}`;
+  const listener = await listenDatagrams(name);
+  try {
+    const { warnings, logger } = recorder();
+    const n = SystemdNotifier.fromEnvironment({ NOTIFY_SOCKET: name }, logger);
+    assert.ok(n);
+    assert.deepEqual(warnings, [], 'the addon is built here');
+    n.status('abstract');
+    const got = await listener.waitFor(/^STATUS=abstract$/, 30_000);
+    assert.equal(got.pid, process.pid);
+  } finally {
+    listener.close();
+  }
+});
