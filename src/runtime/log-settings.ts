@@ -79,7 +79,9 @@ export function readLogSettings(loggers: unknown): LogSettings {
     if (chosen !== undefined) throw bad(`${at}.name`, `logger ${JSON.stringify(name)} is configured twice`);
     chosen = settings;
   });
-  return chosen === undefined ? { ...DEFAULT_LOG_SETTINGS, notes } : { ...chosen, notes };
+  return chosen === undefined
+    ? { ...DEFAULT_LOG_SETTINGS, notes }
+    : { ...chosen, notes: [...chosen.notes, ...notes] };
 }
 
 function readLogger(entry: Record<string, unknown>, at: string): LogSettings {
@@ -94,7 +96,12 @@ function readLogger(entry: Record<string, unknown>, at: string): LogSettings {
   const list = entry[key] ?? [{ output: 'stdout' }];
   if (!Array.isArray(list) || list.length === 0) throw bad(`${at}.${key}`, 'must be a non-empty list');
   const outputs = list.map((o: unknown, j) => readOutput(o, `${at}.${key}[${j}]`));
-  return { level, outputs, notes: [] };
+  const notes = list.flatMap((o: Record<string, unknown>, j) =>
+    o['pattern'] === undefined
+      ? []
+      : [`${at}.${key}[${j}].pattern: not applied (leasekeeper's own line format)`],
+  );
+  return { level, outputs, notes };
 }
 
 function levelOf(severity: string, debugLevel: number, at: string): LevelWithSilent {

@@ -33,6 +33,10 @@ test('loggers: Kea severities, both output-options spellings, syslog facilities 
   ]);
   assert.match(s.notes[0] ?? '', /Dhcp4\.loggers\[1\]: logger "kea-dhcp4\.packets" has no counterpart/);
   assert.equal(readLogSettings([{ name: 'kea-dhcp4', severity: 'DEBUG' }]).level, 'debug');
+  assert.deepEqual(
+    readLogSettings([{ name: 'kea-dhcp4', 'output-options': [{ output: 'stdout', pattern: '%m\n' }] }]).notes,
+    ["Dhcp4.loggers[0].output-options[0].pattern: not applied (leasekeeper's own line format)"],
+  );
   assert.equal(
     readLogSettings([{ name: 'kea-dhcp4', 'output-options': [{ output: 'syslog' }] }]).outputs[0]?.kind,
     'syslog',
