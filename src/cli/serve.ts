@@ -121,7 +121,11 @@ export const serveCommand: CliCommand = {
       process.on('SIGHUP', onHangUp);
       logger.info(`leasekeeper serving (pid ${process.pid})`);
       notifier?.ready(serviceStatus(server));
+      // A daemon lives until it is told to stop, even with nothing open (no interfaces and no control
+      // listener: waiting for a SIGHUP with a better file), rather than leaving with an empty event loop.
+      const alive = setInterval(() => undefined, 2 ** 30);
       await server.stopped;
+      clearInterval(alive);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       process.off('SIGHUP', onHangUp);

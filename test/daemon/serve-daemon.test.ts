@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -147,6 +156,44 @@ test('SIGHUP reloads the file, a bad file keeps the running one; systemd is noti
     } finally {
       if (server.exitCode === null) server.kill('SIGKILL');
       notify.close();
+    }
+  });
+});
+
+test('stdout that is the journal stream gets <N> priorities instead of times (JOURNAL_STREAM)', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'dhcp4.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Dhcp4: {
+          'interfaces-config': { interfaces: [] },
+          'lease-database': { type: 'memfile', persist: false },
+          subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] }],
+        },
+      }),
+    );
+    const out = join(dir, 'journal');
+    const fd = openSync(out, 'w');
+    const st = fstatSync(fd);
+    const server = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--config', file], {
+      env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` },
+      stdio: ['ignore', fd, 'inherit'],
+    });
+    closeSync(fd);
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    try {
+      // Bounded wait for the start-up line (polling a file: no timing is asserted).
+      for (let i = 0; i < 600 && !readFileSync(out, 'utf8').includes('leasekeeper serving'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      server.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const lines = readFileSync(out, 'utf8').trim().split('\n');
+      assert.ok(lines.includes(`<6>leasekeeper serving (pid ${server.pid})`), lines.join('\n'));
+      assert.ok(lines.some((l) => l.startsWith('<4>WARN no interfaces configured')));
+      assert.ok(lines.every((l) => /^<\d>/.test(l)));
+    } finally {
+      if (server.exitCode === null) server.kill('SIGKILL');
     }
   });
 });
