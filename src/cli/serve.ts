@@ -10,8 +10,9 @@ import { RuntimeError } from '../runtime/errors.ts';
 import { checkConfigOffline } from '../runtime/config-check.ts';
 import { readLogSettings, type LogSettings } from '../runtime/log-settings.ts';
 import { createLoggerWithSink, LOG_LEVELS, type LogFormat, type LogSink } from '../runtime/logger.ts';
+import { reloadOnHangUp, serviceStatus } from '../runtime/hangup.ts';
 import { SystemdNotifier } from '../runtime/sd-notify.ts';
-import { startServer, type DhcpServer } from '../runtime/server.ts';
+import { startServer } from '../runtime/server.ts';
 import { TransportError } from '../transport/errors.ts';
 import { listInterfaces } from '../transport/linux/interfaces.ts';
 
@@ -115,7 +116,14 @@ export const serveCommand: CliCommand = {
         notifier?.stopping(`${sig}: stopping`);
         void server.stop();
       };
-      const onHangUp = hangUpHandler(server, values.config, logger, sink, notifier);
+      const onHangUp = reloadOnHangUp({
+        file: values.config,
+        reload: () => server.target.config.reload(),
+        reopenLogs: () => sink.reopen(),
+        status: () => serviceStatus(server),
+        logger,
+        notifier,
+      });
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
       process.on('SIGHUP', onHangUp);
@@ -196,63 +204,6 @@ function applyLogging(
   } catch (err) {
     logger.error(`loggers not changed: ${describe(err) ?? String(err)}`);
   }
-}
-
-/**
- * SIGHUP, as Kea and dnsmasq take it: re-read the configuration file the way the `config-reload` command
- * does (a file that does not parse or compile leaves the running configuration serving, and the log says
- * why), and re-open log files (after logrotate). Signals that arrive during a reload are folded into one
- * more reload after it.
- */
-function hangUpHandler(
-  server: DhcpServer,
-  file: string | undefined,
-  logger: Logger,
-  sink: LogSink,
-  notifier: SystemdNotifier | undefined,
-): () => void {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const reload = async (): Promise<void> => {
-    notifier?.reloading();
-    sink.reopen();
-    if (file === undefined) {
-      logger.info('SIGHUP: log files re-opened (no --config file to reload)');
-    } else {
-      const outcome = await server.target.config.reload();
-      if (outcome.ok) logger.info(`SIGHUP: configuration reloaded from ${file}`);
-      else
-        logger.error(
-          `SIGHUP: ${file} not applied, the previous configuration keeps serving: ${outcome.error}`,
-        );
-    }
-    notifier?.ready(serviceStatus(server));
-  };
-  return () => {
-    if (running !== undefined) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await reload();
-        } catch (err) {
-          // A reload must never take the server down: the running configuration keeps serving.
-          logger.error({ err }, 'SIGHUP: reload failed, the previous configuration keeps serving');
-          notifier?.ready(serviceStatus(server));
-        }
-      } while (again);
-      running = undefined;
-    })();
-  };
-}
-
-function serviceStatus(server: DhcpServer): string {
-  const subnets = server.config.subnets.length;
-  const where = server.interfaces.map((i) => i.name).join(', ') || 'no interface';
-  return `serving ${subnets} subnet${subnets === 1 ? '' : 's'} on ${where}`;
 }
 
 function parse(argv: readonly string[]) {
