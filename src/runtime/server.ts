@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/types.ts';
+import { metricsRoute, renderMetrics } from '../control/metrics.ts';
 import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
@@ -44,6 +45,11 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** Control listeners from `control-socket(s)` plus these overrides; `false` opens none. */
   readonly control?: ControlOverrides | false;
+  /**
+   * Called after a new configuration was applied (config-set, config-reload, SIGHUP, reservation edits):
+   * the CLI re-applies its `loggers` section.
+   */
+  readonly onConfigApplied?: (config: CompiledConfig) => void;
   /** The `shutdown` control command: called after the answer went out. Default: stop(). */
   readonly onShutdown?: (exitValue: number) => void;
   /** Packet socket receive buffer of the linux transport (default 4 MiB; the trade-off is in transports.ts). */
@@ -156,6 +162,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       engine.setConfig(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
+      options.onConfigApplied?.(next);
     },
   });
   const statistics = new EngineStatistics(() => engine.statistics(), clock);
@@ -257,7 +264,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
           : { receiveBufferBytes: options.receiveBufferBytes }),
       });
       transport = opened.transport;
-      logger.info({ transport: transport.kind }, `listening: ${opened.note}`);
+      logger[opened.degraded ? 'warn' : 'info']({ transport: transport.kind }, `listening: ${opened.note}`);
     } else {
       logger.warn('no interfaces configured (Dhcp4.interfaces-config.interfaces): DHCP is not served');
     }
@@ -284,7 +291,14 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
         // Seed 000's WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
         webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
         mountDashboard(h, { logger });
-        logger.info({ http: h.url }, `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws)`);
+        h.addGetRoute(
+          '/metrics',
+          metricsRoute(() => renderMetrics(statistics.current(), holder.current.subnets)),
+        );
+        logger.info(
+          { http: h.url },
+          `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws, metrics at /metrics)`,
+        );
       }
     }
   } catch (err) {

@@ -11,6 +11,7 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import { encodeReply } from '../../src/server/encode.ts';
+import type { ControlOverrides } from '../../src/control/settings.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -49,6 +50,8 @@ export async function virtualLab(
     wrapTransport?: (t: Transport) => Transport;
     maxDiscoverQueueDelayMs?: number;
     warmUp?: boolean;
+    /** Control listeners (default none). */
+    control?: ControlOverrides;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -67,7 +70,7 @@ export async function virtualLab(
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
     logger: createLogger({ level: 'silent' }),
-    control: false,
+    control: opts.control ?? false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
       ? {}
