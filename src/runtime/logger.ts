@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { escapeControls } from '../server/log-text.ts';
 
 export type LogFormat = 'text' | 'json';
 
@@ -56,7 +57,9 @@ export function formatText(json: string): string {
   const level = LEVEL_NAMES[typeof rec['level'] === 'number' ? rec['level'] : 30] ?? '';
   let line = time;
   if (level !== '') line += ` ${level}`;
-  line += ` ${typeof rec['msg'] === 'string' ? rec['msg'] : ''}`;
+  // Messages carry client text (escaped where it is built); this is the last line of defence: no record
+  // may end its line early or carry terminal escapes, whatever reached it.
+  line += ` ${typeof rec['msg'] === 'string' ? escapeControls(rec['msg']) : ''}`;
   // Info lines say it all in words; the fields are for JSON. Other levels keep their context.
   if (level === '') return `${line}\n`;
   for (const [k, v] of Object.entries(rec)) {
@@ -67,9 +70,14 @@ export function formatText(json: string): string {
 }
 
 function render(v: unknown): string {
-  if (typeof v === 'string') return /\s/.test(v) ? JSON.stringify(v) : v;
+  if (typeof v === 'string') return NEEDS_QUOTES.test(v) ? escapeControls(JSON.stringify(v)) : v;
   if (v !== null && typeof v === 'object' && 'message' in v && typeof v.message === 'string') {
-    return JSON.stringify(v.message);
+    return escapeControls(JSON.stringify(v.message));
   }
-  return JSON.stringify(v);
+  // JSON.stringify leaves DEL, C1 controls and U+2028/9 raw.
+  return escapeControls(JSON.stringify(v) ?? 'undefined');
 }
+
+/** Whitespace, quotes, backslashes and control characters: the value is written as a JSON string. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NEEDS_QUOTES = /[\s"\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -12,6 +12,7 @@ import {
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
 import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
+import { JUNK_LOG_INTERVAL_MS, JunkTally } from './junk-tally.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -30,6 +31,8 @@ export interface PipelineOptions {
    * already under way. Only transports with receive timestamps (linux) report the wait.
    */
   readonly maxDiscoverQueueDelayMs?: number;
+  /** Junk (undecodable or malformed requests) is summed up in one info line this often (default 10 s). */
+  readonly junkLogIntervalMs?: number;
 }
 
 /** Overload is reported at most this often: one line with the count of DISCOVERs shed since the last. */
@@ -49,11 +52,13 @@ export class Pipeline {
   readonly #maxDiscoverDelayMs: number;
   #shedSinceLog = 0;
   #shedLoggedAt = -Infinity;
+  readonly #junk: JunkTally;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
     const max = options.maxDiscoverQueueDelayMs ?? 500;
     this.#maxDiscoverDelayMs = max > 0 ? max : Infinity;
+    this.#junk = new JunkTally(options.logger, options.junkLogIntervalMs ?? JUNK_LOG_INTERVAL_MS);
   }
 
   /** How many datagrams are being handled (waiting for their commits). */
@@ -64,6 +69,7 @@ export class Pipeline {
   /** Stops taking datagrams; resolves once every one already taken is finished. */
   async drain(): Promise<void> {
     this.#accepting = false;
+    this.#junk.flush();
     if (this.#inFlight === 0) return;
     await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
@@ -76,6 +82,7 @@ export class Pipeline {
       msg = decodeMessage(bytes);
     } catch (err) {
       this.#o.engine.recordParseFailure();
+      this.#junk.count('undecodable');
       const code = err instanceof DhcpDecodeError ? err.code : 'ERR_UNKNOWN';
       this.#o.logger.debug(
         { code, from: `${meta.sourceAddress}:${meta.sourcePort}`, via: meta.interface, bytes: bytes.length },
@@ -170,12 +177,20 @@ export class Pipeline {
   }
 
   #emit(out: EngineOutput): void {
-    for (const reply of out.replies) {
+    let events = out.events;
+    for (let i = 0; i < out.replies.length; i++) {
+      const reply = out.replies[i] as OutgoingReply;
       let data: Buffer;
       try {
         data = encodeReply(reply);
       } catch (err) {
-        this.#o.logger.error({ err }, 'reply could not be encoded');
+        // Nothing goes on the wire: the log line must not say it did, and what the reply held is let go.
+        const why = `reply could not be encoded (${err instanceof Error ? err.message : String(err)})`;
+        const paired = out.replies.length === events.length ? events[i] : undefined;
+        const fixed = this.#o.engine.replyNotSent(reply, paired, why);
+        if (paired !== undefined && fixed !== undefined)
+          events = events.map((e) => (e === paired ? fixed : e));
+        else this.#o.logger.warn({ err }, why);
         continue;
       }
       this.#o
@@ -184,10 +199,10 @@ export class Pipeline {
           this.#o.logger.warn({ err, to: reply.destination.address }, 'reply not sent'),
         );
     }
-    if (out.events.length === 0) return;
+    if (events.length === 0) return;
     const onExchange = this.#o.onExchange;
     if (onExchange) {
-      for (const e of out.events) {
+      for (const e of events) {
         try {
           onExchange(e);
         } catch (err) {
@@ -196,8 +211,15 @@ export class Pipeline {
       }
     }
     const log = this.#o.logger;
-    if (!log.isLevelEnabled('info')) return;
-    for (const e of out.events) {
+    for (const e of events) {
+      if (e.junk !== undefined) {
+        this.#junk.count(e.junk);
+        if (!log.isLevelEnabled('debug')) continue;
+        const { text, type: _type, ...exchange } = e;
+        log.debug({ exchange }, text);
+        continue;
+      }
+      if (!log.isLevelEnabled('info')) continue;
       const { text, type: _type, ...exchange } = e;
       log.info({ exchange }, text);
     }

@@ -17,6 +17,7 @@ import {
   NO_OUTPUT,
   type ArrivalMeta,
   type EngineOutput,
+  type ExchangeEvent,
   type InterfaceAddress,
   type LeaseWrite,
   type OutgoingReply,
@@ -170,6 +171,33 @@ export class DhcpServerEngine {
     this.stats.inc('pkt4-receive-drop');
   }
 
+  /**
+   * The runtime could not put `reply` on the wire (`encodeReply` threw: too large even without optional
+   * options, e.g. an echoed 765-byte client identifier). Un-counts the send, counts `pkt4-encode-failed`,
+   * releases the offer the reply announced, and returns the exchange's event rewritten to what happened
+   * (`-> no reply: ...`). A DHCPACK's lease is already durable and stays until it expires: the client,
+   * retrying with the same identifier, is given the same one.
+   */
+  replyNotSent(
+    reply: OutgoingReply,
+    event: ExchangeEvent | undefined,
+    why: string,
+  ): ExchangeEvent | undefined {
+    const type = messageTypeOf(reply.message);
+    this.stats.dec('pkt4-sent');
+    if (type === MessageType.OFFER) this.stats.dec('pkt4-offer-sent');
+    else if (type === MessageType.ACK) this.stats.dec('pkt4-ack-sent');
+    else if (type === MessageType.NAK) this.stats.dec('pkt4-nak-sent');
+    this.stats.inc('pkt4-encode-failed');
+    if (event === undefined) return undefined;
+    if (type === MessageType.OFFER && event.subnetId !== null)
+      this.book.dropClientOffer(event.subnetId, { hwAddress: event.hwAddress, clientId: event.clientId });
+    // The head of the line (request, client, interface) stays; what follows "->" was the reply.
+    const cut = event.reply === null ? -1 : event.text.lastIndexOf(` -> ${event.reply}`);
+    const head = cut < 0 ? event.text : event.text.slice(0, cut);
+    return { ...event, text: `${head} -> no reply: ${why}`, reply: null, reason: why, destination: null };
+  }
+
   /** When `reclaim` next has work (an offer or a lease expiring), or null. */
   nextDeadline(): number | null {
     return this.book.deadlines.peek()?.deadline ?? null;
@@ -214,7 +242,7 @@ export class DhcpServerEngine {
     ) {
       // Neither chaddr nor option 61: nothing to bind a lease to (RFC 2131 §4.2 keys bindings on them).
       this.stats.inc('pkt4-receive-drop');
-      return this.drop(ex, null, 'no client identity (no chaddr, no client identifier)');
+      return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
     switch (type) {
       case MessageType.DISCOVER:
@@ -324,7 +352,7 @@ export class DhcpServerEngine {
 
   private discover(ex: Exchange): EngineOutput {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
@@ -391,7 +419,7 @@ export class DhcpServerEngine {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
@@ -401,7 +429,7 @@ export class DhcpServerEngine {
 
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
-    if (!subnet) return this.drop(ex, null, 'no subnet for this client');
+    if (!subnet) return this.junk(ex, null, 'no subnet for this client');
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
@@ -411,7 +439,7 @@ export class DhcpServerEngine {
     // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
     const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
     if (wanted === null || !isIpv4(wanted))
-      return this.drop(ex, subnet.id, 'SELECTING request without a requested address');
+      return this.junk(ex, subnet.id, 'SELECTING request without a requested address');
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
@@ -423,7 +451,7 @@ export class DhcpServerEngine {
   /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
   private requestInitReboot(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
     if (ex.requested === null || !isIpv4(ex.requested))
-      return this.drop(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
+      return this.junk(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
     const addr = ipv4ToInt(ex.requested);
     // §4.3.2: "the server SHOULD send a DHCPNAK message to the client if the 'requested IP address' is
     // incorrect, or is on the wrong network" (only an authoritative server knows the network is its own).
@@ -532,7 +560,7 @@ export class DhcpServerEngine {
     const address = ex.requested;
     // §4.3.3 / Table 5: the client MUST put the declined address in option 50.
     if (address === null || !isIpv4(address))
-      return this.drop(ex, null, 'DECLINE without a requested address');
+      return this.junk(ex, null, 'DECLINE without a requested address');
     const addr = ipv4ToInt(address);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
@@ -544,7 +572,12 @@ export class DhcpServerEngine {
       lease.state !== 'default' ||
       !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
     )
-      return this.drop(ex, lease?.subnetId ?? null, `${address} is not leased to this client`);
+      return this.junk(
+        ex,
+        lease?.subnetId ?? null,
+        `${address} is not leased to this client`,
+        'DECLINE of an address not leased to the client',
+      );
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
@@ -570,7 +603,7 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.4: DHCPRELEASE ----
 
   private release(ex: Exchange): EngineOutput {
-    if (ex.req.ciaddr === ZERO) return this.drop(ex, null, 'RELEASE without ciaddr');
+    if (ex.req.ciaddr === ZERO) return this.junk(ex, null, 'RELEASE without ciaddr');
     const addr = ipv4ToInt(ex.req.ciaddr);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
@@ -580,7 +613,12 @@ export class DhcpServerEngine {
       lease.state !== 'default' ||
       !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
     )
-      return this.drop(ex, lease?.subnetId ?? null, `${ex.req.ciaddr} is not leased to this client`);
+      return this.junk(
+        ex,
+        lease?.subnetId ?? null,
+        `${ex.req.ciaddr} is not leased to this client`,
+        'RELEASE of an address not leased to the client',
+      );
     // §4.3.4: "The server SHOULD retain a record of the client's initialization parameters": kept as
     // expired-reclaimed, so the client gets the same address back (lease affinity).
     const gone = released(lease, ex.now);
@@ -598,7 +636,7 @@ export class DhcpServerEngine {
 
   private inform(ex: Exchange): EngineOutput {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
@@ -665,6 +703,16 @@ export class DhcpServerEngine {
 
   private drop(ex: Exchange, subnetId: number | null, why: string): EngineOutput {
     return this.finish(ex, null, subnetId, null, null, null, why);
+  }
+
+  /**
+   * A drop that tells nothing about a working client (malformed, or for no subnet we serve): the event
+   * carries `junk`, its category, so the runtime can log it at debug and count it instead of writing a
+   * line per packet a flood or a fuzzer sends.
+   */
+  private junk(ex: Exchange, subnetId: number | null, why: string, category = why): EngineOutput {
+    const out = this.finish(ex, null, subnetId, null, null, null, why);
+    return { ...out, events: [{ ...(out.events[0] as ExchangeEvent), junk: category }] };
   }
 
   private finish(

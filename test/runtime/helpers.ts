@@ -11,6 +11,7 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import { encodeReply } from '../../src/server/encode.ts';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -49,6 +50,7 @@ export async function virtualLab(
     wrapTransport?: (t: Transport) => Transport;
     maxDiscoverQueueDelayMs?: number;
     warmUp?: boolean;
+    logger?: Logger;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -66,7 +68,7 @@ export async function virtualLab(
       transport: (opts.wrapTransport ?? ((t) => t))(srvHost.openTransport({ port: 67 })),
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
-    logger: createLogger({ level: 'silent' }),
+    logger: opts.logger ?? createLogger({ level: 'silent' }),
     control: false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
