@@ -10,6 +10,7 @@ import { identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
 import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
+import { ClientRateLimiter } from './rate-limit.ts';
 import { selectSubnet } from './select.ts';
 import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
@@ -34,7 +35,10 @@ const SERVER_ID_OPT = definitionNamed('dhcp-server-identifier');
 const ZERO = '0.0.0.0';
 
 export interface EngineOptions {
-  /** Seconds an offered address stays held for the client it was offered to (default 30). */
+  /**
+   * Seconds an offered address stays held for the client it was offered to; overrides the
+   * configuration's `offer-lifetime` (default 10).
+   */
   readonly offerLifetime?: number;
 }
 
@@ -97,10 +101,13 @@ export class DhcpServerEngine {
   private readonly pending = new Map<number, Pending>();
   private nextToken = 1;
   private isEnabled = true;
+  private readonly offerLifetimeOverride: number | undefined;
+  private readonly rateLimiter = new ClientRateLimiter();
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
-    this.book = new AddressBook(config, (options.offerLifetime ?? 30) * 1000, this.stats);
+    this.offerLifetimeOverride = options.offerLifetime;
+    this.book = new AddressBook(config, (options.offerLifetime ?? config.offerLifetime) * 1000, this.stats);
   }
 
   // ---- configuration and state ----
@@ -113,6 +120,7 @@ export class DhcpServerEngine {
   setConfig(config: CompiledConfig): void {
     this.config = config;
     this.book.rebuild(config);
+    if (this.offerLifetimeOverride === undefined) this.book.setOfferLifetime(config.offerLifetime * 1000);
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -356,7 +364,10 @@ export class DhcpServerEngine {
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
     const addr = this.chooseAddress(ex, subnet, res);
     if (addr === undefined) {
       this.stats.inc('v4-allocation-fail');
@@ -402,7 +413,44 @@ export class DhcpServerEngine {
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return this.book.allocate(subnet, ex.id, ex.now);
+    return this.book.allocate(subnet, ex.id, ex.now) ?? this.book.takeOldestOffer(subnet, ex.id, ex.now);
+  }
+
+  /** The subnet's `rate-limit`, per client: over it, the request is dropped and counted. */
+  private rateLimited(ex: Exchange, subnet: CompiledSubnet): EngineOutput | undefined {
+    const rate = subnet.limits.rate;
+    if (rate === undefined) return undefined;
+    const key = `${subnet.id} ${ex.id.clientId ?? ex.id.hwAddress}`;
+    if (this.rateLimiter.allow(key, rate, ex.now)) return undefined;
+    this.stats.inc('pkt4-rate-limit-drop');
+    this.stats.inc('pkt4-receive-drop');
+    return this.junk(ex, subnet.id, `over the rate limit of ${rate.text}`, 'over the rate limit');
+  }
+
+  /**
+   * `leases-per-hw-address`: a client with no lease in the subnet yet, whose chaddr already holds that
+   * many (under other client identifiers), gets no new one. A reservation is always honoured.
+   */
+  private overLeaseLimit(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): boolean {
+    const limit = subnet.limits.leasesPerHwAddress;
+    if (limit === undefined || ex.id.hwAddress === '' || res?.ipAddress !== undefined) return false;
+    if (this.book.leasesOfHwAddress(subnet.id, ex.id.hwAddress) < limit) return false;
+    const own = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    return own === undefined || own.state !== 'default';
+  }
+
+  private leaseLimitDrop(ex: Exchange, subnet: CompiledSubnet): EngineOutput {
+    this.stats.inc('v4-lease-limit-exceeded');
+    return this.drop(ex, subnet.id, this.leaseLimitReason(ex, subnet));
+  }
+
+  private leaseLimitReason(ex: Exchange, subnet: CompiledSubnet): string {
+    const limit = subnet.limits.leasesPerHwAddress ?? 0;
+    return `${ex.id.hwAddress} already holds ${limit} lease${limit === 1 ? '' : 's'} in subnet ${subnet.id} (leases-per-hw-address)`;
   }
 
   private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {
@@ -418,6 +466,8 @@ export class DhcpServerEngine {
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
     const sel = selectSubnet(this.config, ex.req, ex.meta);
+    const limited = sel ? this.rateLimited(ex, sel.subnet) : undefined;
+    if (limited) return limited;
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
     if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
@@ -443,7 +493,10 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (
+      !this.book.usableBy(addr, subnet, ex.id, ex.now) &&
+      !this.book.reclaimDisplaced(addr, subnet, ex.id, ex.now)
+    )
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -506,6 +559,11 @@ export class DhcpServerEngine {
     rapid = false,
   ): EngineOutput {
     const res = this.book.reservations.find(subnet, ex.id);
+    // A rapid-commit DISCOVER was checked before its address was chosen.
+    if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
+      this.stats.inc('v4-lease-limit-exceeded');
+      return this.nak(ex, subnet, serverId, this.leaseLimitReason(ex, subnet));
+    }
     const prev = this.book.index.get(addr);
     const isNew = !(
       prev &&
@@ -530,7 +588,7 @@ export class DhcpServerEngine {
         : null,
     });
     // Hold the address for this client while the commit is in flight.
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, true);
     const mc = subnet.matchClientId;
     const writes: LeaseWrite[] = [{ op: 'claim', lease, matchClientId: mc }];
     // A client moving to another address gives up its old one: one client, one lease per subnet.
@@ -638,6 +696,8 @@ export class DhcpServerEngine {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
     if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     const res = this.book.reservations.find(subnet, ex.id);
