@@ -12,7 +12,8 @@ import {
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
 import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
-import { JUNK_LOG_INTERVAL_MS, JunkTally } from './junk-tally.ts';
+import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
+import { TransportError } from '../transport/errors.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -31,8 +32,11 @@ export interface PipelineOptions {
    * already under way. Only transports with receive timestamps (linux) report the wait.
    */
   readonly maxDiscoverQueueDelayMs?: number;
-  /** Junk (undecodable or malformed requests) is summed up in one info line this often (default 10 s). */
-  readonly junkLogIntervalMs?: number;
+  /**
+   * Junk (undecodable or malformed requests) and replies the transport refused are each summed up in one
+   * line this often (default 10 s), by category; the details of each are at debug.
+   */
+  readonly tallyIntervalMs?: number;
 }
 
 /** Overload is reported at most this often: one line with the count of DISCOVERs shed since the last. */
@@ -52,13 +56,17 @@ export class Pipeline {
   readonly #maxDiscoverDelayMs: number;
   #shedSinceLog = 0;
   #shedLoggedAt = -Infinity;
-  readonly #junk: JunkTally;
+  readonly #junk: IntervalTally;
+  readonly #unsent: IntervalTally;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
     const max = options.maxDiscoverQueueDelayMs ?? 500;
     this.#maxDiscoverDelayMs = max > 0 ? max : Infinity;
-    this.#junk = new JunkTally(options.logger, options.junkLogIntervalMs ?? JUNK_LOG_INTERVAL_MS);
+    const intervalMs = options.tallyIntervalMs ?? TALLY_INTERVAL_MS;
+    const logger = options.logger;
+    this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
+    this.#unsent = new IntervalTally({ logger, level: 'warn', intervalMs, what: 'replies not sent' });
   }
 
   /** How many datagrams are being handled (waiting for their commits). */
@@ -70,6 +78,7 @@ export class Pipeline {
   async drain(): Promise<void> {
     this.#accepting = false;
     this.#junk.flush();
+    this.#unsent.flush();
     if (this.#inFlight === 0) return;
     await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
@@ -168,6 +177,18 @@ export class Pipeline {
     this.#shedSinceLog = 0;
   }
 
+  /** A refused send is counted by its error code; a relay that never answers ARP fails every reply alike. */
+  #notSent(err: unknown, reply: OutgoingReply): void {
+    const category =
+      err instanceof TransportError
+        ? `${err.code}${err.syscallCode === undefined ? '' : ` ${err.syscallCode}`}`
+        : err instanceof Error
+          ? err.name
+          : 'error';
+    this.#unsent.count(category);
+    this.#o.logger.debug({ err, to: reply.destination.address }, 'reply not sent');
+  }
+
   #finished(): void {
     this.#inFlight--;
     if (this.#inFlight > 0 || this.#drained.length === 0) return;
@@ -193,11 +214,7 @@ export class Pipeline {
         else this.#o.logger.warn({ err }, why);
         continue;
       }
-      this.#o
-        .send(reply, data)
-        .catch((err: unknown) =>
-          this.#o.logger.warn({ err, to: reply.destination.address }, 'reply not sent'),
-        );
+      this.#o.send(reply, data).catch((err: unknown) => this.#notSent(err, reply));
     }
     if (events.length === 0) return;
     const onExchange = this.#o.onExchange;

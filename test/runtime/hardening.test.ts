@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { MessageType, createMessage, parseMac } from '../../src/protocol/index.ts';
 import { formatText } from '../../src/runtime/logger.ts';
+import { TransportError } from '../../src/transport/errors.ts';
+import type { Transport } from '../../src/transport/types.ts';
 import { CLIENT_MAC, config, request, virtualLab } from './helpers.ts';
 
 /** A text-format logger whose lines land in `lines`. */
@@ -118,4 +120,26 @@ test('htype 1 with hlen 16 is answered by broadcast, without an error', async ()
     await lab.close();
   }
   assert.equal(lines.filter((l) => /WARN|ERROR/.test(l)).length, 0, lines.join(''));
+});
+
+test('replies the transport refuses are counted in one warning per interval, not one line each', async () => {
+  const { logger, lines } = textLog();
+  const refusing = (t: Transport): Transport =>
+    new Proxy(t, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
+        return () =>
+          Promise.reject(new TransportError('ERR_SEND_FAILED', 'send EAGAIN', { syscallCode: 'EAGAIN' }));
+      },
+    });
+  const lab = await virtualLab({ logger, wrapTransport: refusing });
+  try {
+    for (let i = 0; i < 20; i++) await lab.send(request(MessageType.DISCOVER, { xid: i }));
+    await lab.reply(200);
+  } finally {
+    await lab.close();
+  }
+  const warnings = lines.filter((l) => l.includes(' WARN '));
+  assert.equal(warnings.length, 1, lines.join(''));
+  assert.match(warnings[0] as string, /20 replies not sent: 20 ERR_SEND_FAILED EAGAIN/);
 });
