@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, processAlive } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
-import { eventually, startLeasekeeper, statisticOf } from './harness.ts';
+import { eventually, serverLoadClient, startLeasekeeper, statisticOf } from './harness.ts';
 
 const SERVER_IP = '198.18.0.1';
 const DHCP4 = {
@@ -23,17 +23,7 @@ const FLOOD_SECONDS = 40;
 test('a DISCOVER flood from random MACs (perfdhcp, 2,000/s) does not keep a new client from an address', async () => {
   const lab = await createLab('ifl');
   try {
-    const srv = await lab.namespace('srv');
-    const load = await lab.namespace('load');
-    const cli = await lab.namespace('cli');
-    await lab.bridge('br', [
-      { ns: srv, ifname: 'eth0' },
-      { ns: load, ifname: 'eth0' },
-      { ns: cli, ifname: 'eth0' },
-    ]);
-    await srv.addAddress('eth0', `${SERVER_IP}/24`);
-    // perfdhcp acts as a relay: it needs an address on the segment.
-    await load.addAddress('eth0', '198.18.0.2/24');
+    const { srv, load, cli } = await serverLoadClient(lab, 24);
     const server = await startLeasekeeper(srv, { dhcp4: DHCP4, logLevel: 'warn' });
     const perf = load.spawn('perfdhcp', [
       '-4',

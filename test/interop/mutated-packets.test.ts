@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createLab, processAlive } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
-import { rssOf, startLeasekeeper, statisticOf } from './harness.ts';
+import { rssOf, serverLoadClient, startLeasekeeper, statisticOf } from './harness.ts';
 
 const SERVER_IP = '198.18.0.1';
 const PACKETS = Number(process.env['FUZZ_PACKETS'] ?? 200_000);
@@ -26,16 +26,7 @@ const RSS_GROWTH_LIMIT = 256 * 1024 * 1024;
 test('200,000 mutated packets: the server stays up with bounded memory and serves a real client after', async (t) => {
   const lab = await createLab('ifz');
   try {
-    const srv = await lab.namespace('srv');
-    const load = await lab.namespace('load');
-    const cli = await lab.namespace('cli');
-    await lab.bridge('br', [
-      { ns: srv, ifname: 'eth0' },
-      { ns: load, ifname: 'eth0' },
-      { ns: cli, ifname: 'eth0' },
-    ]);
-    await srv.addAddress('eth0', `${SERVER_IP}/20`);
-    await load.addAddress('eth0', '198.18.0.2/20');
+    const { srv, load, cli } = await serverLoadClient(lab, 20);
     const server = await startLeasekeeper(srv, { dhcp4: DHCP4 });
     const rssBefore = rssOf(server.proc.pid);
     const sent = await load.run(
