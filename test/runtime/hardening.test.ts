@@ -81,6 +81,25 @@ test('a reply too large to encode is logged as not sent, counted, and its offer 
   assert.doesNotMatch(line, /-> DHCPOFFER/);
 });
 
+test('a DHCPNAK too large to encode is logged as not sent and counted', async () => {
+  const { logger, lines } = textLog();
+  const lab = await virtualLab({ logger });
+  try {
+    // INIT-REBOOT for an address off the subnet: NAKed, but the echoed client identifier cannot fit.
+    const r = request(MessageType.REQUEST, { requested: '10.0.0.5' });
+    r.options.set('dhcp-client-identifier', new Uint8Array(765).fill(7));
+    await lab.send(r);
+    assert.equal(await lab.reply(300), undefined);
+    const stats = lab.server.engine.statistics();
+    assert.equal(stats['pkt4-encode-failed'], 1);
+    assert.equal(stats['pkt4-nak-sent'], 0);
+  } finally {
+    await lab.close();
+  }
+  const line = lines.find((l) => l.includes('DHCPREQUEST'));
+  assert.match(line ?? '', / -> no reply: reply could not be encoded/, lines.join(''));
+});
+
 test('junk requests are logged at debug and summed up in one info line', async () => {
   const { logger, lines } = textLog();
   const lab = await virtualLab({ logger });
