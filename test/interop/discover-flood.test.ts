@@ -20,7 +20,7 @@ const RATE = 2000;
 /** The flood lasts this long (perfdhcp `-p`): longer than the client needs, bounded in any case. */
 const FLOOD_SECONDS = 40;
 
-test('a DISCOVER flood from random MACs (perfdhcp, 2,000/s) does not keep a new client from an address', async () => {
+test('a DISCOVER flood from random MACs (perfdhcp, 2,000/s) does not keep a new client from an address', async (t) => {
   const lab = await createLab('ifl');
   try {
     const { srv, load, cli } = await serverLoadClient(lab, 24);
@@ -52,6 +52,10 @@ test('a DISCOVER flood from random MACs (perfdhcp, 2,000/s) does not keep a new 
     assert.ok((await statisticOf(server, 'v4-offer-reused')) > 0, 'the full pool reused offers');
     await client.stop();
     await perf.stop('SIGINT', 10_000);
+    const figure = (label: string): string => new RegExp(`${label}: (\\d+)`).exec(perf.output())?.[1] ?? '?';
+    t.diagnostic(
+      `perfdhcp: ${figure('sent packets')} DISCOVERs sent, ${figure('received packets')} OFFERs received`,
+    );
     assert.equal(await server.stop(), 0);
     assert.doesNotMatch(server.proc.output(), /ERROR|\n\s+at /);
   } finally {
