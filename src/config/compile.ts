@@ -296,6 +296,7 @@ function subnet(
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
     limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
   };
 }

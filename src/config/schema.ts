@@ -66,6 +66,7 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+  'offer-lifetime': seconds.optional(),
   ...lifetimes,
   ...common,
 });

@@ -105,6 +105,8 @@ export interface CompiledSubnet {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** Seconds an offer holds its address: the subnet's `offer-lifetime`, else the global one. */
+  readonly offerLifetime: number;
   /** Per-client limits from `user-context.limits` (the subnet's, else the global ones). */
   readonly limits: ClientLimits;
 }

@@ -40,22 +40,15 @@ export class AddressBook {
   private readonly hwLeases = new Map<number, Map<string, number>>();
   private readonly localAddresses = new Set<number>();
   private readonly learnedText = new Set<string>();
-  private offerLifetimeMs: number;
   private readonly stats: Statistics;
   private allocator!: Allocator;
   /** By `addr | 0`. */
   private excluded = new Set<number>();
   reservations!: Reservations;
 
-  constructor(config: CompiledConfig, offerLifetimeMs: number, stats: Statistics) {
-    this.offerLifetimeMs = offerLifetimeMs;
+  constructor(config: CompiledConfig, stats: Statistics) {
     this.stats = stats;
     this.rebuild(config);
-  }
-
-  /** Offers made from now on hold their address this long. */
-  setOfferLifetime(ms: number): void {
-    this.offerLifetimeMs = ms;
   }
 
   /** Leases (state default, not yet reclaimed) of this hardware address in the subnet. */
@@ -190,10 +183,18 @@ export class AddressBook {
   }
 
   /**
-   * Holds `addr` for this client, replacing its previous offer: an offer (`confirmed` false), which a full
-   * pool may take back, or the hold of a commit in flight (`confirmed` true), which it may not.
+   * Holds `addr` for this client for `lifetimeMs`, replacing its previous offer: an offer (`confirmed`
+   * false), which a full pool may take back, or the hold of a commit in flight (`confirmed` true), which
+   * it may not.
    */
-  holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number, confirmed = false): void {
+  holdOffer(
+    subnetId: number,
+    id: ClientIdentity,
+    addr: number,
+    now: number,
+    lifetimeMs: number,
+    confirmed: boolean,
+  ): void {
     let keysHere = true;
     if (id.clientId !== null) {
       const prev = this.offerByClient.byId(subnetId, id.clientId);
@@ -214,7 +215,7 @@ export class AddressBook {
       held.hwAddress === id.hwAddress &&
       held.clientId === id.clientId;
     if (held !== undefined && !same) this.dropOffer(addr);
-    const expiresAt = now + this.offerLifetimeMs;
+    const expiresAt = now + lifetimeMs;
     const offer: Offer = { addr, subnetId, hwAddress: id.hwAddress, clientId: id.clientId, expiresAt };
     this.offers.set(addr | 0, offer);
     // Both keys already name addr when nothing was dropped: setting them again would change nothing.

@@ -33,6 +33,11 @@ const LEASE_TIME_OPT = definitionNamed('dhcp-lease-time');
 const SERVER_ID_OPT = definitionNamed('dhcp-server-identifier');
 
 const ZERO = '0.0.0.0';
+/**
+ * How long an address stays held while its commit is in flight, or after the store refused it to a
+ * holder it did not name: not the offer lifetime, which may be 0 (Kea's default), and never reused.
+ */
+const COMMIT_HOLD_MS = 30_000;
 
 export interface EngineOptions {
   /**
@@ -107,7 +112,7 @@ export class DhcpServerEngine {
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
     this.offerLifetimeOverride = options.offerLifetime;
-    this.book = new AddressBook(config, (options.offerLifetime ?? config.offerLifetime) * 1000, this.stats);
+    this.book = new AddressBook(config, this.stats);
   }
 
   // ---- configuration and state ----
@@ -120,7 +125,6 @@ export class DhcpServerEngine {
   setConfig(config: CompiledConfig): void {
     this.config = config;
     this.book.rebuild(config);
-    if (this.offerLifetimeOverride === undefined) this.book.setOfferLifetime(config.offerLifetime * 1000);
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -344,7 +348,8 @@ export class DhcpServerEngine {
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (!holder) {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
-      this.book.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
+      const nobody = { hwAddress: '', clientId: null };
+      this.book.holdOffer(p.subnet.id, nobody, addr, now, COMMIT_HOLD_MS, true);
     }
     if (p.rapid) {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
@@ -376,7 +381,7 @@ export class DhcpServerEngine {
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
     const reply = this.reply(ex, {
@@ -414,6 +419,11 @@ export class DhcpServerEngine {
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
     return this.book.allocate(subnet, ex.id, ex.now) ?? this.book.takeOldestOffer(subnet, ex.id, ex.now);
+  }
+
+  /** How long an offer in `subnet` holds its address: the engine option, else `offer-lifetime`. */
+  private offerLifetimeMs(subnet: CompiledSubnet): number {
+    return (this.offerLifetimeOverride ?? subnet.offerLifetime) * 1000;
   }
 
   /** The subnet's `rate-limit`, per client: over it, the request is dropped and counted. */
@@ -588,7 +598,7 @@ export class DhcpServerEngine {
         : null,
     });
     // Hold the address for this client while the commit is in flight.
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, true);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
     const mc = subnet.matchClientId;
     const writes: LeaseWrite[] = [{ op: 'claim', lease, matchClientId: mc }];
     // A client moving to another address gives up its old one: one client, one lease per subnet.

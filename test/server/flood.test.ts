@@ -131,3 +131,34 @@ test('limits and offer-lifetime are checked when the configuration is read', () 
   assert.equal(s?.limits.leasesPerHwAddress, 1);
   assert.deepEqual(s?.limits.rate, { packets: 100, periodMs: 1000, text: '100 packets per second' });
 });
+
+test('offer-lifetime per subnet: 0 holds nothing (Kea 2.6), while a commit in flight stays held', async () => {
+  const lab = new Lab({
+    Dhcp4: {
+      'offer-lifetime': 20,
+      subnet4: [
+        {
+          id: 1,
+          subnet: '198.18.0.0/24',
+          pools: [{ pool: '198.18.0.10 - 198.18.0.20' }],
+          'offer-lifetime': 0,
+        },
+      ],
+    },
+  });
+  assert.equal(lab.engine.currentConfig.offerLifetime, 20);
+  assert.equal(lab.engine.currentConfig.subnets[0]?.offerLifetime, 0);
+  const a = await lab.one(msg(MessageType.DISCOVER, 'aa:bb:cc:00:00:01'));
+  // Not held: another client may claim the address it was offered.
+  const select = (mac: string, addr: string) =>
+    msg(MessageType.REQUEST, mac, {
+      options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': addr },
+    });
+  const out = lab.engine.handle(select('aa:bb:cc:00:00:02', a.message.yiaddr), ETH0, lab.now);
+  assert.ok(out.commit, 'the second client is granted the unheld address');
+  // While that commit is in flight, the address is held for it even with offer-lifetime 0.
+  const third = lab.engine.handle(select('aa:bb:cc:00:00:03', a.message.yiaddr), ETH0, lab.now);
+  assert.equal(third.commit, null);
+  assert.match(third.events[0]?.text ?? '', /DHCPNAK/);
+  lab.engine.commitSucceeded(out.commit.token, lab.now);
+});
