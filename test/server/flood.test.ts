@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/index.ts';
 import { MessageType } from '../../src/protocol/index.ts';
+import { ClientRateLimiter } from '../../src/server/rate-limit.ts';
 import { ETH0, Lab, msg } from './harness.ts';
 
 const pool = (limits?: Record<string, unknown>): unknown => ({
@@ -161,4 +162,16 @@ test('offer-lifetime per subnet: 0 holds nothing (Kea 2.6), while a commit in fl
   assert.equal(third.commit, null);
   assert.match(third.events[0]?.text ?? '', /DHCPNAK/);
   lab.engine.commitSucceeded(out.commit.token, lab.now);
+});
+
+test('the rate limiter tracks a bounded number of clients under a flood of new MACs', () => {
+  const limiter = new ClientRateLimiter(100);
+  const rate = { packets: 2, periodMs: 1000, text: '2 packets per second' };
+  for (let i = 0; i < 10_000; i++) assert.ok(limiter.allow(`1 ${mac(i)}`, rate, 0));
+  assert.ok(limiter.tracked <= 100, `${limiter.tracked} tracked`);
+  // A client still tracked keeps its state: its third packet in the same instant is over the limit.
+  assert.ok(limiter.allow('1 x', rate, 0));
+  assert.ok(limiter.allow('1 x', rate, 0));
+  assert.equal(limiter.allow('1 x', rate, 0), false);
+  assert.ok(limiter.allow('1 x', rate, 500), 'half a second refills one packet');
 });
