@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { encodeOptionData } from './option-data.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
 import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
 import {
@@ -20,6 +21,8 @@ import {
 export const DEFAULTS = {
   validLifetime: 7200,
   declineProbationPeriod: 86400,
+  /** Kea's is 0 (offers not held); 10 s covers a client's first retransmission (RFC 2131 §4.1: 4 s). */
+  offerLifetime: 10,
   t1Percent: 0.5,
   t2Percent: 0.875,
   authoritative: true,
@@ -231,6 +234,7 @@ function subnet(
   id: number,
   parent: Dhcp4Json,
   parentLifetimes: Lifetimes,
+  parentLimits: ClientLimits,
   issues: Issues,
 ): CompiledSubnet | undefined {
   const cidr = parseCidr(j.subnet, true);
@@ -292,6 +296,8 @@ function subnet(
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
+    limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
   };
 }
 
@@ -312,6 +318,7 @@ function deepFreeze<T>(o: T): T {
 
 function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
+  const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
   const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
   let nextId = 1;
   const source: Dhcp4Json = structuredClone(j);
@@ -328,7 +335,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     } else if (subnets.some((x) => x.id === id)) {
       issues.add(`${path}.id`, `subnet id ${id} is used twice`);
     }
-    const c = subnet(s, path, id, j, top, issues);
+    const c = subnet(s, path, id, j, top, limits, issues);
     if (!c) return;
     const clash = subnets.findIndex((o) => c.network <= o.broadcast && o.network <= c.broadcast);
     if (clash >= 0)
@@ -357,6 +364,8 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     matchClientId: j['match-client-id'] ?? DEFAULTS.matchClientId,
     lifetimes: top,
     declineProbationPeriod: j['decline-probation-period'] ?? DEFAULTS.declineProbationPeriod,
+    offerLifetime: j['offer-lifetime'] ?? DEFAULTS.offerLifetime,
+    limits,
     options: optionSet(j['option-data'], 'Dhcp4', issues),
     subnets,
     globalReservations,

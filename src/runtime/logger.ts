@@ -2,6 +2,7 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { LogRecord, openOutput, type LogFormat, type LogOutput, type OutputContext } from './log-outputs.ts';
 import type { LogOutputSpec } from './log-settings.ts';
 import type { UnixDatagramSender } from './unix-datagram.ts';
+import { escapeControls } from '../server/log-text.ts';
 
 export type { LogFormat } from './log-outputs.ts';
 
@@ -119,7 +120,9 @@ export function renderRecord(rec: Record<string, unknown>, time: 'clock' | 'iso'
   if (time === 'clock' && stamp !== '') parts.push(stamp.slice(11, 23));
   if (time === 'iso' && stamp !== '') parts.push(stamp);
   if (level !== '') parts.push(level);
-  parts.push(typeof rec['msg'] === 'string' ? rec['msg'] : '');
+  // Messages carry client text (escaped where it is built); this is the last line of defence: no record
+  // may end its line early or carry terminal escapes, whatever reached it.
+  parts.push(typeof rec['msg'] === 'string' ? escapeControls(rec['msg']) : '');
   let line = parts.join(' ');
   // Info lines say it all in words; the fields are for JSON. Other levels keep their context.
   if (level === '') return `${line}\n`;
@@ -131,9 +134,14 @@ export function renderRecord(rec: Record<string, unknown>, time: 'clock' | 'iso'
 }
 
 function render(v: unknown): string {
-  if (typeof v === 'string') return /\s/.test(v) ? JSON.stringify(v) : v;
+  if (typeof v === 'string') return NEEDS_QUOTES.test(v) ? escapeControls(JSON.stringify(v)) : v;
   if (v !== null && typeof v === 'object' && 'message' in v && typeof v.message === 'string') {
-    return JSON.stringify(v.message);
+    return escapeControls(JSON.stringify(v.message));
   }
-  return JSON.stringify(v);
+  // JSON.stringify leaves DEL, C1 controls and U+2028/9 raw.
+  return escapeControls(JSON.stringify(v) ?? 'undefined');
 }
+
+/** Whitespace, quotes, backslashes and control characters: the value is written as a JSON string. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NEEDS_QUOTES = /[\s"\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -54,7 +54,7 @@ export interface ServerOptions {
   readonly onShutdown?: (exitValue: number) => void;
   /** Packet socket receive buffer of the linux transport (default 4 MiB; the trade-off is in transports.ts). */
   readonly receiveBufferBytes?: number;
-  /** Seconds an offer holds its address (default 30). */
+  /** Seconds an offer holds its address; overrides the configuration's `offer-lifetime` (default 10). */
   readonly offerLifetime?: number;
   /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
   readonly maxDiscoverQueueDelayMs?: number;

@@ -12,6 +12,7 @@ import {
 } from '../../src/protocol/index.ts';
 import { encodeReply } from '../../src/server/encode.ts';
 import type { ControlOverrides } from '../../src/control/settings.ts';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -52,6 +53,7 @@ export async function virtualLab(
     warmUp?: boolean;
     /** Control listeners (default none). */
     control?: ControlOverrides;
+    logger?: Logger;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -69,7 +71,7 @@ export async function virtualLab(
       transport: (opts.wrapTransport ?? ((t) => t))(srvHost.openTransport({ port: 67 })),
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
-    logger: createLogger({ level: 'silent' }),
+    logger: opts.logger ?? createLogger({ level: 'silent' }),
     control: opts.control ?? false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
