@@ -22,6 +22,7 @@ import { chooseLeaseStore } from './lease-database.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
+import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
@@ -107,7 +108,8 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
-  const reclaimer = new Reclaimer({ engine, store, clock, logger });
+  const storeHealth = new StoreHealthMonitor({ logger, clock });
+  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
   let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
   try {
     leases = await store.getAll();
@@ -136,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     store,
     clock,
     logger,
+    storeHealth,
     send,
     touched: () => reclaimer.touch(),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
@@ -197,6 +200,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     startedAt,
     clock,
     sockets: () => sockets,
+    leaseStore: () => storeHealth.snapshot(),
   });
 
   let control: ControlListeners | undefined;

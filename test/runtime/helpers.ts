@@ -1,4 +1,5 @@
 /** A leasekeeper server on a virtual network with one client NIC, for runtime tests without namespaces. */
+import type { Logger } from 'pino';
 import { compileConfig } from '../../src/config/index.ts';
 import type { CompiledConfig } from '../../src/config/types.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
@@ -49,6 +50,8 @@ export async function virtualLab(
     wrapTransport?: (t: Transport) => Transport;
     maxDiscoverQueueDelayMs?: number;
     warmUp?: boolean;
+    logger?: Logger;
+    clock?: () => number;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -66,7 +69,8 @@ export async function virtualLab(
       transport: (opts.wrapTransport ?? ((t) => t))(srvHost.openTransport({ port: 67 })),
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
-    logger: createLogger({ level: 'silent' }),
+    logger: opts.logger ?? createLogger({ level: 'silent' }),
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     control: false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
