@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
 import { openConnection, prepare, runWriteOp, wrapDriverError } from './sqlite-sql.ts';
 import type { Db } from './sqlite-sql.ts';
+import { WalSpaceGuard } from './sqlite-space.ts';
 import { toWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
@@ -29,6 +30,7 @@ if (db !== null) {
   const conn = db;
   const stmt = prepare(conn);
   const transaction = conn.transaction((body: () => void) => body());
+  const space = new WalSpaceGuard(conn, options.path);
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
       conn.close();
@@ -51,9 +53,11 @@ if (db !== null) {
         }
       });
     } catch (error) {
+      space.afterFailure(error);
       post({ type: 'failed', id: message.id, error: toWire(wrapDriverError('write', error, options.path)) });
       return;
     }
+    space.afterCommit();
     post({ type: 'committed', id: message.id, results });
   });
   post({ type: 'ready' });

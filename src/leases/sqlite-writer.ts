@@ -3,6 +3,7 @@ import { GroupCommit } from './batch.ts';
 import { LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { runWriteOp, wrapDriverError } from './sqlite-sql.ts';
+import { WalSpaceGuard } from './sqlite-space.ts';
 import { fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
@@ -39,8 +40,17 @@ export class InlineWriter implements Writer {
 
   constructor(db: Db, stmt: Statements, hooks: WriterHooks) {
     const transaction = db.transaction((body: () => void) => body());
+    const space = new WalSpaceGuard(db, db.name);
     this.#writes = new GroupCommit({
-      transact: (body) => transaction.immediate(body),
+      transact: (body) => {
+        try {
+          transaction.immediate(body);
+        } catch (error) {
+          space.afterFailure(error);
+          throw error;
+        }
+        space.afterCommit();
+      },
       wrapError: (error) => wrapDriverError('write', error, db.name),
       announce: hooks.announce,
     });
