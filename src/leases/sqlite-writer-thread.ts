@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
 import { openConnection, prepare, runWriteOp, wrapDriverError } from './sqlite-sql.ts';
 import type { Db } from './sqlite-sql.ts';
+import { recordCleanClose } from './sqlite-meta.ts';
 import { WalSpaceGuard } from './sqlite-space.ts';
 import { toWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
@@ -33,6 +34,7 @@ if (db !== null) {
   const space = new WalSpaceGuard(conn, options.path);
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
+      recordCleanClose(conn, Date.now());
       conn.close();
       post({ type: 'closed' });
       port.close();

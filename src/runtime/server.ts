@@ -101,6 +101,12 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     { leaseDatabase: choice?.note ?? store.backend },
     `lease store: ${choice?.note ?? store.backend}`,
   );
+  const opened = store.openReport;
+  if (opened?.checkMs !== undefined) {
+    const ms = Math.round(opened.checkMs);
+    logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check): no damage`);
+  }
+  for (const warning of opened?.warnings ?? []) logger.warn(warning);
 
   const engine = new DhcpServerEngine(
     config,

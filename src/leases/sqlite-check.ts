@@ -1,0 +1,71 @@
+import { statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { LeaseStoreDamagedError } from './errors.ts';
+import { APPLICATION_ID, SCHEMA_VERSION } from './sqlite-schema.ts';
+import { scanWalForLoss } from './sqlite-wal-scan.ts';
+
+/** Problems `quick_check` lists in the error message, at most. */
+const PROBLEMS_SHOWN = 3;
+
+/**
+ * Checks an existing lease file before anything writes to it: first its WAL (committed transactions SQLite
+ * would drop without a word), then `PRAGMA quick_check` on a read-only connection, which never checkpoints
+ * nor rewrites the file. Throws `LeaseStoreDamagedError`, whose message says how to recover. Returns how long
+ * the check took in ms, or null when there is no file yet (or it is not an SQLite file: opening reports that).
+ */
+export function checkLeaseFile(path: string): number | null {
+  if (path === ':memory:' || !nonEmpty(path)) return null;
+  const began = performance.now();
+  const loss = scanWalForLoss(`${path}-wal`);
+  if (loss !== null) {
+    throw new LeaseStoreDamagedError(
+      `lease database ${path}: its WAL (${path}-wal) is damaged at frame ${loss.firstBadFrame} of ${loss.frames}; ` +
+        `SQLite would silently drop ${loss.lostCommits} committed transactions after it, so the file was not opened ` +
+        `and nothing was written. ${recovery(path)}`,
+    );
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch {
+    return null;
+  }
+  let problems: string[];
+  try {
+    const rows = db.pragma(`quick_check(${PROBLEMS_SHOWN})`) as { quick_check: string }[];
+    problems = rows.map((r) => r.quick_check.replace(/\s+/g, ' ')).filter((p) => p !== 'ok');
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'SQLITE_CORRUPT') return null;
+    problems = [error instanceof Error ? error.message : String(error)];
+  } finally {
+    db.close();
+  }
+  if (problems.length > 0) {
+    throw new LeaseStoreDamagedError(
+      `lease database ${path} is damaged (quick_check: ${problems.join('; ')}); it was not opened and nothing ` +
+        `was written. ${recovery(path)}`,
+    );
+  }
+  return performance.now() - began;
+}
+
+/** How an operator gets a server going again from a damaged file, without losing what can be read from it. */
+function recovery(path: string): string {
+  const aside = `${path}.damaged`;
+  return (
+    `To recover: stop every server using it, move it aside with its WAL (mv ${path} ${aside}; ` +
+    `mv ${path}-wal ${aside}-wal; rm -f ${path}-shm), then either rebuild it from what is readable: ` +
+    `{ echo 'PRAGMA application_id=${APPLICATION_ID}; PRAGMA user_version=${SCHEMA_VERSION};'; sqlite3 ${aside} .dump; } ` +
+    `| sqlite3 ${path} ; or start without it: leases are granted anew as clients renew or rebind.`
+  );
+}
+
+function nonEmpty(path: string): boolean {
+  try {
+    return statSync(path).size > 0;
+  } catch {
+    return false;
+  }
+}
