@@ -28,7 +28,9 @@ import {
   type PeerClient,
   type PeerServer,
 } from '../../test/lab/peers.ts';
-import { readPcap, type UdpDatagram } from '../../test/fixtures/pcap.ts';
+import { readPcap, type PcapFrame } from '../../src/transport/pcap.ts';
+
+type UdpDatagram = Extract<PcapFrame, { kind: 'dhcp' }>;
 import { annotate } from './annotate.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -266,7 +268,7 @@ interface FixtureSpec {
 }
 
 function writeFixture(spec: FixtureSpec): void {
-  const dgrams = readPcap(readFileSync(spec.rec.pcap));
+  const dgrams = [...readPcap(readFileSync(spec.rec.pcap))].filter((f) => f.kind === 'dhcp');
   const d = dgrams.find(spec.pick);
   if (!d) throw new Error(`${spec.name}: no matching packet in ${spec.rec.pcap}`);
   const { lines } = annotate(d.payload);
@@ -278,7 +280,7 @@ function writeFixture(spec: FixtureSpec): void {
     ...Object.entries(spec.rec.commands)
       .filter(([k]) => k !== spec.peer)
       .map(([k, v]) => `# other peer: ${k} (${VERSIONS[k] ?? ''}): ${v}`),
-    `# captured: ${spec.rec.when} with ${VERSIONS.tcpdump}, ${rel} frame #${d.index + 1} (1-based, as tshark and leasekeeper decode count)`,
+    `# captured: ${spec.rec.when} with ${VERSIONS.tcpdump}, ${rel} frame #${d.frame} (1-based, as tshark and leasekeeper decode count)`,
     `# lab: ${spec.rec.setup}`,
     `# wire: ${d.srcMac} ${d.srcIp}:${d.srcPort} -> ${d.dstMac} ${d.dstIp}:${d.dstPort}, UDP payload ${d.payload.length} bytes`,
     ...(spec.note ? [`# note: ${spec.note}`] : []),
@@ -287,7 +289,7 @@ function writeFixture(spec: FixtureSpec): void {
     '# The hex below is the DHCP message only (the UDP payload); text after # is a comment.',
   ];
   writeFileSync(join(PACKET_DIR, `${spec.name}.hex`), [...header, ...lines, ''].join('\n'));
-  console.log(`wrote ${spec.name}.hex (${d.payload.length} bytes, frame ${d.index + 1} of ${rel})`);
+  console.log(`wrote ${spec.name}.hex (${d.payload.length} bytes, frame ${d.frame} of ${rel})`);
 }
 
 const fromClient = (mac: string, type: string) => (d: UdpDatagram) =>

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
 import { decodeMessage, DhcpDecodeError, fromHex, messageToJSON } from '../protocol/index.ts';
-import { PcapError, readPcap } from '../protocol/pcap.ts';
+import { PcapError, readPcap } from '../transport/index.ts';
 
 const HELP = `Usage: leasekeeper decode [HEX...] | --pcap FILE [--compact]
 
@@ -76,8 +76,8 @@ async function decodePcap(path: string, print: (v: unknown) => void): Promise<nu
       const where = {
         frame: f.frame,
         time: new Date(f.timeUs / 1000).toISOString(),
-        source: f.source,
-        destination: f.destination,
+        source: `${f.srcIp}:${f.srcPort}`,
+        destination: `${f.dstIp}:${f.dstPort}`,
       };
       try {
         print({ ...where, ...messageToJSON(decodeMessage(f.payload)) });

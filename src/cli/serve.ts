@@ -21,6 +21,8 @@ Runs the DHCPv4 server until SIGTERM or SIGINT (then it stops receiving, flushes
   --lease-file PATH       keep leases in this SQLite file (overrides lease-database)
   --control-socket PATH   UNIX control socket (replaces control-socket(s) of the config)
   --control-http H:PORT   HTTP control listener, Kea Control Agent style (e.g. 127.0.0.1:8000)
+  --insecure-control      allow an HTTP control listener on a non-loopback address without
+                          authentication (refused otherwise; logged as a warning; docs/security.md)
   --log-format text|json  one readable line per exchange (default), or JSON lines
   --log-level LEVEL       fatal, error, warn, info (default), debug, trace, silent
   --port N                serve this UDP port instead of 67 (tests)
@@ -75,6 +77,7 @@ export const serveCommand: CliCommand = {
         control: {
           ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),
           ...(values['control-http'] === undefined ? {} : { controlHttp: values['control-http'] }),
+          ...(values['insecure-control'] === true ? { insecureControl: true } : {}),
         },
         onShutdown: (code) => {
           exit = code;
@@ -117,6 +120,7 @@ function parse(argv: readonly string[]) {
         'lease-file': { type: 'string' },
         'control-socket': { type: 'string' },
         'control-http': { type: 'string' },
+        'insecure-control': { type: 'boolean' },
         'log-format': { type: 'string' },
         'log-level': { type: 'string' },
         port: { type: 'string' },

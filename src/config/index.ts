@@ -7,7 +7,15 @@ export {
   normalizeClientId,
   DEFAULTS,
 } from './compile.ts';
-export { dropTrailingCommas, parseConfigText, stripKeaComments } from './text.ts';
+export {
+  DEFAULT_MAX_JSON_DEPTH,
+  dropTrailingCommas,
+  jsonDepthError,
+  nestingMessage,
+  parseConfigText,
+  parseKeaJson,
+  stripKeaComments,
+} from './text.ts';
 export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } from './derive.ts';
 export { encodeOptionData } from './option-data.ts';
 export { rootSchema, type KeaConfigJson, type Dhcp4Json, type SubnetJson } from './schema.ts';

@@ -52,9 +52,54 @@ function lineOf(text: string, message: string): string {
   return ` (line ${line})`;
 }
 
+/**
+ * How deeply objects and arrays may nest in any JSON leasekeeper reads (configuration files, control
+ * commands, WebSocket messages). A real configuration nests about 8 levels; the bound keeps a hostile
+ * `user-context` thousands of levels deep from making every later recursive walk (config-get, config-write,
+ * hashing) overflow the stack.
+ */
+export const DEFAULT_MAX_JSON_DEPTH = 100;
+
+/**
+ * Checks the nesting of `{`/`[` outside strings in JSON text before it is parsed; returns a message when
+ * it is deeper than `max`, undefined otherwise. Linear, no recursion, no allocation.
+ */
+export function jsonDepthError(text: string, max: number = DEFAULT_MAX_JSON_DEPTH): string | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return nestingMessage(max);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
+
+/** The error text for JSON nested deeper than `max`, the same wherever the JSON came from. */
+export function nestingMessage(max: number): string {
+  return `JSON nested too deeply: more than ${max} levels of objects and arrays`;
+}
+
+/**
+ * Kea's configuration text (comments and trailing commas allowed) to JSON, its nesting bounded; throws a
+ * SyntaxError or RangeError with the reason.
+ */
+export function parseKeaJson(text: string, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): unknown {
+  const clean = dropTrailingCommas(stripKeaComments(text));
+  const deep = jsonDepthError(clean, maxDepth);
+  if (deep !== undefined) throw new RangeError(deep);
+  return JSON.parse(clean);
+}
+
 /** Parses a Kea configuration file's text (comments and trailing commas allowed), then validates it like `parseConfig`. */
 export function parseConfigText(text: string): ParseResult {
   const clean = dropTrailingCommas(stripKeaComments(text));
+  const deep = jsonDepthError(clean);
+  if (deep !== undefined) {
+    return { ok: false, error: new ConfigError([{ path: '(file)', message: deep }]) };
+  }
   let json: unknown;
   try {
     json = JSON.parse(clean);

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Kea's Control Agent `authentication` with `type: "basic"`, already resolved to users and passwords. */
@@ -7,20 +7,43 @@ export interface BasicAuthSettings {
   readonly clients: readonly { readonly user: string; readonly password: string }[];
 }
 
-/** Whether the request carries the credentials of one of the clients (RFC 7617). */
+/** Per-process key: credentials are compared as HMAC digests, so the comparison is fixed-length. */
+const DIGEST_KEY = randomBytes(32);
+
+function digest(data: Buffer | string): Buffer {
+  return createHmac('sha256', DIGEST_KEY).update(data).digest();
+}
+
+/**
+ * Whether the request carries the credentials of one of the clients (RFC 7617). Given and expected
+ * credentials are compared as HMAC-SHA-256 digests with timingSafeEqual, every client every time, so the
+ * time taken tells neither the length of a secret nor which client matched.
+ */
 export function isAuthorized(auth: BasicAuthSettings, headers: IncomingHttpHeaders): boolean {
-  const header = headers.authorization;
-  if (header === undefined) return false;
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (match === null || match[1] === undefined) return false;
-  const given = Buffer.from(match[1], 'base64');
+  const given = basicCredentials(headers);
+  if (given === undefined) return false;
+  const givenDigest = digest(given);
   let ok = false;
   for (const client of auth.clients) {
-    const expected = Buffer.from(`${client.user}:${client.password}`, 'utf8');
-    // Compare every client in constant time per client, so timing tells nothing about which one matched.
-    if (expected.length === given.length && timingSafeEqual(expected, given)) ok = true;
+    if (timingSafeEqual(digest(`${client.user}:${client.password}`), givenDigest)) ok = true;
   }
   return ok;
+}
+
+/** The decoded `user:password` of a Basic Authorization header, or undefined. */
+function basicCredentials(headers: IncomingHttpHeaders): Buffer | undefined {
+  const header = headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  return match?.[1] === undefined ? undefined : Buffer.from(match[1], 'base64');
+}
+
+/** The user name a failed request claimed, for the log: at most 64 characters, JSON-escaped. */
+export function claimedUser(headers: IncomingHttpHeaders): string {
+  const given = basicCredentials(headers)?.toString('utf8');
+  if (given === undefined) return '(none)';
+  const colon = given.indexOf(':');
+  return JSON.stringify((colon < 0 ? given : given.slice(0, colon)).slice(0, 64));
 }
 
 export function challenge(auth: BasicAuthSettings): string {

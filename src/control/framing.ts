@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../config/text.ts';
+
 /**
  * Finds where one JSON value ends in a byte stream, as Kea's control socket reads "until a complete JSON
  * value parses": track nesting of `{}`/`[]` outside strings. Only objects and arrays can be framed, so any
@@ -9,12 +11,18 @@ export type FrameState =
   | { readonly kind: 'invalid'; readonly message: string };
 
 export class JsonFrameScanner {
+  readonly #maxDepth: number;
   #text = '';
   #scanned = 0;
   #depth = 0;
   #started = false;
   #inString = false;
   #escaped = false;
+
+  /** `maxDepth`: deeper nesting of objects and arrays is invalid at once, before anything is parsed. */
+  constructor(maxDepth: number = DEFAULT_MAX_JSON_DEPTH) {
+    this.#maxDepth = maxDepth;
+  }
 
   /** Feeds decoded text; once complete or invalid, later input is ignored. */
   push(chunk: string): FrameState {
@@ -34,6 +42,7 @@ export class JsonFrameScanner {
         this.#inString = true;
       } else if (c === '{' || c === '[') {
         this.#depth += 1;
+        if (this.#depth > this.#maxDepth) return { kind: 'invalid', message: nestingMessage(this.#maxDepth) };
       } else if (c === '}' || c === ']') {
         this.#depth -= 1;
         if (this.#depth === 0) return { kind: 'complete', text: this.#text.slice(0, this.#scanned + 1) };

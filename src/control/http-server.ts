@@ -8,13 +8,17 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { jsonDepthError, DEFAULT_MAX_JSON_DEPTH } from '../config/text.ts';
+import { RateLimitedLog } from '../log/rate-limited-log.ts';
 import { failure, type Answer } from './answer.ts';
-import { challenge, isAuthorized, type BasicAuthSettings } from './auth.ts';
+import { challenge, claimedUser, isAuthorized, type BasicAuthSettings } from './auth.ts';
 import { ControlListenError } from './errors.ts';
+import { HostPolicy } from './host-policy.ts';
 import type { JsonValue } from './json.ts';
 import { isJsonObject } from './json.ts';
 import type { CommandRegistry, ControlLogger } from './registry.ts';
 import type { ControlTarget } from './target.ts';
+import { DEFAULT_AUTH_THROTTLE, FailureThrottle, type AuthThrottleSettings } from './throttle.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from './unix-server.ts';
 
 /** Kea's TLS settings of an HTTP control socket: file paths. */
@@ -36,10 +40,21 @@ export interface HttpControlOptions {
   readonly auth?: BasicAuthSettings;
   readonly tls?: TlsSettings;
   readonly maxRequestBytes?: number;
+  /** Idle connections, and TLS handshakes not finished by then, are closed (default 10 s). */
   readonly idleTimeoutMs?: number;
+  /** Names besides the listener's own address that `Host` and WebSocket `Origin` may carry (host-policy.ts). */
+  readonly hostAllowlist?: readonly string[];
+  /** Connections open at once; more are refused, counted and logged (default 64). */
+  readonly maxConnections?: number;
+  /** Failed logins allowed per source address before it is refused for a while (default 10 per 60 s). */
+  readonly authThrottle?: AuthThrottleSettings;
+  /** Deepest nesting accepted in a request body (default 100). */
+  readonly maxJsonDepth?: number;
   readonly logger?: ControlLogger;
   readonly now?: () => number;
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 64;
 
 export type GetRoute = (req: IncomingMessage, res: ServerResponse) => void;
 export type UpgradeHook = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -57,31 +72,54 @@ export class HttpControlServer {
   readonly #options: HttpControlOptions;
   readonly #routes = new Map<string, GetRoute>();
   readonly #sockets = new Set<Socket>();
+  readonly #hosts: HostPolicy;
+  readonly #throttle: FailureThrottle;
+  readonly #logs: ListenerLogs;
   #upgrade: UpgradeHook | undefined;
 
   private constructor(server: Server, options: HttpControlOptions) {
     this.server = server;
     this.#options = options;
+    this.#hosts = new HostPolicy(options.host, options.hostAllowlist);
+    // Real elapsed time, not the commands' clock (tests and embedders may freeze that one).
+    this.#throttle = new FailureThrottle(options.authThrottle ?? DEFAULT_AUTH_THROTTLE, () =>
+      performance.now(),
+    );
+    this.#logs = listenerLogs(options, () => this.url);
   }
 
   static async listen(options: HttpControlOptions): Promise<HttpControlServer> {
-    const server =
-      options.tls === undefined ? createHttpServer() : createHttpsServer(tlsOptions(options.tls));
-    const control = new HttpControlServer(server, options);
     const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    // A client that never finishes the TLS handshake would otherwise hold its socket for Node's default
+    // handshakeTimeout (120 s), beyond every HTTP timeout.
+    const server =
+      options.tls === undefined
+        ? createHttpServer()
+        : createHttpsServer({ ...tlsOptions(options.tls), handshakeTimeout: idle });
+    const control = new HttpControlServer(server, options);
     server.requestTimeout = idle;
     server.headersTimeout = idle;
     server.setTimeout(idle);
+    server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    server.on('drop', (data?: { remoteAddress?: string }) =>
+      control.#logs.refused.hit(data?.remoteAddress ?? '?'),
+    );
     server.on('connection', (socket: Socket) => {
       control.#sockets.add(socket);
       socket.on('close', () => control.#sockets.delete(socket));
+    });
+    // Handshake failures and timeouts: Node only reports them (the socket stays open, half-closed by a
+    // departed client in CLOSE-WAIT): close it here.
+    server.on('tlsClientError', (err: Error, socket: Duplex) => {
+      socket.destroy();
+      control.#logs.clientErrors.hit(err.message);
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => control.#request(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       control.#onUpgrade(req, socket, head),
     );
     server.on('clientError', (err: Error, socket: Duplex) => {
-      options.logger?.warn({ err }, 'control HTTP client error');
+      control.#logs.clientErrors.hit(err.message);
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
@@ -99,8 +137,20 @@ export class HttpControlServer {
     return control;
   }
 
+  /** Connections refused because `maxConnections` were open. */
+  get refusedConnections(): number {
+    return this.#logs.refused.total;
+  }
+
+  /** Whether a WebSocket upgrade's `Origin` names this listener (see HostPolicy); no Origin: not a browser. */
+  allowsOrigin(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    return origin === undefined || this.#hosts.allowsOrigin(origin, req.socket.localAddress);
+  }
+
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    // After close() the address is gone; a late log line still names the listener.
+    return (this.server.address() as AddressInfo | null)?.port ?? this.#options.port;
   }
 
   get url(): string {
@@ -119,16 +169,20 @@ export class HttpControlServer {
   }
 
   async close(): Promise<void> {
+    this.#logs.clientErrors.flush();
+    this.#logs.refused.flush();
+    this.#logs.authFailures.flush();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const auth = this.#options.auth;
-    if (auth !== undefined && !isAuthorized(auth, req.headers)) {
+    const refusal = this.#refusal(req);
+    if (refusal !== undefined) {
+      const headers = Object.entries(refusal.headers).map(([k, v]) => `${k}: ${v}\r\n`);
       socket.end(
-        `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: ${challenge(auth)}\r\nConnection: close\r\n\r\n`,
+        `HTTP/1.1 ${refusal.status} ${refusal.text}\r\n${headers.join('')}Connection: close\r\n\r\n`,
       );
       return;
     }
@@ -144,11 +198,41 @@ export class HttpControlServer {
     }
   }
 
-  #request(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * What every request and upgrade passes first: a `Host` naming this listener (DNS rebinding), a source
+   * address not throttled for failed logins, valid credentials. Undefined when the request may go on.
+   */
+  #refusal(req: IncomingMessage): Refusal | undefined {
+    if (!this.#hosts.allowsHost(req.headers.host, req.socket.localAddress)) {
+      this.#logs.misdirected.hit(JSON.stringify((req.headers.host ?? '').slice(0, 100)));
+      return { status: 421, text: 'Misdirected Request', headers: {} };
+    }
     const auth = this.#options.auth;
-    if (auth !== undefined && !isAuthorized(auth, req.headers)) {
+    if (auth === undefined) return undefined;
+    const source = req.socket.remoteAddress ?? '?';
+    const wait = this.#throttle.blockedFor(source);
+    if (wait > 0) {
+      this.#logs.authFailures.hit({ source, user: claimedUser(req.headers), throttled: true });
+      return {
+        status: 429,
+        text: 'Too Many Requests',
+        headers: { 'Retry-After': `${Math.ceil(wait / 1000)}` },
+      };
+    }
+    if (isAuthorized(auth, req.headers)) return undefined;
+    // A browser's first request carries no credentials: only a wrong password counts as a failure.
+    if (req.headers.authorization !== undefined) {
+      this.#throttle.failed(source);
+      this.#logs.authFailures.hit({ source, user: claimedUser(req.headers), throttled: false });
+    }
+    return { status: 401, text: 'Unauthorized', headers: { 'WWW-Authenticate': challenge(auth) } };
+  }
+
+  #request(req: IncomingMessage, res: ServerResponse): void {
+    const refusal = this.#refusal(req);
+    if (refusal !== undefined) {
       req.resume();
-      sendJson(res, 401, { result: 401, text: 'Unauthorized' }, { 'WWW-Authenticate': challenge(auth) });
+      sendJson(res, refusal.status, { result: refusal.status, text: refusal.text }, refusal.headers);
       return;
     }
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -177,6 +261,11 @@ export class HttpControlServer {
     if (body === 'aborted') return;
     if (body === 'too-large') {
       sendJson(res, 413, { result: 413, text: 'Request Entity Too Large' }, { Connection: 'close' });
+      return;
+    }
+    const deep = jsonDepthError(body, this.#options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
+    if (deep !== undefined) {
+      sendJson(res, 400, { result: 400, text: `Bad Request: ${deep}` });
       return;
     }
     let message: unknown;
@@ -215,6 +304,58 @@ export class HttpControlServer {
     }
     return answers;
   }
+}
+
+interface Refusal {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: Record<string, string>;
+}
+
+interface AuthFailure {
+  readonly source: string;
+  readonly user: string;
+  readonly throttled: boolean;
+}
+
+/** The listener's repeated events, each logged once per interval with a count. */
+interface ListenerLogs {
+  readonly clientErrors: RateLimitedLog<string>;
+  readonly refused: RateLimitedLog<string>;
+  readonly misdirected: RateLimitedLog<string>;
+  readonly authFailures: RateLimitedLog<AuthFailure>;
+}
+
+function listenerLogs(options: HttpControlOptions, url: () => string): ListenerLogs {
+  const warn = (fields: object, msg: string): void =>
+    options.logger?.warn({ listener: url(), ...fields }, msg);
+  return {
+    clientErrors: new RateLimitedLog({
+      emit: (count, last) =>
+        warn({ count, last }, `control HTTP: ${count} bad connection(s) closed (last: ${last})`),
+    }),
+    refused: new RateLimitedLog({
+      emit: (count, last) =>
+        warn(
+          { count, last, max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS },
+          `control HTTP: ${count} connection(s) refused, too many open (last from ${last})`,
+        ),
+    }),
+    misdirected: new RateLimitedLog({
+      emit: (count, last) =>
+        warn(
+          { count, last },
+          `control HTTP: ${count} request(s) for an unknown Host refused (last: ${last})`,
+        ),
+    }),
+    authFailures: new RateLimitedLog({
+      emit: (count, last) =>
+        warn(
+          { count, source: last.source, user: last.user, throttled: last.throttled },
+          `control HTTP: ${count} failed login(s) (last from ${last.source} as user ${last.user}${last.throttled ? ', throttled' : ''})`,
+        ),
+    }),
+  };
 }
 
 function tlsOptions(tls: TlsSettings): {

@@ -29,8 +29,13 @@ export {
   type TlsSettings,
   type GetRoute,
   type UpgradeHook,
+  DEFAULT_MAX_CONNECTIONS,
 } from './http-server.ts';
 export type { BasicAuthSettings } from './auth.ts';
+export type { AuthThrottleSettings } from './throttle.ts';
+export { HostPolicy } from './host-policy.ts';
+export { ConfigFilePolicy, ConfigFileRefusedError, writeConfigFile } from './config-file.ts';
+export { redactSecrets, REDACTED } from './redact.ts';
 export {
   controlListenerSettings,
   parseHostPort,

@@ -1,6 +1,6 @@
 import { HttpControlServer } from './http-server.ts';
 import type { CommandRegistry, ControlLogger } from './registry.ts';
-import type { ControlListenerSettings } from './settings.ts';
+import { isExposedWithoutAuth, type ControlListenerSettings } from './settings.ts';
 import type { ControlTarget } from './target.ts';
 import { UnixControlServer } from './unix-server.ts';
 
@@ -31,7 +31,15 @@ export async function startControlListeners(
   };
   try {
     for (const u of settings.unix) unix.push(await UnixControlServer.listen({ ...options, path: u.path }));
-    for (const h of settings.http) http.push(await HttpControlServer.listen({ ...options, ...h }));
+    for (const h of settings.http) {
+      if (isExposedWithoutAuth(h)) {
+        options.logger?.warn(
+          { host: h.host, port: h.port },
+          `control HTTP ${h.host}:${h.port} serves the management API WITHOUT authentication on a non-loopback address (insecure-control): anyone who reaches it can wipe the leases or stop the server`,
+        );
+      }
+      http.push(await HttpControlServer.listen({ ...options, ...h }));
+    }
   } catch (err) {
     await close();
     throw err;

@@ -2,14 +2,24 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { BasicAuthSettings } from './auth.ts';
 import { ControlConfigError } from './errors.ts';
+import { isLoopback } from './host-policy.ts';
 import type { TlsSettings } from './http-server.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
+import { DEFAULT_AUTH_THROTTLE, type AuthThrottleSettings } from './throttle.ts';
 
 export interface HttpListenerSettings {
   readonly host: string;
   readonly port: number;
   readonly auth?: BasicAuthSettings;
   readonly tls?: TlsSettings;
+  /** `http-host-allowlist`: names `Host` and `Origin` may carry besides the listener's address. */
+  readonly hostAllowlist?: readonly string[];
+  /** `max-connections`: connections open at once on this listener. */
+  readonly maxConnections?: number;
+  /** `auth-max-failures` and `auth-failure-window` (seconds in the file, ms here). */
+  readonly authThrottle?: AuthThrottleSettings;
+  /** Serves without authentication on a non-loopback address (`insecure-control`, `--insecure-control`). */
+  readonly insecure?: boolean;
 }
 
 export interface ControlListenerSettings {
@@ -21,6 +31,8 @@ export interface ControlListenerSettings {
 export interface ControlOverrides {
   readonly controlHttp?: string;
   readonly controlSocket?: string;
+  /** `--insecure-control`: allow HTTP listeners on non-loopback addresses without authentication. */
+  readonly insecureControl?: boolean;
 }
 
 /** Kea's defaults for an HTTP control socket. */
@@ -69,7 +81,29 @@ export function controlListenerSettings(
     const first = http[0];
     http = [first === undefined ? { host, port } : { ...first, host, port }];
   }
+  if (overrides.insecureControl === true) http = http.map((h) => ({ ...h, insecure: true }));
+  for (const h of http) refuseUnauthenticatedExposure(h);
   return { unix, http };
+}
+
+/**
+ * Anyone who can reach the management API can wipe the leases or stop the server: on an address other
+ * than loopback it needs authentication (basic, or TLS with client certificates) unless the operator opted
+ * out explicitly.
+ */
+function refuseUnauthenticatedExposure(h: HttpListenerSettings): void {
+  if (!isExposedWithoutAuth(h) || h.insecure === true) return;
+  throw new ControlConfigError(
+    `HTTP control listener ${h.host}:${h.port} is not on a loopback address and has no authentication: ` +
+      'configure "authentication" (or TLS with "cert-required"), listen on 127.0.0.1, or accept the risk ' +
+      'with --insecure-control ("insecure-control": true in the control socket)',
+  );
+}
+
+/** A listener on a non-loopback address that neither basic authentication nor client certificates guard. */
+export function isExposedWithoutAuth(h: HttpListenerSettings): boolean {
+  const loopback = isLoopback(h.host) || h.host.toLowerCase() === 'localhost';
+  return !loopback && h.auth === undefined && h.tls?.certRequired !== true;
 }
 
 function unixPath(entry: JsonObject, where: string): string {
@@ -92,7 +126,46 @@ function httpSettings(entry: JsonObject, where: string, https: boolean): HttpLis
   const tls = tlsSettings(entry, where);
   if (https && tls === undefined)
     throw new ControlConfigError(`${where}: socket-type https needs cert-file and key-file`);
-  return { host, port, ...(auth === undefined ? {} : { auth }), ...(tls === undefined ? {} : { tls }) };
+  const hostAllowlist = stringList(entry, 'http-host-allowlist', where);
+  const maxConnections = positiveInteger(entry, 'max-connections', where);
+  const maxFailures = positiveInteger(entry, 'auth-max-failures', where);
+  const window = positiveInteger(entry, 'auth-failure-window', where);
+  const insecure = entry['insecure-control'];
+  if (insecure !== undefined && typeof insecure !== 'boolean')
+    throw new ControlConfigError(`${where}.insecure-control: must be a boolean`);
+  return {
+    host,
+    port,
+    ...(auth === undefined ? {} : { auth }),
+    ...(tls === undefined ? {} : { tls }),
+    ...(hostAllowlist === undefined ? {} : { hostAllowlist }),
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...(maxFailures === undefined && window === undefined
+      ? {}
+      : {
+          authThrottle: {
+            maxFailures: maxFailures ?? DEFAULT_AUTH_THROTTLE.maxFailures,
+            windowMs: window === undefined ? DEFAULT_AUTH_THROTTLE.windowMs : window * 1000,
+          },
+        }),
+    ...(insecure === true ? { insecure } : {}),
+  };
+}
+
+function stringList(map: JsonObject, key: string, where: string): string[] | undefined {
+  const value = map[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== ''))
+    throw new ControlConfigError(`${where}.${key}: must be a list of host names`);
+  return value as string[];
+}
+
+function positiveInteger(map: JsonObject, key: string, where: string): number | undefined {
+  const value = map[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000)
+    throw new ControlConfigError(`${where}.${key}: must be an integer 1..1000000`);
+  return value;
 }
 
 function tlsSettings(entry: JsonObject, where: string): TlsSettings | undefined {

@@ -34,7 +34,10 @@ export interface ConfigAccess {
   test(config: JsonObject): Promise<ConfigOutcome>;
   /** Checks and applies a full configuration atomically. */
   set(config: JsonObject): Promise<ConfigOutcome>;
-  /** Writes the running configuration; `filename` undefined means the file it was loaded from. */
+  /**
+   * Writes the running configuration; `filename` undefined means the file it was loaded from. The runtime
+   * confines it to that file's directory (ConfigFilePolicy) and throws ConfigFileRefusedError otherwise.
+   */
   write(filename: string | undefined): Promise<{ readonly filename: string; readonly size: number }>;
   /** Loads the configuration file again and applies it. */
   reload(): Promise<ConfigOutcome>;

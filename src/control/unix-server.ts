@@ -3,6 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { StringDecoder } from 'node:string_decoder';
 import { failure, type Answer } from './answer.ts';
 import { ControlListenError } from './errors.ts';
+import { RateLimitedLog } from '../log/rate-limited-log.ts';
 import { JsonFrameScanner } from './framing.ts';
 import type { CommandRegistry, ControlLogger } from './registry.ts';
 import type { ControlTarget } from './target.ts';
@@ -15,6 +16,8 @@ export interface UnixControlOptions {
   readonly maxRequestBytes?: number;
   /** A connection that has not sent a whole command by then is answered and closed (default 10 s, as Kea). */
   readonly idleTimeoutMs?: number;
+  /** Deepest nesting of objects and arrays accepted in a command (default 100). */
+  readonly maxJsonDepth?: number;
   readonly logger?: ControlLogger;
   readonly now?: () => number;
 }
@@ -30,16 +33,24 @@ export class UnixControlServer {
   readonly path: string;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  readonly #errors: RateLimitedLog<string>;
 
-  private constructor(path: string, server: Server) {
+  private constructor(path: string, server: Server, logger: ControlLogger | undefined) {
     this.path = path;
     this.#server = server;
+    this.#errors = new RateLimitedLog({
+      emit: (count, last) =>
+        logger?.warn(
+          { socket: path, count, last },
+          `control socket: ${count} connection error(s) (last: ${last})`,
+        ),
+    });
   }
 
   static async listen(options: UnixControlOptions): Promise<UnixControlServer> {
     await removeStaleSocket(options.path);
     const server = createServer({ allowHalfOpen: true });
-    const control = new UnixControlServer(options.path, server);
+    const control = new UnixControlServer(options.path, server, options.logger);
     server.on('connection', (socket) => control.#serve(socket, options));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -62,9 +73,9 @@ export class UnixControlServer {
   #serve(socket: Socket, options: UnixControlOptions): void {
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
-    socket.on('error', (err) => options.logger?.warn({ err }, 'control connection error'));
+    socket.on('error', (err) => this.#errors.hit(err.message));
     const max = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-    const scanner = new JsonFrameScanner();
+    const scanner = new JsonFrameScanner(options.maxJsonDepth);
     const decoder = new StringDecoder('utf8');
     let received = 0;
     let done = false;
@@ -123,6 +134,7 @@ export class UnixControlServer {
 
   /** Stops listening, closes open connections and removes the socket file. */
   async close(): Promise<void> {
+    this.#errors.flush();
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }

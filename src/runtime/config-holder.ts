@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { dropTrailingCommas, parseConfig, stripKeaComments, toKeaJson } from '../config/index.ts';
+import { readFile } from 'node:fs/promises';
+import { parseConfig, parseKeaJson, toKeaJson } from '../config/index.ts';
+import { ConfigFilePolicy, ConfigFileRefusedError, writeConfigFile } from '../control/config-file.ts';
 import type { CompiledConfig } from '../config/types.ts';
 import type { ConfigOutcome } from '../control/target.ts';
 import type { JsonObject } from '../control/json.ts';
@@ -13,6 +14,7 @@ export class ConfigHolder {
   #config: CompiledConfig;
   #appliedAt: number;
   readonly #file: string | undefined;
+  readonly #policy: ConfigFilePolicy | undefined;
   readonly #onApply: (config: CompiledConfig) => void;
   readonly #clock: () => number;
 
@@ -21,9 +23,18 @@ export class ConfigHolder {
     file: string | undefined;
     onApply: (config: CompiledConfig) => void;
     clock: () => number;
+    /** Files config-write must never replace (lease database, control sockets). */
+    protectedPaths?: () => readonly string[];
   }) {
     this.#config = opts.config;
     this.#file = opts.file;
+    this.#policy =
+      opts.file === undefined
+        ? undefined
+        : new ConfigFilePolicy({
+            configFile: opts.file,
+            ...(opts.protectedPaths === undefined ? {} : { protectedPaths: opts.protectedPaths }),
+          });
     this.#onApply = opts.onApply;
     this.#clock = opts.clock;
     this.#appliedAt = opts.clock();
@@ -62,26 +73,28 @@ export class ConfigHolder {
   }
 
   async write(filename: string | undefined): Promise<{ filename: string; size: number }> {
-    const target = filename ?? this.#file;
-    if (target === undefined)
-      throw new Error('Unable to determine filename: the configuration was not loaded from a file');
-    const text = `${JSON.stringify(this.json(), null, 2)}\n`;
-    await writeFile(target, text);
-    return { filename: target, size: Buffer.byteLength(text) };
+    if (this.#policy === undefined)
+      throw new ConfigFileRefusedError(
+        'Unable to determine filename: the configuration was not loaded from a file, and files are only written next to it',
+      );
+    const target = await this.#policy.writablePath(filename);
+    const size = await writeConfigFile(target, `${JSON.stringify(this.json(), null, 2)}\n`);
+    return { filename: target, size };
   }
 
   async reload(): Promise<ConfigOutcome> {
-    if (this.#file === undefined) return { ok: false, error: 'the configuration was not loaded from a file' };
+    if (this.#file === undefined || this.#policy === undefined)
+      return { ok: false, error: 'the configuration was not loaded from a file' };
     let text: string;
     try {
-      text = await readFile(this.#file, 'utf8');
+      text = await readFile(await this.#policy.readablePath(), 'utf8');
     } catch (err) {
       return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
     }
     // The same reading as `serve --config`: Kea's comments and trailing commas are accepted.
     let json: unknown;
     try {
-      json = JSON.parse(dropTrailingCommas(stripKeaComments(text)));
+      json = parseKeaJson(text);
     } catch (err) {
       return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
     }

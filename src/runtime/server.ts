@@ -157,6 +157,10 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     config,
     file: options.configFile,
     clock,
+    protectedPaths: () => [
+      ...(choice?.spec.type === 'sqlite' ? [choice.spec.path] : []),
+      ...(control?.unix.map((u) => u.path) ?? []),
+    ],
     onApply: (next) => {
       engine.setConfig(next);
       reclaimer.touch();

@@ -127,33 +127,63 @@ export function parseUdpFrameAt(
 ): ParseResult {
   if (end - start < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
   if (u16(buf, start + 12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
-  const ip = start + ETH_HEADER;
+  const datagram = parseIpv4UdpAt(buf, start + ETH_HEADER, end, !checksumNotReady);
+  if (!datagram.ok) return datagram;
+  return {
+    ok: true,
+    dstMac: formatMac(buf, start),
+    srcMac: formatMac(buf, start + 6),
+    linkBroadcast: isBroadcastMac(buf, start),
+    srcIp: datagram.srcIp,
+    dstIp: datagram.dstIp,
+    srcPort: datagram.srcPort,
+    dstPort: datagram.dstPort,
+    payload: datagram.payload,
+    udpChecksummed: datagram.udpChecksummed,
+  };
+}
+
+/** An IPv4 packet carrying one whole UDP datagram, without its link layer. */
+export type ParsedIpv4Udp = Omit<ParsedUdpFrame, 'srcMac' | 'dstMac' | 'linkBroadcast'>;
+
+/**
+ * Parses the IPv4 packet at `buf[ip..end)` carrying UDP: the one IPv4/UDP parser, for the link-layer
+ * transports (which verify checksums) and for capture files (which may not: a capture taken on the sending
+ * host holds checksums the NIC fills in later). Trailing bytes after the IP total length are ignored, IP
+ * options skipped, fragments refused.
+ */
+export function parseIpv4UdpAt(
+  buf: Uint8Array,
+  ip: number,
+  end: number,
+  verifyChecksums: boolean,
+): ParsedIpv4Udp | { ok: false; reason: FrameRejection } {
+  if (end - ip < IP_HEADER) return { ok: false, reason: 'truncated' };
   const vihl = buf[ip]!;
   const ihl = (vihl & 0x0f) * 4;
   if (vihl >> 4 !== 4 || ihl < IP_HEADER) return { ok: false, reason: 'bad-ip-header' };
   const totalLen = u16(buf, ip + 2);
   if (totalLen < ihl + UDP_HEADER || ip + totalLen > end) return { ok: false, reason: 'truncated' };
-  if (fold(sum16(buf, ip, ihl)) !== 0xffff) return { ok: false, reason: 'bad-ip-checksum' };
+  if (verifyChecksums && fold(sum16(buf, ip, ihl)) !== 0xffff)
+    return { ok: false, reason: 'bad-ip-checksum' };
   if ((u16(buf, ip + 6) & 0x3fff) !== 0) return { ok: false, reason: 'fragment' };
   if (buf[ip + 9] !== IPPROTO_UDP) return { ok: false, reason: 'not-udp' };
   const udp = ip + ihl;
   const udpLen = u16(buf, udp + 4);
   if (udpLen < UDP_HEADER || udp + udpLen > ip + totalLen) return { ok: false, reason: 'bad-udp-length' };
   const ck = u16(buf, udp + 6);
-  if (ck !== 0 && !checksumNotReady) {
+  if (ck !== 0 && verifyChecksums) {
     const s = sum16(buf, udp, udpLen, udpPseudoSum(buf, ip, udpLen));
     if (fold(s) !== 0xffff) return { ok: false, reason: 'bad-udp-checksum' };
   }
+  const payloadStart = buf.byteOffset + udp + UDP_HEADER;
   return {
     ok: true,
-    dstMac: formatMac(buf, start),
-    srcMac: formatMac(buf, start + 6),
-    linkBroadcast: isBroadcastMac(buf, start),
     srcIp: readIp(buf, ip + 12),
     dstIp: readIp(buf, ip + 16),
     srcPort: u16(buf, udp),
     dstPort: u16(buf, udp + 2),
-    payload: buf.subarray(udp + UDP_HEADER, udp + udpLen),
+    payload: Buffer.from(buf.buffer, payloadStart, udpLen - UDP_HEADER),
     udpChecksummed: ck !== 0,
   };
 }

@@ -31,6 +31,6 @@ export {
   realScheduler,
 } from './virtual/index.ts';
 export type { Impairments, NetworkOptions, NetworkStats, NicOptions, Scheduler } from './virtual/index.ts';
-export { PcapBuffer, PcapFile, readPcap } from './pcap.ts';
-export type { PcapSink } from './pcap.ts';
+export { PcapBuffer, PcapError, PcapFile, readPcap, readPcapRecords, writePcap } from './pcap.ts';
+export type { PcapFrame, PcapRecord, PcapSink } from './pcap.ts';
 export { buildUdpFrame, parseUdpFrame, MAX_UDP_PAYLOAD } from './frame.ts';

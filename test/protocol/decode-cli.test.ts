@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMessage, encodeMessage, MessageType, parseMac } from '../../src/protocol/index.ts';
-import { writePcap } from '../../src/protocol/pcap.ts';
+import { writePcap } from '../../src/transport/pcap.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const capture = fileURLToPath(new URL('./data/dnsmasq-udhcpc-dhclient.eth.pcap', import.meta.url));

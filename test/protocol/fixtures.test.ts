@@ -19,7 +19,7 @@ import {
   type OptionName,
 } from '../../src/protocol/index.ts';
 import { listFixtures, loadFixture, parseHexFixture, PCAP_DIR } from '../fixtures/load.ts';
-import { readPcap } from '../fixtures/pcap.ts';
+import { readPcap } from '../../src/transport/pcap.ts';
 
 interface Expected {
   type: number;
@@ -506,8 +506,8 @@ for (const name of fixtures) {
     const m = /(test\/fixtures\/pcap\/[\w.-]+\.pcap) frame #(\d+)/.exec(fx.meta.captured ?? '');
     assert.ok(m, `no pcap reference in ${name}: ${fx.meta.captured}`);
     const frames = readPcap(readFileSync(join(PCAP_DIR, '..', '..', '..', m[1]!)));
-    const frame = frames.find((d) => d.index === Number(m[2]) - 1); // headers count from 1, like tshark
-    assert.ok(frame, `frame ${m[2]} not in ${m[1]}`);
+    const frame = [...frames].find((f) => f.frame === Number(m[2]) && f.kind === 'dhcp');
+    assert.ok(frame?.kind === 'dhcp', `frame ${m[2]} not in ${m[1]}`);
     assert.equal(toHex(frame.payload), toHex(fx.bytes));
     assert.match(fx.meta.peer ?? '', /\d+\.\d+/, 'header names the peer version');
     assert.ok(fx.meta.command, 'header gives the command line');

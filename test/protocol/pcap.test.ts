@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   decodeMessage,
@@ -11,7 +12,8 @@ import {
   createMessage,
   parseMac,
 } from '../../src/protocol/index.ts';
-import { PcapError, readPcap, writePcap, type PcapFrame } from '../../src/protocol/pcap.ts';
+import { PcapError, readPcap, readPcapRecords, writePcap, type PcapFrame } from '../../src/transport/pcap.ts';
+import { PCAP_DIR } from '../fixtures/load.ts';
 
 const data = (name: string) => new Uint8Array(readFileSync(new URL(`./data/${name}`, import.meta.url)));
 const { DISCOVER, OFFER, REQUEST, ACK } = MessageType;
@@ -28,8 +30,10 @@ test('a real Ethernet capture: every DORA packet of udhcpc and dhclient against 
     [DISCOVER, DISCOVER, OFFER, OFFER, REQUEST, ACK, DISCOVER, OFFER, REQUEST, ACK],
   );
   assert.ok(messages.every((m) => m.warnings === undefined));
-  assert.equal(frames[0]!.source, '0.0.0.0:68');
-  assert.equal(frames[0]!.destination, '255.255.255.255:67');
+  assert.deepEqual(
+    [frames[0]!.srcIp, frames[0]!.srcPort, frames[0]!.dstIp, frames[0]!.dstPort],
+    ['0.0.0.0', 68, '255.255.255.255', 67],
+  );
   const ack = messages[5]!;
   assert.equal(ack.yiaddr, '198.19.77.78');
   assert.equal(ack.options.get('dhcp-server-identifier'), '198.19.77.1');
@@ -188,4 +192,39 @@ test('random and mutated capture files never make the reader throw anything but 
     { numRuns: 2000 },
   );
   assert.ok(kinds.dhcp > 100 && kinds.broken > 10 && kinds.refused > 100, JSON.stringify(kinds));
+});
+
+test('a tcpdump capture of a relayed exchange: Ethernet addresses, IP addresses and ports of each datagram', () => {
+  const frames = dhcpFrames(readPcap(readFileSync(join(PCAP_DIR, 'kea-relay-server-side.pcap'))));
+  assert.equal(frames.length, 4);
+  const [discover, offer] = frames;
+  assert.deepEqual(
+    { ...discover!, payload: discover!.payload.length, timeUs: undefined },
+    {
+      kind: 'dhcp',
+      frame: 1,
+      timeUs: undefined,
+      srcMac: '02:00:00:00:00:02',
+      dstMac: '02:00:00:00:00:01',
+      srcIp: '198.18.0.2',
+      dstIp: '198.18.0.1',
+      srcPort: 67,
+      dstPort: 67,
+      payload: 300,
+    },
+  );
+  assert.equal(offer!.srcIp, '198.18.0.1');
+  assert.equal(offer!.dstIp, '198.18.1.1');
+  assert.ok(offer!.timeUs >= discover!.timeUs);
+  for (const f of frames) assert.deepEqual([...f.payload.subarray(236, 240)], [99, 130, 83, 99]);
+});
+
+test('a capture cut inside its last record keeps every whole record and reports the cut one', () => {
+  const file = readFileSync(join(PCAP_DIR, 'kea-nak.pcap'));
+  const all = readPcapRecords(file);
+  const cut = readPcapRecords(file.subarray(0, file.length - 10));
+  assert.equal(all.truncated, null);
+  assert.equal(cut.records.length, all.records.length - 1);
+  assert.deepEqual(cut.truncated?.frame, all.records.length);
+  assert.equal(cut.linkType, 1);
 });

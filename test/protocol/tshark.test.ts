@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { DhcpEncodeError, encodeMessage, type DhcpMessage } from '../../src/protocol/index.ts';
-import { writePcap } from '../../src/protocol/pcap.ts';
+import { writePcap } from '../../src/transport/pcap.ts';
 import { messageOf } from './arbitraries.ts';
 
 /** Wraps a DHCP payload in Ethernet, IPv4 and UDP 68 -> 67 (checksums zero: tshark does not check them). */

@@ -187,7 +187,7 @@ test('a too-large HTTP body is answered 413 even when the client reads only afte
       socket.on('error', reject);
       socket.on('close', () => resolve(Buffer.concat(parts).toString('utf8')));
       socket.write(
-        `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${chunk.length * chunks}\r\n\r\n`,
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${chunk.length * chunks}\r\n\r\n`,
       );
       void (async () => {
         for (let k = 0; k < chunks && !socket.destroyed; k++) {

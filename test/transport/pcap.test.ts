@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualNetwork, VirtualClock } from '../../src/transport/virtual/index.ts';
-import { PcapBuffer, PcapFile, readPcap } from '../../src/transport/pcap.ts';
+import { PcapBuffer, PcapFile, readPcapRecords } from '../../src/transport/pcap.ts';
 import { createMessage, encodeMessage, BOOTREQUEST, MessageType } from '../../src/protocol/index.ts';
 import { writeFileSync } from 'node:fs';
 
@@ -29,7 +29,7 @@ test('a virtual exchange written with PcapFile is read by tcpdump with valid UDP
     await s.send({ data: Buffer.alloc(300, 2), ip: '198.18.0.10', port: 68, mac: '02:00:00:00:00:02' });
     clock.runUntilIdle();
     cap.close();
-    assert.equal(readPcap(readFileSync(path)).frames.length, 2);
+    assert.equal(readPcapRecords(readFileSync(path)).records.length, 2);
     const out = execFileSync('tcpdump', ['-r', path, '-nn', '-e', '-vv'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
 import { failure, success } from '../answer.ts';
 import { fail, optionalMap } from '../args.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
+import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../../config/text.ts';
+import { isJsonObject, nestsDeeperThan, type JsonObject, type JsonValue } from '../json.ts';
+import { redactSecrets, restoreSecrets } from '../redact.ts';
 import type { CommandRegistry } from '../registry.ts';
 
 /** config-get, config-test, config-set, config-write, config-reload, config-hash-get. */
 export function registerConfigCommands(registry: CommandRegistry): void {
-  registry.register('config-get', async (_args, ctx) => success(undefined, await ctx.target.config.get()));
+  // Secrets never leave the server: neither in the configuration nor in an offline-guessable hash of it.
+  registry.register('config-get', async (_args, ctx) =>
+    success(undefined, redactSecrets(await ctx.target.config.get())),
+  );
 
   registry.register('config-hash-get', async (_args, ctx) =>
-    success(undefined, { hash: configHash(await ctx.target.config.get()) }),
+    success(undefined, { hash: configHash(redactSecrets(await ctx.target.config.get())) }),
   );
 
   registry.register('config-test', async (args, ctx) => {
@@ -22,7 +27,15 @@ export function registerConfigCommands(registry: CommandRegistry): void {
   });
 
   registry.register('config-set', async (args, ctx) => {
-    const outcome = await ctx.target.config.set(fullConfig(args));
+    const current = await ctx.target.config.get();
+    const next = restoreSecrets(fullConfig(args), current) as JsonObject;
+    const fixed = unappliableChange(next, current);
+    if (fixed !== undefined) {
+      return failure(
+        `'${fixed}' cannot be changed by config-set: the running server opened its control listeners and lease database at start and cannot apply the change; edit the configuration file and restart`,
+      );
+    }
+    const outcome = await ctx.target.config.set(next);
     return outcome.ok ? success('Configuration successful.') : failure(outcome.error);
   });
 
@@ -45,10 +58,22 @@ export function registerConfigCommands(registry: CommandRegistry): void {
   });
 }
 
+/** Parts of Dhcp4 opened once at start: a config-set changing them would only take effect after a restart. */
+const FIXED_AT_START = ['control-socket', 'control-sockets', 'lease-database'] as const;
+
+function unappliableChange(next: JsonObject, current: JsonObject): string | undefined {
+  const a = isJsonObject(next['Dhcp4']) ? next['Dhcp4'] : {};
+  const b = isJsonObject(current['Dhcp4']) ? current['Dhcp4'] : {};
+  const text = (v: JsonValue | undefined): string => (v === undefined ? '' : canonicalJson(v));
+  return FIXED_AT_START.find((key) => text(a[key]) !== text(b[key]));
+}
+
 function fullConfig(args: unknown): JsonObject {
   if (args === undefined) fail("Missing mandatory 'arguments' parameter.");
   if (!isJsonObject(args)) fail("'arguments' parameter expected to be a map.");
   if (args['Dhcp4'] === undefined) fail("Missing mandatory 'Dhcp4' parameter.");
+  // The transports bound nesting already; this covers commands dispatched by an embedding program.
+  if (nestsDeeperThan(args, DEFAULT_MAX_JSON_DEPTH)) fail(nestingMessage(DEFAULT_MAX_JSON_DEPTH));
   return args;
 }
 

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { RateLimitedLog } from '../../log/rate-limited-log.ts';
 import type { ControlLogger } from '../registry.ts';
 import { WebSocketRequestError } from './errors.ts';
 import type { ApiModel } from './model.ts';
@@ -47,6 +48,11 @@ export class Hub {
   #latestClients: string | undefined;
   #lastRunning: boolean;
   #closed = false;
+  /** Bad frames, oversized messages, resets: one line per interval, however many sockets misbehave. */
+  readonly #socketErrors = new RateLimitedLog<string>({
+    emit: (count, last) =>
+      this.#o.logger?.warn({ count, last }, `WebSocket API: ${count} socket error(s) (last: ${last})`),
+  });
 
   constructor(options: HubOptions) {
     this.#o = options;
@@ -79,7 +85,7 @@ export class Hub {
           peer.pending--;
         });
     });
-    ws.on('error', (err) => this.#o.logger?.warn({ err }, 'WebSocket API: socket error'));
+    ws.on('error', (err) => this.#socketErrors.hit(err.message));
     ws.on('close', () => this.#peers.delete(peer));
   }
 
@@ -106,6 +112,7 @@ export class Hub {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#socketErrors.flush();
     for (const peer of this.#peers) peer.ws.close(1001, 'server shutting down');
   }
 

@@ -73,8 +73,9 @@ export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
     };
     if (closed) return refuse('503 Service Unavailable');
     if ((req.url ?? '').split('?')[0] !== path) return refuse('404 Not Found');
-    // A page from another origin must not drive the server with the browser's cached credentials.
-    if (!sameOrigin(req)) return refuse('403 Forbidden');
+    // A page from another origin must not drive the server with the browser's cached credentials. The
+    // Origin is compared with the listener's own names, never with Host (which a rebound name controls).
+    if (!options.http.allowsOrigin(req)) return refuse('403 Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws));
   });
 
@@ -97,15 +98,4 @@ export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
       clearTimeout(grace);
     },
   };
-}
-
-/** No Origin (not a browser), or an Origin naming the host the request was sent to. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host.toLowerCase() === (req.headers.host ?? '').toLowerCase();
-  } catch {
-    return false;
-  }
 }

@@ -1,8 +1,12 @@
+import { jsonDepthError } from '../../config/text.ts';
 import { WebSocketRequestError } from './errors.ts';
 import { API_NAME, REQUEST_EVENTS, isRequestEvent, type RequestMessage } from './protocol.ts';
 
 /** Parses one text frame into a request, or throws WebSocketRequestError saying what is wrong with it. */
 export function parseRequest(text: string): RequestMessage {
+  const deep = jsonDepthError(text);
+  if (deep !== undefined)
+    throw new WebSocketRequestError('ERR_WS_BAD_JSON', `the message is refused: ${deep}`);
   let message: unknown;
   try {
     message = JSON.parse(text);
