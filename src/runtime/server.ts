@@ -226,6 +226,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await control?.close();
       await reclaimer.idle();
       unsubscribe();
+      storeHealth.close();
       await store.close();
       await transport?.close();
       logger.info('server stopped');

@@ -7,12 +7,12 @@ import { copyFileSync, openSync, readFileSync, truncateSync, statSync, writeSync
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
 import { LeaseStoreDamagedError, LeaseStoreError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { virtualLab } from '../runtime/helpers.ts';
 import { makeLease } from './fixtures.ts';
+import { captureLogs } from './log-capture.ts';
 import { tempDir } from './tmp.ts';
 
 const PAGE = 4096;
@@ -145,11 +145,7 @@ describe('sqlite: a damaged lease file', () => {
       const missing = /holds 10 leases fewer than at the clean shutdown at .* \(40 now, 50 then\)/;
       assert.match(store.openReport.warnings[0]!, missing);
       // The server logs it, and how long the check at open took.
-      const records: { level: number; msg: string }[] = [];
-      const logger = pino(
-        { level: 'info' },
-        { write: (line: string) => void records.push(JSON.parse(line)) },
-      );
+      const { logger, records } = captureLogs();
       const lab = await virtualLab({ store, logger });
       await lab.close();
       assert.ok(records.some((r) => r.level === 40 && missing.test(r.msg)));

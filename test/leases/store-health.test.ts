@@ -2,15 +2,15 @@
 // request, and status-get says since when it fails and when it recovered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { LeaseStoreIoError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import { MessageType } from '../../src/protocol/index.ts';
-import { STORE_FAILURE_LOG_INTERVAL_MS } from '../../src/runtime/store-health.ts';
+import { StoreHealthMonitor } from '../../src/runtime/store-health.ts';
 import { messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
+import { captureLogs, type LogRecord } from './log-capture.ts';
 
 /** Fails every claim while `down`, like a full disk; counts the attempts. */
 class SwitchableStore extends MemoryLeaseStore {
@@ -25,19 +25,13 @@ class SwitchableStore extends MemoryLeaseStore {
   }
 }
 
-interface LogRecord {
-  readonly level: number;
-  readonly msg: string;
-}
-
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(condition(), what);
 }
 
 test('a failing store logs one line per interval with counts, and status-get tells since when and the recovery', async () => {
-  const records: LogRecord[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line)) });
+  const { logger, records } = captureLogs();
   let now = Date.parse('2026-12-07T01:00:00.000Z');
   const store = new SwitchableStore({ clock: () => now });
   const lab = await virtualLab({ store, logger, clock: () => now });
@@ -71,15 +65,6 @@ test('a failing store logs one line per interval with counts, and status-get tel
     assert.equal(failing['failed-writes'], 100);
     assert.match(String(failing['last-error']), /disk is full/);
 
-    now += STORE_FAILURE_LOG_INTERVAL_MS;
-    await lab.send(request(MessageType.REQUEST, { requested: address, serverId: '198.18.0.1', xid: 101 }));
-    await until(() => store.failedClaims === 101, 'REQUEST 101 reached the store');
-    assert.equal(errors().length, 2, 'a second line once the interval passed');
-    assert.match(
-      errors()[1]!.msg,
-      new RegExp(`failing since ${failingSince}: 100 more writes failed .*101 in all`),
-    );
-
     store.down = false;
     now += 5000;
     await lab.send(request(MessageType.REQUEST, { requested: address, serverId: '198.18.0.1', xid: 102 }));
@@ -87,13 +72,38 @@ test('a failing store logs one line per interval with counts, and status-get tel
     assert.equal(ack && messageTypeOf(ack), MessageType.ACK, 'served again without a restart');
     const recovered = records.filter((r) => /recovered/.test(r.msg));
     assert.equal(recovered.length, 1);
-    assert.match(recovered[0]!.msg, /lease store recovered after 15 s .*101 writes failed/);
+    assert.match(recovered[0]!.msg, /lease store recovered after 5 s .*100 writes failed/);
     assert.deepEqual(await statusGet(), {
       state: 'ok',
-      'last-outage': { from: failingSince, to: new Date(now).toISOString(), 'failed-writes': 101 },
+      'last-outage': { from: failingSince, to: new Date(now).toISOString(), 'failed-writes': 100 },
     });
+    // The failures counted since the first line are written before the recovery.
     assert.equal(errors().length, 2);
+    assert.match(
+      errors()[1]!.msg,
+      new RegExp(`failing since ${failingSince}: 99 more writes failed \\(100 in all\\)`),
+    );
   } finally {
     await lab.close();
   }
+});
+
+test('while failures go on, one line per interval with the count since the previous line', async () => {
+  const { logger, records } = captureLogs();
+  const health = new StoreHealthMonitor({ logger, clock: () => 0, intervalMs: 20 });
+  for (let i = 0; i < 5; i++) health.failed(new Error('database or disk is full'));
+  await until(() => records.length === 2, 'the interval line');
+  assert.match(records[0]!.msg, /^lease store failing: database or disk is full/);
+  assert.match(records[1]!.msg, /failing since 1970-01-01T00:00:00.000Z: 4 more writes failed \(5 in all\)/);
+  for (let i = 0; i < 3; i++) health.failed(new Error('database or disk is full'));
+  // Whether these three land in one interval or two depends on the timer: the counts add up either way.
+  const reported = (): number =>
+    records.slice(1).reduce((n, r) => n + Number(/: (\d+) more writes failed/.exec(r.msg)?.[1] ?? NaN), 0);
+  await until(() => reported() === 7, 'the next interval lines');
+  assert.match(records.at(-1)!.msg, /more writes failed \(8 in all\)/);
+  const lines = records.length;
+  health.succeeded();
+  assert.equal(records.length, lines + 1);
+  assert.match(records.at(-1)!.msg, /^lease store recovered .*8 writes failed/);
+  assert.equal(health.snapshot().lastOutage?.failedWrites, 8);
 });
