@@ -8,22 +8,38 @@ import { scanWalForLoss } from './sqlite-wal-scan.ts';
 /** Problems `quick_check` lists in the error message, at most. */
 const PROBLEMS_SHOWN = 3;
 
+/** What the check at open found in a file it did not refuse. */
+export interface FileCheck {
+  readonly checkMs: number;
+  readonly warnings: readonly string[];
+}
+
 /**
  * Checks an existing lease file before anything writes to it: first its WAL (committed transactions SQLite
  * would drop without a word), then `PRAGMA quick_check` on a read-only connection, which never checkpoints
- * nor rewrites the file. Throws `LeaseStoreDamagedError`, whose message says how to recover. Returns how long
- * the check took in ms, or null when there is no file yet (or it is not an SQLite file: opening reports that).
+ * nor rewrites the file. Throws `LeaseStoreDamagedError`, whose message says how to recover. Returns null
+ * when there is no file yet (or it is not an SQLite file: opening reports that).
+ *
+ * One dropped transaction at the end of the WAL is what a power loss during its commit leaves (its commit
+ * frame reached the disk, an earlier frame did not): with `synchronous: 'full'` it was never acknowledged, so
+ * it is reported, not refused. So is any loss under `synchronous: 'normal'`, which accepts losing the last
+ * transactions on power loss.
  */
-export function checkLeaseFile(path: string): number | null {
+export function checkLeaseFile(path: string, synchronous: 'full' | 'normal' = 'full'): FileCheck | null {
   if (path === ':memory:' || !nonEmpty(path)) return null;
   const began = performance.now();
+  const warnings: string[] = [];
   const loss = scanWalForLoss(`${path}-wal`);
   if (loss !== null) {
-    throw new LeaseStoreDamagedError(
-      `lease database ${path}: its WAL (${path}-wal) is damaged at frame ${loss.firstBadFrame} of ${loss.frames}; ` +
-        `SQLite would silently drop ${loss.lostCommits} committed transactions after it, so the file was not opened ` +
-        `and nothing was written. ${recovery(path)}`,
-    );
+    const what =
+      `its WAL (${path}-wal) is damaged at frame ${loss.firstBadFrame} of ${loss.frames}; ` +
+      `SQLite drops ${loss.lostCommits} committed transactions after it`;
+    if (loss.lostCommits > 1 && synchronous === 'full') {
+      throw new LeaseStoreDamagedError(
+        `lease database ${path}: ${what}, so the file was not opened and nothing was written. ${recovery(path)}`,
+      );
+    }
+    warnings.push(`lease database ${path}: ${what} (a power loss during a commit leaves this too)`);
   }
   let db: Database.Database;
   try {
@@ -48,7 +64,7 @@ export function checkLeaseFile(path: string): number | null {
         `was written. ${recovery(path)}`,
     );
   }
-  return performance.now() - began;
+  return { checkMs: performance.now() - began, warnings };
 }
 
 /** How an operator gets a server going again from a damaged file, without losing what can be read from it. */

@@ -87,10 +87,10 @@ export class SqliteLeaseStore implements LeaseStore {
   /** Opens (creating if needed) the database file. Rejects with `LeaseStoreOpenError` when it cannot be used. */
   static async open(options: SqliteLeaseStoreOptions): Promise<SqliteLeaseStore> {
     // Before any connection that could write: a damaged file is refused as it is, never rewritten.
-    const checkMs = checkLeaseFile(options.path);
+    const check = checkLeaseFile(options.path, options.synchronous);
     const db = openConnection(options, true);
     try {
-      const warnings: string[] = [];
+      const warnings: string[] = [...(check?.warnings ?? [])];
       try {
         const missing = takeCloseRecord(db);
         if (missing !== null) warnings.push(missing);
@@ -108,7 +108,7 @@ export class SqliteLeaseStore implements LeaseStore {
           ? await WorkerWriter.start(options, hooks, options.batchIntervalMs)
           : new InlineWriter(db, stmt, hooks);
       const store = new SqliteLeaseStore(db, stmt, changes, writer, options.clock ?? Date.now);
-      store.#openReport = { ...(checkMs === null ? {} : { checkMs }), warnings };
+      store.#openReport = { ...(check === null ? {} : { checkMs: check.checkMs }), warnings };
       return store;
     } catch (error) {
       db.close();
