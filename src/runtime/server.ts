@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   const opened = store.openReport;
   if (opened?.checkMs !== undefined) {
     const ms = Math.round(opened.checkMs);
-    logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check): no damage`);
+    logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check)`);
   }
   for (const warning of opened?.warnings ?? []) logger.warn(warning);
 
