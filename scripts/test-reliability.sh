@@ -17,5 +17,11 @@ files=(
   test/runtime/hardening.test.ts
   # Pool starvation and per-client limits in the engine.
   test/server/flood.test.ts
+  # A full disk (a 2 MiB tmpfs): no ACK while full, service back once space is freed, bounded log lines.
+  test/leases/sqlite-full-disk.test.ts
+  # PostgreSQL stopped under a running server: no ACK while down, back without a restart, one log line.
+  test/leases/postgres-outage.test.ts
+  # A damaged lease file (index page, WAL) is refused with the recovery steps, never overwritten.
+  test/leases/sqlite-damage.test.ts
 )
 exec bash scripts/test.sh "${files[@]}" "$@"

@@ -14,6 +14,7 @@ import { encodeReply } from '../server/encode.ts';
 import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
 import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
 import { TransportError } from '../transport/errors.ts';
+import type { StoreHealthMonitor } from './store-health.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   readonly clock: () => number;
   readonly send: (reply: OutgoingReply, data: Buffer) => Promise<void>;
   readonly logger: Logger;
+  /** Told every write's outcome; logs store failures once per interval and says when they end. */
+  readonly storeHealth: StoreHealthMonitor;
   /** Called after every engine call that may have moved its next deadline. */
   readonly touched: () => void;
   /** Called with every finished exchange (after its commit, for an ACK); errors it throws are logged. */
@@ -137,6 +140,7 @@ export class Pipeline {
     const engine = this.#o.engine;
     performWrites(this.#o.store, commit.writes, now).then(
       (refused: Lease | null | undefined) => {
+        this.#o.storeHealth.succeeded();
         let next: EngineOutput;
         try {
           next =
@@ -153,7 +157,7 @@ export class Pipeline {
       },
       (err: unknown) => {
         // No durability, no ACK: abort the token (no NAK either), the client will retry.
-        this.#o.logger.error({ err }, 'lease store write failed; the request is dropped');
+        this.#o.storeHealth.failed(err);
         try {
           engine.commitAborted(commit.token, now);
         } catch (abortErr) {

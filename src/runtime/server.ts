@@ -23,6 +23,7 @@ import { chooseLeaseStore } from './lease-database.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
+import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
@@ -106,6 +107,12 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     { leaseDatabase: choice?.note ?? store.backend },
     `lease store: ${choice?.note ?? store.backend}`,
   );
+  const opened = store.openReport;
+  if (opened?.checkMs !== undefined) {
+    const ms = Math.round(opened.checkMs);
+    logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check)`);
+  }
+  for (const warning of opened?.warnings ?? []) logger.warn(warning);
 
   const engine = new DhcpServerEngine(
     config,
@@ -113,7 +120,8 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
-  const reclaimer = new Reclaimer({ engine, store, clock, logger });
+  const storeHealth = new StoreHealthMonitor({ logger, clock });
+  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
   let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
   try {
     leases = await store.getAll();
@@ -142,6 +150,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     store,
     clock,
     logger,
+    storeHealth,
     send,
     touched: () => reclaimer.touch(),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
@@ -208,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     startedAt,
     clock,
     sockets: () => sockets,
+    leaseStore: () => storeHealth.snapshot(),
   });
 
   let control: ControlListeners | undefined;
@@ -223,6 +233,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await control?.close();
       await reclaimer.idle();
       unsubscribe();
+      storeHealth.close();
       await store.close();
       await transport?.close();
       logger.info('server stopped');

@@ -1,4 +1,5 @@
 /** A leasekeeper server on a virtual network with one client NIC, for runtime tests without namespaces. */
+import type { Logger } from 'pino';
 import { compileConfig } from '../../src/config/index.ts';
 import type { CompiledConfig } from '../../src/config/types.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
@@ -54,6 +55,7 @@ export async function virtualLab(
     /** Control listeners (default none). */
     control?: ControlOverrides;
     logger?: Logger;
+    clock?: () => number;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -72,6 +74,7 @@ export async function virtualLab(
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
     logger: opts.logger ?? createLogger({ level: 'silent' }),
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     control: opts.control ?? false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
