@@ -13,7 +13,6 @@ import {
 } from '../../src/protocol/index.ts';
 import { encodeReply } from '../../src/server/encode.ts';
 import type { ControlOverrides } from '../../src/control/settings.ts';
-import type { Logger } from 'pino';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
