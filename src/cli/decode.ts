@@ -70,7 +70,7 @@ async function decodePcap(path: string, print: (v: unknown) => void): Promise<nu
       }
       if (f.kind === 'broken') {
         broken++;
-        print({ frame: f.frame, error: { code: 'ERR_BAD_FRAME', message: f.reason } });
+        print({ frame: f.frame, error: { code: 'ERR_DECODE_BAD_FRAME', message: f.reason } });
         continue;
       }
       const where = {

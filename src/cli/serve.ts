@@ -15,6 +15,7 @@ import { SystemdNotifier } from '../runtime/sd-notify.ts';
 import { startServer } from '../runtime/server.ts';
 import { TransportError } from '../transport/errors.ts';
 import { listInterfaces } from '../transport/linux/interfaces.ts';
+import { LeasekeeperError } from '../errors.ts';
 
 const HELP = `Usage: leasekeeper serve (--config FILE | --interface IF) [options]
 
@@ -46,9 +47,11 @@ Examples:
   leasekeeper serve --config /etc/leasekeeper/dhcp4.json --test`;
 
 /** Errors the operator can fix: printed as one message, never as a stack trace. */
-class ServeConfigError extends Error {
-  readonly code = 'ERR_SERVE_CONFIG';
+class ServeConfigError extends LeasekeeperError {
   override name = 'ServeConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SERVE_CONFIG', message, options);
+  }
 }
 
 export const serveCommand: CliCommand = {

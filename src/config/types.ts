@@ -1,5 +1,6 @@
 import type { ClientLimits } from './limits.ts';
 import type { Dhcp4Json } from './schema.ts';
+import { LeasekeeperError } from '../errors.ts';
 
 /**
  * The compiled configuration the server engine runs on. Every field is readonly and the whole tree is
@@ -139,12 +140,11 @@ export interface ConfigIssue {
 
 export type ParseResult = { ok: true; config: CompiledConfig } | { ok: false; error: ConfigError };
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG_INVALID';
+export class ConfigError extends LeasekeeperError {
   override name = 'ConfigError';
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+    super('ERR_CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
     this.issues = issues;
   }
 }

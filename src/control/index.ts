@@ -47,4 +47,3 @@ export { startControlListeners, type ControlListeners, type StartOptions } from 
 export { sendUnix, sendHttp, allSucceeded, type ControlRequest, type HttpClientOptions } from './client.ts';
 export { StatisticsManager, type StatisticsManagerOptions } from './statistics.ts';
 export { trackLeaseStatistics } from './lease-statistics.ts';
-export { ConfigReservations } from './config-reservations.ts';

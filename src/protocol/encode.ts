@@ -56,7 +56,7 @@ function slabBuffer(size: number): Buffer {
 }
 
 function badField(message: string): never {
-  throw new DhcpEncodeError('ERR_BAD_FIELD', message);
+  throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', message);
 }
 
 function checkUint(name: string, v: number, max: number): number {
@@ -276,7 +276,7 @@ function encodeOverloaded(
 ): Buffer {
   const tooLarge = (): never => {
     throw new DhcpEncodeError(
-      'ERR_MESSAGE_TOO_LARGE',
+      'ERR_ENCODE_MESSAGE_TOO_LARGE',
       `options do not fit in ${limit + IP_UDP_OVERHEAD} bytes even with sname/file overload`,
     );
   };

@@ -95,7 +95,7 @@ export class Pipeline {
     } catch (err) {
       this.#o.engine.recordParseFailure();
       this.#junk.count('undecodable');
-      const code = err instanceof DhcpDecodeError ? err.code : 'ERR_UNKNOWN';
+      const code = err instanceof DhcpDecodeError ? err.code : 'ERR_DECODE_INTERNAL';
       this.#o.logger.debug(
         { code, from: `${meta.sourceAddress}:${meta.sourcePort}`, via: meta.interface, bytes: bytes.length },
         `undecodable packet: ${err instanceof Error ? err.message : String(err)}`,

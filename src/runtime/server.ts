@@ -299,7 +299,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {
-        // Seed 000's WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
+        // The WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
         webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
         mountDashboard(h, { logger });
         h.addGetRoute(

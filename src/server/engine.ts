@@ -734,7 +734,8 @@ export class DhcpServerEngine {
 
   private takePending(token: number): Pending {
     const p = this.pending.get(token);
-    if (!p) throw new EngineUsageError('ERR_UNKNOWN_COMMIT_TOKEN', `no pending commit with token ${token}`);
+    if (!p)
+      throw new EngineUsageError('ERR_ENGINE_UNKNOWN_COMMIT_TOKEN', `no pending commit with token ${token}`);
     this.pending.delete(token);
     return p;
   }

@@ -33,7 +33,7 @@ export function ipsOf(data: Uint8Array | undefined): number[] {
 
 /**
  * Addresses no client gets: network and broadcast of every subnet, every `routers` address ("do not
- * assign" a router, seed 001) and every configured server identifier, at any level.
+ * assign" a router) and every configured server identifier, at any level.
  */
 export function configExclusions(c: CompiledConfig): Set<number> {
   const out = new Set<number>();

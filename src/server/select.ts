@@ -92,7 +92,7 @@ export function selectSubnet(
     for (const s of config.subnets)
       if (s.interface === undefined && cidrContains(s, n)) return { subnet: s, by: 'interface' };
   }
-  // An interface with no IPv4 address (a virtual network, seed 003) and one subnet: that subnet.
+  // An interface with no IPv4 address (a virtual network, or a userspace stack through the library API) and one subnet: that subnet.
   const only = config.subnets.length === 1 ? config.subnets[0] : undefined;
   if (only && only.interface === undefined && meta.interfaceAddresses.length === 0)
     return { subnet: only, by: 'interface' };

@@ -30,19 +30,19 @@ export function formatMac(b: Uint8Array, off = 0): string {
 
 export function requireMac(s: string): Uint8Array {
   const b = parseMacBytes(s);
-  if (!b) throw new TransportError('ERR_BAD_ADDRESS', `not a MAC address: '${s}'`);
+  if (!b) throw new TransportError('ERR_TRANSPORT_BAD_ADDRESS', `not a MAC address: '${s}'`);
   return b;
 }
 
 export function requireIp(s: string): number {
   const n = parseIp(s);
-  if (n < 0) throw new TransportError('ERR_BAD_ADDRESS', `not an IPv4 address: '${s}'`);
+  if (n < 0) throw new TransportError('ERR_TRANSPORT_BAD_ADDRESS', `not an IPv4 address: '${s}'`);
   return n;
 }
 
 export function requirePort(p: number): number {
   if (!Number.isInteger(p) || p < 0 || p > 65535)
-    throw new TransportError('ERR_BAD_ADDRESS', `bad UDP port ${p}`);
+    throw new TransportError('ERR_TRANSPORT_BAD_ADDRESS', `bad UDP port ${p}`);
   return p;
 }
 

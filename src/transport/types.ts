@@ -56,7 +56,7 @@ export interface OutboundDatagram {
   readonly interface?: string;
   /**
    * Source IP to put in the header; default: the interface's first address, else 0.0.0.0. The linux
-   * transport honours another address only with `mac` or a broadcast (ERR_UNSUPPORTED otherwise).
+   * transport honours another address only with `mac` or a broadcast (ERR_TRANSPORT_UNSUPPORTED otherwise).
    */
   readonly sourceIp?: string;
 }

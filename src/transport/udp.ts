@@ -45,11 +45,13 @@ export class UdpTransport extends TransportEmitter implements Transport {
       }),
     );
     socket.on('error', (e: NodeJS.ErrnoException) =>
-      this.emitError(new TransportError('ERR_RECEIVE_FAILED', e.message, { syscallCode: e.code, cause: e })),
+      this.emitError(
+        new TransportError('ERR_TRANSPORT_RECEIVE_FAILED', e.message, { syscallCode: e.code, cause: e }),
+      ),
     );
   }
 
-  /** Binds the socket; rejects with ERR_BIND_FAILED (e.g. EADDRINUSE, EACCES below port 1024). */
+  /** Binds the socket; rejects with ERR_TRANSPORT_BIND_FAILED (e.g. EADDRINUSE, EACCES below port 1024). */
   static open(opts: UdpTransportOptions): Promise<UdpTransport> {
     return new Promise((resolve, reject) => {
       let port: number;
@@ -64,10 +66,14 @@ export class UdpTransport extends TransportEmitter implements Transport {
       const onError = (e: NodeJS.ErrnoException): void => {
         socket.close();
         reject(
-          new TransportError('ERR_BIND_FAILED', `bind ${opts.address ?? '0.0.0.0'}:${port}: ${e.message}`, {
-            syscallCode: e.code,
-            cause: e,
-          }),
+          new TransportError(
+            'ERR_TRANSPORT_BIND_FAILED',
+            `bind ${opts.address ?? '0.0.0.0'}:${port}: ${e.message}`,
+            {
+              syscallCode: e.code,
+              cause: e,
+            },
+          ),
         );
       };
       socket.once('error', onError);
@@ -94,25 +100,32 @@ export class UdpTransport extends TransportEmitter implements Transport {
       }
       if (d.mac !== undefined) {
         return reject(
-          new TransportError('ERR_UNSUPPORTED', 'the udp transport cannot send to a MAC address'),
+          new TransportError('ERR_TRANSPORT_UNSUPPORTED', 'the udp transport cannot send to a MAC address'),
         );
       }
       if (d.interface !== undefined || d.sourceIp !== undefined) {
         return reject(
-          new TransportError('ERR_UNSUPPORTED', 'the udp transport cannot choose interface or source IP'),
+          new TransportError(
+            'ERR_TRANSPORT_UNSUPPORTED',
+            'the udp transport cannot choose interface or source IP',
+          ),
         );
       }
       if (d.data.length > MAX_UDP_PAYLOAD) {
-        return reject(new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame`));
+        return reject(new TransportError('ERR_TRANSPORT_TOO_BIG', `${d.data.length} bytes exceed one frame`));
       }
       this.socket.send(d.data, d.port, d.ip, (err) => {
         if (!err) return resolve();
         const code = (err as NodeJS.ErrnoException).code;
         reject(
-          new TransportError(code === 'ENETUNREACH' ? 'ERR_NO_ROUTE' : 'ERR_SEND_FAILED', err.message, {
-            syscallCode: code,
-            cause: err,
-          }),
+          new TransportError(
+            code === 'ENETUNREACH' ? 'ERR_TRANSPORT_NO_ROUTE' : 'ERR_TRANSPORT_SEND_FAILED',
+            err.message,
+            {
+              syscallCode: code,
+              cause: err,
+            },
+          ),
         );
       });
     });

@@ -41,8 +41,8 @@ describe('lease file', () => {
     assert.equal(usableLease(file, 'eth0', MAC, lease.expiresAt!), null);
   });
 
-  it('rejects files that are not JSON or not a lease, with ERR_LEASE_FILE', () => {
-    assert.throws(() => parseLeaseFile('{'), { name: 'LeaseFileError', code: 'ERR_LEASE_FILE' });
+  it('rejects files that are not JSON or not a lease, with ERR_CLIENT_LEASE_FILE', () => {
+    assert.throws(() => parseLeaseFile('{'), { name: 'LeaseFileError', code: 'ERR_CLIENT_LEASE_FILE' });
     const { lease, now } = boundLease();
     const bad = JSON.parse(
       serializeLeaseFile({ interface: 'eth0', hwAddress: MAC, savedAt: now, lease }),
@@ -68,7 +68,7 @@ describe('lease file', () => {
       assert.deepEqual(back?.lease, lease);
       assert.match(await readFile(path, 'utf8'), /"version": 1/);
       await writeFile(path, 'garbage');
-      await assert.rejects(readLeaseFile(path), { code: 'ERR_LEASE_FILE' });
+      await assert.rejects(readLeaseFile(path), { code: 'ERR_CLIENT_LEASE_FILE' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -112,7 +112,7 @@ function storeErrorsAnswered(handler: CommandHandler): CommandHandler {
     } catch (err) {
       if (
         err instanceof LeaseStoreError &&
-        (err.code === 'LEASE_INVALID' || err.code === 'LEASE_QUERY_INVALID')
+        (err.code === 'ERR_LEASE_INVALID' || err.code === 'ERR_LEASE_QUERY_INVALID')
       ) {
         return failure(err.message);
       }

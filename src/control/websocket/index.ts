@@ -1,4 +1,4 @@
-/** Seed 000's WebSocket API on the management HTTP listener; see docs/websocket.md. */
+/** The WebSocket API on the management HTTP listener; see docs/websocket.md. */
 export {
   mountWebSocketApi,
   DEFAULT_WS_PATH,

@@ -42,7 +42,7 @@ export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * Mounts seed 000's WebSocket API on a management HTTP listener (docs/websocket.md). Call it once per
+ * Mounts the WebSocket API on a management HTTP listener (docs/websocket.md). Call it once per
  * listener, after `HttpControlServer.listen`; it takes the listener's upgrade hook.
  */
 export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {

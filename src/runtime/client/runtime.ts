@@ -29,7 +29,7 @@ const BROADCAST = '255.255.255.255';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ClientRuntimeOptions {
-  /** The one interface the client runs on (seed 001: bind to one interface only). */
+  /** The one interface the client runs on (a client binds to one interface only). */
   readonly interface: string;
   /** Engine settings; `hwAddress` defaults to the interface's MAC. */
   readonly client?: Omit<ClientConfig, 'hwAddress'> & { readonly hwAddress?: ClientConfig['hwAddress'] };

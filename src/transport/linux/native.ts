@@ -75,7 +75,7 @@ let cached: NativeAddon | TransportError | undefined;
 
 function load(): NativeAddon | TransportError {
   if (process.platform !== 'linux') {
-    return new TransportError('ERR_NATIVE_UNAVAILABLE', 'the linux transport needs Linux');
+    return new TransportError('ERR_TRANSPORT_NATIVE_UNAVAILABLE', 'the linux transport needs Linux');
   }
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
@@ -84,7 +84,7 @@ function load(): NativeAddon | TransportError {
       const mod = require(c) as Partial<NativeAddon> & { unsupported?: boolean };
       if (mod.unsupported || typeof mod.openUdp !== 'function') {
         return new TransportError(
-          'ERR_NATIVE_UNAVAILABLE',
+          'ERR_TRANSPORT_NATIVE_UNAVAILABLE',
           'the native addon was built without Linux support',
         );
       }
@@ -94,7 +94,7 @@ function load(): NativeAddon | TransportError {
     }
   }
   return new TransportError(
-    'ERR_NATIVE_UNAVAILABLE',
+    'ERR_TRANSPORT_NATIVE_UNAVAILABLE',
     `native addon not built (run \`npm install\` or \`npx node-gyp rebuild\`): ${errors.join('; ')}`,
   );
 }

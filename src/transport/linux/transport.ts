@@ -10,7 +10,7 @@
  * With `receive: 'udp'` datagrams are read from the UDP sockets instead (no MAC, no destination IP).
  *
  * Link state is watched through rtnetlink and polled as a backstop (getifaddrs, cheap); when an interface goes down the transport emits `link` and an
- * ERR_INTERFACE_DOWN error; when it returns (or reappears with a new index) both sockets are reopened
+ * ERR_TRANSPORT_INTERFACE_DOWN error; when it returns (or reappears with a new index) both sockets are reopened
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
@@ -157,17 +157,20 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }));
   }
 
-  /** Opens every interface's sockets. Rejects with ERR_NO_INTERFACE, ERR_BIND_FAILED or ERR_NATIVE_UNAVAILABLE. */
+  /** Opens every interface's sockets. Rejects with ERR_TRANSPORT_NO_INTERFACE, ERR_TRANSPORT_BIND_FAILED or ERR_TRANSPORT_NATIVE_UNAVAILABLE. */
   static async open(opts: LinuxTransportOptions): Promise<LinuxTransport> {
     requireNative();
     const port = requirePort(opts.port);
-    if (opts.interfaces.length === 0) throw new TransportError('ERR_NO_INTERFACE', 'no interface given');
+    if (opts.interfaces.length === 0)
+      throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', 'no interface given');
     const t = new LinuxTransport(port, opts);
     const all = listInterfaces(t.netns === undefined ? {} : { netns: t.netns });
     for (const p of t.ports) {
       p.info = all.find((i) => i.name === p.name);
       if (!p.info)
-        throw new TransportError('ERR_NO_INTERFACE', `no interface '${p.name}'`, { interface: p.name });
+        throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `no interface '${p.name}'`, {
+          interface: p.name,
+        });
     }
     try {
       for (const p of t.ports) await t.openPort(p);
@@ -240,7 +243,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       await new Promise<void>((resolve) => udp.bind({ fd }, resolve));
     } catch (e) {
       this.closePort(p);
-      throw toTransportError(e, 'ERR_BIND_FAILED', p.name);
+      throw toTransportError(e, 'ERR_TRANSPORT_BIND_FAILED', p.name);
     }
   }
 
@@ -270,11 +273,11 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   ): void {
     if (err) {
       // ENETDOWN when the link drops or the interface vanished: the link poll reports which. Anything
-      // else: drop this interface's sockets and let the poll reopen them (seed 001, "reopen port on errors").
+      // else: drop this interface's sockets and let the poll reopen them (a socket error reopens the port).
       const linkError =
         isNativeError(err) && (err.code === 'ENETDOWN' || err.code === 'ENXIO' || err.code === 'ENODEV');
       if (!linkError) {
-        this.emitError(toTransportError(err, 'ERR_RECEIVE_FAILED', p.name));
+        this.emitError(toTransportError(err, 'ERR_TRANSPORT_RECEIVE_FAILED', p.name));
         this.closePort(p);
       }
       this.pollLinks();
@@ -313,8 +316,8 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   }
 
   private socketFailed(p: Port, e: NodeJS.ErrnoException): void {
-    this.emitError(toTransportError(e, 'ERR_RECEIVE_FAILED', p.name));
-    // Seed 001, "reopen port on errors": drop both sockets; the next poll reopens them.
+    this.emitError(toTransportError(e, 'ERR_TRANSPORT_RECEIVE_FAILED', p.name));
+    // A socket error reopens the port: drop both sockets; the next poll reopens them.
     this.closePort(p);
   }
 
@@ -359,7 +362,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     try {
       all = listInterfaces(this.netns === undefined ? {} : { netns: this.netns });
     } catch (e) {
-      this.emitError(toTransportError(e, 'ERR_NO_INTERFACE'));
+      this.emitError(toTransportError(e, 'ERR_TRANSPORT_NO_INTERFACE'));
       return;
     }
     for (const p of this.ports) {
@@ -372,7 +375,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
           this.closePort(p);
           this.emitLink({ interface: p.name, index: prev.index, present: false, up: false, carrier: false });
           this.emitError(
-            new TransportError('ERR_INTERFACE_GONE', `${p.name} vanished`, { interface: p.name }),
+            new TransportError('ERR_TRANSPORT_INTERFACE_GONE', `${p.name} vanished`, { interface: p.name }),
           );
         }
         continue;
@@ -386,7 +389,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         try {
           await this.openPort(p);
         } catch (e) {
-          this.emitError(toTransportError(e, 'ERR_BIND_FAILED', p.name));
+          this.emitError(toTransportError(e, 'ERR_TRANSPORT_BIND_FAILED', p.name));
           continue;
         }
         if (this.closed) {
@@ -398,9 +401,13 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         this.emitLink(linkState(now));
         if (!usable) {
           this.emitError(
-            new TransportError('ERR_INTERFACE_DOWN', `${p.name} is ${now.up ? 'without carrier' : 'down'}`, {
-              interface: p.name,
-            }),
+            new TransportError(
+              'ERR_TRANSPORT_INTERFACE_DOWN',
+              `${p.name} is ${now.up ? 'without carrier' : 'down'}`,
+              {
+                interface: p.name,
+              },
+            ),
           );
         }
       }
@@ -411,7 +418,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     try {
       return this.sendNow(d);
     } catch (e) {
-      return Promise.reject(toTransportError(e, 'ERR_SEND_FAILED'));
+      return Promise.reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED'));
     }
   }
 
@@ -422,30 +429,36 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     const dstMac = d.mac === undefined ? undefined : requireMac(d.mac);
     const srcIpGiven = d.sourceIp === undefined ? undefined : requireIp(d.sourceIp);
     if (!(d.data instanceof Uint8Array))
-      throw new TransportError('ERR_SEND_FAILED', 'data is not a Uint8Array');
+      throw new TransportError('ERR_TRANSPORT_SEND_FAILED', 'data is not a Uint8Array');
     if (d.data.length > MAX_UDP_PAYLOAD) {
-      throw new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`);
+      throw new TransportError(
+        'ERR_TRANSPORT_TOO_BIG',
+        `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`,
+      );
     }
     const p = this.pickPort(d, dstIp);
     // The poll may lag behind `ip link set up`: look again before refusing. Without carrier the send is
     // still attempted (the kernel reports carrier late, through linkwatch); the frame may be lost.
     const info = p.info?.up ? p.info : (this.live(p) ?? p.info);
-    if (!info) throw new TransportError('ERR_INTERFACE_GONE', `${p.name} is gone`, { interface: p.name });
+    if (!info)
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_GONE', `${p.name} is gone`, { interface: p.name });
     if (!info.up) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is down`, { interface: p.name });
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is down`, { interface: p.name });
     }
     const broadcast = d.ip === BROADCAST_IP || isSubnetBroadcast(info, dstIp);
     const ownSource = srcIpGiven === undefined || info.addresses[0]?.ip === d.sourceIp;
     if (!dstMac && !broadcast && !ownSource) {
       // Without the MAC the kernel must ARP, and dgram cannot pick the source address (no IP_PKTINFO).
       throw new TransportError(
-        'ERR_UNSUPPORTED',
+        'ERR_TRANSPORT_UNSUPPORTED',
         `a unicast from ${d.sourceIp} to ${d.ip} needs the destination MAC`,
       );
     }
     if (dstMac || broadcast) {
       if (!p.packet)
-        throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+        throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is reopening`, {
+          interface: p.name,
+        });
       const primary = info.addresses[0]?.ip;
       this.ipId = (this.ipId + 1) & 0xffff;
       const frame = buildUdpFrame({
@@ -461,7 +474,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       return this.enqueue(p.packetQueue, frame, 0, 0);
     }
     if (!p.udp || p.udpFd < 0) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is reopening`, {
+        interface: p.name,
+      });
     }
     return this.enqueue(p.udpQueue, d.data, dstIp, dstPort);
   }
@@ -515,12 +530,14 @@ export class LinuxTransport extends TransportEmitter implements Transport {
             this.dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
           break;
         }
-        reject[i]!(toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_SEND_FAILED', p.name));
+        reject[i]!(
+          toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_TRANSPORT_SEND_FAILED', p.name),
+        );
         i++;
       }
     } catch (e) {
       // Runs from process.nextTick: a throw here would be an uncaught exception, not a rejection.
-      const err = toTransportError(e, 'ERR_SEND_FAILED', p.name);
+      const err = toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name);
       for (; i < n; i++) reject[i]!(err);
     }
     data.length = 0;
@@ -539,10 +556,10 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   ): void {
     try {
       udp.send(data, port, intToIp(ip), (err) =>
-        err ? reject(toTransportError(err, 'ERR_SEND_FAILED', p.name)) : resolve(),
+        err ? reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name)) : resolve(),
       );
     } catch (e) {
-      reject(toTransportError(e, 'ERR_SEND_FAILED', p.name));
+      reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
     }
   }
 
@@ -550,7 +567,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     if (d.interface !== undefined) {
       const p = this.ports.find((x) => x.name === d.interface);
       if (!p)
-        throw new TransportError('ERR_NO_INTERFACE', `not serving '${d.interface}'`, {
+        throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `not serving '${d.interface}'`, {
           interface: d.interface,
         });
       return p;
@@ -560,7 +577,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       const p = this.ports.find((x) => x.info?.addresses.some((a) => onLink(a.ip, a.prefix, dstIp)));
       if (p) return p;
     }
-    throw new TransportError('ERR_NO_ROUTE', `no interface reaches ${d.ip}: name one`);
+    throw new TransportError('ERR_TRANSPORT_NO_ROUTE', `no interface reaches ${d.ip}: name one`);
   }
 
   /** RFC 5227 probe on one of this transport's interfaces. */

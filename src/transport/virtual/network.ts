@@ -75,14 +75,16 @@ export class VirtualNetwork {
   }
 
   createLink(name: string, impairments: Impairments = {}): VirtualLink {
-    if (this.links.has(name)) throw new Error(`link '${name}' exists`);
+    if (this.links.has(name))
+      throw new TransportError('ERR_TRANSPORT_VIRTUAL_SETUP', `link '${name}' exists`);
     const l = new VirtualLink(this, name, impairments);
     this.links.set(name, l);
     return l;
   }
 
   createHost(name: string): VirtualHost {
-    if (this.hosts.has(name)) throw new Error(`host '${name}' exists`);
+    if (this.hosts.has(name))
+      throw new TransportError('ERR_TRANSPORT_VIRTUAL_SETUP', `host '${name}' exists`);
     const h = new VirtualHost(this, name);
     this.hosts.set(name, h);
     return h;
@@ -238,7 +240,7 @@ export class VirtualNic {
 
   addAddress(cidr: string): void {
     const c = parseCidr(cidr);
-    if (!c) throw new TransportError('ERR_BAD_ADDRESS', `bad CIDR '${cidr}'`);
+    if (!c) throw new TransportError('ERR_TRANSPORT_BAD_ADDRESS', `bad CIDR '${cidr}'`);
     if (!this.addrs.some((a) => a.ip === c.ip)) this.addrs.push(c);
   }
 
@@ -285,7 +287,7 @@ export class VirtualNic {
   /** @internal */
   send(frame: Buffer): void {
     if (!this.carrierUp) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${this.host.name}/${this.name} is down`, {
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${this.host.name}/${this.name} is down`, {
         interface: this.name,
       });
     }
@@ -344,7 +346,7 @@ export class VirtualHost {
 
   attach(link: VirtualLink, opts: NicOptions): VirtualNic {
     if (this.nics.some((n) => n.name === opts.ifname))
-      throw new Error(`${this.name} already has ${opts.ifname}`);
+      throw new TransportError('ERR_TRANSPORT_VIRTUAL_SETUP', `${this.name} already has ${opts.ifname}`);
     const nic = new VirtualNic(this, link, opts.ifname, this.nextIndex++, opts.mac ?? this.network.nextMac());
     for (const a of opts.addresses ?? []) nic.addAddress(a);
     this.nics.push(nic);
@@ -352,7 +354,7 @@ export class VirtualHost {
     return nic;
   }
 
-  /** Unplugs a NIC: transports see `present: false` and sends through it fail with ERR_NO_INTERFACE. */
+  /** Unplugs a NIC: transports see `present: false` and sends through it fail with ERR_TRANSPORT_NO_INTERFACE. */
   detach(ifname: string): void {
     const i = this.nics.findIndex((n) => n.name === ifname);
     if (i < 0) return;
@@ -368,7 +370,7 @@ export class VirtualHost {
   /** Opens a UDP endpoint on `port`; one per port per host, as without SO_REUSEPORT. */
   openTransport(opts: VirtualTransportOptions): VirtualTransport {
     if (this.transports.has(opts.port)) {
-      throw new TransportError('ERR_BIND_FAILED', `${this.name}: port ${opts.port} in use`, {
+      throw new TransportError('ERR_TRANSPORT_BIND_FAILED', `${this.name}: port ${opts.port} in use`, {
         syscallCode: 'EADDRINUSE',
       });
     }

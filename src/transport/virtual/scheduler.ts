@@ -3,6 +3,8 @@
  * clock a test advances by hand, so lossy, delayed exchanges run in microseconds and exactly the same
  * way every time.
  */
+import { TransportError } from '../errors.ts';
+
 export interface Scheduler {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
@@ -76,7 +78,11 @@ export class VirtualClock implements Scheduler {
       this.dropCancelled();
       const next = this.heap[0];
       if (!next || next.at > until) break;
-      if (ran >= maxEvents) throw new Error(`VirtualClock: more than ${maxEvents} events in one advance()`);
+      if (ran >= maxEvents)
+        throw new TransportError(
+          'ERR_TRANSPORT_VIRTUAL_RUNAWAY',
+          `VirtualClock: more than ${maxEvents} events in one advance()`,
+        );
       this.pop();
       this.t = next.at;
       ran++;
