@@ -19,7 +19,7 @@ import { isJsonObject } from './json.ts';
 import type { CommandRegistry, ControlLogger } from './registry.ts';
 import type { ControlTarget } from './target.ts';
 import { DEFAULT_AUTH_THROTTLE, FailureThrottle, type AuthThrottleSettings } from './throttle.ts';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from './unix-server.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from './unix-json-server.ts';
 
 /** Kea's TLS settings of an HTTP control socket: file paths. */
 export interface TlsSettings {
