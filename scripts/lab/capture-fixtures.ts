@@ -270,6 +270,8 @@ async function captureOverload(): Promise<CaptureRecord> {
         `dhcp-option=47,scope.${'s'.repeat(30)}`,
         `dhcp-option=option:domain-search,${Array.from({ length: 6 }, (_, i) => `zone${i}.site${i}.example.test`).join(',')}`,
         'dhcp-option=option:ntp-server,198.18.0.1,198.18.0.2,198.18.0.3',
+        `dhcp-option=14,/dump/${'d'.repeat(30)}`,
+        `dhcp-option=64,nisplus.${'p'.repeat(20)}`,
       ],
     });
     const request = join(ROOT, 'scripts', 'lab', 'overload-request.ts');

@@ -12,9 +12,9 @@ const m = createMessage({ xid: 0x52525252, flags: 0x8000, chaddr: parseMac(mac) 
 m.options
   .set('dhcp-message-type', MessageType.DISCOVER)
   .set('dhcp-max-message-size', 576)
-  // subnet mask, routers, DNS, host name, domain name, root path, extensions path, NIS domain, NTP, NetBIOS
-  // name servers and scope, TFTP server name, bootfile name, domain search
-  .set('dhcp-parameter-request-list', [1, 3, 6, 12, 15, 17, 18, 40, 42, 44, 47, 66, 67, 119]);
+  // subnet mask, routers, DNS, host name, merit dump file, domain name, root path, extensions path, NIS
+  // domain, NTP, NetBIOS name servers and scope, NIS+ domain, TFTP server name, bootfile name, domain search
+  .set('dhcp-parameter-request-list', [1, 3, 6, 12, 14, 15, 17, 18, 40, 42, 44, 47, 64, 66, 67, 119]);
 const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
 const done = setTimeout(() => sock.close(), 10_000);
 sock.on('message', () => {

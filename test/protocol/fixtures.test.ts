@@ -287,8 +287,8 @@ const EXPECTED: Record<string, Expected> = {
     hops: 0,
     secs: 0,
     flags: 0x8000,
-    // Options field first, then file (option 18), then sname (empty): RFC 2131 §4.1's reading order.
-    codes: [53, 54, 51, 58, 59, 1, 28, 42, 119, 47, 40, 52, 15, 6, 3, 18],
+    // Options field first, then file (18, 15, 6), then sname (3): RFC 2131 §4.1's reading order.
+    codes: [53, 54, 51, 58, 59, 1, 28, 64, 14, 42, 119, 47, 40, 52, 18, 15, 6, 3],
     options: {
       'dhcp-server-identifier': '198.18.0.1',
       'dhcp-lease-time': 3600,
@@ -664,8 +664,9 @@ test("dnsmasq-offer-overload: a real peer's overloaded OFFER is read in RFC 2131
   assert.equal(m.options.get('dhcp-option-overload'), 3);
   assert.equal(m.file, '');
   assert.equal(m.sname, '');
-  // Option 18 (extensions path) lies only in the file field.
+  // Option 18 (extensions path) lies only in the file field, routers (3) only in sname.
   assert.equal(Buffer.from(m.options.getRaw(18) ?? []).toString('latin1'), `/srv/${'e'.repeat(90)}`);
+  assert.deepEqual(m.options.get('routers'), ['198.18.0.1']);
   assert.equal(m.options.get('domain-name'), 'overload.lab.example');
   assert.deepEqual(
     m.options.get('domain-search'),
