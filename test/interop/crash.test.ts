@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
 import { startCapture } from '../lab/peers.ts';
-import { readPcap } from '../fixtures/pcap.ts';
+import { readPcap } from '../../src/transport/pcap.ts';
 import { MessageType, decodeMessage, messageTypeOf } from '../../src/protocol/index.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
 
@@ -90,7 +90,7 @@ test('kill -9 under load loses no acknowledged lease', async () => {
 function ackedOnTheWire(pcap: Uint8Array): Map<string, string> {
   const acked = new Map<string, string>();
   for (const d of readPcap(pcap)) {
-    if (d.srcPort !== 67) continue;
+    if (d.kind !== 'dhcp' || d.srcPort !== 67) continue;
     const m = decodeMessage(d.payload);
     if (messageTypeOf(m) !== MessageType.ACK || m.yiaddr === '0.0.0.0') continue;
     const mac = [...m.chaddr.subarray(0, m.hlen)].map((b) => b.toString(16).padStart(2, '0')).join(':');
