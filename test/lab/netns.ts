@@ -136,10 +136,11 @@ class LabImpl implements Lab {
   readonly processes = new Set<ProcessImpl>();
   private closing: Promise<void> | undefined;
 
-  constructor(
-    private readonly prefix: string,
-    readonly id: string,
-  ) {
+  private readonly prefix: string;
+  readonly id: string;
+  constructor(prefix: string, id: string) {
+    this.prefix = prefix;
+    this.id = id;
     this.dir = mkdtempSync(join(tmpdir(), `lk-${prefix}-${id}-`));
   }
 
@@ -244,10 +245,11 @@ class LabImpl implements Lab {
 class NetnsImpl implements Netns {
   readonly dir: string;
 
-  constructor(
-    readonly name: string,
-    private readonly lab: LabImpl,
-  ) {
+  readonly name: string;
+  private readonly lab: LabImpl;
+  constructor(name: string, lab: LabImpl) {
+    this.name = name;
+    this.lab = lab;
     this.dir = join(lab.dir, name);
     mkdirSync(this.dir, { recursive: true });
   }
@@ -299,10 +301,11 @@ class ProcessImpl implements LabProcess {
   private done = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(
-    private readonly child: ChildProcess,
-    private readonly label: string,
-  ) {
+  private readonly child: ChildProcess;
+  private readonly label: string;
+  constructor(child: ChildProcess, label: string) {
+    this.child = child;
+    this.label = label;
     this.pid = child.pid as number;
     const onData = (d: Buffer): void => {
       this.out += d.toString('utf8');
