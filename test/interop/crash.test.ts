@@ -1,10 +1,12 @@
 // Crash safety: under perfdhcp load, `kill -9` the server; after a restart on the same SQLite file, every
 // address the server had ACKed (its log line for an ACK is written only after the durable commit) is still
 // leased to the same client, and no address or client is leased twice.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'perfdhcp');
 
 const DHCP4 = {
   'valid-lifetime': 3600,

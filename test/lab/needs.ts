@@ -9,6 +9,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it, suite, test } from 'node:test';
 
 /** Every program a test spawns that Node does not bring, with the Debian package that provides it. */
 export const PROGRAMS = {
@@ -30,6 +31,7 @@ export const PROGRAMS = {
   openssl: 'openssl',
   perfdhcp: 'kea-admin',
   pg_ctl: 'postgresql',
+  python3: 'python3',
   socat: 'socat',
   'systemd-analyze': 'systemd',
   tcpdump: 'tcpdump',
@@ -82,4 +84,31 @@ export function needs(...wanted: Need[]): { skip?: string } {
   if (process.env.CI === 'true')
     throw new Error(`CI machine lacks what this test ${why}: .ci/run must provide it`);
   return { skip: why };
+}
+
+const SUITE_API = { test, describe, it, suite, before, after, beforeEach, afterEach };
+type SuiteApi = typeof SUITE_API;
+
+/**
+ * node:test's functions for a file whose every test needs `wanted`: the real ones when it is all there,
+ * otherwise ones that report each test and suite as skipped (naming what is missing) and run no hook.
+ */
+export function requiring(...wanted: Need[]): SuiteApi {
+  const { skip } = needs(...wanted);
+  if (skip === undefined) return SUITE_API;
+  const skipping =
+    (register: (name: string, options: { skip: string }) => unknown) =>
+    (...args: unknown[]) =>
+      register(typeof args[0] === 'string' ? args[0] : 'unnamed test', { skip });
+  const noHook = (): void => undefined;
+  return {
+    test: skipping(test) as unknown as SuiteApi['test'],
+    it: skipping(it) as unknown as SuiteApi['it'],
+    describe: skipping(describe) as unknown as SuiteApi['describe'],
+    suite: skipping(suite) as unknown as SuiteApi['suite'],
+    before: noHook,
+    after: noHook,
+    beforeEach: noHook,
+    afterEach: noHook,
+  };
 }

@@ -2,7 +2,7 @@
  * The linux transport in network namespaces (addresses from 198.18.0.0/15 only, no routes). Every test
  * builds its own lab and closes it in `finally`, so namespaces are removed even when an assertion fails.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../lab/netns.ts';
 import { LinuxTransport, arpProbe } from '../../src/transport/linux/transport.ts';
@@ -13,6 +13,8 @@ import { buildUdpFrame } from '../../src/transport/frame.ts';
 import { parseMacBytes } from '../../src/transport/addr.ts';
 import { transportConformance } from './conformance.ts';
 import { carrierUp, record, until } from './linux-helpers.ts';
+
+const { test } = requiring('root', 'ip');
 
 async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
   const lab = await createLab('trl');
