@@ -10,7 +10,7 @@
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findProgram, PROGRAMS } from '../test/lab/needs.ts';
+import { findProgram, missingNeeds, PROGRAMS } from '../test/lab/needs.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -74,6 +74,8 @@ for (const file of testSources(join(root, 'test'))) {
   }
 }
 const packages = ciPackages();
+if (!packages.has('postgresql'))
+  problems.push('the PostgreSQL tests need Debian package postgresql, which .ci/run does not install');
 for (const [program, pkg] of [...Object.entries(PROGRAMS), ...Object.entries(APPLETS)]) {
   const wanted = pkg in PROGRAMS ? PROGRAMS[pkg as keyof typeof PROGRAMS] : pkg;
   if (!packages.has(wanted))

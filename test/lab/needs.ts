@@ -21,7 +21,6 @@ export const PROGRAMS = {
   dhcrelay: 'isc-dhcp-relay',
   dig: 'bind9-dnsutils',
   dnsmasq: 'dnsmasq',
-  initdb: 'postgresql',
   ip: 'iproute2',
   'kea-ctrl-agent': 'kea-ctrl-agent',
   'kea-dhcp4': 'kea-dhcp4-server',
@@ -30,7 +29,6 @@ export const PROGRAMS = {
   nsupdate: 'bind9-dnsutils',
   openssl: 'openssl',
   perfdhcp: 'kea-admin',
-  pg_ctl: 'postgresql',
   python3: 'python3',
   socat: 'socat',
   'systemd-analyze': 'systemd',
@@ -39,19 +37,25 @@ export const PROGRAMS = {
 } as const satisfies Record<string, string>;
 
 export type Program = keyof typeof PROGRAMS;
-export type Need = Program | 'root';
+/** Where Debian's postgresql package puts initdb and pg_ctl (not on PATH). */
+export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+
+/** A program on PATH, root, or a PostgreSQL server to start throwaway clusters with (as root). */
+export type Need = Program | 'root' | 'postgresql';
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The full path of `program` on PATH (where the tests spawn it from), or undefined. */
 export function findProgram(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const path = join(dir, program);
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not in this directory
-    }
+    if (dir !== '' && isExecutable(join(dir, program))) return join(dir, program);
   }
   return undefined;
 }
@@ -66,6 +70,8 @@ export function missingNeeds(wanted: readonly Need[]): string[] {
   for (const need of new Set(wanted)) {
     if (need === 'root') {
       if (!isRoot()) missing.push('root');
+    } else if (need === 'postgresql') {
+      if (!isExecutable(join(POSTGRES_BIN, 'initdb'))) missing.push('initdb (Debian package postgresql)');
     } else if (findProgram(need) === undefined) {
       missing.push(`${need} (Debian package ${PROGRAMS[need]})`);
     }
