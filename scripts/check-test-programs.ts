@@ -86,6 +86,8 @@ if (process.argv.includes('--installed')) {
     if (findProgram(program) === undefined)
       problems.push(`'${program}' is not on PATH after .ci/run's install`);
   }
+  for (const missing of missingNeeds(['postgresql']))
+    problems.push(`${missing} is missing after .ci/run's install`);
 }
 if (problems.length > 0) {
   console.error(problems.map((p) => `check-test-programs: ${p}`).join('\n'));
