@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RECORD = join(ROOT, 'test/package/record-loads.ts');
+const RECORD = join(ROOT, 'test/package/record-loads.mjs');
 
 /** Runs node with `entry` and `args` (record-loads imported first); its stdout and every module it loaded. */
 export function runRecorded(

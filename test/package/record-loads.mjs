@@ -1,7 +1,8 @@
 /**
  * `--import` this file to have a process list every module it loads, one URL or path a line, into the file
- * named by LK_LOADED_LOG: ES modules through a load hook (registered after tsx, so it sees the TypeScript
- * files too), CommonJS ones (pg, better-sqlite3) from the require cache when the process exits.
+ * named by LK_LOADED_LOG: ES modules through a load hook (it sees what tsx loads too, since tsx passes every
+ * load down the chain), CommonJS ones (pg, better-sqlite3) from the require cache when the process exits.
+ * Plain JavaScript, so that it runs before any loader and in an installed package's process.
  */
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
