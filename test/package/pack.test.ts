@@ -3,8 +3,17 @@
 // defaults and no @types of its own, and its CLI run from node_modules/.bin.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -236,4 +245,30 @@ test('the installed CLI: --version, and --help without loading a command', () =>
     [],
   );
   assert.ok(readdirSync(join(project, 'node_modules', 'leasekeeper', 'prebuilds')).includes(`linux-x64`));
+});
+
+test('without a prebuilt addon or a compiler, the install step still succeeds and the addon reports itself unavailable', () => {
+  const copy = join(work, 'no-prebuild', 'leasekeeper');
+  mkdirSync(dirname(copy), { recursive: true });
+  cpSync(join(project, 'node_modules', 'leasekeeper'), copy, { recursive: true });
+  rmSync(join(copy, 'prebuilds'), { recursive: true, force: true });
+  // No compiler and no headers: node-gyp cannot build; the step must say so and exit 0.
+  const env = { ...ENV, CC: '/bin/false', CXX: '/bin/false', npm_config_nodedir: join(work, 'no-headers') };
+  const install = spawnSync(process.execPath, ['scripts/install-native.js'], {
+    cwd: copy,
+    env,
+    encoding: 'utf8',
+  });
+  assert.equal(install.status, 0, install.stderr);
+  assert.match(install.stderr, /native transport addon not built .*the server will use the UDP transport/);
+  // Symlink the dependencies so the copy's own modules load.
+  symlinkSync(join(project, 'node_modules'), join(dirname(copy), 'node_modules'));
+  const out = node(
+    copy,
+    'probe.mjs',
+    `import { nativeAddon } from './dist/transport/linux/native.js';
+const result = nativeAddon();
+console.log(result.code ?? 'loaded');`,
+  );
+  assert.equal(out.trim(), 'ERR_NATIVE_UNAVAILABLE');
 });
