@@ -4,7 +4,7 @@
  * configured alike (over the project's MemoryLeaseStore); answers must agree in result code and in the keys and types of every value,
  * and where both servers hold the same leases, in the leases' values.
  */
-import { after, before, test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,8 @@ import { UnixControlServer } from '../../src/control/unix-server.ts';
 import { HttpControlServer } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+
+const { after, before, test } = requiring('kea-dhcp4', 'kea-ctrl-agent');
 
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
 const dir = mkdtempSync(join(tmpdir(), 'lk-kea-'));
