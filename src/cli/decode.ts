@@ -100,7 +100,6 @@ async function decodePcap(path: string, print: (v: unknown) => void): Promise<nu
 
 export const decodeCommand: CliCommand = {
   name: 'decode',
-  summary: 'print DHCP packets (hex or a pcap file) as readable JSON',
   help: HELP,
   async run(argv) {
     let parsed;

@@ -56,7 +56,6 @@ class ServeConfigError extends LeasekeeperError {
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'run the DHCPv4 server (Kea-style JSON config, or zero-config on one interface)',
   help: HELP,
   async run(argv) {
     const values = parse(argv);
