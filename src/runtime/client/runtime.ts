@@ -15,6 +15,7 @@ import type {
   ClientStep,
   InformOptions,
 } from '../../client/index.ts';
+import { ListenerSet } from '../../listener-set.ts';
 import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
 import type { DatagramMeta, LinkState, TransportError } from '../../transport/index.ts';
 import { realScheduler, type Scheduler } from '../../transport/virtual/scheduler.ts';
@@ -105,7 +106,8 @@ export class ClientRuntime {
   readonly #o: ClientRuntimeOptions;
   readonly #scheduler: Scheduler;
   readonly #applier: LeaseApplier;
-  readonly #listeners = new Set<Listener>();
+  // A listener's failure is its own business.
+  readonly #listeners = new ListenerSet<[TimedEvent]>(() => undefined);
   #engine: DhcpClient | undefined;
   #transport: ClientTransport | undefined;
   #hw = '';
@@ -139,8 +141,7 @@ export class ClientRuntime {
 
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: Listener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   now(): number {
@@ -467,13 +468,7 @@ export class ClientRuntime {
 
   #publish(e: RuntimeEvent): void {
     const timed: TimedEvent = { ...e, time: this.now() };
-    for (const l of [...this.#listeners]) {
-      try {
-        l(timed);
-      } catch {
-        // a listener's failure is its own business
-      }
-    }
+    this.#listeners.emit(timed);
   }
 }
 
