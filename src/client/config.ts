@@ -1,4 +1,4 @@
-import { isDottedQuad } from './bytes.ts';
+import { isValidIp } from '../protocol/index.ts';
 import { ClientConfigError } from './errors.ts';
 
 /**
@@ -173,7 +173,7 @@ export function resolveClientConfig(c: ClientConfig): ResolvedClientConfig {
   const htype = c.htype ?? 1;
   if (!Number.isInteger(htype) || htype < 0 || htype > 255)
     throw new ClientConfigError('htype must be 0..255');
-  if (c.requestedAddress !== undefined && !isDottedQuad(c.requestedAddress)) {
+  if (c.requestedAddress !== undefined && !isValidIp(c.requestedAddress)) {
     throw new ClientConfigError(`requestedAddress is not an IPv4 address: '${c.requestedAddress}'`);
   }
   const maxMessageSize = c.maxMessageSize ?? 576;

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { isDottedQuad } from './bytes.ts';
+import { isValidIp } from '../protocol/index.ts';
 import { LeaseFileError } from './errors.ts';
 import type { ClientLease } from './lease.ts';
 
@@ -17,7 +17,7 @@ export interface LeaseFile {
   readonly lease: ClientLease;
 }
 
-const ip = z.string().refine(isDottedQuad, 'not an IPv4 address');
+const ip = z.string().refine((s) => isValidIp(s), 'not an IPv4 address');
 const time = z.number().finite();
 
 const leaseSchema = z.object({

@@ -13,7 +13,21 @@ export {
 } from './constants.ts';
 export { DhcpDecodeError, DhcpEncodeError } from './errors.ts';
 export type { DecodeErrorCode, EncodeErrorCode, DecodeWarning } from './errors.ts';
-export { ipToInt, intToIp, isValidIp, parseIp, prefixToMask, maskToPrefix } from './ip.ts';
+export {
+  ipToInt,
+  intToIp,
+  isValidIp,
+  parseIp,
+  prefixToMask,
+  maskToPrefix,
+  readIp,
+  readIpList,
+  readU16,
+  readU32,
+  writeU32,
+  u32Bytes,
+  ipToBytes,
+} from './ip.ts';
 export { macToString, parseMac, toHex, fromHex, bytesEqual } from './bytes.ts';
 export { createMessage, messageTypeOf, messageToJSON, messageFromJSON } from './message.ts';
 export type { DhcpMessage } from './message.ts';

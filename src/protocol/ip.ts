@@ -67,6 +67,29 @@ export function writeU32(b: Uint8Array, off: number, n: number): void {
   b[off + 3] = n;
 }
 
+/** Every whole 4-byte address in `b` as dotted quads; trailing bytes are ignored. */
+export function readIpList(b: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let off = 0; off + 4 <= b.length; off += 4) out.push(readIp(b, off));
+  return out;
+}
+
+/** `n` as four bytes in network order. */
+export function u32Bytes(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  writeU32(b, 0, n);
+  return b;
+}
+
+/** A dotted quad as four bytes; throws RangeError on anything that is not one. */
+export function ipToBytes(ip: string): Uint8Array {
+  return u32Bytes(ipToInt(ip));
+}
+
+export function readU16(b: Uint8Array, off: number): number {
+  return (b[off]! << 8) | b[off + 1]!;
+}
+
 export function readU32(b: Uint8Array, off: number): number {
   return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
 }
