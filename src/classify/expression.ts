@@ -45,7 +45,63 @@ export interface CompiledString {
   readonly members: readonly string[];
 }
 
-type Node = { readonly t: 'bool'; readonly f: BoolFn } | { readonly t: 'str'; readonly f: StringFn };
+type BytesFn = (p: EvalPacket) => Uint8Array | undefined;
+
+/**
+ * A parsed sub-expression. String nodes may also say what they are in cheaper terms, so that the usual
+ * `X == 'constant'` tests compare bytes without making strings: `konst` for a literal, `bytes` for a
+ * value read straight from the packet (undefined meaning empty), `hexOf` for `hexstring(inner, sep)`.
+ */
+type StrNode = {
+  readonly t: 'str';
+  readonly f: StringFn;
+  readonly konst?: string;
+  readonly bytes?: BytesFn;
+  readonly hexOf?: { readonly inner: StrNode; readonly sep: string };
+};
+type Node = { readonly t: 'bool'; readonly f: BoolFn } | StrNode;
+
+function literal(v: string): StrNode {
+  return { t: 'str', f: () => v, konst: v };
+}
+
+/** Whether bytes (absent: empty) equal a binary string. */
+function bytesEqualBinary(b: Uint8Array | undefined, k: string): boolean {
+  if (b === undefined) return k.length === 0;
+  if (b.length !== k.length) return false;
+  for (let i = 0; i < b.length; i++) if (b[i] !== k.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The bytes `hexstring(x, sep)` must have had to give `text`, or undefined when no bytes can. */
+function unhex(text: string, sep: string): string | undefined {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (out.length > 0) {
+      if (text.slice(i, i + sep.length) !== sep) return undefined;
+      i += sep.length;
+    }
+    const pair = text.slice(i, i + 2);
+    if (!/^[0-9a-f]{2}$/.test(pair)) return undefined;
+    out += String.fromCharCode(Number.parseInt(pair, 16));
+    i += 2;
+  }
+  return out;
+}
+
+/** `a == k` for a constant k, by the cheapest route `a` offers. */
+function equalsConstant(a: StrNode, k: string): BoolFn {
+  if (a.hexOf !== undefined && (a.hexOf.sep.length > 0 || k.length % 2 === 0)) {
+    const raw = unhex(k, a.hexOf.sep);
+    if (raw === undefined) return () => false;
+    return equalsConstant(a.hexOf.inner, raw);
+  }
+  const bytes = a.bytes;
+  if (bytes !== undefined) return (p) => bytesEqualBinary(bytes(p), k);
+  const f = a.f;
+  return (p) => f(p) === k;
+}
 
 const VIVCO = 124;
 const VIVSO = 125;
@@ -101,8 +157,12 @@ class Parser {
   }
 
   private str(n: Node, at: Token): StringFn {
+    return this.strNode(n, at).f;
+  }
+
+  private strNode(n: Node, at: Token): StrNode {
     if (n.t !== 'str') this.fail('expected a string expression', at);
-    return n.f;
+    return n;
   }
 
   atEnd(): void {
@@ -149,10 +209,14 @@ class Parser {
     const left = this.parsePlus();
     if (!this.isWord('==')) return left;
     this.next();
-    const a = this.str(left, start);
+    const a = this.strNode(left, start);
     const at = this.peek();
-    const b = this.str(this.parsePlus(), at);
-    return { t: 'bool', f: (p) => a(p) === b(p) };
+    const b = this.strNode(this.parsePlus(), at);
+    if (b.konst !== undefined) return { t: 'bool', f: equalsConstant(a, b.konst) };
+    if (a.konst !== undefined) return { t: 'bool', f: equalsConstant(b, a.konst) };
+    const fa = a.f;
+    const fb = b.f;
+    return { t: 'bool', f: (p) => fa(p) === fb(p) };
   }
 
   private parsePlus(): Node {
@@ -232,6 +296,7 @@ class Parser {
           const b = get(p);
           return b === undefined ? EMPTY : binary(b);
         },
+        bytes: get,
       };
     if (t.text === 'text')
       return {
@@ -350,8 +415,10 @@ class Parser {
     this.expect('.');
     const t = this.next();
     switch (t.text) {
-      case 'mac':
-        return { t: 'str', f: (p) => binary(p.msg.chaddr.subarray(0, Math.min(p.msg.hlen, 16))) };
+      case 'mac': {
+        const mac: BytesFn = (p) => p.msg.chaddr.subarray(0, Math.min(p.msg.hlen, 16));
+        return { t: 'str', f: (p) => binary(mac(p)!), bytes: mac };
+      }
       case 'hlen':
         return { t: 'str', f: (p) => uint32Binary(p.msg.hlen) };
       case 'htype':
@@ -388,7 +455,9 @@ class Parser {
 
   private parseSubstring(): Node {
     this.expect('(');
-    const s = this.stringArg();
+    const at = this.peek();
+    const inner = this.strNode(this.parseOr(), at);
+    const s = inner.f;
     this.expect(',');
     const start = this.intToken('substring start', -0x7fffffff, 0x7fffffff);
     this.expect(',');
@@ -396,7 +465,22 @@ class Parser {
       ? undefined
       : this.intToken('substring length', -0x7fffffff, 0x7fffffff);
     this.expect(')');
-    return { t: 'str', f: (p) => substring(s(p), start, length) };
+    const of = inner.bytes;
+    if (of === undefined) return { t: 'str', f: (p) => substring(s(p), start, length) };
+    const bytes: BytesFn = (p) => {
+      const b = of(p);
+      if (b === undefined) return undefined;
+      const r = substringRange(b.length, start, length);
+      return r === undefined ? undefined : b.subarray(r[0], r[0] + r[1]);
+    };
+    return {
+      t: 'str',
+      f: (p) => {
+        const b = bytes(p);
+        return b === undefined ? EMPTY : binary(b);
+      },
+      bytes,
+    };
   }
 
   private parseSplit(): Node {
@@ -433,11 +517,16 @@ class Parser {
 
   private parseHexstring(): Node {
     this.expect('(');
-    const a = this.stringArg();
+    const at = this.peek();
+    const inner = this.strNode(this.parseOr(), at);
     this.expect(',');
-    const sep = this.stringArg();
+    const sepAt = this.peek();
+    const sepNode = this.strNode(this.parseOr(), sepAt);
     this.expect(')');
-    return { t: 'str', f: (p) => hexstring(a(p), sep(p)) };
+    const a = inner.f;
+    const sep = sepNode.f;
+    const node: StrNode = { t: 'str', f: (p) => hexstring(a(p), sep(p)) };
+    return sepNode.konst === undefined ? node : { ...node, hexOf: { inner, sep: sepNode.konst } };
   }
 
   private parseMember(): Node {
@@ -456,25 +545,19 @@ class Parser {
   parsePrimary(): Node {
     const t = this.next();
     switch (t.kind) {
-      case 'string': {
-        const v = utf8Binary(t.text);
-        return { t: 'str', f: () => v };
-      }
-      case 'hex': {
-        const v = hexLiteral(t.text);
-        return { t: 'str', f: () => v };
-      }
+      case 'string':
+        return literal(utf8Binary(t.text));
+      case 'hex':
+        return literal(hexLiteral(t.text));
       case 'ip': {
         const n = parseIp(t.text);
         if (n < 0) this.fail('not an IPv4 address', t);
-        const v = uint32Binary(n);
-        return { t: 'str', f: () => v };
+        return literal(uint32Binary(n));
       }
       case 'int': {
         const n = decimal(t.text);
         if (!(n >= 0 && n <= 0xffffffff)) this.fail('an integer literal must be 0..4294967295', t);
-        const v = uint32Binary(n);
-        return { t: 'str', f: () => v };
+        return literal(uint32Binary(n));
       }
       case 'end':
         return this.fail('unexpected end of expression', t);
@@ -573,10 +656,12 @@ function addressBinary(dotted: string): string {
   return n < 0 ? EMPTY : uint32Binary(n);
 }
 
-/** Kea's TokenSubstring: negative start counts from the end, negative length takes the bytes before. */
-export function substring(s: string, start: number, length: number | undefined): string {
-  const n = s.length;
-  if (n === 0 || start < -n || start >= n) return EMPTY;
+/**
+ * Kea's TokenSubstring on a value of n bytes: [from, length], or undefined for the empty result.
+ * Negative start counts from the end, negative length takes the bytes before.
+ */
+function substringRange(n: number, start: number, length: number | undefined): [number, number] | undefined {
+  if (n === 0 || start < -n || start >= n) return undefined;
   let from = start < 0 ? n + start : start;
   let len = length ?? n;
   if (len < 0) {
@@ -587,7 +672,12 @@ export function substring(s: string, start: number, length: number | undefined):
       from = 0;
     }
   }
-  return s.substr(from, len);
+  return [from, Math.min(len, n - from)];
+}
+
+export function substring(s: string, start: number, length: number | undefined): string {
+  const r = substringRange(s.length, start, length);
+  return r === undefined ? EMPTY : s.substr(r[0], r[1]);
 }
 
 /** Kea's TokenSplit: fields 1-based, any delimiter character splits, out of range gives ''. */
@@ -606,11 +696,14 @@ export function split(s: string, delims: string, field: number): string {
   return field >= 1 && field <= fields.length ? fields[field - 1]! : EMPTY;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Kea's TokenToHexString: lower-case digits, `sep` between bytes. */
 function hexstring(s: string, sep: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     if (i > 0) out += sep;
-    out += (s.charCodeAt(i) & 255).toString(16).padStart(2, '0');
+    out += HEX[s.charCodeAt(i) & 255]!;
   }
   return out;
 }

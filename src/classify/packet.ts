@@ -31,8 +31,12 @@ export function bytesOf(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s, 'latin1'));
 }
 
+/** The 4-byte forms of 0..255 (hlen, htype, message types), made once. */
+const SMALL_UINT32 = Array.from({ length: 256 }, (_, n) => String.fromCharCode(0, 0, 0, n));
+
 /** A 32-bit unsigned integer as 4 bytes, network order (Kea's EvalContext::fromUint32). */
 export function uint32Binary(n: number): string {
+  if (n >= 0 && n < 256) return SMALL_UINT32[n]!;
   return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 }
 

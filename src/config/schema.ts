@@ -23,8 +23,22 @@ export const optionDataSchema = z.strictObject({
   ...common,
 });
 
+/** Kea's class lists on subnets, pools and reservations: names, at most a few dozen. */
+const classNames = z.array(z.string().min(1).max(128)).max(64);
+
+/** Where a subnet or pool is limited to classes and which classes it evaluates after allocation. */
+const classGates = {
+  'client-class': z.string().min(1).max(128).optional(),
+  // Newer Kea: a list (any one matching admits the client).
+  'client-classes': classNames.optional(),
+  // Kea 2.2's name, and newer Kea's.
+  'require-client-classes': classNames.optional(),
+  'evaluate-additional-classes': classNames.optional(),
+};
+
 export const reservationSchema = z.strictObject({
   'hw-address': z.string().optional(),
+  'client-classes': classNames.optional(),
   'client-id': z.string().optional(),
   'ip-address': z.string().optional(),
   hostname: z.string().optional(),
@@ -38,6 +52,7 @@ export const reservationSchema = z.strictObject({
 export const poolSchema = z.strictObject({
   pool: z.string(),
   'option-data': z.array(optionDataSchema).optional(),
+  ...classGates,
   ...common,
 });
 
@@ -66,7 +81,25 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+  ...classGates,
   ...lifetimes,
+  ...common,
+});
+
+/** Kea's `client-classes` entries (ARM "Configuring Classes"). */
+export const clientClassSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  test: z.string().max(4096).optional(),
+  'option-data': z.array(optionDataSchema).optional(),
+  'next-server': z.string().optional(),
+  'server-hostname': z.string().max(63).optional(),
+  'boot-file-name': z.string().max(127).optional(),
+  'valid-lifetime': seconds.optional(),
+  'min-valid-lifetime': seconds.optional(),
+  'max-valid-lifetime': seconds.optional(),
+  // Kea 2.2's name, and newer Kea's.
+  'only-if-required': z.boolean().optional(),
+  'only-in-additional-list': z.boolean().optional(),
   ...common,
 });
 
@@ -109,6 +142,7 @@ export const dhcp4Schema = z.strictObject({
     })
     .optional(),
   subnet4: z.array(subnetSchema).optional(),
+  'client-classes': z.array(clientClassSchema).max(1024).optional(),
   'option-data': z.array(optionDataSchema).optional(),
   reservations: z.array(reservationSchema).optional(),
   'reservations-global': z.boolean().optional(),
@@ -150,5 +184,6 @@ export type OptionDataJson = z.infer<typeof optionDataSchema>;
 export type ReservationJson = z.infer<typeof reservationSchema>;
 export type PoolJson = z.infer<typeof poolSchema>;
 export type SubnetJson = z.infer<typeof subnetSchema>;
+export type ClientClassJson = z.infer<typeof clientClassSchema>;
 export type Dhcp4Json = z.infer<typeof dhcp4Schema>;
 export type KeaConfigJson = z.infer<typeof rootSchema>;

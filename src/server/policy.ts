@@ -138,6 +138,8 @@ const lastLayers = new WeakMap<
   { readonly config: OptionSet; readonly subnet: OptionSet; readonly layers: readonly OptionSet[] }
 >();
 
+const NO_CLASS_LAYERS: readonly OptionSet[] = [];
+
 /** Stands for an absent reservation or pool layer in the cache's path. */
 const NO_LAYER: OptionSet = new Map();
 
@@ -151,7 +153,7 @@ function layerStep(node: LayerNode, set: OptionSet): LayerNode {
 }
 
 /**
- * Option layers by Kea's precedence: reservation, pool, subnet, global. The same layers give the same
+ * Option layers by Kea's precedence: reservation, pool, subnet, the client's classes in order, global. The same layers give the same
  * frozen list, so that what a reply sends is worked out once per list (see reply.ts).
  */
 export function optionLayers(
@@ -159,6 +161,7 @@ export function optionLayers(
   subnet: CompiledSubnet,
   addr: number,
   res: CompiledReservation | undefined,
+  classLayers: readonly OptionSet[] = NO_CLASS_LAYERS,
 ): readonly OptionSet[] {
   let pool: CompiledPool | undefined;
   for (const p of subnet.pools) {
@@ -167,28 +170,28 @@ export function optionLayers(
       break;
     }
   }
-  if (res === undefined) {
+  const plain = res === undefined && classLayers.length === 0;
+  if (plain) {
     // The usual case, one lookup: the pool's (or, outside the pools, the subnet's) last list.
     const owner = pool ?? subnet;
     const last = lastLayers.get(owner);
     if (last !== undefined && last.config === config.options && last.subnet === subnet.options)
       return last.layers;
   }
-  const node = layerStep(
-    layerStep(
-      layerStep(layerStep(layerRoot, res ? res.options : NO_LAYER), pool ? pool.options : NO_LAYER),
-      subnet.options,
-    ),
-    config.options,
+  let step = layerStep(
+    layerStep(layerStep(layerRoot, res ? res.options : NO_LAYER), pool ? pool.options : NO_LAYER),
+    subnet.options,
   );
+  for (const c of classLayers) step = layerStep(step, c);
+  const node = layerStep(step, config.options);
   if (node.layers === undefined) {
     const out: OptionSet[] = [];
     if (res) out.push(res.options);
     if (pool) out.push(pool.options);
-    out.push(subnet.options, config.options);
+    out.push(subnet.options, ...classLayers, config.options);
     node.layers = Object.freeze(out);
   }
-  if (res === undefined)
+  if (plain)
     lastLayers.set(pool ?? subnet, { config: config.options, subnet: subnet.options, layers: node.layers });
   return node.layers;
 }

@@ -73,6 +73,8 @@ export interface ExchangeEvent {
   readonly reason: string | null;
   /** Where the reply went, in words: `link-layer unicast to aa:bb:.. (198.18.0.10)`, `relay 198.18.1.1:67`. */
   readonly destination: string | null;
+  /** The request's classes in precedence order (Kea's client classification); null without classes. */
+  readonly classes: readonly string[] | null;
 }
 
 export type EngineEvent = ExchangeEvent;
