@@ -14,7 +14,7 @@ import type {
 } from '../config/types.ts';
 import type { DhcpMessage } from '../protocol/index.ts';
 import { ALL, BOOTP, KNOWN, UNKNOWN, VENDOR_CLASS_PREFIX } from './builtin.ts';
-import { binary, type EvalPacket } from './packet.ts';
+import { binary, type ClassMembership, type EvalPacket } from './packet.ts';
 
 /** Kea's Pkt4::len(): header, cookie, every option with its code and length, and END. */
 function packetLength(msg: DhcpMessage): number {
@@ -35,11 +35,12 @@ export interface Arrival {
 }
 
 /**
- * The classes of one request, by phase, and the request as expressions read it (`set` is what
- * `member()` and the subnet and pool gates read). Lists are made only when a class lands in them.
+ * The classes of one request, by phase, and the request as expressions read it (`has` is what
+ * `member()` and the subnet and pool gates ask). Lists are made only when a class lands in them.
  */
 export class PacketClasses implements EvalPacket {
-  readonly set = new Set<string>();
+  /** Every class so far, in the order assigned (a few names: a list is cheaper than a Set here). */
+  private readonly names: string[] = [ALL];
   readonly msg: DhcpMessage;
   readonly iface: string;
   readonly src: string;
@@ -70,11 +71,16 @@ export class PacketClasses implements EvalPacket {
     this.src = meta.sourceAddress;
     this.dst =
       meta.broadcast === true ? '255.255.255.255' : (meta.interfaceAddresses[0]?.address ?? '0.0.0.0');
-    this.set.add(ALL);
   }
 
-  get classes(): ReadonlySet<string> {
-    return this.set;
+  get classes(): ClassMembership {
+    return this;
+  }
+
+  has(name: string): boolean {
+    const list = this.names;
+    for (let i = 0; i < list.length; i++) if (list[i] === name) return true;
+    return false;
   }
 
   /** `pkt.len`, worked out only when an expression asks. */
@@ -85,8 +91,8 @@ export class PacketClasses implements EvalPacket {
 
   /** Adds a class; false when the request already had it. */
   add(name: string): boolean {
-    if (this.set.has(name)) return false;
-    this.set.add(name);
+    if (this.has(name)) return false;
+    this.names.push(name);
     this.changed();
     return true;
   }
@@ -156,7 +162,7 @@ export function classifyAdditional(
 ): void {
   for (const list of lists) {
     for (const name of list) {
-      if (pc.set.has(name)) continue;
+      if (pc.has(name)) continue;
       const c = config.classesByName.get(name);
       if (c === undefined) continue;
       if ((c.test === undefined || evaluate(c, pc)) && pc.add(name)) (pc.additional ??= []).push(name);
@@ -183,7 +189,7 @@ export function admits(gate: ClassGate, pc: PacketClasses | null): boolean {
   const allowed = gate.allowedClasses;
   if (allowed === undefined) return true;
   if (pc === null) return false;
-  for (const name of allowed) if (pc.set.has(name)) return true;
+  for (const name of allowed) if (pc.has(name)) return true;
   return false;
 }
 
@@ -201,6 +207,8 @@ export interface ClassDerived {
   readonly layers: readonly OptionSet[];
   /** siaddr, sname and file from the first class that sets each (over subnet and global values). */
   readonly boot: BootFields;
+  /** The first class that sets `valid-lifetime`. */
+  readonly lifetimeClass: CompiledClientClass | undefined;
 }
 
 export function classDerived(config: CompiledConfig, pc: PacketClasses): ClassDerived {
@@ -210,24 +218,25 @@ export function classDerived(config: CompiledConfig, pc: PacketClasses): ClassDe
   let nextServer: number | undefined;
   let serverHostname: string | undefined;
   let bootFileName: string | undefined;
+  let lifetimeClass: CompiledClientClass | undefined;
   for (const name of orderedClasses(pc)) {
     const c = config.classesByName.get(name);
     if (c === undefined) continue;
     defined.push(c);
+    if (c.validLifetime !== undefined) lifetimeClass ??= c;
     if (c.options.size > 0) layers.push(c.options);
     nextServer ??= c.nextServer;
     serverHostname ??= c.serverHostname;
     bootFileName ??= c.bootFileName;
   }
-  pc.derived = { defined, layers, boot: { nextServer, serverHostname, bootFileName } };
+  pc.derived = { defined, layers, boot: { nextServer, serverHostname, bootFileName }, lifetimeClass };
   return pc.derived;
 }
 
 const lifetimesByClass = new WeakMap<Lifetimes, WeakMap<CompiledClientClass, Lifetimes>>();
 
-/** The subnet's lifetimes with the first class's `valid-lifetime` (and bounds) over them. */
-export function classLifetimes(base: Lifetimes, classes: readonly CompiledClientClass[]): Lifetimes {
-  const c = classes.find((x) => x.validLifetime !== undefined);
+/** The subnet's lifetimes with a class's `valid-lifetime` (and bounds) over them. */
+export function classLifetimes(base: Lifetimes, c: CompiledClientClass | undefined): Lifetimes {
   if (c === undefined || c.validLifetime === undefined) return base;
   let byClass = lifetimesByClass.get(base);
   if (byClass === undefined) {

@@ -5,6 +5,11 @@
 import type { DhcpMessage } from '../protocol/index.ts';
 import { definitionByCode } from '../protocol/option-table.ts';
 
+/** The classes a request is in so far. */
+export interface ClassMembership {
+  has(name: string): boolean;
+}
+
 /** One request as the classifier sees it. */
 export interface EvalPacket {
   readonly msg: DhcpMessage;
@@ -17,7 +22,7 @@ export interface EvalPacket {
   /** The DHCP payload's length in bytes (`pkt.len`). */
   readonly length: number;
   /** Classes assigned so far (`member('X')`). */
-  readonly classes: ReadonlySet<string>;
+  readonly classes: ClassMembership;
 }
 
 /** Bytes as a binary string. */

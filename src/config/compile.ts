@@ -266,6 +266,7 @@ function subnet(
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
     ...classGate(j),
+    poolsUseClasses: pools.some((p) => p.allowedClasses !== undefined || p.additionalClasses.length > 0),
   };
 }
 

@@ -109,6 +109,8 @@ export interface CompiledOption {
 export type OptionSet = ReadonlyMap<number, CompiledOption>;
 
 export interface CompiledSubnet extends ClassGate {
+  /** Whether any of its pools is limited to classes or names additional classes. */
+  readonly poolsUseClasses: boolean;
   readonly id: number;
   /** `a.b.c.d/len` as configured. */
   readonly prefix: string;

@@ -97,7 +97,7 @@ export class AddressBook {
       if (!reservationMatches(r, id)) return false;
     } else if (!this.allocator.inPool(subnet.id, addr)) return false;
     // A pool limited to classes (Kea's pool `client-class`) is not this client's unless reserved to it.
-    else if (classes !== null && !poolAdmits(subnet, addr, classes)) return false;
+    else if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, addr, classes)) return false;
     const lease = this.index.get(addr);
     if (lease && lease.expiresAt > now) {
       if (lease.state === 'declined') return false;
@@ -118,7 +118,10 @@ export class AddressBook {
     now: number,
     classes: PacketClasses | null = null,
   ): number | undefined {
-    const pools = classes === null ? undefined : (i: number): boolean => admits(subnet.pools[i]!, classes);
+    const pools =
+      classes === null || !subnet.poolsUseClasses
+        ? undefined
+        : (i: number): boolean => admits(subnet.pools[i]!, classes);
     let swept = false;
     for (let tries = 0; tries < 64; tries++) {
       let addr = this.allocator.allocate(subnet.id, pools);

@@ -26,7 +26,7 @@ const NO_LISTS: readonly string[] = [];
 export const classScope = {
   /** The subnet's lifetimes with the first class's `valid-lifetime` over them. */
   lifetimes(config: CompiledConfig, pc: PacketClasses, subnet: CompiledSubnet): Lifetimes {
-    return classLifetimes(subnet.lifetimes, classDerived(config, pc).defined);
+    return classLifetimes(subnet.lifetimes, classDerived(config, pc).lifetimeClass);
   },
 
   /**
@@ -41,12 +41,13 @@ export const classScope = {
     res: CompiledReservation | undefined,
   ): ClassScope {
     let poolList = NO_LISTS;
-    for (const p of subnet.pools) {
-      if (addr >= p.start && addr <= p.end) {
-        poolList = p.additionalClasses;
-        break;
+    if (subnet.poolsUseClasses)
+      for (const p of subnet.pools) {
+        if (addr >= p.start && addr <= p.end) {
+          poolList = p.additionalClasses;
+          break;
+        }
       }
-    }
     if (poolList.length > 0 || subnet.additionalClasses.length > 0)
       classifyAdditional(config, pc, [poolList, subnet.additionalClasses]);
     const derived = classDerived(config, pc);

@@ -227,7 +227,7 @@ export class DhcpServerEngine {
       now,
       classes: this.config.classifies ? classifyEarly(this.config, req, meta) : null,
     };
-    if (ex.classes?.set.has(DROP) === true) {
+    if (ex.classes?.has(DROP) === true) {
       this.stats.inc('pkt4-receive-drop');
       return this.drop(ex, null, 'the client is in class DROP');
     }
@@ -657,7 +657,7 @@ export class DhcpServerEngine {
   private hostPhase(ex: Exchange, res: CompiledReservation | undefined): boolean {
     if (ex.classes === null) return false;
     classifyHost(this.config, ex.classes, res);
-    return ex.classes.set.has(DROP);
+    return ex.classes.has(DROP);
   }
 
   /** The subnet's lifetimes, or a class's `valid-lifetime` over them. */
