@@ -178,6 +178,23 @@ const TESTS: [string, boolean][] = [
   ["('a' == 'b') sor ('b' == 'b')", true],
   ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:01'", true],
   ['substring(relay4[2].hex, 0, 1) == 0xaa', true],
+  // Equality with a constant takes byte-level shortcuts; they must agree with Kea's string semantics.
+  ["'PXEClient' == substring(option[60].hex,0,9)", true],
+  ["substring(option[60].hex,-6,all) == '003016'", true],
+  ["substring(option[60].hex,-6,-3) == ':00007:UN'", false],
+  ["substring(option[60].hex,-6,-3) == 'DI:'", true],
+  ["substring(option[60].hex,10,-4) == 'ent:'", true],
+  ["substring(option[99].hex,0,all) == ''", true],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:0'", false],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:01:'", false],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:0G'", false],
+  ["hexstring(pkt4.mac, '') == '020000000001'", true],
+  ["hexstring(pkt4.mac, '') == '02000000000'", false],
+  ["hexstring(substring(pkt4.mac,0,3), '-') == '02-00-00'", true],
+  ["hexstring(option[99].hex, ':') == ''", true],
+  // Kea's hexstring writes lower-case digits: an upper-case constant never matches.
+  ["hexstring(0xAB, '') == 'AB'", false],
+  ['pkt4.mac == 0x020000000001', true],
 ];
 
 test('boolean expressions: logic, precedence, existence of options, sub-options and vendor data', () => {
