@@ -3,6 +3,7 @@ import { compileBoolExpression, ExpressionError, type CompiledBool } from '../cl
 import { isBuiltinClass } from '../classify/builtin.ts';
 import type { ClientClassJson, PoolJson, SubnetJson } from './schema.ts';
 import { address, optionSet, type Issues } from './scope.ts';
+import { compileOptionDefs, isStandardOption } from './option-defs.ts';
 import type { ClassGate, CompiledClientClass } from './types.ts';
 
 /** Built-in classes a configuration may not define itself (Kea refuses them too). */
@@ -45,6 +46,7 @@ export function compileClientClasses(
       try {
         test = compileBoolExpression(c.test, {
           isClass: (name) => isBuiltinClass(name) || byName.has(name),
+          optionCode: (name) => issues.defs.byName('dhcp4', name)?.code,
         });
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
@@ -59,7 +61,13 @@ export function compileClientClasses(
       test,
       dependsOnKnown,
       additionalOnly: c['only-in-additional-list'] ?? c['only-if-required'] ?? false,
-      options: optionSet(c['option-data'], path, issues),
+      // A class may define options (Kea: 43 with the class's own vendor space) for its own option-data.
+      options: optionSet(
+        c['option-data'],
+        path,
+        issues,
+        compileOptionDefs(c['option-def'], path, issues.defs, isStandardOption, issues),
+      ),
       nextServer: address(c['next-server'], `${path}.next-server`, issues),
       serverHostname: c['server-hostname'],
       bootFileName: c['boot-file-name'],

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { compileClientClasses, classGate } from './client-classes.ts';
 import { address, Issues, optionSet } from './scope.ts';
+import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
 import { rootSchema } from './schema.ts';
 import type { Dhcp4Json, ReservationJson, SubnetJson } from './schema.ts';
@@ -286,6 +287,7 @@ function deepFreeze<T>(o: T): T {
 }
 
 function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+  issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
   const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
   let nextId = 1;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPTION_TYPES } from './option-types.ts';
 
 /**
  * The subset of Kea's `Dhcp4` JSON that leasekeeper understands. Objects are strict: a key we do not
@@ -13,9 +14,7 @@ const common = { 'user-context': userContext.optional(), comment: z.string().opt
 export const optionDataSchema = z.strictObject({
   name: z.string().min(1).optional(),
   code: z.number().int().min(1).max(254).optional(),
-  space: z
-    .literal('dhcp4', { error: 'only the dhcp4 option space is supported (no vendor spaces)' })
-    .optional(),
+  space: z.string().min(1).max(64).optional(),
   data: z.string().optional(),
   'csv-format': z.boolean().optional(),
   'always-send': z.boolean().optional(),
@@ -35,6 +34,22 @@ const classGates = {
   'require-client-classes': classNames.optional(),
   'evaluate-additional-classes': classNames.optional(),
 };
+
+/** Kea's `option-def`: a custom option, or a sub-option of an option space. */
+export const optionDefSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_][-A-Za-z0-9_.]*$/, 'an option name is letters, digits, "-", "_" and "."'),
+  code: z.number().int().min(1).max(254),
+  type: z.enum(OPTION_TYPES),
+  array: z.boolean().optional(),
+  'record-types': z.string().max(256).optional(),
+  space: z.string().min(1).max(64).optional(),
+  encapsulate: z.string().max(64).optional(),
+  ...common,
+});
 
 export const reservationSchema = z.strictObject({
   'hw-address': z.string().optional(),
@@ -100,6 +115,7 @@ export const clientClassSchema = z.strictObject({
   // Kea 2.2's name, and newer Kea's.
   'only-if-required': z.boolean().optional(),
   'only-in-additional-list': z.boolean().optional(),
+  'option-def': z.array(optionDefSchema).max(256).optional(),
   ...common,
 });
 
@@ -143,6 +159,7 @@ export const dhcp4Schema = z.strictObject({
     .optional(),
   subnet4: z.array(subnetSchema).optional(),
   'client-classes': z.array(clientClassSchema).max(1024).optional(),
+  'option-def': z.array(optionDefSchema).max(1024).optional(),
   'option-data': z.array(optionDataSchema).optional(),
   reservations: z.array(reservationSchema).optional(),
   'reservations-global': z.boolean().optional(),
@@ -184,6 +201,7 @@ export type OptionDataJson = z.infer<typeof optionDataSchema>;
 export type ReservationJson = z.infer<typeof reservationSchema>;
 export type PoolJson = z.infer<typeof poolSchema>;
 export type SubnetJson = z.infer<typeof subnetSchema>;
+export type OptionDefJson = z.infer<typeof optionDefSchema>;
 export type ClientClassJson = z.infer<typeof clientClassSchema>;
 export type Dhcp4Json = z.infer<typeof dhcp4Schema>;
 export type KeaConfigJson = z.infer<typeof rootSchema>;
