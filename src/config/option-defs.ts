@@ -79,6 +79,24 @@ class DefTable implements OptionDefs {
 
 export const BUILTIN_DEFS: OptionDefs = new DefTable(BUILTIN);
 
+/**
+ * Standard options whose text form Kea defines as a record (src/lib/dhcp/std_option_defs.h): their
+ * `data` is read by these definitions rather than by the codec's own type.
+ */
+const KEA_TEXT_FORMS: readonly OptionDef[] = [
+  def('user-class', 77, 'dhcp4', 'binary', false),
+  { ...def('slp-directory-agent', 78, 'dhcp4', 'record', true), recordTypes: ['boolean', 'ipv4-address'] },
+  { ...def('slp-service-scope', 79, 'dhcp4', 'record', false), recordTypes: ['boolean', 'string'] },
+  { ...def('client-ndi', 94, 'dhcp4', 'record', false), recordTypes: ['uint8', 'uint8', 'uint8'] },
+  { ...def('uuid-guid', 97, 'dhcp4', 'record', false), recordTypes: ['uint8', 'binary'] },
+  { ...def('vivco-suboptions', 124, 'dhcp4', 'record', false), recordTypes: ['uint32', 'binary'] },
+];
+
+/** Kea's text-form definition of a standard option, for the few the codec's types do not read. */
+export function keaTextForm(code: number): OptionDef | undefined {
+  return KEA_TEXT_FORMS.find((d) => d.code === code);
+}
+
 /** A dhcp4 code the option table defines (only 43 of them may be redefined). */
 export function isStandardOption(code: number): boolean {
   return definitionByCode(code) !== undefined;
@@ -152,6 +170,17 @@ function intField(type: FieldType, text: string): number[] {
   return out;
 }
 
+/** Kea's `psid/psid-len` (RFC 7597 §5.1 port set id): the length, then the PSID left-aligned in 16 bits. */
+function psid(text: string): number[] {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const value = m === null ? NaN : Number(m[1]);
+  const len = m === null ? NaN : Number(m[2]);
+  if (!(len >= 0 && len <= 16) || !(value >= 0 && (len === 0 ? value === 0 : value < 2 ** len)))
+    throw new Error(`"${text}" is not a psid/psid-len`);
+  const shifted = len === 0 ? 0 : (value << (16 - len)) & 0xffff;
+  return [len, shifted >> 8, shifted & 255];
+}
+
 /** One field of a value in Kea's text form. */
 function field(type: FieldType, text: string): number[] {
   switch (type) {
@@ -178,6 +207,8 @@ function field(type: FieldType, text: string): number[] {
     }
     case 'string':
       return [...Buffer.from(text, 'utf8')];
+    case 'psid':
+      return psid(text);
     case 'tuple': {
       const b = Buffer.from(text, 'utf8');
       if (b.length > 255) throw new Error('a tuple is at most 255 bytes');

@@ -11,6 +11,7 @@ export const OPTION_TYPES = [
   'uint32',
   'ipv4-address',
   'fqdn',
+  'psid',
   'string',
   'record',
   'tuple',

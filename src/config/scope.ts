@@ -1,7 +1,8 @@
 /** What every scope of the configuration compiles the same way: its issues, its options, its addresses. */
 import { definitionByCode } from '../protocol/option-table.ts';
 import { encodeOptionData } from './option-data.ts';
-import { BUILTIN_DEFS, encodeByDef, type OptionDef, type OptionDefs } from './option-defs.ts';
+import { BUILTIN_DEFS, encodeByDef, keaTextForm, type OptionDef, type OptionDefs } from './option-defs.ts';
+import { optionCode } from '../protocol/option-table.ts';
 import { ipv4ToInt, isIpv4 } from './ipv4.ts';
 import type { OptionDataJson } from './schema.ts';
 import type { CompiledOption, ConfigIssue, OptionSet } from './types.ts';
@@ -134,6 +135,11 @@ export function optionSet(
       return;
     }
     const custom = customDhcp4(entry, defs);
+    const named = entry.name === undefined ? entry.code : optionCode(entry.name);
+    const textForm =
+      named === undefined || (entry.code !== undefined && entry.code !== named)
+        ? undefined
+        : keaTextForm(named);
     let option: CompiledOption;
     if (custom !== undefined) {
       try {
@@ -146,6 +152,18 @@ export function optionSet(
         };
       } catch (err) {
         return issues.add(at, `${custom.name}: ${message(err)}`);
+      }
+    } else if (textForm !== undefined && entry['csv-format'] !== false) {
+      try {
+        option = {
+          code: textForm.code,
+          name: textForm.name,
+          data: encodeByDef(textForm, entry.data ?? '', true),
+          alwaysSend,
+          neverSend: entry['never-send'] ?? false,
+        };
+      } catch (err) {
+        return issues.add(at, `${textForm.name}: ${message(err)}`);
       }
     } else {
       const r = encodeOptionData(entry);

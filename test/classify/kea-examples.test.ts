@@ -103,3 +103,58 @@ test('vivso.json: VENDOR_CLASS_339 gets option 125 for enterprise 339 with its s
   const other = await new Lab(example('vivso')).dora('02:00:00:00:00:02');
   assert.equal(other.message.options.getRaw(125), undefined);
 });
+
+test('all-options.json is refused only for what docs/configuration.md lists, each by path', () => {
+  const r = parseConfigText(readFileSync(new URL('./fixtures/all-options.json', import.meta.url), 'utf8'));
+  assert.ok(!r.ok);
+  assert.deepEqual(
+    r.error.issues.map((i) => i.path),
+    [
+      'Dhcp4.option-data[47]', // dhcp-option-overload (52): the server's own
+      'Dhcp4.option-data[50]', // dhcp-max-message-size (57): the server's own
+      'Dhcp4.option-data[97]', // v4-sztp-redirect
+      'Dhcp4.option-data[98]', // rdnss-selection
+      'Dhcp4.option-data[99]', // v4-portparams
+      'Dhcp4.option-data[100]', // v4-dnr
+      'Dhcp4.option-data[101]', // option-6rd
+      'Dhcp4.option-data[103].space', // my-fancy-space: carried by no dhcp4 option
+      'Dhcp4.option-data[106].space', // my-encapsulating-space: carried by no dhcp4 option
+    ],
+  );
+});
+
+test("Kea's text forms of standard records and option-def records (all-options.json's values)", () => {
+  const r = parseConfigText(
+    JSON.stringify({
+      Dhcp4: {
+        'option-def': [
+          {
+            name: 'my-lengthy-option',
+            code: 224,
+            type: 'record',
+            'record-types': 'ipv4-address, psid, tuple, fqdn, string',
+          },
+        ],
+        'option-data': [
+          { name: 'slp-directory-agent', data: 'true, 192.0.2.59, 192.0.2.60' },
+          { name: 'client-ndi', data: '0, 1, 0' },
+          { name: 'uuid-guid', data: '0, 1A BB AD AB BA D0 00 00 00 00 00 00 00 00 CA FE' },
+          { name: 'vivco-suboptions', data: '4491, 0f BA AD AB BA D0 00 00 00 00 00 00 00 00 CA FE' },
+          { name: 'my-lengthy-option', data: '192.0.2.74, 3/4, 1, example.org, string' },
+        ],
+      },
+    }),
+  );
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  const hex = (code: number): string => Buffer.from(r.config.options.get(code)!.data).toString('hex');
+  assert.equal(hex(78), '01c000023bc000023c');
+  assert.equal(hex(94), '000100');
+  const guid = `1abbadabbad0${'00'.repeat(8)}cafe`;
+  assert.equal(hex(97), `00${guid}`);
+  assert.equal(hex(124), `0000118b0fbaadabbad0${'00'.repeat(8)}cafe`);
+  // ipv4-address, psid 3/4 (length 4, 3 left-aligned), tuple "1", fqdn, string.
+  assert.equal(
+    hex(224),
+    `c000024a0430000131076578616d706c65036f726700${Buffer.from('string').toString('hex')}`,
+  );
+});
