@@ -102,7 +102,9 @@ test('refused: redefining a standard option, undefined spaces and sub-options, b
     /^Dhcp4\.option-data\[0\]\.space: no option encapsulates option space "lonely"/,
   );
   assert.match(
-    issues({ 'option-def': [{ name: 'x', code: 224, type: 'record', 'record-types': 'uint8, psid' }] })[0]!,
+    issues({
+      'option-def': [{ name: 'x', code: 224, type: 'record', 'record-types': 'uint8, ipv6-address' }],
+    })[0]!,
     /record-types/,
   );
   assert.match(
