@@ -60,9 +60,8 @@ export class PacketClasses implements EvalPacket {
   additional: string[] | null = null;
   /** Tests that failed to evaluate (Kea's EvalTypeError): the class was not assigned. */
   errors = 0;
-  /** What the classes imply, worked out when first asked and again after a class is added. */
-  derived: ClassDerived | undefined = undefined;
-  ordered: string[] | undefined = undefined;
+  /** What the classes imply, looked up when first asked and again after a class is added. */
+  combo: Combination | undefined = undefined;
   private len = -1;
 
   constructor(msg: DhcpMessage, meta: Arrival) {
@@ -98,8 +97,7 @@ export class PacketClasses implements EvalPacket {
   }
 
   changed(): void {
-    this.derived = undefined;
-    this.ordered = undefined;
+    this.combo = undefined;
   }
 }
 
@@ -170,20 +168,6 @@ export function classifyAdditional(
   }
 }
 
-/** Every class, in Kea's option precedence order: built-in, host, evaluated, KNOWN-dependent, additional. */
-export function orderedClasses(pc: PacketClasses): readonly string[] {
-  if (pc.ordered !== undefined) return pc.ordered;
-  // The reservation's classes rank before evaluated ones; KNOWN/UNKNOWN and late tests after them.
-  const out = pc.builtin.slice();
-  if (pc.host !== null) for (const n of pc.host) out.push(n);
-  if (pc.evaluated !== null) for (const n of pc.evaluated) out.push(n);
-  if (pc.known !== null) out.push(pc.known);
-  if (pc.late !== null) for (const n of pc.late) out.push(n);
-  if (pc.additional !== null) for (const n of pc.additional) out.push(n);
-  pc.ordered = out;
-  return out;
-}
-
 /** Whether a subnet or pool admits this request: no gate, or one of its classes matched. */
 export function admits(gate: ClassGate, pc: PacketClasses | null): boolean {
   const allowed = gate.allowedClasses;
@@ -211,15 +195,44 @@ export interface ClassDerived {
   readonly lifetimeClass: CompiledClientClass | undefined;
 }
 
-export function classDerived(config: CompiledConfig, pc: PacketClasses): ClassDerived {
-  if (pc.derived !== undefined) return pc.derived;
+/** What one combination of classes implies, shared by every request that has the same classes. */
+export interface Combination {
+  /** Every class in Kea's option precedence order. */
+  readonly ordered: readonly string[];
+  readonly derived: ClassDerived;
+  /** The classes as the exchange line shows them: without ALL, escaped, cut short. */
+  readonly text: string;
+  /** The classes a lease keeps (without ALL, every request's). */
+  readonly leaseClasses: readonly string[];
+}
+
+interface ComboNode {
+  next: Map<string, ComboNode> | undefined;
+  combo: Combination | undefined;
+}
+
+/** Per configuration, a trie of class names in precedence order; bounded, since option 60 names some. */
+const combos = new WeakMap<CompiledConfig, { root: ComboNode; size: number }>();
+const MAX_COMBINATIONS = 4096;
+
+/** Calls `f` for every class in precedence order: built-in, reservation's, evaluated, KNOWN/UNKNOWN, late, additional. */
+function walk(pc: PacketClasses, f: (name: string) => void): void {
+  for (const n of pc.builtin) f(n);
+  if (pc.host !== null) for (const n of pc.host) f(n);
+  if (pc.evaluated !== null) for (const n of pc.evaluated) f(n);
+  if (pc.known !== null) f(pc.known);
+  if (pc.late !== null) for (const n of pc.late) f(n);
+  if (pc.additional !== null) for (const n of pc.additional) f(n);
+}
+
+function buildCombination(config: CompiledConfig, ordered: readonly string[]): Combination {
   const defined: CompiledClientClass[] = [];
   const layers: OptionSet[] = [];
   let nextServer: number | undefined;
   let serverHostname: string | undefined;
   let bootFileName: string | undefined;
   let lifetimeClass: CompiledClientClass | undefined;
-  for (const name of orderedClasses(pc)) {
+  for (const name of ordered) {
     const c = config.classesByName.get(name);
     if (c === undefined) continue;
     defined.push(c);
@@ -229,8 +242,55 @@ export function classDerived(config: CompiledConfig, pc: PacketClasses): ClassDe
     serverHostname ??= c.serverHostname;
     bootFileName ??= c.bootFileName;
   }
-  pc.derived = { defined, layers, boot: { nextServer, serverHostname, bootFileName }, lifetimeClass };
-  return pc.derived;
+  const leaseClasses = Object.freeze(ordered.filter((n) => n !== ALL));
+  return Object.freeze({
+    ordered: Object.freeze([...ordered]),
+    derived: Object.freeze({
+      defined: Object.freeze(defined),
+      layers: Object.freeze(layers),
+      boot: Object.freeze({ nextServer, serverHostname, bootFileName }),
+      lifetimeClass,
+    }),
+    text: leaseClasses.map(printableClass).join(', '),
+    leaseClasses,
+  });
+}
+
+/** The request's classes and what they imply; looked up in a per-configuration cache, made at most once. */
+export function combination(config: CompiledConfig, pc: PacketClasses): Combination {
+  if (pc.combo !== undefined) return pc.combo;
+  let cache = combos.get(config);
+  if (cache === undefined) {
+    cache = { root: { next: undefined, combo: undefined }, size: 0 };
+    combos.set(config, cache);
+  }
+  const c = cache;
+  let node: ComboNode | undefined = c.root;
+  walk(pc, (name) => {
+    if (node === undefined) return;
+    let n: ComboNode | undefined = node.next?.get(name);
+    if (n === undefined && c.size < MAX_COMBINATIONS) {
+      n = { next: undefined, combo: undefined };
+      (node.next ??= new Map()).set(name, n);
+      c.size++;
+    }
+    node = n;
+  });
+  let combo = node?.combo;
+  if (combo === undefined) {
+    const ordered: string[] = [];
+    walk(pc, (name) => ordered.push(name));
+    combo = buildCombination(config, ordered);
+    if (node !== undefined) node.combo = combo;
+  }
+  pc.combo = combo;
+  return combo;
+}
+
+/** A class name as a log shows it: VENDOR_CLASS_ carries the client's option 60, escaped and cut short. */
+function printableClass(name: string): string {
+  const cut = name.length > 64 ? `${name.slice(0, 64)}...` : name;
+  return cut.replace(/[^\x21-\x7e]|\\/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 const lifetimesByClass = new WeakMap<Lifetimes, WeakMap<CompiledClientClass, Lifetimes>>();

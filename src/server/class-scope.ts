@@ -6,7 +6,7 @@ import type {
   OptionSet,
 } from '../config/types.ts';
 import {
-  classDerived,
+  combination,
   classifyAdditional,
   classLifetimes,
   type BootFields,
@@ -26,7 +26,7 @@ const NO_LISTS: readonly string[] = [];
 export const classScope = {
   /** The subnet's lifetimes with the first class's `valid-lifetime` over them. */
   lifetimes(config: CompiledConfig, pc: PacketClasses, subnet: CompiledSubnet): Lifetimes {
-    return classLifetimes(subnet.lifetimes, classDerived(config, pc).lifetimeClass);
+    return classLifetimes(subnet.lifetimes, combination(config, pc).derived.lifetimeClass);
   },
 
   /**
@@ -50,7 +50,7 @@ export const classScope = {
       }
     if (poolList.length > 0 || subnet.additionalClasses.length > 0)
       classifyAdditional(config, pc, [poolList, subnet.additionalClasses]);
-    const derived = classDerived(config, pc);
+    const derived = combination(config, pc).derived;
     return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };
   },
 };

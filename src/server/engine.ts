@@ -23,7 +23,7 @@ import {
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
 import { DROP } from '../classify/builtin.ts';
-import { classifyEarly, classifyHost, orderedClasses, type PacketClasses } from '../classify/classify.ts';
+import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 
 /** Options read from every request, looked up in the table once. */
@@ -34,15 +34,19 @@ const LEASE_TIME_OPT = definitionNamed('dhcp-lease-time');
 const SERVER_ID_OPT = definitionNamed('dhcp-server-identifier');
 
 const ZERO = '0.0.0.0';
+const NO_NAMES: readonly string[] = [];
 const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
 
 /**
  * The lease's user context: the relay agent information (Kea's `relay-agent-info`) and the client's
  * classes, where Kea's limits hook keeps them (`ISC.client-classes`); null when there is neither.
  */
-function leaseContext(agent: Uint8Array | undefined, classes: PacketClasses | null): Lease['userContext'] {
-  // ALL is every request's first class: not worth storing.
-  const names = classes === null ? [] : orderedClasses(classes).slice(1);
+function leaseContext(
+  agent: Uint8Array | undefined,
+  config: CompiledConfig,
+  classes: PacketClasses | null,
+): Lease['userContext'] {
+  const names = classes === null ? NO_NAMES : combination(config, classes).leaseClasses;
   if (agent === undefined && names.length === 0) return null;
   const isc: Record<string, unknown> = {};
   if (agent !== undefined) isc['relay-agent-info'] = { 'sub-options': toHex(agent).toUpperCase() };
@@ -528,7 +532,7 @@ export class DhcpServerEngine {
       expiresAt: ex.now + times.valid * 1000,
       hostname: res?.hostname ?? ex.hostname,
       state: 'default',
-      userContext: leaseContext(agent, ex.classes),
+      userContext: leaseContext(agent, this.config, ex.classes),
     });
     // Hold the address for this client while the commit is in flight.
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
@@ -767,7 +771,7 @@ export class DhcpServerEngine {
       leaseTime,
       reason,
       destination: reply ? describeDestination(reply.destination) : null,
-      classes: ex.classes === null ? null : orderedClasses(ex.classes),
+      classes: ex.classes === null ? null : combination(this.config, ex.classes),
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }

@@ -15,8 +15,8 @@ export interface ExchangeFacts {
   readonly leaseTime: number | null;
   readonly reason: string | null;
   readonly destination: string | null;
-  /** The request's classes in precedence order; null when the configuration has none. */
-  readonly classes?: readonly string[] | null;
+  /** The request's classes (their order and log text); null when the configuration has none. */
+  readonly classes?: { readonly ordered: readonly string[]; readonly text: string } | null;
 }
 
 /** `DHCPREQUEST for 198.18.0.10 from aa:bb:.. (host) via eth0 -> DHCPACK 198.18.0.10 lease 3600s`. */
@@ -30,7 +30,7 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
   text += ` via ${f.interface}`;
   if (f.giaddr !== '0.0.0.0') text += ` relay ${f.giaddr}`;
   const classes = f.classes ?? null;
-  if (classes !== null) text += ` classes [${classList(classes)}]`;
+  if (classes !== null) text += ` classes [${classes.text}]`;
   const reply = f.replyType === null ? null : messageTypeName(f.replyType);
   if (reply === null) text += ` -> no reply${f.reason ? `: ${f.reason}` : ''}`;
   else {
@@ -52,32 +52,6 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
     subnetId: f.subnetId,
     reason: f.reason,
     destination: f.destination,
-    classes,
+    classes: classes === null ? null : classes.ordered,
   };
-}
-
-function classList(classes: readonly string[]): string {
-  let out = '';
-  for (const c of classes) {
-    if (c === 'ALL') continue;
-    out += out === '' ? printableClass(c) : `, ${printableClass(c)}`;
-  }
-  return out;
-}
-
-const printable = new Map<string, string>();
-
-/**
- * A class name as a log shows it: VENDOR_CLASS_ carries the client's option 60, escaped and cut short.
- * Names repeat from packet to packet, so each is escaped once (a bounded cache: clients choose them).
- */
-function printableClass(name: string): string {
-  let p = printable.get(name);
-  if (p === undefined) {
-    const cut = name.length > 64 ? `${name.slice(0, 64)}...` : name;
-    p = cut.replace(/[^\x21-\x7e]|\\/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-    if (printable.size >= 1024) printable.clear();
-    printable.set(name, p);
-  }
-  return p;
 }
