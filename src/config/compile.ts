@@ -339,6 +339,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     clientClasses,
     classesByName: new Map(clientClasses.map((c) => [c.name, c])),
     classifies,
+    optionDefs: issues.defs,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,

@@ -152,6 +152,69 @@ export function compileOptionDefs(
   return new DefTable(out, parent);
 }
 
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+/** Reads one field at `pos`; returns its text and the next position, or undefined when it does not fit. */
+function readField(type: FieldType, b: Uint8Array, pos: number, last: boolean): [string, number] | undefined {
+  const rest = b.length - pos;
+  switch (type) {
+    case 'binary':
+      return last ? [hexOf(b.subarray(pos)), b.length] : undefined;
+    case 'string':
+      return last ? [Buffer.from(b.subarray(pos)).toString('utf8'), b.length] : undefined;
+    case 'fqdn': {
+      const name = last ? fqdn.decode(b.subarray(pos)) : undefined;
+      return name === undefined ? undefined : [name, b.length];
+    }
+    case 'boolean':
+      return rest >= 1 ? [b[pos] === 0 ? 'false' : 'true', pos + 1] : undefined;
+    case 'ipv4-address':
+      return rest >= 4 ? [`${b[pos]}.${b[pos + 1]}.${b[pos + 2]}.${b[pos + 3]}`, pos + 4] : undefined;
+    case 'tuple': {
+      const len = b[pos];
+      if (len === undefined || rest < 1 + len) return undefined;
+      return [Buffer.from(b.subarray(pos + 1, pos + 1 + len)).toString('utf8'), pos + 1 + len];
+    }
+    case 'psid': {
+      if (rest < 3) return undefined;
+      const len = b[pos]!;
+      const v = (b[pos + 1]! << 8) | b[pos + 2]!;
+      return [`${len === 0 ? 0 : v >> (16 - len)}/${len}`, pos + 3];
+    }
+    default: {
+      const size = type.endsWith('8') ? 1 : type.endsWith('16') ? 2 : 4;
+      if (rest < size) return undefined;
+      let n = 0;
+      for (let i = 0; i < size; i++) n = n * 256 + b[pos + i]!;
+      if (!type.startsWith('u') && n >= 2 ** (size * 8 - 1)) n -= 2 ** (size * 8);
+      return [String(n), pos + size];
+    }
+  }
+}
+
+/** A value of `d` in Kea's text form (the inverse of encodeByDef), or undefined when the bytes do not fit. */
+export function decodeByDef(d: OptionDef, b: Uint8Array): string | undefined {
+  if (d.type === 'empty') return b.length === 0 ? '' : undefined;
+  const types: FieldType[] = d.type === 'record' ? [...d.recordTypes] : [d.type];
+  const out: string[] = [];
+  let pos = 0;
+  for (let i = 0; i < types.length; i++) {
+    const r = readField(types[i]!, b, pos, i === types.length - 1 && !d.array);
+    if (r === undefined) return undefined;
+    out.push(r[0]);
+    pos = r[1];
+  }
+  while (d.array && pos < b.length) {
+    const r = readField(types[types.length - 1]!, b, pos, false);
+    if (r === undefined) return undefined;
+    out.push(r[0]);
+    pos = r[1];
+  }
+  return pos === b.length ? out.join(', ') : undefined;
+}
+
 /** Kea splits CSV data on commas not escaped as `\,`. */
 function csvFields(s: string): string[] {
   return s.split(/(?<!\\),/).map((x) => x.replace(/\\,/g, ',').trim());

@@ -1,4 +1,5 @@
 import type { CompiledBool } from '../classify/expression.ts';
+import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json } from './schema.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface CompiledConfig {
    * reservations naming classes): when false, requests are not classified at all.
    */
   readonly classifies: boolean;
+  /** Kea's option definitions in force: built-in vendor spaces and the global `option-def`s. */
+  readonly optionDefs: OptionDefs;
 }
 
 /** One `client-classes` entry, its test compiled once. */
