@@ -112,8 +112,12 @@ function decimal(s: string): number {
   return Number.parseInt(s, 10);
 }
 
+/** Parentheses and calls nest at most this deep: parsing and evaluation recurse once per level. */
+const MAX_DEPTH = 64;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   readonly members: string[] = [];
   private readonly tokens: Token[];
   private readonly env: ExpressionEnv;
@@ -544,6 +548,15 @@ class Parser {
 
   parsePrimary(): Node {
     const t = this.next();
+    if (++this.depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`, t);
+    try {
+      return this.primary(t);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private primary(t: Token): Node {
     switch (t.kind) {
       case 'string':
         return literal(utf8Binary(t.text));

@@ -271,6 +271,15 @@ test('refused at load with the offending token and its offset', () => {
     );
   }
   assert.throws(() => compileBoolExpression('x'.repeat(5000)), /longer than/);
+  // Deep nesting is refused at load, not a stack overflow: parsing and evaluation recurse per level.
+  const deep = `${'('.repeat(1000)}'a' == 'a'${')'.repeat(1000)}`;
+  assert.throws(
+    () => compileBoolExpression(deep),
+    (e: unknown) => e instanceof ExpressionError && /nested deeper/.test(e.message),
+  );
+  const calls = `${'lcase('.repeat(500)}'A'${')'.repeat(500)} == 'a'`;
+  assert.throws(() => compileBoolExpression(calls), ExpressionError);
+  assert.equal(compileBoolExpression(`${'('.repeat(30)}'a' == 'a'${')'.repeat(30)}`).evaluate(P), true);
 });
 
 test("member() of a class not defined before is refused, as Kea's parser does", () => {
