@@ -318,7 +318,14 @@ class Parser {
     const code = this.optionCodeToken();
     this.expect(']');
     const path = this.subPath();
-    if (path.length === 0) return this.representation((p) => p.msg.options.getRaw(code), code, false);
+    if (path.length === 0) {
+      // `.exists` asks only for presence: no view of the option's bytes is made.
+      if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'exists') {
+        this.pos += 2;
+        return { t: 'bool', f: (p) => p.msg.options.hasCode(code) };
+      }
+      return this.representation((p) => p.msg.options.getRaw(code), code, false);
+    }
     return this.representation((p) => followPath(p.msg.options.getRaw(code), path), code, true);
   }
 
