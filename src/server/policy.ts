@@ -33,11 +33,11 @@ export function ipsOf(data: Uint8Array | undefined): number[] {
 
 /**
  * Addresses no client gets: network and broadcast of every subnet, every `routers` address ("do not
- * assign" a router, seed 001) and every configured server identifier, at any level.
+ * assign" a router, seed 001) and every configured server identifier, at any level (classes included).
  */
 export function configExclusions(c: CompiledConfig): Set<number> {
   const out = new Set<number>();
-  const sets: OptionSet[] = [c.options];
+  const sets: OptionSet[] = [c.options, ...c.clientClasses.map((k) => k.options)];
   for (const s of c.subnets) {
     for (const a of structuralExclusions(s)) out.add(a);
     sets.push(s.options, ...s.pools.map((p) => p.options), ...s.reservations.map((r) => r.options));

@@ -275,3 +275,21 @@ test('configuration errors name the class path and the offending token', () => {
   const [unknownKey] = bad([{ name: 'a', 'template-test': "''" }]);
   assert.match(unknownKey!, /^Dhcp4\.client-classes\[0\]\.template-test: unknown or unsupported parameter/);
 });
+
+test("a router named only in a class's options is never handed out", async () => {
+  const lab = new Lab({
+    Dhcp4: {
+      'client-classes': [
+        {
+          name: 'lab',
+          test: "option[60].text == 'lab'",
+          'option-data': [{ name: 'routers', data: '198.18.0.10' }],
+        },
+      ],
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.11' }] }],
+    },
+  });
+  const ack = await lab.dora('02:00:00:00:00:01', { options: { 'vendor-class-identifier': 'lab' } });
+  assert.equal(ack.message.yiaddr, '198.18.0.11');
+  assert.deepEqual(ack.message.options.get('routers'), ['198.18.0.10']);
+});
