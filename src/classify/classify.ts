@@ -103,6 +103,8 @@ export class PacketClasses implements EvalPacket {
 
 function evaluate(c: CompiledClientClass, pc: PacketClasses): boolean {
   if (c.test === undefined) return false;
+  const needs = c.test.needs;
+  for (let i = 0; i < needs.length; i++) if (!pc.msg.options.hasCode(needs[i]!)) return false;
   try {
     return c.test.evaluate(pc);
   } catch {

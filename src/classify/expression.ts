@@ -37,6 +37,8 @@ export interface CompiledBool {
   readonly evaluate: BoolFn;
   /** Every class named by `member(...)`. */
   readonly members: readonly string[];
+  /** Options that must all be present for the test to be true: without one, it is false unevaluated. */
+  readonly needs: readonly number[];
 }
 
 export interface CompiledString {
@@ -58,8 +60,33 @@ type StrNode = {
   readonly konst?: string;
   readonly bytes?: BytesFn;
   readonly hexOf?: { readonly inner: StrNode; readonly sep: string };
+  /** An option whose absence makes the value empty (`option[60].hex` without option 60 is ''). */
+  readonly emptyWithout?: number;
 };
-type Node = { readonly t: 'bool'; readonly f: BoolFn } | StrNode;
+type BoolNode = {
+  readonly t: 'bool';
+  readonly f: BoolFn;
+  /** Options that must all be in the packet for the value to be true (a cheap pre-check). */
+  readonly needs?: readonly number[];
+};
+type Node = BoolNode | StrNode;
+
+function union(a: BoolNode, b: BoolNode): readonly number[] | undefined {
+  if (a.needs === undefined) return b.needs;
+  if (b.needs === undefined) return a.needs;
+  return [...new Set([...a.needs, ...b.needs])];
+}
+
+function intersection(a: BoolNode, b: BoolNode): readonly number[] | undefined {
+  if (a.needs === undefined || b.needs === undefined) return undefined;
+  const both = a.needs.filter((c) => b.needs!.includes(c));
+  return both.length === 0 ? undefined : both;
+}
+
+/** `x == k` is false when x is empty and k is not: x's option is then needed. */
+function equalityNeeds(x: StrNode, k: string): readonly number[] | undefined {
+  return k.length > 0 && x.emptyWithout !== undefined ? [x.emptyWithout] : undefined;
+}
 
 function literal(v: string): StrNode {
   return { t: 'str', f: () => v, konst: v };
@@ -156,8 +183,12 @@ class Parser {
   }
 
   private bool(n: Node, at: Token): BoolFn {
+    return this.boolNode(n, at).f;
+  }
+
+  private boolNode(n: Node, at: Token): BoolNode {
     if (n.t !== 'bool') this.fail('expected a boolean expression (a comparison, exists, member, not)', at);
-    return n.f;
+    return n;
   }
 
   private str(n: Node, at: Token): StringFn {
@@ -178,10 +209,12 @@ class Parser {
     let left = this.parseAnd();
     while (this.isWord('or') || this.isWord('sor')) {
       this.next();
-      const a = this.bool(left, start);
+      const leftNode = this.boolNode(left, start);
       const right = this.peek();
-      const b = this.bool(this.parseAnd(), right);
-      left = { t: 'bool', f: (p) => a(p) || b(p) };
+      const rightNode = this.boolNode(this.parseAnd(), right);
+      const a = leftNode.f;
+      const b = rightNode.f;
+      left = { t: 'bool', f: (p) => a(p) || b(p), needs: intersection(leftNode, rightNode) };
     }
     return left;
   }
@@ -191,10 +224,12 @@ class Parser {
     let left = this.parseNot();
     while (this.isWord('and') || this.isWord('sand')) {
       this.next();
-      const a = this.bool(left, start);
+      const leftNode = this.boolNode(left, start);
       const right = this.peek();
-      const b = this.bool(this.parseNot(), right);
-      left = { t: 'bool', f: (p) => a(p) && b(p) };
+      const rightNode = this.boolNode(this.parseNot(), right);
+      const a = leftNode.f;
+      const b = rightNode.f;
+      left = { t: 'bool', f: (p) => a(p) && b(p), needs: union(leftNode, rightNode) };
     }
     return left;
   }
@@ -216,8 +251,10 @@ class Parser {
     const a = this.strNode(left, start);
     const at = this.peek();
     const b = this.strNode(this.parsePlus(), at);
-    if (b.konst !== undefined) return { t: 'bool', f: equalsConstant(a, b.konst) };
-    if (a.konst !== undefined) return { t: 'bool', f: equalsConstant(b, a.konst) };
+    if (b.konst !== undefined)
+      return { t: 'bool', f: equalsConstant(a, b.konst), needs: equalityNeeds(a, b.konst) };
+    if (a.konst !== undefined)
+      return { t: 'bool', f: equalsConstant(b, a.konst), needs: equalityNeeds(b, a.konst) };
     const fa = a.f;
     const fb = b.f;
     return { t: 'bool', f: (p) => fa(p) === fb(p) };
@@ -286,13 +323,14 @@ class Parser {
 
   /** `.hex`, `.text` or `.exists` over a lookup of bytes. */
   private representation(
+    absent: number,
     get: (p: EvalPacket) => Uint8Array | undefined,
     textCode: number,
     inner: boolean,
   ): Node {
     this.expect('.');
     const t = this.next();
-    if (t.text === 'exists') return { t: 'bool', f: (p) => get(p) !== undefined };
+    if (t.text === 'exists') return { t: 'bool', f: (p) => get(p) !== undefined, needs: [absent] };
     if (t.text === 'hex')
       return {
         t: 'str',
@@ -301,6 +339,7 @@ class Parser {
           return b === undefined ? EMPTY : binary(b);
         },
         bytes: get,
+        emptyWithout: absent,
       };
     if (t.text === 'text')
       return {
@@ -309,6 +348,7 @@ class Parser {
           const b = get(p);
           return b === undefined ? EMPTY : optionText(textCode, b, inner);
         },
+        emptyWithout: absent,
       };
     return this.fail('expected hex, text or exists', t);
   }
@@ -322,11 +362,11 @@ class Parser {
       // `.exists` asks only for presence: no view of the option's bytes is made.
       if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'exists') {
         this.pos += 2;
-        return { t: 'bool', f: (p) => p.msg.options.hasCode(code) };
+        return { t: 'bool', f: (p) => p.msg.options.hasCode(code), needs: [code] };
       }
-      return this.representation((p) => p.msg.options.getRaw(code), code, false);
+      return this.representation(code, (p) => p.msg.options.getRaw(code), code, false);
     }
-    return this.representation((p) => followPath(p.msg.options.getRaw(code), path), code, true);
+    return this.representation(code, (p) => followPath(p.msg.options.getRaw(code), path), code, true);
   }
 
   private parseRelay4(): Node {
@@ -334,7 +374,7 @@ class Parser {
     const first = this.subOptionCodeToken();
     this.expect(']');
     const path = [first, ...this.subPath()];
-    return this.representation((p) => followPath(p.msg.options.getRaw(AGENT), path), AGENT, true);
+    return this.representation(AGENT, (p) => followPath(p.msg.options.getRaw(AGENT), path), AGENT, true);
   }
 
   private parseVendor(): Node {
@@ -350,6 +390,7 @@ class Parser {
       const first = path[0]!;
       const rest = path.slice(1);
       return this.representation(
+        VIVSO,
         (p) => {
           const block = vendorBlock(p.msg.options.getRaw(VIVSO), enterprise);
           return block === undefined ? undefined : followPath(subOption(block.data, first), rest);
@@ -361,7 +402,11 @@ class Parser {
     this.expect('.');
     const t = this.next();
     if (t.text === 'exists')
-      return { t: 'bool', f: (p) => vendorBlock(p.msg.options.getRaw(VIVSO), enterprise) !== undefined };
+      return {
+        t: 'bool',
+        f: (p) => vendorBlock(p.msg.options.getRaw(VIVSO), enterprise) !== undefined,
+        needs: [VIVSO],
+      };
     if (t.text === 'enterprise') return this.enterpriseOf(VIVSO, enterprise);
     return this.fail('expected exists, enterprise or option[N]', t);
   }
@@ -387,7 +432,11 @@ class Parser {
     this.expect('.');
     const t = this.next();
     if (t.text === 'exists')
-      return { t: 'bool', f: (p) => vendorBlock(p.msg.options.getRaw(VIVCO), enterprise) !== undefined };
+      return {
+        t: 'bool',
+        f: (p) => vendorBlock(p.msg.options.getRaw(VIVCO), enterprise) !== undefined,
+        needs: [VIVCO],
+      };
     if (t.text === 'enterprise') return this.enterpriseOf(VIVCO, enterprise);
     if (t.text !== 'data') return this.fail('expected exists, enterprise or data', t);
     let index = 0;
@@ -477,7 +526,8 @@ class Parser {
       : this.intToken('substring length', -0x7fffffff, 0x7fffffff);
     this.expect(')');
     const of = inner.bytes;
-    if (of === undefined) return { t: 'str', f: (p) => substring(s(p), start, length) };
+    if (of === undefined)
+      return { t: 'str', f: (p) => substring(s(p), start, length), emptyWithout: inner.emptyWithout };
     const bytes: BytesFn = (p) => {
       const b = of(p);
       if (b === undefined) return undefined;
@@ -491,6 +541,7 @@ class Parser {
         return b === undefined ? EMPTY : binary(b);
       },
       bytes,
+      emptyWithout: inner.emptyWithout,
     };
   }
 
@@ -536,7 +587,7 @@ class Parser {
     this.expect(')');
     const a = inner.f;
     const sep = sepNode.f;
-    const node: StrNode = { t: 'str', f: (p) => hexstring(a(p), sep(p)) };
+    const node: StrNode = { t: 'str', f: (p) => hexstring(a(p), sep(p)), emptyWithout: inner.emptyWithout };
     return sepNode.konst === undefined ? node : { ...node, hexOf: { inner, sep: sepNode.konst } };
   }
 
@@ -772,7 +823,7 @@ export function compileBoolExpression(source: string, env: ExpressionEnv = {}): 
   parser.atEnd();
   if (node.t !== 'bool')
     throw new ExpressionError('a test must be a boolean expression (e.g. a comparison with ==)', 0, '');
-  return { source, evaluate: node.f, members: parser.members };
+  return { source, evaluate: node.f, members: parser.members, needs: node.needs ?? [] };
 }
 
 /** Parses a string expression (Kea's TOPLEVEL_STRING, e.g. for computed option values). */

@@ -300,3 +300,18 @@ test('non-ASCII literals compare as their UTF-8 bytes', () => {
   p.msg.options.setRaw(12, Uint8Array.from(Buffer.from('café', 'utf8')));
   assert.equal(truth("option[12].hex == 'café'", p), true);
 });
+
+test('the options a test needs: absent, the test is false without being evaluated', () => {
+  const needs = (e: string): readonly number[] => compileBoolExpression(e, { isClass: () => true }).needs;
+  assert.deepEqual(
+    needs("substring(option[60].hex,0,9) == 'PXEClient' and option[93].hex == 0x0007"),
+    [60, 93],
+  );
+  assert.deepEqual(needs("hexstring(relay4[1].hex, ':') == '61:62'"), [82]);
+  assert.deepEqual(needs('vendor[4491].exists or vendor[*].option[1].exists'), [125]);
+  assert.deepEqual(needs('option[12].exists or pkt4.msgtype == 1'), []);
+  // Compared with '' the option is not needed: its absence makes the comparison true.
+  assert.deepEqual(needs("option[12].hex == ''"), []);
+  assert.deepEqual(needs('not option[12].exists'), []);
+  assert.deepEqual(needs("lcase(option[60].hex) == 'x'"), []);
+});
