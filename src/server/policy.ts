@@ -140,6 +140,15 @@ const lastLayers = new WeakMap<
 
 const NO_CLASS_LAYERS: readonly OptionSet[] = [];
 
+/** The same, by the (shared, frozen) list of a combination of classes' option sets. */
+const lastClassLayers = new WeakMap<
+  readonly OptionSet[],
+  WeakMap<
+    CompiledPool | CompiledSubnet,
+    { readonly config: OptionSet; readonly subnet: OptionSet; readonly layers: readonly OptionSet[] }
+  >
+>();
+
 /** Stands for an absent reservation or pool layer in the cache's path. */
 const NO_LAYER: OptionSet = new Map();
 
@@ -171,6 +180,14 @@ export function optionLayers(
     }
   }
   const plain = res === undefined && classLayers.length === 0;
+  // With classes and no reservation: the list last built for this pool (or subnet) and these classes.
+  const byClasses =
+    res === undefined && classLayers.length > 0 ? lastClassLayers.get(classLayers) : undefined;
+  if (byClasses !== undefined) {
+    const last = byClasses.get(pool ?? subnet);
+    if (last !== undefined && last.config === config.options && last.subnet === subnet.options)
+      return last.layers;
+  }
   if (plain) {
     // The usual case, one lookup: the pool's (or, outside the pools, the subnet's) last list.
     const owner = pool ?? subnet;
@@ -191,8 +208,16 @@ export function optionLayers(
     out.push(subnet.options, ...classLayers, config.options);
     node.layers = Object.freeze(out);
   }
-  if (plain)
-    lastLayers.set(pool ?? subnet, { config: config.options, subnet: subnet.options, layers: node.layers });
+  const entry = { config: config.options, subnet: subnet.options, layers: node.layers };
+  if (plain) lastLayers.set(pool ?? subnet, entry);
+  else if (res === undefined) {
+    let m = lastClassLayers.get(classLayers);
+    if (m === undefined) {
+      m = new WeakMap();
+      lastClassLayers.set(classLayers, m);
+    }
+    m.set(pool ?? subnet, entry);
+  }
   return node.layers;
 }
 
