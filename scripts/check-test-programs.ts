@@ -14,9 +14,10 @@ import { findProgram, missingNeeds, PROGRAMS } from '../test/lab/needs.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Programs every Debian machine has (coreutils, bash, procps, util-linux), or that come with Node itself. */
+/** Programs every Debian machine has (coreutils, bash, procps, util-linux, mount: all Priority required), or
+ * that come with Node itself. */
 const BASE = new Set(
-  'sh bash sleep cat id true false kill env mkdir cp rm mv tar ls test printf echo sysctl runuser setsid timeout node npm npx'.split(
+  'sh bash sleep cat id true false kill env mkdir cp rm mv tar ls test printf echo sysctl runuser setsid setpriv mount umount timeout node npm npx'.split(
     ' ',
   ),
 );
