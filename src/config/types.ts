@@ -184,6 +184,14 @@ export interface ConfigIssue {
 
 export type ParseResult = { ok: true; config: CompiledConfig } | { ok: false; error: ConfigError };
 
+/** Option data that does not fit its definition; the compiler turns it into a ConfigIssue at its path. */
+export class OptionDataError extends LeasekeeperError {
+  override name = 'OptionDataError';
+  constructor(message: string) {
+    super('ERR_CONFIG_OPTION_DATA', message);
+  }
+}
+
 export class ConfigError extends LeasekeeperError {
   override name = 'ConfigError';
   readonly issues: readonly ConfigIssue[];
