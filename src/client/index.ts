@@ -31,13 +31,7 @@ export { udhcpcScriptCalls } from './udhcpc-script.ts';
 export type { UdhcpcScriptCall } from './udhcpc-script.ts';
 export { parseUdhcpcOptionCode, parseUdhcpcExtraOption } from './udhcpc-options.ts';
 export { UDHCPC_OPTIONS } from './udhcpc-table.ts';
-export {
-  serializeLeaseFile,
-  parseLeaseFile,
-  usableLease,
-  readLeaseFile,
-  writeLeaseFile,
-} from './lease-file.ts';
+export { serializeLeaseFile, parseLeaseFile, usableLease } from './lease-file.ts';
 export type { LeaseFile } from './lease-file.ts';
 export {
   ClientError,

@@ -4,13 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LeaseFileError } from '../../src/client/errors.ts';
-import {
-  parseLeaseFile,
-  readLeaseFile,
-  serializeLeaseFile,
-  usableLease,
-  writeLeaseFile,
-} from '../../src/client/lease-file.ts';
+import { parseLeaseFile, serializeLeaseFile, usableLease } from '../../src/client/lease-file.ts';
+import { readLeaseFile, writeLeaseFile } from '../../src/runtime/client/lease-file.ts';
 import { FakeServer, MAC, Sim, makeClient } from './harness.ts';
 
 function boundLease() {

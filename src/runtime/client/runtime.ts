@@ -1,11 +1,5 @@
 import { unlink } from 'node:fs/promises';
-import {
-  DhcpClient,
-  readLeaseFile,
-  udhcpcScriptCalls,
-  usableLease,
-  writeLeaseFile,
-} from '../../client/index.ts';
+import { DhcpClient, udhcpcScriptCalls, usableLease } from '../../client/index.ts';
 import type {
   ClientAction,
   ClientConfig,
@@ -23,6 +17,7 @@ import type { LeaseApplier } from './applier.ts';
 import { ClientRuntimeError } from './errors.ts';
 import { runtimeEvent, type RuntimeEvent, type TimedEvent } from './events.ts';
 import { IprouteApplier } from './iproute-applier.ts';
+import { readLeaseFile, writeLeaseFile } from './lease-file.ts';
 import { openLinuxClientTransport, type ClientTransport, type OpenClientTransport } from './transport.ts';
 
 const BROADCAST = '255.255.255.255';
