@@ -97,7 +97,7 @@ function subnetMaskOf(msg: DhcpMessage): number | null {
  * socket. Every call takes `now` (ms since the epoch) and returns a {@link ClientStep}: the actions to
  * perform in order and the time at which `poll()` must be called next.
  */
-export class DhcpClient {
+export class DhcpClientEngine {
   readonly config: ResolvedClientConfig;
   #state: ClientState = { name: 'STOPPED' };
   /** The lease the runtime has been told to apply and not yet told to remove. */

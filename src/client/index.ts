@@ -1,5 +1,5 @@
 /** The DHCPv4 client: a sans-IO engine plus the pure helpers its runtime needs. See docs/client.md. */
-export { DhcpClient } from './engine.ts';
+export { DhcpClientEngine } from './engine.ts';
 export type { StartOptions, ProbeResult, InformOptions, ClientStatus } from './engine.ts';
 export type {
   ClientAction,

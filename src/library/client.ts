@@ -1,6 +1,6 @@
 import type { ClientAction, ClientEvent, ClientStep } from '../client/actions.ts';
 import type { RetransmitPolicy } from '../client/config.ts';
-import { DhcpClient as ClientEngine } from '../client/engine.ts';
+import { DhcpClientEngine as ClientEngine } from '../client/index.ts';
 import type { ClientStateName } from '../client/state.ts';
 import { fromHex, messageTypeOf } from '../protocol/index.ts';
 import type { Transport } from '../transport/types.ts';

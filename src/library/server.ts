@@ -8,7 +8,7 @@ import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseChange, LeaseStore } from '../leases/store.ts';
 import { intToIp, ipToInt, isValidIp } from '../protocol/ip.ts';
 import type { ServedInterface } from '../runtime/interfaces.ts';
-import { startServer, type DhcpServer as ServerRuntime } from '../runtime/server.ts';
+import { startServer, type ServerRuntime } from '../runtime/index.ts';
 import type { ExchangeEvent } from '../server/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { Emitter, type TypedEvents } from './emitter.ts';

@@ -71,7 +71,7 @@ export interface ServerOptions {
   readonly onExchange?: (event: ExchangeEvent) => void;
 }
 
-export interface DhcpServer {
+export interface ServerRuntime {
   readonly engine: DhcpServerEngine;
   readonly store: LeaseStore;
   readonly transport: Transport | undefined;
@@ -90,7 +90,7 @@ export interface DhcpServer {
 const STATS_SAMPLE_MS = 1000;
 
 /** Opens everything a running server needs and starts answering; see docs/serve.md. */
-export async function startServer(options: ServerOptions): Promise<DhcpServer> {
+export async function startServer(options: ServerOptions): Promise<ServerRuntime> {
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? createLogger();
   const startedAt = clock();
@@ -318,7 +318,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   }
   reclaimer.touch();
 
-  const server: DhcpServer = {
+  const server: ServerRuntime = {
     engine,
     store,
     get transport() {

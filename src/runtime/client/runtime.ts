@@ -1,5 +1,5 @@
 import { unlink } from 'node:fs/promises';
-import { DhcpClient, udhcpcScriptCalls, usableLease } from '../../client/index.ts';
+import { DhcpClientEngine, udhcpcScriptCalls, usableLease } from '../../client/index.ts';
 import type {
   ClientAction,
   ClientConfig,
@@ -12,7 +12,7 @@ import type {
 import { ListenerSet } from '../../listener-set.ts';
 import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
 import type { DatagramMeta, LinkState, TransportError } from '../../transport/index.ts';
-import { realScheduler, type Scheduler } from '../../transport/virtual/scheduler.ts';
+import { realScheduler, type Scheduler } from '../../transport/index.ts';
 import type { LeaseApplier } from './applier.ts';
 import { ClientRuntimeError } from './errors.ts';
 import { runtimeEvent, type RuntimeEvent, type TimedEvent } from './events.ts';
@@ -103,7 +103,7 @@ export class ClientRuntime {
   readonly #applier: LeaseApplier;
   // A listener's failure is its own business.
   readonly #listeners = new ListenerSet<[TimedEvent]>(() => undefined);
-  #engine: DhcpClient | undefined;
+  #engine: DhcpClientEngine | undefined;
   #transport: ClientTransport | undefined;
   #hw = '';
   #timer: unknown;
@@ -129,7 +129,7 @@ export class ClientRuntime {
     return rt;
   }
 
-  get engine(): DhcpClient {
+  get engine(): DhcpClientEngine {
     if (this.#engine === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
     return this.#engine;
   }
@@ -169,7 +169,7 @@ export class ClientRuntime {
       throw new ClientRuntimeError('ERR_CLIENT_START', `no hardware address for ${this.interface}`);
     }
     try {
-      this.#engine = new DhcpClient({ ...this.#o.client, hwAddress: hw });
+      this.#engine = new DhcpClientEngine({ ...this.#o.client, hwAddress: hw });
     } catch (err) {
       await transport.close();
       throw err;

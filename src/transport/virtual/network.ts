@@ -16,7 +16,7 @@ import { ETHERTYPE_ARP, parseUdpFrame, type ParsedUdpFrame } from '../frame.ts';
 import type { PcapSink } from '../pcap.ts';
 import type { LinkState } from '../types.ts';
 import { seededRandom } from './random.ts';
-import { realScheduler, type Scheduler } from './scheduler.ts';
+import { realScheduler, type Scheduler } from '../scheduler.ts';
 import { VirtualTransport, type VirtualTransportOptions } from './transport.ts';
 
 export interface Impairments {

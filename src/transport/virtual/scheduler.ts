@@ -1,30 +1,9 @@
 /**
- * Time for the virtual network. `realScheduler` uses Node's timers; `VirtualClock` is a discrete-event
- * clock a test advances by hand, so lossy, delayed exchanges run in microseconds and exactly the same
- * way every time.
+ * Virtual time: `VirtualClock` is a discrete-event clock a test advances by hand, so lossy, delayed
+ * exchanges run in microseconds and exactly the same way every time.
  */
 import { TransportError } from '../errors.ts';
-
-export interface Scheduler {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-type RealHandle = { t: NodeJS.Timeout } | { i: NodeJS.Immediate };
-
-export const realScheduler: Scheduler = {
-  now: () => Date.now(),
-  setTimeout(fn, ms): RealHandle {
-    // Zero-delay deliveries still go through the loop (never synchronously inside send()).
-    return ms <= 0 ? { i: setImmediate(fn) } : { t: setTimeout(fn, ms) };
-  },
-  clearTimeout(handle) {
-    const h = handle as RealHandle;
-    if ('i' in h) clearImmediate(h.i);
-    else clearTimeout(h.t);
-  },
-};
+import type { Scheduler } from '../scheduler.ts';
 
 interface Pending {
   at: number;
