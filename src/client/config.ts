@@ -1,4 +1,4 @@
-import { isValidIp } from '../protocol/index.ts';
+import { isValidIp, parseMac } from '../protocol/index.ts';
 import { ClientConfigError } from './errors.ts';
 
 /**
@@ -122,11 +122,11 @@ function parseHw(hw: string | Uint8Array): Uint8Array {
     if (hw.length < 1 || hw.length > 16) throw new ClientConfigError('hwAddress must be 1 to 16 bytes');
     return Uint8Array.from(hw);
   }
-  const parts = hw.split(/[:-]/);
-  if (parts.length < 1 || parts.length > 16 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) {
+  try {
+    return parseMac(hw);
+  } catch {
     throw new ClientConfigError(`hwAddress is not a hardware address: '${hw}'`);
   }
-  return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
 }
 
 function nonNegative(name: string, v: number | undefined, dflt: number): number {

@@ -27,6 +27,8 @@ export {
   writeU32,
   u32Bytes,
   ipToBytes,
+  parseCidr,
+  type AddressPrefix,
 } from './ip.ts';
 export { macToString, parseMac, toHex, fromHex, bytesEqual } from './bytes.ts';
 export { createMessage, messageTypeOf, messageToJSON, messageFromJSON } from './message.ts';

@@ -100,6 +100,33 @@ export function prefixToMask(len: number): number {
   return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }
 
+/** An address and prefix length, as `198.18.0.1/24` writes them (the address may have host bits set). */
+export interface AddressPrefix {
+  readonly address: number;
+  readonly prefix: number;
+}
+
+/**
+ * `a.b.c.d/len` to its parts (white space around either part is ignored); undefined when malformed. With
+ * `bare`, an address without `/len` is a /32.
+ */
+export function parseCidr(s: string, opts: { bare?: boolean } = {}): AddressPrefix | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0 && opts.bare !== true) return undefined;
+  const address = parseIp((slash < 0 ? s : s.slice(0, slash)).trim());
+  if (address < 0) return undefined;
+  if (slash < 0) return { address, prefix: 32 };
+  const len = s.slice(slash + 1).trim();
+  if (len.length < 1 || len.length > 2) return undefined;
+  let prefix = 0;
+  for (let i = 0; i < len.length; i++) {
+    const c = len.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    prefix = prefix * 10 + (c - 48);
+  }
+  return prefix > 32 ? undefined : { address, prefix };
+}
+
 /** 0xffffff00 or '255.255.255.0' -> 24; -1 when the mask is not contiguous. */
 export function maskToPrefix(mask: number | string): number {
   const m = typeof mask === 'string' ? parseIp(mask) : mask >>> 0;

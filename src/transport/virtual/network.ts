@@ -9,7 +9,7 @@
  * or to broadcast, whatever the destination IP (as a packet socket does).
  */
 import { intToIp, prefixToMask } from '../../protocol/ip.ts';
-import { formatMac, parseCidr, requireMac } from '../addr.ts';
+import { formatMac, parseNicAddress, requireMac } from '../addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArpFrame, parseArpFrame, type ArpPacket } from '../arp.ts';
 import { TransportError } from '../errors.ts';
 import { ETHERTYPE_ARP, parseUdpFrame, type ParsedUdpFrame } from '../frame.ts';
@@ -244,18 +244,18 @@ export class VirtualNic {
   }
 
   addAddress(cidr: string): void {
-    const c = parseCidr(cidr);
+    const c = parseNicAddress(cidr);
     if (!c) throw new TransportError('ERR_TRANSPORT_BAD_ADDRESS', `bad CIDR '${cidr}'`);
     if (!this.addrs.some((a) => a.ip === c.ip)) this.addrs.push(c);
   }
 
   removeAddress(ip: string): void {
-    const c = parseCidr(ip);
+    const c = parseNicAddress(ip);
     this.addrs = this.addrs.filter((a) => a.ip !== c?.ip);
   }
 
   hasIp(ip: string): boolean {
-    const c = parseCidr(ip);
+    const c = parseNicAddress(ip);
     return c !== undefined && this.addrs.some((a) => a.ip === c.ip);
   }
 
@@ -330,7 +330,7 @@ export class VirtualNic {
         dstMac: requireMac(p.senderMac),
         senderIp: this.addrs.find((a) => intToIp(a.ip) === p.targetIp)!.ip,
         targetMac: requireMac(p.senderMac),
-        targetIp: parseCidr(p.senderIp)?.ip ?? 0,
+        targetIp: parseNicAddress(p.senderIp)?.ip ?? 0,
       });
       if (this.carrierUp) this.link.transmit(reply, this);
     }
