@@ -42,6 +42,19 @@ const ZERO = '0.0.0.0';
  */
 const COMMIT_HOLD_MS = 30_000;
 const NO_NAMES: readonly string[] = [];
+/** How an exchange ended, for its event: what was answered (if anything), for which subnet and why. */
+interface Outcome {
+  readonly subnetId: number | null;
+  readonly reply?: OutgoingReply | null;
+  readonly replyType?: number | null;
+  readonly address?: string | null;
+  readonly leaseTime?: number | null;
+  readonly reason?: string | null;
+}
+
+/** siaddr, sname and file of a reply. */
+type BootFields = Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'>;
+
 const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
 
 /**
@@ -310,7 +323,7 @@ export class DhcpServerEngine {
     if (p.kind !== 'grant') {
       this.book.setLease(addr, p.lease);
       const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
-      return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
+      return this.finish(p.ex, { subnetId: p.lease.subnetId, address: p.lease.address, reason });
     }
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (p.retired) this.book.setLease(ipv4ToInt(p.retired.address), p.retired);
@@ -333,15 +346,14 @@ export class DhcpServerEngine {
       ...this.bootFields(scope, p.subnet, p.reservation),
       echoClientId: this.config.echoClientId,
     });
-    return this.finish(
-      p.ex,
+    return this.finish(p.ex, {
       reply,
-      p.subnet.id,
-      MessageType.ACK,
-      p.lease.address,
-      p.times.valid,
-      p.rapid ? 'rapid commit' : null,
-    );
+      subnetId: p.subnet.id,
+      replyType: MessageType.ACK,
+      address: p.lease.address,
+      leaseTime: p.times.valid,
+      reason: p.rapid ? 'rapid commit' : null,
+    });
   }
 
   /**
@@ -363,15 +375,11 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(p.lease.address);
     if (holder && holder.address === p.lease.address) this.book.setLease(addr, holder);
     if (p.kind !== 'grant')
-      return this.finish(
-        p.ex,
-        null,
-        p.lease.subnetId,
-        null,
-        p.lease.address,
-        null,
-        'the lease store refused the change',
-      );
+      return this.finish(p.ex, {
+        subnetId: p.lease.subnetId,
+        address: p.lease.address,
+        reason: 'the lease store refused the change',
+      });
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (!holder) {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
@@ -425,7 +433,13 @@ export class DhcpServerEngine {
       ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.OFFER, yiaddr, times.valid, null);
+    return this.finish(ex, {
+      reply,
+      subnetId: subnet.id,
+      replyType: MessageType.OFFER,
+      address: yiaddr,
+      leaseTime: times.valid,
+    });
   }
 
   /**
@@ -776,7 +790,12 @@ export class DhcpServerEngine {
       ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+    return this.finish(ex, {
+      reply,
+      subnetId: subnet.id,
+      replyType: MessageType.ACK,
+      reason: 'configuration only',
+    });
   }
 
   // ---- classification ----
@@ -804,21 +823,19 @@ export class DhcpServerEngine {
     return classScope.reply(this.config, ex.classes, subnet, addr, res);
   }
 
-  /** siaddr, sname and file: reservation over class over subnet over global. */
+  /** siaddr, sname and file: reservation over class over subnet over global, each field on its own. */
   private bootFields(
     scope: ClassScope,
     subnet: CompiledSubnet,
     res: CompiledReservation | undefined,
-  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
+  ): BootFields {
+    const levels: readonly Partial<BootFields>[] = [res ?? {}, scope.boot, subnet, this.config];
+    const first = <K extends keyof BootFields>(k: K): BootFields[K] =>
+      levels.find((l) => l[k] !== undefined)?.[k] as BootFields[K];
     return {
-      nextServer: res?.nextServer ?? scope.boot.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName:
-        res?.bootFileName ?? scope.boot.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname:
-        res?.serverHostname ??
-        scope.boot.serverHostname ??
-        subnet.serverHostname ??
-        this.config.serverHostname,
+      nextServer: first('nextServer'),
+      bootFileName: first('bootFileName'),
+      serverHostname: first('serverHostname'),
     };
   }
 
@@ -861,11 +878,11 @@ export class DhcpServerEngine {
       nakMessage: why,
       echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.NAK, null, null, why);
+    return this.finish(ex, { reply, subnetId: subnet.id, replyType: MessageType.NAK, reason: why });
   }
 
   private drop(ex: Exchange, subnetId: number | null, why: string): EngineOutput {
-    return this.finish(ex, null, subnetId, null, null, null, why);
+    return this.finish(ex, { subnetId, reason: why });
   }
 
   /**
@@ -874,19 +891,19 @@ export class DhcpServerEngine {
    * line per packet a flood or a fuzzer sends.
    */
   private junk(ex: Exchange, subnetId: number | null, why: string, category = why): EngineOutput {
-    const out = this.finish(ex, null, subnetId, null, null, null, why);
+    const out = this.finish(ex, { subnetId, reason: why });
     return { ...out, events: [{ ...(out.events[0] as ExchangeEvent), junk: category }] };
   }
 
-  private finish(
-    ex: Exchange,
-    reply: OutgoingReply | null,
-    subnetId: number | null,
-    replyType: number | null,
-    address: string | null,
-    leaseTime: number | null,
-    reason: string | null,
-  ): EngineOutput {
+  private finish(ex: Exchange, outcome: Outcome): EngineOutput {
+    const {
+      subnetId,
+      reply = null,
+      replyType = null,
+      address = null,
+      leaseTime = null,
+      reason = null,
+    } = outcome;
     const requested =
       ex.type === MessageType.RELEASE ||
       ex.type === MessageType.INFORM ||
