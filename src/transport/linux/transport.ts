@@ -14,8 +14,7 @@
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
-import { constants } from 'node:os';
-import { intToIp, prefixToMask } from '../../protocol/ip.ts';
+import { prefixToMask } from '../../protocol/index.ts';
 import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
@@ -39,14 +38,15 @@ import {
 import { arpAnnounce, arpProbe } from './arp.ts';
 import { toTransportError } from './errno.ts';
 import { listInterfaces, type InterfaceInfo } from './interfaces.ts';
+import { LinkMonitor } from './link-monitor.ts';
 import {
   FRAME_META_WORDS,
   isNativeError,
   requireNative,
-  type NativeAddon,
   type NativeError,
   type NativePacketSocket,
 } from './native.ts';
+import { SendBatcher, sendQueue, type SendQueue } from './send-batch.ts';
 
 export interface LinuxTransportOptions {
   /** Interfaces to serve, by name; at least one. */
@@ -76,31 +76,7 @@ interface Port {
   packetQueue: SendQueue;
 }
 
-/**
- * Sends issued during one JS turn, written with one sendmmsg per socket at the end of the turn
- * (process.nextTick: after the microtasks of the handlers that produced them). Each send's promise
- * settles after the flush handed it to the kernel.
- */
-interface SendQueue {
-  data: Uint8Array[];
-  /** [ip, port] per datagram; only the UDP queue's is used. */
-  dst: Uint32Array;
-  resolve: (() => void)[];
-  reject: ((e: TransportError) => void)[];
-}
-
-function sendQueue(): SendQueue {
-  return { data: [], dst: new Uint32Array(64), resolve: [], reject: [] };
-}
-
-const { EAGAIN, ENOBUFS, EBADF } = constants.errno;
-
-/**
- * At most this many datagrams wait for the end of the turn: more are written at once. Measured under
- * perfdhcp at 8,000 leases/s, 8 halved the replies dropped at perfdhcp's full socket against one
- * sendmmsg per turn, at the same CPU per lease.
- */
-export const SEND_BATCH_MAX = 8;
+export { SEND_BATCH_MAX } from './send-batch.ts';
 
 const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
 
@@ -117,25 +93,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   private readonly receiveMode: 'packet' | 'udp';
   private readonly netns: string | undefined;
   private readonly rcvbuf: number;
-  private poller: NodeJS.Timeout | undefined;
-  private watcher: NativePacketSocket | undefined;
-  private hint: NodeJS.Immediate | undefined;
-  private repoll = false;
+  private links: LinkMonitor | undefined;
   private ipId = 0;
-  private polling = false;
-  private readonly native: NativeAddon;
-  private flushScheduled = false;
-  private capturedResolve: (() => void) | undefined;
-  private capturedReject: ((e: TransportError) => void) | undefined;
-  // One executor for every send's promise: no closure per packet.
-  private readonly capture = (resolve: () => void, reject: (e: TransportError) => void): void => {
-    this.capturedResolve = resolve;
-    this.capturedReject = reject;
-  };
-  private readonly flushAll = (): void => {
-    this.flushScheduled = false;
-    for (const p of this.ports) this.flushPort(p);
-  };
+  private readonly sends: SendBatcher;
 
   readonly port: number;
   private constructor(port: number, opts: LinuxTransportOptions) {
@@ -144,7 +104,6 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     this.receiveMode = opts.receive ?? 'packet';
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
-    this.native = requireNative();
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
@@ -154,6 +113,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       udpQueue: sendQueue(),
       packetQueue: sendQueue(),
     }));
+    this.sends = new SendBatcher(requireNative(), () => this.ports);
   }
 
   /** Opens every interface's sockets. Rejects with ERR_TRANSPORT_NO_INTERFACE, ERR_TRANSPORT_BIND_FAILED or ERR_TRANSPORT_NATIVE_UNAVAILABLE. */
@@ -177,17 +137,12 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       await t.close();
       throw e;
     }
-    t.poller = setInterval(() => t.pollLinks(), Math.max(10, opts.linkPollMs ?? 1000));
-    t.poller.unref();
-    try {
-      // rtnetlink tells at once when a link or an address changes; the interval poll stays as a backstop.
-      t.watcher = new (requireNative().PacketSocket)(
-        { linkWatch: true, ...(t.netns === undefined ? {} : { netns: t.netns }) },
-        () => t.linkHint(),
-      );
-    } catch {
-      // polling alone still works
-    }
+    t.links = new LinkMonitor({
+      native: requireNative(),
+      netns: t.netns,
+      pollMs: opts.linkPollMs ?? 1000,
+      look: () => t.lookAtLinks(),
+    });
     return t;
   }
 
@@ -248,7 +203,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
 
   private closePort(p: Port): void {
     // What was sent before the close goes out, as it would have without the queue.
-    this.flushPort(p);
+    this.sends.flushPort(p);
     p.udpFd = -1;
     p.packet?.close();
     p.packet = undefined;
@@ -279,7 +234,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         this.emitError(toTransportError(err, 'ERR_TRANSPORT_RECEIVE_FAILED', p.name));
         this.closePort(p);
       }
-      this.pollLinks();
+      this.links?.request();
       return;
     }
     if (!frames || !meta) return;
@@ -331,32 +286,9 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }
   }
 
-  /** A burst of netlink messages becomes one poll. */
-  private linkHint(): void {
-    this.hint ??= setImmediate(() => {
-      this.hint = undefined;
-      this.pollLinks();
-    });
-  }
-
-  /** Compares link state with the last poll; emits changes; reopens sockets of interfaces that came back. */
-  private pollLinks(): void {
+  /** Compares link state with the last look; emits changes; reopens sockets of interfaces that came back. */
+  private async lookAtLinks(): Promise<void> {
     if (this.closed) return;
-    if (this.polling) {
-      this.repoll = true;
-      return;
-    }
-    this.polling = true;
-    void this.doPoll().finally(() => {
-      this.polling = false;
-      if (this.repoll) {
-        this.repoll = false;
-        this.pollLinks();
-      }
-    });
-  }
-
-  private async doPoll(): Promise<void> {
     let all: InterfaceInfo[];
     try {
       all = listInterfaces(this.netns === undefined ? {} : { netns: this.netns });
@@ -470,96 +402,14 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         payload: d.data,
         id: this.ipId,
       });
-      return this.enqueue(p.packetQueue, frame, 0, 0);
+      return this.sends.enqueue(p.packetQueue, frame, 0, 0);
     }
     if (!p.udp || p.udpFd < 0) {
       throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is reopening`, {
         interface: p.name,
       });
     }
-    return this.enqueue(p.udpQueue, d.data, dstIp, dstPort);
-  }
-
-  private enqueue(q: SendQueue, data: Uint8Array, ip: number, port: number): Promise<void> {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(this.flushAll);
-    }
-    const n = q.data.length;
-    if (q.dst.length < 2 * (n + 1)) {
-      const grown = new Uint32Array(q.dst.length * 2);
-      grown.set(q.dst);
-      q.dst = grown;
-    }
-    q.dst[2 * n] = ip;
-    q.dst[2 * n + 1] = port;
-    q.data.push(data);
-    const promise = new Promise<void>(this.capture);
-    q.resolve.push(this.capturedResolve!);
-    q.reject.push(this.capturedReject!);
-    // A turn that answers a whole receive batch would otherwise release dozens of replies in one burst,
-    // which overflows a busy peer's socket (a relay, perfdhcp): they leave in groups as they are made.
-    if (q.data.length >= SEND_BATCH_MAX) this.flushAll();
-    return promise;
-  }
-
-  private flushPort(p: Port): void {
-    if (p.packetQueue.data.length > 0) this.flushQueue(p, p.packetQueue, p.packet?.fd ?? -1, false);
-    if (p.udpQueue.data.length > 0) this.flushQueue(p, p.udpQueue, p.udpFd, true);
-  }
-
-  /**
-   * Writes a queue with sendmmsg. A datagram the kernel refuses rejects alone and the rest are retried;
-   * on EAGAIN/ENOBUFS the remaining unicasts go through node:dgram, which waits for the socket to drain.
-   */
-  private flushQueue(p: Port, q: SendQueue, fd: number, udp: boolean): void {
-    const { data, dst, resolve, reject } = q;
-    const n = data.length;
-    let i = 0;
-    try {
-      while (i < n) {
-        const r = fd < 0 ? -EBADF : this.native.sendBatch(fd, data, udp ? dst : null, i, n);
-        if (r > 0) {
-          for (const end = i + r; i < end; i++) resolve[i]!();
-          continue;
-        }
-        const errno = r < 0 ? -r : EAGAIN;
-        if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
-          for (; i < n; i++)
-            this.dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
-          break;
-        }
-        reject[i]!(
-          toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_TRANSPORT_SEND_FAILED', p.name),
-        );
-        i++;
-      }
-    } catch (e) {
-      // Runs from process.nextTick: a throw here would be an uncaught exception, not a rejection.
-      const err = toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name);
-      for (; i < n; i++) reject[i]!(err);
-    }
-    data.length = 0;
-    resolve.length = 0;
-    reject.length = 0;
-  }
-
-  private dgramSend(
-    p: Port,
-    udp: dgram.Socket,
-    data: Uint8Array,
-    ip: number,
-    port: number,
-    resolve: () => void,
-    reject: (e: TransportError) => void,
-  ): void {
-    try {
-      udp.send(data, port, intToIp(ip), (err) =>
-        err ? reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name)) : resolve(),
-      );
-    } catch (e) {
-      reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
-    }
+    return this.sends.enqueue(p.udpQueue, d.data, dstIp, dstPort);
   }
 
   private pickPort(d: OutboundDatagram, dstIp: number): Port {
@@ -592,14 +442,11 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.poller) clearInterval(this.poller);
-    if (this.hint) clearImmediate(this.hint);
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.links?.close();
     const closing = this.ports.map(
       (p) =>
         new Promise<void>((resolve) => {
-          this.flushPort(p);
+          this.sends.flushPort(p);
           p.udpFd = -1;
           p.packet?.close();
           p.packet = undefined;
