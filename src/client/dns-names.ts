@@ -1,4 +1,4 @@
-import { decodeNameList } from '../protocol/dns-name.ts';
+import { decodeNameList } from '../protocol/index.ts';
 import { fromHex } from '../protocol/index.ts';
 import type { ClientLease } from './lease.ts';
 

@@ -2,9 +2,9 @@
  * Kea's `option-def` (ARM "Custom DHCPv4 Options") and option spaces: the definitions a configuration
  * adds, the vendor spaces Kea knows (`vendor-4491`, DOCSIS), and the value encoder for their types.
  */
-import { fqdn } from '../protocol/codecs.ts';
-import { parseIp } from '../protocol/ip.ts';
-import { definitionByCode } from '../protocol/option-table.ts';
+import { fqdn } from '../protocol/index.ts';
+import { parseIp } from '../protocol/index.ts';
+import { definitionByCode } from '../protocol/index.ts';
 import { parseHex } from './option-data.ts';
 import { OPTION_TYPES, type OptionType } from './option-types.ts';
 import type { OptionDefJson } from './schema.ts';

@@ -1,5 +1,5 @@
 import type { ClientLimits, RateLimit } from './limits.ts';
-import type { CompiledBool } from '../classify/expression.ts';
+import type { CompiledBool } from '../classify/index.ts';
 import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json } from './schema.ts';
 import { LeasekeeperError } from '../errors.ts';

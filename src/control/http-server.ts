@@ -8,8 +8,8 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { jsonDepthError, DEFAULT_MAX_JSON_DEPTH } from '../config/text.ts';
-import { RateLimitedLog } from '../log/rate-limited-log.ts';
+import { jsonDepthError, DEFAULT_MAX_JSON_DEPTH } from '../config/index.ts';
+import { RateLimitedLog } from '../log/index.ts';
 import { failure, type Answer } from './answer.ts';
 import { challenge, claimedUser, isAuthorized, type BasicAuthSettings } from './auth.ts';
 import { ControlListenError } from './errors.ts';

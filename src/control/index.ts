@@ -48,3 +48,20 @@ export { startControlListeners, type ControlListeners, type StartOptions } from 
 export { sendUnix, sendHttp, allSucceeded, type ControlRequest, type HttpClientOptions } from './client.ts';
 export { StatisticsManager, type StatisticsManagerOptions } from './statistics.ts';
 export { trackLeaseStatistics } from './lease-statistics.ts';
+export { isJsonObject } from './json.ts';
+export { metricsRoute, renderMetrics } from './metrics.ts';
+export type {
+  ConfigOutcome,
+  ControlTarget,
+  DhcpSwitch,
+  HostSelector,
+  ReservationAccess,
+  ReservationJson,
+  ServerStatus,
+  StatSample,
+  StatisticsAccess,
+  StoredReservation,
+  SubnetAccess,
+  SubnetInfo,
+  VersionInfo,
+} from './target.ts';

@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { RateLimitedLog } from '../log/rate-limited-log.ts';
+import { RateLimitedLog } from '../log/index.ts';
 import { failure, type Answer } from './answer.ts';
 import { ControlListenError } from './errors.ts';
 import { JsonFrameScanner } from './framing.ts';

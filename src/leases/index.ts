@@ -36,3 +36,5 @@ export { pgListenErrorChannel } from './postgres-listen.ts';
 export { openLeaseStore } from './open.ts';
 export type { LeaseStoreSpec } from './open.ts';
 export { LeaseWriterLostError } from './sqlite-writer.ts';
+export type { LeaseStoreHealth } from './health.ts';
+export { postgresFromKea } from './kea-postgres.ts';

@@ -53,3 +53,6 @@ export { relayAgentInfo, relayAgentSubOptions } from './relay-agent.ts';
 export type { RelayAgentInfo } from './relay-agent.ts';
 export { parseClientIdentifier, clientIdToString, makeDuidClientId } from './client-id.ts';
 export type { ClientIdentifier } from './client-id.ts';
+export { fqdn } from './codecs.ts';
+export { decodeNameList } from './dns-name.ts';
+export { definitionByCode, definitionNamed } from './option-table.ts';

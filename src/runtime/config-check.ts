@@ -1,10 +1,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CompiledConfig } from '../config/types.ts';
-import { ControlError } from '../control/errors.ts';
-import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
-import { LeaseStoreError } from '../leases/errors.ts';
-import { listInterfaces, type InterfaceInfo } from '../transport/linux/interfaces.ts';
+import type { CompiledConfig } from '../config/index.ts';
+import { ControlError } from '../control/index.ts';
+import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
+import { LeaseStoreError } from '../leases/index.ts';
+import { listInterfaces, type InterfaceInfo } from '../transport/index.ts';
 import { RuntimeError } from './errors.ts';
 import { resolveInterfaces } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConfigOutcome } from '../control/target.ts';
+import type { ConfigOutcome } from '../control/index.ts';
 import type { SystemdNotifier } from './sd-notify.ts';
 import type { ServerRuntime } from './server.ts';
 

@@ -18,3 +18,4 @@ export { rawSocketPermission } from './capabilities.ts';
 export { SystemdNotifier } from './sd-notify.ts';
 export { outbound } from './destination.ts';
 export { EngineStatistics } from './statistics.ts';
+export { reloadOnHangUp, serviceStatus } from './hangup.ts';

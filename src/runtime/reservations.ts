@@ -1,12 +1,12 @@
 import { normalizeClientId, normalizeHwAddress } from '../config/index.ts';
-import { CommandArgumentError, ControlConflictError } from '../control/errors.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../control/json.ts';
+import { CommandArgumentError, ControlConflictError } from '../control/index.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.ts';
 import type {
   HostSelector,
   ReservationAccess,
   ReservationJson,
   StoredReservation,
-} from '../control/target.ts';
+} from '../control/index.ts';
 import type { ConfigHolder } from './config-holder.ts';
 import { RuntimeError } from './errors.ts';
 

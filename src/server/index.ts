@@ -15,3 +15,5 @@ export type {
   PendingCommit,
   ReplyDestination,
 } from './types.ts';
+export { leaseTimes } from './lifetimes.ts';
+export { escapeControls } from './log-text.ts';

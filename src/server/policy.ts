@@ -4,14 +4,14 @@ import type {
   CompiledReservation,
   CompiledSubnet,
   OptionSet,
-} from '../config/types.ts';
-import { cidrContains, intToIpv4 } from '../config/ipv4.ts';
+} from '../config/index.ts';
+import { cidrContains, intToIpv4 } from '../config/index.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
 import { interfaceAddressValue } from './select.ts';
 import type { ClientIdentity } from './identity.ts';
 import type { ArrivalMeta } from './types.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
+import { definitionNamed } from '../protocol/index.ts';
 
 /** Options read from every request, looked up in the table once. */
 const AGENT_OPT = definitionNamed('dhcp-agent-options');

@@ -1,9 +1,9 @@
-import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
-import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import type { CompiledConfig, CompiledSubnet } from '../config/index.ts';
+import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import type { ArrivalMeta } from './types.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
-import { admits, type PacketClasses } from '../classify/classify.ts';
+import { definitionNamed } from '../protocol/index.ts';
+import { admits, type PacketClasses } from '../classify/index.ts';
 
 /** Options read from every request, looked up in the table once. */
 const AGENT_OPT = definitionNamed('dhcp-agent-options');

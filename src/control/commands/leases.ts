@@ -1,5 +1,5 @@
-import type { Lease } from '../../leases/lease.ts';
-import { LeaseStoreError } from '../../leases/errors.ts';
+import type { Lease } from '../../leases/index.ts';
+import { LeaseStoreError } from '../../leases/index.ts';
 import { RESULT, answer, empty, failure, success, type Answer } from '../answer.ts';
 import { fail, isIPv4, isInteger } from '../args.ts';
 import { parseClientId, parseHwAddress } from '../hex.ts';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { LeaseStore } from '../../leases/store.ts';
+import type { LeaseStore } from '../../leases/index.ts';
 import type { HttpControlServer } from '../http-server.ts';
 import type { ControlLogger } from '../registry.ts';
 import type { ControlTarget } from '../target.ts';

@@ -8,7 +8,7 @@
  * frames on the wire; hosts do not forward between links; a NIC accepts every UDP frame sent to its MAC
  * or to broadcast, whatever the destination IP (as a packet socket does).
  */
-import { intToIp, prefixToMask } from '../../protocol/ip.ts';
+import { intToIp, prefixToMask } from '../../protocol/index.ts';
 import { formatMac, parseNicAddress, requireMac } from '../addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArpFrame, parseArpFrame, type ArpPacket } from '../arp.ts';
 import { TransportError } from '../errors.ts';
