@@ -1,7 +1,7 @@
-import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/types.ts';
-import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
+import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/index.ts';
+import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseChange as StoreLeaseChange } from '../leases/index.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
 import { describeDestination, replyDestination } from './destination.ts';
@@ -23,9 +23,9 @@ import {
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
-import { DROP } from '../classify/builtin.ts';
-import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
+import { definitionNamed } from '../protocol/index.ts';
+import { DROP } from '../classify/index.ts';
+import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 
 /** Options read from every request, looked up in the table once. */
@@ -332,19 +332,13 @@ export class DhcpServerEngine {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
     }
-    const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
-    const reply = this.reply(p.ex, {
+    const reply = this.configuredReply(p.ex, p.subnet, addr, p.reservation, {
       type: MessageType.ACK,
       serverId: p.serverId,
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
-      layers: scope.layers,
-      subnet: p.subnet,
-      hostname: p.reservation?.hostname,
       rapidCommit: p.rapid,
-      ...this.bootFields(scope, p.subnet, p.reservation),
-      echoClientId: this.config.echoClientId,
     });
     return this.finish(p.ex, {
       reply,
@@ -420,18 +414,12 @@ export class DhcpServerEngine {
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
-    const scope = this.scope(ex, subnet, addr, res);
-    const reply = this.reply(ex, {
+    const reply = this.configuredReply(ex, subnet, addr, res, {
       type: MessageType.OFFER,
       serverId,
       yiaddr,
       ciaddr: ZERO,
       times,
-      layers: scope.layers,
-      subnet,
-      hostname: res?.hostname,
-      ...this.bootFields(scope, subnet, res),
-      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, {
       reply,
@@ -776,19 +764,13 @@ export class DhcpServerEngine {
     const res = this.book.reservations.find(subnet, ex.id);
     if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;
-    const scope = this.scope(ex, subnet, ciaddr, res);
     // §4.3.5: configuration only: no yiaddr, no lease time (MUST NOT), ACK to ciaddr.
-    const reply = this.reply(ex, {
+    const reply = this.configuredReply(ex, subnet, ciaddr, res, {
       type: MessageType.ACK,
       serverId,
       yiaddr: ZERO,
       ciaddr: ex.req.ciaddr,
       times: undefined,
-      layers: scope.layers,
-      subnet,
-      hostname: res?.hostname,
-      ...this.bootFields(scope, subnet, res),
-      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, {
       reply,
@@ -849,8 +831,26 @@ export class DhcpServerEngine {
     return p;
   }
 
-  private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
-    const message = buildReply(ex.req, plan);
+  /** A reply that hands out configuration: the options, hostname and boot fields of the client's scope. */
+  private configuredReply(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    addr: number,
+    res: CompiledReservation | undefined,
+    head: Pick<ReplyPlan, 'type' | 'serverId' | 'yiaddr' | 'ciaddr' | 'times' | 'rapidCommit'>,
+  ): OutgoingReply {
+    const scope = this.scope(ex, subnet, addr, res);
+    return this.reply(ex, {
+      ...head,
+      layers: scope.layers,
+      subnet,
+      hostname: res?.hostname,
+      ...this.bootFields(scope, subnet, res),
+    });
+  }
+
+  private reply(ex: Exchange, plan: Omit<ReplyPlan, 'echoClientId'>): OutgoingReply {
+    const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
@@ -876,7 +876,6 @@ export class DhcpServerEngine {
       nextServer: undefined,
       bootFileName: undefined,
       nakMessage: why,
-      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, { reply, subnetId: subnet.id, replyType: MessageType.NAK, reason: why });
   }
