@@ -27,6 +27,7 @@ import { definitionNamed } from '../protocol/option-table.ts';
 import { DROP } from '../classify/builtin.ts';
 import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
+import { applyFlexOptions } from './flex-option.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -820,6 +821,9 @@ export class DhcpServerEngine {
 
   private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
     const message = buildReply(ex.req, plan);
+    const flex = this.config.hooks.flexOptions;
+    if (flex.length > 0 && ex.classes !== null)
+      applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
