@@ -21,6 +21,7 @@ export const BUILTIN_HOOKS = [
   'libdhcp_stat_cmds.so',
   'libdhcp_limits.so',
   'libdhcp_flex_option.so',
+  'libdhcp_run_script.so',
 ] as const;
 
 /** The built-in hook a library path names (its file name), if any. */
@@ -53,9 +54,17 @@ export interface FlexOptionAction {
 export interface CompiledHooks {
   /** `libdhcp_flex_option.so`, applied in option code order (Kea keeps them in a map by code). */
   readonly flexOptions: readonly FlexOptionAction[];
+  /** `libdhcp_run_script.so`: the script run on lease events. */
+  readonly runScript: RunScriptSettings | undefined;
 }
 
-export const NO_HOOKS: CompiledHooks = { flexOptions: [] };
+/** `libdhcp_run_script.so`'s parameters. */
+export interface RunScriptSettings {
+  /** The script's absolute path (Kea's `name`); run with the hook point's name as its one argument. */
+  readonly name: string;
+}
+
+export const NO_HOOKS: CompiledHooks = { flexOptions: [], runScript: undefined };
 
 const MAX_EXPRESSION = 4096;
 const expression = z.string().max(MAX_EXPRESSION);
@@ -74,6 +83,17 @@ const flexOptionEntry = z.strictObject({
   'user-context': z.looseObject({}).optional(),
 });
 
+const runScriptParameters = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(4096)
+    .startsWith('/', 'the script must be given by its full path (as Kea requires)'),
+  sync: z
+    .literal(false, 'sync: true is not supported (nor by Kea): the script runs after the reply')
+    .optional(),
+});
+
 const flexOptionParameters = z.strictObject({
   options: z.array(flexOptionEntry).max(256),
 });
@@ -89,16 +109,24 @@ interface HookJson {
 /** Compiles the built-in hooks' parameters (the schema has refused libraries that are not built in). */
 export function compileHooks(list: readonly HookJson[] | undefined, issues: Issues): CompiledHooks {
   const flexOptions: FlexOptionAction[] = [];
+  let runScript: RunScriptSettings | undefined;
   (list ?? []).forEach((h, i) => {
     const path = `Dhcp4.hooks-libraries[${i}]`;
     const hook = builtinHook(h.library);
     if (hook === undefined) return;
     if (hook === 'libdhcp_flex_option.so')
       flexOptions.push(...flexOption(h.parameters, `${path}.parameters`, issues));
+    if (hook === 'libdhcp_run_script.so') {
+      if (runScript !== undefined)
+        return issues.add(`${path}.library`, 'libdhcp_run_script.so is loaded twice');
+      const parsed = runScriptParameters.safeParse(h.parameters ?? {});
+      if (!parsed.success) return zodIssues(parsed.error, `${path}.parameters`, issues);
+      runScript = { name: parsed.data.name };
+    }
   });
   // Stable: entries for one code keep their order, as in Kea's per-code lists.
   flexOptions.sort((a, b) => a.code - b.code);
-  return { flexOptions };
+  return { flexOptions, runScript };
 }
 
 function zodIssues(error: z.ZodError, path: string, issues: Issues): void {

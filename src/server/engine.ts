@@ -20,6 +20,7 @@ import {
   type EngineOutput,
   type ExchangeEvent,
   type InterfaceAddress,
+  type LeaseEvent,
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
@@ -133,6 +134,7 @@ export class DhcpServerEngine {
   private isEnabled = true;
   private readonly offerLifetimeOverride: number | undefined;
   private readonly rateLimiter = new ClientRateLimiter();
+  private leaseListener: ((event: LeaseEvent) => void) | undefined;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
@@ -150,6 +152,14 @@ export class DhcpServerEngine {
   setConfig(config: CompiledConfig): void {
     this.config = config;
     this.book.rebuild(config);
+  }
+
+  /**
+   * Called synchronously from `commitSucceeded` with each lease event (Kea's hook points), before the
+   * replies that waited for the commit are returned: the listener must only queue work.
+   */
+  onLeaseEvent(listener: ((event: LeaseEvent) => void) | undefined): void {
+    this.leaseListener = listener;
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -308,8 +318,16 @@ export class DhcpServerEngine {
   commitSucceeded(token: number, _now: number): EngineOutput {
     const p = this.takePending(token);
     const addr = ipv4ToInt(p.lease.address);
+    const listener = this.leaseListener;
+    const query = listener === undefined ? undefined : { message: p.ex.req, meta: p.ex.meta };
     if (p.kind !== 'grant') {
       this.book.setLease(addr, p.lease);
+      if (query !== undefined)
+        listener!({
+          hook: p.kind === 'decline' ? 'lease4_decline' : 'lease4_release',
+          query,
+          lease: p.lease,
+        });
       const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
       return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
     }
@@ -319,6 +337,21 @@ export class DhcpServerEngine {
     if (p.isNew) {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
+    }
+    if (query !== undefined) {
+      if (!p.isNew)
+        listener!({
+          hook: 'lease4_renew',
+          query,
+          lease: p.lease,
+          subnet: { id: p.subnet.id, prefix: p.subnet.prefix },
+        });
+      listener!({
+        hook: 'leases4_committed',
+        query,
+        leases: [p.lease],
+        deleted: p.retired ? [p.retired] : [],
+      });
     }
     const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
     const reply = this.reply(p.ex, {
