@@ -22,6 +22,7 @@ export const BUILTIN_HOOKS = [
   'libdhcp_limits.so',
   'libdhcp_flex_option.so',
   'libdhcp_run_script.so',
+  'libdhcp_bootp.so',
 ] as const;
 
 /** The built-in hook a library path names (its file name), if any. */
@@ -56,6 +57,8 @@ export interface CompiledHooks {
   readonly flexOptions: readonly FlexOptionAction[];
   /** `libdhcp_run_script.so`: the script run on lease events. */
   readonly runScript: RunScriptSettings | undefined;
+  /** `libdhcp_bootp.so`: BOOTREQUESTs (no message type) are answered, with infinite leases. */
+  readonly bootp: boolean;
 }
 
 /** `libdhcp_run_script.so`'s parameters. */
@@ -64,7 +67,7 @@ export interface RunScriptSettings {
   readonly name: string;
 }
 
-export const NO_HOOKS: CompiledHooks = { flexOptions: [], runScript: undefined };
+export const NO_HOOKS: CompiledHooks = { flexOptions: [], runScript: undefined, bootp: false };
 
 const MAX_EXPRESSION = 4096;
 const expression = z.string().max(MAX_EXPRESSION);
@@ -110,12 +113,19 @@ interface HookJson {
 export function compileHooks(list: readonly HookJson[] | undefined, issues: Issues): CompiledHooks {
   const flexOptions: FlexOptionAction[] = [];
   let runScript: RunScriptSettings | undefined;
+  let bootp = false;
   (list ?? []).forEach((h, i) => {
     const path = `Dhcp4.hooks-libraries[${i}]`;
     const hook = builtinHook(h.library);
     if (hook === undefined) return;
     if (hook === 'libdhcp_flex_option.so')
       flexOptions.push(...flexOption(h.parameters, `${path}.parameters`, issues));
+    if (hook === 'libdhcp_bootp.so') {
+      // Kea's bootp hook takes no parameters.
+      if (h.parameters !== undefined && Object.keys(h.parameters).length > 0)
+        issues.add(`${path}.parameters`, 'libdhcp_bootp.so takes no parameters');
+      bootp = true;
+    }
     if (hook === 'libdhcp_run_script.so') {
       if (runScript !== undefined)
         return issues.add(`${path}.library`, 'libdhcp_run_script.so is loaded twice');
@@ -126,7 +136,7 @@ export function compileHooks(list: readonly HookJson[] | undefined, issues: Issu
   });
   // Stable: entries for one code keep their order, as in Kea's per-code lists.
   flexOptions.sort((a, b) => a.code - b.code);
-  return { flexOptions, runScript };
+  return { flexOptions, runScript, bootp };
 }
 
 function zodIssues(error: z.ZodError, path: string, issues: Issues): void {

@@ -29,6 +29,7 @@ import { DROP } from '../classify/builtin.ts';
 import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 import { applyFlexOptions } from './flex-option.ts';
+import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -269,7 +270,13 @@ export class DhcpServerEngine {
       return NO_OUTPUT;
     }
     const type = messageTypeOf(req);
-    const counter = type === undefined ? undefined : RECEIVED_BY_TYPE[type];
+    // Kea's bootp hook turns a BOOTREQUEST into a DHCPREQUEST before the server counts it.
+    const bootp = type === undefined && this.config.hooks.bootp;
+    const counter = bootp
+      ? RECEIVED_BY_TYPE[MessageType.REQUEST]
+      : type === undefined
+        ? undefined
+        : RECEIVED_BY_TYPE[type];
     this.stats.inc(counter ?? 'pkt4-unknown-received');
     for (const a of meta.interfaceAddresses) this.book.learnAddress(a.address);
     const ex: Exchange = {
@@ -307,6 +314,10 @@ export class DhcpServerEngine {
         return this.release(ex);
       case MessageType.INFORM:
         return this.inform(ex);
+      case undefined:
+        if (bootp) return this.bootp(ex);
+        this.stats.inc('pkt4-receive-drop');
+        return NO_OUTPUT;
       default:
         // Another server's OFFER/ACK/NAK, or BOOTP: not ours to answer.
         this.stats.inc('pkt4-receive-drop');
@@ -539,6 +550,30 @@ export class DhcpServerEngine {
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
 
+  /** `libdhcp_bootp.so`: a BOOTREQUEST allocates at once (a BOOTP client has no offer to accept). */
+  private bootp(ex: Exchange): EngineOutput {
+    if (ex.id.hwAddress === '') {
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'no client identity (a BOOTREQUEST without chaddr)');
+    }
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
+    const subnet = sel.subnet;
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
+    if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
+    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
+    const addr = this.chooseAddress(ex, subnet, res);
+    if (addr === undefined) {
+      this.stats.inc('v4-allocation-fail');
+      return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
+    }
+    return this.grant(ex, subnet, addr, serverId, false);
+  }
+
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
     const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
@@ -653,7 +688,10 @@ export class DhcpServerEngine {
       owns(prev, ex.id, subnet.matchClientId)
     );
     this.hostPhase(ex, res);
-    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
+    const times =
+      ex.type === BOOTP_REQUEST
+        ? BOOTP_TIMES
+        : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
@@ -857,6 +895,7 @@ export class DhcpServerEngine {
     const flex = this.config.hooks.flexOptions;
     if (flex.length > 0 && ex.classes !== null)
       applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
+    if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
@@ -870,6 +909,8 @@ export class DhcpServerEngine {
   }
 
   private nak(ex: Exchange, subnet: CompiledSubnet, serverId: string, why: string): EngineOutput {
+    // A BOOTP client knows no DHCPNAK: it is left to retry.
+    if (ex.type === BOOTP_REQUEST) return this.drop(ex, subnet.id, why);
     const reply = this.reply(ex, {
       type: MessageType.NAK,
       serverId,
