@@ -33,10 +33,10 @@ test('a lease without classes has no classes field', () => {
 });
 
 test('a user context written by lease4-add cannot push odd shapes or sizes to the dashboard', () => {
-  assert.equal('classes' in entry({ ISC: { 'client-classes': 'gold' } }), false);
+  assert.equal('classes' in entry({ ISC: { 'client-classes': 'tier-gold' } }), false);
   assert.deepEqual(
-    entry({ ISC: { 'client-classes': ['gold', 7, null, '', { a: 1 }, 'silver'] } })['classes'],
-    ['gold', 'silver'],
+    entry({ ISC: { 'client-classes': ['tier-gold', 7, null, '', { a: 1 }, 'tier-silver'] } })['classes'],
+    ['tier-gold', 'tier-silver'],
   );
   const many = entry({ ISC: { 'client-classes': Array.from({ length: 1000 }, (_, i) => `c${i}`) } });
   assert.equal((many['classes'] as string[]).length, 64);
