@@ -507,8 +507,14 @@ class Parser {
   }
 
   private call1(): StringFn {
+    return this.call1Node().f;
+  }
+
+  /** One string argument in parentheses, as a node (for operators that keep its `emptyWithout`). */
+  private call1Node(): StrNode {
     this.expect('(');
-    const a = this.stringArg();
+    const at = this.peek();
+    const a = this.strNode(this.parseOr(), at);
     this.expect(')');
     return a;
   }
@@ -547,13 +553,16 @@ class Parser {
 
   private parseSplit(): Node {
     this.expect('(');
-    const s = this.stringArg();
+    const at = this.peek();
+    const inner = this.strNode(this.parseOr(), at);
+    const s = inner.f;
     this.expect(',');
     const delims = this.stringArg();
     this.expect(',');
     const field = this.intToken('split field', -0x7fffffff, 0x7fffffff);
     this.expect(')');
-    return { t: 'str', f: (p) => split(s(p), delims(p), field) };
+    // split of '' is '' (Kea's TokenSplit), so an absent option still gives ''.
+    return { t: 'str', f: (p) => split(s(p), delims(p), field), emptyWithout: inner.emptyWithout };
   }
 
   private parseIfelse(): Node {
@@ -675,13 +684,12 @@ class Parser {
         return this.parseIfelse();
       case 'hexstring':
         return this.parseHexstring();
-      case 'lcase': {
-        const a = this.call1();
-        return { t: 'str', f: (p) => asciiCase(a(p), false) };
-      }
+      case 'lcase':
       case 'ucase': {
-        const a = this.call1();
-        return { t: 'str', f: (p) => asciiCase(a(p), true) };
+        const inner = this.call1Node();
+        const a = inner.f;
+        const upper = t.text === 'ucase';
+        return { t: 'str', f: (p) => asciiCase(a(p), upper), emptyWithout: inner.emptyWithout };
       }
       case 'addrtotext': {
         const a = this.call1();

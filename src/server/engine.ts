@@ -56,10 +56,10 @@ function leaseContext(
   config: CompiledConfig,
   classes: PacketClasses | null,
 ): Lease['userContext'] {
-  const names = classes === null ? NO_NAMES : combination(config, classes).leaseClasses;
-  if (agent === undefined && names.length === 0) return null;
-  const isc: Record<string, unknown> = {};
-  if (agent !== undefined) isc['relay-agent-info'] = { 'sub-options': toHex(agent).toUpperCase() };
+  const combo = classes === null ? undefined : combination(config, classes);
+  if (agent === undefined) return combo?.leaseContext ?? null;
+  const names = combo === undefined ? NO_NAMES : combo.leaseClasses;
+  const isc: Record<string, unknown> = { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } };
   if (names.length > 0) isc['client-classes'] = names;
   return { ISC: isc };
 }

@@ -313,5 +313,16 @@ test('the options a test needs: absent, the test is false without being evaluate
   // Compared with '' the option is not needed: its absence makes the comparison true.
   assert.deepEqual(needs("option[12].hex == ''"), []);
   assert.deepEqual(needs('not option[12].exists'), []);
-  assert.deepEqual(needs("lcase(option[60].hex) == 'x'"), []);
+  // lcase, ucase and split of '' are '': an absent option still makes a non-empty comparison false.
+  assert.deepEqual(needs("lcase(option[60].hex) == 'x'"), [60]);
+  assert.deepEqual(needs("ucase(substring(option[60].hex,0,4)) == 'MSFT'"), [60]);
+  assert.deepEqual(needs("split(option[host-name].text, '-', 1) == 'lab'"), [12]);
+  assert.deepEqual(needs("split(option[host-name].text, '-', 1) == ''"), []);
+  assert.deepEqual(needs("concat(option[12].hex, 'x') == 'x'"), []);
+  // ... and the closure agrees: without the option the comparison is false.
+  const p = samplePacket();
+  p.msg.options.delete(12);
+  p.msg.options.delete(60);
+  assert.equal(compileBoolExpression("split(option[host-name].text, '-', 1) == 'lab'").evaluate(p), false);
+  assert.equal(compileBoolExpression("lcase(option[60].hex) == 'x'").evaluate(p), false);
 });
