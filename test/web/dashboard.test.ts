@@ -418,6 +418,21 @@ test("a lease's details show the classes it was granted with, and the list filte
     await page.fill('#leases-search', 'laptops');
     await page.locator('#leases-summary', { hasText: '3 match' }).waitFor();
     assert.deepEqual(pageErrors, []);
+
+    // On a phone the filter and an open row's details fit the width.
+    const phoneContext = await browser.newContext({
+      httpCredentials: USER,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
+    const small = await phoneContext.newPage();
+    await small.goto(server.control!.http[0]!.url);
+    await small.locator('#leases-class').waitFor({ timeout: 10_000 });
+    await small.click(`#leases-body tr[data-address="${phone}"]`);
+    await small.locator(`#leases-body tr[data-detail-for="${phone}"] .class-chip`).first().waitFor();
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await small.screenshot({ path: join(ARTIFACTS, 'dashboard-classes-phone.png'), fullPage: true });
   } finally {
     for (const c of clients) await c.close();
     await browser.close();
