@@ -104,7 +104,15 @@ export class PacketClasses implements EvalPacket {
 function evaluate(c: CompiledClientClass, pc: PacketClasses): boolean {
   if (c.test === undefined) return false;
   const needs = c.test.needs;
-  for (let i = 0; i < needs.length; i++) if (!pc.msg.options.hasCode(needs[i]!)) return false;
+  const o = pc.msg.options;
+  for (let i = 0; i < needs.length; i++) if (!o.hasCode(needs[i]!)) return false;
+  const groups = c.test.needsAnyOf;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    let any = false;
+    for (let i = 0; i < group.length && !any; i++) any = o.hasCode(group[i]!);
+    if (!any) return false;
+  }
   try {
     return c.test.evaluate(pc);
   } catch {
