@@ -12,3 +12,4 @@ export {
   combination,
 } from './classify.ts';
 export type { BootFields, PacketClasses } from './classify.ts';
+export { bytesOf, subOption } from './packet.ts';

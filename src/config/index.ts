@@ -36,3 +36,5 @@ export type {
   Lifetimes,
   OptionSet,
 } from './types.ts';
+export { encodeCsvOption } from './hooks.ts';
+export type { FlexOptionAction, RunScriptSettings } from './hooks.ts';

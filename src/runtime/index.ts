@@ -19,3 +19,4 @@ export { SystemdNotifier } from './sd-notify.ts';
 export { outbound } from './destination.ts';
 export { EngineStatistics } from './statistics.ts';
 export { reloadOnHangUp, serviceStatus } from './hangup.ts';
+export { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';

@@ -22,6 +22,7 @@ import { addressesOf, resolveInterfaces, type ServedInterface } from './interfac
 import { chooseLeaseStore } from './lease-database.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
+import { LeaseScripts } from '../hooks/index.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
@@ -121,7 +122,20 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
   const storeHealth = new StoreHealthMonitor({ logger, clock });
-  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
+  const scripts = new LeaseScripts(logger);
+  const applyScripts = (c: CompiledConfig): void => {
+    scripts.configure(c.hooks.runScript);
+    engine.onLeaseEvent(scripts.active ? (e) => scripts.leaseEvent(e) : undefined);
+  };
+  applyScripts(config);
+  const reclaimer = new Reclaimer({
+    engine,
+    store,
+    clock,
+    logger,
+    storeHealth,
+    onReclaimed: (lease, removed) => scripts.leaseExpired(lease, removed),
+  });
   let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
   try {
     leases = await store.getAll();
@@ -169,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     ],
     onApply: (next) => {
       engine.setConfig(next);
+      applyScripts(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
       options.onConfigApplied?.(next);
@@ -232,6 +247,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       await Promise.all(webSockets.map((w) => w.close()));
       await control?.close();
       await reclaimer.idle();
+      scripts.stop();
       unsubscribe();
       storeHealth.close();
       await store.close();

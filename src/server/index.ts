@@ -10,6 +10,8 @@ export type {
   EngineOutput,
   ExchangeEvent,
   InterfaceAddress,
+  LeaseEvent,
+  LeaseEventQuery,
   LeaseWrite,
   OutgoingReply,
   PendingCommit,
@@ -17,3 +19,4 @@ export type {
 } from './types.ts';
 export { leaseTimes } from './lifetimes.ts';
 export { escapeControls } from './log-text.ts';
+export { colonHex } from './identity.ts';
