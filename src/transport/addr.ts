@@ -4,6 +4,7 @@ import { TransportError } from './errors.ts';
 
 export const BROADCAST_IP = '255.255.255.255';
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+export const BROADCAST_MAC_BYTES: Uint8Array = new Uint8Array([255, 255, 255, 255, 255, 255]);
 export const ZERO_IP = '0.0.0.0';
 
 /** `aa:bb:cc:dd:ee:ff` or `AA-BB-...` to 6 bytes; undefined when it is not a 48-bit MAC. */

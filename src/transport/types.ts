@@ -15,6 +15,13 @@ export interface TransportCapabilities {
   readonly broadcastWithoutRoute: boolean;
 }
 
+/** What a transport that builds its own frames on an interface can do (linux, virtual). */
+export const LINK_LAYER_CAPABILITIES: TransportCapabilities = Object.freeze({
+  linkLayerUnicast: true,
+  interfaceAware: true,
+  broadcastWithoutRoute: true,
+});
+
 export interface InterfaceRef {
   readonly name: string;
   /** Kernel interface index (virtual: position on its host, from 1). */

@@ -11,7 +11,30 @@ import { requireIp, requirePort } from './addr.ts';
 import { TransportEmitter } from './emitter.ts';
 import { TransportError } from './errors.ts';
 import { MAX_UDP_PAYLOAD } from './frame.ts';
-import type { InterfaceRef, OutboundDatagram, Transport, TransportCapabilities } from './types.ts';
+import type {
+  DatagramMeta,
+  InterfaceRef,
+  OutboundDatagram,
+  Transport,
+  TransportCapabilities,
+} from './types.ts';
+
+/** What a datagram read from a UDP socket tells: its source, nothing of the link. */
+export function udpMeta(
+  rinfo: dgram.RemoteInfo,
+  port: number,
+  iface: InterfaceRef | undefined,
+): DatagramMeta {
+  return {
+    interface: iface,
+    sourceIp: rinfo.address,
+    sourcePort: rinfo.port,
+    destinationIp: undefined,
+    destinationPort: port,
+    sourceMac: undefined,
+    linkBroadcast: undefined,
+  };
+}
 
 export interface UdpTransportOptions {
   port: number;
@@ -34,17 +57,7 @@ export class UdpTransport extends TransportEmitter implements Transport {
     super();
     this.socket = socket;
     this.port = port;
-    socket.on('message', (data, rinfo) =>
-      this.emitMessage(data, {
-        interface: undefined,
-        sourceIp: rinfo.address,
-        sourcePort: rinfo.port,
-        destinationIp: undefined,
-        destinationPort: this.port,
-        sourceMac: undefined,
-        linkBroadcast: undefined,
-      }),
-    );
+    socket.on('message', (data, rinfo) => this.emitMessage(data, udpMeta(rinfo, this.port, undefined)));
     socket.on('error', (e: NodeJS.ErrnoException) =>
       this.emitError(
         new TransportError('ERR_TRANSPORT_RECEIVE_FAILED', e.message, { syscallCode: e.code, cause: e }),

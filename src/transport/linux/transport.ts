@@ -15,10 +15,12 @@
  */
 import dgram from 'node:dgram';
 import { prefixToMask } from '../../protocol/index.ts';
-import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
+import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
+import { LINK_LAYER_CAPABILITIES } from '../types.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
 import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrameAt } from '../frame.ts';
+import { udpMeta } from '../udp.ts';
 import type {
   ArpProbeResult,
   InterfaceRef,
@@ -78,15 +80,9 @@ interface Port {
 
 export { SEND_BATCH_MAX } from './send-batch.ts';
 
-const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
-
 export class LinuxTransport extends TransportEmitter implements Transport {
   readonly kind = 'linux' as const;
-  readonly capabilities: TransportCapabilities = {
-    linkLayerUnicast: true,
-    interfaceAware: true,
-    broadcastWithoutRoute: true,
-  };
+  readonly capabilities: TransportCapabilities = LINK_LAYER_CAPABILITIES;
   /** Frames refused on receive, by reason (bad checksums, truncation, ...). */
   readonly drops = new Map<string, number>();
   private readonly ports: Port[];
@@ -183,15 +179,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       if (this.receiveMode === 'udp') {
         udp.on('message', (data, rinfo) => {
           if (!p.info) return;
-          this.emitMessage(data, {
-            interface: { name: p.name, index: p.info.index },
-            sourceIp: rinfo.address,
-            sourcePort: rinfo.port,
-            destinationIp: undefined,
-            destinationPort: this.port,
-            sourceMac: undefined,
-            linkBroadcast: undefined,
-          });
+          this.emitMessage(data, udpMeta(rinfo, this.port, { name: p.name, index: p.info.index }));
         });
       }
       await new Promise<void>((resolve) => udp.bind({ fd }, resolve));
@@ -394,7 +382,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       this.ipId = (this.ipId + 1) & 0xffff;
       const frame = buildUdpFrame({
         srcMac: requireMac(info.mac),
-        dstMac: dstMac ?? BROADCAST_MAC,
+        dstMac: dstMac ?? BROADCAST_MAC_BYTES,
         srcIp: srcIpGiven ?? (primary === undefined ? 0 : requireIp(primary)),
         dstIp,
         srcPort: this.port,

@@ -1,5 +1,6 @@
 /** A Transport on a VirtualHost: one UDP port, every NIC of the host, link-layer capable. */
-import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
+import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
+import { LINK_LAYER_CAPABILITIES } from '../types.ts';
 import { arpProbeOn, buildArpAnnounce, type ArpProbeResult } from '../arp.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
@@ -17,15 +18,9 @@ export interface VirtualTransportOptions {
   port: number;
 }
 
-const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
-
 export class VirtualTransport extends TransportEmitter implements Transport {
   readonly kind = 'virtual' as const;
-  readonly capabilities: TransportCapabilities = {
-    linkLayerUnicast: true,
-    interfaceAware: true,
-    broadcastWithoutRoute: true,
-  };
+  readonly capabilities: TransportCapabilities = LINK_LAYER_CAPABILITIES;
   readonly port: number;
   private ipId = 0;
 
@@ -71,7 +66,7 @@ export class VirtualTransport extends TransportEmitter implements Transport {
     const srcIp = d.sourceIp === undefined ? (nic.primaryIp() ?? 0) : requireIp(d.sourceIp);
     let dstMac = dstMacGiven;
     if (!dstMac) {
-      if (d.ip === BROADCAST_IP || nic.isSubnetBroadcast(dstIp)) dstMac = BROADCAST_MAC;
+      if (d.ip === BROADCAST_IP || nic.isSubnetBroadcast(dstIp)) dstMac = BROADCAST_MAC_BYTES;
       else {
         const target = nic.link.resolve(d.ip);
         if (!target) {
