@@ -1,19 +1,34 @@
 /**
- * What the server engine holds per lease: `node --expose-gc --import tsx bench/leases-memory.ts [N]`
- * (`npm run bench:leases-memory`; N defaults to 1,000,000). A plain script, not a test.
+ * What a large lease file costs in memory and start-up time: `npm run bench:leases-memory -- [N] [--sqlite]
+ * [--getall]` (N defaults to 1,000,000). A plain script, not a test.
  *
- * Loads N leases (a /8 pool, every lease with a client identifier, a third with a hostname, a tenth with a
- * user context, the way a large site's lease file looks) into a fresh engine and prints the heap and RSS it
- * grew by, per lease, and the load time. The leases come from a generator, so what stays is the engine's
- * own copy, not the source array.
+ * Leases look like a large site's: a /8 pool, every lease with a client identifier, a third with a hostname,
+ * a tenth with a user context.
+ * - Default: loads N leases from a generator into a fresh engine and prints the heap and RSS it grew by, per
+ *   lease, and the load time: what the engine itself holds.
+ * - `--sqlite`: writes N leases into a fresh SQLite lease file, then in a fresh process does what `serve` does
+ *   before it serves (open and check the file, read every lease in pages into the engine) and prints the time
+ *   that took, the RSS then and the peak RSS, per lease. `--getall` reads them with one `getAll()` instead,
+ *   the way `serve` did before the paged load, for an A/B.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
 import { compileConfig } from '../src/config/compile.ts';
+import { ipv4ToInt } from '../src/config/ipv4.ts';
 import type { Lease } from '../src/leases/lease.ts';
+import { openLeaseStore } from '../src/leases/open.ts';
+import { LEASE_COLUMNS, leaseToRow } from '../src/leases/row.ts';
+import { loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
 
-const N = Number(process.argv[2] ?? process.env['BENCH_LEASES'] ?? 1_000_000);
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env['BENCH_LEASES'] ?? 1_000_000);
 const NOW = Date.now();
+const MiB = 2 ** 20;
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
@@ -35,32 +50,114 @@ function* leases(count: number): Generator<Lease> {
   }
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with node --expose-gc');
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  gc();
+  gc();
+}
 
 function settle(): { heap: number; rss: number } {
-  gc!();
-  gc!();
+  collect();
   const m = process.memoryUsage();
   return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
 }
 
-const config = compileConfig({
-  Dhcp4: { subnet4: [{ id: 1, subnet: '10.0.0.0/8', pools: [{ pool: '10.0.0.1 - 10.255.255.254' }] }] },
-});
-const engine = new DhcpServerEngine(config);
-const before = settle();
-const start = performance.now();
-engine.loadLeases(leases(N));
-const loadMs = performance.now() - start;
-const after = settle();
-const perLease = (bytes: number): string => (bytes / N).toFixed(0);
-console.log(`${N} leases loaded into the engine in ${loadMs.toFixed(0)} ms`);
-console.log(
-  `heap + array buffers: +${((after.heap - before.heap) / 2 ** 20).toFixed(1)} MiB, ${perLease(after.heap - before.heap)} B a lease`,
-);
-console.log(
-  `RSS: +${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MiB, ${perLease(after.rss - before.rss)} B a lease (peak included)`,
-);
-// keeps the engine alive until after the measurement
-console.log(`the engine holds ${engine.leases().length} leases`);
+const newEngine = (): DhcpServerEngine =>
+  new DhcpServerEngine(
+    compileConfig({
+      Dhcp4: { subnet4: [{ id: 1, subnet: '10.0.0.0/8', pools: [{ pool: '10.0.0.1 - 10.255.255.254' }] }] },
+    }),
+  );
+const perLease = (bytes: number, count: number): string => (bytes / count).toFixed(0);
+
+/** The engine alone: leases from a generator, so what stays is the engine's copy. */
+function engineOnly(): void {
+  const engine = newEngine();
+  const before = settle();
+  const start = performance.now();
+  engine.loadLeases(leases(N));
+  const loadMs = performance.now() - start;
+  const after = settle();
+  console.log(`${N} leases loaded into the engine in ${loadMs.toFixed(0)} ms`);
+  console.log(
+    `heap + array buffers: +${((after.heap - before.heap) / MiB).toFixed(1)} MiB, ${perLease(after.heap - before.heap, N)} B a lease`,
+  );
+  console.log(
+    `RSS: +${((after.rss - before.rss) / MiB).toFixed(1)} MiB, ${perLease(after.rss - before.rss, N)} B a lease (load peak included)`,
+  );
+  console.log(`the engine holds ${engine.leases().length} leases`);
+}
+
+/** Writes N leases straight into a lease file the store created (its schema, its row form). */
+async function writeLeaseFile(path: string): Promise<void> {
+  const store = await openLeaseStore({ type: 'sqlite', path });
+  await store.close();
+  const db = new Database(path);
+  const insert = db.prepare(
+    `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (${LEASE_COLUMNS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const batch = db.transaction((rows: Lease[]) => {
+    for (const l of rows) insert.run(...Object.values(leaseToRow(l, ipv4ToInt(l.address))));
+  });
+  let rows: Lease[] = [];
+  for (const l of leases(N)) {
+    rows.push(l);
+    if (rows.length === 50_000) {
+      batch(rows);
+      rows = [];
+    }
+  }
+  batch(rows);
+  db.close();
+}
+
+/** In a fresh process: open the file and load it the way `serve` does before it is ready. */
+async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
+  const base = process.memoryUsage().rss;
+  const start = performance.now();
+  const store = await openLeaseStore({ type: 'sqlite', path });
+  const engine = newEngine();
+  let loaded: number;
+  if (getAll) {
+    const all = await store.getAll();
+    engine.loadLeases(all);
+    loaded = all.length;
+  } else loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page));
+  const readyMs = performance.now() - start;
+  const ready = process.memoryUsage().rss;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  const settled = settle().rss;
+  console.log(
+    `${loaded} leases from SQLite (${getAll ? 'one getAll()' : 'paged load'}): ready in ${readyMs.toFixed(0)} ms; ` +
+      `RSS at ready +${((ready - base) / MiB).toFixed(0)} MiB (${perLease(ready - base, loaded)} B a lease), ` +
+      `after GC +${((settled - base) / MiB).toFixed(0)} MiB (${perLease(settled - base, loaded)} B a lease), ` +
+      `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +
+      `(${perLease(ready, loaded)} B a lease)`,
+  );
+  await store.close();
+}
+
+const loadIndex = args.indexOf('--load');
+if (loadIndex >= 0) await loadLeaseFile(args[loadIndex + 1]!, args.includes('--getall'));
+else if (args.includes('--sqlite')) {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-leases-memory-'));
+  try {
+    const path = join(dir, 'leases.sqlite');
+    const start = performance.now();
+    await writeLeaseFile(path);
+    console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
+    const modes = args.includes('--getall') ? [false, true] : [false];
+    for (const getAll of modes) {
+      execFileSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', process.argv[1]!, '--load', path, ...(getAll ? ['--getall'] : [])],
+        { stdio: 'inherit' },
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else engineOnly();
