@@ -1,5 +1,6 @@
 import { intToIpv4 } from '../config/ipv4.ts';
 import type { Lease, LeaseState } from '../leases/lease.ts';
+import { hexDigit } from './identity.ts';
 
 const STATES: readonly LeaseState[] = ['default', 'declined', 'expired-reclaimed'];
 const STATE_CODE: Readonly<Record<LeaseState, number>> = { default: 0, declined: 1, 'expired-reclaimed': 2 };
@@ -28,13 +29,6 @@ function packHex(text: string, max: number, into: Uint8Array, at: number): boole
   }
   into[at] = n;
   return true;
-}
-
-/** 0-15 for a lower-case hex digit, else -1 (upper case is not canonical: it would not come back the same). */
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  return -1;
 }
 
 function unpackHex(from: Uint8Array, at: number): string {

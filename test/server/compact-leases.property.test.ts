@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { intToIpv4 } from '../../src/config/ipv4.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { CompactLeases } from '../../src/server/compact-leases.ts';
+import { clientIdKey, hwKey } from '../../src/server/identity.ts';
 import { LeaseIndex } from '../../src/server/lease-index.ts';
 
 const colonHex = (min: number, max: number, upper = false): fc.Arbitrary<string> =>
@@ -98,4 +99,25 @@ test('the lease index answers as a map of leases by address would, after any put
     }),
     { numRuns: 300 },
   );
+});
+
+test('identity keys are one-to-one: two hardware addresses (or two client identifiers) never share a key', () => {
+  const texts = fc.oneof(
+    colonHex(0, 8),
+    colonHex(6, 6, true),
+    colonHex(6, 6),
+    colonHex(7, 7).map((s) => `01${s.slice(2)}`),
+  );
+  fc.assert(
+    fc.property(texts, texts, (a, b) => {
+      if (a === b) return;
+      assert.notEqual(hwKey(a), hwKey(b));
+      assert.notEqual(clientIdKey(a), clientIdKey(b));
+    }),
+    { numRuns: 2000 },
+  );
+  assert.equal(hwKey('aa:bb:cc:dd:ee:ff'), 0xaabbccddeeff);
+  assert.equal(clientIdKey('01:aa:bb:cc:dd:ee:ff'), 0xaabbccddeeff);
+  assert.equal(hwKey('AA:BB:CC:DD:EE:FF'), 'AA:BB:CC:DD:EE:FF');
+  assert.equal(clientIdKey('02:aa:bb:cc:dd:ee:ff'), '02:aa:bb:cc:dd:ee:ff');
 });
