@@ -22,13 +22,15 @@ import { ipv4ToInt } from '../src/config/ipv4.ts';
 import type { Lease } from '../src/leases/lease.ts';
 import { openLeaseStore } from '../src/leases/open.ts';
 import { LEASE_COLUMNS, leaseToRow } from '../src/leases/row.ts';
-import { loadStoreInPages } from '../src/runtime/lease-load.ts';
+import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env['BENCH_LEASES'] ?? 1_000_000);
 const NOW = Date.now();
 const MiB = 2 ** 20;
+/** `LEASE_PAGE=n`: the paged load's page size (default: what `serve` uses). */
+const PAGE = Number(process.env['LEASE_PAGE'] ?? LEASE_LOAD_PAGE);
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
@@ -125,17 +127,17 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
     const all = await store.getAll();
     engine.loadLeases(all);
     loaded = all.length;
-  } else loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page));
+  } else loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page), PAGE);
   const readyMs = performance.now() - start;
   const ready = process.memoryUsage().rss;
   const peak = process.resourceUsage().maxRSS * 1024;
-  const settled = settle().rss;
+  const { rss: settled, heap } = settle();
   console.log(
-    `${loaded} leases from SQLite (${getAll ? 'one getAll()' : 'paged load'}): ready in ${readyMs.toFixed(0)} ms; ` +
+    `${loaded} leases from SQLite (${getAll ? 'one getAll()' : `paged load, ${PAGE} a page`}): ready in ${readyMs.toFixed(0)} ms; ` +
       `RSS at ready +${((ready - base) / MiB).toFixed(0)} MiB (${perLease(ready - base, loaded)} B a lease), ` +
       `after GC +${((settled - base) / MiB).toFixed(0)} MiB (${perLease(settled - base, loaded)} B a lease), ` +
       `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +
-      `(${perLease(ready, loaded)} B a lease)`,
+      `(${perLease(ready, loaded)} B a lease); heap + array buffers after GC ${(heap / MiB).toFixed(0)} MiB`,
   );
   await store.close();
 }
