@@ -11,6 +11,11 @@ const ID_BYTES = 20;
 /** Per slot: hw length, hw octets, client-id length (NO_ID: none), client-id octets. */
 const ID_STRIDE = 1 + HW_BYTES + 1 + ID_BYTES;
 const NO_ID = 255;
+/**
+ * Leases built or stored lately, by slot: an exchange reads its client's lease several times (DISCOVER,
+ * REQUEST, the commit), and building it each time would cost the hot path what the columns save.
+ */
+const RECENT_MAX = 4096;
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Writes canonical lower-case colon hex (`aa:bb`) of at most `max` octets at `at`; false for any other text. */
@@ -58,6 +63,7 @@ export class CompactLeases {
   private readonly hostname = new Map<number, string>();
   private readonly userContext = new Map<number, Readonly<Record<string, unknown>>>();
   private readonly whole = new Map<number, Lease>();
+  private readonly recent = new Map<number, Lease>();
   private readonly freeSlots: number[] = [];
   private used = 0;
 
@@ -88,8 +94,25 @@ export class CompactLeases {
 
   /** A fresh frozen lease equal to the one stored in `slot`. */
   get(slot: number): Lease {
-    const whole = this.whole.get(slot);
-    if (whole !== undefined) return whole;
+    const known = this.whole.get(slot) ?? this.recent.get(slot);
+    if (known !== undefined) return known;
+    const lease = this.build(slot);
+    this.remember(slot, lease);
+    return lease;
+  }
+
+  private remember(slot: number, lease: Lease): void {
+    if (this.recent.size >= RECENT_MAX) {
+      // the oldest entry: a Map iterates in insertion order
+      for (const oldest of this.recent.keys()) {
+        this.recent.delete(oldest);
+        break;
+      }
+    }
+    this.recent.set(slot, lease);
+  }
+
+  private build(slot: number): Lease {
     const at = slot * ID_STRIDE;
     const idAt = at + 1 + HW_BYTES;
     return Object.freeze({
@@ -120,6 +143,7 @@ export class CompactLeases {
     this.hostname.clear();
     this.userContext.clear();
     this.whole.clear();
+    this.recent.clear();
     this.freeSlots.length = 0;
     this.used = 0;
   }
@@ -151,6 +175,7 @@ export class CompactLeases {
   }
 
   private forgetExtras(slot: number): void {
+    this.recent.delete(slot);
     this.hostname.delete(slot);
     this.userContext.delete(slot);
     this.whole.delete(slot);
