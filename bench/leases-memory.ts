@@ -31,6 +31,7 @@ const NOW = Date.now();
 const MiB = 2 ** 20;
 /** `LEASE_PAGE=n`: the paged load's page size (default: what `serve` uses). */
 const PAGE = Number(process.env['LEASE_PAGE'] ?? LEASE_LOAD_PAGE);
+const IDLE_MS = 15_000;
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
@@ -138,6 +139,14 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
       `after GC +${((settled - base) / MiB).toFixed(0)} MiB (${perLease(settled - base, loaded)} B a lease), ` +
       `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +
       `(${perLease(ready, loaded)} B a lease); heap + array buffers after GC ${(heap / MiB).toFixed(0)} MiB`,
+  );
+  // V8 gives back the pages the load churned through when the process idles (its memory reducer): what a
+  // server that has been up a little while holds.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idle = process.memoryUsage().rss;
+  console.log(
+    `  after ${IDLE_MS / 1000} s idle: whole process ${(idle / MiB).toFixed(0)} MiB (${perLease(idle, loaded)} B a lease), ` +
+      `+${((idle - base) / MiB).toFixed(0)} MiB over the process before the load (${perLease(idle - base, loaded)} B a lease)`,
   );
   await store.close();
 }
