@@ -20,6 +20,7 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { LeaseScripts } from '../hooks/lease-scripts.ts';
@@ -136,20 +137,19 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     storeHealth,
     onReclaimed: (lease, removed) => scripts.leaseExpired(lease, removed),
   });
-  let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
+  let loaded: number;
   try {
-    leases = await store.getAll();
+    loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page));
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  engine.loadLeases(leases);
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
     reclaimer.touch();
   });
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
-  logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
+  logger.info({ leases: loaded }, `${loaded} leases loaded`);
 
   let transport: Transport | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
