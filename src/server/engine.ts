@@ -293,6 +293,12 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.drop(ex, null, 'the client is in class DROP');
     }
+    const clientIdOption = ex.req.options.getRaw(61);
+    if (clientIdOption !== undefined && clientIdOption.length < 2) {
+      // RFC 2132 §9.14: a client identifier is at least 2 octets (a type and a value); Kea drops it too.
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'malformed client identifier (option 61 shorter than 2 octets)');
+    }
     if (
       ex.id.hwAddress === '' &&
       ex.id.clientId === null &&
