@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { encodeOptionData } from './option-data.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import { compileBehaviour, compileDdns, type D2Json } from './ddns.ts';
 import { rootSchema } from './schema.ts';
 import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
 import {
@@ -58,7 +59,7 @@ export function parseConfig(json: unknown): ParseResult {
   const parsed = rootSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: new ConfigError(zodIssues(parsed.error)) };
   const issues = new Issues();
-  const config = compileDhcp4(parsed.data.Dhcp4, issues);
+  const config = compileDhcp4(parsed.data.Dhcp4, issues, parsed.data.DhcpDdns);
   if (issues.list.length > 0) return { ok: false, error: new ConfigError(issues.list) };
   return { ok: true, config };
 }
@@ -292,6 +293,7 @@ function subnet(
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    ddns: compileBehaviour([j, parent], path, issues),
   };
 }
 
@@ -310,7 +312,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): CompiledConfig {
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
   const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
   let nextId = 1;
@@ -376,6 +378,9 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
       maxReclaimTime: j['expired-leases-processing']?.['max-reclaim-time'] ?? 250,
       unwarnedReclaimCycles: j['expired-leases-processing']?.['unwarned-reclaim-cycles'] ?? 5,
     },
+    ddnsBehaviour: compileBehaviour([j], 'Dhcp4', issues),
+    ddns: compileDdns(j['dhcp-ddns'], d2, issues),
+    d2Source: d2 === undefined ? undefined : structuredClone(d2),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
 import type { Dhcp4Json } from './schema.ts';
 
 /**
@@ -29,6 +30,12 @@ export interface CompiledConfig {
   /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
   readonly echoClientId: boolean;
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
+  /** Global `ddns-*` behaviour (for clients outside any subnet, e.g. INFORM). */
+  readonly ddnsBehaviour: DdnsBehaviour;
+  /** `dhcp-ddns` and the `DhcpDdns` section: where updates go. */
+  readonly ddns: CompiledDdns;
+  /** The `DhcpDdns` section as given, for `config-get`. */
+  readonly d2Source: Readonly<D2Json> | undefined;
 }
 
 /** Kea's `expired-leases-processing`, with Kea's defaults; the runtime schedules reclamation by it. */
@@ -97,6 +104,8 @@ export interface CompiledSubnet {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** `ddns-*` and `hostname-char-*`, subnet over global. */
+  readonly ddns: DdnsBehaviour;
 }
 
 export interface CompiledPool {

@@ -26,6 +26,7 @@ import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
+import { DdnsService } from '../ddns/service.ts';
 
 export interface ServerOptions {
   /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
@@ -71,6 +72,8 @@ export interface DhcpServer {
   readonly interfaces: readonly ServedInterface[];
   readonly target: ControlTarget;
   readonly statistics: EngineStatistics;
+  /** The in-process DNS updater (docs/ddns.md). */
+  readonly ddns: DdnsService;
   readonly control: ControlListeners | undefined;
   /** The configuration running now (changes with config-set). */
   readonly config: CompiledConfig;
@@ -116,9 +119,24 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     throw err;
   }
   engine.loadLeases(leases);
+  // The in-process D2: fed only after a change is durable, so an update never delays the DHCPACK.
+  const ddns = new DdnsService({
+    ddns: () => engine.currentConfig.ddns,
+    behaviour: (id) =>
+      engine.currentConfig.subnets.find((s) => s.id === id)?.ddns ?? engine.currentConfig.ddnsBehaviour,
+    logger,
+    clock,
+    ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
+  });
+  if (config.ddns.enabled)
+    logger.info(
+      { ddns: { forward: config.ddns.forward.length, reverse: config.ddns.reverse.length } },
+      `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s); no NCR socket is opened`,
+    );
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
     reclaimer.touch();
+    if (change.origin === 'local') ddns.onLeaseChange(change);
   });
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
   logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
@@ -158,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
     },
   });
-  const statistics = new EngineStatistics(() => engine.statistics(), clock);
+  const statistics = new EngineStatistics(() => ({ ...engine.statistics(), ...ddns.statistics() }), clock);
   const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
   sampler.unref();
 
@@ -216,6 +234,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await control?.close();
       await reclaimer.idle();
       unsubscribe();
+      await ddns.stop();
       await store.close();
       await transport?.close();
       logger.info('server stopped');
@@ -302,6 +321,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     interfaces,
     target,
     statistics,
+    ddns,
     get control() {
       return control;
     },

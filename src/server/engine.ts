@@ -22,6 +22,7 @@ import {
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/fqdn.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -62,6 +63,7 @@ type Pending =
       readonly retired: Lease | undefined;
       /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
       readonly rapid: boolean;
+      readonly names: FqdnDecision;
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
@@ -69,6 +71,19 @@ type Pending =
 function hostnameOf(req: DhcpMessage): string | null {
   const name = req.options.getBy(HOST_NAME_OPT) ?? req.options.getBy(FQDN_OPT)?.name.replace(/\.$/, '');
   return name ? name : null;
+}
+
+function fqdnNames(req: DhcpMessage): ClientNames {
+  return { fqdn: req.options.getBy(FQDN_OPT), hostName: req.options.getBy(HOST_NAME_OPT) };
+}
+
+/** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
+function nameReply(
+  d: FqdnDecision,
+  reserved: string | undefined,
+): { hostname: string | undefined; fqdn: ReplyPlan['fqdn'] } {
+  if (d.reply !== undefined && 'fqdn' in d.reply) return { hostname: undefined, fqdn: d.reply.fqdn };
+  return { hostname: d.reply?.hostName ?? reserved, fqdn: undefined };
 }
 
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
@@ -216,6 +231,8 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.drop(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
+    if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
+      return this.drop(ex, null, 'client FQDN option with both N and S set (RFC 4702 §2.1)');
     switch (type) {
       case MessageType.DISCOVER:
         return this.discover(ex);
@@ -258,7 +275,7 @@ export class DhcpServerEngine {
       times: p.times,
       layers: optionLayers(this.config, p.subnet, addr, p.reservation),
       subnet: p.subnet,
-      hostname: p.reservation?.hostname,
+      ...nameReply(p.names, p.reservation?.hostname),
       rapidCommit: p.rapid,
       // siaddr, sname and file: reservation over subnet over global.
       nextServer: p.reservation?.nextServer ?? p.subnet.nextServer ?? this.config.nextServer,
@@ -348,7 +365,7 @@ export class DhcpServerEngine {
       times,
       layers: optionLayers(this.config, subnet, addr, res),
       subnet,
-      hostname: res?.hostname,
+      ...nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname),
       nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
       bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
       serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
@@ -487,6 +504,7 @@ export class DhcpServerEngine {
     );
     const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
+    const names = this.names(ex, subnet, intToIpv4(addr), res);
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
       hwAddress: ex.id.hwAddress,
@@ -495,7 +513,9 @@ export class DhcpServerEngine {
       validLifetime: times.valid,
       cltt: ex.now,
       expiresAt: ex.now + times.valid * 1000,
-      hostname: res?.hostname ?? ex.hostname,
+      hostname: names.name ?? res?.hostname ?? ex.hostname,
+      ...(names.forward ? { fqdnFwd: true } : {}),
+      ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
       userContext: agent
         ? { ISC: { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } } }
@@ -522,6 +542,7 @@ export class DhcpServerEngine {
       isNew,
       retired,
       rapid,
+      names,
     });
     return { replies: [], commit: { token, writes }, events: [] };
   }
@@ -620,6 +641,16 @@ export class DhcpServerEngine {
       echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+  }
+
+  /** RFC 4702 name handling for a lease at `address` (docs/ddns.md). */
+  private names(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    address: string,
+    res: CompiledReservation | undefined,
+  ): FqdnDecision {
+    return decideFqdn(fqdnNames(ex.req), subnet.ddns, address, this.config.ddns.enabled, res?.hostname);
   }
 
   // ---- outputs ----
