@@ -384,7 +384,13 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
   });
 }
 
-/** The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled. */
-export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json } {
-  return { Dhcp4: structuredClone(config.source) as Dhcp4Json };
+/**
+ * The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled, and
+ * the `DhcpDdns` section beside it when one was given (so config-get then config-set keeps it).
+ */
+export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json; DhcpDdns?: D2Json } {
+  return {
+    Dhcp4: structuredClone(config.source) as Dhcp4Json,
+    ...(config.d2Source === undefined ? {} : { DhcpDdns: structuredClone(config.d2Source) as D2Json }),
+  };
 }

@@ -71,7 +71,9 @@ function clientName(names: ClientNames, b: DdnsBehaviour): string | null {
     const full = raw.endsWith('.');
     const clean = sanitizeName(raw, b);
     if (clean === null) return null;
-    return full ? clean : qualify(clean, b);
+    // A one-label "fully qualified" name (`laptop.`, as dhclient encodes a bare name) is a host name, not
+    // a top-level domain: it gets the suffix like a partial one.
+    return full && clean.includes('.') ? clean : qualify(clean, b);
   }
   if (names.hostName !== undefined) {
     const clean = sanitizeName(names.hostName, b);
