@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { encodeOptionData } from './option-data.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
 import { compileBehaviour, compileDdns, type D2Json } from './ddns.ts';
+import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
 import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
 import {
@@ -21,6 +22,8 @@ import {
 export const DEFAULTS = {
   validLifetime: 7200,
   declineProbationPeriod: 86400,
+  /** Kea's is 0 (offers not held); 10 s covers a client's first retransmission (RFC 2131 §4.1: 4 s). */
+  offerLifetime: 10,
   t1Percent: 0.5,
   t2Percent: 0.875,
   authoritative: true,
@@ -232,6 +235,7 @@ function subnet(
   id: number,
   parent: Dhcp4Json,
   parentLifetimes: Lifetimes,
+  parentLimits: ClientLimits,
   issues: Issues,
 ): CompiledSubnet | undefined {
   const cidr = parseCidr(j.subnet, true);
@@ -294,6 +298,8 @@ function subnet(
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
     ddns: compileBehaviour([j, parent], path, issues),
+    offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
+    limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
   };
 }
 
@@ -314,6 +320,7 @@ function deepFreeze<T>(o: T): T {
 
 function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): CompiledConfig {
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
+  const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
   const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
   let nextId = 1;
   const source: Dhcp4Json = structuredClone(j);
@@ -330,7 +337,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     } else if (subnets.some((x) => x.id === id)) {
       issues.add(`${path}.id`, `subnet id ${id} is used twice`);
     }
-    const c = subnet(s, path, id, j, top, issues);
+    const c = subnet(s, path, id, j, top, limits, issues);
     if (!c) return;
     const clash = subnets.findIndex((o) => c.network <= o.broadcast && o.network <= c.broadcast);
     if (clash >= 0)
@@ -359,6 +366,8 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     matchClientId: j['match-client-id'] ?? DEFAULTS.matchClientId,
     lifetimes: top,
     declineProbationPeriod: j['decline-probation-period'] ?? DEFAULTS.declineProbationPeriod,
+    offerLifetime: j['offer-lifetime'] ?? DEFAULTS.offerLifetime,
+    limits,
     options: optionSet(j['option-data'], 'Dhcp4', issues),
     subnets,
     globalReservations,

@@ -68,6 +68,7 @@ export const subnetSchema = z.strictObject({
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
   ...ddnsBehaviourKeys,
+  'offer-lifetime': seconds.optional(),
   ...lifetimes,
   ...common,
 });
@@ -99,7 +100,7 @@ export const expiredLeasesSchema = z.strictObject({
 });
 
 /** Hook libraries whose commands leasekeeper has built in; any other hook is refused. */
-export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so'] as const;
+export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so', 'libdhcp_limits.so'] as const;
 
 export const dhcp4Schema = z.strictObject({
   'interfaces-config': z
@@ -117,6 +118,7 @@ export const dhcp4Schema = z.strictObject({
   'reservations-in-subnet': z.boolean().optional(),
   'lease-database': leaseDatabaseSchema.optional(),
   'decline-probation-period': seconds.optional(),
+  'offer-lifetime': seconds.optional(),
   'control-socket': controlSocket.optional(),
   'control-sockets': z.array(controlSocket).optional(),
   loggers: z.array(z.looseObject({ name: z.string() })).optional(),
@@ -133,7 +135,7 @@ export const dhcp4Schema = z.strictObject({
     .array(
       z.looseObject({
         library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
-          message: `only ${BUILTIN_HOOKS.join(' and ')} are accepted: leasekeeper has their commands built in`,
+          message: `only ${BUILTIN_HOOKS.join(', ')} are accepted: leasekeeper has them built in`,
         }),
       }),
     )

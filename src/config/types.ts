@@ -1,4 +1,5 @@
 import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
+import type { ClientLimits } from './limits.ts';
 import type { Dhcp4Json } from './schema.ts';
 
 /**
@@ -15,6 +16,13 @@ export interface CompiledConfig {
   readonly lifetimes: Lifetimes;
   /** Seconds a DECLINEd address stays unusable (Kea's `decline-probation-period`, default 86400). */
   readonly declineProbationPeriod: number;
+  /**
+   * Seconds an offered address stays held for its client (Kea 2.6's `offer-lifetime`; default 10 here, 0:
+   * not held). A full pool hands the oldest unconfirmed offer to a new client instead of refusing it.
+   */
+  readonly offerLifetime: number;
+  /** `Dhcp4.user-context.limits`: the default of every subnet's `limits`. */
+  readonly limits: ClientLimits;
   readonly options: OptionSet;
   readonly subnets: readonly CompiledSubnet[];
   /** Kea's `reservations` at the top level, consulted when `reservations-global` is true. */
@@ -106,6 +114,10 @@ export interface CompiledSubnet {
   readonly serverHostname: string | undefined;
   /** `ddns-*` and `hostname-char-*`, subnet over global. */
   readonly ddns: DdnsBehaviour;
+  /** Seconds an offer holds its address: the subnet's `offer-lifetime`, else the global one. */
+  readonly offerLifetime: number;
+  /** Per-client limits from `user-context.limits` (the subnet's, else the global ones). */
+  readonly limits: ClientLimits;
 }
 
 export interface CompiledPool {

@@ -1,3 +1,4 @@
+import type { LeaseStoreHealth } from '../leases/health.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import type { JsonObject } from './json.ts';
 
@@ -141,4 +142,6 @@ export interface ServerStatus {
   /** Whether the DHCP sockets are open: Kea's `sockets.status`. */
   readonly sockets: 'ready' | 'retrying' | 'failed';
   readonly socketErrors?: readonly string[];
+  /** Whether lease writes are failing (full disk, database down), since when, and the last outage. */
+  readonly leaseStore?: LeaseStoreHealth;
 }

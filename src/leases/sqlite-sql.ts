@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Outcome } from './batch.ts';
@@ -6,6 +7,7 @@ import { LeaseCorruptError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenEr
 import type { Lease } from './lease.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
 import { ensureSchema } from './sqlite-schema.ts';
+import { removeEmptyNewDatabase } from './sqlite-space.ts';
 import type { CommitMode, CommitResult, LeaseChange } from './store.ts';
 
 /** The SQL shared by the inline writer, the writer thread and the read connection. */
@@ -26,6 +28,7 @@ const IN_SUBNETS = 'subnet_id IN (SELECT value FROM json_each(?))';
 /** Opens one connection in WAL mode with the store's pragmas; `schema` creates or checks the schema. */
 export function openConnection(options: ConnectionOptions, schema: boolean): Db {
   let db: Db | null = null;
+  const existed = options.path === ':memory:' || existsSync(options.path);
   try {
     db = new Database(options.path);
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
@@ -38,6 +41,7 @@ export function openConnection(options: ConnectionOptions, schema: boolean): Db 
     return db;
   } catch (error) {
     db?.close();
+    if (!existed) removeEmptyNewDatabase(options.path);
     if (error instanceof LeaseStoreOpenError) throw error;
     const detail = error instanceof Error ? error.message : String(error);
     throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${detail}`, {

@@ -7,6 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
 import { openConnection, prepare, runWriteOp, wrapDriverError } from './sqlite-sql.ts';
 import type { Db } from './sqlite-sql.ts';
+import { recordCleanClose } from './sqlite-meta.ts';
+import { WalSpaceGuard } from './sqlite-space.ts';
 import { toWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
@@ -29,8 +31,10 @@ if (db !== null) {
   const conn = db;
   const stmt = prepare(conn);
   const transaction = conn.transaction((body: () => void) => body());
+  const space = new WalSpaceGuard(conn, options.path);
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
+      recordCleanClose(conn, Date.now());
       conn.close();
       post({ type: 'closed' });
       port.close();
@@ -51,9 +55,11 @@ if (db !== null) {
         }
       });
     } catch (error) {
+      space.afterFailure(error);
       post({ type: 'failed', id: message.id, error: toWire(wrapDriverError('write', error, options.path)) });
       return;
     }
+    space.afterCommit();
     post({ type: 'committed', id: message.id, results });
   });
   post({ type: 'ready' });

@@ -3,6 +3,8 @@ import { GroupCommit } from './batch.ts';
 import { LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { runWriteOp, wrapDriverError } from './sqlite-sql.ts';
+import { recordCleanClose } from './sqlite-meta.ts';
+import { WalSpaceGuard } from './sqlite-space.ts';
 import { fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
@@ -36,15 +38,26 @@ export class LeaseWriterLostError extends LeaseStoreIoError {
 /** Transactions on the main thread, on the store's one connection: each batch's fsync blocks the event loop. */
 export class InlineWriter implements Writer {
   readonly #writes: GroupCommit;
+  readonly #db: Db;
 
   constructor(db: Db, stmt: Statements, hooks: WriterHooks) {
     const transaction = db.transaction((body: () => void) => body());
+    const space = new WalSpaceGuard(db, db.name);
     this.#writes = new GroupCommit({
-      transact: (body) => transaction.immediate(body),
+      transact: (body) => {
+        try {
+          transaction.immediate(body);
+        } catch (error) {
+          space.afterFailure(error);
+          throw error;
+        }
+        space.afterCommit();
+      },
       wrapError: (error) => wrapDriverError('write', error, db.name),
       announce: hooks.announce,
     });
     this.submit = (op) => this.#writes.submit(() => runWriteOp(stmt, op, hooks.wantRemoved()));
+    this.#db = db;
   }
 
   readonly submit: (op: WriteOp) => Promise<unknown>;
@@ -55,6 +68,7 @@ export class InlineWriter implements Writer {
 
   async close(): Promise<void> {
     this.#writes.flush();
+    recordCleanClose(this.#db, Date.now());
   }
 }
 

@@ -10,6 +10,7 @@ import { identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
 import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
+import { ClientRateLimiter } from './rate-limit.ts';
 import { selectSubnet } from './select.ts';
 import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
@@ -17,6 +18,7 @@ import {
   NO_OUTPUT,
   type ArrivalMeta,
   type EngineOutput,
+  type ExchangeEvent,
   type InterfaceAddress,
   type LeaseWrite,
   type OutgoingReply,
@@ -32,9 +34,17 @@ const LEASE_TIME_OPT = definitionNamed('dhcp-lease-time');
 const SERVER_ID_OPT = definitionNamed('dhcp-server-identifier');
 
 const ZERO = '0.0.0.0';
+/**
+ * How long an address stays held while its commit is in flight, or after the store refused it to a
+ * holder it did not name: not the offer lifetime, which may be 0 (Kea's default), and never reused.
+ */
+const COMMIT_HOLD_MS = 30_000;
 
 export interface EngineOptions {
-  /** Seconds an offered address stays held for the client it was offered to (default 30). */
+  /**
+   * Seconds an offered address stays held for the client it was offered to; overrides the
+   * configuration's `offer-lifetime` (default 10).
+   */
   readonly offerLifetime?: number;
 }
 
@@ -111,10 +121,13 @@ export class DhcpServerEngine {
   private readonly pending = new Map<number, Pending>();
   private nextToken = 1;
   private isEnabled = true;
+  private readonly offerLifetimeOverride: number | undefined;
+  private readonly rateLimiter = new ClientRateLimiter();
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
-    this.book = new AddressBook(config, (options.offerLifetime ?? 30) * 1000, this.stats);
+    this.offerLifetimeOverride = options.offerLifetime;
+    this.book = new AddressBook(config, this.stats);
   }
 
   // ---- configuration and state ----
@@ -185,6 +198,33 @@ export class DhcpServerEngine {
     this.stats.inc('pkt4-receive-drop');
   }
 
+  /**
+   * The runtime could not put `reply` on the wire (`encodeReply` threw: too large even without optional
+   * options, e.g. an echoed 765-byte client identifier). Un-counts the send, counts `pkt4-encode-failed`,
+   * releases the offer the reply announced, and returns the exchange's event rewritten to what happened
+   * (`-> no reply: ...`). A DHCPACK's lease is already durable and stays until it expires: the client,
+   * retrying with the same identifier, is given the same one.
+   */
+  replyNotSent(
+    reply: OutgoingReply,
+    event: ExchangeEvent | undefined,
+    why: string,
+  ): ExchangeEvent | undefined {
+    const type = messageTypeOf(reply.message);
+    this.stats.dec('pkt4-sent');
+    if (type === MessageType.OFFER) this.stats.dec('pkt4-offer-sent');
+    else if (type === MessageType.ACK) this.stats.dec('pkt4-ack-sent');
+    else if (type === MessageType.NAK) this.stats.dec('pkt4-nak-sent');
+    this.stats.inc('pkt4-encode-failed');
+    if (event === undefined) return undefined;
+    if (type === MessageType.OFFER && event.subnetId !== null)
+      this.book.dropClientOffer(event.subnetId, { hwAddress: event.hwAddress, clientId: event.clientId });
+    // The head of the line (request, client, interface) stays; what follows "->" was the reply.
+    const cut = event.reply === null ? -1 : event.text.lastIndexOf(` -> ${event.reply}`);
+    const head = cut < 0 ? event.text : event.text.slice(0, cut);
+    return { ...event, text: `${head} -> no reply: ${why}`, reply: null, reason: why, destination: null };
+  }
+
   /** When `reclaim` next has work (an offer or a lease expiring), or null. */
   nextDeadline(): number | null {
     return this.book.deadlines.peek()?.deadline ?? null;
@@ -229,7 +269,7 @@ export class DhcpServerEngine {
     ) {
       // Neither chaddr nor option 61: nothing to bind a lease to (RFC 2131 §4.2 keys bindings on them).
       this.stats.inc('pkt4-receive-drop');
-      return this.drop(ex, null, 'no client identity (no chaddr, no client identifier)');
+      return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
     if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
       return this.drop(ex, null, 'client FQDN option with both N and S set (RFC 4702 §2.1)');
@@ -325,7 +365,8 @@ export class DhcpServerEngine {
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (!holder) {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
-      this.book.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
+      const nobody = { hwAddress: '', clientId: null };
+      this.book.holdOffer(p.subnet.id, nobody, addr, now, COMMIT_HOLD_MS, true);
     }
     if (p.rapid) {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
@@ -341,11 +382,14 @@ export class DhcpServerEngine {
 
   private discover(ex: Exchange): EngineOutput {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
     const addr = this.chooseAddress(ex, subnet, res);
     if (addr === undefined) {
       this.stats.inc('v4-allocation-fail');
@@ -354,7 +398,7 @@ export class DhcpServerEngine {
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
     const reply = this.reply(ex, {
@@ -391,7 +435,49 @@ export class DhcpServerEngine {
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return this.book.allocate(subnet, ex.id, ex.now);
+    return this.book.allocate(subnet, ex.id, ex.now) ?? this.book.takeOldestOffer(subnet, ex.id, ex.now);
+  }
+
+  /** How long an offer in `subnet` holds its address: the engine option, else `offer-lifetime`. */
+  private offerLifetimeMs(subnet: CompiledSubnet): number {
+    return (this.offerLifetimeOverride ?? subnet.offerLifetime) * 1000;
+  }
+
+  /** The subnet's `rate-limit`, per client: over it, the request is dropped and counted. */
+  private rateLimited(ex: Exchange, subnet: CompiledSubnet): EngineOutput | undefined {
+    const rate = subnet.limits.rate;
+    if (rate === undefined) return undefined;
+    const key = `${subnet.id} ${ex.id.clientId ?? ex.id.hwAddress}`;
+    if (this.rateLimiter.allow(key, rate, ex.now)) return undefined;
+    this.stats.inc('pkt4-rate-limit-drop');
+    this.stats.inc('pkt4-receive-drop');
+    return this.junk(ex, subnet.id, `over the rate limit of ${rate.text}`, 'over the rate limit');
+  }
+
+  /**
+   * `leases-per-hw-address`: a client with no lease in the subnet yet, whose chaddr already holds that
+   * many (under other client identifiers), gets no new one. A reservation is always honoured.
+   */
+  private overLeaseLimit(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): boolean {
+    const limit = subnet.limits.leasesPerHwAddress;
+    if (limit === undefined || ex.id.hwAddress === '' || res?.ipAddress !== undefined) return false;
+    if (this.book.leasesOfHwAddress(subnet.id, ex.id.hwAddress) < limit) return false;
+    const own = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    return own === undefined || own.state !== 'default';
+  }
+
+  private leaseLimitDrop(ex: Exchange, subnet: CompiledSubnet): EngineOutput {
+    this.stats.inc('v4-lease-limit-exceeded');
+    return this.drop(ex, subnet.id, this.leaseLimitReason(ex, subnet));
+  }
+
+  private leaseLimitReason(ex: Exchange, subnet: CompiledSubnet): string {
+    const limit = subnet.limits.leasesPerHwAddress ?? 0;
+    return `${ex.id.hwAddress} already holds ${limit} lease${limit === 1 ? '' : 's'} in subnet ${subnet.id} (leases-per-hw-address)`;
   }
 
   private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {
@@ -407,8 +493,10 @@ export class DhcpServerEngine {
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
     const sel = selectSubnet(this.config, ex.req, ex.meta);
+    const limited = sel ? this.rateLimited(ex, sel.subnet) : undefined;
+    if (limited) return limited;
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
@@ -418,7 +506,7 @@ export class DhcpServerEngine {
 
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
-    if (!subnet) return this.drop(ex, null, 'no subnet for this client');
+    if (!subnet) return this.junk(ex, null, 'no subnet for this client');
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
@@ -428,11 +516,14 @@ export class DhcpServerEngine {
     // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
     const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
     if (wanted === null || !isIpv4(wanted))
-      return this.drop(ex, subnet.id, 'SELECTING request without a requested address');
+      return this.junk(ex, subnet.id, 'SELECTING request without a requested address');
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (
+      !this.book.usableBy(addr, subnet, ex.id, ex.now) &&
+      !this.book.reclaimDisplaced(addr, subnet, ex.id, ex.now)
+    )
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -440,7 +531,7 @@ export class DhcpServerEngine {
   /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
   private requestInitReboot(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
     if (ex.requested === null || !isIpv4(ex.requested))
-      return this.drop(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
+      return this.junk(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
     const addr = ipv4ToInt(ex.requested);
     // §4.3.2: "the server SHOULD send a DHCPNAK message to the client if the 'requested IP address' is
     // incorrect, or is on the wrong network" (only an authoritative server knows the network is its own).
@@ -495,6 +586,11 @@ export class DhcpServerEngine {
     rapid = false,
   ): EngineOutput {
     const res = this.book.reservations.find(subnet, ex.id);
+    // A rapid-commit DISCOVER was checked before its address was chosen.
+    if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
+      this.stats.inc('v4-lease-limit-exceeded');
+      return this.nak(ex, subnet, serverId, this.leaseLimitReason(ex, subnet));
+    }
     const prev = this.book.index.get(addr);
     const isNew = !(
       prev &&
@@ -522,7 +618,7 @@ export class DhcpServerEngine {
         : null,
     });
     // Hold the address for this client while the commit is in flight.
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
     const mc = subnet.matchClientId;
     const writes: LeaseWrite[] = [{ op: 'claim', lease, matchClientId: mc }];
     // A client moving to another address gives up its old one: one client, one lease per subnet.
@@ -553,7 +649,7 @@ export class DhcpServerEngine {
     const address = ex.requested;
     // §4.3.3 / Table 5: the client MUST put the declined address in option 50.
     if (address === null || !isIpv4(address))
-      return this.drop(ex, null, 'DECLINE without a requested address');
+      return this.junk(ex, null, 'DECLINE without a requested address');
     const addr = ipv4ToInt(address);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
@@ -565,7 +661,12 @@ export class DhcpServerEngine {
       lease.state !== 'default' ||
       !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
     )
-      return this.drop(ex, lease?.subnetId ?? null, `${address} is not leased to this client`);
+      return this.junk(
+        ex,
+        lease?.subnetId ?? null,
+        `${address} is not leased to this client`,
+        'DECLINE of an address not leased to the client',
+      );
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
@@ -591,7 +692,7 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.4: DHCPRELEASE ----
 
   private release(ex: Exchange): EngineOutput {
-    if (ex.req.ciaddr === ZERO) return this.drop(ex, null, 'RELEASE without ciaddr');
+    if (ex.req.ciaddr === ZERO) return this.junk(ex, null, 'RELEASE without ciaddr');
     const addr = ipv4ToInt(ex.req.ciaddr);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
@@ -601,7 +702,12 @@ export class DhcpServerEngine {
       lease.state !== 'default' ||
       !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
     )
-      return this.drop(ex, lease?.subnetId ?? null, `${ex.req.ciaddr} is not leased to this client`);
+      return this.junk(
+        ex,
+        lease?.subnetId ?? null,
+        `${ex.req.ciaddr} is not leased to this client`,
+        'RELEASE of an address not leased to the client',
+      );
     // §4.3.4: "The server SHOULD retain a record of the client's initialization parameters": kept as
     // expired-reclaimed, so the client gets the same address back (lease affinity).
     const gone = released(lease, ex.now);
@@ -619,8 +725,10 @@ export class DhcpServerEngine {
 
   private inform(ex: Exchange): EngineOutput {
     const sel = selectSubnet(this.config, ex.req, ex.meta);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     const res = this.book.reservations.find(subnet, ex.id);
@@ -696,6 +804,16 @@ export class DhcpServerEngine {
 
   private drop(ex: Exchange, subnetId: number | null, why: string): EngineOutput {
     return this.finish(ex, null, subnetId, null, null, null, why);
+  }
+
+  /**
+   * A drop that tells nothing about a working client (malformed, or for no subnet we serve): the event
+   * carries `junk`, its category, so the runtime can log it at debug and count it instead of writing a
+   * line per packet a flood or a fuzzer sends.
+   */
+  private junk(ex: Exchange, subnetId: number | null, why: string, category = why): EngineOutput {
+    const out = this.finish(ex, null, subnetId, null, null, null, why);
+    return { ...out, events: [{ ...(out.events[0] as ExchangeEvent), junk: category }] };
   }
 
   private finish(

@@ -1,5 +1,6 @@
 import { messageTypeName } from '../protocol/index.ts';
 import type { ClientIdentity } from './identity.ts';
+import { escapeLogText } from './log-text.ts';
 import type { ExchangeEvent } from './types.ts';
 
 export interface ExchangeFacts {
@@ -24,7 +25,8 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
   if (f.requested) text += ` for ${f.requested}`;
   text += ` from ${f.id.hwAddress}`;
   if (f.id.clientId) text += ` [id ${f.id.clientId}]`;
-  if (f.hostname) text += ` (${f.hostname})`;
+  // The host name (options 12 and 81) is the client's own text: escaped, never raw (log injection).
+  if (f.hostname) text += ` (${escapeLogText(f.hostname)})`;
   text += ` via ${f.interface}`;
   if (f.giaddr !== '0.0.0.0') text += ` relay ${f.giaddr}`;
   const reply = f.replyType === null ? null : messageTypeName(f.replyType);

@@ -1,7 +1,8 @@
 /**
  * Shape parity with a real Kea 2.2: the same commands go to kea-dhcp4 (with lease_cmds and stat_cmds, no
  * DHCP interfaces, a control socket in a temp dir) and to leasekeeper's registry over a fake target
- * configured alike (over the project's MemoryLeaseStore); answers must agree in result code and in the keys and types of every value.
+ * configured alike (over the project's MemoryLeaseStore); answers must agree in result code and in the keys and types of every value,
+ * and where both servers hold the same leases, in the leases' values.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -187,7 +188,34 @@ async function both(command: string, args?: unknown): Promise<Sent> {
   return { kea: k as Record<string, unknown>, ours: o as Record<string, unknown> };
 }
 
-/** Same result, same shape (down to `depth`), and optionally the same text. */
+/** The values of every lease an answer carries (`arguments.leases`, or `arguments` itself), by address. */
+function leaseValues(answer: Record<string, unknown>): { leases: unknown[]; count: unknown; cltt: number[] } {
+  const args = answer['arguments'] as Record<string, unknown> | undefined;
+  const list = (
+    Array.isArray(args?.['leases']) ? args['leases'] : args && 'ip-address' in args ? [args] : []
+  ) as Record<string, unknown>[];
+  const sorted = [...list].sort((a, b) => String(a['ip-address']).localeCompare(String(b['ip-address'])));
+  return {
+    leases: sorted.map((l) => ({
+      'ip-address': l['ip-address'],
+      'hw-address': l['hw-address'],
+      'client-id': l['client-id'] ?? null,
+      'subnet-id': l['subnet-id'],
+      'valid-lft': l['valid-lft'],
+      // The lifetime the two times imply; cltt itself is "now" on each server (below).
+      'expire - cltt': (l['expire'] as number) - (l['cltt'] as number),
+      state: l['state'],
+      hostname: l['hostname'],
+      'user-context': l['user-context'] ?? null,
+      'fqdn-fwd': l['fqdn-fwd'],
+      'fqdn-rev': l['fqdn-rev'],
+    })),
+    count: args?.['count'],
+    cltt: sorted.map((l) => l['cltt'] as number),
+  };
+}
+
+/** Same result, same shape (down to `depth`), optionally the same text, and the same lease values. */
 async function same(
   command: string,
   args?: unknown,
@@ -203,6 +231,17 @@ async function same(
   assert.deepEqual(shape(sent.ours, opts.depth), shape(sent.kea, opts.depth), `${label}: shape`);
   if (opts.text === true) {
     assert.equal(withoutPosition(sent.ours['text']), withoutPosition(sent.kea['text']), `${label}: text`);
+  }
+  if (command.startsWith('lease4-get')) {
+    const ours = leaseValues(sent.ours);
+    const kea = leaseValues(sent.kea);
+    assert.deepEqual(ours.leases, kea.leases, `${label}: lease values`);
+    assert.equal(ours.count, kea.count, `${label}: count`);
+    // A lease added without times starts "now" on each server: the same second, give or take a slow machine.
+    ours.cltt.forEach((t, i) => {
+      const k = kea.cltt[i] as number;
+      assert.ok(Math.abs(t - k) <= 60, `${label}: cltt ${t}, Kea ${k}`);
+    });
   }
   return sent;
 }

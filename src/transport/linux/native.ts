@@ -57,6 +57,11 @@ export interface NativeAddon {
     start: number,
     end: number,
   ): number;
+  /**
+   * One datagram to an AF_UNIX SOCK_DGRAM socket (`@name`: abstract namespace): bytes sent, or -errno.
+   * Absent from addons built before it was added: check with `typeof`.
+   */
+  sendUnixDatagram?(path: string, data: Uint8Array): number;
   /** The addon's Error for an errno (code, errno, syscall set). */
   errnoError(errno: number, syscall: string): NativeError;
 }
