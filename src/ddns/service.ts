@@ -177,7 +177,7 @@ export class DdnsService {
 
   private async run(job: QueuedChange): Promise<void> {
     const c: NameChange = { ...job.change, dhcid: new Uint8Array(Buffer.from(job.change.dhcid, 'base64')) };
-    const what = `${c.kind} ${c.fqdn} ${c.address}`;
+    const what = `${c.kind} ${JSON.stringify(c.fqdn)} ${c.address}`;
     try {
       const outcome = await runNameChange(c, this.send);
       this.remove(job);

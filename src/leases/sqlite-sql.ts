@@ -22,7 +22,9 @@ export interface ConnectionOptions {
   readonly busyTimeoutMs?: number;
 }
 
-const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
+/** SQLite keeps the DDNS flags too (schema 2). */
+const COLUMNS = `${LEASE_COLUMNS}, fqdn_fwd, fqdn_rev`;
+const SELECT = `SELECT ${COLUMNS} FROM lease4`;
 const IN_SUBNETS = 'subnet_id IN (SELECT value FROM json_each(?))';
 
 /** Opens one connection in WAL mode with the store's pragmas; `schema` creates or checks the schema. */
@@ -147,12 +149,12 @@ export function prepare(db: Db) {
   return {
     one: stmt(`${SELECT} WHERE address = ?`),
     upsert: stmt(
-      `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
-       @cltt, @expires_at, @hostname, @state, @user_context)
+      `INSERT INTO lease4 (${COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
+       @cltt, @expires_at, @hostname, @state, @user_context, @fqdn_fwd, @fqdn_rev)
        ON CONFLICT (address) DO UPDATE SET hw_address = excluded.hw_address, client_id = excluded.client_id,
        subnet_id = excluded.subnet_id, valid_lifetime = excluded.valid_lifetime, cltt = excluded.cltt,
        expires_at = excluded.expires_at, hostname = excluded.hostname, state = excluded.state,
-       user_context = excluded.user_context`,
+       user_context = excluded.user_context, fqdn_fwd = excluded.fqdn_fwd, fqdn_rev = excluded.fqdn_rev`,
     ),
     remove: stmt('DELETE FROM lease4 WHERE address = ?'),
     latestByClientId: stmt(
