@@ -13,12 +13,21 @@ export interface DhcidSource {
   readonly chaddr: Uint8Array;
 }
 
-/** RFC 4701 §3.3: 0x0000 = htype + chaddr, 0x0001 = client identifier option. */
+/**
+ * RFC 4701 §3.3: 0x0000 = htype + chaddr, 0x0001 = the client identifier option's data, 0x0002 = a DUID,
+ * used for an RFC 4361 client identifier (type 255, IAID, DUID) as Kea does.
+ */
 export function dhcidRdata(source: DhcidSource, fqdn: string): Uint8Array {
-  const useClientId = source.clientId !== null && source.clientId.length > 0;
-  const identifier = useClientId
-    ? (source.clientId as Uint8Array)
-    : Uint8Array.from([source.htype, ...source.chaddr]);
+  const cid = source.clientId;
+  let type = 0;
+  let identifier: Uint8Array = Uint8Array.from([source.htype, ...source.chaddr]);
+  if (cid !== null && cid.length > 5 && cid[0] === 0xff) {
+    type = 2;
+    identifier = cid.subarray(5);
+  } else if (cid !== null && cid.length > 0) {
+    type = 1;
+    identifier = cid;
+  }
   const digest = createHash('sha256').update(identifier).update(canonicalName(fqdn)).digest();
-  return Uint8Array.from([0, useClientId ? 1 : 0, 1, ...digest]);
+  return Uint8Array.from([0, type, 1, ...digest]);
 }
