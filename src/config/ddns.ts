@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CONFLICT_MODES, type ConflictMode } from '../ddns/transaction.ts';
 import { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from '../ddns/tsig.ts';
@@ -219,15 +220,23 @@ function compileKeys(d2: D2Json | undefined, issues: IssueSink): Map<string, Tsi
       );
       return;
     }
-    if (k.secret === undefined) {
-      // A secret-file is read only where the process can read it; a config naming one is still loadable.
-      issues.add(
-        `${path}.secret`,
-        k['secret-file'] ? 'secret-file is not supported: give the secret inline' : 'missing',
-      );
+    let text = k.secret;
+    const file = k['secret-file'];
+    if (text === undefined && file !== undefined) {
+      // Kea reads the base64 secret from the file when the configuration is loaded.
+      try {
+        text = readFileSync(file, 'utf8').slice(0, 4096);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        issues.add(`${path}.secret-file`, `cannot read ${file}: ${code}`);
+        return;
+      }
+    }
+    if (text === undefined) {
+      issues.add(`${path}.secret`, 'missing (give secret or secret-file)');
       return;
     }
-    const secret = decodeSecret(k.secret);
+    const secret = decodeSecret(text);
     if (secret === undefined) {
       issues.add(`${path}.secret`, 'not base64');
       return;
@@ -279,7 +288,7 @@ function compileDomains(
       const serverKey = s['key-name'] === undefined ? domainKey : key(s['key-name'], `${sat}.key-name`);
       servers.push({ address: s['ip-address'], port: s.port ?? 53, key: serverKey });
     });
-    if (servers.length === 0) issues.add(`${at}.dns-servers`, 'no DNS server');
+    if (d['dns-servers'].length === 0) issues.add(`${at}.dns-servers`, 'no DNS server');
     const name = d.name.replace(/\.$/, '').toLowerCase();
     if (out.some((o) => o.name === name)) issues.add(`${at}.name`, `domain "${d.name}" is listed twice`);
     out.push({ name, servers });

@@ -142,7 +142,11 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     clock,
     ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
   });
-  if (config.ddns.enabled)
+  if (config.ddns.enabled && config.ddns.forward.length + config.ddns.reverse.length === 0)
+    logger.warn(
+      'DDNS: dhcp-ddns.enable-updates is true but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent',
+    );
+  else if (config.ddns.enabled)
     logger.info(
       { ddns: { forward: config.ddns.forward.length, reverse: config.ddns.reverse.length } },
       `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s); no NCR socket is opened`,
