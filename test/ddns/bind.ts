@@ -10,7 +10,15 @@ export interface BindOptions {
   readonly zone?: string;
   readonly reverseZone?: string;
   /** BIND's algorithm name (hmac-sha256, ...) and base64 secret. */
-  readonly key?: { readonly name: string; readonly algorithm: string; readonly secret: string };
+  readonly key?: BindKey;
+  /** More keys allowed to update both zones. */
+  readonly extraKeys?: readonly BindKey[];
+}
+
+export interface BindKey {
+  readonly name: string;
+  readonly algorithm: string;
+  readonly secret: string;
 }
 
 export interface Bind {
@@ -42,6 +50,8 @@ export async function startBind(ns: Netns, dir: string, o: BindOptions): Promise
   const rev = o.reverseZone ?? '0.18.198.in-addr.arpa';
   const key = o.key ?? TEST_KEY;
   const port = o.port ?? 53;
+  const keys = [key, ...(o.extraKeys ?? [])];
+  const allow = keys.map((k) => `key "${k.name}";`).join(' ');
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, 'named.conf');
   writeFileSync(
@@ -55,9 +65,11 @@ export async function startBind(ns: Netns, dir: string, o: BindOptions): Promise
       '  recursion no;',
       '  dnssec-validation no;',
       '};',
-      `key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };`,
-      `zone "${zone}" { type primary; file "${join(dir, 'fwd.db')}"; allow-update { key "${key.name}"; }; };`,
-      `zone "${rev}" { type primary; file "${join(dir, 'rev.db')}"; allow-update { key "${key.name}"; }; };`,
+      // No rndc channel: nothing listens but the DNS port.
+      'controls { };',
+      ...keys.map((k) => `key "${k.name}" { algorithm ${k.algorithm}; secret "${k.secret}"; };`),
+      `zone "${zone}" { type primary; file "${join(dir, 'fwd.db')}"; allow-update { ${allow} }; };`,
+      `zone "${rev}" { type primary; file "${join(dir, 'rev.db')}"; allow-update { ${allow} }; };`,
       '',
     ].join('\n'),
   );
