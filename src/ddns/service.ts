@@ -84,7 +84,17 @@ export class DdnsService {
 
   /** Feeds one store change; call it only for changes made by this server. */
   onLeaseChange(change: Pick<LeaseChange, 'kind' | 'lease' | 'previous'>): void {
-    for (const c of changesFor(change)) this.enqueue(c);
+    const changes = changesFor(change);
+    const l = change.lease;
+    // Kea's ddns-update-on-renew: a renewal with the same name updates DNS again.
+    if (
+      changes.length === 0 &&
+      change.kind === 'updated' &&
+      named(l) &&
+      this.o.behaviour(l.subnetId).updateOnRenew
+    )
+      changes.push({ kind: 'add', lease: l });
+    for (const c of changes) this.enqueue(c);
   }
 
   private enqueue(spec: { kind: 'add' | 'remove'; lease: Lease }): void {

@@ -161,3 +161,22 @@ test('updates disabled (dhcp-ddns.enable-updates false): nothing is queued', asy
   assert.equal(svc.pending, 0);
   await svc.stop();
 });
+
+test('ddns-update-on-renew: a renewal with the same name updates again', async () => {
+  const r = recorder();
+  const renew = compileBehaviour([{ 'ddns-update-on-renew': true }], 'Dhcp4', fail);
+  const svc = new DdnsService({ ddns: () => ddns(), behaviour: () => renew, logger: silent, send: r.send });
+  const a = named('10.0.0.1', 'a.example.com');
+  svc.onLeaseChange({ kind: 'updated', lease: { ...a, cltt: a.cltt + 1000 }, previous: a });
+  assert.equal(svc.pending, 1);
+  const plain = new DdnsService({
+    ddns: () => ddns(),
+    behaviour: () => behaviour,
+    logger: silent,
+    send: r.send,
+  });
+  plain.onLeaseChange({ kind: 'updated', lease: { ...a, cltt: a.cltt + 1000 }, previous: a });
+  assert.equal(plain.pending, 0);
+  await svc.stop();
+  await plain.stop();
+});
