@@ -37,3 +37,12 @@ export const LEASE_STATE_CODES: Readonly<Record<LeaseState, number>> = {
   declined: 1,
   'expired-reclaimed': 2,
 };
+
+/** The lease without its DNS flags: a released, reclaimed or declined lease has no name in DNS any more. */
+export function withoutDnsFlags(lease: Lease): Lease {
+  if (lease.fqdnFwd === undefined && lease.fqdnRev === undefined) return lease;
+  const copy = { ...lease };
+  delete copy.fqdnFwd;
+  delete copy.fqdnRev;
+  return copy;
+}

@@ -1,6 +1,6 @@
 import type { CompiledConfig, CompiledReservation, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import type { Lease } from '../leases/lease.ts';
+import { withoutDnsFlags, type Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
@@ -99,7 +99,7 @@ function nameReply(
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
 function released(lease: Lease, now: number): Lease {
   return Object.freeze({
-    ...lease,
+    ...withoutDnsFlags(lease),
     hostname: null,
     cltt: now,
     validLifetime: 0,
@@ -670,7 +670,7 @@ export class DhcpServerEngine {
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
-      ...lease,
+      ...withoutDnsFlags(lease),
       hwAddress: '',
       clientId: null,
       hostname: null,
