@@ -16,13 +16,13 @@ export interface LeaseRow {
   readonly hostname: string | null;
   readonly state: number;
   readonly user_context: string | null;
-  /** 1 when the server updates A / PTR for the lease (SQLite schema 2; PostgreSQL does not keep them yet). */
+  /** 1 when the server updates A / PTR for the lease (Kea's fqdn_fwd / fqdn_rev). */
   readonly fqdn_fwd: number;
   readonly fqdn_rev: number;
 }
 
 export const LEASE_COLUMNS =
-  'address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname, state, user_context';
+  'address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname, state, user_context, fqdn_fwd, fqdn_rev';
 
 export function leaseToRow(lease: Lease, address: number): LeaseRow {
   return {

@@ -22,8 +22,7 @@ export interface ConnectionOptions {
   readonly busyTimeoutMs?: number;
 }
 
-/** SQLite keeps the DDNS flags too (schema 2). */
-const COLUMNS = `${LEASE_COLUMNS}, fqdn_fwd, fqdn_rev`;
+const COLUMNS = LEASE_COLUMNS;
 const SELECT = `SELECT ${COLUMNS} FROM lease4`;
 const IN_SUBNETS = 'subnet_id IN (SELECT value FROM json_each(?))';
 

@@ -1,5 +1,6 @@
 // fqdn-fwd / fqdn-rev persist with the lease: in SQLite (schema 2, migrated from schema 1 in place) and in
-// the memory store, and they show in Kea's lease4 JSON.
+// the memory store, and they show in Kea's lease4 JSON. PostgreSQL: test/leases/postgres.test.ts's
+// conformance suite with flagged leases (see the DDNS case added there).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
