@@ -1,20 +1,21 @@
 import type { z } from 'zod';
-import { encodeOptionData } from './option-data.ts';
+import { compileClientClasses, classGate } from './client-classes.ts';
+import { address, Issues, optionSet } from './scope.ts';
+import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
 import { compileBehaviour, compileDdns, type D2Json } from './ddns.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
-import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
+import type { Dhcp4Json, ReservationJson, SubnetJson } from './schema.ts';
 import {
   ConfigError,
+  type ClassGate,
+  type ConfigIssue,
   type CompiledConfig,
-  type CompiledOption,
   type CompiledPool,
   type CompiledReservation,
   type CompiledSubnet,
-  type ConfigIssue,
   type Lifetimes,
-  type OptionSet,
   type ParseResult,
 } from './types.ts';
 
@@ -29,13 +30,6 @@ export const DEFAULTS = {
   authoritative: true,
   matchClientId: true,
 } as const;
-
-class Issues {
-  readonly list: ConfigIssue[] = [];
-  add(path: string, message: string): void {
-    this.list.push({ path, message });
-  }
-}
 
 function zodPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -72,27 +66,6 @@ export function compileConfig(json: unknown): CompiledConfig {
   const r = parseConfig(json);
   if (!r.ok) throw r.error;
   return r.config;
-}
-
-function optionSet(entries: readonly OptionDataJson[] | undefined, path: string, issues: Issues): OptionSet {
-  const out = new Map<number, CompiledOption>();
-  (entries ?? []).forEach((entry, i) => {
-    const at = `${path}.option-data[${i}]`;
-    const r = encodeOptionData(entry);
-    if (!r.ok) return issues.add(at, r.message);
-    if (out.has(r.option.code)) return issues.add(at, `option ${r.option.name} is given twice at this level`);
-    out.set(r.option.code, r.option);
-  });
-  return out;
-}
-
-function address(value: string | undefined, path: string, issues: Issues): number | undefined {
-  if (value === undefined) return undefined;
-  if (!isIpv4(value)) {
-    issues.add(path, `"${value}" is not an IPv4 address`);
-    return undefined;
-  }
-  return ipv4ToInt(value);
 }
 
 function lifetimes(
@@ -185,6 +158,7 @@ function reservation(
     nextServer: address(r['next-server'], `${path}.next-server`, issues),
     bootFileName: r['boot-file-name'],
     serverHostname: r['server-hostname'],
+    clientClasses: r['client-classes'] ?? [],
   };
 }
 
@@ -263,7 +237,7 @@ function subnet(
       return issues.add(`${at}.pool`, `"${p.pool}" is not inside subnet ${draft.prefix}`);
     const clash = pools.findIndex((q) => r.start <= q.end && q.start <= r.end);
     if (clash >= 0) return issues.add(`${at}.pool`, `"${p.pool}" overlaps ${path}.pools[${clash}]`);
-    pools.push({ ...r, options: optionSet(p['option-data'], at, issues) });
+    pools.push({ ...r, options: optionSet(p['option-data'], at, issues), ...classGate(p) });
   });
   const reservations: CompiledReservation[] = [];
   (j.reservations ?? []).forEach((r, i) => {
@@ -300,6 +274,8 @@ function subnet(
     ddns: compileBehaviour([j, parent], path, issues),
     offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
     limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
+    ...classGate(j),
+    poolsUseClasses: pools.some((p) => p.allowedClasses !== undefined || p.additionalClasses.length > 0),
   };
 }
 
@@ -319,6 +295,7 @@ function deepFreeze<T>(o: T): T {
 }
 
 function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): CompiledConfig {
+  issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
   const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
   const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
@@ -358,8 +335,21 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     if (names.has(n)) issues.add(`Dhcp4.interfaces-config.interfaces[${i}]`, `"${n}" is listed twice`);
     names.add(n);
   });
+  const clientClasses = compileClientClasses(j['client-classes'], issues);
+  const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
+  const classifies =
+    clientClasses.length > 0 ||
+    subnets.some(
+      (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
+    ) ||
+    globalReservations.some((r) => r.clientClasses.length > 0);
   return deepFreeze({
     source,
+    clientClasses,
+    classesByName: new Map(clientClasses.map((c) => [c.name, c])),
+    classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
+    classifies,
+    optionDefs: issues.defs,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,

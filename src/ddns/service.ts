@@ -66,8 +66,10 @@ export class DdnsService {
   private stopped = false;
   private readonly clock: () => number;
   private readonly send: UpdateSender;
+  private readonly o: DdnsServiceOptions;
 
-  constructor(private readonly o: DdnsServiceOptions) {
+  constructor(o: DdnsServiceOptions) {
+    this.o = o;
     this.clock = o.clock ?? Date.now;
     this.send = o.send ?? ((dir, name, pre, upd) => this.sendToDomain(dir, name, pre, upd));
     if (o.stateFile !== undefined) this.load(o.stateFile);

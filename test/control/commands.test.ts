@@ -42,6 +42,11 @@ const REQUIRED = [
   'reservation-get-page',
   'reservation-del',
   'stat-lease4-get',
+  'class-add',
+  'class-get',
+  'class-list',
+  'class-update',
+  'class-del',
 ];
 
 test('list-commands comes from the registry and names every required command, sorted', async () => {

@@ -11,7 +11,7 @@
 //
 // The HTTP listener is on the server namespace's loopback; a socat in that namespace forwards a UNIX socket
 // in the lab's directory to it, so this process can talk HTTP (and hold idle connections) from outside.
-import { after, before, test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import { createLab, processAlive, type Lab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper, type KeaAnswer, type Leasekeeper } from './harness.ts';
+
+const { after, before, test } = requiring('root', 'ip', 'busybox', 'perfdhcp', 'kea-shell', 'socat', 'curl');
 
 const SERVER_IP = '198.18.0.1';
 const HTTP_PORT = 8000;

@@ -2,7 +2,7 @@
 // address the server had ACKed is still leased to the same client, and no address or client is leased twice.
 // The ACKs are taken from the wire (tcpdump in the client's namespace: what actually left the server) and
 // from the server's log (its ACK line is written after the durable commit).
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { startCapture } from '../lab/peers.ts';
 import { readPcap } from '../../src/transport/pcap.ts';
 import { MessageType, decodeMessage, messageTypeOf } from '../../src/protocol/index.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'perfdhcp', 'tcpdump');
 
 const DHCP4 = {
   'valid-lifetime': 3600,

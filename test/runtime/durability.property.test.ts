@@ -27,8 +27,10 @@ import { virtualLab } from './helpers.ts';
 class SlowStore extends MemoryLeaseStore {
   readonly durable = new Map<string, Lease>();
   #next = 0;
-  constructor(private readonly delays: readonly number[]) {
+  private readonly delays: readonly number[];
+  constructor(delays: readonly number[]) {
     super();
+    this.delays = delays;
   }
   override async commit(lease: Lease, options?: CommitOptions): Promise<CommitResult> {
     const turns = this.delays[this.#next++ % this.delays.length] ?? 0;

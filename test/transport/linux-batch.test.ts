@@ -2,7 +2,7 @@
  * Batching in the linux transport: frames read in one wake-up arrive in one native callback, and sends
  * issued in one turn leave in sendmmsg calls of at most SEND_BATCH_MAX. Two namespaces joined by a veth, 198.18.0.0/24 only.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { createLab, type Lab, type Netns } from '../lab/netns.ts';
@@ -13,6 +13,8 @@ import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
 import { parseMacBytes } from '../../src/transport/addr.ts';
 import type { TransportError } from '../../src/transport/errors.ts';
 import { carrierUp, record, until } from './linux-helpers.ts';
+
+const { test } = requiring('root', 'ip');
 
 interface Pair {
   lab: Lab;
