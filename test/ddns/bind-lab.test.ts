@@ -3,13 +3,15 @@
 // checks every step: A, PTR and DHCID appear on ACK, a second client claiming the same name is refused by
 // RFC 4703 conflict resolution, RELEASE and expiry remove the records, and an update made while the DNS
 // server is down reaches it once it is back.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
 import { startDhclient, startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper } from '../interop/harness.ts';
 import { startBind, TEST_KEY, type Bind } from './bind.ts';
+
+const { test } = requiring('root', 'ip', 'named', 'dig', 'busybox', 'dhclient');
 
 const SERVER = '198.18.0.1';
 

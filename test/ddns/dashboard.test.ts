@@ -1,7 +1,7 @@
 // The runtime with DDNS on, on a virtual network, against a stand-in DNS server on loopback that answers
 // every UPDATE with NOERROR: a client's lease is named and flagged (lease4-get), the updates are counted
 // (statistic-get-all), and the dashboard shows the DNS counters. Screenshot in test-artifacts/.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { startServer } from '../../src/runtime/index.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from '../web/virtual-client.ts';
+
+const { test } = requiring('chromium');
 
 const ARTIFACTS = 'test-artifacts';
 

@@ -1,11 +1,13 @@
 // TSIG with every algorithm Kea lists, against BIND 9: BIND accepts our signature and we accept BIND's
 // signed answer (both directions of RFC 8945). A truncated MAC (digest-bits) is accepted by BIND's
 // hmac-sha512-256; a wrong secret is refused by the server and its unsigned answer is not trusted.
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import { createLab } from '../lab/netns.ts';
 import { startBind, TEST_KEY } from './bind.ts';
+
+const { test } = requiring('root', 'ip', 'named', 'dig');
 
 const DNS = '198.18.1.1';
 const SECRET = 'a2V5LW1hdGVyaWFsLWZvci10c2lnLXRlc3RzLTAxMjM0NTY3ODk=';
