@@ -4,6 +4,7 @@ import { matchDomain, type CompiledDdns, type DdnsBehaviour } from '../config/dd
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseChange } from '../leases/store.ts';
 import { fromHex, parseMac } from '../protocol/bytes.ts';
+import { RateLimitedLog } from '../log/rate-limited-log.ts';
 import { dhcidRdata } from './dhcid.ts';
 import { DnsUnreachableError, sendUpdate } from './dns-client.ts';
 import { ddnsTtl } from './fqdn.ts';
@@ -67,9 +68,14 @@ export class DdnsService {
   private readonly clock: () => number;
   private readonly send: UpdateSender;
   private readonly o: DdnsServiceOptions;
+  private readonly retryLog: RateLimitedLog<string>;
 
   constructor(o: DdnsServiceOptions) {
     this.o = o;
+    this.retryLog = new RateLimitedLog<string>({
+      emit: (count, text) =>
+        o.logger.warn(count === 1 ? text : `${text} (${count} failed tries since the last line)`),
+    });
     this.clock = o.clock ?? Date.now;
     this.send = o.send ?? ((dir, name, pre, upd) => this.sendToDomain(dir, name, pre, upd));
     if (o.stateFile !== undefined) this.load(o.stateFile);
@@ -154,6 +160,7 @@ export class DdnsService {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.retryLog.flush();
     while (this.running) await this.running;
   }
 
@@ -199,12 +206,10 @@ export class DdnsService {
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(job.attempts - 1, 20));
       job.nextAt = this.clock() + delay;
       this.save();
-      // Logged at the first failure and then at every fifth, so a long outage is not a log flood.
-      if (job.attempts === 1 || job.attempts % 5 === 0)
-        this.o.logger.warn(
-          { ddns: { fqdn: c.fqdn, address: c.address, attempts: job.attempts } },
-          `DDNS ${what}: ${(err as Error).message}; retry in ${Math.round(delay / 1000)} s (attempt ${job.attempts})`,
-        );
+      // A DNS outage fails every queued change: one line per interval with a count, not one per try.
+      this.retryLog.hit(
+        `DDNS ${what}: ${(err as Error).message}; retry in ${Math.round(delay / 1000)} s (attempt ${job.attempts})`,
+      );
     }
   }
 
