@@ -1,8 +1,8 @@
 // Dynamic DNS against a real authoritative server: `leasekeeper serve` and BIND 9 in one namespace, real
 // DHCP clients (ISC dhclient sending option 81, busybox udhcpc sending option 12) on a bridge. `dig`
-// checks every step: A, PTR and DHCID appear on ACK, a second client claiming the same name is refused by
-// RFC 4703 conflict resolution, RELEASE and expiry remove the records, and an update made while the DNS
-// server is down reaches it once it is back.
+// checks every step: A, PTR and DHCID appear on ACK, a second client claiming the same name is refused
+// by RFC 4703 conflict resolution, RELEASE, lease4-del and expiry remove the records, and an update made
+// while the DNS server is down reaches it once it is back.
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -137,8 +137,15 @@ test('A, PTR and DHCID follow leases from dhclient (option 81) and udhcpc (optio
       await until(bind, ptrOf(b1.address), 'PTR', (l) => l.length === 0, 'the PTR of laptop to go');
       assert.deepEqual(await bind.dig('laptop.example.com', 'DHCID'), []);
 
-      // 5. Expiry: a client that asks for a 4 s lease and disappears without releasing.
+      // 5. lease4-del removes the records of the lease it deletes.
+      const del = await server.ctl('lease4-del', { 'ip-address': b2.address });
+      assert.equal(del.result, 0, JSON.stringify(del));
+      await until(bind, 'phone.example.com', 'A', (l) => l.length === 0, 'the A record of phone to go');
+      await until(bind, ptrOf(b2.address), 'PTR', (l) => l.length === 0, 'the PTR of phone to go');
+      assert.deepEqual(await bind.dig('phone.example.com', 'DHCID'), []);
       await phone.stop();
+
+      // 6. Expiry: a client that asks for a 4 s lease and disappears without releasing.
       const brief = startUdhcpc(c4, 'eth0', {
         hostname: 'brief',
         releaseOnExit: false,
@@ -150,7 +157,7 @@ test('A, PTR and DHCID follow leases from dhclient (option 81) and udhcpc (optio
       await until(bind, 'brief.example.com', 'A', (l) => l.length === 0, 'the A record of brief to expire');
       await until(bind, ptrOf(b4.address), 'PTR', (l) => l.length === 0, 'the PTR of brief to expire');
 
-      // 6. DNS down while a client binds: the ACK is not delayed, the update arrives once DNS is back.
+      // 7. DNS down while a client binds: the ACK is not delayed, the update arrives once DNS is back.
       await bind.stop();
       const late = startDhclient(c1, 'eth0', {
         extraConf: 'send fqdn.fqdn "late.example.com.";\nsend fqdn.server-update on;',
