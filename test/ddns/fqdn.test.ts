@@ -2,6 +2,7 @@
 // which directions it updates, the name it chooses (qualifying, generating, sanitizing), and the TTL.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { compileBehaviour, type DdnsBehaviourJson } from '../../src/config/ddns.ts';
 import { ddnsTtl, decideFqdn, invalidFlags, sanitizeName } from '../../src/ddns/fqdn.ts';
 
@@ -155,4 +156,38 @@ test('subnet values override global ones', () => {
   );
   assert.equal(b.qualifyingSuffix, 'lab.example.com');
   assert.equal(b.sendUpdates, false);
+});
+
+test('property: any flags and name give an answer RFC 4702 allows', () => {
+  const bools = fc.boolean();
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 255 }),
+      fc.string({ maxLength: 300 }),
+      bools,
+      bools,
+      bools,
+      bools,
+      (flags, name, send, enabled, overClient, overNo) => {
+        const b = behaviour({
+          'ddns-send-updates': send,
+          'ddns-override-client-update': overClient,
+          'ddns-override-no-update': overNo,
+        });
+        const names = fqdn(flags, name);
+        if (invalidFlags(names)) return;
+        const d = decideFqdn(names, b, ADDR, enabled);
+        if (d.name !== null) assert.match(d.name, /^[a-z0-9-]+(\.[a-z0-9-]+)*$/);
+        if (d.reply === undefined || !('fqdn' in d.reply)) return;
+        const f = d.reply.fqdn.flags;
+        assert.ok(!((f & N) !== 0 && (f & S) !== 0), 'never N and S together');
+        assert.equal((f & S) !== 0, d.forward);
+        assert.equal((f & N) !== 0, !d.forward && !d.reverse);
+        assert.equal((f & O) !== 0, d.forward !== ((flags & S) !== 0));
+        assert.equal(f & E, flags & E, 'E is echoed');
+        assert.equal(f & 0xf0, 0, 'MBZ bits clear');
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
