@@ -187,3 +187,61 @@ test('A, PTR and DHCID follow leases from dhclient (option 81) and udhcpc (optio
     await lab.close();
   }
 });
+
+test('a removal pending while DNS is down survives a server restart (the queue file)', async () => {
+  const lab = await createLab('ddnr');
+  try {
+    const srv = await lab.namespace('srv');
+    const c1 = await lab.namespace('c1');
+    await lab.veth(srv, 'eth0', c1, 'eth0', { bMac: '02:00:00:00:dd:11' });
+    await srv.addAddress('eth0', `${SERVER}/24`);
+    const bindDir = join(srv.dir, 'bind');
+    let bind = await startBind(srv, bindDir, { listen: SERVER });
+    const leaseFile = join(srv.dir, 'leases.sqlite');
+    let server = await startLeasekeeper(srv, { dhcp4, dhcpDdns, leaseFile });
+    try {
+      const client = startUdhcpc(c1, 'eth0', { hostname: 'desk' });
+      const b = await client.waitForBound(30_000);
+      await until(bind, 'desk.example.com', 'A', (l) => l.includes(b.address), 'the A record of desk');
+      await bind.stop();
+      await client.release();
+      await eventually(
+        async () =>
+          /DDNS remove "desk\.example\.com".*retry in/.test(server.proc.output()) ? true : undefined,
+        15_000,
+        'the failed removal to be logged',
+      );
+      assert.equal(await server.stop(), 0);
+      bind = await startBind(srv, bindDir, { listen: SERVER });
+      assert.deepEqual(
+        await bind.dig('desk.example.com', 'A'),
+        [b.address],
+        'still there while the server is down',
+      );
+      server = await startLeasekeeper(srv, { dhcp4, dhcpDdns, leaseFile });
+      await until(
+        bind,
+        'desk.example.com',
+        'A',
+        (l) => l.length === 0,
+        'the A record of desk to go after restart',
+      );
+      await until(
+        bind,
+        ptrOf(b.address),
+        'PTR',
+        (l) => l.length === 0,
+        'the PTR of desk to go after restart',
+      );
+      assert.match(server.proc.output(), /1 pending name change\(s\) restored/);
+      assert.equal(await server.stop(), 0);
+      await bind.stop();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- leasekeeper:\n${server.proc.output().slice(-4000)}`, {
+        cause: err,
+      });
+    }
+  } finally {
+    await lab.close();
+  }
+});
