@@ -325,3 +325,32 @@ export function matchDomain(domains: readonly DdnsDomain[], name: string): DdnsD
   }
   return best;
 }
+
+/** NCR channel keys that have no effect in-process (Kea's kea-dhcp4 would send NCRs to D2 with them). */
+const CHANNEL_KEYS = [
+  'server-ip',
+  'server-port',
+  'sender-ip',
+  'sender-port',
+  'ncr-protocol',
+  'ncr-format',
+] as const;
+
+/** What `serve --test` and the start-up log say about a DDNS configuration that loads but may surprise. */
+export function ddnsNotes(
+  ddns: CompiledDdns,
+  connectivity: DhcpDdnsJson | undefined,
+): { warnings: string[]; notes: string[] } {
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  if (ddns.enabled && ddns.forward.length + ddns.reverse.length === 0)
+    warnings.push(
+      'Dhcp4.dhcp-ddns.enable-updates: true, but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent (put the DhcpDdns object beside Dhcp4)',
+    );
+  const given = CHANNEL_KEYS.filter((k) => connectivity?.[k] !== undefined);
+  if (given.length > 0)
+    notes.push(
+      `Dhcp4.dhcp-ddns: ${given.join(', ')} have no effect: leasekeeper sends DNS updates itself, no NCR socket is opened`,
+    );
+  return { warnings, notes };
+}

@@ -29,6 +29,7 @@ import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
 import { DdnsService } from '../ddns/service.ts';
+import { ddnsNotes } from '../config/ddns.ts';
 
 export interface ServerOptions {
   /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
@@ -142,14 +143,13 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     clock,
     ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
   });
-  if (config.ddns.enabled && config.ddns.forward.length + config.ddns.reverse.length === 0)
-    logger.warn(
-      'DDNS: dhcp-ddns.enable-updates is true but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent',
-    );
-  else if (config.ddns.enabled)
+  const ddnsCheck = ddnsNotes(config.ddns, config.source['dhcp-ddns']);
+  for (const w of ddnsCheck.warnings) logger.warn(`DDNS: ${w}`);
+  for (const n of ddnsCheck.notes) logger.info(`DDNS: ${n}`);
+  if (config.ddns.enabled && ddnsCheck.warnings.length === 0)
     logger.info(
       { ddns: { forward: config.ddns.forward.length, reverse: config.ddns.reverse.length } },
-      `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s); no NCR socket is opened`,
+      `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s)`,
     );
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
