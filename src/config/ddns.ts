@@ -50,7 +50,7 @@ export const dhcpDdnsSchema = z.strictObject({
   'server-port': z.number().int().min(0).max(65535).optional(),
   'sender-ip': z.string().optional(),
   'sender-port': z.number().int().min(0).max(65535).optional(),
-  'max-queue-size': z.number().int().min(1).max(1_000_000).optional(),
+  'max-queue-size': z.number().int().min(1).max(65536).optional(),
   'ncr-protocol': z.enum(['UDP', 'TCP']).optional(),
   'ncr-format': z.literal('JSON').optional(),
   ...common,

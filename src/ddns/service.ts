@@ -65,6 +65,7 @@ export class DdnsService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private saveScheduled: NodeJS.Immediate | undefined;
   private readonly clock: () => number;
   private readonly send: UpdateSender;
   private readonly o: DdnsServiceOptions;
@@ -141,7 +142,7 @@ export class DdnsService {
       attempts: 0,
       nextAt: this.clock(),
     });
-    this.save();
+    this.scheduleSave();
     this.kick();
   }
 
@@ -162,6 +163,11 @@ export class DdnsService {
     clearTimeout(this.timer);
     this.retryLog.flush();
     while (this.running) await this.running;
+    if (this.saveScheduled !== undefined) {
+      clearImmediate(this.saveScheduled);
+      this.saveScheduled = undefined;
+      this.save();
+    }
   }
 
   private kick(delay = 0): void {
@@ -205,7 +211,6 @@ export class DdnsService {
       job.attempts++;
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(job.attempts - 1, 20));
       job.nextAt = this.clock() + delay;
-      this.save();
       // A DNS outage fails every queued change: one line per interval with a count, not one per try.
       this.retryLog.hit(
         `DDNS ${what}: ${(err as Error).message}; retry in ${Math.round(delay / 1000)} s (attempt ${job.attempts})`,
@@ -273,7 +278,16 @@ export class DdnsService {
   private remove(job: QueuedChange): void {
     const i = this.queue.indexOf(job);
     if (i >= 0) this.queue.splice(i, 1);
-    this.save();
+    this.scheduleSave();
+  }
+
+  /** One write per turn of the event loop, however many changes a burst of leases queued. */
+  private scheduleSave(): void {
+    if (this.o.stateFile === undefined || this.saveScheduled !== undefined) return;
+    this.saveScheduled = setImmediate(() => {
+      this.saveScheduled = undefined;
+      this.save();
+    });
   }
 
   private save(): void {
