@@ -57,11 +57,15 @@ export const DDNS_STATS = [
 export type DdnsStat = (typeof DDNS_STATS)[number];
 
 const RETRYABLE = new Set<number>([2 /* SERVFAIL */]);
+/** YXDOMAIN, YXRRSET, NXRRSET: a prerequisite answered, which RFC 4703's procedures expect; not an error. */
+const PREREQUISITE_ANSWERS = new Set<number>([6, 7, 8]);
 const MAX_BACKOFF_MS = 300_000;
 
 export class DdnsService {
   private readonly queue: QueuedChange[] = [];
   private readonly counters = new Map<DdnsStat, number>(DDNS_STATS.map((s) => [s, 0]));
+  /** Per TSIG key; key names come from the configuration, so this map is bounded by it. */
+  private readonly keyCounters = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -84,7 +88,11 @@ export class DdnsService {
 
   /** Counters for `statistic-get-all`. */
   statistics(): Record<string, number> {
-    return { ...Object.fromEntries(this.counters), 'ncr-queue-length': this.queue.length };
+    return {
+      ...Object.fromEntries(this.counters),
+      ...Object.fromEntries(this.keyCounters),
+      'ncr-queue-length': this.queue.length,
+    };
   }
 
   get pending(): number {
@@ -249,30 +257,35 @@ export class DdnsService {
     if (domain === undefined) return Rcode.NOTAUTH; // no zone configured for the name: nothing we may change
     let last: Error | undefined;
     for (const server of domain.servers) {
-      this.inc('update-sent');
-      this.inc(server.key === undefined ? 'update-unsigned' : 'update-signed');
+      const key = server.key?.name;
+      this.inc('update-sent', key);
+      this.inc(key === undefined ? 'update-unsigned' : 'update-signed');
       try {
         const rcode = await sendUpdate(server, domain.name, ...rest, {
           timeoutMs: ddns.timeoutMs,
           nowSeconds: () => Math.floor(this.clock() / 1000),
         });
+        if (rcode === Rcode.NOERROR) this.inc('update-success', key);
+        else if (!PREREQUISITE_ANSWERS.has(rcode)) this.inc('update-error', key);
         if (RETRYABLE.has(rcode)) {
           last = new DnsUnreachableError(`${server.address}: ${RCODE_NAMES[rcode]}`);
-          this.inc('update-error');
           continue;
         }
-        if (rcode === Rcode.NOERROR) this.inc('update-success');
         return rcode;
       } catch (err) {
-        this.inc('update-timeout');
+        this.inc('update-timeout', key);
         last = err as Error;
       }
     }
     throw last ?? new DnsUnreachableError(`no DNS server for ${domain.name}`);
   }
 
-  private inc(s: DdnsStat): void {
+  /** Counts a global statistic and, with a key, Kea D2's per-key one (`key[NAME].update-sent`). */
+  private inc(s: DdnsStat, key?: string): void {
     this.counters.set(s, (this.counters.get(s) ?? 0) + 1);
+    if (key === undefined) return;
+    const name = `key[${key}].${s}`;
+    this.keyCounters.set(name, (this.keyCounters.get(name) ?? 0) + 1);
   }
 
   private remove(job: QueuedChange): void {

@@ -174,6 +174,13 @@ test('A, PTR and DHCID follow leases from dhclient (option 81) and udhcpc (optio
 
       const stats = await server.ctl('statistic-get-all');
       assert.equal(stats.result, 0);
+      const stat = (name: string): number =>
+        (stats.arguments?.[name] as [number, string][] | undefined)?.[0]?.[0] ?? -1;
+      assert.ok(stat('update-success') >= 8, `update-success ${stat('update-success')}`);
+      assert.ok(stat(`key[${TEST_KEY.name}].update-sent`) >= stat('update-success'));
+      assert.ok(stat('update-timeout') >= 1, 'the outage shows as timeouts');
+      assert.equal(stat('update-conflict'), 1);
+      assert.equal(stat('ncr-queue-length'), 0);
       assert.equal(await server.stop(), 0);
       await bind.stop();
     } catch (err) {
