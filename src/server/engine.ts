@@ -24,6 +24,7 @@ import {
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { escapeLogText } from './log-text.ts';
 import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/fqdn.ts';
 import { DROP } from '../classify/builtin.ts';
 import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
@@ -109,6 +110,13 @@ function hostnameOf(req: DhcpMessage): string | null {
 
 function fqdnNames(req: DhcpMessage): ClientNames {
   return { fqdn: req.options.getBy(FQDN_OPT), hostName: req.options.getBy(HOST_NAME_OPT) };
+}
+
+/** For the exchange log: which records the lease's name gets (the DDNS log line says how it went). */
+function dnsNote(d: FqdnDecision): string | null {
+  if (d.name === null || (!d.forward && !d.reverse)) return null;
+  const records = [d.forward ? 'A' : null, d.reverse ? 'PTR' : null].filter((r) => r !== null).join('+');
+  return `DNS ${records} for ${escapeLogText(d.name)} queued`;
 }
 
 /** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
@@ -357,7 +365,7 @@ export class DhcpServerEngine {
       MessageType.ACK,
       p.lease.address,
       p.times.valid,
-      p.rapid ? 'rapid commit' : null,
+      [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
     );
   }
 

@@ -48,6 +48,7 @@ test('option 81 with S: OFFER and ACK carry S, the FQDN and RCODE 255; the lease
   assert.equal(ack.type, MessageType.ACK);
   const lease = await lab.store.get(ack.message.yiaddr);
   assert.equal(lease?.hostname, 'laptop.example.com');
+  assert.match(lab.lastEvent(), /-> DHCPACK .* \(DNS A\+PTR for laptop\.example\.com queued\)$/);
   assert.equal(lease?.fqdnFwd, true);
   assert.equal(lease?.fqdnRev, true);
 
