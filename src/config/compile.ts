@@ -6,6 +6,7 @@ import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseC
 import { compileBehaviour, compileDdns, type D2Json } from './ddns.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
+import { compileHooks } from './hooks.ts';
 import type { Dhcp4Json, ReservationJson, SubnetJson } from './schema.ts';
 import {
   ConfigError,
@@ -336,9 +337,11 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     names.add(n);
   });
   const clientClasses = compileClientClasses(j['client-classes'], issues);
+  const hooks = compileHooks(j['hooks-libraries'], issues);
   const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
   const classifies =
     clientClasses.length > 0 ||
+    hooks.flexOptions.length > 0 ||
     subnets.some(
       (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
     ) ||
@@ -350,6 +353,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
     classifies,
     optionDefs: issues.defs,
+    hooks,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { d2Schema, ddnsBehaviourKeys, dhcpDdnsSchema } from './ddns.ts';
 import { OPTION_TYPES } from './option-types.ts';
+import { builtinHook, unknownHookMessage } from './hooks.ts';
 
 /**
  * The subset of Kea's `Dhcp4` JSON that leasekeeper understands. Objects are strict: a key we do not
@@ -148,9 +149,6 @@ export const expiredLeasesSchema = z.strictObject({
   'unwarned-reclaim-cycles': z.number().int().min(0).optional(),
 });
 
-/** Hook libraries whose commands leasekeeper has built in; any other hook is refused. */
-export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so', 'libdhcp_limits.so'] as const;
-
 export const dhcp4Schema = z.strictObject({
   'interfaces-config': z
     .strictObject({
@@ -185,11 +183,13 @@ export const dhcp4Schema = z.strictObject({
   'hooks-libraries': z
     .array(
       z.looseObject({
-        library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
-          message: `only ${BUILTIN_HOOKS.join(', ')} are accepted: leasekeeper has them built in`,
+        library: z.string().superRefine((l, ctx) => {
+          if (builtinHook(l) === undefined) ctx.addIssue({ code: 'custom', message: unknownHookMessage(l) });
         }),
+        parameters: z.looseObject({}).optional(),
       }),
     )
+    .max(32)
     .optional(),
   'host-reservation-identifiers': z.array(z.enum(['hw-address', 'client-id'])).optional(),
   'multi-threading': z.looseObject({}).optional(),

@@ -20,8 +20,10 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
+import { LeaseScripts } from '../hooks/lease-scripts.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
@@ -125,15 +127,27 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
   const storeHealth = new StoreHealthMonitor({ logger, clock });
-  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
-  let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
+  const scripts = new LeaseScripts(logger);
+  const applyScripts = (c: CompiledConfig): void => {
+    scripts.configure(c.hooks.runScript);
+    engine.onLeaseEvent(scripts.active ? (e) => scripts.leaseEvent(e) : undefined);
+  };
+  applyScripts(config);
+  const reclaimer = new Reclaimer({
+    engine,
+    store,
+    clock,
+    logger,
+    storeHealth,
+    onReclaimed: (lease, removed) => scripts.leaseExpired(lease, removed),
+  });
+  let loaded: number;
   try {
-    leases = await store.getAll();
+    loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page));
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  engine.loadLeases(leases);
   // The in-process D2: fed only after a change is durable, so an update never delays the DHCPACK.
   const ddns = new DdnsService({
     ddns: () => engine.currentConfig.ddns,
@@ -157,7 +171,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     if (change.origin === 'local') ddns.onLeaseChange(change);
   });
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
-  logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
+  logger.info({ leases: loaded }, `${loaded} leases loaded`);
 
   let transport: Transport | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
@@ -191,6 +205,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     ],
     onApply: (next) => {
       engine.setConfig(next);
+      applyScripts(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
       options.onConfigApplied?.(next);
@@ -254,6 +269,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await Promise.all(webSockets.map((w) => w.close()));
       await control?.close();
       await reclaimer.idle();
+      scripts.stop();
       unsubscribe();
       await ddns.stop();
       storeHealth.close();
