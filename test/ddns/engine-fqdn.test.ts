@@ -51,6 +51,8 @@ test('option 81 with S: OFFER and ACK carry S, the FQDN and RCODE 255; the lease
   assert.match(lab.lastEvent(), /-> DHCPACK .* \(DNS A\+PTR for laptop\.example\.com queued\)$/);
   assert.equal(lease?.fqdnFwd, true);
   assert.equal(lease?.fqdnRev, true);
+  // The engine's compact lease index keeps the flags too.
+  assert.deepEqual(lab.engine.lease(ack.message.yiaddr), lease);
 
   await lab.send(msg(MessageType.RELEASE, MAC, { ciaddr: ack.message.yiaddr }));
   const released = await lab.store.get(ack.message.yiaddr);
