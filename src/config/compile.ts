@@ -3,6 +3,7 @@ import { compileClientClasses, classGate } from './client-classes.ts';
 import { address, Issues, optionSet } from './scope.ts';
 import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import { compileBehaviour, compileDdns, type D2Json } from './ddns.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
 import { compileHooks } from './hooks.ts';
@@ -56,7 +57,7 @@ export function parseConfig(json: unknown): ParseResult {
   const parsed = rootSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: new ConfigError(zodIssues(parsed.error)) };
   const issues = new Issues();
-  const config = compileDhcp4(parsed.data.Dhcp4, issues);
+  const config = compileDhcp4(parsed.data.Dhcp4, issues, parsed.data.DhcpDdns);
   if (issues.list.length > 0) return { ok: false, error: new ConfigError(issues.list) };
   return { ok: true, config };
 }
@@ -271,6 +272,7 @@ function subnet(
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    ddns: compileBehaviour([j, parent], path, issues),
     offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
     limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
     ...classGate(j),
@@ -293,7 +295,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): CompiledConfig {
   issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
   const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
@@ -379,10 +381,19 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
       maxReclaimTime: j['expired-leases-processing']?.['max-reclaim-time'] ?? 250,
       unwarnedReclaimCycles: j['expired-leases-processing']?.['unwarned-reclaim-cycles'] ?? 5,
     },
+    ddnsBehaviour: compileBehaviour([j], 'Dhcp4', issues),
+    ddns: compileDdns(j['dhcp-ddns'], d2, issues),
+    d2Source: d2 === undefined ? undefined : structuredClone(d2),
   });
 }
 
-/** The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled. */
-export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json } {
-  return { Dhcp4: structuredClone(config.source) as Dhcp4Json };
+/**
+ * The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled, and
+ * the `DhcpDdns` section beside it when one was given (so config-get then config-set keeps it).
+ */
+export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json; DhcpDdns?: D2Json } {
+  return {
+    Dhcp4: structuredClone(config.source) as Dhcp4Json,
+    ...(config.d2Source === undefined ? {} : { DhcpDdns: structuredClone(config.d2Source) as D2Json }),
+  };
 }

@@ -38,3 +38,5 @@ export type {
 } from './types.ts';
 export { encodeCsvOption } from './hooks.ts';
 export type { FlexOptionAction, RunScriptSettings } from './hooks.ts';
+export { ddnsNotes, matchDomain } from './ddns.ts';
+export type { CompiledDdns, DdnsBehaviour, DnsServer } from './ddns.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { d2Schema, ddnsBehaviourKeys, dhcpDdnsSchema } from './ddns.ts';
 import { OPTION_TYPES } from './option-types.ts';
 import { builtinHook, unknownHookMessage } from './hooks.ts';
 
@@ -97,6 +98,7 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+  ...ddnsBehaviourKeys,
   'offer-lifetime': seconds.optional(),
   ...classGates,
   ...lifetimes,
@@ -192,12 +194,14 @@ export const dhcp4Schema = z.strictObject({
   'host-reservation-identifiers': z.array(z.enum(['hw-address', 'client-id'])).optional(),
   'multi-threading': z.looseObject({}).optional(),
   'sanity-checks': z.looseObject({}).optional(),
-  'dhcp-ddns': z.looseObject({ 'enable-updates': z.literal(false).optional() }).optional(),
+  'dhcp-ddns': dhcpDdnsSchema.optional(),
+  ...ddnsBehaviourKeys,
   ...lifetimes,
   ...common,
 });
 
-export const rootSchema = z.strictObject({ Dhcp4: dhcp4Schema });
+/** `DhcpDdns` (Kea D2's section) may sit beside `Dhcp4`: leasekeeper does D2's work in-process. */
+export const rootSchema = z.strictObject({ Dhcp4: dhcp4Schema, DhcpDdns: d2Schema.optional() });
 
 export type OptionDataJson = z.infer<typeof optionDataSchema>;
 export type ReservationJson = z.infer<typeof reservationSchema>;

@@ -38,3 +38,4 @@ export type { LeaseStoreSpec } from './open.ts';
 export { LeaseWriterLostError } from './sqlite-writer.ts';
 export type { LeaseStoreHealth } from './health.ts';
 export { postgresFromKea } from './kea-postgres.ts';
+export { withoutDnsFlags } from './lease.ts';

@@ -56,3 +56,4 @@ export type { ClientIdentifier } from './client-id.ts';
 export { fqdn } from './codecs.ts';
 export { decodeNameList } from './dns-name.ts';
 export { definitionByCode, definitionNamed } from './option-table.ts';
+export { decodeName, encodeName, nameLabels } from './dns-name.ts';

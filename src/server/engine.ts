@@ -1,6 +1,6 @@
 import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/index.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
-import type { Lease } from '../leases/index.ts';
+import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/index.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
@@ -25,6 +25,8 @@ import {
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/index.ts';
+import { escapeLogText } from './log-text.ts';
+import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/index.ts';
 import { DROP } from '../classify/index.ts';
 import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
@@ -112,6 +114,7 @@ type Pending =
       readonly retired: Lease | undefined;
       /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
       readonly rapid: boolean;
+      readonly names: FqdnDecision;
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
@@ -121,10 +124,30 @@ function hostnameOf(req: DhcpMessage): string | null {
   return name ? name : null;
 }
 
+function fqdnNames(req: DhcpMessage): ClientNames {
+  return { fqdn: req.options.getBy(FQDN_OPT), hostName: req.options.getBy(HOST_NAME_OPT) };
+}
+
+/** For the exchange log: which records the lease's name gets (the DDNS log line says how it went). */
+function dnsNote(d: FqdnDecision): string | null {
+  if (d.name === null || (!d.forward && !d.reverse)) return null;
+  const records = [d.forward ? 'A' : null, d.reverse ? 'PTR' : null].filter((r) => r !== null).join('+');
+  return `DNS ${records} for ${escapeLogText(d.name)} queued`;
+}
+
+/** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
+function nameReply(
+  d: FqdnDecision,
+  reserved: string | undefined,
+): { hostname: string | undefined; fqdn: ReplyPlan['fqdn'] } {
+  if (d.reply !== undefined && 'fqdn' in d.reply) return { hostname: undefined, fqdn: d.reply.fqdn };
+  return { hostname: d.reply?.hostName ?? reserved, fqdn: undefined };
+}
+
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
 function released(lease: Lease, now: number): Lease {
   return Object.freeze({
-    ...lease,
+    ...withoutDnsFlags(lease),
     hostname: null,
     cltt: now,
     validLifetime: 0,
@@ -306,6 +329,12 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.drop(ex, null, 'the client is in class DROP');
     }
+    const clientIdOption = ex.req.options.getRaw(61);
+    if (clientIdOption !== undefined && clientIdOption.length < 2) {
+      // RFC 2132 §9.14: a client identifier is at least 2 octets (a type and a value); Kea drops it too.
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'malformed client identifier (option 61 shorter than 2 octets)');
+    }
     if (
       ex.id.hwAddress === '' &&
       ex.id.clientId === null &&
@@ -316,6 +345,8 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
+    if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
+      return this.drop(ex, null, 'client FQDN option with both N and S set (RFC 4702 §2.1)');
     switch (type) {
       case MessageType.DISCOVER:
         return this.discover(ex);
@@ -383,6 +414,7 @@ export class DhcpServerEngine {
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
+      ...nameReply(p.names, p.reservation?.hostname),
       rapidCommit: p.rapid,
     });
     return this.finish(p.ex, {
@@ -391,7 +423,8 @@ export class DhcpServerEngine {
       replyType: MessageType.ACK,
       address: p.lease.address,
       leaseTime: p.times.valid,
-      reason: p.rapid ? 'rapid commit' : null,
+      reason:
+        [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
     });
   }
 
@@ -465,6 +498,7 @@ export class DhcpServerEngine {
       yiaddr,
       ciaddr: ZERO,
       times,
+      ...nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname),
     });
     return this.finish(ex, {
       reply,
@@ -708,6 +742,7 @@ export class DhcpServerEngine {
         ? BOOTP_TIMES
         : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
+    const names = this.names(ex, subnet, intToIpv4(addr), res);
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
       hwAddress: ex.id.hwAddress,
@@ -716,7 +751,9 @@ export class DhcpServerEngine {
       validLifetime: times.valid,
       cltt: ex.now,
       expiresAt: ex.now + times.valid * 1000,
-      hostname: res?.hostname ?? ex.hostname,
+      hostname: names.name ?? res?.hostname ?? ex.hostname,
+      ...(names.forward ? { fqdnFwd: true } : {}),
+      ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
       userContext: leaseContext(agent, this.config, ex.classes),
     });
@@ -741,6 +778,7 @@ export class DhcpServerEngine {
       isNew,
       retired,
       rapid,
+      names,
     });
     return { replies: [], commit: { token, writes }, events: [] };
   }
@@ -772,7 +810,7 @@ export class DhcpServerEngine {
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
-      ...lease,
+      ...withoutDnsFlags(lease),
       hwAddress: '',
       clientId: null,
       hostname: null,
@@ -852,6 +890,16 @@ export class DhcpServerEngine {
     });
   }
 
+  /** RFC 4702 name handling for a lease at `address` (docs/ddns.md). */
+  private names(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    address: string,
+    res: CompiledReservation | undefined,
+  ): FqdnDecision {
+    return decideFqdn(fqdnNames(ex.req), subnet.ddns, address, this.config.ddns.enabled, res?.hostname);
+  }
+
   // ---- classification ----
 
   /** Phase 2 of classification once the reservation is known; true when the request is in DROP. */
@@ -909,14 +957,15 @@ export class DhcpServerEngine {
     subnet: CompiledSubnet,
     addr: number,
     res: CompiledReservation | undefined,
-    head: Pick<ReplyPlan, 'type' | 'serverId' | 'yiaddr' | 'ciaddr' | 'times' | 'rapidCommit'>,
+    head: Pick<ReplyPlan, 'type' | 'serverId' | 'yiaddr' | 'ciaddr' | 'times' | 'rapidCommit'> &
+      Partial<Pick<ReplyPlan, 'hostname' | 'fqdn'>>,
   ): OutgoingReply {
     const scope = this.scope(ex, subnet, addr, res);
     return this.reply(ex, {
+      hostname: res?.hostname,
       ...head,
       layers: scope.layers,
       subnet,
-      hostname: res?.hostname,
       ...this.bootFields(scope, subnet, res),
     });
   }
