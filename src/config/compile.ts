@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import { encodeOptionData } from './option-data.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import {
+  HA_HOOK,
+  compileHaRelationship,
+  haParametersSchema,
+  isHook,
+  type HaConfig,
+} from './high-availability.ts';
 import { rootSchema } from './schema.ts';
 import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
 import {
@@ -258,7 +265,11 @@ function subnet(
       return issues.add(`${at}.pool`, `"${p.pool}" is not inside subnet ${draft.prefix}`);
     const clash = pools.findIndex((q) => r.start <= q.end && q.start <= r.end);
     if (clash >= 0) return issues.add(`${at}.pool`, `"${p.pool}" overlaps ${path}.pools[${clash}]`);
-    pools.push({ ...r, options: optionSet(p['option-data'], at, issues) });
+    pools.push({
+      ...r,
+      options: optionSet(p['option-data'], at, issues),
+      ...(p['client-class'] === undefined ? {} : { clientClass: p['client-class'] }),
+    });
   });
   const reservations: CompiledReservation[] = [];
   (j.reservations ?? []).forEach((r, i) => {
@@ -349,7 +360,9 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     if (names.has(n)) issues.add(`Dhcp4.interfaces-config.interfaces[${i}]`, `"${n}" is listed twice`);
     names.add(n);
   });
+  const highAvailability = compileHooks(j, issues);
   return deepFreeze({
+    ...(highAvailability === undefined ? {} : { highAvailability }),
     source,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
@@ -377,6 +390,27 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
       unwarnedReclaimCycles: j['expired-leases-processing']?.['unwarned-reclaim-cycles'] ?? 5,
     },
   });
+}
+
+/** Reads the `libdhcp_ha.so` entry's parameters; the other built-in hooks take none. */
+function compileHooks(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
+  let ha: HaConfig | undefined;
+  (j['hooks-libraries'] ?? []).forEach((hook, i) => {
+    const path = `Dhcp4.hooks-libraries[${i}]`;
+    if (!isHook(hook.library, HA_HOOK)) return;
+    if (ha !== undefined) return issues.add(path, `${HA_HOOK} is listed twice`);
+    const parsed = haParametersSchema.safeParse(hook['parameters']);
+    if (!parsed.success) {
+      for (const issue of zodIssues(parsed.error))
+        issues.add(`${path}.parameters.${issue.path}`, issue.message);
+      return;
+    }
+    const at = `${path}.parameters.high-availability[0]`;
+    const r = compileHaRelationship(parsed.data['high-availability'][0]!, at);
+    if (!r.ok) for (const issue of r.issues) issues.add(issue.path, issue.message);
+    else ha = r.config;
+  });
+  return ha;
 }
 
 /** The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled. */

@@ -37,6 +37,8 @@ export const reservationSchema = z.strictObject({
 
 export const poolSchema = z.strictObject({
   pool: z.string(),
+  /** Only clients of this class get new addresses from the pool (`HA_<server-name>` in load balancing). */
+  'client-class': z.string().min(1).max(255).optional(),
   'option-data': z.array(optionDataSchema).optional(),
   ...common,
 });
@@ -96,8 +98,11 @@ export const expiredLeasesSchema = z.strictObject({
   'unwarned-reclaim-cycles': z.number().int().min(0).optional(),
 });
 
-/** Hook libraries whose commands leasekeeper has built in; any other hook is refused. */
-export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so'] as const;
+/**
+ * Hook libraries leasekeeper has built in (their commands, and the HA service whose `parameters` are read);
+ * any other hook is refused.
+ */
+export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so', 'libdhcp_ha.so'] as const;
 
 export const dhcp4Schema = z.strictObject({
   'interfaces-config': z

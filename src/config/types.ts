@@ -1,3 +1,4 @@
+import type { HaConfig } from './high-availability.ts';
 import type { Dhcp4Json } from './schema.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface CompiledConfig {
   /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
   readonly echoClientId: boolean;
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
+  /** The `libdhcp_ha.so` hook's relationship, when configured (docs/high-availability.md). */
+  readonly highAvailability?: HaConfig;
 }
 
 /** Kea's `expired-leases-processing`, with Kea's defaults; the runtime schedules reclamation by it. */
@@ -103,6 +106,8 @@ export interface CompiledPool {
   readonly start: number;
   readonly end: number;
   readonly options: OptionSet;
+  /** Kea's pool `client-class`: only clients of this class get new addresses from the pool. */
+  readonly clientClass?: string;
 }
 
 export interface CompiledReservation {

@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.ts';
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
-import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
+import type { ArrivalMeta, EngineOutput, ExchangeEvent, LeaseWrite, OutgoingReply } from '../server/types.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -30,6 +30,16 @@ export interface PipelineOptions {
    * already under way. Only transports with receive timestamps (linux) report the wait.
    */
   readonly maxDiscoverQueueDelayMs?: number;
+  /**
+   * Whether this server answers the query (HA's scopes): null drops it unanswered (counted in
+   * pkt4-receive-drop), else the arrival to hand the engine (with the classes HA gave the query).
+   */
+  readonly admit?: (msg: DhcpMessage, meta: ArrivalMeta) => ArrivalMeta | null;
+  /**
+   * After a commit's writes are durable and before its reply goes out (HA's lease updates to the peers):
+   * null or true sends the reply, false drops the exchange as if the commit had failed (the client retries).
+   */
+  readonly afterCommit?: (writes: readonly LeaseWrite[]) => Promise<boolean> | null;
 }
 
 /** Overload is reported at most this often: one line with the count of DISCOVERs shed since the last. */
@@ -92,7 +102,16 @@ export class Pipeline {
       this.#shedDiscover(now, receiveDelayMs);
       return;
     }
-    const out = this.#o.engine.handle(msg, meta, now);
+    let arrival = meta;
+    if (this.#o.admit !== undefined) {
+      const admitted = this.#o.admit(msg, meta);
+      if (admitted === null) {
+        this.#o.engine.recordQueueDrop();
+        return;
+      }
+      arrival = admitted;
+    }
+    const out = this.#o.engine.handle(msg, arrival, now);
     this.#o.touched();
     if (out.commit === null) {
       this.#emit(out);
@@ -119,7 +138,11 @@ export class Pipeline {
       return;
     }
     const engine = this.#o.engine;
-    performWrites(this.#o.store, commit.writes, now).then(
+    const written =
+      this.#o.afterCommit === undefined
+        ? performWrites(this.#o.store, commit.writes, now)
+        : this.#commit(commit.writes, now);
+    written.then(
       (refused: Lease | null | undefined) => {
         let next: EngineOutput;
         try {
@@ -137,7 +160,8 @@ export class Pipeline {
       },
       (err: unknown) => {
         // No durability, no ACK: abort the token (no NAK either), the client will retry.
-        this.#o.logger.error({ err }, 'lease store write failed; the request is dropped');
+        if (!(err instanceof PeerNotUpdatedError))
+          this.#o.logger.error({ err }, 'lease store write failed; the request is dropped');
         try {
           engine.commitAborted(commit.token, now);
         } catch (abortErr) {
@@ -147,6 +171,15 @@ export class Pipeline {
         this.#finished();
       },
     );
+  }
+
+  /** performWrites, then `afterCommit`; rejects (no reply) when afterCommit says the exchange must not finish. */
+  async #commit(writes: readonly LeaseWrite[], now: number): Promise<Lease | null | undefined> {
+    const refused = await performWrites(this.#o.store, writes, now);
+    if (refused !== undefined || this.#o.afterCommit === undefined) return refused;
+    const after = this.#o.afterCommit(writes);
+    if (after !== null && !(await after)) throw new PeerNotUpdatedError();
+    return undefined;
   }
 
   #shedDiscover(now: number, waitedMs: number): void {
@@ -201,5 +234,12 @@ export class Pipeline {
       const { text, type: _type, ...exchange } = e;
       log.info({ exchange }, text);
     }
+  }
+}
+
+/** A peer that must acknowledge a lease update did not (HA logs why): the reply is not sent. */
+class PeerNotUpdatedError extends Error {
+  constructor() {
+    super('a peer did not acknowledge the lease update');
   }
 }

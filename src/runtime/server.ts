@@ -6,6 +6,8 @@ import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
 import type { ControlTarget, DhcpSwitch } from '../control/target.ts';
+import type { PeerSender } from '../ha/partner-client.ts';
+import type { HaService } from '../ha/service.ts';
 import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
 import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseStore } from '../leases/store.ts';
@@ -19,6 +21,7 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { wireHighAvailability } from './high-availability.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
@@ -62,6 +65,8 @@ export interface ServerOptions {
    * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
    */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /** Embedding and tests: how the HA service reaches its peers (default HTTP to each peer's URL). */
+  readonly haPeerSender?: PeerSender;
 }
 
 export interface DhcpServer {
@@ -74,6 +79,8 @@ export interface DhcpServer {
   readonly control: ControlListeners | undefined;
   /** The configuration running now (changes with config-set). */
   readonly config: CompiledConfig;
+  /** The HA service, when `libdhcp_ha.so` is configured (docs/high-availability.md). */
+  readonly ha: HaService | undefined;
   /** Stops receiving, waits for commits in flight, closes control, store (flushed) and sockets. Idempotent. */
   stop(): Promise<void>;
   /** Resolves once stop() has finished. */
@@ -131,7 +138,19 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     );
   };
   const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
+  const ha =
+    config.highAvailability === undefined
+      ? undefined
+      : wireHighAvailability({
+          config: config.highAvailability,
+          store,
+          target: () => target,
+          logger,
+          clock,
+          ...(options.haPeerSender === undefined ? {} : { send: options.haPeerSender }),
+        });
   const pipeline = new Pipeline({
+    ...(ha === undefined ? {} : { admit: ha.admit, afterCommit: ha.afterCommit }),
     engine,
     store,
     clock,
@@ -188,7 +207,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let sockets: 'ready' | 'retrying' | 'failed' = 'ready';
-  const target = controlTarget({
+  const baseTarget = controlTarget({
     holder,
     store,
     statistics,
@@ -202,6 +221,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     clock,
     sockets: () => sockets,
   });
+  const target: ControlTarget = ha === undefined ? baseTarget : { ...baseTarget, ha: ha.service };
 
   let control: ControlListeners | undefined;
   const webSockets: WebSocketApi[] = [];
@@ -209,6 +229,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     stopping ??= (async () => {
       transport?.off('message', onMessage);
       await pipeline.drain();
+      await ha?.service.stop();
       reclaimer.stop();
       clearInterval(sampler);
       clearTimeout(reenable);
@@ -292,8 +313,10 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     throw err;
   }
   reclaimer.touch();
+  ha?.service.start();
 
   const server: DhcpServer = {
+    ha: ha?.service,
     engine,
     store,
     get transport() {

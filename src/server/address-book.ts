@@ -97,14 +97,20 @@ export class AddressBook {
    * A free pool address of the subnet, taken (the caller holds it with an offer). Expired offers keep
    * their bits until `reclaim`; a pool that looks exhausted drops them first.
    */
-  allocate(subnet: CompiledSubnet, id: ClientIdentity, now: number): number | undefined {
+  allocate(
+    subnet: CompiledSubnet,
+    id: ClientIdentity,
+    now: number,
+    classes?: readonly string[],
+  ): number | undefined {
+    const permitted = poolPermission(subnet, classes);
     let swept = false;
     for (let tries = 0; tries < 64; tries++) {
-      let addr = this.allocator.allocate(subnet.id);
+      let addr = this.allocator.allocate(subnet.id, permitted);
       if (addr === undefined && !swept) {
         swept = true;
         for (const o of [...this.offers.values()]) if (o.expiresAt <= now) this.dropOffer(o.addr);
-        addr = this.allocator.allocate(subnet.id);
+        addr = this.allocator.allocate(subnet.id, permitted);
       }
       if (addr === undefined) return undefined;
       if (this.usableBy(addr, subnet, id, now)) return addr;
@@ -288,4 +294,16 @@ class AddressDeadlines implements DeadlineMap<number> {
     this.offers.clear();
     this.leases.clear();
   }
+}
+
+/** Which of the subnet's pools may give this query a new address: those without a class, or of its class. */
+function poolPermission(
+  subnet: CompiledSubnet,
+  classes: readonly string[] | undefined,
+): ((poolIndex: number) => boolean) | undefined {
+  if (!subnet.pools.some((p) => p.clientClass !== undefined)) return undefined;
+  return (i) => {
+    const c = subnet.pools[i]?.clientClass;
+    return c === undefined || (classes?.includes(c) ?? false);
+  };
 }

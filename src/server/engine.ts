@@ -374,7 +374,7 @@ export class DhcpServerEngine {
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return this.book.allocate(subnet, ex.id, ex.now);
+    return this.book.allocate(subnet, ex.id, ex.now, ex.meta.classes);
   }
 
   private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {

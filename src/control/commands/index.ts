@@ -1,6 +1,7 @@
 import { CommandRegistry, type RegistryOptions } from '../registry.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerDhcpCommands } from './dhcp.ts';
+import { registerHaCommands } from './ha.ts';
 import { registerLeaseCommands } from './leases.ts';
 import { registerReservationCommands } from './reservations.ts';
 import { registerServerCommands } from './server.ts';
@@ -17,5 +18,6 @@ export function createCommandRegistry(options: RegistryOptions = {}): CommandReg
   registerLeaseCommands(registry);
   registerStatLeaseCommands(registry);
   registerReservationCommands(registry);
+  registerHaCommands(registry);
   return registry;
 }

@@ -46,6 +46,8 @@ export function registerServerCommands(registry: CommandRegistry): void {
         status: s.sockets,
       },
       uptime: s.uptime,
+      // Kea's HA hook adds its relationships (one in Kea 2.2) to status-get.
+      ...(ctx.target.ha === undefined ? {} : { 'high-availability': [ctx.target.ha.status()] }),
     });
   });
 
