@@ -4,17 +4,23 @@ import { UsageError } from './command.ts';
 import { sendUnix } from '../control/client.ts';
 import { ControlClientError } from '../control/errors.ts';
 
-const VERBS = ['status', 'renew', 'release', 'statistics', 'events'] as const;
+const VERBS = ['status', 'renew', 'release', 'inform', 'statistics', 'events'] as const;
 
-/** `leasekeeper client ctl VERB [--socket PATH] [--count N] [--timeout MS]`. */
+/** `leasekeeper client ctl VERB [--socket PATH] [--count N] [--timeout MS] [--address IP] [--server IP]`. */
 export async function runClientCtl(argv: readonly string[]): Promise<number> {
-  let values: { socket?: string; count?: string; timeout?: string };
+  let values: { socket?: string; count?: string; timeout?: string; address?: string; server?: string };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { socket: { type: 'string' }, count: { type: 'string' }, timeout: { type: 'string' } },
+      options: {
+        socket: { type: 'string' },
+        count: { type: 'string' },
+        timeout: { type: 'string' },
+        address: { type: 'string' },
+        server: { type: 'string' },
+      },
     }));
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
@@ -37,7 +43,15 @@ export async function runClientCtl(argv: readonly string[]): Promise<number> {
     return streamEvents(socket, count);
   }
   try {
-    const answer = await sendUnix(socket, { command: verb ?? '' }, timeoutMs);
+    const informArgs = {
+      ...(values.address === undefined ? {} : { address: values.address }),
+      ...(values.server === undefined ? {} : { server: values.server }),
+    };
+    const request =
+      verb === 'inform' && Object.keys(informArgs).length > 0
+        ? { command: verb, arguments: informArgs }
+        : { command: verb ?? '' };
+    const answer = await sendUnix(socket, request, timeoutMs);
     console.log(JSON.stringify(answer, null, 2));
     return (answer as { result?: unknown }).result === 0 ? 0 : 1;
   } catch (err) {

@@ -23,6 +23,14 @@ export interface ClientFlags {
   /** Set in the child a backgrounding parent starts (never given by hand). */
   readonly backgroundChild: boolean;
   readonly arpProbeMs: number;
+  /** `-P PORT`: the client's UDP port; the server's is PORT - 1 (busybox udhcpc). Default 68. */
+  readonly clientPort: number;
+  /** `--inform IP`: send a DHCPINFORM for this address, print the answer, exit; no lease is taken. */
+  readonly inform: string | undefined;
+  /** `--inform-server IP`: unicast the DHCPINFORM to this server instead of broadcasting. */
+  readonly informServer: string | undefined;
+  /** `--manifest PATH`: where `-r`'s default (`default_ip`) is read when `-r` is not given. */
+  readonly manifest: string | undefined;
   /** Engine settings, without the hardware address (taken from the interface). */
   readonly client: Omit<ClientConfig, 'hwAddress'>;
 }
@@ -59,6 +67,10 @@ const OPTIONS = {
   'lease-file': { type: 'string' },
   'resolv-conf': { type: 'string' },
   'no-route': { type: 'boolean' },
+  'client-port': { type: 'string', short: 'P' },
+  inform: { type: 'string' },
+  'inform-server': { type: 'string' },
+  manifest: { type: 'string' },
   halp: { type: 'boolean' },
   'lk-background-child': { type: 'boolean' },
 } as const;
@@ -91,6 +103,20 @@ export function parseClientFlags(argv: readonly string[]): ClientFlags {
   if (!Number.isInteger(retries) || retries < 1) throw new UsageError('-t must be a positive integer');
   if (values.request !== undefined && isIP(values.request) !== 4) {
     throw new UsageError(`-r needs an IPv4 address, got '${values.request}'`);
+  }
+  for (const [flag, v] of [
+    ['--inform', values.inform],
+    ['--inform-server', values['inform-server']],
+  ] as const) {
+    if (v !== undefined && isIP(v) !== 4) throw new UsageError(`${flag} needs an IPv4 address, got '${v}'`);
+  }
+  if (values['inform-server'] !== undefined && values.inform === undefined) {
+    throw new UsageError('--inform-server needs --inform');
+  }
+  // udhcpc -P: xatou16(), then the server's port is one below; 0 and 1 would leave no usable pair.
+  const clientPort = values['client-port'] === undefined ? 68 : Number(values['client-port']);
+  if (!/^\d+$/.test(values['client-port'] ?? '68') || clientPort < 2 || clientPort > 65535) {
+    throw new UsageError('-P needs a port number from 2 to 65535');
   }
   const arpTimeout = values['arp-timeout'] === undefined ? 2000 : Number(values['arp-timeout']);
   if (!Number.isInteger(arpTimeout) || arpTimeout < 1) throw new UsageError('--arp-timeout must be ms > 0');
@@ -149,6 +175,10 @@ export function parseClientFlags(argv: readonly string[]): ClientFlags {
     help: values.halp === true,
     backgroundChild: values['lk-background-child'] === true,
     arpProbeMs: arpTimeout,
+    clientPort,
+    inform: values.inform,
+    informServer: values['inform-server'],
+    manifest: values.manifest,
     client,
   };
 }

@@ -74,7 +74,14 @@ export type ClientEvent =
   | { readonly type: 'probe-timeout'; readonly address: string }
   | { readonly type: 'inform-ack'; readonly message: DhcpMessage; readonly serverId: string | null }
   | { readonly type: 'inform-failed'; readonly address: string }
-  | { readonly type: 'ignored'; readonly reason: BogusReason; readonly detail: string };
+  | { readonly type: 'ignored'; readonly reason: BogusReason; readonly detail: string }
+  /** An ACK was taken with values the client refused and replaced (a lease time under the floor, a /0 mask). */
+  | {
+      readonly type: 'lease-adjusted';
+      readonly address: string;
+      readonly serverId: string | null;
+      readonly notes: readonly string[];
+    };
 
 export interface EventAction {
   readonly type: 'event';

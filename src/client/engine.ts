@@ -15,7 +15,8 @@ import type { ClientConfig, ResolvedClientConfig } from './config.ts';
 import { resolveClientConfig } from './config.ts';
 import { ClientConfigError, ClientStateError } from './errors.ts';
 import type { ClientLease } from './lease.ts';
-import { leaseExpired, leaseFromAck } from './lease.ts';
+import { ackAdjustments, leaseExpired, leaseFromAck } from './lease.ts';
+import { effectiveMask } from './lease-sanity.ts';
 import type { RequestKind } from './messages.ts';
 import { buildDecline, buildDiscover, buildInform, buildRelease, buildRequest } from './messages.ts';
 import type { ClientState, ClientStateName, Offer, PendingProbe, Transaction } from './state.ts';
@@ -85,9 +86,10 @@ function optionText(msg: DhcpMessage, code: number): string | null {
   return raw === undefined ? null : new TextDecoder().decode(raw);
 }
 
+/** Option 1 as the client would use it (a refused mask becomes the class-based one). */
 function subnetMaskOf(msg: DhcpMessage): number | null {
   const raw = msg.options.getRaw(1);
-  return raw !== undefined && raw.length >= 4 ? u32At(raw) : null;
+  return effectiveMask(raw !== undefined && raw.length >= 4 ? u32At(raw) : null, msg.yiaddr).mask;
 }
 
 /**
@@ -105,6 +107,8 @@ export class DhcpClient {
   #staleXids: number[] = [];
   #stats: ClientStats = emptyStats();
   #out: ClientAction[] = [];
+  /** The last `lease-adjusted` notes, so that a server repeating itself every renewal is reported once. */
+  #lastAdjustments = '';
 
   constructor(config: ClientConfig) {
     this.config = resolveClientConfig(config);
@@ -577,7 +581,7 @@ export class DhcpClient {
           return this.#bogus('wrong-server', `DHCPACK from ${serverId}, requested from ${s.offer.serverId}`);
         }
         if (bad !== null) return this.#bogus('bad-yiaddr', `DHCPACK: ${bad}`);
-        const lease = leaseFromAck(msg, s.tx.firstSentAt, s.offer.serverId);
+        const lease = this.#leaseFromAck(msg, s.tx.firstSentAt, s.offer.serverId);
         if (lease === null) return this.#bogus('no-server-id', 'DHCPACK without server identifier');
         return this.#afterAck(now, lease, s);
       }
@@ -585,20 +589,32 @@ export class DhcpClient {
         if (s.probe !== null)
           return this.#bogus('duplicate', `DHCPACK while probing ${s.probe.lease.address}`);
         if (bad !== null) return this.#bogus('bad-yiaddr', `DHCPACK: ${bad}`);
-        const lease = leaseFromAck(msg, s.tx.firstSentAt, this.#configured?.serverId);
+        const lease = this.#leaseFromAck(msg, s.tx.firstSentAt, this.#configured?.serverId);
         if (lease === null) return this.#bogus('no-server-id', 'DHCPACK without server identifier');
         return this.#afterAck(now, lease, s);
       }
       case 'RENEWING':
       case 'REBINDING': {
         if (bad !== null) return this.#bogus('bad-yiaddr', `DHCPACK: ${bad}`);
-        const lease = leaseFromAck(msg, s.tx.firstSentAt, s.lease.serverId);
+        const lease = this.#leaseFromAck(msg, s.tx.firstSentAt, s.lease.serverId);
         if (lease === null) return this.#bogus('no-server-id', 'DHCPACK without server identifier');
         return this.#bind(lease);
       }
       case 'SELECTING':
         return this.#bogus('unexpected', 'DHCPACK while SELECTING');
     }
+  }
+
+  /** The lease of an ACK about to be taken; says what was refused in it (a hostile or broken server). */
+  #leaseFromAck(msg: DhcpMessage, obtainedAt: number, fallbackServerId?: string): ClientLease | null {
+    const lease = leaseFromAck(msg, obtainedAt, fallbackServerId);
+    if (lease === null) return null;
+    const notes = ackAdjustments(msg);
+    const key = notes.length === 0 ? '' : `${lease.serverId} ${lease.address} ${notes.join(', ')}`;
+    if (key !== '' && key !== this.#lastAdjustments)
+      this.#emit({ type: 'lease-adjusted', address: lease.address, serverId: lease.serverId, notes });
+    this.#lastAdjustments = key;
+    return lease;
   }
 
   #afterAck(

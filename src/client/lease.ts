@@ -1,5 +1,6 @@
 import type { DhcpMessage } from '../protocol/index.ts';
-import { ipAt, ipList, toHex, u16At, u32At } from './bytes.ts';
+import { ipAt, ipList, toHex, u16At, u32At, u32ToBytes } from './bytes.ts';
+import { MIN_RENEWAL_SECONDS, effectiveLeaseSeconds, effectiveMask } from './lease-sanity.ts';
 
 /**
  * A lease as the client holds it: what the runtime applies to the interface, what the lease file keeps,
@@ -57,15 +58,36 @@ export function maskPrefixLength(mask: number): number {
   return n;
 }
 
-/** T1/T2 in seconds: the server's values when they make sense (T1 <= T2 <= lease), RFC 2131 §4.4.5 defaults otherwise. */
+/**
+ * T1/T2 in seconds: the server's values when they make sense (T1 <= T2 <= lease, T1 no earlier than
+ * {@link MIN_RENEWAL_SECONDS}), RFC 2131 §4.4.5 defaults otherwise.
+ */
 export function leaseTimers(leaseTime: number, t1?: number, t2?: number): { t1: number; t2: number } {
   let rebind = t2 !== undefined && t2 <= leaseTime ? t2 : leaseTime * 0.875;
   let renew = t1 !== undefined && t1 <= rebind ? t1 : leaseTime * 0.5;
-  if (renew > rebind) {
+  if (renew > rebind || renew < Math.min(MIN_RENEWAL_SECONDS, leaseTime * 0.5)) {
     rebind = leaseTime * 0.875;
     renew = leaseTime * 0.5;
   }
   return { t1: renew, t2: rebind };
+}
+
+/** What the client changed in an ACK before using it, in words for the log; empty for a sane ACK. */
+export function ackAdjustments(ack: DhcpMessage): string[] {
+  const notes: string[] = [];
+  const lt = ack.options.getRaw(51);
+  if (lt !== undefined && lt.length >= 4) {
+    const offered = u32At(lt);
+    const used = effectiveLeaseSeconds(offered);
+    if (used !== offered) notes.push(`lease time ${offered} s raised to ${used} s`);
+  }
+  const m = ack.options.getRaw(1);
+  if (m !== undefined && m.length >= 4) {
+    const { mask, refused } = effectiveMask(u32At(m), ack.yiaddr);
+    if (refused && mask !== null)
+      notes.push(`subnet mask ${ipAt(m)} refused, using ${ipAt(u32ToBytes(mask))}`);
+  }
+  return notes;
 }
 
 /** Raw option bytes of a message by code. */
@@ -92,11 +114,16 @@ export function leaseFromAck(
   const serverId = sid !== undefined && sid.length >= 4 ? ipAt(sid) : fallbackServerId;
   if (serverId === undefined) return null;
   const lt = opts.get(51);
-  const leaseSeconds = lt !== undefined && lt.length >= 4 ? u32At(lt) : DEFAULT_LEASE_TIME;
+  const leaseSeconds = effectiveLeaseSeconds(
+    lt !== undefined && lt.length >= 4 ? u32At(lt) : DEFAULT_LEASE_TIME,
+  );
   const t1raw = opts.get(58);
   const t2raw = opts.get(59);
   const maskRaw = opts.get(1);
-  const mask = maskRaw !== undefined && maskRaw.length >= 4 ? u32At(maskRaw) : null;
+  const { mask, refused } = effectiveMask(
+    maskRaw !== undefined && maskRaw.length >= 4 ? u32At(maskRaw) : null,
+    ack.yiaddr,
+  );
   const bcast = opts.get(28);
   const mtu = opts.get(26);
   const domain = opts.get(15);
@@ -110,10 +137,12 @@ export function leaseFromAck(
       );
   const options: Record<string, string> = {};
   for (const [code, raw] of opts) options[String(code)] = toHex(raw);
+  // A refused mask is replaced for the script too: `ip addr add $ip/$mask` must not see /0.
+  if (refused && mask !== null) options['1'] = toHex(u32ToBytes(mask));
   return {
     address: ack.yiaddr,
     serverId,
-    subnetMask: maskRaw !== undefined && maskRaw.length >= 4 ? ipAt(maskRaw) : null,
+    subnetMask: mask === null ? null : ipAt(u32ToBytes(mask)),
     prefixLength: mask === null ? null : maskPrefixLength(mask),
     broadcastAddress: bcast !== undefined && bcast.length >= 4 ? ipAt(bcast) : null,
     routers: ipList(opts.get(3) ?? new Uint8Array(0)),

@@ -1,5 +1,6 @@
 import type { DhcpMessage } from '../protocol/index.ts';
 import { fromHex, ipAt, toHex, u16At, u32At } from './bytes.ts';
+import { isSafeDomainName } from './dns-names.ts';
 import type { ClientLease } from './lease.ts';
 import { maskPrefixLength, rawOptions } from './lease.ts';
 import type { UdhcpcKind } from './udhcpc-table.ts';
@@ -66,6 +67,20 @@ export function decodeDomainList(b: Uint8Array): string | null {
   return out.slice(0, -1);
 }
 
+/**
+ * A domain list for the script: udhcpc 1.35 passes the decoded names as they are, so a label with a
+ * newline, `;` or `$(...)` would reach a script that writes `search $search` to resolv.conf. A name that
+ * is not a valid domain name becomes `bad`, as udhcpc does for host names.
+ */
+function safeDomainList(b: Uint8Array): string {
+  const list = decodeDomainList(b);
+  if (list === null || list === '') return '';
+  return list
+    .split(' ')
+    .map((name) => (isSafeDomainName(name) ? name : 'bad'))
+    .join(' ');
+}
+
 function staticRoutes(b: Uint8Array): string {
   const parts: string[] = [];
   let i = 0;
@@ -101,7 +116,7 @@ function sixRd(b: Uint8Array): string {
 
 function sipServers(b: Uint8Array): string {
   if (b.length < 1) return '';
-  if (b[0] === 0) return decodeDomainList(b.subarray(1)) ?? '';
+  if (b[0] === 0) return safeDomainList(b.subarray(1));
   if (b[0] === 1) {
     const ips: string[] = [];
     for (let off = 1; off + 4 <= b.length; off += 4) ips.push(ipAt(b, off));
@@ -123,7 +138,7 @@ function formatValue(kind: UdhcpcKind, b: Uint8Array): string {
     case 'static-routes':
       return staticRoutes(b);
     case 'dns-string':
-      return decodeDomainList(b) ?? '';
+      return safeDomainList(b);
     case 'sip-servers':
       return sipServers(b);
     case '6rd':

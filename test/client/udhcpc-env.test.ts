@@ -119,6 +119,16 @@ describe('udhcpcEnvironment', () => {
     assert.equal(env.siaddr, undefined);
   });
 
+  it('turns search (119) and SIP names that are not domain names into "bad": no newline reaches a script', () => {
+    const m = ack();
+    const evil = new TextEncoder().encode('evil\nnameserver');
+    m.options.setRaw(119, Uint8Array.from([...hex('0161076578616d706c6500'), evil.length, ...evil, 0]));
+    m.options.setRaw(120, Uint8Array.from([0, 4, ...new TextEncoder().encode('a$(x'), 0]));
+    const env = udhcpcMessageEnvironment(m, 'eth0');
+    assert.equal(env.search, 'a.example bad');
+    assert.equal(env.sipsrv, 'bad');
+  });
+
   it('formats numbers, pairs, partial lists, odd masks, 6rd and SIP like udhcpc', () => {
     const options = new Map<number, Uint8Array>([
       [1, hex('ff00ff00')], // non-contiguous: udhcpc's mton() gives 24

@@ -10,9 +10,11 @@ import {
   ClientRuntimeError,
   IprouteApplier,
   ScriptApplier,
+  resolvConf,
   resolvConfText,
   type ApplyRequest,
 } from '../../src/runtime/client/index.ts';
+import { isSafeDomainName } from '../../src/client/index.ts';
 
 const LEASE: ClientLease = {
   address: '198.18.0.10',
@@ -138,6 +140,102 @@ test('script applier: SCRIPT EVENT with udhcpc variables; its exit status report
     assert.equal(readFileSync(out, 'utf8'), 'bound eth0 198.18.0.10 24 198.18.0.1 198.18.0.53 198.18.0.54\n');
     const missing = new ScriptApplier({ script: join(dir, 'nope.sh') });
     await assert.rejects(missing.apply(req('deconfig', null)), { code: 'ERR_CLIENT_SCRIPT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Option 119 (RFC 1035 wire format) from label lists. */
+function searchOption(names: readonly (readonly string[])[]): string {
+  const bytes: number[] = [];
+  for (const labels of names) {
+    for (const l of labels) bytes.push(l.length, ...Buffer.from(l));
+    bytes.push(0);
+  }
+  return Buffer.from(bytes).toString('hex');
+}
+
+test('resolv.conf: a domain name with a newline (option 15) is refused, not written as a nameserver line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-applier-'));
+  try {
+    const ip = fakeIp(dir);
+    const resolv = join(dir, 'resolv.conf');
+    const a = new IprouteApplier({ ip: ip.bin, resolvConf: resolv });
+    const poisoned = { ...LEASE, domainName: 'corp.example\nnameserver 203.0.113.66' };
+    await assert.rejects(a.apply(req('bound', poisoned)), (err: unknown) => {
+      assert.ok(err instanceof ClientRuntimeError);
+      assert.equal(err.code, 'ERR_CLIENT_APPLY');
+      assert.match(err.message, /refused DNS search names/);
+      return true;
+    });
+    assert.equal(
+      readFileSync(resolv, 'utf8'),
+      '# written by leasekeeper client\nnameserver 198.18.0.53\nnameserver 198.18.0.54\n',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('resolv.conf: option 119 is the search list; names with spaces, newlines or bad lengths are left out', () => {
+  const lease: ClientLease = {
+    ...LEASE,
+    options: {
+      ...LEASE.options,
+      '119': searchOption([
+        ['a', 'example'],
+        ['evil\nnameserver 203', '0', '113', '66'],
+        ['two words', 'example'],
+        ['b', 'example'],
+      ]),
+    },
+  };
+  const conf = resolvConf(lease);
+  assert.equal(
+    conf.text,
+    '# written by leasekeeper client\nsearch a.example b.example\nnameserver 198.18.0.53\nnameserver 198.18.0.54\n',
+  );
+  assert.equal(conf.refused.length, 2);
+  // A label over 63 bytes (or a forward pointer) makes option 119 malformed: refused whole.
+  const malformed = resolvConf({
+    ...LEASE,
+    options: {
+      ...LEASE.options,
+      '119': searchOption([
+        ['a', 'example'],
+        ['x'.repeat(64), 'example'],
+      ]),
+    },
+  });
+  assert.doesNotMatch(malformed.text, /search/);
+  assert.deepEqual(malformed.refused, ['option 119 (malformed)']);
+  assert.ok(isSafeDomainName('lab.example.'));
+  assert.ok(!isSafeDomainName('lab..example'));
+  assert.ok(!isSafeDomainName('lab.example;reboot'));
+  assert.ok(!isSafeDomainName(''));
+  // More than resolv.conf's 6 search names: the first 6 are kept.
+  const many = searchOption(Array.from({ length: 8 }, (_, i) => [`d${i}`, 'example']));
+  const limited = resolvConf({ ...LEASE, options: { ...LEASE.options, '119': many } });
+  assert.match(
+    limited.text,
+    /^search d0\.example d1\.example d2\.example d3\.example d4\.example d5\.example$/m,
+  );
+  assert.equal(limited.refused.length, 2);
+});
+
+test('a failing route is reported and resolv.conf is still written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-applier-'));
+  try {
+    const bin = join(dir, 'ip');
+    writeFileSync(
+      bin,
+      `#!/bin/sh\ncase "$*" in route*) echo 'Error: Nexthop has invalid gateway.' >&2; exit 2;; esac\n`,
+    );
+    chmodSync(bin, 0o755);
+    const resolv = join(dir, 'resolv.conf');
+    const a = new IprouteApplier({ ip: bin, resolvConf: resolv });
+    await assert.rejects(a.apply(req('bound', LEASE)), /Nexthop has invalid gateway/);
+    assert.match(readFileSync(resolv, 'utf8'), /nameserver 198\.18\.0\.53/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -58,6 +58,20 @@ function lan(opts: { squatter?: boolean } = {}): Lan {
     const type = messageTypeOf(req);
     let reply: number = type === MessageType.DISCOVER ? MessageType.OFFER : MessageType.ACK;
     if (type === MessageType.REQUEST && req.ciaddr !== '0.0.0.0') reply = renewReply.value;
+    if (type === MessageType.INFORM) {
+      // RFC 2131 §4.3.5: an ACK without lease time or yiaddr.
+      const ack = createMessage({
+        op: BOOTREPLY,
+        xid: req.xid,
+        chaddr: req.chaddr.subarray(0, 6),
+        ciaddr: req.ciaddr,
+      });
+      ack.options.set('dhcp-message-type', MessageType.ACK);
+      ack.options.set('dhcp-server-identifier', '198.18.0.1');
+      ack.options.set('domain-name-servers', ['198.18.0.53']);
+      void server.send({ data: encodeMessage(ack), ip: '255.255.255.255', port: 68, interface: 'eth0' });
+      return;
+    }
     if (type !== MessageType.DISCOVER && type !== MessageType.REQUEST) return;
     const m = createMessage({
       op: BOOTREPLY,
@@ -231,6 +245,69 @@ test('virtual: failing sends and a failing applier are reported as errors; the c
     assert.deepEqual(rec.events, ['deconfig', 'bound']);
   } finally {
     await rt.stop();
+  }
+});
+
+test('virtual: a failing bound is reported as such in status and on the control socket until a renewal applies', async () => {
+  const l = lan();
+  const rec = new Recorder();
+  const { rt, seen } = await start(l, rec);
+  const dir = mkdtempSync(join(tmpdir(), 'lk-cv-'));
+  const control = await ClientControlServer.listen(join(dir, 'c.sock'), rt);
+  try {
+    await run(l.clock, 100); // the start's deconfig
+    rec.failNext = true; // the bound
+    await run(l.clock, 3000);
+    assert.equal(rt.engine.stateName, 'BOUND');
+    const st = rt.status();
+    assert.equal(st.configuration, 'failed');
+    assert.equal(st.applyError?.event, 'bound');
+    assert.equal(st.applyError?.address, '198.18.0.10');
+    assert.match(st.applyError?.message ?? '', /bound 198\.18\.0\.10 not applied: ip: no such device/);
+    const err = seen.find((e) => e.type === 'error');
+    assert.match(err?.type === 'error' ? err.message : '', /not applied/);
+    const answer = (await sendUnix(control.path, { command: 'status' })) as {
+      arguments: { configuration: string; applyError: { code: string } };
+    };
+    assert.equal(answer.arguments.configuration, 'failed');
+    assert.equal(answer.arguments.applyError.code, 'ERR_CLIENT_APPLY');
+    rt.renew();
+    await run(l.clock, 1000);
+    assert.deepEqual(rec.events, ['deconfig', 'bound', 'renew']);
+    assert.equal(rt.status().configuration, 'applied');
+    assert.equal(rt.status().applyError, null);
+  } finally {
+    await control.close();
+    await rt.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('virtual: inform on the control socket: a DHCPINFORM for the bound address, the answer as an event', async () => {
+  const l = lan();
+  const { rt, seen } = await start(l, new Recorder());
+  const dir = mkdtempSync(join(tmpdir(), 'lk-cv-'));
+  const control = await ClientControlServer.listen(join(dir, 'c.sock'), rt);
+  try {
+    const early = (await sendUnix(control.path, { command: 'inform' })) as { result: number; text: string };
+    assert.equal(early.result, 1);
+    assert.match(early.text, /needs an address/);
+    await run(l.clock, 3000);
+    const bad = (await sendUnix(control.path, {
+      command: 'inform',
+      arguments: { address: 'x\ny' },
+    })) as { result: number };
+    assert.equal(bad.result, 1);
+    const ok = (await sendUnix(control.path, { command: 'inform' })) as { result: number };
+    assert.equal(ok.result, 0);
+    await run(l.clock, 500);
+    const ack = seen.find((e) => e.type === 'inform-ack');
+    assert.equal(ack?.type === 'inform-ack' ? ack.env['dns'] : null, '198.18.0.53');
+    assert.equal(rt.engine.stateName, 'BOUND');
+  } finally {
+    await control.close();
+    await rt.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,14 +1,15 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { failure, success, type Answer } from '../../control/answer.ts';
 import { JsonFrameScanner } from '../../control/framing.ts';
 import type { JsonValue } from '../../control/json.ts';
+import type { InformOptions } from '../../client/index.ts';
 import { ClientRuntimeError } from './errors.ts';
 import type { ClientRuntime } from './runtime.ts';
 
 /** Commands of the client's control socket. */
-export const CLIENT_COMMANDS = ['status', 'renew', 'release', 'statistics', 'subscribe'] as const;
+export const CLIENT_COMMANDS = ['status', 'renew', 'release', 'inform', 'statistics', 'subscribe'] as const;
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
 
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -69,8 +70,9 @@ export class ClientControlServer {
       if (state.kind === 'invalid') return finish(failure(state.message));
       if (state.kind !== 'complete') return;
       let command: unknown;
+      let args: unknown;
       try {
-        command = (JSON.parse(state.text) as { command?: unknown }).command;
+        ({ command, arguments: args } = JSON.parse(state.text) as { command?: unknown; arguments?: unknown });
       } catch (err) {
         return finish(failure((err as Error).message));
       }
@@ -81,7 +83,7 @@ export class ClientControlServer {
         this.#subscribe(socket, runtime);
         return;
       }
-      finish(answer(command, runtime));
+      finish(answer(command, args, runtime));
     });
     socket.on('end', () => {
       if (!done && scanner.started) finish(failure('Incomplete command.'));
@@ -106,7 +108,20 @@ export class ClientControlServer {
   }
 }
 
-function answer(command: unknown, runtime: ClientRuntime): Answer {
+/** `inform`'s arguments: `{ "address"?: IPv4, "server"?: IPv4 }`, each checked. */
+function informArguments(args: unknown): InformOptions | string {
+  if (args === undefined) return {};
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return "'arguments' must be a map";
+  const out: { address?: string; server?: string } = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (k !== 'address' && k !== 'server') return `unknown argument '${k.slice(0, 40)}'`;
+    if (typeof v !== 'string' || isIP(v) !== 4) return `'${k}' must be an IPv4 address`;
+    out[k] = v;
+  }
+  return out;
+}
+
+function answer(command: unknown, args: unknown, runtime: ClientRuntime): Answer {
   switch (command) {
     case 'status':
       return success('status', json(runtime.status()));
@@ -118,6 +133,18 @@ function answer(command: unknown, runtime: ClientRuntime): Answer {
     case 'release':
       runtime.release();
       return success('released', { state: runtime.engine.stateName });
+    case 'inform': {
+      const opts = informArguments(args);
+      if (typeof opts === 'string') return failure(opts);
+      try {
+        runtime.inform(opts);
+      } catch (err) {
+        return failure(err instanceof Error ? err.message : String(err));
+      }
+      return success('informing: the answer comes as an inform-ack or inform-failed event', {
+        state: runtime.engine.stateName,
+      });
+    }
     default:
       return {
         result: 2,

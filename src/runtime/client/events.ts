@@ -1,3 +1,4 @@
+import { udhcpcMessageEnvironment } from '../../client/index.ts';
 import type { ClientEvent, ClientLease, ClientStateName } from '../../client/index.ts';
 
 /**
@@ -18,21 +19,32 @@ export type RuntimeEvent =
   | { readonly type: 'decline'; readonly address: string; readonly serverId: string }
   | { readonly type: 'leasefail'; readonly retryAt: number }
   | { readonly type: 'probe-timeout'; readonly address: string }
-  | { readonly type: 'inform-ack'; readonly serverId: string | null }
+  | {
+      readonly type: 'inform-ack';
+      readonly serverId: string | null;
+      /** The ACK as udhcpc's script environment (`dns`, `domain`, `router`, `optNN`...). */
+      readonly env: Readonly<Record<string, string>>;
+    }
   | { readonly type: 'inform-failed'; readonly address: string }
   | { readonly type: 'ignored'; readonly reason: string; readonly detail: string }
+  | {
+      readonly type: 'lease-adjusted';
+      readonly address: string;
+      readonly serverId: string | null;
+      readonly notes: readonly string[];
+    }
   | { readonly type: 'sent'; readonly message: string; readonly to: string; readonly from: string }
   | { readonly type: 'link'; readonly up: boolean; readonly carrier: boolean; readonly present: boolean }
   | { readonly type: 'script'; readonly event: string; readonly exitCode: number | null }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 
 /** The engine's event as the runtime publishes it (DHCP messages are left out: not JSON). */
-export function runtimeEvent(e: ClientEvent): RuntimeEvent {
+export function runtimeEvent(e: ClientEvent, ifname: string): RuntimeEvent {
   switch (e.type) {
     case 'nak':
       return { type: 'nak', serverId: e.serverId, text: e.text };
     case 'inform-ack':
-      return { type: 'inform-ack', serverId: e.serverId };
+      return { type: 'inform-ack', serverId: e.serverId, env: udhcpcMessageEnvironment(e.message, ifname) };
     default:
       return e;
   }

@@ -1,11 +1,11 @@
 /** The DHCP client runtime: the engine on real sockets, timers and the OS. See docs/client-cli.md. */
 export { ClientRuntime } from './runtime.ts';
-export type { ClientRuntimeOptions, RuntimeStatus } from './runtime.ts';
+export type { ApplyFailure, ClientRuntimeOptions, RuntimeStatus } from './runtime.ts';
 export type { LeaseApplier, ApplyRequest, ApplyResult } from './applier.ts';
 export { noopApplier } from './applier.ts';
 export { ScriptApplier } from './script-applier.ts';
 export type { ScriptApplierOptions } from './script-applier.ts';
-export { IprouteApplier, resolvConfText } from './iproute-applier.ts';
+export { IprouteApplier, resolvConf, resolvConfText } from './iproute-applier.ts';
 export type { IprouteApplierOptions } from './iproute-applier.ts';
 export { ClientControlServer, CLIENT_COMMANDS } from './control.ts';
 export type { ClientCommand } from './control.ts';

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { rename, writeFile } from 'node:fs/promises';
 import type { ClientLease } from '../../client/index.ts';
+import { leaseSearchList } from '../../client/dns-names.ts';
 import type { ApplyRequest, ApplyResult, LeaseApplier } from './applier.ts';
 import { ClientRuntimeError } from './errors.ts';
 
@@ -51,11 +52,25 @@ export class IprouteApplier implements LeaseApplier {
           'dev',
           dev,
         ]);
+        // The address is applied; a failing route or resolv.conf must not keep the other from being
+        // written, and both are reported (the runtime then shows the lease as not fully applied).
+        const failures: string[] = [];
         const router = lease.routers[0];
         if ((this.#o.defaultRoute ?? true) && router !== undefined) {
-          await this.#ip(['route', 'replace', 'default', 'via', router, 'dev', dev]);
+          await this.#ip(['route', 'replace', 'default', 'via', router, 'dev', dev]).catch((err: unknown) =>
+            failures.push((err as Error).message),
+          );
         }
-        if (this.#o.resolvConf !== undefined) await writeResolvConf(this.#o.resolvConf, lease);
+        if (this.#o.resolvConf !== undefined) {
+          const conf = resolvConf(lease);
+          if (conf.refused.length > 0) {
+            failures.push(`refused DNS search names from the server: ${conf.refused.join(', ')}`);
+          }
+          await writeResolvConf(this.#o.resolvConf, conf.text).catch((err: unknown) =>
+            failures.push((err as Error).message),
+          );
+        }
+        if (failures.length > 0) throw new ClientRuntimeError('ERR_CLIENT_APPLY', failures.join('; '));
         break;
       }
       default:
@@ -77,18 +92,28 @@ export class IprouteApplier implements LeaseApplier {
   }
 }
 
-/** resolv.conf from a lease, written atomically. */
-export function resolvConfText(lease: ClientLease): string {
+/**
+ * resolv.conf from a lease: `search` from option 119 or 15, only names that pass the domain-name check
+ * (a server's `corp.example\nnameserver 203.0.113.66` must not become a line), then the DNS servers
+ * (dotted quads by construction). `refused` lists what was left out.
+ */
+export function resolvConf(lease: ClientLease): { text: string; refused: readonly string[] } {
   const lines = ['# written by leasekeeper client'];
-  if (lease.domainName !== null && lease.domainName !== '') lines.push(`search ${lease.domainName}`);
+  const search = leaseSearchList(lease);
+  if (search.domains.length > 0) lines.push(`search ${search.domains.join(' ')}`);
   for (const ns of lease.dnsServers) lines.push(`nameserver ${ns}`);
-  return lines.join('\n') + '\n';
+  return { text: lines.join('\n') + '\n', refused: search.refused };
 }
 
-async function writeResolvConf(path: string, lease: ClientLease): Promise<void> {
+/** The text of {@link resolvConf}. */
+export function resolvConfText(lease: ClientLease): string {
+  return resolvConf(lease).text;
+}
+
+async function writeResolvConf(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, resolvConfText(lease));
+    await writeFile(tmp, text);
     await rename(tmp, path);
   } catch (err) {
     throw new ClientRuntimeError('ERR_CLIENT_APPLY', `cannot write ${path}: ${(err as Error).message}`, {

@@ -13,6 +13,7 @@ import type {
   ClientStats,
   ClientStatus,
   ClientStep,
+  InformOptions,
 } from '../../client/index.ts';
 import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
 import type { DatagramMeta, LinkState, TransportError } from '../../transport/index.ts';
@@ -51,6 +52,16 @@ export interface ClientRuntimeOptions {
   readonly adoptLease?: ClientLease;
   /** Subscribed before the start, so it also sees what happens during it (an interface without carrier). */
   readonly onEvent?: Listener;
+  /**
+   * The client's UDP port (default 68); servers are addressed on the port below it, as busybox udhcpc's
+   * `-P PORT` does (CLIENT_PORT = PORT, SERVER_PORT = PORT - 1).
+   */
+  readonly clientPort?: number;
+  /**
+   * Do not acquire a lease: send one DHCPINFORM (RFC 2131 §3.4) for this address and wait for its
+   * `inform-ack` or `inform-failed` event. The engine stays STOPPED; nothing is configured.
+   */
+  readonly informOnly?: InformOptions & { readonly address: string };
 }
 
 /** `status` of the control channel: the engine's report plus the interface and the times left. */
@@ -63,6 +74,21 @@ export interface RuntimeStatus extends ClientStatus {
   readonly rebindIn: number | null;
   readonly expiresIn: number | null;
   readonly errors: number;
+  /**
+   * Whether the lease is on the interface: `applied`, `failed` (the applier rejected the last
+   * bound/renew: `applyError` says why), or `none` (no lease configured).
+   */
+  readonly configuration: 'applied' | 'failed' | 'none';
+  readonly applyError: ApplyFailure | null;
+}
+
+/** The last failure to apply a lease (bound/renew) with the built-in applier or the script. */
+export interface ApplyFailure {
+  readonly event: 'bound' | 'renew';
+  readonly address: string;
+  readonly code: string;
+  readonly message: string;
+  readonly time: number;
 }
 
 type Listener = (e: TimedEvent) => void;
@@ -86,6 +112,7 @@ export class ClientRuntime {
   #timer: unknown;
   #chain: Promise<void> = Promise.resolve();
   #applied: ClientLease | null = null;
+  #applyFailure: ApplyFailure | null = null;
   #stopped = false;
   #errors = 0;
 
@@ -120,13 +147,17 @@ export class ClientRuntime {
     return this.#scheduler.now();
   }
 
+  get #clientPort(): number {
+    return this.#o.clientPort ?? 68;
+  }
+
   async #start(): Promise<void> {
     const open = this.#o.openTransport ?? openLinuxClientTransport;
     let transport: ClientTransport;
     try {
       transport = await open({
         interface: this.interface,
-        port: 68,
+        port: this.#clientPort,
         ...(this.#o.netns === undefined ? {} : { netns: this.#o.netns }),
       });
     } catch (err) {
@@ -153,6 +184,10 @@ export class ClientRuntime {
     transport.on('error', (e) => this.#onTransportError(e));
 
     const now = this.now();
+    if (this.#o.informOnly !== undefined) {
+      this.#run(this.#engine.inform(now, this.#o.informOnly));
+      return;
+    }
     let previous: ClientLease | null = this.#o.adoptLease ?? null;
     if (previous === null && this.#o.leaseFile !== undefined) {
       try {
@@ -186,6 +221,15 @@ export class ClientRuntime {
   /** Release the lease (SIGUSR2, `client ctl release`). */
   release(): void {
     if (!this.#stopped) this.#run(this.engine.release(this.now()));
+  }
+
+  /**
+   * Send a DHCPINFORM (RFC 2131 §4.4.3) beside the lease: for the bound address unless `address` is
+   * given. The answer comes as an `inform-ack` (or `inform-failed`) event. Throws ClientStateError
+   * (ERR_CLIENT_NO_ADDRESS) without an address.
+   */
+  inform(opts: InformOptions = {}): void {
+    if (!this.#stopped) this.#run(this.engine.inform(this.now(), opts));
   }
 
   /** Resolves once every action asked for so far is done. */
@@ -240,6 +284,8 @@ export class ClientRuntime {
       rebindIn: left(s.lease?.rebindAt),
       expiresIn: left(s.lease?.expiresAt),
       errors: this.#errors,
+      configuration: this.#applyFailure !== null ? 'failed' : this.#applied !== null ? 'applied' : 'none',
+      applyError: this.#applyFailure,
     };
   }
 
@@ -248,7 +294,7 @@ export class ClientRuntime {
   #onMessage(data: Buffer, meta: DatagramMeta): void {
     if (this.#stopped) return;
     if (meta.interface !== undefined && meta.interface.name !== this.interface) return;
-    if (meta.sourcePort !== 67) return;
+    if (meta.sourcePort !== this.#clientPort - 1) return;
     this.#run(this.engine.handle(this.now(), data));
   }
 
@@ -307,7 +353,17 @@ export class ClientRuntime {
         this.#probe(a.address, a.deadline);
         return;
       case 'configure':
-        await this.#apply(a);
+        try {
+          await this.#apply(a);
+          this.#applyFailure = null;
+        } catch (err) {
+          // Part of the lease may be on the interface (an address without its route): it is treated as
+          // applied, so the next renewal re-applies it in place, and reported as a failure until then.
+          const code = err instanceof ClientRuntimeError ? err.code : 'ERR_CLIENT_APPLY';
+          const message = `${a.reason} ${a.lease.address} not applied: ${errText(err)}`;
+          this.#applyFailure = { event: a.reason, address: a.lease.address, code, message, time: this.now() };
+          this.#error(code, message);
+        }
         this.#applied = a.lease;
         if (this.#o.leaseFile !== undefined) await this.#saveLease(a.lease);
         if (a.reason === 'bound' && this.#engine?.config.arpProbe === true) {
@@ -318,12 +374,13 @@ export class ClientRuntime {
       case 'deconfigure':
         await this.#apply(a);
         this.#applied = null;
+        this.#applyFailure = null;
         if (this.#o.leaseFile !== undefined && a.reason !== 'start' && a.reason !== 'replaced') {
           await unlink(this.#o.leaseFile).catch(() => undefined);
         }
         return;
       case 'event':
-        this.#publish(runtimeEvent(a.event));
+        this.#publish(runtimeEvent(a.event, this.interface));
         await this.#apply(a);
         return;
     }
@@ -337,7 +394,7 @@ export class ClientRuntime {
       await t.send({
         data: a.bytes,
         ip: a.to,
-        port: 67,
+        port: this.#clientPort - 1,
         interface: this.interface,
         ...(raw ? { sourceIp: a.from } : {}),
       });
