@@ -399,6 +399,8 @@ function compileHooks(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
     const path = `Dhcp4.hooks-libraries[${i}]`;
     if (!isHook(hook.library, HA_HOOK)) return;
     if (ha !== undefined) return issues.add(path, `${HA_HOOK} is listed twice`);
+    if (hook['parameters'] === undefined)
+      return issues.add(`${path}.parameters`, `${HA_HOOK} needs parameters with its high-availability list`);
     const parsed = haParametersSchema.safeParse(hook['parameters']);
     if (!parsed.success) {
       for (const issue of zodIssues(parsed.error))

@@ -136,7 +136,7 @@ export const dhcp4Schema = z.strictObject({
     .array(
       z.looseObject({
         library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
-          message: `only ${BUILTIN_HOOKS.join(' and ')} are accepted: leasekeeper has their commands built in`,
+          message: `only ${BUILTIN_HOOKS.slice(0, -1).join(', ')} and ${BUILTIN_HOOKS.at(-1)!} are accepted: leasekeeper has them built in`,
         }),
       }),
     )

@@ -298,7 +298,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     }
     if (options.control !== false) {
       const settings = controlListenerSettings(config.source, options.control ?? {});
-      const registry = createCommandRegistry({ logger });
+      const registry = createCommandRegistry({ logger }, { highAvailability: ha !== undefined });
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {

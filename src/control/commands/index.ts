@@ -8,8 +8,14 @@ import { registerServerCommands } from './server.ts';
 import { registerStatLeaseCommands } from './stat-lease.ts';
 import { registerStatisticCommands } from './statistics.ts';
 
-/** A registry holding every command leasekeeper answers. */
-export function createCommandRegistry(options: RegistryOptions = {}): CommandRegistry {
+/**
+ * A registry holding every command leasekeeper answers; the `ha-*` commands only with `highAvailability`,
+ * as Kea lists a hook's commands only when the hook is loaded.
+ */
+export function createCommandRegistry(
+  options: RegistryOptions = {},
+  features: { readonly highAvailability?: boolean } = {},
+): CommandRegistry {
   const registry = new CommandRegistry(options);
   registerServerCommands(registry);
   registerConfigCommands(registry);
@@ -18,6 +24,6 @@ export function createCommandRegistry(options: RegistryOptions = {}): CommandReg
   registerLeaseCommands(registry);
   registerStatLeaseCommands(registry);
   registerReservationCommands(registry);
-  registerHaCommands(registry);
+  if (features.highAvailability === true) registerHaCommands(registry);
   return registry;
 }

@@ -38,6 +38,8 @@ export function registerServerCommands(registry: CommandRegistry): void {
         'disabled-by-user': !enabled,
         'globally-disabled': !enabled,
       },
+      // Kea's HA hook adds its relationships (one in Kea 2.2) to status-get.
+      ...(ctx.target.ha === undefined ? {} : { 'high-availability': [ctx.target.ha.status()] }),
       'multi-threading-enabled': s.multiThreadingEnabled,
       pid: s.pid,
       reload: s.reload,
@@ -46,8 +48,6 @@ export function registerServerCommands(registry: CommandRegistry): void {
         status: s.sockets,
       },
       uptime: s.uptime,
-      // Kea's HA hook adds its relationships (one in Kea 2.2) to status-get.
-      ...(ctx.target.ha === undefined ? {} : { 'high-availability': [ctx.target.ha.status()] }),
     });
   });
 
