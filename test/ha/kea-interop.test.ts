@@ -1,0 +1,223 @@
+/**
+ * A leasekeeper and ISC Kea 2.2 (kea-dhcp4 with Debian's libdhcp_ha.so and libdhcp_lease_cmds.so, its
+ * partner URL served by kea-ctrl-agent: Kea's dhcp4 server cannot listen for HTTP itself before 2.4) in one
+ * HA relationship on one link, each with its own lease store, with busybox udhcpc clients in namespaces.
+ * Load balancing: each answers its half of the clients by RFC 3074 bucket and the leases of each appear at
+ * the other; Kea stopped, leasekeeper goes partner-down and serves Kea's clients' renewals; Kea restarted,
+ * it syncs from leasekeeper and both return to load-balancing.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sendUnix } from '../../src/control/client.ts';
+import { loadBalanceHash } from '../../src/ha/hash.ts';
+import { parseMac } from '../../src/protocol/index.ts';
+import { createLab, type LabProcess, type Netns } from '../lab/netns.ts';
+import { startKea, startUdhcpc, type PeerClient, type PeerServer } from '../lab/peers.ts';
+import { eventually, startLeasekeeper, type Leasekeeper } from '../interop/harness.ts';
+
+const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
+const LK = '198.18.0.1';
+const KEA = '198.18.0.2';
+const CLIENTS = 6;
+
+function haHook(me: 'server1' | 'server2'): Record<string, unknown> {
+  return {
+    library: `${HOOKS}/libdhcp_ha.so`,
+    parameters: {
+      'high-availability': [
+        {
+          'this-server-name': me,
+          mode: 'load-balancing',
+          'heartbeat-delay': 1000,
+          'max-response-delay': 3000,
+          'max-ack-delay': 1000,
+          'max-unacked-clients': 0,
+          peers: [
+            { name: 'server1', url: `http://${LK}:8000/`, role: 'primary', 'auto-failover': true },
+            { name: 'server2', url: `http://${KEA}:8000/`, role: 'secondary', 'auto-failover': true },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+const SUBNET = {
+  id: 1,
+  subnet: '198.18.0.0/24',
+  pools: [
+    { pool: '198.18.0.100 - 198.18.0.149', 'client-class': 'HA_server1' },
+    { pool: '198.18.0.150 - 198.18.0.199', 'client-class': 'HA_server2' },
+  ],
+};
+const LIFETIMES = { 'valid-lifetime': 60, 'renew-timer': 4, 'rebind-timer': 6 };
+
+/** MACs whose client identifiers (01 + MAC, as udhcpc sends them) fall half in each bucket. */
+function pickMacs(): { mac: string; bucket: number }[] {
+  const out: { mac: string; bucket: number }[] = [];
+  const per = [0, 0];
+  for (let i = 1; out.length < CLIENTS && i < 250; i++) {
+    const mac = `02:00:00:00:40:${i.toString(16).padStart(2, '0')}`;
+    const bucket = loadBalanceHash(Uint8Array.of(1, ...parseMac(mac))) % 2;
+    if (per[bucket]! >= CLIENTS / 2) continue;
+    per[bucket]!++;
+    out.push({ mac, bucket });
+  }
+  return out;
+}
+
+function startCtrlAgent(ns: Netns, keaSocket: string): LabProcess {
+  const conf = join(ns.dir, 'kea-ctrl-agent.conf');
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      'Control-agent': {
+        'http-host': KEA,
+        'http-port': 8000,
+        'control-sockets': { dhcp4: { 'socket-type': 'unix', 'socket-name': keaSocket } },
+        loggers: [{ name: 'kea-ctrl-agent', output_options: [{ output: 'stdout' }], severity: 'INFO' }],
+      },
+    }),
+  );
+  return ns.spawn('kea-ctrl-agent', ['-c', conf], {
+    env: {
+      ...process.env,
+      KEA_PIDFILE_DIR: ns.dir,
+      KEA_LOCKFILE_DIR: ns.dir,
+      KEA_LOGGER_DESTINATION: 'stdout',
+    },
+  });
+}
+
+async function haState(ask: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    const a = (await ask()) as {
+      arguments?: { 'high-availability'?: { 'ha-servers': { local: { state: string } } }[] };
+    };
+    return a.arguments?.['high-availability']?.[0]?.['ha-servers'].local.state;
+  } catch {
+    return undefined;
+  }
+}
+
+test('leasekeeper and Kea 2.2 as a load-balancing HA pair', { timeout: 240_000 }, async () => {
+  const lab = await createLab('hak');
+  const clients: PeerClient[] = [];
+  try {
+    const lkNs = await lab.namespace('lk');
+    const keaNs = await lab.namespace('kea');
+    const macs = pickMacs();
+    const clientNs: Netns[] = [];
+    for (let i = 0; i < macs.length; i++) clientNs.push(await lab.namespace(`c${i}`));
+    await lab.bridge('br', [
+      { ns: lkNs, ifname: 'eth0' },
+      { ns: keaNs, ifname: 'eth0' },
+      ...clientNs.map((ns, i) => ({ ns, ifname: 'eth0', mac: macs[i]!.mac })),
+    ]);
+    await lkNs.addAddress('eth0', `${LK}/24`);
+    await keaNs.addAddress('eth0', `${KEA}/24`);
+
+    const lk: Leasekeeper = await startLeasekeeper(lkNs, {
+      dhcp4: {
+        ...LIFETIMES,
+        'hooks-libraries': [{ library: `${HOOKS}/libdhcp_lease_cmds.so` }, haHook('server1')],
+        subnet4: [SUBNET],
+      },
+      serveArgs: ['--control-http', `${LK}:8000`, '--insecure-control'],
+    });
+    const startKeaPair = async (): Promise<{ kea: PeerServer; agent: LabProcess }> => {
+      const kea = await startKea(keaNs, 'eth0', {
+        subnet: '198.18.0.0/24',
+        pool: '198.18.0.100 - 198.18.0.199',
+        severity: 'INFO',
+        extraDhcp4: {
+          ...LIFETIMES,
+          'hooks-libraries': [{ library: `${HOOKS}/libdhcp_lease_cmds.so` }, haHook('server2')],
+          subnet4: [SUBNET],
+        },
+      });
+      const agent = startCtrlAgent(keaNs, kea.controlSocket!);
+      await agent.waitFor(/CTRL_AGENT_HTTP_SERVICE_STARTED|listening/, 20_000);
+      return { kea, agent };
+    };
+    let { kea, agent } = await startKeaPair();
+    const keaCtl = (command: string): Promise<unknown> => sendUnix(kea.controlSocket!, { command }, 3000);
+
+    const both = async (state: string, what: string): Promise<void> => {
+      await eventually(
+        async () =>
+          (await haState(() => lk.ctl('status-get'))) === state &&
+          (await haState(() => keaCtl('status-get'))) === state
+            ? true
+            : undefined,
+        60_000,
+        what,
+      );
+    };
+    await both('load-balancing', 'both in load-balancing');
+
+    for (let i = 0; i < macs.length; i++) {
+      clients.push(
+        startUdhcpc(clientNs[i]!, 'eth0', {
+          clientIdHex: `01${macs[i]!.mac.replaceAll(':', '')}`,
+          tries: 60,
+        }),
+      );
+    }
+    const bound = await Promise.all(clients.map((c) => c.waitForBound(60_000)));
+    // Each client is answered by the server of its bucket, from that server's pool.
+    bound.forEach((b, i) => {
+      const mine = macs[i]!.bucket === 0 ? LK : KEA;
+      assert.equal(b.serverId, mine, `${macs[i]!.mac} (bucket ${macs[i]!.bucket}) answered by ${b.serverId}`);
+      assert.equal(Number(b.address.split('.')[3]) >= 150, macs[i]!.bucket === 1);
+    });
+    // The leases of each server are at the other (lease4-update before the ACK).
+    const leasesAt = async (ask: () => Promise<unknown>): Promise<Map<string, string>> => {
+      const a = (await ask()) as {
+        arguments?: { leases?: { 'ip-address': string; 'hw-address': string }[] };
+      };
+      return new Map((a.arguments?.leases ?? []).map((l) => [l['ip-address'], l['hw-address']]));
+    };
+    for (const ask of [() => lk.ctl('lease4-get-all'), () => keaCtl('lease4-get-all')]) {
+      const held = await leasesAt(ask);
+      bound.forEach((b, i) =>
+        assert.equal(held.get(b.address), macs[i]!.mac, `${b.address} at both servers`),
+      );
+    }
+
+    // Kea stops: leasekeeper goes partner-down and renews (rebinds) Kea's clients, keeping their addresses.
+    const seen = clients.map((c) => c.events().length);
+    await agent.stop('SIGTERM', 5000);
+    await kea.stop();
+    await eventually(
+      async () => ((await haState(() => lk.ctl('status-get'))) === 'partner-down' ? true : undefined),
+      30_000,
+      'leasekeeper in partner-down',
+    );
+    for (let i = 0; i < clients.length; i++) {
+      if (macs[i]!.bucket !== 1) continue;
+      for (let after = seen[i]!; ;) {
+        const b = await clients[i]!.waitForBound(60_000, after);
+        after = clients[i]!.events().length;
+        assert.equal(b.address, bound[i]!.address, `${macs[i]!.mac} keeps its address`);
+        if (b.serverId === LK) break;
+      }
+    }
+
+    // Kea returns: it syncs from leasekeeper and both go back to load-balancing.
+    ({ kea, agent } = await startKeaPair());
+    await both('load-balancing', 'both back in load-balancing');
+    const atKea = await leasesAt(() => keaCtl('lease4-get-all'));
+    bound.forEach((b, i) =>
+      assert.equal(atKea.get(b.address), macs[i]!.mac, `${b.address} at Kea after the sync`),
+    );
+    await agent.stop('SIGTERM', 5000);
+    await kea.stop();
+    await lk.stop();
+  } finally {
+    for (const c of clients) await c.stop().catch(() => undefined);
+    await lab.close();
+  }
+});
