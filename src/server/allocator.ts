@@ -66,14 +66,14 @@ export class Allocator {
   }
 
   /**
-   * Takes and returns a free address of the subnet's pools (those `permitted`, by index), in pool order;
-   * undefined when all are taken.
+   * Takes and returns a free address of the subnet's pools, in pool order, skipping the pools (by index
+   * in the subnet's `pools`) that `admit` refuses; undefined when all are taken.
    */
-  allocate(subnetId: number, permitted?: (poolIndex: number) => boolean): number | undefined {
+  allocate(subnetId: number, admit?: (poolIndex: number) => boolean): number | undefined {
     const list = this.pools.get(subnetId);
     if (list === undefined) return undefined;
     for (let i = 0; i < list.length; i++) {
-      if (permitted !== undefined && !permitted(i)) continue;
+      if (admit !== undefined && !admit(i)) continue;
       const p = list[i]!;
       const a = p.next();
       if (a !== undefined) {
