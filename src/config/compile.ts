@@ -410,6 +410,8 @@ function compileHooks(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
     const at = `${path}.parameters.high-availability[0]`;
     const r = compileHaRelationship(parsed.data['high-availability'][0]!, at);
     if (!r.ok) for (const issue of r.issues) issues.add(issue.path, issue.message);
+    else if (r.config.mode === 'active-active' && j['lease-database']?.type !== 'postgresql')
+      issues.add(`${at}.mode`, 'active-active needs a postgresql lease-database shared by the servers');
     else ha = r.config;
   });
   return ha;

@@ -5,7 +5,11 @@ import { z } from 'zod';
  * defaults. No library is loaded: leasekeeper has the HA service built in and only reads its configuration.
  */
 
-export type HaMode = 'load-balancing' | 'hot-standby' | 'passive-backup';
+/**
+ * Kea's three modes, and leasekeeper's `active-active`: any number of servers on one PostgreSQL lease
+ * database, coordinated through it (no peer URLs; docs/high-availability.md).
+ */
+export type HaMode = 'load-balancing' | 'hot-standby' | 'passive-backup' | 'active-active';
 export type HaRole = 'primary' | 'secondary' | 'standby' | 'backup';
 
 export interface HaPeerConfig {
@@ -36,6 +40,8 @@ export interface HaConfig {
   readonly syncPageLimit: number;
   readonly delayedUpdatesLimit: number;
   readonly waitBackupAck: boolean;
+  /** active-active: seconds an offered address stays claimed in the database. */
+  readonly offerClaimLifetime: number;
   readonly peers: readonly HaPeerConfig[];
   readonly thisServer: HaPeerConfig;
   /** The primary/secondary/standby peer that is not this server; undefined in passive-backup. */
@@ -59,7 +65,7 @@ const peerSchema = z.strictObject({
 
 const relationshipSchema = z.strictObject({
   'this-server-name': z.string().min(1).max(64),
-  mode: z.enum(['load-balancing', 'hot-standby', 'passive-backup']),
+  mode: z.enum(['load-balancing', 'hot-standby', 'passive-backup', 'active-active']),
   'heartbeat-delay': positiveMs.optional(),
   'max-response-delay': positiveMs.optional(),
   'max-ack-delay': positiveMs.optional(),
@@ -75,7 +81,9 @@ const relationshipSchema = z.strictObject({
   'cert-file': z.string().optional(),
   'key-file': z.string().optional(),
   'require-client-certs': z.boolean().optional(),
-  peers: z.array(peerSchema).min(1).max(16),
+  peers: z.array(peerSchema).min(1).max(16).optional(),
+  /** active-active: seconds a DISCOVER's address stays claimed in the database for the offer (default 30). */
+  'offer-claim-lifetime': z.number().int().min(1).max(3600).optional(),
 });
 
 /** `parameters` of the `libdhcp_ha.so` entry. Kea 2.2 supports exactly one relationship. */
@@ -98,22 +106,28 @@ export function compileHaRelationship(
   path: string,
 ): { ok: true; config: HaConfig } | { ok: false; issues: HaIssue[] } {
   const issues: HaIssue[] = [];
-  const peers: HaPeerConfig[] = j.peers.map((p, i) => {
-    let url: URL | undefined;
-    try {
-      url = new URL(p.url);
-    } catch {
-      issues.push({ path: `${path}.peers[${i}].url`, message: `"${p.url}" is not a URL` });
-    }
-    if (url !== undefined && url.protocol !== 'http:' && url.protocol !== 'https:')
-      issues.push({ path: `${path}.peers[${i}].url`, message: 'only http and https URLs are supported' });
+  if (j.mode === 'active-active') {
+    if (j.peers !== undefined)
+      issues.push({
+        path: `${path}.peers`,
+        message: 'active-active has no peers: the servers find each other in the PostgreSQL lease database',
+      });
+  } else if (j.peers === undefined) {
+    issues.push({ path: `${path}.peers`, message: `${j.mode} needs its peers` });
+  }
+  const peerList =
+    j.mode === 'active-active'
+      ? [{ name: j['this-server-name'], url: '', role: 'primary' as const }]
+      : (j.peers ?? []);
+  const peers: HaPeerConfig[] = peerList.map((p, i) => {
+    if (j.mode !== 'active-active') checkUrl(p.url, `${path}.peers[${i}].url`, issues);
     return {
       name: p.name,
       url: p.url,
       role: p.role,
-      autoFailover: p['auto-failover'] ?? true,
-      basicAuthUser: p['basic-auth-user'],
-      basicAuthPassword: p['basic-auth-password'],
+      autoFailover: 'auto-failover' in p ? (p['auto-failover'] ?? true) : true,
+      basicAuthUser: 'basic-auth-user' in p ? p['basic-auth-user'] : undefined,
+      basicAuthPassword: 'basic-auth-password' in p ? p['basic-auth-password'] : undefined,
     };
   });
   const names = new Set<string>();
@@ -164,11 +178,24 @@ export function compileHaRelationship(
       syncPageLimit: j['sync-page-limit'] ?? 10_000,
       delayedUpdatesLimit: j['delayed-updates-limit'] ?? 0,
       waitBackupAck: j['wait-backup-ack'] ?? false,
+      offerClaimLifetime: j['offer-claim-lifetime'] ?? 30,
       peers,
       thisServer,
       partner,
     },
   };
+}
+
+function checkUrl(text: string, path: string, issues: HaIssue[]): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    issues.push({ path, message: `"${text}" is not a URL` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    issues.push({ path, message: 'only http and https URLs are supported' });
 }
 
 /** The hook file names leasekeeper recognises: the HA hook and the hooks whose commands are built in. */

@@ -5,6 +5,7 @@ import { ChangeHub } from './changes.ts';
 import { declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
+import { PgCoordination } from './postgres-coordination.ts';
 import { PgListener } from './postgres-listen.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
@@ -140,6 +141,12 @@ export class PostgresLeaseStore implements LeaseStore {
       const detail = error instanceof Error ? error.message : String(error);
       throw new LeaseStoreOpenError(`cannot open the PostgreSQL lease database: ${detail}`, { cause: error });
     }
+  }
+
+  /** Active-active HA's heartbeat rows and offer claims, over this store's connections. */
+  coordination(): PgCoordination {
+    this.#open();
+    return new PgCoordination(this.#pool);
   }
 
   /** How many commits the last group commit carried. */

@@ -40,7 +40,19 @@ export interface PipelineOptions {
    * null or true sends the reply, false drops the exchange as if the commit had failed (the client retries).
    */
   readonly afterCommit?: (writes: readonly LeaseWrite[]) => Promise<boolean> | null;
+  /**
+   * Before an OFFER goes out (active-active HA's claim in the shared database): resolves null to send it,
+   * or with a lease another server's claim amounts to, which the engine learns before it answers again with
+   * another address; rejects to send nothing.
+   */
+  readonly beforeOffer?: (offer: {
+    readonly address: string;
+    readonly request: DhcpMessage;
+  }) => Promise<Lease | null>;
 }
+
+/** A refused claim makes the engine choose again, a few times at most. */
+const MAX_OFFER_CLAIMS = 4;
 
 /** Overload is reported at most this often: one line with the count of DISCOVERs shed since the last. */
 const SHED_LOG_INTERVAL_MS = 5000;
@@ -114,7 +126,12 @@ export class Pipeline {
     const out = this.#o.engine.handle(msg, arrival, now);
     this.#o.touched();
     if (out.commit === null) {
-      this.#emit(out);
+      const offered = this.#o.beforeOffer === undefined ? undefined : offeredAddress(out);
+      if (offered === undefined) this.#emit(out);
+      else {
+        this.#inFlight++;
+        this.#claimThenOffer(msg, arrival, offered, out, 1);
+      }
       return;
     }
     this.#inFlight++;
@@ -170,6 +187,33 @@ export class Pipeline {
         this.#o.touched();
         this.#finished();
       },
+    );
+  }
+
+  #claimThenOffer(
+    msg: DhcpMessage,
+    arrival: ArrivalMeta,
+    address: string,
+    out: EngineOutput,
+    attempt: number,
+  ): void {
+    this.#o.beforeOffer!({ address, request: msg }).then(
+      (held) => {
+        if (held === null) {
+          this.#emit(out);
+          this.#finished();
+          return;
+        }
+        this.#o.engine.applyLeaseChange({ kind: 'updated', lease: held });
+        const now = this.#o.clock();
+        const next = this.#o.engine.handle(msg, arrival, now);
+        this.#o.touched();
+        const again = next.commit === null ? offeredAddress(next) : undefined;
+        if (again !== undefined && attempt < MAX_OFFER_CLAIMS)
+          this.#claimThenOffer(msg, arrival, again, next, attempt + 1);
+        else this.#finished();
+      },
+      () => this.#finished(),
     );
   }
 
@@ -242,4 +286,10 @@ class PeerNotUpdatedError extends Error {
   constructor() {
     super('a peer did not acknowledge the lease update');
   }
+}
+
+/** The address of the OFFER among the output's replies, if there is one. */
+function offeredAddress(out: EngineOutput): string | undefined {
+  for (const r of out.replies) if (messageTypeOf(r.message) === MessageType.OFFER) return r.message.yiaddr;
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { startControlListeners, type ControlListeners } from '../control/listene
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
 import type { ControlTarget, DhcpSwitch } from '../control/target.ts';
 import type { PeerSender } from '../ha/partner-client.ts';
+import type { ActiveActive } from '../ha/active-active.ts';
 import type { HaService } from '../ha/service.ts';
 import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
 import { openLeaseStore } from '../leases/open.ts';
@@ -21,7 +22,7 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
-import { wireHighAvailability } from './high-availability.ts';
+import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
@@ -81,6 +82,8 @@ export interface DhcpServer {
   readonly config: CompiledConfig;
   /** The HA service, when `libdhcp_ha.so` is configured (docs/high-availability.md). */
   readonly ha: HaService | undefined;
+  /** The active-active service, when the HA hook's mode is `active-active`. */
+  readonly activeActive: ActiveActive | undefined;
   /** Stops receiving, waits for commits in flight, closes control, store (flushed) and sockets. Idempotent. */
   stop(): Promise<void>;
   /** Resolves once stop() has finished. */
@@ -138,11 +141,27 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     );
   };
   const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
+  const haConfig = config.highAvailability;
+  let activeActive: ActiveActiveWiring | undefined;
+  if (haConfig?.mode === 'active-active') {
+    try {
+      activeActive = await wireActiveActive({
+        config: haConfig,
+        store,
+        subnetOf: (address) => target.subnets.forAddress(address)?.id,
+        logger,
+        clock,
+      });
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
   const ha =
-    config.highAvailability === undefined
+    haConfig === undefined || haConfig.mode === 'active-active'
       ? undefined
       : wireHighAvailability({
-          config: config.highAvailability,
+          config: haConfig,
           store,
           target: () => target,
           logger,
@@ -151,6 +170,9 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
         });
   const pipeline = new Pipeline({
     ...(ha === undefined ? {} : { admit: ha.admit, afterCommit: ha.afterCommit }),
+    ...(activeActive === undefined
+      ? {}
+      : { admit: activeActive.admit, beforeOffer: activeActive.beforeOffer }),
     engine,
     store,
     clock,
@@ -221,7 +243,8 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     clock,
     sockets: () => sockets,
   });
-  const target: ControlTarget = ha === undefined ? baseTarget : { ...baseTarget, ha: ha.service };
+  const haControl = ha?.control ?? activeActive?.control;
+  const target: ControlTarget = haControl === undefined ? baseTarget : { ...baseTarget, ha: haControl };
 
   let control: ControlListeners | undefined;
   const webSockets: WebSocketApi[] = [];
@@ -230,6 +253,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       transport?.off('message', onMessage);
       await pipeline.drain();
       await ha?.service.stop();
+      await activeActive?.service.stop();
       reclaimer.stop();
       clearInterval(sampler);
       clearTimeout(reenable);
@@ -298,7 +322,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     }
     if (options.control !== false) {
       const settings = controlListenerSettings(config.source, options.control ?? {});
-      const registry = createCommandRegistry({ logger }, { highAvailability: ha !== undefined });
+      const registry = createCommandRegistry({ logger }, { highAvailability: haControl !== undefined });
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {
@@ -314,9 +338,11 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   }
   reclaimer.touch();
   ha?.service.start();
+  await activeActive?.service.start();
 
   const server: DhcpServer = {
     ha: ha?.service,
+    activeActive: activeActive?.service,
     engine,
     store,
     get transport() {

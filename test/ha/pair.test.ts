@@ -5,127 +5,16 @@
  * its leases from the survivor before both return to normal.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import type { ClientStep } from '../../src/client/actions.ts';
-import { DhcpClient } from '../../src/client/engine.ts';
 import { compileConfig } from '../../src/config/index.ts';
-import { loadBalanceHash } from '../../src/ha/hash.ts';
 import { openLeaseStore } from '../../src/leases/open.ts';
-import { decodeMessage, messageTypeOf, parseMac, type DhcpMessage } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
-import {
-  VirtualNetwork,
-  type VirtualLink,
-  type VirtualNic,
-  type VirtualTransport,
-} from '../../src/transport/virtual/index.ts';
+import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
+import { Client, freePort, until } from './helpers.ts';
 
-const ACK = 5;
 const CLIENTS = 12;
 const ADDRESS = { server1: '198.18.0.1', server2: '198.18.0.2' } as const;
-
-/** A client host: the project's client engine on real timers; every ACK it receives is recorded. */
-class Client {
-  readonly mac: string;
-  readonly transport: VirtualTransport;
-  readonly nic: VirtualNic;
-  readonly engine: DhcpClient;
-  readonly acks: { address: string; serverId: string; at: number }[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
-
-  constructor(net: VirtualNetwork, lan: VirtualLink, index: number) {
-    this.mac = `02:00:00:00:20:${index.toString(16).padStart(2, '0')}`;
-    const host = net.createHost(`client${index}`);
-    this.nic = host.attach(lan, { ifname: 'eth0', mac: this.mac });
-    this.transport = host.openTransport({ port: 68 });
-    this.engine = new DhcpClient({
-      hwAddress: this.mac,
-      arpProbe: false,
-      clientId: null,
-      retransmit: { kind: 'udhcpc', retries: 1000, timeoutMs: 500, tryAgainMs: 500 },
-      nakBackoffMs: 200,
-    });
-    this.transport.on('message', (data) => this.#receive(data));
-  }
-
-  /** Kea's load-balancing hash of this client (it sends no client identifier): 0 is the primary's. */
-  get bucket(): number {
-    return loadBalanceHash(parseMac(this.mac)) % 2;
-  }
-
-  start(): void {
-    this.#apply(this.engine.start(Date.now()));
-  }
-
-  async close(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.transport.close();
-  }
-
-  #receive(data: Buffer): void {
-    let m: DhcpMessage;
-    try {
-      m = decodeMessage(data);
-    } catch {
-      return;
-    }
-    if (m.op !== 2 || m.chaddr.subarray(0, 6).join() !== parseMac(this.mac).join()) return;
-    if (messageTypeOf(m) === ACK) {
-      this.acks.push({
-        address: m.yiaddr,
-        serverId: m.options.get('dhcp-server-identifier') ?? '',
-        at: Date.now(),
-      });
-    }
-    this.#apply(this.engine.handle(Date.now(), m));
-  }
-
-  #apply(step: ClientStep): void {
-    if (this.#stopped) return;
-    for (const a of step.actions) {
-      if (a.type === 'send')
-        void this.transport.send({ data: a.bytes, ip: a.to, port: 67 }).catch(() => undefined);
-      // Renewal ACKs are unicast to the leased address: the host must own it.
-      else if (
-        a.type === 'configure' &&
-        !this.nic.addresses().some((x) => x.startsWith(`${a.lease.address}/`))
-      )
-        this.nic.addAddress(`${a.lease.address}/24`);
-    }
-    clearTimeout(this.#timer);
-    if (step.deadline !== null) {
-      this.#timer = setTimeout(
-        () => this.#apply(this.engine.poll(Date.now())),
-        Math.max(0, step.deadline - Date.now()),
-      );
-    }
-  }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** Polls `check` every 50 ms; fails with `what` after `limitMs` (a timeout, not a measurement). */
-async function until(
-  what: string | (() => string),
-  check: () => boolean | Promise<boolean>,
-  limitMs = 30_000,
-): Promise<void> {
-  const giveUpAt = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > giveUpAt) assert.fail(`gave up waiting: ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function haConfig(
   mode: 'load-balancing' | 'hot-standby',
@@ -135,9 +24,10 @@ function haConfig(
   return {
     Dhcp4: {
       'interfaces-config': { interfaces: ['eth0'] },
-      'valid-lifetime': 60,
-      'renew-timer': 2,
-      'rebind-timer': 3,
+      // The client's floors: T1 at least 15 s, a lease at least 30 s.
+      'valid-lifetime': 30,
+      'renew-timer': 15,
+      'rebind-timer': 16,
       'hooks-libraries': [
         { library: '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so' },
         {

@@ -1,0 +1,123 @@
+import type pg from 'pg';
+
+/**
+ * What servers sharing one PostgreSQL lease database tell each other through it in active-active HA: who is
+ * alive (a heartbeat row per server, timed by the database's clock so no two hosts' clocks are compared),
+ * and which address each has offered (a short-lived claim per address, so two servers never offer one
+ * address to two clients; a claim nobody confirms expires by itself).
+ */
+const TABLES = `
+CREATE TABLE IF NOT EXISTS leasekeeper_server (
+  name text PRIMARY KEY,
+  seen_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leasekeeper_offer4 (
+  address bigint PRIMARY KEY,
+  hw_address text NOT NULL,
+  client_id text,
+  server text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`;
+
+/** Who holds a claim this server could not take. */
+export interface OfferHolder {
+  readonly hwAddress: string;
+  readonly clientId: string | null;
+  readonly server: string;
+  /** Milliseconds until the claim ends, by the database's clock. */
+  readonly remainingMs: number;
+}
+
+export type ClaimResult = { readonly ok: true } | { readonly ok: false; readonly holder: OfferHolder };
+
+type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+export class PgCoordination {
+  readonly #run: Run;
+
+  constructor(pool: Pick<pg.Pool, 'query'>) {
+    this.#run = async (sql, params) => {
+      // Without parameters: the simple protocol, which also runs several statements in one call.
+      const res = params.length === 0 ? await pool.query(sql) : await pool.query(sql, params);
+      return Array.isArray(res) ? [] : (res.rows as Record<string, unknown>[]);
+    };
+  }
+
+  /** Creates the two tables when missing (serialized like the lease schema). */
+  async ensure(): Promise<void> {
+    // One simple-protocol query runs on one connection: the lock holds for the whole transaction.
+    await this.#run(
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('leasekeeper coordination')); ${TABLES} COMMIT;`,
+      [],
+    );
+  }
+
+  /** Marks `name` alive now and forgets claims long past their end. */
+  async heartbeat(name: string): Promise<void> {
+    await this.#run(
+      `INSERT INTO leasekeeper_server (name, seen_at) VALUES ($1, now())
+       ON CONFLICT (name) DO UPDATE SET seen_at = now()`,
+      [name],
+    );
+    await this.#run(`DELETE FROM leasekeeper_offer4 WHERE expires_at < now() - interval '60 seconds'`, []);
+  }
+
+  /** The servers whose heartbeat is younger than `windowMs`, sorted. */
+  async alive(windowMs: number): Promise<string[]> {
+    const rows = await this.#run(
+      `SELECT name FROM leasekeeper_server WHERE seen_at > now() - make_interval(secs => $1) ORDER BY name`,
+      [windowMs / 1000],
+    );
+    return rows.map((r) => String(r['name']));
+  }
+
+  /** A clean stop: the others take this server's clients at their next heartbeat instead of after a timeout. */
+  async leave(name: string): Promise<void> {
+    await this.#run('DELETE FROM leasekeeper_server WHERE name = $1', [name]);
+  }
+
+  /**
+   * Claims `address` for an offer to this client for `seconds`: granted when nobody holds it, when the claim
+   * expired, or when it is this same client's (renewed). Otherwise says who holds it.
+   */
+  async claimOffer(
+    address: number,
+    hwAddress: string,
+    clientId: string | null,
+    server: string,
+    seconds: number,
+  ): Promise<ClaimResult> {
+    const rows = await this.#run(
+      `INSERT INTO leasekeeper_offer4 AS o (address, hw_address, client_id, server, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+       ON CONFLICT (address) DO UPDATE
+         SET hw_address = EXCLUDED.hw_address, client_id = EXCLUDED.client_id,
+             server = EXCLUDED.server, expires_at = EXCLUDED.expires_at
+         WHERE o.expires_at <= now()
+            OR (o.hw_address = EXCLUDED.hw_address AND o.client_id IS NOT DISTINCT FROM EXCLUDED.client_id)
+       RETURNING 1 AS ok`,
+      [address, hwAddress, clientId, server, seconds],
+    );
+    if (rows.length > 0) return { ok: true };
+    const held = await this.#run(
+      `SELECT hw_address, client_id, server,
+              GREATEST(0, EXTRACT(EPOCH FROM (expires_at - now())) * 1000)::float8 AS remaining
+         FROM leasekeeper_offer4 WHERE address = $1`,
+      [address],
+    );
+    const h = held[0];
+    // Gone between the two statements (expired and swept): try once more at the next DISCOVER.
+    if (h === undefined)
+      return { ok: false, holder: { hwAddress: '', clientId: null, server: '', remainingMs: 0 } };
+    return {
+      ok: false,
+      holder: {
+        hwAddress: String(h['hw_address']),
+        clientId: h['client_id'] === null ? null : String(h['client_id']),
+        server: String(h['server']),
+        remainingMs: Number(h['remaining']),
+      },
+    };
+  }
+}
