@@ -36,10 +36,10 @@ type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]
 export class PgCoordination {
   readonly #run: Run;
 
-  constructor(pool: Pick<pg.Pool, 'query'>) {
+  /** `query` runs one call on the store's connections (without parameters: the simple protocol). */
+  constructor(query: (sql: string, params: unknown[]) => Promise<pg.QueryResult | pg.QueryResult[]>) {
     this.#run = async (sql, params) => {
-      // Without parameters: the simple protocol, which also runs several statements in one call.
-      const res = params.length === 0 ? await pool.query(sql) : await pool.query(sql, params);
+      const res = await query(sql, params);
       return Array.isArray(res) ? [] : (res.rows as Record<string, unknown>[]);
     };
   }

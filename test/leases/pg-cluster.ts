@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-const BIN = '/usr/lib/postgresql/15/bin';
+export const BIN = '/usr/lib/postgresql/15/bin';
 
 export interface TempCluster {
   /** Connection settings for one database of the cluster, over its UNIX socket. */
@@ -15,7 +15,7 @@ export interface TempCluster {
   stopSync(): void;
 }
 
-function asPostgres(args: string[]): string {
+export function asPostgres(args: string[]): string {
   return execFileSync('runuser', ['-u', 'postgres', '--', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
