@@ -18,6 +18,9 @@
 //   sendBatch(fd, buffers, dst, start, end) -> count sent, or -errno for buffers[start]
 //       One sendmmsg of buffers[start..end). dst is null for a bound packet socket, else a Uint32Array of
 //       [ipv4 (host order), port] per buffer index. Like sendmmsg, stops at the first failing datagram.
+//   sendUnixDatagram(path, buffer) -> bytes sent, or -errno
+//       One datagram to an AF_UNIX SOCK_DGRAM socket (systemd's NOTIFY_SOCKET, syslog's /dev/log), which
+//       node:dgram cannot address. A path starting with '@' names the abstract namespace. Non-blocking.
 //   errnoError(errno, syscall) -> the Error this addon throws for that errno (code, errno, syscall).
 //   interfaces(netns?) -> [{ name, index, flags, mac, addrs: [{ address, prefix }] }] via getifaddrs,
 //       which lists down interfaces too.
@@ -41,6 +44,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -469,6 +473,28 @@ Napi::Value SendBatch(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, sent < 0 ? -errno : sent);
 }
 
+Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsTypedArray()) throw Napi::TypeError::New(env, "sendUnixDatagram(path, buffer)");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(sun.sun_path)) return Napi::Number::New(env, -ENAMETOOLONG);
+  memcpy(sun.sun_path, path.data(), path.size());
+  if (path[0] == '@') sun.sun_path[0] = '\0';
+  socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path[0] == '@' ? 0 : 1));
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Napi::Number::New(env, -errno);
+  ssize_t n;
+  do {
+    n = sendto(fd, data.Data(), data.ByteLength(), MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sun), len);
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  return Napi::Number::New(env, n < 0 ? -err : static_cast<double>(n));
+}
+
 Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return ErrnoError(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::String>().Utf8Value().c_str())
@@ -520,6 +546,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openUdp", Napi::Function::New(env, OpenUdp));
   exports.Set("interfaces", Napi::Function::New(env, Interfaces));
   exports.Set("sendBatch", Napi::Function::New(env, SendBatch));
+  exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram));
   exports.Set("errnoError", Napi::Function::New(env, ErrnoErrorJs));
   exports.Set("PacketSocket", PacketSocket::Init(env));
   return exports;

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { LevelWithSilent } from 'pino';
+import type { LevelWithSilent, Logger } from 'pino';
 import { UsageError, type CliCommand } from './command.ts';
 import { deriveConfigFromInterface, parseConfigText } from '../config/index.ts';
 import { ConfigError, type CompiledConfig } from '../config/types.ts';
 import { ControlError } from '../control/errors.ts';
 import { LeaseStoreError } from '../leases/errors.ts';
 import { RuntimeError } from '../runtime/errors.ts';
-import { createLogger, LOG_LEVELS, type LogFormat } from '../runtime/logger.ts';
+import { checkConfigOffline } from '../runtime/config-check.ts';
+import { readLogSettings, type LogSettings } from '../runtime/log-settings.ts';
+import { createLoggerWithSink, LOG_LEVELS, type LogFormat, type LogSink } from '../runtime/logger.ts';
+import { reloadOnHangUp, serviceStatus } from '../runtime/hangup.ts';
+import { SystemdNotifier } from '../runtime/sd-notify.ts';
 import { startServer } from '../runtime/server.ts';
 import { TransportError } from '../transport/errors.ts';
 import { listInterfaces } from '../transport/linux/interfaces.ts';
@@ -15,8 +19,12 @@ import { listInterfaces } from '../transport/linux/interfaces.ts';
 const HELP = `Usage: leasekeeper serve (--config FILE | --interface IF) [options]
 
 Runs the DHCPv4 server until SIGTERM or SIGINT (then it stops receiving, flushes the leases and exits 0).
+SIGHUP re-reads the --config file (a bad file keeps the running configuration) and re-opens log files.
+Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when stopping.
 
   --config FILE           a Kea Dhcp4 configuration ({"Dhcp4": {...}}, JSON)
+  -t, --test              check the configuration (syntax, meaning, file paths, interfaces) without
+                          opening sockets or databases; exit 0 if it would start, 1 if not
   --interface IF          zero-config: serve the subnet of IF's IPv4 address (the choices are logged)
   --lease-file PATH       keep leases in this SQLite file (overrides lease-database)
   --control-socket PATH   UNIX control socket (replaces control-socket(s) of the config)
@@ -24,7 +32,8 @@ Runs the DHCPv4 server until SIGTERM or SIGINT (then it stops receiving, flushes
   --insecure-control      allow an HTTP control listener on a non-loopback address without
                           authentication (refused otherwise; logged as a warning; docs/security.md)
   --log-format text|json  one readable line per exchange (default), or JSON lines
-  --log-level LEVEL       fatal, error, warn, info (default), debug, trace, silent
+  --log-level LEVEL       fatal, error, warn, info (default), debug, trace, silent (overrides the
+                          severity of the configuration's loggers section)
   --port N                serve this UDP port instead of 67 (tests)
   --max-discover-delay MS drop DISCOVERs that waited longer than MS in the receive queue (overload;
                           default 500, 0: never); counted in pkt4-receive-drop, logged at warn
@@ -33,7 +42,8 @@ Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/lease
 
 Examples:
   leasekeeper serve --interface eth0 --lease-file /tmp/leases.sqlite
-  leasekeeper serve --config /etc/leasekeeper/dhcp4.json --control-socket /run/leasekeeper/ctl.sock`;
+  leasekeeper serve --config /etc/leasekeeper/dhcp4.json --control-socket /run/leasekeeper/ctl.sock
+  leasekeeper serve --config /etc/leasekeeper/dhcp4.json --test`;
 
 /** Errors the operator can fix: printed as one message, never as a stack trace. */
 class ServeConfigError extends Error {
@@ -43,14 +53,13 @@ class ServeConfigError extends Error {
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'run the DHCPv4 server (Kea-style JSON config, or zero-config on one interface)',
   help: HELP,
   async run(argv) {
     const values = parse(argv);
     const format = values['log-format'] ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
-    const level = (values['log-level'] ?? 'info') as LevelWithSilent;
-    if (!LOG_LEVELS.includes(level))
+    const cliLevel = values['log-level'] as LevelWithSilent | undefined;
+    if (cliLevel !== undefined && !LOG_LEVELS.includes(cliLevel))
       throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     if ((values.config === undefined) === (values.interface === undefined)) {
       throw new UsageError('give exactly one of --config FILE or --interface IF');
@@ -61,26 +70,40 @@ export const serveCommand: CliCommand = {
       values['max-discover-delay'] === undefined ? undefined : Number(values['max-discover-delay']);
     if (maxDelay !== undefined && !(Number.isFinite(maxDelay) && maxDelay >= 0))
       throw new UsageError('--max-discover-delay must be a number of milliseconds, 0 or more');
-    const logger = createLogger({ format: format as LogFormat, level });
+    const control = {
+      ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),
+      ...(values['control-http'] === undefined ? {} : { controlHttp: values['control-http'] }),
+      ...(values['insecure-control'] === true ? { insecureControl: true } : {}),
+    };
+    const leaseFile = values['lease-file'];
+    if (values.test === true) return testConfig(values.config, values.interface, leaseFile, control);
+    let logging: { logger: Logger; sink: LogSink } | undefined;
     try {
-      const config =
-        values.config !== undefined ? loadConfig(values.config) : zeroConfig(values.interface ?? '', logger);
+      const fileConfig = values.config === undefined ? undefined : loadConfig(values.config);
+      const settings = loggingOf(fileConfig, cliLevel);
+      logging = createLoggerWithSink({
+        format: format as LogFormat,
+        level: settings.level,
+        outputs: settings.outputs,
+      });
+      const { logger, sink } = logging;
+      for (const note of settings.notes) logger.warn(note);
+      const config = fileConfig ?? zeroConfig(values.interface ?? '', logger);
+      const notifier = SystemdNotifier.fromEnvironment(process.env, logger);
       let exit = 0;
       const server = await startServer({
         config,
         ...(values.config === undefined ? {} : { configFile: values.config }),
-        ...(values['lease-file'] === undefined ? {} : { leaseFile: values['lease-file'] }),
+        ...(leaseFile === undefined ? {} : { leaseFile }),
         port,
         logger,
         warmUp: true,
         ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
-        control: {
-          ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),
-          ...(values['control-http'] === undefined ? {} : { controlHttp: values['control-http'] }),
-          ...(values['insecure-control'] === true ? { insecureControl: true } : {}),
-        },
+        control,
+        onConfigApplied: (next) => applyLogging(next, cliLevel, logger, sink),
         onShutdown: (code) => {
           exit = code;
+          notifier?.stopping('shutdown command');
           void server.stop();
         },
       });
@@ -92,23 +115,98 @@ export const serveCommand: CliCommand = {
         }
         signalled = true;
         logger.info(`${sig}: stopping`);
+        notifier?.stopping(`${sig}: stopping`);
         void server.stop();
       };
+      const onHangUp = reloadOnHangUp({
+        file: values.config,
+        reload: () => server.target.config.reload(),
+        reopenLogs: () => sink.reopen(),
+        status: () => serviceStatus(server),
+        logger,
+        notifier,
+      });
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      process.on('SIGHUP', onHangUp);
       logger.info(`leasekeeper serving (pid ${process.pid})`);
+      notifier?.ready(serviceStatus(server));
+      // A daemon lives until it is told to stop, even with nothing open (no interfaces and no control
+      // listener: waiting for a SIGHUP with a better file), rather than leaving with an empty event loop.
+      const alive = setInterval(() => undefined, 2 ** 30);
       await server.stopped;
+      clearInterval(alive);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangUp);
+      sink.close();
       return exit;
     } catch (err) {
       const message = describe(err);
       if (message === undefined) throw err;
       console.error(`leasekeeper serve: ${message}`);
+      logging?.sink.close();
       return 1;
     }
   },
 };
+
+/** `serve --test`: the configuration is read and checked as serve would, without opening anything. */
+function testConfig(
+  file: string | undefined,
+  ifname: string | undefined,
+  leaseFile: string | undefined,
+  control: { controlSocket?: string; controlHttp?: string },
+): number {
+  let config: CompiledConfig;
+  try {
+    config = file !== undefined ? loadConfig(file) : zeroConfigQuiet(ifname ?? '');
+  } catch (err) {
+    const message = describe(err);
+    if (message === undefined) throw err;
+    console.error(`leasekeeper serve --test: ${message}`);
+    return 1;
+  }
+  const check = checkConfigOffline(config, {
+    ...(leaseFile === undefined ? {} : { leaseFile }),
+    control,
+  });
+  for (const w of check.warnings) console.error(`warning: ${w}`);
+  for (const e of check.errors) console.error(`error: ${e}`);
+  const what = file ?? `--interface ${ifname ?? ''}`;
+  if (check.errors.length > 0) {
+    console.error(`leasekeeper serve --test: ${what}: ${check.errors.length} error(s)`);
+    return 1;
+  }
+  const subnets = config.subnets.length;
+  console.log(
+    `${what}: configuration OK (${subnets} subnet${subnets === 1 ? '' : 's'}, ${check.warnings.length} warning(s))`,
+  );
+  return 0;
+}
+
+/** The configuration's `loggers` section, with `--log-level` taking precedence over its severity. */
+function loggingOf(config: CompiledConfig | undefined, cliLevel: LevelWithSilent | undefined): LogSettings {
+  const settings = readLogSettings(config?.source['loggers']);
+  return cliLevel === undefined ? settings : { ...settings, level: cliLevel };
+}
+
+/** A reloaded or `config-set` configuration brings its own `loggers` section: applied here. */
+function applyLogging(
+  config: CompiledConfig,
+  cliLevel: LevelWithSilent | undefined,
+  logger: Logger,
+  sink: LogSink,
+): void {
+  try {
+    const settings = loggingOf(config, cliLevel);
+    sink.configure(settings.outputs);
+    logger.level = settings.level;
+    for (const note of settings.notes) logger.warn(note);
+  } catch (err) {
+    logger.error(`loggers not changed: ${describe(err) ?? String(err)}`);
+  }
+}
 
 function parse(argv: readonly string[]) {
   try {
@@ -116,6 +214,7 @@ function parse(argv: readonly string[]) {
       args: [...argv],
       options: {
         config: { type: 'string' },
+        test: { type: 'boolean', short: 't' },
         interface: { type: 'string' },
         'lease-file': { type: 'string' },
         'control-socket': { type: 'string' },
@@ -154,15 +253,23 @@ function loadConfig(file: string): CompiledConfig {
   return r.config;
 }
 
-function zeroConfig(ifname: string, logger: ReturnType<typeof createLogger>): CompiledConfig {
+function zeroConfig(ifname: string, logger: Logger): CompiledConfig {
+  const derived = deriveZeroConfig(ifname);
+  for (const line of derived.explanation) logger.info(`zero-config: ${line}`);
+  return derived.config;
+}
+
+function zeroConfigQuiet(ifname: string): CompiledConfig {
+  return deriveZeroConfig(ifname).config;
+}
+
+function deriveZeroConfig(ifname: string): ReturnType<typeof deriveConfigFromInterface> {
   const info = listInterfaces().find((i) => i.name === ifname);
   if (info === undefined) throw new ServeConfigError(`--interface: no interface "${ifname}" on this host`);
   const addr = info.addresses[0];
   if (addr === undefined)
     throw new ServeConfigError(`--interface: ${ifname} has no IPv4 address to derive a subnet from`);
-  const derived = deriveConfigFromInterface({ ifname, address: addr.ip, prefix: addr.prefix });
-  for (const line of derived.explanation) logger.info(`zero-config: ${line}`);
-  return derived.config;
+  return deriveConfigFromInterface({ ifname, address: addr.ip, prefix: addr.prefix });
 }
 
 /** One-line (or few-line) text for errors an operator can act on; undefined for bugs. */

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import { encodeOptionData } from './option-data.ts';
+import { compileClientClasses, classGate } from './client-classes.ts';
+import { address, Issues, optionSet } from './scope.ts';
+import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
 import {
   HA_HOOK,
@@ -8,18 +10,18 @@ import {
   isHook,
   type HaConfig,
 } from './high-availability.ts';
+import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
-import type { Dhcp4Json, OptionDataJson, ReservationJson, SubnetJson } from './schema.ts';
+import type { Dhcp4Json, ReservationJson, SubnetJson } from './schema.ts';
 import {
   ConfigError,
+  type ClassGate,
+  type ConfigIssue,
   type CompiledConfig,
-  type CompiledOption,
   type CompiledPool,
   type CompiledReservation,
   type CompiledSubnet,
-  type ConfigIssue,
   type Lifetimes,
-  type OptionSet,
   type ParseResult,
 } from './types.ts';
 
@@ -27,18 +29,13 @@ import {
 export const DEFAULTS = {
   validLifetime: 7200,
   declineProbationPeriod: 86400,
+  /** Kea's is 0 (offers not held); 10 s covers a client's first retransmission (RFC 2131 §4.1: 4 s). */
+  offerLifetime: 10,
   t1Percent: 0.5,
   t2Percent: 0.875,
   authoritative: true,
   matchClientId: true,
 } as const;
-
-class Issues {
-  readonly list: ConfigIssue[] = [];
-  add(path: string, message: string): void {
-    this.list.push({ path, message });
-  }
-}
 
 function zodPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -75,27 +72,6 @@ export function compileConfig(json: unknown): CompiledConfig {
   const r = parseConfig(json);
   if (!r.ok) throw r.error;
   return r.config;
-}
-
-function optionSet(entries: readonly OptionDataJson[] | undefined, path: string, issues: Issues): OptionSet {
-  const out = new Map<number, CompiledOption>();
-  (entries ?? []).forEach((entry, i) => {
-    const at = `${path}.option-data[${i}]`;
-    const r = encodeOptionData(entry);
-    if (!r.ok) return issues.add(at, r.message);
-    if (out.has(r.option.code)) return issues.add(at, `option ${r.option.name} is given twice at this level`);
-    out.set(r.option.code, r.option);
-  });
-  return out;
-}
-
-function address(value: string | undefined, path: string, issues: Issues): number | undefined {
-  if (value === undefined) return undefined;
-  if (!isIpv4(value)) {
-    issues.add(path, `"${value}" is not an IPv4 address`);
-    return undefined;
-  }
-  return ipv4ToInt(value);
 }
 
 function lifetimes(
@@ -188,6 +164,7 @@ function reservation(
     nextServer: address(r['next-server'], `${path}.next-server`, issues),
     bootFileName: r['boot-file-name'],
     serverHostname: r['server-hostname'],
+    clientClasses: r['client-classes'] ?? [],
   };
 }
 
@@ -238,6 +215,7 @@ function subnet(
   id: number,
   parent: Dhcp4Json,
   parentLifetimes: Lifetimes,
+  parentLimits: ClientLimits,
   issues: Issues,
 ): CompiledSubnet | undefined {
   const cidr = parseCidr(j.subnet, true);
@@ -265,11 +243,7 @@ function subnet(
       return issues.add(`${at}.pool`, `"${p.pool}" is not inside subnet ${draft.prefix}`);
     const clash = pools.findIndex((q) => r.start <= q.end && q.start <= r.end);
     if (clash >= 0) return issues.add(`${at}.pool`, `"${p.pool}" overlaps ${path}.pools[${clash}]`);
-    pools.push({
-      ...r,
-      options: optionSet(p['option-data'], at, issues),
-      ...(p['client-class'] === undefined ? {} : { clientClass: p['client-class'] }),
-    });
+    pools.push({ ...r, options: optionSet(p['option-data'], at, issues), ...classGate(p) });
   });
   const reservations: CompiledReservation[] = [];
   (j.reservations ?? []).forEach((r, i) => {
@@ -303,6 +277,10 @@ function subnet(
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
+    limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
+    ...classGate(j),
+    poolsUseClasses: pools.some((p) => p.allowedClasses !== undefined || p.additionalClasses.length > 0),
   };
 }
 
@@ -322,7 +300,9 @@ function deepFreeze<T>(o: T): T {
 }
 
 function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+  issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
+  const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
   const usedIds = new Set((j.subnet4 ?? []).map((s) => s.id).filter((id): id is number => id !== undefined));
   let nextId = 1;
   const source: Dhcp4Json = structuredClone(j);
@@ -339,7 +319,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     } else if (subnets.some((x) => x.id === id)) {
       issues.add(`${path}.id`, `subnet id ${id} is used twice`);
     }
-    const c = subnet(s, path, id, j, top, issues);
+    const c = subnet(s, path, id, j, top, limits, issues);
     if (!c) return;
     const clash = subnets.findIndex((o) => c.network <= o.broadcast && o.network <= c.broadcast);
     if (clash >= 0)
@@ -361,15 +341,29 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     names.add(n);
   });
   const highAvailability = compileHooks(j, issues);
+  const clientClasses = compileClientClasses(j['client-classes'], issues);
+  const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
+  const classifies =
+    clientClasses.length > 0 ||
+    subnets.some(
+      (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
+    ) ||
+    globalReservations.some((r) => r.clientClasses.length > 0);
   return deepFreeze({
     ...(highAvailability === undefined ? {} : { highAvailability }),
     source,
+    clientClasses,
+    classesByName: new Map(clientClasses.map((c) => [c.name, c])),
+    classifies,
+    optionDefs: issues.defs,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,
     matchClientId: j['match-client-id'] ?? DEFAULTS.matchClientId,
     lifetimes: top,
     declineProbationPeriod: j['decline-probation-period'] ?? DEFAULTS.declineProbationPeriod,
+    offerLifetime: j['offer-lifetime'] ?? DEFAULTS.offerLifetime,
+    limits,
     options: optionSet(j['option-data'], 'Dhcp4', issues),
     subnets,
     globalReservations,

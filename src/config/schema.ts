@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPTION_TYPES } from './option-types.ts';
 
 /**
  * The subset of Kea's `Dhcp4` JSON that leasekeeper understands. Objects are strict: a key we do not
@@ -13,9 +14,7 @@ const common = { 'user-context': userContext.optional(), comment: z.string().opt
 export const optionDataSchema = z.strictObject({
   name: z.string().min(1).optional(),
   code: z.number().int().min(1).max(254).optional(),
-  space: z
-    .literal('dhcp4', { error: 'only the dhcp4 option space is supported (no vendor spaces)' })
-    .optional(),
+  space: z.string().min(1).max(64).optional(),
   data: z.string().optional(),
   'csv-format': z.boolean().optional(),
   'always-send': z.boolean().optional(),
@@ -23,8 +22,38 @@ export const optionDataSchema = z.strictObject({
   ...common,
 });
 
+/** Kea's class lists on subnets, pools and reservations: names, at most a few dozen. */
+const classNames = z.array(z.string().min(1).max(128)).max(64);
+
+/** Where a subnet or pool is limited to classes and which classes it evaluates after allocation. */
+const classGates = {
+  'client-class': z.string().min(1).max(128).optional(),
+  // Newer Kea: a list (any one matching admits the client).
+  'client-classes': classNames.optional(),
+  // Kea 2.2's name, and newer Kea's.
+  'require-client-classes': classNames.optional(),
+  'evaluate-additional-classes': classNames.optional(),
+};
+
+/** Kea's `option-def`: a custom option, or a sub-option of an option space. */
+export const optionDefSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_][-A-Za-z0-9_.]*$/, 'an option name is letters, digits, "-", "_" and "."'),
+  code: z.number().int().min(1).max(254),
+  type: z.enum(OPTION_TYPES),
+  array: z.boolean().optional(),
+  'record-types': z.string().max(256).optional(),
+  space: z.string().min(1).max(64).optional(),
+  encapsulate: z.string().max(64).optional(),
+  ...common,
+});
+
 export const reservationSchema = z.strictObject({
   'hw-address': z.string().optional(),
+  'client-classes': classNames.optional(),
   'client-id': z.string().optional(),
   'ip-address': z.string().optional(),
   hostname: z.string().optional(),
@@ -37,9 +66,8 @@ export const reservationSchema = z.strictObject({
 
 export const poolSchema = z.strictObject({
   pool: z.string(),
-  /** Only clients of this class get new addresses from the pool (`HA_<server-name>` in load balancing). */
-  'client-class': z.string().min(1).max(255).optional(),
   'option-data': z.array(optionDataSchema).optional(),
+  ...classGates,
   ...common,
 });
 
@@ -68,7 +96,27 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+  'offer-lifetime': seconds.optional(),
+  ...classGates,
   ...lifetimes,
+  ...common,
+});
+
+/** Kea's `client-classes` entries (ARM "Configuring Classes"). */
+export const clientClassSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  test: z.string().max(4096).optional(),
+  'option-data': z.array(optionDataSchema).optional(),
+  'next-server': z.string().optional(),
+  'server-hostname': z.string().max(63).optional(),
+  'boot-file-name': z.string().max(127).optional(),
+  'valid-lifetime': seconds.optional(),
+  'min-valid-lifetime': seconds.optional(),
+  'max-valid-lifetime': seconds.optional(),
+  // Kea 2.2's name, and newer Kea's.
+  'only-if-required': z.boolean().optional(),
+  'only-in-additional-list': z.boolean().optional(),
+  'option-def': z.array(optionDefSchema).max(256).optional(),
   ...common,
 });
 
@@ -99,10 +147,15 @@ export const expiredLeasesSchema = z.strictObject({
 });
 
 /**
- * Hook libraries leasekeeper has built in (their commands, and the HA service whose `parameters` are read);
+ * Hook libraries leasekeeper has built in (their commands, and the services whose `parameters` are read);
  * any other hook is refused.
  */
-export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so', 'libdhcp_ha.so'] as const;
+export const BUILTIN_HOOKS = [
+  'libdhcp_lease_cmds.so',
+  'libdhcp_stat_cmds.so',
+  'libdhcp_limits.so',
+  'libdhcp_ha.so',
+] as const;
 
 export const dhcp4Schema = z.strictObject({
   'interfaces-config': z
@@ -114,12 +167,15 @@ export const dhcp4Schema = z.strictObject({
     })
     .optional(),
   subnet4: z.array(subnetSchema).optional(),
+  'client-classes': z.array(clientClassSchema).max(1024).optional(),
+  'option-def': z.array(optionDefSchema).max(1024).optional(),
   'option-data': z.array(optionDataSchema).optional(),
   reservations: z.array(reservationSchema).optional(),
   'reservations-global': z.boolean().optional(),
   'reservations-in-subnet': z.boolean().optional(),
   'lease-database': leaseDatabaseSchema.optional(),
   'decline-probation-period': seconds.optional(),
+  'offer-lifetime': seconds.optional(),
   'control-socket': controlSocket.optional(),
   'control-sockets': z.array(controlSocket).optional(),
   loggers: z.array(z.looseObject({ name: z.string() })).optional(),
@@ -136,7 +192,7 @@ export const dhcp4Schema = z.strictObject({
     .array(
       z.looseObject({
         library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
-          message: `only ${BUILTIN_HOOKS.slice(0, -1).join(', ')} and ${BUILTIN_HOOKS.at(-1)!} are accepted: leasekeeper has them built in`,
+          message: `only ${BUILTIN_HOOKS.join(', ')} are accepted: leasekeeper has them built in`,
         }),
       }),
     )
@@ -155,5 +211,7 @@ export type OptionDataJson = z.infer<typeof optionDataSchema>;
 export type ReservationJson = z.infer<typeof reservationSchema>;
 export type PoolJson = z.infer<typeof poolSchema>;
 export type SubnetJson = z.infer<typeof subnetSchema>;
+export type OptionDefJson = z.infer<typeof optionDefSchema>;
+export type ClientClassJson = z.infer<typeof clientClassSchema>;
 export type Dhcp4Json = z.infer<typeof dhcp4Schema>;
 export type KeaConfigJson = z.infer<typeof rootSchema>;

@@ -1,4 +1,7 @@
 import type { HaConfig } from './high-availability.ts';
+import type { ClientLimits } from './limits.ts';
+import type { CompiledBool } from '../classify/expression.ts';
+import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json } from './schema.ts';
 
 /**
@@ -15,6 +18,13 @@ export interface CompiledConfig {
   readonly lifetimes: Lifetimes;
   /** Seconds a DECLINEd address stays unusable (Kea's `decline-probation-period`, default 86400). */
   readonly declineProbationPeriod: number;
+  /**
+   * Seconds an offered address stays held for its client (Kea 2.6's `offer-lifetime`; default 10 here, 0:
+   * not held). A full pool hands the oldest unconfirmed offer to a new client instead of refusing it.
+   */
+  readonly offerLifetime: number;
+  /** `Dhcp4.user-context.limits`: the default of every subnet's `limits`. */
+  readonly limits: ClientLimits;
   readonly options: OptionSet;
   readonly subnets: readonly CompiledSubnet[];
   /** Kea's `reservations` at the top level, consulted when `reservations-global` is true. */
@@ -32,6 +42,40 @@ export interface CompiledConfig {
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
   /** The `libdhcp_ha.so` hook's relationship, when configured (docs/high-availability.md). */
   readonly highAvailability?: HaConfig;
+  /** Kea's `client-classes`, in the order given (which is the order they are evaluated in). */
+  readonly clientClasses: readonly CompiledClientClass[];
+  readonly classesByName: ReadonlyMap<string, CompiledClientClass>;
+  /**
+   * Whether any part of the configuration looks at classes (defined classes, subnets, pools or
+   * reservations naming classes): when false, requests are not classified at all.
+   */
+  readonly classifies: boolean;
+  /** Kea's option definitions in force: built-in vendor spaces and the global `option-def`s. */
+  readonly optionDefs: OptionDefs;
+}
+
+/** One `client-classes` entry, its test compiled once. */
+export interface CompiledClientClass {
+  readonly name: string;
+  /** Undefined: the class is only assigned by reservations, by name, or as an additional class. */
+  readonly test: CompiledBool | undefined;
+  /** The test reads KNOWN/UNKNOWN (directly or through a class it names): evaluated after the host lookup. */
+  readonly dependsOnKnown: boolean;
+  /** Kea's `only-if-required` / `only-in-additional-list`: evaluated only when a subnet or pool asks. */
+  readonly additionalOnly: boolean;
+  readonly options: OptionSet;
+  readonly nextServer: number | undefined;
+  readonly serverHostname: string | undefined;
+  readonly bootFileName: string | undefined;
+  /** `valid-lifetime` and its bounds, when the class sets them. */
+  readonly validLifetime: { readonly valid: number; readonly min: number; readonly max: number } | undefined;
+}
+
+/** A subnet's or pool's class gate: the classes that may use it (undefined: everyone). */
+export interface ClassGate {
+  readonly allowedClasses: readonly string[] | undefined;
+  /** Kea's `require-client-classes` / `evaluate-additional-classes`, in order. */
+  readonly additionalClasses: readonly string[];
 }
 
 /** Kea's `expired-leases-processing`, with Kea's defaults; the runtime schedules reclamation by it. */
@@ -78,7 +122,9 @@ export interface CompiledOption {
 
 export type OptionSet = ReadonlyMap<number, CompiledOption>;
 
-export interface CompiledSubnet {
+export interface CompiledSubnet extends ClassGate {
+  /** Whether any of its pools is limited to classes or names additional classes. */
+  readonly poolsUseClasses: boolean;
   readonly id: number;
   /** `a.b.c.d/len` as configured. */
   readonly prefix: string;
@@ -100,14 +146,16 @@ export interface CompiledSubnet {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** Seconds an offer holds its address: the subnet's `offer-lifetime`, else the global one. */
+  readonly offerLifetime: number;
+  /** Per-client limits from `user-context.limits` (the subnet's, else the global ones). */
+  readonly limits: ClientLimits;
 }
 
-export interface CompiledPool {
+export interface CompiledPool extends ClassGate {
   readonly start: number;
   readonly end: number;
   readonly options: OptionSet;
-  /** Kea's pool `client-class`: only clients of this class get new addresses from the pool. */
-  readonly clientClass?: string;
 }
 
 export interface CompiledReservation {
@@ -122,6 +170,8 @@ export interface CompiledReservation {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** Classes the reservation assigns (Kea's `client-classes` of a host). */
+  readonly clientClasses: readonly string[];
 }
 
 export interface ConfigIssue {

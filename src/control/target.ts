@@ -1,3 +1,4 @@
+import type { LeaseStoreHealth } from '../leases/health.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import type { Answer } from './answer.ts';
 import type { JsonObject } from './json.ts';
@@ -162,4 +163,6 @@ export interface ServerStatus {
   /** Whether the DHCP sockets are open: Kea's `sockets.status`. */
   readonly sockets: 'ready' | 'retrying' | 'failed';
   readonly socketErrors?: readonly string[];
+  /** Whether lease writes are failing (full disk, database down), since when, and the last outage. */
+  readonly leaseStore?: LeaseStoreHealth;
 }

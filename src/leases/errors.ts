@@ -30,9 +30,20 @@ export class LeaseCorruptError extends LeaseStoreError {
 
 /** The backend could not be opened: unreadable or non-database file, unreachable server, wrong schema. */
 export class LeaseStoreOpenError extends LeaseStoreError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('LEASE_STORE_OPEN_FAILED', message, options);
+  constructor(message: string, options?: { cause?: unknown }, code = 'LEASE_STORE_OPEN_FAILED') {
+    super(code, message, options);
     this.name = 'LeaseStoreOpenError';
+  }
+}
+
+/**
+ * The lease file is damaged (its integrity check failed, or its WAL holds committed transactions SQLite would
+ * drop). It was not opened and nothing was written to it; the message says how to recover.
+ */
+export class LeaseStoreDamagedError extends LeaseStoreOpenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, 'LEASE_STORE_DAMAGED');
+    this.name = 'LeaseStoreDamagedError';
   }
 }
 

@@ -20,6 +20,7 @@ export {
   LeaseCorruptError,
   LeaseQueryError,
   LeaseStoreClosedError,
+  LeaseStoreDamagedError,
   LeaseStoreError,
   LeaseStoreIoError,
   LeaseStoreOpenError,

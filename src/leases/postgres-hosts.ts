@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver.ts';
 
 /**
  * libpq's `host=a,b target_session_attrs=read-write`, which node-postgres lacks: of several hosts (names,
@@ -49,7 +50,7 @@ export class WritableHost {
     const errors: string[] = [];
     for (let k = 0; k < this.hosts.length; k++) {
       const i = (this.#current + k) % this.hosts.length;
-      const client = new pg.Client({ ...this.#probeConfig, host: this.hosts[i] });
+      const client = new (pgDriver().Client)({ ...this.#probeConfig, host: this.hosts[i] });
       client.on('error', () => undefined);
       try {
         await client.connect();

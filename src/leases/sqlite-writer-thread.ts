@@ -1,12 +1,14 @@
 /**
  * The SQLite writer thread: owns the write connection and runs each batch the store posts in ONE
- * `BEGIN IMMEDIATE` transaction (one fsync), then reports every operation's outcome. Loaded through
- * `sqlite-writer-thread.js`, which registers tsx first.
+ * `BEGIN IMMEDIATE` transaction (one fsync), then reports every operation's outcome. Built, it runs as
+ * compiled JavaScript; from the sources, through `sqlite-writer-thread-tsx.js`, which registers tsx first.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
 import { openConnection, prepare, runWriteOp, wrapDriverError } from './sqlite-sql.ts';
 import type { Db } from './sqlite-sql.ts';
+import { recordCleanClose } from './sqlite-meta.ts';
+import { WalSpaceGuard } from './sqlite-space.ts';
 import { toWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
@@ -29,8 +31,10 @@ if (db !== null) {
   const conn = db;
   const stmt = prepare(conn);
   const transaction = conn.transaction((body: () => void) => body());
+  const space = new WalSpaceGuard(conn, options.path);
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
+      recordCleanClose(conn, Date.now());
       conn.close();
       post({ type: 'closed' });
       port.close();
@@ -51,9 +55,11 @@ if (db !== null) {
         }
       });
     } catch (error) {
+      space.afterFailure(error);
       post({ type: 'failed', id: message.id, error: toWire(wrapDriverError('write', error, options.path)) });
       return;
     }
+    space.afterCommit();
     post({ type: 'committed', id: message.id, results });
   });
   post({ type: 'ready' });

@@ -3,11 +3,16 @@ import { GroupCommit } from './batch.ts';
 import { LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { runWriteOp, wrapDriverError } from './sqlite-sql.ts';
+import { recordCleanClose } from './sqlite-meta.ts';
+import { WalSpaceGuard } from './sqlite-space.ts';
 import { fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 
-/** Where a SQLite store runs its group-commit transactions. */
+/**
+ * Where a SQLite store runs its group-commit transactions.
+ * @internal
+ */
 export interface Writer {
   /** Resolves with the operation's value once its batch is durable, after its changes were announced. */
   submit(op: WriteOp): Promise<unknown>;
@@ -33,18 +38,32 @@ export class LeaseWriterLostError extends LeaseStoreIoError {
   }
 }
 
-/** Transactions on the main thread, on the store's one connection: each batch's fsync blocks the event loop. */
+/**
+ * Transactions on the main thread, on the store's one connection: each batch's fsync blocks the event loop.
+ * @internal
+ */
 export class InlineWriter implements Writer {
   readonly #writes: GroupCommit;
+  readonly #db: Db;
 
   constructor(db: Db, stmt: Statements, hooks: WriterHooks) {
     const transaction = db.transaction((body: () => void) => body());
+    const space = new WalSpaceGuard(db, db.name);
     this.#writes = new GroupCommit({
-      transact: (body) => transaction.immediate(body),
+      transact: (body) => {
+        try {
+          transaction.immediate(body);
+        } catch (error) {
+          space.afterFailure(error);
+          throw error;
+        }
+        space.afterCommit();
+      },
       wrapError: (error) => wrapDriverError('write', error, db.name),
       announce: hooks.announce,
     });
     this.submit = (op) => this.#writes.submit(() => runWriteOp(stmt, op, hooks.wantRemoved()));
+    this.#db = db;
   }
 
   readonly submit: (op: WriteOp) => Promise<unknown>;
@@ -55,7 +74,17 @@ export class InlineWriter implements Writer {
 
   async close(): Promise<void> {
     this.#writes.flush();
+    recordCleanClose(this.#db, Date.now());
   }
+}
+
+/** The compiled thread beside the compiled store, or the tsx bootstrap when running from the sources. */
+function writerThreadEntry(): URL {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(
+    fromSources ? './sqlite-writer-thread-tsx.js' : './sqlite-writer-thread.js',
+    import.meta.url,
+  );
 }
 
 interface Pending {
@@ -69,6 +98,7 @@ interface Pending {
  * form a batch; while the thread commits batch N (its fsync), the main thread keeps serving and queues batch
  * N+1, posted the moment N is reported. A promise settles only after the thread reported its batch durable, so a
  * read on the main thread's connection afterwards sees the write.
+ * @internal
  */
 export class WorkerWriter implements Writer {
   readonly #worker: Worker;
@@ -120,8 +150,9 @@ export class WorkerWriter implements Writer {
       ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     };
-    // execArgv [] : the bootstrap registers tsx itself, whether or not the parent runs under `--import tsx`.
-    const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), {
+    // execArgv [] : from the sources, the bootstrap registers tsx itself whether or not the parent runs under
+    // `--import tsx`; built, the thread is plain JavaScript.
+    const worker = new Worker(writerThreadEntry(), {
       workerData: data,
       execArgv: [],
     });

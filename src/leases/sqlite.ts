@@ -12,6 +12,8 @@ import {
   type StateCount,
 } from './query.ts';
 import { rowToLease } from './row.ts';
+import { checkLeaseFile } from './sqlite-check.ts';
+import { takeCloseRecord } from './sqlite-meta.ts';
 import { one, openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
 import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { InlineWriter, WorkerWriter } from './sqlite-writer.ts';
@@ -22,6 +24,7 @@ import type {
   CommitResult,
   LeaseChangeListener,
   LeaseStore,
+  LeaseStoreOpenReport,
   ReclaimOptions,
   SubnetFilter,
   SubnetLeaseStats,
@@ -71,6 +74,7 @@ export class SqliteLeaseStore implements LeaseStore {
   readonly #writer: Writer;
   readonly #stmt: Statements;
   #closed = false;
+  #openReport: LeaseStoreOpenReport = { warnings: [] };
 
   private constructor(db: Db, stmt: Statements, changes: ChangeHub, writer: Writer, clock: () => number) {
     this.#db = db;
@@ -82,8 +86,17 @@ export class SqliteLeaseStore implements LeaseStore {
 
   /** Opens (creating if needed) the database file. Rejects with `LeaseStoreOpenError` when it cannot be used. */
   static async open(options: SqliteLeaseStoreOptions): Promise<SqliteLeaseStore> {
+    // Before any connection that could write: a damaged file is refused as it is, never rewritten.
+    const check = checkLeaseFile(options.path, options.synchronous);
     const db = openConnection(options, true);
     try {
+      const warnings: string[] = [...(check?.warnings ?? [])];
+      try {
+        const missing = takeCloseRecord(db);
+        if (missing !== null) warnings.push(missing);
+      } catch {
+        // A full disk at start: the comparison is skipped, the leases are served all the same.
+      }
       const stmt = prepare(db);
       const changes = new ChangeHub();
       const hooks: WriterHooks = {
@@ -94,7 +107,9 @@ export class SqliteLeaseStore implements LeaseStore {
         options.writer === 'worker'
           ? await WorkerWriter.start(options, hooks, options.batchIntervalMs)
           : new InlineWriter(db, stmt, hooks);
-      return new SqliteLeaseStore(db, stmt, changes, writer, options.clock ?? Date.now);
+      const store = new SqliteLeaseStore(db, stmt, changes, writer, options.clock ?? Date.now);
+      store.#openReport = { ...(check === null ? {} : { checkMs: check.checkMs }), warnings };
+      return store;
     } catch (error) {
       db.close();
       if (error instanceof LeaseStoreError) throw error;
@@ -103,6 +118,11 @@ export class SqliteLeaseStore implements LeaseStore {
         cause: error,
       });
     }
+  }
+
+  /** How long the integrity check at open took, and leases missing since the last clean close. */
+  get openReport(): LeaseStoreOpenReport {
+    return this.#openReport;
   }
 
   /** `worker` or `inline`: where this store's write transactions run. */

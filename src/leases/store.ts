@@ -76,6 +76,16 @@ export interface LeaseStore {
 
   /** Flushes pending writes, then releases the backend. Later calls reject with `LeaseStoreClosedError`. */
   close(): Promise<void>;
+
+  /** What opening found, for the start-up log (backends that check their storage at open: SQLite). */
+  readonly openReport?: LeaseStoreOpenReport;
+}
+
+export interface LeaseStoreOpenReport {
+  /** How long the integrity check at open took (WAL scan and `PRAGMA quick_check`), ms; absent for a new file. */
+  readonly checkMs?: number;
+  /** What an operator should know, such as leases missing since the last clean shutdown. */
+  readonly warnings: readonly string[];
 }
 
 export interface TimeOptions {

@@ -10,6 +10,7 @@ import type {
   VersionInfo,
 } from '../control/target.ts';
 import type { LeaseStore } from '../leases/store.ts';
+import type { LeaseStoreHealth } from '../leases/health.ts';
 import type { ConfigHolder } from './config-holder.ts';
 import { ConfigReservations } from './reservations.ts';
 import type { EngineStatistics } from './statistics.ts';
@@ -24,6 +25,7 @@ export interface TargetParts {
   readonly startedAt: number;
   readonly clock: () => number;
   readonly sockets: () => ServerStatus['sockets'];
+  readonly leaseStore?: () => LeaseStoreHealth;
 }
 
 /** The ControlTarget of a running server: each part is the server's own object, nothing is copied. */
@@ -50,6 +52,7 @@ export function controlTarget(p: TargetParts): ControlTarget {
       reload: Math.floor((p.clock() - p.holder.appliedAt) / 1000),
       multiThreadingEnabled: false,
       sockets: p.sockets(),
+      ...(p.leaseStore === undefined ? {} : { leaseStore: p.leaseStore() }),
     }),
   };
 }

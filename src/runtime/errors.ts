@@ -2,6 +2,7 @@
 export type RuntimeErrorCode =
   | 'ERR_SERVER_INTERFACE' // an interface named in interfaces-config cannot be served
   | 'ERR_SERVER_LEASE_DATABASE' // the lease-database entry names something serve cannot open
+  | 'ERR_SERVER_LOGGERS' // the loggers section names an unknown severity, output or facility
   | 'ERR_SERVER_STOPPED'; // the server was used after stop()
 
 export class RuntimeError extends Error {

@@ -12,6 +12,9 @@ import {
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
 import type { ArrivalMeta, EngineOutput, ExchangeEvent, LeaseWrite, OutgoingReply } from '../server/types.ts';
+import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
+import { TransportError } from '../transport/errors.ts';
+import type { StoreHealthMonitor } from './store-health.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -19,6 +22,8 @@ export interface PipelineOptions {
   readonly clock: () => number;
   readonly send: (reply: OutgoingReply, data: Buffer) => Promise<void>;
   readonly logger: Logger;
+  /** Told every write's outcome; logs store failures once per interval and says when they end. */
+  readonly storeHealth: StoreHealthMonitor;
   /** Called after every engine call that may have moved its next deadline. */
   readonly touched: () => void;
   /** Called with every finished exchange (after its commit, for an ACK); errors it throws are logged. */
@@ -30,6 +35,11 @@ export interface PipelineOptions {
    * already under way. Only transports with receive timestamps (linux) report the wait.
    */
   readonly maxDiscoverQueueDelayMs?: number;
+  /**
+   * Junk (undecodable or malformed requests) and replies the transport refused are each summed up in one
+   * line this often (default 10 s), by category; the details of each are at debug.
+   */
+  readonly tallyIntervalMs?: number;
   /**
    * Whether this server answers the query (HA's scopes): null drops it unanswered (counted in
    * pkt4-receive-drop), else the arrival to hand the engine (with the classes HA gave the query).
@@ -71,11 +81,17 @@ export class Pipeline {
   readonly #maxDiscoverDelayMs: number;
   #shedSinceLog = 0;
   #shedLoggedAt = -Infinity;
+  readonly #junk: IntervalTally;
+  readonly #unsent: IntervalTally;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
     const max = options.maxDiscoverQueueDelayMs ?? 500;
     this.#maxDiscoverDelayMs = max > 0 ? max : Infinity;
+    const intervalMs = options.tallyIntervalMs ?? TALLY_INTERVAL_MS;
+    const logger = options.logger;
+    this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
+    this.#unsent = new IntervalTally({ logger, level: 'warn', intervalMs, what: 'replies not sent' });
   }
 
   /** How many datagrams are being handled (waiting for their commits). */
@@ -86,6 +102,8 @@ export class Pipeline {
   /** Stops taking datagrams; resolves once every one already taken is finished. */
   async drain(): Promise<void> {
     this.#accepting = false;
+    this.#junk.flush();
+    this.#unsent.flush();
     if (this.#inFlight === 0) return;
     await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
@@ -98,6 +116,7 @@ export class Pipeline {
       msg = decodeMessage(bytes);
     } catch (err) {
       this.#o.engine.recordParseFailure();
+      this.#junk.count('undecodable');
       const code = err instanceof DhcpDecodeError ? err.code : 'ERR_UNKNOWN';
       this.#o.logger.debug(
         { code, from: `${meta.sourceAddress}:${meta.sourcePort}`, via: meta.interface, bytes: bytes.length },
@@ -161,6 +180,7 @@ export class Pipeline {
         : this.#commit(commit.writes, now);
     written.then(
       (refused: Lease | null | undefined) => {
+        this.#o.storeHealth.succeeded();
         let next: EngineOutput;
         try {
           next =
@@ -177,8 +197,8 @@ export class Pipeline {
       },
       (err: unknown) => {
         // No durability, no ACK: abort the token (no NAK either), the client will retry.
-        if (!(err instanceof PeerNotUpdatedError))
-          this.#o.logger.error({ err }, 'lease store write failed; the request is dropped');
+        // A peer that did not take the lease update is HA's to report; the store is fine.
+        if (!(err instanceof PeerNotUpdatedError)) this.#o.storeHealth.failed(err);
         try {
           engine.commitAborted(commit.token, now);
         } catch (abortErr) {
@@ -238,6 +258,18 @@ export class Pipeline {
     this.#shedSinceLog = 0;
   }
 
+  /** A refused send is counted by its error code; a relay that never answers ARP fails every reply alike. */
+  #notSent(err: unknown, reply: OutgoingReply): void {
+    const category =
+      err instanceof TransportError
+        ? `${err.code}${err.syscallCode === undefined ? '' : ` ${err.syscallCode}`}`
+        : err instanceof Error
+          ? err.name
+          : 'error';
+    this.#unsent.count(category);
+    this.#o.logger.debug({ err, to: reply.destination.address }, 'reply not sent');
+  }
+
   #finished(): void {
     this.#inFlight--;
     if (this.#inFlight > 0 || this.#drained.length === 0) return;
@@ -247,24 +279,28 @@ export class Pipeline {
   }
 
   #emit(out: EngineOutput): void {
-    for (const reply of out.replies) {
+    let events = out.events;
+    for (let i = 0; i < out.replies.length; i++) {
+      const reply = out.replies[i] as OutgoingReply;
       let data: Buffer;
       try {
         data = encodeReply(reply);
       } catch (err) {
-        this.#o.logger.error({ err }, 'reply could not be encoded');
+        // Nothing goes on the wire: the log line must not say it did, and what the reply held is let go.
+        const why = `reply could not be encoded (${err instanceof Error ? err.message : String(err)})`;
+        const paired = out.replies.length === events.length ? events[i] : undefined;
+        const fixed = this.#o.engine.replyNotSent(reply, paired, why);
+        if (paired !== undefined && fixed !== undefined)
+          events = events.map((e) => (e === paired ? fixed : e));
+        else this.#o.logger.warn({ err }, why);
         continue;
       }
-      this.#o
-        .send(reply, data)
-        .catch((err: unknown) =>
-          this.#o.logger.warn({ err, to: reply.destination.address }, 'reply not sent'),
-        );
+      this.#o.send(reply, data).catch((err: unknown) => this.#notSent(err, reply));
     }
-    if (out.events.length === 0) return;
+    if (events.length === 0) return;
     const onExchange = this.#o.onExchange;
     if (onExchange) {
-      for (const e of out.events) {
+      for (const e of events) {
         try {
           onExchange(e);
         } catch (err) {
@@ -273,8 +309,15 @@ export class Pipeline {
       }
     }
     const log = this.#o.logger;
-    if (!log.isLevelEnabled('info')) return;
-    for (const e of out.events) {
+    for (const e of events) {
+      if (e.junk !== undefined) {
+        this.#junk.count(e.junk);
+        if (!log.isLevelEnabled('debug')) continue;
+        const { text, type: _type, ...exchange } = e;
+        log.debug({ exchange }, text);
+        continue;
+      }
+      if (!log.isLevelEnabled('info')) continue;
       const { text, type: _type, ...exchange } = e;
       log.info({ exchange }, text);
     }

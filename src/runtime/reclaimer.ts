@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LeaseStore } from '../leases/store.ts';
 import type { DhcpServerEngine } from '../server/engine.ts';
+import type { StoreHealthMonitor } from './store-health.ts';
 
 /** Runs of the expiry timer are at least this far apart, however soon the next deadline is. */
 export const MIN_RECLAIM_GAP_MS = 1000;
@@ -14,17 +15,26 @@ export class Reclaimer {
   readonly #store: LeaseStore;
   readonly #clock: () => number;
   readonly #logger: Logger;
+  readonly #health: StoreHealthMonitor | undefined;
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Infinity;
   #lastRun = -Infinity;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
 
-  constructor(o: { engine: DhcpServerEngine; store: LeaseStore; clock: () => number; logger: Logger }) {
+  constructor(o: {
+    engine: DhcpServerEngine;
+    store: LeaseStore;
+    clock: () => number;
+    logger: Logger;
+    /** Store failures go there (logged once per interval) instead of one line per lease. */
+    storeHealth?: StoreHealthMonitor;
+  }) {
     this.#engine = o.engine;
     this.#store = o.store;
     this.#clock = o.clock;
     this.#logger = o.logger;
+    this.#health = o.storeHealth;
   }
 
   touch(): void {
@@ -61,6 +71,7 @@ export class Reclaimer {
       if (w.op !== 'reclaim') continue;
       try {
         const reclaimed = await this.#store.reclaim(w.address, { remove: w.remove, now });
+        this.#health?.succeeded();
         if (reclaimed === null) {
           // The store declined: another server renewed the lease meanwhile. The engine already freed the
           // address in its index, so tell it what the store holds (docs/server.md, reclaimDue).
@@ -68,7 +79,9 @@ export class Reclaimer {
           if (current) this.#engine.applyLeaseChange({ kind: 'updated', lease: current });
         }
       } catch (err) {
-        this.#logger.error({ err, address: w.address }, 'reclaiming a lease failed');
+        if (this.#health === undefined)
+          this.#logger.error({ err, address: w.address }, 'reclaiming a lease failed');
+        else this.#health.failed(err);
       }
     }
     if (writes.length > 0)

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/types.ts';
+import { metricsRoute, renderMetrics } from '../control/metrics.ts';
 import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
@@ -26,6 +27,7 @@ import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from 
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
 import { Reclaimer } from './reclaimer.ts';
+import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
@@ -48,11 +50,16 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** Control listeners from `control-socket(s)` plus these overrides; `false` opens none. */
   readonly control?: ControlOverrides | false;
+  /**
+   * Called after a new configuration was applied (config-set, config-reload, SIGHUP, reservation edits):
+   * the CLI re-applies its `loggers` section.
+   */
+  readonly onConfigApplied?: (config: CompiledConfig) => void;
   /** The `shutdown` control command: called after the answer went out. Default: stop(). */
   readonly onShutdown?: (exitValue: number) => void;
   /** Packet socket receive buffer of the linux transport (default 4 MiB; the trade-off is in transports.ts). */
   readonly receiveBufferBytes?: number;
-  /** Seconds an offer holds its address (default 30). */
+  /** Seconds an offer holds its address; overrides the configuration's `offer-lifetime` (default 10). */
   readonly offerLifetime?: number;
   /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
   readonly maxDiscoverQueueDelayMs?: number;
@@ -110,6 +117,12 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     { leaseDatabase: choice?.note ?? store.backend },
     `lease store: ${choice?.note ?? store.backend}`,
   );
+  const opened = store.openReport;
+  if (opened?.checkMs !== undefined) {
+    const ms = Math.round(opened.checkMs);
+    logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check)`);
+  }
+  for (const warning of opened?.warnings ?? []) logger.warn(warning);
 
   const engine = new DhcpServerEngine(
     config,
@@ -117,7 +130,8 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
-  const reclaimer = new Reclaimer({ engine, store, clock, logger });
+  const storeHealth = new StoreHealthMonitor({ logger, clock });
+  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
   let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
   try {
     leases = await store.getAll();
@@ -177,6 +191,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     store,
     clock,
     logger,
+    storeHealth,
     send,
     touched: () => reclaimer.touch(),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
@@ -197,6 +212,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       engine.setConfig(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
+      options.onConfigApplied?.(next);
     },
   });
   const statistics = new EngineStatistics(() => engine.statistics(), clock);
@@ -242,6 +258,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     startedAt,
     clock,
     sockets: () => sockets,
+    leaseStore: () => storeHealth.snapshot(),
   });
   const haControl = ha?.control ?? activeActive?.control;
   const target: ControlTarget = haControl === undefined ? baseTarget : { ...baseTarget, ha: haControl };
@@ -261,6 +278,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await control?.close();
       await reclaimer.idle();
       unsubscribe();
+      storeHealth.close();
       await store.close();
       await transport?.close();
       logger.info('server stopped');
@@ -302,7 +320,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
           : { receiveBufferBytes: options.receiveBufferBytes }),
       });
       transport = opened.transport;
-      logger.info({ transport: transport.kind }, `listening: ${opened.note}`);
+      logger[opened.degraded ? 'warn' : 'info']({ transport: transport.kind }, `listening: ${opened.note}`);
     } else {
       logger.warn('no interfaces configured (Dhcp4.interfaces-config.interfaces): DHCP is not served');
     }
@@ -329,7 +347,14 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
         // Seed 000's WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
         webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
         mountDashboard(h, { logger });
-        logger.info({ http: h.url }, `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws)`);
+        h.addGetRoute(
+          '/metrics',
+          metricsRoute(() => renderMetrics(statistics.current(), holder.current.subnets)),
+        );
+        logger.info(
+          { http: h.url },
+          `control HTTP ${h.url} (dashboard at /, WebSocket API at /ws, metrics at /metrics)`,
+        );
       }
     }
   } catch (err) {

@@ -46,6 +46,17 @@ export class EngineStatistics implements StatisticsAccess {
     return this.#manager.get(name);
   }
 
+  /** Every visible statistic with its current value, after one fresh sample (the metrics scrape). */
+  current(): [name: string, value: number][] {
+    this.sample();
+    const out: [string, number][] = [];
+    for (const name of this.#manager.names()) {
+      const v = this.#manager.value(name);
+      if (v !== undefined) out.push([name, v]);
+    }
+    return out;
+  }
+
   names(): readonly string[] {
     this.sample();
     return this.#manager.names();

@@ -3,12 +3,15 @@ import { nativeAddon } from '../transport/linux/native.ts';
 import { TransportError } from '../transport/errors.ts';
 import type { Transport } from '../transport/types.ts';
 import { UdpTransport } from '../transport/udp.ts';
+import { rawSocketPermission } from './capabilities.ts';
 import type { ServedInterface } from './interfaces.ts';
 
 export interface TransportChoice {
   readonly transport: Transport;
   /** What was opened and why, for the start-up log. */
   readonly note: string;
+  /** Packet sockets were wanted (`dhcp-socket-type: raw`) but plain UDP was opened: worth a warning. */
+  readonly degraded: boolean;
 }
 
 export interface OpenTransportOptions {
@@ -27,7 +30,8 @@ export interface OpenTransportOptions {
 
 /**
  * The `linux` transport (a UDP and a packet socket per interface) when raw sockets are wanted and possible:
- * the native addon is built and we are root. Otherwise one `udp` socket on 0.0.0.0: it cannot tell
+ * the native addon is built and we are root or hold CAP_NET_RAW (and CAP_NET_BIND_SERVICE for port 67,
+ * as systemd's AmbientCapabilities= grants them to an unprivileged User=). Otherwise one `udp` socket on 0.0.0.0: it cannot tell
  * interfaces apart, cannot unicast to a client that has no address yet (replies are broadcast instead) and
  * needs a route for 255.255.255.255 (the runtime broadcasts to the subnet's broadcast address instead).
  */
@@ -35,8 +39,8 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
   let why = 'dhcp-socket-type "udp"';
   if (opts.socketType === 'raw') {
     const native = nativeAddon();
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    if (!(native instanceof TransportError) && root) {
+    const permission = rawSocketPermission({ port: opts.port });
+    if (!(native instanceof TransportError) && permission.ok) {
       const transport = await LinuxTransport.open({
         interfaces: opts.interfaces.map((i) => i.name),
         port: opts.port,
@@ -44,11 +48,21 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
       });
       return {
         transport,
-        note: `linux packet sockets on ${opts.interfaces.map((i) => i.name).join(', ')} port ${opts.port}`,
+        degraded: false,
+        note: `linux packet sockets on ${opts.interfaces.map((i) => i.name).join(', ')} port ${opts.port} (${permission.via})`,
       };
     }
-    why = native instanceof TransportError ? `raw sockets unavailable: ${native.message}` : 'not root';
+    why =
+      native instanceof TransportError
+        ? `raw sockets unavailable: ${native.message}`
+        : `no packet sockets: ${permission.ok ? '' : permission.why}`;
   }
-  const transport = await UdpTransport.open({ port: opts.port });
-  return { transport, note: `udp 0.0.0.0:${opts.port} (${why})` };
+  try {
+    const transport = await UdpTransport.open({ port: opts.port });
+    return { transport, degraded: opts.socketType === 'raw', note: `udp 0.0.0.0:${opts.port} (${why})` };
+  } catch (err) {
+    // e.g. EACCES on port 67 without CAP_NET_BIND_SERVICE: say why the packet sockets were not tried either.
+    if (!(err instanceof TransportError)) throw err;
+    throw new TransportError(err.code, `${err.message} (${why})`, { cause: err });
+  }
 }

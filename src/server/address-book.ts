@@ -1,9 +1,10 @@
+import { admits, type PacketClasses } from '../classify/classify.ts';
 import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
-import { ClientMap, owns, type ClientIdentity } from './identity.ts';
+import { ClientMap, owns, subnetMap, type ClientIdentity } from './identity.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
@@ -22,6 +23,12 @@ export interface Offer {
  * bitmaps and the deadlines of both, kept in step by `setLease`, `holdOffer` and `dropOffer`. It answers
  * "may this client have this address now?" and "give me a free one"; the DHCP rules live in the engine.
  */
+/** Whether the pool holding `addr` admits the client's classes (an address outside the pools: yes). */
+function poolAdmits(subnet: CompiledSubnet, addr: number, classes: PacketClasses): boolean {
+  for (const p of subnet.pools) if (addr >= p.start && addr <= p.end) return admits(p, classes);
+  return true;
+}
+
 export class AddressBook {
   readonly index = new LeaseIndex();
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
@@ -29,19 +36,31 @@ export class AddressBook {
   /** Offers by `addr | 0` (small integers, not boxed numbers). */
   private readonly offers = new Map<number, Offer>();
   private readonly offerByClient = new ClientMap();
+  /**
+   * Per subnet, the offers no client has confirmed yet (not the holds of commits in flight), oldest
+   * first: a full pool takes the oldest back for a new client instead of refusing it.
+   */
+  private readonly unconfirmed = new Map<number, Map<number, Offer>>();
+  /** Who lost an offer that way, by `addr | 0`: their REQUEST for it still wins over a later DISCOVER. */
+  private readonly displaced = new Map<number, Pick<Offer, 'hwAddress' | 'clientId'>>();
+  /** Per subnet, how many leases (state default, until reclaimed) each hardware address holds. */
+  private readonly hwLeases = new Map<number, Map<string, number>>();
   private readonly localAddresses = new Set<number>();
   private readonly learnedText = new Set<string>();
-  private readonly offerLifetimeMs: number;
   private readonly stats: Statistics;
   private allocator!: Allocator;
   /** By `addr | 0`. */
   private excluded = new Set<number>();
   reservations!: Reservations;
 
-  constructor(config: CompiledConfig, offerLifetimeMs: number, stats: Statistics) {
-    this.offerLifetimeMs = offerLifetimeMs;
+  constructor(config: CompiledConfig, stats: Statistics) {
     this.stats = stats;
     this.rebuild(config);
+  }
+
+  /** Leases (state default, not yet reclaimed) of this hardware address in the subnet. */
+  leasesOfHwAddress(subnetId: number, hwAddress: string): number {
+    return this.hwLeases.get(subnetId)?.get(hwAddress) ?? 0;
   }
 
   /** Rebuilds exclusions, reservations and the allocator from a config, keeping leases and offers. */
@@ -76,13 +95,21 @@ export class AddressBook {
   }
 
   /** Whether `addr` may be leased to this client now. */
-  usableBy(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
+  usableBy(
+    addr: number,
+    subnet: CompiledSubnet,
+    id: ClientIdentity,
+    now: number,
+    classes: PacketClasses | null = null,
+  ): boolean {
     if (!cidrContains(subnet, addr) || this.excluded.has(addr | 0)) return false;
     const r = this.reservations.at(addr);
     if (r) {
       // An address reserved for X is never given to Y.
       if (!reservationMatches(r, id)) return false;
     } else if (!this.allocator.inPool(subnet.id, addr)) return false;
+    // A pool limited to classes (Kea's pool `client-class`) is not this client's unless reserved to it.
+    else if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, addr, classes)) return false;
     const lease = this.index.get(addr);
     if (lease && lease.expiresAt > now) {
       if (lease.state === 'declined') return false;
@@ -101,22 +128,71 @@ export class AddressBook {
     subnet: CompiledSubnet,
     id: ClientIdentity,
     now: number,
-    classes?: readonly string[],
+    classes: PacketClasses | null = null,
   ): number | undefined {
-    const permitted = poolPermission(subnet, classes);
+    const pools =
+      classes === null || !subnet.poolsUseClasses
+        ? undefined
+        : (i: number): boolean => admits(subnet.pools[i]!, classes);
     let swept = false;
     for (let tries = 0; tries < 64; tries++) {
-      let addr = this.allocator.allocate(subnet.id, permitted);
+      let addr = this.allocator.allocate(subnet.id, pools);
       if (addr === undefined && !swept) {
         swept = true;
-        for (const o of [...this.offers.values()]) if (o.expiresAt <= now) this.dropOffer(o.addr);
-        addr = this.allocator.allocate(subnet.id, permitted);
+        // Oldest first: the expired ones are at the front (every offer gets the same lifetime).
+        for (const o of this.unconfirmed.get(subnet.id)?.values() ?? []) {
+          if (o.expiresAt > now) break;
+          this.dropOffer(o.addr);
+        }
+        addr = this.allocator.allocate(subnet.id, pools);
       }
       if (addr === undefined) return undefined;
-      if (this.usableBy(addr, subnet, id, now)) return addr;
+      if (this.usableBy(addr, subnet, id, now, classes)) return addr;
       // Held by something the bitmap cannot tell free (an expired, unreclaimed lease): it stays taken.
     }
     return undefined;
+  }
+
+  /**
+   * The full pool's last resort: takes the subnet's oldest unconfirmed offer back and returns its address
+   * for this client (counted in `v4-offer-reused`). Its first client is remembered: if it still sends its
+   * REQUEST, `reclaimDisplaced` gives the address back to it.
+   */
+  takeOldestOffer(
+    subnet: CompiledSubnet,
+    id: ClientIdentity,
+    now: number,
+    classes: PacketClasses | null = null,
+  ): number | undefined {
+    const queue = this.unconfirmed.get(subnet.id);
+    if (queue === undefined) return undefined;
+    let tries = 0;
+    for (const o of [...queue.values()]) {
+      if (tries++ >= 64) break;
+      // An offer from a pool this client's classes do not admit is someone else's to keep.
+      if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, o.addr, classes)) continue;
+      this.dropOffer(o.addr);
+      if (o.expiresAt > now) {
+        this.stats.inc('v4-offer-reused');
+        this.displaced.set(o.addr | 0, { hwAddress: o.hwAddress, clientId: o.clientId });
+      }
+      if (this.usableBy(o.addr, subnet, id, now, classes)) return o.addr;
+    }
+    return undefined;
+  }
+
+  /**
+   * A SELECTING REQUEST for an address whose offer was taken back and given to another client that has
+   * not confirmed it: the REQUEST came first in the exchange, so it wins; the other client is NAKed if
+   * it asks. True when `addr` is now usable by this client.
+   */
+  reclaimDisplaced(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
+    const loser = this.displaced.get(addr | 0);
+    if (loser === undefined || !owns(loser, id, subnet.matchClientId)) return false;
+    if (this.unconfirmed.get(subnet.id)?.has(addr | 0) !== true) return false;
+    this.displaced.delete(addr | 0);
+    this.dropOffer(addr);
+    return this.usableBy(addr, subnet, id, now);
   }
 
   clientOffer(subnetId: number, id: ClientIdentity, now: number): Offer | undefined {
@@ -137,8 +213,19 @@ export class AddressBook {
     return o && o.expiresAt > now && o.subnetId === subnetId && owns(o, id, true) ? o : undefined;
   }
 
-  /** Holds `addr` for this client (an offer, or a commit in flight), replacing its previous offer. */
-  holdOffer(subnetId: number, id: ClientIdentity, addr: number, now: number): void {
+  /**
+   * Holds `addr` for this client for `lifetimeMs`, replacing its previous offer: an offer (`confirmed`
+   * false), which a full pool may take back, or the hold of a commit in flight (`confirmed` true), which
+   * it may not.
+   */
+  holdOffer(
+    subnetId: number,
+    id: ClientIdentity,
+    addr: number,
+    now: number,
+    lifetimeMs: number,
+    confirmed: boolean,
+  ): void {
     let keysHere = true;
     if (id.clientId !== null) {
       const prev = this.offerByClient.byId(subnetId, id.clientId);
@@ -159,7 +246,7 @@ export class AddressBook {
       held.hwAddress === id.hwAddress &&
       held.clientId === id.clientId;
     if (held !== undefined && !same) this.dropOffer(addr);
-    const expiresAt = now + this.offerLifetimeMs;
+    const expiresAt = now + lifetimeMs;
     const offer: Offer = { addr, subnetId, hwAddress: id.hwAddress, clientId: id.clientId, expiresAt };
     this.offers.set(addr | 0, offer);
     // Both keys already name addr when nothing was dropped: setting them again would change nothing.
@@ -170,6 +257,10 @@ export class AddressBook {
     this.deadlines.set(addr * 2, expiresAt);
     // refreshTaken: the address now has an offer.
     this.setTaken(addr, true);
+    // Re-inserted at the end: the queue stays in order of holding.
+    const queue = subnetMap(this.unconfirmed, subnetId);
+    queue.delete(addr | 0);
+    if (!confirmed) queue.set(addr | 0, offer);
   }
 
   dropClientOffer(subnetId: number, id: ClientIdentity): void {
@@ -185,6 +276,7 @@ export class AddressBook {
     const o = this.offers.get(addr | 0);
     if (!o) return;
     this.offers.delete(addr | 0);
+    this.unconfirmed.get(o.subnetId)?.delete(addr | 0);
     this.offerByClient.deleteIf(o.subnetId, o.hwAddress, o.clientId, addr);
     this.deadlines.delete(addr * 2);
     this.refreshTaken(addr);
@@ -243,8 +335,15 @@ export class AddressBook {
   }
 
   private gauge(lease: Lease, d: number): void {
-    if (lease.state === 'default') this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
-    else if (lease.state === 'declined') {
+    if (lease.state === 'default') {
+      this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
+      if (lease.hwAddress !== '') {
+        const counts = subnetMap(this.hwLeases, lease.subnetId);
+        const n = (counts.get(lease.hwAddress) ?? 0) + d;
+        if (n > 0) counts.set(lease.hwAddress, n);
+        else counts.delete(lease.hwAddress);
+      }
+    } else if (lease.state === 'declined') {
       this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
       this.stats.inc('declined-addresses', d);
     }
@@ -294,16 +393,4 @@ class AddressDeadlines implements DeadlineMap<number> {
     this.offers.clear();
     this.leases.clear();
   }
-}
-
-/** Which of the subnet's pools may give this query a new address: those without a class, or of its class. */
-function poolPermission(
-  subnet: CompiledSubnet,
-  classes: readonly string[] | undefined,
-): ((poolIndex: number) => boolean) | undefined {
-  if (!subnet.pools.some((p) => p.clientClass !== undefined)) return undefined;
-  return (i) => {
-    const c = subnet.pools[i]?.clientClass;
-    return c === undefined || (classes?.includes(c) ?? false);
-  };
 }

@@ -2,6 +2,7 @@ import { BROADCAST_FLAG, MessageType, macToString, type DhcpMessage } from '../p
 import type { ReplyDestination } from './types.ts';
 
 const ZERO = '0.0.0.0';
+const ETHERNET_HLEN = 6;
 
 /**
  * Where a reply to `req` goes, by RFC 2131 §4.1 (and §4.3.2 for DHCPNAK, §4.3.5 for INFORM). `hwAddress`
@@ -22,14 +23,15 @@ export function replyDestination(
   // §4.1: broadcast bit set -> 0xffffffff.
   if ((req.flags & BROADCAST_FLAG) !== 0 || yiaddr === ZERO)
     return { kind: 'broadcast', address: '255.255.255.255', port: 68 };
+  // A link-layer unicast needs a 6-byte MAC; any other hlen (htype 1 with hlen 16, say) cannot be
+  // addressed, and §4.1 allows the broadcast then ("If unicasting is not possible, the message MAY be sent
+  // as an IP broadcast").
+  if (req.hlen !== ETHERNET_HLEN) return { kind: 'broadcast', address: '255.255.255.255', port: 68 };
   // §4.1: otherwise unicast to the client's hardware address and yiaddr (it has no address to ARP for yet).
   return {
     kind: 'link-unicast',
     address: yiaddr,
-    mac:
-      hwAddress !== undefined && req.hlen >= 0 && req.chaddr.length === 16
-        ? hwAddress
-        : macToString(req.chaddr, Math.min(req.hlen, 16)),
+    mac: hwAddress !== undefined && req.chaddr.length === 16 ? hwAddress : macToString(req.chaddr, 6),
     port: 68,
   };
 }

@@ -1,4 +1,4 @@
-import type { CompiledConfig, CompiledReservation, CompiledSubnet } from '../config/types.ts';
+import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
@@ -10,6 +10,7 @@ import { identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
 import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
+import { ClientRateLimiter } from './rate-limit.ts';
 import { selectSubnet } from './select.ts';
 import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
@@ -17,11 +18,15 @@ import {
   NO_OUTPUT,
   type ArrivalMeta,
   type EngineOutput,
+  type ExchangeEvent,
   type InterfaceAddress,
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { DROP } from '../classify/builtin.ts';
+import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
+import { classScope, type ClassScope } from './class-scope.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -31,9 +36,36 @@ const LEASE_TIME_OPT = definitionNamed('dhcp-lease-time');
 const SERVER_ID_OPT = definitionNamed('dhcp-server-identifier');
 
 const ZERO = '0.0.0.0';
+/**
+ * How long an address stays held while its commit is in flight, or after the store refused it to a
+ * holder it did not name: not the offer lifetime, which may be 0 (Kea's default), and never reused.
+ */
+const COMMIT_HOLD_MS = 30_000;
+const NO_NAMES: readonly string[] = [];
+const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
+
+/**
+ * The lease's user context: the relay agent information (Kea's `relay-agent-info`) and the client's
+ * classes, where Kea's limits hook keeps them (`ISC.client-classes`); null when there is neither.
+ */
+function leaseContext(
+  agent: Uint8Array | undefined,
+  config: CompiledConfig,
+  classes: PacketClasses | null,
+): Lease['userContext'] {
+  const names = classes === null ? NO_NAMES : combination(config, classes).leaseClasses;
+  if (agent === undefined && names.length === 0) return null;
+  const isc: Record<string, unknown> = {};
+  if (agent !== undefined) isc['relay-agent-info'] = { 'sub-options': toHex(agent).toUpperCase() };
+  if (names.length > 0) isc['client-classes'] = names;
+  return { ISC: isc };
+}
 
 export interface EngineOptions {
-  /** Seconds an offered address stays held for the client it was offered to (default 30). */
+  /**
+   * Seconds an offered address stays held for the client it was offered to; overrides the
+   * configuration's `offer-lifetime` (default 10).
+   */
   readonly offerLifetime?: number;
 }
 
@@ -46,6 +78,8 @@ interface Exchange {
   readonly hostname: string | null;
   readonly requested: string | null;
   readonly now: number;
+  /** Null when the configuration looks at no classes. */
+  readonly classes: PacketClasses | null;
 }
 
 type Pending =
@@ -96,10 +130,13 @@ export class DhcpServerEngine {
   private readonly pending = new Map<number, Pending>();
   private nextToken = 1;
   private isEnabled = true;
+  private readonly offerLifetimeOverride: number | undefined;
+  private readonly rateLimiter = new ClientRateLimiter();
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
-    this.book = new AddressBook(config, (options.offerLifetime ?? 30) * 1000, this.stats);
+    this.offerLifetimeOverride = options.offerLifetime;
+    this.book = new AddressBook(config, this.stats);
   }
 
   // ---- configuration and state ----
@@ -170,6 +207,33 @@ export class DhcpServerEngine {
     this.stats.inc('pkt4-receive-drop');
   }
 
+  /**
+   * The runtime could not put `reply` on the wire (`encodeReply` threw: too large even without optional
+   * options, e.g. an echoed 765-byte client identifier). Un-counts the send, counts `pkt4-encode-failed`,
+   * releases the offer the reply announced, and returns the exchange's event rewritten to what happened
+   * (`-> no reply: ...`). A DHCPACK's lease is already durable and stays until it expires: the client,
+   * retrying with the same identifier, is given the same one.
+   */
+  replyNotSent(
+    reply: OutgoingReply,
+    event: ExchangeEvent | undefined,
+    why: string,
+  ): ExchangeEvent | undefined {
+    const type = messageTypeOf(reply.message);
+    this.stats.dec('pkt4-sent');
+    if (type === MessageType.OFFER) this.stats.dec('pkt4-offer-sent');
+    else if (type === MessageType.ACK) this.stats.dec('pkt4-ack-sent');
+    else if (type === MessageType.NAK) this.stats.dec('pkt4-nak-sent');
+    this.stats.inc('pkt4-encode-failed');
+    if (event === undefined) return undefined;
+    if (type === MessageType.OFFER && event.subnetId !== null)
+      this.book.dropClientOffer(event.subnetId, { hwAddress: event.hwAddress, clientId: event.clientId });
+    // The head of the line (request, client, interface) stays; what follows "->" was the reply.
+    const cut = event.reply === null ? -1 : event.text.lastIndexOf(` -> ${event.reply}`);
+    const head = cut < 0 ? event.text : event.text.slice(0, cut);
+    return { ...event, text: `${head} -> no reply: ${why}`, reply: null, reason: why, destination: null };
+  }
+
   /** When `reclaim` next has work (an offer or a lease expiring), or null. */
   nextDeadline(): number | null {
     return this.book.deadlines.peek()?.deadline ?? null;
@@ -205,7 +269,12 @@ export class DhcpServerEngine {
       hostname: hostnameOf(req),
       requested: req.options.getBy(REQUESTED_OPT) ?? null,
       now,
+      classes: this.config.classifies ? classifyEarly(this.config, req, meta) : null,
     };
+    if (ex.classes?.has(DROP) === true) {
+      this.stats.inc('pkt4-receive-drop');
+      return this.drop(ex, null, 'the client is in class DROP');
+    }
     if (
       ex.id.hwAddress === '' &&
       ex.id.clientId === null &&
@@ -214,7 +283,7 @@ export class DhcpServerEngine {
     ) {
       // Neither chaddr nor option 61: nothing to bind a lease to (RFC 2131 §4.2 keys bindings on them).
       this.stats.inc('pkt4-receive-drop');
-      return this.drop(ex, null, 'no client identity (no chaddr, no client identifier)');
+      return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
     switch (type) {
       case MessageType.DISCOVER:
@@ -250,20 +319,18 @@ export class DhcpServerEngine {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
     }
+    const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
     const reply = this.reply(p.ex, {
       type: MessageType.ACK,
       serverId: p.serverId,
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
-      layers: optionLayers(this.config, p.subnet, addr, p.reservation),
+      layers: scope.layers,
       subnet: p.subnet,
       hostname: p.reservation?.hostname,
       rapidCommit: p.rapid,
-      // siaddr, sname and file: reservation over subnet over global.
-      nextServer: p.reservation?.nextServer ?? p.subnet.nextServer ?? this.config.nextServer,
-      bootFileName: p.reservation?.bootFileName ?? p.subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname: p.reservation?.serverHostname ?? p.subnet.serverHostname ?? this.config.serverHostname,
+      ...this.bootFields(scope, p.subnet, p.reservation),
       echoClientId: this.config.echoClientId,
     });
     return this.finish(
@@ -308,7 +375,8 @@ export class DhcpServerEngine {
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (!holder) {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
-      this.book.holdOffer(p.subnet.id, { hwAddress: '', clientId: null }, addr, now);
+      const nobody = { hwAddress: '', clientId: null };
+      this.book.holdOffer(p.subnet.id, nobody, addr, now, COMMIT_HOLD_MS, true);
     }
     if (p.rapid) {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
@@ -323,12 +391,16 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.1: DHCPDISCOVER ----
 
   private discover(ex: Exchange): EngineOutput {
-    const sel = selectSubnet(this.config, ex.req, ex.meta);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
+    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
     const addr = this.chooseAddress(ex, subnet, res);
     if (addr === undefined) {
       this.stats.inc('v4-allocation-fail');
@@ -337,21 +409,20 @@ export class DhcpServerEngine {
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
-    const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
+    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
+    const scope = this.scope(ex, subnet, addr, res);
     const reply = this.reply(ex, {
       type: MessageType.OFFER,
       serverId,
       yiaddr,
       ciaddr: ZERO,
       times,
-      layers: optionLayers(this.config, subnet, addr, res),
+      layers: scope.layers,
       subnet,
       hostname: res?.hostname,
-      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
+      ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.OFFER, yiaddr, times.valid, null);
@@ -368,20 +439,67 @@ export class DhcpServerEngine {
     res: CompiledReservation | undefined,
   ): number | undefined {
     const reserved = reservedAddressIn(subnet, res);
-    if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now)) return reserved;
+    if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now, ex.classes))
+      return reserved;
     const bound = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address;
     if (this.usableText(bound, subnet, ex)) return ipv4ToInt(bound as string);
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
-    if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
+    if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now, ex.classes))
+      return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return this.book.allocate(subnet, ex.id, ex.now, ex.meta.classes);
+    return (
+      this.book.allocate(subnet, ex.id, ex.now, ex.classes) ??
+      this.book.takeOldestOffer(subnet, ex.id, ex.now, ex.classes)
+    );
+  }
+
+  /** How long an offer in `subnet` holds its address: the engine option, else `offer-lifetime`. */
+  private offerLifetimeMs(subnet: CompiledSubnet): number {
+    return (this.offerLifetimeOverride ?? subnet.offerLifetime) * 1000;
+  }
+
+  /** The subnet's `rate-limit`, per client: over it, the request is dropped and counted. */
+  private rateLimited(ex: Exchange, subnet: CompiledSubnet): EngineOutput | undefined {
+    const rate = subnet.limits.rate;
+    if (rate === undefined) return undefined;
+    const key = `${subnet.id} ${ex.id.clientId ?? ex.id.hwAddress}`;
+    if (this.rateLimiter.allow(key, rate, ex.now)) return undefined;
+    this.stats.inc('pkt4-rate-limit-drop');
+    this.stats.inc('pkt4-receive-drop');
+    return this.junk(ex, subnet.id, `over the rate limit of ${rate.text}`, 'over the rate limit');
+  }
+
+  /**
+   * `leases-per-hw-address`: a client with no lease in the subnet yet, whose chaddr already holds that
+   * many (under other client identifiers), gets no new one. A reservation is always honoured.
+   */
+  private overLeaseLimit(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): boolean {
+    const limit = subnet.limits.leasesPerHwAddress;
+    if (limit === undefined || ex.id.hwAddress === '' || res?.ipAddress !== undefined) return false;
+    if (this.book.leasesOfHwAddress(subnet.id, ex.id.hwAddress) < limit) return false;
+    const own = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
+    return own === undefined || own.state !== 'default';
+  }
+
+  private leaseLimitDrop(ex: Exchange, subnet: CompiledSubnet): EngineOutput {
+    this.stats.inc('v4-lease-limit-exceeded');
+    return this.drop(ex, subnet.id, this.leaseLimitReason(ex, subnet));
+  }
+
+  private leaseLimitReason(ex: Exchange, subnet: CompiledSubnet): string {
+    const limit = subnet.limits.leasesPerHwAddress ?? 0;
+    return `${ex.id.hwAddress} already holds ${limit} lease${limit === 1 ? '' : 's'} in subnet ${subnet.id} (leases-per-hw-address)`;
   }
 
   private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {
     return (
       address !== undefined &&
       isIpv4(address) &&
-      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now)
+      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now, ex.classes)
     );
   }
 
@@ -389,9 +507,11 @@ export class DhcpServerEngine {
 
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
-    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
+    const limited = sel ? this.rateLimited(ex, sel.subnet) : undefined;
+    if (limited) return limited;
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
@@ -401,7 +521,7 @@ export class DhcpServerEngine {
 
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
-    if (!subnet) return this.drop(ex, null, 'no subnet for this client');
+    if (!subnet) return this.junk(ex, null, 'no subnet for this client');
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
@@ -411,11 +531,16 @@ export class DhcpServerEngine {
     // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
     const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
     if (wanted === null || !isIpv4(wanted))
-      return this.drop(ex, subnet.id, 'SELECTING request without a requested address');
+      return this.junk(ex, subnet.id, 'SELECTING request without a requested address');
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (this.hostPhase(ex, this.book.reservations.find(subnet, ex.id)))
+      return this.drop(ex, subnet.id, 'the client is in class DROP');
+    if (
+      !this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) &&
+      !this.book.reclaimDisplaced(addr, subnet, ex.id, ex.now)
+    )
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -423,7 +548,7 @@ export class DhcpServerEngine {
   /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
   private requestInitReboot(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
     if (ex.requested === null || !isIpv4(ex.requested))
-      return this.drop(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
+      return this.junk(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
     const addr = ipv4ToInt(ex.requested);
     // §4.3.2: "the server SHOULD send a DHCPNAK message to the client if the 'requested IP address' is
     // incorrect, or is on the wrong network" (only an authoritative server knows the network is its own).
@@ -433,6 +558,7 @@ export class DhcpServerEngine {
         : this.drop(ex, subnet.id, 'wrong network, not authoritative');
     }
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     const reserved = reservedAddressIn(subnet, res);
     const lease = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
     const record = reserved ?? (lease ? ipv4ToInt(lease.address) : undefined);
@@ -446,7 +572,7 @@ export class DhcpServerEngine {
         serverId,
         `the client's address is ${intToIpv4(record)}, not ${ex.requested}`,
       );
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return this.nak(ex, subnet, serverId, `${ex.requested} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -460,10 +586,12 @@ export class DhcpServerEngine {
         : this.drop(ex, subnet.id, `${why}, not authoritative`);
     // §4.3.2 REBINDING: "The DHCP server SHOULD check 'ciaddr' for correctness before replying".
     if (!cidrContains(subnet, addr)) return refuse(`${ex.req.ciaddr} is not on subnet ${subnet.prefix}`);
-    const reserved = reservedAddressIn(subnet, this.book.reservations.find(subnet, ex.id));
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
+    const reserved = reservedAddressIn(subnet, res);
     if (reserved !== undefined && reserved !== addr)
       return refuse(`the client has a reservation for ${intToIpv4(reserved)}`);
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return refuse(`${ex.req.ciaddr} is not this client's`);
     // A client we have no lease for but whose address is free gets it (a server that lost its leases).
     return this.grant(ex, subnet, addr, serverId);
@@ -478,6 +606,11 @@ export class DhcpServerEngine {
     rapid = false,
   ): EngineOutput {
     const res = this.book.reservations.find(subnet, ex.id);
+    // A rapid-commit DISCOVER was checked before its address was chosen.
+    if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
+      this.stats.inc('v4-lease-limit-exceeded');
+      return this.nak(ex, subnet, serverId, this.leaseLimitReason(ex, subnet));
+    }
     const prev = this.book.index.get(addr);
     const isNew = !(
       prev &&
@@ -485,7 +618,8 @@ export class DhcpServerEngine {
       prev.expiresAt > ex.now &&
       owns(prev, ex.id, subnet.matchClientId)
     );
-    const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
+    this.hostPhase(ex, res);
+    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
@@ -497,12 +631,10 @@ export class DhcpServerEngine {
       expiresAt: ex.now + times.valid * 1000,
       hostname: res?.hostname ?? ex.hostname,
       state: 'default',
-      userContext: agent
-        ? { ISC: { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } } }
-        : null,
+      userContext: leaseContext(agent, this.config, ex.classes),
     });
     // Hold the address for this client while the commit is in flight.
-    this.book.holdOffer(subnet.id, ex.id, addr, ex.now);
+    this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
     const mc = subnet.matchClientId;
     const writes: LeaseWrite[] = [{ op: 'claim', lease, matchClientId: mc }];
     // A client moving to another address gives up its old one: one client, one lease per subnet.
@@ -532,7 +664,7 @@ export class DhcpServerEngine {
     const address = ex.requested;
     // §4.3.3 / Table 5: the client MUST put the declined address in option 50.
     if (address === null || !isIpv4(address))
-      return this.drop(ex, null, 'DECLINE without a requested address');
+      return this.junk(ex, null, 'DECLINE without a requested address');
     const addr = ipv4ToInt(address);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
@@ -544,7 +676,12 @@ export class DhcpServerEngine {
       lease.state !== 'default' ||
       !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
     )
-      return this.drop(ex, lease?.subnetId ?? null, `${address} is not leased to this client`);
+      return this.junk(
+        ex,
+        lease?.subnetId ?? null,
+        `${address} is not leased to this client`,
+        'DECLINE of an address not leased to the client',
+      );
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
@@ -570,7 +707,7 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.4: DHCPRELEASE ----
 
   private release(ex: Exchange): EngineOutput {
-    if (ex.req.ciaddr === ZERO) return this.drop(ex, null, 'RELEASE without ciaddr');
+    if (ex.req.ciaddr === ZERO) return this.junk(ex, null, 'RELEASE without ciaddr');
     const addr = ipv4ToInt(ex.req.ciaddr);
     const lease = this.book.index.get(addr);
     const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
@@ -580,7 +717,12 @@ export class DhcpServerEngine {
       lease.state !== 'default' ||
       !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
     )
-      return this.drop(ex, lease?.subnetId ?? null, `${ex.req.ciaddr} is not leased to this client`);
+      return this.junk(
+        ex,
+        lease?.subnetId ?? null,
+        `${ex.req.ciaddr} is not leased to this client`,
+        'RELEASE of an address not leased to the client',
+      );
     // §4.3.4: "The server SHOULD retain a record of the client's initialization parameters": kept as
     // expired-reclaimed, so the client gets the same address back (lease affinity).
     const gone = released(lease, ex.now);
@@ -597,13 +739,17 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.5: DHCPINFORM ----
 
   private inform(ex: Exchange): EngineOutput {
-    const sel = selectSubnet(this.config, ex.req, ex.meta);
-    if (!sel) return this.drop(ex, null, 'no subnet for this client');
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;
+    const scope = this.scope(ex, subnet, ciaddr, res);
     // §4.3.5: configuration only: no yiaddr, no lease time (MUST NOT), ACK to ciaddr.
     const reply = this.reply(ex, {
       type: MessageType.ACK,
@@ -611,15 +757,56 @@ export class DhcpServerEngine {
       yiaddr: ZERO,
       ciaddr: ex.req.ciaddr,
       times: undefined,
-      layers: optionLayers(this.config, subnet, ciaddr, res),
+      layers: scope.layers,
       subnet,
       hostname: res?.hostname,
-      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
+      ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+  }
+
+  // ---- classification ----
+
+  /** Phase 2 of classification once the reservation is known; true when the request is in DROP. */
+  private hostPhase(ex: Exchange, res: CompiledReservation | undefined): boolean {
+    if (ex.classes === null) return false;
+    classifyHost(this.config, ex.classes, res);
+    return ex.classes.has(DROP);
+  }
+
+  /** The subnet's lifetimes, or a class's `valid-lifetime` over them. */
+  private lifetimes(ex: Exchange, subnet: CompiledSubnet): Lifetimes {
+    return ex.classes === null ? subnet.lifetimes : classScope.lifetimes(this.config, ex.classes, subnet);
+  }
+
+  /** Option layers and class boot fields for the reply; runs the pool's and subnet's additional classes. */
+  private scope(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    addr: number,
+    res: CompiledReservation | undefined,
+  ): ClassScope {
+    if (ex.classes === null) return { layers: optionLayers(this.config, subnet, addr, res), boot: NO_BOOT };
+    return classScope.reply(this.config, ex.classes, subnet, addr, res);
+  }
+
+  /** siaddr, sname and file: reservation over class over subnet over global. */
+  private bootFields(
+    scope: ClassScope,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
+    return {
+      nextServer: res?.nextServer ?? scope.boot.nextServer ?? subnet.nextServer ?? this.config.nextServer,
+      bootFileName:
+        res?.bootFileName ?? scope.boot.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
+      serverHostname:
+        res?.serverHostname ??
+        scope.boot.serverHostname ??
+        subnet.serverHostname ??
+        this.config.serverHostname,
+    };
   }
 
   // ---- outputs ----
@@ -667,6 +854,16 @@ export class DhcpServerEngine {
     return this.finish(ex, null, subnetId, null, null, null, why);
   }
 
+  /**
+   * A drop that tells nothing about a working client (malformed, or for no subnet we serve): the event
+   * carries `junk`, its category, so the runtime can log it at debug and count it instead of writing a
+   * line per packet a flood or a fuzzer sends.
+   */
+  private junk(ex: Exchange, subnetId: number | null, why: string, category = why): EngineOutput {
+    const out = this.finish(ex, null, subnetId, null, null, null, why);
+    return { ...out, events: [{ ...(out.events[0] as ExchangeEvent), junk: category }] };
+  }
+
   private finish(
     ex: Exchange,
     reply: OutgoingReply | null,
@@ -695,6 +892,7 @@ export class DhcpServerEngine {
       leaseTime,
       reason,
       destination: reply ? describeDestination(reply.destination) : null,
+      classes: ex.classes === null ? null : combination(this.config, ex.classes),
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }

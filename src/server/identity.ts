@@ -86,7 +86,8 @@ export class ClientMap {
   }
 }
 
-function subnetMap(maps: Map<number, Map<string, number>>, subnetId: number): Map<string, number> {
+/** The inner map of `maps` for `subnetId`, created empty on first use. */
+export function subnetMap<K, V>(maps: Map<number, Map<K, V>>, subnetId: number): Map<K, V> {
   let m = maps.get(subnetId);
   if (m === undefined) {
     m = new Map();

@@ -21,6 +21,15 @@ export const GLOBAL_STATISTICS = [
   'reclaimed-leases',
   'reclaimed-declined-addresses',
   'v4-allocation-fail',
+  // Not Kea's: hardening counters (docs/server.md, "Under attack").
+  /** A reply that could not be encoded (too large even without optional options): not sent. */
+  'pkt4-encode-failed',
+  /** The pool was full and the oldest unconfirmed offer went to a new client. */
+  'v4-offer-reused',
+  /** Requests dropped by a per-client rate limit (`user-context.limits.rate-limit`). */
+  'pkt4-rate-limit-drop',
+  /** DISCOVERs and REQUESTs refused because the hardware address holds its lease limit. */
+  'v4-lease-limit-exceeded',
 ] as const;
 
 export type GlobalStatistic = (typeof GLOBAL_STATISTICS)[number];
@@ -61,6 +70,10 @@ function zeroed<N extends string>(names: readonly N[]): Counters<N> {
 export class Statistics {
   private readonly global: Counters<GlobalStatistic> = zeroed(GLOBAL_STATISTICS);
   private readonly subnets = new Map<number, Counters<SubnetStatistic>>();
+
+  dec(name: GlobalStatistic): void {
+    this.global[name] -= 1;
+  }
 
   inc(name: GlobalStatistic, by = 1): void {
     this.global[name] += by;

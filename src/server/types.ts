@@ -78,6 +78,13 @@ export interface ExchangeEvent {
   readonly reason: string | null;
   /** Where the reply went, in words: `link-layer unicast to aa:bb:.. (198.18.0.10)`, `relay 198.18.1.1:67`. */
   readonly destination: string | null;
+  /**
+   * Set when the request was dropped as junk (malformed, or for no subnet served here): its category,
+   * without the per-packet details. The runtime logs these at debug and counts them in one line per interval.
+   */
+  readonly junk?: string;
+  /** The request's classes in precedence order (Kea's client classification); null without classes. */
+  readonly classes: readonly string[] | null;
 }
 
 export type EngineEvent = ExchangeEvent;

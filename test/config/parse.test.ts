@@ -49,7 +49,10 @@ test('the compiled config is frozen, so config-set can swap it atomically', () =
   assert.ok(r.ok);
   assert.ok(Object.isFrozen(r.config));
   assert.ok(Object.isFrozen(r.config.subnets[0]?.pools));
-  assert.throws(() => (r.config.options as Map<number, unknown>).set(1, {}));
+  assert.throws(() => (r.config.options as Map<number, unknown>).set(1, {}), {
+    name: 'TypeError',
+    message: 'compiled config is immutable',
+  });
 });
 
 test('unknown keys are rejected with their JSON path', () => {
@@ -190,7 +193,7 @@ test('expired-leases-processing compiles with Kea defaults; lease_cmds hook acce
   assert.equal(msgs.length, 1);
   assert.match(
     msgs[0] ?? '',
-    /^Dhcp4\.hooks-libraries\[0\]\.library: only libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so and libdhcp_ha\.so/,
+    /^Dhcp4\.hooks-libraries\[0\]\.library: only libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_limits\.so, libdhcp_ha\.so/,
   );
 });
 

@@ -6,7 +6,7 @@
  * database.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import pg from 'pg';
 import { compileConfig } from '../../src/config/index.ts';
 import { bucketOwner } from '../../src/ha/active-active.ts';
@@ -18,6 +18,8 @@ import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { Client, until } from './helpers.ts';
+
+const { after, before, describe, it } = requiring('root', 'postgresql');
 
 const NAMES = ['lk1', 'lk2', 'lk3'] as const;
 const ADDRESS: Record<string, string> = { lk1: '198.18.0.1', lk2: '198.18.0.2', lk3: '198.18.0.3' };

@@ -10,13 +10,15 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { sendUnix } from '../../src/control/client.ts';
 import { loadBalanceHash } from '../../src/ha/hash.ts';
 import { parseMac } from '../../src/protocol/index.ts';
 import { createLab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { startKea, startUdhcpc, type PeerClient, type PeerServer } from '../lab/peers.ts';
 import { eventually, startLeasekeeper, type Leasekeeper } from '../interop/harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox', 'kea-dhcp4', 'kea-ctrl-agent');
 
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
 const LK = '198.18.0.1';

@@ -4,7 +4,7 @@
  * server follows it without a restart, keeps every lease it acknowledged and goes on granting new ones.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import pg from 'pg';
 import { compileConfig } from '../../src/config/index.ts';
 import { postgresFromKea } from '../../src/leases/kea-postgres.ts';
@@ -16,6 +16,8 @@ import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { startReplicaPair, type ReplicaPair } from '../leases/pg-replica.ts';
 import { Client, until } from './helpers.ts';
+
+const { after, before, describe, it } = requiring('root', 'postgresql');
 
 describe('a primary/standby PostgreSQL failover under a running server', () => {
   let pair: ReplicaPair | null = null;

@@ -3,11 +3,11 @@
  * generators: the server runs as its own process (`node --import tsx src/cli/main.ts serve`), spawned
  * through the namespace so lab.close() stops it by PID. Control goes through the UNIX socket.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendUnix } from '../../src/control/client.ts';
-import type { LabProcess, Netns } from '../lab/netns.ts';
+import type { Lab, LabProcess, Netns } from '../lab/netns.ts';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -128,4 +128,41 @@ export async function eventually<T>(
 /** The IPv4 addresses configured on `ifname` in `ns` (`ip -4 addr`), as `a.b.c.d/len`. */
 export function addressesOn(ns: Netns, ifname: string): Promise<string[]> {
   return ns.addresses(ifname);
+}
+
+/** One statistic's current value, through `statistic-get` (0 when the server has no such statistic). */
+export async function statisticOf(server: Leasekeeper, name: string): Promise<number> {
+  const a = await server.ctl('statistic-get', { name });
+  if (a.result !== 0) throw new Error(`statistic-get ${name}: ${JSON.stringify(a)}`);
+  const samples = (a.arguments?.[name] ?? []) as [number, string][];
+  return samples[0]?.[0] ?? 0;
+}
+
+/** The resident set size of a process in bytes (`VmRSS` of /proc/PID/status). */
+export function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/**
+ * The load-test topology: `srv` (the server, 198.18.0.1), `load` (a load generator with 198.18.0.2, an
+ * address perfdhcp needs to act as a relay) and `cli` (a real client, no address), each with an `eth0` on
+ * one bridge; both addresses with prefix length `prefixLength`.
+ */
+export async function serverLoadClient(
+  lab: Lab,
+  prefixLength: number,
+): Promise<{ srv: Netns; load: Netns; cli: Netns }> {
+  const srv = await lab.namespace('srv');
+  const load = await lab.namespace('load');
+  const cli = await lab.namespace('cli');
+  await lab.bridge('br', [
+    { ns: srv, ifname: 'eth0' },
+    { ns: load, ifname: 'eth0' },
+    { ns: cli, ifname: 'eth0' },
+  ]);
+  await srv.addAddress('eth0', `198.18.0.1/${prefixLength}`);
+  await load.addAddress('eth0', `198.18.0.2/${prefixLength}`);
+  return { srv, load, cli };
 }

@@ -4,13 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export const BIN = '/usr/lib/postgresql/15/bin';
+import { POSTGRES_BIN as BIN } from '../lab/needs.ts';
+
+export { BIN };
 
 export interface TempCluster {
   /** Connection settings for one database of the cluster, over its UNIX socket. */
   connection(database: string): pg.PoolConfig;
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown: sessions are cut) and keeps its data, as an outage would. */
+  halt(): void;
+  /** Starts the halted server again on the same socket. */
+  restart(): void;
   /** For process exit hooks. */
   stopSync(): void;
 }
@@ -46,8 +52,7 @@ export async function startTempCluster(): Promise<TempCluster> {
     }
     rmSync(root, { recursive: true, force: true });
   };
-  try {
-    asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const start = (): void => {
     asPostgres([
       `${BIN}/pg_ctl`,
       'start',
@@ -59,6 +64,10 @@ export async function startTempCluster(): Promise<TempCluster> {
       '-o',
       `-k ${socket} -c listen_addresses='' -c max_connections=200`,
     ]);
+  };
+  try {
+    asPostgres([`${BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    start();
   } catch (error) {
     stopSync();
     throw error;
@@ -77,6 +86,8 @@ export async function startTempCluster(): Promise<TempCluster> {
       return name;
     },
     stop: async () => stopSync(),
+    halt: () => void asPostgres([`${BIN}/pg_ctl`, 'stop', '-D', data, '-m', 'fast', '-w']),
+    restart: start,
     stopSync,
   };
 }

@@ -143,7 +143,7 @@ for (const writer of ['inline', 'worker'] as const) {
           assert.fail('reading a damaged file succeeded');
         } catch (err) {
           assert.ok(err instanceof LeaseStoreError, `expected a LeaseStoreError, got ${String(err)}`);
-          assert.match(err.code, /^LEASE_STORE_(OPEN_FAILED|CORRUPT)$/);
+          assert.match(err.code, /^LEASE_STORE_(DAMAGED|CORRUPT)$/);
         } finally {
           await store?.close();
         }

@@ -1,4 +1,5 @@
 /** A leasekeeper server on a virtual network with one client NIC, for runtime tests without namespaces. */
+import type { Logger } from 'pino';
 import { compileConfig } from '../../src/config/index.ts';
 import type { CompiledConfig } from '../../src/config/types.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
@@ -11,6 +12,7 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import { encodeReply } from '../../src/server/encode.ts';
+import type { ControlOverrides } from '../../src/control/settings.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -49,6 +51,10 @@ export async function virtualLab(
     wrapTransport?: (t: Transport) => Transport;
     maxDiscoverQueueDelayMs?: number;
     warmUp?: boolean;
+    /** Control listeners (default none). */
+    control?: ControlOverrides;
+    logger?: Logger;
+    clock?: () => number;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -66,8 +72,9 @@ export async function virtualLab(
       transport: (opts.wrapTransport ?? ((t) => t))(srvHost.openTransport({ port: 67 })),
       interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
-    logger: createLogger({ level: 'silent' }),
-    control: false,
+    logger: opts.logger ?? createLogger({ level: 'silent' }),
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    control: opts.control ?? false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
       ? {}

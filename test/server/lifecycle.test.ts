@@ -46,7 +46,7 @@ test('§4.3.3 DECLINE puts the address in probation (decline-probation-period), 
   // The decliner starts over and gets a different address; asking for the declined one does not help.
   const next = await lab.one(msg(MessageType.DISCOVER, MAC, { options: { 'dhcp-requested-address': addr } }));
   assert.notEqual(next.message.yiaddr, addr);
-  assert.equal(lab.engine.nextDeadline(), T0 + 30_000); // the offer just made
+  assert.equal(lab.engine.nextDeadline(), T0 + 10_000); // the offer just made
   lab.advance(601);
   const writes = lab.engine.reclaim(lab.now, { remove: true });
   assert.deepEqual(writes, [{ op: 'reclaim', address: addr, remove: true }]);

@@ -59,14 +59,18 @@ test('a refused rapid commit picks another address and never ACKs the refused on
   assert.equal(lab.engine.statistics()['pkt4-ack-sent'], 1);
 });
 
-test('expired offers are swept when the pool looks exhausted, even if reclaim() has not run', async () => {
+test('a full pool gives the oldest unconfirmed offer to a new client; expired offers are swept first', async () => {
   const lab = new Lab({
     Dhcp4: { subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.11' }] }] },
   });
   await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:01'));
   await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:02'));
-  await lab.none(msg(MessageType.DISCOVER, 'aa:00:00:00:00:03'));
-  lab.advance(31);
-  const offer = await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:03'));
+  const third = await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:03'));
+  assert.equal(third.message.yiaddr, '198.18.0.10', "the first client's offer, the oldest");
+  assert.equal(lab.engine.statistics()['v4-offer-reused'], 1);
+  assert.equal(lab.engine.statistics()['v4-allocation-fail'], 0);
+  lab.advance(11);
+  const offer = await lab.one(msg(MessageType.DISCOVER, 'aa:00:00:00:00:04'));
   assert.equal(offer.type, MessageType.OFFER);
+  assert.equal(lab.engine.statistics()['v4-offer-reused'], 1, 'an expired offer is not counted as reused');
 });

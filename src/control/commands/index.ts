@@ -1,4 +1,5 @@
 import { CommandRegistry, type RegistryOptions } from '../registry.ts';
+import { registerClassCommands } from './classes.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerDhcpCommands } from './dhcp.ts';
 import { registerHaCommands } from './ha.ts';
@@ -24,6 +25,7 @@ export function createCommandRegistry(
   registerLeaseCommands(registry);
   registerStatLeaseCommands(registry);
   registerReservationCommands(registry);
+  registerClassCommands(registry);
   if (features.highAvailability === true) registerHaCommands(registry);
   return registry;
 }

@@ -1,6 +1,8 @@
 import { success } from '../answer.ts';
 import { fail, isInteger, optionalMap } from '../args.ts';
 import { AGENT_COMMANDS, type CommandRegistry } from '../registry.ts';
+import type { LeaseStoreHealth } from '../../leases/health.ts';
+import type { JsonObject } from '../json.ts';
 
 /** list-commands, shutdown, leases-reclaim, status-get, version-get, build-report. */
 export function registerServerCommands(registry: CommandRegistry): void {
@@ -40,6 +42,7 @@ export function registerServerCommands(registry: CommandRegistry): void {
       },
       // Kea's HA hook adds its relationships (one in Kea 2.2) to status-get.
       ...(ctx.target.ha === undefined ? {} : { 'high-availability': [ctx.target.ha.status()] }),
+      ...(s.leaseStore === undefined ? {} : { 'lease-store': leaseStoreStatus(s.leaseStore) }),
       'multi-threading-enabled': s.multiThreadingEnabled,
       pid: s.pid,
       reload: s.reload,
@@ -57,4 +60,23 @@ export function registerServerCommands(registry: CommandRegistry): void {
   });
 
   registry.register('build-report', async (_args, ctx) => success(ctx.target.version().buildReport));
+}
+
+/** leasekeeper's own `status-get` key (Kea has none): `state`, and while failing since when and how often. */
+function leaseStoreStatus(h: LeaseStoreHealth): JsonObject {
+  return {
+    state: h.state,
+    ...(h.failingSince === undefined ? {} : { 'failing-since': h.failingSince }),
+    ...(h.failedWrites === undefined ? {} : { 'failed-writes': h.failedWrites }),
+    ...(h.lastError === undefined ? {} : { 'last-error': h.lastError }),
+    ...(h.lastOutage === undefined
+      ? {}
+      : {
+          'last-outage': {
+            from: h.lastOutage.from,
+            to: h.lastOutage.to,
+            'failed-writes': h.lastOutage.failedWrites,
+          },
+        }),
+  };
 }

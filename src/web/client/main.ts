@@ -6,6 +6,7 @@ import { OptionsForm } from './options-form.ts';
 import { RunningSwitch } from './running.ts';
 import { ApiSocket, apiUrl } from './socket.ts';
 import { StatsView } from './stats.ts';
+import { StoreHealthView } from './store-health.ts';
 
 const leases = new LeasesView(
   byId<HTMLTableSectionElement>('leases-body'),
@@ -24,6 +25,7 @@ const socket = new ApiSocket(apiUrl(), onMessage, (status) => {
 const running = new RunningSwitch(byId<HTMLButtonElement>('running-switch'), byId('running-label'), socket);
 const form = new OptionsForm(byId<HTMLFormElement>('options-form'), byId('options-status'), socket);
 new StatsView(byId('counters'), byId('pools'), byId('chart'), byId('stats-status'));
+new StoreHealthView(byId('store-health'));
 
 function onMessage(m: ServerMessage): void {
   switch (m.event) {

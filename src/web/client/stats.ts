@@ -1,5 +1,6 @@
 import { el } from './dom.ts';
 import { RateChart } from './chart.ts';
+import { controlCommand } from './command.ts';
 
 /** Kea's `statistic-get-all` arguments: each name maps to `[[value, "timestamp"], ...]`, newest first. */
 type KeaStats = Record<string, [number, string][]>;
@@ -28,13 +29,19 @@ export class StatsView {
   readonly #chart: RateChart;
   #previous: { at: number; received: number; sent: number } | undefined;
 
+  private readonly counters: HTMLElement;
+  private readonly pools: HTMLElement;
+  private readonly status: HTMLElement;
   constructor(
-    private readonly counters: HTMLElement,
-    private readonly pools: HTMLElement,
+    counters: HTMLElement,
+    pools: HTMLElement,
     chartHost: HTMLElement,
-    private readonly status: HTMLElement,
+    status: HTMLElement,
     periodMs = 2000,
   ) {
+    this.counters = counters;
+    this.pools = pools;
+    this.status = status;
     this.#chart = new RateChart(chartHost);
     void this.#poll();
     setInterval(() => void this.#poll(), periodMs);
@@ -43,17 +50,7 @@ export class StatsView {
   async #poll(): Promise<void> {
     let stats: KeaStats;
     try {
-      const res = await fetch('/', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ command: 'statistic-get-all', service: ['dhcp4'] }),
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const answers = (await res.json()) as { result: number; text?: string; arguments?: KeaStats }[];
-      const answer = answers[0];
-      if (answer === undefined || answer.result !== 0 || answer.arguments === undefined)
-        throw new Error(answer?.text ?? 'no answer');
-      stats = answer.arguments;
+      stats = await controlCommand<KeaStats>('statistic-get-all');
     } catch (err) {
       this.status.textContent = `Statistics unavailable: ${err instanceof Error ? err.message : String(err)}`;
       return;

@@ -1,0 +1,47 @@
+import { controlCommand } from './command.ts';
+
+/** `status-get`'s `lease-store` (src/control/commands/server.ts). */
+interface LeaseStoreStatus {
+  readonly state: 'ok' | 'failing';
+  readonly 'failing-since'?: string;
+  readonly 'failed-writes'?: number;
+  readonly 'last-error'?: string;
+  readonly 'last-outage'?: { readonly from: string; readonly to: string; readonly 'failed-writes': number };
+}
+
+/**
+ * The lease store's health from `status-get` every `periodMs`: a warning while writes fail (full disk,
+ * database down: no lease is granted meanwhile), and when the last outage ended. Text only (`textContent`).
+ */
+export class StoreHealthView {
+  private readonly host: HTMLElement;
+  constructor(host: HTMLElement, periodMs = 5000) {
+    this.host = host;
+    void this.#poll();
+    setInterval(() => void this.#poll(), periodMs);
+  }
+
+  async #poll(): Promise<void> {
+    let health: LeaseStoreStatus | undefined;
+    try {
+      health = (await controlCommand<{ 'lease-store'?: LeaseStoreStatus }>('status-get'))['lease-store'];
+    } catch {
+      return; // The statistics line already says when the control channel is unreachable.
+    }
+    this.host.dataset['state'] = health?.state ?? 'ok';
+    this.host.textContent = describe(health);
+  }
+}
+
+function describe(h: LeaseStoreStatus | undefined): string {
+  const time = (iso: string): string => new Date(iso).toLocaleString();
+  if (h?.state === 'failing') {
+    return (
+      `Lease store failing since ${time(h['failing-since'] ?? '')} (${h['failed-writes'] ?? 0} writes failed): ` +
+      `${h['last-error'] ?? 'unknown error'}. No lease is granted or renewed until it recovers.`
+    );
+  }
+  const last = h?.['last-outage'];
+  if (last === undefined) return '';
+  return `Lease store recovered at ${time(last.to)}; it failed from ${time(last.from)} (${last['failed-writes']} writes failed).`;
+}

@@ -1,0 +1,123 @@
+/**
+ * GET /metrics on the HTTP control listener: Kea statistics in kea-exporter's names, parsed with a real
+ * Prometheus text-format parser, behind the listener's basic authentication.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { renderMetrics } from '../../src/control/metrics.ts';
+import { config, messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
+
+interface Sample {
+  readonly value: string;
+  readonly labels?: Record<string, string>;
+}
+interface Family {
+  readonly name: string;
+  readonly type: string;
+  readonly metrics: readonly Sample[];
+}
+
+const parse = parsePrometheusTextFormat as (text: string) => Family[];
+
+function family(families: readonly Family[], name: string): Family {
+  const f = families.find((x) => x.name === name);
+  assert.ok(f, `no family ${name}`);
+  return f;
+}
+
+const AUTH = {
+  'control-sockets': [
+    {
+      'socket-type': 'http',
+      'socket-address': '127.0.0.1',
+      'socket-port': 0,
+      authentication: { type: 'basic', realm: 'lk', clients: [{ user: 'prom', password: 's3cret' }] },
+    },
+  ],
+};
+
+test('/metrics after one DORA: assigned addresses and packet counters per kea-exporter, auth required', async () => {
+  const lab = await virtualLab({
+    config: config({
+      ...AUTH,
+      subnet4: [
+        { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.110' }] },
+        { id: 7, subnet: '198.18.7.0/24', pools: [{ pool: '198.18.7.10 - 198.18.7.19' }] },
+      ],
+    }),
+    control: {},
+  });
+  try {
+    await lab.send(request(1));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), 2);
+    await lab.send(request(3, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
+    const ack = await lab.reply();
+    assert.equal(ack && messageTypeOf(ack), 5);
+
+    const http = lab.server.control?.http[0];
+    assert.ok(http);
+    const url = `${http.url}metrics`;
+    const denied = await fetch(url);
+    assert.equal(denied.status, 401);
+    const res = await fetch(url, {
+      headers: { Authorization: `Basic ${Buffer.from('prom:s3cret').toString('base64')}` },
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const families = parse(await res.text());
+
+    const assigned = family(families, 'kea_dhcp4_addresses_assigned_total');
+    assert.equal(assigned.type, 'GAUGE');
+    assert.deepEqual(
+      assigned.metrics.map((m) => [m.labels, m.value]),
+      [
+        [{ subnet: '198.18.0.0/24', subnet_id: '1', pool: '' }, '1'],
+        [{ subnet: '198.18.7.0/24', subnet_id: '7', pool: '' }, '0'],
+      ],
+    );
+    const total = family(families, 'kea_dhcp4_addresses_total');
+    assert.deepEqual(
+      total.metrics.map((m) => m.value),
+      ['11', '10'],
+    );
+    const sent = family(families, 'kea_dhcp4_packets_sent_total');
+    const byOp = (f: Family, op: string): string | undefined =>
+      f.metrics.find((m) => m.labels?.['operation'] === op)?.value;
+    assert.equal(byOp(sent, 'offer'), '1');
+    assert.equal(byOp(sent, 'ack'), '1');
+    const received = family(families, 'kea_dhcp4_packets_received_total');
+    assert.equal(byOp(received, 'discover'), '1');
+    assert.equal(byOp(received, 'request'), '1');
+  } finally {
+    await lab.close();
+  }
+});
+
+test('renderMetrics escapes label values and leaves out subnets that are no longer configured', () => {
+  const text = renderMetrics(
+    [
+      ['subnet[1].assigned-addresses', 3],
+      ['subnet[2].assigned-addresses', 9],
+      ['subnet[1].v4-allocation-fail-no-pools', 2],
+      ['pkt4-parse-failed', 4],
+      ['cumulative-assigned-addresses', 5],
+    ],
+    [{ id: 1, prefix: 'a"b\\c\nd' }],
+  );
+  const families = parse(text);
+  const assigned = family(families, 'kea_dhcp4_addresses_assigned_total');
+  assert.equal(assigned.metrics.length, 1);
+  assert.equal(assigned.metrics[0]?.labels?.['subnet'], 'a"b\\c\nd');
+  const failed = family(families, 'kea_dhcp4_allocations_failed_total');
+  assert.deepEqual(failed.metrics[0]?.labels, { subnet: 'a"b\\c\nd', subnet_id: '1', context: 'no-pools' });
+  assert.equal(
+    family(families, 'kea_dhcp4_packets_received_total').metrics[0]?.labels?.['operation'],
+    'parse-failed',
+  );
+  assert.equal(
+    families.some((f) => f.name.includes('cumulative')),
+    false,
+  );
+});

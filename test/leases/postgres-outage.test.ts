@@ -1,0 +1,61 @@
+// A stopped PostgreSQL under a running server: no ACK while it is down, one log line for the outage (not one
+// per request), status-get says since when, and service resumes when it is back, without a restart.
+import assert from 'node:assert/strict';
+import { requiring } from '../lab/needs.ts';
+import { PostgresLeaseStore } from '../../src/leases/postgres.ts';
+import { MessageType } from '../../src/protocol/index.ts';
+import { CLIENT_MAC, messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
+import { assertOutageLogged, captureLogs } from './log-capture.ts';
+import { startTempCluster, type TempCluster } from './pg-cluster.ts';
+
+const { after, before, it } = requiring('root', 'postgresql');
+
+let cluster: TempCluster | undefined;
+before(async () => {
+  cluster = await startTempCluster();
+  process.on('exit', () => cluster?.stopSync());
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+it('no ACK while PostgreSQL is stopped, one log line for the outage, served again once it is back', async () => {
+  const { logger, records } = captureLogs();
+  const now = Date.now();
+  const database = await cluster!.createDatabase('outage');
+  let lab: VirtualLab | undefined;
+  try {
+    const store = await PostgresLeaseStore.open({ connection: cluster!.connection(database), listen: false });
+    lab = await virtualLab({ store, logger, clock: () => now });
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    const ask = (xid: number): Promise<void> =>
+      lab!.send(request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1', xid }));
+
+    cluster!.halt();
+    const outageBegan = performance.now();
+    for (let xid = 1; xid <= 30; xid++) {
+      await ask(xid);
+      assert.equal(await lab.reply(300), undefined, `no ACK for REQUEST ${xid} while PostgreSQL is down`);
+    }
+    assertOutageLogged(records, performance.now() - outageBegan);
+    const health = lab.server.target.status().leaseStore;
+    assert.equal(health?.state, 'failing');
+    assert.equal(health?.failingSince, new Date(now).toISOString());
+
+    cluster!.restart();
+    let ack;
+    // The pool reconnects on the next query; bounded retries as a client would make.
+    for (let xid = 100; xid < 110 && ack === undefined; xid++) {
+      await ask(xid);
+      ack = await lab.reply(2000);
+    }
+    assert.equal(ack && messageTypeOf(ack), MessageType.ACK, 'served again without a restart');
+    assert.equal((await lab.store.get(offer!.yiaddr))?.hwAddress, CLIENT_MAC);
+    assert.equal(lab.server.target.status().leaseStore?.state, 'ok');
+    assert.equal(records.filter((r) => /lease store recovered/.test(r.msg)).length, 1);
+  } finally {
+    await lab?.close().catch(() => undefined);
+  }
+});

@@ -1,0 +1,109 @@
+// A failing lease store (full disk, database down) is logged once per interval with a count, not once per
+// request, and status-get says since when it fails and when it recovered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCommandRegistry } from '../../src/control/commands/index.ts';
+import { LeaseStoreIoError } from '../../src/leases/errors.ts';
+import type { Lease } from '../../src/leases/lease.ts';
+import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
+import { MessageType } from '../../src/protocol/index.ts';
+import { StoreHealthMonitor } from '../../src/runtime/store-health.ts';
+import { messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
+import { captureLogs, type LogRecord } from './log-capture.ts';
+
+/** Fails every claim while `down`, like a full disk; counts the attempts. */
+class SwitchableStore extends MemoryLeaseStore {
+  down = false;
+  failedClaims = 0;
+  override async commit(lease: Lease, options?: CommitOptions): Promise<CommitResult> {
+    if (this.down) {
+      this.failedClaims++;
+      throw new LeaseStoreIoError('lease database /x/leases4.sqlite: write failed: database or disk is full');
+    }
+    return super.commit(lease, options);
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(condition(), what);
+}
+
+test('a failing store logs one line per interval with counts, and status-get tells since when and the recovery', async () => {
+  const { logger, records } = captureLogs();
+  let now = Date.parse('2026-12-07T01:00:00.000Z');
+  const store = new SwitchableStore({ clock: () => now });
+  const lab = await virtualLab({ store, logger, clock: () => now });
+  const errors = (): LogRecord[] => records.filter((r) => r.level >= 50);
+  const statusGet = async (): Promise<Record<string, unknown>> => {
+    const answer = await createCommandRegistry().dispatch(
+      { command: 'status-get' },
+      { target: lab.server.target, via: 'internal', agent: false, now: () => now },
+    );
+    return (answer.arguments as Record<string, Record<string, unknown>>)['lease-store']!;
+  };
+  try {
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    const address = offer!.yiaddr;
+    assert.deepEqual(await statusGet(), { state: 'ok' });
+
+    store.down = true;
+    const failingSince = new Date(now).toISOString();
+    for (let xid = 1; xid <= 100; xid++) {
+      await lab.send(request(MessageType.REQUEST, { requested: address, serverId: '198.18.0.1', xid }));
+      await until(() => store.failedClaims === xid, `REQUEST ${xid} reached the store`);
+    }
+    assert.equal(await lab.reply(100), undefined, 'no ACK while the store fails');
+    assert.equal(errors().length, 1, 'one line for 100 failures within the interval');
+    assert.match(errors()[0]!.msg, /lease store failing: .*disk is full/);
+    const failing = await statusGet();
+    assert.equal(failing['state'], 'failing');
+    assert.equal(failing['failing-since'], failingSince);
+    assert.equal(failing['failed-writes'], 100);
+    assert.match(String(failing['last-error']), /disk is full/);
+
+    store.down = false;
+    now += 5000;
+    await lab.send(request(MessageType.REQUEST, { requested: address, serverId: '198.18.0.1', xid: 102 }));
+    const ack = await lab.reply();
+    assert.equal(ack && messageTypeOf(ack), MessageType.ACK, 'served again without a restart');
+    const recovered = records.filter((r) => /recovered/.test(r.msg));
+    assert.equal(recovered.length, 1);
+    assert.match(recovered[0]!.msg, /lease store recovered after 5 s .*100 writes failed/);
+    assert.deepEqual(await statusGet(), {
+      state: 'ok',
+      'last-outage': { from: failingSince, to: new Date(now).toISOString(), 'failed-writes': 100 },
+    });
+    // The failures counted since the first line are written before the recovery.
+    assert.equal(errors().length, 2);
+    assert.match(
+      errors()[1]!.msg,
+      new RegExp(`failing since ${failingSince}: 99 more writes failed \\(100 in all\\)`),
+    );
+  } finally {
+    await lab.close();
+  }
+});
+
+test('while failures go on, one line per interval with the count since the previous line', async () => {
+  const { logger, records } = captureLogs();
+  const health = new StoreHealthMonitor({ logger, clock: () => 0, intervalMs: 20 });
+  for (let i = 0; i < 5; i++) health.failed(new Error('database or disk is full'));
+  await until(() => records.length === 2, 'the interval line');
+  assert.match(records[0]!.msg, /^lease store failing: database or disk is full/);
+  assert.match(records[1]!.msg, /failing since 1970-01-01T00:00:00.000Z: 4 more writes failed \(5 in all\)/);
+  for (let i = 0; i < 3; i++) health.failed(new Error('database or disk is full'));
+  // Whether these three land in one interval or two depends on the timer: the counts add up either way.
+  const reported = (): number =>
+    records.slice(1).reduce((n, r) => n + Number(/: (\d+) more writes failed/.exec(r.msg)?.[1] ?? NaN), 0);
+  await until(() => reported() === 7, 'the next interval lines');
+  assert.match(records.at(-1)!.msg, /more writes failed \(8 in all\)/);
+  const lines = records.length;
+  health.succeeded();
+  assert.equal(records.length, lines + 1);
+  assert.match(records.at(-1)!.msg, /^lease store recovered .*8 writes failed/);
+  assert.equal(health.snapshot().lastOutage?.failedWrites, 8);
+});
