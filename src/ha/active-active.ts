@@ -31,6 +31,8 @@ export interface ActiveActiveOptions {
   readonly clock?: () => number;
   /** The subnet id of an address, to describe a peer's claim to the engine as a lease. */
   readonly subnetOf: (address: string) => number | undefined;
+  /** Called with this server's rank among the live ones as a fraction (0..1): where it should allocate. */
+  readonly onSplit?: (fraction: number) => void;
 }
 
 /** What the pipeline must know before it sends an OFFER. */
@@ -155,6 +157,7 @@ export class ActiveActive {
       `HA: servers ${alive.join(', ')}; this one answers ${this.bucketCount} of 256 buckets`,
     );
     this.#servers = alive;
+    this.#o.onSplit?.(alive.indexOf(this.#name) / alive.length);
   }
 
   #failed(err: unknown): void {

@@ -1,6 +1,7 @@
 import { sendHttp } from '../control/client.ts';
 import type { HaPeerConfig } from '../config/high-availability.ts';
 import { isJsonObject, type JsonObject } from '../control/json.ts';
+import { escapeControls } from '../server/log-text.ts';
 
 /** One answer of a peer: Kea's `{result, text, arguments}`. */
 export interface PeerAnswer {
@@ -45,5 +46,10 @@ export function parsePeerAnswer(raw: unknown): PeerAnswer {
   const result = first['result'];
   if (typeof result !== 'number') throw new Error("the peer's answer has no numeric 'result'");
   const text = first['text'];
-  return { result, text: typeof text === 'string' ? text : '', arguments: first['arguments'] };
+  return { result, text: typeof text === 'string' ? quoted(text) : '', arguments: first['arguments'] };
+}
+
+/** A peer's text as it goes into logs and answers: bounded, control characters escaped. */
+function quoted(text: string): string {
+  return escapeControls(text.length > 300 ? `${text.slice(0, 300)}...` : text);
 }

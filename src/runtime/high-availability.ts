@@ -72,6 +72,8 @@ export async function wireActiveActive(options: {
   readonly config: HaConfig;
   readonly store: LeaseStore;
   readonly subnetOf: (address: string) => number | undefined;
+  /** Where the engine starts allocating in each pool (the servers' ranks spread them apart). */
+  readonly seekAllocation: (fraction: number) => void;
   readonly logger: Logger;
   readonly clock: () => number;
 }): Promise<ActiveActiveWiring> {
@@ -89,6 +91,7 @@ export async function wireActiveActive(options: {
     logger: options.logger,
     clock: options.clock,
     subnetOf: options.subnetOf,
+    onSplit: options.seekAllocation,
   });
   const notHere = (name: string) => () =>
     failure(`'${name}' is a command of Kea's HA modes; this server runs active-active`);

@@ -163,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
         config: haConfig,
         store,
         subnetOf: (address) => target.subnets.forAddress(address)?.id,
+        seekAllocation: (fraction) => engine.seekAllocation(fraction),
         logger,
         clock,
       });

@@ -6,7 +6,7 @@ import type { HaConfig } from '../../src/config/high-availability.ts';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { PartnerCommunication } from '../../src/ha/communication.ts';
 import { loadBalanceHash, loadBalanceServer } from '../../src/ha/hash.ts';
-import type { PeerSender } from '../../src/ha/partner-client.ts';
+import { parsePeerAnswer, type PeerSender } from '../../src/ha/partner-client.ts';
 import { HaService } from '../../src/ha/service.ts';
 import { createMessage, parseMac } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
@@ -210,6 +210,14 @@ describe('the ha-* commands', () => {
     assert.match(b.text, /partner-down state/);
     assert.equal(down.service.state, 'partner-down');
     assert.deepEqual(down.service.scopes, ['server1', 'server2']);
+  });
+
+  it("keep a peer's answer text to one bounded, escaped line", () => {
+    const a = parsePeerAnswer([{ result: 1, text: `refused\n\u001b[31mforged line${'x'.repeat(1000)}` }]);
+    assert.equal(a.result, 1);
+    assert.ok(!a.text.includes('\n') && !a.text.includes('\u001b'));
+    assert.ok(a.text.length < 340);
+    assert.throws(() => parsePeerAnswer('not an answer'));
   });
 
   it('answer "not supported" while the HA service is not running', async () => {
