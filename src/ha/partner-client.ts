@@ -53,3 +53,8 @@ export function parsePeerAnswer(raw: unknown): PeerAnswer {
 function quoted(text: string): string {
   return escapeControls(text.length > 300 ? `${text.slice(0, 300)}...` : text);
 }
+
+/** An error's message, for logs and answers. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { HaConfig, HaPeerConfig } from '../config/high-availability.ts';
 import { RESULT, answer, failure, success, type Answer } from '../control/answer.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../control/json.ts';
+import { isJsonObject, type JsonObject } from '../control/json.ts';
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import { messageTypeOf, type DhcpMessage } from '../protocol/index.ts';
@@ -9,7 +9,8 @@ import type { LeaseWrite } from '../server/types.ts';
 import { PartnerCommunication } from './communication.ts';
 import { loadBalanceServer } from './hash.ts';
 import { leaseDelete, leaseUpdate, type LeaseUpdate } from './lease-updates.ts';
-import { httpPeerSender, type PeerAnswer, type PeerSender } from './partner-client.ts';
+import { syncLeases } from './sync.ts';
+import { errorText, httpPeerSender, type PeerAnswer, type PeerSender } from './partner-client.ts';
 import { HA_MESSAGE_TYPES, SERVING_STATES, isHaState, type HaState } from './states.ts';
 
 /** Kea terminates HA when the partners' clocks differ by more than this (and warns above 30 s). */
@@ -491,69 +492,19 @@ export class HaService {
       });
   }
 
-  /**
-   * Kea's synchronize: disable the peer's DHCP service (origin ha-partner, for `maxPeriod` seconds), fetch
-   * every lease page by page and keep each one newer than ours, then `ha-sync-complete-notify` (or
-   * `dhcp-enable` for a peer that does not know that command). Resolves with an error text, or undefined.
-   */
-  async synchronize(peer: HaPeerConfig, maxPeriod: number): Promise<string | undefined> {
-    this.#log.info(`HA: synchronizing leases with ${peer.name}`);
-    let disabled = false;
-    let error: string | undefined;
-    try {
-      const d = await this.#send(peer, 'dhcp-disable', { origin: 'ha-partner', 'max-period': maxPeriod });
-      if (d.result !== RESULT.success) throw new Error(`dhcp-disable refused: ${d.text}`);
-      disabled = true;
-      let from = 'start';
-      let total = 0;
-      for (;;) {
-        const page = await this.#send(peer, 'lease4-get-page', { from, limit: this.config.syncPageLimit });
-        if (page.result === RESULT.empty) break;
-        if (page.result !== RESULT.success || !isJsonObject(page.arguments))
-          throw new Error(`lease4-get-page refused: ${page.text}`);
-        const leases = page.arguments['leases'];
-        if (!Array.isArray(leases)) throw new Error('lease4-get-page answered without a leases list');
-        for (const json of leases as readonly JsonValue[]) await this.#syncLease(json);
-        total += leases.length;
-        const last = leases[leases.length - 1];
-        if (leases.length < this.config.syncPageLimit || !isJsonObject(last)) break;
-        const address = last['ip-address'];
-        if (typeof address !== 'string') break;
-        from = address;
-      }
-      this.#log.info({ leases: total }, `HA: ${total} leases received from ${peer.name}`);
-    } catch (err) {
-      error = errorText(err);
-    }
-    if (disabled) {
-      try {
-        if (error === undefined) {
-          const n = await this.#send(peer, 'ha-sync-complete-notify', undefined);
-          if (n.result === RESULT.unsupported)
-            await this.#send(peer, 'dhcp-enable', { origin: 'ha-partner' });
-        } else {
-          await this.#send(peer, 'dhcp-enable', { origin: 'ha-partner' });
-        }
-      } catch (err) {
-        error ??= errorText(err);
-      }
-    }
-    if (error === undefined) this.#log.info(`HA: lease database synchronization with ${peer.name} complete`);
-    return error;
-  }
-
-  async #syncLease(json: JsonValue): Promise<void> {
-    if (!isJsonObject(json)) return;
-    let lease: Lease;
-    try {
-      lease = this.#o.parseLease(json);
-    } catch (err) {
-      this.#warn('sync-lease', `HA: a lease from the partner was skipped: ${errorText(err)}`);
-      return;
-    }
-    const existing = await this.#o.store.get(lease.address);
-    if (existing !== null && existing.cltt >= lease.cltt) return;
-    await this.#o.store.commit(lease, { mode: 'upsert', now: this.#clock() });
+  /** Kea's synchronize (sync.ts) with this service's peers, store and logger. */
+  synchronize(peer: HaPeerConfig, maxPeriod: number): Promise<string | undefined> {
+    return syncLeases({
+      peer,
+      maxPeriod,
+      pageLimit: this.config.syncPageLimit,
+      send: this.#send,
+      store: this.#o.store,
+      parseLease: this.#o.parseLease,
+      clock: this.#clock,
+      log: this.#log,
+      skipped: (text) => this.#warn('sync-lease', text),
+    });
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -746,8 +697,4 @@ export class HaService {
       repeated > 0 ? `${text} (and ${repeated} more since the last report)` : text,
     );
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

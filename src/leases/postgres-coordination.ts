@@ -6,18 +6,22 @@ import type pg from 'pg';
  * and which address each has offered (a short-lived claim per address, so two servers never offer one
  * address to two clients; a claim nobody confirms expires by itself).
  */
+// UNLOGGED: no WAL, so a claim or a heartbeat costs no disk flush (a lease commit does). Neither survives a
+// database crash nor reaches a standby, and neither needs to: heartbeats are rewritten within a second and a
+// lost claim only lets two servers offer one address, which the lease commit's row lock still settles.
 const TABLES = `
-CREATE TABLE IF NOT EXISTS leasekeeper_server (
+CREATE UNLOGGED TABLE IF NOT EXISTS leasekeeper_server (
   name text PRIMARY KEY,
   seen_at timestamptz NOT NULL
 );
-CREATE TABLE IF NOT EXISTS leasekeeper_offer4 (
+CREATE UNLOGGED TABLE IF NOT EXISTS leasekeeper_offer4 (
   address bigint PRIMARY KEY,
   hw_address text NOT NULL,
   client_id text,
   server text NOT NULL,
   expires_at timestamptz NOT NULL
 );
+CREATE INDEX IF NOT EXISTS leasekeeper_offer4_expires ON leasekeeper_offer4 (expires_at);
 `;
 
 /** Who holds a claim this server could not take. */
