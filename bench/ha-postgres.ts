@@ -7,7 +7,8 @@
  * address, so every server hears every query. Every configuration climbs the same rates (SECONDS per step,
  * the lease table emptied and the servers restarted per step) until a step loses 1% or more twice in a
  * row; the highest rate under 1% counts. Logging at warn (leasekeeper) and WARN (Kea).
- * Run as root: `npx tsx bench/ha-postgres.ts` (optionally RATES=500,1000 SECONDS=5 CONFIGS=lk,kea,lk2).
+ * Run as root: `npx tsx bench/ha-postgres.ts` (optionally RATES=500,1000 SECONDS=5 CONFIGS=lk,kea,lk2;
+ * lk1 is one server in active-active mode alone: the cost of the claims without a second server).
  */
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
@@ -28,6 +29,7 @@ const LABEL: Record<string, string> = {
   lk: 'leasekeeper, PostgreSQL',
   kea: 'Kea 2.2, PostgreSQL',
   lk2: '2 leasekeepers active-active',
+  lk1: '1 leasekeeper active-active',
 };
 
 interface Step {
@@ -109,6 +111,7 @@ async function start(config: string, srv: readonly Netns[]): Promise<Stop[]> {
     return [() => kea.stop()];
   }
   if (config === 'lk') return [await startLk(srv[0]!, 'lk1', false)];
+  if (config === 'lk1') return [await startLk(srv[0]!, 'lk1', true)];
   const stops = [await startLk(srv[0]!, 'lk1', true), await startLk(srv[1]!, 'lk2', true)];
   // Both must see each other before the load, or each would answer every bucket for a moment.
   await new Promise((r) => setTimeout(r, 1500));

@@ -83,45 +83,106 @@ export class PgCoordination {
 
   /**
    * Claims `address` for an offer to this client for `seconds`: granted when nobody holds it, when the claim
-   * expired, or when it is this same client's (renewed). Otherwise says who holds it.
+   * expired, or when it is this same client's (renewed). Otherwise says who holds it. The claims of one
+   * event-loop turn go to the database in one statement (as lease commits do), so a burst of DISCOVERs
+   * costs one round trip.
    */
-  async claimOffer(
+  claimOffer(
     address: number,
     hwAddress: string,
     clientId: string | null,
     server: string,
     seconds: number,
   ): Promise<ClaimResult> {
-    const rows = await this.#run(
-      `INSERT INTO leasekeeper_offer4 AS o (address, hw_address, client_id, server, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
-       ON CONFLICT (address) DO UPDATE
-         SET hw_address = EXCLUDED.hw_address, client_id = EXCLUDED.client_id,
-             server = EXCLUDED.server, expires_at = EXCLUDED.expires_at
-         WHERE o.expires_at <= now()
-            OR (o.hw_address = EXCLUDED.hw_address AND o.client_id IS NOT DISTINCT FROM EXCLUDED.client_id)
-       RETURNING 1 AS ok`,
-      [address, hwAddress, clientId, server, seconds],
-    );
-    if (rows.length > 0) return { ok: true };
-    const held = await this.#run(
-      `SELECT hw_address, client_id, server,
-              GREATEST(0, EXTRACT(EPOCH FROM (expires_at - now())) * 1000)::float8 AS remaining
-         FROM leasekeeper_offer4 WHERE address = $1`,
-      [address],
-    );
-    const h = held[0];
-    // Gone between the two statements (expired and swept): try once more at the next DISCOVER.
-    if (h === undefined)
-      return { ok: false, holder: { hwAddress: '', clientId: null, server: '', remainingMs: 0 } };
-    return {
-      ok: false,
-      holder: {
-        hwAddress: String(h['hw_address']),
-        clientId: h['client_id'] === null ? null : String(h['client_id']),
-        server: String(h['server']),
-        remainingMs: Number(h['remaining']),
-      },
-    };
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ address, hwAddress, clientId, server, seconds, resolve, reject });
+      if (this.#pending.length >= MAX_CLAIM_BATCH) this.#flush();
+      else this.#scheduled ??= setImmediate(() => this.#flush());
+    });
+  }
+
+  #pending: PendingClaim[] = [];
+  #scheduled: NodeJS.Immediate | null = null;
+
+  #flush(): void {
+    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+    this.#scheduled = null;
+    const batch = this.#pending.splice(0, MAX_CLAIM_BATCH);
+    if (batch.length > 0) void this.#claimBatch(batch);
+    if (this.#pending.length > 0) this.#scheduled = setImmediate(() => this.#flush());
+  }
+
+  async #claimBatch(batch: readonly PendingClaim[]): Promise<void> {
+    let rows: Record<string, unknown>[];
+    try {
+      // The outer SELECT sees the table as it was before the INSERT: for a refused claim, its holder.
+      rows = await this.#run(
+        `WITH input AS (
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::float8[])
+             WITH ORDINALITY AS t(address, hw, cid, server, secs, ord)
+         ), ins AS (
+           INSERT INTO leasekeeper_offer4 AS o (address, hw_address, client_id, server, expires_at)
+           SELECT DISTINCT ON (address) address, hw, cid, server, now() + make_interval(secs => secs)
+             FROM input ORDER BY address, ord
+           ON CONFLICT (address) DO UPDATE
+             SET hw_address = EXCLUDED.hw_address, client_id = EXCLUDED.client_id,
+                 server = EXCLUDED.server, expires_at = EXCLUDED.expires_at
+             WHERE o.expires_at <= now()
+                OR (o.hw_address = EXCLUDED.hw_address AND o.client_id IS NOT DISTINCT FROM EXCLUDED.client_id)
+           RETURNING o.address, o.hw_address, o.client_id
+         )
+         SELECT i.ord, ins.address IS NOT NULL AS ok, cur.hw_address, cur.client_id, cur.server,
+                GREATEST(0, EXTRACT(EPOCH FROM (cur.expires_at - now())) * 1000)::float8 AS remaining
+           FROM input i
+           LEFT JOIN ins ON ins.address = i.address AND ins.hw_address = i.hw
+                        AND ins.client_id IS NOT DISTINCT FROM i.cid
+           LEFT JOIN leasekeeper_offer4 cur ON cur.address = i.address`,
+        [
+          batch.map((c) => c.address),
+          batch.map((c) => c.hwAddress),
+          batch.map((c) => c.clientId),
+          batch.map((c) => c.server),
+          batch.map((c) => c.seconds),
+        ],
+      );
+    } catch (error) {
+      for (const c of batch) c.reject(error);
+      return;
+    }
+    const answered = new Set<number>();
+    for (const r of rows) {
+      const i = Number(r['ord']) - 1;
+      const c = batch[i];
+      if (c === undefined || answered.has(i)) continue;
+      answered.add(i);
+      if (r['ok'] === true) c.resolve({ ok: true });
+      else
+        c.resolve({
+          ok: false,
+          holder: {
+            // Gone between the INSERT's check and now (expired and swept): the next DISCOVER tries again.
+            hwAddress: r['hw_address'] === null ? '' : String(r['hw_address']),
+            clientId: r['client_id'] === null || r['client_id'] === undefined ? null : String(r['client_id']),
+            server: r['server'] === null ? '' : String(r['server']),
+            remainingMs: r['remaining'] === null ? 0 : Number(r['remaining']),
+          },
+        });
+    }
+    batch.forEach((c, i) => {
+      if (!answered.has(i)) c.reject(new Error('the offer claim returned no outcome'));
+    });
   }
 }
+
+interface PendingClaim {
+  readonly address: number;
+  readonly hwAddress: string;
+  readonly clientId: string | null;
+  readonly server: string;
+  readonly seconds: number;
+  resolve(result: ClaimResult): void;
+  reject(error: unknown): void;
+}
+
+/** Claims in one statement at most (bounded arrays). */
+const MAX_CLAIM_BATCH = 500;
