@@ -4,6 +4,7 @@ import { isBuiltinClass } from '../classify/builtin.ts';
 import type { ClientClassJson, PoolJson, SubnetJson } from './schema.ts';
 import { address, optionSet, type Issues } from './scope.ts';
 import { compileOptionDefs, isStandardOption } from './option-defs.ts';
+import { clientLimits, NO_LIMITS } from './limits.ts';
 import type { ClassGate, CompiledClientClass } from './types.ts';
 
 /** Built-in classes a configuration may not define itself (Kea refuses them too). */
@@ -25,6 +26,19 @@ function validLifetime(
   if (out.max < out.valid)
     issues.add(`${path}.max-valid-lifetime`, `${out.max} is below valid-lifetime ${v}`);
   return out;
+}
+
+/**
+ * A class's `user-context.limits`: Kea's limits hook gives classes `rate-limit` (here per client in the
+ * class, as for subnets). `leases-per-hw-address` is a subnet limit: refused on a class.
+ */
+function classRateLimit(c: ClientClassJson, path: string, issues: Issues): CompiledClientClass['rateLimit'] {
+  const context = c['user-context'] as Readonly<Record<string, unknown>> | undefined;
+  const at = `${path}.user-context`;
+  const limits = clientLimits(context, at, NO_LIMITS, (p, m) => issues.add(p, m));
+  if (limits.leasesPerHwAddress !== undefined)
+    issues.add(`${at}.limits.leases-per-hw-address`, 'is a subnet limit; a class has only rate-limit');
+  return limits.rate;
 }
 
 /**
@@ -72,6 +86,7 @@ export function compileClientClasses(
       serverHostname: c['server-hostname'],
       bootFileName: c['boot-file-name'],
       validLifetime: validLifetime(c, path, issues),
+      rateLimit: classRateLimit(c, path, issues),
     };
     byName.set(c.name, compiled);
     out.push(compiled);

@@ -354,6 +354,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     source,
     clientClasses,
     classesByName: new Map(clientClasses.map((c) => [c.name, c])),
+    classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
     classifies,
     optionDefs: issues.defs,
     interfaces: j['interfaces-config']?.interfaces ?? [],

@@ -1,5 +1,5 @@
 import type { HaConfig } from './high-availability.ts';
-import type { ClientLimits } from './limits.ts';
+import type { ClientLimits, RateLimit } from './limits.ts';
 import type { CompiledBool } from '../classify/expression.ts';
 import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json } from './schema.ts';
@@ -45,6 +45,8 @@ export interface CompiledConfig {
   /** Kea's `client-classes`, in the order given (which is the order they are evaluated in). */
   readonly clientClasses: readonly CompiledClientClass[];
   readonly classesByName: ReadonlyMap<string, CompiledClientClass>;
+  /** Some class sets a `rate-limit`: only then do requests look their classes up for one. */
+  readonly classesRateLimited: boolean;
   /**
    * Whether any part of the configuration looks at classes (defined classes, subnets, pools or
    * reservations naming classes): when false, requests are not classified at all.
@@ -69,6 +71,8 @@ export interface CompiledClientClass {
   readonly bootFileName: string | undefined;
   /** `valid-lifetime` and its bounds, when the class sets them. */
   readonly validLifetime: { readonly valid: number; readonly min: number; readonly max: number } | undefined;
+  /** `user-context.limits.rate-limit` (Kea's limits hook on a class): per client in the class. */
+  readonly rateLimit: RateLimit | undefined;
 }
 
 /** A subnet's or pool's class gate: the classes that may use it (undefined: everyone). */

@@ -24,7 +24,7 @@ export interface ConnectionOptions {
 // better-sqlite3 is loaded on the first open, so that importing the library does not load a native driver
 // that a memory or PostgreSQL store never uses.
 let driver: typeof BetterSqlite3 | undefined;
-function sqliteDriver(): typeof BetterSqlite3 {
+export function sqliteDriver(): typeof BetterSqlite3 {
   driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   return driver;
 }

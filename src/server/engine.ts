@@ -466,15 +466,28 @@ export class DhcpServerEngine {
     return (this.offerLifetimeOverride ?? subnet.offerLifetime) * 1000;
   }
 
-  /** The subnet's `rate-limit`, per client: over it, the request is dropped and counted. */
+  /**
+   * The subnet's `rate-limit`, then each of the request's classes' (Kea's limits hook shape), per client:
+   * over one, the request is dropped and counted.
+   */
   private rateLimited(ex: Exchange, subnet: CompiledSubnet): EngineOutput | undefined {
+    const client = ex.id.clientId ?? ex.id.hwAddress;
     const rate = subnet.limits.rate;
-    if (rate === undefined) return undefined;
-    const key = `${subnet.id} ${ex.id.clientId ?? ex.id.hwAddress}`;
-    if (this.rateLimiter.allow(key, rate, ex.now)) return undefined;
+    if (rate !== undefined && !this.rateLimiter.allow(`${subnet.id} ${client}`, rate, ex.now))
+      return this.rateLimitDrop(ex, subnet, rate.text);
+    if (ex.classes === null || !this.config.classesRateLimited) return undefined;
+    for (const c of combination(this.config, ex.classes).derived.defined) {
+      if (c.rateLimit === undefined) continue;
+      if (!this.rateLimiter.allow(`class ${c.name} ${client}`, c.rateLimit, ex.now))
+        return this.rateLimitDrop(ex, subnet, `${c.rateLimit.text} (class ${c.name})`);
+    }
+    return undefined;
+  }
+
+  private rateLimitDrop(ex: Exchange, subnet: CompiledSubnet, limit: string): EngineOutput {
     this.stats.inc('pkt4-rate-limit-drop');
     this.stats.inc('pkt4-receive-drop');
-    return this.junk(ex, subnet.id, `over the rate limit of ${rate.text}`, 'over the rate limit');
+    return this.junk(ex, subnet.id, `over the rate limit of ${limit}`, 'over the rate limit');
   }
 
   /**
