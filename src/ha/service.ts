@@ -184,33 +184,36 @@ export class HaService {
       }
     }
     if (updates.length === 0) return true;
-    const results = await Promise.all(
-      targets.map(async (peer) => {
-        let ok = true;
-        for (const u of updates) {
-          try {
-            const a = await this.#send(peer, u.command, u.arguments);
-            // lease4-del of a lease the peer never had answers "empty": nothing is out of step.
-            if (a.result !== RESULT.success && a.result !== RESULT.empty) {
-              ok = false;
-              this.#warn('update-refused', `HA: ${peer.name} refused ${u.command}: ${a.text}`);
-            }
-          } catch (err) {
-            ok = false;
-            this.#warn('update-failed', `HA: lease update to ${peer.name} failed: ${errorText(err)}`);
-          }
-          if (!ok) break;
-        }
-        if (peer.role !== 'backup') {
-          if (ok) this.partner.poke();
-          else this.partner.setState('unavailable');
-        }
-        const mustAck = peer.role !== 'backup' || this.config.waitBackupAck;
-        return ok || !mustAck;
-      }),
-    );
+    const mustAck = (peer: HaPeerConfig): boolean => peer.role !== 'backup' || this.config.waitBackupAck;
+    // Backups that need not acknowledge get their updates without holding the reply (Kea does not park).
+    for (const peer of targets) if (!mustAck(peer)) void this.#updatePeer(peer, updates);
+    const results = await Promise.all(targets.filter(mustAck).map((peer) => this.#updatePeer(peer, updates)));
     if (results.some((r) => !r)) this.#runModel();
     return results.every((r) => r);
+  }
+
+  /** Sends the updates to one peer in order; resolves whether it took them all. */
+  async #updatePeer(peer: HaPeerConfig, updates: readonly LeaseUpdate[]): Promise<boolean> {
+    let ok = true;
+    for (const u of updates) {
+      try {
+        const a = await this.#send(peer, u.command, u.arguments);
+        // lease4-del of a lease the peer never had answers "empty": nothing is out of step.
+        if (a.result !== RESULT.success && a.result !== RESULT.empty) {
+          ok = false;
+          this.#warn('update-refused', `HA: ${peer.name} refused ${u.command}: ${a.text}`);
+        }
+      } catch (err) {
+        ok = false;
+        this.#warn('update-failed', `HA: lease update to ${peer.name} failed: ${errorText(err)}`);
+      }
+      if (!ok) break;
+    }
+    if (peer.role !== 'backup') {
+      if (ok) this.partner.poke();
+      else this.partner.setState('unavailable');
+    }
+    return ok;
   }
 
   // ------------------------------------------------------------------------------------------------------

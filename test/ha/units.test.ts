@@ -226,3 +226,55 @@ describe('the ha-* commands', () => {
     assert.equal(((await registry.run('ha-heartbeat', undefined, ctx)) as { result: number }).result, 2);
   });
 });
+
+describe('lease updates to a backup (passive-backup)', () => {
+  const lease = {
+    address: '198.18.0.10',
+    hwAddress: '02:00:00:00:00:10',
+    clientId: null,
+    subnetId: 1,
+    validLifetime: 600,
+    cltt: Date.UTC(2026, 0, 1),
+    expiresAt: Date.UTC(2026, 0, 1) + 600_000,
+    hostname: null,
+    state: 'default' as const,
+    userContext: null,
+  };
+  function primary(waitBackupAck: boolean, send: PeerSender): HaService {
+    const config = compileConfig(
+      dhcp4({
+        'this-server-name': 'server1',
+        mode: 'passive-backup',
+        'wait-backup-ack': waitBackupAck,
+        peers: [
+          { name: 'server1', url: 'http://198.18.0.1:8000/', role: 'primary' },
+          { name: 'backup1', url: 'http://198.18.0.3:8000/', role: 'backup' },
+        ],
+      }),
+    ).highAvailability!;
+    return new HaService({
+      config,
+      store: new FakeLeases() as never,
+      parseLease: () => assert.fail('no sync here'),
+      logger: createLogger({ level: 'silent' }),
+      send,
+    });
+  }
+
+  it('does not hold the reply for a backup unless wait-backup-ack', async () => {
+    const sent: string[] = [];
+    const silent = primary(false, async (_peer, command, args) => {
+      sent.push(`${command} ${JSON.stringify(args)}`);
+      return new Promise(() => undefined); // the backup never answers
+    });
+    assert.equal(await silent.replicate([{ op: 'claim', lease, matchClientId: true }]), true);
+    assert.equal(sent.length, 1);
+    assert.match(sent[0]!, /^lease4-update .*"force-create":true/);
+    assert.match(sent[0]!, /"expire":\d+/);
+
+    const failing = primary(true, async () => {
+      throw new Error('connection refused');
+    });
+    assert.equal(await failing.replicate([{ op: 'claim', lease, matchClientId: true }]), false);
+  });
+});
