@@ -11,7 +11,7 @@ import { loadBalanceServer } from './hash.ts';
 import { leaseDelete, leaseUpdate, type LeaseUpdate } from './lease-updates.ts';
 import { syncLeases } from './sync.ts';
 import { errorText, httpPeerSender, type PeerAnswer, type PeerSender } from './partner-client.ts';
-import { HA_MESSAGE_TYPES, SERVING_STATES, isHaState, type HaState } from './states.ts';
+import { HA_MESSAGE_TYPES, SERVING_STATES, isHaState, type HaState, type PartnerState } from './states.ts';
 
 /** Kea terminates HA when the partners' clocks differ by more than this (and warns above 30 s). */
 const TERMINATE_SKEW_MS = 60_000;
@@ -53,6 +53,9 @@ export class HaService {
   readonly #ordered: readonly HaPeerConfig[];
   readonly #activeServers: number;
   #unsentUpdates = 0;
+  /** Lease updates held back in communication-recovery (Kea's LeaseUpdateBacklog). */
+  #backlog: { updates: LeaseUpdate[]; overflown: boolean } = { updates: [], overflown: false };
+  #recovering = false;
   #timer: NodeJS.Timeout | undefined;
   #heartbeatInFlight = false;
   #syncing: Promise<void> | undefined;
@@ -155,12 +158,25 @@ export class HaService {
     const peers = this.config.peers.filter((p) => p !== this.config.thisServer);
     const targets: HaPeerConfig[] = [];
     for (const peer of peers) {
-      if (this.#shouldSendLeaseUpdates(peer)) targets.push(peer);
+      if (this.#state === 'communication-recovery' && peer.role !== 'backup') this.#queueUpdates(writes);
+      else if (this.#shouldSendLeaseUpdates(peer)) targets.push(peer);
       else if (peer.role !== 'backup')
         this.#unsentUpdates = this.#unsentUpdates >= 0xffffffff ? 1 : this.#unsentUpdates + 1;
     }
     if (targets.length === 0) return null;
     return this.#sendUpdates(writes, targets);
+  }
+
+  /**
+   * A commit's leases into the backlog, up to `delayed-updates-limit`; past it (or for a decline, whose
+   * resulting lease is not at hand here) the backlog counts as overflown: a full sync follows recovery.
+   */
+  #queueUpdates(writes: readonly LeaseWrite[]): void {
+    for (const w of writes) {
+      if (w.op !== 'claim' || this.#backlog.updates.length >= this.config.delayedUpdatesLimit)
+        this.#backlog.overflown = true;
+      else this.#backlog.updates.push(leaseUpdate(w.lease));
+    }
   }
 
   #shouldSendLeaseUpdates(peer: HaPeerConfig): boolean {
@@ -288,8 +304,44 @@ export class HaService {
     if (next === this.#state) return;
     this.#log.info({ from: this.#state, to: next }, `HA: ${this.#state} -> ${next}`);
     this.#previous = this.#state;
+    if (this.#state === 'communication-recovery') this.#backlog = { updates: [], overflown: false };
     this.#state = next;
     this.#onEntry(next);
+  }
+
+  /** Kea 2.2's communication-recovery (load balancing with `delayed-updates-limit` above 0). */
+  get #allowsCommunicationRecovery(): boolean {
+    return this.config.mode === 'load-balancing' && this.config.delayedUpdatesLimit > 0;
+  }
+
+  /**
+   * In communication-recovery with the partner answering again: a partner back to normal gets the queued
+   * updates, then both carry on; an overflown queue, a failed send or a partner in another state means a
+   * full sync (`ha-reset` to the partner, waiting here), as in Kea.
+   */
+  #recover(p: PartnerState): void {
+    if (this.partner.interrupted() || this.#recovering) return;
+    if (p === 'waiting' || p === 'syncing' || p === 'ready') {
+      if (this.#backlog.overflown) this.#transition('waiting');
+      return;
+    }
+    if (p !== 'load-balancing' && p !== 'communication-recovery') return this.#transition('waiting');
+    const partner = this.config.partner!;
+    const { updates, overflown } = this.#backlog;
+    this.#recovering = true;
+    void (async () => {
+      const sent = !overflown && (await this.#updatePeer(partner, updates));
+      if (!sent) await this.#send(partner, 'ha-reset', undefined).catch(() => undefined);
+      return sent;
+    })()
+      .then((sent) => {
+        if (this.#state !== 'communication-recovery') return;
+        this.#transition(sent ? 'load-balancing' : 'waiting');
+      })
+      .finally(() => {
+        this.#recovering = false;
+        this.#runModel();
+      });
   }
 
   #onEntry(state: HaState): void {
@@ -438,8 +490,10 @@ export class HaService {
             return this.#transition('terminated');
           case 'unavailable':
             if (this.#shouldPartnerDown()) this.#transition('partner-down');
+            else if (this.#allowsCommunicationRecovery) this.#transition('communication-recovery');
             return;
           default:
+            if (this.#state === 'communication-recovery') this.#recover(p);
             return;
         }
       }

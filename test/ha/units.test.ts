@@ -278,3 +278,78 @@ describe('lease updates to a backup (passive-backup)', () => {
     assert.equal(await failing.replicate([{ op: 'claim', lease, matchClientId: true }]), false);
   });
 });
+
+describe('communication-recovery (load balancing with delayed-updates-limit)', () => {
+  it('queues updates while the partner is silent, then sends them and returns to load-balancing', async () => {
+    let partnerUp = true;
+    const updates: string[] = [];
+    const send: PeerSender = async (_peer, command, args) => {
+      if (!partnerUp) throw new Error('connection refused');
+      if (command === 'ha-heartbeat') {
+        return {
+          result: 0,
+          text: '',
+          arguments: { state: 'load-balancing', 'date-time': new Date().toUTCString(), scopes: ['server2'] },
+        };
+      }
+      if (command === 'lease4-update') updates.push(String((args as Record<string, unknown>)['ip-address']));
+      return { result: 0, text: '', arguments: undefined };
+    };
+    const config = compileConfig(
+      dhcp4({
+        ...PAIR,
+        'heartbeat-delay': 20,
+        'max-response-delay': 60_000,
+        'sync-leases': false,
+        'delayed-updates-limit': 5,
+      }),
+    ).highAvailability!;
+    const service = new HaService({
+      config,
+      store: new FakeLeases() as never,
+      parseLease: () => assert.fail('no sync here'),
+      logger: createLogger({ level: 'silent' }),
+      send,
+    });
+    const lease = (last: number) => ({
+      op: 'claim' as const,
+      matchClientId: true,
+      lease: {
+        address: `198.18.0.${last}`,
+        hwAddress: `02:00:00:00:00:${last}`,
+        clientId: null,
+        subnetId: 1,
+        validLifetime: 600,
+        cltt: Date.UTC(2026, 0, 1),
+        expiresAt: Date.UTC(2026, 0, 1) + 600_000,
+        hostname: null,
+        state: 'default' as const,
+        userContext: null,
+      },
+    });
+    const until = async (what: string, check: () => boolean): Promise<void> => {
+      for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(check(), `gave up waiting: ${what}`);
+    };
+    service.start();
+    try {
+      await until('load-balancing', () => service.state === 'load-balancing');
+      assert.equal(await service.replicate([lease(10)]), true);
+      assert.deepEqual(updates, ['198.18.0.10']);
+
+      partnerUp = false;
+      // The update that fails is not acknowledged (no ACK for that client); the partner is unavailable.
+      assert.equal(await service.replicate([lease(11)]), false);
+      await until('communication-recovery', () => service.state === 'communication-recovery');
+      // Now updates are held back and the client gets its ACK at once.
+      assert.equal(service.replicate([lease(12)]), null);
+      assert.deepEqual(updates, ['198.18.0.10']);
+
+      partnerUp = true;
+      await until('back in load-balancing', () => service.state === 'load-balancing');
+      assert.deepEqual(updates, ['198.18.0.10', '198.18.0.12']);
+    } finally {
+      await service.stop();
+    }
+  });
+});
