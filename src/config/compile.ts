@@ -10,8 +10,10 @@ import {
   isHook,
   type HaConfig,
 } from './high-availability.ts';
+import { compileBehaviour, compileDdns, type D2Json } from './ddns.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { rootSchema } from './schema.ts';
+import { compileHooks } from './hooks.ts';
 import type { Dhcp4Json, ReservationJson, SubnetJson } from './schema.ts';
 import {
   ConfigError,
@@ -62,7 +64,7 @@ export function parseConfig(json: unknown): ParseResult {
   const parsed = rootSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: new ConfigError(zodIssues(parsed.error)) };
   const issues = new Issues();
-  const config = compileDhcp4(parsed.data.Dhcp4, issues);
+  const config = compileDhcp4(parsed.data.Dhcp4, issues, parsed.data.DhcpDdns);
   if (issues.list.length > 0) return { ok: false, error: new ConfigError(issues.list) };
   return { ok: true, config };
 }
@@ -277,6 +279,7 @@ function subnet(
       address(parent['next-server'], 'Dhcp4.next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    ddns: compileBehaviour([j, parent], path, issues),
     offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
     limits: clientLimits(j['user-context'], `${path}.user-context`, parentLimits, (p, m) => issues.add(p, m)),
     ...classGate(j),
@@ -299,7 +302,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): CompiledConfig {
   issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
   const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
@@ -340,11 +343,13 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     if (names.has(n)) issues.add(`Dhcp4.interfaces-config.interfaces[${i}]`, `"${n}" is listed twice`);
     names.add(n);
   });
-  const highAvailability = compileHooks(j, issues);
+  const highAvailability = compileHighAvailability(j, issues);
   const clientClasses = compileClientClasses(j['client-classes'], issues);
+  const hooks = compileHooks(j['hooks-libraries'], issues);
   const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
   const classifies =
     clientClasses.length > 0 ||
+    hooks.flexOptions.length > 0 ||
     subnets.some(
       (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
     ) ||
@@ -357,6 +362,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
     classifies,
     optionDefs: issues.defs,
+    hooks,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,
@@ -384,11 +390,14 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
       maxReclaimTime: j['expired-leases-processing']?.['max-reclaim-time'] ?? 250,
       unwarnedReclaimCycles: j['expired-leases-processing']?.['unwarned-reclaim-cycles'] ?? 5,
     },
+    ddnsBehaviour: compileBehaviour([j], 'Dhcp4', issues),
+    ddns: compileDdns(j['dhcp-ddns'], d2, issues),
+    d2Source: d2 === undefined ? undefined : structuredClone(d2),
   });
 }
 
-/** Reads the `libdhcp_ha.so` entry's parameters; the other built-in hooks take none. */
-function compileHooks(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
+/** Reads the `libdhcp_ha.so` entry's parameters (hooks.ts compiles the other built-in hooks). */
+function compileHighAvailability(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
   let ha: HaConfig | undefined;
   (j['hooks-libraries'] ?? []).forEach((hook, i) => {
     const path = `Dhcp4.hooks-libraries[${i}]`;
@@ -412,7 +421,13 @@ function compileHooks(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
   return ha;
 }
 
-/** The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled. */
-export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json } {
-  return { Dhcp4: structuredClone(config.source) as Dhcp4Json };
+/**
+ * The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled, and
+ * the `DhcpDdns` section beside it when one was given (so config-get then config-set keeps it).
+ */
+export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json; DhcpDdns?: D2Json } {
+  return {
+    Dhcp4: structuredClone(config.source) as Dhcp4Json,
+    ...(config.d2Source === undefined ? {} : { DhcpDdns: structuredClone(config.d2Source) as D2Json }),
+  };
 }

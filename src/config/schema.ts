@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { d2Schema, ddnsBehaviourKeys, dhcpDdnsSchema } from './ddns.ts';
 import { OPTION_TYPES } from './option-types.ts';
+import { builtinHook, unknownHookMessage } from './hooks.ts';
 
 /**
  * The subset of Kea's `Dhcp4` JSON that leasekeeper understands. Objects are strict: a key we do not
@@ -96,6 +98,7 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+  ...ddnsBehaviourKeys,
   'offer-lifetime': seconds.optional(),
   ...classGates,
   ...lifetimes,
@@ -146,17 +149,6 @@ export const expiredLeasesSchema = z.strictObject({
   'unwarned-reclaim-cycles': z.number().int().min(0).optional(),
 });
 
-/**
- * Hook libraries leasekeeper has built in (their commands, and the services whose `parameters` are read);
- * any other hook is refused.
- */
-export const BUILTIN_HOOKS = [
-  'libdhcp_lease_cmds.so',
-  'libdhcp_stat_cmds.so',
-  'libdhcp_limits.so',
-  'libdhcp_ha.so',
-] as const;
-
 export const dhcp4Schema = z.strictObject({
   'interfaces-config': z
     .strictObject({
@@ -191,21 +183,25 @@ export const dhcp4Schema = z.strictObject({
   'hooks-libraries': z
     .array(
       z.looseObject({
-        library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
-          message: `only ${BUILTIN_HOOKS.join(', ')} are accepted: leasekeeper has them built in`,
+        library: z.string().superRefine((l, ctx) => {
+          if (builtinHook(l) === undefined) ctx.addIssue({ code: 'custom', message: unknownHookMessage(l) });
         }),
+        parameters: z.looseObject({}).optional(),
       }),
     )
+    .max(32)
     .optional(),
   'host-reservation-identifiers': z.array(z.enum(['hw-address', 'client-id'])).optional(),
   'multi-threading': z.looseObject({}).optional(),
   'sanity-checks': z.looseObject({}).optional(),
-  'dhcp-ddns': z.looseObject({ 'enable-updates': z.literal(false).optional() }).optional(),
+  'dhcp-ddns': dhcpDdnsSchema.optional(),
+  ...ddnsBehaviourKeys,
   ...lifetimes,
   ...common,
 });
 
-export const rootSchema = z.strictObject({ Dhcp4: dhcp4Schema });
+/** `DhcpDdns` (Kea D2's section) may sit beside `Dhcp4`: leasekeeper does D2's work in-process. */
+export const rootSchema = z.strictObject({ Dhcp4: dhcp4Schema, DhcpDdns: d2Schema.optional() });
 
 export type OptionDataJson = z.infer<typeof optionDataSchema>;
 export type ReservationJson = z.infer<typeof reservationSchema>;

@@ -1,4 +1,6 @@
 import type { HaConfig } from './high-availability.ts';
+import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
+import type { CompiledHooks } from './hooks.ts';
 import type { ClientLimits, RateLimit } from './limits.ts';
 import type { CompiledBool } from '../classify/expression.ts';
 import type { OptionDefs } from './option-defs.ts';
@@ -42,6 +44,12 @@ export interface CompiledConfig {
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
   /** The `libdhcp_ha.so` hook's relationship, when configured (docs/high-availability.md). */
   readonly highAvailability?: HaConfig;
+  /** Global `ddns-*` behaviour (for clients outside any subnet, e.g. INFORM). */
+  readonly ddnsBehaviour: DdnsBehaviour;
+  /** `dhcp-ddns` and the `DhcpDdns` section: where updates go. */
+  readonly ddns: CompiledDdns;
+  /** The `DhcpDdns` section as given, for `config-get`. */
+  readonly d2Source: Readonly<D2Json> | undefined;
   /** Kea's `client-classes`, in the order given (which is the order they are evaluated in). */
   readonly clientClasses: readonly CompiledClientClass[];
   readonly classesByName: ReadonlyMap<string, CompiledClientClass>;
@@ -54,6 +62,8 @@ export interface CompiledConfig {
   readonly classifies: boolean;
   /** Kea's option definitions in force: built-in vendor spaces and the global `option-def`s. */
   readonly optionDefs: OptionDefs;
+  /** The built-in hook libraries' settings (`hooks-libraries`). */
+  readonly hooks: CompiledHooks;
 }
 
 /** One `client-classes` entry, its test compiled once. */
@@ -150,6 +160,8 @@ export interface CompiledSubnet extends ClassGate {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** `ddns-*` and `hostname-char-*`, subnet over global. */
+  readonly ddns: DdnsBehaviour;
   /** Seconds an offer holds its address: the subnet's `offer-lifetime`, else the global one. */
   readonly offerLifetime: number;
   /** Per-client limits from `user-context.limits` (the subnet's, else the global ones). */

@@ -24,14 +24,18 @@ import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
 import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
+import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
+import { LeaseScripts } from '../hooks/lease-scripts.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
+import { DdnsService } from '../ddns/service.ts';
+import { ddnsNotes } from '../config/ddns.ts';
 
 export interface ServerOptions {
   /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
@@ -84,6 +88,8 @@ export interface DhcpServer {
   readonly interfaces: readonly ServedInterface[];
   readonly target: ControlTarget;
   readonly statistics: EngineStatistics;
+  /** The in-process DNS updater (docs/ddns.md). */
+  readonly ddns: DdnsService;
   readonly control: ControlListeners | undefined;
   /** The configuration running now (changes with config-set). */
   readonly config: CompiledConfig;
@@ -131,21 +137,51 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
   const storeHealth = new StoreHealthMonitor({ logger, clock });
-  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
-  let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
+  const scripts = new LeaseScripts(logger);
+  const applyScripts = (c: CompiledConfig): void => {
+    scripts.configure(c.hooks.runScript);
+    engine.onLeaseEvent(scripts.active ? (e) => scripts.leaseEvent(e) : undefined);
+  };
+  applyScripts(config);
+  const reclaimer = new Reclaimer({
+    engine,
+    store,
+    clock,
+    logger,
+    storeHealth,
+    onReclaimed: (lease, removed) => scripts.leaseExpired(lease, removed),
+  });
+  let loaded: number;
   try {
-    leases = await store.getAll();
+    loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page));
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  engine.loadLeases(leases);
+  // The in-process D2: fed only after a change is durable, so an update never delays the DHCPACK.
+  const ddns = new DdnsService({
+    ddns: () => engine.currentConfig.ddns,
+    behaviour: (id) =>
+      engine.currentConfig.subnets.find((s) => s.id === id)?.ddns ?? engine.currentConfig.ddnsBehaviour,
+    logger,
+    clock,
+    ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
+  });
+  const ddnsCheck = ddnsNotes(config.ddns, config.source['dhcp-ddns']);
+  for (const w of ddnsCheck.warnings) logger.warn(`DDNS: ${w}`);
+  for (const n of ddnsCheck.notes) logger.info(`DDNS: ${n}`);
+  if (config.ddns.enabled && ddnsCheck.warnings.length === 0)
+    logger.info(
+      { ddns: { forward: config.ddns.forward.length, reverse: config.ddns.reverse.length } },
+      `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s)`,
+    );
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
     reclaimer.touch();
+    if (change.origin === 'local') ddns.onLeaseChange(change);
   });
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
-  logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
+  logger.info({ leases: loaded }, `${loaded} leases loaded`);
 
   let transport: Transport | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
@@ -211,12 +247,13 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     ],
     onApply: (next) => {
       engine.setConfig(next);
+      applyScripts(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
       options.onConfigApplied?.(next);
     },
   });
-  const statistics = new EngineStatistics(() => engine.statistics(), clock);
+  const statistics = new EngineStatistics(() => ({ ...engine.statistics(), ...ddns.statistics() }), clock);
   const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
   sampler.unref();
 
@@ -278,7 +315,9 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await Promise.all(webSockets.map((w) => w.close()));
       await control?.close();
       await reclaimer.idle();
+      scripts.stop();
       unsubscribe();
+      await ddns.stop();
       storeHealth.close();
       await store.close();
       await transport?.close();
@@ -377,6 +416,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     interfaces,
     target,
     statistics,
+    ddns,
     get control() {
       return control;
     },

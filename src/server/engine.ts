@@ -1,6 +1,6 @@
 import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import type { Lease } from '../leases/lease.ts';
+import { withoutDnsFlags, type Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
@@ -20,13 +20,18 @@ import {
   type EngineOutput,
   type ExchangeEvent,
   type InterfaceAddress,
+  type LeaseEvent,
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { escapeLogText } from './log-text.ts';
+import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/fqdn.ts';
 import { DROP } from '../classify/builtin.ts';
 import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
+import { applyFlexOptions } from './flex-option.ts';
+import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -53,10 +58,10 @@ function leaseContext(
   config: CompiledConfig,
   classes: PacketClasses | null,
 ): Lease['userContext'] {
-  const names = classes === null ? NO_NAMES : combination(config, classes).leaseClasses;
-  if (agent === undefined && names.length === 0) return null;
-  const isc: Record<string, unknown> = {};
-  if (agent !== undefined) isc['relay-agent-info'] = { 'sub-options': toHex(agent).toUpperCase() };
+  const combo = classes === null ? undefined : combination(config, classes);
+  if (agent === undefined) return combo?.leaseContext ?? null;
+  const names = combo === undefined ? NO_NAMES : combo.leaseClasses;
+  const isc: Record<string, unknown> = { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } };
   if (names.length > 0) isc['client-classes'] = names;
   return { ISC: isc };
 }
@@ -96,6 +101,7 @@ type Pending =
       readonly retired: Lease | undefined;
       /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
       readonly rapid: boolean;
+      readonly names: FqdnDecision;
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
@@ -105,10 +111,30 @@ function hostnameOf(req: DhcpMessage): string | null {
   return name ? name : null;
 }
 
+function fqdnNames(req: DhcpMessage): ClientNames {
+  return { fqdn: req.options.getBy(FQDN_OPT), hostName: req.options.getBy(HOST_NAME_OPT) };
+}
+
+/** For the exchange log: which records the lease's name gets (the DDNS log line says how it went). */
+function dnsNote(d: FqdnDecision): string | null {
+  if (d.name === null || (!d.forward && !d.reverse)) return null;
+  const records = [d.forward ? 'A' : null, d.reverse ? 'PTR' : null].filter((r) => r !== null).join('+');
+  return `DNS ${records} for ${escapeLogText(d.name)} queued`;
+}
+
+/** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
+function nameReply(
+  d: FqdnDecision,
+  reserved: string | undefined,
+): { hostname: string | undefined; fqdn: ReplyPlan['fqdn'] } {
+  if (d.reply !== undefined && 'fqdn' in d.reply) return { hostname: undefined, fqdn: d.reply.fqdn };
+  return { hostname: d.reply?.hostName ?? reserved, fqdn: undefined };
+}
+
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
 function released(lease: Lease, now: number): Lease {
   return Object.freeze({
-    ...lease,
+    ...withoutDnsFlags(lease),
     hostname: null,
     cltt: now,
     validLifetime: 0,
@@ -132,6 +158,7 @@ export class DhcpServerEngine {
   private isEnabled = true;
   private readonly offerLifetimeOverride: number | undefined;
   private readonly rateLimiter = new ClientRateLimiter();
+  private leaseListener: ((event: LeaseEvent) => void) | undefined;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
@@ -157,6 +184,14 @@ export class DhcpServerEngine {
   setConfig(config: CompiledConfig): void {
     this.config = config;
     this.book.rebuild(config);
+  }
+
+  /**
+   * Called synchronously from `commitSucceeded` with each lease event (Kea's hook points), before the
+   * replies that waited for the commit are returned: the listener must only queue work.
+   */
+  onLeaseEvent(listener: ((event: LeaseEvent) => void) | undefined): void {
+    this.leaseListener = listener;
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -266,7 +301,13 @@ export class DhcpServerEngine {
       return NO_OUTPUT;
     }
     const type = messageTypeOf(req);
-    const counter = type === undefined ? undefined : RECEIVED_BY_TYPE[type];
+    // Kea's bootp hook turns a BOOTREQUEST into a DHCPREQUEST before the server counts it.
+    const bootp = type === undefined && this.config.hooks.bootp;
+    const counter = bootp
+      ? RECEIVED_BY_TYPE[MessageType.REQUEST]
+      : type === undefined
+        ? undefined
+        : RECEIVED_BY_TYPE[type];
     this.stats.inc(counter ?? 'pkt4-unknown-received');
     for (const a of meta.interfaceAddresses) this.book.learnAddress(a.address);
     const ex: Exchange = {
@@ -283,6 +324,12 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.drop(ex, null, 'the client is in class DROP');
     }
+    const clientIdOption = ex.req.options.getRaw(61);
+    if (clientIdOption !== undefined && clientIdOption.length < 2) {
+      // RFC 2132 §9.14: a client identifier is at least 2 octets (a type and a value); Kea drops it too.
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'malformed client identifier (option 61 shorter than 2 octets)');
+    }
     if (
       ex.id.hwAddress === '' &&
       ex.id.clientId === null &&
@@ -293,6 +340,8 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
+    if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
+      return this.drop(ex, null, 'client FQDN option with both N and S set (RFC 4702 §2.1)');
     switch (type) {
       case MessageType.DISCOVER:
         return this.discover(ex);
@@ -304,6 +353,10 @@ export class DhcpServerEngine {
         return this.release(ex);
       case MessageType.INFORM:
         return this.inform(ex);
+      case undefined:
+        if (bootp) return this.bootp(ex);
+        this.stats.inc('pkt4-receive-drop');
+        return NO_OUTPUT;
       default:
         // Another server's OFFER/ACK/NAK, or BOOTP: not ours to answer.
         this.stats.inc('pkt4-receive-drop');
@@ -315,8 +368,16 @@ export class DhcpServerEngine {
   commitSucceeded(token: number, _now: number): EngineOutput {
     const p = this.takePending(token);
     const addr = ipv4ToInt(p.lease.address);
+    const listener = this.leaseListener;
+    const query = listener === undefined ? undefined : { message: p.ex.req, meta: p.ex.meta };
     if (p.kind !== 'grant') {
       this.book.setLease(addr, p.lease);
+      if (query !== undefined)
+        listener!({
+          hook: p.kind === 'decline' ? 'lease4_decline' : 'lease4_release',
+          query,
+          lease: p.lease,
+        });
       const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
       return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
     }
@@ -327,6 +388,21 @@ export class DhcpServerEngine {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
     }
+    if (query !== undefined) {
+      if (!p.isNew)
+        listener!({
+          hook: 'lease4_renew',
+          query,
+          lease: p.lease,
+          subnet: { id: p.subnet.id, prefix: p.subnet.prefix },
+        });
+      listener!({
+        hook: 'leases4_committed',
+        query,
+        leases: [p.lease],
+        deleted: p.retired ? [p.retired] : [],
+      });
+    }
     const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
     const reply = this.reply(p.ex, {
       type: MessageType.ACK,
@@ -336,7 +412,7 @@ export class DhcpServerEngine {
       times: p.times,
       layers: scope.layers,
       subnet: p.subnet,
-      hostname: p.reservation?.hostname,
+      ...nameReply(p.names, p.reservation?.hostname),
       rapidCommit: p.rapid,
       ...this.bootFields(scope, p.subnet, p.reservation),
       echoClientId: this.config.echoClientId,
@@ -348,7 +424,7 @@ export class DhcpServerEngine {
       MessageType.ACK,
       p.lease.address,
       p.times.valid,
-      p.rapid ? 'rapid commit' : null,
+      [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
     );
   }
 
@@ -429,7 +505,7 @@ export class DhcpServerEngine {
       times,
       layers: scope.layers,
       subnet,
-      hostname: res?.hostname,
+      ...nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname),
       ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
@@ -525,6 +601,30 @@ export class DhcpServerEngine {
   }
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
+
+  /** `libdhcp_bootp.so`: a BOOTREQUEST allocates at once (a BOOTP client has no offer to accept). */
+  private bootp(ex: Exchange): EngineOutput {
+    if (ex.id.hwAddress === '') {
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'no client identity (a BOOTREQUEST without chaddr)');
+    }
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
+    const subnet = sel.subnet;
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
+    if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
+    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
+    const addr = this.chooseAddress(ex, subnet, res);
+    if (addr === undefined) {
+      this.stats.inc('v4-allocation-fail');
+      return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
+    }
+    return this.grant(ex, subnet, addr, serverId, false);
+  }
 
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
@@ -640,8 +740,12 @@ export class DhcpServerEngine {
       owns(prev, ex.id, subnet.matchClientId)
     );
     this.hostPhase(ex, res);
-    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
+    const times =
+      ex.type === BOOTP_REQUEST
+        ? BOOTP_TIMES
+        : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
+    const names = this.names(ex, subnet, intToIpv4(addr), res);
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
       hwAddress: ex.id.hwAddress,
@@ -650,7 +754,9 @@ export class DhcpServerEngine {
       validLifetime: times.valid,
       cltt: ex.now,
       expiresAt: ex.now + times.valid * 1000,
-      hostname: res?.hostname ?? ex.hostname,
+      hostname: names.name ?? res?.hostname ?? ex.hostname,
+      ...(names.forward ? { fqdnFwd: true } : {}),
+      ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
       userContext: leaseContext(agent, this.config, ex.classes),
     });
@@ -675,6 +781,7 @@ export class DhcpServerEngine {
       isNew,
       retired,
       rapid,
+      names,
     });
     return { replies: [], commit: { token, writes }, events: [] };
   }
@@ -706,7 +813,7 @@ export class DhcpServerEngine {
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
-      ...lease,
+      ...withoutDnsFlags(lease),
       hwAddress: '',
       clientId: null,
       hostname: null,
@@ -787,6 +894,16 @@ export class DhcpServerEngine {
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
   }
 
+  /** RFC 4702 name handling for a lease at `address` (docs/ddns.md). */
+  private names(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    address: string,
+    res: CompiledReservation | undefined,
+  ): FqdnDecision {
+    return decideFqdn(fqdnNames(ex.req), subnet.ddns, address, this.config.ddns.enabled, res?.hostname);
+  }
+
   // ---- classification ----
 
   /** Phase 2 of classification once the reservation is known; true when the request is in DROP. */
@@ -841,6 +958,10 @@ export class DhcpServerEngine {
 
   private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
     const message = buildReply(ex.req, plan);
+    const flex = this.config.hooks.flexOptions;
+    if (flex.length > 0 && ex.classes !== null)
+      applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
+    if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
@@ -854,6 +975,8 @@ export class DhcpServerEngine {
   }
 
   private nak(ex: Exchange, subnet: CompiledSubnet, serverId: string, why: string): EngineOutput {
+    // A BOOTP client knows no DHCPNAK: it is left to retry.
+    if (ex.type === BOOTP_REQUEST) return this.drop(ex, subnet.id, why);
     const reply = this.reply(ex, {
       type: MessageType.NAK,
       serverId,
