@@ -6,7 +6,7 @@
  *   load (eth0 198.18.0.2/16, perfdhcp acting as a relay) -- srv (eth0 198.18.0.1/16, the server)
  *
  * leasekeeper: SQLite lease file, every ACK after a durable commit (synchronous=FULL), logging at warn.
- * Kea: memfile with persist true, multi-threading on (2 threads), logging at WARN (LAB.md).
+ * Kea: memfile with persist true, multi-threading on (2 threads), logging at WARN.
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;

@@ -39,6 +39,7 @@ export {
   type VirtualUdpOptions,
   type VirtualTransportFactory,
 } from './library/virtual-udp.ts';
+export { LeasekeeperError, type ErrorCode } from './errors.ts';
 export { DhcpLibraryError, type DhcpLibraryErrorCode } from './library/errors.ts';
 
 // The building blocks, for embedding further.

@@ -11,7 +11,7 @@ import type {
   CompiledReservation,
   Lifetimes,
   OptionSet,
-} from '../config/types.ts';
+} from '../config/index.ts';
 import type { DhcpMessage } from '../protocol/index.ts';
 import { ALL, BOOTP, KNOWN, UNKNOWN, VENDOR_CLASS_PREFIX } from './builtin.ts';
 import { binary, type ClassMembership, type EvalPacket } from './packet.ts';

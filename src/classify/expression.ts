@@ -5,8 +5,8 @@
  * 3 bytes), thrown as EvaluationError.
  */
 import { intToIp } from '../protocol/index.ts';
-import { optionCode as tableOptionCode } from '../protocol/option-table.ts';
-import { parseIp } from '../protocol/ip.ts';
+import { optionCode as tableOptionCode } from '../protocol/index.ts';
+import { parseIp } from '../protocol/index.ts';
 import { EvaluationError, ExpressionError } from './errors.ts';
 import { tokenize, type Token } from './lexer.ts';
 import {

@@ -2,3 +2,14 @@ export { compileBoolExpression, compileStringExpression } from './expression.ts'
 export type { CompiledBool, CompiledString, ExpressionEnv } from './expression.ts';
 export { ExpressionError, EvaluationError } from './errors.ts';
 export type { EvalPacket } from './packet.ts';
+export { DROP, isBuiltinClass } from './builtin.ts';
+export {
+  admits,
+  classLifetimes,
+  classifyAdditional,
+  classifyEarly,
+  classifyHost,
+  combination,
+} from './classify.ts';
+export type { BootFields, PacketClasses } from './classify.ts';
+export { bytesOf, subOption } from './packet.ts';

@@ -3,7 +3,7 @@
  * "binary strings": one character per byte (0..255), as Kea's evaluator works on std::string.
  */
 import type { DhcpMessage } from '../protocol/index.ts';
-import { definitionByCode } from '../protocol/option-table.ts';
+import { definitionByCode } from '../protocol/index.ts';
 
 /** The classes a request is in so far. */
 export interface ClassMembership {

@@ -1,8 +1,8 @@
 import { createConnection } from 'node:net';
 import { parseArgs } from 'node:util';
 import { UsageError } from './command.ts';
-import { sendUnix } from '../control/client.ts';
-import { ControlClientError } from '../control/errors.ts';
+import { sendUnix } from '../control/index.ts';
+import { ControlClientError } from '../control/index.ts';
 
 const VERBS = ['status', 'renew', 'release', 'inform', 'statistics', 'events'] as const;
 

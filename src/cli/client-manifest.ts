@@ -1,14 +1,18 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { unusableAddress } from '../client/index.ts';
+import { LeasekeeperError } from '../errors.ts';
 
 /** Where `-r`'s default comes from when `--manifest` is not given: `manifest.json` in the working directory. */
 export const DEFAULT_MANIFEST_PATH = 'manifest.json';
 /** A manifest is a small JSON object; anything larger is refused unread. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 
-export class ManifestError extends Error {
-  readonly code = 'ERR_CLIENT_MANIFEST';
+export class ManifestError extends LeasekeeperError {
+  override name = 'ManifestError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CLIENT_MANIFEST', message, options);
+  }
 }
 
 /** The file's bytes, at most MAX_MANIFEST_BYTES (read from one descriptor: no check-then-read race); null when absent. */

@@ -1,3 +1,5 @@
+import { LeasekeeperError } from '../errors.ts';
+
 /** A `leasekeeper` subcommand: its full help text and what runs it (its summary is in registry.ts). */
 export interface CliCommand {
   readonly name: string;
@@ -7,9 +9,11 @@ export interface CliCommand {
 }
 
 /** Thrown for bad command-line input: printed as `leasekeeper: <message>` with exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'ERR_USAGE';
+export class UsageError extends LeasekeeperError {
   override name = 'UsageError';
+  constructor(message: string) {
+    super('ERR_CLI_USAGE', message);
+  }
 }
 
 export function wantsHelp(argv: readonly string[]): boolean {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
-import { allSucceeded, sendHttp, sendUnix, type ControlRequest } from '../control/client.ts';
-import { ControlClientError } from '../control/errors.ts';
+import { allSucceeded, sendHttp, sendUnix, type ControlRequest } from '../control/index.ts';
+import { ControlClientError } from '../control/index.ts';
 
 const HELP = `Usage: leasekeeper ctl COMMAND [--args JSON] (--socket PATH | --http URL [options])
 

@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
 import { decodeMessage, DhcpDecodeError, fromHex, messageToJSON } from '../protocol/index.ts';
 import { PcapError, readPcap } from '../transport/index.ts';
-import { parseConfigText } from '../config/text.ts';
-import { describeOptions } from '../config/describe-options.ts';
-import type { OptionDefs } from '../config/option-defs.ts';
+import { parseConfigText } from '../config/index.ts';
+import { describeOptions } from '../config/index.ts';
+import type { OptionDefs } from '../config/index.ts';
 import type { DhcpMessage } from '../protocol/index.ts';
 
 /** messageToJSON, with the configuration's option names when one was given. */
@@ -87,7 +87,7 @@ async function decodePcap(
       }
       if (f.kind === 'broken') {
         broken++;
-        print({ frame: f.frame, error: { code: 'ERR_BAD_FRAME', message: f.reason } });
+        print({ frame: f.frame, error: { code: 'ERR_DECODE_BAD_FRAME', message: f.reason } });
         continue;
       }
       const where = {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
-import { startDemo, type Demo } from '../library/demo.ts';
+import { startDemo, type Demo } from '../library/index.ts';
 
 const HELP = `Usage: leasekeeper demo [--clients N] [--http HOST:PORT] [--lease SECONDS] [--duration SECONDS]
 

@@ -3,18 +3,19 @@ import { parseArgs } from 'node:util';
 import type { LevelWithSilent, Logger } from 'pino';
 import { UsageError, type CliCommand } from './command.ts';
 import { deriveConfigFromInterface, parseConfigText } from '../config/index.ts';
-import { ConfigError, type CompiledConfig } from '../config/types.ts';
-import { ControlError } from '../control/errors.ts';
-import { LeaseStoreError } from '../leases/errors.ts';
-import { RuntimeError } from '../runtime/errors.ts';
-import { checkConfigOffline } from '../runtime/config-check.ts';
-import { readLogSettings, type LogSettings } from '../runtime/log-settings.ts';
-import { createLoggerWithSink, LOG_LEVELS, type LogFormat, type LogSink } from '../runtime/logger.ts';
-import { reloadOnHangUp, serviceStatus } from '../runtime/hangup.ts';
-import { SystemdNotifier } from '../runtime/sd-notify.ts';
-import { startServer } from '../runtime/server.ts';
-import { TransportError } from '../transport/errors.ts';
-import { listInterfaces } from '../transport/linux/interfaces.ts';
+import { ConfigError, type CompiledConfig } from '../config/index.ts';
+import { ControlError } from '../control/index.ts';
+import { LeaseStoreError } from '../leases/index.ts';
+import { RuntimeError } from '../runtime/index.ts';
+import { checkConfigOffline } from '../runtime/index.ts';
+import { readLogSettings, type LogSettings } from '../runtime/index.ts';
+import { createLoggerWithSink, LOG_LEVELS, type LogFormat, type LogSink } from '../runtime/index.ts';
+import { reloadOnHangUp, serviceStatus } from '../runtime/index.ts';
+import { SystemdNotifier } from '../runtime/index.ts';
+import { startServer } from '../runtime/index.ts';
+import { TransportError } from '../transport/index.ts';
+import { listInterfaces } from '../transport/index.ts';
+import { LeasekeeperError } from '../errors.ts';
 
 const HELP = `Usage: leasekeeper serve (--config FILE | --interface IF) [options]
 
@@ -46,9 +47,11 @@ Examples:
   leasekeeper serve --config /etc/leasekeeper/dhcp4.json --test`;
 
 /** Errors the operator can fix: printed as one message, never as a stack trace. */
-class ServeConfigError extends Error {
-  readonly code = 'ERR_SERVE_CONFIG';
+class ServeConfigError extends LeasekeeperError {
   override name = 'ServeConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SERVE_CONFIG', message, options);
+  }
 }
 
 export const serveCommand: CliCommand = {

@@ -1,4 +1,4 @@
-import { ipToU32 } from './bytes.ts';
+import { parseIp } from '../protocol/index.ts';
 
 /**
  * Why `yiaddr` cannot be a host address, or null when it can: 0.0.0.0, 0/8, loopback, multicast and
@@ -6,7 +6,8 @@ import { ipToU32 } from './bytes.ts';
  * addresses, the network and broadcast addresses of that subnet ("do not assign the end address").
  */
 export function unusableAddress(yiaddr: string, subnetMask: number | null): string | null {
-  const n = ipToU32(yiaddr);
+  const n = parseIp(yiaddr);
+  if (n < 0) return `not an IPv4 address: ${yiaddr}`;
   if (n === 0) return 'unspecified address 0.0.0.0';
   if (n === 0xffffffff) return 'limited broadcast address';
   const top = n >>> 24;

@@ -1,4 +1,4 @@
-import { isDottedQuad } from './bytes.ts';
+import { isValidIp, parseMac } from '../protocol/index.ts';
 import { ClientConfigError } from './errors.ts';
 
 /**
@@ -122,11 +122,11 @@ function parseHw(hw: string | Uint8Array): Uint8Array {
     if (hw.length < 1 || hw.length > 16) throw new ClientConfigError('hwAddress must be 1 to 16 bytes');
     return Uint8Array.from(hw);
   }
-  const parts = hw.split(/[:-]/);
-  if (parts.length < 1 || parts.length > 16 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) {
+  try {
+    return parseMac(hw);
+  } catch {
     throw new ClientConfigError(`hwAddress is not a hardware address: '${hw}'`);
   }
-  return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
 }
 
 function nonNegative(name: string, v: number | undefined, dflt: number): number {
@@ -173,7 +173,7 @@ export function resolveClientConfig(c: ClientConfig): ResolvedClientConfig {
   const htype = c.htype ?? 1;
   if (!Number.isInteger(htype) || htype < 0 || htype > 255)
     throw new ClientConfigError('htype must be 0..255');
-  if (c.requestedAddress !== undefined && !isDottedQuad(c.requestedAddress)) {
+  if (c.requestedAddress !== undefined && !isValidIp(c.requestedAddress)) {
     throw new ClientConfigError(`requestedAddress is not an IPv4 address: '${c.requestedAddress}'`);
   }
   const maxMessageSize = c.maxMessageSize ?? 576;

@@ -1,5 +1,5 @@
-import { decodeNameList } from '../protocol/dns-name.ts';
-import { fromHex } from './bytes.ts';
+import { decodeNameList } from '../protocol/index.ts';
+import { fromHex } from '../protocol/index.ts';
 import type { ClientLease } from './lease.ts';
 
 /** resolv.conf's historical limits (glibc before 2.26: MAXDNSRCH 6, 256 characters of search list). */

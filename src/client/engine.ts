@@ -10,7 +10,7 @@ import type { DhcpMessage } from '../protocol/index.ts';
 import type { ClientAction, ClientEvent, ClientStep, DeconfigureAction } from './actions.ts';
 import { unusableAddress } from './address-check.ts';
 import { renewRetransmitDelay, retransmitDelay } from './backoff.ts';
-import { ipAt, u32At } from './bytes.ts';
+import { readIp, readU32 } from '../protocol/index.ts';
 import type { ClientConfig, ResolvedClientConfig } from './config.ts';
 import { resolveClientConfig } from './config.ts';
 import { ClientConfigError, ClientStateError } from './errors.ts';
@@ -78,7 +78,7 @@ function minDeadline(values: readonly (number | null | undefined)[]): number | n
 
 function optionIp(msg: DhcpMessage, code: number): string | null {
   const raw = msg.options.getRaw(code);
-  return raw !== undefined && raw.length >= 4 ? ipAt(raw) : null;
+  return raw !== undefined && raw.length >= 4 ? readIp(raw, 0) : null;
 }
 
 function optionText(msg: DhcpMessage, code: number): string | null {
@@ -89,7 +89,7 @@ function optionText(msg: DhcpMessage, code: number): string | null {
 /** Option 1 as the client would use it (a refused mask becomes the class-based one). */
 function subnetMaskOf(msg: DhcpMessage): number | null {
   const raw = msg.options.getRaw(1);
-  return effectiveMask(raw !== undefined && raw.length >= 4 ? u32At(raw) : null, msg.yiaddr).mask;
+  return effectiveMask(raw !== undefined && raw.length >= 4 ? readU32(raw, 0) : null, msg.yiaddr).mask;
 }
 
 /**
@@ -97,7 +97,7 @@ function subnetMaskOf(msg: DhcpMessage): number | null {
  * socket. Every call takes `now` (ms since the epoch) and returns a {@link ClientStep}: the actions to
  * perform in order and the time at which `poll()` must be called next.
  */
-export class DhcpClient {
+export class DhcpClientEngine {
   readonly config: ResolvedClientConfig;
   #state: ClientState = { name: 'STOPPED' };
   /** The lease the runtime has been told to apply and not yet told to remove. */

@@ -1,15 +1,20 @@
+import { LeasekeeperError } from '../errors.ts';
+
 /** Stable codes of the client's errors. */
 export type ClientErrorCode =
-  'ERR_CLIENT_CONFIG' | 'ERR_CLIENT_STATE' | 'ERR_CLIENT_NO_ADDRESS' | 'ERR_LEASE_FILE' | 'ERR_UDHCPC_OPTION';
+  | 'ERR_CLIENT_CONFIG'
+  | 'ERR_CLIENT_STATE'
+  | 'ERR_CLIENT_NO_ADDRESS'
+  | 'ERR_CLIENT_LEASE_FILE'
+  | 'ERR_CLIENT_UDHCPC_OPTION';
 
 /** Base class of every error the client module throws; `code` is stable, the message is for humans. */
-export class ClientError extends Error {
+export class ClientError extends LeasekeeperError {
   override name = 'ClientError';
-  readonly code: ClientErrorCode;
+  declare readonly code: ClientErrorCode;
 
   constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 
@@ -33,7 +38,7 @@ export class ClientStateError extends ClientError {
 export class LeaseFileError extends ClientError {
   override name = 'LeaseFileError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_LEASE_FILE', message, options);
+    super('ERR_CLIENT_LEASE_FILE', message, options);
   }
 }
 
@@ -41,6 +46,6 @@ export class LeaseFileError extends ClientError {
 export class UdhcpcOptionError extends ClientError {
   override name = 'UdhcpcOptionError';
   constructor(message: string) {
-    super('ERR_UDHCPC_OPTION', message);
+    super('ERR_CLIENT_UDHCPC_OPTION', message);
   }
 }

@@ -1,5 +1,5 @@
 /** The DHCPv4 client: a sans-IO engine plus the pure helpers its runtime needs. See docs/client.md. */
-export { DhcpClient } from './engine.ts';
+export { DhcpClientEngine } from './engine.ts';
 export type { StartOptions, ProbeResult, InformOptions, ClientStatus } from './engine.ts';
 export type {
   ClientAction,
@@ -31,13 +31,7 @@ export { udhcpcScriptCalls } from './udhcpc-script.ts';
 export type { UdhcpcScriptCall } from './udhcpc-script.ts';
 export { parseUdhcpcOptionCode, parseUdhcpcExtraOption } from './udhcpc-options.ts';
 export { UDHCPC_OPTIONS } from './udhcpc-table.ts';
-export {
-  serializeLeaseFile,
-  parseLeaseFile,
-  usableLease,
-  readLeaseFile,
-  writeLeaseFile,
-} from './lease-file.ts';
+export { serializeLeaseFile, parseLeaseFile, usableLease } from './lease-file.ts';
 export type { LeaseFile } from './lease-file.ts';
 export {
   ClientError,

@@ -1,6 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { isDottedQuad } from './bytes.ts';
+import { isValidIp } from '../protocol/index.ts';
 import { LeaseFileError } from './errors.ts';
 import type { ClientLease } from './lease.ts';
 
@@ -17,7 +16,7 @@ export interface LeaseFile {
   readonly lease: ClientLease;
 }
 
-const ip = z.string().refine(isDottedQuad, 'not an IPv4 address');
+const ip = z.string().refine((s) => isValidIp(s), 'not an IPv4 address');
 const time = z.number().finite();
 
 const leaseSchema = z.object({
@@ -85,27 +84,4 @@ export function usableLease(
   if (file.interface !== ifname || file.hwAddress !== hwAddress.toLowerCase()) return null;
   if (file.lease.expiresAt !== null && file.lease.expiresAt <= now) return null;
   return file.lease;
-}
-
-/** Reads a lease file; null when there is none. */
-export async function readLeaseFile(path: string): Promise<LeaseFile | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new LeaseFileError(`cannot read lease file ${path}`, { cause: err });
-  }
-  return parseLeaseFile(text);
-}
-
-/** Writes a lease file atomically (temporary file, then rename), so a crash never leaves half a lease. */
-export async function writeLeaseFile(path: string, file: Omit<LeaseFile, 'version'>): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, serializeLeaseFile(file), { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (err) {
-    throw new LeaseFileError(`cannot write lease file ${path}`, { cause: err });
-  }
 }

@@ -1,4 +1,4 @@
-import { ipToU32 } from './bytes.ts';
+import { ipToInt } from '../protocol/index.ts';
 
 /**
  * The floors and checks that keep a hostile or broken server from driving the client into a storm or a
@@ -33,7 +33,7 @@ export function isUsableMask(mask: number): boolean {
 
 /** The class-based mask of RFC 791 / RFC 950 for an address (A: /8, B: /16, C and above: /24). */
 export function classfulMask(address: string): number {
-  const top = ipToU32(address) >>> 24;
+  const top = ipToInt(address) >>> 24;
   if (top < 128) return 0xff000000;
   if (top < 192) return 0xffff0000;
   return 0xffffff00;

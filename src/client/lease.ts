@@ -1,5 +1,12 @@
-import type { DhcpMessage } from '../protocol/index.ts';
-import { ipAt, ipList, toHex, u16At, u32At, u32ToBytes } from './bytes.ts';
+import {
+  readIp,
+  readIpList,
+  readU16,
+  readU32,
+  toHex,
+  u32Bytes,
+  type DhcpMessage,
+} from '../protocol/index.ts';
 import { MIN_RENEWAL_SECONDS, effectiveLeaseSeconds, effectiveMask } from './lease-sanity.ts';
 
 /**
@@ -77,15 +84,15 @@ export function ackAdjustments(ack: DhcpMessage): string[] {
   const notes: string[] = [];
   const lt = ack.options.getRaw(51);
   if (lt !== undefined && lt.length >= 4) {
-    const offered = u32At(lt);
+    const offered = readU32(lt, 0);
     const used = effectiveLeaseSeconds(offered);
     if (used !== offered) notes.push(`lease time ${offered} s raised to ${used} s`);
   }
   const m = ack.options.getRaw(1);
   if (m !== undefined && m.length >= 4) {
-    const { mask, refused } = effectiveMask(u32At(m), ack.yiaddr);
+    const { mask, refused } = effectiveMask(readU32(m, 0), ack.yiaddr);
     if (refused && mask !== null)
-      notes.push(`subnet mask ${ipAt(m)} refused, using ${ipAt(u32ToBytes(mask))}`);
+      notes.push(`subnet mask ${readIp(m, 0)} refused, using ${readIp(u32Bytes(mask), 0)}`);
   }
   return notes;
 }
@@ -111,17 +118,17 @@ export function leaseFromAck(
 ): ClientLease | null {
   const opts = rawOptions(ack);
   const sid = opts.get(54);
-  const serverId = sid !== undefined && sid.length >= 4 ? ipAt(sid) : fallbackServerId;
+  const serverId = sid !== undefined && sid.length >= 4 ? readIp(sid, 0) : fallbackServerId;
   if (serverId === undefined) return null;
   const lt = opts.get(51);
   const leaseSeconds = effectiveLeaseSeconds(
-    lt !== undefined && lt.length >= 4 ? u32At(lt) : DEFAULT_LEASE_TIME,
+    lt !== undefined && lt.length >= 4 ? readU32(lt, 0) : DEFAULT_LEASE_TIME,
   );
   const t1raw = opts.get(58);
   const t2raw = opts.get(59);
   const maskRaw = opts.get(1);
   const { mask, refused } = effectiveMask(
-    maskRaw !== undefined && maskRaw.length >= 4 ? u32At(maskRaw) : null,
+    maskRaw !== undefined && maskRaw.length >= 4 ? readU32(maskRaw, 0) : null,
     ack.yiaddr,
   );
   const bcast = opts.get(28);
@@ -132,23 +139,23 @@ export function leaseFromAck(
     ? null
     : leaseTimers(
         leaseSeconds,
-        t1raw !== undefined && t1raw.length >= 4 ? u32At(t1raw) : undefined,
-        t2raw !== undefined && t2raw.length >= 4 ? u32At(t2raw) : undefined,
+        t1raw !== undefined && t1raw.length >= 4 ? readU32(t1raw, 0) : undefined,
+        t2raw !== undefined && t2raw.length >= 4 ? readU32(t2raw, 0) : undefined,
       );
   const options: Record<string, string> = {};
   for (const [code, raw] of opts) options[String(code)] = toHex(raw);
   // A refused mask is replaced for the script too: `ip addr add $ip/$mask` must not see /0.
-  if (refused && mask !== null) options['1'] = toHex(u32ToBytes(mask));
+  if (refused && mask !== null) options['1'] = toHex(u32Bytes(mask));
   return {
     address: ack.yiaddr,
     serverId,
-    subnetMask: mask === null ? null : ipAt(u32ToBytes(mask)),
+    subnetMask: mask === null ? null : readIp(u32Bytes(mask), 0),
     prefixLength: mask === null ? null : maskPrefixLength(mask),
-    broadcastAddress: bcast !== undefined && bcast.length >= 4 ? ipAt(bcast) : null,
-    routers: ipList(opts.get(3) ?? new Uint8Array(0)),
-    dnsServers: ipList(opts.get(6) ?? new Uint8Array(0)),
+    broadcastAddress: bcast !== undefined && bcast.length >= 4 ? readIp(bcast, 0) : null,
+    routers: readIpList(opts.get(3) ?? new Uint8Array(0)),
+    dnsServers: readIpList(opts.get(6) ?? new Uint8Array(0)),
     domainName: domain !== undefined ? textOf(domain) : null,
-    mtu: mtu !== undefined && mtu.length >= 2 ? u16At(mtu) : null,
+    mtu: mtu !== undefined && mtu.length >= 2 ? readU16(mtu, 0) : null,
     leaseTime: infinite ? null : leaseSeconds,
     renewalTime: timers?.t1 ?? null,
     rebindingTime: timers?.t2 ?? null,

@@ -1,5 +1,5 @@
 import type { DhcpMessage } from '../protocol/index.ts';
-import { fromHex, ipAt, toHex, u16At, u32At } from './bytes.ts';
+import { fromHex, readIp, readU16, readU32, toHex } from '../protocol/index.ts';
 import { isSafeDomainName } from './dns-names.ts';
 import type { ClientLease } from './lease.ts';
 import { maskPrefixLength, rawOptions } from './lease.ts';
@@ -92,7 +92,7 @@ function staticRoutes(b: Uint8Array): string {
     dest.set(b.subarray(i, i + n));
     i += n;
     if (b.length - i < 4) break;
-    parts.push(`${ipAt(dest)}/${len} ${ipAt(b, i)}`);
+    parts.push(`${readIp(dest, 0)}/${len} ${readIp(b, i)}`);
     i += 4;
   }
   return parts.join(' ');
@@ -110,7 +110,7 @@ function sixRd(b: Uint8Array): string {
   // udhcpc: at least 22 bytes, IPv4MaskLen <= 32, 6rdPrefixLen + (32 - IPv4MaskLen) <= 128; else empty.
   if (b.length < 22 || maskLen > 32 || prefixLen + 32 - maskLen > 128) return '';
   let s = `${maskLen} ${prefixLen} ${ipv6Full(b, 2)}`;
-  for (let off = 18; off + 4 <= b.length; off += 4) s += ` ${ipAt(b, off)}`;
+  for (let off = 18; off + 4 <= b.length; off += 4) s += ` ${readIp(b, off)}`;
   return s;
 }
 
@@ -119,7 +119,7 @@ function sipServers(b: Uint8Array): string {
   if (b[0] === 0) return safeDomainList(b.subarray(1));
   if (b[0] === 1) {
     const ips: string[] = [];
-    for (let off = 1; off + 4 <= b.length; off += 4) ips.push(ipAt(b, off));
+    for (let off = 1; off + 4 <= b.length; off += 4) ips.push(readIp(b, off));
     return ips.join(' ');
   }
   return '';
@@ -147,14 +147,14 @@ function formatValue(kind: UdhcpcKind, b: Uint8Array): string {
       const size = ELEMENT_SIZE[kind];
       const items: string[] = [];
       for (let off = 0; off + size <= b.length; off += size) {
-        if (kind === 'ip') items.push(ipAt(b, off));
-        else if (kind === 'ip-pair') items.push(`${ipAt(b, off)}/${ipAt(b, off + 4)}`);
+        if (kind === 'ip') items.push(readIp(b, off));
+        else if (kind === 'ip-pair') items.push(`${readIp(b, off)}/${readIp(b, off + 4)}`);
         else if (kind === 'u8') items.push(String(b[off]));
-        else if (kind === 'u16') items.push(String(u16At(b, off)));
-        else if (kind === 'u32') items.push(String(u32At(b, off)));
+        else if (kind === 'u16') items.push(String(readU16(b, off)));
+        else if (kind === 'u32') items.push(String(readU32(b, off)));
         // udhcpc prints the signed option through `(unsigned long)` with %ld: -3600 comes out as
         // 4294963696 on 64-bit hosts (checked against Debian's busybox 1.35). Scripts see that.
-        else items.push(String(u32At(b, off)));
+        else items.push(String(readU32(b, off)));
       }
       return items.join(' ');
     }
@@ -188,7 +188,7 @@ export function udhcpcPacketEnvironment(
     if (raw === undefined) continue;
     named.add(code);
     env[name] = formatValue(kind, raw);
-    if (code === 1 && raw.length === 4) env.mask = String(maskPrefixLength(u32At(raw)));
+    if (code === 1 && raw.length === 4) env.mask = String(maskPrefixLength(readU32(raw, 0)));
   }
   const rest = [...packet.options.keys()]
     .filter((c) => !named.has(c) && c !== 0 && c !== 255)

@@ -1,4 +1,4 @@
-import { ipBytes, isDottedQuad, u32ToBytes } from './bytes.ts';
+import { ipToBytes, isValidIp, u32Bytes } from '../protocol/index.ts';
 import type { ExtraOption } from './config.ts';
 import { UdhcpcOptionError } from './errors.ts';
 import type { UdhcpcKind } from './udhcpc-table.ts';
@@ -15,10 +15,10 @@ export function parseUdhcpcOptionCode(s: string): number {
 
 function ipsOf(v: string): Uint8Array {
   const parts = v.split(/[\s,]+/).filter((p) => p !== '');
-  if (parts.length === 0 || !parts.every(isDottedQuad))
+  if (parts.length === 0 || !parts.every((p) => isValidIp(p)))
     throw new UdhcpcOptionError(`not a list of IPv4 addresses: '${v}'`);
   const out = new Uint8Array(parts.length * 4);
-  parts.forEach((p, i) => out.set(ipBytes(p), 4 * i));
+  parts.forEach((p, i) => out.set(ipToBytes(p), 4 * i));
   return out;
 }
 
@@ -50,12 +50,12 @@ function staticRoutesOf(v: string): Uint8Array {
   for (let i = 0; i < words.length; i += 2) {
     const [dest, lenText] = words[i]!.split('/');
     const router = words[i + 1]!;
-    if (dest === undefined || lenText === undefined || !isDottedQuad(dest) || !isDottedQuad(router)) {
+    if (dest === undefined || lenText === undefined || !isValidIp(dest) || !isValidIp(router)) {
       throw new UdhcpcOptionError(`bad static route '${words[i]} ${router}'`);
     }
     const len = intOf(lenText, 0, 32);
     // RFC 3442 §2: the destination is sent as its significant octets only.
-    out.push(len, ...ipBytes(dest).subarray(0, (len + 7) >> 3), ...ipBytes(router));
+    out.push(len, ...ipToBytes(dest).subarray(0, (len + 7) >> 3), ...ipToBytes(router));
   }
   return Uint8Array.from(out);
 }
@@ -78,9 +78,9 @@ function valueOf(kind: UdhcpcKind, v: string): Uint8Array {
       return Uint8Array.of(n >> 8, n & 255);
     }
     case 'u32':
-      return u32ToBytes(intOf(v, 0, 0xffffffff));
+      return u32Bytes(intOf(v, 0, 0xffffffff));
     case 's32':
-      return u32ToBytes(intOf(v, -0x80000000, 0x7fffffff) >>> 0);
+      return u32Bytes(intOf(v, -0x80000000, 0x7fffffff) >>> 0);
     case 'static-routes':
       return staticRoutesOf(v);
     case 'dns-string':

@@ -1,6 +1,6 @@
 /** Kea's `client-classes`, and the class gates of subnets and pools (ARM "Client Classification"). */
 import { compileBoolExpression, ExpressionError, type CompiledBool } from '../classify/index.ts';
-import { isBuiltinClass } from '../classify/builtin.ts';
+import { isBuiltinClass } from '../classify/index.ts';
 import type { ClientClassJson, PoolJson, SubnetJson } from './schema.ts';
 import { address, optionSet, type Issues } from './scope.ts';
 import { compileOptionDefs, isStandardOption } from './option-defs.ts';

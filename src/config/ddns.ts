@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CONFLICT_MODES, type ConflictMode } from '../ddns/transaction.ts';
-import { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from '../ddns/tsig.ts';
+import { CONFLICT_MODES, type ConflictMode } from '../ddns/index.ts';
+import { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from '../ddns/index.ts';
 import { isIpv4 } from './ipv4.ts';
-import { nameLabels } from '../protocol/dns-name.ts';
+import { nameLabels } from '../protocol/index.ts';
 
 /**
  * Kea's DDNS keys: the behavioural `ddns-*` keys (global and subnet; shared networks slot in between by

@@ -1,5 +1,5 @@
 import { compileConfig } from './compile.ts';
-import { broadcastOf, intToIpv4, ipv4ToInt, isIpv4 } from './ipv4.ts';
+import { broadcastOf, intToIpv4, ipv4ToInt, isIpv4, maskOf } from './ipv4.ts';
 import type { Dhcp4Json } from './schema.ts';
 import { ConfigError, type CompiledConfig } from './types.ts';
 
@@ -32,7 +32,7 @@ export function deriveConfigFromInterface(info: InterfaceInfo): DerivedConfig {
       },
     ]);
   const own = ipv4ToInt(info.address);
-  const mask = info.prefix === 0 ? 0 : (0xffffffff << (32 - info.prefix)) >>> 0;
+  const mask = maskOf(info.prefix);
   const network = (own & mask) >>> 0;
   const broadcast = broadcastOf({ network, prefixLength: info.prefix });
   const first = network + 1;

@@ -1,6 +1,6 @@
 /** A decoded message's options shown with a configuration's own definitions (`leasekeeper decode --config`). */
 import type { DhcpMessage } from '../protocol/index.ts';
-import { definitionByCode } from '../protocol/option-table.ts';
+import { definitionByCode } from '../protocol/index.ts';
 import { decodeByDef, type OptionDefs } from './option-defs.ts';
 
 const VIVSO = 125;

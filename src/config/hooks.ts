@@ -11,7 +11,7 @@ import {
   type CompiledString,
   type ExpressionEnv,
 } from '../classify/index.ts';
-import { definitionByCode, optionCode } from '../protocol/option-table.ts';
+import { definitionByCode, optionCode } from '../protocol/index.ts';
 import type { OptionDefs } from './option-defs.ts';
 import { Issues, optionSet } from './scope.ts';
 

@@ -21,3 +21,23 @@ export { encodeOptionData } from './option-data.ts';
 export { rootSchema, type KeaConfigJson, type Dhcp4Json, type SubnetJson } from './schema.ts';
 export * from './types.ts';
 export * from './high-availability.ts';
+export { describeOptions } from './describe-options.ts';
+export { cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf } from './ipv4.ts';
+export type { RateLimit } from './limits.ts';
+export type { OptionDefs } from './option-defs.ts';
+export { ConfigError } from './types.ts';
+export type {
+  ClassGate,
+  CompiledClientClass,
+  CompiledConfig,
+  CompiledPool,
+  CompiledReservation,
+  CompiledSubnet,
+  LeaseDatabaseConfig,
+  Lifetimes,
+  OptionSet,
+} from './types.ts';
+export { encodeCsvOption } from './hooks.ts';
+export type { FlexOptionAction, RunScriptSettings } from './hooks.ts';
+export { ddnsNotes, matchDomain } from './ddns.ts';
+export type { CompiledDdns, DdnsBehaviour, DnsServer } from './ddns.ts';

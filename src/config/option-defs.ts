@@ -2,13 +2,14 @@
  * Kea's `option-def` (ARM "Custom DHCPv4 Options") and option spaces: the definitions a configuration
  * adds, the vendor spaces Kea knows (`vendor-4491`, DOCSIS), and the value encoder for their types.
  */
-import { fqdn } from '../protocol/codecs.ts';
-import { parseIp } from '../protocol/ip.ts';
-import { definitionByCode } from '../protocol/option-table.ts';
+import { fqdn } from '../protocol/index.ts';
+import { parseIp } from '../protocol/index.ts';
+import { definitionByCode } from '../protocol/index.ts';
 import { parseHex } from './option-data.ts';
 import { OPTION_TYPES, type OptionType } from './option-types.ts';
 import type { OptionDefJson } from './schema.ts';
 import type { Issues } from './scope.ts';
+import { OptionDataError } from './types.ts';
 
 type FieldType = Exclude<OptionType, 'record' | 'empty'>;
 
@@ -226,7 +227,7 @@ function intField(type: FieldType, text: string): number[] {
   const signed = !type.startsWith('u');
   const min = signed ? -(2 ** (size * 8 - 1)) : 0;
   const max = signed ? 2 ** (size * 8 - 1) - 1 : 2 ** (size * 8) - 1;
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`"${text}" is not a ${type}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new OptionDataError(`"${text}" is not a ${type}`);
   const v = n < 0 ? n + 2 ** (size * 8) : n;
   const out: number[] = [];
   for (let i = size - 1; i >= 0; i--) out.push(Math.floor(v / 2 ** (8 * i)) & 255);
@@ -239,7 +240,7 @@ function psid(text: string): number[] {
   const value = m === null ? NaN : Number(m[1]);
   const len = m === null ? NaN : Number(m[2]);
   if (!(len >= 0 && len <= 16) || !(value >= 0 && (len === 0 ? value === 0 : value < 2 ** len)))
-    throw new Error(`"${text}" is not a psid/psid-len`);
+    throw new OptionDataError(`"${text}" is not a psid/psid-len`);
   const shifted = len === 0 ? 0 : (value << (16 - len)) & 0xffff;
   return [len, shifted >> 8, shifted & 255];
 }
@@ -249,23 +250,23 @@ function field(type: FieldType, text: string): number[] {
   switch (type) {
     case 'binary': {
       const b = parseHex(text);
-      if (b === undefined) throw new Error(`"${text}" is not hex`);
+      if (b === undefined) throw new OptionDataError(`"${text}" is not hex`);
       return [...b];
     }
     case 'boolean': {
       const t = text.toLowerCase();
       if (t === 'true' || t === '1') return [1];
       if (t === 'false' || t === '0') return [0];
-      throw new Error(`"${text}" is not a boolean`);
+      throw new OptionDataError(`"${text}" is not a boolean`);
     }
     case 'ipv4-address': {
       const n = parseIp(text);
-      if (n < 0) throw new Error(`"${text}" is not an IPv4 address`);
+      if (n < 0) throw new OptionDataError(`"${text}" is not an IPv4 address`);
       return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
     }
     case 'fqdn': {
       const b = fqdn.encode(text);
-      if (b === null) throw new Error(`"${text}" is not a domain name`);
+      if (b === null) throw new OptionDataError(`"${text}" is not a domain name`);
       return [...b];
     }
     case 'string':
@@ -274,7 +275,7 @@ function field(type: FieldType, text: string): number[] {
       return psid(text);
     case 'tuple': {
       const b = Buffer.from(text, 'utf8');
-      if (b.length > 255) throw new Error('a tuple is at most 255 bytes');
+      if (b.length > 255) throw new OptionDataError('a tuple is at most 255 bytes');
       return [b.length, ...b];
     }
     default:
@@ -288,12 +289,12 @@ function field(type: FieldType, text: string): number[] {
  */
 export function encodeByDef(d: OptionDef, data: string, csv: boolean): Uint8Array {
   if (d.type === 'empty') {
-    if (data.trim() !== '') throw new Error(`option ${d.name} is of type empty and takes no data`);
+    if (data.trim() !== '') throw new OptionDataError(`option ${d.name} is of type empty and takes no data`);
     return new Uint8Array(0);
   }
   if (!csv) {
     const b = parseHex(data);
-    if (b === undefined) throw new Error(`"${data}" is not hex (csv-format is false)`);
+    if (b === undefined) throw new OptionDataError(`"${data}" is not hex (csv-format is false)`);
     return b;
   }
   if (d.type === 'string' || d.type === 'binary') return Uint8Array.from(field(d.type, data.trim()));
@@ -301,14 +302,15 @@ export function encodeByDef(d: OptionDef, data: string, csv: boolean): Uint8Arra
   const types: FieldType[] = d.type === 'record' ? [...d.recordTypes] : [d.type];
   const out: number[] = [];
   if (d.type !== 'record' && !d.array) {
-    if (values.length !== 1) throw new Error(`expected one ${d.type} value, got ${values.length}`);
+    if (values.length !== 1) throw new OptionDataError(`expected one ${d.type} value, got ${values.length}`);
     return Uint8Array.from(field(d.type, values[0]!));
   }
   let i = 0;
   for (; i < types.length; i++) {
     const t = types[i]!;
     const last = i === types.length - 1;
-    if (i >= values.length) throw new Error(`expected ${types.length} fields, got ${values.length}`);
+    if (i >= values.length)
+      throw new OptionDataError(`expected ${types.length} fields, got ${values.length}`);
     if (last && (t === 'string' || t === 'binary') && !d.array) {
       out.push(...field(t, values.slice(i).join(',')));
       return Uint8Array.from(out);
@@ -318,7 +320,7 @@ export function encodeByDef(d: OptionDef, data: string, csv: boolean): Uint8Arra
   // An array repeats the record's last field (or the scalar) for every remaining value.
   const repeat = types[types.length - 1]!;
   for (; i < values.length; i++) {
-    if (!d.array) throw new Error(`expected ${types.length} fields, got ${values.length}`);
+    if (!d.array) throw new OptionDataError(`expected ${types.length} fields, got ${values.length}`);
     out.push(...field(repeat, values[i]!));
   }
   return Uint8Array.from(out);

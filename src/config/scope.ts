@@ -1,8 +1,8 @@
 /** What every scope of the configuration compiles the same way: its issues, its options, its addresses. */
-import { definitionByCode } from '../protocol/option-table.ts';
+import { definitionByCode } from '../protocol/index.ts';
 import { encodeOptionData } from './option-data.ts';
 import { BUILTIN_DEFS, encodeByDef, keaTextForm, type OptionDef, type OptionDefs } from './option-defs.ts';
-import { optionCode } from '../protocol/option-table.ts';
+import { optionCode } from '../protocol/index.ts';
 import { ipv4ToInt, isIpv4 } from './ipv4.ts';
 import type { OptionDataJson } from './schema.ts';
 import type { CompiledOption, ConfigIssue, OptionSet } from './types.ts';

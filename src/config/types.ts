@@ -2,9 +2,10 @@ import type { HaConfig } from './high-availability.ts';
 import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
 import type { CompiledHooks } from './hooks.ts';
 import type { ClientLimits, RateLimit } from './limits.ts';
-import type { CompiledBool } from '../classify/expression.ts';
+import type { CompiledBool } from '../classify/index.ts';
 import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json } from './schema.ts';
+import { LeasekeeperError } from '../errors.ts';
 
 /**
  * The compiled configuration the server engine runs on. Every field is readonly and the whole tree is
@@ -198,12 +199,19 @@ export interface ConfigIssue {
 
 export type ParseResult = { ok: true; config: CompiledConfig } | { ok: false; error: ConfigError };
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG_INVALID';
+/** Option data that does not fit its definition; the compiler turns it into a ConfigIssue at its path. */
+export class OptionDataError extends LeasekeeperError {
+  override name = 'OptionDataError';
+  constructor(message: string) {
+    super('ERR_CONFIG_OPTION_DATA', message);
+  }
+}
+
+export class ConfigError extends LeasekeeperError {
   override name = 'ConfigError';
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+    super('ERR_CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
     this.issues = issues;
   }
 }

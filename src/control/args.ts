@@ -1,3 +1,4 @@
+import { isValidIp, parseIp } from '../protocol/index.ts';
 import { CommandArgumentError } from './errors.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
 
@@ -24,16 +25,10 @@ export function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const isIPv4: (value: string) => boolean = isValidIp;
 
-export function isIPv4(value: string): boolean {
-  return IPV4.test(value);
-}
-
-/** Orders dotted quads numerically. */
-export function ipv4ToNumber(address: string): number {
-  return address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
+/** Orders dotted quads numerically; the caller has checked `isIPv4`. */
+export const ipv4ToNumber: (address: string) => number = parseIp;
 
 /**
  * Kea's hex identifiers (`hw-address`, `client-id`): bytes of one or two hex digits separated by colons,

@@ -1,10 +1,10 @@
+import { LeasekeeperError, type ErrorCode } from '../errors.ts';
+
 /** Base of every control-channel error; `code` is stable and meant for programs. */
-export class ControlError extends Error {
+export class ControlError extends LeasekeeperError {
   override name = 'ControlError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
@@ -31,8 +31,7 @@ export class ControlConfigError extends ControlError {
 export class ControlListenError extends ControlError {
   override name = 'ControlListenError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_CONTROL_LISTEN', message);
-    if (options?.cause !== undefined) this.cause = options.cause;
+    super('ERR_CONTROL_LISTEN', message, options);
   }
 }
 

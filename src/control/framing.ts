@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../config/text.ts';
+import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../config/index.ts';
 
 /**
  * Finds where one JSON value ends in a byte stream, as Kea's control socket reads "until a complete JSON

@@ -8,8 +8,8 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { jsonDepthError, DEFAULT_MAX_JSON_DEPTH } from '../config/text.ts';
-import { RateLimitedLog } from '../log/rate-limited-log.ts';
+import { jsonDepthError, DEFAULT_MAX_JSON_DEPTH } from '../config/index.ts';
+import { RateLimitedLog } from '../log/index.ts';
 import { failure, type Answer } from './answer.ts';
 import { challenge, claimedUser, isAuthorized, type BasicAuthSettings } from './auth.ts';
 import { ControlListenError } from './errors.ts';
@@ -19,7 +19,7 @@ import { isJsonObject } from './json.ts';
 import type { CommandRegistry, ControlLogger } from './registry.ts';
 import type { ControlTarget } from './target.ts';
 import { DEFAULT_AUTH_THROTTLE, FailureThrottle, type AuthThrottleSettings } from './throttle.ts';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from './unix-server.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from './unix-json-server.ts';
 
 /** Kea's TLS settings of an HTTP control socket: file paths. */
 export interface TlsSettings {

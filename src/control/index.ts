@@ -19,10 +19,12 @@ export {
   type RegistryOptions,
 } from './registry.ts';
 export { createCommandRegistry } from './commands/index.ts';
+export { parseLease } from './commands/lease-input.ts';
 export type * from './target.ts';
 export { leaseToKea } from './lease-json.ts';
 export { keaTimestamp } from './kea-time.ts';
 export { UnixControlServer, type UnixControlOptions } from './unix-server.ts';
+export { UnixJsonServer, type JsonRequestHandler, type UnixJsonServerOptions } from './unix-json-server.ts';
 export {
   HttpControlServer,
   type HttpControlOptions,
@@ -47,4 +49,20 @@ export { startControlListeners, type ControlListeners, type StartOptions } from 
 export { sendUnix, sendHttp, allSucceeded, type ControlRequest, type HttpClientOptions } from './client.ts';
 export { StatisticsManager, type StatisticsManagerOptions } from './statistics.ts';
 export { trackLeaseStatistics } from './lease-statistics.ts';
-export { ConfigReservations } from './config-reservations.ts';
+export { isJsonObject } from './json.ts';
+export { metricsRoute, renderMetrics } from './metrics.ts';
+export type {
+  ConfigOutcome,
+  ControlTarget,
+  DhcpSwitch,
+  HostSelector,
+  ReservationAccess,
+  ReservationJson,
+  ServerStatus,
+  StatSample,
+  StatisticsAccess,
+  StoredReservation,
+  SubnetAccess,
+  SubnetInfo,
+  VersionInfo,
+} from './target.ts';

@@ -1,4 +1,4 @@
-import { LEASE_STATE_CODES, type Lease } from '../leases/lease.ts';
+import { LEASE_STATE_CODES, type Lease } from '../leases/index.ts';
 import type { JsonObject, JsonValue } from './json.ts';
 
 /**

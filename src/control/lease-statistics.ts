@@ -1,5 +1,5 @@
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseChange, LeaseStore } from '../leases/store.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseChange, LeaseStore } from '../leases/index.ts';
 import type { StatisticsManager } from './statistics.ts';
 import type { SubnetInfo } from './target.ts';
 

@@ -10,9 +10,10 @@ export interface ControlLogger {
   error(obj: object, msg: string): void;
 }
 
-export interface CommandContext {
-  readonly target: ControlTarget;
-  readonly registry: CommandRegistry;
+/** What a command runs with; `T` is what it acts on (the server's ControlTarget, or a client). */
+export interface CommandContext<T = ControlTarget> {
+  readonly target: T;
+  readonly registry: CommandRegistry<T>;
   /** Which listener the command came through: informational, for logs. */
   readonly via: 'unix' | 'http' | 'internal';
   /** Kea's Control Agent answers some commands itself when the request names no `service`. */
@@ -21,8 +22,8 @@ export interface CommandContext {
   now(): number;
 }
 
-/** One handler type for every command (ARCHITECTURE.md, principle 8). `args` is the raw `arguments`. */
-export type CommandHandler = (args: unknown, ctx: CommandContext) => Promise<Answer>;
+/** One handler type for every command (docs/architecture.md: one command registry). `args` is the raw `arguments`. */
+export type CommandHandler<T = ControlTarget> = (args: unknown, ctx: CommandContext<T>) => Promise<Answer>;
 
 /** Published for every command answered: `{command, result, via}`. */
 export const commandChannel = channel('leasekeeper:control:command');
@@ -51,19 +52,23 @@ const AGENT_HINT =
 
 export interface RegistryOptions {
   readonly logger?: ControlLogger;
+  /** Appended to the answer for an unknown command (a list of what there is, say). */
+  readonly unsupportedHint?: string;
 }
 
 /** Name -> handler. Transports parse the envelope and call `dispatch`; they know nothing of commands. */
-export class CommandRegistry {
-  readonly #handlers = new Map<string, CommandHandler>();
+export class CommandRegistry<T = ControlTarget> {
+  readonly #handlers = new Map<string, CommandHandler<T>>();
   readonly #logger: ControlLogger | undefined;
+  readonly #hint: string;
   #faults = 0;
 
   constructor(options: RegistryOptions = {}) {
     this.#logger = options.logger;
+    this.#hint = options.unsupportedHint ?? '';
   }
 
-  register(name: string, handler: CommandHandler): this {
+  register(name: string, handler: CommandHandler<T>): this {
     if (this.#handlers.has(name)) throw new TypeError(`control command '${name}' registered twice`);
     this.#handlers.set(name, handler);
     return this;
@@ -80,7 +85,7 @@ export class CommandRegistry {
   }
 
   /** Validates Kea's command envelope and runs the command; never rejects. */
-  async dispatch(message: unknown, ctx: Omit<CommandContext, 'registry'>): Promise<Answer> {
+  async dispatch(message: unknown, ctx: Omit<CommandContext<T>, 'registry'>): Promise<Answer> {
     if (!isJsonObject(message)) {
       return failure('Error during command processing: Invalid command Element specified, expected map');
     }
@@ -98,14 +103,14 @@ export class CommandRegistry {
   }
 
   /** Runs one command by name with its raw arguments; never rejects. */
-  async run(command: string, args: unknown, partial: Omit<CommandContext, 'registry'>): Promise<Answer> {
-    const ctx: CommandContext = { ...partial, registry: this };
+  async run(command: string, args: unknown, partial: Omit<CommandContext<T>, 'registry'>): Promise<Answer> {
+    const ctx: CommandContext<T> = { ...partial, registry: this };
     const handler = this.#handlers.get(command);
     let result: Answer;
     if (handler === undefined || (ctx.agent && !AGENT_COMMANDS.has(command))) {
       result = answer(
         RESULT.unsupported,
-        `'${command}' command not supported.${ctx.agent ? AGENT_HINT : ''}`,
+        `'${command}' command not supported.${ctx.agent ? AGENT_HINT : this.#hint}`,
       );
     } else {
       result = await this.#invoke(command, handler, args, ctx);
@@ -118,9 +123,9 @@ export class CommandRegistry {
 
   async #invoke(
     command: string,
-    handler: CommandHandler,
+    handler: CommandHandler<T>,
     args: unknown,
-    ctx: CommandContext,
+    ctx: CommandContext<T>,
   ): Promise<Answer> {
     try {
       return await handler(args, ctx);

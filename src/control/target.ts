@@ -1,5 +1,5 @@
-import type { LeaseStoreHealth } from '../leases/health.ts';
-import type { LeaseStore } from '../leases/store.ts';
+import type { LeaseStoreHealth } from '../leases/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
 import type { Answer } from './answer.ts';
 import type { JsonObject } from './json.ts';
 

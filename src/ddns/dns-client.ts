@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import type { DnsServer } from '../config/ddns.ts';
+import type { DnsServer } from '../config/index.ts';
 import { signRequest, verifyResponse } from './tsig.ts';
 import { decodeMessage, encodeUpdate, OPCODE_UPDATE, type ResourceRecord } from './wire.ts';
 

@@ -1,6 +1,6 @@
-import type { DdnsBehaviour } from '../config/ddns.ts';
+import type { DdnsBehaviour } from '../config/index.ts';
 import { FQDN_FLAG_E, FQDN_FLAG_N, FQDN_FLAG_O, FQDN_FLAG_S, type ClientFqdn } from '../protocol/index.ts';
-import { nameLabels } from '../protocol/dns-name.ts';
+import { nameLabels } from '../protocol/index.ts';
 
 /**
  * RFC 4702 client FQDN (option 81) and host-name (option 12) handling, as Kea's kea-dhcp4 does it: which

@@ -1,10 +1,10 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { matchDomain, type CompiledDdns, type DdnsBehaviour } from '../config/ddns.ts';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseChange } from '../leases/store.ts';
-import { fromHex, parseMac } from '../protocol/bytes.ts';
-import { RateLimitedLog } from '../log/rate-limited-log.ts';
+import { matchDomain, type CompiledDdns, type DdnsBehaviour } from '../config/index.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseChange } from '../leases/index.ts';
+import { fromHex, parseMac } from '../protocol/index.ts';
+import { RateLimitedLog } from '../log/index.ts';
 import { dhcidRdata } from './dhcid.ts';
 import { DnsUnreachableError, sendUpdate } from './dns-client.ts';
 import { ddnsTtl } from './fqdn.ts';

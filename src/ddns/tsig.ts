@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { decodeName } from '../protocol/dns-name.ts';
+import { decodeName } from '../protocol/index.ts';
 import {
   appendAdditional,
   canonicalName,

@@ -1,4 +1,4 @@
-import { decodeName, encodeName } from '../protocol/dns-name.ts';
+import { decodeName, encodeName } from '../protocol/index.ts';
 
 /**
  * The small part of the DNS wire format (RFC 1035 §4.1) that dynamic updates need: an UPDATE message

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { HaConfig } from '../config/high-availability.ts';
-import type { JsonObject } from '../control/json.ts';
-import type { Lease } from '../leases/lease.ts';
-import type { ClaimResult } from '../leases/postgres-coordination.ts';
-import { ipv4ToNumber } from '../leases/address.ts';
+import type { HaConfig } from '../config/index.ts';
+import type { JsonObject } from '../control/index.ts';
+import type { Lease } from '../leases/index.ts';
+import type { ClaimResult } from '../leases/index.ts';
+import { ipv4ToNumber } from '../leases/index.ts';
 import { messageTypeOf, type DhcpMessage } from '../protocol/index.ts';
-import { identify } from '../server/identity.ts';
+import { identify } from '../server/index.ts';
 import { loadBalanceHash, loadBalanceKey } from './hash.ts';
 import type { ScopeDecision } from './service.ts';
 import { HA_MESSAGE_TYPES } from './states.ts';

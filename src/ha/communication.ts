@@ -1,5 +1,5 @@
 import type { DhcpMessage } from '../protocol/index.ts';
-import { identify } from '../server/identity.ts';
+import { identify } from '../server/index.ts';
 import type { PartnerState } from './states.ts';
 
 /** Tracked clients are capped: an attacker spraying MACs must not grow memory without bound. */

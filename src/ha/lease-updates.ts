@@ -1,6 +1,6 @@
-import { leaseToKea } from '../control/lease-json.ts';
-import type { JsonObject } from '../control/json.ts';
-import type { Lease } from '../leases/lease.ts';
+import { leaseToKea } from '../control/index.ts';
+import type { JsonObject } from '../control/index.ts';
+import type { Lease } from '../leases/index.ts';
 
 /** One lease update as Kea's HA sends it to a peer. */
 export interface LeaseUpdate {

@@ -1,7 +1,7 @@
-import { sendHttp } from '../control/client.ts';
-import type { HaPeerConfig } from '../config/high-availability.ts';
-import { isJsonObject, type JsonObject } from '../control/json.ts';
-import { escapeControls } from '../server/log-text.ts';
+import { sendHttp } from '../control/index.ts';
+import type { HaPeerConfig } from '../config/index.ts';
+import { isJsonObject, type JsonObject } from '../control/index.ts';
+import { escapeControls } from '../server/index.ts';
 
 /** One answer of a peer: Kea's `{result, text, arguments}`. */
 export interface PeerAnswer {

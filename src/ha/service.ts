@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { HaConfig, HaPeerConfig } from '../config/high-availability.ts';
-import { RESULT, answer, failure, success, type Answer } from '../control/answer.ts';
-import { isJsonObject, type JsonObject } from '../control/json.ts';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseStore } from '../leases/store.ts';
+import type { HaConfig, HaPeerConfig } from '../config/index.ts';
+import { RESULT, answer, failure, success, type Answer } from '../control/index.ts';
+import { isJsonObject, type JsonObject } from '../control/index.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
 import { messageTypeOf, type DhcpMessage } from '../protocol/index.ts';
-import type { LeaseWrite } from '../server/types.ts';
+import type { LeaseWrite } from '../server/index.ts';
 import { PartnerCommunication } from './communication.ts';
 import { loadBalanceServer } from './hash.ts';
 import { leaseDelete, leaseUpdate, type LeaseUpdate } from './lease-updates.ts';

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { HaPeerConfig } from '../config/high-availability.ts';
-import { RESULT } from '../control/answer.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../control/json.ts';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseStore } from '../leases/store.ts';
+import type { HaPeerConfig } from '../config/index.ts';
+import { RESULT } from '../control/index.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
 import { errorText, type PeerSender } from './partner-client.ts';
 
 export interface SyncOptions {

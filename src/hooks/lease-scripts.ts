@@ -1,8 +1,8 @@
 /** Wires `libdhcp_run_script.so` to the runtime: the configured script, following configuration changes. */
 import type { Logger } from 'pino';
-import type { RunScriptSettings } from '../config/hooks.ts';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseEvent } from '../server/types.ts';
+import type { RunScriptSettings } from '../config/index.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseEvent } from '../server/index.ts';
 import { eventEnv, expireEnv } from './run-script-env.ts';
 import { ScriptRunner, type ScriptRunnerOptions } from './run-script.ts';
 

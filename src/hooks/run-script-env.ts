@@ -3,13 +3,13 @@
  * formats them (ARM "run_script"): addresses dotted, hardware addresses and client identifiers as
  * lower-case colon hex, option 82 as `0x` and upper-case hex, booleans `true`/`false`, times in seconds.
  */
-import type { Lease } from '../leases/lease.ts';
-import { messageTypeName } from '../protocol/constants.ts';
-import { toHex } from '../protocol/bytes.ts';
+import type { Lease } from '../leases/index.ts';
+import { messageTypeName } from '../protocol/index.ts';
+import { toHex } from '../protocol/index.ts';
 import type { DhcpMessage } from '../protocol/index.ts';
-import { subOption } from '../classify/packet.ts';
-import { colonHex } from '../server/identity.ts';
-import type { LeaseEvent, LeaseEventQuery } from '../server/types.ts';
+import { subOption } from '../classify/index.ts';
+import { colonHex } from '../server/index.ts';
+import type { LeaseEvent, LeaseEventQuery } from '../server/index.ts';
 
 export type ScriptEnv = Record<string, string>;
 

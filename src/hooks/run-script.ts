@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import { IntervalTally, TALLY_INTERVAL_MS } from '../runtime/interval-tally.ts';
+import { IntervalTally, TALLY_INTERVAL_MS } from '../runtime/index.ts';
 import type { ScriptEnv } from './run-script-env.ts';
 
 export interface ScriptRunnerOptions {

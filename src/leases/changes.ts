@@ -1,4 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
+import { ListenerSet } from '../listener-set.ts';
 import type { LeaseChange, LeaseChangeListener } from './store.ts';
 
 /** Published with `{ error, change }` when a change listener throws. */
@@ -6,28 +7,19 @@ export const listenerErrorChannel = channel('leasekeeper:leases:listener-error')
 
 /** The listener set behind `LeaseStore.onChange`: one throwing listener never stops the others or the store. */
 export class ChangeHub {
-  readonly #listeners = new Set<LeaseChangeListener>();
+  readonly #listeners = new ListenerSet<[LeaseChange]>((error, change) => {
+    if (listenerErrorChannel.hasSubscribers) listenerErrorChannel.publish({ error, change });
+  });
 
   get size(): number {
     return this.#listeners.size;
   }
 
   subscribe(listener: LeaseChangeListener): () => void {
-    // Wrapped so the same function may subscribe twice and unsubscribe independently.
-    const entry: LeaseChangeListener = (change) => listener(change);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add(listener);
   }
 
   emit(change: LeaseChange): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        if (listenerErrorChannel.hasSubscribers) listenerErrorChannel.publish({ error, change });
-      }
-    }
+    this.#listeners.emit(change);
   }
 }

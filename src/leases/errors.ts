@@ -1,10 +1,10 @@
+import { LeasekeeperError, type ErrorCode } from '../errors.ts';
+
 /** Base class of every lease store error; `code` is stable and safe to switch on. */
-export class LeaseStoreError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class LeaseStoreError extends LeasekeeperError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'LeaseStoreError';
-    this.code = code;
   }
 }
 
@@ -12,7 +12,7 @@ export class LeaseStoreError extends Error {
 export class InvalidLeaseError extends LeaseStoreError {
   readonly field: string;
   constructor(field: string, message: string) {
-    super('LEASE_INVALID', `invalid lease ${field}: ${message}`);
+    super('ERR_LEASE_INVALID', `invalid lease ${field}: ${message}`);
     this.name = 'InvalidLeaseError';
     this.field = field;
   }
@@ -22,7 +22,7 @@ export class InvalidLeaseError extends LeaseStoreError {
 export class LeaseCorruptError extends LeaseStoreError {
   readonly key: string;
   constructor(key: string, message: string, options?: { cause?: unknown }) {
-    super('LEASE_STORE_CORRUPT', `corrupt lease row ${key}: ${message}`, options);
+    super('ERR_LEASE_STORE_CORRUPT', `corrupt lease row ${key}: ${message}`, options);
     this.name = 'LeaseCorruptError';
     this.key = key;
   }
@@ -30,7 +30,7 @@ export class LeaseCorruptError extends LeaseStoreError {
 
 /** The backend could not be opened: unreadable or non-database file, unreachable server, wrong schema. */
 export class LeaseStoreOpenError extends LeaseStoreError {
-  constructor(message: string, options?: { cause?: unknown }, code = 'LEASE_STORE_OPEN_FAILED') {
+  constructor(message: string, options?: { cause?: unknown }, code: ErrorCode = 'ERR_LEASE_STORE_OPEN') {
     super(code, message, options);
     this.name = 'LeaseStoreOpenError';
   }
@@ -42,7 +42,7 @@ export class LeaseStoreOpenError extends LeaseStoreError {
  */
 export class LeaseStoreDamagedError extends LeaseStoreOpenError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options, 'LEASE_STORE_DAMAGED');
+    super(message, options, 'ERR_LEASE_STORE_DAMAGED');
     this.name = 'LeaseStoreDamagedError';
   }
 }
@@ -50,7 +50,7 @@ export class LeaseStoreDamagedError extends LeaseStoreOpenError {
 /** The backend failed a read or write after it was opened (disk full, I/O error, lost connection). */
 export class LeaseStoreIoError extends LeaseStoreError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LEASE_STORE_IO', message, options);
+    super('ERR_LEASE_STORE_IO', message, options);
     this.name = 'LeaseStoreIoError';
   }
 }
@@ -58,7 +58,7 @@ export class LeaseStoreIoError extends LeaseStoreError {
 /** The store was closed. */
 export class LeaseStoreClosedError extends LeaseStoreError {
   constructor() {
-    super('LEASE_STORE_CLOSED', 'the lease store is closed');
+    super('ERR_LEASE_STORE_CLOSED', 'the lease store is closed');
     this.name = 'LeaseStoreClosedError';
   }
 }
@@ -66,7 +66,7 @@ export class LeaseStoreClosedError extends LeaseStoreError {
 /** A query argument is malformed (page limit, `from` address, probation period). */
 export class LeaseQueryError extends LeaseStoreError {
   constructor(message: string) {
-    super('LEASE_QUERY_INVALID', message);
+    super('ERR_LEASE_QUERY_INVALID', message);
     this.name = 'LeaseQueryError';
   }
 }

@@ -36,3 +36,8 @@ export { pgListenErrorChannel } from './postgres-listen.ts';
 export { openLeaseStore } from './open.ts';
 export type { LeaseStoreSpec } from './open.ts';
 export { LeaseWriterLostError } from './sqlite-writer.ts';
+export type { LeaseStoreHealth } from './health.ts';
+export { postgresFromKea } from './kea-postgres.ts';
+export { withoutDnsFlags } from './lease.ts';
+export type { ClaimResult } from './postgres-coordination.ts';
+export { ipv4ToNumber } from './address.ts';

@@ -11,7 +11,7 @@ export class KeaLeaseDatabaseError extends LeaseStoreError {
   /** The JSON path of the offending entry, e.g. `Dhcp4.lease-database.port`. */
   readonly path: string;
   constructor(path: string, message: string, options?: { cause?: unknown }) {
-    super('LEASE_DATABASE_CONFIG_INVALID', `${path}: ${message}`, options);
+    super('ERR_LEASE_DATABASE_CONFIG', `${path}: ${message}`, options);
     this.name = 'KeaLeaseDatabaseError';
     this.path = path;
   }

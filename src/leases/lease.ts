@@ -1,6 +1,6 @@
 /**
  * A DHCPv4 lease as every part of leasekeeper sees it: the server engine produces these, the lease stores
- * persist them, the control channel prints them in Kea's `lease4` shape, the WebSocket API in seed 000's.
+ * persist them, the control channel prints them in Kea's `lease4` shape, the WebSocket API in its own.
  * Times are milliseconds since the epoch, lifetimes seconds (as on the wire and in Kea).
  */
 export interface Lease {

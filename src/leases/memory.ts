@@ -32,7 +32,7 @@ export interface MemoryLeaseStoreOptions {
 }
 
 /**
- * Leases in process memory only: for tests, embedding (seed 003's userspace stacks) and as the reference
+ * Leases in process memory only: for tests, embedding (the library API over userspace stacks) and as the reference
  * implementation of the conformance suite. Writes are "durable" as soon as they are applied.
  */
 export class MemoryLeaseStore implements LeaseStore {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.ts';
 import {
   InvalidLeaseError,
   LeaseCorruptError,
@@ -36,7 +37,7 @@ export type FromWriter =
 /** A store error as plain data: structured clone keeps neither the class nor `code`. */
 export interface WireError {
   readonly name: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly key?: string;
   readonly field?: string;

@@ -13,7 +13,8 @@ import { toWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('sqlite-writer-thread must run in a worker thread');
+if (port === null)
+  throw new LeaseStoreError('ERR_LEASE_WRITER_THREAD', 'sqlite-writer-thread must run in a worker thread');
 const options = workerData as WriterData;
 const post = (message: FromWriter): void => port.postMessage(message);
 

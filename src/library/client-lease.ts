@@ -1,4 +1,4 @@
-import type { ClientLease } from '../client/lease.ts';
+import type { ClientLease } from '../client/index.ts';
 import { DhcpOptions, fromHex } from '../protocol/index.ts';
 
 /** The configuration a server handed out, as option values. */

@@ -1,9 +1,9 @@
-import type { ClientAction, ClientEvent, ClientStep } from '../client/actions.ts';
-import type { RetransmitPolicy } from '../client/config.ts';
-import { DhcpClient as ClientEngine } from '../client/engine.ts';
-import type { ClientStateName } from '../client/state.ts';
+import type { ClientAction, ClientEvent, ClientStep } from '../client/index.ts';
+import type { RetransmitPolicy } from '../client/index.ts';
+import { DhcpClientEngine as ClientEngine } from '../client/index.ts';
+import type { ClientStateName } from '../client/index.ts';
 import { fromHex, messageTypeOf } from '../protocol/index.ts';
-import type { Transport } from '../transport/types.ts';
+import type { Transport } from '../transport/index.ts';
 import {
   configurationOf,
   clientLeaseOf,

@@ -2,7 +2,7 @@
  * The datagram transport shape of tcpip.js (`@tcpip/transport`'s `DatagramTransport`): `stack.udp` of a
  * tcpip.js stack has it, and so do leasekeeper's own adapters for `node:dgram` and the virtual network.
  */
-import type { TransportCapabilities } from '../transport/types.ts';
+import type { TransportCapabilities } from '../transport/index.ts';
 
 /** One UDP datagram: the remote `host` and `port` (source when read, destination when written). */
 export interface Datagram {

@@ -1,5 +1,5 @@
-import { VirtualNetwork } from '../transport/virtual/network.ts';
-import type { VirtualHost, VirtualLink } from '../transport/virtual/network.ts';
+import { VirtualNetwork } from '../transport/virtual/index.ts';
+import type { VirtualHost, VirtualLink } from '../transport/virtual/index.ts';
 import type { DhcpClient } from './client.ts';
 import { createDhcp } from './create.ts';
 import type { DhcpServer } from './server.ts';

@@ -1,4 +1,6 @@
 /** A small typed event emitter: listeners keyed by event name, each called with that event's payload. */
+import { ListenerSet } from '../listener-set.ts';
+
 export type Listener<T> = (payload: T) => void;
 
 /** The typed `on`/`off`/`once` of the server and client handles. */
@@ -12,55 +14,43 @@ export interface TypedEvents<E> {
 }
 
 /**
- * The implementation behind {@link TypedEvents}. A throwing listener does not stop the others; its error
- * goes to `onListenerError`.
+ * The implementation behind {@link TypedEvents}: one ListenerSet per event. A throwing listener does not
+ * stop the others; its error goes to `onListenerError`.
  */
 export class Emitter<E> {
-  readonly #listeners = new Map<keyof E, Set<Listener<never>>>();
+  readonly #sets = new Map<keyof E, ListenerSet<[unknown]>>();
   readonly #onError: (err: unknown) => void;
 
   constructor(onListenerError: (err: unknown) => void) {
     this.#onError = onListenerError;
   }
 
+  #set<K extends keyof E>(event: K): ListenerSet<[E[K]]> {
+    let set = this.#sets.get(event) as ListenerSet<[E[K]]> | undefined;
+    if (set === undefined) {
+      set = new ListenerSet<[E[K]]>((err) => this.#onError(err));
+      this.#sets.set(event, set as ListenerSet<[unknown]>);
+    }
+    return set;
+  }
+
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): void {
-    let set = this.#listeners.get(event);
-    if (set === undefined) this.#listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
+    this.#set(event).add(listener);
   }
 
   off<K extends keyof E>(event: K, listener: Listener<E[K]>): void {
-    const set = this.#listeners.get(event);
-    if (set === undefined) return;
-    for (const l of set) {
-      if (l === listener || (l as { inner?: unknown }).inner === listener) set.delete(l);
-    }
+    (this.#sets.get(event) as ListenerSet<[E[K]]> | undefined)?.delete(listener);
   }
 
   once<K extends keyof E>(event: K, listener: Listener<E[K]>): void {
-    const wrapper = Object.assign(
-      (payload: E[K]) => {
-        this.off(event, wrapper);
-        listener(payload);
-      },
-      { inner: listener },
-    );
-    this.on(event, wrapper);
+    this.#set(event).once(listener);
   }
 
   emit<K extends keyof E>(event: K, payload: E[K]): void {
-    const set = this.#listeners.get(event);
-    if (set === undefined) return;
-    for (const l of [...set]) {
-      try {
-        (l as Listener<E[K]>)(payload);
-      } catch (err) {
-        this.#onError(err);
-      }
-    }
+    (this.#sets.get(event) as ListenerSet<[E[K]]> | undefined)?.emit(payload);
   }
 
   clear(): void {
-    this.#listeners.clear();
+    this.#sets.clear();
   }
 }

@@ -1,3 +1,4 @@
+import { LeasekeeperError } from '../errors.ts';
 /** Errors of the embeddable library. Callers switch on `code`, never on the message. */
 export type DhcpLibraryErrorCode =
   /** `serve()` or `client()` options are invalid (the message names the option). */
@@ -10,12 +11,11 @@ export type DhcpLibraryErrorCode =
   | 'ERR_DHCP_TIMEOUT';
 
 /** The one error class of `leasekeeper`'s library API; see {@link DhcpLibraryErrorCode}. */
-export class DhcpLibraryError extends Error {
+export class DhcpLibraryError extends LeasekeeperError {
   override readonly name = 'DhcpLibraryError';
-  readonly code: DhcpLibraryErrorCode;
+  declare readonly code: DhcpLibraryErrorCode;
 
   constructor(code: DhcpLibraryErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
   }
 }

@@ -1,5 +1,5 @@
-import { EmbeddedTransport } from '../transport/embedded.ts';
-import type { Transport } from '../transport/types.ts';
+import { EmbeddedTransport } from '../transport/index.ts';
+import type { Transport } from '../transport/index.ts';
 import type { DatagramTransport } from './datagram.ts';
 
 /**

@@ -1,6 +1,6 @@
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseChange } from '../leases/store.ts';
-import { sameOwner } from '../leases/store.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseChange } from '../leases/index.ts';
+import { sameOwner } from '../leases/index.ts';
 
 /**
  * A lease as `server.leases` holds it: `@tcpip/dhcp`'s `{ ip, mac, expiresAt }` and leasekeeper's own

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { compileConfig } from '../config/compile.ts';
-import type { Dhcp4Json, KeaConfigJson } from '../config/schema.ts';
-import { ConfigError, type CompiledConfig } from '../config/types.ts';
-import type { LeaseStore } from '../leases/store.ts';
-import { intToIp, ipToInt, isValidIp, maskToPrefix, prefixToMask } from '../protocol/ip.ts';
+import { compileConfig } from '../config/index.ts';
+import type { Dhcp4Json, KeaConfigJson } from '../config/index.ts';
+import { ConfigError, type CompiledConfig } from '../config/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
+import { intToIp, ipToInt, isValidIp, maskToPrefix, prefixToMask } from '../protocol/index.ts';
 import { DhcpLibraryError } from './errors.ts';
 
 /**

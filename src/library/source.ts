@@ -1,4 +1,4 @@
-import type { Transport } from '../transport/types.ts';
+import type { Transport } from '../transport/index.ts';
 import type { AddressApplier, DatagramTransport } from './datagram.ts';
 import { DhcpLibraryError } from './errors.ts';
 import { transportFromDatagrams } from './from-datagrams.ts';

@@ -1,5 +1,5 @@
-import type { VirtualHost } from '../transport/virtual/network.ts';
-import type { Transport } from '../transport/types.ts';
+import type { VirtualHost } from '../transport/virtual/index.ts';
+import type { Transport } from '../transport/index.ts';
 import type { AddressApplier, Datagram, DatagramSocket, DatagramTransport } from './datagram.ts';
 
 /** Options of {@link virtualUdp} and {@link virtualTransports}. */

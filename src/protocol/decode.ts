@@ -36,17 +36,17 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
   const len = input.length;
   if (len < OPTIONS) {
     throw new DhcpDecodeError(
-      'ERR_TRUNCATED_HEADER',
+      'ERR_DECODE_TRUNCATED_HEADER',
       `${len}-byte packet is shorter than the 236-byte BOOTP header and the 4-byte magic cookie`,
     );
   }
   // RFC 2131 §3: the options field starts with the magic cookie 99.130.83.99.
   if (input[236] !== 99 || input[237] !== 130 || input[238] !== 83 || input[239] !== 99) {
-    throw new DhcpDecodeError('ERR_BAD_MAGIC_COOKIE', 'no DHCP magic cookie 99.130.83.99', HEADER);
+    throw new DhcpDecodeError('ERR_DECODE_BAD_MAGIC_COOKIE', 'no DHCP magic cookie 99.130.83.99', HEADER);
   }
   const hlen = input[2]!;
   if (hlen > 16)
-    throw new DhcpDecodeError('ERR_BAD_HLEN', `hlen ${hlen} exceeds the 16-byte chaddr field`, 2);
+    throw new DhcpDecodeError('ERR_DECODE_BAD_HLEN', `hlen ${hlen} exceeds the 16-byte chaddr field`, 2);
 
   const b = copyToSlab(input);
   const c: Collected = { codes: [], slots: [], repeats: undefined };
@@ -67,7 +67,7 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
       } else {
         warnings = [
           {
-            code: 'ERR_BAD_OVERLOAD',
+            code: 'ERR_DECODE_BAD_OVERLOAD',
             option: OVERLOAD,
             message: 'dhcp-option-overload is not one byte of 1, 2 or 3; sname and file are read as text',
           },
@@ -80,7 +80,7 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
       const mt = valueOf(b, c.slots[mtAt - 1]!);
       if (mt.length !== 1 || mt[0] === 0 || mt[0]! > MAX_MESSAGE_TYPE) {
         throw new DhcpDecodeError(
-          'ERR_BAD_MESSAGE_TYPE',
+          'ERR_DECODE_BAD_MESSAGE_TYPE',
           mt.length !== 1
             ? `dhcp-message-type has length ${mt.length}, not 1`
             : `dhcp-message-type ${mt[0]} is not an assigned message type`,
@@ -126,7 +126,7 @@ function valueOf(b: Uint8Array, s: Uint8Array | number): Uint8Array {
 
 /**
  * One option area: PAD skipped, END stops (whatever follows is ignored), a repeated code is appended to
- * the earlier value (RFC 3396), an option running past the area is ERR_TRUNCATED_OPTION. An area
+ * the earlier value (RFC 3396), an option running past the area is ERR_DECODE_TRUNCATED_OPTION. An area
  * without END is accepted when its last option ends exactly at the area's end.
  */
 function readOptions(b: Uint8Array, start: number, end: number, c: Collected): void {
@@ -139,12 +139,12 @@ function readOptions(b: Uint8Array, start: number, end: number, c: Collected): v
     }
     if (code === END) return;
     if (i + 1 >= end)
-      throw new DhcpDecodeError('ERR_TRUNCATED_OPTION', `option ${code} has no length byte`, i);
+      throw new DhcpDecodeError('ERR_DECODE_TRUNCATED_OPTION', `option ${code} has no length byte`, i);
     const vlen = b[i + 1]!;
     const valueEnd = i + 2 + vlen;
     if (valueEnd > end) {
       throw new DhcpDecodeError(
-        'ERR_TRUNCATED_OPTION',
+        'ERR_DECODE_TRUNCATED_OPTION',
         `option ${code} runs ${valueEnd - end} byte(s) past the end of its field`,
         i,
       );
@@ -201,7 +201,7 @@ function checkKnownOptions(
     }
     if (!ok) {
       (warnings ??= []).push({
-        code: 'ERR_BAD_OPTION_LENGTH',
+        code: 'ERR_DECODE_BAD_OPTION_LENGTH',
         option: code,
         message: `${d.name} (${code}): ${valueOf(b, s).length} byte(s) do not form a valid ${d.type}; kept raw`,
       });

@@ -2,6 +2,7 @@
  * RFC 1035 §3.1 domain names in wire form, with §4.1.4 compression for option 119 (RFC 3397 §2) and its
  * kin. Names are written without the trailing dot: 'example.com'; the root is ''.
  */
+import { DhcpEncodeError } from './errors.ts';
 
 const MAX_NAME = 255;
 const MAX_LABEL = 63;
@@ -69,21 +70,25 @@ export function decodeName(
   }
 }
 
-/** Splits and checks a name; throws a message string on an impossible one. */
+/** Splits and checks a name; an impossible one is a DhcpEncodeError (ERR_ENCODE_BAD_OPTION_VALUE). */
+function badName(message: string): DhcpEncodeError {
+  return new DhcpEncodeError('ERR_ENCODE_BAD_OPTION_VALUE', message);
+}
+
 export function nameLabels(name: string): string[] {
   const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
   if (trimmed === '') return [];
   const labels = trimmed.split('.');
   let wire = 1;
   for (const label of labels) {
-    if (label.length === 0) throw new Error(`empty label in domain name '${name}'`);
-    if (label.length > MAX_LABEL) throw new Error(`label longer than 63 bytes in '${name}'`);
+    if (label.length === 0) throw badName(`empty label in domain name '${name}'`);
+    if (label.length > MAX_LABEL) throw badName(`label longer than 63 bytes in '${name}'`);
     for (let i = 0; i < label.length; i++) {
-      if (label.charCodeAt(i) > 0x7f) throw new Error(`non-ASCII domain name '${name}' (use punycode)`);
+      if (label.charCodeAt(i) > 0x7f) throw badName(`non-ASCII domain name '${name}' (use punycode)`);
     }
     wire += label.length + 1;
   }
-  if (wire > MAX_NAME) throw new Error(`domain name longer than 255 bytes: '${name}'`);
+  if (wire > MAX_NAME) throw badName(`domain name longer than 255 bytes: '${name}'`);
   return labels;
 }
 

@@ -1,4 +1,3 @@
-import { markAsUntransferable } from 'node:worker_threads';
 import {
   BOOTP_MIN_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -29,6 +28,16 @@ const RELAY_AGENT = 82;
 /** The typed-array fill: for a few hundred zero bytes, cheaper than Buffer#fill's binding call. */
 const fillBytes = Uint8Array.prototype.fill;
 
+/**
+ * Node's `markAsUntransferable`, looked up at run time so the codec imports no `node:*` module (it also runs
+ * in browsers and userspace stacks, where nothing can transfer a slab to a worker anyway).
+ */
+const markAsUntransferable: ((ab: ArrayBuffer) => void) | undefined = (
+  globalThis as {
+    process?: { getBuiltinModule?: (id: string) => { markAsUntransferable?: (ab: ArrayBuffer) => void } };
+  }
+).process?.getBuiltinModule?.('node:worker_threads')?.markAsUntransferable;
+
 const SLAB_SIZE = 64 * 1024;
 let slab = newSlab();
 let slabUsed = 0;
@@ -36,7 +45,7 @@ let slabUsed = 0;
 function newSlab(): ArrayBuffer {
   const ab = new ArrayBuffer(SLAB_SIZE);
   // As Node does with its Buffer pool: transferring it would detach every message carved from it.
-  markAsUntransferable(ab);
+  markAsUntransferable?.(ab);
   return ab;
 }
 
@@ -56,7 +65,7 @@ function slabBuffer(size: number): Buffer {
 }
 
 function badField(message: string): never {
-  throw new DhcpEncodeError('ERR_BAD_FIELD', message);
+  throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', message);
 }
 
 function checkUint(name: string, v: number, max: number): number {
@@ -276,7 +285,7 @@ function encodeOverloaded(
 ): Buffer {
   const tooLarge = (): never => {
     throw new DhcpEncodeError(
-      'ERR_MESSAGE_TOO_LARGE',
+      'ERR_ENCODE_MESSAGE_TOO_LARGE',
       `options do not fit in ${limit + IP_UDP_OVERHEAD} bytes even with sname/file overload`,
     );
   };

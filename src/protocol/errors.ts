@@ -1,44 +1,46 @@
+import { LeasekeeperError } from '../errors.ts';
 /** Stable codes of {@link DhcpDecodeError}: one per way wire input can be unusable. */
 export type DecodeErrorCode =
-  | 'ERR_TRUNCATED_HEADER'
-  | 'ERR_BAD_MAGIC_COOKIE'
-  | 'ERR_BAD_HLEN'
-  | 'ERR_TRUNCATED_OPTION'
-  | 'ERR_BAD_MESSAGE_TYPE';
+  | 'ERR_DECODE_TRUNCATED_HEADER'
+  | 'ERR_DECODE_BAD_MAGIC_COOKIE'
+  | 'ERR_DECODE_BAD_HLEN'
+  | 'ERR_DECODE_TRUNCATED_OPTION'
+  | 'ERR_DECODE_BAD_MESSAGE_TYPE';
 
 /** Wire input that cannot be read as a DHCPv4 message. The only error decoding ever throws. */
-export class DhcpDecodeError extends Error {
+export class DhcpDecodeError extends LeasekeeperError {
   override name = 'DhcpDecodeError';
-  readonly code: DecodeErrorCode;
+  declare readonly code: DecodeErrorCode;
   /** Byte offset in the packet where the problem was found, when it has one. */
   readonly offset: number | undefined;
 
   constructor(code: DecodeErrorCode, message: string, offset?: number) {
-    super(offset === undefined ? message : `${message} (at byte ${offset})`);
-    this.code = code;
+    super(code, offset === undefined ? message : `${message} (at byte ${offset})`);
     this.offset = offset;
   }
 }
 
 /** Stable codes of {@link DhcpEncodeError}. */
 export type EncodeErrorCode =
-  'ERR_UNKNOWN_OPTION' | 'ERR_BAD_OPTION_VALUE' | 'ERR_BAD_FIELD' | 'ERR_MESSAGE_TOO_LARGE';
+  | 'ERR_ENCODE_UNKNOWN_OPTION'
+  | 'ERR_ENCODE_BAD_OPTION_VALUE'
+  | 'ERR_ENCODE_BAD_FIELD'
+  | 'ERR_ENCODE_MESSAGE_TOO_LARGE';
 
 /** A value that cannot be put on the wire: thrown by `options.set`, `setRaw` and `encodeMessage`. */
-export class DhcpEncodeError extends Error {
+export class DhcpEncodeError extends LeasekeeperError {
   override name = 'DhcpEncodeError';
-  readonly code: EncodeErrorCode;
+  declare readonly code: EncodeErrorCode;
 
   constructor(code: EncodeErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
 /** Something odd but survivable in a decoded packet, reported on `DhcpMessage.warnings`. */
 export interface DecodeWarning {
-  /** `ERR_BAD_OPTION_LENGTH`: a known option whose bytes do not fit its type; it is kept raw. */
-  readonly code: 'ERR_BAD_OPTION_LENGTH' | 'ERR_BAD_OVERLOAD';
+  /** `ERR_DECODE_BAD_OPTION_LENGTH`: a known option whose bytes do not fit its type; it is kept raw. */
+  readonly code: 'ERR_DECODE_BAD_OPTION_LENGTH' | 'ERR_DECODE_BAD_OVERLOAD';
   /** The option code concerned. */
   readonly option: number;
   readonly message: string;

@@ -13,7 +13,23 @@ export {
 } from './constants.ts';
 export { DhcpDecodeError, DhcpEncodeError } from './errors.ts';
 export type { DecodeErrorCode, EncodeErrorCode, DecodeWarning } from './errors.ts';
-export { ipToInt, intToIp, isValidIp, parseIp, prefixToMask, maskToPrefix } from './ip.ts';
+export {
+  ipToInt,
+  intToIp,
+  isValidIp,
+  parseIp,
+  prefixToMask,
+  maskToPrefix,
+  readIp,
+  readIpList,
+  readU16,
+  readU32,
+  writeU32,
+  u32Bytes,
+  ipToBytes,
+  parseCidr,
+  type AddressPrefix,
+} from './ip.ts';
 export { macToString, parseMac, toHex, fromHex, bytesEqual } from './bytes.ts';
 export { createMessage, messageTypeOf, messageToJSON, messageFromJSON } from './message.ts';
 export type { DhcpMessage } from './message.ts';
@@ -37,3 +53,7 @@ export { relayAgentInfo, relayAgentSubOptions } from './relay-agent.ts';
 export type { RelayAgentInfo } from './relay-agent.ts';
 export { parseClientIdentifier, clientIdToString, makeDuidClientId } from './client-id.ts';
 export type { ClientIdentifier } from './client-id.ts';
+export { fqdn } from './codecs.ts';
+export { decodeNameList } from './dns-name.ts';
+export { definitionByCode, definitionNamed } from './option-table.ts';
+export { decodeName, encodeName, nameLabels } from './dns-name.ts';

@@ -67,6 +67,29 @@ export function writeU32(b: Uint8Array, off: number, n: number): void {
   b[off + 3] = n;
 }
 
+/** Every whole 4-byte address in `b` as dotted quads; trailing bytes are ignored. */
+export function readIpList(b: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let off = 0; off + 4 <= b.length; off += 4) out.push(readIp(b, off));
+  return out;
+}
+
+/** `n` as four bytes in network order. */
+export function u32Bytes(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  writeU32(b, 0, n);
+  return b;
+}
+
+/** A dotted quad as four bytes; throws RangeError on anything that is not one. */
+export function ipToBytes(ip: string): Uint8Array {
+  return u32Bytes(ipToInt(ip));
+}
+
+export function readU16(b: Uint8Array, off: number): number {
+  return (b[off]! << 8) | b[off + 1]!;
+}
+
 export function readU32(b: Uint8Array, off: number): number {
   return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
 }
@@ -75,6 +98,33 @@ export function readU32(b: Uint8Array, off: number): number {
 export function prefixToMask(len: number): number {
   if (!Number.isInteger(len) || len < 0 || len > 32) throw new RangeError(`bad prefix length ${len}`);
   return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/** An address and prefix length, as `198.18.0.1/24` writes them (the address may have host bits set). */
+export interface AddressPrefix {
+  readonly address: number;
+  readonly prefix: number;
+}
+
+/**
+ * `a.b.c.d/len` to its parts (white space around either part is ignored); undefined when malformed. With
+ * `bare`, an address without `/len` is a /32.
+ */
+export function parseCidr(s: string, opts: { bare?: boolean } = {}): AddressPrefix | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0 && opts.bare !== true) return undefined;
+  const address = parseIp((slash < 0 ? s : s.slice(0, slash)).trim());
+  if (address < 0) return undefined;
+  if (slash < 0) return { address, prefix: 32 };
+  const len = s.slice(slash + 1).trim();
+  if (len.length < 1 || len.length > 2) return undefined;
+  let prefix = 0;
+  for (let i = 0; i < len.length; i++) {
+    const c = len.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    prefix = prefix * 10 + (c - 48);
+  }
+  return prefix > 32 ? undefined : { address, prefix };
 }
 
 /** 0xffffff00 or '255.255.255.0' -> 24; -1 when the mask is not contiguous. */

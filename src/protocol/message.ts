@@ -36,7 +36,7 @@ export function createMessage(init: Partial<DhcpMessage> = {}): DhcpMessage {
   const chaddr = new Uint8Array(16);
   if (init.chaddr !== undefined) {
     if (!(init.chaddr instanceof Uint8Array) || init.chaddr.length > 16) {
-      throw new DhcpEncodeError('ERR_BAD_FIELD', 'chaddr must be a Uint8Array of at most 16 bytes');
+      throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', 'chaddr must be a Uint8Array of at most 16 bytes');
     }
     chaddr.set(init.chaddr);
   }
@@ -104,13 +104,13 @@ function num(json: Record<string, unknown>, key: string, fallback: number): numb
   if (v === undefined) return fallback;
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
-  throw new DhcpEncodeError('ERR_BAD_FIELD', `${key}: expected a number`);
+  throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', `${key}: expected a number`);
 }
 
 function str(json: Record<string, unknown>, key: string, fallback: string): string {
   const v = json[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'string') throw new DhcpEncodeError('ERR_BAD_FIELD', `${key}: expected a string`);
+  if (typeof v !== 'string') throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', `${key}: expected a string`);
   return v;
 }
 
@@ -128,12 +128,12 @@ export function messageFromJSON(json: Readonly<Record<string, unknown>>): DhcpMe
     try {
       chaddr = parseMac(j.chaddr);
     } catch {
-      throw new DhcpEncodeError('ERR_BAD_FIELD', `chaddr: not a hardware address: ${j.chaddr}`);
+      throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', `chaddr: not a hardware address: ${j.chaddr}`);
     }
   }
   const options = j.options === undefined ? new DhcpOptions() : j.options;
   if (!(options instanceof DhcpOptions) && (typeof options !== 'object' || options === null)) {
-    throw new DhcpEncodeError('ERR_BAD_FIELD', 'options: expected an object');
+    throw new DhcpEncodeError('ERR_ENCODE_BAD_FIELD', 'options: expected an object');
   }
   return createMessage({
     op,

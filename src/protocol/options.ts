@@ -101,7 +101,7 @@ export class DhcpOptions {
   set<N extends OptionName>(name: N, value: OptionValues[N]): this {
     const d = definitionByName(name);
     if (d === undefined)
-      throw new DhcpEncodeError('ERR_UNKNOWN_OPTION', `unknown option name '${String(name)}'`);
+      throw new DhcpEncodeError('ERR_ENCODE_UNKNOWN_OPTION', `unknown option name '${String(name)}'`);
     let b: Uint8Array | null;
     try {
       b = d.codec.encode(value);
@@ -177,10 +177,10 @@ export class DhcpOptions {
   /** Sets a code's bytes as they are (copied); codes 0 (PAD) and 255 (END) are not options. */
   setRaw(code: number, data: Uint8Array): this {
     if (!Number.isInteger(code) || code < 1 || code > 254) {
-      throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `option code must be 1..254, got ${code}`);
+      throw new DhcpEncodeError('ERR_ENCODE_BAD_OPTION_VALUE', `option code must be 1..254, got ${code}`);
     }
     if (!(data instanceof Uint8Array)) {
-      throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `option ${code}: expected a Uint8Array`);
+      throw new DhcpEncodeError('ERR_ENCODE_BAD_OPTION_VALUE', `option ${code}: expected a Uint8Array`);
     }
     this.put(code, new Uint8Array(data));
     return this;
@@ -233,7 +233,8 @@ export class DhcpOptions {
     const o = new DhcpOptions();
     for (const [key, value] of Object.entries(json)) {
       const code = optionCode(key);
-      if (code === undefined) throw new DhcpEncodeError('ERR_UNKNOWN_OPTION', `unknown option name '${key}'`);
+      if (code === undefined)
+        throw new DhcpEncodeError('ERR_ENCODE_UNKNOWN_OPTION', `unknown option name '${key}'`);
       const d = definitionByCode(code);
       const raw =
         d === undefined
@@ -243,7 +244,8 @@ export class DhcpOptions {
             : undefined;
       if (raw !== undefined) {
         const bytes = typeof raw === 'string' ? fromHex(raw) : undefined;
-        if (bytes === undefined) throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `${key}: expected hex`);
+        if (bytes === undefined)
+          throw new DhcpEncodeError('ERR_ENCODE_BAD_OPTION_VALUE', `${key}: expected hex`);
         o.setRaw(code, bytes);
       } else if (d !== undefined) {
         o.set(d.name as OptionName, (d.codec.fromJSON ? d.codec.fromJSON(value) : value) as never);

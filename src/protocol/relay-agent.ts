@@ -34,7 +34,8 @@ export function relayAgentInfo(list: readonly SubOption[]): RelayAgentInfo {
 
 function ipData(ip: string): Uint8Array {
   const n = parseIp(ip);
-  if (n < 0) throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', `not an IPv4 address: ${describeValue(ip)}`);
+  if (n < 0)
+    throw new DhcpEncodeError('ERR_ENCODE_BAD_OPTION_VALUE', `not an IPv4 address: ${describeValue(ip)}`);
   const out = new Uint8Array(4);
   writeU32(out, 0, n);
   return out;

@@ -1,15 +1,15 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CompiledConfig } from '../config/types.ts';
-import { ControlError } from '../control/errors.ts';
-import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
-import { LeaseStoreError } from '../leases/errors.ts';
-import { listInterfaces, type InterfaceInfo } from '../transport/linux/interfaces.ts';
+import type { CompiledConfig } from '../config/index.ts';
+import { ControlError } from '../control/index.ts';
+import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
+import { LeaseStoreError } from '../leases/index.ts';
+import { listInterfaces, type InterfaceInfo } from '../transport/index.ts';
 import { RuntimeError } from './errors.ts';
 import { resolveInterfaces } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
 import { readLogSettings, type LogSettings } from './log-settings.ts';
-import { ddnsNotes } from '../config/ddns.ts';
+import { ddnsNotes } from '../config/index.ts';
 
 export interface ConfigCheck {
   /** Problems that would stop `serve` from starting: each names its JSON path or option. */

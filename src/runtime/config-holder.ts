@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig, parseKeaJson, toKeaJson } from '../config/index.ts';
-import { ConfigFilePolicy, ConfigFileRefusedError, writeConfigFile } from '../control/config-file.ts';
-import type { CompiledConfig } from '../config/types.ts';
-import type { ConfigOutcome } from '../control/target.ts';
-import type { JsonObject } from '../control/json.ts';
+import { ConfigFilePolicy, ConfigFileRefusedError, writeConfigFile } from '../control/index.ts';
+import type { CompiledConfig } from '../config/index.ts';
+import type { ConfigOutcome } from '../control/index.ts';
+import type { JsonObject } from '../control/index.ts';
 
 /**
  * The running configuration: the compiled one the engine uses and the Kea JSON it came from. `apply`

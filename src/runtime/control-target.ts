@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import type { CompiledConfig } from '../config/types.ts';
+import { intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
+import type { CompiledConfig } from '../config/index.ts';
 import type {
   ControlTarget,
   DhcpSwitch,
@@ -8,9 +8,9 @@ import type {
   SubnetAccess,
   SubnetInfo,
   VersionInfo,
-} from '../control/target.ts';
-import type { LeaseStore } from '../leases/store.ts';
-import type { LeaseStoreHealth } from '../leases/health.ts';
+} from '../control/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
+import type { LeaseStoreHealth } from '../leases/index.ts';
 import type { ConfigHolder } from './config-holder.ts';
 import { ConfigReservations } from './reservations.ts';
 import type { EngineStatistics } from './statistics.ts';

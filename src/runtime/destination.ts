@@ -1,6 +1,6 @@
 import { intToIp, ipToInt, prefixToMask } from '../protocol/index.ts';
-import type { InterfaceAddress, OutgoingReply } from '../server/types.ts';
-import type { OutboundDatagram, TransportCapabilities } from '../transport/types.ts';
+import type { InterfaceAddress, OutgoingReply } from '../server/index.ts';
+import type { OutboundDatagram, TransportCapabilities } from '../transport/index.ts';
 
 const LIMITED_BROADCAST = '255.255.255.255';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { ConfigOutcome } from '../control/target.ts';
+import type { ConfigOutcome } from '../control/index.ts';
 import type { SystemdNotifier } from './sd-notify.ts';
-import type { DhcpServer } from './server.ts';
+import type { ServerRuntime } from './server.ts';
 
 export interface HangUpOptions {
   /** The configuration file, or undefined (zero-config: only the logs are re-opened). */
@@ -61,7 +61,7 @@ export function reloadOnHangUp(o: HangUpOptions): () => void {
 }
 
 /** `serving 3 subnets on eth0, eth1`: systemd's STATUS= line. */
-export function serviceStatus(server: Pick<DhcpServer, 'config' | 'interfaces'>): string {
+export function serviceStatus(server: Pick<ServerRuntime, 'config' | 'interfaces'>): string {
   const subnets = server.config.subnets.length;
   const where = server.interfaces.map((i) => i.name).join(', ') || 'no interface';
   return `serving ${subnets} subnet${subnets === 1 ? '' : 's'} on ${where}`;

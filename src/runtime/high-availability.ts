@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
-import type { HaConfig } from '../config/high-availability.ts';
-import { parseLease } from '../control/commands/lease-input.ts';
-import { CommandRegistry } from '../control/registry.ts';
-import { failure } from '../control/answer.ts';
-import type { ControlTarget, HaControl } from '../control/target.ts';
-import { ActiveActive } from '../ha/active-active.ts';
-import { PostgresLeaseStore } from '../leases/postgres.ts';
+import type { HaConfig } from '../config/index.ts';
+import { parseLease } from '../control/index.ts';
+import { CommandRegistry } from '../control/index.ts';
+import { failure } from '../control/index.ts';
+import type { ControlTarget, HaControl } from '../control/index.ts';
+import { ActiveActive } from '../ha/index.ts';
+import { PostgresLeaseStore } from '../leases/index.ts';
 import { RuntimeError } from './errors.ts';
-import { HaService } from '../ha/service.ts';
-import type { PeerSender } from '../ha/partner-client.ts';
-import type { LeaseStore } from '../leases/store.ts';
+import { HaService } from '../ha/index.ts';
+import type { PeerSender } from '../ha/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
 import type { DhcpMessage } from '../protocol/index.ts';
-import type { ArrivalMeta, LeaseWrite } from '../server/types.ts';
+import type { ArrivalMeta, LeaseWrite } from '../server/index.ts';
 
 export interface HaWiring {
   readonly service: HaService;

@@ -1,5 +1,5 @@
 /** The composition root: a running DHCPv4 server made of the engine, a lease store, transports and control. */
-export { startServer, type ServerOptions, type DhcpServer } from './server.ts';
+export { startServer, type ServerOptions, type ServerRuntime } from './server.ts';
 export { RuntimeError, type RuntimeErrorCode } from './errors.ts';
 export { resolveInterfaces, type ServedInterface } from './interfaces.ts';
 export { chooseLeaseStore, DEFAULT_LEASE_FILE, type LeaseStoreChoice } from './lease-database.ts';
@@ -18,3 +18,5 @@ export { rawSocketPermission } from './capabilities.ts';
 export { SystemdNotifier } from './sd-notify.ts';
 export { outbound } from './destination.ts';
 export { EngineStatistics } from './statistics.ts';
+export { reloadOnHangUp, serviceStatus } from './hangup.ts';
+export { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';

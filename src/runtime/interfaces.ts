@@ -1,5 +1,5 @@
-import { listInterfaces, type InterfaceInfo } from '../transport/linux/interfaces.ts';
-import type { InterfaceAddress } from '../server/types.ts';
+import { listInterfaces, type InterfaceInfo } from '../transport/index.ts';
+import type { InterfaceAddress } from '../server/index.ts';
 import { RuntimeError } from './errors.ts';
 
 /** One interface the server answers on, with the addresses it uses there. */

@@ -1,6 +1,6 @@
-import type { LeaseDatabaseConfig } from '../config/types.ts';
-import { postgresFromKea } from '../leases/kea-postgres.ts';
-import type { LeaseStoreSpec } from '../leases/open.ts';
+import type { LeaseDatabaseConfig } from '../config/index.ts';
+import { postgresFromKea } from '../leases/index.ts';
+import type { LeaseStoreSpec } from '../leases/index.ts';
 import { RuntimeError } from './errors.ts';
 
 /** Where a persistent store goes when the configuration names no file. */

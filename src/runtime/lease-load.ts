@@ -1,5 +1,5 @@
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseStore } from '../leases/store.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
 
 /** Leases read per page: big enough that the query cost is paid rarely, small enough to stay young garbage. */
 export const LEASE_LOAD_PAGE = 10_000;

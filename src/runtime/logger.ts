@@ -2,7 +2,7 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { LogRecord, openOutput, type LogFormat, type LogOutput, type OutputContext } from './log-outputs.ts';
 import type { LogOutputSpec } from './log-settings.ts';
 import type { UnixDatagramSender } from './unix-datagram.ts';
-import { escapeControls } from '../server/log-text.ts';
+import { escapeControls } from '../server/index.ts';
 
 export type { LogFormat } from './log-outputs.ts';
 

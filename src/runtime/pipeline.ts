@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseStore } from '../leases/store.ts';
-import { performWrites } from '../server/settle.ts';
+import type { Lease } from '../leases/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
+import { performWrites } from '../server/index.ts';
 import {
   DhcpDecodeError,
   MessageType,
@@ -9,11 +9,11 @@ import {
   messageTypeOf,
   type DhcpMessage,
 } from '../protocol/index.ts';
-import type { DhcpServerEngine } from '../server/engine.ts';
-import { encodeReply } from '../server/encode.ts';
-import type { ArrivalMeta, EngineOutput, ExchangeEvent, LeaseWrite, OutgoingReply } from '../server/types.ts';
+import type { DhcpServerEngine } from '../server/index.ts';
+import { encodeReply } from '../server/index.ts';
+import type { ArrivalMeta, EngineOutput, ExchangeEvent, LeaseWrite, OutgoingReply } from '../server/index.ts';
 import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
-import { TransportError } from '../transport/errors.ts';
+import { TransportError } from '../transport/index.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
 
 export interface PipelineOptions {
@@ -117,7 +117,7 @@ export class Pipeline {
     } catch (err) {
       this.#o.engine.recordParseFailure();
       this.#junk.count('undecodable');
-      const code = err instanceof DhcpDecodeError ? err.code : 'ERR_UNKNOWN';
+      const code = err instanceof DhcpDecodeError ? err.code : 'ERR_DECODE_INTERNAL';
       this.#o.logger.debug(
         { code, from: `${meta.sourceAddress}:${meta.sourcePort}`, via: meta.interface, bytes: bytes.length },
         `undecodable packet: ${err instanceof Error ? err.message : String(err)}`,

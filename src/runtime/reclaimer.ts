@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { Lease } from '../leases/lease.ts';
-import type { LeaseStore } from '../leases/store.ts';
-import type { DhcpServerEngine } from '../server/engine.ts';
+import type { Lease, LeaseStore } from '../leases/index.ts';
+import type { DhcpServerEngine } from '../server/index.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
 
 /** Runs of the expiry timer are at least this far apart, however soon the next deadline is. */

@@ -1,13 +1,14 @@
 import { normalizeClientId, normalizeHwAddress } from '../config/index.ts';
-import { ControlConflictError } from '../control/errors.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../control/json.ts';
+import { CommandArgumentError, ControlConflictError } from '../control/index.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.ts';
 import type {
   HostSelector,
   ReservationAccess,
   ReservationJson,
   StoredReservation,
-} from '../control/target.ts';
+} from '../control/index.ts';
 import type { ConfigHolder } from './config-holder.ts';
+import { RuntimeError } from './errors.ts';
 
 const IDENTIFIERS = ['hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id'] as const;
 
@@ -32,7 +33,7 @@ export class ConfigReservations implements ReservationAccess {
     if (clash) throw new ControlConflictError('Host already exists.');
     list.push(host);
     const outcome = this.#holder.apply(json);
-    if (!outcome.ok) throw new Error(`reservation rejected: ${outcome.error}`);
+    if (!outcome.ok) throw new CommandArgumentError(`reservation rejected: ${outcome.error}`);
   }
 
   async get(subnetId: number, selector: HostSelector): Promise<ReservationJson | undefined> {
@@ -52,7 +53,7 @@ export class ConfigReservations implements ReservationAccess {
     if (i < 0) return false;
     list.splice(i, 1);
     const outcome = this.#holder.apply(json);
-    if (!outcome.ok) throw new Error(`reservation removal rejected: ${outcome.error}`);
+    if (!outcome.ok) throw new CommandArgumentError(`reservation removal rejected: ${outcome.error}`);
     return true;
   }
 }
@@ -61,7 +62,8 @@ type MutableObject = { [key: string]: JsonValue };
 
 function dhcp4(json: JsonObject): MutableObject {
   const d = json['Dhcp4'];
-  if (!isJsonObject(d)) throw new Error('the running configuration has no Dhcp4 map');
+  if (!isJsonObject(d))
+    throw new RuntimeError('ERR_SERVER_CONFIG_SHAPE', 'the running configuration has no Dhcp4 map');
   return d as MutableObject;
 }
 
@@ -80,7 +82,7 @@ function hostList(json: JsonObject, id: number, create: boolean): JsonObject[] {
       ? (subnets.find((s: JsonValue) => isJsonObject(s) && s['id'] === id) as MutableObject | undefined)
       : undefined;
     if (owner === undefined) {
-      if (create) throw new Error(`Subnet with SUBNET_ID=${id} does not exist`);
+      if (create) throw new CommandArgumentError(`Subnet with SUBNET_ID=${id} does not exist`);
       return [];
     }
   }

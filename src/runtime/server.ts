@@ -1,22 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { CompiledConfig } from '../config/types.ts';
-import { metricsRoute, renderMetrics } from '../control/metrics.ts';
+import type { CompiledConfig } from '../config/index.ts';
+import { metricsRoute, renderMetrics } from '../control/index.ts';
 import { createCommandRegistry } from '../control/commands/index.ts';
-import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
-import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
-import type { ControlTarget, DhcpSwitch } from '../control/target.ts';
-import type { PeerSender } from '../ha/partner-client.ts';
-import type { ActiveActive } from '../ha/active-active.ts';
-import type { HaService } from '../ha/service.ts';
+import { startControlListeners, type ControlListeners } from '../control/index.ts';
+import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
+import type { ControlTarget, DhcpSwitch } from '../control/index.ts';
+import type { ActiveActive, HaService, PeerSender } from '../ha/index.ts';
 import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
-import { openLeaseStore } from '../leases/open.ts';
-import type { LeaseStore } from '../leases/store.ts';
-import { DhcpServerEngine } from '../server/engine.ts';
-import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/types.ts';
-import type { LinuxTransport } from '../transport/linux/transport.ts';
-import type { DatagramMeta, Transport } from '../transport/types.ts';
+import { openLeaseStore } from '../leases/index.ts';
+import type { LeaseStore } from '../leases/index.ts';
+import { DhcpServerEngine } from '../server/index.ts';
+import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/index.ts';
+import type { LinuxTransport } from '../transport/index.ts';
+import type { DatagramMeta, Transport } from '../transport/index.ts';
 import { ConfigHolder } from './config-holder.ts';
 import { controlTarget, describeSubnet } from './control-target.ts';
 import { outbound } from './destination.ts';
@@ -27,15 +25,15 @@ import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from 
 import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
-import { LeaseScripts } from '../hooks/lease-scripts.ts';
+import { LeaseScripts } from '../hooks/index.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
-import { DdnsService } from '../ddns/service.ts';
-import { ddnsNotes } from '../config/ddns.ts';
+import { DdnsService } from '../ddns/index.ts';
+import { ddnsNotes } from '../config/index.ts';
 
 export interface ServerOptions {
   /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
@@ -81,7 +79,7 @@ export interface ServerOptions {
   readonly haPeerSender?: PeerSender;
 }
 
-export interface DhcpServer {
+export interface ServerRuntime {
   readonly engine: DhcpServerEngine;
   readonly store: LeaseStore;
   readonly transport: Transport | undefined;
@@ -106,7 +104,7 @@ export interface DhcpServer {
 const STATS_SAMPLE_MS = 1000;
 
 /** Opens everything a running server needs and starts answering; see docs/serve.md. */
-export async function startServer(options: ServerOptions): Promise<DhcpServer> {
+export async function startServer(options: ServerOptions): Promise<ServerRuntime> {
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? createLogger();
   const startedAt = clock();
@@ -384,7 +382,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {
-        // Seed 000's WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
+        // The WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
         webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
         mountDashboard(h, { logger });
         h.addGetRoute(
@@ -405,7 +403,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   ha?.service.start();
   await activeActive?.service.start();
 
-  const server: DhcpServer = {
+  const server: ServerRuntime = {
     ha: ha?.service,
     activeActive: activeActive?.service,
     engine,

@@ -1,5 +1,5 @@
-import { StatisticsManager } from '../control/statistics.ts';
-import type { StatisticsAccess, StatSample } from '../control/target.ts';
+import { StatisticsManager } from '../control/index.ts';
+import type { StatisticsAccess, StatSample } from '../control/index.ts';
 
 /**
  * The control channel's statistics over the engine's counters: `sample()` records a sample for every

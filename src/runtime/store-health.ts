@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { LeaseStoreHealth } from '../leases/health.ts';
-import { RateLimitedLog } from '../log/rate-limited-log.ts';
+import type { LeaseStoreHealth } from '../leases/index.ts';
+import { RateLimitedLog } from '../log/index.ts';
 
 /** While the lease store keeps failing, at most one log line per this many ms, with the count since the last. */
 export const STORE_FAILURE_LOG_INTERVAL_MS = 10_000;

@@ -1,8 +1,8 @@
-import { LinuxTransport } from '../transport/linux/transport.ts';
-import { nativeAddon } from '../transport/linux/native.ts';
-import { TransportError } from '../transport/errors.ts';
-import type { Transport } from '../transport/types.ts';
-import { UdpTransport } from '../transport/udp.ts';
+import { LinuxTransport } from '../transport/index.ts';
+import { nativeAddon } from '../transport/index.ts';
+import { TransportError } from '../transport/index.ts';
+import type { Transport } from '../transport/index.ts';
+import { UdpTransport } from '../transport/index.ts';
 import { rawSocketPermission } from './capabilities.ts';
 import type { ServedInterface } from './interfaces.ts';
 

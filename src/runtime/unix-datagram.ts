@@ -1,5 +1,5 @@
-import { nativeAddon } from '../transport/linux/native.ts';
-import { TransportError } from '../transport/errors.ts';
+import { nativeAddon } from '../transport/index.ts';
+import { TransportError } from '../transport/index.ts';
 
 /** Sends one AF_UNIX datagram: bytes sent, or -errno. */
 export type UnixDatagramSender = (path: string, data: Uint8Array) => number;

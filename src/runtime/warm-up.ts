@@ -1,8 +1,8 @@
 import { compileConfig } from '../config/index.ts';
 import { MessageType, createMessage, decodeMessage, encodeMessage } from '../protocol/index.ts';
-import { DhcpServerEngine } from '../server/engine.ts';
-import { encodeReply } from '../server/encode.ts';
-import type { ArrivalMeta, EngineOutput } from '../server/types.ts';
+import { DhcpServerEngine } from '../server/index.ts';
+import { encodeReply } from '../server/index.ts';
+import type { ArrivalMeta, EngineOutput } from '../server/index.ts';
 
 /** A private configuration: the warm-up never touches the served one, its engine, store or statistics. */
 const WARM_UP_CONFIG = {

@@ -1,7 +1,7 @@
-import { admits, type PacketClasses } from '../classify/classify.ts';
-import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
-import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import { withoutDnsFlags, type Lease } from '../leases/lease.ts';
+import { admits, type PacketClasses } from '../classify/index.ts';
+import type { CompiledConfig, CompiledSubnet } from '../config/index.ts';
+import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
+import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
 import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity, type IdentityKey } from './identity.ts';

@@ -1,4 +1,4 @@
-import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
+import type { CompiledConfig, CompiledSubnet } from '../config/index.ts';
 import { PoolBitmap } from './pool-bitmap.ts';
 
 /**

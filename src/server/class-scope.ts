@@ -4,14 +4,14 @@ import type {
   CompiledSubnet,
   Lifetimes,
   OptionSet,
-} from '../config/types.ts';
+} from '../config/index.ts';
 import {
   combination,
   classifyAdditional,
   classLifetimes,
   type BootFields,
   type PacketClasses,
-} from '../classify/classify.ts';
+} from '../classify/index.ts';
 import { optionLayers } from './policy.ts';
 
 /** What a client's classes add to a reply. */

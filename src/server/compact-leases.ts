@@ -1,5 +1,5 @@
-import { intToIpv4 } from '../config/ipv4.ts';
-import type { Lease, LeaseState } from '../leases/lease.ts';
+import { intToIpv4 } from '../config/index.ts';
+import type { Lease, LeaseState } from '../leases/index.ts';
 import { hexDigit } from './identity.ts';
 
 const STATES: readonly LeaseState[] = ['default', 'declined', 'expired-reclaimed'];

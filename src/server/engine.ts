@@ -1,7 +1,7 @@
-import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/types.ts';
-import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import { withoutDnsFlags, type Lease } from '../leases/lease.ts';
-import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
+import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/index.ts';
+import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
+import { withoutDnsFlags, type Lease } from '../leases/index.ts';
+import type { LeaseChange as StoreLeaseChange } from '../leases/index.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
 import { describeDestination, replyDestination } from './destination.ts';
@@ -24,11 +24,11 @@ import {
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
+import { definitionNamed } from '../protocol/index.ts';
 import { escapeLogText } from './log-text.ts';
-import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/fqdn.ts';
-import { DROP } from '../classify/builtin.ts';
-import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/classify.ts';
+import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/index.ts';
+import { DROP } from '../classify/index.ts';
+import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 import { applyFlexOptions } from './flex-option.ts';
 import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
@@ -47,6 +47,19 @@ const ZERO = '0.0.0.0';
  */
 const COMMIT_HOLD_MS = 30_000;
 const NO_NAMES: readonly string[] = [];
+/** How an exchange ended, for its event: what was answered (if anything), for which subnet and why. */
+interface Outcome {
+  readonly subnetId: number | null;
+  readonly reply?: OutgoingReply | null;
+  readonly replyType?: number | null;
+  readonly address?: string | null;
+  readonly leaseTime?: number | null;
+  readonly reason?: string | null;
+}
+
+/** siaddr, sname and file of a reply. */
+type BootFields = Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'>;
+
 const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
 
 /**
@@ -379,7 +392,7 @@ export class DhcpServerEngine {
           lease: p.lease,
         });
       const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
-      return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
+      return this.finish(p.ex, { subnetId: p.lease.subnetId, address: p.lease.address, reason });
     }
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (p.retired) this.book.setLease(ipv4ToInt(p.retired.address), p.retired);
@@ -403,29 +416,24 @@ export class DhcpServerEngine {
         deleted: p.retired ? [p.retired] : [],
       });
     }
-    const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
-    const reply = this.reply(p.ex, {
+    const reply = this.configuredReply(p.ex, p.subnet, addr, p.reservation, {
       type: MessageType.ACK,
       serverId: p.serverId,
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
-      layers: scope.layers,
-      subnet: p.subnet,
       ...nameReply(p.names, p.reservation?.hostname),
       rapidCommit: p.rapid,
-      ...this.bootFields(scope, p.subnet, p.reservation),
-      echoClientId: this.config.echoClientId,
     });
-    return this.finish(
-      p.ex,
+    return this.finish(p.ex, {
       reply,
-      p.subnet.id,
-      MessageType.ACK,
-      p.lease.address,
-      p.times.valid,
-      [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
-    );
+      subnetId: p.subnet.id,
+      replyType: MessageType.ACK,
+      address: p.lease.address,
+      leaseTime: p.times.valid,
+      reason:
+        [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
+    });
   }
 
   /**
@@ -447,15 +455,11 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(p.lease.address);
     if (holder && holder.address === p.lease.address) this.book.setLease(addr, holder);
     if (p.kind !== 'grant')
-      return this.finish(
-        p.ex,
-        null,
-        p.lease.subnetId,
-        null,
-        p.lease.address,
-        null,
-        'the lease store refused the change',
-      );
+      return this.finish(p.ex, {
+        subnetId: p.lease.subnetId,
+        address: p.lease.address,
+        reason: 'the lease store refused the change',
+      });
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (!holder) {
       // We do not know who holds it: keep it away from other clients until the store's callback tells us.
@@ -496,20 +500,21 @@ export class DhcpServerEngine {
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
-    const scope = this.scope(ex, subnet, addr, res);
-    const reply = this.reply(ex, {
+    const reply = this.configuredReply(ex, subnet, addr, res, {
       type: MessageType.OFFER,
       serverId,
       yiaddr,
       ciaddr: ZERO,
       times,
-      layers: scope.layers,
-      subnet,
       ...nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname),
-      ...this.bootFields(scope, subnet, res),
-      echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.OFFER, yiaddr, times.valid, null);
+    return this.finish(ex, {
+      reply,
+      subnetId: subnet.id,
+      replyType: MessageType.OFFER,
+      address: yiaddr,
+      leaseTime: times.valid,
+    });
   }
 
   /**
@@ -877,21 +882,20 @@ export class DhcpServerEngine {
     const res = this.book.reservations.find(subnet, ex.id);
     if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;
-    const scope = this.scope(ex, subnet, ciaddr, res);
     // §4.3.5: configuration only: no yiaddr, no lease time (MUST NOT), ACK to ciaddr.
-    const reply = this.reply(ex, {
+    const reply = this.configuredReply(ex, subnet, ciaddr, res, {
       type: MessageType.ACK,
       serverId,
       yiaddr: ZERO,
       ciaddr: ex.req.ciaddr,
       times: undefined,
-      layers: scope.layers,
-      subnet,
-      hostname: res?.hostname,
-      ...this.bootFields(scope, subnet, res),
-      echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+    return this.finish(ex, {
+      reply,
+      subnetId: subnet.id,
+      replyType: MessageType.ACK,
+      reason: 'configuration only',
+    });
   }
 
   /** RFC 4702 name handling for a lease at `address` (docs/ddns.md). */
@@ -929,21 +933,19 @@ export class DhcpServerEngine {
     return classScope.reply(this.config, ex.classes, subnet, addr, res);
   }
 
-  /** siaddr, sname and file: reservation over class over subnet over global. */
+  /** siaddr, sname and file: reservation over class over subnet over global, each field on its own. */
   private bootFields(
     scope: ClassScope,
     subnet: CompiledSubnet,
     res: CompiledReservation | undefined,
-  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
+  ): BootFields {
+    const levels: readonly Partial<BootFields>[] = [res ?? {}, scope.boot, subnet, this.config];
+    const first = <K extends keyof BootFields>(k: K): BootFields[K] =>
+      levels.find((l) => l[k] !== undefined)?.[k] as BootFields[K];
     return {
-      nextServer: res?.nextServer ?? scope.boot.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName:
-        res?.bootFileName ?? scope.boot.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname:
-        res?.serverHostname ??
-        scope.boot.serverHostname ??
-        subnet.serverHostname ??
-        this.config.serverHostname,
+      nextServer: first('nextServer'),
+      bootFileName: first('bootFileName'),
+      serverHostname: first('serverHostname'),
     };
   }
 
@@ -951,13 +953,33 @@ export class DhcpServerEngine {
 
   private takePending(token: number): Pending {
     const p = this.pending.get(token);
-    if (!p) throw new EngineUsageError('ERR_UNKNOWN_COMMIT_TOKEN', `no pending commit with token ${token}`);
+    if (!p)
+      throw new EngineUsageError('ERR_ENGINE_UNKNOWN_COMMIT_TOKEN', `no pending commit with token ${token}`);
     this.pending.delete(token);
     return p;
   }
 
-  private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
-    const message = buildReply(ex.req, plan);
+  /** A reply that hands out configuration: the options, hostname and boot fields of the client's scope. */
+  private configuredReply(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    addr: number,
+    res: CompiledReservation | undefined,
+    head: Pick<ReplyPlan, 'type' | 'serverId' | 'yiaddr' | 'ciaddr' | 'times' | 'rapidCommit'> &
+      Partial<Pick<ReplyPlan, 'hostname' | 'fqdn'>>,
+  ): OutgoingReply {
+    const scope = this.scope(ex, subnet, addr, res);
+    return this.reply(ex, {
+      hostname: res?.hostname,
+      ...head,
+      layers: scope.layers,
+      subnet,
+      ...this.bootFields(scope, subnet, res),
+    });
+  }
+
+  private reply(ex: Exchange, plan: Omit<ReplyPlan, 'echoClientId'>): OutgoingReply {
+    const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
     const flex = this.config.hooks.flexOptions;
     if (flex.length > 0 && ex.classes !== null)
       applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
@@ -989,13 +1011,12 @@ export class DhcpServerEngine {
       nextServer: undefined,
       bootFileName: undefined,
       nakMessage: why,
-      echoClientId: this.config.echoClientId,
     });
-    return this.finish(ex, reply, subnet.id, MessageType.NAK, null, null, why);
+    return this.finish(ex, { reply, subnetId: subnet.id, replyType: MessageType.NAK, reason: why });
   }
 
   private drop(ex: Exchange, subnetId: number | null, why: string): EngineOutput {
-    return this.finish(ex, null, subnetId, null, null, null, why);
+    return this.finish(ex, { subnetId, reason: why });
   }
 
   /**
@@ -1004,19 +1025,19 @@ export class DhcpServerEngine {
    * line per packet a flood or a fuzzer sends.
    */
   private junk(ex: Exchange, subnetId: number | null, why: string, category = why): EngineOutput {
-    const out = this.finish(ex, null, subnetId, null, null, null, why);
+    const out = this.finish(ex, { subnetId, reason: why });
     return { ...out, events: [{ ...(out.events[0] as ExchangeEvent), junk: category }] };
   }
 
-  private finish(
-    ex: Exchange,
-    reply: OutgoingReply | null,
-    subnetId: number | null,
-    replyType: number | null,
-    address: string | null,
-    leaseTime: number | null,
-    reason: string | null,
-  ): EngineOutput {
+  private finish(ex: Exchange, outcome: Outcome): EngineOutput {
+    const {
+      subnetId,
+      reply = null,
+      replyType = null,
+      address = null,
+      leaseTime = null,
+      reason = null,
+    } = outcome;
     const requested =
       ex.type === MessageType.RELEASE ||
       ex.type === MessageType.INFORM ||

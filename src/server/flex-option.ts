@@ -3,9 +3,9 @@
  * expressions evaluated on the request, as the reply is about to be sent (Kea's `pkt4_send`).
  */
 import type { EvalPacket } from '../classify/index.ts';
-import { bytesOf } from '../classify/packet.ts';
-import { encodeCsvOption, type FlexOptionAction } from '../config/hooks.ts';
-import type { OptionDefs } from '../config/option-defs.ts';
+import { bytesOf } from '../classify/index.ts';
+import { encodeCsvOption, type FlexOptionAction } from '../config/index.ts';
+import type { OptionDefs } from '../config/index.ts';
 import type { DhcpOptions } from '../protocol/index.ts';
 
 /** A computed value longer than this is not sent (it could not fit a reply next to the other options). */

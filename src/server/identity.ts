@@ -1,5 +1,5 @@
 import type { DhcpMessage } from '../protocol/index.ts';
-import type { Lease } from '../leases/lease.ts';
+import type { Lease } from '../leases/index.ts';
 
 /** Who a client is: its client identifier (option 61) when it sent one, else its hardware address (RFC 4361 §6.1). */
 export interface ClientIdentity {

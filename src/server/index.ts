@@ -17,3 +17,6 @@ export type {
   PendingCommit,
   ReplyDestination,
 } from './types.ts';
+export { leaseTimes } from './lifetimes.ts';
+export { escapeControls } from './log-text.ts';
+export { colonHex, identify } from './identity.ts';

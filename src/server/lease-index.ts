@@ -1,5 +1,5 @@
-import type { Lease } from '../leases/lease.ts';
-import { ipv4ToInt } from '../config/ipv4.ts';
+import type { Lease } from '../leases/index.ts';
+import { ipv4ToInt } from '../config/index.ts';
 import { CompactLeases } from './compact-leases.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 

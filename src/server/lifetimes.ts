@@ -1,4 +1,4 @@
-import type { Lifetimes } from '../config/types.ts';
+import type { Lifetimes } from '../config/index.ts';
 
 export interface LeaseTimes {
   readonly valid: number;

@@ -4,14 +4,14 @@ import type {
   CompiledReservation,
   CompiledSubnet,
   OptionSet,
-} from '../config/types.ts';
-import { cidrContains, intToIpv4 } from '../config/ipv4.ts';
+} from '../config/index.ts';
+import { cidrContains, intToIpv4 } from '../config/index.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
 import { interfaceAddressValue } from './select.ts';
 import type { ClientIdentity } from './identity.ts';
 import type { ArrivalMeta } from './types.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
+import { definitionNamed } from '../protocol/index.ts';
 
 /** Options read from every request, looked up in the table once. */
 const AGENT_OPT = definitionNamed('dhcp-agent-options');
@@ -33,7 +33,7 @@ export function ipsOf(data: Uint8Array | undefined): number[] {
 
 /**
  * Addresses no client gets: network and broadcast of every subnet, every `routers` address ("do not
- * assign" a router, seed 001) and every configured server identifier, at any level (classes included).
+ * assign" a router) and every configured server identifier, at any level (classes included).
  */
 export function configExclusions(c: CompiledConfig): Set<number> {
   const out = new Set<number>();

@@ -1,4 +1,4 @@
-import type { RateLimit } from '../config/limits.ts';
+import type { RateLimit } from '../config/index.ts';
 
 interface Bucket {
   tokens: number;

@@ -1,5 +1,5 @@
-import type { CompiledSubnet, OptionSet } from '../config/types.ts';
-import { intToIpv4 } from '../config/ipv4.ts';
+import type { CompiledSubnet, OptionSet } from '../config/index.ts';
+import { intToIpv4 } from '../config/index.ts';
 import {
   BOOTREPLY,
   BROADCAST_FLAG,
@@ -12,7 +12,7 @@ import {
   type DhcpMessage,
 } from '../protocol/index.ts';
 import type { LeaseTimes } from './lifetimes.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
+import { definitionNamed } from '../protocol/index.ts';
 
 /** Options read from every request, looked up in the table once. */
 const MAX_SIZE_OPT = definitionNamed('dhcp-max-message-size');

@@ -1,9 +1,9 @@
-import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
-import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
+import type { CompiledConfig, CompiledSubnet } from '../config/index.ts';
+import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import type { ArrivalMeta } from './types.ts';
-import { definitionNamed } from '../protocol/option-table.ts';
-import { admits, type PacketClasses } from '../classify/classify.ts';
+import { definitionNamed } from '../protocol/index.ts';
+import { admits, type PacketClasses } from '../classify/index.ts';
 
 /** Options read from every request, looked up in the table once. */
 const AGENT_OPT = definitionNamed('dhcp-agent-options');
@@ -105,7 +105,7 @@ export function selectSubnet(
       if (s.interface === undefined && cidrContains(s, n) && admits(s, classes))
         return { subnet: s, by: 'interface' };
   }
-  // An interface with no IPv4 address (a virtual network, seed 003) and one subnet: that subnet.
+  // An interface with no IPv4 address (a virtual network, or a userspace stack through the library API) and one subnet: that subnet.
   const only = config.subnets.length === 1 ? config.subnets[0] : undefined;
   if (only && only.interface === undefined && meta.interfaceAddresses.length === 0 && admits(only, classes))
     return { subnet: only, by: 'interface' };

@@ -1,5 +1,5 @@
-import type { LeaseStore } from '../leases/store.ts';
-import type { Lease } from '../leases/lease.ts';
+import type { LeaseStore } from '../leases/index.ts';
+import type { Lease } from '../leases/index.ts';
 import type { DhcpServerEngine } from './engine.ts';
 import type { EngineEvent, EngineOutput, LeaseWrite, OutgoingReply } from './types.ts';
 

@@ -1,5 +1,5 @@
 import type { DhcpMessage } from '../protocol/index.ts';
-import type { Lease } from '../leases/lease.ts';
+import type { Lease } from '../leases/index.ts';
 
 /** An address of a local interface, as the runtime reports it. */
 export interface InterfaceAddress {

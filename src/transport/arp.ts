@@ -2,7 +2,7 @@
  * ARP frames (RFC 826) and the RFC 5227 probe/announce logic, written against a small link interface so
  * that the Linux packet socket and the virtual network share it.
  */
-import { readIp, writeU32 } from '../protocol/ip.ts';
+import { readIp, writeU32 } from '../protocol/index.ts';
 import { formatMac } from './addr.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './frame.ts';
 import type { ArpProbeResult } from './types.ts';

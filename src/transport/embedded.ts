@@ -64,11 +64,11 @@ export class EmbeddedTransport extends TransportEmitter implements Transport {
     });
   }
 
-  /** The host stack reports a link change (and, when it is down, an ERR_INTERFACE_DOWN error follows). */
+  /** The host stack reports a link change (and, when it is down, an ERR_TRANSPORT_INTERFACE_DOWN error follows). */
   setLink(state: LinkState): void {
     this.emitLink(state);
     if (!state.present || !state.up || !state.carrier) {
-      const code = state.present ? 'ERR_INTERFACE_DOWN' : 'ERR_INTERFACE_GONE';
+      const code = state.present ? 'ERR_TRANSPORT_INTERFACE_DOWN' : 'ERR_TRANSPORT_INTERFACE_GONE';
       this.emitError(
         new TransportError(code, `${state.interface} is ${state.present ? 'down' : 'gone'}`, {
           interface: state.interface,
@@ -84,19 +84,21 @@ export class EmbeddedTransport extends TransportEmitter implements Transport {
     if (d.mac !== undefined) {
       requireMac(d.mac);
       if (!this.capabilities.linkLayerUnicast)
-        throw new TransportError('ERR_UNSUPPORTED', 'no link-layer unicast');
+        throw new TransportError('ERR_TRANSPORT_UNSUPPORTED', 'no link-layer unicast');
     }
     if (d.interface !== undefined && !this.capabilities.interfaceAware) {
-      throw new TransportError('ERR_UNSUPPORTED', 'this transport cannot choose an interface');
+      throw new TransportError('ERR_TRANSPORT_UNSUPPORTED', 'this transport cannot choose an interface');
     }
     if (d.sourceIp !== undefined) requireIp(d.sourceIp);
     if (d.data.length > MAX_UDP_PAYLOAD)
-      throw new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame`);
+      throw new TransportError('ERR_TRANSPORT_TOO_BIG', `${d.data.length} bytes exceed one frame`);
     try {
       await this.opts.send(d);
     } catch (e) {
       if (e instanceof TransportError) throw e;
-      throw new TransportError('ERR_SEND_FAILED', e instanceof Error ? e.message : String(e), { cause: e });
+      throw new TransportError('ERR_TRANSPORT_SEND_FAILED', e instanceof Error ? e.message : String(e), {
+        cause: e,
+      });
     }
   }
 

@@ -2,7 +2,7 @@
  * Ethernet II / IPv4 / UDP framing for link-layer transports (AF_PACKET and the virtual network) and the
  * pcap writer. Parsing never throws: it returns a frame or a reason the frame was not ours or was bad.
  */
-import { readIp, writeU32 } from '../protocol/ip.ts';
+import { readIp, writeU32 } from '../protocol/index.ts';
 import { formatMac, isBroadcastMac } from './addr.ts';
 
 export const ETHERTYPE_IPV4 = 0x0800;

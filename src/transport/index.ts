@@ -28,9 +28,9 @@ export {
   VirtualNic,
   VirtualTransport,
   VirtualClock,
-  realScheduler,
 } from './virtual/index.ts';
-export type { Impairments, NetworkOptions, NetworkStats, NicOptions, Scheduler } from './virtual/index.ts';
+export type { Impairments, NetworkOptions, NetworkStats, NicOptions } from './virtual/index.ts';
+export { realScheduler, type Scheduler } from './scheduler.ts';
 export { PcapBuffer, PcapError, PcapFile, readPcap, readPcapRecords, writePcap } from './pcap.ts';
 export type { PcapFrame, PcapRecord, PcapSink } from './pcap.ts';
 export { buildUdpFrame, parseUdpFrame, MAX_UDP_PAYLOAD } from './frame.ts';

@@ -8,13 +8,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatMac } from './addr.ts';
 import { ETH_HEADER, ETHERTYPE_IPV4, IP_HEADER, parseIpv4UdpAt, UDP_HEADER } from './frame.ts';
+import { LeasekeeperError } from '../errors.ts';
 
-export class PcapError extends Error {
+export class PcapError extends LeasekeeperError {
   override name = 'PcapError';
-  readonly code: 'ERR_PCAP_FORMAT' | 'ERR_PCAPNG' | 'ERR_PCAP_LINKTYPE';
+  declare readonly code: 'ERR_PCAP_FORMAT' | 'ERR_PCAP_PCAPNG' | 'ERR_PCAP_LINKTYPE';
   constructor(code: PcapError['code'], message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
@@ -117,7 +117,10 @@ export function readPcapRecords(file: Uint8Array): PcapRecords {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const magic = view.getUint32(0, false);
   if (magic === 0x0a0d0d0a) {
-    throw new PcapError('ERR_PCAPNG', 'this is pcapng; convert it with `editcap -F pcap in.pcapng out.pcap`');
+    throw new PcapError(
+      'ERR_PCAP_PCAPNG',
+      'this is pcapng; convert it with `editcap -F pcap in.pcapng out.pcap`',
+    );
   }
   let little: boolean;
   let nanos: boolean;

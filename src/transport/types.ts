@@ -15,6 +15,13 @@ export interface TransportCapabilities {
   readonly broadcastWithoutRoute: boolean;
 }
 
+/** What a transport that builds its own frames on an interface can do (linux, virtual). */
+export const LINK_LAYER_CAPABILITIES: TransportCapabilities = Object.freeze({
+  linkLayerUnicast: true,
+  interfaceAware: true,
+  broadcastWithoutRoute: true,
+});
+
 export interface InterfaceRef {
   readonly name: string;
   /** Kernel interface index (virtual: position on its host, from 1). */
@@ -56,7 +63,7 @@ export interface OutboundDatagram {
   readonly interface?: string;
   /**
    * Source IP to put in the header; default: the interface's first address, else 0.0.0.0. The linux
-   * transport honours another address only with `mac` or a broadcast (ERR_UNSUPPORTED otherwise).
+   * transport honours another address only with `mac` or a broadcast (ERR_TRANSPORT_UNSUPPORTED otherwise).
    */
   readonly sourceIp?: string;
 }

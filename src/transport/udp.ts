@@ -11,7 +11,30 @@ import { requireIp, requirePort } from './addr.ts';
 import { TransportEmitter } from './emitter.ts';
 import { TransportError } from './errors.ts';
 import { MAX_UDP_PAYLOAD } from './frame.ts';
-import type { InterfaceRef, OutboundDatagram, Transport, TransportCapabilities } from './types.ts';
+import type {
+  DatagramMeta,
+  InterfaceRef,
+  OutboundDatagram,
+  Transport,
+  TransportCapabilities,
+} from './types.ts';
+
+/** What a datagram read from a UDP socket tells: its source, nothing of the link. */
+export function udpMeta(
+  rinfo: dgram.RemoteInfo,
+  port: number,
+  iface: InterfaceRef | undefined,
+): DatagramMeta {
+  return {
+    interface: iface,
+    sourceIp: rinfo.address,
+    sourcePort: rinfo.port,
+    destinationIp: undefined,
+    destinationPort: port,
+    sourceMac: undefined,
+    linkBroadcast: undefined,
+  };
+}
 
 export interface UdpTransportOptions {
   port: number;
@@ -34,23 +57,15 @@ export class UdpTransport extends TransportEmitter implements Transport {
     super();
     this.socket = socket;
     this.port = port;
-    socket.on('message', (data, rinfo) =>
-      this.emitMessage(data, {
-        interface: undefined,
-        sourceIp: rinfo.address,
-        sourcePort: rinfo.port,
-        destinationIp: undefined,
-        destinationPort: this.port,
-        sourceMac: undefined,
-        linkBroadcast: undefined,
-      }),
-    );
+    socket.on('message', (data, rinfo) => this.emitMessage(data, udpMeta(rinfo, this.port, undefined)));
     socket.on('error', (e: NodeJS.ErrnoException) =>
-      this.emitError(new TransportError('ERR_RECEIVE_FAILED', e.message, { syscallCode: e.code, cause: e })),
+      this.emitError(
+        new TransportError('ERR_TRANSPORT_RECEIVE_FAILED', e.message, { syscallCode: e.code, cause: e }),
+      ),
     );
   }
 
-  /** Binds the socket; rejects with ERR_BIND_FAILED (e.g. EADDRINUSE, EACCES below port 1024). */
+  /** Binds the socket; rejects with ERR_TRANSPORT_BIND_FAILED (e.g. EADDRINUSE, EACCES below port 1024). */
   static open(opts: UdpTransportOptions): Promise<UdpTransport> {
     return new Promise((resolve, reject) => {
       let port: number;
@@ -65,10 +80,14 @@ export class UdpTransport extends TransportEmitter implements Transport {
       const onError = (e: NodeJS.ErrnoException): void => {
         socket.close();
         reject(
-          new TransportError('ERR_BIND_FAILED', `bind ${opts.address ?? '0.0.0.0'}:${port}: ${e.message}`, {
-            syscallCode: e.code,
-            cause: e,
-          }),
+          new TransportError(
+            'ERR_TRANSPORT_BIND_FAILED',
+            `bind ${opts.address ?? '0.0.0.0'}:${port}: ${e.message}`,
+            {
+              syscallCode: e.code,
+              cause: e,
+            },
+          ),
         );
       };
       socket.once('error', onError);
@@ -95,25 +114,32 @@ export class UdpTransport extends TransportEmitter implements Transport {
       }
       if (d.mac !== undefined) {
         return reject(
-          new TransportError('ERR_UNSUPPORTED', 'the udp transport cannot send to a MAC address'),
+          new TransportError('ERR_TRANSPORT_UNSUPPORTED', 'the udp transport cannot send to a MAC address'),
         );
       }
       if (d.interface !== undefined || d.sourceIp !== undefined) {
         return reject(
-          new TransportError('ERR_UNSUPPORTED', 'the udp transport cannot choose interface or source IP'),
+          new TransportError(
+            'ERR_TRANSPORT_UNSUPPORTED',
+            'the udp transport cannot choose interface or source IP',
+          ),
         );
       }
       if (d.data.length > MAX_UDP_PAYLOAD) {
-        return reject(new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame`));
+        return reject(new TransportError('ERR_TRANSPORT_TOO_BIG', `${d.data.length} bytes exceed one frame`));
       }
       this.socket.send(d.data, d.port, d.ip, (err) => {
         if (!err) return resolve();
         const code = (err as NodeJS.ErrnoException).code;
         reject(
-          new TransportError(code === 'ENETUNREACH' ? 'ERR_NO_ROUTE' : 'ERR_SEND_FAILED', err.message, {
-            syscallCode: code,
-            cause: err,
-          }),
+          new TransportError(
+            code === 'ENETUNREACH' ? 'ERR_TRANSPORT_NO_ROUTE' : 'ERR_TRANSPORT_SEND_FAILED',
+            err.message,
+            {
+              syscallCode: code,
+              cause: err,
+            },
+          ),
         );
       });
     });

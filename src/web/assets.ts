@@ -83,7 +83,7 @@ export async function bundleDashboardScript(): Promise<string> {
       logLevel: 'silent',
     });
     const out = result.outputFiles[0];
-    if (out === undefined) throw new Error('esbuild produced no output');
+    if (out === undefined) throw new DashboardBuildError('esbuild produced no output');
     return out.text;
   } catch (err) {
     throw new DashboardBuildError(

@@ -1,9 +1,9 @@
+import { LeasekeeperError } from '../errors.ts';
+
 /** The dashboard's script could not be built (esbuild missing or the sources broken). */
-export class DashboardBuildError extends Error {
+export class DashboardBuildError extends LeasekeeperError {
   override name = 'DashboardBuildError';
-  readonly code = 'ERR_DASHBOARD_BUILD';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message);
-    if (options?.cause !== undefined) this.cause = options.cause;
+    super('ERR_DASHBOARD_BUILD', message, options);
   }
 }

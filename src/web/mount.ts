@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_WS_PATH } from '../control/websocket/mount.ts';
-import type { HttpControlServer } from '../control/http-server.ts';
-import type { ControlLogger } from '../control/registry.ts';
+import { DEFAULT_WS_PATH } from '../control/websocket/index.ts';
+import type { HttpControlServer } from '../control/index.ts';
+import type { ControlLogger } from '../control/index.ts';
 import { pageAsset, scriptAsset, styleAsset, type Asset } from './assets.ts';
 
 export interface DashboardOptions {

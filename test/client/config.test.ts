@@ -47,6 +47,8 @@ describe('client configuration', () => {
     for (const bad of [
       { hwAddress: 'zz:00' },
       { hwAddress: MAC_BYTES, requestedAddress: '1.2.3' },
+      // Leading zeros read as octal in some parsers: refused here as everywhere else.
+      { hwAddress: MAC_BYTES, requestedAddress: '198.018.0.10' },
       { hwAddress: MAC_BYTES, maxMessageSize: 500 },
       { hwAddress: MAC_BYTES, requestOptions: [0] },
       { hwAddress: MAC_BYTES, clientId: Uint8Array.of(1) },

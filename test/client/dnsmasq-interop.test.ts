@@ -2,7 +2,7 @@
  * The engine's messages judged by a real server: dnsmasq (Debian 12, 2.90) in a network namespace, our
  * engine in another behind a throwaway runtime (interop/mini-runtime.ts). DORA, a unicast renewal
  * (RENEWING from the configured address), and a RELEASE that dnsmasq must log.
- * Needs root, iproute2 and dnsmasq (see /work/shared/design/LAB.md); addresses from 198.18.0.0/15.
+ * Needs root, iproute2 and dnsmasq (test/lab/netns.ts); addresses from 198.18.0.0/15.
  */
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';

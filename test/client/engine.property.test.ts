@@ -10,7 +10,7 @@ import {
 } from '../../src/protocol/index.ts';
 import { leaseFromAck } from '../../src/client/lease.ts';
 import type { ClientStep } from '../../src/client/actions.ts';
-import type { DhcpClient } from '../../src/client/engine.ts';
+import type { DhcpClientEngine } from '../../src/client/engine.ts';
 import { ClientStateError } from '../../src/client/errors.ts';
 import { MAC_BYTES, T0, makeClient } from './harness.ts';
 
@@ -109,12 +109,12 @@ const REMEMBERED: Op & { k: 'reply' } = {
 const ADDRESSES = ['198.18.0.10', '198.18.0.11', '0.0.0.0', '198.18.0.255'];
 const SERVERS = ['198.18.0.1', '198.18.0.2'];
 
-function currentXid(c: DhcpClient): number {
+function currentXid(c: DhcpClientEngine): number {
   const s = c.state;
   return 'tx' in s ? s.tx.xid : 0x1234;
 }
 
-function reply(c: DhcpClient, op: Extract<Op, { k: 'reply' | 'mutate' }>): Uint8Array {
+function reply(c: DhcpClientEngine, op: Extract<Op, { k: 'reply' | 'mutate' }>): Uint8Array {
   const chaddr = new Uint8Array(16);
   chaddr.set(MAC_BYTES);
   const own = op.k === 'mutate' || op.ownXid;

@@ -11,7 +11,7 @@ import {
   messageTypeOf,
 } from '../../src/protocol/index.ts';
 import type { DhcpMessage } from '../../src/protocol/index.ts';
-import { DhcpClient } from '../../src/client/engine.ts';
+import { DhcpClientEngine } from '../../src/client/engine.ts';
 import type { StartOptions } from '../../src/client/engine.ts';
 import type { ClientAction, ClientEvent, ClientStep, SendAction } from '../../src/client/actions.ts';
 import type { ClientConfig } from '../../src/client/config.ts';
@@ -21,8 +21,8 @@ export const MAC_BYTES = Uint8Array.of(0x02, 0x00, 0x5e, 0x00, 0x00, 0x01);
 export const T0 = 1_800_000_000_000;
 
 /** A client with no jitter (random() = 0.5) and a counter-based xid sequence. */
-export function makeClient(overrides: Partial<ClientConfig> = {}): DhcpClient {
-  return new DhcpClient({ hwAddress: MAC, arpProbe: false, random: () => 0.5, ...overrides });
+export function makeClient(overrides: Partial<ClientConfig> = {}): DhcpClientEngine {
+  return new DhcpClientEngine({ hwAddress: MAC, arpProbe: false, random: () => 0.5, ...overrides });
 }
 
 export type ServerMode = 'normal' | 'silent' | 'nak';
@@ -136,7 +136,7 @@ interface Pending {
 /** Drives one engine in virtual time against fake servers. */
 export class Sim {
   now = T0;
-  readonly client: DhcpClient;
+  readonly client: DhcpClientEngine;
   readonly servers: FakeServer[];
   /** Every action the engine produced, in order, with the time it was produced. */
   readonly log: { at: number; action: ClientAction }[] = [];
@@ -153,7 +153,7 @@ export class Sim {
   #queue: Pending[] = [];
   #seq = 0;
 
-  constructor(client: DhcpClient, servers: FakeServer[]) {
+  constructor(client: DhcpClientEngine, servers: FakeServer[]) {
     this.client = client;
     this.servers = servers;
   }
@@ -163,7 +163,7 @@ export class Sim {
   }
 
   /** Runs one command against the engine at the current time. */
-  act(f: (c: DhcpClient, now: number) => ClientStep): void {
+  act(f: (c: DhcpClientEngine, now: number) => ClientStep): void {
     this.apply(f(this.client, this.now));
   }
 

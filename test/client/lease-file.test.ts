@@ -4,13 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LeaseFileError } from '../../src/client/errors.ts';
-import {
-  parseLeaseFile,
-  readLeaseFile,
-  serializeLeaseFile,
-  usableLease,
-  writeLeaseFile,
-} from '../../src/client/lease-file.ts';
+import { parseLeaseFile, serializeLeaseFile, usableLease } from '../../src/client/lease-file.ts';
+import { readLeaseFile, writeLeaseFile } from '../../src/runtime/client/lease-file.ts';
 import { FakeServer, MAC, Sim, makeClient } from './harness.ts';
 
 function boundLease() {
@@ -41,8 +36,8 @@ describe('lease file', () => {
     assert.equal(usableLease(file, 'eth0', MAC, lease.expiresAt!), null);
   });
 
-  it('rejects files that are not JSON or not a lease, with ERR_LEASE_FILE', () => {
-    assert.throws(() => parseLeaseFile('{'), { name: 'LeaseFileError', code: 'ERR_LEASE_FILE' });
+  it('rejects files that are not JSON or not a lease, with ERR_CLIENT_LEASE_FILE', () => {
+    assert.throws(() => parseLeaseFile('{'), { name: 'LeaseFileError', code: 'ERR_CLIENT_LEASE_FILE' });
     const { lease, now } = boundLease();
     const bad = JSON.parse(
       serializeLeaseFile({ interface: 'eth0', hwAddress: MAC, savedAt: now, lease }),
@@ -68,7 +63,7 @@ describe('lease file', () => {
       assert.deepEqual(back?.lease, lease);
       assert.match(await readFile(path, 'utf8'), /"version": 1/);
       await writeFile(path, 'garbage');
-      await assert.rejects(readLeaseFile(path), { code: 'ERR_LEASE_FILE' });
+      await assert.rejects(readLeaseFile(path), { code: 'ERR_CLIENT_LEASE_FILE' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@
  * The udhcpc script environment checked against the real thing: busybox udhcpc (Debian 12, 1.35) in a
  * network namespace gets a rich ACK from a tiny server built on our codec; the environment its script
  * sees must equal what udhcpcMessageEnvironment() builds from the same ACK bytes.
- * Needs root, iproute2 and busybox (see /work/shared/design/LAB.md); addresses from 198.18.0.0/15.
+ * Needs root, iproute2 and busybox (test/lab/netns.ts); addresses from 198.18.0.0/15.
  */
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';

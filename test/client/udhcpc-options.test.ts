@@ -12,8 +12,8 @@ describe('udhcpc -O and -x arguments', () => {
     assert.equal(parseUdhcpcOptionCode('staticroutes'), 121);
     assert.equal(parseUdhcpcOptionCode('42'), 42);
     assert.equal(parseUdhcpcOptionCode('0x79'), 121);
-    assert.throws(() => parseUdhcpcOptionCode('nosuch'), { code: 'ERR_UDHCPC_OPTION' });
-    assert.throws(() => parseUdhcpcOptionCode('255'), { code: 'ERR_UDHCPC_OPTION' });
+    assert.throws(() => parseUdhcpcOptionCode('nosuch'), { code: 'ERR_CLIENT_UDHCPC_OPTION' });
+    assert.throws(() => parseUdhcpcOptionCode('255'), { code: 'ERR_CLIENT_UDHCPC_OPTION' });
   });
 
   it('parses the examples of udhcpc --help', () => {

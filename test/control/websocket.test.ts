@@ -1,4 +1,4 @@
-// Seed 000's WebSocket API, event by event, with the exact shapes of the seed; pushes, coalescing, errors.
+// The WebSocket API, event by event, with the exact shapes of docs/websocket.md; pushes, coalescing, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';

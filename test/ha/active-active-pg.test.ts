@@ -14,7 +14,7 @@ import { postgresFromKea } from '../../src/leases/kea-postgres.ts';
 import { openLeaseStore } from '../../src/leases/open.ts';
 import { intToIp } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { Client, until } from './helpers.ts';
@@ -27,7 +27,7 @@ const CLIENTS = 24;
 
 describe('active-active on one PostgreSQL database', () => {
   let cluster: TempCluster | null = null;
-  const servers = new Map<string, DhcpServer>();
+  const servers = new Map<string, ServerRuntime>();
   const clients: Client[] = [];
   before(async () => {
     cluster = await startTempCluster();
@@ -79,7 +79,7 @@ describe('active-active on one PostgreSQL database', () => {
         return [name, host] as const;
       }),
     );
-    const start = async (name: string): Promise<DhcpServer> => {
+    const start = async (name: string): Promise<ServerRuntime> => {
       const config = configFor(name);
       const s = await startServer({
         config,
@@ -95,7 +95,7 @@ describe('active-active on one PostgreSQL database', () => {
       return s;
     };
     for (const name of NAMES) await start(name);
-    const all = (): DhcpServer[] => [...servers.values()];
+    const all = (): ServerRuntime[] => [...servers.values()];
     await until('every server sees three', () => all().every((s) => s.activeActive?.servers.length === 3));
 
     for (let i = 0; i < CLIENTS; i++) clients.push(new Client(net, lan, i, '02:00:00:00:30'));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { ClientStep } from '../../src/client/actions.ts';
-import { DhcpClient } from '../../src/client/engine.ts';
+import { DhcpClientEngine } from '../../src/client/engine.ts';
 import { loadBalanceHash } from '../../src/ha/hash.ts';
 import { decodeMessage, messageTypeOf, parseMac, type DhcpMessage } from '../../src/protocol/index.ts';
 import type {
@@ -19,7 +19,7 @@ export class Client {
   readonly mac: string;
   readonly transport: VirtualTransport;
   readonly nic: VirtualNic;
-  readonly engine: DhcpClient;
+  readonly engine: DhcpClientEngine;
   readonly acks: { address: string; serverId: string; at: number }[] = [];
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -29,7 +29,7 @@ export class Client {
     const host = net.createHost(`client${index}`);
     this.nic = host.attach(lan, { ifname: 'eth0', mac: this.mac });
     this.transport = host.openTransport({ port: 68 });
-    this.engine = new DhcpClient({
+    this.engine = new DhcpClientEngine({
       hwAddress: this.mac,
       arpProbe: false,
       clientId: null,

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { compileConfig } from '../../src/config/index.ts';
 import { openLeaseStore } from '../../src/leases/open.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { Client, freePort, until } from './helpers.ts';
 
@@ -73,7 +73,7 @@ function haConfig(
 
 for (const mode of ['load-balancing', 'hot-standby'] as const) {
   describe(`two leasekeepers in ${mode}`, () => {
-    const servers = new Map<string, DhcpServer>();
+    const servers = new Map<string, ServerRuntime>();
     const clients: Client[] = [];
     after(async () => {
       for (const c of clients) await c.close().catch(() => undefined);
@@ -91,7 +91,7 @@ for (const mode of ['load-balancing', 'hot-standby'] as const) {
           return [name, host] as const;
         }),
       );
-      const start = async (name: 'server1' | 'server2'): Promise<DhcpServer> => {
+      const start = async (name: 'server1' | 'server2'): Promise<ServerRuntime> => {
         const s = await startServer({
           config: compileConfig(haConfig(mode, name, ports)),
           store: await openLeaseStore({ type: 'memory' }),

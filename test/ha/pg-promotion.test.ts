@@ -12,7 +12,7 @@ import { openLeaseStore } from '../../src/leases/open.ts';
 import type { PostgresLeaseStore } from '../../src/leases/postgres.ts';
 import { intToIp } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { startReplicaPair, type ReplicaPair } from '../leases/pg-replica.ts';
 import { Client, until } from './helpers.ts';
@@ -21,7 +21,7 @@ const { after, before, describe, it } = requiring('root', 'postgresql');
 
 describe('a primary/standby PostgreSQL failover under a running server', () => {
   let pair: ReplicaPair | null = null;
-  let server: DhcpServer | null = null;
+  let server: ServerRuntime | null = null;
   const clients: Client[] = [];
   before(async () => {
     pair = await startReplicaPair();

@@ -66,7 +66,7 @@ before(async () => {
     { ns: cli, ifname: 'eth1' },
   ]);
   await srv.addAddress('eth0', `${SERVER_IP}/16`);
-  // perfdhcp acts as a relay: it needs an address on the segment (LAB.md).
+  // perfdhcp acts as a relay: it needs an address on the segment.
   await load.addAddress('eth0', '198.18.0.2/16');
   server = await startLeasekeeper(srv, { dhcp4: DHCP4 });
   httpSock = join(srv.dir, 'http.sock');

@@ -27,7 +27,7 @@ test('kill -9 under load loses no acknowledged lease', async () => {
     const load = await lab.namespace('load');
     await lab.veth(srv, 'eth0', load, 'eth0');
     await srv.addAddress('eth0', '198.18.0.1/20');
-    // perfdhcp acts as a relay: it needs an address on the segment (LAB.md).
+    // perfdhcp acts as a relay: it needs an address on the segment.
     await load.addAddress('eth0', '198.18.0.2/20');
     const first = await startLeasekeeper(srv, { dhcp4: DHCP4 });
     const capture = await startCapture(load, 'eth0', join(load.dir, 'crash.pcap'));

@@ -1,5 +1,5 @@
 /**
- * Real DHCP peers (Debian 12 packages) started inside lab namespaces, with the flags LAB.md measured to
+ * Real DHCP peers (Debian 12 packages) started inside lab namespaces, with the flags measured to
  * work non-interactively. Every config, script, lease and pid file goes into a directory under the
  * namespace's `dir` (inside the lab's), removed by `lab.close()`; every process is spawned through the namespace, so `lab.close()`
  * stops it by PID.

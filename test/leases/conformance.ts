@@ -122,7 +122,7 @@ export function runConformance(target: ConformanceTarget): void {
             const lease = { ...makeLease({ address: '10.0.0.1' }), ...patch } as Lease;
             await assert.rejects(
               store.commit(lease),
-              { name: 'InvalidLeaseError', code: 'LEASE_INVALID' },
+              { name: 'InvalidLeaseError', code: 'ERR_LEASE_INVALID' },
               JSON.stringify(patch, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
             );
           }
@@ -489,14 +489,14 @@ export function runConformance(target: ConformanceTarget): void {
             (await store.getPage('10.0.0.5', 1)).map((l) => l.address),
             ['10.0.0.10'],
           );
-          await assert.rejects(store.getPage('nowhere', 2), { code: 'LEASE_QUERY_INVALID' });
-          await assert.rejects(store.getPage('start', 0), { code: 'LEASE_QUERY_INVALID' });
+          await assert.rejects(store.getPage('nowhere', 2), { code: 'ERR_LEASE_QUERY_INVALID' });
+          await assert.rejects(store.getPage('start', 0), { code: 'ERR_LEASE_QUERY_INVALID' });
         }));
 
       it('rejects malformed addresses in lookups', () =>
         withStore(async (store) => {
-          await assert.rejects(store.get('10.0.0.300'), { code: 'LEASE_INVALID' });
-          await assert.rejects(store.remove('x'), { code: 'LEASE_INVALID' });
+          await assert.rejects(store.get('10.0.0.300'), { code: 'ERR_LEASE_INVALID' });
+          await assert.rejects(store.remove('x'), { code: 'ERR_LEASE_INVALID' });
         }));
     });
 
@@ -572,7 +572,7 @@ export function runConformance(target: ConformanceTarget): void {
           assert.deepEqual(await store.get('10.0.0.1'), declined);
           assert.equal(await store.markDeclined('10.0.0.2', 10, { now: T0 }), null);
           await assert.rejects(store.markDeclined('10.0.0.1', -1, { now: T0 }), {
-            code: 'LEASE_QUERY_INVALID',
+            code: 'ERR_LEASE_QUERY_INVALID',
           });
         }));
     });
@@ -687,12 +687,12 @@ export function runConformance(target: ConformanceTarget): void {
           await store.close();
           await assert.rejects(store.get('10.0.0.1'), {
             name: 'LeaseStoreClosedError',
-            code: 'LEASE_STORE_CLOSED',
+            code: 'ERR_LEASE_STORE_CLOSED',
           });
           await assert.rejects(store.commit(makeLease({ address: '10.0.0.1' })), {
-            code: 'LEASE_STORE_CLOSED',
+            code: 'ERR_LEASE_STORE_CLOSED',
           });
-          await assert.rejects(store.getAll(), { code: 'LEASE_STORE_CLOSED' });
+          await assert.rejects(store.getAll(), { code: 'ERR_LEASE_STORE_CLOSED' });
         }));
 
       it('completes writes submitted just before close', () =>

@@ -9,7 +9,7 @@ function throwsAt(run: () => unknown, path: string, text: string): void {
   assert.throws(run, (error: unknown) => {
     assert.ok(error instanceof KeaLeaseDatabaseError);
     assert.ok(error instanceof LeaseStoreError);
-    assert.equal(error.code, 'LEASE_DATABASE_CONFIG_INVALID');
+    assert.equal(error.code, 'ERR_LEASE_DATABASE_CONFIG');
     assert.equal(error.name, 'KeaLeaseDatabaseError');
     assert.equal(error.path, path);
     assert.match(error.message, new RegExp(text));

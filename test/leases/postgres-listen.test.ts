@@ -51,7 +51,7 @@ describe('PostgreSQL notifications', () => {
     const changes = changesFromNotification(payload, 'me', (e) => bad.push(e));
     assert.equal(changes.length, 1);
     assert.equal(bad.length, 1);
-    assert.equal((bad[0] as { code?: string }).code, 'LEASE_STORE_CORRUPT');
+    assert.equal((bad[0] as { code?: string }).code, 'ERR_LEASE_STORE_CORRUPT');
     assert.throws(() => changesFromNotification('{not json', 'me'), SyntaxError);
   });
 });

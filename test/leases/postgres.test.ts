@@ -249,7 +249,7 @@ describe('postgresql lease store', () => {
     }
     await assert.rejects(
       PostgresLeaseStore.open({ connection: { ...connection, host: '/nonexistent-socket-dir' } }),
-      { name: 'LeaseStoreOpenError', code: 'LEASE_STORE_OPEN_FAILED' },
+      { name: 'LeaseStoreOpenError', code: 'ERR_LEASE_STORE_OPEN' },
     );
   });
 });

@@ -44,11 +44,11 @@ for (const writer of ['inline', 'worker'] as const) {
           await assert.rejects(store.get('10.0.0.2'), (err: unknown) => {
             assert.ok(err instanceof LeaseStoreError);
             assert.equal(err.name, 'LeaseCorruptError');
-            assert.equal(err.code, 'LEASE_STORE_CORRUPT');
+            assert.equal(err.code, 'ERR_LEASE_STORE_CORRUPT');
             assert.match(err.message, /10\.0\.0\.2/);
             return true;
           });
-          await assert.rejects(store.getAll(), { code: 'LEASE_STORE_CORRUPT' });
+          await assert.rejects(store.getAll(), { code: 'ERR_LEASE_STORE_CORRUPT' });
           assert.equal((await store.get('10.0.0.1'))?.address, '10.0.0.1');
           // A claim over the corrupt row fails alone; the other writes of the same batch commit.
           const [over, beside] = await Promise.allSettled([
@@ -57,7 +57,7 @@ for (const writer of ['inline', 'worker'] as const) {
           ]);
           assert.equal(over.status, 'rejected');
           assert.equal((over.reason as LeaseStoreError).name, 'LeaseCorruptError');
-          assert.equal((over.reason as LeaseStoreError).code, 'LEASE_STORE_CORRUPT');
+          assert.equal((over.reason as LeaseStoreError).code, 'ERR_LEASE_STORE_CORRUPT');
           assert.equal(beside.status, 'fulfilled');
           // An operator can delete the row.
           assert.equal(await store.remove('10.0.0.2'), null);
@@ -79,7 +79,7 @@ for (const writer of ['inline', 'worker'] as const) {
       try {
         await assert.rejects(SqliteLeaseStore.open({ path, writer }), {
           name: 'LeaseStoreOpenError',
-          code: 'LEASE_STORE_OPEN_FAILED',
+          code: 'ERR_LEASE_STORE_OPEN',
         });
       } finally {
         tmp.remove();
@@ -91,9 +91,9 @@ for (const writer of ['inline', 'worker'] as const) {
       const path = join(tmp.dir, 'a-directory');
       mkdirSync(path);
       try {
-        await assert.rejects(SqliteLeaseStore.open({ path, writer }), { code: 'LEASE_STORE_OPEN_FAILED' });
+        await assert.rejects(SqliteLeaseStore.open({ path, writer }), { code: 'ERR_LEASE_STORE_OPEN' });
         await assert.rejects(SqliteLeaseStore.open({ path: join(tmp.dir, 'missing', 'leases.db'), writer }), {
-          code: 'LEASE_STORE_OPEN_FAILED',
+          code: 'ERR_LEASE_STORE_OPEN',
         });
       } finally {
         tmp.remove();
@@ -109,11 +109,11 @@ for (const writer of ['inline', 'worker'] as const) {
       const newer = await databaseWith((db) => db.pragma('user_version = 99'));
       try {
         await assert.rejects(SqliteLeaseStore.open({ path: foreign, writer }), {
-          code: 'LEASE_STORE_OPEN_FAILED',
+          code: 'ERR_LEASE_STORE_OPEN',
           message: /not a leasekeeper lease database/,
         });
         await assert.rejects(SqliteLeaseStore.open({ path: newer.path, writer }), {
-          code: 'LEASE_STORE_OPEN_FAILED',
+          code: 'ERR_LEASE_STORE_OPEN',
           message: /schema version 99/,
         });
       } finally {
@@ -143,7 +143,7 @@ for (const writer of ['inline', 'worker'] as const) {
           assert.fail('reading a damaged file succeeded');
         } catch (err) {
           assert.ok(err instanceof LeaseStoreError, `expected a LeaseStoreError, got ${String(err)}`);
-          assert.match(err.code, /^LEASE_STORE_(DAMAGED|CORRUPT)$/);
+          assert.match(err.code, /^ERR_LEASE_STORE_(DAMAGED|CORRUPT)$/);
         } finally {
           await store?.close();
         }

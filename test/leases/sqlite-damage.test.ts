@@ -80,7 +80,7 @@ describe('sqlite: a damaged lease file', () => {
 
       const error = await openFailure(path);
       assert.ok(error instanceof LeaseStoreDamagedError, String(error));
-      assert.equal(error.code, 'LEASE_STORE_DAMAGED');
+      assert.equal(error.code, 'ERR_LEASE_STORE_DAMAGED');
       assert.match(error.message, /is damaged \(quick_check: /);
       assert.match(error.message, /nothing was written/);
       assert.match(error.message, /To recover: stop every server .* \.dump/);

@@ -1,4 +1,4 @@
-// The SQLite store on a full disk (a 2 MiB tmpfs filled up): writes fail with LEASE_STORE_IO and nothing is
+// The SQLite store on a full disk (a 2 MiB tmpfs filled up): writes fail with ERR_LEASE_STORE_IO and nothing is
 // acknowledged, a little freed space is enough to resume (the WAL is checkpointed and truncated), and a start
 // on a full disk leaves no empty file behind. Needs root (mount).
 import assert from 'node:assert/strict';
@@ -58,7 +58,7 @@ for (const writer of ['inline', 'worker'] as const) {
           refused = await failure(store.commit(lease));
           if (refused === null) acknowledged.set(lease.address, lease);
         }
-        assert.equal(refused?.code, 'LEASE_STORE_IO', 'the full disk is reported as an I/O failure');
+        assert.equal(refused?.code, 'ERR_LEASE_STORE_IO', 'the full disk is reported as an I/O failure');
         assert.match(refused!.message, /full/);
         // Still full: every write keeps failing, none is acknowledged.
         for (let i = 0; i < 20; i++)
@@ -95,7 +95,7 @@ describe('sqlite: starting on a full disk', () => {
     try {
       disk.fill();
       const error = await failure(SqliteLeaseStore.open({ path, writer: 'worker' }));
-      assert.equal(error?.code, 'LEASE_STORE_OPEN_FAILED');
+      assert.equal(error?.code, 'ERR_LEASE_STORE_OPEN');
       assert.equal(existsSync(path), false, 'no 0-byte lease file');
       assert.deepEqual(
         readdirSync(disk.dir).filter((f) => f.startsWith('leases4')),

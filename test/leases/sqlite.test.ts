@@ -69,7 +69,7 @@ describe('sqlite lease store: worker writer failures', () => {
       assert.ok(rejected.length > 0, 'the writes in flight when the thread died must not resolve');
       for (const r of rejected) {
         assert.ok(r.reason instanceof LeaseWriterLostError, String(r.reason));
-        assert.equal(r.reason.code, 'LEASE_STORE_IO');
+        assert.equal(r.reason.code, 'ERR_LEASE_STORE_IO');
         assert.match(r.reason.message, /writer thread stopped/);
       }
       await assert.rejects(store.commit(makeLease({ address: '10.7.2.1' })), {

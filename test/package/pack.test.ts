@@ -270,5 +270,5 @@ test('without a prebuilt addon or a compiler, the install step still succeeds an
 const result = nativeAddon();
 console.log(result.code ?? 'loaded');`,
   );
-  assert.equal(out.trim(), 'ERR_NATIVE_UNAVAILABLE');
+  assert.equal(out.trim(), 'ERR_TRANSPORT_NATIVE_UNAVAILABLE');
 });

@@ -15,10 +15,10 @@ test(
     const script = `
 import { createMessage, decodeMessage, encodeMessage } from './src/protocol/index.ts';
 import { DhcpServerEngine } from './src/server/index.ts';
-import { DhcpClient } from './src/client/index.ts';
+import { DhcpClientEngine } from './src/client/index.ts';
 const wire = encodeMessage(createMessage({ xid: 0x1234, ciaddr: '198.18.0.7' }));
 const back = decodeMessage(wire);
-console.log(back.xid, back.ciaddr, typeof DhcpServerEngine, typeof DhcpClient);
+console.log(back.xid, back.ciaddr, typeof DhcpServerEngine, typeof DhcpClientEngine);
 `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,

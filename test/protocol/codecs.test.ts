@@ -66,7 +66,7 @@ test('domain-search encodes with compression exactly as RFC 3397 §2 shows, and 
 test('domain-search: pointer loops, forward and self pointers are rejected, never followed', () => {
   const self = decodeMessage(rawPacket([119, 2, 0xc0, 0, 255]));
   assert.equal(self.options.get('domain-search'), undefined);
-  assert.equal(self.warnings?.[0]?.code, 'ERR_BAD_OPTION_LENGTH');
+  assert.equal(self.warnings?.[0]?.code, 'ERR_DECODE_BAD_OPTION_LENGTH');
   const forward = decodeMessage(rawPacket([119, 5, 0xc0, 2, 1, ...ascii('a'), 0, 255]));
   assert.equal(forward.options.get('domain-search'), undefined);
   // a -> b -> a: the second hop points forwards from the lowest offset seen, so it is refused.
@@ -85,13 +85,16 @@ test('domain-search split over two option 119 instances decodes once joined (RFC
 });
 
 test('domain names: impossible ones are DhcpEncodeError', () => {
-  encodeError(() => new DhcpOptions().set('domain-search', ['a..b']), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => new DhcpOptions().set('domain-search', ['a..b']), 'ERR_ENCODE_BAD_OPTION_VALUE');
   encodeError(
     () => new DhcpOptions().set('domain-search', [`${'x'.repeat(64)}.com`]),
-    'ERR_BAD_OPTION_VALUE',
+    'ERR_ENCODE_BAD_OPTION_VALUE',
   );
-  encodeError(() => new DhcpOptions().set('domain-search', []), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => new DhcpOptions().set('domain-search', ['bücher.example']), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => new DhcpOptions().set('domain-search', []), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(
+    () => new DhcpOptions().set('domain-search', ['bücher.example']),
+    'ERR_ENCODE_BAD_OPTION_VALUE',
+  );
 });
 
 test('classless-static-route encodes the RFC 3442 §1 examples', () => {
@@ -141,7 +144,7 @@ test('classless-static-route encodes the RFC 3442 §1 examples', () => {
       new DhcpOptions().set('classless-static-route', [
         { destination: '10.0.0.1', prefixLength: 8, router: '10.0.0.1' },
       ]),
-    'ERR_BAD_OPTION_VALUE',
+    'ERR_ENCODE_BAD_OPTION_VALUE',
   );
   const bad = decodeMessage(rawPacket([121, 5, 33, 10, 0, 0, 1, 255]));
   assert.equal(bad.options.get('classless-static-route'), undefined, 'width 33');
@@ -217,7 +220,7 @@ test('dhcp-client-identifier: RFC 4361 type 255 + IAID + DUID, and the hardware 
   assert.equal(parseClientIdentifier(Uint8Array.of(1)), undefined);
   encodeError(
     () => new DhcpOptions().set('dhcp-client-identifier', Uint8Array.of(1)),
-    'ERR_BAD_OPTION_VALUE',
+    'ERR_ENCODE_BAD_OPTION_VALUE',
   );
 });
 
@@ -256,14 +259,14 @@ test('rapid-commit (80), v6-only-preferred (108), captive portal (114), subnet-s
 
 test('integers, booleans, text and lists: ranges checked on set, trailing NULs stripped on decode', () => {
   const o = new DhcpOptions();
-  encodeError(() => o.set('dhcp-lease-time', -1), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('dhcp-lease-time', 2 ** 32), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('interface-mtu', 1.5), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('routers', ['198.18.0.256']), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('routers', []), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('host-name', ''), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('policy-filter', ['198.18.0.0']), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('no-such-option' as 'host-name', 'x'), 'ERR_UNKNOWN_OPTION');
+  encodeError(() => o.set('dhcp-lease-time', -1), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('dhcp-lease-time', 2 ** 32), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('interface-mtu', 1.5), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('routers', ['198.18.0.256']), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('routers', []), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('host-name', ''), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('policy-filter', ['198.18.0.0']), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('no-such-option' as 'host-name', 'x'), 'ERR_ENCODE_UNKNOWN_OPTION');
   o.set('time-offset', -3600).set('ip-forwarding', true).set('dhcp-lease-time', 0xffffffff);
   assert.equal(o.get('time-offset'), -3600);
   assert.equal(o.get('ip-forwarding'), true);
@@ -287,16 +290,16 @@ test('DhcpOptions: codes keep their order, replacing keeps the place, has/delete
   assert.equal(o.delete(12), false);
   assert.deepEqual(c.codes(), [3, 12, 224]);
   assert.equal(c.equals(o), false);
-  encodeError(() => o.setRaw(0, Uint8Array.of(1)), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.setRaw(255, Uint8Array.of(1)), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => o.setRaw(0, Uint8Array.of(1)), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.setRaw(255, Uint8Array.of(1)), 'ERR_ENCODE_BAD_OPTION_VALUE');
 });
 
-test('encodeMessage rejects impossible header fields with ERR_BAD_FIELD', () => {
-  encodeError(() => encodeMessage(createMessage({ ciaddr: '1.2.3' })), 'ERR_BAD_FIELD');
-  encodeError(() => encodeMessage(createMessage({ xid: -1 })), 'ERR_BAD_FIELD');
-  encodeError(() => encodeMessage(createMessage({ hlen: 17 })), 'ERR_BAD_FIELD');
-  encodeError(() => encodeMessage(createMessage({ sname: 'x'.repeat(65) })), 'ERR_BAD_FIELD');
-  encodeError(() => createMessage({ chaddr: new Uint8Array(17) }), 'ERR_BAD_FIELD');
+test('encodeMessage rejects impossible header fields with ERR_ENCODE_BAD_FIELD', () => {
+  encodeError(() => encodeMessage(createMessage({ ciaddr: '1.2.3' })), 'ERR_ENCODE_BAD_FIELD');
+  encodeError(() => encodeMessage(createMessage({ xid: -1 })), 'ERR_ENCODE_BAD_FIELD');
+  encodeError(() => encodeMessage(createMessage({ hlen: 17 })), 'ERR_ENCODE_BAD_FIELD');
+  encodeError(() => encodeMessage(createMessage({ sname: 'x'.repeat(65) })), 'ERR_ENCODE_BAD_FIELD');
+  encodeError(() => createMessage({ chaddr: new Uint8Array(17) }), 'ERR_ENCODE_BAD_FIELD');
   const ok = decodeMessage(encodeMessage(createMessage({ sname: 's'.repeat(64), file: 'f'.repeat(128) })));
   assert.equal(ok.sname.length, 64);
   assert.equal(ok.file.length, 128);
@@ -304,13 +307,13 @@ test('encodeMessage rejects impossible header fields with ERR_BAD_FIELD', () => 
 
 test('per-option ranges from the table: message type not 0, overload 1..3, max message size >= 576', () => {
   const o = new DhcpOptions();
-  encodeError(() => o.set('dhcp-message-type', 0), 'ERR_BAD_OPTION_VALUE');
+  encodeError(() => o.set('dhcp-message-type', 0), 'ERR_ENCODE_BAD_OPTION_VALUE');
   // A type above 18 can be built (for tests of peers) but does not decode.
   const m42 = createMessage();
   m42.options.set('dhcp-message-type', 42);
-  assert.throws(() => decodeMessage(encodeMessage(m42)), { code: 'ERR_BAD_MESSAGE_TYPE' });
-  encodeError(() => o.set('dhcp-option-overload', 4), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('dhcp-max-message-size', 575), 'ERR_BAD_OPTION_VALUE');
+  assert.throws(() => decodeMessage(encodeMessage(m42)), { code: 'ERR_DECODE_BAD_MESSAGE_TYPE' });
+  encodeError(() => o.set('dhcp-option-overload', 4), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('dhcp-max-message-size', 575), 'ERR_ENCODE_BAD_OPTION_VALUE');
   assert.equal(o.set('dhcp-max-message-size', 576).get('dhcp-max-message-size'), 576);
   // RFC 2132 §9.10: below 576 is not a legal size; the server falls back to the default.
   const m = decodeMessage(rawPacket([53, 1, 1, 57, 2, 1, 0, 255]));
@@ -326,11 +329,11 @@ test('values of the wrong shape from untyped callers are DhcpEncodeError with a 
       throw new Error('boom');
     },
   };
-  encodeError(() => o.set('dhcp-lease-time', hostile as never), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('routers', [hostile] as never), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('vivso-suboptions', [undefined] as never), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => o.set('subnet-mask', 10n as never), 'ERR_BAD_OPTION_VALUE');
-  encodeError(() => encodeMessage(createMessage({ ciaddr: 1 as never })), 'ERR_BAD_FIELD');
+  encodeError(() => o.set('dhcp-lease-time', hostile as never), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('routers', [hostile] as never), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('vivso-suboptions', [undefined] as never), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => o.set('subnet-mask', 10n as never), 'ERR_ENCODE_BAD_OPTION_VALUE');
+  encodeError(() => encodeMessage(createMessage({ ciaddr: 1 as never })), 'ERR_ENCODE_BAD_FIELD');
 });
 
 test('domain-search: a chain of more than 128 pointers is refused (hostile lists stay linear)', () => {

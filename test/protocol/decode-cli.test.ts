@@ -46,7 +46,7 @@ test('hex on the command line; a broken packet exits 1 with its error code; non-
   assert.equal(JSON.parse(run([discoverHex()]).stdout).options['host-name'], 'seven');
   const broken = run(['0101', '0600']);
   assert.equal(broken.code, 1);
-  assert.match(broken.stderr, /ERR_TRUNCATED_HEADER/);
+  assert.match(broken.stderr, /ERR_DECODE_TRUNCATED_HEADER/);
   assert.equal(run(['zz']).code, 2);
 });
 

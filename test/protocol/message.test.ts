@@ -138,9 +138,9 @@ test('messageFromJSON: a message written by hand as JSON, and its errors', () =>
       () => messageFromJSON(json),
       (err: unknown) => err instanceof DhcpEncodeError && err.code === code,
     );
-  bad({ options: { 'no-such-option': 1 } }, 'ERR_UNKNOWN_OPTION');
-  bad({ options: { routers: 'x' } }, 'ERR_BAD_OPTION_VALUE');
-  bad({ options: { 'option-224': 'xyz' } }, 'ERR_BAD_OPTION_VALUE');
-  bad({ xid: 'twelve' }, 'ERR_BAD_FIELD');
-  bad({ chaddr: 'not-a-mac' }, 'ERR_BAD_FIELD');
+  bad({ options: { 'no-such-option': 1 } }, 'ERR_ENCODE_UNKNOWN_OPTION');
+  bad({ options: { routers: 'x' } }, 'ERR_ENCODE_BAD_OPTION_VALUE');
+  bad({ options: { 'option-224': 'xyz' } }, 'ERR_ENCODE_BAD_OPTION_VALUE');
+  bad({ xid: 'twelve' }, 'ERR_ENCODE_BAD_FIELD');
+  bad({ chaddr: 'not-a-mac' }, 'ERR_ENCODE_BAD_FIELD');
 });

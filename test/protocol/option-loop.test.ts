@@ -23,21 +23,21 @@ function decodeError(bytes: Uint8Array): DhcpDecodeError {
   assert.fail('expected decodeMessage to throw');
 }
 
-test('header: fewer than 240 bytes is ERR_TRUNCATED_HEADER, 240 bytes (under the 300 minimum) is accepted', () => {
+test('header: fewer than 240 bytes is ERR_DECODE_TRUNCATED_HEADER, 240 bytes (under the 300 minimum) is accepted', () => {
   const full = rawPacket([53, 1, 1, 255]);
-  assert.equal(decodeError(full.subarray(0, 239)).code, 'ERR_TRUNCATED_HEADER');
-  assert.equal(decodeError(new Uint8Array(0)).code, 'ERR_TRUNCATED_HEADER');
+  assert.equal(decodeError(full.subarray(0, 239)).code, 'ERR_DECODE_TRUNCATED_HEADER');
+  assert.equal(decodeError(new Uint8Array(0)).code, 'ERR_DECODE_TRUNCATED_HEADER');
   const bare = decodeMessage(full.subarray(0, 240));
   assert.equal(bare.options.size, 0);
   assert.equal(messageTypeOf(bare), undefined, 'no option 53: a plain BOOTP message');
   assert.equal(messageTypeOf(decodeMessage(full)), MessageType.DISCOVER);
 });
 
-test('header: a wrong magic cookie is ERR_BAD_MAGIC_COOKIE at offset 236, hlen > 16 is ERR_BAD_HLEN', () => {
+test('header: a wrong magic cookie is ERR_DECODE_BAD_MAGIC_COOKIE at offset 236, hlen > 16 is ERR_DECODE_BAD_HLEN', () => {
   const err = decodeError(rawPacket([255], (b) => (b[239] = 98)));
-  assert.equal(err.code, 'ERR_BAD_MAGIC_COOKIE');
+  assert.equal(err.code, 'ERR_DECODE_BAD_MAGIC_COOKIE');
   assert.equal(err.offset, 236);
-  assert.equal(decodeError(rawPacket([255], (b) => (b[2] = 17))).code, 'ERR_BAD_HLEN');
+  assert.equal(decodeError(rawPacket([255], (b) => (b[2] = 17))).code, 'ERR_DECODE_BAD_HLEN');
   assert.equal(decodeMessage(rawPacket([255], (b) => (b[2] = 16))).hlen, 16);
 });
 
@@ -58,12 +58,12 @@ test('END missing: accepted when the last option ends exactly at the end of the 
   assert.equal(m.options.get('dhcp-server-identifier'), '198.18.0.1');
 });
 
-test('truncated option: no length byte, or a value past the end, is ERR_TRUNCATED_OPTION with its offset', () => {
+test('truncated option: no length byte, or a value past the end, is ERR_DECODE_TRUNCATED_OPTION with its offset', () => {
   const noLength = decodeError(rawPacket([53, 1, 1, 12]));
-  assert.equal(noLength.code, 'ERR_TRUNCATED_OPTION');
+  assert.equal(noLength.code, 'ERR_DECODE_TRUNCATED_OPTION');
   assert.equal(noLength.offset, 243);
   const pastEnd = decodeError(rawPacket([53, 1, 1, 12, 10, ...ascii('abc')]));
-  assert.equal(pastEnd.code, 'ERR_TRUNCATED_OPTION');
+  assert.equal(pastEnd.code, 'ERR_DECODE_TRUNCATED_OPTION');
   assert.equal(pastEnd.offset, 243);
 });
 
@@ -73,7 +73,7 @@ test('known option of impossible length: kept raw, get() is undefined, reported 
   assert.deepEqual([...m.options.getRaw(1)!], [255, 255, 255]);
   assert.equal(m.options.get('dhcp-requested-address'), '198.18.0.9', 'the rest of the packet stays usable');
   assert.equal(m.warnings?.length, 1);
-  assert.equal(m.warnings?.[0]?.code, 'ERR_BAD_OPTION_LENGTH');
+  assert.equal(m.warnings?.[0]?.code, 'ERR_DECODE_BAD_OPTION_LENGTH');
   assert.equal(m.warnings?.[0]?.option, 1);
   assert.deepEqual(m.options.toJSON()['subnet-mask'], { raw: 'ffffff' });
   const again = decodeMessage(encodeMessage(m));
@@ -86,14 +86,18 @@ test('known option with an impossible value (a boolean of 2) is treated like an 
   assert.equal(m.warnings?.[0]?.option, 19);
 });
 
-test('dhcp-message-type: a wrong length or an unassigned value is ERR_BAD_MESSAGE_TYPE', () => {
+test('dhcp-message-type: a wrong length or an unassigned value is ERR_DECODE_BAD_MESSAGE_TYPE', () => {
   for (const opts of [
     [53, 0],
     [53, 2, 1, 1],
     [53, 1, 0],
     [53, 1, 19],
   ]) {
-    assert.equal(decodeError(rawPacket([...opts, 255])).code, 'ERR_BAD_MESSAGE_TYPE', JSON.stringify(opts));
+    assert.equal(
+      decodeError(rawPacket([...opts, 255])).code,
+      'ERR_DECODE_BAD_MESSAGE_TYPE',
+      JSON.stringify(opts),
+    );
   }
   assert.equal(messageTypeOf(decodeMessage(rawPacket([53, 1, 18, 255]))), 18);
 });
@@ -161,16 +165,16 @@ test('overload 52 = 3: options, then file, then sname, concatenated in that orde
   assert.equal(m.file, '');
 });
 
-test('overload: a truncated option inside file is ERR_TRUNCATED_OPTION', () => {
+test('overload: a truncated option inside file is ERR_DECODE_TRUNCATED_OPTION', () => {
   const err = decodeError(rawPacket([52, 1, 1, 255], (b) => b.set([12, 200], 108)));
-  assert.equal(err.code, 'ERR_TRUNCATED_OPTION');
+  assert.equal(err.code, 'ERR_DECODE_TRUNCATED_OPTION');
   assert.equal(err.offset, 108);
 });
 
 test('overload with a bad value is a warning; sname and file are then read as text', () => {
   const m = decodeMessage(rawPacket([52, 1, 7, 255], (b) => b.set(ascii('pxelinux.0'), 108)));
   assert.equal(m.file, 'pxelinux.0');
-  assert.equal(m.warnings?.[0]?.code, 'ERR_BAD_OVERLOAD');
+  assert.equal(m.warnings?.[0]?.code, 'ERR_DECODE_BAD_OVERLOAD');
 });
 
 function bigAck() {
@@ -240,7 +244,7 @@ test('overload on encode: a set file field is left alone and only sname is used'
   assert.deepEqual(d.options.get('domain-search'), m.options.get('domain-search'));
 });
 
-test('overload on encode: too much for options, file and sname is ERR_MESSAGE_TOO_LARGE', () => {
+test('overload on encode: too much for options, file and sname is ERR_ENCODE_MESSAGE_TOO_LARGE', () => {
   const m = bigAck();
   m.options.set(
     'domain-search',
@@ -248,7 +252,7 @@ test('overload on encode: too much for options, file and sname is ERR_MESSAGE_TO
   );
   assert.throws(
     () => encodeMessage(m),
-    (err: unknown) => err instanceof DhcpEncodeError && err.code === 'ERR_MESSAGE_TOO_LARGE',
+    (err: unknown) => err instanceof DhcpEncodeError && err.code === 'ERR_ENCODE_MESSAGE_TOO_LARGE',
   );
 });
 

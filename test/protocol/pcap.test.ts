@@ -127,7 +127,7 @@ test('synthetic capture: non-DHCP frames skipped, broken ones reported, nothing 
   assert.equal(decodeMessage(first.payload).xid, 9);
   const short = frames[5]!;
   assert.ok(short.kind === 'dhcp');
-  assert.throws(() => decodeMessage(short.payload), { code: 'ERR_TRUNCATED_HEADER' });
+  assert.throws(() => decodeMessage(short.payload), { code: 'ERR_DECODE_TRUNCATED_HEADER' });
 });
 
 test('Ethernet padding after a short datagram is not part of the payload', () => {
@@ -147,7 +147,7 @@ test('file-level problems are PcapError: pcapng, a foreign magic, a truncated re
     }
     return 'none';
   };
-  assert.equal(code(Uint8Array.of(0x0a, 0x0d, 0x0d, 0x0a, ...new Array(40).fill(0))), 'ERR_PCAPNG');
+  assert.equal(code(Uint8Array.of(0x0a, 0x0d, 0x0d, 0x0a, ...new Array(40).fill(0))), 'ERR_PCAP_PCAPNG');
   assert.equal(code(new Uint8Array(24)), 'ERR_PCAP_FORMAT');
   assert.equal(code(new Uint8Array(3)), 'ERR_PCAP_FORMAT');
   assert.equal(code(writePcap(147, [])), 'ERR_PCAP_LINKTYPE');

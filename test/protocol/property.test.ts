@@ -47,7 +47,7 @@ test('decode(encode(m)) equals m for generated messages, with and without overlo
         wire = encodeMessage(message, { maxSize });
       } catch (err) {
         // Only a message that cannot fit even with overload may be refused.
-        if (err instanceof DhcpEncodeError && err.code === 'ERR_MESSAGE_TOO_LARGE') return;
+        if (err instanceof DhcpEncodeError && err.code === 'ERR_ENCODE_MESSAGE_TOO_LARGE') return;
         throw err;
       }
       assert.ok(wire.length >= 300 && wire.length <= maxSize - 28, `size ${wire.length}`);
@@ -113,11 +113,11 @@ function corpus(): Uint8Array[] {
 }
 
 const DECODE_CODES = new Set([
-  'ERR_TRUNCATED_HEADER',
-  'ERR_BAD_MAGIC_COOKIE',
-  'ERR_BAD_HLEN',
-  'ERR_TRUNCATED_OPTION',
-  'ERR_BAD_MESSAGE_TYPE',
+  'ERR_DECODE_TRUNCATED_HEADER',
+  'ERR_DECODE_BAD_MAGIC_COOKIE',
+  'ERR_DECODE_BAD_HLEN',
+  'ERR_DECODE_TRUNCATED_OPTION',
+  'ERR_DECODE_BAD_MESSAGE_TYPE',
 ]);
 
 let inputs = 0;
@@ -226,7 +226,7 @@ test('options.set with values of any shape succeeds or throws DhcpEncodeError, n
         // are the one thing set takes and decode refuses: docs/protocol.md).
         const wire = encodeMessage(createMessage({ options: o }), { maxSize: 65535 });
         if (name === 'dhcp-message-type' && (value as number) > 18) {
-          assert.throws(() => decodeMessage(wire), { code: 'ERR_BAD_MESSAGE_TYPE' });
+          assert.throws(() => decodeMessage(wire), { code: 'ERR_DECODE_BAD_MESSAGE_TYPE' });
           return;
         }
         const d = decodeMessage(wire);
@@ -245,7 +245,7 @@ test('messageFromJSON inverts messageToJSON for generated messages', () => {
       try {
         wire = encodeMessage(message, { maxSize: 1500 });
       } catch (err) {
-        if (err instanceof DhcpEncodeError && err.code === 'ERR_MESSAGE_TOO_LARGE') return;
+        if (err instanceof DhcpEncodeError && err.code === 'ERR_ENCODE_MESSAGE_TOO_LARGE') return;
         throw err;
       }
       const json = messageToJSON(decodeMessage(wire));
@@ -289,7 +289,7 @@ test('overload order: the encoder fills file before sname, and options read back
       try {
         wire = encodeMessage(message, { maxSize });
       } catch (err) {
-        if (err instanceof DhcpEncodeError && err.code === 'ERR_MESSAGE_TOO_LARGE') return;
+        if (err instanceof DhcpEncodeError && err.code === 'ERR_ENCODE_MESSAGE_TOO_LARGE') return;
         throw err;
       }
       // An oracle independent of the decoder: walk the three fields in the order RFC 2131 §4.1 gives.

@@ -103,8 +103,8 @@ test("log lines read like udhcpc's", () => {
   assert.equal(logLine({ type: 'leasefail', retryAt: 1, time: 0 }), 'no lease, trying again later');
   assert.equal(logLine({ type: 'script', event: 'bound', exitCode: 0, time: 0 }), null);
   assert.equal(
-    logLine({ type: 'error', code: 'ERR_SEND_FAILED', message: 'ENETDOWN', time: 0 }),
-    'error ERR_SEND_FAILED: ENETDOWN',
+    logLine({ type: 'error', code: 'ERR_TRANSPORT_SEND_FAILED', message: 'ENETDOWN', time: 0 }),
+    'error ERR_TRANSPORT_SEND_FAILED: ENETDOWN',
   );
 });
 

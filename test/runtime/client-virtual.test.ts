@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,8 +196,18 @@ test('virtual DORA: udhcpc events in order, ARP probe, status and statistics, co
     assert.equal(stats.arguments.renewed, 1);
     assert.deepEqual(stats.arguments.transportDrops, {});
     assert.equal(stats.arguments.errors, 0);
-    const unknown = (await sendUnix(control.path, { command: 'reboot' })) as { result: number };
+    const unknown = (await sendUnix(control.path, { command: 'reboot' })) as { result: number; text: string };
     assert.equal(unknown.result, 2);
+    assert.match(unknown.text, /Commands: status, renew/, 'an unknown command is answered with the list');
+    assert.equal(statSync(control.path).mode & 0o777, 0o600, 'the socket is for its owner only');
+    const big = (await sendUnix(control.path, {
+      command: 'status',
+      arguments: { pad: 'x'.repeat(70_000) },
+    })) as {
+      result: number;
+      text: string;
+    };
+    assert.deepEqual(big, { result: 1, text: 'Command too large: more than 65536 bytes.' });
 
     const rel = (await sendUnix(control.path, { command: 'release' })) as { result: number };
     assert.equal(rel.result, 0);

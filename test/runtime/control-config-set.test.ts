@@ -16,7 +16,7 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { encodeReply } from '../../src/server/encode.ts';
 import { VirtualNetwork, type VirtualLink } from '../../src/transport/virtual/index.ts';
 import { config, messageTypeOf } from './helpers.ts';
@@ -27,7 +27,7 @@ const CLIENTS = 150;
 const BATCHES = 5;
 
 interface Rig {
-  server: DhcpServer;
+  server: ServerRuntime;
   link: VirtualLink;
   net: VirtualNetwork;
   socket: string;

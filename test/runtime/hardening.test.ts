@@ -148,7 +148,9 @@ test('replies the transport refuses are counted in one warning per interval, not
       get(target, prop, receiver) {
         if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
         return () =>
-          Promise.reject(new TransportError('ERR_SEND_FAILED', 'send EAGAIN', { syscallCode: 'EAGAIN' }));
+          Promise.reject(
+            new TransportError('ERR_TRANSPORT_SEND_FAILED', 'send EAGAIN', { syscallCode: 'EAGAIN' }),
+          );
       },
     });
   const lab = await virtualLab({ logger, wrapTransport: refusing });
@@ -160,5 +162,5 @@ test('replies the transport refuses are counted in one warning per interval, not
   }
   const warnings = lines.filter((l) => l.includes(' WARN '));
   assert.equal(warnings.length, 1, lines.join(''));
-  assert.match(warnings[0] as string, /20 replies not sent: 20 ERR_SEND_FAILED EAGAIN/);
+  assert.match(warnings[0] as string, /20 replies not sent: 20 ERR_TRANSPORT_SEND_FAILED EAGAIN/);
 });

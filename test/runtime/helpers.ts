@@ -14,7 +14,7 @@ import {
 import { encodeReply } from '../../src/server/encode.ts';
 import type { ControlOverrides } from '../../src/control/settings.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { VirtualNetwork, type VirtualTransport } from '../../src/transport/virtual/index.ts';
 
@@ -32,7 +32,7 @@ export function config(extra: Record<string, unknown> = {}): CompiledConfig {
 }
 
 export interface VirtualLab {
-  readonly server: DhcpServer;
+  readonly server: ServerRuntime;
   readonly client: VirtualTransport;
   readonly store: LeaseStore;
   /** Sends a request from the client (broadcast from 0.0.0.0 unless `ciaddr` is given). */

@@ -171,7 +171,7 @@ test('status, version and leases-reclaim through the target; stop() closes the s
   await target.reclaim(false);
   assert.equal((await lab.store.get(offer.yiaddr))?.state, 'expired-reclaimed');
   await lab.close();
-  await assert.rejects(lab.store.get(offer.yiaddr), { code: 'LEASE_STORE_CLOSED' });
+  await assert.rejects(lab.store.get(offer.yiaddr), { code: 'ERR_LEASE_STORE_CLOSED' });
 });
 
 /** The server's transport, with every datagram reported as having waited `delay.ms` in the kernel queue. */

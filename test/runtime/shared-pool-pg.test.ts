@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { requiring } from '../lab/needs.ts';
 import pg from 'pg';
-import { DhcpClient } from '../../src/client/engine.ts';
+import { DhcpClientEngine } from '../../src/client/engine.ts';
 import type { ClientStep } from '../../src/client/actions.ts';
 import { compileConfig } from '../../src/config/index.ts';
 import { postgresFromKea } from '../../src/leases/kea-postgres.ts';
@@ -21,7 +21,7 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/server.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import {
   VirtualNetwork,
   type VirtualLink,
@@ -55,7 +55,7 @@ class Client {
   readonly mac: string;
   readonly nic: VirtualNic;
   readonly transport: VirtualTransport;
-  readonly engine: DhcpClient;
+  readonly engine: DhcpClientEngine;
   readonly acks: Ack[] = [];
   naks = 0;
   /** The address of every REQUEST this client sent. */
@@ -74,7 +74,7 @@ class Client {
     const host = net.createHost(`client${index}`);
     this.nic = host.attach(lan, { ifname: 'eth0', mac: this.mac });
     this.transport = host.openTransport({ port: 68 });
-    this.engine = new DhcpClient({
+    this.engine = new DhcpClientEngine({
       hwAddress: this.mac,
       hostname: `client${index}`,
       arpProbe: false,
@@ -158,7 +158,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, limi
 describe('two servers sharing one PostgreSQL pool on one LAN', () => {
   let cluster: TempCluster | null = null;
   let sql: pg.Client | null = null;
-  const servers: DhcpServer[] = [];
+  const servers: ServerRuntime[] = [];
   const clients: Client[] = [];
 
   before(async () => {
@@ -234,7 +234,7 @@ describe('two servers sharing one PostgreSQL pool on one LAN', () => {
         }),
       );
     }
-    const [a, b] = servers as [DhcpServer, DhcpServer];
+    const [a, b] = servers as [ServerRuntime, ServerRuntime];
     for (let i = 0; i < CLIENTS; i++)
       clients.push(new Client(net, lan, i, i % 2 === 0 ? SERVER_A : SERVER_B));
 

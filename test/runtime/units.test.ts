@@ -104,7 +104,7 @@ test('lease-database: persisting memfile becomes SQLite, persist false memory, -
   );
   assert.equal(pg.spec.type, 'postgresql');
   assert.throws(() => chooseLeaseStore({ type: 'postgresql', name: 'leases', port: 0 }, undefined), {
-    code: 'LEASE_DATABASE_CONFIG_INVALID',
+    code: 'ERR_LEASE_DATABASE_CONFIG',
     path: 'Dhcp4.lease-database.port',
   });
 });

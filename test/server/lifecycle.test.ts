@@ -162,7 +162,7 @@ test('an unknown commit token is a usage error with a stable code', () => {
   const lab = new Lab();
   assert.throws(() => lab.engine.commitSucceeded(999, lab.now), {
     name: 'EngineUsageError',
-    code: 'ERR_UNKNOWN_COMMIT_TOKEN',
+    code: 'ERR_ENGINE_UNKNOWN_COMMIT_TOKEN',
   });
 });
 

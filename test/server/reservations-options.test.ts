@@ -119,7 +119,7 @@ test('a client whose address became reserved for someone else is NAKed at renewa
   assert.equal(nak.type, MessageType.NAK);
 });
 
-test('never hands out the network, broadcast, server or router address (seed 001: "do not assign end address")', async () => {
+test('never hands out the network, broadcast, server or router address (the end addresses of a subnet are never assigned)', async () => {
   const lab = new Lab({
     Dhcp4: {
       subnet4: [

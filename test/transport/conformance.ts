@@ -119,29 +119,29 @@ export function transportConformance(name: string, factory: PairFactory): void {
       assert.deepEqual(sizes, [0, 1472]);
       await rejectsWithCode(
         a.transport.send({ data: Buffer.alloc(1473), ip: b.ip, port: b.transport.port }),
-        'ERR_TOO_BIG',
+        'ERR_TRANSPORT_TOO_BIG',
       );
     }));
 
-  test(`${name}: bad addresses reject with ERR_BAD_ADDRESS, never throw`, () =>
+  test(`${name}: bad addresses reject with ERR_TRANSPORT_BAD_ADDRESS, never throw`, () =>
     withPair(async ({ a }) => {
       await rejectsWithCode(
         a.transport.send({ data: Buffer.from('x'), ip: '300.1.1.1', port: 67 }),
-        'ERR_BAD_ADDRESS',
+        'ERR_TRANSPORT_BAD_ADDRESS',
       );
       await rejectsWithCode(
         a.transport.send({ data: Buffer.from('x'), ip: '198.18.0.1', port: 70000 }),
-        'ERR_BAD_ADDRESS',
+        'ERR_TRANSPORT_BAD_ADDRESS',
       );
       if (a.transport.capabilities.linkLayerUnicast) {
         await rejectsWithCode(
           a.transport.send({ data: Buffer.from('x'), ip: '198.18.0.1', port: 67, mac: 'zz:00:00:00:00:00' }),
-          'ERR_BAD_ADDRESS',
+          'ERR_TRANSPORT_BAD_ADDRESS',
         );
       } else {
         await rejectsWithCode(
           a.transport.send({ data: Buffer.from('x'), ip: '198.18.0.1', port: 67, mac: '02:00:00:00:00:01' }),
-          'ERR_UNSUPPORTED',
+          'ERR_TRANSPORT_UNSUPPORTED',
         );
       }
     }));

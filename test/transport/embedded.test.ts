@@ -26,7 +26,7 @@ transportConformance('embedded (callback stack)', async () => {
   };
 });
 
-test('embedded: host-stack failures become ERR_SEND_FAILED; declared capabilities gate mac and interface', async () => {
+test('embedded: host-stack failures become ERR_TRANSPORT_SEND_FAILED; declared capabilities gate mac and interface', async () => {
   const t = new EmbeddedTransport({
     port: 67,
     capabilities: { linkLayerUnicast: true, interfaceAware: true },
@@ -38,14 +38,14 @@ test('embedded: host-stack failures become ERR_SEND_FAILED; declared capabilitie
   await assert.rejects(
     t.send({ data: Buffer.from('x'), ip: '198.18.0.9', port: 68, mac: '02:00:00:00:00:09' }),
     {
-      code: 'ERR_SEND_FAILED',
+      code: 'ERR_TRANSPORT_SEND_FAILED',
       message: 'stack full',
     },
   );
   assert.deepEqual(t.interfaces(), [{ name: 'vm0', index: 1 }]);
   const plain = new EmbeddedTransport({ port: 67, send: () => {} });
   await assert.rejects(plain.send({ data: Buffer.from('x'), ip: '198.18.0.9', port: 68, interface: 'vm0' }), {
-    code: 'ERR_UNSUPPORTED',
+    code: 'ERR_TRANSPORT_UNSUPPORTED',
   });
   const links: boolean[] = [];
   const errors: string[] = [];
@@ -54,7 +54,7 @@ test('embedded: host-stack failures become ERR_SEND_FAILED; declared capabilitie
   t.setLink({ interface: 'vm0', index: 1, present: true, up: true, carrier: false });
   t.setLink({ interface: 'vm0', index: 1, present: true, up: true, carrier: true });
   assert.deepEqual(links, [false, true]);
-  assert.deepEqual(errors, ['ERR_INTERFACE_DOWN']);
+  assert.deepEqual(errors, ['ERR_TRANSPORT_INTERFACE_DOWN']);
   await t.close();
   await plain.close();
 });

@@ -1,4 +1,4 @@
-/** Seed 001, "check leaky sockets": opening and closing each transport 1,000 times leaks no descriptor. */
+/** No leaky sockets: opening and closing each transport 1,000 times leaks no descriptor. */
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -72,7 +72,7 @@ test('linux: 1,000 open/close cycles (UDP + packet socket each), failed opens an
     // A failed open (unknown interface) must not leak either.
     await assertNoLeak('failed open', async () => {
       await assert.rejects(LinuxTransport.open({ interfaces: ['va', 'nope0'], port: 67, netns: a.name }), {
-        code: 'ERR_NO_INTERFACE',
+        code: 'ERR_TRANSPORT_NO_INTERFACE',
       });
     });
   } finally {

@@ -1,4 +1,4 @@
-/** Ethernet/IPv4/UDP framing: seed 001 "checksum & endianness", "no UDP checksum", "extra garbage". */
+/** Ethernet/IPv4/UDP framing: checksums and byte order, frames without a UDP checksum, trailing garbage. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

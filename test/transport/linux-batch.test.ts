@@ -198,7 +198,7 @@ test('200 unicasts issued in one turn leave in sendmmsg calls of 8 and all arriv
     assert.equal(r.messages[0]!.meta.sourcePort, 67);
   }));
 
-test('a unicast the kernel refuses rejects alone with ERR_SEND_FAILED; the rest of its batch is sent', () =>
+test('a unicast the kernel refuses rejects alone with ERR_TRANSPORT_SEND_FAILED; the rest of its batch is sent', () =>
   withPair(async ({ server, client }) => {
     await warmUp(server, client, '198.18.0.2', 68);
     const r = record(client);
@@ -212,7 +212,7 @@ test('a unicast the kernel refuses rejects alone with ERR_SEND_FAILED; the rest 
       ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
     );
     const err = (settled[3] as PromiseRejectedResult).reason as TransportError;
-    assert.equal(err.code, 'ERR_SEND_FAILED');
+    assert.equal(err.code, 'ERR_TRANSPORT_SEND_FAILED');
     assert.equal(err.syscallCode, 'EINVAL');
     assert.equal(err.interface, 'srv0');
     await until(() => r.messages.length >= 5, 5000, 'the five good unicasts');
@@ -334,11 +334,11 @@ test('a flush that throws rejects its sends instead of throwing from process.nex
     }
     for (const s of settled) {
       assert.equal(s.status, 'rejected');
-      assert.equal((s.reason as TransportError).code, 'ERR_SEND_FAILED');
+      assert.equal((s.reason as TransportError).code, 'ERR_TRANSPORT_SEND_FAILED');
     }
     // Data that is not bytes is refused up front, as node:dgram refused it.
     await assert.rejects(server.send({ data: 'text' as unknown as Uint8Array, ip: '198.18.0.2', port: 68 }), {
-      code: 'ERR_SEND_FAILED',
+      code: 'ERR_TRANSPORT_SEND_FAILED',
     });
     // The queue is usable afterwards.
     const r = record(client);

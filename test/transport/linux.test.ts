@@ -153,7 +153,7 @@ test('a server with two interfaces sees which one each broadcast came in on and 
       assert.equal(r2.messages[0]!.meta.sourceIp, '198.18.2.1');
       // Without a named interface a broadcast is ambiguous on a two-interface transport.
       await assert.rejects(server.send({ data: Buffer.from('x'), ip: '255.255.255.255', port: 68 }), {
-        code: 'ERR_NO_ROUTE',
+        code: 'ERR_TRANSPORT_NO_ROUTE',
       });
     } finally {
       await server.close();
@@ -207,7 +207,7 @@ test('ARP probe detects an address in use (with its MAC) and reports a free one 
     const free = await arpProbe('cli0', '198.18.0.77', 300, { netns: c.name });
     assert.deepEqual(free, { inUse: false });
     await assert.rejects(arpProbe('nope0', '198.18.0.1', 100, { netns: c.name }), {
-      code: 'ERR_NO_INTERFACE',
+      code: 'ERR_TRANSPORT_NO_INTERFACE',
     });
   }));
 
@@ -230,9 +230,9 @@ test('link down and up are reported; the transport survives and carries traffic 
       const r = record(server);
       await s.setLink('srv0', false);
       await until(() => r.links.some((l) => !l.up), 5000, 'the down event');
-      assert.ok(r.errors.some((e) => e.code === 'ERR_INTERFACE_DOWN' && e.interface === 'srv0'));
+      assert.ok(r.errors.some((e) => e.code === 'ERR_TRANSPORT_INTERFACE_DOWN' && e.interface === 'srv0'));
       await assert.rejects(server.send({ data: Buffer.from('x'), ip: '255.255.255.255', port: 68 }), {
-        code: 'ERR_INTERFACE_DOWN',
+        code: 'ERR_TRANSPORT_INTERFACE_DOWN',
       });
       await s.setLink('srv0', true);
       await until(() => r.links.some((l) => l.up && l.carrier), 5000, 'the up event');
@@ -263,9 +263,9 @@ test('a vanished interface is reported; when it comes back the sockets are reope
       const del = await s.run('ip', ['link', 'del', 'srv0']);
       assert.equal(del.code, 0, del.stderr);
       await until(() => r.links.some((l) => !l.present), 5000, 'the vanish event');
-      assert.ok(r.errors.some((e) => e.code === 'ERR_INTERFACE_GONE'));
+      assert.ok(r.errors.some((e) => e.code === 'ERR_TRANSPORT_INTERFACE_GONE'));
       await assert.rejects(server.send({ data: Buffer.from('x'), ip: '255.255.255.255', port: 68 }), {
-        code: 'ERR_INTERFACE_GONE',
+        code: 'ERR_TRANSPORT_INTERFACE_GONE',
       });
       await lab.veth(s, 'srv0', c, 'cli0');
       await until(() => r.links.some((l) => l.present && l.up), 5000, 'the return event');
@@ -284,11 +284,11 @@ test('a vanished interface is reported; when it comes back the sockets are reope
     }
   }));
 
-test('opening an unknown interface rejects with ERR_NO_INTERFACE and leaks nothing', () =>
+test('opening an unknown interface rejects with ERR_TRANSPORT_NO_INTERFACE and leaks nothing', () =>
   withLab(async (lab) => {
     const s = await lab.namespace('srv');
     await assert.rejects(LinuxTransport.open({ interfaces: ['nope0'], port: 67, netns: s.name }), {
-      code: 'ERR_NO_INTERFACE',
+      code: 'ERR_TRANSPORT_NO_INTERFACE',
     });
   }));
 
@@ -433,7 +433,7 @@ test('source address: a broadcast may carry any source IP; a unicast by IP from 
       await assert.rejects(
         server.send({ data: Buffer.from('u'), ip: '198.18.0.9', port: 68, sourceIp: '198.18.0.254' }),
         {
-          code: 'ERR_UNSUPPORTED',
+          code: 'ERR_TRANSPORT_UNSUPPORTED',
         },
       );
     } finally {

@@ -13,11 +13,11 @@ transportConformance('udp (loopback)', async () => {
   };
 });
 
-test('udp: a port in use rejects with ERR_BIND_FAILED and EADDRINUSE', async () => {
+test('udp: a port in use rejects with ERR_TRANSPORT_BIND_FAILED and EADDRINUSE', async () => {
   const a = await UdpTransport.open({ port: 0, address: '127.0.0.1' });
   try {
     await assert.rejects(UdpTransport.open({ port: a.port, address: '127.0.0.1' }), {
-      code: 'ERR_BIND_FAILED',
+      code: 'ERR_TRANSPORT_BIND_FAILED',
       syscallCode: 'EADDRINUSE',
     });
   } finally {
@@ -34,8 +34,8 @@ test('udp: declares what it cannot do and refuses link-layer, interface and sour
       broadcastWithoutRoute: false,
     });
     const d = { data: Buffer.from('x'), ip: '127.0.0.1', port: a.port };
-    await assert.rejects(a.send({ ...d, interface: 'lo' }), { code: 'ERR_UNSUPPORTED' });
-    await assert.rejects(a.send({ ...d, sourceIp: '127.0.0.2' }), { code: 'ERR_UNSUPPORTED' });
+    await assert.rejects(a.send({ ...d, interface: 'lo' }), { code: 'ERR_TRANSPORT_UNSUPPORTED' });
+    await assert.rejects(a.send({ ...d, sourceIp: '127.0.0.2' }), { code: 'ERR_TRANSPORT_UNSUPPORTED' });
   } finally {
     await a.close();
   }

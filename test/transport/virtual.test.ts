@@ -94,12 +94,12 @@ test('a unicast to a MAC nobody has is not delivered; to an IP nobody holds is c
   assert.equal(l.net.stats.unresolved, 1);
 });
 
-test('a unicast to an IP with no on-link interface rejects with ERR_NO_ROUTE', async () => {
+test('a unicast to an IP with no on-link interface rejects with ERR_TRANSPORT_NO_ROUTE', async () => {
   const l = lan();
   await assert.rejects(
     l.server.send({ data: Buffer.from('x'), ip: '198.19.5.5', port: 68, interface: 'nope' }),
     {
-      code: 'ERR_NO_INTERFACE',
+      code: 'ERR_TRANSPORT_NO_INTERFACE',
     },
   );
   const net = new VirtualNetwork();
@@ -108,10 +108,10 @@ test('a unicast to an IP with no on-link interface rejects with ERR_NO_ROUTE', a
   h.attach(net.createLink('l2'), { ifname: 'b', addresses: ['198.18.2.1/24'] });
   const t = h.openTransport({ port: 67 });
   await assert.rejects(t.send({ data: Buffer.from('x'), ip: '198.19.5.5', port: 68 }), {
-    code: 'ERR_NO_ROUTE',
+    code: 'ERR_TRANSPORT_NO_ROUTE',
   });
   await assert.rejects(t.send({ data: Buffer.from('x'), ip: '255.255.255.255', port: 68 }), {
-    code: 'ERR_NO_ROUTE',
+    code: 'ERR_TRANSPORT_NO_ROUTE',
   });
   await t.close();
 });
@@ -208,7 +208,7 @@ test('corrupted frames are dropped by the receiver checksum check, never deliver
   assert.ok((drops.get('bad-udp-checksum') ?? 0) + (drops.get('bad-ip-checksum') ?? 0) > 50);
 });
 
-test('link down and up are reported as events; sends on a down link reject with ERR_INTERFACE_DOWN', async () => {
+test('link down and up are reported as events; sends on a down link reject with ERR_TRANSPORT_INTERFACE_DOWN', async () => {
   const l = lan();
   const states: LinkState[] = [];
   const errors: TransportError[] = [];
@@ -217,7 +217,7 @@ test('link down and up are reported as events; sends on a down link reject with 
   const nic = hostOf(l.net, 'srv').nic('eth0')!;
   nic.setCarrier(false);
   await assert.rejects(l.server.send({ data: Buffer.from('x'), ip: '255.255.255.255', port: 68 }), {
-    code: 'ERR_INTERFACE_DOWN',
+    code: 'ERR_TRANSPORT_INTERFACE_DOWN',
   });
   nic.setCarrier(true);
   await l.server.send({ data: Buffer.from('back'), ip: '255.255.255.255', port: 68 });
@@ -231,12 +231,12 @@ test('link down and up are reported as events; sends on a down link reject with 
   );
   assert.deepEqual(
     errors.map((e) => e.code),
-    ['ERR_INTERFACE_DOWN'],
+    ['ERR_TRANSPORT_INTERFACE_DOWN'],
   );
   assert.equal(l.clientInbox.length, 1);
   hostOf(l.net, 'srv').detach('eth0');
   assert.equal(states.at(-1)?.present, false);
-  assert.equal(errors.at(-1)?.code, 'ERR_INTERFACE_GONE');
+  assert.equal(errors.at(-1)?.code, 'ERR_TRANSPORT_INTERFACE_GONE');
 });
 
 test('an error with no listener is not thrown; it goes to the diagnostics channel', () => {
@@ -251,7 +251,7 @@ test('an error with no listener is not thrown; it goes to the diagnostics channe
   }
   assert.equal(published.length, 1);
   assert.ok(published[0] instanceof TransportError);
-  assert.equal(published[0].code, 'ERR_INTERFACE_DOWN');
+  assert.equal(published[0].code, 'ERR_TRANSPORT_INTERFACE_DOWN');
 });
 
 test('VirtualClock: same-time events run in scheduling order, cancelled ones never, time moves exactly', () => {

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { compileConfig } from '../../src/config/index.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
-import { startServer, type DhcpServer } from '../../src/runtime/index.ts';
+import { startServer, type ServerRuntime } from '../../src/runtime/index.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from './virtual-client.ts';
 
@@ -79,7 +79,7 @@ test('the dashboard follows a running server live, switches it, and shows option
   const lan = net.createLink('lan');
   const srvHost = net.createHost('srv');
   srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
-  const server: DhcpServer = await startServer({
+  const server: ServerRuntime = await startServer({
     config: compileConfig(CONFIG),
     store: new MemoryLeaseStore(),
     transport: {
@@ -323,7 +323,7 @@ test("a lease's details show the classes it was granted with, and the list filte
       ],
     },
   };
-  const server: DhcpServer = await startServer({
+  const server: ServerRuntime = await startServer({
     config: compileConfig(classified),
     store: new MemoryLeaseStore(),
     transport: {

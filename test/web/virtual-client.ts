@@ -2,14 +2,14 @@
  * The project's DHCP client engine on a virtual network host, with real timers: enough of a client runtime
  * for the dashboard test to obtain real leases from a running server.
  */
-import { DhcpClient } from '../../src/client/engine.ts';
+import { DhcpClientEngine } from '../../src/client/engine.ts';
 import type { ClientLease } from '../../src/client/lease.ts';
 import type { ClientStep } from '../../src/client/actions.ts';
 import type { VirtualHost, VirtualLink } from '../../src/transport/virtual/index.ts';
 import type { VirtualTransport } from '../../src/transport/virtual/index.ts';
 
 export class VirtualDhcpClient {
-  readonly engine: DhcpClient;
+  readonly engine: DhcpClientEngine;
   readonly #transport: VirtualTransport;
   #timer: NodeJS.Timeout | undefined;
   #bound: ((lease: ClientLease) => void)[] = [];
@@ -18,7 +18,7 @@ export class VirtualDhcpClient {
   constructor(host: VirtualHost, link: VirtualLink, opts: { mac: string; hostname: string }) {
     host.attach(link, { ifname: 'eth0', mac: opts.mac });
     this.#transport = host.openTransport({ port: 68 });
-    this.engine = new DhcpClient({ hwAddress: opts.mac, hostname: opts.hostname, arpProbe: false });
+    this.engine = new DhcpClientEngine({ hwAddress: opts.mac, hostname: opts.hostname, arpProbe: false });
     this.#transport.on('message', (data) => this.#apply(this.engine.handle(Date.now(), data)));
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { failure, success } from '../answer.ts';
 import { fail, optionalMap } from '../args.ts';
-import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../../config/text.ts';
+import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../../config/index.ts';
 import { isJsonObject, nestsDeeperThan, type JsonObject, type JsonValue } from '../json.ts';
 import { redactSecrets, restoreSecrets } from '../redact.ts';
 import type { CommandRegistry } from '../registry.ts';

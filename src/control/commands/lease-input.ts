@@ -1,4 +1,4 @@
-import type { Lease, LeaseState } from '../../leases/lease.ts';
+import type { Lease, LeaseState } from '../../leases/index.ts';
 import { fail, isIPv4, isInteger } from '../args.ts';
 import { parseClientId, parseHwAddress } from '../hex.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';

@@ -1,5 +1,5 @@
-import type { Lease } from '../../leases/lease.ts';
-import { LeaseStoreError } from '../../leases/errors.ts';
+import type { Lease } from '../../leases/index.ts';
+import { LeaseStoreError } from '../../leases/index.ts';
 import { RESULT, answer, empty, failure, success, type Answer } from '../answer.ts';
 import { fail, isIPv4, isInteger } from '../args.ts';
 import { parseClientId, parseHwAddress } from '../hex.ts';
@@ -112,7 +112,7 @@ function storeErrorsAnswered(handler: CommandHandler): CommandHandler {
     } catch (err) {
       if (
         err instanceof LeaseStoreError &&
-        (err.code === 'LEASE_INVALID' || err.code === 'LEASE_QUERY_INVALID')
+        (err.code === 'ERR_LEASE_INVALID' || err.code === 'ERR_LEASE_QUERY_INVALID')
       ) {
         return failure(err.message);
       }

@@ -1,7 +1,7 @@
 import { success } from '../answer.ts';
 import { fail, isInteger, optionalMap } from '../args.ts';
 import { AGENT_COMMANDS, type CommandRegistry } from '../registry.ts';
-import type { LeaseStoreHealth } from '../../leases/health.ts';
+import type { LeaseStoreHealth } from '../../leases/index.ts';
 import type { JsonObject } from '../json.ts';
 
 /** list-commands, shutdown, leases-reclaim, status-get, version-get, build-report. */

@@ -1,4 +1,4 @@
-import type { Lease } from '../../leases/lease.ts';
+import type { Lease } from '../../leases/index.ts';
 import type { ClientJson, ClientState } from './protocol.ts';
 
 /** `aa:bb:cc:dd:ee:ff` -> `AA-BB-CC-DD-EE-FF`, the seed's spelling. */

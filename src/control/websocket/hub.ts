@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { RateLimitedLog } from '../../log/rate-limited-log.ts';
+import { RateLimitedLog } from '../../log/index.ts';
 import type { ControlLogger } from '../registry.ts';
 import { WebSocketRequestError } from './errors.ts';
 import type { ApiModel } from './model.ts';

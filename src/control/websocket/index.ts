@@ -1,4 +1,4 @@
-/** Seed 000's WebSocket API on the management HTTP listener; see docs/websocket.md. */
+/** The WebSocket API on the management HTTP listener; see docs/websocket.md. */
 export {
   mountWebSocketApi,
   DEFAULT_WS_PATH,
@@ -12,3 +12,13 @@ export { readOptions, serverIdentifier, type ServerAddress } from './options-rea
 export { validateOptions, prefixOfMask } from './options-validate.ts';
 export { applyOptions, fieldErrorsOfConfig } from './options-apply.ts';
 export * from './protocol.ts';
+export { API_NAME, OPTIONS_FIELDS } from './protocol.ts';
+export type {
+  ClientJson,
+  FieldError,
+  OptionsField,
+  OptionsJson,
+  OptionsOutcome,
+  RequestEvent,
+  ServerMessage,
+} from './protocol.ts';

@@ -1,6 +1,6 @@
 import { parseConfig } from '../../config/index.ts';
-import type { CompiledConfig } from '../../config/types.ts';
-import type { LeaseStore } from '../../leases/store.ts';
+import type { CompiledConfig } from '../../config/index.ts';
+import type { LeaseStore } from '../../leases/index.ts';
 import type { JsonObject } from '../json.ts';
 import type { ControlTarget } from '../target.ts';
 import { toClientJson } from './clients.ts';

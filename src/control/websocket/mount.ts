@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { LeaseStore } from '../../leases/store.ts';
+import type { LeaseStore } from '../../leases/index.ts';
 import type { HttpControlServer } from '../http-server.ts';
 import type { ControlLogger } from '../registry.ts';
 import type { ControlTarget } from '../target.ts';
@@ -42,7 +42,7 @@ export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * Mounts seed 000's WebSocket API on a management HTTP listener (docs/websocket.md). Call it once per
+ * Mounts the WebSocket API on a management HTTP listener (docs/websocket.md). Call it once per
  * listener, after `HttpControlServer.listen`; it takes the listener's upgrade hook.
  */
 export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {

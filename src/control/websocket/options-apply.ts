@@ -1,4 +1,4 @@
-import { intToIpv4, ipv4ToInt, maskOf } from '../../config/ipv4.ts';
+import { intToIpv4, ipv4ToInt, maskOf } from '../../config/index.ts';
 import { optionCode } from '../../protocol/index.ts';
 import type { JsonObject } from '../json.ts';
 import type { FieldError, OptionsField, OptionsInput } from './protocol.ts';

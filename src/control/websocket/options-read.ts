@@ -1,7 +1,7 @@
-import { intToIpv4, ipv4ToInt, maskOf } from '../../config/ipv4.ts';
-import type { CompiledConfig, CompiledSubnet, OptionSet } from '../../config/types.ts';
+import { intToIpv4, ipv4ToInt, maskOf } from '../../config/index.ts';
+import type { CompiledConfig, CompiledSubnet, OptionSet } from '../../config/index.ts';
 import { optionCode, optionDefinition } from '../../protocol/index.ts';
-import { leaseTimes } from '../../server/lifetimes.ts';
+import { leaseTimes } from '../../server/index.ts';
 import type { OptionsJson } from './protocol.ts';
 
 /** An address of a served interface, as the runtime knows it. */

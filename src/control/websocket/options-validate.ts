@@ -1,4 +1,4 @@
-import { intToIpv4, ipv4ToInt, isIpv4, maskOf } from '../../config/ipv4.ts';
+import { intToIpv4, ipv4ToInt, isIpv4, maskOf } from '../../config/index.ts';
 import { OPTIONS_FIELDS, type FieldError, type OptionsField, type OptionsInput } from './protocol.ts';
 
 export type Validation =

@@ -1,5 +1,5 @@
 /**
- * The message shapes of seed 000's WebSocket API (`{"name": "/dhcp/server/v1", "event", "body"}`), shared by
+ * The message shapes of the WebSocket API (`{"name": "/dhcp/server/v1", "event", "body"}`), shared by
  * the server and the dashboard: nothing here may import Node.js modules.
  */
 

@@ -1,4 +1,4 @@
-import { jsonDepthError } from '../../config/text.ts';
+import { jsonDepthError } from '../../config/index.ts';
 import { WebSocketRequestError } from './errors.ts';
 import { API_NAME, REQUEST_EVENTS, isRequestEvent, type RequestMessage } from './protocol.ts';
 

@@ -28,7 +28,7 @@ export interface ValueCodec<T> {
 export type CodecValue<C> = C extends ValueCodec<infer T> ? T : never;
 
 export function bad(message: string): never {
-  throw new DhcpEncodeError('ERR_BAD_OPTION_VALUE', message);
+  throw new DhcpEncodeError('ERR_ENCODE_BAD_OPTION_VALUE', message);
 }
 
 export const identity = <T>(v: T): T => v;

@@ -1,6 +1,5 @@
 /** Codecs for domain names: lists (RFC 1035 compression, RFC 3397), single names, client FQDN (RFC 4702). */
 import { decodeName, decodeNameList, encodeName, encodeNameList } from '../dns-name.ts';
-import { DhcpEncodeError } from '../errors.ts';
 import { bad, checkArray, checkInt, encodeText, identity, type ValueCodec } from './codec.ts';
 
 function checkNames(v: unknown): string[] {
@@ -9,21 +8,12 @@ function checkNames(v: unknown): string[] {
   return list as string[];
 }
 
-function encodeNames(run: () => Uint8Array): Uint8Array {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof DhcpEncodeError) throw err;
-    return bad((err as Error).message);
-  }
-}
-
 /** A list of domain names; `compress` for RFC 3397 §2 (option 119) style compression on encode. */
 export function fqdnList(compress: boolean): ValueCodec<string[]> {
   return {
     kind: 'fqdn-list',
     decode: (b) => (b.length > 0 ? decodeNameList(b, true) : undefined),
-    encode: (v) => encodeNames(() => encodeNameList(checkNames(v), compress)),
+    encode: (v) => encodeNameList(checkNames(v), compress),
     toJSON: identity,
   };
 }
@@ -37,7 +27,7 @@ export const fqdn: ValueCodec<string> = {
   },
   encode(v) {
     if (typeof v !== 'string') bad('expected a domain name');
-    return encodeNames(() => encodeName(v, true));
+    return encodeName(v, true);
   },
   toJSON: identity,
 };
@@ -101,7 +91,7 @@ export const clientFqdn: ValueCodec<ClientFqdn> = {
     } else {
       const name = v.name;
       const full = name.endsWith('.');
-      body = encodeNames(() => encodeName(name === '.' ? '' : name, full));
+      body = encodeName(name === '.' ? '' : name, full);
     }
     if (body.length > 252) bad('fqdn is longer than 252 bytes');
     const out = new Uint8Array(3 + body.length);

@@ -1,3 +1,4 @@
+import { LeasekeeperError } from '../../errors.ts';
 /** Errors of the client runtime. Callers switch on `code`, never on the message. */
 export type ClientRuntimeErrorCode =
   | 'ERR_CLIENT_START' // the interface or its sockets could not be opened
@@ -8,12 +9,11 @@ export type ClientRuntimeErrorCode =
   | 'ERR_CLIENT_PROBE' // the ARP probe could not be run (the address is then taken as free)
   | 'ERR_CLIENT_STOPPED'; // the runtime was used after stop()
 
-export class ClientRuntimeError extends Error {
+export class ClientRuntimeError extends LeasekeeperError {
   override readonly name = 'ClientRuntimeError';
-  readonly code: ClientRuntimeErrorCode;
+  declare readonly code: ClientRuntimeErrorCode;
 
   constructor(code: ClientRuntimeErrorCode, message: string, opts: { cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+    super(code, message, opts);
   }
 }

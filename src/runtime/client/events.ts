@@ -1,37 +1,36 @@
 import { udhcpcMessageEnvironment } from '../../client/index.ts';
-import type { ClientEvent, ClientLease, ClientStateName } from '../../client/index.ts';
+import type { ClientEvent } from '../../client/index.ts';
 
 /**
  * What the runtime publishes (control channel `events`, the CLI's log lines): the engine's events made
  * JSON-safe, plus what only the runtime sees (link changes, errors, script runs, messages sent).
  */
 export type RuntimeEvent =
-  | { readonly type: 'state'; readonly from: ClientStateName; readonly to: ClientStateName }
-  | {
-      readonly type: 'offer';
-      readonly address: string;
-      readonly serverId: string;
-      readonly selected: boolean;
-    }
-  | { readonly type: 'lease-acquired' | 'lease-renewed' | 'lease-expired'; readonly lease: ClientLease }
-  | { readonly type: 'lease-lost'; readonly lease: ClientLease; readonly reason: string }
+  // The engine's events that are JSON-safe as they are.
+  | Extract<
+      ClientEvent,
+      {
+        readonly type:
+          | 'state'
+          | 'offer'
+          | 'lease-acquired'
+          | 'lease-renewed'
+          | 'lease-expired'
+          | 'lease-lost'
+          | 'decline'
+          | 'leasefail'
+          | 'probe-timeout'
+          | 'inform-failed'
+          | 'ignored'
+          | 'lease-adjusted';
+      }
+    >
   | { readonly type: 'nak'; readonly serverId: string | null; readonly text: string | null }
-  | { readonly type: 'decline'; readonly address: string; readonly serverId: string }
-  | { readonly type: 'leasefail'; readonly retryAt: number }
-  | { readonly type: 'probe-timeout'; readonly address: string }
   | {
       readonly type: 'inform-ack';
       readonly serverId: string | null;
       /** The ACK as udhcpc's script environment (`dns`, `domain`, `router`, `optNN`...). */
       readonly env: Readonly<Record<string, string>>;
-    }
-  | { readonly type: 'inform-failed'; readonly address: string }
-  | { readonly type: 'ignored'; readonly reason: string; readonly detail: string }
-  | {
-      readonly type: 'lease-adjusted';
-      readonly address: string;
-      readonly serverId: string | null;
-      readonly notes: readonly string[];
     }
   | { readonly type: 'sent'; readonly message: string; readonly to: string; readonly from: string }
   | { readonly type: 'link'; readonly up: boolean; readonly carrier: boolean; readonly present: boolean }

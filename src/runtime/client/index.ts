@@ -12,5 +12,6 @@ export type { ClientCommand } from './control.ts';
 export { openLinuxClientTransport } from './transport.ts';
 export type { ClientTransport, OpenClientTransport, OpenClientTransportOptions } from './transport.ts';
 export type { RuntimeEvent, TimedEvent } from './events.ts';
+export { readLeaseFile, writeLeaseFile } from './lease-file.ts';
 export { ClientRuntimeError } from './errors.ts';
 export type { ClientRuntimeErrorCode } from './errors.ts';

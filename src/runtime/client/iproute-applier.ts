@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { rename, writeFile } from 'node:fs/promises';
 import type { ClientLease } from '../../client/index.ts';
-import { leaseSearchList } from '../../client/dns-names.ts';
+import { leaseSearchList } from '../../client/index.ts';
 import type { ApplyRequest, ApplyResult, LeaseApplier } from './applier.ts';
 import { ClientRuntimeError } from './errors.ts';
 

@@ -1,11 +1,5 @@
 import { unlink } from 'node:fs/promises';
-import {
-  DhcpClient,
-  readLeaseFile,
-  udhcpcScriptCalls,
-  usableLease,
-  writeLeaseFile,
-} from '../../client/index.ts';
+import { DhcpClientEngine, udhcpcScriptCalls, usableLease } from '../../client/index.ts';
 import type {
   ClientAction,
   ClientConfig,
@@ -15,13 +9,15 @@ import type {
   ClientStep,
   InformOptions,
 } from '../../client/index.ts';
+import { ListenerSet } from '../../listener-set.ts';
 import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
 import type { DatagramMeta, LinkState, TransportError } from '../../transport/index.ts';
-import { realScheduler, type Scheduler } from '../../transport/virtual/scheduler.ts';
+import { realScheduler, type Scheduler } from '../../transport/index.ts';
 import type { LeaseApplier } from './applier.ts';
 import { ClientRuntimeError } from './errors.ts';
 import { runtimeEvent, type RuntimeEvent, type TimedEvent } from './events.ts';
 import { IprouteApplier } from './iproute-applier.ts';
+import { readLeaseFile, writeLeaseFile } from './lease-file.ts';
 import { openLinuxClientTransport, type ClientTransport, type OpenClientTransport } from './transport.ts';
 
 const BROADCAST = '255.255.255.255';
@@ -29,7 +25,7 @@ const BROADCAST = '255.255.255.255';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ClientRuntimeOptions {
-  /** The one interface the client runs on (seed 001: bind to one interface only). */
+  /** The one interface the client runs on (a client binds to one interface only). */
   readonly interface: string;
   /** Engine settings; `hwAddress` defaults to the interface's MAC. */
   readonly client?: Omit<ClientConfig, 'hwAddress'> & { readonly hwAddress?: ClientConfig['hwAddress'] };
@@ -105,8 +101,9 @@ export class ClientRuntime {
   readonly #o: ClientRuntimeOptions;
   readonly #scheduler: Scheduler;
   readonly #applier: LeaseApplier;
-  readonly #listeners = new Set<Listener>();
-  #engine: DhcpClient | undefined;
+  // A listener's failure is its own business.
+  readonly #listeners = new ListenerSet<[TimedEvent]>(() => undefined);
+  #engine: DhcpClientEngine | undefined;
   #transport: ClientTransport | undefined;
   #hw = '';
   #timer: unknown;
@@ -132,15 +129,14 @@ export class ClientRuntime {
     return rt;
   }
 
-  get engine(): DhcpClient {
+  get engine(): DhcpClientEngine {
     if (this.#engine === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
     return this.#engine;
   }
 
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: Listener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   now(): number {
@@ -173,7 +169,7 @@ export class ClientRuntime {
       throw new ClientRuntimeError('ERR_CLIENT_START', `no hardware address for ${this.interface}`);
     }
     try {
-      this.#engine = new DhcpClient({ ...this.#o.client, hwAddress: hw });
+      this.#engine = new DhcpClientEngine({ ...this.#o.client, hwAddress: hw });
     } catch (err) {
       await transport.close();
       throw err;
@@ -467,13 +463,7 @@ export class ClientRuntime {
 
   #publish(e: RuntimeEvent): void {
     const timed: TimedEvent = { ...e, time: this.now() };
-    for (const l of [...this.#listeners]) {
-      try {
-        l(timed);
-      } catch {
-        // a listener's failure is its own business
-      }
-    }
+    this.#listeners.emit(timed);
   }
 }
 

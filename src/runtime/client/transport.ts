@@ -1,5 +1,5 @@
 import type { Transport } from '../../transport/index.ts';
-import { LinuxTransport } from '../../transport/linux/transport.ts';
+import { LinuxTransport } from '../../transport/index.ts';
 
 /** What the client runtime needs of a transport: the contract, plus the interface's MAC and link state. */
 export interface ClientTransport extends Transport {

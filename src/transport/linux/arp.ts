@@ -44,7 +44,7 @@ export async function arpProbe(
       opts.probes,
     );
   } catch (e) {
-    throw toTransportError(e, 'ERR_SEND_FAILED', ifname);
+    throw toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', ifname);
   } finally {
     sock.close();
   }
@@ -56,7 +56,7 @@ export async function arpAnnounce(ifname: string, ip: string, opts: ArpOptions =
   try {
     sock.send(buildArpAnnounce(mac, ipn));
   } catch (e) {
-    throw toTransportError(e, 'ERR_SEND_FAILED', ifname);
+    throw toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', ifname);
   } finally {
     sock.close();
   }
@@ -73,8 +73,10 @@ function openArpSocket(
   const native = requireNative();
   const netns = opts.netns === undefined ? {} : { netns: opts.netns };
   const info = listInterfaces(netns).find((i) => i.name === ifname);
-  if (!info) throw new TransportError('ERR_NO_INTERFACE', `no interface '${ifname}'`, { interface: ifname });
-  if (!info.up) throw new TransportError('ERR_INTERFACE_DOWN', `${ifname} is down`, { interface: ifname });
+  if (!info)
+    throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `no interface '${ifname}'`, { interface: ifname });
+  if (!info.up)
+    throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${ifname} is down`, { interface: ifname });
   const listeners = new Set<(p: ArpPacket) => void>();
   let sock: NativePacketSocket;
   try {
@@ -90,7 +92,7 @@ function openArpSocket(
       },
     );
   } catch (e) {
-    throw toTransportError(e, 'ERR_BIND_FAILED', ifname);
+    throw toTransportError(e, 'ERR_TRANSPORT_BIND_FAILED', ifname);
   }
   return { sock, mac: info.mac, listeners };
 }

@@ -2,12 +2,12 @@
 import { TransportError, type TransportErrorCode } from '../errors.ts';
 
 const ERRNO_CODES: Record<string, TransportErrorCode> = {
-  ENETDOWN: 'ERR_INTERFACE_DOWN',
-  ENXIO: 'ERR_INTERFACE_GONE',
-  ENODEV: 'ERR_INTERFACE_GONE',
-  ENETUNREACH: 'ERR_NO_ROUTE',
-  EHOSTUNREACH: 'ERR_NO_ROUTE',
-  EMSGSIZE: 'ERR_TOO_BIG',
+  ENETDOWN: 'ERR_TRANSPORT_INTERFACE_DOWN',
+  ENXIO: 'ERR_TRANSPORT_INTERFACE_GONE',
+  ENODEV: 'ERR_TRANSPORT_INTERFACE_GONE',
+  ENETUNREACH: 'ERR_TRANSPORT_NO_ROUTE',
+  EHOSTUNREACH: 'ERR_TRANSPORT_NO_ROUTE',
+  EMSGSIZE: 'ERR_TRANSPORT_TOO_BIG',
 };
 
 export function toTransportError(e: unknown, fallback: TransportErrorCode, ifname?: string): TransportError {

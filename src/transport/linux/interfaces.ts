@@ -51,9 +51,13 @@ export function listInterfaces(opts: ListOptions = {}): InterfaceInfo[] {
       carrier: (i.flags & IFF_RUNNING) !== 0,
     }));
   } catch (e) {
-    throw new TransportError('ERR_NO_INTERFACE', `listing interfaces failed: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new TransportError(
+      'ERR_TRANSPORT_NO_INTERFACE',
+      `listing interfaces failed: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 

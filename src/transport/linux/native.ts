@@ -79,7 +79,7 @@ let cached: NativeAddon | TransportError | undefined;
 
 function load(): NativeAddon | TransportError {
   if (process.platform !== 'linux') {
-    return new TransportError('ERR_NATIVE_UNAVAILABLE', 'the linux transport needs Linux');
+    return new TransportError('ERR_TRANSPORT_NATIVE_UNAVAILABLE', 'the linux transport needs Linux');
   }
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
@@ -88,7 +88,7 @@ function load(): NativeAddon | TransportError {
       const mod = require(c) as Partial<NativeAddon> & { unsupported?: boolean };
       if (mod.unsupported || typeof mod.openUdp !== 'function') {
         return new TransportError(
-          'ERR_NATIVE_UNAVAILABLE',
+          'ERR_TRANSPORT_NATIVE_UNAVAILABLE',
           'the native addon was built without Linux support',
         );
       }
@@ -98,7 +98,7 @@ function load(): NativeAddon | TransportError {
     }
   }
   return new TransportError(
-    'ERR_NATIVE_UNAVAILABLE',
+    'ERR_TRANSPORT_NATIVE_UNAVAILABLE',
     `native addon not available for linux-${process.arch} (install a C++ compiler, then \`npm rebuild leasekeeper\`): ${errors.join('; ')}`,
   );
 }

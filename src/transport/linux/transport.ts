@@ -10,16 +10,17 @@
  * With `receive: 'udp'` datagrams are read from the UDP sockets instead (no MAC, no destination IP).
  *
  * Link state is watched through rtnetlink and polled as a backstop (getifaddrs, cheap); when an interface goes down the transport emits `link` and an
- * ERR_INTERFACE_DOWN error; when it returns (or reappears with a new index) both sockets are reopened
+ * ERR_TRANSPORT_INTERFACE_DOWN error; when it returns (or reappears with a new index) both sockets are reopened
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
-import { constants } from 'node:os';
-import { intToIp, prefixToMask } from '../../protocol/ip.ts';
-import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
+import { prefixToMask } from '../../protocol/index.ts';
+import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
+import { LINK_LAYER_CAPABILITIES } from '../types.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
 import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrameAt } from '../frame.ts';
+import { udpMeta } from '../udp.ts';
 import type {
   ArpProbeResult,
   InterfaceRef,
@@ -39,14 +40,15 @@ import {
 import { arpAnnounce, arpProbe } from './arp.ts';
 import { toTransportError } from './errno.ts';
 import { listInterfaces, type InterfaceInfo } from './interfaces.ts';
+import { LinkMonitor } from './link-monitor.ts';
 import {
   FRAME_META_WORDS,
   isNativeError,
   requireNative,
-  type NativeAddon,
   type NativeError,
   type NativePacketSocket,
 } from './native.ts';
+import { SendBatcher, sendQueue, type SendQueue } from './send-batch.ts';
 
 export interface LinuxTransportOptions {
   /** Interfaces to serve, by name; at least one. */
@@ -76,66 +78,20 @@ interface Port {
   packetQueue: SendQueue;
 }
 
-/**
- * Sends issued during one JS turn, written with one sendmmsg per socket at the end of the turn
- * (process.nextTick: after the microtasks of the handlers that produced them). Each send's promise
- * settles after the flush handed it to the kernel.
- */
-interface SendQueue {
-  data: Uint8Array[];
-  /** [ip, port] per datagram; only the UDP queue's is used. */
-  dst: Uint32Array;
-  resolve: (() => void)[];
-  reject: ((e: TransportError) => void)[];
-}
-
-function sendQueue(): SendQueue {
-  return { data: [], dst: new Uint32Array(64), resolve: [], reject: [] };
-}
-
-const { EAGAIN, ENOBUFS, EBADF } = constants.errno;
-
-/**
- * At most this many datagrams wait for the end of the turn: more are written at once. Measured under
- * perfdhcp at 8,000 leases/s, 8 halved the replies dropped at perfdhcp's full socket against one
- * sendmmsg per turn, at the same CPU per lease.
- */
-export const SEND_BATCH_MAX = 8;
-
-const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
+export { SEND_BATCH_MAX } from './send-batch.ts';
 
 export class LinuxTransport extends TransportEmitter implements Transport {
   readonly kind = 'linux' as const;
-  readonly capabilities: TransportCapabilities = {
-    linkLayerUnicast: true,
-    interfaceAware: true,
-    broadcastWithoutRoute: true,
-  };
+  readonly capabilities: TransportCapabilities = LINK_LAYER_CAPABILITIES;
   /** Frames refused on receive, by reason (bad checksums, truncation, ...). */
   readonly drops = new Map<string, number>();
   private readonly ports: Port[];
   private readonly receiveMode: 'packet' | 'udp';
   private readonly netns: string | undefined;
   private readonly rcvbuf: number;
-  private poller: NodeJS.Timeout | undefined;
-  private watcher: NativePacketSocket | undefined;
-  private hint: NodeJS.Immediate | undefined;
-  private repoll = false;
+  private links: LinkMonitor | undefined;
   private ipId = 0;
-  private polling = false;
-  private readonly native: NativeAddon;
-  private flushScheduled = false;
-  private capturedResolve: (() => void) | undefined;
-  private capturedReject: ((e: TransportError) => void) | undefined;
-  // One executor for every send's promise: no closure per packet.
-  private readonly capture = (resolve: () => void, reject: (e: TransportError) => void): void => {
-    this.capturedResolve = resolve;
-    this.capturedReject = reject;
-  };
-  private readonly flushAll = (): void => {
-    this.flushScheduled = false;
-    for (const p of this.ports) this.flushPort(p);
-  };
+  private readonly sends: SendBatcher;
 
   readonly port: number;
   private constructor(port: number, opts: LinuxTransportOptions) {
@@ -144,7 +100,6 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     this.receiveMode = opts.receive ?? 'packet';
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
-    this.native = requireNative();
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
@@ -154,19 +109,23 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       udpQueue: sendQueue(),
       packetQueue: sendQueue(),
     }));
+    this.sends = new SendBatcher(requireNative(), () => this.ports);
   }
 
-  /** Opens every interface's sockets. Rejects with ERR_NO_INTERFACE, ERR_BIND_FAILED or ERR_NATIVE_UNAVAILABLE. */
+  /** Opens every interface's sockets. Rejects with ERR_TRANSPORT_NO_INTERFACE, ERR_TRANSPORT_BIND_FAILED or ERR_TRANSPORT_NATIVE_UNAVAILABLE. */
   static async open(opts: LinuxTransportOptions): Promise<LinuxTransport> {
     requireNative();
     const port = requirePort(opts.port);
-    if (opts.interfaces.length === 0) throw new TransportError('ERR_NO_INTERFACE', 'no interface given');
+    if (opts.interfaces.length === 0)
+      throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', 'no interface given');
     const t = new LinuxTransport(port, opts);
     const all = listInterfaces(t.netns === undefined ? {} : { netns: t.netns });
     for (const p of t.ports) {
       p.info = all.find((i) => i.name === p.name);
       if (!p.info)
-        throw new TransportError('ERR_NO_INTERFACE', `no interface '${p.name}'`, { interface: p.name });
+        throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `no interface '${p.name}'`, {
+          interface: p.name,
+        });
     }
     try {
       for (const p of t.ports) await t.openPort(p);
@@ -174,17 +133,12 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       await t.close();
       throw e;
     }
-    t.poller = setInterval(() => t.pollLinks(), Math.max(10, opts.linkPollMs ?? 1000));
-    t.poller.unref();
-    try {
-      // rtnetlink tells at once when a link or an address changes; the interval poll stays as a backstop.
-      t.watcher = new (requireNative().PacketSocket)(
-        { linkWatch: true, ...(t.netns === undefined ? {} : { netns: t.netns }) },
-        () => t.linkHint(),
-      );
-    } catch {
-      // polling alone still works
-    }
+    t.links = new LinkMonitor({
+      native: requireNative(),
+      netns: t.netns,
+      pollMs: opts.linkPollMs ?? 1000,
+      look: () => t.lookAtLinks(),
+    });
     return t;
   }
 
@@ -225,27 +179,19 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       if (this.receiveMode === 'udp') {
         udp.on('message', (data, rinfo) => {
           if (!p.info) return;
-          this.emitMessage(data, {
-            interface: { name: p.name, index: p.info.index },
-            sourceIp: rinfo.address,
-            sourcePort: rinfo.port,
-            destinationIp: undefined,
-            destinationPort: this.port,
-            sourceMac: undefined,
-            linkBroadcast: undefined,
-          });
+          this.emitMessage(data, udpMeta(rinfo, this.port, { name: p.name, index: p.info.index }));
         });
       }
       await new Promise<void>((resolve) => udp.bind({ fd }, resolve));
     } catch (e) {
       this.closePort(p);
-      throw toTransportError(e, 'ERR_BIND_FAILED', p.name);
+      throw toTransportError(e, 'ERR_TRANSPORT_BIND_FAILED', p.name);
     }
   }
 
   private closePort(p: Port): void {
     // What was sent before the close goes out, as it would have without the queue.
-    this.flushPort(p);
+    this.sends.flushPort(p);
     p.udpFd = -1;
     p.packet?.close();
     p.packet = undefined;
@@ -269,14 +215,14 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   ): void {
     if (err) {
       // ENETDOWN when the link drops or the interface vanished: the link poll reports which. Anything
-      // else: drop this interface's sockets and let the poll reopen them (seed 001, "reopen port on errors").
+      // else: drop this interface's sockets and let the poll reopen them (a socket error reopens the port).
       const linkError =
         isNativeError(err) && (err.code === 'ENETDOWN' || err.code === 'ENXIO' || err.code === 'ENODEV');
       if (!linkError) {
-        this.emitError(toTransportError(err, 'ERR_RECEIVE_FAILED', p.name));
+        this.emitError(toTransportError(err, 'ERR_TRANSPORT_RECEIVE_FAILED', p.name));
         this.closePort(p);
       }
-      this.pollLinks();
+      this.links?.request();
       return;
     }
     if (!frames || !meta) return;
@@ -312,8 +258,8 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   }
 
   private socketFailed(p: Port, e: NodeJS.ErrnoException): void {
-    this.emitError(toTransportError(e, 'ERR_RECEIVE_FAILED', p.name));
-    // Seed 001, "reopen port on errors": drop both sockets; the next poll reopens them.
+    this.emitError(toTransportError(e, 'ERR_TRANSPORT_RECEIVE_FAILED', p.name));
+    // A socket error reopens the port: drop both sockets; the next poll reopens them.
     this.closePort(p);
   }
 
@@ -328,37 +274,14 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }
   }
 
-  /** A burst of netlink messages becomes one poll. */
-  private linkHint(): void {
-    this.hint ??= setImmediate(() => {
-      this.hint = undefined;
-      this.pollLinks();
-    });
-  }
-
-  /** Compares link state with the last poll; emits changes; reopens sockets of interfaces that came back. */
-  private pollLinks(): void {
+  /** Compares link state with the last look; emits changes; reopens sockets of interfaces that came back. */
+  private async lookAtLinks(): Promise<void> {
     if (this.closed) return;
-    if (this.polling) {
-      this.repoll = true;
-      return;
-    }
-    this.polling = true;
-    void this.doPoll().finally(() => {
-      this.polling = false;
-      if (this.repoll) {
-        this.repoll = false;
-        this.pollLinks();
-      }
-    });
-  }
-
-  private async doPoll(): Promise<void> {
     let all: InterfaceInfo[];
     try {
       all = listInterfaces(this.netns === undefined ? {} : { netns: this.netns });
     } catch (e) {
-      this.emitError(toTransportError(e, 'ERR_NO_INTERFACE'));
+      this.emitError(toTransportError(e, 'ERR_TRANSPORT_NO_INTERFACE'));
       return;
     }
     for (const p of this.ports) {
@@ -371,7 +294,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
           this.closePort(p);
           this.emitLink({ interface: p.name, index: prev.index, present: false, up: false, carrier: false });
           this.emitError(
-            new TransportError('ERR_INTERFACE_GONE', `${p.name} vanished`, { interface: p.name }),
+            new TransportError('ERR_TRANSPORT_INTERFACE_GONE', `${p.name} vanished`, { interface: p.name }),
           );
         }
         continue;
@@ -385,7 +308,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         try {
           await this.openPort(p);
         } catch (e) {
-          this.emitError(toTransportError(e, 'ERR_BIND_FAILED', p.name));
+          this.emitError(toTransportError(e, 'ERR_TRANSPORT_BIND_FAILED', p.name));
           continue;
         }
         if (this.closed) {
@@ -397,9 +320,13 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         this.emitLink(linkState(now));
         if (!usable) {
           this.emitError(
-            new TransportError('ERR_INTERFACE_DOWN', `${p.name} is ${now.up ? 'without carrier' : 'down'}`, {
-              interface: p.name,
-            }),
+            new TransportError(
+              'ERR_TRANSPORT_INTERFACE_DOWN',
+              `${p.name} is ${now.up ? 'without carrier' : 'down'}`,
+              {
+                interface: p.name,
+              },
+            ),
           );
         }
       }
@@ -410,7 +337,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     try {
       return this.sendNow(d);
     } catch (e) {
-      return Promise.reject(toTransportError(e, 'ERR_SEND_FAILED'));
+      return Promise.reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED'));
     }
   }
 
@@ -421,35 +348,41 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     const dstMac = d.mac === undefined ? undefined : requireMac(d.mac);
     const srcIpGiven = d.sourceIp === undefined ? undefined : requireIp(d.sourceIp);
     if (!(d.data instanceof Uint8Array))
-      throw new TransportError('ERR_SEND_FAILED', 'data is not a Uint8Array');
+      throw new TransportError('ERR_TRANSPORT_SEND_FAILED', 'data is not a Uint8Array');
     if (d.data.length > MAX_UDP_PAYLOAD) {
-      throw new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`);
+      throw new TransportError(
+        'ERR_TRANSPORT_TOO_BIG',
+        `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`,
+      );
     }
     const p = this.pickPort(d, dstIp);
     // The poll may lag behind `ip link set up`: look again before refusing. Without carrier the send is
     // still attempted (the kernel reports carrier late, through linkwatch); the frame may be lost.
     const info = p.info?.up ? p.info : (this.live(p) ?? p.info);
-    if (!info) throw new TransportError('ERR_INTERFACE_GONE', `${p.name} is gone`, { interface: p.name });
+    if (!info)
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_GONE', `${p.name} is gone`, { interface: p.name });
     if (!info.up) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is down`, { interface: p.name });
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is down`, { interface: p.name });
     }
     const broadcast = d.ip === BROADCAST_IP || isSubnetBroadcast(info, dstIp);
     const ownSource = srcIpGiven === undefined || info.addresses[0]?.ip === d.sourceIp;
     if (!dstMac && !broadcast && !ownSource) {
       // Without the MAC the kernel must ARP, and dgram cannot pick the source address (no IP_PKTINFO).
       throw new TransportError(
-        'ERR_UNSUPPORTED',
+        'ERR_TRANSPORT_UNSUPPORTED',
         `a unicast from ${d.sourceIp} to ${d.ip} needs the destination MAC`,
       );
     }
     if (dstMac || broadcast) {
       if (!p.packet)
-        throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+        throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is reopening`, {
+          interface: p.name,
+        });
       const primary = info.addresses[0]?.ip;
       this.ipId = (this.ipId + 1) & 0xffff;
       const frame = buildUdpFrame({
         srcMac: requireMac(info.mac),
-        dstMac: dstMac ?? BROADCAST_MAC,
+        dstMac: dstMac ?? BROADCAST_MAC_BYTES,
         srcIp: srcIpGiven ?? (primary === undefined ? 0 : requireIp(primary)),
         dstIp,
         srcPort: this.port,
@@ -457,99 +390,21 @@ export class LinuxTransport extends TransportEmitter implements Transport {
         payload: d.data,
         id: this.ipId,
       });
-      return this.enqueue(p.packetQueue, frame, 0, 0);
+      return this.sends.enqueue(p.packetQueue, frame, 0, 0);
     }
     if (!p.udp || p.udpFd < 0) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${p.name} is reopening`, { interface: p.name });
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is reopening`, {
+        interface: p.name,
+      });
     }
-    return this.enqueue(p.udpQueue, d.data, dstIp, dstPort);
-  }
-
-  private enqueue(q: SendQueue, data: Uint8Array, ip: number, port: number): Promise<void> {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(this.flushAll);
-    }
-    const n = q.data.length;
-    if (q.dst.length < 2 * (n + 1)) {
-      const grown = new Uint32Array(q.dst.length * 2);
-      grown.set(q.dst);
-      q.dst = grown;
-    }
-    q.dst[2 * n] = ip;
-    q.dst[2 * n + 1] = port;
-    q.data.push(data);
-    const promise = new Promise<void>(this.capture);
-    q.resolve.push(this.capturedResolve!);
-    q.reject.push(this.capturedReject!);
-    // A turn that answers a whole receive batch would otherwise release dozens of replies in one burst,
-    // which overflows a busy peer's socket (a relay, perfdhcp): they leave in groups as they are made.
-    if (q.data.length >= SEND_BATCH_MAX) this.flushAll();
-    return promise;
-  }
-
-  private flushPort(p: Port): void {
-    if (p.packetQueue.data.length > 0) this.flushQueue(p, p.packetQueue, p.packet?.fd ?? -1, false);
-    if (p.udpQueue.data.length > 0) this.flushQueue(p, p.udpQueue, p.udpFd, true);
-  }
-
-  /**
-   * Writes a queue with sendmmsg. A datagram the kernel refuses rejects alone and the rest are retried;
-   * on EAGAIN/ENOBUFS the remaining unicasts go through node:dgram, which waits for the socket to drain.
-   */
-  private flushQueue(p: Port, q: SendQueue, fd: number, udp: boolean): void {
-    const { data, dst, resolve, reject } = q;
-    const n = data.length;
-    let i = 0;
-    try {
-      while (i < n) {
-        const r = fd < 0 ? -EBADF : this.native.sendBatch(fd, data, udp ? dst : null, i, n);
-        if (r > 0) {
-          for (const end = i + r; i < end; i++) resolve[i]!();
-          continue;
-        }
-        const errno = r < 0 ? -r : EAGAIN;
-        if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
-          for (; i < n; i++)
-            this.dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
-          break;
-        }
-        reject[i]!(toTransportError(this.native.errnoError(errno, 'sendmmsg'), 'ERR_SEND_FAILED', p.name));
-        i++;
-      }
-    } catch (e) {
-      // Runs from process.nextTick: a throw here would be an uncaught exception, not a rejection.
-      const err = toTransportError(e, 'ERR_SEND_FAILED', p.name);
-      for (; i < n; i++) reject[i]!(err);
-    }
-    data.length = 0;
-    resolve.length = 0;
-    reject.length = 0;
-  }
-
-  private dgramSend(
-    p: Port,
-    udp: dgram.Socket,
-    data: Uint8Array,
-    ip: number,
-    port: number,
-    resolve: () => void,
-    reject: (e: TransportError) => void,
-  ): void {
-    try {
-      udp.send(data, port, intToIp(ip), (err) =>
-        err ? reject(toTransportError(err, 'ERR_SEND_FAILED', p.name)) : resolve(),
-      );
-    } catch (e) {
-      reject(toTransportError(e, 'ERR_SEND_FAILED', p.name));
-    }
+    return this.sends.enqueue(p.udpQueue, d.data, dstIp, dstPort);
   }
 
   private pickPort(d: OutboundDatagram, dstIp: number): Port {
     if (d.interface !== undefined) {
       const p = this.ports.find((x) => x.name === d.interface);
       if (!p)
-        throw new TransportError('ERR_NO_INTERFACE', `not serving '${d.interface}'`, {
+        throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `not serving '${d.interface}'`, {
           interface: d.interface,
         });
       return p;
@@ -559,7 +414,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       const p = this.ports.find((x) => x.info?.addresses.some((a) => onLink(a.ip, a.prefix, dstIp)));
       if (p) return p;
     }
-    throw new TransportError('ERR_NO_ROUTE', `no interface reaches ${d.ip}: name one`);
+    throw new TransportError('ERR_TRANSPORT_NO_ROUTE', `no interface reaches ${d.ip}: name one`);
   }
 
   /** RFC 5227 probe on one of this transport's interfaces. */
@@ -575,14 +430,11 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.poller) clearInterval(this.poller);
-    if (this.hint) clearImmediate(this.hint);
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.links?.close();
     const closing = this.ports.map(
       (p) =>
         new Promise<void>((resolve) => {
-          this.flushPort(p);
+          this.sends.flushPort(p);
           p.udpFd = -1;
           p.packet?.close();
           p.packet = undefined;

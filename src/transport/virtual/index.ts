@@ -2,5 +2,5 @@ export { VirtualNetwork, VirtualLink, VirtualHost, VirtualNic } from './network.
 export type { Impairments, NetworkOptions, NetworkStats, NicOptions } from './network.ts';
 export { VirtualTransport } from './transport.ts';
 export type { VirtualTransportOptions } from './transport.ts';
-export { VirtualClock, realScheduler } from './scheduler.ts';
-export type { Scheduler } from './scheduler.ts';
+export { VirtualClock } from './scheduler.ts';
+export type { Scheduler } from '../scheduler.ts';

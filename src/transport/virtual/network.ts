@@ -8,15 +8,15 @@
  * frames on the wire; hosts do not forward between links; a NIC accepts every UDP frame sent to its MAC
  * or to broadcast, whatever the destination IP (as a packet socket does).
  */
-import { intToIp, prefixToMask } from '../../protocol/ip.ts';
-import { formatMac, parseCidr, requireMac } from '../addr.ts';
+import { intToIp, prefixToMask } from '../../protocol/index.ts';
+import { formatMac, parseNicAddress, requireMac } from '../addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArpFrame, parseArpFrame, type ArpPacket } from '../arp.ts';
 import { TransportError } from '../errors.ts';
 import { ETHERTYPE_ARP, parseUdpFrame, type ParsedUdpFrame } from '../frame.ts';
 import type { PcapSink } from '../pcap.ts';
 import type { LinkState } from '../types.ts';
 import { seededRandom } from './random.ts';
-import { realScheduler, type Scheduler } from './scheduler.ts';
+import { realScheduler, type Scheduler } from '../scheduler.ts';
 import { VirtualTransport, type VirtualTransportOptions } from './transport.ts';
 
 export interface Impairments {
@@ -75,14 +75,16 @@ export class VirtualNetwork {
   }
 
   createLink(name: string, impairments: Impairments = {}): VirtualLink {
-    if (this.links.has(name)) throw new Error(`link '${name}' exists`);
+    if (this.links.has(name))
+      throw new TransportError('ERR_TRANSPORT_VIRTUAL_SETUP', `link '${name}' exists`);
     const l = new VirtualLink(this, name, impairments);
     this.links.set(name, l);
     return l;
   }
 
   createHost(name: string): VirtualHost {
-    if (this.hosts.has(name)) throw new Error(`host '${name}' exists`);
+    if (this.hosts.has(name))
+      throw new TransportError('ERR_TRANSPORT_VIRTUAL_SETUP', `host '${name}' exists`);
     const h = new VirtualHost(this, name);
     this.hosts.set(name, h);
     return h;
@@ -242,18 +244,18 @@ export class VirtualNic {
   }
 
   addAddress(cidr: string): void {
-    const c = parseCidr(cidr);
-    if (!c) throw new TransportError('ERR_BAD_ADDRESS', `bad CIDR '${cidr}'`);
+    const c = parseNicAddress(cidr);
+    if (!c) throw new TransportError('ERR_TRANSPORT_BAD_ADDRESS', `bad CIDR '${cidr}'`);
     if (!this.addrs.some((a) => a.ip === c.ip)) this.addrs.push(c);
   }
 
   removeAddress(ip: string): void {
-    const c = parseCidr(ip);
+    const c = parseNicAddress(ip);
     this.addrs = this.addrs.filter((a) => a.ip !== c?.ip);
   }
 
   hasIp(ip: string): boolean {
-    const c = parseCidr(ip);
+    const c = parseNicAddress(ip);
     return c !== undefined && this.addrs.some((a) => a.ip === c.ip);
   }
 
@@ -290,7 +292,7 @@ export class VirtualNic {
   /** @internal */
   send(frame: Buffer): void {
     if (!this.carrierUp) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${this.host.name}/${this.name} is down`, {
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${this.host.name}/${this.name} is down`, {
         interface: this.name,
       });
     }
@@ -328,7 +330,7 @@ export class VirtualNic {
         dstMac: requireMac(p.senderMac),
         senderIp: this.addrs.find((a) => intToIp(a.ip) === p.targetIp)!.ip,
         targetMac: requireMac(p.senderMac),
-        targetIp: parseCidr(p.senderIp)?.ip ?? 0,
+        targetIp: parseNicAddress(p.senderIp)?.ip ?? 0,
       });
       if (this.carrierUp) this.link.transmit(reply, this);
     }
@@ -351,7 +353,7 @@ export class VirtualHost {
 
   attach(link: VirtualLink, opts: NicOptions): VirtualNic {
     if (this.nics.some((n) => n.name === opts.ifname))
-      throw new Error(`${this.name} already has ${opts.ifname}`);
+      throw new TransportError('ERR_TRANSPORT_VIRTUAL_SETUP', `${this.name} already has ${opts.ifname}`);
     const nic = new VirtualNic(this, link, opts.ifname, this.nextIndex++, opts.mac ?? this.network.nextMac());
     for (const a of opts.addresses ?? []) nic.addAddress(a);
     this.nics.push(nic);
@@ -359,7 +361,7 @@ export class VirtualHost {
     return nic;
   }
 
-  /** Unplugs a NIC: transports see `present: false` and sends through it fail with ERR_NO_INTERFACE. */
+  /** Unplugs a NIC: transports see `present: false` and sends through it fail with ERR_TRANSPORT_NO_INTERFACE. */
   detach(ifname: string): void {
     const i = this.nics.findIndex((n) => n.name === ifname);
     if (i < 0) return;
@@ -375,7 +377,7 @@ export class VirtualHost {
   /** Opens a UDP endpoint on `port`; one per port per host, as without SO_REUSEPORT. */
   openTransport(opts: VirtualTransportOptions): VirtualTransport {
     if (this.transports.has(opts.port)) {
-      throw new TransportError('ERR_BIND_FAILED', `${this.name}: port ${opts.port} in use`, {
+      throw new TransportError('ERR_TRANSPORT_BIND_FAILED', `${this.name}: port ${opts.port} in use`, {
         syscallCode: 'EADDRINUSE',
       });
     }

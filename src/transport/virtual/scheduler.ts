@@ -1,28 +1,9 @@
 /**
- * Time for the virtual network. `realScheduler` uses Node's timers; `VirtualClock` is a discrete-event
- * clock a test advances by hand, so lossy, delayed exchanges run in microseconds and exactly the same
- * way every time.
+ * Virtual time: `VirtualClock` is a discrete-event clock a test advances by hand, so lossy, delayed
+ * exchanges run in microseconds and exactly the same way every time.
  */
-export interface Scheduler {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-type RealHandle = { t: NodeJS.Timeout } | { i: NodeJS.Immediate };
-
-export const realScheduler: Scheduler = {
-  now: () => Date.now(),
-  setTimeout(fn, ms): RealHandle {
-    // Zero-delay deliveries still go through the loop (never synchronously inside send()).
-    return ms <= 0 ? { i: setImmediate(fn) } : { t: setTimeout(fn, ms) };
-  },
-  clearTimeout(handle) {
-    const h = handle as RealHandle;
-    if ('i' in h) clearImmediate(h.i);
-    else clearTimeout(h.t);
-  },
-};
+import { TransportError } from '../errors.ts';
+import type { Scheduler } from '../scheduler.ts';
 
 interface Pending {
   at: number;
@@ -76,7 +57,11 @@ export class VirtualClock implements Scheduler {
       this.dropCancelled();
       const next = this.heap[0];
       if (!next || next.at > until) break;
-      if (ran >= maxEvents) throw new Error(`VirtualClock: more than ${maxEvents} events in one advance()`);
+      if (ran >= maxEvents)
+        throw new TransportError(
+          'ERR_TRANSPORT_VIRTUAL_RUNAWAY',
+          `VirtualClock: more than ${maxEvents} events in one advance()`,
+        );
       this.pop();
       this.t = next.at;
       ran++;

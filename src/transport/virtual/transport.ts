@@ -1,5 +1,6 @@
 /** A Transport on a VirtualHost: one UDP port, every NIC of the host, link-layer capable. */
-import { BROADCAST_IP, requireIp, requireMac, requirePort } from '../addr.ts';
+import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
+import { LINK_LAYER_CAPABILITIES } from '../types.ts';
 import { arpProbeOn, buildArpAnnounce, type ArpProbeResult } from '../arp.ts';
 import { TransportEmitter } from '../emitter.ts';
 import { TransportError } from '../errors.ts';
@@ -17,15 +18,9 @@ export interface VirtualTransportOptions {
   port: number;
 }
 
-const BROADCAST_MAC = new Uint8Array([255, 255, 255, 255, 255, 255]);
-
 export class VirtualTransport extends TransportEmitter implements Transport {
   readonly kind = 'virtual' as const;
-  readonly capabilities: TransportCapabilities = {
-    linkLayerUnicast: true,
-    interfaceAware: true,
-    broadcastWithoutRoute: true,
-  };
+  readonly capabilities: TransportCapabilities = LINK_LAYER_CAPABILITIES;
   readonly port: number;
   private ipId = 0;
 
@@ -57,16 +52,21 @@ export class VirtualTransport extends TransportEmitter implements Transport {
     const dstPort = requirePort(d.port);
     const dstMacGiven = d.mac === undefined ? undefined : requireMac(d.mac);
     if (d.data.length > MAX_UDP_PAYLOAD) {
-      throw new TransportError('ERR_TOO_BIG', `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`);
+      throw new TransportError(
+        'ERR_TRANSPORT_TOO_BIG',
+        `${d.data.length} bytes exceed one frame (${MAX_UDP_PAYLOAD})`,
+      );
     }
     const nic = this.pickNic(d, dstIp);
     if (!nic.carrierUp) {
-      throw new TransportError('ERR_INTERFACE_DOWN', `${nic.name} is down`, { interface: nic.name });
+      throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${nic.name} is down`, {
+        interface: nic.name,
+      });
     }
     const srcIp = d.sourceIp === undefined ? (nic.primaryIp() ?? 0) : requireIp(d.sourceIp);
     let dstMac = dstMacGiven;
     if (!dstMac) {
-      if (d.ip === BROADCAST_IP || nic.isSubnetBroadcast(dstIp)) dstMac = BROADCAST_MAC;
+      if (d.ip === BROADCAST_IP || nic.isSubnetBroadcast(dstIp)) dstMac = BROADCAST_MAC_BYTES;
       else {
         const target = nic.link.resolve(d.ip);
         if (!target) {
@@ -97,7 +97,7 @@ export class VirtualTransport extends TransportEmitter implements Transport {
     if (d.interface !== undefined) {
       const n = this.host.nic(d.interface);
       if (!n)
-        throw new TransportError('ERR_NO_INTERFACE', `no interface '${d.interface}'`, {
+        throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `no interface '${d.interface}'`, {
           interface: d.interface,
         });
       return n;
@@ -108,7 +108,7 @@ export class VirtualTransport extends TransportEmitter implements Transport {
     }
     if (nics.length === 1) return nics[0]!;
     throw new TransportError(
-      'ERR_NO_ROUTE',
+      'ERR_TRANSPORT_NO_ROUTE',
       nics.length === 0 ? `${this.host.name} has no interface` : `no route to ${d.ip}: name the interface`,
     );
   }
@@ -116,7 +116,8 @@ export class VirtualTransport extends TransportEmitter implements Transport {
   /** RFC 5227 probe from one of the host's NICs: is `ip` held by another host on that link? */
   arpProbe(ifname: string, ip: string, timeoutMs: number): Promise<ArpProbeResult> {
     const nic = this.host.nic(ifname);
-    if (!nic) return Promise.reject(new TransportError('ERR_NO_INTERFACE', `no interface '${ifname}'`));
+    if (!nic)
+      return Promise.reject(new TransportError('ERR_TRANSPORT_NO_INTERFACE', `no interface '${ifname}'`));
     let ipn: number;
     try {
       ipn = requireIp(ip);
@@ -135,7 +136,7 @@ export class VirtualTransport extends TransportEmitter implements Transport {
   /** RFC 5227 §2.3 announcement of `ip` on `ifname`. */
   async arpAnnounce(ifname: string, ip: string): Promise<void> {
     const nic = this.host.nic(ifname);
-    if (!nic) throw new TransportError('ERR_NO_INTERFACE', `no interface '${ifname}'`);
+    if (!nic) throw new TransportError('ERR_TRANSPORT_NO_INTERFACE', `no interface '${ifname}'`);
     nic.send(buildArpAnnounce(nic.mac, requireIp(ip)));
   }
 
@@ -164,11 +165,15 @@ export class VirtualTransport extends TransportEmitter implements Transport {
     this.emitLink(s);
     if (!s.present) {
       this.emitError(
-        new TransportError('ERR_INTERFACE_GONE', `${s.interface} vanished`, { interface: s.interface }),
+        new TransportError('ERR_TRANSPORT_INTERFACE_GONE', `${s.interface} vanished`, {
+          interface: s.interface,
+        }),
       );
     } else if (!s.carrier) {
       this.emitError(
-        new TransportError('ERR_INTERFACE_DOWN', `${s.interface} is down`, { interface: s.interface }),
+        new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${s.interface} is down`, {
+          interface: s.interface,
+        }),
       );
     }
   }
@@ -176,5 +181,7 @@ export class VirtualTransport extends TransportEmitter implements Transport {
 
 function asTransportError(e: unknown): TransportError {
   if (e instanceof TransportError) return e;
-  return new TransportError('ERR_SEND_FAILED', e instanceof Error ? e.message : String(e), { cause: e });
+  return new TransportError('ERR_TRANSPORT_SEND_FAILED', e instanceof Error ? e.message : String(e), {
+    cause: e,
+  });
 }

@@ -4,7 +4,7 @@ import {
   type OptionsField,
   type OptionsJson,
   type OptionsOutcome,
-} from '../../control/websocket/protocol.ts';
+} from '../../control/websocket/index.ts';
 import type { ApiSocket } from './socket.ts';
 
 /**

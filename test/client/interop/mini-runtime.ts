@@ -12,13 +12,14 @@
 import { createSocket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { DhcpClient } from '../../../src/client/engine.ts';
-import { readLeaseFile, usableLease, writeLeaseFile } from '../../../src/client/lease-file.ts';
+import { DhcpClientEngine } from '../../../src/client/engine.ts';
+import { usableLease } from '../../../src/client/lease-file.ts';
+import { readLeaseFile, writeLeaseFile } from '../../../src/runtime/client/lease-file.ts';
 import type { ClientStep } from '../../../src/client/actions.ts';
 import { messageTypeName, messageTypeOf } from '../../../src/protocol/index.ts';
 
 const [ifname, mac, leaseFile] = process.argv.slice(2) as [string, string, string | undefined];
-const client = new DhcpClient({
+const client = new DhcpClientEngine({
   hwAddress: mac,
   broadcastFlag: true,
   arpProbe: false,

@@ -1,5 +1,5 @@
 /**
- * A two-namespace lab (see /work/shared/design/LAB.md): a server namespace with 198.18.0.1/24 on one end
+ * A two-namespace lab (test/lab/netns.ts builds the same for the server tests): a server namespace with 198.18.0.1/24 on one end
  * of a veth pair, a client namespace with the other end up and no address. IPv6 off, no default route.
  */
 import { execFileSync } from 'node:child_process';

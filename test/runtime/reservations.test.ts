@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigReservations } from '../../src/control/config-reservations.ts';
-import { harness } from './helpers.ts';
+import { parseConfig } from '../../src/config/index.ts';
+import { ConfigHolder } from '../../src/runtime/config-holder.ts';
+import { ConfigReservations } from '../../src/runtime/reservations.ts';
+import { harness } from '../control/helpers.ts';
 
-test('reservation commands over ConfigReservations edit the configuration through config-set', async () => {
+test('reservation commands over ConfigReservations change the running configuration', async () => {
   const h = harness();
-  h.target.configJson = {
+  const start = parseConfig({
     Dhcp4: {
       subnet4: [
         {
@@ -15,15 +17,16 @@ test('reservation commands over ConfigReservations edit the configuration throug
         },
       ],
     },
-  };
-  h.target.reservations = new ConfigReservations({
-    get: h.target.config.get,
-    // Stands in for the config compiler refusing an unknown host parameter.
-    set: async (config) =>
-      JSON.stringify(config).includes('bogus')
-        ? { ok: false, error: "unsupported parameter 'bogus'" }
-        : h.target.config.set(config),
   });
+  assert.ok(start.ok);
+  let applied = 0;
+  const holder = new ConfigHolder({
+    config: start.config,
+    file: undefined,
+    onApply: () => (applied += 1),
+    clock: () => 0,
+  });
+  h.target.reservations = new ConfigReservations(holder);
 
   const got = await h.call('reservation-get', {
     'subnet-id': 1,
@@ -38,17 +41,18 @@ test('reservation commands over ConfigReservations edit the configuration throug
     }),
     { result: 0, text: 'Host added.' },
   );
-  const subnet = (h.target.configJson['Dhcp4'] as { subnet4: { reservations: unknown[] }[] }).subnet4[0];
+  const subnet = (holder.json()['Dhcp4'] as { subnet4: { reservations: unknown[] }[] }).subnet4[0];
   assert.equal(subnet?.reservations.length, 2, 'the running configuration now holds the new host');
+  assert.equal(applied, 1, 'the change was compiled and handed to the engine');
 
   const dupAddress = await h.call('reservation-add', {
     reservation: { 'subnet-id': 1, 'hw-address': '1a:1b:1c:1d:1e:20', 'ip-address': '198.18.0.10' },
   });
-  assert.deepEqual(dupAddress, { result: 1, text: 'Host with ip-address 198.18.0.10 already exists.' });
+  assert.deepEqual(dupAddress, { result: 1, text: 'Host already exists.' });
   const noSubnet = await h.call('reservation-add', {
     reservation: { 'subnet-id': 9, 'hw-address': '1a:1b' },
   });
-  assert.deepEqual(noSubnet, { result: 1, text: 'No IPv4 subnet with subnet-id=9 exists.' });
+  assert.deepEqual(noSubnet, { result: 1, text: 'Subnet with SUBNET_ID=9 does not exist' });
   assert.equal(
     (await h.call('reservation-add', { reservation: { 'subnet-id': 0, 'client-id': '01:02:03' } })).result,
     0,
@@ -57,10 +61,12 @@ test('reservation commands over ConfigReservations edit the configuration throug
   const rejected = await h.call('reservation-add', {
     reservation: { 'subnet-id': 1, 'hw-address': '1a:1b:1c:1d:1e:21', bogus: true },
   });
-  assert.deepEqual(
-    rejected,
-    { result: 1, text: "unsupported parameter 'bogus'" },
-    'a refused change is not applied',
+  assert.equal(rejected.result, 1, 'a change the compiler refuses is answered as an error');
+  assert.match(rejected.text ?? '', /^reservation rejected: .*bogus/);
+  assert.equal(
+    (holder.json()['Dhcp4'] as { subnet4: { reservations: unknown[] }[] }).subnet4[0]?.reservations.length,
+    2,
+    'and not applied',
   );
 
   assert.equal((await h.call('reservation-get-page', { limit: 10 })).text, '3 IPv4 host(s) found.');

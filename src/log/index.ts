@@ -1,0 +1,2 @@
+/** Log helpers every layer shares. */
+export { RateLimitedLog } from './rate-limited-log.ts';
