@@ -20,6 +20,7 @@ export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } fro
 export { encodeOptionData } from './option-data.ts';
 export { rootSchema, type KeaConfigJson, type Dhcp4Json, type SubnetJson } from './schema.ts';
 export * from './types.ts';
+export * from './high-availability.ts';
 export { describeOptions } from './describe-options.ts';
 export { cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf } from './ipv4.ts';
 export type { RateLimit } from './limits.ts';

@@ -19,6 +19,7 @@ export {
   type RegistryOptions,
 } from './registry.ts';
 export { createCommandRegistry } from './commands/index.ts';
+export { parseLease } from './commands/lease-input.ts';
 export type * from './target.ts';
 export { leaseToKea } from './lease-json.ts';
 export { keaTimestamp } from './kea-time.ts';

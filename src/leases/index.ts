@@ -39,3 +39,5 @@ export { LeaseWriterLostError } from './sqlite-writer.ts';
 export type { LeaseStoreHealth } from './health.ts';
 export { postgresFromKea } from './kea-postgres.ts';
 export { withoutDnsFlags } from './lease.ts';
+export type { ClaimResult } from './postgres-coordination.ts';
+export { ipv4ToNumber } from './address.ts';

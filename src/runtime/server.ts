@@ -7,6 +7,7 @@ import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/index.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
 import type { ControlTarget, DhcpSwitch } from '../control/index.ts';
+import type { ActiveActive, HaService, PeerSender } from '../ha/index.ts';
 import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
 import { openLeaseStore } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
@@ -20,6 +21,7 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
 import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
@@ -73,6 +75,8 @@ export interface ServerOptions {
    * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
    */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /** Embedding and tests: how the HA service reaches its peers (default HTTP to each peer's URL). */
+  readonly haPeerSender?: PeerSender;
 }
 
 export interface ServerRuntime {
@@ -87,6 +91,10 @@ export interface ServerRuntime {
   readonly control: ControlListeners | undefined;
   /** The configuration running now (changes with config-set). */
   readonly config: CompiledConfig;
+  /** The HA service, when `libdhcp_ha.so` is configured (docs/high-availability.md). */
+  readonly ha: HaService | undefined;
+  /** The active-active service, when the HA hook's mode is `active-active`. */
+  readonly activeActive: ActiveActive | undefined;
   /** Stops receiving, waits for commits in flight, closes control, store (flushed) and sockets. Idempotent. */
   stop(): Promise<void>;
   /** Resolves once stop() has finished. */
@@ -181,7 +189,39 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     );
   };
   const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
+  const haConfig = config.highAvailability;
+  let activeActive: ActiveActiveWiring | undefined;
+  if (haConfig?.mode === 'active-active') {
+    try {
+      activeActive = await wireActiveActive({
+        config: haConfig,
+        store,
+        subnetOf: (address) => target.subnets.forAddress(address)?.id,
+        seekAllocation: (fraction) => engine.seekAllocation(fraction),
+        logger,
+        clock,
+      });
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  const ha =
+    haConfig === undefined || haConfig.mode === 'active-active'
+      ? undefined
+      : wireHighAvailability({
+          config: haConfig,
+          store,
+          target: () => target,
+          logger,
+          clock,
+          ...(options.haPeerSender === undefined ? {} : { send: options.haPeerSender }),
+        });
   const pipeline = new Pipeline({
+    ...(ha === undefined ? {} : { admit: ha.admit, afterCommit: ha.afterCommit }),
+    ...(activeActive === undefined
+      ? {}
+      : { admit: activeActive.admit, beforeOffer: activeActive.beforeOffer }),
     engine,
     store,
     clock,
@@ -241,7 +281,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let sockets: 'ready' | 'retrying' | 'failed' = 'ready';
-  const target = controlTarget({
+  const baseTarget = controlTarget({
     holder,
     store,
     statistics,
@@ -256,6 +296,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     sockets: () => sockets,
     leaseStore: () => storeHealth.snapshot(),
   });
+  const haControl = ha?.control ?? activeActive?.control;
+  const target: ControlTarget = haControl === undefined ? baseTarget : { ...baseTarget, ha: haControl };
 
   let control: ControlListeners | undefined;
   const webSockets: WebSocketApi[] = [];
@@ -263,6 +305,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     stopping ??= (async () => {
       transport?.off('message', onMessage);
       await pipeline.drain();
+      await ha?.service.stop();
+      await activeActive?.service.stop();
       reclaimer.stop();
       clearInterval(sampler);
       clearTimeout(reenable);
@@ -334,7 +378,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     }
     if (options.control !== false) {
       const settings = controlListenerSettings(config.source, options.control ?? {});
-      const registry = createCommandRegistry({ logger });
+      const registry = createCommandRegistry({ logger }, { highAvailability: haControl !== undefined });
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {
@@ -356,8 +400,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     throw err;
   }
   reclaimer.touch();
+  ha?.service.start();
+  await activeActive?.service.start();
 
   const server: ServerRuntime = {
+    ha: ha?.service,
+    activeActive: activeActive?.service,
     engine,
     store,
     get transport() {

@@ -19,4 +19,4 @@ export type {
 } from './types.ts';
 export { leaseTimes } from './lifetimes.ts';
 export { escapeControls } from './log-text.ts';
-export { colonHex } from './identity.ts';
+export { colonHex, identify } from './identity.ts';
