@@ -15,6 +15,7 @@ import type { ArrivalMeta, EngineOutput, ExchangeEvent, LeaseWrite, OutgoingRepl
 import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
 import { TransportError } from '../transport/index.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
+import { RuntimeError } from './errors.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -325,9 +326,9 @@ export class Pipeline {
 }
 
 /** A peer that must acknowledge a lease update did not (HA logs why): the reply is not sent. */
-class PeerNotUpdatedError extends Error {
+class PeerNotUpdatedError extends RuntimeError {
   constructor() {
-    super('a peer did not acknowledge the lease update');
+    super('ERR_SERVER_HA_PEER_NOT_UPDATED', 'a peer did not acknowledge the lease update');
   }
 }
 
