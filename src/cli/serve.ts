@@ -89,6 +89,7 @@ export const serveCommand: CliCommand = {
       });
       const { logger, sink } = logging;
       for (const note of settings.notes) logger.warn(note);
+      for (const line of fileConfig?.warnings ?? []) logger.warn(line);
       const config = fileConfig ?? zeroConfig(values.interface ?? '', logger);
       const notifier = SystemdNotifier.fromEnvironment(process.env, logger);
       let exit = 0;

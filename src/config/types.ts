@@ -1,5 +1,5 @@
 import type { ClientLimits } from './limits.ts';
-import type { Dhcp4Json } from './schema.ts';
+import type { Dhcp4Json, HostIdentifierType } from './schema.ts';
 
 /**
  * The compiled configuration the server engine runs on. Every field is readonly and the whole tree is
@@ -28,6 +28,12 @@ export interface CompiledConfig {
   readonly globalReservations: readonly CompiledReservation[];
   readonly reservationsGlobal: boolean;
   readonly reservationsInSubnet: boolean;
+  /** Kea's `shared-networks`, each with the ids of its subnets in configuration order. */
+  readonly sharedNetworks: readonly CompiledSharedNetwork[];
+  /** Kea's `host-reservation-identifiers`: which identifiers find a reservation, in this order. */
+  readonly hostIdentifiers: readonly HostIdentifierType[];
+  /** Keys accepted that change nothing here, one line each, for the start-up log and `serve --test`. */
+  readonly warnings: readonly string[];
   readonly leaseDatabase: LeaseDatabaseConfig;
   readonly serverTag: string;
   readonly nextServer: number | undefined;
@@ -96,6 +102,11 @@ export interface CompiledSubnet {
   readonly reservations: readonly CompiledReservation[];
   readonly relayAddresses: readonly number[];
   readonly interface: string | undefined;
+  /** The name of the shared network the subnet is in (Kea's `shared-networks`). */
+  readonly sharedNetwork: string | undefined;
+  /** Kea's `reservations-global` / `reservations-in-subnet` as they apply to this subnet. */
+  readonly reservationsGlobal: boolean;
+  readonly reservationsInSubnet: boolean;
   readonly lifetimes: Lifetimes;
   readonly authoritative: boolean;
   /** RFC 4039: answer a DISCOVER carrying option 80 with a committed DHCPACK (Kea's `rapid-commit`). */
@@ -111,6 +122,11 @@ export interface CompiledSubnet {
   readonly limits: ClientLimits;
 }
 
+export interface CompiledSharedNetwork {
+  readonly name: string;
+  readonly subnetIds: readonly number[];
+}
+
 export interface CompiledPool {
   readonly start: number;
   readonly end: number;
@@ -122,6 +138,10 @@ export interface CompiledReservation {
   readonly hwAddress: string | undefined;
   /** Lower-case colon hex, type byte first, as in `Lease.clientId`. */
   readonly clientId: string | undefined;
+  /** Kea's `duid`: the DUID of an RFC 4361 client identifier, lower-case colon hex. */
+  readonly duid: string | undefined;
+  /** Kea's `circuit-id`: the relay's option 82 sub-option 1, lower-case colon hex. */
+  readonly circuitId: string | undefined;
   readonly ipAddress: number | undefined;
   readonly hostname: string | undefined;
   readonly options: OptionSet;

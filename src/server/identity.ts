@@ -1,4 +1,5 @@
-import type { DhcpMessage } from '../protocol/index.ts';
+import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
+import { definitionNamed } from '../protocol/option-table.ts';
 import type { Lease } from '../leases/lease.ts';
 
 /** Who a client is: its client identifier (option 61) when it sent one, else its hardware address (RFC 4361 §6.1). */
@@ -7,6 +8,19 @@ export interface ClientIdentity {
   readonly hwAddress: string;
   /** Lower-case colon hex, type byte first, or null. */
   readonly clientId: string | null;
+  /** RFC 4361: the DUID inside a client identifier of type 255 (after the 4-byte IAID), colon hex. */
+  readonly duid?: string | null;
+  /** The relay agent's circuit id (RFC 3046 sub-option 1 of option 82), colon hex. */
+  readonly circuitId?: string | null;
+}
+
+const AGENT_OPT = definitionNamed('dhcp-agent-options');
+
+/** RFC 4361 §6.1: type 255, a 4-byte IAID, then the DUID (Kea's `duid` host identifier). */
+function duidOf(clientId: Uint8Array | undefined): string | null {
+  return clientId !== undefined && clientId.length > 5 && clientId[0] === 0xff
+    ? colonHex(clientId.subarray(5))
+    : null;
 }
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -23,7 +37,16 @@ export function identify(msg: DhcpMessage): ClientIdentity {
   return {
     hwAddress: colonHex(msg.chaddr.subarray(0, hlen)),
     clientId: id && id.length > 0 ? colonHex(id) : null,
+    duid: duidOf(id),
+    circuitId: circuitIdOf(msg),
   };
+}
+
+function circuitIdOf(msg: DhcpMessage): string | null {
+  if (msg.giaddr === '0.0.0.0') return null;
+  const list = msg.options.getBy(AGENT_OPT);
+  const circuit = list ? relayAgentInfo(list).circuitId : undefined;
+  return circuit !== undefined && circuit.length > 0 ? colonHex(circuit) : null;
 }
 
 /**
