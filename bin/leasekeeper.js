@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so the CLI works from a checkout without a build step.
+// The CLI from the TypeScript sources through tsx, for development and the tests (no build step). The
+// package's own `leasekeeper` command is the compiled dist/cli/main.js.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -27,7 +27,9 @@ class ToyStack {
   readonly #sockets = new Map<number, ReadableStreamDefaultController<Datagram>>();
   readonly #ports = new WeakMap<Datagram, number>();
 
-  constructor(readonly wire: ToyWire) {
+  readonly wire: ToyWire;
+  constructor(wire: ToyWire) {
+    this.wire = wire;
     wire.stacks.add(this);
   }
 

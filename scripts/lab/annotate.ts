@@ -127,6 +127,77 @@ function relaySubOptions(v: Uint8Array): string {
   return parts.join(', ');
 }
 
+/** Option 52's value in the options field (0 when absent). */
+function overloadOf(msg: Uint8Array): number {
+  for (let off = 240; off < msg.length;) {
+    const code = msg[off]!;
+    if (code === 0) {
+      off++;
+      continue;
+    }
+    if (code === 255) break;
+    if (code === 52) return msg[off + 2] ?? 0;
+    off += 2 + (msg[off + 1] ?? 0);
+  }
+  return 0;
+}
+
+const pad48 = (h: string): string => h.padEnd(48);
+
+/** One option area (the options field, or file/sname when overloaded): a line per option, pads, end, rest. */
+function walkOptions(area: Uint8Array): { lines: string[]; options: Summary['options']; trailing: number } {
+  const lines: string[] = [];
+  const options: Summary['options'] = [];
+  const field = (bytes: Uint8Array, comment: string): void => {
+    lines.push(`${pad48(spaced(bytes))}# ${comment}`);
+  };
+  const block = (bytes: Uint8Array, comment: string): void => {
+    for (let i = 0; i < bytes.length; i += 16) {
+      const chunk = bytes.subarray(i, i + 16);
+      lines.push(i === 0 ? `${pad48(spaced(chunk))}# ${comment}` : spaced(chunk));
+    }
+  };
+  let off = 0;
+  let pads = 0;
+  const flushPads = (): void => {
+    if (pads > 0) lines.push(`${pad48(spaced(area.subarray(off - pads, off)))}# 0 pad x${pads}`);
+    pads = 0;
+  };
+  while (off < area.length) {
+    const code = area[off]!;
+    if (code === 0) {
+      pads++;
+      off++;
+      continue;
+    }
+    flushPads();
+    if (code === 255) {
+      lines.push(`${pad48('ff')}# 255 end`);
+      off++;
+      break;
+    }
+    const len = area[off + 1] ?? 0;
+    const v = area.subarray(off + 2, off + 2 + len);
+    const [name, kind] = OPTIONS[code] ?? [`option-${code}`, 'hex' as Kind];
+    const value = renderValue(kind, v);
+    options.push({ code, name, value, raw: hex(v) });
+    const all = area.subarray(off, off + 2 + len);
+    const comment = `${code} ${name} = ${describe(code, kind, value)}`;
+    if (all.length <= 16) field(all, comment);
+    else block(all, comment);
+    off += 2 + len;
+  }
+  flushPads();
+  let trailing = 0;
+  if (off < area.length) {
+    trailing = area.length - off;
+    const rest = area.subarray(off);
+    const allZero = rest.every((b) => b === 0);
+    block(rest, `${rest.length} bytes after end${allZero ? ' (zero padding)' : ''}`);
+  }
+  return { lines, options, trailing };
+}
+
 /** Returns the annotated hex lines (no header) and a summary of the message. */
 export function annotate(msg: Uint8Array): { lines: string[]; summary: Summary } {
   if (msg.length < 240) throw new Error(`message too short: ${msg.length}`);
@@ -176,45 +247,33 @@ export function annotate(msg: Uint8Array): { lines: string[]; summary: Summary }
   field(msg.subarray(20, 24), `siaddr = ${s.siaddr}`);
   field(msg.subarray(24, 28), `giaddr = ${s.giaddr}`);
   block(msg.subarray(28, 44), `chaddr = ${s.chaddr} (16 bytes, hlen used)`);
-  block(msg.subarray(44, 108), `sname = ${JSON.stringify(s.sname)} (64 bytes)`);
-  block(msg.subarray(108, 236), `file = ${JSON.stringify(s.file)} (128 bytes)`);
-  field(msg.subarray(236, 240), `magic cookie = 99.130.83.99`);
-  let off = 240;
-  let pads = 0;
-  const flushPads = (): void => {
-    if (pads > 0) lines.push(`${pad(spaced(msg.subarray(off - pads, off)))}# 0 pad x${pads}`);
-    pads = 0;
+  // RFC 2131 §4.1 / RFC 2132 §9.3: with option 52 in the options field, file (bit 1) and then sname (bit 2)
+  // carry options too; they are read after the options field, but lie before it on the wire.
+  const overload = overloadOf(msg);
+  const sname = msg.subarray(44, 108);
+  const file = msg.subarray(108, 236);
+  const walked = {
+    options: walkOptions(msg.subarray(240)),
+    file: overload & 1 ? walkOptions(file) : undefined,
+    sname: overload & 2 ? walkOptions(sname) : undefined,
   };
-  while (off < msg.length) {
-    const code = msg[off]!;
-    if (code === 0) {
-      pads++;
-      off++;
-      continue;
-    }
-    flushPads();
-    if (code === 255) {
-      lines.push(`${pad('ff')}# 255 end`);
-      off++;
-      break;
-    }
-    const len = msg[off + 1] ?? 0;
-    const v = msg.subarray(off + 2, off + 2 + len);
-    const [name, kind] = OPTIONS[code] ?? [`option-${code}`, 'hex' as Kind];
-    const value = renderValue(kind, v);
-    s.options.push({ code, name, value, raw: hex(v) });
-    const all = msg.subarray(off, off + 2 + len);
-    const comment = `${code} ${name} = ${describe(code, kind, value)}`;
-    if (all.length <= 16) field(all, comment);
-    else block(all, comment);
-    off += 2 + len;
-  }
-  flushPads();
-  if (off < msg.length) {
-    s.trailing = msg.length - off;
-    const rest = msg.subarray(off);
-    const allZero = rest.every((b) => b === 0);
-    block(rest, `${rest.length} bytes after end${allZero ? ' (zero padding)' : ''}`);
-  }
+  if (walked.sname) {
+    s.sname = '';
+    lines.push(`# sname (64 bytes): options, overloaded (option 52 = ${overload})`);
+    lines.push(...walked.sname.lines);
+  } else block(sname, `sname = ${JSON.stringify(s.sname)} (64 bytes)`);
+  if (walked.file) {
+    s.file = '';
+    lines.push(`# file (128 bytes): options, overloaded (option 52 = ${overload})`);
+    lines.push(...walked.file.lines);
+  } else block(file, `file = ${JSON.stringify(s.file)} (128 bytes)`);
+  field(msg.subarray(236, 240), `magic cookie = 99.130.83.99`);
+  lines.push(...walked.options.lines);
+  s.trailing = walked.options.trailing;
+  s.options.push(
+    ...walked.options.options,
+    ...(walked.file?.options ?? []),
+    ...(walked.sname?.options ?? []),
+  );
   return { lines, summary: s };
 }

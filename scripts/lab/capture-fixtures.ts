@@ -12,6 +12,11 @@
  *                      it begins in INIT-REBOOT, REQUESTs that address (option 50, no server id), and the
  *                      server answers NAK (RFC 2131 §4.3.2, "client is on the wrong network")
  *   kea-relay-*        udhcpc behind ISC dhcrelay -a (adds option 82 circuit-id), Kea two hops away
+ *   dnsmasq-overload   a crafted DISCOVER (maximum message size 576, a long parameter request list) to dnsmasq
+ *                      configured with long options: its OFFER overloads file and sname (option 52 = 3).
+ *                      Kea 2.2 does not overload: it answers the same request with a 746-byte OFFER.
+ *
+ * `bash scripts/capture-fixtures.sh overload` captures only dnsmasq-overload (the other fixtures unchanged).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -43,6 +48,7 @@ const CLIENT_MACS = {
   dhcpcd: '02:00:00:00:03:03',
   nak: '02:00:00:00:04:04',
   relay: '02:00:00:00:05:05',
+  overload: '02:00:00:00:06:06',
 } as const;
 const FOREIGN_ADDRESS = '198.19.77.7';
 
@@ -243,6 +249,55 @@ async function captureRelay(): Promise<CaptureRecord[]> {
   }
 }
 
+async function captureOverload(): Promise<CaptureRecord> {
+  const lab = await createLab('cap');
+  try {
+    const { srv, cli } = await twoHostLab(lab, CLIENT_MACS.overload);
+    // The crafted request is sent from a UDP socket: it needs an address and a route for 255.255.255.255.
+    await cli.addAddress('eth0', '198.18.0.6/24');
+    const route = await cli.run('ip', ['route', 'add', 'default', 'dev', 'eth0']);
+    if (route.code !== 0) throw new Error(route.stderr);
+    const pcap = join(PCAP_DIR, 'dnsmasq-overload.pcap');
+    const cap = await startCapture(srv, 'eth0', pcap);
+    const s = await startDnsmasq(srv, 'eth0', {
+      range: ['198.18.0.100', '198.18.0.150'],
+      router: '198.18.0.1',
+      dnsServers: ['198.18.0.53'],
+      leaseTime: 3600,
+      extraConf: [
+        'dhcp-option=option:domain-name,overload.lab.example',
+        `dhcp-option=option:root-path,/srv/${'r'.repeat(90)}`,
+        `dhcp-option=option:extension-path,/srv/${'e'.repeat(90)}`,
+        `dhcp-option=40,nis.${'n'.repeat(40)}`,
+        `dhcp-option=47,scope.${'s'.repeat(30)}`,
+        `dhcp-option=option:domain-search,${Array.from({ length: 6 }, (_, i) => `zone${i}.site${i}.example.test`).join(',')}`,
+        'dhcp-option=option:ntp-server,198.18.0.1,198.18.0.2,198.18.0.3',
+        `dhcp-option=14,/dump/${'d'.repeat(30)}`,
+        `dhcp-option=64,nisplus.${'p'.repeat(20)}`,
+      ],
+    });
+    const request = join(ROOT, 'scripts', 'lab', 'overload-request.ts');
+    const sent = await cli.run(process.execPath, ['--import', 'tsx', request, CLIENT_MACS.overload], {
+      timeoutMs: 30_000,
+    });
+    if (!sent.stdout.includes('sent')) throw new Error(`the crafted DISCOVER was not sent: ${sent.stderr}`);
+    const commands = {
+      dnsmasq: cmdline(s.proc.pid),
+      request: `node --import tsx ${request.slice(ROOT.length + 1)} ${CLIENT_MACS.overload}`,
+    };
+    await sleep(300);
+    await cap.stop();
+    return {
+      pcap,
+      setup: `${SETUP_2(SERVER_MAC, CLIENT_MACS.overload)}; the client side has 198.18.0.6/24 and a default route (a UDP socket sends the request)`,
+      commands,
+      when: new Date().toISOString(),
+    };
+  } finally {
+    await lab.close();
+  }
+}
+
 const TYPES: Record<string, number> = { discover: 1, offer: 2, request: 3, ack: 5, nak: 6, release: 7 };
 
 function messageType(p: Uint8Array): number | undefined {
@@ -302,9 +357,24 @@ const fromServer =
     d.dstPort === dstPort &&
     messageType(d.payload) === TYPES[type];
 
+function overloadSpec(rec: CaptureRecord): FixtureSpec {
+  return {
+    name: 'dnsmasq-offer-overload',
+    peer: 'dnsmasq',
+    rec,
+    pick: fromServer('offer'),
+    note: 'answer to a DISCOVER with maximum message size 576 and 14 requested options: options in file and sname (option 52 = 3)',
+  };
+}
+
 async function main(): Promise<void> {
   mkdirSync(PCAP_DIR, { recursive: true });
   mkdirSync(PACKET_DIR, { recursive: true });
+  if (process.argv[2] === 'overload') {
+    writeFixture(overloadSpec(await captureOverload()));
+    console.log('update EXPECTED in test/protocol/fixtures.test.ts (scripts/lab/print-expectations.ts)');
+    return;
+  }
   const specs: FixtureSpec[] = [];
   for (const server of ['dnsmasq', 'kea'] as const) {
     for (const client of ['udhcpc', 'dhclient', 'dhcpcd'] as const) {
@@ -363,6 +433,7 @@ async function main(): Promise<void> {
       note: "the relay forwarding Kea's OFFER to the client segment (option 82 stripped)",
     },
   );
+  specs.push(overloadSpec(await captureOverload()));
   for (const spec of specs) writeFixture(spec);
   console.log(
     'xids, MACs of dhcpcd DUIDs and addresses changed: update EXPECTED in test/protocol/fixtures.test.ts',

@@ -72,7 +72,6 @@ ctl: talks to a running client's --control-socket (or $LEASEKEEPER_CLIENT_SOCKET
 
 export const clientCommand: CliCommand = {
   name: 'client',
-  summary: 'run the DHCPv4 client on one interface (busybox udhcpc flags), or `client ctl` it',
   help: CLIENT_HELP,
   async run(argv) {
     if (argv[0] === 'ctl') return runClientCtl(argv.slice(1));

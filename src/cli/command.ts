@@ -1,7 +1,6 @@
-/** A `leasekeeper` subcommand: its one-line summary, its full help text, and what runs it. */
+/** A `leasekeeper` subcommand: its full help text and what runs it (its summary is in registry.ts). */
 export interface CliCommand {
   readonly name: string;
-  readonly summary: string;
   readonly help: string;
   /** Runs the command with the arguments after its name; resolves to the process exit code. */
   run(argv: readonly string[]): Promise<number>;

@@ -25,7 +25,6 @@ Examples:
 
 export const ctlCommand: CliCommand = {
   name: 'ctl',
-  summary: 'send a Kea-style control command over the UNIX socket or HTTP',
   help: HELP,
   async run(argv) {
     const { values, positionals } = parse(argv);

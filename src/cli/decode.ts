@@ -3,8 +3,19 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
 import { decodeMessage, DhcpDecodeError, fromHex, messageToJSON } from '../protocol/index.ts';
 import { PcapError, readPcap } from '../transport/index.ts';
+import { parseConfigText } from '../config/text.ts';
+import { describeOptions } from '../config/describe-options.ts';
+import type { OptionDefs } from '../config/option-defs.ts';
+import type { DhcpMessage } from '../protocol/index.ts';
 
-const HELP = `Usage: leasekeeper decode [HEX...] | --pcap FILE [--compact]
+/** messageToJSON, with the configuration's option names when one was given. */
+function packetJSON(msg: DhcpMessage, defs: OptionDefs | undefined): Record<string, unknown> {
+  const json = messageToJSON(msg);
+  if (defs !== undefined) describeOptions(json.options as Record<string, unknown>, msg, defs);
+  return json;
+}
+
+const HELP = `Usage: leasekeeper decode [HEX...] | --pcap FILE [--config FILE] [--compact]
 
 Prints DHCPv4 packets as JSON: header fields, chaddr as a MAC address, options by their Kea names.
 
@@ -13,6 +24,8 @@ Prints DHCPv4 packets as JSON: header fields, chaddr as a MAC address, options b
   --pcap FILE      every DHCP packet (UDP port 67 or 68) of a classic pcap file: Ethernet, Linux cooked
                    (SLL) or raw IPv4 captures, as tcpdump -w writes them. Other frames are skipped;
                    broken ones are reported with their frame number.
+  --config FILE    a Kea Dhcp4 configuration: its option-def names and spaces show custom options,
+                   option 43's sub-options and option 125's vendor blocks by name
   --compact        one line of JSON per packet
 
 Exits 0 when every packet decoded, 1 when one did not, 2 on bad usage.
@@ -51,7 +64,11 @@ function errorJSON(err: unknown): Record<string, unknown> {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-async function decodePcap(path: string, print: (v: unknown) => void): Promise<number> {
+async function decodePcap(
+  path: string,
+  print: (v: unknown) => void,
+  defs: OptionDefs | undefined,
+): Promise<number> {
   let file: Buffer;
   try {
     file = await readFile(path);
@@ -80,7 +97,7 @@ async function decodePcap(path: string, print: (v: unknown) => void): Promise<nu
         destination: `${f.dstIp}:${f.dstPort}`,
       };
       try {
-        print({ ...where, ...messageToJSON(decodeMessage(f.payload)) });
+        print({ ...where, ...packetJSON(decodeMessage(f.payload), defs) });
         dhcp++;
       } catch (err) {
         broken++;
@@ -100,14 +117,17 @@ async function decodePcap(path: string, print: (v: unknown) => void): Promise<nu
 
 export const decodeCommand: CliCommand = {
   name: 'decode',
-  summary: 'print DHCP packets (hex or a pcap file) as readable JSON',
   help: HELP,
   async run(argv) {
     let parsed;
     try {
       parsed = parseArgs({
         args: [...argv],
-        options: { pcap: { type: 'string' }, compact: { type: 'boolean', default: false } },
+        options: {
+          pcap: { type: 'string' },
+          config: { type: 'string' },
+          compact: { type: 'boolean', default: false },
+        },
         allowPositionals: true,
       });
     } catch (err) {
@@ -116,9 +136,21 @@ export const decodeCommand: CliCommand = {
     const { values, positionals } = parsed;
     const print = (v: unknown): void =>
       console.log(values.compact ? JSON.stringify(v) : JSON.stringify(v, null, 2));
+    let defs: OptionDefs | undefined;
+    if (values.config !== undefined) {
+      let text: string;
+      try {
+        text = await readFile(values.config, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${values.config}: ${(err as Error).message}`);
+      }
+      const r = parseConfigText(text);
+      if (!r.ok) throw new UsageError(`${values.config}: ${r.error.message}`);
+      defs = r.config.optionDefs;
+    }
     if (values.pcap !== undefined) {
       if (positionals.length > 0) throw new UsageError('give either HEX or --pcap FILE, not both');
-      return decodePcap(values.pcap, print);
+      return decodePcap(values.pcap, print, defs);
     }
     const text = positionals.length > 0 ? positionals.join(' ') : await readStdin();
     const bytes = parseHexDump(text);
@@ -126,7 +158,7 @@ export const decodeCommand: CliCommand = {
       throw new UsageError('the input is not hex (an odd digit count or a stray character)');
     if (bytes.length === 0) throw new UsageError('no packet given');
     try {
-      print(messageToJSON(decodeMessage(bytes)));
+      print(packetJSON(decodeMessage(bytes), defs));
       return 0;
     } catch (err) {
       if (!(err instanceof DhcpDecodeError)) throw err;

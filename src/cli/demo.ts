@@ -26,7 +26,6 @@ function intFlag(name: string, value: string | undefined, dflt: number, min: num
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'a server, simulated clients and the dashboard in one process (no root, no network)',
   help: HELP,
   async run(argv) {
     const { values } = parseArgs({

@@ -1,4 +1,6 @@
-import { UsageError, wantsHelp, type CliCommand } from './command.ts';
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { UsageError, wantsHelp } from './command.ts';
 import { commands } from './registry.ts';
 
 function usage(): string {
@@ -12,8 +14,16 @@ function usage(): string {
     'Commands:',
     ...lines,
     '',
-    'Run `leasekeeper <command> --help` for the options of one command.',
+    'Run `leasekeeper <command> --help` for the options of one command, `leasekeeper --version` for the version.',
   ].join('\n');
+}
+
+/** The package's version: package.json sits two levels up from both src/cli/ and dist/cli/. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(pkg.version);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -22,11 +32,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const command: CliCommand | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
+  }
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     console.error(`leasekeeper: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   if (wantsHelp(rest)) {
     console.log(command.help);
     return 0;

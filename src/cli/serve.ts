@@ -53,7 +53,6 @@ class ServeConfigError extends Error {
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'run the DHCPv4 server (Kea-style JSON config, or zero-config on one interface)',
   help: HELP,
   async run(argv) {
     const values = parse(argv);

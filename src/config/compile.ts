@@ -1,19 +1,21 @@
 import type { z } from 'zod';
-import { encodeOptionData } from './option-data.ts';
+import { compileClientClasses, classGate } from './client-classes.ts';
+import { address, Issues, optionSet } from './scope.ts';
+import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { ignoredKeyWarnings } from './ignored-keys.ts';
 import { DEFAULT_RESERVATION_FLAGS, reservationFlags, type ReservationFlags } from './reservation-modes.ts';
 import { rootSchema } from './schema.ts';
-import type { Dhcp4Json, OptionDataJson, ReservationJson, SharedNetworkJson, SubnetJson } from './schema.ts';
+import type { Dhcp4Json, ReservationJson, SharedNetworkJson, SubnetJson } from './schema.ts';
 import {
   ConfigError,
+  type ClassGate,
+  type ConfigIssue,
   type CompiledConfig,
-  type CompiledOption,
   type CompiledPool,
   type CompiledReservation,
   type CompiledSubnet,
-  type ConfigIssue,
   type Lifetimes,
   type OptionSet,
   type ParseResult,
@@ -30,13 +32,6 @@ export const DEFAULTS = {
   authoritative: true,
   matchClientId: true,
 } as const;
-
-class Issues {
-  readonly list: ConfigIssue[] = [];
-  add(path: string, message: string): void {
-    this.list.push({ path, message });
-  }
-}
 
 function zodPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -112,27 +107,6 @@ export function compileConfig(json: unknown): CompiledConfig {
   const r = parseConfig(json);
   if (!r.ok) throw r.error;
   return r.config;
-}
-
-function optionSet(entries: readonly OptionDataJson[] | undefined, path: string, issues: Issues): OptionSet {
-  const out = new Map<number, CompiledOption>();
-  (entries ?? []).forEach((entry, i) => {
-    const at = `${path}.option-data[${i}]`;
-    const r = encodeOptionData(entry);
-    if (!r.ok) return issues.add(at, r.message);
-    if (out.has(r.option.code)) return issues.add(at, `option ${r.option.name} is given twice at this level`);
-    out.set(r.option.code, r.option);
-  });
-  return out;
-}
-
-function address(value: string | undefined, path: string, issues: Issues): number | undefined {
-  if (value === undefined) return undefined;
-  if (!isIpv4(value)) {
-    issues.add(path, `"${value}" is not an IPv4 address`);
-    return undefined;
-  }
-  return ipv4ToInt(value);
 }
 
 function lifetimes(
@@ -250,6 +224,7 @@ function reservation(
     nextServer: address(r['next-server'], `${path}.next-server`, issues),
     bootFileName: r['boot-file-name'],
     serverHostname: r['server-hostname'],
+    clientClasses: r['client-classes'] ?? [],
   };
 }
 
@@ -308,6 +283,8 @@ interface ParentScope {
   readonly relayAddresses: readonly number[];
   readonly interface: string | undefined;
   readonly sharedNetwork: string | undefined;
+  /** The shared network's class gate, which its subnets take when they set none of their own. */
+  readonly gate: Pick<SubnetJson, 'client-class' | 'require-client-classes'>;
 }
 
 function relayAddressesOf(relay: SubnetJson['relay'], path: string, issues: Issues): number[] {
@@ -356,7 +333,7 @@ function subnet(
       return issues.add(`${at}.pool`, `"${p.pool}" is not inside subnet ${draft.prefix}`);
     const clash = pools.findIndex((q) => r.start <= q.end && q.start <= r.end);
     if (clash >= 0) return issues.add(`${at}.pool`, `"${p.pool}" overlaps ${path}.pools[${clash}]`);
-    pools.push({ ...r, options: optionSet(p['option-data'], at, issues) });
+    pools.push({ ...r, options: optionSet(p['option-data'], at, issues), ...classGate(p) });
   });
   const reservations: CompiledReservation[] = [];
   (j.reservations ?? []).forEach((r, i) => {
@@ -394,6 +371,10 @@ function subnet(
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
     offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
     limits: clientLimits(j['user-context'], `${path}.user-context`, scope.limits, (p, m) => issues.add(p, m)),
+    ...classGate(
+      j['client-class'] === undefined && j['client-classes'] === undefined ? { ...scope.gate, ...j } : j,
+    ),
+    poolsUseClasses: pools.some((p) => p.allowedClasses !== undefined || p.additionalClasses.length > 0),
   };
 }
 
@@ -426,6 +407,12 @@ function sharedNetworkScope(
     relayAddresses: n.relay === undefined ? [] : relayAddressesOf(n.relay, at, issues),
     interface: n.interface,
     sharedNetwork: n.name,
+    gate: {
+      ...(n['client-class'] === undefined ? {} : { 'client-class': n['client-class'] }),
+      ...(n['require-client-classes'] === undefined
+        ? {}
+        : { 'require-client-classes': n['require-client-classes'] }),
+    },
   };
 }
 
@@ -445,6 +432,7 @@ function deepFreeze<T>(o: T): T {
 }
 
 function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+  issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const top = lifetimes(j, undefined, 'Dhcp4', issues);
   const limits = clientLimits(j['user-context'], 'Dhcp4.user-context', NO_LIMITS, (p, m) => issues.add(p, m));
   const source: Dhcp4Json = structuredClone(j);
@@ -458,6 +446,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     relayAddresses: [],
     interface: undefined,
     sharedNetwork: undefined,
+    gate: {},
   };
   // Every subnet, top-level ones first, then those of each shared network, with what it inherits.
   const entries: { json: SubnetJson; path: string; scope: ParentScope; src: SubnetJson | undefined }[] = [];
@@ -525,8 +514,21 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     if (names.has(n)) issues.add(`Dhcp4.interfaces-config.interfaces[${i}]`, `"${n}" is listed twice`);
     names.add(n);
   });
+  const clientClasses = compileClientClasses(j['client-classes'], issues);
+  const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
+  const classifies =
+    clientClasses.length > 0 ||
+    subnets.some(
+      (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
+    ) ||
+    globalReservations.some((r) => r.clientClasses.length > 0);
   return deepFreeze({
     source,
+    clientClasses,
+    classesByName: new Map(clientClasses.map((c) => [c.name, c])),
+    classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
+    classifies,
+    optionDefs: issues.defs,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,

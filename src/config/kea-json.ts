@@ -51,11 +51,10 @@ class Lexer {
   private readonly stack: Source[] = [];
   private readonly root: string | undefined;
   private total = 0;
+  private readonly options: KeaJsonOptions;
 
-  constructor(
-    text: string,
-    private readonly options: KeaJsonOptions,
-  ) {
+  constructor(text: string, options: KeaJsonOptions) {
+    this.options = options;
     const real = options.file === undefined ? undefined : this.realpath(options.file);
     this.root = real === undefined ? undefined : dirname(real);
     this.push({ text, file: options.file, real, pos: 0, line: 1 });

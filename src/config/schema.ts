@@ -9,6 +9,7 @@ import {
   multiThreadingSchema,
   sanityChecksSchema,
 } from './schema-sections.ts';
+import { OPTION_TYPES } from './option-types.ts';
 
 /**
  * The subset of Kea's `Dhcp4` JSON that leasekeeper understands. Objects are strict: a key we do not
@@ -23,9 +24,7 @@ const common = { 'user-context': userContext.optional(), comment: z.string().opt
 export const optionDataSchema = z.strictObject({
   name: z.string().min(1).optional(),
   code: z.number().int().min(1).max(254).optional(),
-  space: z
-    .literal('dhcp4', { error: 'only the dhcp4 option space is supported (no vendor spaces)' })
-    .optional(),
+  space: z.string().min(1).max(64).optional(),
   data: z.string().optional(),
   'csv-format': z.boolean().optional(),
   'always-send': z.boolean().optional(),
@@ -36,9 +35,38 @@ export const optionDataSchema = z.strictObject({
 /** Kea's host identifier types, in Kea's default `host-reservation-identifiers` order. */
 export const HOST_IDENTIFIERS = ['hw-address', 'duid', 'circuit-id', 'client-id', 'flex-id'] as const;
 export type HostIdentifierType = (typeof HOST_IDENTIFIERS)[number];
+/** Kea's class lists on subnets, pools and reservations: names, at most a few dozen. */
+const classNames = z.array(z.string().min(1).max(128)).max(64);
+
+/** Where a subnet or pool is limited to classes and which classes it evaluates after allocation. */
+const classGates = {
+  'client-class': z.string().min(1).max(128).optional(),
+  // Newer Kea: a list (any one matching admits the client).
+  'client-classes': classNames.optional(),
+  // Kea 2.2's name, and newer Kea's.
+  'require-client-classes': classNames.optional(),
+  'evaluate-additional-classes': classNames.optional(),
+};
+
+/** Kea's `option-def`: a custom option, or a sub-option of an option space. */
+export const optionDefSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_][-A-Za-z0-9_.]*$/, 'an option name is letters, digits, "-", "_" and "."'),
+  code: z.number().int().min(1).max(254),
+  type: z.enum(OPTION_TYPES),
+  array: z.boolean().optional(),
+  'record-types': z.string().max(256).optional(),
+  space: z.string().min(1).max(64).optional(),
+  encapsulate: z.string().max(64).optional(),
+  ...common,
+});
 
 export const reservationSchema = z.strictObject({
   'hw-address': z.string().optional(),
+  'client-classes': classNames.optional(),
   'client-id': z.string().optional(),
   duid: z.string().optional(),
   'circuit-id': z.string().optional(),
@@ -54,6 +82,7 @@ export const reservationSchema = z.strictObject({
 export const poolSchema = z.strictObject({
   pool: z.string(),
   'option-data': z.array(optionDataSchema).optional(),
+  ...classGates,
   ...common,
 });
 
@@ -108,6 +137,7 @@ export const subnetSchema = z.strictObject({
   'offer-lifetime': seconds.optional(),
   ...reservationModes,
   ...newerScopeKeys,
+  ...classGates,
   ...lifetimes,
   ...common,
 });
@@ -128,7 +158,27 @@ export const sharedNetworkSchema = z.strictObject({
   'offer-lifetime': seconds.optional(),
   ...reservationModes,
   ...newerScopeKeys,
+  'client-class': z.string().min(1).max(128).optional(),
+  'require-client-classes': z.array(z.string().min(1).max(128)).max(64).optional(),
   ...lifetimes,
+  ...common,
+});
+
+/** Kea's `client-classes` entries (ARM "Configuring Classes"). */
+export const clientClassSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  test: z.string().max(4096).optional(),
+  'option-data': z.array(optionDataSchema).optional(),
+  'next-server': z.string().optional(),
+  'server-hostname': z.string().max(63).optional(),
+  'boot-file-name': z.string().max(127).optional(),
+  'valid-lifetime': seconds.optional(),
+  'min-valid-lifetime': seconds.optional(),
+  'max-valid-lifetime': seconds.optional(),
+  // Kea 2.2's name, and newer Kea's.
+  'only-if-required': z.boolean().optional(),
+  'only-in-additional-list': z.boolean().optional(),
+  'option-def': z.array(optionDefSchema).max(256).optional(),
   ...common,
 });
 
@@ -176,6 +226,8 @@ export const dhcp4Schema = z.strictObject({
     .optional(),
   subnet4: z.array(subnetSchema).optional(),
   'shared-networks': z.array(sharedNetworkSchema).optional(),
+  'client-classes': z.array(clientClassSchema).max(1024).optional(),
+  'option-def': z.array(optionDefSchema).max(1024).optional(),
   'option-data': z.array(optionDataSchema).optional(),
   reservations: z.array(reservationSchema).optional(),
   ...reservationModes,
@@ -235,5 +287,7 @@ export type ReservationJson = z.infer<typeof reservationSchema>;
 export type PoolJson = z.infer<typeof poolSchema>;
 export type SubnetJson = z.infer<typeof subnetSchema>;
 export type SharedNetworkJson = z.infer<typeof sharedNetworkSchema>;
+export type OptionDefJson = z.infer<typeof optionDefSchema>;
+export type ClientClassJson = z.infer<typeof clientClassSchema>;
 export type Dhcp4Json = z.infer<typeof dhcp4Schema>;
 export type KeaConfigJson = z.infer<typeof rootSchema>;

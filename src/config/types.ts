@@ -1,4 +1,6 @@
-import type { ClientLimits } from './limits.ts';
+import type { ClientLimits, RateLimit } from './limits.ts';
+import type { CompiledBool } from '../classify/expression.ts';
+import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json, HostIdentifierType } from './schema.ts';
 
 /**
@@ -43,6 +45,44 @@ export interface CompiledConfig {
   /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
   readonly echoClientId: boolean;
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
+  /** Kea's `client-classes`, in the order given (which is the order they are evaluated in). */
+  readonly clientClasses: readonly CompiledClientClass[];
+  readonly classesByName: ReadonlyMap<string, CompiledClientClass>;
+  /** Some class sets a `rate-limit`: only then do requests look their classes up for one. */
+  readonly classesRateLimited: boolean;
+  /**
+   * Whether any part of the configuration looks at classes (defined classes, subnets, pools or
+   * reservations naming classes): when false, requests are not classified at all.
+   */
+  readonly classifies: boolean;
+  /** Kea's option definitions in force: built-in vendor spaces and the global `option-def`s. */
+  readonly optionDefs: OptionDefs;
+}
+
+/** One `client-classes` entry, its test compiled once. */
+export interface CompiledClientClass {
+  readonly name: string;
+  /** Undefined: the class is only assigned by reservations, by name, or as an additional class. */
+  readonly test: CompiledBool | undefined;
+  /** The test reads KNOWN/UNKNOWN (directly or through a class it names): evaluated after the host lookup. */
+  readonly dependsOnKnown: boolean;
+  /** Kea's `only-if-required` / `only-in-additional-list`: evaluated only when a subnet or pool asks. */
+  readonly additionalOnly: boolean;
+  readonly options: OptionSet;
+  readonly nextServer: number | undefined;
+  readonly serverHostname: string | undefined;
+  readonly bootFileName: string | undefined;
+  /** `valid-lifetime` and its bounds, when the class sets them. */
+  readonly validLifetime: { readonly valid: number; readonly min: number; readonly max: number } | undefined;
+  /** `user-context.limits.rate-limit` (Kea's limits hook on a class): per client in the class. */
+  readonly rateLimit: RateLimit | undefined;
+}
+
+/** A subnet's or pool's class gate: the classes that may use it (undefined: everyone). */
+export interface ClassGate {
+  readonly allowedClasses: readonly string[] | undefined;
+  /** Kea's `require-client-classes` / `evaluate-additional-classes`, in order. */
+  readonly additionalClasses: readonly string[];
 }
 
 /** Kea's `expired-leases-processing`, with Kea's defaults; the runtime schedules reclamation by it. */
@@ -89,7 +129,9 @@ export interface CompiledOption {
 
 export type OptionSet = ReadonlyMap<number, CompiledOption>;
 
-export interface CompiledSubnet {
+export interface CompiledSubnet extends ClassGate {
+  /** Whether any of its pools is limited to classes or names additional classes. */
+  readonly poolsUseClasses: boolean;
   readonly id: number;
   /** `a.b.c.d/len` as configured. */
   readonly prefix: string;
@@ -127,7 +169,7 @@ export interface CompiledSharedNetwork {
   readonly subnetIds: readonly number[];
 }
 
-export interface CompiledPool {
+export interface CompiledPool extends ClassGate {
   readonly start: number;
   readonly end: number;
   readonly options: OptionSet;
@@ -149,6 +191,8 @@ export interface CompiledReservation {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** Classes the reservation assigns (Kea's `client-classes` of a host). */
+  readonly clientClasses: readonly string[];
 }
 
 export interface ConfigIssue {

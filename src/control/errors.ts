@@ -1,11 +1,10 @@
 /** Base of every control-channel error; `code` is stable and meant for programs. */
 export class ControlError extends Error {
   override name = 'ControlError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
+  readonly code: string;
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

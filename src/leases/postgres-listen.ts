@@ -1,5 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver.ts';
 import { NOTIFY_CHANNEL } from './postgres-schema.ts';
 import { rowToLease } from './row.ts';
 import type { Lease } from './lease.ts';
@@ -107,7 +108,7 @@ export class PgListener {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client(this.#config);
+    const client = new (pgDriver().Client)(this.#config);
     client.on('notification', (message) => {
       if (message.channel !== NOTIFY_CHANNEL || message.payload === undefined) return;
       let changes: LeaseChange[];

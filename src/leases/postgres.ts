@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
 import { declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
+import { pgDriver } from './pg-driver.ts';
 import { PgListener } from './postgres-listen.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
@@ -51,12 +52,14 @@ const DEADLOCK_RETRIES = 5;
 const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
 
 /** int8 columns as JS numbers: every value we store (addresses, ms times, uint32 ids) is below 2^53. */
-const TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
+function int8AsNumber(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === driver.types.builtins.INT8
+        ? (value: string) => Number(value)
+        : driver.types.getTypeParser(oid, format ?? 'text')) as typeof driver.types.getTypeParser,
+  };
+}
 
 interface PendingCommit {
   readonly lease: Lease;
@@ -108,10 +111,10 @@ export class PostgresLeaseStore implements LeaseStore {
     const config: pg.PoolConfig = {
       ...base,
       application_name: sender,
-      types: TYPES,
+      types: int8AsNumber(pgDriver()),
       options: sessionOptions,
     };
-    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4 });
+    const pool = new (pgDriver().Pool)({ ...config, max: options.poolSize ?? 4 });
     // An idle connection dropping must not crash the process; the next query reports the problem.
     pool.on('error', () => undefined);
     let listener: PgListener | null = null;

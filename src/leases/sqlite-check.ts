@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteDriver } from './sqlite-sql.ts';
 import { LeaseStoreDamagedError } from './errors.ts';
 import { APPLICATION_ID, SCHEMA_VERSION } from './sqlite-schema.ts';
 import { scanWalForLoss } from './sqlite-wal-scan.ts';
@@ -43,7 +44,7 @@ export function checkLeaseFile(path: string, synchronous: 'full' | 'normal' = 'f
   }
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new (sqliteDriver())(path, { readonly: true, fileMustExist: true });
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Outcome } from './batch.ts';
 import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
@@ -14,12 +14,19 @@ import type { CommitMode, CommitResult, LeaseChange } from './store.ts';
 
 export type Db = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
-export type Statements = ReturnType<typeof prepare>;
 
 export interface ConnectionOptions {
   readonly path: string;
   readonly synchronous?: 'full' | 'normal';
   readonly busyTimeoutMs?: number;
+}
+
+// better-sqlite3 is loaded on the first open, so that importing the library does not load a native driver
+// that a memory or PostgreSQL store never uses.
+let driver: typeof BetterSqlite3 | undefined;
+export function sqliteDriver(): typeof BetterSqlite3 {
+  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  return driver;
 }
 
 const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
@@ -30,7 +37,7 @@ export function openConnection(options: ConnectionOptions, schema: boolean): Db 
   let db: Db | null = null;
   const existed = options.path === ':memory:' || existsSync(options.path);
   try {
-    db = new Database(options.path);
+    db = new (sqliteDriver())(options.path);
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal' && options.path !== ':memory:') {
@@ -142,43 +149,37 @@ export function one(stmt: Statements, key: number): Lease | null {
   return row === undefined ? null : rowToLease(row);
 }
 
-export function prepare(db: Db) {
-  const stmt = (sql: string): Stmt => db.prepare(sql);
-  return {
-    one: stmt(`${SELECT} WHERE address = ?`),
-    upsert: stmt(
-      `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
-       @cltt, @expires_at, @hostname, @state, @user_context)
-       ON CONFLICT (address) DO UPDATE SET hw_address = excluded.hw_address, client_id = excluded.client_id,
-       subnet_id = excluded.subnet_id, valid_lifetime = excluded.valid_lifetime, cltt = excluded.cltt,
-       expires_at = excluded.expires_at, hostname = excluded.hostname, state = excluded.state,
-       user_context = excluded.user_context`,
-    ),
-    remove: stmt('DELETE FROM lease4 WHERE address = ?'),
-    latestByClientId: stmt(
-      `${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY cltt DESC, address LIMIT 1`,
-    ),
-    latestByHwAddress: stmt(
-      `${SELECT} WHERE hw_address = ? AND subnet_id = ? AND client_id IS NULL ORDER BY cltt DESC, address LIMIT 1`,
-    ),
-    byHwAddress: stmt(`${SELECT} WHERE hw_address = ? ORDER BY address`),
-    byHwAddressInSubnet: stmt(`${SELECT} WHERE hw_address = ? AND subnet_id = ? ORDER BY address`),
-    byClientId: stmt(`${SELECT} WHERE client_id = ? ORDER BY address`),
-    byClientIdInSubnet: stmt(`${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY address`),
-    byHostname: stmt(`${SELECT} WHERE hostname = ? ORDER BY address`),
-    all: stmt(`${SELECT} ORDER BY address`),
-    allInSubnets: stmt(`${SELECT} WHERE ${IN_SUBNETS} ORDER BY address`),
-    page: stmt(`${SELECT} WHERE address >= ? ORDER BY address LIMIT ?`),
-    expired: stmt(`${SELECT} WHERE expires_at <= ? AND state <> 2 ORDER BY expires_at, address LIMIT ?`),
-    wipeAll: stmt('DELETE FROM lease4'),
-    wipeSubnets: stmt(`DELETE FROM lease4 WHERE ${IN_SUBNETS}`),
-    stats: stmt(
-      'SELECT subnet_id, state, count(*) AS n FROM lease4 GROUP BY subnet_id, state ORDER BY subnet_id',
-    ),
-    statsInSubnets: stmt(
-      `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ${IN_SUBNETS} GROUP BY subnet_id, state ORDER BY subnet_id`,
-    ),
-  };
+const STATEMENTS = {
+  one: `${SELECT} WHERE address = ?`,
+  upsert: `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
+     @cltt, @expires_at, @hostname, @state, @user_context)
+     ON CONFLICT (address) DO UPDATE SET hw_address = excluded.hw_address, client_id = excluded.client_id,
+     subnet_id = excluded.subnet_id, valid_lifetime = excluded.valid_lifetime, cltt = excluded.cltt,
+     expires_at = excluded.expires_at, hostname = excluded.hostname, state = excluded.state,
+     user_context = excluded.user_context`,
+  remove: 'DELETE FROM lease4 WHERE address = ?',
+  latestByClientId: `${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY cltt DESC, address LIMIT 1`,
+  latestByHwAddress: `${SELECT} WHERE hw_address = ? AND subnet_id = ? AND client_id IS NULL ORDER BY cltt DESC, address LIMIT 1`,
+  byHwAddress: `${SELECT} WHERE hw_address = ? ORDER BY address`,
+  byHwAddressInSubnet: `${SELECT} WHERE hw_address = ? AND subnet_id = ? ORDER BY address`,
+  byClientId: `${SELECT} WHERE client_id = ? ORDER BY address`,
+  byClientIdInSubnet: `${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY address`,
+  byHostname: `${SELECT} WHERE hostname = ? ORDER BY address`,
+  all: `${SELECT} ORDER BY address`,
+  allInSubnets: `${SELECT} WHERE ${IN_SUBNETS} ORDER BY address`,
+  page: `${SELECT} WHERE address >= ? ORDER BY address LIMIT ?`,
+  expired: `${SELECT} WHERE expires_at <= ? AND state <> 2 ORDER BY expires_at, address LIMIT ?`,
+  wipeAll: 'DELETE FROM lease4',
+  wipeSubnets: `DELETE FROM lease4 WHERE ${IN_SUBNETS}`,
+  stats: 'SELECT subnet_id, state, count(*) AS n FROM lease4 GROUP BY subnet_id, state ORDER BY subnet_id',
+  statsInSubnets: `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ${IN_SUBNETS} GROUP BY subnet_id, state ORDER BY subnet_id`,
+} as const;
+
+export type Statements = { readonly [K in keyof typeof STATEMENTS]: Stmt };
+
+export function prepare(db: Db): Statements {
+  const prepared = Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)]);
+  return Object.fromEntries(prepared) as Statements;
 }
 
 export function tryRowToLease(row: unknown): Lease | null {

@@ -1,7 +1,7 @@
 /**
  * The SQLite writer thread: owns the write connection and runs each batch the store posts in ONE
- * `BEGIN IMMEDIATE` transaction (one fsync), then reports every operation's outcome. Loaded through
- * `sqlite-writer-thread.js`, which registers tsx first.
+ * `BEGIN IMMEDIATE` transaction (one fsync), then reports every operation's outcome. Built, it runs as
+ * compiled JavaScript; from the sources, through `sqlite-writer-thread-tsx.js`, which registers tsx first.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';

@@ -9,7 +9,10 @@ import { fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 
-/** Where a SQLite store runs its group-commit transactions. */
+/**
+ * Where a SQLite store runs its group-commit transactions.
+ * @internal
+ */
 export interface Writer {
   /** Resolves with the operation's value once its batch is durable, after its changes were announced. */
   submit(op: WriteOp): Promise<unknown>;
@@ -35,7 +38,10 @@ export class LeaseWriterLostError extends LeaseStoreIoError {
   }
 }
 
-/** Transactions on the main thread, on the store's one connection: each batch's fsync blocks the event loop. */
+/**
+ * Transactions on the main thread, on the store's one connection: each batch's fsync blocks the event loop.
+ * @internal
+ */
 export class InlineWriter implements Writer {
   readonly #writes: GroupCommit;
   readonly #db: Db;
@@ -72,6 +78,15 @@ export class InlineWriter implements Writer {
   }
 }
 
+/** The compiled thread beside the compiled store, or the tsx bootstrap when running from the sources. */
+function writerThreadEntry(): URL {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(
+    fromSources ? './sqlite-writer-thread-tsx.js' : './sqlite-writer-thread.js',
+    import.meta.url,
+  );
+}
+
 interface Pending {
   readonly op: WriteOp;
   resolve(value: unknown): void;
@@ -83,6 +98,7 @@ interface Pending {
  * form a batch; while the thread commits batch N (its fsync), the main thread keeps serving and queues batch
  * N+1, posted the moment N is reported. A promise settles only after the thread reported its batch durable, so a
  * read on the main thread's connection afterwards sees the write.
+ * @internal
  */
 export class WorkerWriter implements Writer {
   readonly #worker: Worker;
@@ -134,8 +150,9 @@ export class WorkerWriter implements Writer {
       ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     };
-    // execArgv [] : the bootstrap registers tsx itself, whether or not the parent runs under `--import tsx`.
-    const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), {
+    // execArgv [] : from the sources, the bootstrap registers tsx itself whether or not the parent runs under
+    // `--import tsx`; built, the thread is plain JavaScript.
+    const worker = new Worker(writerThreadEntry(), {
       workerData: data,
       execArgv: [],
     });

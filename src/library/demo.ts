@@ -42,12 +42,21 @@ class Machine {
   timer: NodeJS.Timeout | undefined;
   stopped = false;
 
+  readonly name: string;
+  readonly mac: string;
+  readonly host: VirtualHost;
+  readonly demo: { random: () => number; say: (line: string) => void; leaseMs: number };
   constructor(
-    readonly name: string,
-    readonly mac: string,
-    readonly host: VirtualHost,
-    readonly demo: { random: () => number; say: (line: string) => void; leaseMs: number },
-  ) {}
+    name: string,
+    mac: string,
+    host: VirtualHost,
+    demo: { random: () => number; say: (line: string) => void; leaseMs: number },
+  ) {
+    this.name = name;
+    this.mac = mac;
+    this.host = host;
+    this.demo = demo;
+  }
 
   schedule(ms: number, fn: () => Promise<void>): void {
     if (this.stopped) return;

@@ -99,10 +99,12 @@ function textOf(record: LogRecord, ctx: OutputContext, time: 'clock' | 'iso' | '
 class Complaints {
   #count = 0;
   #lastAt = 0;
-  constructor(
-    readonly what: string,
-    readonly report: (message: string) => void,
-  ) {}
+  readonly what: string;
+  readonly report: (message: string) => void;
+  constructor(what: string, report: (message: string) => void) {
+    this.what = what;
+    this.report = report;
+  }
   failed(reason: string): void {
     this.#count++;
     const now = Date.now();
@@ -128,10 +130,11 @@ const stderrComplaint = (message: string): void => {
 class FdOutput implements LogOutput {
   readonly #journal: boolean;
   readonly #complaints: Complaints;
-  constructor(
-    readonly fd: number,
-    readonly ctx: OutputContext,
-  ) {
+  readonly fd: number;
+  readonly ctx: OutputContext;
+  constructor(fd: number, ctx: OutputContext) {
+    this.fd = fd;
+    this.ctx = ctx;
     this.#journal = isJournalStream(fd, ctx.env ?? process.env);
     this.#complaints = new Complaints(fd === 1 ? 'stdout' : 'stderr', ctx.complain ?? stderrComplaint);
   }
@@ -183,12 +186,15 @@ class FileOutput implements LogOutput {
   #fd: number | undefined;
   #size = 0;
   readonly #complaints: Complaints;
-  constructor(
-    readonly path: string,
-    readonly maxSize: number,
-    readonly maxVersions: number,
-    readonly ctx: OutputContext,
-  ) {
+  readonly path: string;
+  readonly maxSize: number;
+  readonly maxVersions: number;
+  readonly ctx: OutputContext;
+  constructor(path: string, maxSize: number, maxVersions: number, ctx: OutputContext) {
+    this.path = path;
+    this.maxSize = maxSize;
+    this.maxVersions = maxVersions;
+    this.ctx = ctx;
     this.#complaints = new Complaints(path, ctx.complain ?? stderrComplaint);
     this.#open();
   }
@@ -256,10 +262,11 @@ class SyslogOutput implements LogOutput {
   readonly #send: UnixDatagramSender | undefined;
   readonly #complaints: Complaints;
   readonly #fallback: FdOutput | undefined;
-  constructor(
-    readonly facility: number,
-    readonly ctx: OutputContext,
-  ) {
+  readonly facility: number;
+  readonly ctx: OutputContext;
+  constructor(facility: number, ctx: OutputContext) {
+    this.facility = facility;
+    this.ctx = ctx;
     this.#socket = ctx.syslogSocket ?? '/dev/log';
     this.#send = ctx.sendDatagram ?? nativeUnixDatagramSender();
     const complain = ctx.complain ?? stderrComplaint;

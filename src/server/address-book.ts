@@ -1,3 +1,4 @@
+import { admits, type PacketClasses } from '../classify/classify.ts';
 import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
@@ -22,6 +23,12 @@ export interface Offer {
  * bitmaps and the deadlines of both, kept in step by `setLease`, `holdOffer` and `dropOffer`. It answers
  * "may this client have this address now?" and "give me a free one"; the DHCP rules live in the engine.
  */
+/** Whether the pool holding `addr` admits the client's classes (an address outside the pools: yes). */
+function poolAdmits(subnet: CompiledSubnet, addr: number, classes: PacketClasses): boolean {
+  for (const p of subnet.pools) if (addr >= p.start && addr <= p.end) return admits(p, classes);
+  return true;
+}
+
 export class AddressBook {
   readonly index = new LeaseIndex();
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
@@ -88,13 +95,21 @@ export class AddressBook {
   }
 
   /** Whether `addr` may be leased to this client now. */
-  usableBy(addr: number, subnet: CompiledSubnet, id: ClientIdentity, now: number): boolean {
+  usableBy(
+    addr: number,
+    subnet: CompiledSubnet,
+    id: ClientIdentity,
+    now: number,
+    classes: PacketClasses | null = null,
+  ): boolean {
     if (!cidrContains(subnet, addr) || this.excluded.has(addr | 0)) return false;
     const r = this.reservations.at(addr);
     if (r) {
       // An address reserved for X is never given to Y.
       if (!reservationMatches(r, id)) return false;
     } else if (!this.allocator.inPool(subnet.id, addr)) return false;
+    // A pool limited to classes (Kea's pool `client-class`) is not this client's unless reserved to it.
+    else if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, addr, classes)) return false;
     const lease = this.index.get(addr);
     if (lease && lease.expiresAt > now) {
       if (lease.state === 'declined') return false;
@@ -109,10 +124,19 @@ export class AddressBook {
    * A free pool address of the subnet, taken (the caller holds it with an offer). Expired offers keep
    * their bits until `reclaim`; a pool that looks exhausted drops them first.
    */
-  allocate(subnet: CompiledSubnet, id: ClientIdentity, now: number): number | undefined {
+  allocate(
+    subnet: CompiledSubnet,
+    id: ClientIdentity,
+    now: number,
+    classes: PacketClasses | null = null,
+  ): number | undefined {
+    const pools =
+      classes === null || !subnet.poolsUseClasses
+        ? undefined
+        : (i: number): boolean => admits(subnet.pools[i]!, classes);
     let swept = false;
     for (let tries = 0; tries < 64; tries++) {
-      let addr = this.allocator.allocate(subnet.id);
+      let addr = this.allocator.allocate(subnet.id, pools);
       if (addr === undefined && !swept) {
         swept = true;
         // Oldest first: the expired ones are at the front (every offer gets the same lifetime).
@@ -120,10 +144,10 @@ export class AddressBook {
           if (o.expiresAt > now) break;
           this.dropOffer(o.addr);
         }
-        addr = this.allocator.allocate(subnet.id);
+        addr = this.allocator.allocate(subnet.id, pools);
       }
       if (addr === undefined) return undefined;
-      if (this.usableBy(addr, subnet, id, now)) return addr;
+      if (this.usableBy(addr, subnet, id, now, classes)) return addr;
       // Held by something the bitmap cannot tell free (an expired, unreclaimed lease): it stays taken.
     }
     return undefined;
@@ -134,18 +158,25 @@ export class AddressBook {
    * for this client (counted in `v4-offer-reused`). Its first client is remembered: if it still sends its
    * REQUEST, `reclaimDisplaced` gives the address back to it.
    */
-  takeOldestOffer(subnet: CompiledSubnet, id: ClientIdentity, now: number): number | undefined {
+  takeOldestOffer(
+    subnet: CompiledSubnet,
+    id: ClientIdentity,
+    now: number,
+    classes: PacketClasses | null = null,
+  ): number | undefined {
     const queue = this.unconfirmed.get(subnet.id);
-    for (let tries = 0; queue !== undefined && tries < 64; tries++) {
-      const oldest = queue.values().next();
-      if (oldest.done === true) return undefined;
-      const o = oldest.value;
+    if (queue === undefined) return undefined;
+    let tries = 0;
+    for (const o of [...queue.values()]) {
+      if (tries++ >= 64) break;
+      // An offer from a pool this client's classes do not admit is someone else's to keep.
+      if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, o.addr, classes)) continue;
       this.dropOffer(o.addr);
       if (o.expiresAt > now) {
         this.stats.inc('v4-offer-reused');
         this.displaced.set(o.addr | 0, { hwAddress: o.hwAddress, clientId: o.clientId });
       }
-      if (this.usableBy(o.addr, subnet, id, now)) return o.addr;
+      if (this.usableBy(o.addr, subnet, id, now, classes)) return o.addr;
     }
     return undefined;
   }

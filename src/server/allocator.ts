@@ -65,11 +65,16 @@ export class Allocator {
     if (!this.permanent.has(addr | 0)) this.poolOf(addr)?.release(addr);
   }
 
-  /** Takes and returns a free address of the subnet's pools, in pool order; undefined when all are taken. */
-  allocate(subnetId: number): number | undefined {
+  /**
+   * Takes and returns a free address of the subnet's pools, in pool order, skipping the pools (by index
+   * in the subnet's `pools`) that `admit` refuses; undefined when all are taken.
+   */
+  allocate(subnetId: number, admit?: (poolIndex: number) => boolean): number | undefined {
     const list = this.pools.get(subnetId);
     if (list === undefined) return undefined;
-    for (const p of list) {
+    for (let i = 0; i < list.length; i++) {
+      if (admit !== undefined && !admit(i)) continue;
+      const p = list[i]!;
       const a = p.next();
       if (a !== undefined) {
         p.take(a);

@@ -1,4 +1,4 @@
-import type { CompiledConfig, CompiledReservation, CompiledSubnet } from '../config/types.ts';
+import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
@@ -25,6 +25,15 @@ import {
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { DROP } from '../classify/builtin.ts';
+import {
+  admits,
+  classifyEarly,
+  classifyHost,
+  combination,
+  type PacketClasses,
+} from '../classify/classify.ts';
+import { classScope, type ClassScope } from './class-scope.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -39,6 +48,25 @@ const ZERO = '0.0.0.0';
  * holder it did not name: not the offer lifetime, which may be 0 (Kea's default), and never reused.
  */
 const COMMIT_HOLD_MS = 30_000;
+const NO_NAMES: readonly string[] = [];
+const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
+
+/**
+ * The lease's user context: the relay agent information (Kea's `relay-agent-info`) and the client's
+ * classes, where Kea's limits hook keeps them (`ISC.client-classes`); null when there is neither.
+ */
+function leaseContext(
+  agent: Uint8Array | undefined,
+  config: CompiledConfig,
+  classes: PacketClasses | null,
+): Lease['userContext'] {
+  const names = classes === null ? NO_NAMES : combination(config, classes).leaseClasses;
+  if (agent === undefined && names.length === 0) return null;
+  const isc: Record<string, unknown> = {};
+  if (agent !== undefined) isc['relay-agent-info'] = { 'sub-options': toHex(agent).toUpperCase() };
+  if (names.length > 0) isc['client-classes'] = names;
+  return { ISC: isc };
+}
 
 export interface EngineOptions {
   /**
@@ -57,6 +85,8 @@ interface Exchange {
   readonly hostname: string | null;
   readonly requested: string | null;
   readonly now: number;
+  /** Null when the configuration looks at no classes. */
+  readonly classes: PacketClasses | null;
 }
 
 type Pending =
@@ -246,7 +276,12 @@ export class DhcpServerEngine {
       hostname: hostnameOf(req),
       requested: req.options.getBy(REQUESTED_OPT) ?? null,
       now,
+      classes: this.config.classifies ? classifyEarly(this.config, req, meta) : null,
     };
+    if (ex.classes?.has(DROP) === true) {
+      this.stats.inc('pkt4-receive-drop');
+      return this.drop(ex, null, 'the client is in class DROP');
+    }
     if (
       ex.id.hwAddress === '' &&
       ex.id.clientId === null &&
@@ -291,20 +326,18 @@ export class DhcpServerEngine {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
     }
+    const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
     const reply = this.reply(p.ex, {
       type: MessageType.ACK,
       serverId: p.serverId,
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
-      layers: optionLayers(this.config, p.subnet, addr, p.reservation),
+      layers: scope.layers,
       subnet: p.subnet,
       hostname: p.reservation?.hostname,
       rapidCommit: p.rapid,
-      // siaddr, sname and file: reservation over subnet over global.
-      nextServer: p.reservation?.nextServer ?? p.subnet.nextServer ?? this.config.nextServer,
-      bootFileName: p.reservation?.bootFileName ?? p.subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname: p.reservation?.serverHostname ?? p.subnet.serverHostname ?? this.config.serverHostname,
+      ...this.bootFields(scope, p.subnet, p.reservation),
       echoClientId: this.config.echoClientId,
     });
     return this.finish(
@@ -365,11 +398,12 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.1: DHCPDISCOVER ----
 
   private discover(ex: Exchange): EngineOutput {
-    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
     if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const limited = this.rateLimited(ex, sel.subnet);
     if (limited) return limited;
     const place = this.placeOnLink(ex, sel.subnet);
+    if (place === 'drop') return this.drop(ex, sel.subnet.id, 'the client is in class DROP');
     if (place === 'over-limit') return this.leaseLimitDrop(ex, sel.subnet);
     if (place === undefined) {
       this.stats.inc('v4-allocation-fail');
@@ -388,20 +422,19 @@ export class DhcpServerEngine {
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
-    const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
+    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
+    const scope = this.scope(ex, subnet, addr, res);
     const reply = this.reply(ex, {
       type: MessageType.OFFER,
       serverId,
       yiaddr,
       ciaddr: ZERO,
       times,
-      layers: optionLayers(this.config, subnet, addr, res),
+      layers: scope.layers,
       subnet,
       hostname: res?.hostname,
-      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
+      ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.OFFER, yiaddr, times.valid, null);
@@ -418,26 +451,29 @@ export class DhcpServerEngine {
   ):
     | { subnet: CompiledSubnet; res: CompiledReservation | undefined; addr: number }
     | 'over-limit'
+    | 'drop'
     | undefined {
-    const link = linkSubnets(this.config, selected);
+    const link = linkSubnets(this.config, selected).filter((s) => s === selected || admits(s, ex.classes));
     if (link.length === 1) {
       const res = this.book.reservations.find(selected, ex.id);
+      if (this.hostPhase(ex, res)) return 'drop';
       if (this.overLeaseLimit(ex, selected, res)) return 'over-limit';
       const addr = this.chooseAddress(ex, selected, res);
       return addr === undefined ? undefined : { subnet: selected, res, addr };
     }
     const candidates = link.map((subnet) => ({ subnet, res: this.book.reservations.find(subnet, ex.id) }));
+    if (this.hostPhase(ex, candidates.find((c) => c.res !== undefined)?.res)) return 'drop';
     for (const c of candidates) {
       const addr = this.knownAddress(ex, c.subnet, c.res);
       if (addr !== undefined) return { ...c, addr };
     }
     if (this.overLeaseLimit(ex, selected, candidates[0]?.res)) return 'over-limit';
     for (const c of candidates) {
-      const addr = this.book.allocate(c.subnet, ex.id, ex.now);
+      const addr = this.book.allocate(c.subnet, ex.id, ex.now, ex.classes);
       if (addr !== undefined) return { ...c, addr };
     }
     for (const c of candidates) {
-      const addr = this.book.takeOldestOffer(c.subnet, ex.id, ex.now);
+      const addr = this.book.takeOldestOffer(c.subnet, ex.id, ex.now, ex.classes);
       if (addr !== undefined) return { ...c, addr };
     }
     return undefined;
@@ -455,8 +491,8 @@ export class DhcpServerEngine {
   ): number | undefined {
     return (
       this.knownAddress(ex, subnet, res) ??
-      this.book.allocate(subnet, ex.id, ex.now) ??
-      this.book.takeOldestOffer(subnet, ex.id, ex.now)
+      this.book.allocate(subnet, ex.id, ex.now, ex.classes) ??
+      this.book.takeOldestOffer(subnet, ex.id, ex.now, ex.classes)
     );
   }
 
@@ -467,11 +503,13 @@ export class DhcpServerEngine {
     res: CompiledReservation | undefined,
   ): number | undefined {
     const reserved = reservedAddressIn(subnet, res);
-    if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now)) return reserved;
+    if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now, ex.classes))
+      return reserved;
     const bound = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address;
     if (this.usableText(bound, subnet, ex)) return ipv4ToInt(bound as string);
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
-    if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now)) return offered;
+    if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now, ex.classes))
+      return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
     return undefined;
   }
@@ -481,15 +519,28 @@ export class DhcpServerEngine {
     return (this.offerLifetimeOverride ?? subnet.offerLifetime) * 1000;
   }
 
-  /** The subnet's `rate-limit`, per client: over it, the request is dropped and counted. */
+  /**
+   * The subnet's `rate-limit`, then each of the request's classes' (Kea's limits hook shape), per client:
+   * over one, the request is dropped and counted.
+   */
   private rateLimited(ex: Exchange, subnet: CompiledSubnet): EngineOutput | undefined {
+    const client = ex.id.clientId ?? ex.id.hwAddress;
     const rate = subnet.limits.rate;
-    if (rate === undefined) return undefined;
-    const key = `${subnet.id} ${ex.id.clientId ?? ex.id.hwAddress}`;
-    if (this.rateLimiter.allow(key, rate, ex.now)) return undefined;
+    if (rate !== undefined && !this.rateLimiter.allow(`${subnet.id} ${client}`, rate, ex.now))
+      return this.rateLimitDrop(ex, subnet, rate.text);
+    if (ex.classes === null || !this.config.classesRateLimited) return undefined;
+    for (const c of combination(this.config, ex.classes).derived.defined) {
+      if (c.rateLimit === undefined) continue;
+      if (!this.rateLimiter.allow(`class ${c.name} ${client}`, c.rateLimit, ex.now))
+        return this.rateLimitDrop(ex, subnet, `${c.rateLimit.text} (class ${c.name})`);
+    }
+    return undefined;
+  }
+
+  private rateLimitDrop(ex: Exchange, subnet: CompiledSubnet, limit: string): EngineOutput {
     this.stats.inc('pkt4-rate-limit-drop');
     this.stats.inc('pkt4-receive-drop');
-    return this.junk(ex, subnet.id, `over the rate limit of ${rate.text}`, 'over the rate limit');
+    return this.junk(ex, subnet.id, `over the rate limit of ${limit}`, 'over the rate limit');
   }
 
   /**
@@ -522,7 +573,7 @@ export class DhcpServerEngine {
     return (
       address !== undefined &&
       isIpv4(address) &&
-      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now)
+      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now, ex.classes)
     );
   }
 
@@ -530,7 +581,7 @@ export class DhcpServerEngine {
 
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
-    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
     const limited = sel ? this.rateLimited(ex, sel.subnet) : undefined;
     if (limited) return limited;
     if (serverIdOpt !== undefined) return this.requestSelecting(ex, sel?.subnet, serverIdOpt);
@@ -563,8 +614,10 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
+    if (this.hostPhase(ex, this.book.reservations.find(subnet, ex.id)))
+      return this.drop(ex, subnet.id, 'the client is in class DROP');
     if (
-      !this.book.usableBy(addr, subnet, ex.id, ex.now) &&
+      !this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) &&
       !this.book.reclaimDisplaced(addr, subnet, ex.id, ex.now)
     )
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
@@ -585,6 +638,7 @@ export class DhcpServerEngine {
         : this.drop(ex, subnet.id, 'wrong network, not authoritative');
     }
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     const reserved = reservedAddressIn(subnet, res);
     const lease = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId);
     const record = reserved ?? (lease ? ipv4ToInt(lease.address) : undefined);
@@ -598,7 +652,7 @@ export class DhcpServerEngine {
         serverId,
         `the client's address is ${intToIpv4(record)}, not ${ex.requested}`,
       );
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return this.nak(ex, subnet, serverId, `${ex.requested} is not available to this client`);
     return this.grant(ex, subnet, addr, serverId);
   }
@@ -613,10 +667,12 @@ export class DhcpServerEngine {
         : this.drop(ex, subnet.id, `${why}, not authoritative`);
     // §4.3.2 REBINDING: "The DHCP server SHOULD check 'ciaddr' for correctness before replying".
     if (!cidrContains(subnet, addr)) return refuse(`${ex.req.ciaddr} is not on subnet ${subnet.prefix}`);
-    const reserved = reservedAddressIn(subnet, this.book.reservations.find(subnet, ex.id));
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
+    const reserved = reservedAddressIn(subnet, res);
     if (reserved !== undefined && reserved !== addr)
       return refuse(`the client has a reservation for ${intToIpv4(reserved)}`);
-    if (!this.book.usableBy(addr, subnet, ex.id, ex.now))
+    if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return refuse(`${ex.req.ciaddr} is not this client's`);
     // A client we have no lease for but whose address is free gets it (a server that lost its leases).
     return this.grant(ex, subnet, addr, serverId);
@@ -643,7 +699,8 @@ export class DhcpServerEngine {
       prev.expiresAt > ex.now &&
       owns(prev, ex.id, subnet.matchClientId)
     );
-    const times = leaseTimes(subnet.lifetimes, ex.req.options.getBy(LEASE_TIME_OPT));
+    this.hostPhase(ex, res);
+    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
@@ -655,9 +712,7 @@ export class DhcpServerEngine {
       expiresAt: ex.now + times.valid * 1000,
       hostname: res?.hostname ?? ex.hostname,
       state: 'default',
-      userContext: agent
-        ? { ISC: { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } } }
-        : null,
+      userContext: leaseContext(agent, this.config, ex.classes),
     });
     // Hold the address for this client while the commit is in flight.
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
@@ -765,7 +820,7 @@ export class DhcpServerEngine {
   // ---- RFC 2131 §4.3.5: DHCPINFORM ----
 
   private inform(ex: Exchange): EngineOutput {
-    const sel = selectSubnet(this.config, ex.req, ex.meta);
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
     if (!sel) return this.junk(ex, null, 'no subnet for this client');
     const subnet = sel.subnet;
     const limited = this.rateLimited(ex, subnet);
@@ -773,7 +828,9 @@ export class DhcpServerEngine {
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     const ciaddr = isIpv4(ex.req.ciaddr) ? ipv4ToInt(ex.req.ciaddr) : 0;
+    const scope = this.scope(ex, subnet, ciaddr, res);
     // §4.3.5: configuration only: no yiaddr, no lease time (MUST NOT), ACK to ciaddr.
     const reply = this.reply(ex, {
       type: MessageType.ACK,
@@ -781,15 +838,56 @@ export class DhcpServerEngine {
       yiaddr: ZERO,
       ciaddr: ex.req.ciaddr,
       times: undefined,
-      layers: optionLayers(this.config, subnet, ciaddr, res),
+      layers: scope.layers,
       subnet,
       hostname: res?.hostname,
-      nextServer: res?.nextServer ?? subnet.nextServer ?? this.config.nextServer,
-      bootFileName: res?.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
-      serverHostname: res?.serverHostname ?? subnet.serverHostname ?? this.config.serverHostname,
+      ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+  }
+
+  // ---- classification ----
+
+  /** Phase 2 of classification once the reservation is known; true when the request is in DROP. */
+  private hostPhase(ex: Exchange, res: CompiledReservation | undefined): boolean {
+    if (ex.classes === null) return false;
+    classifyHost(this.config, ex.classes, res);
+    return ex.classes.has(DROP);
+  }
+
+  /** The subnet's lifetimes, or a class's `valid-lifetime` over them. */
+  private lifetimes(ex: Exchange, subnet: CompiledSubnet): Lifetimes {
+    return ex.classes === null ? subnet.lifetimes : classScope.lifetimes(this.config, ex.classes, subnet);
+  }
+
+  /** Option layers and class boot fields for the reply; runs the pool's and subnet's additional classes. */
+  private scope(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    addr: number,
+    res: CompiledReservation | undefined,
+  ): ClassScope {
+    if (ex.classes === null) return { layers: optionLayers(this.config, subnet, addr, res), boot: NO_BOOT };
+    return classScope.reply(this.config, ex.classes, subnet, addr, res);
+  }
+
+  /** siaddr, sname and file: reservation over class over subnet over global. */
+  private bootFields(
+    scope: ClassScope,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'> {
+    return {
+      nextServer: res?.nextServer ?? scope.boot.nextServer ?? subnet.nextServer ?? this.config.nextServer,
+      bootFileName:
+        res?.bootFileName ?? scope.boot.bootFileName ?? subnet.bootFileName ?? this.config.bootFileName,
+      serverHostname:
+        res?.serverHostname ??
+        scope.boot.serverHostname ??
+        subnet.serverHostname ??
+        this.config.serverHostname,
+    };
   }
 
   // ---- outputs ----
@@ -875,6 +973,7 @@ export class DhcpServerEngine {
       leaseTime,
       reason,
       destination: reply ? describeDestination(reply.destination) : null,
+      classes: ex.classes === null ? null : combination(this.config, ex.classes),
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }

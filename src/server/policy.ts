@@ -34,11 +34,11 @@ export function ipsOf(data: Uint8Array | undefined): number[] {
 
 /**
  * Addresses no client gets: network and broadcast of every subnet, every `routers` address ("do not
- * assign" a router, seed 001) and every configured server identifier, at any level.
+ * assign" a router, seed 001) and every configured server identifier, at any level (classes included).
  */
 export function configExclusions(c: CompiledConfig): Set<number> {
   const out = new Set<number>();
-  const sets: OptionSet[] = [c.options];
+  const sets: OptionSet[] = [c.options, ...c.clientClasses.map((k) => k.options)];
   for (const s of c.subnets) {
     for (const a of structuralExclusions(s)) out.add(a);
     sets.push(s.options, ...s.pools.map((p) => p.options), ...s.reservations.map((r) => r.options));
@@ -174,6 +174,17 @@ const lastLayers = new WeakMap<
   { readonly config: OptionSet; readonly subnet: OptionSet; readonly layers: readonly OptionSet[] }
 >();
 
+const NO_CLASS_LAYERS: readonly OptionSet[] = [];
+
+/** The same, by the (shared, frozen) list of a combination of classes' option sets. */
+const lastClassLayers = new WeakMap<
+  readonly OptionSet[],
+  WeakMap<
+    CompiledPool | CompiledSubnet,
+    { readonly config: OptionSet; readonly subnet: OptionSet; readonly layers: readonly OptionSet[] }
+  >
+>();
+
 /** Stands for an absent reservation or pool layer in the cache's path. */
 const NO_LAYER: OptionSet = new Map();
 
@@ -187,7 +198,7 @@ function layerStep(node: LayerNode, set: OptionSet): LayerNode {
 }
 
 /**
- * Option layers by Kea's precedence: reservation, pool, subnet, global. The same layers give the same
+ * Option layers by Kea's precedence: reservation, pool, subnet, the client's classes in order, global. The same layers give the same
  * frozen list, so that what a reply sends is worked out once per list (see reply.ts).
  */
 export function optionLayers(
@@ -195,6 +206,7 @@ export function optionLayers(
   subnet: CompiledSubnet,
   addr: number,
   res: CompiledReservation | undefined,
+  classLayers: readonly OptionSet[] = NO_CLASS_LAYERS,
 ): readonly OptionSet[] {
   let pool: CompiledPool | undefined;
   for (const p of subnet.pools) {
@@ -203,29 +215,45 @@ export function optionLayers(
       break;
     }
   }
-  if (res === undefined) {
+  const plain = res === undefined && classLayers.length === 0;
+  // With classes and no reservation: the list last built for this pool (or subnet) and these classes.
+  const byClasses =
+    res === undefined && classLayers.length > 0 ? lastClassLayers.get(classLayers) : undefined;
+  if (byClasses !== undefined) {
+    const last = byClasses.get(pool ?? subnet);
+    if (last !== undefined && last.config === config.options && last.subnet === subnet.options)
+      return last.layers;
+  }
+  if (plain) {
     // The usual case, one lookup: the pool's (or, outside the pools, the subnet's) last list.
     const owner = pool ?? subnet;
     const last = lastLayers.get(owner);
     if (last !== undefined && last.config === config.options && last.subnet === subnet.options)
       return last.layers;
   }
-  const node = layerStep(
-    layerStep(
-      layerStep(layerStep(layerRoot, res ? res.options : NO_LAYER), pool ? pool.options : NO_LAYER),
-      subnet.options,
-    ),
-    config.options,
+  let step = layerStep(
+    layerStep(layerStep(layerRoot, res ? res.options : NO_LAYER), pool ? pool.options : NO_LAYER),
+    subnet.options,
   );
+  for (const c of classLayers) step = layerStep(step, c);
+  const node = layerStep(step, config.options);
   if (node.layers === undefined) {
     const out: OptionSet[] = [];
     if (res) out.push(res.options);
     if (pool) out.push(pool.options);
-    out.push(subnet.options, config.options);
+    out.push(subnet.options, ...classLayers, config.options);
     node.layers = Object.freeze(out);
   }
-  if (res === undefined)
-    lastLayers.set(pool ?? subnet, { config: config.options, subnet: subnet.options, layers: node.layers });
+  const entry = { config: config.options, subnet: subnet.options, layers: node.layers };
+  if (plain) lastLayers.set(pool ?? subnet, entry);
+  else if (res === undefined) {
+    let m = lastClassLayers.get(classLayers);
+    if (m === undefined) {
+      m = new WeakMap();
+      lastClassLayers.set(classLayers, m);
+    }
+    m.set(pool ?? subnet, entry);
+  }
   return node.layers;
 }
 

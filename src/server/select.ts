@@ -3,6 +3,7 @@ import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import type { ArrivalMeta } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { admits, type PacketClasses } from '../classify/classify.ts';
 
 /** Options read from every request, looked up in the table once. */
 const AGENT_OPT = definitionNamed('dhcp-agent-options');
@@ -32,15 +33,23 @@ export function interfaceAddressValue(address: string): number {
   return n;
 }
 
-function containing(config: CompiledConfig, addr: string): CompiledSubnet | undefined {
+function containing(
+  config: CompiledConfig,
+  addr: string,
+  classes: PacketClasses | null,
+): CompiledSubnet | undefined {
   if (!isIpv4(addr)) return undefined;
   const n = ipv4ToInt(addr);
-  for (const s of config.subnets) if (cidrContains(s, n)) return s;
+  for (const s of config.subnets) if (cidrContains(s, n) && admits(s, classes)) return s;
   return undefined;
 }
 
-function byRelayAddress(config: CompiledConfig, giaddr: number): CompiledSubnet | undefined {
-  for (const s of config.subnets) if (s.relayAddresses.includes(giaddr)) return s;
+function byRelayAddress(
+  config: CompiledConfig,
+  giaddr: number,
+  classes: PacketClasses | null,
+): CompiledSubnet | undefined {
+  for (const s of config.subnets) if (s.relayAddresses.includes(giaddr) && admits(s, classes)) return s;
   return undefined;
 }
 
@@ -52,12 +61,14 @@ function onInterface(s: CompiledSubnet, meta: ArrivalMeta): boolean {
  * The subnet a request belongs to. Relayed: RFC 3527 link selection (82.5), then RFC 3011 subnet selection
  * (118), then Kea's `relay.ip-addresses`, then the subnet holding giaddr (RFC 2131 §4.3.1). Direct: 118,
  * then a renewing client's ciaddr, then the receiving interface (Kea's `interface`, or the subnet holding
- * one of the interface's addresses, or the only subnet when the interface has no address at all).
+ * one of the interface's addresses, or the only subnet when the interface has no address at all). A subnet
+ * limited to classes (`client-class`) is invisible to a request in none of them (Kea: the next feasible one).
  */
 export function selectSubnet(
   config: CompiledConfig,
   req: DhcpMessage,
   meta: ArrivalMeta,
+  classes: PacketClasses | null = null,
 ): Selection | undefined {
   const relayed = req.giaddr !== ZERO;
   if (relayed) {
@@ -66,35 +77,37 @@ export function selectSubnet(
     if (link !== undefined) {
       // RFC 3527 §3: with the sub-option present the server MUST allocate on that subnet (or its link):
       // an unknown one means no answer, never a fall-back to giaddr.
-      const s = containing(config, link);
+      const s = containing(config, link, classes);
       return s ? { subnet: s, by: 'link-selection' } : undefined;
     }
   }
   const sel = req.options.getBy(SUBNET_SELECTION_OPT);
   if (sel !== undefined) {
-    const s = containing(config, sel);
+    const s = containing(config, sel, classes);
     // RFC 3011 §3: a server that cannot serve the requested subnet MUST NOT answer.
     return s ? { subnet: s, by: 'subnet-selection' } : undefined;
   }
   if (relayed) {
     const g = ipv4ToInt(req.giaddr);
-    const s = byRelayAddress(config, g) ?? containing(config, req.giaddr);
+    const s = byRelayAddress(config, g, classes) ?? containing(config, req.giaddr, classes);
     return s ? { subnet: s, by: 'relay' } : undefined;
   }
   if (req.ciaddr !== ZERO) {
-    const s = containing(config, req.ciaddr);
+    const s = containing(config, req.ciaddr, classes);
     if (s && onInterface(s, meta)) return { subnet: s, by: 'ciaddr' };
   }
-  for (const s of config.subnets) if (s.interface === meta.interface) return { subnet: s, by: 'interface' };
+  for (const s of config.subnets)
+    if (s.interface === meta.interface && admits(s, classes)) return { subnet: s, by: 'interface' };
   for (const a of meta.interfaceAddresses) {
     const n = interfaceAddressValue(a.address);
     if (n < 0) continue;
     for (const s of config.subnets)
-      if (s.interface === undefined && cidrContains(s, n)) return { subnet: s, by: 'interface' };
+      if (s.interface === undefined && cidrContains(s, n) && admits(s, classes))
+        return { subnet: s, by: 'interface' };
   }
   // An interface with no IPv4 address (a virtual network, seed 003) and one subnet: that subnet.
   const only = config.subnets.length === 1 ? config.subnets[0] : undefined;
-  if (only && only.interface === undefined && meta.interfaceAddresses.length === 0)
+  if (only && only.interface === undefined && meta.interfaceAddresses.length === 0 && admits(only, classes))
     return { subnet: only, by: 'interface' };
   return undefined;
 }

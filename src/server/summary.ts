@@ -16,6 +16,8 @@ export interface ExchangeFacts {
   readonly leaseTime: number | null;
   readonly reason: string | null;
   readonly destination: string | null;
+  /** The request's classes (their order and log text); null when the configuration has none. */
+  readonly classes?: { readonly ordered: readonly string[]; readonly text: string } | null;
 }
 
 /** `DHCPREQUEST for 198.18.0.10 from aa:bb:.. (host) via eth0 -> DHCPACK 198.18.0.10 lease 3600s`. */
@@ -29,6 +31,8 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
   if (f.hostname) text += ` (${escapeLogText(f.hostname)})`;
   text += ` via ${f.interface}`;
   if (f.giaddr !== '0.0.0.0') text += ` relay ${f.giaddr}`;
+  const classes = f.classes ?? null;
+  if (classes !== null) text += ` classes [${classes.text}]`;
   const reply = f.replyType === null ? null : messageTypeName(f.replyType);
   if (reply === null) text += ` -> no reply${f.reason ? `: ${f.reason}` : ''}`;
   else {
@@ -50,5 +54,6 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
     subnetId: f.subnetId,
     reason: f.reason,
     destination: f.destination,
+    classes: classes === null ? null : classes.ordered,
   };
 }

@@ -78,6 +78,8 @@ export interface ExchangeEvent {
    * without the per-packet details. The runtime logs these at debug and counts them in one line per interval.
    */
   readonly junk?: string;
+  /** The request's classes in precedence order (Kea's client classification); null without classes. */
+  readonly classes: readonly string[] | null;
 }
 
 export type EngineEvent = ExchangeEvent;

@@ -28,11 +28,12 @@ export class UdpTransport extends TransportEmitter implements Transport {
     interfaceAware: false,
     broadcastWithoutRoute: false,
   };
-  private constructor(
-    private readonly socket: dgram.Socket,
-    readonly port: number,
-  ) {
+  private readonly socket: dgram.Socket;
+  readonly port: number;
+  private constructor(socket: dgram.Socket, port: number) {
     super();
+    this.socket = socket;
+    this.port = port;
     socket.on('message', (data, rinfo) =>
       this.emitMessage(data, {
         interface: undefined,

@@ -35,18 +35,34 @@ export async function styleAsset(): Promise<Asset> {
 let script: Promise<Asset> | undefined;
 
 /**
- * The browser script: `client/main.ts` bundled by esbuild (tsx's own dependency) once per process, on first
- * use, and kept in memory. A failed build is not cached, so a fixed installation recovers without a restart.
+ * The browser script, read once per process and kept in memory: the package ships it bundled
+ * (`static/dashboard.js`, written by the build); from the sources it is bundled from `client/main.ts` on first
+ * use by esbuild, a development dependency. A failed load is not cached, so a fixed installation recovers
+ * without a restart.
  */
 export function scriptAsset(): Promise<Asset> {
-  script ??= buildScript().catch((err: unknown) => {
+  script ??= loadScript().catch((err: unknown) => {
     script = undefined;
     throw err;
   });
   return script;
 }
 
-async function buildScript(): Promise<Asset> {
+async function loadScript(): Promise<Asset> {
+  if (!import.meta.url.endsWith('.ts')) {
+    try {
+      return asset(await readFile(here('./static/dashboard.js')), 'text/javascript; charset=utf-8');
+    } catch (err) {
+      throw new DashboardBuildError('the bundled dashboard script is missing from this installation', {
+        cause: err,
+      });
+    }
+  }
+  return asset(await bundleDashboardScript(), 'text/javascript; charset=utf-8');
+}
+
+/** Bundles the browser script with esbuild: the build step writes it to disk, a source checkout serves it. */
+export async function bundleDashboardScript(): Promise<string> {
   let esbuild: typeof import('esbuild');
   try {
     esbuild = await import('esbuild');
@@ -68,7 +84,7 @@ async function buildScript(): Promise<Asset> {
     });
     const out = result.outputFiles[0];
     if (out === undefined) throw new Error('esbuild produced no output');
-    return asset(out.text, 'text/javascript; charset=utf-8');
+    return out.text;
   } catch (err) {
     throw new DashboardBuildError(
       `cannot build the dashboard script: ${err instanceof Error ? err.message : String(err)}`,

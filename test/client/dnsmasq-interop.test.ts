@@ -4,7 +4,7 @@
  * (RENEWING from the configured address), and a RELEASE that dnsmasq must log.
  * Needs root, iproute2 and dnsmasq (see /work/shared/design/LAB.md); addresses from 198.18.0.0/15.
  */
-import { after, before, describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, destroyLab, waitForFile } from './interop/netns.ts';
 import type { Lab } from './interop/netns.ts';
+
+const { after, before, describe, it } = requiring('root', 'ip', 'dnsmasq');
 
 const dir = mkdtempSync(join(tmpdir(), 'lk-dnsmasq-'));
 const dnsmasqLog = join(dir, 'dnsmasq.log');

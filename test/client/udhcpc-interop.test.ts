@@ -4,7 +4,7 @@
  * sees must equal what udhcpcMessageEnvironment() builds from the same ACK bytes.
  * Needs root, iproute2 and busybox (see /work/shared/design/LAB.md); addresses from 198.18.0.0/15.
  */
-import { after, before, describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createLab, destroyLab, waitForFile } from './interop/netns.ts';
@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageType, decodeMessage } from '../../src/protocol/index.ts';
 import { udhcpcMessageEnvironment } from '../../src/client/udhcpc-env.ts';
+
+const { after, before, describe, it } = requiring('root', 'ip', 'busybox');
 
 const lab = { srv: `lkc${process.pid % 100000}s`, cli: `lkc${process.pid % 100000}c` };
 const dir = mkdtempSync(join(tmpdir(), 'lk-udhcpc-'));

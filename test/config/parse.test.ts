@@ -49,7 +49,10 @@ test('the compiled config is frozen, so config-set can swap it atomically', () =
   assert.ok(r.ok);
   assert.ok(Object.isFrozen(r.config));
   assert.ok(Object.isFrozen(r.config.subnets[0]?.pools));
-  assert.throws(() => (r.config.options as Map<number, unknown>).set(1, {}));
+  assert.throws(() => (r.config.options as Map<number, unknown>).set(1, {}), {
+    name: 'TypeError',
+    message: 'compiled config is immutable',
+  });
 });
 
 test('unknown keys are rejected with their JSON path', () => {

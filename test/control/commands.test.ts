@@ -42,6 +42,11 @@ const REQUIRED = [
   'reservation-get-page',
   'reservation-del',
   'stat-lease4-get',
+  'class-add',
+  'class-get',
+  'class-list',
+  'class-update',
+  'class-del',
 ];
 
 test('list-commands comes from the registry and names every required command, sorted', async () => {
@@ -75,7 +80,10 @@ test('a handler that throws becomes result 1 with its message and is counted', a
   assert.deepEqual(await registry.dispatch({ command: 'boom' }, ctx), { result: 1, text: 'kaput' });
   assert.equal(registry.faults, 1);
   assert.equal(logged.length, 1);
-  assert.throws(() => registry.register('boom', async () => ({ result: 0 })), TypeError);
+  assert.throws(() => registry.register('boom', async () => ({ result: 0 })), {
+    name: 'TypeError',
+    message: "control command 'boom' registered twice",
+  });
 });
 
 test('leases-reclaim checks its mandatory boolean with Kea wording', async () => {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { HttpControlServer, type HttpControlOptions } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
+import { needs } from '../lab/needs.ts';
 
 const run = promisify(execFile);
 
@@ -81,41 +82,51 @@ async function keaShell(port: number, command: string, stdin = '', extra: string
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdin.end(stdin);
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // A spawn failure (ENOENT) emits 'error' and may never emit 'close': reject so withHttp closes its server.
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
   assert.equal(code, 0, `kea-shell failed: ${out} ${err}`);
   return JSON.parse(out);
 }
 
-test("Kea's kea-shell drives the HTTP listener: list-commands, status-get, config-get, lease4-get-all", async () => {
-  await withHttp(async (server, target) => {
-    const list = (await keaShell(server.port, 'list-commands')) as [{ result: number; arguments: string[] }];
-    assert.equal(list.length, 1);
-    assert.equal(list[0].result, 0);
-    assert.ok(list[0].arguments.includes('reservation-get-page'));
-    const status = (await keaShell(server.port, 'status-get')) as [{ arguments: { pid: number } }];
-    assert.equal(status[0].arguments.pid, 4242);
-    const config = (await keaShell(server.port, 'config-get')) as [{ arguments: unknown }];
-    assert.deepEqual(config[0].arguments, target.configJson);
-    await keaShell(
-      server.port,
-      'lease4-add',
-      '"ip-address": "198.18.0.101", "hw-address": "1a:1b:1c:1d:1e:1f"',
-    );
-    const leases = (await keaShell(server.port, 'lease4-get-all')) as [
-      { result: number; arguments: { leases: { 'ip-address': string }[] } },
-    ];
-    assert.equal(leases[0].result, 0);
-    assert.deepEqual(
-      leases[0].arguments.leases.map((l) => l['ip-address']),
-      ['198.18.0.101'],
-    );
-    const reclaim = (await keaShell(server.port, 'leases-reclaim', '"remove": false')) as [
-      { result: number },
-    ];
-    assert.equal(reclaim[0].result, 0);
-    assert.deepEqual(target.calls, ['reclaim false']);
-  });
-});
+test(
+  "Kea's kea-shell drives the HTTP listener: list-commands, status-get, config-get, lease4-get-all",
+  needs('kea-shell'),
+  async () => {
+    await withHttp(async (server, target) => {
+      const list = (await keaShell(server.port, 'list-commands')) as [
+        { result: number; arguments: string[] },
+      ];
+      assert.equal(list.length, 1);
+      assert.equal(list[0].result, 0);
+      assert.ok(list[0].arguments.includes('reservation-get-page'));
+      const status = (await keaShell(server.port, 'status-get')) as [{ arguments: { pid: number } }];
+      assert.equal(status[0].arguments.pid, 4242);
+      const config = (await keaShell(server.port, 'config-get')) as [{ arguments: unknown }];
+      assert.deepEqual(config[0].arguments, target.configJson);
+      await keaShell(
+        server.port,
+        'lease4-add',
+        '"ip-address": "198.18.0.101", "hw-address": "1a:1b:1c:1d:1e:1f"',
+      );
+      const leases = (await keaShell(server.port, 'lease4-get-all')) as [
+        { result: number; arguments: { leases: { 'ip-address': string }[] } },
+      ];
+      assert.equal(leases[0].result, 0);
+      assert.deepEqual(
+        leases[0].arguments.leases.map((l) => l['ip-address']),
+        ['198.18.0.101'],
+      );
+      const reclaim = (await keaShell(server.port, 'leases-reclaim', '"remove": false')) as [
+        { result: number },
+      ];
+      assert.equal(reclaim[0].result, 0);
+      assert.deepEqual(target.calls, ['reclaim false']);
+    });
+  },
+);
 
 test('without service the listener answers as the Control Agent would', async () => {
   await withHttp(async (server) => {
@@ -186,28 +197,32 @@ test('bad HTTP input: malformed JSON, wrong content type, oversized, idle client
   );
 });
 
-test('basic authentication: 401 with WWW-Authenticate, kea-shell with credentials passes', async () => {
-  await withHttp(
-    async (server) => {
-      const none = await post(server.port, '{"command":"list-commands"}');
-      assert.equal(none.status, 401);
-      assert.equal(none.headers['www-authenticate'], 'Basic realm="lk-realm"');
-      assert.deepEqual(JSON.parse(none.body), { result: 401, text: 'Unauthorized' });
-      const wrong = await post(server.port, '{"command":"list-commands"}', {
-        Authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}`,
-      });
-      assert.equal(wrong.status, 401);
-      const shell = (await keaShell(server.port, 'version-get', '', [
-        '--auth-user',
-        'admin',
-        '--auth-password',
-        's3cret',
-      ])) as [{ text: string }];
-      assert.equal(shell[0].text, '0.1.0');
-    },
-    { auth: { realm: 'lk-realm', clients: [{ user: 'admin', password: 's3cret' }] } },
-  );
-});
+test(
+  'basic authentication: 401 with WWW-Authenticate, kea-shell with credentials passes',
+  needs('kea-shell'),
+  async () => {
+    await withHttp(
+      async (server) => {
+        const none = await post(server.port, '{"command":"list-commands"}');
+        assert.equal(none.status, 401);
+        assert.equal(none.headers['www-authenticate'], 'Basic realm="lk-realm"');
+        assert.deepEqual(JSON.parse(none.body), { result: 401, text: 'Unauthorized' });
+        const wrong = await post(server.port, '{"command":"list-commands"}', {
+          Authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}`,
+        });
+        assert.equal(wrong.status, 401);
+        const shell = (await keaShell(server.port, 'version-get', '', [
+          '--auth-user',
+          'admin',
+          '--auth-password',
+          's3cret',
+        ])) as [{ text: string }];
+        assert.equal(shell[0].text, '0.1.0');
+      },
+      { auth: { realm: 'lk-realm', clients: [{ user: 'admin', password: 's3cret' }] } },
+    );
+  },
+);
 
 test('GET routes and the upgrade hook share the listener', async () => {
   await withHttp(async (server) => {
@@ -256,84 +271,92 @@ test('GET routes and the upgrade hook share the listener', async () => {
   });
 });
 
-test('TLS with a configured certificate; client certificates required when asked', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lk-tls-'));
-  try {
-    const f = (n: string): string => join(dir, n);
-    const ssl = (...args: string[]) => run('openssl', args);
-    await ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      f('ca.key'),
-      '-out',
-      f('ca.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=lk-test-ca',
-    );
-    for (const name of ['server', 'client']) {
+test(
+  'TLS with a configured certificate; client certificates required when asked',
+  needs('openssl', 'kea-shell'),
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-tls-'));
+    try {
+      const f = (n: string): string => join(dir, n);
+      const ssl = (...args: string[]) => run('openssl', args);
       await ssl(
         'req',
+        '-x509',
         '-newkey',
         'rsa:2048',
         '-nodes',
         '-keyout',
-        f(`${name}.key`),
+        f('ca.key'),
         '-out',
-        f(`${name}.csr`),
+        f('ca.pem'),
+        '-days',
+        '2',
         '-subj',
-        `/CN=127.0.0.1`,
+        '/CN=lk-test-ca',
       );
-      await run('sh', [
-        '-c',
-        `printf 'subjectAltName=IP:127.0.0.1\\n' > ${f('ext')} && openssl x509 -req -in ${f(`${name}.csr`)} -CA ${f('ca.pem')} -CAkey ${f('ca.key')} -CAcreateserial -out ${f(`${name}.pem`)} -days 2 -extfile ${f('ext')}`,
-      ]);
-    }
-    const tls = {
-      trustAnchor: f('ca.pem'),
-      certFile: f('server.pem'),
-      keyFile: f('server.key'),
-      certRequired: true,
-    };
-    await withHttp(
-      async (server) => {
-        assert.match(server.url, /^https:/);
-        const withCert = (await keaShell(server.port, 'version-get', '', [
-          '--ca',
-          f('ca.pem'),
-          '--cert',
-          f('client.pem'),
-          '--key',
-          f('client.key'),
-        ])) as [{ text: string }];
-        assert.equal(withCert[0].text, '0.1.0');
-        const child = spawn('kea-shell', [
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(server.port),
-          '--ca',
-          f('ca.pem'),
-          'version-get',
+      for (const name of ['server', 'client']) {
+        await ssl(
+          'req',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          f(`${name}.key`),
+          '-out',
+          f(`${name}.csr`),
+          '-subj',
+          `/CN=127.0.0.1`,
+        );
+        await run('sh', [
+          '-c',
+          `printf 'subjectAltName=IP:127.0.0.1\\n' > ${f('ext')} && openssl x509 -req -in ${f(`${name}.csr`)} -CA ${f('ca.pem')} -CAkey ${f('ca.key')} -CAcreateserial -out ${f(`${name}.pem`)} -days 2 -extfile ${f('ext')}`,
         ]);
-        child.stdin.end();
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-        assert.notEqual(code, 0, 'a client without certificate must be refused');
-        assert.match(out, /Failed to run/);
-      },
-      { tls },
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      }
+      const tls = {
+        trustAnchor: f('ca.pem'),
+        certFile: f('server.pem'),
+        keyFile: f('server.key'),
+        certRequired: true,
+      };
+      await withHttp(
+        async (server) => {
+          assert.match(server.url, /^https:/);
+          const withCert = (await keaShell(server.port, 'version-get', '', [
+            '--ca',
+            f('ca.pem'),
+            '--cert',
+            f('client.pem'),
+            '--key',
+            f('client.key'),
+          ])) as [{ text: string }];
+          assert.equal(withCert[0].text, '0.1.0');
+          const child = spawn('kea-shell', [
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(server.port),
+            '--ca',
+            f('ca.pem'),
+            'version-get',
+          ]);
+          child.stdin.end();
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          // A spawn failure (ENOENT) emits 'error' and may never emit 'close': reject so withHttp closes its server.
+          const code = await new Promise<number | null>((resolve, reject) => {
+            child.once('error', reject);
+            child.once('close', resolve);
+          });
+          assert.notEqual(code, 0, 'a client without certificate must be refused');
+          assert.match(out, /Failed to run/);
+        },
+        { tls },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('the ws package mounts on the upgrade hook, behind the same authentication', async () => {
   const { WebSocketServer, WebSocket } = await import('ws');

@@ -1,9 +1,10 @@
 /**
  * Shape parity with a real Kea 2.2: the same commands go to kea-dhcp4 (with lease_cmds and stat_cmds, no
  * DHCP interfaces, a control socket in a temp dir) and to leasekeeper's registry over a fake target
- * configured alike (over the project's MemoryLeaseStore); answers must agree in result code and in the keys and types of every value.
+ * configured alike (over the project's MemoryLeaseStore); answers must agree in result code and in the keys and types of every value,
+ * and where both servers hold the same leases, in the leases' values.
  */
-import { after, before, test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { UnixControlServer } from '../../src/control/unix-server.ts';
 import { HttpControlServer } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+
+const { after, before, test } = requiring('kea-dhcp4', 'kea-ctrl-agent');
 
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
 const dir = mkdtempSync(join(tmpdir(), 'lk-kea-'));
@@ -187,7 +190,34 @@ async function both(command: string, args?: unknown): Promise<Sent> {
   return { kea: k as Record<string, unknown>, ours: o as Record<string, unknown> };
 }
 
-/** Same result, same shape (down to `depth`), and optionally the same text. */
+/** The values of every lease an answer carries (`arguments.leases`, or `arguments` itself), by address. */
+function leaseValues(answer: Record<string, unknown>): { leases: unknown[]; count: unknown; cltt: number[] } {
+  const args = answer['arguments'] as Record<string, unknown> | undefined;
+  const list = (
+    Array.isArray(args?.['leases']) ? args['leases'] : args && 'ip-address' in args ? [args] : []
+  ) as Record<string, unknown>[];
+  const sorted = [...list].sort((a, b) => String(a['ip-address']).localeCompare(String(b['ip-address'])));
+  return {
+    leases: sorted.map((l) => ({
+      'ip-address': l['ip-address'],
+      'hw-address': l['hw-address'],
+      'client-id': l['client-id'] ?? null,
+      'subnet-id': l['subnet-id'],
+      'valid-lft': l['valid-lft'],
+      // The lifetime the two times imply; cltt itself is "now" on each server (below).
+      'expire - cltt': (l['expire'] as number) - (l['cltt'] as number),
+      state: l['state'],
+      hostname: l['hostname'],
+      'user-context': l['user-context'] ?? null,
+      'fqdn-fwd': l['fqdn-fwd'],
+      'fqdn-rev': l['fqdn-rev'],
+    })),
+    count: args?.['count'],
+    cltt: sorted.map((l) => l['cltt'] as number),
+  };
+}
+
+/** Same result, same shape (down to `depth`), optionally the same text, and the same lease values. */
 async function same(
   command: string,
   args?: unknown,
@@ -203,6 +233,17 @@ async function same(
   assert.deepEqual(shape(sent.ours, opts.depth), shape(sent.kea, opts.depth), `${label}: shape`);
   if (opts.text === true) {
     assert.equal(withoutPosition(sent.ours['text']), withoutPosition(sent.kea['text']), `${label}: text`);
+  }
+  if (command.startsWith('lease4-get')) {
+    const ours = leaseValues(sent.ours);
+    const kea = leaseValues(sent.kea);
+    assert.deepEqual(ours.leases, kea.leases, `${label}: lease values`);
+    assert.equal(ours.count, kea.count, `${label}: count`);
+    // A lease added without times starts "now" on each server: the same second, give or take a slow machine.
+    ours.cltt.forEach((t, i) => {
+      const k = kea.cltt[i] as number;
+      assert.ok(Math.abs(t - k) <= 60, `${label}: cltt ${t}, Kea ${k}`);
+    });
   }
   return sent;
 }
@@ -232,12 +273,13 @@ test('server commands: list-commands, version-get, build-report, status-get, lea
   const list = await same('list-commands');
   const keaNames = new Set(list.kea['arguments'] as string[]);
   const missing = (list.ours['arguments'] as string[]).filter(
-    (n) => !keaNames.has(n) && !n.startsWith('reservation-') && n !== 'config-hash-get',
+    (n) =>
+      !keaNames.has(n) && !n.startsWith('reservation-') && !n.startsWith('class-') && n !== 'config-hash-get',
   );
   assert.deepEqual(
     missing,
     [],
-    'every command leasekeeper has is a Kea 2.2 command (reservation-* and config-hash-get are newer or premium)',
+    'every command leasekeeper has is a Kea 2.2 command (reservation-*, class-* and config-hash-get are newer or premium)',
   );
   await same('version-get');
   await same('build-report');
@@ -425,7 +467,7 @@ test("HTTP: answers as Kea's Control Agent does, forwarding to dhcp4 or answerin
   const [kl] = agentList.kea.body as [{ arguments: string[] }];
   const [ol] = agentList.ours.body as [{ arguments: string[] }];
   assert.deepEqual(
-    ol.arguments.filter((n) => n !== 'config-hash-get'),
+    ol.arguments.filter((n) => n !== 'config-hash-get' && !n.startsWith('class-')),
     kl.arguments,
   );
   for (const body of [

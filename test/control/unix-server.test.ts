@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { UnixControlServer } from '../../src/control/unix-server.ts';
 import { ControlListenError } from '../../src/control/errors.ts';
+import { needs } from '../lab/needs.ts';
 import { FakeTarget } from './fake-target.ts';
 
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ async function socat(path: string, input: string): Promise<unknown> {
   return JSON.parse((await child).stdout);
 }
 
-test('socat drives the UNIX socket; the file is mode 0600', async () => {
+test('socat drives the UNIX socket; the file is mode 0600', needs('socat'), async () => {
   await withServer(async (path) => {
     assert.equal(statSync(path).mode & 0o777, 0o600);
     const list = (await socat(path, '{"command":"list-commands"}')) as {
@@ -113,25 +114,33 @@ test('bad input gets a clear answer and the listener keeps serving', async () =>
   );
 });
 
-test('a stale socket file is replaced; a regular file or a live socket is refused', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lk-ctl-'));
-  try {
-    const path = join(dir, 's.sock');
-    const registry = createCommandRegistry();
-    const target = new FakeTarget();
-    const first = await UnixControlServer.listen({ path, registry, target });
-    await assert.rejects(UnixControlServer.listen({ path, registry, target }), ControlListenError);
-    await first.close();
-    // A socket file nobody listens on, as a crashed server leaves it.
-    await run('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]);
-    assert.equal(statSync(path).isSocket(), true);
-    const second = await UnixControlServer.listen({ path, registry, target });
-    assert.equal(JSON.parse(await exchange(path, '{"command":"version-get"}')).result, 0);
-    await second.close();
-    const file = join(dir, 'file');
-    writeFileSync(file, 'x');
-    await assert.rejects(UnixControlServer.listen({ path: file, registry, target }), /not a socket/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'a stale socket file is replaced; a regular file or a live socket is refused',
+  needs('python3'),
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-ctl-'));
+    try {
+      const path = join(dir, 's.sock');
+      const registry = createCommandRegistry();
+      const target = new FakeTarget();
+      const first = await UnixControlServer.listen({ path, registry, target });
+      await assert.rejects(UnixControlServer.listen({ path, registry, target }), ControlListenError);
+      await first.close();
+      // A socket file nobody listens on, as a crashed server leaves it.
+      await run('python3', [
+        '-c',
+        'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+        path,
+      ]);
+      assert.equal(statSync(path).isSocket(), true);
+      const second = await UnixControlServer.listen({ path, registry, target });
+      assert.equal(JSON.parse(await exchange(path, '{"command":"version-get"}')).result, 0);
+      await second.close();
+      const file = join(dir, 'file');
+      writeFileSync(file, 'x');
+      await assert.rejects(UnixControlServer.listen({ path: file, registry, target }), /not a socket/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { fileURLToPath } from 'node:url';
 import {
   CAP_NET_RAW,
@@ -16,6 +16,8 @@ import {
 } from '../../src/runtime/capabilities.ts';
 import { createLab } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** nobody/nogroup on Debian. */

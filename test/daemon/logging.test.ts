@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { isJournalStream, syslogSeverity } from '../../src/runtime/log-outputs.ts';
 import { readLogSettings } from '../../src/runtime/log-settings.ts';
 import { createLoggerWithSink } from '../../src/runtime/logger.ts';
 import { listenDatagrams } from './datagram-listener.ts';
+
+// The AF_UNIX datagram listener these tests read from is a python3 one-liner (Node has none).
+const { test } = requiring('python3');
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'lk-logging-'));

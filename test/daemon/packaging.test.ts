@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { fileURLToPath } from 'node:url';
+
+const { test } = requiring('systemd-analyze');
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const UNIT = join(REPO, 'contrib/systemd/leasekeeper.service');

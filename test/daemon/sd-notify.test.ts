@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { SystemdNotifier } from '../../src/runtime/sd-notify.ts';
 import { listenDatagrams } from './datagram-listener.ts';
+
+// The AF_UNIX datagram listener these tests read from is a python3 one-liner (Node has none).
+const { test } = requiring('python3');
 
 function recorder(): { warnings: string[]; logger: { info(m: string): void; warn(m: string): void } } {
   const warnings: string[] = [];

@@ -17,10 +17,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { fileURLToPath } from 'node:url';
 import { sendUnix } from '../../src/control/client.ts';
 import { listenDatagrams } from './datagram-listener.ts';
+
+// The AF_UNIX datagram listener these tests read from is a python3 one-liner (Node has none).
+const { test } = requiring('python3');
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 

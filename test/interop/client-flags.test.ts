@@ -4,13 +4,15 @@
  * failed tries with the pid file naming the running child, no -f backgrounds once bound, -r gets the
  * requested address. Root, iproute2, dnsmasq, 198.18.0.0/15 only, no routes.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, processAlive, type Lab, type Netns } from '../lab/netns.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { ctl, scriptEvents, spawnClient, writeScript } from '../runtime/client-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'dnsmasq');
 
 async function twoNamespaces(lab: Lab, withServer: boolean): Promise<{ srv: Netns; cli: Netns }> {
   const srv = await lab.namespace('srv');

@@ -6,13 +6,15 @@
  * against a sane scripted server: -P PORT, --inform, -r from a manifest's default_ip.
  * Root, iproute2, 198.18.0.0/15 only; the route the hostile server asks for cannot be added.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { ctl, scriptEvents, spawnClient, writeScript } from '../runtime/client-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 const SERVER = fileURLToPath(new URL('../client/interop/scripted-server.ts', import.meta.url));
 const FAST = ['-t', '2', '-T', '1', '-A', '1', '--no-arp'];

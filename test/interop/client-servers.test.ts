@@ -6,7 +6,7 @@
  * applier, once through a udhcpc script that logs its environment and configures the address itself.
  * Root, iproute2, 198.18.0.0/15 only, no routes.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { createLab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { startDnsmasq, startKea } from '../lab/peers.ts';
 import { CLI, ctl, scriptEvents, spawnClient, writeScript } from '../runtime/client-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'dnsmasq', 'kea-dhcp4');
 
 type ServerKind = 'dnsmasq' | 'kea' | 'serve';
 

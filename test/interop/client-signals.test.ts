@@ -4,13 +4,15 @@
  * leaves the address, and a restart with the same --lease-file gets the lease back with a REQUEST and no
  * DISCOVER (INIT-REBOOT). Against dnsmasq in a lab (root, iproute2, 198.18.0.0/15, no routes).
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type LabProcess } from '../lab/netns.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { spawnClient } from '../runtime/client-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'dnsmasq');
 
 /** Waits until `re` has matched `n` times in the output; bounded. */
 async function waitCount(p: LabProcess, re: RegExp, n: number, timeoutMs: number): Promise<void> {

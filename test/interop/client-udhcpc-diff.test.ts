@@ -3,13 +3,15 @@
  * MAC, one after the other. The `bound` environment each hands its script is the same: the same udhcpc
  * variables with the same values, and the same events in the same order. Root, iproute2, dnsmasq, busybox; 198.18.0.0/15 only, no routes.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { CLI, scriptEvents, writeScript } from '../runtime/client-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'dnsmasq', 'busybox');
 
 test('udhcpc and leasekeeper client give their script the same bound environment', async () => {
   const lab = await createLab('cud');

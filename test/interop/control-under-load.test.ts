@@ -1,6 +1,9 @@
 // The control channel of a real `leasekeeper serve` while it serves DHCP (issue 5): bad control input over
 // the UNIX socket and HTTP during a perfdhcp run, config-set during a perfdhcp run, and Kea's own tools
-// (kea-shell, socat) against the running server. See docs/control-under-load.md for the measured figures.
+// (kea-shell, socat) against the running server. Only what cannot vary with the machine's load is asserted
+// (every control request answered, no ACKed lease lost, DHCP still answered); how many exchanges perfdhcp
+// loses with and without control traffic is measured by bench/control-under-load.ts
+// (docs/control-under-load.md).
 //
 //   load (198.18.0.2/16, perfdhcp as a relay) --+
 //   cli  (udhcpc, no address)                  --+-- br (bridge) -- srv (198.18.0.1/16, leasekeeper serve,
@@ -8,7 +11,7 @@
 //
 // The HTTP listener is on the server namespace's loopback; a socat in that namespace forwards a UNIX socket
 // in the lab's directory to it, so this process can talk HTTP (and hold idle connections) from outside.
-import { after, before, test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -17,6 +20,8 @@ import { join } from 'node:path';
 import { createLab, processAlive, type Lab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper, type KeaAnswer, type Leasekeeper } from './harness.ts';
+
+const { after, before, test } = requiring('root', 'ip', 'busybox', 'perfdhcp', 'kea-shell', 'socat', 'curl');
 
 const SERVER_IP = '198.18.0.1';
 const HTTP_PORT = 8000;
@@ -29,11 +34,6 @@ const DHCP4 = {
 /** perfdhcp: offered rate and length of each run, far below what the server sustains (docs/server.md). */
 const RATE = Number(process.env['CONTROL_LOAD_RATE'] ?? 200);
 const SECONDS = 5;
-/**
- * How many more lost exchanges a run with control traffic may have than the plain run: max(1% of the
- * DISCOVERs sent, 20). Measured (docs/control-under-load.md): at 200/s, and at 2,000/s, no run here lost any.
- */
-const dropMargin = (sent: number): number => Math.max(Math.ceil(sent / 100), 20);
 /** The server's log line for an ACK, written after the lease is committed. */
 const ACK_LINE = /^\S+ DHCPREQUEST for \S+ from ([0-9a-f:]+) .*-> DHCPACK (198\.18\.\d+\.\d+) lease \d+s$/;
 
@@ -51,8 +51,6 @@ let cli: Netns;
 let server: Leasekeeper;
 /** The UNIX socket that socat forwards to the server's HTTP control listener. */
 let httpSock: string;
-/** The plain run every loaded run is compared with. */
-let baseline: PerfRun;
 let perfRuns = 0;
 let lastRun: Promise<unknown> = Promise.resolve();
 
@@ -74,7 +72,6 @@ before(async () => {
   httpSock = join(srv.dir, 'http.sock');
   srv.spawn('socat', [`UNIX-LISTEN:${httpSock},fork,mode=600`, `TCP:127.0.0.1:${HTTP_PORT}`]);
   await eventually(async () => (existsSync(httpSock) ? true : undefined), 10_000, 'the HTTP forwarder');
-  baseline = await perfdhcp();
 });
 
 after(async () => {
@@ -389,20 +386,14 @@ test('bad control input while serving DHCP: every request answered, DHCP keeps g
   assert.equal(await httpIdle, '', 'an idle HTTP connection is closed without a response');
 
   const loaded = await run;
-  t.diagnostic(
-    `plain run ${JSON.stringify(summary(baseline))}; with ${rounds} rounds of bad input ${JSON.stringify(summary(loaded))}`,
-  );
+  t.diagnostic(`with ${rounds} rounds of bad input ${JSON.stringify(summary(loaded))}`);
   assert.ok(loaded.ackReceived > 0, 'no ACK during the bad input');
-  assert.ok(
-    loaded.lost <= baseline.lost + dropMargin(loaded.discoverSent),
-    `lost ${loaded.lost} of ${loaded.discoverSent} exchanges with bad control input, ${baseline.lost} without`,
-  );
   assert.ok(processAlive(server.proc.pid), 'the server died');
   const status = await server.ctl('status-get');
   assert.equal(status.result, 0);
   assert.equal(status.arguments?.['pid'], server.proc.pid);
   assert.ok((await statistic('pkt4-parse-failed')) >= parseFailedBefore + 5, 'junk datagrams not counted');
-  assert.ok((await statistic('pkt4-ack-sent')) >= baseline.ackReceived + loaded.ackReceived);
+  assert.ok((await statistic('pkt4-ack-sent')) >= loaded.ackReceived);
 });
 
 type Dhcp4Json = Record<string, unknown>;
@@ -413,7 +404,7 @@ async function runningDhcp4(): Promise<Dhcp4Json> {
   return (a.arguments as { Dhcp4: Dhcp4Json }).Dhcp4;
 }
 
-test('config-set under DHCP load loses no lease and drops no more than a plain run', async (t) => {
+test('config-set under DHCP load: every config-set answered, no ACKed lease lost', async (t) => {
   const tail = logTail(server.proc);
   const original = await runningDhcp4();
   // Same subnet and pool; lifetimes and options change each time.
@@ -441,7 +432,7 @@ test('config-set under DHCP load loses no lease and drops no more than a plain r
   const acked = ackedIn(log);
   const leases = await assertNoLeaseLost(acked);
   t.diagnostic(
-    `plain run ${JSON.stringify(summary(baseline))}; with ${variants.length} config-sets ${JSON.stringify(summary(loaded))}; ` +
+    `with ${variants.length} config-sets ${JSON.stringify(summary(loaded))}; ` +
       `${ackLines.length} ACKs logged for ${acked.size} addresses, ${leases} leases in the store`,
   );
   // Every ACK perfdhcp received was logged (the log line follows the commit), and the run got some.
@@ -449,10 +440,6 @@ test('config-set under DHCP load loses no lease and drops no more than a plain r
   assert.ok(
     ackLines.length >= loaded.ackReceived,
     `${ackLines.length} ACK lines, ${loaded.ackReceived} ACKs`,
-  );
-  assert.ok(
-    loaded.lost <= baseline.lost + dropMargin(loaded.discoverSent),
-    `lost ${loaded.lost} of ${loaded.discoverSent} exchanges with config-set, ${baseline.lost} without`,
   );
   // The last configuration runs, and serves: the last ACKs carry its lifetime.
   const last = variants.at(-1) as Dhcp4Json;

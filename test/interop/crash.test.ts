@@ -1,10 +1,18 @@
 // Crash safety: under perfdhcp load, `kill -9` the server; after a restart on the same SQLite file, every
-// address the server had ACKed (its log line for an ACK is written only after the durable commit) is still
-// leased to the same client, and no address or client is leased twice.
-import { test } from 'node:test';
+// address the server had ACKed is still leased to the same client, and no address or client is leased twice.
+// The ACKs are taken from the wire (tcpdump in the client's namespace: what actually left the server) and
+// from the server's log (its ACK line is written after the durable commit).
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
+import { startCapture } from '../lab/peers.ts';
+import { readPcap } from '../../src/transport/pcap.ts';
+import { MessageType, decodeMessage, messageTypeOf } from '../../src/protocol/index.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'perfdhcp', 'tcpdump');
 
 const DHCP4 = {
   'valid-lifetime': 3600,
@@ -22,6 +30,7 @@ test('kill -9 under load loses no acknowledged lease', async () => {
     // perfdhcp acts as a relay: it needs an address on the segment (LAB.md).
     await load.addAddress('eth0', '198.18.0.2/20');
     const first = await startLeasekeeper(srv, { dhcp4: DHCP4 });
+    const capture = await startCapture(load, 'eth0', join(load.dir, 'crash.pcap'));
     const perf = load.spawn('perfdhcp', [
       '-4',
       '-r',
@@ -43,6 +52,7 @@ test('kill -9 under load loses no acknowledged lease', async () => {
     process.kill(first.proc.pid, 'SIGKILL');
     await first.proc.exited;
     await perf.stop('SIGINT', 10_000);
+    const wire = ackedOnTheWire(readFileSync(await capture.stop()));
 
     const acked = new Map<string, string>(); // address -> MAC, last ACK wins
     for (const line of first.proc.output().split('\n')) {
@@ -50,18 +60,24 @@ test('kill -9 under load loses no acknowledged lease', async () => {
       if (m) acked.set(m[2] as string, m[1] as string);
     }
     assert.ok(acked.size >= 300, `only ${acked.size} ACKs logged`);
+    // The capture saw the run too (it may miss a packet under load, never invent one).
+    assert.ok(wire.size > 0, 'no ACK captured on the wire');
 
     const second = await startLeasekeeper(srv, { dhcp4: DHCP4, leaseFile: first.leaseFile, name: 'lk2' });
     const leases = await leasesOf(second);
     const byAddress = new Map(leases.map((l) => [l['ip-address'], l]));
     assert.equal(byAddress.size, leases.length, 'an address appears twice');
-    const lost: string[] = [];
-    for (const [address, mac] of acked) {
-      const l = byAddress.get(address);
-      if (l === undefined || l['hw-address'] !== mac || l.state !== 0)
-        lost.push(`${address} ${mac}: ${JSON.stringify(l)}`);
-    }
-    assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged leases lost`);
+    const lost = (source: string, ackedTo: Map<string, string>): string[] =>
+      [...ackedTo].flatMap(([address, mac]) => {
+        const l = byAddress.get(address);
+        return l === undefined || l['hw-address'] !== mac || l.state !== 0
+          ? [`${source} ${address} ${mac}: ${JSON.stringify(l)}`]
+          : [];
+      });
+    const lostOnWire = lost('wire', wire);
+    assert.deepEqual(lostOnWire, [], `${lostOnWire.length} of ${wire.size} ACKs seen on the wire lost`);
+    const lostInLog = lost('log', acked);
+    assert.deepEqual(lostInLog, [], `${lostInLog.length} of ${acked.size} logged ACKs lost`);
     // One active lease per client: no client holds two addresses.
     const active = leases.filter((l) => l.state === 0);
     const owners = new Set(active.map((l) => l['hw-address']));
@@ -71,3 +87,16 @@ test('kill -9 under load loses no acknowledged lease', async () => {
     await lab.close();
   }
 });
+
+/** address -> client MAC of every DHCPACK granting a lease in a capture (last one wins). */
+function ackedOnTheWire(pcap: Uint8Array): Map<string, string> {
+  const acked = new Map<string, string>();
+  for (const d of readPcap(pcap)) {
+    if (d.kind !== 'dhcp' || d.srcPort !== 67) continue;
+    const m = decodeMessage(d.payload);
+    if (messageTypeOf(m) !== MessageType.ACK || m.yiaddr === '0.0.0.0') continue;
+    const mac = [...m.chaddr.subarray(0, m.hlen)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    acked.set(m.yiaddr, mac);
+  }
+  return acked;
+}

@@ -5,11 +5,13 @@
 //
 //   load (198.18.0.2/24, perfdhcp as a relay) --+
 //   cli  (udhcpc)                              --+-- br (bridge) -- srv (198.18.0.1/24, leasekeeper serve)
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, processAlive } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { eventually, serverLoadClient, startLeasekeeper, statisticOf } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'perfdhcp', 'busybox');
 
 const SERVER_IP = '198.18.0.1';
 const DHCP4 = {

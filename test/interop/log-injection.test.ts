@@ -3,11 +3,13 @@
 // so the forged ACK never appears as a line of its own.
 //
 //   cli (udhcpc) -- srv (198.18.0.1/24, leasekeeper serve)
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 const DHCP4 = {
   'valid-lifetime': 3600,

@@ -5,12 +5,14 @@
 //
 //   load (198.18.0.2/20, the sender) --+
 //   cli  (udhcpc)                     --+-- br (bridge) -- srv (198.18.0.1/20, leasekeeper serve)
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createLab, processAlive } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { rssOf, serverLoadClient, startLeasekeeper, statisticOf } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 const SERVER_IP = '198.18.0.1';
 const PACKETS = Number(process.env['FUZZ_PACKETS'] ?? 200_000);

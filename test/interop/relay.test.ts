@@ -2,11 +2,13 @@
 // leasekeeper serving two subnets; the reply goes to the relay (giaddr), which hands it to the client.
 //
 //   cli (eth0, no address) -- rly (down0 198.18.1.1 | up0 198.18.0.2) -- srv (eth0 198.18.0.1)
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { startDhcrelay, startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay');
 
 test('a relayed client gets an address from the relay subnet, with option 82 stored', async () => {
   const lab = await createLab('irl');

@@ -1,10 +1,12 @@
 // Leases survive a server restart: the restarted server (same SQLite lease file) lists the lease before any
 // client speaks, ACKs the renewing client's same address, and does not hand that address to a newcomer.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 const DHCP4 = {
   'valid-lifetime': 600,

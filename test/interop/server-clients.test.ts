@@ -1,11 +1,13 @@
 // Real DHCP clients (busybox udhcpc, ISC dhclient, dhcpcd) against `leasekeeper serve` in a namespace lab:
 // each gets an address (configured on its interface), renews it, and releases it; the server's lease list
 // (lease4-get-all over the control socket) shows it leased, then released.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, type Netns } from '../lab/netns.ts';
 import { startDhclient, startDhcpcd, startUdhcpc, type PeerClient } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper, type Leasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox', 'dhclient', 'dhcpcd');
 
 const MAC = '02:00:00:00:aa:01';
 const STATE_DEFAULT = 0;

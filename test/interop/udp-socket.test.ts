@@ -1,11 +1,13 @@
 // `dhcp-socket-type: udp`: one plain UDP socket on 0.0.0.0:67, no packet sockets. Replies that RFC 2131 would
 // send to the client's MAC go to the subnet's broadcast address instead (no route for 255.255.255.255 in the
 // lab); a real client still completes DORA and renews by unicast.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 test('with dhcp-socket-type udp a client still gets, renews and keeps an address', async () => {
   const lab = await createLab('iud');

@@ -1,10 +1,12 @@
 // `leasekeeper serve --interface eth0`: no configuration file; the subnet, pool and router come from eth0's
 // address, the choices are logged, and a real client is served from the upper half of the subnet.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { startLeasekeeper } from './harness.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 test('serve --interface derives the configuration from the interface and serves it', async () => {
   const lab = await createLab('izc');

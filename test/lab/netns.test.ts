@@ -1,9 +1,11 @@
-import { test } from 'node:test';
+import { requiring } from './needs.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createLab, cleanupStaleLabs, processAlive, requireRoot, type Lab } from './netns.ts';
+
+const { test } = requiring('root', 'ip', 'busybox');
 
 function namespaces(): string[] {
   try {

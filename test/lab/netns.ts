@@ -13,6 +13,10 @@ import { spawn as spawnChild, execFileSync, type ChildProcess } from 'node:child
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { missingNeeds, type Need } from './needs.ts';
+
+/** What every lab needs: network namespaces and veth pairs are made by root with `ip`. */
+export const LAB_NEEDS: readonly Need[] = ['root', 'ip'];
 
 export interface RunResult {
   code: number | null;
@@ -84,14 +88,8 @@ const liveLabs = new Set<LabImpl>();
 
 /** Throws a clear error when the process cannot run a lab (not root, or no `ip` from iproute2). */
 export function requireRoot(): void {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    throw new Error('the network-namespace lab needs root (run the namespace tests as root)');
-  }
-  try {
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('the network-namespace lab needs `ip` from iproute2 on PATH');
-  }
+  const missing = missingNeeds(LAB_NEEDS);
+  if (missing.length > 0) throw new Error(`the network-namespace lab needs ${missing.join(', ')}`);
 }
 
 export async function createLab(prefix: string): Promise<Lab> {
@@ -136,10 +134,11 @@ class LabImpl implements Lab {
   readonly processes = new Set<ProcessImpl>();
   private closing: Promise<void> | undefined;
 
-  constructor(
-    private readonly prefix: string,
-    readonly id: string,
-  ) {
+  private readonly prefix: string;
+  readonly id: string;
+  constructor(prefix: string, id: string) {
+    this.prefix = prefix;
+    this.id = id;
     this.dir = mkdtempSync(join(tmpdir(), `lk-${prefix}-${id}-`));
   }
 
@@ -244,10 +243,11 @@ class LabImpl implements Lab {
 class NetnsImpl implements Netns {
   readonly dir: string;
 
-  constructor(
-    readonly name: string,
-    private readonly lab: LabImpl,
-  ) {
+  readonly name: string;
+  private readonly lab: LabImpl;
+  constructor(name: string, lab: LabImpl) {
+    this.name = name;
+    this.lab = lab;
     this.dir = join(lab.dir, name);
     mkdirSync(this.dir, { recursive: true });
   }
@@ -299,10 +299,11 @@ class ProcessImpl implements LabProcess {
   private done = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(
-    private readonly child: ChildProcess,
-    private readonly label: string,
-  ) {
+  private readonly child: ChildProcess;
+  private readonly label: string;
+  constructor(child: ChildProcess, label: string) {
+    this.child = child;
+    this.label = label;
     this.pid = child.pid as number;
     const onData = (d: Buffer): void => {
       this.out += d.toString('utf8');

@@ -1,6 +1,6 @@
 // The peer helpers against each other: every real client gets a lease from every real server, the event
 // script reports it and configures the address, and release removes the lease on the server side.
-import { test } from 'node:test';
+import { requiring } from './needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createLab, type Netns } from './netns.ts';
@@ -15,6 +15,18 @@ import {
   type PeerClient,
   type PeerServer,
 } from './peers.ts';
+
+const { test } = requiring(
+  'root',
+  'ip',
+  'busybox',
+  'dhclient',
+  'dhcpcd',
+  'dhcrelay',
+  'dnsmasq',
+  'kea-dhcp4',
+  'tcpdump',
+);
 
 const starters = {
   udhcpc: (ns: Netns) => startUdhcpc(ns, 'eth0', { hostname: 'lab-udhcpc' }),

@@ -199,14 +199,27 @@ function clean<T extends object>(o: T): T {
 }
 
 class ClientImpl implements PeerClient {
+  readonly kind: ClientKind;
+  readonly proc: LabProcess;
+  readonly dir: string;
+  readonly ifname: string;
+  private readonly onRelease: () => Promise<void>;
+  private readonly onRenew: () => Promise<void>;
   constructor(
-    readonly kind: ClientKind,
-    readonly proc: LabProcess,
-    readonly dir: string,
-    readonly ifname: string,
-    private readonly onRelease: () => Promise<void>,
-    private readonly onRenew: () => Promise<void>,
-  ) {}
+    kind: ClientKind,
+    proc: LabProcess,
+    dir: string,
+    ifname: string,
+    onRelease: () => Promise<void>,
+    onRenew: () => Promise<void>,
+  ) {
+    this.kind = kind;
+    this.proc = proc;
+    this.dir = dir;
+    this.ifname = ifname;
+    this.onRelease = onRelease;
+    this.onRenew = onRenew;
+  }
 
   events(): ClientEvent[] {
     const path = join(this.dir, 'events.log');

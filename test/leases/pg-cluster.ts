@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-const BIN = '/usr/lib/postgresql/15/bin';
+import { POSTGRES_BIN as BIN } from '../lab/needs.ts';
 
 export interface TempCluster {
   /** Connection settings for one database of the cluster, over its UNIX socket. */

@@ -1,12 +1,14 @@
 // A stopped PostgreSQL under a running server: no ACK while it is down, one log line for the outage (not one
 // per request), status-get says since when, and service resumes when it is back, without a restart.
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { PostgresLeaseStore } from '../../src/leases/postgres.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import { CLIENT_MAC, messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
 import { assertOutageLogged, captureLogs } from './log-capture.ts';
 import { startTempCluster, type TempCluster } from './pg-cluster.ts';
+
+const { after, before, it } = requiring('root', 'postgresql');
 
 let cluster: TempCluster | undefined;
 before(async () => {

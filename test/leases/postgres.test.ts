@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import pg from 'pg';
 import { PostgresLeaseStore } from '../../src/leases/postgres.ts';
 import type { LeaseChange, LeaseStore } from '../../src/leases/store.ts';
@@ -8,6 +8,8 @@ import { runDifferential } from './differential.ts';
 import { makeLease } from './fixtures.ts';
 import { startTempCluster } from './pg-cluster.ts';
 import type { TempCluster } from './pg-cluster.ts';
+
+const { after, before, describe, it } = requiring('root', 'postgresql');
 
 // One throwaway cluster for the whole file (initdb takes seconds); a fresh database per test.
 let cluster: TempCluster | null = null;
@@ -26,17 +28,20 @@ after(async () => {
   await cluster?.stop();
 });
 
-runConformance({
-  name: 'postgresql',
-  persistent: true,
-  shared: true,
-  async create() {
-    const connection = await freshDatabase();
-    return {
-      open: () => PostgresLeaseStore.open({ connection }),
-      destroy: async () => undefined,
-    };
-  },
+// Inside a suite so that a machine without PostgreSQL skips it with the rest.
+describe('postgresql conformance', () => {
+  runConformance({
+    name: 'postgresql',
+    persistent: true,
+    shared: true,
+    async create() {
+      const connection = await freshDatabase();
+      return {
+        open: () => PostgresLeaseStore.open({ connection }),
+        destroy: async () => undefined,
+      };
+    },
+  });
 });
 
 describe('postgresql lease store', () => {

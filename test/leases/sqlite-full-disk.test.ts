@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import { LeaseStoreError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
@@ -13,6 +13,8 @@ import { CLIENT_MAC, messageTypeOf, request, virtualLab, type VirtualLab } from 
 import { makeLease, T0 } from './fixtures.ts';
 import { assertOutageLogged, captureLogs } from './log-capture.ts';
 import { mountSmallDisk } from './tmpfs.ts';
+
+const { describe, it } = requiring('root');
 
 function leaseNumber(i: number, cltt = T0): Lease {
   const hex = (n: number): string => n.toString(16).padStart(2, '0');

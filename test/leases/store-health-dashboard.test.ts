@@ -1,6 +1,6 @@
 // The dashboard shows the lease store's health from status-get: "failing since" while a real client's
 // REQUEST cannot be committed, and when it recovered once the client's retransmission is granted.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { chromium } from 'playwright-core';
@@ -12,6 +12,8 @@ import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import { startServer } from '../../src/runtime/index.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from '../web/virtual-client.ts';
+
+const { test } = requiring('chromium');
 
 /** Fails every claim while `down`, like a full disk. */
 class SwitchableStore extends MemoryLeaseStore {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { needs } from '../lab/needs.ts';
 import WebSocket from 'ws';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,47 +48,51 @@ function wsClients(url: string, want: number): Promise<{ mac: string; address: s
   });
 }
 
-test('leasekeeper demo: the dashboard shows the simulated clients; SIGTERM stops it', async () => {
-  const { child, url, output } = await startDemo();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  try {
-    const clients = await wsClients(url, CLIENTS);
-    assert.deepEqual(clients.map((c) => c.mac).sort(), [
-      '02-00-00-DE-00-01',
-      '02-00-00-DE-00-02',
-      '02-00-00-DE-00-03',
-    ]);
-    assert.ok(clients.every((c) => c.state === 'BOUND' && /^198\.18\.0\.1\d\d$/.test(c.address)));
-
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+test(
+  'leasekeeper demo: the dashboard shows the simulated clients; SIGTERM stops it',
+  needs('chromium'),
+  async () => {
+    const { child, url, output } = await startDemo();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const page = await browser.newPage();
-      await page.goto(url);
-      await page.locator('#connection[data-status="live"]').waitFor({ timeout: 15_000 });
-      for (const c of clients) {
-        await page.locator(`#leases-body tr[data-address="${c.address}"]`).waitFor({ timeout: 15_000 });
+      const clients = await wsClients(url, CLIENTS);
+      assert.deepEqual(clients.map((c) => c.mac).sort(), [
+        '02-00-00-DE-00-01',
+        '02-00-00-DE-00-02',
+        '02-00-00-DE-00-03',
+      ]);
+      assert.ok(clients.every((c) => c.state === 'BOUND' && /^198\.18\.0\.1\d\d$/.test(c.address)));
+
+      const browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(url);
+        await page.locator('#connection[data-status="live"]').waitFor({ timeout: 15_000 });
+        for (const c of clients) {
+          await page.locator(`#leases-body tr[data-address="${c.address}"]`).waitFor({ timeout: 15_000 });
+        }
+        assert.ok((await page.locator('#leases-body tr').count()) >= CLIENTS);
+        assert.match(await page.locator('#leases-body').innerText(), /vm-1/);
+      } finally {
+        await browser.close();
       }
-      assert.ok((await page.locator('#leases-body tr').count()) >= CLIENTS);
-      assert.match(await page.locator('#leases-body').innerText(), /vm-1/);
     } finally {
-      await browser.close();
+      child.kill('SIGTERM');
     }
-  } finally {
-    child.kill('SIGTERM');
-  }
-  assert.equal(await exited, 0);
-  assert.match(output(), /vm-1 \(02:00:00:de:00:01\) joined: 198\.18\.0\.1\d\d/);
-  assert.match(output(), /stopping\.\.\./);
-});
+    assert.equal(await exited, 0);
+    assert.match(output(), /vm-1 \(02:00:00:de:00:01\) joined: 198\.18\.0\.1\d\d/);
+    assert.match(output(), /stopping\.\.\./);
+  },
+);

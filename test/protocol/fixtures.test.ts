@@ -277,6 +277,29 @@ const EXPECTED: Record<string, Expected> = {
       routers: ['198.18.0.1'],
     },
   },
+  'dnsmasq-offer-overload': {
+    type: MessageType.OFFER,
+    op: 2,
+    xid: 0x52525252,
+    chaddr: '02:00:00:00:06:06',
+    yiaddr: '198.18.0.126',
+    siaddr: '198.18.0.1',
+    hops: 0,
+    secs: 0,
+    flags: 0x8000,
+    // Options field first, then file (18, 15, 6), then sname (3): RFC 2131 §4.1's reading order.
+    codes: [53, 54, 51, 58, 59, 1, 28, 64, 14, 42, 119, 47, 40, 52, 18, 15, 6, 3],
+    options: {
+      'dhcp-server-identifier': '198.18.0.1',
+      'dhcp-lease-time': 3600,
+      'dhcp-renewal-time': 1800,
+      'dhcp-rebinding-time': 3150,
+      'subnet-mask': '255.255.255.0',
+      'broadcast-address': '198.18.0.255',
+      'domain-name-servers': ['198.18.0.53'],
+      routers: ['198.18.0.1'],
+    },
+  },
   'kea-ack': {
     type: MessageType.ACK,
     op: 2,
@@ -435,11 +458,14 @@ const EXPECTED: Record<string, Expected> = {
 
 /**
  * Where encode(decode(x)) is not byte-identical to x, and why that is still the same message:
+ * - dnsmasq's overloaded OFFER: the same options, split over the fields differently (option 52's value too).
  * - dhcpcd puts option 50 before 53; our encoder always writes 53 first (and 82 last).
  * - Kea sends a 250-byte NAK; our encoder pads every message to the 300-byte BOOTP minimum (RFC 1542 §2.1).
  */
 const NOT_BYTE_IDENTICAL: Record<string, string> = {
   'dhcpcd-request': 'option order: 50 before 53',
+  'dnsmasq-offer-overload':
+    'dnsmasq overloads file and sname (52 = 3) and leaves sname empty; we overload only file',
   'kea-nak': 'short message: 250 bytes, no padding',
 };
 
@@ -570,7 +596,30 @@ for (const name of fixtures) {
     const msg = decodeMessage(fx.bytes);
     const bytes = encodeMessage(msg);
     const again = decodeMessage(bytes);
-    assert.deepEqual(canonical(again), canonical(msg));
+    // With option overload, which fields carry the options (option 52's value) is the encoder's choice.
+    const overloaded = msg.options.has('dhcp-option-overload');
+    const plain = (m: DhcpMessage): Record<string, unknown> => {
+      const c = canonical(m);
+      if (overloaded) delete (c['options'] as Record<string, string>)['52'];
+      return c;
+    };
+    assert.deepEqual(plain(again), plain(msg));
+    assert.equal(again.options.has('dhcp-option-overload'), overloaded);
+    if (overloaded) {
+      // Every option survives, whichever field it went to.
+      assert.deepEqual(
+        again.options
+          .codes()
+          .filter((c) => c !== 52)
+          .sort(),
+        msg.options
+          .codes()
+          .filter((c) => c !== 52)
+          .sort(),
+      );
+      assert.deepEqual(bytes.subarray(0, 44), Buffer.from(fx.bytes.subarray(0, 44)));
+      return;
+    }
     const codes = msg.options.codes();
     const expectedOrder = [
       53,
@@ -606,4 +655,28 @@ test('every fixture cut short at any length decodes or throws DhcpDecodeError, n
   // a header cut short is always rejected; so is anything below the 240 bytes of header and cookie
   assert.ok(rejected >= fixtures.length * 240);
   assert.ok(decoded + rejected > 0);
+});
+
+test("dnsmasq-offer-overload: a real peer's overloaded OFFER is read in RFC 2131 §4.1 order and re-encoded within 576 bytes", () => {
+  const fx = loadFixture('dnsmasq-offer-overload');
+  const m = decodeMessage(fx.bytes);
+  // RFC 2132 §9.3: 3 = both file and sname hold options; the fields are not a file or server name then.
+  assert.equal(m.options.get('dhcp-option-overload'), 3);
+  assert.equal(m.file, '');
+  assert.equal(m.sname, '');
+  // Option 18 (extensions path) lies only in the file field, routers (3) only in sname.
+  assert.equal(Buffer.from(m.options.getRaw(18) ?? []).toString('latin1'), `/srv/${'e'.repeat(90)}`);
+  assert.deepEqual(m.options.get('routers'), ['198.18.0.1']);
+  assert.equal(m.options.get('domain-name'), 'overload.lab.example');
+  assert.deepEqual(
+    m.options.get('domain-search'),
+    Array.from({ length: 6 }, (_, i) => `zone${i}.site${i}.example.test`),
+  );
+  // The request asked for 576 bytes at most (option 57): so must our re-encoding, and nothing may be dropped.
+  const wire = encodeMessage(m, { maxSize: 576 });
+  assert.ok(wire.length + 28 <= 576, `${wire.length} bytes`);
+  const again = decodeMessage(wire);
+  assert.ok((again.options.get('dhcp-option-overload') ?? 0) > 0);
+  for (const code of m.options.codes().filter((c) => c !== 52))
+    assert.equal(toHex(again.options.getRaw(code)!), toHex(m.options.getRaw(code)!), `option ${code}`);
 });

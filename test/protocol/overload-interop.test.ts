@@ -2,13 +2,15 @@
  * Option overload against real clients: busybox udhcpc and ISC dhclient take an OFFER/ACK whose option 119
  * is split across the options, file and sname fields (RFC 3396 with option 52 = 3), in network namespaces.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type Netns } from '../lab/netns.ts';
 import { SEARCH } from './overload-responder.ts';
+
+const { test } = requiring('root', 'ip', 'busybox', 'dhclient');
 
 const responder = fileURLToPath(new URL('./overload-responder.ts', import.meta.url));
 

@@ -255,3 +255,57 @@ test('messageFromJSON inverts messageToJSON for generated messages', () => {
     { numRuns: 2000 },
   );
 });
+
+/** The option TLVs of one field, up to END (PAD skipped), as [code, value] in wire order. */
+function fieldTlvs(bytes: Uint8Array): [number, Uint8Array][] {
+  const out: [number, Uint8Array][] = [];
+  for (let off = 0; off < bytes.length;) {
+    const code = bytes[off]!;
+    if (code === 0) {
+      off++;
+      continue;
+    }
+    if (code === 255) break;
+    const len = bytes[off + 1] ?? 0;
+    out.push([code, bytes.subarray(off + 2, off + 2 + len)]);
+    off += 2 + len;
+  }
+  return out;
+}
+
+test('overload order: the encoder fills file before sname, and options read back options, file, sname (RFC 2131 §4.1)', () => {
+  let both = 0;
+  fc.assert(
+    fc.property(generatedMessage, fc.constantFrom(576, 576, 1000), ({ message }, maxSize) => {
+      let wire: Buffer;
+      try {
+        wire = encodeMessage(message, { maxSize });
+      } catch (err) {
+        if (err instanceof DhcpEncodeError && err.code === 'ERR_MESSAGE_TOO_LARGE') return;
+        throw err;
+      }
+      // An oracle independent of the decoder: walk the three fields in the order RFC 2131 §4.1 gives.
+      const main = fieldTlvs(wire.subarray(240));
+      const overload = main.find(([c]) => c === 52)?.[1][0] ?? 0;
+      // RFC 2132 §9.3 and the encoder's rule: sname is used only once file is (or file holds a file name).
+      if (overload & 2)
+        assert.ok(overload & 1 || message.file !== '', `sname used before file (52 = ${overload})`);
+      if (overload === 3) both++;
+      const tlvs = [
+        ...main,
+        ...(overload & 1 ? fieldTlvs(wire.subarray(108, 236)) : []),
+        ...(overload & 2 ? fieldTlvs(wire.subarray(44, 108)) : []),
+      ];
+      // RFC 3396: pieces of one option are joined in that same order.
+      const joined = new Map<number, Uint8Array>();
+      for (const [code, value] of tlvs)
+        joined.set(code, Buffer.concat([joined.get(code) ?? Buffer.alloc(0), value]));
+      const d = decodeMessage(wire);
+      assert.deepEqual(d.options.codes(), [...joined.keys()]);
+      for (const [code, value] of joined)
+        assert.deepEqual(d.options.getRaw(code), Uint8Array.from(value), `option ${code}`);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(both > 0, 'some generated messages filled both file and sname');
+});

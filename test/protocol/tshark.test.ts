@@ -2,7 +2,7 @@
  * Differential test against an independent decoder: messages generated through the option table are
  * encoded by us and dissected by Wireshark's tshark (installed on the project machine, a Debian peer).
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import fc from 'fast-check';
 import { DhcpEncodeError, encodeMessage, type DhcpMessage } from '../../src/protocol/index.ts';
 import { writePcap } from '../../src/transport/pcap.ts';
 import { messageOf } from './arbitraries.ts';
+
+const { test } = requiring('tshark');
 
 /** Wraps a DHCP payload in Ethernet, IPv4 and UDP 68 -> 67 (checksums zero: tshark does not check them). */
 function frame(payload: Uint8Array): Uint8Array {

@@ -5,7 +5,7 @@
  * clock, and closing it; a few cycles bounce the link first (the transport closes both sockets on link
  * down and reopens them on link up). /proc/self/fd is the same after the cycles as before them.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ import {
 } from '../../src/protocol/index.ts';
 import { LinuxTransport, VirtualClock } from '../../src/transport/index.ts';
 import { ClientRuntime, noopApplier, type TimedEvent } from '../../src/runtime/client/index.ts';
+
+const { test } = requiring('root', 'ip');
 
 const CYCLES = Number(process.env.LK_CYCLES ?? 1_000);
 const ADDRESS = '198.18.0.10';

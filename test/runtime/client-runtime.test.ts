@@ -2,7 +2,7 @@
  * The client runtime in a network namespace lab (root, iproute2, dnsmasq): real sockets through the
  * LinuxTransport opened inside the client namespace, the built-in iproute2 applier, the lease file.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { createLab } from '../lab/netns.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { ClientRuntime, IprouteApplier } from '../../src/runtime/client/index.ts';
 import { isType, record, waitEvent } from './client-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'dnsmasq');
 
 const FAST = { kind: 'udhcpc', retries: 5, timeoutMs: 1000, tryAgainMs: 2000 } as const;
 

@@ -4,7 +4,7 @@
  * clients are the project's client engine on real timers over the virtual network.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import pg from 'pg';
 import { DhcpClient } from '../../src/client/engine.ts';
 import type { ClientStep } from '../../src/client/actions.ts';
@@ -29,6 +29,8 @@ import {
   type VirtualTransport,
 } from '../../src/transport/virtual/index.ts';
 import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+
+const { after, before, describe, it } = requiring('root', 'postgresql');
 
 const POOL_SIZE = 20;
 const CLIENTS = 32;

@@ -74,6 +74,40 @@ test('rate-limit: a client over "N packets per minute" is dropped and counted, o
   await lab.none(msg(MessageType.DISCOVER, 'aa:bb:cc:00:00:01'));
 });
 
+test('rate-limit on a client class (Kea limits hook shape): only the class members are limited, each on its own', async () => {
+  const config = pool() as { Dhcp4: Record<string, unknown> };
+  config.Dhcp4['client-classes'] = [
+    {
+      name: 'phones',
+      test: "substring(option[vendor-class-identifier].text, 0, 5) == 'phone'",
+      'user-context': { limits: { 'rate-limit': '2 packets per minute' } },
+    },
+  ];
+  const lab = new Lab(config);
+  const phone = (m: string) =>
+    msg(MessageType.DISCOVER, m, { options: { 'vendor-class-identifier': 'phone-x1' } });
+  for (let i = 0; i < 2; i++) await lab.one(phone('aa:bb:cc:00:00:01'));
+  await lab.none(phone('aa:bb:cc:00:00:01'));
+  assert.match(lab.lastEvent(), /no reply: over the rate limit of 2 packets per minute \(class phones\)/);
+  assert.equal(lab.engine.statistics()['pkt4-rate-limit-drop'], 1);
+  // Another phone has its own bucket; a client outside the class is not limited at all.
+  await lab.one(phone('aa:bb:cc:00:00:02'));
+  for (let i = 0; i < 5; i++) await lab.one(msg(MessageType.DISCOVER, 'aa:bb:cc:00:00:03'));
+});
+
+test('a class limit that only a subnet can have is refused with its path', () => {
+  const config = pool() as { Dhcp4: Record<string, unknown> };
+  config.Dhcp4['client-classes'] = [
+    { name: 'c', test: 'pkt4.htype == 1', 'user-context': { limits: { 'leases-per-hw-address': 2 } } },
+  ];
+  const r = parseConfig(config);
+  assert.ok(!r.ok);
+  assert.match(
+    r.error.message,
+    /client-classes\[0\]\.user-context\.limits\.leases-per-hw-address: is a subnet limit/,
+  );
+});
+
 test('leases-per-hw-address: one chaddr with 30 client identifiers gets only its limit of leases', async () => {
   const lab = new Lab(pool({ 'leases-per-hw-address': 2 }));
   const acks: string[] = [];

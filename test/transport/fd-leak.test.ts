@@ -1,5 +1,5 @@
 /** Seed 001, "check leaky sockets": opening and closing each transport 1,000 times leaks no descriptor. */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { createLab } from '../lab/netns.ts';
@@ -7,6 +7,8 @@ import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';
 import { LinuxTransport, arpProbe } from '../../src/transport/linux/transport.ts';
 import { carrierUp } from './linux-helpers.ts';
+
+const { test } = requiring('root', 'ip');
 
 const ROUNDS = 1000;
 

@@ -3,7 +3,7 @@
  * are accepted by dnsmasq and busybox udhcpc, and theirs reach us with the right metadata. The DHCP logic
  * here is a few hand-built replies, just enough to drive the peers; the server engine is tested elsewhere.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../lab/netns.ts';
 import { startDnsmasq, startUdhcpc } from '../lab/peers.ts';
@@ -21,6 +21,8 @@ import {
 } from '../../src/protocol/index.ts';
 import type { DatagramMeta } from '../../src/transport/types.ts';
 import { carrierUp, until } from './linux-helpers.ts';
+
+const { test } = requiring('root', 'ip', 'dnsmasq', 'busybox');
 
 async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
   const lab = await createLab('tri');

@@ -2,7 +2,7 @@
  * The linux transport in network namespaces (addresses from 198.18.0.0/15 only, no routes). Every test
  * builds its own lab and closes it in `finally`, so namespaces are removed even when an assertion fails.
  */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../lab/netns.ts';
 import { LinuxTransport, arpProbe } from '../../src/transport/linux/transport.ts';
@@ -14,6 +14,8 @@ import { parseMacBytes } from '../../src/transport/addr.ts';
 import { transportConformance } from './conformance.ts';
 import { carrierUp, record, until } from './linux-helpers.ts';
 
+const { test, describe } = requiring('root', 'ip');
+
 async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
   const lab = await createLab('trl');
   try {
@@ -23,30 +25,33 @@ async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
   }
 }
 
-for (const receive of ['packet', 'udp'] as const) {
-  transportConformance(`linux receive=${receive} (two namespaces, veth)`, async () => {
-    const lab = await createLab('trc');
-    try {
-      const na = await lab.namespace('a');
-      const nb = await lab.namespace('b');
-      await lab.veth(na, 'va', nb, 'vb');
-      await na.addAddress('va', '198.18.0.1/24');
-      await nb.addAddress('vb', '198.18.0.2/24');
-      await carrierUp(na.name, 'va');
-      await carrierUp(nb.name, 'vb');
-      const a = await LinuxTransport.open({ interfaces: ['va'], port: 67, netns: na.name, receive });
-      const b = await LinuxTransport.open({ interfaces: ['vb'], port: 68, netns: nb.name, receive });
-      return {
-        a: { transport: a, ip: '198.18.0.1', ifname: 'va', mac: await na.mac('va') },
-        b: { transport: b, ip: '198.18.0.2', ifname: 'vb', mac: await nb.mac('vb') },
-        dispose: () => lab.close(),
-      };
-    } catch (e) {
-      await lab.close();
-      throw e;
-    }
-  });
-}
+// Inside a suite so that a machine that cannot make namespaces skips it with the rest.
+describe('linux transport conformance', () => {
+  for (const receive of ['packet', 'udp'] as const) {
+    transportConformance(`linux receive=${receive} (two namespaces, veth)`, async () => {
+      const lab = await createLab('trc');
+      try {
+        const na = await lab.namespace('a');
+        const nb = await lab.namespace('b');
+        await lab.veth(na, 'va', nb, 'vb');
+        await na.addAddress('va', '198.18.0.1/24');
+        await nb.addAddress('vb', '198.18.0.2/24');
+        await carrierUp(na.name, 'va');
+        await carrierUp(nb.name, 'vb');
+        const a = await LinuxTransport.open({ interfaces: ['va'], port: 67, netns: na.name, receive });
+        const b = await LinuxTransport.open({ interfaces: ['vb'], port: 68, netns: nb.name, receive });
+        return {
+          a: { transport: a, ip: '198.18.0.1', ifname: 'va', mac: await na.mac('va') },
+          b: { transport: b, ip: '198.18.0.2', ifname: 'vb', mac: await nb.mac('vb') },
+          dispose: () => lab.close(),
+        };
+      } catch (e) {
+        await lab.close();
+        throw e;
+      }
+    });
+  }
+});
 
 test('interface discovery lists down interfaces with index, MAC, addresses and state', () =>
   withLab(async (lab) => {

@@ -1,5 +1,5 @@
 /** The virtual network's capture opens in real tools: tcpdump reads it and finds every checksum right. */
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { VirtualNetwork, VirtualClock } from '../../src/transport/virtual/index.
 import { PcapBuffer, PcapFile, readPcapRecords } from '../../src/transport/pcap.ts';
 import { createMessage, encodeMessage, BOOTREQUEST, MessageType } from '../../src/protocol/index.ts';
 import { writeFileSync } from 'node:fs';
+
+const { test } = requiring('tcpdump');
 
 test('a virtual exchange written with PcapFile is read by tcpdump with valid UDP checksums', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lk-pcap-'));

@@ -1,7 +1,7 @@
 // The dashboard in Debian's Chromium (playwright-core) against the real runtime on a virtual network: the
 // lease a real DHCP client just obtained appears without a reload, the switch stops and starts serving, a
 // bad option shows its error next to its field. Screenshots go to test-artifacts/.
-import { test } from 'node:test';
+import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { startServer, type DhcpServer } from '../../src/runtime/index.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from './virtual-client.ts';
+
+const { test } = requiring('chromium');
 
 const ARTIFACTS = 'test-artifacts';
 const USER = { username: 'admin', password: 'secret' };

@@ -106,7 +106,9 @@ export class TestClient {
   #waiters: { match: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
   #read = 0;
 
-  private constructor(readonly ws: WebSocket) {
+  readonly ws: WebSocket;
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as Received;
       this.messages.push(m);

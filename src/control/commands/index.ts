@@ -1,4 +1,5 @@
 import { CommandRegistry, type RegistryOptions } from '../registry.ts';
+import { registerClassCommands } from './classes.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerDhcpCommands } from './dhcp.ts';
 import { registerLeaseCommands } from './leases.ts';
@@ -17,5 +18,6 @@ export function createCommandRegistry(options: RegistryOptions = {}): CommandReg
   registerLeaseCommands(registry);
   registerStatLeaseCommands(registry);
   registerReservationCommands(registry);
+  registerClassCommands(registry);
   return registry;
 }

@@ -28,7 +28,10 @@ class Peer {
   queue: Promise<void> = Promise.resolve();
   /** Requests received and not yet answered. */
   pending = 0;
-  constructor(readonly ws: WebSocket) {}
+  readonly ws: WebSocket;
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+  }
 }
 
 /**

@@ -1,4 +1,7 @@
-/** Loads the native addon (build/Release/leasekeeper_transport.node, built by `npm install`). */
+/**
+ * Loads the native addon: a local build (build/Release, made by `npm install` in a checkout or where no
+ * prebuilt binary fits) or the binary the package ships for this architecture (prebuilds/linux-<arch>).
+ */
 import { createRequire } from 'node:module';
 import { TransportError } from '../errors.ts';
 
@@ -69,6 +72,7 @@ export interface NativeAddon {
 const CANDIDATES = [
   '../../../build/Release/leasekeeper_transport.node',
   '../../../build/Debug/leasekeeper_transport.node',
+  `../../../prebuilds/linux-${process.arch}/leasekeeper_transport.node`,
 ];
 
 let cached: NativeAddon | TransportError | undefined;
@@ -95,7 +99,7 @@ function load(): NativeAddon | TransportError {
   }
   return new TransportError(
     'ERR_NATIVE_UNAVAILABLE',
-    `native addon not built (run \`npm install\` or \`npx node-gyp rebuild\`): ${errors.join('; ')}`,
+    `native addon not available for linux-${process.arch} (install a C++ compiler, then \`npm rebuild leasekeeper\`): ${errors.join('; ')}`,
   );
 }
 

@@ -137,11 +137,10 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     for (const p of this.ports) this.flushPort(p);
   };
 
-  private constructor(
-    readonly port: number,
-    opts: LinuxTransportOptions,
-  ) {
+  readonly port: number;
+  private constructor(port: number, opts: LinuxTransportOptions) {
     super();
+    this.port = port;
     this.receiveMode = opts.receive ?? 'packet';
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;

@@ -121,11 +121,14 @@ export class VirtualNetwork {
 export class VirtualLink {
   readonly nics = new Set<VirtualNic>();
 
-  constructor(
-    readonly network: VirtualNetwork,
-    readonly name: string,
-    private impairments: Impairments,
-  ) {}
+  readonly network: VirtualNetwork;
+  readonly name: string;
+  private impairments: Impairments;
+  constructor(network: VirtualNetwork, name: string, impairments: Impairments) {
+    this.network = network;
+    this.name = name;
+    this.impairments = impairments;
+  }
 
   impair(i: Impairments): void {
     this.impairments = { ...i };
@@ -209,13 +212,15 @@ export class VirtualNic {
   private carrier = true;
   private readonly arpListeners = new Set<(p: ArpPacket) => void>();
 
-  constructor(
-    readonly host: VirtualHost,
-    readonly link: VirtualLink,
-    readonly name: string,
-    readonly index: number,
-    mac: string,
-  ) {
+  readonly host: VirtualHost;
+  readonly link: VirtualLink;
+  readonly name: string;
+  readonly index: number;
+  constructor(host: VirtualHost, link: VirtualLink, name: string, index: number, mac: string) {
+    this.host = host;
+    this.link = link;
+    this.name = name;
+    this.index = index;
     this.macBytes = requireMac(mac);
     this.mac = formatMac(this.macBytes);
   }
@@ -337,10 +342,12 @@ export class VirtualHost {
   readonly drops = new Map<string, number>();
   private nextIndex = 1;
 
-  constructor(
-    readonly network: VirtualNetwork,
-    readonly name: string,
-  ) {}
+  readonly network: VirtualNetwork;
+  readonly name: string;
+  constructor(network: VirtualNetwork, name: string) {
+    this.network = network;
+    this.name = name;
+  }
 
   attach(link: VirtualLink, opts: NicOptions): VirtualNic {
     if (this.nics.some((n) => n.name === opts.ifname))

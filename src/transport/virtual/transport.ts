@@ -29,12 +29,12 @@ export class VirtualTransport extends TransportEmitter implements Transport {
   readonly port: number;
   private ipId = 0;
 
-  constructor(
-    private readonly host: VirtualHost,
-    opts: VirtualTransportOptions,
-    private readonly onClose: () => void,
-  ) {
+  private readonly host: VirtualHost;
+  private readonly onClose: () => void;
+  constructor(host: VirtualHost, opts: VirtualTransportOptions, onClose: () => void) {
     super();
+    this.host = host;
+    this.onClose = onClose;
     this.port = requirePort(opts.port);
   }
 

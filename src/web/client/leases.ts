@@ -10,11 +10,11 @@ export class LeasesView {
   #query = '';
   readonly #timers: { cell: HTMLElement; expiresAt: number; state: string }[] = [];
 
-  constructor(
-    private readonly body: HTMLTableSectionElement,
-    private readonly summary: HTMLElement,
-    search: HTMLInputElement,
-  ) {
+  private readonly body: HTMLTableSectionElement;
+  private readonly summary: HTMLElement;
+  constructor(body: HTMLTableSectionElement, summary: HTMLElement, search: HTMLInputElement) {
+    this.body = body;
+    this.summary = summary;
     search.addEventListener('input', () => {
       this.#query = search.value.trim().toLowerCase();
       this.#render();

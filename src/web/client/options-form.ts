@@ -15,11 +15,13 @@ export class OptionsForm {
   #dirty = false;
   readonly #inputs = new Map<OptionsField, HTMLInputElement>();
 
-  constructor(
-    private readonly form: HTMLFormElement,
-    private readonly status: HTMLElement,
-    private readonly socket: ApiSocket,
-  ) {
+  private readonly form: HTMLFormElement;
+  private readonly status: HTMLElement;
+  private readonly socket: ApiSocket;
+  constructor(form: HTMLFormElement, status: HTMLElement, socket: ApiSocket) {
+    this.form = form;
+    this.status = status;
+    this.socket = socket;
     for (const field of OPTIONS_FIELDS) {
       const input = form.elements.namedItem(field);
       if (!(input instanceof HTMLInputElement)) throw new Error(`dashboard: no input named ${field}`);

@@ -4,11 +4,11 @@ import type { ApiSocket } from './socket.ts';
 export class RunningSwitch {
   #running: boolean | undefined;
 
-  constructor(
-    private readonly button: HTMLButtonElement,
-    private readonly label: HTMLElement,
-    socket: ApiSocket,
-  ) {
+  private readonly button: HTMLButtonElement;
+  private readonly label: HTMLElement;
+  constructor(button: HTMLButtonElement, label: HTMLElement, socket: ApiSocket) {
+    this.button = button;
+    this.label = label;
     button.addEventListener('click', () => {
       if (this.#running === undefined) return;
       button.disabled = true;

@@ -29,13 +29,19 @@ export class StatsView {
   readonly #chart: RateChart;
   #previous: { at: number; received: number; sent: number } | undefined;
 
+  private readonly counters: HTMLElement;
+  private readonly pools: HTMLElement;
+  private readonly status: HTMLElement;
   constructor(
-    private readonly counters: HTMLElement,
-    private readonly pools: HTMLElement,
+    counters: HTMLElement,
+    pools: HTMLElement,
     chartHost: HTMLElement,
-    private readonly status: HTMLElement,
+    status: HTMLElement,
     periodMs = 2000,
   ) {
+    this.counters = counters;
+    this.pools = pools;
+    this.status = status;
     this.#chart = new RateChart(chartHost);
     void this.#poll();
     setInterval(() => void this.#poll(), periodMs);

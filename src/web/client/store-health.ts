@@ -14,10 +14,9 @@ interface LeaseStoreStatus {
  * database down: no lease is granted meanwhile), and when the last outage ended. Text only (`textContent`).
  */
 export class StoreHealthView {
-  constructor(
-    private readonly host: HTMLElement,
-    periodMs = 5000,
-  ) {
+  private readonly host: HTMLElement;
+  constructor(host: HTMLElement, periodMs = 5000) {
+    this.host = host;
     void this.#poll();
     setInterval(() => void this.#poll(), periodMs);
   }

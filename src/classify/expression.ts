@@ -1,0 +1,836 @@
+/**
+ * Kea's expression language (ARM "Using Expressions in Classification"), parsed once into closures.
+ * Boolean and string expressions are told apart at parse time, so evaluating a packet never parses and
+ * never checks a type; the only evaluation-time failures are Kea's EvalTypeErrors (e.g. int16totext of
+ * 3 bytes), thrown as EvaluationError.
+ */
+import { intToIp } from '../protocol/index.ts';
+import { optionCode as tableOptionCode } from '../protocol/option-table.ts';
+import { parseIp } from '../protocol/ip.ts';
+import { EvaluationError, ExpressionError } from './errors.ts';
+import { tokenize, type Token } from './lexer.ts';
+import {
+  binary,
+  followPath,
+  lengthPrefixedItem,
+  optionText,
+  subOption,
+  uint32Binary,
+  vendorBlock,
+  type EvalPacket,
+} from './packet.ts';
+
+export type BoolFn = (p: EvalPacket) => boolean;
+export type StringFn = (p: EvalPacket) => string;
+
+/** What the configuration around an expression defines. */
+export interface ExpressionEnv {
+  /** The code of an option name (custom option definitions first); undefined when unknown. */
+  optionCode?: (name: string) => number | undefined;
+  /** Whether `member('name')` may name this class (built-in, or defined before the expression). */
+  isClass?: (name: string) => boolean;
+}
+
+/** A compiled expression and the classes it refers to. */
+export interface CompiledBool {
+  readonly source: string;
+  readonly evaluate: BoolFn;
+  /** Every class named by `member(...)`. */
+  readonly members: readonly string[];
+  /** Options that must all be present for the test to be true: without one, it is false unevaluated. */
+  readonly needs: readonly number[];
+}
+
+export interface CompiledString {
+  readonly source: string;
+  readonly evaluate: StringFn;
+  readonly members: readonly string[];
+}
+
+type BytesFn = (p: EvalPacket) => Uint8Array | undefined;
+
+/**
+ * A parsed sub-expression. String nodes may also say what they are in cheaper terms, so that the usual
+ * `X == 'constant'` tests compare bytes without making strings: `konst` for a literal, `bytes` for a
+ * value read straight from the packet (undefined meaning empty), `hexOf` for `hexstring(inner, sep)`.
+ */
+type StrNode = {
+  readonly t: 'str';
+  readonly f: StringFn;
+  readonly konst?: string;
+  readonly bytes?: BytesFn;
+  readonly hexOf?: { readonly inner: StrNode; readonly sep: string };
+  /** An option whose absence makes the value empty (`option[60].hex` without option 60 is ''). */
+  readonly emptyWithout?: number;
+};
+type BoolNode = {
+  readonly t: 'bool';
+  readonly f: BoolFn;
+  /** Options that must all be in the packet for the value to be true (a cheap pre-check). */
+  readonly needs?: readonly number[];
+};
+type Node = BoolNode | StrNode;
+
+function union(a: BoolNode, b: BoolNode): readonly number[] | undefined {
+  if (a.needs === undefined) return b.needs;
+  if (b.needs === undefined) return a.needs;
+  return [...new Set([...a.needs, ...b.needs])];
+}
+
+function intersection(a: BoolNode, b: BoolNode): readonly number[] | undefined {
+  if (a.needs === undefined || b.needs === undefined) return undefined;
+  const both = a.needs.filter((c) => b.needs!.includes(c));
+  return both.length === 0 ? undefined : both;
+}
+
+/** `x == k` is false when x is empty and k is not: x's option is then needed. */
+function equalityNeeds(x: StrNode, k: string): readonly number[] | undefined {
+  return k.length > 0 && x.emptyWithout !== undefined ? [x.emptyWithout] : undefined;
+}
+
+function literal(v: string): StrNode {
+  return { t: 'str', f: () => v, konst: v };
+}
+
+/** Whether bytes (absent: empty) equal a binary string. */
+function bytesEqualBinary(b: Uint8Array | undefined, k: string): boolean {
+  if (b === undefined) return k.length === 0;
+  if (b.length !== k.length) return false;
+  for (let i = 0; i < b.length; i++) if (b[i] !== k.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The bytes `hexstring(x, sep)` must have had to give `text`, or undefined when no bytes can. */
+function unhex(text: string, sep: string): string | undefined {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (out.length > 0) {
+      if (text.slice(i, i + sep.length) !== sep) return undefined;
+      i += sep.length;
+    }
+    const pair = text.slice(i, i + 2);
+    if (!/^[0-9a-f]{2}$/.test(pair)) return undefined;
+    out += String.fromCharCode(Number.parseInt(pair, 16));
+    i += 2;
+  }
+  return out;
+}
+
+/** `a == k` for a constant k, by the cheapest route `a` offers. */
+function equalsConstant(a: StrNode, k: string): BoolFn {
+  if (a.hexOf !== undefined && (a.hexOf.sep.length > 0 || k.length % 2 === 0)) {
+    const raw = unhex(k, a.hexOf.sep);
+    if (raw === undefined) return () => false;
+    return equalsConstant(a.hexOf.inner, raw);
+  }
+  const bytes = a.bytes;
+  if (bytes !== undefined) return (p) => bytesEqualBinary(bytes(p), k);
+  const f = a.f;
+  return (p) => f(p) === k;
+}
+
+const VIVCO = 124;
+const VIVSO = 125;
+const AGENT = 82;
+const EMPTY = '';
+
+function decimal(s: string): number {
+  return Number.parseInt(s, 10);
+}
+
+/** Parentheses and calls nest at most this deep: parsing and evaluation recurse once per level. */
+const MAX_DEPTH = 64;
+
+class Parser {
+  private pos = 0;
+  private depth = 0;
+  readonly members: string[] = [];
+  private readonly tokens: Token[];
+  private readonly env: ExpressionEnv;
+
+  constructor(tokens: Token[], env: ExpressionEnv) {
+    this.tokens = tokens;
+    this.env = env;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.pos]!;
+  }
+
+  private next(): Token {
+    return this.tokens[this.pos++]!;
+  }
+
+  private fail(reason: string, tok: Token = this.peek()): never {
+    throw new ExpressionError(reason, tok.at, tok.kind === 'end' ? '' : tok.text);
+  }
+
+  private isWord(text: string): boolean {
+    const t = this.peek();
+    return (t.kind === 'word' || t.kind === 'punct') && t.text === text;
+  }
+
+  private accept(text: string): boolean {
+    if (!this.isWord(text)) return false;
+    this.pos++;
+    return true;
+  }
+
+  private expect(text: string): Token {
+    if (!this.isWord(text)) this.fail(`expected "${text}"`);
+    return this.next();
+  }
+
+  private bool(n: Node, at: Token): BoolFn {
+    return this.boolNode(n, at).f;
+  }
+
+  private boolNode(n: Node, at: Token): BoolNode {
+    if (n.t !== 'bool') this.fail('expected a boolean expression (a comparison, exists, member, not)', at);
+    return n;
+  }
+
+  private str(n: Node, at: Token): StringFn {
+    return this.strNode(n, at).f;
+  }
+
+  private strNode(n: Node, at: Token): StrNode {
+    if (n.t !== 'str') this.fail('expected a string expression', at);
+    return n;
+  }
+
+  atEnd(): void {
+    if (this.peek().kind !== 'end') this.fail('unexpected token');
+  }
+
+  parseOr(): Node {
+    const start = this.peek();
+    let left = this.parseAnd();
+    while (this.isWord('or') || this.isWord('sor')) {
+      this.next();
+      const leftNode = this.boolNode(left, start);
+      const right = this.peek();
+      const rightNode = this.boolNode(this.parseAnd(), right);
+      const a = leftNode.f;
+      const b = rightNode.f;
+      left = { t: 'bool', f: (p) => a(p) || b(p), needs: intersection(leftNode, rightNode) };
+    }
+    return left;
+  }
+
+  private parseAnd(): Node {
+    const start = this.peek();
+    let left = this.parseNot();
+    while (this.isWord('and') || this.isWord('sand')) {
+      this.next();
+      const leftNode = this.boolNode(left, start);
+      const right = this.peek();
+      const rightNode = this.boolNode(this.parseNot(), right);
+      const a = leftNode.f;
+      const b = rightNode.f;
+      left = { t: 'bool', f: (p) => a(p) && b(p), needs: union(leftNode, rightNode) };
+    }
+    return left;
+  }
+
+  private parseNot(): Node {
+    if (this.accept('not')) {
+      const at = this.peek();
+      const a = this.bool(this.parseNot(), at);
+      return { t: 'bool', f: (p) => !a(p) };
+    }
+    return this.parseEqual();
+  }
+
+  private parseEqual(): Node {
+    const start = this.peek();
+    const left = this.parsePlus();
+    if (!this.isWord('==')) return left;
+    this.next();
+    const a = this.strNode(left, start);
+    const at = this.peek();
+    const b = this.strNode(this.parsePlus(), at);
+    if (b.konst !== undefined)
+      return { t: 'bool', f: equalsConstant(a, b.konst), needs: equalityNeeds(a, b.konst) };
+    if (a.konst !== undefined)
+      return { t: 'bool', f: equalsConstant(b, a.konst), needs: equalityNeeds(b, a.konst) };
+    const fa = a.f;
+    const fb = b.f;
+    return { t: 'bool', f: (p) => fa(p) === fb(p) };
+  }
+
+  private parsePlus(): Node {
+    const start = this.peek();
+    let left = this.parsePrimary();
+    while (this.isWord('+')) {
+      this.next();
+      const a = this.str(left, start);
+      const at = this.peek();
+      const b = this.str(this.parsePrimary(), at);
+      left = { t: 'str', f: (p) => a(p) + b(p) };
+    }
+    return left;
+  }
+
+  private stringArg(): StringFn {
+    const at = this.peek();
+    return this.str(this.parseOr(), at);
+  }
+
+  private intToken(what: string, min: number, max: number): number {
+    const t = this.peek();
+    if (t.kind !== 'int') this.fail(`expected an integer (${what})`);
+    this.next();
+    const n = decimal(t.text);
+    if (!(n >= min && n <= max)) this.fail(`${what} must be ${min}..${max}`, t);
+    return n;
+  }
+
+  private optionCodeToken(): number {
+    const t = this.peek();
+    if (t.kind === 'int') return this.intToken('option code', 1, 254);
+    if (t.kind === 'name') {
+      this.next();
+      const code = this.env.optionCode?.(t.text) ?? tableOptionCode(t.text);
+      if (code === undefined) this.fail('unknown option name', t);
+      return code;
+    }
+    return this.fail('expected an option code or name');
+  }
+
+  private subOptionCodeToken(): number {
+    return this.intToken('sub-option code', 0, 255);
+  }
+
+  private enterpriseToken(): number {
+    if (this.accept('*')) return 0;
+    return this.intToken('enterprise id', 0, 0xffffffff);
+  }
+
+  /** `.option[M]` steps after the first code, as many as given. */
+  private subPath(): number[] {
+    const path: number[] = [];
+    while (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'option') {
+      this.next();
+      this.next();
+      this.expect('[');
+      path.push(this.subOptionCodeToken());
+      this.expect(']');
+    }
+    return path;
+  }
+
+  /** `.hex`, `.text` or `.exists` over a lookup of bytes. */
+  private representation(
+    absent: number,
+    get: (p: EvalPacket) => Uint8Array | undefined,
+    textCode: number,
+    inner: boolean,
+  ): Node {
+    this.expect('.');
+    const t = this.next();
+    if (t.text === 'exists') return { t: 'bool', f: (p) => get(p) !== undefined, needs: [absent] };
+    if (t.text === 'hex')
+      return {
+        t: 'str',
+        f: (p) => {
+          const b = get(p);
+          return b === undefined ? EMPTY : binary(b);
+        },
+        bytes: get,
+        emptyWithout: absent,
+      };
+    if (t.text === 'text')
+      return {
+        t: 'str',
+        f: (p) => {
+          const b = get(p);
+          return b === undefined ? EMPTY : optionText(textCode, b, inner);
+        },
+        emptyWithout: absent,
+      };
+    return this.fail('expected hex, text or exists', t);
+  }
+
+  private parseOption(): Node {
+    this.expect('[');
+    const code = this.optionCodeToken();
+    this.expect(']');
+    const path = this.subPath();
+    if (path.length === 0) {
+      // `.exists` asks only for presence: no view of the option's bytes is made.
+      if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'exists') {
+        this.pos += 2;
+        return { t: 'bool', f: (p) => p.msg.options.hasCode(code), needs: [code] };
+      }
+      return this.representation(code, (p) => p.msg.options.getRaw(code), code, false);
+    }
+    return this.representation(code, (p) => followPath(p.msg.options.getRaw(code), path), code, true);
+  }
+
+  private parseRelay4(): Node {
+    this.expect('[');
+    const first = this.subOptionCodeToken();
+    this.expect(']');
+    const path = [first, ...this.subPath()];
+    return this.representation(AGENT, (p) => followPath(p.msg.options.getRaw(AGENT), path), AGENT, true);
+  }
+
+  private parseVendor(): Node {
+    if (this.accept('.')) {
+      this.expect('enterprise');
+      return this.enterpriseOf(VIVSO, 0);
+    }
+    this.expect('[');
+    const enterprise = this.enterpriseToken();
+    this.expect(']');
+    if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'option') {
+      const path = this.subPath();
+      const first = path[0]!;
+      const rest = path.slice(1);
+      return this.representation(
+        VIVSO,
+        (p) => {
+          const block = vendorBlock(p.msg.options.getRaw(VIVSO), enterprise);
+          return block === undefined ? undefined : followPath(subOption(block.data, first), rest);
+        },
+        VIVSO,
+        true,
+      );
+    }
+    this.expect('.');
+    const t = this.next();
+    if (t.text === 'exists')
+      return {
+        t: 'bool',
+        f: (p) => vendorBlock(p.msg.options.getRaw(VIVSO), enterprise) !== undefined,
+        needs: [VIVSO],
+      };
+    if (t.text === 'enterprise') return this.enterpriseOf(VIVSO, enterprise);
+    return this.fail('expected exists, enterprise or option[N]', t);
+  }
+
+  private enterpriseOf(code: number, enterprise: number): Node {
+    return {
+      t: 'str',
+      f: (p) => {
+        const block = vendorBlock(p.msg.options.getRaw(code), enterprise);
+        return block === undefined ? EMPTY : uint32Binary(block.enterprise);
+      },
+    };
+  }
+
+  private parseVendorClass(): Node {
+    if (this.accept('.')) {
+      this.expect('enterprise');
+      return this.enterpriseOf(VIVCO, 0);
+    }
+    this.expect('[');
+    const enterprise = this.enterpriseToken();
+    this.expect(']');
+    this.expect('.');
+    const t = this.next();
+    if (t.text === 'exists')
+      return {
+        t: 'bool',
+        f: (p) => vendorBlock(p.msg.options.getRaw(VIVCO), enterprise) !== undefined,
+        needs: [VIVCO],
+      };
+    if (t.text === 'enterprise') return this.enterpriseOf(VIVCO, enterprise);
+    if (t.text !== 'data') return this.fail('expected exists, enterprise or data', t);
+    let index = 0;
+    if (this.accept('[')) {
+      index = this.intToken('data index', 0, 255);
+      this.expect(']');
+    }
+    return {
+      t: 'str',
+      f: (p) => {
+        const block = vendorBlock(p.msg.options.getRaw(VIVCO), enterprise);
+        const item = block === undefined ? undefined : lengthPrefixedItem(block.data, index);
+        return item === undefined ? EMPTY : binary(item);
+      },
+    };
+  }
+
+  private parsePkt(): Node {
+    this.expect('.');
+    const t = this.next();
+    switch (t.text) {
+      case 'iface':
+        return { t: 'str', f: (p) => p.iface };
+      case 'src':
+        return { t: 'str', f: (p) => addressBinary(p.src) };
+      case 'dst':
+        return { t: 'str', f: (p) => addressBinary(p.dst) };
+      case 'len':
+        return { t: 'str', f: (p) => uint32Binary(p.length) };
+      default:
+        return this.fail('expected iface, src, dst or len', t);
+    }
+  }
+
+  private parsePkt4(): Node {
+    this.expect('.');
+    const t = this.next();
+    switch (t.text) {
+      case 'mac': {
+        const mac: BytesFn = (p) => p.msg.chaddr.subarray(0, Math.min(p.msg.hlen, 16));
+        return { t: 'str', f: (p) => binary(mac(p)!), bytes: mac };
+      }
+      case 'hlen':
+        return { t: 'str', f: (p) => uint32Binary(p.msg.hlen) };
+      case 'htype':
+        return { t: 'str', f: (p) => uint32Binary(p.msg.htype) };
+      case 'ciaddr':
+        return { t: 'str', f: (p) => addressBinary(p.msg.ciaddr) };
+      case 'giaddr':
+        return { t: 'str', f: (p) => addressBinary(p.msg.giaddr) };
+      case 'yiaddr':
+        return { t: 'str', f: (p) => addressBinary(p.msg.yiaddr) };
+      case 'siaddr':
+        return { t: 'str', f: (p) => addressBinary(p.msg.siaddr) };
+      case 'msgtype':
+        return {
+          t: 'str',
+          f: (p) => {
+            const b = p.msg.options.getRaw(53);
+            return uint32Binary(b !== undefined && b.length === 1 ? b[0]! : 0);
+          },
+        };
+      case 'transid':
+        return { t: 'str', f: (p) => uint32Binary(p.msg.xid) };
+      default:
+        return this.fail('expected mac, hlen, htype, ciaddr, giaddr, yiaddr, siaddr, msgtype or transid', t);
+    }
+  }
+
+  private call1(): StringFn {
+    this.expect('(');
+    const a = this.stringArg();
+    this.expect(')');
+    return a;
+  }
+
+  private parseSubstring(): Node {
+    this.expect('(');
+    const at = this.peek();
+    const inner = this.strNode(this.parseOr(), at);
+    const s = inner.f;
+    this.expect(',');
+    const start = this.intToken('substring start', -0x7fffffff, 0x7fffffff);
+    this.expect(',');
+    const length = this.accept('all')
+      ? undefined
+      : this.intToken('substring length', -0x7fffffff, 0x7fffffff);
+    this.expect(')');
+    const of = inner.bytes;
+    if (of === undefined)
+      return { t: 'str', f: (p) => substring(s(p), start, length), emptyWithout: inner.emptyWithout };
+    const bytes: BytesFn = (p) => {
+      const b = of(p);
+      if (b === undefined) return undefined;
+      const r = substringRange(b.length, start, length);
+      return r === undefined ? undefined : b.subarray(r[0], r[0] + r[1]);
+    };
+    return {
+      t: 'str',
+      f: (p) => {
+        const b = bytes(p);
+        return b === undefined ? EMPTY : binary(b);
+      },
+      bytes,
+      emptyWithout: inner.emptyWithout,
+    };
+  }
+
+  private parseSplit(): Node {
+    this.expect('(');
+    const s = this.stringArg();
+    this.expect(',');
+    const delims = this.stringArg();
+    this.expect(',');
+    const field = this.intToken('split field', -0x7fffffff, 0x7fffffff);
+    this.expect(')');
+    return { t: 'str', f: (p) => split(s(p), delims(p), field) };
+  }
+
+  private parseIfelse(): Node {
+    this.expect('(');
+    const at = this.peek();
+    const cond = this.bool(this.parseOr(), at);
+    this.expect(',');
+    const a = this.stringArg();
+    this.expect(',');
+    const b = this.stringArg();
+    this.expect(')');
+    return { t: 'str', f: (p) => (cond(p) ? a(p) : b(p)) };
+  }
+
+  private parseConcat(): Node {
+    this.expect('(');
+    const a = this.stringArg();
+    this.expect(',');
+    const b = this.stringArg();
+    this.expect(')');
+    return { t: 'str', f: (p) => a(p) + b(p) };
+  }
+
+  private parseHexstring(): Node {
+    this.expect('(');
+    const at = this.peek();
+    const inner = this.strNode(this.parseOr(), at);
+    this.expect(',');
+    const sepAt = this.peek();
+    const sepNode = this.strNode(this.parseOr(), sepAt);
+    this.expect(')');
+    const a = inner.f;
+    const sep = sepNode.f;
+    const node: StrNode = { t: 'str', f: (p) => hexstring(a(p), sep(p)), emptyWithout: inner.emptyWithout };
+    return sepNode.konst === undefined ? node : { ...node, hexOf: { inner, sep: sepNode.konst } };
+  }
+
+  private parseMember(): Node {
+    this.expect('(');
+    const t = this.peek();
+    if (t.kind !== 'string') this.fail("expected a class name in quotes: member('name')");
+    this.next();
+    this.expect(')');
+    const name = t.text;
+    if (this.env.isClass !== undefined && !this.env.isClass(name))
+      this.fail('class is not defined before this expression (nor built in)', t);
+    this.members.push(name);
+    return { t: 'bool', f: (p) => p.classes.has(name) };
+  }
+
+  parsePrimary(): Node {
+    const t = this.next();
+    if (++this.depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`, t);
+    try {
+      return this.primary(t);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private primary(t: Token): Node {
+    switch (t.kind) {
+      case 'string':
+        return literal(utf8Binary(t.text));
+      case 'hex':
+        return literal(hexLiteral(t.text));
+      case 'ip': {
+        const n = parseIp(t.text);
+        if (n < 0) this.fail('not an IPv4 address', t);
+        return literal(uint32Binary(n));
+      }
+      case 'int': {
+        const n = decimal(t.text);
+        if (!(n >= 0 && n <= 0xffffffff)) this.fail('an integer literal must be 0..4294967295', t);
+        return literal(uint32Binary(n));
+      }
+      case 'end':
+        return this.fail('unexpected end of expression', t);
+      case 'name':
+        return this.fail('an option name belongs inside option[...]', t);
+      default:
+        break;
+    }
+    switch (t.text) {
+      case '(': {
+        const inner = this.parseOr();
+        this.expect(')');
+        return inner;
+      }
+      case 'option':
+        return this.parseOption();
+      case 'relay4':
+        return this.parseRelay4();
+      case 'vendor':
+        return this.parseVendor();
+      case 'vendor-class':
+        return this.parseVendorClass();
+      case 'pkt':
+        return this.parsePkt();
+      case 'pkt4':
+        return this.parsePkt4();
+      case 'member':
+        return this.parseMember();
+      case 'known':
+      case 'unknown': {
+        // Kea: shorthands for member('KNOWN') and not member('KNOWN').
+        this.members.push('KNOWN');
+        const known = t.text === 'known';
+        return { t: 'bool', f: (p) => p.classes.has('KNOWN') === known };
+      }
+      case 'substring':
+        return this.parseSubstring();
+      case 'split':
+        return this.parseSplit();
+      case 'concat':
+        return this.parseConcat();
+      case 'ifelse':
+      case 'sifelse':
+        return this.parseIfelse();
+      case 'hexstring':
+        return this.parseHexstring();
+      case 'lcase': {
+        const a = this.call1();
+        return { t: 'str', f: (p) => asciiCase(a(p), false) };
+      }
+      case 'ucase': {
+        const a = this.call1();
+        return { t: 'str', f: (p) => asciiCase(a(p), true) };
+      }
+      case 'addrtotext': {
+        const a = this.call1();
+        return { t: 'str', f: (p) => addrToText(a(p)) };
+      }
+      case 'int8totext':
+      case 'int16totext':
+      case 'int32totext':
+      case 'uint8totext':
+      case 'uint16totext':
+      case 'uint32totext': {
+        const signed = !t.text.startsWith('u');
+        const size = Number(/\d+/.exec(t.text)![0]) / 8;
+        const a = this.call1();
+        return { t: 'str', f: (p) => intToText(a(p), size, signed) };
+      }
+      case 'pkt6':
+      case 'relay6':
+        return this.fail('is DHCPv6 only', t);
+      case 'match':
+        return this.fail('regular expressions (match) are not supported', t);
+      default:
+        return this.fail('unexpected token', t);
+    }
+  }
+}
+
+/** A text literal's UTF-8 bytes as a binary string (what Kea's std::string holds). */
+function utf8Binary(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** Kea's TokenHexString: an odd digit count gets a leading 0. */
+function hexLiteral(text: string): string {
+  let digits = text.slice(2);
+  if (digits.length % 2 !== 0) digits = `0${digits}`;
+  return Buffer.from(digits, 'hex').toString('latin1');
+}
+
+function addressBinary(dotted: string): string {
+  const n = parseIp(dotted);
+  return n < 0 ? EMPTY : uint32Binary(n);
+}
+
+/**
+ * Kea's TokenSubstring on a value of n bytes: [from, length], or undefined for the empty result.
+ * Negative start counts from the end, negative length takes the bytes before.
+ */
+function substringRange(n: number, start: number, length: number | undefined): [number, number] | undefined {
+  if (n === 0 || start < -n || start >= n) return undefined;
+  let from = start < 0 ? n + start : start;
+  let len = length ?? n;
+  if (len < 0) {
+    len = -len;
+    if (len <= from) from -= len;
+    else {
+      len = from;
+      from = 0;
+    }
+  }
+  return [from, Math.min(len, n - from)];
+}
+
+export function substring(s: string, start: number, length: number | undefined): string {
+  const r = substringRange(s.length, start, length);
+  return r === undefined ? EMPTY : s.substr(r[0], r[1]);
+}
+
+/** Kea's TokenSplit: fields 1-based, any delimiter character splits, out of range gives ''. */
+export function split(s: string, delims: string, field: number): string {
+  if (s === EMPTY) return EMPTY;
+  if (delims === EMPTY) return s;
+  const fields: string[] = [];
+  let cur = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (delims.includes(s[i]!)) {
+      fields.push(s.slice(cur, i));
+      cur = i + 1;
+    }
+  }
+  fields.push(s.slice(cur));
+  return field >= 1 && field <= fields.length ? fields[field - 1]! : EMPTY;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Kea's TokenToHexString: lower-case digits, `sep` between bytes. */
+function hexstring(s: string, sep: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0) out += sep;
+    out += HEX[s.charCodeAt(i) & 255]!;
+  }
+  return out;
+}
+
+function asciiCase(s: string, upper: boolean): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (upper && c >= 97 && c <= 122) out += String.fromCharCode(c - 32);
+    else if (!upper && c >= 65 && c <= 90) out += String.fromCharCode(c + 32);
+    else out += s[i];
+  }
+  return out;
+}
+
+/** Kea's TokenIpAddressToText: '' stays '', 4 bytes give dotted text, anything else is an error. */
+function addrToText(s: string): string {
+  if (s === EMPTY) return EMPTY;
+  if (s.length === 4)
+    return intToIp(
+      ((s.charCodeAt(0) << 24) | (s.charCodeAt(1) << 16) | (s.charCodeAt(2) << 8) | s.charCodeAt(3)) >>> 0,
+    );
+  if (s.length === 16) {
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((s.charCodeAt(i) << 8) | s.charCodeAt(i + 1)).toString(16));
+    return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  }
+  throw new EvaluationError(`addrtotext: ${s.length} byte(s) is not an address`);
+}
+
+/** Kea's Token[U]IntNToText: '' stays '', exactly `size` bytes in network order, else an error. */
+function intToText(s: string, size: number, signed: boolean): string {
+  if (s === EMPTY) return EMPTY;
+  if (s.length !== size)
+    throw new EvaluationError(`${signed ? '' : 'u'}int${size * 8}totext: ${s.length} byte(s)`);
+  let n = 0;
+  for (let i = 0; i < size; i++) n = n * 256 + s.charCodeAt(i);
+  if (signed && n >= 2 ** (size * 8 - 1)) n -= 2 ** (size * 8);
+  return String(n);
+}
+
+/** Parses a boolean expression (a class `test`). Throws ExpressionError naming the offending token. */
+export function compileBoolExpression(source: string, env: ExpressionEnv = {}): CompiledBool {
+  const parser = new Parser(tokenize(source), env);
+  const node = parser.parseOr();
+  parser.atEnd();
+  if (node.t !== 'bool')
+    throw new ExpressionError('a test must be a boolean expression (e.g. a comparison with ==)', 0, '');
+  return { source, evaluate: node.f, members: parser.members, needs: node.needs ?? [] };
+}
+
+/** Parses a string expression (Kea's TOPLEVEL_STRING, e.g. for computed option values). */
+export function compileStringExpression(source: string, env: ExpressionEnv = {}): CompiledString {
+  const parser = new Parser(tokenize(source), env);
+  const node = parser.parseOr();
+  parser.atEnd();
+  if (node.t !== 'str') throw new ExpressionError('expected a string expression', 0, '');
+  return { source, evaluate: node.f, members: parser.members };
+}

@@ -1,0 +1,317 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  compileBoolExpression,
+  compileStringExpression,
+  EvaluationError,
+  ExpressionError,
+  type EvalPacket,
+} from '../../src/classify/index.ts';
+import { createMessage, type DhcpMessage } from '../../src/protocol/index.ts';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/[: ]/g, ''), 'hex'));
+const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
+
+/** A DISCOVER from 02:00:00:00:00:01, relayed, with the options most examples read. */
+function samplePacket(classes: string[] = []): EvalPacket {
+  const msg: DhcpMessage = createMessage({
+    chaddr: hex('020000000001'),
+    xid: 12345,
+    ciaddr: '198.18.0.7',
+    giaddr: '198.18.1.1',
+    yiaddr: '0.0.0.0',
+    siaddr: '198.18.0.1',
+  });
+  msg.options.setRaw(53, Uint8Array.of(1));
+  msg.options.setRaw(12, ascii('Laptop-7'));
+  msg.options.setRaw(60, ascii('PXEClient:Arch:00007:UNDI:003016'));
+  msg.options.setRaw(93, hex('0007'));
+  msg.options.setRaw(23, Uint8Array.of(0xf0));
+  msg.options.setRaw(3, hex('c6120001c6120002'));
+  // Option 43 with sub-options 1 ('abc') and 2 (0x0102).
+  msg.options.setRaw(43, hex('0103616263 02020102'));
+  // Option 82: circuit-id 'eth0/1', remote-id 0xaabbcc.
+  msg.options.setRaw(82, Uint8Array.of(1, 6, ...ascii('eth0/1'), 2, 3, 0xaa, 0xbb, 0xcc));
+  // Option 124: enterprise 4491 with two data chunks 'docsis3.0' and 'x'.
+  msg.options.setRaw(124, Uint8Array.of(0, 0, 0x11, 0x8b, 12, 9, ...ascii('docsis3.0'), 1, 0x78));
+  // Option 125: enterprise 4491 with sub-option 1 = 'docsis3.0', sub-option 2 = 0x0a0b.
+  msg.options.setRaw(125, Uint8Array.of(0, 0, 0x11, 0x8b, 15, 1, 9, ...ascii('docsis3.0'), 2, 2, 0x0a, 0x0b));
+  return {
+    msg,
+    iface: 'eth0',
+    src: '198.18.1.1',
+    dst: '198.18.0.1',
+    length: 300,
+    classes: new Set(['ALL', ...classes]),
+  };
+}
+
+const P = samplePacket();
+
+function valueHex(expr: string, p: EvalPacket = P): string {
+  return Buffer.from(compileStringExpression(expr).evaluate(p), 'latin1').toString('hex');
+}
+
+function truth(expr: string, p: EvalPacket = P): boolean {
+  return compileBoolExpression(expr, { isClass: () => true }).evaluate(p);
+}
+
+// Kea's "List of classification values" (classify.rst), evaluated on the sample packet: [expression, hex].
+const VALUES: [string, string][] = [
+  ["'example'", Buffer.from('example').toString('hex')],
+  ['0x5a7d', '5a7d'],
+  ['0x123', '0123'], // odd digit count: a leading 0
+  ['198.18.0.1', 'c6120001'],
+  ['123', '0000007b'],
+  ['option[12].hex', Buffer.from('Laptop-7').toString('hex')],
+  ['option[host-name].text', Buffer.from('Laptop-7').toString('hex')],
+  ['option[99].hex', ''],
+  ['option[23].text', Buffer.from('240').toString('hex')],
+  ['option[routers].text', Buffer.from('198.18.0.1,198.18.0.2').toString('hex')],
+  ['option[43].option[1].hex', '616263'],
+  ['option[43].option[2].hex', '0102'],
+  ['option[43].option[3].hex', ''],
+  ['relay4[1].hex', Buffer.from('eth0/1').toString('hex')],
+  ['relay4[2].hex', 'aabbcc'],
+  ['relay4[9].hex', ''],
+  ['pkt.iface', Buffer.from('eth0').toString('hex')],
+  ['pkt.src', 'c6120101'],
+  ['pkt.dst', 'c6120001'],
+  ['pkt.len', '0000012c'],
+  ['pkt4.mac', '020000000001'],
+  ['pkt4.hlen', '00000006'],
+  ['pkt4.htype', '00000001'],
+  ['pkt4.ciaddr', 'c6120007'],
+  ['pkt4.giaddr', 'c6120101'],
+  ['pkt4.yiaddr', '00000000'],
+  ['pkt4.siaddr', 'c6120001'],
+  ['pkt4.msgtype', '00000001'],
+  ['pkt4.transid', '00003039'],
+  ['vendor.enterprise', '0000118b'],
+  ['vendor[*].enterprise', '0000118b'],
+  ['vendor[4491].option[1].hex', Buffer.from('docsis3.0').toString('hex')],
+  ['vendor[4491].option[2].hex', '0a0b'],
+  ['vendor[9].option[1].hex', ''],
+  ['vendor-class.enterprise', '0000118b'],
+  ['vendor-class[4491].data', Buffer.from('docsis3.0').toString('hex')],
+  ['vendor-class[4491].data[1]', '78'],
+  ['vendor-class[4491].data[3]', ''],
+  ['vendor-class[*].data', Buffer.from('docsis3.0').toString('hex')],
+  // Operators (classify.rst "List of classification expressions" and Kea's token tests).
+  ["substring('foobar',0,3)", Buffer.from('foo').toString('hex')],
+  ["substring('foobar',4,-2)", Buffer.from('ob').toString('hex')],
+  ["substring('foobar',-1,all)", Buffer.from('r').toString('hex')],
+  ["substring('foobar',1,-4)", Buffer.from('f').toString('hex')],
+  ["substring('foobar',10,1)", ''],
+  ["substring('',0,all)", ''],
+  ["concat('foo','bar')", Buffer.from('foobar').toString('hex')],
+  ["'foo' + 'bar' + 'baz'", Buffer.from('foobarbaz').toString('hex')],
+  ["ifelse(option[12].exists, 'yes', 'no')", Buffer.from('yes').toString('hex')],
+  ["ifelse(option[99].exists, 'yes', 'no')", Buffer.from('no').toString('hex')],
+  ["hexstring(0x010203, ':')", Buffer.from('01:02:03').toString('hex')],
+  ["hexstring(pkt4.mac, '-')", Buffer.from('02-00-00-00-00-01').toString('hex')],
+  ["split('one.two..four', '.', 4)", Buffer.from('four').toString('hex')],
+  ["split('one.two..four', '.', 3)", ''],
+  ["split('one.two..four', '.', 5)", ''],
+  ["split('one.two', '', 1)", Buffer.from('one.two').toString('hex')],
+  ["split(option[60].hex, ':', 3)", Buffer.from('00007').toString('hex')],
+  ["lcase('LaPtOp')", Buffer.from('laptop').toString('hex')],
+  ['ucase(option[12].hex)', Buffer.from('LAPTOP-7').toString('hex')],
+  ['addrtotext(pkt4.giaddr)', Buffer.from('198.18.1.1').toString('hex')],
+  ['addrtotext(0xc6120001)', Buffer.from('198.18.0.1').toString('hex')],
+  ['int8totext(0xff)', Buffer.from('-1').toString('hex')],
+  ['uint8totext(0xff)', Buffer.from('255').toString('hex')],
+  ['int16totext(0xfffe)', Buffer.from('-2').toString('hex')],
+  ['uint16totext(option[93].hex)', Buffer.from('7').toString('hex')],
+  ['int32totext(0xffffffff)', Buffer.from('-1').toString('hex')],
+  ['uint32totext(pkt4.transid)', Buffer.from('12345').toString('hex')],
+  ['uint32totext(option[99].hex)', ''],
+  ['(option[12].hex)', Buffer.from('Laptop-7').toString('hex')],
+];
+
+test("Kea's documented values and operators give Kea's results", () => {
+  for (const [expr, expected] of VALUES) assert.equal(valueHex(expr), expected, expr);
+});
+
+// [expression, expected truth] on the sample packet.
+const TESTS: [string, boolean][] = [
+  ["'foo' == 'bar'", false],
+  ["'foo' == 'foo'", true],
+  ["not ('foo' == 'bar')", true],
+  ["('foo' == 'bar') and ('bar' == 'foo')", false],
+  ["('foo' == 'bar') or ('bar' == 'bar')", true],
+  ['option[12].exists', true],
+  ['option[99].exists', false],
+  ['option[43].option[1].exists', true],
+  ['option[43].option[7].exists', false],
+  ['option[99].option[1].exists', false],
+  ['relay4[1].exists', true],
+  ['relay4[5].exists', false],
+  ['vendor[*].exists', true],
+  ['vendor[4491].exists', true],
+  ['vendor[0].exists', true],
+  ['vendor[1234].exists', false],
+  ['vendor[4491].option[1].exists', true],
+  ['vendor[4491].option[3].exists', false],
+  ['vendor-class[*].exists', true],
+  ['vendor-class[4491].exists', true],
+  ['vendor-class[1].exists', false],
+  ["substring(option[60].hex,0,9) == 'PXEClient'", true],
+  ["option[60].text == 'PXEClient'", false],
+  ['option[93].hex == 0x0007', true],
+  ['pkt4.msgtype == 1', true],
+  ['pkt4.msgtype == 3', false],
+  ['pkt4.htype == 0x00000001', true],
+  ['pkt4.giaddr == 198.18.1.1', true],
+  ["pkt.iface == 'eth0'", true],
+  ["member('ALL')", true],
+  ["member('KNOWN')", false],
+  ['known', false],
+  ['unknown', true],
+  ["not member('ALL') or option[12].exists", true],
+  // `and` binds tighter than `or` (Kea's %left order).
+  ["'a' == 'b' and 'a' == 'b' or 'a' == 'a'", true],
+  ["'a' == 'a' or 'a' == 'b' and 'a' == 'b'", true],
+  ["not 'a' == 'b' and 'a' == 'a'", true],
+  ["'a' + 'b' == 'ab'", true],
+  ["('a' == 'a') sand ('b' == 'b')", true],
+  ["('a' == 'b') sor ('b' == 'b')", true],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:01'", true],
+  ['substring(relay4[2].hex, 0, 1) == 0xaa', true],
+  // Equality with a constant takes byte-level shortcuts; they must agree with Kea's string semantics.
+  ["'PXEClient' == substring(option[60].hex,0,9)", true],
+  ["substring(option[60].hex,-6,all) == '003016'", true],
+  ["substring(option[60].hex,-6,-3) == ':00007:UN'", false],
+  ["substring(option[60].hex,-6,-3) == 'DI:'", true],
+  ["substring(option[60].hex,10,-4) == 'ent:'", true],
+  ["substring(option[99].hex,0,all) == ''", true],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:0'", false],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:01:'", false],
+  ["hexstring(pkt4.mac, ':') == '02:00:00:00:00:0G'", false],
+  ["hexstring(pkt4.mac, '') == '020000000001'", true],
+  ["hexstring(pkt4.mac, '') == '02000000000'", false],
+  ["hexstring(substring(pkt4.mac,0,3), '-') == '02-00-00'", true],
+  ["hexstring(option[99].hex, ':') == ''", true],
+  // Kea's hexstring writes lower-case digits: an upper-case constant never matches.
+  ["hexstring(0xAB, '') == 'AB'", false],
+  ['pkt4.mac == 0x020000000001', true],
+];
+
+test('boolean expressions: logic, precedence, existence of options, sub-options and vendor data', () => {
+  for (const [expr, expected] of TESTS) assert.equal(truth(expr), expected, expr);
+});
+
+test('member() sees the classes assigned so far; KNOWN makes known true', () => {
+  const p = samplePacket(['KNOWN', 'phones']);
+  assert.equal(truth("member('phones')", p), true);
+  assert.equal(truth('known', p), true);
+  assert.equal(truth('unknown', p), false);
+  assert.deepEqual(compileBoolExpression("member('a') or known").members, ['a', 'KNOWN']);
+});
+
+test('a packet without the options reads empty strings and false, never throws', () => {
+  const bare: EvalPacket = {
+    msg: createMessage({ chaddr: hex('020000000002') }),
+    iface: 'eth1',
+    src: '0.0.0.0',
+    dst: '255.255.255.255',
+    length: 240,
+    classes: new Set(),
+  };
+  for (const [expr] of TESTS) assert.equal(typeof truth(expr, bare), 'boolean', expr);
+  assert.equal(valueHex('pkt4.msgtype', bare), '00000000');
+  assert.equal(valueHex('vendor.enterprise', bare), '');
+  assert.equal(valueHex('vendor-class[4491].data', bare), '');
+});
+
+test('malformed sub-option and vendor bytes read as absent', () => {
+  const p = samplePacket();
+  p.msg.options.setRaw(43, hex('0109ff'));
+  p.msg.options.setRaw(125, hex('0000118b09'));
+  p.msg.options.setRaw(124, hex('0000118b05 09'));
+  assert.equal(truth('option[43].option[1].exists', p), false);
+  assert.equal(truth('vendor[4491].exists', p), false);
+  assert.equal(valueHex('vendor-class[4491].data', p), '');
+});
+
+test('an operator given the wrong size fails that evaluation (Kea EvalTypeError)', () => {
+  const f = compileStringExpression('int16totext(0x010203)');
+  assert.throws(() => f.evaluate(P), EvaluationError);
+  assert.throws(() => compileStringExpression('addrtotext(0x0102)').evaluate(P), EvaluationError);
+});
+
+test('refused at load with the offending token and its offset', () => {
+  const cases: [string, string, string][] = [
+    ["option[12].hex == 'a' xor 1", 'xor', 'unknown word'],
+    ["match('^a', 'abc')", 'match', 'not supported'],
+    ['pkt6.msgtype == 1', 'pkt6', 'DHCPv6'],
+    ['option[300].exists', '300', 'option code must be 1..254'],
+    ['option[no-such-option].exists', 'no-such-option', 'unknown option name'],
+    ["'a' == ", '', 'unexpected end'],
+    ["'abc", "'abc", 'unterminated string'],
+    ['option[12].hex', '', 'must be a boolean'],
+    ["'a' and 'b'", 'a', 'expected a boolean'],
+    ["option[12].exists == 'true'", 'option', 'expected a string'],
+    ["substring('a', x, 1) == 'a'", 'x', 'unknown word'],
+    ['pkt4.foo == 1', 'foo', 'unknown word'],
+    ['pkt4.len == 1', 'len', 'expected mac'],
+    ["'a' == 'a' )", ')', 'unexpected token'],
+    ['vendor-class[4491].data[256] == 0x00', '256', 'data index'],
+    ['4294967296 == 1', '4294967296', '0..4294967295'],
+  ];
+  for (const [expr, token, reason] of cases) {
+    assert.throws(
+      () => compileBoolExpression(expr),
+      (err: unknown) => {
+        assert.ok(err instanceof ExpressionError, expr);
+        assert.equal(err.token, token, expr);
+        assert.match(err.message, new RegExp(reason), expr);
+        return true;
+      },
+    );
+  }
+  assert.throws(() => compileBoolExpression('x'.repeat(5000)), /longer than/);
+  // Deep nesting is refused at load, not a stack overflow: parsing and evaluation recurse per level.
+  const deep = `${'('.repeat(1000)}'a' == 'a'${')'.repeat(1000)}`;
+  assert.throws(
+    () => compileBoolExpression(deep),
+    (e: unknown) => e instanceof ExpressionError && /nested deeper/.test(e.message),
+  );
+  const calls = `${'lcase('.repeat(500)}'A'${')'.repeat(500)} == 'a'`;
+  assert.throws(() => compileBoolExpression(calls), ExpressionError);
+  assert.equal(compileBoolExpression(`${'('.repeat(30)}'a' == 'a'${')'.repeat(30)}`).evaluate(P), true);
+});
+
+test("member() of a class not defined before is refused, as Kea's parser does", () => {
+  const env = { isClass: (n: string) => n === 'ALL' || n === 'voip' };
+  assert.equal(compileBoolExpression("member('voip')", env).evaluate(samplePacket(['voip'])), true);
+  assert.throws(() => compileBoolExpression("member('later')", env), /not defined before/);
+});
+
+test('custom option names resolve through the environment', () => {
+  const env = { optionCode: (n: string) => (n === 'my-opt' ? 222 : undefined) };
+  const p = samplePacket();
+  p.msg.options.setRaw(222, ascii('hi'));
+  assert.equal(compileBoolExpression("option[my-opt].hex == 'hi'", env).evaluate(p), true);
+});
+
+test('non-ASCII literals compare as their UTF-8 bytes', () => {
+  const p = samplePacket();
+  p.msg.options.setRaw(12, Uint8Array.from(Buffer.from('café', 'utf8')));
+  assert.equal(truth("option[12].hex == 'café'", p), true);
+});
+
+test('the options a test needs: absent, the test is false without being evaluated', () => {
+  const needs = (e: string): readonly number[] => compileBoolExpression(e, { isClass: () => true }).needs;
+  assert.deepEqual(
+    needs("substring(option[60].hex,0,9) == 'PXEClient' and option[93].hex == 0x0007"),
+    [60, 93],
+  );
+  assert.deepEqual(needs("hexstring(relay4[1].hex, ':') == '61:62'"), [82]);
+  assert.deepEqual(needs('vendor[4491].exists or vendor[*].option[1].exists'), [125]);
+  assert.deepEqual(needs('option[12].exists or pkt4.msgtype == 1'), []);
+  // Compared with '' the option is not needed: its absence makes the comparison true.
+  assert.deepEqual(needs("option[12].hex == ''"), []);
+  assert.deepEqual(needs('not option[12].exists'), []);
+  assert.deepEqual(needs("lcase(option[60].hex) == 'x'"), []);
+});
