@@ -36,6 +36,12 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
   ['stash-agent-options', 'a renewal without option 82 is not matched to the stashed relay options'],
   ['cache-threshold', 'lease caching: a renewal always extends the lease in full'],
   ['cache-max-age', 'lease caching: a renewal always extends the lease in full'],
+  ['shared-networks[].cache-threshold', 'lease caching: a renewal always extends the lease in full'],
+  ['shared-networks[].cache-max-age', 'lease caching: a renewal always extends the lease in full'],
+  ['subnet4[].cache-threshold', 'lease caching: a renewal always extends the lease in full'],
+  ['subnet4[].cache-max-age', 'lease caching: a renewal always extends the lease in full'],
+  ['shared-networks[].subnet4[].cache-threshold', 'lease caching: a renewal always extends the lease in full'],
+  ['shared-networks[].subnet4[].cache-max-age', 'lease caching: a renewal always extends the lease in full'],
   [
     'interfaces-config.service-sockets-require-all',
     'sockets are opened once at start; a socket that cannot be opened stops start-up',

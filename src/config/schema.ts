@@ -40,7 +40,8 @@ const classNames = z.array(z.string().min(1).max(128)).max(64);
 
 /** Where a subnet or pool is limited to classes and which classes it evaluates after allocation. */
 const classGates = {
-  'client-class': z.string().min(1).max(128).optional(),
+  // Kea 2.2 writes "" for no class (its all-keys.json does).
+  'client-class': z.string().max(128).optional(),
   // Newer Kea: a list (any one matching admits the client).
   'client-classes': classNames.optional(),
   // Kea 2.2's name, and newer Kea's.
@@ -112,6 +113,8 @@ const reservationModes = {
 const newerScopeKeys = {
   allocator: z.enum(['iterative', 'random', 'flq']).optional(),
   'store-extended-info': z.boolean().optional(),
+  'cache-threshold': z.number().gt(0).lt(1).optional(),
+  'cache-max-age': seconds.optional(),
 };
 
 /** Kea 2.2's `relay`: `ip-address` (one, the older form) or `ip-addresses`. */
@@ -158,7 +161,7 @@ export const sharedNetworkSchema = z.strictObject({
   'offer-lifetime': seconds.optional(),
   ...reservationModes,
   ...newerScopeKeys,
-  'client-class': z.string().min(1).max(128).optional(),
+  'client-class': z.string().max(128).optional(),
   'require-client-classes': z.array(z.string().min(1).max(128)).max(64).optional(),
   ...lifetimes,
   ...common,
@@ -206,8 +209,6 @@ const newerGlobalKeys = {
   'statistic-default-sample-age': z.number().int().min(0).optional(),
   'parked-packet-limit': z.number().int().min(0).optional(),
   'stash-agent-options': z.boolean().optional(),
-  'cache-threshold': z.number().gt(0).lt(1).optional(),
-  'cache-max-age': seconds.optional(),
   compatibility: compatibilitySchema.optional(),
 };
 
