@@ -284,7 +284,10 @@ interface ParentScope {
   readonly interface: string | undefined;
   readonly sharedNetwork: string | undefined;
   /** The shared network's class gate, which its subnets take when they set none of their own. */
-  readonly gate: Pick<SubnetJson, 'client-class' | 'require-client-classes'>;
+  readonly gate: Pick<
+    SubnetJson,
+    'client-class' | 'client-classes' | 'require-client-classes' | 'evaluate-additional-classes'
+  >;
 }
 
 function relayAddressesOf(relay: SubnetJson['relay'], path: string, issues: Issues): number[] {
@@ -407,12 +410,11 @@ function sharedNetworkScope(
     relayAddresses: n.relay === undefined ? [] : relayAddressesOf(n.relay, at, issues),
     interface: n.interface,
     sharedNetwork: n.name,
-    gate: {
-      ...(n['client-class'] === undefined ? {} : { 'client-class': n['client-class'] }),
-      ...(n['require-client-classes'] === undefined
-        ? {}
-        : { 'require-client-classes': n['require-client-classes'] }),
-    },
+    gate: Object.fromEntries(
+      (['client-class', 'client-classes', 'require-client-classes', 'evaluate-additional-classes'] as const)
+        .filter((k) => n[k] !== undefined)
+        .map((k) => [k, n[k]]),
+    ),
   };
 }
 

@@ -40,7 +40,10 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
   ['shared-networks[].cache-max-age', 'lease caching: a renewal always extends the lease in full'],
   ['subnet4[].cache-threshold', 'lease caching: a renewal always extends the lease in full'],
   ['subnet4[].cache-max-age', 'lease caching: a renewal always extends the lease in full'],
-  ['shared-networks[].subnet4[].cache-threshold', 'lease caching: a renewal always extends the lease in full'],
+  [
+    'shared-networks[].subnet4[].cache-threshold',
+    'lease caching: a renewal always extends the lease in full',
+  ],
   ['shared-networks[].subnet4[].cache-max-age', 'lease caching: a renewal always extends the lease in full'],
   [
     'interfaces-config.service-sockets-require-all',
@@ -64,6 +67,8 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
     'a reserved address is always kept out of dynamic allocation',
   ],
   ['reservations-lookup-first', 'reservations are looked up in memory before any lease, whatever this says'],
+  ['subnet4[].pools[].pool-id', 'statistics are kept per subnet, not per pool'],
+  ['shared-networks[].subnet4[].pools[].pool-id', 'statistics are kept per subnet, not per pool'],
   ['loggers[].output-options[].flush', 'log lines are written as they come'],
   ['loggers[].output_options[].flush', 'log lines are written as they come'],
 ]);

@@ -82,6 +82,7 @@ export const reservationSchema = z.strictObject({
 
 export const poolSchema = z.strictObject({
   pool: z.string(),
+  'pool-id': z.number().int().min(0).max(0xffffffff).optional(),
   'option-data': z.array(optionDataSchema).optional(),
   ...classGates,
   ...common,
@@ -162,6 +163,8 @@ export const sharedNetworkSchema = z.strictObject({
   ...reservationModes,
   ...newerScopeKeys,
   'client-class': z.string().max(128).optional(),
+  'client-classes': z.array(z.string().min(1).max(128)).max(64).optional(),
+  'evaluate-additional-classes': z.array(z.string().min(1).max(128)).max(64).optional(),
   'require-client-classes': z.array(z.string().min(1).max(128)).max(64).optional(),
   ...lifetimes,
   ...common,
