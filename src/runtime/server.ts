@@ -11,6 +11,7 @@ import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index
 import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import { DhcpServerEngine } from '../server/engine.ts';
+import { applyLeaseChecks } from '../server/lease-sanity.ts';
 import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/types.ts';
 import type { LinuxTransport } from '../transport/linux/transport.ts';
 import type { DatagramMeta, Transport } from '../transport/types.ts';
@@ -129,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     await store.close().catch(() => undefined);
     throw err;
   }
+  leases = await applyLeaseChecks(config, leases, store, (fields, text) => logger.warn(fields, text));
   engine.loadLeases(leases);
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
