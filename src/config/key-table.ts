@@ -26,7 +26,6 @@ const REFUSED: readonly (readonly [RegExp, string])[] = [
     /^Dhcp4\.hosts-databases?/,
     'host reservations come from the configuration; the PostgreSQL host backend is not done yet',
   ],
-  [/\.flex-id$/, "the flex-id identifier needs the flex_id hook's expression, not done yet"],
   [/\.(ddns-[a-z-]+|hostname-char-set|hostname-char-replacement)$/, 'DNS updates are not part of this build'],
   [
     /^Dhcp4\.client-classes\[\]\.offer-lifetime$/,

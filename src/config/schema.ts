@@ -71,6 +71,7 @@ export const reservationSchema = z.strictObject({
   'client-id': z.string().optional(),
   duid: z.string().optional(),
   'circuit-id': z.string().optional(),
+  'flex-id': z.string().optional(),
   'ip-address': z.string().optional(),
   hostname: z.string().optional(),
   'option-data': z.array(optionDataSchema).optional(),
@@ -202,7 +203,12 @@ export const expiredLeasesSchema = z.strictObject({
 });
 
 /** Hook libraries whose commands leasekeeper has built in; any other hook is refused. */
-export const BUILTIN_HOOKS = ['libdhcp_lease_cmds.so', 'libdhcp_stat_cmds.so', 'libdhcp_limits.so'] as const;
+export const BUILTIN_HOOKS = [
+  'libdhcp_lease_cmds.so',
+  'libdhcp_stat_cmds.so',
+  'libdhcp_limits.so',
+  'libdhcp_flex_id.so',
+] as const;
 
 /** Keys of Kea 2.4-3.x that sites copy (src/config/ignored-keys.ts says which change nothing here). */
 const newerGlobalKeys = {

@@ -1,5 +1,5 @@
 import type { ClientLimits, RateLimit } from './limits.ts';
-import type { CompiledBool } from '../classify/expression.ts';
+import type { CompiledBool, CompiledString } from '../classify/expression.ts';
 import type { OptionDefs } from './option-defs.ts';
 import type { Dhcp4Json, HostIdentifierType } from './schema.ts';
 
@@ -34,6 +34,8 @@ export interface CompiledConfig {
   readonly sharedNetworks: readonly CompiledSharedNetwork[];
   /** Kea's `host-reservation-identifiers`: which identifiers find a reservation, in this order. */
   readonly hostIdentifiers: readonly HostIdentifierType[];
+  /** The flex_id hook's `identifier-expression`, when `libdhcp_flex_id.so` is configured. */
+  readonly flexIdExpression: CompiledString | undefined;
   /** Keys accepted that change nothing here, one line each, for the start-up log and `serve --test`. */
   readonly warnings: readonly string[];
   readonly leaseDatabase: LeaseDatabaseConfig;
@@ -184,6 +186,8 @@ export interface CompiledReservation {
   readonly duid: string | undefined;
   /** Kea's `circuit-id`: the relay's option 82 sub-option 1, lower-case colon hex. */
   readonly circuitId: string | undefined;
+  /** Kea's `flex-id`: the bytes the flex_id hook's expression yields, lower-case colon hex. */
+  readonly flexId: string | undefined;
   readonly ipAddress: number | undefined;
   readonly hostname: string | undefined;
   readonly options: OptionSet;

@@ -6,7 +6,7 @@ import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from
 import { AddressBook } from './address-book.ts';
 import { describeDestination, replyDestination } from './destination.ts';
 import { EngineUsageError } from './errors.ts';
-import { identify, owns, type ClientIdentity } from './identity.ts';
+import { flexIdOf, identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
 import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
@@ -272,7 +272,10 @@ export class DhcpServerEngine {
       req,
       meta,
       type: type ?? 0,
-      id: identify(req),
+      id:
+        this.config.flexIdExpression === undefined
+          ? identify(req)
+          : { ...identify(req), flexId: flexIdOf(this.config.flexIdExpression, req, meta) },
       hostname: hostnameOf(req),
       requested: req.options.getBy(REQUESTED_OPT) ?? null,
       now,

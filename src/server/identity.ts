@@ -1,3 +1,5 @@
+import { PacketClasses, type Arrival } from '../classify/classify.ts';
+import type { CompiledString } from '../classify/expression.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
 import type { Lease } from '../leases/lease.ts';
@@ -12,6 +14,8 @@ export interface ClientIdentity {
   readonly duid?: string | null;
   /** The relay agent's circuit id (RFC 3046 sub-option 1 of option 82), colon hex. */
   readonly circuitId?: string | null;
+  /** The flex_id hook's identifier for this request (its expression's bytes), colon hex. */
+  readonly flexId?: string | null;
 }
 
 const AGENT_OPT = definitionNamed('dhcp-agent-options');
@@ -36,7 +40,8 @@ export function identify(msg: DhcpMessage): ClientIdentity {
   const id = msg.options.getRaw(61);
   return {
     hwAddress: colonHex(msg.chaddr.subarray(0, hlen)),
-    clientId: id && id.length > 0 ? colonHex(id) : null,
+    // RFC 2132 §9.14: a client identifier is at least 2 bytes; a shorter one is as good as none.
+    clientId: id && id.length >= 2 ? colonHex(id) : null,
     duid: duidOf(id),
     circuitId: circuitIdOf(msg),
   };
@@ -117,4 +122,20 @@ export function subnetMap<K, V>(maps: Map<number, Map<K, V>>, subnetId: number):
     maps.set(subnetId, m);
   }
   return m;
+}
+
+/**
+ * Kea's flex_id hook: the request's identifier is what `expression` yields for it (empty, or an
+ * expression that cannot be evaluated for this packet: no flex-id), at most 128 bytes as Kea's host
+ * identifiers are.
+ */
+export function flexIdOf(expression: CompiledString, msg: DhcpMessage, meta: Arrival): string | null {
+  let value: string;
+  try {
+    value = expression.evaluate(new PacketClasses(msg, meta));
+  } catch {
+    return null;
+  }
+  if (value === '' || value.length > 128) return null;
+  return colonHex(Buffer.from(value, 'latin1'));
 }

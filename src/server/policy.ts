@@ -59,6 +59,7 @@ function reservationKey(r: CompiledReservation): string | undefined {
   if (r.clientId !== undefined) return `client-id ${r.clientId}`;
   if (r.duid !== undefined) return `duid ${r.duid}`;
   if (r.circuitId !== undefined) return `circuit-id ${r.circuitId}`;
+  if (r.flexId !== undefined) return `flex-id ${r.flexId}`;
   return undefined;
 }
 
@@ -73,6 +74,8 @@ function clientValue(type: HostIdentifierType, id: ClientIdentity): string | und
       return id.duid ?? undefined;
     case 'circuit-id':
       return id.circuitId ?? undefined;
+    case 'flex-id':
+      return id.flexId ?? undefined;
     default:
       return undefined;
   }
@@ -149,7 +152,8 @@ export function reservationMatches(r: CompiledReservation, id: ClientIdentity): 
     (r.hwAddress !== undefined && r.hwAddress === id.hwAddress) ||
     (r.clientId !== undefined && r.clientId === id.clientId) ||
     (r.duid !== undefined && r.duid === id.duid) ||
-    (r.circuitId !== undefined && r.circuitId === id.circuitId)
+    (r.circuitId !== undefined && r.circuitId === id.circuitId) ||
+    (r.flexId !== undefined && r.flexId === id.flexId)
   );
 }
 

@@ -218,7 +218,7 @@ test('reservation errors: outside the subnet, the network address, bad identifie
     "Dhcp4.subnet4[0].reservations[1].ip-address: 198.18.0.0 is the subnet's network or broadcast address",
     'Dhcp4.subnet4[0].reservations[2].hw-address: "not-a-mac" is not a hardware address',
     'Dhcp4.subnet4[0].reservations[3].client-id: "01" is not a client identifier (hex of 2+ bytes or \'text\')',
-    'Dhcp4.subnet4[0].reservations[4]: a reservation needs exactly one identifier: hw-address, client-id, duid or circuit-id',
+    'Dhcp4.subnet4[0].reservations[4]: a reservation needs exactly one identifier: hw-address, client-id, duid, circuit-id or flex-id',
   ]);
 });
 

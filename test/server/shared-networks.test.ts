@@ -148,3 +148,33 @@ test('a hw-address reservation is not used when host-reservation-identifiers lis
   const offer = await lab.one(msg(MessageType.DISCOVER, mac(5)));
   assert.equal(offer.message.yiaddr, '198.18.0.10');
 });
+
+test('flex-id: the flex_id hook expression picks the reservation (here the relay remote id)', async () => {
+  const lab = new Lab({
+    Dhcp4: {
+      'hooks-libraries': [
+        {
+          library: '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_flex_id.so',
+          parameters: { 'identifier-expression': 'relay4[2].hex' },
+        },
+      ],
+      'host-reservation-identifiers': ['flex-id', 'hw-address'],
+      subnet4: [
+        {
+          id: 1,
+          subnet: '198.18.5.0/24',
+          pools: [{ pool: '198.18.5.10 - 198.18.5.20' }],
+          reservations: [{ 'flex-id': "'modem-42'", 'ip-address': '198.18.5.142' }],
+        },
+      ],
+    },
+  });
+  const meta = { ...ETH0, sourceAddress: RELAY, sourcePort: 67 };
+  const discover = (remote: string) =>
+    msg(MessageType.DISCOVER, mac(7), {
+      giaddr: RELAY,
+      options: { 'dhcp-agent-options': [{ code: 2, data: Buffer.from(remote) }] },
+    });
+  assert.equal((await lab.one(discover('modem-42'), meta)).message.yiaddr, '198.18.5.142');
+  assert.equal((await lab.one(discover('modem-43'), meta)).message.yiaddr, '198.18.5.10');
+});
