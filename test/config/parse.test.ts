@@ -139,10 +139,7 @@ test('subnet ids are auto-assigned like Kea and reported by toKeaJson', () => {
 test('a non-object is rejected, never thrown', () => {
   assert.deepEqual(
     issuesOf({ Dhcp6: {} }).sort(),
-    [
-      'Dhcp6: unknown or unsupported parameter',
-      'Dhcp4: required: a map ({...})',
-    ].sort(),
+    ['Dhcp6: unknown or unsupported parameter', 'Dhcp4: required: a map ({...})'].sort(),
   );
 });
 
@@ -233,10 +230,7 @@ test('wrong types and duplicate ids name their paths', () => {
       'interfaces-config': { interfaces: ['eth0', 'eth0'] },
     },
   });
-  assert.ok(
-    msgs.includes('Dhcp4.valid-lifetime: must be a number'),
-    msgs.join('\n'),
-  );
+  assert.ok(msgs.includes('Dhcp4.valid-lifetime: must be a number'), msgs.join('\n'));
 });
 
 test('duplicate subnet ids and interfaces are reported', () => {
