@@ -24,7 +24,8 @@ async function assertNoLeak(what: string, once: () => Promise<void>, rounds = RO
   const before = fdCount();
   for (let i = 0; i < rounds; i++) await once();
   const after = fdCount();
-  assert.equal(after, before, `${what}: ${after - before} descriptors leaked over ${rounds} rounds`);
+  // Fewer is no leak: a descriptor something else held lazily may close meanwhile (seen once: 31 after 32).
+  assert.ok(after <= before, `${what}: ${after - before} descriptors leaked over ${rounds} rounds`);
 }
 
 test('virtual: 1,000 open/close cycles leak no descriptor', async () => {
