@@ -66,6 +66,10 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
     'shared-networks[].subnet4[].reservations-out-of-pool',
     'a reserved address is always kept out of dynamic allocation',
   ],
+  [
+    'early-global-reservations-lookup',
+    "a global reservation's classes apply after subnet selection, not before it",
+  ],
   ['reservations-lookup-first', 'reservations are looked up in memory before any lease, whatever this says'],
   ['subnet4[].pools[].pool-id', 'statistics are kept per subnet, not per pool'],
   ['shared-networks[].subnet4[].pools[].pool-id', 'statistics are kept per subnet, not per pool'],
