@@ -6,6 +6,7 @@ import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseC
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { flexIdExpression } from './flex-id.ts';
 import { ignoredKeyWarnings } from './ignored-keys.ts';
+import { refusalReason } from './refused-keys.ts';
 import { DEFAULT_RESERVATION_FLAGS, reservationFlags, type ReservationFlags } from './reservation-modes.ts';
 import { rootSchema } from './schema.ts';
 import type { Dhcp4Json, ReservationJson, SharedNetworkJson, SubnetJson } from './schema.ts';
@@ -45,7 +46,12 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push({ path: zodPath([...issue.path, key]), message: 'unknown or unsupported parameter' });
+        const path = zodPath([...issue.path, key]);
+        const reason = refusalReason(path);
+        out.push({
+          path,
+          message: reason === undefined ? 'unknown or unsupported parameter' : `not supported: ${reason}`,
+        });
       }
     } else {
       out.push({ path: zodPath(issue.path), message: plainMessage(issue) });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { IGNORED_KEYS } from './ignored-keys.ts';
+import { refusalReason } from './refused-keys.ts';
 import { dhcp4Schema } from './schema.ts';
 
 /**
@@ -14,30 +15,6 @@ export interface KeyRow {
   readonly status: KeyStatus;
   readonly note: string;
 }
-
-/** Why Kea keys that the schema lacks are refused, first match wins. */
-const REFUSED: readonly (readonly [RegExp, string])[] = [
-  [/\.(4o6-[a-z-]+|dhcp4o6-port)$/, 'DHCPv4-over-DHCPv6 (RFC 7341) is not implemented'],
-  [
-    /^Dhcp4\.config-control/,
-    "Kea's configuration backend: the configuration is the file (config-set and config-write change it)",
-  ],
-  [
-    /^Dhcp4\.hosts-databases?/,
-    'host reservations come from the configuration; the PostgreSQL host backend is not done yet',
-  ],
-  [/\.(ddns-[a-z-]+|hostname-char-set|hostname-char-replacement)$/, 'DNS updates are not part of this build'],
-  [
-    /^Dhcp4\.client-classes\[\]\.offer-lifetime$/,
-    "a class's offer-lifetime is not applied (offers are held per subnet)",
-  ],
-  [/\.template-test$/, 'template classes (Kea 2.6) are not supported'],
-  [/\.http-headers/, 'extra HTTP response headers are not sent'],
-  [
-    /\.option-data\[\]\.client-classes$/,
-    'options limited to classes (Kea 2.7) are not supported; use a class with option-data',
-  ],
-];
 
 interface Def {
   readonly type: string;
@@ -116,7 +93,7 @@ export function keyTable(keaPaths: readonly string[]): KeyRow[] {
     // Below a refused key, its own row says it all.
     if ([...rows.values()].some((r) => r.status === 'refused' && path.startsWith(`${r.path}.`))) continue;
     if ([...rows.values()].some((r) => r.status === 'refused' && path.startsWith(`${r.path}[]`))) continue;
-    const reason = REFUSED.find(([re]) => re.test(path))?.[1] ?? 'not supported';
+    const reason = refusalReason(path) ?? 'not supported';
     rows.set(path, { path, status: 'refused', note: reason });
   }
   return [...rows.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

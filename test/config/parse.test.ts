@@ -57,8 +57,8 @@ test('the compiled config is frozen, so config-set can swap it atomically', () =
 
 test('unknown keys are rejected with their JSON path', () => {
   const bad = structuredClone(base) as { Dhcp4: Record<string, unknown> };
-  bad.Dhcp4['config-control'] = {};
-  assert.deepEqual(issuesOf(bad), ['Dhcp4.config-control: unknown or unsupported parameter']);
+  bad.Dhcp4['subnet-4'] = [];
+  assert.deepEqual(issuesOf(bad), ['Dhcp4.subnet-4: unknown or unsupported parameter']);
 });
 
 test('a pool whose start is after its end names the pool', () => {
