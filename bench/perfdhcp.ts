@@ -11,7 +11,14 @@
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
  * PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
+ *
+ * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
+ * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
+ * steals the other's core. Each trial also prints the machine's 1-minute load average and the CPU steal
+ * (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
+ * per server and rate, the median of each figure over the interleaved trials.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Netns } from '../test/lab/netns.ts';
@@ -25,6 +32,9 @@ const RATES = (process.env['RATES'] ?? '4000,5000,6000,6500,7000,7500,8000,8500,
 const SECONDS = Number(process.env['SECONDS'] ?? 5);
 const TRIALS = Number(process.env['TRIALS'] ?? 3);
 const SERVERS = (process.env['SERVERS'] ?? 'leasekeeper,kea').split(',');
+const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
+const SERVER_CPU = 0;
+const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
 const SUBNET = '198.18.0.0/16';
 const POOL = '198.18.1.0 - 198.18.255.254';
@@ -37,6 +47,31 @@ interface Step {
   dropPercent: number;
   discoverSent: number;
   ackReceived: number;
+  /** 1-minute load average at the end of the trial. */
+  loadAverage: number;
+  /** Share of all CPU time stolen by the hypervisor during the trial, percent (/proc/stat `steal`). */
+  stealPercent: number;
+}
+
+/** The aggregate `cpu` line of /proc/stat: total jiffies and steal jiffies. */
+function cpuTimes(): { total: number; steal: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice: guest time is already in user and nice
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { total, steal: fields[7] ?? 0 };
+}
+
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/** Puts every thread of `pid` on `cpu`; threads it creates afterwards inherit the mask. */
+function pinProcess(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
 /** utime and stime of every thread of a process, in ms (clock ticks of 10 ms), by thread name. */
@@ -74,7 +109,12 @@ function cpuMs(pid: number): number {
   }
 }
 
-function parsePerfdhcp(out: string, rate: number, cpu: number): Step {
+function parsePerfdhcp(
+  out: string,
+  rate: number,
+  cpu: number,
+  machine: Pick<Step, 'loadAverage' | 'stealPercent'>,
+): Step {
   const section = (name: string): string => out.split(`***Statistics for: ${name}***`)[1] ?? '';
   const num = (text: string, label: string): number =>
     Number(new RegExp(`${label}: ([\\d.]+)`).exec(text)?.[1] ?? 0);
@@ -87,6 +127,7 @@ function parsePerfdhcp(out: string, rate: number, cpu: number): Step {
     dropPercent: discoverSent === 0 ? 100 : Math.max(0, 100 * (1 - ackReceived / discoverSent)),
     discoverSent,
     ackReceived,
+    ...machine,
   };
 }
 
@@ -154,6 +195,7 @@ async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
 async function trial(server: string, lab: Lab, rate: number, n: number): Promise<Step> {
   const s = await startOne(server, lab.srv, n);
   try {
+    if (PIN) pinProcess(s.pid, SERVER_CPU);
     const args = [
       '-4',
       '-r',
@@ -174,14 +216,22 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
+    const machineBefore = cpuTimes();
+    const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     // `times` prints perfdhcp's own user and system CPU after it exits
-    const r = await lab.load.run('bash', ['-c', 'perfdhcp "$@"; times', 'perfdhcp', ...args], {
+    const r = await lab.load.run('bash', ['-c', `${perfdhcp} "$@"; times`, 'perfdhcp', ...args], {
       timeoutMs: (SECONDS + 30) * 1000,
     });
-    const step = parsePerfdhcp(r.stdout, rate, cpuMs(s.pid) - before);
+    const machineAfter = cpuTimes();
+    const jiffies = machineAfter.total - machineBefore.total;
+    const step = parsePerfdhcp(r.stdout, rate, cpuMs(s.pid) - before, {
+      loadAverage: loadAverage(),
+      stealPercent: jiffies > 0 ? (100 * (machineAfter.steal - machineBefore.steal)) / jiffies : 0,
+    });
     console.log(
       `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
-        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA`,
+        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA ` +
+        `(load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
@@ -197,10 +247,24 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
   }
 }
 
-/** The trial with the median DORA/s. */
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+/** Each figure's own median over the trials (not one trial's figures: DORA/s and CPU need not agree). */
 function median(trials: readonly Step[]): Step {
-  const sorted = [...trials].sort((a, b) => a.doraPerSecond - b.doraPerSecond);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const of = (pick: (s: Step) => number): number => medianOf(trials.map(pick));
+  return {
+    rate: trials[0]?.rate ?? 0,
+    cpuPerDoraUs: of((s) => s.cpuPerDoraUs),
+    doraPerSecond: of((s) => s.doraPerSecond),
+    dropPercent: of((s) => s.dropPercent),
+    discoverSent: of((s) => s.discoverSent),
+    ackReceived: of((s) => s.ackReceived),
+    loadAverage: of((s) => s.loadAverage),
+    stealPercent: of((s) => s.stealPercent),
+  };
 }
 
 /**
@@ -232,7 +296,8 @@ async function run(): Promise<Map<string, Step[]>> {
         results.get(server)!.push(m);
         if (TRIALS > 1) {
           console.log(
-            `${server.padEnd(11)} median at ${rate}/s: ${m.doraPerSecond} DORA/s, ${m.dropPercent.toFixed(2)}% lost`,
+            `${server.padEnd(11)} median at ${rate}/s: ${m.doraPerSecond} DORA/s, ${m.dropPercent.toFixed(2)}% lost, ` +
+              `${m.cpuPerDoraUs} us/DORA (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
           );
         }
         failures.set(server, m.dropPercent < 1 ? 0 : (failures.get(server) ?? 0) + 1);
@@ -251,13 +316,16 @@ function best(steps: readonly Step[]): Step | undefined {
 const results = await run();
 
 console.log(
-  `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients):`,
+  `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients` +
+    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}` : ', unpinned'}):`,
 );
-console.log('server        DORA/s   lost %   offered/s   CPU us/DORA');
+console.log('server        DORA/s   lost %   offered/s   CPU us/DORA   load avg   steal %');
 for (const [server, steps] of results) {
   const b = best(steps);
   console.log(
-    `${server.padEnd(12)} ${String(b?.doraPerSecond ?? 0).padStart(7)}   ${(b?.dropPercent ?? 100).toFixed(2).padStart(6)}   ${String(b?.rate ?? 0).padStart(9)}   ${String(b?.cpuPerDoraUs ?? '-').padStart(11)}`,
+    `${server.padEnd(12)} ${String(b?.doraPerSecond ?? 0).padStart(7)}   ${(b?.dropPercent ?? 100).toFixed(2).padStart(6)}   ` +
+      `${String(b?.rate ?? 0).padStart(9)}   ${String(b?.cpuPerDoraUs ?? '-').padStart(11)}   ` +
+      `${(b?.loadAverage ?? NaN).toFixed(1).padStart(8)}   ${(b?.stealPercent ?? NaN).toFixed(1).padStart(7)}`,
   );
 }
 const lk = best(results.get('leasekeeper') ?? []);

@@ -104,13 +104,42 @@ export class PacketClasses implements EvalPacket {
 function evaluate(c: CompiledClientClass, pc: PacketClasses): boolean {
   if (c.test === undefined) return false;
   const needs = c.test.needs;
-  for (let i = 0; i < needs.length; i++) if (!pc.msg.options.hasCode(needs[i]!)) return false;
+  const o = pc.msg.options;
+  for (let i = 0; i < needs.length; i++) if (!o.hasCode(needs[i]!)) return false;
+  const groups = c.test.needsAnyOf;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    let any = false;
+    for (let i = 0; i < group.length && !any; i++) any = o.hasCode(group[i]!);
+    if (!any) return false;
+  }
   try {
     return c.test.evaluate(pc);
   } catch {
     pc.errors++;
     return false;
   }
+}
+
+/** A configuration's tests by phase, in configuration order: only classes with a test, made once. */
+interface Phases {
+  readonly early: readonly CompiledClientClass[];
+  readonly late: readonly CompiledClientClass[];
+}
+
+const phasesByClasses = new WeakMap<readonly CompiledClientClass[], Phases>();
+
+function phases(classes: readonly CompiledClientClass[]): Phases {
+  let p = phasesByClasses.get(classes);
+  if (p === undefined) {
+    const tested = classes.filter((c) => c.test !== undefined && !c.additionalOnly);
+    p = {
+      early: tested.filter((c) => !c.dependsOnKnown),
+      late: tested.filter((c) => c.dependsOnKnown),
+    };
+    phasesByClasses.set(classes, p);
+  }
+  return p;
 }
 
 /** Phase 1, before subnet selection. */
@@ -122,8 +151,9 @@ export function classifyEarly(config: CompiledConfig, msg: DhcpMessage, meta: Ar
     if (pc.add(name)) pc.builtin.push(name);
   }
   if (!msg.options.hasCode(53) && pc.add(BOOTP)) pc.builtin.push(BOOTP);
-  for (const c of config.clientClasses) {
-    if (c.additionalOnly || c.dependsOnKnown) continue;
+  const early = phases(config.clientClasses).early;
+  for (let i = 0; i < early.length; i++) {
+    const c = early[i]!;
     if (evaluate(c, pc) && pc.add(c.name)) (pc.evaluated ??= []).push(c.name);
   }
   return pc;
@@ -145,8 +175,9 @@ export function classifyHost(
   }
   const known = res === undefined ? UNKNOWN : KNOWN;
   if (pc.add(known)) pc.known = known;
-  for (const c of config.clientClasses) {
-    if (c.additionalOnly || !c.dependsOnKnown) continue;
+  const late = phases(config.clientClasses).late;
+  for (let i = 0; i < late.length; i++) {
+    const c = late[i]!;
     if (evaluate(c, pc) && pc.add(c.name)) (pc.late ??= []).push(c.name);
   }
 }
@@ -206,6 +237,8 @@ export interface Combination {
   readonly text: string;
   /** The classes a lease keeps (without ALL, every request's). */
   readonly leaseClasses: readonly string[];
+  /** A lease's user context with these classes and no relay information, shared (frozen; stores copy it). */
+  readonly leaseContext: { readonly ISC: { readonly 'client-classes': readonly string[] } } | null;
 }
 
 interface ComboNode {
@@ -255,6 +288,10 @@ function buildCombination(config: CompiledConfig, ordered: readonly string[]): C
     }),
     text: leaseClasses.map(printableClass).join(', '),
     leaseClasses,
+    leaseContext:
+      leaseClasses.length === 0
+        ? null
+        : Object.freeze({ ISC: Object.freeze({ 'client-classes': leaseClasses }) }),
   });
 }
 

@@ -39,6 +39,8 @@ export interface CompiledBool {
   readonly members: readonly string[];
   /** Options that must all be present for the test to be true: without one, it is false unevaluated. */
   readonly needs: readonly number[];
+  /** Groups of options of which at least one must be present (an `or` of two needing sides). */
+  readonly needsAnyOf: readonly (readonly number[])[];
 }
 
 export interface CompiledString {
@@ -68,6 +70,8 @@ type BoolNode = {
   readonly f: BoolFn;
   /** Options that must all be in the packet for the value to be true (a cheap pre-check). */
   readonly needs?: readonly number[];
+  /** Groups of options: at least one of each must be in the packet for the value to be true. */
+  readonly anyOf?: readonly (readonly number[])[];
 };
 type Node = BoolNode | StrNode;
 
@@ -81,6 +85,31 @@ function intersection(a: BoolNode, b: BoolNode): readonly number[] | undefined {
   if (a.needs === undefined || b.needs === undefined) return undefined;
   const both = a.needs.filter((c) => b.needs!.includes(c));
   return both.length === 0 ? undefined : both;
+}
+
+/** The groups one side of an `or` needs: each option it needs alone, then its own groups. */
+function requirements(n: BoolNode): readonly (readonly number[])[] {
+  return [...(n.needs ?? []).map((c) => [c]), ...(n.anyOf ?? [])];
+}
+
+const MAX_GROUP = 8;
+
+/**
+ * `a or b` is true only if a or b is: when both sides need something and share no option, one of a's
+ * first requirement or of b's first must be present.
+ */
+function orAnyOf(a: BoolNode, b: BoolNode, both: readonly number[] | undefined): BoolNode['anyOf'] {
+  if (both !== undefined) return undefined;
+  const ra = requirements(a);
+  const rb = requirements(b);
+  if (ra.length === 0 || rb.length === 0) return undefined;
+  const group = [...new Set([...ra[0]!, ...rb[0]!])];
+  return group.length > MAX_GROUP ? undefined : [group];
+}
+
+function andAnyOf(a: BoolNode, b: BoolNode): BoolNode['anyOf'] {
+  const groups = [...(a.anyOf ?? []), ...(b.anyOf ?? [])];
+  return groups.length === 0 ? undefined : groups;
 }
 
 /** `x == k` is false when x is empty and k is not: x's option is then needed. */
@@ -214,7 +243,8 @@ class Parser {
       const rightNode = this.boolNode(this.parseAnd(), right);
       const a = leftNode.f;
       const b = rightNode.f;
-      left = { t: 'bool', f: (p) => a(p) || b(p), needs: intersection(leftNode, rightNode) };
+      const both = intersection(leftNode, rightNode);
+      left = { t: 'bool', f: (p) => a(p) || b(p), needs: both, anyOf: orAnyOf(leftNode, rightNode, both) };
     }
     return left;
   }
@@ -229,7 +259,12 @@ class Parser {
       const rightNode = this.boolNode(this.parseNot(), right);
       const a = leftNode.f;
       const b = rightNode.f;
-      left = { t: 'bool', f: (p) => a(p) && b(p), needs: union(leftNode, rightNode) };
+      left = {
+        t: 'bool',
+        f: (p) => a(p) && b(p),
+        needs: union(leftNode, rightNode),
+        anyOf: andAnyOf(leftNode, rightNode),
+      };
     }
     return left;
   }
@@ -507,8 +542,14 @@ class Parser {
   }
 
   private call1(): StringFn {
+    return this.call1Node().f;
+  }
+
+  /** One string argument in parentheses, as a node (for operators that keep its `emptyWithout`). */
+  private call1Node(): StrNode {
     this.expect('(');
-    const a = this.stringArg();
+    const at = this.peek();
+    const a = this.strNode(this.parseOr(), at);
     this.expect(')');
     return a;
   }
@@ -547,13 +588,16 @@ class Parser {
 
   private parseSplit(): Node {
     this.expect('(');
-    const s = this.stringArg();
+    const at = this.peek();
+    const inner = this.strNode(this.parseOr(), at);
+    const s = inner.f;
     this.expect(',');
     const delims = this.stringArg();
     this.expect(',');
     const field = this.intToken('split field', -0x7fffffff, 0x7fffffff);
     this.expect(')');
-    return { t: 'str', f: (p) => split(s(p), delims(p), field) };
+    // split of '' is '' (Kea's TokenSplit), so an absent option still gives ''.
+    return { t: 'str', f: (p) => split(s(p), delims(p), field), emptyWithout: inner.emptyWithout };
   }
 
   private parseIfelse(): Node {
@@ -675,13 +719,12 @@ class Parser {
         return this.parseIfelse();
       case 'hexstring':
         return this.parseHexstring();
-      case 'lcase': {
-        const a = this.call1();
-        return { t: 'str', f: (p) => asciiCase(a(p), false) };
-      }
+      case 'lcase':
       case 'ucase': {
-        const a = this.call1();
-        return { t: 'str', f: (p) => asciiCase(a(p), true) };
+        const inner = this.call1Node();
+        const a = inner.f;
+        const upper = t.text === 'ucase';
+        return { t: 'str', f: (p) => asciiCase(a(p), upper), emptyWithout: inner.emptyWithout };
       }
       case 'addrtotext': {
         const a = this.call1();
@@ -823,7 +866,13 @@ export function compileBoolExpression(source: string, env: ExpressionEnv = {}): 
   parser.atEnd();
   if (node.t !== 'bool')
     throw new ExpressionError('a test must be a boolean expression (e.g. a comparison with ==)', 0, '');
-  return { source, evaluate: node.f, members: parser.members, needs: node.needs ?? [] };
+  return {
+    source,
+    evaluate: node.f,
+    members: parser.members,
+    needs: node.needs ?? [],
+    needsAnyOf: node.anyOf ?? [],
+  };
 }
 
 /** Parses a string expression (Kea's TOPLEVEL_STRING, e.g. for computed option values). */

@@ -9,6 +9,7 @@ import { ignoredKeyWarnings } from './ignored-keys.ts';
 import { refusalReason } from './refused-keys.ts';
 import { DEFAULT_RESERVATION_FLAGS, reservationFlags, type ReservationFlags } from './reservation-modes.ts';
 import { rootSchema } from './schema.ts';
+import { compileHooks } from './hooks.ts';
 import type { Dhcp4Json, ReservationJson, SharedNetworkJson, SubnetJson } from './schema.ts';
 import {
   ConfigError,
@@ -548,9 +549,11 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     names.add(n);
   });
   const clientClasses = compileClientClasses(j['client-classes'], issues);
+  const hooks = compileHooks(j['hooks-libraries'], issues);
   const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
   const classifies =
     clientClasses.length > 0 ||
+    hooks.flexOptions.length > 0 ||
     subnets.some(
       (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
     ) ||
@@ -562,6 +565,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
     classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
     classifies,
     optionDefs: issues.defs,
+    hooks,
     interfaces: j['interfaces-config']?.interfaces ?? [],
     socketType: j['interfaces-config']?.['dhcp-socket-type'] ?? 'raw',
     authoritative: j.authoritative ?? DEFAULTS.authoritative,

@@ -10,6 +10,7 @@ import {
   sanityChecksSchema,
 } from './schema-sections.ts';
 import { OPTION_TYPES } from './option-types.ts';
+import { builtinHook, unknownHookMessage } from './hooks.ts';
 
 /**
  * The subset of Kea's `Dhcp4` JSON that leasekeeper understands. Objects are strict: a key we do not
@@ -202,14 +203,6 @@ export const expiredLeasesSchema = z.strictObject({
   'unwarned-reclaim-cycles': z.number().int().min(0).optional(),
 });
 
-/** Hook libraries whose commands leasekeeper has built in; any other hook is refused. */
-export const BUILTIN_HOOKS = [
-  'libdhcp_lease_cmds.so',
-  'libdhcp_stat_cmds.so',
-  'libdhcp_limits.so',
-  'libdhcp_flex_id.so',
-] as const;
-
 /** Keys of Kea 2.4-3.x that sites copy (src/config/ignored-keys.ts says which change nothing here). */
 const newerGlobalKeys = {
   ...newerScopeKeys,
@@ -268,11 +261,13 @@ export const dhcp4Schema = z.strictObject({
   'hooks-libraries': z
     .array(
       z.looseObject({
-        library: z.string().refine((l) => BUILTIN_HOOKS.some((h) => l.endsWith(`/${h}`) || l === h), {
-          message: `only ${BUILTIN_HOOKS.join(', ')} are accepted: leasekeeper has them built in`,
+        library: z.string().superRefine((l, ctx) => {
+          if (builtinHook(l) === undefined) ctx.addIssue({ code: 'custom', message: unknownHookMessage(l) });
         }),
+        parameters: z.looseObject({}).optional(),
       }),
     )
+    .max(32)
     .optional(),
   'host-reservation-identifiers': z.array(z.enum(HOST_IDENTIFIERS)).min(1).optional(),
   'multi-threading': multiThreadingSchema.optional(),

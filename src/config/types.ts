@@ -1,3 +1,4 @@
+import type { CompiledHooks } from './hooks.ts';
 import type { ClientLimits, RateLimit } from './limits.ts';
 import type { CompiledBool, CompiledString } from '../classify/expression.ts';
 import type { OptionDefs } from './option-defs.ts';
@@ -59,6 +60,8 @@ export interface CompiledConfig {
   readonly classifies: boolean;
   /** Kea's option definitions in force: built-in vendor spaces and the global `option-def`s. */
   readonly optionDefs: OptionDefs;
+  /** The built-in hook libraries' settings (`hooks-libraries`). */
+  readonly hooks: CompiledHooks;
 }
 
 /** One `client-classes` entry, its test compiled once. */

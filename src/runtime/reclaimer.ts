@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Lease } from '../leases/lease.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import type { DhcpServerEngine } from '../server/engine.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
@@ -16,6 +17,7 @@ export class Reclaimer {
   readonly #clock: () => number;
   readonly #logger: Logger;
   readonly #health: StoreHealthMonitor | undefined;
+  readonly #onReclaimed: ((lease: Lease, removed: boolean) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Infinity;
   #lastRun = -Infinity;
@@ -29,12 +31,15 @@ export class Reclaimer {
     logger: Logger;
     /** Store failures go there (logged once per interval) instead of one line per lease. */
     storeHealth?: StoreHealthMonitor;
+    /** Each lease the store reclaimed, as it was before (Kea's `lease4_expire`). */
+    onReclaimed?: (lease: Lease, removed: boolean) => void;
   }) {
     this.#engine = o.engine;
     this.#store = o.store;
     this.#clock = o.clock;
     this.#logger = o.logger;
     this.#health = o.storeHealth;
+    this.#onReclaimed = o.onReclaimed;
   }
 
   touch(): void {
@@ -72,6 +77,7 @@ export class Reclaimer {
       try {
         const reclaimed = await this.#store.reclaim(w.address, { remove: w.remove, now });
         this.#health?.succeeded();
+        if (reclaimed !== null) this.#onReclaimed?.(reclaimed, w.remove);
         if (reclaimed === null) {
           // The store declined: another server renewed the lease meanwhile. The engine already freed the
           // address in its index, so tell it what the store holds (docs/server.md, reclaimDue).

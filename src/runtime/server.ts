@@ -11,7 +11,7 @@ import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index
 import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseStore } from '../leases/store.ts';
 import { DhcpServerEngine } from '../server/engine.ts';
-import { applyLeaseChecks } from '../server/lease-sanity.ts';
+import { LoadedLeaseChecks } from '../server/lease-sanity.ts';
 import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/types.ts';
 import type { LinuxTransport } from '../transport/linux/transport.ts';
 import type { DatagramMeta, Transport } from '../transport/types.ts';
@@ -21,8 +21,10 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
+import { LeaseScripts } from '../hooks/lease-scripts.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
@@ -122,22 +124,35 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
   const storeHealth = new StoreHealthMonitor({ logger, clock });
-  const reclaimer = new Reclaimer({ engine, store, clock, logger, storeHealth });
-  let leases: Awaited<ReturnType<LeaseStore['getAll']>>;
+  const scripts = new LeaseScripts(logger);
+  const applyScripts = (c: CompiledConfig): void => {
+    scripts.configure(c.hooks.runScript);
+    engine.onLeaseEvent(scripts.active ? (e) => scripts.leaseEvent(e) : undefined);
+  };
+  applyScripts(config);
+  const reclaimer = new Reclaimer({
+    engine,
+    store,
+    clock,
+    logger,
+    storeHealth,
+    onReclaimed: (lease, removed) => scripts.leaseExpired(lease, removed),
+  });
+  let loaded: number;
+  const leaseChecks = new LoadedLeaseChecks(config);
   try {
-    leases = await store.getAll();
+    loaded = await loadStoreInPages(store, (page) => engine.loadLeases(leaseChecks.filter(page)));
+    await leaseChecks.finish(store, (fields, text) => logger.warn(fields, text));
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  leases = await applyLeaseChecks(config, leases, store, (fields, text) => logger.warn(fields, text));
-  engine.loadLeases(leases);
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
     reclaimer.touch();
   });
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
-  logger.info({ leases: leases.length }, `${leases.length} leases loaded`);
+  logger.info({ leases: loaded }, `${loaded} leases loaded`);
 
   let transport: Transport | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
@@ -171,6 +186,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     ],
     onApply: (next) => {
       engine.setConfig(next);
+      applyScripts(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
       options.onConfigApplied?.(next);
@@ -234,6 +250,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await Promise.all(webSockets.map((w) => w.close()));
       await control?.close();
       await reclaimer.idle();
+      scripts.stop();
       unsubscribe();
       storeHealth.close();
       await store.close();

@@ -4,7 +4,7 @@ import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
 import type { Lease } from '../leases/lease.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
-import { ClientMap, owns, subnetMap, type ClientIdentity } from './identity.ts';
+import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity, type IdentityKey } from './identity.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
@@ -44,7 +44,7 @@ export class AddressBook {
   /** Who lost an offer that way, by `addr | 0`: their REQUEST for it still wins over a later DISCOVER. */
   private readonly displaced = new Map<number, Pick<Offer, 'hwAddress' | 'clientId'>>();
   /** Per subnet, how many leases (state default, until reclaimed) each hardware address holds. */
-  private readonly hwLeases = new Map<number, Map<string, number>>();
+  private readonly hwLeases = new Map<number, Map<IdentityKey, number>>();
   private readonly localAddresses = new Set<number>();
   private readonly learnedText = new Set<string>();
   private readonly stats: Statistics;
@@ -60,7 +60,7 @@ export class AddressBook {
 
   /** Leases (state default, not yet reclaimed) of this hardware address in the subnet. */
   leasesOfHwAddress(subnetId: number, hwAddress: string): number {
-    return this.hwLeases.get(subnetId)?.get(hwAddress) ?? 0;
+    return this.hwLeases.get(subnetId)?.get(hwKey(hwAddress)) ?? 0;
   }
 
   /** Rebuilds exclusions, reservations and the allocator from a config, keeping leases and offers. */
@@ -339,9 +339,10 @@ export class AddressBook {
       this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
       if (lease.hwAddress !== '') {
         const counts = subnetMap(this.hwLeases, lease.subnetId);
-        const n = (counts.get(lease.hwAddress) ?? 0) + d;
-        if (n > 0) counts.set(lease.hwAddress, n);
-        else counts.delete(lease.hwAddress);
+        const key = hwKey(lease.hwAddress);
+        const n = (counts.get(key) ?? 0) + d;
+        if (n > 0) counts.set(key, n);
+        else counts.delete(key);
       }
     } else if (lease.state === 'declined') {
       this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);

@@ -21,6 +21,7 @@ import {
   type EngineOutput,
   type ExchangeEvent,
   type InterfaceAddress,
+  type LeaseEvent,
   type LeaseWrite,
   type OutgoingReply,
 } from './types.ts';
@@ -34,6 +35,8 @@ import {
   type PacketClasses,
 } from '../classify/classify.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
+import { applyFlexOptions } from './flex-option.ts';
+import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
 
 /** Options read from every request, looked up in the table once. */
 const HOST_NAME_OPT = definitionNamed('host-name');
@@ -60,10 +63,10 @@ function leaseContext(
   config: CompiledConfig,
   classes: PacketClasses | null,
 ): Lease['userContext'] {
-  const names = classes === null ? NO_NAMES : combination(config, classes).leaseClasses;
-  if (agent === undefined && names.length === 0) return null;
-  const isc: Record<string, unknown> = {};
-  if (agent !== undefined) isc['relay-agent-info'] = { 'sub-options': toHex(agent).toUpperCase() };
+  const combo = classes === null ? undefined : combination(config, classes);
+  if (agent === undefined) return combo?.leaseContext ?? null;
+  const names = combo === undefined ? NO_NAMES : combo.leaseClasses;
+  const isc: Record<string, unknown> = { 'relay-agent-info': { 'sub-options': toHex(agent).toUpperCase() } };
   if (names.length > 0) isc['client-classes'] = names;
   return { ISC: isc };
 }
@@ -139,6 +142,7 @@ export class DhcpServerEngine {
   private isEnabled = true;
   private readonly offerLifetimeOverride: number | undefined;
   private readonly rateLimiter = new ClientRateLimiter();
+  private leaseListener: ((event: LeaseEvent) => void) | undefined;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
@@ -156,6 +160,14 @@ export class DhcpServerEngine {
   setConfig(config: CompiledConfig): void {
     this.config = config;
     this.book.rebuild(config);
+  }
+
+  /**
+   * Called synchronously from `commitSucceeded` with each lease event (Kea's hook points), before the
+   * replies that waited for the commit are returned: the listener must only queue work.
+   */
+  onLeaseEvent(listener: ((event: LeaseEvent) => void) | undefined): void {
+    this.leaseListener = listener;
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -265,7 +277,13 @@ export class DhcpServerEngine {
       return NO_OUTPUT;
     }
     const type = messageTypeOf(req);
-    const counter = type === undefined ? undefined : RECEIVED_BY_TYPE[type];
+    // Kea's bootp hook turns a BOOTREQUEST into a DHCPREQUEST before the server counts it.
+    const bootp = type === undefined && this.config.hooks.bootp;
+    const counter = bootp
+      ? RECEIVED_BY_TYPE[MessageType.REQUEST]
+      : type === undefined
+        ? undefined
+        : RECEIVED_BY_TYPE[type];
     this.stats.inc(counter ?? 'pkt4-unknown-received');
     for (const a of meta.interfaceAddresses) this.book.learnAddress(a.address);
     const ex: Exchange = {
@@ -284,6 +302,12 @@ export class DhcpServerEngine {
     if (ex.classes?.has(DROP) === true) {
       this.stats.inc('pkt4-receive-drop');
       return this.drop(ex, null, 'the client is in class DROP');
+    }
+    const clientIdOption = ex.req.options.getRaw(61);
+    if (clientIdOption !== undefined && clientIdOption.length < 2) {
+      // RFC 2132 §9.14: a client identifier is at least 2 octets (a type and a value); Kea drops it too.
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'malformed client identifier (option 61 shorter than 2 octets)');
     }
     if (
       ex.id.hwAddress === '' &&
@@ -306,6 +330,10 @@ export class DhcpServerEngine {
         return this.release(ex);
       case MessageType.INFORM:
         return this.inform(ex);
+      case undefined:
+        if (bootp) return this.bootp(ex);
+        this.stats.inc('pkt4-receive-drop');
+        return NO_OUTPUT;
       default:
         // Another server's OFFER/ACK/NAK, or BOOTP: not ours to answer.
         this.stats.inc('pkt4-receive-drop');
@@ -317,8 +345,16 @@ export class DhcpServerEngine {
   commitSucceeded(token: number, _now: number): EngineOutput {
     const p = this.takePending(token);
     const addr = ipv4ToInt(p.lease.address);
+    const listener = this.leaseListener;
+    const query = listener === undefined ? undefined : { message: p.ex.req, meta: p.ex.meta };
     if (p.kind !== 'grant') {
       this.book.setLease(addr, p.lease);
+      if (query !== undefined)
+        listener!({
+          hook: p.kind === 'decline' ? 'lease4_decline' : 'lease4_release',
+          query,
+          lease: p.lease,
+        });
       const reason = p.kind === 'decline' ? 'address declined, in probation' : 'released';
       return this.finish(p.ex, null, p.lease.subnetId, null, p.lease.address, null, reason);
     }
@@ -328,6 +364,21 @@ export class DhcpServerEngine {
     if (p.isNew) {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
+    }
+    if (query !== undefined) {
+      if (!p.isNew)
+        listener!({
+          hook: 'lease4_renew',
+          query,
+          lease: p.lease,
+          subnet: { id: p.subnet.id, prefix: p.subnet.prefix },
+        });
+      listener!({
+        hook: 'leases4_committed',
+        query,
+        leases: [p.lease],
+        deleted: p.retired ? [p.retired] : [],
+      });
     }
     const scope = this.scope(p.ex, p.subnet, addr, p.reservation);
     const reply = this.reply(p.ex, {
@@ -582,6 +633,30 @@ export class DhcpServerEngine {
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
 
+  /** `libdhcp_bootp.so`: a BOOTREQUEST allocates at once (a BOOTP client has no offer to accept). */
+  private bootp(ex: Exchange): EngineOutput {
+    if (ex.id.hwAddress === '') {
+      this.stats.inc('pkt4-receive-drop');
+      return this.junk(ex, null, 'no client identity (a BOOTREQUEST without chaddr)');
+    }
+    const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
+    if (!sel) return this.junk(ex, null, 'no subnet for this client');
+    const subnet = sel.subnet;
+    const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
+    if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
+    const limited = this.rateLimited(ex, subnet);
+    if (limited) return limited;
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
+    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
+    const addr = this.chooseAddress(ex, subnet, res);
+    if (addr === undefined) {
+      this.stats.inc('v4-allocation-fail');
+      return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
+    }
+    return this.grant(ex, subnet, addr, serverId, false);
+  }
+
   private request(ex: Exchange): EngineOutput {
     const serverIdOpt = ex.req.options.getBy(SERVER_ID_OPT);
     const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
@@ -703,7 +778,10 @@ export class DhcpServerEngine {
       owns(prev, ex.id, subnet.matchClientId)
     );
     this.hostPhase(ex, res);
-    const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
+    const times =
+      ex.type === BOOTP_REQUEST
+        ? BOOTP_TIMES
+        : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
@@ -904,6 +982,10 @@ export class DhcpServerEngine {
 
   private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
     const message = buildReply(ex.req, plan);
+    const flex = this.config.hooks.flexOptions;
+    if (flex.length > 0 && ex.classes !== null)
+      applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
+    if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
     else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
@@ -917,6 +999,8 @@ export class DhcpServerEngine {
   }
 
   private nak(ex: Exchange, subnet: CompiledSubnet, serverId: string, why: string): EngineOutput {
+    // A BOOTP client knows no DHCPNAK: it is left to retry.
+    if (ex.type === BOOTP_REQUEST) return this.drop(ex, subnet.id, why);
     const reply = this.reply(ex, {
       type: MessageType.NAK,
       serverId,

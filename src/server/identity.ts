@@ -70,14 +70,60 @@ export function owns(
   return lease.hwAddress !== '' && lease.hwAddress === id.hwAddress;
 }
 
+/** A key that stands for an identity text in a map: a number for the common forms, else the text itself. */
+export type IdentityKey = number | string;
+
+/** 0-15 for a lower-case hex digit, else -1 (upper case is not the canonical form). */
+export function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  return -1;
+}
+
+/** The 6 octets of canonical colon hex at `at` of `text` as one 48-bit number (exact in a double), or -1. */
+function sixOctets(text: string, at: number): number {
+  let v = 0;
+  for (let i = 0; i < 6; i++) {
+    const p = at + i * 3;
+    const hi = hexDigit(text.charCodeAt(p));
+    const lo = hexDigit(text.charCodeAt(p + 1));
+    if (hi < 0 || lo < 0 || (i < 5 && text.charCodeAt(p + 2) !== 0x3a)) return -1;
+    v = v * 256 + hi * 16 + lo;
+  }
+  return v;
+}
+
+/**
+ * A hardware address as a map key: an Ethernet address (6 octets, lower-case colon hex) as its number, any
+ * other text as itself. One-to-one, so two addresses never share a key; a number key costs a tenth of what
+ * its 17-character string does in a map of a million clients.
+ */
+export function hwKey(hwAddress: string): IdentityKey {
+  if (hwAddress.length !== 17) return hwAddress;
+  const v = sixOctets(hwAddress, 0);
+  return v < 0 ? hwAddress : v;
+}
+
+/**
+ * A client identifier as a map key: the common `01:` + Ethernet address form (RFC 2132 §9.14, type 1) as the
+ * address's number, any other text as itself. One-to-one within client identifiers (not across kinds: keep
+ * hardware addresses and client identifiers in separate maps).
+ */
+export function clientIdKey(clientId: string): IdentityKey {
+  if (clientId.length !== 20 || !clientId.startsWith('01:')) return clientId;
+  const v = sixOctets(clientId, 3);
+  return v < 0 ? clientId : v;
+}
+
 /**
  * Where each client's lease (or offer) is, within one subnet: by client identifier and by hardware address
  * (an empty hardware address is not a key). Two maps per subnet instead of joined string keys, so a lookup
- * builds no string; addresses are kept as `addr | 0`, small integers rather than boxed numbers.
+ * builds no string; addresses are kept as `addr | 0`, small integers rather than boxed numbers, and
+ * identities by `hwKey` and `clientIdKey`, so that the map does not keep a string per client.
  */
 export class ClientMap {
-  private readonly byClientId = new Map<number, Map<string, number>>();
-  private readonly byHwAddress = new Map<number, Map<string, number>>();
+  private readonly byClientId = new Map<number, Map<IdentityKey, number>>();
+  private readonly byHwAddress = new Map<number, Map<IdentityKey, number>>();
 
   clear(): void {
     this.byClientId.clear();
@@ -85,31 +131,33 @@ export class ClientMap {
   }
 
   byId(subnetId: number, clientId: string): number | undefined {
-    const a = this.byClientId.get(subnetId)?.get(clientId);
+    const a = this.byClientId.get(subnetId)?.get(clientIdKey(clientId));
     return a === undefined ? undefined : a >>> 0;
   }
 
   byHw(subnetId: number, hwAddress: string): number | undefined {
     if (hwAddress === '') return undefined;
-    const a = this.byHwAddress.get(subnetId)?.get(hwAddress);
+    const a = this.byHwAddress.get(subnetId)?.get(hwKey(hwAddress));
     return a === undefined ? undefined : a >>> 0;
   }
 
   /** Files `addr` under the client's identifier (when it has one) and hardware address (when not empty). */
   set(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
-    if (clientId !== null) subnetMap(this.byClientId, subnetId).set(clientId, addr | 0);
-    if (hwAddress !== '') subnetMap(this.byHwAddress, subnetId).set(hwAddress, addr | 0);
+    if (clientId !== null) subnetMap(this.byClientId, subnetId).set(clientIdKey(clientId), addr | 0);
+    if (hwAddress !== '') subnetMap(this.byHwAddress, subnetId).set(hwKey(hwAddress), addr | 0);
   }
 
   /** Forgets the client's keys that still point at `addr`. */
   deleteIf(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
     if (clientId !== null) {
       const m = this.byClientId.get(subnetId);
-      if (m !== undefined && m.get(clientId) === (addr | 0)) m.delete(clientId);
+      const key = clientIdKey(clientId);
+      if (m !== undefined && m.get(key) === (addr | 0)) m.delete(key);
     }
     if (hwAddress !== '') {
       const m = this.byHwAddress.get(subnetId);
-      if (m !== undefined && m.get(hwAddress) === (addr | 0)) m.delete(hwAddress);
+      const key = hwKey(hwAddress);
+      if (m !== undefined && m.get(key) === (addr | 0)) m.delete(key);
     }
   }
 }

@@ -10,6 +10,8 @@ export type {
   EngineOutput,
   ExchangeEvent,
   InterfaceAddress,
+  LeaseEvent,
+  LeaseEventQuery,
   LeaseWrite,
   OutgoingReply,
   PendingCommit,

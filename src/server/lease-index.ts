@@ -1,14 +1,17 @@
 import type { Lease } from '../leases/lease.ts';
 import { ipv4ToInt } from '../config/ipv4.ts';
+import { CompactLeases } from './compact-leases.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 
 /**
  * The engine's copy of the store's leases: by address, and by client within a subnet (for lease affinity).
- * It mirrors the store; it decides nothing.
+ * It mirrors the store; it decides nothing. The leases themselves are kept compact (`CompactLeases`): `get`
+ * builds a fresh, equal lease object each time, so callers compare leases by value, never by identity.
  */
 export class LeaseIndex {
-  /** By `addr | 0`: small integers as keys, where addresses above 127.255.255.255 would be boxed numbers. */
-  private readonly byAddr = new Map<number, Lease>();
+  /** Slots by `addr | 0`: small integers as keys, where addresses above 127.255.255.255 would be boxed numbers. */
+  private readonly byAddr = new Map<number, number>();
+  private readonly leases = new CompactLeases();
   private readonly byClient = new ClientMap();
 
   get size(): number {
@@ -16,11 +19,12 @@ export class LeaseIndex {
   }
 
   get(addr: number): Lease | undefined {
-    return this.byAddr.get(addr | 0);
+    const slot = this.byAddr.get(addr | 0);
+    return slot === undefined ? undefined : this.leases.get(slot);
   }
 
-  values(): IterableIterator<Lease> {
-    return this.byAddr.values();
+  *values(): IterableIterator<Lease> {
+    for (const slot of this.byAddr.values()) yield this.leases.get(slot);
   }
 
   /**
@@ -30,24 +34,29 @@ export class LeaseIndex {
   put(
     lease: Lease,
     addr: number = ipv4ToInt(lease.address),
-    prev: Lease | undefined = this.byAddr.get(addr | 0),
+    prev: Lease | undefined = this.get(addr),
   ): Lease | undefined {
+    const slot = this.byAddr.get(addr | 0);
     if (prev) this.unindex(prev, addr);
-    this.byAddr.set(addr | 0, lease);
+    if (slot === undefined) this.byAddr.set(addr | 0, this.leases.add(lease, addr));
+    else this.leases.set(slot, lease, addr);
     this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
     return prev;
   }
 
   delete(addr: number): Lease | undefined {
-    const prev = this.byAddr.get(addr | 0);
-    if (!prev) return undefined;
+    const slot = this.byAddr.get(addr | 0);
+    if (slot === undefined) return undefined;
+    const prev = this.leases.get(slot);
     this.unindex(prev, addr);
     this.byAddr.delete(addr | 0);
+    this.leases.free(slot);
     return prev;
   }
 
   clear(): void {
     this.byAddr.clear();
+    this.leases.clear();
     this.byClient.clear();
   }
 
@@ -61,7 +70,7 @@ export class LeaseIndex {
   }
 
   private usable(addr: number | undefined, id: ClientIdentity, matchClientId: boolean): Lease | undefined {
-    const lease = addr === undefined ? undefined : this.byAddr.get(addr | 0);
+    const lease = addr === undefined ? undefined : this.get(addr);
     return lease && lease.state !== 'declined' && owns(lease, id, matchClientId) ? lease : undefined;
   }
 

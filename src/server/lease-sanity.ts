@@ -63,23 +63,53 @@ export function leaseChecksOf(config: CompiledConfig): LeaseChecks {
 }
 
 /**
- * Runs the configured check on the leases loaded at start: one warning line counts the inconsistent ones;
- * fixed subnet ids are written back and deleted leases removed from the store. Returns the leases to load.
+ * The configured check over the leases loaded at start, page by page (`filter`), then `finish`: one
+ * warning line counts the inconsistent ones; fixed subnet ids are written back and deleted leases removed.
  */
+export class LoadedLeaseChecks {
+  readonly mode: LeaseChecks;
+  private readonly config: CompiledConfig;
+  private readonly fixed: Lease[] = [];
+  private readonly deleted: Lease[] = [];
+  private inconsistent = 0;
+
+  constructor(config: CompiledConfig) {
+    this.config = config;
+    this.mode = leaseChecksOf(config);
+  }
+
+  /** The leases of one page to load. */
+  filter(page: readonly Lease[]): readonly Lease[] {
+    const outcome = checkLoadedLeases(this.config, page, this.mode);
+    this.inconsistent += outcome.inconsistent;
+    this.fixed.push(...outcome.fixed);
+    this.deleted.push(...outcome.deleted);
+    return outcome.keep;
+  }
+
+  async finish(
+    store: Pick<LeaseStore, 'commit' | 'remove'>,
+    warn: (fields: Record<string, unknown>, text: string) => void,
+  ): Promise<void> {
+    if (this.inconsistent > 0)
+      warn(
+        { inconsistent: this.inconsistent, fixed: this.fixed.length, deleted: this.deleted.length },
+        `sanity-checks (lease-checks ${this.mode}): ${this.inconsistent} loaded lease(s) with a subnet id that does not match their address; ${this.fixed.length} fixed, ${this.deleted.length} deleted`,
+      );
+    for (const lease of this.fixed) await store.commit(lease, { mode: 'update' });
+    for (const lease of this.deleted) await store.remove(lease.address);
+  }
+}
+
+/** The check over one list of leases: those to load. */
 export async function applyLeaseChecks(
   config: CompiledConfig,
   leases: readonly Lease[],
   store: Pick<LeaseStore, 'commit' | 'remove'>,
   warn: (fields: Record<string, unknown>, text: string) => void,
 ): Promise<Lease[]> {
-  const mode = leaseChecksOf(config);
-  const outcome = checkLoadedLeases(config, leases, mode);
-  if (outcome.inconsistent > 0)
-    warn(
-      { inconsistent: outcome.inconsistent, fixed: outcome.fixed.length, deleted: outcome.deleted.length },
-      `sanity-checks (lease-checks ${mode}): ${outcome.inconsistent} loaded lease(s) with a subnet id that does not match their address; ${outcome.fixed.length} fixed, ${outcome.deleted.length} deleted`,
-    );
-  for (const lease of outcome.fixed) await store.commit(lease, { mode: 'update' });
-  for (const lease of outcome.deleted) await store.remove(lease.address);
-  return [...outcome.keep];
+  const checks = new LoadedLeaseChecks(config);
+  const keep = checks.filter(leases);
+  await checks.finish(store, warn);
+  return [...keep];
 }

@@ -22,7 +22,9 @@ export interface ExchangeFacts {
 
 /** `DHCPREQUEST for 198.18.0.10 from aa:bb:.. (host) via eth0 -> DHCPACK 198.18.0.10 lease 3600s`. */
 export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
-  const request = messageTypeName(f.requestType);
+  // A BOOTREQUEST (no option 53) answered by the bootp hook gets a BOOTREPLY (RFC 951).
+  const bootp = f.requestType === 0;
+  const request = bootp ? 'BOOTREQUEST' : messageTypeName(f.requestType);
   let text = request;
   if (f.requested) text += ` for ${f.requested}`;
   text += ` from ${f.id.hwAddress}`;
@@ -33,7 +35,7 @@ export function exchangeEvent(f: ExchangeFacts): ExchangeEvent {
   if (f.giaddr !== '0.0.0.0') text += ` relay ${f.giaddr}`;
   const classes = f.classes ?? null;
   if (classes !== null) text += ` classes [${classes.text}]`;
-  const reply = f.replyType === null ? null : messageTypeName(f.replyType);
+  const reply = f.replyType === null ? null : bootp ? 'BOOTREPLY' : messageTypeName(f.replyType);
   if (reply === null) text += ` -> no reply${f.reason ? `: ${f.reason}` : ''}`;
   else {
     text += ` -> ${reply}`;

@@ -84,6 +84,36 @@ export interface ExchangeEvent {
 
 export type EngineEvent = ExchangeEvent;
 
+/** The request behind a lease event, as Kea's hooks see it. */
+export interface LeaseEventQuery {
+  readonly message: DhcpMessage;
+  readonly meta: ArrivalMeta;
+}
+
+/**
+ * A lease change the store has made durable, named by Kea's hook point (for `libdhcp_run_script.so`):
+ * a renewal of the client's own lease (`lease4_renew`, then `leases4_committed`), any granted lease
+ * (`leases4_committed`, with the client's previous lease it gave up), a DHCPRELEASE, a DHCPDECLINE.
+ */
+export type LeaseEvent =
+  | {
+      readonly hook: 'lease4_renew';
+      readonly query: LeaseEventQuery;
+      readonly lease: Lease;
+      readonly subnet: { readonly id: number; readonly prefix: string };
+    }
+  | {
+      readonly hook: 'leases4_committed';
+      readonly query: LeaseEventQuery;
+      readonly leases: readonly Lease[];
+      readonly deleted: readonly Lease[];
+    }
+  | {
+      readonly hook: 'lease4_release' | 'lease4_decline';
+      readonly query: LeaseEventQuery;
+      readonly lease: Lease;
+    };
+
 /**
  * The engine's answer to one input. Send `replies` now; if `commit` is set, commit its changes to the
  * store and then call `commitSucceeded(token)` or `commitFailed(token)`, whose output may hold the

@@ -80,6 +80,9 @@ test('the parser refuses garbage with ExpressionError only, and compiled tests e
         // The pre-check may only skip tests that would be false (or fail) anyway.
         if (v === true && compiled.needs.some((c) => !p.msg.options.hasCode(c)))
           throw new Error(`${text}: true without option(s) ${compiled.needs.join(',')}`);
+        for (const group of compiled.needsAnyOf)
+          if (v === true && !group.some((c) => p.msg.options.hasCode(c)))
+            throw new Error(`${text}: true without any of option(s) ${group.join(',')}`);
       }
     }),
     { numRuns: 3000 },

@@ -310,8 +310,30 @@ test('the options a test needs: absent, the test is false without being evaluate
   assert.deepEqual(needs("hexstring(relay4[1].hex, ':') == '61:62'"), [82]);
   assert.deepEqual(needs('vendor[4491].exists or vendor[*].option[1].exists'), [125]);
   assert.deepEqual(needs('option[12].exists or pkt4.msgtype == 1'), []);
+  // An `or` of two sides that each need an option: one of them must be there.
+  const anyOf = (e: string): readonly (readonly number[])[] =>
+    compileBoolExpression(e, { isClass: () => true }).needsAnyOf;
+  assert.deepEqual(anyOf('vendor-class[4491].exists or vendor[4491].exists'), [[124, 125]]);
+  assert.deepEqual(anyOf("option[60].hex == 'a' or (option[77].exists and option[93].exists)"), [[60, 77]]);
+  assert.deepEqual(anyOf('(option[1].exists or option[2].exists) and option[3].exists'), [[1, 2]]);
+  assert.deepEqual(anyOf('option[12].exists or pkt4.msgtype == 1'), []);
+  assert.deepEqual(anyOf('not (option[1].exists or option[2].exists)'), []);
+  const docsis = compileBoolExpression('vendor-class[4491].exists or vendor[4491].exists');
+  const q = samplePacket();
+  assert.equal(docsis.evaluate(q), true);
   // Compared with '' the option is not needed: its absence makes the comparison true.
   assert.deepEqual(needs("option[12].hex == ''"), []);
   assert.deepEqual(needs('not option[12].exists'), []);
-  assert.deepEqual(needs("lcase(option[60].hex) == 'x'"), []);
+  // lcase, ucase and split of '' are '': an absent option still makes a non-empty comparison false.
+  assert.deepEqual(needs("lcase(option[60].hex) == 'x'"), [60]);
+  assert.deepEqual(needs("ucase(substring(option[60].hex,0,4)) == 'MSFT'"), [60]);
+  assert.deepEqual(needs("split(option[host-name].text, '-', 1) == 'lab'"), [12]);
+  assert.deepEqual(needs("split(option[host-name].text, '-', 1) == ''"), []);
+  assert.deepEqual(needs("concat(option[12].hex, 'x') == 'x'"), []);
+  // ... and the closure agrees: without the option the comparison is false.
+  const p = samplePacket();
+  p.msg.options.delete(12);
+  p.msg.options.delete(60);
+  assert.equal(compileBoolExpression("split(option[host-name].text, '-', 1) == 'lab'").evaluate(p), false);
+  assert.equal(compileBoolExpression("lcase(option[60].hex) == 'x'").evaluate(p), false);
 });

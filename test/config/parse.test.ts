@@ -188,7 +188,7 @@ test('expired-leases-processing compiles with Kea defaults; lease_cmds hook acce
   assert.equal(msgs.length, 1);
   assert.match(
     msgs[0] ?? '',
-    /^Dhcp4\.hooks-libraries\[0\]\.library: only libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_limits\.so/,
+    /^Dhcp4\.hooks-libraries\[0\]\.library: "libdhcp_ha\.so" is not built in: only libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_limits\.so/,
   );
 });
 

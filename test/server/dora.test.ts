@@ -156,3 +156,23 @@ test('RFC 4702: a client that names itself only in the FQDN option (81) has that
   });
   assert.equal((await lab.store.get(ack.message.yiaddr))?.hostname, 'laptop.lab');
 });
+
+test('RFC 2132 §9.14: a one-octet client identifier is malformed: no offer, no lease, counted as junk', async () => {
+  const lab = new Lab();
+  // The codec refuses to build one; a hostile client sends it anyway.
+  const shortId = <T extends { options: { setRaw(code: number, data: Uint8Array): unknown } }>(m: T): T => {
+    m.options.setRaw(61, Uint8Array.of(1));
+    return m;
+  };
+  await lab.none(shortId(msg(MessageType.DISCOVER, MAC)));
+  assert.match(lab.lastEvent(), /malformed client identifier/);
+  await lab.none(
+    shortId(msg(MessageType.REQUEST, MAC, { options: { 'dhcp-requested-address': '198.18.0.10' } })),
+  );
+  assert.equal((await lab.store.getAll()).length, 0);
+  assert.equal(lab.engine.statistics()['pkt4-receive-drop'], 2);
+  // The same client with a well-formed identifier is served.
+  await lab.one(
+    msg(MessageType.DISCOVER, MAC, { options: { 'dhcp-client-identifier': Uint8Array.of(1, 2) } }),
+  );
+});

@@ -307,3 +307,135 @@ test('10,000 leases committed in a burst: the page shows the count, draws 500 ro
     await server.stop();
   }
 });
+
+test("a lease's details show the classes it was granted with, and the list filters by class", async () => {
+  const net = new VirtualNetwork();
+  const lan = net.createLink('lan');
+  const srvHost = net.createHost('srv');
+  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
+  const classified = {
+    Dhcp4: {
+      ...CONFIG.Dhcp4,
+      'client-classes': [
+        { name: 'named', test: 'option[12].exists' },
+        { name: 'laptops', test: "substring(option[12].text,0,6) == 'laptop'" },
+        { name: 'phones', test: "option[12].text == 'phone'" },
+      ],
+    },
+  };
+  const server: DhcpServer = await startServer({
+    config: compileConfig(classified),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: srvHost.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const browser = await launch();
+  const clients: VirtualDhcpClient[] = [];
+  try {
+    const context = await browser.newContext({
+      httpCredentials: USER,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.control!.http[0]!.url);
+    await page.locator('#connection[data-status="live"]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#leases-class').isVisible(), false, 'no class filter without classes');
+
+    const leases: Record<string, string> = {};
+    for (const [mac, hostname] of [
+      ['02:00:00:00:bb:01', 'laptop-1'],
+      ['02:00:00:00:bb:02', 'laptop-2'],
+      ['02:00:00:00:bb:03', 'phone'],
+    ] as const) {
+      const client = new VirtualDhcpClient(net.createHost(hostname), lan, { mac, hostname });
+      clients.push(client);
+      leases[hostname] = (await client.obtain()).address;
+    }
+    const phone = leases['phone']!;
+    await page.locator('#leases-summary', { hasText: '3 leases, 3 bound' }).waitFor({ timeout: 10_000 });
+
+    // The row opens to its details: the classes the engine stored in the lease's user context.
+    const stored = await server.store.get(phone);
+    assert.deepEqual(
+      (stored?.userContext?.['ISC'] as { 'client-classes'?: unknown } | undefined)?.['client-classes'],
+      ['named', 'phones', 'UNKNOWN'],
+    );
+    await page.click(`#leases-body tr[data-address="${phone}"]`);
+    const detail = page.locator(`#leases-body tr[data-detail-for="${phone}"]`);
+    await detail.waitFor();
+    assert.deepEqual(await detail.locator('.class-chip').allInnerTexts(), ['named', 'phones', 'UNKNOWN']);
+    assert.match(
+      (await detail.innerText()).replace(/\s+/g, ' '),
+      /Subnet 1 Server 198\.18\.0\.1 Lease time 600 s/,
+    );
+    assert.equal(
+      await page.getAttribute(`#leases-body tr[data-address="${phone}"]`, 'aria-expanded'),
+      'true',
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-classes.png'), fullPage: true });
+
+    // The filter lists each class with its lease count and narrows the table to it.
+    assert.deepEqual(await page.locator('#leases-class option').allInnerTexts(), [
+      'All classes',
+      'laptops (2)',
+      'named (3)',
+      'phones (1)',
+      'UNKNOWN (3)',
+    ]);
+    await page.selectOption('#leases-class', 'laptops');
+    await page.locator('#leases-summary', { hasText: '2 match' }).waitFor();
+    const shown = await page
+      .locator('#leases-body tr.lease')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset['address']));
+    assert.deepEqual(shown.sort(), [leases['laptop-1'], leases['laptop-2']].sort());
+
+    // A class in the details is a shortcut to the same filter; the open details survive a live push.
+    await page.selectOption('#leases-class', '');
+    await page.locator('#leases-summary', { hasText: /^3 leases, 3 bound$/ }).waitFor();
+    const late = new VirtualDhcpClient(net.createHost('laptop-3'), lan, {
+      mac: '02:00:00:00:bb:04',
+      hostname: 'laptop-3',
+    });
+    clients.push(late);
+    await late.obtain();
+    await page.locator('#leases-summary', { hasText: '4 leases, 4 bound' }).waitFor({ timeout: 10_000 });
+    await detail.locator('.class-chip', { hasText: 'phones' }).click();
+    await page.locator('#leases-summary', { hasText: '1 match' }).waitFor();
+    assert.equal(await page.inputValue('#leases-class'), 'phones');
+    assert.equal(await page.locator('#leases-body tr.lease').count(), 1);
+
+    // Keyboard: Enter closes the details again.
+    await page.focus(`#leases-body tr[data-address="${phone}"]`);
+    await page.keyboard.press('Enter');
+    await detail.waitFor({ state: 'detached' });
+    // The search also finds class names.
+    await page.selectOption('#leases-class', '');
+    await page.fill('#leases-search', 'laptops');
+    await page.locator('#leases-summary', { hasText: '3 match' }).waitFor();
+    assert.deepEqual(pageErrors, []);
+
+    // On a phone the filter and an open row's details fit the width.
+    const phoneContext = await browser.newContext({
+      httpCredentials: USER,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
+    const small = await phoneContext.newPage();
+    await small.goto(server.control!.http[0]!.url);
+    await small.locator('#leases-class').waitFor({ timeout: 10_000 });
+    await small.click(`#leases-body tr[data-address="${phone}"]`);
+    await small.locator(`#leases-body tr[data-detail-for="${phone}"] .class-chip`).first().waitFor();
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await small.screenshot({ path: join(ARTIFACTS, 'dashboard-classes-phone.png'), fullPage: true });
+  } finally {
+    for (const c of clients) await c.close();
+    await browser.close();
+    await server.stop();
+  }
+});

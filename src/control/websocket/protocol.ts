@@ -44,6 +44,11 @@ export interface ClientJson {
   /** ISO 8601: when the lease ends. */
   readonly expiresAt: string;
   readonly subnetId: number;
+  /**
+   * The client classes the lease was granted with (its user context's `ISC.client-classes`, as Kea's limits
+   * hook keeps them); absent when it has none.
+   */
+  readonly classes?: readonly string[];
 }
 
 /** The body of the `options` event (the answer to `getOptions`). */

@@ -12,6 +12,7 @@ const leases = new LeasesView(
   byId<HTMLTableSectionElement>('leases-body'),
   byId('leases-summary'),
   byId<HTMLInputElement>('leases-search'),
+  byId<HTMLSelectElement>('leases-class'),
 );
 const connection = byId('connection');
 const notice = byId('notice');

@@ -1,0 +1,174 @@
+/**
+ * What a large lease file costs in memory and start-up time: `npm run bench:leases-memory -- [N] [--sqlite]
+ * [--getall]` (N defaults to 1,000,000). A plain script, not a test.
+ *
+ * Leases look like a large site's: a /8 pool, every lease with a client identifier, a third with a hostname,
+ * a tenth with a user context.
+ * - Default: loads N leases from a generator into a fresh engine and prints the heap and RSS it grew by, per
+ *   lease, and the load time: what the engine itself holds.
+ * - `--sqlite`: writes N leases into a fresh SQLite lease file, then in a fresh process does what `serve` does
+ *   before it serves (open and check the file, read every lease in pages into the engine) and prints the time
+ *   that took, the RSS then and the peak RSS, per lease. `--getall` reads them with one `getAll()` instead,
+ *   the way `serve` did before the paged load, for an A/B.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { compileConfig } from '../src/config/compile.ts';
+import { ipv4ToInt } from '../src/config/ipv4.ts';
+import type { Lease } from '../src/leases/lease.ts';
+import { openLeaseStore } from '../src/leases/open.ts';
+import { LEASE_COLUMNS, leaseToRow } from '../src/leases/row.ts';
+import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
+import { DhcpServerEngine } from '../src/server/index.ts';
+
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env['BENCH_LEASES'] ?? 1_000_000);
+const NOW = Date.now();
+const MiB = 2 ** 20;
+/** `LEASE_PAGE=n`: the paged load's page size (default: what `serve` uses). */
+const PAGE = Number(process.env['LEASE_PAGE'] ?? LEASE_LOAD_PAGE);
+const IDLE_MS = 15_000;
+
+function* leases(count: number): Generator<Lease> {
+  for (let i = 0; i < count; i++) {
+    const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
+    const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+    const cltt = NOW - (i % 1800) * 1000;
+    yield {
+      address: `10.${b[0]}.${b[1]}.${b[2]}`,
+      hwAddress: `02:00:00:${hex}`,
+      clientId: `01:02:00:00:${hex}`,
+      subnetId: 1,
+      validLifetime: 3600,
+      cltt,
+      expiresAt: cltt + 3_600_000,
+      hostname: i % 3 === 0 ? `host-${i}` : null,
+      state: 'default',
+      userContext: i % 10 === 0 ? { 'circuit-id': `port-${i % 48}` } : null,
+    };
+  }
+}
+
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  gc();
+  gc();
+}
+
+function settle(): { heap: number; rss: number } {
+  collect();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
+}
+
+const newEngine = (): DhcpServerEngine =>
+  new DhcpServerEngine(
+    compileConfig({
+      Dhcp4: { subnet4: [{ id: 1, subnet: '10.0.0.0/8', pools: [{ pool: '10.0.0.1 - 10.255.255.254' }] }] },
+    }),
+  );
+const perLease = (bytes: number, count: number): string => (bytes / count).toFixed(0);
+
+/** The engine alone: leases from a generator, so what stays is the engine's copy. */
+function engineOnly(): void {
+  const engine = newEngine();
+  const before = settle();
+  const start = performance.now();
+  engine.loadLeases(leases(N));
+  const loadMs = performance.now() - start;
+  const after = settle();
+  console.log(`${N} leases loaded into the engine in ${loadMs.toFixed(0)} ms`);
+  console.log(
+    `heap + array buffers: +${((after.heap - before.heap) / MiB).toFixed(1)} MiB, ${perLease(after.heap - before.heap, N)} B a lease`,
+  );
+  console.log(
+    `RSS: +${((after.rss - before.rss) / MiB).toFixed(1)} MiB, ${perLease(after.rss - before.rss, N)} B a lease (load peak included)`,
+  );
+  console.log(`the engine holds ${engine.leases().length} leases`);
+}
+
+/** Writes N leases straight into a lease file the store created (its schema, its row form). */
+async function writeLeaseFile(path: string): Promise<void> {
+  const store = await openLeaseStore({ type: 'sqlite', path });
+  await store.close();
+  const db = new Database(path);
+  const insert = db.prepare(
+    `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (${LEASE_COLUMNS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const batch = db.transaction((rows: Lease[]) => {
+    for (const l of rows) insert.run(...Object.values(leaseToRow(l, ipv4ToInt(l.address))));
+  });
+  let rows: Lease[] = [];
+  for (const l of leases(N)) {
+    rows.push(l);
+    if (rows.length === 50_000) {
+      batch(rows);
+      rows = [];
+    }
+  }
+  batch(rows);
+  db.close();
+}
+
+/** In a fresh process: open the file and load it the way `serve` does before it is ready. */
+async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
+  const base = process.memoryUsage().rss;
+  const start = performance.now();
+  const store = await openLeaseStore({ type: 'sqlite', path });
+  const engine = newEngine();
+  let loaded: number;
+  if (getAll) {
+    const all = await store.getAll();
+    engine.loadLeases(all);
+    loaded = all.length;
+  } else loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page), PAGE);
+  const readyMs = performance.now() - start;
+  const ready = process.memoryUsage().rss;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  const { rss: settled, heap } = settle();
+  console.log(
+    `${loaded} leases from SQLite (${getAll ? 'one getAll()' : `paged load, ${PAGE} a page`}): ready in ${readyMs.toFixed(0)} ms; ` +
+      `RSS at ready +${((ready - base) / MiB).toFixed(0)} MiB (${perLease(ready - base, loaded)} B a lease), ` +
+      `after GC +${((settled - base) / MiB).toFixed(0)} MiB (${perLease(settled - base, loaded)} B a lease), ` +
+      `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +
+      `(${perLease(ready, loaded)} B a lease); heap + array buffers after GC ${(heap / MiB).toFixed(0)} MiB`,
+  );
+  // V8 gives back the pages the load churned through when the process idles (its memory reducer): what a
+  // server that has been up a little while holds.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idle = process.memoryUsage().rss;
+  console.log(
+    `  after ${IDLE_MS / 1000} s idle: whole process ${(idle / MiB).toFixed(0)} MiB (${perLease(idle, loaded)} B a lease), ` +
+      `+${((idle - base) / MiB).toFixed(0)} MiB over the process before the load (${perLease(idle - base, loaded)} B a lease)`,
+  );
+  await store.close();
+}
+
+const loadIndex = args.indexOf('--load');
+if (loadIndex >= 0) await loadLeaseFile(args[loadIndex + 1]!, args.includes('--getall'));
+else if (args.includes('--sqlite')) {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-leases-memory-'));
+  try {
+    const path = join(dir, 'leases.sqlite');
+    const start = performance.now();
+    await writeLeaseFile(path);
+    console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
+    const modes = args.includes('--getall') ? [false, true] : [false];
+    for (const getAll of modes) {
+      execFileSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', process.argv[1]!, '--load', path, ...(getAll ? ['--getall'] : [])],
+        { stdio: 'inherit' },
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else engineOnly();

@@ -1,0 +1,27 @@
+import type { Lease } from '../leases/lease.ts';
+import type { LeaseStore } from '../leases/store.ts';
+
+/** Leases read per page: big enough that the query cost is paid rarely, small enough to stay young garbage. */
+export const LEASE_LOAD_PAGE = 10_000;
+
+/**
+ * Reads every lease of the store into `load` a page at a time, by address, and returns how many there were.
+ * A page is garbage once loaded, so a million leases never exist as one array of objects next to the
+ * engine's compact copy: that array, not the engine, set the start-up RSS of a large lease file.
+ */
+export async function loadStoreInPages(
+  store: Pick<LeaseStore, 'getPage'>,
+  load: (leases: readonly Lease[]) => void,
+  pageSize: number = LEASE_LOAD_PAGE,
+): Promise<number> {
+  let from = 'start';
+  let count = 0;
+  for (;;) {
+    const page = await store.getPage(from, pageSize);
+    load(page);
+    count += page.length;
+    const last = page.at(-1);
+    if (page.length < pageSize || last === undefined) return count;
+    from = last.address;
+  }
+}
