@@ -40,8 +40,7 @@ export function identify(msg: DhcpMessage): ClientIdentity {
   const id = msg.options.getRaw(61);
   return {
     hwAddress: colonHex(msg.chaddr.subarray(0, hlen)),
-    // RFC 2132 §9.14: a client identifier is at least 2 bytes; a shorter one is as good as none.
-    clientId: id && id.length >= 2 ? colonHex(id) : null,
+    clientId: id && id.length > 0 ? colonHex(id) : null,
     duid: duidOf(id),
     circuitId: circuitIdOf(msg),
   };
