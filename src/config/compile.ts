@@ -3,6 +3,7 @@ import { compileClientClasses, classGate } from './client-classes.ts';
 import { address, Issues, optionSet } from './scope.ts';
 import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import { compileBehaviour, compileDdns, ddnsBehaviourKeys, type D2Json } from './ddns.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { flexIdExpression } from './flex-id.ts';
 import { ignoredKeyWarnings } from './ignored-keys.ts';
@@ -105,7 +106,7 @@ export function parseConfig(json: unknown): ParseResult {
   const parsed = rootSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: new ConfigError(zodIssues(parsed.error)) };
   const issues = new Issues();
-  const config = compileDhcp4(parsed.data.Dhcp4, issues);
+  const config = compileDhcp4(parsed.data.Dhcp4, issues, parsed.data.DhcpDdns);
   if (issues.list.length > 0) return { ok: false, error: new ConfigError(issues.list) };
   return { ok: true, config };
 }
@@ -390,6 +391,7 @@ function subnet(
       address(parent['next-server'], 'next-server', new Issues()),
     bootFileName: j['boot-file-name'] ?? parent['boot-file-name'],
     serverHostname: j['server-hostname'] ?? parent['server-hostname'],
+    ddns: compileBehaviour([j, parent], path, issues),
     offerLifetime: j['offer-lifetime'] ?? parent['offer-lifetime'] ?? DEFAULTS.offerLifetime,
     limits: clientLimits(j['user-context'], `${path}.user-context`, scope.limits, (p, m) => issues.add(p, m)),
     ...classGate(
@@ -419,6 +421,9 @@ function sharedNetworkScope(
     'offer-lifetime',
   ] as const;
   for (const k of keys) if (n[k] !== undefined) Object.assign(inherited, { [k]: n[k] });
+  // The network's ddns-* and hostname-char-* keys, between the subnet's and the global ones.
+  for (const k of Object.keys(ddnsBehaviourKeys) as (keyof typeof ddnsBehaviourKeys)[])
+    if (n[k] !== undefined) Object.assign(inherited, { [k]: n[k] });
   return {
     json: inherited,
     lifetimes: lifetimes(n, global.lifetimes, at, issues),
@@ -451,7 +456,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
+function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): CompiledConfig {
   issues.defs = compileOptionDefs(j['option-def'], 'Dhcp4', BUILTIN_DEFS, isStandardOption, issues);
   const defs = issues.defs;
   const flexIdExpr = flexIdExpression(
@@ -599,10 +604,19 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues): CompiledConfig {
       maxReclaimTime: j['expired-leases-processing']?.['max-reclaim-time'] ?? 250,
       unwarnedReclaimCycles: j['expired-leases-processing']?.['unwarned-reclaim-cycles'] ?? 5,
     },
+    ddnsBehaviour: compileBehaviour([j], 'Dhcp4', issues),
+    ddns: compileDdns(j['dhcp-ddns'], d2, issues),
+    d2Source: d2 === undefined ? undefined : structuredClone(d2),
   });
 }
 
-/** The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled. */
-export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json } {
-  return { Dhcp4: structuredClone(config.source) as Dhcp4Json };
+/**
+ * The config as Kea's `config-get` returns it: `{"Dhcp4": {...}}`, with auto-assigned subnet ids filled, and
+ * the `DhcpDdns` section beside it when one was given (so config-get then config-set keeps it).
+ */
+export function toKeaJson(config: CompiledConfig): { Dhcp4: Dhcp4Json; DhcpDdns?: D2Json } {
+  return {
+    Dhcp4: structuredClone(config.source) as Dhcp4Json,
+    ...(config.d2Source === undefined ? {} : { DhcpDdns: structuredClone(config.d2Source) as D2Json }),
+  };
 }

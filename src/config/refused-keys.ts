@@ -13,10 +13,17 @@ export const REFUSED_KEYS: readonly (readonly [RegExp, string])[] = [
     /^Dhcp4\.hosts-databases?/,
     'reservations come from the configuration and the reservation-* commands; a database host backend is not supported yet',
   ],
-  [/\.(ddns-[a-z-]+|hostname-char-set|hostname-char-replacement)$/, 'DNS updates are not part of this build'],
+  [
+    /^Dhcp4\.dhcp-ddns\.(qualifying-suffix|override-no-update|override-client-update|replace-client-name|generated-prefix|hostname-char-set|hostname-char-replacement)$/,
+    'moved out of dhcp-ddns in Kea 1.7: set the global ddns-* (or hostname-char-*) key of the same name instead',
+  ],
   [
     /^Dhcp4\.client-classes\[\]\.offer-lifetime$/,
     "a class's offer-lifetime is not applied (offers are held per subnet)",
+  ],
+  [
+    /\.pools\[\]\.(ddns-[a-z-]+|hostname-char-[a-z]+)$/,
+    'DNS update settings per pool (Kea 2.6) are not applied; set them on the subnet',
   ],
   [/\.template-test$/, 'template classes (Kea 2.6)'],
   [/\.http-headers/, 'extra HTTP response headers are not sent'],

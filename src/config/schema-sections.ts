@@ -126,28 +126,6 @@ export const sanityChecksSchema = z.strictObject({
   ...common,
 });
 
-/** Kea 2.2's `dhcp-ddns` map (the keys that moved to `ddns-*` in Kea 1.9 included); updates stay off. */
-export const dhcpDdnsSchema = z.strictObject({
-  'enable-updates': z
-    .literal(false, { error: 'DNS updates are not supported in this build: "enable-updates" must be false' })
-    .optional(),
-  'server-ip': z.string().optional(),
-  'server-port': z.number().int().min(0).max(65535).optional(),
-  'sender-ip': z.string().optional(),
-  'sender-port': z.number().int().min(0).max(65535).optional(),
-  'max-queue-size': z.number().int().min(0).optional(),
-  'ncr-protocol': z.enum(['UDP', 'TCP']).optional(),
-  'ncr-format': z.literal('JSON').optional(),
-  'qualifying-suffix': z.string().optional(),
-  'override-no-update': z.boolean().optional(),
-  'override-client-update': z.boolean().optional(),
-  'replace-client-name': z.string().optional(),
-  'generated-prefix': z.string().optional(),
-  'hostname-char-set': z.string().optional(),
-  'hostname-char-replacement': z.string().optional(),
-  ...common,
-});
-
 /** Kea's `dhcp-queue-control` (its packet queue between the socket and the worker threads). */
 export const dhcpQueueControlSchema = z.strictObject({
   'enable-queue': z.boolean(),

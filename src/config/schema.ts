@@ -2,13 +2,13 @@ import { z } from 'zod';
 import {
   compatibilitySchema,
   controlSocketSchema,
-  dhcpDdnsSchema,
   dhcpQueueControlSchema,
   leaseDatabaseSchema,
   loggerSchema,
   multiThreadingSchema,
   sanityChecksSchema,
 } from './schema-sections.ts';
+import { d2Schema, ddnsBehaviourKeys, dhcpDdnsSchema } from './ddns.ts';
 import { OPTION_TYPES } from './option-types.ts';
 import { builtinHook, unknownHookMessage } from './hooks.ts';
 
@@ -140,6 +140,7 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+  ...ddnsBehaviourKeys,
   'offer-lifetime': seconds.optional(),
   ...reservationModes,
   ...newerScopeKeys,
@@ -162,6 +163,7 @@ export const sharedNetworkSchema = z.strictObject({
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
   'offer-lifetime': seconds.optional(),
+  ...ddnsBehaviourKeys,
   ...reservationModes,
   ...newerScopeKeys,
   'client-class': z.string().max(128).optional(),
@@ -274,12 +276,15 @@ export const dhcp4Schema = z.strictObject({
   'sanity-checks': sanityChecksSchema.optional(),
   'dhcp-ddns': dhcpDdnsSchema.optional(),
   ...newerGlobalKeys,
+  ...ddnsBehaviourKeys,
   ...lifetimes,
   ...common,
 });
 
+/** `DhcpDdns` (Kea D2's section) may sit beside `Dhcp4`: leasekeeper does D2's work in-process. */
 export const rootSchema = z.strictObject({
   Dhcp4: dhcp4Schema,
+  DhcpDdns: d2Schema.optional(),
   Logging: z
     .never({
       error: "Kea 1.x's top-level Logging section is gone: move its loggers list into Dhcp4 as Dhcp4.loggers",

@@ -1,3 +1,4 @@
+import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
 import type { CompiledHooks } from './hooks.ts';
 import type { ClientLimits, RateLimit } from './limits.ts';
 import type { CompiledBool, CompiledString } from '../classify/expression.ts';
@@ -48,6 +49,12 @@ export interface CompiledConfig {
   /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
   readonly echoClientId: boolean;
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
+  /** Global `ddns-*` behaviour (for clients outside any subnet, e.g. INFORM). */
+  readonly ddnsBehaviour: DdnsBehaviour;
+  /** `dhcp-ddns` and the `DhcpDdns` section: where updates go. */
+  readonly ddns: CompiledDdns;
+  /** The `DhcpDdns` section as given, for `config-get`. */
+  readonly d2Source: Readonly<D2Json> | undefined;
   /** Kea's `client-classes`, in the order given (which is the order they are evaluated in). */
   readonly clientClasses: readonly CompiledClientClass[];
   readonly classesByName: ReadonlyMap<string, CompiledClientClass>;
@@ -163,6 +170,8 @@ export interface CompiledSubnet extends ClassGate {
   readonly bootFileName: string | undefined;
   /** Kea's `server-hostname`: the sname field of replies. */
   readonly serverHostname: string | undefined;
+  /** `ddns-*` and `hostname-char-*`, subnet over global. */
+  readonly ddns: DdnsBehaviour;
   /** Seconds an offer holds its address: the subnet's `offer-lifetime`, else the global one. */
   readonly offerLifetime: number;
   /** Per-client limits from `user-context.limits` (the subnet's, else the global ones). */

@@ -2,15 +2,15 @@ import { LEASE_STATE_CODES, type Lease } from '../leases/lease.ts';
 import type { JsonObject, JsonValue } from './json.ts';
 
 /**
- * A lease in Kea's `lease4` JSON, keys in Kea's order. leasekeeper does no DNS updates, so `fqdn-fwd` and
- * `fqdn-rev` are always false; `client-id` and `user-context` are left out when absent, as Kea does.
+ * A lease in Kea's `lease4` JSON, keys in Kea's order. `fqdn-fwd`/`fqdn-rev` say whether the server updates
+ * A and PTR for it (docs/ddns.md); `client-id` and `user-context` are left out when absent, as Kea does.
  */
 export function leaseToKea(lease: Lease): JsonObject {
   return {
     ...(lease.clientId === null ? {} : { 'client-id': lease.clientId }),
     cltt: Math.floor(lease.cltt / 1000),
-    'fqdn-fwd': false,
-    'fqdn-rev': false,
+    'fqdn-fwd': lease.fqdnFwd === true,
+    'fqdn-rev': lease.fqdnRev === true,
     hostname: lease.hostname ?? '',
     'hw-address': lease.hwAddress,
     'ip-address': lease.address,

@@ -1,4 +1,4 @@
-import type { Lease } from './lease.ts';
+import { withoutDnsFlags, type Lease } from './lease.ts';
 import type { CommitMode, CommitResult } from './store.ts';
 import { claimable } from './store.ts';
 
@@ -28,7 +28,7 @@ export function decideCommit(
 /** Kea `Lease4::decline`: identity and hostname cleared, probation period as lifetime. */
 export function declinedLease(lease: Lease, probationSeconds: number, now: number): Lease {
   return Object.freeze({
-    ...lease,
+    ...withoutDnsFlags(lease),
     hwAddress: '',
     clientId: null,
     hostname: null,
@@ -42,5 +42,5 @@ export function declinedLease(lease: Lease, probationSeconds: number, now: numbe
 
 /** Kea's reclamation keeps the client identity (a returning client gets its address back) and drops the hostname. */
 export function reclaimedLease(lease: Lease): Lease {
-  return Object.freeze({ ...lease, hostname: null, state: 'expired-reclaimed' });
+  return Object.freeze({ ...withoutDnsFlags(lease), hostname: null, state: 'expired-reclaimed' });
 }

@@ -18,6 +18,12 @@ export interface Lease {
   /** When the lease ends: `cltt + validLifetime * 1000`. */
   readonly expiresAt: number;
   readonly hostname: string | null;
+  /**
+   * Whether the server updates DNS for this lease: A (`fqdn-fwd`) and PTR (`fqdn-rev`), as decided from the
+   * client FQDN option (RFC 4702). Absent means false.
+   */
+  readonly fqdnFwd?: boolean;
+  readonly fqdnRev?: boolean;
   readonly state: LeaseState;
   /** Free-form data kept with the lease (Kea's `user-context`), e.g. relay circuit-id. */
   readonly userContext: Readonly<Record<string, unknown>> | null;
@@ -31,3 +37,12 @@ export const LEASE_STATE_CODES: Readonly<Record<LeaseState, number>> = {
   declined: 1,
   'expired-reclaimed': 2,
 };
+
+/** The lease without its DNS flags: a released, reclaimed or declined lease has no name in DNS any more. */
+export function withoutDnsFlags(lease: Lease): Lease {
+  if (lease.fqdnFwd === undefined && lease.fqdnRev === undefined) return lease;
+  const copy = { ...lease };
+  delete copy.fqdnFwd;
+  delete copy.fqdnRev;
+  return copy;
+}

@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS lease4 (
   state smallint NOT NULL,
   user_context text
 );
+-- The DDNS flags (Kea's fqdn_fwd/fqdn_rev), added in place to databases made before them.
+ALTER TABLE lease4 ADD COLUMN IF NOT EXISTS fqdn_fwd smallint NOT NULL DEFAULT 0;
+ALTER TABLE lease4 ADD COLUMN IF NOT EXISTS fqdn_rev smallint NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS lease4_hw_address ON lease4 (hw_address, subnet_id);
 CREATE INDEX IF NOT EXISTS lease4_subnet ON lease4 (subnet_id);
@@ -68,9 +71,10 @@ BEGIN
           EXIT;
         END IF;
         INSERT INTO lease4 (address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname,
-                            state, user_context)
+                            state, user_context, fqdn_fwd, fqdn_rev)
         VALUES (k, hw, cid, (e->>'subnet_id')::bigint, (e->>'valid_lifetime')::bigint, (e->>'cltt')::bigint,
-                (e->>'expires_at')::bigint, e->>'hostname', (e->>'state')::smallint, e->>'user_context')
+                (e->>'expires_at')::bigint, e->>'hostname', (e->>'state')::smallint, e->>'user_context',
+                COALESCE((e->>'fqdn_fwd')::smallint, 0), COALESCE((e->>'fqdn_rev')::smallint, 0))
         ON CONFLICT (address) DO NOTHING
         RETURNING to_jsonb(lease4) INTO newrow;
         IF FOUND THEN
@@ -97,7 +101,8 @@ BEGIN
       UPDATE lease4 SET hw_address = hw, client_id = cid, subnet_id = (e->>'subnet_id')::bigint,
         valid_lifetime = (e->>'valid_lifetime')::bigint, cltt = (e->>'cltt')::bigint,
         expires_at = (e->>'expires_at')::bigint, hostname = e->>'hostname', state = (e->>'state')::smallint,
-        user_context = e->>'user_context'
+        user_context = e->>'user_context', fqdn_fwd = COALESCE((e->>'fqdn_fwd')::smallint, 0),
+        fqdn_rev = COALESCE((e->>'fqdn_rev')::smallint, 0)
       WHERE lease4.address = k
       RETURNING to_jsonb(lease4) INTO newrow;
       notes := notes || jsonb_build_object('op', 'UPDATE', 'new', newrow, 'old', to_jsonb(p));

@@ -466,7 +466,8 @@ async function writeRow(client: pg.PoolClient, lease: Lease, key: number): Promi
   const row = leaseToRow(lease, key);
   await client.query(
     `UPDATE lease4 SET hw_address = $2, client_id = $3, subnet_id = $4, valid_lifetime = $5, cltt = $6,
-     expires_at = $7, hostname = $8, state = $9, user_context = $10 WHERE address = $1`,
+     expires_at = $7, hostname = $8, state = $9, user_context = $10, fqdn_fwd = $11, fqdn_rev = $12
+     WHERE address = $1`,
     [
       row.address,
       row.hw_address,
@@ -478,6 +479,8 @@ async function writeRow(client: pg.PoolClient, lease: Lease, key: number): Promi
       row.hostname,
       row.state,
       row.user_context,
+      row.fqdn_fwd,
+      row.fqdn_rev,
     ],
   );
 }

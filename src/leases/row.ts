@@ -16,10 +16,13 @@ export interface LeaseRow {
   readonly hostname: string | null;
   readonly state: number;
   readonly user_context: string | null;
+  /** 1 when the server updates A / PTR for the lease (Kea's fqdn_fwd / fqdn_rev). */
+  readonly fqdn_fwd: number;
+  readonly fqdn_rev: number;
 }
 
 export const LEASE_COLUMNS =
-  'address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname, state, user_context';
+  'address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname, state, user_context, fqdn_fwd, fqdn_rev';
 
 export function leaseToRow(lease: Lease, address: number): LeaseRow {
   return {
@@ -33,6 +36,8 @@ export function leaseToRow(lease: Lease, address: number): LeaseRow {
     hostname: lease.hostname,
     state: LEASE_STATE_CODES[lease.state],
     user_context: lease.userContext === null ? null : JSON.stringify(lease.userContext),
+    fqdn_fwd: lease.fqdnFwd === true ? 1 : 0,
+    fqdn_rev: lease.fqdnRev === true ? 1 : 0,
   };
 }
 
@@ -58,6 +63,8 @@ export function rowToLease(raw: unknown): Lease {
       cltt: row['cltt'] as number,
       expiresAt: row['expires_at'] as number,
       hostname: row['hostname'] as string | null,
+      ...(row['fqdn_fwd'] === 1 ? { fqdnFwd: true } : {}),
+      ...(row['fqdn_rev'] === 1 ? { fqdnRev: true } : {}),
       state,
       userContext: parseUserContext(key, row['user_context']),
     });

@@ -3,7 +3,7 @@ import { LeaseStoreOpenError } from './errors.ts';
 
 /** 'LK41' in PRAGMA application_id marks a file as a leasekeeper lease database. */
 export const APPLICATION_ID = 0x4c4b3431;
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE lease4 (
@@ -16,7 +16,9 @@ CREATE TABLE lease4 (
   expires_at INTEGER NOT NULL,
   hostname TEXT COLLATE NOCASE,
   state INTEGER NOT NULL,
-  user_context TEXT
+  user_context TEXT,
+  fqdn_fwd INTEGER NOT NULL DEFAULT 0,
+  fqdn_rev INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
 CREATE INDEX lease4_hw_address ON lease4 (hw_address, subnet_id);
@@ -45,6 +47,13 @@ export function ensureSchema(db: BetterSqlite3.Database): void {
     }
     if (appId !== APPLICATION_ID) {
       throw new LeaseStoreOpenError(`${db.name} is an SQLite database but not a leasekeeper lease database`);
+    }
+    if (version === 1) {
+      // Schema 2 adds the DDNS flags (Kea's fqdn_fwd/fqdn_rev); existing leases get false.
+      db.exec(`ALTER TABLE lease4 ADD COLUMN fqdn_fwd INTEGER NOT NULL DEFAULT 0;
+               ALTER TABLE lease4 ADD COLUMN fqdn_rev INTEGER NOT NULL DEFAULT 0;`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return;
     }
     if (version !== SCHEMA_VERSION) {
       throw new LeaseStoreOpenError(

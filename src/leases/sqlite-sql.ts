@@ -152,11 +152,11 @@ export function one(stmt: Statements, key: number): Lease | null {
 const STATEMENTS = {
   one: `${SELECT} WHERE address = ?`,
   upsert: `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (@address, @hw_address, @client_id, @subnet_id, @valid_lifetime,
-     @cltt, @expires_at, @hostname, @state, @user_context)
+     @cltt, @expires_at, @hostname, @state, @user_context, @fqdn_fwd, @fqdn_rev)
      ON CONFLICT (address) DO UPDATE SET hw_address = excluded.hw_address, client_id = excluded.client_id,
      subnet_id = excluded.subnet_id, valid_lifetime = excluded.valid_lifetime, cltt = excluded.cltt,
      expires_at = excluded.expires_at, hostname = excluded.hostname, state = excluded.state,
-     user_context = excluded.user_context`,
+     user_context = excluded.user_context, fqdn_fwd = excluded.fqdn_fwd, fqdn_rev = excluded.fqdn_rev`,
   remove: 'DELETE FROM lease4 WHERE address = ?',
   latestByClientId: `${SELECT} WHERE client_id = ? AND subnet_id = ? ORDER BY cltt DESC, address LIMIT 1`,
   latestByHwAddress: `${SELECT} WHERE hw_address = ? AND subnet_id = ? AND client_id IS NULL ORDER BY cltt DESC, address LIMIT 1`,

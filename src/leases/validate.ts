@@ -57,6 +57,8 @@ export function normalizeLease(input: Lease): Lease {
     cltt: input.cltt,
     expiresAt: input.expiresAt,
     hostname: input.hostname,
+    ...(input.fqdnFwd === true ? { fqdnFwd: true } : {}),
+    ...(input.fqdnRev === true ? { fqdnRev: true } : {}),
     state: input.state,
     userContext: copyUserContext(input.userContext),
   });

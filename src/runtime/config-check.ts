@@ -9,6 +9,7 @@ import { RuntimeError } from './errors.ts';
 import { resolveInterfaces } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
 import { readLogSettings, type LogSettings } from './log-settings.ts';
+import { ddnsNotes } from '../config/ddns.ts';
 
 export interface ConfigCheck {
   /** Problems that would stop `serve` from starting: each names its JSON path or option. */
@@ -57,6 +58,7 @@ export function checkConfigOffline(config: CompiledConfig, options: ConfigCheckO
   });
   if (config.interfaces.length === 0)
     warnings.push('Dhcp4.interfaces-config.interfaces: empty, DHCP would not be served');
+  warnings.push(...ddnsNotes(config.ddns, config.source['dhcp-ddns']).warnings);
 
   attempt(() => {
     const choice = chooseLeaseStore(config.leaseDatabase, options.leaseFile);

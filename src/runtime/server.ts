@@ -31,6 +31,8 @@ import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
+import { DdnsService } from '../ddns/service.ts';
+import { ddnsNotes } from '../config/ddns.ts';
 
 export interface ServerOptions {
   /** The compiled configuration (parseConfig / deriveConfigFromInterface). */
@@ -81,6 +83,8 @@ export interface DhcpServer {
   readonly interfaces: readonly ServedInterface[];
   readonly target: ControlTarget;
   readonly statistics: EngineStatistics;
+  /** The in-process DNS updater (docs/ddns.md). */
+  readonly ddns: DdnsService;
   readonly control: ControlListeners | undefined;
   /** The configuration running now (changes with config-set). */
   readonly config: CompiledConfig;
@@ -147,9 +151,27 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     await store.close().catch(() => undefined);
     throw err;
   }
+  // The in-process D2: fed only after a change is durable, so an update never delays the DHCPACK.
+  const ddns = new DdnsService({
+    ddns: () => engine.currentConfig.ddns,
+    behaviour: (id) =>
+      engine.currentConfig.subnets.find((s) => s.id === id)?.ddns ?? engine.currentConfig.ddnsBehaviour,
+    logger,
+    clock,
+    ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
+  });
+  const ddnsCheck = ddnsNotes(config.ddns, config.source['dhcp-ddns']);
+  for (const w of ddnsCheck.warnings) logger.warn(`DDNS: ${w}`);
+  for (const n of ddnsCheck.notes) logger.info(`DDNS: ${n}`);
+  if (config.ddns.enabled && ddnsCheck.warnings.length === 0)
+    logger.info(
+      { ddns: { forward: config.ddns.forward.length, reverse: config.ddns.reverse.length } },
+      `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s)`,
+    );
   const unsubscribe = store.onChange((change) => {
     engine.applyLeaseChange(change);
     reclaimer.touch();
+    if (change.origin === 'local') ddns.onLeaseChange(change);
   });
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
   logger.info({ leases: loaded }, `${loaded} leases loaded`);
@@ -192,7 +214,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       options.onConfigApplied?.(next);
     },
   });
-  const statistics = new EngineStatistics(() => engine.statistics(), clock);
+  const statistics = new EngineStatistics(() => ({ ...engine.statistics(), ...ddns.statistics() }), clock);
   const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
   sampler.unref();
 
@@ -252,6 +274,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
       await reclaimer.idle();
       scripts.stop();
       unsubscribe();
+      await ddns.stop();
       storeHealth.close();
       await store.close();
       await transport?.close();
@@ -346,6 +369,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     interfaces,
     target,
     statistics,
+    ddns,
     get control() {
       return control;
     },

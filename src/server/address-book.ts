@@ -1,7 +1,7 @@
 import { admits, type PacketClasses } from '../classify/classify.ts';
 import type { CompiledConfig, CompiledSubnet } from '../config/types.ts';
 import { cidrContains, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import type { Lease } from '../leases/lease.ts';
+import { withoutDnsFlags, type Lease } from '../leases/lease.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
 import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity, type IdentityKey } from './identity.ts';
@@ -328,7 +328,9 @@ export class AddressBook {
       // Kea's reclamation keeps the client identity (affinity) and drops the hostname.
       this.setLease(
         addr,
-        remove ? undefined : Object.freeze({ ...lease, hostname: null, state: 'expired-reclaimed' as const }),
+        remove
+          ? undefined
+          : Object.freeze({ ...withoutDnsFlags(lease), hostname: null, state: 'expired-reclaimed' as const }),
       );
     }
     return writes;

@@ -43,6 +43,11 @@ function unpackHex(from: Uint8Array, at: number): string {
   return s;
 }
 
+/** The state column's low bits hold the state; two high bits the DNS flags (docs/ddns.md). */
+const STATE_MASK = 0x0f;
+const FQDN_FWD = 0x10;
+const FQDN_REV = 0x20;
+
 /**
  * Leases as columns of typed arrays, one slot each: what a million leases cost is numbers, not a million
  * objects of ten properties with their strings and boxed times. The fields every lease has (subnet,
@@ -124,14 +129,16 @@ export class CompactLeases {
       cltt: this.cltt[slot]!,
       expiresAt: this.expiresAt[slot]!,
       hostname: this.hostname.get(slot) ?? null,
-      state: STATES[this.state[slot]!]!,
+      ...((this.state[slot]! & FQDN_FWD) !== 0 ? { fqdnFwd: true } : {}),
+      ...((this.state[slot]! & FQDN_REV) !== 0 ? { fqdnRev: true } : {}),
+      state: STATES[this.state[slot]! & STATE_MASK]!,
       userContext: this.userContext.get(slot) ?? null,
     });
   }
 
   /** The state of the lease in `slot`, without building the lease. */
   stateOf(slot: number): LeaseState {
-    return this.whole.get(slot)?.state ?? STATES[this.state[slot]!]!;
+    return this.whole.get(slot)?.state ?? STATES[this.state[slot]! & STATE_MASK]!;
   }
 
   free(slot: number): void {
@@ -169,7 +176,10 @@ export class CompactLeases {
     this.validLifetime[slot] = lease.validLifetime;
     this.cltt[slot] = lease.cltt;
     this.expiresAt[slot] = lease.expiresAt;
-    this.state[slot] = STATE_CODE[lease.state];
+    this.state[slot] =
+      STATE_CODE[lease.state] |
+      (lease.fqdnFwd === true ? FQDN_FWD : 0) |
+      (lease.fqdnRev === true ? FQDN_REV : 0);
     if (lease.hostname !== null) this.hostname.set(slot, lease.hostname);
     if (lease.userContext !== null) this.userContext.set(slot, lease.userContext);
   }

@@ -1,6 +1,6 @@
 import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/types.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/ipv4.ts';
-import type { Lease } from '../leases/lease.ts';
+import { withoutDnsFlags, type Lease } from '../leases/lease.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/store.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
@@ -26,6 +26,8 @@ import {
   type OutgoingReply,
 } from './types.ts';
 import { definitionNamed } from '../protocol/option-table.ts';
+import { escapeLogText } from './log-text.ts';
+import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/fqdn.ts';
 import { DROP } from '../classify/builtin.ts';
 import {
   admits,
@@ -106,6 +108,7 @@ type Pending =
       readonly retired: Lease | undefined;
       /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
       readonly rapid: boolean;
+      readonly names: FqdnDecision;
     }
   | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
 
@@ -115,10 +118,30 @@ function hostnameOf(req: DhcpMessage): string | null {
   return name ? name : null;
 }
 
+function fqdnNames(req: DhcpMessage): ClientNames {
+  return { fqdn: req.options.getBy(FQDN_OPT), hostName: req.options.getBy(HOST_NAME_OPT) };
+}
+
+/** For the exchange log: which records the lease's name gets (the DDNS log line says how it went). */
+function dnsNote(d: FqdnDecision): string | null {
+  if (d.name === null || (!d.forward && !d.reverse)) return null;
+  const records = [d.forward ? 'A' : null, d.reverse ? 'PTR' : null].filter((r) => r !== null).join('+');
+  return `DNS ${records} for ${escapeLogText(d.name)} queued`;
+}
+
+/** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
+function nameReply(
+  d: FqdnDecision,
+  reserved: string | undefined,
+): { hostname: string | undefined; fqdn: ReplyPlan['fqdn'] } {
+  if (d.reply !== undefined && 'fqdn' in d.reply) return { hostname: undefined, fqdn: d.reply.fqdn };
+  return { hostname: d.reply?.hostName ?? reserved, fqdn: undefined };
+}
+
 /** A lease given back (RELEASE, or the client moved): ends now, kept as expired-reclaimed for affinity. */
 function released(lease: Lease, now: number): Lease {
   return Object.freeze({
-    ...lease,
+    ...withoutDnsFlags(lease),
     hostname: null,
     cltt: now,
     validLifetime: 0,
@@ -319,6 +342,8 @@ export class DhcpServerEngine {
       this.stats.inc('pkt4-receive-drop');
       return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
+    if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
+      return this.drop(ex, null, 'client FQDN option with both N and S set (RFC 4702 §2.1)');
     switch (type) {
       case MessageType.DISCOVER:
         return this.discover(ex);
@@ -389,7 +414,7 @@ export class DhcpServerEngine {
       times: p.times,
       layers: scope.layers,
       subnet: p.subnet,
-      hostname: p.reservation?.hostname,
+      ...nameReply(p.names, p.reservation?.hostname),
       rapidCommit: p.rapid,
       ...this.bootFields(scope, p.subnet, p.reservation),
       echoClientId: this.config.echoClientId,
@@ -401,7 +426,7 @@ export class DhcpServerEngine {
       MessageType.ACK,
       p.lease.address,
       p.times.valid,
-      p.rapid ? 'rapid commit' : null,
+      [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
     );
   }
 
@@ -487,7 +512,7 @@ export class DhcpServerEngine {
       times,
       layers: scope.layers,
       subnet,
-      hostname: res?.hostname,
+      ...nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname),
       ...this.bootFields(scope, subnet, res),
       echoClientId: this.config.echoClientId,
     });
@@ -783,6 +808,7 @@ export class DhcpServerEngine {
         ? BOOTP_TIMES
         : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
+    const names = this.names(ex, subnet, intToIpv4(addr), res);
     const lease: Lease = Object.freeze({
       address: intToIpv4(addr),
       hwAddress: ex.id.hwAddress,
@@ -791,7 +817,9 @@ export class DhcpServerEngine {
       validLifetime: times.valid,
       cltt: ex.now,
       expiresAt: ex.now + times.valid * 1000,
-      hostname: res?.hostname ?? ex.hostname,
+      hostname: names.name ?? res?.hostname ?? ex.hostname,
+      ...(names.forward ? { fqdnFwd: true } : {}),
+      ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
       userContext: leaseContext(agent, this.config, ex.classes),
     });
@@ -816,6 +844,7 @@ export class DhcpServerEngine {
       isNew,
       retired,
       rapid,
+      names,
     });
     return { replies: [], commit: { token, writes }, events: [] };
   }
@@ -847,7 +876,7 @@ export class DhcpServerEngine {
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
-      ...lease,
+      ...withoutDnsFlags(lease),
       hwAddress: '',
       clientId: null,
       hostname: null,
@@ -926,6 +955,16 @@ export class DhcpServerEngine {
       echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, reply, subnet.id, MessageType.ACK, null, null, 'configuration only');
+  }
+
+  /** RFC 4702 name handling for a lease at `address` (docs/ddns.md). */
+  private names(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    address: string,
+    res: CompiledReservation | undefined,
+  ): FqdnDecision {
+    return decideFqdn(fqdnNames(ex.req), subnet.ddns, address, this.config.ddns.enabled, res?.hostname);
   }
 
   // ---- classification ----

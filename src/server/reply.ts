@@ -8,6 +8,7 @@ import {
   DhcpOptions,
   createMessage,
   parseIp,
+  type ClientFqdn,
   type DhcpMessage,
 } from '../protocol/index.ts';
 import type { LeaseTimes } from './lifetimes.ts';
@@ -51,6 +52,8 @@ export interface ReplyPlan {
   readonly rapidCommit?: boolean;
   /** Kea's `echo-client-id` (default true). */
   readonly echoClientId?: boolean;
+  /** RFC 4702 §4: the server's client FQDN option, answering the client's. */
+  readonly fqdn?: ClientFqdn | undefined;
 }
 
 /**
@@ -171,6 +174,7 @@ export function buildReply(req: DhcpMessage, plan: ReplyPlan): DhcpMessage {
       if (times.t2 !== undefined) setU32(o, REBINDING_TIME, 'dhcp-rebinding-time', times.t2);
     }
     if (plan.rapidCommit) o.putShared(RAPID_COMMIT, EMPTY);
+    if (plan.fqdn) o.set('fqdn', plan.fqdn);
     addConfigured(o, req, plan);
   }
   // RFC 6842 §3: the server MUST echo the client identifier in every reply.

@@ -37,6 +37,8 @@ export interface KeaLeaseJson {
   'valid-lft': number;
   cltt: number;
   hostname: string;
+  'fqdn-fwd': boolean;
+  'fqdn-rev': boolean;
 }
 
 export interface ServeOptions {
@@ -50,6 +52,8 @@ export interface ServeOptions {
   readonly zeroConfig?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /** A Kea D2 `DhcpDdns` object written beside `Dhcp4`. */
+  readonly dhcpDdns?: Record<string, unknown>;
 }
 
 /** Starts `leasekeeper serve` in `ns` and waits until it answers on its control socket. */
@@ -59,7 +63,10 @@ export async function startLeasekeeper(ns: Netns, opts: ServeOptions): Promise<L
   const socket = join(ns.dir, `${name}.sock`);
   const leaseFile = opts.leaseFile === null ? '' : (opts.leaseFile ?? join(ns.dir, `${name}-leases.sqlite`));
   const dhcp4 = { 'interfaces-config': { interfaces: ['eth0'] }, ...opts.dhcp4 };
-  writeFileSync(configFile, JSON.stringify({ Dhcp4: dhcp4 }, null, 2));
+  writeFileSync(
+    configFile,
+    JSON.stringify({ Dhcp4: dhcp4, ...(opts.dhcpDdns ? { DhcpDdns: opts.dhcpDdns } : {}) }, null, 2),
+  );
   const proc = ns.spawn(process.execPath, [
     ...(opts.nodeArgs ?? []),
     '--import',

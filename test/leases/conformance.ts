@@ -62,6 +62,29 @@ export function runConformance(target: ConformanceTarget): void {
           assert.equal(await store.get('10.0.0.6'), null);
         }));
 
+      it('keeps the DNS flags (fqdn-fwd, fqdn-rev), and change events carry them in previous', () =>
+        withStore(async (store) => {
+          const changes: LeaseChange[] = [];
+          const off = store.onChange((c) => changes.push(c));
+          const named = makeLease({
+            address: '10.0.8.1',
+            hostname: 'a.example.com',
+            fqdnFwd: true,
+            fqdnRev: true,
+          });
+          assert.ok((await store.commit(named)).ok);
+          const read = await store.get('10.0.8.1');
+          assert.equal(read?.fqdnFwd, true);
+          assert.equal(read?.fqdnRev, true);
+          const renewed = await store.commit({ ...named, hostname: null, fqdnFwd: false, fqdnRev: false });
+          assert.ok(renewed.ok);
+          assert.equal(renewed.previous?.fqdnFwd, true);
+          assert.equal((await store.get('10.0.8.1'))?.fqdnFwd, undefined);
+          for (let i = 0; i < 100 && changes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+          off();
+          assert.equal(changes.at(-1)?.previous?.fqdnRev, true);
+        }));
+
       it('keeps every field, user context included', () =>
         withStore(async (store) => {
           const lease = makeLease({

@@ -125,7 +125,7 @@ for (const writer of ['inline', 'worker'] as const) {
     it('reports a damaged file with a named error, never a crash', async () => {
       const db = await databaseWith((raw) => {
         const insert = raw.prepare(
-          `INSERT INTO lease4 VALUES (?, 'aa:bb:cc:dd:ee:ff', NULL, 1, 3600, 0, 3600000, ?, 0, NULL)`,
+          `INSERT INTO lease4 (address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname, state, user_context) VALUES (?, 'aa:bb:cc:dd:ee:ff', NULL, 1, 3600, 0, 3600000, ?, 0, NULL)`,
         );
         for (let i = 0; i < 2000; i++) insert.run(0x0b000000 + i, `host-${i}-${'x'.repeat(40)}`);
         raw.pragma('wal_checkpoint(TRUNCATE)');

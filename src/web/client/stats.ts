@@ -21,6 +21,14 @@ const COUNTERS: readonly [string, string][] = [
   ['declined-addresses', 'addresses declined'],
 ];
 
+/** Dynamic DNS (docs/ddns.md): shown once the server has queued a name change. */
+const DDNS_COUNTERS: readonly [string, string][] = [
+  ['update-success', 'DNS updates'],
+  ['update-conflict', 'DNS name conflicts'],
+  ['update-timeout', 'DNS timeouts'],
+  ['ncr-queue-length', 'DNS changes queued'],
+];
+
 /**
  * Packet counters, pool utilisation and a packets-per-second chart, from the HTTP control channel
  * (`statistic-get-all`, POST to this origin: same listener, same credentials) every `periodMs`.
@@ -57,8 +65,9 @@ export class StatsView {
     }
     this.status.textContent = '';
     const value = (name: string): number => stats[name]?.[0]?.[0] ?? 0;
+    const shown = value('ncr-received') > 0 ? [...COUNTERS, ...DDNS_COUNTERS] : COUNTERS;
     this.counters.replaceChildren(
-      ...COUNTERS.map(([name, label]) =>
+      ...shown.map(([name, label]) =>
         el(
           'div',
           { class: 'counter', 'data-stat': name },

@@ -1,0 +1,401 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { matchDomain, type CompiledDdns, type DdnsBehaviour } from '../config/ddns.ts';
+import type { Lease } from '../leases/lease.ts';
+import type { LeaseChange } from '../leases/store.ts';
+import { fromHex, parseMac } from '../protocol/bytes.ts';
+import { RateLimitedLog } from '../log/rate-limited-log.ts';
+import { dhcidRdata } from './dhcid.ts';
+import { DnsUnreachableError, sendUpdate } from './dns-client.ts';
+import { ddnsTtl } from './fqdn.ts';
+import {
+  runNameChange,
+  type ChangeOutcome,
+  type NameChange,
+  type StepOutcome,
+  type UpdateSender,
+} from './transaction.ts';
+import { Rcode, RCODE_NAMES } from './wire.ts';
+
+/**
+ * The in-process D2: turns durable lease changes into DNS name changes, queues them (bounded, persisted to
+ * a file so a restart keeps pending removals), and runs them with retries. A DHCPACK never waits for it.
+ */
+
+export interface DdnsServiceOptions {
+  readonly ddns: () => CompiledDdns;
+  /** The behaviour for a lease's subnet (TTL, conflict mode). */
+  readonly behaviour: (subnetId: number) => DdnsBehaviour;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  /** Where the queue is kept between restarts; none = memory only. */
+  readonly stateFile?: string;
+  /** Sends one UPDATE (tests replace the network). Default: UDP to the domain's servers. */
+  readonly send?: UpdateSender;
+}
+
+interface QueuedChange {
+  readonly change: NameChangeJson;
+  attempts: number;
+  nextAt: number;
+}
+type NameChangeJson = Omit<NameChange, 'dhcid'> & { readonly dhcid: string };
+
+/** Kea D2's statistic names where they exist, and the queue's own. */
+export const DDNS_STATS = [
+  'ncr-received',
+  'ncr-error',
+  'ncr-queue-full',
+  'update-sent',
+  'update-signed',
+  'update-unsigned',
+  'update-success',
+  'update-timeout',
+  'update-error',
+  'update-conflict',
+] as const;
+export type DdnsStat = (typeof DDNS_STATS)[number];
+
+const RETRYABLE = new Set<number>([2 /* SERVFAIL */]);
+/** YXDOMAIN, YXRRSET, NXRRSET: a prerequisite answered, which RFC 4703's procedures expect; not an error. */
+const PREREQUISITE_ANSWERS = new Set<number>([6, 7, 8]);
+const MAX_BACKOFF_MS = 300_000;
+
+export class DdnsService {
+  private readonly queue: QueuedChange[] = [];
+  private readonly counters = new Map<DdnsStat, number>(DDNS_STATS.map((s) => [s, 0]));
+  /** Per TSIG key; key names come from the configuration, so this map is bounded by it. */
+  private readonly keyCounters = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private saveScheduled: NodeJS.Immediate | undefined;
+  private readonly clock: () => number;
+  private readonly send: UpdateSender;
+  private readonly o: DdnsServiceOptions;
+  private readonly retryLog: RateLimitedLog<string>;
+
+  constructor(o: DdnsServiceOptions) {
+    this.o = o;
+    this.retryLog = new RateLimitedLog<string>({
+      emit: (count, text) =>
+        o.logger.warn(count === 1 ? text : `${text} (${count} failed tries since the last line)`),
+    });
+    this.clock = o.clock ?? Date.now;
+    this.send = o.send ?? ((dir, name, pre, upd) => this.sendToDomain(dir, name, pre, upd));
+    if (o.stateFile !== undefined) this.load(o.stateFile);
+  }
+
+  /** Counters for `statistic-get-all`. */
+  statistics(): Record<string, number> {
+    return {
+      ...Object.fromEntries(this.counters),
+      ...Object.fromEntries(this.keyCounters),
+      'ncr-queue-length': this.queue.length,
+    };
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Feeds one store change; call it only for changes made by this server. */
+  onLeaseChange(change: Pick<LeaseChange, 'kind' | 'lease' | 'previous'>): void {
+    const changes = changesFor(change);
+    const l = change.lease;
+    // Kea's ddns-update-on-renew: a renewal with the same name updates DNS again.
+    if (
+      changes.length === 0 &&
+      change.kind === 'updated' &&
+      named(l) &&
+      this.o.behaviour(l.subnetId).updateOnRenew
+    )
+      changes.push({ kind: 'add', lease: l });
+    for (const c of changes) this.enqueue(c);
+  }
+
+  private enqueue(spec: { kind: 'add' | 'remove'; lease: Lease }): void {
+    const ddns = this.o.ddns();
+    if (!ddns.enabled) return;
+    const lease = spec.lease;
+    const b = this.o.behaviour(lease.subnetId);
+    const clientId = lease.clientId === null ? null : (fromHex(lease.clientId.replaceAll(':', '')) ?? null);
+    let chaddr: Uint8Array = new Uint8Array(0);
+    try {
+      chaddr = parseMac(lease.hwAddress);
+    } catch {
+      // a lease without a hardware address (client id only): the DHCID uses the client id
+    }
+    const dhcid = dhcidRdata({ clientId, htype: 1, chaddr }, lease.hostname as string);
+    this.inc('ncr-received');
+    if (this.queue.length >= ddns.maxQueueSize) {
+      this.inc('ncr-queue-full');
+      this.o.logger.warn(
+        { ddns: { fqdn: lease.hostname, address: lease.address } },
+        `DDNS queue full (${ddns.maxQueueSize}): ${spec.kind} of ${JSON.stringify(lease.hostname)} dropped`,
+      );
+      return;
+    }
+    this.queue.push({
+      change: {
+        kind: spec.kind,
+        fqdn: lease.hostname as string,
+        address: lease.address,
+        dhcid: Buffer.from(dhcid).toString('base64'),
+        ttl: ddnsTtl(lease.validLifetime, b),
+        forward: lease.fqdnFwd === true,
+        reverse: lease.fqdnRev === true,
+        mode: b.conflictMode,
+      },
+      attempts: 0,
+      nextAt: this.clock(),
+    });
+    this.scheduleSave();
+    this.kick();
+  }
+
+  /** Runs due changes now (tests; the timer calls it too). Resolves when the queue has nothing due. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.drain();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Stops the timer and waits for the change in flight; the queue stays in its file. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.retryLog.flush();
+    while (this.running) await this.running;
+    if (this.saveScheduled !== undefined) {
+      clearImmediate(this.saveScheduled);
+      this.saveScheduled = undefined;
+      this.save();
+    }
+  }
+
+  private kick(delay = 0): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush().catch(() => undefined), delay);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const now = this.clock();
+      const job = this.nextDue(now);
+      if (job === undefined) break;
+      await this.run(job);
+    }
+    const next = this.queue.reduce((m, q) => Math.min(m, q.nextAt), Infinity);
+    if (next !== Infinity) this.kick(Math.max(0, next - this.clock()));
+  }
+
+  /** The first due change whose name and address have no earlier change waiting (keeps per-name order). */
+  private nextDue(now: number): QueuedChange | undefined {
+    const busy = new Set<string>();
+    for (const q of this.queue) {
+      const keys = [`n:${q.change.fqdn}`, `a:${q.change.address}`];
+      if (q.nextAt <= now && !keys.some((k) => busy.has(k))) return q;
+      for (const k of keys) busy.add(k);
+    }
+    return undefined;
+  }
+
+  private async run(job: QueuedChange): Promise<void> {
+    const c: NameChange = { ...job.change, dhcid: new Uint8Array(Buffer.from(job.change.dhcid, 'base64')) };
+    const what = `${c.kind} ${JSON.stringify(c.fqdn)} ${c.address}`;
+    try {
+      const outcome = await runNameChange(c, this.send);
+      this.remove(job);
+      this.report(c, outcome);
+    } catch (err) {
+      job.attempts++;
+      const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(job.attempts - 1, 20));
+      job.nextAt = this.clock() + delay;
+      // A DNS outage fails every queued change: one line per interval with a count, not one per try.
+      this.retryLog.hit(
+        `DDNS ${what}: ${(err as Error).message}; retry in ${Math.round(delay / 1000)} s (attempt ${job.attempts})`,
+      );
+    }
+  }
+
+  private report(c: NameChange, outcome: ChangeOutcome): void {
+    const words = (s: StepOutcome): string =>
+      s.result === 'failed' ? `failed (${RCODE_NAMES[s.rcode] ?? s.rcode})` : s.result;
+    const conflict = outcome.forward.result === 'conflict';
+    const failed = outcome.forward.result === 'failed' || outcome.reverse.result === 'failed';
+    if (conflict) this.inc('update-conflict');
+    if (failed) this.inc('ncr-error');
+    const text = `DDNS ${c.kind} ${JSON.stringify(c.fqdn)} ${c.address}: forward ${words(outcome.forward)}, reverse ${words(outcome.reverse)}`;
+    const fields = {
+      ddns: {
+        kind: c.kind,
+        fqdn: c.fqdn,
+        address: c.address,
+        forward: outcome.forward.result,
+        reverse: outcome.reverse.result,
+      },
+    };
+    if (conflict || failed) this.o.logger.warn(fields, text);
+    else this.o.logger.info(fields, text);
+  }
+
+  private async sendToDomain(
+    direction: 'forward' | 'reverse',
+    name: string,
+    ...rest: [Parameters<UpdateSender>[2], Parameters<UpdateSender>[3]]
+  ): Promise<number> {
+    const ddns = this.o.ddns();
+    const domain = matchDomain(direction === 'forward' ? ddns.forward : ddns.reverse, name);
+    if (domain === undefined) return Rcode.NOTAUTH; // no zone configured for the name: nothing we may change
+    let last: Error | undefined;
+    for (const server of domain.servers) {
+      const key = server.key?.name;
+      this.inc('update-sent', key);
+      this.inc(key === undefined ? 'update-unsigned' : 'update-signed');
+      try {
+        const rcode = await sendUpdate(server, domain.name, ...rest, {
+          timeoutMs: ddns.timeoutMs,
+          nowSeconds: () => Math.floor(this.clock() / 1000),
+        });
+        if (rcode === Rcode.NOERROR) this.inc('update-success', key);
+        else if (!PREREQUISITE_ANSWERS.has(rcode)) this.inc('update-error', key);
+        if (RETRYABLE.has(rcode)) {
+          last = new DnsUnreachableError(`${server.address}: ${RCODE_NAMES[rcode]}`);
+          continue;
+        }
+        return rcode;
+      } catch (err) {
+        this.inc('update-timeout', key);
+        last = err as Error;
+      }
+    }
+    throw last ?? new DnsUnreachableError(`no DNS server for ${domain.name}`);
+  }
+
+  /** Counts a global statistic and, with a key, Kea D2's per-key one (`key[NAME].update-sent`). */
+  private inc(s: DdnsStat, key?: string): void {
+    this.counters.set(s, (this.counters.get(s) ?? 0) + 1);
+    if (key === undefined) return;
+    const name = `key[${key}].${s}`;
+    this.keyCounters.set(name, (this.keyCounters.get(name) ?? 0) + 1);
+  }
+
+  private remove(job: QueuedChange): void {
+    const i = this.queue.indexOf(job);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.scheduleSave();
+  }
+
+  /** One write per turn of the event loop, however many changes a burst of leases queued. */
+  private scheduleSave(): void {
+    if (this.o.stateFile === undefined || this.saveScheduled !== undefined) return;
+    this.saveScheduled = setImmediate(() => {
+      this.saveScheduled = undefined;
+      this.save();
+    });
+  }
+
+  private save(): void {
+    const file = this.o.stateFile;
+    if (file === undefined) return;
+    try {
+      writeFileSync(
+        `${file}.tmp`,
+        JSON.stringify({
+          version: 1,
+          queue: this.queue.map((q) => ({ change: q.change, attempts: q.attempts })),
+        }),
+      );
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      this.o.logger.warn({ err }, `DDNS queue not saved to ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  private load(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return; // no queue yet
+    }
+    try {
+      const data = JSON.parse(text) as { queue?: unknown };
+      const list = Array.isArray(data.queue) ? data.queue : [];
+      for (const q of list.slice(0, this.o.ddns().maxQueueSize)) {
+        const change = validChange((q as { change?: unknown }).change);
+        if (change !== undefined) this.queue.push({ change, attempts: 0, nextAt: this.clock() });
+      }
+      if (this.queue.length > 0) {
+        this.o.logger.info(`DDNS: ${this.queue.length} pending name change(s) restored from ${file}`);
+        this.kick();
+      }
+    } catch (err) {
+      this.o.logger.warn(`DDNS queue file ${file} unreadable, ignored: ${(err as Error).message}`);
+    }
+  }
+}
+
+function validChange(v: unknown): NameChangeJson | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const c = v as Record<string, unknown>;
+  const ok =
+    (c['kind'] === 'add' || c['kind'] === 'remove') &&
+    typeof c['fqdn'] === 'string' &&
+    c['fqdn'].length <= 255 &&
+    typeof c['address'] === 'string' &&
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(c['address']) &&
+    typeof c['dhcid'] === 'string' &&
+    c['dhcid'].length <= 64 &&
+    typeof c['ttl'] === 'number' &&
+    typeof c['forward'] === 'boolean' &&
+    typeof c['reverse'] === 'boolean' &&
+    typeof c['mode'] === 'string';
+  return ok ? (c as unknown as NameChangeJson) : undefined;
+}
+
+function named(l: Lease | null | undefined): l is Lease {
+  return (
+    l !== null &&
+    l !== undefined &&
+    l.state === 'default' &&
+    l.hostname !== null &&
+    (l.fqdnFwd === true || l.fqdnRev === true)
+  );
+}
+
+/**
+ * Kea's rules (dhcp4-srv "When does the server generate a DDNS request"): a new named lease adds; a renewal
+ * whose name changed removes the old and adds the new; RELEASE, expiry, decline and `lease4-del` remove.
+ */
+export function changesFor(
+  change: Pick<LeaseChange, 'kind' | 'lease' | 'previous'>,
+): { kind: 'add' | 'remove'; lease: Lease }[] {
+  const out: { kind: 'add' | 'remove'; lease: Lease }[] = [];
+  if (change.kind === 'removed') {
+    if (named(change.lease)) out.push({ kind: 'remove', lease: change.lease });
+    return out;
+  }
+  const prev = change.previous;
+  const cur = change.lease;
+  const prevNamed = named(prev) && prev.expiresAt > cur.cltt - 1;
+  const same =
+    prevNamed &&
+    named(cur) &&
+    prev.hostname === cur.hostname &&
+    prev.address === cur.address &&
+    prev.fqdnFwd === cur.fqdnFwd &&
+    prev.fqdnRev === cur.fqdnRev;
+  if (same) return out;
+  if (named(prev)) out.push({ kind: 'remove', lease: prev });
+  if (named(cur)) out.push({ kind: 'add', lease: cur });
+  return out;
+}

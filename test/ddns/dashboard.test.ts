@@ -1,0 +1,117 @@
+// The runtime with DDNS on, on a virtual network, against a stand-in DNS server on loopback that answers
+// every UPDATE with NOERROR: a client's lease is named and flagged (lease4-get), the updates are counted
+// (statistic-get-all), and the dashboard shows the DNS counters. Screenshot in test-artifacts/.
+import { requiring } from '../lab/needs.ts';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { chromium } from 'playwright-core';
+import { compileConfig } from '../../src/config/index.ts';
+import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import { startServer } from '../../src/runtime/index.ts';
+import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
+import { VirtualDhcpClient } from '../web/virtual-client.ts';
+
+const { test } = requiring('chromium');
+
+const ARTIFACTS = 'test-artifacts';
+
+/** Answers each UPDATE with its own header, QR set, RCODE NOERROR, no records; counts what it got. */
+async function standInDns(): Promise<{ port: number; received: () => number; close: () => void }> {
+  const socket = createSocket('udp4');
+  let received = 0;
+  socket.on('message', (m, rinfo) => {
+    if (m.length < 12) return;
+    received++;
+    const answer = Buffer.alloc(12);
+    m.copy(answer, 0, 0, 2);
+    answer[2] = 0x80 | (5 << 3);
+    socket.send(answer, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  return { port: socket.address().port, received: () => received, close: () => socket.close() };
+}
+
+test('DDNS in the runtime: named lease, counted updates, DNS counters on the dashboard', async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const dns = await standInDns();
+  const net = new VirtualNetwork();
+  const lan = net.createLink('lan');
+  const srvHost = net.createHost('srv');
+  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
+  const server = await startServer({
+    config: compileConfig({
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'] },
+        'valid-lifetime': 600,
+        'dhcp-ddns': { 'enable-updates': true },
+        'ddns-qualifying-suffix': 'example.com',
+        subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] }],
+        'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
+      },
+      DhcpDdns: {
+        'forward-ddns': {
+          'ddns-domains': [
+            { name: 'example.com.', 'dns-servers': [{ 'ip-address': '127.0.0.1', port: dns.port }] },
+          ],
+        },
+        'reverse-ddns': {
+          'ddns-domains': [
+            { name: '18.198.in-addr.arpa.', 'dns-servers': [{ 'ip-address': '127.0.0.1', port: dns.port }] },
+          ],
+        },
+      },
+    }),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: srvHost.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
+  });
+  const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
+    mac: '02:00:00:00:aa:01',
+    hostname: 'laptop',
+  });
+  try {
+    const lease = await client.obtain();
+    const stored = server.engine.lease(lease.address);
+    assert.equal(stored?.hostname, 'laptop.example.com');
+    assert.equal(stored?.fqdnFwd, true);
+    assert.equal(stored?.fqdnRev, true);
+    // The ACK went out before DNS was touched; the queue then runs: A (+DHCID) and PTR, two UPDATEs.
+    for (let i = 0; i < 200 && server.ddns.pending > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(server.ddns.pending, 0);
+    assert.equal(dns.received(), 2);
+    const stats = server.ddns.statistics();
+    assert.equal(stats['update-success'], 2);
+    assert.equal(stats['ncr-received'], 1);
+
+    const url = server.control?.http[0]?.url;
+    assert.ok(url !== undefined);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page
+      .locator('#counters [data-stat="update-success"] .value', { hasText: '2' })
+      .waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('#counters [data-stat="update-success"]').innerText(), /DNS updates/);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-ddns.png'), fullPage: true });
+  } finally {
+    await client.close();
+    await browser.close();
+    await server.stop();
+    dns.close();
+  }
+});
