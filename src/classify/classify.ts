@@ -32,6 +32,8 @@ export interface Arrival {
   readonly sourceAddress: string;
   readonly broadcast?: boolean;
   readonly interfaceAddresses: readonly { readonly address: string }[];
+  /** Classes assigned before classification (HA's scope class). */
+  readonly classes?: readonly string[];
 }
 
 /**
@@ -151,6 +153,8 @@ export function classifyEarly(config: CompiledConfig, msg: DhcpMessage, meta: Ar
     if (pc.add(name)) pc.builtin.push(name);
   }
   if (!msg.options.hasCode(53) && pc.add(BOOTP)) pc.builtin.push(BOOTP);
+  // Classes given before the engine: HA's scope class (`HA_<server>`), as Kea's HA hook assigns it.
+  for (const name of meta.classes ?? []) if (pc.add(name)) pc.builtin.push(name);
   const early = phases(config.clientClasses).early;
   for (let i = 0; i < early.length; i++) {
     const c = early[i]!;

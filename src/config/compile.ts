@@ -3,6 +3,13 @@ import { compileClientClasses, classGate } from './client-classes.ts';
 import { address, Issues, optionSet } from './scope.ts';
 import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
+import {
+  HA_HOOK,
+  compileHaRelationship,
+  haParametersSchema,
+  isHook,
+  type HaConfig,
+} from './high-availability.ts';
 import { compileBehaviour, compileDdns, ddnsBehaviourKeys, type D2Json } from './ddns.ts';
 import { clientLimits, NO_LIMITS, type ClientLimits } from './limits.ts';
 import { flexIdExpression } from './flex-id.ts';
@@ -553,6 +560,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     if (names.has(n)) issues.add(`Dhcp4.interfaces-config.interfaces[${i}]`, `"${n}" is listed twice`);
     names.add(n);
   });
+  const highAvailability = compileHighAvailability(j, issues);
   const clientClasses = compileClientClasses(j['client-classes'], issues);
   const hooks = compileHooks(j['hooks-libraries'], issues);
   const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
@@ -564,6 +572,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     ) ||
     globalReservations.some((r) => r.clientClasses.length > 0);
   return deepFreeze({
+    ...(highAvailability === undefined ? {} : { highAvailability }),
     source,
     clientClasses,
     classesByName: new Map(clientClasses.map((c) => [c.name, c])),
@@ -608,6 +617,31 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     ddns: compileDdns(j['dhcp-ddns'], d2, issues),
     d2Source: d2 === undefined ? undefined : structuredClone(d2),
   });
+}
+
+/** Reads the `libdhcp_ha.so` entry's parameters (hooks.ts compiles the other built-in hooks). */
+function compileHighAvailability(j: Dhcp4Json, issues: Issues): HaConfig | undefined {
+  let ha: HaConfig | undefined;
+  (j['hooks-libraries'] ?? []).forEach((hook, i) => {
+    const path = `Dhcp4.hooks-libraries[${i}]`;
+    if (!isHook(hook.library, HA_HOOK)) return;
+    if (ha !== undefined) return issues.add(path, `${HA_HOOK} is listed twice`);
+    if (hook['parameters'] === undefined)
+      return issues.add(`${path}.parameters`, `${HA_HOOK} needs parameters with its high-availability list`);
+    const parsed = haParametersSchema.safeParse(hook['parameters']);
+    if (!parsed.success) {
+      for (const issue of zodIssues(parsed.error))
+        issues.add(`${path}.parameters.${issue.path}`, issue.message);
+      return;
+    }
+    const at = `${path}.parameters.high-availability[0]`;
+    const r = compileHaRelationship(parsed.data['high-availability'][0]!, at);
+    if (!r.ok) for (const issue of r.issues) issues.add(issue.path, issue.message);
+    else if (r.config.mode === 'active-active' && j['lease-database']?.type !== 'postgresql')
+      issues.add(`${at}.mode`, 'active-active needs a postgresql lease-database shared by the servers');
+    else ha = r.config;
+  });
+  return ha;
 }
 
 /**

@@ -23,6 +23,8 @@ export const BUILTIN_HOOKS = [
   'libdhcp_flex_option.so',
   'libdhcp_run_script.so',
   'libdhcp_bootp.so',
+  // Its `parameters` are compiled by high-availability.ts (compile.ts): the HA service is built in.
+  'libdhcp_ha.so',
   'libdhcp_flex_id.so',
 ] as const;
 

@@ -20,3 +20,4 @@ export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } fro
 export { encodeOptionData } from './option-data.ts';
 export { rootSchema, type KeaConfigJson, type Dhcp4Json, type SubnetJson } from './schema.ts';
 export * from './types.ts';
+export * from './high-availability.ts';

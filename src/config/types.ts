@@ -1,3 +1,4 @@
+import type { HaConfig } from './high-availability.ts';
 import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
 import type { CompiledHooks } from './hooks.ts';
 import type { ClientLimits, RateLimit } from './limits.ts';
@@ -49,6 +50,8 @@ export interface CompiledConfig {
   /** RFC 6842 echo of option 61 (Kea's `echo-client-id`, default true). */
   readonly echoClientId: boolean;
   readonly expiredLeasesProcessing: ExpiredLeasesProcessing;
+  /** The `libdhcp_ha.so` hook's relationship, when configured (docs/high-availability.md). */
+  readonly highAvailability?: HaConfig;
   /** Global `ddns-*` behaviour (for clients outside any subnet, e.g. INFORM). */
   readonly ddnsBehaviour: DdnsBehaviour;
   /** `dhcp-ddns` and the `DhcpDdns` section: where updates go. */

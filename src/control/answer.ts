@@ -7,6 +7,8 @@ export const RESULT = {
   unsupported: 2,
   empty: 3,
   conflict: 4,
+  /** Kea's HA hook: `ha-maintenance-notify` refused in the server's state (HA_CONTROL_RESULT_MAINTENANCE_NOT_ALLOWED). */
+  haMaintenanceNotAllowed: 1001,
 } as const;
 
 export type ResultCode = (typeof RESULT)[keyof typeof RESULT];

@@ -1,5 +1,6 @@
 import type { LeaseStoreHealth } from '../leases/health.ts';
 import type { LeaseStore } from '../leases/store.ts';
+import type { Answer } from './answer.ts';
 import type { JsonObject } from './json.ts';
 
 /**
@@ -22,6 +23,26 @@ export interface ControlTarget {
   shutdown(exitValue: number | undefined): void;
   version(): VersionInfo;
   status(): ServerStatus;
+  /** The HA service, when `libdhcp_ha.so` is configured: the `ha-*` commands and status-get's HA section. */
+  readonly ha?: HaControl;
+}
+
+/** The `ha-*` commands' view of the HA service (src/ha/service.ts), answering in Kea's shapes. */
+export interface HaControl {
+  heartbeat(): Answer;
+  reset(): Answer;
+  setScopes(scopes: readonly string[]): Answer;
+  continue(): Answer;
+  maintenanceNotify(cancel: boolean): Answer;
+  maintenanceStart(): Promise<Answer>;
+  maintenanceCancel(): Promise<Answer>;
+  sync(serverName: string, maxPeriod: number): Promise<Answer>;
+  syncCompleteNotify(): Answer;
+  /** `dhcp-disable` / `dhcp-enable` with origin `ha-partner`. */
+  disableByPartner(maxPeriod: number | undefined): void;
+  enableByPartner(): void;
+  /** One relationship of status-get's `high-availability` list. */
+  status(): JsonObject;
 }
 
 /** The outcome of checking or applying a configuration: Kea answers `text` either way. */

@@ -6,6 +6,8 @@ import { declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import { pgDriver } from './pg-driver.ts';
+import { PgCoordination } from './postgres-coordination.ts';
+import { WritableHost, suggestsFailover } from './postgres-hosts.ts';
 import { PgListener } from './postgres-listen.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
@@ -85,6 +87,7 @@ export class PostgresLeaseStore implements LeaseStore {
   readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
   #lastBatchSize = 0;
+  #hosts: WritableHost | null = null;
 
   private constructor(
     pool: pg.Pool,
@@ -108,13 +111,22 @@ export class PostgresLeaseStore implements LeaseStore {
     const sessionOptions = [base.options, '-c synchronous_commit=on']
       .filter((o) => o !== undefined)
       .join(' ');
-    const config: pg.PoolConfig = {
+    const hosts = new WritableHost(
+      WritableHost.parse(typeof base.host === 'string' ? base.host : undefined),
+      base,
+    );
+    const fixed: pg.PoolConfig = {
       ...base,
       application_name: sender,
       types: int8AsNumber(pgDriver()),
       options: sessionOptions,
     };
+    // Several hosts: every new connection (pool or LISTEN) goes to the one found writable.
+    const config = hosts.hosts.length > 1 ? hosts.follow(fixed) : fixed;
+    if (hosts.hosts.length > 1) await hosts.retarget().catch(() => undefined);
     const pool = new (pgDriver().Pool)({ ...config, max: options.poolSize ?? 4 });
+    // pg.Pool copies its options; it builds each connection from that copy, which must follow too.
+    if (hosts.hosts.length > 1) hosts.follow(pool.options, true);
     // An idle connection dropping must not crash the process; the next query reports the problem.
     pool.on('error', () => undefined);
     let listener: PgListener | null = null;
@@ -135,7 +147,9 @@ export class PostgresLeaseStore implements LeaseStore {
         });
         await listener.start();
       }
-      return new PostgresLeaseStore(pool, changes, listener, options);
+      const store = new PostgresLeaseStore(pool, changes, listener, options);
+      store.#hosts = hosts;
+      return store;
     } catch (error) {
       await listener?.stop();
       await pool.end().catch(() => undefined);
@@ -143,6 +157,20 @@ export class PostgresLeaseStore implements LeaseStore {
       const detail = error instanceof Error ? error.message : String(error);
       throw new LeaseStoreOpenError(`cannot open the PostgreSQL lease database: ${detail}`, { cause: error });
     }
+  }
+
+  /** Active-active HA's heartbeat rows and offer claims, over this store's connections. */
+  coordination(): PgCoordination {
+    this.#open();
+    return new PgCoordination(async (sql, params) => {
+      try {
+        // Without parameters: the simple protocol, which also runs several statements in one call.
+        return params.length === 0 ? await this.#pool.query(sql) : await this.#pool.query(sql, params);
+      } catch (error) {
+        this.#maybeFailover(error);
+        throw error;
+      }
+    });
   }
 
   /** How many commits the last group commit carried. */
@@ -370,6 +398,7 @@ export class PostgresLeaseStore implements LeaseStore {
         return res.rows;
       });
     } catch (error) {
+      this.#maybeFailover(error);
       const wrapped = wrapDriverError('write', error);
       for (const pending of batch) pending.reject(wrapped);
       return;
@@ -418,10 +447,22 @@ export class PostgresLeaseStore implements LeaseStore {
     }
   }
 
+  /** After an error that a primary/standby failover causes, look for the writable host again. */
+  #maybeFailover(error: unknown): void {
+    if (this.#hosts === null || this.#hosts.hosts.length < 2 || !suggestsFailover(error)) return;
+    void this.#hosts.retarget().catch(() => undefined);
+  }
+
+  /** Which host the connections go to (one of `host`'s list). */
+  get host(): string | undefined {
+    return this.#hosts?.current;
+  }
+
   async #query(sql: string, params: unknown[]): Promise<unknown[]> {
     try {
       return (await this.#pool.query(sql, params)).rows as unknown[];
     } catch (error) {
+      this.#maybeFailover(error);
       throw wrapDriverError('read', error);
     }
   }

@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.ts';
 import type { DhcpServerEngine } from '../server/engine.ts';
 import { encodeReply } from '../server/encode.ts';
-import type { ArrivalMeta, EngineOutput, ExchangeEvent, OutgoingReply } from '../server/types.ts';
+import type { ArrivalMeta, EngineOutput, ExchangeEvent, LeaseWrite, OutgoingReply } from '../server/types.ts';
 import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
 import { TransportError } from '../transport/errors.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
@@ -40,7 +40,29 @@ export interface PipelineOptions {
    * line this often (default 10 s), by category; the details of each are at debug.
    */
   readonly tallyIntervalMs?: number;
+  /**
+   * Whether this server answers the query (HA's scopes): null drops it unanswered (counted in
+   * pkt4-receive-drop), else the arrival to hand the engine (with the classes HA gave the query).
+   */
+  readonly admit?: (msg: DhcpMessage, meta: ArrivalMeta) => ArrivalMeta | null;
+  /**
+   * After a commit's writes are durable and before its reply goes out (HA's lease updates to the peers):
+   * null or true sends the reply, false drops the exchange as if the commit had failed (the client retries).
+   */
+  readonly afterCommit?: (writes: readonly LeaseWrite[]) => Promise<boolean> | null;
+  /**
+   * Before an OFFER goes out (active-active HA's claim in the shared database): resolves null to send it,
+   * or with a lease another server's claim amounts to, which the engine learns before it answers again with
+   * another address; rejects to send nothing.
+   */
+  readonly beforeOffer?: (offer: {
+    readonly address: string;
+    readonly request: DhcpMessage;
+  }) => Promise<Lease | null>;
 }
+
+/** A refused claim makes the engine choose again, a few times at most. */
+const MAX_OFFER_CLAIMS = 4;
 
 /** Overload is reported at most this often: one line with the count of DISCOVERs shed since the last. */
 const SHED_LOG_INTERVAL_MS = 5000;
@@ -111,10 +133,24 @@ export class Pipeline {
       this.#shedDiscover(now, receiveDelayMs);
       return;
     }
-    const out = this.#o.engine.handle(msg, meta, now);
+    let arrival = meta;
+    if (this.#o.admit !== undefined) {
+      const admitted = this.#o.admit(msg, meta);
+      if (admitted === null) {
+        this.#o.engine.recordQueueDrop();
+        return;
+      }
+      arrival = admitted;
+    }
+    const out = this.#o.engine.handle(msg, arrival, now);
     this.#o.touched();
     if (out.commit === null) {
-      this.#emit(out);
+      const offered = this.#o.beforeOffer === undefined ? undefined : offeredAddress(out);
+      if (offered === undefined) this.#emit(out);
+      else {
+        this.#inFlight++;
+        this.#claimThenOffer(msg, arrival, offered, out, 1);
+      }
       return;
     }
     this.#inFlight++;
@@ -138,7 +174,11 @@ export class Pipeline {
       return;
     }
     const engine = this.#o.engine;
-    performWrites(this.#o.store, commit.writes, now).then(
+    const written =
+      this.#o.afterCommit === undefined
+        ? performWrites(this.#o.store, commit.writes, now)
+        : this.#commit(commit.writes, now);
+    written.then(
       (refused: Lease | null | undefined) => {
         this.#o.storeHealth.succeeded();
         let next: EngineOutput;
@@ -157,7 +197,8 @@ export class Pipeline {
       },
       (err: unknown) => {
         // No durability, no ACK: abort the token (no NAK either), the client will retry.
-        this.#o.storeHealth.failed(err);
+        // A peer that did not take the lease update is HA's to report; the store is fine.
+        if (!(err instanceof PeerNotUpdatedError)) this.#o.storeHealth.failed(err);
         try {
           engine.commitAborted(commit.token, now);
         } catch (abortErr) {
@@ -167,6 +208,42 @@ export class Pipeline {
         this.#finished();
       },
     );
+  }
+
+  #claimThenOffer(
+    msg: DhcpMessage,
+    arrival: ArrivalMeta,
+    address: string,
+    out: EngineOutput,
+    attempt: number,
+  ): void {
+    this.#o.beforeOffer!({ address, request: msg }).then(
+      (held) => {
+        if (held === null) {
+          this.#emit(out);
+          this.#finished();
+          return;
+        }
+        this.#o.engine.applyLeaseChange({ kind: 'updated', lease: held });
+        const now = this.#o.clock();
+        const next = this.#o.engine.handle(msg, arrival, now);
+        this.#o.touched();
+        const again = next.commit === null ? offeredAddress(next) : undefined;
+        if (again !== undefined && attempt < MAX_OFFER_CLAIMS)
+          this.#claimThenOffer(msg, arrival, again, next, attempt + 1);
+        else this.#finished();
+      },
+      () => this.#finished(),
+    );
+  }
+
+  /** performWrites, then `afterCommit`; rejects (no reply) when afterCommit says the exchange must not finish. */
+  async #commit(writes: readonly LeaseWrite[], now: number): Promise<Lease | null | undefined> {
+    const refused = await performWrites(this.#o.store, writes, now);
+    if (refused !== undefined || this.#o.afterCommit === undefined) return refused;
+    const after = this.#o.afterCommit(writes);
+    if (after !== null && !(await after)) throw new PeerNotUpdatedError();
+    return undefined;
   }
 
   #shedDiscover(now: number, waitedMs: number): void {
@@ -245,4 +322,17 @@ export class Pipeline {
       log.info({ exchange }, text);
     }
   }
+}
+
+/** A peer that must acknowledge a lease update did not (HA logs why): the reply is not sent. */
+class PeerNotUpdatedError extends Error {
+  constructor() {
+    super('a peer did not acknowledge the lease update');
+  }
+}
+
+/** The address of the OFFER among the output's replies, if there is one. */
+function offeredAddress(out: EngineOutput): string | undefined {
+  for (const r of out.replies) if (messageTypeOf(r.message) === MessageType.OFFER) return r.message.yiaddr;
+  return undefined;
 }

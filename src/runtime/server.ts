@@ -7,6 +7,9 @@ import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/listeners.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/settings.ts';
 import type { ControlTarget, DhcpSwitch } from '../control/target.ts';
+import type { PeerSender } from '../ha/partner-client.ts';
+import type { ActiveActive } from '../ha/active-active.ts';
+import type { HaService } from '../ha/service.ts';
 import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
 import { openLeaseStore } from '../leases/open.ts';
 import type { LeaseStore } from '../leases/store.ts';
@@ -21,6 +24,7 @@ import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
 import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
@@ -74,6 +78,8 @@ export interface ServerOptions {
    * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
    */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /** Embedding and tests: how the HA service reaches its peers (default HTTP to each peer's URL). */
+  readonly haPeerSender?: PeerSender;
 }
 
 export interface DhcpServer {
@@ -88,6 +94,10 @@ export interface DhcpServer {
   readonly control: ControlListeners | undefined;
   /** The configuration running now (changes with config-set). */
   readonly config: CompiledConfig;
+  /** The HA service, when `libdhcp_ha.so` is configured (docs/high-availability.md). */
+  readonly ha: HaService | undefined;
+  /** The active-active service, when the HA hook's mode is `active-active`. */
+  readonly activeActive: ActiveActive | undefined;
   /** Stops receiving, waits for commits in flight, closes control, store (flushed) and sockets. Idempotent. */
   stop(): Promise<void>;
   /** Resolves once stop() has finished. */
@@ -184,7 +194,39 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     );
   };
   const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
+  const haConfig = config.highAvailability;
+  let activeActive: ActiveActiveWiring | undefined;
+  if (haConfig?.mode === 'active-active') {
+    try {
+      activeActive = await wireActiveActive({
+        config: haConfig,
+        store,
+        subnetOf: (address) => target.subnets.forAddress(address)?.id,
+        seekAllocation: (fraction) => engine.seekAllocation(fraction),
+        logger,
+        clock,
+      });
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  const ha =
+    haConfig === undefined || haConfig.mode === 'active-active'
+      ? undefined
+      : wireHighAvailability({
+          config: haConfig,
+          store,
+          target: () => target,
+          logger,
+          clock,
+          ...(options.haPeerSender === undefined ? {} : { send: options.haPeerSender }),
+        });
   const pipeline = new Pipeline({
+    ...(ha === undefined ? {} : { admit: ha.admit, afterCommit: ha.afterCommit }),
+    ...(activeActive === undefined
+      ? {}
+      : { admit: activeActive.admit, beforeOffer: activeActive.beforeOffer }),
     engine,
     store,
     clock,
@@ -244,7 +286,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let sockets: 'ready' | 'retrying' | 'failed' = 'ready';
-  const target = controlTarget({
+  const baseTarget = controlTarget({
     holder,
     store,
     statistics,
@@ -259,6 +301,8 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     sockets: () => sockets,
     leaseStore: () => storeHealth.snapshot(),
   });
+  const haControl = ha?.control ?? activeActive?.control;
+  const target: ControlTarget = haControl === undefined ? baseTarget : { ...baseTarget, ha: haControl };
 
   let control: ControlListeners | undefined;
   const webSockets: WebSocketApi[] = [];
@@ -266,6 +310,8 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     stopping ??= (async () => {
       transport?.off('message', onMessage);
       await pipeline.drain();
+      await ha?.service.stop();
+      await activeActive?.service.stop();
       reclaimer.stop();
       clearInterval(sampler);
       clearTimeout(reenable);
@@ -337,7 +383,7 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     }
     if (options.control !== false) {
       const settings = controlListenerSettings(config.source, options.control ?? {});
-      const registry = createCommandRegistry({ logger });
+      const registry = createCommandRegistry({ logger }, { highAvailability: haControl !== undefined });
       control = await startControlListeners(settings, { registry, target, logger });
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {
@@ -359,8 +405,12 @@ export async function startServer(options: ServerOptions): Promise<DhcpServer> {
     throw err;
   }
   reclaimer.touch();
+  ha?.service.start();
+  await activeActive?.service.start();
 
   const server: DhcpServer = {
+    ha: ha?.service,
+    activeActive: activeActive?.service,
     engine,
     store,
     get transport() {

@@ -63,6 +63,15 @@ export class AddressBook {
     return this.hwLeases.get(subnetId)?.get(hwKey(hwAddress)) ?? 0;
   }
 
+  /** Where in each pool allocation starts (0..1), kept across rebuilds; see `seekAllocation`. */
+  private allocationStart = 0;
+
+  /** Servers allocating from one shared pool (active-active HA) start at different fractions of it. */
+  seekAllocation(fraction: number): void {
+    this.allocationStart = fraction;
+    this.allocator.seek(fraction);
+  }
+
   /** Rebuilds exclusions, reservations and the allocator from a config, keeping leases and offers. */
   rebuild(config: CompiledConfig): void {
     const excluded = configExclusions(config);
@@ -71,6 +80,7 @@ export class AddressBook {
     for (const a of excluded) this.excluded.add(a | 0);
     this.reservations = new Reservations(config);
     this.allocator = new Allocator(config, [...excluded, ...this.reservations.byAddress.keys()]);
+    this.allocator.seek(this.allocationStart);
     for (const o of [...this.offers.values()])
       if (!config.subnets.some((s) => s.id === o.subnetId && cidrContains(s, o.addr))) this.dropOffer(o.addr);
     for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));

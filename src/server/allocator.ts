@@ -24,6 +24,11 @@ export class Allocator {
     for (const a of excluded) this.excludeForever(a);
   }
 
+  /** Every pool's cursor to `fraction` of it (see PoolBitmap.seek). */
+  seek(fraction: number): void {
+    for (const p of this.sorted) p.seek(fraction);
+  }
+
   excludeForever(addr: number): void {
     this.permanent.add(addr | 0);
     this.poolOf(addr)?.take(addr);

@@ -175,6 +175,14 @@ export class DhcpServerEngine {
 
   // ---- configuration and state ----
 
+  /**
+   * Starts new allocations at `fraction` (0..1) of each pool, so that servers sharing one pool through one
+   * database (active-active HA) rarely pick the same free address at the same moment.
+   */
+  seekAllocation(fraction: number): void {
+    this.book.seekAllocation(fraction);
+  }
+
   get currentConfig(): CompiledConfig {
     return this.config;
   }

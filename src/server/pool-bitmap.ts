@@ -60,6 +60,11 @@ export class PoolBitmap {
     return true;
   }
 
+  /** Moves the cursor to `fraction` (0..1) of the pool: servers sharing a pool start in different places. */
+  seek(fraction: number): void {
+    this.cursor = Math.min(this.size - 1, Math.max(0, Math.floor(fraction * this.size)));
+  }
+
   /** The next free address at or after the cursor (wrapping), without taking it; undefined when full. */
   next(): number | undefined {
     if (this.taken >= this.size) return undefined;

@@ -17,6 +17,11 @@ export interface ArrivalMeta {
   readonly sourcePort: number;
   /** True when the datagram was addressed to a broadcast address (tells REBINDING from RENEWING). */
   readonly broadcast?: boolean;
+  /**
+   * Classes the query was given before the engine (HA's `HA_<server>` scope class): a pool with a
+   * `client-class` hands new addresses only to queries of that class.
+   */
+  readonly classes?: readonly string[];
 }
 
 /**

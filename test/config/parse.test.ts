@@ -184,11 +184,13 @@ test('expired-leases-processing compiles with Kea defaults; lease_cmds hook acce
   assert.equal(r.config.expiredLeasesProcessing.reclaimTimerWaitTime, 5);
   assert.equal(r.config.expiredLeasesProcessing.holdReclaimedTime, 0);
   assert.equal(r.config.expiredLeasesProcessing.maxReclaimLeases, 100);
-  const msgs = issuesOf({ Dhcp4: { 'hooks-libraries': [{ library: '/usr/lib/kea/hooks/libdhcp_ha.so' }] } });
+  const msgs = issuesOf({
+    Dhcp4: { 'hooks-libraries': [{ library: '/usr/lib/kea/hooks/libdhcp_host_cache.so' }] },
+  });
   assert.equal(msgs.length, 1);
   assert.match(
     msgs[0] ?? '',
-    /^Dhcp4\.hooks-libraries\[0\]\.library: "libdhcp_ha\.so" is not built in: only libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_limits\.so/,
+    /^Dhcp4\.hooks-libraries\[0\]\.library: "libdhcp_host_cache\.so" is not built in: only libdhcp_lease_cmds\.so, libdhcp_stat_cmds\.so, libdhcp_limits\.so/,
   );
 });
 

@@ -52,6 +52,8 @@ export interface ServeOptions {
   readonly zeroConfig?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /** Extra `serve` flags, e.g. `--control-http 198.18.0.1:8000 --insecure-control` for an HA peer URL. */
+  readonly serveArgs?: readonly string[];
   /** A Kea D2 `DhcpDdns` object written beside `Dhcp4`. */
   readonly dhcpDdns?: Record<string, unknown>;
 }
@@ -79,6 +81,7 @@ export async function startLeasekeeper(ns: Netns, opts: ServeOptions): Promise<L
     socket,
     '--log-level',
     opts.logLevel ?? 'info',
+    ...(opts.serveArgs ?? []),
   ]);
   // Ready when the control socket answers (the last thing serve opens); works at any log level.
   const until = Date.now() + 20_000;

@@ -6,6 +6,8 @@ import pg from 'pg';
 
 import { POSTGRES_BIN as BIN } from '../lab/needs.ts';
 
+export { BIN };
+
 export interface TempCluster {
   /** Connection settings for one database of the cluster, over its UNIX socket. */
   connection(database: string): pg.PoolConfig;
@@ -19,7 +21,7 @@ export interface TempCluster {
   stopSync(): void;
 }
 
-function asPostgres(args: string[]): string {
+export function asPostgres(args: string[]): string {
   return execFileSync('runuser', ['-u', 'postgres', '--', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

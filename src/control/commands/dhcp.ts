@@ -13,7 +13,10 @@ export function registerDhcpCommands(registry: CommandRegistry): void {
       if (typeof maxPeriod !== 'number') fail("'max-period' argument must be a number");
       if (!isInteger(maxPeriod) || maxPeriod <= 0) fail("'max-period' must be positive integer value");
     }
-    await ctx.target.dhcp.disable(maxPeriod);
+    // The HA partner disables us while it syncs its leases from us; only it (or the max-period) undoes that.
+    if (map['origin'] === 'ha-partner' && ctx.target.ha !== undefined)
+      ctx.target.ha.disableByPartner(maxPeriod);
+    else await ctx.target.dhcp.disable(maxPeriod);
     return success(
       maxPeriod === undefined
         ? 'DHCPv4 service disabled'
@@ -22,16 +25,18 @@ export function registerDhcpCommands(registry: CommandRegistry): void {
   });
 
   registry.register('dhcp-enable', async (args, ctx) => {
-    checkOrigin(optionalMap(args));
-    await ctx.target.dhcp.enable();
+    const map = optionalMap(args);
+    checkOrigin(map);
+    if (map['origin'] === 'ha-partner' && ctx.target.ha !== undefined) ctx.target.ha.enableByPartner();
+    else await ctx.target.dhcp.enable();
     return success('DHCP service successfully enabled');
   });
 }
 
-/** Kea accepts `origin` "user" (the default) or a numeric origin id used by HA. */
+/** Kea accepts `origin` "user" (the default), "ha-partner" (sent by HA) or a numeric origin id. */
 function checkOrigin(map: JsonObject): void {
   const origin = map['origin'];
-  if (origin === undefined || origin === 'user' || isInteger(origin)) return;
+  if (origin === undefined || origin === 'user' || origin === 'ha-partner' || isInteger(origin)) return;
   if (typeof origin === 'string' && /^\d+$/.test(origin)) return;
   fail(
     `invalid value used for 'origin' parameter: ${typeof origin === 'string' ? origin : JSON.stringify(origin)}`,

@@ -40,6 +40,8 @@ export function registerServerCommands(registry: CommandRegistry): void {
         'disabled-by-user': !enabled,
         'globally-disabled': !enabled,
       },
+      // Kea's HA hook adds its relationships (one in Kea 2.2) to status-get.
+      ...(ctx.target.ha === undefined ? {} : { 'high-availability': [ctx.target.ha.status()] }),
       ...(s.leaseStore === undefined ? {} : { 'lease-store': leaseStoreStatus(s.leaseStore) }),
       'multi-threading-enabled': s.multiThreadingEnabled,
       pid: s.pid,
