@@ -38,7 +38,11 @@ export interface HttpClientOptions {
   readonly cert?: string;
   readonly key?: string;
   readonly timeoutMs?: number;
+  /** An answer larger than this is refused and the connection closed (default 64 MiB). */
+  readonly maxResponseBytes?: number;
 }
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** POSTs one command to a Control-Agent-shaped HTTP listener; resolves to the parsed answer (a list). */
 export function sendHttp(
@@ -72,7 +76,18 @@ export function sendHttp(
   return new Promise((resolve, reject) => {
     const req = (secure ? httpsRequest : httpRequest)(target, { method: 'POST', headers, ...tls }, (res) => {
       const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
+      const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      let size = 0;
+      res.on('data', (d: Buffer) => {
+        size += d.length;
+        // A peer (an HA partner, a misdirected URL) must not make this process buffer without bound.
+        if (size > limit) {
+          req.destroy();
+          reject(new ControlClientError(`the answer from ${url} exceeds ${limit} bytes`));
+          return;
+        }
+        parts.push(d);
+      });
       res.on('end', () => {
         const text = Buffer.concat(parts).toString('utf8');
         if (res.statusCode !== 200) {
