@@ -2,6 +2,7 @@ import { sendHttp } from '../control/index.ts';
 import type { HaPeerConfig } from '../config/index.ts';
 import { isJsonObject, type JsonObject } from '../control/index.ts';
 import { escapeControls } from '../server/index.ts';
+import { HaError } from './errors.ts';
 
 /** One answer of a peer: Kea's `{result, text, arguments}`. */
 export interface PeerAnswer {
@@ -42,9 +43,11 @@ export function httpPeerSender(timeoutMs = PEER_REQUEST_TIMEOUT_MS): PeerSender 
 
 export function parsePeerAnswer(raw: unknown): PeerAnswer {
   const first = Array.isArray(raw) ? (raw as unknown[])[0] : raw;
-  if (!isJsonObject(first)) throw new Error('the peer answered something that is not a command answer');
+  if (!isJsonObject(first))
+    throw new HaError('ERR_HA_PEER_ANSWER', 'the peer answered something that is not a command answer');
   const result = first['result'];
-  if (typeof result !== 'number') throw new Error("the peer's answer has no numeric 'result'");
+  if (typeof result !== 'number')
+    throw new HaError('ERR_HA_PEER_ANSWER', "the peer's answer has no numeric 'result'");
   const text = first['text'];
   return { result, text: typeof text === 'string' ? quoted(text) : '', arguments: first['arguments'] };
 }
