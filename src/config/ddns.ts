@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CONFLICT_MODES, type ConflictMode } from '../ddns/index.ts';
-import { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from '../ddns/index.ts';
+// The DDNS vocabulary straight from its two leaf modules: ddns/index.ts also holds the update service,
+// which reads the compiled configuration, so going through it would be an import cycle with config/.
+// eslint-disable-next-line no-restricted-imports
+import { CONFLICT_MODES, type ConflictMode } from '../ddns/transaction.ts';
+// eslint-disable-next-line no-restricted-imports
+import { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from '../ddns/tsig.ts';
 import { isIpv4 } from './ipv4.ts';
 import { nameLabels } from '../protocol/index.ts';
 
