@@ -32,6 +32,9 @@ export function httpPeerSender(timeoutMs = PEER_REQUEST_TIMEOUT_MS): PeerSender 
       { command, service: ['dhcp4'], ...(args === undefined ? {} : { arguments: args }) },
       {
         timeoutMs,
+        ...(peer.trustAnchor === undefined ? {} : { ca: peer.trustAnchor }),
+        ...(peer.certFile === undefined ? {} : { cert: peer.certFile }),
+        ...(peer.keyFile === undefined ? {} : { key: peer.keyFile }),
         ...(peer.basicAuthUser === undefined
           ? {}
           : { user: peer.basicAuthUser, password: peer.basicAuthPassword ?? '' }),
