@@ -24,6 +24,8 @@ const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patter
 const layering = [1, 2].flatMap((depth) => {
   const below = Array.from({ length: depth }, () => '*').join('/');
   return [
+    // The browser dashboard (src/web/client) is bundled by esbuild: it takes the WebSocket message shapes
+    // from control/websocket/protocol.ts itself, since the module's index.ts pulls in node:* code.
     { files: [`src/${below}/*.ts`], ignores: ['src/web/client/**'], rules: restrict(deepImport(depth)) },
     {
       files: ENGINES.map((m) => `src/${m}/${below.slice(2)}${depth > 1 ? '/' : ''}*.ts`),

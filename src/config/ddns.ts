@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-// The DDNS vocabulary straight from its two leaf modules: ddns/index.ts also holds the update service,
-// which reads the compiled configuration, so going through it would be an import cycle with config/.
+// Deep on purpose: ddns/index.ts re-exports the DDNS service, which imports config/index.ts; going through
+// it would make config/ load itself half-way (a cycle). These two files import nothing of config/.
 // eslint-disable-next-line no-restricted-imports
 import { CONFLICT_MODES, type ConflictMode } from '../ddns/transaction.ts';
 // eslint-disable-next-line no-restricted-imports

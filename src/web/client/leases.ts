@@ -1,4 +1,4 @@
-import type { ClientJson } from '../../control/websocket/index.ts';
+import type { ClientJson } from '../../control/websocket/protocol.ts';
 import { el, formatDuration } from './dom.ts';
 
 /** Rows drawn at most; beyond that the search narrows it down (a /16 may hold 60,000 leases). */

@@ -1,5 +1,5 @@
 /** The dashboard page: live through the WebSocket API, statistics from the HTTP control channel. */
-import type { ServerMessage } from '../../control/websocket/index.ts';
+import type { ServerMessage } from '../../control/websocket/protocol.ts';
 import { byId } from './dom.ts';
 import { LeasesView } from './leases.ts';
 import { OptionsForm } from './options-form.ts';

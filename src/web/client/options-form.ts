@@ -4,7 +4,7 @@ import {
   type OptionsField,
   type OptionsJson,
   type OptionsOutcome,
-} from '../../control/websocket/index.ts';
+} from '../../control/websocket/protocol.ts';
 import type { ApiSocket } from './socket.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { API_NAME, type RequestEvent, type ServerMessage } from '../../control/websocket/index.ts';
+import { API_NAME, type RequestEvent, type ServerMessage } from '../../control/websocket/protocol.ts';
 
 export type MessageHandler = (message: ServerMessage) => void;
 export type StatusHandler = (status: 'connecting' | 'live' | 'offline') => void;
