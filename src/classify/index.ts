@@ -11,5 +11,6 @@ export {
   classifyHost,
   combination,
 } from './classify.ts';
-export type { BootFields, PacketClasses } from './classify.ts';
+export { PacketClasses } from './classify.ts';
+export type { Arrival, BootFields } from './classify.ts';
 export { bytesOf, subOption } from './packet.ts';

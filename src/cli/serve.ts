@@ -91,6 +91,7 @@ export const serveCommand: CliCommand = {
       });
       const { logger, sink } = logging;
       for (const note of settings.notes) logger.warn(note);
+      for (const line of fileConfig?.warnings ?? []) logger.warn(line);
       const config = fileConfig ?? zeroConfig(values.interface ?? '', logger);
       const notifier = SystemdNotifier.fromEnvironment(process.env, logger);
       let exit = 0;
@@ -244,7 +245,7 @@ function loadConfig(file: string): CompiledConfig {
     throw new ServeConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   // Kea's files may carry comments (#, //, /* */) and trailing commas: parseConfigText accepts them.
-  const r = parseConfigText(text);
+  const r = parseConfigText(text, { file });
   if (!r.ok && r.error.issues.length === 1 && r.error.issues[0]?.path === '(file)')
     throw new ServeConfigError(
       `${file} is not JSON: ${r.error.issues[0].message.replace(/^not JSON:? ?/, '')}`,

@@ -97,7 +97,7 @@ export function compileClientClasses(
 /** A subnet's or pool's `client-class` / `client-classes` and its additional classes. */
 export function classGate(j: SubnetJson | PoolJson): ClassGate {
   const allowed = [
-    ...(j['client-class'] === undefined ? [] : [j['client-class']]),
+    ...(j['client-class'] === undefined || j['client-class'] === '' ? [] : [j['client-class']]),
     ...(j['client-classes'] ?? []),
   ];
   return {

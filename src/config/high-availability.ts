@@ -20,6 +20,13 @@ export interface HaPeerConfig {
   readonly autoFailover: boolean;
   readonly basicAuthUser: string | undefined;
   readonly basicAuthPassword: string | undefined;
+  /**
+   * TLS towards this peer (Kea's `trust-anchor`, `cert-file`, `key-file`: the peer's own, else the
+   * relationship's): the CA to verify it with and the client certificate to present.
+   */
+  readonly trustAnchor: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
 }
 
 export interface HaConfig {
@@ -128,6 +135,9 @@ export function compileHaRelationship(
       autoFailover: 'auto-failover' in p ? (p['auto-failover'] ?? true) : true,
       basicAuthUser: 'basic-auth-user' in p ? p['basic-auth-user'] : undefined,
       basicAuthPassword: 'basic-auth-password' in p ? p['basic-auth-password'] : undefined,
+      trustAnchor: ('trust-anchor' in p ? p['trust-anchor'] : undefined) ?? j['trust-anchor'],
+      certFile: ('cert-file' in p ? p['cert-file'] : undefined) ?? j['cert-file'],
+      keyFile: ('key-file' in p ? p['key-file'] : undefined) ?? j['key-file'],
     };
   });
   const names = new Set<string>();

@@ -25,6 +25,7 @@ export const BUILTIN_HOOKS = [
   'libdhcp_bootp.so',
   // Its `parameters` are compiled by high-availability.ts (compile.ts): the HA service is built in.
   'libdhcp_ha.so',
+  'libdhcp_flex_id.so',
 ] as const;
 
 /** The built-in hook a library path names (its file name), if any. */

@@ -5,6 +5,7 @@ export {
   parsePool,
   normalizeHwAddress,
   normalizeClientId,
+  normalizeOpaqueId,
   DEFAULTS,
 } from './compile.ts';
 export {
@@ -18,7 +19,13 @@ export {
 } from './text.ts';
 export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } from './derive.ts';
 export { encodeOptionData } from './option-data.ts';
-export { rootSchema, type KeaConfigJson, type Dhcp4Json, type SubnetJson } from './schema.ts';
+export {
+  rootSchema,
+  type KeaConfigJson,
+  type Dhcp4Json,
+  type HostIdentifierType,
+  type SubnetJson,
+} from './schema.ts';
 export * from './types.ts';
 export * from './high-availability.ts';
 export { describeOptions } from './describe-options.ts';
@@ -41,3 +48,4 @@ export { encodeCsvOption } from './hooks.ts';
 export type { FlexOptionAction, RunScriptSettings } from './hooks.ts';
 export { ddnsNotes, matchDomain } from './ddns.ts';
 export type { CompiledDdns, DdnsBehaviour, DnsServer } from './ddns.ts';
+export type { LeaseChecks } from './schema-sections.ts';

@@ -92,7 +92,10 @@ export function encodeOptionData(entry: OptionDataJson): OptionDataResult {
   const def = optionDefinition(code);
   const name = def?.name ?? `option-${code}`;
   const flags = { alwaysSend: entry['always-send'] ?? false, neverSend: entry['never-send'] ?? false };
-  const data = entry.data ?? '';
+  // Kea: an entry without `data` is an empty option (e.g. one that only flags always-send).
+  if (entry.data === undefined)
+    return { ok: true, option: { code, name, data: new Uint8Array(0), ...flags } };
+  const data = entry.data;
   const wantsHex = entry['csv-format'] === false || def === undefined || def.type === 'bytes';
   if (wantsHex) {
     const bytes = parseHex(data);

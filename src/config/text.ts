@@ -1,5 +1,8 @@
 import { parseConfig } from './compile.ts';
+import { nestingMessage, readKeaJson } from './kea-json.ts';
 import { ConfigError, type ParseResult } from './types.ts';
+
+export { nestingMessage };
 
 /**
  * Removes the comments Kea allows in its configuration files (`// ...`, `# ...`, `/* ... *\/`), leaving
@@ -29,6 +32,12 @@ export function stripKeaComments(text: string): string {
   return out;
 }
 
+function closesNext(text: string, from: number): boolean {
+  let j = from;
+  while (j < text.length && /\s/.test(text[j] as string)) j++;
+  return text[j] === '}' || text[j] === ']';
+}
+
 /** Kea's parser also accepts a trailing comma before `}` or `]` (its stock kea-dhcp4.conf has one). */
 export function dropTrailingCommas(text: string): string {
   let out = '';
@@ -38,18 +47,11 @@ export function dropTrailingCommas(text: string): string {
       const start = i++;
       while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
       out += text.slice(start, i + 1);
-    } else if (c === ',' && /^\s*[}\]]/.test(text.slice(i + 1, i + 200))) {
+    } else if (c === ',' && closesNext(text, i + 1)) {
       out += ' ';
     } else out += c;
   }
   return out;
-}
-
-function lineOf(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return '';
-  const line = text.slice(0, Number(m[1])).split('\n').length;
-  return ` (line ${line})`;
 }
 
 /**
@@ -77,38 +79,37 @@ export function jsonDepthError(text: string, max: number = DEFAULT_MAX_JSON_DEPT
   return undefined;
 }
 
-/** The error text for JSON nested deeper than `max`, the same wherever the JSON came from. */
-export function nestingMessage(max: number): string {
-  return `JSON nested too deeply: more than ${max} levels of objects and arrays`;
+/** Where Kea configuration text came from, for `<?include?>` and error messages. */
+export interface KeaTextSource {
+  /** The file the text was read from; includes are resolved against it and confined to its directory. */
+  readonly file?: string;
+  readonly maxDepth?: number;
 }
 
 /**
- * Kea's configuration text (comments and trailing commas allowed) to JSON, its nesting bounded; throws a
- * SyntaxError or RangeError with the reason.
+ * Kea's configuration text to JSON (src/config/kea-json.ts: comments, trailing commas, `.5`, includes,
+ * duplicate keys refused), its nesting bounded; throws a SyntaxError or RangeError with the reason.
  */
-export function parseKeaJson(text: string, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): unknown {
-  const clean = dropTrailingCommas(stripKeaComments(text));
-  const deep = jsonDepthError(clean, maxDepth);
-  if (deep !== undefined) throw new RangeError(deep);
-  return JSON.parse(clean);
+export function parseKeaJson(
+  text: string,
+  maxDepth: number = DEFAULT_MAX_JSON_DEPTH,
+  source: KeaTextSource = {},
+): unknown {
+  return readKeaJson(text, {
+    maxDepth: source.maxDepth ?? maxDepth,
+    ...(source.file === undefined ? {} : { file: source.file }),
+  });
 }
 
-/** Parses a Kea configuration file's text (comments and trailing commas allowed), then validates it like `parseConfig`. */
-export function parseConfigText(text: string): ParseResult {
-  const clean = dropTrailingCommas(stripKeaComments(text));
-  const deep = jsonDepthError(clean);
-  if (deep !== undefined) {
-    return { ok: false, error: new ConfigError([{ path: '(file)', message: deep }]) };
-  }
+/** Parses a Kea configuration file's text as Kea's lexer does, then validates it like `parseConfig`. */
+export function parseConfigText(text: string, source: KeaTextSource = {}): ParseResult {
   let json: unknown;
   try {
-    json = JSON.parse(clean);
+    json = parseKeaJson(text, DEFAULT_MAX_JSON_DEPTH, source);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return {
-      ok: false,
-      error: new ConfigError([{ path: '(file)', message: `not JSON${lineOf(clean, message)}: ${message}` }]),
-    };
+    const prefix = err instanceof RangeError ? '' : 'not JSON: ';
+    return { ok: false, error: new ConfigError([{ path: '(file)', message: `${prefix}${message}` }]) };
   }
   return parseConfig(json);
 }

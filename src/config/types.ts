@@ -2,9 +2,9 @@ import type { HaConfig } from './high-availability.ts';
 import type { CompiledDdns, D2Json, DdnsBehaviour } from './ddns.ts';
 import type { CompiledHooks } from './hooks.ts';
 import type { ClientLimits, RateLimit } from './limits.ts';
-import type { CompiledBool } from '../classify/index.ts';
+import type { CompiledBool, CompiledString } from '../classify/index.ts';
 import type { OptionDefs } from './option-defs.ts';
-import type { Dhcp4Json } from './schema.ts';
+import type { Dhcp4Json, HostIdentifierType } from './schema.ts';
 import { LeasekeeperError } from '../errors.ts';
 
 /**
@@ -34,6 +34,14 @@ export interface CompiledConfig {
   readonly globalReservations: readonly CompiledReservation[];
   readonly reservationsGlobal: boolean;
   readonly reservationsInSubnet: boolean;
+  /** Kea's `shared-networks`, each with the ids of its subnets in configuration order. */
+  readonly sharedNetworks: readonly CompiledSharedNetwork[];
+  /** Kea's `host-reservation-identifiers`: which identifiers find a reservation, in this order. */
+  readonly hostIdentifiers: readonly HostIdentifierType[];
+  /** The flex_id hook's `identifier-expression`, when `libdhcp_flex_id.so` is configured. */
+  readonly flexIdExpression: CompiledString | undefined;
+  /** Keys accepted that change nothing here, one line each, for the start-up log and `serve --test`. */
+  readonly warnings: readonly string[];
   readonly leaseDatabase: LeaseDatabaseConfig;
   readonly serverTag: string;
   readonly nextServer: number | undefined;
@@ -152,6 +160,11 @@ export interface CompiledSubnet extends ClassGate {
   readonly reservations: readonly CompiledReservation[];
   readonly relayAddresses: readonly number[];
   readonly interface: string | undefined;
+  /** The name of the shared network the subnet is in (Kea's `shared-networks`). */
+  readonly sharedNetwork: string | undefined;
+  /** Kea's `reservations-global` / `reservations-in-subnet` as they apply to this subnet. */
+  readonly reservationsGlobal: boolean;
+  readonly reservationsInSubnet: boolean;
   readonly lifetimes: Lifetimes;
   readonly authoritative: boolean;
   /** RFC 4039: answer a DISCOVER carrying option 80 with a committed DHCPACK (Kea's `rapid-commit`). */
@@ -169,6 +182,11 @@ export interface CompiledSubnet extends ClassGate {
   readonly limits: ClientLimits;
 }
 
+export interface CompiledSharedNetwork {
+  readonly name: string;
+  readonly subnetIds: readonly number[];
+}
+
 export interface CompiledPool extends ClassGate {
   readonly start: number;
   readonly end: number;
@@ -180,6 +198,12 @@ export interface CompiledReservation {
   readonly hwAddress: string | undefined;
   /** Lower-case colon hex, type byte first, as in `Lease.clientId`. */
   readonly clientId: string | undefined;
+  /** Kea's `duid`: the DUID of an RFC 4361 client identifier, lower-case colon hex. */
+  readonly duid: string | undefined;
+  /** Kea's `circuit-id`: the relay's option 82 sub-option 1, lower-case colon hex. */
+  readonly circuitId: string | undefined;
+  /** Kea's `flex-id`: the bytes the flex_id hook's expression yields, lower-case colon hex. */
+  readonly flexId: string | undefined;
   readonly ipAddress: number | undefined;
   readonly hostname: string | undefined;
   readonly options: OptionSet;

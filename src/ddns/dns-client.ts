@@ -3,13 +3,13 @@ import { randomInt } from 'node:crypto';
 import type { DnsServer } from '../config/index.ts';
 import { signRequest, verifyResponse } from './tsig.ts';
 import { decodeMessage, encodeUpdate, OPCODE_UPDATE, type ResourceRecord } from './wire.ts';
-import { LeasekeeperError } from '../errors.ts';
+import { DdnsError } from './errors.ts';
 
 /** No answer, or an answer we cannot trust: the change is retried later. */
-export class DnsUnreachableError extends LeasekeeperError {
-  override name = 'DnsUnreachableError';
+export class DnsUnreachableError extends DdnsError {
   constructor(message: string) {
     super('ERR_DDNS_UNREACHABLE', message);
+    this.name = 'DnsUnreachableError';
   }
 }
 

@@ -7,3 +7,4 @@ export { CONFLICT_MODES, type ConflictMode } from './transaction.ts';
 export { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from './tsig.ts';
 export { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from './fqdn.ts';
 export { DdnsService } from './service.ts';
+export { DdnsError } from './errors.ts';

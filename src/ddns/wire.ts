@@ -1,13 +1,5 @@
-import { LeasekeeperError } from '../errors.ts';
 import { decodeName, encodeName } from '../protocol/index.ts';
-
-/** A DNS message this side cannot build (longer than a DNS message may be). */
-export class DnsMessageError extends LeasekeeperError {
-  override name = 'DnsMessageError';
-  constructor(message: string) {
-    super('ERR_DDNS_MESSAGE', message);
-  }
-}
+import { DdnsError } from './errors.ts';
 
 /**
  * The small part of the DNS wire format (RFC 1035 §4.1) that dynamic updates need: an UPDATE message
@@ -130,7 +122,8 @@ export function encodeUpdate(msg: UpdateMessage, additional: readonly ResourceRe
   for (const rr of msg.prerequisites) writeRecord(w, rr);
   for (const rr of msg.updates) writeRecord(w, rr);
   for (const rr of additional) writeRecord(w, rr);
-  if (w.length > MAX_MESSAGE) throw new DnsMessageError('DNS message longer than 65535 bytes');
+  if (w.length > MAX_MESSAGE)
+    throw new DdnsError('ERR_DDNS_MESSAGE_TOO_LARGE', 'DNS message longer than 65535 bytes');
   return w.done();
 }
 

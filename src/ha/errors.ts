@@ -1,9 +1,9 @@
-import { LeasekeeperError } from '../errors.ts';
+import { LeasekeeperError, type ErrorCode } from '../errors.ts';
 
-/** The HA partner answered, but not what the exchange needs (a malformed answer, a refused command). */
-export class HaPeerError extends LeasekeeperError {
-  override name = 'HaPeerError';
-  constructor(message: string) {
-    super('ERR_HA_PEER_ANSWER', message);
+/** A high-availability peer answered what the protocol does not allow, or refused a sync step. */
+export class HaError extends LeasekeeperError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
+    this.name = 'HaError';
   }
 }

@@ -7,3 +7,4 @@ export * from './partner-client.ts';
 export * from './service.ts';
 export * from './states.ts';
 export * from './sync.ts';
+export { HaError } from './errors.ts';

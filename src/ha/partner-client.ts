@@ -2,7 +2,7 @@ import { sendHttp } from '../control/index.ts';
 import type { HaPeerConfig } from '../config/index.ts';
 import { isJsonObject, type JsonObject } from '../control/index.ts';
 import { escapeControls } from '../server/index.ts';
-import { HaPeerError } from './errors.ts';
+import { HaError } from './errors.ts';
 
 /** One answer of a peer: Kea's `{result, text, arguments}`. */
 export interface PeerAnswer {
@@ -32,6 +32,9 @@ export function httpPeerSender(timeoutMs = PEER_REQUEST_TIMEOUT_MS): PeerSender 
       { command, service: ['dhcp4'], ...(args === undefined ? {} : { arguments: args }) },
       {
         timeoutMs,
+        ...(peer.trustAnchor === undefined ? {} : { ca: peer.trustAnchor }),
+        ...(peer.certFile === undefined ? {} : { cert: peer.certFile }),
+        ...(peer.keyFile === undefined ? {} : { key: peer.keyFile }),
         ...(peer.basicAuthUser === undefined
           ? {}
           : { user: peer.basicAuthUser, password: peer.basicAuthPassword ?? '' }),
@@ -43,9 +46,11 @@ export function httpPeerSender(timeoutMs = PEER_REQUEST_TIMEOUT_MS): PeerSender 
 
 export function parsePeerAnswer(raw: unknown): PeerAnswer {
   const first = Array.isArray(raw) ? (raw as unknown[])[0] : raw;
-  if (!isJsonObject(first)) throw new HaPeerError('the peer answered something that is not a command answer');
+  if (!isJsonObject(first))
+    throw new HaError('ERR_HA_PEER_ANSWER', 'the peer answered something that is not a command answer');
   const result = first['result'];
-  if (typeof result !== 'number') throw new HaPeerError("the peer's answer has no numeric 'result'");
+  if (typeof result !== 'number')
+    throw new HaError('ERR_HA_PEER_ANSWER', "the peer's answer has no numeric 'result'");
   const text = first['text'];
   return { result, text: typeof text === 'string' ? quoted(text) : '', arguments: first['arguments'] };
 }

@@ -5,7 +5,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.
 import type { Lease } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
 import { errorText, type PeerSender } from './partner-client.ts';
-import { HaPeerError } from './errors.ts';
+import { HaError } from './errors.ts';
 
 export interface SyncOptions {
   readonly peer: HaPeerConfig;
@@ -34,7 +34,7 @@ export async function syncLeases(o: SyncOptions): Promise<string | undefined> {
   let error: string | undefined;
   try {
     const d = await send(peer, 'dhcp-disable', { origin: 'ha-partner', 'max-period': o.maxPeriod });
-    if (d.result !== RESULT.success) throw new HaPeerError(`dhcp-disable refused: ${d.text}`);
+    if (d.result !== RESULT.success) throw new HaError('ERR_HA_SYNC', `dhcp-disable refused: ${d.text}`);
     disabled = true;
     let from = 'start';
     let total = 0;
@@ -42,9 +42,10 @@ export async function syncLeases(o: SyncOptions): Promise<string | undefined> {
       const page = await send(peer, 'lease4-get-page', { from, limit: o.pageLimit });
       if (page.result === RESULT.empty) break;
       if (page.result !== RESULT.success || !isJsonObject(page.arguments))
-        throw new HaPeerError(`lease4-get-page refused: ${page.text}`);
+        throw new HaError('ERR_HA_SYNC', `lease4-get-page refused: ${page.text}`);
       const leases = page.arguments['leases'];
-      if (!Array.isArray(leases)) throw new HaPeerError('lease4-get-page answered without a leases list');
+      if (!Array.isArray(leases))
+        throw new HaError('ERR_HA_SYNC', 'lease4-get-page answered without a leases list');
       for (const json of leases as readonly JsonValue[]) await keepNewer(json, o);
       total += leases.length;
       const last = leases[leases.length - 1];

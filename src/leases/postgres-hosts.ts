@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { pgDriver } from './pg-driver.ts';
-import { LeaseStoreOpenError } from './errors.ts';
+import { LeaseStoreError } from './errors.ts';
 
 /**
  * libpq's `host=a,b target_session_attrs=read-write`, which node-postgres lacks: of several hosts (names,
@@ -67,7 +67,8 @@ export class WritableHost {
         await client.end().catch(() => undefined);
       }
     }
-    throw new LeaseStoreOpenError(
+    throw new LeaseStoreError(
+      'ERR_LEASE_STORE_NO_WRITABLE_HOST',
       `no writable PostgreSQL host among ${this.hosts.join(', ')} (${errors.join('; ')})`,
     );
   }

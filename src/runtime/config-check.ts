@@ -38,7 +38,7 @@ const MAX_UNIX_PATH = 107;
  */
 export function checkConfigOffline(config: CompiledConfig, options: ConfigCheckOptions = {}): ConfigCheck {
   const errors: string[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...config.warnings];
   const interfaces = options.interfaces ?? (() => listInterfaces());
   const attempt = (what: () => void): void => {
     try {

@@ -94,7 +94,7 @@ export class ConfigHolder {
     // The same reading as `serve --config`: Kea's comments and trailing commas are accepted.
     let json: unknown;
     try {
-      json = parseKeaJson(text);
+      json = parseKeaJson(text, undefined, { file: this.#file });
     } catch (err) {
       return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
     }

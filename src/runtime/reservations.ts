@@ -1,4 +1,4 @@
-import { normalizeClientId, normalizeHwAddress } from '../config/index.ts';
+import { normalizeClientId, normalizeHwAddress, normalizeOpaqueId } from '../config/index.ts';
 import { CommandArgumentError, ControlConflictError } from '../control/index.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.ts';
 import type {
@@ -67,20 +67,24 @@ function dhcp4(json: JsonObject): MutableObject {
   return d as MutableObject;
 }
 
+/** Every subnet map: the top-level `subnet4` ones, then those inside `shared-networks`. */
+function subnetMaps(json: JsonObject): MutableObject[] {
+  const d = dhcp4(json);
+  const lists: JsonValue[] = [d['subnet4'] ?? []];
+  const networks = d['shared-networks'];
+  if (Array.isArray(networks)) for (const n of networks) if (isJsonObject(n)) lists.push(n['subnet4'] ?? []);
+  return lists.flatMap((l) => (Array.isArray(l) ? l.filter(isJsonObject) : [])) as MutableObject[];
+}
+
 function subnetIds(json: JsonObject): number[] {
-  const list = dhcp4(json)['subnet4'];
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((s: JsonValue) => (isJsonObject(s) && typeof s['id'] === 'number' ? [s['id']] : []));
+  return subnetMaps(json).flatMap((s) => (typeof s['id'] === 'number' ? [s['id']] : []));
 }
 
 /** The mutable reservation list of subnet `id` (0: global) inside `json`; created when `create`. */
 function hostList(json: JsonObject, id: number, create: boolean): JsonObject[] {
   let owner: MutableObject | undefined = dhcp4(json);
   if (id !== 0) {
-    const subnets = owner['subnet4'];
-    owner = Array.isArray(subnets)
-      ? (subnets.find((s: JsonValue) => isJsonObject(s) && s['id'] === id) as MutableObject | undefined)
-      : undefined;
+    owner = subnetMaps(json).find((s) => s['id'] === id);
     if (owner === undefined) {
       if (create) throw new CommandArgumentError(`Subnet with SUBNET_ID=${id} does not exist`);
       return [];
@@ -102,5 +106,9 @@ function same(key: string, a: JsonValue | undefined, b: JsonValue | undefined): 
   if (typeof a !== 'string' || typeof b !== 'string') return false;
   if (key === 'hw-address') return normalizeHwAddress(a) === normalizeHwAddress(b);
   if (key === 'client-id') return normalizeClientId(a) === normalizeClientId(b);
+  if (key === 'duid' || key === 'circuit-id' || key === 'flex-id') {
+    const na = normalizeOpaqueId(a, 1);
+    return na !== undefined && na === normalizeOpaqueId(b, 1);
+  }
   return a.toLowerCase() === b.toLowerCase();
 }

@@ -15,6 +15,7 @@ import { DhcpServerEngine } from '../server/index.ts';
 import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/index.ts';
 import type { LinuxTransport } from '../transport/index.ts';
 import type { DatagramMeta, Transport } from '../transport/index.ts';
+import { LoadedLeaseChecks } from '../server/index.ts';
 import { ConfigHolder } from './config-holder.ts';
 import { controlTarget, describeSubnet } from './control-target.ts';
 import { outbound } from './destination.ts';
@@ -150,8 +151,10 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     onReclaimed: (lease, removed) => scripts.leaseExpired(lease, removed),
   });
   let loaded: number;
+  const leaseChecks = new LoadedLeaseChecks(config);
   try {
-    loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page));
+    loaded = await loadStoreInPages(store, (page) => engine.loadLeases(leaseChecks.filter(page)));
+    await leaseChecks.finish(store, (fields, text) => logger.warn(fields, text));
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;

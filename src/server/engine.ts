@@ -6,12 +6,13 @@ import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from
 import { AddressBook } from './address-book.ts';
 import { describeDestination, replyDestination } from './destination.ts';
 import { EngineUsageError } from './errors.ts';
-import { identify, owns, type ClientIdentity } from './identity.ts';
+import { flexIdOf, identify, owns, type ClientIdentity } from './identity.ts';
 import { leaseTimes, type LeaseTimes } from './lifetimes.ts';
 import { buildReply, maxMessageSize, type ReplyPlan } from './reply.ts';
 import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './policy.ts';
 import { ClientRateLimiter } from './rate-limit.ts';
 import { selectSubnet } from './select.ts';
+import { linkSubnets, subnetOnLink } from './shared-network.ts';
 import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
 import {
@@ -28,7 +29,7 @@ import { definitionNamed } from '../protocol/index.ts';
 import { escapeLogText } from './log-text.ts';
 import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/index.ts';
 import { DROP } from '../classify/index.ts';
-import { classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
+import { admits, classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 import { applyFlexOptions } from './flex-option.ts';
 import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
@@ -327,7 +328,10 @@ export class DhcpServerEngine {
       req,
       meta,
       type: type ?? 0,
-      id: identify(req),
+      id:
+        this.config.flexIdExpression === undefined
+          ? identify(req)
+          : { ...identify(req), flexId: flexIdOf(this.config.flexIdExpression, req, meta) },
       hostname: hostnameOf(req),
       requested: req.options.getBy(REQUESTED_OPT) ?? null,
       now,
@@ -481,19 +485,24 @@ export class DhcpServerEngine {
   private discover(ex: Exchange): EngineOutput {
     const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
     if (!sel) return this.junk(ex, null, 'no subnet for this client');
-    const subnet = sel.subnet;
+    const limited = this.rateLimited(ex, sel.subnet);
+    if (limited) return limited;
+    const place = this.placeOnLink(ex, sel.subnet);
+    if (place === 'drop') return this.drop(ex, sel.subnet.id, 'the client is in class DROP');
+    if (place === 'over-limit') return this.leaseLimitDrop(ex, sel.subnet);
+    if (place === undefined) {
+      this.stats.inc('v4-allocation-fail');
+      const where =
+        sel.subnet.sharedNetwork === undefined ? '' : ` or its shared network "${sel.subnet.sharedNetwork}"`;
+      return this.drop(
+        ex,
+        sel.subnet.id,
+        `no free address in subnet ${sel.subnet.id} (${sel.subnet.prefix})${where}`,
+      );
+    }
+    const { subnet, res, addr } = place;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
-    const limited = this.rateLimited(ex, subnet);
-    if (limited) return limited;
-    const res = this.book.reservations.find(subnet, ex.id);
-    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
-    if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
-    const addr = this.chooseAddress(ex, subnet, res);
-    if (addr === undefined) {
-      this.stats.inc('v4-allocation-fail');
-      return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
-    }
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
       return this.grant(ex, subnet, addr, serverId, true);
@@ -518,11 +527,63 @@ export class DhcpServerEngine {
   }
 
   /**
+   * Where on the client's link it gets an address: for a shared network, an address the client already
+   * has a claim to in any of its subnets (reservation, lease, offer, requested) first, then a new one
+   * from each subnet in turn (Kea's order: the selected subnet, then the others as configured).
+   */
+  private placeOnLink(
+    ex: Exchange,
+    selected: CompiledSubnet,
+  ):
+    | { subnet: CompiledSubnet; res: CompiledReservation | undefined; addr: number }
+    | 'over-limit'
+    | 'drop'
+    | undefined {
+    const link = linkSubnets(this.config, selected).filter((s) => s === selected || admits(s, ex.classes));
+    if (link.length === 1) {
+      const res = this.book.reservations.find(selected, ex.id);
+      if (this.hostPhase(ex, res)) return 'drop';
+      if (this.overLeaseLimit(ex, selected, res)) return 'over-limit';
+      const addr = this.chooseAddress(ex, selected, res);
+      return addr === undefined ? undefined : { subnet: selected, res, addr };
+    }
+    const candidates = link.map((subnet) => ({ subnet, res: this.book.reservations.find(subnet, ex.id) }));
+    if (this.hostPhase(ex, candidates.find((c) => c.res !== undefined)?.res)) return 'drop';
+    for (const c of candidates) {
+      const addr = this.knownAddress(ex, c.subnet, c.res);
+      if (addr !== undefined) return { ...c, addr };
+    }
+    if (this.overLeaseLimit(ex, selected, candidates[0]?.res)) return 'over-limit';
+    for (const c of candidates) {
+      const addr = this.book.allocate(c.subnet, ex.id, ex.now, ex.classes);
+      if (addr !== undefined) return { ...c, addr };
+    }
+    for (const c of candidates) {
+      const addr = this.book.takeOldestOffer(c.subnet, ex.id, ex.now, ex.classes);
+      if (addr !== undefined) return { ...c, addr };
+    }
+    return undefined;
+  }
+
+  /**
    * §4.3.1's order: the client's reserved address, its current binding, its previous (expired or
    * released) binding, the address it was just offered, the address it asks for (option 50), then a new
    * one from the pools.
    */
   private chooseAddress(
+    ex: Exchange,
+    subnet: CompiledSubnet,
+    res: CompiledReservation | undefined,
+  ): number | undefined {
+    return (
+      this.knownAddress(ex, subnet, res) ??
+      this.book.allocate(subnet, ex.id, ex.now, ex.classes) ??
+      this.book.takeOldestOffer(subnet, ex.id, ex.now, ex.classes)
+    );
+  }
+
+  /** The first four of §4.3.1's choices: an address the client already has a claim to in `subnet`. */
+  private knownAddress(
     ex: Exchange,
     subnet: CompiledSubnet,
     res: CompiledReservation | undefined,
@@ -536,10 +597,7 @@ export class DhcpServerEngine {
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now, ex.classes))
       return offered;
     if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return (
-      this.book.allocate(subnet, ex.id, ex.now, ex.classes) ??
-      this.book.takeOldestOffer(subnet, ex.id, ex.now, ex.classes)
-    );
+    return undefined;
   }
 
   /** How long an offer in `subnet` holds its address: the engine option, else `offer-lifetime`. */
@@ -646,8 +704,13 @@ export class DhcpServerEngine {
   }
 
   /** SELECTING: server identifier present, requested address = the offered one. */
-  private requestSelecting(ex: Exchange, subnet: CompiledSubnet | undefined, chosen: string): EngineOutput {
-    if (!subnet) return this.junk(ex, null, 'no subnet for this client');
+  private requestSelecting(ex: Exchange, selected: CompiledSubnet | undefined, chosen: string): EngineOutput {
+    if (!selected) return this.junk(ex, null, 'no subnet for this client');
+    const wantedText = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
+    const subnet =
+      wantedText !== null && isIpv4(wantedText)
+        ? subnetOnLink(this.config, selected, ipv4ToInt(wantedText))
+        : selected;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
@@ -672,10 +735,11 @@ export class DhcpServerEngine {
   }
 
   /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
-  private requestInitReboot(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
+  private requestInitReboot(ex: Exchange, selected: CompiledSubnet, serverId: string): EngineOutput {
     if (ex.requested === null || !isIpv4(ex.requested))
-      return this.junk(ex, subnet.id, 'REQUEST with neither ciaddr nor requested address');
+      return this.junk(ex, selected.id, 'REQUEST with neither ciaddr nor requested address');
     const addr = ipv4ToInt(ex.requested);
+    const subnet = subnetOnLink(this.config, selected, addr);
     // §4.3.2: "the server SHOULD send a DHCPNAK message to the client if the 'requested IP address' is
     // incorrect, or is on the wrong network" (only an authoritative server knows the network is its own).
     if (!cidrContains(subnet, addr)) {
@@ -704,8 +768,9 @@ export class DhcpServerEngine {
   }
 
   /** RENEWING (unicast) or REBINDING (broadcast): ciaddr filled, no server identifier. */
-  private requestRenewing(ex: Exchange, subnet: CompiledSubnet, serverId: string): EngineOutput {
+  private requestRenewing(ex: Exchange, selected: CompiledSubnet, serverId: string): EngineOutput {
     const addr = ipv4ToInt(ex.req.ciaddr);
+    const subnet = subnetOnLink(this.config, selected, addr);
     const refuse = (why: string): EngineOutput =>
       subnet.authoritative
         ? this.nak(ex, subnet, serverId, why)

@@ -1,4 +1,5 @@
-import type { DhcpMessage } from '../protocol/index.ts';
+import { PacketClasses, type Arrival, type CompiledString } from '../classify/index.ts';
+import { definitionNamed, relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import type { Lease } from '../leases/index.ts';
 
 /** Who a client is: its client identifier (option 61) when it sent one, else its hardware address (RFC 4361 §6.1). */
@@ -7,6 +8,21 @@ export interface ClientIdentity {
   readonly hwAddress: string;
   /** Lower-case colon hex, type byte first, or null. */
   readonly clientId: string | null;
+  /** RFC 4361: the DUID inside a client identifier of type 255 (after the 4-byte IAID), colon hex. */
+  readonly duid?: string | null;
+  /** The relay agent's circuit id (RFC 3046 sub-option 1 of option 82), colon hex. */
+  readonly circuitId?: string | null;
+  /** The flex_id hook's identifier for this request (its expression's bytes), colon hex. */
+  readonly flexId?: string | null;
+}
+
+const AGENT_OPT = definitionNamed('dhcp-agent-options');
+
+/** RFC 4361 §6.1: type 255, a 4-byte IAID, then the DUID (Kea's `duid` host identifier). */
+function duidOf(clientId: Uint8Array | undefined): string | null {
+  return clientId !== undefined && clientId.length > 5 && clientId[0] === 0xff
+    ? colonHex(clientId.subarray(5))
+    : null;
 }
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -23,7 +39,16 @@ export function identify(msg: DhcpMessage): ClientIdentity {
   return {
     hwAddress: colonHex(msg.chaddr.subarray(0, hlen)),
     clientId: id && id.length > 0 ? colonHex(id) : null,
+    duid: duidOf(id),
+    circuitId: circuitIdOf(msg),
   };
+}
+
+function circuitIdOf(msg: DhcpMessage): string | null {
+  if (msg.giaddr === '0.0.0.0') return null;
+  const list = msg.options.getBy(AGENT_OPT);
+  const circuit = list ? relayAgentInfo(list).circuitId : undefined;
+  return circuit !== undefined && circuit.length > 0 ? colonHex(circuit) : null;
 }
 
 /**
@@ -142,4 +167,20 @@ export function subnetMap<K, V>(maps: Map<number, Map<K, V>>, subnetId: number):
     maps.set(subnetId, m);
   }
   return m;
+}
+
+/**
+ * Kea's flex_id hook: the request's identifier is what `expression` yields for it (empty, or an
+ * expression that cannot be evaluated for this packet: no flex-id), at most 128 bytes as Kea's host
+ * identifiers are.
+ */
+export function flexIdOf(expression: CompiledString, msg: DhcpMessage, meta: Arrival): string | null {
+  let value: string;
+  try {
+    value = expression.evaluate(new PacketClasses(msg, meta));
+  } catch {
+    return null;
+  }
+  if (value === '' || value.length > 128) return null;
+  return colonHex(Buffer.from(value, 'latin1'));
 }

@@ -20,3 +20,4 @@ export type {
 export { leaseTimes } from './lifetimes.ts';
 export { escapeControls } from './log-text.ts';
 export { colonHex, identify } from './identity.ts';
+export { LoadedLeaseChecks } from './lease-sanity.ts';

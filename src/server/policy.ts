@@ -6,6 +6,7 @@ import type {
   OptionSet,
 } from '../config/index.ts';
 import { cidrContains, intToIpv4 } from '../config/index.ts';
+import type { HostIdentifierType } from '../config/index.ts';
 import { relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import { structuralExclusions } from './allocator.ts';
 import { interfaceAddressValue } from './select.ts';
@@ -49,24 +50,56 @@ export function configExclusions(c: CompiledConfig): Set<number> {
   return out;
 }
 
-/** One scope's reservations (a subnet's, or the global ones) by client identifier and hardware address. */
-interface ReservationScope {
-  readonly byClientId: Map<string, CompiledReservation>;
-  readonly byHwAddress: Map<string, CompiledReservation>;
+/** One scope's reservations (a subnet's, or the global ones) by `identifier-type value`. */
+type ReservationScope = Map<string, CompiledReservation>;
+
+/** A reservation's identifier and its value, as keyed in a scope. */
+function reservationKey(r: CompiledReservation): string | undefined {
+  if (r.hwAddress !== undefined) return `hw-address ${r.hwAddress}`;
+  if (r.clientId !== undefined) return `client-id ${r.clientId}`;
+  if (r.duid !== undefined) return `duid ${r.duid}`;
+  if (r.circuitId !== undefined) return `circuit-id ${r.circuitId}`;
+  if (r.flexId !== undefined) return `flex-id ${r.flexId}`;
+  return undefined;
 }
 
-function inScope(scope: ReservationScope | undefined, id: ClientIdentity): CompiledReservation | undefined {
-  if (scope === undefined) return undefined;
-  return (
-    (id.clientId !== null ? scope.byClientId.get(id.clientId) : undefined) ??
-    scope.byHwAddress.get(id.hwAddress)
-  );
+/** The client's value for one identifier type, or undefined when the request carries none. */
+function clientValue(type: HostIdentifierType, id: ClientIdentity): string | undefined {
+  switch (type) {
+    case 'hw-address':
+      return id.hwAddress === '' ? undefined : id.hwAddress;
+    case 'client-id':
+      return id.clientId ?? undefined;
+    case 'duid':
+      return id.duid ?? undefined;
+    case 'circuit-id':
+      return id.circuitId ?? undefined;
+    case 'flex-id':
+      return id.flexId ?? undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Kea: the identifier types of `host-reservation-identifiers`, in order; the first that matches wins. */
+function inScope(
+  scope: ReservationScope | undefined,
+  id: ClientIdentity,
+  order: readonly HostIdentifierType[],
+): CompiledReservation | undefined {
+  if (scope === undefined || scope.size === 0) return undefined;
+  for (const type of order) {
+    const value = clientValue(type, id);
+    const r = value === undefined ? undefined : scope.get(`${type} ${value}`);
+    if (r !== undefined) return r;
+  }
+  return undefined;
 }
 
 /** Host reservations of a config, by client and by address. */
 export class Reservations {
   private readonly bySubnet = new Map<number, ReservationScope>();
-  private readonly global: ReservationScope = { byClientId: new Map(), byHwAddress: new Map() };
+  private readonly global: ReservationScope = new Map();
   readonly byAddress = new Map<number, CompiledReservation>();
   private readonly config: CompiledConfig;
 
@@ -75,7 +108,7 @@ export class Reservations {
     for (const s of config.subnets) {
       let scope = this.bySubnet.get(s.id);
       if (scope === undefined) {
-        scope = { byClientId: new Map(), byHwAddress: new Map() };
+        scope = new Map();
         this.bySubnet.set(s.id, scope);
       }
       this.add(scope, s.reservations);
@@ -88,14 +121,18 @@ export class Reservations {
     return this.byAddress.size === 0 ? undefined : this.byAddress.get(addr);
   }
 
-  /** Kea: the subnet's reservations (reservations-in-subnet), then global ones (reservations-global). */
+  /**
+   * Kea: the subnet's own reservation (reservations-in-subnet) over a global one (reservations-global);
+   * within each, by `host-reservation-identifiers` order.
+   */
   find(subnet: CompiledSubnet, id: ClientIdentity): CompiledReservation | undefined {
-    if (this.config.reservationsInSubnet) {
-      const r = inScope(this.bySubnet.get(subnet.id), id);
+    const order = this.config.hostIdentifiers;
+    if (subnet.reservationsInSubnet) {
+      const r = inScope(this.bySubnet.get(subnet.id), id, order);
       if (r) return r;
     }
-    if (this.config.reservationsGlobal) {
-      const r = inScope(this.global, id);
+    if (subnet.reservationsGlobal) {
+      const r = inScope(this.global, id, order);
       if (r) return r;
     }
     return undefined;
@@ -103,8 +140,8 @@ export class Reservations {
 
   private add(scope: ReservationScope, list: readonly CompiledReservation[]): void {
     for (const r of list) {
-      if (r.hwAddress !== undefined) scope.byHwAddress.set(r.hwAddress, r);
-      if (r.clientId !== undefined) scope.byClientId.set(r.clientId, r);
+      const key = reservationKey(r);
+      if (key !== undefined) scope.set(key, r);
       if (r.ipAddress !== undefined) this.byAddress.set(r.ipAddress, r);
     }
   }
@@ -113,7 +150,10 @@ export class Reservations {
 export function reservationMatches(r: CompiledReservation, id: ClientIdentity): boolean {
   return (
     (r.hwAddress !== undefined && r.hwAddress === id.hwAddress) ||
-    (r.clientId !== undefined && r.clientId === id.clientId)
+    (r.clientId !== undefined && r.clientId === id.clientId) ||
+    (r.duid !== undefined && r.duid === id.duid) ||
+    (r.circuitId !== undefined && r.circuitId === id.circuitId) ||
+    (r.flexId !== undefined && r.flexId === id.flexId)
   );
 }
 

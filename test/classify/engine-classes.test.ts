@@ -273,7 +273,10 @@ test('configuration errors name the class path and the offending token', () => {
   const [builtin] = bad([{ name: 'KNOWN' }]);
   assert.match(builtin!, /built-in/);
   const [unknownKey] = bad([{ name: 'a', 'template-test': "''" }]);
-  assert.match(unknownKey!, /^Dhcp4\.client-classes\[0\]\.template-test: unknown or unsupported parameter/);
+  assert.match(
+    unknownKey!,
+    /^Dhcp4\.client-classes\[0\]\.template-test: not supported: template classes \(Kea 2\.6\)/,
+  );
 });
 
 test("a router named only in a class's options is never handed out", async () => {

@@ -76,6 +76,26 @@ describe('libdhcp_ha.so configuration', () => {
     assert.equal(c.syncPageLimit, 10_000);
   });
 
+  it("TLS towards a peer: the peer's trust-anchor, cert-file and key-file, else the relationship's", () => {
+    const c = compileConfig(
+      dhcp4({
+        ...PAIR,
+        'trust-anchor': '/etc/kea/ca.pem',
+        'cert-file': '/etc/kea/server1.pem',
+        'key-file': '/etc/kea/server1.key',
+        peers: [
+          PAIR.peers[0],
+          { ...PAIR.peers[1], url: 'https://198.18.0.2:8000/', 'trust-anchor': '/etc/kea/other-ca.pem' },
+        ],
+      }),
+    ).highAvailability!;
+    const partner = c.partner!;
+    assert.deepEqual(
+      [partner.trustAnchor, partner.certFile, partner.keyFile],
+      ['/etc/kea/other-ca.pem', '/etc/kea/server1.pem', '/etc/kea/server1.key'],
+    );
+  });
+
   for (const [what, change, path] of [
     ['an unknown this-server-name', { 'this-server-name': 'server9' }, 'this-server-name'],
     [

@@ -112,12 +112,12 @@ test('the library is accepted from any directory, with other built-in hooks; oth
     assert.ok(r.ok, library);
   }
   const refused = issuesOf({
-    Dhcp4: { 'hooks-libraries': [{ library: '/usr/lib/kea/hooks/libdhcp_flex_id.so' }] },
+    Dhcp4: { 'hooks-libraries': [{ library: '/usr/lib/kea/hooks/libdhcp_host_cache.so' }] },
   });
   assert.equal(refused.length, 1);
   assert.match(
     refused[0]!,
-    /^Dhcp4\.hooks-libraries\[0\]\.library: "libdhcp_flex_id\.so" is not built in: only libdhcp_lease_cmds\.so, .*libdhcp_flex_option\.so/,
+    /^Dhcp4\.hooks-libraries\[0\]\.library: "libdhcp_host_cache\.so" is not built in: only libdhcp_lease_cmds\.so, .*libdhcp_flex_option\.so/,
   );
   assert.deepEqual(
     issuesOf({ Dhcp4: { 'hooks-libraries': [{ library: '/usr/lib/libdhcp_flex_option.so.evil' }] } }).length,
