@@ -14,7 +14,7 @@ import { decodeMessage, messageTypeOf, MessageType } from '../../src/protocol/in
 import { readPcap } from '../../src/transport/pcap.ts';
 import { createLab } from '../lab/netns.ts';
 import { startCapture, startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { leasesOf, startLeasekeeper } from './harness.ts';
+import { leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'tcpdump');
 
@@ -81,16 +81,7 @@ test('a reserved client gets an address from the KNOWN pool, an unknown client f
 test('a client behind dhcrelay -a gets the option of the class matching relay4[1].hex (the circuit id)', async () => {
   const lab = await createLab('crl');
   try {
-    const srv = await lab.namespace('srv');
-    const rly = await lab.namespace('rly');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', rly, 'up0');
-    await lab.veth(rly, 'down0', cli, 'eth0', { bMac: '02:00:00:00:cc:03' });
-    await srv.addAddress('eth0', '198.18.0.1/24');
-    await rly.addAddress('up0', '198.18.0.2/24');
-    await rly.addAddress('down0', '198.18.1.1/24');
-    const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
-    assert.equal(route.code, 0, route.stderr);
+    const { srv, rly, cli } = await relayedLab(lab, '02:00:00:00:cc:03');
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,

@@ -173,3 +173,25 @@ export async function serverLoadClient(
   await load.addAddress('eth0', `198.18.0.2/${prefixLength}`);
   return { srv, load, cli };
 }
+
+/**
+ * The relayed topology: `srv` (eth0 198.18.0.1/24) -- `rly` (up0 198.18.0.2/24, down0 198.18.1.1/24) -- `cli`
+ * (eth0, MAC `clientMac`), with the server's route to the relay's subnet (replies go to giaddr 198.18.1.1).
+ * A lab-internal route only: it never leaves the lab's namespaces.
+ */
+export async function relayedLab(
+  lab: Lab,
+  clientMac: string,
+): Promise<{ srv: Netns; rly: Netns; cli: Netns }> {
+  const srv = await lab.namespace('srv');
+  const rly = await lab.namespace('rly');
+  const cli = await lab.namespace('cli');
+  await lab.veth(srv, 'eth0', rly, 'up0');
+  await lab.veth(rly, 'down0', cli, 'eth0', { bMac: clientMac });
+  await srv.addAddress('eth0', '198.18.0.1/24');
+  await rly.addAddress('up0', '198.18.0.2/24');
+  await rly.addAddress('down0', '198.18.1.1/24');
+  const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
+  if (route.code !== 0) throw new Error(`cannot route to the relay's subnet: ${route.stderr}`);
+  return { srv, rly, cli };
+}

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Netns } from '../lab/netns.ts';
 import { startDhcpcd, startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { leasesOf, startLeasekeeper } from './harness.ts';
+import { leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'dhcpcd');
 
@@ -70,16 +70,7 @@ test('shared network: the first subnet full, a new udhcpc client gets an address
 test('a client behind dhcrelay -a is reserved by its circuit id (the relay interface name)', async () => {
   const lab = await createLab('kci');
   try {
-    const srv = await lab.namespace('srv');
-    const rly = await lab.namespace('rly');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', rly, 'up0');
-    await lab.veth(rly, 'down0', cli, 'eth0', { bMac: '02:00:00:00:5b:01' });
-    await srv.addAddress('eth0', '198.18.0.1/24');
-    await rly.addAddress('up0', '198.18.0.2/24');
-    await rly.addAddress('down0', '198.18.1.1/24');
-    const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
-    assert.equal(route.code, 0, route.stderr);
+    const { srv, rly, cli } = await relayedLab(lab, '02:00:00:00:5b:01');
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,

@@ -6,24 +6,14 @@ import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
 import { startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
+import { eventually, leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay');
 
 test('a relayed client gets an address from the relay subnet, with option 82 stored', async () => {
   const lab = await createLab('irl');
   try {
-    const srv = await lab.namespace('srv');
-    const rly = await lab.namespace('rly');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', rly, 'up0');
-    await lab.veth(rly, 'down0', cli, 'eth0', { bMac: '02:00:00:00:bb:01' });
-    await srv.addAddress('eth0', '198.18.0.1/24');
-    await rly.addAddress('up0', '198.18.0.2/24');
-    await rly.addAddress('down0', '198.18.1.1/24');
-    // Replies go to giaddr 198.18.1.1: the server reaches it through the relay (a lab-internal route).
-    const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
-    assert.equal(route.code, 0, route.stderr);
+    const { srv, rly, cli } = await relayedLab(lab, '02:00:00:00:bb:01');
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,
