@@ -33,7 +33,7 @@ import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
-import { DdnsService } from '../ddns/index.ts';
+import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
 
 export interface ServerOptions {
@@ -166,8 +166,9 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       engine.currentConfig.subnets.find((s) => s.id === id)?.ddns ?? engine.currentConfig.ddnsBehaviour,
     logger,
     clock,
-    ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
+    storage: await openQueueStorage(choice?.spec, store, logger),
   });
+  await ddns.start();
   const ddnsCheck = ddnsNotes(config.ddns, config.source['dhcp-ddns']);
   for (const w of ddnsCheck.warnings) logger.warn(`DDNS: ${w}`);
   for (const n of ddnsCheck.notes) logger.info(`DDNS: ${n}`);
