@@ -299,3 +299,74 @@ test('ddns-update-on-renew: a renewal with the same name updates again', async (
   await svc.stop();
   await plain.stop();
 });
+
+test('the lease file queue: writes in several transactions keep every row and their order; deletions remove them', async () => {
+  const tmp = tempDir();
+  try {
+    const path = await leaseFile(tmp.dir);
+    const { storage } = await SqliteQueueStorage.open(path);
+    const entries = Array.from({ length: 300 }, (_, i) => ({
+      key: `k-${i}`,
+      queuedAt: 1000 + i,
+      change: {
+        kind: 'add' as const,
+        fqdn: `h${i}.example.com`,
+        address: `10.0.${i >> 8}.${i & 255}`,
+        dhcid: 'AAEB',
+        ttl: 300,
+        forward: true,
+        reverse: i % 2 === 0,
+        mode: 'check-with-dhcid' as const,
+      },
+    }));
+    await storage.write(entries.slice(0, 10), []);
+    await storage.write(entries.slice(10), ['k-0', 'k-1']);
+    const kept = await storage.take(1000);
+    assert.deepEqual(kept, entries.slice(2));
+    assert.equal((await storage.take(5)).length, 5, 'bounded by the limit');
+    await storage.write(
+      [],
+      kept.map((e) => e.key),
+    );
+    assert.deepEqual(await storage.take(1000), []);
+    await storage.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('updates off at start: pending changes stay stored, untouched', async () => {
+  const tmp = tempDir();
+  try {
+    const path = await leaseFile(tmp.dir);
+    const opened = await SqliteQueueStorage.open(path);
+    const r = recorder();
+    r.state.down = true;
+    const on = new DdnsService({
+      ddns: () => ddns(),
+      behaviour: () => behaviour,
+      logger: silent,
+      storage: opened.storage,
+      send: r.send,
+    });
+    await on.start();
+    on.onLeaseChange({ kind: 'removed', lease: named('10.0.0.1', 'a.example.com'), previous: null });
+    await on.stop();
+    const off = compileDdns({ 'enable-updates': false }, undefined, fail);
+    const again = (await SqliteQueueStorage.open(path)).storage;
+    const svc = new DdnsService({
+      ddns: () => off,
+      behaviour: () => behaviour,
+      logger: silent,
+      storage: again,
+    });
+    await svc.start();
+    assert.equal(svc.pending, 0);
+    await svc.stop();
+    const check = (await SqliteQueueStorage.open(path)).storage;
+    assert.equal((await check.take(10)).length, 1, 'the removal waits for a start with updates on');
+    await check.close();
+  } finally {
+    tmp.remove();
+  }
+});

@@ -77,6 +77,7 @@ export class DdnsService {
   private running: Promise<void> | undefined;
   private stopped = false;
   private adoptTimer: NodeJS.Timeout | undefined;
+  private adopting: Promise<void> | undefined;
   private readonly writer: QueueWriter | undefined;
   /** Keys are unique per process and change: `<instance>-<counter>`. */
   private readonly instance = randomUUID().slice(0, 13);
@@ -114,6 +115,10 @@ export class DdnsService {
   async start(): Promise<void> {
     const storage = this.o.storage;
     if (storage === undefined) return;
+    if (storage.adopt !== undefined) this.scheduleAdopt(storage);
+    // Updates off here: the pending changes stay where they are, for a server that sends them (a shared
+    // database) or for the next start with updates on.
+    if (!this.o.ddns().enabled) return;
     try {
       const restored = this.admit(await storage.take(this.room()));
       if (restored > 0)
@@ -123,25 +128,26 @@ export class DdnsService {
         `DDNS: pending name changes not read from ${storage.where}: ${(err as Error).message}`,
       );
     }
-    if (storage.adopt !== undefined && !this.stopped) this.scheduleAdopt(storage);
   }
 
   private scheduleAdopt(storage: DdnsQueueStorage): void {
     this.adoptTimer = setTimeout(() => {
-      if (!this.o.ddns().enabled) return this.scheduleAdopt(storage);
-      void storage
-        .adopt?.(this.room())
+      // Updates off: only this server's claims are renewed, nothing is taken.
+      const room = this.o.ddns().enabled ? this.room() : 0;
+      this.adopting = (storage.adopt?.(room) ?? Promise.resolve([]))
         .then((entries) => {
+          if (this.stopped) return;
           const adopted = this.admit(entries);
           if (adopted > 0)
             this.o.logger.info(
-              `DDNS: ${adopted} pending name change(s) adopted from a server that went away`,
+              `DDNS: ${adopted} pending name change(s) taken over from servers that stopped or went away`,
             );
         })
         .catch((err: Error) =>
           this.retryLog.hit(`DDNS: pending name changes not renewed in ${storage.where}: ${err.message}`),
         )
         .finally(() => {
+          this.adopting = undefined;
           if (!this.stopped) this.scheduleAdopt(storage);
         });
     }, this.o.adoptEveryMs ?? ADOPT_EVERY_MS);
@@ -256,6 +262,7 @@ export class DdnsService {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.adoptTimer);
+    await this.adopting;
     while (this.running) await this.running;
     await this.writer?.flush();
     await this.o.storage

@@ -15,6 +15,8 @@ export const sidecarFile = (leaseFile: string): string => `${leaseFile}.ddns-que
 const MAX_SIDECAR_BYTES = 32 * 1024 * 1024;
 const MAX_SIDECAR_ENTRIES = 65_536;
 const BUSY_RETRIES = 60;
+/** Rows per transaction of the queue's writes. */
+const CHUNK = 128;
 
 const COLUMNS = 'key, queued_at, kind, fqdn, address, dhcid, ttl, forward, reverse, mode';
 type Row = [string, number, string, string, string, string, number, number, number, string];
@@ -67,9 +69,8 @@ export class SqliteQueueStorage implements DdnsQueueStorage {
    */
   static async open(path: string): Promise<{ storage: SqliteQueueStorage } & SqliteQueueNotes> {
     const Driver = (await import('better-sqlite3')).default;
-    const db = new Driver(path, { fileMustExist: true });
+    const db = new Driver(path, { fileMustExist: true, timeout: 0 });
     try {
-      db.pragma('busy_timeout = 0');
       db.pragma('synchronous = NORMAL');
       db.pragma('wal_autocheckpoint = 0');
       const storage = new SqliteQueueStorage(db, path);
@@ -87,11 +88,21 @@ export class SqliteQueueStorage implements DdnsQueueStorage {
     return rows.map(entryFromRow).filter((e) => e !== undefined);
   }
 
-  write(added: readonly StoredEntry[], done: readonly string[]): Promise<void> {
-    return this.#transaction(() => {
-      for (const key of done) this.#delete.run(key);
-      for (const e of added) this.#insert.run(...row(e));
-    });
+  /**
+   * In transactions of at most CHUNK rows with a turn of the event loop between them, so a burst of a thousand
+   * changes does not hold the thread for one long transaction. Inserts and deletes are idempotent: a write cut
+   * short is simply written again.
+   */
+  async write(added: readonly StoredEntry[], done: readonly string[]): Promise<void> {
+    for (let i = 0; i < done.length + added.length; i += CHUNK) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      await this.#transaction(() => {
+        for (const key of done.slice(i, i + CHUNK)) this.#delete.run(key);
+        const from = Math.max(0, i - done.length);
+        const to = Math.max(0, i + CHUNK - done.length);
+        for (const e of added.slice(from, to)) this.#insert.run(...row(e));
+      });
+    }
   }
 
   async close(): Promise<void> {
