@@ -42,24 +42,28 @@ export class PostgresQueueStorage implements DdnsQueueStorage {
   }
 
   take(limit: number): Promise<StoredEntry[]> {
-    return this.adopt(limit);
+    return this.adopt(limit, []);
   }
 
-  /** Renews this server's claims and takes, oldest first, rows whose claim has ended. */
-  async adopt(limit: number): Promise<StoredEntry[]> {
+  /**
+   * Renews the claims on the rows this server holds (only those: a row claimed but not held, which a full queue
+   * turned away, runs out and is taken again) and takes, oldest first, rows whose claim has ended.
+   */
+  async adopt(limit: number, holds: readonly string[]): Promise<StoredEntry[]> {
     const rows = await this.#rows(
       `WITH renewed AS (
-         UPDATE leasekeeper_ddns4 SET claimed_until = now() + $2 * interval '1 millisecond' WHERE owner = $1
+         UPDATE leasekeeper_ddns4 SET claimed_until = now() + $2 * interval '1 millisecond'
+         WHERE owner = $1 AND key = ANY($4::text[])
        )
        UPDATE leasekeeper_ddns4 q SET owner = $1, claimed_until = now() + $2 * interval '1 millisecond'
        WHERE q.key IN (
-         SELECT key FROM leasekeeper_ddns4 WHERE claimed_until < now() AND owner <> $1
+         SELECT key FROM leasekeeper_ddns4 WHERE claimed_until < now() AND NOT (key = ANY($4::text[]))
          ORDER BY queued_at, key LIMIT $3 FOR UPDATE SKIP LOCKED
        )
        RETURNING ${COLUMNS.split(', ')
          .map((c) => `q.${c}`)
          .join(', ')}`,
-      [this.owner, this.#claimMs, Math.max(0, limit)],
+      [this.owner, this.#claimMs, Math.max(0, limit), holds],
     );
     return rows
       .map(entryFromRow)

@@ -28,10 +28,10 @@ export interface DdnsQueueStorage {
    */
   write(added: readonly StoredEntry[], done: readonly string[]): Promise<void>;
   /**
-   * Shared databases (several servers): keeps this server's claims alive and takes over, up to `limit`, the
-   * entries of servers that stopped or died. Absent where one server owns the database.
+   * Shared databases (several servers): keeps this server's claims on the entries it `holds` alive and takes
+   * over, up to `limit`, the entries of servers that stopped or died. Absent where one server owns the database.
    */
-  adopt?(limit: number): Promise<StoredEntry[]>;
+  adopt?(limit: number, holds: readonly string[]): Promise<StoredEntry[]>;
   /** Hands this server's pending entries back (the next server to start or adopt runs them) and closes. */
   close(): Promise<void>;
 }

@@ -134,7 +134,8 @@ export class DdnsService {
     this.adoptTimer = setTimeout(() => {
       // Updates off: only this server's claims are renewed, nothing is taken.
       const room = this.o.ddns().enabled ? this.room() : 0;
-      this.adopting = (storage.adopt?.(room) ?? Promise.resolve([]))
+      const holds = this.queue.map((q) => q.key);
+      this.adopting = (storage.adopt?.(room, holds) ?? Promise.resolve([]))
         .then((entries) => {
           if (this.stopped) return;
           const adopted = this.admit(entries);
