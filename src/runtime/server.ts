@@ -206,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
         clock,
       });
     } catch (err) {
+      await ddns.stop();
       await store.close().catch(() => undefined);
       throw err;
     }
