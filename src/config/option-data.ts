@@ -18,6 +18,10 @@ const ACCEPTED_NEVER_SENT: ReadonlyMap<number, string> = new Map([
     52,
     'the encoder writes option 52 itself when it overloads sname/file (RFC 2131 §4.1); a configured value would make clients read those fields as options',
   ],
+  [
+    56,
+    "the engine writes option 56 itself, with a DHCPNAK's reason; RFC 2131 §4.3.1 table 3: not in a DHCPOFFER (MUST NOT) nor a DHCPACK (SHOULD NOT)",
+  ],
   [57, "RFC 2131 §4.3.1 table 3: a server MUST NOT send the maximum message size; it is the client's"],
 ]);
 
