@@ -63,6 +63,33 @@ function customDhcp4(entry: OptionDataJson, defs: OptionDefs): OptionDef | strin
   return nameMismatch(entry, d) ?? d;
 }
 
+function isVendorSpace(space: string): boolean {
+  return space === DOCSIS_SPACE || VENDOR_SPACE.test(space);
+}
+
+/**
+ * A sub-option given twice in one scope, as kea-dhcp4 2.2 sends it (checked against the server): in a
+ * vendor space (option 125) the later entry, in a space encapsulated by a dhcp4 option (43) the first.
+ */
+function addSubOption(list: SubOption[], sub: SubOption, space: string, issues: Issues): void {
+  const i = list.findIndex((s) => s.code === sub.code);
+  if (i < 0) {
+    list.push(sub);
+    return;
+  }
+  const earlier = list[i]!;
+  if (isVendorSpace(space)) {
+    issues.warn(sub.at, `option ${sub.code} of space ${space} replaces ${earlier.at}, as in Kea`);
+    list[i] = { ...sub, alwaysSend: sub.alwaysSend || earlier.alwaysSend };
+  } else {
+    issues.warn(
+      sub.at,
+      `option ${sub.code} of space ${space} is already given by ${earlier.at}: Kea sends the first`,
+    );
+    list[i] = { ...earlier, alwaysSend: sub.alwaysSend || earlier.alwaysSend };
+  }
+}
+
 function byDef(d: OptionDef, entry: OptionDataJson): Uint8Array {
   const data = entry.data ?? '';
   // A container (an empty option carrying a space) given data takes it as its sub-options' wire bytes.
@@ -137,7 +164,7 @@ export function optionSet(
         if (data.length > 255) return issues.add(at, `${d?.name ?? entry.code}: longer than 255 bytes`);
         const list = spaces.get(space) ?? [];
         spaces.set(space, list);
-        list.push({ code: d?.code ?? entry.code!, data, alwaysSend, at });
+        addSubOption(list, { code: d?.code ?? entry.code!, data, alwaysSend, at }, space, issues);
       } catch (err) {
         issues.add(at, `${d?.name ?? entry.code}: ${message(err)}`);
       }

@@ -186,3 +186,28 @@ test('one option twice in a scope, by name and by code: the later entry is sent,
   assert.deepEqual(ack.message.options.get('domain-name-servers'), ['198.18.0.2']);
   assert.deepEqual(ack.message.options.get('ntp-servers'), ['198.18.0.4']);
 });
+
+test('a sub-option twice in one scope: in a vendor space the later is sent, in a space under option 43 the first (as kea-dhcp4 2.2)', () => {
+  const r = parseConfig({
+    Dhcp4: {
+      'option-def': [
+        { name: 'vlanid', code: 2, space: '339', type: 'uint32' },
+        { name: 'vendor-encapsulated-options', code: 43, type: 'empty', encapsulate: '339' },
+      ],
+      'option-data': [
+        { name: 'vlanid', space: '339', data: '7' },
+        { code: 2, space: '339', data: '8' },
+        { name: 'vivso-suboptions', data: '4491' },
+        { name: 'tftp-servers', space: 'vendor-4491', data: '10.0.0.1' },
+        { code: 2, space: 'vendor-4491', data: '10.0.0.2' },
+      ],
+    },
+  });
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  assert.deepEqual([...r.config.options.get(43)!.data], [2, 4, 0, 0, 0, 7]);
+  assert.deepEqual([...r.config.options.get(125)!.data], [0, 0, 0x11, 0x8b, 6, 2, 4, 10, 0, 0, 2]);
+  assert.deepEqual(r.config.warnings, [
+    'Dhcp4.option-data[1]: option 2 of space 339 is already given by Dhcp4.option-data[0]: Kea sends the first',
+    'Dhcp4.option-data[4]: option 2 of space vendor-4491 replaces Dhcp4.option-data[3], as in Kea',
+  ]);
+});
