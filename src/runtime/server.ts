@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.ts';
-import { metricsRoute, renderMetrics } from '../control/index.ts';
+import { metricsRoute, renderMetrics, withSharedNetworkSums } from '../control/index.ts';
 import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/index.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
@@ -256,7 +256,11 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       options.onConfigApplied?.(next);
     },
   });
-  const statistics = new EngineStatistics(() => ({ ...engine.statistics(), ...ddns.statistics() }), clock);
+  const statistics = new EngineStatistics(
+    () =>
+      withSharedNetworkSums({ ...engine.statistics(), ...ddns.statistics() }, holder.current.sharedNetworks),
+    clock,
+  );
   const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
   sampler.unref();
 
@@ -392,7 +396,13 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
         mountDashboard(h, { logger });
         h.addGetRoute(
           '/metrics',
-          metricsRoute(() => renderMetrics(statistics.current(), holder.current.subnets)),
+          metricsRoute(() =>
+            renderMetrics(
+              statistics.current(),
+              holder.current.subnets,
+              holder.current.sharedNetworks.map((n) => n.name),
+            ),
+          ),
         );
         logger.info(
           { http: h.url },
