@@ -229,3 +229,28 @@ test('a store error (not a refusal) aborts the exchange: no ACK, no NAK, the add
   const retry = await lab.one(req);
   assert.equal(retry.type, MessageType.ACK);
 });
+
+test('settle: a store that throws rejects the exchange and the commit loop aborts its token (no reply, retry ACKed)', async () => {
+  const lab = new Lab();
+  const offer = await lab.one(msg(MessageType.DISCOVER, MAC));
+  const req = msg(MessageType.REQUEST, MAC, {
+    options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': offer.message.yiaddr },
+  });
+  const step = lab.engine.handle(req, ETH0, lab.now);
+  assert.ok(step.commit);
+  const diskFull = new Error('disk full');
+  const failing = {
+    commit: () => Promise.reject(diskFull),
+    markDeclined: () => Promise.reject(diskFull),
+    reclaim: () => Promise.reject(diskFull),
+  };
+  const { settle } = await import('../../src/server/settle.ts');
+  await assert.rejects(settle(lab.engine, step, failing, lab.now), diskFull);
+  assert.throws(() => lab.engine.commitSucceeded(step.commit!.token, lab.now), {
+    code: 'ERR_ENGINE_UNKNOWN_COMMIT_TOKEN',
+  });
+  assert.equal(lab.engine.statistics()['pkt4-nak-sent'], 0);
+  assert.equal(await lab.store.get(offer.message.yiaddr), null);
+  const retry = await lab.one(req);
+  assert.equal(retry.type, MessageType.ACK);
+});
