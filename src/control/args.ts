@@ -1,4 +1,4 @@
-import { isValidIp, parseIp } from '../protocol/index.ts';
+import { isValidIp, parseHexIdentifier, parseIp, toHex } from '../protocol/index.ts';
 import { CommandArgumentError } from './errors.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
 
@@ -31,17 +31,10 @@ export const isIPv4: (value: string) => boolean = isValidIp;
 export const ipv4ToNumber: (address: string) => number = parseIp;
 
 /**
- * Kea's hex identifiers (`hw-address`, `client-id`): bytes of one or two hex digits separated by colons,
- * or a run of hex digits. Returns lower-case two-digit colon form, or undefined when malformed.
+ * Kea's hex identifiers in commands (`hw-address`, `client-id`): bytes of one or two hex digits separated by
+ * colons, or a run of hex digits. Returns lower-case two-digit colon form, or undefined when malformed.
  */
 export function normalizeHex(text: string): string | undefined {
-  let bytes: string[];
-  if (text.includes(':')) {
-    bytes = text.split(':');
-    if (bytes.some((b) => !/^[0-9a-fA-F]{1,2}$/.test(b))) return undefined;
-  } else {
-    if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) return undefined;
-    bytes = text.match(/../g) ?? [];
-  }
-  return bytes.map((b) => b.toLowerCase().padStart(2, '0')).join(':');
+  const bytes = parseHexIdentifier(text, 'colons');
+  return bytes === undefined ? undefined : toHex(bytes, ':');
 }
