@@ -61,7 +61,7 @@ export interface SqliteLeaseStoreOptions {
 /**
  * The embedded default: one SQLite file in WAL mode. Writes are group-committed: all writes of one event-loop
  * turn share one transaction and one fsync, and resolve once it is on disk. The transactions run on the calling
- * thread (`writer: 'inline'`, see `GroupCommit`) or in a worker thread that owns the write connection
+ * thread (`writer: 'inline'`, see `InlineWriter`) or in a worker thread that owns the write connection
  * (`writer: 'worker'`, see `WorkerWriter`); reads always use this thread's own connection. Several store
  * instances, in one process or several, may share one file: writes take SQLite's write lock (BEGIN IMMEDIATE), so
  * the claim check and the write are atomic across them.
