@@ -15,10 +15,10 @@ import {
   checkLimit,
   checkNow,
   checkSeconds,
-  foldStateCounts,
+  foldStateRows,
   pageStart,
   subnetSet,
-  type StateCount,
+  type StateCountRow,
 } from './query.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
 import type {
@@ -34,7 +34,7 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease, stateFromCode } from './validate.ts';
+import { normalizeLease } from './validate.ts';
 
 export interface PostgresLeaseStoreOptions {
   /** A connection string or node-postgres settings (host may be a UNIX socket directory). */
@@ -341,13 +341,8 @@ export class PostgresLeaseStore implements LeaseStore {
       `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1))
        GROUP BY subnet_id, state ORDER BY subnet_id`,
       [subnetArray(filter)],
-    )) as { subnet_id: number; state: number; n: number }[];
-    const counts: StateCount[] = [];
-    for (const row of rows) {
-      const state = stateFromCode(row.state);
-      if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
-    }
-    return foldStateCounts(counts);
+    )) as StateCountRow[];
+    return foldStateRows(rows);
   }
 
   onChange(listener: LeaseChangeListener): () => void {

@@ -6,10 +6,10 @@ import {
   checkLimit,
   checkNow,
   checkSeconds,
-  foldStateCounts,
+  foldStateRows,
   pageStart,
   subnetSet,
-  type StateCount,
+  type StateCountRow,
 } from './query.ts';
 import { rowToLease } from './row.ts';
 import { checkLeaseFile } from './sqlite-check.ts';
@@ -30,7 +30,7 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease, stateFromCode } from './validate.ts';
+import { normalizeLease } from './validate.ts';
 
 export interface SqliteLeaseStoreOptions {
   /** Database file; created with the schema when missing. */
@@ -249,19 +249,9 @@ export class SqliteLeaseStore implements LeaseStore {
       () =>
         (subnets === null
           ? this.#stmt.stats.all()
-          : this.#stmt.statsInSubnets.all(JSON.stringify([...subnets]))) as {
-          subnet_id: number;
-          state: number;
-          n: number;
-        }[],
+          : this.#stmt.statsInSubnets.all(JSON.stringify([...subnets]))) as StateCountRow[],
     );
-    const counts: StateCount[] = [];
-    for (const row of rows) {
-      const state = stateFromCode(row.state);
-      // Rows with an unknown state are corrupt; they are reported by the reads that meet them, not counted here.
-      if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
-    }
-    return foldStateCounts(counts);
+    return foldStateRows(rows);
   }
 
   onChange(listener: LeaseChangeListener): () => void {
