@@ -21,6 +21,20 @@ export function optionalMap(args: unknown): JsonObject {
   return isJsonObject(args) ? args : {};
 }
 
+/**
+ * `identifier-type` and `identifier`, of a command given no `ip-address` (Kea's lease and host commands word
+ * these errors alike).
+ */
+export function identifierArgs(args: JsonObject): { readonly type: string; readonly value: string } {
+  const type = args['identifier-type'];
+  if (typeof type !== 'string')
+    fail("No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
+  const value = args['identifier'];
+  if (typeof value !== 'string')
+    fail("No 'ip-address' provided and 'identifier' is either missing or not a string.");
+  return { type, value };
+}
+
 export function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }

@@ -156,3 +156,28 @@ export class GroupCommit<Op> {
     for (const resolve of waiting) resolve();
   }
 }
+
+/**
+ * Settles a batch from the rows of one statement that name their write by its index in the batch: each write at
+ * most once (the first row naming it), and each write no row named rejected with `missing()`, so no caller is
+ * left waiting.
+ */
+export function settleByIndex<Op, Row>(
+  batch: readonly Queued<Op>[],
+  rows: readonly Row[],
+  indexOf: (row: Row) => number,
+  settle: (entry: Queued<Op>, row: Row) => void,
+  missing: () => Error,
+): void {
+  const answered = new Set<number>();
+  for (const row of rows) {
+    const i = indexOf(row);
+    const entry = batch[i];
+    if (entry === undefined || answered.has(i)) continue;
+    answered.add(i);
+    settle(entry, row);
+  }
+  batch.forEach((entry, i) => {
+    if (!answered.has(i)) entry.reject(missing());
+  });
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
-import { GroupCommit, type Queued } from './group-commit.ts';
+import { GroupCommit, settleByIndex, type Queued } from './group-commit.ts';
 import { declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
@@ -382,18 +382,14 @@ export class PostgresLeaseStore implements LeaseStore {
       for (const pending of batch) pending.reject(wrapped);
       return;
     }
-    const answered = new Set<number>();
-    for (const { ord, outcome, prev } of results) {
-      const pending = batch[ord];
-      if (pending === undefined || answered.has(ord)) continue;
-      answered.add(ord);
-      this.#settle(pending, outcome, prev);
-    }
-    // Never leave a caller waiting: a commit the function did not answer for is reported, not forgotten.
-    batch.forEach((pending, i) => {
-      if (!answered.has(i))
-        pending.reject(new LeaseStoreIoError('PostgreSQL lease write returned no outcome'));
-    });
+    settleByIndex(
+      batch,
+      results,
+      (r) => r.ord,
+      (pending, r) => this.#settle(pending, r.outcome, r.prev),
+      // Never leave a caller waiting: a commit the function did not answer for is reported, not forgotten.
+      () => new LeaseStoreIoError('PostgreSQL lease write returned no outcome'),
+    );
   }
 
   #settle(pending: PendingCommit, outcome: string, prev: unknown): void {

@@ -165,21 +165,24 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async getByHwAddress(hwAddress: string, subnetId?: number): Promise<Lease[]> {
     this.#open();
-    const hw = hwAddress.toLowerCase();
-    return this.#many(() =>
-      subnetId === undefined
-        ? this.#stmt.byHwAddress.all(hw)
-        : this.#stmt.byHwAddressInSubnet.all(hw, subnetId),
-    );
+    return this.#byIdentifier('byHwAddress', 'byHwAddressInSubnet', hwAddress, subnetId);
   }
 
   async getByClientId(clientId: string, subnetId?: number): Promise<Lease[]> {
     this.#open();
-    const id = clientId.toLowerCase();
+    return this.#byIdentifier('byClientId', 'byClientIdInSubnet', clientId, subnetId);
+  }
+
+  /** Leases by a hardware address or client id (stored lower-case), optionally in one subnet. */
+  #byIdentifier(
+    anywhere: 'byHwAddress' | 'byClientId',
+    inSubnet: 'byHwAddressInSubnet' | 'byClientIdInSubnet',
+    identifier: string,
+    subnetId: number | undefined,
+  ): Lease[] {
+    const id = identifier.toLowerCase();
     return this.#many(() =>
-      subnetId === undefined
-        ? this.#stmt.byClientId.all(id)
-        : this.#stmt.byClientIdInSubnet.all(id, subnetId),
+      subnetId === undefined ? this.#stmt[anywhere].all(id) : this.#stmt[inSubnet].all(id, subnetId),
     );
   }
 
