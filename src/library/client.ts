@@ -1,4 +1,4 @@
-import type { ClientEvent, RetransmitPolicy } from '../client/index.ts';
+import { hexOptions, type ClientEvent, type RetransmitPolicy } from '../client/index.ts';
 import { DhcpClientEngine as ClientEngine } from '../client/index.ts';
 import type { ClientStateName } from '../client/index.ts';
 import { fromHex, messageTypeOf } from '../protocol/index.ts';
@@ -330,12 +330,8 @@ class LibraryClient implements DhcpClient {
       case 'leasefail':
         return em.emit('leasefail', { retryAt: e.retryAt });
       case 'inform-ack': {
-        const hex: Record<string, string> = {};
-        for (const code of e.message.options.codes()) {
-          const raw = e.message.options.getRaw(code);
-          if (raw !== undefined) hex[String(code)] = Buffer.from(raw).toString('hex');
-        }
-        if (messageTypeOf(e.message) !== undefined) this.#informs.shift()?.(configurationOf(hex));
+        if (messageTypeOf(e.message) !== undefined)
+          this.#informs.shift()?.(configurationOf(hexOptions(e.message.options)));
         return;
       }
       case 'inform-failed':
