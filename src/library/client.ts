@@ -30,7 +30,10 @@ export interface DhcpClientOptions {
   readonly requestedAddress?: string;
   /** Option 60. */
   readonly vendorClass?: string;
-  /** The interface to send on, for a transport with several (virtual network, packet sockets). */
+  /**
+   * The interface the client runs on, for a transport with several (virtual network, packet sockets): sends
+   * name it, and only its link events count. Default: the transport's only interface, if it has one.
+   */
   readonly interface?: string;
   /**
    * Checks an offered address before using it (what an ARP probe does): resolve true when another host
