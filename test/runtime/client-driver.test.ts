@@ -24,6 +24,7 @@ import {
   messageTypeOf,
 } from '../../src/protocol/index.ts';
 import {
+  EmbeddedTransport,
   VirtualClock,
   VirtualNetwork,
   type VirtualNic,
@@ -144,6 +145,17 @@ async function run(clock: VirtualClock, ms: number, stepMs = 10): Promise<void> 
     clock.advance(stepMs);
     await new Promise((r) => setImmediate(r));
   }
+}
+
+/** The value of a promise that virtual time has settled already; throws rather than wait for one that has not. */
+async function settled<T>(p: Promise<T>): Promise<T> {
+  const pending = Symbol('pending');
+  const r = await Promise.race([
+    p,
+    new Promise<typeof pending>((resolve) => setImmediate(() => resolve(pending))),
+  ]);
+  if (r === pending) throw new Error('not settled in the virtual time given');
+  return r as T;
 }
 
 /** How a scenario starts a client. */
@@ -403,7 +415,7 @@ for (const fe of FRONT_ENDS) {
       await run(l.clock, 3000);
       const answer = c.inform();
       await run(l.clock, 500);
-      assert.deepEqual(await answer, ['198.18.0.53']);
+      assert.deepEqual(await settled(answer), ['198.18.0.53']);
       const inform = l.seen.find((s) => s.type === 'DHCPINFORM');
       assert.equal(inform?.ciaddr, LEASED);
       assert.equal(c.state(), 'BOUND');
@@ -737,10 +749,10 @@ test('library: typed events of a DORA, a NAK and a release, each once and in ord
   try {
     const bound = c.client.bound();
     await run(l.clock, 3000);
-    assert.equal((await bound).address, LEASED);
+    assert.equal((await settled(bound)).address, LEASED);
     const renewed = c.client.renew();
     await run(l.clock, 500);
-    assert.equal((await renewed).address, LEASED);
+    assert.equal((await settled(renewed)).address, LEASED);
     l.renewReply = MessageType.NAK;
     c.renew();
     await run(l.clock, 6000);
@@ -776,7 +788,7 @@ test('library: bound() times out in virtual time without a server; stop() ends a
       (e: unknown) => e instanceof DhcpLibraryError && e.code === 'ERR_DHCP_TIMEOUT',
     );
     await run(l.clock, 5000);
-    await timedOut;
+    await settled(timedOut);
     assert.ok(failed.length >= 1, 'leasefail after the DISCOVERs went unanswered');
     const pending = c.client.bound();
     await c.stop();
@@ -790,5 +802,35 @@ test('library: bound() times out in virtual time without a server; stop() ends a
     );
   } finally {
     await c.stop();
+  }
+});
+
+test('library: over a plain UDP socket (no frames of its own) the source address is not named, and DORA works', async () => {
+  const l = lan();
+  const sent: (string | undefined)[] = [];
+  // What a UdpTransport does: it cannot choose the source address, and refuses to be asked.
+  const plain = new EmbeddedTransport({
+    port: 68,
+    capabilities: { broadcastWithoutRoute: false },
+    send: (d) => {
+      sent.push(d.sourceIp);
+      if (d.sourceIp !== undefined) throw new Error('the udp transport cannot choose interface or source IP');
+      return l.client.send(d);
+    },
+  });
+  l.client.on('message', (data, meta) => plain.deliver(data, meta));
+  const client = await (
+    await createDhcp(plain)
+  ).client({ mac: MAC, scheduler: l.clock, retransmit: RETRANSMIT });
+  const errors: unknown[] = [];
+  client.on('error', (e) => errors.push(e));
+  try {
+    const bound = client.bound();
+    await run(l.clock, 3000);
+    assert.equal((await settled(bound)).address, LEASED);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(sent, [undefined, undefined]);
+  } finally {
+    await client.stop();
   }
 });

@@ -200,8 +200,10 @@ export class ClientDriver {
 
   async #send(a: SendAction): Promise<void> {
     // Without an address the source is named (0.0.0.0, or ours while REBINDING): a packet socket writes
-    // it, since no UDP socket can be bound to it.
-    const named = a.via === 'raw' || a.to === BROADCAST;
+    // it, since no UDP socket can be bound to it. Only a transport that builds its own frames (what
+    // `broadcastWithoutRoute` says) can; a plain UDP socket refuses the field, and sends from its own.
+    const named =
+      (a.via === 'raw' || a.to === BROADCAST) && this.transport.capabilities.broadcastWithoutRoute;
     const iface = this.interface;
     try {
       await this.transport.send({
