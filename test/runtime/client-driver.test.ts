@@ -31,8 +31,10 @@ import {
   type VirtualTransport,
 } from '../../src/transport/index.ts';
 import { sendUnix } from '../../src/control/client.ts';
+import { DhcpClientEngine } from '../../src/client/index.ts';
 import {
   ClientControlServer,
+  ClientDriver,
   ClientRuntime,
   ClientRuntimeError,
   type ApplyRequest,
@@ -489,6 +491,41 @@ for (const fe of FRONT_ENDS) {
     }
   });
 }
+
+// ---- the driver's own surface ----------------------------------------------------------------------------
+
+test('driver: pollAt() is the engine deadline (T1 once bound); process() takes replies from the server port only', async () => {
+  const l = lan();
+  const engine = new DhcpClientEngine({ hwAddress: MAC, arpProbe: false, retransmit: RETRANSMIT });
+  const done: string[] = [];
+  const driver = new ClientDriver({
+    engine,
+    transport: l.client,
+    scheduler: l.clock,
+    interface: 'eth0',
+    perform: (a) => void done.push(a.type === 'event' ? a.event.type : a.type),
+  });
+  try {
+    assert.equal(driver.pollAt(), null, 'stopped: nothing to wait for');
+    driver.command((now) => engine.start(now));
+    assert.equal(engine.stateName, 'SELECTING');
+    assert.equal(driver.pollAt(), l.clock.now() + 1000, "the DISCOVER's retransmission (-T 1)");
+    await run(l.clock, 1000);
+    assert.equal(engine.stateName, 'BOUND');
+    assert.equal(driver.pollAt(), engine.lease?.renewAt);
+    assert.equal(engine.lease?.renewAt, engine.lease!.obtainedAt + 300_000);
+    const before = engine.stats;
+    // A datagram from another port than the server's (67) never reaches the engine.
+    driver.process(Uint8Array.of(1, 2, 3), { interface: undefined, sourcePort: 6767 });
+    driver.process(Uint8Array.of(1, 2, 3), { interface: { name: 'eth1', index: 2 }, sourcePort: 67 });
+    assert.deepEqual(engine.stats, before);
+    driver.process(Uint8Array.of(1, 2, 3), { interface: { name: 'eth0', index: 1 }, sourcePort: 67 });
+    assert.notDeepEqual(engine.stats, before, 'the engine counted the bogus reply');
+    assert.ok(done.includes('configure') && done.includes('lease-acquired'), done.join(','));
+  } finally {
+    await driver.stop();
+  }
+});
 
 // ---- the runtime alone: udhcpc's events, status, statistics, the control socket, the lease file --------
 

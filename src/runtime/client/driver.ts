@@ -92,10 +92,6 @@ export class ClientDriver {
     this.transport.on('error', (e) => this.#onTransportError(e));
   }
 
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
   now(): number {
     return this.scheduler.now();
   }
