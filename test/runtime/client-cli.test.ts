@@ -97,7 +97,14 @@ test('bad input is a UsageError', () => {
 
 test("log lines read like udhcpc's", () => {
   assert.equal(
-    logLine({ type: 'sent', message: 'DHCPDISCOVER', to: '255.255.255.255', from: '0.0.0.0', time: 0 }),
+    logLine({
+      type: 'sent',
+      message: 'DHCPDISCOVER',
+      to: '255.255.255.255',
+      from: '0.0.0.0',
+      via: 'raw',
+      time: 0,
+    }),
     'sending discover to 255.255.255.255',
   );
   assert.equal(logLine({ type: 'leasefail', retryAt: 1, time: 0 }), 'no lease, trying again later');

@@ -25,7 +25,13 @@ export type HostAction = ConfigureAction | DeconfigureAction | EventAction;
 
 /** What the driver sees beside the engine's own events: sends, link changes, failures. */
 export type DriverNotice =
-  | { readonly type: 'sent'; readonly message: string; readonly to: string; readonly from: string }
+  | {
+      readonly type: 'sent';
+      readonly message: string;
+      readonly to: string;
+      readonly from: string;
+      readonly via: SendAction['via'];
+    }
   | { readonly type: 'link'; readonly up: boolean; readonly carrier: boolean; readonly present: boolean }
   | { readonly type: 'error'; readonly code: string; readonly message: string; readonly cause: unknown };
 
@@ -219,6 +225,7 @@ export class ClientDriver {
       message: messageTypeName(messageTypeOf(a.message) ?? 0),
       to: a.to,
       from: a.from,
+      via: a.via,
     });
   }
 
