@@ -124,7 +124,7 @@ export class ClientRuntime {
     return this.#driver.engine;
   }
 
-  get #run(): ClientDriver {
+  get #started(): ClientDriver {
     if (this.#driver === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
     return this.#driver;
   }
@@ -216,12 +216,12 @@ export class ClientRuntime {
 
   /** Renew now (SIGUSR1, `client ctl renew`). */
   renew(): void {
-    this.#run.command((now) => this.engine.renew(now));
+    this.#started.command((now) => this.engine.renew(now));
   }
 
   /** Release the lease (SIGUSR2, `client ctl release`). */
   release(): void {
-    this.#run.command((now) => this.engine.release(now));
+    this.#started.command((now) => this.engine.release(now));
   }
 
   /**
@@ -230,7 +230,7 @@ export class ClientRuntime {
    * (ERR_CLIENT_NO_ADDRESS) without an address.
    */
   inform(opts: InformOptions = {}): void {
-    this.#run.command((now) => this.engine.inform(now, opts));
+    this.#started.command((now) => this.engine.inform(now, opts));
   }
 
   /** Resolves once every action asked for so far is done. */
