@@ -44,6 +44,7 @@ export { DhcpLibraryError, type DhcpLibraryErrorCode } from './library/errors.ts
 
 // The building blocks, for embedding further.
 export { VirtualNetwork, VirtualClock } from './transport/virtual/index.ts';
+export type { Scheduler } from './transport/index.ts';
 export type { VirtualHost, VirtualLink, VirtualNic } from './transport/virtual/index.ts';
 export { EmbeddedTransport, UdpTransport, TransportError } from './transport/index.ts';
 export type { Transport, TransportCapabilities, DatagramMeta, OutboundDatagram } from './transport/index.ts';

@@ -69,6 +69,8 @@ function streamEvents(path: string, count: number): Promise<number> {
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(JSON.stringify({ command: 'subscribe' })));
     socket.on('data', (chunk: string) => {
+      // end() closes our side only: what the daemon sends meanwhile is not asked for.
+      if (printed >= count) return;
       buffered += chunk;
       for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
         const line = buffered.slice(0, nl);

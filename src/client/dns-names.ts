@@ -1,6 +1,5 @@
-import { decodeNameList } from '../protocol/index.ts';
-import { fromHex } from '../protocol/index.ts';
 import type { ClientLease } from './lease.ts';
+import { optionsFromHex } from './lease.ts';
 
 /** resolv.conf's historical limits (glibc before 2.26: MAXDNSRCH 6, 256 characters of search list). */
 export const MAX_SEARCH_DOMAINS = 6;
@@ -30,11 +29,11 @@ export interface SearchList {
  * decoder: pointers only backwards, bounded) is refused whole.
  */
 export function leaseSearchList(lease: ClientLease): SearchList {
-  const hex119 = lease.options['119'];
+  const options = optionsFromHex(lease.options);
   let candidates: string[];
   const refused: string[] = [];
-  if (hex119 !== undefined) {
-    const decoded = decodeNameList(fromHex(hex119) ?? new Uint8Array(0), true);
+  if (options.has('domain-search')) {
+    const decoded = options.get('domain-search');
     if (decoded === undefined) refused.push('option 119 (malformed)');
     candidates = (decoded ?? []).filter((d) => d !== '');
   } else {

@@ -10,13 +10,11 @@ import type { DhcpMessage } from '../protocol/index.ts';
 import type { ClientAction, ClientEvent, ClientStep, DeconfigureAction } from './actions.ts';
 import { unusableAddress } from './address-check.ts';
 import { renewRetransmitDelay, retransmitDelay } from './backoff.ts';
-import { readIp, readU32 } from '../protocol/index.ts';
 import type { ClientConfig, ResolvedClientConfig } from './config.ts';
 import { resolveClientConfig } from './config.ts';
 import { ClientConfigError, ClientStateError } from './errors.ts';
 import type { ClientLease } from './lease.ts';
-import { ackAdjustments, leaseExpired, leaseFromAck } from './lease.ts';
-import { effectiveMask } from './lease-sanity.ts';
+import { ackAdjustments, leaseExpired, leaseFromAck, usedMask } from './lease.ts';
 import type { RequestKind } from './messages.ts';
 import { buildDecline, buildDiscover, buildInform, buildRelease, buildRequest } from './messages.ts';
 import type { ClientState, ClientStateName, Offer, PendingProbe, Transaction } from './state.ts';
@@ -76,20 +74,9 @@ function minDeadline(values: readonly (number | null | undefined)[]): number | n
   return best;
 }
 
-function optionIp(msg: DhcpMessage, code: number): string | null {
-  const raw = msg.options.getRaw(code);
-  return raw !== undefined && raw.length >= 4 ? readIp(raw, 0) : null;
-}
-
-function optionText(msg: DhcpMessage, code: number): string | null {
-  const raw = msg.options.getRaw(code);
-  return raw === undefined ? null : new TextDecoder().decode(raw);
-}
-
-/** Option 1 as the client would use it (a refused mask becomes the class-based one). */
-function subnetMaskOf(msg: DhcpMessage): number | null {
-  const raw = msg.options.getRaw(1);
-  return effectiveMask(raw !== undefined && raw.length >= 4 ? readU32(raw, 0) : null, msg.yiaddr).mask;
+/** Option 54 of a reply: the server that sent it, or null. */
+function serverIdOf(msg: DhcpMessage): string | null {
+  return msg.options.get('dhcp-server-identifier') ?? null;
 }
 
 /**
@@ -507,11 +494,11 @@ export class DhcpClientEngine {
   }
 
   #onOffer(now: number, msg: DhcpMessage, s: Extract<ClientState, { name: 'SELECTING' }>): void {
-    const serverId = optionIp(msg, 54);
+    const serverId = serverIdOf(msg);
     // RFC 2131 §4.3.1 Table 3: option 54 MUST be in a DHCPOFFER; without it we could not REQUEST.
     if (serverId === null)
       return this.#bogus('no-server-id', `DHCPOFFER of ${msg.yiaddr} without server identifier`);
-    const bad = unusableAddress(msg.yiaddr, subnetMaskOf(msg));
+    const bad = unusableAddress(msg.yiaddr, usedMask(msg).mask);
     if (bad !== null) return this.#bogus('bad-yiaddr', `DHCPOFFER from ${serverId}: ${bad}`);
     const offer: Offer = { address: msg.yiaddr, serverId, message: msg, receivedAt: now };
     const wanted = this.config.requestedAddress;
@@ -570,8 +557,8 @@ export class DhcpClientEngine {
   }
 
   #onAck(now: number, msg: DhcpMessage, s: WithTx): void {
-    const serverId = optionIp(msg, 54);
-    const mask = subnetMaskOf(msg);
+    const serverId = serverIdOf(msg);
+    const mask = usedMask(msg).mask;
     const bad = unusableAddress(msg.yiaddr, mask);
     switch (s.name) {
       case 'REQUESTING': {
@@ -671,13 +658,13 @@ export class DhcpClientEngine {
   }
 
   #onNak(now: number, msg: DhcpMessage, s: WithTx): void {
-    const serverId = optionIp(msg, 54);
+    const serverId = serverIdOf(msg);
     if (s.name === 'SELECTING') return this.#bogus('unexpected', 'DHCPNAK while SELECTING');
     if (s.name === 'REQUESTING' && serverId !== null && serverId !== s.offer.serverId) {
       return this.#bogus('wrong-server', `DHCPNAK from ${serverId}, requested from ${s.offer.serverId}`);
     }
     this.#stats.naks++;
-    this.#emit({ type: 'nak', message: msg, serverId, text: optionText(msg, 56) });
+    this.#emit({ type: 'nak', message: msg, serverId, text: msg.options.get('dhcp-message') ?? null });
     const held = this.#configured;
     if (held !== null) {
       // RFC 2131 §4.4.5 / §3.2: on DHCPNAK the client MUST stop using the address.
@@ -794,7 +781,7 @@ export class DhcpClientEngine {
       if (type !== MessageType.ACK) return this.#bogus('unexpected', `${name} in answer to DHCPINFORM`);
       this.#inform = null;
       this.#remember(inf.xid);
-      this.#emit({ type: 'inform-ack', message: msg, serverId: optionIp(msg, 54) });
+      this.#emit({ type: 'inform-ack', message: msg, serverId: serverIdOf(msg) });
       return;
     }
     const s = this.#state;

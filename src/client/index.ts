@@ -18,6 +18,7 @@ export type { ClientStats, BogusReason } from './stats.ts';
 export { BOGUS_REASONS } from './stats.ts';
 export type { ClientLease } from './lease.ts';
 export { leaseFromAck, leaseTimers, leaseExpired, DEFAULT_LEASE_TIME } from './lease.ts';
+export { hexOptions, optionsFromHex } from './lease.ts';
 export { retransmitDelay, renewRetransmitDelay } from './backoff.ts';
 export { unusableAddress } from './address-check.ts';
 export { buildDiscover, buildRequest, buildDecline, buildRelease, buildInform } from './messages.ts';

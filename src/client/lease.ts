@@ -1,12 +1,4 @@
-import {
-  readIp,
-  readIpList,
-  readU16,
-  readU32,
-  toHex,
-  u32Bytes,
-  type DhcpMessage,
-} from '../protocol/index.ts';
+import { DhcpOptions, fromHex, intToIp, ipToInt, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { MIN_RENEWAL_SECONDS, effectiveLeaseSeconds, effectiveMask } from './lease-sanity.ts';
 
 /**
@@ -48,11 +40,6 @@ export interface ClientLease {
 export const DEFAULT_LEASE_TIME = 3600;
 const INFINITE = 0xffffffff;
 
-function textOf(b: Uint8Array): string {
-  const end = b.indexOf(0);
-  return new TextDecoder().decode(end >= 0 ? b.subarray(0, end) : b);
-}
-
 /** Prefix length as udhcpc's `mton()` counts it: 32 minus the trailing zero bits (0 for 0.0.0.0). */
 export function maskPrefixLength(mask: number): number {
   if (mask === 0) return 0;
@@ -79,83 +66,84 @@ export function leaseTimers(leaseTime: number, t1?: number, t2?: number): { t1: 
   return { t1: renew, t2: rebind };
 }
 
+/** Option 1 of a message as a number, null without a usable one. */
+function maskOf(options: DhcpOptions): number | null {
+  const mask = options.get('subnet-mask');
+  return mask === undefined ? null : ipToInt(mask);
+}
+
+/** Option 1 as the client uses it: a refused mask becomes the class-based one (lease-sanity.ts). */
+export function usedMask(msg: DhcpMessage): { mask: number | null; refused: boolean } {
+  return effectiveMask(maskOf(msg.options), msg.yiaddr);
+}
+
 /** What the client changed in an ACK before using it, in words for the log; empty for a sane ACK. */
 export function ackAdjustments(ack: DhcpMessage): string[] {
   const notes: string[] = [];
-  const lt = ack.options.getRaw(51);
-  if (lt !== undefined && lt.length >= 4) {
-    const offered = readU32(lt, 0);
+  const offered = ack.options.get('dhcp-lease-time');
+  if (offered !== undefined) {
     const used = effectiveLeaseSeconds(offered);
     if (used !== offered) notes.push(`lease time ${offered} s raised to ${used} s`);
   }
-  const m = ack.options.getRaw(1);
-  if (m !== undefined && m.length >= 4) {
-    const { mask, refused } = effectiveMask(readU32(m, 0), ack.yiaddr);
-    if (refused && mask !== null)
-      notes.push(`subnet mask ${readIp(m, 0)} refused, using ${readIp(u32Bytes(mask), 0)}`);
+  const { mask, refused } = usedMask(ack);
+  if (refused && mask !== null) {
+    notes.push(`subnet mask ${ack.options.get('subnet-mask') ?? ''} refused, using ${intToIp(mask)}`);
   }
   return notes;
 }
 
-/** Raw option bytes of a message by code. */
-export function rawOptions(msg: DhcpMessage): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  for (const code of msg.options.codes()) {
-    const raw = msg.options.getRaw(code);
-    if (raw !== undefined) out.set(code, raw);
-  }
+/** Every option as lower-case hex by decimal code (JSON-safe: a lease's `options`). */
+export function hexOptions(options: DhcpOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [code, raw] of options.entries()) out[String(code)] = toHex(raw);
   return out;
 }
 
+/** The inverse of {@link hexOptions}: what a remembered lease's options are, to read them by name. */
+export function optionsFromHex(hexByCode: Readonly<Record<string, string>>): DhcpOptions {
+  const o = new DhcpOptions();
+  for (const [code, hex] of Object.entries(hexByCode)) {
+    const bytes = fromHex(hex);
+    const n = Number(code);
+    if (bytes !== undefined && Number.isInteger(n) && n >= 1 && n <= 254) o.setRaw(n, bytes);
+  }
+  return o;
+}
+
 /**
- * The lease an ACK grants, timed from `obtainedAt`. Returns null when the ACK has no server identifier
- * (RFC 2131 §4.3.1: the server MUST send option 54 in DHCPACK).
+ * The lease an ACK grants, timed from `obtainedAt`. Every option is read through the option table by
+ * name: a value whose bytes do not fit its type counts as absent. Returns null when the ACK has no server
+ * identifier (RFC 2131 §4.3.1: the server MUST send option 54 in DHCPACK).
  */
 export function leaseFromAck(
   ack: DhcpMessage,
   obtainedAt: number,
   fallbackServerId?: string,
 ): ClientLease | null {
-  const opts = rawOptions(ack);
-  const sid = opts.get(54);
-  const serverId = sid !== undefined && sid.length >= 4 ? readIp(sid, 0) : fallbackServerId;
+  const o = ack.options;
+  const serverId = o.get('dhcp-server-identifier') ?? fallbackServerId;
   if (serverId === undefined) return null;
-  const lt = opts.get(51);
-  const leaseSeconds = effectiveLeaseSeconds(
-    lt !== undefined && lt.length >= 4 ? readU32(lt, 0) : DEFAULT_LEASE_TIME,
-  );
-  const t1raw = opts.get(58);
-  const t2raw = opts.get(59);
-  const maskRaw = opts.get(1);
-  const { mask, refused } = effectiveMask(
-    maskRaw !== undefined && maskRaw.length >= 4 ? readU32(maskRaw, 0) : null,
-    ack.yiaddr,
-  );
-  const bcast = opts.get(28);
-  const mtu = opts.get(26);
-  const domain = opts.get(15);
+  const leaseSeconds = effectiveLeaseSeconds(o.get('dhcp-lease-time') ?? DEFAULT_LEASE_TIME);
+  const { mask, refused } = usedMask(ack);
   const infinite = leaseSeconds === INFINITE;
   const timers = infinite
     ? null
-    : leaseTimers(
-        leaseSeconds,
-        t1raw !== undefined && t1raw.length >= 4 ? readU32(t1raw, 0) : undefined,
-        t2raw !== undefined && t2raw.length >= 4 ? readU32(t2raw, 0) : undefined,
-      );
-  const options: Record<string, string> = {};
-  for (const [code, raw] of opts) options[String(code)] = toHex(raw);
-  // A refused mask is replaced for the script too: `ip addr add $ip/$mask` must not see /0.
-  if (refused && mask !== null) options['1'] = toHex(u32Bytes(mask));
+    : leaseTimers(leaseSeconds, o.get('dhcp-renewal-time'), o.get('dhcp-rebinding-time'));
+  let options = o;
+  if (refused && mask !== null) {
+    // A refused mask is replaced for the script too: `ip addr add $ip/$mask` must not see /0.
+    options = o.clone().set('subnet-mask', intToIp(mask));
+  }
   return {
     address: ack.yiaddr,
     serverId,
-    subnetMask: mask === null ? null : readIp(u32Bytes(mask), 0),
+    subnetMask: mask === null ? null : intToIp(mask),
     prefixLength: mask === null ? null : maskPrefixLength(mask),
-    broadcastAddress: bcast !== undefined && bcast.length >= 4 ? readIp(bcast, 0) : null,
-    routers: readIpList(opts.get(3) ?? new Uint8Array(0)),
-    dnsServers: readIpList(opts.get(6) ?? new Uint8Array(0)),
-    domainName: domain !== undefined ? textOf(domain) : null,
-    mtu: mtu !== undefined && mtu.length >= 2 ? readU16(mtu, 0) : null,
+    broadcastAddress: o.get('broadcast-address') ?? null,
+    routers: o.get('routers') ?? [],
+    dnsServers: o.get('domain-name-servers') ?? [],
+    domainName: o.get('domain-name') ?? null,
+    mtu: o.get('interface-mtu') ?? null,
     leaseTime: infinite ? null : leaseSeconds,
     renewalTime: timers?.t1 ?? null,
     rebindingTime: timers?.t2 ?? null,
@@ -166,7 +154,7 @@ export function leaseFromAck(
     siaddr: ack.siaddr,
     sname: ack.sname,
     file: ack.file,
-    options,
+    options: hexOptions(options),
   };
 }
 

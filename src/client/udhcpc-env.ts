@@ -2,7 +2,7 @@ import type { DhcpMessage } from '../protocol/index.ts';
 import { fromHex, readIp, readU16, readU32, toHex } from '../protocol/index.ts';
 import { isSafeDomainName } from './dns-names.ts';
 import type { ClientLease } from './lease.ts';
-import { maskPrefixLength, rawOptions } from './lease.ts';
+import { maskPrefixLength } from './lease.ts';
 import type { UdhcpcKind } from './udhcpc-table.ts';
 import { UDHCPC_OPTIONS } from './udhcpc-table.ts';
 
@@ -214,7 +214,13 @@ export function udhcpcEnvironment(lease: ClientLease | null, ifname: string): Re
 /** The environment for a received message, e.g. the NAK udhcpc passes to its `nak` script call. */
 export function udhcpcMessageEnvironment(msg: DhcpMessage, ifname: string): Record<string, string> {
   return udhcpcPacketEnvironment(
-    { yiaddr: msg.yiaddr, siaddr: msg.siaddr, sname: msg.sname, file: msg.file, options: rawOptions(msg) },
+    {
+      yiaddr: msg.yiaddr,
+      siaddr: msg.siaddr,
+      sname: msg.sname,
+      file: msg.file,
+      options: new Map(msg.options.entries()),
+    },
     ifname,
   );
 }

@@ -1,5 +1,4 @@
-import type { ClientLease } from '../client/index.ts';
-import { DhcpOptions, fromHex } from '../protocol/index.ts';
+import { optionsFromHex, type ClientLease } from '../client/index.ts';
 
 /** The configuration a server handed out, as option values. */
 export interface DhcpConfiguration {
@@ -42,11 +41,7 @@ export interface DhcpClientLease extends DhcpConfiguration {
 
 /** Option values from raw options (hex by code). */
 export function configurationOf(hexByCode: Readonly<Record<string, string>>): DhcpConfiguration {
-  const o = new DhcpOptions();
-  for (const [code, hex] of Object.entries(hexByCode)) {
-    const bytes = fromHex(hex);
-    if (bytes !== undefined) o.setRaw(Number(code), bytes);
-  }
+  const o = optionsFromHex(hexByCode);
   const routers = o.get('routers') ?? [];
   return {
     serverIdentifier: o.get('dhcp-server-identifier') ?? null,

@@ -1,9 +1,9 @@
-import type { ClientAction, ClientEvent, ClientStep } from '../client/index.ts';
-import type { RetransmitPolicy } from '../client/index.ts';
+import { hexOptions, type ClientEvent, type RetransmitPolicy } from '../client/index.ts';
 import { DhcpClientEngine as ClientEngine } from '../client/index.ts';
 import type { ClientStateName } from '../client/index.ts';
 import { fromHex, messageTypeOf } from '../protocol/index.ts';
-import type { Transport } from '../transport/index.ts';
+import { ClientDriver, type HostAction } from '../runtime/client/index.ts';
+import type { Scheduler, Transport } from '../transport/index.ts';
 import {
   configurationOf,
   clientLeaseOf,
@@ -30,7 +30,10 @@ export interface DhcpClientOptions {
   readonly requestedAddress?: string;
   /** Option 60. */
   readonly vendorClass?: string;
-  /** The interface to send on, for a transport with several (virtual network, packet sockets). */
+  /**
+   * The interface the client runs on, for a transport with several (virtual network, packet sockets): sends
+   * name it, and only its link events count. Default: the transport's only interface, if it has one.
+   */
   readonly interface?: string;
   /**
    * Checks an offered address before using it (what an ARP probe does): resolve true when another host
@@ -43,6 +46,11 @@ export interface DhcpClientOptions {
   readonly retransmit?: RetransmitPolicy;
   /** Send DHCPRELEASE on `stop()` (default false, as udhcpc without `-R`). */
   readonly releaseOnStop?: boolean;
+  /**
+   * Clock and timers (default real time). Hand the `VirtualClock` of a `VirtualNetwork` to run the client
+   * in virtual time with it.
+   */
+  readonly scheduler?: Scheduler;
 }
 
 /** What an INFORM got back (RFC 2131 §4.4.3): configuration only, no lease. */
@@ -129,7 +137,7 @@ export async function startClient(
     });
   }
   const transport = await openTransport(source, 68);
-  return new ClientDriver(
+  return new LibraryClient(
     engine,
     transport,
     options,
@@ -137,16 +145,29 @@ export async function startClient(
   );
 }
 
-/** Runs the sans-IO engine: performs its actions in order, keeps its timer, feeds it datagrams. */
-class ClientDriver implements DhcpClient {
-  readonly #engine: ClientEngine;
-  readonly #transport: Transport;
+/** The interface to name: the one asked for, else the only one an interface-aware transport covers. */
+function clientInterface(transport: Transport, asked: string | undefined): string | undefined {
+  if (asked !== undefined || !transport.capabilities.interfaceAware) return asked;
+  const all = transport.interfaces();
+  return all.length === 1 ? all[0]!.name : undefined;
+}
+
+interface Wait {
+  readonly done: (lease: DhcpClientLease) => void;
+  readonly fail: (err: Error) => void;
+}
+
+/**
+ * `dhcp.client()`: the shared client driver (src/runtime/client) on the library's transport, with the
+ * engine's events mapped to typed events and the commands as promises.
+ */
+class LibraryClient implements DhcpClient {
+  readonly #driver: ClientDriver;
   readonly #options: DhcpClientOptions;
   readonly #applier: AddressApplier | undefined;
   readonly #emitter = new Emitter<DhcpClientEvents>((err) => this.#emitter.emit('error', err));
   readonly #informs: ((r: InformReply | Error) => void)[] = [];
-  #queue: Promise<void> = Promise.resolve();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #waits = new Set<Wait>();
   #stopping: Promise<void> | undefined;
 
   constructor(
@@ -155,25 +176,34 @@ class ClientDriver implements DhcpClient {
     options: DhcpClientOptions,
     applier: AddressApplier | undefined,
   ) {
-    this.#engine = engine;
-    this.#transport = transport;
     this.#options = options;
     this.#applier = applier;
-    transport.on('message', (data) => this.#run(engine.handle(Date.now(), data)));
-    transport.on('error', (err) => this.#emitter.emit('error', err));
-    // On the next turn, so listeners attached right after `await dhcp.client()` see every event.
-    setImmediate(() => {
-      if (this.#stopping === undefined) this.#run(engine.start(Date.now()));
+    const check = options.checkAddress;
+    const iface = clientInterface(transport, options.interface);
+    this.#driver = new ClientDriver({
+      engine,
+      transport,
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+      ...(iface === undefined ? {} : { interface: iface }),
+      ...(check === undefined ? {} : { checkAddress: (address: string) => check(address) }),
+      perform: (a) => this.#perform(a),
+      onNotice: (n) => {
+        if (n.type === 'error') this.#emitter.emit('error', n.cause);
+      },
     });
+    // On the next turn, so listeners attached right after `await dhcp.client()` see every event.
+    this.#driver.scheduler.setTimeout(() => {
+      if (this.#stopping === undefined) this.#driver.command((now) => engine.start(now));
+    }, 0);
   }
 
   get lease(): DhcpClientLease | null {
-    const l = this.#engine.lease;
+    const l = this.#driver.engine.lease;
     return l === null ? null : clientLeaseOf(l);
   }
 
   get state(): ClientStateName {
-    return this.#engine.stateName;
+    return this.#driver.engine.stateName;
   }
 
   on<K extends keyof DhcpClientEvents>(event: K, listener: (p: DhcpClientEvents[K]) => void): this {
@@ -200,33 +230,31 @@ class ClientDriver implements DhcpClient {
   renew(timeoutMs = DEFAULT_WAIT_MS): Promise<DhcpClientLease> {
     this.#alive();
     const p = this.#next(['renewed', 'bound'], timeoutMs);
-    this.#run(this.#engine.renew(Date.now()));
+    this.#driver.command((now) => this.#driver.engine.renew(now));
     return p;
   }
 
   inform(opts: { readonly address?: string; readonly server?: string } = {}): Promise<InformReply> {
     this.#alive();
     return new Promise<InformReply>((resolve, reject) => {
-      const step = this.#engine.inform(Date.now(), opts);
+      const step = this.#driver.engine.inform(this.#driver.now(), opts);
       this.#informs.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
-      this.#run(step);
+      this.#driver.dispatch(step);
     });
   }
 
   async release(): Promise<void> {
     this.#alive();
-    this.#run(this.#engine.release(Date.now()));
-    await this.#queue;
+    this.#driver.command((now) => this.#driver.engine.release(now));
+    await this.#driver.idle();
   }
 
   stop(opts: { readonly release?: boolean } = {}): Promise<void> {
     this.#stopping ??= (async () => {
-      const release = opts.release ?? this.#options.releaseOnStop ?? false;
-      this.#run(this.#engine.stop(Date.now(), { release }));
-      await this.#queue;
-      clearTimeout(this.#timer);
-      for (const w of this.#informs.splice(0)) w(new DhcpLibraryError('ERR_DHCP_STOPPED', 'client stopped'));
-      await this.#transport.close();
+      await this.#driver.stop({ release: opts.release ?? this.#options.releaseOnStop ?? false });
+      const stopped = (): DhcpLibraryError => new DhcpLibraryError('ERR_DHCP_STOPPED', 'client stopped');
+      for (const w of this.#informs.splice(0)) w(stopped());
+      for (const w of [...this.#waits]) w.fail(stopped());
     })();
     return this.#stopping;
   }
@@ -236,78 +264,51 @@ class ClientDriver implements DhcpClient {
       throw new DhcpLibraryError('ERR_DHCP_STOPPED', 'the client was stopped');
   }
 
-  /** The next of `events`, or ERR_DHCP_TIMEOUT. */
+  /** The next of `events`; ERR_DHCP_TIMEOUT after `timeoutMs`, ERR_DHCP_STOPPED at `stop()`. */
   #next(events: readonly ('bound' | 'renewed')[], timeoutMs: number): Promise<DhcpClientLease> {
+    const scheduler = this.#driver.scheduler;
     return new Promise((resolve, reject) => {
-      const done = (lease: DhcpClientLease): void => {
-        clearTimeout(timer);
-        for (const e of events) this.#emitter.off(e, done);
-        resolve(lease);
+      const settle = (): void => {
+        scheduler.clearTimeout(timer);
+        this.#waits.delete(wait);
+        for (const e of events) this.#emitter.off(e, wait.done);
       };
-      const timer = setTimeout(() => {
-        for (const e of events) this.#emitter.off(e, done);
-        reject(
-          new DhcpLibraryError('ERR_DHCP_TIMEOUT', `no ${events.join(' or ')} lease within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      timer.unref();
-      for (const e of events) this.#emitter.on(e, done);
+      const wait: Wait = {
+        done: (lease) => {
+          settle();
+          resolve(lease);
+        },
+        fail: (err) => {
+          settle();
+          reject(err);
+        },
+      };
+      const timer = scheduler.setTimeout(
+        () =>
+          wait.fail(
+            new DhcpLibraryError(
+              'ERR_DHCP_TIMEOUT',
+              `no ${events.join(' or ')} lease within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.#waits.add(wait);
+      for (const e of events) this.#emitter.on(e, wait.done);
     });
   }
 
-  /** Queues a step's actions behind the previous ones and re-arms the timer. */
-  #run(step: ClientStep): void {
-    const actions = step.actions;
-    this.#queue = this.#queue.then(async () => {
-      for (const a of actions) await this.#perform(a);
-    });
-    this.#arm();
-  }
-
-  #arm(): void {
-    clearTimeout(this.#timer);
-    if (this.#stopping !== undefined) return;
-    const deadline = this.#engine.nextDeadline();
-    if (deadline === null) return;
-    this.#timer = setTimeout(
-      () => this.#run(this.#engine.poll(Date.now())),
-      Math.min(Math.max(0, deadline - Date.now()), 0x7fffffff),
-    );
-  }
-
-  async #perform(a: ClientAction): Promise<void> {
-    try {
-      switch (a.type) {
-        case 'send': {
-          const iface = this.#options.interface;
-          await this.#transport.send({
-            data: a.bytes,
-            ip: a.to,
-            port: 67,
-            ...(iface !== undefined && this.#transport.capabilities.interfaceAware
-              ? { interface: iface }
-              : {}),
-          });
-          return;
-        }
-        case 'configure':
-          await this.#applier?.configure(a.lease.address, a.lease.prefixLength ?? 32);
-          return;
-        case 'deconfigure':
-          if (a.lease !== null) await this.#applier?.deconfigure(a.lease.address);
-          return;
-        case 'probe': {
-          const check = this.#options.checkAddress;
-          const conflict = check === undefined ? false : await check(a.address);
-          this.#run(this.#engine.probeResult(Date.now(), { address: a.address, conflict }));
-          return;
-        }
-        case 'event':
-          this.#event(a.event);
-          return;
-      }
-    } catch (err) {
-      this.#emitter.emit('error', err);
+  async #perform(a: HostAction): Promise<void> {
+    switch (a.type) {
+      case 'configure':
+        await this.#applier?.configure(a.lease.address, a.lease.prefixLength ?? 32);
+        return;
+      case 'deconfigure':
+        if (a.lease !== null) await this.#applier?.deconfigure(a.lease.address);
+        return;
+      case 'event':
+        this.#event(a.event);
+        return;
     }
   }
 
@@ -332,12 +333,8 @@ class ClientDriver implements DhcpClient {
       case 'leasefail':
         return em.emit('leasefail', { retryAt: e.retryAt });
       case 'inform-ack': {
-        const hex: Record<string, string> = {};
-        for (const code of e.message.options.codes()) {
-          const raw = e.message.options.getRaw(code);
-          if (raw !== undefined) hex[String(code)] = Buffer.from(raw).toString('hex');
-        }
-        if (messageTypeOf(e.message) !== undefined) this.#informs.shift()?.(configurationOf(hex));
+        if (messageTypeOf(e.message) !== undefined)
+          this.#informs.shift()?.(configurationOf(hexOptions(e.message.options)));
         return;
       }
       case 'inform-failed':

@@ -108,3 +108,24 @@ describe('subnet mask checks', () => {
     });
   }
 });
+
+describe('options read through the option table', () => {
+  it('a value whose bytes do not fit its type counts as absent, as the server reads it', () => {
+    const server = new FakeServer();
+    server.tweak = (reply) => {
+      reply.options.setRaw(51, Uint8Array.of(0, 0, 0x1c, 0x20, 0)); // 7200 s plus a stray byte
+      reply.options.setRaw(3, Uint8Array.of(198, 18, 0, 1, 198)); // one router and a fifth byte
+      reply.options.setRaw(26, Uint8Array.of(5, 220, 0)); // MTU 1500 in three bytes
+      reply.options.setRaw(15, Uint8Array.of(0x6c, 0x61, 0x6e, 0, 0)); // "lan" and its trailing NULs
+    };
+    const sim = new Sim(makeClient(), [server]);
+    sim.start();
+    sim.runFor(100);
+    const lease = sim.client.lease!;
+    assert.equal(lease.leaseTime, 3600, 'no usable option 51: one hour, as udhcpc');
+    assert.deepEqual(lease.routers, []);
+    assert.equal(lease.mtu, null);
+    assert.equal(lease.domainName, 'lan', 'RFC 2132 §2: trailing NULs are not part of the text');
+    assert.equal(lease.serverId, '198.18.0.1');
+  });
+});

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runClientCtl } from '../../src/cli/client-ctl.ts';
@@ -97,7 +98,14 @@ test('bad input is a UsageError', () => {
 
 test("log lines read like udhcpc's", () => {
   assert.equal(
-    logLine({ type: 'sent', message: 'DHCPDISCOVER', to: '255.255.255.255', from: '0.0.0.0', time: 0 }),
+    logLine({
+      type: 'sent',
+      message: 'DHCPDISCOVER',
+      to: '255.255.255.255',
+      from: '0.0.0.0',
+      via: 'raw',
+      time: 0,
+    }),
     'sending discover to 255.255.255.255',
   );
   assert.equal(logLine({ type: 'leasefail', retryAt: 1, time: 0 }), 'no lease, trying again later');
@@ -124,6 +132,27 @@ test('client ctl: a verb is needed, a socket is needed, a dead socket is exit 1'
     assert.equal(await runClientCtl(['status', '--socket', join(dir, 'none.sock')]), 1);
     assert.equal(await runClientCtl(['events', '--socket', join(dir, 'none.sock')]), 1);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('client ctl events --count N prints N events, even when more arrive after it has had them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-ctl-'));
+  const path = join(dir, 'ctl.sock');
+  // A client daemon that keeps talking: the answer and two events at once, a third as the reader leaves.
+  const server = createServer({ allowHalfOpen: true }, (conn) => {
+    conn.once('data', () => conn.write('{"result":0}\n{"type":"a","time":1}\n{"type":"b","time":2}\n'));
+    conn.on('end', () => conn.end('{"type":"c","time":3}\n'));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const printed: unknown[] = [];
+  t.mock.method(console, 'log', (line: unknown) => void printed.push(line));
+  try {
+    assert.equal(await runClientCtl(['events', '--socket', path, '--count', '2']), 0);
+    assert.deepEqual(printed, ['{"type":"a","time":1}', '{"type":"b","time":2}']);
+  } finally {
+    t.mock.restoreAll();
+    await new Promise((resolve) => server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   }
 });

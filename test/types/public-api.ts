@@ -5,6 +5,7 @@ import {
   createDhcp,
   DhcpLibraryError,
   nodeUdp,
+  VirtualClock,
   VirtualNetwork,
   virtualTransports,
   virtualUdp,
@@ -15,6 +16,7 @@ import {
   type DhcpServerOptions,
   type LeaseEvent,
   type OfferEvent,
+  type Scheduler,
   type Transport,
 } from '../../src/index.ts';
 
@@ -115,6 +117,11 @@ export async function clientMode(udp: DatagramTransport): Promise<void> {
   await client.stop({ release: true });
   // @ts-expect-error: the MAC is required
   await (await createDhcp(udp)).client({ hostname: 'vm' });
+  // Virtual time: the network's clock drives the client's timers too.
+  const clock: Scheduler = new VirtualClock();
+  await (await createDhcp(udp)).client({ mac: '02:00:00:00:00:01', scheduler: clock });
+  // @ts-expect-error: a scheduler has a clock and timers, not just a clock
+  await (await createDhcp(udp)).client({ mac: '02:00:00:00:00:01', scheduler: { now: () => 0 } });
 }
 
 /** Every kind of transport source. */

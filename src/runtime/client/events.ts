@@ -32,7 +32,14 @@ export type RuntimeEvent =
       /** The ACK as udhcpc's script environment (`dns`, `domain`, `router`, `optNN`...). */
       readonly env: Readonly<Record<string, string>>;
     }
-  | { readonly type: 'sent'; readonly message: string; readonly to: string; readonly from: string }
+  | {
+      readonly type: 'sent';
+      readonly message: string;
+      readonly to: string;
+      readonly from: string;
+      /** `raw`: no address yet (a packet socket); `udp`: from the leased address. */
+      readonly via: 'raw' | 'udp';
+    }
   | { readonly type: 'link'; readonly up: boolean; readonly carrier: boolean; readonly present: boolean }
   | { readonly type: 'script'; readonly event: string; readonly exitCode: number | null }
   | { readonly type: 'error'; readonly code: string; readonly message: string };

@@ -1,4 +1,6 @@
 /** The DHCP client runtime: the engine on real sockets, timers and the OS. See docs/client-cli.md. */
+export { ClientDriver } from './driver.ts';
+export type { ClientDriverOptions, DriverNotice, HostAction } from './driver.ts';
 export { ClientRuntime } from './runtime.ts';
 export type { ApplyFailure, ClientRuntimeOptions, RuntimeStatus } from './runtime.ts';
 export type { LeaseApplier, ApplyRequest, ApplyResult } from './applier.ts';

@@ -6,23 +6,17 @@ import type {
   ClientLease,
   ClientStats,
   ClientStatus,
-  ClientStep,
   InformOptions,
 } from '../../client/index.ts';
 import { ListenerSet } from '../../listener-set.ts';
-import { messageTypeName, messageTypeOf } from '../../protocol/index.ts';
-import type { DatagramMeta, LinkState, TransportError } from '../../transport/index.ts';
 import { realScheduler, type Scheduler } from '../../transport/index.ts';
 import type { LeaseApplier } from './applier.ts';
+import { ClientDriver, type HostAction } from './driver.ts';
 import { ClientRuntimeError } from './errors.ts';
 import { runtimeEvent, type RuntimeEvent, type TimedEvent } from './events.ts';
 import { IprouteApplier } from './iproute-applier.ts';
 import { readLeaseFile, writeLeaseFile } from './lease-file.ts';
 import { openLinuxClientTransport, type ClientTransport, type OpenClientTransport } from './transport.ts';
-
-const BROADCAST = '255.255.255.255';
-/** setTimeout's longest delay; a later deadline is reached by polling early (harmless: nothing is due). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ClientRuntimeOptions {
   /** The one interface the client runs on (a client binds to one interface only). */
@@ -90,11 +84,9 @@ export interface ApplyFailure {
 type Listener = (e: TimedEvent) => void;
 
 /**
- * Drives the sans-IO client engine with real (or injected) time, one transport on one interface, an
- * ARP probe before binding, and a lease applier. Every engine call is synchronous; the actions it
- * returns are performed one after the other on a single chain, each send handed to the kernel before
- * the next action (a RELEASE must leave before the deconfig removes its source address). Nothing here
- * throws past the runtime: failures become `error` events.
+ * The CLI's client: the shared {@link ClientDriver} on one kernel interface (a LinuxTransport by default),
+ * with an ARP probe before binding, a lease applier (udhcpc script or iproute2), the lease file, and the
+ * status the control socket reports. Nothing here throws past the runtime: failures become `error` events.
  */
 export class ClientRuntime {
   readonly interface: string;
@@ -103,11 +95,9 @@ export class ClientRuntime {
   readonly #applier: LeaseApplier;
   // A listener's failure is its own business.
   readonly #listeners = new ListenerSet<[TimedEvent]>(() => undefined);
-  #engine: DhcpClientEngine | undefined;
+  #driver: ClientDriver | undefined;
   #transport: ClientTransport | undefined;
   #hw = '';
-  #timer: unknown;
-  #chain: Promise<void> = Promise.resolve();
   #applied: ClientLease | null = null;
   #applyFailure: ApplyFailure | null = null;
   #stopped = false;
@@ -130,8 +120,13 @@ export class ClientRuntime {
   }
 
   get engine(): DhcpClientEngine {
-    if (this.#engine === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
-    return this.#engine;
+    if (this.#driver === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
+    return this.#driver.engine;
+  }
+
+  get #started(): ClientDriver {
+    if (this.#driver === undefined) throw new ClientRuntimeError('ERR_CLIENT_STOPPED', 'not started');
+    return this.#driver;
   }
 
   /** Subscribes to events; returns the unsubscribe function. */
@@ -143,17 +138,14 @@ export class ClientRuntime {
     return this.#scheduler.now();
   }
 
-  get #clientPort(): number {
-    return this.#o.clientPort ?? 68;
-  }
-
   async #start(): Promise<void> {
+    const port = this.#o.clientPort ?? 68;
     const open = this.#o.openTransport ?? openLinuxClientTransport;
     let transport: ClientTransport;
     try {
       transport = await open({
         interface: this.interface,
-        port: this.#clientPort,
+        port,
         ...(this.#o.netns === undefined ? {} : { netns: this.#o.netns }),
       });
     } catch (err) {
@@ -168,20 +160,33 @@ export class ClientRuntime {
       await transport.close();
       throw new ClientRuntimeError('ERR_CLIENT_START', `no hardware address for ${this.interface}`);
     }
+    let engine: DhcpClientEngine;
     try {
-      this.#engine = new DhcpClientEngine({ ...this.#o.client, hwAddress: hw });
+      engine = new DhcpClientEngine({ ...this.#o.client, hwAddress: hw });
     } catch (err) {
       await transport.close();
       throw err;
     }
-    this.#hw = [...this.#engine.config.hwAddress].map((b) => b.toString(16).padStart(2, '0')).join(':');
-    transport.on('message', (data, meta) => this.#onMessage(data, meta));
-    transport.on('link', (s) => this.#onLink(s));
-    transport.on('error', (e) => this.#onTransportError(e));
+    this.#hw = [...engine.config.hwAddress].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    const driver = new ClientDriver({
+      engine,
+      transport,
+      interface: this.interface,
+      clientPort: port,
+      scheduler: this.#scheduler,
+      ...(this.#o.arpProbeMs === undefined ? {} : { probeMs: this.#o.arpProbeMs }),
+      perform: (a) => this.#do(a),
+      onNotice: (n) => {
+        if (n.type === 'error') this.#error(n.code, n.message);
+        else this.#publish(n);
+      },
+    });
+    this.#driver = driver;
 
-    const now = this.now();
+    const now = driver.now();
     if (this.#o.informOnly !== undefined) {
-      this.#run(this.#engine.inform(now, this.#o.informOnly));
+      const inform = this.#o.informOnly;
+      driver.command((t) => engine.inform(t, inform));
       return;
     }
     let previous: ClientLease | null = this.#o.adoptLease ?? null;
@@ -196,27 +201,27 @@ export class ClientRuntime {
     if (info !== undefined && !(info.up && info.carrier)) {
       // Nothing goes out before the carrier comes: the transport's link event starts the exchange.
       this.#publish({ type: 'link', up: info.up, carrier: info.carrier, present: true });
-      this.#engine.linkDown(now);
+      engine.linkDown(now);
     }
-    let step = this.#engine.start(now, { previousLease: previous });
+    let step = engine.start(now, { previousLease: previous });
     if (this.#o.adoptLease !== undefined) {
       // The parent configured this lease: keep it while INIT-REBOOT verifies it.
       this.#applied = this.#o.adoptLease;
       step = { ...step, actions: step.actions.filter((a) => a.type !== 'deconfigure') };
     }
-    this.#run(step);
+    driver.dispatch(step);
   }
 
   // ---- commands -------------------------------------------------------------------------------------
 
   /** Renew now (SIGUSR1, `client ctl renew`). */
   renew(): void {
-    if (!this.#stopped) this.#run(this.engine.renew(this.now()));
+    this.#started.command((now) => this.engine.renew(now));
   }
 
   /** Release the lease (SIGUSR2, `client ctl release`). */
   release(): void {
-    if (!this.#stopped) this.#run(this.engine.release(this.now()));
+    this.#started.command((now) => this.engine.release(now));
   }
 
   /**
@@ -225,35 +230,26 @@ export class ClientRuntime {
    * (ERR_CLIENT_NO_ADDRESS) without an address.
    */
   inform(opts: InformOptions = {}): void {
-    if (!this.#stopped) this.#run(this.engine.inform(this.now(), opts));
+    this.#started.command((now) => this.engine.inform(now, opts));
   }
 
   /** Resolves once every action asked for so far is done. */
   idle(): Promise<void> {
-    return this.#chain;
+    return this.#driver?.idle() ?? Promise.resolve();
   }
 
   /** Stops the engine (releasing first with `release`), waits for its actions, closes the sockets. */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
-    const engine = this.#engine;
-    if (engine !== undefined) {
-      const release = opts.release ?? engine.config.releaseOnStop;
-      this.#run(engine.stop(this.now(), { release }));
-    }
     this.#stopped = true;
-    await this.#chain;
-    this.#disarm();
-    await this.#transport?.close();
+    await this.#driver?.stop(opts);
     this.#listeners.clear();
   }
 
   /** Stops without any further action (the CLI handing the lease over to a background child). */
   async abandon(): Promise<void> {
     this.#stopped = true;
-    await this.#chain;
-    this.#disarm();
-    await this.#transport?.close();
+    await this.#driver?.abandon();
     this.#listeners.clear();
   }
 
@@ -285,69 +281,10 @@ export class ClientRuntime {
     };
   }
 
-  // ---- inputs ---------------------------------------------------------------------------------------
+  // ---- what the driver hands over -------------------------------------------------------------------
 
-  #onMessage(data: Buffer, meta: DatagramMeta): void {
-    if (this.#stopped) return;
-    if (meta.interface !== undefined && meta.interface.name !== this.interface) return;
-    if (meta.sourcePort !== this.#clientPort - 1) return;
-    this.#run(this.engine.handle(this.now(), data));
-  }
-
-  #onLink(s: LinkState): void {
-    if (this.#stopped || s.interface !== this.interface) return;
-    const up = s.present && s.up && s.carrier;
-    this.#publish({ type: 'link', up: s.up, carrier: s.carrier, present: s.present });
-    const now = this.now();
-    this.#run(up ? this.engine.linkUp(now) : this.engine.linkDown(now));
-  }
-
-  #onTransportError(e: TransportError): void {
-    if (this.#stopped) return;
-    this.#error(e.code, e.message);
-  }
-
-  // ---- the action chain -----------------------------------------------------------------------------
-
-  #run(step: ClientStep): void {
-    this.#arm(step.deadline);
-    if (step.actions.length === 0) return;
-    this.#chain = this.#chain.then(() => this.#perform(step.actions));
-  }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #arm(deadline: number | null): void {
-    this.#disarm();
-    if (deadline === null || this.#stopped) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, deadline - this.now()));
-    this.#timer = this.#scheduler.setTimeout(() => {
-      this.#timer = undefined;
-      if (!this.#stopped) this.#run(this.engine.poll(this.now()));
-    }, delay);
-  }
-
-  async #perform(actions: readonly ClientAction[]): Promise<void> {
-    for (const a of actions) {
-      try {
-        await this.#do(a);
-      } catch (err) {
-        const code = err instanceof ClientRuntimeError ? err.code : 'ERR_CLIENT_APPLY';
-        this.#error(code, errText(err));
-      }
-    }
-  }
-
-  async #do(a: ClientAction): Promise<void> {
+  async #do(a: HostAction): Promise<void> {
     switch (a.type) {
-      case 'send':
-        return this.#send(a);
-      case 'probe':
-        this.#probe(a.address, a.deadline);
-        return;
       case 'configure':
         try {
           await this.#apply(a);
@@ -362,7 +299,7 @@ export class ClientRuntime {
         }
         this.#applied = a.lease;
         if (this.#o.leaseFile !== undefined) await this.#saveLease(a.lease);
-        if (a.reason === 'bound' && this.#engine?.config.arpProbe === true) {
+        if (a.reason === 'bound' && this.engine.config.arpProbe) {
           // RFC 5227 §2.3: announce the address now in use. Best effort.
           this.#transport?.arpAnnounce?.(this.interface, a.lease.address).catch(() => undefined);
         }
@@ -380,49 +317,6 @@ export class ClientRuntime {
         await this.#apply(a);
         return;
     }
-  }
-
-  async #send(a: Extract<ClientAction, { type: 'send' }>): Promise<void> {
-    const t = this.#transport;
-    if (t === undefined) return;
-    const raw = a.via === 'raw' || a.to === BROADCAST;
-    try {
-      await t.send({
-        data: a.bytes,
-        ip: a.to,
-        port: this.#clientPort - 1,
-        interface: this.interface,
-        ...(raw ? { sourceIp: a.from } : {}),
-      });
-      this.#publish({
-        type: 'sent',
-        message: messageTypeName(messageTypeOf(a.message) ?? 0),
-        to: a.to,
-        from: a.from,
-      });
-    } catch (err) {
-      // The engine's retransmission timer sends again; nothing to feed back.
-      const code = (err as { code?: unknown }).code;
-      this.#error(typeof code === 'string' ? code : 'ERR_CLIENT_SEND', errText(err));
-    }
-  }
-
-  #probe(address: string, deadline: number): void {
-    const t = this.#transport;
-    const now = this.now();
-    const answer = (conflict: boolean): void => {
-      if (!this.#stopped) this.#run(this.engine.probeResult(this.now(), { address, conflict }));
-    };
-    if (t?.arpProbe === undefined) return answer(false);
-    // Finish before the engine's own deadline, at which it binds regardless.
-    const ms = Math.max(1, Math.min(this.#o.arpProbeMs ?? 2_000, deadline - now - 100));
-    t.arpProbe(this.interface, address, ms).then(
-      (r) => answer(r.inUse),
-      (err: unknown) => {
-        this.#error('ERR_CLIENT_PROBE', errText(err));
-        answer(false);
-      },
-    );
   }
 
   async #apply(a: ClientAction): Promise<void> {
