@@ -56,6 +56,7 @@ export type {
   ControlTarget,
   DhcpSwitch,
   HostSelector,
+  OperationTarget,
   ReservationAccess,
   ReservationJson,
   ServerStatus,
