@@ -412,4 +412,41 @@ describe("PostgreSQL host backend on Kea's hosts schema", () => {
       await db.sql.end();
     }
   });
+
+  it('keeps serving the hosts it read while the database is down, logs the outage once and its end', async () => {
+    const db = await keaDatabase();
+    await db.sql.query(
+      `INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address)
+        VALUES (decode('020000000d01', 'hex'), 0, 1, $1)`,
+      [ip('198.18.0.160')],
+    );
+    await db.sql.end();
+    const { logger, records } = captureLogs();
+    const server = await start(serverConfig(db, join(dir, 'down.sock')), logger, 100);
+    try {
+      cluster!.halt();
+      await eventually('the outage is logged', async () => records.some((r) => r.level >= 50));
+      const downSince = Date.now();
+      assert.equal(
+        (await offer(server, '02:00:00:00:0d:01')).yiaddr,
+        '198.18.0.160',
+        'the cached host is served',
+      );
+      // Several refreshes fail meanwhile; one line says so, the next would come a minute later with a count.
+      await new Promise((r) => setTimeout(r, 500));
+      const errors = records.filter((r) => r.level >= 50);
+      assert.ok(errors.length <= 1 + Math.ceil((Date.now() - downSince) / 60_000), messages(errors));
+      assert.match(
+        errors[0]!.msg,
+        /Dhcp4\.hosts-database: cannot read hosts \(.*\); serving the 1 read before/,
+      );
+      cluster!.restart();
+      await eventually('the recovery is logged', async () =>
+        /hosts readable again after \d+ s and \d+ failed attempts/.test(messages(records)),
+      );
+      assert.equal((await offer(server, '02:00:00:00:0d:01')).yiaddr, '198.18.0.160');
+    } finally {
+      await server.stop();
+    }
+  });
 });
