@@ -146,6 +146,16 @@ export interface ReservationAccess {
   del(subnetId: number, selector: HostSelector, target?: OperationTarget): Promise<boolean>;
   /** How many sources `reservation-get-page` walks: 1 (the configuration) plus the host databases. */
   sourceCount?(): number;
+  /**
+   * One page of a source, after `from` (0: from the start): a position in the configuration, a `host_id` in a
+   * database, as Kea pages them. `next` is the `from` of the following page. Without it, `all` is sliced.
+   */
+  page?(
+    subnetId: number | undefined,
+    source: number,
+    from: number,
+    limit: number,
+  ): Promise<{ readonly hosts: readonly StoredReservation[]; readonly next: number }>;
 }
 
 export interface SubnetInfo {

@@ -17,6 +17,8 @@ export interface HostFilter {
   readonly address?: number;
   /** Compared case-insensitively, as Kea's `hosts_by_hostname` index does. */
   readonly hostname?: string;
+  /** Only hosts with a larger `host_id` (Kea's paging). */
+  readonly afterHostId?: number;
 }
 
 export interface HostLoad {
@@ -26,6 +28,8 @@ export interface HostLoad {
   readonly errors: readonly string[];
   /** More rows matched than `limit`: the ones after it were not read. */
   readonly truncated: boolean;
+  /** The `host_id` of the last row read, readable or not (where the next page starts). */
+  readonly lastHostId: number | undefined;
 }
 
 const HOST_COLUMNS = `h.host_id,
@@ -113,6 +117,7 @@ export class PgHostDatabase {
       );
     if (filter.address !== undefined) where.push(`h.ipv4_address = ${param(filter.address)}`);
     if (filter.hostname !== undefined) where.push(`lower(h.hostname) = lower(${param(filter.hostname)})`);
+    if (filter.afterHostId !== undefined) where.push(`h.host_id > ${param(filter.afterHostId)}`);
     const selected = `SELECT h.host_id FROM hosts AS h WHERE ${where.join(' AND ')} ORDER BY h.host_id LIMIT ${param(limit + 1)}`;
     const client = await this.#pool.connect();
     try {
@@ -240,10 +245,11 @@ function decode(
   }
   const hosts: DatabaseHost[] = [];
   const errors: string[] = [];
-  for (const row of hostRows.slice(0, limit)) {
+  const rows = hostRows.slice(0, limit);
+  for (const row of rows) {
     const outcome = hostFromRows(row, byHost.get(row.host_id) ?? []);
     if (outcome.ok) hosts.push(outcome.host);
     else errors.push(outcome.error);
   }
-  return { hosts, errors, truncated: hostRows.length > limit };
+  return { hosts, errors, truncated: hostRows.length > limit, lastHostId: rows.at(-1)?.host_id };
 }

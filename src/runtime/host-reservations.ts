@@ -100,6 +100,28 @@ export class DatabaseReservations implements ReservationAccess {
     return out;
   }
 
+  async page(
+    subnetId: number | undefined,
+    source: number,
+    from: number,
+    limit: number,
+  ): Promise<{ readonly hosts: readonly StoredReservation[]; readonly next: number }> {
+    if (source === 0) {
+      const hosts = (await this.#memory.all(subnetId)).slice(from, from + limit);
+      return { hosts, next: from + hosts.length };
+    }
+    const s = this.#dbs.sources[source - 1];
+    if (s === undefined) return { hosts: [], next: from };
+    const load = await this.#call(s.db, () =>
+      s.db.load(Math.min(limit, this.#dbs.maxHosts), {
+        afterHostId: from,
+        ...(subnetId === undefined ? {} : { subnetId }),
+      }),
+    );
+    const hosts = load.hosts.map((h) => ({ subnetId: h.subnetId, host: h.host }));
+    return { hosts, next: load.lastHostId ?? from };
+  }
+
   async del(subnetId: number, selector: HostSelector, target: OperationTarget = 'default'): Promise<boolean> {
     if (target === 'memory') return this.#memory.del(subnetId, selector);
     const filter = this.#filter(selector);

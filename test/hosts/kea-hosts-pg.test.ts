@@ -312,7 +312,18 @@ describe("PostgreSQL host backend on Kea's hosts schema", () => {
       const next = (await sendUnix(sockB, {
         command: 'reservation-get-page',
         arguments: { limit: 10, 'source-index': 1, from: 0 },
-      })) as { arguments: { hosts: { hostname: string }[] } };
+      })) as { arguments: { hosts: { hostname: string }[]; next: { from: number; 'source-index': number } } };
+      const hostId = (await db.sql.query('SELECT host_id FROM hosts')).rows[0].host_id;
+      assert.deepEqual(
+        next.arguments.next,
+        { from: hostId, 'source-index': 1 },
+        "a database pages by host_id, as Kea's",
+      );
+      const end = (await sendUnix(sockB, {
+        command: 'reservation-get-page',
+        arguments: { limit: 10, ...next.arguments.next },
+      })) as { result: number };
+      assert.equal(end.result, 3, 'then nothing more');
       assert.deepEqual(
         next.arguments.hosts.map((h) => h.hostname),
         ['kiosk'],

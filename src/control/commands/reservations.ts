@@ -96,17 +96,24 @@ export function registerReservationCommands(registry: CommandRegistry): void {
     if (!isInteger(sourceIndex)) fail("'source-index' parameter is not integer.");
     const from = map['from'] ?? 0;
     if (!isInteger(from) || from < 0) fail("'from' parameter is not integer.");
-    // Source 0 is the configuration, 1.. the host databases in order; `from` is the position in the
-    // source of the last host returned. An exhausted source moves the walk on to the next one.
-    const sources = ctx.target.reservations.sourceCount?.() ?? 1;
+    // Source 0 is the configuration, 1.. the host databases in order; `from` is where the last page of
+    // the source ended. An exhausted source moves the walk on to the next one.
+    const access = ctx.target.reservations;
+    const sources = access.sourceCount?.() ?? 1;
     for (let source = sourceIndex, start = from; source < sources; source++, start = 0) {
-      const all = await ctx.target.reservations.all(subnetId, { source });
-      const page = all.slice(start, start + limit).map(withSubnet);
+      const got =
+        access.page === undefined
+          ? await access.all(subnetId, { source }).then((all) => ({
+              hosts: all.slice(start, start + limit),
+              next: start + Math.min(limit, Math.max(0, all.length - start)),
+            }))
+          : await access.page(subnetId, source, start, limit);
+      const page = got.hosts.map(withSubnet);
       if (page.length === 0) continue;
       return success(hostsText(page.length), {
         count: page.length,
         hosts: page,
-        next: { from: start + page.length, 'source-index': source },
+        next: { from: got.next, 'source-index': source },
       });
     }
     return empty(hostsText(0), { count: 0, hosts: [] });
