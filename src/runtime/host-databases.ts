@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CompiledConfig, HostsDatabaseConfig } from '../config/index.ts';
+import type { CompiledConfig } from '../config/index.ts';
 import { postgresFromKea } from '../leases/index.ts';
 import { HostMerger, PgHostDatabase, type DatabaseHost } from '../hosts/index.ts';
 
@@ -11,6 +11,13 @@ export const DEFAULT_MAX_HOSTS = 100_000;
 const FAILURE_LOG_MS = 60_000;
 /** Rejected rows named in one log line; the rest are counted. */
 const NAMED_REJECTS = 5;
+
+/** The JSON path of host database `i`: Kea's single `hosts-database`, or an element of `hosts-databases`. */
+export function hostsDatabasePath(config: CompiledConfig, i: number): string {
+  return config.source['hosts-database'] !== undefined
+    ? 'Dhcp4.hosts-database'
+    : `Dhcp4.hosts-databases[${i}]`;
+}
 
 export interface HostDatabasesOptions {
   readonly logger: Logger;
@@ -60,15 +67,11 @@ export class HostDatabases {
    * Connects to every entry and reads its hosts. An entry that cannot be used (a bad parameter, not Kea's
    * schema, unreachable) fails the start, as Kea's default `on-fail` does.
    */
-  static async open(
-    entries: readonly HostsDatabaseConfig[],
-    single: boolean,
-    options: HostDatabasesOptions,
-  ): Promise<HostDatabases> {
+  static async open(config: CompiledConfig, options: HostDatabasesOptions): Promise<HostDatabases> {
     const sources: HostSource[] = [];
     try {
-      for (const [i, entry] of entries.entries()) {
-        const path = single ? 'Dhcp4.hosts-database' : `Dhcp4.hosts-databases[${i}]`;
+      for (const [i, entry] of config.hostsDatabases.entries()) {
+        const path = hostsDatabasePath(config, i);
         const choice = postgresFromKea(entry, { path });
         const db = await PgHostDatabase.open({
           connection: choice.spec.connection,

@@ -139,7 +139,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   let hosts: HostDatabases | undefined;
   if (config.hostsDatabases.length > 0) {
     try {
-      hosts = await HostDatabases.open(config.hostsDatabases, config.source['hosts-database'] !== undefined, {
+      hosts = await HostDatabases.open(config, {
         logger,
         ...(options.hostsRefreshMs === undefined ? {} : { refreshMs: options.hostsRefreshMs }),
       });
