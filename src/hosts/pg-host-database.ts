@@ -97,9 +97,11 @@ export class PgHostDatabase {
    */
   async digest(): Promise<string> {
     const { rows } = await this.#pool.query<{ digest: string }>(
-      `SELECT (SELECT md5(coalesce(string_agg(h::text, '|' ORDER BY h.host_id), ''))
+      // A sum of 64-bit row hashes: no sort and no aggregate string, and any row added, removed or changed
+      // changes it (row text includes host_id and option_id).
+      `SELECT (SELECT count(*) || '/' || coalesce(sum(hashtextextended(h::text, 0)), 0)
                  FROM hosts AS h WHERE h.dhcp4_subnet_id IS NOT NULL) || ':' ||
-              (SELECT md5(coalesce(string_agg(o::text, '|' ORDER BY o.option_id), ''))
+              (SELECT count(*) || '/' || coalesce(sum(hashtextextended(o::text, 0)), 0)
                  FROM dhcp4_options AS o WHERE o.scope_id = ${HOST_SCOPE} AND o.host_id IS NOT NULL) AS digest`,
     );
     return rows[0]?.digest ?? '';
