@@ -1,7 +1,12 @@
 import { intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { normalizeClientId, normalizeHwAddress, normalizeOpaqueId } from '../config/index.ts';
 import type { HostIdentifierType } from '../config/index.ts';
-import type { JsonObject, JsonValue } from '../control/index.ts';
+
+/** A host in Kea's JSON, the shape the control channel carries (this module sits below it). */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;
+export interface JsonObject {
+  readonly [key: string]: JsonValue;
+}
 
 /** Kea's `host_identifier_type` table: the code stored in `hosts.dhcp_identifier_type`. */
 export const IDENTIFIER_CODES: Readonly<Record<HostIdentifierType, number>> = {
