@@ -9,8 +9,18 @@ export const DEFAULT_HOSTS_REFRESH_MS = 10_000;
 export const DEFAULT_MAX_HOSTS = 100_000;
 /** A database that keeps failing is reported at most this often, with the count of failed refreshes. */
 const FAILURE_LOG_MS = 60_000;
-/** Rejected rows named in one log line; the rest are counted. */
+/** Rejected rows named in one log line (each cut to `REASON_CHARS`); the rest are counted. */
 const NAMED_REJECTS = 5;
+const REASON_CHARS = 200;
+
+/** The first reasons of a list, each cut short, and how many more there are: one bounded log line. */
+function firstReasons(reasons: readonly string[]): string {
+  const named = reasons
+    .slice(0, NAMED_REJECTS)
+    .map((r) => (r.length > REASON_CHARS ? `${r.slice(0, REASON_CHARS)}...` : r));
+  const more = reasons.length - named.length;
+  return named.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
 
 /** The JSON path of host database `i`: Kea's single `hosts-database`, or an element of `hosts-databases`. */
 export function hostsDatabasePath(config: CompiledConfig, i: number): string {
@@ -119,8 +129,7 @@ export class HostDatabases {
     if (out.rejected.length > 0)
       this.#logger.warn(
         { rejected: out.rejected.length },
-        `host databases: ${out.rejected.length} host(s) rejected: ${out.rejected.slice(0, NAMED_REJECTS).join('; ')}` +
-          (out.rejected.length > NAMED_REJECTS ? `; and ${out.rejected.length - NAMED_REJECTS} more` : ''),
+        `host databases: ${out.rejected.length} host(s) rejected: ${firstReasons(out.rejected)}`,
       );
     return out.config;
   }
@@ -195,8 +204,7 @@ export class HostDatabases {
       if (load.errors.length > 0)
         this.#logger.warn(
           { hostsDatabase: s.path, unreadable: load.errors.length },
-          `${s.path}: ${load.errors.length} unreadable host row(s) left out: ${load.errors.slice(0, NAMED_REJECTS).join('; ')}` +
-            (load.errors.length > NAMED_REJECTS ? `; and ${load.errors.length - NAMED_REJECTS} more` : ''),
+          `${s.path}: ${load.errors.length} unreadable host row(s) left out: ${firstReasons(load.errors)}`,
         );
       const changed = JSON.stringify(load.hosts) !== JSON.stringify(s.hosts);
       s.hosts = load.hosts;
