@@ -57,6 +57,7 @@ export type {
   DhcpSwitch,
   HostSelector,
   OperationTarget,
+  ReservationQuery,
   ReservationAccess,
   ReservationJson,
   ServerStatus,

@@ -127,6 +127,14 @@ export interface StoredReservation {
  */
 export type OperationTarget = 'memory' | 'database' | 'all' | 'default';
 
+/** Which reservations `all` reads. `hostname` and `identifier` are hints a database applies in its query. */
+export interface ReservationQuery {
+  readonly target?: OperationTarget;
+  readonly source?: number;
+  readonly hostname?: string;
+  readonly identifier?: { readonly type: HostIdentifierType; readonly value: string };
+}
+
 export interface ReservationAccess {
   /** Throws ControlConflictError when the identifier or address is already reserved in the subnet. */
   add(subnetId: number, host: ReservationJson, target?: OperationTarget): Promise<void>;
@@ -139,10 +147,7 @@ export interface ReservationAccess {
    * Every reservation, in a stable order; only the subnet's when `subnetId` is given. `source` picks one
    * source of `reservation-get-page`: 0 the configuration, 1.. each host database in order.
    */
-  all(
-    subnetId: number | undefined,
-    where?: { readonly target?: OperationTarget; readonly source?: number },
-  ): Promise<readonly StoredReservation[]>;
+  all(subnetId: number | undefined, where?: ReservationQuery): Promise<readonly StoredReservation[]>;
   del(subnetId: number, selector: HostSelector, target?: OperationTarget): Promise<boolean>;
   /** How many sources `reservation-get-page` walks: 1 (the configuration) plus the host databases. */
   sourceCount?(): number;

@@ -4,6 +4,7 @@ import type {
   HostSelector,
   OperationTarget,
   ReservationAccess,
+  ReservationQuery,
   ReservationJson,
   StoredReservation,
 } from '../control/index.ts';
@@ -77,7 +78,7 @@ export class DatabaseReservations implements ReservationAccess {
 
   async all(
     subnetId: number | undefined,
-    where: { readonly target?: OperationTarget; readonly source?: number } = {},
+    where: ReservationQuery = {},
   ): Promise<readonly StoredReservation[]> {
     const target = where.target ?? 'default';
     const sources =
@@ -92,9 +93,12 @@ export class DatabaseReservations implements ReservationAccess {
       if (index === 0) out.push(...(await this.#memory.all(subnetId)));
       const s = this.#dbs.sources[index - 1];
       if (s === undefined) continue;
-      const load = await this.#call(s.db, () =>
-        s.db.load(this.#dbs.maxHosts, subnetId === undefined ? {} : { subnetId }),
-      );
+      const filter: HostFilter = {
+        ...(subnetId === undefined ? {} : { subnetId }),
+        ...(where.hostname === undefined ? {} : { hostname: where.hostname }),
+        ...(where.identifier === undefined ? {} : this.#filter({ kind: 'identifier', ...where.identifier })),
+      };
+      const load = await this.#call(s.db, () => s.db.load(this.#dbs.maxHosts, filter));
       out.push(...load.hosts.map((h) => ({ subnetId: h.subnetId, host: h.host })));
     }
     return out;

@@ -65,7 +65,7 @@ export function registerReservationCommands(registry: CommandRegistry): void {
       fail("'subnet-id' parameter is not integer.");
     // Kea compares host names case-insensitively (its hosts_by_hostname index is on lower(hostname)).
     const wanted = hostname.toLowerCase();
-    const hosts = (await ctx.target.reservations.all(subnetId, { target: operationTarget(map) }))
+    const hosts = (await ctx.target.reservations.all(subnetId, { target: operationTarget(map), hostname }))
       .filter((r) => typeof r.host['hostname'] === 'string' && r.host['hostname'].toLowerCase() === wanted)
       .map(withSubnet);
     return answer(hosts.length === 0 ? RESULT.empty : RESULT.success, hostsText(hosts.length), { hosts });
@@ -78,7 +78,9 @@ export function registerReservationCommands(registry: CommandRegistry): void {
       identifier: map['identifier'] ?? null,
     });
     if (selector.kind !== 'identifier') fail("'identifier-type' and 'identifier' are required.");
-    const hosts = (await ctx.target.reservations.all(undefined, { target: operationTarget(map) }))
+    const hosts = (
+      await ctx.target.reservations.all(undefined, { target: operationTarget(map), identifier: selector })
+    )
       .filter((r) => hostIdentifier(r.host, selector.type) === comparable(selector.type, selector.value))
       .map(withSubnet);
     return answer(hosts.length === 0 ? RESULT.empty : RESULT.success, hostsText(hosts.length), { hosts });
