@@ -77,16 +77,21 @@ export class PgHostDatabase {
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = new PgHostDatabase(pool, spec.readonly, spec.note);
+    const fail = async (what: string, error: unknown): Promise<never> => {
+      await pool.end().catch(() => undefined);
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new HostDatabaseError(`${spec.note}: ${what}: ${detail}`, { cause: error });
+    };
+    try {
+      (await pool.connect()).release();
+    } catch (error) {
+      return fail('cannot connect', error);
+    }
     try {
       await pool.query(`SELECT ${HOST_COLUMNS} FROM hosts AS h LIMIT 0`);
       await pool.query(`SELECT ${OPTION_COLUMNS} FROM dhcp4_options AS o LIMIT 0`);
     } catch (error) {
-      await pool.end().catch(() => undefined);
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new HostDatabaseError(
-        `${spec.note}: not Kea's hosts schema (create it with kea-admin db-init pgsql): ${detail}`,
-        { cause: error },
-      );
+      return fail("not Kea's hosts schema (create it with kea-admin db-init pgsql)", error);
     }
     return db;
   }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.ts';
 import { postgresFromKea } from '../leases/index.ts';
-import { HostMerger, PgHostDatabase, type DatabaseHost } from '../hosts/index.ts';
+import { HostDatabaseError, HostMerger, PgHostDatabase, type DatabaseHost } from '../hosts/index.ts';
 
 /** How often the databases are checked for changes by default: the staleness bound of another server's edit. */
 export const DEFAULT_HOSTS_REFRESH_MS = 10_000;
@@ -82,7 +82,14 @@ export class HostDatabases {
     try {
       for (const [i, entry] of config.hostsDatabases.entries()) {
         const path = hostsDatabasePath(config, i);
-        const choice = postgresFromKea(entry, { path });
+        let choice: ReturnType<typeof postgresFromKea>;
+        try {
+          choice = postgresFromKea(entry, { path });
+        } catch (error) {
+          throw new HostDatabaseError(error instanceof Error ? error.message : String(error), {
+            cause: error,
+          });
+        }
         const db = await PgHostDatabase.open({
           connection: choice.spec.connection,
           readonly: entry['readonly'] === true,
