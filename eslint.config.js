@@ -2,9 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Layering (docs/architecture.md): a module imports another only through its index.ts (or a sub-module's,
-// such as runtime/client/index.ts); the engines and the shared root files import no node:* module, and
-// the engines nothing of the layers above them.
-const ENGINES = ['protocol', 'server', 'client'];
+// such as runtime/client/index.ts); the engines, the DDNS decisions they use and the shared root files import
+// no node:* module, and the engines nothing of the layers above them.
+const ENGINES = ['protocol', 'server', 'client', 'ddns'];
 const NODE_BUILTIN =
   '^(node:|(assert|buffer|child_process|crypto|dgram|diagnostics_channel|dns|events|fs|http|https|net|os|path|perf_hooks|process|stream|string_decoder|timers|tls|url|util|worker_threads|zlib)(/|$))';
 /** An import that leaves its module (`depth` levels up to src/) into another one's internals. */

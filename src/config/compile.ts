@@ -629,7 +629,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
       j['host-reservation-identifiers'] ??
       (flexIdExpr === undefined ? DEFAULT_HOST_IDENTIFIERS : [...DEFAULT_HOST_IDENTIFIERS, 'flex-id']),
     flexIdExpression: flexIdExpr,
-    warnings: [...ignoredKeyWarnings(j), ...flexWarnings],
+    warnings: [...ignoredKeyWarnings(j), ...flexWarnings, ...issues.warnings],
     leaseDatabase: j['lease-database'] ?? { type: 'memfile' },
     hostsDatabases: hostsDatabases(j, issues),
     serverTag: j['server-tag'] ?? '',

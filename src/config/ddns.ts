@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-// Deep on purpose: ddns/index.ts re-exports the DDNS service, which imports config/index.ts; going through
-// it would make config/ load itself half-way (a cycle). These two files import nothing of config/.
-// eslint-disable-next-line no-restricted-imports
-import { CONFLICT_MODES, type ConflictMode } from '../ddns/transaction.ts';
-// eslint-disable-next-line no-restricted-imports
-import { decodeSecret, TSIG_ALGORITHMS, type TsigAlgorithm, type TsigKey } from '../ddns/tsig.ts';
+import {
+  CONFLICT_MODES,
+  decodeSecret,
+  TSIG_ALGORITHMS,
+  type ConflictMode,
+  type TsigAlgorithm,
+  type TsigKey,
+} from '../ddns/index.ts';
 import { isIpv4 } from './ipv4.ts';
 import { nameLabels } from '../protocol/index.ts';
 

@@ -1,11 +1,29 @@
 import { optionCode, optionDefinition } from '../protocol/index.ts';
+import { parseDnrText } from './dnr-text.ts';
 import type { OptionDataJson } from './schema.ts';
 import type { CompiledOption } from './types.ts';
 
-export type OptionDataResult = { ok: true; option: CompiledOption } | { ok: false; message: string };
+export type OptionDataResult =
+  { ok: true; option: CompiledOption; warning?: string } | { ok: false; message: string };
 
-/** Options the engine writes itself; configuring them would be a mistake Kea also refuses. */
-const SERVER_OWNED = new Set([50, 51, 52, 53, 55, 57, 58, 59, 61, 82]);
+/** Options the engine writes itself; configuring them would be a mistake leasekeeper refuses. */
+const SERVER_OWNED = new Set([50, 51, 53, 55, 58, 59, 61, 82]);
+
+/**
+ * Options Kea 2.2 accepts in option-data and sends when asked for; leasekeeper accepts them too but never
+ * sends them, for the reason given.
+ */
+const ACCEPTED_NEVER_SENT: ReadonlyMap<number, string> = new Map([
+  [
+    52,
+    'the encoder writes option 52 itself when it overloads sname/file (RFC 2131 §4.1); a configured value would make clients read those fields as options',
+  ],
+  [
+    56,
+    "the engine writes option 56 itself, with a DHCPNAK's reason; RFC 2131 §4.3.1 table 3: not in a DHCPOFFER (MUST NOT) nor a DHCPACK (SHOULD NOT)",
+  ],
+  [57, "RFC 2131 §4.3.1 table 3: a server MUST NOT send the maximum message size; it is the client's"],
+]);
 
 /** Kea's binary form: hex digits, optionally separated by ':', ' ' or '-', optional 0x prefix. */
 export function parseHex(s: string): Uint8Array | undefined {
@@ -71,6 +89,8 @@ function textValue(kind: string, data: string): unknown {
       return csv(data).map(integer);
     case 'routes':
       return routesOf(data);
+    case 'dnr':
+      return parseDnrText(data);
     default:
       return undefined;
   }
@@ -81,14 +101,40 @@ function textValue(kind: string, data: string): unknown {
  * code) picks the definition, `data` is Kea's comma-separated text, or hex when `csv-format` is false.
  */
 export function encodeOptionData(entry: OptionDataJson): OptionDataResult {
-  const byName = entry.name === undefined ? undefined : optionCode(entry.name);
-  if (entry.name !== undefined && byName === undefined)
-    return { ok: false, message: `unknown option name "${entry.name}"` };
-  if (byName !== undefined && entry.code !== undefined && byName !== entry.code)
-    return { ok: false, message: `name "${entry.name}" is option ${byName}, not code ${entry.code}` };
-  const code = byName ?? entry.code;
-  if (code === undefined) return { ok: false, message: 'an option needs a name or a code' };
+  const id = optionIdentity(entry);
+  if (typeof id === 'string') return { ok: false, message: id };
+  const { code, warning } = id;
   if (SERVER_OWNED.has(code)) return { ok: false, message: `option ${code} is set by the server itself` };
+  const r = encodeValue(entry, code);
+  if (!r.ok) return r;
+  const neverSent = ACCEPTED_NEVER_SENT.get(code);
+  if (neverSent !== undefined)
+    return { ...r, warning: `${r.option.name} (${code}) accepted and never sent: ${neverSent}` };
+  return warning === undefined ? r : { ...r, warning };
+}
+
+/**
+ * The code an entry names, as Kea 2.2's option-data parser finds it: by code when both are given, and
+ * the name must then be that code's definition's; a code without a definition takes hex (csv-format
+ * false) and its name is ignored. A string is the reason the entry is refused.
+ */
+function optionIdentity(entry: OptionDataJson): { code: number; warning?: string } | string {
+  const { name, code } = entry;
+  if (code === undefined) {
+    if (name === undefined) return 'an option needs a name or a code';
+    const byName = optionCode(name);
+    return byName === undefined ? `unknown option name "${name}"` : { code: byName };
+  }
+  if (name === undefined || name === `option-${code}`) return { code };
+  const def = optionDefinition(code);
+  if (def !== undefined)
+    return def.name === name ? { code } : `name "${name}" does not match option ${code} ("${def.name}")`;
+  if (entry['csv-format'] !== false)
+    return `option ${code} has no definition named "${name}": define it in option-def, or give its data as hex with "csv-format": false`;
+  return { code, warning: `name "${name}" has no definition; Kea ignores it and sends option ${code}` };
+}
+
+function encodeValue(entry: OptionDataJson, code: number): OptionDataResult {
   const def = optionDefinition(code);
   const name = def?.name ?? `option-${code}`;
   const flags = { alwaysSend: entry['always-send'] ?? false, neverSend: entry['never-send'] ?? false };
@@ -104,13 +150,13 @@ export function encodeOptionData(entry: OptionDataJson): OptionDataResult {
       return { ok: false, message: `${name}: ${bytes.length} byte(s) is not a valid ${def.type} value` };
     return { ok: true, option: { code, name, data: bytes, ...flags } };
   }
-  const value = textValue(def.type, data);
-  if (value === undefined)
-    return {
-      ok: false,
-      message: `${name}: values of type ${def.type} must be given as hex with "csv-format": false`,
-    };
   try {
+    const value = textValue(def.type, data);
+    if (value === undefined)
+      return {
+        ok: false,
+        message: `${name}: values of type ${def.type} must be given as hex with "csv-format": false`,
+      };
     const bytes = def.codec.encode(value);
     if (bytes === null) return { ok: false, message: `${name}: "${data}" encodes to nothing` };
     return { ok: true, option: { code, name, data: bytes, ...flags } };

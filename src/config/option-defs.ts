@@ -2,22 +2,25 @@
  * Kea's `option-def` (ARM "Custom DHCPv4 Options") and option spaces: the definitions a configuration
  * adds, the vendor spaces Kea knows (`vendor-4491`, DOCSIS), and the value encoder for their types.
  */
-import { fqdn } from '../protocol/index.ts';
-import { parseIp } from '../protocol/index.ts';
-import { definitionByCode } from '../protocol/index.ts';
+import { decodeName, encodeName, parseIp, definitionByCode } from '../protocol/index.ts';
+import { formatIpv6, parseIpv6 } from './ipv6.ts';
 import { parseHex } from './option-data.ts';
 import { OPTION_TYPES, type OptionType } from './option-types.ts';
 import type { OptionDefJson } from './schema.ts';
 import type { Issues } from './scope.ts';
 import { OptionDataError } from './types.ts';
 
-type FieldType = Exclude<OptionType, 'record' | 'empty'>;
+/**
+ * A field of a value: the option-def types, and `tuple16`, the tuple with a 2-byte length that Kea uses
+ * only for option 143's URIs (RFC 8572 §8.3).
+ */
+type FieldType = Exclude<OptionType, 'record' | 'empty'> | 'tuple16';
 
 export interface OptionDef {
   readonly name: string;
   readonly code: number;
   readonly space: string;
-  readonly type: OptionType;
+  readonly type: OptionType | 'tuple16';
   readonly array: boolean;
   /** For `record`: the field types in order. */
   readonly recordTypes: readonly FieldType[];
@@ -47,7 +50,7 @@ const BUILTIN: readonly OptionDef[] = [
   },
 ];
 
-function def(name: string, code: number, space: string, type: OptionType, array: boolean): OptionDef {
+function def(name: string, code: number, space: string, type: OptionDef['type'], array: boolean): OptionDef {
   return { name, code, space, type, array, recordTypes: [], encapsulate: undefined };
 }
 
@@ -91,6 +94,16 @@ const KEA_TEXT_FORMS: readonly OptionDef[] = [
   { ...def('client-ndi', 94, 'dhcp4', 'record', false), recordTypes: ['uint8', 'uint8', 'uint8'] },
   { ...def('uuid-guid', 97, 'dhcp4', 'record', false), recordTypes: ['uint8', 'binary'] },
   { ...def('vivco-suboptions', 124, 'dhcp4', 'record', false), recordTypes: ['uint32', 'binary'] },
+  def('v4-sztp-redirect', 143, 'dhcp4', 'tuple16', true),
+  {
+    ...def('rdnss-selection', 146, 'dhcp4', 'record', true),
+    recordTypes: ['uint8', 'ipv4-address', 'ipv4-address', 'fqdn'],
+  },
+  { ...def('v4-portparams', 159, 'dhcp4', 'record', false), recordTypes: ['uint8', 'psid'] },
+  {
+    ...def('option-6rd', 212, 'dhcp4', 'record', true),
+    recordTypes: ['uint8', 'uint8', 'ipv6-address', 'ipv4-address'],
+  },
 ];
 
 /** Kea's text-form definition of a standard option, for the few the codec's types do not read. */
@@ -166,17 +179,23 @@ function readField(type: FieldType, b: Uint8Array, pos: number, last: boolean): 
     case 'string':
       return last ? [Buffer.from(b.subarray(pos)).toString('utf8'), b.length] : undefined;
     case 'fqdn': {
-      const name = last ? fqdn.decode(b.subarray(pos)) : undefined;
-      return name === undefined ? undefined : [name, b.length];
+      const r = decodeName(b, pos, false);
+      return r === undefined ? undefined : [r.name, r.next];
     }
+    case 'ipv6-address':
+      return rest >= 16 ? [formatIpv6(b.subarray(pos, pos + 16)), pos + 16] : undefined;
     case 'boolean':
       return rest >= 1 ? [b[pos] === 0 ? 'false' : 'true', pos + 1] : undefined;
     case 'ipv4-address':
       return rest >= 4 ? [`${b[pos]}.${b[pos + 1]}.${b[pos + 2]}.${b[pos + 3]}`, pos + 4] : undefined;
-    case 'tuple': {
-      const len = b[pos];
-      if (len === undefined || rest < 1 + len) return undefined;
-      return [Buffer.from(b.subarray(pos + 1, pos + 1 + len)).toString('utf8'), pos + 1 + len];
+    case 'tuple':
+    case 'tuple16': {
+      const size = type === 'tuple' ? 1 : 2;
+      if (rest < size) return undefined;
+      const len = size === 1 ? b[pos]! : (b[pos]! << 8) | b[pos + 1]!;
+      if (rest < size + len) return undefined;
+      const end = pos + size + len;
+      return [Buffer.from(b.subarray(pos + size, end)).toString('utf8'), end];
     }
     case 'psid': {
       if (rest < 3) return undefined;
@@ -264,9 +283,15 @@ function field(type: FieldType, text: string): number[] {
       if (n < 0) throw new OptionDataError(`"${text}" is not an IPv4 address`);
       return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
     }
-    case 'fqdn': {
-      const b = fqdn.encode(text);
-      if (b === null) throw new OptionDataError(`"${text}" is not a domain name`);
+    case 'fqdn':
+      try {
+        return [...encodeName(text, true)];
+      } catch (err) {
+        throw new OptionDataError(`"${text}" is not a domain name: ${(err as Error).message}`);
+      }
+    case 'ipv6-address': {
+      const b = parseIpv6(text);
+      if (b === undefined) throw new OptionDataError(`"${text}" is not an IPv6 address`);
       return [...b];
     }
     case 'string':
@@ -277,6 +302,11 @@ function field(type: FieldType, text: string): number[] {
       const b = Buffer.from(text, 'utf8');
       if (b.length > 255) throw new OptionDataError('a tuple is at most 255 bytes');
       return [b.length, ...b];
+    }
+    case 'tuple16': {
+      const b = Buffer.from(text, 'utf8');
+      if (b.length > 0xffff) throw new OptionDataError('a tuple is at most 65535 bytes');
+      return [b.length >> 8, b.length & 255, ...b];
     }
     default:
       return intField(type, text);

@@ -1,4 +1,4 @@
-/** The value types of Kea's `option-def` that leasekeeper encodes (DHCPv4 ones; no IPv6 types). */
+/** The value types of Kea's `option-def` that leasekeeper encodes (of the IPv6 ones, only the address). */
 export const OPTION_TYPES = [
   'empty',
   'binary',
@@ -10,6 +10,7 @@ export const OPTION_TYPES = [
   'uint16',
   'uint32',
   'ipv4-address',
+  'ipv6-address',
   'fqdn',
   'psid',
   'string',

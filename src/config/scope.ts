@@ -10,10 +10,15 @@ import type { CompiledOption, ConfigIssue, OptionSet } from './types.ts';
 /** The problems found so far, each with its JSON path, and the option definitions in force. */
 export class Issues {
   readonly list: ConfigIssue[] = [];
+  /** What loads but deserves a line at start (`path: message`), e.g. an option that is never sent. */
+  readonly warnings: string[] = [];
   /** The global `option-def`s over Kea's built-in ones; set before any scope is compiled. */
   defs: OptionDefs = BUILTIN_DEFS;
   add(path: string, message: string): void {
     this.list.push({ path, message });
+  }
+  warn(path: string, message: string): void {
+    this.warnings.push(`${path}: ${message}`);
   }
 }
 
@@ -34,13 +39,55 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A dhcp4 option by a custom definition (a code the table lacks, or Kea's redefinable 43). */
-function customDhcp4(entry: OptionDataJson, defs: OptionDefs): OptionDef | undefined {
-  const byName = entry.name === undefined ? undefined : defs.byName(DHCP4, entry.name);
-  const d = byName ?? (entry.code === undefined ? undefined : defs.byCode(DHCP4, entry.code));
-  if (d === undefined) return undefined;
-  if (entry.code !== undefined && entry.code !== d.code) return undefined;
-  return definitionByCode(d.code) === undefined || d.encapsulate !== undefined ? d : undefined;
+/** An entry's definition in `space` as Kea finds it: by code when both are given, else by name. */
+function definitionOf(entry: OptionDataJson, space: string, defs: OptionDefs): OptionDef | undefined {
+  if (entry.code !== undefined) return defs.byCode(space, entry.code);
+  return entry.name === undefined ? undefined : defs.byName(space, entry.name);
+}
+
+/** Kea's rule for an entry with both: the name must be that of the definition the code found. */
+function nameMismatch(entry: OptionDataJson, d: OptionDef): string | undefined {
+  if (entry.name === undefined || entry.name === d.name) return undefined;
+  const where = d.space === DHCP4 ? '' : ` of space ${d.space}`;
+  return `name "${entry.name}" does not match option ${d.code} ("${d.name}")${where}`;
+}
+
+/**
+ * A dhcp4 option by a custom definition (a code the table lacks, or Kea's redefinable 43); a string is
+ * the reason the entry is refused.
+ */
+function customDhcp4(entry: OptionDataJson, defs: OptionDefs): OptionDef | string | undefined {
+  const d = definitionOf(entry, DHCP4, defs);
+  if (d === undefined || (definitionByCode(d.code) !== undefined && d.encapsulate === undefined))
+    return undefined;
+  return nameMismatch(entry, d) ?? d;
+}
+
+function isVendorSpace(space: string): boolean {
+  return space === DOCSIS_SPACE || VENDOR_SPACE.test(space);
+}
+
+/**
+ * A sub-option given twice in one scope, as kea-dhcp4 2.2 sends it (checked against the server): in a
+ * vendor space (option 125) the later entry, in a space encapsulated by a dhcp4 option (43) the first.
+ */
+function addSubOption(list: SubOption[], sub: SubOption, space: string, issues: Issues): void {
+  const i = list.findIndex((s) => s.code === sub.code);
+  if (i < 0) {
+    list.push(sub);
+    return;
+  }
+  const earlier = list[i]!;
+  if (isVendorSpace(space)) {
+    issues.warn(sub.at, `option ${sub.code} of space ${space} replaces ${earlier.at}, as in Kea`);
+    list[i] = { ...sub, alwaysSend: sub.alwaysSend || earlier.alwaysSend };
+  } else {
+    issues.warn(
+      sub.at,
+      `option ${sub.code} of space ${space} is already given by ${earlier.at}: Kea sends the first`,
+    );
+    list[i] = { ...earlier, alwaysSend: sub.alwaysSend || earlier.alwaysSend };
+  }
 }
 
 function byDef(d: OptionDef, entry: OptionDataJson): Uint8Array {
@@ -88,6 +135,8 @@ export function optionSet(
   defs: OptionDefs = issues.defs,
 ): OptionSet {
   const out = new Map<number, CompiledOption>();
+  /** The entry that set each code, for the message when a later one replaces it. */
+  const setBy = new Map<number, string>();
   const spaces = new Map<string, SubOption[]>();
   const enterprises: number[] = [];
   (entries ?? []).forEach((entry, i) => {
@@ -95,9 +144,9 @@ export function optionSet(
     const space = entry.space ?? DHCP4;
     const alwaysSend = entry['always-send'] ?? false;
     if (space !== DHCP4) {
-      const d =
-        (entry.name === undefined ? undefined : defs.byName(space, entry.name)) ??
-        (entry.code === undefined ? undefined : defs.byCode(space, entry.code));
+      const d = definitionOf(entry, space, defs);
+      const mismatch = d === undefined ? undefined : nameMismatch(entry, d);
+      if (mismatch !== undefined) return issues.add(at, mismatch);
       if (d === undefined && (entry.code === undefined || entry['csv-format'] !== false))
         return issues.add(
           at,
@@ -115,7 +164,7 @@ export function optionSet(
         if (data.length > 255) return issues.add(at, `${d?.name ?? entry.code}: longer than 255 bytes`);
         const list = spaces.get(space) ?? [];
         spaces.set(space, list);
-        list.push({ code: d?.code ?? entry.code!, data, alwaysSend, at });
+        addSubOption(list, { code: d?.code ?? entry.code!, data, alwaysSend, at }, space, issues);
       } catch (err) {
         issues.add(at, `${d?.name ?? entry.code}: ${message(err)}`);
       }
@@ -135,6 +184,7 @@ export function optionSet(
       return;
     }
     const custom = customDhcp4(entry, defs);
+    if (typeof custom === 'string') return issues.add(at, custom);
     const named = entry.name === undefined ? entry.code : optionCode(entry.name);
     const textForm =
       named === undefined || (entry.code !== undefined && entry.code !== named)
@@ -168,10 +218,18 @@ export function optionSet(
     } else {
       const r = encodeOptionData(entry);
       if (!r.ok) return issues.add(at, r.message);
+      if (r.warning !== undefined) issues.warn(at, r.warning);
       option = r.option;
     }
-    if (out.has(option.code)) return issues.add(at, `option ${option.name} is given twice at this level`);
+    // Kea 2.2 keeps both entries of one scope and sends the later one's data (by name or by code alike);
+    // an always-send on either still makes the option sent.
+    const earlier = out.get(option.code);
+    if (earlier !== undefined) {
+      issues.warn(at, `option ${option.name} (${option.code}) replaces ${setBy.get(option.code)}, as in Kea`);
+      option = { ...option, alwaysSend: option.alwaysSend || earlier.alwaysSend };
+    }
     out.set(option.code, option);
+    setBy.set(option.code, at);
   });
   for (const [space, list] of spaces) {
     const anySend = list.some((s) => s.alwaysSend);
@@ -197,7 +255,11 @@ export function optionSet(
     }
     const code = defs.encapsulating(space);
     if (code === undefined) {
-      issues.add(`${list[0]!.at}.space`, `no option encapsulates option space "${space}"`);
+      // Kea accepts options of a space no dhcp4 option carries; they are checked, and never sent.
+      issues.warn(
+        `${list[0]!.at}.space`,
+        `no dhcp4 option encapsulates option space "${space}": its options are never sent`,
+      );
       continue;
     }
     const prev = out.get(code);

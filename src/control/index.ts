@@ -49,6 +49,12 @@ export { startControlListeners, type ControlListeners, type StartOptions } from 
 export { sendUnix, sendHttp, allSucceeded, type ControlRequest, type HttpClientOptions } from './client.ts';
 export { StatisticsManager, type StatisticsManagerOptions } from './statistics.ts';
 export { trackLeaseStatistics } from './lease-statistics.ts';
+export {
+  parseSharedNetworkStatName,
+  sharedNetworkStatName,
+  withSharedNetworkSums,
+  type SharedNetworkMembers,
+} from './shared-network-statistics.ts';
 export { isJsonObject } from './json.ts';
 export { metricsRoute, renderMetrics } from './metrics.ts';
 export type {
@@ -66,5 +72,6 @@ export type {
   StoredReservation,
   SubnetAccess,
   SubnetInfo,
+  SubnetListing,
   VersionInfo,
 } from './target.ts';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseSharedNetworkStatName } from './shared-network-statistics.ts';
 
 /** One configured subnet as the metrics labels name it. */
 export interface MetricsSubnet {
@@ -60,6 +61,19 @@ const ALLOCATION_FAIL: Record<string, string> = {
   'v4-allocation-fail-classes': 'classes',
 };
 
+/** leasekeeper's per-shared-network sums (no Kea counterpart), with a `shared_network` label. */
+const SHARED_NETWORK: Record<string, readonly [string, string]> = {
+  'assigned-addresses': [
+    'shared_network_addresses_assigned_total',
+    'Assigned addresses in the shared network',
+  ],
+  'declined-addresses': [
+    'shared_network_addresses_declined_total',
+    'Declined addresses in the shared network',
+  ],
+  'total-addresses': ['shared_network_addresses_total', 'Size of the shared network address pools'],
+};
+
 const SUBNET_KEY = /^subnet\[(\d+)\]\.(?:pool\[(\d+)\]\.)?([\w-]+)$/;
 
 /**
@@ -67,15 +81,19 @@ const SUBNET_KEY = /^subnet\[(\d+)\]\.(?:pool\[(\d+)\]\.)?([\w-]+)$/;
  * dashboards and alerts work unchanged: packet counters as `kea_dhcp4_packets_{sent,received}_total` with an
  * `operation` label, per-subnet statistics with `subnet` (the prefix), `subnet_id` and `pool` ("" for a
  * subnet-wide value) labels. Like the exporter, statistics whose subnet is no longer configured are left
- * out, and the families are typed `gauge` (statistic-reset can set them back).
+ * out, and the families are typed `gauge` (statistic-reset can set them back). The shared networks' sums
+ * (`shared-network[NAME].*`, leasekeeper's own) become `kea_dhcp4_shared_network_*` with a `shared_network`
+ * label, for the networks in `networks` only.
  *
  * Returns the Prometheus text exposition (format 0.0.4).
  */
 export function renderMetrics(
   statistics: Iterable<readonly [string, number]>,
   subnets: readonly MetricsSubnet[],
+  networks: readonly string[] = [],
 ): string {
   const byId = new Map(subnets.map((s) => [s.id, s]));
+  const configuredNetworks = new Set(networks);
   const families = new Map<string, Family>();
   const add = (suffix: string, help: string, labels: Record<string, string>, value: number): void => {
     const name = `${PREFIX}_${suffix}`;
@@ -99,6 +117,13 @@ export function renderMetrics(
     const received = RECEIVED[key];
     if (received !== undefined) {
       add('packets_received_total', 'Packets received', { operation: received }, value);
+      continue;
+    }
+    const shared = configuredNetworks.size === 0 ? undefined : parseSharedNetworkStatName(key);
+    if (shared !== undefined) {
+      const family = SHARED_NETWORK[shared.statistic];
+      if (family !== undefined && configuredNetworks.has(shared.network))
+        add(family[0], family[1], { shared_network: shared.network }, value);
       continue;
     }
     const m = SUBNET_KEY.exec(key);

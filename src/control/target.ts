@@ -171,8 +171,21 @@ export interface SubnetInfo {
   readonly validLifetime: number;
 }
 
+/** A subnet as Kea's `subnet4-list` names it. */
+export interface SubnetListing {
+  readonly id: number;
+  /** `198.18.0.0/24`. */
+  readonly subnet: string;
+  /** The shared network the subnet is in, if any. */
+  readonly sharedNetwork: string | undefined;
+}
+
 export interface SubnetAccess {
   list(): readonly SubnetInfo[];
+  /** Every subnet in configuration order, with its prefix and shared network (`subnet4-list`). */
+  listing(): readonly SubnetListing[];
+  /** The shared networks' names in configuration order (`network4-list`). */
+  networks(): readonly string[];
   /** The subnet whose prefix contains the address, as Kea picks one for `lease4-add` without `subnet-id`. */
   forAddress(address: string): SubnetInfo | undefined;
 }

@@ -40,8 +40,15 @@ type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]
 export class PgCoordination {
   readonly #run: Run;
 
+  /**
+   * One call on the store's connections (without parameters: the simple protocol), for the other tables the
+   * servers share (the DDNS queue, runtime/ddns).
+   */
+  readonly query: (sql: string, params: unknown[]) => Promise<pg.QueryResult | pg.QueryResult[]>;
+
   /** `query` runs one call on the store's connections (without parameters: the simple protocol). */
   constructor(query: (sql: string, params: unknown[]) => Promise<pg.QueryResult | pg.QueryResult[]>) {
+    this.query = query;
     this.#run = async (sql, params) => {
       const res = await query(sql, params);
       return Array.isArray(res) ? [] : (res.rows as Record<string, unknown>[]);

@@ -27,6 +27,23 @@ CREATE INDEX IF NOT EXISTS lease4_hw_address ON lease4 (hw_address, subnet_id);
 CREATE INDEX IF NOT EXISTS lease4_subnet ON lease4 (subnet_id);
 CREATE INDEX IF NOT EXISTS lease4_expires ON lease4 (expires_at) WHERE state <> 2;
 CREATE INDEX IF NOT EXISTS lease4_hostname ON lease4 (lower(hostname)) WHERE hostname IS NOT NULL;
+-- The pending DNS updates (runtime/ddns), each claimed by the server running it until claimed_until.
+CREATE TABLE IF NOT EXISTS leasekeeper_ddns4 (
+  key text PRIMARY KEY,
+  queued_at bigint NOT NULL,
+  kind text NOT NULL,
+  fqdn text NOT NULL,
+  address text NOT NULL,
+  dhcid text NOT NULL,
+  ttl bigint NOT NULL,
+  forward boolean NOT NULL,
+  reverse boolean NOT NULL,
+  mode text NOT NULL,
+  owner text NOT NULL,
+  claimed_until timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS leasekeeper_ddns4_owner ON leasekeeper_ddns4 (owner);
+CREATE INDEX IF NOT EXISTS leasekeeper_ddns4_claimed ON leasekeeper_ddns4 (claimed_until);
 `;
 
 /**

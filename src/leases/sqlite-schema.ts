@@ -3,7 +3,23 @@ import { LeaseStoreOpenError } from './errors.ts';
 
 /** 'LK41' in PRAGMA application_id marks a file as a leasekeeper lease database. */
 export const APPLICATION_ID = 0x4c4b3431;
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** Schema 3: the pending DNS updates (runtime/ddns), kept with the leases so a restart keeps pending removals. */
+const DDNS_QUEUE = `
+CREATE TABLE ddns_queue (
+  key TEXT PRIMARY KEY,
+  queued_at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  fqdn TEXT NOT NULL,
+  address TEXT NOT NULL,
+  dhcid TEXT NOT NULL,
+  ttl INTEGER NOT NULL,
+  forward INTEGER NOT NULL,
+  reverse INTEGER NOT NULL,
+  mode TEXT NOT NULL
+) STRICT;
+`;
 
 const SCHEMA = `
 CREATE TABLE lease4 (
@@ -25,7 +41,7 @@ CREATE INDEX lease4_hw_address ON lease4 (hw_address, subnet_id);
 CREATE INDEX lease4_subnet ON lease4 (subnet_id);
 CREATE INDEX lease4_expires ON lease4 (expires_at) WHERE state <> 2;
 CREATE INDEX lease4_hostname ON lease4 (hostname) WHERE hostname IS NOT NULL;
-`;
+${DDNS_QUEUE}`;
 
 /**
  * Creates the schema in an empty database, or checks that an existing one is ours and of a version we read.
@@ -52,6 +68,9 @@ export function ensureSchema(db: BetterSqlite3.Database): void {
       // Schema 2 adds the DDNS flags (Kea's fqdn_fwd/fqdn_rev); existing leases get false.
       db.exec(`ALTER TABLE lease4 ADD COLUMN fqdn_fwd INTEGER NOT NULL DEFAULT 0;
                ALTER TABLE lease4 ADD COLUMN fqdn_rev INTEGER NOT NULL DEFAULT 0;`);
+    }
+    if (version === 1 || version === 2) {
+      db.exec(DDNS_QUEUE);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return;
     }

@@ -29,6 +29,8 @@ export {
   FQDN_FLAG_S,
 } from './codecs/names.ts';
 export type { ClientFqdn } from './codecs/names.ts';
+export { dnrInstances } from './codecs/dnr.ts';
+export type { DnrInstance, DnrParams } from './codecs/dnr.ts';
 export { routes } from './codecs/routes.ts';
 export type { ClasslessRoute } from './codecs/routes.ts';
 export {

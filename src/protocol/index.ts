@@ -43,6 +43,8 @@ export { FQDN_FLAG_S, FQDN_FLAG_O, FQDN_FLAG_E, FQDN_FLAG_N, RELAY_SUBOPTION_NAM
 export type {
   ClasslessRoute,
   ClientFqdn,
+  DnrInstance,
+  DnrParams,
   SubOption,
   SubOption as RelayAgentSubOption,
   VendorClass,

@@ -7,6 +7,7 @@ import {
   bytes,
   bytesOf,
   clientFqdn,
+  dnrInstances,
   flag,
   fqdn,
   fqdnList,
@@ -166,6 +167,12 @@ export const OPTION_DEFINITIONS = [
   opt(137, 'v4-lost', fqdn, 'RFC 5223'),
   opt(138, 'capwap-ac-v4', ips, 'RFC 5417'),
   opt(141, 'sip-ua-cs-domains', fqdnList(true), 'RFC 6011'),
+  // Records in Kea's table; their text form is read by src/config (Kea's record definitions).
+  opt(143, 'v4-sztp-redirect', bytesOf(2), 'RFC 8572'),
+  opt(146, 'rdnss-selection', bytesOf(10), 'RFC 6731'),
+  opt(159, 'v4-portparams', bytesOf(4), 'RFC 7618'),
+  opt(162, 'v4-dnr', dnrInstances, 'RFC 9463'),
+  opt(212, 'option-6rd', bytesOf(22), 'RFC 5969'),
   opt(213, 'v4-access-domain', fqdn, 'RFC 5986'),
   // Not in Kea's table: Microsoft's pre-standard twin of 121, same wire format (RFC 3442 §3 notes it).
   opt(249, 'ms-classless-static-route', routes, 'Microsoft'),

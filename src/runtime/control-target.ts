@@ -65,6 +65,9 @@ function subnetAccess(config: () => CompiledConfig): SubnetAccess {
   });
   return {
     list: () => config().subnets.map(info),
+    listing: () =>
+      config().subnets.map((s) => ({ id: s.id, subnet: s.prefix, sharedNetwork: s.sharedNetwork })),
+    networks: () => config().sharedNetworks.map((n) => n.name),
     forAddress: (address) => {
       if (!isIpv4(address)) return undefined;
       const a = ipv4ToInt(address);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.ts';
-import { metricsRoute, renderMetrics } from '../control/index.ts';
+import { metricsRoute, renderMetrics, withSharedNetworkSums } from '../control/index.ts';
 import { createCommandRegistry } from '../control/commands/index.ts';
 import { startControlListeners, type ControlListeners } from '../control/index.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
@@ -35,7 +35,7 @@ import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
 import { mountDashboard } from '../web/index.ts';
-import { DdnsService } from '../ddns/index.ts';
+import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
 
 export interface ServerOptions {
@@ -186,8 +186,9 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       engine.currentConfig.subnets.find((s) => s.id === id)?.ddns ?? engine.currentConfig.ddnsBehaviour,
     logger,
     clock,
-    ...(choice?.spec.type === 'sqlite' ? { stateFile: `${choice.spec.path}.ddns-queue.json` } : {}),
+    storage: await openQueueStorage(choice?.spec, store, logger),
   });
+  await ddns.start();
   const ddnsCheck = ddnsNotes(config.ddns, config.source['dhcp-ddns']);
   for (const w of ddnsCheck.warnings) logger.warn(`DDNS: ${w}`);
   for (const n of ddnsCheck.notes) logger.info(`DDNS: ${n}`);
@@ -225,6 +226,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
         clock,
       });
     } catch (err) {
+      await ddns.stop();
       await store.close().catch(() => undefined);
       throw err;
     }
@@ -274,7 +276,11 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       options.onConfigApplied?.(next);
     },
   });
-  const statistics = new EngineStatistics(() => ({ ...engine.statistics(), ...ddns.statistics() }), clock);
+  const statistics = new EngineStatistics(
+    () =>
+      withSharedNetworkSums({ ...engine.statistics(), ...ddns.statistics() }, holder.current.sharedNetworks),
+    clock,
+  );
   const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
   sampler.unref();
 
@@ -426,7 +432,13 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
         mountDashboard(h, { logger });
         h.addGetRoute(
           '/metrics',
-          metricsRoute(() => renderMetrics(statistics.current(), holder.current.subnets)),
+          metricsRoute(() =>
+            renderMetrics(
+              statistics.current(),
+              holder.current.subnets,
+              holder.current.sharedNetworks.map((n) => n.name),
+            ),
+          ),
         );
         logger.info(
           { http: h.url },

@@ -96,19 +96,33 @@ test('refused: redefining a standard option, undefined spaces and sub-options, b
   );
   assert.match(
     issues({
-      'option-def': [{ name: 'x', code: 1, space: 'lonely', type: 'uint8' }],
-      'option-data': [{ name: 'x', space: 'lonely', data: '1' }],
-    })[0]!,
-    /^Dhcp4\.option-data\[0\]\.space: no option encapsulates option space "lonely"/,
-  );
-  assert.match(
-    issues({
-      'option-def': [{ name: 'x', code: 224, type: 'record', 'record-types': 'uint8, ipv6-address' }],
+      'option-def': [{ name: 'x', code: 224, type: 'record', 'record-types': 'uint8, ipv6-prefix' }],
     })[0]!,
     /record-types/,
   );
   assert.match(
-    issues({ 'option-def': [{ name: 'x', code: 224, type: 'ipv6-address' }] })[0]!,
+    issues({ 'option-def': [{ name: 'x', code: 224, type: 'ipv6-prefix' }] })[0]!,
     /option-def\[0\]\.type/,
   );
+});
+
+test('accepted as Kea 2.2 accepts them: IPv6 addresses in a dhcp4 option, a space no option carries (with a warning)', () => {
+  const r = parseConfig({
+    Dhcp4: {
+      'option-def': [
+        { name: 'x', code: 224, type: 'record', 'record-types': 'uint8, ipv6-address' },
+        { name: 'z', code: 1, space: 'lonely', type: 'uint8' },
+      ],
+      'option-data': [
+        { name: 'x', data: '1, 2001:db8::1' },
+        { name: 'z', space: 'lonely', data: '1' },
+      ],
+    },
+  });
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  assert.equal(hex(r.config.options.get(224)!.data), `0120010db8${'0'.repeat(22)}01`);
+  assert.deepEqual(r.config.warnings, [
+    'Dhcp4.option-data[1].space: no dhcp4 option encapsulates option space "lonely": its options are never sent',
+  ]);
+  assert.throws(() => encodeByDef(def('ipv6-address'), '2001:db8::1::2', true), /not an IPv6 address/);
 });

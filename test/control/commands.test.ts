@@ -49,6 +49,8 @@ const REQUIRED = [
   'class-list',
   'class-update',
   'class-del',
+  'subnet4-list',
+  'network4-list',
 ];
 
 test('list-commands comes from the registry and names every required command, sorted', async () => {

@@ -189,6 +189,9 @@ export class FakeTarget<L extends ControlLeaseStore = FakeLeases> implements Con
 
   readonly subnets = {
     list: () => this.subnetList,
+    listing: () =>
+      this.subnetList.map((s) => ({ id: s.id, subnet: '198.18.0.0/24', sharedNetwork: 'floor1' })),
+    networks: () => ['floor1'],
     forAddress: (address: string) => (address.startsWith('198.18.0.') ? this.subnetList[0] : undefined),
   };
 

@@ -274,12 +274,15 @@ test('server commands: list-commands, version-get, build-report, status-get, lea
   const keaNames = new Set(list.kea['arguments'] as string[]);
   const missing = (list.ours['arguments'] as string[]).filter(
     (n) =>
-      !keaNames.has(n) && !n.startsWith('reservation-') && !n.startsWith('class-') && n !== 'config-hash-get',
+      !keaNames.has(n) &&
+      !n.startsWith('reservation-') &&
+      !n.startsWith('class-') &&
+      !['config-hash-get', 'subnet4-list', 'network4-list'].includes(n),
   );
   assert.deepEqual(
     missing,
     [],
-    'every command leasekeeper has is a Kea 2.2 command (reservation-*, class-* and config-hash-get are newer or premium)',
+    'every command leasekeeper has is a Kea 2.2 command (reservation-*, class-*, subnet4-list, network4-list and config-hash-get are newer or premium)',
   );
   await same('version-get');
   await same('build-report');

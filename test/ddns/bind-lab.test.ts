@@ -5,7 +5,9 @@
 // while the DNS server is down reaches it once it is back.
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createLab } from '../lab/netns.ts';
 import { startDhclient, startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper } from '../interop/harness.ts';
@@ -195,7 +197,7 @@ test('A, PTR and DHCID follow leases from dhclient (option 81) and udhcpc (optio
   }
 });
 
-test('a removal pending while DNS is down survives a server restart (the queue file)', async () => {
+test('a removal pending while DNS is down survives a server restart (kept in the lease file)', async () => {
   const lab = await createLab('ddnr');
   try {
     const srv = await lab.namespace('srv');
@@ -219,6 +221,12 @@ test('a removal pending while DNS is down survives a server restart (the queue f
         'the failed removal to be logged',
       );
       assert.equal(await server.stop(), 0);
+      assert.equal(existsSync(`${leaseFile}.ddns-queue.json`), false, 'no queue file beside the lease file');
+      const kept = new Database(leaseFile, { readonly: true });
+      assert.deepEqual(kept.prepare('SELECT kind, fqdn FROM ddns_queue').all(), [
+        { kind: 'remove', fqdn: 'desk.example.com' },
+      ]);
+      kept.close();
       bind = await startBind(srv, bindDir, { listen: SERVER });
       assert.deepEqual(
         await bind.dig('desk.example.com', 'A'),

@@ -44,7 +44,7 @@ test('sqlite keeps fqdnFwd/fqdnRev across reopen', async () => {
   }
 });
 
-test('a schema 1 lease file is migrated to schema 2 and its leases kept', async () => {
+test('a schema 1 lease file is migrated to schema 3 (DDNS flags, DDNS queue) and its leases kept', async () => {
   const tmp = tempDir();
   try {
     const path = join(tmp.dir, 'old.db');
@@ -69,7 +69,8 @@ test('a schema 1 lease file is migrated to schema 2 and its leases kept', async 
     assert.equal((await store.get('10.0.0.1'))?.fqdnFwd, true);
     await store.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), 2);
+    assert.equal(check.pragma('user_version', { simple: true }), 3);
+    assert.equal(check.prepare('SELECT count(*) FROM ddns_queue').pluck().get(), 0, 'the queue table exists');
     check.close();
   } finally {
     tmp.remove();

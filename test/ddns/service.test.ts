@@ -1,11 +1,19 @@
 // The in-process updater's queue: which lease changes become DNS changes, retries with backoff while DNS is
-// unreachable, the bound on its length, and a restart that keeps pending removals (the queue file).
+// unreachable, the bound on its length, and a restart that keeps pending removals (in the lease database).
 import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileBehaviour, compileDdns } from '../../src/config/ddns.ts';
-import { DnsUnreachableError } from '../../src/ddns/dns-client.ts';
-import { changesFor, DdnsService } from '../../src/ddns/service.ts';
+import { changesFor } from '../../src/ddns/index.ts';
+import {
+  DdnsService,
+  DnsUnreachableError,
+  SqliteQueueStorage,
+  sidecarFile,
+  type DdnsQueueStorage,
+} from '../../src/runtime/ddns/index.ts';
+import { SqliteLeaseStore } from '../../src/leases/index.ts';
 import type { UpdateSender } from '../../src/ddns/transaction.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
@@ -93,48 +101,159 @@ test('DNS unreachable: the change stays queued and is retried with backoff until
   await svc.stop();
 });
 
-test('a restart keeps pending changes, removals included (the queue file)', async () => {
+/** A lease file with the current schema, as the server's store leaves it. */
+async function leaseFile(dir: string): Promise<string> {
+  const path = join(dir, 'leases.sqlite');
+  await (await SqliteLeaseStore.open({ path })).close();
+  return path;
+}
+
+test("a restart keeps pending changes, removals included (the lease file's ddns_queue table)", async () => {
   const tmp = tempDir();
   try {
-    const stateFile = join(tmp.dir, 'leases.sqlite.ddns-queue.json');
+    const path = await leaseFile(tmp.dir);
     const r = recorder();
     r.state.down = true;
-    const first = new DdnsService({
-      ddns: () => ddns(),
-      behaviour: () => behaviour,
-      logger: silent,
-      stateFile,
-      send: r.send,
-    });
+    const service = async () => {
+      const svc = new DdnsService({
+        ddns: () => ddns(),
+        behaviour: () => behaviour,
+        logger: silent,
+        storage: (await SqliteQueueStorage.open(path)).storage,
+        send: r.send,
+      });
+      await svc.start();
+      return svc;
+    };
+    const first = await service();
     const a = named('10.0.0.1', 'a.example.com');
     first.onLeaseChange({ kind: 'removed', lease: a, previous: null });
     await first.flush();
     await first.stop();
     r.state.down = false;
-    const second = new DdnsService({
-      ddns: () => ddns(),
-      behaviour: () => behaviour,
-      logger: silent,
-      stateFile,
-      send: r.send,
-    });
-    assert.equal(second.pending, 1, 'the removal came back from the file');
+    const second = await service();
+    assert.equal(second.pending, 1, 'the removal came back from the lease file');
     await second.flush();
     assert.equal(second.pending, 0);
     assert.deepEqual(r.calls.slice(0, 1), ['forward a.example.com 1']);
     await second.stop();
-    const third = new DdnsService({
-      ddns: () => ddns(),
-      behaviour: () => behaviour,
-      logger: silent,
-      stateFile,
-      send: r.send,
-    });
+    const third = await service();
     assert.equal(third.pending, 0, 'done changes are not replayed');
     await third.stop();
   } finally {
     tmp.remove();
   }
+});
+
+test('the queue file of earlier versions is moved into the lease file once, then removed', async () => {
+  const tmp = tempDir();
+  try {
+    const path = await leaseFile(tmp.dir);
+    const change = (fqdn: string, address: string) => ({
+      change: {
+        kind: 'remove',
+        fqdn,
+        address,
+        dhcid: 'AAEB',
+        ttl: 300,
+        forward: true,
+        reverse: true,
+        mode: 'check-with-dhcid',
+      },
+      attempts: 3,
+    });
+    const bad = { change: { kind: 'remove', fqdn: 'x', address: 'not an address' }, attempts: 0 };
+    writeFileSync(
+      sidecarFile(path),
+      JSON.stringify({
+        version: 1,
+        queue: [change('a.example.com', '10.0.0.1'), bad, change('b.example.com', '10.0.0.2')],
+      }),
+    );
+    const opened = await SqliteQueueStorage.open(path);
+    assert.match(opened.notes.join('\n'), /2 pending name change\(s\) moved/);
+    assert.match(opened.warnings.join('\n'), /1 invalid entries/);
+    assert.equal(existsSync(sidecarFile(path)), false, 'the file is gone');
+    const r = recorder();
+    const svc = new DdnsService({
+      ddns: () => ddns(),
+      behaviour: () => behaviour,
+      logger: silent,
+      storage: opened.storage,
+      send: r.send,
+    });
+    await svc.start();
+    assert.equal(svc.pending, 2);
+    await svc.flush();
+    const forwardNames = [
+      ...new Set(r.calls.filter((c) => c.startsWith('forward')).map((c) => c.split(' ')[1])),
+    ];
+    assert.deepEqual(forwardNames, ['a.example.com', 'b.example.com'], 'both removals ran, in their order');
+    await svc.stop();
+    const again = await SqliteQueueStorage.open(path);
+    assert.deepEqual(again.notes, [], 'nothing left to migrate');
+    assert.deepEqual(await again.storage.take(10), [], 'the moved changes ran and left the table');
+    await again.storage.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('queue writes: one transaction per turn, a change done before its turn is never written, a failed write is retried', async () => {
+  const writes: { added: string[]; done: string[] }[] = [];
+  let failNext = false;
+  const storage: DdnsQueueStorage = {
+    where: 'test storage',
+    take: async () => [],
+    write: async (added, done) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('database away');
+      }
+      writes.push({ added: added.map((e) => e.change.fqdn), done: [...done] });
+    },
+    close: async () => undefined,
+  };
+  const r = recorder();
+  r.state.down = true;
+  let now = 1_000_000;
+  const svc = new DdnsService({
+    ddns: () => ddns(),
+    behaviour: () => behaviour,
+    logger: silent,
+    clock: () => now,
+    storage,
+    send: r.send,
+  });
+  await svc.start();
+  svc.onLeaseChange({ kind: 'removed', lease: named('10.0.0.1', 'a.example.com'), previous: null });
+  svc.onLeaseChange({ kind: 'removed', lease: named('10.0.0.2', 'b.example.com'), previous: null });
+  assert.equal(writes.length, 0, 'nothing is written while the lease change is being handled');
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, [{ added: ['a.example.com', 'b.example.com'], done: [] }]);
+  failNext = true;
+  r.state.down = false;
+  now += 600_000; // past any backoff the first tries (DNS down) set
+  await svc.flush();
+  assert.equal(svc.pending, 0);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writes.length, 1, 'the write of the deletions failed');
+  await svc.stop();
+  assert.deepEqual(writes.at(-1)?.done.length, 2, 'the deletions failed once and were written at stop');
+  const quick = new DdnsService({
+    ddns: () => ddns(),
+    behaviour: () => behaviour,
+    logger: silent,
+    storage,
+    send: r.send,
+  });
+  writes.length = 0;
+  quick.onLeaseChange({ kind: 'removed', lease: named('10.0.0.3', 'c.example.com'), previous: null });
+  await quick.flush();
+  await quick.stop();
+  assert.deepEqual(writes, [], 'queued and done in one turn: no row written');
 });
 
 test('the queue is bounded by max-queue-size and counts what it drops', async () => {
@@ -179,4 +298,75 @@ test('ddns-update-on-renew: a renewal with the same name updates again', async (
   assert.equal(plain.pending, 0);
   await svc.stop();
   await plain.stop();
+});
+
+test('the lease file queue: writes in several transactions keep every row and their order; deletions remove them', async () => {
+  const tmp = tempDir();
+  try {
+    const path = await leaseFile(tmp.dir);
+    const { storage } = await SqliteQueueStorage.open(path);
+    const entries = Array.from({ length: 300 }, (_, i) => ({
+      key: `k-${i}`,
+      queuedAt: 1000 + i,
+      change: {
+        kind: 'add' as const,
+        fqdn: `h${i}.example.com`,
+        address: `10.0.${i >> 8}.${i & 255}`,
+        dhcid: 'AAEB',
+        ttl: 300,
+        forward: true,
+        reverse: i % 2 === 0,
+        mode: 'check-with-dhcid' as const,
+      },
+    }));
+    await storage.write(entries.slice(0, 10), []);
+    await storage.write(entries.slice(10), ['k-0', 'k-1']);
+    const kept = await storage.take(1000);
+    assert.deepEqual(kept, entries.slice(2));
+    assert.equal((await storage.take(5)).length, 5, 'bounded by the limit');
+    await storage.write(
+      [],
+      kept.map((e) => e.key),
+    );
+    assert.deepEqual(await storage.take(1000), []);
+    await storage.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('updates off at start: pending changes stay stored, untouched', async () => {
+  const tmp = tempDir();
+  try {
+    const path = await leaseFile(tmp.dir);
+    const opened = await SqliteQueueStorage.open(path);
+    const r = recorder();
+    r.state.down = true;
+    const on = new DdnsService({
+      ddns: () => ddns(),
+      behaviour: () => behaviour,
+      logger: silent,
+      storage: opened.storage,
+      send: r.send,
+    });
+    await on.start();
+    on.onLeaseChange({ kind: 'removed', lease: named('10.0.0.1', 'a.example.com'), previous: null });
+    await on.stop();
+    const off = compileDdns({ 'enable-updates': false }, undefined, fail);
+    const again = (await SqliteQueueStorage.open(path)).storage;
+    const svc = new DdnsService({
+      ddns: () => off,
+      behaviour: () => behaviour,
+      logger: silent,
+      storage: again,
+    });
+    await svc.start();
+    assert.equal(svc.pending, 0);
+    await svc.stop();
+    const check = (await SqliteQueueStorage.open(path)).storage;
+    assert.equal((await check.take(10)).length, 1, 'the removal waits for a start with updates on');
+    await check.close();
+  } finally {
+    tmp.remove();
+  }
 });

@@ -1,9 +1,9 @@
 // Run inside a lab namespace by tsig-bind.test.ts: performs one add per key against the DNS server given
 // in argv[2] (JSON) through leasekeeper's own UPDATE client, and prints one JSON line per key.
-import { sendUpdate } from '../../src/ddns/dns-client.ts';
-import { dhcidRdata } from '../../src/ddns/dhcid.ts';
+import { sendUpdate } from '../../src/runtime/ddns/dns-client.ts';
+import { dhcidRdata } from '../../src/runtime/ddns/dhcid.ts';
 import { runNameChange } from '../../src/ddns/transaction.ts';
-import { decodeSecret, type TsigAlgorithm } from '../../src/ddns/tsig.ts';
+import { decodeSecret, type TsigAlgorithm } from '../../src/ddns/tsig-keys.ts';
 
 interface ProbeKey {
   readonly name: string;

@@ -15,8 +15,9 @@ import {
   RRClass,
   RRType,
 } from '../../src/ddns/wire.ts';
-import { signRequest, TSIG_ALGORITHMS, verifyResponse, type TsigAlgorithm } from '../../src/ddns/tsig.ts';
-import { dhcidRdata } from '../../src/ddns/dhcid.ts';
+import { TSIG_ALGORITHMS, type TsigAlgorithm } from '../../src/ddns/tsig-keys.ts';
+import { signRequest, verifyResponse } from '../../src/runtime/ddns/tsig.ts';
+import { dhcidRdata } from '../../src/runtime/ddns/dhcid.ts';
 
 test('an UPDATE round-trips through the decoder', () => {
   const m = encodeUpdate({

@@ -59,3 +59,35 @@ test('an engine imports no node:* module and nothing of runtime, control, librar
     'the I/O layers may use node:*',
   );
 });
+
+test('the DDNS decisions the engine imports are sans-IO; the updater with its sockets lives in runtime/ddns', async () => {
+  const messages = await restricted(
+    'src/ddns/probe.ts',
+    "import { createSocket } from 'node:dgram';\nexport const x = createSocket;\n",
+  );
+  assert.equal(messages.length, 1, messages.join('; '));
+  assert.deepEqual(
+    await restricted(
+      'src/server/probe.ts',
+      "import { decideFqdn } from '../ddns/index.ts';\nexport const x = decideFqdn;\n",
+    ),
+    [],
+  );
+  assert.equal(
+    (
+      await restricted(
+        'src/server/probe.ts',
+        "import { DdnsService } from '../runtime/ddns/index.ts';\nexport const x = DdnsService;\n",
+      )
+    ).length,
+    1,
+    'the engine cannot reach the updater',
+  );
+  assert.deepEqual(
+    await restricted(
+      'src/runtime/ddns/probe.ts',
+      "import { createSocket } from 'node:dgram';\nexport const x = createSocket;\n",
+    ),
+    [],
+  );
+});

@@ -53,6 +53,32 @@ const clientFqdn = fc.oneof(
   ),
 );
 
+const dnrParams = record(
+  fc.record(
+    {
+      alpn: fc.array(label, { minLength: 1, maxLength: 3 }),
+      port: fc.integer({ min: 0, max: 0xffff }),
+      dohpath: fc.stringMatching(/^\/[a-z0-9/]{0,12}\{\?dns\}$/),
+    },
+    { requiredKeys: [] },
+  ),
+).filter((p) => Object.keys(p).length > 0);
+
+const dnrInstance = fc.oneof(
+  record(fc.record({ priority: fc.integer({ min: 0, max: 0xffff }), adn: domainName })),
+  record(
+    fc.record(
+      {
+        priority: fc.integer({ min: 0, max: 0xffff }),
+        adn: domainName,
+        addresses: fc.array(fc.ipV4(), { minLength: 1, maxLength: 3 }),
+        params: dnrParams,
+      },
+      { requiredKeys: ['priority', 'adn', 'addresses'] },
+    ),
+  ),
+);
+
 /** Canonical typed values for each codec type: what decode gives back for what encode was given. */
 export const VALUE_BY_TYPE: Record<string, fc.Arbitrary<unknown>> = {
   ip: fc.ipV4(),
@@ -81,6 +107,7 @@ export const VALUE_BY_TYPE: Record<string, fc.Arbitrary<unknown>> = {
       maxLength: 2,
     },
   ),
+  dnr: fc.array(dnrInstance, { minLength: 1, maxLength: 3 }),
   'vendor-options': fc.array(
     record(fc.record({ enterprise: u32, options: fc.array(subOption, { maxLength: 3 }) })),
     {
@@ -94,6 +121,10 @@ export const VALUE_BY_TYPE: Record<string, fc.Arbitrary<unknown>> = {
 const VALUE_BY_NAME: Record<string, fc.Arbitrary<unknown>> = {
   'dhcp-message-type': fc.integer({ min: 1, max: 18 }),
   'dhcp-max-message-size': fc.integer({ min: 576, max: 0xffff }),
+  // Records whose smallest value is longer than the bytes type's: Kea's record definitions.
+  'v4-portparams': bytes(4, 8),
+  'rdnss-selection': bytes(10, 40),
+  'option-6rd': bytes(22, 40),
 };
 
 const DEFINITIONS = (OPTION_DEFINITIONS as readonly OptionDefinition[]).filter(

@@ -66,11 +66,15 @@ const FIELDS = [
 
 test('tshark dissects what we encode: same xid, addresses, option codes and values, nothing malformed', () => {
   // Opaque byte options carry structure Wireshark interprets (NetWare, SLP, PXE ...), so random bytes there
-  // would be Wireshark's business, not the codec's: only typed options are generated.
-  const samples = fc.sample(messageOf({ only: (d) => d.type !== 'bytes', unknown: false }), {
-    numRuns: 400,
-    seed: 2131,
-  });
+  // would be Wireshark's business, not the codec's: only typed options are generated. Option 162 (DNR)
+  // neither: Wireshark 4.0 does not know it, and its values often outgrow one field (see overload below).
+  const samples = fc.sample(
+    messageOf({ only: (d) => d.type !== 'bytes' && d.type !== 'dnr', unknown: false }),
+    {
+      numRuns: 400,
+      seed: 2131,
+    },
+  );
   const messages: DhcpMessage[] = [];
   const frames: { timeUs: number; data: Uint8Array }[] = [];
   samples.forEach(({ message }, i) => {

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { compileConfig } from '../../src/config/index.ts';
+import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/index.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
@@ -65,6 +66,28 @@ function launch(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A lease bound at `now` for an hour, as a server would commit it. */
+function boundLease(
+  address: string,
+  hwAddress: string,
+  subnetId: number,
+  hostname: string | null,
+  now: number,
+): Lease {
+  return {
+    address,
+    hwAddress,
+    clientId: null,
+    subnetId,
+    validLifetime: 3600,
+    cltt: now,
+    expiresAt: now + 3_600_000,
+    hostname,
+    state: 'default',
+    userContext: null,
+  };
 }
 
 async function rowText(page: Page, address: string): Promise<string> {
@@ -280,18 +303,15 @@ test('10,000 leases committed in a burst: the page shows the count, draws 500 ro
     for (let i = 0; i < 10_000; i++) {
       const n = i + 10;
       commits.push(
-        server.store.commit({
-          address: `10.0.${n >> 8}.${n & 255}`,
-          hwAddress: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
-          clientId: null,
-          subnetId: 1,
-          validLifetime: 3600,
-          cltt: now,
-          expiresAt: now + 3_600_000,
-          hostname: `host-${i}`,
-          state: 'default',
-          userContext: null,
-        }),
+        server.store.commit(
+          boundLease(
+            `10.0.${n >> 8}.${n & 255}`,
+            `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+            1,
+            `host-${i}`,
+            now,
+          ),
+        ),
       );
     }
     await Promise.all(commits);
@@ -435,6 +455,88 @@ test("a lease's details show the classes it was granted with, and the list filte
     await small.screenshot({ path: join(ARTIFACTS, 'dashboard-classes-phone.png'), fullPage: true });
   } finally {
     for (const c of clients) await c.close();
+    await browser.close();
+    await server.stop();
+  }
+});
+
+test("subnets are grouped under their shared network's name and totals; a plain subnet stands alone", async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const net = new VirtualNetwork();
+  const lan = net.createLink('lan');
+  const srvHost = net.createHost('srv');
+  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
+  const server = await startServer({
+    config: compileConfig({
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'] },
+        subnet4: [{ id: 7, subnet: '198.18.7.0/24', pools: [{ pool: '198.18.7.10 - 198.18.7.19' }] }],
+        'shared-networks': [
+          {
+            name: 'floor1',
+            interface: 'eth0',
+            subnet4: [
+              { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] },
+              { id: 2, subnet: '198.18.1.0/24', pools: [{ pool: '198.18.1.10 - 198.18.1.14' }] },
+            ],
+          },
+        ],
+        'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
+      },
+    }),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: srvHost.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const browser = await launch();
+  const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
+    mac: '02:00:00:00:bb:01',
+    hostname: 'laptop',
+  });
+  try {
+    // One lease by a real DORA (the first subnet of the network), two more in its second subnet.
+    assert.match((await client.obtain()).address, /^198\.18\.0\./);
+    const now = Date.now();
+    for (const [i, address] of ['198.18.1.10', '198.18.1.11'].entries()) {
+      await server.store.commit(boundLease(address, `02:00:00:00:cc:0${i}`, 2, null, now));
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(server.control!.http[0]!.url);
+    const group = page.locator('#pools [data-network="floor1"]');
+    // The network's header: its name and the sums of its subnets (1 + 2 of 51 + 5 addresses).
+    await group.locator('.network-head', { hasText: '3 / 56 (5%)' }).waitFor({ timeout: 10_000 });
+    assert.equal(await group.locator('.network-head .name').innerText(), 'floor1');
+    assert.equal(await group.locator('.network .bar').getAttribute('aria-valuenow'), '3');
+    // Its subnets inside the group, with their prefixes, in configuration order.
+    assert.deepEqual(
+      await group.locator('.pool').evaluateAll((els) => els.map((e) => e.getAttribute('data-subnet'))),
+      ['1', '2'],
+    );
+    assert.match(
+      await group.locator('[data-subnet="1"]').innerText(),
+      /Subnet 1 198\.18\.0\.0\/24\s+1 \/ 51/,
+    );
+    assert.match(
+      await group.locator('[data-subnet="2"]').innerText(),
+      /Subnet 2 198\.18\.1\.0\/24\s+2 \/ 5 \(40%\)/,
+    );
+    // The plain subnet is outside any group, before the network as configured.
+    const plain = page.locator('#pools > [data-subnet="7"]');
+    assert.match(await plain.innerText(), /Subnet 7 198\.18\.7\.0\/24\s+0 \/ 10/);
+    assert.deepEqual(
+      await page
+        .locator('#pools > *')
+        .evaluateAll((els) =>
+          els.map((e) => e.getAttribute('data-subnet') ?? e.getAttribute('data-network')),
+        ),
+      ['7', 'floor1'],
+    );
+    await page.locator('#pools').screenshot({ path: join(ARTIFACTS, 'dashboard-networks.png') });
+  } finally {
+    await client.close();
     await browser.close();
     await server.stop();
   }

@@ -8,6 +8,7 @@ import { registerReservationCommands } from './reservations.ts';
 import { registerServerCommands } from './server.ts';
 import { registerStatLeaseCommands } from './stat-lease.ts';
 import { registerStatisticCommands } from './statistics.ts';
+import { registerSubnetCommands } from './subnets.ts';
 
 /**
  * A registry holding every command leasekeeper answers; the `ha-*` commands only with `highAvailability`,
@@ -22,6 +23,7 @@ export function createCommandRegistry(
   registerConfigCommands(registry);
   registerDhcpCommands(registry);
   registerStatisticCommands(registry);
+  registerSubnetCommands(registry);
   registerLeaseCommands(registry);
   registerStatLeaseCommands(registry);
   registerReservationCommands(registry);

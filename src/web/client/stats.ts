@@ -1,6 +1,7 @@
 import { el } from './dom.ts';
 import { RateChart } from './chart.ts';
 import { controlCommand } from './command.ts';
+import { renderPools, type SubnetListing } from './pools.ts';
 
 /** Kea's `statistic-get-all` arguments: each name maps to `[[value, "timestamp"], ...]`, newest first. */
 type KeaStats = Record<string, [number, string][]>;
@@ -57,6 +58,11 @@ export class StatsView {
 
   async #poll(): Promise<void> {
     let stats: KeaStats;
+    // Which subnet is in which shared network; a server without subnet4-list shows them ungrouped.
+    const listing = controlCommand<{ subnets: SubnetListing[] }>('subnet4-list').then(
+      (a) => a.subnets,
+      () => undefined,
+    );
     try {
       stats = await controlCommand<KeaStats>('statistic-get-all');
     } catch (err) {
@@ -76,7 +82,12 @@ export class StatsView {
         ),
       ),
     );
-    this.#renderPools(stats, value);
+    const ids = Object.keys(stats)
+      .map((name) => /^subnet\[(\d+)\]\.total-addresses$/.exec(name)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    renderPools(this.pools, (name) => stats[name]?.[0]?.[0], ids, await listing);
     const now = Date.now();
     const received = value('pkt4-received');
     const sent = value('pkt4-sent');
@@ -90,46 +101,5 @@ export class StatsView {
       );
     }
     this.#previous = { at: now, received, sent };
-  }
-
-  #renderPools(stats: KeaStats, value: (name: string) => number): void {
-    const ids = Object.keys(stats)
-      .map((name) => /^subnet\[(\d+)\]\.total-addresses$/.exec(name)?.[1])
-      .filter((id): id is string => id !== undefined)
-      .sort((a, b) => Number(a) - Number(b));
-    if (ids.length === 0) {
-      this.pools.replaceChildren(el('p', { class: 'muted' }, 'No subnets with pools.'));
-      return;
-    }
-    this.pools.replaceChildren(
-      ...ids.map((id) => {
-        const total = value(`subnet[${id}].total-addresses`);
-        const assigned = value(`subnet[${id}].assigned-addresses`);
-        const declined = value(`subnet[${id}].declined-addresses`);
-        const pct = total === 0 ? 0 : Math.min(100, (assigned / total) * 100);
-        const bar = el('div', {
-          class: 'bar',
-          role: 'meter',
-          'aria-valuemin': '0',
-          'aria-valuemax': String(total),
-          'aria-valuenow': String(assigned),
-        });
-        const fill = el('div', { class: 'fill' });
-        fill.style.width = `${pct.toFixed(1)}%`; // CSSOM, allowed by the page's CSP (style attributes are not)
-        bar.append(fill);
-        return el(
-          'div',
-          { class: 'pool', 'data-subnet': id },
-          el(
-            'div',
-            { class: 'pool-head' },
-            `Subnet ${id}`,
-            el('span', {}, `${assigned} / ${total} (${pct.toFixed(0)}%)`),
-          ),
-          bar,
-          declined > 0 ? el('div', { class: 'muted' }, `${declined} declined`) : '',
-        );
-      }),
-    );
   }
 }

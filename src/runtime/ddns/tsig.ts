@@ -1,37 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { decodeName } from '../protocol/index.ts';
 import {
   appendAdditional,
   canonicalName,
   RRClass,
   RRType,
+  TSIG_ALGORITHMS,
   type DecodedMessage,
   type ResourceRecord,
-} from './wire.ts';
+  type TsigKey,
+} from '../../ddns/index.ts';
+import { decodeName } from '../../protocol/index.ts';
 
-/**
- * TSIG (RFC 8945): signs UPDATE requests and verifies the server's signed answer. Keys are given as Kea's
- * D2 gives them: a name, an algorithm (`HMAC-SHA256`, ...), a base64 secret and optional `digest-bits`.
- */
-
-/** Kea's algorithm names (case-insensitive) to the RFC 8945 §6 algorithm names and Node's digests. */
-export const TSIG_ALGORITHMS = {
-  'HMAC-MD5': { name: 'hmac-md5.sig-alg.reg.int', digest: 'md5', bits: 128 },
-  'HMAC-SHA1': { name: 'hmac-sha1', digest: 'sha1', bits: 160 },
-  'HMAC-SHA224': { name: 'hmac-sha224', digest: 'sha224', bits: 224 },
-  'HMAC-SHA256': { name: 'hmac-sha256', digest: 'sha256', bits: 256 },
-  'HMAC-SHA384': { name: 'hmac-sha384', digest: 'sha384', bits: 384 },
-  'HMAC-SHA512': { name: 'hmac-sha512', digest: 'sha512', bits: 512 },
-} as const;
-export type TsigAlgorithm = keyof typeof TSIG_ALGORITHMS;
-
-export interface TsigKey {
-  readonly name: string;
-  readonly algorithm: TsigAlgorithm;
-  readonly secret: Uint8Array;
-  /** Truncated MAC length in bits (RFC 8945 §5.2.2.1); 0 = the full digest. */
-  readonly digestBits: number;
-}
+/** Signs UPDATE requests and verifies the server's signed answers (RFC 8945); the keys are src/ddns's. */
 
 /** Seconds of clock skew accepted (RFC 8945 §10 recommends 300). */
 export const FUDGE = 300;
@@ -177,12 +157,4 @@ export function verifyResponse(
   if (!timingSafeEqual(f.mac, full.subarray(0, f.mac.length))) return { ok: false, reason: 'bad MAC' };
   if (Math.abs(nowSeconds - f.timeSigned) > f.fudge) return { ok: false, reason: 'time outside the fudge' };
   return { ok: true };
-}
-
-/** Decodes a Kea `secret` (base64); undefined when it is not base64 or empty. */
-export function decodeSecret(secret: string): Uint8Array | undefined {
-  const s = secret.trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0) return undefined;
-  const b = new Uint8Array(Buffer.from(s, 'base64'));
-  return b.length === 0 ? undefined : b;
 }

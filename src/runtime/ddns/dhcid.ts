@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalName } from './wire.ts';
+import { canonicalName } from '../../ddns/index.ts';
 
 /**
  * RFC 4701 DHCID RDATA for a DHCPv4 client: identifier type, digest type 1 (SHA-256), then

@@ -1,9 +1,14 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import type { DnsServer } from '../config/index.ts';
+import type { DnsServer } from '../../config/index.ts';
+import {
+  DdnsError,
+  decodeMessage,
+  encodeUpdate,
+  OPCODE_UPDATE,
+  type ResourceRecord,
+} from '../../ddns/index.ts';
 import { signRequest, verifyResponse } from './tsig.ts';
-import { decodeMessage, encodeUpdate, OPCODE_UPDATE, type ResourceRecord } from './wire.ts';
-import { DdnsError } from './errors.ts';
 
 /** No answer, or an answer we cannot trust: the change is retried later. */
 export class DnsUnreachableError extends DdnsError {

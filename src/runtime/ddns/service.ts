@@ -1,25 +1,29 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { matchDomain, type CompiledDdns, type DdnsBehaviour } from '../config/index.ts';
-import type { Lease } from '../leases/index.ts';
-import type { LeaseChange } from '../leases/index.ts';
-import { fromHex, parseMac } from '../protocol/index.ts';
-import { RateLimitedLog } from '../log/index.ts';
-import { dhcidRdata } from './dhcid.ts';
-import { DnsUnreachableError, sendUpdate } from './dns-client.ts';
-import { ddnsTtl } from './fqdn.ts';
+import { matchDomain, type CompiledDdns, type DdnsBehaviour } from '../../config/index.ts';
 import {
+  changesFor,
+  ddnsTtl,
+  named,
+  Rcode,
+  RCODE_NAMES,
   runNameChange,
   type ChangeOutcome,
   type NameChange,
   type StepOutcome,
   type UpdateSender,
-} from './transaction.ts';
-import { Rcode, RCODE_NAMES } from './wire.ts';
+} from '../../ddns/index.ts';
+import type { Lease, LeaseChange } from '../../leases/index.ts';
+import { RateLimitedLog } from '../../log/index.ts';
+import { fromHex, parseMac } from '../../protocol/index.ts';
+import { dhcidRdata } from './dhcid.ts';
+import { DnsUnreachableError, sendUpdate } from './dns-client.ts';
+import type { DdnsQueueStorage, StoredChange, StoredEntry } from './queue-storage.ts';
+import { QueueWriter } from './queue-writer.ts';
 
 /**
- * The in-process D2: turns durable lease changes into DNS name changes, queues them (bounded, persisted to
- * a file so a restart keeps pending removals), and runs them with retries. A DHCPACK never waits for it.
+ * The in-process D2: turns durable lease changes into DNS name changes, queues them (bounded, kept in the lease
+ * database so a restart keeps pending removals), and runs them with retries. A DHCPACK never waits for it.
  */
 
 export interface DdnsServiceOptions {
@@ -28,18 +32,20 @@ export interface DdnsServiceOptions {
   readonly behaviour: (subnetId: number) => DdnsBehaviour;
   readonly logger: Logger;
   readonly clock?: () => number;
-  /** Where the queue is kept between restarts; none = memory only. */
-  readonly stateFile?: string;
+  /** Where the queue is kept between restarts (the lease database); none = memory only. */
+  readonly storage?: DdnsQueueStorage;
+  /** Shared databases: how often claims are renewed and other servers' orphaned changes adopted (ms). */
+  readonly adoptEveryMs?: number;
   /** Sends one UPDATE (tests replace the network). Default: UDP to the domain's servers. */
   readonly send?: UpdateSender;
 }
 
 interface QueuedChange {
-  readonly change: NameChangeJson;
+  readonly key: string;
+  readonly change: StoredChange;
   attempts: number;
   nextAt: number;
 }
-type NameChangeJson = Omit<NameChange, 'dhcid'> & { readonly dhcid: string };
 
 /** Kea D2's statistic names where they exist, and the queue's own. */
 export const DDNS_STATS = [
@@ -60,6 +66,7 @@ const RETRYABLE = new Set<number>([2 /* SERVFAIL */]);
 /** YXDOMAIN, YXRRSET, NXRRSET: a prerequisite answered, which RFC 4703's procedures expect; not an error. */
 const PREREQUISITE_ANSWERS = new Set<number>([6, 7, 8]);
 const MAX_BACKOFF_MS = 300_000;
+const ADOPT_EVERY_MS = 20_000;
 
 export class DdnsService {
   private readonly queue: QueuedChange[] = [];
@@ -69,7 +76,12 @@ export class DdnsService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private saveScheduled: NodeJS.Immediate | undefined;
+  private adoptTimer: NodeJS.Timeout | undefined;
+  private adopting: Promise<void> | undefined;
+  private readonly writer: QueueWriter | undefined;
+  /** Keys are unique per process and change: `<instance>-<counter>`. */
+  private readonly instance = randomUUID().slice(0, 13);
+  private counter = 0;
   private readonly clock: () => number;
   private readonly send: UpdateSender;
   private readonly o: DdnsServiceOptions;
@@ -83,7 +95,82 @@ export class DdnsService {
     });
     this.clock = o.clock ?? Date.now;
     this.send = o.send ?? ((dir, name, pre, upd) => this.sendToDomain(dir, name, pre, upd));
-    if (o.stateFile !== undefined) this.load(o.stateFile);
+    const storage = o.storage;
+    const storageLog = new RateLimitedLog<string>({
+      emit: (count, text) =>
+        o.logger.warn(count === 1 ? text : `${text} (${count} times since the last line)`),
+    });
+    this.writer =
+      storage === undefined
+        ? undefined
+        : new QueueWriter(storage, (err) =>
+            storageLog.hit(`DDNS queue not saved to ${storage.where}: ${err.message}; retrying`),
+          );
+  }
+
+  /**
+   * Takes the pending changes kept in the lease database (those a previous run left) and, on a shared database,
+   * starts adopting those of servers that went away. A database error is logged: DHCP is served all the same.
+   */
+  async start(): Promise<void> {
+    const storage = this.o.storage;
+    if (storage === undefined) return;
+    if (storage.adopt !== undefined) this.scheduleAdopt(storage);
+    // Updates off here: the pending changes stay where they are, for a server that sends them (a shared
+    // database) or for the next start with updates on.
+    if (!this.o.ddns().enabled) return;
+    try {
+      const restored = this.admit(await storage.take(this.room()));
+      if (restored > 0)
+        this.o.logger.info(`DDNS: ${restored} pending name change(s) restored from ${storage.where}`);
+    } catch (err) {
+      this.o.logger.warn(
+        `DDNS: pending name changes not read from ${storage.where}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  private scheduleAdopt(storage: DdnsQueueStorage): void {
+    this.adoptTimer = setTimeout(() => {
+      // Updates off: only this server's claims are renewed, nothing is taken.
+      const room = this.o.ddns().enabled ? this.room() : 0;
+      const holds = this.queue.map((q) => q.key);
+      this.adopting = (storage.adopt?.(room, holds) ?? Promise.resolve([]))
+        .then((entries) => {
+          if (this.stopped) return;
+          const adopted = this.admit(entries);
+          if (adopted > 0)
+            this.o.logger.info(
+              `DDNS: ${adopted} pending name change(s) taken over from servers that stopped or went away`,
+            );
+        })
+        .catch((err: Error) =>
+          this.retryLog.hit(`DDNS: pending name changes not renewed in ${storage.where}: ${err.message}`),
+        )
+        .finally(() => {
+          this.adopting = undefined;
+          if (!this.stopped) this.scheduleAdopt(storage);
+        });
+    }, this.o.adoptEveryMs ?? ADOPT_EVERY_MS);
+    this.adoptTimer.unref();
+  }
+
+  /** Free places in the queue. */
+  private room(): number {
+    return Math.max(0, this.o.ddns().maxQueueSize - this.queue.length);
+  }
+
+  /** Queues entries read from storage (already stored: not written again); returns how many. */
+  private admit(entries: readonly StoredEntry[]): number {
+    const held = new Set(this.queue.map((q) => q.key));
+    let n = 0;
+    for (const e of entries) {
+      if (held.has(e.key) || this.queue.length >= this.o.ddns().maxQueueSize) continue;
+      this.queue.push({ key: e.key, change: e.change, attempts: 0, nextAt: this.clock() });
+      n++;
+    }
+    if (n > 0) this.kick();
+    return n;
   }
 
   /** Counters for `statistic-get-all`. */
@@ -136,7 +223,8 @@ export class DdnsService {
       );
       return;
     }
-    this.queue.push({
+    const queued: QueuedChange = {
+      key: `${this.instance}-${++this.counter}`,
       change: {
         kind: spec.kind,
         fqdn: lease.hostname as string,
@@ -149,8 +237,9 @@ export class DdnsService {
       },
       attempts: 0,
       nextAt: this.clock(),
-    });
-    this.scheduleSave();
+    };
+    this.queue.push(queued);
+    this.writer?.added({ key: queued.key, queuedAt: queued.nextAt, change: queued.change });
     this.kick();
   }
 
@@ -165,17 +254,22 @@ export class DdnsService {
     }
   }
 
-  /** Stops the timer and waits for the change in flight; the queue stays in its file. */
+  /**
+   * Stops the timers, waits for the change in flight and the last queue write; what is still pending stays in
+   * the lease database, handed back for the next server to start (or, shared, to adopt).
+   */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
-    this.retryLog.flush();
+    clearTimeout(this.adoptTimer);
+    await this.adopting;
     while (this.running) await this.running;
-    if (this.saveScheduled !== undefined) {
-      clearImmediate(this.saveScheduled);
-      this.saveScheduled = undefined;
-      this.save();
-    }
+    await this.writer?.flush();
+    await this.o.storage
+      ?.close()
+      .catch((err: Error) => this.o.logger.warn(`DDNS: ${this.o.storage?.where}: ${err.message}`));
+    this.retryLog.flush();
   }
 
   private kick(delay = 0): void {
@@ -291,111 +385,6 @@ export class DdnsService {
   private remove(job: QueuedChange): void {
     const i = this.queue.indexOf(job);
     if (i >= 0) this.queue.splice(i, 1);
-    this.scheduleSave();
+    this.writer?.done(job.key);
   }
-
-  /** One write per turn of the event loop, however many changes a burst of leases queued. */
-  private scheduleSave(): void {
-    if (this.o.stateFile === undefined || this.saveScheduled !== undefined) return;
-    this.saveScheduled = setImmediate(() => {
-      this.saveScheduled = undefined;
-      this.save();
-    });
-  }
-
-  private save(): void {
-    const file = this.o.stateFile;
-    if (file === undefined) return;
-    try {
-      writeFileSync(
-        `${file}.tmp`,
-        JSON.stringify({
-          version: 1,
-          queue: this.queue.map((q) => ({ change: q.change, attempts: q.attempts })),
-        }),
-      );
-      renameSync(`${file}.tmp`, file);
-    } catch (err) {
-      this.o.logger.warn({ err }, `DDNS queue not saved to ${file}: ${(err as Error).message}`);
-    }
-  }
-
-  private load(file: string): void {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return; // no queue yet
-    }
-    try {
-      const data = JSON.parse(text) as { queue?: unknown };
-      const list = Array.isArray(data.queue) ? data.queue : [];
-      for (const q of list.slice(0, this.o.ddns().maxQueueSize)) {
-        const change = validChange((q as { change?: unknown }).change);
-        if (change !== undefined) this.queue.push({ change, attempts: 0, nextAt: this.clock() });
-      }
-      if (this.queue.length > 0) {
-        this.o.logger.info(`DDNS: ${this.queue.length} pending name change(s) restored from ${file}`);
-        this.kick();
-      }
-    } catch (err) {
-      this.o.logger.warn(`DDNS queue file ${file} unreadable, ignored: ${(err as Error).message}`);
-    }
-  }
-}
-
-function validChange(v: unknown): NameChangeJson | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const c = v as Record<string, unknown>;
-  const ok =
-    (c['kind'] === 'add' || c['kind'] === 'remove') &&
-    typeof c['fqdn'] === 'string' &&
-    c['fqdn'].length <= 255 &&
-    typeof c['address'] === 'string' &&
-    /^\d{1,3}(\.\d{1,3}){3}$/.test(c['address']) &&
-    typeof c['dhcid'] === 'string' &&
-    c['dhcid'].length <= 64 &&
-    typeof c['ttl'] === 'number' &&
-    typeof c['forward'] === 'boolean' &&
-    typeof c['reverse'] === 'boolean' &&
-    typeof c['mode'] === 'string';
-  return ok ? (c as unknown as NameChangeJson) : undefined;
-}
-
-function named(l: Lease | null | undefined): l is Lease {
-  return (
-    l !== null &&
-    l !== undefined &&
-    l.state === 'default' &&
-    l.hostname !== null &&
-    (l.fqdnFwd === true || l.fqdnRev === true)
-  );
-}
-
-/**
- * Kea's rules (dhcp4-srv "When does the server generate a DDNS request"): a new named lease adds; a renewal
- * whose name changed removes the old and adds the new; RELEASE, expiry, decline and `lease4-del` remove.
- */
-export function changesFor(
-  change: Pick<LeaseChange, 'kind' | 'lease' | 'previous'>,
-): { kind: 'add' | 'remove'; lease: Lease }[] {
-  const out: { kind: 'add' | 'remove'; lease: Lease }[] = [];
-  if (change.kind === 'removed') {
-    if (named(change.lease)) out.push({ kind: 'remove', lease: change.lease });
-    return out;
-  }
-  const prev = change.previous;
-  const cur = change.lease;
-  const prevNamed = named(prev) && prev.expiresAt > cur.cltt - 1;
-  const same =
-    prevNamed &&
-    named(cur) &&
-    prev.hostname === cur.hostname &&
-    prev.address === cur.address &&
-    prev.fqdnFwd === cur.fqdnFwd &&
-    prev.fqdnRev === cur.fqdnRev;
-  if (same) return out;
-  if (named(prev)) out.push({ kind: 'remove', lease: prev });
-  if (named(cur)) out.push({ kind: 'add', lease: cur });
-  return out;
 }
