@@ -43,6 +43,9 @@ const OPTION_COLUMNS = `o.host_id, o.option_id, o.code,
   octet_length(o.value) AS value_length,
   left(o.formatted_value, ${ROW_LIMITS.formattedValueChars + 1}) AS formatted_value, o.space, o.persistent`;
 
+/** How long one query may take, on the server (`statement_timeout`) and, 5 s later, in the driver. */
+const QUERY_TIMEOUT_MS = 30_000;
+
 /** Kea's scope_id of options that belong to a host (`dhcp_option_scope`). */
 const HOST_SCOPE = 3;
 
@@ -73,7 +76,14 @@ export class PgHostDatabase {
   }): Promise<PgHostDatabase> {
     const base =
       typeof spec.connection === 'string' ? { connectionString: spec.connection } : spec.connection;
-    const pool = new (pgDriver().Pool)({ ...base, max: 2, application_name: 'leasekeeper-hosts' });
+    // A database that accepts a query and never answers must not stall refreshes and commands forever.
+    const pool = new (pgDriver().Pool)({
+      statement_timeout: QUERY_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS + 5_000,
+      ...base,
+      max: 2,
+      application_name: 'leasekeeper-hosts',
+    });
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = new PgHostDatabase(pool, spec.readonly, spec.note);

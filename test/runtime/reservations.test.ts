@@ -120,4 +120,22 @@ test('reservation-get-by-hostname and -by-id over the configuration; operation-t
   });
   assert.equal(bad.result, 1);
   assert.match(bad.text ?? '', /operation-target/);
+  // Without a host database, operation-target "database" finds nothing and writes nowhere, as Kea says.
+  const db = { 'operation-target': 'database' };
+  assert.equal(
+    (await h.call('reservation-get', { 'subnet-id': 1, 'ip-address': '198.18.0.10', ...db })).result,
+    3,
+  );
+  assert.equal((await h.call('reservation-get-by-hostname', { hostname: 'phone', ...db })).result, 3);
+  assert.deepEqual(
+    await h.call('reservation-add', {
+      reservation: { 'subnet-id': 1, 'hw-address': '02:00:00:00:00:77' },
+      ...db,
+    }),
+    { result: 1, text: 'Unable to add a host because there is no hosts-databases configured.' },
+  );
+  assert.deepEqual(await h.call('reservation-del', { 'subnet-id': 1, 'ip-address': '198.18.0.10', ...db }), {
+    result: 1,
+    text: 'Unable to delete a host because there is no hosts-databases configured.',
+  });
 });
