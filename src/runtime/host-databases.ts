@@ -103,7 +103,15 @@ export class HostDatabases {
       throw error;
     }
     const dbs = new HostDatabases(sources, options);
-    for (const s of sources) await dbs.#read(s, true);
+    for (const s of sources) {
+      try {
+        await dbs.#read(s, true);
+      } catch (error) {
+        await dbs.close();
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new HostDatabaseError(`${s.db.note}: cannot read its hosts: ${detail}`, { cause: error });
+      }
+    }
     return dbs;
   }
 
@@ -145,7 +153,13 @@ export class HostDatabases {
   start(current: () => CompiledConfig, apply: (config: CompiledConfig) => void): void {
     this.#current = current;
     this.#apply = apply;
-    this.#timer = setInterval(() => void this.refresh(false), this.refreshMs);
+    this.#timer = setInterval(
+      () =>
+        void this.refresh(false).catch((err: unknown) =>
+          this.#logger.error({ err }, `host databases: refresh failed: ${String(err)}`),
+        ),
+      this.refreshMs,
+    );
     this.#timer.unref();
   }
 
