@@ -118,7 +118,10 @@ export function hostFromRows(row: KeaHostRow, options: readonly KeaOptionRow[]):
     }
     if (typeof context !== 'object' || context === null || Array.isArray(context))
       return bad('user_context is not a JSON map');
-    host['user-context'] = context as JsonObject;
+    // Kea keeps a host's `comment` in its user context and gives it back as `comment`.
+    const { comment, ...rest } = context as JsonObject;
+    if (typeof comment === 'string') host['comment'] = comment;
+    if (Object.keys(rest).length > 0) host['user-context'] = rest;
   }
   if (options.length > ROW_LIMITS.optionsPerHost)
     return bad(`${options.length} options (at most ${ROW_LIMITS.optionsPerHost})`);
@@ -220,7 +223,15 @@ export function hostInsert(subnetId: number, host: JsonObject, codeOf: OptionCod
   const classes = Array.isArray(host['client-classes'])
     ? host['client-classes'].filter((c) => typeof c === 'string')
     : [];
-  const context = host['user-context'];
+  const given = host['user-context'];
+  const comment = host['comment'];
+  const context = {
+    ...(typeof given === 'object' && given !== null && !Array.isArray(given) ? (given as JsonObject) : {}),
+    ...(typeof comment === 'string' ? { comment } : {}),
+  };
+  const contextText = Object.keys(context).length > 0 ? JSON.stringify(context) : null;
+  if (contextText !== null && contextText.length > ROW_LIMITS.userContextChars)
+    return `user-context longer than ${ROW_LIMITS.userContextChars} characters`;
   const options: OptionInsert[] = [];
   const list = Array.isArray(host['option-data']) ? host['option-data'] : [];
   for (const entry of list) {
@@ -256,7 +267,7 @@ export function hostInsert(subnetId: number, host: JsonObject, codeOf: OptionCod
     nextServer: ip('next-server'),
     serverHostname: text('server-hostname'),
     bootFileName: text('boot-file-name'),
-    userContext: typeof context === 'object' && context !== null ? JSON.stringify(context) : null,
+    userContext: contextText,
     options,
   };
 }

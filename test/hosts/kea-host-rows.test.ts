@@ -72,6 +72,10 @@ test("a Kea hosts row in Kea's JSON: '' and 0 are not set, classes split, option
       ],
     },
   });
+  const commented = hostFromRows(row({ user_context: '{"comment":"lab printer"}' }), []);
+  assert.ok(commented.ok);
+  assert.equal(commented.host.host['comment'], 'lab printer', "Kea's comment lives in the user context");
+  assert.equal(commented.host.host['user-context'], undefined);
   const bare = hostFromRows(row({ ipv4_address: '0', dhcp_identifier_type: 4 }), []);
   assert.ok(bare.ok);
   assert.deepEqual(bare.host.host, { 'flex-id': '02:00:00:00:0a:01' }, 'address 0 is no reservation');
@@ -169,6 +173,17 @@ test("a reservation's JSON as the rows Kea's backend writes", () => {
   assert.equal(
     hostInsert(1, { 'hw-address': 'zz' }, () => undefined),
     "'zz' is not a valid hw-address",
+  );
+  const noted = hostInsert(
+    1,
+    { 'hw-address': '02:00:00:00:00:01', comment: 'c', 'user-context': { a: 1 } },
+    () => 1,
+  );
+  assert.ok(typeof noted !== 'string');
+  assert.equal(noted.userContext, '{"a":1,"comment":"c"}');
+  assert.equal(
+    hostInsert(1, { 'hw-address': '02:00:00:00:00:01', 'user-context': { a: 'x'.repeat(70_000) } }, () => 1),
+    'user-context longer than 65536 characters',
   );
   assert.equal(
     hostInsert(1, { 'hw-address': '01:02', duid: '01:02:03' }, () => undefined),
