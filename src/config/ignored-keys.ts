@@ -12,12 +12,10 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
     [`${at}.lfc-interval`, "Kea's memfile CSV compaction; hosts are in PostgreSQL"],
     [`${at}.persist`, "Kea's memfile setting; hosts are in PostgreSQL"],
     [`${at}.max-row-errors`, 'an unreadable host row is left out and logged with the count'],
-    ...['max-reconnect-tries', 'reconnect-wait-time', 'on-fail', 'retry-on-startup'].map(
-      (key): [string, string] => [
-        `${at}.${key}`,
-        'an unreachable host database stops the start; later, its last hosts are served and it is read again at every refresh.',
-      ],
-    ),
+    ...['max-reconnect-tries', 'reconnect-wait-time', 'on-fail'].map((key): [string, string] => [
+      `${at}.${key}`,
+      "an unreachable host database stops the start unless retry-on-startup; later its last hosts are served while it's down",
+    ]),
   ]),
   [
     'multi-threading.enable-multi-threading',

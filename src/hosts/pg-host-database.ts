@@ -10,6 +10,14 @@ import {
   type KeaOptionRow,
 } from './kea-host-rows.ts';
 
+export interface HostDatabaseSpec {
+  /** node-postgres settings, or a connection string. */
+  readonly connection: pg.PoolConfig | string;
+  readonly readonly: boolean;
+  /** Where the hosts are, for logs (never the password). */
+  readonly note: string;
+}
+
 /** Which hosts a read wants; every field narrows it. */
 export interface HostFilter {
   readonly subnetId?: number;
@@ -61,19 +69,28 @@ export class PgHostDatabase {
   /** Where the hosts are, for logs (never the password). */
   readonly note: string;
 
+  #verified = false;
+
   private constructor(pool: pg.Pool, readonly: boolean, note: string) {
     this.#pool = pool;
     this.readonly = readonly;
     this.note = note;
   }
 
-  /** Connects and checks that the tables are Kea's; throws `HostDatabaseError` when not. */
-  static async open(spec: {
-    /** node-postgres settings, or a connection string. */
-    readonly connection: pg.PoolConfig | string;
-    readonly readonly: boolean;
-    readonly note: string;
-  }): Promise<PgHostDatabase> {
+  /** Connects and checks that the tables are Kea's; throws `HostDatabaseError` (and closes) when not. */
+  static async open(spec: HostDatabaseSpec): Promise<PgHostDatabase> {
+    const db = PgHostDatabase.create(spec);
+    try {
+      await db.verify();
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return db;
+  }
+
+  /** The database object without any I/O yet (node-postgres connects on the first query); see `verify`. */
+  static create(spec: HostDatabaseSpec): PgHostDatabase {
     const base =
       typeof spec.connection === 'string' ? { connectionString: spec.connection } : spec.connection;
     // A database that accepts a query and never answers must not stall refreshes and commands forever.
@@ -86,24 +103,32 @@ export class PgHostDatabase {
     });
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    const db = new PgHostDatabase(pool, spec.readonly, spec.note);
-    const fail = async (what: string, error: unknown): Promise<never> => {
-      await pool.end().catch(() => undefined);
+    return new PgHostDatabase(pool, spec.readonly, spec.note);
+  }
+
+  /** Whether `verify` succeeded once. */
+  get verified(): boolean {
+    return this.#verified;
+  }
+
+  /** Connects and checks the tables are Kea's; throws `HostDatabaseError` saying which failed. */
+  async verify(): Promise<void> {
+    const fail = (what: string, error: unknown): never => {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new HostDatabaseError(`${spec.note}: ${what}: ${detail}`, { cause: error });
+      throw new HostDatabaseError(`${this.note}: ${what}: ${detail}`, { cause: error });
     };
     try {
-      (await pool.connect()).release();
+      (await this.#pool.connect()).release();
     } catch (error) {
-      return fail('cannot connect', error);
+      fail('cannot connect', error);
     }
     try {
-      await pool.query(`SELECT ${HOST_COLUMNS} FROM hosts AS h LIMIT 0`);
-      await pool.query(`SELECT ${OPTION_COLUMNS} FROM dhcp4_options AS o LIMIT 0`);
+      await this.#pool.query(`SELECT ${HOST_COLUMNS} FROM hosts AS h LIMIT 0`);
+      await this.#pool.query(`SELECT ${OPTION_COLUMNS} FROM dhcp4_options AS o LIMIT 0`);
     } catch (error) {
-      return fail("not Kea's hosts schema (create it with kea-admin db-init pgsql)", error);
+      fail("not Kea's hosts schema (create it with kea-admin db-init pgsql)", error);
     }
-    return db;
+    this.#verified = true;
   }
 
   /**

@@ -90,7 +90,7 @@ export class HostDatabases {
             cause: error,
           });
         }
-        const db = await PgHostDatabase.open({
+        const db = PgHostDatabase.create({
           connection: choice.spec.connection,
           readonly: entry['readonly'] === true,
           note: `hosts database ${choice.note}`,
@@ -103,13 +103,25 @@ export class HostDatabases {
       throw error;
     }
     const dbs = new HostDatabases(sources, options);
-    for (const s of sources) {
+    for (const [i, s] of sources.entries()) {
       try {
+        await s.db.verify();
         await dbs.#read(s, true);
       } catch (error) {
-        await dbs.close();
         const detail = error instanceof Error ? error.message : String(error);
-        throw new HostDatabaseError(`${s.db.note}: cannot read its hosts: ${detail}`, { cause: error });
+        // Kea's retry-on-startup: start without this database's hosts and try again at every refresh.
+        if (config.hostsDatabases[i]?.['retry-on-startup'] === true) {
+          s.failing = { since: Date.now(), count: 1, loggedAt: Date.now() };
+          options.logger.error(
+            { hostsDatabase: s.path },
+            `${s.path}: ${detail}; starting without its hosts (retry-on-startup), tried again at every refresh`,
+          );
+          continue;
+        }
+        await dbs.close();
+        throw error instanceof HostDatabaseError
+          ? error
+          : new HostDatabaseError(`${s.db.note}: cannot read its hosts: ${detail}`, { cause: error });
       }
     }
     return dbs;
@@ -209,6 +221,7 @@ export class HostDatabases {
   async #read(s: HostSource, force: boolean): Promise<boolean> {
     const now = Date.now();
     try {
+      if (!s.db.verified) await s.db.verify();
       const digest = await s.db.digest();
       if (!force && digest === s.digest) {
         this.#recovered(s, now);

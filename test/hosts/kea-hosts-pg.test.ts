@@ -460,4 +460,55 @@ describe("PostgreSQL host backend on Kea's hosts schema", () => {
       await server.stop();
     }
   });
+
+  it('with retry-on-startup, starts without a database that is not there yet and serves its hosts once it is', async () => {
+    const name = `kea_later_${process.pid}`;
+    const socket = cluster!.connection('postgres').host as string;
+    const { logger, records } = captureLogs();
+    const sock = join(dir, 'later.sock');
+    const server = await start(
+      {
+        Dhcp4: {
+          ...(serverConfig({ name, socket }, sock) as { Dhcp4: object }).Dhcp4,
+          'hosts-database': {
+            type: 'postgresql',
+            name,
+            host: socket,
+            user: 'postgres',
+            'retry-on-startup': true,
+          },
+        },
+      },
+      logger,
+      100,
+    );
+    try {
+      assert.match(
+        messages(records),
+        /Dhcp4\.hosts-database: .*cannot connect: .*; starting without its hosts \(retry-on-startup\)/,
+      );
+      assert.notEqual((await offer(server, '02:00:00:00:0e:01')).yiaddr, '198.18.0.170');
+      await cluster!.createDatabase(name);
+      execFileSync(
+        'runuser',
+        ['-u', 'postgres', '--', 'kea-admin', 'db-init', 'pgsql', '-u', 'postgres', '-n', name, '-h', socket],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const sql = new pg.Client(cluster!.connection(name));
+      await sql.connect();
+      await sql.query(
+        `INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address)
+          VALUES (decode('020000000e01', 'hex'), 0, 1, $1)`,
+        [ip('198.18.0.170')],
+      );
+      await sql.end();
+      await eventually(
+        'the host is served once the database is there',
+        async () => (await offer(server, '02:00:00:00:0e:01')).yiaddr === '198.18.0.170',
+      );
+      assert.match(messages(records), /hosts readable again after \d+ s and \d+ failed attempts/);
+    } finally {
+      await server.stop();
+    }
+  });
 });
