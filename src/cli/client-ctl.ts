@@ -1,6 +1,5 @@
 import { createConnection } from 'node:net';
-import { parseArgs } from 'node:util';
-import { UsageError } from './command.ts';
+import { parseCommandLine, UsageError } from './command.ts';
 import { sendUnix } from '../control/index.ts';
 import { ControlClientError } from '../control/index.ts';
 
@@ -8,23 +7,17 @@ const VERBS = ['status', 'renew', 'release', 'inform', 'statistics', 'events'] a
 
 /** `leasekeeper client ctl VERB [--socket PATH] [--count N] [--timeout MS] [--address IP] [--server IP]`. */
 export async function runClientCtl(argv: readonly string[]): Promise<number> {
-  let values: { socket?: string; count?: string; timeout?: string; address?: string; server?: string };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        socket: { type: 'string' },
-        count: { type: 'string' },
-        timeout: { type: 'string' },
-        address: { type: 'string' },
-        server: { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const { values, positionals } = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      socket: { type: 'string' },
+      count: { type: 'string' },
+      timeout: { type: 'string' },
+      address: { type: 'string' },
+      server: { type: 'string' },
+    },
+  });
   const verb = positionals[0];
   if (positionals.length !== 1 || !VERBS.includes(verb as (typeof VERBS)[number])) {
     throw new UsageError(`client ctl needs one of ${VERBS.join(', ')}`);

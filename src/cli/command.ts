@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LeasekeeperError } from '../errors.ts';
 
 /** A `leasekeeper` subcommand: its full help text and what runs it (its summary is in registry.ts). */
@@ -18,4 +19,13 @@ export class UsageError extends LeasekeeperError {
 
 export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-?');
+}
+
+/** node:util's `parseArgs`; a command line it refuses is a `UsageError` with its message. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 }

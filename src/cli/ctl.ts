@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from './command.ts';
+import { parseCommandLine, UsageError, type CliCommand } from './command.ts';
 import { allSucceeded, sendHttp, sendUnix, type ControlRequest } from '../control/index.ts';
 import { ControlClientError } from '../control/index.ts';
 
@@ -78,24 +77,20 @@ export const ctlCommand: CliCommand = {
 };
 
 function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        args: { type: 'string' },
-        socket: { type: 'string' },
-        http: { type: 'string' },
-        service: { type: 'string', multiple: true },
-        user: { type: 'string' },
-        password: { type: 'string' },
-        ca: { type: 'string' },
-        cert: { type: 'string' },
-        key: { type: 'string' },
-        timeout: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  return parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      args: { type: 'string' },
+      socket: { type: 'string' },
+      http: { type: 'string' },
+      service: { type: 'string', multiple: true },
+      user: { type: 'string' },
+      password: { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      timeout: { type: 'string' },
+    },
+  });
 }

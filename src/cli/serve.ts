@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { LevelWithSilent, Logger } from 'pino';
-import { UsageError, type CliCommand } from './command.ts';
+import { parseCommandLine, UsageError, type CliCommand } from './command.ts';
 import { deriveConfigFromInterface, parseConfigText } from '../config/index.ts';
 import { ConfigError, type CompiledConfig } from '../config/index.ts';
 import { ControlError } from '../control/index.ts';
@@ -223,29 +222,25 @@ function applyLogging(
 }
 
 function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        test: { type: 'boolean', short: 't' },
-        interface: { type: 'string' },
-        'lease-file': { type: 'string' },
-        'control-socket': { type: 'string' },
-        'control-http': { type: 'string' },
-        'insecure-control': { type: 'boolean' },
-        'log-format': { type: 'string' },
-        'log-level': { type: 'string' },
-        port: { type: 'string' },
-        'max-discover-delay': { type: 'string' },
-        'hosts-refresh': { type: 'string' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  return parseCommandLine({
+    args: [...argv],
+    options: {
+      config: { type: 'string' },
+      test: { type: 'boolean', short: 't' },
+      interface: { type: 'string' },
+      'lease-file': { type: 'string' },
+      'control-socket': { type: 'string' },
+      'control-http': { type: 'string' },
+      'insecure-control': { type: 'boolean' },
+      'log-format': { type: 'string' },
+      'log-level': { type: 'string' },
+      port: { type: 'string' },
+      'max-discover-delay': { type: 'string' },
+      'hosts-refresh': { type: 'string' },
+    },
+    allowPositionals: false,
+    strict: true,
+  }).values;
 }
 
 function loadConfig(file: string): CompiledConfig {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parseHexIdentifier, toHex } from '../protocol/index.ts';
 import { compileClientClasses, classGate } from './client-classes.ts';
 import { address, Issues, optionSet } from './scope.ts';
 import { BUILTIN_DEFS, compileOptionDefs, isStandardOption, type OptionDefs } from './option-defs.ts';
@@ -159,36 +160,33 @@ function lifetimes(
   return l;
 }
 
-/** Kea accepts `aa:bb:..`, `aa-bb-..` and `aabb..`; we store lower-case colon form. */
+/** Kea accepts `aa:bb:..`, `aa-bb-..` and `aabb..` (1 to 16 bytes); we store lower-case colon form. */
 export function normalizeHwAddress(s: string): string | undefined {
-  const hex = s.toLowerCase().replace(/[:\-.\s]/g, '');
-  if (!/^[0-9a-f]+$/.test(hex) || hex.length % 2 !== 0 || hex.length < 2 || hex.length > 32) return undefined;
-  return hex.match(/../g)?.join(':');
+  return hexIdentifier(s, 1, 16, false);
 }
 
 /** Kea's opaque identifiers (`duid`, `circuit-id`): hex (`01:02`, `0102`) or quoted text, colon hex here. */
 export function normalizeOpaqueId(s: string, minBytes: number): string | undefined {
-  const quoted = /^'(.*)'$/.exec(s) ?? /^"(.*)"$/.exec(s);
-  const hex = quoted
-    ? Buffer.from(quoted[1] ?? '', 'utf8').toString('hex')
-    : s
-        .toLowerCase()
-        .replace(/[:\-\s]/g, '')
-        .replace(/^0x/, '');
-  if (!/^[0-9a-f]*$/.test(hex) || hex.length % 2 !== 0) return undefined;
-  if (hex.length < minBytes * 2 || hex.length > 256) return undefined;
-  return hex.match(/../g)?.join(':');
+  return hexIdentifier(s, minBytes, 128, true);
 }
 
 /** Kea's `client-id` is hex (`01:aa:bb`, `01aabb`) or a quoted string (`'foo'`, the bytes of the text). */
 export function normalizeClientId(s: string): string | undefined {
-  const quoted = /^'(.*)'$/.exec(s) ?? /^"(.*)"$/.exec(s);
-  if (quoted) {
-    const bytes = [...Buffer.from(quoted[1] ?? '', 'utf8')];
-    return bytes.length >= 2 ? bytes.map((b) => b.toString(16).padStart(2, '0')).join(':') : undefined;
-  }
-  const n = normalizeHwAddress(s);
-  return n !== undefined && n.length >= 5 ? n : undefined; // RFC 2132 §9.14: at least 2 bytes
+  // RFC 2132 §9.14: at least 2 bytes. Hex is bounded like a hardware address, as before quoted text was read.
+  const quoted = /^(['"]).*\1$/.test(s);
+  return hexIdentifier(s, 2, quoted ? Infinity : 16, true);
+}
+
+function hexIdentifier(
+  s: string,
+  minBytes: number,
+  maxBytes: number,
+  quotedText: boolean,
+): string | undefined {
+  const bytes = parseHexIdentifier(s, 'lenient', { quotedText });
+  return bytes !== undefined && bytes.length >= minBytes && bytes.length <= maxBytes
+    ? toHex(bytes, ':')
+    : undefined;
 }
 
 function reservation(

@@ -20,6 +20,13 @@ const databaseType = z.enum(['memfile', 'sqlite', 'postgresql'], {
       : `unknown database type ${JSON.stringify(issue.input)} (memfile, sqlite, postgresql)`,
 });
 
+/** Kea's TLS files, of a database connection and of a control socket alike. */
+const tlsFiles = {
+  'trust-anchor': z.string().optional(),
+  'cert-file': z.string().optional(),
+  'key-file': z.string().optional(),
+};
+
 /** Kea's `lease-database` / `hosts-database` keys (Kea 2.2 and the TLS and timeout keys of later Kea). */
 const databaseKeys = {
   name: z.string().optional(),
@@ -39,9 +46,7 @@ const databaseKeys = {
   'retry-on-startup': z.boolean().optional(),
   'max-row-errors': z.number().int().min(0).optional(),
   readonly: z.boolean().optional(),
-  'trust-anchor': z.string().optional(),
-  'cert-file': z.string().optional(),
-  'key-file': z.string().optional(),
+  ...tlsFiles,
   'key-password': z.string().optional(),
   'cipher-list': z.string().optional(),
   ...common,
@@ -108,9 +113,7 @@ export const controlSocketSchema = z.strictObject({
   'auth-max-failures': z.number().int().optional(),
   'auth-failure-window': z.number().int().optional(),
   'insecure-control': z.boolean().optional(),
-  'trust-anchor': z.string().optional(),
-  'cert-file': z.string().optional(),
-  'key-file': z.string().optional(),
+  ...tlsFiles,
   'cert-required': z.boolean().optional(),
   ...common,
 });

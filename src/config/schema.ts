@@ -127,12 +127,8 @@ const relaySchema = z.strictObject({
   'ip-address': z.string().optional(),
 });
 
-export const subnetSchema = z.strictObject({
-  id: z.number().int().min(0).max(0xfffffffe).optional(),
-  subnet: z.string(),
-  pools: z.array(poolSchema).optional(),
-  'option-data': z.array(optionDataSchema).optional(),
-  reservations: z.array(reservationSchema).optional(),
+/** The keys of the link a subnet or a shared network stands for (in a subnet, they win over its network's). */
+const linkKeys = {
   relay: relaySchema.optional(),
   interface: z.string().min(1).optional(),
   authoritative: z.boolean().optional(),
@@ -141,6 +137,15 @@ export const subnetSchema = z.strictObject({
   'next-server': z.string().optional(),
   'server-hostname': z.string().max(63).optional(),
   'boot-file-name': z.string().optional(),
+};
+
+export const subnetSchema = z.strictObject({
+  id: z.number().int().min(0).max(0xfffffffe).optional(),
+  subnet: z.string(),
+  pools: z.array(poolSchema).optional(),
+  'option-data': z.array(optionDataSchema).optional(),
+  reservations: z.array(reservationSchema).optional(),
+  ...linkKeys,
   ...ddnsBehaviourKeys,
   'offer-lifetime': seconds.optional(),
   ...reservationModes,
@@ -155,14 +160,7 @@ export const sharedNetworkSchema = z.strictObject({
   name: z.string().min(1).max(128),
   subnet4: z.array(subnetSchema).optional(),
   'option-data': z.array(optionDataSchema).optional(),
-  relay: relaySchema.optional(),
-  interface: z.string().min(1).optional(),
-  authoritative: z.boolean().optional(),
-  'rapid-commit': z.boolean().optional(),
-  'match-client-id': z.boolean().optional(),
-  'next-server': z.string().optional(),
-  'server-hostname': z.string().max(63).optional(),
-  'boot-file-name': z.string().optional(),
+  ...linkKeys,
   'offer-lifetime': seconds.optional(),
   ...ddnsBehaviourKeys,
   ...reservationModes,

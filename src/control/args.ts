@@ -1,4 +1,4 @@
-import { isValidIp, parseIp } from '../protocol/index.ts';
+import { isValidIp, parseHexIdentifier, parseIp, toHex } from '../protocol/index.ts';
 import { CommandArgumentError } from './errors.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
 
@@ -21,6 +21,20 @@ export function optionalMap(args: unknown): JsonObject {
   return isJsonObject(args) ? args : {};
 }
 
+/**
+ * `identifier-type` and `identifier`, of a command given no `ip-address` (Kea's lease and host commands word
+ * these errors alike).
+ */
+export function identifierArgs(args: JsonObject): { readonly type: string; readonly value: string } {
+  const type = args['identifier-type'];
+  if (typeof type !== 'string')
+    fail("No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
+  const value = args['identifier'];
+  if (typeof value !== 'string')
+    fail("No 'ip-address' provided and 'identifier' is either missing or not a string.");
+  return { type, value };
+}
+
 export function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
@@ -31,17 +45,10 @@ export const isIPv4: (value: string) => boolean = isValidIp;
 export const ipv4ToNumber: (address: string) => number = parseIp;
 
 /**
- * Kea's hex identifiers (`hw-address`, `client-id`): bytes of one or two hex digits separated by colons,
- * or a run of hex digits. Returns lower-case two-digit colon form, or undefined when malformed.
+ * Kea's hex identifiers in commands (`hw-address`, `client-id`): bytes of one or two hex digits separated by
+ * colons, or a run of hex digits. Returns lower-case two-digit colon form, or undefined when malformed.
  */
 export function normalizeHex(text: string): string | undefined {
-  let bytes: string[];
-  if (text.includes(':')) {
-    bytes = text.split(':');
-    if (bytes.some((b) => !/^[0-9a-fA-F]{1,2}$/.test(b))) return undefined;
-  } else {
-    if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) return undefined;
-    bytes = text.match(/../g) ?? [];
-  }
-  return bytes.map((b) => b.toLowerCase().padStart(2, '0')).join(':');
+  const bytes = parseHexIdentifier(text, 'colons');
+  return bytes === undefined ? undefined : toHex(bytes, ':');
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HaConfig } from '../config/index.ts';
 import type { JsonObject } from '../control/index.ts';
 import type { Lease } from '../leases/index.ts';
-import type { ClaimResult } from '../leases/index.ts';
+import type { ClaimResult, PgCoordination } from '../leases/index.ts';
 import { ipv4ToNumber } from '../leases/index.ts';
 import { messageTypeOf, type DhcpMessage } from '../protocol/index.ts';
 import { identify } from '../server/index.ts';
@@ -10,19 +10,8 @@ import { loadBalanceHash, loadBalanceKey } from './hash.ts';
 import type { ScopeDecision } from './service.ts';
 import { HA_MESSAGE_TYPES } from './states.ts';
 
-/** The database calls active-active needs (PgCoordination). */
-export interface Coordination {
-  heartbeat(name: string): Promise<void>;
-  alive(windowMs: number): Promise<string[]>;
-  leave(name: string): Promise<void>;
-  claimOffer(
-    address: number,
-    hwAddress: string,
-    clientId: string | null,
-    server: string,
-    seconds: number,
-  ): Promise<ClaimResult>;
-}
+/** The database calls active-active needs, as the PostgreSQL store's coordination makes them. */
+export type Coordination = Pick<PgCoordination, 'heartbeat' | 'alive' | 'leave' | 'claimOffer'>;
 
 export interface ActiveActiveOptions {
   readonly config: HaConfig;

@@ -1,30 +1,8 @@
 export type { Lease, LeaseState } from './lease.ts';
 export { LEASE_STATE_CODES } from './lease.ts';
-export type {
-  ClientQuery,
-  CommitMode,
-  CommitOptions,
-  CommitResult,
-  LeaseChange,
-  LeaseChangeKind,
-  LeaseChangeListener,
-  LeaseStore,
-  ReclaimOptions,
-  SubnetFilter,
-  SubnetLeaseStats,
-  TimeOptions,
-} from './store.ts';
-export { claimable, sameOwner } from './store.ts';
-export {
-  InvalidLeaseError,
-  LeaseCorruptError,
-  LeaseQueryError,
-  LeaseStoreClosedError,
-  LeaseStoreDamagedError,
-  LeaseStoreError,
-  LeaseStoreIoError,
-  LeaseStoreOpenError,
-} from './errors.ts';
+// store.ts is the contract: its types and the claim rule, all public.
+export * from './store.ts';
+export * from './errors.ts';
 export { listenerErrorChannel } from './changes.ts';
 export { MemoryLeaseStore } from './memory.ts';
 export type { MemoryLeaseStoreOptions } from './memory.ts';
@@ -40,5 +18,5 @@ export type { LeaseStoreHealth } from './health.ts';
 export { postgresFromKea } from './kea-postgres.ts';
 export { pgDriver } from './pg-driver.ts';
 export { withoutDnsFlags } from './lease.ts';
-export type { ClaimResult } from './postgres-coordination.ts';
+export type { ClaimResult, PgCoordination } from './postgres-coordination.ts';
 export { ipv4ToNumber } from './address.ts';

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { GroupCommit, settleByIndex, type Queued } from './group-commit.ts';
 
 /**
  * What servers sharing one PostgreSQL lease database tell each other through it in active-active HA: who is
@@ -101,25 +102,16 @@ export class PgCoordination {
     server: string,
     seconds: number,
   ): Promise<ClaimResult> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ address, hwAddress, clientId, server, seconds, resolve, reject });
-      if (this.#pending.length >= MAX_CLAIM_BATCH) this.#flush();
-      else this.#scheduled ??= setImmediate(() => this.#flush());
-    });
+    return this.#claims.submit<ClaimResult>({ address, hwAddress, clientId, server, seconds });
   }
 
-  #pending: PendingClaim[] = [];
-  #scheduled: NodeJS.Immediate | null = null;
+  readonly #claims = new GroupCommit<Claim>({
+    maxBatch: MAX_CLAIM_BATCH,
+    commit: (batch) => this.#claimBatch(batch),
+  });
 
-  #flush(): void {
-    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
-    this.#scheduled = null;
-    const batch = this.#pending.splice(0, MAX_CLAIM_BATCH);
-    if (batch.length > 0) void this.#claimBatch(batch);
-    if (this.#pending.length > 0) this.#scheduled = setImmediate(() => this.#flush());
-  }
-
-  async #claimBatch(batch: readonly PendingClaim[]): Promise<void> {
+  async #claimBatch(claims: readonly Queued<Claim>[]): Promise<void> {
+    const batch = claims.map((c) => c.op);
     let rows: Record<string, unknown>[];
     try {
       // The outer SELECT sees the table as it was before the INSERT: for a refused claim, its holder.
@@ -153,42 +145,41 @@ export class PgCoordination {
         ],
       );
     } catch (error) {
-      for (const c of batch) c.reject(error);
+      for (const c of claims) c.reject(error);
       return;
     }
-    const answered = new Set<number>();
-    for (const r of rows) {
-      const i = Number(r['ord']) - 1;
-      const c = batch[i];
-      if (c === undefined || answered.has(i)) continue;
-      answered.add(i);
-      if (r['ok'] === true) c.resolve({ ok: true });
-      else
-        c.resolve({
-          ok: false,
-          holder: {
-            // Gone between the INSERT's check and now (expired and swept): the next DISCOVER tries again.
-            hwAddress: r['hw_address'] === null ? '' : String(r['hw_address']),
-            clientId: r['client_id'] === null || r['client_id'] === undefined ? null : String(r['client_id']),
-            server: r['server'] === null ? '' : String(r['server']),
-            remainingMs: r['remaining'] === null ? 0 : Number(r['remaining']),
-          },
-        });
-    }
-    batch.forEach((c, i) => {
-      if (!answered.has(i)) c.reject(new Error('the offer claim returned no outcome'));
-    });
+    settleByIndex(
+      claims,
+      rows,
+      (r) => Number(r['ord']) - 1,
+      (c, r) =>
+        c.resolve(
+          r['ok'] === true
+            ? { ok: true }
+            : {
+                ok: false,
+                holder: {
+                  // Gone between the INSERT's check and now (expired and swept): the next DISCOVER tries again.
+                  hwAddress: r['hw_address'] === null ? '' : String(r['hw_address']),
+                  clientId:
+                    r['client_id'] === null || r['client_id'] === undefined ? null : String(r['client_id']),
+                  server: r['server'] === null ? '' : String(r['server']),
+                  remainingMs: r['remaining'] === null ? 0 : Number(r['remaining']),
+                },
+              },
+        ),
+      () => new Error('the offer claim returned no outcome'),
+    );
   }
 }
 
-interface PendingClaim {
+/** One offer claim in a batch. */
+interface Claim {
   readonly address: number;
   readonly hwAddress: string;
   readonly clientId: string | null;
   readonly server: string;
   readonly seconds: number;
-  resolve(result: ClaimResult): void;
-  reject(error: unknown): void;
 }
 
 /** Claims in one statement at most (bounded arrays). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
+import { GroupCommit, settleByIndex, type Queued } from './group-commit.ts';
 import { declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
@@ -14,10 +15,10 @@ import {
   checkLimit,
   checkNow,
   checkSeconds,
-  foldStateCounts,
+  foldStateRows,
   pageStart,
   subnetSet,
-  type StateCount,
+  type StateCountRow,
 } from './query.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
 import type {
@@ -33,7 +34,7 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease, stateFromCode } from './validate.ts';
+import { normalizeLease } from './validate.ts';
 
 export interface PostgresLeaseStoreOptions {
   /** A connection string or node-postgres settings (host may be a UNIX socket directory). */
@@ -63,12 +64,13 @@ function int8AsNumber(driver: typeof pg): pg.CustomTypesConfig {
   };
 }
 
-interface PendingCommit {
+/** One commit in a group-commit batch: the lease and its argument row for `leasekeeper_commit4`. */
+interface CommitRow {
   readonly lease: Lease;
   readonly row: Record<string, unknown>;
-  resolve(result: CommitResult): void;
-  reject(error: unknown): void;
 }
+
+type PendingCommit = Queued<CommitRow>;
 
 /**
  * Leases in PostgreSQL, shared by several servers. Commits are group-committed: those of one event-loop turn go
@@ -82,11 +84,11 @@ export class PostgresLeaseStore implements LeaseStore {
   readonly #clock: () => number;
   readonly #changes: ChangeHub;
   readonly #listener: PgListener | null;
-  #queue: PendingCommit[] = [];
-  #scheduled: NodeJS.Immediate | null = null;
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #writes = new GroupCommit<CommitRow>({
+    maxBatch: MAX_BATCH,
+    commit: (batch) => this.#commitBatch(batch),
+  });
   #closed = false;
-  #lastBatchSize = 0;
   #hosts: WritableHost | null = null;
 
   private constructor(
@@ -175,7 +177,7 @@ export class PostgresLeaseStore implements LeaseStore {
 
   /** How many commits the last group commit carried. */
   get lastBatchSize(): number {
-    return this.#lastBatchSize;
+    return this.#writes.lastBatchSize;
   }
 
   async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
@@ -189,11 +191,7 @@ export class PostgresLeaseStore implements LeaseStore {
       now,
       match_client_id: options.matchClientId ?? true,
     };
-    return new Promise<CommitResult>((resolve, reject) => {
-      this.#queue.push({ lease, row, resolve, reject });
-      if (this.#queue.length >= MAX_BATCH) this.#flush();
-      else this.#scheduled ??= setImmediate(() => this.#flush());
-    });
+    return this.#writes.submit<CommitResult>({ lease, row });
   }
 
   async get(address: string): Promise<Lease | null> {
@@ -343,13 +341,8 @@ export class PostgresLeaseStore implements LeaseStore {
       `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1))
        GROUP BY subnet_id, state ORDER BY subnet_id`,
       [subnetArray(filter)],
-    )) as { subnet_id: number; state: number; n: number }[];
-    const counts: StateCount[] = [];
-    for (const row of rows) {
-      const state = stateFromCode(row.state);
-      if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
-    }
-    return foldStateCounts(counts);
+    )) as StateCountRow[];
+    return foldStateRows(rows);
   }
 
   onChange(listener: LeaseChangeListener): () => void {
@@ -359,8 +352,7 @@ export class PostgresLeaseStore implements LeaseStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#flush();
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#writes.drain();
     await this.#listener?.stop();
     await this.#pool.end();
   }
@@ -369,31 +361,18 @@ export class PostgresLeaseStore implements LeaseStore {
     if (this.#closed) throw new LeaseStoreClosedError();
   }
 
-  #flush(): void {
-    if (this.#scheduled !== null) {
-      clearImmediate(this.#scheduled);
-      this.#scheduled = null;
-    }
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      this.#lastBatchSize = batch.length;
-      const running = this.#commitBatch(batch).finally(() => this.#inFlight.delete(running));
-      this.#inFlight.add(running);
-    }
-  }
-
-  async #commitBatch(submitted: PendingCommit[]): Promise<void> {
+  async #commitBatch(submitted: readonly PendingCommit[]): Promise<void> {
     // Locking in ascending address order means two servers' batches never deadlock. The sort is stable, so
     // commits for one address keep their submission order, and those for different addresses are independent.
     const batch = submitted
       .slice()
-      .sort((a, b) => (a.row['address'] as number) - (b.row['address'] as number));
+      .sort((a, b) => (a.op.row['address'] as number) - (b.op.row['address'] as number));
     let results: { ord: number; outcome: string; prev: unknown }[];
     try {
       results = await this.#withDeadlockRetry(async () => {
         const res = await this.#pool.query<{ ord: number; outcome: string; prev: unknown }>(
           'SELECT ord, outcome, prev FROM leasekeeper_commit4($1::jsonb)',
-          [JSON.stringify(batch.map((p) => p.row))],
+          [JSON.stringify(batch.map((p) => p.op.row))],
         );
         return res.rows;
       });
@@ -403,22 +382,18 @@ export class PostgresLeaseStore implements LeaseStore {
       for (const pending of batch) pending.reject(wrapped);
       return;
     }
-    const answered = new Set<number>();
-    for (const { ord, outcome, prev } of results) {
-      const pending = batch[ord];
-      if (pending === undefined || answered.has(ord)) continue;
-      answered.add(ord);
-      this.#settle(pending, outcome, prev);
-    }
-    // Never leave a caller waiting: a commit the function did not answer for is reported, not forgotten.
-    batch.forEach((pending, i) => {
-      if (!answered.has(i))
-        pending.reject(new LeaseStoreIoError('PostgreSQL lease write returned no outcome'));
-    });
+    settleByIndex(
+      batch,
+      results,
+      (r) => r.ord,
+      (pending, r) => this.#settle(pending, r.outcome, r.prev),
+      // Never leave a caller waiting: a commit the function did not answer for is reported, not forgotten.
+      () => new LeaseStoreIoError('PostgreSQL lease write returned no outcome'),
+    );
   }
 
   #settle(pending: PendingCommit, outcome: string, prev: unknown): void {
-    const { lease } = pending;
+    const { lease } = pending.op;
     if (outcome === 'missing') return pending.resolve({ ok: false, reason: 'missing' });
     if (outcome === 'conflict' || outcome === 'exists') {
       // Nothing was written; a holder we cannot read is reported as what it is.

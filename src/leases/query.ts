@@ -2,6 +2,7 @@ import { LeaseQueryError } from './errors.ts';
 import { parseIpv4 } from './address.ts';
 import type { LeaseState } from './lease.ts';
 import type { SubnetFilter, SubnetLeaseStats } from './store.ts';
+import { stateFromCode } from './validate.ts';
 
 /** Lower bound of a page: `'start'` includes 0.0.0.0, an address excludes itself (Kea `lease4-get-page`). */
 export function pageStart(from: string): { readonly value: number; readonly inclusive: boolean } {
@@ -67,4 +68,22 @@ export function foldStateCounts(counts: Iterable<StateCount>): SubnetLeaseStats[
       total: byState.default + byState.declined + byState['expired-reclaimed'],
       byState,
     }));
+}
+
+/** A `SELECT subnet_id, state, count(*) AS n ... GROUP BY subnet_id, state` row of the SQL stores. */
+export interface StateCountRow {
+  readonly subnet_id: number;
+  readonly state: number;
+  readonly n: number | string;
+}
+
+/** `stats()`'s answer from the SQL stores' rows. */
+export function foldStateRows(rows: readonly StateCountRow[]): SubnetLeaseStats[] {
+  const counts: StateCount[] = [];
+  for (const row of rows) {
+    const state = stateFromCode(row.state);
+    // Rows with an unknown state are corrupt; they are reported by the reads that meet them, not counted here.
+    if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
+  }
+  return foldStateCounts(counts);
 }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Outcome } from './batch.ts';
 import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseCorruptError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
@@ -11,6 +10,12 @@ import { removeEmptyNewDatabase } from './sqlite-space.ts';
 import type { CommitMode, CommitResult, LeaseChange } from './store.ts';
 
 /** The SQL shared by the inline writer, the writer thread and the read connection. */
+
+/** What one write did inside its batch's transaction: its answer and the changes to announce. */
+export interface Outcome<T> {
+  readonly value: T;
+  readonly changes: readonly LeaseChange[];
+}
 
 export type Db = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;

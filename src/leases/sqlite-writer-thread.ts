@@ -5,10 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
-import { openConnection, prepare, runWriteOp, wrapDriverError } from './sqlite-sql.ts';
+import { openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
+import { SqliteWriteBatch } from './sqlite-batch.ts';
 import type { Db } from './sqlite-sql.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { WalSpaceGuard } from './sqlite-space.ts';
 import { toWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
@@ -30,9 +30,7 @@ try {
 
 if (db !== null) {
   const conn = db;
-  const stmt = prepare(conn);
-  const transaction = conn.transaction((body: () => void) => body());
-  const space = new WalSpaceGuard(conn, options.path);
+  const batch = new SqliteWriteBatch(conn, prepare(conn), options.path);
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
       recordCleanClose(conn, Date.now());
@@ -41,26 +39,17 @@ if (db !== null) {
       port.close();
       return;
     }
-    const results: OpResult[] = [];
+    let results: OpResult[];
     try {
-      transaction.immediate(() => {
-        for (const op of message.ops) {
-          try {
-            const outcome = runWriteOp(stmt, op, message.wantRemoved);
-            results.push({ ok: true, value: outcome.value, changes: outcome.changes });
-          } catch (error) {
-            // Like GroupCommit: a store error (a corrupt row) fails its operation alone, anything else the batch.
-            if (!(error instanceof LeaseStoreError)) throw error;
-            results.push({ ok: false, error: toWire(error) });
-          }
-        }
-      });
+      results = batch
+        .run(message.ops, message.wantRemoved)
+        .map((r) => (r.ok ? r : { ok: false, error: toWire(r.error) }));
     } catch (error) {
-      space.afterFailure(error);
-      post({ type: 'failed', id: message.id, error: toWire(wrapDriverError('write', error, options.path)) });
+      const wrapped =
+        error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path);
+      post({ type: 'failed', id: message.id, error: toWire(wrapped) });
       return;
     }
-    space.afterCommit();
     post({ type: 'committed', id: message.id, results });
   });
   post({ type: 'ready' });

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { GroupCommit } from './batch.ts';
-import { LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
+import { GroupCommit, type Queued } from './group-commit.ts';
+import { SqliteWriteBatch, type BatchResult } from './sqlite-batch.ts';
+import { LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
-import { runWriteOp, wrapDriverError } from './sqlite-sql.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { WalSpaceGuard } from './sqlite-space.ts';
 import { fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
@@ -43,30 +42,41 @@ export class LeaseWriterLostError extends LeaseStoreIoError {
  * @internal
  */
 export class InlineWriter implements Writer {
-  readonly #writes: GroupCommit;
+  readonly #writes: GroupCommit<WriteOp>;
   readonly #db: Db;
 
   constructor(db: Db, stmt: Statements, hooks: WriterHooks) {
-    const transaction = db.transaction((body: () => void) => body());
-    const space = new WalSpaceGuard(db, db.name);
-    this.#writes = new GroupCommit({
-      transact: (body) => {
+    const transaction = new SqliteWriteBatch(db, stmt, db.name);
+    this.#writes = new GroupCommit<WriteOp>({
+      commit: (batch) => {
+        let results: BatchResult[];
         try {
-          transaction.immediate(body);
+          results = transaction.run(
+            batch.map((entry) => entry.op),
+            hooks.wantRemoved(),
+          );
         } catch (error) {
-          space.afterFailure(error);
-          throw error;
+          for (const entry of batch) entry.reject(error);
+          return;
         }
-        space.afterCommit();
+        batch.forEach((entry, i) => {
+          const result = results[i];
+          if (result === undefined) return;
+          if (!result.ok) {
+            entry.reject(result.error);
+            return;
+          }
+          for (const change of result.changes) hooks.announce(change);
+          entry.resolve(result.value);
+        });
       },
-      wrapError: (error) => wrapDriverError('write', error, db.name),
-      announce: hooks.announce,
     });
-    this.submit = (op) => this.#writes.submit(() => runWriteOp(stmt, op, hooks.wantRemoved()));
     this.#db = db;
   }
 
-  readonly submit: (op: WriteOp) => Promise<unknown>;
+  submit(op: WriteOp): Promise<unknown> {
+    return this.#writes.submit(op);
+  }
 
   get lastBatchSize(): number {
     return this.#writes.lastBatchSize;
@@ -87,12 +97,6 @@ function writerThreadEntry(): URL {
   );
 }
 
-interface Pending {
-  readonly op: WriteOp;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
 /**
  * Transactions in a worker thread that owns the write connection. Operations submitted in one event-loop turn
  * form a batch; while the thread commits batch N (its fsync), the main thread keeps serving and queues batch
@@ -104,25 +108,23 @@ export class WorkerWriter implements Writer {
   readonly #worker: Worker;
   readonly #hooks: WriterHooks;
   readonly #path: string;
-  #queue: Pending[] = [];
-  #inFlight: Pending[] | null = null;
+  readonly #writes: GroupCommit<WriteOp>;
+  /** The batch the thread commits now, and how to tell the group commit it is done. */
+  #inFlight: { readonly batch: readonly Queued<WriteOp>[]; readonly done: () => void } | null = null;
   #nextId = 0;
-  #scheduled: NodeJS.Immediate | null = null;
-  /** The next batch, held until `#intervalMs` after the previous one started. */
-  #held: NodeJS.Timeout | null = null;
-  readonly #intervalMs: number;
-  #batchStartedAt = -Infinity;
-  #lastBatchSize = 0;
-  #lost: LeaseStoreError | null = null;
+  #lost = false;
   #closing = false;
-  #idle: (() => void)[] = [];
   readonly #exited: Promise<void>;
 
   private constructor(worker: Worker, path: string, hooks: WriterHooks, intervalMs: number) {
     this.#worker = worker;
-    this.#intervalMs = intervalMs;
     this.#path = path;
     this.#hooks = hooks;
+    this.#writes = new GroupCommit<WriteOp>({
+      oneAtATime: true,
+      minIntervalMs: intervalMs,
+      commit: (batch) => this.#post(batch),
+    });
     worker.on('message', (message: FromWriter) => this.#onMessage(message));
     worker.on('error', (error) => this.#fail(error.message, error));
     this.#exited = new Promise((resolve) =>
@@ -183,29 +185,18 @@ export class WorkerWriter implements Writer {
   }
 
   get lastBatchSize(): number {
-    return this.#lastBatchSize;
+    return this.#writes.lastBatchSize;
   }
 
   submit(op: WriteOp): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (this.#lost !== null) {
-        reject(this.#lost);
-        return;
-      }
-      this.#queue.push({ op, resolve, reject });
-      if (this.#inFlight === null && this.#held === null)
-        this.#scheduled ??= setImmediate(() => this.#send());
-    });
+    return this.#writes.submit(op);
   }
 
   async close(): Promise<void> {
     this.#closing = true;
     this.#worker.ref();
-    if (this.#inFlight === null) this.#send();
-    while (this.#lost === null && (this.#inFlight !== null || this.#queue.length > 0)) {
-      await new Promise<void>((resolve) => this.#idle.push(resolve));
-    }
-    if (this.#lost === null) this.#post({ type: 'close' });
+    await this.#writes.drain();
+    if (!this.#lost) this.#worker.postMessage({ type: 'close' } satisfies ToWriter);
     await this.#exited;
   }
 
@@ -214,64 +205,43 @@ export class WorkerWriter implements Writer {
     await this.#worker.terminate();
   }
 
-  #post(message: ToWriter): void {
-    this.#worker.postMessage(message);
-  }
-
-  #send(): void {
-    if (this.#scheduled !== null) {
-      clearImmediate(this.#scheduled);
-      this.#scheduled = null;
-    }
-    if (this.#held !== null) {
-      clearTimeout(this.#held);
-      this.#held = null;
-    }
-    if (this.#lost !== null || this.#inFlight !== null || this.#queue.length === 0) return;
-    this.#batchStartedAt = performance.now();
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#inFlight = batch;
-    this.#lastBatchSize = batch.length;
-    this.#worker.ref();
-    this.#post({
-      type: 'batch',
-      id: this.#nextId++,
-      ops: batch.map((p) => p.op),
-      wantRemoved: this.#hooks.wantRemoved(),
+  #post(batch: readonly Queued<WriteOp>[]): Promise<void> {
+    return new Promise<void>((done) => {
+      this.#inFlight = { batch, done };
+      this.#worker.ref();
+      this.#worker.postMessage({
+        type: 'batch',
+        id: this.#nextId++,
+        ops: batch.map((entry) => entry.op),
+        wantRemoved: this.#hooks.wantRemoved(),
+      } satisfies ToWriter);
     });
   }
 
   #onMessage(message: FromWriter): void {
     if (message.type !== 'committed' && message.type !== 'failed') return;
-    const batch = this.#inFlight;
-    if (batch === null) return;
+    const inFlight = this.#inFlight;
+    if (inFlight === null) return;
     this.#inFlight = null;
     if (!this.#closing) this.#worker.unref();
-    // Post the next batch before settling this one, so the thread's next fsync starts without waiting for
+    // Free the group commit before settling this batch, so the thread's next fsync starts without waiting for
     // the settling; under load it waits out the batch interval first (closing never waits).
-    const wait = this.#batchStartedAt + this.#intervalMs - performance.now();
-    if (wait > 0 && !this.#closing && this.#queue.length > 0) {
-      this.#held ??= setTimeout(() => this.#send(), wait);
-    } else {
-      this.#send();
-    }
+    inFlight.done();
     if (message.type === 'failed') {
       const error = fromWire(message.error);
-      for (const op of batch) op.reject(error);
+      for (const entry of inFlight.batch) entry.reject(error);
     } else {
-      batch.forEach((op, i) => this.#settle(op, message.results[i]));
+      inFlight.batch.forEach((entry, i) => this.#settle(entry, message.results[i]));
     }
-    this.#wake();
   }
 
-  #settle(op: Pending, result: OpResult | undefined): void {
+  #settle(entry: Queued<WriteOp>, result: OpResult | undefined): void {
     if (result === undefined) {
-      op.reject(new LeaseStoreIoError(`lease database ${this.#path}: the writer thread sent no result`));
+      entry.reject(new LeaseStoreIoError(`lease database ${this.#path}: the writer thread sent no result`));
       return;
     }
     if (!result.ok) {
-      op.reject(fromWire(result.error));
+      entry.reject(fromWire(result.error));
       return;
     }
     for (const change of result.changes) {
@@ -279,25 +249,16 @@ export class WorkerWriter implements Writer {
       this.#hooks.announce(change);
     }
     freezeLeases(result.value);
-    op.resolve(result.value);
+    entry.resolve(result.value);
   }
 
   #fail(detail: string, cause?: unknown): void {
-    if (this.#lost !== null) return;
-    this.#lost = new LeaseWriterLostError(this.#path, detail, cause === undefined ? undefined : { cause });
-    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
-    if (this.#held !== null) clearTimeout(this.#held);
-    const pending = [...(this.#inFlight ?? []), ...this.#queue];
+    if (this.#lost) return;
+    this.#lost = true;
     this.#inFlight = null;
-    this.#queue = [];
-    for (const op of pending) op.reject(this.#lost);
-    this.#wake();
-  }
-
-  #wake(): void {
-    const waiting = this.#idle;
-    this.#idle = [];
-    for (const resolve of waiting) resolve();
+    this.#writes.fail(
+      new LeaseWriterLostError(this.#path, detail, cause === undefined ? undefined : { cause }),
+    );
   }
 }
 

@@ -6,10 +6,10 @@ import {
   checkLimit,
   checkNow,
   checkSeconds,
-  foldStateCounts,
+  foldStateRows,
   pageStart,
   subnetSet,
-  type StateCount,
+  type StateCountRow,
 } from './query.ts';
 import { rowToLease } from './row.ts';
 import { checkLeaseFile } from './sqlite-check.ts';
@@ -30,7 +30,7 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease, stateFromCode } from './validate.ts';
+import { normalizeLease } from './validate.ts';
 
 export interface SqliteLeaseStoreOptions {
   /** Database file; created with the schema when missing. */
@@ -61,7 +61,7 @@ export interface SqliteLeaseStoreOptions {
 /**
  * The embedded default: one SQLite file in WAL mode. Writes are group-committed: all writes of one event-loop
  * turn share one transaction and one fsync, and resolve once it is on disk. The transactions run on the calling
- * thread (`writer: 'inline'`, see `GroupCommit`) or in a worker thread that owns the write connection
+ * thread (`writer: 'inline'`, see `InlineWriter`) or in a worker thread that owns the write connection
  * (`writer: 'worker'`, see `WorkerWriter`); reads always use this thread's own connection. Several store
  * instances, in one process or several, may share one file: writes take SQLite's write lock (BEGIN IMMEDIATE), so
  * the claim check and the write are atomic across them.
@@ -165,21 +165,24 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async getByHwAddress(hwAddress: string, subnetId?: number): Promise<Lease[]> {
     this.#open();
-    const hw = hwAddress.toLowerCase();
-    return this.#many(() =>
-      subnetId === undefined
-        ? this.#stmt.byHwAddress.all(hw)
-        : this.#stmt.byHwAddressInSubnet.all(hw, subnetId),
-    );
+    return this.#byIdentifier('byHwAddress', 'byHwAddressInSubnet', hwAddress, subnetId);
   }
 
   async getByClientId(clientId: string, subnetId?: number): Promise<Lease[]> {
     this.#open();
-    const id = clientId.toLowerCase();
+    return this.#byIdentifier('byClientId', 'byClientIdInSubnet', clientId, subnetId);
+  }
+
+  /** Leases by a hardware address or client id (stored lower-case), optionally in one subnet. */
+  #byIdentifier(
+    anywhere: 'byHwAddress' | 'byClientId',
+    inSubnet: 'byHwAddressInSubnet' | 'byClientIdInSubnet',
+    identifier: string,
+    subnetId: number | undefined,
+  ): Lease[] {
+    const id = identifier.toLowerCase();
     return this.#many(() =>
-      subnetId === undefined
-        ? this.#stmt.byClientId.all(id)
-        : this.#stmt.byClientIdInSubnet.all(id, subnetId),
+      subnetId === undefined ? this.#stmt[anywhere].all(id) : this.#stmt[inSubnet].all(id, subnetId),
     );
   }
 
@@ -249,19 +252,9 @@ export class SqliteLeaseStore implements LeaseStore {
       () =>
         (subnets === null
           ? this.#stmt.stats.all()
-          : this.#stmt.statsInSubnets.all(JSON.stringify([...subnets]))) as {
-          subnet_id: number;
-          state: number;
-          n: number;
-        }[],
+          : this.#stmt.statsInSubnets.all(JSON.stringify([...subnets]))) as StateCountRow[],
     );
-    const counts: StateCount[] = [];
-    for (const row of rows) {
-      const state = stateFromCode(row.state);
-      // Rows with an unknown state are corrupt; they are reported by the reads that meet them, not counted here.
-      if (state !== null) counts.push({ subnetId: row.subnet_id, state, n: Number(row.n) });
-    }
-    return foldStateCounts(counts);
+    return foldStateRows(rows);
   }
 
   onChange(listener: LeaseChangeListener): () => void {

@@ -37,6 +37,57 @@ export function fromHex(s: string): Uint8Array | undefined {
   return high >= 0 ? undefined : Uint8Array.from(out);
 }
 
+/**
+ * How `parseHexIdentifier` reads Kea's identifier text:
+ * - `colons`, as Kea's commands read `hw-address` and `client-id` (`decodeFormattedHexString`): bytes of one or
+ *   two hex digits between colons (`1:a:ff`), or an unseparated even run of digits (`01aaff`);
+ * - `lenient`, as Kea's configuration reads reservations: the same, and '-', '.' or white space may also stand
+ *   between bytes (`AA-BB-CC`, `aabb.ccdd.eeff`, `01 02`), and a `0x` prefix may lead.
+ */
+export type HexIdentifierSyntax = 'colons' | 'lenient';
+
+const LENIENT_SEPARATORS = /[:\-.\s]+/;
+
+/**
+ * The one parser of Kea's hex identifier forms (hw-address, client-id, duid, circuit-id, flex-id). With
+ * `quotedText`, `'foo'` or `"foo"` stands for the UTF-8 bytes of the text between the quotes. Returns the bytes
+ * (at least one), or undefined when `text` is none of the forms.
+ */
+export function parseHexIdentifier(
+  text: string,
+  syntax: HexIdentifierSyntax,
+  options: { readonly quotedText?: boolean } = {},
+): Uint8Array | undefined {
+  if (options.quotedText === true) {
+    const quoted = /^'(.*)'$/.exec(text) ?? /^"(.*)"$/.exec(text);
+    if (quoted) {
+      const bytes = new TextEncoder().encode(quoted[1] ?? '');
+      return bytes.length > 0 ? bytes : undefined;
+    }
+  }
+  const body = syntax === 'lenient' ? text.trim().replace(/^0x/i, '') : text;
+  const tokens = body.split(syntax === 'lenient' ? LENIENT_SEPARATORS : ':');
+  if (syntax === 'lenient' && tokens.length > 1) {
+    if (tokens[0] === '') tokens.shift();
+    if (tokens.at(-1) === '') tokens.pop();
+  }
+  const out: number[] = [];
+  for (const token of tokens) {
+    // Between separators a byte may lose its leading zero (`1:a:ff`), as Kea allows; a longer group is a run
+    // of whole bytes (`aabb.ccdd.eeff`), which only the lenient syntax has.
+    const padded = tokens.length > 1 && token.length === 1 ? `0${token}` : token;
+    if (padded.length === 0 || padded.length % 2 !== 0) return undefined;
+    if (syntax === 'colons' && tokens.length > 1 && padded.length !== 2) return undefined;
+    for (let i = 0; i < padded.length; i += 2) {
+      const hi = nibble(padded.charCodeAt(i));
+      const lo = nibble(padded.charCodeAt(i + 1));
+      if (hi < 0 || lo < 0) return undefined;
+      out.push((hi << 4) | lo);
+    }
+  }
+  return out.length > 0 ? Uint8Array.from(out) : undefined;
+}
+
 /** The first `hlen` bytes of chaddr as lower-case hex joined by `sep`: 'aa:bb:cc:dd:ee:ff'. */
 export function macToString(chaddr: Uint8Array, hlen = 6, sep = ':'): string {
   const n = Math.min(Math.max(hlen, 0), 16, chaddr.length);

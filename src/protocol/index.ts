@@ -30,7 +30,15 @@ export {
   parseCidr,
   type AddressPrefix,
 } from './ip.ts';
-export { macToString, parseMac, toHex, fromHex, bytesEqual } from './bytes.ts';
+export {
+  macToString,
+  parseMac,
+  toHex,
+  fromHex,
+  bytesEqual,
+  parseHexIdentifier,
+  type HexIdentifierSyntax,
+} from './bytes.ts';
 export { createMessage, messageTypeOf, messageToJSON, messageFromJSON } from './message.ts';
 export type { DhcpMessage } from './message.ts';
 export { decodeMessage } from './decode.ts';

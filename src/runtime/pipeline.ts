@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Lease } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
-import { performWrites } from '../server/index.ts';
+import { performWrites, runCommitLoop } from '../server/index.ts';
+import type { CommitLoopSink, CommitOutcome, CommitWriter } from '../server/index.ts';
 import {
   DhcpDecodeError,
   MessageType,
@@ -84,6 +85,9 @@ export class Pipeline {
   #shedLoggedAt = -Infinity;
   readonly #junk: IntervalTally;
   readonly #unsent: IntervalTally;
+  /** The commit loop's writer and sink: made once, shared by every exchange (nothing allocated per datagram). */
+  readonly #write: CommitWriter;
+  readonly #sink: CommitLoopSink;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -93,6 +97,22 @@ export class Pipeline {
     const logger = options.logger;
     this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
     this.#unsent = new IntervalTally({ logger, level: 'warn', intervalMs, what: 'replies not sent' });
+    const store = options.store;
+    this.#write =
+      options.afterCommit === undefined
+        ? (writes, now) => performWrites(store, writes, now)
+        : (writes, now) => this.#commit(writes, now);
+    this.#sink = {
+      emit: (out) => this.#emit(out),
+      touched: () => options.touched(),
+      stored: () => options.storeHealth.succeeded(),
+      // A peer that did not take the lease update is HA's to report; the store is fine.
+      storeFailed: (err) => {
+        if (!(err instanceof PeerNotUpdatedError)) options.storeHealth.failed(err);
+      },
+      failed: (err) => logger.error({ err }, 'exchange failed'),
+      finished: () => this.#finished(),
+    };
   }
 
   /** How many datagrams are being handled (waiting for their commits). */
@@ -155,60 +175,7 @@ export class Pipeline {
       return;
     }
     this.#inFlight++;
-    this.#step(out, now);
-  }
-
-  /**
-   * Sends what `out` carries, then commits its writes and feeds the outcome back to the engine, until an
-   * output needs no commit. Plain `.then` callbacks rather than an async function: this runs for every
-   * lease granted, and each async frame costs promises the hot path does not need.
-   */
-  #step(out: EngineOutput, now: number): void {
-    try {
-      this.#emit(out);
-    } catch (err) {
-      this.#o.logger.error({ err }, 'exchange failed');
-    }
-    const commit = out.commit;
-    if (commit === null) {
-      this.#finished();
-      return;
-    }
-    const engine = this.#o.engine;
-    const written =
-      this.#o.afterCommit === undefined
-        ? performWrites(this.#o.store, commit.writes, now)
-        : this.#commit(commit.writes, now);
-    written.then(
-      (refused: Lease | null | undefined) => {
-        this.#o.storeHealth.succeeded();
-        let next: EngineOutput;
-        try {
-          next =
-            refused === undefined
-              ? engine.commitSucceeded(commit.token, now)
-              : engine.commitFailed(commit.token, now, refused);
-        } catch (err) {
-          this.#o.logger.error({ err }, 'exchange failed');
-          this.#finished();
-          return;
-        }
-        this.#o.touched();
-        this.#step(next, now);
-      },
-      (err: unknown) => {
-        // No durability, no ACK: abort the token (no NAK either), the client will retry.
-        // A peer that did not take the lease update is HA's to report; the store is fine.
-        if (!(err instanceof PeerNotUpdatedError)) this.#o.storeHealth.failed(err);
-        try {
-          engine.commitAborted(commit.token, now);
-        } catch (abortErr) {
-          this.#o.logger.error({ err: abortErr }, 'exchange failed');
-        }
-        this.#o.touched();
-        this.#finished();
-      },
-    );
+    runCommitLoop(this.#o.engine, out, this.#write, now, this.#sink);
   }
 
   #claimThenOffer(
@@ -239,7 +206,7 @@ export class Pipeline {
   }
 
   /** performWrites, then `afterCommit`; rejects (no reply) when afterCommit says the exchange must not finish. */
-  async #commit(writes: readonly LeaseWrite[], now: number): Promise<Lease | null | undefined> {
+  async #commit(writes: readonly LeaseWrite[], now: number): Promise<CommitOutcome> {
     const refused = await performWrites(this.#o.store, writes, now);
     if (refused !== undefined || this.#o.afterCommit === undefined) return refused;
     const after = this.#o.afterCommit(writes);

@@ -384,7 +384,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
 
   if (options.warmUp === true) {
     const began = clock();
-    const exchanges = warmUp();
+    const exchanges = await warmUp();
     logger.info(
       { exchanges, ms: clock() - began },
       `warm-up: ${exchanges} synthetic exchanges in ${clock() - began} ms`,

@@ -1,8 +1,7 @@
 import { compileConfig } from '../config/index.ts';
 import { MessageType, createMessage, decodeMessage, encodeMessage } from '../protocol/index.ts';
-import { DhcpServerEngine } from '../server/index.ts';
-import { encodeReply } from '../server/index.ts';
-import type { ArrivalMeta, EngineOutput } from '../server/index.ts';
+import { DhcpServerEngine, encodeReply, runCommitLoop } from '../server/index.ts';
+import type { ArrivalMeta, CommitWriter, OutgoingReply } from '../server/index.ts';
 
 /** A private configuration: the warm-up never touches the served one, its engine, store or statistics. */
 const WARM_UP_CONFIG = {
@@ -42,36 +41,52 @@ function clientPacket(type: number, i: number, relayed: boolean, offer?: { yiadd
   return encodeMessage(m);
 }
 
+/** A store that takes every write at once: the warm-up runs the server's commit loop without touching disk. */
+const acceptEverything: CommitWriter = () => Promise.resolve(undefined);
+
+/** One exchange through the server's commit loop; resolves with the encoded reply, if any. */
 function exchange(
   engine: DhcpServerEngine,
   bytes: Buffer,
   meta: ArrivalMeta,
   now: number,
-): Buffer | undefined {
-  let out: EngineOutput = engine.handle(decodeMessage(bytes), meta, now);
-  while (out.commit) out = engine.commitSucceeded(out.commit.token, now);
-  const reply = out.replies[0];
-  return reply ? encodeReply(reply) : undefined;
+): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    let reply: OutgoingReply | undefined;
+    let failure: { readonly error: unknown } | undefined;
+    runCommitLoop(engine, engine.handle(decodeMessage(bytes), meta, now), acceptEverything, now, {
+      emit: (out) => (reply = out.replies[0]), // the last output's reply, as a client would see it
+      touched: () => undefined,
+      stored: () => undefined,
+      storeFailed: (error) => (failure ??= { error }),
+      failed: (error) => (failure ??= { error }),
+      finished: () => {
+        if (failure !== undefined) reject(failure.error);
+        else resolve(reply === undefined ? undefined : encodeReply(reply));
+      },
+    });
+  });
 }
 
 /**
- * Runs synthetic DHCPDISCOVER/REQUEST exchanges through a scratch engine and the codec (no socket, no store)
- * before the server answers its first client, so V8 has compiled the hot paths by then. A freshly started
+ * Runs synthetic DHCPDISCOVER/REQUEST exchanges through a scratch engine, the server's commit loop and the
+ * codec (no socket, no store) before the server answers its first client, so V8 has compiled the hot paths by
+ * then. A freshly started
  * server otherwise answers its first second of traffic (a restart in front of every client of a site at once)
  * several times slower than it will a second later, and answers the backlog in one burst. Stops after
  * `maxExchanges` or `maxMs`, whichever comes first; returns how many exchanges it made.
  */
-export function warmUp(maxExchanges = 4000, maxMs = 500): number {
+export async function warmUp(maxExchanges = 4000, maxMs = 500): Promise<number> {
   const engine = new DhcpServerEngine(compileConfig(WARM_UP_CONFIG));
   const started = Date.now();
   let done = 0;
   for (let i = 0; i < maxExchanges && Date.now() - started < maxMs; i++) {
     const relayed = i % 4 !== 0;
     const meta = relayed ? RELAYED : DIRECT;
-    const offerBytes = exchange(engine, clientPacket(MessageType.DISCOVER, i, relayed), meta, started);
+    const offerBytes = await exchange(engine, clientPacket(MessageType.DISCOVER, i, relayed), meta, started);
     if (!offerBytes) break;
     const offer = decodeMessage(offerBytes);
-    const ack = exchange(engine, clientPacket(MessageType.REQUEST, i, relayed, offer), meta, started);
+    const ack = await exchange(engine, clientPacket(MessageType.REQUEST, i, relayed, offer), meta, started);
     if (!ack) break;
     done++;
   }

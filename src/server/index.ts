@@ -1,6 +1,15 @@
 export { DhcpServerEngine, type EngineOptions } from './engine.ts';
 export { encodeReply } from './encode.ts';
-export { settle, performWrites, reclaimDue, type LeaseWriter } from './settle.ts';
+export {
+  settle,
+  runCommitLoop,
+  performWrites,
+  reclaimDue,
+  type CommitLoopSink,
+  type CommitOutcome,
+  type CommitWriter,
+  type LeaseWriter,
+} from './settle.ts';
 export { describeDestination } from './destination.ts';
 export { EngineUsageError } from './errors.ts';
 export { GLOBAL_STATISTICS, SUBNET_STATISTICS } from './stats.ts';

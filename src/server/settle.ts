@@ -14,7 +14,7 @@ export async function performWrites(
   store: LeaseWriter,
   writes: readonly LeaseWrite[],
   now: number,
-): Promise<Lease | null | undefined> {
+): Promise<CommitOutcome> {
   for (const w of writes) {
     if (w.op === 'claim') {
       const r = await store.commit(w.lease, { mode: 'claim', now, matchClientId: w.matchClientId });
@@ -29,31 +29,111 @@ export async function performWrites(
   return undefined;
 }
 
+/** What a commit's writes came to: undefined when all are durable, else what the store holds at the refused
+ * address (null when it did not say). */
+export type CommitOutcome = Lease | null | undefined;
+
+/** Makes one commit's writes durable (`performWrites` against a store, plus whatever the caller adds). */
+export type CommitWriter = (writes: readonly LeaseWrite[], now: number) => Promise<CommitOutcome>;
+
+/** Where the commit loop reports an exchange's progress. The same object may serve every exchange. */
+export interface CommitLoopSink {
+  /** Each output in order: send its replies, log its events. Called only once the commit before it is durable. */
+  emit(out: EngineOutput): void;
+  /** The engine was called again (its next deadline may have moved). */
+  touched(): void;
+  /** The writer resolved: the store answered (a refusal is an answer too). */
+  stored(): void;
+  /** The writer rejected: the token was answered with `commitAborted`; nothing more of this exchange is sent. */
+  storeFailed(error: unknown): void;
+  /** `emit` or the engine threw; the loop goes on where it can. */
+  failed(error: unknown): void;
+  /** The exchange is over. Called exactly once. */
+  finished(): void;
+}
+
 /**
- * The commit loop of docs/server.md: takes `handle`'s output, commits what it asks for, reports back,
- * and resolves with every reply (to send) and event (to log) of the exchange. Replies never precede the
- * commit they depend on.
+ * The commit loop of docs/server.md, the one place that turns an engine's decision into store writes: emits
+ * `out`, makes its commit durable through `write`, feeds the outcome back (`commitSucceeded`, `commitFailed`,
+ * or `commitAborted` when the writer rejects) and goes on with the engine's answer until an output needs no
+ * commit. A reply is emitted only after the commit it depends on resolved: no ACK before durability.
+ * Plain `.then` callbacks rather than an async function: the server runs this for every lease it grants,
+ * and each async frame costs promises the hot path does not need.
  */
-export async function settle(
+export function runCommitLoop(
+  engine: DhcpServerEngine,
+  out: EngineOutput,
+  write: CommitWriter,
+  now: number,
+  sink: CommitLoopSink,
+): void {
+  try {
+    sink.emit(out);
+  } catch (err) {
+    sink.failed(err);
+  }
+  const commit = out.commit;
+  if (commit === null) {
+    sink.finished();
+    return;
+  }
+  write(commit.writes, now).then(
+    (refused: CommitOutcome) => {
+      sink.stored();
+      let next: EngineOutput;
+      try {
+        next =
+          refused === undefined
+            ? engine.commitSucceeded(commit.token, now)
+            : engine.commitFailed(commit.token, now, refused);
+      } catch (err) {
+        sink.failed(err);
+        sink.finished();
+        return;
+      }
+      sink.touched();
+      runCommitLoop(engine, next, write, now, sink);
+    },
+    (err: unknown) => {
+      // No durability, no ACK: abort the token (no NAK either), the client will retry.
+      sink.storeFailed(err);
+      try {
+        engine.commitAborted(commit.token, now);
+      } catch (abortErr) {
+        sink.failed(abortErr);
+      }
+      sink.touched();
+      sink.finished();
+    },
+  );
+}
+
+/**
+ * `runCommitLoop` against a store, collecting the exchange: resolves with every reply (to send) and event (to
+ * log), or rejects with the store's or the engine's error (the token aborted, as the server does).
+ */
+export function settle(
   engine: DhcpServerEngine,
   first: EngineOutput,
   store: LeaseWriter,
   now: number,
 ): Promise<{ replies: OutgoingReply[]; events: EngineEvent[] }> {
-  const replies: OutgoingReply[] = [];
-  const events: EngineEvent[] = [];
-  for (let out: EngineOutput | undefined = first; out;) {
-    replies.push(...out.replies);
-    events.push(...out.events);
-    const commit: EngineOutput['commit'] = out.commit;
-    if (!commit) break;
-    const refused = await performWrites(store, commit.writes, now);
-    out =
-      refused === undefined
-        ? engine.commitSucceeded(commit.token, now)
-        : engine.commitFailed(commit.token, now, refused);
-  }
-  return { replies, events };
+  return new Promise((resolve, reject) => {
+    const replies: OutgoingReply[] = [];
+    const events: EngineEvent[] = [];
+    let failure: { readonly error: unknown } | undefined;
+    runCommitLoop(engine, first, (writes, at) => performWrites(store, writes, at), now, {
+      emit: (out) => {
+        replies.push(...out.replies);
+        events.push(...out.events);
+      },
+      touched: () => undefined,
+      stored: () => undefined,
+      storeFailed: (error) => (failure ??= { error }),
+      failed: (error) => (failure ??= { error }),
+      finished: () => (failure === undefined ? resolve({ replies, events }) : reject(failure.error)),
+    });
+  });
 }
 
 /**

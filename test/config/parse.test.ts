@@ -44,6 +44,23 @@ test('a Kea Dhcp4 config compiles: pools in both syntaxes, reservations normalis
   assert.equal(r.config.lifetimes.t1Percent, 0.5);
 });
 
+test("reservation identifiers read Kea's hex forms as the control commands do: '1:a:..' is 01:0a:..", async () => {
+  const { normalizeHex } = await import('../../src/control/args.ts');
+  const json = structuredClone(base);
+  json.Dhcp4.subnet4[0]!.reservations = [
+    { 'hw-address': '1:a:b:c:d:e', 'ip-address': '198.18.0.5', hostname: 'printer' },
+    { 'client-id': '1:2:3', 'ip-address': '198.18.0.6', hostname: 'x' },
+    { 'hw-address': 'aabb.ccdd.eeff', 'ip-address': '198.18.0.7', hostname: 'y' },
+  ] as never;
+  const r = parseConfig(json);
+  assert.ok(r.ok);
+  const [hw, client, cisco] = r.config.subnets[0]!.reservations;
+  assert.equal(hw?.hwAddress, '01:0a:0b:0c:0d:0e');
+  assert.equal(hw?.hwAddress, normalizeHex('1:a:b:c:d:e'));
+  assert.equal(client?.clientId, normalizeHex('1:2:3'));
+  assert.equal(cisco?.hwAddress, 'aa:bb:cc:dd:ee:ff');
+});
+
 test('the compiled config is frozen, so config-set can swap it atomically', () => {
   const r = parseConfig(base);
   assert.ok(r.ok);

@@ -8,6 +8,7 @@ import {
   macToString,
   maskToPrefix,
   messageTypeName,
+  parseHexIdentifier,
   parseMac,
   prefixToMask,
   toHex,
@@ -49,4 +50,31 @@ test('MAC and hex helpers', () => {
   assert.equal(fromHex('0f0'), undefined);
   assert.equal(messageTypeName(5), 'DHCPACK');
   assert.equal(messageTypeName(99), 'DHCP-UNKNOWN-99');
+});
+
+test("Kea's hex identifier forms: one parser, the commands' colon syntax and the configuration's lenient one", () => {
+  const hex = (text: string, syntax: 'colons' | 'lenient', quotedText = false): string | undefined => {
+    const bytes = parseHexIdentifier(text, syntax, { quotedText });
+    return bytes === undefined ? undefined : toHex(bytes, ':');
+  };
+  for (const syntax of ['colons', 'lenient'] as const) {
+    assert.equal(hex('01:0A:ff', syntax), '01:0a:ff');
+    assert.equal(hex('1:a:ff', syntax), '01:0a:ff', 'a byte may lose its leading zero between colons');
+    assert.equal(hex('010AFF', syntax), '01:0a:ff');
+    for (const bad of ['', '0', '010', 'zz', '01::02', '01:002', '01:zz', ':'])
+      assert.equal(hex(bad, syntax), bad === '01::02' && syntax === 'lenient' ? '01:02' : undefined, bad);
+  }
+  // Kea's commands take colons only (its decodeFormattedHexString): other separators and 0x are refused.
+  for (const bad of ['01-02', '01 02', '0102.0304', '0x0102', '01:02:'])
+    assert.equal(hex(bad, 'colons'), undefined, bad);
+  assert.equal(hex('AA-BB-CC', 'lenient'), 'aa:bb:cc');
+  assert.equal(hex('aabb.ccdd.eeff', 'lenient'), 'aa:bb:cc:dd:ee:ff');
+  assert.equal(hex(' 01 02\t03 ', 'lenient'), '01:02:03');
+  assert.equal(hex('0x0102', 'lenient'), '01:02');
+  assert.equal(hex('01:02:', 'lenient'), '01:02');
+  assert.equal(hex('abc:d', 'lenient'), undefined, 'a group of an odd number of digits is no byte');
+  assert.equal(hex("'ab'", 'lenient', true), '61:62');
+  assert.equal(hex('"ab"', 'colons', true), '61:62');
+  assert.equal(hex("'ab'", 'lenient'), undefined, 'quoted text only when asked for');
+  assert.equal(hex("''", 'lenient', true), undefined);
 });

@@ -234,7 +234,11 @@ test('overload: maxDiscoverQueueDelayMs 0 never drops', async () => {
 });
 
 test('warm-up completes its synthetic exchanges and leaves the served engine, store and statistics untouched', async () => {
-  assert.equal(warmUp(200, 60_000), 200, 'every synthetic DISCOVER got an OFFER and every REQUEST an ACK');
+  assert.equal(
+    await warmUp(200, 60_000),
+    200,
+    'every synthetic DISCOVER got an OFFER and every REQUEST an ACK',
+  );
   const lab = await virtualLab({ warmUp: true });
   try {
     assert.equal(lab.server.target.statistics.get('pkt4-received')?.[0]?.value ?? 0, 0);

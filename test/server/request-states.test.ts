@@ -208,15 +208,21 @@ test('a lease removed in the store (lease4-del, another server) frees the addres
   assert.equal(other.message.yiaddr, ack.message.yiaddr);
 });
 
-test('a store error (not a refusal) aborts the exchange: no ACK, no NAK, the address stays held for the client', async () => {
-  const lab = new Lab();
+/** A DISCOVER answered, then the REQUEST for the offer handled up to its commit (not yet made). */
+async function requestAwaitingCommit(lab: Lab) {
   const offer = await lab.one(msg(MessageType.DISCOVER, MAC));
   const req = msg(MessageType.REQUEST, MAC, {
     options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': offer.message.yiaddr },
   });
   const step = lab.engine.handle(req, ETH0, lab.now);
   assert.ok(step.commit);
-  const aborted = lab.engine.commitAborted(step.commit.token, lab.now);
+  return { offer, req, step, commit: step.commit };
+}
+
+test('a store error (not a refusal) aborts the exchange: no ACK, no NAK, the address stays held for the client', async () => {
+  const lab = new Lab();
+  const { offer, req, commit } = await requestAwaitingCommit(lab);
+  const aborted = lab.engine.commitAborted(commit.token, lab.now);
   assert.equal(aborted.replies.length, 0);
   assert.match(aborted.events[0]?.text ?? '', /lease store is unavailable/);
   assert.equal(lab.engine.statistics()['pkt4-nak-sent'], 0);
@@ -226,6 +232,26 @@ test('a store error (not a refusal) aborts the exchange: no ACK, no NAK, the add
     }),
   );
   assert.notEqual(stranger.message.yiaddr, offer.message.yiaddr);
+  const retry = await lab.one(req);
+  assert.equal(retry.type, MessageType.ACK);
+});
+
+test('settle: a store that throws rejects the exchange and the commit loop aborts its token (no reply, retry ACKed)', async () => {
+  const lab = new Lab();
+  const { offer, req, step, commit } = await requestAwaitingCommit(lab);
+  const diskFull = new Error('disk full');
+  const failing = {
+    commit: () => Promise.reject(diskFull),
+    markDeclined: () => Promise.reject(diskFull),
+    reclaim: () => Promise.reject(diskFull),
+  };
+  const { settle } = await import('../../src/server/settle.ts');
+  await assert.rejects(settle(lab.engine, step, failing, lab.now), diskFull);
+  assert.throws(() => lab.engine.commitSucceeded(commit.token, lab.now), {
+    code: 'ERR_ENGINE_UNKNOWN_COMMIT_TOKEN',
+  });
+  assert.equal(lab.engine.statistics()['pkt4-nak-sent'], 0);
+  assert.equal(await lab.store.get(offer.message.yiaddr), null);
   const retry = await lab.one(req);
   assert.equal(retry.type, MessageType.ACK);
 });

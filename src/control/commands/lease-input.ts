@@ -1,5 +1,5 @@
 import type { Lease, LeaseState } from '../../leases/index.ts';
-import { fail, isIPv4, isInteger } from '../args.ts';
+import { fail, identifierArgs, isIPv4, isInteger } from '../args.ts';
 import { parseClientId, parseHwAddress } from '../hex.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';
 import type { CommandContext } from '../registry.ts';
@@ -101,12 +101,7 @@ export function parseLeaseQuery(args: unknown): LeaseQuery {
   const subnetId = args['subnet-id'];
   if (subnetId === undefined) fail("Mandatory 'subnet-id' parameter missing.");
   if (!isInteger(subnetId)) fail("'subnet-id' parameter is not integer.");
-  const type = args['identifier-type'];
-  if (typeof type !== 'string')
-    fail("No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
-  const id = args['identifier'];
-  if (typeof id !== 'string')
-    fail("No 'ip-address' provided and 'identifier' is either missing or not a string.");
+  const { type, value: id } = identifierArgs(args);
   switch (type) {
     case 'hw-address':
       return { by: 'hw-address', id: parseHwAddress(id), subnetId };

@@ -1,5 +1,5 @@
 import { RESULT, answer, empty, failure, success } from '../answer.ts';
-import { fail, isIPv4, isInteger, normalizeHex } from '../args.ts';
+import { fail, identifierArgs, isIPv4, isInteger, normalizeHex } from '../args.ts';
 import { ControlConflictError } from '../errors.ts';
 import { parseClientId, parseHwAddress } from '../hex.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';
@@ -173,12 +173,7 @@ export function parseSelector(map: JsonObject): HostSelector {
       fail(`Failed to convert string to address '${String(address)}'`);
     return { kind: 'address', address };
   }
-  const type = map['identifier-type'];
-  if (typeof type !== 'string')
-    fail("No 'ip-address' provided and 'identifier-type' is either missing or not a string.");
-  const value = map['identifier'];
-  if (typeof value !== 'string')
-    fail("No 'ip-address' provided and 'identifier' is either missing or not a string.");
+  const { type, value } = identifierArgs(map);
   const known = IDENTIFIER_TYPES.find((t) => t === type);
   if (known === undefined) {
     fail(`Incorrect identifier type: ${type}, the only supported values are: ${IDENTIFIER_TYPES.join(', ')}`);

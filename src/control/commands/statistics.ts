@@ -23,23 +23,18 @@ export function registerStatisticCommands(registry: CommandRegistry): void {
     return success(undefined, all);
   });
 
-  registry.register('statistic-reset', async (args, ctx) => {
-    const name = statName(args);
-    return ctx.target.statistics.reset(name)
-      ? success(`Statistic '${name}' reset.`)
-      : failure(`No '${name}' statistic found`);
-  });
+  for (const action of ['reset', 'remove'] as const) {
+    registry.register(`statistic-${action}`, async (args, ctx) => {
+      const name = statName(args);
+      return ctx.target.statistics[action](name)
+        ? success(`Statistic '${name}' ${action === 'reset' ? 'reset' : 'removed'}.`)
+        : failure(`No '${name}' statistic found`);
+    });
+  }
 
   registry.register('statistic-reset-all', async (_args, ctx) => {
     ctx.target.statistics.resetAll();
     return success('All statistics reset to neutral values.');
-  });
-
-  registry.register('statistic-remove', async (args, ctx) => {
-    const name = statName(args);
-    return ctx.target.statistics.remove(name)
-      ? success(`Statistic '${name}' removed.`)
-      : failure(`No '${name}' statistic found`);
   });
 
   registry.register('statistic-remove-all', async (_args, ctx) => {

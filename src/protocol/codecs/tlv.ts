@@ -153,6 +153,49 @@ export const userClasses: ValueCodec<Uint8Array[]> = {
   fromJSON: (j) => mapArray(j, hexToBytes),
 };
 
+/**
+ * RFC 3925 §3 and §4: a run of blocks, each a 32-bit enterprise number, a length byte and that many bytes of body.
+ * `decodeBody` reads a body (undefined: malformed), which each block carries as `key`.
+ */
+function decodeEnterpriseBlocks<K extends string, D>(
+  b: Uint8Array,
+  key: K,
+  decodeBody: (body: Uint8Array) => D | undefined,
+): ({ enterprise: number } & Record<K, D>)[] | undefined {
+  if (b.length < 5) return undefined;
+  const out: ({ enterprise: number } & Record<K, D>)[] = [];
+  let pos = 0;
+  while (pos < b.length) {
+    if (pos + 5 > b.length) return undefined;
+    const enterprise = readU32(b, pos);
+    const len = b[pos + 4]!;
+    if (pos + 5 + len > b.length) return undefined;
+    const body = decodeBody(b.subarray(pos + 5, pos + 5 + len));
+    if (body === undefined) return undefined;
+    out.push({ enterprise, [key]: body } as { enterprise: number } & Record<K, D>);
+    pos += 5 + len;
+  }
+  return out;
+}
+
+/** The inverse of `decodeEnterpriseBlocks`: `encodeBody` gives a block's body and the error for one too long. */
+function encodeEnterpriseBlocks<T extends { enterprise: number }>(
+  v: unknown,
+  encodeBody: (item: Partial<T>, enterprise: number) => { body: number[]; tooLong: string },
+): Uint8Array {
+  const out: number[] = [];
+  for (const item of checkArray(v, 1)) {
+    if (typeof item !== 'object' || item === null) bad('expected { enterprise, ... } items');
+    const c = item as Partial<T>;
+    const enterprise = checkInt(c.enterprise, 0, 0xffffffff);
+    const { body, tooLong } = encodeBody(c, enterprise);
+    if (body.length > 255) bad(tooLong);
+    out.push(enterprise >>> 24, (enterprise >>> 16) & 255, (enterprise >>> 8) & 255, enterprise & 255);
+    out.push(body.length, ...body);
+  }
+  return Uint8Array.from(out);
+}
+
 export interface VendorClass {
   enterprise: number;
   data: Uint8Array[];
@@ -161,36 +204,12 @@ export interface VendorClass {
 /** Option 124, RFC 3925 §3: per enterprise number, a length-prefixed block of vendor class data items. */
 export const vendorClasses: ValueCodec<VendorClass[]> = {
   kind: 'vendor-classes',
-  decode(b) {
-    if (b.length < 5) return undefined;
-    const out: VendorClass[] = [];
-    let pos = 0;
-    while (pos < b.length) {
-      if (pos + 5 > b.length) return undefined;
-      const enterprise = readU32(b, pos);
-      const len = b[pos + 4]!;
-      if (pos + 5 + len > b.length) return undefined;
-      const data = decodeItems(b, pos + 5, pos + 5 + len);
-      if (data === undefined) return undefined;
-      out.push({ enterprise, data });
-      pos += 5 + len;
-    }
-    return out;
-  },
-  encode(v) {
-    const out: number[] = [];
-    for (const item of checkArray(v, 1)) {
-      if (typeof item !== 'object' || item === null) bad('expected { enterprise, ... } items');
-      const c = item as Partial<VendorClass>;
-      const enterprise = checkInt(c.enterprise, 0, 0xffffffff);
-      const body =
-        c.data === undefined || (Array.isArray(c.data) && c.data.length === 0) ? [] : encodeItems(c.data);
-      if (body.length > 255) bad(`vendor class data for ${enterprise} is longer than 255 bytes`);
-      out.push(enterprise >>> 24, (enterprise >>> 16) & 255, (enterprise >>> 8) & 255, enterprise & 255);
-      out.push(body.length, ...body);
-    }
-    return Uint8Array.from(out);
-  },
+  decode: (b) => decodeEnterpriseBlocks(b, 'data', (body) => decodeItems(body, 0, body.length)),
+  encode: (v) =>
+    encodeEnterpriseBlocks(v, (c: Partial<VendorClass>, enterprise) => ({
+      body: c.data === undefined || (Array.isArray(c.data) && c.data.length === 0) ? [] : encodeItems(c.data),
+      tooLong: `vendor class data for ${enterprise} is longer than 255 bytes`,
+    })),
   toJSON: (v) => v.map((c) => ({ enterprise: c.enterprise, data: c.data.map((d) => toHex(d)) })),
   fromJSON: (j) =>
     mapArray(j, (c) => ({
@@ -207,38 +226,15 @@ export interface VendorOptions {
 /** Option 125, RFC 3925 §4: per enterprise number, a length-prefixed block of sub-options. */
 export const vendorOptions: ValueCodec<VendorOptions[]> = {
   kind: 'vendor-options',
-  decode(b) {
-    if (b.length < 5) return undefined;
-    const out: VendorOptions[] = [];
-    let pos = 0;
-    while (pos < b.length) {
-      if (pos + 5 > b.length) return undefined;
-      const enterprise = readU32(b, pos);
-      const len = b[pos + 4]!;
-      if (pos + 5 + len > b.length) return undefined;
-      const options = decodeTlvs(b.subarray(pos + 5, pos + 5 + len));
-      if (options === undefined) return undefined;
-      out.push({ enterprise, options });
-      pos += 5 + len;
-    }
-    return out;
-  },
-  encode(v) {
-    const out: number[] = [];
-    for (const item of checkArray(v, 1)) {
-      if (typeof item !== 'object' || item === null) bad('expected { enterprise, ... } items');
-      const c = item as Partial<VendorOptions>;
-      const enterprise = checkInt(c.enterprise, 0, 0xffffffff);
-      const body =
+  decode: (b) => decodeEnterpriseBlocks(b, 'options', decodeTlvs),
+  encode: (v) =>
+    encodeEnterpriseBlocks(v, (c: Partial<VendorOptions>, enterprise) => ({
+      body:
         c.options === undefined || (Array.isArray(c.options) && c.options.length === 0)
           ? []
-          : encodeTlvs(c.options, 0);
-      if (body.length > 255) bad(`vendor options for ${enterprise} are longer than 255 bytes`);
-      out.push(enterprise >>> 24, (enterprise >>> 16) & 255, (enterprise >>> 8) & 255, enterprise & 255);
-      out.push(body.length, ...body);
-    }
-    return Uint8Array.from(out);
-  },
+          : encodeTlvs(c.options, 0),
+      tooLong: `vendor options for ${enterprise} are longer than 255 bytes`,
+    })),
   toJSON: (v) =>
     v.map((c) => ({
       enterprise: c.enterprise,

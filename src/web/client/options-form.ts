@@ -1,11 +1,23 @@
 import {
-  OPTIONS_FIELDS,
   type FieldError,
   type OptionsField,
   type OptionsJson,
   type OptionsOutcome,
 } from '../../control/websocket/protocol.ts';
+import { el } from './dom.ts';
 import type { ApiSocket } from './socket.ts';
+
+/** Every field of the form, in the order shown: its label and the keyboard a phone should offer. */
+const FIELDS: Readonly<Record<OptionsField, { label: string; inputmode: 'decimal' | 'numeric' }>> = {
+  ip: { label: 'Server IP', inputmode: 'decimal' },
+  mask: { label: 'Netmask', inputmode: 'decimal' },
+  rangeStart: { label: 'Range start', inputmode: 'decimal' },
+  rangeEnd: { label: 'Range end', inputmode: 'decimal' },
+  gateway: { label: 'Gateway', inputmode: 'decimal' },
+  dns1: { label: 'DNS 1', inputmode: 'decimal' },
+  dns2: { label: 'DNS 2', inputmode: 'decimal' },
+  leasePeriod: { label: 'Lease time (s)', inputmode: 'numeric' },
+};
 
 /**
  * The options form: filled from the `options` event (unless the user is editing), sent as the seed's
@@ -22,9 +34,15 @@ export class OptionsForm {
     this.form = form;
     this.status = status;
     this.socket = socket;
-    for (const field of OPTIONS_FIELDS) {
-      const input = form.elements.namedItem(field);
-      if (!(input instanceof HTMLInputElement)) throw new Error(`dashboard: no input named ${field}`);
+    // Each field: a label holding its input and the slot for the server's error about it, before the buttons.
+    const actions = form.querySelector('.actions');
+    for (const field of Object.keys(FIELDS) as OptionsField[]) {
+      const { label, inputmode } = FIELDS[field];
+      const input = el('input', { name: field, inputmode, autocomplete: 'off' });
+      form.insertBefore(
+        el('label', {}, `${label} `, input, el('span', { class: 'error', 'data-error-for': field })),
+        actions,
+      );
       this.#inputs.set(field, input);
       input.addEventListener('input', () => {
         this.#dirty = true;
@@ -98,7 +116,7 @@ export class OptionsForm {
   }
 
   #clearErrors(): void {
-    for (const field of OPTIONS_FIELDS) this.#fieldError(field, '');
+    for (const field of this.#inputs.keys()) this.#fieldError(field, '');
     this.#status('', 'ok');
   }
 
