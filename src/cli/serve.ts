@@ -5,6 +5,7 @@ import { deriveConfigFromInterface, parseConfigText } from '../config/index.ts';
 import { ConfigError, type CompiledConfig } from '../config/index.ts';
 import { ControlError } from '../control/index.ts';
 import { LeaseStoreError } from '../leases/index.ts';
+import { HostDatabaseError } from '../hosts/index.ts';
 import { RuntimeError } from '../runtime/index.ts';
 import { checkConfigOffline } from '../runtime/index.ts';
 import { readLogSettings, type LogSettings } from '../runtime/index.ts';
@@ -37,6 +38,8 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
   --port N                serve this UDP port instead of 67 (tests)
   --max-discover-delay MS drop DISCOVERs that waited longer than MS in the receive queue (overload;
                           default 500, 0: never); counted in pkt4-receive-drop, logged at warn
+  --hosts-refresh S       check the hosts-databases for changes every S seconds (default 10, 1-3600):
+                          how long a host another server adds takes to be served here
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 
@@ -72,6 +75,12 @@ export const serveCommand: CliCommand = {
       values['max-discover-delay'] === undefined ? undefined : Number(values['max-discover-delay']);
     if (maxDelay !== undefined && !(Number.isFinite(maxDelay) && maxDelay >= 0))
       throw new UsageError('--max-discover-delay must be a number of milliseconds, 0 or more');
+    const hostsRefresh = values['hosts-refresh'] === undefined ? undefined : Number(values['hosts-refresh']);
+    if (
+      hostsRefresh !== undefined &&
+      !(Number.isInteger(hostsRefresh) && hostsRefresh >= 1 && hostsRefresh <= 3600)
+    )
+      throw new UsageError('--hosts-refresh must be a number of seconds from 1 to 3600');
     const control = {
       ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),
       ...(values['control-http'] === undefined ? {} : { controlHttp: values['control-http'] }),
@@ -102,6 +111,7 @@ export const serveCommand: CliCommand = {
         logger,
         warmUp: true,
         ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
+        ...(hostsRefresh === undefined ? {} : { hostsRefreshMs: hostsRefresh * 1000 }),
         control,
         onConfigApplied: (next) => applyLogging(next, cliLevel, logger, sink),
         onShutdown: (code) => {
@@ -226,6 +236,7 @@ function parse(argv: readonly string[]) {
       'log-level': { type: 'string' },
       port: { type: 'string' },
       'max-discover-delay': { type: 'string' },
+      'hosts-refresh': { type: 'string' },
     },
     allowPositionals: false,
     strict: true,
@@ -280,5 +291,6 @@ function describe(err: unknown): string | undefined {
   if (err instanceof ControlError) return `control channel: ${err.message}`;
   if (err instanceof LeaseStoreError) return `lease store: ${err.message}`;
   if (err instanceof TransportError) return `DHCP sockets: ${err.message}`;
+  if (err instanceof HostDatabaseError) return err.message;
   return undefined;
 }

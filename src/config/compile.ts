@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { parseHexIdentifier, toHex } from '../protocol/index.ts';
 import { compileClientClasses, classGate } from './client-classes.ts';
 import { address, Issues, optionSet } from './scope.ts';
-import { BUILTIN_DEFS, compileOptionDefs, isStandardOption } from './option-defs.ts';
+import { BUILTIN_DEFS, compileOptionDefs, isStandardOption, type OptionDefs } from './option-defs.ts';
 import { broadcastOf, cidrContains, intToIpv4, ipv4ToInt, isIpv4, maskOf, parseCidr } from './ipv4.ts';
 import {
   HA_HOOK,
@@ -17,7 +17,7 @@ import { flexIdExpression } from './flex-id.ts';
 import { ignoredKeyWarnings } from './ignored-keys.ts';
 import { refusalReason } from './refused-keys.ts';
 import { DEFAULT_RESERVATION_FLAGS, reservationFlags, type ReservationFlags } from './reservation-modes.ts';
-import { rootSchema } from './schema.ts';
+import { reservationSchema, rootSchema } from './schema.ts';
 import { compileHooks } from './hooks.ts';
 import type { Dhcp4Json, ReservationJson, SharedNetworkJson, SubnetJson } from './schema.ts';
 import {
@@ -28,6 +28,7 @@ import {
   type CompiledPool,
   type CompiledReservation,
   type CompiledSubnet,
+  type HostsDatabaseConfig,
   type Lifetimes,
   type OptionSet,
   type ParseResult,
@@ -249,6 +250,36 @@ function reservation(
     serverHostname: r['server-hostname'],
     clientClasses: r['client-classes'] ?? [],
   };
+}
+
+/** Kea refuses both keys at once; one entry or a list, consulted in order. */
+function hostsDatabases(j: Dhcp4Json, issues: Issues): HostsDatabaseConfig[] {
+  const one = j['hosts-database'];
+  const list = j['hosts-databases'];
+  if (one !== undefined && list !== undefined)
+    issues.add('Dhcp4.hosts-databases', 'give hosts-database or hosts-databases, not both');
+  return [...(one === undefined ? [] : [one]), ...(list ?? [])];
+}
+
+/**
+ * A host reservation from outside the configuration (a host database), checked and compiled as one in the
+ * file would be: `subnet` is its subnet (undefined: a global one), `defs` the running option definitions.
+ */
+export function compileHostReservation(
+  json: unknown,
+  subnet: CompiledSubnet | undefined,
+  defs: OptionDefs,
+):
+  | { readonly ok: true; readonly reservation: CompiledReservation }
+  | { readonly ok: false; readonly error: string } {
+  const parsed = reservationSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: new ConfigError(zodIssues(parsed.error)).message };
+  const issues = new Issues();
+  issues.defs = defs;
+  const r = reservation(parsed.data, 'reservation', subnet, issues);
+  if (r === undefined || issues.list.length > 0)
+    return { ok: false, error: new ConfigError(issues.list).message };
+  return { ok: true, reservation: deepFreeze(r) };
 }
 
 interface CompiledSubnetDraft {
@@ -598,6 +629,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     flexIdExpression: flexIdExpr,
     warnings: [...ignoredKeyWarnings(j), ...flexWarnings, ...issues.warnings],
     leaseDatabase: j['lease-database'] ?? { type: 'memfile' },
+    hostsDatabases: hostsDatabases(j, issues),
     serverTag: j['server-tag'] ?? '',
     nextServer: address(j['next-server'], 'Dhcp4.next-server', issues),
     bootFileName: j['boot-file-name'],

@@ -8,6 +8,15 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
   ['lease-database.lfc-interval', "Kea's memfile CSV compaction; the SQLite and PostgreSQL stores need none"],
   ['lease-database.max-row-errors', 'leases are loaded whole; a damaged lease is reported and skipped'],
   ['lease-database.readonly', 'a lease store is always written'],
+  ...['hosts-database', 'hosts-databases[]'].flatMap((at): [string, string][] => [
+    [`${at}.lfc-interval`, "Kea's memfile CSV compaction; hosts are in PostgreSQL"],
+    [`${at}.persist`, "Kea's memfile setting; hosts are in PostgreSQL"],
+    [`${at}.max-row-errors`, 'an unreadable host row is left out and logged with the count'],
+    ...['max-reconnect-tries', 'reconnect-wait-time', 'on-fail'].map((key): [string, string] => [
+      `${at}.${key}`,
+      "an unreachable host database stops the start unless retry-on-startup; later its last hosts are served while it's down",
+    ]),
+  ]),
   [
     'multi-threading.enable-multi-threading',
     'requests are answered from one event loop, concurrently while their lease writes are in flight',

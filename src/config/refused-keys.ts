@@ -10,10 +10,6 @@ export const REFUSED_KEYS: readonly (readonly [RegExp, string])[] = [
     "Kea's configuration backend: the configuration is the file (config-set and config-write change it)",
   ],
   [
-    /^Dhcp4\.hosts-databases?/,
-    'reservations come from the configuration and the reservation-* commands; a database host backend is not supported yet',
-  ],
-  [
     /^Dhcp4\.dhcp-ddns\.(qualifying-suffix|override-no-update|override-client-update|replace-client-name|generated-prefix|hostname-char-set|hostname-char-replacement)$/,
     'moved out of dhcp-ddns in Kea 1.7: set the global ddns-* (or hostname-char-*) key of the same name instead',
   ],

@@ -54,6 +54,18 @@ const databaseKeys = {
 
 export const leaseDatabaseSchema = z.strictObject({ type: databaseType, ...databaseKeys });
 
+/** Kea's `hosts-database` / `hosts-databases` entries: only PostgreSQL, on Kea's own `hosts` schema. */
+export const hostsDatabaseSchema = z.strictObject({
+  type: z.literal('postgresql', {
+    error: (issue) =>
+      issue.input === 'mysql'
+        ? "MySQL is not supported: host reservations are read from PostgreSQL (Kea's hosts schema) or the configuration"
+        : `host databases are of type "postgresql" here, got ${JSON.stringify(issue.input)}`,
+  }),
+  ...databaseKeys,
+  name: z.string().min(1),
+});
+
 const loggerOutput = z.strictObject({
   output: z.string(),
   maxsize: z.number().int().min(0).optional(),

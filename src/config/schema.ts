@@ -4,6 +4,7 @@ import {
   controlSocketSchema,
   dhcpQueueControlSchema,
   leaseDatabaseSchema,
+  hostsDatabaseSchema,
   loggerSchema,
   multiThreadingSchema,
   sanityChecksSchema,
@@ -244,6 +245,8 @@ export const dhcp4Schema = z.strictObject({
     })
     .optional(),
   'lease-database': leaseDatabaseSchema.optional(),
+  'hosts-database': hostsDatabaseSchema.optional(),
+  'hosts-databases': z.array(hostsDatabaseSchema).max(8).optional(),
   'decline-probation-period': seconds.optional(),
   'offer-lifetime': seconds.optional(),
   'control-socket': controlSocket.optional(),

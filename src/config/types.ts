@@ -43,6 +43,8 @@ export interface CompiledConfig {
   /** Keys accepted that change nothing here, one line each, for the start-up log and `serve --test`. */
   readonly warnings: readonly string[];
   readonly leaseDatabase: LeaseDatabaseConfig;
+  /** Kea's `hosts-database` / `hosts-databases`, in the order Kea consults them (after the configuration's). */
+  readonly hostsDatabases: readonly HostsDatabaseConfig[];
   readonly serverTag: string;
   readonly nextServer: number | undefined;
   readonly bootFileName: string | undefined;
@@ -121,6 +123,12 @@ export interface LeaseDatabaseConfig {
   readonly name?: string;
   readonly persist?: boolean;
   readonly [key: string]: unknown;
+}
+
+/** One `hosts-database` entry: PostgreSQL with Kea's `hosts` schema. */
+export interface HostsDatabaseConfig extends LeaseDatabaseConfig {
+  readonly type: 'postgresql';
+  readonly name: string;
 }
 
 export interface Lifetimes {

@@ -62,6 +62,8 @@ export type {
   ControlTarget,
   DhcpSwitch,
   HostSelector,
+  OperationTarget,
+  ReservationQuery,
   ReservationAccess,
   ReservationJson,
   ServerStatus,

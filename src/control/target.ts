@@ -121,13 +121,46 @@ export interface StoredReservation {
   readonly host: ReservationJson;
 }
 
+/**
+ * Kea's host_cmds `operation-target`: the configuration (`memory`), the host databases (`database`), both
+ * (`all`), or the command's default (`default`: reads use all, writes the databases when there are any).
+ */
+export type OperationTarget = 'memory' | 'database' | 'all' | 'default';
+
+/** Which reservations `all` reads. `hostname` and `identifier` are hints a database applies in its query. */
+export interface ReservationQuery {
+  readonly target?: OperationTarget;
+  readonly source?: number;
+  readonly hostname?: string;
+  readonly identifier?: { readonly type: HostIdentifierType; readonly value: string };
+}
+
 export interface ReservationAccess {
   /** Throws ControlConflictError when the identifier or address is already reserved in the subnet. */
-  add(subnetId: number, host: ReservationJson): Promise<void>;
-  get(subnetId: number, selector: HostSelector): Promise<ReservationJson | undefined>;
-  /** Every reservation, in a stable order; only the subnet's when `subnetId` is given. */
-  all(subnetId: number | undefined): Promise<readonly StoredReservation[]>;
-  del(subnetId: number, selector: HostSelector): Promise<boolean>;
+  add(subnetId: number, host: ReservationJson, target?: OperationTarget): Promise<void>;
+  get(
+    subnetId: number,
+    selector: HostSelector,
+    target?: OperationTarget,
+  ): Promise<ReservationJson | undefined>;
+  /**
+   * Every reservation, in a stable order; only the subnet's when `subnetId` is given. `source` picks one
+   * source of `reservation-get-page`: 0 the configuration, 1.. each host database in order.
+   */
+  all(subnetId: number | undefined, where?: ReservationQuery): Promise<readonly StoredReservation[]>;
+  del(subnetId: number, selector: HostSelector, target?: OperationTarget): Promise<boolean>;
+  /** How many sources `reservation-get-page` walks: 1 (the configuration) plus the host databases. */
+  sourceCount?(): number;
+  /**
+   * One page of a source, after `from` (0: from the start): a position in the configuration, a `host_id` in a
+   * database, as Kea pages them. `next` is the `from` of the following page. Without it, `all` is sliced.
+   */
+  page?(
+    subnetId: number | undefined,
+    source: number,
+    from: number,
+    limit: number,
+  ): Promise<{ readonly hosts: readonly StoredReservation[]; readonly next: number }>;
 }
 
 export interface SubnetInfo {

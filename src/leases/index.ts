@@ -16,6 +16,7 @@ export type { LeaseStoreSpec } from './open.ts';
 export { LeaseWriterLostError } from './sqlite-writer.ts';
 export type { LeaseStoreHealth } from './health.ts';
 export { postgresFromKea } from './kea-postgres.ts';
+export { pgDriver } from './pg-driver.ts';
 export { withoutDnsFlags } from './lease.ts';
 export type { ClaimResult, PgCoordination } from './postgres-coordination.ts';
 export { ipv4ToNumber } from './address.ts';

@@ -3,11 +3,12 @@ import { dirname } from 'node:path';
 import type { CompiledConfig } from '../config/index.ts';
 import { ControlError } from '../control/index.ts';
 import { controlListenerSettings, type ControlOverrides } from '../control/index.ts';
-import { LeaseStoreError } from '../leases/index.ts';
+import { LeaseStoreError, postgresFromKea } from '../leases/index.ts';
 import { listInterfaces, type InterfaceInfo } from '../transport/index.ts';
 import { RuntimeError } from './errors.ts';
 import { resolveInterfaces } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
+import { hostsDatabasePath } from './host-databases.ts';
 import { readLogSettings, type LogSettings } from './log-settings.ts';
 import { ddnsNotes } from '../config/index.ts';
 
@@ -66,6 +67,15 @@ export function checkConfigOffline(config: CompiledConfig, options: ConfigCheckO
       const where = options.leaseFile !== undefined ? '--lease-file' : 'Dhcp4.lease-database.name';
       const problem = creatable(choice.spec.path, true);
       if (problem !== undefined) errors.push(`${where}: ${choice.spec.path}: ${problem}`);
+    }
+  });
+
+  // Parameters and TLS files only: the databases themselves are not opened.
+  config.hostsDatabases.forEach((entry, i) => {
+    try {
+      postgresFromKea(entry, { path: hostsDatabasePath(config, i) });
+    } catch (err) {
+      errors.push(err instanceof Error ? err.message : String(err));
     }
   });
 

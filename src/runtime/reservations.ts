@@ -3,7 +3,9 @@ import { CommandArgumentError, ControlConflictError } from '../control/index.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.ts';
 import type {
   HostSelector,
+  OperationTarget,
   ReservationAccess,
+  ReservationQuery,
   ReservationJson,
   StoredReservation,
 } from '../control/index.ts';
@@ -24,7 +26,8 @@ export class ConfigReservations implements ReservationAccess {
     this.#holder = holder;
   }
 
-  async add(subnetId: number, host: ReservationJson): Promise<void> {
+  async add(subnetId: number, host: ReservationJson, target?: OperationTarget): Promise<void> {
+    noDatabase(target, 'add');
     const json = this.#holder.json();
     const list = hostList(json, subnetId, true);
     const clash = list.some((h) =>
@@ -36,17 +39,27 @@ export class ConfigReservations implements ReservationAccess {
     if (!outcome.ok) throw new CommandArgumentError(`reservation rejected: ${outcome.error}`);
   }
 
-  async get(subnetId: number, selector: HostSelector): Promise<ReservationJson | undefined> {
+  async get(
+    subnetId: number,
+    selector: HostSelector,
+    target?: OperationTarget,
+  ): Promise<ReservationJson | undefined> {
+    if (target === 'database') return undefined;
     return hostList(this.#holder.json(), subnetId, false).find((h) => matches(h, selector));
   }
 
-  async all(subnetId: number | undefined): Promise<readonly StoredReservation[]> {
+  async all(
+    subnetId: number | undefined,
+    where: ReservationQuery = {},
+  ): Promise<readonly StoredReservation[]> {
+    if (where.target === 'database' || (where.source ?? 0) !== 0) return [];
     const json = this.#holder.json();
     const ids = subnetId === undefined ? [0, ...subnetIds(json)] : [subnetId];
     return ids.flatMap((id) => hostList(json, id, false).map((host) => ({ subnetId: id, host })));
   }
 
-  async del(subnetId: number, selector: HostSelector): Promise<boolean> {
+  async del(subnetId: number, selector: HostSelector, target?: OperationTarget): Promise<boolean> {
+    noDatabase(target, 'delete');
     const json = this.#holder.json();
     const list = hostList(json, subnetId, false);
     const i = list.findIndex((h) => matches(h, selector));
@@ -56,6 +69,14 @@ export class ConfigReservations implements ReservationAccess {
     if (!outcome.ok) throw new CommandArgumentError(`reservation removal rejected: ${outcome.error}`);
     return true;
   }
+}
+
+/** Kea's answer to a write aimed at host databases when there are none. */
+function noDatabase(target: OperationTarget | undefined, what: 'add' | 'delete'): void {
+  if (target === 'database')
+    throw new CommandArgumentError(
+      `Unable to ${what} a host because there is no hosts-databases configured.`,
+    );
 }
 
 type MutableObject = { [key: string]: JsonValue };

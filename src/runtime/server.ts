@@ -17,6 +17,8 @@ import type { LinuxTransport } from '../transport/index.ts';
 import type { DatagramMeta, Transport } from '../transport/index.ts';
 import { LoadedLeaseChecks } from '../server/index.ts';
 import { ConfigHolder } from './config-holder.ts';
+import { HostDatabases } from './host-databases.ts';
+import { DatabaseReservations } from './host-reservations.ts';
 import { controlTarget, describeSubnet } from './control-target.ts';
 import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
@@ -78,6 +80,11 @@ export interface ServerOptions {
   readonly onExchange?: (event: ExchangeEvent) => void;
   /** Embedding and tests: how the HA service reaches its peers (default HTTP to each peer's URL). */
   readonly haPeerSender?: PeerSender;
+  /**
+   * Milliseconds between checks of the `hosts-databases` for changes (default 10,000): how long a host
+   * another server adds takes to be served here (docs/leases.md, "Host reservations in PostgreSQL").
+   */
+  readonly hostsRefreshMs?: number;
 }
 
 export interface ServerRuntime {
@@ -129,8 +136,20 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   }
   for (const warning of opened?.warnings ?? []) logger.warn(warning);
 
+  let hosts: HostDatabases | undefined;
+  if (config.hostsDatabases.length > 0) {
+    try {
+      hosts = await HostDatabases.open(config, {
+        logger,
+        ...(options.hostsRefreshMs === undefined ? {} : { refreshMs: options.hostsRefreshMs }),
+      });
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
   const engine = new DhcpServerEngine(
-    config,
+    hosts === undefined ? config : await hosts.effective(config),
     options.offerLifetime === undefined ? {} : { offerLifetime: options.offerLifetime },
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
@@ -156,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     loaded = await loadStoreInPages(store, (page) => engine.loadLeases(leaseChecks.filter(page)));
     await leaseChecks.finish(store, (fields, text) => logger.warn(fields, text));
   } catch (err) {
+    await hosts?.close();
     await store.close().catch(() => undefined);
     throw err;
   }
@@ -249,7 +269,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       ...(control?.unix.map((u) => u.path) ?? []),
     ],
     onApply: (next) => {
-      engine.setConfig(next);
+      engine.setConfig(hosts === undefined ? next : hosts.effectiveNow(next));
       applyScripts(next);
       reclaimer.touch();
       logger.info({ subnets: next.subnets.length }, 'configuration applied');
@@ -305,8 +325,23 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     sockets: () => sockets,
     leaseStore: () => storeHealth.snapshot(),
   });
+  hosts?.start(
+    () => holder.current,
+    (next) => {
+      engine.setConfig(next);
+      reclaimer.touch();
+    },
+  );
   const haControl = ha?.control ?? activeActive?.control;
-  const target: ControlTarget = haControl === undefined ? baseTarget : { ...baseTarget, ha: haControl };
+  const reservations =
+    hosts === undefined
+      ? baseTarget.reservations
+      : new DatabaseReservations(baseTarget.reservations, hosts, holder);
+  const target: ControlTarget = {
+    ...baseTarget,
+    reservations,
+    ...(haControl === undefined ? {} : { ha: haControl }),
+  };
 
   let control: ControlListeners | undefined;
   const webSockets: WebSocketApi[] = [];
@@ -325,6 +360,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       scripts.stop();
       unsubscribe();
       await ddns.stop();
+      await hosts?.close();
       storeHealth.close();
       await store.close();
       await transport?.close();

@@ -8,7 +8,7 @@ import { parseConfigText } from '../../src/config/text.ts';
  * each listed in docs/configuration.md ("Still refused") with its reason, and matched here by key.
  */
 const STILL_REFUSED =
-  /\.(4o6-interface|4o6-interface-id|4o6-subnet|dhcp4o6-port|config-control|hosts-databases|dhcp-ddns\.[a-z-]+|pools\[\d+\]\.(ddns-[a-z-]+|hostname-char-[a-z]+))$/;
+  /\.(4o6-interface|4o6-interface-id|4o6-subnet|dhcp4o6-port|config-control|hosts-databases\[\d+\]\.type|dhcp-ddns\.[a-z-]+|pools\[\d+\]\.(ddns-[a-z-]+|hostname-char-[a-z]+))$/;
 
 const LOADS = [
   'shared-network',

@@ -40,6 +40,8 @@ const REQUIRED = [
   'reservation-get',
   'reservation-get-all',
   'reservation-get-page',
+  'reservation-get-by-hostname',
+  'reservation-get-by-id',
   'reservation-del',
   'stat-lease4-get',
   'class-add',

@@ -362,7 +362,7 @@ test('secrets: the file config-write makes is 0600 and keeps the credentials the
   }
 });
 
-test('config-set refuses changes to the control listeners and the lease database, naming the key', async () => {
+test('config-set refuses changes to the control listeners, the lease and the host databases, naming the key', async () => {
   const target = new FakeTarget();
   target.configJson = structuredClone(WITH_AUTH);
   const registry = createCommandRegistry();
@@ -378,6 +378,9 @@ test('config-set refuses changes to the control listeners and the lease database
   const moved = await set({ ...base, 'lease-database': { type: 'sqlite', name: '/tmp/elsewhere.sqlite' } });
   assert.equal(moved.result, 1);
   assert.match(moved.text ?? '', /'lease-database'/);
+  const hosts = await set({ ...base, 'hosts-database': { type: 'postgresql', name: 'hosts' } });
+  assert.equal(hosts.result, 1);
+  assert.match(hosts.text ?? '', /'hosts-database' cannot be changed by config-set/);
   assert.deepEqual(target.configJson, WITH_AUTH);
   const lifetime = await set({ ...base, 'valid-lifetime': 600 });
   assert.equal(lifetime.result, 0, lifetime.text);

@@ -22,6 +22,7 @@ export const PROGRAMS = {
   dig: 'bind9-dnsutils',
   dnsmasq: 'dnsmasq',
   ip: 'iproute2',
+  'kea-admin': 'kea-admin',
   'kea-ctrl-agent': 'kea-ctrl-agent',
   'kea-dhcp4': 'kea-dhcp4-server',
   'kea-shell': 'kea-ctrl-agent',

@@ -76,3 +76,66 @@ test('reservation commands over ConfigReservations change the running configurat
   });
   assert.equal((await h.call('reservation-get-all', { 'subnet-id': 1 })).text, '1 IPv4 host(s) found.');
 });
+
+test('reservation-get-by-hostname and -by-id over the configuration; operation-target is checked', async () => {
+  const h = harness();
+  const start = parseConfig({
+    Dhcp4: {
+      subnet4: [
+        {
+          id: 1,
+          subnet: '198.18.0.0/24',
+          reservations: [
+            { 'hw-address': 'AA:BB:CC:DD:EE:01', 'ip-address': '198.18.0.10', hostname: 'Printer' },
+            { duid: '00:03:00:01:aa:bb', 'ip-address': '198.18.0.11', hostname: 'phone' },
+          ],
+        },
+      ],
+      reservations: [{ 'hw-address': 'aa:bb:cc:dd:ee:01', hostname: 'printer' }],
+    },
+  });
+  assert.ok(start.ok);
+  const holder = new ConfigHolder({
+    config: start.config,
+    file: undefined,
+    onApply: () => undefined,
+    clock: () => 0,
+  });
+  h.target.reservations = new ConfigReservations(holder);
+  const byName = await h.call('reservation-get-by-hostname', { hostname: 'PRINTER' });
+  assert.equal(byName.text, '2 IPv4 host(s) found.', 'case-insensitive, global and subnet hosts');
+  const inSubnet = await h.call('reservation-get-by-hostname', { hostname: 'printer', 'subnet-id': 1 });
+  assert.equal(inSubnet.text, '1 IPv4 host(s) found.');
+  const byId = await h.call('reservation-get-by-id', {
+    'identifier-type': 'duid',
+    identifier: '000300' + '01aabb',
+  });
+  assert.equal(byId.text, '1 IPv4 host(s) found.', 'hex with or without colons');
+  const none = await h.call('reservation-get-by-hostname', { hostname: 'nobody' });
+  assert.equal(none.result, 3);
+  const bad = await h.call('reservation-get', {
+    'subnet-id': 1,
+    'ip-address': '198.18.0.10',
+    'operation-target': 'disk',
+  });
+  assert.equal(bad.result, 1);
+  assert.match(bad.text ?? '', /operation-target/);
+  // Without a host database, operation-target "database" finds nothing and writes nowhere, as Kea says.
+  const db = { 'operation-target': 'database' };
+  assert.equal(
+    (await h.call('reservation-get', { 'subnet-id': 1, 'ip-address': '198.18.0.10', ...db })).result,
+    3,
+  );
+  assert.equal((await h.call('reservation-get-by-hostname', { hostname: 'phone', ...db })).result, 3);
+  assert.deepEqual(
+    await h.call('reservation-add', {
+      reservation: { 'subnet-id': 1, 'hw-address': '02:00:00:00:00:77' },
+      ...db,
+    }),
+    { result: 1, text: 'Unable to add a host because there is no hosts-databases configured.' },
+  );
+  assert.deepEqual(await h.call('reservation-del', { 'subnet-id': 1, 'ip-address': '198.18.0.10', ...db }), {
+    result: 1,
+    text: 'Unable to delete a host because there is no hosts-databases configured.',
+  });
+});

@@ -99,6 +99,30 @@ test('an unknown interface in interfaces-config is reported with its path', () =
   });
 });
 
+test('a host database that cannot be reached stops the start with one line naming it', () => {
+  const config = {
+    Dhcp4: {
+      'lease-database': { type: 'memfile', persist: false },
+      'hosts-database': {
+        type: 'postgresql',
+        name: 'kea',
+        host: '/nonexistent-leasekeeper-dir',
+        user: 'kea',
+      },
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24' }],
+    },
+  };
+  withConfig(JSON.stringify(config), (file) => {
+    const r = serve(['--config', file, '--log-level', 'silent']);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /leasekeeper serve: hosts database postgresql database "kea" at socket \/nonexistent-leasekeeper-dir\/\.s\.PGSQL\.5432 as kea: cannot connect: /,
+    );
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+});
+
 test('usage errors exit 2; --help exits 0', () => {
   assert.equal(serve([]).code, 2);
   assert.equal(serve(['--config', 'a', '--interface', 'b']).code, 2);
@@ -106,6 +130,9 @@ test('usage errors exit 2; --help exits 0', () => {
   const delay = serve(['--config', 'a', '--max-discover-delay', 'soon']);
   assert.equal(delay.code, 2);
   assert.match(delay.err, /--max-discover-delay must be a number of milliseconds/);
+  const refresh = serve(['--config', 'a', '--hosts-refresh', '0']);
+  assert.equal(refresh.code, 2);
+  assert.match(refresh.err, /--hosts-refresh must be a number of seconds from 1 to 3600/);
   const help = serve(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /--lease-file PATH/);

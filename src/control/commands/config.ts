@@ -59,7 +59,13 @@ export function registerConfigCommands(registry: CommandRegistry): void {
 }
 
 /** Parts of Dhcp4 opened once at start: a config-set changing them would only take effect after a restart. */
-const FIXED_AT_START = ['control-socket', 'control-sockets', 'lease-database'] as const;
+const FIXED_AT_START = [
+  'control-socket',
+  'control-sockets',
+  'lease-database',
+  'hosts-database',
+  'hosts-databases',
+] as const;
 
 function unappliableChange(next: JsonObject, current: JsonObject): string | undefined {
   const a = isJsonObject(next['Dhcp4']) ? next['Dhcp4'] : {};

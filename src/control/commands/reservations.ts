@@ -1,10 +1,12 @@
 import { RESULT, answer, empty, failure, success } from '../answer.ts';
-import { fail, identifierArgs, isIPv4, isInteger } from '../args.ts';
+import { fail, identifierArgs, isIPv4, isInteger, normalizeHex } from '../args.ts';
 import { ControlConflictError } from '../errors.ts';
 import { parseClientId, parseHwAddress } from '../hex.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';
 import type { CommandRegistry } from '../registry.ts';
-import type { HostIdentifierType, HostSelector, StoredReservation } from '../target.ts';
+import type { HostIdentifierType, HostSelector, OperationTarget, StoredReservation } from '../target.ts';
+
+const OPERATION_TARGETS: readonly OperationTarget[] = ['memory', 'database', 'all', 'default'];
 
 const IDENTIFIER_TYPES: readonly HostIdentifierType[] = [
   'hw-address',
@@ -25,8 +27,9 @@ export function registerReservationCommands(registry: CommandRegistry): void {
     if (subnetId === undefined) fail("Mandatory 'subnet-id' parameter missing.");
     if (!isInteger(subnetId) || subnetId < 0) fail("'subnet-id' parameter must be a non-negative integer.");
     const normalized = normalizeHost(host);
+    const target = operationTarget(map);
     try {
-      await ctx.target.reservations.add(subnetId, normalized);
+      await ctx.target.reservations.add(subnetId, normalized, target);
     } catch (err) {
       if (err instanceof ControlConflictError) return failure(err.message);
       throw err;
@@ -37,15 +40,49 @@ export function registerReservationCommands(registry: CommandRegistry): void {
   registry.register('reservation-get', async (args, ctx) => {
     const map = argsMap(args);
     const subnetId = mandatorySubnet(map);
-    const host = await ctx.target.reservations.get(subnetId, parseSelector(map));
+    const host = await ctx.target.reservations.get(subnetId, parseSelector(map), operationTarget(map));
     return host === undefined
       ? empty('Host not found.')
       : success('Host found.', { ...host, 'subnet-id': subnetId });
   });
 
   registry.register('reservation-get-all', async (args, ctx) => {
-    const subnetId = mandatorySubnet(argsMap(args));
-    const hosts = (await ctx.target.reservations.all(subnetId)).map(withSubnet);
+    const map = argsMap(args);
+    const subnetId = mandatorySubnet(map);
+    const hosts = (await ctx.target.reservations.all(subnetId, { target: operationTarget(map) })).map(
+      withSubnet,
+    );
+    return answer(hosts.length === 0 ? RESULT.empty : RESULT.success, hostsText(hosts.length), { hosts });
+  });
+
+  registry.register('reservation-get-by-hostname', async (args, ctx) => {
+    const map = argsMap(args);
+    const hostname = map['hostname'];
+    if (hostname === undefined) fail("Mandatory 'hostname' parameter missing.");
+    if (typeof hostname !== 'string') fail("'hostname' parameter must be a string.");
+    const subnetId = map['subnet-id'];
+    if (subnetId !== undefined && (!isInteger(subnetId) || subnetId < 0))
+      fail("'subnet-id' parameter is not integer.");
+    // Kea compares host names case-insensitively (its hosts_by_hostname index is on lower(hostname)).
+    const wanted = hostname.toLowerCase();
+    const hosts = (await ctx.target.reservations.all(subnetId, { target: operationTarget(map), hostname }))
+      .filter((r) => typeof r.host['hostname'] === 'string' && r.host['hostname'].toLowerCase() === wanted)
+      .map(withSubnet);
+    return answer(hosts.length === 0 ? RESULT.empty : RESULT.success, hostsText(hosts.length), { hosts });
+  });
+
+  registry.register('reservation-get-by-id', async (args, ctx) => {
+    const map = argsMap(args);
+    const selector = parseSelector({
+      'identifier-type': map['identifier-type'] ?? null,
+      identifier: map['identifier'] ?? null,
+    });
+    if (selector.kind !== 'identifier') fail("'identifier-type' and 'identifier' are required.");
+    const hosts = (
+      await ctx.target.reservations.all(undefined, { target: operationTarget(map), identifier: selector })
+    )
+      .filter((r) => hostIdentifier(r.host, selector.type) === comparable(selector.type, selector.value))
+      .map(withSubnet);
     return answer(hosts.length === 0 ? RESULT.empty : RESULT.success, hostsText(hosts.length), { hosts });
   });
 
@@ -61,21 +98,33 @@ export function registerReservationCommands(registry: CommandRegistry): void {
     if (!isInteger(sourceIndex)) fail("'source-index' parameter is not integer.");
     const from = map['from'] ?? 0;
     if (!isInteger(from) || from < 0) fail("'from' parameter is not integer.");
-    // `from` is the 1-based position of the last host returned; one source (the configuration).
-    const all = sourceIndex === 0 ? await ctx.target.reservations.all(subnetId) : [];
-    const page = all.slice(from, from + limit).map(withSubnet);
-    if (page.length === 0) return empty(hostsText(0), { count: 0, hosts: [] });
-    return success(hostsText(page.length), {
-      count: page.length,
-      hosts: page,
-      next: { from: from + page.length, 'source-index': 0 },
-    });
+    // Source 0 is the configuration, 1.. the host databases in order; `from` is where the last page of
+    // the source ended. An exhausted source moves the walk on to the next one.
+    const access = ctx.target.reservations;
+    const sources = access.sourceCount?.() ?? 1;
+    for (let source = sourceIndex, start = from; source < sources; source++, start = 0) {
+      const got =
+        access.page === undefined
+          ? await access.all(subnetId, { source }).then((all) => ({
+              hosts: all.slice(start, start + limit),
+              next: start + Math.min(limit, Math.max(0, all.length - start)),
+            }))
+          : await access.page(subnetId, source, start, limit);
+      const page = got.hosts.map(withSubnet);
+      if (page.length === 0) continue;
+      return success(hostsText(page.length), {
+        count: page.length,
+        hosts: page,
+        next: { from: got.next, 'source-index': source },
+      });
+    }
+    return empty(hostsText(0), { count: 0, hosts: [] });
   });
 
   registry.register('reservation-del', async (args, ctx) => {
     const map = argsMap(args);
     const subnetId = mandatorySubnet(map);
-    return (await ctx.target.reservations.del(subnetId, parseSelector(map)))
+    return (await ctx.target.reservations.del(subnetId, parseSelector(map), operationTarget(map)))
       ? success('Host deleted.')
       : failure('Host not deleted (not found).');
   });
@@ -84,6 +133,29 @@ export function registerReservationCommands(registry: CommandRegistry): void {
 function argsMap(args: unknown): JsonObject {
   if (!isJsonObject(args)) fail('Parameters missing or are not a map.');
   return args;
+}
+
+function operationTarget(map: JsonObject): OperationTarget {
+  const value = map['operation-target'];
+  if (value === undefined) return 'default';
+  const known = OPERATION_TARGETS.find((t) => t === value);
+  if (known === undefined)
+    fail(
+      `The 'operation-target' value (${JSON.stringify(value)}) is not within expected set: (memory, database, all, default)`,
+    );
+  return known;
+}
+
+/** A host's identifier of this type, normalized as selectors are, or undefined when it has another. */
+function hostIdentifier(host: JsonObject, type: HostIdentifierType): string | undefined {
+  const value = host[type];
+  return typeof value === 'string' ? comparable(type, value) : undefined;
+}
+
+/** Hex in any of Kea's spellings as colon hex; quoted text as given. */
+function comparable(type: HostIdentifierType, value: string): string | undefined {
+  if (type === 'hw-address' || type === 'client-id') return normalizeHex(value.replace(/[-. ]/g, ':'));
+  return normalizeHex(value) ?? value;
 }
 
 function mandatorySubnet(map: JsonObject): number {
