@@ -6,7 +6,7 @@
 import type dgram from 'node:dgram';
 import { constants } from 'node:os';
 import { intToIp } from '../../protocol/index.ts';
-import type { TransportError } from '../errors.ts';
+import { TransportError } from '../errors.ts';
 import { toTransportError } from './errno.ts';
 import type { NativeAddon, NativePacketSocket } from './native.ts';
 
@@ -45,9 +45,43 @@ const { EAGAIN, ENOBUFS, EBADF } = constants.errno;
  */
 export const SEND_BATCH_MAX = 8;
 
+/**
+ * How much may wait in node:dgram's queue of one UDP socket. It fills when the kernel's socket buffer is
+ * full, e.g. with replies to a relay or a ciaddr that never answers ARP (the kernel holds them for the
+ * neighbour entry), and node's queue has no bound of its own: beyond these a reply is dropped.
+ */
+export interface SendQueueLimits {
+  /** Default 1 MiB. */
+  readonly maxBytes?: number;
+  /** Default 2048 datagrams. */
+  readonly maxDatagrams?: number;
+}
+
+export const DEFAULT_SEND_QUEUE_MAX_BYTES = 1 << 20;
+export const DEFAULT_SEND_QUEUE_MAX_DATAGRAMS = 2048;
+
+/** A reply dropped because the fallback queue was full, and what was waiting then. */
+export interface SendQueueOverflow {
+  readonly interface: string;
+  readonly bytes: number;
+  readonly datagrams: number;
+}
+
+/** What one UDP socket has handed to node:dgram and not yet seen completed. */
+interface Backlog {
+  bytes: number;
+  datagrams: number;
+}
+
 export class SendBatcher {
   readonly #native: NativeAddon;
   readonly #ports: () => Iterable<BatchPort>;
+  readonly #maxBytes: number;
+  readonly #maxDatagrams: number;
+  readonly #onOverflow: (o: SendQueueOverflow) => void;
+  // Per socket, not per port: a reopened port starts empty, and callbacks a closed socket never runs
+  // cannot leave the new one counted full.
+  readonly #backlogs = new WeakMap<dgram.Socket, Backlog>();
   #flushScheduled = false;
   #capturedResolve: (() => void) | undefined;
   #capturedReject: ((e: TransportError) => void) | undefined;
@@ -61,9 +95,17 @@ export class SendBatcher {
     for (const p of this.#ports()) this.flushPort(p);
   };
 
-  constructor(native: NativeAddon, ports: () => Iterable<BatchPort>) {
+  constructor(
+    native: NativeAddon,
+    ports: () => Iterable<BatchPort>,
+    limits: SendQueueLimits = {},
+    onOverflow: (o: SendQueueOverflow) => void = () => {},
+  ) {
     this.#native = native;
     this.#ports = ports;
+    this.#maxBytes = limits.maxBytes ?? DEFAULT_SEND_QUEUE_MAX_BYTES;
+    this.#maxDatagrams = limits.maxDatagrams ?? DEFAULT_SEND_QUEUE_MAX_DATAGRAMS;
+    this.#onOverflow = onOverflow;
   }
 
   /** Queues one datagram on `q` (one of `p`'s queues); `ip` and `port` are used by the UDP queue only. */
@@ -114,7 +156,7 @@ export class SendBatcher {
         const errno = r < 0 ? -r : EAGAIN;
         if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
           for (; i < n; i++)
-            dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
+            this.#dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
           break;
         }
         reject[i]!(
@@ -131,22 +173,45 @@ export class SendBatcher {
     resolve.length = 0;
     reject.length = 0;
   }
-}
 
-function dgramSend(
-  p: BatchPort,
-  udp: dgram.Socket,
-  data: Uint8Array,
-  ip: number,
-  port: number,
-  resolve: () => void,
-  reject: (e: TransportError) => void,
-): void {
-  try {
-    udp.send(data, port, intToIp(ip), (err) =>
-      err ? reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name)) : resolve(),
-    );
-  } catch (e) {
-    reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+  #dgramSend(
+    p: BatchPort,
+    udp: dgram.Socket,
+    data: Uint8Array,
+    ip: number,
+    port: number,
+    resolve: () => void,
+    reject: (e: TransportError) => void,
+  ): void {
+    let backlog = this.#backlogs.get(udp);
+    if (backlog === undefined) this.#backlogs.set(udp, (backlog = { bytes: 0, datagrams: 0 }));
+    if (backlog.datagrams + 1 > this.#maxDatagrams || backlog.bytes + data.length > this.#maxBytes) {
+      this.#onOverflow({ interface: p.name, bytes: backlog.bytes, datagrams: backlog.datagrams });
+      reject(
+        new TransportError(
+          'ERR_TRANSPORT_SEND_FAILED',
+          `send queue of ${p.name} full (${backlog.datagrams} datagrams, ${backlog.bytes} bytes waiting)`,
+          { interface: p.name, syscallCode: 'ENOBUFS' },
+        ),
+      );
+      return;
+    }
+    const queued = backlog;
+    queued.bytes += data.length;
+    queued.datagrams++;
+    const done = (): void => {
+      queued.bytes -= data.length;
+      queued.datagrams--;
+    };
+    try {
+      udp.send(data, port, intToIp(ip), (err) => {
+        done();
+        if (err) reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+        else resolve();
+      });
+    } catch (e) {
+      done();
+      reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+    }
   }
 }
