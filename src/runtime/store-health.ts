@@ -18,6 +18,15 @@ interface Failure {
   readonly message: string;
 }
 
+interface ListenState {
+  state: 'ok' | 'reconnecting';
+  failures: number;
+  /** Failures since the connection was last up. */
+  failuresInOutage: number;
+  lastError: string;
+  lastErrorAt: number;
+}
+
 /**
  * Tracks whether the lease store is failing, from the outcomes of the writes the server makes (a full disk, a
  * stopped PostgreSQL), and logs it without flooding (a full disk at 500 requests/s wrote 30,931 identical lines
@@ -28,16 +37,57 @@ export class StoreHealthMonitor {
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #log: RateLimitedLog<Failure>;
+  readonly #listenLog: RateLimitedLog<Failure>;
   #outage: Outage | null = null;
   #lastOutage: LeaseStoreHealth['lastOutage'];
+  #listen: ListenState | null = null;
 
   constructor(o: { logger: Logger; clock: () => number; intervalMs?: number }) {
     this.#logger = o.logger;
     this.#clock = o.clock;
+    const intervalMs = o.intervalMs ?? STORE_FAILURE_LOG_INTERVAL_MS;
     this.#log = new RateLimitedLog<Failure>({
-      intervalMs: o.intervalMs ?? STORE_FAILURE_LOG_INTERVAL_MS,
+      intervalMs,
       emit: (count, failure) => this.#report(count, failure),
     });
+    this.#listenLog = new RateLimitedLog<Failure>({
+      intervalMs,
+      emit: (count, failure) => this.#reportListen(count, failure),
+    });
+  }
+
+  /**
+   * PostgreSQL's LISTEN connection failed, or a reconnection did (one a second while the database is away):
+   * the other servers' lease changes are not seen meanwhile. Writes are unaffected, so `state` stays.
+   */
+  listenFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const l = (this.#listen ??= {
+      state: 'reconnecting',
+      failures: 0,
+      failuresInOutage: 0,
+      lastError: message,
+      lastErrorAt: 0,
+    });
+    l.state = 'reconnecting';
+    l.failures++;
+    l.failuresInOutage++;
+    l.lastError = message;
+    l.lastErrorAt = this.#clock();
+    this.#listenLog.hit({ err, message });
+  }
+
+  /** The LISTEN connection is back. */
+  listenReconnected(): void {
+    const l = this.#listen;
+    if (l === null || l.state === 'ok') return;
+    this.#listenLog.flush();
+    l.state = 'ok';
+    this.#logger.warn(
+      { leaseStore: 'listen-recovered', failures: l.failuresInOutage },
+      `lease store: LISTEN connection back after ${l.failuresInOutage} failure(s); changes other servers made meanwhile were not announced`,
+    );
+    l.failuresInOutage = 0;
   }
 
   /** A write failed: nothing was acknowledged for it. */
@@ -67,11 +117,25 @@ export class StoreHealthMonitor {
   /** Writes the count still pending (server stop). */
   close(): void {
     this.#log.flush();
+    this.#listenLog.flush();
   }
 
   snapshot(): LeaseStoreHealth {
     const outage = this.#outage;
-    const last = this.#lastOutage === undefined ? {} : { lastOutage: this.#lastOutage };
+    const l = this.#listen;
+    const last = {
+      ...(this.#lastOutage === undefined ? {} : { lastOutage: this.#lastOutage }),
+      ...(l === null
+        ? {}
+        : {
+            listen: {
+              state: l.state,
+              failures: l.failures,
+              lastError: l.lastError,
+              lastErrorAt: iso(l.lastErrorAt),
+            },
+          }),
+    };
     if (outage === null) return { state: 'ok', ...last };
     return {
       state: 'failing',
@@ -80,6 +144,22 @@ export class StoreHealthMonitor {
       lastError: outage.lastError,
       ...last,
     };
+  }
+
+  #reportListen(count: number, { err, message }: Failure): void {
+    const l = this.#listen;
+    if (l === null) return;
+    if (count === 1 && l.failuresInOutage === 1) {
+      this.#logger.warn(
+        { err, leaseStore: 'listen-failing' },
+        `lease store: LISTEN connection to PostgreSQL lost: ${message}; other servers' lease changes are not seen until it reconnects`,
+      );
+      return;
+    }
+    this.#logger.warn(
+      { err, leaseStore: 'listen-failing', failures: count },
+      `lease store: ${count} more LISTEN connection failures (${l.failuresInOutage} since it was lost); last error: ${message}`,
+    );
   }
 
   #report(count: number, { err, message }: Failure): void {

@@ -107,3 +107,39 @@ test('while failures go on, one line per interval with the count since the previ
   assert.match(records.at(-1)!.msg, /^lease store recovered .*8 writes failed/);
   assert.equal(health.snapshot().lastOutage?.failedWrites, 8);
 });
+
+test('LISTEN connection failures are logged once per interval with a count and shown in the health, writes unaffected', () => {
+  const { logger, records } = captureLogs();
+  let now = Date.parse('2026-12-07T02:00:00.000Z');
+  // An interval no test outlives: what is counted stays pending until the recovery flushes it.
+  const health = new StoreHealthMonitor({ logger, clock: () => now, intervalMs: 3_600_000 });
+  health.listenFailed(new Error('terminating connection due to administrator command'));
+  for (let i = 0; i < 30; i++) {
+    now += 1000;
+    health.listenFailed(new Error('connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432'));
+  }
+  assert.equal(records.length, 1, 'one line for 31 failures within the interval');
+  assert.match(records[0]!.msg, /LISTEN connection to PostgreSQL lost: terminating connection/);
+  assert.deepEqual(health.snapshot(), {
+    state: 'ok',
+    listen: {
+      state: 'reconnecting',
+      failures: 31,
+      lastError: 'connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432',
+      lastErrorAt: new Date(now).toISOString(),
+    },
+  });
+  health.listenReconnected();
+  assert.equal(records.length, 3);
+  assert.match(
+    records[1]!.msg,
+    /30 more LISTEN connection failures \(31 since it was lost\); last error: connect ECONNREFUSED/,
+  );
+  assert.match(records[2]!.msg, /LISTEN connection back after 31 failure\(s\)/);
+  assert.equal(health.snapshot().listen?.state, 'ok');
+  assert.equal(health.snapshot().listen?.failures, 31);
+  // A second loss starts a new story: its first line says it was lost again.
+  health.listenFailed(new Error('the LISTEN connection was closed'));
+  assert.match(records.at(-1)!.msg, /LISTEN connection to PostgreSQL lost: the LISTEN connection was closed/);
+  assert.equal(health.snapshot().listen?.failures, 32);
+});
