@@ -135,7 +135,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
-  const storeHealth = new StoreHealthMonitor({ logger, clock });
+  // The cheapest read every backend has: one lease at an address no lease ever has.
+  const storeHealth = new StoreHealthMonitor({ logger, clock, probe: { run: () => store.get('0.0.0.0') } });
   const unwatchListen =
     store instanceof PostgresLeaseStore
       ? store.watchListen({

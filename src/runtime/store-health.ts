@@ -5,12 +5,45 @@ import { RateLimitedLog } from '../log/index.ts';
 /** While the lease store keeps failing, at most one log line per this many ms, with the count since the last. */
 export const STORE_FAILURE_LOG_INTERVAL_MS = 10_000;
 
+/** After a failed write the store is probed after this long, then twice as long after each failed probe... */
+export const STORE_PROBE_FIRST_MS = 1000;
+/** ...up to this. */
+export const STORE_PROBE_MAX_MS = 60_000;
+/** A probe that has not answered by then counts as failed (a PostgreSQL host that drops packets). */
+export const STORE_PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * Whether a failure says the storage is full (SQLite's SQLITE_FULL, PostgreSQL's disk_full 53100, ENOSPC,
+ * EDQUOT). A read still works then, so a read probe proves nothing: such an outage ends on the next write.
+ * The message is looked at too because the SQLite writer thread passes errors by message only.
+ */
+export function isStorageFull(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC' || code === 'EDQUOT') return true;
+    if (typeof message === 'string' && /disk is full|no space left on device|quota exceeded/i.test(message))
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** How the monitor checks, without traffic, that the store answers again (a cheap read). */
+export interface StoreProbe {
+  readonly run: () => Promise<unknown>;
+  readonly firstMs?: number;
+  readonly maxMs?: number;
+  readonly timeoutMs?: number;
+}
+
 interface Outage {
   readonly since: number;
   failed: number;
   /** Whether its first line was written (the next ones say "since"). */
   announced: boolean;
   lastError: string;
+  /** The last failure said the storage is full: probing cannot tell when it ends. */
+  storageFull: boolean;
 }
 
 interface Failure {
@@ -41,10 +74,16 @@ export class StoreHealthMonitor {
   #outage: Outage | null = null;
   #lastOutage: LeaseStoreHealth['lastOutage'];
   #listen: ListenState | null = null;
+  readonly #probe: StoreProbe | undefined;
+  #probeDelayMs = 0;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #probing = false;
+  #closed = false;
 
-  constructor(o: { logger: Logger; clock: () => number; intervalMs?: number }) {
+  constructor(o: { logger: Logger; clock: () => number; intervalMs?: number; probe?: StoreProbe }) {
     this.#logger = o.logger;
     this.#clock = o.clock;
+    this.#probe = o.probe;
     const intervalMs = o.intervalMs ?? STORE_FAILURE_LOG_INTERVAL_MS;
     this.#log = new RateLimitedLog<Failure>({
       intervalMs,
@@ -93,16 +132,31 @@ export class StoreHealthMonitor {
   /** A write failed: nothing was acknowledged for it. */
   failed(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    this.#outage ??= { since: this.#clock(), failed: 0, announced: false, lastError: message };
+    this.#outage ??= {
+      since: this.#clock(),
+      failed: 0,
+      announced: false,
+      lastError: message,
+      storageFull: false,
+    };
     this.#outage.failed++;
     this.#outage.lastError = message;
+    this.#outage.storageFull = isStorageFull(err);
     this.#log.hit({ err, message });
+    this.#scheduleProbe();
   }
 
   /** A write was made durable: ends an outage. Cheap when there is none (called for every write). */
   succeeded(): void {
+    this.#recovered('');
+  }
+
+  #recovered(how: string): void {
     const outage = this.#outage;
     if (outage === null) return;
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
+    this.#probeDelayMs = 0;
     this.#log.flush();
     const now = this.#clock();
     this.#outage = null;
@@ -110,12 +164,62 @@ export class StoreHealthMonitor {
     this.#lastOutage = { from: since, to: iso(now), failedWrites: outage.failed };
     this.#logger.warn(
       { leaseStore: 'recovered', failedWrites: outage.failed, failingSince: since },
-      `lease store recovered after ${Math.round((now - outage.since) / 1000)} s failing since ${since}; ${outage.failed} writes failed meanwhile`,
+      `lease store recovered${how} after ${Math.round((now - outage.since) / 1000)} s failing since ${since}; ${outage.failed} writes failed meanwhile`,
     );
+  }
+
+  /**
+   * While an outage lasts and no write comes (an idle server), a cheap read tells whether the store answers
+   * again, so status-get stops saying `failing`: one probe at a time, each bounded, backing off.
+   */
+  #scheduleProbe(): void {
+    const probe = this.#probe;
+    if (probe === undefined || this.#closed || this.#probing || this.#probeTimer !== undefined) return;
+    if (this.#outage === null || this.#outage.storageFull) return;
+    const maxMs = probe.maxMs ?? STORE_PROBE_MAX_MS;
+    this.#probeDelayMs =
+      this.#probeDelayMs === 0
+        ? (probe.firstMs ?? STORE_PROBE_FIRST_MS)
+        : Math.min(this.#probeDelayMs * 2, maxMs);
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      void this.#runProbe(probe);
+    }, this.#probeDelayMs);
+    this.#probeTimer.unref();
+  }
+
+  async #runProbe(probe: StoreProbe): Promise<void> {
+    if (this.#outage === null || this.#outage.storageFull || this.#closed) return;
+    const failedBefore = this.#outage.failed;
+    this.#probing = true;
+    let timer: NodeJS.Timeout | undefined;
+    let answered: boolean;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the probe did not answer')),
+          probe.timeoutMs ?? STORE_PROBE_TIMEOUT_MS,
+        );
+      });
+      await Promise.race([probe.run(), timeout]);
+      answered = true;
+    } catch {
+      answered = false;
+    } finally {
+      clearTimeout(timer);
+      this.#probing = false;
+    }
+    // A write that failed meanwhile decides over the probe.
+    if (answered && this.#outage !== null && this.#outage.failed === failedBefore)
+      this.#recovered(' (a probe read answered)');
+    else this.#scheduleProbe();
   }
 
   /** Writes the count still pending (server stop). */
   close(): void {
+    this.#closed = true;
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
     this.#log.flush();
     this.#listenLog.flush();
   }

@@ -63,6 +63,31 @@ it('no ACK while PostgreSQL is stopped, one log line for the outage, served agai
   }
 });
 
+it("an idle server's lease store health recovers without traffic once PostgreSQL is back", async () => {
+  const { logger, records } = captureLogs();
+  const database = await cluster!.createDatabase('idle_outage');
+  let lab: VirtualLab | undefined;
+  try {
+    const store = await PostgresLeaseStore.open({ connection: cluster!.connection(database), listen: false });
+    lab = await virtualLab({ store, logger });
+    await lab.send(request(MessageType.DISCOVER));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    cluster!.halt();
+    await lab.send(
+      request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1', xid: 1 }),
+    );
+    const health = (): string | undefined => lab!.server.target.status().leaseStore?.state;
+    await until(() => health() === 'failing', 10_000, 'the failed write');
+    cluster!.restart();
+    // No request from here on: only the probe can tell.
+    await until(() => health() === 'ok', 40_000, 'the store health back to ok');
+    assert.match(records.filter((r) => /lease store recovered/.test(r.msg))[0]!.msg, /a probe read answered/);
+  } finally {
+    await lab?.close().catch(() => undefined);
+  }
+});
+
 it('a lost LISTEN connection is logged once per interval with a count and shown in status-get until it is back', async () => {
   const { logger, records } = captureLogs();
   const database = await cluster!.createDatabase('listen_outage');

@@ -143,3 +143,65 @@ test('LISTEN connection failures are logged once per interval with a count and s
   assert.match(records.at(-1)!.msg, /LISTEN connection to PostgreSQL lost: the LISTEN connection was closed/);
   assert.equal(health.snapshot().listen?.failures, 32);
 });
+
+test('after a failed write an idle store is probed, backing off, until a read answers; then it is ok again', async () => {
+  const { logger, records } = captureLogs();
+  let probes = 0;
+  const health = new StoreHealthMonitor({
+    logger,
+    clock: () => 0,
+    probe: {
+      firstMs: 1,
+      maxMs: 4,
+      run: async () => {
+        probes++;
+        if (probes < 4) throw new Error('connect ECONNREFUSED');
+      },
+    },
+  });
+  try {
+    health.failed(new Error('PostgreSQL lease write failed: connect ECONNREFUSED'));
+    assert.equal(health.snapshot().state, 'failing');
+    await until(() => health.snapshot().state === 'ok', 'recovery without a write');
+    assert.equal(probes, 4, 'probed until one answered, then no more');
+    assert.match(records.at(-1)!.msg, /^lease store recovered \(a probe read answered\) .*1 writes failed/);
+    assert.equal(health.snapshot().lastOutage?.failedWrites, 1);
+  } finally {
+    health.close();
+  }
+});
+
+test('a probe never ends an outage of a full disk (a read works then) nor one whose writes failed while it ran', async () => {
+  const { logger } = captureLogs();
+  let probes = 0;
+  let release = (): void => undefined;
+  const health = new StoreHealthMonitor({
+    logger,
+    clock: () => 0,
+    probe: {
+      firstMs: 1,
+      run: () => {
+        probes++;
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    },
+  });
+  try {
+    health.failed(new Error('lease database /x/leases4.sqlite: write failed: database or disk is full'));
+    // Fifty times the probe delay: a slow machine can only make this pass, never fail.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(probes, 0, 'no probe while the disk is full');
+    health.succeeded();
+    assert.equal(health.snapshot().lastOutage?.failedWrites, 1, 'the full disk outage ended on its write');
+    // Not full: probed; a write fails while the probe waits, so its answer is not trusted.
+    health.failed(new Error('PostgreSQL lease write failed: Connection terminated unexpectedly'));
+    await until(() => probes === 1, 'the probe');
+    health.failed(new Error('PostgreSQL lease write failed: Connection terminated unexpectedly'));
+    release();
+    await until(() => probes === 2, 'the next probe');
+    assert.equal(health.snapshot().state, 'failing');
+  } finally {
+    release();
+    health.close();
+  }
+});
