@@ -6,7 +6,8 @@
 import type dgram from 'node:dgram';
 import { constants } from 'node:os';
 import { intToIp } from '../../protocol/index.ts';
-import { TransportError } from '../errors.ts';
+import type { TransportError } from '../errors.ts';
+import { SendBacklog, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
 import { toTransportError } from './errno.ts';
 import type { NativeAddon, NativePacketSocket } from './native.ts';
 
@@ -45,43 +46,14 @@ const { EAGAIN, ENOBUFS, EBADF } = constants.errno;
  */
 export const SEND_BATCH_MAX = 8;
 
-/**
- * How much may wait in node:dgram's queue of one UDP socket. It fills when the kernel's socket buffer is
- * full, e.g. with replies to a relay or a ciaddr that never answers ARP (the kernel holds them for the
- * neighbour entry), and node's queue has no bound of its own: beyond these a reply is dropped.
- */
-export interface SendQueueLimits {
-  /** Default 1 MiB. */
-  readonly maxBytes?: number;
-  /** Default 2048 datagrams. */
-  readonly maxDatagrams?: number;
-}
-
-export const DEFAULT_SEND_QUEUE_MAX_BYTES = 1 << 20;
-export const DEFAULT_SEND_QUEUE_MAX_DATAGRAMS = 2048;
-
-/** A reply dropped because the fallback queue was full, and what was waiting then. */
-export interface SendQueueOverflow {
-  readonly interface: string;
-  readonly bytes: number;
-  readonly datagrams: number;
-}
-
-/** What one UDP socket has handed to node:dgram and not yet seen completed. */
-interface Backlog {
-  bytes: number;
-  datagrams: number;
-}
-
 export class SendBatcher {
   readonly #native: NativeAddon;
   readonly #ports: () => Iterable<BatchPort>;
-  readonly #maxBytes: number;
-  readonly #maxDatagrams: number;
+  readonly #limits: SendQueueLimits;
   readonly #onOverflow: (o: SendQueueOverflow) => void;
   // Per socket, not per port: a reopened port starts empty, and callbacks a closed socket never runs
   // cannot leave the new one counted full.
-  readonly #backlogs = new WeakMap<dgram.Socket, Backlog>();
+  readonly #backlogs = new WeakMap<dgram.Socket, SendBacklog>();
   #flushScheduled = false;
   #capturedResolve: (() => void) | undefined;
   #capturedReject: ((e: TransportError) => void) | undefined;
@@ -103,8 +75,7 @@ export class SendBatcher {
   ) {
     this.#native = native;
     this.#ports = ports;
-    this.#maxBytes = limits.maxBytes ?? DEFAULT_SEND_QUEUE_MAX_BYTES;
-    this.#maxDatagrams = limits.maxDatagrams ?? DEFAULT_SEND_QUEUE_MAX_DATAGRAMS;
+    this.#limits = limits;
     this.#onOverflow = onOverflow;
   }
 
@@ -184,25 +155,15 @@ export class SendBatcher {
     reject: (e: TransportError) => void,
   ): void {
     let backlog = this.#backlogs.get(udp);
-    if (backlog === undefined) this.#backlogs.set(udp, (backlog = { bytes: 0, datagrams: 0 }));
-    if (backlog.datagrams + 1 > this.#maxDatagrams || backlog.bytes + data.length > this.#maxBytes) {
+    if (backlog === undefined) this.#backlogs.set(udp, (backlog = new SendBacklog(this.#limits)));
+    const size = data.length;
+    if (!backlog.admit(size)) {
       this.#onOverflow({ interface: p.name, bytes: backlog.bytes, datagrams: backlog.datagrams });
-      reject(
-        new TransportError(
-          'ERR_TRANSPORT_SEND_FAILED',
-          `send queue of ${p.name} full (${backlog.datagrams} datagrams, ${backlog.bytes} bytes waiting)`,
-          { interface: p.name, syscallCode: 'ENOBUFS' },
-        ),
-      );
+      reject(backlog.fullError(p.name));
       return;
     }
     const queued = backlog;
-    queued.bytes += data.length;
-    queued.datagrams++;
-    const done = (): void => {
-      queued.bytes -= data.length;
-      queued.datagrams--;
-    };
+    const done = (): void => queued.release(size);
     try {
       udp.send(data, port, intToIp(ip), (err) => {
         done();

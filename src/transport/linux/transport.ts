@@ -14,7 +14,7 @@
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
-import { RateLimitedLog } from '../../log/index.ts';
+import type { RateLimitedLog } from '../../log/index.ts';
 import { prefixToMask } from '../../protocol/index.ts';
 import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
 import { LINK_LAYER_CAPABILITIES } from '../types.ts';
@@ -49,13 +49,8 @@ import {
   type NativeError,
   type NativePacketSocket,
 } from './native.ts';
-import {
-  SendBatcher,
-  sendQueue,
-  type SendQueue,
-  type SendQueueLimits,
-  type SendQueueOverflow,
-} from './send-batch.ts';
+import { overflowReporter, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
+import { SendBatcher, sendQueue, type SendQueue } from './send-batch.ts';
 
 export interface LinuxTransportOptions {
   /** Interfaces to serve, by name; at least one. */
@@ -90,7 +85,7 @@ interface Port {
 }
 
 export { SEND_BATCH_MAX } from './send-batch.ts';
-export type { SendQueueLimits } from './send-batch.ts';
+export type { SendQueueLimits } from '../send-backlog.ts';
 
 export class LinuxTransport extends TransportEmitter implements Transport {
   readonly kind = 'linux' as const;
@@ -124,17 +119,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
     }));
     // Reported through `error` (which the runtime logs), once per interval with a count: a relay that
     // stopped answering ARP would otherwise produce a line per reply.
-    this.overflows = new RateLimitedLog<SendQueueOverflow>({
-      ...(opts.logIntervalMs === undefined ? {} : { intervalMs: opts.logIntervalMs }),
-      emit: (count, o) =>
-        this.emitError(
-          new TransportError(
-            'ERR_TRANSPORT_SEND_FAILED',
-            `${count} datagram(s) dropped: the send queue of ${o.interface} is full (${o.datagrams} datagrams, ${o.bytes} bytes waiting)`,
-            { interface: o.interface, syscallCode: 'ENOBUFS' },
-          ),
-        ),
-    });
+    this.overflows = overflowReporter((e) => this.emitError(e), opts.logIntervalMs);
     this.sends = new SendBatcher(
       requireNative(),
       () => this.ports,
