@@ -140,8 +140,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const unwatchListen =
     store instanceof PostgresLeaseStore
       ? store.watchListen({
-          failed: (err) => storeHealth.listenFailed(err),
-          reconnected: () => storeHealth.listenReconnected(),
+          failed: (err) => storeHealth.listen.failed(err),
+          reconnected: () => storeHealth.listen.reconnected(),
         })
       : () => undefined;
   const scripts = new LeaseScripts(logger);

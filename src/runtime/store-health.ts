@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LeaseStoreHealth } from '../leases/index.ts';
 import { RateLimitedLog } from '../log/index.ts';
+import { ListenHealth } from './listen-health.ts';
 
 /** While the lease store keeps failing, at most one log line per this many ms, with the count since the last. */
 export const STORE_FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -51,15 +52,6 @@ interface Failure {
   readonly message: string;
 }
 
-interface ListenState {
-  state: 'ok' | 'reconnecting';
-  failures: number;
-  /** Failures since the connection was last up. */
-  failuresInOutage: number;
-  lastError: string;
-  lastErrorAt: number;
-}
-
 /**
  * Tracks whether the lease store is failing, from the outcomes of the writes the server makes (a full disk, a
  * stopped PostgreSQL), and logs it without flooding (a full disk at 500 requests/s wrote 30,931 identical lines
@@ -70,10 +62,10 @@ export class StoreHealthMonitor {
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #log: RateLimitedLog<Failure>;
-  readonly #listenLog: RateLimitedLog<Failure>;
+  /** PostgreSQL's LISTEN connection, reported with the store's health. */
+  readonly listen: ListenHealth;
   #outage: Outage | null = null;
   #lastOutage: LeaseStoreHealth['lastOutage'];
-  #listen: ListenState | null = null;
   readonly #probe: StoreProbe | undefined;
   #probeDelayMs = 0;
   #probeTimer: NodeJS.Timeout | undefined;
@@ -89,44 +81,7 @@ export class StoreHealthMonitor {
       intervalMs,
       emit: (count, failure) => this.#report(count, failure),
     });
-    this.#listenLog = new RateLimitedLog<Failure>({
-      intervalMs,
-      emit: (count, failure) => this.#reportListen(count, failure),
-    });
-  }
-
-  /**
-   * PostgreSQL's LISTEN connection failed, or a reconnection did (one a second while the database is away):
-   * the other servers' lease changes are not seen meanwhile. Writes are unaffected, so `state` stays.
-   */
-  listenFailed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    const l = (this.#listen ??= {
-      state: 'reconnecting',
-      failures: 0,
-      failuresInOutage: 0,
-      lastError: message,
-      lastErrorAt: 0,
-    });
-    l.state = 'reconnecting';
-    l.failures++;
-    l.failuresInOutage++;
-    l.lastError = message;
-    l.lastErrorAt = this.#clock();
-    this.#listenLog.hit({ err, message });
-  }
-
-  /** The LISTEN connection is back. */
-  listenReconnected(): void {
-    const l = this.#listen;
-    if (l === null || l.state === 'ok') return;
-    this.#listenLog.flush();
-    l.state = 'ok';
-    this.#logger.warn(
-      { leaseStore: 'listen-recovered', failures: l.failuresInOutage },
-      `lease store: LISTEN connection back after ${l.failuresInOutage} failure(s); changes other servers made meanwhile were not announced`,
-    );
-    l.failuresInOutage = 0;
+    this.listen = new ListenHealth({ logger: o.logger, clock: o.clock, intervalMs });
   }
 
   /** A write failed: nothing was acknowledged for it. */
@@ -189,8 +144,9 @@ export class StoreHealthMonitor {
   }
 
   async #runProbe(probe: StoreProbe): Promise<void> {
-    if (this.#outage === null || this.#outage.storageFull || this.#closed) return;
-    const failedBefore = this.#outage.failed;
+    const outage = this.#outage;
+    if (outage === null || outage.storageFull || this.#closed) return;
+    const failedBefore = outage.failed;
     this.#probing = true;
     let timer: NodeJS.Timeout | undefined;
     let answered: boolean;
@@ -210,7 +166,7 @@ export class StoreHealthMonitor {
       this.#probing = false;
     }
     // A write that failed meanwhile decides over the probe.
-    if (answered && this.#outage !== null && this.#outage.failed === failedBefore)
+    if (answered && this.#outage === outage && outage.failed === failedBefore)
       this.#recovered(' (a probe read answered)');
     else this.#scheduleProbe();
   }
@@ -221,24 +177,15 @@ export class StoreHealthMonitor {
     clearTimeout(this.#probeTimer);
     this.#probeTimer = undefined;
     this.#log.flush();
-    this.#listenLog.flush();
+    this.listen.close();
   }
 
   snapshot(): LeaseStoreHealth {
     const outage = this.#outage;
-    const l = this.#listen;
+    const listen = this.listen.snapshot();
     const last = {
       ...(this.#lastOutage === undefined ? {} : { lastOutage: this.#lastOutage }),
-      ...(l === null
-        ? {}
-        : {
-            listen: {
-              state: l.state,
-              failures: l.failures,
-              lastError: l.lastError,
-              lastErrorAt: iso(l.lastErrorAt),
-            },
-          }),
+      ...(listen === undefined ? {} : { listen }),
     };
     if (outage === null) return { state: 'ok', ...last };
     return {
@@ -248,22 +195,6 @@ export class StoreHealthMonitor {
       lastError: outage.lastError,
       ...last,
     };
-  }
-
-  #reportListen(count: number, { err, message }: Failure): void {
-    const l = this.#listen;
-    if (l === null) return;
-    if (count === 1 && l.failuresInOutage === 1) {
-      this.#logger.warn(
-        { err, leaseStore: 'listen-failing' },
-        `lease store: LISTEN connection to PostgreSQL lost: ${message}; other servers' lease changes are not seen until it reconnects`,
-      );
-      return;
-    }
-    this.#logger.warn(
-      { err, leaseStore: 'listen-failing', failures: count },
-      `lease store: ${count} more LISTEN connection failures (${l.failuresInOutage} since it was lost); last error: ${message}`,
-    );
   }
 
   #report(count: number, { err, message }: Failure): void {

@@ -113,10 +113,10 @@ test('LISTEN connection failures are logged once per interval with a count and s
   let now = Date.parse('2026-12-07T02:00:00.000Z');
   // An interval no test outlives: what is counted stays pending until the recovery flushes it.
   const health = new StoreHealthMonitor({ logger, clock: () => now, intervalMs: 3_600_000 });
-  health.listenFailed(new Error('terminating connection due to administrator command'));
+  health.listen.failed(new Error('terminating connection due to administrator command'));
   for (let i = 0; i < 30; i++) {
     now += 1000;
-    health.listenFailed(new Error('connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432'));
+    health.listen.failed(new Error('connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432'));
   }
   assert.equal(records.length, 1, 'one line for 31 failures within the interval');
   assert.match(records[0]!.msg, /LISTEN connection to PostgreSQL lost: terminating connection/);
@@ -129,7 +129,7 @@ test('LISTEN connection failures are logged once per interval with a count and s
       lastErrorAt: new Date(now).toISOString(),
     },
   });
-  health.listenReconnected();
+  health.listen.reconnected();
   assert.equal(records.length, 3);
   assert.match(
     records[1]!.msg,
@@ -139,7 +139,7 @@ test('LISTEN connection failures are logged once per interval with a count and s
   assert.equal(health.snapshot().listen?.state, 'ok');
   assert.equal(health.snapshot().listen?.failures, 31);
   // A second loss starts a new story: its first line says it was lost again.
-  health.listenFailed(new Error('the LISTEN connection was closed'));
+  health.listen.failed(new Error('the LISTEN connection was closed'));
   assert.match(records.at(-1)!.msg, /LISTEN connection to PostgreSQL lost: the LISTEN connection was closed/);
   assert.equal(health.snapshot().listen?.failures, 32);
 });
