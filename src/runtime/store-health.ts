@@ -13,17 +13,35 @@ export const STORE_PROBE_MAX_MS = 60_000;
 /** A probe that has not answered by then counts as failed (a PostgreSQL host that drops packets). */
 export const STORE_PROBE_TIMEOUT_MS = 5000;
 
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  // A UNIX socket directory without PostgreSQL's socket in it: the server is down.
+  'ENOENT',
+]);
+/** PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now. */
+const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+const CONNECTION_MESSAGE =
+  /connection terminated|connection timeout|timeout exceeded when trying to connect|terminating connection|the database system is (?:starting up|shutting down|in recovery mode)/i;
+
 /**
- * Whether a failure says the storage is full (SQLite's SQLITE_FULL, PostgreSQL's disk_full 53100, ENOSPC,
- * EDQUOT). A read still works then, so a read probe proves nothing: such an outage ends on the next write.
- * The message is looked at too because the SQLite writer thread passes errors by message only.
+ * Whether a failure is the store being unreachable (a stopped or restarting PostgreSQL, a cut network): then
+ * a read that answers means writes will too, and a probe may end the outage. Other failures (a full disk,
+ * an I/O error, a read-only standby) leave reads working, so only a write that succeeds ends them.
  */
-export function isStorageFull(err: unknown): boolean {
+export function isConnectionFailure(err: unknown): boolean {
   for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC' || code === 'EDQUOT') return true;
-    if (typeof message === 'string' && /disk is full|no space left on device|quota exceeded/i.test(message))
-      return true;
+    if (typeof code === 'string') {
+      if (CONNECTION_ERRNOS.has(code) || CONNECTION_SQLSTATES.has(code) || code.startsWith('08')) return true;
+    }
+    if (typeof message === 'string' && CONNECTION_MESSAGE.test(message)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
@@ -43,8 +61,8 @@ interface Outage {
   /** Whether its first line was written (the next ones say "since"). */
   announced: boolean;
   lastError: string;
-  /** The last failure said the storage is full: probing cannot tell when it ends. */
-  storageFull: boolean;
+  /** The last failure was the store being unreachable: a read that answers tells it is back. */
+  unreachable: boolean;
 }
 
 interface Failure {
@@ -92,11 +110,11 @@ export class StoreHealthMonitor {
       failed: 0,
       announced: false,
       lastError: message,
-      storageFull: false,
+      unreachable: false,
     };
     this.#outage.failed++;
     this.#outage.lastError = message;
-    this.#outage.storageFull = isStorageFull(err);
+    this.#outage.unreachable = isConnectionFailure(err);
     this.#log.hit({ err, message });
     this.#scheduleProbe();
   }
@@ -130,7 +148,7 @@ export class StoreHealthMonitor {
   #scheduleProbe(): void {
     const probe = this.#probe;
     if (probe === undefined || this.#closed || this.#probing || this.#probeTimer !== undefined) return;
-    if (this.#outage === null || this.#outage.storageFull) return;
+    if (this.#outage === null || !this.#outage.unreachable) return;
     const maxMs = probe.maxMs ?? STORE_PROBE_MAX_MS;
     this.#probeDelayMs =
       this.#probeDelayMs === 0
@@ -145,7 +163,7 @@ export class StoreHealthMonitor {
 
   async #runProbe(probe: StoreProbe): Promise<void> {
     const outage = this.#outage;
-    if (outage === null || outage.storageFull || this.#closed) return;
+    if (outage === null || !outage.unreachable || this.#closed) return;
     const failedBefore = outage.failed;
     this.#probing = true;
     let timer: NodeJS.Timeout | undefined;

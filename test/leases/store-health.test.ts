@@ -160,7 +160,13 @@ test('after a failed write an idle store is probed, backing off, until a read an
     },
   });
   try {
-    health.failed(new Error('PostgreSQL lease write failed: connect ECONNREFUSED'));
+    // As PostgresLeaseStore wraps node-postgres's error.
+    const refused = Object.assign(new Error('connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432'), {
+      code: 'ECONNREFUSED',
+    });
+    health.failed(
+      new LeaseStoreIoError(`PostgreSQL lease write failed: ${refused.message}`, { cause: refused }),
+    );
     assert.equal(health.snapshot().state, 'failing');
     await until(() => health.snapshot().state === 'ok', 'recovery without a write');
     assert.equal(probes, 4, 'probed until one answered, then no more');
@@ -171,7 +177,7 @@ test('after a failed write an idle store is probed, backing off, until a read an
   }
 });
 
-test('a probe never ends an outage of a full disk (a read works then) nor one whose writes failed while it ran', async () => {
+test('a probe never ends an outage a read cannot see (full disk, I/O error) nor one whose writes failed while it ran', async () => {
   const { logger } = captureLogs();
   let probes = 0;
   let release = (): void => undefined;
@@ -187,12 +193,15 @@ test('a probe never ends an outage of a full disk (a read works then) nor one wh
     },
   });
   try {
-    health.failed(new Error('lease database /x/leases4.sqlite: write failed: database or disk is full'));
-    // Fifty times the probe delay: a slow machine can only make this pass, never fail.
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(probes, 0, 'no probe while the disk is full');
-    health.succeeded();
-    assert.equal(health.snapshot().lastOutage?.failedWrites, 1, 'the full disk outage ended on its write');
+    for (const why of ['database or disk is full', 'disk I/O error']) {
+      health.failed(new LeaseStoreIoError(`lease database /x/leases4.sqlite: write failed: ${why}`));
+      // Fifty times the probe delay: a slow machine can only make this pass, never fail.
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(probes, 0, `no probe after "${why}"`);
+      assert.equal(health.snapshot().state, 'failing');
+      health.succeeded();
+      assert.equal(health.snapshot().lastOutage?.failedWrites, 1, 'the outage ended on its write');
+    }
     // Not full: probed; a write fails while the probe waits, so its answer is not trusted.
     health.failed(new Error('PostgreSQL lease write failed: Connection terminated unexpectedly'));
     await until(() => probes === 1, 'the probe');
