@@ -1,7 +1,7 @@
 /**
  * Fails when a test spawns a program that `.ci/run` does not install, so the next missing peer is caught
  * here rather than by a test that fails (or, on a developer's machine, skips) for want of it:
- *  1. every program named in the test sources (as spawn/exec/lab argv) is in test/lab/needs.ts's PROGRAMS
+ *  1. every program the test sources spawn (scripts/spawn-sites.ts) is in test/lab/needs.ts's PROGRAMS
  *     table or in the base system;
  *  2. every package that table names is in .ci/run's Debian package list;
  *  3. with --installed (CI, after the install), every program in the table is on PATH.
@@ -11,6 +11,7 @@ import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findProgram, missingNeeds, PROGRAMS } from '../test/lab/needs.ts';
+import { spawnedNames } from './spawn-sites.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -21,8 +22,6 @@ const BASE = new Set(
     ' ',
   ),
 );
-/** Words that lead argv arrays as subcommands (`ip route`, `npm install`), not as programs. */
-const SUBCOMMANDS = new Set(['route', 'link', 'addr', 'install', 'reboot']);
 /** Programs run as applets of another (`busybox udhcpc`). */
 const APPLETS: Record<string, string> = { udhcpc: 'busybox' };
 
@@ -30,17 +29,6 @@ function testSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => join(e.parentPath, e.name));
-}
-
-/** Names in the first position of a spawn/exec call or of an argv array literal: the programs run. */
-function spawnedNames(source: string): Set<string> {
-  const names = new Set<string>();
-  const patterns = [
-    /\b(?:spawn|spawnSync|spawnChild|execFile|execFileSync|execFileP|exec|run|start|spawnIn)\(\s*'([a-z][\w.+-]*)'/g,
-    /\[\s*'([a-z][\w.+-]*)'\s*,/g,
-  ];
-  for (const pattern of patterns) for (const m of source.matchAll(pattern)) names.add(m[1]!);
-  return names;
 }
 
 function isExecutable(name: string): boolean {
@@ -63,10 +51,10 @@ function ciPackages(): Set<string> {
 }
 
 const problems: string[] = [];
-const known = new Set<string>([...Object.keys(PROGRAMS), ...BASE, ...SUBCOMMANDS, ...Object.keys(APPLETS)]);
+const known = new Set<string>([...Object.keys(PROGRAMS), ...BASE, ...Object.keys(APPLETS)]);
 for (const file of testSources(join(root, 'test'))) {
   for (const name of spawnedNames(readFileSync(file, 'utf8'))) {
-    // An argv literal is a program only if such a program exists (or is a known peer that is missing).
+    // A name is a program only if such a program exists (or is a known peer that is missing).
     if (!known.has(name) && isExecutable(name)) {
       problems.push(
         `${relative(root, file)} runs '${name}': add it with its Debian package to PROGRAMS in test/lab/needs.ts`,

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from './command.ts';
 import { startDemo, type Demo } from '../library/index.ts';
 
-const HELP = `Usage: leasekeeper demo [--clients N] [--http HOST:PORT] [--lease SECONDS] [--duration SECONDS]
+const HELP = `Usage: leasekeeper demo [--clients N] [--http HOST:PORT] [--insecure-control] [--lease SECONDS]
+                        [--duration SECONDS]
 
 One process, no root, no network: a DHCP server and N simulated clients on leasekeeper's in-memory
 virtual network, with the dashboard and the control API on HTTP. Clients join one after the other, renew
@@ -11,6 +12,8 @@ Stops on SIGINT (Ctrl-C) or SIGTERM.
 
   --clients N          simulated clients, 1 to 50 (default 5)
   --http HOST:PORT     dashboard and control API (default 127.0.0.1:8067; port 0: any free port)
+  --insecure-control   allow --http on a non-loopback address without authentication (refused
+                       otherwise: anyone who reaches it can wipe the leases or stop the server)
   --lease SECONDS      lease lifetime (default 30)
   --duration SECONDS   stop by itself after this long (default: run until stopped)
 
@@ -33,6 +36,7 @@ export const demoCommand: CliCommand = {
       options: {
         clients: { type: 'string' },
         http: { type: 'string' },
+        'insecure-control': { type: 'boolean' },
         lease: { type: 'string' },
         duration: { type: 'string' },
       },
@@ -48,6 +52,7 @@ export const demoCommand: CliCommand = {
         clients,
         leaseDuration,
         http: values.http ?? '127.0.0.1:8067',
+        ...(values['insecure-control'] === true ? { insecureControl: true } : {}),
         onLine: (line) => console.log(`${stamp()} ${line}`),
       });
     } catch (err) {

@@ -36,8 +36,13 @@ const RECEIVED: Record<string, string> = {
   'pkt4-receive-drop': 'drop',
 };
 
-/** Subnet statistics with subnet/subnet_id/pool labels: Kea name -> [metric suffix, help]. */
-const SUBNET_POOL: Record<string, readonly [string, string]> = {
+/**
+ * Subnet statistics with subnet/subnet_id labels: Kea name -> [metric suffix, help]. kea-exporter also puts a
+ * `pool` label on the address families, "" on the subnet-wide series; the engine keeps no per-pool lease
+ * counts (its pool bitmaps also count held offers and reserved addresses, so they cannot stand in), so the
+ * label is left out rather than always "": no series claims a pool it does not describe.
+ */
+const SUBNET: Record<string, readonly [string, string]> = {
   'assigned-addresses': ['addresses_assigned_total', 'Assigned addresses'],
   'declined-addresses': ['addresses_declined_total', 'Declined counts'],
   'reclaimed-declined-addresses': [
@@ -46,10 +51,6 @@ const SUBNET_POOL: Record<string, readonly [string, string]> = {
   ],
   'reclaimed-leases': ['addresses_reclaimed_total', 'Expired addresses that were reclaimed'],
   'total-addresses': ['addresses_total', 'Size of subnet address pool'],
-};
-
-/** Subnet statistics with subnet/subnet_id labels only. */
-const SUBNET_ONLY: Record<string, readonly [string, string]> = {
   'v4-reservation-conflicts': ['reservation_conflicts_total', 'Reservation conflict count'],
   'v4-lease-reuses': ['leases_reused_total', 'Number of times an IPv4 lease has been renewed in memory'],
 };
@@ -79,8 +80,8 @@ const SUBNET_KEY = /^subnet\[(\d+)\]\.(?:pool\[(\d+)\]\.)?([\w-]+)$/;
 /**
  * Kea statistics in the names the widely used Kea Prometheus exporter (kea-exporter) gives them, so its
  * dashboards and alerts work unchanged: packet counters as `kea_dhcp4_packets_{sent,received}_total` with an
- * `operation` label, per-subnet statistics with `subnet` (the prefix), `subnet_id` and `pool` ("" for a
- * subnet-wide value) labels. Like the exporter, statistics whose subnet is no longer configured are left
+ * `operation` label, per-subnet statistics with `subnet` (the prefix) and `subnet_id` labels (not `pool`: see
+ * SUBNET). Like the exporter, statistics whose subnet is no longer configured are left
  * out, and the families are typed `gauge` (statistic-reset can set them back). The shared networks' sums
  * (`shared-network[NAME].*`, leasekeeper's own) become `kea_dhcp4_shared_network_*` with a `shared_network`
  * label, for the networks in `networks` only.
@@ -134,14 +135,9 @@ export function renderMetrics(
     const base = { subnet: subnet.prefix, subnet_id: String(subnet.id) };
     // Per-pool statistics (Kea 2.4's subnet[i].pool[j].*) are not kept by the engine.
     if (m[2] !== undefined) continue;
-    const withPool = SUBNET_POOL[stat];
-    if (withPool !== undefined) {
-      add(withPool[0], withPool[1], { ...base, pool: '' }, value);
-      continue;
-    }
-    const only = SUBNET_ONLY[stat];
-    if (only !== undefined) {
-      add(only[0], only[1], base, value);
+    const family = SUBNET[stat];
+    if (family !== undefined) {
+      add(family[0], family[1], base, value);
       continue;
     }
     const context = ALLOCATION_FAIL[stat];

@@ -9,4 +9,14 @@ export interface LeaseStoreHealth {
   readonly lastError?: string;
   /** The last outage that ended: when it began and ended, and how many writes failed meanwhile. */
   readonly lastOutage?: { readonly from: string; readonly to: string; readonly failedWrites: number };
+  /**
+   * PostgreSQL's LISTEN connection (the other servers' lease changes), once it failed: whether it is back, how
+   * many times it failed since start, and the last failure.
+   */
+  readonly listen?: {
+    readonly state: 'ok' | 'reconnecting';
+    readonly failures: number;
+    readonly lastError: string;
+    readonly lastErrorAt: string;
+  };
 }

@@ -9,6 +9,12 @@ import type { LeaseChange } from './store.ts';
 /** Published with `{ error }` when the LISTEN connection fails or a notification cannot be read. */
 export const pgListenErrorChannel = channel('leasekeeper:leases:pg-listen-error');
 
+/** Told when one listener's connection fails (each failed reconnection too) and when it is back. */
+export interface ListenWatcher {
+  failed(error: unknown): void;
+  reconnected(): void;
+}
+
 interface RowChange {
   readonly op: 'INSERT' | 'UPDATE' | 'DELETE';
   readonly new: unknown;
@@ -76,6 +82,7 @@ export class PgListener {
   readonly #deliver: (change: LeaseChange) => void;
   readonly #onReconnect: () => void;
   readonly #retryMs: number;
+  readonly #watchers = new Set<ListenWatcher>();
   #client: pg.Client | null = null;
   #stopped = false;
   #retry: NodeJS.Timeout | null = null;
@@ -92,6 +99,12 @@ export class PgListener {
     this.#deliver = options.deliver;
     this.#onReconnect = options.onReconnect ?? (() => undefined);
     this.#retryMs = options.retryMs ?? 1000;
+  }
+
+  /** Adds a watcher; returns its removal. */
+  watch(watcher: ListenWatcher): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
   }
 
   /** Connects and LISTENs; rejects if the first connection fails. */
@@ -124,9 +137,9 @@ export class PgListener {
     });
     client.on('error', (error) => {
       pgListenErrorChannel.publish({ error });
-      this.#lost(client);
+      this.#lost(client, error);
     });
-    client.on('end', () => this.#lost(client));
+    client.on('end', () => this.#lost(client, new Error('the LISTEN connection was closed')));
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
     if (this.#stopped) {
@@ -136,9 +149,10 @@ export class PgListener {
     this.#client = client;
   }
 
-  #lost(client: pg.Client): void {
+  #lost(client: pg.Client, error: unknown): void {
     if (this.#stopped || this.#client !== client) return;
     this.#client = null;
+    for (const w of this.#watchers) w.failed(error);
     client.end().catch(() => undefined);
     this.#scheduleRetry();
   }
@@ -147,11 +161,24 @@ export class PgListener {
     if (this.#stopped || this.#retry !== null) return;
     this.#retry = setTimeout(() => {
       this.#retry = null;
-      this.#connect().then(this.#onReconnect, (error: unknown) => {
-        pgListenErrorChannel.publish({ error });
-        this.#scheduleRetry();
-      });
+      this.#connect().then(
+        () => {
+          if (this.#stopped) return;
+          for (const w of this.#watchers) w.reconnected();
+          this.#onReconnect();
+        },
+        (error: unknown) => {
+          if (!this.#stopped) this.#failed(error);
+          this.#scheduleRetry();
+        },
+      );
     }, this.#retryMs);
     this.#retry.unref();
+  }
+
+  /** A reconnection failed (also published on `pgListenErrorChannel`). */
+  #failed(error: unknown): void {
+    pgListenErrorChannel.publish({ error });
+    for (const w of this.#watchers) w.failed(error);
   }
 }

@@ -9,7 +9,7 @@ import type { Lease } from './lease.ts';
 import { pgDriver } from './pg-driver.ts';
 import { PgCoordination } from './postgres-coordination.ts';
 import { WritableHost, suggestsFailover } from './postgres-hosts.ts';
-import { PgListener } from './postgres-listen.ts';
+import { PgListener, type ListenWatcher } from './postgres-listen.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
   checkLimit,
@@ -173,6 +173,11 @@ export class PostgresLeaseStore implements LeaseStore {
         throw error;
       }
     });
+  }
+
+  /** Tells `watcher` when the LISTEN connection fails and when it is back (nothing with `listen: false`). */
+  watchListen(watcher: ListenWatcher): () => void {
+    return this.#listener?.watch(watcher) ?? (() => undefined);
   }
 
   /** How many commits the last group commit carried. */

@@ -11,6 +11,8 @@ export interface DemoOptions {
   readonly clients?: number;
   /** `HOST:PORT` of the dashboard and control API (default 127.0.0.1:8067; port 0 picks a free one). */
   readonly http?: string;
+  /** Allow `http` on a non-loopback address without authentication (see `ControlOptions.insecure`). */
+  readonly insecureControl?: boolean;
   /** Lease lifetime in seconds (default 30: clients renew every 15 s). */
   readonly leaseDuration?: number;
   /** One line per thing that happens, for the terminal. */
@@ -134,7 +136,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     dnsServers: [`${SUBNET}.1`],
     domainName: 'demo.lan',
     leaseDuration,
-    control: { http: options.http ?? '127.0.0.1:8067' },
+    control: {
+      http: options.http ?? '127.0.0.1:8067',
+      ...(options.insecureControl === true ? { insecure: true } : {}),
+    },
   });
   server.on('expired', (l) => say(`server: lease ${l.ip} of ${l.hostname ?? l.mac} expired`));
 

@@ -61,6 +61,11 @@ export interface ControlOptions {
   readonly http?: string;
   /** Path of a UNIX control socket (Kea's `control-socket`). */
   readonly socket?: string;
+  /**
+   * Serve `http` on a non-loopback address without authentication (`--insecure-control`): refused
+   * otherwise, since anyone who reaches it can wipe the leases or stop the server.
+   */
+  readonly insecure?: boolean;
 }
 
 /** One interface the server answers on, with its address, when the server has several. */

@@ -176,6 +176,7 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
             : {
                 ...(control.http !== undefined ? { controlHttp: control.http } : {}),
                 ...(control.socket !== undefined ? { controlSocket: control.socket } : {}),
+                ...(control.insecure === true ? { insecureControl: true } : {}),
               },
         ...(options.offerLifetime !== undefined ? { offerLifetime: options.offerLifetime } : {}),
       });

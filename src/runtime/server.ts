@@ -9,7 +9,7 @@ import { controlListenerSettings, type ControlOverrides } from '../control/index
 import type { ControlTarget, DhcpSwitch } from '../control/index.ts';
 import type { ActiveActive, HaService, PeerSender } from '../ha/index.ts';
 import { mountWebSocketApi, type WebSocketApi } from '../control/websocket/index.ts';
-import { openLeaseStore } from '../leases/index.ts';
+import { openLeaseStore, PostgresLeaseStore } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
 import { DhcpServerEngine } from '../server/index.ts';
 import type { ArrivalMeta, ExchangeEvent, InterfaceAddress, OutgoingReply } from '../server/index.ts';
@@ -154,7 +154,15 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   );
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
-  const storeHealth = new StoreHealthMonitor({ logger, clock });
+  // The cheapest read every backend has: one lease at an address no lease ever has.
+  const storeHealth = new StoreHealthMonitor({ logger, clock, probe: { run: () => store.get('0.0.0.0') } });
+  const unwatchListen =
+    store instanceof PostgresLeaseStore
+      ? store.watchListen({
+          failed: (err) => storeHealth.listen.failed(err),
+          reconnected: () => storeHealth.listen.reconnected(),
+        })
+      : () => undefined;
   const scripts = new LeaseScripts(logger);
   const applyScripts = (c: CompiledConfig): void => {
     scripts.configure(c.hooks.runScript);
@@ -361,6 +369,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       unsubscribe();
       await ddns.stop();
       await hosts?.close();
+      unwatchListen();
       storeHealth.close();
       await store.close();
       await transport?.close();

@@ -11,6 +11,13 @@ import { requireIp, requirePort } from './addr.ts';
 import { TransportEmitter } from './emitter.ts';
 import { TransportError } from './errors.ts';
 import { MAX_UDP_PAYLOAD } from './frame.ts';
+import type { RateLimitedLog } from '../log/index.ts';
+import {
+  overflowReporter,
+  SendBacklog,
+  type SendQueueLimits,
+  type SendQueueOverflow,
+} from './send-backlog.ts';
 import type {
   DatagramMeta,
   InterfaceRef,
@@ -42,6 +49,10 @@ export interface UdpTransportOptions {
   address?: string;
   /** SO_REUSEADDR, so a second process can bind the same port (default false). */
   reuseAddr?: boolean;
+  /** Bounds of node:dgram's send queue (see send-backlog.ts). */
+  sendQueue?: SendQueueLimits;
+  /** Repeated drops are reported once per interval with a count; default 5000 ms. */
+  logIntervalMs?: number;
 }
 
 export class UdpTransport extends TransportEmitter implements Transport {
@@ -52,11 +63,15 @@ export class UdpTransport extends TransportEmitter implements Transport {
     broadcastWithoutRoute: false,
   };
   private readonly socket: dgram.Socket;
+  private readonly backlog: SendBacklog;
+  private readonly overflows: RateLimitedLog<SendQueueOverflow>;
   readonly port: number;
-  private constructor(socket: dgram.Socket, port: number) {
+  private constructor(socket: dgram.Socket, port: number, opts: UdpTransportOptions) {
     super();
     this.socket = socket;
     this.port = port;
+    this.backlog = new SendBacklog(opts.sendQueue);
+    this.overflows = overflowReporter((e) => this.emitError(e), opts.logIntervalMs);
     socket.on('message', (data, rinfo) => this.emitMessage(data, udpMeta(rinfo, this.port, undefined)));
     socket.on('error', (e: NodeJS.ErrnoException) =>
       this.emitError(
@@ -94,7 +109,7 @@ export class UdpTransport extends TransportEmitter implements Transport {
       socket.bind({ port, address: opts.address ?? '0.0.0.0', exclusive: true }, () => {
         socket.off('error', onError);
         socket.setBroadcast(true);
-        resolve(new UdpTransport(socket, socket.address().port));
+        resolve(new UdpTransport(socket, socket.address().port, opts));
       });
     });
   }
@@ -128,25 +143,43 @@ export class UdpTransport extends TransportEmitter implements Transport {
       if (d.data.length > MAX_UDP_PAYLOAD) {
         return reject(new TransportError('ERR_TRANSPORT_TOO_BIG', `${d.data.length} bytes exceed one frame`));
       }
-      this.socket.send(d.data, d.port, d.ip, (err) => {
-        if (!err) return resolve();
-        const code = (err as NodeJS.ErrnoException).code;
-        reject(
-          new TransportError(
-            code === 'ENETUNREACH' ? 'ERR_TRANSPORT_NO_ROUTE' : 'ERR_TRANSPORT_SEND_FAILED',
-            err.message,
-            {
-              syscallCode: code,
-              cause: err,
-            },
-          ),
-        );
-      });
+      const size = d.data.length;
+      if (!this.backlog.admit(size)) {
+        this.overflows.hit({
+          interface: undefined,
+          bytes: this.backlog.bytes,
+          datagrams: this.backlog.datagrams,
+        });
+        return reject(this.backlog.fullError(undefined));
+      }
+      try {
+        this.socket.send(d.data, d.port, d.ip, (err) => {
+          this.backlog.release(size);
+          if (!err) return resolve();
+          const code = (err as NodeJS.ErrnoException).code;
+          reject(
+            new TransportError(
+              code === 'ENETUNREACH' ? 'ERR_TRANSPORT_NO_ROUTE' : 'ERR_TRANSPORT_SEND_FAILED',
+              err.message,
+              {
+                syscallCode: code,
+                cause: err,
+              },
+            ),
+          );
+        });
+      } catch (e) {
+        // Refused before it was queued (a closed socket): the executor turns the throw into the rejection.
+        this.backlog.release(size);
+        throw e;
+      }
     });
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // The drops counted since the last line are reported before `error` events stop.
+    this.overflows.flush();
     this.closed = true;
     return new Promise((resolve) => {
       this.socket.close(() => {

@@ -386,6 +386,42 @@ test('config-set refuses changes to the control listeners, the lease and the hos
   assert.equal(lifetime.result, 0, lifetime.text);
 });
 
+test('config-test answers what config-set would: the same refusal of control listener and lease database changes', async () => {
+  const target = new FakeTarget();
+  target.configJson = structuredClone(WITH_AUTH);
+  const tested: JsonObject[] = [];
+  const configTest = target.config.test;
+  target.config.test = (c) => {
+    tested.push(c);
+    return configTest(c);
+  };
+  const registry = createCommandRegistry();
+  const call = (command: string, dhcp4: JsonObject) =>
+    registry.dispatch({ command, arguments: { Dhcp4: dhcp4 } }, ctx(target));
+  const base = (WITH_AUTH['Dhcp4'] ?? {}) as JsonObject;
+  const candidates: JsonObject[] = [
+    { ...base, 'control-socket': { 'socket-type': 'unix', 'socket-name': '/tmp/elsewhere.sock' } },
+    {
+      ...base,
+      'control-sockets': [{ 'socket-type': 'http', 'socket-address': '0.0.0.0', 'socket-port': 8000 }],
+    },
+    { ...base, 'lease-database': { type: 'sqlite', name: '/tmp/elsewhere.sqlite' } },
+  ];
+  for (const candidate of candidates) {
+    const tested = await call('config-test', candidate);
+    const set = await call('config-set', candidate);
+    assert.equal(set.result, 1, set.text);
+    assert.deepEqual(tested, set);
+  }
+  // The redacted secrets of config-get are the running ones to config-test too, as to config-set.
+  const got = await registry.dispatch({ command: 'config-get' }, ctx(target));
+  const answer = await registry.dispatch({ command: 'config-test', arguments: got.arguments }, ctx(target));
+  assert.equal(answer.result, 0, answer.text);
+  assert.equal(tested.length, 1, 'only the unrefused candidate reached the check');
+  assert.match(JSON.stringify(tested[0]), /s3cr3t-pw/);
+  assert.deepEqual(target.configJson, WITH_AUTH);
+});
+
 test('deep JSON: refused with a clear error by the UNIX socket, HTTP, WebSocket and the config file reader', async () => {
   const deep = deepUserContext(3000);
   const command = `{"command":"config-set","arguments":{"Dhcp4":{"valid-lifetime":4000,"user-context":${deep}}}}`;

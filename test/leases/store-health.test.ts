@@ -107,3 +107,110 @@ test('while failures go on, one line per interval with the count since the previ
   assert.match(records.at(-1)!.msg, /^lease store recovered .*8 writes failed/);
   assert.equal(health.snapshot().lastOutage?.failedWrites, 8);
 });
+
+test('LISTEN connection failures are logged once per interval with a count and shown in the health, writes unaffected', () => {
+  const { logger, records } = captureLogs();
+  let now = Date.parse('2026-12-07T02:00:00.000Z');
+  // An interval no test outlives: what is counted stays pending until the recovery flushes it.
+  const health = new StoreHealthMonitor({ logger, clock: () => now, intervalMs: 3_600_000 });
+  health.listen.failed(new Error('terminating connection due to administrator command'));
+  for (let i = 0; i < 30; i++) {
+    now += 1000;
+    health.listen.failed(new Error('connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432'));
+  }
+  assert.equal(records.length, 1, 'one line for 31 failures within the interval');
+  assert.match(records[0]!.msg, /LISTEN connection to PostgreSQL lost: terminating connection/);
+  assert.deepEqual(health.snapshot(), {
+    state: 'ok',
+    listen: {
+      state: 'reconnecting',
+      failures: 31,
+      lastError: 'connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432',
+      lastErrorAt: new Date(now).toISOString(),
+    },
+  });
+  health.listen.reconnected();
+  assert.equal(records.length, 3);
+  assert.match(
+    records[1]!.msg,
+    /30 more LISTEN connection failures \(31 since it was lost\); last error: connect ECONNREFUSED/,
+  );
+  assert.match(records[2]!.msg, /LISTEN connection back after 31 failure\(s\)/);
+  assert.equal(health.snapshot().listen?.state, 'ok');
+  assert.equal(health.snapshot().listen?.failures, 31);
+  // A second loss starts a new story: its first line says it was lost again.
+  health.listen.failed(new Error('the LISTEN connection was closed'));
+  assert.match(records.at(-1)!.msg, /LISTEN connection to PostgreSQL lost: the LISTEN connection was closed/);
+  assert.equal(health.snapshot().listen?.failures, 32);
+});
+
+test('after a failed write an idle store is probed, backing off, until a read answers; then it is ok again', async () => {
+  const { logger, records } = captureLogs();
+  let probes = 0;
+  const health = new StoreHealthMonitor({
+    logger,
+    clock: () => 0,
+    probe: {
+      firstMs: 1,
+      maxMs: 4,
+      run: async () => {
+        probes++;
+        if (probes < 4) throw new Error('connect ECONNREFUSED');
+      },
+    },
+  });
+  try {
+    // As PostgresLeaseStore wraps node-postgres's error.
+    const refused = Object.assign(new Error('connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432'), {
+      code: 'ECONNREFUSED',
+    });
+    health.failed(
+      new LeaseStoreIoError(`PostgreSQL lease write failed: ${refused.message}`, { cause: refused }),
+    );
+    assert.equal(health.snapshot().state, 'failing');
+    await until(() => health.snapshot().state === 'ok', 'recovery without a write');
+    assert.equal(probes, 4, 'probed until one answered, then no more');
+    assert.match(records.at(-1)!.msg, /^lease store recovered \(a probe read answered\) .*1 writes failed/);
+    assert.equal(health.snapshot().lastOutage?.failedWrites, 1);
+  } finally {
+    health.close();
+  }
+});
+
+test('a probe never ends an outage a read cannot see (full disk, I/O error) nor one whose writes failed while it ran', async () => {
+  const { logger } = captureLogs();
+  let probes = 0;
+  let release = (): void => undefined;
+  const health = new StoreHealthMonitor({
+    logger,
+    clock: () => 0,
+    probe: {
+      firstMs: 1,
+      run: () => {
+        probes++;
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    },
+  });
+  try {
+    for (const why of ['database or disk is full', 'disk I/O error']) {
+      health.failed(new LeaseStoreIoError(`lease database /x/leases4.sqlite: write failed: ${why}`));
+      // Fifty times the probe delay: a slow machine can only make this pass, never fail.
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(probes, 0, `no probe after "${why}"`);
+      assert.equal(health.snapshot().state, 'failing');
+      health.succeeded();
+      assert.equal(health.snapshot().lastOutage?.failedWrites, 1, 'the outage ended on its write');
+    }
+    // Not full: probed; a write fails while the probe waits, so its answer is not trusted.
+    health.failed(new Error('PostgreSQL lease write failed: Connection terminated unexpectedly'));
+    await until(() => probes === 1, 'the probe');
+    health.failed(new Error('PostgreSQL lease write failed: Connection terminated unexpectedly'));
+    release();
+    await until(() => probes === 2, 'the next probe');
+    assert.equal(health.snapshot().state, 'failing');
+  } finally {
+    release();
+    health.close();
+  }
+});

@@ -6,7 +6,11 @@ import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { createLab, type Lab, type Netns } from '../lab/netns.ts';
-import { LinuxTransport, SEND_BATCH_MAX } from '../../src/transport/linux/transport.ts';
+import {
+  LinuxTransport,
+  SEND_BATCH_MAX,
+  type LinuxTransportOptions,
+} from '../../src/transport/linux/transport.ts';
 import { FRAME_META_WORDS, requireNative, type NativeAddon } from '../../src/transport/linux/native.ts';
 import { ETH_P_IP, udpDstPortFilter } from '../../src/transport/linux/bpf.ts';
 import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
@@ -25,7 +29,10 @@ interface Pair {
 }
 
 /** Server 198.18.0.1 on srv0 (port 67), client 198.18.0.2 on cli0 (port 68). */
-async function withPair(fn: (p: Pair) => Promise<void>): Promise<void> {
+async function withPair(
+  fn: (p: Pair) => Promise<void>,
+  serverOptions: Partial<LinuxTransportOptions> = {},
+): Promise<void> {
   const lab = await createLab('trb');
   let server: LinuxTransport | undefined;
   let client: LinuxTransport | undefined;
@@ -37,7 +44,7 @@ async function withPair(fn: (p: Pair) => Promise<void>): Promise<void> {
     await c.addAddress('cli0', '198.18.0.2/24');
     await carrierUp(s.name, 'srv0');
     await carrierUp(c.name, 'cli0');
-    server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
+    server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name, ...serverOptions });
     client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
     await fn({ lab, s, c, server, client });
   } finally {
@@ -250,6 +257,78 @@ test('when sendmmsg meets EAGAIN the rest of the batch goes through node:dgram a
       Array.from({ length: 6 }, (_, i) => `f${i}`).sort(),
     );
   }));
+
+/** Every sendmmsg meets a full socket buffer: whatever is sent goes through node:dgram's queue. */
+async function sendWithFullSocketBuffer(
+  server: LinuxTransport,
+  payloads: readonly Buffer[],
+): Promise<PromiseSettledResult<void>[]> {
+  const spy = spySendBatch(() => () => -constants.errno.EAGAIN);
+  try {
+    // Issued in one turn: no dgram completion runs in between, so what is waiting is known exactly.
+    return await Promise.allSettled(
+      payloads.map((data) => server.send({ data, ip: '198.18.0.2', port: 68 })),
+    );
+  } finally {
+    spy.restore();
+  }
+}
+
+test('the dgram fallback queue is bounded in datagrams: beyond it sends reject with ENOBUFS and one counted error is emitted', () =>
+  withPair(
+    async ({ server, client }) => {
+      await warmUp(server, client, '198.18.0.2', 68);
+      const r = record(client);
+      const errors = record(server).errors;
+      const settled = await sendWithFullSocketBuffer(
+        server,
+        Array.from({ length: 30 }, (_, i) => Buffer.from(`q${i}`)),
+      );
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        [...Array<string>(10).fill('fulfilled'), ...Array<string>(20).fill('rejected')],
+      );
+      const err = (settled[10] as PromiseRejectedResult).reason as TransportError;
+      assert.equal(err.code, 'ERR_TRANSPORT_SEND_FAILED');
+      assert.equal(err.syscallCode, 'ENOBUFS');
+      assert.equal(err.interface, 'srv0');
+      await until(() => r.messages.length >= 10, 5000, 'the ten queued unicasts');
+      assert.deepEqual(
+        r.messages.map((m) => m.data.toString()).sort(),
+        Array.from({ length: 10 }, (_, i) => `q${i}`).sort(),
+      );
+      // The first drop is reported at once; the other 19 are counted for the end of the interval, not one line each.
+      assert.equal(errors.length, 1);
+      assert.match(
+        errors[0]!.message,
+        /^1 datagram\(s\) dropped: the send queue of srv0 is full \(10 datagrams/,
+      );
+      // Once dgram has drained, the queue takes datagrams again.
+      const again = await sendWithFullSocketBuffer(server, [Buffer.from('after')]);
+      assert.equal(again[0]!.status, 'fulfilled');
+      await server.close();
+      assert.equal(errors.length, 2);
+      assert.match(errors[1]!.message, /^19 datagram\(s\) dropped: the send queue of srv0 is full/);
+    },
+    { sendQueue: { maxDatagrams: 10 }, logIntervalMs: 60_000 },
+  ));
+
+test('the dgram fallback queue is bounded in bytes', () =>
+  withPair(
+    async ({ server, client }) => {
+      await warmUp(server, client, '198.18.0.2', 68);
+      const settled = await sendWithFullSocketBuffer(
+        server,
+        Array.from({ length: 5 }, () => Buffer.alloc(400)),
+      );
+      // 1000 bytes hold two datagrams of 400; a third would make 1200.
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected'],
+      );
+    },
+    { sendQueue: { maxBytes: 1000 } },
+  ));
 
 test('sends issued just before close() still go out, and their promises resolve', () =>
   withPair(async ({ server, client }) => {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { failure, success } from '../answer.ts';
+import { failure, success, type Answer } from '../answer.ts';
 import { fail, optionalMap } from '../args.ts';
 import { DEFAULT_MAX_JSON_DEPTH, nestingMessage } from '../../config/index.ts';
 import { isJsonObject, nestsDeeperThan, type JsonObject, type JsonValue } from '../json.ts';
 import { redactSecrets, restoreSecrets } from '../redact.ts';
 import type { CommandRegistry } from '../registry.ts';
+import type { ControlTarget } from '../target.ts';
 
 /** config-get, config-test, config-set, config-write, config-reload, config-hash-get. */
 export function registerConfigCommands(registry: CommandRegistry): void {
@@ -18,7 +19,9 @@ export function registerConfigCommands(registry: CommandRegistry): void {
   );
 
   registry.register('config-test', async (args, ctx) => {
-    const outcome = await ctx.target.config.test(fullConfig(args));
+    const checked = await applicableConfig(args, ctx.target);
+    if ('refusal' in checked) return checked.refusal;
+    const outcome = await ctx.target.config.test(checked.next);
     return outcome.ok
       ? success(
           'Configuration seems sane. Control-socket, hook-libraries, and D2 configuration were sanity checked, but not applied.',
@@ -27,15 +30,9 @@ export function registerConfigCommands(registry: CommandRegistry): void {
   });
 
   registry.register('config-set', async (args, ctx) => {
-    const current = await ctx.target.config.get();
-    const next = restoreSecrets(fullConfig(args), current) as JsonObject;
-    const fixed = unappliableChange(next, current);
-    if (fixed !== undefined) {
-      return failure(
-        `'${fixed}' cannot be changed by config-set: the running server opened its control listeners and lease database at start and cannot apply the change; edit the configuration file and restart`,
-      );
-    }
-    const outcome = await ctx.target.config.set(next);
+    const checked = await applicableConfig(args, ctx.target);
+    if ('refusal' in checked) return checked.refusal;
+    const outcome = await ctx.target.config.set(checked.next);
     return outcome.ok ? success('Configuration successful.') : failure(outcome.error);
   });
 
@@ -56,6 +53,26 @@ export function registerConfigCommands(registry: CommandRegistry): void {
       ? success('Configuration successful.')
       : failure(`Config reload failed: ${outcome.error}`);
   });
+}
+
+/**
+ * The configuration config-set would apply (redacted secrets restored from the running one), or its refusal
+ * when it changes what is fixed at start. config-test answers through this too, so a test that passes
+ * promises a set that does.
+ */
+async function applicableConfig(
+  args: unknown,
+  target: ControlTarget,
+): Promise<{ readonly next: JsonObject } | { readonly refusal: Answer }> {
+  const current = await target.config.get();
+  const next = restoreSecrets(fullConfig(args), current) as JsonObject;
+  const fixed = unappliableChange(next, current);
+  if (fixed === undefined) return { next };
+  return {
+    refusal: failure(
+      `'${fixed}' cannot be changed by config-set: the running server opened its control listeners and lease database at start and cannot apply the change; edit the configuration file and restart`,
+    ),
+  };
 }
 
 /** Parts of Dhcp4 opened once at start: a config-set changing them would only take effect after a restart. */

@@ -78,5 +78,15 @@ function leaseStoreStatus(h: LeaseStoreHealth): JsonObject {
             'failed-writes': h.lastOutage.failedWrites,
           },
         }),
+    ...(h.listen === undefined
+      ? {}
+      : {
+          listen: {
+            state: h.listen.state,
+            failures: h.listen.failures,
+            'last-error': h.listen.lastError,
+            'last-error-at': h.listen.lastErrorAt,
+          },
+        }),
   };
 }

@@ -7,6 +7,7 @@ import type dgram from 'node:dgram';
 import { constants } from 'node:os';
 import { intToIp } from '../../protocol/index.ts';
 import type { TransportError } from '../errors.ts';
+import { SendBacklog, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
 import { toTransportError } from './errno.ts';
 import type { NativeAddon, NativePacketSocket } from './native.ts';
 
@@ -48,6 +49,11 @@ export const SEND_BATCH_MAX = 8;
 export class SendBatcher {
   readonly #native: NativeAddon;
   readonly #ports: () => Iterable<BatchPort>;
+  readonly #limits: SendQueueLimits;
+  readonly #onOverflow: (o: SendQueueOverflow) => void;
+  // Per socket, not per port: a reopened port starts empty, and callbacks a closed socket never runs
+  // cannot leave the new one counted full.
+  readonly #backlogs = new WeakMap<dgram.Socket, SendBacklog>();
   #flushScheduled = false;
   #capturedResolve: (() => void) | undefined;
   #capturedReject: ((e: TransportError) => void) | undefined;
@@ -61,9 +67,16 @@ export class SendBatcher {
     for (const p of this.#ports()) this.flushPort(p);
   };
 
-  constructor(native: NativeAddon, ports: () => Iterable<BatchPort>) {
+  constructor(
+    native: NativeAddon,
+    ports: () => Iterable<BatchPort>,
+    limits: SendQueueLimits = {},
+    onOverflow: (o: SendQueueOverflow) => void = () => {},
+  ) {
     this.#native = native;
     this.#ports = ports;
+    this.#limits = limits;
+    this.#onOverflow = onOverflow;
   }
 
   /** Queues one datagram on `q` (one of `p`'s queues); `ip` and `port` are used by the UDP queue only. */
@@ -114,7 +127,7 @@ export class SendBatcher {
         const errno = r < 0 ? -r : EAGAIN;
         if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
           for (; i < n; i++)
-            dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
+            this.#dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
           break;
         }
         reject[i]!(
@@ -131,22 +144,35 @@ export class SendBatcher {
     resolve.length = 0;
     reject.length = 0;
   }
-}
 
-function dgramSend(
-  p: BatchPort,
-  udp: dgram.Socket,
-  data: Uint8Array,
-  ip: number,
-  port: number,
-  resolve: () => void,
-  reject: (e: TransportError) => void,
-): void {
-  try {
-    udp.send(data, port, intToIp(ip), (err) =>
-      err ? reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name)) : resolve(),
-    );
-  } catch (e) {
-    reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+  #dgramSend(
+    p: BatchPort,
+    udp: dgram.Socket,
+    data: Uint8Array,
+    ip: number,
+    port: number,
+    resolve: () => void,
+    reject: (e: TransportError) => void,
+  ): void {
+    let backlog = this.#backlogs.get(udp);
+    if (backlog === undefined) this.#backlogs.set(udp, (backlog = new SendBacklog(this.#limits)));
+    const size = data.length;
+    if (!backlog.admit(size)) {
+      this.#onOverflow({ interface: p.name, bytes: backlog.bytes, datagrams: backlog.datagrams });
+      reject(backlog.fullError(p.name));
+      return;
+    }
+    const queued = backlog;
+    const done = (): void => queued.release(size);
+    try {
+      udp.send(data, port, intToIp(ip), (err) => {
+        done();
+        if (err) reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+        else resolve();
+      });
+    } catch (e) {
+      done();
+      reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+    }
   }
 }

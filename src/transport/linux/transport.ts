@@ -14,6 +14,7 @@
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
+import type { RateLimitedLog } from '../../log/index.ts';
 import { prefixToMask } from '../../protocol/index.ts';
 import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
 import { LINK_LAYER_CAPABILITIES } from '../types.ts';
@@ -48,6 +49,7 @@ import {
   type NativeError,
   type NativePacketSocket,
 } from './native.ts';
+import { overflowReporter, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
 import { SendBatcher, sendQueue, type SendQueue } from './send-batch.ts';
 
 export interface LinuxTransportOptions {
@@ -63,6 +65,10 @@ export interface LinuxTransportOptions {
   linkPollMs?: number;
   /** Packet socket receive buffer in bytes; default 4 MiB (a burst of clients must not overflow it). */
   receiveBufferBytes?: number;
+  /** Bounds of node:dgram's queue, used when a UDP socket's kernel buffer is full. */
+  sendQueue?: SendQueueLimits;
+  /** Repeated drops are reported once per interval with a count; default 5000 ms. */
+  logIntervalMs?: number;
 }
 
 interface Port {
@@ -79,6 +85,7 @@ interface Port {
 }
 
 export { SEND_BATCH_MAX } from './send-batch.ts';
+export type { SendQueueLimits } from '../send-backlog.ts';
 
 export class LinuxTransport extends TransportEmitter implements Transport {
   readonly kind = 'linux' as const;
@@ -92,6 +99,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
   private links: LinkMonitor | undefined;
   private ipId = 0;
   private readonly sends: SendBatcher;
+  private readonly overflows: RateLimitedLog<SendQueueOverflow>;
 
   readonly port: number;
   private constructor(port: number, opts: LinuxTransportOptions) {
@@ -109,7 +117,15 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       udpQueue: sendQueue(),
       packetQueue: sendQueue(),
     }));
-    this.sends = new SendBatcher(requireNative(), () => this.ports);
+    // Reported through `error` (which the runtime logs), once per interval with a count: a relay that
+    // stopped answering ARP would otherwise produce a line per reply.
+    this.overflows = overflowReporter((e) => this.emitError(e), opts.logIntervalMs);
+    this.sends = new SendBatcher(
+      requireNative(),
+      () => this.ports,
+      opts.sendQueue,
+      (o) => this.overflows.hit(o),
+    );
   }
 
   /** Opens every interface's sockets. Rejects with ERR_TRANSPORT_NO_INTERFACE, ERR_TRANSPORT_BIND_FAILED or ERR_TRANSPORT_NATIVE_UNAVAILABLE. */
@@ -429,6 +445,8 @@ export class LinuxTransport extends TransportEmitter implements Transport {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // The drops counted since the last line are reported before `error` events stop.
+    this.overflows.flush();
     this.closed = true;
     this.links?.close();
     const closing = this.ports.map(

@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import type { LeaseStoreHealth } from '../leases/index.ts';
+import { RateLimitedLog } from '../log/index.ts';
+
+interface Failure {
+  readonly err: unknown;
+  readonly message: string;
+}
+
+/**
+ * PostgreSQL's LISTEN connection (how this server hears of the leases the others write): logged without
+ * flooding, since the listener retries every second while the database is away. One WARN line when it is
+ * lost, then at most one per interval with the count of failed reconnections, and one when it is back;
+ * `snapshot()` is status-get's `lease-store.listen`.
+ */
+export class ListenHealth {
+  readonly #logger: Logger;
+  readonly #clock: () => number;
+  readonly #log: RateLimitedLog<Failure>;
+  #state: 'ok' | 'reconnecting' = 'ok';
+  #failures = 0;
+  /** Failures since the connection was last up. */
+  #failuresInOutage = 0;
+  #lastError = '';
+  #lastErrorAt = 0;
+
+  constructor(o: { logger: Logger; clock: () => number; intervalMs: number }) {
+    this.#logger = o.logger;
+    this.#clock = o.clock;
+    this.#log = new RateLimitedLog<Failure>({
+      intervalMs: o.intervalMs,
+      emit: (count, failure) => this.#report(count, failure),
+    });
+  }
+
+  /** The connection was lost, or a reconnection failed. Writes are unaffected. */
+  failed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#state = 'reconnecting';
+    this.#failures++;
+    this.#failuresInOutage++;
+    this.#lastError = message;
+    this.#lastErrorAt = this.#clock();
+    this.#log.hit({ err, message });
+  }
+
+  reconnected(): void {
+    if (this.#state === 'ok') return;
+    this.#log.flush();
+    this.#state = 'ok';
+    this.#logger.warn(
+      { leaseStore: 'listen-recovered', failures: this.#failuresInOutage },
+      `lease store: LISTEN connection back after ${this.#failuresInOutage} failure(s); changes other servers made meanwhile were not announced`,
+    );
+    this.#failuresInOutage = 0;
+  }
+
+  /** Writes the count still pending (server stop). */
+  close(): void {
+    this.#log.flush();
+  }
+
+  /** Undefined until the connection first failed. */
+  snapshot(): LeaseStoreHealth['listen'] {
+    if (this.#failures === 0) return undefined;
+    return {
+      state: this.#state,
+      failures: this.#failures,
+      lastError: this.#lastError,
+      lastErrorAt: new Date(this.#lastErrorAt).toISOString(),
+    };
+  }
+
+  #report(count: number, { err, message }: Failure): void {
+    if (count === 1 && this.#failuresInOutage === 1) {
+      this.#logger.warn(
+        { err, leaseStore: 'listen-failing' },
+        `lease store: LISTEN connection to PostgreSQL lost: ${message}; other servers' lease changes are not seen until it reconnects`,
+      );
+      return;
+    }
+    this.#logger.warn(
+      { err, leaseStore: 'listen-failing', failures: count },
+      `lease store: ${count} more LISTEN connection failures (${this.#failuresInOutage} since it was lost); last error: ${message}`,
+    );
+  }
+}
