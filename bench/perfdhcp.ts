@@ -10,7 +10,7 @@
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
- * PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
+ * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
  *
  * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
  * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
@@ -51,6 +51,9 @@ interface Step {
   loadAverage: number;
   /** Share of all CPU time stolen by the hypervisor during the trial, percent (/proc/stat `steal`). */
   stealPercent: number;
+  /** perfdhcp's average and maximum DISCOVER-OFFER plus REQUEST-ACK delay, ms: the server's part of a DORA. */
+  avgDelayMs: number;
+  maxDelayMs: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat: total jiffies and steal jiffies. */
@@ -120,6 +123,8 @@ function parsePerfdhcp(
     Number(new RegExp(`${label}: ([\\d.]+)`).exec(text)?.[1] ?? 0);
   const discoverSent = num(section('DISCOVER-OFFER'), 'sent packets');
   const ackReceived = num(section('REQUEST-ACK'), 'received packets');
+  const delay = (label: string): number =>
+    num(section('DISCOVER-OFFER'), label) + num(section('REQUEST-ACK'), label);
   return {
     rate,
     cpuPerDoraUs: ackReceived === 0 ? NaN : Math.round((cpu * 1000) / ackReceived),
@@ -127,6 +132,8 @@ function parsePerfdhcp(
     dropPercent: discoverSent === 0 ? 100 : Math.max(0, 100 * (1 - ackReceived / discoverSent)),
     discoverSent,
     ackReceived,
+    avgDelayMs: delay('avg delay'),
+    maxDelayMs: delay('max delay'),
     ...machine,
   };
 }
@@ -165,6 +172,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ...(process.env['STORE'] === 'memory' ? { 'lease-database': { type: 'memfile', persist: false } } : {}),
     },
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
+    serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     nodeArgs: [
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
@@ -230,8 +238,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     });
     console.log(
       `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
-        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA ` +
-        `(load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
+        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
+        `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
@@ -264,6 +272,8 @@ function median(trials: readonly Step[]): Step {
     ackReceived: of((s) => s.ackReceived),
     loadAverage: of((s) => s.loadAverage),
     stealPercent: of((s) => s.stealPercent),
+    avgDelayMs: of((s) => s.avgDelayMs),
+    maxDelayMs: of((s) => s.maxDelayMs),
   };
 }
 
@@ -297,7 +307,7 @@ async function run(): Promise<Map<string, Step[]>> {
         if (TRIALS > 1) {
           console.log(
             `${server.padEnd(11)} median at ${rate}/s: ${m.doraPerSecond} DORA/s, ${m.dropPercent.toFixed(2)}% lost, ` +
-              `${m.cpuPerDoraUs} us/DORA (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
+              `${m.cpuPerDoraUs} us/DORA, delay avg ${m.avgDelayMs.toFixed(2)} max ${m.maxDelayMs.toFixed(1)} ms (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
           );
         }
         failures.set(server, m.dropPercent < 1 ? 0 : (failures.get(server) ?? 0) + 1);

@@ -38,6 +38,8 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
   --port N                serve this UDP port instead of 67 (tests)
   --max-discover-delay MS drop DISCOVERs that waited longer than MS in the receive queue (overload;
                           default 500, 0: never); counted in pkt4-receive-drop, logged at warn
+  --max-request-delay MS  drop any request that waited longer than MS in the receive queue (its client
+                          has retransmitted; default 4000, 0: never); counted and logged alike
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 
@@ -69,10 +71,8 @@ export const serveCommand: CliCommand = {
     }
     const port = values.port === undefined ? 67 : Number(values.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be 1-65535');
-    const maxDelay =
-      values['max-discover-delay'] === undefined ? undefined : Number(values['max-discover-delay']);
-    if (maxDelay !== undefined && !(Number.isFinite(maxDelay) && maxDelay >= 0))
-      throw new UsageError('--max-discover-delay must be a number of milliseconds, 0 or more');
+    const maxDelay = delayFlag(values['max-discover-delay'], '--max-discover-delay');
+    const maxRequestDelay = delayFlag(values['max-request-delay'], '--max-request-delay');
     const control = {
       ...(values['control-socket'] === undefined ? {} : { controlSocket: values['control-socket'] }),
       ...(values['control-http'] === undefined ? {} : { controlHttp: values['control-http'] }),
@@ -103,6 +103,7 @@ export const serveCommand: CliCommand = {
         logger,
         warmUp: true,
         ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
+        ...(maxRequestDelay === undefined ? {} : { maxRequestQueueDelayMs: maxRequestDelay }),
         control,
         onConfigApplied: (next) => applyLogging(next, cliLevel, logger, sink),
         onShutdown: (code) => {
@@ -212,6 +213,15 @@ function applyLogging(
   }
 }
 
+/** A queue-delay flag: milliseconds, 0 or more (0: never drop). */
+function delayFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!(Number.isFinite(ms) && ms >= 0))
+    throw new UsageError(`${flag} must be a number of milliseconds, 0 or more`);
+  return ms;
+}
+
 function parse(argv: readonly string[]) {
   try {
     return parseArgs({
@@ -228,6 +238,7 @@ function parse(argv: readonly string[]) {
         'log-level': { type: 'string' },
         port: { type: 'string' },
         'max-discover-delay': { type: 'string' },
+        'max-request-delay': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
