@@ -329,15 +329,40 @@ console.log(
   `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients` +
     `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}` : ', unpinned'}):`,
 );
-console.log('server        DORA/s   lost %   offered/s   CPU us/DORA   load avg   steal %');
+console.log(
+  'server        DORA/s   lost %   offered/s   CPU us/DORA   delay avg/max ms   load avg   steal %',
+);
 for (const [server, steps] of results) {
   const b = best(steps);
   console.log(
     `${server.padEnd(12)} ${String(b?.doraPerSecond ?? 0).padStart(7)}   ${(b?.dropPercent ?? 100).toFixed(2).padStart(6)}   ` +
       `${String(b?.rate ?? 0).padStart(9)}   ${String(b?.cpuPerDoraUs ?? '-').padStart(11)}   ` +
+      `${b ? `${b.avgDelayMs.toFixed(2)}/${b.maxDelayMs.toFixed(1)}`.padStart(16) : '-'.padStart(16)}   ` +
       `${(b?.loadAverage ?? NaN).toFixed(1).padStart(8)}   ${(b?.stealPercent ?? NaN).toFixed(1).padStart(7)}`,
   );
 }
 const lk = best(results.get('leasekeeper') ?? []);
 const kea = best(results.get('kea') ?? []);
 if (lk && kea) console.log(`leasekeeper / Kea: ${(lk.doraPerSecond / kea.doraPerSecond).toFixed(2)}x`);
+const perCore = perCoreComparison(results.get('leasekeeper') ?? [], results.get('kea') ?? []);
+if (perCore) console.log(perCore);
+
+/**
+ * The per-core figure: CPU per DORA of both servers at the highest offered rate both sustained (their CPU at
+ * the same work), and what one core would sustain at that cost. Meaningful pinned, where each server has
+ * one core; unpinned it says how much CPU a DORA costs, not what a core sustains.
+ */
+function perCoreComparison(lkSteps: readonly Step[], keaSteps: readonly Step[]): string | undefined {
+  const both = lkSteps
+    .filter((l) => l.dropPercent < 1 && keaSteps.some((k) => k.rate === l.rate && k.dropPercent < 1))
+    .sort((a, b) => b.rate - a.rate)[0];
+  const k = both && keaSteps.find((s) => s.rate === both.rate);
+  if (!both || !k || !(both.cpuPerDoraUs > 0) || !(k.cpuPerDoraUs > 0)) return undefined;
+  const ceiling = (us: number): string => Math.round(1e6 / us).toLocaleString('en-US');
+  return (
+    `per core at ${both.rate}/s (the highest rate both sustained${PIN ? ', pinned' : ', unpinned: not a per-core figure'}): ` +
+    `leasekeeper ${both.cpuPerDoraUs} us/DORA (one core: ${ceiling(both.cpuPerDoraUs)}/s), ` +
+    `Kea ${k.cpuPerDoraUs} us/DORA (${ceiling(k.cpuPerDoraUs)}/s): ` +
+    `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)`
+  );
+}
