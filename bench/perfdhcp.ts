@@ -12,6 +12,9 @@
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
  * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
  *
+ * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a
+ * trial measures the server's steady state, not its JIT compiling the hot paths; WARMUP=0 turns it off.
+ *
  * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
  * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
  * steals the other's core. Each trial also prints the machine's 1-minute load average and the CPU steal
@@ -33,6 +36,8 @@ const SECONDS = Number(process.env['SECONDS'] ?? 5);
 const TRIALS = Number(process.env['TRIALS'] ?? 3);
 const SERVERS = (process.env['SERVERS'] ?? 'leasekeeper,kea').split(',');
 const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
+/** Seconds of untimed load before each trial (0: none). */
+const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -181,6 +186,28 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
   return { pid: lk.proc.pid, stop: () => lk.stop() };
 }
 
+/**
+ * The warm-up's perfdhcp: the trial's rate and flags, but its own simulated clients (a MAC prefix the trial
+ * does not use, `-b mac=`), so the timed run starts with the same empty lease table as without it.
+ */
+function warmUpArgs(rate: number): string[] {
+  return [
+    '-4',
+    '-r',
+    String(rate),
+    '-R',
+    String(CLIENTS),
+    '-b',
+    'mac=02:77:00:00:00:00',
+    '-p',
+    String(WARMUP_SECONDS),
+    ...(process.env['PERFDHCP_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+    '-l',
+    'eth0',
+    '198.18.0.1',
+  ];
+}
+
 interface Lab {
   srv: Netns;
   load: Netns;
@@ -221,6 +248,15 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       'eth0',
       '198.18.0.1',
     ];
+    if (WARMUP_SECONDS > 0) {
+      // An untimed run first, so the figures are the server's steady state rather than its JIT compiling
+      // the hot paths under the first real traffic (V8 threads, deoptimisations): both servers get it.
+      await lab.load.run(
+        'bash',
+        ['-c', `${PIN ? `taskset -c ${PERFDHCP_CPU} ` : ''}perfdhcp "$@" >/dev/null`, 'perfdhcp', ...warmUpArgs(rate)],
+        { timeoutMs: (WARMUP_SECONDS + 30) * 1000 },
+      );
+    }
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
