@@ -329,9 +329,9 @@ export const DEFAULT_BATCH_INTERVAL_MS = 4;
  * The hold grows with the load: a batch starts at most this many ms per operation of the previous batch after
  * that one started, up to the batch interval. Light load makes small batches that go out as soon as the last
  * is durable (an ACK waits about one commit, not the interval); from about 1 / this many operations per ms
- * (5,000 a second) the batches grow until the full interval holds them, as before.
+ * (4,000 a second) the batches grow until the full interval holds them, as before.
  */
-export const HOLD_PER_OPERATION_MS = 0.2;
+export const HOLD_PER_OPERATION_MS = 0.25;
 
 /** Leases from the thread are structured-clone copies; freeze them like the ones an inline store returns. */
 function freezeLeases(value: unknown): void {

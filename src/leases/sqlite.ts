@@ -53,11 +53,11 @@ export interface SqliteLeaseStoreOptions {
   /**
    * `worker` only: while writes keep arriving, a transaction starts up to this many ms after the previous
    * one started (default 4), so each fsync covers more writes and the writer thread wakes less often. The hold
-   * is 0.2 ms per write the previous transaction carried, up to this: under light load a write waits about
+   * is 0.25 ms per write the previous transaction carried, up to this: under light load a write waits about
    * one commit. A write that arrives when the thread is idle is committed at once.
    */
   readonly batchIntervalMs?: number;
-  /** `worker` only: the hold per write of the previous transaction (default 0.2 ms; Infinity: always the interval). */
+  /** `worker` only: the hold per write of the previous transaction (default 0.25 ms; Infinity: always the interval). */
   readonly batchHoldPerWriteMs?: number;
 }
 

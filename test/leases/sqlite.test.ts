@@ -135,7 +135,7 @@ describe('sqlite lease store: worker batch interval', () => {
     'a light load is not held for the whole interval: the hold grows with the last batch',
     { timeout: 30_000 },
     async () => {
-      // An hour's interval, but B's batch carried one write: C goes out 0.2 ms after it, without the close.
+      // An hour's interval, but B's batch carried one write: C goes out 0.25 ms after it, without the close.
       const tmp = tempDir();
       const store = await SqliteLeaseStore.open({
         path: join(tmp.dir, 'leases.db'),
