@@ -253,7 +253,12 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       // the hot paths under the first real traffic (V8 threads, deoptimisations): both servers get it.
       await lab.load.run(
         'bash',
-        ['-c', `${PIN ? `taskset -c ${PERFDHCP_CPU} ` : ''}perfdhcp "$@" >/dev/null`, 'perfdhcp', ...warmUpArgs(rate)],
+        [
+          '-c',
+          `${PIN ? `taskset -c ${PERFDHCP_CPU} ` : ''}perfdhcp "$@" >/dev/null`,
+          'perfdhcp',
+          ...warmUpArgs(rate),
+        ],
         { timeoutMs: (WARMUP_SECONDS + 30) * 1000 },
       );
     }
@@ -380,8 +385,23 @@ for (const [server, steps] of results) {
 const lk = best(results.get('leasekeeper') ?? []);
 const kea = best(results.get('kea') ?? []);
 if (lk && kea) console.log(`leasekeeper / Kea: ${(lk.doraPerSecond / kea.doraPerSecond).toFixed(2)}x`);
+const perRate = cpuRatioByRate(results.get('leasekeeper') ?? [], results.get('kea') ?? []);
+if (perRate) console.log(perRate);
 const perCore = perCoreComparison(results.get('leasekeeper') ?? [], results.get('kea') ?? []);
-if (perCore) console.log(perCore);
+console.log(perCore ?? 'per core: no rate both servers sustained (under 1% lost) to compare at');
+
+/** Kea's CPU per DORA over leasekeeper's at every rate both ran (medians; lossy rates marked). */
+function cpuRatioByRate(lkSteps: readonly Step[], keaSteps: readonly Step[]): string | undefined {
+  const pairs = lkSteps.flatMap((l) => {
+    const k = keaSteps.find((s) => s.rate === l.rate);
+    if (!k || !(l.cpuPerDoraUs > 0) || !(k.cpuPerDoraUs > 0)) return [];
+    const lossy = l.dropPercent >= 1 || k.dropPercent >= 1 ? ' (lossy)' : '';
+    return [
+      `${l.rate}/s ${k.cpuPerDoraUs}/${l.cpuPerDoraUs} = ${(k.cpuPerDoraUs / l.cpuPerDoraUs).toFixed(2)}x${lossy}`,
+    ];
+  });
+  return pairs.length === 0 ? undefined : `CPU per DORA, Kea / leasekeeper: ${pairs.join(', ')}`;
+}
 
 /**
  * The per-core figure: CPU per DORA of both servers at the highest offered rate both sustained (their CPU at
