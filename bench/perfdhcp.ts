@@ -214,6 +214,17 @@ interface Lab {
 }
 
 /** UDP RcvbufErrors of each namespace (/proc/net/snmp): datagrams dropped because a socket's buffer was full. */
+/**
+ * Frames the server's packet sockets dropped because their receive buffer was full (`ss -0 -m`: the `d`
+ * of skmem). leasekeeper receives through a packet socket, whose drops /proc/net/snmp does not count.
+ */
+async function packetSocketDrops(srv: Netns): Promise<number> {
+  const out = (await srv.run('ss', ['-0', '-m'])).stdout;
+  let drops = 0;
+  for (const m of out.matchAll(/skmem:\([^)]*?,d(\d+)\)/g)) drops += Number(m[1]);
+  return drops;
+}
+
 async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
   const read = async (ns: Netns): Promise<number> => {
     const lines = (await ns.run('cat', ['/proc/net/snmp'])).stdout
@@ -265,6 +276,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
+    const packetDropsBefore = await packetSocketDrops(lab.srv);
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -287,7 +299,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
       const udpAfter = await udpErrors(lab);
       console.log(
-        `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}`,
+        `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
+          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}`,
       );
     }
     return step;
