@@ -6,16 +6,18 @@ import { MessageType } from '../protocol/index.ts';
  *
  * The order: a DHCPREQUEST finishes an exchange the server already paid for (an OFFER, an address held), so
  * it is kept the longest; a DHCPDISCOVER starts a new one and is shed first, once it waited `discoverMs`.
- * Anything that waited `staleMs` is dropped whatever its type: by then the client has retransmitted
- * (RFC 2131 §4.1, about 4 s) with the same xid, so its fresh copy is behind this one in the queue and a
- * reply to the old copy would only delay the replies to fresh requests.
+ * A request that waited `staleMs` is dropped: by then the client has retransmitted (RFC 2131 §4.1, about 4 s)
+ * with the same xid, so its fresh copy is behind this one in the queue and a reply to the old copy would only
+ * delay the replies to fresh requests. DHCPRELEASE and DHCPDECLINE are kept however long they waited: they
+ * expect no reply, are never retransmitted (RFC 2131 §4.4.4, §4.4.6), and dropping one would leave its
+ * address bound or in use until the lease expires.
  */
 export type Admission = 'serve' | 'shed-discover' | 'stale';
 
 export interface QueueDelayLimits {
   /** A DISCOVER that waited longer than this is shed (Infinity: never). */
   readonly discoverMs: number;
-  /** Any request that waited longer than this gets no reply (Infinity: never). */
+  /** A request (not a RELEASE or DECLINE) that waited longer than this gets no reply (Infinity: never). */
   readonly staleMs: number;
 }
 
@@ -25,10 +27,11 @@ export function admission(
   waitedMs: number | undefined,
   limits: QueueDelayLimits,
 ): Admission {
-  if (waitedMs === undefined) return 'serve';
+  if (waitedMs === undefined || waitedMs <= Math.min(limits.discoverMs, limits.staleMs)) return 'serve';
+  const type = peekMessageType(bytes);
+  if (type === MessageType.RELEASE || type === MessageType.DECLINE) return 'serve';
   if (waitedMs > limits.staleMs) return 'stale';
-  if (waitedMs > limits.discoverMs && peekMessageType(bytes) === MessageType.DISCOVER) return 'shed-discover';
-  return 'serve';
+  return type === MessageType.DISCOVER && waitedMs > limits.discoverMs ? 'shed-discover' : 'serve';
 }
 
 const OPTIONS = 240;

@@ -42,10 +42,19 @@ test('shedding order: past the DISCOVER limit only DISCOVERs are shed; REQUESTs 
   assert.equal(admission(new Uint8Array(100), 3999, LIMITS), 'serve');
 });
 
-test('stale-reply suppression: past the request limit every type gets no reply, REQUESTs included', () => {
-  for (const type of [MessageType.DISCOVER, MessageType.REQUEST, MessageType.RELEASE])
+test('stale-reply suppression: past the request limit every request gets no reply, REQUESTs included', () => {
+  for (const type of [MessageType.DISCOVER, MessageType.REQUEST, MessageType.INFORM])
     assert.equal(admission(packet(type), 4001, LIMITS), 'stale', `type ${type}`);
+  // A BOOTREQUEST (no option 53) is retransmitted like a request.
+  assert.equal(admission(packet(undefined), 4001, LIMITS), 'stale');
   assert.equal(admission(new Uint8Array(10), 4001, LIMITS), 'stale');
+});
+
+test('a RELEASE or DECLINE is never shed: it expects no reply and is never sent again (RFC 2131 §4.4.4, §4.4.6)', () => {
+  for (const type of [MessageType.RELEASE, MessageType.DECLINE]) {
+    assert.equal(admission(packet(type), 4001, LIMITS), 'serve', `type ${type}`);
+    assert.equal(admission(packet(type), 3_600_000, LIMITS), 'serve', `type ${type}`);
+  }
 });
 
 test('limits turned off (Infinity) and a transport without receive timestamps never shed', () => {

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import type { Lease } from '../../src/leases/lease.ts';
-import { decodeMessage, encodeMessage, MessageType } from '../../src/protocol/index.ts';
+import {
+  createMessage,
+  decodeMessage,
+  encodeMessage,
+  MessageType,
+  parseMac,
+} from '../../src/protocol/index.ts';
 import type { DatagramMeta, Transport } from '../../src/transport/types.ts';
 import { warmUp } from '../../src/runtime/warm-up.ts';
 import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
@@ -175,7 +181,8 @@ test('status, version and leases-reclaim through the target; stop() closes the s
 });
 
 /** The server's transport, with every datagram reported as having waited `delay.ms` in the kernel queue. */
-function delayed(delay: { ms: number }): (t: Transport) => Transport {
+/** `delay.ms` is read as each datagram arrives; `delay.of`, when set, decides per datagram instead. */
+function delayed(delay: { ms: number; of?: (data: Buffer) => number }): (t: Transport) => Transport {
   return (t) =>
     new Proxy(t, {
       get(target, prop, receiver) {
@@ -183,7 +190,8 @@ function delayed(delay: { ms: number }): (t: Transport) => Transport {
         return (event: string, fn: (...args: unknown[]) => void) => {
           const wrapped =
             event === 'message'
-              ? (data: Buffer, meta: DatagramMeta) => fn(data, { ...meta, receiveDelayMs: delay.ms })
+              ? (data: Buffer, meta: DatagramMeta) =>
+                  fn(data, { ...meta, receiveDelayMs: delay.of ? delay.of(data) : delay.ms })
               : fn;
           return (target.on as (e: string, f: (...a: never[]) => void) => Transport)(event, wrapped);
         };
@@ -242,6 +250,31 @@ test('stale-reply suppression: a REQUEST older than the client retransmit window
     const ack = await lab.reply();
     assert.equal(ack && messageTypeOf(ack), MessageType.ACK, 'the retransmission (same xid) is answered');
     assert.equal(ack!.yiaddr, offer!.yiaddr, 'with the address still held for the client');
+  } finally {
+    await lab.close();
+  }
+});
+
+test('overload: a RELEASE is honoured however long it waited (it is never retransmitted)', async () => {
+  const delay: { ms: number; of?: (data: Buffer) => number } = { ms: 0 };
+  const lab = await virtualLab({ wrapTransport: delayed(delay), maxRequestQueueDelayMs: 4000 });
+  try {
+    await lab.send(request(MessageType.DISCOVER, { xid: 6 }));
+    const offer = await lab.reply();
+    await lab.send(
+      request(MessageType.REQUEST, { xid: 6, requested: offer!.yiaddr, serverId: '198.18.0.1' }),
+    );
+    assert.equal(messageTypeOf((await lab.reply())!), MessageType.ACK);
+    const release = createMessage({ xid: 7, chaddr: parseMac(CLIENT_MAC), ciaddr: offer!.yiaddr });
+    release.options.set('dhcp-message-type', MessageType.RELEASE);
+    release.options.set('dhcp-server-identifier', '198.18.0.1');
+    // The RELEASE waited a minute; the DISCOVER after it (the marker that the RELEASE was handled, datagrams
+    // being handled in order) did not.
+    delay.of = (data) => (decodeMessage(data).xid === 7 ? 60_000 : 0);
+    await lab.send(release);
+    await lab.send(request(MessageType.DISCOVER, { xid: 8 }));
+    assert.equal(messageTypeOf((await lab.reply())!), MessageType.OFFER);
+    assert.notEqual((await lab.store.get(offer!.yiaddr))?.state, 'default', 'the lease was released');
   } finally {
     await lab.close();
   }
