@@ -38,8 +38,8 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
   --port N                serve this UDP port instead of 67 (tests)
   --max-discover-delay MS drop DISCOVERs that waited longer than MS in the receive queue (overload;
                           default 500, 0: never); counted in pkt4-receive-drop, logged at warn
-  --max-request-delay MS  drop any request that waited longer than MS in the receive queue (its client
-                          has retransmitted; default 4000, 0: never); counted and logged alike
+  --max-request-delay MS  drop any request but a RELEASE or DECLINE that waited longer than MS in the
+                          receive queue (its client has retransmitted; default 4000, 0: never)
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 

@@ -38,9 +38,10 @@ export interface PipelineOptions {
    */
   readonly maxDiscoverQueueDelayMs?: number;
   /**
-   * Any request that waited longer than this in the receive queue gets no reply (default 4,000 ms, the
+   * A request that waited longer than this in the receive queue gets no reply (default 4,000 ms, the
    * client's first retransmission, RFC 2131 §4.1; 0 or Infinity: never): its client has sent it again, and
-   * the fresh copy behind it gets the answer. Decided before decoding, like the DISCOVER limit.
+   * the fresh copy behind it gets the answer. RELEASE and DECLINE are kept (never retransmitted). Decided
+   * before decoding, like the DISCOVER limit.
    */
   readonly maxRequestQueueDelayMs?: number;
   /**

@@ -66,7 +66,7 @@ export interface ServerOptions {
   readonly offerLifetime?: number;
   /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
   readonly maxDiscoverQueueDelayMs?: number;
-  /** Drop any request that waited longer than this in the receive queue (default 4,000 ms; see Pipeline). */
+  /** Drop a request (not a RELEASE or DECLINE) that waited longer than this (default 4,000 ms; see Pipeline). */
   readonly maxRequestQueueDelayMs?: number;
   /**
    * Before answering anyone, run synthetic exchanges through a scratch engine so the hot paths are compiled
