@@ -10,7 +10,10 @@
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
- * PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
+ * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
+ *
+ * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a
+ * trial measures the server's steady state, not its JIT compiling the hot paths; WARMUP=0 turns it off.
  *
  * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
  * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
@@ -33,6 +36,8 @@ const SECONDS = Number(process.env['SECONDS'] ?? 5);
 const TRIALS = Number(process.env['TRIALS'] ?? 3);
 const SERVERS = (process.env['SERVERS'] ?? 'leasekeeper,kea').split(',');
 const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
+/** Seconds of untimed load before each trial (0: none). */
+const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -51,6 +56,9 @@ interface Step {
   loadAverage: number;
   /** Share of all CPU time stolen by the hypervisor during the trial, percent (/proc/stat `steal`). */
   stealPercent: number;
+  /** perfdhcp's average and maximum DISCOVER-OFFER plus REQUEST-ACK delay, ms: the server's part of a DORA. */
+  avgDelayMs: number;
+  maxDelayMs: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat: total jiffies and steal jiffies. */
@@ -120,6 +128,8 @@ function parsePerfdhcp(
     Number(new RegExp(`${label}: ([\\d.]+)`).exec(text)?.[1] ?? 0);
   const discoverSent = num(section('DISCOVER-OFFER'), 'sent packets');
   const ackReceived = num(section('REQUEST-ACK'), 'received packets');
+  const delay = (label: string): number =>
+    num(section('DISCOVER-OFFER'), label) + num(section('REQUEST-ACK'), label);
   return {
     rate,
     cpuPerDoraUs: ackReceived === 0 ? NaN : Math.round((cpu * 1000) / ackReceived),
@@ -127,6 +137,8 @@ function parsePerfdhcp(
     dropPercent: discoverSent === 0 ? 100 : Math.max(0, 100 * (1 - ackReceived / discoverSent)),
     discoverSent,
     ackReceived,
+    avgDelayMs: delay('avg delay'),
+    maxDelayMs: delay('max delay'),
     ...machine,
   };
 }
@@ -165,6 +177,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ...(process.env['STORE'] === 'memory' ? { 'lease-database': { type: 'memfile', persist: false } } : {}),
     },
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
+    serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     nodeArgs: [
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
@@ -173,12 +186,45 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
   return { pid: lk.proc.pid, stop: () => lk.stop() };
 }
 
+/**
+ * The warm-up's perfdhcp: the trial's rate and flags, but its own simulated clients (a MAC prefix the trial
+ * does not use, `-b mac=`), so the timed run starts with the same empty lease table as without it.
+ */
+function warmUpArgs(rate: number): string[] {
+  return [
+    '-4',
+    '-r',
+    String(rate),
+    '-R',
+    String(CLIENTS),
+    '-b',
+    'mac=02:77:00:00:00:00',
+    '-p',
+    String(WARMUP_SECONDS),
+    ...(process.env['PERFDHCP_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+    '-l',
+    'eth0',
+    '198.18.0.1',
+  ];
+}
+
 interface Lab {
   srv: Netns;
   load: Netns;
 }
 
 /** UDP RcvbufErrors of each namespace (/proc/net/snmp): datagrams dropped because a socket's buffer was full. */
+/**
+ * Frames the server's packet sockets dropped because their receive buffer was full (`ss -0 -m`: the `d`
+ * of skmem). leasekeeper receives through a packet socket, whose drops /proc/net/snmp does not count.
+ */
+async function packetSocketDrops(srv: Netns): Promise<number> {
+  const out = (await srv.run('ss', ['-0', '-m'])).stdout;
+  let drops = 0;
+  for (const m of out.matchAll(/skmem:\([^)]*?,d(\d+)\)/g)) drops += Number(m[1]);
+  return drops;
+}
+
 async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
   const read = async (ns: Netns): Promise<number> => {
     const lines = (await ns.run('cat', ['/proc/net/snmp'])).stdout
@@ -213,9 +259,24 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       'eth0',
       '198.18.0.1',
     ];
+    if (WARMUP_SECONDS > 0) {
+      // An untimed run first, so the figures are the server's steady state rather than its JIT compiling
+      // the hot paths under the first real traffic (V8 threads, deoptimisations): both servers get it.
+      await lab.load.run(
+        'bash',
+        [
+          '-c',
+          `${PIN ? `taskset -c ${PERFDHCP_CPU} ` : ''}perfdhcp "$@" >/dev/null`,
+          'perfdhcp',
+          ...warmUpArgs(rate),
+        ],
+        { timeoutMs: (WARMUP_SECONDS + 30) * 1000 },
+      );
+    }
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
+    const packetDropsBefore = await packetSocketDrops(lab.srv);
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -230,15 +291,16 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     });
     console.log(
       `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
-        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA ` +
-        `(load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
+        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
+        `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
       const udpAfter = await udpErrors(lab);
       console.log(
-        `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}`,
+        `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
+          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}`,
       );
     }
     return step;
@@ -264,6 +326,8 @@ function median(trials: readonly Step[]): Step {
     ackReceived: of((s) => s.ackReceived),
     loadAverage: of((s) => s.loadAverage),
     stealPercent: of((s) => s.stealPercent),
+    avgDelayMs: of((s) => s.avgDelayMs),
+    maxDelayMs: of((s) => s.maxDelayMs),
   };
 }
 
@@ -297,7 +361,7 @@ async function run(): Promise<Map<string, Step[]>> {
         if (TRIALS > 1) {
           console.log(
             `${server.padEnd(11)} median at ${rate}/s: ${m.doraPerSecond} DORA/s, ${m.dropPercent.toFixed(2)}% lost, ` +
-              `${m.cpuPerDoraUs} us/DORA (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
+              `${m.cpuPerDoraUs} us/DORA, delay avg ${m.avgDelayMs.toFixed(2)} max ${m.maxDelayMs.toFixed(1)} ms (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
           );
         }
         failures.set(server, m.dropPercent < 1 ? 0 : (failures.get(server) ?? 0) + 1);
@@ -319,15 +383,55 @@ console.log(
   `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients` +
     `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}` : ', unpinned'}):`,
 );
-console.log('server        DORA/s   lost %   offered/s   CPU us/DORA   load avg   steal %');
+console.log(
+  'server        DORA/s   lost %   offered/s   CPU us/DORA   delay avg/max ms   load avg   steal %',
+);
 for (const [server, steps] of results) {
   const b = best(steps);
   console.log(
     `${server.padEnd(12)} ${String(b?.doraPerSecond ?? 0).padStart(7)}   ${(b?.dropPercent ?? 100).toFixed(2).padStart(6)}   ` +
       `${String(b?.rate ?? 0).padStart(9)}   ${String(b?.cpuPerDoraUs ?? '-').padStart(11)}   ` +
+      `${b ? `${b.avgDelayMs.toFixed(2)}/${b.maxDelayMs.toFixed(1)}`.padStart(16) : '-'.padStart(16)}   ` +
       `${(b?.loadAverage ?? NaN).toFixed(1).padStart(8)}   ${(b?.stealPercent ?? NaN).toFixed(1).padStart(7)}`,
   );
 }
 const lk = best(results.get('leasekeeper') ?? []);
 const kea = best(results.get('kea') ?? []);
 if (lk && kea) console.log(`leasekeeper / Kea: ${(lk.doraPerSecond / kea.doraPerSecond).toFixed(2)}x`);
+const perRate = cpuRatioByRate(results.get('leasekeeper') ?? [], results.get('kea') ?? []);
+if (perRate) console.log(perRate);
+const perCore = perCoreComparison(results.get('leasekeeper') ?? [], results.get('kea') ?? []);
+console.log(perCore ?? 'per core: no rate both servers sustained (under 1% lost) to compare at');
+
+/** Kea's CPU per DORA over leasekeeper's at every rate both ran (medians; lossy rates marked). */
+function cpuRatioByRate(lkSteps: readonly Step[], keaSteps: readonly Step[]): string | undefined {
+  const pairs = lkSteps.flatMap((l) => {
+    const k = keaSteps.find((s) => s.rate === l.rate);
+    if (!k || !(l.cpuPerDoraUs > 0) || !(k.cpuPerDoraUs > 0)) return [];
+    const lossy = l.dropPercent >= 1 || k.dropPercent >= 1 ? ' (lossy)' : '';
+    return [
+      `${l.rate}/s ${k.cpuPerDoraUs}/${l.cpuPerDoraUs} = ${(k.cpuPerDoraUs / l.cpuPerDoraUs).toFixed(2)}x${lossy}`,
+    ];
+  });
+  return pairs.length === 0 ? undefined : `CPU per DORA, Kea / leasekeeper: ${pairs.join(', ')}`;
+}
+
+/**
+ * The per-core figure: CPU per DORA of both servers at the highest offered rate both sustained (their CPU at
+ * the same work), and what one core would sustain at that cost. Meaningful pinned, where each server has
+ * one core; unpinned it says how much CPU a DORA costs, not what a core sustains.
+ */
+function perCoreComparison(lkSteps: readonly Step[], keaSteps: readonly Step[]): string | undefined {
+  const both = lkSteps
+    .filter((l) => l.dropPercent < 1 && keaSteps.some((k) => k.rate === l.rate && k.dropPercent < 1))
+    .sort((a, b) => b.rate - a.rate)[0];
+  const k = both && keaSteps.find((s) => s.rate === both.rate);
+  if (!both || !k || !(both.cpuPerDoraUs > 0) || !(k.cpuPerDoraUs > 0)) return undefined;
+  const ceiling = (us: number): string => Math.round(1e6 / us).toLocaleString('en-US');
+  return (
+    `per core at ${both.rate}/s (the highest rate both sustained${PIN ? ', pinned' : ', unpinned: not a per-core figure'}): ` +
+    `leasekeeper ${both.cpuPerDoraUs} us/DORA (one core: ${ceiling(both.cpuPerDoraUs)}/s), ` +
+    `Kea ${k.cpuPerDoraUs} us/DORA (${ceiling(k.cpuPerDoraUs)}/s): ` +
+    `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)`
+  );
+}

@@ -40,6 +40,8 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
                           default 500, 0: never); counted in pkt4-receive-drop, logged at warn
   --hosts-refresh S       check the hosts-databases for changes every S seconds (default 10, 1-3600):
                           how long a host another server adds takes to be served here
+  --max-request-delay MS  drop any request but a RELEASE or DECLINE that waited longer than MS in the
+                          receive queue (its client has retransmitted; default 4000, 0: never)
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 
@@ -71,10 +73,8 @@ export const serveCommand: CliCommand = {
     }
     const port = values.port === undefined ? 67 : Number(values.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be 1-65535');
-    const maxDelay =
-      values['max-discover-delay'] === undefined ? undefined : Number(values['max-discover-delay']);
-    if (maxDelay !== undefined && !(Number.isFinite(maxDelay) && maxDelay >= 0))
-      throw new UsageError('--max-discover-delay must be a number of milliseconds, 0 or more');
+    const maxDelay = delayFlag(values['max-discover-delay'], '--max-discover-delay');
+    const maxRequestDelay = delayFlag(values['max-request-delay'], '--max-request-delay');
     const hostsRefresh = values['hosts-refresh'] === undefined ? undefined : Number(values['hosts-refresh']);
     if (
       hostsRefresh !== undefined &&
@@ -112,6 +112,7 @@ export const serveCommand: CliCommand = {
         warmUp: true,
         ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
         ...(hostsRefresh === undefined ? {} : { hostsRefreshMs: hostsRefresh * 1000 }),
+        ...(maxRequestDelay === undefined ? {} : { maxRequestQueueDelayMs: maxRequestDelay }),
         control,
         onConfigApplied: (next) => applyLogging(next, cliLevel, logger, sink),
         onShutdown: (code) => {
@@ -221,6 +222,15 @@ function applyLogging(
   }
 }
 
+/** A queue-delay flag: milliseconds, 0 or more (0: never drop). */
+function delayFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!(Number.isFinite(ms) && ms >= 0))
+    throw new UsageError(`${flag} must be a number of milliseconds, 0 or more`);
+  return ms;
+}
+
 function parse(argv: readonly string[]) {
   return parseCommandLine({
     args: [...argv],
@@ -236,6 +246,7 @@ function parse(argv: readonly string[]) {
       'log-level': { type: 'string' },
       port: { type: 'string' },
       'max-discover-delay': { type: 'string' },
+      'max-request-delay': { type: 'string' },
       'hosts-refresh': { type: 'string' },
     },
     allowPositionals: false,

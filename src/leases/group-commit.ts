@@ -21,6 +21,11 @@ export interface GroupCommitOptions<Op> {
    * at the next turn of the event loop all the same.
    */
   readonly minIntervalMs?: number;
+  /**
+   * With `minIntervalMs`: the hold grows with the load, this many ms per write of the previous batch, up to
+   * `minIntervalMs` (light load: a write waits about one commit, not the interval). Default: always the interval.
+   */
+  readonly holdPerWriteMs?: number;
 }
 
 /**
@@ -33,6 +38,7 @@ export class GroupCommit<Op> {
   readonly #maxBatch: number;
   readonly #oneAtATime: boolean;
   readonly #minIntervalMs: number;
+  readonly #holdPerWriteMs: number;
   #queue: Queued<Op>[] = [];
   readonly #inFlight = new Set<readonly Queued<Op>[]>();
   #scheduled: NodeJS.Immediate | null = null;
@@ -49,6 +55,7 @@ export class GroupCommit<Op> {
     this.#maxBatch = Math.max(1, options.maxBatch ?? Infinity);
     this.#oneAtATime = options.oneAtATime ?? false;
     this.#minIntervalMs = Math.max(0, options.minIntervalMs ?? 0);
+    this.#holdPerWriteMs = Math.max(0, options.holdPerWriteMs ?? Infinity);
   }
 
   /** Size of the last batch started (benchmarks and tests). */
@@ -139,7 +146,8 @@ export class GroupCommit<Op> {
   /** A batch finished: with one at a time, the next goes now, or once `minIntervalMs` has passed. */
   #next(): void {
     if (this.#oneAtATime && this.#queue.length > 0 && this.#held === null) {
-      const wait = this.#startedAt + this.#minIntervalMs - performance.now();
+      const hold = Math.min(this.#minIntervalMs, this.#lastBatchSize * this.#holdPerWriteMs);
+      const wait = this.#startedAt + hold - performance.now();
       if (wait > 0 && !this.#draining) this.#held = setTimeout(() => this.flush(), wait);
       else this.flush();
     }

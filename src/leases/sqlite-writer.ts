@@ -116,13 +116,20 @@ export class WorkerWriter implements Writer {
   #closing = false;
   readonly #exited: Promise<void>;
 
-  private constructor(worker: Worker, path: string, hooks: WriterHooks, intervalMs: number) {
+  private constructor(
+    worker: Worker,
+    path: string,
+    hooks: WriterHooks,
+    intervalMs: number,
+    holdPerWriteMs: number,
+  ) {
     this.#worker = worker;
     this.#path = path;
     this.#hooks = hooks;
     this.#writes = new GroupCommit<WriteOp>({
       oneAtATime: true,
       minIntervalMs: intervalMs,
+      holdPerWriteMs,
       commit: (batch) => this.#post(batch),
     });
     worker.on('message', (message: FromWriter) => this.#onMessage(message));
@@ -140,12 +147,14 @@ export class WorkerWriter implements Writer {
   /**
    * Starts the thread and waits until its connection is open. Rejects with `LeaseStoreOpenError`.
    * `batchIntervalMs`: while operations keep arriving, a batch starts at least this long after the previous
-   * one, so one transaction and one fsync carry more of them (see `SqliteLeaseStoreOptions`).
+   * one, so one transaction and one fsync carry more of them; `holdPerWriteMs` per write of the previous batch,
+   * up to that interval (see `SqliteLeaseStoreOptions`).
    */
   static async start(
     options: ConnectionOptions,
     hooks: WriterHooks,
     batchIntervalMs = DEFAULT_BATCH_INTERVAL_MS,
+    holdPerWriteMs = HOLD_PER_OPERATION_MS,
   ): Promise<WorkerWriter> {
     const data: WriterData = {
       path: options.path,
@@ -181,7 +190,13 @@ export class WorkerWriter implements Writer {
     } finally {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
-    return new WorkerWriter(worker, options.path, hooks, Math.max(0, batchIntervalMs));
+    return new WorkerWriter(
+      worker,
+      options.path,
+      hooks,
+      Math.max(0, batchIntervalMs),
+      Math.max(0, holdPerWriteMs),
+    );
   }
 
   get lastBatchSize(): number {
@@ -268,6 +283,14 @@ export class WorkerWriter implements Writer {
  * thread, and at most this much more time before an ACK (docs/leases.md).
  */
 export const DEFAULT_BATCH_INTERVAL_MS = 4;
+
+/**
+ * The hold grows with the load: a batch starts at most this many ms per operation of the previous batch after
+ * that one started, up to the batch interval. Light load makes small batches that go out as soon as the last
+ * is durable (an ACK waits about one commit, not the interval); from about 1 / this many operations per ms
+ * (4,000 a second) the batches grow until the full interval holds them, as before.
+ */
+export const HOLD_PER_OPERATION_MS = 0.25;
 
 /** Leases from the thread are structured-clone copies; freeze them like the ones an inline store returns. */
 function freezeLeases(value: unknown): void {

@@ -17,6 +17,7 @@ import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
 import { TransportError } from '../transport/index.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
 import { RuntimeError } from './errors.ts';
+import { admission, type Admission, type QueueDelayLimits } from './admission.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -37,6 +38,13 @@ export interface PipelineOptions {
    * already under way. Only transports with receive timestamps (linux) report the wait.
    */
   readonly maxDiscoverQueueDelayMs?: number;
+  /**
+   * A request that waited longer than this in the receive queue gets no reply (default 4,000 ms, the
+   * client's first retransmission, RFC 2131 §4.1; 0 or Infinity: never): its client has sent it again, and
+   * the fresh copy behind it gets the answer. RELEASE and DECLINE are kept (never retransmitted). Decided
+   * before decoding, like the DISCOVER limit.
+   */
+  readonly maxRequestQueueDelayMs?: number;
   /**
    * Junk (undecodable or malformed requests) and replies the transport refused are each summed up in one
    * line this often (default 10 s), by category; the details of each are at debug.
@@ -63,6 +71,15 @@ export interface PipelineOptions {
   }) => Promise<Lease | null>;
 }
 
+/** See `PipelineOptions.maxDiscoverQueueDelayMs` and `maxRequestQueueDelayMs`. */
+export const DEFAULT_MAX_DISCOVER_QUEUE_DELAY_MS = 500;
+export const DEFAULT_MAX_REQUEST_QUEUE_DELAY_MS = 4000;
+
+/** 0 (or anything not above 0) turns a limit off. */
+function limitOrNever(ms: number): number {
+  return ms > 0 ? ms : Infinity;
+}
+
 /** A refused claim makes the engine choose again, a few times at most. */
 const MAX_OFFER_CLAIMS = 4;
 
@@ -80,8 +97,9 @@ export class Pipeline {
   #inFlight = 0;
   #drained: (() => void)[] = [];
   #accepting = true;
-  readonly #maxDiscoverDelayMs: number;
+  readonly #limits: QueueDelayLimits;
   #shedSinceLog = 0;
+  #staleSinceLog = 0;
   #shedLoggedAt = -Infinity;
   readonly #junk: IntervalTally;
   readonly #unsent: IntervalTally;
@@ -91,8 +109,10 @@ export class Pipeline {
 
   constructor(options: PipelineOptions) {
     this.#o = options;
-    const max = options.maxDiscoverQueueDelayMs ?? 500;
-    this.#maxDiscoverDelayMs = max > 0 ? max : Infinity;
+    this.#limits = {
+      discoverMs: limitOrNever(options.maxDiscoverQueueDelayMs ?? DEFAULT_MAX_DISCOVER_QUEUE_DELAY_MS),
+      staleMs: limitOrNever(options.maxRequestQueueDelayMs ?? DEFAULT_MAX_REQUEST_QUEUE_DELAY_MS),
+    };
     const intervalMs = options.tallyIntervalMs ?? TALLY_INTERVAL_MS;
     const logger = options.logger;
     this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
@@ -132,6 +152,12 @@ export class Pipeline {
   /** `receiveDelayMs`: how long the datagram waited in the kernel's queue, when the transport knows. */
   receive(bytes: Buffer, meta: ArrivalMeta, receiveDelayMs?: number): void {
     if (!this.#accepting) return;
+    // Shed before decoding: under overload a shed datagram must cost next to nothing.
+    const admitted = admission(bytes, receiveDelayMs, this.#limits);
+    if (admitted !== 'serve') {
+      this.#shed(admitted, receiveDelayMs!);
+      return;
+    }
     let msg: DhcpMessage;
     try {
       msg = decodeMessage(bytes);
@@ -146,14 +172,6 @@ export class Pipeline {
       return;
     }
     const now = this.#o.clock();
-    if (
-      receiveDelayMs !== undefined &&
-      receiveDelayMs > this.#maxDiscoverDelayMs &&
-      messageTypeOf(msg) === MessageType.DISCOVER
-    ) {
-      this.#shedDiscover(now, receiveDelayMs);
-      return;
-    }
     let arrival = meta;
     if (this.#o.admit !== undefined) {
       const admitted = this.#o.admit(msg, meta);
@@ -214,16 +232,28 @@ export class Pipeline {
     return undefined;
   }
 
-  #shedDiscover(now: number, waitedMs: number): void {
+  /** Counts a shed datagram; one warn line per interval says how many of each kind since the last. */
+  #shed(why: Exclude<Admission, 'serve'>, waitedMs: number): void {
     this.#o.engine.recordQueueDrop();
-    this.#shedSinceLog++;
+    if (why === 'stale') this.#staleSinceLog++;
+    else this.#shedSinceLog++;
+    const now = this.#o.clock();
     if (now - this.#shedLoggedAt < SHED_LOG_INTERVAL_MS) return;
+    const { discoverMs, staleMs } = this.#limits;
     this.#o.logger.warn(
-      { shed: this.#shedSinceLog, waitedMs: Math.round(waitedMs), maxMs: this.#maxDiscoverDelayMs },
-      `overloaded: ${this.#shedSinceLog} DISCOVERs dropped unanswered, they waited more than ${this.#maxDiscoverDelayMs} ms in the receive queue`,
+      {
+        shed: this.#shedSinceLog,
+        stale: this.#staleSinceLog,
+        waitedMs: Math.round(waitedMs),
+        maxDiscoverMs: discoverMs,
+        maxRequestMs: staleMs,
+      },
+      `overloaded: dropped unanswered ${this.#shedSinceLog} DISCOVERs that waited more than ${discoverMs} ms ` +
+        `and ${this.#staleSinceLog} requests that waited more than ${staleMs} ms in the receive queue`,
     );
     this.#shedLoggedAt = now;
     this.#shedSinceLog = 0;
+    this.#staleSinceLog = 0;
   }
 
   /** A refused send is counted by its error code; a relay that never answers ARP fails every reply alike. */

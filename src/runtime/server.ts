@@ -68,6 +68,8 @@ export interface ServerOptions {
   readonly offerLifetime?: number;
   /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
   readonly maxDiscoverQueueDelayMs?: number;
+  /** Drop a request (not a RELEASE or DECLINE) that waited longer than this (default 4,000 ms; see Pipeline). */
+  readonly maxRequestQueueDelayMs?: number;
   /**
    * Before answering anyone, run synthetic exchanges through a scratch engine so the hot paths are compiled
    * (`warm-up.ts`; about 0.3 s of CPU). `serve` turns it on; default false (tests, embedding).
@@ -266,6 +268,9 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     ...(options.maxDiscoverQueueDelayMs === undefined
       ? {}
       : { maxDiscoverQueueDelayMs: options.maxDiscoverQueueDelayMs }),
+    ...(options.maxRequestQueueDelayMs === undefined
+      ? {}
+      : { maxRequestQueueDelayMs: options.maxRequestQueueDelayMs }),
   });
 
   const holder = new ConfigHolder({

@@ -104,6 +104,8 @@ describe('sqlite lease store: worker batch interval', () => {
       path: join(tmp.dir, 'leases.db'),
       writer: 'worker',
       batchIntervalMs,
+      // The whole interval whatever the last batch carried: the hold that grows with the load is tested below.
+      batchHoldPerWriteMs: Infinity,
     });
     let closed = false;
     try {
@@ -127,6 +129,32 @@ describe('sqlite lease store: worker batch interval', () => {
     // C waits out the interval after B's batch (an hour: only closing the store sends it); D joins it.
     assert.equal(await batchCarryingD(3_600_000), 2);
   });
+
+  // Before the hold grew with the load, C waited the whole hour: the timeout turns that hang into a failure.
+  it(
+    'a light load is not held for the whole interval: the hold grows with the last batch',
+    { timeout: 30_000 },
+    async () => {
+      // An hour's interval, but B's batch carried one write: C goes out 0.25 ms after it, without the close.
+      const tmp = tempDir();
+      const store = await SqliteLeaseStore.open({
+        path: join(tmp.dir, 'leases.db'),
+        writer: 'worker',
+        batchIntervalMs: 3_600_000,
+      });
+      try {
+        const b = store.commit(makeLease({ address: '10.8.0.2' }));
+        await new Promise((resolve) => setImmediate(resolve));
+        const c = store.commit(makeLease({ address: '10.8.0.3' }));
+        assert.ok((await b).ok);
+        assert.ok((await c).ok, 'committed while the store is open');
+        assert.equal(store.lastBatchSize, 1);
+      } finally {
+        await store.close();
+        tmp.remove();
+      }
+    },
+  );
 
   it('with no interval the next batch goes as soon as the last is durable', async () => {
     // C is sent the moment B is durable, before D is even submitted.

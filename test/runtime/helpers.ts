@@ -50,6 +50,7 @@ export async function virtualLab(
     /** Wraps the server's transport (e.g. to report a receive delay the virtual network does not). */
     wrapTransport?: (t: Transport) => Transport;
     maxDiscoverQueueDelayMs?: number;
+    maxRequestQueueDelayMs?: number;
     warmUp?: boolean;
     /** Control listeners (default none). */
     control?: ControlOverrides;
@@ -79,6 +80,9 @@ export async function virtualLab(
     ...(opts.maxDiscoverQueueDelayMs === undefined
       ? {}
       : { maxDiscoverQueueDelayMs: opts.maxDiscoverQueueDelayMs }),
+    ...(opts.maxRequestQueueDelayMs === undefined
+      ? {}
+      : { maxRequestQueueDelayMs: opts.maxRequestQueueDelayMs }),
   });
   const inbox: DhcpMessage[] = [];
   const waiters: ((m: DhcpMessage) => void)[] = [];

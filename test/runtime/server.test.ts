@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import type { Lease } from '../../src/leases/lease.ts';
-import { MessageType } from '../../src/protocol/index.ts';
+import {
+  createMessage,
+  decodeMessage,
+  encodeMessage,
+  MessageType,
+  parseMac,
+} from '../../src/protocol/index.ts';
 import type { DatagramMeta, Transport } from '../../src/transport/types.ts';
 import { warmUp } from '../../src/runtime/warm-up.ts';
 import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
@@ -175,7 +181,8 @@ test('status, version and leases-reclaim through the target; stop() closes the s
 });
 
 /** The server's transport, with every datagram reported as having waited `delay.ms` in the kernel queue. */
-function delayed(delay: { ms: number }): (t: Transport) => Transport {
+/** `delay.ms` is read as each datagram arrives; `delay.of`, when set, decides per datagram instead. */
+function delayed(delay: { ms: number; of?: (data: Buffer) => number }): (t: Transport) => Transport {
   return (t) =>
     new Proxy(t, {
       get(target, prop, receiver) {
@@ -183,7 +190,8 @@ function delayed(delay: { ms: number }): (t: Transport) => Transport {
         return (event: string, fn: (...args: unknown[]) => void) => {
           const wrapped =
             event === 'message'
-              ? (data: Buffer, meta: DatagramMeta) => fn(data, { ...meta, receiveDelayMs: delay.ms })
+              ? (data: Buffer, meta: DatagramMeta) =>
+                  fn(data, { ...meta, receiveDelayMs: delay.of ? delay.of(data) : delay.ms })
               : fn;
           return (target.on as (e: string, f: (...a: never[]) => void) => Transport)(event, wrapped);
         };
@@ -205,7 +213,7 @@ test('overload: a DISCOVER that waited too long in the receive queue is dropped 
     await lab.send(request(MessageType.DISCOVER, { xid: 2 }));
     const offer = await lab.reply();
     assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
-    delay.ms = 5000;
+    delay.ms = 3999;
     await lab.send(
       request(MessageType.REQUEST, { xid: 2, requested: offer!.yiaddr, serverId: '198.18.0.1' }),
     );
@@ -213,7 +221,7 @@ test('overload: a DISCOVER that waited too long in the receive queue is dropped 
     assert.equal(
       ack && messageTypeOf(ack),
       MessageType.ACK,
-      'a REQUEST finishes its exchange however long it waited',
+      'a REQUEST finishes its exchange until its client has surely retransmitted it',
     );
     assert.equal(stat('pkt4-receive-drop'), 1);
     assert.equal(stat('pkt4-received'), 3);
@@ -222,8 +230,99 @@ test('overload: a DISCOVER that waited too long in the receive queue is dropped 
   }
 });
 
+test('stale-reply suppression: a REQUEST older than the client retransmit window gets no reply; its fresh copy is ACKed', async () => {
+  const delay = { ms: 0 };
+  const lab = await virtualLab({ wrapTransport: delayed(delay), maxRequestQueueDelayMs: 4000 });
+  try {
+    const stat = (name: string): number => lab.server.target.statistics.get(name)?.[0]?.value ?? 0;
+    await lab.send(request(MessageType.DISCOVER, { xid: 3 }));
+    const offer = await lab.reply();
+    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    const req = request(MessageType.REQUEST, { xid: 3, requested: offer!.yiaddr, serverId: '198.18.0.1' });
+    delay.ms = 4001;
+    await lab.send(req);
+    assert.equal(await lab.reply(300), undefined, 'the stale copy is not answered');
+    assert.equal(stat('pkt4-receive-drop'), 1);
+    assert.equal(stat('pkt4-ack-sent'), 0);
+    assert.equal((await lab.store.get(offer!.yiaddr))?.state, undefined, 'nothing was committed for it');
+    delay.ms = 10;
+    await lab.send(req);
+    const ack = await lab.reply();
+    assert.equal(ack && messageTypeOf(ack), MessageType.ACK, 'the retransmission (same xid) is answered');
+    assert.equal(ack!.yiaddr, offer!.yiaddr, 'with the address still held for the client');
+  } finally {
+    await lab.close();
+  }
+});
+
+test('overload: a RELEASE is honoured however long it waited (it is never retransmitted)', async () => {
+  const delay: { ms: number; of?: (data: Buffer) => number } = { ms: 0 };
+  const lab = await virtualLab({ wrapTransport: delayed(delay), maxRequestQueueDelayMs: 4000 });
+  try {
+    await lab.send(request(MessageType.DISCOVER, { xid: 6 }));
+    const offer = await lab.reply();
+    await lab.send(
+      request(MessageType.REQUEST, { xid: 6, requested: offer!.yiaddr, serverId: '198.18.0.1' }),
+    );
+    assert.equal(messageTypeOf((await lab.reply())!), MessageType.ACK);
+    const release = createMessage({ xid: 7, chaddr: parseMac(CLIENT_MAC), ciaddr: offer!.yiaddr });
+    release.options.set('dhcp-message-type', MessageType.RELEASE);
+    release.options.set('dhcp-server-identifier', '198.18.0.1');
+    // The RELEASE waited a minute; the DISCOVER after it (the marker that the RELEASE was handled, datagrams
+    // being handled in order) did not.
+    delay.of = (data) => (decodeMessage(data).xid === 7 ? 60_000 : 0);
+    await lab.send(release);
+    await lab.send(request(MessageType.DISCOVER, { xid: 8 }));
+    assert.equal(messageTypeOf((await lab.reply())!), MessageType.OFFER);
+    assert.notEqual((await lab.store.get(offer!.yiaddr))?.state, 'default', 'the lease was released');
+  } finally {
+    await lab.close();
+  }
+});
+
+test('overload: a DISCOVER is shed before decoding (a malformed one is not even counted as a parse failure)', async () => {
+  const lab = await virtualLab({ wrapTransport: delayed({ ms: 600 }), maxDiscoverQueueDelayMs: 500 });
+  try {
+    const stat = (name: string): number => lab.server.target.statistics.get(name)?.[0]?.value ?? 0;
+    const m = request(MessageType.DISCOVER, { xid: 4 });
+    const bytes = encodeMessage(m);
+    // An hlen over 16: the decoder refuses the packet, the shedder never looks at it.
+    const broken = Buffer.from(bytes);
+    broken[2] = 17;
+    assert.throws(() => decodeMessage(broken));
+    await lab.sendRaw(broken);
+    await lab.sendRaw(bytes);
+    assert.equal(await lab.reply(300), undefined);
+    assert.equal(stat('pkt4-receive-drop'), 2);
+    assert.equal(stat('pkt4-parse-failed'), 0);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('overload: maxRequestQueueDelayMs 0 never drops a REQUEST', async () => {
+  const delay = { ms: 0 };
+  const lab = await virtualLab({ wrapTransport: delayed(delay), maxRequestQueueDelayMs: 0 });
+  try {
+    await lab.send(request(MessageType.DISCOVER, { xid: 5 }));
+    const offer = await lab.reply();
+    delay.ms = 60_000;
+    await lab.send(
+      request(MessageType.REQUEST, { xid: 5, requested: offer!.yiaddr, serverId: '198.18.0.1' }),
+    );
+    const ack = await lab.reply();
+    assert.equal(ack && messageTypeOf(ack), MessageType.ACK);
+  } finally {
+    await lab.close();
+  }
+});
+
 test('overload: maxDiscoverQueueDelayMs 0 never drops', async () => {
-  const lab = await virtualLab({ wrapTransport: delayed({ ms: 60_000 }), maxDiscoverQueueDelayMs: 0 });
+  const lab = await virtualLab({
+    wrapTransport: delayed({ ms: 60_000 }),
+    maxDiscoverQueueDelayMs: 0,
+    maxRequestQueueDelayMs: 0,
+  });
   try {
     await lab.send(request(MessageType.DISCOVER));
     const offer = await lab.reply();

@@ -1,0 +1,102 @@
+/**
+ * How long an ACK waits for its durable commit at a steady rate: `tsx bench/commit-latency.ts`. A plain script.
+ *
+ * Commits fresh leases to a SQLite file (worker writer, synchronous=FULL) at RATE a second (default 3,000,
+ * about half of what one core sustains: the latency goal's load) for SECONDS (default 3), and prints each
+ * commit's wait (submit to durable) as average, p99 and max, and the process's CPU (all threads) per commit.
+ * It alternates the writer's hold rules, ROUNDS times (default 3): the hold that grows with the last batch
+ * (`HOLD_PER_OPERATION_MS` a write, the default) against the fixed 4 ms interval it replaced (`batchHoldPerWriteMs: Infinity`).
+ */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Lease } from '../src/leases/lease.ts';
+import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
+import { HOLD_PER_OPERATION_MS } from '../src/leases/sqlite-writer.ts';
+import { tempDir } from '../test/leases/tmp.ts';
+
+const RATE = Number(process.env['RATE'] ?? 3000);
+const SECONDS = Number(process.env['SECONDS'] ?? 3);
+const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
+const NOW = Date.now();
+
+function lease(i: number): Lease {
+  const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
+  const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  return {
+    address: `10.${b[0]}.${b[1]}.${b[2]}`,
+    hwAddress: `02:00:00:${hex}`,
+    clientId: null,
+    subnetId: 1,
+    validLifetime: 3600,
+    cltt: NOW,
+    expiresAt: NOW + 3_600_000,
+    hostname: null,
+    state: 'default',
+    userContext: null,
+  };
+}
+
+interface Result {
+  avgMs: number;
+  p99Ms: number;
+  maxMs: number;
+  cpuUsPerCommit: number;
+}
+
+async function run(holdPerWriteMs: number): Promise<Result> {
+  const tmp = tempDir();
+  const store = await SqliteLeaseStore.open({
+    path: join(tmp.dir, 'leases.db'),
+    writer: 'worker',
+    batchHoldPerWriteMs: holdPerWriteMs,
+  });
+  const waits: number[] = [];
+  const total = RATE * SECONDS;
+  const pending: Promise<unknown>[] = [];
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((done) => {
+    // Paced by a 1 ms timer: each tick submits the commits due by then, as a server's receive batches would.
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * RATE) / 1000));
+      for (; sent < due; sent++) {
+        const at = performance.now();
+        pending.push(store.commit(lease(sent), { now: NOW }).then(() => waits.push(performance.now() - at)));
+      }
+      if (sent >= total) {
+        clearInterval(tick);
+        done();
+      }
+    }, 1);
+  });
+  await Promise.all(pending);
+  const used = process.cpuUsage(cpu);
+  await store.close();
+  tmp.remove();
+  waits.sort((a, b) => a - b);
+  return {
+    avgMs: waits.reduce((a, b) => a + b, 0) / waits.length,
+    p99Ms: waits[Math.floor(waits.length * 0.99)] ?? NaN,
+    maxMs: waits.at(-1) ?? NaN,
+    cpuUsPerCommit: (used.user + used.system) / waits.length,
+  };
+}
+
+const rules: [string, number][] = [
+  [`hold grows with the load (${HOLD_PER_OPERATION_MS} ms a write)`, HOLD_PER_OPERATION_MS],
+  ['fixed 4 ms interval', Infinity],
+];
+console.log(
+  `${RATE} commits/s for ${SECONDS} s, SQLite FULL, worker writer; load average ${loadavg()[0]!.toFixed(1)}`,
+);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, hold] of rules) {
+    const r = await run(hold);
+    console.log(
+      `${name.padEnd(44)} wait avg ${r.avgMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(1)} ms; ` +
+        `CPU ${r.cpuUsPerCommit.toFixed(1)} us a commit`,
+    );
+  }
+}
