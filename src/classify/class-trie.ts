@@ -1,0 +1,161 @@
+/**
+ * A request's classes as a node of a per-configuration trie: each node is one sequence of classes in
+ * the order they were assigned, with its membership set and, once asked, what the combination implies
+ * (option layers, boot fields, log text, lease context). Requests with the same classes share a node, so
+ * classifying one allocates no list, and a combination is worked out once per configuration.
+ */
+import type { CompiledClientClass, CompiledConfig, OptionSet } from '../config/index.ts';
+import { ALL } from './builtin.ts';
+
+/**
+ * When a class was assigned, in Kea's option precedence rank (ARM "Classification Overview"): the
+ * reservation's classes come before the evaluated ones although they are assigned after them.
+ */
+export const Phase = { builtin: 0, host: 1, evaluated: 2, known: 3, late: 4, additional: 5 } as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+const PHASES = 6;
+
+export interface BootFields {
+  readonly nextServer: number | undefined;
+  readonly serverHostname: string | undefined;
+  readonly bootFileName: string | undefined;
+}
+
+/** What a request's classes imply for its reply. */
+export interface ClassDerived {
+  /** The defined classes the request is in, in precedence order. */
+  readonly defined: readonly CompiledClientClass[];
+  /** Their option sets, in the same order, leaving out empty ones. */
+  readonly layers: readonly OptionSet[];
+  /** siaddr, sname and file from the first class that sets each (over subnet and global values). */
+  readonly boot: BootFields;
+  /** The first class that sets `valid-lifetime`. */
+  readonly lifetimeClass: CompiledClientClass | undefined;
+}
+
+/** What one combination of classes implies, shared by every request that has the same classes. */
+export interface Combination {
+  /** Every class in Kea's option precedence order. */
+  readonly ordered: readonly string[];
+  readonly derived: ClassDerived;
+  /** The classes as the exchange line shows them: without ALL, escaped, cut short. */
+  readonly text: string;
+  /** The classes a lease keeps (without ALL, every request's). */
+  readonly leaseClasses: readonly string[];
+  /** A lease's user context with these classes and no relay information, shared (frozen; stores copy it). */
+  readonly leaseContext: { readonly ISC: { readonly 'client-classes': readonly string[] } } | null;
+}
+
+/**
+ * Nodes one configuration keeps at most: VENDOR_CLASS_ names carry client bytes, so a flood of made-up
+ * option 60 values must not grow the trie without bound. Past it, new sequences get nodes of their own,
+ * made for one request and not kept.
+ */
+export const MAX_NODES = 4096;
+
+/** The trie of one configuration: its root (ALL) and how many nodes it keeps. */
+export class ClassTrie {
+  readonly root: ClassNode;
+  size = 1;
+  constructor() {
+    this.root = new ClassNode(this, null, ALL, Phase.builtin, new Set([ALL]));
+  }
+}
+
+export class ClassNode {
+  readonly trie: ClassTrie;
+  readonly parent: ClassNode | null;
+  readonly name: string;
+  readonly phase: Phase;
+  /** Every class of the sequence: what `member()` and the subnet and pool gates ask. */
+  readonly members: ReadonlySet<string>;
+  /** Kept children, by the phase of the class added, then its name. */
+  private next: (Map<string, ClassNode> | undefined)[] | undefined = undefined;
+  combo: Combination | undefined = undefined;
+
+  constructor(
+    trie: ClassTrie,
+    parent: ClassNode | null,
+    name: string,
+    phase: Phase,
+    members: ReadonlySet<string>,
+  ) {
+    this.trie = trie;
+    this.parent = parent;
+    this.name = name;
+    this.phase = phase;
+    this.members = members;
+  }
+
+  /** The node with `name` added in `phase`; the caller checked that the sequence does not have it. */
+  child(name: string, phase: Phase): ClassNode {
+    const byPhase = this.next?.[phase];
+    const known = byPhase?.get(name);
+    if (known !== undefined) return known;
+    const members = new Set(this.members).add(name);
+    const node = new ClassNode(this.trie, this, name, phase, members);
+    if (this.trie.size < MAX_NODES) {
+      this.trie.size++;
+      const next = (this.next ??= new Array<Map<string, ClassNode> | undefined>(PHASES).fill(undefined));
+      (next[phase] ??= new Map()).set(name, node);
+    }
+    return node;
+  }
+
+  /** The classes in Kea's precedence order: by phase rank, each phase in the order assigned. */
+  ordered(): string[] {
+    const chain: ClassNode[] = [this];
+    for (let n = this.parent; n !== null; n = n.parent) chain.push(n);
+    chain.reverse();
+    const out: string[] = [];
+    for (let phase = 0; phase < PHASES; phase++)
+      for (const n of chain) if (n.phase === phase) out.push(n.name);
+    return out;
+  }
+
+  /** What these classes imply, worked out the first time it is asked. */
+  combination(config: CompiledConfig): Combination {
+    return (this.combo ??= buildCombination(config, this.ordered()));
+  }
+}
+
+/** A class name as a log shows it: VENDOR_CLASS_ carries the client's option 60, escaped and cut short. */
+function printableClass(name: string): string {
+  const cut = name.length > 64 ? `${name.slice(0, 64)}...` : name;
+  return cut.replace(/[^\x21-\x7e]|\\/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function buildCombination(config: CompiledConfig, ordered: readonly string[]): Combination {
+  const defined: CompiledClientClass[] = [];
+  const layers: OptionSet[] = [];
+  let nextServer: number | undefined;
+  let serverHostname: string | undefined;
+  let bootFileName: string | undefined;
+  let lifetimeClass: CompiledClientClass | undefined;
+  for (const name of ordered) {
+    const c = config.classesByName.get(name);
+    if (c === undefined) continue;
+    defined.push(c);
+    if (c.validLifetime !== undefined) lifetimeClass ??= c;
+    if (c.options.size > 0) layers.push(c.options);
+    nextServer ??= c.nextServer;
+    serverHostname ??= c.serverHostname;
+    bootFileName ??= c.bootFileName;
+  }
+  const leaseClasses = Object.freeze(ordered.filter((n) => n !== ALL));
+  return Object.freeze({
+    ordered: Object.freeze([...ordered]),
+    derived: Object.freeze({
+      defined: Object.freeze(defined),
+      layers: Object.freeze(layers),
+      boot: Object.freeze({ nextServer, serverHostname, bootFileName }),
+      lifetimeClass,
+    }),
+    text: leaseClasses.map(printableClass).join(', '),
+    leaseClasses,
+    leaseContext:
+      leaseClasses.length === 0
+        ? null
+        : Object.freeze({ ISC: Object.freeze({ 'client-classes': leaseClasses }) }),
+  });
+}
