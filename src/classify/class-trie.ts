@@ -47,6 +47,18 @@ export interface Combination {
 }
 
 /**
+ * A reply's option layers for a combination of classes, valid while the reply's pool (or subnet) and the
+ * global and subnet option sets are these.
+ */
+export interface ReplyMemo {
+  readonly owner: object;
+  readonly global: OptionSet;
+  readonly subnet: OptionSet;
+  readonly layers: readonly OptionSet[];
+  readonly boot: BootFields;
+}
+
+/**
  * Nodes one configuration keeps at most: VENDOR_CLASS_ names carry client bytes, so a flood of made-up
  * option 60 values must not grow the trie without bound. Past it, new sequences get nodes of their own,
  * made for one request and not kept.
@@ -72,6 +84,8 @@ export class ClassNode {
   /** Kept children, by the phase of the class added, then its name. */
   private next: (Map<string, ClassNode> | undefined)[] | undefined = undefined;
   combo: Combination | undefined = undefined;
+  /** What the engine last worked out for a reply to these classes (server/class-scope.ts). */
+  replyMemo: ReplyMemo | undefined = undefined;
 
   constructor(
     trie: ClassTrie,

@@ -48,12 +48,19 @@ export class Classifier {
 
 const classifiers = new WeakMap<CompiledConfig, Classifier>();
 
+/** The configuration most requests are classified with, and its classifier (one lookup less each). */
+let lastConfig: CompiledConfig | undefined;
+let lastClassifier: Classifier | undefined;
+
 function classifierOf(config: CompiledConfig): Classifier {
+  if (config === lastConfig && lastClassifier !== undefined) return lastClassifier;
   let c = classifiers.get(config);
   if (c === undefined) {
     c = new Classifier(config.clientClasses);
     classifiers.set(config, c);
   }
+  lastConfig = config;
+  lastClassifier = c;
   return c;
 }
 

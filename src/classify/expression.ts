@@ -77,10 +77,9 @@ function spanBinary(): string {
 
 /** Narrows `span` to Kea's substring(start, length) of it; false when that is empty. */
 function narrowSpan(start: number, length: number | undefined): boolean {
-  const r = substringRange(span.len, start, length);
-  if (r === undefined) return false;
-  span.off += r[0];
-  span.len = r[1];
+  if (!substringRange(span.len, start, length)) return false;
+  span.off += range.from;
+  span.len = range.len;
   return true;
 }
 
@@ -858,12 +857,15 @@ function uint32Field(value: (p: EvalPacket) => number): StrNode {
   return { t: 'str', f: (p) => uint32Binary(uint(p)), uint };
 }
 
+/** Where `substringRange` leaves its result (read right after the call). */
+const range = { from: 0, len: 0 };
+
 /**
- * Kea's TokenSubstring on a value of n bytes: [from, length], or undefined for the empty result.
+ * Kea's TokenSubstring on a value of n bytes: sets `range`, or returns false for the empty result.
  * Negative start counts from the end, negative length takes the bytes before.
  */
-function substringRange(n: number, start: number, length: number | undefined): [number, number] | undefined {
-  if (n === 0 || start < -n || start >= n) return undefined;
+function substringRange(n: number, start: number, length: number | undefined): boolean {
+  if (n === 0 || start < -n || start >= n) return false;
   let from = start < 0 ? n + start : start;
   let len = length ?? n;
   if (len < 0) {
@@ -874,12 +876,13 @@ function substringRange(n: number, start: number, length: number | undefined): [
       from = 0;
     }
   }
-  return [from, Math.min(len, n - from)];
+  range.from = from;
+  range.len = Math.min(len, n - from);
+  return true;
 }
 
 export function substring(s: string, start: number, length: number | undefined): string {
-  const r = substringRange(s.length, start, length);
-  return r === undefined ? EMPTY : s.substr(r[0], r[1]);
+  return substringRange(s.length, start, length) ? s.substr(range.from, range.len) : EMPTY;
 }
 
 /** Kea's TokenSplit: fields 1-based, any delimiter character splits, out of range gives ''. */

@@ -1,5 +1,6 @@
 import type {
   CompiledConfig,
+  CompiledPool,
   CompiledReservation,
   CompiledSubnet,
   Lifetimes,
@@ -40,17 +41,39 @@ export const classScope = {
     addr: number,
     res: CompiledReservation | undefined,
   ): ClassScope {
-    let poolList = NO_LISTS;
-    if (subnet.poolsUseClasses)
-      for (const p of subnet.pools) {
-        if (addr >= p.start && addr <= p.end) {
-          poolList = p.additionalClasses;
-          break;
-        }
+    let pool: CompiledPool | undefined;
+    for (const p of subnet.pools) {
+      if (addr >= p.start && addr <= p.end) {
+        pool = p;
+        break;
       }
+    }
+    const poolList = pool === undefined ? NO_LISTS : pool.additionalClasses;
     if (poolList.length > 0 || subnet.additionalClasses.length > 0)
       classifyAdditional(config, pc, [poolList, subnet.additionalClasses]);
     const derived = combination(config, pc).derived;
-    return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };
+    if (res !== undefined)
+      return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };
+    // Without a reservation the layers depend only on the classes, the pool and the option sets: the
+    // classes' node keeps the last answer, so that the usual request makes no lookup and no object.
+    const node = pc.node;
+    const owner = pool ?? subnet;
+    const last = node.replyMemo;
+    if (
+      last !== undefined &&
+      last.owner === owner &&
+      last.global === config.options &&
+      last.subnet === subnet.options
+    )
+      return last;
+    const memo = {
+      owner,
+      global: config.options,
+      subnet: subnet.options,
+      layers: optionLayers(config, subnet, addr, undefined, derived.layers),
+      boot: derived.boot,
+    };
+    node.replyMemo = memo;
+    return memo;
   },
 };
