@@ -169,27 +169,26 @@ export function classifyHost(
 ): void {
   if (pc.hostDone) return;
   pc.hostDone = true;
-  if (res !== undefined) for (const name of res.clientClasses) pc.add(name, Phase.host);
+  if (res !== undefined) {
+    const host = res.clientClasses;
+    for (let i = 0; i < host.length; i++) pc.add(host[i]!, Phase.host);
+  }
   pc.add(res === undefined ? UNKNOWN : KNOWN, Phase.known);
   runPhase(pc.classifier.plan.late, pc, Phase.late);
 }
 
 /**
- * Phase 3, after allocation: the classes each list names (pool's, then subnet's), in order. A listed
- * class without a test is assigned; one with a test when it matches (Kea's required classes).
+ * Phase 3, after allocation: the classes a list names (the pool's, then the subnet's: one call each), in
+ * order. A listed class without a test is assigned; one with a test when it matches (Kea's required
+ * classes).
  */
-export function classifyAdditional(
-  config: CompiledConfig,
-  pc: PacketClasses,
-  lists: readonly (readonly string[])[],
-): void {
+export function classifyAdditional(config: CompiledConfig, pc: PacketClasses, list: readonly string[]): void {
   const tests = pc.classifier.plan.byName;
-  for (const list of lists) {
-    for (const name of list) {
-      if (pc.has(name) || !config.classesByName.has(name)) continue;
-      const t = tests.get(name);
-      if (t === undefined || matches(t, pc)) pc.add(name, Phase.additional);
-    }
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i]!;
+    if (pc.has(name) || !config.classesByName.has(name)) continue;
+    const t = tests.get(name);
+    if (t === undefined || matches(t, pc)) pc.add(name, Phase.additional);
   }
 }
 
@@ -198,7 +197,7 @@ export function admits(gate: ClassGate, pc: PacketClasses | null): boolean {
   const allowed = gate.allowedClasses;
   if (allowed === undefined) return true;
   if (pc === null) return false;
-  for (const name of allowed) if (pc.has(name)) return true;
+  for (let i = 0; i < allowed.length; i++) if (pc.has(allowed[i]!)) return true;
   return false;
 }
 

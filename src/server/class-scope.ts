@@ -21,7 +21,7 @@ export interface ClassScope {
   readonly boot: BootFields;
 }
 
-const NO_LISTS: readonly string[] = [];
+const NO_CLASSES: readonly string[] = [];
 
 /** Where the engine applies a request's classes: lease lifetimes, option layers and boot fields. */
 export const classScope = {
@@ -42,15 +42,17 @@ export const classScope = {
     res: CompiledReservation | undefined,
   ): ClassScope {
     let pool: CompiledPool | undefined;
-    for (const p of subnet.pools) {
+    const pools = subnet.pools;
+    for (let i = 0; i < pools.length; i++) {
+      const p = pools[i]!;
       if (addr >= p.start && addr <= p.end) {
         pool = p;
         break;
       }
     }
-    const poolList = pool === undefined ? NO_LISTS : pool.additionalClasses;
-    if (poolList.length > 0 || subnet.additionalClasses.length > 0)
-      classifyAdditional(config, pc, [poolList, subnet.additionalClasses]);
+    const poolList = pool === undefined ? NO_CLASSES : pool.additionalClasses;
+    if (poolList.length > 0) classifyAdditional(config, pc, poolList);
+    if (subnet.additionalClasses.length > 0) classifyAdditional(config, pc, subnet.additionalClasses);
     const derived = combination(config, pc).derived;
     if (res !== undefined)
       return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };

@@ -223,7 +223,7 @@ test('the fused, masked classifier assigns what evaluating every test in turn as
           const { msg, meta } = packet(spec);
           const pc = classifyEarly(cfg, msg, meta);
           classifyHost(cfg, pc, res);
-          classifyAdditional(cfg, pc, lists);
+          for (const list of lists) classifyAdditional(cfg, pc, list);
           const want = reference(cfg, msg, meta, res, lists);
           assert.deepEqual(combination(cfg, pc).ordered, want);
           for (const name of [...want, 'c0', 'c1', 'KNOWN', 'nope'])
