@@ -573,7 +573,7 @@ class Parser {
       case 'dst':
         return address((p) => p.dst);
       case 'len':
-        return uint32Field((p) => p.length);
+        return uint32Field((p) => p.length >>> 0);
       default:
         return this.fail('expected iface, src, dst or len', t);
     }
@@ -593,9 +593,9 @@ class Parser {
         return { t: 'str', f: (p) => (mac(p) ? spanBinary() : EMPTY), window: mac };
       }
       case 'hlen':
-        return uint32Field((p) => p.msg.hlen);
+        return uint32Field((p) => p.msg.hlen >>> 0);
       case 'htype':
-        return uint32Field((p) => p.msg.htype);
+        return uint32Field((p) => p.msg.htype >>> 0);
       case 'ciaddr':
         return address((p) => p.msg.ciaddr);
       case 'giaddr':
@@ -611,7 +611,7 @@ class Parser {
           return i >= 0 && o.lengthAt(i) === 1 ? o.byteAt(i, 0) : 0;
         });
       case 'transid':
-        return uint32Field((p) => p.msg.xid);
+        return uint32Field((p) => p.msg.xid >>> 0);
       default:
         return this.fail('expected mac, hlen, htype, ciaddr, giaddr, yiaddr, siaddr, msgtype or transid', t);
     }
@@ -851,9 +851,11 @@ function address(dotted: (p: EvalPacket) => string): StrNode {
   };
 }
 
-/** A header field or count, always 4 bytes in network order (Kea's fromUint32). */
-function uint32Field(value: (p: EvalPacket) => number): StrNode {
-  const uint: UintFn = (p) => value(p) >>> 0;
+/**
+ * A header field or count, always 4 bytes in network order (Kea's fromUint32). `uint` gives it as an
+ * unsigned 32-bit number itself (`>>> 0`), so that comparing it is one call.
+ */
+function uint32Field(uint: UintFn): StrNode {
   return { t: 'str', f: (p) => uint32Binary(uint(p)), uint };
 }
 
