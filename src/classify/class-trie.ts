@@ -60,17 +60,30 @@ export interface ReplyMemo {
 
 /**
  * Nodes one configuration keeps at most: VENDOR_CLASS_ names carry client bytes, so a flood of made-up
- * option 60 values must not grow the trie without bound. Past it, new sequences get nodes of their own,
- * made for one request and not kept.
+ * option 60 values must not grow the trie without bound. When it is full the trie starts over, empty:
+ * a flood costs rebuilding the combinations in use, never memory, and does not leave later clients'
+ * combinations uncached for good.
  */
 export const MAX_NODES = 4096;
 
-/** The trie of one configuration: its root (ALL) and how many nodes it keeps. */
+/** The trie of one configuration: its root (ALL), how many nodes it keeps, and how often it started over. */
 export class ClassTrie {
-  readonly root: ClassNode;
+  root: ClassNode;
   size = 1;
+  generation = 0;
   constructor() {
-    this.root = new ClassNode(this, null, ALL, Phase.builtin, new Set([ALL]));
+    this.root = this.newRoot();
+  }
+
+  /** Drops every node: requests in flight keep theirs (no longer reachable from the root). */
+  restart(): void {
+    this.generation++;
+    this.size = 1;
+    this.root = this.newRoot();
+  }
+
+  private newRoot(): ClassNode {
+    return new ClassNode(this, null, ALL, Phase.builtin, new Set([ALL]), this.generation);
   }
 }
 
@@ -81,6 +94,8 @@ export class ClassNode {
   readonly phase: Phase;
   /** Every class of the sequence: what `member()` and the subnet and pool gates ask. */
   readonly members: ReadonlySet<string>;
+  /** The trie's generation this node belongs to (the nodes of an earlier one keep no children). */
+  private readonly generation: number;
   /** Kept children, by the phase of the class added, then its name. */
   private next: (Map<string, ClassNode> | undefined)[] | undefined = undefined;
   combo: Combination | undefined = undefined;
@@ -93,12 +108,14 @@ export class ClassNode {
     name: string,
     phase: Phase,
     members: ReadonlySet<string>,
+    generation: number,
   ) {
     this.trie = trie;
     this.parent = parent;
     this.name = name;
     this.phase = phase;
     this.members = members;
+    this.generation = generation;
   }
 
   /** The node with `name` added in `phase`; the caller checked that the sequence does not have it. */
@@ -106,13 +123,17 @@ export class ClassNode {
     const byPhase = this.next?.[phase];
     const known = byPhase?.get(name);
     if (known !== undefined) return known;
+    const trie = this.trie;
     const members = new Set(this.members).add(name);
-    const node = new ClassNode(this.trie, this, name, phase, members);
-    if (this.trie.size < MAX_NODES) {
-      this.trie.size++;
-      const next = (this.next ??= new Array<Map<string, ClassNode> | undefined>(PHASES).fill(undefined));
-      (next[phase] ??= new Map()).set(name, node);
+    const node = new ClassNode(trie, this, name, phase, members, this.generation);
+    if (this.generation !== trie.generation) return node;
+    if (trie.size >= MAX_NODES) {
+      trie.restart();
+      return node;
     }
+    trie.size++;
+    const next = (this.next ??= new Array<Map<string, ClassNode> | undefined>(PHASES).fill(undefined));
+    (next[phase] ??= new Map()).set(name, node);
     return node;
   }
 
