@@ -14,6 +14,7 @@ import {
   followPath,
   lengthPrefixedItem,
   optionText,
+  textIsBytes,
   subOption,
   uint32Binary,
   vendorBlock,
@@ -81,6 +82,36 @@ function narrowSpan(start: number, length: number | undefined): boolean {
   span.off += range.from;
   span.len = range.len;
   return true;
+}
+
+/** Which bytes a binary string holds, as a 256-entry table; undefined for the empty string. */
+function byteTable(s: string): Uint8Array | undefined {
+  if (s.length === 0) return undefined;
+  const t = new Uint8Array(256);
+  for (let i = 0; i < s.length; i++) t[s.charCodeAt(i) & 255] = 1;
+  return t;
+}
+
+/**
+ * Narrows `span` to Kea's split(value, delims, field): fields 1-based, any delimiter byte splits, out of
+ * range gives ''; no delimiters give the whole value.
+ */
+function narrowToField(delims: Uint8Array | undefined, field: number): boolean {
+  if (delims === undefined) return true;
+  const { buf, off, len } = span;
+  let n = 1;
+  let start = 0;
+  for (let i = 0; i <= len; i++) {
+    if (i < len && delims[buf[off + i]!] === 0) continue;
+    if (n === field) {
+      span.off = off + start;
+      span.len = i - start;
+      return true;
+    }
+    n++;
+    start = i + 1;
+  }
+  return false;
 }
 
 /** A value known to be 4 bytes (or empty), as an unsigned 32-bit integer; -1 for empty. */
@@ -456,6 +487,8 @@ class Parser {
           const b = get(p);
           return b === undefined ? EMPTY : optionText(textCode, b, inner);
         },
+        // A string option's text is its bytes: compared, split and cased without making it.
+        ...(textIsBytes(textCode, inner) ? { window: windowOf(get) } : {}),
         emptyWithout: absent,
       };
     return this.fail('expected hex, text or exists', t);
@@ -660,12 +693,24 @@ class Parser {
     const inner = this.strNode(this.parseOr(), at);
     const s = inner.f;
     this.expect(',');
-    const delims = this.stringArg();
+    const delimsAt = this.peek();
+    const delimsNode = this.strNode(this.parseOr(), delimsAt);
+    const delims = delimsNode.f;
     this.expect(',');
     const field = this.intToken('split field', -0x7fffffff, 0x7fffffff);
     this.expect(')');
     // split of '' is '' (Kea's TokenSplit), so an absent option still gives ''.
-    return { t: 'str', f: (p) => split(s(p), delims(p), field), emptyWithout: inner.emptyWithout };
+    const node: StrNode = {
+      t: 'str',
+      f: (p) => split(s(p), delims(p), field),
+      emptyWithout: inner.emptyWithout,
+    };
+    const of = inner.window;
+    const konst = delimsNode.konst;
+    if (of === undefined || konst === undefined) return node;
+    const table = byteTable(konst);
+    const window: WindowFn = (p) => of(p) && narrowToField(table, field);
+    return { ...node, f: (p) => (window(p) ? spanBinary() : EMPTY), window };
   }
 
   private parseIfelse(): Node {
