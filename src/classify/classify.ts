@@ -12,10 +12,11 @@ import type {
   Lifetimes,
 } from '../config/index.ts';
 import type { DhcpMessage } from '../protocol/index.ts';
-import { BOOTP, KNOWN, UNKNOWN, VENDOR_CLASS_PREFIX } from './builtin.ts';
+import { BOOTP, KNOWN, UNKNOWN } from './builtin.ts';
 import { ClassTrie, Phase, type ClassNode, type Combination } from './class-trie.ts';
-import { binary, type ClassMembership, type EvalPacket } from './packet.ts';
+import type { ClassMembership, EvalPacket } from './packet.ts';
 import { mayMatch, TestPlan, type PlannedTest } from './test-plan.ts';
+import { VendorNames } from './vendor-names.ts';
 
 /** Kea's Pkt4::len(): header, cookie, every option with its code and length, and END. */
 function packetLength(msg: DhcpMessage): number {
@@ -41,6 +42,7 @@ export interface Arrival {
 export class Classifier {
   readonly plan: TestPlan;
   readonly trie = new ClassTrie();
+  readonly vendorNames = new VendorNames();
   constructor(classes: readonly CompiledClientClass[]) {
     this.plan = new TestPlan(classes);
   }
@@ -152,7 +154,8 @@ const NO_NAMES: readonly string[] = [];
 export function classifyEarly(config: CompiledConfig, msg: DhcpMessage, meta: Arrival): PacketClasses {
   const pc = new PacketClasses(msg, meta, classifierOf(config));
   const vendor = msg.options.getRaw(60);
-  if (vendor !== undefined && vendor.length > 0) pc.add(VENDOR_CLASS_PREFIX + binary(vendor), Phase.builtin);
+  if (vendor !== undefined && vendor.length > 0)
+    pc.add(pc.classifier.vendorNames.nameOf(vendor), Phase.builtin);
   if (!msg.options.hasCode(53)) pc.add(BOOTP, Phase.builtin);
   // Classes given before the engine: HA's scope class (`HA_<server>`), as Kea's HA hook assigns it.
   const given = meta.classes ?? NO_NAMES;
