@@ -71,7 +71,10 @@ export class ClassTrie {
   root: ClassNode;
   size = 1;
   generation = 0;
-  constructor() {
+  /** How many numbered steps a node may cache (`ClassNode.step`). */
+  readonly slots: number;
+  constructor(slots = 0) {
+    this.slots = slots;
     this.root = this.newRoot();
   }
 
@@ -98,6 +101,8 @@ export class ClassNode {
   private readonly generation: number;
   /** Kept children, by the phase of the class added, then its name. */
   private next: (Map<string, ClassNode> | undefined)[] | undefined = undefined;
+  /** Where each numbered step leads from here (itself when the class is already in), once taken. */
+  private steps: (ClassNode | undefined)[] | undefined = undefined;
   combo: Combination | undefined = undefined;
   /** What the engine last worked out for a reply to these classes (server/class-scope.ts). */
   replyMemo: ReplyMemo | undefined = undefined;
@@ -135,6 +140,21 @@ export class ClassNode {
     const next = (this.next ??= new Array<Map<string, ClassNode> | undefined>(PHASES).fill(undefined));
     (next[phase] ??= new Map()).set(name, node);
     return node;
+  }
+
+  /**
+   * The node with `name` added in `phase` (this node when it has it already), for a step the caller
+   * numbered (a test of one phase, KNOWN, UNKNOWN): taken again, it is one array read, no hashing.
+   */
+  step(slot: number, name: string, phase: Phase): ClassNode {
+    const cached = this.steps?.[slot];
+    if (cached !== undefined) return cached;
+    const next = this.members.has(name) ? this : this.child(name, phase);
+    const trie = this.trie;
+    // Only a node of the current generation keeps steps (a full trie that started over keeps none).
+    if (this.generation === trie.generation && slot < trie.slots)
+      (this.steps ??= new Array<ClassNode | undefined>(trie.slots).fill(undefined))[slot] = next;
+    return next;
   }
 
   /** The classes in Kea's precedence order: by phase rank, each phase in the order assigned. */

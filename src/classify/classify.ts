@@ -41,10 +41,11 @@ export interface Arrival {
 /** What one configuration classifies with: its tests laid out once, and the trie of its class sets. */
 export class Classifier {
   readonly plan: TestPlan;
-  readonly trie = new ClassTrie();
+  readonly trie: ClassTrie;
   readonly vendorNames = new VendorNames();
   constructor(classes: readonly CompiledClientClass[]) {
     this.plan = new TestPlan(classes);
+    this.trie = new ClassTrie(this.plan.slots);
   }
 }
 
@@ -129,6 +130,11 @@ export class PacketClasses implements EvalPacket {
   }
 }
 
+/** Adds a numbered step's class (see `ClassNode.step`). */
+function addStep(pc: PacketClasses, slot: number, name: string, phase: Phase): void {
+  pc.node = pc.node.step(slot, name, phase);
+}
+
 /** A test's verdict for this request: false unevaluated when its options are absent, false when it fails. */
 function matches(t: PlannedTest, pc: PacketClasses): boolean {
   if (!mayMatch(t, pc.optionMask, pc.msg.options)) return false;
@@ -144,7 +150,7 @@ function matches(t: PlannedTest, pc: PacketClasses): boolean {
 function runPhase(tests: readonly PlannedTest[], pc: PacketClasses, phase: Phase): void {
   for (let i = 0; i < tests.length; i++) {
     const t = tests[i]!;
-    if (matches(t, pc)) pc.add(t.name, phase);
+    if (matches(t, pc)) addStep(pc, t.slot, t.name, phase);
   }
 }
 
@@ -176,7 +182,9 @@ export function classifyHost(
     const host = res.clientClasses;
     for (let i = 0; i < host.length; i++) pc.add(host[i]!, Phase.host);
   }
-  pc.add(res === undefined ? UNKNOWN : KNOWN, Phase.known);
+  const plan = pc.classifier.plan;
+  if (res === undefined) addStep(pc, plan.unknownSlot, UNKNOWN, Phase.known);
+  else addStep(pc, plan.knownSlot, KNOWN, Phase.known);
   runPhase(pc.classifier.plan.late, pc, Phase.late);
 }
 

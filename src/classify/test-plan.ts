@@ -10,6 +10,8 @@ import type { BoolFn } from './expression.ts';
 /** One class's test as the loop runs it (every test has this one shape, so the loop's reads stay monomorphic). */
 export interface PlannedTest {
   readonly name: string;
+  /** Its number among the plan's tests: the trie caches where adding its class leads. */
+  readonly slot: number;
   readonly evaluate: BoolFn;
   /** Options, as bits, that must all be present. */
   readonly needMask: number;
@@ -32,6 +34,10 @@ export class TestPlan {
   readonly late: readonly PlannedTest[];
   /** Every test by class name (additional classes run theirs by name). */
   readonly byName: ReadonlyMap<string, PlannedTest>;
+  /** The step numbers of KNOWN and UNKNOWN, after the tests'; `slots` is how many there are. */
+  readonly knownSlot: number;
+  readonly unknownSlot: number;
+  readonly slots: number;
 
   constructor(classes: readonly CompiledClientClass[]) {
     let bits = 0;
@@ -59,6 +65,7 @@ export class TestPlan {
         else anyMasks.push(groupBits.reduce((m, b) => m | b, 0));
       }
       const t: PlannedTest = {
+        slot: byName.size,
         name: c.name,
         evaluate: c.test.evaluate,
         needMask,
@@ -73,6 +80,9 @@ export class TestPlan {
     this.early = early;
     this.late = late;
     this.byName = byName;
+    this.knownSlot = byName.size;
+    this.unknownSlot = byName.size + 1;
+    this.slots = byName.size + 2;
   }
 
   /** The bits of the options a request carries. */
