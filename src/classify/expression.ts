@@ -14,6 +14,7 @@ import {
   followPath,
   lengthPrefixedItem,
   optionText,
+  textIsBytes,
   subOption,
   uint32Binary,
   vendorBlock,
@@ -52,16 +53,86 @@ export interface CompiledString {
 type BytesFn = (p: EvalPacket) => Uint8Array | undefined;
 
 /**
+ * Where a window function leaves the bytes it found (`buf[off .. off+len)`), so that comparing packet
+ * bytes with a constant makes no view and no string. Read it right after the call that filled it.
+ */
+const span: { buf: Uint8Array; off: number; len: number } = { buf: new Uint8Array(0), off: 0, len: 0 };
+/** Fills `span` with a value's bytes; false when the value is empty (an absent option). */
+type WindowFn = (p: EvalPacket) => boolean;
+
+function windowOf(bytes: BytesFn): WindowFn {
+  return (p) => {
+    const b = bytes(p);
+    if (b === undefined) return false;
+    span.buf = b;
+    span.off = 0;
+    span.len = b.length;
+    return true;
+  };
+}
+
+/** The bytes in `span` as a binary string. */
+function spanBinary(): string {
+  return binary(span.buf.subarray(span.off, span.off + span.len));
+}
+
+/** Narrows `span` to Kea's substring(start, length) of it; false when that is empty. */
+function narrowSpan(start: number, length: number | undefined): boolean {
+  if (!substringRange(span.len, start, length)) return false;
+  span.off += range.from;
+  span.len = range.len;
+  return true;
+}
+
+/** Which bytes a binary string holds, as a 256-entry table; undefined for the empty string. */
+function byteTable(s: string): Uint8Array | undefined {
+  if (s.length === 0) return undefined;
+  const t = new Uint8Array(256);
+  for (let i = 0; i < s.length; i++) t[s.charCodeAt(i) & 255] = 1;
+  return t;
+}
+
+/**
+ * Narrows `span` to Kea's split(value, delims, field): fields 1-based, any delimiter byte splits, out of
+ * range gives ''; no delimiters give the whole value.
+ */
+function narrowToField(delims: Uint8Array | undefined, field: number): boolean {
+  if (delims === undefined) return true;
+  const { buf, off, len } = span;
+  let n = 1;
+  let start = 0;
+  for (let i = 0; i <= len; i++) {
+    if (i < len && delims[buf[off + i]!] === 0) continue;
+    if (n === field) {
+      span.off = off + start;
+      span.len = i - start;
+      return true;
+    }
+    n++;
+    start = i + 1;
+  }
+  return false;
+}
+
+/** A value known to be 4 bytes (or empty), as an unsigned 32-bit integer; -1 for empty. */
+type UintFn = (p: EvalPacket) => number;
+
+/**
  * A parsed sub-expression. String nodes may also say what they are in cheaper terms, so that the usual
- * `X == 'constant'` tests compare bytes without making strings: `konst` for a literal, `bytes` for a
- * value read straight from the packet (undefined meaning empty), `hexOf` for `hexstring(inner, sep)`.
+ * `X == 'constant'` tests compare bytes without making strings: `konst` for a literal, `window` for a
+ * value read straight from the packet, `uint` for a 4-byte field, `hexOf` for `hexstring(inner, sep)`,
+ * `caseOf` for `lcase`/`ucase`.
  */
 type StrNode = {
   readonly t: 'str';
   readonly f: StringFn;
   readonly konst?: string;
-  readonly bytes?: BytesFn;
+  readonly window?: WindowFn;
+  /** 4-byte values (integers, addresses) as numbers. */
+  readonly uint?: UintFn;
   readonly hexOf?: { readonly inner: StrNode; readonly sep: string };
+  /** `lcase(inner)` / `ucase(inner)`. */
+  readonly caseOf?: { readonly inner: StrNode; readonly upper: boolean };
   /** An option whose absence makes the value empty (`option[60].hex` without option 60 is ''). */
   readonly emptyWithout?: number;
 };
@@ -121,12 +192,32 @@ function literal(v: string): StrNode {
   return { t: 'str', f: () => v, konst: v };
 }
 
-/** Whether bytes (absent: empty) equal a binary string. */
-function bytesEqualBinary(b: Uint8Array | undefined, k: string): boolean {
-  if (b === undefined) return k.length === 0;
-  if (b.length !== k.length) return false;
-  for (let i = 0; i < b.length; i++) if (b[i] !== k.charCodeAt(i)) return false;
+/** Whether the bytes a window finds (none: empty) equal a binary string. */
+function windowEquals(w: WindowFn, p: EvalPacket, k: string): boolean {
+  if (!w(p)) return k.length === 0;
+  if (span.len !== k.length) return false;
+  const { buf, off } = span;
+  for (let i = 0; i < k.length; i++) if (buf[off + i] !== k.charCodeAt(i)) return false;
   return true;
+}
+
+/** Whether the bytes a window finds, ASCII letters in one case, equal a binary string. */
+function windowEqualsFolded(w: WindowFn, p: EvalPacket, k: string, upper: boolean): boolean {
+  if (!w(p)) return k.length === 0;
+  if (span.len !== k.length) return false;
+  const { buf, off } = span;
+  for (let i = 0; i < k.length; i++) if (foldCase(buf[off + i]!, upper) !== k.charCodeAt(i)) return false;
+  return true;
+}
+
+/** One byte as Kea's lcase (upper false) or ucase gives it: ASCII letters only. */
+function foldCase(c: number, upper: boolean): number {
+  if (upper) return c >= 97 && c <= 122 ? c - 32 : c;
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+function uint32Of(k: string): number {
+  return ((k.charCodeAt(0) << 24) | (k.charCodeAt(1) << 16) | (k.charCodeAt(2) << 8) | k.charCodeAt(3)) >>> 0;
 }
 
 /** The bytes `hexstring(x, sep)` must have had to give `text`, or undefined when no bytes can. */
@@ -153,8 +244,21 @@ function equalsConstant(a: StrNode, k: string): BoolFn {
     if (raw === undefined) return () => false;
     return equalsConstant(a.hexOf.inner, raw);
   }
-  const bytes = a.bytes;
-  if (bytes !== undefined) return (p) => bytesEqualBinary(bytes(p), k);
+  const w = a.window;
+  if (w !== undefined) return (p) => windowEquals(w, p, k);
+  const u = a.uint;
+  if (u !== undefined) {
+    if (k.length === 0) return (p) => u(p) < 0;
+    if (k.length !== 4) return () => false;
+    const n = uint32Of(k);
+    return (p) => u(p) === n;
+  }
+  const folded = a.caseOf;
+  if (folded !== undefined && folded.inner.window !== undefined) {
+    const inner = folded.inner.window;
+    const upper = folded.upper;
+    return (p) => windowEqualsFolded(inner, p, k, upper);
+  }
   const f = a.f;
   return (p) => f(p) === k;
 }
@@ -373,7 +477,7 @@ class Parser {
           const b = get(p);
           return b === undefined ? EMPTY : binary(b);
         },
-        bytes: get,
+        window: windowOf(get),
         emptyWithout: absent,
       };
     if (t.text === 'text')
@@ -383,6 +487,8 @@ class Parser {
           const b = get(p);
           return b === undefined ? EMPTY : optionText(textCode, b, inner);
         },
+        // A string option's text is its bytes: compared, split and cased without making it.
+        ...(textIsBytes(textCode, inner) ? { window: windowOf(get) } : {}),
         emptyWithout: absent,
       };
     return this.fail('expected hex, text or exists', t);
@@ -496,11 +602,11 @@ class Parser {
       case 'iface':
         return { t: 'str', f: (p) => p.iface };
       case 'src':
-        return { t: 'str', f: (p) => addressBinary(p.src) };
+        return address((p) => p.src);
       case 'dst':
-        return { t: 'str', f: (p) => addressBinary(p.dst) };
+        return address((p) => p.dst);
       case 'len':
-        return { t: 'str', f: (p) => uint32Binary(p.length) };
+        return uint32Field((p) => p.length >>> 0);
       default:
         return this.fail('expected iface, src, dst or len', t);
     }
@@ -511,31 +617,34 @@ class Parser {
     const t = this.next();
     switch (t.text) {
       case 'mac': {
-        const mac: BytesFn = (p) => p.msg.chaddr.subarray(0, Math.min(p.msg.hlen, 16));
-        return { t: 'str', f: (p) => binary(mac(p)!), bytes: mac };
+        const mac: WindowFn = (p) => {
+          span.buf = p.msg.chaddr;
+          span.off = 0;
+          span.len = Math.min(p.msg.hlen, 16, p.msg.chaddr.length);
+          return span.len > 0;
+        };
+        return { t: 'str', f: (p) => (mac(p) ? spanBinary() : EMPTY), window: mac };
       }
       case 'hlen':
-        return { t: 'str', f: (p) => uint32Binary(p.msg.hlen) };
+        return uint32Field((p) => p.msg.hlen >>> 0);
       case 'htype':
-        return { t: 'str', f: (p) => uint32Binary(p.msg.htype) };
+        return uint32Field((p) => p.msg.htype >>> 0);
       case 'ciaddr':
-        return { t: 'str', f: (p) => addressBinary(p.msg.ciaddr) };
+        return address((p) => p.msg.ciaddr);
       case 'giaddr':
-        return { t: 'str', f: (p) => addressBinary(p.msg.giaddr) };
+        return address((p) => p.msg.giaddr);
       case 'yiaddr':
-        return { t: 'str', f: (p) => addressBinary(p.msg.yiaddr) };
+        return address((p) => p.msg.yiaddr);
       case 'siaddr':
-        return { t: 'str', f: (p) => addressBinary(p.msg.siaddr) };
+        return address((p) => p.msg.siaddr);
       case 'msgtype':
-        return {
-          t: 'str',
-          f: (p) => {
-            const b = p.msg.options.getRaw(53);
-            return uint32Binary(b !== undefined && b.length === 1 ? b[0]! : 0);
-          },
-        };
+        return uint32Field((p) => {
+          const o = p.msg.options;
+          const i = o.positionOf(53);
+          return i >= 0 && o.lengthAt(i) === 1 ? o.byteAt(i, 0) : 0;
+        });
       case 'transid':
-        return { t: 'str', f: (p) => uint32Binary(p.msg.xid) };
+        return uint32Field((p) => p.msg.xid >>> 0);
       default:
         return this.fail('expected mac, hlen, htype, ciaddr, giaddr, yiaddr, siaddr, msgtype or transid', t);
     }
@@ -566,22 +675,14 @@ class Parser {
       ? undefined
       : this.intToken('substring length', -0x7fffffff, 0x7fffffff);
     this.expect(')');
-    const of = inner.bytes;
+    const of = inner.window;
     if (of === undefined)
       return { t: 'str', f: (p) => substring(s(p), start, length), emptyWithout: inner.emptyWithout };
-    const bytes: BytesFn = (p) => {
-      const b = of(p);
-      if (b === undefined) return undefined;
-      const r = substringRange(b.length, start, length);
-      return r === undefined ? undefined : b.subarray(r[0], r[0] + r[1]);
-    };
+    const window: WindowFn = (p) => of(p) && narrowSpan(start, length);
     return {
       t: 'str',
-      f: (p) => {
-        const b = bytes(p);
-        return b === undefined ? EMPTY : binary(b);
-      },
-      bytes,
+      f: (p) => (window(p) ? spanBinary() : EMPTY),
+      window,
       emptyWithout: inner.emptyWithout,
     };
   }
@@ -592,12 +693,24 @@ class Parser {
     const inner = this.strNode(this.parseOr(), at);
     const s = inner.f;
     this.expect(',');
-    const delims = this.stringArg();
+    const delimsAt = this.peek();
+    const delimsNode = this.strNode(this.parseOr(), delimsAt);
+    const delims = delimsNode.f;
     this.expect(',');
     const field = this.intToken('split field', -0x7fffffff, 0x7fffffff);
     this.expect(')');
     // split of '' is '' (Kea's TokenSplit), so an absent option still gives ''.
-    return { t: 'str', f: (p) => split(s(p), delims(p), field), emptyWithout: inner.emptyWithout };
+    const node: StrNode = {
+      t: 'str',
+      f: (p) => split(s(p), delims(p), field),
+      emptyWithout: inner.emptyWithout,
+    };
+    const of = inner.window;
+    const konst = delimsNode.konst;
+    if (of === undefined || konst === undefined) return node;
+    const table = byteTable(konst);
+    const window: WindowFn = (p) => of(p) && narrowToField(table, field);
+    return { ...node, f: (p) => (window(p) ? spanBinary() : EMPTY), window };
   }
 
   private parseIfelse(): Node {
@@ -724,7 +837,12 @@ class Parser {
         const inner = this.call1Node();
         const a = inner.f;
         const upper = t.text === 'ucase';
-        return { t: 'str', f: (p) => asciiCase(a(p), upper), emptyWithout: inner.emptyWithout };
+        return {
+          t: 'str',
+          f: (p) => asciiCase(a(p), upper),
+          emptyWithout: inner.emptyWithout,
+          caseOf: { inner, upper },
+        };
       }
       case 'addrtotext': {
         const a = this.call1();
@@ -765,17 +883,36 @@ function hexLiteral(text: string): string {
   return Buffer.from(digits, 'hex').toString('latin1');
 }
 
-function addressBinary(dotted: string): string {
-  const n = parseIp(dotted);
-  return n < 0 ? EMPTY : uint32Binary(n);
+/** A header or datagram address: 4 bytes, or empty when it does not parse. */
+function address(dotted: (p: EvalPacket) => string): StrNode {
+  const uint: UintFn = (p) => parseIp(dotted(p));
+  return {
+    t: 'str',
+    f: (p) => {
+      const n = uint(p);
+      return n < 0 ? EMPTY : uint32Binary(n);
+    },
+    uint,
+  };
 }
 
 /**
- * Kea's TokenSubstring on a value of n bytes: [from, length], or undefined for the empty result.
+ * A header field or count, always 4 bytes in network order (Kea's fromUint32). `uint` gives it as an
+ * unsigned 32-bit number itself (`>>> 0`), so that comparing it is one call.
+ */
+function uint32Field(uint: UintFn): StrNode {
+  return { t: 'str', f: (p) => uint32Binary(uint(p)), uint };
+}
+
+/** Where `substringRange` leaves its result (read right after the call). */
+const range = { from: 0, len: 0 };
+
+/**
+ * Kea's TokenSubstring on a value of n bytes: sets `range`, or returns false for the empty result.
  * Negative start counts from the end, negative length takes the bytes before.
  */
-function substringRange(n: number, start: number, length: number | undefined): [number, number] | undefined {
-  if (n === 0 || start < -n || start >= n) return undefined;
+function substringRange(n: number, start: number, length: number | undefined): boolean {
+  if (n === 0 || start < -n || start >= n) return false;
   let from = start < 0 ? n + start : start;
   let len = length ?? n;
   if (len < 0) {
@@ -786,12 +923,13 @@ function substringRange(n: number, start: number, length: number | undefined): [
       from = 0;
     }
   }
-  return [from, Math.min(len, n - from)];
+  range.from = from;
+  range.len = Math.min(len, n - from);
+  return true;
 }
 
 export function substring(s: string, start: number, length: number | undefined): string {
-  const r = substringRange(s.length, start, length);
-  return r === undefined ? EMPTY : s.substr(r[0], r[1]);
+  return substringRange(s.length, start, length) ? s.substr(range.from, range.len) : EMPTY;
 }
 
 /** Kea's TokenSplit: fields 1-based, any delimiter character splits, out of range gives ''. */

@@ -12,5 +12,6 @@ export {
   combination,
 } from './classify.ts';
 export { PacketClasses } from './classify.ts';
-export type { Arrival, BootFields } from './classify.ts';
+export type { Arrival } from './classify.ts';
+export type { BootFields, Combination } from './class-trie.ts';
 export { bytesOf, subOption } from './packet.ts';

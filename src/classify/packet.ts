@@ -99,31 +99,34 @@ export function lengthPrefixedItem(b: Uint8Array, index: number): Uint8Array | u
   return undefined;
 }
 
+/** Option types whose `.text` is formatted (dotted, decimal, true/false) rather than the bytes. */
+const FORMATTED = new Set([
+  'ip',
+  'ips',
+  'ip-pairs',
+  'u8',
+  'u16',
+  'u32',
+  'i32',
+  'bool',
+  'u8-list',
+  'u16-list',
+]);
+
+/** Whether `option[code].text` is always the option's bytes (a string type, or a sub-option). */
+export function textIsBytes(code: number, inner: boolean): boolean {
+  if (inner) return true;
+  const def = definitionByCode(code);
+  return def === undefined || !FORMATTED.has(def.type);
+}
+
 /**
  * `option[N].text`: strings as they are, addresses dotted (comma-separated for lists), integers in
  * decimal, booleans as true/false; anything else as its bytes. Sub-options (`inner`) have no type here.
  */
 export function optionText(code: number, b: Uint8Array, inner: boolean): string {
-  const def = inner ? undefined : definitionByCode(code);
-  if (def !== undefined) {
-    switch (def.type) {
-      case 'ip':
-      case 'ips':
-      case 'ip-pairs':
-      case 'u8':
-      case 'u16':
-      case 'u32':
-      case 'i32':
-      case 'bool':
-      case 'u8-list':
-      case 'u16-list': {
-        const v = def.codec.decode(b);
-        if (v !== undefined) return Array.isArray(v) ? v.join(',') : String(v);
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  if (textIsBytes(code, inner)) return binary(b);
+  const v = definitionByCode(code)!.codec.decode(b);
+  if (v !== undefined) return Array.isArray(v) ? v.join(',') : String(v);
   return binary(b);
 }

@@ -1,5 +1,6 @@
 import type {
   CompiledConfig,
+  CompiledPool,
   CompiledReservation,
   CompiledSubnet,
   Lifetimes,
@@ -20,7 +21,7 @@ export interface ClassScope {
   readonly boot: BootFields;
 }
 
-const NO_LISTS: readonly string[] = [];
+const NO_CLASSES: readonly string[] = [];
 
 /** Where the engine applies a request's classes: lease lifetimes, option layers and boot fields. */
 export const classScope = {
@@ -40,17 +41,41 @@ export const classScope = {
     addr: number,
     res: CompiledReservation | undefined,
   ): ClassScope {
-    let poolList = NO_LISTS;
-    if (subnet.poolsUseClasses)
-      for (const p of subnet.pools) {
-        if (addr >= p.start && addr <= p.end) {
-          poolList = p.additionalClasses;
-          break;
-        }
+    let pool: CompiledPool | undefined;
+    const pools = subnet.pools;
+    for (let i = 0; i < pools.length; i++) {
+      const p = pools[i]!;
+      if (addr >= p.start && addr <= p.end) {
+        pool = p;
+        break;
       }
-    if (poolList.length > 0 || subnet.additionalClasses.length > 0)
-      classifyAdditional(config, pc, [poolList, subnet.additionalClasses]);
+    }
+    const poolList = pool === undefined ? NO_CLASSES : pool.additionalClasses;
+    if (poolList.length > 0) classifyAdditional(config, pc, poolList);
+    if (subnet.additionalClasses.length > 0) classifyAdditional(config, pc, subnet.additionalClasses);
     const derived = combination(config, pc).derived;
-    return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };
+    if (res !== undefined)
+      return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };
+    // Without a reservation the layers depend only on the classes, the pool and the option sets: the
+    // classes' node keeps the last answer, so that the usual request makes no lookup and no object.
+    const node = pc.node;
+    const owner = pool ?? subnet;
+    const last = node.replyMemo;
+    if (
+      last !== undefined &&
+      last.owner === owner &&
+      last.global === config.options &&
+      last.subnet === subnet.options
+    )
+      return last;
+    const memo = {
+      owner,
+      global: config.options,
+      subnet: subnet.options,
+      layers: optionLayers(config, subnet, addr, undefined, derived.layers),
+      boot: derived.boot,
+    };
+    node.replyMemo = memo;
+    return memo;
   },
 };

@@ -222,6 +222,53 @@ test('option precedence: subnet over classes in order over global; the first cla
   assert.match(lab.lastEvent(), /classes \[VENDOR_CLASS_x, first, second, UNKNOWN, late, later\]/);
 });
 
+test("clients with the same classes in different pools each get their own pool's options with the class's", async () => {
+  const lab = new Lab({
+    Dhcp4: {
+      'client-classes': [
+        {
+          name: 'everyone',
+          test: "member('ALL')",
+          'option-data': [
+            { name: 'domain-name', data: 'class.example' },
+            { name: 'ntp-servers', data: '198.18.0.123' },
+          ],
+        },
+      ],
+      subnet4: [
+        {
+          id: 1,
+          subnet: '198.18.0.0/24',
+          pools: [
+            {
+              pool: '198.18.0.10 - 198.18.0.10',
+              'option-data': [{ name: 'domain-name', data: 'one.example' }],
+            },
+            {
+              pool: '198.18.0.20 - 198.18.0.20',
+              'option-data': [{ name: 'domain-name', data: 'two.example' }],
+            },
+          ],
+        },
+      ],
+    },
+  });
+  const prl = { 'dhcp-parameter-request-list': [15, 42] };
+  const first = await lab.dora('02:00:00:00:00:01', { options: prl });
+  const second = await lab.dora('02:00:00:00:00:02', { options: prl });
+  const renewed = await lab.dora('02:00:00:00:00:01', { options: prl });
+  assert.deepEqual(
+    [first, second, renewed].map((r) => [r.message.yiaddr, r.message.options.get('domain-name')]),
+    [
+      ['198.18.0.10', 'one.example'],
+      ['198.18.0.20', 'two.example'],
+      ['198.18.0.10', 'one.example'],
+    ],
+  );
+  for (const r of [first, second, renewed])
+    assert.deepEqual(r.message.options.get('ntp-servers'), ['198.18.0.123']);
+});
+
 test('reservation classes, KNOWN-dependent tests, and the reservation over its classes', async () => {
   const lab = new Lab(precedence);
   const ack = await lab.dora('02:00:00:00:00:aa', { options: ALL_PRL });
