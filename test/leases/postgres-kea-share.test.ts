@@ -91,6 +91,7 @@ const keaCount = async (sql: pg.Client): Promise<number> =>
 describe("PostgreSQL lease store beside Kea's schema", () => {
   it('serves from a database made by kea-admin as both lease-database and hosts-database, unchanged', async () => {
     const db = await database(true);
+    const { logger, records } = captureLogs();
     const server = await (async (): Promise<ServerRuntime> => {
       try {
         // A lease a Kea server handed out from this pool, and a reservation in Kea's hosts table.
@@ -109,7 +110,7 @@ describe("PostgreSQL lease store beside Kea's schema", () => {
             subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] }],
           },
         };
-        return await startServer({ config: compileConfig(config), logger: captureLogs().logger });
+        return await startServer({ config: compileConfig(config), logger });
       } catch (error) {
         await db.sql.end();
         throw error;
@@ -162,6 +163,11 @@ describe("PostgreSQL lease store beside Kea's schema", () => {
         ].sort((a, b) => (a[0] as number) - (b[0] as number)),
       );
       assert.equal(await keaCount(db.sql), 1, "Kea's lease4 is left as it was");
+      assert.match(
+        records.map((r) => r.msg).join('\n'),
+        /imported 1 active lease\(s\) from Kea's lease4 table/,
+        'the start-up log says how many',
+      );
     } finally {
       await server.stop();
       await db.sql.end();
