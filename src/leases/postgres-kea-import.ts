@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { LeaseStoreOpenError } from './errors.ts';
 import { lease4Columns } from './postgres-migrate.ts';
 import { LEASE_TABLE } from './postgres-names.ts';
 
@@ -13,6 +14,21 @@ export interface KeaImportResult {
   /** Active leases copied into our table. */
   readonly imported: number;
 }
+
+/** The columns of Kea's lease4 the import reads (Kea's dhcpdb_create.pgsql; user_context since Kea's schema 5.0). */
+const KEA_COLUMNS = [
+  'address',
+  'hwaddr',
+  'client_id',
+  'valid_lifetime',
+  'expire',
+  'subnet_id',
+  'fqdn_fwd',
+  'fqdn_rev',
+  'hostname',
+  'state',
+  'user_context',
+];
 
 /** Colon hex of a bytea, as our text columns hold hardware addresses and client ids. */
 const colonHex = (column: string): string =>
@@ -65,7 +81,16 @@ ON CONFLICT (address) DO NOTHING`;
  */
 export async function importKeaLeases(client: pg.ClientBase): Promise<KeaImportResult | null> {
   const columns = await lease4Columns(client);
-  if (!['hwaddr', 'expire', 'state', 'user_context'].every((c) => columns.has(c))) return null;
+  if (!columns.has('hwaddr') || !columns.has('expire')) return null;
+  const missing = KEA_COLUMNS.filter((c) => !columns.has(c));
+  if (missing.length > 0) {
+    // Skipping would hand Kea's leases out again: refuse, and say how to go on.
+    throw new LeaseStoreOpenError(
+      `Kea's lease4 table lacks ${missing.join(', ')} (Kea schema before version 5.0): run ` +
+        `"kea-admin db-upgrade pgsql" on the database first, or set "import-kea-leases": false in the ` +
+        `lease-database's user-context to start without Kea's leases`,
+    );
+  }
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${KEA_IMPORT_TABLE} (
        imported_at timestamptz NOT NULL, kea_rows bigint NOT NULL, imported bigint NOT NULL)`,

@@ -281,6 +281,30 @@ describe("PostgreSQL lease store beside Kea's schema", () => {
     }
   });
 
+  it('refuses to start on an old Kea lease4 it cannot import, saying what to do, and changes nothing', async () => {
+    const db = await database(true);
+    try {
+      await keaLease(db.sql, { address: '198.18.2.20', hwaddr: '02:00:00:00:0d:02', expiresInS: 600 });
+      // Kea's schema before 5.0 had no user context (its triggers read it: they go with it).
+      await db.sql.query('ALTER TABLE lease4 DROP COLUMN user_context CASCADE');
+      await assert.rejects(
+        PostgresLeaseStore.open({ connection: db.connection, listen: false }),
+        (error: Error) => {
+          assert.equal(error.name, 'LeaseStoreOpenError');
+          assert.match(
+            error.message,
+            /lacks user_context .*kea-admin db-upgrade pgsql.*"import-kea-leases": false/,
+          );
+          return true;
+        },
+      );
+      const ours = await db.sql.query("SELECT to_regclass('leasekeeper_lease4') AS t");
+      assert.equal(ours.rows[0]!.t, null, 'the schema transaction was rolled back');
+    } finally {
+      await db.sql.end();
+    }
+  });
+
   it('migrates the earlier layout (our table named lease4) with its leases, two servers starting at once', async () => {
     const db = await database(false);
     try {
