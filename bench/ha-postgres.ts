@@ -12,6 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
+import { LEASE_TABLE } from '../src/leases/postgres-names.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
@@ -119,9 +120,10 @@ async function start(config: string, srv: readonly Netns[]): Promise<Stop[]> {
 }
 
 async function trial(config: string, srv: readonly Netns[], load: Netns, rate: number): Promise<Step> {
+  const table = config === 'kea' ? 'lease4' : LEASE_TABLE;
   await sql(
     config === 'kea' ? keaDb : lkDb,
-    `DO $$ BEGIN IF to_regclass('lease4') IS NOT NULL THEN TRUNCATE lease4; END IF; END $$`,
+    `DO $$ BEGIN IF to_regclass('${table}') IS NOT NULL THEN TRUNCATE ${table}; END IF; END $$`,
   );
   const stops = await start(config, srv);
   try {

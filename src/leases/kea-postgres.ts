@@ -48,6 +48,7 @@ const MAPPED = new Set([
   'key-file',
   'key-password',
   'cipher-list',
+  'user-context',
 ]);
 
 /**
@@ -67,7 +68,6 @@ const IGNORED = new Set([
   'on-fail',
   'retry-on-startup',
   'max-row-errors',
-  'user-context',
   'comment',
 ]);
 
@@ -165,10 +165,32 @@ export function postgresFromKea(
     connection.ssl = ssl;
   }
 
+  const importKeaLeases = keaImportChoice(db['user-context'], fail);
+
   const where = socket ? `socket ${host}/.s.PGSQL.${port ?? 5432}` : `${host}:${port ?? 5432}`;
   const note =
     `postgresql database "${database}" at ${where}` +
     (user === undefined ? '' : ` as ${user}`) +
     (connection.ssl === undefined ? '' : ' over TLS');
-  return { spec: { type: 'postgresql', connection }, note, ignored };
+  return {
+    spec: { type: 'postgresql', connection, ...(importKeaLeases === undefined ? {} : { importKeaLeases }) },
+    note,
+    ignored,
+  };
+}
+
+/**
+ * `user-context.import-kea-leases`: false skips copying Kea's leases on the first start (docs/leases.md). In the
+ * user context, so that Kea, which keeps a user context as it is, still loads the same configuration.
+ */
+function keaImportChoice(
+  context: unknown,
+  fail: (key: string, message: string) => never,
+): boolean | undefined {
+  if (context === undefined) return undefined;
+  if (typeof context !== 'object' || context === null || Array.isArray(context))
+    return fail('user-context', 'must be a map');
+  const value = (context as Record<string, unknown>)['import-kea-leases'];
+  if (value === undefined || typeof value === 'boolean') return value;
+  return fail('user-context.import-kea-leases', `must be true or false, got ${JSON.stringify(value)}`);
 }

@@ -24,6 +24,8 @@ export type LeaseStoreSpec =
       readonly poolSize?: number;
       /** LISTEN for other servers' changes (default true). */
       readonly listen?: boolean;
+      /** Copy Kea's active leases on the first start against Kea's lease database (default true). */
+      readonly importKeaLeases?: boolean;
     };
 
 /** Opens the backend a spec names. Rejects with `LeaseStoreOpenError` when it cannot be used. */

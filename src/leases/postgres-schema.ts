@@ -1,13 +1,19 @@
 import type pg from 'pg';
 import { LeaseStoreOpenError } from './errors.ts';
+import { importKeaLeases, type KeaImportResult } from './postgres-kea-import.ts';
+import { renameVersion1Table } from './postgres-migrate.ts';
+import { LEASE_TABLE } from './postgres-names.ts';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * Version 2 renamed the lease table from `lease4` to `leasekeeper_lease4` (Kea's own schema has a `lease4`,
+ * and a Kea site keeps its leases and hosts in one database).
+ */
+export const SCHEMA_VERSION = 2;
 /** The LISTEN/NOTIFY channel every server of one database shares. */
 export const NOTIFY_CHANNEL = 'leasekeeper_lease4';
 
 const TABLES = `
-CREATE TABLE IF NOT EXISTS leasekeeper_schema (version integer NOT NULL);
-CREATE TABLE IF NOT EXISTS lease4 (
+CREATE TABLE IF NOT EXISTS ${LEASE_TABLE} (
   address bigint PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
   hw_address text NOT NULL,
   client_id text,
@@ -20,13 +26,13 @@ CREATE TABLE IF NOT EXISTS lease4 (
   user_context text
 );
 -- The DDNS flags (Kea's fqdn_fwd/fqdn_rev), added in place to databases made before them.
-ALTER TABLE lease4 ADD COLUMN IF NOT EXISTS fqdn_fwd smallint NOT NULL DEFAULT 0;
-ALTER TABLE lease4 ADD COLUMN IF NOT EXISTS fqdn_rev smallint NOT NULL DEFAULT 0;
-CREATE INDEX IF NOT EXISTS lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS lease4_hw_address ON lease4 (hw_address, subnet_id);
-CREATE INDEX IF NOT EXISTS lease4_subnet ON lease4 (subnet_id);
-CREATE INDEX IF NOT EXISTS lease4_expires ON lease4 (expires_at) WHERE state <> 2;
-CREATE INDEX IF NOT EXISTS lease4_hostname ON lease4 (lower(hostname)) WHERE hostname IS NOT NULL;
+ALTER TABLE ${LEASE_TABLE} ADD COLUMN IF NOT EXISTS fqdn_fwd smallint NOT NULL DEFAULT 0;
+ALTER TABLE ${LEASE_TABLE} ADD COLUMN IF NOT EXISTS fqdn_rev smallint NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_client_id ON ${LEASE_TABLE} (client_id, subnet_id) WHERE client_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_hw_address ON ${LEASE_TABLE} (hw_address, subnet_id);
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_subnet ON ${LEASE_TABLE} (subnet_id);
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_expires ON ${LEASE_TABLE} (expires_at) WHERE state <> 2;
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_hostname ON ${LEASE_TABLE} (lower(hostname)) WHERE hostname IS NOT NULL;
 -- The pending DNS updates (runtime/ddns), each claimed by the server running it until claimed_until.
 CREATE TABLE IF NOT EXISTS leasekeeper_ddns4 (
   key text PRIMARY KEY,
@@ -60,7 +66,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
   e jsonb;
   i integer := 0;
-  p lease4%ROWTYPE;
+  p ${LEASE_TABLE}%ROWTYPE;
   k bigint;
   op_mode text;
   cid text;
@@ -81,19 +87,19 @@ BEGIN
     cid := e->>'client_id';
     hw := e->>'hw_address';
     LOOP
-      SELECT * INTO p FROM lease4 WHERE lease4.address = k FOR UPDATE;
+      SELECT * INTO p FROM ${LEASE_TABLE} l WHERE l.address = k FOR UPDATE;
       IF NOT FOUND THEN
         IF op_mode = 'update' THEN
           ord := i; outcome := 'missing'; prev := NULL; RETURN NEXT;
           EXIT;
         END IF;
-        INSERT INTO lease4 (address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname,
+        INSERT INTO ${LEASE_TABLE} AS l (address, hw_address, client_id, subnet_id, valid_lifetime, cltt, expires_at, hostname,
                             state, user_context, fqdn_fwd, fqdn_rev)
         VALUES (k, hw, cid, (e->>'subnet_id')::bigint, (e->>'valid_lifetime')::bigint, (e->>'cltt')::bigint,
                 (e->>'expires_at')::bigint, e->>'hostname', (e->>'state')::smallint, e->>'user_context',
                 COALESCE((e->>'fqdn_fwd')::smallint, 0), COALESCE((e->>'fqdn_rev')::smallint, 0))
         ON CONFLICT (address) DO NOTHING
-        RETURNING to_jsonb(lease4) INTO newrow;
+        RETURNING to_jsonb(l) INTO newrow;
         IF FOUND THEN
           notes := notes || jsonb_build_object('op', 'INSERT', 'new', newrow, 'old', NULL);
           ord := i; outcome := 'added'; prev := NULL; RETURN NEXT;
@@ -115,13 +121,13 @@ BEGIN
         ord := i; outcome := 'conflict'; prev := to_jsonb(p); RETURN NEXT;
         EXIT;
       END IF;
-      UPDATE lease4 SET hw_address = hw, client_id = cid, subnet_id = (e->>'subnet_id')::bigint,
+      UPDATE ${LEASE_TABLE} l SET hw_address = hw, client_id = cid, subnet_id = (e->>'subnet_id')::bigint,
         valid_lifetime = (e->>'valid_lifetime')::bigint, cltt = (e->>'cltt')::bigint,
         expires_at = (e->>'expires_at')::bigint, hostname = e->>'hostname', state = (e->>'state')::smallint,
         user_context = e->>'user_context', fqdn_fwd = COALESCE((e->>'fqdn_fwd')::smallint, 0),
         fqdn_rev = COALESCE((e->>'fqdn_rev')::smallint, 0)
-      WHERE lease4.address = k
-      RETURNING to_jsonb(lease4) INTO newrow;
+      WHERE l.address = k
+      RETURNING to_jsonb(l) INTO newrow;
       notes := notes || jsonb_build_object('op', 'UPDATE', 'new', newrow, 'old', to_jsonb(p));
       ord := i; outcome := 'updated'; prev := to_jsonb(p); RETURN NEXT;
       EXIT;
@@ -149,7 +155,7 @@ $fn$;
 `;
 
 /**
- * Every change to lease4, by any writer, is announced on NOTIFY_CHANNEL inside its transaction (delivered only
+ * Every change to our lease table, by any writer, is announced on NOTIFY_CHANNEL inside its transaction (delivered only
  * if it commits): `{op, sender, new, old}` per row, or `{sender, changes: [{op, new, old}, ...]}` from
  * leasekeeper_commit4, which packs its changes into few notifications (per-row NOTIFY was a quarter of its cost). The sender's application_name lets a server skip its own changes. NOTIFY payloads are limited
  * to 8000 bytes: an oversized user context is left out of the announcement.
@@ -171,32 +177,55 @@ BEGIN
   RETURN NULL;
 END
 $fn$;
-CREATE OR REPLACE TRIGGER lease4_notify AFTER INSERT OR UPDATE OR DELETE ON lease4
+CREATE OR REPLACE TRIGGER ${LEASE_TABLE}_notify AFTER INSERT OR UPDATE OR DELETE ON ${LEASE_TABLE}
   FOR EACH ROW WHEN (current_setting('leasekeeper.bulk', true) IS DISTINCT FROM 'on')
   EXECUTE FUNCTION leasekeeper_notify4();
 `;
 
+export interface PgSchemaOptions {
+  /** Copy Kea's active leases on the first start against a database where Kea kept them. Default true. */
+  readonly importKeaLeases?: boolean;
+}
+
+/** What `ensurePgSchema` changed, for the start-up log. */
+export interface PgSchemaReport {
+  /** A version 1 `lease4` was renamed to `LEASE_TABLE`. */
+  readonly renamed: boolean;
+  /** Kea's leases copied on this start, or null. */
+  readonly keaImport: KeaImportResult | null;
+}
+
 /**
- * Creates or checks the schema. Serialized by an advisory lock so several servers starting at once against an
- * empty database do not trip over each other's CREATEs.
+ * Creates, migrates or checks the schema in one transaction. Serialized by an advisory lock so several servers
+ * starting at once against one database do not trip over each other's CREATEs, renames or imports.
  */
-export async function ensurePgSchema(client: pg.ClientBase): Promise<void> {
+export async function ensurePgSchema(
+  client: pg.ClientBase,
+  options: PgSchemaOptions = {},
+): Promise<PgSchemaReport> {
   await client.query('BEGIN');
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('leasekeeper schema'))");
-    await client.query(TABLES);
+    await client.query('CREATE TABLE IF NOT EXISTS leasekeeper_schema (version integer NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM leasekeeper_schema');
     const version = rows[0]?.version;
+    if (version !== undefined && (version < 1 || version > SCHEMA_VERSION)) {
+      throw new LeaseStoreOpenError(
+        `the lease database has schema version ${version}; this leasekeeper reads versions 1 to ${SCHEMA_VERSION}`,
+      );
+    }
+    const renamed = version === 1 ? await renameVersion1Table(client) : false;
+    await client.query(TABLES);
     if (version === undefined) {
       await client.query('INSERT INTO leasekeeper_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
     } else if (version !== SCHEMA_VERSION) {
-      throw new LeaseStoreOpenError(
-        `the lease database has schema version ${version}; this leasekeeper reads version ${SCHEMA_VERSION}`,
-      );
+      await client.query('UPDATE leasekeeper_schema SET version = $1', [SCHEMA_VERSION]);
     }
     await client.query(COMMIT_FUNCTION);
     await client.query(NOTIFY_TRIGGER);
+    const keaImport = options.importKeaLeases === false ? null : await importKeaLeases(client);
     await client.query('COMMIT');
+    return { renamed, keaImport };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

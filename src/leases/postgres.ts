@@ -10,6 +10,8 @@ import { pgDriver } from './pg-driver.ts';
 import { PgCoordination } from './postgres-coordination.ts';
 import { WritableHost, suggestsFailover } from './postgres-hosts.ts';
 import { PgListener, type ListenWatcher } from './postgres-listen.ts';
+import { keaImportNote } from './postgres-kea-import.ts';
+import { LEASE_TABLE } from './postgres-names.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
   checkLimit,
@@ -29,6 +31,7 @@ import type {
   LeaseChange,
   LeaseChangeListener,
   LeaseStore,
+  LeaseStoreOpenReport,
   ReclaimOptions,
   SubnetFilter,
   SubnetLeaseStats,
@@ -47,12 +50,17 @@ export interface PostgresLeaseStoreOptions {
   readonly listen?: boolean;
   /** Called after the LISTEN connection came back from a loss; notifications in between are lost, so reload. */
   readonly onListenReconnect?: () => void;
+  /**
+   * On the first start against a database where Kea kept its leases (Kea's `lease4` beside ours), copy Kea's
+   * active leases so none is handed out twice. Default true; see docs/leases.md.
+   */
+  readonly importKeaLeases?: boolean;
 }
 
 /** Leases in one group-commit batch at most (keeps the JSON argument and the transaction bounded). */
 const MAX_BATCH = 2000;
 const DEADLOCK_RETRIES = 5;
-const SELECT = `SELECT ${LEASE_COLUMNS} FROM lease4`;
+const SELECT = `SELECT ${LEASE_COLUMNS} FROM ${LEASE_TABLE}`;
 
 /** int8 columns as JS numbers: every value we store (addresses, ms times, uint32 ids) is below 2^53. */
 function int8AsNumber(driver: typeof pg): pg.CustomTypesConfig {
@@ -90,6 +98,7 @@ export class PostgresLeaseStore implements LeaseStore {
   });
   #closed = false;
   #hosts: WritableHost | null = null;
+  #openReport: LeaseStoreOpenReport = { warnings: [] };
 
   private constructor(
     pool: pg.Pool,
@@ -133,10 +142,17 @@ export class PostgresLeaseStore implements LeaseStore {
     pool.on('error', () => undefined);
     let listener: PgListener | null = null;
     const changes = new ChangeHub();
+    const warnings: string[] = [];
     try {
       const client = await pool.connect();
       try {
-        await ensurePgSchema(client);
+        const schema = await ensurePgSchema(
+          client,
+          options.importKeaLeases === undefined ? {} : { importKeaLeases: options.importKeaLeases },
+        );
+        if (schema.renamed)
+          warnings.push(`lease table lease4 of an earlier leasekeeper renamed to ${LEASE_TABLE}`);
+        if (schema.keaImport !== null) warnings.push(keaImportNote(schema.keaImport));
       } finally {
         client.release();
       }
@@ -151,6 +167,7 @@ export class PostgresLeaseStore implements LeaseStore {
       }
       const store = new PostgresLeaseStore(pool, changes, listener, options);
       store.#hosts = hosts;
+      store.#openReport = { warnings };
       return store;
     } catch (error) {
       await listener?.stop();
@@ -159,6 +176,11 @@ export class PostgresLeaseStore implements LeaseStore {
       const detail = error instanceof Error ? error.message : String(error);
       throw new LeaseStoreOpenError(`cannot open the PostgreSQL lease database: ${detail}`, { cause: error });
     }
+  }
+
+  /** What opening changed in the database (a migration, Kea's leases imported), for the start-up log. */
+  get openReport(): LeaseStoreOpenReport {
+    return this.#openReport;
   }
 
   /** Active-active HA's heartbeat rows and offer claims, over this store's connections. */
@@ -301,7 +323,7 @@ export class PostgresLeaseStore implements LeaseStore {
         return { value: null, changes: [] };
       }
       if (options.remove) {
-        await client.query('DELETE FROM lease4 WHERE address = $1', [key]);
+        await client.query(`DELETE FROM ${LEASE_TABLE} WHERE address = $1`, [key]);
         return {
           value: previous,
           changes: [{ kind: 'removed', lease: previous, previous, origin: 'local' }],
@@ -315,9 +337,10 @@ export class PostgresLeaseStore implements LeaseStore {
 
   async remove(address: string): Promise<Lease | null> {
     this.#open();
-    const rows = await this.#query(`DELETE FROM lease4 WHERE address = $1 RETURNING ${LEASE_COLUMNS}`, [
-      ipv4ToNumber(address),
-    ]);
+    const rows = await this.#query(
+      `DELETE FROM ${LEASE_TABLE} WHERE address = $1 RETURNING ${LEASE_COLUMNS}`,
+      [ipv4ToNumber(address)],
+    );
     // A corrupt row is removed all the same; it has no lease to report.
     const previous = rows.length === 0 ? null : tryRowToLease(rows[0]);
     if (previous !== null)
@@ -328,7 +351,7 @@ export class PostgresLeaseStore implements LeaseStore {
   async wipe(filter?: SubnetFilter): Promise<number> {
     this.#open();
     const rows = await this.#query(
-      `DELETE FROM lease4 WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1)) RETURNING ${LEASE_COLUMNS}`,
+      `DELETE FROM ${LEASE_TABLE} WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1)) RETURNING ${LEASE_COLUMNS}`,
       [subnetArray(filter)],
     );
     const removed = rows
@@ -343,7 +366,7 @@ export class PostgresLeaseStore implements LeaseStore {
   async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
     this.#open();
     const rows = (await this.#query(
-      `SELECT subnet_id, state, count(*) AS n FROM lease4 WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1))
+      `SELECT subnet_id, state, count(*) AS n FROM ${LEASE_TABLE} WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1))
        GROUP BY subnet_id, state ORDER BY subnet_id`,
       [subnetArray(filter)],
     )) as StateCountRow[];
@@ -486,7 +509,7 @@ async function lockRow(client: pg.PoolClient, key: number): Promise<Lease | null
 async function writeRow(client: pg.PoolClient, lease: Lease, key: number): Promise<void> {
   const row = leaseToRow(lease, key);
   await client.query(
-    `UPDATE lease4 SET hw_address = $2, client_id = $3, subnet_id = $4, valid_lifetime = $5, cltt = $6,
+    `UPDATE ${LEASE_TABLE} SET hw_address = $2, client_id = $3, subnet_id = $4, valid_lifetime = $5, cltt = $6,
      expires_at = $7, hostname = $8, state = $9, user_context = $10, fqdn_fwd = $11, fqdn_rev = $12
      WHERE address = $1`,
     [

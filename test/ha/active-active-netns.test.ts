@@ -147,7 +147,7 @@ describe('active-active trio under perfdhcp load', () => {
         await sql.connect();
         try {
           const { rows } = await sql.query<{ address: string; hw_address: string }>(
-            'SELECT address, hw_address FROM lease4 WHERE state = 0',
+            'SELECT address, hw_address FROM leasekeeper_lease4 WHERE state = 0',
           );
           const inDb = new Map(rows.map((r) => [intToIp(Number(r.address)), r.hw_address]));
           for (const [mac, address] of lastOf) assert.equal(inDb.get(address), mac, `${mac}'s ${address}`);

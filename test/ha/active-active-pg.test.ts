@@ -146,7 +146,7 @@ describe('active-active on one PostgreSQL database', () => {
     await sql.connect();
     try {
       const { rows } = await sql.query<{ address: string; hw_address: string }>(
-        'SELECT address, hw_address FROM lease4 WHERE state = 0 AND expires_at > $1',
+        'SELECT address, hw_address FROM leasekeeper_lease4 WHERE state = 0 AND expires_at > $1',
         [Date.now()],
       );
       const holder = new Map(rows.map((r) => [intToIp(Number(r.address)), r.hw_address]));

@@ -84,7 +84,7 @@ describe('a primary/standby PostgreSQL failover under a running server', () => {
     await sql.connect();
     try {
       const { rows } = await sql.query<{ address: string; hw_address: string }>(
-        'SELECT address, hw_address FROM lease4 WHERE state = 0',
+        'SELECT address, hw_address FROM leasekeeper_lease4 WHERE state = 0',
       );
       const holder = new Map(rows.map((r) => [intToIp(Number(r.address)), r.hw_address]));
       for (const c of [...first, ...second]) {

@@ -89,6 +89,31 @@ describe('Kea lease-database (postgresql) to PostgresLeaseStore options', () => 
     assert.deepEqual(choice.ignored, ['max-reconnect-tries', 'reconnect-wait-time', 'on-fail']);
   });
 
+  it('reads user-context.import-kea-leases (Kea keeps a user context as it is) and refuses a non-boolean', () => {
+    const base = { type: 'postgresql', name: 'kea' };
+    assert.equal(
+      postgresFromKea({ ...base, 'user-context': { 'import-kea-leases': false } }).spec.importKeaLeases,
+      false,
+    );
+    assert.equal(
+      'importKeaLeases' in postgresFromKea({ ...base, 'user-context': { site: 'a' } }).spec,
+      false,
+    );
+    const compiled = compileConfig({
+      Dhcp4: { 'lease-database': { ...base, 'user-context': { 'import-kea-leases': false } } },
+    });
+    assert.equal(
+      postgresFromKea(compiled.leaseDatabase as Record<string, unknown>).spec.importKeaLeases,
+      false,
+      'what compileConfig keeps',
+    );
+    throwsAt(
+      () => postgresFromKea({ ...base, 'user-context': { 'import-kea-leases': 'no' } }),
+      'Dhcp4.lease-database.user-context.import-kea-leases',
+      'must be true or false',
+    );
+  });
+
   it('refuses a missing name, wrong types, out-of-range numbers and unknown parameters', () => {
     throwsAt(() => postgresFromKea({ type: 'postgresql' }), 'Dhcp4.lease-database.name', 'is required');
     throwsAt(

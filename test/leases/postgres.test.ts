@@ -152,7 +152,7 @@ describe('postgresql lease store', () => {
     try {
       await store.commit(makeLease({ address: '10.7.0.2' }));
       const seen = nextChange(store, (c) => c.origin === 'remote');
-      await raw.query("UPDATE lease4 SET hostname = 'edited' WHERE address = $1", [
+      await raw.query("UPDATE leasekeeper_lease4 SET hostname = 'edited' WHERE address = $1", [
         (10 << 24) + (7 << 16) + 2,
       ]);
       const change = await seen;
@@ -241,7 +241,7 @@ describe('postgresql lease store', () => {
     await raw.connect();
     try {
       await store.commit(makeLease({ address: '10.7.0.3' }));
-      await raw.query("UPDATE lease4 SET user_context = '{oops'");
+      await raw.query("UPDATE leasekeeper_lease4 SET user_context = '{oops'");
       await assert.rejects(store.get('10.7.0.3'), { name: 'LeaseCorruptError', message: /10\.7\.0\.3/ });
     } finally {
       await raw.end();

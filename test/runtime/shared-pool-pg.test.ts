@@ -180,7 +180,7 @@ describe('two servers sharing one PostgreSQL pool on one LAN', () => {
       state: number;
       cltt: string;
       expires_at: string;
-    }>('SELECT address, hw_address, state, cltt, expires_at FROM lease4 ORDER BY address');
+    }>('SELECT address, hw_address, state, cltt, expires_at FROM leasekeeper_lease4 ORDER BY address');
     return res.rows.map((r) => ({
       address: intToIp(Number(r.address)),
       hwAddress: r.hw_address,
@@ -246,7 +246,7 @@ describe('two servers sharing one PostgreSQL pool on one LAN', () => {
     const gate = new pg.Client(cluster!.connection(database));
     await gate.connect();
     await gate.query('BEGIN');
-    await gate.query('LOCK TABLE lease4 IN EXCLUSIVE MODE');
+    await gate.query('LOCK TABLE leasekeeper_lease4 IN EXCLUSIVE MODE');
     const requests = (): number => clients.reduce((n, c) => n + c.requested.length, 0);
     const contested = (): string[] => {
       const by = new Map<string, Set<string>>();
