@@ -12,12 +12,13 @@ import { tokenize, type Token } from './lexer.ts';
 import {
   binary,
   followPath,
-  lengthPrefixedItem,
   optionText,
   textIsBytes,
-  subOption,
   uint32Binary,
-  vendorBlock,
+  vivcoEnterprise,
+  vivcoTuple,
+  vivsoEnterprise,
+  vivsoSubOption,
   type EvalPacket,
 } from './packet.ts';
 
@@ -518,79 +519,76 @@ class Parser {
     return this.representation(AGENT, (p) => followPath(p.msg.options.getRaw(AGENT), path), AGENT, true);
   }
 
+  /** Kea's grammar: `vendor.enterprise`, `vendor[E].exists`, `vendor[E].option[N].hex|text|exists`. */
   private parseVendor(): Node {
     if (this.accept('.')) {
       this.expect('enterprise');
-      return this.enterpriseOf(VIVSO, 0);
+      return this.enterpriseOf(VIVSO, vivsoEnterprise);
     }
-    this.expect('[');
-    const enterprise = this.enterpriseToken();
-    this.expect(']');
+    const wanted = this.enterpriseIn(VIVSO, vivsoEnterprise);
     if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'option') {
-      const path = this.subPath();
-      const first = path[0]!;
-      const rest = path.slice(1);
+      this.pos += 2;
+      this.expect('[');
+      const code = this.subOptionCodeToken();
+      this.expect(']');
       return this.representation(
         VIVSO,
-        (p) => {
-          const block = vendorBlock(p.msg.options.getRaw(VIVSO), enterprise);
-          return block === undefined ? undefined : followPath(subOption(block.data, first), rest);
-        },
+        (p) => (wanted(p) ? vivsoSubOption(p.msg.options.getRaw(VIVSO), code) : undefined),
         VIVSO,
         true,
       );
     }
     this.expect('.');
     const t = this.next();
-    if (t.text === 'exists')
-      return {
-        t: 'bool',
-        f: (p) => vendorBlock(p.msg.options.getRaw(VIVSO), enterprise) !== undefined,
-        needs: [VIVSO],
-      };
-    if (t.text === 'enterprise') return this.enterpriseOf(VIVSO, enterprise);
-    return this.fail('expected exists, enterprise or option[N]', t);
+    if (t.text === 'exists') return { t: 'bool', f: wanted, needs: [VIVSO] };
+    return this.fail('expected exists or option[N]', t);
   }
 
-  private enterpriseOf(code: number, enterprise: number): Node {
+  /**
+   * `[E]` or `[*]`, as a test of the option's enterprise number: Kea keeps only the first block's, so
+   * a request whose first block is another enterprise's does not match (checked against Kea 2.2).
+   */
+  private enterpriseIn(code: number, enterpriseOf: (b: Uint8Array | undefined) => number): BoolFn {
+    this.expect('[');
+    const enterprise = this.enterpriseToken();
+    this.expect(']');
+    if (enterprise === 0) return (p) => enterpriseOf(p.msg.options.getRaw(code)) >= 0;
+    return (p) => enterpriseOf(p.msg.options.getRaw(code)) === enterprise;
+  }
+
+  private enterpriseOf(code: number, enterpriseOf: (b: Uint8Array | undefined) => number): Node {
     return {
       t: 'str',
       f: (p) => {
-        const block = vendorBlock(p.msg.options.getRaw(code), enterprise);
-        return block === undefined ? EMPTY : uint32Binary(block.enterprise);
+        const e = enterpriseOf(p.msg.options.getRaw(code));
+        return e < 0 ? EMPTY : uint32Binary(e);
       },
     };
   }
 
+  /** Kea's grammar: `vendor-class.enterprise`, `vendor-class[E].exists`, `vendor-class[E].data[i]`. */
   private parseVendorClass(): Node {
     if (this.accept('.')) {
       this.expect('enterprise');
-      return this.enterpriseOf(VIVCO, 0);
+      return this.enterpriseOf(VIVCO, vivcoEnterprise);
     }
-    this.expect('[');
-    const enterprise = this.enterpriseToken();
-    this.expect(']');
+    const wanted = this.enterpriseIn(VIVCO, vivcoEnterprise);
     this.expect('.');
     const t = this.next();
-    if (t.text === 'exists')
-      return {
-        t: 'bool',
-        f: (p) => vendorBlock(p.msg.options.getRaw(VIVCO), enterprise) !== undefined,
-        needs: [VIVCO],
-      };
-    if (t.text === 'enterprise') return this.enterpriseOf(VIVCO, enterprise);
-    if (t.text !== 'data') return this.fail('expected exists, enterprise or data', t);
+    if (t.text === 'exists') return { t: 'bool', f: wanted, needs: [VIVCO] };
+    if (t.text !== 'data') return this.fail('expected exists or data', t);
     let index = 0;
     if (this.accept('[')) {
       index = this.intToken('data index', 0, 255);
       this.expect(']');
     }
+    // Tuple i is the i-th block's whole vendor-class-data, as Kea's OptionVendorClass reads it.
     return {
       t: 'str',
       f: (p) => {
-        const block = vendorBlock(p.msg.options.getRaw(VIVCO), enterprise);
-        const item = block === undefined ? undefined : lengthPrefixedItem(block.data, index);
-        return item === undefined ? EMPTY : binary(item);
+        if (!wanted(p)) return EMPTY;
+        const tuple = vivcoTuple(p.msg.options.getRaw(VIVCO), index);
+        return tuple === undefined ? EMPTY : binary(tuple);
       },
     };
   }

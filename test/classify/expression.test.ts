@@ -88,15 +88,15 @@ const VALUES: [string, string][] = [
   ['pkt4.msgtype', '00000001'],
   ['pkt4.transid', '00003039'],
   ['vendor.enterprise', '0000118b'],
-  ['vendor[*].enterprise', '0000118b'],
   ['vendor[4491].option[1].hex', Buffer.from('docsis3.0').toString('hex')],
   ['vendor[4491].option[2].hex', '0a0b'],
   ['vendor[9].option[1].hex', ''],
   ['vendor-class.enterprise', '0000118b'],
-  ['vendor-class[4491].data', Buffer.from('docsis3.0').toString('hex')],
-  ['vendor-class[4491].data[1]', '78'],
+  // Kea's tuple is the block's whole vendor-class-data, its inner length bytes included.
+  ['vendor-class[4491].data', `09${Buffer.from('docsis3.0').toString('hex')}0178`],
+  ['vendor-class[4491].data[1]', ''],
   ['vendor-class[4491].data[3]', ''],
-  ['vendor-class[*].data', Buffer.from('docsis3.0').toString('hex')],
+  ['vendor-class[*].data', `09${Buffer.from('docsis3.0').toString('hex')}0178`],
   // Operators (classify.rst "List of classification expressions" and Kea's token tests).
   ["substring('foobar',0,3)", Buffer.from('foo').toString('hex')],
   ["substring('foobar',4,-2)", Buffer.from('ob').toString('hex')],
@@ -224,6 +224,37 @@ test('a packet without the options reads empty strings and false, never throws',
   assert.equal(valueHex('vendor-class[4491].data', bare), '');
 });
 
+test('options 124 and 125 with two enterprise blocks read as Kea 2.2 reads them', () => {
+  // The values kea-dhcp4 2.2.0 pushed for these bytes (eval debug log, one DISCOVER on loopback): Kea
+  // keeps the first block's enterprise number, so [E] matches the first block only; option 125's later
+  // blocks are not seen; option 124's data[i] is the i-th block's whole data, whatever its enterprise.
+  const p = samplePacket();
+  p.msg.options.setRaw(
+    124,
+    Uint8Array.of(0, 0, 0, 9, 4, 3, ...ascii('abc'), 0, 0, 0, 0, 2, 1, ...ascii('z')),
+  );
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0, 9, 3, 1, 1, 0x61, 0, 0, 0x11, 0x8b, 3, 1, 1, 0x62));
+  assert.equal(truth('vendor[9].exists', p), true);
+  assert.equal(truth('vendor[4491].exists', p), false);
+  assert.equal(truth('vendor[*].exists', p), true);
+  assert.equal(valueHex('vendor.enterprise', p), '00000009');
+  assert.equal(valueHex('vendor[9].option[1].hex', p), '61');
+  assert.equal(valueHex('vendor[4491].option[1].hex', p), '');
+  assert.equal(truth('vendor[4491].option[1].exists', p), false);
+  assert.equal(truth('vendor-class[9].exists', p), true);
+  assert.equal(truth('vendor-class[4491].exists', p), false);
+  assert.equal(valueHex('vendor-class[*].data', p), '03616263');
+  assert.equal(valueHex('vendor-class[9].data[1]', p), '017a');
+  assert.equal(valueHex('vendor-class[9].data[2]', p), '');
+  assert.equal(valueHex('vendor-class[4491].data', p), '');
+  // The same blocks the other way round: now only 4491 matches, and its sub-option is seen.
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0x11, 0x8b, 3, 1, 1, 0x62, 0, 0, 0, 9, 3, 1, 1, 0x61));
+  assert.equal(truth('vendor[9].exists', p), false);
+  assert.equal(truth('vendor[4491].exists', p), true);
+  assert.equal(valueHex('vendor[4491].option[1].hex', p), '62');
+  assert.equal(valueHex('vendor[9].option[1].hex', p), '');
+});
+
 test('malformed sub-option and vendor bytes read as absent', () => {
   const p = samplePacket();
   p.msg.options.setRaw(43, hex('0109ff'));
@@ -257,6 +288,10 @@ test('refused at load with the offending token and its offset', () => {
     ['pkt4.len == 1', 'len', 'expected mac'],
     ["'a' == 'a' )", ')', 'unexpected token'],
     ['vendor-class[4491].data[256] == 0x00', '256', 'data index'],
+    // Kea 2.2's grammar has only vendor.enterprise and one sub-option level under vendor[E].
+    ['vendor[*].enterprise == 0x00', 'enterprise', 'expected exists or option'],
+    ['vendor-class[9].enterprise == 0x00', 'enterprise', 'expected exists or data'],
+    ["vendor[9].option[1].option[2].hex == 'a'", 'option', 'expected hex, text or exists'],
     ['4294967296 == 1', '4294967296', '0..4294967295'],
   ];
   for (const [expr, token, reason] of cases) {
