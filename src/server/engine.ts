@@ -473,7 +473,7 @@ export class DhcpServerEngine {
     if (p.rapid) {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
       const next = this.chooseAddress(p.ex, p.subnet, p.reservation);
-      if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true);
+      if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true, p.reservation);
       this.stats.inc('v4-allocation-fail');
       return this.drop(p.ex, p.subnet.id, `no free address in subnet ${p.subnet.id} (${p.subnet.prefix})`);
     }
@@ -505,7 +505,7 @@ export class DhcpServerEngine {
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
-      return this.grant(ex, subnet, addr, serverId, true);
+      return this.grant(ex, subnet, addr, serverId, true, res);
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
@@ -686,7 +686,7 @@ export class DhcpServerEngine {
       this.stats.inc('v4-allocation-fail');
       return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
     }
-    return this.grant(ex, subnet, addr, serverId, false);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
   private request(ex: Exchange): EngineOutput {
@@ -724,14 +724,14 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
-    if (this.hostPhase(ex, this.book.reservations.find(subnet, ex.id)))
-      return this.drop(ex, subnet.id, 'the client is in class DROP');
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     if (
       !this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) &&
       !this.book.reclaimDisplaced(addr, subnet, ex.id, ex.now)
     )
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
-    return this.grant(ex, subnet, addr, serverId);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
   /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
@@ -764,7 +764,7 @@ export class DhcpServerEngine {
       );
     if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return this.nak(ex, subnet, serverId, `${ex.requested} is not available to this client`);
-    return this.grant(ex, subnet, addr, serverId);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
   /** RENEWING (unicast) or REBINDING (broadcast): ciaddr filled, no server identifier. */
@@ -785,18 +785,21 @@ export class DhcpServerEngine {
     if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return refuse(`${ex.req.ciaddr} is not this client's`);
     // A client we have no lease for but whose address is free gets it (a server that lost its leases).
-    return this.grant(ex, subnet, addr, serverId);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
-  /** Asks the store to commit the lease; the DHCPACK goes out only when `commitSucceeded` says so. */
+  /**
+   * Asks the store to commit the lease; the DHCPACK goes out only when `commitSucceeded` says so. `res`
+   * is the client's reservation in `subnet` when the caller has looked it up already.
+   */
   private grant(
     ex: Exchange,
     subnet: CompiledSubnet,
     addr: number,
     serverId: string,
     rapid = false,
+    res: CompiledReservation | undefined = this.book.reservations.find(subnet, ex.id),
   ): EngineOutput {
-    const res = this.book.reservations.find(subnet, ex.id);
     // A rapid-commit DISCOVER was checked before its address was chosen.
     if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
       this.stats.inc('v4-lease-limit-exceeded');
