@@ -29,7 +29,7 @@ import { definitionNamed } from '../protocol/index.ts';
 import { escapeLogText } from './log-text.ts';
 import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/index.ts';
 import { DROP } from '../classify/index.ts';
-import { admits, classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
+import { admits, classifyEarly, classifyHost, combination, PacketClasses } from '../classify/index.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 import { applyFlexOptions } from './flex-option.ts';
 import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
@@ -831,7 +831,7 @@ export class DhcpServerEngine {
       ...(names.forward ? { fqdnFwd: true } : {}),
       ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
-      userContext: leaseContext(agent, this.config, ex.classes),
+      userContext: leaseContext(agent, this.config, this.config.recordsClasses ? ex.classes : null),
     });
     // Hold the address for this client while the commit is in flight.
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
@@ -1049,8 +1049,14 @@ export class DhcpServerEngine {
   private reply(ex: Exchange, plan: Omit<ReplyPlan, 'echoClientId'>): OutgoingReply {
     const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
     const flex = this.config.hooks.flexOptions;
-    if (flex.length > 0 && ex.classes !== null)
-      applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
+    // Flex options that read no class are evaluated on the bare request: nothing classifies it for them.
+    if (flex.length > 0)
+      applyFlexOptions(
+        message.options,
+        flex,
+        ex.classes ?? new PacketClasses(ex.req, ex.meta),
+        this.config.optionDefs,
+      );
     if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
@@ -1125,7 +1131,8 @@ export class DhcpServerEngine {
       leaseTime,
       reason,
       destination: reply ? describeDestination(reply.destination) : null,
-      classes: ex.classes === null ? null : combination(this.config, ex.classes),
+      classes:
+        ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }
