@@ -12,8 +12,6 @@ import { tokenize, type Token } from './lexer.ts';
 import {
   binary,
   followPath,
-  optionText,
-  textIsBytes,
   uint32Binary,
   vivcoEnterprise,
   vivcoTuple,
@@ -21,6 +19,7 @@ import {
   vivsoSubOption,
   type EvalPacket,
 } from './packet.ts';
+import { optionText, textIsBytes } from './option-text.ts';
 
 export type BoolFn = (p: EvalPacket) => boolean;
 export type StringFn = (p: EvalPacket) => string;

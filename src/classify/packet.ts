@@ -3,7 +3,6 @@
  * "binary strings": one character per byte (0..255), as Kea's evaluator works on std::string.
  */
 import type { DhcpMessage } from '../protocol/index.ts';
-import { definitionByCode } from '../protocol/index.ts';
 
 /** The classes a request is in so far. */
 export interface ClassMembership {
@@ -126,36 +125,4 @@ export function vivcoTuple(b: Uint8Array | undefined, index: number): Uint8Array
 /** The enterprise number of option 124 as Kea reads it, or -1 when absent or unparsable. */
 export function vivcoEnterprise(b: Uint8Array | undefined): number {
   return vivcoTuple(b, -1) === undefined ? -1 : uint32At(b!, 0);
-}
-
-/** Option types whose `.text` is formatted (dotted, decimal, true/false) rather than the bytes. */
-const FORMATTED = new Set([
-  'ip',
-  'ips',
-  'ip-pairs',
-  'u8',
-  'u16',
-  'u32',
-  'i32',
-  'bool',
-  'u8-list',
-  'u16-list',
-]);
-
-/** Whether `option[code].text` is always the option's bytes (a string type, or a sub-option). */
-export function textIsBytes(code: number, inner: boolean): boolean {
-  if (inner) return true;
-  const def = definitionByCode(code);
-  return def === undefined || !FORMATTED.has(def.type);
-}
-
-/**
- * `option[N].text`: strings as they are, addresses dotted (comma-separated for lists), integers in
- * decimal, booleans as true/false; anything else as its bytes. Sub-options (`inner`) have no type here.
- */
-export function optionText(code: number, b: Uint8Array, inner: boolean): string {
-  if (textIsBytes(code, inner)) return binary(b);
-  const v = definitionByCode(code)!.codec.decode(b);
-  if (v !== undefined) return Array.isArray(v) ? v.join(',') : String(v);
-  return binary(b);
 }

@@ -66,8 +66,8 @@ const VALUES: [string, string][] = [
   ['option[12].hex', Buffer.from('Laptop-7').toString('hex')],
   ['option[host-name].text', Buffer.from('Laptop-7').toString('hex')],
   ['option[99].hex', ''],
-  ['option[23].text', Buffer.from('240').toString('hex')],
-  ['option[routers].text', Buffer.from('198.18.0.1,198.18.0.2').toString('hex')],
+  ['option[23].text', Buffer.from('type=023, len=001: 240 (uint8)').toString('hex')],
+  ['option[routers].text', Buffer.from('type=003, len=008: 198.18.0.1 198.18.0.2').toString('hex')],
   ['option[43].option[1].hex', '616263'],
   ['option[43].option[2].hex', '0102'],
   ['option[43].option[3].hex', ''],
@@ -222,6 +222,56 @@ test('a packet without the options reads empty strings and false, never throws',
   assert.equal(valueHex('pkt4.msgtype', bare), '00000000');
   assert.equal(valueHex('vendor.enterprise', bare), '');
   assert.equal(valueHex('vendor-class[4491].data', bare), '');
+});
+
+test("option[N].text of non-string options is Kea 2.2's text form of the option", () => {
+  // What kea-dhcp4 2.2.0 pushed for `option[N].text` (eval debug log, one DISCOVER on loopback with
+  // these options): Kea's toString() is the option's toText() except for string options.
+  const p = samplePacket();
+  const o = p.msg.options;
+  const kea: [number, number[], string][] = [
+    [54, [127, 0, 0, 1], 'type=054, len=004: 127.0.0.1 (ipv4-address)'],
+    [57, [5, 220], 'type=057, len=002: 1500 (uint16)'],
+    [55, [1, 3, 6], 'type=055, len=003: 1(uint8) 3(uint8) 6(uint8)'],
+    [51, [0, 0, 14, 16], 'type=051, len=004: 3600 (uint32)'],
+    [19, [1], 'type=019, len=001: true (boolean)'],
+    [3, [127, 0, 0, 1, 127, 0, 0, 2], 'type=003, len=008: 127.0.0.1 127.0.0.2'],
+    [61, [1, 2, 0, 0, 0, 0, 1], 'type=061, len=007: 01:02:00:00:00:00:01'],
+    [93, [0, 7], 'type=093, len=002: 7(uint16)'],
+    [33, [10, 0, 0, 0, 127, 0, 0, 1], 'type=033, len=008: 10.0.0.0 127.0.0.1'],
+    [2, [255, 255, 241, 240], 'type=002, len=004: -3600 (int32)'],
+    [26, [5, 120], 'type=026, len=002: 1400 (uint16)'],
+    [23, [64], 'type=023, len=001: 64 (uint8)'],
+    [43, [1, 1, 0x61], 'type=043, len=003: 01:01:61'],
+    [12, [...ascii('host')], 'host'],
+    // Option 81: ASCII (E=0) and wire (E=1) names, full and partial, lower-cased as Kea prints them.
+    [
+      81,
+      [0, 0, 0, 1, 0x61, 7, ...ascii('example'), 0],
+      "type=81 (CLIENT_FQDN), flags: (N=0, E=0, O=0, S=0), domain-name='\\001a\\007example\\000' (partial)",
+    ],
+    [
+      81,
+      [5, 0, 0, 1, 0x41, 7, ...ascii('example'), 0],
+      "type=81 (CLIENT_FQDN), flags: (N=0, E=1, O=0, S=1), domain-name='a.example.' (full)",
+    ],
+    [81, [4, 0, 0, 1, 0x61], "type=81 (CLIENT_FQDN), flags: (N=0, E=1, O=0, S=0), domain-name='a' (partial)"],
+    [
+      81,
+      [1, 0, 0, ...ascii('Host.Example')],
+      "type=81 (CLIENT_FQDN), flags: (N=0, E=0, O=0, S=1), domain-name='host.example' (partial)",
+    ],
+  ];
+  for (const [code, bytes, text] of kea) {
+    o.setRaw(code, Uint8Array.from(bytes));
+    assert.equal(compileStringExpression(`option[${code}].text`).evaluate(p), text, `option ${code}`);
+    assert.equal(truth(`option[${code}].text == '${text.replace(/'/g, '')}'`, p), !text.includes("'"));
+  }
+  // Bytes Kea cannot read as the option's type fail the evaluation (Kea refuses the option).
+  o.setRaw(54, Uint8Array.of(1, 2, 3));
+  assert.throws(() => compileStringExpression('option[54].text').evaluate(p), EvaluationError);
+  o.setRaw(81, Uint8Array.of(0x09, 0, 0));
+  assert.throws(() => compileStringExpression('option[81].text').evaluate(p), EvaluationError);
 });
 
 test('options 124 and 125 with two enterprise blocks read as Kea 2.2 reads them', () => {
