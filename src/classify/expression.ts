@@ -19,7 +19,7 @@ import {
   vivsoSubOption,
   type EvalPacket,
 } from './packet.ts';
-import { optionText, textIsBytes } from './option-text.ts';
+import { genericTextForm, optionTextForm, type TextForm } from './option-text.ts';
 
 export type BoolFn = (p: EvalPacket) => boolean;
 export type StringFn = (p: EvalPacket) => string;
@@ -464,8 +464,7 @@ class Parser {
   private representation(
     absent: number,
     get: (p: EvalPacket) => Uint8Array | undefined,
-    textCode: number,
-    inner: boolean,
+    textOf: TextForm | undefined,
   ): Node {
     this.expect('.');
     const t = this.next();
@@ -480,15 +479,24 @@ class Parser {
         window: windowOf(get),
         emptyWithout: absent,
       };
+    if (t.text === 'text' && textOf !== undefined)
+      return {
+        t: 'str',
+        f: (p) => {
+          const b = get(p);
+          return b === undefined ? EMPTY : textOf(b);
+        },
+        emptyWithout: absent,
+      };
+    // A string option's text is its bytes: compared, split and cased without making it.
     if (t.text === 'text')
       return {
         t: 'str',
         f: (p) => {
           const b = get(p);
-          return b === undefined ? EMPTY : optionText(textCode, b, inner);
+          return b === undefined ? EMPTY : binary(b);
         },
-        // A string option's text is its bytes: compared, split and cased without making it.
-        ...(textIsBytes(textCode, inner) ? { window: windowOf(get) } : {}),
+        window: windowOf(get),
         emptyWithout: absent,
       };
     return this.fail('expected hex, text or exists', t);
@@ -505,9 +513,9 @@ class Parser {
         this.pos += 2;
         return { t: 'bool', f: (p) => p.msg.options.hasCode(code), needs: [code] };
       }
-      return this.representation(code, (p) => p.msg.options.getRaw(code), code, false);
+      return this.representation(code, (p) => p.msg.options.getRaw(code), optionTextForm(code));
     }
-    return this.representation(code, (p) => followPath(p.msg.options.getRaw(code), path), code, true);
+    return this.representation(code, (p) => followPath(p.msg.options.getRaw(code), path), undefined);
   }
 
   private parseRelay4(): Node {
@@ -515,7 +523,12 @@ class Parser {
     const first = this.subOptionCodeToken();
     this.expect(']');
     const path = [first, ...this.subPath()];
-    return this.representation(AGENT, (p) => followPath(p.msg.options.getRaw(AGENT), path), AGENT, true);
+    // Kea keeps option 82's sub-options as generic options: their text is Kea's hex form.
+    return this.representation(
+      AGENT,
+      (p) => followPath(p.msg.options.getRaw(AGENT), path),
+      genericTextForm(path[path.length - 1]!),
+    );
   }
 
   /** Kea's grammar: `vendor.enterprise`, `vendor[E].exists`, `vendor[E].option[N].hex|text|exists`. */
@@ -533,8 +546,7 @@ class Parser {
       return this.representation(
         VIVSO,
         (p) => (wanted(p) ? vivsoSubOption(p.msg.options.getRaw(VIVSO), code) : undefined),
-        VIVSO,
-        true,
+        undefined,
       );
     }
     this.expect('.');

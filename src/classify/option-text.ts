@@ -7,9 +7,11 @@
  */
 import { definitionByCode } from '../protocol/index.ts';
 import { EvaluationError } from './errors.ts';
-import { binary } from './packet.ts';
 
-type TextForm = (code: number, b: Uint8Array) => string;
+type Form = (code: number, b: Uint8Array) => string;
+
+/** An option's `.text` from its bytes. */
+export type TextForm = (b: Uint8Array) => string;
 
 /** Kea's Option::headerToText for DHCPv4: the code and data length, each at least three digits. */
 function header(code: number, length: number): string {
@@ -31,7 +33,7 @@ function readUint(b: Uint8Array, at: number, size: number): number {
 }
 
 /** Kea's OptionInt: one integer and its type name. */
-function integer(size: number, signed: boolean): TextForm {
+function integer(size: number, signed: boolean): Form {
   const name = `${signed ? 'int' : 'uint'}${size * 8}`;
   return (code, b) => {
     if (b.length !== size) refuse(code, `${b.length} byte(s) is not one ${name}`);
@@ -42,7 +44,7 @@ function integer(size: number, signed: boolean): TextForm {
 }
 
 /** Kea's OptionIntArray: each integer followed by its type name, no space between. */
-function integers(size: number): TextForm {
+function integers(size: number): Form {
   const name = `uint${size * 8}`;
   return (code, b) => {
     if (b.length % size !== 0) refuse(code, `${b.length} byte(s) is not a list of ${name}`);
@@ -53,7 +55,7 @@ function integers(size: number): TextForm {
 }
 
 /** Kea's Option4AddrLst: the addresses, space-separated. */
-const addresses: TextForm = (code, b) => {
+const addresses: Form = (code, b) => {
   if (b.length % 4 !== 0) refuse(code, `${b.length} byte(s) is not a list of addresses`);
   let out = `${header(code, b.length)}:`;
   for (let at = 0; at < b.length; at += 4) out += ` ${dotted(b, at)}`;
@@ -61,19 +63,19 @@ const addresses: TextForm = (code, b) => {
 };
 
 /** Kea's OptionCustom with one address. */
-const address: TextForm = (code, b) => {
+const address: Form = (code, b) => {
   if (b.length !== 4) refuse(code, `${b.length} byte(s) is not an address`);
   return `${header(code, 4)}: ${dotted(b, 0)} (ipv4-address)`;
 };
 
 /** Kea's OptionCustom with one boolean (0 or 1; Kea refuses other values). */
-const boolean: TextForm = (code, b) => {
+const boolean: Form = (code, b) => {
   if (b.length !== 1 || b[0]! > 1) refuse(code, 'not a boolean');
   return `${header(code, 1)}: ${b[0] === 1 ? 'true' : 'false'} (boolean)`;
 };
 
 /** Kea's generic Option (binary types): the bytes as colon-separated lower-case hex. */
-const generic: TextForm = (code, b) => {
+const generic: Form = (code, b) => {
   let out = `${header(code, b.length)}: `;
   for (let i = 0; i < b.length; i++) out += (i === 0 ? '' : ':') + b[i]!.toString(16).padStart(2, '0');
   return out;
@@ -139,7 +141,7 @@ function fqdnName(code: number, b: Uint8Array, wire: boolean): { name: string; f
 }
 
 /** Kea's Option4ClientFqdn (RFC 4702 §2): flags, then the name; flags Kea refuses fail. */
-const clientFqdn: TextForm = (code, b) => {
+const clientFqdn: Form = (code, b) => {
   if (b.length < 3) refuse(code, 'shorter than its three fixed bytes');
   const flags = b[0]!;
   // RFC 4702 §2.1: the MBZ bits are zero, and N set with S set is invalid (Kea refuses both).
@@ -153,7 +155,7 @@ const clientFqdn: TextForm = (code, b) => {
 };
 
 /** The text form of each codec type whose Kea form is known; other types give their bytes. */
-const BY_TYPE: Readonly<Record<string, TextForm>> = {
+const BY_TYPE: Readonly<Record<string, Form>> = {
   ip: address,
   ips: addresses,
   'ip-pairs': addresses,
@@ -168,21 +170,19 @@ const BY_TYPE: Readonly<Record<string, TextForm>> = {
 };
 
 /** Options Kea 2.2 defines as binary (or leaves generic, as 43 before a class defines its space). */
-const GENERIC = new Set([43, 61, 63, 77, 90, 99]);
+const GENERIC = new Set([43, 61, 63, 77, 90, 99, 121]);
 
-function formOf(code: number): TextForm | undefined {
-  if (GENERIC.has(code)) return generic;
-  const def = definitionByCode(code);
-  return def === undefined ? undefined : BY_TYPE[def.type];
+/**
+ * `option[code].text` as a function of the option's bytes, or undefined when it is the bytes themselves
+ * (string options, and types whose Kea form is not reproduced: records, FQDN lists, 82, 124, 125, codes
+ * without a standard definition, which a configuration's `option-def` may give any type).
+ */
+export function optionTextForm(code: number): TextForm | undefined {
+  const form = GENERIC.has(code) ? generic : BY_TYPE[definitionByCode(code)?.type ?? ''];
+  return form === undefined ? undefined : (b) => form(code, b);
 }
 
-/** Whether `option[code].text` is the option's bytes (strings, unknown codes, sub-options). */
-export function textIsBytes(code: number, inner: boolean): boolean {
-  return inner || formOf(code) === undefined;
-}
-
-/** `option[N].text` of an option's bytes; `inner` for a sub-option (no type here: its bytes). */
-export function optionText(code: number, b: Uint8Array, inner: boolean): string {
-  const form = inner ? undefined : formOf(code);
-  return form === undefined ? binary(b) : form(code, b);
+/** Kea's text of a sub-option it keeps as a generic option (option 82's, as kea-dhcp4 2.2.0 shows). */
+export function genericTextForm(code: number): TextForm {
+  return (b) => generic(code, b);
 }

@@ -244,6 +244,7 @@ test("option[N].text of non-string options is Kea 2.2's text form of the option"
     [23, [64], 'type=023, len=001: 64 (uint8)'],
     [43, [1, 1, 0x61], 'type=043, len=003: 01:01:61'],
     [12, [...ascii('host')], 'host'],
+    [121, [24, 198, 18, 1, 198, 18, 0, 1], 'type=121, len=008: 18:c6:12:01:c6:12:00:01'],
     // Option 81: ASCII (E=0) and wire (E=1) names, full and partial, lower-cased as Kea prints them.
     [
       81,
@@ -267,6 +268,12 @@ test("option[N].text of non-string options is Kea 2.2's text form of the option"
     assert.equal(compileStringExpression(`option[${code}].text`).evaluate(p), text, `option ${code}`);
     assert.equal(truth(`option[${code}].text == '${text.replace(/'/g, '')}'`, p), !text.includes("'"));
   }
+  // Option 82's sub-options are generic options in Kea: their text is the hex form, by sub-option code.
+  const relay = (n: number): string => compileStringExpression(`relay4[${n}].text`).evaluate(p);
+  assert.equal(relay(1), 'type=001, len=006: 65:74:68:30:2f:31');
+  assert.equal(relay(2), 'type=002, len=003: aa:bb:cc');
+  assert.equal(relay(9), '');
+  assert.equal(truth("relay4[2].text == 'type=002, len=003: aa:bb:cc'", p), true);
   // Bytes Kea cannot read as the option's type fail the evaluation (Kea refuses the option).
   o.setRaw(54, Uint8Array.of(1, 2, 3));
   assert.throws(() => compileStringExpression('option[54].text').evaluate(p), EvaluationError);
