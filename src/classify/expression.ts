@@ -19,7 +19,7 @@ import {
   vivsoSubOption,
   type EvalPacket,
 } from './packet.ts';
-import { genericTextForm, optionTextForm, type TextForm } from './option-text.ts';
+import { genericTextForm, optionTextForm, vendorTextForm, type TextForm } from './option-text.ts';
 
 export type BoolFn = (p: EvalPacket) => boolean;
 export type StringFn = (p: EvalPacket) => string;
@@ -442,6 +442,14 @@ class Parser {
     return this.intToken('sub-option code', 0, 255);
   }
 
+  /** `[E]` or `[*]` (0). */
+  private bracketedEnterprise(): number {
+    this.expect('[');
+    const enterprise = this.enterpriseToken();
+    this.expect(']');
+    return enterprise;
+  }
+
   private enterpriseToken(): number {
     if (this.accept('*')) return 0;
     return this.intToken('enterprise id', 0, 0xffffffff);
@@ -484,7 +492,7 @@ class Parser {
         t: 'str',
         f: (p) => {
           const b = get(p);
-          return b === undefined ? EMPTY : textOf(b);
+          return b === undefined ? EMPTY : textOf(b, p);
         },
         emptyWithout: absent,
       };
@@ -537,7 +545,8 @@ class Parser {
       this.expect('enterprise');
       return this.enterpriseOf(VIVSO, vivsoEnterprise);
     }
-    const wanted = this.enterpriseIn(VIVSO, vivsoEnterprise);
+    const enterprise = this.bracketedEnterprise();
+    const wanted = this.enterpriseIn(VIVSO, vivsoEnterprise, enterprise);
     if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'option') {
       this.pos += 2;
       this.expect('[');
@@ -546,7 +555,7 @@ class Parser {
       return this.representation(
         VIVSO,
         (p) => (wanted(p) ? vivsoSubOption(p.msg.options.getRaw(VIVSO), code) : undefined),
-        undefined,
+        vendorTextForm(enterprise, code),
       );
     }
     this.expect('.');
@@ -556,13 +565,14 @@ class Parser {
   }
 
   /**
-   * `[E]` or `[*]`, as a test of the option's enterprise number: Kea keeps only the first block's, so
-   * a request whose first block is another enterprise's does not match (checked against Kea 2.2).
+   * Whether the option's enterprise number is `enterprise` (0: any): Kea keeps only the first block's,
+   * so a request whose first block is another enterprise's does not match (checked against Kea 2.2).
    */
-  private enterpriseIn(code: number, enterpriseOf: (b: Uint8Array | undefined) => number): BoolFn {
-    this.expect('[');
-    const enterprise = this.enterpriseToken();
-    this.expect(']');
+  private enterpriseIn(
+    code: number,
+    enterpriseOf: (b: Uint8Array | undefined) => number,
+    enterprise: number,
+  ): BoolFn {
     if (enterprise === 0) return (p) => enterpriseOf(p.msg.options.getRaw(code)) >= 0;
     return (p) => enterpriseOf(p.msg.options.getRaw(code)) === enterprise;
   }
@@ -583,7 +593,7 @@ class Parser {
       this.expect('enterprise');
       return this.enterpriseOf(VIVCO, vivcoEnterprise);
     }
-    const wanted = this.enterpriseIn(VIVCO, vivcoEnterprise);
+    const wanted = this.enterpriseIn(VIVCO, vivcoEnterprise, this.bracketedEnterprise());
     this.expect('.');
     const t = this.next();
     if (t.text === 'exists') return { t: 'bool', f: wanted, needs: [VIVCO] };

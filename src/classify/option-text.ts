@@ -7,11 +7,12 @@
  */
 import { definitionByCode } from '../protocol/index.ts';
 import { EvaluationError } from './errors.ts';
+import { vivsoEnterprise, type EvalPacket } from './packet.ts';
 
 type Form = (code: number, b: Uint8Array) => string;
 
-/** An option's `.text` from its bytes. */
-export type TextForm = (b: Uint8Array) => string;
+/** An option's `.text` from its bytes (and, for `vendor[*]`, the request: which enterprise it is). */
+export type TextForm = (b: Uint8Array, p: EvalPacket) => string;
 
 /** Kea's Option::headerToText for DHCPv4: the code and data length, each at least three digits. */
 function header(code: number, length: number): string {
@@ -185,4 +186,24 @@ export function optionTextForm(code: number): TextForm | undefined {
 /** Kea's text of a sub-option it keeps as a generic option (option 82's, as kea-dhcp4 2.2.0 shows). */
 export function genericTextForm(code: number): TextForm {
   return (b) => generic(code, b);
+}
+
+/** Kea 2.2's definitions of DOCSIS 3 vendor sub-options (enterprise 4491); others are generic. */
+const DOCSIS = 4491;
+const DOCSIS_FORMS: Readonly<Record<number, Form>> = { 1: integers(1), 2: addresses };
+
+function vendorForm(enterprise: number, code: number): Form {
+  return (enterprise === DOCSIS ? DOCSIS_FORMS[code] : undefined) ?? generic;
+}
+
+/**
+ * Kea's text of `vendor[E].option[N]` (as kea-dhcp4 2.2.0 shows it): by Kea's definition for DOCSIS,
+ * else the generic hex form. `enterprise` 0 is `[*]`: the request's first block says which.
+ */
+export function vendorTextForm(enterprise: number, code: number): TextForm {
+  if (enterprise !== 0) {
+    const form = vendorForm(enterprise, code);
+    return (b) => form(code, b);
+  }
+  return (b, p) => vendorForm(vivsoEnterprise(p.msg.options.getRaw(125)), code)(code, b);
 }

@@ -310,6 +310,16 @@ test('options 124 and 125 with two enterprise blocks read as Kea 2.2 reads them'
   assert.equal(truth('vendor[4491].exists', p), true);
   assert.equal(valueHex('vendor[4491].option[1].hex', p), '62');
   assert.equal(valueHex('vendor[9].option[1].hex', p), '');
+  // `.text` of a vendor sub-option: Kea's DOCSIS definitions for 4491, else the generic hex form.
+  const text = (expr: string): string => compileStringExpression(expr).evaluate(p);
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0x11, 0x8b, 13, 1, 1, 98, 2, 4, 198, 18, 0, 1, 3, 2, 65, 66));
+  assert.equal(text('vendor[4491].option[1].text'), 'type=001, len=001: 98(uint8)');
+  assert.equal(text('vendor[4491].option[2].text'), 'type=002, len=004: 198.18.0.1');
+  assert.equal(text('vendor[*].option[2].text'), 'type=002, len=004: 198.18.0.1');
+  assert.equal(text('vendor[4491].option[3].text'), 'type=003, len=002: 41:42');
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0, 9, 3, 1, 1, 0x61));
+  assert.equal(text('vendor[9].option[1].text'), 'type=001, len=001: 61');
+  assert.equal(text('vendor[*].option[1].text'), 'type=001, len=001: 61');
 });
 
 test('malformed sub-option and vendor bytes read as absent', () => {
