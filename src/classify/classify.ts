@@ -43,27 +43,34 @@ export class Classifier {
   readonly plan: TestPlan;
   readonly trie: ClassTrie;
   readonly vendorNames = new VendorNames();
-  constructor(classes: readonly CompiledClientClass[]) {
+  /** The configuration it belongs to (a WeakMap value may hold its key: no leak). */
+  readonly config: CompiledConfig | undefined;
+  constructor(classes: readonly CompiledClientClass[], config?: CompiledConfig) {
     this.plan = new TestPlan(classes);
     this.trie = new ClassTrie(this.plan.slots);
+    this.config = config;
   }
 }
 
 const classifiers = new WeakMap<CompiledConfig, Classifier>();
 
-/** The configuration most requests are classified with, and its classifier (one lookup less each). */
-let lastConfig: CompiledConfig | undefined;
-let lastClassifier: Classifier | undefined;
+/**
+ * The classifier most requests use (one WeakMap lookup less each). Held weakly: after a reload the
+ * previous configuration's classifier (its trie and every cached combination) is freed with the
+ * configuration, not kept until the next request.
+ */
+let lastClassifier: WeakRef<Classifier> | undefined;
 
+/** The classifier of `config`, made on first use. */
 function classifierOf(config: CompiledConfig): Classifier {
-  if (config === lastConfig && lastClassifier !== undefined) return lastClassifier;
+  const last = lastClassifier?.deref();
+  if (last !== undefined && last.config === config) return last;
   let c = classifiers.get(config);
   if (c === undefined) {
-    c = new Classifier(config.clientClasses);
+    c = new Classifier(config.clientClasses, config);
     classifiers.set(config, c);
   }
-  lastConfig = config;
-  lastClassifier = c;
+  lastClassifier = new WeakRef(c);
   return c;
 }
 

@@ -12,14 +12,14 @@ import { tokenize, type Token } from './lexer.ts';
 import {
   binary,
   followPath,
-  lengthPrefixedItem,
-  optionText,
-  textIsBytes,
-  subOption,
   uint32Binary,
-  vendorBlock,
+  vivcoEnterprise,
+  vivcoTuple,
+  vivsoEnterprise,
+  vivsoSubOption,
   type EvalPacket,
 } from './packet.ts';
+import { genericTextForm, optionTextForm, vendorTextForm, type TextForm } from './option-text.ts';
 
 export type BoolFn = (p: EvalPacket) => boolean;
 export type StringFn = (p: EvalPacket) => string;
@@ -442,6 +442,14 @@ class Parser {
     return this.intToken('sub-option code', 0, 255);
   }
 
+  /** `[E]` or `[*]` (0). */
+  private bracketedEnterprise(): number {
+    this.expect('[');
+    const enterprise = this.enterpriseToken();
+    this.expect(']');
+    return enterprise;
+  }
+
   private enterpriseToken(): number {
     if (this.accept('*')) return 0;
     return this.intToken('enterprise id', 0, 0xffffffff);
@@ -464,8 +472,7 @@ class Parser {
   private representation(
     absent: number,
     get: (p: EvalPacket) => Uint8Array | undefined,
-    textCode: number,
-    inner: boolean,
+    textOf: TextForm | undefined,
   ): Node {
     this.expect('.');
     const t = this.next();
@@ -480,15 +487,24 @@ class Parser {
         window: windowOf(get),
         emptyWithout: absent,
       };
+    if (t.text === 'text' && textOf !== undefined)
+      return {
+        t: 'str',
+        f: (p) => {
+          const b = get(p);
+          return b === undefined ? EMPTY : textOf(b, p);
+        },
+        emptyWithout: absent,
+      };
+    // A string option's text is its bytes: compared, split and cased without making it.
     if (t.text === 'text')
       return {
         t: 'str',
         f: (p) => {
           const b = get(p);
-          return b === undefined ? EMPTY : optionText(textCode, b, inner);
+          return b === undefined ? EMPTY : binary(b);
         },
-        // A string option's text is its bytes: compared, split and cased without making it.
-        ...(textIsBytes(textCode, inner) ? { window: windowOf(get) } : {}),
+        window: windowOf(get),
         emptyWithout: absent,
       };
     return this.fail('expected hex, text or exists', t);
@@ -505,9 +521,9 @@ class Parser {
         this.pos += 2;
         return { t: 'bool', f: (p) => p.msg.options.hasCode(code), needs: [code] };
       }
-      return this.representation(code, (p) => p.msg.options.getRaw(code), code, false);
+      return this.representation(code, (p) => p.msg.options.getRaw(code), optionTextForm(code));
     }
-    return this.representation(code, (p) => followPath(p.msg.options.getRaw(code), path), code, true);
+    return this.representation(code, (p) => followPath(p.msg.options.getRaw(code), path), undefined);
   }
 
   private parseRelay4(): Node {
@@ -515,82 +531,85 @@ class Parser {
     const first = this.subOptionCodeToken();
     this.expect(']');
     const path = [first, ...this.subPath()];
-    return this.representation(AGENT, (p) => followPath(p.msg.options.getRaw(AGENT), path), AGENT, true);
+    // Kea keeps option 82's sub-options as generic options: their text is Kea's hex form.
+    return this.representation(
+      AGENT,
+      (p) => followPath(p.msg.options.getRaw(AGENT), path),
+      genericTextForm(path[path.length - 1]!),
+    );
   }
 
+  /** Kea's grammar: `vendor.enterprise`, `vendor[E].exists`, `vendor[E].option[N].hex|text|exists`. */
   private parseVendor(): Node {
     if (this.accept('.')) {
       this.expect('enterprise');
-      return this.enterpriseOf(VIVSO, 0);
+      return this.enterpriseOf(VIVSO, vivsoEnterprise);
     }
-    this.expect('[');
-    const enterprise = this.enterpriseToken();
-    this.expect(']');
+    const enterprise = this.bracketedEnterprise();
+    const wanted = this.enterpriseIn(VIVSO, vivsoEnterprise, enterprise);
     if (this.isWord('.') && this.tokens[this.pos + 1]?.text === 'option') {
-      const path = this.subPath();
-      const first = path[0]!;
-      const rest = path.slice(1);
+      this.pos += 2;
+      this.expect('[');
+      const code = this.subOptionCodeToken();
+      this.expect(']');
       return this.representation(
         VIVSO,
-        (p) => {
-          const block = vendorBlock(p.msg.options.getRaw(VIVSO), enterprise);
-          return block === undefined ? undefined : followPath(subOption(block.data, first), rest);
-        },
-        VIVSO,
-        true,
+        (p) => (wanted(p) ? vivsoSubOption(p.msg.options.getRaw(VIVSO), code) : undefined),
+        vendorTextForm(enterprise, code),
       );
     }
     this.expect('.');
     const t = this.next();
-    if (t.text === 'exists')
-      return {
-        t: 'bool',
-        f: (p) => vendorBlock(p.msg.options.getRaw(VIVSO), enterprise) !== undefined,
-        needs: [VIVSO],
-      };
-    if (t.text === 'enterprise') return this.enterpriseOf(VIVSO, enterprise);
-    return this.fail('expected exists, enterprise or option[N]', t);
+    if (t.text === 'exists') return { t: 'bool', f: wanted, needs: [VIVSO] };
+    return this.fail('expected exists or option[N]', t);
   }
 
-  private enterpriseOf(code: number, enterprise: number): Node {
+  /**
+   * Whether the option's enterprise number is `enterprise` (0: any): Kea keeps only the first block's,
+   * so a request whose first block is another enterprise's does not match (checked against Kea 2.2).
+   */
+  private enterpriseIn(
+    code: number,
+    enterpriseOf: (b: Uint8Array | undefined) => number,
+    enterprise: number,
+  ): BoolFn {
+    if (enterprise === 0) return (p) => enterpriseOf(p.msg.options.getRaw(code)) >= 0;
+    return (p) => enterpriseOf(p.msg.options.getRaw(code)) === enterprise;
+  }
+
+  private enterpriseOf(code: number, enterpriseOf: (b: Uint8Array | undefined) => number): Node {
     return {
       t: 'str',
       f: (p) => {
-        const block = vendorBlock(p.msg.options.getRaw(code), enterprise);
-        return block === undefined ? EMPTY : uint32Binary(block.enterprise);
+        const e = enterpriseOf(p.msg.options.getRaw(code));
+        return e < 0 ? EMPTY : uint32Binary(e);
       },
     };
   }
 
+  /** Kea's grammar: `vendor-class.enterprise`, `vendor-class[E].exists`, `vendor-class[E].data[i]`. */
   private parseVendorClass(): Node {
     if (this.accept('.')) {
       this.expect('enterprise');
-      return this.enterpriseOf(VIVCO, 0);
+      return this.enterpriseOf(VIVCO, vivcoEnterprise);
     }
-    this.expect('[');
-    const enterprise = this.enterpriseToken();
-    this.expect(']');
+    const wanted = this.enterpriseIn(VIVCO, vivcoEnterprise, this.bracketedEnterprise());
     this.expect('.');
     const t = this.next();
-    if (t.text === 'exists')
-      return {
-        t: 'bool',
-        f: (p) => vendorBlock(p.msg.options.getRaw(VIVCO), enterprise) !== undefined,
-        needs: [VIVCO],
-      };
-    if (t.text === 'enterprise') return this.enterpriseOf(VIVCO, enterprise);
-    if (t.text !== 'data') return this.fail('expected exists, enterprise or data', t);
+    if (t.text === 'exists') return { t: 'bool', f: wanted, needs: [VIVCO] };
+    if (t.text !== 'data') return this.fail('expected exists or data', t);
     let index = 0;
     if (this.accept('[')) {
       index = this.intToken('data index', 0, 255);
       this.expect(']');
     }
+    // Tuple i is the i-th block's whole vendor-class-data, as Kea's OptionVendorClass reads it.
     return {
       t: 'str',
       f: (p) => {
-        const block = vendorBlock(p.msg.options.getRaw(VIVCO), enterprise);
-        const item = block === undefined ? undefined : lengthPrefixedItem(block.data, index);
-        return item === undefined ? EMPTY : binary(item);
+        if (!wanted(p)) return EMPTY;
+        const tuple = vivcoTuple(p.msg.options.getRaw(VIVCO), index);
+        return tuple === undefined ? EMPTY : binary(tuple);
       },
     };
   }

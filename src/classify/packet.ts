@@ -3,7 +3,6 @@
  * "binary strings": one character per byte (0..255), as Kea's evaluator works on std::string.
  */
 import type { DhcpMessage } from '../protocol/index.ts';
-import { definitionByCode } from '../protocol/index.ts';
 
 /** The classes a request is in so far. */
 export interface ClassMembership {
@@ -64,69 +63,66 @@ export function followPath(b: Uint8Array | undefined, path: readonly number[]): 
   return cur;
 }
 
-/**
- * One enterprise's block of an RFC 3925 option (124 or 125): enterprise 0 means the first block.
- * Returns the enterprise number and its data, or undefined when absent or malformed.
+/*
+ * RFC 3925 options as Kea 2.2 reads them, which is what `vendor[...]` and `vendor-class[...]` see. Kea
+ * keeps one enterprise number per option, the first block's: an expression naming enterprise E
+ * matches only when the first block is E's. Bytes Kea cannot parse make the option absent.
  */
-export function vendorBlock(
-  b: Uint8Array | undefined,
-  enterprise: number,
-): { enterprise: number; data: Uint8Array } | undefined {
-  if (b === undefined) return undefined;
-  let pos = 0;
-  while (pos + 5 <= b.length) {
-    const id = ((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0;
-    const len = b[pos + 4]!;
-    if (pos + 5 + len > b.length) return undefined;
-    if (enterprise === 0 || id === enterprise)
-      return { enterprise: id, data: b.subarray(pos + 5, pos + 5 + len) };
-    pos += 5 + len;
-  }
-  return undefined;
-}
 
-/** Item `index` of a list of length-prefixed items (RFC 3925 §3 vendor class data), or undefined. */
-export function lengthPrefixedItem(b: Uint8Array, index: number): Uint8Array | undefined {
-  let pos = 0;
-  let n = 0;
-  while (pos < b.length) {
-    const len = b[pos]!;
-    if (pos + 1 + len > b.length) return undefined;
-    if (n === index) return b.subarray(pos + 1, pos + 1 + len);
-    pos += 1 + len;
-    n++;
-  }
-  return undefined;
-}
-
-/** Option types whose `.text` is formatted (dotted, decimal, true/false) rather than the bytes. */
-const FORMATTED = new Set([
-  'ip',
-  'ips',
-  'ip-pairs',
-  'u8',
-  'u16',
-  'u32',
-  'i32',
-  'bool',
-  'u8-list',
-  'u16-list',
-]);
-
-/** Whether `option[code].text` is always the option's bytes (a string type, or a sub-option). */
-export function textIsBytes(code: number, inner: boolean): boolean {
-  if (inner) return true;
-  const def = definitionByCode(code);
-  return def === undefined || !FORMATTED.has(def.type);
+function uint32At(b: Uint8Array, pos: number): number {
+  return ((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0;
 }
 
 /**
- * `option[N].text`: strings as they are, addresses dotted (comma-separated for lists), integers in
- * decimal, booleans as true/false; anything else as its bytes. Sub-options (`inner`) have no type here.
+ * Option 125 as Kea 2.2 reads it (checked against kea-dhcp4 2.2.0): the first block only, its enterprise
+ * number and its sub-options; later blocks are not seen. Returns the first sub-option `code` (for -1, an
+ * empty view when the option parses), or undefined when absent or when the first block is malformed
+ * (Kea then has no option 125).
  */
-export function optionText(code: number, b: Uint8Array, inner: boolean): string {
-  if (textIsBytes(code, inner)) return binary(b);
-  const v = definitionByCode(code)!.codec.decode(b);
-  if (v !== undefined) return Array.isArray(v) ? v.join(',') : String(v);
-  return binary(b);
+export function vivsoSubOption(b: Uint8Array | undefined, code: number): Uint8Array | undefined {
+  if (b === undefined || b.length < 5) return undefined;
+  const end = 5 + b[4]!;
+  if (end > b.length) return undefined;
+  let found: Uint8Array | undefined = code < 0 ? b.subarray(5, 5) : undefined;
+  for (let pos = 5; pos < end;) {
+    if (pos + 2 > end) return undefined;
+    const len = b[pos + 1]!;
+    if (pos + 2 + len > end) return undefined;
+    if (found === undefined && b[pos] === code) found = b.subarray(pos + 2, pos + 2 + len);
+    pos += 2 + len;
+  }
+  return found;
+}
+
+/** The enterprise number of option 125 as Kea reads it, or -1 when absent or unparsable. */
+export function vivsoEnterprise(b: Uint8Array | undefined): number {
+  return vivsoSubOption(b, -1) === undefined ? -1 : uint32At(b!, 0);
+}
+
+/**
+ * Option 124 (Kea's OptionVendorClass::unpack, DHCPv4): the first enterprise number, then one tuple per
+ * block, each a block's whole vendor-class-data (its inner length-prefixed items not split), the later
+ * blocks' enterprise numbers skipped. Returns tuple `index` (for -1, an empty view when the option
+ * parses), or undefined when there is no such tuple or Kea would refuse the bytes.
+ */
+export function vivcoTuple(b: Uint8Array | undefined, index: number): Uint8Array | undefined {
+  if (b === undefined || b.length < 5) return undefined;
+  let found: Uint8Array | undefined = index < 0 ? b.subarray(4, 4) : undefined;
+  let pos = 4;
+  for (let n = 0; pos < b.length; n++) {
+    const end = pos + 1 + b[pos]!;
+    if (end > b.length) return undefined;
+    if (n === index) found = b.subarray(pos + 1, end);
+    pos = end;
+    if (pos !== b.length) {
+      pos += 4;
+      if (pos + 1 >= b.length) return undefined;
+    }
+  }
+  return found;
+}
+
+/** The enterprise number of option 124 as Kea reads it, or -1 when absent or unparsable. */
+export function vivcoEnterprise(b: Uint8Array | undefined): number {
+  return vivcoTuple(b, -1) === undefined ? -1 : uint32At(b!, 0);
 }

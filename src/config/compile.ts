@@ -593,13 +593,17 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
   const clientClasses = compileClientClasses(j['client-classes'], issues);
   const hooks = compileHooks(j['hooks-libraries'], issues);
   const gated = (g: ClassGate): boolean => g.allowedClasses !== undefined || g.additionalClasses.length > 0;
-  const classifies =
+  const recordsClasses =
     clientClasses.length > 0 ||
-    hooks.flexOptions.length > 0 ||
     subnets.some(
       (s) => gated(s) || s.pools.some(gated) || s.reservations.some((r) => r.clientClasses.length > 0),
     ) ||
     globalReservations.some((r) => r.clientClasses.length > 0);
+  // Flex options read classes only through `member`, `known`/`unknown` or an entry's `client-class`.
+  const flexReadsClasses = hooks.flexOptions.some(
+    (a) => a.clientClass !== undefined || (a.value ?? a.when)!.members.length > 0,
+  );
+  const classifies = recordsClasses || flexReadsClasses;
   return deepFreeze({
     ...(highAvailability === undefined ? {} : { highAvailability }),
     source,
@@ -607,6 +611,7 @@ function compileDhcp4(j: Dhcp4Json, issues: Issues, d2: D2Json | undefined): Com
     classesByName: new Map(clientClasses.map((c) => [c.name, c])),
     classesRateLimited: clientClasses.some((c) => c.rateLimit !== undefined),
     classifies,
+    recordsClasses,
     optionDefs: issues.defs,
     hooks,
     interfaces: j['interfaces-config']?.interfaces ?? [],

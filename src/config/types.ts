@@ -71,6 +71,13 @@ export interface CompiledConfig {
    * reservations naming classes): when false, requests are not classified at all.
    */
   readonly classifies: boolean;
+  /**
+   * Whether the configuration defines or names classes itself (not only built-ins read by flex
+   * options): leases and log lines carry a request's classes only then. Kea 2.2 keeps no classes in a
+   * lease at all; leasekeeper keeps them where a configuration uses classes, for `lease4-get` and the
+   * dashboard.
+   */
+  readonly recordsClasses: boolean;
   /** Kea's option definitions in force: built-in vendor spaces and the global `option-def`s. */
   readonly optionDefs: OptionDefs;
   /** The built-in hook libraries' settings (`hooks-libraries`). */

@@ -113,6 +113,7 @@ export class HostMerger {
       globalReservations: [...config.globalReservations, ...(extra.get(0) ?? [])],
       // Reservations naming classes need the requests classified.
       classifies: config.classifies || all.some((r) => r.clientClasses.length > 0),
+      recordsClasses: config.recordsClasses || all.some((r) => r.clientClasses.length > 0),
     };
     return { config: Object.freeze(merged), ...outcome };
   }

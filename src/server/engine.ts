@@ -29,7 +29,7 @@ import { definitionNamed } from '../protocol/index.ts';
 import { escapeLogText } from './log-text.ts';
 import { decideFqdn, invalidFlags, type ClientNames, type FqdnDecision } from '../ddns/index.ts';
 import { DROP } from '../classify/index.ts';
-import { admits, classifyEarly, classifyHost, combination, type PacketClasses } from '../classify/index.ts';
+import { admits, classifyEarly, classifyHost, combination, PacketClasses } from '../classify/index.ts';
 import { classScope, type ClassScope } from './class-scope.ts';
 import { applyFlexOptions } from './flex-option.ts';
 import { BOOTP_REQUEST, BOOTP_TIMES, stripDhcpOptions } from './bootp.ts';
@@ -473,7 +473,7 @@ export class DhcpServerEngine {
     if (p.rapid) {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
       const next = this.chooseAddress(p.ex, p.subnet, p.reservation);
-      if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true);
+      if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true, p.reservation);
       this.stats.inc('v4-allocation-fail');
       return this.drop(p.ex, p.subnet.id, `no free address in subnet ${p.subnet.id} (${p.subnet.prefix})`);
     }
@@ -505,7 +505,7 @@ export class DhcpServerEngine {
     if (!serverId) return this.drop(ex, subnet.id, 'no server identifier: the interface has no IPv4 address');
     // RFC 4039 §4: with rapid commit on both sides, commit now and answer with a DHCPACK.
     if (subnet.rapidCommit && ex.req.options.has('rapid-commit'))
-      return this.grant(ex, subnet, addr, serverId, true);
+      return this.grant(ex, subnet, addr, serverId, true, res);
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
@@ -686,7 +686,7 @@ export class DhcpServerEngine {
       this.stats.inc('v4-allocation-fail');
       return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
     }
-    return this.grant(ex, subnet, addr, serverId, false);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
   private request(ex: Exchange): EngineOutput {
@@ -724,14 +724,14 @@ export class DhcpServerEngine {
     const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
-    if (this.hostPhase(ex, this.book.reservations.find(subnet, ex.id)))
-      return this.drop(ex, subnet.id, 'the client is in class DROP');
+    const res = this.book.reservations.find(subnet, ex.id);
+    if (this.hostPhase(ex, res)) return this.drop(ex, subnet.id, 'the client is in class DROP');
     if (
       !this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) &&
       !this.book.reclaimDisplaced(addr, subnet, ex.id, ex.now)
     )
       return this.nak(ex, subnet, serverId, `${wanted} is not available to this client`);
-    return this.grant(ex, subnet, addr, serverId);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
   /** INIT-REBOOT: requested address, no server identifier, no ciaddr. */
@@ -764,7 +764,7 @@ export class DhcpServerEngine {
       );
     if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return this.nak(ex, subnet, serverId, `${ex.requested} is not available to this client`);
-    return this.grant(ex, subnet, addr, serverId);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
   /** RENEWING (unicast) or REBINDING (broadcast): ciaddr filled, no server identifier. */
@@ -785,18 +785,21 @@ export class DhcpServerEngine {
     if (!this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes))
       return refuse(`${ex.req.ciaddr} is not this client's`);
     // A client we have no lease for but whose address is free gets it (a server that lost its leases).
-    return this.grant(ex, subnet, addr, serverId);
+    return this.grant(ex, subnet, addr, serverId, false, res);
   }
 
-  /** Asks the store to commit the lease; the DHCPACK goes out only when `commitSucceeded` says so. */
+  /**
+   * Asks the store to commit the lease; the DHCPACK goes out only when `commitSucceeded` says so. `res`
+   * is the client's reservation in `subnet` when the caller has looked it up already.
+   */
   private grant(
     ex: Exchange,
     subnet: CompiledSubnet,
     addr: number,
     serverId: string,
     rapid = false,
+    res: CompiledReservation | undefined = this.book.reservations.find(subnet, ex.id),
   ): EngineOutput {
-    const res = this.book.reservations.find(subnet, ex.id);
     // A rapid-commit DISCOVER was checked before its address was chosen.
     if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
       this.stats.inc('v4-lease-limit-exceeded');
@@ -828,7 +831,7 @@ export class DhcpServerEngine {
       ...(names.forward ? { fqdnFwd: true } : {}),
       ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
-      userContext: leaseContext(agent, this.config, ex.classes),
+      userContext: leaseContext(agent, this.config, this.config.recordsClasses ? ex.classes : null),
     });
     // Hold the address for this client while the commit is in flight.
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
@@ -1046,8 +1049,14 @@ export class DhcpServerEngine {
   private reply(ex: Exchange, plan: Omit<ReplyPlan, 'echoClientId'>): OutgoingReply {
     const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
     const flex = this.config.hooks.flexOptions;
-    if (flex.length > 0 && ex.classes !== null)
-      applyFlexOptions(message.options, flex, ex.classes, this.config.optionDefs);
+    // Flex options that read no class are evaluated on the bare request: nothing classifies it for them.
+    if (flex.length > 0)
+      applyFlexOptions(
+        message.options,
+        flex,
+        ex.classes ?? new PacketClasses(ex.req, ex.meta),
+        this.config.optionDefs,
+      );
     if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
     this.stats.inc('pkt4-sent');
     if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
@@ -1122,7 +1131,8 @@ export class DhcpServerEngine {
       leaseTime,
       reason,
       destination: reply ? describeDestination(reply.destination) : null,
-      classes: ex.classes === null ? null : combination(this.config, ex.classes),
+      classes:
+        ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }

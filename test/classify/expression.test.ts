@@ -66,8 +66,8 @@ const VALUES: [string, string][] = [
   ['option[12].hex', Buffer.from('Laptop-7').toString('hex')],
   ['option[host-name].text', Buffer.from('Laptop-7').toString('hex')],
   ['option[99].hex', ''],
-  ['option[23].text', Buffer.from('240').toString('hex')],
-  ['option[routers].text', Buffer.from('198.18.0.1,198.18.0.2').toString('hex')],
+  ['option[23].text', Buffer.from('type=023, len=001: 240 (uint8)').toString('hex')],
+  ['option[routers].text', Buffer.from('type=003, len=008: 198.18.0.1 198.18.0.2').toString('hex')],
   ['option[43].option[1].hex', '616263'],
   ['option[43].option[2].hex', '0102'],
   ['option[43].option[3].hex', ''],
@@ -88,15 +88,15 @@ const VALUES: [string, string][] = [
   ['pkt4.msgtype', '00000001'],
   ['pkt4.transid', '00003039'],
   ['vendor.enterprise', '0000118b'],
-  ['vendor[*].enterprise', '0000118b'],
   ['vendor[4491].option[1].hex', Buffer.from('docsis3.0').toString('hex')],
   ['vendor[4491].option[2].hex', '0a0b'],
   ['vendor[9].option[1].hex', ''],
   ['vendor-class.enterprise', '0000118b'],
-  ['vendor-class[4491].data', Buffer.from('docsis3.0').toString('hex')],
-  ['vendor-class[4491].data[1]', '78'],
+  // Kea's tuple is the block's whole vendor-class-data, its inner length bytes included.
+  ['vendor-class[4491].data', `09${Buffer.from('docsis3.0').toString('hex')}0178`],
+  ['vendor-class[4491].data[1]', ''],
   ['vendor-class[4491].data[3]', ''],
-  ['vendor-class[*].data', Buffer.from('docsis3.0').toString('hex')],
+  ['vendor-class[*].data', `09${Buffer.from('docsis3.0').toString('hex')}0178`],
   // Operators (classify.rst "List of classification expressions" and Kea's token tests).
   ["substring('foobar',0,3)", Buffer.from('foo').toString('hex')],
   ["substring('foobar',4,-2)", Buffer.from('ob').toString('hex')],
@@ -224,6 +224,104 @@ test('a packet without the options reads empty strings and false, never throws',
   assert.equal(valueHex('vendor-class[4491].data', bare), '');
 });
 
+test("option[N].text of non-string options is Kea 2.2's text form of the option", () => {
+  // What kea-dhcp4 2.2.0 pushed for `option[N].text` (eval debug log, one DISCOVER on loopback with
+  // these options): Kea's toString() is the option's toText() except for string options.
+  const p = samplePacket();
+  const o = p.msg.options;
+  const kea: [number, number[], string][] = [
+    [54, [127, 0, 0, 1], 'type=054, len=004: 127.0.0.1 (ipv4-address)'],
+    [57, [5, 220], 'type=057, len=002: 1500 (uint16)'],
+    [55, [1, 3, 6], 'type=055, len=003: 1(uint8) 3(uint8) 6(uint8)'],
+    [51, [0, 0, 14, 16], 'type=051, len=004: 3600 (uint32)'],
+    [19, [1], 'type=019, len=001: true (boolean)'],
+    [3, [127, 0, 0, 1, 127, 0, 0, 2], 'type=003, len=008: 127.0.0.1 127.0.0.2'],
+    [61, [1, 2, 0, 0, 0, 0, 1], 'type=061, len=007: 01:02:00:00:00:00:01'],
+    [93, [0, 7], 'type=093, len=002: 7(uint16)'],
+    [33, [10, 0, 0, 0, 127, 0, 0, 1], 'type=033, len=008: 10.0.0.0 127.0.0.1'],
+    [2, [255, 255, 241, 240], 'type=002, len=004: -3600 (int32)'],
+    [26, [5, 120], 'type=026, len=002: 1400 (uint16)'],
+    [23, [64], 'type=023, len=001: 64 (uint8)'],
+    [43, [1, 1, 0x61], 'type=043, len=003: 01:01:61'],
+    [12, [...ascii('host')], 'host'],
+    [121, [24, 198, 18, 1, 198, 18, 0, 1], 'type=121, len=008: 18:c6:12:01:c6:12:00:01'],
+    // Option 81: ASCII (E=0) and wire (E=1) names, full and partial, lower-cased as Kea prints them.
+    [
+      81,
+      [0, 0, 0, 1, 0x61, 7, ...ascii('example'), 0],
+      "type=81 (CLIENT_FQDN), flags: (N=0, E=0, O=0, S=0), domain-name='\\001a\\007example\\000' (partial)",
+    ],
+    [
+      81,
+      [5, 0, 0, 1, 0x41, 7, ...ascii('example'), 0],
+      "type=81 (CLIENT_FQDN), flags: (N=0, E=1, O=0, S=1), domain-name='a.example.' (full)",
+    ],
+    [81, [4, 0, 0, 1, 0x61], "type=81 (CLIENT_FQDN), flags: (N=0, E=1, O=0, S=0), domain-name='a' (partial)"],
+    [
+      81,
+      [1, 0, 0, ...ascii('Host.Example')],
+      "type=81 (CLIENT_FQDN), flags: (N=0, E=0, O=0, S=1), domain-name='host.example' (partial)",
+    ],
+  ];
+  for (const [code, bytes, text] of kea) {
+    o.setRaw(code, Uint8Array.from(bytes));
+    assert.equal(compileStringExpression(`option[${code}].text`).evaluate(p), text, `option ${code}`);
+    assert.equal(truth(`option[${code}].text == '${text.replace(/'/g, '')}'`, p), !text.includes("'"));
+  }
+  // Option 82's sub-options are generic options in Kea: their text is the hex form, by sub-option code.
+  const relay = (n: number): string => compileStringExpression(`relay4[${n}].text`).evaluate(p);
+  assert.equal(relay(1), 'type=001, len=006: 65:74:68:30:2f:31');
+  assert.equal(relay(2), 'type=002, len=003: aa:bb:cc');
+  assert.equal(relay(9), '');
+  assert.equal(truth("relay4[2].text == 'type=002, len=003: aa:bb:cc'", p), true);
+  // Bytes Kea cannot read as the option's type fail the evaluation (Kea refuses the option).
+  o.setRaw(54, Uint8Array.of(1, 2, 3));
+  assert.throws(() => compileStringExpression('option[54].text').evaluate(p), EvaluationError);
+  o.setRaw(81, Uint8Array.of(0x09, 0, 0));
+  assert.throws(() => compileStringExpression('option[81].text').evaluate(p), EvaluationError);
+});
+
+test('options 124 and 125 with two enterprise blocks read as Kea 2.2 reads them', () => {
+  // The values kea-dhcp4 2.2.0 pushed for these bytes (eval debug log, one DISCOVER on loopback): Kea
+  // keeps the first block's enterprise number, so [E] matches the first block only; option 125's later
+  // blocks are not seen; option 124's data[i] is the i-th block's whole data, whatever its enterprise.
+  const p = samplePacket();
+  p.msg.options.setRaw(
+    124,
+    Uint8Array.of(0, 0, 0, 9, 4, 3, ...ascii('abc'), 0, 0, 0, 0, 2, 1, ...ascii('z')),
+  );
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0, 9, 3, 1, 1, 0x61, 0, 0, 0x11, 0x8b, 3, 1, 1, 0x62));
+  assert.equal(truth('vendor[9].exists', p), true);
+  assert.equal(truth('vendor[4491].exists', p), false);
+  assert.equal(truth('vendor[*].exists', p), true);
+  assert.equal(valueHex('vendor.enterprise', p), '00000009');
+  assert.equal(valueHex('vendor[9].option[1].hex', p), '61');
+  assert.equal(valueHex('vendor[4491].option[1].hex', p), '');
+  assert.equal(truth('vendor[4491].option[1].exists', p), false);
+  assert.equal(truth('vendor-class[9].exists', p), true);
+  assert.equal(truth('vendor-class[4491].exists', p), false);
+  assert.equal(valueHex('vendor-class[*].data', p), '03616263');
+  assert.equal(valueHex('vendor-class[9].data[1]', p), '017a');
+  assert.equal(valueHex('vendor-class[9].data[2]', p), '');
+  assert.equal(valueHex('vendor-class[4491].data', p), '');
+  // The same blocks the other way round: now only 4491 matches, and its sub-option is seen.
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0x11, 0x8b, 3, 1, 1, 0x62, 0, 0, 0, 9, 3, 1, 1, 0x61));
+  assert.equal(truth('vendor[9].exists', p), false);
+  assert.equal(truth('vendor[4491].exists', p), true);
+  assert.equal(valueHex('vendor[4491].option[1].hex', p), '62');
+  assert.equal(valueHex('vendor[9].option[1].hex', p), '');
+  // `.text` of a vendor sub-option: Kea's DOCSIS definitions for 4491, else the generic hex form.
+  const text = (expr: string): string => compileStringExpression(expr).evaluate(p);
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0x11, 0x8b, 13, 1, 1, 98, 2, 4, 198, 18, 0, 1, 3, 2, 65, 66));
+  assert.equal(text('vendor[4491].option[1].text'), 'type=001, len=001: 98(uint8)');
+  assert.equal(text('vendor[4491].option[2].text'), 'type=002, len=004: 198.18.0.1');
+  assert.equal(text('vendor[*].option[2].text'), 'type=002, len=004: 198.18.0.1');
+  assert.equal(text('vendor[4491].option[3].text'), 'type=003, len=002: 41:42');
+  p.msg.options.setRaw(125, Uint8Array.of(0, 0, 0, 9, 3, 1, 1, 0x61));
+  assert.equal(text('vendor[9].option[1].text'), 'type=001, len=001: 61');
+  assert.equal(text('vendor[*].option[1].text'), 'type=001, len=001: 61');
+});
+
 test('malformed sub-option and vendor bytes read as absent', () => {
   const p = samplePacket();
   p.msg.options.setRaw(43, hex('0109ff'));
@@ -257,6 +355,10 @@ test('refused at load with the offending token and its offset', () => {
     ['pkt4.len == 1', 'len', 'expected mac'],
     ["'a' == 'a' )", ')', 'unexpected token'],
     ['vendor-class[4491].data[256] == 0x00', '256', 'data index'],
+    // Kea 2.2's grammar has only vendor.enterprise and one sub-option level under vendor[E].
+    ['vendor[*].enterprise == 0x00', 'enterprise', 'expected exists or option'],
+    ['vendor-class[9].enterprise == 0x00', 'enterprise', 'expected exists or data'],
+    ["vendor[9].option[1].option[2].hex == 'a'", 'option', 'expected hex, text or exists'],
     ['4294967296 == 1', '4294967296', '0..4294967295'],
   ];
   for (const [expr, token, reason] of cases) {

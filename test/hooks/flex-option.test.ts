@@ -159,3 +159,22 @@ test('configuration errors name their JSON path', () => {
     `${at}[0]: Unrecognized key: "typo"`,
   ]);
 });
+
+test('flex options alone do not classify: leases and log lines carry no classes, as in Kea 2.2', async () => {
+  // kea-dhcp4 2.2.0 keeps no classes in a lease (lease4-get-all on loopback: no user-context, with
+  // classes matching); leasekeeper records them only where the configuration uses classes itself.
+  const lab = new Lab(withFlex([{ code: 67, add: "concat(option[host-name].text,'.boot')" }]));
+  assert.equal(lab.engine.currentConfig.classifies, false, 'nothing reads a class');
+  const ack = await lab.dora('02:00:00:00:00:01', { options: { ...PRL, 'host-name': 'pc7' } });
+  assert.equal(ack.message.options.get('boot-file-name'), 'pc7.boot');
+  assert.equal((await lab.store.get(ack.message.yiaddr))?.userContext ?? null, null);
+  assert.doesNotMatch(lab.lastEvent(), /classes/);
+
+  // An entry that reads classes (built-ins only) classifies the request, and still records nothing.
+  const reading = new Lab(withFlex([{ code: 67, add: "ifelse(unknown, 'new.boot', 'known.boot')" }]));
+  assert.equal(reading.engine.currentConfig.classifies, true);
+  const first = await reading.dora('02:00:00:00:00:02', { options: PRL });
+  assert.equal(first.message.options.get('boot-file-name'), 'new.boot');
+  assert.equal((await reading.store.get(first.message.yiaddr))?.userContext ?? null, null);
+  assert.doesNotMatch(reading.lastEvent(), /classes/);
+});

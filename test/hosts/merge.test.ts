@@ -50,6 +50,7 @@ test("database hosts come after the configuration's and earlier databases', as K
     /^host_id 5 \(subnet 1\): .*203\.0\.113\.1 is outside subnet 198\.18\.0\.0\/24/,
   );
   assert.equal(out.config.classifies, true, 'a host naming classes turns classification on');
+  assert.equal(out.config.recordsClasses, true, 'and its classes are recorded in leases and logs');
   assert.equal(compiled.subnets[0]!.reservations.length, 1, 'the configuration itself is untouched');
 
   const lab = new Lab(config);
