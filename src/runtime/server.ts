@@ -160,7 +160,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     store instanceof PostgresLeaseStore
       ? store.watchListen({
           failed: (err) => storeHealth.listen.failed(err),
-          reconnected: () => storeHealth.listen.reconnected(),
+          reconnected: (resync) => storeHealth.listen.reconnected(resync),
         })
       : () => undefined;
   const scripts = new LeaseScripts(logger);
