@@ -73,6 +73,16 @@ function announced(row: unknown): Lease {
   return rowToLease(row);
 }
 
+interface PendingCheckpoint {
+  readonly mark: number;
+  /** The statement's snapshot, once it answered. */
+  snapshot: string | null;
+  /** The marker came back before the snapshot did. */
+  arrived: boolean;
+  readonly moved: Promise<boolean>;
+  readonly settle: (moved: boolean) => void;
+}
+
 /** What a reconnection re-read: the rows other servers changed while the connection was down. */
 export interface ListenResync {
   readonly rows: number;
@@ -85,7 +95,7 @@ export interface ListenResync {
  * disconnected are lost, so each reconnection first re-reads, on the new connection, every lease changed by a
  * transaction the last checkpoint snapshot did not see (`resyncChangedSince`), and delivers those as if
  * announced; it counts as back only then. The checkpoint is a snapshot taken on the listening connection right
- * after LISTEN, moved forward every `checkpointMs` while connected (see `#checkpoint`), so a re-read covers the
+ * after LISTEN, moved forward every `checkpointMs` while connected (see `checkpoint`), so a re-read covers the
  * outage, not the connection's whole life.
  */
 export class PgListener {
@@ -103,7 +113,7 @@ export class PgListener {
   /** Every change committed by a transaction this snapshot does not see was delivered or will be re-read. */
   #since: string | null = null;
   /** A newer snapshot, adopted as `#since` once its marker notification comes back. */
-  #candidate: { readonly mark: number; readonly snapshot: string } | null = null;
+  #pending: PendingCheckpoint | null = null;
   #marks = 0;
 
   constructor(options: {
@@ -131,7 +141,7 @@ export class PgListener {
   /** Connects and LISTENs; rejects if the first connection fails. */
   async start(): Promise<void> {
     await this.#connect();
-    this.#checkpointTimer = setInterval(() => void this.#checkpoint(), this.#checkpointMs);
+    this.#checkpointTimer = setInterval(() => void this.checkpoint(), this.#checkpointMs);
     this.#checkpointTimer.unref();
   }
 
@@ -139,6 +149,7 @@ export class PgListener {
     this.#stopped = true;
     if (this.#retry !== null) clearTimeout(this.#retry);
     if (this.#checkpointTimer !== null) clearInterval(this.#checkpointTimer);
+    this.#drop(this.#pending);
     const client = this.#client;
     this.#client = null;
     await client?.end().catch(() => undefined);
@@ -192,7 +203,6 @@ export class PgListener {
         return null;
       }
       this.#since = snapshot;
-      this.#candidate = null;
       this.#client = client;
       return resync;
     } catch (error) {
@@ -217,34 +227,53 @@ export class PgListener {
   /**
    * Moves the checkpoint forward: takes a snapshot and, in the same statement, notifies our own channel. A
    * transaction that snapshot sees queued its notifications before ours, and PostgreSQL delivers them in queue
-   * order, so once our marker arrives every change the snapshot sees has been delivered.
+   * order, so once our marker arrives every change the snapshot sees has been delivered. Resolves to whether
+   * the checkpoint moved (not when the connection is down or is lost meanwhile).
    */
-  async #checkpoint(): Promise<void> {
+  checkpoint(): Promise<boolean> {
     const client = this.#client;
-    if (client === null || this.#candidate !== null) return;
-    const mark = ++this.#marks;
-    try {
-      const snapshot = await this.#listenAndSnapshot(
-        client,
-        `, pg_notify(${quoteLiteral(this.#ownSender)}, '${mark}')`,
-      );
-      if (this.#client === client) this.#candidate = { mark, snapshot };
-    } catch {
+    if (client === null) return Promise.resolve(false);
+    if (this.#pending !== null) return this.#pending.moved;
+    let settle!: (moved: boolean) => void;
+    const moved = new Promise<boolean>((resolve) => (settle = resolve));
+    const pending: PendingCheckpoint = { mark: ++this.#marks, snapshot: null, arrived: false, moved, settle };
+    this.#pending = pending;
+    this.#listenAndSnapshot(client, `, pg_notify(${quoteLiteral(this.#ownSender)}, '${pending.mark}')`).then(
+      (snapshot) => {
+        pending.snapshot = snapshot;
+        // The marker may come in before the statement's own answer.
+        if (pending.arrived) this.#adopt(pending);
+      },
       // A lost connection is reported by its events; the next reconnection re-reads from the old checkpoint.
-    }
+      () => this.#drop(pending),
+    );
+    return moved;
   }
 
   #marked(payload: string | undefined): void {
-    const candidate = this.#candidate;
-    if (candidate === null || payload !== String(candidate.mark)) return;
-    this.#since = candidate.snapshot;
-    this.#candidate = null;
+    const pending = this.#pending;
+    if (pending === null || payload !== String(pending.mark)) return;
+    if (pending.snapshot === null) pending.arrived = true;
+    else this.#adopt(pending);
+  }
+
+  #adopt(pending: PendingCheckpoint): void {
+    if (this.#pending !== pending || pending.snapshot === null) return;
+    this.#since = pending.snapshot;
+    this.#pending = null;
+    pending.settle(true);
+  }
+
+  #drop(pending: PendingCheckpoint | null): void {
+    if (pending === null || this.#pending !== pending) return;
+    this.#pending = null;
+    pending.settle(false);
   }
 
   #lost(client: pg.Client, error: unknown): void {
     if (this.#stopped || this.#client !== client) return;
     this.#client = null;
-    this.#candidate = null;
+    this.#drop(this.#pending);
     for (const w of this.#watchers) w.failed(error);
     client.end().catch(() => undefined);
     this.#scheduleRetry();

@@ -1,0 +1,119 @@
+/** Catching up after a LISTEN gap: what is re-read, page by page, and from which checkpoint. */
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { PgListener, type ListenResync } from '../../src/leases/postgres-listen.ts';
+import { resyncChangedSince, SNAPSHOT } from '../../src/leases/postgres-resync.ts';
+import { PostgresLeaseStore } from '../../src/leases/postgres.ts';
+import type { LeaseChange } from '../../src/leases/store.ts';
+import { until } from '../ha/helpers.ts';
+import { requiring } from '../lab/needs.ts';
+import { makeLease } from './fixtures.ts';
+import { startTempCluster, type TempCluster } from './pg-cluster.ts';
+
+const { after, before, describe, it } = requiring('root', 'postgresql');
+
+let cluster: TempCluster | null = null;
+let databases = 0;
+
+before(async () => {
+  cluster = await startTempCluster();
+  process.on('exit', () => cluster?.stopSync());
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+async function freshDatabase(): Promise<pg.PoolConfig> {
+  return cluster!.connection(await cluster!.createDatabase(`resync_${process.pid}_${databases++}`));
+}
+
+const address = (i: number): string => `10.9.0.${i}`;
+
+/** bigint columns as numbers, as the store reads them. */
+function numeric(connection: pg.PoolConfig): pg.ClientConfig {
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format ?? 'text'),
+  } as pg.CustomTypesConfig;
+  return { ...connection, types };
+}
+
+describe('PostgreSQL LISTEN catch-up', () => {
+  it('re-reads in pages every row written or removed after a snapshot, and nothing before it', async () => {
+    const connection = await freshDatabase();
+    const store = await PostgresLeaseStore.open({ connection, listen: false });
+    const client = new pg.Client(numeric(connection));
+    await client.connect();
+    try {
+      for (let i = 1; i <= 3; i++) await store.commit(makeLease({ address: address(i) }));
+      const { rows } = await client.query<{ snapshot: string }>(SNAPSHOT);
+      // After the snapshot: five new leases, one renewed, one removed (removed twice over: written again after).
+      for (let i = 10; i < 15; i++) await store.commit(makeLease({ address: address(i) }));
+      await store.commit(makeLease({ address: address(1), hostname: 'renewed' }));
+      await store.remove(address(2));
+      await store.remove(address(3));
+      await store.commit(makeLease({ address: address(3), hostname: 'again' }));
+      const changes: LeaseChange[] = [];
+      const count = await resyncChangedSince({
+        client,
+        since: rows[0]!.snapshot,
+        deliver: (c) => changes.push(c),
+        onBadRow: (error) => assert.fail(String(error)),
+        pageSize: 2,
+      });
+      const seen = changes.map((c) => `${c.kind} ${c.lease.address} ${c.lease.hostname ?? ''}`.trim());
+      assert.deepEqual(seen, [
+        'added 10.9.0.1 renewed',
+        'added 10.9.0.3 again',
+        ...[10, 11, 12, 13, 14].map((i) => `added ${address(i)}`),
+        'removed 10.9.0.2',
+      ]);
+      assert.equal(count, 8);
+      assert.ok(changes.every((c) => c.origin === 'remote'));
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('after a checkpoint a reconnection re-reads only the changes made since', async () => {
+    const connection = await freshDatabase();
+    const writer = await PostgresLeaseStore.open({ connection, listen: false });
+    const heard: LeaseChange[] = [];
+    const listener = new PgListener({
+      config: numeric(connection),
+      ownSender: 'resync-test-listener',
+      deliver: (c) => heard.push(c),
+      retryMs: 50,
+    });
+    let back!: (resync: ListenResync) => void;
+    const reconnected = new Promise<ListenResync>((resolve) => (back = resolve));
+    listener.watch({ failed: () => undefined, reconnected: (r) => back(r) });
+    await listener.start();
+    const admin = new pg.Client(connection);
+    await admin.connect();
+    try {
+      for (let i = 1; i <= 6; i++) await writer.commit(makeLease({ address: address(i) }));
+      assert.equal(await listener.checkpoint(), true);
+      // The checkpoint came after every change it covers was delivered.
+      assert.equal(heard.length, 6);
+      await writer.commit(makeLease({ address: address(7) }));
+      await until('the change after the checkpoint is announced', () => heard.length === 7, 20_000);
+      const { rowCount } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      );
+      assert.equal(rowCount, 1);
+      assert.equal((await reconnected).rows, 1);
+      assert.deepEqual(
+        heard.slice(6).map((c) => c.lease.address),
+        [address(7), address(7)],
+        'announced, then re-read',
+      );
+    } finally {
+      await admin.end();
+      await listener.stop();
+      await writer.close();
+    }
+  });
+});
