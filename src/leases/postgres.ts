@@ -45,7 +45,7 @@ export interface PostgresLeaseStoreOptions {
   readonly clock?: () => number;
   /** LISTEN for the other servers' changes and report them as `origin: 'remote'` events. Default true. */
   readonly listen?: boolean;
-  /** Called after the LISTEN connection came back from a loss; notifications in between are lost, so reload. */
+  /** Called after the LISTEN connection came back from a loss, once the changes it missed were re-read. */
   readonly onListenReconnect?: () => void;
 }
 
