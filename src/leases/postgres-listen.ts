@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type pg from 'pg';
 import { pgDriver } from './pg-driver.ts';
-import { resyncChangedSince, SNAPSHOT } from './postgres-resync.ts';
+import { resyncChangedSince, SNAPSHOT, type LocalWrites } from './postgres-resync.ts';
 import { NOTIFY_CHANNEL } from './postgres-schema.ts';
 import { rowToLease } from './row.ts';
 import type { Lease } from './lease.ts';
@@ -105,6 +105,7 @@ export class PgListener {
   readonly #onReconnect: () => void;
   readonly #retryMs: number;
   readonly #checkpointMs: number;
+  readonly #localWrites: LocalWrites | undefined;
   readonly #watchers = new Set<ListenWatcher>();
   #client: pg.Client | null = null;
   #stopped = false;
@@ -123,6 +124,8 @@ export class PgListener {
     onReconnect?: () => void;
     retryMs?: number;
     checkpointMs?: number;
+    /** The store's own writes, so a re-read cannot undo one made while it runs. */
+    localWrites?: LocalWrites;
   }) {
     this.#config = options.config;
     this.#ownSender = options.ownSender;
@@ -130,6 +133,7 @@ export class PgListener {
     this.#onReconnect = options.onReconnect ?? (() => undefined);
     this.#retryMs = options.retryMs ?? 1000;
     this.#checkpointMs = options.checkpointMs ?? 30_000;
+    this.#localWrites = options.localWrites;
   }
 
   /** Adds a watcher; returns its removal. */
@@ -194,6 +198,8 @@ export class PgListener {
           since: this.#since,
           deliver: this.#deliver,
           onBadRow: (error) => pgListenErrorChannel.publish({ error }),
+          cancelled: () => this.#stopped,
+          ...(this.#localWrites === undefined ? {} : { localWrites: this.#localWrites }),
         });
         resync = { rows, ms: Date.now() - began };
       }

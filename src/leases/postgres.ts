@@ -10,6 +10,7 @@ import { pgDriver } from './pg-driver.ts';
 import { PgCoordination } from './postgres-coordination.ts';
 import { WritableHost, suggestsFailover } from './postgres-hosts.ts';
 import { PgListener, type ListenWatcher } from './postgres-listen.ts';
+import { LocalWrites } from './postgres-resync.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
   checkLimit,
@@ -145,6 +146,7 @@ export class PostgresLeaseStore implements LeaseStore {
           config,
           ownSender: sender,
           deliver: (change) => changes.emit(change),
+          localWrites: new LocalWrites(changes),
           ...(options.onListenReconnect === undefined ? {} : { onReconnect: options.onListenReconnect }),
         });
         await listener.start();

@@ -1,8 +1,12 @@
 /** Catching up after a LISTEN gap: what is re-read, page by page, and from which checkpoint. */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import pg from 'pg';
 import { PgListener, type ListenResync } from '../../src/leases/postgres-listen.ts';
-import { resyncChangedSince, SNAPSHOT } from '../../src/leases/postgres-resync.ts';
+import { ipv4ToNumber } from '../../src/leases/address.ts';
+import { ChangeHub } from '../../src/leases/changes.ts';
+import { LocalWrites, resyncChangedSince, SNAPSHOT } from '../../src/leases/postgres-resync.ts';
+import { leaseToRow } from '../../src/leases/row.ts';
 import { PostgresLeaseStore } from '../../src/leases/postgres.ts';
 import type { LeaseChange } from '../../src/leases/store.ts';
 import { until } from '../ha/helpers.ts';
@@ -116,4 +120,37 @@ describe('PostgreSQL LISTEN catch-up', () => {
       await writer.close();
     }
   });
+});
+
+test('a page read before one of our own commits, answered after it, does not undo that commit', async () => {
+  const changes = new ChangeHub();
+  const localWrites = new LocalWrites(changes);
+  const ours = makeLease({ address: address(1), hostname: 'ours' });
+  const stale = makeLease({ address: address(1), hostname: 'stale' });
+  const other = makeLease({ address: address(2) });
+  let queries = 0;
+  // The first page's answer comes back after our commit of .1 was reported.
+  const client = {
+    query: async () => {
+      if (queries++ > 0) return { rows: [] };
+      changes.emit({ kind: 'added', lease: ours, previous: null, origin: 'local' });
+      return { rows: [stale, other].map((l) => leaseToRow(l, ipv4ToNumber(l.address))) };
+    },
+  } as unknown as pg.ClientBase;
+  const delivered: LeaseChange[] = [];
+  const count = await resyncChangedSince({
+    client,
+    since: '1:1:',
+    deliver: (c) => delivered.push(c),
+    onBadRow: (error) => assert.fail(String(error)),
+    localWrites,
+  });
+  assert.equal(count, 2);
+  assert.deepEqual(
+    delivered.map((c) => c.lease.address),
+    [address(2)],
+  );
+  // Outside a re-read our writes are not tracked.
+  changes.emit({ kind: 'added', lease: ours, previous: null, origin: 'local' });
+  assert.equal(localWrites.wroteSince(address(1), 0), false);
 });
