@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { compileConfig } from '../../src/config/index.ts';
+import { compileConfig, type CompiledConfig } from '../../src/config/index.ts';
+import type { Logger } from 'pino';
 import { postgresFromKea } from '../../src/leases/kea-postgres.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import type { ListenResync } from '../../src/leases/index.ts';
@@ -45,37 +46,90 @@ function offerTo(server: ServerRuntime, mac: string): string | null {
   return offer?.message.yiaddr ?? null;
 }
 
+/** A database with a three-address pool, and server A's configuration for it. */
+async function sharedPool(
+  name: string,
+): Promise<{ config: CompiledConfig; store: () => Promise<PostgresLeaseStore> }> {
+  const database = await cluster!.createDatabase(name);
+  const config = compileConfig({
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'] },
+      'lease-database': {
+        type: 'postgresql',
+        name: database,
+        host: cluster!.connection(database).host,
+        user: 'postgres',
+      },
+      'valid-lifetime': 3600,
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.102' }] }],
+    },
+  });
+  const { spec } = postgresFromKea(config.leaseDatabase);
+  return {
+    config,
+    store: async () => {
+      const store = await openLeaseStore(spec);
+      assert.ok(store instanceof PostgresLeaseStore);
+      return store;
+    },
+  };
+}
+
+function startA(config: CompiledConfig, store: PostgresLeaseStore, logger: Logger): Promise<ServerRuntime> {
+  return startServer({
+    config,
+    store,
+    transport: {
+      transport: new VirtualNetwork().createHost('srv-a').openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger,
+    control: false,
+  });
+}
+
 describe('LISTEN gap on a shared PostgreSQL pool', () => {
+  it('applies what the other server changed while this one was loading its leases', async () => {
+    const { config, store } = await sharedPool('listen_load');
+    const storeA = await store();
+    const b = await store();
+    const now = Date.now();
+    // While A loads, after it read the (empty) table, B leases .101 and A hears of it.
+    const read = storeA.getPage.bind(storeA);
+    let raced = false;
+    storeA.getPage = async (from, limit) => {
+      const page = await read(from, limit);
+      if (raced) return page;
+      raced = true;
+      const heard = new Promise<void>((resolve) => {
+        const off = storeA.onChange((c) => {
+          if (c.lease.address !== '198.18.0.101') return;
+          off();
+          resolve();
+        });
+      });
+      assert.ok((await b.commit(lease('198.18.0.101', '02:00:00:00:00:03', now))).ok);
+      await heard;
+      return page;
+    };
+    const a = await startA(config, storeA, captureLogs().logger);
+    try {
+      assert.ok(raced);
+      assert.equal(a.engine.lease('198.18.0.101')?.hwAddress, '02:00:00:00:00:03');
+      const offers = [offerTo(a, '02:00:00:00:01:01'), offerTo(a, '02:00:00:00:01:02')];
+      assert.deepEqual(offers.sort(), ['198.18.0.100', '198.18.0.102']);
+    } finally {
+      await b.close();
+      await a.stop();
+    }
+  });
+
   it('re-reads on reconnection every change the other server made meanwhile', async () => {
-    const database = await cluster!.createDatabase('listen_gap');
-    const config = compileConfig({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['eth0'] },
-        'lease-database': {
-          type: 'postgresql',
-          name: database,
-          host: cluster!.connection(database).host,
-          user: 'postgres',
-        },
-        'valid-lifetime': 3600,
-        subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.102' }] }],
-      },
-    });
-    const { spec } = postgresFromKea(config.leaseDatabase);
-    const storeA = await openLeaseStore(spec);
-    assert.ok(storeA instanceof PostgresLeaseStore);
+    const { config, store } = await sharedPool('listen_gap');
+    const database = 'listen_gap';
+    const storeA = await store();
     const { logger, records } = captureLogs();
-    const host = new VirtualNetwork().createHost('srv-a');
-    const a = await startServer({
-      config,
-      store: storeA,
-      transport: {
-        transport: host.openTransport({ port: 67 }),
-        interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
-      },
-      logger,
-      control: false,
-    });
+    const a = await startA(config, storeA, logger);
     // B writes only; it does not listen, so A's is the database's one LISTEN connection.
     const b = await PostgresLeaseStore.open({ connection: cluster!.connection(database), listen: false });
     const admin = new pg.Client(cluster!.connection('postgres'));
