@@ -80,7 +80,7 @@ describe('PostgreSQL LISTEN catch-up', () => {
     }
   });
 
-  it('after a checkpoint a reconnection re-reads only the changes made since', async () => {
+  it('a reconnection re-reads only the changes since the last checkpoint or reconnection', async () => {
     const connection = await freshDatabase();
     const writer = await PostgresLeaseStore.open({ connection, listen: false });
     const heard: LeaseChange[] = [];
@@ -90,12 +90,22 @@ describe('PostgreSQL LISTEN catch-up', () => {
       deliver: (c) => heard.push(c),
       retryMs: 50,
     });
-    let back!: (resync: ListenResync) => void;
-    const reconnected = new Promise<ListenResync>((resolve) => (back = resolve));
-    listener.watch({ failed: () => undefined, reconnected: (r) => back(r) });
+    const backs: ListenResync[] = [];
+    listener.watch({ failed: () => undefined, reconnected: (r) => backs.push(r) });
     await listener.start();
     const admin = new pg.Client(connection);
     await admin.connect();
+    // The listener's connection: its statements (LISTEN, the re-read) all name the snapshot; the writer's none.
+    const cut = async (): Promise<ListenResync> => {
+      const before = backs.length;
+      const { rowCount } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE '%snapshot%' AND pid <> pg_backend_pid()`,
+      );
+      assert.equal(rowCount, 1);
+      await until('the listener is back', () => backs.length > before, 20_000);
+      return backs.at(-1)!;
+    };
     try {
       for (let i = 1; i <= 6; i++) await writer.commit(makeLease({ address: address(i) }));
       assert.equal(await listener.checkpoint(), true);
@@ -103,17 +113,17 @@ describe('PostgreSQL LISTEN catch-up', () => {
       assert.equal(heard.length, 6);
       await writer.commit(makeLease({ address: address(7) }));
       await until('the change after the checkpoint is announced', () => heard.length === 7, 20_000);
-      const { rowCount } = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
-      );
-      assert.equal(rowCount, 1);
-      assert.equal((await reconnected).rows, 1);
+      assert.equal((await cut()).rows, 1);
       assert.deepEqual(
         heard.slice(6).map((c) => c.lease.address),
         [address(7), address(7)],
         'announced, then re-read',
       );
+      // A second outage re-reads from the reconnection's own snapshot: .8 only, not .7 again.
+      await writer.commit(makeLease({ address: address(8) }));
+      await until('.8 is announced', () => heard.length === 9, 20_000);
+      assert.equal((await cut()).rows, 1);
+      assert.equal(heard.at(-1)?.lease.address, address(8));
     } finally {
       await admin.end();
       await listener.stop();
