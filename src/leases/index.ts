@@ -11,7 +11,7 @@ export type { SqliteLeaseStoreOptions } from './sqlite.ts';
 export { PostgresLeaseStore } from './postgres.ts';
 export type { PostgresLeaseStoreOptions } from './postgres.ts';
 export { pgListenErrorChannel } from './postgres-listen.ts';
-export type { ListenWatcher } from './postgres-listen.ts';
+export type { ListenResync, ListenWatcher } from './postgres-listen.ts';
 export { openLeaseStore } from './open.ts';
 export type { LeaseStoreSpec } from './open.ts';
 export { LeaseWriterLostError } from './sqlite-writer.ts';

@@ -1,6 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type pg from 'pg';
 import { pgDriver } from './pg-driver.ts';
+import { resyncChangedSince, SNAPSHOT, type LocalWrites } from './postgres-resync.ts';
 import { NOTIFY_CHANNEL } from './postgres-schema.ts';
 import { rowToLease } from './row.ts';
 import type { Lease } from './lease.ts';
@@ -12,7 +13,8 @@ export const pgListenErrorChannel = channel('leasekeeper:leases:pg-listen-error'
 /** Told when one listener's connection fails (each failed reconnection too) and when it is back. */
 export interface ListenWatcher {
   failed(error: unknown): void;
-  reconnected(): void;
+  /** Back, and what it re-read of the changes made while it was down. */
+  reconnected(resync: ListenResync): void;
 }
 
 interface RowChange {
@@ -71,10 +73,30 @@ function announced(row: unknown): Lease {
   return rowToLease(row);
 }
 
+interface PendingCheckpoint {
+  readonly mark: number;
+  /** The statement's snapshot, once it answered. */
+  snapshot: string | null;
+  /** The marker came back before the snapshot did. */
+  arrived: boolean;
+  readonly moved: Promise<boolean>;
+  readonly settle: (moved: boolean) => void;
+}
+
+/** What a reconnection re-read: the rows other servers changed while the connection was down. */
+export interface ListenResync {
+  readonly rows: number;
+  readonly ms: number;
+}
+
 /**
  * A dedicated connection LISTENing on the lease channel, so this server's allocator learns what the others
  * leased. Reconnects (every `retryMs`) after losing the connection until stopped. Notifications sent while it was
- * disconnected are lost: the runtime should reload (`getAll`) after `onReconnect`.
+ * disconnected are lost, so each reconnection first re-reads, on the new connection, every lease changed by a
+ * transaction the last checkpoint snapshot did not see (`resyncChangedSince`), and delivers those as if
+ * announced; it counts as back only then. The checkpoint is a snapshot taken on the listening connection right
+ * after LISTEN, moved forward every `checkpointMs` while connected (see `checkpoint`), so a re-read covers the
+ * outage, not the connection's whole life.
  */
 export class PgListener {
   readonly #config: pg.ClientConfig;
@@ -82,10 +104,18 @@ export class PgListener {
   readonly #deliver: (change: LeaseChange) => void;
   readonly #onReconnect: () => void;
   readonly #retryMs: number;
+  readonly #checkpointMs: number;
+  readonly #localWrites: LocalWrites | undefined;
   readonly #watchers = new Set<ListenWatcher>();
   #client: pg.Client | null = null;
   #stopped = false;
   #retry: NodeJS.Timeout | null = null;
+  #checkpointTimer: NodeJS.Timeout | null = null;
+  /** Every change committed by a transaction this snapshot does not see was delivered or will be re-read. */
+  #since: string | null = null;
+  /** A newer snapshot, adopted as `#since` once its marker notification comes back. */
+  #pending: PendingCheckpoint | null = null;
+  #marks = 0;
 
   constructor(options: {
     config: pg.ClientConfig;
@@ -93,12 +123,17 @@ export class PgListener {
     deliver: (change: LeaseChange) => void;
     onReconnect?: () => void;
     retryMs?: number;
+    checkpointMs?: number;
+    /** The store's own writes, so a re-read cannot undo one made while it runs. */
+    localWrites?: LocalWrites;
   }) {
     this.#config = options.config;
     this.#ownSender = options.ownSender;
     this.#deliver = options.deliver;
     this.#onReconnect = options.onReconnect ?? (() => undefined);
     this.#retryMs = options.retryMs ?? 1000;
+    this.#checkpointMs = options.checkpointMs ?? 30_000;
+    this.#localWrites = options.localWrites;
   }
 
   /** Adds a watcher; returns its removal. */
@@ -110,19 +145,26 @@ export class PgListener {
   /** Connects and LISTENs; rejects if the first connection fails. */
   async start(): Promise<void> {
     await this.#connect();
+    this.#checkpointTimer = setInterval(() => void this.checkpoint(), this.#checkpointMs);
+    this.#checkpointTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#retry !== null) clearTimeout(this.#retry);
+    if (this.#checkpointTimer !== null) clearInterval(this.#checkpointTimer);
+    this.#drop(this.#pending);
     const client = this.#client;
     this.#client = null;
     await client?.end().catch(() => undefined);
   }
 
-  async #connect(): Promise<void> {
+  /** Connects, LISTENs and, after an outage, re-reads what it missed; resolves to that re-read. */
+  async #connect(): Promise<ListenResync | null> {
     const client = new (pgDriver().Client)(this.#config);
+    let broken: unknown = null;
     client.on('notification', (message) => {
+      if (message.channel === this.#ownSender) return this.#marked(message.payload);
       if (message.channel !== NOTIFY_CHANNEL || message.payload === undefined) return;
       let changes: LeaseChange[];
       try {
@@ -137,21 +179,107 @@ export class PgListener {
     });
     client.on('error', (error) => {
       pgListenErrorChannel.publish({ error });
-      this.#lost(client, error);
+      if (this.#client === client) this.#lost(client, error);
+      else broken ??= error;
     });
-    client.on('end', () => this.#lost(client, new Error('the LISTEN connection was closed')));
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-    if (this.#stopped) {
-      await client.end();
-      return;
+    client.on('end', () => {
+      const error = new Error('the LISTEN connection was closed');
+      if (this.#client === client) this.#lost(client, error);
+      else broken ??= error;
+    });
+    try {
+      await client.connect();
+      const snapshot = await this.#listenAndSnapshot(client, '');
+      let resync: ListenResync | null = null;
+      if (this.#since !== null && !this.#stopped) {
+        const began = Date.now();
+        const rows = await resyncChangedSince({
+          client,
+          since: this.#since,
+          deliver: this.#deliver,
+          onBadRow: (error) => pgListenErrorChannel.publish({ error }),
+          cancelled: () => this.#stopped,
+          ...(this.#localWrites === undefined ? {} : { localWrites: this.#localWrites }),
+        });
+        resync = { rows, ms: Date.now() - began };
+      }
+      if (broken !== null) throw broken;
+      if (this.#stopped) {
+        await client.end();
+        return null;
+      }
+      this.#since = snapshot;
+      this.#client = client;
+      return resync;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
     }
-    this.#client = client;
+  }
+
+  /**
+   * LISTENs (again: a no-op on a listening connection, and it keeps the statement recognisable as the LISTEN
+   * connection's) and takes a snapshot after it; `extra` adds columns to that SELECT.
+   */
+  async #listenAndSnapshot(client: pg.Client, extra: string): Promise<string> {
+    const results = (await client.query(
+      `LISTEN ${NOTIFY_CHANNEL}; LISTEN ${quoteIdent(this.#ownSender)}; ${SNAPSHOT}${extra}`,
+    )) as unknown as pg.QueryResult<{ snapshot: string }>[];
+    const snapshot = results[results.length - 1]?.rows[0]?.snapshot;
+    if (typeof snapshot !== 'string') throw new Error('PostgreSQL returned no snapshot');
+    return snapshot;
+  }
+
+  /**
+   * Moves the checkpoint forward: takes a snapshot and, in the same statement, notifies our own channel. A
+   * transaction that snapshot sees queued its notifications before ours, and PostgreSQL delivers them in queue
+   * order, so once our marker arrives every change the snapshot sees has been delivered. Resolves to whether
+   * the checkpoint moved (not when the connection is down or is lost meanwhile).
+   */
+  checkpoint(): Promise<boolean> {
+    const client = this.#client;
+    if (client === null) return Promise.resolve(false);
+    if (this.#pending !== null) return this.#pending.moved;
+    let settle!: (moved: boolean) => void;
+    const moved = new Promise<boolean>((resolve) => (settle = resolve));
+    const pending: PendingCheckpoint = { mark: ++this.#marks, snapshot: null, arrived: false, moved, settle };
+    this.#pending = pending;
+    this.#listenAndSnapshot(client, `, pg_notify(${quoteLiteral(this.#ownSender)}, '${pending.mark}')`).then(
+      (snapshot) => {
+        pending.snapshot = snapshot;
+        // The marker may come in before the statement's own answer.
+        if (pending.arrived) this.#adopt(pending);
+      },
+      // A lost connection is reported by its events; the next reconnection re-reads from the old checkpoint.
+      () => this.#drop(pending),
+    );
+    return moved;
+  }
+
+  #marked(payload: string | undefined): void {
+    const pending = this.#pending;
+    if (pending === null || payload !== String(pending.mark)) return;
+    if (pending.snapshot === null) pending.arrived = true;
+    else this.#adopt(pending);
+  }
+
+  #adopt(pending: PendingCheckpoint): void {
+    if (this.#pending !== pending || pending.snapshot === null) return;
+    this.#since = pending.snapshot;
+    this.#pending = null;
+    pending.settle(true);
+  }
+
+  #drop(pending: PendingCheckpoint | null): void {
+    if (pending === null || this.#pending !== pending) return;
+    this.#pending = null;
+    pending.settle(false);
   }
 
   #lost(client: pg.Client, error: unknown): void {
     if (this.#stopped || this.#client !== client) return;
     this.#client = null;
+    this.#drop(this.#pending);
     for (const w of this.#watchers) w.failed(error);
     client.end().catch(() => undefined);
     this.#scheduleRetry();
@@ -162,9 +290,10 @@ export class PgListener {
     this.#retry = setTimeout(() => {
       this.#retry = null;
       this.#connect().then(
-        () => {
+        (resync) => {
           if (this.#stopped) return;
-          for (const w of this.#watchers) w.reconnected();
+          const reread = resync ?? { rows: 0, ms: 0 };
+          for (const w of this.#watchers) w.reconnected(reread);
           this.#onReconnect();
         },
         (error: unknown) => {
@@ -181,4 +310,12 @@ export class PgListener {
     pgListenErrorChannel.publish({ error });
     for (const w of this.#watchers) w.failed(error);
   }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }

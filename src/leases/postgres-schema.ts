@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { LeaseStoreOpenError } from './errors.ts';
 import { importKeaLeases, type KeaImportResult } from './postgres-kea-import.ts';
 import { renameVersion1Table } from './postgres-migrate.ts';
-import { LEASE_TABLE } from './postgres-names.ts';
+import { LEASE_TABLE, REMOVED_TABLE } from './postgres-names.ts';
 
 /**
  * Version 2 renamed the lease table from `lease4` to `leasekeeper_lease4` (Kea's own schema has a `lease4`,
@@ -196,6 +196,39 @@ export interface PgSchemaReport {
 }
 
 /**
+ * Change tracking, so a server whose LISTEN connection was down can re-read what it missed: every written row
+ * carries the id of the transaction that wrote it (`change_xid`), and every removal leaves the removed row in
+ * REMOVED_TABLE under the same id. A server compares these ids against a snapshot (`pg_current_snapshot()`) it
+ * took while listening: a transaction invisible to that snapshot was either announced to it or is re-read.
+ * Added in place (databases made before it get the column, their old rows stay NULL: nothing to catch up on).
+ */
+const CHANGE_TRACKING = `
+ALTER TABLE ${LEASE_TABLE} ADD COLUMN IF NOT EXISTS change_xid xid8;
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_change_xid ON ${LEASE_TABLE} (change_xid);
+CREATE TABLE IF NOT EXISTS ${REMOVED_TABLE} (
+  address bigint PRIMARY KEY,
+  change_xid xid8 NOT NULL,
+  removed jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${REMOVED_TABLE}_change_xid ON ${REMOVED_TABLE} (change_xid);
+CREATE OR REPLACE FUNCTION leasekeeper_track4() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO ${REMOVED_TABLE} (address, change_xid, removed)
+    VALUES (OLD.address, pg_current_xact_id(), to_jsonb(OLD) - 'change_xid')
+    ON CONFLICT (address) DO UPDATE SET change_xid = EXCLUDED.change_xid, removed = EXCLUDED.removed;
+    RETURN OLD;
+  END IF;
+  NEW.change_xid := pg_current_xact_id();
+  RETURN NEW;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER ${LEASE_TABLE}_track BEFORE INSERT OR UPDATE OR DELETE ON ${LEASE_TABLE}
+  FOR EACH ROW EXECUTE FUNCTION leasekeeper_track4();
+`;
+
+/**
  * Creates, migrates or checks the schema in one transaction. Serialized by an advisory lock so several servers
  * starting at once against one database do not trip over each other's CREATEs, renames or imports.
  */
@@ -223,6 +256,7 @@ export async function ensurePgSchema(
     }
     await client.query(COMMIT_FUNCTION);
     await client.query(NOTIFY_TRIGGER);
+    await client.query(CHANGE_TRACKING);
     const keaImport = options.importKeaLeases === false ? null : await importKeaLeases(client);
     await client.query('COMMIT');
     return { renamed, keaImport };

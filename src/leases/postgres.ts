@@ -12,6 +12,7 @@ import { WritableHost, suggestsFailover } from './postgres-hosts.ts';
 import { PgListener, type ListenWatcher } from './postgres-listen.ts';
 import { keaImportNote } from './postgres-kea-import.ts';
 import { LEASE_TABLE } from './postgres-names.ts';
+import { LocalWrites } from './postgres-resync.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import {
   checkLimit,
@@ -48,7 +49,7 @@ export interface PostgresLeaseStoreOptions {
   readonly clock?: () => number;
   /** LISTEN for the other servers' changes and report them as `origin: 'remote'` events. Default true. */
   readonly listen?: boolean;
-  /** Called after the LISTEN connection came back from a loss; notifications in between are lost, so reload. */
+  /** Called after the LISTEN connection came back from a loss, once the changes it missed were re-read. */
   readonly onListenReconnect?: () => void;
   /**
    * On the first start against a database where Kea kept its leases (Kea's `lease4` beside ours), copy Kea's
@@ -161,6 +162,7 @@ export class PostgresLeaseStore implements LeaseStore {
           config,
           ownSender: sender,
           deliver: (change) => changes.emit(change),
+          localWrites: new LocalWrites(changes),
           ...(options.onListenReconnect === undefined ? {} : { onReconnect: options.onListenReconnect }),
         });
         await listener.start();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LeaseStoreHealth } from '../leases/index.ts';
+import type { ListenResync } from '../leases/index.ts';
 import { RateLimitedLog } from '../log/index.ts';
 
 interface Failure {
@@ -10,7 +11,8 @@ interface Failure {
 /**
  * PostgreSQL's LISTEN connection (how this server hears of the leases the others write): logged without
  * flooding, since the listener retries every second while the database is away. One WARN line when it is
- * lost, then at most one per interval with the count of failed reconnections, and one when it is back;
+ * lost, then at most one per interval with the count of failed reconnections, and one when it is back (with
+ * how many changed rows it re-read to catch up);
  * `snapshot()` is status-get's `lease-store.listen`.
  */
 export class ListenHealth {
@@ -44,13 +46,19 @@ export class ListenHealth {
     this.#log.hit({ err, message });
   }
 
-  reconnected(): void {
+  /** Back, after re-reading `resync.rows` rows the other servers changed while it was down. */
+  reconnected(resync: ListenResync): void {
     if (this.#state === 'ok') return;
     this.#log.flush();
     this.#state = 'ok';
     this.#logger.warn(
-      { leaseStore: 'listen-recovered', failures: this.#failuresInOutage },
-      `lease store: LISTEN connection back after ${this.#failuresInOutage} failure(s); changes other servers made meanwhile were not announced`,
+      {
+        leaseStore: 'listen-recovered',
+        failures: this.#failuresInOutage,
+        reread: resync.rows,
+        ms: resync.ms,
+      },
+      `lease store: LISTEN connection back after ${this.#failuresInOutage} failure(s); re-read ${resync.rows} lease row(s) changed meanwhile in ${resync.ms} ms`,
     );
     this.#failuresInOutage = 0;
   }

@@ -25,6 +25,7 @@ import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
 import { chooseLeaseStore } from './lease-database.ts';
 import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
+import { HeldChanges } from './held-changes.ts';
 import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
@@ -162,7 +163,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     store instanceof PostgresLeaseStore
       ? store.watchListen({
           failed: (err) => storeHealth.listen.failed(err),
-          reconnected: () => storeHealth.listen.reconnected(),
+          reconnected: (resync) => storeHealth.listen.reconnected(resync),
         })
       : () => undefined;
   const scripts = new LeaseScripts(logger);
@@ -181,10 +182,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   });
   let loaded: number;
   const leaseChecks = new LoadedLeaseChecks(config);
+  const heldChanges = new HeldChanges(store);
   try {
     loaded = await loadStoreInPages(store, (page) => engine.loadLeases(leaseChecks.filter(page)));
     await leaseChecks.finish(store, (fields, text) => logger.warn(fields, text));
   } catch (err) {
+    heldChanges.unsubscribe();
     await hosts?.close();
     await store.close().catch(() => undefined);
     throw err;
@@ -207,11 +210,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       { ddns: { forward: config.ddns.forward.length, reverse: config.ddns.reverse.length } },
       `DDNS: updates sent in-process to ${config.ddns.forward.length} forward and ${config.ddns.reverse.length} reverse domain(s)`,
     );
-  const unsubscribe = store.onChange((change) => {
+  heldChanges.release((change) => {
     engine.applyLeaseChange(change);
     reclaimer.touch();
     if (change.origin === 'local') ddns.onLeaseChange(change);
   });
+  const unsubscribe = heldChanges.unsubscribe;
   for (const s of config.subnets) logger.info({ subnet: s.prefix, id: s.id }, `serving ${describeSubnet(s)}`);
   logger.info({ leases: loaded }, `${loaded} leases loaded`);
 

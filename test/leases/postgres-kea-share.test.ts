@@ -367,11 +367,15 @@ describe("PostgreSQL lease store beside Kea's schema", () => {
           names.rows.map((r) => r.name),
           [
             'leasekeeper_lease4',
+            'leasekeeper_lease4_change_xid',
             'leasekeeper_lease4_client_id',
             'leasekeeper_lease4_expires',
             'leasekeeper_lease4_hostname',
             'leasekeeper_lease4_hw_address',
             'leasekeeper_lease4_pkey',
+            'leasekeeper_lease4_removed',
+            'leasekeeper_lease4_removed_change_xid',
+            'leasekeeper_lease4_removed_pkey',
             'leasekeeper_lease4_subnet',
           ],
         );
@@ -380,7 +384,7 @@ describe("PostgreSQL lease store beside Kea's schema", () => {
         );
         assert.deepEqual(
           triggers.rows.map((r) => r.tgname),
-          ['leasekeeper_lease4_notify'],
+          ['leasekeeper_lease4_notify', 'leasekeeper_lease4_track'],
         );
         const version = await db.sql.query<{ version: number }>('SELECT version FROM leasekeeper_schema');
         assert.deepEqual(version.rows, [{ version: 2 }]);

@@ -129,13 +129,13 @@ test('LISTEN connection failures are logged once per interval with a count and s
       lastErrorAt: new Date(now).toISOString(),
     },
   });
-  health.listen.reconnected();
+  health.listen.reconnected({ rows: 7, ms: 12 });
   assert.equal(records.length, 3);
   assert.match(
     records[1]!.msg,
     /30 more LISTEN connection failures \(31 since it was lost\); last error: connect ECONNREFUSED/,
   );
-  assert.match(records[2]!.msg, /LISTEN connection back after 31 failure\(s\)/);
+  assert.match(records[2]!.msg, /LISTEN connection back after 31 failure\(s\); re-read 7 lease row\(s\)/);
   assert.equal(health.snapshot().listen?.state, 'ok');
   assert.equal(health.snapshot().listen?.failures, 31);
   // A second loss starts a new story: its first line says it was lost again.

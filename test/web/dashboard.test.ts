@@ -541,3 +541,55 @@ test("subnets are grouped under their shared network's name and totals; a plain 
     await server.stop();
   }
 });
+
+test("the lease store's LISTEN health from status-get is shown: lost, then back", async () => {
+  const srvHost = new VirtualNetwork().createHost('srv');
+  const server = await startServer({
+    config: compileConfig(CONFIG),
+    store: new MemoryLeaseStore(),
+    transport: {
+      transport: srvHost.openTransport({ port: 67 }),
+      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  const browser = await launch();
+  try {
+    const url = server.control?.http[0]?.url;
+    assert.ok(url !== undefined);
+    const page = await (await browser.newContext({ httpCredentials: USER })).newPage();
+    // Only PostgreSQL has a LISTEN connection: the server's real status-get answer gets one added.
+    let listen: Record<string, unknown> = {
+      state: 'reconnecting',
+      failures: 4,
+      'last-error': 'terminating connection due to administrator command',
+      'last-error-at': '2026-01-02T03:04:05.000Z',
+    };
+    await page.route(url, async (route) => {
+      const body = route.request().postData() ?? '';
+      if (!body.includes('"status-get"')) return route.continue();
+      const response = await route.fetch();
+      const answers = (await response.json()) as { arguments: { 'lease-store': Record<string, unknown> } }[];
+      answers[0]!.arguments['lease-store']['listen'] = listen;
+      await route.fulfill({ response, json: answers });
+    });
+    await page.goto(url);
+    await page
+      .locator('#store-health[data-state="listen"]', {
+        hasText:
+          /^Lease change notifications lost \(4 failure\(s\), last at .+: terminating connection due to administrator command\); other servers' lease changes are not seen/,
+      })
+      .waitFor({ timeout: 20_000 });
+    listen = { ...listen, state: 'ok' };
+    await page.reload();
+    await page
+      .locator('#store-health[data-state="ok"]', {
+        hasText:
+          /^Lease change notifications back \(4 failure\(s\), .*\); the changes missed meanwhile were re-read\.$/,
+      })
+      .waitFor({ timeout: 20_000 });
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});

@@ -7,11 +7,21 @@ interface LeaseStoreStatus {
   readonly 'failed-writes'?: number;
   readonly 'last-error'?: string;
   readonly 'last-outage'?: { readonly from: string; readonly to: string; readonly 'failed-writes': number };
+  /** PostgreSQL's LISTEN connection (other servers' changes); absent until it first failed. */
+  readonly listen?: ListenStatus;
+}
+
+interface ListenStatus {
+  readonly state: 'ok' | 'reconnecting';
+  readonly failures: number;
+  readonly 'last-error': string;
+  readonly 'last-error-at': string;
 }
 
 /**
  * The lease store's health from `status-get` every `periodMs`: a warning while writes fail (full disk,
- * database down: no lease is granted meanwhile), and when the last outage ended. Text only (`textContent`).
+ * database down: no lease is granted meanwhile), and when the last outage ended; with PostgreSQL, whether this
+ * server hears the other servers' lease changes. Text only (`textContent`).
  */
 export class StoreHealthView {
   private readonly host: HTMLElement;
@@ -28,13 +38,18 @@ export class StoreHealthView {
     } catch {
       return; // The statistics line already says when the control channel is unreachable.
     }
-    this.host.dataset['state'] = health?.state ?? 'ok';
-    this.host.textContent = describe(health);
+    const state = health?.state ?? 'ok';
+    this.host.dataset['state'] =
+      state === 'ok' && health?.listen?.state === 'reconnecting' ? 'listen' : state;
+    this.host.textContent = [describe(health), describeListen(health?.listen)]
+      .filter((t) => t !== '')
+      .join(' ');
   }
 }
 
+const time = (iso: string): string => new Date(iso).toLocaleString();
+
 function describe(h: LeaseStoreStatus | undefined): string {
-  const time = (iso: string): string => new Date(iso).toLocaleString();
   if (h?.state === 'failing') {
     return (
       `Lease store failing since ${time(h['failing-since'] ?? '')} (${h['failed-writes'] ?? 0} writes failed): ` +
@@ -44,4 +59,12 @@ function describe(h: LeaseStoreStatus | undefined): string {
   const last = h?.['last-outage'];
   if (last === undefined) return '';
   return `Lease store recovered at ${time(last.to)}; it failed from ${time(last.from)} (${last['failed-writes']} writes failed).`;
+}
+
+function describeListen(l: ListenStatus | undefined): string {
+  if (l === undefined) return '';
+  const last = `${l.failures} failure(s), last at ${time(l['last-error-at'])}: ${l['last-error']}`;
+  if (l.state === 'reconnecting')
+    return `Lease change notifications lost (${last}); other servers' lease changes are not seen until they reconnect.`;
+  return `Lease change notifications back (${last}); the changes missed meanwhile were re-read.`;
 }
