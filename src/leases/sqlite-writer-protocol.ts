@@ -7,7 +7,9 @@ import {
   LeaseStoreIoError,
   LeaseStoreOpenError,
 } from './errors.ts';
-import type { LeaseChange } from './store.ts';
+import type { Lease } from './lease.ts';
+import type { CommitResult, LeaseChange } from './store.ts';
+import type { BatchResult } from './sqlite-batch.ts';
 import type { ConnectionOptions, WriteOp } from './sqlite-sql.ts';
 
 /** The messages between the store (main thread) and its writer thread. */
@@ -25,7 +27,38 @@ export type ToWriter =
 
 export type OpResult =
   | { readonly ok: true; readonly value: unknown; readonly changes: readonly LeaseChange[] }
+  | CommittedPosted
   | { readonly ok: false; readonly error: WireError };
+
+/**
+ * A `commit` that wrote the lease the main thread posted: its answer and its one change hold that lease, which
+ * the main thread already has, so only what it does not know crosses back (no copy of the lease to clone).
+ */
+export interface CommittedPosted {
+  readonly ok: true;
+  readonly wrote: 'added' | 'updated';
+  readonly previous: Lease | null;
+}
+
+/** The thread's answer for one operation. */
+export function toWireResult(op: WriteOp, result: BatchResult): OpResult {
+  if (!result.ok) return { ok: false, error: toWire(result.error) };
+  if (op.op !== 'commit') return result;
+  const value = result.value as CommitResult;
+  return value.ok ? { ok: true, wrote: value.kind, previous: value.previous } : result;
+}
+
+/** What `runWriteOp` answered for a commit of `lease` that wrote it (see `CommittedPosted`). */
+export function fromCommittedPosted(
+  lease: Lease,
+  result: CommittedPosted,
+): { readonly value: CommitResult; readonly change: LeaseChange } {
+  const { wrote: kind, previous } = result;
+  return {
+    value: { ok: true, kind, lease, previous },
+    change: { kind, lease, previous, origin: 'local' },
+  };
+}
 
 export type FromWriter =
   | { readonly type: 'ready' }

@@ -9,7 +9,7 @@ import { openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
 import { SqliteWriteBatch } from './sqlite-batch.ts';
 import type { Db } from './sqlite-sql.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { toWire } from './sqlite-writer-protocol.ts';
+import { toWire, toWireResult } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
@@ -41,9 +41,7 @@ if (db !== null) {
     }
     let results: OpResult[];
     try {
-      results = batch
-        .run(message.ops, message.wantRemoved)
-        .map((r) => (r.ok ? r : { ok: false, error: toWire(r.error) }));
+      results = batch.run(message.ops, message.wantRemoved).map((r, i) => toWireResult(message.ops[i]!, r));
     } catch (error) {
       const wrapped =
         error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path);

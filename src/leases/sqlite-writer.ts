@@ -4,7 +4,7 @@ import { SqliteWriteBatch, type BatchResult } from './sqlite-batch.ts';
 import { LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { fromWire } from './sqlite-writer-protocol.ts';
+import { fromCommittedPosted, fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 
@@ -257,6 +257,19 @@ export class WorkerWriter implements Writer {
     }
     if (!result.ok) {
       entry.reject(fromWire(result.error));
+      return;
+    }
+    if ('wrote' in result) {
+      if (entry.op.op !== 'commit') {
+        entry.reject(
+          new LeaseStoreIoError(`lease database ${this.#path}: the writer thread answered another write`),
+        );
+        return;
+      }
+      freezeLeases(result.previous);
+      const { value, change } = fromCommittedPosted(entry.op.lease, result);
+      this.#hooks.announce(change);
+      entry.resolve(value);
       return;
     }
     for (const change of result.changes) {

@@ -25,8 +25,24 @@ export interface Offer {
  */
 /** Whether the pool holding `addr` admits the client's classes (an address outside the pools: yes). */
 function poolAdmits(subnet: CompiledSubnet, addr: number, classes: PacketClasses): boolean {
-  for (const p of subnet.pools) if (addr >= p.start && addr <= p.end) return admits(p, classes);
+  const pools = subnet.pools;
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
+    if (addr >= p.start && addr <= p.end) return admits(p, classes);
+  }
   return true;
+}
+
+/** The classes the subnet's pools must admit, or null when none of its pools is limited to classes. */
+function poolGate(subnet: CompiledSubnet, classes: PacketClasses | null): PacketClasses | null {
+  return subnet.poolsUseClasses ? classes : null;
+}
+
+/** Who asks for an address, when, and with which classes (null: the configuration looks at none). */
+export interface Claimant {
+  readonly id: ClientIdentity;
+  readonly now: number;
+  readonly classes: PacketClasses | null;
 }
 
 export class AddressBook {
@@ -119,7 +135,10 @@ export class AddressBook {
       if (!reservationMatches(r, id)) return false;
     } else if (!this.allocator.inPool(subnet.id, addr)) return false;
     // A pool limited to classes (Kea's pool `client-class`) is not this client's unless reserved to it.
-    else if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, addr, classes)) return false;
+    else {
+      const gate = poolGate(subnet, classes);
+      if (gate !== null && !poolAdmits(subnet, addr, gate)) return false;
+    }
     const lease = this.index.get(addr);
     if (lease && lease.expiresAt > now) {
       if (lease.state === 'declined') return false;
@@ -134,16 +153,10 @@ export class AddressBook {
    * A free pool address of the subnet, taken (the caller holds it with an offer). Expired offers keep
    * their bits until `reclaim`; a pool that looks exhausted drops them first.
    */
-  allocate(
-    subnet: CompiledSubnet,
-    id: ClientIdentity,
-    now: number,
-    classes: PacketClasses | null = null,
-  ): number | undefined {
-    const pools =
-      classes === null || !subnet.poolsUseClasses
-        ? undefined
-        : (i: number): boolean => admits(subnet.pools[i]!, classes);
+  allocate(subnet: CompiledSubnet, client: Claimant): number | undefined {
+    const { id, now, classes } = client;
+    const gate = poolGate(subnet, classes);
+    const pools = gate === null ? undefined : (i: number): boolean => admits(subnet.pools[i]!, gate);
     let swept = false;
     for (let tries = 0; tries < 64; tries++) {
       let addr = this.allocator.allocate(subnet.id, pools);
@@ -168,19 +181,16 @@ export class AddressBook {
    * for this client (counted in `v4-offer-reused`). Its first client is remembered: if it still sends its
    * REQUEST, `reclaimDisplaced` gives the address back to it.
    */
-  takeOldestOffer(
-    subnet: CompiledSubnet,
-    id: ClientIdentity,
-    now: number,
-    classes: PacketClasses | null = null,
-  ): number | undefined {
+  takeOldestOffer(subnet: CompiledSubnet, client: Claimant): number | undefined {
+    const { id, now, classes } = client;
     const queue = this.unconfirmed.get(subnet.id);
     if (queue === undefined) return undefined;
+    const gate = poolGate(subnet, classes);
     let tries = 0;
     for (const o of [...queue.values()]) {
       if (tries++ >= 64) break;
       // An offer from a pool this client's classes do not admit is someone else's to keep.
-      if (classes !== null && subnet.poolsUseClasses && !poolAdmits(subnet, o.addr, classes)) continue;
+      if (gate !== null && !poolAdmits(subnet, o.addr, gate)) continue;
       this.dropOffer(o.addr);
       if (o.expiresAt > now) {
         this.stats.inc('v4-offer-reused');

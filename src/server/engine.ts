@@ -101,23 +101,45 @@ interface Exchange {
   readonly classes: PacketClasses | null;
 }
 
+interface PendingGrant {
+  readonly kind: 'grant';
+  readonly ex: Exchange;
+  readonly subnet: CompiledSubnet;
+  readonly lease: Lease;
+  readonly reservation: CompiledReservation | undefined;
+  readonly serverId: string;
+  readonly times: LeaseTimes;
+  readonly isNew: boolean;
+  /** The client's other lease in the subnet, released when it moves to a new address. */
+  readonly retired: Lease | undefined;
+  /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
+  readonly rapid: boolean;
+  readonly names: FqdnDecision;
+  /** `lease.address` as a number. */
+  readonly addr: number;
+  /** The store's change callback already put `lease` into the index: `commitSucceeded` need not again. */
+  echoed: boolean;
+}
+
 type Pending =
-  | {
-      readonly kind: 'grant';
-      readonly ex: Exchange;
-      readonly subnet: CompiledSubnet;
-      readonly lease: Lease;
-      readonly reservation: CompiledReservation | undefined;
-      readonly serverId: string;
-      readonly times: LeaseTimes;
-      readonly isNew: boolean;
-      /** The client's other lease in the subnet, released when it moves to a new address. */
-      readonly retired: Lease | undefined;
-      /** Answering a rapid-commit DISCOVER (RFC 4039): a refusal means "try another address". */
-      readonly rapid: boolean;
-      readonly names: FqdnDecision;
-    }
-  | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
+  PendingGrant | { readonly kind: 'decline' | 'release'; readonly ex: Exchange; readonly lease: Lease };
+
+/**
+ * Whether the store's lease is the one a grant wrote (echoed back by its change callback, as a copy): the same
+ * client, times and name. A later write to the address differs in `cltt` or identity.
+ */
+function sameWrite(sent: Lease, stored: Lease): boolean {
+  return (
+    stored.cltt === sent.cltt &&
+    stored.expiresAt === sent.expiresAt &&
+    stored.state === sent.state &&
+    stored.hwAddress === sent.hwAddress &&
+    stored.clientId === sent.clientId &&
+    stored.hostname === sent.hostname &&
+    stored.fqdnFwd === sent.fqdnFwd &&
+    stored.fqdnRev === sent.fqdnRev
+  );
+}
 
 /** The client's name for the lease record: option 12, else the name in its FQDN option (RFC 4702). */
 function hostnameOf(req: DhcpMessage): string | null {
@@ -168,6 +190,8 @@ export class DhcpServerEngine {
   private readonly stats = new Statistics();
   private readonly book: AddressBook;
   private readonly pending = new Map<number, Pending>();
+  /** Grants in flight by `addr | 0`, until the store's change callback echoes their lease back. */
+  private readonly awaitingEcho = new Map<number, PendingGrant>();
   private nextToken = 1;
   private isEnabled = true;
   private readonly offerLifetimeOverride: number | undefined;
@@ -231,8 +255,16 @@ export class DhcpServerEngine {
   applyLeaseChange(change: Pick<StoreLeaseChange, 'kind' | 'lease'>): void {
     if (!isIpv4(change.lease.address)) return;
     const addr = ipv4ToInt(change.lease.address);
-    if (change.kind === 'removed') this.book.setLease(addr, undefined);
-    else this.book.setLease(addr, change.lease);
+    if (change.kind === 'removed') {
+      this.book.setLease(addr, undefined);
+      return;
+    }
+    this.book.setLease(addr, change.lease);
+    const grant = this.awaitingEcho.get(addr | 0);
+    if (grant !== undefined && sameWrite(grant.lease, change.lease)) {
+      grant.echoed = true;
+      this.awaitingEcho.delete(addr | 0);
+    }
   }
 
   /** The engine's view of one address (for tests and `lease4-get`-style lookups). */
@@ -400,7 +432,8 @@ export class DhcpServerEngine {
     }
     this.book.dropClientOffer(p.subnet.id, p.ex.id);
     if (p.retired) this.book.setLease(ipv4ToInt(p.retired.address), p.retired);
-    this.book.setLease(addr, p.lease);
+    // Usually the store's change callback has just written this very lease into the index.
+    if (!p.echoed) this.book.setLease(addr, p.lease);
     if (p.isNew) {
       this.stats.inc('cumulative-assigned-addresses');
       this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
@@ -555,11 +588,11 @@ export class DhcpServerEngine {
     }
     if (this.overLeaseLimit(ex, selected, candidates[0]?.res)) return 'over-limit';
     for (const c of candidates) {
-      const addr = this.book.allocate(c.subnet, ex.id, ex.now, ex.classes);
+      const addr = this.book.allocate(c.subnet, ex);
       if (addr !== undefined) return { ...c, addr };
     }
     for (const c of candidates) {
-      const addr = this.book.takeOldestOffer(c.subnet, ex.id, ex.now, ex.classes);
+      const addr = this.book.takeOldestOffer(c.subnet, ex);
       if (addr !== undefined) return { ...c, addr };
     }
     return undefined;
@@ -577,8 +610,8 @@ export class DhcpServerEngine {
   ): number | undefined {
     return (
       this.knownAddress(ex, subnet, res) ??
-      this.book.allocate(subnet, ex.id, ex.now, ex.classes) ??
-      this.book.takeOldestOffer(subnet, ex.id, ex.now, ex.classes)
+      this.book.allocate(subnet, ex) ??
+      this.book.takeOldestOffer(subnet, ex)
     );
   }
 
@@ -843,7 +876,7 @@ export class DhcpServerEngine {
       old && old.address !== lease.address && old.state === 'default' ? released(old, ex.now) : undefined;
     if (retired) writes.push({ op: 'claim', lease: retired, matchClientId: mc });
     const token = this.nextToken++;
-    this.pending.set(token, {
+    const pending: PendingGrant = {
       kind: 'grant',
       ex,
       subnet,
@@ -855,7 +888,11 @@ export class DhcpServerEngine {
       retired,
       rapid,
       names,
-    });
+      addr,
+      echoed: false,
+    };
+    this.pending.set(token, pending);
+    this.awaitingEcho.set(addr | 0, pending);
     return { replies: [], commit: { token, writes }, events: [] };
   }
 
@@ -866,23 +903,12 @@ export class DhcpServerEngine {
     // §4.3.3 / Table 5: the client MUST put the declined address in option 50.
     if (address === null || !isIpv4(address))
       return this.junk(ex, null, 'DECLINE without a requested address');
-    const addr = ipv4ToInt(address);
-    const lease = this.book.index.get(addr);
-    const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
+    const { lease, subnet, matchClientId } = this.leaseAt(address);
     const sid = ex.req.options.getBy(SERVER_ID_OPT);
     if (subnet && sid !== undefined && !isOurServerId(this.config, sid, subnet, ex.meta, ex.req))
       return this.drop(ex, subnet.id, `DECLINE for server ${sid}`);
-    if (
-      !lease ||
-      lease.state !== 'default' ||
-      !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
-    )
-      return this.junk(
-        ex,
-        lease?.subnetId ?? null,
-        `${address} is not leased to this client`,
-        'DECLINE of an address not leased to the client',
-      );
+    if (!lease || lease.state !== 'default' || !owns(lease, ex.id, matchClientId))
+      return this.notLeased(ex, 'DECLINE', address, lease);
     // §4.3.3: "The server MUST mark the network address as not available".
     const probation = this.config.declineProbationPeriod;
     const declined: Lease = Object.freeze({
@@ -905,31 +931,40 @@ export class DhcpServerEngine {
     };
   }
 
+  /** The lease at `address` (a dotted quad), its subnet, and how that subnet tells clients apart. */
+  private leaseAt(address: string): {
+    lease: Lease | undefined;
+    subnet: CompiledSubnet | undefined;
+    matchClientId: boolean;
+  } {
+    const lease = this.book.index.get(ipv4ToInt(address));
+    const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
+    return { lease, subnet, matchClientId: subnet?.matchClientId ?? this.config.matchClientId };
+  }
+
+  /** A DECLINE or RELEASE of an address the client does not hold: counted and logged, not answered. */
+  private notLeased(ex: Exchange, what: string, address: string, lease: Lease | undefined): EngineOutput {
+    return this.junk(
+      ex,
+      lease?.subnetId ?? null,
+      `${address} is not leased to this client`,
+      `${what} of an address not leased to the client`,
+    );
+  }
+
   // ---- RFC 2131 §4.3.4: DHCPRELEASE ----
 
   private release(ex: Exchange): EngineOutput {
     if (ex.req.ciaddr === ZERO) return this.junk(ex, null, 'RELEASE without ciaddr');
-    const addr = ipv4ToInt(ex.req.ciaddr);
-    const lease = this.book.index.get(addr);
-    const subnet = this.config.subnets.find((s) => s.id === lease?.subnetId);
+    const { lease, matchClientId } = this.leaseAt(ex.req.ciaddr);
     // §4.3.4: the lease is identified by ciaddr and the client identity; only its owner may release it.
-    if (
-      !lease ||
-      lease.state !== 'default' ||
-      !owns(lease, ex.id, subnet?.matchClientId ?? this.config.matchClientId)
-    )
-      return this.junk(
-        ex,
-        lease?.subnetId ?? null,
-        `${ex.req.ciaddr} is not leased to this client`,
-        'RELEASE of an address not leased to the client',
-      );
+    if (!lease || lease.state !== 'default' || !owns(lease, ex.id, matchClientId))
+      return this.notLeased(ex, 'RELEASE', ex.req.ciaddr, lease);
     // §4.3.4: "The server SHOULD retain a record of the client's initialization parameters": kept as
     // expired-reclaimed, so the client gets the same address back (lease affinity).
     const gone = released(lease, ex.now);
     const token = this.nextToken++;
     this.pending.set(token, { kind: 'release', ex, lease: gone });
-    const matchClientId = subnet?.matchClientId ?? this.config.matchClientId;
     return {
       replies: [],
       commit: { token, writes: [{ op: 'claim', lease: gone, matchClientId }] },
@@ -1024,6 +1059,7 @@ export class DhcpServerEngine {
     if (!p)
       throw new EngineUsageError('ERR_ENGINE_UNKNOWN_COMMIT_TOKEN', `no pending commit with token ${token}`);
     this.pending.delete(token);
+    if (p.kind === 'grant' && this.awaitingEcho.get(p.addr | 0) === p) this.awaitingEcho.delete(p.addr | 0);
     return p;
   }
 

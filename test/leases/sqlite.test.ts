@@ -6,6 +6,7 @@ import { LeaseWriterLostError } from '../../src/leases/sqlite-writer.ts';
 import { runConformance } from './conformance.ts';
 import { runDifferential } from './differential.ts';
 import { makeLease } from './fixtures.ts';
+import type { LeaseChange } from '../../src/leases/store.ts';
 import { tempDir } from './tmp.ts';
 
 // Both places the write transactions can run; every SQLite test runs against each.
@@ -159,5 +160,43 @@ describe('sqlite lease store: worker batch interval', () => {
   it('with no interval the next batch goes as soon as the last is durable', async () => {
     // C is sent the moment B is durable, before D is even submitted.
     assert.equal(await batchCarryingD(0), 1);
+  });
+});
+
+describe('sqlite lease store: what the worker writer answers', () => {
+  it('a commit answers and announces the lease it wrote and the one it replaced, frozen; a refusal names the holder', async () => {
+    const tmp = tempDir();
+    try {
+      const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db'), writer: 'worker' });
+      const changes: LeaseChange[] = [];
+      store.onChange((c) => changes.push(c));
+      const first = makeLease({ address: '10.8.0.1', hostname: 'one' });
+      const added = await store.commit(first);
+      assert.ok(added.ok && added.kind === 'added');
+      assert.deepEqual(added.lease, first);
+      assert.equal(added.previous, null);
+      const renewed = makeLease({ address: '10.8.0.1', hostname: 'two', cltt: first.cltt + 1000 });
+      const updated = await store.commit(renewed);
+      assert.ok(updated.ok && updated.kind === 'updated');
+      assert.deepEqual(updated.lease, renewed);
+      assert.deepEqual(updated.previous, first);
+      assert.ok(Object.isFrozen(updated.lease) && Object.isFrozen(updated.previous));
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.lease.hostname, c.previous?.hostname ?? null, c.origin]),
+        [
+          ['added', 'one', null, 'local'],
+          ['updated', 'two', 'one', 'local'],
+        ],
+      );
+      assert.equal(changes[1]?.lease, updated.lease);
+      const other = makeLease({ address: '10.8.0.1', hwAddress: 'aa:bb:cc:dd:ee:02', clientId: null });
+      const refused = await store.commit(other, { now: renewed.cltt });
+      assert.ok(!refused.ok && refused.reason === 'conflict');
+      assert.deepEqual(refused.holder, renewed);
+      assert.equal(changes.length, 2);
+      await store.close();
+    } finally {
+      tmp.remove();
+    }
   });
 });
