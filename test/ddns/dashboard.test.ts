@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lab/browser.ts';
 import { compileConfig } from '../../src/config/index.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { startServer } from '../../src/runtime/index.ts';
@@ -55,16 +55,7 @@ test('DDNS in the runtime: named lease, counted updates, DNS counters on the das
     },
     logger: pino({ level: 'silent' }),
   });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchChromium();
   const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
     mac: '02:00:00:00:aa:01',
     hostname: 'laptop',

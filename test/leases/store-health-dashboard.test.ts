@@ -3,7 +3,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lab/browser.ts';
 import { compileConfig } from '../../src/config/index.ts';
 import { LeaseStoreIoError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
@@ -46,16 +46,7 @@ test('the dashboard says the lease store is failing, since when, and when it rec
     },
     logger: pino({ level: 'silent' }),
   });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchChromium();
   const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
     mac: '02:00:00:00:aa:01',
     hostname: 'laptop',

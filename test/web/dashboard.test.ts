@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../lab/browser.ts';
 import { compileConfig } from '../../src/config/index.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
@@ -50,23 +51,6 @@ const CONFIG = {
     ],
   },
 };
-
-/** Playwright gives every launch a fresh temporary profile (user-data dir) and removes it on close. */
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** A lease bound at `now` for an hour, as a server would commit it. */
 function boundLease(
@@ -111,7 +95,7 @@ test('the dashboard follows a running server live, switches it, and shows option
     },
     logger: pino({ level: 'silent' }),
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   const clients: VirtualDhcpClient[] = [];
   try {
     const url = server.control?.http[0]?.url;
@@ -293,7 +277,7 @@ test('10,000 leases committed in a burst: the page shows the count, draws 500 ro
     },
     logger: pino({ level: 'silent' }),
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(server.control!.http[0]!.url);
@@ -352,7 +336,7 @@ test("a lease's details show the classes it was granted with, and the list filte
     },
     logger: pino({ level: 'silent' }),
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   const clients: VirtualDhcpClient[] = [];
   try {
     const context = await browser.newContext({
@@ -491,7 +475,7 @@ test("subnets are grouped under their shared network's name and totals; a plain 
     },
     logger: pino({ level: 'silent' }),
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
     mac: '02:00:00:00:bb:01',
     hostname: 'laptop',
