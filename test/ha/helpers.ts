@@ -51,6 +51,24 @@ export class Client extends EngineClient {
   }
 }
 
+/**
+ * The HA pair's one subnet: in load balancing each server's half of the pool is reserved to its class
+ * (`HA_server1`, `HA_server2`, as Kea's HA hook assigns them); in hot standby one pool.
+ */
+export function haSubnet(mode: 'load-balancing' | 'hot-standby'): Record<string, unknown> {
+  return {
+    id: 1,
+    subnet: '198.18.0.0/24',
+    pools:
+      mode === 'load-balancing'
+        ? [
+            { pool: '198.18.0.100 - 198.18.0.149', 'client-class': 'HA_server1' },
+            { pool: '198.18.0.150 - 198.18.0.199', 'client-class': 'HA_server2' },
+          ]
+        : [{ pool: '198.18.0.100 - 198.18.0.199' }],
+  };
+}
+
 export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
