@@ -15,7 +15,7 @@ export class Client extends EngineClient {
   readonly acks: { address: string; serverId: string; at: number }[] = [];
 
   constructor(net: VirtualNetwork, lan: VirtualLink, index: number, macPrefix = '02:00:00:00:20') {
-    super(net, lan, index, `${macPrefix}:${index.toString(16).padStart(2, '0')}`, {
+    super(net.createHost(`client${index}`), lan, `${macPrefix}:${index.toString(16).padStart(2, '0')}`, {
       arpProbe: false,
       clientId: null,
       retransmit: { kind: 'udhcpc', retries: 1000, timeoutMs: 500, tryAgainMs: 500 },

@@ -8,15 +8,16 @@ import {
 } from '../../src/client/index.ts';
 import { decodeMessage, parseMac, type DhcpMessage } from '../../src/protocol/index.ts';
 import type {
+  VirtualHost,
   VirtualLink,
-  VirtualNetwork,
   VirtualNic,
   VirtualTransport,
 } from '../../src/transport/virtual/index.ts';
 
 /**
- * One host (`client<index>`, interface eth0, UDP port 68) whose engine sends through the virtual network and
- * hears the replies addressed to its MAC. Subclasses watch the traffic through the protected hooks.
+ * A host's interface eth0 and UDP port 68, whose engine sends through the virtual network and hears the replies
+ * addressed to its MAC. Subclasses watch the traffic through the protected hooks. Its timers do not keep the
+ * process alive.
  */
 export class EngineClient {
   readonly mac: string;
@@ -26,15 +27,8 @@ export class EngineClient {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(
-    net: VirtualNetwork,
-    lan: VirtualLink,
-    index: number,
-    mac: string,
-    engine: Omit<ClientConfig, 'hwAddress'>,
-  ) {
+  constructor(host: VirtualHost, lan: VirtualLink, mac: string, engine: Omit<ClientConfig, 'hwAddress'>) {
     this.mac = mac;
-    const host = net.createHost(`client${index}`);
     this.nic = host.attach(lan, { ifname: 'eth0', mac });
     this.transport = host.openTransport({ port: 68 });
     this.engine = new DhcpClientEngine({ hwAddress: mac, ...engine });
@@ -93,6 +87,7 @@ export class EngineClient {
         () => this.#apply(this.engine.poll(Date.now())),
         Math.max(0, step.deadline - Date.now()),
       );
+      this.#timer.unref();
     }
   }
 }

@@ -58,7 +58,7 @@ class Client extends EngineClient {
   readonly #prefers: string;
 
   constructor(net: VirtualNetwork, lan: VirtualLink, index: number, prefers: string) {
-    super(net, lan, index, `02:00:00:00:10:${index.toString(16).padStart(2, '0')}`, {
+    super(net.createHost(`client${index}`), lan, `02:00:00:00:10:${index.toString(16).padStart(2, '0')}`, {
       hostname: `client${index}`,
       arpProbe: false,
       // Short waits keep the test quick: retry a DISCOVER every second, come back 200 ms after a NAK.
