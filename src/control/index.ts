@@ -24,7 +24,12 @@ export type * from './target.ts';
 export { leaseToKea } from './lease-json.ts';
 export { keaTimestamp } from './kea-time.ts';
 export { UnixControlServer, type UnixControlOptions } from './unix-server.ts';
-export { UnixJsonServer, type JsonRequestHandler, type UnixJsonServerOptions } from './unix-json-server.ts';
+export {
+  UnixJsonEndpoint,
+  UnixJsonServer,
+  type JsonRequestHandler,
+  type UnixJsonServerOptions,
+} from './unix-json-server.ts';
 export {
   HttpControlServer,
   type HttpControlOptions,

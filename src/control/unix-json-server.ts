@@ -148,6 +148,27 @@ export class UnixJsonServer {
   }
 }
 
+/**
+ * A command protocol served on a UnixJsonServer, as its owner sees it: where it listens and how it stops. The
+ * server's and the client's control sockets extend it with their `listen`.
+ */
+export class UnixJsonEndpoint {
+  readonly #socket: UnixJsonServer;
+
+  protected constructor(socket: UnixJsonServer) {
+    this.#socket = socket;
+  }
+
+  get path(): string {
+    return this.#socket.path;
+  }
+
+  /** Stops listening, closes open connections (subscriptions too) and removes the socket file. */
+  close(): Promise<void> {
+    return this.#socket.close();
+  }
+}
+
 function trySetUmask(mask: number): number | undefined {
   try {
     return process.umask(mask);

@@ -1,6 +1,6 @@
 import type { CommandRegistry, ControlLogger } from './registry.ts';
 import type { ControlTarget } from './target.ts';
-import { UnixJsonServer } from './unix-json-server.ts';
+import { UnixJsonEndpoint, UnixJsonServer } from './unix-json-server.ts';
 
 export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from './unix-json-server.ts';
 
@@ -22,17 +22,7 @@ export interface UnixControlOptions {
  * Kea's control socket: a UnixJsonServer whose one JSON value per connection is a command for the
  * registry.
  */
-export class UnixControlServer {
-  readonly #socket: UnixJsonServer;
-
-  private constructor(socket: UnixJsonServer) {
-    this.#socket = socket;
-  }
-
-  get path(): string {
-    return this.#socket.path;
-  }
-
+export class UnixControlServer extends UnixJsonEndpoint {
   static async listen(options: UnixControlOptions): Promise<UnixControlServer> {
     const { registry, target, now, ...limits } = options;
     const socket = await UnixJsonServer.listen({
@@ -41,10 +31,5 @@ export class UnixControlServer {
         registry.dispatch(message, { target, via: 'unix', agent: false, now: now ?? Date.now }),
     });
     return new UnixControlServer(socket);
-  }
-
-  /** Stops listening, closes open connections and removes the socket file. */
-  close(): Promise<void> {
-    return this.#socket.close();
   }
 }

@@ -3,15 +3,8 @@ import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseStoreClosedError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import { ipv4ToNumber } from './address.ts';
-import {
-  checkLimit,
-  checkNow,
-  checkSeconds,
-  foldStateCounts,
-  pageStart,
-  subnetSet,
-  type StateCount,
-} from './query.ts';
+import * as args from './arguments.ts';
+import { foldStateCounts, subnetSet, type StateCount } from './query.ts';
 import type {
   ClientQuery,
   CommitOptions,
@@ -24,7 +17,6 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease } from './validate.ts';
 
 export interface MemoryLeaseStoreOptions {
   /** The clock used when a call passes no `now`. */
@@ -50,16 +42,8 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
     this.#open();
-    const lease = normalizeLease(input);
-    const now = checkNow(options.now ?? this.#clock());
-    const key = ipv4ToNumber(lease.address);
-    const decision = decideCommit(
-      this.#byAddress.get(key) ?? null,
-      lease,
-      options.mode ?? 'claim',
-      now,
-      options.matchClientId ?? true,
-    );
+    const { lease, key, now, mode, matchClientId } = args.commit(input, options, this.#clock);
+    const decision = decideCommit(this.#byAddress.get(key) ?? null, lease, mode, now, matchClientId);
     if (!decision.write) return decision.result;
     this.#put(key, lease);
     this.#emit({ kind: decision.kind, lease, previous: decision.previous, origin: 'local' });
@@ -112,10 +96,9 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async getPage(from: string, limit: number): Promise<Lease[]> {
     this.#open();
-    const start = pageStart(from);
-    checkLimit(limit);
+    const page = args.page(from, limit);
     const keys = [...this.#byAddress.keys()]
-      .filter((k) => (start.inclusive ? k >= start.value : k > start.value))
+      .filter((k) => k >= page.lowest)
       .sort((a, b) => a - b)
       .slice(0, limit);
     return keys.map((k) => this.#byAddress.get(k) as Lease);
@@ -123,8 +106,7 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async listExpired(now: number, limit?: number): Promise<Lease[]> {
     this.#open();
-    checkNow(now);
-    if (limit !== undefined) checkLimit(limit);
+    args.expired(now, limit);
     const expired = [...this.#byAddress.entries()]
       .filter(([, l]) => l.expiresAt <= now && l.state !== 'expired-reclaimed')
       .sort(([ka, a], [kb, b]) => a.expiresAt - b.expiresAt || ka - kb)
@@ -138,9 +120,7 @@ export class MemoryLeaseStore implements LeaseStore {
     options: TimeOptions = {},
   ): Promise<Lease | null> {
     this.#open();
-    const key = ipv4ToNumber(address);
-    checkSeconds(probationSeconds, 'probation period');
-    const now = checkNow(options.now ?? this.#clock());
+    const { key, now } = args.decline(address, probationSeconds, options, this.#clock);
     const previous = this.#byAddress.get(key);
     if (previous === undefined) return null;
     const lease = declinedLease(previous, probationSeconds, now);
@@ -151,8 +131,7 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
     this.#open();
-    const key = ipv4ToNumber(address);
-    const now = checkNow(options.now ?? this.#clock());
+    const { key, now } = args.reclaim(address, options, this.#clock);
     const previous = this.#byAddress.get(key);
     if (previous === undefined || previous.state === 'expired-reclaimed' || previous.expiresAt > now)
       return null;

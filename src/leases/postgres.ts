@@ -14,19 +14,11 @@ import { keaImportNote } from './postgres-kea-import.ts';
 import { LEASE_TABLE } from './postgres-names.ts';
 import { LocalWrites } from './postgres-resync.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
-import {
-  checkLimit,
-  checkNow,
-  checkSeconds,
-  foldStateRows,
-  pageStart,
-  subnetSet,
-  type StateCountRow,
-} from './query.ts';
+import * as args from './arguments.ts';
+import { foldStateRows, subnetSet, type StateCountRow } from './query.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
 import type {
   ClientQuery,
-  CommitMode,
   CommitOptions,
   CommitResult,
   LeaseChange,
@@ -38,7 +30,6 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease } from './validate.ts';
 
 export interface PostgresLeaseStoreOptions {
   /** A connection string or node-postgres settings (host may be a UNIX socket directory). */
@@ -211,15 +202,8 @@ export class PostgresLeaseStore implements LeaseStore {
 
   async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
     this.#open();
-    const lease = normalizeLease(input);
-    const now = checkNow(options.now ?? this.#clock());
-    const mode: CommitMode = options.mode ?? 'claim';
-    const row = {
-      ...leaseToRow(lease, ipv4ToNumber(lease.address)),
-      mode,
-      now,
-      match_client_id: options.matchClientId ?? true,
-    };
+    const { lease, key, now, mode, matchClientId } = args.commit(input, options, this.#clock);
+    const row = { ...leaseToRow(lease, key), mode, now, match_client_id: matchClientId };
     return this.#writes.submit<CommitResult>({ lease, row });
   }
 
@@ -279,18 +263,13 @@ export class PostgresLeaseStore implements LeaseStore {
 
   async getPage(from: string, limit: number): Promise<Lease[]> {
     this.#open();
-    const start = pageStart(from);
-    checkLimit(limit);
-    return this.#leases(`${SELECT} WHERE address >= $1 ORDER BY address LIMIT $2`, [
-      start.inclusive ? start.value : start.value + 1,
-      limit,
-    ]);
+    const page = args.page(from, limit);
+    return this.#leases(`${SELECT} WHERE address >= $1 ORDER BY address LIMIT $2`, [page.lowest, page.limit]);
   }
 
   async listExpired(now: number, limit?: number): Promise<Lease[]> {
     this.#open();
-    checkNow(now);
-    if (limit !== undefined) checkLimit(limit);
+    args.expired(now, limit);
     return this.#leases(
       `${SELECT} WHERE expires_at <= $1 AND state <> 2 ORDER BY expires_at, address LIMIT $2`,
       [now, limit ?? null],
@@ -303,9 +282,7 @@ export class PostgresLeaseStore implements LeaseStore {
     options: TimeOptions = {},
   ): Promise<Lease | null> {
     this.#open();
-    const key = ipv4ToNumber(address);
-    checkSeconds(probationSeconds, 'probation period');
-    const now = checkNow(options.now ?? this.#clock());
+    const { key, now } = args.decline(address, probationSeconds, options, this.#clock);
     return this.#transaction(async (client) => {
       const previous = await lockRow(client, key);
       if (previous === null) return { value: null, changes: [] };
@@ -317,8 +294,7 @@ export class PostgresLeaseStore implements LeaseStore {
 
   async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
     this.#open();
-    const key = ipv4ToNumber(address);
-    const now = checkNow(options.now ?? this.#clock());
+    const { key, now } = args.reclaim(address, options, this.#clock);
     return this.#transaction(async (client) => {
       const previous = await lockRow(client, key);
       if (previous === null || previous.state === 'expired-reclaimed' || previous.expiresAt > now) {

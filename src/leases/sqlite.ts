@@ -2,15 +2,8 @@ import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
 import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
-import {
-  checkLimit,
-  checkNow,
-  checkSeconds,
-  foldStateRows,
-  pageStart,
-  subnetSet,
-  type StateCountRow,
-} from './query.ts';
+import * as args from './arguments.ts';
+import { foldStateRows, subnetSet, type StateCountRow } from './query.ts';
 import { rowToLease } from './row.ts';
 import { checkLeaseFile } from './sqlite-check.ts';
 import { takeCloseRecord } from './sqlite-meta.ts';
@@ -30,7 +23,6 @@ import type {
   SubnetLeaseStats,
   TimeOptions,
 } from './store.ts';
-import { normalizeLease } from './validate.ts';
 
 export interface SqliteLeaseStoreOptions {
   /** Database file; created with the schema when missing. */
@@ -140,11 +132,7 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
     this.#open();
-    const lease = normalizeLease(input);
-    const now = checkNow(options.now ?? this.#clock());
-    const key = ipv4ToNumber(lease.address);
-    const mode = options.mode ?? 'claim';
-    const matchClientId = options.matchClientId ?? true;
+    const { lease, key, now, mode, matchClientId } = args.commit(input, options, this.#clock);
     return this.#submit<CommitResult>({ op: 'commit', key, lease, mode, now, matchClientId });
   }
 
@@ -204,15 +192,13 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async getPage(from: string, limit: number): Promise<Lease[]> {
     this.#open();
-    const start = pageStart(from);
-    checkLimit(limit);
-    return this.#many(() => this.#stmt.page.all(start.inclusive ? start.value : start.value + 1, limit));
+    const page = args.page(from, limit);
+    return this.#many(() => this.#stmt.page.all(page.lowest, page.limit));
   }
 
   async listExpired(now: number, limit?: number): Promise<Lease[]> {
     this.#open();
-    checkNow(now);
-    if (limit !== undefined) checkLimit(limit);
+    args.expired(now, limit);
     return this.#many(() => this.#stmt.expired.all(now, limit ?? -1));
   }
 
@@ -222,16 +208,13 @@ export class SqliteLeaseStore implements LeaseStore {
     options: TimeOptions = {},
   ): Promise<Lease | null> {
     this.#open();
-    const key = ipv4ToNumber(address);
-    checkSeconds(probationSeconds, 'probation period');
-    const now = checkNow(options.now ?? this.#clock());
+    const { key, now } = args.decline(address, probationSeconds, options, this.#clock);
     return this.#submit<Lease | null>({ op: 'decline', key, probationSeconds, now });
   }
 
   async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
     this.#open();
-    const key = ipv4ToNumber(address);
-    const now = checkNow(options.now ?? this.#clock());
+    const { key, now } = args.reclaim(address, options, this.#clock);
     return this.#submit<Lease | null>({ op: 'reclaim', key, remove: options.remove, now });
   }
 

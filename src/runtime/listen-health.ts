@@ -1,12 +1,7 @@
 import type { Logger } from 'pino';
 import type { LeaseStoreHealth } from '../leases/index.ts';
 import type { ListenResync } from '../leases/index.ts';
-import { RateLimitedLog } from '../log/index.ts';
-
-interface Failure {
-  readonly err: unknown;
-  readonly message: string;
-}
+import { RateLimitedLog, loggedFailure, type LoggedFailure } from '../log/index.ts';
 
 /**
  * PostgreSQL's LISTEN connection (how this server hears of the leases the others write): logged without
@@ -18,7 +13,7 @@ interface Failure {
 export class ListenHealth {
   readonly #logger: Logger;
   readonly #clock: () => number;
-  readonly #log: RateLimitedLog<Failure>;
+  readonly #log: RateLimitedLog<LoggedFailure>;
   #state: 'ok' | 'reconnecting' = 'ok';
   #failures = 0;
   /** Failures since the connection was last up. */
@@ -29,7 +24,7 @@ export class ListenHealth {
   constructor(o: { logger: Logger; clock: () => number; intervalMs: number }) {
     this.#logger = o.logger;
     this.#clock = o.clock;
-    this.#log = new RateLimitedLog<Failure>({
+    this.#log = new RateLimitedLog<LoggedFailure>({
       intervalMs: o.intervalMs,
       emit: (count, failure) => this.#report(count, failure),
     });
@@ -37,13 +32,14 @@ export class ListenHealth {
 
   /** The connection was lost, or a reconnection failed. Writes are unaffected. */
   failed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+    const failure = loggedFailure(err);
+    const { message } = failure;
     this.#state = 'reconnecting';
     this.#failures++;
     this.#failuresInOutage++;
     this.#lastError = message;
     this.#lastErrorAt = this.#clock();
-    this.#log.hit({ err, message });
+    this.#log.hit(failure);
   }
 
   /** Back, after re-reading `resync.rows` rows the other servers changed while it was down. */
@@ -79,7 +75,7 @@ export class ListenHealth {
     };
   }
 
-  #report(count: number, { err, message }: Failure): void {
+  #report(count: number, { err, message }: LoggedFailure): void {
     if (count === 1 && this.#failuresInOutage === 1) {
       this.#logger.warn(
         { err, leaseStore: 'listen-failing' },

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LeaseStoreHealth } from '../leases/index.ts';
-import { RateLimitedLog } from '../log/index.ts';
+import { RateLimitedLog, loggedFailure, type LoggedFailure } from '../log/index.ts';
 import { ListenHealth } from './listen-health.ts';
 
 /** While the lease store keeps failing, at most one log line per this many ms, with the count since the last. */
@@ -65,11 +65,6 @@ interface Outage {
   unreachable: boolean;
 }
 
-interface Failure {
-  readonly err: unknown;
-  readonly message: string;
-}
-
 /**
  * Tracks whether the lease store is failing, from the outcomes of the writes the server makes (a full disk, a
  * stopped PostgreSQL), and logs it without flooding (a full disk at 500 requests/s wrote 30,931 identical lines
@@ -79,7 +74,7 @@ interface Failure {
 export class StoreHealthMonitor {
   readonly #logger: Logger;
   readonly #clock: () => number;
-  readonly #log: RateLimitedLog<Failure>;
+  readonly #log: RateLimitedLog<LoggedFailure>;
   /** PostgreSQL's LISTEN connection, reported with the store's health. */
   readonly listen: ListenHealth;
   #outage: Outage | null = null;
@@ -95,7 +90,7 @@ export class StoreHealthMonitor {
     this.#clock = o.clock;
     this.#probe = o.probe;
     const intervalMs = o.intervalMs ?? STORE_FAILURE_LOG_INTERVAL_MS;
-    this.#log = new RateLimitedLog<Failure>({
+    this.#log = new RateLimitedLog<LoggedFailure>({
       intervalMs,
       emit: (count, failure) => this.#report(count, failure),
     });
@@ -104,7 +99,8 @@ export class StoreHealthMonitor {
 
   /** A write failed: nothing was acknowledged for it. */
   failed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+    const failure = loggedFailure(err);
+    const { message } = failure;
     this.#outage ??= {
       since: this.#clock(),
       failed: 0,
@@ -115,7 +111,7 @@ export class StoreHealthMonitor {
     this.#outage.failed++;
     this.#outage.lastError = message;
     this.#outage.unreachable = isConnectionFailure(err);
-    this.#log.hit({ err, message });
+    this.#log.hit(failure);
     this.#scheduleProbe();
   }
 
@@ -215,7 +211,7 @@ export class StoreHealthMonitor {
     };
   }
 
-  #report(count: number, { err, message }: Failure): void {
+  #report(count: number, { err, message }: LoggedFailure): void {
     const outage = this.#outage;
     if (outage === null) return;
     if (!outage.announced) {

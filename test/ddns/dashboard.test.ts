@@ -5,13 +5,9 @@ import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { chromium } from 'playwright-core';
-import { compileConfig } from '../../src/config/index.ts';
-import { MemoryLeaseStore } from '../../src/leases/memory.ts';
-import { startServer } from '../../src/runtime/index.ts';
-import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
+import { launchChromium } from '../lab/browser.ts';
 import { VirtualDhcpClient } from '../web/virtual-client.ts';
+import { virtualServer } from '../web/virtual-server.ts';
 import { standInDns } from './stand-in-dns.ts';
 
 const { test } = requiring('chromium');
@@ -21,50 +17,29 @@ const ARTIFACTS = 'test-artifacts';
 test('DDNS in the runtime: named lease, counted updates, DNS counters on the dashboard', async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const dns = await standInDns();
-  const net = new VirtualNetwork();
-  const lan = net.createLink('lan');
-  const srvHost = net.createHost('srv');
-  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
-  const server = await startServer({
-    config: compileConfig({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['eth0'] },
-        'valid-lifetime': 600,
-        'dhcp-ddns': { 'enable-updates': true },
-        'ddns-qualifying-suffix': 'example.com',
-        subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] }],
-        'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
-      },
-      DhcpDdns: {
-        'forward-ddns': {
-          'ddns-domains': [
-            { name: 'example.com.', 'dns-servers': [{ 'ip-address': '127.0.0.1', port: dns.port }] },
-          ],
-        },
-        'reverse-ddns': {
-          'ddns-domains': [
-            { name: '18.198.in-addr.arpa.', 'dns-servers': [{ 'ip-address': '127.0.0.1', port: dns.port }] },
-          ],
-        },
-      },
-    }),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: srvHost.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+  const { net, lan, server } = await virtualServer({
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'] },
+      'valid-lifetime': 600,
+      'dhcp-ddns': { 'enable-updates': true },
+      'ddns-qualifying-suffix': 'example.com',
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] }],
+      'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
     },
-    logger: pino({ level: 'silent' }),
+    DhcpDdns: {
+      'forward-ddns': {
+        'ddns-domains': [
+          { name: 'example.com.', 'dns-servers': [{ 'ip-address': '127.0.0.1', port: dns.port }] },
+        ],
+      },
+      'reverse-ddns': {
+        'ddns-domains': [
+          { name: '18.198.in-addr.arpa.', 'dns-servers': [{ 'ip-address': '127.0.0.1', port: dns.port }] },
+        ],
+      },
+    },
   });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchChromium();
   const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
     mac: '02:00:00:00:aa:01',
     hostname: 'laptop',

@@ -1,42 +1,26 @@
 /** What the HA tests share: a client host on the virtual LAN and waiting helpers. */
-import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import type { ClientStep } from '../../src/client/actions.ts';
-import { DhcpClientEngine } from '../../src/client/engine.ts';
+import type { ClientLease } from '../../src/client/index.ts';
 import { loadBalanceHash } from '../../src/ha/hash.ts';
-import { decodeMessage, messageTypeOf, parseMac, type DhcpMessage } from '../../src/protocol/index.ts';
-import type {
-  VirtualLink,
-  VirtualNetwork,
-  VirtualNic,
-  VirtualTransport,
-} from '../../src/transport/virtual/index.ts';
+import { messageTypeOf, parseMac, type DhcpMessage } from '../../src/protocol/index.ts';
+import type { VirtualLink, VirtualNetwork } from '../../src/transport/virtual/index.ts';
+import { EngineClient } from '../lab/engine-client.ts';
+
+export { until } from '../lab/engine-client.ts';
 
 const ACK = 5;
 
 /** A client host: the project's client engine on real timers; every ACK it receives is recorded. */
-export class Client {
-  readonly mac: string;
-  readonly transport: VirtualTransport;
-  readonly nic: VirtualNic;
-  readonly engine: DhcpClientEngine;
+export class Client extends EngineClient {
   readonly acks: { address: string; serverId: string; at: number }[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
 
   constructor(net: VirtualNetwork, lan: VirtualLink, index: number, macPrefix = '02:00:00:00:20') {
-    this.mac = `${macPrefix}:${index.toString(16).padStart(2, '0')}`;
-    const host = net.createHost(`client${index}`);
-    this.nic = host.attach(lan, { ifname: 'eth0', mac: this.mac });
-    this.transport = host.openTransport({ port: 68 });
-    this.engine = new DhcpClientEngine({
-      hwAddress: this.mac,
+    super(net.createHost(`client${index}`), lan, `${macPrefix}:${index.toString(16).padStart(2, '0')}`, {
       arpProbe: false,
       clientId: null,
       retransmit: { kind: 'udhcpc', retries: 1000, timeoutMs: 500, tryAgainMs: 500 },
       nakBackoffMs: 200,
     });
-    this.transport.on('message', (data) => this.#receive(data));
   }
 
   /** The RFC 3074 hash of this client (it sends no client identifier, so of its MAC). */
@@ -49,24 +33,7 @@ export class Client {
     return this.hash % 2;
   }
 
-  start(): void {
-    this.#apply(this.engine.start(Date.now()));
-  }
-
-  async close(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.transport.close();
-  }
-
-  #receive(data: Buffer): void {
-    let m: DhcpMessage;
-    try {
-      m = decodeMessage(data);
-    } catch {
-      return;
-    }
-    if (m.op !== 2 || m.chaddr.subarray(0, 6).join() !== parseMac(this.mac).join()) return;
+  protected override received(m: DhcpMessage): boolean {
     if (messageTypeOf(m) === ACK) {
       this.acks.push({
         address: m.yiaddr,
@@ -74,29 +41,32 @@ export class Client {
         at: Date.now(),
       });
     }
-    this.#apply(this.engine.handle(Date.now(), m));
+    return true;
   }
 
-  #apply(step: ClientStep): void {
-    if (this.#stopped) return;
-    for (const a of step.actions) {
-      if (a.type === 'send')
-        void this.transport.send({ data: a.bytes, ip: a.to, port: 67 }).catch(() => undefined);
-      // Renewal ACKs are unicast to the leased address: the host must own it.
-      else if (
-        a.type === 'configure' &&
-        !this.nic.addresses().some((x) => x.startsWith(`${a.lease.address}/`))
-      )
-        this.nic.addAddress(`${a.lease.address}/24`);
-    }
-    clearTimeout(this.#timer);
-    if (step.deadline !== null) {
-      this.#timer = setTimeout(
-        () => this.#apply(this.engine.poll(Date.now())),
-        Math.max(0, step.deadline - Date.now()),
-      );
-    }
+  // Renewal ACKs are unicast to the leased address: the host must own it.
+  protected override configured(lease: ClientLease): void {
+    if (!this.nic.addresses().some((x) => x.startsWith(`${lease.address}/`)))
+      this.nic.addAddress(`${lease.address}/24`);
   }
+}
+
+/**
+ * The HA pair's one subnet: in load balancing each server's half of the pool is reserved to its class
+ * (`HA_server1`, `HA_server2`, as Kea's HA hook assigns them); in hot standby one pool.
+ */
+export function haSubnet(mode: 'load-balancing' | 'hot-standby'): Record<string, unknown> {
+  return {
+    id: 1,
+    subnet: '198.18.0.0/24',
+    pools:
+      mode === 'load-balancing'
+        ? [
+            { pool: '198.18.0.100 - 198.18.0.149', 'client-class': 'HA_server1' },
+            { pool: '198.18.0.150 - 198.18.0.199', 'client-class': 'HA_server2' },
+          ]
+        : [{ pool: '198.18.0.100 - 198.18.0.199' }],
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -105,17 +75,4 @@ export async function freePort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
-}
-
-/** Polls `check` every 50 ms; fails with `what` after `limitMs` (a timeout, not a measurement). */
-export async function until(
-  what: string | (() => string),
-  check: () => boolean | Promise<boolean>,
-  limitMs = 60_000,
-): Promise<void> {
-  const giveUpAt = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > giveUpAt) assert.fail(`gave up waiting: ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -17,6 +17,7 @@ import { parseMac } from '../../src/protocol/index.ts';
 import { createLab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { startKea, startUdhcpc, type PeerClient, type PeerServer } from '../lab/peers.ts';
 import { eventually, startLeasekeeper, type Leasekeeper } from '../interop/harness.ts';
+import { haSubnet } from './helpers.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'kea-dhcp4', 'kea-ctrl-agent');
 
@@ -52,19 +53,6 @@ function haHook(me: 'server1' | 'server2', mode: Mode): Record<string, unknown> 
   };
 }
 
-function subnet(mode: Mode): Record<string, unknown> {
-  return {
-    id: 1,
-    subnet: '198.18.0.0/24',
-    pools:
-      mode === 'load-balancing'
-        ? [
-            { pool: '198.18.0.100 - 198.18.0.149', 'client-class': 'HA_server1' },
-            { pool: '198.18.0.150 - 198.18.0.199', 'client-class': 'HA_server2' },
-          ]
-        : [{ pool: '198.18.0.100 - 198.18.0.199' }],
-  };
-}
 const LIFETIMES = { 'valid-lifetime': 60, 'renew-timer': 4, 'rebind-timer': 6 };
 
 /** MACs whose client identifiers (01 + MAC, as udhcpc sends them) fall half in each bucket. */
@@ -125,7 +113,7 @@ async function startPartner(kind: 'kea' | 'leasekeeper', ns: Netns, mode: Mode):
   const dhcp4 = {
     ...LIFETIMES,
     'hooks-libraries': [{ library: `${HOOKS}/libdhcp_lease_cmds.so` }, haHook('server2', mode)],
-    subnet4: [subnet(mode)],
+    subnet4: [haSubnet(mode)],
   };
   if (kind === 'leasekeeper') {
     const lk = await startLeasekeeper(ns, {
@@ -185,7 +173,7 @@ for (const { partner: kind, mode } of CASES) {
           dhcp4: {
             ...LIFETIMES,
             'hooks-libraries': [{ library: `${HOOKS}/libdhcp_lease_cmds.so` }, haHook('server1', mode)],
-            subnet4: [subnet(mode)],
+            subnet4: [haSubnet(mode)],
           },
           serveArgs: ['--control-http', `${LK}:8000`, '--insecure-control'],
         });

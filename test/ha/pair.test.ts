@@ -11,7 +11,7 @@ import { openLeaseStore } from '../../src/leases/open.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
-import { Client, freePort, until } from './helpers.ts';
+import { Client, freePort, haSubnet, until } from './helpers.ts';
 
 const CLIENTS = 12;
 const ADDRESS = { server1: '198.18.0.1', server2: '198.18.0.2' } as const;
@@ -54,19 +54,7 @@ function haConfig(
           },
         },
       ],
-      subnet4: [
-        {
-          id: 1,
-          subnet: '198.18.0.0/24',
-          pools:
-            mode === 'load-balancing'
-              ? [
-                  { pool: '198.18.0.100 - 198.18.0.149', 'client-class': 'HA_server1' },
-                  { pool: '198.18.0.150 - 198.18.0.199', 'client-class': 'HA_server2' },
-                ]
-              : [{ pool: '198.18.0.100 - 198.18.0.199' }],
-        },
-      ],
+      subnet4: [haSubnet(mode)],
     },
   };
 }

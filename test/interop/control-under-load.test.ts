@@ -122,14 +122,22 @@ async function startPerfdhcp(): Promise<PerfRun> {
   return { discoverSent, ackReceived, lost: discoverSent - ackReceived };
 }
 
-/** Raw bytes to the UNIX control socket; resolves to everything the server sent before it closed. */
-function rawUnix(bytes: string | Buffer, halfClose = false): Promise<string> {
+/**
+ * Connects to a UNIX socket, sends `bytes` (ending the write side when `halfClose`), and resolves to everything
+ * the server sent before it closed the connection; after 30 s it fails with `timeoutMessage`.
+ */
+function untilClosed(
+  path: string,
+  timeoutMessage: string,
+  bytes: string | Buffer = '',
+  halfClose = false,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(server.socket);
+    const socket = createConnection(path);
     const parts: Buffer[] = [];
     const guard = setTimeout(() => {
       socket.destroy();
-      reject(new Error('the control socket neither answered nor closed within 30 s'));
+      reject(new Error(timeoutMessage));
     }, 30_000);
     socket.on('data', (d: Buffer) => parts.push(d));
     socket.on('error', () => undefined);
@@ -140,6 +148,16 @@ function rawUnix(bytes: string | Buffer, halfClose = false): Promise<string> {
     if (bytes.length > 0) socket.write(bytes);
     if (halfClose) socket.end();
   });
+}
+
+/** Raw bytes to the UNIX control socket; resolves to everything the server sent before it closed. */
+function rawUnix(bytes: string | Buffer, halfClose = false): Promise<string> {
+  return untilClosed(
+    server.socket,
+    'the control socket neither answered nor closed within 30 s',
+    bytes,
+    halfClose,
+  );
 }
 
 async function unixAnswer(bytes: string | Buffer): Promise<KeaAnswer> {
@@ -183,20 +201,7 @@ function httpPost(body: string | Buffer, contentType = 'application/json'): Prom
 
 /** Connects to the HTTP listener, sends nothing, and resolves once the server has closed the connection. */
 function idleHttp(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(httpSock);
-    const parts: Buffer[] = [];
-    const guard = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('an idle HTTP connection was still open after 30 s'));
-    }, 30_000);
-    socket.on('data', (d: Buffer) => parts.push(d));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(guard);
-      resolve(Buffer.concat(parts).toString('utf8'));
-    });
-  });
+  return untilClosed(httpSock, 'an idle HTTP connection was still open after 30 s');
 }
 
 const cmd = (command: string, args?: unknown, service?: string[]): string =>

@@ -4,38 +4,51 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createLab } from '../lab/netns.ts';
+import { createLab, type Lab, type Netns } from '../lab/netns.ts';
 import { startKea, startUdhcpc } from '../lab/peers.ts';
-import { startTempCluster } from '../leases/pg-cluster.ts';
+import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { eventually, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'postgresql', 'kea-admin', 'kea-dhcp4');
 
 const MAC = '02:00:00:00:5d:01';
 
+/** A database with Kea's host tables, made by kea-admin: its name and the socket directory to reach it. */
+async function keaHostsDatabase(cluster: TempCluster): Promise<{ name: string; socket: string }> {
+  const name = await cluster.createDatabase('kea_hosts');
+  const socket = cluster.connection(name).host as string;
+  execFileSync(
+    'runuser',
+    ['-u', 'postgres', '--', 'kea-admin', 'db-init', 'pgsql', '-u', 'postgres', '-n', name, '-h', socket],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return { name, socket };
+}
+
+/**
+ * Two links: leasekeeper A (198.18.0.1) alone on the first, server `second` (198.18.0.2) with the client on
+ * the other, so the client can only be served by the second server.
+ */
+async function twoLinks(lab: Lab, second: string): Promise<{ srvA: Netns; other: Netns; cli: Netns }> {
+  const srvA = await lab.namespace('a');
+  const other = await lab.namespace(second);
+  const cli = await lab.namespace('c');
+  await lab.bridge('bra', [{ ns: srvA, ifname: 'eth0' }]);
+  await lab.bridge(`br${second}`, [
+    { ns: other, ifname: 'eth0' },
+    { ns: cli, ifname: 'eth0', mac: MAC },
+  ]);
+  await srvA.addAddress('eth0', '198.18.0.1/24');
+  await other.addAddress('eth0', '198.18.0.2/24');
+  return { srvA, other, cli };
+}
+
 test('a reservation added on one server is served by another on the same database to udhcpc', async () => {
   const cluster = await startTempCluster();
   const lab = await createLab('khp');
   try {
-    const name = await cluster.createDatabase('kea_hosts');
-    const socket = cluster.connection(name).host as string;
-    execFileSync(
-      'runuser',
-      ['-u', 'postgres', '--', 'kea-admin', 'db-init', 'pgsql', '-u', 'postgres', '-n', name, '-h', socket],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const srvA = await lab.namespace('a');
-    const srvB = await lab.namespace('b');
-    const cli = await lab.namespace('c');
-    await lab.bridge('bra', [{ ns: srvA, ifname: 'eth0' }]);
-    await lab.bridge('brb', [
-      { ns: srvB, ifname: 'eth0' },
-      { ns: cli, ifname: 'eth0', mac: MAC },
-    ]);
-    await srvA.addAddress('eth0', '198.18.0.1/24');
-    await srvB.addAddress('eth0', '198.18.0.2/24');
+    const { name, socket } = await keaHostsDatabase(cluster);
+    const { srvA, other: srvB, cli } = await twoLinks(lab, 'b');
     const dhcp4 = {
       'valid-lifetime': 600,
       'hosts-database': { type: 'postgresql', name, host: socket, user: 'postgres' },
@@ -84,23 +97,8 @@ test("Kea 2.2's kea-dhcp4 serves a reservation leasekeeper wrote into its host t
   const cluster = await startTempCluster();
   const lab = await createLab('khk');
   try {
-    const name = await cluster.createDatabase('kea_hosts');
-    const socket = cluster.connection(name).host as string;
-    execFileSync(
-      'runuser',
-      ['-u', 'postgres', '--', 'kea-admin', 'db-init', 'pgsql', '-u', 'postgres', '-n', name, '-h', socket],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const srvA = await lab.namespace('a');
-    const srvK = await lab.namespace('k');
-    const cli = await lab.namespace('c');
-    await lab.bridge('bra', [{ ns: srvA, ifname: 'eth0' }]);
-    await lab.bridge('brk', [
-      { ns: srvK, ifname: 'eth0' },
-      { ns: cli, ifname: 'eth0', mac: MAC },
-    ]);
-    await srvA.addAddress('eth0', '198.18.0.1/24');
-    await srvK.addAddress('eth0', '198.18.0.2/24');
+    const { name, socket } = await keaHostsDatabase(cluster);
+    const { srvA, other: srvK, cli } = await twoLinks(lab, 'k');
     const hostsDatabase = { type: 'postgresql', name, host: socket, user: 'postgres' };
     const a = await startLeasekeeper(srvA, {
       name: 'a',

@@ -2,16 +2,13 @@
 // REQUEST cannot be committed, and when it recovered once the client's retransmission is granted.
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { chromium } from 'playwright-core';
-import { compileConfig } from '../../src/config/index.ts';
+import { launchChromium } from '../lab/browser.ts';
 import { LeaseStoreIoError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
-import { startServer } from '../../src/runtime/index.ts';
-import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from '../web/virtual-client.ts';
+import { virtualServer } from '../web/virtual-server.ts';
 
 const { test } = requiring('chromium');
 
@@ -26,36 +23,18 @@ class SwitchableStore extends MemoryLeaseStore {
 }
 
 test('the dashboard says the lease store is failing, since when, and when it recovered', async () => {
-  const net = new VirtualNetwork();
-  const lan = net.createLink('lan');
-  const srvHost = net.createHost('srv');
-  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
   const store = new SwitchableStore();
-  const server = await startServer({
-    config: compileConfig({
+  const { net, lan, server } = await virtualServer(
+    {
       Dhcp4: {
         'interfaces-config': { interfaces: ['eth0'] },
         subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] }],
         'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
       },
-    }),
-    store,
-    transport: {
-      transport: srvHost.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
     },
-    logger: pino({ level: 'silent' }),
-  });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+    { store },
+  );
+  const browser = await launchChromium();
   const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
     mac: '02:00:00:00:aa:01',
     hostname: 'laptop',

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { requiring } from '../lab/needs.ts';
 import pg from 'pg';
-import { DhcpClientEngine } from '../../src/client/engine.ts';
-import type { ClientStep } from '../../src/client/actions.ts';
+import type { ClientLease } from '../../src/client/index.ts';
 import { compileConfig } from '../../src/config/index.ts';
 import { postgresFromKea } from '../../src/leases/kea-postgres.ts';
 import { openLeaseStore } from '../../src/leases/open.ts';
@@ -22,12 +21,8 @@ import {
 } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
-import {
-  VirtualNetwork,
-  type VirtualLink,
-  type VirtualNic,
-  type VirtualTransport,
-} from '../../src/transport/virtual/index.ts';
+import { VirtualNetwork, type VirtualLink } from '../../src/transport/virtual/index.ts';
+import { EngineClient, until } from '../lab/engine-client.ts';
 import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
@@ -51,11 +46,7 @@ interface Ack {
  * client choose), so both servers grant leases whatever order their offers arrive in. Every ACK addressed to
  * this client is recorded, whatever the engine makes of it.
  */
-class Client {
-  readonly mac: string;
-  readonly nic: VirtualNic;
-  readonly transport: VirtualTransport;
-  readonly engine: DhcpClientEngine;
+class Client extends EngineClient {
   readonly acks: Ack[] = [];
   naks = 0;
   /** The address of every REQUEST this client sent. */
@@ -65,76 +56,44 @@ class Client {
   manual = false;
   readonly raw: DhcpMessage[] = [];
   readonly #prefers: string;
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
 
   constructor(net: VirtualNetwork, lan: VirtualLink, index: number, prefers: string) {
-    this.mac = `02:00:00:00:10:${index.toString(16).padStart(2, '0')}`;
-    this.#prefers = prefers;
-    const host = net.createHost(`client${index}`);
-    this.nic = host.attach(lan, { ifname: 'eth0', mac: this.mac });
-    this.transport = host.openTransport({ port: 68 });
-    this.engine = new DhcpClientEngine({
-      hwAddress: this.mac,
+    super(net.createHost(`client${index}`), lan, `02:00:00:00:10:${index.toString(16).padStart(2, '0')}`, {
       hostname: `client${index}`,
       arpProbe: false,
       // Short waits keep the test quick: retry a DISCOVER every second, come back 200 ms after a NAK.
       retransmit: { kind: 'udhcpc', retries: 1000, timeoutMs: 1000, tryAgainMs: 1000 },
       nakBackoffMs: 200,
     });
-    this.transport.on('message', (data) => this.#receive(data));
+    this.#prefers = prefers;
   }
 
-  start(): void {
-    this.#apply(this.engine.start(Date.now()));
+  protected override get paused(): boolean {
+    return this.manual;
   }
 
-  async close(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.transport.close();
-  }
-
-  #receive(data: Buffer): void {
-    let m: DhcpMessage;
-    try {
-      m = decodeMessage(data);
-    } catch {
-      return;
-    }
-    if (m.op !== 2 || m.chaddr.subarray(0, 6).join() !== parseMac(this.mac).join()) return;
+  protected override received(m: DhcpMessage): boolean {
     if (this.manual) {
       this.raw.push(m);
-      return;
+      return false;
     }
     const type = messageTypeOf(m);
     const serverId = m.options.get('dhcp-server-identifier') ?? '';
-    if (type === OFFER && serverId !== this.#prefers) return;
+    if (type === OFFER && serverId !== this.#prefers) return false;
     if (type === ACK) this.acks.push({ address: m.yiaddr, serverId });
     if (type === NAK) this.naks++;
-    this.#apply(this.engine.handle(Date.now(), m));
+    return true;
   }
 
-  #apply(step: ClientStep): void {
-    if (this.#stopped || this.manual) return;
-    for (const a of step.actions) {
-      if (a.type === 'send') {
-        const sent = decodeMessage(a.bytes);
-        if (messageTypeOf(sent) === REQUEST) {
-          this.requested.push(sent.options.get('dhcp-requested-address') ?? sent.ciaddr);
-        }
-        void this.transport.send({ data: a.bytes, ip: a.to, port: 67 }).catch(() => undefined);
-      } else if (a.type === 'configure') {
-        this.bound = { address: a.lease.address, serverId: a.lease.serverId };
-      }
+  protected override sending(bytes: Uint8Array): void {
+    const sent = decodeMessage(bytes);
+    if (messageTypeOf(sent) === REQUEST) {
+      this.requested.push(sent.options.get('dhcp-requested-address') ?? sent.ciaddr);
     }
-    clearTimeout(this.#timer);
-    if (step.deadline !== null) {
-      this.#timer = setTimeout(
-        () => this.#apply(this.engine.poll(Date.now())),
-        Math.max(0, step.deadline - Date.now()),
-      );
-    }
+  }
+
+  protected override configured(lease: ClientLease): void {
+    this.bound = { address: lease.address, serverId: lease.serverId };
   }
 }
 
@@ -144,15 +103,6 @@ interface Row {
   readonly state: number;
   readonly cltt: number;
   readonly expiresAt: number;
-}
-
-/** Polls `check` every 50 ms until it returns true; fails with `what` after `limitMs`. */
-async function until(what: string, check: () => boolean | Promise<boolean>, limitMs = 20_000): Promise<void> {
-  const giveUpAt = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > giveUpAt) assert.fail(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('two servers sharing one PostgreSQL pool on one LAN', () => {

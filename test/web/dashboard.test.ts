@@ -5,15 +5,12 @@ import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import WebSocket from 'ws';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { compileConfig } from '../../src/config/index.ts';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../lab/browser.ts';
 import type { Lease } from '../../src/leases/lease.ts';
-import { MemoryLeaseStore } from '../../src/leases/memory.ts';
-import { startServer, type ServerRuntime } from '../../src/runtime/index.ts';
-import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from './virtual-client.ts';
+import { virtualServer } from './virtual-server.ts';
 
 const { test } = requiring('chromium');
 
@@ -51,23 +48,6 @@ const CONFIG = {
   },
 };
 
-/** Playwright gives every launch a fresh temporary profile (user-data dir) and removes it on close. */
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
-
 /** A lease bound at `now` for an hour, as a server would commit it. */
 function boundLease(
   address: string,
@@ -98,20 +78,8 @@ async function rowText(page: Page, address: string): Promise<string> {
 
 test('the dashboard follows a running server live, switches it, and shows option errors by their field', async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const net = new VirtualNetwork();
-  const lan = net.createLink('lan');
-  const srvHost = net.createHost('srv');
-  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
-  const server: ServerRuntime = await startServer({
-    config: compileConfig(CONFIG),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: srvHost.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
-    },
-    logger: pino({ level: 'silent' }),
-  });
-  const browser = await launch();
+  const { net, lan, server } = await virtualServer(CONFIG);
+  const browser = await launchChromium();
   const clients: VirtualDhcpClient[] = [];
   try {
     const url = server.control?.http[0]?.url;
@@ -233,18 +201,7 @@ test('the dashboard follows a running server live, switches it, and shows option
 });
 
 test('without credentials the page, the script and the WebSocket are refused', async () => {
-  const net = new VirtualNetwork();
-  const host = net.createHost('srv');
-  host.attach(net.createLink('lan'), { ifname: 'eth0', addresses: ['198.18.0.1/24'] });
-  const server = await startServer({
-    config: compileConfig(CONFIG),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: host.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
-    },
-    logger: pino({ level: 'silent' }),
-  });
+  const { server } = await virtualServer(CONFIG);
   try {
     const url = server.control!.http[0]!.url;
     for (const path of ['', 'dashboard.js', 'dashboard.css']) {
@@ -275,25 +232,17 @@ test('without credentials the page, the script and the WebSocket are refused', a
 });
 
 test('10,000 leases committed in a burst: the page shows the count, draws 500 rows and finds any by search', async () => {
-  const net = new VirtualNetwork();
-  const host = net.createHost('srv');
-  host.attach(net.createLink('lan'), { ifname: 'eth0', addresses: ['10.0.0.1/16'] });
-  const server = await startServer({
-    config: compileConfig({
+  const { server } = await virtualServer(
+    {
       Dhcp4: {
         'interfaces-config': { interfaces: ['eth0'] },
         subnet4: [{ id: 1, subnet: '10.0.0.0/16', pools: [{ pool: '10.0.0.10 - 10.0.255.250' }] }],
         'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
       },
-    }),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: host.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '10.0.0.1', prefixLength: 16 }] }],
     },
-    logger: pino({ level: 'silent' }),
-  });
-  const browser = await launch();
+    { address: '10.0.0.1/16' },
+  );
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(server.control!.http[0]!.url);
@@ -329,10 +278,6 @@ test('10,000 leases committed in a burst: the page shows the count, draws 500 ro
 });
 
 test("a lease's details show the classes it was granted with, and the list filters by class", async () => {
-  const net = new VirtualNetwork();
-  const lan = net.createLink('lan');
-  const srvHost = net.createHost('srv');
-  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
   const classified = {
     Dhcp4: {
       ...CONFIG.Dhcp4,
@@ -343,16 +288,8 @@ test("a lease's details show the classes it was granted with, and the list filte
       ],
     },
   };
-  const server: ServerRuntime = await startServer({
-    config: compileConfig(classified),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: srvHost.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
-    },
-    logger: pino({ level: 'silent' }),
-  });
-  const browser = await launch();
+  const { net, lan, server } = await virtualServer(classified);
+  const browser = await launchChromium();
   const clients: VirtualDhcpClient[] = [];
   try {
     const context = await browser.newContext({
@@ -462,36 +399,24 @@ test("a lease's details show the classes it was granted with, and the list filte
 
 test("subnets are grouped under their shared network's name and totals; a plain subnet stands alone", async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const net = new VirtualNetwork();
-  const lan = net.createLink('lan');
-  const srvHost = net.createHost('srv');
-  srvHost.attach(lan, { ifname: 'eth0', mac: '02:00:00:00:00:01', addresses: ['198.18.0.1/24'] });
-  const server = await startServer({
-    config: compileConfig({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['eth0'] },
-        subnet4: [{ id: 7, subnet: '198.18.7.0/24', pools: [{ pool: '198.18.7.10 - 198.18.7.19' }] }],
-        'shared-networks': [
-          {
-            name: 'floor1',
-            interface: 'eth0',
-            subnet4: [
-              { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] },
-              { id: 2, subnet: '198.18.1.0/24', pools: [{ pool: '198.18.1.10 - 198.18.1.14' }] },
-            ],
-          },
-        ],
-        'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
-      },
-    }),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: srvHost.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+  const { net, lan, server } = await virtualServer({
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'] },
+      subnet4: [{ id: 7, subnet: '198.18.7.0/24', pools: [{ pool: '198.18.7.10 - 198.18.7.19' }] }],
+      'shared-networks': [
+        {
+          name: 'floor1',
+          interface: 'eth0',
+          subnet4: [
+            { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] },
+            { id: 2, subnet: '198.18.1.0/24', pools: [{ pool: '198.18.1.10 - 198.18.1.14' }] },
+          ],
+        },
+      ],
+      'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
     },
-    logger: pino({ level: 'silent' }),
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   const client = new VirtualDhcpClient(net.createHost('laptop'), lan, {
     mac: '02:00:00:00:bb:01',
     hostname: 'laptop',
@@ -543,17 +468,8 @@ test("subnets are grouped under their shared network's name and totals; a plain 
 });
 
 test("the lease store's LISTEN health from status-get is shown: lost, then back", async () => {
-  const srvHost = new VirtualNetwork().createHost('srv');
-  const server = await startServer({
-    config: compileConfig(CONFIG),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: srvHost.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
-    },
-    logger: pino({ level: 'silent' }),
-  });
-  const browser = await launch();
+  const { server } = await virtualServer(CONFIG);
+  const browser = await launchChromium();
   try {
     const url = server.control?.http[0]?.url;
     assert.ok(url !== undefined);

@@ -2,35 +2,19 @@
 // interface's address as server identifier; dhcp-disable with max-period pushes running false, then true.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { compileConfig } from '../../src/config/index.ts';
-import { MemoryLeaseStore } from '../../src/leases/memory.ts';
-import { startServer } from '../../src/runtime/index.ts';
-import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { VirtualDhcpClient } from './virtual-client.ts';
+import { virtualServer } from './virtual-server.ts';
 import { TestClient } from './ws-harness.ts';
 
 const NAME = '/dhcp/server/v1';
 
 test('runtime: a lease from a real exchange is pushed; a max-period re-enable is pushed as running', async () => {
-  const net = new VirtualNetwork();
-  const lan = net.createLink('lan');
-  const host = net.createHost('srv');
-  host.attach(lan, { ifname: 'eth0', addresses: ['198.18.0.1/24'] });
-  const server = await startServer({
-    config: compileConfig({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['eth0'] },
-        subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] }],
-        'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
-      },
-    }),
-    store: new MemoryLeaseStore(),
-    transport: {
-      transport: host.openTransport({ port: 67 }),
-      interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+  const { net, lan, server } = await virtualServer({
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'] },
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] }],
+      'control-sockets': [{ 'socket-type': 'http', 'socket-address': '127.0.0.1', 'socket-port': 0 }],
     },
-    logger: pino({ level: 'silent' }),
   });
   const client = new VirtualDhcpClient(net.createHost('cli'), lan, {
     mac: '02:00:00:00:bb:01',

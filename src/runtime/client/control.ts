@@ -5,6 +5,7 @@ import {
   ControlListenError,
   failure,
   success,
+  UnixJsonEndpoint,
   UnixJsonServer,
   type Answer,
   type JsonValue,
@@ -26,17 +27,7 @@ const MAX_REQUEST_BYTES = 64 * 1024;
  * the server's. `subscribe` keeps the connection: the answer, then one JSON event per line until the
  * peer hangs up.
  */
-export class ClientControlServer {
-  readonly #socket: UnixJsonServer;
-
-  private constructor(socket: UnixJsonServer) {
-    this.#socket = socket;
-  }
-
-  get path(): string {
-    return this.#socket.path;
-  }
-
+export class ClientControlServer extends UnixJsonEndpoint {
   static async listen(path: string, runtime: ClientRuntime): Promise<ClientControlServer> {
     const registry = clientCommands();
     try {
@@ -57,11 +48,6 @@ export class ClientControlServer {
       if (!(err instanceof ControlListenError)) throw err;
       throw new ClientRuntimeError('ERR_CLIENT_START', err.message, { cause: err });
     }
-  }
-
-  /** Stops listening, ends subscriptions, removes the socket file. */
-  close(): Promise<void> {
-    return this.#socket.close();
   }
 }
 
