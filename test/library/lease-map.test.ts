@@ -1,0 +1,106 @@
+// `server.leases` reads the engine's compact index: it must hold what a map built from the store holds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDhcp, MemoryLeaseStore, type DhcpLease } from '../../src/index.ts';
+import { leaseView } from '../../src/library/lease-view.ts';
+import { SEED, lan, next, virtualUdp } from './helpers.ts';
+
+const HOUR = 3_600_000;
+
+async function filledStore(now: number): Promise<MemoryLeaseStore> {
+  const store = new MemoryLeaseStore();
+  for (let i = 2; i < 90; i++) {
+    await store.commit({
+      address: `192.168.1.${i}`,
+      hwAddress: `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`,
+      clientId: i % 2 === 0 ? `01:02:00:00:00:01:${i.toString(16).padStart(2, '0')}` : null,
+      subnetId: 1,
+      validLifetime: 3600,
+      cltt: i % 5 === 0 ? now - 2 * HOUR : now,
+      expiresAt: i % 5 === 0 ? now - HOUR : now + HOUR,
+      hostname: i % 3 === 0 ? `host-${i}` : null,
+      state: 'default',
+      userContext: i % 7 === 0 ? { note: `n${i}` } : null,
+    });
+  }
+  await store.markDeclined('192.168.1.4', 3600, { now });
+  await store.reclaim('192.168.1.5', { remove: false, now });
+  return store;
+}
+
+/** What `server.leases` held when it was its own map: every live store lease, by address. */
+async function fromStore(store: MemoryLeaseStore): Promise<Map<string, DhcpLease>> {
+  const m = new Map<string, DhcpLease>();
+  for (const l of await store.getAll()) {
+    const v = leaseView(l);
+    if (v !== null) m.set(l.address, v);
+  }
+  return m;
+}
+
+function assertSame(actual: ReadonlyMap<string, DhcpLease>, expected: Map<string, DhcpLease>): void {
+  assert.equal(actual.size, expected.size);
+  const sorted = (m: Iterable<[string, DhcpLease]>): [string, DhcpLease][] =>
+    [...m].sort(([a], [b]) => a.localeCompare(b));
+  assert.deepEqual(sorted(actual), sorted(expected));
+  for (const [ip, v] of expected) {
+    assert.deepEqual(actual.get(ip), v);
+    assert.equal(actual.has(ip), true);
+  }
+  assert.equal(actual.has('192.168.1.5'), expected.has('192.168.1.5'));
+  assert.equal(actual.get('192.168.1.250'), undefined);
+  let n = 0;
+  actual.forEach((v, k) => {
+    assert.equal(v.ip, k);
+    n++;
+  });
+  assert.equal(n, expected.size);
+}
+
+test('server.leases holds what the store holds, through store changes, without a copy of its own', async () => {
+  const now = Date.now();
+  const store = await filledStore(now);
+  const l = lan();
+  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, store });
+  try {
+    assertSame(server.leases, await fromStore(store));
+    assert.equal(server.leases.has('192.168.1.5'), false, 'a reclaimed lease is not in the map');
+    assert.equal(server.leases.get('192.168.1.4')?.state, 'declined');
+
+    await store.reclaim('192.168.1.10', { remove: false, now }); // expired an hour ago
+    await store.reclaim('192.168.1.15', { remove: true, now });
+    await store.remove('192.168.1.3');
+    await store.markDeclined('192.168.1.6', 3600, { now });
+    await store.commit({
+      address: '192.168.1.5',
+      hwAddress: '02:00:00:00:02:05',
+      clientId: null,
+      subnetId: 1,
+      validLifetime: 3600,
+      cltt: now,
+      expiresAt: now + HOUR,
+      hostname: 'back',
+      state: 'default',
+      userContext: null,
+    });
+    assertSame(server.leases, await fromStore(store));
+
+    // A listener of `bound` already finds the lease in the map.
+    const client = await (
+      await createDhcp(virtualUdp(l.host('02:00:00:00:00:99')))
+    ).client({
+      mac: '02:00:00:00:00:99',
+    });
+    const seen = next(server, 'bound').then((e) => server.leases.get(e.ip));
+    try {
+      const lease = await client.bound();
+      assert.equal((await seen)?.mac, '02:00:00:00:00:99');
+      assert.equal(server.leases.get(lease.address)?.state, 'bound');
+    } finally {
+      await client.stop();
+    }
+    assertSame(server.leases, await fromStore(store));
+  } finally {
+    await server.stop();
+  }
+});
