@@ -12,7 +12,7 @@
  *   the way `serve` did before the paged load, for an A/B.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -154,12 +154,17 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
 const loadIndex = args.indexOf('--load');
 if (loadIndex >= 0) await loadLeaseFile(args[loadIndex + 1]!, args.includes('--getall'));
 else if (args.includes('--sqlite')) {
-  const dir = mkdtempSync(join(tmpdir(), 'lk-leases-memory-'));
+  // `--file PATH`: keep the lease file there (made once, reused by later runs: A/B without rewriting it).
+  const fileIndex = args.indexOf('--file');
+  const kept = fileIndex >= 0 ? args[fileIndex + 1] : undefined;
+  const dir = kept === undefined ? mkdtempSync(join(tmpdir(), 'lk-leases-memory-')) : undefined;
   try {
-    const path = join(dir, 'leases.sqlite');
-    const start = performance.now();
-    await writeLeaseFile(path);
-    console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
+    const path = kept ?? join(dir!, 'leases.sqlite');
+    if (!existsSync(path)) {
+      const start = performance.now();
+      await writeLeaseFile(path);
+      console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
+    }
     const modes = args.includes('--getall') ? [false, true] : [false];
     for (const getAll of modes) {
       execFileSync(
@@ -169,6 +174,6 @@ else if (args.includes('--sqlite')) {
       );
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 } else engineOnly();

@@ -4,7 +4,8 @@ import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
-import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity, type IdentityKey } from './identity.ts';
+import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity } from './identity.ts';
+import { NumberTable, subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
@@ -44,7 +45,7 @@ export class AddressBook {
   /** Who lost an offer that way, by `addr | 0`: their REQUEST for it still wins over a later DISCOVER. */
   private readonly displaced = new Map<number, Pick<Offer, 'hwAddress' | 'clientId'>>();
   /** Per subnet, how many leases (state default, until reclaimed) each hardware address holds. */
-  private readonly hwLeases = new Map<number, Map<IdentityKey, number>>();
+  private readonly hwLeases = new Map<number, IdentityTable>();
   private readonly localAddresses = new Set<number>();
   private readonly learnedText = new Set<string>();
   private readonly stats: Statistics;
@@ -350,7 +351,7 @@ export class AddressBook {
     if (lease.state === 'default') {
       this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
       if (lease.hwAddress !== '') {
-        const counts = subnetMap(this.hwLeases, lease.subnetId);
+        const counts = subnetTable(this.hwLeases, lease.subnetId);
         const key = hwKey(lease.hwAddress);
         const n = (counts.get(key) ?? 0) + d;
         if (n > 0) counts.set(key, n);
@@ -384,22 +385,28 @@ export class AddressBook {
  */
 class AddressDeadlines implements DeadlineMap<number> {
   private readonly offers = new Map<number, number>();
-  private readonly leases = new Map<number, number>();
+  /** One per lease: a table of doubles, not a Map entry and a boxed double each. */
+  private readonly leases = NumberTable.ofDoubles();
 
   get size(): number {
     return this.offers.size + this.leases.size;
   }
 
   get(key: number): number | undefined {
-    return (key % 2 === 0 ? this.offers : this.leases).get(Math.floor(key / 2) | 0);
+    const addr = Math.floor(key / 2);
+    return key % 2 === 0 ? this.offers.get(addr | 0) : this.leases.get(addr);
   }
 
   set(key: number, deadline: number): void {
-    (key % 2 === 0 ? this.offers : this.leases).set(Math.floor(key / 2) | 0, deadline);
+    const addr = Math.floor(key / 2);
+    if (key % 2 === 0) this.offers.set(addr | 0, deadline);
+    else this.leases.set(addr, deadline);
   }
 
   delete(key: number): void {
-    (key % 2 === 0 ? this.offers : this.leases).delete(Math.floor(key / 2) | 0);
+    const addr = Math.floor(key / 2);
+    if (key % 2 === 0) this.offers.delete(addr | 0);
+    else this.leases.delete(addr);
   }
 
   clear(): void {
