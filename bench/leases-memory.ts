@@ -31,7 +31,8 @@ const NOW = Date.now();
 const MiB = 2 ** 20;
 /** `LEASE_PAGE=n`: the paged load's page size (default: what `serve` uses). */
 const PAGE = Number(process.env['LEASE_PAGE'] ?? LEASE_LOAD_PAGE);
-const IDLE_MS = 15_000;
+/** `LEASE_IDLE_MS=n`: how long to idle before the last reading (default 15 s). */
+const IDLE_MS = Number(process.env['LEASE_IDLE_MS'] ?? 15_000);
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
@@ -139,6 +140,12 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
       `after GC +${((settled - base) / MiB).toFixed(0)} MiB (${perLease(settled - base, loaded)} B a lease), ` +
       `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +
       `(${perLease(ready, loaded)} B a lease); heap + array buffers after GC ${(heap / MiB).toFixed(0)} MiB`,
+  );
+  // Where the RSS that is not live data sits: V8's committed heap beyond its live objects, or outside V8.
+  const m = process.memoryUsage();
+  console.log(
+    `  after GC: V8 heap committed ${(m.heapTotal / MiB).toFixed(0)} MiB, live ${(m.heapUsed / MiB).toFixed(0)} MiB; ` +
+      `array buffers ${(m.arrayBuffers / MiB).toFixed(0)} MiB; external ${(m.external / MiB).toFixed(0)} MiB`,
   );
   // V8 gives back the pages the load churned through when the process idles (its memory reducer): what a
   // server that has been up a little while holds.
