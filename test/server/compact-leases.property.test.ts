@@ -18,8 +18,22 @@ const leaseArb: fc.Arbitrary<{ lease: Lease; addr: number }> = fc
   .record({
     addr: fc.nat({ max: 0xffffffff }),
     oddAddressText: fc.boolean(),
-    hwAddress: fc.oneof(colonHex(0, 16), colonHex(17, 20), colonHex(1, 6, true), fc.constant('')),
-    clientId: fc.oneof(fc.constant(null), colonHex(2, 20), colonHex(21, 255), colonHex(2, 7, true)),
+    hwAddress: fc.oneof(
+      colonHex(6, 6),
+      colonHex(0, 16),
+      colonHex(17, 20),
+      colonHex(1, 6, true),
+      fc.constant(''),
+    ),
+    clientId: fc.oneof(
+      fc.constant(null),
+      colonHex(2, 20),
+      colonHex(21, 255),
+      colonHex(2, 7, true),
+      colonHex(7, 7).map((s) => `01${s.slice(2)}`),
+    ),
+    // the common form: type 1 and the hardware address (stored as one code, not as bytes)
+    clientIdFromHw: fc.boolean(),
     subnetId: fc.oneof(fc.nat({ max: 0xffffffff }), fc.constant(2 ** 32), fc.constant(1.5)),
     validLifetime: fc.oneof(fc.nat({ max: 0xffffffff }), fc.constant(-1)),
     cltt: fc.oneof(fc.integer({ min: 0, max: 2 ** 50 }), fc.double({ noNaN: true })),
@@ -33,7 +47,7 @@ const leaseArb: fc.Arbitrary<{ lease: Lease; addr: number }> = fc
     lease: {
       address: r.oddAddressText ? `0${intToIpv4(r.addr)}` : intToIpv4(r.addr),
       hwAddress: r.hwAddress,
-      clientId: r.clientId,
+      clientId: r.clientIdFromHw ? `01:${r.hwAddress}` : r.clientId,
       subnetId: r.subnetId,
       validLifetime: r.validLifetime,
       cltt: r.cltt,
