@@ -16,14 +16,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
 import { compileConfig } from '../src/config/compile.ts';
-import { ipv4ToInt } from '../src/config/ipv4.ts';
 import type { Lease } from '../src/leases/lease.ts';
 import { openLeaseStore } from '../src/leases/open.ts';
-import { LEASE_COLUMNS, leaseToRow } from '../src/leases/row.ts';
 import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
+import { writeLeaseFile } from './lease-file.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env['BENCH_LEASES'] ?? 1_000_000);
@@ -93,31 +91,6 @@ function engineOnly(): void {
   console.log(`the engine holds ${engine.leases().length} leases`);
 }
 
-/** Writes N leases straight into a lease file the store created (its schema, its row form). */
-async function writeLeaseFile(path: string): Promise<void> {
-  const store = await openLeaseStore({ type: 'sqlite', path });
-  await store.close();
-  const db = new Database(path);
-  const insert = db.prepare(
-    `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (${LEASE_COLUMNS.split(',')
-      .map(() => '?')
-      .join(', ')})`,
-  );
-  const batch = db.transaction((rows: Lease[]) => {
-    for (const l of rows) insert.run(...Object.values(leaseToRow(l, ipv4ToInt(l.address))));
-  });
-  let rows: Lease[] = [];
-  for (const l of leases(N)) {
-    rows.push(l);
-    if (rows.length === 50_000) {
-      batch(rows);
-      rows = [];
-    }
-  }
-  batch(rows);
-  db.close();
-}
-
 /** In a fresh process: open the file and load it the way `serve` does before it is ready. */
 async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   const base = process.memoryUsage().rss;
@@ -169,7 +142,7 @@ else if (args.includes('--sqlite')) {
     const path = kept ?? join(dir!, 'leases.sqlite');
     if (!existsSync(path)) {
       const start = performance.now();
-      await writeLeaseFile(path);
+      await writeLeaseFile(path, leases(N));
       console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
     }
     const modes = args.includes('--getall') ? [false, true] : [false];
