@@ -9,12 +9,17 @@
  * - `--sqlite`: writes N leases into a fresh SQLite lease file, then in a fresh process does what `serve` does
  *   before it serves (open and check the file, read every lease in pages into the engine) and prints the time
  *   that took, the RSS then and the peak RSS, per lease. `--getall` reads them with one `getAll()` instead,
- *   the way `serve` did before the paged load, for an A/B.
+ *   the way `serve` did before the paged load, for an A/B. Then it runs `serve` itself on the file (no
+ *   interfaces) and prints the time from spawning it to its "serving" line (sd_notify READY=1) and its RSS.
+ *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
+ *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { compileConfig } from '../src/config/compile.ts';
 import type { Lease } from '../src/leases/lease.ts';
@@ -131,8 +136,76 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   await store.close();
 }
 
+const rssOf = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+
+/**
+ * `serve` itself on the lease file (no interfaces: it loads the leases and waits): the time from spawning the
+ * process to its "serving" line (logged with sd_notify READY=1), its RSS then and after IDLE_MS idle.
+ */
+async function serveLeaseFile(path: string, leases: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-leases-serve-'));
+  const config = join(dir, 'kea-dhcp4.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      Dhcp4: {
+        'interfaces-config': { interfaces: [] },
+        subnet4: [{ id: 1, subnet: '10.0.0.0/8', pools: [{ pool: '10.0.0.1 - 10.255.255.254' }] }],
+      },
+    }),
+  );
+  const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+  const start = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      // e.g. SERVE_NODE_ARGS=--max-semi-space-size=16 (docs/scaling.md)
+      ...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+      '--import',
+      'tsx',
+      main,
+      'serve',
+      '--config',
+      config,
+      '--lease-file',
+      path,
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen = (seen + chunk.toString()).slice(-4096);
+        if (seen.includes('leasekeeper serving')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before serving`)));
+    });
+    const readyMs = performance.now() - start;
+    const ready = rssOf(child.pid!);
+    console.log(
+      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (tsx included), ` +
+        `RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idle = rssOf(child.pid!);
+    console.log(
+      `  after ${IDLE_MS / 1000} s idle: RSS ${(idle / MiB).toFixed(0)} MiB (${perLease(idle, leases)} B a lease)`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit').catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const loadIndex = args.indexOf('--load');
+const serveIndex = args.indexOf('--serve');
 if (loadIndex >= 0) await loadLeaseFile(args[loadIndex + 1]!, args.includes('--getall'));
+else if (serveIndex >= 0) await serveLeaseFile(args[serveIndex + 1]!, N);
 else if (args.includes('--sqlite')) {
   // `--file PATH`: keep the lease file there (made once, reused by later runs: A/B without rewriting it).
   const fileIndex = args.indexOf('--file');
@@ -153,6 +226,7 @@ else if (args.includes('--sqlite')) {
         { stdio: 'inherit' },
       );
     }
+    await serveLeaseFile(path, N);
   } finally {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
