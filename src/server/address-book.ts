@@ -44,8 +44,13 @@ export class AddressBook {
   private readonly unconfirmed = new Map<number, Map<number, Offer>>();
   /** Who lost an offer that way, by `addr | 0`: their REQUEST for it still wins over a later DISCOVER. */
   private readonly displaced = new Map<number, Pick<Offer, 'hwAddress' | 'clientId'>>();
-  /** Per subnet, how many leases (state default, until reclaimed) each hardware address holds. */
+  /**
+   * Per subnet, how many leases (state default, until reclaimed) each hardware address holds: only for the
+   * subnets with a `leases-per-hw-address` limit, the one reader (a million leases would otherwise keep a
+   * table entry each for nothing).
+   */
   private readonly hwLeases = new Map<number, IdentityTable>();
+  private countedSubnets = new Set<number>();
   private readonly localAddresses = new Set<number>();
   private readonly learnedText = new Set<string>();
   private readonly stats: Statistics;
@@ -86,6 +91,19 @@ export class AddressBook {
       if (!config.subnets.some((s) => s.id === o.subnetId && cidrContains(s, o.addr))) this.dropOffer(o.addr);
     for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));
     for (const o of this.offers.values()) this.refreshTaken(o.addr);
+    this.countHwLeasesFor(config);
+  }
+
+  /** Counts the leases per hardware address afresh when the set of subnets with a limit changed. */
+  private countHwLeasesFor(config: CompiledConfig): void {
+    const counted = new Set(
+      config.subnets.filter((s) => s.limits.leasesPerHwAddress !== undefined).map((s) => s.id),
+    );
+    if (counted.size === this.countedSubnets.size && [...counted].every((id) => this.countedSubnets.has(id)))
+      return;
+    this.countedSubnets = counted;
+    this.hwLeases.clear();
+    if (counted.size > 0) for (const l of this.index.values()) this.countHwLease(l, 1);
   }
 
   /** One of our own addresses: never handed out. */
@@ -350,17 +368,21 @@ export class AddressBook {
   private gauge(lease: Lease, d: number): void {
     if (lease.state === 'default') {
       this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
-      if (lease.hwAddress !== '') {
-        const counts = subnetTable(this.hwLeases, lease.subnetId);
-        const key = hwKey(lease.hwAddress);
-        const n = (counts.get(key) ?? 0) + d;
-        if (n > 0) counts.set(key, n);
-        else counts.delete(key);
-      }
+      this.countHwLease(lease, d);
     } else if (lease.state === 'declined') {
       this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
       this.stats.inc('declined-addresses', d);
     }
+  }
+
+  private countHwLease(lease: Lease, d: number): void {
+    if (lease.state !== 'default' || lease.hwAddress === '' || !this.countedSubnets.has(lease.subnetId))
+      return;
+    const counts = subnetTable(this.hwLeases, lease.subnetId);
+    const key = hwKey(lease.hwAddress);
+    const n = (counts.get(key) ?? 0) + d;
+    if (n > 0) counts.set(key, n);
+    else counts.delete(key);
   }
 
   private refreshTaken(addr: number): void {
