@@ -1,4 +1,4 @@
-import { intToIpv4 } from '../config/index.ts';
+import { intToIpv4, ipv4ToInt } from '../config/index.ts';
 import type { Lease, LeaseState } from '../leases/index.ts';
 import { clientIdKey, hexDigit, hwKey } from './identity.ts';
 
@@ -198,7 +198,9 @@ export class CompactLeases {
 
   private write(slot: number, lease: Lease, addr: number): void {
     const fits =
-      intToIpv4(addr) === lease.address &&
+      // ipv4ToInt accepts only the canonical text (no leading zeros), so this is `intToIpv4(addr) ===
+      // lease.address` without building a string per write
+      ipv4ToInt(lease.address) === addr &&
       isUint32(lease.subnetId) &&
       isUint32(lease.validLifetime) &&
       STATE_CODE[lease.state] !== undefined &&
