@@ -12,7 +12,7 @@
  *   the way `serve` did before the paged load, for an A/B. Then it runs `serve` itself on the file (no
  *   interfaces) and prints the time from spawning it to its "serving" line (sd_notify READY=1) and its RSS.
  *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
- *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it).
+ *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -155,15 +155,16 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
       },
     }),
   );
-  const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+  // SERVE_DIST=1: the compiled CLI (`npm run build` first), as installed, without tsx's start-up
+  const dist = process.env['SERVE_DIST'] === '1';
+  const main = fileURLToPath(new URL(dist ? '../dist/cli/main.js' : '../src/cli/main.ts', import.meta.url));
   const start = performance.now();
   const child = spawn(
     process.execPath,
     [
       // e.g. SERVE_NODE_ARGS=--max-semi-space-size=16 (docs/scaling.md)
       ...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
-      '--import',
-      'tsx',
+      ...(dist ? [] : ['--import', 'tsx']),
       main,
       'serve',
       '--config',
@@ -187,7 +188,7 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
     const readyMs = performance.now() - start;
     const ready = rssOf(child.pid!);
     console.log(
-      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (tsx included), ` +
+      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? 'dist' : 'tsx'}), ` +
         `RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease)`,
     );
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));

@@ -5,7 +5,7 @@ import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
 import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity } from './identity.ts';
-import { NumberTable, subnetTable, type IdentityTable } from './number-table.ts';
+import { subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
@@ -33,7 +33,7 @@ function poolAdmits(subnet: CompiledSubnet, addr: number, classes: PacketClasses
 export class AddressBook {
   readonly index = new LeaseIndex();
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
-  readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines());
+  readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines(this.index));
   /** Offers by `addr | 0` (small integers, not boxed numbers). */
   private readonly offers = new Map<number, Offer>();
   private readonly offerByClient = new ClientMap();
@@ -407,32 +407,46 @@ export class AddressBook {
  */
 class AddressDeadlines implements DeadlineMap<number> {
   private readonly offers = new Map<number, number>();
-  /** One per lease: a table of doubles, not a Map entry and a boxed double each. */
-  private readonly leases = NumberTable.ofDoubles();
+  /**
+   * Leases' deadlines are a column of the lease index (one double a slot, gone with the lease); one set for
+   * an address that holds no lease (the book never does that) would be kept here.
+   */
+  private readonly index: LeaseIndex;
+  private readonly withoutLease = new Map<number, number>();
+
+  constructor(index: LeaseIndex) {
+    this.index = index;
+  }
 
   get size(): number {
-    return this.offers.size + this.leases.size;
+    return this.offers.size + this.index.deadlines + this.withoutLease.size;
   }
 
   get(key: number): number | undefined {
     const addr = Math.floor(key / 2);
-    return key % 2 === 0 ? this.offers.get(addr | 0) : this.leases.get(addr);
+    if (key % 2 === 0) return this.offers.get(addr | 0);
+    return this.index.deadlineOf(addr) ?? this.withoutLease.get(addr | 0);
   }
 
   set(key: number, deadline: number): void {
     const addr = Math.floor(key / 2);
     if (key % 2 === 0) this.offers.set(addr | 0, deadline);
-    else this.leases.set(addr, deadline);
+    else if (this.index.setDeadline(addr, deadline)) this.withoutLease.delete(addr | 0);
+    else this.withoutLease.set(addr | 0, deadline);
   }
 
   delete(key: number): void {
     const addr = Math.floor(key / 2);
     if (key % 2 === 0) this.offers.delete(addr | 0);
-    else this.leases.delete(addr);
+    else {
+      this.index.setDeadline(addr, NaN);
+      this.withoutLease.delete(addr | 0);
+    }
   }
 
   clear(): void {
     this.offers.clear();
-    this.leases.clear();
+    this.withoutLease.clear();
+    for (const l of this.index.values()) this.index.setDeadline(ipv4ToInt(l.address), NaN);
   }
 }

@@ -97,6 +97,12 @@ export class CompactLeases {
   private readonly recent = new Map<number, Lease>();
   private readonly freeSlots: number[] = [];
   private used = 0;
+  /**
+   * Per slot, the expiry deadline the reclaimer's heap holds for the lease (NaN: none): a column, where a
+   * map from address to deadline cost a table entry (or a map entry and a boxed double) a lease.
+   */
+  private deadlineAt: Float64Array;
+  private armed = 0;
 
   constructor(capacity = 1024) {
     this.capacity = capacity;
@@ -108,14 +114,34 @@ export class CompactLeases {
     this.addr = new Uint32Array(capacity);
     this.idForms = new Uint8Array(capacity);
     this.hw48 = new Float64Array(capacity);
+    this.deadlineAt = new Float64Array(capacity);
   }
 
   /** Stores `lease` (whose address is the number `addr`) in a free slot; returns the slot. */
   add(lease: Lease, addr: number): number {
     const slot = this.freeSlots.pop() ?? this.used++;
     if (slot >= this.capacity) this.grow();
+    this.deadlineAt[slot] = NaN;
     this.write(slot, lease, addr);
     return slot;
+  }
+
+  /** The deadline set for the lease in `slot` (kept when the lease is replaced), or NaN. */
+  deadline(slot: number): number {
+    return this.deadlineAt[slot]!;
+  }
+
+  /** Sets (NaN: clears) the deadline of `slot`. */
+  setDeadline(slot: number, deadline: number): void {
+    const was = !Number.isNaN(this.deadlineAt[slot]!);
+    const is = !Number.isNaN(deadline);
+    this.armed += (is ? 1 : 0) - (was ? 1 : 0);
+    this.deadlineAt[slot] = deadline;
+  }
+
+  /** How many slots have a deadline. */
+  get deadlines(): number {
+    return this.armed;
   }
 
   /** Replaces the lease in `slot`. */
@@ -184,10 +210,12 @@ export class CompactLeases {
 
   free(slot: number): void {
     this.forgetExtras(slot);
+    this.setDeadline(slot, NaN);
     this.freeSlots.push(slot);
   }
 
   clear(): void {
+    this.armed = 0;
     this.hostname.clear();
     this.userContext.clear();
     this.whole.clear();
@@ -272,6 +300,7 @@ export class CompactLeases {
     this.addr = widen(this.addr, (n) => new Uint32Array(n), this.capacity);
     this.idForms = widen(this.idForms, (n) => new Uint8Array(n), this.capacity);
     this.hw48 = widen(this.hw48, (n) => new Float64Array(n), this.capacity);
+    this.deadlineAt = widen(this.deadlineAt, (n) => new Float64Array(n), this.capacity);
     if (this.wide !== null) this.wide = widen(this.wide, (n) => new Uint8Array(n), this.capacity * ID_STRIDE);
   }
 }

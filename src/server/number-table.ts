@@ -2,34 +2,17 @@
 const EMPTY = -1;
 const MIN_CAPACITY = 16;
 
-/** Where a table keeps its values: int32 (addresses, counts) or doubles (times). */
-type Values = Int32Array | Float64Array;
-
 /**
- * A map from non-negative integer keys (up to 2^53, e.g. a 48-bit MAC) to int32 values (or doubles, with
- * `NumberTable.ofDoubles`), in two typed arrays with open addressing (linear probing, deletion by backward
- * shift, at most 3/4 full). A `Map` keyed by such numbers boxes each key above 2^30 as a heap number (and
- * each double value) and allocates one for every lookup; here a million clients are two flat arrays, 12
- * bytes a bucket, and a lookup allocates nothing.
+ * A map from non-negative integer keys (up to 2^53, e.g. a 48-bit MAC) to int32 values, in two typed arrays
+ * with open addressing (linear probing, deletion by backward shift, at most 3/4 full). A `Map` keyed by
+ * such numbers boxes each key above 2^30 as a heap number and allocates one for every lookup; here a
+ * million clients are two flat arrays, 12 bytes a bucket, and a lookup allocates nothing.
  */
 export class NumberTable {
-  private keys: Float64Array;
-  private values: Values;
-  private mask: number;
+  private keys = new Float64Array(MIN_CAPACITY).fill(EMPTY);
+  private values = new Int32Array(MIN_CAPACITY);
+  private mask = MIN_CAPACITY - 1;
   private count = 0;
-  private readonly makeValues: (n: number) => Values;
-
-  constructor(makeValues: (n: number) => Values = (n) => new Int32Array(n)) {
-    this.makeValues = makeValues;
-    this.keys = new Float64Array(MIN_CAPACITY).fill(EMPTY);
-    this.values = makeValues(MIN_CAPACITY);
-    this.mask = MIN_CAPACITY - 1;
-  }
-
-  /** A table whose values are doubles (any number, not only int32). */
-  static ofDoubles(): NumberTable {
-    return new NumberTable((n) => new Float64Array(n));
-  }
 
   get size(): number {
     return this.count;
@@ -75,7 +58,7 @@ export class NumberTable {
 
   clear(): void {
     this.keys = new Float64Array(MIN_CAPACITY).fill(EMPTY);
-    this.values = this.makeValues(MIN_CAPACITY);
+    this.values = new Int32Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
     this.count = 0;
   }
@@ -102,7 +85,7 @@ export class NumberTable {
     const keys = this.keys;
     const values = this.values;
     this.keys = new Float64Array(capacity).fill(EMPTY);
-    this.values = this.makeValues(capacity);
+    this.values = new Int32Array(capacity);
     this.mask = capacity - 1;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;

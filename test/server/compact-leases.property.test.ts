@@ -135,3 +135,40 @@ test('identity keys are one-to-one: two hardware addresses (or two client identi
   assert.equal(hwKey('AA:BB:CC:DD:EE:FF'), 'AA:BB:CC:DD:EE:FF');
   assert.equal(clientIdKey('02:aa:bb:cc:dd:ee:ff'), '02:aa:bb:cc:dd:ee:ff');
 });
+
+test("the index keeps each lease's reclaim deadline as a map by address would: kept through replacement, gone with the lease", () => {
+  const op = fc.oneof(
+    leaseArb.map(({ lease }) => ({ put: lease })),
+    fc.nat({ max: 7 }).map((i) => ({ del: i })),
+    fc.tuple(fc.nat({ max: 7 }), fc.integer({ min: 0, max: 2 ** 50 })).map(([i, d]) => ({ arm: i, d })),
+    fc.nat({ max: 7 }).map((i) => ({ disarm: i })),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const index = new LeaseIndex();
+      const leases = new Map<number, Lease>();
+      const deadlines = new Map<number, number>();
+      const at = (i: number): number => 0xc6120000 + i;
+      for (const o of ops) {
+        if ('put' in o) {
+          const addr = at((o.put.cltt >>> 0) % 8);
+          index.put({ ...o.put, address: intToIpv4(addr) }, addr);
+          leases.set(addr, o.put);
+        } else if ('del' in o) {
+          index.delete(at(o.del));
+          leases.delete(at(o.del));
+          deadlines.delete(at(o.del));
+        } else if ('arm' in o) {
+          assert.equal(index.setDeadline(at(o.arm), o.d), leases.has(at(o.arm)));
+          if (leases.has(at(o.arm))) deadlines.set(at(o.arm), o.d);
+        } else {
+          index.setDeadline(at(o.disarm), NaN);
+          deadlines.delete(at(o.disarm));
+        }
+        for (let i = 0; i < 8; i++) assert.equal(index.deadlineOf(at(i)), deadlines.get(at(i)));
+        assert.equal(index.deadlines, deadlines.size);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});

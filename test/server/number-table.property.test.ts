@@ -43,20 +43,6 @@ test('NumberTable behaves as a Map under any sequence of set, delete and get (gr
   );
 });
 
-test('NumberTable.ofDoubles keeps any double value exactly', () => {
-  fc.assert(
-    fc.property(fc.array(fc.tuple(keyArb, fc.double()), { maxLength: 200 }), (pairs) => {
-      const table = NumberTable.ofDoubles();
-      const model = new Map<number, number>();
-      for (const [k, v] of pairs) {
-        table.set(k, v);
-        model.set(k, v);
-      }
-      for (const [k, v] of model) assert.ok(Object.is(table.get(k), v));
-    }),
-  );
-});
-
 test('IdentityTable keeps number and text keys apart: the text "1" is not the number 1', () => {
   fc.assert(
     fc.property(
