@@ -12,24 +12,30 @@ const live = (l: Lease | null): boolean => l !== null && l.state !== 'expired-re
 /**
  * `server.leases`: a read-only map over the engine's compact lease index, not a second copy of every lease.
  * A million leases cost the engine's columns once; an entry is built when it is read. The size (live
- * leases: not reclaimed) is counted once at start and then kept by `apply` from each store change, which
- * must run after the engine has applied the same change.
+ * leases: not reclaimed) is counted the first time it is asked for (a walk over every lease, which a server
+ * that never asks does not pay at start) and then kept by `apply` from each store change, which must run
+ * after the engine has applied the same change.
  */
 export class EngineLeaseMap implements ReadonlyMap<string, DhcpLease> {
   readonly #source: LeaseSource;
-  #size = 0;
+  #size: number | undefined;
 
   constructor(source: LeaseSource) {
     this.#source = source;
-    for (const l of source.leases()) if (live(l)) this.#size++;
   }
 
   apply(change: Pick<LeaseChange, 'kind' | 'lease' | 'previous'>): void {
+    if (this.#size === undefined) return;
     const after = change.kind === 'removed' ? null : change.lease;
     this.#size += (live(after) ? 1 : 0) - (live(change.previous) ? 1 : 0);
   }
 
   get size(): number {
+    if (this.#size === undefined) {
+      let n = 0;
+      for (const l of this.#source.leases()) if (live(l)) n++;
+      this.#size = n;
+    }
     return this.#size;
   }
 

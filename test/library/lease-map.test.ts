@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDhcp, MemoryLeaseStore, type DhcpLease } from '../../src/index.ts';
+import { EngineLeaseMap } from '../../src/library/lease-map.ts';
 import { leaseView } from '../../src/library/lease-view.ts';
+import type { Lease } from '../../src/leases/lease.ts';
 import { SEED, lan, next, virtualUdp } from './helpers.ts';
 
 const HOUR = 3_600_000;
@@ -103,4 +105,40 @@ test('server.leases holds what the store holds, through store changes, without a
   } finally {
     await server.stop();
   }
+});
+
+test('server.leases counts its size when first asked, then follows the changes', () => {
+  const now = Date.now();
+  const at = new Map<string, Lease>();
+  const put = (ip: string, state: Lease['state']): Lease => {
+    const l: Lease = {
+      address: ip,
+      hwAddress: '02:00:00:00:00:01',
+      clientId: null,
+      subnetId: 1,
+      validLifetime: 3600,
+      cltt: now,
+      expiresAt: now + HOUR,
+      hostname: null,
+      state,
+      userContext: null,
+    };
+    at.set(ip, l);
+    return l;
+  };
+  const map = new EngineLeaseMap({ lease: (ip) => at.get(ip), leases: () => at.values() });
+  put('192.168.1.2', 'default');
+  // changes before anyone asked are not counted twice
+  map.apply({ kind: 'added', lease: put('192.168.1.3', 'declined'), previous: null });
+  put('192.168.1.4', 'expired-reclaimed');
+  assert.equal(map.size, 2);
+  const before = at.get('192.168.1.2')!;
+  map.apply({ kind: 'updated', lease: put('192.168.1.2', 'expired-reclaimed'), previous: before });
+  assert.equal(map.size, 1);
+  map.apply({ kind: 'added', lease: put('192.168.1.5', 'default'), previous: null });
+  const removed = at.get('192.168.1.3')!;
+  at.delete('192.168.1.3');
+  map.apply({ kind: 'removed', lease: removed, previous: removed });
+  assert.equal(map.size, 1);
+  assert.deepEqual([...map.keys()], ['192.168.1.5']);
 });
