@@ -11,7 +11,7 @@ export const MIN_RECLAIM_GAP_MS = 1000;
  * slice bounds how long a DORA can wait behind a reclaim; the slice's store writes go out together, so the
  * SQLite writer commits them as one transaction.
  */
-export const RECLAIM_SLICE = 256;
+export const RECLAIM_SLICE = 64;
 
 /** Where a run stops: Kea's `max-reclaim-leases` and `max-reclaim-time` (0 or Infinity: no bound). */
 interface RunBounds {

@@ -136,7 +136,11 @@ test('a timer run stops at max-reclaim-leases; the rest stays due for the next r
   await new Promise((resolve) => setTimeout(resolve, 20));
   await reclaimer.idle();
   reclaimer.stop();
-  assert.deepEqual(slices, [RECLAIM_SLICE, 300 - RECLAIM_SLICE]);
+  const whole = Math.floor(300 / RECLAIM_SLICE);
+  assert.deepEqual(
+    slices,
+    [...Array<number>(whole).fill(RECLAIM_SLICE), 300 % RECLAIM_SLICE].filter((n) => n > 0),
+  );
   assert.equal(lab.engine.statistics()['reclaimed-leases'], 300);
   assert.ok((lab.engine.nextDeadline() ?? Infinity) <= lab.now, 'the rest is still due');
 });
