@@ -161,3 +161,23 @@ test('a timer run stops at max-reclaim-time, by the clock it was given', async (
   assert.deepEqual(slices, [RECLAIM_SLICE, RECLAIM_SLICE, RECLAIM_SLICE]);
   assert.equal(lab.engine.statistics()['reclaimed-leases'], 3 * RECLAIM_SLICE);
 });
+
+test('unwarned-reclaim-cycles: timer runs that keep stopping at their bound with leases still due are warned about', async () => {
+  const lab = await labWithExpired({
+    'max-reclaim-leases': 100,
+    'max-reclaim-time': 0,
+    'unwarned-reclaim-cycles': 2,
+  });
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const reclaimer = new Reclaimer({ engine: lab.engine, store: lab.store, clock: () => lab.now, logger });
+  // Runs are at least MIN_RECLAIM_GAP_MS apart in real time: the second run comes a second after the first.
+  reclaimer.touch();
+  for (let i = 0; i < 150 && lab.engine.statistics()['reclaimed-leases']! < 200; i++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  await reclaimer.idle();
+  reclaimer.stop();
+  assert.equal(lab.engine.statistics()['reclaimed-leases'], 200);
+  assert.equal(lines.length, 1, lines.join(''));
+  assert.match(lines[0] ?? '', /expired leases still due after 2 reclamation runs/);
+});
