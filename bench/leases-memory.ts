@@ -9,21 +9,24 @@
  * - `--sqlite`: writes N leases into a fresh SQLite lease file, then in a fresh process does what `serve` does
  *   before it serves (open and check the file, read every lease in pages into the engine) and prints the time
  *   that took, the RSS then and the peak RSS, per lease. `--getall` reads them with one `getAll()` instead,
- *   the way `serve` did before the paged load, for an A/B.
+ *   the way `serve` did before the paged load, for an A/B. Then it runs `serve` itself on the file (no
+ *   interfaces) and prints the time from spawning it to its "serving" line (sd_notify READY=1) and its RSS.
+ *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
+ *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
 import { compileConfig } from '../src/config/compile.ts';
-import { ipv4ToInt } from '../src/config/ipv4.ts';
 import type { Lease } from '../src/leases/lease.ts';
 import { openLeaseStore } from '../src/leases/open.ts';
-import { LEASE_COLUMNS, leaseToRow } from '../src/leases/row.ts';
 import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
+import { writeLeaseFile } from './lease-file.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env['BENCH_LEASES'] ?? 1_000_000);
@@ -31,7 +34,8 @@ const NOW = Date.now();
 const MiB = 2 ** 20;
 /** `LEASE_PAGE=n`: the paged load's page size (default: what `serve` uses). */
 const PAGE = Number(process.env['LEASE_PAGE'] ?? LEASE_LOAD_PAGE);
-const IDLE_MS = 15_000;
+/** `LEASE_IDLE_MS=n`: how long to idle before the last reading (default 15 s). */
+const IDLE_MS = Number(process.env['LEASE_IDLE_MS'] ?? 15_000);
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
@@ -92,31 +96,6 @@ function engineOnly(): void {
   console.log(`the engine holds ${engine.leases().length} leases`);
 }
 
-/** Writes N leases straight into a lease file the store created (its schema, its row form). */
-async function writeLeaseFile(path: string): Promise<void> {
-  const store = await openLeaseStore({ type: 'sqlite', path });
-  await store.close();
-  const db = new Database(path);
-  const insert = db.prepare(
-    `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (${LEASE_COLUMNS.split(',')
-      .map(() => '?')
-      .join(', ')})`,
-  );
-  const batch = db.transaction((rows: Lease[]) => {
-    for (const l of rows) insert.run(...Object.values(leaseToRow(l, ipv4ToInt(l.address))));
-  });
-  let rows: Lease[] = [];
-  for (const l of leases(N)) {
-    rows.push(l);
-    if (rows.length === 50_000) {
-      batch(rows);
-      rows = [];
-    }
-  }
-  batch(rows);
-  db.close();
-}
-
 /** In a fresh process: open the file and load it the way `serve` does before it is ready. */
 async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   const base = process.memoryUsage().rss;
@@ -140,6 +119,12 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
       `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +
       `(${perLease(ready, loaded)} B a lease); heap + array buffers after GC ${(heap / MiB).toFixed(0)} MiB`,
   );
+  // Where the RSS that is not live data sits: V8's committed heap beyond its live objects, or outside V8.
+  const m = process.memoryUsage();
+  console.log(
+    `  after GC: V8 heap committed ${(m.heapTotal / MiB).toFixed(0)} MiB, live ${(m.heapUsed / MiB).toFixed(0)} MiB; ` +
+      `array buffers ${(m.arrayBuffers / MiB).toFixed(0)} MiB; external ${(m.external / MiB).toFixed(0)} MiB`,
+  );
   // V8 gives back the pages the load churned through when the process idles (its memory reducer): what a
   // server that has been up a little while holds.
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
@@ -151,15 +136,89 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   await store.close();
 }
 
-const loadIndex = args.indexOf('--load');
-if (loadIndex >= 0) await loadLeaseFile(args[loadIndex + 1]!, args.includes('--getall'));
-else if (args.includes('--sqlite')) {
-  const dir = mkdtempSync(join(tmpdir(), 'lk-leases-memory-'));
+const rssOf = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+
+/**
+ * `serve` itself on the lease file (no interfaces: it loads the leases and waits): the time from spawning the
+ * process to its "serving" line (logged with sd_notify READY=1), its RSS then and after IDLE_MS idle.
+ */
+async function serveLeaseFile(path: string, leases: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-leases-serve-'));
+  const config = join(dir, 'kea-dhcp4.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      Dhcp4: {
+        'interfaces-config': { interfaces: [] },
+        subnet4: [{ id: 1, subnet: '10.0.0.0/8', pools: [{ pool: '10.0.0.1 - 10.255.255.254' }] }],
+      },
+    }),
+  );
+  // SERVE_DIST=1: the compiled CLI (`npm run build` first), as installed, without tsx's start-up
+  const dist = process.env['SERVE_DIST'] === '1';
+  const main = fileURLToPath(new URL(dist ? '../dist/cli/main.js' : '../src/cli/main.ts', import.meta.url));
+  const start = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      // e.g. SERVE_NODE_ARGS=--max-semi-space-size=16 (docs/scaling.md)
+      ...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+      ...(dist ? [] : ['--import', 'tsx']),
+      main,
+      'serve',
+      '--config',
+      config,
+      '--lease-file',
+      path,
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
-    const path = join(dir, 'leases.sqlite');
-    const start = performance.now();
-    await writeLeaseFile(path);
-    console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen = (seen + chunk.toString()).slice(-4096);
+        if (seen.includes('leasekeeper serving')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before serving`)));
+    });
+    const readyMs = performance.now() - start;
+    const ready = rssOf(child.pid!);
+    console.log(
+      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? 'dist' : 'tsx'}), ` +
+        `RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idle = rssOf(child.pid!);
+    console.log(
+      `  after ${IDLE_MS / 1000} s idle: RSS ${(idle / MiB).toFixed(0)} MiB (${perLease(idle, leases)} B a lease)`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit').catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const loadIndex = args.indexOf('--load');
+const serveIndex = args.indexOf('--serve');
+if (loadIndex >= 0) await loadLeaseFile(args[loadIndex + 1]!, args.includes('--getall'));
+else if (serveIndex >= 0) await serveLeaseFile(args[serveIndex + 1]!, N);
+else if (args.includes('--sqlite')) {
+  // `--file PATH`: keep the lease file there (made once, reused by later runs: A/B without rewriting it).
+  const fileIndex = args.indexOf('--file');
+  const kept = fileIndex >= 0 ? args[fileIndex + 1] : undefined;
+  const dir = kept === undefined ? mkdtempSync(join(tmpdir(), 'lk-leases-memory-')) : undefined;
+  try {
+    const path = kept ?? join(dir!, 'leases.sqlite');
+    if (!existsSync(path)) {
+      const start = performance.now();
+      await writeLeaseFile(path, leases(N));
+      console.log(`${N} leases written to ${path} in ${(performance.now() - start).toFixed(0)} ms`);
+    }
     const modes = args.includes('--getall') ? [false, true] : [false];
     for (const getAll of modes) {
       execFileSync(
@@ -168,7 +227,8 @@ else if (args.includes('--sqlite')) {
         { stdio: 'inherit' },
       );
     }
+    await serveLeaseFile(path, N);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 } else engineOnly();

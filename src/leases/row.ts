@@ -63,8 +63,9 @@ export function rowToLease(raw: unknown): Lease {
       cltt: row['cltt'] as number,
       expiresAt: row['expires_at'] as number,
       hostname: row['hostname'] as string | null,
-      ...(row['fqdn_fwd'] === 1 ? { fqdnFwd: true } : {}),
-      ...(row['fqdn_rev'] === 1 ? { fqdnRev: true } : {}),
+      // plain booleans, not spreads (no object per row): normalizeLease keeps only the true ones
+      fqdnFwd: row['fqdn_fwd'] === 1,
+      fqdnRev: row['fqdn_rev'] === 1,
       state,
       userContext: parseUserContext(key, row['user_context']),
     });

@@ -13,6 +13,7 @@ import type { ExchangeEvent } from '../server/index.ts';
 import type { Transport } from '../transport/index.ts';
 import { Emitter, type TypedEvents } from './emitter.ts';
 import { DhcpLibraryError } from './errors.ts';
+import { EngineLeaseMap } from './lease-map.ts';
 import { classifyChange, leaseView, type DhcpLease } from './lease-view.ts';
 import {
   compile,
@@ -136,21 +137,6 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
     transport = await openTransport(source, 67);
     const interfaces = servedInterfaces(options, config, transport);
     const emitter = new Emitter<DhcpServerEvents>((err) => emitter.emit('error', err));
-    const leases = new Map<string, DhcpLease>();
-    for (const l of await store.getAll()) {
-      const v = leaseView(l);
-      if (v !== null) leases.set(l.address, v);
-    }
-    const unsubscribe = store.onChange((c: LeaseChange) => {
-      const view = c.kind === 'removed' ? null : leaseView(c.lease);
-      if (view === null) leases.delete(c.lease.address);
-      else leases.set(c.lease.address, view);
-      const event = classifyChange(c);
-      if (event === null) return;
-      const subject = event === 'bound' || event === 'renewed' ? c.lease : (c.previous ?? c.lease);
-      const payload = leaseView({ ...subject, state: event === 'declined' ? 'declined' : 'default' });
-      if (payload !== null) emitter.emit(event, payload);
-    });
     const onExchange = (e: ExchangeEvent): void => {
       if (e.reply !== 'DHCPOFFER' || e.address === null) return;
       emitter.emit('offered', {
@@ -162,28 +148,34 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
       });
     };
     const control = options.control ?? (isKeaOptions(options) ? {} : false);
-    let runtime: ServerRuntime;
-    try {
-      runtime = await startServer({
-        config,
-        store,
-        transport: { transport, interfaces },
-        logger: options.logger ?? silentLogger(),
-        onExchange,
-        control:
-          control === false
-            ? false
-            : {
-                ...(control.http !== undefined ? { controlHttp: control.http } : {}),
-                ...(control.socket !== undefined ? { controlSocket: control.socket } : {}),
-                ...(control.insecure === true ? { insecureControl: true } : {}),
-              },
-        ...(options.offerLifetime !== undefined ? { offerLifetime: options.offerLifetime } : {}),
-      });
-    } catch (err) {
-      unsubscribe();
-      throw err;
-    }
+    const runtime = await startServer({
+      config,
+      store,
+      transport: { transport, interfaces },
+      logger: options.logger ?? silentLogger(),
+      onExchange,
+      control:
+        control === false
+          ? false
+          : {
+              ...(control.http !== undefined ? { controlHttp: control.http } : {}),
+              ...(control.socket !== undefined ? { controlSocket: control.socket } : {}),
+              ...(control.insecure === true ? { insecureControl: true } : {}),
+            },
+      ...(options.offerLifetime !== undefined ? { offerLifetime: options.offerLifetime } : {}),
+    });
+    // The engine loaded the store (in pages, into its compact index): `server.leases` reads that index
+    // instead of keeping its own copy. Subscribed after the engine's own listener, so an event's listener
+    // already sees the change in `server.leases`.
+    const leases = new EngineLeaseMap(runtime.engine);
+    const unsubscribe = store.onChange((c: LeaseChange) => {
+      leases.apply(c);
+      const event = classifyChange(c);
+      if (event === null) return;
+      const subject = event === 'bound' || event === 'renewed' ? c.lease : (c.previous ?? c.lease);
+      const payload = leaseView({ ...subject, state: event === 'declined' ? 'declined' : 'default' });
+      if (payload !== null) emitter.emit(event, payload);
+    });
     // A ref'd timer that never fires: a server on an in-memory transport would otherwise let the
     // process exit under it (the runtime's own timers are unref'd).
     const keepAlive = options.keepAlive === false ? undefined : setInterval(() => undefined, 0x7fffffff);

@@ -1,8 +1,12 @@
 import type { Lease } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
 
-/** Leases read per page: big enough that the query cost is paid rarely, small enough to stay young garbage. */
-export const LEASE_LOAD_PAGE = 10_000;
+/**
+ * Leases read per page: big enough that the query cost is paid rarely, small enough that a page's rows and
+ * lease objects die young. With 10,000 a page many outlived a scavenge and were promoted, and V8 kept the old
+ * space they grew (a million leases: 50-70 MiB more RSS after GC than with 1,000, docs/scaling.md).
+ */
+export const LEASE_LOAD_PAGE = 1_000;
 
 /**
  * Reads every lease of the store into `load` a page at a time, by address, and returns how many there were.

@@ -4,7 +4,8 @@ import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
-import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity, type IdentityKey } from './identity.ts';
+import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity } from './identity.ts';
+import { subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
@@ -48,7 +49,7 @@ export interface Claimant {
 export class AddressBook {
   readonly index = new LeaseIndex();
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
-  readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines());
+  readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines(this.index));
   /** Offers by `addr | 0` (small integers, not boxed numbers). */
   private readonly offers = new Map<number, Offer>();
   private readonly offerByClient = new ClientMap();
@@ -59,8 +60,13 @@ export class AddressBook {
   private readonly unconfirmed = new Map<number, Map<number, Offer>>();
   /** Who lost an offer that way, by `addr | 0`: their REQUEST for it still wins over a later DISCOVER. */
   private readonly displaced = new Map<number, Pick<Offer, 'hwAddress' | 'clientId'>>();
-  /** Per subnet, how many leases (state default, until reclaimed) each hardware address holds. */
-  private readonly hwLeases = new Map<number, Map<IdentityKey, number>>();
+  /**
+   * Per subnet, how many leases (state default, until reclaimed) each hardware address holds: only for the
+   * subnets with a `leases-per-hw-address` limit, the one reader (a million leases would otherwise keep a
+   * table entry each for nothing).
+   */
+  private readonly hwLeases = new Map<number, IdentityTable>();
+  private countedSubnets = new Set<number>();
   private readonly localAddresses = new Set<number>();
   private readonly learnedText = new Set<string>();
   private readonly stats: Statistics;
@@ -101,6 +107,19 @@ export class AddressBook {
       if (!config.subnets.some((s) => s.id === o.subnetId && cidrContains(s, o.addr))) this.dropOffer(o.addr);
     for (const l of this.index.values()) this.refreshTaken(ipv4ToInt(l.address));
     for (const o of this.offers.values()) this.refreshTaken(o.addr);
+    this.countHwLeasesFor(config);
+  }
+
+  /** Counts the leases per hardware address afresh when the set of subnets with a limit changed. */
+  private countHwLeasesFor(config: CompiledConfig): void {
+    const counted = new Set(
+      config.subnets.filter((s) => s.limits.leasesPerHwAddress !== undefined).map((s) => s.id),
+    );
+    if (counted.size === this.countedSubnets.size && [...counted].every((id) => this.countedSubnets.has(id)))
+      return;
+    this.countedSubnets = counted;
+    this.hwLeases.clear();
+    if (counted.size > 0) for (const l of this.index.values()) this.countHwLease(l, 1);
   }
 
   /** One of our own addresses: never handed out. */
@@ -359,17 +378,21 @@ export class AddressBook {
   private gauge(lease: Lease, d: number): void {
     if (lease.state === 'default') {
       this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
-      if (lease.hwAddress !== '') {
-        const counts = subnetMap(this.hwLeases, lease.subnetId);
-        const key = hwKey(lease.hwAddress);
-        const n = (counts.get(key) ?? 0) + d;
-        if (n > 0) counts.set(key, n);
-        else counts.delete(key);
-      }
+      this.countHwLease(lease, d);
     } else if (lease.state === 'declined') {
       this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
       this.stats.inc('declined-addresses', d);
     }
+  }
+
+  private countHwLease(lease: Lease, d: number): void {
+    if (lease.state !== 'default' || lease.hwAddress === '' || !this.countedSubnets.has(lease.subnetId))
+      return;
+    const counts = subnetTable(this.hwLeases, lease.subnetId);
+    const key = hwKey(lease.hwAddress);
+    const n = (counts.get(key) ?? 0) + d;
+    if (n > 0) counts.set(key, n);
+    else counts.delete(key);
   }
 
   private refreshTaken(addr: number): void {
@@ -394,26 +417,46 @@ export class AddressBook {
  */
 class AddressDeadlines implements DeadlineMap<number> {
   private readonly offers = new Map<number, number>();
-  private readonly leases = new Map<number, number>();
+  /**
+   * Leases' deadlines are a column of the lease index (one double a slot, gone with the lease); one set for
+   * an address that holds no lease (the book never does that) would be kept here.
+   */
+  private readonly index: LeaseIndex;
+  private readonly withoutLease = new Map<number, number>();
+
+  constructor(index: LeaseIndex) {
+    this.index = index;
+  }
 
   get size(): number {
-    return this.offers.size + this.leases.size;
+    return this.offers.size + this.index.deadlines + this.withoutLease.size;
   }
 
   get(key: number): number | undefined {
-    return (key % 2 === 0 ? this.offers : this.leases).get(Math.floor(key / 2) | 0);
+    const addr = Math.floor(key / 2);
+    if (key % 2 === 0) return this.offers.get(addr | 0);
+    return this.index.deadlineOf(addr) ?? this.withoutLease.get(addr | 0);
   }
 
   set(key: number, deadline: number): void {
-    (key % 2 === 0 ? this.offers : this.leases).set(Math.floor(key / 2) | 0, deadline);
+    const addr = Math.floor(key / 2);
+    if (key % 2 === 0) this.offers.set(addr | 0, deadline);
+    else if (this.index.setDeadline(addr, deadline)) this.withoutLease.delete(addr | 0);
+    else this.withoutLease.set(addr | 0, deadline);
   }
 
   delete(key: number): void {
-    (key % 2 === 0 ? this.offers : this.leases).delete(Math.floor(key / 2) | 0);
+    const addr = Math.floor(key / 2);
+    if (key % 2 === 0) this.offers.delete(addr | 0);
+    else {
+      this.index.setDeadline(addr, NaN);
+      this.withoutLease.delete(addr | 0);
+    }
   }
 
   clear(): void {
     this.offers.clear();
-    this.leases.clear();
+    this.withoutLease.clear();
+    for (const l of this.index.values()) this.index.setDeadline(ipv4ToInt(l.address), NaN);
   }
 }

@@ -1,16 +1,29 @@
-import { intToIpv4 } from '../config/index.ts';
+import { intToIpv4, ipv4ToInt } from '../config/index.ts';
 import type { Lease, LeaseState } from '../leases/index.ts';
-import { hexDigit } from './identity.ts';
+import { clientIdKey, hexDigit, hwKey } from './identity.ts';
 
 const STATES: readonly LeaseState[] = ['default', 'declined', 'expired-reclaimed'];
 const STATE_CODE: Readonly<Record<LeaseState, number>> = { default: 0, declined: 1, 'expired-reclaimed': 2 };
 
-/** Hardware addresses up to 16 octets (chaddr) are kept as bytes; client identifiers up to 20 (type + DUID-ish). */
+/**
+ * Identities in the common forms need no bytes of their own: an Ethernet address is its 48-bit number
+ * (`hwKey`), and a client identifier `01:` + that address (RFC 2132 §9.14, type 1) is one code. Other forms
+ * (hardware addresses up to 16 octets, client identifiers up to 20) go to `wide`, an array of bytes made
+ * only when a lease first needs it.
+ */
+const HW_SIX = 0;
+const HW_EMPTY = 1;
+const HW_WIDE = 2;
+const ID_NONE = 0 << 2;
+const ID_FROM_HW = 1 << 2;
+const ID_WIDE = 2 << 2;
+const HW_KIND = 0x03;
+const ID_KIND = 0x0c;
 const HW_BYTES = 16;
 const ID_BYTES = 20;
-/** Per slot: hw length, hw octets, client-id length (NO_ID: none), client-id octets. */
+/** Per slot of `wide`: hw length, hw octets, client-id length, client-id octets. */
 const ID_STRIDE = 1 + HW_BYTES + 1 + ID_BYTES;
-const NO_ID = 255;
+const TWO_32 = 0x1_0000_0000;
 /**
  * Leases built or stored lately, by slot: an exchange reads its client's lease several times (DISCOVER,
  * REQUEST, the commit), and building it each time would cost the hot path what the columns save.
@@ -36,6 +49,13 @@ function packHex(text: string, max: number, into: Uint8Array, at: number): boole
   return true;
 }
 
+/** Canonical colon hex of a 48-bit number (the inverse of `hwKey` for an Ethernet address). */
+function sixOctetsText(v: number): string {
+  const hi = (v - (v >>> 0)) / TWO_32;
+  const lo = v >>> 0;
+  return `${HEX[hi >>> 8]!}:${HEX[hi & 255]!}:${HEX[lo >>> 24]!}:${HEX[(lo >>> 16) & 255]!}:${HEX[(lo >>> 8) & 255]!}:${HEX[lo & 255]!}`;
+}
+
 function unpackHex(from: Uint8Array, at: number): string {
   const n = from[at]!;
   let s = '';
@@ -51,7 +71,8 @@ const FQDN_REV = 0x20;
 /**
  * Leases as columns of typed arrays, one slot each: what a million leases cost is numbers, not a million
  * objects of ten properties with their strings and boxed times. The fields every lease has (subnet,
- * lifetimes, times, state, hardware address, client identifier) live in the arrays; the ones most leases
+ * lifetimes, times, state, hardware address, client identifier) live in the arrays (an Ethernet address and a
+ * type-1 client identifier in 9 bytes: see HW_SIX); the ones most leases
  * lack (hostname, user context) in maps by slot. A lease that does not fit the columns exactly (an address
  * text that is not the canonical form of its number, an identifier longer than the columns hold, a
  * non-integer time) is kept whole, so `get` always returns a lease equal to the one `put` stored.
@@ -64,13 +85,24 @@ export class CompactLeases {
   private expiresAt: Float64Array;
   private state: Uint8Array;
   private addr: Uint32Array;
-  private ids: Uint8Array;
+  /** Per slot: the hardware address's kind (HW_*) | the client identifier's (ID_*). */
+  private idForms: Uint8Array;
+  /** Per slot: the Ethernet address as a number (HW_SIX). */
+  private hw48: Float64Array;
+  /** Identities in other forms, ID_STRIDE bytes a slot; null until a lease needs it. */
+  private wide: Uint8Array | null = null;
   private readonly hostname = new Map<number, string>();
   private readonly userContext = new Map<number, Readonly<Record<string, unknown>>>();
   private readonly whole = new Map<number, Lease>();
   private readonly recent = new Map<number, Lease>();
   private readonly freeSlots: number[] = [];
   private used = 0;
+  /**
+   * Per slot, the expiry deadline the reclaimer's heap holds for the lease (NaN: none): a column, where a
+   * map from address to deadline cost a table entry (or a map entry and a boxed double) a lease.
+   */
+  private deadlineAt: Float64Array;
+  private armed = 0;
 
   constructor(capacity = 1024) {
     this.capacity = capacity;
@@ -80,15 +112,36 @@ export class CompactLeases {
     this.expiresAt = new Float64Array(capacity);
     this.state = new Uint8Array(capacity);
     this.addr = new Uint32Array(capacity);
-    this.ids = new Uint8Array(capacity * ID_STRIDE);
+    this.idForms = new Uint8Array(capacity);
+    this.hw48 = new Float64Array(capacity);
+    this.deadlineAt = new Float64Array(capacity);
   }
 
   /** Stores `lease` (whose address is the number `addr`) in a free slot; returns the slot. */
   add(lease: Lease, addr: number): number {
     const slot = this.freeSlots.pop() ?? this.used++;
     if (slot >= this.capacity) this.grow();
+    this.deadlineAt[slot] = NaN;
     this.write(slot, lease, addr);
     return slot;
+  }
+
+  /** The deadline set for the lease in `slot` (kept when the lease is replaced), or NaN. */
+  deadline(slot: number): number {
+    return this.deadlineAt[slot]!;
+  }
+
+  /** Sets (NaN: clears) the deadline of `slot`. */
+  setDeadline(slot: number, deadline: number): void {
+    const was = !Number.isNaN(this.deadlineAt[slot]!);
+    const is = !Number.isNaN(deadline);
+    this.armed += (is ? 1 : 0) - (was ? 1 : 0);
+    this.deadlineAt[slot] = deadline;
+  }
+
+  /** How many slots have a deadline. */
+  get deadlines(): number {
+    return this.armed;
   }
 
   /** Replaces the lease in `slot`. */
@@ -118,12 +171,26 @@ export class CompactLeases {
   }
 
   private build(slot: number): Lease {
+    const forms = this.idForms[slot]!;
     const at = slot * ID_STRIDE;
-    const idAt = at + 1 + HW_BYTES;
+    const hwKind = forms & HW_KIND;
+    const hwAddress =
+      hwKind === HW_SIX
+        ? sixOctetsText(this.hw48[slot]!)
+        : hwKind === HW_EMPTY
+          ? ''
+          : unpackHex(this.wide!, at);
+    const idKind = forms & ID_KIND;
+    const clientId =
+      idKind === ID_NONE
+        ? null
+        : idKind === ID_FROM_HW
+          ? `01:${hwAddress}`
+          : unpackHex(this.wide!, at + 1 + HW_BYTES);
     return Object.freeze({
       address: intToIpv4(this.addr[slot]!),
-      hwAddress: unpackHex(this.ids, at),
-      clientId: this.ids[idAt] === NO_ID ? null : unpackHex(this.ids, idAt),
+      hwAddress,
+      clientId,
       subnetId: this.subnetId[slot]!,
       validLifetime: this.validLifetime[slot]!,
       cltt: this.cltt[slot]!,
@@ -143,10 +210,12 @@ export class CompactLeases {
 
   free(slot: number): void {
     this.forgetExtras(slot);
+    this.setDeadline(slot, NaN);
     this.freeSlots.push(slot);
   }
 
   clear(): void {
+    this.armed = 0;
     this.hostname.clear();
     this.userContext.clear();
     this.whole.clear();
@@ -156,17 +225,14 @@ export class CompactLeases {
   }
 
   private write(slot: number, lease: Lease, addr: number): void {
-    const at = slot * ID_STRIDE;
-    const idAt = at + 1 + HW_BYTES;
     const fits =
-      intToIpv4(addr) === lease.address &&
+      // ipv4ToInt accepts only the canonical text (no leading zeros), so this is `intToIpv4(addr) ===
+      // lease.address` without building a string per write
+      ipv4ToInt(lease.address) === addr &&
       isUint32(lease.subnetId) &&
       isUint32(lease.validLifetime) &&
       STATE_CODE[lease.state] !== undefined &&
-      packHex(lease.hwAddress, HW_BYTES, this.ids, at) &&
-      (lease.clientId === null
-        ? ((this.ids[idAt] = NO_ID), true)
-        : packHex(lease.clientId, ID_BYTES, this.ids, idAt));
+      this.writeIds(slot, lease.hwAddress, lease.clientId);
     if (!fits) {
       this.whole.set(slot, Object.isFrozen(lease) ? lease : Object.freeze({ ...lease }));
       return;
@@ -182,6 +248,29 @@ export class CompactLeases {
       (lease.fqdnRev === true ? FQDN_REV : 0);
     if (lease.hostname !== null) this.hostname.set(slot, lease.hostname);
     if (lease.userContext !== null) this.userContext.set(slot, lease.userContext);
+  }
+
+  /** Stores the identities of `slot` in the narrowest form that holds them exactly; false if none does. */
+  private writeIds(slot: number, hwAddress: string, clientId: string | null): boolean {
+    const hw = hwKey(hwAddress);
+    let forms: number;
+    if (typeof hw === 'number') {
+      this.hw48[slot] = hw;
+      forms = HW_SIX;
+    } else if (hwAddress === '') forms = HW_EMPTY;
+    else if (packHex(hwAddress, HW_BYTES, this.wideBytes(), slot * ID_STRIDE)) forms = HW_WIDE;
+    else return false;
+    if (clientId === null) forms |= ID_NONE;
+    else if (forms === HW_SIX && clientIdKey(clientId) === hw) forms |= ID_FROM_HW;
+    else if (packHex(clientId, ID_BYTES, this.wideBytes(), slot * ID_STRIDE + 1 + HW_BYTES)) forms |= ID_WIDE;
+    else return false;
+    this.idForms[slot] = forms;
+    return true;
+  }
+
+  private wideBytes(): Uint8Array {
+    this.wide ??= new Uint8Array(this.capacity * ID_STRIDE);
+    return this.wide;
   }
 
   private forgetExtras(slot: number): void {
@@ -209,7 +298,10 @@ export class CompactLeases {
     this.expiresAt = widen(this.expiresAt, (n) => new Float64Array(n), this.capacity);
     this.state = widen(this.state, (n) => new Uint8Array(n), this.capacity);
     this.addr = widen(this.addr, (n) => new Uint32Array(n), this.capacity);
-    this.ids = widen(this.ids, (n) => new Uint8Array(n), this.capacity * ID_STRIDE);
+    this.idForms = widen(this.idForms, (n) => new Uint8Array(n), this.capacity);
+    this.hw48 = widen(this.hw48, (n) => new Float64Array(n), this.capacity);
+    this.deadlineAt = widen(this.deadlineAt, (n) => new Float64Array(n), this.capacity);
+    if (this.wide !== null) this.wide = widen(this.wide, (n) => new Uint8Array(n), this.capacity * ID_STRIDE);
   }
 }
 

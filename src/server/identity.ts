@@ -1,6 +1,7 @@
 import { PacketClasses, type Arrival, type CompiledString } from '../classify/index.ts';
 import { definitionNamed, relayAgentInfo, type DhcpMessage } from '../protocol/index.ts';
 import type { Lease } from '../leases/index.ts';
+import { subnetTable, type IdentityTable } from './number-table.ts';
 
 /** Who a client is: its client identifier (option 61) when it sent one, else its hardware address (RFC 4361 §6.1). */
 export interface ClientIdentity {
@@ -119,8 +120,8 @@ export function clientIdKey(clientId: string): IdentityKey {
  * identities by `hwKey` and `clientIdKey`, so that the map does not keep a string per client.
  */
 export class ClientMap {
-  private readonly byClientId = new Map<number, Map<IdentityKey, number>>();
-  private readonly byHwAddress = new Map<number, Map<IdentityKey, number>>();
+  private readonly byClientId = new Map<number, IdentityTable>();
+  private readonly byHwAddress = new Map<number, IdentityTable>();
 
   clear(): void {
     this.byClientId.clear();
@@ -140,8 +141,8 @@ export class ClientMap {
 
   /** Files `addr` under the client's identifier (when it has one) and hardware address (when not empty). */
   set(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
-    if (clientId !== null) subnetMap(this.byClientId, subnetId).set(clientIdKey(clientId), addr | 0);
-    if (hwAddress !== '') subnetMap(this.byHwAddress, subnetId).set(hwKey(hwAddress), addr | 0);
+    if (clientId !== null) subnetTable(this.byClientId, subnetId).set(clientIdKey(clientId), addr | 0);
+    if (hwAddress !== '') subnetTable(this.byHwAddress, subnetId).set(hwKey(hwAddress), addr | 0);
   }
 
   /** Forgets the client's keys that still point at `addr`. */

@@ -60,6 +60,30 @@ export class LeaseIndex {
     this.byClient.clear();
   }
 
+  /** The deadline set for the lease at `addr` (see `setDeadline`), or undefined. */
+  deadlineOf(addr: number): number | undefined {
+    const slot = this.byAddr.get(addr | 0);
+    if (slot === undefined) return undefined;
+    const d = this.leases.deadline(slot);
+    return Number.isNaN(d) ? undefined : d;
+  }
+
+  /**
+   * Sets the reclaimer's deadline for the lease at `addr` (NaN: clears it); false when there is no lease
+   * there. It stays when the lease is replaced and goes when the lease is deleted.
+   */
+  setDeadline(addr: number, deadline: number): boolean {
+    const slot = this.byAddr.get(addr | 0);
+    if (slot === undefined) return false;
+    this.leases.setDeadline(slot, deadline);
+    return true;
+  }
+
+  /** How many leases have a deadline set. */
+  get deadlines(): number {
+    return this.leases.deadlines;
+  }
+
   /** The client's lease in the subnet (any state but declined), by client id first, then hardware address. */
   findByClient(subnetId: number, id: ClientIdentity, matchClientId: boolean): Lease | undefined {
     if (matchClientId && id.clientId !== null) {

@@ -1,4 +1,4 @@
-import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
+import { ipv4ToInt, isIpv4 } from '../config/index.ts';
 import type { LeaseChecks } from '../config/index.ts';
 import type { CompiledConfig, CompiledSubnet } from '../config/index.ts';
 import type { Lease } from '../leases/index.ts';
@@ -16,10 +16,31 @@ export interface LeaseSanityOutcome {
   readonly inconsistent: number;
 }
 
+/** Each configuration's subnets by network (they never overlap: compile refuses it), for a binary search. */
+const sortedSubnets = new WeakMap<CompiledConfig, readonly CompiledSubnet[]>();
+
+/**
+ * The configured subnet holding `address`: a binary search, since the start-up load asks once per lease
+ * and a large site has thousands of subnets (a scan of them per lease made a million leases take minutes).
+ */
 function subnetOf(config: CompiledConfig, address: string): CompiledSubnet | undefined {
   if (!isIpv4(address)) return undefined;
   const n = ipv4ToInt(address);
-  return config.subnets.find((s) => cidrContains(s, n));
+  let sorted = sortedSubnets.get(config);
+  if (sorted === undefined) {
+    sorted = [...config.subnets].sort((a, b) => a.network - b.network);
+    sortedSubnets.set(config, sorted);
+  }
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = sorted[mid]!;
+    if (n < s.network) hi = mid - 1;
+    else if (n > s.broadcast) lo = mid + 1;
+    else return s;
+  }
+  return undefined;
 }
 
 /**

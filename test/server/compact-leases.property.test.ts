@@ -18,8 +18,22 @@ const leaseArb: fc.Arbitrary<{ lease: Lease; addr: number }> = fc
   .record({
     addr: fc.nat({ max: 0xffffffff }),
     oddAddressText: fc.boolean(),
-    hwAddress: fc.oneof(colonHex(0, 16), colonHex(17, 20), colonHex(1, 6, true), fc.constant('')),
-    clientId: fc.oneof(fc.constant(null), colonHex(2, 20), colonHex(21, 255), colonHex(2, 7, true)),
+    hwAddress: fc.oneof(
+      colonHex(6, 6),
+      colonHex(0, 16),
+      colonHex(17, 20),
+      colonHex(1, 6, true),
+      fc.constant(''),
+    ),
+    clientId: fc.oneof(
+      fc.constant(null),
+      colonHex(2, 20),
+      colonHex(21, 255),
+      colonHex(2, 7, true),
+      colonHex(7, 7).map((s) => `01${s.slice(2)}`),
+    ),
+    // the common form: type 1 and the hardware address (stored as one code, not as bytes)
+    clientIdFromHw: fc.boolean(),
     subnetId: fc.oneof(fc.nat({ max: 0xffffffff }), fc.constant(2 ** 32), fc.constant(1.5)),
     validLifetime: fc.oneof(fc.nat({ max: 0xffffffff }), fc.constant(-1)),
     cltt: fc.oneof(fc.integer({ min: 0, max: 2 ** 50 }), fc.double({ noNaN: true })),
@@ -33,7 +47,7 @@ const leaseArb: fc.Arbitrary<{ lease: Lease; addr: number }> = fc
     lease: {
       address: r.oddAddressText ? `0${intToIpv4(r.addr)}` : intToIpv4(r.addr),
       hwAddress: r.hwAddress,
-      clientId: r.clientId,
+      clientId: r.clientIdFromHw ? `01:${r.hwAddress}` : r.clientId,
       subnetId: r.subnetId,
       validLifetime: r.validLifetime,
       cltt: r.cltt,
@@ -120,4 +134,41 @@ test('identity keys are one-to-one: two hardware addresses (or two client identi
   assert.equal(clientIdKey('01:aa:bb:cc:dd:ee:ff'), 0xaabbccddeeff);
   assert.equal(hwKey('AA:BB:CC:DD:EE:FF'), 'AA:BB:CC:DD:EE:FF');
   assert.equal(clientIdKey('02:aa:bb:cc:dd:ee:ff'), '02:aa:bb:cc:dd:ee:ff');
+});
+
+test("the index keeps each lease's reclaim deadline as a map by address would: kept through replacement, gone with the lease", () => {
+  const op = fc.oneof(
+    leaseArb.map(({ lease }) => ({ put: lease })),
+    fc.nat({ max: 7 }).map((i) => ({ del: i })),
+    fc.tuple(fc.nat({ max: 7 }), fc.integer({ min: 0, max: 2 ** 50 })).map(([i, d]) => ({ arm: i, d })),
+    fc.nat({ max: 7 }).map((i) => ({ disarm: i })),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const index = new LeaseIndex();
+      const leases = new Map<number, Lease>();
+      const deadlines = new Map<number, number>();
+      const at = (i: number): number => 0xc6120000 + i;
+      for (const o of ops) {
+        if ('put' in o) {
+          const addr = at((o.put.cltt >>> 0) % 8);
+          index.put({ ...o.put, address: intToIpv4(addr) }, addr);
+          leases.set(addr, o.put);
+        } else if ('del' in o) {
+          index.delete(at(o.del));
+          leases.delete(at(o.del));
+          deadlines.delete(at(o.del));
+        } else if ('arm' in o) {
+          assert.equal(index.setDeadline(at(o.arm), o.d), leases.has(at(o.arm)));
+          if (leases.has(at(o.arm))) deadlines.set(at(o.arm), o.d);
+        } else {
+          index.setDeadline(at(o.disarm), NaN);
+          deadlines.delete(at(o.disarm));
+        }
+        for (let i = 0; i < 8; i++) assert.equal(index.deadlineOf(at(i)), deadlines.get(at(i)));
+        assert.equal(index.deadlines, deadlines.size);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -143,6 +143,30 @@ test('leases-per-hw-address: one chaddr with 30 client identifiers gets only its
   await lab.dora('aa:bb:cc:00:00:02');
 });
 
+test('leases-per-hw-address added by a new configuration counts the leases already held', async () => {
+  const lab = new Lab(pool());
+  const chaddr = 'aa:bb:cc:00:00:01';
+  const doraWith = (i: number): Promise<unknown> =>
+    lab.dora(chaddr, { options: { 'dhcp-client-identifier': Uint8Array.of(0xff, 0, 0, 0, i) } });
+  await doraWith(1);
+  await doraWith(2);
+  // No limit yet: the server keeps no counts. Now one arrives with the configuration.
+  const config = parseConfig(pool({ 'leases-per-hw-address': 2 }));
+  assert.ok(config.ok);
+  lab.engine.setConfig(config.config);
+  await lab.none(
+    msg(MessageType.DISCOVER, chaddr, {
+      options: { 'dhcp-client-identifier': Uint8Array.of(0xff, 0, 0, 0, 3) },
+    }),
+  );
+  assert.match(lab.lastEvent(), /aa:bb:cc:00:00:01 already holds 2 leases in subnet 1/);
+  // And without it again, the chaddr may take more.
+  const open = parseConfig(pool());
+  assert.ok(open.ok);
+  lab.engine.setConfig(open.config);
+  await doraWith(3);
+});
+
 test('limits and offer-lifetime are checked when the configuration is read', () => {
   const bad = parseConfig(pool({ 'rate-limit': 'fast', 'address-limit': 4, 'leases-per-hw-address': 0 }));
   assert.ok(!bad.ok);

@@ -4,6 +4,7 @@ import { compileConfig } from '../../src/config/compile.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { applyLeaseChecks } from '../../src/server/lease-sanity.ts';
+import { intToIpv4 } from '../../src/config/ipv4.ts';
 
 const now = Date.UTC(2026, 0, 1);
 
@@ -68,4 +69,42 @@ test('none checks nothing', async () => {
   const r = await run('none');
   assert.equal(r.loaded.length, 3);
   assert.deepEqual(r.warnings, []);
+});
+
+test('fix finds the subnet of every lease among many subnets of any size, declared in any order', async () => {
+  // 198.18.0.0/15 cut into subnets of sizes /22 to /28, declared shuffled; ids by position in address order
+  const subnets: { id: number; subnet: string; start: number; size: number }[] = [];
+  let at = 0xc6120000;
+  for (let i = 0; at < 0xc6140000 - 1024; i++) {
+    const prefix = 22 + (i % 7);
+    const size = 2 ** (32 - prefix);
+    at = Math.ceil(at / size) * size;
+    subnets.push({ id: i + 1, subnet: `${intToIpv4(at)}/${prefix}`, start: at, size });
+    at += size * (1 + (i % 2)); // every other one leaves a gap the size of itself
+  }
+  const shuffled = [...subnets].sort((a, b) => ((a.id * 7919) % 101) - ((b.id * 7919) % 101));
+  const config = compileConfig({
+    Dhcp4: {
+      'sanity-checks': { 'lease-checks': 'fix' },
+      subnet4: shuffled.map((s) => ({ id: s.id, subnet: s.subnet })),
+    },
+  });
+  const leases: Lease[] = [];
+  const expected: string[] = [];
+  subnets.forEach((s, i) => {
+    for (const offset of [0, s.size - 1, s.size >> 1]) {
+      const address = intToIpv4(s.start + offset);
+      leases.push(lease(address, 999_999, i % 256)); // every subnet id wrong
+      expected.push(`${address}@${s.id}`);
+    }
+    const gap = intToIpv4(s.start + s.size); // in the gap after every other subnet: in no subnet
+    if (i % 2 === 1 && !subnets.some((o) => o.start === s.start + s.size)) {
+      leases.push(lease(gap, 999_999, 0));
+      expected.push(`${gap}@999999`);
+    }
+  });
+  const store = new MemoryLeaseStore();
+  for (const l of leases) assert.ok((await store.commit(l, { now })).ok);
+  const loaded = await applyLeaseChecks(config, leases, store, () => undefined);
+  assert.deepEqual(loaded.map((l) => `${l.address}@${l.subnetId}`).sort(), expected.sort());
 });
