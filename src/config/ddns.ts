@@ -358,7 +358,7 @@ export function ddnsNotes(
   const notes: string[] = [];
   if (ddns.enabled && ddns.forward.length + ddns.reverse.length === 0)
     warnings.push(
-      'Dhcp4.dhcp-ddns.enable-updates: true, but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent (put the DhcpDdns object beside Dhcp4)',
+      'Dhcp4.dhcp-ddns.enable-updates: true, but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent (put the DhcpDdns object beside Dhcp4, or give its file with --ddns-config)',
     );
   const given = CHANNEL_KEYS.filter((k) => connectivity?.[k] !== undefined);
   if (given.length > 0)
