@@ -132,12 +132,12 @@ test('config-reload re-reads the D2 file; config-write leaves its section out of
 });
 
 test('serve --test checks the --ddns-config file', () => {
-  const serveTest = (ddns: string) =>
-    spawnSync(
-      process.execPath,
-      ['--import', 'tsx', MAIN, 'serve', '--config', MAIN_FILE, '--ddns-config', ddns, '--test'],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+  const serve = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args, '--test'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  const serveTest = (ddns: string) => serve('--config', MAIN_FILE, '--ddns-config', ddns);
   const ok = serveTest(fixture('ddns-comments.json'));
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /configuration OK/);
@@ -146,4 +146,11 @@ test('serve --test checks the --ddns-config file', () => {
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /with --ddns-config .*ddns-sample1\.json: invalid configuration/);
   assert.match(refused.stderr, /DhcpDdns\.hooks-libraries/);
+  const alone = serve('--interface', 'lo', '--ddns-config', fixture('ddns-comments.json'));
+  assert.equal(alone.status, 2);
+  assert.match(alone.stderr, /--ddns-config needs --config FILE/);
+  const help = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--help'], {
+    encoding: 'utf8',
+  });
+  assert.match(help.stdout + help.stderr, /--ddns-config FILE/);
 });
