@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LevelWithSilent, Logger } from 'pino';
 import { parseCommandLine, UsageError, type CliCommand } from './command.ts';
-import { deriveConfigFromInterface, parseConfigText } from '../config/index.ts';
+import { deriveConfigFromInterface, parseConfigFiles } from '../config/index.ts';
 import { ConfigError, type CompiledConfig } from '../config/index.ts';
 import { ControlError } from '../control/index.ts';
 import { LeaseStoreError } from '../leases/index.ts';
@@ -20,10 +20,13 @@ import { LeasekeeperError } from '../errors.ts';
 const HELP = `Usage: leasekeeper serve (--config FILE | --interface IF) [options]
 
 Runs the DHCPv4 server until SIGTERM or SIGINT (then it stops receiving, flushes the leases and exits 0).
-SIGHUP re-reads the --config file (a bad file keeps the running configuration) and re-opens log files.
+SIGHUP re-reads the --config file and the --ddns-config file (a bad file keeps the running configuration)
+and re-opens log files.
 Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when stopping.
 
   --config FILE           a Kea Dhcp4 configuration ({"Dhcp4": {...}}, JSON)
+  --ddns-config FILE      Kea D2's file (kea-dhcp-ddns.conf, {"DhcpDdns": {...}}): where DNS updates go
+                          and their TSIG keys; instead of a DhcpDdns object beside Dhcp4 (docs/ddns.md)
   -t, --test              check the configuration (syntax, meaning, file paths, interfaces) without
                           opening sockets or databases; exit 0 if it would start, 1 if not
   --interface IF          zero-config: serve the subnet of IF's IPv4 address (the choices are logged)
@@ -71,6 +74,9 @@ export const serveCommand: CliCommand = {
     if ((values.config === undefined) === (values.interface === undefined)) {
       throw new UsageError('give exactly one of --config FILE or --interface IF');
     }
+    const ddnsFile = values['ddns-config'];
+    if (ddnsFile !== undefined && values.config === undefined)
+      throw new UsageError('--ddns-config needs --config FILE');
     const port = values.port === undefined ? 67 : Number(values.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be 1-65535');
     const maxDelay = delayFlag(values['max-discover-delay'], '--max-discover-delay');
@@ -87,10 +93,11 @@ export const serveCommand: CliCommand = {
       ...(values['insecure-control'] === true ? { insecureControl: true } : {}),
     };
     const leaseFile = values['lease-file'];
-    if (values.test === true) return testConfig(values.config, values.interface, leaseFile, control);
+    if (values.test === true)
+      return testConfig(values.config, ddnsFile, values.interface, leaseFile, control);
     let logging: { logger: Logger; sink: LogSink } | undefined;
     try {
-      const fileConfig = values.config === undefined ? undefined : loadConfig(values.config);
+      const fileConfig = values.config === undefined ? undefined : loadConfig(values.config, ddnsFile);
       const settings = loggingOf(fileConfig, cliLevel);
       logging = createLoggerWithSink({
         format: format as LogFormat,
@@ -106,6 +113,7 @@ export const serveCommand: CliCommand = {
       const server = await startServer({
         config,
         ...(values.config === undefined ? {} : { configFile: values.config }),
+        ...(ddnsFile === undefined ? {} : { ddnsConfigFile: ddnsFile }),
         ...(leaseFile === undefined ? {} : { leaseFile }),
         port,
         logger,
@@ -168,13 +176,14 @@ export const serveCommand: CliCommand = {
 /** `serve --test`: the configuration is read and checked as serve would, without opening anything. */
 function testConfig(
   file: string | undefined,
+  ddnsFile: string | undefined,
   ifname: string | undefined,
   leaseFile: string | undefined,
   control: { controlSocket?: string; controlHttp?: string },
 ): number {
   let config: CompiledConfig;
   try {
-    config = file !== undefined ? loadConfig(file) : zeroConfigQuiet(ifname ?? '');
+    config = file !== undefined ? loadConfig(file, ddnsFile) : zeroConfigQuiet(ifname ?? '');
   } catch (err) {
     const message = describe(err);
     if (message === undefined) throw err;
@@ -236,6 +245,7 @@ function parse(argv: readonly string[]) {
     args: [...argv],
     options: {
       config: { type: 'string' },
+      'ddns-config': { type: 'string' },
       test: { type: 'boolean', short: 't' },
       interface: { type: 'string' },
       'lease-file': { type: 'string' },
@@ -254,7 +264,7 @@ function parse(argv: readonly string[]) {
   }).values;
 }
 
-function loadConfig(file: string): CompiledConfig {
+function loadConfig(file: string, ddnsFile: string | undefined): CompiledConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -262,14 +272,14 @@ function loadConfig(file: string): CompiledConfig {
     throw new ServeConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   // Kea's files may carry comments (#, //, /* */) and trailing commas: parseConfigText accepts them.
-  const r = parseConfigText(text, { file });
+  const r = parseConfigFiles(text, { file, ddnsConfigFile: ddnsFile });
   if (!r.ok && r.error.issues.length === 1 && r.error.issues[0]?.path === '(file)')
     throw new ServeConfigError(
       `${file} is not JSON: ${r.error.issues[0].message.replace(/^not JSON:? ?/, '')}`,
     );
   if (!r.ok)
     throw new ServeConfigError(
-      `${file}: invalid configuration\n  ${r.error.message.split('\n').join('\n  ')}`,
+      `${file}${ddnsFile === undefined ? '' : ` with --ddns-config ${ddnsFile}`}: invalid configuration\n  ${r.error.message.split('\n').join('\n  ')}`,
     );
   return r.config;
 }

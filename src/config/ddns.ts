@@ -9,6 +9,7 @@ import {
   type TsigKey,
 } from '../ddns/index.ts';
 import { isIpv4 } from './ipv4.ts';
+import { formatIpv6, parseIpv6 } from './ipv6.ts';
 import { nameLabels } from '../protocol/index.ts';
 
 /**
@@ -132,6 +133,7 @@ export interface DdnsBehaviour {
 }
 
 export interface DnsServer {
+  /** IPv4, or IPv6 (contains a colon) in canonical form. */
   readonly address: string;
   readonly port: number;
   readonly key: TsigKey | undefined;
@@ -284,15 +286,13 @@ function compileDomains(
     const servers: DnsServer[] = [];
     d['dns-servers'].forEach((s, j) => {
       const sat = `${at}.dns-servers[${j}]`;
-      if (!isIpv4(s['ip-address'])) {
-        issues.add(
-          `${sat}.ip-address`,
-          `"${s['ip-address']}" is not an IPv4 address (IPv6 DNS servers are not supported)`,
-        );
+      const address = serverAddress(s['ip-address']);
+      if (address === undefined) {
+        issues.add(`${sat}.ip-address`, `"${s['ip-address']}" is not an IPv4 or IPv6 address`);
         return;
       }
       const serverKey = s['key-name'] === undefined ? domainKey : key(s['key-name'], `${sat}.key-name`);
-      servers.push({ address: s['ip-address'], port: s.port ?? 53, key: serverKey });
+      servers.push({ address, port: s.port ?? 53, key: serverKey });
     });
     if (d['dns-servers'].length === 0) issues.add(`${at}.dns-servers`, 'no DNS server');
     const name = d.name.replace(/\.$/, '').toLowerCase();
@@ -300,6 +300,13 @@ function compileDomains(
     out.push({ name, servers });
   });
   return out;
+}
+
+/** A DNS server's address as the UDP socket takes it (IPv6 in its canonical form), or undefined. */
+function serverAddress(text: string): string | undefined {
+  if (isIpv4(text)) return text;
+  const v6 = parseIpv6(text);
+  return v6 === undefined ? undefined : formatIpv6(v6);
 }
 
 /** Compiles `dhcp-ddns` and the D2 section into what the in-process updater runs on. */
@@ -351,7 +358,7 @@ export function ddnsNotes(
   const notes: string[] = [];
   if (ddns.enabled && ddns.forward.length + ddns.reverse.length === 0)
     warnings.push(
-      'Dhcp4.dhcp-ddns.enable-updates: true, but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent (put the DhcpDdns object beside Dhcp4)',
+      'Dhcp4.dhcp-ddns.enable-updates: true, but no DhcpDdns forward-ddns/reverse-ddns domain is configured: no DNS update will be sent (put the DhcpDdns object beside Dhcp4, or give its file with --ddns-config)',
     );
   const given = CHANNEL_KEYS.filter((k) => connectivity?.[k] !== undefined);
   if (given.length > 0)

@@ -18,6 +18,7 @@ export {
   parseKeaJson,
   stripKeaComments,
 } from './text.ts';
+export { parseConfigFiles, readD2File, withD2Section } from './d2-file.ts';
 export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } from './derive.ts';
 export { encodeOptionData } from './option-data.ts';
 export {

@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { parseConfig, parseKeaJson, toKeaJson } from '../config/index.ts';
+import {
+  ConfigError,
+  parseConfig,
+  parseKeaJson,
+  readD2File,
+  toKeaJson,
+  withD2Section,
+} from '../config/index.ts';
 import { ConfigFilePolicy, ConfigFileRefusedError, writeConfigFile } from '../control/index.ts';
 import type { CompiledConfig } from '../config/index.ts';
 import type { ConfigOutcome } from '../control/index.ts';
@@ -14,6 +21,7 @@ export class ConfigHolder {
   #config: CompiledConfig;
   #appliedAt: number;
   readonly #file: string | undefined;
+  readonly #ddnsFile: string | undefined;
   readonly #policy: ConfigFilePolicy | undefined;
   readonly #onApply: (config: CompiledConfig) => void;
   readonly #clock: () => number;
@@ -21,6 +29,8 @@ export class ConfigHolder {
   constructor(opts: {
     config: CompiledConfig;
     file: string | undefined;
+    /** Kea D2's file, read beside `file` (its `DhcpDdns` section). */
+    ddnsFile?: string | undefined;
     onApply: (config: CompiledConfig) => void;
     clock: () => number;
     /** Files config-write must never replace (lease database, control sockets). */
@@ -28,6 +38,7 @@ export class ConfigHolder {
   }) {
     this.#config = opts.config;
     this.#file = opts.file;
+    this.#ddnsFile = opts.ddnsFile;
     this.#policy =
       opts.file === undefined
         ? undefined
@@ -78,7 +89,10 @@ export class ConfigHolder {
         'Unable to determine filename: the configuration was not loaded from a file, and files are only written next to it',
       );
     const target = await this.#policy.writablePath(filename);
-    const size = await writeConfigFile(target, `${JSON.stringify(this.json(), null, 2)}\n`);
+    // With a D2 file its section stays there: written here it would clash with it at the next reload.
+    const { DhcpDdns: inD2File, ...dhcp4 } = this.json();
+    const json = this.#ddnsFile === undefined ? { ...dhcp4, DhcpDdns: inD2File } : dhcp4;
+    const size = await writeConfigFile(target, `${JSON.stringify(json, null, 2)}\n`);
     return { filename: target, size };
   }
 
@@ -95,7 +109,10 @@ export class ConfigHolder {
     let json: unknown;
     try {
       json = parseKeaJson(text, undefined, { file: this.#file });
+      if (this.#ddnsFile !== undefined)
+        json = withD2Section(json, readD2File(this.#ddnsFile), { main: this.#file, d2: this.#ddnsFile });
     } catch (err) {
+      if (err instanceof ConfigError) return { ok: false, error: err.message };
       return { ok: false, error: `${this.#file}: ${err instanceof Error ? err.message : String(err)}` };
     }
     return this.apply(json);

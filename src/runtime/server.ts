@@ -44,6 +44,11 @@ export interface ServerOptions {
   readonly config: CompiledConfig;
   /** The file it was loaded from: config-write and config-reload use it. */
   readonly configFile?: string;
+  /**
+   * Kea D2's file (`{"DhcpDdns": {...}}`) whose section was put beside `Dhcp4` at start (`serve --ddns-config`):
+   * config-reload re-reads it with `configFile`, and config-write leaves it out of the main file.
+   */
+  readonly ddnsConfigFile?: string;
   /** SQLite lease file; overrides `lease-database`. */
   readonly leaseFile?: string;
   /** Embedding: use this store instead of opening one (it is closed by stop()). */
@@ -280,6 +285,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const holder = new ConfigHolder({
     config,
     file: options.configFile,
+    ddnsFile: options.ddnsConfigFile,
     clock,
     protectedPaths: () => [
       ...(choice?.spec.type === 'sqlite' ? [choice.spec.path] : []),

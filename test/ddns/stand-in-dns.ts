@@ -24,12 +24,12 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(RRT
 export const deletesA = (fqdn: string) => (u: ReceivedUpdate) => u.includes(`NONE A ${fqdn}`);
 
 /**
- * A DNS server on loopback that answers each UPDATE with its own header, QR set, RCODE NOERROR and no records
+ * A DNS server on loopback (IPv4, or IPv6 `::1`) that answers each UPDATE with its own header, QR set, RCODE NOERROR and no records
  * (unsigned: configure no TSIG key for it), and records what it was asked.
  */
-export async function standInDns(): Promise<StandInDns> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+export async function standInDns(address: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<StandInDns> {
+  const socket = createSocket(address === '::1' ? 'udp6' : 'udp4');
+  await new Promise<void>((r) => socket.bind(0, address, r));
   const dns: StandInDns = {
     port: socket.address().port,
     received: [],

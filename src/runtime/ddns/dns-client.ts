@@ -45,7 +45,8 @@ export function sendUpdate(
     requestMac = signed.mac;
   }
   return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
+    const socket = createSocket(server.address.includes(':') ? 'udp6' : 'udp4');
+    const where = server.address.includes(':') ? `[${server.address}]` : server.address;
     let lastProblem = 'no answer';
     const done = (fn: () => void): void => {
       clearTimeout(timer);
@@ -53,7 +54,7 @@ export function sendUpdate(
       fn();
     };
     const timer = setTimeout(
-      () => done(() => reject(new DnsUnreachableError(`${server.address}:${server.port}: ${lastProblem}`))),
+      () => done(() => reject(new DnsUnreachableError(`${where}:${server.port}: ${lastProblem}`))),
       options.timeoutMs,
     );
     socket.on('error', (err) =>
