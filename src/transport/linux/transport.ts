@@ -251,16 +251,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       }
       if (f.dstPort !== this.port) continue;
       // f.payload is a view into this batch's buffer, which the addon never reuses.
-      this.emitMessage(f.payload, {
-        interface: { name: p.name, index: p.info.index },
-        sourceIp: f.srcIp,
-        sourcePort: f.srcPort,
-        destinationIp: f.dstIp,
-        destinationPort: f.dstPort,
-        sourceMac: f.srcMac,
-        linkBroadcast: f.linkBroadcast,
-        receiveDelayMs: meta[i + 4]! / 1000,
-      });
+      this.emitFrame(f.payload, { name: p.name, index: p.info.index }, f, meta[i + 4]! / 1000);
     }
   }
 

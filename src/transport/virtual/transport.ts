@@ -141,15 +141,7 @@ export class VirtualTransport extends LinkLayerTransport implements Transport {
 
   /** @internal */
   receive(nic: VirtualNic, f: ParsedUdpFrame): void {
-    this.emitMessage(Buffer.from(f.payload), {
-      interface: { name: nic.name, index: nic.index },
-      sourceIp: f.srcIp,
-      sourcePort: f.srcPort,
-      destinationIp: f.dstIp,
-      destinationPort: f.dstPort,
-      sourceMac: f.srcMac,
-      linkBroadcast: f.linkBroadcast,
-    });
+    this.emitFrame(Buffer.from(f.payload), { name: nic.name, index: nic.index }, f, undefined);
   }
 
   /** @internal */
