@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net';
-import { parseCommandLine, UsageError } from './command.ts';
+import { parseCommandLine, stringOptions, UsageError } from './command.ts';
 import { sendUnix } from '../control/index.ts';
 import { ControlClientError } from '../control/index.ts';
 
@@ -10,13 +10,7 @@ export async function runClientCtl(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({
     args: [...argv],
     allowPositionals: true,
-    options: {
-      socket: { type: 'string' },
-      count: { type: 'string' },
-      timeout: { type: 'string' },
-      address: { type: 'string' },
-      server: { type: 'string' },
-    },
+    options: stringOptions('socket', 'count', 'timeout', 'address', 'server'),
   });
   const verb = positionals[0];
   if (positionals.length !== 1 || !VERBS.includes(verb as (typeof VERBS)[number])) {

@@ -29,3 +29,8 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
 }
+
+/** A `parseArgs` options table of flags that each take one string value, named in the order given. */
+export function stringOptions<const K extends string>(...names: readonly K[]): Record<K, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<K, { type: 'string' }>;
+}

@@ -1,4 +1,4 @@
-import { parseCommandLine, UsageError, type CliCommand } from './command.ts';
+import { parseCommandLine, stringOptions, UsageError, type CliCommand } from './command.ts';
 import { allSucceeded, sendHttp, sendUnix, type ControlRequest } from '../control/index.ts';
 import { ControlClientError } from '../control/index.ts';
 
@@ -81,16 +81,8 @@ function parse(argv: readonly string[]) {
     args: [...argv],
     allowPositionals: true,
     options: {
-      args: { type: 'string' },
-      socket: { type: 'string' },
-      http: { type: 'string' },
+      ...stringOptions('args', 'socket', 'http', 'user', 'password', 'ca', 'cert', 'key', 'timeout'),
       service: { type: 'string', multiple: true },
-      user: { type: 'string' },
-      password: { type: 'string' },
-      ca: { type: 'string' },
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      timeout: { type: 'string' },
     },
   });
 }

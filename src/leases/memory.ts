@@ -1,22 +1,19 @@
 import { ChangeHub } from './changes.ts';
 import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
-import { LeaseStoreClosedError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import { ipv4ToNumber } from './address.ts';
 import * as args from './arguments.ts';
+import type { CheckedCommit } from './arguments.ts';
 import { foldStateCounts, subnetSet, type StateCount } from './query.ts';
 import type {
   ClientQuery,
-  CommitOptions,
   CommitResult,
   LeaseChange,
-  LeaseChangeListener,
   LeaseStore,
-  ReclaimOptions,
   SubnetFilter,
   SubnetLeaseStats,
-  TimeOptions,
 } from './store.ts';
+import { LeaseStoreBase } from './store-base.ts';
 
 export interface MemoryLeaseStoreOptions {
   /** The clock used when a call passes no `now`. */
@@ -27,22 +24,18 @@ export interface MemoryLeaseStoreOptions {
  * Leases in process memory only: for tests, embedding (the library API over userspace stacks) and as the reference
  * implementation of the conformance suite. Writes are "durable" as soon as they are applied.
  */
-export class MemoryLeaseStore implements LeaseStore {
+export class MemoryLeaseStore extends LeaseStoreBase implements LeaseStore {
   readonly backend = 'memory';
   readonly #byAddress = new Map<number, Lease>();
   readonly #byClientId = new Map<string, Set<number>>();
   readonly #byHwAddress = new Map<string, Set<number>>();
-  readonly #changes = new ChangeHub();
-  readonly #clock: () => number;
-  #closed = false;
 
   constructor(options: MemoryLeaseStoreOptions = {}) {
-    this.#clock = options.clock ?? Date.now;
+    super(new ChangeHub(), options.clock ?? Date.now);
   }
 
-  async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
-    this.#open();
-    const { lease, key, now, mode, matchClientId } = args.commit(input, options, this.#clock);
+  protected async commitChecked(commit: CheckedCommit): Promise<CommitResult> {
+    const { lease, key, now, mode, matchClientId } = commit;
     const decision = decideCommit(this.#byAddress.get(key) ?? null, lease, mode, now, matchClientId);
     if (!decision.write) return decision.result;
     this.#put(key, lease);
@@ -51,12 +44,12 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async get(address: string): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     return this.#byAddress.get(ipv4ToNumber(address)) ?? null;
   }
 
   async findByClient(query: ClientQuery): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     const hwAddress = query.hwAddress.toLowerCase();
     if (query.clientId !== null) {
       const byId = this.#latest(
@@ -72,30 +65,30 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async getByHwAddress(hwAddress: string, subnetId?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#collect(this.#byHwAddress.get(hwAddress.toLowerCase()), subnetId);
   }
 
   async getByClientId(clientId: string, subnetId?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#collect(this.#byClientId.get(clientId.toLowerCase()), subnetId);
   }
 
   async getByHostname(hostname: string): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const wanted = hostname.toLowerCase();
     return this.#sorted().filter((l) => l.hostname !== null && l.hostname.toLowerCase() === wanted);
   }
 
   async getAll(filter?: SubnetFilter): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetSet(filter);
     const all = this.#sorted();
     return subnets === null ? all : all.filter((l) => subnets.has(l.subnetId));
   }
 
   async getPage(from: string, limit: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const page = args.page(from, limit);
     const keys = [...this.#byAddress.keys()]
       .filter((k) => k >= page.lowest)
@@ -105,7 +98,7 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async listExpired(now: number, limit?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     args.expired(now, limit);
     const expired = [...this.#byAddress.entries()]
       .filter(([, l]) => l.expiresAt <= now && l.state !== 'expired-reclaimed')
@@ -114,13 +107,7 @@ export class MemoryLeaseStore implements LeaseStore {
     return limit === undefined ? expired : expired.slice(0, limit);
   }
 
-  async markDeclined(
-    address: string,
-    probationSeconds: number,
-    options: TimeOptions = {},
-  ): Promise<Lease | null> {
-    this.#open();
-    const { key, now } = args.decline(address, probationSeconds, options, this.#clock);
+  protected async declineAt(key: number, probationSeconds: number, now: number): Promise<Lease | null> {
     const previous = this.#byAddress.get(key);
     if (previous === undefined) return null;
     const lease = declinedLease(previous, probationSeconds, now);
@@ -129,13 +116,11 @@ export class MemoryLeaseStore implements LeaseStore {
     return lease;
   }
 
-  async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
-    this.#open();
-    const { key, now } = args.reclaim(address, options, this.#clock);
+  protected async reclaimAt(key: number, remove: boolean, now: number): Promise<Lease | null> {
     const previous = this.#byAddress.get(key);
     if (previous === undefined || previous.state === 'expired-reclaimed' || previous.expiresAt > now)
       return null;
-    if (options.remove) {
+    if (remove) {
       this.#delete(key);
       this.#emit({ kind: 'removed', lease: previous, previous, origin: 'local' });
     } else {
@@ -147,7 +132,7 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async remove(address: string): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     const key = ipv4ToNumber(address);
     const previous = this.#byAddress.get(key);
     if (previous === undefined) return null;
@@ -157,7 +142,7 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async wipe(filter?: SubnetFilter): Promise<number> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetSet(filter);
     let removed = 0;
     for (const [key, lease] of [...this.#byAddress.entries()].sort(([a], [b]) => a - b)) {
@@ -170,7 +155,7 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetSet(filter);
     const counts: StateCount[] = [];
     for (const lease of this.#byAddress.values()) {
@@ -180,20 +165,10 @@ export class MemoryLeaseStore implements LeaseStore {
     return foldStateCounts(counts);
   }
 
-  onChange(listener: LeaseChangeListener): () => void {
-    return this.#changes.subscribe(listener);
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new LeaseStoreClosedError();
-  }
+  protected async release(): Promise<void> {}
 
   #emit(change: LeaseChange): void {
-    this.#changes.emit(change);
+    this.changes.emit(change);
   }
 
   #put(key: number, lease: Lease): void {

@@ -4,7 +4,7 @@ import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
 import { GroupCommit, settleByIndex, type Queued } from './group-commit.ts';
 import { declinedLease, reclaimedLease } from './decide.ts';
-import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
+import { LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import { pgDriver } from './pg-driver.ts';
 import { PgCoordination } from './postgres-coordination.ts';
@@ -15,21 +15,19 @@ import { LEASE_TABLE } from './postgres-names.ts';
 import { LocalWrites } from './postgres-resync.ts';
 import { ensurePgSchema } from './postgres-schema.ts';
 import * as args from './arguments.ts';
+import type { CheckedCommit } from './arguments.ts';
 import { foldStateRows, subnetSet, type StateCountRow } from './query.ts';
 import { LEASE_COLUMNS, leaseToRow, rowToLease } from './row.ts';
 import type {
   ClientQuery,
-  CommitOptions,
   CommitResult,
   LeaseChange,
-  LeaseChangeListener,
   LeaseStore,
   LeaseStoreOpenReport,
-  ReclaimOptions,
   SubnetFilter,
   SubnetLeaseStats,
-  TimeOptions,
 } from './store.ts';
+import { LeaseStoreBase } from './store-base.ts';
 
 export interface PostgresLeaseStoreOptions {
   /** A connection string or node-postgres settings (host may be a UNIX socket directory). */
@@ -78,17 +76,14 @@ type PendingCommit = Queued<CommitRow>;
  * write under a row lock, so two servers never give one address to two clients. A trigger NOTIFYs every change;
  * each server LISTENs and reports the others' changes as `origin: 'remote'` events.
  */
-export class PostgresLeaseStore implements LeaseStore {
+export class PostgresLeaseStore extends LeaseStoreBase implements LeaseStore {
   readonly backend = 'postgresql';
   readonly #pool: pg.Pool;
-  readonly #clock: () => number;
-  readonly #changes: ChangeHub;
   readonly #listener: PgListener | null;
   readonly #writes = new GroupCommit<CommitRow>({
     maxBatch: MAX_BATCH,
     commit: (batch) => this.#commitBatch(batch),
   });
-  #closed = false;
   #hosts: WritableHost | null = null;
   #openReport: LeaseStoreOpenReport = { warnings: [] };
 
@@ -98,10 +93,9 @@ export class PostgresLeaseStore implements LeaseStore {
     listener: PgListener | null,
     options: PostgresLeaseStoreOptions,
   ) {
+    super(changes, options.clock ?? Date.now);
     this.#pool = pool;
-    this.#changes = changes;
     this.#listener = listener;
-    this.#clock = options.clock ?? Date.now;
   }
 
   /** Connects, creates or checks the schema and starts listening. Rejects with `LeaseStoreOpenError`. */
@@ -178,7 +172,7 @@ export class PostgresLeaseStore implements LeaseStore {
 
   /** Active-active HA's heartbeat rows and offer claims, over this store's connections. */
   coordination(): PgCoordination {
-    this.#open();
+    this.assertOpen();
     return new PgCoordination(async (sql, params) => {
       try {
         // Without parameters: the simple protocol, which also runs several statements in one call.
@@ -200,21 +194,20 @@ export class PostgresLeaseStore implements LeaseStore {
     return this.#writes.lastBatchSize;
   }
 
-  async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
-    this.#open();
-    const { lease, key, now, mode, matchClientId } = args.commit(input, options, this.#clock);
-    const row = { ...leaseToRow(lease, key), mode, now, match_client_id: matchClientId };
+  protected async commitChecked(commit: CheckedCommit): Promise<CommitResult> {
+    const { lease, key, mode, now } = commit;
+    const row = { ...leaseToRow(lease, key), mode, now, match_client_id: commit.matchClientId };
     return this.#writes.submit<CommitResult>({ lease, row });
   }
 
   async get(address: string): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     const rows = await this.#query(`${SELECT} WHERE address = $1`, [ipv4ToNumber(address)]);
     return rows.length === 0 ? null : rowToLease(rows[0]);
   }
 
   async findByClient(query: ClientQuery): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     if (query.clientId !== null) {
       const rows = await this.#query(
         `${SELECT} WHERE client_id = $1 AND subnet_id = $2 ORDER BY cltt DESC, address LIMIT 1`,
@@ -230,7 +223,7 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async getByHwAddress(hwAddress: string, subnetId?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#leases(
       `${SELECT} WHERE hw_address = $1 AND ($2::bigint IS NULL OR subnet_id = $2) ORDER BY address`,
       [hwAddress.toLowerCase(), subnetId ?? null],
@@ -238,7 +231,7 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async getByClientId(clientId: string, subnetId?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#leases(
       `${SELECT} WHERE client_id = $1 AND ($2::bigint IS NULL OR subnet_id = $2) ORDER BY address`,
       [clientId.toLowerCase(), subnetId ?? null],
@@ -246,7 +239,7 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async getByHostname(hostname: string): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#leases(
       `${SELECT} WHERE hostname IS NOT NULL AND lower(hostname) = lower($1) ORDER BY address`,
       [hostname],
@@ -254,7 +247,7 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async getAll(filter?: SubnetFilter): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetArray(filter);
     return this.#leases(`${SELECT} WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1)) ORDER BY address`, [
       subnets,
@@ -262,13 +255,13 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async getPage(from: string, limit: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const page = args.page(from, limit);
     return this.#leases(`${SELECT} WHERE address >= $1 ORDER BY address LIMIT $2`, [page.lowest, page.limit]);
   }
 
   async listExpired(now: number, limit?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     args.expired(now, limit);
     return this.#leases(
       `${SELECT} WHERE expires_at <= $1 AND state <> 2 ORDER BY expires_at, address LIMIT $2`,
@@ -276,13 +269,7 @@ export class PostgresLeaseStore implements LeaseStore {
     );
   }
 
-  async markDeclined(
-    address: string,
-    probationSeconds: number,
-    options: TimeOptions = {},
-  ): Promise<Lease | null> {
-    this.#open();
-    const { key, now } = args.decline(address, probationSeconds, options, this.#clock);
+  protected async declineAt(key: number, probationSeconds: number, now: number): Promise<Lease | null> {
     return this.#transaction(async (client) => {
       const previous = await lockRow(client, key);
       if (previous === null) return { value: null, changes: [] };
@@ -292,15 +279,13 @@ export class PostgresLeaseStore implements LeaseStore {
     });
   }
 
-  async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
-    this.#open();
-    const { key, now } = args.reclaim(address, options, this.#clock);
+  protected async reclaimAt(key: number, remove: boolean, now: number): Promise<Lease | null> {
     return this.#transaction(async (client) => {
       const previous = await lockRow(client, key);
       if (previous === null || previous.state === 'expired-reclaimed' || previous.expiresAt > now) {
         return { value: null, changes: [] };
       }
-      if (options.remove) {
+      if (remove) {
         await client.query(`DELETE FROM ${LEASE_TABLE} WHERE address = $1`, [key]);
         return {
           value: previous,
@@ -314,20 +299,19 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async remove(address: string): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     const rows = await this.#query(
       `DELETE FROM ${LEASE_TABLE} WHERE address = $1 RETURNING ${LEASE_COLUMNS}`,
       [ipv4ToNumber(address)],
     );
     // A corrupt row is removed all the same; it has no lease to report.
     const previous = rows.length === 0 ? null : tryRowToLease(rows[0]);
-    if (previous !== null)
-      this.#changes.emit({ kind: 'removed', lease: previous, previous, origin: 'local' });
+    if (previous !== null) this.changes.emit({ kind: 'removed', lease: previous, previous, origin: 'local' });
     return previous;
   }
 
   async wipe(filter?: SubnetFilter): Promise<number> {
-    this.#open();
+    this.assertOpen();
     const rows = await this.#query(
       `DELETE FROM ${LEASE_TABLE} WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1)) RETURNING ${LEASE_COLUMNS}`,
       [subnetArray(filter)],
@@ -337,12 +321,12 @@ export class PostgresLeaseStore implements LeaseStore {
       .filter((l): l is Lease => l !== null)
       .sort((a, b) => ipv4ToNumber(a.address) - ipv4ToNumber(b.address));
     for (const lease of removed)
-      this.#changes.emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
+      this.changes.emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
     return rows.length;
   }
 
   async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
-    this.#open();
+    this.assertOpen();
     const rows = (await this.#query(
       `SELECT subnet_id, state, count(*) AS n FROM ${LEASE_TABLE} WHERE ($1::bigint[] IS NULL OR subnet_id = ANY($1))
        GROUP BY subnet_id, state ORDER BY subnet_id`,
@@ -351,20 +335,10 @@ export class PostgresLeaseStore implements LeaseStore {
     return foldStateRows(rows);
   }
 
-  onChange(listener: LeaseChangeListener): () => void {
-    return this.#changes.subscribe(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  protected async release(): Promise<void> {
     await this.#writes.drain();
     await this.#listener?.stop();
     await this.#pool.end();
-  }
-
-  #open(): void {
-    if (this.#closed) throw new LeaseStoreClosedError();
   }
 
   async #commitBatch(submitted: readonly PendingCommit[]): Promise<void> {
@@ -412,7 +386,7 @@ export class PostgresLeaseStore implements LeaseStore {
     const kind = outcome === 'added' ? 'added' : 'updated';
     // The write happened; an unreadable previous row (corrupt) is reported as null rather than failing it.
     const previous = prev === null ? null : tryRowToLease(prev);
-    this.#changes.emit({ kind, lease, previous, origin: 'local' });
+    this.changes.emit({ kind, lease, previous, origin: 'local' });
     pending.resolve({ ok: true, kind, lease, previous });
   }
 
@@ -474,7 +448,7 @@ export class PostgresLeaseStore implements LeaseStore {
     } catch (error) {
       throw wrapDriverError('write', error);
     }
-    for (const change of outcome.changes) this.#changes.emit(change);
+    for (const change of outcome.changes) this.changes.emit(change);
     return outcome.value;
   }
 }

@@ -1,8 +1,9 @@
 import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
-import { LeaseStoreClosedError, LeaseStoreError, LeaseStoreOpenError } from './errors.ts';
+import { LeaseStoreError, LeaseStoreOpenError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import * as args from './arguments.ts';
+import type { CheckedCommit } from './arguments.ts';
 import { foldStateRows, subnetSet, type StateCountRow } from './query.ts';
 import { rowToLease } from './row.ts';
 import { checkLeaseFile } from './sqlite-check.ts';
@@ -13,16 +14,13 @@ import { InlineWriter, WorkerWriter } from './sqlite-writer.ts';
 import type { Writer, WriterHooks } from './sqlite-writer.ts';
 import type {
   ClientQuery,
-  CommitOptions,
   CommitResult,
-  LeaseChangeListener,
   LeaseStore,
   LeaseStoreOpenReport,
-  ReclaimOptions,
   SubnetFilter,
   SubnetLeaseStats,
-  TimeOptions,
 } from './store.ts';
+import { LeaseStoreBase } from './store-base.ts';
 
 export interface SqliteLeaseStoreOptions {
   /** Database file; created with the schema when missing. */
@@ -61,22 +59,18 @@ export interface SqliteLeaseStoreOptions {
  * instances, in one process or several, may share one file: writes take SQLite's write lock (BEGIN IMMEDIATE), so
  * the claim check and the write are atomic across them.
  */
-export class SqliteLeaseStore implements LeaseStore {
+export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
   readonly backend = 'sqlite';
   readonly #db: Db;
-  readonly #clock: () => number;
-  readonly #changes: ChangeHub;
   readonly #writer: Writer;
   readonly #stmt: Statements;
-  #closed = false;
   #openReport: LeaseStoreOpenReport = { warnings: [] };
 
   private constructor(db: Db, stmt: Statements, changes: ChangeHub, writer: Writer, clock: () => number) {
+    super(changes, clock);
     this.#db = db;
     this.#stmt = stmt;
-    this.#changes = changes;
     this.#writer = writer;
-    this.#clock = clock;
   }
 
   /** Opens (creating if needed) the database file. Rejects with `LeaseStoreOpenError` when it cannot be used. */
@@ -130,20 +124,18 @@ export class SqliteLeaseStore implements LeaseStore {
     return this.#writer.lastBatchSize;
   }
 
-  async commit(input: Lease, options: CommitOptions = {}): Promise<CommitResult> {
-    this.#open();
-    const { lease, key, now, mode, matchClientId } = args.commit(input, options, this.#clock);
-    return this.#submit<CommitResult>({ op: 'commit', key, lease, mode, now, matchClientId });
+  protected async commitChecked(commit: CheckedCommit): Promise<CommitResult> {
+    return this.#submit<CommitResult>({ op: 'commit', ...commit });
   }
 
   async get(address: string): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     const key = ipv4ToNumber(address);
     return this.#read(() => this.#one(key));
   }
 
   async findByClient(query: ClientQuery): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     return this.#read(() => {
       if (query.clientId !== null) {
         const row = this.#stmt.latestByClientId.get(query.clientId.toLowerCase(), query.subnetId);
@@ -155,12 +147,12 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async getByHwAddress(hwAddress: string, subnetId?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#byIdentifier('byHwAddress', 'byHwAddressInSubnet', hwAddress, subnetId);
   }
 
   async getByClientId(clientId: string, subnetId?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#byIdentifier('byClientId', 'byClientIdInSubnet', clientId, subnetId);
   }
 
@@ -178,12 +170,12 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async getByHostname(hostname: string): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     return this.#many(() => this.#stmt.byHostname.all(hostname));
   }
 
   async getAll(filter?: SubnetFilter): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetSet(filter);
     return this.#many(() =>
       subnets === null ? this.#stmt.all.all() : this.#stmt.allInSubnets.all(JSON.stringify([...subnets])),
@@ -191,48 +183,40 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async getPage(from: string, limit: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     const page = args.page(from, limit);
     return this.#many(() => this.#stmt.page.all(page.lowest, page.limit));
   }
 
   async listExpired(now: number, limit?: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     args.expired(now, limit);
     return this.#many(() => this.#stmt.expired.all(now, limit ?? -1));
   }
 
-  async markDeclined(
-    address: string,
-    probationSeconds: number,
-    options: TimeOptions = {},
-  ): Promise<Lease | null> {
-    this.#open();
-    const { key, now } = args.decline(address, probationSeconds, options, this.#clock);
+  protected async declineAt(key: number, probationSeconds: number, now: number): Promise<Lease | null> {
     return this.#submit<Lease | null>({ op: 'decline', key, probationSeconds, now });
   }
 
-  async reclaim(address: string, options: ReclaimOptions): Promise<Lease | null> {
-    this.#open();
-    const { key, now } = args.reclaim(address, options, this.#clock);
-    return this.#submit<Lease | null>({ op: 'reclaim', key, remove: options.remove, now });
+  protected async reclaimAt(key: number, remove: boolean, now: number): Promise<Lease | null> {
+    return this.#submit<Lease | null>({ op: 'reclaim', key, remove, now });
   }
 
   async remove(address: string): Promise<Lease | null> {
-    this.#open();
+    this.assertOpen();
     const key = ipv4ToNumber(address);
     return this.#submit<Lease | null>({ op: 'remove', key });
   }
 
   async wipe(filter?: SubnetFilter): Promise<number> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetSet(filter);
     const json = subnets === null ? null : JSON.stringify([...subnets]);
     return this.#submit<number>({ op: 'wipe', subnets: json });
   }
 
   async stats(filter?: SubnetFilter): Promise<SubnetLeaseStats[]> {
-    this.#open();
+    this.assertOpen();
     const subnets = subnetSet(filter);
     const rows = this.#read(
       () =>
@@ -243,13 +227,7 @@ export class SqliteLeaseStore implements LeaseStore {
     return foldStateRows(rows);
   }
 
-  onChange(listener: LeaseChangeListener): () => void {
-    return this.#changes.subscribe(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  protected async release(): Promise<void> {
     try {
       await this.#writer.close();
     } finally {
@@ -264,10 +242,6 @@ export class SqliteLeaseStore implements LeaseStore {
 
   #submit<T>(op: WriteOp): Promise<T> {
     return this.#writer.submit(op) as Promise<T>;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new LeaseStoreClosedError();
   }
 
   #one(key: number): Lease | null {

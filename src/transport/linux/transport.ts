@@ -17,19 +17,11 @@ import dgram from 'node:dgram';
 import type { RateLimitedLog } from '../../log/index.ts';
 import { prefixToMask } from '../../protocol/index.ts';
 import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
-import { LINK_LAYER_CAPABILITIES } from '../types.ts';
-import { TransportEmitter } from '../emitter.ts';
+import { LinkLayerTransport } from '../link-layer.ts';
 import { TransportError } from '../errors.ts';
 import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrameAt } from '../frame.ts';
 import { udpMeta } from '../udp.ts';
-import type {
-  ArpProbeResult,
-  InterfaceRef,
-  LinkState,
-  OutboundDatagram,
-  Transport,
-  TransportCapabilities,
-} from '../types.ts';
+import type { ArpProbeResult, InterfaceRef, LinkState, OutboundDatagram, Transport } from '../types.ts';
 import {
   dropAllFilter,
   ETH_P_IP,
@@ -87,9 +79,8 @@ interface Port {
 export { SEND_BATCH_MAX } from './send-batch.ts';
 export type { SendQueueLimits } from '../send-backlog.ts';
 
-export class LinuxTransport extends TransportEmitter implements Transport {
+export class LinuxTransport extends LinkLayerTransport implements Transport {
   readonly kind = 'linux' as const;
-  readonly capabilities: TransportCapabilities = LINK_LAYER_CAPABILITIES;
   /** Frames refused on receive, by reason (bad checksums, truncation, ...). */
   readonly drops = new Map<string, number>();
   private readonly ports: Port[];
@@ -260,16 +251,7 @@ export class LinuxTransport extends TransportEmitter implements Transport {
       }
       if (f.dstPort !== this.port) continue;
       // f.payload is a view into this batch's buffer, which the addon never reuses.
-      this.emitMessage(f.payload, {
-        interface: { name: p.name, index: p.info.index },
-        sourceIp: f.srcIp,
-        sourcePort: f.srcPort,
-        destinationIp: f.dstIp,
-        destinationPort: f.dstPort,
-        sourceMac: f.srcMac,
-        linkBroadcast: f.linkBroadcast,
-        receiveDelayMs: meta[i + 4]! / 1000,
-      });
+      this.emitFrame(f.payload, { name: p.name, index: p.info.index }, f, meta[i + 4]! / 1000);
     }
   }
 

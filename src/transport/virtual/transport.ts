@@ -1,26 +1,18 @@
 /** A Transport on a VirtualHost: one UDP port, every NIC of the host, link-layer capable. */
 import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
-import { LINK_LAYER_CAPABILITIES } from '../types.ts';
 import { arpProbeOn, buildArpAnnounce, type ArpProbeResult } from '../arp.ts';
-import { TransportEmitter } from '../emitter.ts';
+import { LinkLayerTransport } from '../link-layer.ts';
 import { TransportError } from '../errors.ts';
 import { buildUdpFrame, MAX_UDP_PAYLOAD, type ParsedUdpFrame } from '../frame.ts';
-import type {
-  InterfaceRef,
-  LinkState,
-  OutboundDatagram,
-  Transport,
-  TransportCapabilities,
-} from '../types.ts';
+import type { InterfaceRef, LinkState, OutboundDatagram, Transport } from '../types.ts';
 import type { VirtualHost, VirtualNic } from './network.ts';
 
 export interface VirtualTransportOptions {
   port: number;
 }
 
-export class VirtualTransport extends TransportEmitter implements Transport {
+export class VirtualTransport extends LinkLayerTransport implements Transport {
   readonly kind = 'virtual' as const;
-  readonly capabilities: TransportCapabilities = LINK_LAYER_CAPABILITIES;
   readonly port: number;
   private ipId = 0;
 
@@ -149,15 +141,7 @@ export class VirtualTransport extends TransportEmitter implements Transport {
 
   /** @internal */
   receive(nic: VirtualNic, f: ParsedUdpFrame): void {
-    this.emitMessage(Buffer.from(f.payload), {
-      interface: { name: nic.name, index: nic.index },
-      sourceIp: f.srcIp,
-      sourcePort: f.srcPort,
-      destinationIp: f.dstIp,
-      destinationPort: f.dstPort,
-      sourceMac: f.srcMac,
-      linkBroadcast: f.linkBroadcast,
-    });
+    this.emitFrame(Buffer.from(f.payload), { name: nic.name, index: nic.index }, f, undefined);
   }
 
   /** @internal */
