@@ -1,0 +1,74 @@
+/**
+ * CPU time per commit through the SQLite store's worker writer: `tsx bench/writer-cpu.ts`. A plain script.
+ * Commits `BENCH_COMMITS` fresh leases (default 20,000, 200 in flight, `synchronous=FULL`) in each of
+ * `ROUNDS` rounds (`NO_USER_CONTEXT=1`: leases without one) and prints the median process CPU time (user +
+ * system, every thread: the event loop and the writer thread) per commit, the main thread's share apart, and
+ * the mean batch size. Compare two builds by running it alternately from each.
+ */
+import os from 'node:os';
+import { join } from 'node:path';
+import type { Lease } from '../src/leases/lease.ts';
+import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
+import { tempDir } from '../test/leases/tmp.ts';
+
+const COUNT = Number(process.env['BENCH_COMMITS'] ?? 20_000);
+const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
+const IN_FLIGHT = 200;
+
+function lease(i: number, cltt: number): Lease {
+  const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
+  const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  return {
+    address: `10.${b[0]}.${b[1]}.${b[2]}`,
+    hwAddress: `02:00:00:${hex}`,
+    clientId: `01:02:00:00:${hex}`,
+    subnetId: 1,
+    validLifetime: 3600,
+    cltt,
+    expiresAt: cltt + 3_600_000,
+    hostname: `host-${i}`,
+    state: 'default',
+    userContext: process.env['NO_USER_CONTEXT'] ? null : { circuitId: `eth0/${i % 48}` },
+  };
+}
+
+async function round(base: number): Promise<{ all: number; main: number; batch: number }> {
+  const { dir, remove } = tempDir('leasekeeper-writer-cpu-');
+  const store = await SqliteLeaseStore.open({
+    path: join(dir, 'leases.db'),
+    writer: 'worker',
+    synchronous: 'full',
+  });
+  const now = Date.now();
+  let next = 0;
+  let batchSizes = 0;
+  const start = process.cpuUsage();
+  const mainStart = process.threadCpuUsage();
+  const loop = async (): Promise<void> => {
+    while (next < COUNT) {
+      await store.commit(lease(base + next++, now), { now });
+      batchSizes += store.lastBatchSize;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, loop));
+  const used = process.cpuUsage(start);
+  const main = process.threadCpuUsage(mainStart);
+  await store.close();
+  remove();
+  return {
+    all: (used.user + used.system) / COUNT,
+    main: (main.user + main.system) / COUNT,
+    batch: batchSizes / COUNT,
+  };
+}
+
+const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const rounds: { all: number; main: number; batch: number }[] = [];
+for (let i = 0; i < ROUNDS; i++) rounds.push(await round(i * COUNT));
+const all = rounds.map((r) => r.all);
+console.log(
+  `${median(all).toFixed(2)} us CPU per commit, main thread ${median(rounds.map((r) => r.main)).toFixed(2)}, ` +
+    `batch ${median(rounds.map((r) => r.batch)).toFixed(0)}, ` +
+    `median of ${ROUNDS} (${all.map((x) => x.toFixed(1)).join(' ')}), load ${os.loadavg()[0]!.toFixed(1)}`,
+);
