@@ -116,10 +116,12 @@ export class Reclaimer {
     const wait = this.#engine.currentConfig.expiredLeasesProcessing.flushReclaimedTimerWaitTime;
     if (wait <= 0) return;
     this.#flushTimer = this.#arm(() => {
-      void this.#serialized(() => this.#flush()).finally(() => {
-        this.#flushTimer = undefined;
-        this.#armFlush();
-      });
+      void this.#serialized(() => this.#flush())
+        .catch((err: unknown) => this.#logger.error({ err }, 'removing reclaimed leases failed'))
+        .finally(() => {
+          this.#flushTimer = undefined;
+          this.#armFlush();
+        });
     }, wait * 1000);
   }
 
@@ -128,10 +130,6 @@ export class Reclaimer {
    * `deleteExpiredReclaimedLeases4`), in slices; resolves with how many. The store announces each removal,
    * so the engine's index follows.
    */
-  async flushReclaimed(): Promise<number> {
-    return this.#serialized(() => this.#flush());
-  }
-
   async #flush(): Promise<number> {
     const p = this.#engine.currentConfig.expiredLeasesProcessing;
     const expiredBefore = this.#clock() - p.holdReclaimedTime * 1000;
