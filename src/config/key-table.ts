@@ -2,13 +2,15 @@ import type { z } from 'zod';
 import { IGNORED_KEYS } from './ignored-keys.ts';
 import { refusalReason } from './refused-keys.ts';
 import { dhcp4Schema } from './schema.ts';
+import { UNNEEDED_KEYS } from './unneeded-keys.ts';
 
 /**
  * The table of Kea `Dhcp4` keys in docs/configuration.md, generated from the schema so that it cannot
- * drift: a key the schema defines is honoured, or accepted with a warning when src/config/ignored-keys.ts
- * names it; a Kea key it lacks is refused, with the reason below. `[]` stands for every list element.
+ * drift: a key the schema defines is honoured, accepted with a warning when src/config/ignored-keys.ts
+ * names it, or accepted as not needed when src/config/unneeded-keys.ts does; a Kea key it lacks is refused,
+ * with the reason below. `[]` stands for every list element.
  */
-export type KeyStatus = 'honoured' | 'warned' | 'refused';
+export type KeyStatus = 'honoured' | 'not-needed' | 'warned' | 'refused';
 
 export interface KeyRow {
   readonly path: string;
@@ -70,19 +72,22 @@ export function keaKeyPaths(dhcp4: unknown): string[] {
 }
 
 const IGNORED_BY_PATH = new Map([...IGNORED_KEYS].map(([p, why]) => [`Dhcp4.${p}`, why]));
+const UNNEEDED_BY_PATH = new Map([...UNNEEDED_KEYS].map(([p, why]) => [`Dhcp4.${p}`, why]));
+
+function schemaKeyRow(path: string): KeyRow {
+  const ignored = IGNORED_BY_PATH.get(path);
+  if (ignored !== undefined) return { path, status: 'warned', note: ignored };
+  const unneeded = UNNEEDED_BY_PATH.get(path);
+  if (unneeded !== undefined) return { path, status: 'not-needed', note: unneeded };
+  return { path, status: 'honoured', note: '' };
+}
 
 /** The rows for every key the schema defines and every key of the given Kea paths, sorted by path. */
 export function keyTable(keaPaths: readonly string[]): KeyRow[] {
   const { paths, loose } = schemaKeyPaths();
   const known = new Set(paths);
   const rows = new Map<string, KeyRow>();
-  for (const path of paths) {
-    const why = IGNORED_BY_PATH.get(path);
-    rows.set(
-      path,
-      why === undefined ? { path, status: 'honoured', note: '' } : { path, status: 'warned', note: why },
-    );
-  }
+  for (const path of paths) rows.set(path, schemaKeyRow(path));
   for (const path of keaPaths) {
     if (known.has(path) || rows.has(path)) continue;
     if (loose.some((l) => path.startsWith(`${l}.`))) {
@@ -101,6 +106,7 @@ export function keyTable(keaPaths: readonly string[]): KeyRow[] {
 
 const WORDS: Readonly<Record<KeyStatus, string>> = {
   honoured: 'honoured',
+  'not-needed': 'accepted, not needed',
   warned: 'accepted, warned, ignored',
   refused: '**refused**',
 };

@@ -43,6 +43,12 @@ export function expired(now: number, limit: number | undefined): void {
   if (limit !== undefined) checkLimit(limit);
 }
 
+/** `removeReclaimed`'s arguments: a time and a positive bound. */
+export function reclaimedBefore(expiredBefore: number, limit: number): void {
+  checkNow(expiredBefore);
+  checkLimit(limit);
+}
+
 /** `markDeclined`'s arguments: the address's key and the time. */
 export function decline(
   address: string,

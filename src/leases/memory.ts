@@ -131,6 +131,20 @@ export class MemoryLeaseStore extends LeaseStoreBase implements LeaseStore {
     return previous;
   }
 
+  async removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]> {
+    this.#open();
+    args.reclaimedBefore(expiredBefore, limit);
+    const due = [...this.#byAddress.entries()]
+      .filter(([, l]) => l.state === 'expired-reclaimed' && l.expiresAt < expiredBefore)
+      .sort(([ka, a], [kb, b]) => a.expiresAt - b.expiresAt || ka - kb)
+      .slice(0, limit);
+    for (const [key, lease] of due) {
+      this.#delete(key);
+      this.#emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
+    }
+    return due.map(([, l]) => l);
+  }
+
   async remove(address: string): Promise<Lease | null> {
     this.assertOpen();
     const key = ipv4ToNumber(address);

@@ -32,6 +32,8 @@ CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_client_id ON ${LEASE_TABLE} (client_id
 CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_hw_address ON ${LEASE_TABLE} (hw_address, subnet_id);
 CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_subnet ON ${LEASE_TABLE} (subnet_id);
 CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_expires ON ${LEASE_TABLE} (expires_at) WHERE state <> 2;
+-- The expired-reclaimed leases, by expiry: what the flush of reclaimed leases looks for.
+CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_reclaimed ON ${LEASE_TABLE} (expires_at) WHERE state = 2;
 CREATE INDEX IF NOT EXISTS ${LEASE_TABLE}_hostname ON ${LEASE_TABLE} (lower(hostname)) WHERE hostname IS NOT NULL;
 -- The pending DNS updates (runtime/ddns), each claimed by the server running it until claimed_until.
 CREATE TABLE IF NOT EXISTS leasekeeper_ddns4 (

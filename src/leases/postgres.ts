@@ -298,6 +298,23 @@ export class PostgresLeaseStore extends LeaseStoreBase implements LeaseStore {
     });
   }
 
+  async removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]> {
+    this.#open();
+    args.reclaimedBefore(expiredBefore, limit);
+    // SKIP LOCKED: a row another server is writing (claiming it again) is left for the next run.
+    const rows = await this.#query(
+      `DELETE FROM ${LEASE_TABLE} WHERE address IN (
+         SELECT address FROM ${LEASE_TABLE} WHERE state = 2 AND expires_at < $1
+         ORDER BY expires_at, address LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING ${LEASE_COLUMNS}`,
+      [expiredBefore, limit],
+    );
+    const removed = rows.map(tryRowToLease).filter((l): l is Lease => l !== null);
+    for (const lease of removed)
+      this.#changes.emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
+    return removed;
+  }
+
   async remove(address: string): Promise<Lease | null> {
     this.assertOpen();
     const rows = await this.#query(

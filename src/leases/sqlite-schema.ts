@@ -21,6 +21,13 @@ CREATE TABLE ddns_queue (
 ) STRICT;
 `;
 
+/**
+ * The expired-reclaimed leases by expiry, for the flush of reclaimed leases (`removeReclaimed`). An index
+ * changes no row, so it is added to files of the current version in place, without a new schema version: a
+ * leasekeeper that does not know it reads and writes the file all the same (SQLite keeps it up to date).
+ */
+const RECLAIMED_INDEX = 'CREATE INDEX IF NOT EXISTS lease4_reclaimed ON lease4 (expires_at) WHERE state = 2;';
+
 const SCHEMA = `
 CREATE TABLE lease4 (
   address INTEGER PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
@@ -41,6 +48,7 @@ CREATE INDEX lease4_hw_address ON lease4 (hw_address, subnet_id);
 CREATE INDEX lease4_subnet ON lease4 (subnet_id);
 CREATE INDEX lease4_expires ON lease4 (expires_at) WHERE state <> 2;
 CREATE INDEX lease4_hostname ON lease4 (hostname) WHERE hostname IS NOT NULL;
+${RECLAIMED_INDEX}
 ${DDNS_QUEUE}`;
 
 /**
@@ -72,12 +80,11 @@ export function ensureSchema(db: BetterSqlite3.Database): void {
     if (version === 1 || version === 2) {
       db.exec(DDNS_QUEUE);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      return;
-    }
-    if (version !== SCHEMA_VERSION) {
+    } else if (version !== SCHEMA_VERSION) {
       throw new LeaseStoreOpenError(
         `${db.name} has lease schema version ${version}; this leasekeeper reads version ${SCHEMA_VERSION}`,
       );
     }
+    db.exec(RECLAIMED_INDEX);
   }).immediate();
 }

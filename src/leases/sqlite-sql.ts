@@ -78,6 +78,7 @@ export type WriteOp =
   | { readonly op: 'decline'; readonly key: number; readonly probationSeconds: number; readonly now: number }
   | { readonly op: 'reclaim'; readonly key: number; readonly remove: boolean; readonly now: number }
   | { readonly op: 'remove'; readonly key: number }
+  | { readonly op: 'removeReclaimed'; readonly expiredBefore: number; readonly limit: number }
   | { readonly op: 'wipe'; readonly subnets: string | null };
 
 /**
@@ -134,6 +135,19 @@ export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): 
       if (previous === null) return { value: null, changes: [] };
       return { value: previous, changes: [{ kind: 'removed', lease: previous, previous, origin: 'local' }] };
     }
+    case 'removeReclaimed': {
+      const removed: Lease[] = [];
+      for (const row of stmt.reclaimedBefore.all(w.expiredBefore, w.limit)) {
+        // A corrupt row in that state is removed all the same (it is garbage either way); it has no lease to report.
+        stmt.remove.run((row as { address: number }).address);
+        const lease = tryRowToLease(row);
+        if (lease !== null) removed.push(lease);
+      }
+      return {
+        value: removed,
+        changes: removed.map((lease) => ({ kind: 'removed', lease, previous: lease, origin: 'local' })),
+      };
+    }
     case 'wipe': {
       const changes: LeaseChange[] = [];
       if (wantRemoved) {
@@ -174,6 +188,7 @@ const STATEMENTS = {
   allInSubnets: `${SELECT} WHERE ${IN_SUBNETS} ORDER BY address`,
   page: `${SELECT} WHERE address >= ? ORDER BY address LIMIT ?`,
   expired: `${SELECT} WHERE expires_at <= ? AND state <> 2 ORDER BY expires_at, address LIMIT ?`,
+  reclaimedBefore: `${SELECT} WHERE state = 2 AND expires_at < ? ORDER BY expires_at, address LIMIT ?`,
   wipeAll: 'DELETE FROM lease4',
   wipeSubnets: `DELETE FROM lease4 WHERE ${IN_SUBNETS}`,
   stats: 'SELECT subnet_id, state, count(*) AS n FROM lease4 GROUP BY subnet_id, state ORDER BY subnet_id',

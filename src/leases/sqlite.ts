@@ -202,6 +202,12 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
     return this.#submit<Lease | null>({ op: 'reclaim', key, remove, now });
   }
 
+  async removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]> {
+    this.#open();
+    args.reclaimedBefore(expiredBefore, limit);
+    return this.#submit<Lease[]>({ op: 'removeReclaimed', expiredBefore, limit });
+  }
+
   async remove(address: string): Promise<Lease | null> {
     this.assertOpen();
     const key = ipv4ToNumber(address);

@@ -59,6 +59,13 @@ export interface LeaseStore {
    * `leases-reclaim`). Resolves with the lease as it was before, or null when nothing was reclaimed.
    */
   reclaim(address: string, options: ReclaimOptions): Promise<Lease | null>;
+  /**
+   * Deletes up to `limit` leases in state `expired-reclaimed` that expired before `expiredBefore`, oldest
+   * expiry first, in one atomic step per lease (a lease claimed again meanwhile is not reclaimed any more, so it
+   * stays): Kea's `deleteExpiredReclaimedLeases4`, run every `flush-reclaimed-timer-wait-time`. Resolves with
+   * the removed leases.
+   */
+  removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]>;
   /** Deletes the lease at an address unconditionally (Kea `lease4-del`). Resolves with the removed lease, or null. */
   remove(address: string): Promise<Lease | null>;
   /** Deletes every lease, or those in the given subnets (Kea `lease4-wipe`). Resolves with how many were removed. */

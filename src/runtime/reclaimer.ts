@@ -13,6 +13,22 @@ export const MIN_RECLAIM_GAP_MS = 1000;
  */
 export const RECLAIM_SLICE = 64;
 
+/** Reclaimed leases removed between two returns to the event loop when the flush timer runs. */
+export const FLUSH_SLICE = 256;
+
+/** A timer the reclaimer arms; tests drive them in virtual time. */
+export interface ReclaimerTimer {
+  cancel(): void;
+}
+export type ArmTimer = (run: () => void, ms: number) => ReclaimerTimer;
+
+/** `setTimeout`, unref'd: a pending expiry or flush never keeps the process alive. */
+const realTimer: ArmTimer = (run, ms) => {
+  const handle = setTimeout(run, ms);
+  handle.unref();
+  return { cancel: () => clearTimeout(handle) };
+};
+
 /** Where a run stops: Kea's `max-reclaim-leases` and `max-reclaim-time` (0 or Infinity: no bound). */
 interface RunBounds {
   readonly leases: number;
@@ -29,6 +45,11 @@ const UNBOUNDED: RunBounds = { leases: Infinity, ms: Infinity };
  * 100,000 expired leases never holds up the exchanges being served. A timer run stops at Kea's
  * `max-reclaim-leases` or `max-reclaim-time`, whichever comes first (what is left is due again
  * MIN_RECLAIM_GAP_MS later); `run()` (the `leases-reclaim` command) reclaims everything due, as Kea's does.
+ *
+ * Reclaimed leases stay (state `expired-reclaimed`, so a returning client gets its address back) until the
+ * flush timer, every `flush-reclaimed-timer-wait-time` seconds, removes those that expired more than
+ * `hold-reclaimed-time` seconds ago, in slices of FLUSH_SLICE. With `flush-reclaimed-timer-wait-time` 0 the
+ * expiry timer removes leases instead of keeping them, as Kea's does.
  */
 export class Reclaimer {
   readonly #engine: DhcpServerEngine;
@@ -38,7 +59,9 @@ export class Reclaimer {
   readonly #health: StoreHealthMonitor | undefined;
   readonly #onReclaimed: ((lease: Lease, removed: boolean) => void) | undefined;
   readonly #yield: () => Promise<void>;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #arm: ArmTimer;
+  #timer: ReclaimerTimer | undefined;
+  #flushTimer: ReclaimerTimer | undefined;
   #armedFor = Infinity;
   #lastRun = -Infinity;
   #running: Promise<void> = Promise.resolve();
@@ -57,6 +80,8 @@ export class Reclaimer {
     onReclaimed?: (lease: Lease, removed: boolean) => void;
     /** How a run gives the event loop back between slices (tests observe it); default `setImmediate`. */
     yieldToEventLoop?: () => Promise<void>;
+    /** How the expiry and flush timers are armed; default an unref'd `setTimeout`. */
+    armTimer?: ArmTimer;
   }) {
     this.#engine = o.engine;
     this.#store = o.store;
@@ -65,23 +90,70 @@ export class Reclaimer {
     this.#health = o.storeHealth;
     this.#onReclaimed = o.onReclaimed;
     this.#yield = o.yieldToEventLoop ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.#arm = o.armTimer ?? realTimer;
   }
 
   touch(): void {
     if (this.#stopped) return;
+    this.#armFlush();
     const deadline = this.#engine.nextDeadline();
     if (deadline === null) return;
     const at = Math.max(deadline, this.#lastRun + MIN_RECLAIM_GAP_MS);
     if (at >= this.#armedFor) return;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#armedFor = at;
     // Timers are capped at 2^31-1 ms; a later deadline is re-armed when this one fires.
     const delay = Math.min(Math.max(0, at - this.#clock()), 0x7fffffff);
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#arm(() => {
       this.#armedFor = Infinity;
       void this.#serialized(() => this.#timerRun());
     }, delay);
-    this.#timer.unref();
+  }
+
+  /** Arms the flush timer when it is enabled and not armed (the configuration may have changed since). */
+  #armFlush(): void {
+    if (this.#stopped || this.#flushTimer !== undefined) return;
+    const wait = this.#engine.currentConfig.expiredLeasesProcessing.flushReclaimedTimerWaitTime;
+    if (wait <= 0) return;
+    this.#flushTimer = this.#arm(() => {
+      void this.#serialized(() => this.#flush())
+        .catch((err: unknown) => this.#logger.error({ err }, 'removing reclaimed leases failed'))
+        .finally(() => {
+          this.#flushTimer = undefined;
+          this.#armFlush();
+        });
+    }, wait * 1000);
+  }
+
+  /**
+   * Removes the reclaimed leases that expired more than `hold-reclaimed-time` ago (Kea's
+   * `deleteExpiredReclaimedLeases4`), in slices; resolves with how many. The store announces each removal,
+   * so the engine's index follows.
+   */
+  async #flush(): Promise<number> {
+    const p = this.#engine.currentConfig.expiredLeasesProcessing;
+    const expiredBefore = this.#clock() - p.holdReclaimedTime * 1000;
+    let removed = 0;
+    for (;;) {
+      let slice: number;
+      try {
+        slice = (await this.#store.removeReclaimed(expiredBefore, FLUSH_SLICE)).length;
+        this.#health?.succeeded();
+      } catch (err) {
+        if (this.#health === undefined) this.#logger.error({ err }, 'removing reclaimed leases failed');
+        else this.#health.failed(err);
+        break;
+      }
+      removed += slice;
+      if (slice < FLUSH_SLICE || this.#stopped) break;
+      await this.#yield();
+    }
+    if (removed > 0)
+      this.#logger.info(
+        { removed, holdReclaimedTime: p.holdReclaimedTime },
+        `${removed} reclaimed leases removed, expired over ${p.holdReclaimedTime} s ago`,
+      );
+    return removed;
   }
 
   /** Reclaims everything due now (Kea `leases-reclaim`: no per-run bound); runs are serialized. */
@@ -91,9 +163,12 @@ export class Reclaimer {
     });
   }
 
-  #serialized(body: () => Promise<void>): Promise<void> {
+  #serialized<T>(body: () => Promise<T>): Promise<T> {
     const next = this.#running.then(body);
-    this.#running = next.catch(() => undefined);
+    this.#running = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -103,7 +178,8 @@ export class Reclaimer {
       leases: p.maxReclaimLeases > 0 ? p.maxReclaimLeases : Infinity,
       ms: p.maxReclaimTime > 0 ? p.maxReclaimTime : Infinity,
     };
-    const stillDue = await this.#once(false, bounds);
+    // Kea: with the flush timer off, the expiry timer removes leases rather than keeping them reclaimed.
+    const stillDue = await this.#once(p.flushReclaimedTimerWaitTime === 0, bounds);
     this.#cutShort = stillDue ? this.#cutShort + 1 : 0;
     if (p.unwarnedReclaimCycles > 0 && this.#cutShort >= p.unwarnedReclaimCycles) {
       this.#logger.warn(
@@ -166,7 +242,8 @@ export class Reclaimer {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
+    this.#flushTimer?.cancel();
   }
 
   /** Resolves when no run is in progress. */

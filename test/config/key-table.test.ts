@@ -26,6 +26,10 @@ test('every key of Kea 2.2 and 3.0 all-keys.json has a row; the refused ones eac
   }
   for (const r of rows.filter((x) => x.status === 'refused')) assert.notEqual(r.note, '', r.path);
   assert.equal(byPath.get('Dhcp4.lease-database.lfc-interval')?.status, 'warned');
+  const processing = 'Dhcp4.expired-leases-processing';
+  assert.equal(byPath.get(`${processing}.reclaim-timer-wait-time`)?.status, 'not-needed');
+  assert.equal(byPath.get(`${processing}.flush-reclaimed-timer-wait-time`)?.status, 'honoured');
+  assert.equal(byPath.get(`${processing}.hold-reclaimed-time`)?.status, 'honoured');
   assert.equal(byPath.get('Dhcp4.shared-networks[].subnet4[].pools[].pool')?.status, 'honoured');
   assert.equal(byPath.get('Dhcp4.dhcp4o6-port')?.status, 'refused');
 });

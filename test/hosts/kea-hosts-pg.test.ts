@@ -208,7 +208,7 @@ describe("PostgreSQL host backend on Kea's hosts schema", () => {
           'each logged once, with its count',
         );
 
-        // The commands read the database: Kea's answers, identifiers as colon hex.
+        // The commands read the database: Kea's answers, hardware addresses as colon hex.
         const socket = join(dir, 'sql.sock');
         const got = (await sendUnix(socket, {
           command: 'reservation-get',
@@ -217,6 +217,25 @@ describe("PostgreSQL host backend on Kea's hosts schema", () => {
         assert.equal(got.result, 0);
         assert.equal(got.arguments['ip-address'], '198.18.0.100');
         assert.equal(got.arguments['next-server'], '198.18.0.5');
+        const phoneHost = (await sendUnix(socket, {
+          command: 'reservation-get',
+          arguments: { 'subnet-id': 1, 'ip-address': '198.18.0.101' },
+        })) as { result: number; arguments: Record<string, unknown> };
+        assert.deepEqual(
+          phoneHost.arguments,
+          {
+            'client-id': '01020000000A02',
+            'ip-address': '198.18.0.101',
+            hostname: 'phone',
+            'next-server': '0.0.0.0',
+            'server-hostname': '',
+            'boot-file-name': '',
+            'client-classes': [],
+            'option-data': [],
+            'subnet-id': 1,
+          },
+          "a database host's empty fields as Kea prints them",
+        );
         const byName = (await sendUnix(socket, {
           command: 'reservation-get-by-hostname',
           arguments: { hostname: 'PRINTER' },

@@ -555,6 +555,44 @@ export function runConformance(target: ConformanceTarget): void {
           assert.notEqual(await store.get('10.0.0.1'), null);
         }));
 
+      it('removes reclaimed leases that expired before a time, oldest first, in bounded slices', () =>
+        withStore(async (store) => {
+          const removedSeen: string[] = [];
+          store.onChange((c) => {
+            if (c.kind === 'removed') removedSeen.push(c.lease.address);
+          });
+          for (const [n, lifetime] of [
+            [1, 30],
+            [2, 10],
+            [3, 20],
+          ] as const)
+            await store.commit(
+              makeLease({
+                address: `10.0.0.${n}`,
+                cltt: T0,
+                validLifetime: lifetime,
+                state: 'expired-reclaimed',
+              }),
+            );
+          await store.commit(makeLease({ address: '10.0.0.4', cltt: T0, validLifetime: 5 }));
+          await store.commit(
+            makeLease({ address: '10.0.0.5', cltt: T0, validLifetime: 5, state: 'declined' }),
+          );
+          const addresses = (leases: Lease[]): string[] => leases.map((l) => l.address);
+          assert.deepEqual(
+            addresses(await store.removeReclaimed(T0 + 10_000, 10)),
+            [],
+            'expired before, not at',
+          );
+          assert.deepEqual(addresses(await store.removeReclaimed(T0 + 60_000, 2)), ['10.0.0.2', '10.0.0.3']);
+          assert.deepEqual(addresses(await store.removeReclaimed(T0 + 60_000, 2)), ['10.0.0.1']);
+          assert.deepEqual(addresses(await store.removeReclaimed(T0 + 60_000, 2)), []);
+          assert.deepEqual(removedSeen, ['10.0.0.2', '10.0.0.3', '10.0.0.1'], 'each removal announced');
+          assert.notEqual(await store.get('10.0.0.4'), null, 'expired but not reclaimed: stays');
+          assert.notEqual(await store.get('10.0.0.5'), null, 'declined: stays');
+          await assert.rejects(store.removeReclaimed(T0, 0), { code: 'ERR_LEASE_QUERY_INVALID' });
+        }));
+
       it('marks a lease declined the way Kea does', () =>
         withStore(async (store) => {
           await store.commit(makeLease({ address: '10.0.0.1', hostname: 'pc', userContext: { a: 1 } }));

@@ -5,7 +5,10 @@ import { intToIpv4 } from '../../src/config/ipv4.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { ReclaimOptions } from '../../src/leases/store.ts';
-import { RECLAIM_SLICE, Reclaimer } from '../../src/runtime/reclaimer.ts';
+import type { Answer } from '../../src/control/answer.ts';
+import { createCommandRegistry } from '../../src/control/commands/index.ts';
+import { RECLAIM_SLICE, Reclaimer, type ArmTimer } from '../../src/runtime/reclaimer.ts';
+import { FakeTarget } from '../control/fake-target.ts';
 import { Lab, T0 } from '../server/harness.ts';
 
 const EXPIRED = 1000;
@@ -180,4 +183,133 @@ test('unwarned-reclaim-cycles: timer runs that keep stopping at their bound with
   assert.equal(lab.engine.statistics()['reclaimed-leases'], 200);
   assert.equal(lines.length, 1, lines.join(''));
   assert.match(lines[0] ?? '', /expired leases still due after 2 reclamation runs/);
+});
+
+/** The reclaimer's timers in virtual time: armed against the lab's clock, fired by `advance`. */
+class VirtualTimers {
+  readonly #pending: { at: number; run: () => void; cancelled: boolean }[] = [];
+  readonly lab: Lab;
+  constructor(lab: Lab) {
+    this.lab = lab;
+  }
+
+  readonly arm: ArmTimer = (run, ms) => {
+    const timer = { at: this.lab.now + ms, run, cancelled: false };
+    this.#pending.push(timer);
+    return { cancel: () => void (timer.cancelled = true) };
+  };
+
+  armed(): number[] {
+    return this.#pending.filter((t) => !t.cancelled).map((t) => t.at - this.lab.now);
+  }
+
+  /** Moves the lab's clock on by `seconds`, firing each timer due on the way (in order) and letting its run end. */
+  async advance(seconds: number, reclaimer: Reclaimer): Promise<void> {
+    const end = this.lab.now + seconds * 1000;
+    for (let fired = 0; fired < 10_000; fired++) {
+      const live = this.#pending.filter((t) => !t.cancelled && t.at <= end);
+      const next = live.sort((a, b) => a.at - b.at)[0];
+      if (next === undefined) break;
+      this.#pending.splice(this.#pending.indexOf(next), 1);
+      this.lab.now = Math.max(this.lab.now, next.at);
+      next.run();
+      await reclaimer.idle();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.lab.now = end;
+  }
+}
+
+/** A lab whose leases last 60 s, with the given `expired-leases-processing`, and a reclaimer on virtual timers. */
+function flushLab(processing: Record<string, number>): {
+  lab: Lab;
+  timers: VirtualTimers;
+  reclaimer: Reclaimer;
+  logs: string[];
+  leaseGet: (address: string) => Promise<Answer>;
+} {
+  const lab = new Lab({
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'] },
+      'valid-lifetime': 60,
+      'expired-leases-processing': processing,
+      subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] }],
+    },
+  });
+  const timers = new VirtualTimers(lab);
+  const logs: string[] = [];
+  const reclaimer = new Reclaimer({
+    engine: lab.engine,
+    store: lab.store,
+    clock: () => lab.now,
+    logger: pino({ level: 'info' }, { write: (line: string) => logs.push(line) }),
+    armTimer: timers.arm,
+  });
+  const registry = createCommandRegistry();
+  const target = new FakeTarget(lab.store);
+  const leaseGet = (address: string): Promise<Answer> =>
+    registry.dispatch(
+      { command: 'lease4-get', arguments: { 'ip-address': address } },
+      { target, via: 'internal', agent: false, now: () => lab.now },
+    );
+  return { lab, timers, reclaimer, logs, leaseGet };
+}
+
+test('reclaimed leases stay for hold-reclaimed-time, then the flush timer removes them', async () => {
+  const { lab, timers, reclaimer, logs, leaseGet } = flushLab({
+    'flush-reclaimed-timer-wait-time': 25,
+    'hold-reclaimed-time': 600,
+  });
+  const address = (await lab.dora('0a:00:00:00:00:01')).message.yiaddr;
+  reclaimer.touch();
+  assert.ok(timers.armed().includes(25_000), 'the flush timer is armed every 25 s');
+
+  await timers.advance(61, reclaimer);
+  const reclaimed = await leaseGet(address);
+  assert.equal(reclaimed.result, 0, 'reclaimed, kept for affinity');
+  assert.equal((reclaimed.arguments as { state: number }).state, 2);
+
+  // Expired at 60 s: held until 660 s; flushes at 75, 100, ..., 650 leave it.
+  await timers.advance(650 - 61, reclaimer);
+  assert.equal((await leaseGet(address)).result, 0, 'not removed before hold-reclaimed-time');
+  assert.equal(lab.engine.lease(address)?.state, 'expired-reclaimed');
+
+  await timers.advance(30, reclaimer);
+  assert.deepEqual(await leaseGet(address), { result: 3, text: 'Lease not found.' });
+  assert.equal(lab.engine.lease(address), undefined, "the engine's index follows the store");
+  const flushLines = logs.filter((l) => l.includes('reclaimed leases removed'));
+  assert.equal(flushLines.length, 1, 'one line per run that removed something');
+  assert.match(flushLines[0] ?? '', /"removed":1/);
+  reclaimer.stop();
+  assert.deepEqual(timers.armed(), [], 'stop cancels both timers');
+});
+
+test('a lease claimed again while held is not flushed; hold-reclaimed-time 0 flushes at the next run', async () => {
+  const { lab, timers, reclaimer, leaseGet } = flushLab({
+    'flush-reclaimed-timer-wait-time': 25,
+    'hold-reclaimed-time': 0,
+  });
+  const back = (await lab.dora('0a:00:00:00:00:01')).message.yiaddr;
+  const gone = (await lab.dora('0a:00:00:00:00:02')).message.yiaddr;
+  reclaimer.touch();
+  await timers.advance(61, reclaimer);
+  assert.equal(lab.engine.lease(back)?.state, 'expired-reclaimed');
+  assert.equal((await lab.dora('0a:00:00:00:00:01')).message.yiaddr, back, 'the same address, by affinity');
+  reclaimer.touch();
+  await timers.advance(15, reclaimer);
+  assert.equal((await leaseGet(back)).result, 0, 'leased again: stays');
+  assert.equal((await leaseGet(gone)).result, 3, 'reclaimed, no hold: removed by the flush at 75 s');
+  reclaimer.stop();
+});
+
+test("flush-reclaimed-timer-wait-time 0: no flush timer, and the expiry timer removes leases, as Kea's does", async () => {
+  const { lab, timers, reclaimer, leaseGet } = flushLab({ 'flush-reclaimed-timer-wait-time': 0 });
+  const address = (await lab.dora('0a:00:00:00:00:01')).message.yiaddr;
+  reclaimer.touch();
+  assert.deepEqual(timers.armed(), [60_000], 'only the expiry timer, at the expiry');
+  await timers.advance(61, reclaimer);
+  assert.equal(lab.engine.statistics()['reclaimed-leases'], 1);
+  assert.deepEqual(await leaseGet(address), { result: 3, text: 'Lease not found.' });
+  assert.deepEqual(timers.armed(), [], 'nothing left to do');
+  reclaimer.stop();
 });

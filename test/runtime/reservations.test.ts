@@ -34,6 +34,21 @@ test('reservation commands over ConfigReservations change the running configurat
     identifier: 'aa:bb:cc:dd:ee:01',
   });
   assert.equal(got.result, 0, 'configured reservations are found, identifiers compared normalized');
+  assert.deepEqual(
+    got.arguments,
+    {
+      'hw-address': 'aa:bb:cc:dd:ee:01',
+      'ip-address': '198.18.0.10',
+      hostname: 'r1',
+      'next-server': '0.0.0.0',
+      'server-hostname': '',
+      'boot-file-name': '',
+      'client-classes': [],
+      'option-data': [],
+      'subnet-id': 1,
+    },
+    "a configured host in Kea's shape: the empty fields are there with their empty values",
+  );
 
   assert.deepEqual(
     await h.call('reservation-add', {

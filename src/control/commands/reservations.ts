@@ -43,7 +43,7 @@ export function registerReservationCommands(registry: CommandRegistry): void {
     const host = await ctx.target.reservations.get(subnetId, parseSelector(map), operationTarget(map));
     return host === undefined
       ? empty('Host not found.')
-      : success('Host found.', { ...host, 'subnet-id': subnetId });
+      : success('Host found.', { ...keaHostShape(host), 'subnet-id': subnetId });
   });
 
   registry.register('reservation-get-all', async (args, ctx) => {
@@ -210,7 +210,43 @@ function normalizeHost(host: JsonObject): JsonObject {
 }
 
 function withSubnet(r: StoredReservation): JsonObject {
-  return { ...r.host, 'subnet-id': r.subnetId };
+  return { ...keaHostShape(r.host), 'subnet-id': r.subnetId };
+}
+
+/**
+ * A host as Kea's host_cmds answers it (`Host::toElement4`): the fields a host may leave empty are always
+ * there, with their empty values, whatever the host's source (configuration, `reservation-add`, a host
+ * database). `ip-address` is the exception Kea makes too: absent when nothing is reserved.
+ */
+export function keaHostShape(host: JsonObject): JsonObject {
+  const identifiers: Record<string, string> = {};
+  for (const type of IDENTIFIER_TYPES) {
+    const value = host[type];
+    if (typeof value === 'string') identifiers[type] = keaIdentifierText(type, value);
+  }
+  return {
+    ...host,
+    ...identifiers,
+    hostname: host['hostname'] ?? '',
+    'next-server': host['next-server'] ?? '0.0.0.0',
+    'server-hostname': host['server-hostname'] ?? '',
+    'boot-file-name': host['boot-file-name'] ?? '',
+    'client-classes': host['client-classes'] ?? [],
+    'option-data': host['option-data'] ?? [],
+  };
+}
+
+/**
+ * An identifier as Kea prints it: hardware addresses and DUIDs as lowercase colon hex, the others (client
+ * id, circuit id, flex id) as uppercase hex without separators; quoted text (`'abc'`) as the hex of its bytes.
+ */
+function keaIdentifierText(type: HostIdentifierType, value: string): string {
+  const quoted = /^'(.*)'$/s.exec(value);
+  if (quoted !== null && type !== 'hw-address' && type !== 'duid')
+    return Buffer.from(quoted[1]!, 'utf8').toString('hex').toUpperCase();
+  const hex = comparable(type, value);
+  if (hex === undefined) return value;
+  return type === 'hw-address' || type === 'duid' ? hex : hex.replaceAll(':', '').toUpperCase();
 }
 
 function hostsText(count: number): string {
