@@ -132,7 +132,7 @@ export class MemoryLeaseStore extends LeaseStoreBase implements LeaseStore {
   }
 
   async removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     args.reclaimedBefore(expiredBefore, limit);
     const due = [...this.#byAddress.entries()]
       .filter(([, l]) => l.state === 'expired-reclaimed' && l.expiresAt < expiredBefore)

@@ -299,7 +299,7 @@ export class PostgresLeaseStore extends LeaseStoreBase implements LeaseStore {
   }
 
   async removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     args.reclaimedBefore(expiredBefore, limit);
     // SKIP LOCKED: a row another server is writing (claiming it again) is left for the next run.
     const rows = await this.#query(
@@ -311,7 +311,7 @@ export class PostgresLeaseStore extends LeaseStoreBase implements LeaseStore {
     );
     const removed = rows.map(tryRowToLease).filter((l): l is Lease => l !== null);
     for (const lease of removed)
-      this.#changes.emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
+      this.changes.emit({ kind: 'removed', lease, previous: lease, origin: 'local' });
     return removed;
   }
 

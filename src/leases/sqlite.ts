@@ -203,7 +203,7 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
   }
 
   async removeReclaimed(expiredBefore: number, limit: number): Promise<Lease[]> {
-    this.#open();
+    this.assertOpen();
     args.reclaimedBefore(expiredBefore, limit);
     return this.#submit<Lease[]>({ op: 'removeReclaimed', expiredBefore, limit });
   }
