@@ -324,10 +324,6 @@ class Parser {
     return n;
   }
 
-  private str(n: Node, at: Token): StringFn {
-    return this.strNode(n, at).f;
-  }
-
   private strNode(n: Node, at: Token): StrNode {
     if (n.t !== 'str') this.fail('expected a string expression', at);
     return n;
@@ -338,37 +334,49 @@ class Parser {
   }
 
   parseOr(): Node {
-    const start = this.peek();
-    let left = this.parseAnd();
-    while (this.isWord('or') || this.isWord('sor')) {
-      this.next();
-      const leftNode = this.boolNode(left, start);
-      const right = this.peek();
-      const rightNode = this.boolNode(this.parseAnd(), right);
-      const a = leftNode.f;
-      const b = rightNode.f;
-      const both = intersection(leftNode, rightNode);
-      left = { t: 'bool', f: (p) => a(p) || b(p), needs: both, anyOf: orAnyOf(leftNode, rightNode, both) };
-    }
-    return left;
+    return this.parseBinary(
+      ['or', 'sor'],
+      () => this.parseAnd(),
+      (n, at) => this.boolNode(n, at),
+      (left, right) => {
+        const a = left.f;
+        const b = right.f;
+        const both = intersection(left, right);
+        return { t: 'bool', f: (p) => a(p) || b(p), needs: both, anyOf: orAnyOf(left, right, both) };
+      },
+    );
   }
 
   private parseAnd(): Node {
+    return this.parseBinary(
+      ['and', 'sand'],
+      () => this.parseNot(),
+      (n, at) => this.boolNode(n, at),
+      (left, right) => {
+        const a = left.f;
+        const b = right.f;
+        return { t: 'bool', f: (p) => a(p) && b(p), needs: union(left, right), anyOf: andAnyOf(left, right) };
+      },
+    );
+  }
+
+  /**
+   * A left-associative `operand (word operand)*` production. The left operand is checked only once an
+   * operator follows it, so an operand of another type passes through to the production above.
+   */
+  private parseBinary<T extends Node>(
+    words: readonly string[],
+    operand: () => Node,
+    check: (n: Node, at: Token) => T,
+    combine: (left: T, right: T) => T,
+  ): Node {
     const start = this.peek();
-    let left = this.parseNot();
-    while (this.isWord('and') || this.isWord('sand')) {
+    let left = operand();
+    while (words.some((word) => this.isWord(word))) {
       this.next();
-      const leftNode = this.boolNode(left, start);
-      const right = this.peek();
-      const rightNode = this.boolNode(this.parseNot(), right);
-      const a = leftNode.f;
-      const b = rightNode.f;
-      left = {
-        t: 'bool',
-        f: (p) => a(p) && b(p),
-        needs: union(leftNode, rightNode),
-        anyOf: andAnyOf(leftNode, rightNode),
-      };
+      const leftNode = check(left, start);
+      const at = this.peek();
+      left = combine(leftNode, check(operand(), at));
     }
     return left;
   }
@@ -400,21 +408,31 @@ class Parser {
   }
 
   private parsePlus(): Node {
-    const start = this.peek();
-    let left = this.parsePrimary();
-    while (this.isWord('+')) {
-      this.next();
-      const a = this.str(left, start);
-      const at = this.peek();
-      const b = this.str(this.parsePrimary(), at);
-      left = { t: 'str', f: (p) => a(p) + b(p) };
-    }
-    return left;
+    return this.parseBinary(
+      ['+'],
+      () => this.parsePrimary(),
+      (n, at) => this.strNode(n, at),
+      (left, right) => {
+        const a = left.f;
+        const b = right.f;
+        return { t: 'str', f: (p) => a(p) + b(p) };
+      },
+    );
   }
 
   private stringArg(): StringFn {
+    return this.stringArgNode().f;
+  }
+
+  /** A whole expression that must be a string, as a node (for operators that keep its `emptyWithout`). */
+  private stringArgNode(): StrNode {
     const at = this.peek();
-    return this.str(this.parseOr(), at);
+    return this.strNode(this.parseOr(), at);
+  }
+
+  private boolArg(): BoolFn {
+    const at = this.peek();
+    return this.bool(this.parseOr(), at);
   }
 
   private intToken(what: string, min: number, max: number): number {
@@ -477,16 +495,6 @@ class Parser {
     this.expect('.');
     const t = this.next();
     if (t.text === 'exists') return { t: 'bool', f: (p) => get(p) !== undefined, needs: [absent] };
-    if (t.text === 'hex')
-      return {
-        t: 'str',
-        f: (p) => {
-          const b = get(p);
-          return b === undefined ? EMPTY : binary(b);
-        },
-        window: windowOf(get),
-        emptyWithout: absent,
-      };
     if (t.text === 'text' && textOf !== undefined)
       return {
         t: 'str',
@@ -496,8 +504,8 @@ class Parser {
         },
         emptyWithout: absent,
       };
-    // A string option's text is its bytes: compared, split and cased without making it.
-    if (t.text === 'text')
+    // `.hex`, and the text of a string option, which is its bytes: compared, split and cased without making it.
+    if (t.text === 'hex' || t.text === 'text')
       return {
         t: 'str',
         f: (p) => {
@@ -676,16 +684,14 @@ class Parser {
   /** One string argument in parentheses, as a node (for operators that keep its `emptyWithout`). */
   private call1Node(): StrNode {
     this.expect('(');
-    const at = this.peek();
-    const a = this.strNode(this.parseOr(), at);
+    const a = this.stringArgNode();
     this.expect(')');
     return a;
   }
 
   private parseSubstring(): Node {
     this.expect('(');
-    const at = this.peek();
-    const inner = this.strNode(this.parseOr(), at);
+    const inner = this.stringArgNode();
     const s = inner.f;
     this.expect(',');
     const start = this.intToken('substring start', -0x7fffffff, 0x7fffffff);
@@ -708,12 +714,10 @@ class Parser {
 
   private parseSplit(): Node {
     this.expect('(');
-    const at = this.peek();
-    const inner = this.strNode(this.parseOr(), at);
+    const inner = this.stringArgNode();
     const s = inner.f;
     this.expect(',');
-    const delimsAt = this.peek();
-    const delimsNode = this.strNode(this.parseOr(), delimsAt);
+    const delimsNode = this.stringArgNode();
     const delims = delimsNode.f;
     this.expect(',');
     const field = this.intToken('split field', -0x7fffffff, 0x7fffffff);
@@ -734,8 +738,7 @@ class Parser {
 
   private parseIfelse(): Node {
     this.expect('(');
-    const at = this.peek();
-    const cond = this.bool(this.parseOr(), at);
+    const cond = this.boolArg();
     this.expect(',');
     const a = this.stringArg();
     this.expect(',');
@@ -755,11 +758,9 @@ class Parser {
 
   private parseHexstring(): Node {
     this.expect('(');
-    const at = this.peek();
-    const inner = this.strNode(this.parseOr(), at);
+    const inner = this.stringArgNode();
     this.expect(',');
-    const sepAt = this.peek();
-    const sepNode = this.strNode(this.parseOr(), sepAt);
+    const sepNode = this.stringArgNode();
     this.expect(')');
     const a = inner.f;
     const sep = sepNode.f;
