@@ -409,120 +409,144 @@ export class HaService {
   }
 
   #step(): void {
-    const role = this.config.thisServer.role;
     const p = this.partner.state;
     switch (this.#state) {
-      case 'waiting': {
-        if (role === 'backup') return this.#transition('backup');
-        if (this.config.mode === 'passive-backup') return this.#transition('passive-backup');
-        if (this.#shouldTerminate()) return this.#transition('terminated');
-        if (this.#partnerStateInvalid()) return;
-        const next: HaState = this.config.syncLeases ? 'syncing' : 'ready';
-        switch (p) {
-          case 'communication-recovery':
-          case 'hot-standby':
-          case 'load-balancing':
-          case 'in-maintenance':
-          case 'partner-down':
-          case 'partner-in-maintenance':
-          case 'ready':
-            return this.#transition(next);
-          case 'waiting':
-            if (role === 'primary') this.#transition(next);
-            return;
-          case 'unavailable':
-          case 'unknown':
-            if (this.#shouldPartnerDown()) this.#transition('partner-down');
-            return;
-          default:
-            return;
-        }
-      }
-      case 'syncing': {
-        if (this.#shouldTerminate()) return this.#transition('terminated');
-        if (this.#partnerStateInvalid()) return this.#transition('waiting');
-        if (p === 'terminated') return this.#transition('terminated');
-        if (p === 'unavailable' || p === 'unknown') {
-          if (this.#shouldPartnerDown()) this.#transition('partner-down');
-          return;
-        }
-        this.#startSync();
-        return;
-      }
-      case 'ready': {
-        if (this.#shouldTerminate()) return this.#transition('terminated');
-        if (this.#partnerStateInvalid()) return this.#transition('waiting');
-        switch (p) {
-          case 'hot-standby':
-          case 'load-balancing':
-          case 'communication-recovery':
-            return this.#transition(this.#normalState);
-          case 'in-maintenance':
-            return this.#transition('partner-in-maintenance');
-          case 'partner-in-maintenance':
-            return this.#transition('in-maintenance');
-          case 'ready':
-            if (role === 'primary') this.#transition(this.#normalState);
-            return;
-          case 'terminated':
-            return this.#transition('terminated');
-          case 'unavailable':
-          case 'unknown':
-            if (this.#shouldPartnerDown()) this.#transition('partner-down');
-            return;
-          default:
-            return;
-        }
-      }
+      case 'waiting':
+        return this.#waiting(p);
+      case 'syncing':
+        return this.#syncingState(p);
+      case 'ready':
+        return this.#ready(p);
       case 'load-balancing':
       case 'hot-standby':
-      case 'communication-recovery': {
-        if (this.#shouldTerminate()) return this.#transition('terminated');
-        if (this.#partnerStateInvalid()) return this.#transition('waiting');
-        switch (p) {
-          case 'in-maintenance':
-            return this.#transition('partner-in-maintenance');
-          case 'partner-down':
-            return this.#transition('waiting');
-          case 'partner-in-maintenance':
-            return this.#transition('in-maintenance');
-          case 'terminated':
-            return this.#transition('terminated');
-          case 'unavailable':
-            if (this.#shouldPartnerDown()) this.#transition('partner-down');
-            else if (this.#allowsCommunicationRecovery) this.#transition('communication-recovery');
-            return;
-          default:
-            if (this.#state === 'communication-recovery') this.#recover(p);
-            return;
-        }
-      }
-      case 'partner-down': {
-        if (this.#shouldTerminate()) return this.#transition('terminated');
-        if (this.#partnerStateInvalid()) return this.#transition('waiting');
-        switch (p) {
-          case 'communication-recovery':
-          case 'partner-down':
-          case 'partner-in-maintenance':
-            return this.#transition('waiting');
-          case 'ready':
-            // Our partner served clients it could not tell us about: resync rather than trust our leases.
-            return this.#transition(
-              this.partner.partnerHasNewUnsentUpdates() ? 'waiting' : this.#normalState,
-            );
-          case 'terminated':
-            return this.#transition('terminated');
-          default:
-            return;
-        }
-      }
-      case 'partner-in-maintenance': {
+      case 'communication-recovery':
+        return this.#normal(p);
+      case 'partner-down':
+        return this.#partnerDown(p);
+      case 'partner-in-maintenance':
+        // Kea's partnerInMaintenanceStateHandler: no partner-state check, the partner is expected elsewhere.
         if (this.#shouldTerminate()) return this.#transition('terminated');
         if (p === 'unavailable') this.#transition('partner-down');
         return;
-      }
       default:
         // in-maintenance, terminated, backup, passive-backup: left only by a command or a restart.
+        return;
+    }
+  }
+
+  /**
+   * How Kea's running-state handlers open: a clock skew past the limit terminates this server, and a
+   * partner in a state of the other HA mode sends it back to waiting. True when either decided.
+   */
+  #skewOrInvalidPartner(): boolean {
+    if (this.#shouldTerminate()) this.#transition('terminated');
+    else if (this.#partnerStateInvalid()) this.#transition('waiting');
+    else return false;
+    return true;
+  }
+
+  /**
+   * The partner states Kea's waiting, syncing and ready handlers answer alike: a terminated partner
+   * terminates this server, a silent one is declared down once shouldPartnerDown says so. True when `p`
+   * was one of them.
+   */
+  #terminatedOrSilentPartner(p: PartnerState): boolean {
+    if (p === 'terminated') this.#transition('terminated');
+    else if (p === 'unavailable' || p === 'unknown') {
+      if (this.#shouldPartnerDown()) this.#transition('partner-down');
+    } else return false;
+    return true;
+  }
+
+  /** Kea's waitingStateHandler: the role and the mode are looked at before the partner. */
+  #waiting(p: PartnerState): void {
+    const role = this.config.thisServer.role;
+    if (role === 'backup') return this.#transition('backup');
+    if (this.config.mode === 'passive-backup') return this.#transition('passive-backup');
+    if (this.#skewOrInvalidPartner()) return;
+    const next: HaState = this.config.syncLeases ? 'syncing' : 'ready';
+    switch (p) {
+      case 'communication-recovery':
+      case 'hot-standby':
+      case 'load-balancing':
+      case 'in-maintenance':
+      case 'partner-down':
+      case 'partner-in-maintenance':
+      case 'ready':
+        return this.#transition(next);
+      case 'waiting':
+        if (role === 'primary') this.#transition(next);
+        return;
+      case 'terminated':
+        // The skew is fine here: the partner has yet to be restarted.
+        return;
+      default:
+        this.#terminatedOrSilentPartner(p);
+    }
+  }
+
+  /** Kea's syncingStateHandler. */
+  #syncingState(p: PartnerState): void {
+    if (this.#skewOrInvalidPartner() || this.#terminatedOrSilentPartner(p)) return;
+    this.#startSync();
+  }
+
+  /** Kea's readyStateHandler. */
+  #ready(p: PartnerState): void {
+    if (this.#skewOrInvalidPartner()) return;
+    switch (p) {
+      case 'hot-standby':
+      case 'load-balancing':
+      case 'communication-recovery':
+        return this.#transition(this.#normalState);
+      case 'in-maintenance':
+        return this.#transition('partner-in-maintenance');
+      case 'partner-in-maintenance':
+        return this.#transition('in-maintenance');
+      case 'ready':
+        if (this.config.thisServer.role === 'primary') this.#transition(this.#normalState);
+        return;
+      default:
+        this.#terminatedOrSilentPartner(p);
+    }
+  }
+
+  /** Kea's normalStateHandler (load-balancing, hot-standby) and communicationRecoveryHandler. */
+  #normal(p: PartnerState): void {
+    if (this.#skewOrInvalidPartner()) return;
+    switch (p) {
+      case 'in-maintenance':
+        return this.#transition('partner-in-maintenance');
+      case 'partner-down':
+        return this.#transition('waiting');
+      case 'partner-in-maintenance':
+        return this.#transition('in-maintenance');
+      case 'terminated':
+        return this.#transition('terminated');
+      case 'unavailable':
+        if (this.#shouldPartnerDown()) this.#transition('partner-down');
+        else if (this.#allowsCommunicationRecovery) this.#transition('communication-recovery');
+        return;
+      default:
+        if (this.#state === 'communication-recovery') this.#recover(p);
+        return;
+    }
+  }
+
+  /** Kea's partnerDownStateHandler: a partner that does not answer is what this state expects. */
+  #partnerDown(p: PartnerState): void {
+    if (this.#skewOrInvalidPartner()) return;
+    switch (p) {
+      case 'communication-recovery':
+      case 'partner-down':
+      case 'partner-in-maintenance':
+        return this.#transition('waiting');
+      case 'ready':
+        // Our partner served clients it could not tell us about: resync rather than trust our leases.
+        return this.#transition(this.partner.partnerHasNewUnsentUpdates() ? 'waiting' : this.#normalState);
+      case 'terminated':
+        return this.#transition('terminated');
+      default:
         return;
     }
   }
