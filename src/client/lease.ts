@@ -25,6 +25,7 @@ export interface ClientLease {
   readonly rebindingTime: number | null;
   /** When the REQUEST that got this lease was first sent: the base of every timer (RFC 2131 §4.4.1). */
   readonly obtainedAt: number;
+  /** T1, T2 and the end; null for an infinite lease. */
   readonly renewAt: number | null;
   readonly rebindAt: number | null;
   readonly expiresAt: number | null;

@@ -24,19 +24,16 @@ export interface DhcpConfiguration {
   readonly options: Readonly<Record<string, string>>;
 }
 
-/** A client's lease: the address, its times (ms since the epoch) and the configuration that came with it. */
-export interface DhcpClientLease extends DhcpConfiguration {
-  readonly address: string;
-  /** Prefix length of `netmask` (null without one). */
-  readonly prefixLength: number | null;
+/**
+ * A client's lease: the address, its times (ms since the epoch) and the configuration that came with it.
+ * The address and the times are the engine's `ClientLease` fields as they are; the lease time is renamed.
+ */
+export interface DhcpClientLease
+  extends
+    DhcpConfiguration,
+    Pick<ClientLease, 'address' | 'prefixLength' | 'obtainedAt' | 'renewAt' | 'rebindAt' | 'expiresAt'> {
   /** Option 51 in seconds; null for an infinite lease. */
   readonly leaseDuration: number | null;
-  /** When the REQUEST that got it was first sent (the base of its timers). */
-  readonly obtainedAt: number;
-  /** T1, T2 and the end; null for an infinite lease. */
-  readonly renewAt: number | null;
-  readonly rebindAt: number | null;
-  readonly expiresAt: number | null;
 }
 
 /** Option values from raw options (hex by code). */
