@@ -22,6 +22,7 @@ export { parseConfigFiles, readD2File, withD2Section } from './d2-file.ts';
 export { deriveConfigFromInterface, type InterfaceInfo, type DerivedConfig } from './derive.ts';
 export { encodeOptionData } from './option-data.ts';
 export {
+  HOST_IDENTIFIERS,
   rootSchema,
   type KeaConfigJson,
   type Dhcp4Json,

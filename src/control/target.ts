@@ -1,3 +1,4 @@
+import type { HostIdentifierType } from '../config/index.ts';
 import type { LeaseStoreHealth } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
 import type { Answer } from './answer.ts';
@@ -113,7 +114,7 @@ export type HostSelector =
   | { readonly kind: 'identifier'; readonly type: HostIdentifierType; readonly value: string }
   | { readonly kind: 'address'; readonly address: string };
 
-export type HostIdentifierType = 'hw-address' | 'duid' | 'circuit-id' | 'client-id' | 'flex-id';
+export type { HostIdentifierType };
 
 export interface StoredReservation {
   /** 0 for global reservations, as in Kea. */

@@ -1,4 +1,9 @@
-import { normalizeClientId, normalizeHwAddress, normalizeOpaqueId } from '../config/index.ts';
+import {
+  HOST_IDENTIFIERS,
+  normalizeClientId,
+  normalizeHwAddress,
+  normalizeOpaqueId,
+} from '../config/index.ts';
 import { CommandArgumentError, ControlConflictError } from '../control/index.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../control/index.ts';
 import type {
@@ -11,8 +16,6 @@ import type {
 } from '../control/index.ts';
 import type { ConfigHolder } from './config-holder.ts';
 import { RuntimeError } from './errors.ts';
-
-const IDENTIFIERS = ['hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id'] as const;
 
 /**
  * Host reservations kept in the running configuration (Kea's `reservations` lists; subnet id 0 is the
@@ -31,7 +34,7 @@ export class ConfigReservations implements ReservationAccess {
     const json = this.#holder.json();
     const list = hostList(json, subnetId, true);
     const clash = list.some((h) =>
-      [...IDENTIFIERS, 'ip-address'].some((k) => host[k] !== undefined && same(k, h[k], host[k])),
+      [...HOST_IDENTIFIERS, 'ip-address'].some((k) => host[k] !== undefined && same(k, h[k], host[k])),
     );
     if (clash) throw new ControlConflictError('Host already exists.');
     list.push(host);

@@ -1,3 +1,4 @@
+import { HOST_IDENTIFIERS } from '../../config/index.ts';
 import { RESULT, answer, empty, failure, success } from '../answer.ts';
 import { fail, identifierArgs, isIPv4, isInteger, normalizeHex } from '../args.ts';
 import { ControlConflictError } from '../errors.ts';
@@ -7,14 +8,6 @@ import type { CommandRegistry } from '../registry.ts';
 import type { HostIdentifierType, HostSelector, OperationTarget, StoredReservation } from '../target.ts';
 
 const OPERATION_TARGETS: readonly OperationTarget[] = ['memory', 'database', 'all', 'default'];
-
-const IDENTIFIER_TYPES: readonly HostIdentifierType[] = [
-  'hw-address',
-  'duid',
-  'circuit-id',
-  'client-id',
-  'flex-id',
-];
 
 /** reservation-add/-get/-get-all/-get-page/-del, in the shape of Kea's host_cmds hook. */
 export function registerReservationCommands(registry: CommandRegistry): void {
@@ -174,9 +167,9 @@ export function parseSelector(map: JsonObject): HostSelector {
     return { kind: 'address', address };
   }
   const { type, value } = identifierArgs(map);
-  const known = IDENTIFIER_TYPES.find((t) => t === type);
+  const known = HOST_IDENTIFIERS.find((t) => t === type);
   if (known === undefined) {
-    fail(`Incorrect identifier type: ${type}, the only supported values are: ${IDENTIFIER_TYPES.join(', ')}`);
+    fail(`Incorrect identifier type: ${type}, the only supported values are: ${HOST_IDENTIFIERS.join(', ')}`);
   }
   return { kind: 'identifier', type: known, value: normalizeIdentifier(known, value) };
 }
@@ -193,7 +186,7 @@ function normalizeHost(host: JsonObject): JsonObject {
   let identifiers = 0;
   for (const [key, value] of Object.entries(host)) {
     if (key === 'subnet-id') continue;
-    if ((IDENTIFIER_TYPES as readonly string[]).includes(key)) {
+    if ((HOST_IDENTIFIERS as readonly string[]).includes(key)) {
       if (typeof value !== 'string') fail(`'${key}' parameter must be a string.`);
       identifiers += 1;
       out[key] = normalizeIdentifier(key as HostIdentifierType, value);
@@ -220,7 +213,7 @@ function withSubnet(r: StoredReservation): JsonObject {
  */
 export function keaHostShape(host: JsonObject): JsonObject {
   const identifiers: Record<string, string> = {};
-  for (const type of IDENTIFIER_TYPES) {
+  for (const type of HOST_IDENTIFIERS) {
     const value = host[type];
     if (typeof value === 'string') identifiers[type] = keaIdentifierText(type, value);
   }
