@@ -44,6 +44,18 @@ export class LeaseIndex {
     return prev;
   }
 
+  /**
+   * `put` for an address that holds no lease (the start-up load): one lookup fewer, no replaced lease to
+   * unindex. Returns the lease's slot, or -1 when there is a lease at `addr` (nothing is stored then).
+   */
+  putNew(lease: Lease, addr: number): number {
+    if (this.byAddr.has(addr | 0)) return -1;
+    const slot = this.leases.add(lease, addr);
+    this.byAddr.set(addr | 0, slot);
+    this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
+    return slot;
+  }
+
   delete(addr: number): Lease | undefined {
     const slot = this.byAddr.get(addr | 0);
     if (slot === undefined) return undefined;
