@@ -345,14 +345,13 @@ export class AddressBook {
    * goes in with fewer lookups of the address (a million leases, docs/scaling.md); otherwise as `setLease`.
    */
   loadLease(addr: number, lease: Lease): void {
-    if (this.offers.has(addr | 0) || this.index.putNew(lease, addr) < 0) {
+    const live = lease.state !== 'expired-reclaimed';
+    if (this.offers.has(addr | 0) || !this.index.putNew(lease, addr, live ? lease.expiresAt : NaN)) {
       this.setLease(addr, lease);
       return;
     }
     this.gauge(lease, 1);
-    const live = lease.state !== 'expired-reclaimed';
-    if (live) this.deadlines.set(addr * 2 + 1, lease.expiresAt);
-    else this.deadlines.delete(addr * 2 + 1);
+    if (live) this.deadlines.pushKnown(addr * 2 + 1, lease.expiresAt);
     this.setTaken(addr, live || this.allocator.isExcluded(addr));
   }
 

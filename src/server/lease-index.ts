@@ -45,15 +45,16 @@ export class LeaseIndex {
   }
 
   /**
-   * `put` for an address that holds no lease (the start-up load): one lookup fewer, no replaced lease to
-   * unindex. Returns the lease's slot, or -1 when there is a lease at `addr` (nothing is stored then).
+   * `put` and `setDeadline` at once for an address that holds no lease (the start-up load): fewer lookups,
+   * no replaced lease to unindex. False when there is a lease at `addr` (nothing is stored then).
    */
-  putNew(lease: Lease, addr: number): number {
-    if (this.byAddr.has(addr | 0)) return -1;
+  putNew(lease: Lease, addr: number, deadline: number): boolean {
+    if (this.byAddr.has(addr | 0)) return false;
     const slot = this.leases.add(lease, addr);
     this.byAddr.set(addr | 0, slot);
+    this.leases.setDeadline(slot, deadline);
     this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
-    return slot;
+    return true;
   }
 
   delete(addr: number): Lease | undefined {
