@@ -82,11 +82,15 @@ const perLease = (bytes: number, count: number): string => (bytes / count).toFix
 function engineOnly(): void {
   const engine = newEngine();
   const before = settle();
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   engine.loadLeases(leases(N));
   const loadMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
   const after = settle();
-  console.log(`${N} leases loaded into the engine in ${loadMs.toFixed(0)} ms`);
+  console.log(
+    `${N} leases loaded into the engine in ${loadMs.toFixed(0)} ms (CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)`,
+  );
   console.log(
     `heap + array buffers: +${((after.heap - before.heap) / MiB).toFixed(1)} MiB, ${perLease(after.heap - before.heap, N)} B a lease`,
   );
@@ -99,6 +103,7 @@ function engineOnly(): void {
 /** In a fresh process: open the file and load it the way `serve` does before it is ready. */
 async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   const base = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const store = await openLeaseStore({ type: 'sqlite', path });
   const engine = newEngine();
@@ -109,11 +114,14 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
     loaded = all.length;
   } else loaded = await loadStoreInPages(store, (page) => engine.loadLeases(page), PAGE);
   const readyMs = performance.now() - start;
+  // CPU time as well: on a shared machine it varies less than the wall time
+  const cpu = process.cpuUsage(cpuBefore);
   const ready = process.memoryUsage().rss;
   const peak = process.resourceUsage().maxRSS * 1024;
   const { rss: settled, heap } = settle();
   console.log(
-    `${loaded} leases from SQLite (${getAll ? 'one getAll()' : `paged load, ${PAGE} a page`}): ready in ${readyMs.toFixed(0)} ms; ` +
+    `${loaded} leases from SQLite (${getAll ? 'one getAll()' : `paged load, ${PAGE} a page`}): ready in ${readyMs.toFixed(0)} ms ` +
+      `(CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms); ` +
       `RSS at ready +${((ready - base) / MiB).toFixed(0)} MiB (${perLease(ready - base, loaded)} B a lease), ` +
       `after GC +${((settled - base) / MiB).toFixed(0)} MiB (${perLease(settled - base, loaded)} B a lease), ` +
       `process peak ${(peak / MiB).toFixed(0)} MiB, whole process at ready ${(ready / MiB).toFixed(0)} MiB ` +

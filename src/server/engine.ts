@@ -248,7 +248,10 @@ export class DhcpServerEngine {
 
   /** Seeds the index from the store at start-up. */
   loadLeases(leases: Iterable<Lease>): void {
-    for (const l of leases) if (isIpv4(l.address)) this.book.setLease(ipv4ToInt(l.address), l);
+    for (const l of leases) {
+      const addr = ipv4ToInt(l.address); // -1: not an IPv4 address (isIpv4 parses the same way)
+      if (addr >= 0) this.book.loadLease(addr, l);
+    }
   }
 
   /** Feeds one store change callback (ours echoed back, or another server's) into the index. */

@@ -28,6 +28,14 @@ export class DeadlineHeap<K = string> {
   set(key: K, deadline: number): void {
     if (this.current.get(key) === deadline) return;
     this.current.set(key, deadline);
+    this.pushKnown(key, deadline);
+  }
+
+  /**
+   * `set` for a key whose deadline the caller has just stored in `current` itself (the start-up load, which
+   * writes the lease and its deadline at once): only the heap entry is added.
+   */
+  pushKnown(key: K, deadline: number): void {
     this.at.push(deadline);
     this.keys.push(key);
     this.up(this.at.length - 1);
