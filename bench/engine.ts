@@ -3,6 +3,7 @@
  * decode(DISCOVER) -> engine -> encode(OFFER), decode(REQUEST) -> engine -> commit -> encode(ACK).
  * Only the server side is timed (building the client's packets is not). Run: npx tsx bench/engine.ts
  */
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { compileConfig } from '../src/config/compile.ts';
 import type { CompiledConfig } from '../src/config/index.ts';
@@ -233,6 +234,65 @@ const allScenarios: Scenario[] = [
 // ONLY=<text> runs just the scenarios whose name has it (for profiling one).
 const only = process.env.ONLY;
 const scenarios = allScenarios.filter((s) => only === undefined || s.name.includes(only));
+
+/** A node of V8's sampling heap profile: bytes allocated by a function, per caller. */
+interface SampleNode {
+  callFrame: { functionName: string };
+  selfSize: number;
+  children: SampleNode[];
+}
+
+/**
+ * ALLOC=1: bytes allocated per DORA while serving (not while building the clients' packets), by V8's
+ * sampling heap profiler keeping every sample, also those a scavenge has collected, and the call sites
+ * that allocate the most. Allocation is what the scavenges, on V8's helper threads, cost per DORA.
+ */
+async function allocationReport(s: Scenario): Promise<void> {
+  for (let i = 0; i < 3; i++) cpuRate(s);
+  const engine = new DhcpServerEngine(compiled(s));
+  engine.loadLeases(s.preload);
+  const store = new Map<string, Lease>();
+  const session = new Session();
+  session.connect();
+  const bySite = new Map<string, number>();
+  const walk = (n: SampleNode, caller: string): void => {
+    const site = `${n.callFrame.functionName || '(anonymous)'} <- ${caller}`;
+    bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, n.callFrame.functionName || '(anonymous)');
+  };
+  const sampled = async <T>(work: () => T): Promise<T> => {
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 128,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    const result = work();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    walk(profile.head as SampleNode, '');
+    return result;
+  };
+  const discovers = Array.from({ length: s.clients }, (_, i) => clientPacket(MessageType.DISCOVER, i));
+  const offers = await sampled(() => discovers.map((d) => serve(engine, d, s.meta, store)));
+  const requests = offers.map((offerBytes, i) => {
+    const offer = decodeMessage(offerBytes!);
+    return clientPacket(MessageType.REQUEST, i, (m) => {
+      m.options.set('dhcp-server-identifier', offer.options.get('dhcp-server-identifier') ?? '');
+      m.options.set('dhcp-requested-address', offer.yiaddr);
+    });
+  });
+  await sampled(() => requests.map((r) => serve(engine, r, s.meta, store)));
+  session.disconnect();
+  const perDora = (bytes: number): string => `${Math.round(bytes / s.clients)}`.padStart(6);
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  console.log(`${s.name}: ${perDora(total)} bytes allocated per DORA, the most by:`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`  ${perDora(bytes)}  ${site}`);
+}
+
+if (process.env.ALLOC === '1') {
+  for (const s of scenarios) await allocationReport(s);
+  process.exit(0);
+}
 
 // CPU=1: process CPU time (this thread and V8's helpers: GC, compilers) instead of wall time, for A/Bs on a
 // loaded machine; each trial is one round of every client's DISCOVER, then every REQUEST.
