@@ -355,7 +355,8 @@ export class DhcpServerEngine {
         ? undefined
         : RECEIVED_BY_TYPE[type];
     this.stats.inc(counter ?? 'pkt4-unknown-received');
-    for (const a of meta.interfaceAddresses) this.book.learnAddress(a.address);
+    const addresses = meta.interfaceAddresses;
+    for (let i = 0; i < addresses.length; i++) this.book.learnAddress(addresses[i]!.address);
     const ex: Exchange = {
       req,
       meta,
@@ -576,8 +577,12 @@ export class DhcpServerEngine {
     | 'over-limit'
     | 'drop'
     | undefined {
-    const link = linkSubnets(this.config, selected).filter((s) => s === selected || admits(s, ex.classes));
-    if (link.length === 1) {
+    // A subnet outside any shared network is its link alone: no list to build for it.
+    const link =
+      selected.sharedNetwork === undefined
+        ? undefined
+        : linkSubnets(this.config, selected).filter((s) => s === selected || admits(s, ex.classes));
+    if (link === undefined || link.length === 1) {
       const res = this.book.reservations.find(selected, ex.id);
       if (this.hostPhase(ex, res)) return 'drop';
       if (this.overLeaseLimit(ex, selected, res)) return 'over-limit';
