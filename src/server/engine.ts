@@ -860,9 +860,10 @@ export class DhcpServerEngine {
         ? BOOTP_TIMES
         : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
-    const names = this.names(ex, subnet, intToIpv4(addr), res);
+    const address = intToIpv4(addr);
+    const names = this.names(ex, subnet, address, res);
     const lease: Lease = Object.freeze({
-      address: intToIpv4(addr),
+      address,
       hwAddress: ex.id.hwAddress,
       clientId: ex.id.clientId,
       subnetId: subnet.id,
