@@ -3,6 +3,8 @@
  * decode(DISCOVER) -> engine -> encode(OFFER), decode(REQUEST) -> engine -> commit -> encode(ACK).
  * Only the server side is timed (building the client's packets is not). Run: npx tsx bench/engine.ts
  */
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { availableParallelism, loadavg } from 'node:os';
 import { compileConfig } from '../src/config/compile.ts';
 import type { CompiledConfig } from '../src/config/index.ts';
@@ -233,6 +235,100 @@ const allScenarios: Scenario[] = [
 // ONLY=<text> runs just the scenarios whose name has it (for profiling one).
 const only = process.env.ONLY;
 const scenarios = allScenarios.filter((s) => only === undefined || s.name.includes(only));
+
+/** A node of V8's sampling heap profile: bytes allocated by a function, per caller. */
+interface SampleNode {
+  callFrame: { functionName: string };
+  selfSize: number;
+  children: SampleNode[];
+}
+
+/**
+ * ALLOC=1: bytes allocated per DORA while serving (not while building the clients' packets), by V8's
+ * sampling heap profiler keeping every sample, also those a scavenge has collected, and the call sites
+ * that allocate the most. Allocation is what the scavenges, on V8's helper threads, cost per DORA.
+ */
+async function allocationReport(s: Scenario): Promise<void> {
+  for (let i = 0; i < 3; i++) cpuRate(s);
+  const session = new Session();
+  session.connect();
+  const bySite = new Map<string, number>();
+  const walk = (n: SampleNode, caller: string): void => {
+    const site = `${n.callFrame.functionName || '(anonymous)'} <- ${caller}`;
+    bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, n.callFrame.functionName || '(anonymous)');
+  };
+  await servedRound(s, async (work) => {
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 128,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    work();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    walk(profile.head as SampleNode, '');
+  });
+  session.disconnect();
+  const perDora = (bytes: number): string => `${Math.round(bytes / s.clients)}`.padStart(6);
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  console.log(`${s.name}: ${perDora(total)} bytes allocated per DORA, the most by:`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`  ${perDora(bytes)}  ${site}`);
+  console.log(`  scavenges per 10,000 DORAs: ${(await scavengesPer10k(s, 30)).toFixed(2)} (30 rounds)`);
+}
+
+/**
+ * One round of a scenario's DORAs, each phase (every client's DISCOVER, then every REQUEST) run through
+ * `phase`, which profiles or watches it; building the clients' packets stays outside the phases.
+ */
+async function servedRound(s: Scenario, phase: (work: () => void) => Promise<void> | void): Promise<void> {
+  const engine = new DhcpServerEngine(compiled(s));
+  engine.loadLeases(s.preload);
+  const store = new Map<string, Lease>();
+  const discovers = Array.from({ length: s.clients }, (_, i) => clientPacket(MessageType.DISCOVER, i));
+  let offers: (Buffer | undefined)[] = [];
+  await phase(() => {
+    offers = discovers.map((d) => serve(engine, d, s.meta, store));
+  });
+  const requests = offers.map((offerBytes, i) => {
+    const offer = decodeMessage(offerBytes!);
+    return clientPacket(MessageType.REQUEST, i, (m) => {
+      m.options.set('dhcp-server-identifier', offer.options.get('dhcp-server-identifier') ?? '');
+      m.options.set('dhcp-requested-address', offer.yiaddr);
+    });
+  });
+  await phase(() => {
+    for (const r of requests) serve(engine, r, s.meta, store);
+  });
+}
+
+/** Scavenges (minor GCs) that started while serving, per 10,000 DORAs, over `rounds` rounds. */
+async function scavengesPer10k(s: Scenario, rounds: number): Promise<number> {
+  const starts: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR)
+        starts.push(e.startTime);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const windows: [number, number][] = [];
+  for (let r = 0; r < rounds; r++)
+    await servedRound(s, (work) => {
+      const t = performance.now();
+      work();
+      windows.push([t, performance.now()]);
+    });
+  // GC entries are delivered asynchronously.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  observer.disconnect();
+  const during = starts.filter((t) => windows.some(([a, b]) => t >= a && t <= b)).length;
+  return (during / (rounds * s.clients)) * 1e4;
+}
+
+if (process.env.ALLOC === '1') {
+  for (const s of scenarios) await allocationReport(s);
+  process.exit(0);
+}
 
 // CPU=1: process CPU time (this thread and V8's helpers: GC, compilers) instead of wall time, for A/Bs on a
 // loaded machine; each trial is one round of every client's DISCOVER, then every REQUEST.

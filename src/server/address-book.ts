@@ -411,12 +411,13 @@ export class AddressBook {
   }
 
   private refreshTaken(addr: number): void {
-    const lease = this.index.get(addr);
+    // The state alone: building the lease from the compact index for it cost a lease object per DORA.
+    const state = this.index.stateOf(addr);
     this.setTaken(
       addr,
       this.allocator.isExcluded(addr) ||
         this.offers.has(addr | 0) ||
-        (lease !== undefined && lease.state !== 'expired-reclaimed'),
+        (state !== undefined && state !== 'expired-reclaimed'),
     );
   }
 

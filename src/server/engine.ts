@@ -358,7 +358,8 @@ export class DhcpServerEngine {
         ? undefined
         : RECEIVED_BY_TYPE[type];
     this.stats.inc(counter ?? 'pkt4-unknown-received');
-    for (const a of meta.interfaceAddresses) this.book.learnAddress(a.address);
+    const addresses = meta.interfaceAddresses;
+    for (let i = 0; i < addresses.length; i++) this.book.learnAddress(addresses[i]!.address);
     const ex: Exchange = {
       req,
       meta,
@@ -456,13 +457,15 @@ export class DhcpServerEngine {
         deleted: p.retired ? [p.retired] : [],
       });
     }
+    const names = nameReply(p.names, p.reservation?.hostname);
     const reply = this.configuredReply(p.ex, p.subnet, addr, p.reservation, {
       type: MessageType.ACK,
       serverId: p.serverId,
       yiaddr: p.lease.address,
       ciaddr: p.ex.req.ciaddr,
       times: p.times,
-      ...nameReply(p.names, p.reservation?.hostname),
+      hostname: names.hostname,
+      fqdn: names.fqdn,
       rapidCommit: p.rapid,
     });
     return this.finish(p.ex, {
@@ -545,13 +548,15 @@ export class DhcpServerEngine {
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, this.offerLifetimeMs(subnet), false);
     const times = leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const yiaddr = intToIpv4(addr);
+    const names = nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname);
     const reply = this.configuredReply(ex, subnet, addr, res, {
       type: MessageType.OFFER,
       serverId,
       yiaddr,
       ciaddr: ZERO,
       times,
-      ...nameReply(this.names(ex, subnet, yiaddr, res), res?.hostname),
+      hostname: names.hostname,
+      fqdn: names.fqdn,
     });
     return this.finish(ex, {
       reply,
@@ -575,8 +580,12 @@ export class DhcpServerEngine {
     | 'over-limit'
     | 'drop'
     | undefined {
-    const link = linkSubnets(this.config, selected).filter((s) => s === selected || admits(s, ex.classes));
-    if (link.length === 1) {
+    // A subnet outside any shared network is its link alone: no list to build for it.
+    const link =
+      selected.sharedNetwork === undefined
+        ? undefined
+        : linkSubnets(this.config, selected).filter((s) => s === selected || admits(s, ex.classes));
+    if (link === undefined || link.length === 1) {
       const res = this.book.reservations.find(selected, ex.id);
       if (this.hostPhase(ex, res)) return 'drop';
       if (this.overLeaseLimit(ex, selected, res)) return 'over-limit';
@@ -854,9 +863,10 @@ export class DhcpServerEngine {
         ? BOOTP_TIMES
         : leaseTimes(this.lifetimes(ex, subnet), ex.req.options.getBy(LEASE_TIME_OPT));
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
-    const names = this.names(ex, subnet, intToIpv4(addr), res);
+    const address = intToIpv4(addr);
+    const names = this.names(ex, subnet, address, res);
     const lease: Lease = Object.freeze({
-      address: intToIpv4(addr),
+      address,
       hwAddress: ex.id.hwAddress,
       clientId: ex.id.clientId,
       subnetId: subnet.id,
@@ -1039,20 +1049,19 @@ export class DhcpServerEngine {
     return classScope.reply(this.config, ex.classes, subnet, addr, res);
   }
 
-  /** siaddr, sname and file: reservation over class over subnet over global, each field on its own. */
-  private bootFields(
+  /**
+   * siaddr, sname and file: reservation over class over subnet over global, each field on its own. Read
+   * field by field (no list of levels, no closures): this runs for every reply.
+   */
+  private bootField<K extends keyof BootFields>(
+    k: K,
     scope: ClassScope,
     subnet: CompiledSubnet,
     res: CompiledReservation | undefined,
-  ): BootFields {
-    const levels: readonly Partial<BootFields>[] = [res ?? {}, scope.boot, subnet, this.config];
-    const first = <K extends keyof BootFields>(k: K): BootFields[K] =>
-      levels.find((l) => l[k] !== undefined)?.[k] as BootFields[K];
-    return {
-      nextServer: first('nextServer'),
-      bootFileName: first('bootFileName'),
-      serverHostname: first('serverHostname'),
-    };
+  ): BootFields[K] {
+    if (res !== undefined && res[k] !== undefined) return res[k];
+    if (scope.boot[k] !== undefined) return scope.boot[k];
+    return subnet[k] !== undefined ? subnet[k] : this.config[k];
   }
 
   // ---- outputs ----
@@ -1076,17 +1085,27 @@ export class DhcpServerEngine {
       Partial<Pick<ReplyPlan, 'hostname' | 'fqdn'>>,
   ): OutgoingReply {
     const scope = this.scope(ex, subnet, addr, res);
+    // One literal of one shape (no spreads): a reply is planned for every OFFER and ACK.
     return this.reply(ex, {
-      hostname: res?.hostname,
-      ...head,
+      type: head.type,
+      serverId: head.serverId,
+      yiaddr: head.yiaddr,
+      ciaddr: head.ciaddr,
+      times: head.times,
+      rapidCommit: head.rapidCommit,
+      hostname: 'hostname' in head ? head.hostname : res?.hostname,
+      fqdn: head.fqdn,
       layers: scope.layers,
       subnet,
-      ...this.bootFields(scope, subnet, res),
+      nextServer: this.bootField('nextServer', scope, subnet, res),
+      bootFileName: this.bootField('bootFileName', scope, subnet, res),
+      serverHostname: this.bootField('serverHostname', scope, subnet, res),
+      echoClientId: this.config.echoClientId,
     });
   }
 
-  private reply(ex: Exchange, plan: Omit<ReplyPlan, 'echoClientId'>): OutgoingReply {
-    const message = buildReply(ex.req, { ...plan, echoClientId: this.config.echoClientId });
+  private reply(ex: Exchange, plan: ReplyPlan): OutgoingReply {
+    const message = buildReply(ex.req, plan);
     const flex = this.config.hooks.flexOptions;
     // Flex options that read no class are evaluated on the bare request: nothing classifies it for them.
     if (flex.length > 0)
@@ -1124,6 +1143,7 @@ export class DhcpServerEngine {
       nextServer: undefined,
       bootFileName: undefined,
       nakMessage: why,
+      echoClientId: this.config.echoClientId,
     });
     return this.finish(ex, { reply, subnetId: subnet.id, replyType: MessageType.NAK, reason: why });
   }

@@ -21,24 +21,37 @@ const AGENT_OPT = definitionNamed('dhcp-agent-options');
 
 /** RFC 4361 §6.1: type 255, a 4-byte IAID, then the DUID (Kea's `duid` host identifier). */
 function duidOf(clientId: Uint8Array | undefined): string | null {
-  return clientId !== undefined && clientId.length > 5 && clientId[0] === 0xff
-    ? colonHex(clientId.subarray(5))
-    : null;
+  return clientId !== undefined && clientId.length > 5 && clientId[0] === 0xff ? colonHex(clientId, 5) : null;
 }
 
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Character codes of the lower-case hex digits. */
+const DIGITS: readonly number[] = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const COLON = 0x3a;
+/** Character codes of the text being built, reused: this runs for every packet. */
+const chars: number[] = [];
 
-export function colonHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (i === 0 ? '' : ':') + (HEX[bytes[i] as number] as string);
-  return s;
+/**
+ * Lower-case colon hex of `bytes[start..end)`, built as one string from its character codes: joining the
+ * pairs one by one made a string per step, and taking a view of the range made a typed array.
+ */
+export function colonHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const n = Math.min(end, bytes.length) - start;
+  if (n <= 0) return '';
+  chars.length = n * 3 - 1;
+  for (let i = 0, k = 0; i < n; i++) {
+    const v = bytes[start + i] as number;
+    if (i > 0) chars[k++] = COLON;
+    chars[k++] = DIGITS[v >> 4] as number;
+    chars[k++] = DIGITS[v & 15] as number;
+  }
+  return String.fromCharCode.apply(null, chars);
 }
 
 export function identify(msg: DhcpMessage): ClientIdentity {
   const hlen = Math.min(msg.hlen, 16);
   const id = msg.options.getRaw(61);
   return {
-    hwAddress: colonHex(msg.chaddr.subarray(0, hlen)),
+    hwAddress: colonHex(msg.chaddr, 0, hlen),
     clientId: id && id.length > 0 ? colonHex(id) : null,
     duid: duidOf(id),
     circuitId: circuitIdOf(msg),

@@ -1,4 +1,4 @@
-import type { Lease } from '../leases/index.ts';
+import type { Lease, LeaseState } from '../leases/index.ts';
 import { ipv4ToInt } from '../config/index.ts';
 import { CompactLeases } from './compact-leases.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
@@ -21,6 +21,12 @@ export class LeaseIndex {
   get(addr: number): Lease | undefined {
     const slot = this.byAddr.get(addr | 0);
     return slot === undefined ? undefined : this.leases.get(slot);
+  }
+
+  /** The state of the lease at `addr` (undefined: none), without building the lease. */
+  stateOf(addr: number): LeaseState | undefined {
+    const slot = this.byAddr.get(addr | 0);
+    return slot === undefined ? undefined : this.leases.stateOf(slot);
   }
 
   *values(): IterableIterator<Lease> {

@@ -213,7 +213,10 @@ export function optionLayers(
   classLayers: readonly OptionSet[] = NO_CLASS_LAYERS,
 ): readonly OptionSet[] {
   let pool: CompiledPool | undefined;
-  for (const p of subnet.pools) {
+  // An indexed loop: this runs for every reply, and for-of left an iterator object per call here.
+  const pools = subnet.pools;
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i]!;
     if (addr >= p.start && addr <= p.end) {
       pool = p;
       break;

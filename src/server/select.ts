@@ -96,14 +96,21 @@ export function selectSubnet(
     const s = containing(config, req.ciaddr, classes);
     if (s && onInterface(s, meta)) return { subnet: s, by: 'ciaddr' };
   }
-  for (const s of config.subnets)
+  // Indexed loops: this runs for every request, and for-of left an iterator object per loop here.
+  const subnets = config.subnets;
+  for (let i = 0; i < subnets.length; i++) {
+    const s = subnets[i]!;
     if (s.interface === meta.interface && admits(s, classes)) return { subnet: s, by: 'interface' };
-  for (const a of meta.interfaceAddresses) {
-    const n = interfaceAddressValue(a.address);
+  }
+  const addresses = meta.interfaceAddresses;
+  for (let k = 0; k < addresses.length; k++) {
+    const n = interfaceAddressValue(addresses[k]!.address);
     if (n < 0) continue;
-    for (const s of config.subnets)
+    for (let i = 0; i < subnets.length; i++) {
+      const s = subnets[i]!;
       if (s.interface === undefined && cidrContains(s, n) && admits(s, classes))
         return { subnet: s, by: 'interface' };
+    }
   }
   // An interface with no IPv4 address (a virtual network, or a userspace stack through the library API) and one subnet: that subnet.
   const only = config.subnets.length === 1 ? config.subnets[0] : undefined;
