@@ -373,6 +373,7 @@ describe("PostgreSQL lease store beside Kea's schema", () => {
             'leasekeeper_lease4_hostname',
             'leasekeeper_lease4_hw_address',
             'leasekeeper_lease4_pkey',
+            'leasekeeper_lease4_reclaimed',
             'leasekeeper_lease4_removed',
             'leasekeeper_lease4_removed_change_xid',
             'leasekeeper_lease4_removed_pkey',
