@@ -7,7 +7,7 @@ import { DeadlineHeap, type DeadlineMap } from './heap.ts';
 import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity } from './identity.ts';
 import { subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
-import { configExclusions, reservationMatches, Reservations } from './policy.ts';
+import { configExclusions, poolContaining, reservationMatches, Reservations } from './policy.ts';
 import type { Statistics } from './stats.ts';
 import type { LeaseWrite } from './types.ts';
 
@@ -26,12 +26,8 @@ export interface Offer {
  */
 /** Whether the pool holding `addr` admits the client's classes (an address outside the pools: yes). */
 function poolAdmits(subnet: CompiledSubnet, addr: number, classes: PacketClasses): boolean {
-  const pools = subnet.pools;
-  for (let i = 0; i < pools.length; i++) {
-    const p = pools[i]!;
-    if (addr >= p.start && addr <= p.end) return admits(p, classes);
-  }
-  return true;
+  const pool = poolContaining(subnet, addr);
+  return pool === undefined || admits(pool, classes);
 }
 
 /** The classes the subnet's pools must admit, or null when none of its pools is limited to classes. */

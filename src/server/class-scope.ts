@@ -1,6 +1,5 @@
 import type {
   CompiledConfig,
-  CompiledPool,
   CompiledReservation,
   CompiledSubnet,
   Lifetimes,
@@ -13,7 +12,7 @@ import {
   type BootFields,
   type PacketClasses,
 } from '../classify/index.ts';
-import { optionLayers } from './policy.ts';
+import { optionLayersIn, poolContaining } from './policy.ts';
 
 /** What a client's classes add to a reply. */
 export interface ClassScope {
@@ -41,21 +40,13 @@ export const classScope = {
     addr: number,
     res: CompiledReservation | undefined,
   ): ClassScope {
-    let pool: CompiledPool | undefined;
-    const pools = subnet.pools;
-    for (let i = 0; i < pools.length; i++) {
-      const p = pools[i]!;
-      if (addr >= p.start && addr <= p.end) {
-        pool = p;
-        break;
-      }
-    }
+    const pool = poolContaining(subnet, addr);
     const poolList = pool === undefined ? NO_CLASSES : pool.additionalClasses;
     if (poolList.length > 0) classifyAdditional(config, pc, poolList);
     if (subnet.additionalClasses.length > 0) classifyAdditional(config, pc, subnet.additionalClasses);
     const derived = combination(config, pc).derived;
     if (res !== undefined)
-      return { layers: optionLayers(config, subnet, addr, res, derived.layers), boot: derived.boot };
+      return { layers: optionLayersIn(config, subnet, pool, res, derived.layers), boot: derived.boot };
     // Without a reservation the layers depend only on the classes, the pool and the option sets: the
     // classes' node keeps the last answer, so that the usual request makes no lookup and no object.
     const node = pc.node;
@@ -72,7 +63,7 @@ export const classScope = {
       owner,
       global: config.options,
       subnet: subnet.options,
-      layers: optionLayers(config, subnet, addr, undefined, derived.layers),
+      layers: optionLayersIn(config, subnet, pool, undefined, derived.layers),
       boot: derived.boot,
     };
     node.replyMemo = memo;

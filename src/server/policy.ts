@@ -212,16 +212,28 @@ export function optionLayers(
   res: CompiledReservation | undefined,
   classLayers: readonly OptionSet[] = NO_CLASS_LAYERS,
 ): readonly OptionSet[] {
-  let pool: CompiledPool | undefined;
+  return optionLayersIn(config, subnet, poolContaining(subnet, addr), res, classLayers);
+}
+
+/** The pool of `subnet` that holds `addr`, if any. */
+export function poolContaining(subnet: CompiledSubnet, addr: number): CompiledPool | undefined {
   // An indexed loop: this runs for every reply, and for-of left an iterator object per call here.
   const pools = subnet.pools;
   for (let i = 0; i < pools.length; i++) {
     const p = pools[i]!;
-    if (addr >= p.start && addr <= p.end) {
-      pool = p;
-      break;
-    }
+    if (addr >= p.start && addr <= p.end) return p;
   }
+  return undefined;
+}
+
+/** `optionLayers` for a caller that already found the address's pool. */
+export function optionLayersIn(
+  config: CompiledConfig,
+  subnet: CompiledSubnet,
+  pool: CompiledPool | undefined,
+  res: CompiledReservation | undefined,
+  classLayers: readonly OptionSet[] = NO_CLASS_LAYERS,
+): readonly OptionSet[] {
   const plain = res === undefined && classLayers.length === 0;
   // With classes and no reservation: the list last built for this pool (or subnet) and these classes.
   const byClasses =
