@@ -13,7 +13,7 @@ import { intToIp, parseMac } from '../../src/protocol/index.ts';
 import { startLeasekeeper, type Leasekeeper } from '../interop/harness.ts';
 import { createLab, type Netns } from '../lab/netns.ts';
 import { requiring } from '../lab/needs.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql', 'ip', 'perfdhcp');
 
@@ -36,13 +36,7 @@ async function until(what: string, check: () => Promise<boolean>, limitMs = 60_0
 
 describe('active-active trio under perfdhcp load', () => {
   let cluster: TempCluster | null = null;
-  before(async () => {
-    cluster = await startTempCluster();
-    process.on('exit', () => cluster?.stopSync());
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
+  useTempCluster({ before, after }, (started) => (cluster = started));
 
   it(
     'serves a killed server’s clients from the others, no address twice, no ACK lost',
