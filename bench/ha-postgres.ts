@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { LEASE_TABLE } from '../src/leases/postgres-names.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
+import { activeActiveHooks } from '../test/ha/helpers.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startTempCluster } from '../test/leases/pg-cluster.ts';
@@ -71,21 +72,7 @@ async function startLk(ns: Netns, name: string, ha: boolean): Promise<Stop> {
       'lease-database': { type: 'postgresql', name: lkDb, host: socket, user: 'postgres' },
       ...(ha
         ? {
-            'hooks-libraries': [
-              {
-                library: 'libdhcp_ha.so',
-                parameters: {
-                  'high-availability': [
-                    {
-                      'this-server-name': name,
-                      mode: 'active-active',
-                      'heartbeat-delay': 500,
-                      'max-response-delay': 3000,
-                    },
-                  ],
-                },
-              },
-            ],
+            'hooks-libraries': activeActiveHooks(name, 500, 3000),
           }
         : {}),
       subnet4: [{ id: 1, subnet: SUBNET, pools: [{ pool: POOL }] }],

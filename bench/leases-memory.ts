@@ -27,6 +27,7 @@ import { openLeaseStore } from '../src/leases/open.ts';
 import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
 import { writeLeaseFile } from './lease-file.ts';
+import { syntheticLease } from './synthetic-lease.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env['BENCH_LEASES'] ?? 1_000_000);
@@ -39,21 +40,11 @@ const IDLE_MS = Number(process.env['LEASE_IDLE_MS'] ?? 15_000);
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
-    const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
-    const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
     const cltt = NOW - (i % 1800) * 1000;
-    yield {
-      address: `10.${b[0]}.${b[1]}.${b[2]}`,
-      hwAddress: `02:00:00:${hex}`,
-      clientId: `01:02:00:00:${hex}`,
-      subnetId: 1,
-      validLifetime: 3600,
-      cltt,
-      expiresAt: cltt + 3_600_000,
+    yield syntheticLease(i, cltt, {
       hostname: i % 3 === 0 ? `host-${i}` : null,
-      state: 'default',
       userContext: i % 10 === 0 ? { 'circuit-id': `port-${i % 48}` } : null,
-    };
+    });
   }
 }
 

@@ -18,25 +18,13 @@ import { MemoryLeaseStore } from '../src/leases/memory.ts';
 import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
 import type { LeaseStore } from '../src/leases/store.ts';
 import { tempDir } from '../test/leases/tmp.ts';
+import { syntheticLease } from './synthetic-lease.ts';
 
 const COUNT = Number(process.env['BENCH_LEASES'] ?? 50_000);
 const NOW = Date.now();
 
 function lease(i: number, cltt = NOW): Lease {
-  const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
-  const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
-  return {
-    address: `10.${b[0]}.${b[1]}.${b[2]}`,
-    hwAddress: `02:00:00:${hex}`,
-    clientId: `01:02:00:00:${hex}`,
-    subnetId: 1 + (i % 4),
-    validLifetime: 3600,
-    cltt,
-    expiresAt: cltt + 3_600_000,
-    hostname: i % 3 === 0 ? `host-${i}` : null,
-    state: 'default',
-    userContext: null,
-  };
+  return syntheticLease(i, cltt, { subnetId: 1 + (i % 4), hostname: i % 3 === 0 ? `host-${i}` : null });
 }
 
 interface Run {

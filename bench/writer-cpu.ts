@@ -10,26 +10,17 @@ import { join } from 'node:path';
 import type { Lease } from '../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
 import { tempDir } from '../test/leases/tmp.ts';
+import { syntheticLease } from './synthetic-lease.ts';
 
 const COUNT = Number(process.env['BENCH_COMMITS'] ?? 20_000);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 const IN_FLIGHT = 200;
 
 function lease(i: number, cltt: number): Lease {
-  const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
-  const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
-  return {
-    address: `10.${b[0]}.${b[1]}.${b[2]}`,
-    hwAddress: `02:00:00:${hex}`,
-    clientId: `01:02:00:00:${hex}`,
-    subnetId: 1,
-    validLifetime: 3600,
-    cltt,
-    expiresAt: cltt + 3_600_000,
+  return syntheticLease(i, cltt, {
     hostname: `host-${i}`,
-    state: 'default',
     userContext: process.env['NO_USER_CONTEXT'] ? null : { circuitId: `eth0/${i % 48}` },
-  };
+  });
 }
 
 async function round(base: number): Promise<{ all: number; main: number; batch: number }> {

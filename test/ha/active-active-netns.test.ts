@@ -13,7 +13,8 @@ import { intToIp, parseMac } from '../../src/protocol/index.ts';
 import { startLeasekeeper, type Leasekeeper } from '../interop/harness.ts';
 import { createLab, type Netns } from '../lab/netns.ts';
 import { requiring } from '../lab/needs.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
+import { activeActiveHooks } from './helpers.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql', 'ip', 'perfdhcp');
 
@@ -36,13 +37,7 @@ async function until(what: string, check: () => Promise<boolean>, limitMs = 60_0
 
 describe('active-active trio under perfdhcp load', () => {
   let cluster: TempCluster | null = null;
-  before(async () => {
-    cluster = await startTempCluster();
-    process.on('exit', () => cluster?.stopSync());
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
+  useTempCluster({ before, after }, (started) => (cluster = started));
 
   it(
     'serves a killed server’s clients from the others, no address twice, no ACK lost',
@@ -72,21 +67,7 @@ describe('active-active trio under perfdhcp load', () => {
               dhcp4: {
                 'valid-lifetime': 3600,
                 'lease-database': { type: 'postgresql', name: database, host: socketDir, user: 'postgres' },
-                'hooks-libraries': [
-                  {
-                    library: 'libdhcp_ha.so',
-                    parameters: {
-                      'high-availability': [
-                        {
-                          'this-server-name': name,
-                          mode: 'active-active',
-                          'heartbeat-delay': 300,
-                          'max-response-delay': 1500,
-                        },
-                      ],
-                    },
-                  },
-                ],
+                'hooks-libraries': activeActiveHooks(name, 300, 1500),
                 subnet4: [
                   { id: 1, subnet: '198.18.0.0/16', pools: [{ pool: '198.18.1.0 - 198.18.40.255' }] },
                 ],

@@ -10,20 +10,14 @@ import { openLeaseStore } from '../../src/leases/open.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import { requiring } from '../lab/needs.ts';
 import { captureLogs } from '../leases/log-capture.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
 import { messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
 import { until } from './helpers.ts';
 
 const { after, before, it } = requiring('root', 'postgresql');
 
 let cluster: TempCluster | undefined;
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
-});
-after(async () => {
-  await cluster?.stop();
-});
+useTempCluster({ before, after }, (started) => (cluster = started));
 
 function haState(lab: VirtualLab): string | undefined {
   const ha = lab.server.target.ha?.status() as { 'ha-servers': { local: { state: string } } } | undefined;

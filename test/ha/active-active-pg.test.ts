@@ -17,7 +17,7 @@ import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
-import { Client, until } from './helpers.ts';
+import { activeActiveHooks, Client, until } from './helpers.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
 
@@ -52,21 +52,7 @@ describe('active-active on one PostgreSQL database', () => {
           'valid-lifetime': 30,
           'renew-timer': 15,
           'rebind-timer': 16,
-          'hooks-libraries': [
-            {
-              library: 'libdhcp_ha.so',
-              parameters: {
-                'high-availability': [
-                  {
-                    'this-server-name': name,
-                    mode: 'active-active',
-                    'heartbeat-delay': 200,
-                    'max-response-delay': 1500,
-                  },
-                ],
-              },
-            },
-          ],
+          'hooks-libraries': activeActiveHooks(name, 200, 1500),
           subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.199' }] }],
         },
       });

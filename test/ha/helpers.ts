@@ -8,6 +8,29 @@ import { EngineClient } from '../lab/engine-client.ts';
 
 export { until } from '../lab/engine-client.ts';
 
+/** The `hooks-libraries` setting that makes server `name` a member of an active-active group on a shared database. */
+export function activeActiveHooks(
+  name: string,
+  heartbeatDelay: number,
+  maxResponseDelay: number,
+): Record<string, unknown>[] {
+  return [
+    {
+      library: 'libdhcp_ha.so',
+      parameters: {
+        'high-availability': [
+          {
+            'this-server-name': name,
+            mode: 'active-active',
+            'heartbeat-delay': heartbeatDelay,
+            'max-response-delay': maxResponseDelay,
+          },
+        ],
+      },
+    },
+  ];
+}
+
 const ACK = 5;
 
 /** A client host: the project's client engine on real timers; every ACK it receives is recorded. */

@@ -91,3 +91,22 @@ export async function startTempCluster(): Promise<TempCluster> {
     stopSync,
   };
 }
+
+/**
+ * Registers hooks that start a throwaway cluster before the suite's tests and stop it after them (or at process
+ * exit, should the run be cut short); `assign` receives the started cluster.
+ */
+export function useTempCluster(
+  hooks: { before: (fn: () => Promise<void>) => unknown; after: (fn: () => Promise<void>) => unknown },
+  assign: (cluster: TempCluster) => void,
+): void {
+  let cluster: TempCluster | undefined;
+  hooks.before(async () => {
+    cluster = await startTempCluster();
+    process.on('exit', () => cluster?.stopSync());
+    assign(cluster);
+  });
+  hooks.after(async () => {
+    await cluster?.stop();
+  });
+}

@@ -13,7 +13,7 @@ import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { encodeReply, settle } from '../../src/server/index.ts';
 import { requiring } from '../lab/needs.ts';
 import { captureLogs } from './log-capture.ts';
-import { startTempCluster, type TempCluster } from './pg-cluster.ts';
+import { type TempCluster, useTempCluster } from './pg-cluster.ts';
 import { ETH0, msg } from '../server/harness.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql', 'kea-admin');
@@ -21,13 +21,7 @@ const { after, before, describe, it } = requiring('root', 'postgresql', 'kea-adm
 let cluster: TempCluster | null = null;
 let databases = 0;
 
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
-});
-after(async () => {
-  await cluster?.stop();
-});
+useTempCluster({ before, after }, (started) => (cluster = started));
 
 interface Database {
   readonly name: string;

@@ -9,18 +9,12 @@ import { until } from '../transport/linux-helpers.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import { CLIENT_MAC, messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
 import { assertOutageLogged, captureLogs } from './log-capture.ts';
-import { startTempCluster, type TempCluster } from './pg-cluster.ts';
+import { type TempCluster, useTempCluster } from './pg-cluster.ts';
 
 const { after, before, it } = requiring('root', 'postgresql');
 
 let cluster: TempCluster | undefined;
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
-});
-after(async () => {
-  await cluster?.stop();
-});
+useTempCluster({ before, after }, (started) => (cluster = started));
 
 it('no ACK while PostgreSQL is stopped, one log line for the outage, served again once it is back', async () => {
   const { logger, records } = captureLogs();

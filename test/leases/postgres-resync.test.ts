@@ -12,20 +12,14 @@ import type { LeaseChange } from '../../src/leases/store.ts';
 import { until } from '../ha/helpers.ts';
 import { requiring } from '../lab/needs.ts';
 import { makeLease } from './fixtures.ts';
-import { startTempCluster, type TempCluster } from './pg-cluster.ts';
+import { type TempCluster, useTempCluster } from './pg-cluster.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
 
 let cluster: TempCluster | null = null;
 let databases = 0;
 
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
-});
-after(async () => {
-  await cluster?.stop();
-});
+useTempCluster({ before, after }, (started) => (cluster = started));
 
 async function freshDatabase(): Promise<pg.PoolConfig> {
   return cluster!.connection(await cluster!.createDatabase(`resync_${process.pid}_${databases++}`));

@@ -19,20 +19,14 @@ import { until } from '../ha/helpers.ts';
 import { requiring } from '../lab/needs.ts';
 import { makeLease } from '../leases/fixtures.ts';
 import { captureLogs } from '../leases/log-capture.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
 import { ETH0, msg } from '../server/harness.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
 
 let cluster: TempCluster | null = null;
 
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
-});
-after(async () => {
-  await cluster?.stop();
-});
+useTempCluster({ before, after }, (started) => (cluster = started));
 
 /** A lease of `mac`'s bound at `now` for an hour. */
 function lease(address: string, mac: string, now: number, patch: Partial<Lease> = {}): Lease {
