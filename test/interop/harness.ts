@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendUnix } from '../../src/control/client.ts';
 import type { Lab, LabProcess, Netns } from '../lab/netns.ts';
+import { startDhcrelay } from '../lab/peers.ts';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -194,4 +195,14 @@ export async function relayedLab(
   const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
   if (route.code !== 0) throw new Error(`cannot route to the relay's subnet: ${route.stderr}`);
   return { srv, rly, cli };
+}
+
+/** ISC dhcrelay -a (option 82) in `relayedLab`'s `rly`: clients on down0, the server at 198.18.0.1 via up0. */
+export function startLabRelay(rly: Netns): Promise<LabProcess> {
+  return startDhcrelay(rly, {
+    downstream: 'down0',
+    upstream: 'up0',
+    server: '198.18.0.1',
+    agentOptions: true,
+  });
 }

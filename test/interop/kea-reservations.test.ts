@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Netns } from '../lab/netns.ts';
-import { startDhcpcd, startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
+import { startDhcpcd, startUdhcpc } from '../lab/peers.ts';
+import { leasesOf, relayedLab, startLabRelay, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'dhcpcd');
 
@@ -86,12 +86,7 @@ test('a client behind dhcrelay -a is reserved by its circuit id (the relay inter
         ],
       },
     });
-    await startDhcrelay(rly, {
-      downstream: 'down0',
-      upstream: 'up0',
-      server: '198.18.0.1',
-      agentOptions: true,
-    });
+    await startLabRelay(rly);
     const client = startUdhcpc(cli, 'eth0');
     const bound = await client.waitForBound(30_000);
     assert.equal(bound.address, '198.18.1.77');

@@ -5,8 +5,8 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
-import { startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { eventually, leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
+import { startUdhcpc } from '../lab/peers.ts';
+import { eventually, leasesOf, relayedLab, startLabRelay, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay');
 
@@ -33,12 +33,7 @@ test('a relayed client gets an address from the relay subnet, with option 82 sto
         ],
       },
     });
-    const relay = await startDhcrelay(rly, {
-      downstream: 'down0',
-      upstream: 'up0',
-      server: '198.18.0.1',
-      agentOptions: true,
-    });
+    const relay = await startLabRelay(rly);
     const client = startUdhcpc(cli, 'eth0');
     const bound = await client.waitForBound(30_000);
     assert.match(bound.address, /^198\.18\.1\.(1[0-4]\d|150)$/);
