@@ -14,7 +14,7 @@ import { decodeMessage, messageTypeOf, MessageType } from '../../src/protocol/in
 import { readPcap } from '../../src/transport/pcap.ts';
 import { createLab } from '../lab/netns.ts';
 import { startCapture, startUdhcpc } from '../lab/peers.ts';
-import { leasesOf, relayedLab, startLabRelay, startLeasekeeper } from './harness.ts';
+import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'tcpdump');
 
@@ -100,12 +100,7 @@ test('a client behind dhcrelay -a gets the option of the class matching relay4[1
         ],
         subnet4: [
           { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] },
-          {
-            id: 2,
-            subnet: '198.18.1.0/24',
-            pools: [{ pool: '198.18.1.100 - 198.18.1.150' }],
-            'option-data': [{ name: 'routers', data: '198.18.1.1' }],
-          },
+          routedSubnet(2, '198.18.1', 100, 150),
         ],
       },
     });

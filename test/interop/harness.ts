@@ -206,3 +206,18 @@ export function startLabRelay(rly: Netns): Promise<LabProcess> {
     agentOptions: true,
   });
 }
+
+/** A `subnet4` entry for the lab's `net`.0/24, one pool of hosts first..last, its router at `net`.1. */
+export function routedSubnet(
+  id: number,
+  net: '198.18.0' | '198.18.1',
+  first: number,
+  last: number,
+): Record<string, unknown> {
+  return {
+    id,
+    subnet: `${net}.0/24`,
+    pools: [{ pool: `${net}.${first} - ${net}.${last}` }],
+    'option-data': [{ name: 'routers', data: `${net}.1` }],
+  };
+}
