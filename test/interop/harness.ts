@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendUnix } from '../../src/control/client.ts';
-import type { Lab, LabProcess, Netns } from '../lab/netns.ts';
+import type { Lab, LabProcess, Netns, RunResult } from '../lab/netns.ts';
 import { startDhcrelay } from '../lab/peers.ts';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -220,4 +220,35 @@ export function routedSubnet(
     pools: [{ pool: `${net}.${first} - ${net}.${last}` }],
     'option-data': [{ name: 'routers', data: `${net}.1` }],
   };
+}
+
+/**
+ * perfdhcp -4 from `ns`'s eth0 against the server at 198.18.0.1: `rate` exchanges a second (-r), `seconds`
+ * long (-p), at most `maxRate` outstanding clients (-R); `macBase` (-b mac=) keeps runs' clients apart.
+ * perfdhcp exits 3 when packets were dropped: the caller reads its statistics, not its exit code.
+ */
+export function runPerfdhcp(
+  ns: Netns,
+  opts: { rate: number; maxRate: number; seconds: number; macBase?: string },
+): Promise<RunResult> {
+  const mac = opts.macBase === undefined ? [] : ['-b', `mac=${opts.macBase}`];
+  return ns.run(
+    'perfdhcp',
+    [
+      '-4',
+      '-r',
+      String(opts.rate),
+      '-R',
+      String(opts.maxRate),
+      '-p',
+      String(opts.seconds),
+      '-W',
+      '1000000',
+      ...mac,
+      '-l',
+      'eth0',
+      '198.18.0.1',
+    ],
+    { timeoutMs: (opts.seconds + 30) * 1000 },
+  );
 }
