@@ -9,7 +9,7 @@
  * Run as root: `npx tsx bench/control-under-load.ts` (optionally RATE=200 SECONDS=5 TRIALS=3).
  */
 import { createLab } from '../test/lab/netns.ts';
-import { startLeasekeeper } from '../test/interop/harness.ts';
+import { runPerfdhcp, startLeasekeeper } from '../test/interop/harness.ts';
 
 const RATE = Number(process.env['RATE'] ?? 200);
 const SECONDS = Number(process.env['SECONDS'] ?? 5);
@@ -39,26 +39,7 @@ try {
   const perfdhcp = async (): Promise<Run> => {
     runs += 1;
     const base = `02:${runs.toString(16).padStart(2, '0')}:00:00:00:00`;
-    const r = await load.run(
-      'perfdhcp',
-      [
-        '-4',
-        '-r',
-        String(RATE),
-        '-R',
-        '1000',
-        '-p',
-        String(SECONDS),
-        '-W',
-        '1000000',
-        '-b',
-        `mac=${base}`,
-        '-l',
-        'eth0',
-        SERVER_IP,
-      ],
-      { timeoutMs: (SECONDS + 30) * 1000 },
-    );
+    const r = await runPerfdhcp(load, { rate: RATE, maxRate: 1000, seconds: SECONDS, macBase: base });
     const section = (name: string): string => r.stdout.split(`***Statistics for: ${name}***`)[1] ?? '';
     const num = (text: string, label: string): number =>
       Number(new RegExp(`${label}: (\\d+)`).exec(text)?.[1] ?? NaN);

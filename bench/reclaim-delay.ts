@@ -31,7 +31,7 @@ import { loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { Reclaimer } from '../src/runtime/reclaimer.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
-import { startLeasekeeper, type Leasekeeper } from '../test/interop/harness.ts';
+import { runPerfdhcp, startLeasekeeper, type Leasekeeper } from '../test/interop/harness.ts';
 import { writeLeaseFile } from './lease-file.ts';
 
 const EXPIRED = Math.min(Number(process.env['EXPIRED'] ?? 100_000), 131_000);
@@ -125,24 +125,7 @@ async function trial(srv: Netns, load: Netns, reclaim: boolean, n: number): Prom
     if (wait < 0) throw new Error(`the server took more than ${STARTUP_ALLOWANCE_MS} ms to come up`);
     await new Promise((r) => setTimeout(r, wait));
     const before = await reclaimedLeases(lk);
-    const r = await load.run(
-      'perfdhcp',
-      [
-        '-4',
-        '-r',
-        String(RATE),
-        '-R',
-        '50000',
-        '-p',
-        String(SECONDS),
-        '-W',
-        '1000000',
-        '-l',
-        'eth0',
-        '198.18.0.1',
-      ],
-      { timeoutMs: (SECONDS + 30) * 1000 },
-    );
+    const r = await runPerfdhcp(load, { rate: RATE, maxRate: 50000, seconds: SECONDS });
     return { ...parse(r.stdout), reclaimed: (await reclaimedLeases(lk)) - before };
   } finally {
     await lk.stop();

@@ -13,8 +13,8 @@ import { describeOptions } from '../../src/config/describe-options.ts';
 import { decodeMessage, messageTypeOf, MessageType } from '../../src/protocol/index.ts';
 import { readPcap } from '../../src/transport/pcap.ts';
 import { createLab } from '../lab/netns.ts';
-import { startCapture, startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
+import { startCapture, startUdhcpc } from '../lab/peers.ts';
+import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'tcpdump');
 
@@ -100,21 +100,11 @@ test('a client behind dhcrelay -a gets the option of the class matching relay4[1
         ],
         subnet4: [
           { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.150' }] },
-          {
-            id: 2,
-            subnet: '198.18.1.0/24',
-            pools: [{ pool: '198.18.1.100 - 198.18.1.150' }],
-            'option-data': [{ name: 'routers', data: '198.18.1.1' }],
-          },
+          routedSubnet(2, '198.18.1', 100, 150),
         ],
       },
     });
-    await startDhcrelay(rly, {
-      downstream: 'down0',
-      upstream: 'up0',
-      server: '198.18.0.1',
-      agentOptions: true,
-    });
+    await startLabRelay(rly);
     const client = startUdhcpc(cli, 'eth0');
     const bound = await client.waitForBound(30_000);
     assert.match(bound.address, /^198\.18\.1\.1([0-4]\d|50)$/);

@@ -19,7 +19,14 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { createLab, processAlive, type Lab, type LabProcess, type Netns } from '../lab/netns.ts';
 import { startUdhcpc } from '../lab/peers.ts';
-import { eventually, leasesOf, startLeasekeeper, type KeaAnswer, type Leasekeeper } from './harness.ts';
+import {
+  eventually,
+  leasesOf,
+  runPerfdhcp,
+  startLeasekeeper,
+  type KeaAnswer,
+  type Leasekeeper,
+} from './harness.ts';
 
 const { after, before, test } = requiring('root', 'ip', 'busybox', 'perfdhcp', 'kea-shell', 'socat', 'curl');
 
@@ -90,26 +97,7 @@ function perfdhcp(): Promise<PerfRun> {
 async function startPerfdhcp(): Promise<PerfRun> {
   perfRuns += 1;
   const base = `02:${perfRuns.toString(16).padStart(2, '0')}:00:00:00:00`;
-  const r = await load.run(
-    'perfdhcp',
-    [
-      '-4',
-      '-r',
-      String(RATE),
-      '-R',
-      '1000',
-      '-p',
-      String(SECONDS),
-      '-W',
-      '1000000',
-      '-b',
-      `mac=${base}`,
-      '-l',
-      'eth0',
-      SERVER_IP,
-    ],
-    { timeoutMs: (SECONDS + 30) * 1000 },
-  );
+  const r = await runPerfdhcp(load, { rate: RATE, maxRate: 1000, seconds: SECONDS, macBase: base });
   // perfdhcp exits 3 when packets were dropped; its statistics are what counts.
   const section = (name: string): string => r.stdout.split(`***Statistics for: ${name}***`)[1] ?? '';
   const num = (text: string, label: string): number => {

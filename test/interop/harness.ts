@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendUnix } from '../../src/control/client.ts';
-import type { Lab, LabProcess, Netns } from '../lab/netns.ts';
+import type { Lab, LabProcess, Netns, RunResult } from '../lab/netns.ts';
+import { startDhcrelay } from '../lab/peers.ts';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -194,4 +195,60 @@ export async function relayedLab(
   const route = await srv.run('ip', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.2', 'dev', 'eth0']);
   if (route.code !== 0) throw new Error(`cannot route to the relay's subnet: ${route.stderr}`);
   return { srv, rly, cli };
+}
+
+/** ISC dhcrelay -a (option 82) in `relayedLab`'s `rly`: clients on down0, the server at 198.18.0.1 via up0. */
+export function startLabRelay(rly: Netns): Promise<LabProcess> {
+  return startDhcrelay(rly, {
+    downstream: 'down0',
+    upstream: 'up0',
+    server: '198.18.0.1',
+    agentOptions: true,
+  });
+}
+
+/** A `subnet4` entry for the lab's `net`.0/24, one pool of hosts first..last, its router at `net`.1. */
+export function routedSubnet(
+  id: number,
+  net: '198.18.0' | '198.18.1',
+  first: number,
+  last: number,
+): Record<string, unknown> {
+  return {
+    id,
+    subnet: `${net}.0/24`,
+    pools: [{ pool: `${net}.${first} - ${net}.${last}` }],
+    'option-data': [{ name: 'routers', data: `${net}.1` }],
+  };
+}
+
+/**
+ * perfdhcp -4 from `ns`'s eth0 against the server at 198.18.0.1: `rate` exchanges a second (-r), `seconds`
+ * long (-p), at most `maxRate` outstanding clients (-R); `macBase` (-b mac=) keeps runs' clients apart.
+ * perfdhcp exits 3 when packets were dropped: the caller reads its statistics, not its exit code.
+ */
+export function runPerfdhcp(
+  ns: Netns,
+  opts: { rate: number; maxRate: number; seconds: number; macBase?: string },
+): Promise<RunResult> {
+  const mac = opts.macBase === undefined ? [] : ['-b', `mac=${opts.macBase}`];
+  return ns.run(
+    'perfdhcp',
+    [
+      '-4',
+      '-r',
+      String(opts.rate),
+      '-R',
+      String(opts.maxRate),
+      '-p',
+      String(opts.seconds),
+      '-W',
+      '1000000',
+      ...mac,
+      '-l',
+      'eth0',
+      '198.18.0.1',
+    ],
+    { timeoutMs: (opts.seconds + 30) * 1000 },
+  );
 }

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Netns } from '../lab/netns.ts';
-import { startDhcpcd, startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
+import { startDhcpcd, startUdhcpc } from '../lab/peers.ts';
+import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'dhcpcd');
 
@@ -30,20 +30,7 @@ test('shared network: the first subnet full, a new udhcpc client gets an address
           {
             name: 'one-link',
             interface: 'eth0',
-            subnet4: [
-              {
-                id: 1,
-                subnet: '198.18.0.0/24',
-                pools: [{ pool: '198.18.0.10 - 198.18.0.10' }],
-                'option-data': [{ name: 'routers', data: '198.18.0.1' }],
-              },
-              {
-                id: 2,
-                subnet: '198.18.1.0/24',
-                pools: [{ pool: '198.18.1.10 - 198.18.1.20' }],
-                'option-data': [{ name: 'routers', data: '198.18.1.1' }],
-              },
-            ],
+            subnet4: [routedSubnet(1, '198.18.0', 10, 10), routedSubnet(2, '198.18.1', 10, 20)],
           },
         ],
       },
@@ -77,21 +64,13 @@ test('a client behind dhcrelay -a is reserved by its circuit id (the relay inter
         'host-reservation-identifiers': ['circuit-id', 'hw-address'],
         subnet4: [
           {
-            id: 2,
-            subnet: '198.18.1.0/24',
-            pools: [{ pool: '198.18.1.100 - 198.18.1.150' }],
-            'option-data': [{ name: 'routers', data: '198.18.1.1' }],
+            ...routedSubnet(2, '198.18.1', 100, 150),
             reservations: [{ 'circuit-id': "'down0'", 'ip-address': '198.18.1.77', hostname: 'by-port' }],
           },
         ],
       },
     });
-    await startDhcrelay(rly, {
-      downstream: 'down0',
-      upstream: 'up0',
-      server: '198.18.0.1',
-      agentOptions: true,
-    });
+    await startLabRelay(rly);
     const client = startUdhcpc(cli, 'eth0');
     const bound = await client.waitForBound(30_000);
     assert.equal(bound.address, '198.18.1.77');

@@ -5,8 +5,15 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
-import { startDhcrelay, startUdhcpc } from '../lab/peers.ts';
-import { eventually, leasesOf, relayedLab, startLeasekeeper } from './harness.ts';
+import { startUdhcpc } from '../lab/peers.ts';
+import {
+  eventually,
+  leasesOf,
+  relayedLab,
+  routedSubnet,
+  startLabRelay,
+  startLeasekeeper,
+} from './harness.ts';
 
 const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay');
 
@@ -17,28 +24,10 @@ test('a relayed client gets an address from the relay subnet, with option 82 sto
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,
-        subnet4: [
-          {
-            id: 1,
-            subnet: '198.18.0.0/24',
-            pools: [{ pool: '198.18.0.100 - 198.18.0.150' }],
-            'option-data': [{ name: 'routers', data: '198.18.0.1' }],
-          },
-          {
-            id: 2,
-            subnet: '198.18.1.0/24',
-            pools: [{ pool: '198.18.1.100 - 198.18.1.150' }],
-            'option-data': [{ name: 'routers', data: '198.18.1.1' }],
-          },
-        ],
+        subnet4: [routedSubnet(1, '198.18.0', 100, 150), routedSubnet(2, '198.18.1', 100, 150)],
       },
     });
-    const relay = await startDhcrelay(rly, {
-      downstream: 'down0',
-      upstream: 'up0',
-      server: '198.18.0.1',
-      agentOptions: true,
-    });
+    const relay = await startLabRelay(rly);
     const client = startUdhcpc(cli, 'eth0');
     const bound = await client.waitForBound(30_000);
     assert.match(bound.address, /^198\.18\.1\.(1[0-4]\d|150)$/);
