@@ -3,7 +3,7 @@ import { LeaseStoreOpenError } from './errors.ts';
 
 /** 'LK41' in PRAGMA application_id marks a file as a leasekeeper lease database. */
 export const APPLICATION_ID = 0x4c4b3431;
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Schema 3: the pending DNS updates (runtime/ddns), kept with the leases so a restart keeps pending removals. */
 const DDNS_QUEUE = `
@@ -28,6 +28,14 @@ CREATE TABLE ddns_queue (
  */
 const RECLAIMED_INDEX = 'CREATE INDEX IF NOT EXISTS lease4_reclaimed ON lease4 (expires_at) WHERE state = 2;';
 
+/**
+ * The indexes, each for the reads that use it (docs/leases.md, "Indexes"). The address is the table's key. An
+ * index keyed by a client's hardware address, client identifier or hostname was dropped in schema 4: those keys
+ * arrive in random order, so each new lease wrote one more random index page (one more WAL frame) per such
+ * index, which tripled SQLite's CPU time per lease; the lookups that used them are rare control commands, and a
+ * scan of the table answers them (about 50-60 ms for a million leases), or a subnet's part of it through
+ * `lease4_subnet`.
+ */
 const SCHEMA = `
 CREATE TABLE lease4 (
   address INTEGER PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
@@ -43,13 +51,19 @@ CREATE TABLE lease4 (
   fqdn_fwd INTEGER NOT NULL DEFAULT 0,
   fqdn_rev INTEGER NOT NULL DEFAULT 0
 ) STRICT;
-CREATE INDEX lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
-CREATE INDEX lease4_hw_address ON lease4 (hw_address, subnet_id);
 CREATE INDEX lease4_subnet ON lease4 (subnet_id);
 CREATE INDEX lease4_expires ON lease4 (expires_at) WHERE state <> 2;
-CREATE INDEX lease4_hostname ON lease4 (hostname) WHERE hostname IS NOT NULL;
 ${RECLAIMED_INDEX}
 ${DDNS_QUEUE}`;
+
+/**
+ * Schema 4 drops the indexes by client identity and hostname (see `SCHEMA`). Also run on files already at 4, so
+ * a file rebuilt from an older file's `.dump` (which recreates them) loses them too.
+ */
+const DROP_IDENTITY_INDEXES = `
+DROP INDEX IF EXISTS lease4_client_id;
+DROP INDEX IF EXISTS lease4_hw_address;
+DROP INDEX IF EXISTS lease4_hostname;`;
 
 /**
  * Creates the schema in an empty database, or checks that an existing one is ours and of a version we read.
@@ -77,14 +91,15 @@ export function ensureSchema(db: BetterSqlite3.Database): void {
       db.exec(`ALTER TABLE lease4 ADD COLUMN fqdn_fwd INTEGER NOT NULL DEFAULT 0;
                ALTER TABLE lease4 ADD COLUMN fqdn_rev INTEGER NOT NULL DEFAULT 0;`);
     }
-    if (version === 1 || version === 2) {
-      db.exec(DDNS_QUEUE);
+    if (version === 1 || version === 2) db.exec(DDNS_QUEUE);
+    if (version >= 1 && version < SCHEMA_VERSION) {
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } else if (version !== SCHEMA_VERSION) {
       throw new LeaseStoreOpenError(
         `${db.name} has lease schema version ${version}; this leasekeeper reads version ${SCHEMA_VERSION}`,
       );
     }
+    db.exec(DROP_IDENTITY_INDEXES);
     db.exec(RECLAIMED_INDEX);
   }).immediate();
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { leaseToKea } from '../../src/control/lease-json.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import { SCHEMA_VERSION } from '../../src/leases/sqlite-schema.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { makeLease } from '../leases/fixtures.ts';
 import { tempDir } from '../leases/tmp.ts';
@@ -44,7 +45,7 @@ test('sqlite keeps fqdnFwd/fqdnRev across reopen', async () => {
   }
 });
 
-test('a schema 1 lease file is migrated to schema 3 (DDNS flags, DDNS queue) and its leases kept', async () => {
+test('a schema 1 lease file is migrated to the current schema (DDNS flags, DDNS queue) and its leases kept', async () => {
   const tmp = tempDir();
   try {
     const path = join(tmp.dir, 'old.db');
@@ -69,7 +70,7 @@ test('a schema 1 lease file is migrated to schema 3 (DDNS flags, DDNS queue) and
     assert.equal((await store.get('10.0.0.1'))?.fqdnFwd, true);
     await store.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), 3);
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(check.prepare('SELECT count(*) FROM ddns_queue').pluck().get(), 0, 'the queue table exists');
     check.close();
   } finally {

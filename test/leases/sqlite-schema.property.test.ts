@@ -1,0 +1,269 @@
+// Every lease field survives a write and a read-back through the SQLite store (each writer), by every read the
+// store answers, and an older schema's file opens at the current version with every lease field kept, without
+// the indexes schema 4 dropped, and passes the file check at open.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import type { Lease } from '../../src/leases/lease.ts';
+import { LEASE_STATE_CODES } from '../../src/leases/lease.ts';
+import { leaseToRow } from '../../src/leases/row.ts';
+import { ipv4ToNumber } from '../../src/leases/address.ts';
+import { checkLeaseFile } from '../../src/leases/sqlite-check.ts';
+import { APPLICATION_ID, SCHEMA_VERSION } from '../../src/leases/sqlite-schema.ts';
+import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
+import { T0 } from './fixtures.ts';
+import { tempDir } from './tmp.ts';
+
+const octets = (min: number, max: number): fc.Arbitrary<string> =>
+  fc
+    .array(fc.integer({ min: 0, max: 255 }), { minLength: min, maxLength: max })
+    .map((bytes) => bytes.map((b) => b.toString(16).padStart(2, '0')).join(':'));
+
+/** A user context as it is after the JSON text the store keeps it as (plain prototype, no -0). */
+const json: fc.Arbitrary<Record<string, unknown>> = fc
+  .dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 })
+  .map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
+
+/** A valid lease with every field drawn, the address distinct by `index`. */
+const lease = (index: number): fc.Arbitrary<Lease> =>
+  fc
+    .record({
+      hwAddress: fc.oneof(octets(6, 6), octets(0, 20)),
+      clientId: fc.option(octets(2, 40), { nil: null }),
+      subnetId: fc.oneof(fc.constantFrom(1, 2), fc.integer({ min: 0, max: 0xffffffff })),
+      validLifetime: fc.integer({ min: 0, max: 0xffffffff }),
+      clttOffset: fc.integer({ min: -1e9, max: 1e9 }),
+      // At most 120 code points: within normalizeLease's 255 UTF-16 units. No NUL: SQLite's NOCASE compares
+      // texts only up to one.
+      hostname: fc.option(
+        fc.string({ maxLength: 120, unit: 'binary' }).map((s) => s.replaceAll('\0', '')),
+        { nil: null },
+      ),
+      fqdnFwd: fc.boolean(),
+      fqdnRev: fc.boolean(),
+      state: fc.constantFrom(...(Object.keys(LEASE_STATE_CODES) as Lease['state'][])),
+      userContext: fc.option(json, { nil: null }),
+    })
+    .map(({ clttOffset, fqdnFwd, fqdnRev, hostname, ...fields }) => {
+      const cltt = T0 + clttOffset;
+      return {
+        ...fields,
+        address: `10.1.${index >> 8}.${index & 255}`,
+        cltt,
+        expiresAt: cltt + fields.validLifetime * 1000,
+        hostname,
+        ...(fqdnFwd ? { fqdnFwd } : {}),
+        ...(fqdnRev ? { fqdnRev } : {}),
+      } satisfies Lease;
+    });
+
+const leases: fc.Arbitrary<Lease[]> = fc
+  .integer({ min: 1, max: 12 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => lease(i))));
+
+const byAddress = (a: Lease, b: Lease): number => ipv4ToNumber(a.address) - ipv4ToNumber(b.address);
+
+/** Every read the store answers for `expected` gives exactly it. */
+async function assertReadsBack(store: SqliteLeaseStore, written: readonly Lease[]): Promise<void> {
+  const sorted = [...written].sort(byAddress);
+  assert.deepEqual(await store.getAll(), sorted);
+  for (const expected of written) {
+    assert.deepEqual(await store.get(expected.address), expected);
+    const same = (pick: (l: Lease) => boolean): Lease[] => sorted.filter(pick);
+    assert.deepEqual(
+      await store.getByHwAddress(expected.hwAddress),
+      same((l) => l.hwAddress === expected.hwAddress),
+    );
+    assert.deepEqual(
+      await store.getByHwAddress(expected.hwAddress, expected.subnetId),
+      same((l) => l.hwAddress === expected.hwAddress && l.subnetId === expected.subnetId),
+    );
+    if (expected.clientId !== null) {
+      assert.deepEqual(
+        await store.getByClientId(expected.clientId, expected.subnetId),
+        same((l) => l.clientId === expected.clientId && l.subnetId === expected.subnetId),
+      );
+    }
+    if (expected.hostname !== null) {
+      const name = expected.hostname.toLowerCase();
+      // SQLite's NOCASE folds ASCII letters only.
+      const ascii = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      if (name === ascii(expected.hostname)) {
+        assert.deepEqual(
+          await store.getByHostname(expected.hostname),
+          same((l) => l.hostname !== null && ascii(l.hostname) === ascii(expected.hostname!)),
+        );
+      }
+    }
+    assert.deepEqual(
+      await store.getAll({ subnetIds: [expected.subnetId] }),
+      same((l) => l.subnetId === expected.subnetId),
+    );
+  }
+}
+
+describe('sqlite schema: every lease field survives a write and a read-back', () => {
+  for (const writer of ['inline', 'worker'] as const) {
+    it(`(${writer} writer) through every read, and across a reopen`, async () => {
+      const tmp = tempDir();
+      const path = join(tmp.dir, 'leases.db');
+      try {
+        await fc.assert(
+          fc.asyncProperty(leases, async (written) => {
+            let store = await SqliteLeaseStore.open({ path, writer });
+            await store.wipe();
+            for (const l of written) assert.ok((await store.commit(l, { mode: 'upsert', now: T0 })).ok);
+            await assertReadsBack(store, written);
+            await store.close();
+            store = await SqliteLeaseStore.open({ path, writer });
+            await assertReadsBack(store, written);
+            await store.close();
+          }),
+          { numRuns: 25 },
+        );
+      } finally {
+        tmp.remove();
+      }
+    });
+  }
+});
+
+/** The lease table and indexes as schema 1 created them; 2 added the DDNS flags, 3 the DNS update queue. */
+const SCHEMA_1 = `
+CREATE TABLE lease4 (
+  address INTEGER PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
+  hw_address TEXT NOT NULL, client_id TEXT, subnet_id INTEGER NOT NULL, valid_lifetime INTEGER NOT NULL,
+  cltt INTEGER NOT NULL, expires_at INTEGER NOT NULL, hostname TEXT COLLATE NOCASE, state INTEGER NOT NULL,
+  user_context TEXT
+) STRICT;
+CREATE INDEX lease4_client_id ON lease4 (client_id, subnet_id) WHERE client_id IS NOT NULL;
+CREATE INDEX lease4_hw_address ON lease4 (hw_address, subnet_id);
+CREATE INDEX lease4_subnet ON lease4 (subnet_id);
+CREATE INDEX lease4_expires ON lease4 (expires_at) WHERE state <> 2;
+CREATE INDEX lease4_hostname ON lease4 (hostname) WHERE hostname IS NOT NULL;`;
+const FQDN_COLUMNS = `
+ALTER TABLE lease4 ADD COLUMN fqdn_fwd INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lease4 ADD COLUMN fqdn_rev INTEGER NOT NULL DEFAULT 0;`;
+const DDNS_QUEUE_3 = `
+CREATE TABLE ddns_queue (key TEXT PRIMARY KEY, queued_at INTEGER NOT NULL, kind TEXT NOT NULL, fqdn TEXT NOT NULL,
+  address TEXT NOT NULL, dhcid TEXT NOT NULL, ttl INTEGER NOT NULL, forward INTEGER NOT NULL, reverse INTEGER NOT NULL,
+  mode TEXT NOT NULL) STRICT;
+CREATE INDEX lease4_reclaimed ON lease4 (expires_at) WHERE state = 2;`;
+
+/** A lease file of `version` (1-3) as that leasekeeper wrote it, holding `written`. */
+function writeOldFile(path: string, version: 1 | 2 | 3, written: readonly Lease[]): void {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec(SCHEMA_1 + (version >= 2 ? FQDN_COLUMNS : '') + (version >= 3 ? DDNS_QUEUE_3 : ''));
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma(`user_version = ${version}`);
+    const columns = version === 1 ? 10 : 12;
+    const insert = db.prepare(`INSERT INTO lease4 VALUES (${Array(columns).fill('?').join(', ')})`);
+    for (const l of written)
+      insert.run(...Object.values(leaseToRow(l, ipv4ToNumber(l.address))).slice(0, columns));
+    if (version === 3) {
+      db.prepare(
+        "INSERT INTO ddns_queue VALUES ('k', 1, 'add', 'a.example.', '10.0.0.1', 'x', 60, 1, 1, 'check')",
+      ).run();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function indexNames(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'lease4_%' ORDER BY name")
+      .pluck()
+      .all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+function userVersion(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe('sqlite schema: migration to the current version', () => {
+  for (const version of [1, 2, 3] as const) {
+    it(`a version ${version} file with leases opens at version ${SCHEMA_VERSION}, every lease field kept`, async () => {
+      const tmp = tempDir();
+      try {
+        let file = 0;
+        await fc.assert(
+          fc.asyncProperty(leases, async (drawn) => {
+            // Schema 1 has no DDNS flags: its leases have none.
+            const written = drawn.map((l) => {
+              if (version > 1) return l;
+              const { fqdnFwd: _fwd, fqdnRev: _rev, ...rest } = l;
+              return rest;
+            });
+            const path = join(tmp.dir, `v${version}-${file++}.db`);
+            writeOldFile(path, version, written);
+            assert.notEqual(checkLeaseFile(path), null, 'the old file passes the check');
+            const store = await SqliteLeaseStore.open({ path, writer: 'worker' });
+            try {
+              assert.equal(userVersion(path), SCHEMA_VERSION);
+              await assertReadsBack(store, written);
+              const renewed = {
+                ...written[0]!,
+                cltt: written[0]!.cltt + 1000,
+                expiresAt: written[0]!.expiresAt + 1000,
+              };
+              assert.ok((await store.commit(renewed, { mode: 'upsert', now: T0 })).ok);
+              assert.deepEqual(await store.get(renewed.address), renewed);
+            } finally {
+              await store.close();
+            }
+            assert.deepEqual(indexNames(path), ['lease4_expires', 'lease4_reclaimed', 'lease4_subnet']);
+            assert.notEqual(checkLeaseFile(path), null, 'the migrated file passes the check');
+          }),
+          { numRuns: 8 },
+        );
+      } finally {
+        tmp.remove();
+      }
+    });
+  }
+
+  it(`a version ${SCHEMA_VERSION} file rebuilt from an older file's dump loses the dropped indexes at open`, async () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'rebuilt.db');
+      writeOldFile(path, 3, []);
+      const db = new Database(path);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      db.close();
+      const store = await SqliteLeaseStore.open({ path });
+      await store.close();
+      assert.deepEqual(indexNames(path), ['lease4_expires', 'lease4_reclaimed', 'lease4_subnet']);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('a new file has only the indexes docs/leases.md lists', async () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'new.db');
+      const store = await SqliteLeaseStore.open({ path });
+      await store.close();
+      assert.deepEqual(indexNames(path), ['lease4_expires', 'lease4_reclaimed', 'lease4_subnet']);
+      assert.equal(userVersion(path), SCHEMA_VERSION);
+      assert.notEqual(checkLeaseFile(path), null);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
