@@ -10,7 +10,7 @@ import {
 import type { Lease } from './lease.ts';
 import type { CommitResult, LeaseChange } from './store.ts';
 import type { BatchResult } from './sqlite-batch.ts';
-import type { ConnectionOptions, WriteOp } from './sqlite-sql.ts';
+import { sqliteDriver, type ConnectionOptions, type WriteOp } from './sqlite-sql.ts';
 
 /** The messages between the store (main thread) and its writer thread. */
 
@@ -74,39 +74,55 @@ export interface WireError {
   readonly message: string;
   readonly key?: string;
   readonly field?: string;
+  /** The driver error the store error wraps (its `cause`): SQLite's error code and message. */
+  readonly sqlite?: { readonly code: string; readonly message: string };
 }
 
 export function toWire(error: LeaseStoreError): WireError {
+  const sqlite = sqliteErrorOf(error.cause);
   return {
     name: error.name,
     code: error.code,
     message: error.message,
     ...(error instanceof LeaseCorruptError ? { key: error.key } : {}),
     ...(error instanceof InvalidLeaseError ? { field: error.field } : {}),
+    ...(sqlite === null ? {} : { sqlite }),
   };
 }
 
-/** The same named error class, code and message as the writer thread had. */
+function sqliteErrorOf(cause: unknown): WireError['sqlite'] | null {
+  if (!(cause instanceof sqliteDriver().SqliteError)) return null;
+  return { code: cause.code, message: cause.message };
+}
+
+/**
+ * The same named error class, code and message as the writer thread had, and as its `cause` the same driver
+ * error (better-sqlite3's `SqliteError` with SQLite's code, e.g. `SQLITE_FULL`), as the inline writer's errors.
+ */
 export function fromWire(wire: WireError): LeaseStoreError {
+  const options =
+    wire.sqlite === undefined
+      ? undefined
+      : { cause: new (sqliteDriver().SqliteError)(wire.sqlite.message, wire.sqlite.code) };
   let error: LeaseStoreError;
   switch (wire.name) {
     case 'LeaseCorruptError':
-      error = new LeaseCorruptError(wire.key ?? '?', '');
+      error = new LeaseCorruptError(wire.key ?? '?', '', options);
       break;
     case 'InvalidLeaseError':
       error = new InvalidLeaseError(wire.field ?? 'lease', '');
       break;
     case 'LeaseStoreIoError':
-      error = new LeaseStoreIoError('');
+      error = new LeaseStoreIoError('', options);
       break;
     case 'LeaseStoreOpenError':
-      error = new LeaseStoreOpenError('');
+      error = new LeaseStoreOpenError('', options);
       break;
     case 'LeaseQueryError':
       error = new LeaseQueryError('');
       break;
     default:
-      error = new LeaseStoreError(wire.code, '');
+      error = new LeaseStoreError(wire.code, '', options);
       error.name = wire.name;
   }
   error.message = wire.message;

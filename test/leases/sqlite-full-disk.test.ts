@@ -60,6 +60,8 @@ for (const writer of ['inline', 'worker'] as const) {
         }
         assert.equal(refused?.code, 'ERR_LEASE_STORE_IO', 'the full disk is reported as an I/O failure');
         assert.match(refused!.message, /full/);
+        // SQLite's own code, so the runtime can tell a full disk from other failures, from either writer.
+        assert.equal((refused!.cause as { code?: unknown } | undefined)?.code, 'SQLITE_FULL');
         // Still full: every write keeps failing, none is acknowledged.
         for (let i = 0; i < 20; i++)
           assert.notEqual(await failure(store.commit(leaseNumber(4000 + i))), null);
