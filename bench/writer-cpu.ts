@@ -6,7 +6,9 @@
  * the mean batch size. Compare two builds by running it alternately from each.
  * Each lease has a random MAC (as real clients and perfdhcp's simulated ones do; `SEQUENTIAL_MACS=1`: in order),
  * the client identifier most clients send (type 1 and that MAC) and a hostname, so an index on any of them
- * meets its keys in random order, as a server's writes do.
+ * meets its keys in random order, as a server's writes do. `RENEW=1` times renewals instead: the leases are
+ * first committed untimed, then each is renewed (a later `cltt`, same client and subnet) in a shuffled order,
+ * as clients renew at random points of the address range.
  */
 import os from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 const IN_FLIGHT = 200;
 
 const SEQUENTIAL = process.env['SEQUENTIAL_MACS'] === '1';
+const RENEW = process.env['RENEW'] === '1';
 
 /** A MAC from `i` through a 32-bit multiplicative hash (odd multiplier: distinct for distinct `i`). */
 function macOf(i: number): string {
@@ -46,17 +49,26 @@ async function round(base: number): Promise<{ all: number; main: number; batch: 
     synchronous: 'full',
   });
   const now = Date.now();
-  let next = 0;
   let batchSizes = 0;
+  /** Commits lease `order[i]` at `cltt` for every i, `IN_FLIGHT` at a time. */
+  const commitAll = async (order: readonly number[], cltt: number): Promise<void> => {
+    let next = 0;
+    const loop = async (): Promise<void> => {
+      while (next < order.length) {
+        await store.commit(lease(base + order[next++]!, cltt), { now: cltt });
+        batchSizes += store.lastBatchSize;
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, loop));
+  };
+  const inOrder = Array.from({ length: COUNT }, (_, i) => i);
+  if (RENEW) {
+    await commitAll(inOrder, now);
+    batchSizes = 0;
+  }
   const start = process.cpuUsage();
   const mainStart = process.threadCpuUsage();
-  const loop = async (): Promise<void> => {
-    while (next < COUNT) {
-      await store.commit(lease(base + next++, now), { now });
-      batchSizes += store.lastBatchSize;
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, loop));
+  await commitAll(RENEW ? shuffled(inOrder) : inOrder, RENEW ? now + 1000 : now);
   const used = process.cpuUsage(start);
   const main = process.threadCpuUsage(mainStart);
   await store.close();
@@ -66,6 +78,16 @@ async function round(base: number): Promise<{ all: number; main: number; batch: 
     main: (main.user + main.system) / COUNT,
     batch: batchSizes / COUNT,
   };
+}
+
+/** A fixed permutation (Fisher-Yates with a multiplicative hash as its source), the same in every build. */
+function shuffled(values: readonly number[]): number[] {
+  const out = [...values];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = (Math.imul(i, 0x9e3779b1) >>> 0) % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

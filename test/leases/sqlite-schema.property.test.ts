@@ -111,10 +111,14 @@ describe('sqlite schema: every lease field survives a write and a read-back', ()
       const path = join(tmp.dir, 'leases.db');
       try {
         await fc.assert(
-          fc.asyncProperty(leases, async (written) => {
+          // Then each address of the second list written over (same subnet or another): an update of every field.
+          fc.asyncProperty(leases, leases, async (first, second) => {
             let store = await SqliteLeaseStore.open({ path, writer });
             await store.wipe();
-            for (const l of written) assert.ok((await store.commit(l, { mode: 'upsert', now: T0 })).ok);
+            for (const l of first) assert.ok((await store.commit(l, { mode: 'upsert', now: T0 })).ok);
+            await assertReadsBack(store, first);
+            for (const l of second) assert.ok((await store.commit(l, { mode: 'upsert', now: T0 })).ok);
+            const written = [...new Map([...first, ...second].map((l) => [l.address, l])).values()];
             await assertReadsBack(store, written);
             await store.close();
             store = await SqliteLeaseStore.open({ path, writer });
