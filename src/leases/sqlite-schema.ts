@@ -33,7 +33,7 @@ const RECLAIMED_INDEX = 'CREATE INDEX IF NOT EXISTS lease4_reclaimed ON lease4 (
  * index keyed by a client's hardware address, client identifier or hostname was dropped in schema 4: those keys
  * arrive in random order, so each new lease wrote one more random index page (one more WAL frame) per such
  * index, which tripled SQLite's CPU time per lease; the lookups that used them are rare control commands, and a
- * scan of the table answers them (about 50-60 ms for a million leases), or a subnet's part of it through
+ * scan of the table answers them (50-160 ms for a million leases), or a subnet's part of it through
  * `lease4_subnet`.
  */
 const SCHEMA = `
