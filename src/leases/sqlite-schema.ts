@@ -29,13 +29,12 @@ CREATE TABLE ddns_queue (
 const RECLAIMED_INDEX = 'CREATE INDEX IF NOT EXISTS lease4_reclaimed ON lease4 (expires_at) WHERE state = 2;';
 
 /**
- * The indexes, each for the reads that use it (docs/leases.md, "Indexes and who reads
- * through them"). The address is the table's key. An
- * index keyed by a client's hardware address, client identifier or hostname was dropped in schema 4: those keys
- * arrive in random order, so each new lease wrote one more random index page (one more WAL frame) per such
- * index, which tripled SQLite's CPU time per lease; the lookups that used them are rare control commands and the
- * library's lookups by client, and a scan of the table answers them (50-160 ms for a million leases), or a subnet's part of it through
- * `lease4_subnet`.
+ * The indexes, each for the reads that use it (docs/leases.md, "Indexes and who reads through them"). The
+ * address is the table's key. The indexes by a client's hardware address, client identifier and hostname were
+ * dropped in schema 4: those keys arrive in random order, so each new lease wrote one more random index page
+ * (one more WAL frame) per such index, which tripled SQLite's CPU time per lease. What read through them (rare
+ * control commands, the library's lookups by client) is answered by a scan of the table (50-160 ms for a
+ * million leases), or of a subnet's rows through `lease4_subnet`.
  */
 const SCHEMA = `
 CREATE TABLE lease4 (
