@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import type { CompiledConfig } from '../config/index.ts';
 import type {
+  ControlLeaseStore,
   ControlTarget,
   DhcpSwitch,
   ServerStatus,
@@ -11,6 +12,7 @@ import type {
 } from '../control/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
 import type { LeaseStoreHealth } from '../leases/index.ts';
+import { leasesByClientId, leasesByHostname, leasesByHwAddress, type LeaseIndex } from '../server/index.ts';
 import type { ConfigHolder } from './config-holder.ts';
 import { ConfigReservations } from './reservations.ts';
 import type { EngineStatistics } from './statistics.ts';
@@ -26,6 +28,8 @@ export interface TargetParts {
   readonly clock: () => number;
   readonly sockets: () => ServerStatus['sockets'];
   readonly leaseStore?: () => LeaseStoreHealth;
+  /** The engine's index of every lease it holds: answers the lookups by client (see `controlLeases`). */
+  readonly index?: LeaseIndex;
 }
 
 /** The ControlTarget of a running server: each part is the server's own object, nothing is copied. */
@@ -40,7 +44,7 @@ export function controlTarget(p: TargetParts): ControlTarget {
     },
     dhcp: p.dhcp,
     statistics: p.statistics,
-    leases: p.store,
+    leases: controlLeases(p.store, p.index),
     reservations: new ConfigReservations(p.holder),
     subnets: subnetAccess(() => p.holder.current),
     reclaim: p.reclaim,
@@ -54,6 +58,34 @@ export function controlTarget(p: TargetParts): ControlTarget {
       sockets: p.sockets(),
       ...(p.leaseStore === undefined ? {} : { leaseStore: p.leaseStore() }),
     }),
+  };
+}
+
+/**
+ * Backends whose every lease the engine's index holds, kept in step by the store's change callbacks: one
+ * server owns the storage. A PostgreSQL database is shared with other servers (and operators' SQL) and keeps
+ * its indexes on these columns, so it answers itself.
+ */
+const MIRRORED_BACKENDS: ReadonlySet<string> = new Set(['sqlite', 'memory']);
+
+/**
+ * The store, with the lookups by client across subnets answered by a scan of the engine's index: the SQLite
+ * store keeps no index on hardware address, client id or hostname (docs/leases.md), so it would read its
+ * whole table on the event loop while every packet waits.
+ */
+export function controlLeases(store: LeaseStore, index: LeaseIndex | undefined): ControlLeaseStore {
+  if (index === undefined || !MIRRORED_BACKENDS.has(store.backend)) return store;
+  return {
+    commit: (lease, options) => store.commit(lease, options),
+    get: (address) => store.get(address),
+    getAll: (filter) => store.getAll(filter),
+    getPage: (from, limit) => store.getPage(from, limit),
+    remove: (address) => store.remove(address),
+    wipe: (filter) => store.wipe(filter),
+    stats: (filter) => store.stats(filter),
+    getByHwAddress: async (hwAddress, subnetId) => leasesByHwAddress(index, hwAddress, subnetId),
+    getByClientId: async (clientId, subnetId) => leasesByClientId(index, clientId, subnetId),
+    getByHostname: async (hostname) => leasesByHostname(index, hostname),
   };
 }
 

@@ -347,6 +347,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     clock,
     sockets: () => sockets,
     leaseStore: () => storeHealth.snapshot(),
+    index: engine.leaseIndex,
   });
   hosts?.start(
     () => holder.current,

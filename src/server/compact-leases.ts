@@ -303,7 +303,62 @@ export class CompactLeases {
     this.deadlineAt = widen(this.deadlineAt, (n) => new Float64Array(n), this.capacity);
     if (this.wide !== null) this.wide = widen(this.wide, (n) => new Uint8Array(n), this.capacity * ID_STRIDE);
   }
+
+  // Read-only accessors for scans over every lease (lease-scan.ts). A freed slot keeps its last columns,
+  // and a slot holding a lease kept whole keeps stale ones: a scan checks its candidates with the index.
+
+  /** Slots below this may hold a lease. */
+  get slotLimit(): number {
+    return this.used;
+  }
+
+  /**
+   * Whether the columns of `slot` say its hardware address is `key` (an Ethernet address's `hwKey` number,
+   * else -1) or `octets` (its bytes; empty for `''`; null when the text is no canonical colon hex).
+   */
+  hasHwAddress(slot: number, key: number, octets: Uint8Array | null): boolean {
+    const kind = this.idForms[slot]! & HW_KIND;
+    if (kind === HW_SIX) return this.hw48[slot] === key;
+    if (kind === HW_EMPTY) return octets !== null && octets.length === 0;
+    return octets !== null && this.wideEquals(slot * ID_STRIDE, octets);
+  }
+
+  /** As `hasHwAddress`, for the client identifier (`key`: a `clientIdKey` number, else -1). */
+  hasClientId(slot: number, key: number, octets: Uint8Array | null): boolean {
+    const kind = this.idForms[slot]! & ID_KIND;
+    if (kind === ID_FROM_HW) return this.hw48[slot] === key;
+    if (kind === ID_WIDE) return octets !== null && this.wideEquals(slot * ID_STRIDE + 1 + HW_BYTES, octets);
+    return false;
+  }
+
+  /** The hostnames of the leases held in columns, by slot (only live slots). */
+  hostnames(): ReadonlyMap<number, string> {
+    return this.hostname;
+  }
+
+  /** The leases kept whole, by slot (only live slots). */
+  wholeLeases(): ReadonlyMap<number, Lease> {
+    return this.whole;
+  }
+
+  /** `get` without remembering the lease: a scan's answers must not push the exchanges' leases out. */
+  peek(slot: number): Lease {
+    return this.whole.get(slot) ?? this.recent.get(slot) ?? this.build(slot);
+  }
+
+  private wideEquals(at: number, octets: Uint8Array): boolean {
+    const wide = this.wide;
+    if (wide === null || wide[at] !== octets.length) return false;
+    for (let i = 0; i < octets.length; i++) if (wide[at + 1 + i] !== octets[i]) return false;
+    return true;
+  }
 }
+
+/** What a scan over every lease reads of `CompactLeases`. */
+export type LeaseColumns = Pick<
+  CompactLeases,
+  'slotLimit' | 'hasHwAddress' | 'hasClientId' | 'hostnames' | 'wholeLeases' | 'peek'
+>;
 
 function isUint32(n: number): boolean {
   return n >>> 0 === n;

@@ -4,6 +4,7 @@ import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import type { LeaseChange as StoreLeaseChange } from '../leases/index.ts';
 import { BOOTREQUEST, MessageType, messageTypeOf, toHex, type DhcpMessage } from '../protocol/index.ts';
 import { AddressBook } from './address-book.ts';
+import type { LeaseIndex } from './lease-index.ts';
 import { describeDestination, replyDestination } from './destination.ts';
 import { EngineUsageError } from './errors.ts';
 import { flexIdOf, identify, owns, type ClientIdentity } from './identity.ts';
@@ -1194,5 +1195,10 @@ export class DhcpServerEngine {
         ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
     });
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
+  }
+
+  /** The index of every lease the engine holds, for lookups that scan it (lease-scan.ts). */
+  get leaseIndex(): LeaseIndex {
+    return this.book.index;
   }
 }

@@ -30,3 +30,5 @@ export { leaseTimes } from './lifetimes.ts';
 export { escapeControls } from './log-text.ts';
 export { colonHex, identify } from './identity.ts';
 export { LoadedLeaseChecks } from './lease-sanity.ts';
+export type { LeaseIndex } from './lease-index.ts';
+export { leasesByClientId, leasesByHostname, leasesByHwAddress } from './lease-scan.ts';

@@ -1,6 +1,6 @@
 import type { Lease, LeaseState } from '../leases/index.ts';
 import { ipv4ToInt } from '../config/index.ts';
-import { CompactLeases } from './compact-leases.ts';
+import { CompactLeases, type LeaseColumns } from './compact-leases.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 
 /**
@@ -119,5 +119,15 @@ export class LeaseIndex {
 
   private unindex(lease: Lease, addr: number): void {
     this.byClient.deleteIf(lease.subnetId, lease.hwAddress, lease.clientId, addr);
+  }
+
+  /** The leases' columns, for scans over every lease (lease-scan.ts); the index stays their only writer. */
+  get columns(): LeaseColumns {
+    return this.leases;
+  }
+
+  /** The slot of the lease at `addr`, or undefined: a column scan's check that a candidate slot is live. */
+  slotOf(addr: number): number | undefined {
+    return this.byAddr.get(addr | 0);
   }
 }

@@ -1,0 +1,140 @@
+import { ipv4ToInt } from '../config/index.ts';
+import type { Lease } from '../leases/index.ts';
+import { clientIdKey, hexDigit, hwKey } from './identity.ts';
+import type { LeaseIndex } from './lease-index.ts';
+
+/**
+ * The lease store's lookups by client across subnets (`getByHwAddress`, `getByClientId`, `getByHostname`),
+ * answered from the engine's index by a scan of its columns: a few milliseconds for a million leases, where
+ * the SQLite store, which keeps no index on these columns (docs/leases.md), reads its whole table. Each
+ * answers exactly what the store does: every state, ordered by address, identifiers compared lower-cased,
+ * hostnames with SQLite's NOCASE. Only for a server whose index holds every lease of its store.
+ */
+
+/** Every lease with this hardware address (`''`: declined leases), optionally only in one subnet. */
+export function leasesByHwAddress(index: LeaseIndex, hwAddress: string, subnetId?: number): Lease[] {
+  const text = hwAddress.toLowerCase();
+  const key = numberKey(hwKey(text));
+  const octets = octetsOf(text);
+  const columns = index.columns;
+  const found = new Matches(index, subnetId, (l) => l.hwAddress === text);
+  if (key >= 0 || octets !== null) {
+    for (let slot = 0, end = columns.slotLimit; slot < end; slot++)
+      if (columns.hasHwAddress(slot, key, octets)) found.candidate(slot);
+  }
+  return found.answer();
+}
+
+/** Every lease with this client identifier, optionally only in one subnet. */
+export function leasesByClientId(index: LeaseIndex, clientId: string, subnetId?: number): Lease[] {
+  const text = clientId.toLowerCase();
+  const key = numberKey(clientIdKey(text));
+  const octets = octetsOf(text);
+  const columns = index.columns;
+  const found = new Matches(index, subnetId, (l) => l.clientId === text);
+  if (key >= 0 || octets !== null) {
+    for (let slot = 0, end = columns.slotLimit; slot < end; slot++)
+      if (columns.hasClientId(slot, key, octets)) found.candidate(slot);
+  }
+  return found.answer();
+}
+
+/** Every lease with this hostname, compared as SQLite's NOCASE compares (ASCII letters fold, nothing else). */
+export function leasesByHostname(index: LeaseIndex, hostname: string): Lease[] {
+  const same = (name: string | null): boolean => name !== null && sameNoCase(name, hostname);
+  const found = new Matches(index, undefined, (l) => same(l.hostname));
+  for (const [slot, name] of index.columns.hostnames()) if (same(name)) found.candidate(slot);
+  return found.answer();
+}
+
+/**
+ * Collects the leases of the slots a column test picked, checked against the lease itself (`matches`: the
+ * store's comparison) and against the index (a freed slot keeps its last columns), then the leases kept
+ * whole, whose columns are stale; answers them in address order, as the store does.
+ */
+class Matches {
+  private readonly found: { readonly addr: number; readonly lease: Lease }[] = [];
+  private readonly index: LeaseIndex;
+  private readonly subnetId: number | undefined;
+  private readonly matches: (lease: Lease) => boolean;
+
+  constructor(index: LeaseIndex, subnetId: number | undefined, matches: (lease: Lease) => boolean) {
+    this.index = index;
+    this.subnetId = subnetId;
+    this.matches = matches;
+  }
+
+  candidate(slot: number): void {
+    const columns = this.index.columns;
+    if (columns.wholeLeases().has(slot)) return;
+    const lease = columns.peek(slot);
+    const addr = ipv4ToInt(lease.address);
+    if (this.index.slotOf(addr) === slot) this.keep(lease, addr);
+  }
+
+  answer(): Lease[] {
+    for (const lease of this.index.columns.wholeLeases().values())
+      this.keep(lease, ipv4ToInt(lease.address) >>> 0);
+    return this.found.sort((a, b) => a.addr - b.addr).map((f) => f.lease);
+  }
+
+  private keep(lease: Lease, addr: number): void {
+    if ((this.subnetId === undefined || lease.subnetId === this.subnetId) && this.matches(lease))
+      this.found.push({ addr, lease });
+  }
+}
+
+function numberKey(key: number | string): number {
+  return typeof key === 'number' ? key : -1;
+}
+
+/** The octets of canonical lower-case colon hex (`''`: none), or null for any other text. */
+function octetsOf(text: string): Uint8Array | null {
+  if (text === '') return new Uint8Array(0);
+  const n = (text.length + 1) / 3;
+  if (!Number.isInteger(n)) return null;
+  const octets = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const hi = hexDigit(text.charCodeAt(i * 3));
+    const lo = hexDigit(text.charCodeAt(i * 3 + 1));
+    if (hi < 0 || lo < 0 || (i < n - 1 && text.charCodeAt(i * 3 + 2) !== 0x3a)) return null;
+    octets[i] = hi * 16 + lo;
+  }
+  return octets;
+}
+
+const NUL = 0;
+
+/**
+ * SQLite's NOCASE collation (`sqlite3StrNICmp`, then the lengths): ASCII letters compare without case, the
+ * comparison stops where both texts hold a NUL, and texts of different UTF-8 lengths differ.
+ */
+export function sameNoCase(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === NUL && y === NUL) return utf8Length(a) === utf8Length(b);
+    if (x !== y && foldAscii(x) !== foldAscii(y)) return false;
+  }
+  return a.length === b.length;
+}
+
+function foldAscii(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+}
+
+/** The length of `s` in UTF-8 as SQLite stores it (a lone surrogate as U+FFFD, 3 bytes). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
