@@ -43,7 +43,13 @@ export function leasesByClientId(index: LeaseIndex, clientId: string, subnetId?:
 export function leasesByHostname(index: LeaseIndex, hostname: string): Lease[] {
   const same = (name: string | null): boolean => name !== null && sameNoCase(name, hostname);
   const found = new Matches(index, undefined, (l) => same(l.hostname));
-  for (const [slot, name] of index.columns.hostnames()) if (same(name)) found.candidate(slot);
+  // Without a NUL in the query, NOCASE-equal texts have the same length: most names are passed over on it.
+  const anyLength = hostname.includes('\0');
+  const length = hostname.length;
+  // forEach, not for-of: an entry array a lease would be a third of a million allocations
+  index.columns.hostnames().forEach((name, slot) => {
+    if ((anyLength || name.length === length) && sameNoCase(name, hostname)) found.candidate(slot);
+  });
   return found.answer();
 }
 
