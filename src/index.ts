@@ -11,6 +11,7 @@
 export { createDhcp, type Dhcp } from './library/create.ts';
 export type { DhcpServer, DhcpServerEvents, OfferEvent, LeaseEvent } from './library/server.ts';
 export type { DhcpLease } from './library/lease-view.ts';
+export type { DhcpLeaseLookup } from './library/lease-lookup.ts';
 export type {
   DhcpServerOptions,
   KeaServeOptions,

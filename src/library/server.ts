@@ -13,6 +13,7 @@ import type { ExchangeEvent } from '../server/index.ts';
 import type { Transport } from '../transport/index.ts';
 import { Emitter, type TypedEvents } from './emitter.ts';
 import { DhcpLibraryError } from './errors.ts';
+import { leasesOf, type DhcpLeaseLookup } from './lease-lookup.ts';
 import { EngineLeaseMap } from './lease-map.ts';
 import { classifyChange, leaseView, type DhcpLease } from './lease-view.ts';
 import {
@@ -63,6 +64,12 @@ export interface DhcpServerEvents {
 export interface DhcpServer extends TypedEvents<DhcpServerEvents> {
   /** Live leases keyed by IP, kept up to date from the lease store (`[...server.leases.values()]`). */
   readonly leases: ReadonlyMap<string, DhcpLease>;
+  /**
+   * The entries of `leases` of one client, by `mac`, `clientId` (each optionally in one `subnetId`) or
+   * `hostname`, in address order, from a scan of the engine's index: use it rather than the store's
+   * `getByHwAddress` & co., which read a SQLite file's whole table.
+   */
+  leasesOf(lookup: DhcpLeaseLookup): DhcpLease[];
   /** The lease store in use (memory, SQLite, or the one given). */
   readonly store: LeaseStore;
   /** The Kea `Dhcp4` configuration running now (it changes with the control API's `config-set`). */
@@ -186,6 +193,7 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
     };
     const handle: DhcpServer = {
       leases,
+      leasesOf: (lookup) => leasesOf(runtime.engine.leaseIndex, lookup),
       store,
       get config() {
         return runtime.config.source;
