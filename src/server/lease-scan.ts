@@ -94,11 +94,17 @@ function numberKey(key: number | string): number {
   return typeof key === 'number' ? key : -1;
 }
 
-/** The octets of canonical lower-case colon hex (`''`: none), or null for any other text. */
+/**
+ * Longer than any identity the columns hold (client identifiers, 20 octets): such a lease is kept whole and
+ * compared by its text.
+ */
+const COLUMN_OCTETS_MAX = 20;
+
+/** The octets of canonical lower-case colon hex (`''`: none), or null for any other text or a longer one. */
 function octetsOf(text: string): Uint8Array | null {
   if (text === '') return new Uint8Array(0);
   const n = (text.length + 1) / 3;
-  if (!Number.isInteger(n)) return null;
+  if (!Number.isInteger(n) || n > COLUMN_OCTETS_MAX) return null;
   const octets = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const hi = hexDigit(text.charCodeAt(i * 3));
