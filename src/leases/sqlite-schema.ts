@@ -33,8 +33,9 @@ const RECLAIMED_INDEX = 'CREATE INDEX IF NOT EXISTS lease4_reclaimed ON lease4 (
  * address is the table's key. The indexes by a client's hardware address, client identifier and hostname were
  * dropped in schema 4: those keys arrive in random order, so each new lease wrote one more random index page
  * (one more WAL frame) per such index, which tripled SQLite's CPU time per lease. What read through them (rare
- * control commands, the library's lookups by client) is answered by a scan of the table (50-160 ms for a
- * million leases), or of a subnet's rows through `lease4_subnet`.
+ * control commands, the library's lookups by client) a running server answers from the engine's index
+ * (server/lease-scan.ts); the store itself scans the table (40-60 ms for a million leases), or a subnet's rows
+ * through `lease4_subnet`.
  */
 const SCHEMA = `
 CREATE TABLE lease4 (
