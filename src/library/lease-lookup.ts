@@ -6,7 +6,7 @@ import { leaseView, type DhcpLease } from './lease-view.ts';
 export type DhcpLeaseLookup =
   | { readonly mac: string; readonly subnetId?: number }
   | { readonly clientId: string; readonly subnetId?: number }
-  | { readonly hostname: string };
+  | { readonly hostname: string; readonly subnetId?: never };
 
 /**
  * The entries of `server.leases` of one client, in address order: a scan of the engine's index (a few ms for

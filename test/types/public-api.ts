@@ -12,6 +12,7 @@ import {
   type DatagramTransport,
   type DhcpClientLease,
   type DhcpLease,
+  type DhcpLeaseLookup,
   type DhcpServer,
   type DhcpServerOptions,
   type LeaseEvent,
@@ -29,6 +30,19 @@ interface TcpipStackLike {
       close(): Promise<void>;
     }>;
   };
+}
+
+/** A client's leases by one of its identities; a lookup names exactly one kind. */
+export function leaseLookups(server: DhcpServer): DhcpLease[] {
+  const lookups: DhcpLeaseLookup[] = [
+    { mac: '02:00:00:00:00:01' },
+    { clientId: '01:02', subnetId: 1 },
+    { hostname: 'h' },
+  ];
+  // @ts-expect-error a hostname lookup takes no subnet (the store's getByHostname has none)
+  const bad: DhcpLeaseLookup = { hostname: 'h', subnetId: 1 };
+  void bad;
+  return lookups.flatMap((l) => server.leasesOf(l));
 }
 
 /** The seed's usage, unchanged: `createDhcp(stack.udp)`, `serve({...})`, `[...server.leases.values()]`. */
