@@ -117,6 +117,12 @@ export class Pipeline {
     const logger = options.logger;
     this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
     this.#unsent = new IntervalTally({ logger, level: 'warn', intervalMs, what: 'replies not sent' });
+    // An exchange's log line is built only when something reads it: the listener, or a level that writes
+    // it (info; junk at debug, which info-or-lower covers). Asked as each event is built, which is in the
+    // turn that logs it, so a level changed at run time applies from the next event on. An OFFER waiting for
+    // its claim (`beforeOffer`) is logged turns later: always described.
+    if (options.onExchange === undefined && options.beforeOffer === undefined)
+      options.engine.describeExchangesWhen(() => logger.isLevelEnabled('info'));
     const store = options.store;
     this.#write =
       options.afterCommit === undefined

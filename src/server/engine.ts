@@ -48,6 +48,7 @@ const ZERO = '0.0.0.0';
  */
 const COMMIT_HOLD_MS = 30_000;
 const NO_NAMES: readonly string[] = [];
+const always = (): boolean => true;
 /** How an exchange ended, for its event: what was answered (if anything), for which subnet and why. */
 interface Outcome {
   readonly subnetId: number | null;
@@ -158,6 +159,12 @@ function dnsNote(d: FqdnDecision): string | null {
   return `DNS ${records} for ${escapeLogText(d.name)} queued`;
 }
 
+/** Why a DHCPACK is as it is, when there is more to say than the address: rapid commit, a DNS update. */
+function ackReason(rapid: boolean, dns: string | null): string | null {
+  if (!rapid) return dns;
+  return dns === null ? 'rapid commit' : `rapid commit, ${dns}`;
+}
+
 /** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
 function nameReply(
   d: FqdnDecision,
@@ -197,6 +204,7 @@ export class DhcpServerEngine {
   private readonly offerLifetimeOverride: number | undefined;
   private readonly rateLimiter = new ClientRateLimiter();
   private leaseListener: ((event: LeaseEvent) => void) | undefined;
+  private describing: () => boolean = always;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
@@ -230,6 +238,15 @@ export class DhcpServerEngine {
    */
   onLeaseEvent(listener: ((event: LeaseEvent) => void) | undefined): void {
     this.leaseListener = listener;
+  }
+
+  /**
+   * Whether anyone reads the exchange events' `text` and `destination` (a listener, a log level that writes
+   * them): asked as each event is built; when it says no, both stay empty ('' and null) and every other
+   * field is as always. Default: always described.
+   */
+  describeExchangesWhen(predicate: () => boolean): void {
+    this.describing = predicate;
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -474,8 +491,7 @@ export class DhcpServerEngine {
       replyType: MessageType.ACK,
       address: p.lease.address,
       leaseTime: p.times.valid,
-      reason:
-        [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
+      reason: ackReason(p.rapid, dnsNote(p.names)),
     });
   }
 
@@ -1177,22 +1193,26 @@ export class DhcpServerEngine {
       (ex.type === MessageType.REQUEST && ex.req.ciaddr !== ZERO)
         ? ex.req.ciaddr
         : ex.requested;
-    const event = exchangeEvent({
-      requestType: ex.type,
-      requested: requested === ZERO ? null : requested,
-      id: ex.id,
-      hostname: ex.hostname,
-      interface: ex.meta.interface,
-      giaddr: ex.req.giaddr,
-      subnetId,
-      replyType,
-      address,
-      leaseTime,
-      reason,
-      destination: reply ? describeDestination(reply.destination) : null,
-      classes:
-        ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
-    });
+    const describe = this.describing();
+    const event = exchangeEvent(
+      {
+        requestType: ex.type,
+        requested: requested === ZERO ? null : requested,
+        id: ex.id,
+        hostname: ex.hostname,
+        interface: ex.meta.interface,
+        giaddr: ex.req.giaddr,
+        subnetId,
+        replyType,
+        address,
+        leaseTime,
+        reason,
+        destination: describe && reply ? describeDestination(reply.destination) : null,
+        classes:
+          ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
+      },
+      describe,
+    );
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }
 }
