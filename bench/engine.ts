@@ -283,7 +283,7 @@ async function allocationReport(s: Scenario): Promise<void> {
   const perDora = (bytes: number): string => `${Math.round(bytes / s.clients)}`.padStart(6);
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
   console.log(`${s.name}: ${perDora(total)} bytes allocated per DORA, the most by:`);
-  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 15))
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15)))
     console.log(`  ${perDora(bytes)}  ${site}`);
   console.log(`  scavenges per 10,000 DORAs: ${(await scavengesPer10k(s, 30)).toFixed(2)} (30 rounds)`);
 }

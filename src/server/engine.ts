@@ -881,7 +881,7 @@ export class DhcpServerEngine {
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const address = intToIpv4(addr);
     const names = this.names(ex, subnet, address, res);
-    const lease: Lease = Object.freeze({
+    const granted: Lease = {
       address,
       hwAddress: ex.id.hwAddress,
       clientId: ex.id.clientId,
@@ -890,11 +890,19 @@ export class DhcpServerEngine {
       cltt: ex.now,
       expiresAt: ex.now + times.valid * 1000,
       hostname: names.name ?? res?.hostname ?? ex.hostname,
-      ...(names.forward ? { fqdnFwd: true } : {}),
-      ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
       userContext: leaseContext(agent, this.config, this.config.recordsClasses ? ex.classes : null),
-    });
+    };
+    // The DNS flags only when set (most grants have none): spreading them into every lease built it key by key.
+    const lease = Object.freeze(
+      names.forward || names.reverse
+        ? {
+            ...granted,
+            ...(names.forward ? { fqdnFwd: true } : {}),
+            ...(names.reverse ? { fqdnRev: true } : {}),
+          }
+        : granted,
+    );
     // Hold the address for this client while the commit is in flight.
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
     const mc = subnet.matchClientId;
