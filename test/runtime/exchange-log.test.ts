@@ -67,3 +67,30 @@ test('an exchange listener gets every event in full whatever the log level', asy
     await lab.close();
   }
 });
+
+test('a listener that reads only fields gets every field, and the text only when the level logs it', async () => {
+  const logger = pino({ level: 'warn', base: undefined }, { write: () => undefined });
+  const events: ExchangeEvent[] = [];
+  const lab = await virtualLab({ logger, onExchange: (e) => events.push(e), onExchangeReadsText: false });
+  try {
+    await lab.send(request(MessageType.DISCOVER, { xid: 5 }));
+    const offer = await lab.reply();
+    assert.ok(offer);
+    logger.level = 'info';
+    await lab.send(request(MessageType.DISCOVER, { xid: 6 }));
+    assert.ok(await lab.reply());
+    assert.equal(events.length, 2);
+    for (const e of events) {
+      assert.equal(e.request, 'DHCPDISCOVER');
+      assert.equal(e.reply, 'DHCPOFFER');
+      assert.equal(e.address, offer.yiaddr);
+      assert.equal(e.hwAddress, '02:00:00:00:00:01');
+      assert.equal(e.interface, 'eth0');
+      assert.equal(e.subnetId, 1);
+    }
+    assert.equal(events[0]!.text, '');
+    assert.match(events[1]!.text, /^DHCPDISCOVER from 02:00:00:00:00:01 via eth0 -> DHCPOFFER /);
+  } finally {
+    await lab.close();
+  }
+});

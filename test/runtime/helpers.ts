@@ -57,6 +57,7 @@ export async function virtualLab(
     logger?: Logger;
     clock?: () => number;
     onExchange?: ServerOptions['onExchange'];
+    onExchangeReadsText?: boolean;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -77,6 +78,7 @@ export async function virtualLab(
     logger: opts.logger ?? createLogger({ level: 'silent' }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     ...(opts.onExchange === undefined ? {} : { onExchange: opts.onExchange }),
+    ...(opts.onExchangeReadsText === undefined ? {} : { onExchangeReadsText: opts.onExchangeReadsText }),
     control: opts.control ?? false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
