@@ -64,7 +64,7 @@ function run(s: Scenario, rounds: number): { rate: number; exchanges: number } {
   let exchanges = 0;
   const config = compileConfig(s.config);
   for (let round = 0; round < rounds; round++) {
-    const engine = new DhcpServerEngine(config);
+    const engine = servingEngine(config);
     engine.loadLeases(s.preload);
     const store = new Map<string, Lease>();
     const discovers = Array.from({ length: s.clients }, (_, i) => clientPacket(MessageType.DISCOVER, i));
@@ -95,6 +95,17 @@ function cpuNs(): bigint {
   return BigInt(u.user + u.system) * 1000n;
 }
 
+/**
+ * An engine as `serve` runs it at its default log level (warn) with no exchange listener: the exchanges' log
+ * lines are not built. DESCRIBE=1 builds them, as at log level info.
+ */
+function servingEngine(config: CompiledConfig): DhcpServerEngine {
+  const engine = new DhcpServerEngine(config);
+  const describe = process.env.DESCRIBE === '1';
+  engine.describeExchangesWhen(() => describe);
+  return engine;
+}
+
 const compiledConfigs = new Map<Scenario, CompiledConfig>();
 
 /**
@@ -117,7 +128,7 @@ function compiled(s: Scenario): CompiledConfig {
  */
 function cpuRate(s: Scenario): number {
   let cpu = 0n;
-  const engine = new DhcpServerEngine(compiled(s));
+  const engine = servingEngine(compiled(s));
   engine.loadLeases(s.preload);
   const store = new Map<string, Lease>();
   const own = s.clientOptions ?? ((): void => {});
@@ -272,7 +283,7 @@ async function allocationReport(s: Scenario): Promise<void> {
   const perDora = (bytes: number): string => `${Math.round(bytes / s.clients)}`.padStart(6);
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
   console.log(`${s.name}: ${perDora(total)} bytes allocated per DORA, the most by:`);
-  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 15))
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15)))
     console.log(`  ${perDora(bytes)}  ${site}`);
   console.log(`  scavenges per 10,000 DORAs: ${(await scavengesPer10k(s, 30)).toFixed(2)} (30 rounds)`);
 }
@@ -282,7 +293,7 @@ async function allocationReport(s: Scenario): Promise<void> {
  * `phase`, which profiles or watches it; building the clients' packets stays outside the phases.
  */
 async function servedRound(s: Scenario, phase: (work: () => void) => Promise<void> | void): Promise<void> {
-  const engine = new DhcpServerEngine(compiled(s));
+  const engine = servingEngine(compiled(s));
   engine.loadLeases(s.preload);
   const store = new Map<string, Lease>();
   const discovers = Array.from({ length: s.clients }, (_, i) => clientPacket(MessageType.DISCOVER, i));

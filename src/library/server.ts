@@ -161,6 +161,8 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
       transport: { transport, interfaces },
       logger: options.logger ?? silentLogger(),
       onExchange,
+      // It reads the OFFER's fields only: the exchange's log text is built only when the logger writes it.
+      onExchangeReadsText: false,
       control:
         control === false
           ? false

@@ -17,16 +17,28 @@ const MESSAGE_TYPE = 53;
 /** The highest message type IANA has assigned (RFC 7724 TLS = 18). */
 const MAX_MESSAGE_TYPE = 18;
 
-/** Options being collected: parallel arrays as DhcpOptions stores them. */
+/**
+ * The options of the packet being decoded, collected into arrays shared by every decode (decoding is
+ * synchronous and never re-entered): parallel arrays as DhcpOptions stores them, of which each message gets
+ * an exact-size copy, where arrays grown by `push` from empty would allocate for 17 entries each.
+ */
 interface Collected {
-  codes: number[];
-  slots: (Uint8Array | number)[];
+  readonly codes: number[];
+  readonly slots: (Uint8Array | number)[];
+  /** How many entries of `codes` and `slots` are this packet's. */
+  count: number;
   /** Pieces of repeated codes by index, joined once by `joinRepeats` (joining as they come is quadratic). */
   repeats: Map<number, (Uint8Array | number)[]> | undefined;
 }
 
+const collected: Collected = { codes: [], slots: [], count: 0, repeats: undefined };
+
 /** code -> index + 1 in `Collected` for the packet being decoded; reset before returning. */
 const seen = new Uint8Array(256);
+
+/** The last giaddr decoded and its text: a relay's address is the same in every packet it forwards. */
+let lastGiaddr = 0;
+let lastGiaddrText = '0.0.0.0';
 
 /**
  * Decodes one BOOTP/DHCP message. Throws only DhcpDecodeError; the option-loop policy it follows is
@@ -49,7 +61,9 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
     throw new DhcpDecodeError('ERR_DECODE_BAD_HLEN', `hlen ${hlen} exceeds the 16-byte chaddr field`, 2);
 
   const b = copyToSlab(input);
-  const c: Collected = { codes: [], slots: [], repeats: undefined };
+  const c = collected;
+  c.count = 0;
+  c.repeats = undefined;
   try {
     readOptions(b, OPTIONS, len, c);
     joinRepeats(b, c);
@@ -100,17 +114,29 @@ export function decodeMessage(input: Uint8Array): DhcpMessage {
       ciaddr: ipAt(b, 12),
       yiaddr: ipAt(b, 16),
       siaddr: ipAt(b, 20),
-      giaddr: ipAt(b, 24),
+      giaddr: giaddrAt(b),
       chaddr: b.subarray(28, 44),
       sname: overload & 2 ? '' : cString(b, SNAME, FILE),
       file: overload & 1 ? '' : cString(b, FILE, HEADER),
-      options: DhcpOptions.fromDecoded(b, c.codes, c.slots),
+      options: DhcpOptions.fromDecoded(b, c.codes.slice(0, c.count), c.slots.slice(0, c.count)),
     };
     if (warnings !== undefined) msg.warnings = warnings;
     return msg;
   } finally {
-    for (let i = 0; i < c.codes.length; i++) seen[c.codes[i]!] = 0;
+    for (let i = 0; i < c.count; i++) seen[c.codes[i]!] = 0;
+    // The shared arrays keep their numbers, but no view into this packet.
+    for (let i = 0; i < c.count; i++) c.slots[i] = 0;
+    c.repeats = undefined;
   }
+}
+
+function giaddrAt(b: Uint8Array): string {
+  const n = ((b[24]! << 24) | (b[25]! << 16) | (b[26]! << 8) | b[27]!) >>> 0;
+  if (n !== lastGiaddr) {
+    lastGiaddrText = ipAt(b, 24);
+    lastGiaddr = n;
+  }
+  return lastGiaddrText;
 }
 
 function ipAt(b: Uint8Array, off: number): string {
@@ -151,9 +177,11 @@ function readOptions(b: Uint8Array, start: number, end: number, c: Collected): v
     }
     const at = seen[code]!;
     if (at === 0) {
-      c.codes.push(code);
-      c.slots.push((i + 2) * 256 + vlen);
-      seen[code] = c.codes.length;
+      const n = c.count;
+      c.codes[n] = code;
+      c.slots[n] = (i + 2) * 256 + vlen;
+      c.count = n + 1;
+      seen[code] = n + 1;
     } else {
       // RFC 3396: a code that appears more than once is one value, concatenated in order.
       const pieces = (c.repeats ??= new Map()).get(at - 1);
@@ -188,7 +216,7 @@ function checkKnownOptions(
   c: Collected,
   warnings: DecodeWarning[] | undefined,
 ): DecodeWarning[] | undefined {
-  for (let i = 0; i < c.codes.length; i++) {
+  for (let i = 0; i < c.count; i++) {
     const code = c.codes[i]!;
     const d = definitionByCode(code);
     if (d === undefined || code === OVERLOAD) continue;

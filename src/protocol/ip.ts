@@ -1,6 +1,11 @@
 /** IPv4 address helpers on unsigned 32-bit integers; no regex, no split, on the hot path. */
 
 const OCTET: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+/**
+ * Each octet with its dot: an address is then three joins instead of six, and each join of strings this short
+ * copies into a new string.
+ */
+const OCTET_DOT: readonly string[] = OCTET.map((o) => `${o}.`);
 
 /** Parses a dotted quad strictly (four decimal octets 0-255, no leading zeros); -1 when it is not one. */
 export function parseIp(s: string): number {
@@ -45,19 +50,16 @@ export function ipToInt(ip: string): number {
 /** Unsigned 32-bit integer to dotted quad. */
 export function intToIp(n: number): string {
   return (
-    OCTET[(n >>> 24) & 255]! +
-    '.' +
-    OCTET[(n >>> 16) & 255]! +
-    '.' +
-    OCTET[(n >>> 8) & 255]! +
-    '.' +
+    OCTET_DOT[(n >>> 24) & 255]! +
+    OCTET_DOT[(n >>> 16) & 255]! +
+    OCTET_DOT[(n >>> 8) & 255]! +
     OCTET[n & 255]!
   );
 }
 
 /** Reads four bytes at `off` as a dotted quad. The caller has checked the length. */
 export function readIp(b: Uint8Array, off: number): string {
-  return OCTET[b[off]!]! + '.' + OCTET[b[off + 1]!]! + '.' + OCTET[b[off + 2]!]! + '.' + OCTET[b[off + 3]!]!;
+  return OCTET_DOT[b[off]!]! + OCTET_DOT[b[off + 1]!]! + OCTET_DOT[b[off + 2]!]! + OCTET[b[off + 3]!]!;
 }
 
 export function writeU32(b: Uint8Array, off: number, n: number): void {

@@ -32,6 +32,11 @@ export interface PipelineOptions {
   /** Called with every finished exchange (after its commit, for an ACK); errors it throws are logged. */
   readonly onExchange?: (event: ExchangeEvent) => void;
   /**
+   * False when `onExchange` reads only the events' fields, not `text` nor `destination`: those are then built
+   * only when the log level writes exchange lines (default true).
+   */
+  readonly onExchangeReadsText?: boolean;
+  /**
    * A DHCPDISCOVER that waited longer than this in the kernel's receive queue is dropped unanswered
    * (default 500 ms; 0 or Infinity: never). Under overload this keeps the server answering fresh requests
    * instead of a backlog the clients have given up on; REQUESTs are always answered, they finish exchanges
@@ -117,6 +122,13 @@ export class Pipeline {
     const logger = options.logger;
     this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
     this.#unsent = new IntervalTally({ logger, level: 'warn', intervalMs, what: 'replies not sent' });
+    // An exchange's log line is built only when something reads it: the listener, or a level that writes
+    // it (info; junk at debug, which info-or-lower covers). Asked as each event is built, which is in the
+    // turn that logs it, so a level changed at run time applies from the next event on. An OFFER waiting for
+    // its claim (`beforeOffer`) is logged turns later: always described.
+    const listenerReadsText = options.onExchange !== undefined && options.onExchangeReadsText !== false;
+    if (!listenerReadsText && options.beforeOffer === undefined)
+      options.engine.describeExchangesWhen(() => logger.isLevelEnabled('info'));
     const store = options.store;
     this.#write =
       options.afterCommit === undefined

@@ -86,6 +86,8 @@ export interface ServerOptions {
    * ACK after its commit, ...). Embedders use it for what no lease write shows, such as offers.
    */
   readonly onExchange?: (event: ExchangeEvent) => void;
+  /** False when `onExchange` reads only the events' fields: their text is then built only for the log. */
+  readonly onExchangeReadsText?: boolean;
   /** Embedding and tests: how the HA service reaches its peers (default HTTP to each peer's URL). */
   readonly haPeerSender?: PeerSender;
   /**
@@ -274,6 +276,9 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     send,
     touched: () => reclaimer.touch(),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+    ...(options.onExchangeReadsText === undefined
+      ? {}
+      : { onExchangeReadsText: options.onExchangeReadsText }),
     ...(options.maxDiscoverQueueDelayMs === undefined
       ? {}
       : { maxDiscoverQueueDelayMs: options.maxDiscoverQueueDelayMs }),

@@ -49,6 +49,7 @@ const ZERO = '0.0.0.0';
  */
 const COMMIT_HOLD_MS = 30_000;
 const NO_NAMES: readonly string[] = [];
+const always = (): boolean => true;
 /** How an exchange ended, for its event: what was answered (if anything), for which subnet and why. */
 interface Outcome {
   readonly subnetId: number | null;
@@ -159,6 +160,12 @@ function dnsNote(d: FqdnDecision): string | null {
   return `DNS ${records} for ${escapeLogText(d.name)} queued`;
 }
 
+/** Why a DHCPACK is as it is, when there is more to say than the address: rapid commit, a DNS update. */
+function ackReason(rapid: boolean, dns: string | null): string | null {
+  if (!rapid) return dns;
+  return dns === null ? 'rapid commit' : `rapid commit, ${dns}`;
+}
+
 /** The reply's name options: option 81 answering the client's, else option 12 with the chosen name. */
 function nameReply(
   d: FqdnDecision,
@@ -198,6 +205,7 @@ export class DhcpServerEngine {
   private readonly offerLifetimeOverride: number | undefined;
   private readonly rateLimiter = new ClientRateLimiter();
   private leaseListener: ((event: LeaseEvent) => void) | undefined;
+  private describing: () => boolean = always;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
@@ -231,6 +239,15 @@ export class DhcpServerEngine {
    */
   onLeaseEvent(listener: ((event: LeaseEvent) => void) | undefined): void {
     this.leaseListener = listener;
+  }
+
+  /**
+   * Whether anyone reads the exchange events' `text` and `destination` (a listener, a log level that writes
+   * them): asked as each event is built; when it says no, both stay empty ('' and null) and every other
+   * field is as always. Default: always described.
+   */
+  describeExchangesWhen(predicate: () => boolean): void {
+    this.describing = predicate;
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -475,8 +492,7 @@ export class DhcpServerEngine {
       replyType: MessageType.ACK,
       address: p.lease.address,
       leaseTime: p.times.valid,
-      reason:
-        [p.rapid ? 'rapid commit' : null, dnsNote(p.names)].filter((r) => r !== null).join(', ') || null,
+      reason: ackReason(p.rapid, dnsNote(p.names)),
     });
   }
 
@@ -866,7 +882,7 @@ export class DhcpServerEngine {
     const agent = ex.req.giaddr !== ZERO ? ex.req.options.getRaw(82) : undefined;
     const address = intToIpv4(addr);
     const names = this.names(ex, subnet, address, res);
-    const lease: Lease = Object.freeze({
+    const granted: Lease = {
       address,
       hwAddress: ex.id.hwAddress,
       clientId: ex.id.clientId,
@@ -875,11 +891,19 @@ export class DhcpServerEngine {
       cltt: ex.now,
       expiresAt: ex.now + times.valid * 1000,
       hostname: names.name ?? res?.hostname ?? ex.hostname,
-      ...(names.forward ? { fqdnFwd: true } : {}),
-      ...(names.reverse ? { fqdnRev: true } : {}),
       state: 'default',
       userContext: leaseContext(agent, this.config, this.config.recordsClasses ? ex.classes : null),
-    });
+    };
+    // The DNS flags only when set (most grants have none): spreading them into every lease built it key by key.
+    const lease = Object.freeze(
+      names.forward || names.reverse
+        ? {
+            ...granted,
+            ...(names.forward ? { fqdnFwd: true } : {}),
+            ...(names.reverse ? { fqdnRev: true } : {}),
+          }
+        : granted,
+    );
     // Hold the address for this client while the commit is in flight.
     this.book.holdOffer(subnet.id, ex.id, addr, ex.now, COMMIT_HOLD_MS, true);
     const mc = subnet.matchClientId;
@@ -1178,22 +1202,26 @@ export class DhcpServerEngine {
       (ex.type === MessageType.REQUEST && ex.req.ciaddr !== ZERO)
         ? ex.req.ciaddr
         : ex.requested;
-    const event = exchangeEvent({
-      requestType: ex.type,
-      requested: requested === ZERO ? null : requested,
-      id: ex.id,
-      hostname: ex.hostname,
-      interface: ex.meta.interface,
-      giaddr: ex.req.giaddr,
-      subnetId,
-      replyType,
-      address,
-      leaseTime,
-      reason,
-      destination: reply ? describeDestination(reply.destination) : null,
-      classes:
-        ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
-    });
+    const describe = this.describing();
+    const event = exchangeEvent(
+      {
+        requestType: ex.type,
+        requested: requested === ZERO ? null : requested,
+        id: ex.id,
+        hostname: ex.hostname,
+        interface: ex.meta.interface,
+        giaddr: ex.req.giaddr,
+        subnetId,
+        replyType,
+        address,
+        leaseTime,
+        reason,
+        destination: describe && reply ? describeDestination(reply.destination) : null,
+        classes:
+          ex.classes === null || !this.config.recordsClasses ? null : combination(this.config, ex.classes),
+      },
+      describe,
+    );
     return { replies: reply ? [reply] : [], commit: null, events: [event] };
   }
 

@@ -65,6 +65,7 @@ export interface PendingCommit {
 /** One readable line per exchange plus its fields, for logs, statistics and the event API. */
 export interface ExchangeEvent {
   readonly type: 'exchange';
+  /** The log line; '' when the engine was told nobody reads it (`describeExchangesWhen`). */
   readonly text: string;
   readonly request: string;
   readonly reply: string | null;
@@ -76,7 +77,10 @@ export interface ExchangeEvent {
   readonly subnetId: number | null;
   /** Why there was no reply or a NAK, in words. */
   readonly reason: string | null;
-  /** Where the reply went, in words: `link-layer unicast to aa:bb:.. (198.18.0.10)`, `relay 198.18.1.1:67`. */
+  /**
+   * Where the reply went, in words: `link-layer unicast to aa:bb:.. (198.18.0.10)`, `relay 198.18.1.1:67`;
+   * null without a reply, or when nobody reads it (as `text`).
+   */
   readonly destination: string | null;
   /**
    * Set when the request was dropped as junk (malformed, or for no subnet served here): its category,

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   fromHex,
   intToIp,
@@ -11,7 +12,9 @@ import {
   parseHexIdentifier,
   parseMac,
   prefixToMask,
+  readIp,
   toHex,
+  writeU32,
 } from '../../src/protocol/index.ts';
 
 test('ipToInt / intToIp are unsigned and exact', () => {
@@ -20,6 +23,22 @@ test('ipToInt / intToIp are unsigned and exact', () => {
   assert.equal(intToIp(0xc6120001), '198.18.0.1');
   assert.equal(intToIp(0), '0.0.0.0');
   assert.throws(() => ipToInt('1.2.3.256'), RangeError);
+});
+
+test('intToIp and readIp give the dotted quad of any 32-bit value, parsed back exactly', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
+      const quad = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+      assert.equal(intToIp(n), quad);
+      const bytes = new Uint8Array(6);
+      writeU32(bytes, 1, n);
+      assert.equal(readIp(bytes, 1), quad);
+      assert.equal(ipToInt(quad), n);
+    }),
+    { numRuns: 5000 },
+  );
+  for (const octet of [0, 9, 10, 99, 100, 255])
+    assert.equal(intToIp(octet * 0x01010101), `${octet}.${octet}.${octet}.${octet}`);
 });
 
 test('isValidIp accepts dotted quads only', () => {

@@ -14,7 +14,7 @@ import {
 import { encodeReply } from '../../src/server/encode.ts';
 import type { ControlOverrides } from '../../src/control/settings.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
-import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
+import { startServer, type ServerOptions, type ServerRuntime } from '../../src/runtime/server.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { VirtualNetwork, type VirtualTransport } from '../../src/transport/virtual/index.ts';
 
@@ -56,6 +56,8 @@ export async function virtualLab(
     control?: ControlOverrides;
     logger?: Logger;
     clock?: () => number;
+    onExchange?: ServerOptions['onExchange'];
+    onExchangeReadsText?: boolean;
   } = {},
 ): Promise<VirtualLab> {
   const net = new VirtualNetwork();
@@ -75,6 +77,8 @@ export async function virtualLab(
     },
     logger: opts.logger ?? createLogger({ level: 'silent' }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    ...(opts.onExchange === undefined ? {} : { onExchange: opts.onExchange }),
+    ...(opts.onExchangeReadsText === undefined ? {} : { onExchangeReadsText: opts.onExchangeReadsText }),
     control: opts.control ?? false,
     ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
     ...(opts.maxDiscoverQueueDelayMs === undefined
