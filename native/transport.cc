@@ -18,6 +18,8 @@
 //       ring cannot be set up (an old kernel, no memory) the socket reads with recvmmsg; the `ring`
 //       property says which.
 //       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex, fd, ring are properties.
+//       .drops() -> frames the kernel dropped since the socket opened because its queue or ring was full
+//       (PACKET_STATISTICS; a ring's drops do not show in the socket's sk_drops, which `ss -0 -m` prints).
 //   new PacketSocket({ linkWatch: true, netns? }, onMessages) is instead an rtnetlink socket subscribed to
 //       link and IPv4 address changes, for prompt link events.
 //   sendBatch(fd, buffers, dst, start, end) -> count sent, or -errno for buffers[start]
@@ -177,6 +179,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "PacketSocket",
                        {InstanceMethod("send", &PacketSocket::Send), InstanceMethod("close", &PacketSocket::Close),
+                        InstanceMethod("drops", &PacketSocket::Drops),
                         InstanceAccessor("ifindex", &PacketSocket::IfIndex, nullptr),
                         InstanceAccessor("fd", &PacketSocket::Fd, nullptr),
                         InstanceAccessor("ring", &PacketSocket::Ring, nullptr)});
@@ -503,6 +506,16 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     return Napi::Number::New(env, static_cast<double>(n));
   }
 
+  Napi::Value Drops(const Napi::CallbackInfo& info) {
+    if (fd_ >= 0) {
+      // Reading the statistics resets them: the total is kept here. V3's struct starts as V1/V2's does.
+      tpacket_stats_v3 st{};
+      socklen_t len = sizeof(st);
+      if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) drops_ += st.tp_drops;
+    }
+    return Napi::Number::New(info.Env(), static_cast<double>(drops_));
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Shutdown();
     return info.Env().Undefined();
@@ -549,6 +562,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint8_t* ring_ = nullptr;  // the mapped TPACKET_V3 ring, or null when reading with recvmmsg
   uint32_t ringBlocks_ = 0;
   uint32_t ringBlock_ = 0;  // the next block to read
+  uint64_t drops_ = 0;
   int depth_ = 0;
   bool referenced_ = false;
   bool released_ = false;

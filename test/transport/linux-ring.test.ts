@@ -174,6 +174,39 @@ test('the transport reads through the ring by default, with recvmmsg when asked,
     }
   }));
 
+test('frames the kernel drops because the ring or the queue is full are counted as queue full', () =>
+  withVeth(async (s, c) => {
+    for (const receiveRing of [true, false]) {
+      // The smallest ring (16 blocks of 16 KiB) or queue: 2000 frames written in one turn overflow both.
+      const server = await LinuxTransport.open({
+        interfaces: ['srv0'],
+        port: 67,
+        netns: s.name,
+        receiveRing,
+        receiveBufferBytes: 0,
+        linkPollMs: 50,
+      });
+      const tx = new (requireNative().PacketSocket)(
+        { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+        () => {},
+      );
+      try {
+        const r = record(server);
+        const f = frame(67, 'x'.repeat(1000), 'ff:ff:ff:ff:ff:ff');
+        for (let i = 0; i < 2000; i++) tx.send(f);
+        await until(
+          () => r.messages.length + (server.drops.get('queue full') ?? 0) === 2000,
+          5000,
+          `every frame received or counted as dropped (${receiveRing ? 'ring' : 'recvmmsg'})`,
+        );
+        assert.ok(r.messages.length > 0 && r.messages.length < 2000, `${r.messages.length} received`);
+      } finally {
+        tx.close();
+        await server.close();
+      }
+    }
+  }));
+
 function ipChecksum(header: Buffer): number {
   let sum = 0;
   for (let i = 0; i < header.length; i += 2) sum += header.readUInt16BE(i);

@@ -26,6 +26,11 @@ export interface NativePacketSocket {
   readonly fd: number;
   /** True when frames are read from a TPACKET_V3 ring; false with recvmmsg; absent from older addons. */
   readonly ring?: boolean;
+  /**
+   * Frames the kernel dropped since the socket opened because its queue or ring was full (a ring's drops
+   * are not in the socket's sk_drops, which `ss -0 -m` shows). Absent from older addons.
+   */
+  drops?(): number;
   /** Writes one whole Ethernet frame; throws a NativeError. */
   send(frame: Buffer): number;
   close(): void;

@@ -80,6 +80,8 @@ interface Port {
   udpQueue: SendQueue;
   /** Whole frames for the packet socket, waiting for this turn's flush. */
   packetQueue: SendQueue;
+  /** The packet socket's kernel drops already added to `drops`. */
+  kernelDrops: number;
 }
 
 export { SEND_BATCH_MAX } from './send-batch.ts';
@@ -87,7 +89,10 @@ export type { SendQueueLimits } from '../send-backlog.ts';
 
 export class LinuxTransport extends LinkLayerTransport implements Transport {
   readonly kind = 'linux' as const;
-  /** Frames refused on receive, by reason (bad checksums, truncation, ...). */
+  /**
+   * Frames refused on receive, by reason (bad checksums, truncation, ...); 'queue full' counts those the
+   * kernel dropped because a packet socket's ring or queue was full, as of the last link poll.
+   */
   readonly drops = new Map<string, number>();
   private readonly ports: Port[];
   private readonly receiveMode: 'packet' | 'udp';
@@ -115,6 +120,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       packet: undefined,
       udpQueue: sendQueue(),
       packetQueue: sendQueue(),
+      kernelDrops: 0,
     }));
     // Reported through `error` (which the runtime logs), once per interval with a count: a relay that
     // stopped answering ARP would otherwise produce a line per reply.
@@ -192,6 +198,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
         (err, frames, meta) => this.onFrames(p, sock, err, frames, meta),
       );
       p.packet = sock;
+      p.kernelDrops = 0;
       const fd = native.openUdp({
         port: this.port,
         ifname: p.name,
@@ -215,7 +222,16 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     }
   }
 
+  /** Adds what the kernel dropped on `p`'s packet socket since the last look to `drops`. */
+  private countKernelDrops(p: Port): void {
+    const total = p.packet?.drops?.() ?? p.kernelDrops;
+    if (total > p.kernelDrops)
+      this.drops.set('queue full', (this.drops.get('queue full') ?? 0) + total - p.kernelDrops);
+    p.kernelDrops = total;
+  }
+
   private closePort(p: Port): void {
+    this.countKernelDrops(p);
     // What was sent before the close goes out, as it would have without the queue.
     this.sends.flushPort(p);
     p.udpFd = -1;
@@ -303,6 +319,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     }
     for (const p of this.ports) {
       if (this.closed) return;
+      this.countKernelDrops(p);
       const prev = p.info;
       const now = all.find((i) => i.name === p.name);
       if (!now) {
