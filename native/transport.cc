@@ -4,15 +4,22 @@
 //       A UDP socket with SO_REUSEADDR and SO_BROADCAST, optionally SO_BINDTODEVICE, already bound;
 //       handed to node:dgram with socket.bind({ fd }). dropAll attaches a BPF filter that accepts
 //       nothing: the socket then only holds the port (no ICMP port-unreachable) and sends.
-//   new PacketSocket({ ifname, protocol, filter, netns?, rcvbuf? }, onFrames(err, frames, meta))
+//   new PacketSocket({ ifname, protocol, filter, netns?, rcvbuf?, ring? }, onFrames(err, frames, meta))
 //       An AF_PACKET/SOCK_RAW socket bound to one interface and ethertype, with a classic BPF program
 //       (flat [code, jt, jf, k, ...] built in TypeScript), polled with uv_poll_t on Node's own loop.
-//       Each wake-up reads up to 64 frames with one recvmmsg and hands them over in ONE callback: `frames`
-//       a Buffer holding them back to back (fresh per batch), `meta` a Uint32Array of
-//       [offset, length, pkttype, tpStatus, waitedUs] per frame, waitedUs being how long the frame sat in
-//       the socket's queue (kernel receive timestamp, SO_TIMESTAMPNS, to the read; saturating). Errors
-//       come alone: onFrames(err).
-//       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex and fd are properties.
+//       Each wake-up hands the frames it read over in ONE callback: `frames` a Buffer holding them back
+//       to back (fresh per batch), `meta` a Uint32Array of [offset, length, pkttype, tpStatus, waitedUs]
+//       per frame, waitedUs being how long the frame sat in the socket's queue (kernel receive timestamp
+//       to the read; saturating). Errors come alone: onFrames(err).
+//       Without `ring`, a wake-up reads up to 64 frames with one recvmmsg (rcvbuf sizes the queue). With
+//       `ring: true` the frames are read from a TPACKET_V3 receive ring shared with the kernel (rcvbuf
+//       bytes of it, in 16 KiB blocks): the kernel wakes the loop once per block, when it is full or
+//       1 ms after it was opened, and a wake-up reads up to 16 blocks with no system call. Where the
+//       ring cannot be set up (an old kernel, no memory) the socket reads with recvmmsg; the `ring`
+//       property says which.
+//       .send(frame) writes a whole Ethernet frame; .close() is idempotent. ifindex, fd, ring are properties.
+//       .drops() -> frames the kernel dropped since the socket opened because its queue or ring was full
+//       (PACKET_STATISTICS; a ring's drops do not show in the socket's sk_drops, which `ss -0 -m` prints).
 //   new PacketSocket({ linkWatch: true, netns? }, onMessages) is instead an rtnetlink socket subscribed to
 //       link and IPv4 address changes, for prompt link events.
 //   sendBatch(fd, buffers, dst, start, end) -> count sent, or -errno for buffers[start]
@@ -42,6 +49,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -171,8 +179,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "PacketSocket",
                        {InstanceMethod("send", &PacketSocket::Send), InstanceMethod("close", &PacketSocket::Close),
+                        InstanceMethod("drops", &PacketSocket::Drops),
                         InstanceAccessor("ifindex", &PacketSocket::IfIndex, nullptr),
-                        InstanceAccessor("fd", &PacketSocket::Fd, nullptr)});
+                        InstanceAccessor("fd", &PacketSocket::Fd, nullptr),
+                        InstanceAccessor("ring", &PacketSocket::Ring, nullptr)});
   }
 
   PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
@@ -228,16 +238,72 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
           setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
         }
       }
+      // Before bind(): the first frame then already lands in the ring.
+      if (o.Get("ring").ToBoolean()) SetUpRing(rcv.IsNumber() ? rcv.As<Napi::Number>().Int64Value() : 0);
       sockaddr_ll sll{};
       sll.sll_family = AF_PACKET;
       sll.sll_protocol = htons(proto);
       sll.sll_ifindex = ifindex_;
       if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) < 0) throw ErrnoError(env, errno, "bind", ifname);
     } catch (...) {
+      UnmapRing();
       close(fd_);
       fd_ = -1;
       throw;
     }
+  }
+
+  // Below saturation a block is retired by its timeout long before it is full, so the ring holds about
+  // one block per millisecond of stall whatever the block size: many small blocks, then. 16 KiB holds a
+  // jumbo frame, or some 40 DHCP frames.
+  static constexpr uint32_t kRingBlockSize = 16 * 1024;
+  static constexpr uint32_t kRingFrameSize = 2048;  // TPACKET_V3 packs frames; only checked for alignment
+  static constexpr uint32_t kRingBlockTimeoutMs = 1;
+  static constexpr unsigned kRingBlocksPerWake = 16;
+
+  // A TPACKET_V3 receive ring of about `bytes` (at least 16 blocks). Any failure leaves the socket as it
+  // was (the kernel rejects PACKET_RX_RING before changing anything), reading with recvmmsg.
+  void SetUpRing(int64_t bytes) {
+    int version = TPACKET_V3;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0) return;
+    uint32_t blocks = static_cast<uint32_t>(std::clamp<int64_t>(bytes / kRingBlockSize, 16, 4096));
+    tpacket_req3 req{};
+    req.tp_block_size = kRingBlockSize;
+    req.tp_block_nr = blocks;
+    req.tp_frame_size = kRingFrameSize;
+    req.tp_frame_nr = blocks * (kRingBlockSize / kRingFrameSize);
+    req.tp_retire_blk_tov = kRingBlockTimeoutMs;
+    void* map = MAP_FAILED;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) == 0) {
+      map = mmap(nullptr, static_cast<size_t>(blocks) * kRingBlockSize, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_LOCKED, fd_, 0);
+      // MAP_LOCKED fails beyond RLIMIT_MEMLOCK: the ring's pages are the kernel's anyway.
+      if (map == MAP_FAILED) {
+        map = mmap(nullptr, static_cast<size_t>(blocks) * kRingBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+      }
+      if (map == MAP_FAILED) {
+        tpacket_req3 none{};
+        setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
+      }
+    }
+    if (map == MAP_FAILED) {
+      version = TPACKET_V1;
+      setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof(version));
+      return;
+    }
+    ring_ = static_cast<uint8_t*>(map);
+    ringBlocks_ = blocks;
+    ringBlock_ = 0;
+  }
+
+  void UnmapRing() {
+    if (ring_ == nullptr) return;
+    munmap(ring_, static_cast<size_t>(ringBlocks_) * kRingBlockSize);
+    ring_ = nullptr;
+  }
+
+  tpacket_block_desc* RingBlock(uint32_t i) const {
+    return reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<size_t>(i) * kRingBlockSize);
   }
 
   // A rtnetlink socket subscribed to link and IPv4 address changes: each message only tells the owner
@@ -289,6 +355,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       return;
     }
     if (fd_ < 0) return;
+    if (ring_ != nullptr) {
+      DrainRing(env);
+      return;
+    }
     if (!slots_) slots_.reset(new RecvSlots);
     RecvSlots& r = *slots_;
     for (unsigned i = 0; i < kBatch; i++) {
@@ -334,8 +404,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
           timespec at;
           memcpy(&at, CMSG_DATA(c), sizeof(at));
-          int64_t us = (static_cast<int64_t>(readAt.tv_sec) - at.tv_sec) * 1000000 + (readAt.tv_nsec - at.tv_nsec) / 1000;
-          waitedUs = us <= 0 ? 0 : us >= 0xffffffffLL ? 0xffffffffU : static_cast<uint32_t>(us);
+          waitedUs = WaitedUs(readAt, at);
         }
       }
       uint32_t* fm = mp + static_cast<size_t>(i) * kMeta;
@@ -348,6 +417,63 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
     napi_value argv[3] = {env.Null(), frames, meta};
     Deliver(3, argv);
+  }
+
+  // Copies the frames of up to kRingBlocksPerWake retired blocks into one batch, hands the blocks back to
+  // the kernel, then delivers the batch. Blocks are retired in order, so reading stops at the first one the
+  // kernel still owns; what is left keeps the socket readable and is read on the next turn.
+  void DrainRing(Napi::Env env) {
+    struct Frame {
+      const uint8_t* data;
+      uint32_t len, pkttype, status, sec, nsec;
+    };
+    thread_local std::vector<Frame> found;
+    found.clear();
+    size_t total = 0;
+    unsigned blocks = 0;
+    for (; blocks < kRingBlocksPerWake; blocks++) {
+      tpacket_block_desc* bd = RingBlock((ringBlock_ + blocks) % ringBlocks_);
+      if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) break;
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(bd) + bd->hdr.bh1.offset_to_first_pkt;
+      for (uint32_t i = 0; i < bd->hdr.bh1.num_pkts; i++) {
+        const tpacket3_hdr* h = reinterpret_cast<const tpacket3_hdr*>(p);
+        const sockaddr_ll* ll = reinterpret_cast<const sockaddr_ll*>(p + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
+        found.push_back(Frame{p + h->tp_mac, h->tp_snaplen, ll->sll_pkttype, h->tp_status, h->tp_sec, h->tp_nsec});
+        total += h->tp_snaplen;
+        p += h->tp_next_offset;
+      }
+    }
+    if (blocks == 0) return;
+    Napi::Buffer<uint8_t> frames = Napi::Buffer<uint8_t>::New(env, total);
+    Napi::Uint32Array meta = Napi::Uint32Array::New(env, found.size() * kMeta);
+    uint32_t* mp = meta.Data();
+    timespec readAt{};
+    clock_gettime(CLOCK_REALTIME, &readAt);
+    size_t off = 0;
+    for (size_t i = 0; i < found.size(); i++) {
+      const Frame& f = found[i];
+      memcpy(frames.Data() + off, f.data, f.len);
+      uint32_t* fm = mp + i * kMeta;
+      fm[0] = static_cast<uint32_t>(off);
+      fm[1] = f.len;
+      fm[2] = f.pkttype;
+      fm[3] = f.status;
+      fm[4] = WaitedUs(readAt, timespec{static_cast<time_t>(f.sec), static_cast<long>(f.nsec)});
+      off += f.len;
+    }
+    for (unsigned b = 0; b < blocks; b++) {
+      __atomic_store_n(&RingBlock(ringBlock_)->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+      ringBlock_ = (ringBlock_ + 1) % ringBlocks_;
+    }
+    if (found.empty()) return;
+    napi_value argv[3] = {env.Null(), frames, meta};
+    Deliver(3, argv);
+  }
+
+  static uint32_t WaitedUs(const timespec& readAt, const timespec& at) {
+    if (at.tv_sec == 0 && at.tv_nsec == 0) return 0;
+    int64_t us = (static_cast<int64_t>(readAt.tv_sec) - at.tv_sec) * 1000000 + (readAt.tv_nsec - at.tv_nsec) / 1000;
+    return us <= 0 ? 0 : us >= 0xffffffffLL ? 0xffffffffU : static_cast<uint32_t>(us);
   }
 
   void DeliverError(Napi::Value err) {
@@ -380,6 +506,16 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     return Napi::Number::New(env, static_cast<double>(n));
   }
 
+  Napi::Value Drops(const Napi::CallbackInfo& info) {
+    if (fd_ >= 0) {
+      // Reading the statistics resets them: the total is kept here. V3's struct starts as V1/V2's does.
+      tpacket_stats_v3 st{};
+      socklen_t len = sizeof(st);
+      if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) drops_ += st.tp_drops;
+    }
+    return Napi::Number::New(info.Env(), static_cast<double>(drops_));
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Shutdown();
     return info.Env().Undefined();
@@ -393,6 +529,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       poll_ = nullptr;
     }
+    UnmapRing();
     if (fd_ >= 0) {
       close(fd_);
       fd_ = -1;
@@ -414,6 +551,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   Napi::Value IfIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ifindex_); }
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+  Napi::Value Ring(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), ring_ != nullptr); }
 
   int fd_ = -1;
   int ifindex_ = 0;
@@ -421,6 +559,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::AsyncContext* context_ = nullptr;
   Napi::FunctionReference onFrame_;
   std::unique_ptr<RecvSlots> slots_;
+  uint8_t* ring_ = nullptr;  // the mapped TPACKET_V3 ring, or null when reading with recvmmsg
+  uint32_t ringBlocks_ = 0;
+  uint32_t ringBlock_ = 0;  // the next block to read
+  uint64_t drops_ = 0;
   int depth_ = 0;
   bool referenced_ = false;
   bool released_ = false;

@@ -11,7 +11,10 @@ const JSET_K = 0x45;
 const RET_K = 0x06;
 const ACCEPT = 0x40000;
 
-/** Unfragmented IPv4/UDP to destination port `port` (as tcpdump's `udp dst port P`). */
+/**
+ * Unfragmented IPv4/UDP to destination port `port` (tcpdump's `udp dst port P`, but a first fragment too is
+ * dropped: the parser refuses fragments, so the kernel need not copy them out).
+ */
 export function udpDstPortFilter(port: number): number[] {
   // prettier-ignore
   return [
@@ -20,7 +23,7 @@ export function udpDstPortFilter(port: number): number[] {
     LDB_ABS, 0, 0, 23, //          2: A = IP protocol
     JEQ_K, 0, 6, 17, //            3: UDP, else drop
     LDH_ABS, 0, 0, 20, //          4: A = flags + fragment offset
-    JSET_K, 4, 0, 0x1fff, //       5: a fragment: drop
+    JSET_K, 4, 0, 0x3fff, //       5: more fragments or an offset: drop
     LDXB_MSH, 0, 0, 14, //         6: X = IP header length
     LDH_IND, 0, 0, 16, //          7: A = UDP destination port (14 + X + 2)
     JEQ_K, 0, 1, port & 0xffff, // 8: our port, else drop

@@ -24,6 +24,13 @@ export interface NativeError extends Error {
 export interface NativePacketSocket {
   readonly ifindex: number;
   readonly fd: number;
+  /** True when frames are read from a TPACKET_V3 ring; false with recvmmsg; absent from older addons. */
+  readonly ring?: boolean;
+  /**
+   * Frames the kernel dropped since the socket opened because its queue or ring was full (a ring's drops
+   * are not in the socket's sk_drops, which `ss -0 -m` shows). Absent from older addons.
+   */
+  drops?(): number;
   /** Writes one whole Ethernet frame; throws a NativeError. */
   send(frame: Buffer): number;
   close(): void;
@@ -45,7 +52,16 @@ export interface NativeAddon {
   interfaces(netns?: string): NativeInterface[];
   PacketSocket: new (
     o:
-      | { ifname: string; protocol: number; filter: number[]; netns?: string; rcvbuf?: number }
+      | {
+          ifname: string;
+          protocol: number;
+          filter: number[];
+          netns?: string;
+          /** Receive buffer bytes; with `ring`, the ring's size. */
+          rcvbuf?: number;
+          /** Read through a TPACKET_V3 ring where the kernel allows it, else with recvmmsg. */
+          ring?: boolean;
+        }
       | { linkWatch: true; netns?: string },
     onFrames: FrameBatchCallback,
   ) => NativePacketSocket;

@@ -1,0 +1,215 @@
+/**
+ * The packet socket's two receive paths, TPACKET_V3 ring and recvmmsg, and its BPF filter: the same
+ * frames go in on both paths (two sockets on one interface, each sees every frame) and must come out
+ * alike. Two namespaces joined by a veth, 198.18.0.0/24 only.
+ */
+import { requiring } from '../lab/needs.ts';
+import assert from 'node:assert/strict';
+import { createLab, type Netns } from '../lab/netns.ts';
+import { LinuxTransport } from '../../src/transport/linux/transport.ts';
+import {
+  FRAME_META_WORDS,
+  requireNative,
+  type NativePacketSocket,
+} from '../../src/transport/linux/native.ts';
+import { ETH_P_IP, PACKET_BROADCAST, PACKET_HOST, udpDstPortFilter } from '../../src/transport/linux/bpf.ts';
+import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
+import { parseMacBytes } from '../../src/transport/addr.ts';
+import { carrierUp, record, until } from './linux-helpers.ts';
+
+const { test } = requiring('root', 'ip');
+
+interface Received {
+  payload: string;
+  length: number;
+  pkttype: number;
+}
+
+/** A packet socket on `ifname` collecting what it receives, frame by frame. */
+function listen(
+  ns: Netns,
+  ifname: string,
+  ring: boolean,
+  port: number,
+): { sock: NativePacketSocket; got: Received[] } {
+  const got: Received[] = [];
+  const sock = new (requireNative().PacketSocket)(
+    { ifname, protocol: ETH_P_IP, filter: udpDstPortFilter(port), netns: ns.name, rcvbuf: 1 << 20, ring },
+    (err, frames, meta) => {
+      if (err) throw err;
+      if (!frames || !meta) return;
+      for (let i = 0; i < meta.length; i += FRAME_META_WORDS) {
+        const f = parseUdpFrame(frames.subarray(meta[i]!, meta[i]! + meta[i + 1]!));
+        const payload = f.ok ? f.payload.toString() : `refused: ${f.reason}`;
+        got.push({ payload, length: meta[i + 1]!, pkttype: meta[i + 2]! });
+      }
+    },
+  );
+  return { sock, got };
+}
+
+/** A frame from cli0 to UDP port `dstPort`, broadcast or to srv0's MAC. */
+function frame(dstPort: number, payload: string, dstMac: string): Buffer {
+  return buildUdpFrame({
+    srcMac: parseMacBytes('02:00:00:00:0c:02')!,
+    dstMac: parseMacBytes(dstMac)!,
+    srcIp: 0xc6120002,
+    dstIp: dstMac === 'ff:ff:ff:ff:ff:ff' ? 0xffffffff : 0xc6120001,
+    srcPort: 68,
+    dstPort,
+    payload: Buffer.from(payload),
+  });
+}
+
+async function withVeth(fn: (s: Netns, c: Netns) => Promise<void>): Promise<void> {
+  const lab = await createLab('trr');
+  try {
+    const s = await lab.namespace('srv');
+    const c = await lab.namespace('cli');
+    await lab.veth(s, 'srv0', c, 'cli0', { aMac: '02:00:00:00:0c:01', bMac: '02:00:00:00:0c:02' });
+    await s.addAddress('srv0', '198.18.0.1/24');
+    await c.addAddress('cli0', '198.18.0.2/24');
+    await carrierUp(s.name, 'srv0');
+    await carrierUp(c.name, 'cli0');
+    await fn(s, c);
+  } finally {
+    await lab.close();
+  }
+}
+
+test('the ring and the recvmmsg path deliver the same frames, in order, with length and packet type', () =>
+  withVeth(async (s, c) => {
+    const ring = listen(s, 'srv0', true, 6767);
+    const copy = listen(s, 'srv0', false, 6767);
+    const tx = new (requireNative().PacketSocket)(
+      { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+      () => {},
+    );
+    try {
+      assert.equal(ring.sock.ring, true, 'this kernel sets up a TPACKET_V3 ring');
+      assert.equal(copy.sock.ring, false);
+      // More than one ring block (16 KiB) and more than one recvmmsg batch (64), of varied sizes and both
+      // packet types; sent in several turns so that some blocks are retired by their timeout.
+      const sent: Received[] = [];
+      for (let turn = 0; turn < 5; turn++) {
+        for (let i = 0; i < 60; i++) {
+          const n = turn * 60 + i;
+          const payload = `frame ${n} `.padEnd(10 + ((n * 37) % 1400), 'x');
+          const mac = n % 3 === 0 ? '02:00:00:00:0c:01' : 'ff:ff:ff:ff:ff:ff';
+          const f = frame(6767, payload, mac);
+          tx.send(f);
+          sent.push({ payload, length: f.length, pkttype: n % 3 === 0 ? PACKET_HOST : PACKET_BROADCAST });
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await until(() => ring.got.length >= 300 && copy.got.length >= 300, 5000, '300 frames on both paths');
+      assert.deepEqual(ring.got, sent);
+      assert.deepEqual(copy.got, sent);
+    } finally {
+      ring.sock.close();
+      copy.sock.close();
+      tx.close();
+    }
+  }));
+
+test("the packet socket's filter keeps UDP to its port and drops other ports, fragments and non-UDP", () =>
+  withVeth(async (s, c) => {
+    for (const ring of [true, false]) {
+      const rx = listen(s, 'srv0', ring, 67);
+      const tx = new (requireNative().PacketSocket)(
+        { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+        () => {},
+      );
+      try {
+        const bcast = 'ff:ff:ff:ff:ff:ff';
+        tx.send(frame(68, 'to port 68', bcast));
+        const fragment = frame(67, 'a fragment', bcast);
+        fragment.writeUInt16BE(0x2000, 20); // more fragments
+        fragment.writeUInt16BE(0, 24);
+        fragment.writeUInt16BE(ipChecksum(fragment.subarray(14, 34)), 24);
+        tx.send(fragment);
+        const tcp = frame(67, 'not UDP', bcast);
+        tcp[23] = 6;
+        tcp.writeUInt16BE(0, 24);
+        tcp.writeUInt16BE(ipChecksum(tcp.subarray(14, 34)), 24);
+        tx.send(tcp);
+        tx.send(frame(67, 'dhcp', bcast));
+        await until(() => rx.got.length >= 1, 5000, 'the DHCP frame');
+        // The frames before it were sent first on the same link: had the filter passed them, they would
+        // have come first.
+        assert.deepEqual(
+          rx.got.map((g) => g.payload),
+          ['dhcp'],
+          ring ? 'ring' : 'recvmmsg',
+        );
+      } finally {
+        rx.sock.close();
+        tx.close();
+      }
+    }
+  }));
+
+test('the transport reads through the ring by default, with recvmmsg when asked, and both carry traffic', () =>
+  withVeth(async (s, c) => {
+    for (const receiveRing of [undefined, false] as const) {
+      const server = await LinuxTransport.open({
+        interfaces: ['srv0'],
+        port: 67,
+        netns: s.name,
+        ...(receiveRing === undefined ? {} : { receiveRing }),
+      });
+      const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
+      try {
+        assert.equal(server.receivePath('srv0'), receiveRing === false ? 'recvmmsg' : 'ring');
+        const r = record(server);
+        await client.send({ data: Buffer.from('hello'), ip: '255.255.255.255', port: 67, interface: 'cli0' });
+        await until(() => r.messages.length === 1, 5000, 'the broadcast');
+        assert.equal(r.messages[0]!.data.toString(), 'hello');
+        assert.equal(r.messages[0]!.meta.sourceMac, '02:00:00:00:0c:02');
+        assert.equal(r.messages[0]!.meta.linkBroadcast, true);
+      } finally {
+        await server.close();
+        await client.close();
+      }
+    }
+  }));
+
+test('frames the kernel drops because the ring or the queue is full are counted as queue full', () =>
+  withVeth(async (s, c) => {
+    for (const receiveRing of [true, false]) {
+      // The smallest ring (16 blocks of 16 KiB) or queue: 2000 frames written in one turn overflow both.
+      const server = await LinuxTransport.open({
+        interfaces: ['srv0'],
+        port: 67,
+        netns: s.name,
+        receiveRing,
+        receiveBufferBytes: 0,
+        linkPollMs: 50,
+      });
+      const tx = new (requireNative().PacketSocket)(
+        { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+        () => {},
+      );
+      try {
+        const r = record(server);
+        const f = frame(67, 'x'.repeat(1000), 'ff:ff:ff:ff:ff:ff');
+        for (let i = 0; i < 2000; i++) tx.send(f);
+        await until(
+          () => r.messages.length + (server.drops.get('queue full') ?? 0) === 2000,
+          5000,
+          `every frame received or counted as dropped (${receiveRing ? 'ring' : 'recvmmsg'})`,
+        );
+        assert.ok(r.messages.length > 0 && r.messages.length < 2000, `${r.messages.length} received`);
+      } finally {
+        tx.close();
+        await server.close();
+      }
+    }
+  }));
+
+function ipChecksum(header: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < header.length; i += 2) sum += header.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
