@@ -28,7 +28,11 @@ export function admission(
   limits: QueueDelayLimits,
 ): Admission {
   if (waitedMs === undefined || waitedMs <= Math.min(limits.discoverMs, limits.staleMs)) return 'serve';
-  const type = peekMessageType(bytes);
+  return admit(peekMessageType(bytes), waitedMs, limits);
+}
+
+/** The same decision from a message type already read (`peekMessageType`) and a known wait. */
+export function admit(type: number | undefined, waitedMs: number, limits: QueueDelayLimits): Admission {
   if (type === MessageType.RELEASE || type === MessageType.DECLINE) return 'serve';
   if (waitedMs > limits.staleMs) return 'stale';
   return type === MessageType.DISCOVER && waitedMs > limits.discoverMs ? 'shed-discover' : 'serve';
