@@ -143,7 +143,12 @@ function parsePerfdhcp(
   };
 }
 
-type Started = { pid: number; stop: () => Promise<unknown> };
+type Started = {
+  pid: number;
+  stop: () => Promise<unknown>;
+  /** leasekeeper: datagrams it dropped unanswered so far (pkt4-receive-drop: overload shedding, HA scopes). */
+  receiveDrops?: () => Promise<number>;
+};
 
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
   if (server === 'kea') {
@@ -183,7 +188,14 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
   });
-  return { pid: lk.proc.pid, stop: () => lk.stop() };
+  const receiveDrops = async (): Promise<number> => {
+    const answer = await lk.ctl('statistic-get', { name: 'pkt4-receive-drop' });
+    const samples = (answer.arguments as Record<string, [number, string][]> | undefined)?.[
+      'pkt4-receive-drop'
+    ];
+    return samples?.[0]?.[0] ?? 0;
+  };
+  return { pid: lk.proc.pid, stop: () => lk.stop(), receiveDrops };
 }
 
 /**
@@ -277,6 +289,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
     const packetDropsBefore = await packetSocketDrops(lab.srv);
+    const shedBefore = (await s.receiveDrops?.()) ?? 0;
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -300,7 +313,10 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       const udpAfter = await udpErrors(lab);
       console.log(
         `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
-          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}`,
+          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}` +
+          (s.receiveDrops === undefined
+            ? ''
+            : `; server shed unanswered (pkt4-receive-drop) ${(await s.receiveDrops()) - shedBefore}`),
       );
     }
     return step;
