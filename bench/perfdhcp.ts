@@ -148,6 +148,8 @@ type Started = {
   stop: () => Promise<unknown>;
   /** leasekeeper: datagrams it dropped unanswered so far (pkt4-receive-drop: overload shedding, HA scopes). */
   receiveDrops?: () => Promise<number>;
+  /** leasekeeper: its log so far (the overload warn lines give the drops by reason). */
+  output?: () => string;
 };
 
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
@@ -195,7 +197,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     ];
     return samples?.[0]?.[0] ?? 0;
   };
-  return { pid: lk.proc.pid, stop: () => lk.stop(), receiveDrops };
+  return { pid: lk.proc.pid, stop: () => lk.stop(), receiveDrops, output: lk.proc.output };
 }
 
 /**
@@ -225,6 +227,18 @@ interface Lab {
   load: Netns;
 }
 
+/** The sums of leasekeeper's overload warn lines in `log` (from `from` on): DISCOVERs shed by reason, stale requests. */
+function overloadLines(log: string, from: number): string {
+  const sum = [0, 0, 0, 0];
+  for (const m of log
+    .slice(from)
+    .matchAll(
+      /dropped unanswered (\d+) DISCOVERs that waited[^,]*, (\d+) DISCOVERs behind[^,]*, (\d+) requests[^,\n]*(?:, (\d+) datagrams past)?/g,
+    ))
+    for (let i = 0; i < 4; i++) sum[i]! += Number(m[i + 1] ?? 0);
+  return `${sum[0]} DISCOVERs past their wait limit, ${sum[1]} for the backlog, ${sum[2]} stale requests, ${sum[3]} past the count bound`;
+}
+
 /** UDP RcvbufErrors of each namespace (/proc/net/snmp): datagrams dropped because a socket's buffer was full. */
 /**
  * Frames the server's packet sockets dropped because their receive buffer was full (`ss -0 -m`: the `d`
@@ -252,6 +266,7 @@ async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
 /** One perfdhcp run at `rate` against a fresh server (fresh lease file). */
 async function trial(server: string, lab: Lab, rate: number, n: number): Promise<Step> {
   const s = await startOne(server, lab.srv, n);
+  let logBefore = 0;
   try {
     if (PIN) pinProcess(s.pid, SERVER_CPU);
     const args = [
@@ -290,6 +305,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const udpBefore = await udpErrors(lab);
     const packetDropsBefore = await packetSocketDrops(lab.srv);
     const shedBefore = (await s.receiveDrops?.()) ?? 0;
+    logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -322,6 +338,9 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     return step;
   } finally {
     await s.stop();
+    // After the stop, which writes the last line (one per 5 s; the first after the warm-up may include its drops).
+    if (process.env['THREADS'] && s.output !== undefined)
+      console.log(`  server overload lines: ${overloadLines(s.output(), logBefore)}`);
   }
 }
 

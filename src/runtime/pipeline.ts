@@ -318,7 +318,8 @@ export class Pipeline {
     const serviceMs = this.#queue.serviceMs;
     this.#o.logger.warn(
       {
-        shed: n['shed-discover'] + n.backlog,
+        shed: n['shed-discover'],
+        backlog: n.backlog,
         stale: n.stale,
         overflow: n.overflow,
         waitedMs: Math.round(this.#shedWaitedMs),
@@ -327,8 +328,9 @@ export class Pipeline {
         maxDiscoverMs: discoverMs,
         maxRequestMs: staleMs,
       },
-      `overloaded: dropped unanswered ${n['shed-discover'] + n.backlog} DISCOVERs that waited or would have ` +
-        `waited more than ${discoverMs} ms, ${n.stale} requests that waited more than ${staleMs} ms` +
+      `overloaded: dropped unanswered ${n['shed-discover']} DISCOVERs that waited more than ${discoverMs} ms, ` +
+        `${n.backlog} DISCOVERs behind a backlog longer than that, ` +
+        `${n.stale} requests that waited more than ${staleMs} ms` +
         (n.overflow === 0 ? '' : `, ${n.overflow} datagrams past the receive queue's ${maxDatagrams}`),
     );
     this.#shedLoggedAt = this.#o.clock();

@@ -15,8 +15,14 @@ export interface ReceiveQueueOptions extends QueueDelayLimits {
   readonly shed: (reason: ShedReason, waitedMs: number) => void;
 }
 
-/** Weight of a new service-time sample in the moving average (1/8: adapts within tens of turns). */
-const SERVICE_EWMA_WEIGHT = 1 / 8;
+/**
+ * The service time is sampled over this much backlogged wall time (ms), not per turn: a turn handles a few
+ * datagrams, and one preemption of the process (a core shared with other work) would make a per-turn sample
+ * hundreds of times the usual, and the bound shed a burst for nothing.
+ */
+const SERVICE_WINDOW_MS = 100;
+/** Weight of a new window's sample in the moving average. */
+const SERVICE_EWMA_WEIGHT = 1 / 4;
 
 interface Entry<T> {
   readonly bytes: Uint8Array;
@@ -73,7 +79,8 @@ class Fifo<T> {
  * the newest DISCOVER would wait, behind everything queued, longer than the DISCOVER limit (what its client
  * waits for an OFFER before it gives up on it), the oldest DISCOVERs are dropped until it would not.
  * The service time is measured only while backlogged, as the wall time from one turn to the next per
- * datagram handled: it includes whatever else the core did (commits, sends, other processes sharing it).
+ * datagram handled, over windows of 100 ms: it includes whatever else the core did (commits, sends, other
+ * processes sharing it), which is what a queued datagram waits for too.
  * At the head, the receive-delay limits apply as before decoding (admission.ts): a DISCOVER older than its
  * limit, a request older than its client's retransmission time (stale-reply suppression: its fresh copy is
  * behind it and is answered), are dropped; RELEASE and DECLINE never by time.
@@ -88,6 +95,9 @@ export class ReceiveQueue<T> {
   #turnStartedAt = 0;
   #turnHandled = 0;
   #backloggedAfterTurn = false;
+  /** Backlogged wall time and datagrams handled in it, since the last sample. */
+  #windowMs = 0;
+  #windowHandled = 0;
 
   constructor(options: ReceiveQueueOptions) {
     this.#o = options;
@@ -135,11 +145,17 @@ export class ReceiveQueue<T> {
    */
   turn(now: number, budget: number, handle: (bytes: Uint8Array, meta: T) => void): number {
     if (this.#backloggedAfterTurn && this.#turnHandled > 0) {
-      const sample = (now - this.#turnStartedAt) / this.#turnHandled;
-      this.#serviceMs =
-        this.#serviceMs === undefined
-          ? sample
-          : this.#serviceMs + (sample - this.#serviceMs) * SERVICE_EWMA_WEIGHT;
+      this.#windowMs += now - this.#turnStartedAt;
+      this.#windowHandled += this.#turnHandled;
+      if (this.#windowMs >= SERVICE_WINDOW_MS) {
+        const sample = this.#windowMs / this.#windowHandled;
+        this.#serviceMs =
+          this.#serviceMs === undefined
+            ? sample
+            : this.#serviceMs + (sample - this.#serviceMs) * SERVICE_EWMA_WEIGHT;
+        this.#windowMs = 0;
+        this.#windowHandled = 0;
+      }
     }
     this.#turnStartedAt = now;
     let handled = 0;

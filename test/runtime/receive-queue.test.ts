@@ -30,13 +30,15 @@ function queue(limits: { discoverMs?: number; staleMs?: number; maxDatagrams?: n
   return { q, push, turn, handled, shed };
 }
 
-/** A queue that has measured `serviceMs` per datagram: one backlogged turn, then the next `serviceMs` later. */
+/**
+ * A queue that has measured `serviceMs` per datagram: backlogged turns of one datagram each, `serviceMs`
+ * apart, for one 100 ms window.
+ */
 function measured(serviceMs: number, limits: { discoverMs?: number; staleMs?: number } = {}) {
   const t = queue(limits);
-  t.push(REQUEST, 'warm-1', 0);
-  t.push(REQUEST, 'warm-2', 0);
-  assert.equal(t.turn(0, 1), 1, 'one left: the turn ended backlogged');
-  t.turn(serviceMs, 1);
+  const turns = Math.ceil(100 / serviceMs);
+  for (let i = 0; i <= turns; i++) t.push(REQUEST, 'warm', 0);
+  for (let i = 0; i <= turns; i++) t.turn(i * serviceMs, 1);
   assert.equal(t.q.serviceMs, serviceMs);
   t.handled.length = 0;
   return t;
@@ -110,22 +112,26 @@ test('the backlog bound follows the service rate: twice as fast holds twice as m
   assert.equal(fast.q.length, 20);
 });
 
-test('the service time is measured only while backlogged, as wall time per datagram handled', () => {
+test('the service time is measured only while backlogged, as wall time per datagram over 100 ms windows', () => {
   const { q, push, turn } = queue();
   push(REQUEST, 'a', 0);
   turn(0);
-  push(REQUEST, 'b', 50);
-  turn(50);
+  push(REQUEST, 'b', 500);
+  turn(500);
   assert.equal(q.serviceMs, undefined, 'an idle gap between turns says nothing about the service rate');
-  for (let i = 0; i < 4; i++) push(REQUEST, 'c', 100);
-  turn(100, 2);
-  turn(104, 2);
-  assert.equal(q.serviceMs, 2, '4 ms for the 2 datagrams of a turn that left a backlog');
-  push(REQUEST, 'd', 104);
-  push(REQUEST, 'd', 104);
-  turn(104, 1);
-  turn(124, 1);
-  assert.equal(q.serviceMs, 2 + (20 - 2) / 8, 'a moving average, not the last sample');
+  for (let i = 0; i < 200; i++) push(REQUEST, 'c', 1000);
+  // Turns of 2 datagrams every 3 ms, one of them preempted (40 ms): 100 ms for 42 datagrams.
+  let now = 1000;
+  for (let i = 0; i < 21; i++) {
+    turn(now, 2);
+    now += i === 5 ? 40 : 3;
+  }
+  assert.equal(q.serviceMs, undefined, 'no sample before a whole window');
+  turn(now, 2);
+  assert.equal(q.serviceMs, 100 / 42, 'the preemption is averaged over the window, not taken alone');
+  const first = q.serviceMs;
+  for (let i = 0; i < 26; i++) turn((now += 4), 2);
+  assert.equal(q.serviceMs, first + (2 - first) / 4, 'a moving average of the windows, not the last one');
 });
 
 test('without a measured service time no DISCOVER is shed for the backlog (only by its own wait)', () => {
