@@ -136,7 +136,7 @@ export class ReceiveQueue<T> {
       return;
     }
     this.#discovers.push(entry);
-    this.#boundDiscovers(now, now - entry.receivedAt);
+    this.#boundDiscovers(now);
   }
 
   /**
@@ -183,13 +183,14 @@ export class ReceiveQueue<T> {
   }
 
   /**
-   * The newest DISCOVER (which waited `newestWaitedMs` already) is handled after everything queued now: while
-   * that would take it past the DISCOVER limit, the oldest DISCOVER is dropped (possibly the newest itself).
+   * The newest DISCOVER is handled after everything queued now: while draining that would take longer than
+   * the DISCOVER limit, the oldest DISCOVER is dropped (possibly the newest itself). Its own wait in the
+   * kernel is not added: shedding older DISCOVERs would not shorten it (the head check drops it if needed).
    */
-  #boundDiscovers(now: number, newestWaitedMs: number): void {
+  #boundDiscovers(now: number): void {
     const serviceMs = this.#serviceMs;
     if (serviceMs === undefined) return;
-    while (this.#discovers.length > 0 && newestWaitedMs + this.length * serviceMs > this.#o.discoverMs) {
+    while (this.#discovers.length > 0 && this.length * serviceMs > this.#o.discoverMs) {
       this.#o.shed('backlog', now - this.#discovers.shift()!.receivedAt);
     }
   }
