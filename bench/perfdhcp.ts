@@ -10,8 +10,7 @@
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
- * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers;
- * LOAD_RCVBUF=bytes sets perfdhcp's socket receive buffers).
+ * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
  *
  * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a
  * trial measures the server's steady state, not its JIT compiling the hot paths; WARMUP=0 turns it off.
@@ -39,13 +38,6 @@ const SERVERS = (process.env['SERVERS'] ?? 'leasekeeper,kea').split(',');
 const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
 /** Seconds of untimed load before each trial (0: none). */
 const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
-/**
- * LOAD_RCVBUF=bytes: perfdhcp's default socket receive buffer (net.core.rmem_default in its namespace;
- * default the system's, 208 KiB). Under overload unpinned, most DORAs are lost in perfdhcp's own socket, a
- * few hundred replies deep, when a burst arrives while it is descheduled: a deeper one shows what the
- * server itself completed (the `perfdhcp side` RcvbufErrors of THREADS=1 say how many were lost there).
- */
-const LOAD_RCVBUF = process.env['LOAD_RCVBUF'];
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -397,11 +389,6 @@ async function run(): Promise<Map<string, Step[]>> {
     await lab.veth(srv, 'eth0', load, 'eth0');
     await srv.addAddress('eth0', '198.18.0.1/16');
     await load.addAddress('eth0', '198.18.0.2/16');
-    if (LOAD_RCVBUF !== undefined) {
-      // Per namespace on current kernels: only perfdhcp's sockets get it.
-      await load.run('sysctl', ['-q', '-w', `net.core.rmem_default=${LOAD_RCVBUF}`]);
-      console.log(`perfdhcp's socket receive buffers: ${LOAD_RCVBUF} bytes (LOAD_RCVBUF)`);
-    }
     for (const rate of RATES) {
       const climbing = SERVERS.filter((s) => (failures.get(s) ?? 0) < 2);
       if (climbing.length === 0) break;
