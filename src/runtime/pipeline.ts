@@ -179,10 +179,13 @@ export class Pipeline {
     return { shed: { ...this.#shedTotals }, queued: this.#queue.length, serviceMs: this.#queue.serviceMs };
   }
 
-  /** Stops taking datagrams; resolves once every one already taken is finished (the backlog is dropped). */
+  /**
+   * Stops taking datagrams; resolves once every one already taken is finished. The receive backlog is
+   * handled first, all of it (bounded by `maxReceiveQueue`): a queued RELEASE must still free its address.
+   */
   async drain(): Promise<void> {
     this.#accepting = false;
-    this.#queue.clear();
+    this.#queue.turn(this.#monotonic(), Number.MAX_SAFE_INTEGER, this.#handleQueued);
     this.#logShed();
     this.#junk.flush();
     this.#unsent.flush();

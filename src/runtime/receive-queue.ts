@@ -34,7 +34,8 @@ interface Entry<T> {
 
 /** A FIFO with O(1) push and shift (an array and a head index, compacted when half is spent). */
 class Fifo<T> {
-  #items: T[] = [];
+  /** Handled slots are cleared (undefined) so that their datagrams can be collected before compaction. */
+  #items: (T | undefined)[] = [];
   #head = 0;
 
   get length(): number {
@@ -48,17 +49,13 @@ class Fifo<T> {
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head]!;
+    this.#items[this.#head] = undefined;
     this.#head++;
     if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
     return item;
-  }
-
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
   }
 }
 
@@ -174,12 +171,6 @@ export class ReceiveQueue<T> {
     this.#turnHandled = handled;
     this.#backloggedAfterTurn = this.length > 0;
     return this.length;
-  }
-
-  /** Drops everything queued, unanswered and uncounted (the server is stopping). */
-  clear(): void {
-    this.#first.clear();
-    this.#discovers.clear();
   }
 
   /**
