@@ -46,7 +46,7 @@ export interface PipelineOptions {
    */
   readonly maxRequestQueueDelayMs?: number;
   /**
-   * Datagrams read from the transport but not yet handled, at most (default 8,192, about 8 MiB): past it
+   * Datagrams read from the transport but not yet handled, at most (default 8,192, a few MiB): past it
    * the oldest DISCOVER is dropped, or the arriving datagram when no DISCOVER is queued (receive-queue.ts).
    */
   readonly maxReceiveQueue?: number;
@@ -117,12 +117,6 @@ export class Pipeline {
   readonly #handledPerTurn: number;
   readonly #monotonic: () => number;
   #turnScheduled = false;
-  readonly #shedTotals: Record<ShedReason, number> = {
-    'shed-discover': 0,
-    backlog: 0,
-    overflow: 0,
-    stale: 0,
-  };
   #shedSinceLog: Record<ShedReason, number> = { 'shed-discover': 0, backlog: 0, overflow: 0, stale: 0 };
   #shedLoggedAt = -Infinity;
   #shedWaitedMs = 0;
@@ -168,15 +162,6 @@ export class Pipeline {
   /** How many datagrams are being handled (waiting for their commits). */
   get inFlight(): number {
     return this.#inFlight;
-  }
-
-  /** Datagrams dropped unanswered under overload since start, by reason; the receive backlog now. */
-  get overload(): {
-    readonly shed: Readonly<Record<ShedReason, number>>;
-    readonly queued: number;
-    readonly serviceMs: number | undefined;
-  } {
-    return { shed: { ...this.#shedTotals }, queued: this.#queue.length, serviceMs: this.#queue.serviceMs };
   }
 
   /**
@@ -299,7 +284,6 @@ export class Pipeline {
    */
   #shed(why: ShedReason, waitedMs: number): void {
     this.#o.engine.recordQueueDrop();
-    this.#shedTotals[why]++;
     this.#shedSinceLog[why]++;
     this.#shedWaitedMs = waitedMs;
     const now = this.#o.clock();
