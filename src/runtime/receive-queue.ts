@@ -60,8 +60,6 @@ class Fifo<T> {
 }
 
 /**
- * `T` is what the transport says about a datagram besides its bytes (its arrival).
- *
  * The server's receive backlog in user space, so that what an overloaded server drops is chosen here, not
  * by the kernel (a full socket buffer drops a REQUEST as readily as a DISCOVER). The transport is read every
  * turn and each datagram queued; a turn then handles a bounded number, in this order:
@@ -82,7 +80,8 @@ class Fifo<T> {
  * limit, a request older than its client's retransmission time (stale-reply suppression: its fresh copy is
  * behind it and is answered), are dropped; RELEASE and DECLINE never by time.
  *
- * The clock is injected (milliseconds, monotonic): nothing here reads the time.
+ * The clock is injected (milliseconds, monotonic): nothing here reads the time. `T` is what the transport
+ * says about a datagram besides its bytes (its arrival).
  */
 export class ReceiveQueue<T> {
   readonly #o: ReceiveQueueOptions;
