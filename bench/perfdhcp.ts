@@ -143,7 +143,14 @@ function parsePerfdhcp(
   };
 }
 
-type Started = { pid: number; stop: () => Promise<unknown> };
+type Started = {
+  pid: number;
+  stop: () => Promise<unknown>;
+  /** leasekeeper: datagrams it dropped unanswered so far (pkt4-receive-drop: overload shedding, HA scopes). */
+  receiveDrops?: () => Promise<number>;
+  /** leasekeeper: its log so far (the overload warn lines give the drops by reason). */
+  output?: () => string;
+};
 
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
   if (server === 'kea') {
@@ -183,7 +190,14 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
   });
-  return { pid: lk.proc.pid, stop: () => lk.stop() };
+  const receiveDrops = async (): Promise<number> => {
+    const answer = await lk.ctl('statistic-get', { name: 'pkt4-receive-drop' });
+    const samples = (answer.arguments as Record<string, [number, string][]> | undefined)?.[
+      'pkt4-receive-drop'
+    ];
+    return samples?.[0]?.[0] ?? 0;
+  };
+  return { pid: lk.proc.pid, stop: () => lk.stop(), receiveDrops, output: lk.proc.output };
 }
 
 /**
@@ -213,6 +227,25 @@ interface Lab {
   load: Netns;
 }
 
+/** The sums of leasekeeper's overload warn lines in `log` (from `from` on): DISCOVERs shed by reason, stale requests. */
+function overloadLines(log: string, from: number): string {
+  const sum = [0, 0, 0, 0];
+  for (const m of log
+    .slice(from)
+    .matchAll(
+      /dropped unanswered (\d+) DISCOVERs that waited[^,]*, (\d+) DISCOVERs behind[^,]*, (\d+) requests[^,\n]*(?:, (\d+) datagrams past)?/g,
+    ))
+    for (let i = 0; i < 4; i++) sum[i]! += Number(m[i + 1] ?? 0);
+  const serviceUs = [...log.slice(from).matchAll(/overloaded:.* serviceUs=(\d+)/g)].map((m) => Number(m[1]));
+  return (
+    `${sum[0]} DISCOVERs past their wait limit, ${sum[1]} for the backlog, ${sum[2]} stale requests, ` +
+    `${sum[3]} past the count bound` +
+    (serviceUs.length === 0
+      ? ''
+      : `; measured service time ${Math.min(...serviceUs)}-${Math.max(...serviceUs)} us`)
+  );
+}
+
 /** UDP RcvbufErrors of each namespace (/proc/net/snmp): datagrams dropped because a socket's buffer was full. */
 /**
  * Frames the server's packet sockets dropped because their receive buffer was full (`ss -0 -m`: the `d`
@@ -240,6 +273,7 @@ async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
 /** One perfdhcp run at `rate` against a fresh server (fresh lease file). */
 async function trial(server: string, lab: Lab, rate: number, n: number): Promise<Step> {
   const s = await startOne(server, lab.srv, n);
+  let logBefore = 0;
   try {
     if (PIN) pinProcess(s.pid, SERVER_CPU);
     const args = [
@@ -277,6 +311,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
     const packetDropsBefore = await packetSocketDrops(lab.srv);
+    const shedBefore = (await s.receiveDrops?.()) ?? 0;
+    logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -300,12 +336,18 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       const udpAfter = await udpErrors(lab);
       console.log(
         `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
-          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}`,
+          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}` +
+          (s.receiveDrops === undefined
+            ? ''
+            : `; server shed unanswered (pkt4-receive-drop) ${(await s.receiveDrops()) - shedBefore}`),
       );
     }
     return step;
   } finally {
     await s.stop();
+    // After the stop, which writes the last line (one per 5 s; the first after the warm-up may include its drops).
+    if (process.env['THREADS'] && s.output !== undefined)
+      console.log(`  server overload lines: ${overloadLines(s.output(), logBefore)}`);
   }
 }
 

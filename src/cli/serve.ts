@@ -45,6 +45,10 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
                           how long a host another server adds takes to be served here
   --max-request-delay MS  drop any request but a RELEASE or DECLINE that waited longer than MS in the
                           receive queue (its client has retransmitted; default 4000, 0: never)
+  --receive-queue N       hold at most N received datagrams not yet handled (default 8192); past it
+                          the oldest DISCOVER is dropped, or the arriving datagram if none is queued
+  --handle-per-turn N     handle at most N datagrams before reading the sockets again (default 16):
+                          under overload the backlog then builds where DISCOVERs are dropped first
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 
@@ -81,6 +85,8 @@ export const serveCommand: CliCommand = {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be 1-65535');
     const maxDelay = delayFlag(values['max-discover-delay'], '--max-discover-delay');
     const maxRequestDelay = delayFlag(values['max-request-delay'], '--max-request-delay');
+    const maxReceiveQueue = countFlag(values['receive-queue'], '--receive-queue', 1_000_000);
+    const handledPerTurn = countFlag(values['handle-per-turn'], '--handle-per-turn', 4096);
     const hostsRefresh = values['hosts-refresh'] === undefined ? undefined : Number(values['hosts-refresh']);
     if (
       hostsRefresh !== undefined &&
@@ -121,6 +127,8 @@ export const serveCommand: CliCommand = {
         ...(maxDelay === undefined ? {} : { maxDiscoverQueueDelayMs: maxDelay }),
         ...(hostsRefresh === undefined ? {} : { hostsRefreshMs: hostsRefresh * 1000 }),
         ...(maxRequestDelay === undefined ? {} : { maxRequestQueueDelayMs: maxRequestDelay }),
+        ...(maxReceiveQueue === undefined ? {} : { maxReceiveQueue }),
+        ...(handledPerTurn === undefined ? {} : { handledPerTurn }),
         control,
         onConfigApplied: (next) => applyLogging(next, cliLevel, logger, sink),
         onShutdown: (code) => {
@@ -231,6 +239,15 @@ function applyLogging(
   }
 }
 
+/** A count flag: a whole number from 1 to `max`. */
+function countFlag(value: string | undefined, flag: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 1 && n <= max))
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}`);
+  return n;
+}
+
 /** A queue-delay flag: milliseconds, 0 or more (0: never drop). */
 function delayFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -257,6 +274,8 @@ function parse(argv: readonly string[]) {
       port: { type: 'string' },
       'max-discover-delay': { type: 'string' },
       'max-request-delay': { type: 'string' },
+      'receive-queue': { type: 'string' },
+      'handle-per-turn': { type: 'string' },
       'hosts-refresh': { type: 'string' },
     },
     allowPositionals: false,

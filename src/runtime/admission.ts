@@ -21,14 +21,11 @@ export interface QueueDelayLimits {
   readonly staleMs: number;
 }
 
-/** `waitedMs`: how long the datagram sat in the receive queue, when the transport knows (else always served). */
-export function admission(
-  bytes: Uint8Array,
-  waitedMs: number | undefined,
-  limits: QueueDelayLimits,
-): Admission {
-  if (waitedMs === undefined || waitedMs <= Math.min(limits.discoverMs, limits.staleMs)) return 'serve';
-  const type = peekMessageType(bytes);
+/**
+ * The decision for a datagram of message `type` (`peekMessageType`, undefined: none readable) that waited
+ * `waitedMs` since the kernel received it (receive-queue.ts applies it at the head of its queue).
+ */
+export function admit(type: number | undefined, waitedMs: number, limits: QueueDelayLimits): Admission {
   if (type === MessageType.RELEASE || type === MessageType.DECLINE) return 'serve';
   if (waitedMs > limits.staleMs) return 'stale';
   return type === MessageType.DISCOVER && waitedMs > limits.discoverMs ? 'shed-discover' : 'serve';

@@ -17,7 +17,7 @@ import { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
 import { TransportError } from '../transport/index.ts';
 import type { StoreHealthMonitor } from './store-health.ts';
 import { RuntimeError } from './errors.ts';
-import { admission, type Admission, type QueueDelayLimits } from './admission.ts';
+import { ReceiveQueue, type ShedReason } from './receive-queue.ts';
 
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
@@ -51,6 +51,19 @@ export interface PipelineOptions {
    */
   readonly maxRequestQueueDelayMs?: number;
   /**
+   * Datagrams read from the transport but not yet handled, at most (default 8,192, a few MiB): past it
+   * the oldest DISCOVER is dropped, or the arriving datagram when no DISCOVER is queued (receive-queue.ts).
+   */
+  readonly maxReceiveQueue?: number;
+  /**
+   * Datagrams handled per event-loop turn before the transport is read again (default 16). Below the
+   * transport's read batch (64), so that under overload the backlog builds here, where the DISCOVERs are
+   * shed first, rather than in the kernel's buffer, which drops whatever arrives.
+   */
+  readonly handledPerTurn?: number;
+  /** Monotonic milliseconds for queue waits and the service rate (default `performance.now`; tests inject). */
+  readonly monotonicClock?: () => number;
+  /**
    * Junk (undecodable or malformed requests) and replies the transport refused are each summed up in one
    * line this often (default 10 s), by category; the details of each are at debug.
    */
@@ -79,6 +92,9 @@ export interface PipelineOptions {
 /** See `PipelineOptions.maxDiscoverQueueDelayMs` and `maxRequestQueueDelayMs`. */
 export const DEFAULT_MAX_DISCOVER_QUEUE_DELAY_MS = 500;
 export const DEFAULT_MAX_REQUEST_QUEUE_DELAY_MS = 4000;
+/** See `PipelineOptions.maxReceiveQueue` and `handledPerTurn`. */
+export const DEFAULT_MAX_RECEIVE_QUEUE = 8192;
+export const DEFAULT_HANDLED_PER_TURN = 16;
 
 /** 0 (or anything not above 0) turns a limit off. */
 function limitOrNever(ms: number): number {
@@ -102,10 +118,14 @@ export class Pipeline {
   #inFlight = 0;
   #drained: (() => void)[] = [];
   #accepting = true;
-  readonly #limits: QueueDelayLimits;
-  #shedSinceLog = 0;
-  #staleSinceLog = 0;
+  readonly #queue: ReceiveQueue<ArrivalMeta>;
+  readonly #handledPerTurn: number;
+  readonly #monotonic: () => number;
+  #turnScheduled = false;
+  #shedSinceLog: Record<ShedReason, number> = { 'shed-discover': 0, backlog: 0, overflow: 0, stale: 0 };
   #shedLoggedAt = -Infinity;
+  #shedWaitedMs = 0;
+  #shedLogTimer: NodeJS.Timeout | undefined;
   readonly #junk: IntervalTally;
   readonly #unsent: IntervalTally;
   /** The commit loop's writer and sink: made once, shared by every exchange (nothing allocated per datagram). */
@@ -114,10 +134,14 @@ export class Pipeline {
 
   constructor(options: PipelineOptions) {
     this.#o = options;
-    this.#limits = {
+    this.#queue = new ReceiveQueue({
       discoverMs: limitOrNever(options.maxDiscoverQueueDelayMs ?? DEFAULT_MAX_DISCOVER_QUEUE_DELAY_MS),
       staleMs: limitOrNever(options.maxRequestQueueDelayMs ?? DEFAULT_MAX_REQUEST_QUEUE_DELAY_MS),
-    };
+      maxDatagrams: Math.max(1, options.maxReceiveQueue ?? DEFAULT_MAX_RECEIVE_QUEUE),
+      shed: (reason, waitedMs) => this.#shed(reason, waitedMs),
+    });
+    this.#handledPerTurn = Math.max(1, options.handledPerTurn ?? DEFAULT_HANDLED_PER_TURN);
+    this.#monotonic = options.monotonicClock ?? (() => performance.now());
     const intervalMs = options.tallyIntervalMs ?? TALLY_INTERVAL_MS;
     const logger = options.logger;
     this.#junk = new IntervalTally({ logger, level: 'info', intervalMs, what: 'junk requests dropped' });
@@ -152,24 +176,45 @@ export class Pipeline {
     return this.#inFlight;
   }
 
-  /** Stops taking datagrams; resolves once every one already taken is finished. */
+  /**
+   * Stops taking datagrams; resolves once every one already taken is finished. The receive backlog is
+   * handled first, all of it (bounded by `maxReceiveQueue`): a queued RELEASE must still free its address.
+   */
   async drain(): Promise<void> {
     this.#accepting = false;
+    this.#queue.turn(this.#monotonic(), Number.MAX_SAFE_INTEGER, this.#handleQueued);
+    this.#logShed();
     this.#junk.flush();
     this.#unsent.flush();
     if (this.#inFlight === 0) return;
     await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 
-  /** `receiveDelayMs`: how long the datagram waited in the kernel's queue, when the transport knows. */
+  /**
+   * Queues a datagram (`receiveDelayMs`: how long it waited in the kernel's queue, when the transport knows);
+   * it is handled in a later turn of the event loop, after the transport was read (receive-queue.ts).
+   */
   receive(bytes: Buffer, meta: ArrivalMeta, receiveDelayMs?: number): void {
     if (!this.#accepting) return;
-    // Shed before decoding: under overload a shed datagram must cost next to nothing.
-    const admitted = admission(bytes, receiveDelayMs, this.#limits);
-    if (admitted !== 'serve') {
-      this.#shed(admitted, receiveDelayMs!);
-      return;
-    }
+    // Queued before decoding: under overload a shed datagram must cost next to nothing.
+    this.#queue.push(bytes, meta, receiveDelayMs, this.#monotonic());
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(this.#turn);
+  }
+
+  /** One turn: a bounded number of queued datagrams; another turn (after the next read) if any are left. */
+  readonly #turn = (): void => {
+    this.#turnScheduled = false;
+    if (!this.#accepting) return;
+    if (this.#queue.turn(this.#monotonic(), this.#handledPerTurn, this.#handleQueued) === 0) return;
+    this.#turnScheduled = true;
+    setImmediate(this.#turn);
+  };
+
+  readonly #handleQueued = (bytes: Uint8Array, meta: ArrivalMeta): void => this.#handle(bytes, meta);
+
+  #handle(bytes: Uint8Array, meta: ArrivalMeta): void {
     let msg: DhcpMessage;
     try {
       msg = decodeMessage(bytes);
@@ -244,28 +289,51 @@ export class Pipeline {
     return undefined;
   }
 
-  /** Counts a shed datagram; one warn line per interval says how many of each kind since the last. */
-  #shed(why: Exclude<Admission, 'serve'>, waitedMs: number): void {
+  /**
+   * Counts a datagram dropped unanswered (pkt4-receive-drop, and by reason); one warn line per interval says
+   * how many of each since the last line: at the first drop, then at most every SHED_LOG_INTERVAL_MS, and
+   * whatever is left when the interval ends or the pipeline drains.
+   */
+  #shed(why: ShedReason, waitedMs: number): void {
     this.#o.engine.recordQueueDrop();
-    if (why === 'stale') this.#staleSinceLog++;
-    else this.#shedSinceLog++;
+    this.#shedSinceLog[why]++;
+    this.#shedWaitedMs = waitedMs;
     const now = this.#o.clock();
-    if (now - this.#shedLoggedAt < SHED_LOG_INTERVAL_MS) return;
-    const { discoverMs, staleMs } = this.#limits;
+    const dueIn = this.#shedLoggedAt + SHED_LOG_INTERVAL_MS - now;
+    if (dueIn <= 0) this.#logShed();
+    else if (this.#shedLogTimer === undefined) {
+      this.#shedLogTimer = setTimeout(() => this.#logShed(), dueIn);
+      this.#shedLogTimer.unref();
+    }
+  }
+
+  #logShed(): void {
+    clearTimeout(this.#shedLogTimer);
+    this.#shedLogTimer = undefined;
+    const n = this.#shedSinceLog;
+    const total = n['shed-discover'] + n.backlog + n.stale + n.overflow;
+    if (total === 0) return;
+    const { discoverMs, staleMs, maxDatagrams } = this.#queue.limits;
+    const serviceMs = this.#queue.serviceMs;
     this.#o.logger.warn(
       {
-        shed: this.#shedSinceLog,
-        stale: this.#staleSinceLog,
-        waitedMs: Math.round(waitedMs),
+        shed: n['shed-discover'],
+        backlog: n.backlog,
+        stale: n.stale,
+        overflow: n.overflow,
+        waitedMs: Math.round(this.#shedWaitedMs),
+        queued: this.#queue.length,
+        ...(serviceMs === undefined ? {} : { serviceUs: Math.round(serviceMs * 1000) }),
         maxDiscoverMs: discoverMs,
         maxRequestMs: staleMs,
       },
-      `overloaded: dropped unanswered ${this.#shedSinceLog} DISCOVERs that waited more than ${discoverMs} ms ` +
-        `and ${this.#staleSinceLog} requests that waited more than ${staleMs} ms in the receive queue`,
+      `overloaded: dropped unanswered ${n['shed-discover']} DISCOVERs that waited more than ${discoverMs} ms, ` +
+        `${n.backlog} DISCOVERs behind a backlog longer than that, ` +
+        `${n.stale} requests that waited more than ${staleMs} ms` +
+        (n.overflow === 0 ? '' : `, ${n.overflow} datagrams past the receive queue's ${maxDatagrams}`),
     );
-    this.#shedLoggedAt = now;
-    this.#shedSinceLog = 0;
-    this.#staleSinceLog = 0;
+    this.#shedLoggedAt = this.#o.clock();
+    this.#shedSinceLog = { 'shed-discover': 0, backlog: 0, overflow: 0, stale: 0 };
   }
 
   /** A refused send is counted by its error code; a relay that never answers ARP fails every reply alike. */

@@ -76,6 +76,10 @@ export interface ServerOptions {
   readonly maxDiscoverQueueDelayMs?: number;
   /** Drop a request (not a RELEASE or DECLINE) that waited longer than this (default 4,000 ms; see Pipeline). */
   readonly maxRequestQueueDelayMs?: number;
+  /** Datagrams read but not yet handled, at most (default 8,192; see Pipeline). */
+  readonly maxReceiveQueue?: number;
+  /** Datagrams handled per event-loop turn before the transport is read again (default 16; see Pipeline). */
+  readonly handledPerTurn?: number;
   /**
    * Before answering anyone, run synthetic exchanges through a scratch engine so the hot paths are compiled
    * (`warm-up.ts`; about 0.3 s of CPU). `serve` turns it on; default false (tests, embedding).
@@ -285,6 +289,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     ...(options.maxRequestQueueDelayMs === undefined
       ? {}
       : { maxRequestQueueDelayMs: options.maxRequestQueueDelayMs }),
+    ...(options.maxReceiveQueue === undefined ? {} : { maxReceiveQueue: options.maxReceiveQueue }),
+    ...(options.handledPerTurn === undefined ? {} : { handledPerTurn: options.handledPerTurn }),
   });
 
   const holder = new ConfigHolder({

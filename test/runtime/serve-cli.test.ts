@@ -133,9 +133,20 @@ test('usage errors exit 2; --help exits 0', () => {
   const refresh = serve(['--config', 'a', '--hosts-refresh', '0']);
   assert.equal(refresh.code, 2);
   assert.match(refresh.err, /--hosts-refresh must be a number of seconds from 1 to 3600/);
+  for (const [flag, bad] of [
+    ['--receive-queue', '0'],
+    ['--receive-queue', '1.5'],
+    ['--handle-per-turn', 'many'],
+  ]) {
+    const r = serve(['--config', 'a', flag!, bad!]);
+    assert.equal(r.code, 2, `${flag} ${bad}`);
+    assert.match(r.err, new RegExp(`${flag} must be a whole number from 1 to `));
+  }
   const help = serve(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /--lease-file PATH/);
+  assert.match(help.out, /--receive-queue N .*default 8192/);
+  assert.match(help.out, /--handle-per-turn N .*default 16/);
 });
 
 test('the shutdown control command stops serve with its exit-value after answering', async () => {

@@ -14,6 +14,7 @@ import {
 } from '../../src/protocol/index.ts';
 import type { DatagramMeta, Transport } from '../../src/transport/types.ts';
 import { warmUp } from '../../src/runtime/warm-up.ts';
+import { pino } from 'pino';
 import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
 
 test('a client completes DISCOVER-OFFER-REQUEST-ACK and the lease is in the store', async () => {
@@ -298,6 +299,55 @@ test('overload: a DISCOVER is shed before decoding (a malformed one is not even 
   } finally {
     await lab.close();
   }
+});
+
+test('overload: drops are counted by reason in one warn line per 5 s, the rest written when the server stops', async () => {
+  const lines: { msg: string; shed: number; stale: number }[] = [];
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+  const clock = { now: 1_000_000 };
+  const delay = { ms: 600 };
+  const lab = await virtualLab({
+    wrapTransport: delayed(delay),
+    maxDiscoverQueueDelayMs: 500,
+    logger,
+    clock: () => clock.now,
+  });
+  const stat = (name: string): number => lab.server.target.statistics.get(name)?.[0]?.value ?? 0;
+  const shedOne = async (type: number, xid: number): Promise<void> => {
+    await lab.send(request(type, { xid }));
+    assert.equal(await lab.reply(200), undefined);
+  };
+  const overload = () => lines.filter((l) => l.msg.startsWith('overloaded:'));
+  try {
+    await shedOne(MessageType.DISCOVER, 11);
+    assert.equal(overload().length, 1, 'the first drop is reported at once');
+    assert.match(overload()[0]!.msg, /dropped unanswered 1 DISCOVERs that waited more than 500 ms/);
+    await shedOne(MessageType.DISCOVER, 12);
+    delay.ms = 5000;
+    await shedOne(MessageType.REQUEST, 13);
+    delay.ms = 600;
+    clock.now += 4999;
+    await shedOne(MessageType.DISCOVER, 14);
+    assert.equal(overload().length, 1, 'within the interval: counted, not written');
+    clock.now += 1;
+    await shedOne(MessageType.DISCOVER, 15);
+    assert.equal(overload().length, 2);
+    assert.deepEqual(
+      [overload()[1]!.shed, overload()[1]!.stale],
+      [3, 1],
+      'the line sums the drops since the last one, by reason',
+    );
+    assert.match(
+      overload()[1]!.msg,
+      /3 DISCOVERs that waited more than 500 ms.*1 requests that waited more than 4000 ms/,
+    );
+    await shedOne(MessageType.DISCOVER, 16);
+    assert.equal(stat('pkt4-receive-drop'), 6, 'every drop is in pkt4-receive-drop');
+  } finally {
+    await lab.close();
+  }
+  assert.equal(overload().length, 3, 'what the interval still held is written at the stop');
+  assert.equal(overload()[2]!.shed, 1);
 });
 
 test('overload: maxRequestQueueDelayMs 0 never drops a REQUEST', async () => {
