@@ -20,10 +20,17 @@
  * steals the other's core. Each trial also prints the machine's 1-minute load average and the CPU steal
  * (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
  * per server and rate, the median of each figure over the interleaved trials.
+ *
+ * TRACE=1: leasekeeper runs with `bench/latency-trace.ts` loaded, and each of its trials prints, under its
+ * delay figures, what held answers up during the timed run: the SQLite writer's batches (the oldest write's
+ * wait before its batch, the round trip to the writer thread, the transaction), the checkpoints between
+ * batches, main-thread GC pauses by kind and the event loop's delay, then every single one over 5 ms.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Spread, TraceSecond } from './latency-trace.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
@@ -38,6 +45,8 @@ const SERVERS = (process.env['SERVERS'] ?? 'leasekeeper,kea').split(',');
 const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
 /** Seconds of untimed load before each trial (0: none). */
 const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
+const TRACE = process.env['TRACE'] === '1';
+const TRACE_MODULE = fileURLToPath(new URL('./latency-trace.ts', import.meta.url));
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -143,7 +152,67 @@ function parsePerfdhcp(
   };
 }
 
-type Started = { pid: number; stop: () => Promise<unknown> };
+type Started = { pid: number; stop: () => Promise<unknown>; traceFile?: string };
+
+/** The trace's seconds from `from` to `to` (wall clock), summed up in two lines plus the outliers. */
+function traceSummary(file: string, from: number, to: number): string {
+  let lines: TraceSecond[];
+  try {
+    lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as TraceSecond)
+      .filter((l) => l.at > from && l.at <= to + 1000);
+  } catch {
+    return '  trace: none written';
+  }
+  const sum = (pick: (t: TraceSecond) => Spread): Spread =>
+    lines.reduce(
+      (a, t) => {
+        const s = pick(t);
+        return { n: a.n + s.n, sum: a.sum + s.sum, max: Math.max(a.max, s.max) };
+      },
+      { n: 0, sum: 0, max: 0 },
+    );
+  const show = (label: string, s: Spread): string =>
+    `${label} ${s.n === 0 ? '-' : `avg ${(s.sum / s.n).toFixed(2)} max ${s.max.toFixed(1)}`}`;
+  const count = (label: string, s: Spread): string =>
+    `${label} ${s.n}${s.n === 0 ? '' : ` (total ${s.sum.toFixed(0)}, max ${s.max.toFixed(1)} ms)`}`;
+  const batches = sum((t) => t.tx);
+  const writes = lines.reduce((a, t) => a + t.writes, 0);
+  const frames = lines.reduce((a, t) => a + t.checkpointFrames, 0);
+  return [
+    `  trace: ${batches.n} batches, ${batches.n === 0 ? 0 : (writes / batches.n).toFixed(1)} writes each; ms: ` +
+      `${show(
+        'oldest write waited',
+        sum((t) => t.waited),
+      )}, ${show(
+        'round trip',
+        sum((t) => t.roundTrip),
+      )}, ` +
+      `${show(
+        'transaction',
+        sum((t) => t.tx),
+      )}; ${count(
+        'checkpoints',
+        sum((t) => t.checkpoint),
+      )}, ${frames} frames`,
+    `  trace: GC ${count(
+      'minor',
+      sum((t) => t.gcMinor),
+    )}, ${count(
+      'major',
+      sum((t) => t.gcMajor),
+    )}, ` +
+      `${count(
+        'other',
+        sum((t) => t.gcOther),
+      )}; event loop delay max ` +
+      `${Math.max(0, ...lines.map((t) => t.loopDelayMaxMs)).toFixed(1)} ms, worst second's p99 ` +
+      `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms`,
+    ...lines.flatMap((t) => t.outliers).map((o) => `    ${o}`),
+  ].join('\n');
+}
 
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
   if (server === 'kea') {
@@ -168,6 +237,12 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     });
     return { pid: kea.proc.pid, stop: () => kea.stop() };
   }
+  const traceFile = TRACE ? join(srv.dir, `trace-${step}.jsonl`) : undefined;
+  if (traceFile !== undefined) {
+    rmSync(traceFile, { force: true });
+    // The spawned server inherits this process's environment.
+    process.env['LATENCY_TRACE_FILE'] = traceFile;
+  }
   const lk = await startLeasekeeper(srv, {
     name: `lk${step}`,
     logLevel: 'warn',
@@ -179,11 +254,12 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
     serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     nodeArgs: [
+      ...(TRACE ? ['--import', 'tsx', '--import', TRACE_MODULE] : []),
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
   });
-  return { pid: lk.proc.pid, stop: () => lk.stop() };
+  return { pid: lk.proc.pid, stop: () => lk.stop(), ...(traceFile === undefined ? {} : { traceFile }) };
 }
 
 /**
@@ -279,6 +355,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const packetDropsBefore = await packetSocketDrops(lab.srv);
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
+    const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
     const r = await lab.load.run('bash', ['-c', `${perfdhcp} "$@"; times`, 'perfdhcp', ...args], {
       timeoutMs: (SECONDS + 30) * 1000,
@@ -294,6 +371,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
+    if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
