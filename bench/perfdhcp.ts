@@ -29,8 +29,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Spread, TraceSecond } from './latency-trace.ts';
+import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
@@ -46,7 +45,6 @@ const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
 /** Seconds of untimed load before each trial (0: none). */
 const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const TRACE = process.env['TRACE'] === '1';
-const TRACE_MODULE = fileURLToPath(new URL('./latency-trace.ts', import.meta.url));
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -154,66 +152,6 @@ function parsePerfdhcp(
 
 type Started = { pid: number; stop: () => Promise<unknown>; traceFile?: string };
 
-/** The trace's seconds from `from` to `to` (wall clock), summed up in two lines plus the outliers. */
-function traceSummary(file: string, from: number, to: number): string {
-  let lines: TraceSecond[];
-  try {
-    lines = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as TraceSecond)
-      .filter((l) => l.at > from && l.at <= to + 1000);
-  } catch {
-    return '  trace: none written';
-  }
-  const sum = (pick: (t: TraceSecond) => Spread): Spread =>
-    lines.reduce(
-      (a, t) => {
-        const s = pick(t);
-        return { n: a.n + s.n, sum: a.sum + s.sum, max: Math.max(a.max, s.max) };
-      },
-      { n: 0, sum: 0, max: 0 },
-    );
-  const show = (label: string, s: Spread): string =>
-    `${label} ${s.n === 0 ? '-' : `avg ${(s.sum / s.n).toFixed(2)} max ${s.max.toFixed(1)}`}`;
-  const count = (label: string, s: Spread): string =>
-    `${label} ${s.n}${s.n === 0 ? '' : ` (total ${s.sum.toFixed(0)}, max ${s.max.toFixed(1)} ms)`}`;
-  const batches = sum((t) => t.tx);
-  const writes = lines.reduce((a, t) => a + t.writes, 0);
-  const frames = lines.reduce((a, t) => a + t.checkpointFrames, 0);
-  return [
-    `  trace: ${batches.n} batches, ${batches.n === 0 ? 0 : (writes / batches.n).toFixed(1)} writes each; ms: ` +
-      `${show(
-        'oldest write waited',
-        sum((t) => t.waited),
-      )}, ${show(
-        'round trip',
-        sum((t) => t.roundTrip),
-      )}, ` +
-      `${show(
-        'transaction',
-        sum((t) => t.tx),
-      )}; ${count(
-        'checkpoints',
-        sum((t) => t.checkpoint),
-      )}, ${frames} frames`,
-    `  trace: GC ${count(
-      'minor',
-      sum((t) => t.gcMinor),
-    )}, ${count(
-      'major',
-      sum((t) => t.gcMajor),
-    )}, ` +
-      `${count(
-        'other',
-        sum((t) => t.gcOther),
-      )}; event loop delay max ` +
-      `${Math.max(0, ...lines.map((t) => t.loopDelayMaxMs)).toFixed(1)} ms, worst second's p99 ` +
-      `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms`,
-    ...lines.flatMap((t) => t.outliers).map((o) => `    ${o}`),
-  ].join('\n');
-}
-
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
   if (server === 'kea') {
     // A fresh lease file for every trial, as leasekeeper gets (Kea would load the last trial's leases).
@@ -238,11 +176,6 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     return { pid: kea.proc.pid, stop: () => kea.stop() };
   }
   const traceFile = TRACE ? join(srv.dir, `trace-${step}.jsonl`) : undefined;
-  if (traceFile !== undefined) {
-    rmSync(traceFile, { force: true });
-    // The spawned server inherits this process's environment.
-    process.env['LATENCY_TRACE_FILE'] = traceFile;
-  }
   const lk = await startLeasekeeper(srv, {
     name: `lk${step}`,
     logLevel: 'warn',
@@ -254,7 +187,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
     serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     nodeArgs: [
-      ...(TRACE ? ['--import', 'tsx', '--import', TRACE_MODULE] : []),
+      ...(traceFile === undefined ? [] : traceServerArgs(traceFile)),
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
