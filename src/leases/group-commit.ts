@@ -122,7 +122,7 @@ export class GroupCommit<Op> {
     return this.#lastBatchSize;
   }
 
-  /** How long the oldest write of the last batch waited before it started, ms (traces and tests). */
+  /** How long the oldest (non-background, if any) write of the last batch waited before it started, ms. */
   get lastBatchWaitMs(): number {
     return this.#lastBatchWaitMs;
   }
@@ -189,9 +189,9 @@ export class GroupCommit<Op> {
 
   /** Every waiting write (up to `maxBatch`), then background writes up to their share. */
   #nextBatch(): Queued<Op>[] {
-    const now = this.#now();
-    const oldest = Math.min(this.#waiting.oldestAt, this.#background.oldestAt);
-    this.#lastBatchWaitMs = Math.max(0, now - oldest);
+    // The wait of the writes somebody waits on; background writes' only when the batch carries nothing else.
+    const lane = this.#waiting.entries.length > 0 ? this.#waiting : this.#background;
+    this.#lastBatchWaitMs = Math.max(0, this.#now() - lane.oldestAt);
     const batch = this.#waiting.take(this.#maxBatch);
     const room = Math.min(this.#maxBatch - batch.length, this.#backgroundPerBatch);
     if (room > 0 && this.#background.entries.length > 0) batch.push(...this.#background.take(room));
