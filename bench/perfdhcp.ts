@@ -20,10 +20,16 @@
  * steals the other's core. Each trial also prints the machine's 1-minute load average and the CPU steal
  * (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
  * per server and rate, the median of each figure over the interleaved trials.
+ *
+ * TRACE=1: leasekeeper runs with `bench/latency-trace.ts` loaded, and each of its trials prints, under its
+ * delay figures, what held answers up during the timed run: the SQLite writer's batches (the oldest write's
+ * wait before its batch, the round trip to the writer thread, the transaction), the checkpoints between
+ * batches, main-thread GC pauses by kind and the event loop's delay, then every single one over 5 ms.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
@@ -38,6 +44,7 @@ const SERVERS = (process.env['SERVERS'] ?? 'leasekeeper,kea').split(',');
 const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
 /** Seconds of untimed load before each trial (0: none). */
 const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
+const TRACE = process.env['TRACE'] === '1';
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -150,6 +157,8 @@ type Started = {
   receiveDrops?: () => Promise<number>;
   /** leasekeeper: its log so far (the overload warn lines give the drops by reason). */
   output?: () => string;
+  /** leasekeeper with TRACE=1: where its latency trace is written. */
+  traceFile?: string;
 };
 
 async function startOne(server: string, srv: Netns, step: number): Promise<Started> {
@@ -175,6 +184,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     });
     return { pid: kea.proc.pid, stop: () => kea.stop() };
   }
+  const traceFile = TRACE ? join(srv.dir, `trace-${step}.jsonl`) : undefined;
   const lk = await startLeasekeeper(srv, {
     name: `lk${step}`,
     logLevel: 'warn',
@@ -186,6 +196,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
     serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     nodeArgs: [
+      ...(traceFile === undefined ? [] : traceServerArgs(traceFile)),
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
@@ -197,7 +208,13 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     ];
     return samples?.[0]?.[0] ?? 0;
   };
-  return { pid: lk.proc.pid, stop: () => lk.stop(), receiveDrops, output: lk.proc.output };
+  return {
+    pid: lk.proc.pid,
+    stop: () => lk.stop(),
+    receiveDrops,
+    output: lk.proc.output,
+    ...(traceFile === undefined ? {} : { traceFile }),
+  };
 }
 
 /**
@@ -315,6 +332,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
+    const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
     const r = await lab.load.run('bash', ['-c', `${perfdhcp} "$@"; times`, 'perfdhcp', ...args], {
       timeoutMs: (SECONDS + 30) * 1000,
@@ -330,6 +348,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
+    if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);

@@ -11,6 +11,8 @@
  * perfdhcp measures is the reclaim, not allocation among them); `max-reclaim-leases` and `max-reclaim-time`
  * are 0, so the expiry timer reclaims all of them in one run, in slices.
  * Run as root: `npm run bench:reclaim-delay` (optionally EXPIRED=100000 RATE=1000 SECONDS=20 TRIALS=2).
+ * TRACE=1 prints under each trial what held answers up (`bench/latency-trace.ts`: the SQLite writer's batches
+ * and checkpoints, GC pauses, the event loop's delay), as `bench:perfdhcp` does.
  *
  * `npm run bench:reclaim-delay -- --event-loop` (no root, no perfdhcp): the same leases, already expired, in a
  * SQLite store loaded into an engine in this process; `leases-reclaim` reclaims them while
@@ -33,11 +35,13 @@ import { DhcpServerEngine } from '../src/server/index.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { runPerfdhcp, startLeasekeeper, type Leasekeeper } from '../test/interop/harness.ts';
 import { writeLeaseFile } from './lease-file.ts';
+import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 
 const EXPIRED = Math.min(Number(process.env['EXPIRED'] ?? 100_000), 131_000);
 const RATE = Number(process.env['RATE'] ?? 1000);
 const SECONDS = Number(process.env['SECONDS'] ?? 20);
 const TRIALS = Number(process.env['TRIALS'] ?? 2);
+const TRACE = process.env['TRACE'] === '1';
 /** The leases expire this long after perfdhcp starts: the reclaim runs in the middle of the measurement. */
 const EXPIRE_AFTER_MS = (SECONDS * 1000) / 3;
 const SUBNET = '198.18.0.0/15';
@@ -71,6 +75,8 @@ interface Delays {
   ackAvgMs: number;
   acks: number;
   reclaimed: number;
+  /** What `bench/latency-trace.ts` saw during the run (TRACE=1). */
+  trace?: string;
 }
 
 function parse(out: string): Omit<Delays, 'reclaimed'> {
@@ -110,8 +116,10 @@ async function trial(srv: Netns, load: Netns, reclaim: boolean, n: number): Prom
   const db = new Database(leaseFile);
   db.prepare('UPDATE lease4 SET expires_at = ?').run(reclaim ? expiry : expiry + 86_400_000);
   db.close();
+  const traceFile = TRACE ? join(srv.dir, `trace-${n}.jsonl`) : undefined;
   const lk = await startLeasekeeper(srv, {
     name: `rd${n}`,
+    ...(traceFile === undefined ? {} : { nodeArgs: traceServerArgs(traceFile) }),
     logLevel: 'warn',
     leaseFile,
     dhcp4: {
@@ -125,8 +133,14 @@ async function trial(srv: Netns, load: Netns, reclaim: boolean, n: number): Prom
     if (wait < 0) throw new Error(`the server took more than ${STARTUP_ALLOWANCE_MS} ms to come up`);
     await new Promise((r) => setTimeout(r, wait));
     const before = await reclaimedLeases(lk);
+    const from = Date.now();
     const r = await runPerfdhcp(load, { rate: RATE, maxRate: 50000, seconds: SECONDS });
-    return { ...parse(r.stdout), reclaimed: (await reclaimedLeases(lk)) - before };
+    const trace = traceFile === undefined ? undefined : traceSummary(traceFile, from, Date.now());
+    return {
+      ...parse(r.stdout),
+      reclaimed: (await reclaimedLeases(lk)) - before,
+      ...(trace === undefined ? {} : { trace }),
+    };
   } finally {
     await lk.stop();
     rmSync(leaseFile, { force: true });
@@ -194,6 +208,7 @@ try {
           `REQUEST-ACK max ${d.ackMaxMs.toFixed(1)} ms (avg ${d.ackAvgMs.toFixed(2)}), ${d.acks} ACKs, ` +
           `${d.reclaimed} leases reclaimed during the run (load ${loadAverage()})`,
       );
+      if (d.trace !== undefined) console.log(d.trace);
     }
   }
 } finally {

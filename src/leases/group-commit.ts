@@ -26,6 +26,53 @@ export interface GroupCommitOptions<Op> {
    * `minIntervalMs` (light load: a write waits about one commit, not the interval). Default: always the interval.
    */
   readonly holdPerWriteMs?: number;
+  /**
+   * With `oneAtATime`: however long the hold, a batch starts at most this long after the oldest write it carries
+   * arrived (once the batch before it is done). Bounds what the hold adds to each write's wait. Default: no bound.
+   */
+  readonly maxWaitMs?: number;
+  /**
+   * Writes nobody waits on (reclaiming expired leases): queued apart and added to a batch after every
+   * waiting write, at most `backgroundPerBatch` of them a batch, so a write submitted while thousands of these
+   * are queued commits in the next batch, not behind them. Default: none.
+   */
+  readonly isBackground?: (op: Op) => boolean;
+  /** With `isBackground`: at most this many background writes in one batch (default 32). */
+  readonly backgroundPerBatch?: number;
+  /** The clock the hold is measured with, in ms (tests: a fake one). Default `performance.now`. */
+  readonly now?: () => number;
+  /** Runs `run` after `ms`; returns how to cancel it (tests: fake timers). Default `setTimeout`. */
+  readonly after?: (run: () => void, ms: number) => () => void;
+}
+
+/** Background writes in one batch, unless told otherwise: small enough that the batch stays quick. */
+export const DEFAULT_BACKGROUND_PER_BATCH = 32;
+
+const realAfter = (run: () => void, ms: number): (() => void) => {
+  const timer = setTimeout(run, ms);
+  return () => clearTimeout(timer);
+};
+
+/** Writes of one lane in arrival order, and when the oldest of them arrived. */
+class Lane<Op> {
+  entries: Queued<Op>[] = [];
+  oldestAt = Infinity;
+
+  push(entry: Queued<Op>, now: number): void {
+    if (this.entries.length === 0) this.oldestAt = now;
+    this.entries.push(entry);
+  }
+
+  /** Takes the first `count` entries; what stays keeps the oldest arrival time (it is at least that old). */
+  take(count: number): Queued<Op>[] {
+    if (count >= this.entries.length) {
+      const all = this.entries;
+      this.entries = [];
+      this.oldestAt = Infinity;
+      return all;
+    }
+    return this.entries.splice(0, count);
+  }
 }
 
 /**
@@ -39,13 +86,20 @@ export class GroupCommit<Op> {
   readonly #oneAtATime: boolean;
   readonly #minIntervalMs: number;
   readonly #holdPerWriteMs: number;
-  #queue: Queued<Op>[] = [];
+  readonly #maxWaitMs: number;
+  readonly #isBackground: ((op: Op) => boolean) | undefined;
+  readonly #backgroundPerBatch: number;
+  readonly #now: () => number;
+  readonly #after: (run: () => void, ms: number) => () => void;
+  readonly #waiting = new Lane<Op>();
+  readonly #background = new Lane<Op>();
   readonly #inFlight = new Set<readonly Queued<Op>[]>();
   #scheduled: NodeJS.Immediate | null = null;
-  /** The next batch, held until `minIntervalMs` after the previous one started. */
-  #held: NodeJS.Timeout | null = null;
+  /** Cancels the hold: the next batch, held until `minIntervalMs` after the previous one started. */
+  #held: (() => void) | null = null;
   #startedAt = -Infinity;
   #lastBatchSize = 0;
+  #lastBatchWaitMs = 0;
   #draining = false;
   #failure: { readonly error: unknown } | null = null;
   #idle: (() => void)[] = [];
@@ -56,11 +110,21 @@ export class GroupCommit<Op> {
     this.#oneAtATime = options.oneAtATime ?? false;
     this.#minIntervalMs = Math.max(0, options.minIntervalMs ?? 0);
     this.#holdPerWriteMs = Math.max(0, options.holdPerWriteMs ?? Infinity);
+    this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? Infinity);
+    this.#isBackground = options.isBackground;
+    this.#backgroundPerBatch = Math.max(1, options.backgroundPerBatch ?? DEFAULT_BACKGROUND_PER_BATCH);
+    this.#now = options.now ?? (() => performance.now());
+    this.#after = options.after ?? realAfter;
   }
 
   /** Size of the last batch started (benchmarks and tests). */
   get lastBatchSize(): number {
     return this.#lastBatchSize;
+  }
+
+  /** How long the oldest (non-background, if any) write of the last batch waited before it started, ms. */
+  get lastBatchWaitMs(): number {
+    return this.#lastBatchWaitMs;
   }
 
   /** Resolves with the write's value once its batch is durable; rejects when it or its batch failed. */
@@ -70,9 +134,11 @@ export class GroupCommit<Op> {
         reject(this.#failure.error);
         return;
       }
-      this.#queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      const entry = { op, resolve: resolve as (value: unknown) => void, reject };
+      const background = this.#isBackground?.(op) ?? false;
+      (background ? this.#background : this.#waiting).push(entry, this.#now());
       if (this.#busy() || this.#held !== null) return;
-      if (this.#queue.length >= this.#maxBatch) this.flush();
+      if (this.#waiting.entries.length >= this.#maxBatch) this.flush();
       else this.#scheduled ??= setImmediate(() => this.flush());
     });
   }
@@ -84,14 +150,10 @@ export class GroupCommit<Op> {
       this.#scheduled = null;
     }
     if (this.#held !== null) {
-      clearTimeout(this.#held);
+      this.#held();
       this.#held = null;
     }
-    while (this.#failure === null && this.#queue.length > 0 && !this.#busy()) {
-      const batch = this.#queue.length <= this.#maxBatch ? this.#queue : this.#queue.slice(0, this.#maxBatch);
-      this.#queue = batch === this.#queue ? [] : this.#queue.slice(this.#maxBatch);
-      this.#start(batch);
-    }
+    while (this.#failure === null && this.#queued() > 0 && !this.#busy()) this.#start(this.#nextBatch());
     this.#wakeIfIdle();
   }
 
@@ -99,7 +161,7 @@ export class GroupCommit<Op> {
   async drain(): Promise<void> {
     this.#draining = true;
     this.flush();
-    while (this.#failure === null && (this.#queue.length > 0 || this.#inFlight.size > 0)) {
+    while (this.#failure === null && (this.#queued() > 0 || this.#inFlight.size > 0)) {
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }
   }
@@ -109,12 +171,31 @@ export class GroupCommit<Op> {
     if (this.#failure !== null) return;
     this.#failure = { error };
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
-    if (this.#held !== null) clearTimeout(this.#held);
-    const pending = [...[...this.#inFlight].flat(), ...this.#queue];
+    this.#held?.();
+    this.#held = null;
+    const pending = [
+      ...[...this.#inFlight].flat(),
+      ...this.#waiting.take(Infinity),
+      ...this.#background.take(Infinity),
+    ];
     this.#inFlight.clear();
-    this.#queue = [];
     for (const entry of pending) entry.reject(error);
     this.#wake();
+  }
+
+  #queued(): number {
+    return this.#waiting.entries.length + this.#background.entries.length;
+  }
+
+  /** Every waiting write (up to `maxBatch`), then background writes up to their share. */
+  #nextBatch(): Queued<Op>[] {
+    // The wait of the writes somebody waits on; background writes' only when the batch carries nothing else.
+    const lane = this.#waiting.entries.length > 0 ? this.#waiting : this.#background;
+    this.#lastBatchWaitMs = Math.max(0, this.#now() - lane.oldestAt);
+    const batch = this.#waiting.take(this.#maxBatch);
+    const room = Math.min(this.#maxBatch - batch.length, this.#backgroundPerBatch);
+    if (room > 0 && this.#background.entries.length > 0) batch.push(...this.#background.take(room));
+    return batch;
   }
 
   #busy(): boolean {
@@ -123,7 +204,7 @@ export class GroupCommit<Op> {
 
   #start(batch: readonly Queued<Op>[]): void {
     this.#lastBatchSize = batch.length;
-    this.#startedAt = performance.now();
+    this.#startedAt = this.#now();
     let running: Promise<void> | void;
     try {
       running = this.#commit(batch);
@@ -143,19 +224,25 @@ export class GroupCommit<Op> {
     });
   }
 
-  /** A batch finished: with one at a time, the next goes now, or once `minIntervalMs` has passed. */
+  /**
+   * A batch finished: with one at a time, the next goes now, or once the hold has passed: `minIntervalMs` (or
+   * `holdPerWriteMs` per write of the last batch) after the last one started, but never later than `maxWaitMs`
+   * after its oldest write arrived.
+   */
   #next(): void {
-    if (this.#oneAtATime && this.#queue.length > 0 && this.#held === null) {
+    if (this.#oneAtATime && this.#queued() > 0 && this.#held === null) {
       const hold = Math.min(this.#minIntervalMs, this.#lastBatchSize * this.#holdPerWriteMs);
-      const wait = this.#startedAt + hold - performance.now();
-      if (wait > 0 && !this.#draining) this.#held = setTimeout(() => this.flush(), wait);
+      const oldest = Math.min(this.#waiting.oldestAt, this.#background.oldestAt);
+      const startAt = Math.min(this.#startedAt + hold, oldest + this.#maxWaitMs);
+      const wait = startAt - this.#now();
+      if (wait > 0 && !this.#draining) this.#held = this.#after(() => this.flush(), wait);
       else this.flush();
     }
     this.#wakeIfIdle();
   }
 
   #wakeIfIdle(): void {
-    if (this.#queue.length === 0 && this.#inFlight.size === 0) this.#wake();
+    if (this.#queued() === 0 && this.#inFlight.size === 0) this.#wake();
   }
 
   #wake(): void {

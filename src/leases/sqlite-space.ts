@@ -2,8 +2,6 @@ import { existsSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Db } from './sqlite-sql.ts';
 
-/** SQLite's default: a checkpoint once the WAL holds this many pages (about 4 MiB). */
-const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** While space is short, the WAL is checkpointed (and its frames reused) every this many pages. */
 const LOW_SPACE_AUTOCHECKPOINT_PAGES = 16;
 /** Space is no longer short once the file system has this much free again. */
@@ -19,21 +17,27 @@ export function isOutOfSpace(error: unknown): boolean {
 
 /**
  * Keeps a full disk from blocking the writer after some space came back. The WAL grows with every
- * transaction until an automatic checkpoint (1,000 pages, about 4 MiB) lets SQLite reuse it, so without this
+ * transaction until a checkpoint (automatic at 1,000 pages, about 4 MiB; on the writer thread, every few
+ * hundred frames between batches: `WalCheckpointer`) lets SQLite reuse it, so without this
  * a server that hit a full disk needed about 4 MiB free before it could commit again. After a write that
  * failed for lack of space, the WAL is checkpointed into the database and truncated (`wal_checkpoint(TRUNCATE)`:
  * SQLite syncs the database before it empties the WAL, so nothing committed is at risk), which gives its space
- * back, and then checkpointed every 16 pages so it stays small, until the file system has room again.
+ * back, and then checkpointed every 16 pages (automatically, inside the commits: a full disk is no time to
+ * save milliseconds) so it stays small, until the file system has room again, when the connection's own
+ * setting comes back.
  */
 export class WalSpaceGuard {
   readonly #db: Db;
   readonly #dir: string;
+  /** The connection's own automatic checkpoint, restored once space is back (0 on the writer thread's). */
+  readonly #usualAutocheckpoint: number;
   #short = false;
   #checkedAt = 0;
 
   constructor(db: Db, path: string) {
     this.#db = db;
     this.#dir = dirname(path);
+    this.#usualAutocheckpoint = Number(db.pragma('wal_autocheckpoint', { simple: true }));
   }
 
   /** After a write transaction failed (and was rolled back). Never throws. */
@@ -58,7 +62,7 @@ export class WalSpaceGuard {
     try {
       const fs = statfsSync(this.#dir);
       if (fs.bavail * fs.bsize < ROOMY_BYTES) return;
-      this.#db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      this.#db.pragma(`wal_autocheckpoint = ${this.#usualAutocheckpoint}`);
       this.#short = false;
     } catch {
       // statfs unsupported here: stay careful.

@@ -10,6 +10,7 @@ import {
 import type { Lease } from './lease.ts';
 import type { CommitResult, LeaseChange } from './store.ts';
 import type { BatchResult } from './sqlite-batch.ts';
+import type { CheckpointReport } from './sqlite-checkpoint.ts';
 import { sqliteDriver, type ConnectionOptions, type WriteOp } from './sqlite-sql.ts';
 
 /** The messages between the store (main thread) and its writer thread. */
@@ -63,7 +64,15 @@ export function fromCommittedPosted(
 export type FromWriter =
   | { readonly type: 'ready' }
   | { readonly type: 'open-failed'; readonly error: WireError }
-  | { readonly type: 'committed'; readonly id: number; readonly results: readonly OpResult[] }
+  | {
+      readonly type: 'committed';
+      readonly id: number;
+      readonly results: readonly OpResult[];
+      /** How long the batch's transaction took in the thread, ms (traces). */
+      readonly txMs: number;
+      /** The checkpoint that ran after the previous batch, if one did (traces). */
+      readonly checkpoint?: CheckpointReport;
+    }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   | { readonly type: 'closed' };
 

@@ -7,10 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
 import { openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
 import { SqliteWriteBatch } from './sqlite-batch.ts';
-import type { Db } from './sqlite-sql.ts';
+import type { Db, WriteOp } from './sqlite-sql.ts';
+import { disableAutoCheckpoint, WalCheckpointer } from './sqlite-checkpoint.ts';
+import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { toWire, toWireResult } from './sqlite-writer-protocol.ts';
-import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
+import type { FromWriter, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
 if (port === null)
@@ -30,7 +32,21 @@ try {
 
 if (db !== null) {
   const conn = db;
+  // Checkpoints run between batches (WriterLoop), never inside a COMMIT; set before the batch's space guard
+  // reads it, so that the guard comes back to this after a full disk.
+  disableAutoCheckpoint(conn);
   const batch = new SqliteWriteBatch(conn, prepare(conn), options.path);
+  const loop = new WriterLoop({
+    run: (ops, wantRemoved) => {
+      const writes = ops as readonly WriteOp[];
+      return batch.run(writes, wantRemoved).map((r, i) => toWireResult(writes[i]!, r));
+    },
+    toWire: (error) =>
+      toWire(error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path)),
+    post,
+    checkpointer: WalCheckpointer.on(conn),
+    now: () => performance.now(),
+  });
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
       recordCleanClose(conn, Date.now());
@@ -39,16 +55,7 @@ if (db !== null) {
       port.close();
       return;
     }
-    let results: OpResult[];
-    try {
-      results = batch.run(message.ops, message.wantRemoved).map((r, i) => toWireResult(message.ops[i]!, r));
-    } catch (error) {
-      const wrapped =
-        error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path);
-      post({ type: 'failed', id: message.id, error: toWire(wrapped) });
-      return;
-    }
-    post({ type: 'committed', id: message.id, results });
+    loop.batch(message.id, message.ops, message.wantRemoved);
   });
   post({ type: 'ready' });
 }

@@ -49,6 +49,11 @@ export interface SqliteLeaseStoreOptions {
   readonly batchIntervalMs?: number;
   /** `worker` only: the hold per write of the previous transaction (default 0.25 ms; Infinity: always the interval). */
   readonly batchHoldPerWriteMs?: number;
+  /**
+   * `worker` only: whatever the hold, a transaction starts at most this many ms after the oldest write it
+   * carries arrived, once the one before it is durable (default 1; Infinity: no bound).
+   */
+  readonly batchMaxWaitMs?: number;
 }
 
 /**
@@ -94,7 +99,13 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
       };
       const writer =
         options.writer === 'worker'
-          ? await WorkerWriter.start(options, hooks, options.batchIntervalMs, options.batchHoldPerWriteMs)
+          ? await WorkerWriter.start(options, hooks, {
+              ...(options.batchIntervalMs === undefined ? {} : { intervalMs: options.batchIntervalMs }),
+              ...(options.batchHoldPerWriteMs === undefined
+                ? {}
+                : { perWriteMs: options.batchHoldPerWriteMs }),
+              ...(options.batchMaxWaitMs === undefined ? {} : { maxWaitMs: options.batchMaxWaitMs }),
+            })
           : new InlineWriter(db, stmt, hooks);
       const store = new SqliteLeaseStore(db, stmt, changes, writer, options.clock ?? Date.now);
       store.#openReport = { ...(check === null ? {} : { checkMs: check.checkMs }), warnings };

@@ -8,8 +8,9 @@ import type { StoreHealthMonitor } from './store-health.ts';
 export const MIN_RECLAIM_GAP_MS = 1000;
 /**
  * Leases reclaimed between two returns to the event loop. The engine's part of a slice is synchronous, so the
- * slice bounds how long a DORA can wait behind a reclaim; the slice's store writes go out together, so the
- * SQLite writer commits them as one transaction.
+ * slice bounds how long a DORA can wait behind a reclaim; the slice's store writes go out together. The SQLite
+ * writer queues them behind the writes clients wait on and commits at most 32 of them a transaction
+ * (`GroupCommitOptions.isBackground`), so an ACK's write never waits behind a slice.
  */
 export const RECLAIM_SLICE = 64;
 
@@ -216,7 +217,7 @@ export class Reclaimer {
     return stillDue;
   }
 
-  /** A slice's store writes, all submitted before any is awaited: one group commit for the slice. */
+  /** A slice's store writes, all submitted before any is awaited, so the store batches them. */
   async #persist(writes: readonly LeaseWrite[], now: number): Promise<void> {
     await Promise.all(
       writes.map(async (w) => {

@@ -142,3 +142,177 @@ test('a commit that rejects rejects each write of its batch; the next batch stil
   await assert.rejects(writes.submit(1), /I\/O/);
   assert.equal(await writes.submit(2), 2);
 });
+
+/** A fake clock and timers: `after` records what it is asked to run and when; `advance` runs what is due. */
+function fakeTime(): {
+  now: () => number;
+  after: (run: () => void, ms: number) => () => void;
+  advance: (ms: number) => void;
+  set: (t: number) => void;
+  asked: number[];
+} {
+  let t = 0;
+  const timers: { at: number; run: () => void; cancelled: boolean }[] = [];
+  const asked: number[] = [];
+  return {
+    now: () => t,
+    asked,
+    after: (run, ms) => {
+      asked.push(ms);
+      const timer = { at: t + ms, run, cancelled: false };
+      timers.push(timer);
+      return () => (timer.cancelled = true);
+    },
+    set: (to) => (t = to),
+    advance: (ms) => {
+      const until = t + ms;
+      // Each timer runs at its own time, in order, as a real clock would run them.
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers[0];
+        if (next === undefined || next.at > until) break;
+        timers.shift();
+        if (next.cancelled) continue;
+        t = Math.max(t, next.at);
+        next.run();
+      }
+      t = until;
+    },
+  };
+}
+
+test('maxWaitMs: however long the hold, a batch starts at most that long after its oldest write arrived', async () => {
+  const clock = fakeTime();
+  const rec = recorder();
+  const writes = new GroupCommit<number>({
+    commit: rec.commit,
+    oneAtATime: true,
+    minIntervalMs: 4,
+    maxWaitMs: 1,
+    now: clock.now,
+    after: clock.after,
+  });
+  void writes.submit(1);
+  await turn();
+  assert.deepEqual(rec.batches, [[1]], 'a write that finds nothing in flight goes at once');
+  clock.set(0.2);
+  void writes.submit(2);
+  clock.set(0.5);
+  rec.open[0]?.finish();
+  await turn();
+  assert.deepEqual(clock.asked, [0.7], 'held until 1 ms after write 2 arrived (0.2 + 1 - 0.5), not 4 ms');
+  assert.deepEqual(rec.batches, [[1]]);
+  clock.advance(0.7);
+  assert.deepEqual(rec.batches, [[1], [2]]);
+  assert.equal(writes.lastBatchWaitMs, 1);
+
+  // Write 3 arrives while batch 2 commits, which takes longer than the bound: batch 3 goes as 2 is done.
+  clock.set(1.3);
+  void writes.submit(3);
+  clock.set(3);
+  rec.open[1]?.finish();
+  await turn();
+  assert.deepEqual(rec.batches, [[1], [2], [3]], 'no timer when the oldest write already waited the bound');
+  assert.deepEqual(clock.asked, [0.7]);
+});
+
+test('maxWaitMs: the hold never exceeds the bound, whatever the arrivals and commit times', async () => {
+  const fc = await import('fast-check');
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.tuple(fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true })),
+        {
+          minLength: 1,
+          maxLength: 30,
+        },
+      ),
+      fc.double({ min: 0, max: 2, noNaN: true }),
+      async (steps, maxWaitMs) => {
+        const clock = fakeTime();
+        const arrivals = new Map<number, number>();
+        const starts: { at: number; ops: number[]; previousDoneAt: number }[] = [];
+        let open: (() => void) | null = null;
+        let doneAt = 0;
+        const writes = new GroupCommit<number>({
+          oneAtATime: true,
+          minIntervalMs: 4,
+          maxWaitMs,
+          now: clock.now,
+          after: clock.after,
+          commit: (batch) =>
+            new Promise<void>((done) => {
+              starts.push({ at: clock.now(), ops: batch.map((e) => e.op), previousDoneAt: doneAt });
+              open = () => {
+                for (const e of batch) e.resolve(undefined);
+                doneAt = clock.now();
+                done();
+              };
+            }),
+        });
+        // Each step: a write arrives after `gap`, and a commit in flight takes `busy` from its start.
+        let n = 0;
+        for (const [gap, busy] of steps) {
+          clock.advance(gap);
+          arrivals.set(n, clock.now());
+          void writes.submit(n++);
+          await turn();
+          const running = starts.at(-1);
+          if (open !== null && running !== undefined && clock.now() >= running.at + busy) {
+            const finish: () => void = open;
+            open = null;
+            finish();
+            await turn();
+          }
+        }
+        for (let i = 0; i < 100 && open !== null; i++) {
+          const finish: () => void = open;
+          open = null;
+          finish();
+          await turn();
+          clock.advance(maxWaitMs);
+          await turn();
+        }
+        for (const s of starts) {
+          const oldest = Math.min(...s.ops.map((op) => arrivals.get(op)!));
+          // The bound: once the batch before it is done, no later than the oldest write's arrival + maxWaitMs.
+          assert.ok(s.at <= Math.max(s.previousDoneAt, oldest + maxWaitMs) + 1e-9, JSON.stringify(s));
+        }
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+test('background writes: a write submitted while they are queued commits in the next batch, ahead of them', async () => {
+  const rec = recorder();
+  const writes = new GroupCommit<number>({
+    commit: rec.commit,
+    oneAtATime: true,
+    isBackground: (op) => op >= 1000,
+    backgroundPerBatch: 10,
+  });
+  const reclaims = Array.from({ length: 100 }, (_, i) => writes.submit(1000 + i));
+  await turn();
+  assert.deepEqual(
+    rec.batches,
+    [Array.from({ length: 10 }, (_, i) => 1000 + i)],
+    'at most 10 of them a batch',
+  );
+  const ack = writes.submit<number>(1);
+  rec.open[0]?.finish();
+  await turn();
+  assert.equal(rec.batches[1]?.[0], 1, 'the waiting write leads the next batch');
+  assert.equal(rec.batches[1]?.length, 11);
+  for (let i = 1; rec.open[i] !== undefined; i++) {
+    rec.open[i]?.finish();
+    await turn();
+  }
+  assert.equal(await ack, 10);
+  assert.equal((await Promise.all(reclaims)).length, 100);
+  assert.deepEqual(
+    rec.batches.flat().filter((op) => op >= 1000),
+    Array.from({ length: 100 }, (_, i) => 1000 + i),
+    'background writes keep their order',
+  );
+});

@@ -95,8 +95,9 @@ describe('sqlite: a damaged lease file', () => {
     const path = join(tmp.dir, 'leases4.sqlite');
     const crashed = join(tmp.dir, 'crashed.sqlite');
     try {
-      const store = await SqliteLeaseStore.open({ path, writer: 'worker' });
-      // One transaction per lease, all in the WAL (fewer than the 1,000 pages of an automatic checkpoint).
+      // Inline: its connection checkpoints only at SQLite's automatic 1,000 pages (the writer thread's does
+      // every few hundred frames), so the 100 transactions, one per lease, are all in the WAL.
+      const store = await SqliteLeaseStore.open({ path, writer: 'inline' });
       for (let i = 0; i < 100; i++) await store.commit(leaseNumber(i));
       // What a kill -9 leaves: the database file and its WAL as they are on disk now.
       copyFileSync(path, crashed);

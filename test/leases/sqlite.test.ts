@@ -8,6 +8,7 @@ import { runDifferential } from './differential.ts';
 import { makeLease } from './fixtures.ts';
 import type { LeaseChange } from '../../src/leases/store.ts';
 import { tempDir } from './tmp.ts';
+import { DEFAULT_BACKGROUND_PER_BATCH } from '../../src/leases/group-commit.ts';
 
 // Both places the write transactions can run; every SQLite test runs against each.
 for (const writer of ['inline', 'worker'] as const) {
@@ -105,8 +106,10 @@ describe('sqlite lease store: worker batch interval', () => {
       path: join(tmp.dir, 'leases.db'),
       writer: 'worker',
       batchIntervalMs,
-      // The whole interval whatever the last batch carried: the hold that grows with the load is tested below.
+      // The whole interval whatever the last batch carried: the hold that grows with the load is tested below,
+      // and the bound on a write's wait in test/leases/group-commit.test.ts.
       batchHoldPerWriteMs: Infinity,
+      batchMaxWaitMs: Infinity,
     });
     let closed = false;
     try {
@@ -156,6 +159,40 @@ describe('sqlite lease store: worker batch interval', () => {
       }
     },
   );
+
+  it('a write submitted while a reclaim of many leases is under way commits before the rest of the reclaim', async () => {
+    const tmp = tempDir();
+    const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db'), writer: 'worker' });
+    try {
+      const expired = Array.from({ length: 300 }, (_, i) =>
+        makeLease({ address: `10.9.${i >> 8}.${i & 255}`, cltt: 0, validLifetime: 1 }),
+      );
+      await Promise.all(expired.map((lease) => store.commit(lease, { now: 0 })));
+      const order: string[] = [];
+      const reclaims = expired.map((lease) =>
+        store.reclaim(lease.address, { remove: false, now: 10_000 }).then(() => order.push('reclaim')),
+      );
+      // The reclaim's first batch is in the thread now; the client's write arrives behind 300 reclaims.
+      await new Promise((resolve) => setImmediate(resolve));
+      const ack = store
+        .commit(makeLease({ address: '10.9.200.1', hwAddress: 'aa:bb:cc:00:00:01', clientId: null }), {
+          now: 10_000,
+        })
+        .then((r) => order.push(r.ok ? 'ack' : 'refused'));
+      await Promise.all([...reclaims, ack]);
+      const before = order.indexOf('ack');
+      assert.ok(before >= 0, 'committed');
+      // The batch in flight, then the client's write with at most one batch's share of background writes.
+      assert.ok(
+        before <= 2 * DEFAULT_BACKGROUND_PER_BATCH,
+        `${before} reclaims committed before the client's write`,
+      );
+      assert.equal(order.filter((o) => o === 'reclaim').length, 300);
+    } finally {
+      await store.close();
+      tmp.remove();
+    }
+  });
 
   it('with no interval the next batch goes as soon as the last is durable', async () => {
     // C is sent the moment B is durable, before D is even submitted.

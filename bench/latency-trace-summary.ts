@@ -1,0 +1,79 @@
+/**
+ * The bench side of `bench/latency-trace.ts`: the node flags that load it into a server, and the summary of
+ * what it wrote during a timed run.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Spread, TraceSecond } from './latency-trace.ts';
+
+const TRACE_MODULE = fileURLToPath(new URL('./latency-trace.ts', import.meta.url));
+
+/**
+ * Node flags that load the trace into a server spawned from this process (which inherits its environment, the
+ * trace's file name included); removes an old trace at `file`.
+ */
+export function traceServerArgs(file: string): string[] {
+  rmSync(file, { force: true });
+  process.env['LATENCY_TRACE_FILE'] = file;
+  return ['--import', 'tsx', '--import', TRACE_MODULE];
+}
+
+/** The trace's seconds from `from` to `to` (wall clock), summed up in two lines plus the outliers. */
+export function traceSummary(file: string, from: number, to: number): string {
+  let lines: TraceSecond[];
+  try {
+    lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as TraceSecond)
+      .filter((l) => l.at > from && l.at <= to + 1000);
+  } catch {
+    return '  trace: none written';
+  }
+  const sum = (pick: (t: TraceSecond) => Spread): Spread =>
+    lines.reduce(
+      (a, t) => {
+        const s = pick(t);
+        return { n: a.n + s.n, sum: a.sum + s.sum, max: Math.max(a.max, s.max) };
+      },
+      { n: 0, sum: 0, max: 0 },
+    );
+  const show = (label: string, s: Spread): string =>
+    `${label} ${s.n === 0 ? '-' : `avg ${(s.sum / s.n).toFixed(2)} max ${s.max.toFixed(1)}`}`;
+  const count = (label: string, s: Spread): string =>
+    `${label} ${s.n}${s.n === 0 ? '' : ` (total ${s.sum.toFixed(0)}, max ${s.max.toFixed(1)} ms)`}`;
+  const batches = sum((t) => t.tx);
+  const writes = lines.reduce((a, t) => a + t.writes, 0);
+  const frames = lines.reduce((a, t) => a + t.checkpointFrames, 0);
+  return [
+    `  trace: ${batches.n} batches, ${batches.n === 0 ? 0 : (writes / batches.n).toFixed(1)} writes each; ms: ` +
+      `${show(
+        'oldest write waited',
+        sum((t) => t.waited),
+      )}, ${show(
+        'round trip',
+        sum((t) => t.roundTrip),
+      )}, ` +
+      `${show(
+        'transaction',
+        sum((t) => t.tx),
+      )}; ${count(
+        'checkpoints',
+        sum((t) => t.checkpoint),
+      )}, ${frames} frames`,
+    `  trace: GC ${count(
+      'minor',
+      sum((t) => t.gcMinor),
+    )}, ${count(
+      'major',
+      sum((t) => t.gcMajor),
+    )}, ` +
+      `${count(
+        'other',
+        sum((t) => t.gcOther),
+      )}; event loop delay max ` +
+      `${Math.max(0, ...lines.map((t) => t.loopDelayMaxMs)).toFixed(1)} ms, worst second's p99 ` +
+      `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms`,
+    ...lines.flatMap((t) => t.outliers).map((o) => `    ${o}`),
+  ].join('\n');
+}

@@ -1,0 +1,107 @@
+/**
+ * A trace of what holds up a server's answers, loaded into the server under test by `bench/perfdhcp.ts`
+ * (`TRACE=1`) as `node --import tsx --import bench/latency-trace.ts ...`. Every second it appends one JSON
+ * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_BATCH_CHANNEL`: how long the oldest
+ * write waited before its batch went, the round trip to the thread, the transaction, the checkpoints between
+ * batches), V8's garbage collections on the main thread (`PerformanceObserver('gc')`) and the event loop's
+ * delay (`monitorEventLoopDelay`), plus each single event over `OUTLIER_MS` with its time.
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import { appendFileSync } from 'node:fs';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
+
+const FILE = process.env['LATENCY_TRACE_FILE'];
+/** A single batch, checkpoint or GC pause at least this long is listed on its own. */
+export const OUTLIER_MS = 5;
+const MAX_OUTLIERS_PER_SECOND = 20;
+
+/** Count, sum and maximum of one kind of duration over a second. */
+export interface Spread {
+  n: number;
+  sum: number;
+  max: number;
+}
+
+export interface TraceSecond {
+  /** Wall-clock ms at the end of the second. */
+  at: number;
+  writes: number;
+  waited: Spread;
+  roundTrip: Spread;
+  tx: Spread;
+  checkpoint: Spread;
+  checkpointFrames: number;
+  gcMinor: Spread;
+  gcMajor: Spread;
+  gcOther: Spread;
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  outliers: string[];
+}
+
+const spread = (): Spread => ({ n: 0, sum: 0, max: 0 });
+const add = (s: Spread, ms: number): void => {
+  s.n++;
+  s.sum += ms;
+  if (ms > s.max) s.max = ms;
+};
+
+function fresh(): TraceSecond {
+  return {
+    at: 0,
+    writes: 0,
+    waited: spread(),
+    roundTrip: spread(),
+    tx: spread(),
+    checkpoint: spread(),
+    checkpointFrames: 0,
+    gcMinor: spread(),
+    gcMajor: spread(),
+    gcOther: spread(),
+    loopDelayMaxMs: 0,
+    loopDelayP99Ms: 0,
+    outliers: [],
+  };
+}
+
+function outlier(s: TraceSecond, what: string, ms: number): void {
+  if (ms >= OUTLIER_MS && s.outliers.length < MAX_OUTLIERS_PER_SECOND)
+    s.outliers.push(`${new Date().toISOString().slice(11, 23)} ${what} ${ms.toFixed(1)} ms`);
+}
+
+if (FILE !== undefined) {
+  let now = fresh();
+  subscribe(WRITER_BATCH_CHANNEL, (message) => {
+    const b = message as WriterBatchTrace;
+    now.writes += b.writes;
+    add(now.waited, b.waitedMs);
+    add(now.roundTrip, b.roundTripMs);
+    add(now.tx, b.txMs);
+    outlier(now, `batch of ${b.writes}: round trip (tx ${b.txMs.toFixed(1)} ms)`, b.roundTripMs);
+    if (b.checkpoint !== undefined) {
+      add(now.checkpoint, b.checkpoint.ms);
+      now.checkpointFrames += b.checkpoint.checkpointedFrames;
+      outlier(now, `checkpoint of ${b.checkpoint.checkpointedFrames} frames`, b.checkpoint.ms);
+    }
+  });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) add(now.gcMajor, e.duration);
+      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) add(now.gcMinor, e.duration);
+      else add(now.gcOther, e.duration);
+      outlier(now, `gc kind ${kind}`, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  setInterval(() => {
+    now.at = Date.now();
+    now.loopDelayMaxMs = loop.max / 1e6;
+    now.loopDelayP99Ms = loop.percentile(99) / 1e6;
+    loop.reset();
+    appendFileSync(FILE, `${JSON.stringify(now)}\n`);
+    now = fresh();
+  }, 1000).unref();
+}
