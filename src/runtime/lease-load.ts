@@ -1,5 +1,6 @@
 import type { Lease } from '../leases/index.ts';
 import type { LeaseStore } from '../leases/index.ts';
+import { releaseYoungGeneration } from './young-generation.ts';
 
 /**
  * Leases read per page: big enough that the query cost is paid rarely, small enough that a page's rows and
@@ -9,9 +10,16 @@ import type { LeaseStore } from '../leases/index.ts';
 export const LEASE_LOAD_PAGE = 1_000;
 
 /**
+ * Leases from which the load gives back the young generation it grew (`releaseYoungGeneration`): with fewer,
+ * V8 grows it little and the full GC that shrinks it would cost more than it frees.
+ */
+export const RELEASE_YOUNG_GENERATION_AFTER = 100_000;
+
+/**
  * Reads every lease of the store into `load` a page at a time, by address, and returns how many there were.
  * A page is garbage once loaded, so a million leases never exist as one array of objects next to the
- * engine's compact copy: that array, not the engine, set the start-up RSS of a large lease file.
+ * engine's compact copy: that array, not the engine, set the start-up RSS of a large lease file. After a large
+ * load, the young generation its churn grew is given back (`RELEASE_YOUNG_GENERATION_AFTER`).
  */
 export async function loadStoreInPages(
   store: Pick<LeaseStore, 'getPage'>,
@@ -25,7 +33,10 @@ export async function loadStoreInPages(
     load(page);
     count += page.length;
     const last = page.at(-1);
-    if (page.length < pageSize || last === undefined) return count;
+    if (page.length < pageSize || last === undefined) {
+      if (count >= RELEASE_YOUNG_GENERATION_AFTER) releaseYoungGeneration();
+      return count;
+    }
     from = last.address;
   }
 }
