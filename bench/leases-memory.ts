@@ -12,7 +12,8 @@
  *   the way `serve` did before the paged load, for an A/B. Then it runs `serve` itself on the file (no
  *   interfaces) and prints the time from spawning it to its "serving" line (sd_notify READY=1) and its RSS.
  *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
- *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI).
+ *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI,
+ *   SERVE_DIST=DIR: the one in DIR, e.g. a copy of an older build's dist). It prints the server's CPU time.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
