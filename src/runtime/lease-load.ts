@@ -18,13 +18,41 @@ export const RELEASE_YOUNG_GENERATION_AFTER = 100_000;
 /**
  * Reads every lease of the store into `load` a page at a time, by address, and returns how many there were.
  * A page is garbage once loaded, so a million leases never exist as one array of objects next to the
- * engine's compact copy: that array, not the engine, set the start-up RSS of a large lease file. After a large
- * load, the young generation its churn grew is given back (`RELEASE_YOUNG_GENERATION_AFTER`).
+ * engine's compact copy: that array, not the engine, set the start-up RSS of a large lease file. Returns once
+ * the file's check passed too (`CheckedWhileLoading`), and rejects with the check's error when it failed. After
+ * a large load, the young generation its churn grew is given back (`RELEASE_YOUNG_GENERATION_AFTER`).
  */
 export async function loadStoreInPages(
-  store: Pick<LeaseStore, 'getPage'>,
+  store: Pick<LeaseStore, 'getPage'> & Partial<CheckedWhileLoading>,
   load: (leases: readonly Lease[]) => void,
   pageSize: number = LEASE_LOAD_PAGE,
+): Promise<number> {
+  let count: number;
+  try {
+    count = await readPages(store, load, pageSize);
+  } catch (error) {
+    // A damaged file's own error (and how to recover) says more than what reading it ran into.
+    await store.whenChecked?.();
+    throw error;
+  }
+  await store.whenChecked?.();
+  if (count >= RELEASE_YOUNG_GENERATION_AFTER) releaseYoungGeneration();
+  return count;
+}
+
+/**
+ * A store whose file may still be checked while the leases load (`SqliteLeaseStore` opened with
+ * `checkWhileReading`): the load is not done, and the server does not serve, until the check passed.
+ */
+export interface CheckedWhileLoading {
+  /** Rejects with the check's error when the file is damaged. */
+  whenChecked(): Promise<void>;
+}
+
+async function readPages(
+  store: Pick<LeaseStore, 'getPage'>,
+  load: (leases: readonly Lease[]) => void,
+  pageSize: number,
 ): Promise<number> {
   let from = 'start';
   let count = 0;
@@ -33,10 +61,7 @@ export async function loadStoreInPages(
     load(page);
     count += page.length;
     const last = page.at(-1);
-    if (page.length < pageSize || last === undefined) {
-      if (count >= RELEASE_YOUNG_GENERATION_AFTER) releaseYoungGeneration();
-      return count;
-    }
+    if (page.length < pageSize || last === undefined) return count;
     from = last.address;
   }
 }
