@@ -1,6 +1,6 @@
+import { execFile, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { sqliteDriver } from './sqlite-sql.ts';
@@ -38,8 +38,8 @@ export function checkLeaseFile(path: string, synchronous: 'full' | 'normal' = 'f
 }
 
 /**
- * `checkLeaseFile` with `quick_check` (most of its time: about 0.2-0.5 s with a million leases) run in a worker
- * thread, so that the caller can read the file on its own read-only connection meanwhile; rejects as
+ * `checkLeaseFile` with `quick_check` (most of its time: about 0.2-0.5 s with a million leases) run in a child
+ * process, so that the caller can read the file on its own read-only connection meanwhile; rejects as
  * `checkLeaseFile` throws. The WAL scan runs first, on this thread, before this returns: a WAL that would lose
  * transactions is refused before anything reads the file.
  */
@@ -51,9 +51,9 @@ export function startLeaseFileCheck(
   const began = performance.now();
   const warnings = scanWal(path, synchronous);
   const scanMs = performance.now() - began;
-  return quickCheckInWorker(path).then(({ outcome, ms }) => {
+  return quickCheckAside(path).then(({ outcome, ms }) => {
     const problems = quickCheckProblems(path, outcome);
-    // The check's own time: this thread may see the worker's answer only after a long load.
+    // The check's own time: this thread may see the child's answer only after a long load.
     return problems === null ? null : { checkMs: scanMs + ms, warnings };
   });
 }
@@ -103,60 +103,72 @@ function runQuickCheck(path: string): QuickCheckOutcome {
 }
 
 /**
- * `runQuickCheck` in a worker thread (plain JavaScript given as text, so that it runs the same from the
- * sources and from the build). A worker that cannot run it (it failed to start, it died) leaves the check to
- * this thread.
+ * `runQuickCheck` in a child process (node running the text below, the same from the sources and from the
+ * build): a process, not a worker thread, because a thread's isolate leaves about 16 MiB in the server's RSS
+ * after it exits, and a process gives everything back. A child that cannot run it (it failed to start, died,
+ * answered nothing readable) leaves the check to this thread.
  */
-function quickCheckInWorker(path: string): Promise<{ outcome: QuickCheckOutcome; ms: number }> {
+function quickCheckAside(path: string): Promise<{ outcome: QuickCheckOutcome; ms: number }> {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   return new Promise((resolve) => {
     let settled = false;
-    const settle = (outcome: QuickCheckOutcome, ms: number): void => {
-      if (settled) return;
-      settled = true;
-      resolve({ outcome, ms });
-    };
     const onThisThread = (): void => {
       if (settled) return;
+      settled = true;
       const began = performance.now();
       const outcome = runQuickCheck(path);
-      settle(outcome, performance.now() - began);
+      resolve({ outcome, ms: performance.now() - began });
     };
-    let worker: Worker;
+    let child: ChildProcess;
     try {
-      worker = new Worker(QUICK_CHECK_THREAD, {
-        eval: true,
-        workerData: { driver, path, shown: PROBLEMS_SHOWN },
-        execArgv: [],
-      });
+      child = execFile(
+        process.execPath,
+        ['-e', QUICK_CHECK_PROCESS, driver, path, String(PROBLEMS_SHOWN)],
+        { env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 20, windowsHide: true },
+        (error, stdout) => {
+          if (settled) return;
+          const answer = error === null ? parseAnswer(stdout) : null;
+          if (answer === null) return onThisThread();
+          settled = true;
+          resolve(answer);
+        },
+      );
     } catch {
       onThisThread();
       return;
     }
-    worker.once('message', (answer: { outcome: QuickCheckOutcome; ms: number }) =>
-      settle(answer.outcome, answer.ms),
-    );
-    worker.once('error', onThisThread);
-    worker.once('exit', onThisThread);
+    child.once('error', onThisThread);
   });
 }
 
-/** The thread's body: the same steps as `runQuickCheck`, posting its outcome. */
-const QUICK_CHECK_THREAD = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
+function parseAnswer(stdout: string): { outcome: QuickCheckOutcome; ms: number } | null {
+  try {
+    const answer = JSON.parse(stdout) as { outcome?: { kind?: unknown }; ms?: unknown };
+    const kind = answer.outcome?.kind;
+    if (typeof answer.ms !== 'number' || (kind !== 'rows' && kind !== 'error' && kind !== 'unopenable')) {
+      return null;
+    }
+    return answer as { outcome: QuickCheckOutcome; ms: number };
+  } catch {
+    return null;
+  }
+}
+
+/** The child's program: the same steps as `runQuickCheck`, its outcome as JSON on stdout. */
+const QUICK_CHECK_PROCESS = `
 const began = performance.now();
-const answer = (outcome) => parentPort.postMessage({ outcome, ms: performance.now() - began });
-const Database = require(workerData.driver);
+const [driver, path, shown] = process.argv.slice(1);
+const answer = (outcome) => process.stdout.write(JSON.stringify({ outcome, ms: performance.now() - began }));
+const Database = require(driver);
 let db;
 try {
-  db = new Database(workerData.path, { readonly: true, fileMustExist: true });
+  db = new Database(path, { readonly: true, fileMustExist: true });
 } catch {
   answer({ kind: 'unopenable' });
 }
 if (db !== undefined) {
   try {
-    answer({ kind: 'rows', rows: db.pragma('quick_check(' + workerData.shown + ')') });
+    answer({ kind: 'rows', rows: db.pragma('quick_check(' + Number(shown) + ')') });
   } catch (error) {
     answer({
       kind: 'error',

@@ -53,7 +53,7 @@ export interface SqliteLeaseStoreOptions {
   readonly batchHoldPerWriteMs?: number;
   /**
    * Opens an existing file of the current schema for reading at once and runs its check (`quick_check`) in a
-   * worker thread meanwhile: `serve` loads the leases while the file is checked. Writes wait for the check and
+   * child process meanwhile: `serve` loads the leases while the file is checked. Writes wait for the check and
    * then for the write connection, which is opened only once the check passed; `whenChecked` settles then, and
    * rejects with the check's error when it failed (writes reject with it too). Any other file (new, of an
    * older schema, not a lease file) is checked and opened before `open` resolves, as without this option.
@@ -107,7 +107,7 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
 
   /** `checkWhileReading`: reads on a read-only connection now, the write side once the check passed. */
   static #openWhileChecking(options: SqliteLeaseStoreOptions): SqliteLeaseStore {
-    // The WAL scan runs before this returns (and throws as `checkLeaseFile` does); quick_check in a worker.
+    // The WAL scan runs before this returns (and throws as `checkLeaseFile` does); quick_check in a child process.
     const checked = startLeaseFileCheck(options.path, options.synchronous);
     let reader: Db;
     try {

@@ -132,7 +132,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  // An SQLite file is checked (quick_check) in a worker while its leases load; the load waits for the check.
+  // An SQLite file is checked (quick_check) in a child process while its leases load; the load waits for the check.
   const spec = choice?.spec.type === 'sqlite' ? { ...choice.spec, checkWhileReading: true } : choice?.spec;
   const store = options.store ?? (await openLeaseStore(spec!, clock));
   logger.info(

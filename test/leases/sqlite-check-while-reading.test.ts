@@ -1,5 +1,5 @@
 // `checkWhileReading` (what `serve` uses): an existing lease file is read at once while its quick_check runs
-// in a worker; writes wait for the check and the write connection; other files open as without the option.
+// in a child process; writes wait for the check and the write connection; other files open as without the option.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';

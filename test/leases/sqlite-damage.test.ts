@@ -60,7 +60,7 @@ async function openFailure(path: string): Promise<LeaseStoreError> {
 }
 
 /**
- * What `serve` does with the file: open it for reading with its check (quick_check) in a worker, load every
+ * What `serve` does with the file: open it for reading with its check (quick_check) in a child process, load every
  * lease in pages, then the load waits for the check. Returns the error that stopped it and the leases it read.
  */
 async function loadFailure(path: string): Promise<{ error: LeaseStoreError; loaded: number }> {
@@ -133,7 +133,7 @@ describe('sqlite: a damaged lease file', () => {
       assert.match(error.message, /To recover: stop every server .* \.dump/);
       assert.equal(sha256(path), before, 'the damaged file is not rewritten');
 
-      // Checked in a worker while its leases load: the same error, once the load is done.
+      // Checked in a child process while its leases load: the same error, once the load is done.
       const whileLoading = await loadFailure(path);
       assert.ok(whileLoading.error instanceof LeaseStoreDamagedError, String(whileLoading.error));
       assert.equal(whileLoading.error.message, error.message);
