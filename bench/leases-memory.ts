@@ -136,11 +136,14 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   await store.close();
 }
 
-/** User and system CPU time of a process so far, all its threads (from /proc, in clock ticks of 10 ms). */
+/**
+ * User and system CPU time of a process so far, all its threads and its children that exited (the lease file's
+ * check), from /proc in clock ticks of 10 ms.
+ */
 function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) * 10;
 }
 
 const rssOf = (pid: number): number =>
@@ -202,7 +205,7 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
     const cpuMs = cpuMsOf(child.pid!);
     console.log(
       `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? main : 'tsx'}), ` +
-        `CPU ${cpuMs.toFixed(0)} ms (all threads), RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease); ` +
+        `CPU ${cpuMs.toFixed(0)} ms (all threads and children), RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease); ` +
         `load average ${loadavg()[0]!.toFixed(2)}`,
     );
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
