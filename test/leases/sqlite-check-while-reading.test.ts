@@ -6,7 +6,10 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { SCHEMA_VERSION } from '../../src/leases/sqlite-schema.ts';
+import { compileConfig } from '../../src/config/compile.ts';
+import type { Lease } from '../../src/leases/lease.ts';
 import { loadStoreInPages } from '../../src/runtime/lease-load.ts';
+import { DhcpServerEngine } from '../../src/server/index.ts';
 import { makeLease } from './fixtures.ts';
 import { tempDir } from './tmp.ts';
 
@@ -87,3 +90,59 @@ for (const writer of ['inline', 'worker'] as const) {
     });
   });
 }
+
+/** Leases in every form the compact columns treat apart: each must come out of the start-up load as stored. */
+function oddLeases(): Lease[] {
+  const octets = (n: number, first: number): string =>
+    Array.from({ length: n }, (_, i) => ((first + i * 7) & 255).toString(16).padStart(2, '0')).join(':');
+  return [
+    makeLease({
+      address: '198.18.2.1',
+      hwAddress: octets(16, 1),
+      clientId: octets(30, 9),
+      hostname: 'x'.repeat(255),
+    }),
+    makeLease({ address: '198.18.2.2', hwAddress: '', clientId: `ff:${octets(19, 3)}`, state: 'declined' }),
+    makeLease({ address: '198.18.2.3', hwAddress: octets(6, 5), clientId: `01:${octets(6, 6)}` }),
+    makeLease({ address: '198.18.2.4', hwAddress: octets(6, 5), clientId: null, state: 'expired-reclaimed' }),
+    makeLease({
+      address: '198.18.2.5',
+      hwAddress: octets(6, 8),
+      clientId: `01:${octets(6, 8)}`,
+      hostname: 'h\u00e9te.example.',
+      userContext: { 'circuit-id': 'port-1', nested: { list: [1, 'two', null] } },
+      fqdnFwd: true,
+      fqdnRev: true,
+    }),
+    makeLease({
+      address: '198.18.2.6',
+      hwAddress: octets(1, 2),
+      clientId: octets(2, 4),
+      subnetId: 4_294_967_295,
+    }),
+  ];
+}
+
+describe('sqlite, checkWhileReading: the start-up load of odd rows', () => {
+  it('puts every lease into the engine exactly as the store returns it', async () => {
+    const tmp = tempDir();
+    const path = join(tmp.dir, 'leases4.sqlite');
+    try {
+      const writer = await SqliteLeaseStore.open({ path, writer: 'inline' });
+      for (const l of oddLeases()) await writer.commit(l);
+      await writer.close();
+      const store = await SqliteLeaseStore.open({ path, writer: 'worker', checkWhileReading: true });
+      const engine = new DhcpServerEngine(
+        compileConfig({ Dhcp4: { subnet4: [{ id: 1, subnet: '198.18.0.0/15' }] } }),
+      );
+      assert.equal(await loadStoreInPages(store, (page) => engine.loadLeases(page), 4), 6);
+      const byAddress = (a: Lease, b: Lease): number => a.address.localeCompare(b.address);
+      const stored = (await store.getAll()).sort(byAddress);
+      assert.deepEqual(engine.leases().sort(byAddress), stored);
+      assert.equal(stored[0]!.clientId, oddLeases()[0]!.clientId, 'the 30-octet client id is kept');
+      await store.close();
+    } finally {
+      tmp.remove();
+    }
+  });
+});
