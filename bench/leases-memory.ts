@@ -12,12 +12,13 @@
  *   the way `serve` did before the paged load, for an A/B. Then it runs `serve` itself on the file (no
  *   interfaces) and prints the time from spawning it to its "serving" line (sd_notify READY=1) and its RSS.
  *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
- *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI).
+ *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI,
+ *   SERVE_DIST=DIR: the one in DIR, e.g. a copy of an older build's dist). It prints the server's CPU time.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -135,6 +136,16 @@ async function loadLeaseFile(path: string, getAll: boolean): Promise<void> {
   await store.close();
 }
 
+/**
+ * User and system CPU time of a process so far, all its threads and its children that exited (the lease file's
+ * check), from /proc in clock ticks of 10 ms.
+ */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) * 10;
+}
+
 const rssOf = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
 
@@ -154,9 +165,14 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
       },
     }),
   );
-  // SERVE_DIST=1: the compiled CLI (`npm run build` first), as installed, without tsx's start-up
-  const dist = process.env['SERVE_DIST'] === '1';
-  const main = fileURLToPath(new URL(dist ? '../dist/cli/main.js' : '../src/cli/main.ts', import.meta.url));
+  // SERVE_DIST=1: the compiled CLI (`npm run build` first), as installed, without tsx's start-up;
+  // SERVE_DIST=DIR: the compiled CLI in DIR (a copy of an older build's dist, for an A/B)
+  const distDir = process.env['SERVE_DIST'];
+  const dist = distDir !== undefined && distDir !== '' && distDir !== '0';
+  const main =
+    distDir !== undefined && dist && distDir !== '1'
+      ? join(distDir, 'cli', 'main.js')
+      : fileURLToPath(new URL(dist ? '../dist/cli/main.js' : '../src/cli/main.ts', import.meta.url));
   const start = performance.now();
   const child = spawn(
     process.execPath,
@@ -186,9 +202,11 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
     });
     const readyMs = performance.now() - start;
     const ready = rssOf(child.pid!);
+    const cpuMs = cpuMsOf(child.pid!);
     console.log(
-      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? 'dist' : 'tsx'}), ` +
-        `RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease)`,
+      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? main : 'tsx'}), ` +
+        `CPU ${cpuMs.toFixed(0)} ms (all threads and children), RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease); ` +
+        `load average ${loadavg()[0]!.toFixed(2)}`,
     );
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const idle = rssOf(child.pid!);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ipv4ToNumber } from './address.ts';
 import { ChangeHub } from './changes.ts';
 import { LeaseStoreError, LeaseStoreOpenError } from './errors.ts';
@@ -6,9 +7,10 @@ import * as args from './arguments.ts';
 import type { CheckedCommit } from './arguments.ts';
 import { foldStateRows, subnetSet, type StateCountRow } from './query.ts';
 import { rowToLease } from './row.ts';
-import { checkLeaseFile } from './sqlite-check.ts';
+import { checkLeaseFile, startLeaseFileCheck, type FileCheck } from './sqlite-check.ts';
+import { APPLICATION_ID, SCHEMA_VERSION } from './sqlite-schema.ts';
 import { takeCloseRecord } from './sqlite-meta.ts';
-import { one, openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
+import { one, openConnection, prepare, sqliteDriver, wrapDriverError } from './sqlite-sql.ts';
 import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { InlineWriter, WorkerWriter } from './sqlite-writer.ts';
 import type { Writer, WriterHooks } from './sqlite-writer.ts';
@@ -54,6 +56,14 @@ export interface SqliteLeaseStoreOptions {
    * carries arrived, once the one before it is durable (default 1; Infinity: no bound).
    */
   readonly batchMaxWaitMs?: number;
+  /**
+   * Opens an existing file of the current schema for reading at once and runs its check (`quick_check`) in a
+   * child process meanwhile: `serve` loads the leases while the file is checked. Writes wait for the check and
+   * then for the write connection, which is opened only once the check passed; `whenChecked` settles then, and
+   * rejects with the check's error when it failed (writes reject with it too). Any other file (new, of an
+   * older schema, not a lease file) is checked and opened before `open` resolves, as without this option.
+   */
+  readonly checkWhileReading?: boolean;
 }
 
 /**
@@ -66,12 +76,20 @@ export interface SqliteLeaseStoreOptions {
  */
 export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
   readonly backend = 'sqlite';
-  readonly #db: Db;
-  readonly #writer: Writer;
-  readonly #stmt: Statements;
+  #db: Db;
+  /** Until the file check passed (`checkWhileReading`): null, and `#opening` opens the write side. */
+  #writer: Writer | null;
+  #stmt: Statements;
+  #opening: Promise<void> | null = null;
   #openReport: LeaseStoreOpenReport = { warnings: [] };
 
-  private constructor(db: Db, stmt: Statements, changes: ChangeHub, writer: Writer, clock: () => number) {
+  private constructor(
+    db: Db,
+    stmt: Statements,
+    changes: ChangeHub,
+    writer: Writer | null,
+    clock: () => number,
+  ) {
     super(changes, clock);
     this.#db = db;
     this.#stmt = stmt;
@@ -80,44 +98,55 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
 
   /** Opens (creating if needed) the database file. Rejects with `LeaseStoreOpenError` when it cannot be used. */
   static async open(options: SqliteLeaseStoreOptions): Promise<SqliteLeaseStore> {
+    if (options.checkWhileReading === true && isCurrentLeaseFile(options.path)) {
+      return SqliteLeaseStore.#openWhileChecking(options);
+    }
     // Before any connection that could write: a damaged file is refused as it is, never rewritten.
     const check = checkLeaseFile(options.path, options.synchronous);
-    const db = openConnection(options, true);
+    const changes = new ChangeHub();
+    const side = await openWriteSide(options, check, changes);
+    const store = new SqliteLeaseStore(side.db, side.stmt, changes, side.writer, options.clock ?? Date.now);
+    store.#openReport = side.report;
+    return store;
+  }
+
+  /** `checkWhileReading`: reads on a read-only connection now, the write side once the check passed. */
+  static #openWhileChecking(options: SqliteLeaseStoreOptions): SqliteLeaseStore {
+    // The WAL scan runs before this returns (and throws as `checkLeaseFile` does); quick_check in a child process.
+    const checked = startLeaseFileCheck(options.path, options.synchronous);
+    let reader: Db;
     try {
-      const warnings: string[] = [...(check?.warnings ?? [])];
-      try {
-        const missing = takeCloseRecord(db);
-        if (missing !== null) warnings.push(missing);
-      } catch {
-        // A full disk at start: the comparison is skipped, the leases are served all the same.
-      }
-      const stmt = prepare(db);
-      const changes = new ChangeHub();
-      const hooks: WriterHooks = {
-        announce: (change) => changes.emit(change),
-        wantRemoved: () => changes.size > 0,
-      };
-      const writer =
-        options.writer === 'worker'
-          ? await WorkerWriter.start(options, hooks, {
-              ...(options.batchIntervalMs === undefined ? {} : { intervalMs: options.batchIntervalMs }),
-              ...(options.batchHoldPerWriteMs === undefined
-                ? {}
-                : { perWriteMs: options.batchHoldPerWriteMs }),
-              ...(options.batchMaxWaitMs === undefined ? {} : { maxWaitMs: options.batchMaxWaitMs }),
-            })
-          : new InlineWriter(db, stmt, hooks);
-      const store = new SqliteLeaseStore(db, stmt, changes, writer, options.clock ?? Date.now);
-      store.#openReport = { ...(check === null ? {} : { checkMs: check.checkMs }), warnings };
-      return store;
+      reader = new (sqliteDriver())(options.path, { readonly: true, fileMustExist: true });
     } catch (error) {
-      db.close();
-      if (error instanceof LeaseStoreError) throw error;
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${detail}`, {
+      checked.catch(() => undefined);
+      throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${String(error)}`, {
         cause: error,
       });
     }
+    const changes = new ChangeHub();
+    const store = new SqliteLeaseStore(reader, prepare(reader), changes, null, options.clock ?? Date.now);
+    store.#opening = checked
+      .then((check) => openWriteSide(options, check, changes))
+      .then((side) => {
+        // Reads move to the connection they would have used without this option.
+        store.#db = side.db;
+        store.#stmt = side.stmt;
+        store.#writer = side.writer;
+        store.#openReport = side.report;
+        store.#opening = null;
+        reader.close();
+      });
+    // Settled by whoever awaits it (`whenChecked`, a write, `close`); not an unhandled rejection meanwhile.
+    store.#opening.catch(() => undefined);
+    return store;
+  }
+
+  /**
+   * Resolves once the file check passed and the write side is open (at once unless the store was opened with
+   * `checkWhileReading`); rejects with the check's `LeaseStoreDamagedError` when it failed.
+   */
+  async whenChecked(): Promise<void> {
+    await this.#opening;
   }
 
   /** How long the integrity check at open took, and leases missing since the last clean close. */
@@ -132,7 +161,7 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
 
   /** How many operations the last group commit carried. */
   get lastBatchSize(): number {
-    return this.#writer.lastBatchSize;
+    return this.#writer?.lastBatchSize ?? 0;
   }
 
   protected async commitChecked(commit: CheckedCommit): Promise<CommitResult> {
@@ -245,8 +274,9 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
   }
 
   protected async release(): Promise<void> {
+    await this.#opening?.catch(() => undefined);
     try {
-      await this.#writer.close();
+      await this.#writer?.close();
     } finally {
       this.#db.close();
     }
@@ -258,7 +288,13 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
   }
 
   #submit<T>(op: WriteOp): Promise<T> {
+    if (this.#writer === null) return this.#afterCheck(op) as Promise<T>;
     return this.#writer.submit(op) as Promise<T>;
+  }
+
+  async #afterCheck(op: WriteOp): Promise<unknown> {
+    await this.#opening;
+    return this.#writer!.submit(op);
   }
 
   #one(key: number): Lease | null {
@@ -276,5 +312,71 @@ export class SqliteLeaseStore extends LeaseStoreBase implements LeaseStore {
 
   #many(rows: () => unknown[]): Lease[] {
     return this.#read(() => rows().map(rowToLease));
+  }
+}
+
+/** What `open` builds once the file passed its check: the write connection, its statements and the writer. */
+interface WriteSide {
+  readonly db: Db;
+  readonly stmt: Statements;
+  readonly writer: Writer;
+  readonly report: LeaseStoreOpenReport;
+}
+
+async function openWriteSide(
+  options: SqliteLeaseStoreOptions,
+  check: FileCheck | null,
+  changes: ChangeHub,
+): Promise<WriteSide> {
+  const db = openConnection(options, true);
+  try {
+    const warnings: string[] = [...(check?.warnings ?? [])];
+    try {
+      const missing = takeCloseRecord(db);
+      if (missing !== null) warnings.push(missing);
+    } catch {
+      // A full disk at start: the comparison is skipped, the leases are served all the same.
+    }
+    const stmt = prepare(db);
+    const hooks: WriterHooks = {
+      announce: (change) => changes.emit(change),
+      wantRemoved: () => changes.size > 0,
+    };
+    const writer =
+      options.writer === 'worker'
+        ? await WorkerWriter.start(options, hooks, {
+            ...(options.batchIntervalMs === undefined ? {} : { intervalMs: options.batchIntervalMs }),
+            ...(options.batchHoldPerWriteMs === undefined ? {} : { perWriteMs: options.batchHoldPerWriteMs }),
+            ...(options.batchMaxWaitMs === undefined ? {} : { maxWaitMs: options.batchMaxWaitMs }),
+          })
+        : new InlineWriter(db, stmt, hooks);
+    return { db, stmt, writer, report: { ...(check === null ? {} : { checkMs: check.checkMs }), warnings } };
+  } catch (error) {
+    db.close();
+    if (error instanceof LeaseStoreError) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new LeaseStoreOpenError(`cannot open lease database ${options.path}: ${detail}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Whether `path` is a lease file of this code's schema, which reads can use as it is; false for a missing or
+ * empty file, another database, an older schema (migrated by the write connection first), or any error.
+ */
+function isCurrentLeaseFile(path: string): boolean {
+  if (path === ':memory:' || !existsSync(path)) return false;
+  let db: Db | null = null;
+  try {
+    db = new (sqliteDriver())(path, { readonly: true, fileMustExist: true });
+    return (
+      db.pragma('application_id', { simple: true }) === APPLICATION_ID &&
+      db.pragma('user_version', { simple: true }) === SCHEMA_VERSION
+    );
+  } catch {
+    return false;
+  } finally {
+    db?.close();
   }
 }

@@ -138,17 +138,13 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  const store = options.store ?? (await openLeaseStore(choice!.spec, clock));
+  // An SQLite file is checked (quick_check) in a child process while its leases load; the load waits for the check.
+  const spec = choice?.spec.type === 'sqlite' ? { ...choice.spec, checkWhileReading: true } : choice?.spec;
+  const store = options.store ?? (await openLeaseStore(spec!, clock));
   logger.info(
     { leaseDatabase: choice?.note ?? store.backend },
     `lease store: ${choice?.note ?? store.backend}`,
   );
-  const opened = store.openReport;
-  if (opened?.checkMs !== undefined) {
-    const ms = Math.round(opened.checkMs);
-    logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check)`);
-  }
-  for (const warning of opened?.warnings ?? []) logger.warn(warning);
 
   let hosts: HostDatabases | undefined;
   if (config.hostsDatabases.length > 0) {
@@ -196,6 +192,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const heldChanges = new HeldChanges(store);
   try {
     loaded = await loadStoreInPages(store, (page) => engine.loadLeases(leaseChecks.filter(page)));
+    const opened = store.openReport;
+    if (opened?.checkMs !== undefined) {
+      const ms = Math.round(opened.checkMs);
+      logger.info({ checkMs: ms }, `lease file checked in ${ms} ms (WAL scan and quick_check)`);
+    }
+    for (const warning of opened?.warnings ?? []) logger.warn(warning);
     await leaseChecks.finish(store, (fields, text) => logger.warn(fields, text));
   } catch (err) {
     heldChanges.unsubscribe();

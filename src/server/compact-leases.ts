@@ -1,6 +1,6 @@
 import { intToIpv4, ipv4ToInt } from '../config/index.ts';
 import type { Lease, LeaseState } from '../leases/index.ts';
-import { clientIdKey, hexDigit, hwKey } from './identity.ts';
+import { clientIdKey, hexDigit, hwKey, type IdentityKey } from './identity.ts';
 
 const STATES: readonly LeaseState[] = ['default', 'declined', 'expired-reclaimed'];
 const STATE_CODE: Readonly<Record<LeaseState, number>> = { default: 0, declined: 1, 'expired-reclaimed': 2 };
@@ -30,6 +30,19 @@ const TWO_32 = 0x1_0000_0000;
  */
 const RECENT_MAX = 4096;
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** A lease's identities as map keys (`hwKey`, `clientIdKey`), worked out once for the columns and the client maps. */
+export interface LeaseKeys {
+  readonly hw: IdentityKey;
+  readonly clientId: IdentityKey | null;
+}
+
+export function leaseKeys(lease: Pick<Lease, 'hwAddress' | 'clientId'>): LeaseKeys {
+  return {
+    hw: hwKey(lease.hwAddress),
+    clientId: lease.clientId === null ? null : clientIdKey(lease.clientId),
+  };
+}
 
 /** Writes canonical lower-case colon hex (`aa:bb`) of at most `max` octets at `at`; false for any other text. */
 function packHex(text: string, max: number, into: Uint8Array, at: number): boolean {
@@ -117,12 +130,15 @@ export class CompactLeases {
     this.deadlineAt = new Float64Array(capacity);
   }
 
-  /** Stores `lease` (whose address is the number `addr`) in a free slot; returns the slot. */
-  add(lease: Lease, addr: number): number {
+  /**
+   * Stores `lease` (whose address is the number `addr`, and identities the keys `ids`) in a free slot;
+   * returns the slot.
+   */
+  add(lease: Lease, addr: number, ids: LeaseKeys = leaseKeys(lease)): number {
     const slot = this.freeSlots.pop() ?? this.used++;
     if (slot >= this.capacity) this.grow();
     this.deadlineAt[slot] = NaN;
-    this.write(slot, lease, addr);
+    this.write(slot, lease, addr, ids);
     return slot;
   }
 
@@ -145,9 +161,9 @@ export class CompactLeases {
   }
 
   /** Replaces the lease in `slot`. */
-  set(slot: number, lease: Lease, addr: number): void {
+  set(slot: number, lease: Lease, addr: number, ids: LeaseKeys = leaseKeys(lease)): void {
     this.forgetExtras(slot);
-    this.write(slot, lease, addr);
+    this.write(slot, lease, addr, ids);
   }
 
   /** A fresh frozen lease equal to the one stored in `slot`. */
@@ -224,7 +240,7 @@ export class CompactLeases {
     this.used = 0;
   }
 
-  private write(slot: number, lease: Lease, addr: number): void {
+  private write(slot: number, lease: Lease, addr: number, ids: LeaseKeys): void {
     const fits =
       // ipv4ToInt accepts only the canonical text (no leading zeros), so this is `intToIpv4(addr) ===
       // lease.address` without building a string per write
@@ -232,7 +248,7 @@ export class CompactLeases {
       isUint32(lease.subnetId) &&
       isUint32(lease.validLifetime) &&
       STATE_CODE[lease.state] !== undefined &&
-      this.writeIds(slot, lease.hwAddress, lease.clientId);
+      this.writeIds(slot, lease.hwAddress, lease.clientId, ids);
     if (!fits) {
       this.whole.set(slot, Object.isFrozen(lease) ? lease : Object.freeze({ ...lease }));
       return;
@@ -251,8 +267,8 @@ export class CompactLeases {
   }
 
   /** Stores the identities of `slot` in the narrowest form that holds them exactly; false if none does. */
-  private writeIds(slot: number, hwAddress: string, clientId: string | null): boolean {
-    const hw = hwKey(hwAddress);
+  private writeIds(slot: number, hwAddress: string, clientId: string | null, ids: LeaseKeys): boolean {
+    const hw = ids.hw;
     let forms: number;
     if (typeof hw === 'number') {
       this.hw48[slot] = hw;
@@ -261,7 +277,7 @@ export class CompactLeases {
     else if (packHex(hwAddress, HW_BYTES, this.wideBytes(), slot * ID_STRIDE)) forms = HW_WIDE;
     else return false;
     if (clientId === null) forms |= ID_NONE;
-    else if (forms === HW_SIX && clientIdKey(clientId) === hw) forms |= ID_FROM_HW;
+    else if (forms === HW_SIX && ids.clientId === hw) forms |= ID_FROM_HW;
     else if (packHex(clientId, ID_BYTES, this.wideBytes(), slot * ID_STRIDE + 1 + HW_BYTES)) forms |= ID_WIDE;
     else return false;
     this.idForms[slot] = forms;

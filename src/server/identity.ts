@@ -154,8 +154,13 @@ export class ClientMap {
 
   /** Files `addr` under the client's identifier (when it has one) and hardware address (when not empty). */
   set(subnetId: number, hwAddress: string, clientId: string | null, addr: number): void {
-    if (clientId !== null) subnetTable(this.byClientId, subnetId).set(clientIdKey(clientId), addr | 0);
-    if (hwAddress !== '') subnetTable(this.byHwAddress, subnetId).set(hwKey(hwAddress), addr | 0);
+    this.setKeys(subnetId, hwKey(hwAddress), clientId === null ? null : clientIdKey(clientId), addr);
+  }
+
+  /** `set` for a caller that has the keys already (`hwKey`, `clientIdKey`): each identity parsed once. */
+  setKeys(subnetId: number, hw: IdentityKey, clientId: IdentityKey | null, addr: number): void {
+    if (clientId !== null) subnetTable(this.byClientId, subnetId).set(clientId, addr | 0);
+    if (hw !== '') subnetTable(this.byHwAddress, subnetId).set(hw, addr | 0);
   }
 
   /** Forgets the client's keys that still point at `addr`. */

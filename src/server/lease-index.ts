@@ -1,6 +1,6 @@
 import type { Lease, LeaseState } from '../leases/index.ts';
 import { ipv4ToInt } from '../config/index.ts';
-import { CompactLeases, type LeaseColumns } from './compact-leases.ts';
+import { CompactLeases, leaseKeys, type LeaseColumns } from './compact-leases.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 
 /**
@@ -44,9 +44,10 @@ export class LeaseIndex {
   ): Lease | undefined {
     const slot = this.byAddr.get(addr | 0);
     if (prev) this.unindex(prev, addr);
-    if (slot === undefined) this.byAddr.set(addr | 0, this.leases.add(lease, addr));
-    else this.leases.set(slot, lease, addr);
-    this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
+    const ids = leaseKeys(lease);
+    if (slot === undefined) this.byAddr.set(addr | 0, this.leases.add(lease, addr, ids));
+    else this.leases.set(slot, lease, addr, ids);
+    this.byClient.setKeys(lease.subnetId, ids.hw, ids.clientId, addr);
     return prev;
   }
 
@@ -56,10 +57,11 @@ export class LeaseIndex {
    */
   putNew(lease: Lease, addr: number, deadline: number): boolean {
     if (this.byAddr.has(addr | 0)) return false;
-    const slot = this.leases.add(lease, addr);
+    const ids = leaseKeys(lease);
+    const slot = this.leases.add(lease, addr, ids);
     this.byAddr.set(addr | 0, slot);
     this.leases.setDeadline(slot, deadline);
-    this.byClient.set(lease.subnetId, lease.hwAddress, lease.clientId, addr);
+    this.byClient.setKeys(lease.subnetId, ids.hw, ids.clientId, addr);
     return true;
   }
 

@@ -10,7 +10,11 @@ import Database from 'better-sqlite3';
 import { LeaseStoreDamagedError, LeaseStoreError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
-import { virtualLab } from '../runtime/helpers.ts';
+import { loadStoreInPages } from '../../src/runtime/lease-load.ts';
+import { createLogger } from '../../src/runtime/logger.ts';
+import { startServer } from '../../src/runtime/server.ts';
+import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
+import { config, virtualLab } from '../runtime/helpers.ts';
 import { makeLease } from './fixtures.ts';
 import { captureLogs } from './log-capture.ts';
 import { tempDir } from './tmp.ts';
@@ -55,6 +59,49 @@ async function openFailure(path: string): Promise<LeaseStoreError> {
   }
 }
 
+/**
+ * What `serve` does with the file: open it for reading with its check (quick_check) in a child process, load every
+ * lease in pages, then the load waits for the check. Returns the error that stopped it and the leases it read.
+ */
+async function loadFailure(path: string): Promise<{ error: LeaseStoreError; loaded: number }> {
+  let loaded = 0;
+  let store: SqliteLeaseStore | undefined;
+  try {
+    store = await SqliteLeaseStore.open({ path, writer: 'worker', checkWhileReading: true });
+    await loadStoreInPages(store, (page) => (loaded += page.length), 100);
+    return assert.fail(`the damaged file was loaded (${loaded} leases)`);
+  } catch (error) {
+    if (!(error instanceof LeaseStoreError)) throw error;
+    return { error, loaded };
+  } finally {
+    await store?.close();
+  }
+}
+
+/** `serve` itself on the file (virtual interfaces): its start's error. */
+async function serveFailure(path: string): Promise<unknown> {
+  const net = new VirtualNetwork();
+  const lan = net.createLink('lan');
+  const host = net.createHost('srv');
+  host.attach(lan, { ifname: 'eth0', addresses: ['198.18.0.1/24'] });
+  try {
+    const server = await startServer({
+      config: config(),
+      leaseFile: path,
+      transport: {
+        transport: host.openTransport({ port: 67 }),
+        interfaces: [{ name: 'eth0', addresses: [{ address: '198.18.0.1', prefixLength: 24 }] }],
+      },
+      logger: createLogger({ level: 'silent' }),
+      control: false,
+    });
+    await server.stop();
+    return assert.fail('serve started on a damaged file');
+  } catch (error) {
+    return error;
+  }
+}
+
 describe('sqlite: a damaged lease file', () => {
   it('with 4 KiB of garbage in an index page is refused with how to recover, and left untouched', async () => {
     const tmp = tempDir();
@@ -84,6 +131,17 @@ describe('sqlite: a damaged lease file', () => {
       assert.match(error.message, /is damaged \(quick_check: /);
       assert.match(error.message, /nothing was written/);
       assert.match(error.message, /To recover: stop every server .* \.dump/);
+      assert.equal(sha256(path), before, 'the damaged file is not rewritten');
+
+      // Checked in a child process while its leases load: the same error, once the load is done.
+      const whileLoading = await loadFailure(path);
+      assert.ok(whileLoading.error instanceof LeaseStoreDamagedError, String(whileLoading.error));
+      assert.equal(whileLoading.error.message, error.message);
+      assert.equal(whileLoading.loaded, 3000, 'the leases were read while the file was checked');
+      assert.equal(sha256(path), before, 'the damaged file is not rewritten');
+      const served = await serveFailure(path);
+      assert.ok(served instanceof LeaseStoreDamagedError, String(served));
+      assert.equal(served.message, error.message);
       assert.equal(sha256(path), before, 'the damaged file is not rewritten');
     } finally {
       tmp.remove();
@@ -136,6 +194,7 @@ describe('sqlite: a damaged lease file', () => {
 
       const error = await openFailure(crashed);
       assert.ok(error instanceof LeaseStoreDamagedError, String(error));
+      assert.equal((await loadFailure(crashed)).error.message, error.message);
       assert.match(error.message, new RegExp(`WAL .* is damaged at frame ${damaged} of ${frames}`));
       assert.match(error.message, /SQLite drops \d+ committed transactions after it/);
       assert.match(error.message, /To recover/);
