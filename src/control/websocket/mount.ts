@@ -6,6 +6,7 @@ import type { HttpControlServer } from '../http-server.ts';
 import type { ControlLogger } from '../registry.ts';
 import type { ControlTarget } from '../target.ts';
 import { Hub } from './hub.ts';
+import type { IndexedLeases } from './lease-batches.ts';
 import { ApiModel } from './model.ts';
 import type { ServerAddress } from './options-read.ts';
 
@@ -14,8 +15,13 @@ export interface WebSocketApiOptions {
   readonly http: HttpControlServer;
   /** The same object the Kea commands use: options go through `config.set`, start/stop through `dhcp`. */
   readonly target: ControlTarget;
-  /** The lease store: `getAll` for the list, `onChange` for pushes. */
-  readonly store: Pick<LeaseStore, 'getAll' | 'onChange'>;
+  /** The lease store: the `clients` list (when there is no index), `onChange` for pushes. */
+  readonly store: Pick<LeaseStore, 'getAll' | 'getPage' | 'backend' | 'onChange'>;
+  /**
+   * The engine's lease index, only when it holds every lease of the store (one server owns the storage): the
+   * list is read from it rather than the store's table (docs/websocket.md, "A million leases").
+   */
+  readonly index?: IndexedLeases;
   readonly logger?: ControlLogger;
   /** The served interfaces' addresses: the server identifier of subnets without a configured one. */
   readonly serverAddresses?: () => readonly ServerAddress[];
@@ -51,6 +57,7 @@ export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
   const model = new ApiModel({
     target: options.target,
     store: options.store,
+    ...(options.index === undefined ? {} : { index: options.index }),
     serverAddresses: options.serverAddresses ?? (() => []),
     clock,
   });
