@@ -34,6 +34,8 @@ export interface WebSocketApiOptions {
   /** How often `dhcp.enabled()` is looked at, to see dhcp-enable/-disable and max-period (default 50 ms). */
   readonly runningPollMs?: number;
   readonly clock?: () => number;
+  /** Between two slices of a `clients` list (default: yield to the event loop with `setImmediate`). */
+  readonly pause?: () => Promise<void>;
 }
 
 export interface WebSocketApi {
@@ -66,6 +68,7 @@ export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
     logger: options.logger,
     clock,
     pushIntervalMs: options.pushIntervalMs ?? 100,
+    ...(options.pause === undefined ? {} : { pause: options.pause }),
   });
   const unsubscribe = options.store.onChange(() => hub.leasesChanged());
   // dhcp-enable/-disable through Kea's commands and max-period's re-enable do not announce themselves.
