@@ -6,7 +6,7 @@ import { API_NAME, type ClientJson } from './protocol.ts';
  * Leases rendered per slice: at about 2 us a lease (bench/websocket-clients.ts), a slice holds the event loop
  * 2-5 ms, and DHCP packets are answered between slices.
  */
-export const LEASES_PER_SLICE = 1500;
+export const LEASES_PER_SLICE = 1000;
 /** Bytes copied per slice when the pieces are joined into one message (memcpy, well under a millisecond). */
 const BYTES_PER_SLICE = 4 * 1024 * 1024;
 
