@@ -317,3 +317,43 @@ test('a lease committed while a push is built reaches the subscribers in a later
     await s.close();
   }
 });
+
+test('a list is rebuilt no sooner after the last build than that build took, however often it is asked for', async () => {
+  let now = T0;
+  let builds = 0;
+  const waits: number[] = [];
+  let wake = (): void => undefined;
+  const leases = [seedLease('198.18.0.1', 'aa:bb:cc:dd:ee:01')];
+  const list = new ClientsList({
+    build: async (step) => {
+      builds++;
+      // this build takes 30 ms by the list's clock
+      now += 30;
+      return buildClientsMessage(inBatches(leases, 1), render, step);
+    },
+    wanted: () => true,
+    clock: () => now,
+    maxAgeMs: 10,
+    pause: noPause,
+    sleep: (ms) => {
+      waits.push(ms);
+      return new Promise((resolve) => (wake = resolve));
+    },
+  });
+  await list.get();
+  now += 20;
+  assert.equal(
+    (await list.get()).toString(),
+    atOnce(leases),
+    'no change: the list is reused for as long as it took',
+  );
+  assert.equal(builds, 1);
+  list.changed();
+  const next = list.get();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(builds, 1, 'the next build waits out the last one’s duration');
+  assert.deepEqual(waits, [10]);
+  wake();
+  await next;
+  assert.equal(builds, 2);
+});

@@ -83,15 +83,21 @@ export interface ClientsListParts {
   /** Whether anyone still waits for a list (a socket is open): checked between slices. */
   readonly wanted: () => boolean;
   readonly clock: () => number;
-  /** A list built without a lease change since is reused for this long (states depend on the time). */
+  /**
+   * A list built without a lease change since is reused for this long after it was finished, or for as long
+   * as it took to build if that is longer (states depend on the time).
+   */
   readonly maxAgeMs: number;
   /** Between slices; default `yieldToEventLoop`. */
   readonly pause?: () => Promise<void>;
+  /** Waits before a build may start; default a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Build {
   readonly generation: number;
-  readonly startedAt: number;
   readonly message: Promise<Buffer>;
 }
 
@@ -104,7 +110,12 @@ export class ClientsList {
   readonly #p: ClientsListParts;
   #generation = 0;
   #building: Build | undefined;
-  #built: { readonly generation: number; readonly startedAt: number; readonly message: Buffer } | undefined;
+  #built: { readonly generation: number; readonly message: Buffer } | undefined;
+  /** When the last build finished, and how long it took (clock ms): the next starts no sooner than as long after. */
+  #finishedAt = -Infinity;
+  #lastCostMs = 0;
+  /** Callers waiting for the next build to be allowed to start. */
+  #cooldown: Promise<void> | undefined;
   /** Slices run by builds since this list was made (for tests and the bench). */
   slices = 0;
 
@@ -120,19 +131,31 @@ export class ClientsList {
   /** A list holding every change made before this call. */
   async get(): Promise<Buffer> {
     const needed = this.#generation;
+    let waited = false;
     for (;;) {
       const built = this.#built;
+      const age = this.#p.clock() - this.#finishedAt;
       if (
         built !== undefined &&
         built.generation >= needed &&
-        this.#p.clock() - built.startedAt < this.#p.maxAgeMs
+        age < Math.max(this.#p.maxAgeMs, this.#lastCostMs)
       )
         return built.message;
       const building = this.#building;
       if (building !== undefined && building.generation >= needed) return building.message;
-      if (building === undefined) return this.#start().message;
-      // A build that began before the change: wait for it (one build at a time), then build anew.
-      await building.message.catch(() => undefined);
+      if (building !== undefined) {
+        // A build that began before the change: wait for it (one build at a time), then build anew.
+        await building.message.catch(() => undefined);
+        continue;
+      }
+      // Builds take at most half of the time, however often sockets ask while leases keep changing.
+      const wait = this.#lastCostMs - age;
+      if (wait <= 0 || waited) return this.#start().message;
+      this.#cooldown ??= (this.#p.sleep ?? sleep)(wait).finally(() => {
+        this.#cooldown = undefined;
+      });
+      await this.#cooldown;
+      waited = true;
     }
   }
 
@@ -149,17 +172,23 @@ export class ClientsList {
     this.#built = undefined;
     const message = this.#p.build(step).then(
       (m) => {
-        this.#built = { generation, startedAt, message: m };
-        this.#building = undefined;
+        this.#built = { generation, message: m };
+        this.#finished(startedAt);
         return m;
       },
       (err: unknown) => {
-        this.#building = undefined;
+        this.#finished(startedAt);
         throw err;
       },
     );
-    const build = { generation, startedAt, message };
+    const build = { generation, message };
     this.#building = build;
     return build;
+  }
+
+  #finished(startedAt: number): void {
+    this.#building = undefined;
+    this.#finishedAt = this.#p.clock();
+    this.#lastCostMs = this.#finishedAt - startedAt;
   }
 }
