@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import WebSocket from 'ws';
 import { ipv4ToInt } from '../../src/config/ipv4.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
@@ -356,4 +357,55 @@ test('a list is rebuilt no sooner after the last build than that build took, how
   wake();
   await next;
   assert.equal(builds, 2);
+});
+
+test('the clients and state answers are text frames, byte for byte JSON.stringify of their message', async () => {
+  const s = await startWsServer();
+  try {
+    await s.store.commit(
+      seedLease('192.168.1.150', 'aa:bb:cc:dd:ee:01', {
+        cltt: Date.now(),
+        hostname: 'höst "a"',
+        userContext: { ISC: { 'client-classes': ['voip', 'UNKNOWN'] } },
+      }),
+    );
+    await s.store.commit(seedLease('192.168.1.151', 'aa:bb:cc:dd:ee:02', { cltt: Date.now() }));
+    const ws = new WebSocket(s.wsUrl);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const ask = (event: string): Promise<{ text: string; isBinary: boolean }> =>
+      new Promise((resolve) => {
+        ws.once('message', (data, isBinary) =>
+          resolve({ text: (data as Buffer).toString('utf8'), isBinary }),
+        );
+        ws.send(JSON.stringify({ name: API_NAME, event }));
+      });
+    for (const event of ['clients', 'state', 'state', 'clients']) {
+      const { text, isBinary } = await ask(event);
+      assert.equal(isBinary, false);
+      const m = JSON.parse(text) as {
+        event: string;
+        body: { running: boolean; options: unknown; clients: ClientJson[] };
+      };
+      const expected =
+        event === 'clients'
+          ? JSON.stringify({ name: API_NAME, event, body: m.body })
+          : JSON.stringify({
+              name: API_NAME,
+              event,
+              body: { running: m.body.running, options: m.body.options, clients: m.body.clients },
+            });
+      assert.equal(text, expected);
+      const clients = event === 'clients' ? (m.body as unknown as ClientJson[]) : m.body.clients;
+      assert.deepEqual(
+        clients.map((c) => [c.address, c.hostname, c.classes]),
+        [
+          ['192.168.1.150', 'höst "a"', ['voip', 'UNKNOWN']],
+          ['192.168.1.151', null, undefined],
+        ],
+      );
+    }
+    ws.close();
+  } finally {
+    await s.close();
+  }
 });

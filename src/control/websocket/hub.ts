@@ -61,6 +61,9 @@ export class Hub {
   #latestClients: Buffer | undefined;
   /** The `clients` message, built in slices and shared by every socket and request. */
   readonly #list: ClientsList;
+  /** The last `state` answer: sockets asking together share it rather than each copy the list. */
+  #lastState:
+    { readonly clients: Buffer; readonly text: string; readonly message: Promise<Buffer> } | undefined;
   #lastRunning: boolean;
   #closed = false;
   /** Bad frames, oversized messages, resets: one line per interval, however many sockets misbehave. */
@@ -243,7 +246,15 @@ export class Hub {
         const [options, clients] = await Promise.all([model.options(), this.#list.get()]);
         const body = { running: model.running(), options, clients: null };
         const text = JSON.stringify({ name: API_NAME, event: 'state', body });
-        return stateMessage(text.slice(0, -STATE_TAIL.length), clients, this.#o.pause ?? yieldToEventLoop);
+        const last = this.#lastState;
+        if (last?.clients === clients && last.text === text) return last.message;
+        const message = stateMessage(
+          text.slice(0, -STATE_TAIL.length),
+          clients,
+          this.#o.pause ?? yieldToEventLoop,
+        );
+        this.#lastState = { clients, text, message };
+        return message;
       }
       case 'start':
         await model.start();
