@@ -125,6 +125,8 @@ export class Hub {
   leasesChanged(): void {
     if (this.#closed) return;
     this.#list.changed();
+    // The old list and its state answer go with it (a socket still writing them holds its own reference).
+    this.#lastState = undefined;
     this.#dirty = true;
     this.#schedule();
   }

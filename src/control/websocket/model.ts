@@ -68,12 +68,6 @@ export class ApiModel {
     return config === undefined ? EMPTY_OPTIONS : readOptions(config, this.#p.serverAddresses());
   }
 
-  /** Every lease as a `clients` entry, read at once: what the sliced `leaseBatches` must match. */
-  async clients(): Promise<ClientJson[]> {
-    const [leases, render] = await Promise.all([this.#p.store.getAll(), this.renderer()]);
-    return leases.map(render);
-  }
-
   /** The leases in address order, `size` at a time, from the index when there is one, else the store. */
   leaseBatches(size: number, step: Step): AsyncIterable<Lease[]> {
     const index = this.#p.index;
