@@ -68,6 +68,11 @@ export function controlTarget(p: TargetParts): ControlTarget {
  */
 const MIRRORED_BACKENDS: ReadonlySet<string> = new Set(['sqlite', 'memory']);
 
+/** The index when it holds every lease of the store, else undefined (the store must answer itself). */
+export function mirroringIndex(store: LeaseStore, index: LeaseIndex | undefined): LeaseIndex | undefined {
+  return index !== undefined && MIRRORED_BACKENDS.has(store.backend) ? index : undefined;
+}
+
 /**
  * The store, with the lookups by client across subnets answered by a scan of the engine's index: the SQLite
  * store keeps no index on hardware address, client id or hostname (docs/leases.md), so it would read its

@@ -19,7 +19,7 @@ import { LoadedLeaseChecks } from '../server/index.ts';
 import { ConfigHolder } from './config-holder.ts';
 import { HostDatabases } from './host-databases.ts';
 import { DatabaseReservations } from './host-reservations.ts';
-import { controlTarget, describeSubnet } from './control-target.ts';
+import { controlTarget, describeSubnet, mirroringIndex } from './control-target.ts';
 import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
@@ -466,7 +466,16 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       for (const u of control.unix) logger.info({ socket: u.path }, `control socket ${u.path}`);
       for (const h of control.http) {
         // The WebSocket API at /ws and the dashboard at /, on every HTTP control listener.
-        webSockets.push(mountWebSocketApi({ http: h, target, store, logger, serverAddresses: allAddresses }));
+        webSockets.push(
+          mountWebSocketApi({
+            http: h,
+            target,
+            store,
+            index: mirroringIndex(store, engine.leaseIndex),
+            logger,
+            serverAddresses: allAddresses,
+          }),
+        );
         mountDashboard(h, { logger });
         h.addGetRoute(
           '/metrics',

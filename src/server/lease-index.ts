@@ -132,4 +132,9 @@ export class LeaseIndex {
   slotOf(addr: number): number | undefined {
     return this.byAddr.get(addr | 0);
   }
+
+  /** The addresses of the leases (as `addr | 0`), in no order: a sliced walk over every lease (the WebSocket API's list). */
+  addresses(): IterableIterator<number> {
+    return this.byAddr.keys();
+  }
 }

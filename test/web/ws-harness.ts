@@ -66,7 +66,12 @@ export interface WsServer {
 }
 
 export async function startWsServer(
-  opts: { auth?: BasicAuthSettings; maxPayload?: number; clock?: () => number } = {},
+  opts: {
+    auth?: BasicAuthSettings;
+    maxPayload?: number;
+    clock?: () => number;
+    pause?: () => Promise<void>;
+  } = {},
 ): Promise<WsServer> {
   const store = new MemoryLeaseStore();
   const target = new KeaTarget(store);
@@ -83,6 +88,7 @@ export async function startWsServer(
     store,
     ...(opts.maxPayload === undefined ? {} : { maxPayload: opts.maxPayload }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    ...(opts.pause === undefined ? {} : { pause: opts.pause }),
   });
   return {
     store,

@@ -1,6 +1,14 @@
 import type { WebSocket } from 'ws';
 import { RateLimitedLog } from '../../log/index.ts';
 import type { ControlLogger } from '../registry.ts';
+import {
+  BuildAbandoned,
+  buildClientsMessage,
+  ClientsList,
+  LEASES_PER_SLICE,
+  stateMessage,
+  yieldToEventLoop,
+} from './clients-list.ts';
 import { WebSocketRequestError } from './errors.ts';
 import type { ApiModel } from './model.ts';
 import { API_NAME, OPTIONS_SET, type RequestMessage, type ServerMessage } from './protocol.ts';
@@ -12,6 +20,8 @@ export interface HubOptions {
   readonly clock: () => number;
   /** At most one `clients` push per this many ms (default 100). */
   readonly pushIntervalMs: number;
+  /** Between two slices of a `clients` list (default: yield to the event loop). */
+  readonly pause?: () => Promise<void>;
 }
 
 /** Requests a socket may have waiting for an answer before it is closed with 1008. */
@@ -48,7 +58,12 @@ export class Hub {
   #lastPush = -Infinity;
   /** How long building the last list took (ms): the gap between pushes grows with it. */
   #cost = 0;
-  #latestClients: string | undefined;
+  #latestClients: Buffer | undefined;
+  /** The `clients` message, built in slices and shared by every socket and request. */
+  readonly #list: ClientsList;
+  /** The last `state` answer: sockets asking together share it rather than each copy the list. */
+  #lastState:
+    { readonly clients: Buffer; readonly text: string; readonly message: Promise<Buffer> } | undefined;
   #lastRunning: boolean;
   #closed = false;
   /** Bad frames, oversized messages, resets: one line per interval, however many sockets misbehave. */
@@ -60,6 +75,20 @@ export class Hub {
   constructor(options: HubOptions) {
     this.#o = options;
     this.#lastRunning = options.model.running();
+    const model = options.model;
+    this.#list = new ClientsList({
+      build: async (step) =>
+        buildClientsMessage(model.leaseBatches(LEASES_PER_SLICE, step), await model.renderer(), step),
+      wanted: () => this.#peers.size > 0,
+      clock: options.clock,
+      maxAgeMs: options.pushIntervalMs,
+      ...(options.pause === undefined ? {} : { pause: options.pause }),
+    });
+  }
+
+  /** Slices run by `clients` builds so far. */
+  get slices(): number {
+    return this.#list.slices;
   }
 
   get size(): number {
@@ -95,6 +124,9 @@ export class Hub {
   /** A lease changed: push the new list to subscribers, coalesced. */
   leasesChanged(): void {
     if (this.#closed) return;
+    this.#list.changed();
+    // The old list and its state answer go with it (a socket still writing them holds its own reference).
+    this.#lastState = undefined;
     this.#dirty = true;
     this.#schedule();
   }
@@ -141,13 +173,13 @@ export class Hub {
     this.#dirty = false;
     const started = this.#o.clock();
     try {
-      const body = await this.#o.model.clients();
-      this.#latestClients = JSON.stringify({ name: API_NAME, event: 'clients', body });
+      this.#latestClients = await this.#list.get();
       this.#lastPush = this.#o.clock();
       this.#cost = this.#lastPush - started;
       for (const peer of this.#peers) if (peer.subscribed) this.#pushClients(peer);
     } catch (err) {
-      this.#o.logger?.error({ err }, 'WebSocket API: cannot read the leases');
+      if (!(err instanceof BuildAbandoned))
+        this.#o.logger?.error({ err }, 'WebSocket API: cannot read the leases');
     } finally {
       this.#flushing = false;
       if (!this.#closed) this.#schedule();
@@ -163,7 +195,7 @@ export class Hub {
     if (text === undefined || peer.ws.readyState !== peer.ws.OPEN) return;
     peer.writing = true;
     peer.stale = false;
-    peer.ws.send(text, () => {
+    peer.ws.send(text, TEXT_FRAME, () => {
       peer.writing = false;
       if (peer.stale) this.#pushClients(peer);
     });
@@ -178,14 +210,16 @@ export class Hub {
       peer.subscribed = true;
       const reply = await this.#handle(request);
       // The next request waits until this answer is written, so a socket's backlog is its unread requests.
-      await sendAndWait(peer.ws, JSON.stringify(reply));
+      await sendAndWait(peer.ws, Buffer.isBuffer(reply) ? reply : JSON.stringify(reply));
       if (request.event === 'start' || request.event === 'stop') this.checkRunning();
-      if (reply.event === 'options' && reply.body === OPTIONS_SET) {
+      if (!Buffer.isBuffer(reply) && reply.event === 'options' && reply.body === OPTIONS_SET) {
         // Everyone sees the new options; lease entries name the server identifier, which may have changed.
         this.broadcast({ name: API_NAME, event: 'options', body: await this.#o.model.options() });
         this.leasesChanged();
       }
     } catch (err) {
+      // The socket closed while its list was built: nobody is left to answer.
+      if (err instanceof BuildAbandoned) return;
       if (!(err instanceof WebSocketRequestError))
         this.#o.logger?.error({ err, event: request?.event }, 'WebSocket API: request failed');
       const body =
@@ -200,18 +234,29 @@ export class Hub {
     }
   }
 
-  async #handle(request: RequestMessage): Promise<ServerMessage> {
+  /** The answer: a message, or the UTF-8 text of one that holds the `clients` list. */
+  async #handle(request: RequestMessage): Promise<ServerMessage | Buffer> {
     const model = this.#o.model;
     switch (request.event) {
       case 'clients':
-        return { name: API_NAME, event: 'clients', body: await model.clients() };
+        return this.#list.get();
       case 'running':
         return { name: API_NAME, event: 'running', body: model.running() };
       case 'getOptions':
         return { name: API_NAME, event: 'options', body: await model.options() };
       case 'state': {
-        const [options, clients] = await Promise.all([model.options(), model.clients()]);
-        return { name: API_NAME, event: 'state', body: { running: model.running(), options, clients } };
+        const [options, clients] = await Promise.all([model.options(), this.#list.get()]);
+        const body = { running: model.running(), options, clients: null };
+        const text = JSON.stringify({ name: API_NAME, event: 'state', body });
+        const last = this.#lastState;
+        if (last?.clients === clients && last.text === text) return last.message;
+        const message = stateMessage(
+          text.slice(0, -STATE_TAIL.length),
+          clients,
+          this.#o.pause ?? yieldToEventLoop,
+        );
+        this.#lastState = { clients, text, message };
+        return message;
       }
       case 'start':
         await model.start();
@@ -232,9 +277,15 @@ export class Hub {
   }
 }
 
-function sendAndWait(ws: WebSocket, text: string): Promise<void> {
+/** How a `state` message with `clients: null` ends: the list goes in its place. */
+const STATE_TAIL = 'null}}';
+
+/** A prepared message is UTF-8 JSON: it goes out as a text frame, like a string. */
+const TEXT_FRAME = { binary: false } as const;
+
+function sendAndWait(ws: WebSocket, text: string | Buffer): Promise<void> {
   if (ws.readyState !== ws.OPEN) return Promise.resolve();
-  return new Promise((resolve) => ws.send(text, () => resolve()));
+  return new Promise((resolve) => ws.send(text, TEXT_FRAME, () => resolve()));
 }
 
 function send(ws: WebSocket, text: string): void {

@@ -1,9 +1,10 @@
 import { parseConfig } from '../../config/index.ts';
 import type { CompiledConfig } from '../../config/index.ts';
-import type { LeaseStore } from '../../leases/index.ts';
+import type { Lease, LeaseStore } from '../../leases/index.ts';
 import type { JsonObject } from '../json.ts';
 import type { ControlTarget } from '../target.ts';
 import { toClientJson } from './clients.ts';
+import { indexBatches, storeBatches, type IndexedLeases, type Step } from './lease-batches.ts';
 import { applyOptions, fieldErrorsOfConfig } from './options-apply.ts';
 import { readOptions, serverIdentifier, type ServerAddress } from './options-read.ts';
 import { validateOptions } from './options-validate.ts';
@@ -19,7 +20,9 @@ import {
 
 export interface ModelParts {
   readonly target: ControlTarget;
-  readonly store: Pick<LeaseStore, 'getAll'>;
+  readonly store: Pick<LeaseStore, 'getAll' | 'getPage' | 'backend'>;
+  /** The engine's index when it holds every lease of the store: the list is read from it, not the store. */
+  readonly index?: IndexedLeases;
   readonly serverAddresses: () => readonly ServerAddress[];
   readonly clock: () => number;
 }
@@ -65,8 +68,15 @@ export class ApiModel {
     return config === undefined ? EMPTY_OPTIONS : readOptions(config, this.#p.serverAddresses());
   }
 
-  async clients(): Promise<ClientJson[]> {
-    const [leases, { config }] = await Promise.all([this.#p.store.getAll(), this.#compiled()]);
+  /** The leases in address order, `size` at a time, from the index when there is one, else the store. */
+  leaseBatches(size: number, step: Step): AsyncIterable<Lease[]> {
+    const index = this.#p.index;
+    return index === undefined ? storeBatches(this.#p.store, size) : indexBatches(index, size, step);
+  }
+
+  /** Renders a lease as a `clients` entry with the configuration and the time of this call. */
+  async renderer(): Promise<(lease: Lease) => ClientJson> {
+    const { config } = await this.#compiled();
     const now = this.#p.clock();
     const addresses = this.#p.serverAddresses();
     const servers = new Map<number, string>();
@@ -85,7 +95,7 @@ export class ApiModel {
       }
       return s;
     };
-    return leases.map((lease) => toClientJson(lease, now, serverOf(lease.subnetId)));
+    return (lease) => toClientJson(lease, now, serverOf(lease.subnetId));
   }
 
   start(): Promise<void> {

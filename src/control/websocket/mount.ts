@@ -6,6 +6,7 @@ import type { HttpControlServer } from '../http-server.ts';
 import type { ControlLogger } from '../registry.ts';
 import type { ControlTarget } from '../target.ts';
 import { Hub } from './hub.ts';
+import type { IndexedLeases } from './lease-batches.ts';
 import { ApiModel } from './model.ts';
 import type { ServerAddress } from './options-read.ts';
 
@@ -14,8 +15,13 @@ export interface WebSocketApiOptions {
   readonly http: HttpControlServer;
   /** The same object the Kea commands use: options go through `config.set`, start/stop through `dhcp`. */
   readonly target: ControlTarget;
-  /** The lease store: `getAll` for the list, `onChange` for pushes. */
-  readonly store: Pick<LeaseStore, 'getAll' | 'onChange'>;
+  /** The lease store: the `clients` list (when there is no index), `onChange` for pushes. */
+  readonly store: Pick<LeaseStore, 'getAll' | 'getPage' | 'backend' | 'onChange'>;
+  /**
+   * The engine's lease index, only when it holds every lease of the store (one server owns the storage): the
+   * list is read from it rather than the store's table (docs/websocket.md, "A million leases").
+   */
+  readonly index?: IndexedLeases;
   readonly logger?: ControlLogger;
   /** The served interfaces' addresses: the server identifier of subnets without a configured one. */
   readonly serverAddresses?: () => readonly ServerAddress[];
@@ -28,6 +34,8 @@ export interface WebSocketApiOptions {
   /** How often `dhcp.enabled()` is looked at, to see dhcp-enable/-disable and max-period (default 50 ms). */
   readonly runningPollMs?: number;
   readonly clock?: () => number;
+  /** Between two slices of a `clients` list (default: yield to the event loop with `setImmediate`). */
+  readonly pause?: () => Promise<void>;
 }
 
 export interface WebSocketApi {
@@ -51,6 +59,7 @@ export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
   const model = new ApiModel({
     target: options.target,
     store: options.store,
+    ...(options.index === undefined ? {} : { index: options.index }),
     serverAddresses: options.serverAddresses ?? (() => []),
     clock,
   });
@@ -59,6 +68,7 @@ export function mountWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
     logger: options.logger,
     clock,
     pushIntervalMs: options.pushIntervalMs ?? 100,
+    ...(options.pause === undefined ? {} : { pause: options.pause }),
   });
   const unsubscribe = options.store.onChange(() => hub.leasesChanged());
   // dhcp-enable/-disable through Kea's commands and max-period's re-enable do not announce themselves.
