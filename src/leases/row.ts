@@ -2,7 +2,7 @@ import { numberToIpv4 } from './address.ts';
 import { LeaseCorruptError, LeaseStoreError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import { LEASE_STATE_CODES } from './lease.ts';
-import { normalizeLease, stateFromCode } from './validate.ts';
+import { normalizeReadLease, stateFromCode } from './validate.ts';
 
 /** A lease as SQL backends store it: address as an unsigned 32-bit integer so it sorts numerically. */
 export interface LeaseRow {
@@ -54,7 +54,7 @@ export function rowToLease(raw: unknown): Lease {
       throw new LeaseCorruptError(key, 'address is not a uint32');
     const state = typeof row['state'] === 'number' ? stateFromCode(row['state']) : null;
     if (state === null) throw new LeaseCorruptError(key, `unknown state ${String(row['state'])}`);
-    return normalizeLease({
+    return normalizeReadLease({
       address: key,
       hwAddress: row['hw_address'] as string,
       clientId: row['client_id'] as string | null,
@@ -63,7 +63,7 @@ export function rowToLease(raw: unknown): Lease {
       cltt: row['cltt'] as number,
       expiresAt: row['expires_at'] as number,
       hostname: row['hostname'] as string | null,
-      // plain booleans, not spreads (no object per row): normalizeLease keeps only the true ones
+      // plain booleans, not spreads (no object per row): normalizeReadLease keeps only the true ones
       fqdnFwd: row['fqdn_fwd'] === 1,
       fqdnRev: row['fqdn_rev'] === 1,
       state,

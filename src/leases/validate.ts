@@ -21,18 +21,32 @@ export function normalizeLease(input: Lease): Lease {
       `not a dotted-quad IPv4 address: ${JSON.stringify(input.address)}`,
     );
   }
-  const hwAddress = typeof input.hwAddress === 'string' ? input.hwAddress.toLowerCase() : input.hwAddress;
-  if (typeof hwAddress !== 'string' || !HW_ADDRESS.test(hwAddress)) {
+  return checkedLease(input);
+}
+
+/**
+ * `normalizeLease` for a lease a store read back (`rowToLease`), which built its address text from a uint32:
+ * the address is not parsed again (a million leases at start-up). Everything else a row holds is checked and
+ * copied as `normalizeLease` does, the user context too (`JSON.parse` of text another program may have
+ * written can hold what a copy through JSON changes, such as -0 or 1e400).
+ */
+export function normalizeReadLease(input: Lease): Lease {
+  return checkedLease(input);
+}
+
+function checkedLease(input: Lease): Lease {
+  const hwAddress = lowerCaseMatching(input.hwAddress, HW_ADDRESS);
+  if (hwAddress === null) {
     throw new InvalidLeaseError(
       'hwAddress',
-      `expected colon hex like aa:bb:cc:dd:ee:ff: ${JSON.stringify(hwAddress)}`,
+      `expected colon hex like aa:bb:cc:dd:ee:ff: ${JSON.stringify(input.hwAddress)}`,
     );
   }
-  const clientId = typeof input.clientId === 'string' ? input.clientId.toLowerCase() : input.clientId;
-  if (clientId !== null && (typeof clientId !== 'string' || !CLIENT_ID.test(clientId))) {
+  const clientId = input.clientId === null ? null : lowerCaseMatching(input.clientId, CLIENT_ID);
+  if (input.clientId !== null && clientId === null) {
     throw new InvalidLeaseError(
       'clientId',
-      `expected null or colon hex of 2-255 octets: ${JSON.stringify(clientId)}`,
+      `expected null or colon hex of 2-255 octets: ${JSON.stringify(input.clientId)}`,
     );
   }
   checkUint32('subnetId', input.subnetId);
@@ -48,6 +62,22 @@ export function normalizeLease(input: Lease): Lease {
       `expected default, declined or expired-reclaimed: ${JSON.stringify(input.state)}`,
     );
   }
+  const userContext = copyUserContext(input.userContext);
+  if (input.fqdnFwd !== true && input.fqdnRev !== true) {
+    // most leases: no spread objects
+    return Object.freeze({
+      address: input.address,
+      hwAddress,
+      clientId,
+      subnetId: input.subnetId,
+      validLifetime: input.validLifetime,
+      cltt: input.cltt,
+      expiresAt: input.expiresAt,
+      hostname: input.hostname,
+      state: input.state,
+      userContext,
+    });
+  }
   return Object.freeze({
     address: input.address,
     hwAddress,
@@ -60,8 +90,19 @@ export function normalizeLease(input: Lease): Lease {
     ...(input.fqdnFwd === true ? { fqdnFwd: true } : {}),
     ...(input.fqdnRev === true ? { fqdnRev: true } : {}),
     state: input.state,
-    userContext: copyUserContext(input.userContext),
+    userContext,
   });
+}
+
+/**
+ * The value lower-cased when that matches `pattern` (an ASCII-lower-case one), else null. A value that
+ * already matches is returned as it is, without the copy `toLowerCase` makes.
+ */
+function lowerCaseMatching(value: unknown, pattern: RegExp): string | null {
+  if (typeof value !== 'string') return null;
+  if (pattern.test(value)) return value;
+  const lower = value.toLowerCase();
+  return pattern.test(lower) ? lower : null;
 }
 
 function checkUint32(field: string, value: unknown): void {
