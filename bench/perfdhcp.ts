@@ -10,7 +10,8 @@
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
- * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers).
+ * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers; GC=1 prints the
+ * main thread's scavenges, mark-compacts and promoted bytes per trial, from `--trace-gc-nvp`).
  *
  * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a
  * trial measures the server's steady state, not its JIT compiling the hot paths; WARMUP=0 turns it off.
@@ -33,6 +34,7 @@ import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
+import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
 
 // 500/s apart where both servers top out on this 2-core machine, so the ratio is not a rounding artifact.
 const RATES = (process.env['RATES'] ?? '4000,5000,6000,6500,7000,7500,8000,8500,9000,9500,10000,11000,12000')
@@ -45,6 +47,8 @@ const PIN = process.env['PIN'] === '1' || process.argv.includes('--pin');
 /** Seconds of untimed load before each trial (0: none). */
 const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const TRACE = process.env['TRACE'] === '1';
+/** GC=1: leasekeeper runs with `--trace-gc-nvp`; each trial prints its main thread's collections. */
+const GC_TRACE = process.env['GC'] === '1';
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -198,6 +202,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     nodeArgs: [
       ...(traceFile === undefined ? [] : traceServerArgs(traceFile)),
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
+      ...(GC_TRACE ? ['--trace-gc-nvp'] : []),
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
   });
@@ -324,6 +329,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         { timeoutMs: (WARMUP_SECONDS + 30) * 1000 },
       );
     }
+    const gcFrom = s.output?.().length ?? 0;
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
@@ -349,6 +355,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
+    if (GC_TRACE && s.output)
+      console.log(`  ${gcLine(summariseGcTrace(s.output(), gcFrom), step.ackReceived)}`);
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
@@ -368,6 +376,17 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (process.env['THREADS'] && s.output !== undefined)
       console.log(`  server overload lines: ${overloadLines(s.output(), logBefore)}`);
   }
+}
+
+function gcLine(gc: GcSummary, doras: number): string {
+  const per10k = (n: number): string => (doras > 0 ? ((n * 10_000) / doras).toFixed(1) : '-');
+  return (
+    `main thread GC: ${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts (per 10,000 DORAs ` +
+    `${per10k(gc.scavenges)}, ${per10k(gc.markCompacts)}), promoted ${(gc.promotedBytes / 1e6).toFixed(1)} MB ` +
+    `(${doras > 0 ? Math.round(gc.promotedBytes / doras) : '-'} bytes per DORA; ` +
+    `${gc.scavenges > 0 ? Math.round(gc.promotedBytes / gc.scavenges / 1000) : '-'} KB a scavenge, ` +
+    `survivors ${gc.scavenges > 0 ? Math.round(gc.survivedBytes / gc.scavenges / 1000) : '-'} KB a scavenge)`
+  );
 }
 
 function medianOf(values: readonly number[]): number {

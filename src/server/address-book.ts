@@ -1,3 +1,4 @@
+import { ChurnMap } from './churn-map.ts';
 import { admits, type PacketClasses } from '../classify/index.ts';
 import type { CompiledConfig, CompiledSubnet } from '../config/index.ts';
 import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
@@ -47,7 +48,7 @@ export class AddressBook {
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
   readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines(this.index));
   /** Offers by `addr | 0` (small integers, not boxed numbers). */
-  private readonly offers = new Map<number, Offer>();
+  private readonly offers = new ChurnMap<number, Offer>();
   private readonly offerByClient = new ClientMap();
   /**
    * Per subnet, the offers no client has confirmed yet (not the holds of commits in flight), oldest
@@ -428,7 +429,7 @@ export class AddressBook {
  * keyed by `addr | 0`: small integers, where the combined key would be a boxed number.
  */
 class AddressDeadlines implements DeadlineMap<number> {
-  private readonly offers = new Map<number, number>();
+  private readonly offers = new ChurnMap<number, number>();
   /**
    * Leases' deadlines are a column of the lease index (one double a slot, gone with the lease); one set for
    * an address that holds no lease (the book never does that) would be kept here.

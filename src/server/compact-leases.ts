@@ -1,3 +1,4 @@
+import { ChurnMap } from './churn-map.ts';
 import { intToIpv4, ipv4ToInt } from '../config/index.ts';
 import type { Lease, LeaseState } from '../leases/index.ts';
 import { clientIdKey, hexDigit, hwKey, type IdentityKey } from './identity.ts';
@@ -107,7 +108,7 @@ export class CompactLeases {
   private readonly hostname = new Map<number, string>();
   private readonly userContext = new Map<number, Readonly<Record<string, unknown>>>();
   private readonly whole = new Map<number, Lease>();
-  private readonly recent = new Map<number, Lease>();
+  private readonly recent = new ChurnMap<number, Lease>();
   private readonly freeSlots: number[] = [];
   private used = 0;
   /**

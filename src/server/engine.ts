@@ -1,3 +1,4 @@
+import { ChurnMap } from './churn-map.ts';
 import type { CompiledConfig, CompiledReservation, CompiledSubnet, Lifetimes } from '../config/index.ts';
 import { cidrContains, intToIpv4, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { withoutDnsFlags, type Lease } from '../leases/index.ts';
@@ -197,9 +198,9 @@ export class DhcpServerEngine {
   private config: CompiledConfig;
   private readonly stats = new Statistics();
   private readonly book: AddressBook;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new ChurnMap<number, Pending>();
   /** Grants in flight by `addr | 0`, until the store's change callback echoes their lease back. */
-  private readonly awaitingEcho = new Map<number, PendingGrant>();
+  private readonly awaitingEcho = new ChurnMap<number, PendingGrant>();
   private nextToken = 1;
   private isEnabled = true;
   private readonly offerLifetimeOverride: number | undefined;

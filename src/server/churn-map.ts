@@ -1,0 +1,62 @@
+/** Insertions after which a `ChurnMap` moves its entries into a fresh `Map`. */
+export const RENEW_AFTER = 1024;
+
+/**
+ * A `Map` for entries that come and go with each exchange (offers, commits in flight, recent leases), which
+ * keeps what it held from being promoted to V8's old generation. Once a `Map`'s hash table is in the old
+ * generation (the map sat idle across two scavenges, as before the first load), V8 allocates every later
+ * table of it there too, and a table a rehash replaced keeps its entries and a link to its successor until the
+ * next mark-compact: every entry the map ever held is then promoted, however briefly it lived
+ * (docs/scaling.md). Every `RENEW_AFTER` insertions the entries move into a new `Map`, whose tables are young;
+ * what the old one held then is at most what was live at that moment. Iterates in insertion order, as a `Map`.
+ */
+export class ChurnMap<K, V> {
+  #map = new Map<K, V>();
+  #inserted = 0;
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.#map.has(key);
+  }
+
+  set(key: K, value: V): this {
+    if (++this.#inserted >= RENEW_AFTER) {
+      this.#inserted = 0;
+      this.#map = new Map(this.#map);
+    }
+    this.#map.set(key, value);
+    return this;
+  }
+
+  delete(key: K): boolean {
+    return this.#map.delete(key);
+  }
+
+  clear(): void {
+    this.#map = new Map();
+    this.#inserted = 0;
+  }
+
+  keys(): MapIterator<K> {
+    return this.#map.keys();
+  }
+
+  values(): MapIterator<V> {
+    return this.#map.values();
+  }
+
+  entries(): MapIterator<[K, V]> {
+    return this.#map.entries();
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.#map.entries();
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ChurnMap, RENEW_AFTER } from '../../src/server/churn-map.ts';
+
+/** A small deterministic generator (mulberry32), so a failure repeats. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('answers as a Map across its renewals: entries, values and insertion order', () => {
+  for (const seed of [1, 2, 3]) {
+    const next = random(seed);
+    const churn = new ChurnMap<number, string>();
+    const model = new Map<number, string>();
+    // Keys from a small range, so sets overwrite and deletes hit; several renewals' worth of insertions.
+    for (let step = 0; step < RENEW_AFTER * 5; step++) {
+      const key = Math.floor(next() * 200);
+      const r = next();
+      if (r < 0.55) {
+        churn.set(key, `v${step}`);
+        model.set(key, `v${step}`);
+      } else if (r < 0.95) assert.equal(churn.delete(key), model.delete(key));
+      else assert.equal(churn.get(key), model.get(key));
+      assert.equal(churn.size, model.size);
+      if (step % 97 === 0) {
+        assert.deepEqual([...churn], [...model], `seed ${seed}, step ${step}`);
+        assert.deepEqual([...churn.keys()], [...model.keys()]);
+        assert.deepEqual([...churn.values()], [...model.values()]);
+      }
+    }
+    for (let key = 0; key < 200; key++) assert.equal(churn.has(key), model.has(key));
+  }
+});
+
+test('a key overwritten keeps its first place in the order, as in a Map, also past a renewal', () => {
+  const churn = new ChurnMap<string, number>();
+  churn.set('first', 1);
+  churn.set('second', 2);
+  for (let i = 0; i < RENEW_AFTER; i++) churn.set('second', i);
+  churn.set('first', 3);
+  assert.deepEqual(
+    [...churn.entries()],
+    [
+      ['first', 3],
+      ['second', RENEW_AFTER - 1],
+    ],
+  );
+});
+
+test('clear empties it, and it fills again', () => {
+  const churn = new ChurnMap<number, number>();
+  for (let i = 0; i < RENEW_AFTER + 10; i++) churn.set(i, i);
+  churn.clear();
+  assert.equal(churn.size, 0);
+  assert.equal(churn.get(5), undefined);
+  churn.set(5, 6);
+  assert.deepEqual([...churn], [[5, 6]]);
+});
