@@ -74,7 +74,7 @@ export interface NativeAddon {
           /**
            * true: read through a TPACKET_V3 ring where the kernel allows it, else with recvmmsg.
            * 'adaptive': recvmmsg while frames are few (no added latency), the ring once they arrive at
-           * `ringAboveFps` per second or more (default 4000), back below `ringBelowFps` (default half),
+           * `ringAboveFps` per second or more (default 4000), back below `ringBelowFps` (default 2500),
            * the rate measured over windows of `ringWindowMs` (default 200). Where the kernel lacks what
            * this needs (PACKET_FANOUT_CBPF with a unique id, Linux 4.16), reads with recvmmsg.
            */

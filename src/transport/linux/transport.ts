@@ -61,7 +61,7 @@ export interface LinuxTransportOptions {
    * How the packet sockets read. true: through a TPACKET_V3 ring shared with the kernel (one wake-up per
    * 1 ms block instead of one per frame, no system call per read, but up to 1 ms of added latency per
    * frame). false: with recvmmsg. 'adaptive' (the default): recvmmsg while an interface receives fewer
-   * than 4,000 frames a second, the ring above that, back below 2,000. Where the kernel refuses the ring,
+   * than 4,000 frames a second, the ring above that, back below 2,500. Where the kernel refuses the ring,
    * frames are read with recvmmsg.
    */
   receiveRing?: boolean | 'adaptive';
