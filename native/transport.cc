@@ -505,12 +505,18 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       n = DrainRecv(env);
       if (n < 0) return;
     }
-    if (adaptive_ && automatic_) CountForPolicy(static_cast<uint32_t>(n));
+    if (!adaptive_ || !automatic_) return;
+    // Frames left unread (a full recvmmsg batch, or a retired block beyond this wake-up's 16) arrived in
+    // this window too: ending it now would take a stalled loop for a quiet interface.
+    bool backlog = ringWoke ? RingRetiredUnread() : n == static_cast<int>(kBatch);
+    CountForPolicy(static_cast<uint32_t>(n), backlog);
   }
 
-  // Frames this window; the mode is decided again once a window has passed (at the next wake-up).
-  void CountForPolicy(uint32_t frames) {
+  // Frames this window; the mode is decided again once a window has passed (at the next wake-up that
+  // leaves nothing unread).
+  void CountForPolicy(uint32_t frames, bool backlog) {
     windowFrames_ += frames;
+    if (backlog) return;
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     uint64_t ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1000000;
@@ -658,6 +664,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     napi_value argv[3] = {env.Null(), frames, meta};
     Deliver(3, argv);
     return fd_ < 0 ? -1 : static_cast<int>(found.size());
+  }
+
+  bool RingRetiredUnread() const {
+    return (__atomic_load_n(&RingBlock(ringBlock_)->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
   }
 
   // True when the ring holds no frame: the next block to read is the kernel's open one, still empty.
