@@ -49,6 +49,8 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -497,13 +499,20 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       int got = DrainRing(env);
       if (got < 0) return;
       n += got;
+      if (recvWhenRead_) SwitchTo(false);
       if (ringDraining_ && RingEmpty()) {
         ringDraining_ = false;
         uv_poll_start(poll_, UV_READABLE, OnReadable);
+        if (ringWhenDrained_) SwitchTo(true);
       }
     } else {
       n = DrainRecv(env);
       if (n < 0) return;
+      if (recvBacklog_ && n < static_cast<int>(kBatch)) {
+        // Read before any of the ring's frames: the backlog is gone.
+        recvBacklog_ = false;
+        if (recvWhenRead_) SwitchTo(false);
+      }
     }
     if (!adaptive_ || !automatic_) return;
     // Frames left unread (a full recvmmsg batch, or a retired block beyond this wake-up's 16) arrived in
@@ -531,14 +540,28 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   // Steers new frames to the ring or to fd_ without delivering anything now (the caller may be JS).
   void SwitchTo(bool ring) {
-    if (!adaptive_ || fd_ < 0 || ring == ringReading_ || !SetFanoutTarget(ring ? 1 : 0)) return;
+    ringWhenDrained_ = false;
+    recvWhenRead_ = false;
+    if (!adaptive_ || fd_ < 0 || ring == ringReading_) return;
+    // A switch while the previous one's leftovers are unread waits for them: the ring's open block, or
+    // fd_'s queue, would mix frames from before that switch with frames from after this one.
+    if (ring && ringDraining_) {
+      ringWhenDrained_ = true;
+      return;
+    }
+    if (!ring && recvBacklog_) {
+      recvWhenRead_ = true;
+      return;
+    }
+    if (!SetFanoutTarget(ring ? 1 : 0)) return;
     ringReading_ = ring;
     ringSwitches_++;
     if (ring) {
       // Frames still queued on fd_ arrived before any in the ring. fd_ stays polled for them, but the
       // ring's first wake-up reads them first whichever the loop sees first.
       ringDraining_ = false;
-      recvBacklog_ = true;
+      int queued = 0;
+      recvBacklog_ = ioctl(fd_, SIOCINQ, &queued) < 0 || queued > 0;
       uv_poll_start(poll_, UV_READABLE, OnReadable);
     } else if (!RingEmpty()) {
       ringDraining_ = true;
@@ -777,7 +800,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   }
 
   // setRing(true | false) forces an adaptive socket's path; setRing(null) hands it back to the rate
-  // policy. Returns whether the socket now reads the ring. No effect on a socket that is not adaptive.
+  // policy. Returns whether the socket reads the ring now or will once the ring has handed over the frames
+  // it still holds from a switch away from it. No effect on a socket that is not adaptive.
   Napi::Value SetRing(const Napi::CallbackInfo& info) {
     if (adaptive_) {
       automatic_ = info[0].IsNull() || info[0].IsUndefined();
@@ -785,7 +809,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       windowFrames_ = 0;
       if (!automatic_) SwitchTo(info[0].ToBoolean());
     }
-    return Napi::Boolean::New(info.Env(), ringReading_);
+    return Napi::Boolean::New(info.Env(), ringReading_ ? !recvWhenRead_ : ringWhenDrained_);
   }
 
   int fd_ = -1;
@@ -805,6 +829,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   bool ringReading_ = false;  // new frames go to the ring
   bool ringDraining_ = false;  // back on fd_, which waits until the ring has handed over its last frame
   bool recvBacklog_ = false;   // on the ring, with fd_'s queue to read first
+  bool ringWhenDrained_ = false;  // a switch to the ring waiting for ringDraining_ to end
+  bool recvWhenRead_ = false;     // a switch to fd_ waiting for recvBacklog_ to be read
   uint32_t aboveFps_ = kDefaultRingAboveFps;
   uint32_t belowFps_ = kDefaultRingBelowFps;
   uint32_t windowMs_ = kDefaultRingWindowMs;

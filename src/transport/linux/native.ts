@@ -35,7 +35,8 @@ export interface NativePacketSocket {
   readonly ringSwitches?: number;
   /**
    * Forces an adaptive socket onto the ring (true) or recvmmsg (false), or hands it back to the rate
-   * policy (null); returns whether it now reads the ring. No effect on a socket that is not adaptive.
+   * policy (null); returns whether it reads the ring now, or will once the ring has handed over what it
+   * still holds after a switch away from it. No effect on a socket that is not adaptive.
    */
   setRing?(on: boolean | null): boolean;
   /**
