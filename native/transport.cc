@@ -49,6 +49,8 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -174,6 +176,15 @@ Napi::Value OpenUdp(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// The adaptive packet socket's rate policy: whether to read the ring after a window of `elapsedMs` that
+// received `frames`. Onto the ring at `aboveFps` frames per second or more, back below `belowFps`: the gap
+// keeps a rate near one threshold from switching at every window.
+bool RingPolicy(bool ringNow, uint64_t frames, uint64_t elapsedMs, uint32_t aboveFps, uint32_t belowFps) {
+  if (elapsedMs == 0) return ringNow;
+  uint64_t perSecond = frames * 1000 / elapsedMs;
+  return ringNow ? perSecond >= belowFps : perSecond >= aboveFps;
+}
+
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -182,7 +193,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
                         InstanceMethod("drops", &PacketSocket::Drops),
                         InstanceAccessor("ifindex", &PacketSocket::IfIndex, nullptr),
                         InstanceAccessor("fd", &PacketSocket::Fd, nullptr),
-                        InstanceAccessor("ring", &PacketSocket::Ring, nullptr)});
+                        InstanceMethod("setRing", &PacketSocket::SetRing),
+                        InstanceAccessor("ring", &PacketSocket::Ring, nullptr),
+                        InstanceAccessor("adaptive", &PacketSocket::Adaptive, nullptr),
+                        InstanceAccessor("ringSwitches", &PacketSocket::RingSwitches, nullptr)});
   }
 
   PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
@@ -201,6 +215,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     uv_poll_init(loop, poll_, fd_);
     poll_->data = this;
     uv_poll_start(poll_, UV_READABLE, OnReadable);
+    if (adaptive_) {
+      ringPoll_ = new uv_poll_t;
+      uv_poll_init(loop, ringPoll_, ringFd_);
+      ringPoll_->data = this;
+      uv_poll_start(ringPoll_, UV_READABLE, OnRingReadable);
+    }
     Ref();  // alive while polled, whatever JS holds
     referenced_ = true;
   }
@@ -211,22 +231,54 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   void OpenPacket(Napi::Env env, const Napi::Object& o) {
     std::string ifname = OptString(o, "ifname");
     uint16_t proto = static_cast<uint16_t>(o.Get("protocol").As<Napi::Number>().Uint32Value());
+    Napi::Value ring = o.Get("ring");
+    bool adaptive = ring.IsString() && ring.As<Napi::String>().Utf8Value() == "adaptive";
     {
       NetnsScope ns(env, OptString(o, "netns"));
       ifindex_ = static_cast<int>(if_nametoindex(ifname.c_str()));
       if (ifindex_ == 0) throw ErrnoError(env, errno, "if_nametoindex", ifname);
-      // Protocol 0 receives nothing until bind(): the filter is in place before the first frame.
-      fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     }
-    if (fd_ < 0) throw ErrnoError(env, errno, "socket", "AF_PACKET");
+    fd_ = OpenBound(env, o, ifname, proto, !adaptive && ring.ToBoolean(), false);
+    if (ring_ != nullptr) {
+      ringFd_ = fd_;
+      ringReading_ = true;
+    }
+    if (adaptive) {
+      aboveFps_ = OptUint(o, "ringAboveFps", kDefaultRingAboveFps);
+      belowFps_ = std::min(OptUint(o, "ringBelowFps", std::min(kDefaultRingBelowFps, aboveFps_)), aboveFps_);
+      windowMs_ = std::max<uint32_t>(OptUint(o, "ringWindowMs", kDefaultRingWindowMs), 1);
+      SetUpAdaptive(env, o, ifname, proto);
+    }
+  }
+
+  static uint32_t OptUint(const Napi::Object& o, const char* key, uint32_t fallback) {
+    Napi::Value v = o.Get(key);
+    return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : fallback;
+  }
+
+  // An AF_PACKET socket bound to ifindex_ and `proto` with the caller's filter (or, with `dropAll`, one that
+  // accepts nothing yet), optionally reading through a ring (which then sets ring_). Throws on failure.
+  int OpenBound(Napi::Env env, const Napi::Object& o, const std::string& ifname, uint16_t proto, bool ring,
+                bool dropAll) {
+    int fd;
+    {
+      // Protocol 0 receives nothing until bind(): the filter is in place before the first frame.
+      NetnsScope ns(env, OptString(o, "netns"));
+      fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    }
+    if (fd < 0) throw ErrnoError(env, errno, "socket", "AF_PACKET");
     try {
-      AttachFilter(env, fd_, o.Get("filter").As<Napi::Array>());
+      if (dropAll) {
+        SetFilter(env, fd, sock_filter{BPF_RET | BPF_K, 0, 0, 0});
+      } else {
+        AttachFilter(env, fd, o.Get("filter").As<Napi::Array>());
+      }
       int one = 1;
-      if (setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+      if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
         throw ErrnoError(env, errno, "setsockopt", "PACKET_AUXDATA");
       }
       // The arrival time of each frame, so an overloaded server can tell requests that waited too long.
-      if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0) {
+      if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0) {
         throw ErrnoError(env, errno, "setsockopt", "SO_TIMESTAMPNS");
       }
       // The default buffer holds about 200 small frames: too few for a burst of DISCOVERs. FORCE passes
@@ -234,23 +286,85 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       Napi::Value rcv = o.Get("rcvbuf");
       if (rcv.IsNumber()) {
         int bytes = rcv.As<Napi::Number>().Int32Value();
-        if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0) {
-          setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0) {
+          setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
         }
       }
       // Before bind(): the first frame then already lands in the ring.
-      if (o.Get("ring").ToBoolean()) SetUpRing(rcv.IsNumber() ? rcv.As<Napi::Number>().Int64Value() : 0);
+      if (ring) SetUpRing(fd, rcv.IsNumber() ? rcv.As<Napi::Number>().Int64Value() : 0);
       sockaddr_ll sll{};
       sll.sll_family = AF_PACKET;
       sll.sll_protocol = htons(proto);
       sll.sll_ifindex = ifindex_;
-      if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) < 0) throw ErrnoError(env, errno, "bind", ifname);
+      if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) < 0) throw ErrnoError(env, errno, "bind", ifname);
     } catch (...) {
-      UnmapRing();
-      close(fd_);
-      fd_ = -1;
+      if (ring) UnmapRing();
+      close(fd);
       throw;
     }
+    return fd;
+  }
+
+  static void SetFilter(Napi::Env env, int fd, sock_filter insn) {
+    sock_fprog prog{1, &insn};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+      throw ErrnoError(env, errno, "setsockopt", "SO_ATTACH_FILTER");
+    }
+  }
+
+  // Adaptive reading uses two sockets in one PACKET_FANOUT_CBPF group: fd_ (index 0, read with recvmmsg)
+  // and ringFd_ (index 1, read from its ring). The group's one-instruction program sends every frame to
+  // exactly one of them, so neither loses nor duplicates a frame, and replacing the program is atomic
+  // (the kernel waits for an RCU grace period, after which the old socket receives nothing more). Setting
+  // up or tearing down a ring on one socket instead would detach it from the device for that grace
+  // period and purge its queue (packet_set_ring), losing frames. Any failure here leaves fd_ alone,
+  // reading with recvmmsg.
+  void SetUpAdaptive(Napi::Env env, const Napi::Object& o, const std::string& ifname, uint16_t proto) {
+    int rfd;
+    try {
+      // It accepts nothing until it is in the group: bound outside it, it would see a copy of every frame.
+      rfd = OpenBound(env, o, ifname, proto, true, true);
+    } catch (const Napi::Error&) {
+      return;
+    }
+    if (ring_ == nullptr) {
+      close(rfd);
+      return;
+    }
+    uint32_t arg = static_cast<uint32_t>(PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+    uint32_t group = 0;
+    socklen_t len = sizeof(group);
+    bool joined = setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0 &&
+                  getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &group, &len) == 0;
+    if (joined) {
+      // The kernel drops UNIQUEID from the group's flags once the id is allocated: join without it.
+      arg = (group & 0xffff) | (static_cast<uint32_t>(PACKET_FANOUT_CBPF) << 16);
+      joined = setsockopt(rfd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0;
+    }
+    if (joined) {
+      try {
+        AttachFilter(env, rfd, o.Get("filter").As<Napi::Array>());
+      } catch (const Napi::Error&) {
+        joined = false;
+      }
+    }
+    if (!joined || !SetFanoutTarget(0)) {
+      // fd_ may be alone in a group whose absent program sends everything to index 0: itself.
+      UnmapRing();
+      close(rfd);
+      return;
+    }
+    ringFd_ = rfd;
+    adaptive_ = true;
+    automatic_ = true;
+  }
+
+  // Sends every frame from now on to fanout index `target` (0 fd_, 1 ringFd_). When this returns, the
+  // kernel has finished delivering any frame that was steered by the previous program.
+  bool SetFanoutTarget(uint32_t target) {
+    sock_filter insn{BPF_RET | BPF_K, 0, 0, target};
+    sock_fprog prog{1, &insn};
+    return setsockopt(fd_, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof(prog)) == 0;
   }
 
   // Below saturation a block is retired by its timeout long before it is full, so the ring holds about
@@ -260,12 +374,18 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   static constexpr uint32_t kRingFrameSize = 2048;  // TPACKET_V3 packs frames; only checked for alignment
   static constexpr uint32_t kRingBlockTimeoutMs = 1;
   static constexpr unsigned kRingBlocksPerWake = 16;
+  // Measured (docs/scaling.md, "Kernel time per DORA"): at 2,000 DORA/s (4,000 frames/s) the ring already
+  // saves about 30% of the server's CPU; at 1,000 DORA/s it saves under 10% and doubles the delay, so a
+  // steady 1,000 DORA/s must fall below the lower threshold even after a busy spell.
+  static constexpr uint32_t kDefaultRingAboveFps = 4000;
+  static constexpr uint32_t kDefaultRingBelowFps = 2500;
+  static constexpr uint32_t kDefaultRingWindowMs = 200;
 
   // A TPACKET_V3 receive ring of about `bytes` (at least 16 blocks). Any failure leaves the socket as it
   // was (the kernel rejects PACKET_RX_RING before changing anything), reading with recvmmsg.
-  void SetUpRing(int64_t bytes) {
+  void SetUpRing(int fd, int64_t bytes) {
     int version = TPACKET_V3;
-    if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0) return;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0) return;
     uint32_t blocks = static_cast<uint32_t>(std::clamp<int64_t>(bytes / kRingBlockSize, 16, 4096));
     tpacket_req3 req{};
     req.tp_block_size = kRingBlockSize;
@@ -274,21 +394,21 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     req.tp_frame_nr = blocks * (kRingBlockSize / kRingFrameSize);
     req.tp_retire_blk_tov = kRingBlockTimeoutMs;
     void* map = MAP_FAILED;
-    if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) == 0) {
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) == 0) {
       map = mmap(nullptr, static_cast<size_t>(blocks) * kRingBlockSize, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_LOCKED, fd_, 0);
+                 MAP_SHARED | MAP_LOCKED, fd, 0);
       // MAP_LOCKED fails beyond RLIMIT_MEMLOCK: the ring's pages are the kernel's anyway.
       if (map == MAP_FAILED) {
-        map = mmap(nullptr, static_cast<size_t>(blocks) * kRingBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+        map = mmap(nullptr, static_cast<size_t>(blocks) * kRingBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
       }
       if (map == MAP_FAILED) {
         tpacket_req3 none{};
-        setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
+        setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
       }
     }
     if (map == MAP_FAILED) {
       version = TPACKET_V1;
-      setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof(version));
+      setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version));
       return;
     }
     ring_ = static_cast<uint8_t*>(map);
@@ -326,7 +446,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   }
 
   static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-    static_cast<PacketSocket*>(handle->data)->Drain(status);
+    PacketSocket* self = static_cast<PacketSocket*>(handle->data);
+    self->Drain(status, self->ring_ != nullptr && self->ringFd_ == self->fd_);
+  }
+
+  static void OnRingReadable(uv_poll_t* handle, int status, int /*events*/) {
+    static_cast<PacketSocket*>(handle->data)->Drain(status, true);
   }
 
   // One recvmmsg slot: a DHCP frame is a few hundred bytes; this also holds a jumbo frame. A longer frame
@@ -345,20 +470,108 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     mmsghdr msgs[kBatch];
   };
 
-  void Drain(int status) {
+  // One wake-up of either socket. An adaptive socket reads whichever socket woke, except that frames are
+  // delivered in arrival order across a switch: after a switch to the ring, what is left in fd_'s queue
+  // is read before the ring's first block (recvBacklog_); after a switch back, fd_ is not polled until
+  // the ring has handed over its last frame (ringDraining_), the block timer retiring the open block.
+  void Drain(int status, bool ringWoke) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (status < 0) {
       // A failing poll would fire again at once: stop it; the owner closes and reopens.
       if (poll_ != nullptr) uv_poll_stop(poll_);
+      if (ringPoll_ != nullptr) uv_poll_stop(ringPoll_);
       DeliverError(ErrnoError(env, -status, "poll").Value());
       return;
     }
     if (fd_ < 0) return;
-    if (ring_ != nullptr) {
-      DrainRing(env);
+    int n = 0;
+    if (ringWoke) {
+      if (recvBacklog_) {
+        int backlog = 0;
+        do {
+          backlog = DrainRecv(env);
+          if (backlog < 0) return;
+          n += backlog;
+        } while (backlog == static_cast<int>(kBatch));
+        recvBacklog_ = false;
+      }
+      int got = DrainRing(env);
+      if (got < 0) return;
+      n += got;
+      if (recvWhenRead_) SwitchTo(false);
+      if (ringDraining_ && RingEmpty()) {
+        ringDraining_ = false;
+        uv_poll_start(poll_, UV_READABLE, OnReadable);
+        if (ringWhenDrained_) SwitchTo(true);
+      }
+    } else {
+      n = DrainRecv(env);
+      if (n < 0) return;
+      if (recvBacklog_ && n < static_cast<int>(kBatch)) {
+        // Read before any of the ring's frames: the backlog is gone.
+        recvBacklog_ = false;
+        if (recvWhenRead_) SwitchTo(false);
+      }
+    }
+    if (!adaptive_ || !automatic_) return;
+    // Frames left unread (a full recvmmsg batch, or a retired block beyond this wake-up's 16) arrived in
+    // this window too: ending it now would take a stalled loop for a quiet interface.
+    bool backlog = ringWoke ? RingRetiredUnread() : n == static_cast<int>(kBatch);
+    CountForPolicy(static_cast<uint32_t>(n), backlog);
+  }
+
+  // Frames this window; the mode is decided again once a window has passed (at the next wake-up that
+  // leaves nothing unread).
+  void CountForPolicy(uint32_t frames, bool backlog) {
+    windowFrames_ += frames;
+    if (backlog) return;
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    uint64_t ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1000000;
+    if (windowStart_ == 0) windowStart_ = ms;
+    uint64_t elapsed = ms - windowStart_;
+    if (elapsed < windowMs_) return;
+    bool wantRing = RingPolicy(ringReading_, windowFrames_, elapsed, aboveFps_, belowFps_);
+    windowStart_ = ms;
+    windowFrames_ = 0;
+    if (wantRing != ringReading_) SwitchTo(wantRing);
+  }
+
+  // Steers new frames to the ring or to fd_ without delivering anything now (the caller may be JS).
+  void SwitchTo(bool ring) {
+    ringWhenDrained_ = false;
+    recvWhenRead_ = false;
+    if (!adaptive_ || fd_ < 0 || ring == ringReading_) return;
+    // A switch while the previous one's leftovers are unread waits for them: the ring's open block, or
+    // fd_'s queue, would mix frames from before that switch with frames from after this one.
+    if (ring && ringDraining_) {
+      ringWhenDrained_ = true;
       return;
     }
+    if (!ring && recvBacklog_) {
+      recvWhenRead_ = true;
+      return;
+    }
+    if (!SetFanoutTarget(ring ? 1 : 0)) return;
+    ringReading_ = ring;
+    ringSwitches_++;
+    if (ring) {
+      // Frames still queued on fd_ arrived before any in the ring. fd_ stays polled for them, but the
+      // ring's first wake-up reads them first whichever the loop sees first.
+      ringDraining_ = false;
+      int queued = 0;
+      recvBacklog_ = ioctl(fd_, SIOCINQ, &queued) < 0 || queued > 0;
+      uv_poll_start(poll_, UV_READABLE, OnReadable);
+    } else if (!RingEmpty()) {
+      ringDraining_ = true;
+      uv_poll_stop(poll_);
+    }
+  }
+
+  // Reads up to kBatch datagrams from fd_ and delivers them: how many, or -1 once the socket is closed
+  // (from the callback) or failed.
+  int DrainRecv(Napi::Env env) {
     if (!slots_) slots_.reset(new RecvSlots);
     RecvSlots& r = *slots_;
     for (unsigned i = 0; i < kBatch; i++) {
@@ -375,11 +588,11 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
     int n = recvmmsg(fd_, r.msgs, kBatch, MSG_DONTWAIT, nullptr);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
       DeliverError(ErrnoError(env, errno, "recvmmsg").Value());
-      return;
+      return -1;
     }
-    if (n == 0) return;
+    if (n == 0) return 0;
     size_t total = 0;
     for (int i = 0; i < n; i++) total += r.msgs[i].msg_len;
     Napi::Buffer<uint8_t> frames = Napi::Buffer<uint8_t>::New(env, total);
@@ -417,12 +630,13 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
     napi_value argv[3] = {env.Null(), frames, meta};
     Deliver(3, argv);
+    return fd_ < 0 ? -1 : n;
   }
 
   // Copies the frames of up to kRingBlocksPerWake retired blocks into one batch, hands the blocks back to
   // the kernel, then delivers the batch. Blocks are retired in order, so reading stops at the first one the
   // kernel still owns; what is left keeps the socket readable and is read on the next turn.
-  void DrainRing(Napi::Env env) {
+  int DrainRing(Napi::Env env) {
     struct Frame {
       const uint8_t* data;
       uint32_t len, pkttype, status, sec, nsec;
@@ -443,7 +657,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         p += h->tp_next_offset;
       }
     }
-    if (blocks == 0) return;
+    if (blocks == 0) return 0;
     Napi::Buffer<uint8_t> frames = Napi::Buffer<uint8_t>::New(env, total);
     Napi::Uint32Array meta = Napi::Uint32Array::New(env, found.size() * kMeta);
     uint32_t* mp = meta.Data();
@@ -462,12 +676,28 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       off += f.len;
     }
     for (unsigned b = 0; b < blocks; b++) {
-      __atomic_store_n(&RingBlock(ringBlock_)->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+      tpacket_block_desc* bd = RingBlock(ringBlock_);
+      // Zeroed so that RingEmpty() can tell an open but empty block even if the kernel has not reopened
+      // this one yet (it sets the count itself when it does).
+      bd->hdr.bh1.num_pkts = 0;
+      __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
       ringBlock_ = (ringBlock_ + 1) % ringBlocks_;
     }
-    if (found.empty()) return;
+    if (found.empty()) return 0;
     napi_value argv[3] = {env.Null(), frames, meta};
     Deliver(3, argv);
+    return fd_ < 0 ? -1 : static_cast<int>(found.size());
+  }
+
+  bool RingRetiredUnread() const {
+    return (__atomic_load_n(&RingBlock(ringBlock_)->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+  }
+
+  // True when the ring holds no frame: the next block to read is the kernel's open one, still empty.
+  bool RingEmpty() const {
+    const tpacket_block_desc* bd = RingBlock(ringBlock_);
+    return (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0 &&
+           __atomic_load_n(&bd->hdr.bh1.num_pkts, __ATOMIC_ACQUIRE) == 0;
   }
 
   static uint32_t WaitedUs(const timespec& readAt, const timespec& at) {
@@ -512,6 +742,11 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       tpacket_stats_v3 st{};
       socklen_t len = sizeof(st);
       if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) drops_ += st.tp_drops;
+      if (ringFd_ >= 0 && ringFd_ != fd_) {
+        st = tpacket_stats_v3{};
+        len = sizeof(st);
+        if (getsockopt(ringFd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) drops_ += st.tp_drops;
+      }
     }
     return Napi::Number::New(info.Env(), static_cast<double>(drops_));
   }
@@ -529,7 +764,14 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       poll_ = nullptr;
     }
+    if (ringPoll_ != nullptr) {
+      uv_poll_stop(ringPoll_);
+      uv_close(reinterpret_cast<uv_handle_t*>(ringPoll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      ringPoll_ = nullptr;
+    }
     UnmapRing();
+    if (ringFd_ >= 0 && ringFd_ != fd_) close(ringFd_);
+    ringFd_ = -1;
     if (fd_ >= 0) {
       close(fd_);
       fd_ = -1;
@@ -551,7 +793,24 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   Napi::Value IfIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ifindex_); }
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
-  Napi::Value Ring(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), ring_ != nullptr); }
+  Napi::Value Ring(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), ringReading_); }
+  Napi::Value Adaptive(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), adaptive_); }
+  Napi::Value RingSwitches(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(ringSwitches_));
+  }
+
+  // setRing(true | false) forces an adaptive socket's path; setRing(null) hands it back to the rate
+  // policy. Returns whether the socket reads the ring now or will once the ring has handed over the frames
+  // it still holds from a switch away from it. No effect on a socket that is not adaptive.
+  Napi::Value SetRing(const Napi::CallbackInfo& info) {
+    if (adaptive_) {
+      automatic_ = info[0].IsNull() || info[0].IsUndefined();
+      windowStart_ = 0;
+      windowFrames_ = 0;
+      if (!automatic_) SwitchTo(info[0].ToBoolean());
+    }
+    return Napi::Boolean::New(info.Env(), ringReading_ ? !recvWhenRead_ : ringWhenDrained_);
+  }
 
   int fd_ = -1;
   int ifindex_ = 0;
@@ -559,10 +818,25 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::AsyncContext* context_ = nullptr;
   Napi::FunctionReference onFrame_;
   std::unique_ptr<RecvSlots> slots_;
-  uint8_t* ring_ = nullptr;  // the mapped TPACKET_V3 ring, or null when reading with recvmmsg
+  uv_poll_t* ringPoll_ = nullptr;  // ringFd_'s, when it is not fd_
+  int ringFd_ = -1;                 // the socket holding ring_: fd_ itself, or an adaptive socket's second
+  uint8_t* ring_ = nullptr;         // the mapped TPACKET_V3 ring, or null when reading with recvmmsg
   uint32_t ringBlocks_ = 0;
   uint32_t ringBlock_ = 0;  // the next block to read
   uint64_t drops_ = 0;
+  bool adaptive_ = false;     // two sockets in a fanout group, switching between recvmmsg and the ring
+  bool automatic_ = false;    // the rate policy decides (setRing(null)), not setRing(bool)
+  bool ringReading_ = false;  // new frames go to the ring
+  bool ringDraining_ = false;  // back on fd_, which waits until the ring has handed over its last frame
+  bool recvBacklog_ = false;   // on the ring, with fd_'s queue to read first
+  bool ringWhenDrained_ = false;  // a switch to the ring waiting for ringDraining_ to end
+  bool recvWhenRead_ = false;     // a switch to fd_ waiting for recvBacklog_ to be read
+  uint32_t aboveFps_ = kDefaultRingAboveFps;
+  uint32_t belowFps_ = kDefaultRingBelowFps;
+  uint32_t windowMs_ = kDefaultRingWindowMs;
+  uint64_t windowStart_ = 0;  // CLOCK_MONOTONIC_COARSE ms
+  uint64_t windowFrames_ = 0;
+  uint64_t ringSwitches_ = 0;
   int depth_ = 0;
   bool referenced_ = false;
   bool released_ = false;
@@ -637,6 +911,17 @@ Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, n < 0 ? -err : static_cast<double>(n));
 }
 
+// ringPolicy(ringNow, frames, elapsedMs, aboveFps, belowFps) -> boolean, for tests of the policy alone.
+Napi::Value RingPolicyJs(const Napi::CallbackInfo& info) {
+  auto num = [&](size_t i) { return info[i].As<Napi::Number>().Int64Value(); };
+  for (size_t i = 1; i < 5; i++) {
+    if (!info[i].IsNumber() || num(i) < 0) throw Napi::TypeError::New(info.Env(), "ringPolicy: counts must be >= 0");
+  }
+  return Napi::Boolean::New(info.Env(), RingPolicy(info[0].ToBoolean(), static_cast<uint64_t>(num(1)),
+                                                   static_cast<uint64_t>(num(2)), static_cast<uint32_t>(num(3)),
+                                                   static_cast<uint32_t>(num(4))));
+}
+
 Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return ErrnoError(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::String>().Utf8Value().c_str())
@@ -690,6 +975,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendBatch", Napi::Function::New(env, SendBatch));
   exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram));
   exports.Set("errnoError", Napi::Function::New(env, ErrnoErrorJs));
+  exports.Set("ringPolicy", Napi::Function::New(env, RingPolicyJs));
   exports.Set("PacketSocket", PacketSocket::Init(env));
   return exports;
 }

@@ -29,12 +29,13 @@ interface Received {
 function listen(
   ns: Netns,
   ifname: string,
-  ring: boolean,
+  ring: boolean | 'adaptive',
   port: number,
+  rcvbuf = 1 << 20,
 ): { sock: NativePacketSocket; got: Received[] } {
   const got: Received[] = [];
   const sock = new (requireNative().PacketSocket)(
-    { ifname, protocol: ETH_P_IP, filter: udpDstPortFilter(port), netns: ns.name, rcvbuf: 1 << 20, ring },
+    { ifname, protocol: ETH_P_IP, filter: udpDstPortFilter(port), netns: ns.name, rcvbuf, ring },
     (err, frames, meta) => {
       if (err) throw err;
       if (!frames || !meta) return;
@@ -112,6 +113,116 @@ test('the ring and the recvmmsg path deliver the same frames, in order, with len
     }
   }));
 
+test('an adaptive socket delivers every frame once and in order across switches between recvmmsg and the ring', () =>
+  withVeth(async (s, c) => {
+    const rx = listen(s, 'srv0', 'adaptive', 6767);
+    const tx = new (requireNative().PacketSocket)(
+      { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+      () => {},
+    );
+    try {
+      assert.equal(rx.sock.adaptive, true, 'this kernel has PACKET_FANOUT_CBPF with unique ids');
+      assert.equal(rx.sock.ring, false, 'an adaptive socket starts on recvmmsg');
+      const sent: Received[] = [];
+      const send = (n: number): void => {
+        const payload = `frame ${n} `.padEnd(10 + ((n * 37) % 1400), 'x');
+        const f = frame(6767, payload, 'ff:ff:ff:ff:ff:ff');
+        tx.send(f);
+        sent.push({ payload, length: f.length, pkttype: PACKET_BROADCAST });
+      };
+      // Each switch comes while the old path still holds frames (sent just before, not yet read), and
+      // frames follow at once on the new one: any loss, duplicate or reordering shows in the sequence.
+      for (let turn = 0; turn < 8; turn++) {
+        for (let i = 0; i < 50; i++) send(turn * 100 + i);
+        assert.equal(rx.sock.setRing!(turn % 2 === 0), turn % 2 === 0);
+        for (let i = 50; i < 100; i++) send(turn * 100 + i);
+        await new Promise((r) => setTimeout(r, turn % 4 === 0 ? 0 : 5));
+      }
+      // Onto the ring, away while its blocks hold frames, and straight back: each switch waits for the
+      // previous one's leftovers, so the frames come in the order sent.
+      rx.sock.setRing!(true);
+      for (let i = 0; i < 30; i++) send(900 + i);
+      rx.sock.setRing!(false);
+      for (let i = 30; i < 60; i++) send(900 + i);
+      assert.equal(rx.sock.setRing!(true), true);
+      for (let i = 60; i < 90; i++) send(900 + i);
+      // The other way round: onto the ring with frames still queued for recvmmsg, and straight back.
+      await until(() => rx.got.length >= sent.length, 5000, `${sent.length} frames`);
+      rx.sock.setRing!(false);
+      for (let i = 0; i < 30; i++) send(1000 + i);
+      rx.sock.setRing!(true);
+      for (let i = 30; i < 60; i++) send(1000 + i);
+      assert.equal(rx.sock.setRing!(false), false);
+      for (let i = 60; i < 90; i++) send(1000 + i);
+      await until(() => rx.got.length >= sent.length, 5000, `${sent.length} frames`);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(rx.got, sent);
+      // A switch back to the ring waits until the ring has handed over its frames: one made before that
+      // may be overtaken by the next forced switch.
+      assert.ok(
+        rx.sock.ringSwitches! >= 2 && rx.sock.ringSwitches! <= 14,
+        `${rx.sock.ringSwitches} switches`,
+      );
+      assert.equal(rx.sock.drops!(), 0);
+    } finally {
+      rx.sock.close();
+      tx.close();
+    }
+  }));
+
+test('the ring policy switches to the ring above its threshold and back only below the lower one', () => {
+  const policy = requireNative().ringPolicy!;
+  const above = 4000;
+  const below = 2000;
+  // 200 ms windows: 800 frames is 4,000/s, 400 frames 2,000/s.
+  assert.equal(policy(false, 799, 200, above, below), false, 'just under the upper threshold');
+  assert.equal(policy(false, 800, 200, above, below), true, 'at the upper threshold');
+  assert.equal(policy(true, 600, 200, above, below), true, 'between the thresholds, on the ring: stays');
+  assert.equal(policy(false, 600, 200, above, below), false, 'between the thresholds, on recvmmsg: stays');
+  assert.equal(policy(true, 400, 200, above, below), true, 'at the lower threshold');
+  assert.equal(policy(true, 399, 200, above, below), false, 'under the lower threshold');
+  assert.equal(policy(true, 5, 60_000, above, below), false, 'a long quiet spell ends on recvmmsg');
+  assert.equal(policy(true, 5, 0, above, below), true, 'no time passed: no decision');
+  // A rate oscillating between the thresholds never switches; one crossing both does, each way once.
+  let ring = false;
+  let switches = 0;
+  for (const frames of [500, 700, 500, 700, 900, 500, 700, 450, 300, 500, 700]) {
+    const next = policy(ring, frames, 200, above, below);
+    if (next !== ring) switches++;
+    ring = next;
+  }
+  assert.equal(switches, 2);
+  assert.equal(ring, false);
+  assert.throws(() => policy(false, -1, 200, above, below), /counts/);
+});
+
+test('an adaptive socket counts the frames the kernel drops on either path', () =>
+  withVeth(async (s, c) => {
+    for (const onRing of [true, false]) {
+      // The smallest ring and queue: 2000 frames written in one turn overflow both.
+      const rx = listen(s, 'srv0', 'adaptive', 67, 0);
+      const tx = new (requireNative().PacketSocket)(
+        { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+        () => {},
+      );
+      try {
+        rx.sock.setRing!(onRing);
+        assert.equal(rx.sock.ring, onRing);
+        const f = frame(67, 'x'.repeat(1000), 'ff:ff:ff:ff:ff:ff');
+        for (let i = 0; i < 2000; i++) tx.send(f);
+        await until(
+          () => rx.got.length + rx.sock.drops!() === 2000,
+          5000,
+          `every frame received or counted as dropped (${onRing ? 'ring' : 'recvmmsg'})`,
+        );
+        assert.ok(rx.got.length > 0 && rx.got.length < 2000, `${rx.got.length} received`);
+      } finally {
+        rx.sock.close();
+        tx.close();
+      }
+    }
+  }));
+
 test("the packet socket's filter keeps UDP to its port and drops other ports, fragments and non-UDP", () =>
   withVeth(async (s, c) => {
     for (const ring of [true, false]) {
@@ -149,9 +260,9 @@ test("the packet socket's filter keeps UDP to its port and drops other ports, fr
     }
   }));
 
-test('the transport reads through the ring by default, with recvmmsg when asked, and both carry traffic', () =>
+test('the transport reads adaptively by default, through the ring or with recvmmsg when asked, all carrying traffic', () =>
   withVeth(async (s, c) => {
-    for (const receiveRing of [undefined, false] as const) {
+    for (const receiveRing of [undefined, true, false] as const) {
       const server = await LinuxTransport.open({
         interfaces: ['srv0'],
         port: 67,
@@ -160,7 +271,12 @@ test('the transport reads through the ring by default, with recvmmsg when asked,
       });
       const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
       try {
-        assert.equal(server.receivePath('srv0'), receiveRing === false ? 'recvmmsg' : 'ring');
+        const path = receiveRing === undefined ? 'adaptive' : receiveRing ? 'ring' : 'recvmmsg';
+        assert.equal(server.receivePath('srv0'), path);
+        assert.deepEqual(
+          server.receiveStats().map((x) => [x.ifname, x.path, x.adaptive]),
+          [['srv0', receiveRing === true ? 'ring' : 'recvmmsg', receiveRing === undefined]],
+        );
         const r = record(server);
         await client.send({ data: Buffer.from('hello'), ip: '255.255.255.255', port: 67, interface: 'cli0' });
         await until(() => r.messages.length === 1, 5000, 'the broadcast');

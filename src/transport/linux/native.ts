@@ -24,8 +24,21 @@ export interface NativeError extends Error {
 export interface NativePacketSocket {
   readonly ifindex: number;
   readonly fd: number;
-  /** True when frames are read from a TPACKET_V3 ring; false with recvmmsg; absent from older addons. */
+  /**
+   * True while frames are read from a TPACKET_V3 ring; false with recvmmsg (an adaptive socket switches);
+   * absent from older addons.
+   */
   readonly ring?: boolean;
+  /** True when the socket switches between recvmmsg and the ring with the arrival rate. */
+  readonly adaptive?: boolean;
+  /** How many times an adaptive socket has switched path. */
+  readonly ringSwitches?: number;
+  /**
+   * Forces an adaptive socket onto the ring (true) or recvmmsg (false), or hands it back to the rate
+   * policy (null); returns whether it reads the ring now, or will once the ring has handed over what it
+   * still holds after a switch away from it. No effect on a socket that is not adaptive.
+   */
+  setRing?(on: boolean | null): boolean;
   /**
    * Frames the kernel dropped since the socket opened because its queue or ring was full (a ring's drops
    * are not in the socket's sk_drops, which `ss -0 -m` shows). Absent from older addons.
@@ -59,8 +72,17 @@ export interface NativeAddon {
           netns?: string;
           /** Receive buffer bytes; with `ring`, the ring's size. */
           rcvbuf?: number;
-          /** Read through a TPACKET_V3 ring where the kernel allows it, else with recvmmsg. */
-          ring?: boolean;
+          /**
+           * true: read through a TPACKET_V3 ring where the kernel allows it, else with recvmmsg.
+           * 'adaptive': recvmmsg while frames are few (no added latency), the ring once they arrive at
+           * `ringAboveFps` per second or more (default 4000), back below `ringBelowFps` (default 2500),
+           * the rate measured over windows of `ringWindowMs` (default 200). Where the kernel lacks what
+           * this needs (PACKET_FANOUT_CBPF with a unique id, Linux 4.16), reads with recvmmsg.
+           */
+          ring?: boolean | 'adaptive';
+          ringAboveFps?: number;
+          ringBelowFps?: number;
+          ringWindowMs?: number;
         }
       | { linkWatch: true; netns?: string },
     onFrames: FrameBatchCallback,
@@ -81,6 +103,17 @@ export interface NativeAddon {
    * Absent from addons built before it was added: check with `typeof`.
    */
   sendUnixDatagram?(path: string, data: Uint8Array): number;
+  /**
+   * The adaptive socket's rate policy alone: whether to read the ring after a window of `elapsedMs` that
+   * received `frames`, reading it now or not. Absent from older addons.
+   */
+  ringPolicy?(
+    ringNow: boolean,
+    frames: number,
+    elapsedMs: number,
+    aboveFps: number,
+    belowFps: number,
+  ): boolean;
   /** The addon's Error for an errno (code, errno, syscall set). */
   errnoError(errno: number, syscall: string): NativeError;
 }

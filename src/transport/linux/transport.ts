@@ -58,11 +58,13 @@ export interface LinuxTransportOptions {
   /** Packet socket receive buffer (or ring) in bytes; default 4 MiB (a burst of clients must not overflow it). */
   receiveBufferBytes?: number;
   /**
-   * Read the packet sockets through a TPACKET_V3 ring shared with the kernel (one wake-up per 1 ms block
-   * instead of one per frame, no system call per read); default true. Where the kernel refuses the ring,
-   * or with false, frames are read with recvmmsg.
+   * How the packet sockets read. true: through a TPACKET_V3 ring shared with the kernel (one wake-up per
+   * 1 ms block instead of one per frame, no system call per read, but up to 1 ms of added latency per
+   * frame). false: with recvmmsg. 'adaptive' (the default): recvmmsg while an interface receives fewer
+   * than 4,000 frames a second, the ring above that, back below 2,500. Where the kernel refuses the ring,
+   * frames are read with recvmmsg.
    */
-  receiveRing?: boolean;
+  receiveRing?: boolean | 'adaptive';
   /** Bounds of node:dgram's queue, used when a UDP socket's kernel buffer is full. */
   sendQueue?: SendQueueLimits;
   /** Repeated drops are reported once per interval with a count; default 5000 ms. */
@@ -98,7 +100,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   private readonly receiveMode: 'packet' | 'udp';
   private readonly netns: string | undefined;
   private readonly rcvbuf: number;
-  private readonly ring: boolean;
+  private readonly ring: boolean | 'adaptive';
   private links: LinkMonitor | undefined;
   private ipId = 0;
   private readonly sends: SendBatcher;
@@ -111,7 +113,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     this.receiveMode = opts.receive ?? 'packet';
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
-    this.ring = opts.receiveRing ?? true;
+    this.ring = opts.receiveRing ?? 'adaptive';
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
@@ -173,13 +175,35 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   }
 
   /**
-   * How `ifname`'s packet socket reads frames: 'ring' (TPACKET_V3), 'recvmmsg', or undefined while the
-   * interface's sockets are closed (or in `receive: 'udp'` mode, where the packet socket only sends).
+   * How `ifname`'s packet socket reads frames: 'ring' (TPACKET_V3), 'recvmmsg', 'adaptive' (recvmmsg or
+   * the ring with the arrival rate: receiveStats() says which now), or undefined while the interface's
+   * sockets are closed (or in `receive: 'udp'` mode, where the packet socket only sends).
    */
-  receivePath(ifname: string): 'ring' | 'recvmmsg' | undefined {
+  receivePath(ifname: string): 'ring' | 'recvmmsg' | 'adaptive' | undefined {
     const p = this.ports.find((x) => x.name === ifname);
     if (!p?.packet || this.receiveMode !== 'packet') return undefined;
+    if (p.packet.adaptive === true) return 'adaptive';
     return p.packet.ring === true ? 'ring' : 'recvmmsg';
+  }
+
+  /**
+   * Per open packet socket: whether it reads the ring now, and how often an adaptive one has switched
+   * between recvmmsg and the ring.
+   */
+  receiveStats(): { ifname: string; path: 'ring' | 'recvmmsg'; adaptive: boolean; switches: number }[] {
+    if (this.receiveMode !== 'packet') return [];
+    return this.ports.flatMap((p) =>
+      p.packet
+        ? [
+            {
+              ifname: p.name,
+              path: p.packet.ring === true ? ('ring' as const) : ('recvmmsg' as const),
+              adaptive: p.packet.adaptive === true,
+              switches: p.packet.ringSwitches ?? 0,
+            },
+          ]
+        : [],
+    );
   }
 
   private async openPort(p: Port): Promise<void> {
