@@ -129,6 +129,38 @@ test('fail: every write queued or in flight rejects with the error, and so does 
   assert.deepEqual(rec.batches, [[1]]);
 });
 
+test('batches in flight are tracked as they come and go: drain waits for the one left, fail rejects only it', async () => {
+  const rec = recorder();
+  const writes = new GroupCommit<number>({ commit: rec.commit });
+  const settled: Promise<unknown>[] = [];
+  // Rounds of two batches in flight at once, each round finished before the next: what is in flight empties
+  // out every round, and a batch that finishes first must not take the other out of the count.
+  for (let round = 0; round < 3; round++) {
+    settled.push(writes.submit(round * 2 + 1));
+    await turn();
+    settled.push(writes.submit(round * 2 + 2));
+    await turn();
+    rec.open[round * 2]?.finish();
+    rec.open[round * 2 + 1]?.finish();
+  }
+  assert.deepEqual(await Promise.all(settled), [10, 20, 30, 40, 50, 60]);
+  const first = writes.submit(7);
+  await turn();
+  const second = writes.submit(8);
+  await turn();
+  rec.open[6]?.finish();
+  assert.equal(await first, 70);
+  let drained = false;
+  const draining = writes.drain().then(() => (drained = true));
+  await turn();
+  assert.equal(drained, false, 'the second batch is still in flight');
+  const lost = new Error('writer lost');
+  writes.fail(lost);
+  await assert.rejects(second, lost);
+  await draining;
+  assert.deepEqual(rec.batches, [[1], [2], [3], [4], [5], [6], [7], [8]]);
+});
+
 test('a commit that rejects rejects each write of its batch; the next batch still goes', async () => {
   let calls = 0;
   const writes = new GroupCommit<number>({

@@ -62,6 +62,47 @@ test('a client whose offer was given to a flooder still gets its address when it
   assert.equal(nak.type, MessageType.NAK);
 });
 
+test('a re-offer moves its offer to the back of the queue: the oldest held is the one a full pool takes back', async () => {
+  const lab = new Lab(pool());
+  const clients = Array.from(
+    { length: 10 },
+    (_, i) => `aa:bb:cc:00:01:${(i + 1).toString(16).padStart(2, '0')}`,
+  );
+  // Every DISCOVER re-holds its client's offer at the end of the subnet's queue (1,100 holds in all).
+  for (let round = 0; round < 110; round++) {
+    for (const c of clients) lab.engine.handle(msg(MessageType.DISCOVER, c), ETH0, lab.now);
+  }
+  // A last round in reverse: the last client's offer is now the oldest, the first client's the newest.
+  const offered = new Map<string, string>();
+  for (const c of [...clients].reverse())
+    offered.set(c, (await lab.one(msg(MessageType.DISCOVER, c))).message.yiaddr);
+  // Fill the pool's other 231 addresses, then one DISCOVER more takes the oldest offer back.
+  for (let i = 0; i < 231; i++) lab.engine.handle(msg(MessageType.DISCOVER, mac(i + 1)), ETH0, lab.now);
+  const taken = await lab.one(msg(MessageType.DISCOVER, mac(232)));
+  assert.equal(lab.engine.statistics()['v4-offer-reused'], 1);
+  const oldest = clients[clients.length - 1]!;
+  assert.equal(taken.message.yiaddr, offered.get(oldest));
+  const request = (c: string): ReturnType<Lab['one']> =>
+    lab.one(
+      msg(MessageType.REQUEST, c, {
+        options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': offered.get(c) },
+      }),
+    );
+  // The displaced client's REQUEST still wins its address back; every other client keeps its offer.
+  for (const c of clients) {
+    const ack = await request(c);
+    assert.equal(ack.type, MessageType.ACK, `${c}${c === oldest ? ' (displaced)' : ''}: ${lab.lastEvent()}`);
+    assert.equal(ack.message.yiaddr, offered.get(c));
+  }
+  // The flooder that got the oldest offer is refused when it asks for it.
+  const nak = await lab.one(
+    msg(MessageType.REQUEST, mac(232), {
+      options: { 'dhcp-server-identifier': '198.18.0.1', 'dhcp-requested-address': offered.get(oldest) },
+    }),
+  );
+  assert.equal(nak.type, MessageType.NAK);
+});
+
 test('rate-limit: a client over "N packets per minute" is dropped and counted, others are not', async () => {
   const lab = new Lab(pool({ 'rate-limit': '3 packets per minute' }));
   for (let i = 0; i < 3; i++) await lab.one(msg(MessageType.DISCOVER, 'aa:bb:cc:00:00:01'));
