@@ -26,12 +26,39 @@ export interface OpenTransportOptions {
    * the event loop, so the rate sustained under 1% loss is lower; 4 MiB is kept.
    */
   readonly receiveBufferBytes?: number;
-  /**
-   * Receive through a TPACKET_V3 ring (the transport's default): one wake-up per millisecond instead of one
-   * per request, for up to 1 ms more delay per request at low rates. false reads with recvmmsg.
-   */
-  readonly receiveRing?: boolean;
+  /** How the packet sockets read (`serve --receive-path`); default `adaptive`. */
+  readonly receivePath?: ReceivePath;
+  /** The adaptive path's thresholds (`serve --ring-above`, `--ring-below`, `--ring-window`). */
+  readonly ringThresholds?: RingThresholds;
 }
+
+/**
+ * `ring`: a TPACKET_V3 ring, one wake-up per 1 ms block instead of one per request, for up to 1 ms more
+ * delay per request at low rates. `recvmmsg`: a wake-up per batch of whatever has arrived. `adaptive`:
+ * recvmmsg while quiet, the ring under load (docs/transport.md, "Adaptive receive").
+ */
+export type ReceivePath = 'adaptive' | 'ring' | 'recvmmsg';
+
+export const RECEIVE_PATHS: readonly ReceivePath[] = ['adaptive', 'ring', 'recvmmsg'];
+
+/** When an adaptive socket switches; unset ones keep the transport's defaults (`RING_DEFAULTS`). */
+export interface RingThresholds {
+  /** Onto the ring at this many frames a second or more. */
+  readonly aboveFps?: number;
+  /** Back to recvmmsg below this many frames a second. */
+  readonly belowFps?: number;
+  /** The rate is measured over windows of this many ms. */
+  readonly windowMs?: number;
+}
+
+/** The native socket's defaults (native/transport.cc). */
+export const RING_DEFAULTS = { aboveFps: 4000, belowFps: 2500, windowMs: 200 } as const;
+
+const RING_OPTION: Readonly<Record<ReceivePath, boolean | 'adaptive'>> = {
+  adaptive: 'adaptive',
+  ring: true,
+  recvmmsg: false,
+};
 
 /**
  * The `linux` transport (a UDP and a packet socket per interface) when raw sockets are wanted and possible:
@@ -50,7 +77,16 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
         interfaces: opts.interfaces.map((i) => i.name),
         port: opts.port,
         ...(opts.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: opts.receiveBufferBytes }),
-        ...(opts.receiveRing === undefined ? {} : { receiveRing: opts.receiveRing }),
+        ...(opts.receivePath === undefined ? {} : { receiveRing: RING_OPTION[opts.receivePath] }),
+        ...(opts.ringThresholds?.aboveFps === undefined
+          ? {}
+          : { ringAboveFps: opts.ringThresholds.aboveFps }),
+        ...(opts.ringThresholds?.belowFps === undefined
+          ? {}
+          : { ringBelowFps: opts.ringThresholds.belowFps }),
+        ...(opts.ringThresholds?.windowMs === undefined
+          ? {}
+          : { ringWindowMs: opts.ringThresholds.windowMs }),
       });
       const paths = new Set(opts.interfaces.map((i) => transport.receivePath(i.name) ?? 'closed'));
       return {
@@ -66,7 +102,13 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
   }
   try {
     const transport = await UdpTransport.open({ port: opts.port });
-    return { transport, degraded: opts.socketType === 'raw', note: `udp 0.0.0.0:${opts.port} (${why})` };
+    // The receive path is the packet sockets': a chosen one does not apply here.
+    const unused = opts.receivePath === undefined ? '' : `; receive path ${opts.receivePath} not used`;
+    return {
+      transport,
+      degraded: opts.socketType === 'raw',
+      note: `udp 0.0.0.0:${opts.port} (${why}${unused})`,
+    };
   } catch (err) {
     // e.g. EACCES on port 67 without CAP_NET_BIND_SERVICE: say why the packet sockets were not tried either.
     if (!(err instanceof TransportError)) throw err;
