@@ -59,7 +59,9 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
   --ring-window MS        adaptive: the rate is measured over MS-long windows (default 200)
   --max-commit-wait MS    SQLite: a batch of lease writes starts at most MS after its oldest write
                           (default 1; 0-1000): lower favours ACK latency, higher fewer fsyncs
-These flags are read once: a SIGHUP or config-reload does not change them (restart to change).
+
+Flags are read once, at start: SIGHUP and config-reload re-read the configuration file, not the command
+line (restart to change a flag).
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 

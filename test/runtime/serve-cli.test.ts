@@ -149,7 +149,7 @@ test('usage errors exit 2; --help exits 0', () => {
   assert.equal(help.code, 0);
   assert.match(help.out, /--receive-path P .*adaptive \(default/);
   assert.match(help.out, /--max-commit-wait MS/);
-  assert.match(help.out, /restart to change/);
+  assert.match(help.out, /restart to change a flag/);
   assert.match(help.out, /--lease-file PATH/);
   assert.match(help.out, /--receive-queue N .*default 8192/);
   assert.match(help.out, /--handle-per-turn N .*default 16/);
