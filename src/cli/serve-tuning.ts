@@ -42,7 +42,7 @@ export function readReceiveTuning(v: ReceiveTuningFlags): ReceiveTuning {
     throw new UsageError(
       `${given.map(([f]) => f).join(', ')}: only with --receive-path adaptive (not ${path})`,
     );
-  const effectiveAbove = above ?? RING_DEFAULTS.aboveFps;
+  const effectiveAbove = above ?? RING_DEFAULTS.ringAboveFps;
   if (below !== undefined && below > effectiveAbove)
     throw new UsageError(
       `--ring-below ${below} is above the threshold to move onto the ring (${effectiveAbove}` +
@@ -58,9 +58,9 @@ export function readReceiveTuning(v: ReceiveTuningFlags): ReceiveTuning {
       );
   }
   const thresholds: RingThresholds = {
-    ...(above === undefined ? {} : { aboveFps: above }),
-    ...(below === undefined ? {} : { belowFps: below }),
-    ...(window === undefined ? {} : { windowMs: window }),
+    ...(above === undefined ? {} : { ringAboveFps: above }),
+    ...(below === undefined ? {} : { ringBelowFps: below }),
+    ...(window === undefined ? {} : { ringWindowMs: window }),
   };
   return {
     ...(path === undefined ? {} : { receivePath: path as ReceivePath }),

@@ -1,7 +1,7 @@
 import { LinuxTransport } from '../transport/index.ts';
 import { nativeAddon } from '../transport/index.ts';
 import { TransportError } from '../transport/index.ts';
-import type { Transport } from '../transport/index.ts';
+import type { LinuxTransportOptions, Transport } from '../transport/index.ts';
 import { UdpTransport } from '../transport/index.ts';
 import { rawSocketPermission } from './capabilities.ts';
 import type { ServedInterface } from './interfaces.ts';
@@ -42,17 +42,12 @@ export type ReceivePath = 'adaptive' | 'ring' | 'recvmmsg';
 export const RECEIVE_PATHS: readonly ReceivePath[] = ['adaptive', 'ring', 'recvmmsg'];
 
 /** When an adaptive socket switches; unset ones keep the transport's defaults (`RING_DEFAULTS`). */
-export interface RingThresholds {
-  /** Onto the ring at this many frames a second or more. */
-  readonly aboveFps?: number;
-  /** Back to recvmmsg below this many frames a second. */
-  readonly belowFps?: number;
-  /** The rate is measured over windows of this many ms. */
-  readonly windowMs?: number;
-}
+export type RingThresholds = Readonly<
+  Pick<LinuxTransportOptions, 'ringAboveFps' | 'ringBelowFps' | 'ringWindowMs'>
+>;
 
 /** The native socket's defaults (native/transport.cc). */
-export const RING_DEFAULTS = { aboveFps: 4000, belowFps: 2500, windowMs: 200 } as const;
+export const RING_DEFAULTS = { ringAboveFps: 4000, ringBelowFps: 2500, ringWindowMs: 200 } as const;
 
 const RING_OPTION: Readonly<Record<ReceivePath, boolean | 'adaptive'>> = {
   adaptive: 'adaptive',
@@ -78,15 +73,7 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
         port: opts.port,
         ...(opts.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: opts.receiveBufferBytes }),
         ...(opts.receivePath === undefined ? {} : { receiveRing: RING_OPTION[opts.receivePath] }),
-        ...(opts.ringThresholds?.aboveFps === undefined
-          ? {}
-          : { ringAboveFps: opts.ringThresholds.aboveFps }),
-        ...(opts.ringThresholds?.belowFps === undefined
-          ? {}
-          : { ringBelowFps: opts.ringThresholds.belowFps }),
-        ...(opts.ringThresholds?.windowMs === undefined
-          ? {}
-          : { ringWindowMs: opts.ringThresholds.windowMs }),
+        ...opts.ringThresholds,
       });
       const paths = new Set(opts.interfaces.map((i) => transport.receivePath(i.name) ?? 'closed'));
       return {

@@ -26,11 +26,11 @@ test('each receive path, the thresholds and the commit wait are read as given', 
       'ring-window': '500',
       'max-commit-wait': '0.5',
     }),
-    { ringThresholds: { aboveFps: 8000, belowFps: 0, windowMs: 500 }, commitMaxWaitMs: 0.5 },
+    { ringThresholds: { ringAboveFps: 8000, ringBelowFps: 0, ringWindowMs: 500 }, commitMaxWaitMs: 0.5 },
   );
   assert.deepEqual(readReceiveTuning({ 'receive-path': 'adaptive', 'ring-below': '4000' }), {
     receivePath: 'adaptive',
-    ringThresholds: { belowFps: 4000 },
+    ringThresholds: { ringBelowFps: 4000 },
   });
 });
 
