@@ -23,7 +23,7 @@ import { controlTarget, describeSubnet, mirroringIndex } from './control-target.
 import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
-import { chooseLeaseStore } from './lease-database.ts';
+import { chooseLeaseStore, servedStoreSpec } from './lease-database.ts';
 import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
 import { HeldChanges } from './held-changes.ts';
 import { loadStoreInPages } from './lease-load.ts';
@@ -144,15 +144,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  // An SQLite file is checked (quick_check) in a child process while its leases load; the load waits for the check.
-  const spec =
-    choice?.spec.type === 'sqlite'
-      ? {
-          ...choice.spec,
-          checkWhileReading: true,
-          ...(options.commitMaxWaitMs === undefined ? {} : { batchMaxWaitMs: options.commitMaxWaitMs }),
-        }
-      : choice?.spec;
+  const spec = choice === undefined ? undefined : servedStoreSpec(choice.spec, options);
   if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
     logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);
   const store = options.store ?? (await openLeaseStore(spec!, clock));

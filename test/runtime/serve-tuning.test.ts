@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/cli/command.ts';
 import { readReceiveTuning, type ReceiveTuningFlags } from '../../src/cli/serve-tuning.ts';
+import { servedStoreSpec } from '../../src/runtime/lease-database.ts';
 
 function refused(flags: ReceiveTuningFlags, message: RegExp): void {
   assert.throws(
@@ -62,4 +63,15 @@ test('the thresholds are refused with a fixed path, and below may not exceed abo
     /^--ring-below 2000 is above the threshold .*\(1000\)/,
   );
   refused({ 'ring-below': '5000' }, /^--ring-below 5000 is above .*\(4000, the default of --ring-above\)/);
+});
+
+test('--max-commit-wait reaches an SQLite spec as its batchMaxWaitMs; other stores are left as they are', () => {
+  const sqlite = { type: 'sqlite', path: '/var/lib/leasekeeper/leases4.sqlite' } as const;
+  assert.deepEqual(servedStoreSpec(sqlite, { commitMaxWaitMs: 0 }), {
+    ...sqlite,
+    checkWhileReading: true,
+    batchMaxWaitMs: 0,
+  });
+  assert.deepEqual(servedStoreSpec(sqlite, {}), { ...sqlite, checkWhileReading: true });
+  assert.deepEqual(servedStoreSpec({ type: 'memory' }, { commitMaxWaitMs: 2 }), { type: 'memory' });
 });
