@@ -164,6 +164,8 @@ type Started = {
    * a full ring or queue), which `ss -0 -m` cannot see for a ring.
    */
   kernelDrops?: () => Promise<number>;
+  /** leasekeeper: how often eth0's adaptive packet socket switched between recvmmsg and the ring so far. */
+  receiveSwitches?: () => Promise<number>;
   /** leasekeeper: its log so far (the overload warn lines give the drops by reason). */
   output?: () => string;
   /** leasekeeper with TRACE=1: where its latency trace is written. */
@@ -221,6 +223,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     stop: () => lk.stop(),
     receiveDrops: () => statistic('pkt4-receive-drop'),
     kernelDrops: () => statistic('interface[eth0].pkt4-kernel-drop'),
+    receiveSwitches: () => statistic('interface[eth0].receive-path-switches'),
     output: lk.proc.output,
     ...(traceFile === undefined ? {} : { traceFile }),
   };
@@ -341,6 +344,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const packetDrops = s.kernelDrops ?? (() => packetSocketDrops(lab.srv));
     const packetDropsBefore = await packetDrops();
     const shedBefore = (await s.receiveDrops?.()) ?? 0;
+    const switchesBefore = (await s.receiveSwitches?.()) ?? 0;
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
@@ -372,7 +376,10 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
           `server packet sockets dropped ${(await packetDrops()) - packetDropsBefore}` +
           (s.receiveDrops === undefined
             ? ''
-            : `; server shed unanswered (pkt4-receive-drop) ${(await s.receiveDrops()) - shedBefore}`),
+            : `; server shed unanswered (pkt4-receive-drop) ${(await s.receiveDrops()) - shedBefore}`) +
+          (s.receiveSwitches === undefined
+            ? ''
+            : `; receive path switches ${(await s.receiveSwitches()) - switchesBefore}`),
       );
     }
     return step;
