@@ -159,6 +159,13 @@ type Started = {
   stop: () => Promise<unknown>;
   /** leasekeeper: datagrams it dropped unanswered so far (pkt4-receive-drop: overload shedding, HA scopes). */
   receiveDrops?: () => Promise<number>;
+  /**
+   * leasekeeper: frames its packet sockets' kernel side dropped so far (`interface[eth0].pkt4-kernel-drop`:
+   * a full ring or queue), which `ss -0 -m` cannot see for a ring.
+   */
+  kernelDrops?: () => Promise<number>;
+  /** leasekeeper: how often eth0's adaptive packet socket switched between recvmmsg and the ring so far. */
+  receiveSwitches?: () => Promise<number>;
   /** leasekeeper: its log so far (the overload warn lines give the drops by reason). */
   output?: () => string;
   /** leasekeeper with TRACE=1: where its latency trace is written. */
@@ -206,17 +213,17 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ...(process.env['NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     ],
   });
-  const receiveDrops = async (): Promise<number> => {
-    const answer = await lk.ctl('statistic-get', { name: 'pkt4-receive-drop' });
-    const samples = (answer.arguments as Record<string, [number, string][]> | undefined)?.[
-      'pkt4-receive-drop'
-    ];
+  const statistic = async (name: string): Promise<number> => {
+    const answer = await lk.ctl('statistic-get', { name });
+    const samples = (answer.arguments as Record<string, [number, string][]> | undefined)?.[name];
     return samples?.[0]?.[0] ?? 0;
   };
   return {
     pid: lk.proc.pid,
     stop: () => lk.stop(),
-    receiveDrops,
+    receiveDrops: () => statistic('pkt4-receive-drop'),
+    kernelDrops: () => statistic('interface[eth0].pkt4-kernel-drop'),
+    receiveSwitches: () => statistic('interface[eth0].receive-path-switches'),
     output: lk.proc.output,
     ...(traceFile === undefined ? {} : { traceFile }),
   };
@@ -271,7 +278,8 @@ function overloadLines(log: string, from: number): string {
 /** UDP RcvbufErrors of each namespace (/proc/net/snmp): datagrams dropped because a socket's buffer was full. */
 /**
  * Frames the server's packet sockets dropped because their receive buffer was full (`ss -0 -m`: the `d`
- * of skmem). leasekeeper receives through a packet socket, whose drops /proc/net/snmp does not count.
+ * of skmem), for Kea. leasekeeper receives through a packet socket, whose drops /proc/net/snmp does not
+ * count, and a TPACKET ring's drops are not in skmem either: its own counter is read instead.
  */
 async function packetSocketDrops(srv: Netns): Promise<number> {
   const out = (await srv.run('ss', ['-0', '-m'])).stdout;
@@ -333,8 +341,10 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const before = cpuMs(s.pid);
     const threadsBefore = threadCpu(s.pid);
     const udpBefore = await udpErrors(lab);
-    const packetDropsBefore = await packetSocketDrops(lab.srv);
+    const packetDrops = s.kernelDrops ?? (() => packetSocketDrops(lab.srv));
+    const packetDropsBefore = await packetDrops();
     const shedBefore = (await s.receiveDrops?.()) ?? 0;
+    const switchesBefore = (await s.receiveSwitches?.()) ?? 0;
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
@@ -363,10 +373,13 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       const udpAfter = await udpErrors(lab);
       console.log(
         `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
-          `server packet sockets dropped ${(await packetSocketDrops(lab.srv)) - packetDropsBefore}` +
+          `server packet sockets dropped ${(await packetDrops()) - packetDropsBefore}` +
           (s.receiveDrops === undefined
             ? ''
-            : `; server shed unanswered (pkt4-receive-drop) ${(await s.receiveDrops()) - shedBefore}`),
+            : `; server shed unanswered (pkt4-receive-drop) ${(await s.receiveDrops()) - shedBefore}`) +
+          (s.receiveSwitches === undefined
+            ? ''
+            : `; receive path switches ${(await s.receiveSwitches()) - switchesBefore}`),
       );
     }
     return step;

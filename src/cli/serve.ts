@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LevelWithSilent, Logger } from 'pino';
 import { parseCommandLine, UsageError, type CliCommand } from './command.ts';
+import { readReceiveTuning } from './serve-tuning.ts';
 import { deriveConfigFromInterface, parseConfigFiles } from '../config/index.ts';
 import { ConfigError, type CompiledConfig } from '../config/index.ts';
 import { ControlError } from '../control/index.ts';
@@ -49,6 +50,18 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
                           the oldest DISCOVER is dropped, or the arriving datagram if none is queued
   --handle-per-turn N     handle at most N datagrams before reading the sockets again (default 16):
                           under overload the backlog then builds where DISCOVERs are dropped first
+  --receive-path P        how the packet sockets read: adaptive (default: recvmmsg while quiet, the
+                          TPACKET_V3 ring under load), ring (always; up to 1 ms more delay per request)
+                          or recvmmsg (never the ring)
+  --ring-above N          adaptive: onto the ring at N frames a second or more (default 4000)
+  --ring-below N          adaptive: back to recvmmsg below N frames a second (default 2500, at most
+                          --ring-above)
+  --ring-window MS        adaptive: the rate is measured over MS-long windows (default 200)
+  --max-commit-wait MS    SQLite: a batch of lease writes starts at most MS after its oldest write
+                          (default 1; 0-1000): lower favours ACK latency, higher fewer fsyncs
+
+Flags are read once, at start: SIGHUP and config-reload re-read the configuration file, not the command
+line (restart to change a flag).
 
 Without lease-database and --lease-file, leases go to /var/lib/leasekeeper/leases4.sqlite.
 
@@ -87,6 +100,7 @@ export const serveCommand: CliCommand = {
     const maxRequestDelay = delayFlag(values['max-request-delay'], '--max-request-delay');
     const maxReceiveQueue = countFlag(values['receive-queue'], '--receive-queue', 1_000_000);
     const handledPerTurn = countFlag(values['handle-per-turn'], '--handle-per-turn', 4096);
+    const tuning = readReceiveTuning(values);
     const hostsRefresh = values['hosts-refresh'] === undefined ? undefined : Number(values['hosts-refresh']);
     if (
       hostsRefresh !== undefined &&
@@ -129,6 +143,7 @@ export const serveCommand: CliCommand = {
         ...(maxRequestDelay === undefined ? {} : { maxRequestQueueDelayMs: maxRequestDelay }),
         ...(maxReceiveQueue === undefined ? {} : { maxReceiveQueue }),
         ...(handledPerTurn === undefined ? {} : { handledPerTurn }),
+        ...tuning,
         control,
         onConfigApplied: (next) => applyLogging(next, cliLevel, logger, sink),
         onShutdown: (code) => {
@@ -277,6 +292,11 @@ function parse(argv: readonly string[]) {
       'receive-queue': { type: 'string' },
       'handle-per-turn': { type: 'string' },
       'hosts-refresh': { type: 'string' },
+      'receive-path': { type: 'string' },
+      'ring-above': { type: 'string' },
+      'ring-below': { type: 'string' },
+      'ring-window': { type: 'string' },
+      'max-commit-wait': { type: 'string' },
     },
     allowPositionals: false,
     strict: true,

@@ -72,6 +72,7 @@ export type {
   ReservationAccess,
   ReservationJson,
   ServerStatus,
+  InterfaceReceive,
   StatSample,
   StatisticsAccess,
   StoredReservation,

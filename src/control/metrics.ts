@@ -75,6 +75,25 @@ const SHARED_NETWORK: Record<string, readonly [string, string]> = {
   'total-addresses': ['shared_network_addresses_total', 'Size of the shared network address pools'],
 };
 
+/** leasekeeper's per-interface receive statistics (no Kea counterpart), with an `interface` label. */
+const INTERFACE: Record<string, readonly [string, string]> = {
+  'receive-ring': [
+    'interface_receive_ring',
+    'Whether the packet socket reads its TPACKET_V3 ring now (1) or recvmmsg (0)',
+  ],
+  'receive-path-switches': [
+    'interface_receive_path_switches_total',
+    'Switches of the adaptive packet socket between recvmmsg and the ring',
+  ],
+  'pkt4-kernel-drop': [
+    'interface_kernel_drops_total',
+    'Frames the kernel dropped because the packet socket ring or queue was full',
+  ],
+};
+
+/** The interface name is whatever lies between the first `[` and the last `].`. */
+const INTERFACE_KEY = /^interface\[(.*)\]\.([\w-]+)$/s;
+
 const SUBNET_KEY = /^subnet\[(\d+)\]\.(?:pool\[(\d+)\]\.)?([\w-]+)$/;
 
 /**
@@ -118,6 +137,12 @@ export function renderMetrics(
     const received = RECEIVED[key];
     if (received !== undefined) {
       add('packets_received_total', 'Packets received', { operation: received }, value);
+      continue;
+    }
+    const ifStat = INTERFACE_KEY.exec(key);
+    if (ifStat !== null) {
+      const family = INTERFACE[ifStat[2]!];
+      if (family !== undefined) add(family[0], family[1], { interface: ifStat[1]! }, value);
       continue;
     }
     const shared = configuredNetworks.size === 0 ? undefined : parseSharedNetworkStatName(key);

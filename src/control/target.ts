@@ -212,4 +212,19 @@ export interface ServerStatus {
   readonly socketErrors?: readonly string[];
   /** Whether lease writes are failing (full disk, database down), since when, and the last outage. */
   readonly leaseStore?: LeaseStoreHealth;
+  /** How each interface's packet socket reads; absent without packet sockets. */
+  readonly receive?: readonly InterfaceReceive[];
+}
+
+/** One interface's receive path (status-get's `receive`; docs/transport.md, "Adaptive receive"). */
+export interface InterfaceReceive {
+  readonly interface: string;
+  /** As opened: `adaptive` switches between the two paths by frame rate. */
+  readonly mode: 'adaptive' | 'ring' | 'recvmmsg';
+  /** How it reads now. */
+  readonly path: 'ring' | 'recvmmsg';
+  /** Switches between the paths since start. */
+  readonly switches: number;
+  /** Frames the kernel dropped because the ring or the queue was full, since start. */
+  readonly kernelDrops: number;
 }

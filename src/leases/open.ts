@@ -16,6 +16,8 @@ export type LeaseStoreSpec =
       readonly writer?: 'worker' | 'inline';
       /** See `SqliteLeaseStoreOptions.batchIntervalMs`. */
       readonly batchIntervalMs?: number;
+      /** See `SqliteLeaseStoreOptions.batchMaxWaitMs` (`serve --max-commit-wait`). */
+      readonly batchMaxWaitMs?: number;
       /** See `SqliteLeaseStoreOptions.checkWhileReading` (`serve` sets it). */
       readonly checkWhileReading?: boolean;
     }

@@ -5,6 +5,7 @@ import type {
   ControlLeaseStore,
   ControlTarget,
   DhcpSwitch,
+  InterfaceReceive,
   ServerStatus,
   SubnetAccess,
   SubnetInfo,
@@ -28,6 +29,8 @@ export interface TargetParts {
   readonly clock: () => number;
   readonly sockets: () => ServerStatus['sockets'];
   readonly leaseStore?: () => LeaseStoreHealth;
+  /** How each interface's packet socket reads (status-get's `receive`). */
+  readonly receive?: () => readonly InterfaceReceive[];
   /** The engine's index of every lease it holds: answers the lookups by client (see `controlLeases`). */
   readonly index?: LeaseIndex;
 }
@@ -57,6 +60,7 @@ export function controlTarget(p: TargetParts): ControlTarget {
       multiThreadingEnabled: false,
       sockets: p.sockets(),
       ...(p.leaseStore === undefined ? {} : { leaseStore: p.leaseStore() }),
+      ...(p.receive === undefined ? {} : { receive: p.receive() }),
     }),
   };
 }

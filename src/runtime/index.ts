@@ -20,3 +20,4 @@ export { outbound } from './destination.ts';
 export { EngineStatistics } from './statistics.ts';
 export { reloadOnHangUp, serviceStatus } from './hangup.ts';
 export { IntervalTally, TALLY_INTERVAL_MS } from './interval-tally.ts';
+export { RECEIVE_PATHS, RING_DEFAULTS, type ReceivePath, type RingThresholds } from './transports.ts';

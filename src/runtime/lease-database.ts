@@ -51,3 +51,16 @@ export function chooseLeaseStore(db: LeaseDatabaseConfig, leaseFile: string | un
       });
   }
 }
+
+/**
+ * The spec `serve` opens: an SQLite file is checked (quick_check) in a child process while its leases load,
+ * and takes the commit wait bound (`--max-commit-wait`); other stores have no such setting.
+ */
+export function servedStoreSpec(spec: LeaseStoreSpec, opts: { commitMaxWaitMs?: number }): LeaseStoreSpec {
+  if (spec.type !== 'sqlite') return spec;
+  return {
+    ...spec,
+    checkWhileReading: true,
+    ...(opts.commitMaxWaitMs === undefined ? {} : { batchMaxWaitMs: opts.commitMaxWaitMs }),
+  };
+}

@@ -23,7 +23,7 @@ import { controlTarget, describeSubnet, mirroringIndex } from './control-target.
 import { outbound } from './destination.ts';
 import { RuntimeError } from './errors.ts';
 import { addressesOf, resolveInterfaces, type ServedInterface } from './interfaces.ts';
-import { chooseLeaseStore } from './lease-database.ts';
+import { chooseLeaseStore, servedStoreSpec } from './lease-database.ts';
 import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from './high-availability.ts';
 import { HeldChanges } from './held-changes.ts';
 import { loadStoreInPages } from './lease-load.ts';
@@ -34,7 +34,8 @@ import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
-import { openTransport } from './transports.ts';
+import { openTransport, type ReceivePath, type RingThresholds } from './transports.ts';
+import { ReceivePaths } from './receive-paths.ts';
 import { mountDashboard } from '../web/index.ts';
 import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
@@ -70,6 +71,11 @@ export interface ServerOptions {
   readonly onShutdown?: (exitValue: number) => void;
   /** Packet socket receive buffer of the linux transport (default 4 MiB; the trade-off is in transports.ts). */
   readonly receiveBufferBytes?: number;
+  /** How the linux transport's packet sockets read (default adaptive) and when an adaptive one switches. */
+  readonly receivePath?: ReceivePath;
+  readonly ringThresholds?: RingThresholds;
+  /** SQLite: a commit starts at most this many ms after its oldest write (the store's `batchMaxWaitMs`). */
+  readonly commitMaxWaitMs?: number;
   /** Seconds an offer holds its address; overrides the configuration's `offer-lifetime` (default 10). */
   readonly offerLifetime?: number;
   /** Drop DISCOVERs that waited longer than this in the receive queue (default 500 ms; see Pipeline). */
@@ -138,8 +144,9 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  // An SQLite file is checked (quick_check) in a child process while its leases load; the load waits for the check.
-  const spec = choice?.spec.type === 'sqlite' ? { ...choice.spec, checkWhileReading: true } : choice?.spec;
+  const spec = choice === undefined ? undefined : servedStoreSpec(choice.spec, options);
+  if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
+    logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);
   const store = options.store ?? (await openLeaseStore(spec!, clock));
   logger.info(
     { leaseDatabase: choice?.note ?? store.backend },
@@ -312,9 +319,13 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       options.onConfigApplied?.(next);
     },
   });
+  const receivePaths = new ReceivePaths(() => transport, logger);
   const statistics = new EngineStatistics(
     () =>
-      withSharedNetworkSums({ ...engine.statistics(), ...ddns.statistics() }, holder.current.sharedNetworks),
+      withSharedNetworkSums(
+        { ...engine.statistics(), ...ddns.statistics(), ...receivePaths.statistics() },
+        holder.current.sharedNetworks,
+      ),
     clock,
   );
   const sampler = setInterval(() => statistics.sample(), STATS_SAMPLE_MS);
@@ -360,6 +371,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     clock,
     sockets: () => sockets,
     leaseStore: () => storeHealth.snapshot(),
+    receive: () => receivePaths.current(),
     index: engine.leaseIndex,
   });
   hosts?.start(
@@ -439,6 +451,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
         ...(options.receiveBufferBytes === undefined
           ? {}
           : { receiveBufferBytes: options.receiveBufferBytes }),
+        ...(options.receivePath === undefined ? {} : { receivePath: options.receivePath }),
+        ...(options.ringThresholds === undefined ? {} : { ringThresholds: options.ringThresholds }),
       });
       transport = opened.transport;
       logger[opened.degraded ? 'warn' : 'info']({ transport: transport.kind }, `listening: ${opened.note}`);

@@ -1,7 +1,7 @@
 import { LinuxTransport } from '../transport/index.ts';
 import { nativeAddon } from '../transport/index.ts';
 import { TransportError } from '../transport/index.ts';
-import type { Transport } from '../transport/index.ts';
+import type { LinuxTransportOptions, Transport } from '../transport/index.ts';
 import { UdpTransport } from '../transport/index.ts';
 import { rawSocketPermission } from './capabilities.ts';
 import type { ServedInterface } from './interfaces.ts';
@@ -26,12 +26,34 @@ export interface OpenTransportOptions {
    * the event loop, so the rate sustained under 1% loss is lower; 4 MiB is kept.
    */
   readonly receiveBufferBytes?: number;
-  /**
-   * Receive through a TPACKET_V3 ring (the transport's default): one wake-up per millisecond instead of one
-   * per request, for up to 1 ms more delay per request at low rates. false reads with recvmmsg.
-   */
-  readonly receiveRing?: boolean;
+  /** How the packet sockets read (`serve --receive-path`); default `adaptive`. */
+  readonly receivePath?: ReceivePath;
+  /** The adaptive path's thresholds (`serve --ring-above`, `--ring-below`, `--ring-window`). */
+  readonly ringThresholds?: RingThresholds;
 }
+
+/**
+ * `ring`: a TPACKET_V3 ring, one wake-up per 1 ms block instead of one per request, for up to 1 ms more
+ * delay per request at low rates. `recvmmsg`: a wake-up per batch of whatever has arrived. `adaptive`:
+ * recvmmsg while quiet, the ring under load (docs/transport.md, "Adaptive receive").
+ */
+export type ReceivePath = 'adaptive' | 'ring' | 'recvmmsg';
+
+export const RECEIVE_PATHS: readonly ReceivePath[] = ['adaptive', 'ring', 'recvmmsg'];
+
+/** When an adaptive socket switches; unset ones keep the transport's defaults (`RING_DEFAULTS`). */
+export type RingThresholds = Readonly<
+  Pick<LinuxTransportOptions, 'ringAboveFps' | 'ringBelowFps' | 'ringWindowMs'>
+>;
+
+/** The native socket's defaults (native/transport.cc). */
+export const RING_DEFAULTS = { ringAboveFps: 4000, ringBelowFps: 2500, ringWindowMs: 200 } as const;
+
+const RING_OPTION: Readonly<Record<ReceivePath, boolean | 'adaptive'>> = {
+  adaptive: 'adaptive',
+  ring: true,
+  recvmmsg: false,
+};
 
 /**
  * The `linux` transport (a UDP and a packet socket per interface) when raw sockets are wanted and possible:
@@ -50,7 +72,8 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
         interfaces: opts.interfaces.map((i) => i.name),
         port: opts.port,
         ...(opts.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: opts.receiveBufferBytes }),
-        ...(opts.receiveRing === undefined ? {} : { receiveRing: opts.receiveRing }),
+        ...(opts.receivePath === undefined ? {} : { receiveRing: RING_OPTION[opts.receivePath] }),
+        ...opts.ringThresholds,
       });
       const paths = new Set(opts.interfaces.map((i) => transport.receivePath(i.name) ?? 'closed'));
       return {
@@ -66,7 +89,13 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
   }
   try {
     const transport = await UdpTransport.open({ port: opts.port });
-    return { transport, degraded: opts.socketType === 'raw', note: `udp 0.0.0.0:${opts.port} (${why})` };
+    // The receive path is the packet sockets': a chosen one does not apply here.
+    const unused = opts.receivePath === undefined ? '' : `; receive path ${opts.receivePath} not used`;
+    return {
+      transport,
+      degraded: opts.socketType === 'raw',
+      note: `udp 0.0.0.0:${opts.port} (${why}${unused})`,
+    };
   } catch (err) {
     // e.g. EACCES on port 67 without CAP_NET_BIND_SERVICE: say why the packet sockets were not tried either.
     if (!(err instanceof TransportError)) throw err;

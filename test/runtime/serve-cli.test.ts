@@ -142,8 +142,14 @@ test('usage errors exit 2; --help exits 0', () => {
     assert.equal(r.code, 2, `${flag} ${bad}`);
     assert.match(r.err, new RegExp(`${flag} must be a whole number from 1 to `));
   }
+  const path = serve(['--config', 'a', '--receive-path', 'auto']);
+  assert.equal(path.code, 2);
+  assert.match(path.err, /--receive-path must be one of adaptive, ring, recvmmsg/);
   const help = serve(['--help']);
   assert.equal(help.code, 0);
+  assert.match(help.out, /--receive-path P .*adaptive \(default/);
+  assert.match(help.out, /--max-commit-wait MS/);
+  assert.match(help.out, /restart to change a flag/);
   assert.match(help.out, /--lease-file PATH/);
   assert.match(help.out, /--receive-queue N .*default 8192/);
   assert.match(help.out, /--handle-per-turn N .*default 16/);

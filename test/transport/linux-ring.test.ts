@@ -316,6 +316,21 @@ test('frames the kernel drops because the ring or the queue is full are counted 
           `every frame received or counted as dropped (${receiveRing ? 'ring' : 'recvmmsg'})`,
         );
         assert.ok(r.messages.length > 0 && r.messages.length < 2000, `${r.messages.length} received`);
+        // The per-interface count status-get shows is the same, and survives the sockets being reopened.
+        const dropped = server.drops.get('queue full');
+        assert.deepEqual(
+          server.receiveStats().map((x) => [x.ifname, x.kernelDrops]),
+          [['srv0', dropped]],
+        );
+        await s.run('ip', ['link', 'set', 'srv0', 'down']);
+        await s.run('ip', ['link', 'set', 'srv0', 'up']);
+        // Reopened once `link` reports it up again after the down.
+        await until(
+          () => r.links.some((l, i) => !l.up && r.links.slice(i + 1).some((u) => u.up && u.carrier)),
+          5000,
+          'srv0 down and up again',
+        );
+        assert.equal(server.receiveStats()[0]!.kernelDrops, dropped);
       } finally {
         tx.close();
         await server.close();

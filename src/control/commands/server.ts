@@ -45,6 +45,18 @@ export function registerServerCommands(registry: CommandRegistry): void {
       ...(s.leaseStore === undefined ? {} : { 'lease-store': leaseStoreStatus(s.leaseStore) }),
       'multi-threading-enabled': s.multiThreadingEnabled,
       pid: s.pid,
+      // leasekeeper's own: how each interface's packet socket reads (Kea has no such key).
+      ...(s.receive === undefined
+        ? {}
+        : {
+            receive: s.receive.map((r) => ({
+              interface: r.interface,
+              mode: r.mode,
+              path: r.path,
+              switches: r.switches,
+              'kernel-drops': r.kernelDrops,
+            })),
+          }),
       reload: s.reload,
       sockets: {
         ...(s.socketErrors === undefined ? {} : { errors: [...s.socketErrors] }),

@@ -65,6 +65,12 @@ export interface LinuxTransportOptions {
    * frames are read with recvmmsg.
    */
   receiveRing?: boolean | 'adaptive';
+  /** Adaptive only: onto the ring at this many frames a second or more (default 4,000). */
+  ringAboveFps?: number;
+  /** Adaptive only: back to recvmmsg below this many frames a second (default 2,500, at most `ringAboveFps`). */
+  ringBelowFps?: number;
+  /** Adaptive only: the window the rate is measured over (default 200 ms). */
+  ringWindowMs?: number;
   /** Bounds of node:dgram's queue, used when a UDP socket's kernel buffer is full. */
   sendQueue?: SendQueueLimits;
   /** Repeated drops are reported once per interval with a count; default 5000 ms. */
@@ -84,6 +90,10 @@ interface Port {
   packetQueue: SendQueue;
   /** The packet socket's kernel drops already added to `drops`. */
   kernelDrops: number;
+  /** Kernel drops on this interface since the transport opened, across reopened sockets. */
+  kernelDropsTotal: number;
+  /** Path switches of this interface's sockets closed before the current one. */
+  closedSwitches: number;
 }
 
 export { SEND_BATCH_MAX } from './send-batch.ts';
@@ -101,6 +111,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   private readonly netns: string | undefined;
   private readonly rcvbuf: number;
   private readonly ring: boolean | 'adaptive';
+  private readonly ringThresholds: { ringAboveFps?: number; ringBelowFps?: number; ringWindowMs?: number };
   private links: LinkMonitor | undefined;
   private ipId = 0;
   private readonly sends: SendBatcher;
@@ -114,6 +125,11 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.ring = opts.receiveRing ?? 'adaptive';
+    this.ringThresholds = {
+      ...(opts.ringAboveFps === undefined ? {} : { ringAboveFps: opts.ringAboveFps }),
+      ...(opts.ringBelowFps === undefined ? {} : { ringBelowFps: opts.ringBelowFps }),
+      ...(opts.ringWindowMs === undefined ? {} : { ringWindowMs: opts.ringWindowMs }),
+    };
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
@@ -123,6 +139,8 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       udpQueue: sendQueue(),
       packetQueue: sendQueue(),
       kernelDrops: 0,
+      kernelDropsTotal: 0,
+      closedSwitches: 0,
     }));
     // Reported through `error` (which the runtime logs), once per interval with a count: a relay that
     // stopped answering ARP would otherwise produce a line per reply.
@@ -187,23 +205,31 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   }
 
   /**
-   * Per open packet socket: whether it reads the ring now, and how often an adaptive one has switched
-   * between recvmmsg and the ring.
+   * Per open packet socket: whether it reads the ring now, how often an adaptive one has switched between
+   * recvmmsg and the ring, and the frames the kernel dropped (full ring or queue); both counts since the
+   * transport opened, across sockets reopened after a link change.
    */
-  receiveStats(): { ifname: string; path: 'ring' | 'recvmmsg'; adaptive: boolean; switches: number }[] {
+  receiveStats(): {
+    ifname: string;
+    path: 'ring' | 'recvmmsg';
+    adaptive: boolean;
+    switches: number;
+    kernelDrops: number;
+  }[] {
     if (this.receiveMode !== 'packet') return [];
-    return this.ports.flatMap((p) =>
-      p.packet
-        ? [
-            {
-              ifname: p.name,
-              path: p.packet.ring === true ? ('ring' as const) : ('recvmmsg' as const),
-              adaptive: p.packet.adaptive === true,
-              switches: p.packet.ringSwitches ?? 0,
-            },
-          ]
-        : [],
-    );
+    return this.ports.flatMap((p) => {
+      if (!p.packet) return [];
+      this.countKernelDrops(p);
+      return [
+        {
+          ifname: p.name,
+          path: p.packet.ring === true ? ('ring' as const) : ('recvmmsg' as const),
+          adaptive: p.packet.adaptive === true,
+          switches: p.closedSwitches + (p.packet.ringSwitches ?? 0),
+          kernelDrops: p.kernelDropsTotal,
+        },
+      ];
+    });
   }
 
   private async openPort(p: Port): Promise<void> {
@@ -217,6 +243,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
           filter: this.receiveMode === 'packet' ? udpDstPortFilter(this.port) : dropAllFilter(),
           rcvbuf: this.receiveMode === 'packet' ? this.rcvbuf : 4096,
           ring: this.receiveMode === 'packet' && this.ring,
+          ...this.ringThresholds,
           ...netns,
         },
         (err, frames, meta) => this.onFrames(p, sock, err, frames, meta),
@@ -249,13 +276,16 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   /** Adds what the kernel dropped on `p`'s packet socket since the last look to `drops`. */
   private countKernelDrops(p: Port): void {
     const total = p.packet?.drops?.() ?? p.kernelDrops;
-    if (total > p.kernelDrops)
+    if (total > p.kernelDrops) {
       this.drops.set('queue full', (this.drops.get('queue full') ?? 0) + total - p.kernelDrops);
+      p.kernelDropsTotal += total - p.kernelDrops;
+    }
     p.kernelDrops = total;
   }
 
   private closePort(p: Port): void {
     this.countKernelDrops(p);
+    p.closedSwitches += p.packet?.ringSwitches ?? 0;
     // What was sent before the close goes out, as it would have without the queue.
     this.sends.flushPort(p);
     p.udpFd = -1;
