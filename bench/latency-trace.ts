@@ -8,7 +8,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
 
 const FILE = process.env['LATENCY_TRACE_FILE'];
@@ -37,6 +37,8 @@ export interface TraceSecond {
   gcOther: Spread;
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
+  /** The event loop's utilisation over the second (`performance.eventLoopUtilization`), 0-1. */
+  elu: number;
   outliers: string[];
 }
 
@@ -61,6 +63,7 @@ function fresh(): TraceSecond {
     gcOther: spread(),
     loopDelayMaxMs: 0,
     loopDelayP99Ms: 0,
+    elu: 0,
     outliers: [],
   };
 }
@@ -96,7 +99,10 @@ if (FILE !== undefined) {
   }).observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  let lastElu = performance.eventLoopUtilization();
   setInterval(() => {
+    now.elu = performance.eventLoopUtilization(lastElu).utilization;
+    lastElu = performance.eventLoopUtilization();
     now.at = Date.now();
     now.loopDelayMaxMs = loop.max / 1e6;
     now.loopDelayP99Ms = loop.percentile(99) / 1e6;

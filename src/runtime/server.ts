@@ -35,6 +35,7 @@ import { StoreHealthMonitor } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport } from './transports.ts';
+import { RingByLoad } from './ring-by-load.ts';
 import { mountDashboard } from '../web/index.ts';
 import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
@@ -233,6 +234,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   logger.info({ leases: loaded }, `${loaded} leases loaded`);
 
   let transport: Transport | undefined;
+  let ringByLoad: RingByLoad | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
     if (transport === undefined) return Promise.resolve();
     return transport.send(
@@ -401,6 +403,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       unwatchListen();
       storeHealth.close();
       await store.close();
+      ringByLoad?.stop();
       await transport?.close();
       logger.info('server stopped');
       resolveStopped();
@@ -447,6 +450,13 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     }
     if (transport !== undefined) {
       const t = transport;
+      if (
+        t.kind === 'linux' &&
+        interfaces.some((i) => (t as LinuxTransport).receivePath(i.name) === 'adaptive')
+      ) {
+        ringByLoad = new RingByLoad(t as LinuxTransport);
+        ringByLoad.start();
+      }
       t.on('message', onMessage);
       t.on('error', (err) => logger.warn({ err, code: err.code, interface: err.interface }, err.message));
       t.on('link', (state) => {

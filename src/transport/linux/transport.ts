@@ -101,6 +101,8 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   private readonly netns: string | undefined;
   private readonly rcvbuf: number;
   private readonly ring: boolean | 'adaptive';
+  /** setReceiveRing's last choice, applied to adaptive sockets opened later too; null: their own policy. */
+  private forcedRing: boolean | null = null;
   private links: LinkMonitor | undefined;
   private ipId = 0;
   private readonly sends: SendBatcher;
@@ -206,6 +208,15 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     );
   }
 
+  /**
+   * Forces every adaptive packet socket onto the ring (true) or recvmmsg (false), now and for sockets
+   * reopened later, or hands them back to their frame-rate policy (null). No effect on other sockets.
+   */
+  setReceiveRing(on: boolean | null): void {
+    this.forcedRing = on;
+    for (const p of this.ports) p.packet?.setRing?.(on);
+  }
+
   private async openPort(p: Port): Promise<void> {
     const native = requireNative();
     const netns = this.netns === undefined ? {} : { netns: this.netns };
@@ -222,6 +233,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
         (err, frames, meta) => this.onFrames(p, sock, err, frames, meta),
       );
       p.packet = sock;
+      if (this.forcedRing !== null) sock.setRing?.(this.forcedRing);
       p.kernelDrops = 0;
       const fd = native.openUdp({
         port: this.port,

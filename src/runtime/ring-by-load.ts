@@ -1,0 +1,134 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/**
+ * The adaptive packet sockets' receive path, by load rather than by frame rate. The TPACKET_V3 ring holds
+ * each frame for up to its 1 ms block timeout, which saves a third of the CPU per DORA at saturation but
+ * only adds delay while the core has time to spare. So the ring is forced on once the event loop has been
+ * busy above `high` for `windowsAbove` windows in a row and off once below `low` for `windowsBelow` windows;
+ * anything between the marks keeps the current path. The ring itself lowers the load it answers (less CPU
+ * per frame), so `low` must lie under what the ring leaves of a load that went over `high`.
+ */
+export interface LoadMarks {
+  /** Utilisation (0-1) at or above which a window counts towards the ring. */
+  readonly high: number;
+  /** Utilisation (0-1) at or below which a window counts towards recvmmsg. */
+  readonly low: number;
+  /** Consecutive windows at or above `high` before switching to the ring. */
+  readonly windowsAbove: number;
+  /** Consecutive windows at or below `low` before switching back to recvmmsg. */
+  readonly windowsBelow: number;
+}
+
+export const DEFAULT_LOAD_MARKS: LoadMarks = { high: 0.6, low: 0.35, windowsAbove: 2, windowsBelow: 5 };
+
+/** The hysteresis alone: fed one utilisation per window, says which path to read. */
+export class LoadHysteresis {
+  private ring = false;
+  private above = 0;
+  private below = 0;
+
+  private readonly marks: LoadMarks;
+
+  constructor(marks: LoadMarks = DEFAULT_LOAD_MARKS) {
+    this.marks = marks;
+    const { high, low, windowsAbove, windowsBelow } = marks;
+    if (!(low >= 0 && low < high && high <= 1))
+      throw new RangeError(`load marks need 0 <= low < high <= 1 (low ${low}, high ${high})`);
+    if (
+      !Number.isInteger(windowsAbove) ||
+      windowsAbove < 1 ||
+      !Number.isInteger(windowsBelow) ||
+      windowsBelow < 1
+    )
+      throw new RangeError('load marks need whole window counts of at least 1');
+  }
+
+  get ringOn(): boolean {
+    return this.ring;
+  }
+
+  /** One window's utilisation; returns whether to read the ring from now on. A sample that is not a number is ignored. */
+  observe(utilisation: number): boolean {
+    if (!Number.isFinite(utilisation)) return this.ring;
+    if (utilisation >= this.marks.high) {
+      this.above++;
+      this.below = 0;
+    } else if (utilisation <= this.marks.low) {
+      this.below++;
+      this.above = 0;
+    } else {
+      this.above = 0;
+      this.below = 0;
+    }
+    if (!this.ring && this.above >= this.marks.windowsAbove) this.ring = true;
+    else if (this.ring && this.below >= this.marks.windowsBelow) this.ring = false;
+    return this.ring;
+  }
+}
+
+/** What the policy drives: the linux transport's `setReceiveRing`. */
+export interface RingSwitch {
+  /** true: the ring; false: recvmmsg; null: the sockets' own frame-rate policy. */
+  setReceiveRing(on: boolean | null): void;
+}
+
+export interface RingByLoadOptions {
+  readonly marks?: LoadMarks;
+  /** Length of one window, ms (default 100). */
+  readonly windowMs?: number;
+  /** The load of the window that just ended, 0-1; default the event loop's utilisation over it. */
+  readonly sample?: () => number;
+}
+
+/** Samples the load every window and forces the transport's path on each change; stop() hands it back. */
+export class RingByLoad {
+  private readonly hysteresis: LoadHysteresis;
+  private readonly sample: () => number;
+  private readonly windowMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly target: RingSwitch;
+
+  constructor(target: RingSwitch, opts: RingByLoadOptions = {}) {
+    this.target = target;
+    this.hysteresis = new LoadHysteresis(opts.marks);
+    this.windowMs = opts.windowMs ?? 100;
+    this.sample = opts.sample ?? eventLoopUtilisationSampler();
+  }
+
+  /** Starts on recvmmsg and samples every window. */
+  start(): void {
+    this.target.setReceiveRing(this.hysteresis.ringOn);
+    this.timer = setInterval(() => this.tick(), this.windowMs);
+    this.timer.unref();
+  }
+
+  /** Ends one window (the timer's job; tests call it directly). */
+  tick(): void {
+    if (this.stopped) return;
+    const before = this.hysteresis.ringOn;
+    if (this.hysteresis.observe(this.sample()) !== before) this.target.setReceiveRing(!before);
+  }
+
+  get ringOn(): boolean {
+    return this.hysteresis.ringOn;
+  }
+
+  /** Stops sampling and gives the path back to the sockets' frame-rate policy. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.target.setReceiveRing(null);
+  }
+}
+
+function eventLoopUtilisationSampler(): () => number {
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const window = performance.eventLoopUtilization(now, last);
+    last = now;
+    return window.utilization;
+  };
+}

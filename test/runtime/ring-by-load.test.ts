@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LoadHysteresis, RingByLoad, type LoadMarks } from '../../src/runtime/ring-by-load.ts';
+
+const marks: LoadMarks = { high: 0.6, low: 0.35, windowsAbove: 2, windowsBelow: 3 };
+
+/** A policy fed from `samples`, recording every setReceiveRing call. */
+function driven(samples: number[]): { policy: RingByLoad; calls: (boolean | null)[] } {
+  const calls: (boolean | null)[] = [];
+  let i = 0;
+  const policy = new RingByLoad(
+    { setReceiveRing: (on) => calls.push(on) },
+    { marks, sample: () => samples[i++] ?? 0 },
+  );
+  return { policy, calls };
+}
+
+test('the ring engages after consecutive busy windows and leaves after consecutive quiet ones', () => {
+  const h = new LoadHysteresis(marks);
+  assert.equal(h.observe(0.9), false);
+  assert.equal(h.observe(0.9), true);
+  // between the marks: stays on the ring
+  for (const u of [0.5, 0.4, 0.59, 0.36]) assert.equal(h.observe(u), true);
+  assert.equal(h.observe(0.2), true);
+  assert.equal(h.observe(0.2), true);
+  assert.equal(h.observe(0.2), false);
+});
+
+test('an input oscillating across both marks never switches', () => {
+  const h = new LoadHysteresis(marks);
+  for (let i = 0; i < 1000; i++) assert.equal(h.observe(i % 2 === 0 ? 1 : 0), false);
+  h.observe(1);
+  assert.equal(h.observe(1), true);
+  for (let i = 0; i < 1000; i++) assert.equal(h.observe(i % 3 === 0 ? 1 : 0), true);
+});
+
+test('a run of windows between the marks resets both counts', () => {
+  const h = new LoadHysteresis(marks);
+  assert.equal(h.observe(0.7), false);
+  assert.equal(h.observe(0.5), false);
+  assert.equal(h.observe(0.7), false);
+  assert.equal(h.observe(0.7), true);
+});
+
+test('samples that are not numbers are ignored', () => {
+  const h = new LoadHysteresis(marks);
+  h.observe(0.9);
+  assert.equal(h.observe(Number.NaN), false);
+  assert.equal(h.observe(0.9), true);
+});
+
+test('marks that cannot give hysteresis are refused', () => {
+  assert.throws(() => new LoadHysteresis({ ...marks, low: 0.6 }), RangeError);
+  assert.throws(() => new LoadHysteresis({ ...marks, high: 1.5 }), RangeError);
+  assert.throws(() => new LoadHysteresis({ ...marks, windowsAbove: 0 }), RangeError);
+});
+
+test('the transport is forced to recvmmsg at start, switched only on changes, and handed back when stopped', () => {
+  const { policy, calls } = driven([0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1]);
+  policy.start();
+  assert.deepEqual(calls, [false]);
+  for (let i = 0; i < 7; i++) policy.tick();
+  assert.deepEqual(calls, [false, true, false]);
+  policy.stop();
+  assert.deepEqual(calls, [false, true, false, null]);
+  policy.tick();
+  policy.stop();
+  assert.deepEqual(calls, [false, true, false, null], 'nothing after stop');
+});
