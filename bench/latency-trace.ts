@@ -10,6 +10,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
+import { RING_SWITCH_CHANNEL, type RingSwitchTrace } from '../src/runtime/ring-by-load.ts';
 
 const FILE = process.env['LATENCY_TRACE_FILE'];
 /** A single batch, checkpoint or GC pause at least this long is listed on its own. */
@@ -87,6 +88,13 @@ if (FILE !== undefined) {
       now.checkpointFrames += b.checkpoint.checkpointedFrames;
       outlier(now, `checkpoint of ${b.checkpoint.checkpointedFrames} frames`, b.checkpoint.ms);
     }
+  });
+  subscribe(RING_SWITCH_CHANNEL, (message) => {
+    const r = message as RingSwitchTrace;
+    if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
+      now.outliers.push(
+        `${new Date().toISOString().slice(11, 23)} receive path to ${r.ring ? 'ring' : 'recvmmsg'} at load ${r.load.toFixed(2)}`,
+      );
   });
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {

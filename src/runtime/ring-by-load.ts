@@ -1,4 +1,14 @@
+import { channel } from 'node:diagnostics_channel';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/** Diagnostics channel: one `RingSwitchTrace` per switch, published only while somebody subscribes. */
+export const RING_SWITCH_CHANNEL = 'leasekeeper:receive-ring:switch';
+export interface RingSwitchTrace {
+  readonly ring: boolean;
+  /** The load of the window that decided it, 0-1. */
+  readonly load: number;
+}
+const switches = channel(RING_SWITCH_CHANNEL);
 
 /**
  * The adaptive packet sockets' receive path, by load rather than by frame rate. The TPACKET_V3 ring holds
@@ -107,7 +117,10 @@ export class RingByLoad {
   tick(): void {
     if (this.stopped) return;
     const before = this.hysteresis.ringOn;
-    if (this.hysteresis.observe(this.sample()) !== before) this.target.setReceiveRing(!before);
+    const load = this.sample();
+    if (this.hysteresis.observe(load) === before) return;
+    this.target.setReceiveRing(!before);
+    if (switches.hasSubscribers) switches.publish({ ring: !before, load } satisfies RingSwitchTrace);
   }
 
   get ringOn(): boolean {

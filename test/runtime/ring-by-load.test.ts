@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoadHysteresis, RingByLoad, type LoadMarks } from '../../src/runtime/ring-by-load.ts';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import {
+  LoadHysteresis,
+  RING_SWITCH_CHANNEL,
+  RingByLoad,
+  type LoadMarks,
+  type RingSwitchTrace,
+} from '../../src/runtime/ring-by-load.ts';
 
 const marks: LoadMarks = { high: 0.6, low: 0.35, windowsAbove: 2, windowsBelow: 3 };
 
@@ -66,4 +73,20 @@ test('the transport is forced to recvmmsg at start, switched only on changes, an
   policy.tick();
   policy.stop();
   assert.deepEqual(calls, [false, true, false, null], 'nothing after stop');
+});
+
+test('each switch is published on the diagnostics channel with the load that decided it', () => {
+  const seen: RingSwitchTrace[] = [];
+  const listen = (m: unknown): void => void seen.push(m as RingSwitchTrace);
+  subscribe(RING_SWITCH_CHANNEL, listen);
+  try {
+    const { policy } = driven([0.7, 0.8, 0.5, 0.1, 0.2, 0.3]);
+    for (let i = 0; i < 6; i++) policy.tick();
+    assert.deepEqual(seen, [
+      { ring: true, load: 0.8 },
+      { ring: false, load: 0.3 },
+    ]);
+  } finally {
+    unsubscribe(RING_SWITCH_CHANNEL, listen);
+  }
 });
