@@ -13,30 +13,34 @@ const switches = channel(RING_SWITCH_CHANNEL);
 /**
  * The adaptive packet sockets' receive path, by load rather than by frame rate. The TPACKET_V3 ring holds
  * each frame for up to its 1 ms block timeout, which saves a third of the CPU per DORA at saturation but
- * only adds delay while the core has time to spare. So the ring is forced on once the load (`loadSampler`) has
- * been above `high` for `windowsAbove` windows in a row and off once below `low` for `windowsBelow` windows;
- * anything between the marks keeps the current path. The ring itself lowers the load it answers (less CPU
- * per frame), so `low` must lie under what the ring leaves of a load that went over `high`.
+ * only adds delay while the core has time to spare. So the ring is forced on once the load (`loadSampler`)
+ * averaged `high` or more over the last `windowsAbove` windows, and off once it averaged `low` or less over
+ * the last `windowsBelow`; an average between the marks keeps the current path, and a switch starts the
+ * averages afresh, so no decision rests on windows from before it. Averages, not every window, because
+ * 100 ms windows of a steady rate swing by +-0.1. The ring itself lowers the load it answers (less CPU per
+ * frame), so `low` must lie under what the ring leaves of a load that reached `high`.
  */
 export interface LoadMarks {
-  /** Utilisation (0-1) at or above which a window counts towards the ring. */
+  /** Average load (0-1) at or above which the ring is read. */
   readonly high: number;
-  /** Utilisation (0-1) at or below which a window counts towards recvmmsg. */
+  /** Average load (0-1) at or below which recvmmsg is read again. */
   readonly low: number;
-  /** Consecutive windows at or above `high` before switching to the ring. */
+  /** Windows averaged for the switch to the ring. */
   readonly windowsAbove: number;
-  /** Consecutive windows at or below `low` before switching back to recvmmsg. */
+  /** Windows averaged for the switch back to recvmmsg. */
   readonly windowsBelow: number;
 }
 
+/**
+ * Pinned to one core, the server's load read about 0.5 at 6,000 DORA/s on recvmmsg and 0.4 on the ring,
+ * 0.66-0.74 at 10,000/s on recvmmsg and 0.5-0.58 on the ring (docs/scaling.md, "Latency").
+ */
 export const DEFAULT_LOAD_MARKS: LoadMarks = { high: 0.65, low: 0.45, windowsAbove: 2, windowsBelow: 5 };
 
-/** The hysteresis alone: fed one utilisation per window, says which path to read. */
+/** The hysteresis alone: fed one load per window, says which path to read. */
 export class LoadHysteresis {
   private ring = false;
-  private above = 0;
-  private below = 0;
-
+  private readonly recent: number[] = [];
   private readonly marks: LoadMarks;
 
   constructor(marks: LoadMarks = DEFAULT_LOAD_MARKS) {
@@ -57,21 +61,20 @@ export class LoadHysteresis {
     return this.ring;
   }
 
-  /** One window's utilisation; returns whether to read the ring from now on. A sample that is not a number is ignored. */
-  observe(utilisation: number): boolean {
-    if (!Number.isFinite(utilisation)) return this.ring;
-    if (utilisation >= this.marks.high) {
-      this.above++;
-      this.below = 0;
-    } else if (utilisation <= this.marks.low) {
-      this.below++;
-      this.above = 0;
-    } else {
-      this.above = 0;
-      this.below = 0;
+  /** One window's load; returns whether to read the ring from now on. A sample that is not a number is ignored. */
+  observe(load: number): boolean {
+    if (!Number.isFinite(load)) return this.ring;
+    this.recent.push(load);
+    if (this.recent.length > Math.max(this.marks.windowsAbove, this.marks.windowsBelow)) this.recent.shift();
+    const n = this.ring ? this.marks.windowsBelow : this.marks.windowsAbove;
+    if (this.recent.length < n) return this.ring;
+    let sum = 0;
+    for (let i = this.recent.length - n; i < this.recent.length; i++) sum += this.recent[i]!;
+    const average = sum / n;
+    if (this.ring ? average <= this.marks.low : average >= this.marks.high) {
+      this.ring = !this.ring;
+      this.recent.length = 0;
     }
-    if (!this.ring && this.above >= this.marks.windowsAbove) this.ring = true;
-    else if (this.ring && this.below >= this.marks.windowsBelow) this.ring = false;
     return this.ring;
   }
 }
