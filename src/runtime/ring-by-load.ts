@@ -33,10 +33,11 @@ export interface LoadMarks {
 
 /**
  * Pinned to one core at 6,000 DORA/s, 100 ms windows on recvmmsg read 0.3-0.9 (bursts, collections,
- * checkpoints): a high mark of 0.65 over two windows switched to the ring and back every 0.5-1 s there.
- * Near saturation (10,000/s on this machine) the loop is rarely idle and windows read 0.9 and more.
+ * checkpoints): 0.65 over two windows switched to the ring and back every 0.5-1 s there. 0.85 over three
+ * left 10,000/s on recvmmsg (60 against 48 us per DORA); 0.7 over three kept it on the ring and 6,000/s
+ * on recvmmsg but for one or two spells of 1-2 s a trial (docs/scaling.md, "Latency").
  */
-export const DEFAULT_LOAD_MARKS: LoadMarks = { high: 0.85, low: 0.45, windowsAbove: 3, windowsBelow: 5 };
+export const DEFAULT_LOAD_MARKS: LoadMarks = { high: 0.7, low: 0.4, windowsAbove: 3, windowsBelow: 5 };
 
 /** The hysteresis alone: fed one load per window, says which path to read. */
 export class LoadHysteresis {
