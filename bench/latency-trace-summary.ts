@@ -73,7 +73,8 @@ export function traceSummary(file: string, from: number, to: number): string {
         sum((t) => t.gcOther),
       )}; event loop delay max ` +
       `${Math.max(0, ...lines.map((t) => t.loopDelayMaxMs)).toFixed(1)} ms, worst second's p99 ` +
-      `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms`,
+      `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms; event loop utilisation per second ` +
+      lines.map((t) => (t.elu ?? 0).toFixed(2)).join(' '),
     ...lines.flatMap((t) => t.outliers).map((o) => `    ${o}`),
   ].join('\n');
 }

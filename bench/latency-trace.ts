@@ -8,8 +8,9 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
+import { RING_SWITCH_CHANNEL, type RingSwitchTrace } from '../src/runtime/ring-by-load.ts';
 
 const FILE = process.env['LATENCY_TRACE_FILE'];
 /** A single batch, checkpoint or GC pause at least this long is listed on its own. */
@@ -37,6 +38,8 @@ export interface TraceSecond {
   gcOther: Spread;
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
+  /** The event loop's utilisation over the second (`performance.eventLoopUtilization`), 0-1. */
+  elu: number;
   outliers: string[];
 }
 
@@ -61,6 +64,7 @@ function fresh(): TraceSecond {
     gcOther: spread(),
     loopDelayMaxMs: 0,
     loopDelayP99Ms: 0,
+    elu: 0,
     outliers: [],
   };
 }
@@ -85,6 +89,13 @@ if (FILE !== undefined) {
       outlier(now, `checkpoint of ${b.checkpoint.checkpointedFrames} frames`, b.checkpoint.ms);
     }
   });
+  subscribe(RING_SWITCH_CHANNEL, (message) => {
+    const r = message as RingSwitchTrace;
+    if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
+      now.outliers.push(
+        `${new Date().toISOString().slice(11, 23)} receive path to ${r.ring ? 'ring' : 'recvmmsg'} at load ${r.load.toFixed(2)}`,
+      );
+  });
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
@@ -96,7 +107,10 @@ if (FILE !== undefined) {
   }).observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  let lastElu = performance.eventLoopUtilization();
   setInterval(() => {
+    now.elu = performance.eventLoopUtilization(lastElu).utilization;
+    lastElu = performance.eventLoopUtilization();
     now.at = Date.now();
     now.loopDelayMaxMs = loop.max / 1e6;
     now.loopDelayP99Ms = loop.percentile(99) / 1e6;

@@ -50,13 +50,14 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
                           the oldest DISCOVER is dropped, or the arriving datagram if none is queued
   --handle-per-turn N     handle at most N datagrams before reading the sockets again (default 16):
                           under overload the backlog then builds where DISCOVERs are dropped first
-  --receive-path P        how the packet sockets read: adaptive (default: recvmmsg while quiet, the
-                          TPACKET_V3 ring under load), ring (always; up to 1 ms more delay per request)
-                          or recvmmsg (never the ring)
-  --ring-above N          adaptive: onto the ring at N frames a second or more (default 4000)
-  --ring-below N          adaptive: back to recvmmsg below N frames a second (default 2500, at most
-                          --ring-above)
-  --ring-window MS        adaptive: the rate is measured over MS-long windows (default 200)
+  --receive-path P        how the packet sockets read: adaptive (default: recvmmsg while the server is
+                          not busy, the TPACKET_V3 ring once its CPU is), ring (always; up to 1 ms more
+                          delay per request) or recvmmsg (never the ring)
+  --ring-above N          adaptive by frame rate instead of by load: onto the ring at N frames a second
+                          or more (default 4000 when any --ring-* flag is given)
+  --ring-below N          adaptive by frame rate: back to recvmmsg below N frames a second (default 2500,
+                          at most --ring-above)
+  --ring-window MS        adaptive by frame rate: the rate is measured over MS-long windows (default 200)
   --max-commit-wait MS    SQLite: a batch of lease writes starts at most MS after its oldest write
                           (default 1; 0-1000): lower favours ACK latency, higher fewer fsyncs
 

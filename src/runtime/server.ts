@@ -36,6 +36,7 @@ import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport, type ReceivePath, type RingThresholds } from './transports.ts';
 import { ReceivePaths } from './receive-paths.ts';
+import { RingByLoad } from './ring-by-load.ts';
 import { mountDashboard } from '../web/index.ts';
 import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
@@ -240,6 +241,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   logger.info({ leases: loaded }, `${loaded} leases loaded`);
 
   let transport: Transport | undefined;
+  let ringByLoad: RingByLoad | undefined;
   const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
     if (transport === undefined) return Promise.resolve();
     return transport.send(
@@ -413,6 +415,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       unwatchListen();
       storeHealth.close();
       await store.close();
+      ringByLoad?.stop();
       await transport?.close();
       logger.info('server stopped');
       resolveStopped();
@@ -461,6 +464,16 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     }
     if (transport !== undefined) {
       const t = transport;
+      // Adaptive sockets follow the server's load (docs/transport.md), unless the operator set the frame-rate
+      // thresholds (--ring-above/--ring-below/--ring-window), which the sockets then apply themselves.
+      if (
+        t.kind === 'linux' &&
+        options.ringThresholds === undefined &&
+        interfaces.some((i) => (t as LinuxTransport).receivePath(i.name) === 'adaptive')
+      ) {
+        ringByLoad = new RingByLoad(t as LinuxTransport);
+        ringByLoad.start();
+      }
       t.on('message', onMessage);
       t.on('error', (err) => logger.warn({ err, code: err.code, interface: err.interface }, err.message));
       t.on('link', (state) => {

@@ -344,3 +344,35 @@ function ipChecksum(header: Buffer): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
+
+test("setReceiveRing forces the transport's adaptive sockets onto a path and hands them back", () =>
+  withVeth(async (s, c) => {
+    const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
+    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
+    try {
+      const path = (): string | undefined => server.receiveStats()[0]?.path;
+      const r = record(server);
+      for (const [on, expected] of [
+        [true, 'ring'],
+        [false, 'recvmmsg'],
+        [true, 'ring'],
+      ] as const) {
+        server.setReceiveRing(on);
+        assert.equal(path(), expected);
+        const before = r.messages.length;
+        await client.send({
+          data: Buffer.from(expected),
+          ip: '255.255.255.255',
+          port: 67,
+          interface: 'cli0',
+        });
+        await until(() => r.messages.length === before + 1, 5000, `a frame read with ${expected}`);
+        assert.equal(r.messages.at(-1)!.data.toString(), expected);
+      }
+      server.setReceiveRing(null);
+      assert.equal(server.receivePath('srv0'), 'adaptive');
+    } finally {
+      await server.close();
+      await client.close();
+    }
+  }));

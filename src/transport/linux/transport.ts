@@ -112,6 +112,8 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   private readonly rcvbuf: number;
   private readonly ring: boolean | 'adaptive';
   private readonly ringThresholds: { ringAboveFps?: number; ringBelowFps?: number; ringWindowMs?: number };
+  /** setReceiveRing's last choice, applied to adaptive sockets opened later too; null: their own policy. */
+  private forcedRing: boolean | null = null;
   private links: LinkMonitor | undefined;
   private ipId = 0;
   private readonly sends: SendBatcher;
@@ -232,6 +234,15 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     });
   }
 
+  /**
+   * Forces every adaptive packet socket onto the ring (true) or recvmmsg (false), now and for sockets
+   * reopened later, or hands them back to their frame-rate policy (null). No effect on other sockets.
+   */
+  setReceiveRing(on: boolean | null): void {
+    this.forcedRing = on;
+    for (const p of this.ports) p.packet?.setRing?.(on);
+  }
+
   private async openPort(p: Port): Promise<void> {
     const native = requireNative();
     const netns = this.netns === undefined ? {} : { netns: this.netns };
@@ -249,6 +260,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
         (err, frames, meta) => this.onFrames(p, sock, err, frames, meta),
       );
       p.packet = sock;
+      if (this.forcedRing !== null) sock.setRing?.(this.forcedRing);
       p.kernelDrops = 0;
       const fd = native.openUdp({
         port: this.port,
