@@ -112,7 +112,7 @@ async function trial(srv: Netns, load: Netns, reclaim: boolean, n: number): Prom
   await writeLeaseFile(leaseFile, expiredLeases(EXPIRED, Date.now()));
   // The leases expire (or, for the control, stay for a day) EXPIRE_AFTER_MS after perfdhcp starts: set in
   // the file before the server loads it, so the server's own expiry timer reclaims them mid-run.
-  const expiry = Date.now() + STARTUP_ALLOWANCE_MS + EXPIRE_AFTER_MS;
+  const expiry = Math.round(Date.now() + STARTUP_ALLOWANCE_MS + EXPIRE_AFTER_MS);
   const db = new Database(leaseFile);
   db.prepare('UPDATE lease4 SET expires_at = ?').run(reclaim ? expiry : expiry + 86_400_000);
   db.close();
