@@ -10,7 +10,7 @@ import type { Lease } from '../../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { LeaseIndex } from '../../src/server/lease-index.ts';
 import { leasesByClientId, leasesByHostname, leasesByHwAddress } from '../../src/server/lease-scan.ts';
-import { T0 } from '../leases/fixtures.ts';
+import { T0 } from './fixtures.ts';
 import { tempDir } from '../leases/tmp.ts';
 
 const colonHex = (min: number, max: number): fc.Arbitrary<string> =>
