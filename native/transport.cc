@@ -872,10 +872,11 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   Napi::Value IfIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ifindex_); }
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
-  // The path new frames go to, or will once a switch in flight is done.
+  // The path new frames go to, or will once the switch in flight (and any asked for meanwhile) is done.
   Napi::Value Ring(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), switching_ ? switchTarget_ : ringReading_);
+    return Napi::Boolean::New(info.Env(), switching_ ? SwitchingTo() : ringReading_);
   }
+  bool SwitchingTo() const { return switchAfterSet_ ? switchAfter_ : switchTarget_; }
   Napi::Value Adaptive(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), adaptive_); }
   Napi::Value RingSwitches(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(ringSwitches_));
@@ -891,7 +892,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       windowFrames_ = 0;
       if (!automatic_) SwitchTo(info[0].ToBoolean());
     }
-    if (switching_) return Napi::Boolean::New(info.Env(), switchAfterSet_ ? switchAfter_ : switchTarget_);
+    if (switching_) return Napi::Boolean::New(info.Env(), SwitchingTo());
     return Napi::Boolean::New(info.Env(), ringReading_ ? !recvWhenRead_ : ringWhenDrained_);
   }
 

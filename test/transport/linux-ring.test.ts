@@ -221,6 +221,14 @@ test('an adaptive socket installs its new fanout program off the event loop, rea
         for (let i = 0; i < 20; i++) send(sent.length);
         await until(() => rx.sock.ringSwitches === before + 1, 5000, 'the switch completed');
       }
+      // Asked back while the switch is in flight: the path reported is the one asked for last.
+      const before = rx.sock.ringSwitches!;
+      rx.sock.setRing!(false);
+      for (let i = 0; i < 20; i++) send(sent.length);
+      assert.equal(rx.sock.setRing!(true), true);
+      assert.equal(rx.sock.ring, true, 'the path asked for last');
+      for (let i = 0; i < 20; i++) send(sent.length);
+      await until(() => rx.sock.ringSwitches! >= before + 1, 5000, 'the switch completed');
       await until(() => rx.got.length >= sent.length, 5000, `${sent.length} frames`);
       assert.deepEqual(
         rx.got.map((f) => f.payload),
