@@ -4,7 +4,9 @@
  * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_BATCH_CHANNEL`: how long the oldest
  * write waited before its batch went, the round trip to the thread, the transaction, the checkpoints between
  * batches), V8's garbage collections on the main thread (`PerformanceObserver('gc')`) and the event loop's
- * delay (`monitorEventLoopDelay`), plus each single event over `OUTLIER_MS` with its time.
+ * delay (`monitorEventLoopDelay`), plus each single event over `OUTLIER_MS` with its time, and each time the
+ * event loop came back `LOOP_LATE_MS` or more late to a 5 ms timer (listed when it came back, so the GC,
+ * batch or switch that held it shows just before it).
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
@@ -16,6 +18,9 @@ const FILE = process.env['LATENCY_TRACE_FILE'];
 /** A single batch, checkpoint or GC pause at least this long is listed on its own. */
 export const OUTLIER_MS = 5;
 const MAX_OUTLIERS_PER_SECOND = 20;
+/** A 5 ms timer that fires this much late or more is listed as the loop held. */
+export const LOOP_LATE_MS = 10;
+const LOOP_PROBE_MS = 5;
 
 /** Count, sum and maximum of one kind of duration over a second. */
 export interface Spread {
@@ -105,6 +110,13 @@ if (FILE !== undefined) {
       outlier(now, `gc kind ${kind}`, e.duration);
     }
   }).observe({ entryTypes: ['gc'] });
+  let probeDue = performance.now() + LOOP_PROBE_MS;
+  setInterval(() => {
+    const at = performance.now();
+    const late = at - probeDue;
+    probeDue = at + LOOP_PROBE_MS;
+    if (late >= LOOP_LATE_MS) outlier(now, 'event loop held (timer late)', late);
+  }, LOOP_PROBE_MS).unref();
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   let lastElu = performance.eventLoopUtilization();

@@ -348,7 +348,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         joined = false;
       }
     }
-    if (!joined || !SetFanoutTarget(0)) {
+    if (!joined || !SetFanoutTarget(fd_, 0)) {
       // fd_ may be alone in a group whose absent program sends everything to index 0: itself.
       UnmapRing();
       close(rfd);
@@ -361,10 +361,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   // Sends every frame from now on to fanout index `target` (0 fd_, 1 ringFd_). When this returns, the
   // kernel has finished delivering any frame that was steered by the previous program.
-  bool SetFanoutTarget(uint32_t target) {
+  static bool SetFanoutTarget(int fd, uint32_t target) {
     sock_filter insn{BPF_RET | BPF_K, 0, 0, target};
     sock_fprog prog{1, &insn};
-    return setsockopt(fd_, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof(prog)) == 0;
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof(prog)) == 0;
   }
 
   // Below saturation a block is retired by its timeout long before it is full, so the ring holds about
@@ -538,11 +538,20 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     if (wantRing != ringReading_) SwitchTo(wantRing);
   }
 
-  // Steers new frames to the ring or to fd_ without delivering anything now (the caller may be JS).
+  // Steers new frames to the ring or to fd_ without delivering anything now (the caller may be JS). The
+  // new fanout program waits for an RCU grace period before setsockopt returns (synchronize_net): 6-14 ms
+  // on a loaded core, so it runs on a libuv worker while the loop keeps reading the old path, and the
+  // new path is not read until it returns (FinishSwitch). A switch asked for meanwhile waits for it.
   void SwitchTo(bool ring) {
     ringWhenDrained_ = false;
     recvWhenRead_ = false;
-    if (!adaptive_ || fd_ < 0 || ring == ringReading_) return;
+    if (!adaptive_ || fd_ < 0) return;
+    if (switching_) {
+      switchAfter_ = ring;
+      switchAfterSet_ = true;
+      return;
+    }
+    if (ring == ringReading_) return;
     // A switch while the previous one's leftovers are unread waits for them: the ring's open block, or
     // fd_'s queue, would mix frames from before that switch with frames from after this one.
     if (ring && ringDraining_) {
@@ -553,19 +562,89 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       recvWhenRead_ = true;
       return;
     }
-    if (!SetFanoutTarget(ring ? 1 : 0)) return;
-    ringReading_ = ring;
-    ringSwitches_++;
+    // Its own descriptor: fd_ may be closed, and its number reused, before the worker runs.
+    int fd = fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return;
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(Env(), &loop);
+    auto* job = new FanoutSwitch{};
+    job->req.data = job;
+    job->self = this;
+    job->fd = fd;
+    job->ring = ring;
+    // Until the kernel is done with the old program, frames on the new path may be older than frames
+    // still arriving on the old one: the new path is left unread.
     if (ring) {
-      // Frames still queued on fd_ arrived before any in the ring. fd_ stays polled for them, but the
-      // ring's first wake-up reads them first whichever the loop sees first.
-      ringDraining_ = false;
-      int queued = 0;
-      recvBacklog_ = ioctl(fd_, SIOCINQ, &queued) < 0 || queued > 0;
-      uv_poll_start(poll_, UV_READABLE, OnReadable);
-    } else if (!RingEmpty()) {
-      ringDraining_ = true;
+      uv_poll_stop(ringPoll_);
+    } else {
       uv_poll_stop(poll_);
+    }
+    switching_ = true;
+    switchTarget_ = ring;
+    Ref();
+    int err = uv_queue_work(
+        loop, &job->req,
+        [](uv_work_t* req) {
+          auto* j = static_cast<FanoutSwitch*>(req->data);
+          j->ok = SetFanoutTarget(j->fd, j->ring ? 1 : 0);
+          close(j->fd);
+        },
+        [](uv_work_t* req, int /*status*/) {
+          auto* j = static_cast<FanoutSwitch*>(req->data);
+          PacketSocket* self = j->self;
+          bool target = j->ring;
+          bool ok = j->ok;
+          delete j;
+          Napi::HandleScope scope(self->Env());
+          self->FinishSwitch(target, ok);
+          self->Unref();
+        });
+    if (err != 0) {
+      close(fd);
+      delete job;
+      FinishSwitch(ring, SetFanoutTarget(fd_, ring ? 1 : 0));
+      Unref();
+    }
+  }
+
+  struct FanoutSwitch {
+    uv_work_t req;
+    PacketSocket* self;
+    int fd;
+    bool ring;
+    bool ok;
+  };
+
+  // On the loop, once the kernel has finished delivering every frame the previous program steered.
+  void FinishSwitch(bool ring, bool ok) {
+    switching_ = false;
+    if (fd_ < 0) return;
+    if (!ok) {
+      // The old program stands: read the path left unread again.
+      if (ring) {
+        uv_poll_start(ringPoll_, UV_READABLE, OnRingReadable);
+      } else {
+        uv_poll_start(poll_, UV_READABLE, OnReadable);
+      }
+    } else {
+      ringReading_ = ring;
+      ringSwitches_++;
+      if (ring) {
+        // Frames still queued on fd_ arrived before any in the ring. fd_ stays polled for them, but the
+        // ring's first wake-up reads them first whichever the loop sees first.
+        ringDraining_ = false;
+        int queued = 0;
+        recvBacklog_ = ioctl(fd_, SIOCINQ, &queued) < 0 || queued > 0;
+        uv_poll_start(ringPoll_, UV_READABLE, OnRingReadable);
+      } else if (!RingEmpty()) {
+        ringDraining_ = true;
+      } else {
+        uv_poll_start(poll_, UV_READABLE, OnReadable);
+      }
+    }
+    if (switchAfterSet_) {
+      switchAfterSet_ = false;
+      SwitchTo(switchAfter_);
     }
   }
 
@@ -793,7 +872,11 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   Napi::Value IfIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ifindex_); }
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
-  Napi::Value Ring(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), ringReading_); }
+  // The path new frames go to, or will once the switch in flight (and any asked for meanwhile) is done.
+  Napi::Value Ring(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), switching_ ? SwitchingTo() : ringReading_);
+  }
+  bool SwitchingTo() const { return switchAfterSet_ ? switchAfter_ : switchTarget_; }
   Napi::Value Adaptive(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), adaptive_); }
   Napi::Value RingSwitches(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(ringSwitches_));
@@ -809,6 +892,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       windowFrames_ = 0;
       if (!automatic_) SwitchTo(info[0].ToBoolean());
     }
+    if (switching_) return Napi::Boolean::New(info.Env(), SwitchingTo());
     return Napi::Boolean::New(info.Env(), ringReading_ ? !recvWhenRead_ : ringWhenDrained_);
   }
 
@@ -831,6 +915,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   bool recvBacklog_ = false;   // on the ring, with fd_'s queue to read first
   bool ringWhenDrained_ = false;  // a switch to the ring waiting for ringDraining_ to end
   bool recvWhenRead_ = false;     // a switch to fd_ waiting for recvBacklog_ to be read
+  bool switching_ = false;        // a new fanout program being installed on a worker thread
+  bool switchTarget_ = false;     // ...steering to the ring (true) or to fd_
+  bool switchAfter_ = false;      // the path asked for while it was, switched to once it is done
+  bool switchAfterSet_ = false;
   uint32_t aboveFps_ = kDefaultRingAboveFps;
   uint32_t belowFps_ = kDefaultRingBelowFps;
   uint32_t windowMs_ = kDefaultRingWindowMs;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
+  DEFAULT_LOAD_MARKS,
   LoadHysteresis,
   RING_SWITCH_CHANNEL,
   RingByLoad,
@@ -46,6 +47,20 @@ test('an input oscillating across both marks never flaps', () => {
     was = now;
   }
   assert.ok(switches <= 1, `${switches} switches`);
+});
+
+test('the default marks keep a steady load in the band on recvmmsg despite bursts, and engage on saturation', () => {
+  const h = new LoadHysteresis(DEFAULT_LOAD_MARKS);
+  // A steady rate between the marks, with a burst of three busy windows every second (a collection, a
+  // checkpoint, a writer transaction): no switch however long it lasts.
+  const second = [0.9, 0.95, 0.9, 0.5, 0.45, 0.55, 0.5, 0.45, 0.5, 0.55];
+  for (let i = 0; i < 1000; i++) assert.equal(h.observe(second[i % second.length]!), false, `window ${i}`);
+  // A saturated core engages the ring within a second.
+  let windows = 0;
+  while (!h.observe(1) && windows < DEFAULT_LOAD_MARKS.windowsAbove) windows++;
+  assert.equal(h.ringOn, true);
+  // ...and keeps it through the same bursty band.
+  for (let i = 0; i < 1000; i++) assert.equal(h.observe(second[i % second.length]!), true, `window ${i}`);
 });
 
 test('a switch starts the averages afresh', () => {

@@ -196,6 +196,50 @@ test('the ring policy switches to the ring above its threshold and back only bel
   assert.throws(() => policy(false, -1, 200, above, below), /counts/);
 });
 
+test('an adaptive socket installs its new fanout program off the event loop, reading the new path only after', () =>
+  withVeth(async (s, c) => {
+    const rx = listen(s, 'srv0', 'adaptive', 6768);
+    const tx = new (requireNative().PacketSocket)(
+      { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+      () => {},
+    );
+    try {
+      const sent: string[] = [];
+      const send = (n: number): void => {
+        const payload = `frame ${n}`;
+        tx.send(frame(6768, payload, 'ff:ff:ff:ff:ff:ff'));
+        sent.push(payload);
+      };
+      for (const on of [true, false, true]) {
+        for (let i = 0; i < 20; i++) send(sent.length);
+        const before = rx.sock.ringSwitches!;
+        assert.equal(rx.sock.setRing!(on), on);
+        // setsockopt(PACKET_FANOUT_DATA) waits for an RCU grace period: the switch is counted when the
+        // worker thread has returned from it, never within the call that asked for it.
+        assert.equal(rx.sock.ringSwitches, before, 'not switched synchronously');
+        assert.equal(rx.sock.ring, on, 'the path being switched to');
+        for (let i = 0; i < 20; i++) send(sent.length);
+        await until(() => rx.sock.ringSwitches === before + 1, 5000, 'the switch completed');
+      }
+      // Asked back while the switch is in flight: the path reported is the one asked for last.
+      const before = rx.sock.ringSwitches!;
+      rx.sock.setRing!(false);
+      for (let i = 0; i < 20; i++) send(sent.length);
+      assert.equal(rx.sock.setRing!(true), true);
+      assert.equal(rx.sock.ring, true, 'the path asked for last');
+      for (let i = 0; i < 20; i++) send(sent.length);
+      await until(() => rx.sock.ringSwitches! >= before + 1, 5000, 'the switch completed');
+      await until(() => rx.got.length >= sent.length, 5000, `${sent.length} frames`);
+      assert.deepEqual(
+        rx.got.map((f) => f.payload),
+        sent,
+      );
+    } finally {
+      rx.sock.close();
+      tx.close();
+    }
+  }));
+
 test('an adaptive socket counts the frames the kernel drops on either path', () =>
   withVeth(async (s, c) => {
     for (const onRing of [true, false]) {
