@@ -5,9 +5,7 @@
  * Run as root: `npx tsx bench/receive-delay.ts` (optionally ROUNDS=20 HOLD_MS=300).
  * The test suite only checks the bound causality guarantees (test/transport/linux-batch.test.ts).
  */
-import { createLab } from '../test/lab/netns.ts';
-import { carrierUp, record, until } from '../test/transport/linux-helpers.ts';
-import { LinuxTransport } from '../src/transport/linux/transport.ts';
+import { record, until, withTransportPair } from '../test/transport/linux-helpers.ts';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 20);
 const HOLD_MS = Number(process.env['HOLD_MS'] ?? 300);
@@ -19,18 +17,9 @@ function summary(values: number[]): string {
   return `min ${at(0)}  median ${at(0.5)}  p90 ${at(0.9)}  max ${at(1)} ms`;
 }
 
-const lab = await createLab('brd');
-try {
-  const s = await lab.namespace('srv');
-  const c = await lab.namespace('cli');
-  await lab.veth(s, 'srv0', c, 'cli0');
-  await s.addAddress('srv0', '198.18.0.1/24');
-  await c.addAddress('cli0', '198.18.0.2/24');
-  await carrierUp(s.name, 'srv0');
-  await carrierUp(c.name, 'cli0');
-  const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
-  const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-  try {
+await withTransportPair(
+  'brd',
+  async ({ server, client }) => {
     const r = record(server);
     const fresh: number[] = [];
     const stale: number[] = [];
@@ -50,10 +39,6 @@ try {
     console.log(`receiveDelayMs over ${ROUNDS} rounds, event loop held ${HOLD_MS} ms for the stale frame`);
     console.log(`  fresh: ${summary(fresh)}`);
     console.log(`  stale: ${summary(stale)}`);
-  } finally {
-    await server.close();
-    await client.close();
-  }
-} finally {
-  await lab.close();
-}
+  },
+  { clientAddress: '198.18.0.2/24' },
+);

@@ -20,7 +20,7 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import type { DatagramMeta } from '../../src/transport/types.ts';
-import { carrierUp, until } from './linux-helpers.ts';
+import { until, vethLink } from './linux-helpers.ts';
 
 const { test } = requiring('root', 'ip', 'dnsmasq', 'busybox');
 
@@ -41,12 +41,7 @@ function chaddrOf(mac: string): Uint8Array {
 
 test('dnsmasq answers our DISCOVER from an address-less interface: unicast to our MAC, or broadcast on request', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0', { bMac: '02:00:00:00:0d:01' });
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
+    const { s, c } = await vethLink(lab, { clientMac: '02:00:00:00:0d:01' });
     await startDnsmasq(s, 'srv0', { range: ['198.18.0.100', '198.18.0.150'] });
     const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
     try {
@@ -98,12 +93,7 @@ test('dnsmasq answers our DISCOVER from an address-less interface: unicast to ou
 
 test('busybox udhcpc takes a lease from hand-built replies sent by MAC unicast to its address-less interface', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0', { bMac: '02:00:00:00:0d:02' });
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
+    const { s, c } = await vethLink(lab, { clientMac: '02:00:00:00:0d:02' });
     const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
     try {
       const seen: { type: number | undefined; meta: DatagramMeta }[] = [];

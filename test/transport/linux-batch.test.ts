@@ -5,7 +5,6 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
-import { createLab, type Lab, type Netns } from '../lab/netns.ts';
 import {
   LinuxTransport,
   SEND_BATCH_MAX,
@@ -16,42 +15,16 @@ import { ETH_P_IP, udpDstPortFilter } from '../../src/transport/linux/bpf.ts';
 import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
 import { parseMacBytes } from '../../src/transport/addr.ts';
 import type { TransportError } from '../../src/transport/errors.ts';
-import { carrierUp, record, until } from './linux-helpers.ts';
+import { record, until, withTransportPair, type TransportPair } from './linux-helpers.ts';
 
 const { test } = requiring('root', 'ip');
 
-interface Pair {
-  lab: Lab;
-  s: Netns;
-  c: Netns;
-  server: LinuxTransport;
-  client: LinuxTransport;
-}
-
 /** Server 198.18.0.1 on srv0 (port 67), client 198.18.0.2 on cli0 (port 68). */
-async function withPair(
-  fn: (p: Pair) => Promise<void>,
+function withPair(
+  fn: (p: TransportPair) => Promise<void>,
   serverOptions: Partial<LinuxTransportOptions> = {},
 ): Promise<void> {
-  const lab = await createLab('trb');
-  let server: LinuxTransport | undefined;
-  let client: LinuxTransport | undefined;
-  try {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await c.addAddress('cli0', '198.18.0.2/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
-    server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name, ...serverOptions });
-    client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    await fn({ lab, s, c, server, client });
-  } finally {
-    await server?.close();
-    await client?.close();
-    await lab.close();
-  }
+  return withTransportPair('trb', fn, { clientAddress: '198.18.0.2/24', server: serverOptions });
 }
 
 /** Wraps the addon's sendBatch for one test; `results` has each call's return value. */

@@ -15,7 +15,7 @@ import {
 import { ETH_P_IP, PACKET_BROADCAST, PACKET_HOST, udpDstPortFilter } from '../../src/transport/linux/bpf.ts';
 import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
 import { parseMacBytes } from '../../src/transport/addr.ts';
-import { carrierUp, record, until } from './linux-helpers.ts';
+import { record, until, vethLink } from './linux-helpers.ts';
 
 const { test } = requiring('root', 'ip');
 
@@ -65,13 +65,11 @@ function frame(dstPort: number, payload: string, dstMac: string): Buffer {
 async function withVeth(fn: (s: Netns, c: Netns) => Promise<void>): Promise<void> {
   const lab = await createLab('trr');
   try {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0', { aMac: '02:00:00:00:0c:01', bMac: '02:00:00:00:0c:02' });
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await c.addAddress('cli0', '198.18.0.2/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
+    const { s, c } = await vethLink(lab, {
+      clientAddress: '198.18.0.2/24',
+      serverMac: '02:00:00:00:0c:01',
+      clientMac: '02:00:00:00:0c:02',
+    });
     await fn(s, c);
   } finally {
     await lab.close();

@@ -4,7 +4,7 @@
  */
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../lab/netns.ts';
+import { createLab, type Lab, type Netns } from '../lab/netns.ts';
 import { LinuxTransport, arpProbe } from '../../src/transport/linux/transport.ts';
 import { listInterfaces } from '../../src/transport/linux/interfaces.ts';
 import { requireNative } from '../../src/transport/linux/native.ts';
@@ -12,7 +12,7 @@ import { dropAllFilter, ETH_P_IP } from '../../src/transport/linux/bpf.ts';
 import { buildUdpFrame } from '../../src/transport/frame.ts';
 import { parseMacBytes } from '../../src/transport/addr.ts';
 import { transportConformance } from './conformance.ts';
-import { carrierUp, record, until } from './linux-helpers.ts';
+import { carrierUp, record, until, vethLink, withTransportPair } from './linux-helpers.ts';
 
 const { test, describe } = requiring('root', 'ip');
 
@@ -25,24 +25,35 @@ async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * A server namespace with two links: `if1` (198.18.1.1/24) to c1 and `if2` (198.18.2.1/24) to c2, each
+ * client end eth0 without an address, carrier up.
+ */
+async function twoLinks(lab: Lab, if1: string, if2: string): Promise<{ s: Netns; c1: Netns; c2: Netns }> {
+  const s = await lab.namespace('srv');
+  const c1 = await lab.namespace('c1');
+  const c2 = await lab.namespace('c2');
+  await lab.veth(s, if1, c1, 'eth0');
+  await lab.veth(s, if2, c2, 'eth0');
+  await s.addAddress(if1, '198.18.1.1/24');
+  await s.addAddress(if2, '198.18.2.1/24');
+  await carrierUp(c1.name, 'eth0');
+  await carrierUp(c2.name, 'eth0');
+  return { s, c1, c2 };
+}
+
 // Inside a suite so that a machine that cannot make namespaces skips it with the rest.
 describe('linux transport conformance', () => {
   for (const receive of ['packet', 'udp'] as const) {
     transportConformance(`linux receive=${receive} (two namespaces, veth)`, async () => {
       const lab = await createLab('trc');
       try {
-        const na = await lab.namespace('a');
-        const nb = await lab.namespace('b');
-        await lab.veth(na, 'va', nb, 'vb');
-        await na.addAddress('va', '198.18.0.1/24');
-        await nb.addAddress('vb', '198.18.0.2/24');
-        await carrierUp(na.name, 'va');
-        await carrierUp(nb.name, 'vb');
-        const a = await LinuxTransport.open({ interfaces: ['va'], port: 67, netns: na.name, receive });
-        const b = await LinuxTransport.open({ interfaces: ['vb'], port: 68, netns: nb.name, receive });
+        const { s, c } = await vethLink(lab, { clientAddress: '198.18.0.2/24' });
+        const a = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name, receive });
+        const b = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name, receive });
         return {
-          a: { transport: a, ip: '198.18.0.1', ifname: 'va', mac: await na.mac('va') },
-          b: { transport: b, ip: '198.18.0.2', ifname: 'vb', mac: await nb.mac('vb') },
+          a: { transport: a, ip: '198.18.0.1', ifname: 'srv0', mac: await s.mac('srv0') },
+          b: { transport: b, ip: '198.18.0.2', ifname: 'cli0', mac: await c.mac('cli0') },
           dispose: () => lab.close(),
         };
       } catch (e) {
@@ -76,21 +87,9 @@ test('interface discovery lists down interfaces with index, MAC, addresses and s
   }));
 
 test('a broadcast from an interface with no address (source 0.0.0.0) reaches a kernel UDP socket', () =>
-  withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0', { bMac: '02:00:00:00:0c:01' });
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(c.name, 'cli0');
-    // receive: 'udp' reads the kernel's UDP socket: the datagram passed the kernel's IP and UDP checks.
-    const server = await LinuxTransport.open({
-      interfaces: ['srv0'],
-      port: 67,
-      netns: s.name,
-      receive: 'udp',
-    });
-    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    try {
+  withTransportPair(
+    'trl',
+    async ({ server, client }) => {
       assert.deepEqual(client.interfaceInfo('cli0')?.addresses, []);
       const r = record(server);
       await client.send({ data: Buffer.from('DHCPDISCOVER'), ip: '255.255.255.255', port: 67 });
@@ -100,23 +99,14 @@ test('a broadcast from an interface with no address (source 0.0.0.0) reaches a k
       assert.equal(m.meta.sourceIp, '0.0.0.0');
       assert.equal(m.meta.sourcePort, 68);
       assert.equal(m.meta.interface?.name, 'srv0');
-    } finally {
-      await server.close();
-      await client.close();
-    }
-  }));
+    },
+    // receive: 'udp' reads the kernel's UDP socket: the datagram passed the kernel's IP and UDP checks.
+    { clientMac: '02:00:00:00:0c:01', server: { receive: 'udp' } },
+  ));
 
 test('a server with two interfaces sees which one each broadcast came in on and answers on it', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c1 = await lab.namespace('c1');
-    const c2 = await lab.namespace('c2');
-    await lab.veth(s, 'lan1', c1, 'eth0');
-    await lab.veth(s, 'lan2', c2, 'eth0');
-    await s.addAddress('lan1', '198.18.1.1/24');
-    await s.addAddress('lan2', '198.18.2.1/24');
-    await carrierUp(c1.name, 'eth0');
-    await carrierUp(c2.name, 'eth0');
+    const { s, c1, c2 } = await twoLinks(lab, 'lan1', 'lan2');
     const server = await LinuxTransport.open({ interfaces: ['lan1', 'lan2'], port: 67, netns: s.name });
     const t1 = await LinuxTransport.open({ interfaces: ['eth0'], port: 68, netns: c1.name });
     const t2 = await LinuxTransport.open({ interfaces: ['eth0'], port: 68, netns: c2.name });
@@ -163,16 +153,9 @@ test('a server with two interfaces sees which one each broadcast came in on and 
   }));
 
 test('a unicast to a MAC reaches a client that has no address (RFC 2131 §4.1)', () =>
-  withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0', { bMac: '02:00:00:00:0c:02' });
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
-    const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
-    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    try {
+  withTransportPair(
+    'trl',
+    async ({ s, c, server, client }) => {
       const r = record(client);
       await server.send({
         data: Buffer.from('DHCPOFFER'),
@@ -188,20 +171,13 @@ test('a unicast to a MAC reaches a client that has no address (RFC 2131 §4.1)',
       assert.equal(m.meta.sourceIp, '198.18.0.1');
       assert.equal(m.meta.sourceMac, await s.mac('srv0'));
       assert.deepEqual(await c.addresses('cli0'), [], 'the client still has no address');
-    } finally {
-      await server.close();
-      await client.close();
-    }
-  }));
+    },
+    { clientMac: '02:00:00:00:0c:02' },
+  ));
 
 test('ARP probe detects an address in use (with its MAC) and reports a free one as free', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
+    const { s, c } = await vethLink(lab);
     const used = await arpProbe('cli0', '198.18.0.1', 600, { netns: c.name });
     assert.deepEqual(used, { inUse: true, mac: await s.mac('srv0') });
     const free = await arpProbe('cli0', '198.18.0.77', 300, { netns: c.name });
@@ -212,21 +188,9 @@ test('ARP probe detects an address in use (with its MAC) and reports a free one 
   }));
 
 test('link down and up are reported; the transport survives and carries traffic again', () =>
-  withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
-    const server = await LinuxTransport.open({
-      interfaces: ['srv0'],
-      port: 67,
-      netns: s.name,
-      linkPollMs: 50,
-    });
-    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    try {
+  withTransportPair(
+    'trl',
+    async ({ s, server, client }) => {
       const r = record(server);
       await s.setLink('srv0', false);
       await until(() => r.links.some((l) => !l.up), 5000, 'the down event');
@@ -239,18 +203,13 @@ test('link down and up are reported; the transport survives and carries traffic 
       await client.send({ data: Buffer.from('after'), ip: '255.255.255.255', port: 67 });
       await until(() => r.messages.length > 0, 5000, 'traffic after the link returned');
       assert.equal(r.messages[0]!.data.toString(), 'after');
-    } finally {
-      await server.close();
-      await client.close();
-    }
-  }));
+    },
+    { server: { linkPollMs: 50 } },
+  ));
 
 test('a vanished interface is reported; when it comes back the sockets are reopened', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await carrierUp(s.name, 'srv0');
+    const { s, c } = await vethLink(lab, { serverAddress: null });
     const server = await LinuxTransport.open({
       interfaces: ['srv0'],
       port: 67,
@@ -294,15 +253,7 @@ test('opening an unknown interface rejects with ERR_TRANSPORT_NO_INTERFACE and l
 
 test('bound to one interface: broadcasts arriving on another interface of the host are not seen', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c1 = await lab.namespace('c1');
-    const c2 = await lab.namespace('c2');
-    await lab.veth(s, 'mine0', c1, 'eth0');
-    await lab.veth(s, 'other0', c2, 'eth0');
-    await s.addAddress('mine0', '198.18.1.1/24');
-    await s.addAddress('other0', '198.18.2.1/24');
-    await carrierUp(c1.name, 'eth0');
-    await carrierUp(c2.name, 'eth0');
+    const { s, c1, c2 } = await twoLinks(lab, 'mine0', 'other0');
     const viaPacket = await LinuxTransport.open({ interfaces: ['mine0'], port: 67, netns: s.name });
     const viaUdp = await LinuxTransport.open({
       interfaces: ['mine0'],
@@ -338,11 +289,7 @@ test('bound to one interface: broadcasts arriving on another interface of the ho
 
 test('on the wire: a frame with a bad UDP checksum is dropped and counted, one with no checksum accepted', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
+    const { s, c } = await vethLink(lab, { serverAddress: null });
     const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
     const raw = new (requireNative().PacketSocket)(
       { ifname: 'cli0', protocol: ETH_P_IP, filter: dropAllFilter(), netns: c.name },
@@ -381,15 +328,9 @@ test('on the wire: a frame with a bad UDP checksum is dropped and counted, one w
   }));
 
 test('closing the transport from inside a message listener, with frames still queued, is safe', () =>
-  withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
-    const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
-    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    try {
+  withTransportPair(
+    'trl',
+    async ({ server, client }) => {
       let seen = 0;
       let closed = false;
       server.on('close', () => (closed = true));
@@ -404,50 +345,32 @@ test('closing the transport from inside a message listener, with frames still qu
       // A bounded window for any frame delivered after close (there must be none).
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(seen, 1);
-    } finally {
-      await server.close();
-      await client.close();
-    }
-  }));
+    },
+    { serverAddress: null },
+  ));
 
 test('source address: a broadcast may carry any source IP; a unicast by IP from a foreign one is refused', () =>
-  withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await s.addAddress('srv0', '198.18.0.1/24');
-    await carrierUp(s.name, 'srv0');
-    await carrierUp(c.name, 'cli0');
-    const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
-    const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    try {
-      const r = record(client);
-      await server.send({
-        data: Buffer.from('b'),
-        ip: '255.255.255.255',
-        port: 68,
-        sourceIp: '198.18.0.254',
-      });
-      await until(() => r.messages.length > 0, 5000, 'the broadcast');
-      assert.equal(r.messages[0]!.meta.sourceIp, '198.18.0.254');
-      await assert.rejects(
-        server.send({ data: Buffer.from('u'), ip: '198.18.0.9', port: 68, sourceIp: '198.18.0.254' }),
-        {
-          code: 'ERR_TRANSPORT_UNSUPPORTED',
-        },
-      );
-    } finally {
-      await server.close();
-      await client.close();
-    }
+  withTransportPair('trl', async ({ server, client }) => {
+    const r = record(client);
+    await server.send({
+      data: Buffer.from('b'),
+      ip: '255.255.255.255',
+      port: 68,
+      sourceIp: '198.18.0.254',
+    });
+    await until(() => r.messages.length > 0, 5000, 'the broadcast');
+    assert.equal(r.messages[0]!.meta.sourceIp, '198.18.0.254');
+    await assert.rejects(
+      server.send({ data: Buffer.from('u'), ip: '198.18.0.9', port: 68, sourceIp: '198.18.0.254' }),
+      {
+        code: 'ERR_TRANSPORT_UNSUPPORTED',
+      },
+    );
   }));
 
 test('link changes are reported promptly through rtnetlink, without waiting for the poll', () =>
   withLab(async (lab) => {
-    const s = await lab.namespace('srv');
-    const c = await lab.namespace('cli');
-    await lab.veth(s, 'srv0', c, 'cli0');
-    await carrierUp(s.name, 'srv0');
+    const { s } = await vethLink(lab, { serverAddress: null });
     // A poll period far beyond the wait below: only the netlink watcher can report in time.
     const server = await LinuxTransport.open({
       interfaces: ['srv0'],
