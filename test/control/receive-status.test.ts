@@ -6,26 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { renderMetrics } from '../../src/control/index.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { config, virtualLab } from '../runtime/helpers.ts';
+import { httpControlClient, httpControlSocket, metricSamples } from './http-control.ts';
 
-const parse = parsePrometheusTextFormat as (
-  text: string,
-) => { name: string; metrics: { value: string; labels?: Record<string, string> }[] }[];
-
-const AUTH = {
-  'control-sockets': [
-    {
-      'socket-type': 'http',
-      'socket-address': '127.0.0.1',
-      'socket-port': 0,
-      authentication: { type: 'basic', realm: 'lk', clients: [{ user: 'ops', password: 's3cret' }] },
-    },
-  ],
-};
-const BASIC = { Authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` };
+const AUTH = httpControlSocket();
 
 interface FakeStat {
   ifname: string;
@@ -46,17 +32,7 @@ test('status-get, statistic-get and /metrics show the receive path, switches and
     wrapTransport: (t: Transport) => Object.assign(t, { receiveStats: () => [{ ...stat }] }),
   });
   try {
-    const http = lab.server.control?.http[0];
-    assert.ok(http);
-    const command = async (name: string, args?: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(http.url, {
-        method: 'POST',
-        headers: { ...BASIC, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ command: name, service: ['dhcp4'], ...(args ? { arguments: args } : {}) }),
-      });
-      const [answer] = (await res.json()) as { arguments: Record<string, unknown> }[];
-      return answer!.arguments;
-    };
+    const { command, metrics } = httpControlClient(lab);
     const receive = async (): Promise<unknown> => (await command('status-get'))['receive'];
     const now = async (name: string): Promise<number | undefined> =>
       ((await command('statistic-get', { name }))[name] as [number, string][] | undefined)?.[0]?.[0];
@@ -80,9 +56,8 @@ test('status-get, statistic-get and /metrics show the receive path, switches and
     assert.equal(line.level, 20);
     assert.match(line.msg, /^eth0: receive path now ring \(3 switch\(es\) since the last look, 3 in all\)$/);
 
-    const metrics = parse(await (await fetch(`${http.url}metrics`, { headers: BASIC })).text());
-    const sample = (family: string): [Record<string, string> | undefined, string][] =>
-      (metrics.find((f) => f.name === family)?.metrics ?? []).map((m) => [m.labels, m.value]);
+    const families = await metrics();
+    const sample = (family: string): ReturnType<typeof metricSamples> => metricSamples(families, family);
     assert.deepEqual(sample('kea_dhcp4_interface_receive_ring'), [[{ interface: 'eth0' }, '1']]);
     assert.deepEqual(sample('kea_dhcp4_interface_receive_path_switches_total'), [
       [{ interface: 'eth0' }, '3'],

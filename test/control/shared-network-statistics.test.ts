@@ -4,19 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import {
   parseSharedNetworkStatName,
   renderMetrics,
   sharedNetworkStatName,
   withSharedNetworkSums,
 } from '../../src/control/index.ts';
-import { config, messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
+import { config, dora, virtualLab } from '../runtime/helpers.ts';
 import { harness } from './helpers.ts';
-
-const parse = parsePrometheusTextFormat as (
-  text: string,
-) => { name: string; metrics: { value: string; labels?: Record<string, string> }[] }[];
+import { httpControlClient, httpControlSocket, metricSamples, parseMetrics } from './http-control.ts';
 
 test("the sums: every subnet statistic of a network's subnets, other subnets untouched", () => {
   const raw = {
@@ -65,22 +61,10 @@ test('subnet4-list and network4-list answer in Kea subnet_cmds shapes', async ()
   });
 });
 
-const AUTH = {
-  'control-sockets': [
-    {
-      'socket-type': 'http',
-      'socket-address': '127.0.0.1',
-      'socket-port': 0,
-      authentication: { type: 'basic', realm: 'lk', clients: [{ user: 'ops', password: 's3cret' }] },
-    },
-  ],
-};
-const BASIC = { Authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` };
-
 test('a running server: statistic-get-all, subnet4-list and /metrics show the network with its sums', async () => {
   const lab = await virtualLab({
     config: config({
-      ...AUTH,
+      ...httpControlSocket(),
       subnet4: [{ id: 7, subnet: '198.18.7.0/24', pools: [{ pool: '198.18.7.10 - 198.18.7.19' }] }],
       'shared-networks': [
         {
@@ -96,23 +80,9 @@ test('a running server: statistic-get-all, subnet4-list and /metrics show the ne
     control: {},
   });
   try {
-    await lab.send(request(1));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), 2);
-    await lab.send(request(3, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
-    assert.equal(messageTypeOf((await lab.reply())!), 5);
+    await dora(lab);
 
-    const http = lab.server.control?.http[0];
-    assert.ok(http);
-    const command = async (name: string): Promise<Record<string, unknown>> => {
-      const res = await fetch(http.url, {
-        method: 'POST',
-        headers: { ...BASIC, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ command: name, service: ['dhcp4'] }),
-      });
-      const [answer] = (await res.json()) as { arguments: Record<string, unknown> }[];
-      return answer!.arguments;
-    };
+    const { command, metrics } = httpControlClient(lab);
     const stats = (await command('statistic-get-all')) as Record<string, [number, string][]>;
     const now = (name: string): number | undefined => stats[name]?.[0]?.[0];
     assert.equal(now('shared-network[floor1].total-addresses'), 16);
@@ -140,9 +110,8 @@ test('a running server: statistic-get-all, subnet4-list and /metrics show the ne
     });
     assert.deepEqual(await command('network4-list'), { 'shared-networks': [{ name: 'floor1' }] });
 
-    const metrics = parse(await (await fetch(`${http.url}metrics`, { headers: BASIC })).text());
-    const sample = (family: string): [Record<string, string> | undefined, string][] =>
-      (metrics.find((f) => f.name === family)?.metrics ?? []).map((m) => [m.labels, m.value]);
+    const families = await metrics();
+    const sample = (family: string): ReturnType<typeof metricSamples> => metricSamples(families, family);
     assert.deepEqual(sample('kea_dhcp4_shared_network_addresses_total'), [
       [{ shared_network: 'floor1' }, '16'],
     ]);
@@ -163,7 +132,7 @@ test('renderMetrics leaves out networks no longer configured', () => {
     [],
     ['kept'],
   );
-  const totals = parse(text).find((f) => f.name === 'kea_dhcp4_shared_network_addresses_total');
+  const totals = parseMetrics(text).find((f) => f.name === 'kea_dhcp4_shared_network_addresses_total');
   assert.deepEqual(
     totals?.metrics.map((m) => [m.labels, m.value]),
     [[{ shared_network: 'kept' }, '6']],

@@ -4,43 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { renderMetrics } from '../../src/control/metrics.ts';
-import { config, messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
+import { config, dora, virtualLab } from '../runtime/helpers.ts';
+import {
+  basicAuthorization,
+  httpControlClient,
+  httpControlSocket,
+  metricFamily,
+  parseMetrics,
+  type MetricFamily,
+} from '../control/http-control.ts';
 
-interface Sample {
-  readonly value: string;
-  readonly labels?: Record<string, string>;
-}
-interface Family {
-  readonly name: string;
-  readonly type: string;
-  readonly metrics: readonly Sample[];
-}
-
-const parse = parsePrometheusTextFormat as (text: string) => Family[];
-
-function family(families: readonly Family[], name: string): Family {
-  const f = families.find((x) => x.name === name);
-  assert.ok(f, `no family ${name}`);
-  return f;
-}
-
-const AUTH = {
-  'control-sockets': [
-    {
-      'socket-type': 'http',
-      'socket-address': '127.0.0.1',
-      'socket-port': 0,
-      authentication: { type: 'basic', realm: 'lk', clients: [{ user: 'prom', password: 's3cret' }] },
-    },
-  ],
-};
+const PROMETHEUS = { user: 'prom', password: 's3cret' };
 
 test('/metrics after one DORA: assigned addresses and packet counters per kea-exporter, auth required', async () => {
   const lab = await virtualLab({
     config: config({
-      ...AUTH,
+      ...httpControlSocket(PROMETHEUS),
       subnet4: [
         { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.110' }] },
         { id: 7, subnet: '198.18.7.0/24', pools: [{ pool: '198.18.7.10 - 198.18.7.19' }] },
@@ -49,26 +29,17 @@ test('/metrics after one DORA: assigned addresses and packet counters per kea-ex
     control: {},
   });
   try {
-    await lab.send(request(1));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), 2);
-    await lab.send(request(3, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
-    const ack = await lab.reply();
-    assert.equal(ack && messageTypeOf(ack), 5);
+    await dora(lab);
 
-    const http = lab.server.control?.http[0];
-    assert.ok(http);
-    const url = `${http.url}metrics`;
+    const url = `${httpControlClient(lab, PROMETHEUS).url}metrics`;
     const denied = await fetch(url);
     assert.equal(denied.status, 401);
-    const res = await fetch(url, {
-      headers: { Authorization: `Basic ${Buffer.from('prom:s3cret').toString('base64')}` },
-    });
+    const res = await fetch(url, { headers: basicAuthorization(PROMETHEUS) });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-    const families = parse(await res.text());
+    const families = parseMetrics(await res.text());
 
-    const assigned = family(families, 'kea_dhcp4_addresses_assigned_total');
+    const assigned = metricFamily(families, 'kea_dhcp4_addresses_assigned_total');
     assert.equal(assigned.type, 'GAUGE');
     assert.deepEqual(
       assigned.metrics.map((m) => [m.labels, m.value]),
@@ -78,19 +49,19 @@ test('/metrics after one DORA: assigned addresses and packet counters per kea-ex
         [{ subnet: '198.18.7.0/24', subnet_id: '7' }, '0'],
       ],
     );
-    const total = family(families, 'kea_dhcp4_addresses_total');
+    const total = metricFamily(families, 'kea_dhcp4_addresses_total');
     assert.deepEqual(
       total.metrics.map((m) => m.value),
       ['11', '10'],
     );
     for (const f of families)
       for (const m of f.metrics) assert.ok(!('pool' in (m.labels ?? {})), `${f.name} has a pool label`);
-    const sent = family(families, 'kea_dhcp4_packets_sent_total');
-    const byOp = (f: Family, op: string): string | undefined =>
+    const sent = metricFamily(families, 'kea_dhcp4_packets_sent_total');
+    const byOp = (f: MetricFamily, op: string): string | undefined =>
       f.metrics.find((m) => m.labels?.['operation'] === op)?.value;
     assert.equal(byOp(sent, 'offer'), '1');
     assert.equal(byOp(sent, 'ack'), '1');
-    const received = family(families, 'kea_dhcp4_packets_received_total');
+    const received = metricFamily(families, 'kea_dhcp4_packets_received_total');
     assert.equal(byOp(received, 'discover'), '1');
     assert.equal(byOp(received, 'request'), '1');
   } finally {
@@ -109,14 +80,14 @@ test('renderMetrics escapes label values and leaves out subnets that are no long
     ],
     [{ id: 1, prefix: 'a"b\\c\nd' }],
   );
-  const families = parse(text);
-  const assigned = family(families, 'kea_dhcp4_addresses_assigned_total');
+  const families = parseMetrics(text);
+  const assigned = metricFamily(families, 'kea_dhcp4_addresses_assigned_total');
   assert.equal(assigned.metrics.length, 1);
   assert.equal(assigned.metrics[0]?.labels?.['subnet'], 'a"b\\c\nd');
-  const failed = family(families, 'kea_dhcp4_allocations_failed_total');
+  const failed = metricFamily(families, 'kea_dhcp4_allocations_failed_total');
   assert.deepEqual(failed.metrics[0]?.labels, { subnet: 'a"b\\c\nd', subnet_id: '1', context: 'no-pools' });
   assert.equal(
-    family(families, 'kea_dhcp4_packets_received_total').metrics[0]?.labels?.['operation'],
+    metricFamily(families, 'kea_dhcp4_packets_received_total').metrics[0]?.labels?.['operation'],
     'parse-failed',
   );
   assert.equal(

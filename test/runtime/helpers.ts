@@ -1,4 +1,5 @@
 /** A leasekeeper server on a virtual network with one client NIC, for runtime tests without namespaces. */
+import assert from 'node:assert/strict';
 import type { Logger } from 'pino';
 import { compileConfig } from '../../src/config/index.ts';
 import type { CompiledConfig } from '../../src/config/types.ts';
@@ -135,6 +136,17 @@ export function request(
   if (opts.requested) m.options.set('dhcp-requested-address', opts.requested);
   if (opts.serverId) m.options.set('dhcp-server-identifier', opts.serverId);
   return m;
+}
+
+/** One DISCOVER-OFFER-REQUEST-ACK exchange from the lab's client; resolves the ACK. */
+export async function dora(lab: VirtualLab): Promise<DhcpMessage> {
+  await lab.send(request(1));
+  const offer = await lab.reply();
+  assert.equal(offer && messageTypeOf(offer), 2);
+  await lab.send(request(3, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
+  const ack = await lab.reply();
+  assert.equal(ack && messageTypeOf(ack), 5);
+  return ack!;
 }
 
 function encodeRequest(m: DhcpMessage): Uint8Array {
