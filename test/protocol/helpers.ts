@@ -33,3 +33,21 @@ export function fieldCodes(wire: Uint8Array, start: number, end: number): number
   }
   return codes;
 }
+
+/**
+ * `payload` as UDP `sport` -> `dport` in IPv4 198.18.0.1 -> 198.18.0.2 in a broadcast Ethernet frame from
+ * 02:00:00:00:00:01, IP and UDP checksums zero (neither our pcap reader nor tshark checks them). `cut` drops
+ * that many bytes from the end, as a capture's snap length would.
+ */
+export function ethernetUdp(sport: number, dport: number, payload: Uint8Array, cut = 0): Uint8Array {
+  const udpLen = 8 + payload.length;
+  const ipLen = 20 + udpLen;
+  const f = new Uint8Array(14 + ipLen);
+  f.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
+  // IPv4: version 4 with a 20-byte header, total length, no fragmenting, TTL 64, protocol 17 (UDP).
+  f.set([0x45, 0, ipLen >> 8, ipLen & 255, 0, 0, 0, 0, 64, 17, 0, 0], 14);
+  f.set([198, 18, 0, 1, 198, 18, 0, 2], 26);
+  f.set([sport >> 8, sport & 255, dport >> 8, dport & 255, udpLen >> 8, udpLen & 255, 0, 0], 34);
+  f.set(payload, 42);
+  return f.subarray(0, f.length - cut);
+}

@@ -14,6 +14,7 @@ import {
 } from '../../src/protocol/index.ts';
 import { PcapError, readPcap, readPcapRecords, writePcap, type PcapFrame } from '../../src/transport/pcap.ts';
 import { PCAP_DIR } from '../fixtures/load.ts';
+import { ethernetUdp } from './helpers.ts';
 
 const data = (name: string) => new Uint8Array(readFileSync(new URL(`./data/${name}`, import.meta.url)));
 const { DISCOVER, OFFER, REQUEST, ACK } = MessageType;
@@ -65,40 +66,6 @@ test('the Linux cooked (SLL) capture of the same exchange yields the same payloa
   assert.equal(sll.length, eth.length);
   sll.forEach((f, i) => assert.deepEqual([...f.payload], [...eth[i]!.payload]));
 });
-
-function ethernetUdp(sport: number, dport: number, payload: Uint8Array, cut = 0): Uint8Array {
-  const udpLen = 8 + payload.length;
-  const f = new Uint8Array(14 + 20 + udpLen);
-  f.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
-  f.set(
-    [
-      0x45,
-      0,
-      (20 + udpLen) >> 8,
-      (20 + udpLen) & 255,
-      0,
-      0,
-      0,
-      0,
-      64,
-      17,
-      0,
-      0,
-      198,
-      18,
-      0,
-      1,
-      198,
-      18,
-      0,
-      2,
-    ],
-    14,
-  );
-  f.set([sport >> 8, sport & 255, dport >> 8, dport & 255, udpLen >> 8, udpLen & 255, 0, 0], 34);
-  f.set(payload, 42);
-  return f.subarray(0, f.length - cut);
-}
 
 test('synthetic capture: non-DHCP frames skipped, broken ones reported, nothing thrown', () => {
   const msg = createMessage({ xid: 9, chaddr: parseMac('02:00:00:00:00:01') });

@@ -12,43 +12,9 @@ import fc from 'fast-check';
 import { DhcpEncodeError, encodeMessage, type DhcpMessage } from '../../src/protocol/index.ts';
 import { writePcap } from '../../src/transport/pcap.ts';
 import { messageOf } from './arbitraries.ts';
+import { ethernetUdp } from './helpers.ts';
 
 const { test } = requiring('tshark');
-
-/** Wraps a DHCP payload in Ethernet, IPv4 and UDP 68 -> 67 (checksums zero: tshark does not check them). */
-function frame(payload: Uint8Array): Uint8Array {
-  const udpLen = 8 + payload.length;
-  const f = new Uint8Array(42 + payload.length);
-  f.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
-  f.set(
-    [
-      0x45,
-      0,
-      (20 + udpLen) >> 8,
-      (20 + udpLen) & 255,
-      0,
-      0,
-      0,
-      0,
-      64,
-      17,
-      0,
-      0,
-      198,
-      18,
-      0,
-      1,
-      198,
-      18,
-      0,
-      2,
-    ],
-    14,
-  );
-  f.set([0, 68, 0, 67, udpLen >> 8, udpLen & 255, 0, 0], 34);
-  f.set(payload, 42);
-  return f;
-}
 
 const FIELDS = [
   'frame.number',
@@ -91,7 +57,7 @@ test('tshark dissects what we encode: same xid, addresses, option codes and valu
       message.file = '';
     }
     try {
-      frames.push({ timeUs: frames.length, data: frame(encodeMessage(message)) });
+      frames.push({ timeUs: frames.length, data: ethernetUdp(68, 67, encodeMessage(message)) });
       messages.push(message);
     } catch (err) {
       if (!(err instanceof DhcpEncodeError && err.code === 'ERR_ENCODE_MESSAGE_TOO_LARGE')) throw err;
