@@ -8,20 +8,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DhcpDecodeError, DhcpEncodeError, decodeMessage, encodeMessage } from '../../src/protocol/index.ts';
 import type { DhcpMessage } from '../../src/protocol/index.ts';
+import { HEADER_FIELDS } from './helpers.ts';
 import { generatedMessage } from './arbitraries.ts';
-
-const HEADER_FIELDS = [
-  'op',
-  'htype',
-  'hlen',
-  'hops',
-  'xid',
-  'secs',
-  'flags',
-  'ciaddr',
-  'yiaddr',
-  'siaddr',
-] as const;
 
 /** A few relays, so that consecutive packets often share a giaddr and often do not. */
 const giaddr = fc.constantFrom('0.0.0.0', '198.18.0.2', '198.18.0.3', '198.19.255.254');
@@ -65,8 +53,8 @@ test('each decoded message keeps its own header and options, read before or afte
         decoded.push({ sent: p, got });
       }
       for (const { sent, got } of decoded) {
+        // giaddr among them: the decoder keeps the last relay address's text.
         for (const f of HEADER_FIELDS) assert.equal(got[f], sent[f], f);
-        assert.equal(got.giaddr, sent.giaddr);
         assert.deepEqual([...got.chaddr], [...sent.chaddr]);
         const codes = got.options.codes().filter((c) => c !== 52);
         assert.deepEqual(

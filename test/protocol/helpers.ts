@@ -11,6 +11,21 @@ export function rawPacket(options: readonly number[], patch?: (header: Uint8Arra
   return b;
 }
 
+/** The fixed header's scalar fields (chaddr, sname and file aside), compared one by one after a round trip. */
+export const HEADER_FIELDS = [
+  'op',
+  'htype',
+  'hlen',
+  'hops',
+  'xid',
+  'secs',
+  'flags',
+  'ciaddr',
+  'yiaddr',
+  'siaddr',
+  'giaddr',
+] as const;
+
 export function ascii(s: string): number[] {
   return Array.from(s, (c) => c.charCodeAt(0));
 }

@@ -17,21 +17,8 @@ import {
   type DhcpMessage,
   type OptionName,
 } from '../../src/protocol/index.ts';
+import { HEADER_FIELDS } from './helpers.ts';
 import { generatedMessage, VALUE_BY_TYPE, type GeneratedMessage } from './arbitraries.ts';
-
-const HEADER_FIELDS = [
-  'op',
-  'htype',
-  'hlen',
-  'hops',
-  'xid',
-  'secs',
-  'flags',
-  'ciaddr',
-  'yiaddr',
-  'siaddr',
-  'giaddr',
-] as const;
 
 test('every codec type of the table has a generator', () => {
   for (const d of OPTION_DEFINITIONS)
