@@ -33,6 +33,7 @@ import { parseRequest } from '../../src/control/websocket/request.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { ConfigHolder } from '../../src/runtime/config-holder.ts';
 import { FAKE_NOW, FakeTarget } from './fake-target.ts';
+import { listenHttp } from './helpers.ts';
 import { startWsServer } from '../web/ws-harness.ts';
 
 const run = promisify(execFile);
@@ -187,10 +188,7 @@ test('config-reload refuses a configuration file swapped for a link out of its d
 
 test('DNS rebinding: requests and upgrades for a foreign Host are refused, allowlisted names served', async () => {
   const target = new FakeTarget();
-  const http = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
+  const http = await listenHttp({
     target,
     hostAllowlist: ['dhcp.example.net'],
   });
@@ -272,11 +270,7 @@ test('TLS: connections that never finish the handshake are closed at the idle ti
       '-subj',
       '/CN=127.0.0.1',
     ]);
-    http = await HttpControlServer.listen({
-      host: '127.0.0.1',
-      port: 0,
-      registry: createCommandRegistry(),
-      target: new FakeTarget(),
+    http = await listenHttp({
       tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), certRequired: false },
       idleTimeoutMs: 300,
       maxConnections: 40,
@@ -504,11 +498,7 @@ test('exposure: a non-loopback HTTP listener without authentication is refused u
 
 test('authentication: failures are logged once per interval and a guessing address is throttled', async () => {
   const logger = new CapturingLogger();
-  const http = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
-    target: new FakeTarget(),
+  const http = await listenHttp({
     auth: { realm: 'lk', clients: [{ user: 'admin', password: 'right' }] },
     authThrottle: { maxFailures: 5, windowMs: 60_000 },
     logger,
@@ -546,11 +536,7 @@ test('authentication: failures are logged once per interval and a guessing addre
 
 test('log flooding: bad connections are logged once per interval with a count', async () => {
   const logger = new CapturingLogger();
-  const http = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
-    target: new FakeTarget(),
+  const http = await listenHttp({
     logger,
   });
   for (let i = 0; i < 40; i++) await raw(http.port, 'NOT HTTP AT ALL\r\n\r\n');
@@ -588,10 +574,7 @@ test('log flooding: misbehaving WebSocket peers are logged once per interval wit
   const logger = new CapturingLogger();
   const store = new MemoryLeaseStore();
   const target = new FakeTarget();
-  const http = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
+  const http = await listenHttp({
     target,
   });
   const api = mountWebSocketApi({ http, target, store, logger, maxPayload: 1024 });

@@ -7,9 +7,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { HttpControlServer, type HttpControlOptions } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
+import { listenHttp } from './helpers.ts';
 import { needs } from '../lab/needs.ts';
 
 const run = promisify(execFile);
@@ -19,10 +19,7 @@ async function withHttp(
   extra: Partial<HttpControlOptions> = {},
 ): Promise<void> {
   const target = new FakeTarget();
-  const server = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
+  const server = await listenHttp({
     target,
     ...extra,
   });

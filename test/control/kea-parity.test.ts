@@ -18,6 +18,7 @@ import { createCommandRegistry } from '../../src/control/commands/index.ts';
 import { UnixControlServer } from '../../src/control/unix-server.ts';
 import { HttpControlServer } from '../../src/control/http-server.ts';
 import { FakeTarget } from './fake-target.ts';
+import { listenHttp } from './helpers.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 
 const { after, before, test } = requiring('kea-dhcp4', 'kea-ctrl-agent');
@@ -85,10 +86,7 @@ before(async () => {
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
     stdio: 'ignore',
   });
-  oursHttp = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
+  oursHttp = await listenHttp({
     target,
     auth: AUTH,
   });
