@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageType } from '../../src/protocol/index.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import { makeLease } from '../leases/fixtures.ts';
 import { ETH0, Lab, basicConfig, msg } from './harness.ts';
 
 const MAC = 'aa:bb:cc:00:00:01';
@@ -36,18 +37,7 @@ test('a refused rapid commit picks another address and never ACKs the refused on
   lab.unsubscribe(); // another server's leases arrive unseen
   for (const address of ['198.18.0.10', '198.18.0.11']) {
     await store.commit(
-      {
-        address,
-        hwAddress: 'ee:ee:ee:ee:ee:ee',
-        clientId: null,
-        subnetId: 1,
-        validLifetime: 3600,
-        cltt: lab.now,
-        expiresAt: lab.now + 3600_000,
-        hostname: null,
-        state: 'default',
-        userContext: null,
-      },
+      makeLease({ address, hwAddress: 'ee:ee:ee:ee:ee:ee', clientId: null, cltt: lab.now }),
       { now: lab.now },
     );
   }

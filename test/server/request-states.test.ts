@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageType } from '../../src/protocol/index.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
+import { makeLease } from '../leases/fixtures.ts';
 import { ETH0, Lab, T0, msg } from './harness.ts';
 
 const MAC = 'aa:bb:cc:00:00:01';
@@ -90,18 +91,12 @@ test('a store conflict (another server holds the address) never yields an ACK: t
   // Another server takes the address behind our back, without us seeing its change callback.
   lab.unsubscribe();
   await store.commit(
-    {
+    makeLease({
       address: offer.message.yiaddr,
       hwAddress: 'ee:ee:ee:ee:ee:ee',
       clientId: null,
-      subnetId: 1,
-      validLifetime: 3600,
       cltt: lab.now,
-      expiresAt: lab.now + 3600_000,
-      hostname: null,
-      state: 'default',
-      userContext: null,
-    },
+    }),
     { now: lab.now },
   );
   const replies = await lab.send(
