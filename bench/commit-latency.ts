@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Lease } from '../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
 import { DEFAULT_BATCH_MAX_WAIT_MS } from '../src/leases/sqlite-writer.ts';
+import { makeLease } from '../test/leases/fixtures.ts';
 import { tempDir } from '../test/leases/tmp.ts';
 
 const RATE = Number(process.env['RATE'] ?? 3000);
@@ -24,18 +25,12 @@ const NOW = Date.now();
 function lease(i: number): Lease {
   const b = [(i >> 16) & 255, (i >> 8) & 255, i & 255];
   const hex = b.map((x) => x.toString(16).padStart(2, '0')).join(':');
-  return {
+  return makeLease({
     address: `10.${b[0]}.${b[1]}.${b[2]}`,
     hwAddress: `02:00:00:${hex}`,
     clientId: null,
-    subnetId: 1,
-    validLifetime: 3600,
     cltt: NOW,
-    expiresAt: NOW + 3_600_000,
-    hostname: null,
-    state: 'default',
-    userContext: null,
-  };
+  });
 }
 
 interface Result {

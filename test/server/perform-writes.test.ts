@@ -6,21 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CommitResult, Lease } from '../../src/leases/index.ts';
+import { makeLease } from '../leases/fixtures.ts';
 import { performWrites, type LeaseWriter, type LeaseWrite } from '../../src/server/index.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
-const lease: Lease = Object.freeze({
-  address: '198.18.0.10',
-  hwAddress: '02:00:00:00:00:01',
-  clientId: null,
-  subnetId: 1,
-  validLifetime: 3600,
-  cltt: NOW,
-  expiresAt: NOW + 3_600_000,
-  hostname: null,
-  state: 'default',
-  userContext: null,
-});
+const lease: Lease = Object.freeze(
+  makeLease({ address: '198.18.0.10', hwAddress: '02:00:00:00:00:01', clientId: null, cltt: NOW }),
+);
 const holder: Lease = { ...lease, hwAddress: '02:00:00:00:00:99' };
 const claim: LeaseWrite = { op: 'claim', lease, matchClientId: true };
 
