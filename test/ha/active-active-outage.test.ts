@@ -10,7 +10,7 @@ import { openLeaseStore } from '../../src/leases/open.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import { requiring } from '../lab/needs.ts';
 import { captureLogs } from '../leases/log-capture.ts';
-import { type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
+import { keaLeaseDatabase, type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
 import { messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
 import { until } from './helpers.ts';
 
@@ -30,13 +30,7 @@ it('no OFFER nor ACK while the database is down, one HA line per interval, back 
   const config = compileConfig({
     Dhcp4: {
       'interfaces-config': { interfaces: ['eth0'] },
-      'lease-database': {
-        type: 'postgresql',
-        name: database,
-        host: cluster!.connection(database).host,
-        user: 'postgres',
-        'connect-timeout': 1,
-      },
+      'lease-database': { ...keaLeaseDatabase(cluster!, database), 'connect-timeout': 1 },
       'hooks-libraries': [
         {
           library: 'libdhcp_ha.so',

@@ -16,7 +16,7 @@ import { intToIp } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { keaLeaseDatabase, startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { activeActiveHooks, Client, until } from './helpers.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
@@ -41,8 +41,7 @@ describe('active-active on one PostgreSQL database', () => {
 
   it('splits the clients, fails over a silent server and gives its clients back', async () => {
     const database = await cluster!.createDatabase('active_active');
-    const socketDir = cluster!.connection(database).host!;
-    const leaseDatabase = { type: 'postgresql', name: database, host: socketDir, user: 'postgres' };
+    const leaseDatabase = keaLeaseDatabase(cluster!, database);
     const configFor = (name: string) =>
       compileConfig({
         Dhcp4: {

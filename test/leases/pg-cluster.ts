@@ -21,6 +21,14 @@ export interface TempCluster {
   stopSync(): void;
 }
 
+/** Kea's `lease-database` entry for `database` of `cluster`, reached as `postgres` over the cluster's socket. */
+export function keaLeaseDatabase(
+  cluster: TempCluster,
+  database: string,
+): { type: 'postgresql'; name: string; host: string | undefined; user: string } {
+  return { type: 'postgresql', name: database, host: cluster.connection(database).host, user: 'postgres' };
+}
+
 export function asPostgres(args: string[]): string {
   return execFileSync('runuser', ['-u', 'postgres', '--', ...args], {
     encoding: 'utf8',

@@ -19,7 +19,7 @@ import { until } from '../ha/helpers.ts';
 import { requiring } from '../lab/needs.ts';
 import { makeLease } from '../leases/fixtures.ts';
 import { captureLogs } from '../leases/log-capture.ts';
-import { type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
+import { keaLeaseDatabase, type TempCluster, useTempCluster } from '../leases/pg-cluster.ts';
 import { ETH0, msg } from '../server/harness.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
@@ -48,12 +48,7 @@ async function sharedPool(
   const config = compileConfig({
     Dhcp4: {
       'interfaces-config': { interfaces: ['eth0'] },
-      'lease-database': {
-        type: 'postgresql',
-        name: database,
-        host: cluster!.connection(database).host,
-        user: 'postgres',
-      },
+      'lease-database': keaLeaseDatabase(cluster!, database),
       'valid-lifetime': 3600,
       subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.102' }] }],
     },

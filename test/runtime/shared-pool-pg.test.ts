@@ -23,7 +23,7 @@ import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork, type VirtualLink } from '../../src/transport/virtual/index.ts';
 import { EngineClient, until } from '../lab/engine-client.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { keaLeaseDatabase, startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
 
@@ -148,8 +148,7 @@ describe('two servers sharing one PostgreSQL pool on one LAN', () => {
 
   it('never leases one address twice, shares what each granted, and survives losing a server', async () => {
     const database = await cluster!.createDatabase('shared_pool');
-    const socketDir = cluster!.connection(database).host!;
-    const leaseDatabase = { type: 'postgresql', name: database, host: socketDir, user: 'postgres' };
+    const leaseDatabase = keaLeaseDatabase(cluster!, database);
     // The same Kea configuration for both servers; each store is opened from its lease-database entry.
     const config = compileConfig({
       Dhcp4: {
