@@ -10,7 +10,9 @@ import { parsePeerAnswer, type PeerSender } from '../../src/ha/partner-client.ts
 import { HaService } from '../../src/ha/service.ts';
 import { createMessage, parseMac } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
+import type { Lease } from '../../src/leases/lease.ts';
 import { FakeLeases, FakeTarget } from '../control/fake-target.ts';
+import { makeLease } from '../leases/fixtures.ts';
 
 const HA_LIB = '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so';
 
@@ -34,6 +36,28 @@ const PAIR = {
     { name: 'server2', url: 'http://198.18.0.2:8000/', role: 'secondary', 'auto-failover': true },
   ],
 };
+
+/** An HA service with `send` as its link to the peers, over a FakeLeases store; no lease sync expected. */
+function haService(config: HaConfig, send: PeerSender): HaService {
+  return new HaService({
+    config,
+    store: new FakeLeases() as never,
+    parseLease: () => assert.fail('no sync here'),
+    logger: createLogger({ level: 'silent' }),
+    send,
+  });
+}
+
+/** A ten-minute lease on 198.18.0.`last` for MAC 02:00:00:00:00:`last`. */
+function haLease(last: number): Lease {
+  return makeLease({
+    address: `198.18.0.${last}`,
+    hwAddress: `02:00:00:00:00:${last}`,
+    clientId: null,
+    validLifetime: 600,
+    cltt: Date.UTC(2026, 0, 1),
+  });
+}
 
 function discover(mac: string, clientId?: Uint8Array, secs = 0) {
   const m = createMessage({ op: 1, chaddr: parseMac(mac), secs });
@@ -151,14 +175,7 @@ describe('the ha-* commands', () => {
     run: (c: string, a?: unknown) => Promise<unknown>;
   } {
     const config: HaConfig = compileConfig(dhcp4(PAIR)).highAvailability!;
-    const leases = new FakeLeases();
-    const service = new HaService({
-      config,
-      store: leases as never,
-      parseLease: () => assert.fail('no sync here'),
-      logger: createLogger({ level: 'silent' }),
-      send,
-    });
+    const service = haService(config, send);
     const target = Object.assign(new FakeTarget(), { ha: service });
     const registry = createCommandRegistry({}, { highAvailability: true });
     const ctx = { target, via: 'internal' as const, agent: false, now: () => Date.now() };
@@ -248,18 +265,7 @@ describe('the ha-* commands', () => {
 });
 
 describe('lease updates to a backup (passive-backup)', () => {
-  const lease = {
-    address: '198.18.0.10',
-    hwAddress: '02:00:00:00:00:10',
-    clientId: null,
-    subnetId: 1,
-    validLifetime: 600,
-    cltt: Date.UTC(2026, 0, 1),
-    expiresAt: Date.UTC(2026, 0, 1) + 600_000,
-    hostname: null,
-    state: 'default' as const,
-    userContext: null,
-  };
+  const lease = haLease(10);
   function primary(waitBackupAck: boolean, send: PeerSender): HaService {
     const config = compileConfig(
       dhcp4({
@@ -272,13 +278,7 @@ describe('lease updates to a backup (passive-backup)', () => {
         ],
       }),
     ).highAvailability!;
-    return new HaService({
-      config,
-      store: new FakeLeases() as never,
-      parseLease: () => assert.fail('no sync here'),
-      logger: createLogger({ level: 'silent' }),
-      send,
-    });
+    return haService(config, send);
   }
 
   it('does not hold the reply for a backup unless wait-backup-ack', async () => {
@@ -324,28 +324,11 @@ describe('communication-recovery (load balancing with delayed-updates-limit)', (
         'delayed-updates-limit': 5,
       }),
     ).highAvailability!;
-    const service = new HaService({
-      config,
-      store: new FakeLeases() as never,
-      parseLease: () => assert.fail('no sync here'),
-      logger: createLogger({ level: 'silent' }),
-      send,
-    });
+    const service = haService(config, send);
     const lease = (last: number) => ({
       op: 'claim' as const,
       matchClientId: true,
-      lease: {
-        address: `198.18.0.${last}`,
-        hwAddress: `02:00:00:00:00:${last}`,
-        clientId: null,
-        subnetId: 1,
-        validLifetime: 600,
-        cltt: Date.UTC(2026, 0, 1),
-        expiresAt: Date.UTC(2026, 0, 1) + 600_000,
-        hostname: null,
-        state: 'default' as const,
-        userContext: null,
-      },
+      lease: haLease(last),
     });
     const until = async (what: string, check: () => boolean): Promise<void> => {
       for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
