@@ -7,22 +7,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createDhcp } from '../../src/index.ts';
-import { SEED, lan, virtualUdp } from './helpers.ts';
+import { SEED, lan } from './helpers.ts';
 
 test('control: { http } serves the dashboard and the control API of the same leases', async () => {
   const l = lan();
-  const server = await (
-    await createDhcp(virtualUdp(l.serverHost))
-  ).serve({
+  const server = await l.serve({
     ...SEED,
     control: { http: '127.0.0.1:0' },
   });
-  const client = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:01')))
-  ).client({
-    mac: '02:00:00:00:00:01',
-  });
+  const client = await l.client('02:00:00:00:00:01');
   try {
     const url = server.controlUrl;
     assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -80,9 +73,7 @@ test('control: { socket } opens a Kea-style UNIX control socket', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lk-lib-ctl-'));
   const path = join(dir, 'ctl.sock');
   const l = lan();
-  const server = await (
-    await createDhcp(virtualUdp(l.serverHost))
-  ).serve({ ...SEED, control: { socket: path } });
+  const server = await l.serve({ ...SEED, control: { socket: path } });
   try {
     assert.equal(server.controlUrl, undefined);
     const answer = await new Promise<string>((resolve, reject) => {

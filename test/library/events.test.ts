@@ -3,16 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createDhcp } from '../../src/index.ts';
-import { SEED, lan, next, record, virtualUdp } from './helpers.ts';
+import { SEED, lan, next, record } from './helpers.ts';
 
 const MAC = '02:00:00:00:00:01';
 
 test('DORA, renew and release: offered, bound, renewed, released, once each and in order', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  const server = await l.serve(SEED);
   const log = record(server);
-  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const client = await l.client(MAC);
   const states: string[] = [];
   client.on('state', (s) => states.push(`${s.from}>${s.to}`));
   try {
@@ -44,13 +43,10 @@ test('DORA, renew and release: offered, bound, renewed, released, once each and 
 
 test('DECLINE: the server marks the address declined and the client binds another one', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  const server = await l.serve(SEED);
   const log = record(server);
   let first: string | undefined;
-  const client = await (
-    await createDhcp(virtualUdp(l.host(MAC)))
-  ).client({
-    mac: MAC,
+  const client = await l.client(MAC, {
     // The first address offered is "in use" (as an ARP probe would find): the client must DECLINE it.
     checkAddress: (address) => {
       first ??= address;
@@ -82,9 +78,9 @@ test('DECLINE: the server marks the address declined and the client binds anothe
 
 test('a lease not renewed expires: offered, bound, expired; the map forgets it', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, leaseDuration: 2 });
+  const server = await l.serve({ ...SEED, leaseDuration: 2 });
   const log = record(server);
-  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const client = await l.client(MAC);
   const lease = await client.bound();
   await client.stop(); // gone without a word, as a powered-off VM
   const expired = await next(server, 'expired');
@@ -103,7 +99,7 @@ test('a lease not renewed expires: offered, bound, expired; the map forgets it',
 
 test('off() removes a listener; once() fires once', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
+  const server = await l.serve(SEED);
   let on = 0;
   let once = 0;
   const listener = (): void => void on++;
@@ -111,10 +107,8 @@ test('off() removes a listener; once() fires once', async () => {
     .on('bound', listener)
     .off('bound', listener)
     .once('offered', () => void once++);
-  const a = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
-  const b = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:02')))
-  ).client({ mac: '02:00:00:00:00:02' });
+  const a = await l.client(MAC);
+  const b = await l.client('02:00:00:00:00:02');
   try {
     await a.bound();
     await b.bound();
@@ -130,8 +124,8 @@ test('off() removes a listener; once() fires once', async () => {
 
 test('an operator deleting a live lease through the store is a release; the map follows', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
-  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const server = await l.serve(SEED);
+  const client = await l.client(MAC);
   try {
     const lease = await client.bound();
     const released = next(server, 'released');
@@ -148,8 +142,8 @@ test('a logger given to serve() gets the readable exchange lines', async () => {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, logger });
-  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const server = await l.serve({ ...SEED, logger });
+  const client = await l.client(MAC);
   try {
     const lease = await client.bound();
     const text = lines.map((x) => (JSON.parse(x) as { msg: string }).msg).join('\n');

@@ -1,10 +1,14 @@
 /** A virtual LAN for library tests: one server host, client hosts on demand, all through the public API. */
 import {
   VirtualNetwork,
+  createDhcp,
   virtualUdp,
+  type DhcpClient,
+  type DhcpClientOptions,
   type DhcpServer,
   type DhcpServerEvents,
   type DhcpServerOptions,
+  type ServeOptions,
   type VirtualHost,
 } from '../../src/index.ts';
 
@@ -21,6 +25,10 @@ export interface Lan {
   readonly serverHost: VirtualHost;
   /** A new host with one NIC of this MAC and no address. */
   host(mac: string): VirtualHost;
+  /** `createDhcp(virtualUdp(serverHost)).serve(options)`. */
+  serve(options: ServeOptions): Promise<DhcpServer>;
+  /** `createDhcp(virtualUdp(host(mac))).client({ mac, ...options })`: a client on a new host. */
+  client(mac: string, options?: Omit<DhcpClientOptions, 'mac'>): Promise<DhcpClient>;
 }
 
 export function lan(serverCidr = '192.168.1.1/24'): Lan {
@@ -29,14 +37,18 @@ export function lan(serverCidr = '192.168.1.1/24'): Lan {
   const serverHost = net.createHost('server');
   serverHost.attach(link, { ifname: 'eth0', addresses: [serverCidr] });
   let n = 0;
+  const host = (mac: string): VirtualHost => {
+    const h = net.createHost(`client${++n}`);
+    h.attach(link, { ifname: 'eth0', mac });
+    return h;
+  };
   return {
     net,
     serverHost,
-    host: (mac) => {
-      const h = net.createHost(`client${++n}`);
-      h.attach(link, { ifname: 'eth0', mac });
-      return h;
-    },
+    host,
+    serve: async (options) => (await createDhcp(virtualUdp(serverHost))).serve(options),
+    client: async (mac, options = {}) =>
+      (await createDhcp(virtualUdp(host(mac)))).client({ mac, ...options }),
   };
 }
 

@@ -1,11 +1,11 @@
 // `server.leases` reads the engine's compact index: it must hold what a map built from the store holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDhcp, MemoryLeaseStore, type DhcpLease } from '../../src/index.ts';
+import { MemoryLeaseStore, type DhcpLease } from '../../src/index.ts';
 import { EngineLeaseMap } from '../../src/library/lease-map.ts';
 import { leaseView } from '../../src/library/lease-view.ts';
 import type { Lease } from '../../src/leases/lease.ts';
-import { SEED, lan, next, virtualUdp } from './helpers.ts';
+import { SEED, lan, next } from './helpers.ts';
 
 const HOUR = 3_600_000;
 
@@ -63,7 +63,7 @@ test('server.leases holds what the store holds, through store changes, without a
   const now = Date.now();
   const store = await filledStore(now);
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, store });
+  const server = await l.serve({ ...SEED, store });
   try {
     assertSame(server.leases, await fromStore(store));
     assert.equal(server.leases.has('192.168.1.5'), false, 'a reclaimed lease is not in the map');
@@ -88,11 +88,7 @@ test('server.leases holds what the store holds, through store changes, without a
     assertSame(server.leases, await fromStore(store));
 
     // A listener of `bound` already finds the lease in the map.
-    const client = await (
-      await createDhcp(virtualUdp(l.host('02:00:00:00:00:99')))
-    ).client({
-      mac: '02:00:00:00:00:99',
-    });
+    const client = await l.client('02:00:00:00:00:99');
     const seen = next(server, 'bound').then((e) => server.leases.get(e.ip));
     try {
       const lease = await client.bound();

@@ -1,8 +1,8 @@
 // `server.leasesOf` answers what filtering `server.leases` by the client would, from the engine's index.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDhcp, DhcpLibraryError, MemoryLeaseStore, type DhcpLease } from '../../src/index.ts';
-import { SEED, lan, virtualUdp } from './helpers.ts';
+import { DhcpLibraryError, MemoryLeaseStore, type DhcpLease } from '../../src/index.ts';
+import { SEED, lan } from './helpers.ts';
 
 const HOUR = 3_600_000;
 
@@ -32,7 +32,7 @@ test('server.leasesOf finds a client by MAC, client id or hostname as a filter o
   await store.reclaim('192.168.1.2', { remove: false, now: now + 2 * HOUR }); // not in server.leases
   await store.markDeclined('192.168.1.3', 3600, { now });
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, store });
+  const server = await l.serve({ ...SEED, store });
   try {
     const all = [...server.leases.values()].sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }));
     const where = (pick: (v: DhcpLease) => boolean): DhcpLease[] => all.filter(pick);

@@ -7,9 +7,7 @@ import { SEED, lan, virtualUdp } from './helpers.ts';
 
 test('each seed option is reflected in the lease the client gets', async () => {
   const l = lan();
-  const server = await (
-    await createDhcp(virtualUdp(l.serverHost))
-  ).serve({
+  const server = await l.serve({
     leaseRange: { start: '192.168.1.150', end: '192.168.1.150' },
     serverIdentifier: '192.168.1.1',
     netmask: '255.255.255.0',
@@ -20,11 +18,7 @@ test('each seed option is reflected in the lease the client gets', async () => {
     domainName: 'example.lan',
     searchDomains: ['eng.example.lan', 'example.lan'],
   });
-  const client = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:01')))
-  ).client({
-    mac: '02:00:00:00:00:01',
-  });
+  const client = await l.client('02:00:00:00:00:01');
   try {
     const lease = await client.bound();
     assert.equal(lease.address, '192.168.1.150'); // leaseRange
@@ -49,12 +43,8 @@ test('each seed option is reflected in the lease the client gets', async () => {
 
 test('leaseDuration defaults to 86400 seconds', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve(SEED);
-  const client = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:01')))
-  ).client({
-    mac: '02:00:00:00:00:01',
-  });
+  const server = await l.serve(SEED);
+  const client = await l.client('02:00:00:00:00:01');
   try {
     assert.equal((await client.bound()).leaseDuration, 86400);
   } finally {
@@ -65,27 +55,16 @@ test('leaseDuration defaults to 86400 seconds', async () => {
 
 test('reservations: one by MAC, one by client id, each client gets its address and host name', async () => {
   const l = lan();
-  const server = await (
-    await createDhcp(virtualUdp(l.serverHost))
-  ).serve({
+  const server = await l.serve({
     ...SEED,
     reservations: [
       { mac: '02:00:00:00:00:0a', ip: '192.168.1.10', hostname: 'printer' },
       { clientId: '00:6d:79:2d:69:64', ip: '192.168.1.20' },
     ],
   });
-  const byMac = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:0a')))
-  ).client({
-    mac: '02:00:00:00:00:0a',
-  });
+  const byMac = await l.client('02:00:00:00:00:0a');
   // A client whose identifier (type 0, "my-id") is not its MAC: only the client-id reservation matches.
-  const byId = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:0b')))
-  ).client({
-    mac: '02:00:00:00:00:0b',
-    clientId: '00:6d:79:2d:69:64',
-  });
+  const byId = await l.client('02:00:00:00:00:0b', { clientId: '00:6d:79:2d:69:64' });
   try {
     const a = await byMac.bound();
     const b = await byId.bound();
@@ -103,12 +82,8 @@ test('reservations: one by MAC, one by client id, each client gets its address a
 
 test('INFORM: a client with an address gets the configuration, and no lease is made', async () => {
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, domainName: 'lan' });
-  const client = await (
-    await createDhcp(virtualUdp(l.host('02:00:00:00:00:01')))
-  ).client({
-    mac: '02:00:00:00:00:01',
-  });
+  const server = await l.serve({ ...SEED, domainName: 'lan' });
+  const client = await l.client('02:00:00:00:00:01');
   try {
     const lease = await client.bound();
     const reply = await client.inform();

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDhcp, MemoryLeaseStore } from '../../src/index.ts';
-import { SEED, lan, next, record, virtualUdp } from './helpers.ts';
+import { MemoryLeaseStore } from '../../src/index.ts';
+import { SEED, lan, next, record } from './helpers.ts';
 
 const MAC = '02:00:00:00:00:01';
 
@@ -14,18 +14,13 @@ test('SQLite: leases survive a restart, and the client gets its address back', a
   const file = join(dir, 'leases.sqlite');
   try {
     const l = lan();
-    const first = await (
-      await createDhcp(virtualUdp(l.serverHost))
-    ).serve({ ...SEED, store: { sqlite: file } });
-    const clientHost = l.host(MAC);
-    const client = await (await createDhcp(virtualUdp(clientHost))).client({ mac: MAC, hostname: 'vm1' });
+    const first = await l.serve({ ...SEED, store: { sqlite: file } });
+    const client = await l.client(MAC, { hostname: 'vm1' });
     const lease = await client.bound();
     await client.stop(); // no RELEASE: the lease stays
     await first.stop();
 
-    const second = await (
-      await createDhcp(virtualUdp(l.serverHost))
-    ).serve({ ...SEED, store: { sqlite: file } });
+    const second = await l.serve({ ...SEED, store: { sqlite: file } });
     try {
       const kept = second.leases.get(lease.address);
       assert.equal(kept?.mac, MAC);
@@ -34,7 +29,7 @@ test('SQLite: leases survive a restart, and the client gets its address back', a
       assert.equal(second.store.backend, 'sqlite');
       // The same machine boots again: same address, and it is the same client's lease extended.
       const log = record(second);
-      const again = await (await createDhcp(virtualUdp(l.host('02:00:00:00:00:01')))).client({ mac: MAC });
+      const again = await l.client(MAC);
       try {
         assert.equal((await again.bound()).address, lease.address);
         assert.deepEqual(log, [`offered ${lease.address} ${MAC}`, `renewed ${lease.address} ${MAC}`]);
@@ -52,9 +47,9 @@ test('SQLite: leases survive a restart, and the client gets its address back', a
 test('a LeaseStore instance is used as given and closed by stop()', async () => {
   const store = new MemoryLeaseStore();
   const l = lan();
-  const server = await (await createDhcp(virtualUdp(l.serverHost))).serve({ ...SEED, store });
+  const server = await l.serve({ ...SEED, store });
   assert.equal(server.store, store);
-  const client = await (await createDhcp(virtualUdp(l.host(MAC)))).client({ mac: MAC });
+  const client = await l.client(MAC);
   const bound = next(server, 'bound');
   const lease = await client.bound();
   await bound;
