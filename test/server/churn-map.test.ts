@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChurnMap, RENEW_AFTER } from '../../src/server/churn-map.ts';
-
-/** A small deterministic generator (mulberry32), so a failure repeats. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/transport/virtual/random.ts';
 
 test('answers as a Map across its renewals: entries, values and insertion order', () => {
   for (const seed of [1, 2, 3]) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const churn = new ChurnMap<number, string>();
     const model = new Map<number, string>();
     // Keys from a small range, so sets overwrite and deletes hit; several renewals' worth of insertions.
