@@ -4,8 +4,7 @@
  */
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config/index.ts';
-import { createCommandRegistry } from '../../src/control/commands/index.ts';
-import { HttpControlServer } from '../../src/control/http-server.ts';
+import type { HttpControlServer } from '../../src/control/http-server.ts';
 import type { JsonObject } from '../../src/control/json.ts';
 import type { ConfigOutcome } from '../../src/control/target.ts';
 import type { BasicAuthSettings } from '../../src/control/auth.ts';
@@ -13,6 +12,7 @@ import { mountWebSocketApi, type WebSocketApi } from '../../src/control/websocke
 import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { FakeTarget } from '../control/fake-target.ts';
+import { listenHttp } from '../control/helpers.ts';
 
 export const KEA_CONFIG: JsonObject = {
   Dhcp4: {
@@ -75,13 +75,7 @@ export async function startWsServer(
 ): Promise<WsServer> {
   const store = new MemoryLeaseStore();
   const target = new KeaTarget(store);
-  const http = await HttpControlServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    registry: createCommandRegistry(),
-    target,
-    ...(opts.auth === undefined ? {} : { auth: opts.auth }),
-  });
+  const http = await listenHttp({ target, ...(opts.auth === undefined ? {} : { auth: opts.auth }) });
   const api = mountWebSocketApi({
     http,
     target,
