@@ -12,10 +12,15 @@ import {
 } from '../../src/transport/linux/transport.ts';
 import { FRAME_META_WORDS, requireNative, type NativeAddon } from '../../src/transport/linux/native.ts';
 import { ETH_P_IP, udpDstPortFilter } from '../../src/transport/linux/bpf.ts';
-import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
-import { parseMacBytes } from '../../src/transport/addr.ts';
+import { parseUdpFrame } from '../../src/transport/frame.ts';
 import type { TransportError } from '../../src/transport/errors.ts';
-import { record, until, withTransportPair, type TransportPair } from './linux-helpers.ts';
+import {
+  clientBroadcastFrame,
+  record,
+  until,
+  withTransportPair,
+  type TransportPair,
+} from './linux-helpers.ts';
 
 const { test } = requiring('root', 'ip');
 
@@ -115,17 +120,7 @@ test('the addon delivers a wake-up of queued frames in one callback: at most 64,
     try {
       // Written synchronously: all 150 are queued on rx before the loop first polls it.
       for (let i = 0; i < 150; i++) {
-        tx.send(
-          buildUdpFrame({
-            srcMac: parseMacBytes('02:00:00:00:0b:01')!,
-            dstMac: parseMacBytes('ff:ff:ff:ff:ff:ff')!,
-            srcIp: 0,
-            dstIp: 0xffffffff,
-            srcPort: 68,
-            dstPort: 6767,
-            payload: Buffer.from(`frame ${i}`.padEnd(20 + i, '.')),
-          }),
-        );
+        tx.send(clientBroadcastFrame('02:00:00:00:0b:01', 6767, `frame ${i}`.padEnd(20 + i, '.')));
       }
       const count = (): number => batches.reduce((n, b) => n + b.meta.length / FRAME_META_WORDS, 0);
       await until(() => count() >= 150, 5000, '150 frames');

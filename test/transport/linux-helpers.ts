@@ -1,6 +1,8 @@
 /** Shared by the namespace tests of the linux transport. */
 import { createLab, type Lab, type Netns } from '../lab/netns.ts';
 import { listInterfaces } from '../../src/transport/linux/interfaces.ts';
+import { buildUdpFrame } from '../../src/transport/frame.ts';
+import { parseMacBytes } from '../../src/transport/addr.ts';
 import { LinuxTransport, type LinuxTransportOptions } from '../../src/transport/linux/transport.ts';
 import type { DatagramMeta, LinkState, Transport } from '../../src/transport/types.ts';
 import type { TransportError } from '../../src/transport/errors.ts';
@@ -23,6 +25,19 @@ export function carrierUp(netns: string, ifname: string, timeoutMs = 5000): Prom
     timeoutMs,
     `carrier on ${ifname} in ${netns}`,
   );
+}
+
+/** A frame as a client with no address broadcasts it: 0.0.0.0:68 to 255.255.255.255:`dstPort`, from `srcMac`. */
+export function clientBroadcastFrame(srcMac: string, dstPort: number, payload: string): Buffer {
+  return buildUdpFrame({
+    srcMac: parseMacBytes(srcMac)!,
+    dstMac: parseMacBytes('ff:ff:ff:ff:ff:ff')!,
+    srcIp: 0,
+    dstIp: 0xffffffff,
+    srcPort: 68,
+    dstPort,
+    payload: Buffer.from(payload),
+  });
 }
 
 export interface Recorder {

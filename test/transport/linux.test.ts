@@ -9,10 +9,15 @@ import { LinuxTransport, arpProbe } from '../../src/transport/linux/transport.ts
 import { listInterfaces } from '../../src/transport/linux/interfaces.ts';
 import { requireNative } from '../../src/transport/linux/native.ts';
 import { dropAllFilter, ETH_P_IP } from '../../src/transport/linux/bpf.ts';
-import { buildUdpFrame } from '../../src/transport/frame.ts';
-import { parseMacBytes } from '../../src/transport/addr.ts';
 import { transportConformance } from './conformance.ts';
-import { carrierUp, record, until, vethLink, withTransportPair } from './linux-helpers.ts';
+import {
+  carrierUp,
+  clientBroadcastFrame,
+  record,
+  until,
+  vethLink,
+  withTransportPair,
+} from './linux-helpers.ts';
 
 const { test, describe } = requiring('root', 'ip');
 
@@ -297,16 +302,7 @@ test('on the wire: a frame with a bad UDP checksum is dropped and counted, one w
     );
     try {
       const r = record(server);
-      const frame = (text: string): Buffer =>
-        buildUdpFrame({
-          srcMac: parseMacBytes('02:00:00:00:0c:09')!,
-          dstMac: parseMacBytes('ff:ff:ff:ff:ff:ff')!,
-          srcIp: 0,
-          dstIp: 0xffffffff,
-          srcPort: 68,
-          dstPort: 67,
-          payload: Buffer.from(text),
-        });
+      const frame = (text: string): Buffer => clientBroadcastFrame('02:00:00:00:0c:09', 67, text);
       const bad = frame('bad');
       bad.writeUInt16BE(bad.readUInt16BE(40) ^ 0x0101, 40);
       const none = frame('none');
