@@ -15,6 +15,7 @@ import {
   rawSocketPermission,
 } from '../../src/runtime/capabilities.ts';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 
 const { test } = requiring('root', 'ip', 'busybox');
@@ -57,10 +58,7 @@ test('CapEff decides: root without capabilities falls back, a user with them doe
 test('as nobody with ambient CAP_NET_RAW and CAP_NET_BIND_SERVICE the packet transport serves udhcpc', async () => {
   const lab = await createLab('dcap');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const config = join(lab.dir, 'dhcp4.json');
     writeFileSync(
       config,

@@ -9,16 +9,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, processAlive, type Lab, type Netns } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { ctl, scriptEvents, spawnClient, writeScript } from '../runtime/client-helpers.ts';
 
 const { test } = requiring('root', 'ip', 'dnsmasq');
 
 async function twoNamespaces(lab: Lab, withServer: boolean): Promise<{ srv: Netns; cli: Netns }> {
-  const srv = await lab.namespace('srv');
-  const cli = await lab.namespace('cli');
-  await lab.veth(srv, 'eth0', cli, 'eth0');
-  await srv.addAddress('eth0', '198.18.0.1/24');
+  const { srv, cli } = await serverAndClient(lab);
   if (withServer) {
     await startDnsmasq(srv, 'eth0', { range: ['198.18.0.50', '198.18.0.60'], router: '198.18.0.1' });
   }

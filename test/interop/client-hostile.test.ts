@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type LabProcess, type Netns } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { ctl, scriptEvents, spawnClient, writeScript } from '../runtime/client-helpers.ts';
 
 const { test } = requiring('root', 'ip', 'busybox');
@@ -26,10 +27,7 @@ async function labWith(
   mode: 'hostile' | 'plain',
   clientPort = 68,
 ): Promise<{ cli: Netns; server: LabProcess }> {
-  const srv = await lab.namespace('srv');
-  const cli = await lab.namespace('cli');
-  await lab.veth(srv, 'eth0', cli, 'eth0');
-  await srv.addAddress('eth0', '198.18.0.1/24');
+  const { srv, cli } = await serverAndClient(lab);
   const server = srv.spawn(process.execPath, ['--import', 'tsx', SERVER, mode, String(clientPort)]);
   await server.waitFor(/ready/, 20_000);
   return { cli, server };

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { createLab, type LabProcess, type Netns } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDnsmasq, startKea } from '../lab/peers.ts';
 import { CLI, ctl, scriptEvents, spawnClient, writeScript } from '../runtime/client-helpers.ts';
 
@@ -60,10 +61,7 @@ function esc(s: string): string {
 async function scenario(kind: ServerKind, mode: 'builtin' | 'script'): Promise<void> {
   const lab = await createLab('cli');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const server = await startServer(kind, srv);
     const sock = join(cli.dir, 'ctl.sock');
     const { script, log } = writeScript(cli.dir);
@@ -140,10 +138,7 @@ for (const kind of ['dnsmasq', 'kea', 'serve'] as const) {
 test('client ctl events streams state changes as JSON lines; a raw subscriber sees them too', async () => {
   const lab = await createLab('cle');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     await startServer('dnsmasq', srv);
     const sock = join(cli.dir, 'ctl.sock');
     const client = spawnClient(cli, [

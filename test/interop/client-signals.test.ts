@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type LabProcess } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { spawnClient } from '../runtime/client-helpers.ts';
 
@@ -27,10 +28,7 @@ async function waitCount(p: LabProcess, re: RegExp, n: number, timeoutMs: number
 test('signals, link bounce, and INIT-REBOOT from the lease file across a restart', async () => {
   const lab = await createLab('cls');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const dnsmasq = await startDnsmasq(srv, 'eth0', {
       range: ['198.18.0.50', '198.18.0.60'],
       router: '198.18.0.1',

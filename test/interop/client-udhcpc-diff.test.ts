@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { CLI, scriptEvents, writeScript } from '../runtime/client-helpers.ts';
 
@@ -16,10 +17,7 @@ const { test } = requiring('root', 'ip', 'dnsmasq', 'busybox');
 test('udhcpc and leasekeeper client give their script the same bound environment', async () => {
   const lab = await createLab('cud');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     await startDnsmasq(srv, 'eth0', {
       range: ['198.18.0.50', '198.18.0.60'],
       router: '198.18.0.1',

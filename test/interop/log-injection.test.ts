@@ -6,6 +6,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { startLeasekeeper } from './harness.ts';
 
@@ -21,10 +22,7 @@ const FORGED =
 test('a host name with CR, LF and ESC from udhcpc cannot forge a line in the text log', async () => {
   const lab = await createLab('ilj');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const server = await startLeasekeeper(srv, { dhcp4: DHCP4 });
     // As raw option bytes (`-x 0x0c:HEX`): udhcpc's `hostname:` form would stop at the first space.
     const name = Buffer.from(`box\r\n${FORGED}\n\u001b[31m`).toString('hex');

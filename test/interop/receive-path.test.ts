@@ -3,6 +3,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, type Netns } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { LinuxTransport } from '../../src/transport/index.ts';
 import { eventually, startLeasekeeper, type Leasekeeper } from './harness.ts';
 
@@ -43,10 +44,7 @@ async function sendFrom(cli: Netns, count: number): Promise<void> {
 test('serve --receive-path recvmmsg opens a plain socket; adaptive thresholds make it switch, shown by status-get and the statistics', async () => {
   const lab = await createLab('irp');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const dhcp4 = {
       'lease-database': { type: 'memfile', persist: false },
       subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.110' }] }],

@@ -4,6 +4,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { startLeasekeeper } from './harness.ts';
 
@@ -12,10 +13,7 @@ const { test } = requiring('root', 'ip', 'busybox');
 test('with dhcp-socket-type udp a client still gets, renews and keeps an address', async () => {
   const lab = await createLab('iud');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'udp' },

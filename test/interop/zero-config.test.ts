@@ -3,6 +3,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { startLeasekeeper } from './harness.ts';
 
@@ -11,10 +12,7 @@ const { test } = requiring('root', 'ip', 'busybox');
 test('serve --interface derives the configuration from the interface and serves it', async () => {
   const lab = await createLab('izc');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const server = await startLeasekeeper(srv, { dhcp4: {}, zeroConfig: 'eth0' });
     const log = server.proc.output();
     assert.match(log, /zero-config: subnet 198\.18\.0\.0\/24: the network of 198\.18\.0\.1\/24 on eth0/);

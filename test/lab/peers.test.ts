@@ -4,6 +4,7 @@ import { requiring } from './needs.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createLab, type Netns } from './netns.ts';
+import { serverAndClient } from './server-client.ts';
 import {
   parseEventLog,
   startDhclient,
@@ -105,10 +106,7 @@ for (const [serverName, startServer] of Object.entries(servers)) {
 test('dhclient starting from a foreign lease is NAKed (INIT-REBOOT), then binds afresh', async () => {
   const lab = await createLab('pe');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const server = await servers.dnsmasq(srv);
     const client = startDhclient(cli, 'eth0', { previousLease: { address: '198.19.77.7' } });
     const bound = await client.waitForBound(40_000);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import {
   BOOTREPLY,
   MessageType,
@@ -94,10 +95,7 @@ test(
     let rt: ClientRuntime | undefined;
     let server: LinuxTransport | undefined;
     try {
-      const srv = await lab.namespace('srv');
-      const cli = await lab.namespace('cli');
-      await lab.veth(srv, 'eth0', cli, 'eth0');
-      await srv.addAddress('eth0', '198.18.0.1/24');
+      const { srv, cli } = await serverAndClient(lab);
       // The address the tiny server hands out, configured by hand: the applier here does nothing, and the
       // RENEWING unicast leaves from it.
       await cli.addAddress('eth0', `${ADDRESS}/24`);

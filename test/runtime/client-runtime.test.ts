@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDnsmasq } from '../lab/peers.ts';
 import { ClientRuntime, IprouteApplier } from '../../src/runtime/client/index.ts';
 import { isType, record, waitEvent } from './client-helpers.ts';
@@ -19,10 +20,7 @@ test('runtime: DORA from dnsmasq, address applied, renew, link bounce, release; 
   const lab = await createLab('crt');
   let rt: ClientRuntime | undefined;
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0');
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab);
     const dnsmasq = await startDnsmasq(srv, 'eth0', {
       range: ['198.18.0.50', '198.18.0.60'],
       router: '198.18.0.1',
