@@ -13,6 +13,7 @@ import { describeOptions } from '../../src/config/describe-options.ts';
 import { decodeMessage, messageTypeOf, MessageType } from '../../src/protocol/index.ts';
 import { readPcap } from '../../src/transport/pcap.ts';
 import { createLab } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startCapture, startUdhcpc } from '../lab/peers.ts';
 import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
@@ -144,10 +145,7 @@ test('vendor option 43 (a defined space) and a 125 sub-option reach the client a
   };
   const lab = await createLab('cvn');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    await lab.veth(srv, 'eth0', cli, 'eth0', { bMac: '02:00:00:00:cc:04' });
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const { srv, cli } = await serverAndClient(lab, '02:00:00:00:cc:04');
     const server = await startLeasekeeper(srv, { dhcp4 });
     const capture = await startCapture(cli, 'eth0', join(cli.dir, 'vendor.pcap'));
     const client = startUdhcpc(cli, 'eth0');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Netns } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDhcpcd, startUdhcpc } from '../lab/peers.ts';
 import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
@@ -99,10 +100,7 @@ for (const [order, expected] of [
   test(`dhcpcd matches a hw-address and a duid reservation: ${order.join(', ')} gives ${expected}`, async () => {
     const lab = await createLab('kdu');
     try {
-      const srv = await lab.namespace('srv');
-      const cli = await lab.namespace('cli');
-      await lab.veth(srv, 'eth0', cli, 'eth0', { bMac: MAC });
-      await srv.addAddress('eth0', '198.18.0.1/24');
+      const { srv, cli } = await serverAndClient(lab, MAC);
       const server = await startLeasekeeper(srv, {
         dhcp4: {
           'valid-lifetime': 600,

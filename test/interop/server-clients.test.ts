@@ -4,6 +4,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab, type Netns } from '../lab/netns.ts';
+import { serverAndClient } from '../lab/server-client.ts';
 import { startDhclient, startDhcpcd, startUdhcpc, type PeerClient } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper, type Leasekeeper } from './harness.ts';
 
@@ -44,10 +45,7 @@ for (const [name, c] of Object.entries(clients)) {
   test(`${name} obtains, renews and releases an address from leasekeeper serve`, async () => {
     const lab = await createLab('isc');
     try {
-      const srv = await lab.namespace('srv');
-      const cli = await lab.namespace('cli');
-      await lab.veth(srv, 'eth0', cli, 'eth0', { bMac: MAC });
-      await srv.addAddress('eth0', '198.18.0.1/24');
+      const { srv, cli } = await serverAndClient(lab, MAC);
       const server: Leasekeeper = await startLeasekeeper(srv, {
         dhcp4: {
           'valid-lifetime': 600,

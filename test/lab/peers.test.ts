@@ -66,10 +66,7 @@ for (const [serverName, startServer] of Object.entries(servers)) {
     test(`${clientName} gets a lease from ${serverName} and releases it`, async () => {
       const lab = await createLab('pe');
       try {
-        const srv = await lab.namespace('srv');
-        const cli = await lab.namespace('cli');
-        await lab.veth(srv, 'eth0', cli, 'eth0', { bMac: '02:00:00:00:aa:01' });
-        await srv.addAddress('eth0', '198.18.0.1/24');
+        const { srv, cli } = await serverAndClient(lab, '02:00:00:00:aa:01');
         const server: PeerServer = await startServer(srv);
         const client: PeerClient = startClient(cli);
         const bound = await client.waitForBound(30_000);
