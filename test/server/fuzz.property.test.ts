@@ -10,10 +10,9 @@ import {
   DhcpDecodeError,
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
-import { encodeReply, type EngineOutput } from '../../src/server/index.ts';
+import { encodeReply } from '../../src/server/index.ts';
 import { identify, owns } from '../../src/server/identity.ts';
-import { performWrites } from '../../src/server/settle.ts';
-import { ETH0, Lab } from './harness.ts';
+import { ETH0, Lab, stepCommits } from './harness.ts';
 
 const ip = fc.oneof(
   fc.constant('0.0.0.0'),
@@ -90,16 +89,9 @@ test('the engine never throws on any request the decoder accepts, and every repl
           throw err;
         }
         lab.advance(1);
-        for (let out: EngineOutput | undefined = lab.engine.handle(decoded, ETH0, lab.now); out;) {
+        await stepCommits(lab, lab.engine.handle(decoded, ETH0, lab.now), async (out) => {
           for (const reply of out.replies) await checkReply(lab, decoded, encodeReply(reply));
-          const commit: EngineOutput['commit'] = out.commit;
-          if (!commit) break;
-          const refused = await performWrites(lab.store, commit.writes, lab.now);
-          out =
-            refused === undefined
-              ? lab.engine.commitSucceeded(commit.token, lab.now)
-              : lab.engine.commitFailed(commit.token, lab.now, refused);
-        }
+        });
       },
     ),
     { numRuns: 2000, includeErrorInReport: true },

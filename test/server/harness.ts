@@ -18,8 +18,10 @@ import {
   type ArrivalMeta,
   type EngineEvent,
   type EngineOptions,
+  type EngineOutput,
   type ReplyDestination,
 } from '../../src/server/index.ts';
+import { performWrites } from '../../src/server/settle.ts';
 
 export const T0 = Date.UTC(2026, 0, 1);
 
@@ -89,6 +91,27 @@ export const basicConfig = {
     ],
   },
 };
+
+/**
+ * The commit loop of `settle`, unrolled for checks at the moment replies leave: `inspect` sees each step's
+ * output (and is awaited) before that step's writes go to the lab's store; a refusal goes to `commitFailed`.
+ */
+export async function stepCommits(
+  lab: Lab,
+  first: EngineOutput,
+  inspect: (out: EngineOutput) => Promise<void>,
+): Promise<void> {
+  for (let out: EngineOutput | undefined = first; out;) {
+    await inspect(out);
+    const commit: EngineOutput['commit'] = out.commit;
+    if (!commit) break;
+    const refused = await performWrites(lab.store, commit.writes, lab.now);
+    out =
+      refused === undefined
+        ? lab.engine.commitSucceeded(commit.token, lab.now)
+        : lab.engine.commitFailed(commit.token, lab.now, refused);
+  }
+}
 
 /**
  * One server (engine + shared store) as the runtime wires it: store changes feed the engine, writes are

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MessageType, BROADCAST_FLAG, type DhcpMessage } from '../../src/protocol/index.ts';
 import { decodeMessage } from '../../src/protocol/index.ts';
-import { encodeReply, type EngineOutput } from '../../src/server/index.ts';
-import { performWrites } from '../../src/server/settle.ts';
-import { ETH0, Lab, msg, type Opts } from './harness.ts';
+import { encodeReply } from '../../src/server/index.ts';
+import { ETH0, Lab, msg, stepCommits, type Opts } from './harness.ts';
 
 /**
  * Clients chosen so that the identity rules matter (RFC 4361 §6.1, match-client-id on): two share a hardware
@@ -66,7 +65,7 @@ function leaseTimeOf(m: DhcpMessage): number | undefined {
  */
 async function exchange(lab: Lab, m: DhcpMessage, key: string): Promise<DhcpMessage[]> {
   const sent: DhcpMessage[] = [];
-  for (let out: EngineOutput | undefined = lab.engine.handle(m, ETH0, lab.now); out;) {
+  await stepCommits(lab, lab.engine.handle(m, ETH0, lab.now), async (out) => {
     for (const reply of out.replies) {
       const decoded = decodeMessage(encodeReply(reply));
       const time = leaseTimeOf(decoded);
@@ -87,14 +86,7 @@ async function exchange(lab: Lab, m: DhcpMessage, key: string): Promise<DhcpMess
       sent.push(decoded);
     }
     lab.events.push(...out.events);
-    const commit: EngineOutput['commit'] = out.commit;
-    if (!commit) break;
-    const refused = await performWrites(lab.store, commit.writes, lab.now);
-    out =
-      refused === undefined
-        ? lab.engine.commitSucceeded(commit.token, lab.now)
-        : lab.engine.commitFailed(commit.token, lab.now, refused);
-  }
+  });
   return sent;
 }
 
