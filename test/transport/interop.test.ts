@@ -5,7 +5,6 @@
  */
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../lab/netns.ts';
 import { startDnsmasq, startUdhcpc } from '../lab/peers.ts';
 import { LinuxTransport } from '../../src/transport/linux/transport.ts';
 import {
@@ -20,18 +19,9 @@ import {
   type DhcpMessage,
 } from '../../src/protocol/index.ts';
 import type { DatagramMeta } from '../../src/transport/types.ts';
-import { until, vethLink } from './linux-helpers.ts';
+import { until, vethLink, withLab } from './linux-helpers.ts';
 
 const { test } = requiring('root', 'ip', 'dnsmasq', 'busybox');
-
-async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await createLab('tri');
-  try {
-    await fn(lab);
-  } finally {
-    await lab.close();
-  }
-}
 
 function chaddrOf(mac: string): Uint8Array {
   const c = new Uint8Array(16);
@@ -40,7 +30,7 @@ function chaddrOf(mac: string): Uint8Array {
 }
 
 test('dnsmasq answers our DISCOVER from an address-less interface: unicast to our MAC, or broadcast on request', () =>
-  withLab(async (lab) => {
+  withLab('tri', async (lab) => {
     const { s, c } = await vethLink(lab, { clientMac: '02:00:00:00:0d:01' });
     await startDnsmasq(s, 'srv0', { range: ['198.18.0.100', '198.18.0.150'] });
     const client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
@@ -92,7 +82,7 @@ test('dnsmasq answers our DISCOVER from an address-less interface: unicast to ou
   }));
 
 test('busybox udhcpc takes a lease from hand-built replies sent by MAC unicast to its address-less interface', () =>
-  withLab(async (lab) => {
+  withLab('tri', async (lab) => {
     const { s, c } = await vethLink(lab, { clientMac: '02:00:00:00:0d:02' });
     const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
     try {

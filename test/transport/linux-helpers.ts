@@ -92,26 +92,36 @@ export interface TransportPair extends VethLink {
   client: LinuxTransport;
 }
 
+/** Runs `fn` in a new lab named after `prefix` and closes the lab (namespaces included) even when `fn` throws. */
+export async function withLab(prefix: string, fn: (lab: Lab) => Promise<void>): Promise<void> {
+  const lab = await createLab(prefix);
+  try {
+    await fn(lab);
+  } finally {
+    await lab.close();
+  }
+}
+
 /**
  * Builds a lab named after `prefix`, its `vethLink` and the two transports, runs `fn`, and closes the
  * transports and the lab (namespaces included) even when `fn` throws.
  */
-export async function withTransportPair(
+export function withTransportPair(
   prefix: string,
   fn: (p: TransportPair) => Promise<void>,
   opts: VethLinkOptions & { server?: Partial<LinuxTransportOptions> } = {},
 ): Promise<void> {
-  const lab = await createLab(prefix);
-  let server: LinuxTransport | undefined;
-  let client: LinuxTransport | undefined;
-  try {
-    const { s, c } = await vethLink(lab, opts);
-    server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name, ...opts.server });
-    client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
-    await fn({ lab, s, c, server, client });
-  } finally {
-    await server?.close();
-    await client?.close();
-    await lab.close();
-  }
+  return withLab(prefix, async (lab) => {
+    let server: LinuxTransport | undefined;
+    let client: LinuxTransport | undefined;
+    try {
+      const { s, c } = await vethLink(lab, opts);
+      server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name, ...opts.server });
+      client = await LinuxTransport.open({ interfaces: ['cli0'], port: 68, netns: c.name });
+      await fn({ lab, s, c, server, client });
+    } finally {
+      await server?.close();
+      await client?.close();
+    }
+  });
 }

@@ -16,19 +16,11 @@ import {
   record,
   until,
   vethLink,
+  withLab,
   withTransportPair,
 } from './linux-helpers.ts';
 
 const { test, describe } = requiring('root', 'ip');
-
-async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await createLab('trl');
-  try {
-    await fn(lab);
-  } finally {
-    await lab.close();
-  }
-}
 
 /**
  * A server namespace with two links: `if1` (198.18.1.1/24) to c1 and `if2` (198.18.2.1/24) to c2, each
@@ -70,7 +62,7 @@ describe('linux transport conformance', () => {
 });
 
 test('interface discovery lists down interfaces with index, MAC, addresses and state', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const ns = await lab.namespace('d');
     const peer = await lab.namespace('p');
     await lab.veth(ns, 'up0', peer, 'x0', { aMac: '02:00:5e:00:00:01' });
@@ -110,7 +102,7 @@ test('a broadcast from an interface with no address (source 0.0.0.0) reaches a k
   ));
 
 test('a server with two interfaces sees which one each broadcast came in on and answers on it', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const { s, c1, c2 } = await twoLinks(lab, 'lan1', 'lan2');
     const server = await LinuxTransport.open({ interfaces: ['lan1', 'lan2'], port: 67, netns: s.name });
     const t1 = await LinuxTransport.open({ interfaces: ['eth0'], port: 68, netns: c1.name });
@@ -181,7 +173,7 @@ test('a unicast to a MAC reaches a client that has no address (RFC 2131 §4.1)',
   ));
 
 test('ARP probe detects an address in use (with its MAC) and reports a free one as free', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const { s, c } = await vethLink(lab);
     const used = await arpProbe('cli0', '198.18.0.1', 600, { netns: c.name });
     assert.deepEqual(used, { inUse: true, mac: await s.mac('srv0') });
@@ -213,7 +205,7 @@ test('link down and up are reported; the transport survives and carries traffic 
   ));
 
 test('a vanished interface is reported; when it comes back the sockets are reopened', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const { s, c } = await vethLink(lab, { serverAddress: null });
     const server = await LinuxTransport.open({
       interfaces: ['srv0'],
@@ -249,7 +241,7 @@ test('a vanished interface is reported; when it comes back the sockets are reope
   }));
 
 test('opening an unknown interface rejects with ERR_TRANSPORT_NO_INTERFACE and leaks nothing', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const s = await lab.namespace('srv');
     await assert.rejects(LinuxTransport.open({ interfaces: ['nope0'], port: 67, netns: s.name }), {
       code: 'ERR_TRANSPORT_NO_INTERFACE',
@@ -257,7 +249,7 @@ test('opening an unknown interface rejects with ERR_TRANSPORT_NO_INTERFACE and l
   }));
 
 test('bound to one interface: broadcasts arriving on another interface of the host are not seen', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const { s, c1, c2 } = await twoLinks(lab, 'mine0', 'other0');
     const viaPacket = await LinuxTransport.open({ interfaces: ['mine0'], port: 67, netns: s.name });
     const viaUdp = await LinuxTransport.open({
@@ -293,7 +285,7 @@ test('bound to one interface: broadcasts arriving on another interface of the ho
   }));
 
 test('on the wire: a frame with a bad UDP checksum is dropped and counted, one with no checksum accepted', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const { s, c } = await vethLink(lab, { serverAddress: null });
     const server = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name });
     const raw = new (requireNative().PacketSocket)(
@@ -365,7 +357,7 @@ test('source address: a broadcast may carry any source IP; a unicast by IP from 
   }));
 
 test('link changes are reported promptly through rtnetlink, without waiting for the poll', () =>
-  withLab(async (lab) => {
+  withLab('trl', async (lab) => {
     const { s } = await vethLink(lab, { serverAddress: null });
     // A poll period far beyond the wait below: only the netlink watcher can report in time.
     const server = await LinuxTransport.open({
