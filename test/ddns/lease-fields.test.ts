@@ -10,15 +10,8 @@ import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import { SCHEMA_VERSION } from '../../src/leases/sqlite-schema.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { makeLease } from '../leases/fixtures.ts';
+import { writeOldFile } from '../leases/old-schema.ts';
 import { tempDir } from '../leases/tmp.ts';
-
-const SCHEMA_1 = `
-CREATE TABLE lease4 (
-  address INTEGER PRIMARY KEY CHECK (address BETWEEN 0 AND 4294967295),
-  hw_address TEXT NOT NULL, client_id TEXT, subnet_id INTEGER NOT NULL, valid_lifetime INTEGER NOT NULL,
-  cltt INTEGER NOT NULL, expires_at INTEGER NOT NULL, hostname TEXT COLLATE NOCASE, state INTEGER NOT NULL,
-  user_context TEXT
-) STRICT;`;
 
 test('sqlite keeps fqdnFwd/fqdnRev across reopen', async () => {
   const tmp = tempDir();
@@ -49,15 +42,17 @@ test('a schema 1 lease file is migrated to the current schema (DDNS flags, DDNS 
   const tmp = tempDir();
   try {
     const path = join(tmp.dir, 'old.db');
-    const raw = new Database(path);
-    raw.exec(SCHEMA_1);
-    raw.pragma('application_id = 0x4c4b3431');
-    raw.pragma('user_version = 1');
     const now = Date.now();
-    raw
-      .prepare('INSERT INTO lease4 VALUES (?, ?, NULL, 1, 600, ?, ?, ?, 0, NULL)')
-      .run(167772161, '02:00:00:00:00:01', now, now + 600_000, 'old.example.com');
-    raw.close();
+    writeOldFile(path, 1, [
+      makeLease({
+        address: '10.0.0.1',
+        hwAddress: '02:00:00:00:00:01',
+        clientId: null,
+        validLifetime: 600,
+        cltt: now,
+        hostname: 'old.example.com',
+      }),
+    ]);
     const store = await SqliteLeaseStore.open({ path });
     const old = await store.get('10.0.0.1');
     assert.equal(old?.hostname, 'old.example.com');
