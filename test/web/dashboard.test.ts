@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../lab/browser.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { VirtualDhcpClient } from './virtual-client.ts';
@@ -70,6 +70,20 @@ function boundLease(
   };
 }
 
+/** The dashboard at `url` in a desktop-sized page, once its WebSocket is live; `pageErrors` collects script errors. */
+async function openDashboard(browser: Browser, url: string): Promise<{ page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext({
+    httpCredentials: USER,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
+  await page.locator('#connection[data-status="live"]').waitFor({ timeout: 10_000 });
+  return { page, pageErrors };
+}
+
 async function rowText(page: Page, address: string): Promise<string> {
   const row = page.locator(`#leases-body tr[data-address="${address}"]`);
   await row.waitFor({ timeout: 10_000 });
@@ -84,15 +98,7 @@ test('the dashboard follows a running server live, switches it, and shows option
   try {
     const url = server.control?.http[0]?.url;
     assert.ok(url !== undefined, 'the runtime opened the HTTP control listener');
-    const context = await browser.newContext({
-      httpCredentials: USER,
-      viewport: { width: 1280, height: 900 },
-    });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
-    await page.locator('#connection[data-status="live"]').waitFor({ timeout: 10_000 });
+    const { page, pageErrors } = await openDashboard(browser, url);
     await page.locator('#running-label', { hasText: 'Serving' }).waitFor();
     assert.equal(await page.locator('input[name="rangeStart"]').inputValue(), '198.18.0.100');
     assert.equal(await page.locator('input[name="ip"]').inputValue(), '198.18.0.1');
@@ -292,15 +298,7 @@ test("a lease's details show the classes it was granted with, and the list filte
   const browser = await launchChromium();
   const clients: VirtualDhcpClient[] = [];
   try {
-    const context = await browser.newContext({
-      httpCredentials: USER,
-      viewport: { width: 1280, height: 900 },
-    });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.control!.http[0]!.url);
-    await page.locator('#connection[data-status="live"]').waitFor({ timeout: 10_000 });
+    const { page, pageErrors } = await openDashboard(browser, server.control!.http[0]!.url);
     assert.equal(await page.locator('#leases-class').isVisible(), false, 'no class filter without classes');
 
     const leases: Record<string, string> = {};
