@@ -31,6 +31,7 @@ test('leasekeeper ctl talks to both transports, prints JSON, exits non-zero when
   );
   try {
     const url = listeners.http[0]?.url ?? '';
+    const asUserA = ['--http', url, '--user', 'a', '--password', 'b'];
     const list = await ctl(['list-commands', '--socket', path]);
     assert.equal(list.code, 0);
     assert.ok((JSON.parse(list.stdout) as { arguments: string[] }).arguments.includes('lease4-add'));
@@ -39,17 +40,7 @@ test('leasekeeper ctl talks to both transports, prints JSON, exits non-zero when
     assert.equal(bad.code, 1);
     assert.equal(JSON.parse(bad.stdout).text, "'remove' parameter expected to be a boolean.");
 
-    const http = await ctl([
-      'leases-reclaim',
-      '--http',
-      url,
-      '--user',
-      'a',
-      '--password',
-      'b',
-      '--args',
-      '{"remove": true}',
-    ]);
+    const http = await ctl(['leases-reclaim', ...asUserA, '--args', '{"remove": true}']);
     assert.equal(http.code, 0);
     assert.deepEqual(JSON.parse(http.stdout), [
       { result: 0, text: 'Reclamation of expired leases is complete.' },
@@ -59,17 +50,7 @@ test('leasekeeper ctl talks to both transports, prints JSON, exits non-zero when
     assert.equal(unauthorized.code, 1);
     assert.match(unauthorized.stderr, /HTTP 401/);
 
-    const agent = await ctl([
-      'lease4-get-all',
-      '--http',
-      url,
-      '--user',
-      'a',
-      '--password',
-      'b',
-      '--service',
-      '',
-    ]);
+    const agent = await ctl(['lease4-get-all', ...asUserA, '--service', '']);
     assert.equal(agent.code, 1);
     assert.equal(JSON.parse(agent.stdout)[0].result, 2);
 
