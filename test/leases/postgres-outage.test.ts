@@ -7,7 +7,14 @@ import { PostgresLeaseStore } from '../../src/leases/postgres.ts';
 import { STORE_FAILURE_LOG_INTERVAL_MS } from '../../src/runtime/store-health.ts';
 import { until } from '../transport/linux-helpers.ts';
 import { MessageType } from '../../src/protocol/index.ts';
-import { CLIENT_MAC, messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
+import {
+  CLIENT_MAC,
+  discoverOffer,
+  messageTypeOf,
+  request,
+  virtualLab,
+  type VirtualLab,
+} from '../runtime/helpers.ts';
 import { assertOutageLogged, captureLogs } from './log-capture.ts';
 import { type TempCluster, useTempCluster } from './pg-cluster.ts';
 
@@ -24,11 +31,9 @@ it('no ACK while PostgreSQL is stopped, one log line for the outage, served agai
   try {
     const store = await PostgresLeaseStore.open({ connection: cluster!.connection(database), listen: false });
     lab = await virtualLab({ store, logger, clock: () => now });
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    const offer = await discoverOffer(lab);
     const ask = (xid: number): Promise<void> =>
-      lab!.send(request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1', xid }));
+      lab!.send(request(MessageType.REQUEST, { requested: offer.yiaddr, serverId: '198.18.0.1', xid }));
 
     cluster!.halt();
     const outageBegan = performance.now();
@@ -49,7 +54,7 @@ it('no ACK while PostgreSQL is stopped, one log line for the outage, served agai
       ack = await lab.reply(2000);
     }
     assert.equal(ack && messageTypeOf(ack), MessageType.ACK, 'served again without a restart');
-    assert.equal((await lab.store.get(offer!.yiaddr))?.hwAddress, CLIENT_MAC);
+    assert.equal((await lab.store.get(offer.yiaddr))?.hwAddress, CLIENT_MAC);
     assert.equal(lab.server.target.status().leaseStore?.state, 'ok');
     assert.equal(records.filter((r) => /lease store recovered/.test(r.msg)).length, 1);
   } finally {
@@ -64,13 +69,9 @@ it("an idle server's lease store health recovers without traffic once PostgreSQL
   try {
     const store = await PostgresLeaseStore.open({ connection: cluster!.connection(database), listen: false });
     lab = await virtualLab({ store, logger });
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    const offer = await discoverOffer(lab);
     cluster!.halt();
-    await lab.send(
-      request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1', xid: 1 }),
-    );
+    await lab.send(request(MessageType.REQUEST, { requested: offer.yiaddr, serverId: '198.18.0.1', xid: 1 }));
     const health = (): string | undefined => lab!.server.target.status().leaseStore?.state;
     await until(() => health() === 'failing', 10_000, 'the failed write');
     cluster!.restart();

@@ -9,7 +9,14 @@ import { LeaseStoreError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { MessageType } from '../../src/protocol/index.ts';
-import { CLIENT_MAC, messageTypeOf, request, virtualLab, type VirtualLab } from '../runtime/helpers.ts';
+import {
+  CLIENT_MAC,
+  discoverOffer,
+  messageTypeOf,
+  request,
+  virtualLab,
+  type VirtualLab,
+} from '../runtime/helpers.ts';
 import { makeLease, T0 } from './fixtures.ts';
 import { assertOutageLogged, captureLogs } from './log-capture.ts';
 import { mountSmallDisk } from './tmpfs.ts';
@@ -126,18 +133,16 @@ describe('the server on a full disk', () => {
     try {
       const store = await SqliteLeaseStore.open({ path: join(disk.dir, 'leases4.sqlite'), writer: 'worker' });
       lab = await virtualLab({ store, logger, clock: () => now });
-      await lab.send(request(MessageType.DISCOVER));
-      const offer = await lab.reply();
-      assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+      const offer = await discoverOffer(lab);
       const ask = (xid: number): Promise<void> =>
-        lab!.send(request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1', xid }));
+        lab!.send(request(MessageType.REQUEST, { requested: offer.yiaddr, serverId: '198.18.0.1', xid }));
       disk.fill();
       const outageBegan = performance.now();
       for (let xid = 1; xid <= 30; xid++) {
         await ask(xid);
         assert.equal(await lab.reply(200), undefined, `no ACK for REQUEST ${xid} while the disk is full`);
       }
-      assert.equal(await lab.store.get(offer!.yiaddr), null);
+      assert.equal(await lab.store.get(offer.yiaddr), null);
       assertOutageLogged(records, performance.now() - outageBegan);
       assert.equal(lab.server.target.status().leaseStore?.state, 'failing');
 
@@ -149,7 +154,7 @@ describe('the server on a full disk', () => {
         ack = await lab.reply(1000);
       }
       assert.equal(ack && messageTypeOf(ack), MessageType.ACK);
-      assert.equal((await lab.store.get(offer!.yiaddr))?.hwAddress, CLIENT_MAC);
+      assert.equal((await lab.store.get(offer.yiaddr))?.hwAddress, CLIENT_MAC);
       assert.equal(lab.server.target.status().leaseStore?.state, 'ok');
       assert.equal(records.filter((r) => /lease store recovered/.test(r.msg)).length, 1);
     } finally {

@@ -9,7 +9,7 @@ import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import { MessageType } from '../../src/protocol/index.ts';
 import { StoreHealthMonitor } from '../../src/runtime/store-health.ts';
-import { messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
+import { discoverOffer, messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
 import { captureLogs, type LogRecord } from './log-capture.ts';
 
 /** Fails every claim while `down`, like a full disk; counts the attempts. */
@@ -44,10 +44,8 @@ test('a failing store logs one line per interval with counts, and status-get tel
     return (answer.arguments as Record<string, Record<string, unknown>>)['lease-store']!;
   };
   try {
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
-    const address = offer!.yiaddr;
+    const offer = await discoverOffer(lab);
+    const address = offer.yiaddr;
     assert.deepEqual(await statusGet(), { state: 'ok' });
 
     store.down = true;

@@ -138,12 +138,18 @@ export function request(
   return m;
 }
 
-/** One DISCOVER-OFFER-REQUEST-ACK exchange from the lab's client; resolves the ACK. */
-export async function dora(lab: VirtualLab): Promise<DhcpMessage> {
+/** A DISCOVER from the lab's client, answered with an OFFER (or the test fails); resolves the OFFER. */
+export async function discoverOffer(lab: VirtualLab): Promise<DhcpMessage> {
   await lab.send(request(1));
   const offer = await lab.reply();
   assert.equal(offer && messageTypeOf(offer), 2);
-  await lab.send(request(3, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
+  return offer!;
+}
+
+/** One DISCOVER-OFFER-REQUEST-ACK exchange from the lab's client; resolves the ACK. */
+export async function dora(lab: VirtualLab): Promise<DhcpMessage> {
+  const offer = await discoverOffer(lab);
+  await lab.send(request(3, { requested: offer.yiaddr, serverId: '198.18.0.1' }));
   const ack = await lab.reply();
   assert.equal(ack && messageTypeOf(ack), 5);
   return ack!;

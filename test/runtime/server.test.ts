@@ -15,15 +15,13 @@ import {
 import type { DatagramMeta, Transport } from '../../src/transport/types.ts';
 import { warmUp } from '../../src/runtime/warm-up.ts';
 import { pino } from 'pino';
-import { CLIENT_MAC, config, messageTypeOf, request, virtualLab } from './helpers.ts';
+import { CLIENT_MAC, config, discoverOffer, messageTypeOf, request, virtualLab } from './helpers.ts';
 
 test('a client completes DISCOVER-OFFER-REQUEST-ACK and the lease is in the store', async () => {
   const lab = await virtualLab();
   try {
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
-    const address = offer!.yiaddr;
+    const offer = await discoverOffer(lab);
+    const address = offer.yiaddr;
     assert.match(address, /^198\.18\.0\.1(0\d|10)$/);
     await lab.send(request(MessageType.REQUEST, { requested: address, serverId: '198.18.0.1' }));
     const ack = await lab.reply();
@@ -43,9 +41,7 @@ test('an undecodable datagram is counted as pkt4-parse-failed and the server kee
   const lab = await virtualLab();
   try {
     await lab.sendRaw(new Uint8Array(40));
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    await discoverOffer(lab);
     assert.equal(lab.server.target.statistics.get('pkt4-parse-failed')?.[0]?.value, 1);
   } finally {
     await lab.close();
@@ -63,10 +59,8 @@ class FailingStore extends MemoryLeaseStore {
 test('no ACK without a durable commit: a failing store gets the client no answer', async () => {
   const lab = await virtualLab({ store: new FailingStore() });
   try {
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
-    await lab.send(request(MessageType.REQUEST, { requested: offer!.yiaddr, serverId: '198.18.0.1' }));
+    const offer = await discoverOffer(lab);
+    await lab.send(request(MessageType.REQUEST, { requested: offer.yiaddr, serverId: '198.18.0.1' }));
     assert.equal(await lab.reply(300), undefined);
     assert.equal(lab.server.target.statistics.get('pkt4-ack-sent')?.[0]?.value ?? 0, 0);
     // the exchange was aborted, not refused: no NAK went out, and none is counted as sent
@@ -374,9 +368,7 @@ test('overload: maxDiscoverQueueDelayMs 0 never drops', async () => {
     maxRequestQueueDelayMs: 0,
   });
   try {
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
+    await discoverOffer(lab);
   } finally {
     await lab.close();
   }
@@ -393,10 +385,8 @@ test('warm-up completes its synthetic exchanges and leaves the served engine, st
     assert.equal(lab.server.target.statistics.get('pkt4-received')?.[0]?.value ?? 0, 0);
     assert.equal(lab.server.engine.leases().length, 0);
     assert.deepEqual(await lab.store.getAll(), []);
-    await lab.send(request(MessageType.DISCOVER));
-    const offer = await lab.reply();
-    assert.equal(offer && messageTypeOf(offer), MessageType.OFFER);
-    assert.match(offer!.yiaddr, /^198\.18\.0\.1(0\d|10)$/, 'the served pool, not the warm-up one');
+    const offer = await discoverOffer(lab);
+    assert.match(offer.yiaddr, /^198\.18\.0\.1(0\d|10)$/, 'the served pool, not the warm-up one');
   } finally {
     await lab.close();
   }
