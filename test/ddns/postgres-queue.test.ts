@@ -15,7 +15,7 @@ import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
 import { eventually } from '../interop/harness.ts';
 import { requiring } from '../lab/needs.ts';
 import { makeLease } from '../leases/fixtures.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { useTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { deletesA, standInDns, type StandInDns } from './stand-in-dns.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
@@ -49,13 +49,11 @@ function config(dns: StandInDns) {
 describe('DDNS queue in PostgreSQL', () => {
   let cluster: TempCluster;
   let admin: pg.Pool;
-  before(async () => {
-    cluster = await startTempCluster();
-  });
   after(async () => {
     await admin?.end();
-    await cluster?.stop();
   });
+  // Registered after the hook above: hooks run in order, so the cluster stops once its users have.
+  useTempCluster({ before, after }, (started) => (cluster = started));
 
   it('a removal pending while DNS is down survives a server restart and is sent when DNS is back', async () => {
     const connection = cluster.connection(await cluster.createDatabase('ddns_restart'));

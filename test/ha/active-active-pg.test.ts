@@ -16,7 +16,7 @@ import { intToIp } from '../../src/protocol/index.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork } from '../../src/transport/virtual/index.ts';
-import { keaLeaseDatabase, startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { keaLeaseDatabase, useTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { activeActiveHooks, Client, until } from './helpers.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
@@ -29,15 +29,12 @@ describe('active-active on one PostgreSQL database', () => {
   let cluster: TempCluster | null = null;
   const servers = new Map<string, ServerRuntime>();
   const clients: Client[] = [];
-  before(async () => {
-    cluster = await startTempCluster();
-    process.on('exit', () => cluster?.stopSync());
-  });
   after(async () => {
     for (const c of clients) await c.close().catch(() => undefined);
     for (const s of servers.values()) await s.stop().catch(() => undefined);
-    await cluster?.stop();
   });
+  // Registered after the hook above: hooks run in order, so the cluster stops once its users have.
+  useTempCluster({ before, after }, (started) => (cluster = started));
 
   it('splits the clients, fails over a silent server and gives its clients back', async () => {
     const database = await cluster!.createDatabase('active_active');

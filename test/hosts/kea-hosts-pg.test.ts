@@ -17,7 +17,7 @@ import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { encodeReply, settle } from '../../src/server/index.ts';
 import { requiring } from '../lab/needs.ts';
 import { captureLogs, type LogRecord } from '../leases/log-capture.ts';
-import { startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { useTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 import { ETH0, msg } from '../server/harness.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql', 'kea-admin');
@@ -26,13 +26,11 @@ let cluster: TempCluster | null = null;
 let dir = '';
 let databases = 0;
 
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
+useTempCluster({ before, after }, (started) => (cluster = started));
+before(() => {
   dir = mkdtempSync(join(tmpdir(), 'leasekeeper-hosts-'));
 });
-after(async () => {
-  await cluster?.stop();
+after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

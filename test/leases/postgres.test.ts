@@ -6,8 +6,7 @@ import type { LeaseChange, LeaseStore } from '../../src/leases/store.ts';
 import { runConformance } from './conformance.ts';
 import { runDifferential } from './differential.ts';
 import { makeLease } from './fixtures.ts';
-import { startTempCluster } from './pg-cluster.ts';
-import type { TempCluster } from './pg-cluster.ts';
+import { useTempCluster, type TempCluster } from './pg-cluster.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
 
@@ -20,13 +19,7 @@ async function freshDatabase(): Promise<pg.PoolConfig> {
   return cluster.connection(await cluster.createDatabase(`leases_${process.pid}_${databases++}`));
 }
 
-before(async () => {
-  cluster = await startTempCluster();
-  process.on('exit', () => cluster?.stopSync());
-});
-after(async () => {
-  await cluster?.stop();
-});
+useTempCluster({ before, after }, (started) => (cluster = started));
 
 // Inside a suite so that a machine without PostgreSQL skips it with the rest.
 describe('postgresql conformance', () => {

@@ -23,7 +23,7 @@ import { createLogger } from '../../src/runtime/logger.ts';
 import { startServer, type ServerRuntime } from '../../src/runtime/server.ts';
 import { VirtualNetwork, type VirtualLink } from '../../src/transport/virtual/index.ts';
 import { EngineClient, until } from '../lab/engine-client.ts';
-import { keaLeaseDatabase, startTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
+import { keaLeaseDatabase, useTempCluster, type TempCluster } from '../leases/pg-cluster.ts';
 
 const { after, before, describe, it } = requiring('root', 'postgresql');
 
@@ -111,17 +111,13 @@ describe('two servers sharing one PostgreSQL pool on one LAN', () => {
   const servers: ServerRuntime[] = [];
   const clients: Client[] = [];
 
-  before(async () => {
-    cluster = await startTempCluster();
-    process.on('exit', () => cluster?.stopSync());
-  });
-
   after(async () => {
     for (const c of clients) await c.close().catch(() => undefined);
     for (const s of servers) await s.stop().catch(() => undefined);
     await sql?.end().catch(() => undefined);
-    await cluster?.stop();
   });
+  // Registered after the hook above: hooks run in order, so the cluster stops once its users have.
+  useTempCluster({ before, after }, (started) => (cluster = started));
 
   async function rows(): Promise<Row[]> {
     const res = await sql!.query<{
