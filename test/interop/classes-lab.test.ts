@@ -13,7 +13,7 @@ import { describeOptions } from '../../src/config/describe-options.ts';
 import { decodeMessage, messageTypeOf, MessageType } from '../../src/protocol/index.ts';
 import { readPcap } from '../../src/transport/pcap.ts';
 import { createLab } from '../lab/netns.ts';
-import { serverAndClient } from '../lab/server-client.ts';
+import { serverAndClient, serverAndTwoClients } from '../lab/server-client.ts';
 import { startCapture, startUdhcpc } from '../lab/peers.ts';
 import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
@@ -31,15 +31,11 @@ function classesOf(lease: unknown): string[] {
 test('a reserved client gets an address from the KNOWN pool, an unknown client from the UNKNOWN pool', async () => {
   const lab = await createLab('ckn');
   try {
-    const srv = await lab.namespace('srv');
-    const known = await lab.namespace('known');
-    const stranger = await lab.namespace('unknown');
-    await lab.bridge('br', [
-      { ns: srv, ifname: 'eth0' },
-      { ns: known, ifname: 'eth0', mac: KNOWN_MAC },
-      { ns: stranger, ifname: 'eth0', mac: UNKNOWN_MAC },
-    ]);
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const [srv, known, stranger] = await serverAndTwoClients(
+      lab,
+      ['known', KNOWN_MAC],
+      ['unknown', UNKNOWN_MAC],
+    );
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Netns } from '../lab/netns.ts';
-import { serverAndClient } from '../lab/server-client.ts';
+import { serverAndClient, serverAndTwoClients } from '../lab/server-client.ts';
 import { startDhcpcd, startUdhcpc } from '../lab/peers.ts';
 import { leasesOf, relayedLab, routedSubnet, startLabRelay, startLeasekeeper } from './harness.ts';
 
@@ -15,15 +15,11 @@ const { test } = requiring('root', 'ip', 'busybox', 'dhcrelay', 'dhcpcd');
 test('shared network: the first subnet full, a new udhcpc client gets an address from the second', async () => {
   const lab = await createLab('ksn');
   try {
-    const srv = await lab.namespace('srv');
-    const c1 = await lab.namespace('c1');
-    const c2 = await lab.namespace('c2');
-    await lab.bridge('br', [
-      { ns: srv, ifname: 'eth0' },
-      { ns: c1, ifname: 'eth0', mac: '02:00:00:00:5a:01' },
-      { ns: c2, ifname: 'eth0', mac: '02:00:00:00:5a:02' },
-    ]);
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const [srv, c1, c2] = await serverAndTwoClients(
+      lab,
+      ['c1', '02:00:00:00:5a:01'],
+      ['c2', '02:00:00:00:5a:02'],
+    );
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab } from '../lab/netns.ts';
+import { serverAndTwoClients } from '../lab/server-client.ts';
 import { startDhclient } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
 
@@ -23,15 +24,7 @@ const PXE_CONF = [
 test('a PXE dhclient gets the boot file and server name of its class; a plain dhclient does not', async () => {
   const lab = await createLab('pxe');
   try {
-    const srv = await lab.namespace('srv');
-    const pxe = await lab.namespace('pxe');
-    const plain = await lab.namespace('plain');
-    await lab.bridge('br', [
-      { ns: srv, ifname: 'eth0' },
-      { ns: pxe, ifname: 'eth0', mac: PXE_MAC },
-      { ns: plain, ifname: 'eth0', mac: PLAIN_MAC },
-    ]);
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const [srv, pxe, plain] = await serverAndTwoClients(lab, ['pxe', PXE_MAC], ['plain', PLAIN_MAC]);
     const server = await startLeasekeeper(srv, {
       dhcp4: {
         'valid-lifetime': 600,

@@ -3,6 +3,7 @@
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { createLab } from '../lab/netns.ts';
+import { serverAndTwoClients } from '../lab/server-client.ts';
 import { startUdhcpc } from '../lab/peers.ts';
 import { eventually, leasesOf, startLeasekeeper } from './harness.ts';
 
@@ -16,15 +17,11 @@ const DHCP4 = {
 test('after a restart on the same lease file a renewing client keeps its address', async () => {
   const lab = await createLab('irs');
   try {
-    const srv = await lab.namespace('srv');
-    const cli = await lab.namespace('cli');
-    const other = await lab.namespace('oth');
-    await lab.bridge('br', [
-      { ns: srv, ifname: 'eth0' },
-      { ns: cli, ifname: 'eth0', mac: '02:00:00:00:cc:01' },
-      { ns: other, ifname: 'eth0', mac: '02:00:00:00:cc:02' },
-    ]);
-    await srv.addAddress('eth0', '198.18.0.1/24');
+    const [srv, cli, other] = await serverAndTwoClients(
+      lab,
+      ['cli', '02:00:00:00:cc:01'],
+      ['oth', '02:00:00:00:cc:02'],
+    );
     const first = await startLeasekeeper(srv, { dhcp4: DHCP4 });
     const client = startUdhcpc(cli, 'eth0');
     const bound = await client.waitForBound(30_000);

@@ -12,3 +12,24 @@ export async function serverAndClient(lab: Lab, clientMac?: string): Promise<{ s
   await srv.addAddress('eth0', '198.18.0.1/24');
   return { srv, cli };
 }
+
+/**
+ * A server namespace `srv` (eth0, 198.18.0.1/24) and two client namespaces, each given as [its short name,
+ * its eth0's MAC], all on one bridge as on one LAN. Resolves [server, first client, second client].
+ */
+export async function serverAndTwoClients(
+  lab: Lab,
+  first: readonly [name: string, mac: string],
+  second: readonly [name: string, mac: string],
+): Promise<[Netns, Netns, Netns]> {
+  const srv = await lab.namespace('srv');
+  const a = await lab.namespace(first[0]);
+  const b = await lab.namespace(second[0]);
+  await lab.bridge('br', [
+    { ns: srv, ifname: 'eth0' },
+    { ns: a, ifname: 'eth0', mac: first[1] },
+    { ns: b, ifname: 'eth0', mac: second[1] },
+  ]);
+  await srv.addAddress('eth0', '198.18.0.1/24');
+  return [srv, a, b];
+}
