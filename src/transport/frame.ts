@@ -125,9 +125,7 @@ export function parseUdpFrameAt(
   end: number,
   checksumNotReady: boolean,
 ): ParseResult {
-  if (end - start < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
-  if (u16(buf, start + 12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
-  const datagram = parseIpv4UdpAt(buf, start + ETH_HEADER, end, !checksumNotReady);
+  const datagram = udpDatagramAt(buf, start, end, checksumNotReady);
   if (!datagram.ok) return datagram;
   return {
     ok: true,
@@ -141,6 +139,22 @@ export function parseUdpFrameAt(
     payload: datagram.payload,
     udpChecksummed: datagram.udpChecksummed,
   };
+}
+
+/**
+ * The IPv4/UDP datagram of the Ethernet frame at `buf[start..end)`, with `parseUdpFrameAt`'s checks, without
+ * the link-layer addresses: a receive path that needs only the source MAC (`formatMac(buf, start + 6)`)
+ * and whether the frame was broadcast reads those itself, instead of building both MAC texts per frame.
+ */
+export function udpDatagramAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  checksumNotReady: boolean,
+): ParsedIpv4Udp | { ok: false; reason: FrameRejection } {
+  if (end - start < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
+  if (u16(buf, start + 12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
+  return parseIpv4UdpAt(buf, start + ETH_HEADER, end, !checksumNotReady);
 }
 
 /** An IPv4 packet carrying one whole UDP datagram, without its link layer. */
