@@ -216,3 +216,31 @@ test('udpDatagramAt gives the frame parser its datagram: the same fields and ref
     assert.deepEqual({ ...d, payload: d.payload.toString() }, { ...rest, payload: rest.payload.toString() });
   }
 });
+
+test('each frame reads its own addresses, whatever frames were parsed before it (the last texts are kept)', () => {
+  const ips = ['198.18.0.1', '198.18.0.2', '198.18.7.9', '0.0.0.0', '255.255.255.255'];
+  const next = (
+    (a: number) => () =>
+      (a = (Math.imul(a, 1103515245) + 12345) >>> 0) % ips.length
+  )(7);
+  const frames = Array.from({ length: 200 }, () => {
+    const src = ips[next()]!;
+    const dst = ips[next()]!;
+    const f = buildUdpFrame({
+      srcMac: mac('02:00:00:00:00:01'),
+      dstMac: mac('02:00:00:00:00:02'),
+      srcIp: ipToInt(src),
+      dstIp: ipToInt(dst),
+      srcPort: 68,
+      dstPort: 67,
+      payload: Buffer.from('x'),
+    });
+    return { f, src, dst };
+  });
+  const parsed = frames.map(({ f }) => udpDatagramAt(f, 0, f.length, false));
+  parsed.forEach((d, i) => {
+    assert.ok(d.ok);
+    assert.equal(d.srcIp, frames[i]!.src);
+    assert.equal(d.dstIp, frames[i]!.dst);
+  });
+});
