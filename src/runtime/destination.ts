@@ -18,17 +18,29 @@ export function outbound(
   interfaceAddresses: readonly InterfaceAddress[],
 ): OutboundDatagram {
   const d = reply.destination;
-  const iface = caps.interfaceAware ? { interface: reply.interface } : {};
   switch (d.kind) {
     case 'relay':
     case 'unicast':
-      return { data, ip: d.address, port: d.port, ...iface };
+      return datagram(reply, data, d.address, d.port, caps);
     case 'link-unicast':
-      if (caps.linkLayerUnicast) return { data, ip: d.address, port: d.port, mac: d.mac, ...iface };
-      return broadcast(reply, data, caps, interfaceAddresses, iface);
+      if (!caps.linkLayerUnicast) return broadcast(reply, data, caps, interfaceAddresses);
+      return caps.interfaceAware
+        ? { data, ip: d.address, port: d.port, mac: d.mac, interface: reply.interface }
+        : { data, ip: d.address, port: d.port, mac: d.mac };
     case 'broadcast':
-      return broadcast(reply, data, caps, interfaceAddresses, iface);
+      return broadcast(reply, data, caps, interfaceAddresses);
   }
+}
+
+/** One literal per shape, not a spread of the interface into each reply's datagram (every reply takes this). */
+function datagram(
+  reply: OutgoingReply,
+  data: Uint8Array,
+  ip: string,
+  port: number,
+  caps: TransportCapabilities,
+): OutboundDatagram {
+  return caps.interfaceAware ? { data, ip, port, interface: reply.interface } : { data, ip, port };
 }
 
 function broadcast(
@@ -36,10 +48,9 @@ function broadcast(
   data: Uint8Array,
   caps: TransportCapabilities,
   interfaceAddresses: readonly InterfaceAddress[],
-  iface: { interface?: string },
 ): OutboundDatagram {
-  if (caps.broadcastWithoutRoute) return { data, ip: LIMITED_BROADCAST, port: 68, ...iface };
-  return { data, ip: subnetBroadcast(reply, interfaceAddresses), port: 68, ...iface };
+  const ip = caps.broadcastWithoutRoute ? LIMITED_BROADCAST : subnetBroadcast(reply, interfaceAddresses);
+  return datagram(reply, data, ip, 68, caps);
 }
 
 function subnetBroadcast(reply: OutgoingReply, addrs: readonly InterfaceAddress[]): string {

@@ -19,11 +19,15 @@ import type { StoreHealthMonitor } from './store-health.ts';
 import { RuntimeError } from './errors.ts';
 import { ReceiveQueue, type ShedReason } from './receive-queue.ts';
 
+/** Told that a reply could not be sent, and why. */
+export type ReplyNotSent = (err: unknown, reply: OutgoingReply) => void;
+
 export interface PipelineOptions {
   readonly engine: DhcpServerEngine;
   readonly store: LeaseStore;
   readonly clock: () => number;
-  readonly send: (reply: OutgoingReply, data: Buffer) => Promise<void>;
+  /** Sends a reply; `failed(error, reply)` if it could not be (possibly before `send` returns). */
+  readonly send: (reply: OutgoingReply, data: Buffer, failed: ReplyNotSent) => void;
   readonly logger: Logger;
   /** Told every write's outcome; logs store failures once per interval and says when they end. */
   readonly storeHealth: StoreHealthMonitor;
@@ -337,7 +341,7 @@ export class Pipeline {
   }
 
   /** A refused send is counted by its error code; a relay that never answers ARP fails every reply alike. */
-  #notSent(err: unknown, reply: OutgoingReply): void {
+  readonly #notSent = (err: unknown, reply: OutgoingReply): void => {
     const category =
       err instanceof TransportError
         ? `${err.code}${err.syscallCode === undefined ? '' : ` ${err.syscallCode}`}`
@@ -346,7 +350,7 @@ export class Pipeline {
           : 'error';
     this.#unsent.count(category);
     this.#o.logger.debug({ err, to: reply.destination.address }, 'reply not sent');
-  }
+  };
 
   #finished(): void {
     this.#inFlight--;
@@ -373,7 +377,7 @@ export class Pipeline {
         else this.#o.logger.warn({ err }, why);
         continue;
       }
-      this.#o.send(reply, data).catch((err: unknown) => this.#notSent(err, reply));
+      this.#o.send(reply, data, this.#notSent);
     }
     if (events.length === 0) return;
     const onExchange = this.#o.onExchange;

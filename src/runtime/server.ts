@@ -28,7 +28,7 @@ import { wireActiveActive, wireHighAvailability, type ActiveActiveWiring } from 
 import { HeldChanges } from './held-changes.ts';
 import { loadStoreInPages } from './lease-load.ts';
 import { createLogger } from './logger.ts';
-import { Pipeline } from './pipeline.ts';
+import { Pipeline, type ReplyNotSent } from './pipeline.ts';
 import { LeaseScripts } from '../hooks/index.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { StoreHealthMonitor } from './store-health.ts';
@@ -242,11 +242,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
 
   let transport: Transport | undefined;
   let ringByLoad: RingByLoad | undefined;
-  const send = (reply: OutgoingReply, data: Buffer): Promise<void> => {
-    if (transport === undefined) return Promise.resolve();
-    return transport.send(
-      outbound(reply, data, transport.capabilities, addrs.get(reply.interface) ?? allAddresses()),
-    );
+  const send = (reply: OutgoingReply, data: Buffer, failed: ReplyNotSent): void => {
+    if (transport === undefined) return;
+    const d = outbound(reply, data, transport.capabilities, addrs.get(reply.interface) ?? allAddresses());
+    // Posted where the transport can: no promise per reply.
+    if (transport.post !== undefined) transport.post(d, reply, failed);
+    else transport.send(d).catch((err: unknown) => failed(err, reply));
   };
   const allAddresses = (): InterfaceAddress[] => [...addrs.values()].flat();
   const haConfig = config.highAvailability;

@@ -125,9 +125,7 @@ export function parseUdpFrameAt(
   end: number,
   checksumNotReady: boolean,
 ): ParseResult {
-  if (end - start < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
-  if (u16(buf, start + 12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
-  const datagram = parseIpv4UdpAt(buf, start + ETH_HEADER, end, !checksumNotReady);
+  const datagram = udpDatagramAt(buf, start, end, checksumNotReady);
   if (!datagram.ok) return datagram;
   return {
     ok: true,
@@ -141,6 +139,22 @@ export function parseUdpFrameAt(
     payload: datagram.payload,
     udpChecksummed: datagram.udpChecksummed,
   };
+}
+
+/**
+ * The IPv4/UDP datagram of the Ethernet frame at `buf[start..end)`, with `parseUdpFrameAt`'s checks, without
+ * the link-layer addresses: a receive path that needs only the source MAC (`formatMac(buf, start + 6)`)
+ * and whether the frame was broadcast reads those itself, instead of building both MAC texts per frame.
+ */
+export function udpDatagramAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  checksumNotReady: boolean,
+): ParsedIpv4Udp | { ok: false; reason: FrameRejection } {
+  if (end - start < ETH_HEADER + IP_HEADER + UDP_HEADER) return { ok: false, reason: 'truncated' };
+  if (u16(buf, start + 12) !== ETHERTYPE_IPV4) return { ok: false, reason: 'not-ipv4' };
+  return parseIpv4UdpAt(buf, start + ETH_HEADER, end, !checksumNotReady);
 }
 
 /** An IPv4 packet carrying one whole UDP datagram, without its link layer. */
@@ -179,14 +193,35 @@ export function parseIpv4UdpAt(
   const payloadStart = buf.byteOffset + udp + UDP_HEADER;
   return {
     ok: true,
-    srcIp: readIp(buf, ip + 12),
-    dstIp: readIp(buf, ip + 16),
+    srcIp: sourceText.of(buf, ip + 12),
+    dstIp: destinationText.of(buf, ip + 16),
     srcPort: u16(buf, udp),
     dstPort: u16(buf, udp + 2),
     payload: Buffer.from(buf.buffer, payloadStart, udpLen - UDP_HEADER),
     udpChecksummed: ck !== 0,
   };
 }
+
+/**
+ * The text of the last address read at this field, kept: a server hears every relayed request from the same
+ * relay, addressed to its own address, so the text is built once instead of for every frame.
+ */
+class LastAddressText {
+  #n = -1;
+  #text = '';
+
+  of(b: Uint8Array, off: number): string {
+    const n = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+    if (n !== this.#n) {
+      this.#text = readIp(b, off);
+      this.#n = n;
+    }
+    return this.#text;
+  }
+}
+
+const sourceText = new LastAddressText();
+const destinationText = new LastAddressText();
 
 /** Big-endian 16 bits; the caller has checked the length. */
 function u16(b: Uint8Array, off: number): number {

@@ -1,5 +1,5 @@
 import { TransportEmitter } from './emitter.ts';
-import type { ParsedUdpFrame } from './frame.ts';
+import type { ParsedIpv4Udp } from './frame.ts';
 import { LINK_LAYER_CAPABILITIES, type InterfaceRef, type TransportCapabilities } from './types.ts';
 
 /** The transports that build and read whole frames themselves (Linux packet sockets, the virtual network). */
@@ -10,17 +10,19 @@ export abstract class LinkLayerTransport extends TransportEmitter {
   protected emitFrame(
     payload: Buffer,
     iface: InterfaceRef,
-    frame: ParsedUdpFrame,
+    datagram: ParsedIpv4Udp,
+    sourceMac: string,
+    linkBroadcast: boolean,
     receiveDelayMs: number | undefined,
   ): void {
     this.emitMessage(payload, {
       interface: iface,
-      sourceIp: frame.srcIp,
-      sourcePort: frame.srcPort,
-      destinationIp: frame.dstIp,
-      destinationPort: frame.dstPort,
-      sourceMac: frame.srcMac,
-      linkBroadcast: frame.linkBroadcast,
+      sourceIp: datagram.srcIp,
+      sourcePort: datagram.srcPort,
+      destinationIp: datagram.dstIp,
+      destinationPort: datagram.dstPort,
+      sourceMac,
+      linkBroadcast,
       receiveDelayMs,
     });
   }

@@ -52,3 +52,23 @@ test('clear empties it, and it fills again', () => {
   churn.set(5, 6);
   assert.deepEqual([...churn], [[5, 6]]);
 });
+
+test('a renewal with more live entries than insertions between renewals keeps every one, in order', () => {
+  const churn = new ChurnMap<number, number>();
+  const model = new Map<number, number>();
+  // 3,000 live entries (offers of lost exchanges waiting out their lifetime), then churn on top of them.
+  for (let i = 0; i < 3000; i++) {
+    churn.set(i, i);
+    model.set(i, i);
+  }
+  for (let i = 0; i < RENEW_AFTER * 3; i++) {
+    const key = 10_000 + (i % 50);
+    churn.set(key, i);
+    model.set(key, i);
+    if (i % 2 === 1) assert.equal(churn.delete(key), model.delete(key));
+    // An existing key set again keeps its place, across the renewal too.
+    churn.set(i % 3000, -i);
+    model.set(i % 3000, -i);
+  }
+  assert.deepEqual([...churn], [...model]);
+});

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildUdpFrame, parseUdpFrame } from '../../src/transport/frame.ts';
+import { buildUdpFrame, parseUdpFrame, udpDatagramAt } from '../../src/transport/frame.ts';
 import { buildArpFrame, parseArpFrame, buildArpAnnounce, ARP_REQUEST } from '../../src/transport/arp.ts';
 import { parseMacBytes, formatMac } from '../../src/transport/addr.ts';
 import { ipToInt } from '../../src/protocol/ip.ts';
+import { macToString } from '../../src/protocol/bytes.ts';
 
 const mac = (s: string): Uint8Array => parseMacBytes(s)!;
 
@@ -185,4 +186,61 @@ test('MAC parsing accepts : and - separators and refuses anything else', () => {
   assert.equal(parseMacBytes('34:20:03:4b:ac'), undefined);
   assert.equal(parseMacBytes('34:20:03:4b:ac:9g'), undefined);
   assert.equal(parseMacBytes('34.20.03.4b.ac.9b'), undefined);
+});
+
+test('formatMac reads six bytes in place as the protocol codec writes them, and fewer when fewer are left', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 20 }), fc.nat(24), (bytes, at) => {
+      const off = Math.min(at, bytes.length);
+      const expected = macToString(bytes.subarray(off, off + 6));
+      assert.equal(formatMac(bytes, off), expected);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.equal(formatMac(new Uint8Array([0, 0x0a, 0xff, 0x10, 0x9f, 0xa0, 7]), 0), '00:0a:ff:10:9f:a0');
+});
+
+test('udpDatagramAt gives the frame parser its datagram: the same fields and refusals', () => {
+  const good = sample(Buffer.from('payload'));
+  const bad = Buffer.from(good);
+  bad.writeUInt16BE(0x86dd, 12);
+  for (const f of [good, bad, good.subarray(0, 30)]) {
+    const whole = parseUdpFrame(f);
+    const d = udpDatagramAt(f, 0, f.length, false);
+    if (!whole.ok) {
+      assert.deepEqual(d, whole);
+      continue;
+    }
+    assert.ok(d.ok);
+    const { srcMac: _s, dstMac: _d, linkBroadcast: _b, ...rest } = whole;
+    assert.deepEqual({ ...d, payload: d.payload.toString() }, { ...rest, payload: rest.payload.toString() });
+  }
+});
+
+test('each frame reads its own addresses, whatever frames were parsed before it (the last texts are kept)', () => {
+  const ips = ['198.18.0.1', '198.18.0.2', '198.18.7.9', '0.0.0.0', '255.255.255.255'];
+  const next = (
+    (a: number) => () =>
+      (a = (Math.imul(a, 1103515245) + 12345) >>> 0) % ips.length
+  )(7);
+  const frames = Array.from({ length: 200 }, () => {
+    const src = ips[next()]!;
+    const dst = ips[next()]!;
+    const f = buildUdpFrame({
+      srcMac: mac('02:00:00:00:00:01'),
+      dstMac: mac('02:00:00:00:00:02'),
+      srcIp: ipToInt(src),
+      dstIp: ipToInt(dst),
+      srcPort: 68,
+      dstPort: 67,
+      payload: Buffer.from('x'),
+    });
+    return { f, src, dst };
+  });
+  const parsed = frames.map(({ f }) => udpDatagramAt(f, 0, f.length, false));
+  parsed.forEach((d, i) => {
+    assert.ok(d.ok);
+    assert.equal(d.srcIp, frames[i]!.src);
+    assert.equal(d.dstIp, frames[i]!.dst);
+  });
 });

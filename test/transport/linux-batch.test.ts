@@ -197,6 +197,63 @@ test('a unicast the kernel refuses rejects alone with ERR_TRANSPORT_SEND_FAILED;
     );
   }));
 
+test('posted datagrams, mixed with promised sends, each leave once in order; only a refused one reports, with its own context', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const r = record(client);
+    const failures: { code: string; syscallCode: string | undefined; context: number }[] = [];
+    const failed = (e: TransportError, context: number): void =>
+      void failures.push({ code: e.code, syscallCode: e.syscallCode, context });
+    // Port 0 passes the transport's checks; udp_sendmsg refuses it with EINVAL. 20 datagrams: three
+    // sendmmsg calls, the refused one in the middle of the second.
+    const ports = Array.from({ length: 20 }, (_, i) => (i === 11 ? 0 : 68));
+    const promised: Promise<void>[] = [];
+    ports.forEach((port, i) => {
+      const d = { data: Buffer.from(`p${i}`), ip: '198.18.0.2', port };
+      if (i % 3 === 0) promised.push(server.send(d));
+      else server.post(d, i, failed);
+    });
+    // Invalid before it is queued: reported with its context, not thrown.
+    server.post({ data: Buffer.from('bad'), ip: 'not an address', port: 68 }, 99, failed);
+    await Promise.all(promised);
+    // The second batch left when its 8th datagram was queued, before the bad one was posted.
+    assert.deepEqual(failures, [
+      { code: 'ERR_TRANSPORT_SEND_FAILED', syscallCode: 'EINVAL', context: 11 },
+      { code: 'ERR_TRANSPORT_BAD_ADDRESS', syscallCode: undefined, context: 99 },
+    ]);
+    await until(() => r.messages.length >= 19, 5000, 'the 19 good datagrams');
+    await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(
+      r.messages.map((m) => m.data.toString()),
+      ports.flatMap((port, i) => (port === 0 ? [] : [`p${i}`])),
+    );
+  }));
+
+test('posted datagrams that meet EAGAIN go through node:dgram, arrive once each, and report nothing', () =>
+  withPair(async ({ server, client }) => {
+    await warmUp(server, client, '198.18.0.2', 68);
+    const r = record(client);
+    const failures: unknown[] = [];
+    const spy = spySendBatch((orig, call) =>
+      call === 0 ? (fd, b, d, start) => orig(fd, b, d, start, start + 2) : () => -constants.errno.EAGAIN,
+    );
+    try {
+      for (let i = 0; i < 6; i++)
+        server.post({ data: Buffer.from(`g${i}`), ip: '198.18.0.2', port: 68 }, i, (e) => failures.push(e));
+      await new Promise((res) => setImmediate(res));
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(spy.results, [2, -constants.errno.EAGAIN]);
+    await until(() => r.messages.length >= 6, 5000, 'all six');
+    await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(
+      r.messages.map((m) => m.data.toString()).sort(),
+      Array.from({ length: 6 }, (_, i) => `g${i}`),
+    );
+    assert.deepEqual(failures, []);
+  }));
+
 test('when sendmmsg meets EAGAIN the rest of the batch goes through node:dgram and nothing is lost', () =>
   withPair(async ({ server, client }) => {
     await warmUp(server, client, '198.18.0.2', 68);

@@ -1,7 +1,8 @@
 /**
  * The linux transport's batched sends: datagrams issued during one JS turn are written with one sendmmsg
  * per socket at the end of the turn (process.nextTick: after the microtasks of the handlers that produced
- * them). Each send's promise settles after the flush handed it to the kernel.
+ * them). Each send's promise settles after the flush handed it to the kernel; a posted datagram has no
+ * promise, only its failure callback.
  */
 import type dgram from 'node:dgram';
 import { constants } from 'node:os';
@@ -11,18 +12,26 @@ import { SendBacklog, type SendQueueLimits, type SendQueueOverflow } from '../se
 import { toTransportError } from './errno.ts';
 import type { NativeAddon, NativePacketSocket } from './native.ts';
 
+/** Told that a datagram could not be sent, with what its sender gave along with it. */
+export type SendFailed<C = unknown> = (e: TransportError, context: C) => void;
+
 /** The sends of one socket waiting for this turn's flush. */
 export interface SendQueue {
   data: Uint8Array[];
   /** [ip, port] per datagram; only the UDP queue's is used. */
   dst: Uint32Array;
   resolve: (() => void)[];
-  reject: ((e: TransportError) => void)[];
+  reject: SendFailed[];
+  /** The second argument of the datagram's `reject`. */
+  context: unknown[];
 }
 
 export function sendQueue(): SendQueue {
-  return { data: [], dst: new Uint32Array(64), resolve: [], reject: [] };
+  return { data: [], dst: new Uint32Array(64), resolve: [], reject: [], context: [] };
 }
+
+/** A posted datagram's success: nothing to settle. */
+const SENT = (): void => {};
 
 /** What the batcher needs of an interface's sockets. */
 export interface BatchPort {
@@ -81,6 +90,29 @@ export class SendBatcher {
 
   /** Queues one datagram on `q` (one of `p`'s queues); `ip` and `port` are used by the UDP queue only. */
   enqueue(q: SendQueue, data: Uint8Array, ip: number, port: number): Promise<void> {
+    const promise = new Promise<void>(this.#capture);
+    this.#queue(q, data, ip, port, this.#capturedResolve!, this.#capturedReject!, undefined);
+    return promise;
+  }
+
+  /**
+   * `enqueue` without a promise: `failed(error, context)` if the datagram cannot be sent, nothing if it is.
+   * A server sends two replies a lease; a promise, its `catch` and the closure behind it for each cost more
+   * than queueing the datagram.
+   */
+  post<C>(q: SendQueue, data: Uint8Array, ip: number, port: number, context: C, failed: SendFailed<C>): void {
+    this.#queue(q, data, ip, port, SENT, failed as SendFailed, context);
+  }
+
+  #queue(
+    q: SendQueue,
+    data: Uint8Array,
+    ip: number,
+    port: number,
+    resolve: () => void,
+    reject: SendFailed,
+    context: unknown,
+  ): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(this.#flushAll);
@@ -94,13 +126,12 @@ export class SendBatcher {
     q.dst[2 * n] = ip;
     q.dst[2 * n + 1] = port;
     q.data.push(data);
-    const promise = new Promise<void>(this.#capture);
-    q.resolve.push(this.#capturedResolve!);
-    q.reject.push(this.#capturedReject!);
+    q.resolve.push(resolve);
+    q.reject.push(reject);
+    q.context.push(context);
     // A turn that answers a whole receive batch would otherwise release dozens of replies in one burst,
     // which overflows a busy peer's socket (a relay, perfdhcp): they leave in groups as they are made.
     if (q.data.length >= SEND_BATCH_MAX) this.#flushAll();
-    return promise;
   }
 
   /** Writes what `p` has queued now (before its sockets close, say). */
@@ -114,7 +145,7 @@ export class SendBatcher {
    * on EAGAIN/ENOBUFS the remaining unicasts go through node:dgram, which waits for the socket to drain.
    */
   #flushQueue(p: BatchPort, q: SendQueue, fd: number, udp: boolean): void {
-    const { data, dst, resolve, reject } = q;
+    const { data, dst, resolve, reject, context } = q;
     const n = data.length;
     let i = 0;
     try {
@@ -126,23 +157,27 @@ export class SendBatcher {
         }
         const errno = r < 0 ? -r : EAGAIN;
         if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
-          for (; i < n; i++)
-            this.#dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, resolve[i]!, reject[i]!);
+          for (; i < n; i++) {
+            const settle = { resolve: resolve[i]!, reject: reject[i]!, context: context[i] };
+            this.#dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, settle);
+          }
           break;
         }
         reject[i]!(
           toTransportError(this.#native.errnoError(errno, 'sendmmsg'), 'ERR_TRANSPORT_SEND_FAILED', p.name),
+          context[i],
         );
         i++;
       }
     } catch (e) {
       // Runs from process.nextTick: a throw here would be an uncaught exception, not a rejection.
       const err = toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name);
-      for (; i < n; i++) reject[i]!(err);
+      for (; i < n; i++) reject[i]!(err, context[i]);
     }
     data.length = 0;
     resolve.length = 0;
     reject.length = 0;
+    context.length = 0;
   }
 
   #dgramSend(
@@ -151,15 +186,14 @@ export class SendBatcher {
     data: Uint8Array,
     ip: number,
     port: number,
-    resolve: () => void,
-    reject: (e: TransportError) => void,
+    settle: { resolve: () => void; reject: SendFailed; context: unknown },
   ): void {
     let backlog = this.#backlogs.get(udp);
     if (backlog === undefined) this.#backlogs.set(udp, (backlog = new SendBacklog(this.#limits)));
     const size = data.length;
     if (!backlog.admit(size)) {
       this.#onOverflow({ interface: p.name, bytes: backlog.bytes, datagrams: backlog.datagrams });
-      reject(backlog.fullError(p.name));
+      settle.reject(backlog.fullError(p.name), settle.context);
       return;
     }
     const queued = backlog;
@@ -167,12 +201,12 @@ export class SendBatcher {
     try {
       udp.send(data, port, intToIp(ip), (err) => {
         done();
-        if (err) reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name));
-        else resolve();
+        if (err) settle.reject(toTransportError(err, 'ERR_TRANSPORT_SEND_FAILED', p.name), settle.context);
+        else settle.resolve();
       });
     } catch (e) {
       done();
-      reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name));
+      settle.reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name), settle.context);
     }
   }
 }

@@ -16,10 +16,18 @@
 import dgram from 'node:dgram';
 import type { RateLimitedLog } from '../../log/index.ts';
 import { prefixToMask } from '../../protocol/index.ts';
-import { BROADCAST_IP, BROADCAST_MAC_BYTES, requireIp, requireMac, requirePort } from '../addr.ts';
+import {
+  BROADCAST_IP,
+  BROADCAST_MAC_BYTES,
+  formatMac,
+  isBroadcastMac,
+  requireIp,
+  requireMac,
+  requirePort,
+} from '../addr.ts';
 import { LinkLayerTransport } from '../link-layer.ts';
 import { TransportError } from '../errors.ts';
-import { buildUdpFrame, MAX_UDP_PAYLOAD, parseUdpFrameAt } from '../frame.ts';
+import { buildUdpFrame, MAX_UDP_PAYLOAD, udpDatagramAt } from '../frame.ts';
 import { udpMeta } from '../udp.ts';
 import type { ArpProbeResult, InterfaceRef, LinkState, OutboundDatagram, Transport } from '../types.ts';
 import {
@@ -42,7 +50,7 @@ import {
   type NativePacketSocket,
 } from './native.ts';
 import { overflowReporter, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
-import { SendBatcher, sendQueue, type SendQueue } from './send-batch.ts';
+import { SendBatcher, sendQueue, type SendFailed, type SendQueue } from './send-batch.ts';
 
 export interface LinuxTransportOptions {
   /** Interfaces to serve, by name; at least one. */
@@ -80,6 +88,8 @@ export interface LinuxTransportOptions {
 interface Port {
   name: string;
   info: InterfaceInfo | undefined;
+  /** `{ name, index }` of `info`, handed up with every frame: one object while the index stays. */
+  ref: InterfaceRef | undefined;
   udp: dgram.Socket | undefined;
   /** The UDP socket's descriptor (owned by `udp`), -1 when closed; written to directly by sendBatch. */
   udpFd: number;
@@ -135,6 +145,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     this.ports = opts.interfaces.map((name) => ({
       name,
       info: undefined,
+      ref: undefined,
       udp: undefined,
       udpFd: -1,
       packet: undefined,
@@ -340,19 +351,22 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       const pkttype = meta[i + 2]!;
       if (pkttype === PACKET_OUTGOING || pkttype === PACKET_OTHERHOST) continue;
       const off = meta[i]!;
-      const f = parseUdpFrameAt(
-        frames,
-        off,
-        off + meta[i + 1]!,
-        (meta[i + 3]! & TP_STATUS_CSUMNOTREADY) !== 0,
-      );
-      if (!f.ok) {
-        this.drops.set(f.reason, (this.drops.get(f.reason) ?? 0) + 1);
+      const d = udpDatagramAt(frames, off, off + meta[i + 1]!, (meta[i + 3]! & TP_STATUS_CSUMNOTREADY) !== 0);
+      if (!d.ok) {
+        this.drops.set(d.reason, (this.drops.get(d.reason) ?? 0) + 1);
         continue;
       }
-      if (f.dstPort !== this.port) continue;
-      // f.payload is a view into this batch's buffer, which the addon never reuses.
-      this.emitFrame(f.payload, { name: p.name, index: p.info.index }, f, meta[i + 4]! / 1000);
+      if (d.dstPort !== this.port) continue;
+      // d.payload is a view into this batch's buffer, which the addon never reuses. The destination MAC is
+      // not read: whether it was the broadcast address is all a server needs of it.
+      this.emitFrame(
+        d.payload,
+        interfaceRef(p, p.info),
+        d,
+        formatMac(frames, off + 6),
+        isBroadcastMac(frames, off),
+        meta[i + 4]! / 1000,
+      );
     }
   }
 
@@ -435,13 +449,26 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
 
   send(d: OutboundDatagram): Promise<void> {
     try {
-      return this.sendNow(d);
+      return this.sendNow(d, undefined, undefined)!;
     } catch (e) {
       return Promise.reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED'));
     }
   }
 
-  private sendNow(d: OutboundDatagram): Promise<void> {
+  post<C>(d: OutboundDatagram, context: C, failed: SendFailed<C>): void {
+    try {
+      this.sendNow(d, context, failed);
+    } catch (e) {
+      failed(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED'), context);
+    }
+  }
+
+  /** Queues `d`: with `failed`, posted (no promise, undefined returned), else with a promise. */
+  private sendNow<C>(
+    d: OutboundDatagram,
+    context: C,
+    failed: SendFailed<C> | undefined,
+  ): Promise<void> | undefined {
     if (this.closed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed');
     const dstIp = requireIp(d.ip);
     const dstPort = requirePort(d.port);
@@ -490,14 +517,18 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
         payload: d.data,
         id: this.ipId,
       });
-      return this.sends.enqueue(p.packetQueue, frame, 0, 0);
+      if (failed === undefined) return this.sends.enqueue(p.packetQueue, frame, 0, 0);
+      this.sends.post(p.packetQueue, frame, 0, 0, context, failed);
+      return undefined;
     }
     if (!p.udp || p.udpFd < 0) {
       throw new TransportError('ERR_TRANSPORT_INTERFACE_DOWN', `${p.name} is reopening`, {
         interface: p.name,
       });
     }
-    return this.sends.enqueue(p.udpQueue, d.data, dstIp, dstPort);
+    if (failed === undefined) return this.sends.enqueue(p.udpQueue, d.data, dstIp, dstPort);
+    this.sends.post(p.udpQueue, d.data, dstIp, dstPort, context, failed);
+    return undefined;
   }
 
   private pickPort(d: OutboundDatagram, dstIp: number): Port {
@@ -563,11 +594,22 @@ function onLink(ip: string, prefix: number, dst: number): boolean {
   return ((requireIp(ip) ^ dst) & prefixToMask(prefix)) === 0;
 }
 
+/** The port's interface as handed up with its frames, made again only when the interface's index changes. */
+function interfaceRef(p: Port, info: InterfaceInfo): InterfaceRef {
+  const ref = p.ref;
+  if (ref !== undefined && ref.index === info.index) return ref;
+  return (p.ref = { name: p.name, index: info.index });
+}
+
 function isSubnetBroadcast(info: InterfaceInfo, dst: number): boolean {
-  return info.addresses.some(
-    (a) =>
-      a.prefix < 31 && onLink(a.ip, a.prefix, dst) && (dst | prefixToMask(a.prefix)) >>> 0 === 0xffffffff,
-  );
+  // A loop, not `some` with a closure: this runs for every datagram sent.
+  const addresses = info.addresses;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    if (a.prefix < 31 && onLink(a.ip, a.prefix, dst) && (dst | prefixToMask(a.prefix)) >>> 0 === 0xffffffff)
+      return true;
+  }
+  return false;
 }
 
 export { arpProbe, arpAnnounce } from './arp.ts';

@@ -141,7 +141,14 @@ export class VirtualTransport extends LinkLayerTransport implements Transport {
 
   /** @internal */
   receive(nic: VirtualNic, f: ParsedUdpFrame): void {
-    this.emitFrame(Buffer.from(f.payload), { name: nic.name, index: nic.index }, f, undefined);
+    this.emitFrame(
+      Buffer.from(f.payload),
+      { name: nic.name, index: nic.index },
+      f,
+      f.srcMac,
+      f.linkBroadcast,
+      undefined,
+    );
   }
 
   /** @internal */
