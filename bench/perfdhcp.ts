@@ -70,6 +70,15 @@ interface Step {
   /** perfdhcp's average and maximum DISCOVER-OFFER plus REQUEST-ACK delay, ms: the server's part of a DORA. */
   avgDelayMs: number;
   maxDelayMs: number;
+  /** Each half on its own (perfdhcp's min/avg/max delay, ms), to tell which one the maximum comes from. */
+  discoverOffer: HalfDelay;
+  requestAck: HalfDelay;
+}
+
+interface HalfDelay {
+  min: number;
+  avg: number;
+  max: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat: total jiffies and steal jiffies. */
@@ -139,8 +148,13 @@ function parsePerfdhcp(
     Number(new RegExp(`${label}: ([\\d.]+)`).exec(text)?.[1] ?? 0);
   const discoverSent = num(section('DISCOVER-OFFER'), 'sent packets');
   const ackReceived = num(section('REQUEST-ACK'), 'received packets');
-  const delay = (label: string): number =>
-    num(section('DISCOVER-OFFER'), label) + num(section('REQUEST-ACK'), label);
+  const half = (name: string): HalfDelay => ({
+    min: num(section(name), 'min delay'),
+    avg: num(section(name), 'avg delay'),
+    max: num(section(name), 'max delay'),
+  });
+  const discoverOffer = half('DISCOVER-OFFER');
+  const requestAck = half('REQUEST-ACK');
   return {
     rate,
     cpuPerDoraUs: ackReceived === 0 ? NaN : Math.round((cpu * 1000) / ackReceived),
@@ -148,8 +162,10 @@ function parsePerfdhcp(
     dropPercent: discoverSent === 0 ? 100 : Math.max(0, 100 * (1 - ackReceived / discoverSent)),
     discoverSent,
     ackReceived,
-    avgDelayMs: delay('avg delay'),
-    maxDelayMs: delay('max delay'),
+    avgDelayMs: discoverOffer.avg + requestAck.avg,
+    maxDelayMs: discoverOffer.max + requestAck.max,
+    discoverOffer,
+    requestAck,
     ...machine,
   };
 }
@@ -364,6 +380,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
+    console.log(`  ${halvesLine(step)}`);
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (GC_TRACE && s.output)
       console.log(`  ${gcLine(summariseGcTrace(s.output(), gcFrom), step.ackReceived)}`);
@@ -389,6 +406,12 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (process.env['THREADS'] && s.output !== undefined)
       console.log(`  server overload lines: ${overloadLines(s.output(), logBefore)}`);
   }
+}
+
+/** perfdhcp's two halves of the delay, min/avg/max each (the trial line sums avg and max over both). */
+function halvesLine(step: Step): string {
+  const show = (h: HalfDelay): string => `${h.min.toFixed(2)}/${h.avg.toFixed(2)}/${h.max.toFixed(1)}`;
+  return `delay min/avg/max ms: DISCOVER-OFFER ${show(step.discoverOffer)}, REQUEST-ACK ${show(step.requestAck)}`;
 }
 
 function gcLine(gc: GcSummary, doras: number): string {
@@ -421,6 +444,16 @@ function median(trials: readonly Step[]): Step {
     stealPercent: of((s) => s.stealPercent),
     avgDelayMs: of((s) => s.avgDelayMs),
     maxDelayMs: of((s) => s.maxDelayMs),
+    discoverOffer: {
+      min: of((s) => s.discoverOffer.min),
+      avg: of((s) => s.discoverOffer.avg),
+      max: of((s) => s.discoverOffer.max),
+    },
+    requestAck: {
+      min: of((s) => s.requestAck.min),
+      avg: of((s) => s.requestAck.avg),
+      max: of((s) => s.requestAck.max),
+    },
   };
 }
 
