@@ -26,13 +26,18 @@
  * delay figures, what held answers up during the timed run: the SQLite writer's batches (the oldest write's
  * wait before its batch, the round trip to the writer thread, the transaction), the checkpoints between
  * batches, main-thread GC pauses by kind and the event loop's delay, then every single one over 5 ms.
+ *
+ * Each trial prints DISCOVER-OFFER and REQUEST-ACK min/avg/max apart (the "max" above is their two maxima
+ * added). CAPTURE=1 also runs tcpdump on the server's interface during each timed run and prints each half
+ * as the wire saw it (bench/wire-delay.ts) with the slowest exchanges' times, to set beside the trace's.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
-import { startKea } from '../test/lab/peers.ts';
+import { startCapture, startKea } from '../test/lab/peers.ts';
+import { wireDelays, wireSummary } from './wire-delay.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
 import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
 
@@ -49,6 +54,8 @@ const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const TRACE = process.env['TRACE'] === '1';
 /** GC=1: leasekeeper runs with `--trace-gc-nvp`; each trial prints its main thread's collections. */
 const GC_TRACE = process.env['GC'] === '1';
+/** CAPTURE=1: tcpdump on the server's interface during each timed run; prints the delays the wire saw. */
+const CAPTURE = process.env['CAPTURE'] === '1';
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -245,6 +252,8 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
   };
 }
 
+const WARMUP_MAC = '02:77';
+
 /**
  * The warm-up's perfdhcp: the trial's rate and flags, but its own simulated clients (a MAC prefix the trial
  * does not use, `-b mac=`), so the timed run starts with the same empty lease table as without it.
@@ -257,7 +266,7 @@ function warmUpArgs(rate: number): string[] {
     '-R',
     String(CLIENTS),
     '-b',
-    'mac=02:77:00:00:00:00',
+    `mac=${WARMUP_MAC}:00:00:00:00`,
     '-p',
     String(WARMUP_SECONDS),
     ...(process.env['PERFDHCP_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
@@ -363,6 +372,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const switchesBefore = (await s.receiveSwitches?.()) ?? 0;
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
+    const capture = CAPTURE ? await startCapture(lab.srv, 'eth0', join(lab.srv.dir, `wire-${n}.pcap`)) : null;
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -381,6 +391,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
     console.log(`  ${halvesLine(step)}`);
+    if (capture !== null)
+      console.log(wireSummary(wireDelays(readFileSync(await capture.stop()), WARMUP_MAC)));
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (GC_TRACE && s.output)
       console.log(`  ${gcLine(summariseGcTrace(s.output(), gcFrom), step.ackReceived)}`);
