@@ -19,7 +19,10 @@ export interface HalfWire {
 export interface WireDelays {
   readonly discoverOffer: HalfWire;
   readonly requestAck: HalfWire;
-  /** The slowest exchanges, slowest first: when the request crossed the wire (ISO time), which half, ms. */
+  /**
+   * The slowest exchanges of each half (DISCOVER-OFFER's, then REQUEST-ACK's), slowest first: when the request
+   * crossed the wire (UTC time of day), which half, ms.
+   */
   readonly worst: readonly { readonly at: string; readonly half: 'DO' | 'RA'; readonly ms: number }[];
 }
 
@@ -43,7 +46,7 @@ function half(delays: number[]): HalfWire {
  * Pairs each OFFER with the last DISCOVER of its xid and each ACK with the last REQUEST; frames whose client
  * hardware address starts with `skipMacPrefix` (a warm-up's clients) are left out.
  */
-export function wireDelays(file: Uint8Array, skipMacPrefix?: string, worstCount = 8): WireDelays {
+export function wireDelays(file: Uint8Array, skipMacPrefix?: string, worstCount = 4): WireDelays {
   const asked = new Map<string, number>();
   const delays: Record<'DO' | 'RA', number[]> = { DO: [], RA: [] };
   const all: { at: number; half: 'DO' | 'RA'; ms: number }[] = [];
@@ -76,9 +79,9 @@ export function wireDelays(file: Uint8Array, skipMacPrefix?: string, worstCount 
     delays[which].push(ms);
     all.push({ at: from, half: which, ms });
   }
-  const worst = all
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, worstCount)
+  all.sort((a, b) => b.ms - a.ms);
+  const worst = (['DO', 'RA'] as const)
+    .flatMap((h) => all.filter((w) => w.half === h).slice(0, worstCount))
     .map((w) => ({ at: new Date(w.at / 1000).toISOString().slice(11, 23), half: w.half, ms: w.ms }));
   return { discoverOffer: half(delays.DO), requestAck: half(delays.RA), worst };
 }

@@ -44,10 +44,11 @@ test('pairs each answer with its request by xid, per half, leaving out the warm-
   assert.deepEqual(
     d.worst.map((w) => [w.half, w.ms]),
     [
-      ['RA', 42],
       ['DO', 6],
       ['DO', 2],
+      ['RA', 42],
     ],
+    'the slowest of each half, slowest first',
   );
   assert.equal(wireDelays(capture).discoverOffer.maxMs, 37, 'without the prefix, the warm-up client counts');
 });
