@@ -363,7 +363,7 @@ export interface WriterHold {
   readonly settleSlice: number;
 }
 
-/** A write whose settling threw (a change listener, say) is rejected with that error, alone. */
+/** A write whose settling threw (a result it cannot read back, say) is rejected with that error, alone. */
 function rejectEntry(entry: Queued<WriteOp>, error: unknown): void {
   entry.reject(error);
 }
