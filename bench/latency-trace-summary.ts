@@ -71,7 +71,7 @@ export function traceSummary(file: string, from: number, to: number): string {
       `${count(
         'other',
         sum((t) => t.gcOther),
-      )}; event loop delay max ` +
+      )}; event loop late max ` +
       `${Math.max(0, ...lines.map((t) => t.loopDelayMaxMs)).toFixed(1)} ms, worst second's p99 ` +
       `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms; event loop utilisation per second ` +
       lines.map((t) => (t.elu ?? 0).toFixed(2)).join(' '),

@@ -4,7 +4,7 @@
  * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_BATCH_CHANNEL`: how long the oldest
  * write waited before its batch went, the round trip to the thread, the transaction, the checkpoints between
  * batches), V8's garbage collections on the main thread (`PerformanceObserver('gc')`) and the event loop's
- * delay (`monitorEventLoopDelay`), plus each single event over `OUTLIER_MS` with its time, and each time the
+ * delay (`monitorEventLoopDelay`, as the time past its timer's interval), plus each single event over `OUTLIER_MS` with its time, and each time the
  * event loop came back `LOOP_LATE_MS` or more late to a 5 ms timer (listed when it came back, so the GC,
  * batch or switch that held it shows just before it).
  */
@@ -21,6 +21,7 @@ const MAX_OUTLIERS_PER_SECOND = 20;
 /** A 5 ms timer that fires this much late or more is listed as the loop held. */
 export const LOOP_LATE_MS = 10;
 const LOOP_PROBE_MS = 5;
+const LOOP_RESOLUTION_MS = 5;
 
 /** Count, sum and maximum of one kind of duration over a second. */
 export interface Spread {
@@ -41,6 +42,7 @@ export interface TraceSecond {
   gcMinor: Spread;
   gcMajor: Spread;
   gcOther: Spread;
+  /** How late the event loop ran its `monitorEventLoopDelay` timer, ms (the histogram less its resolution). */
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
   /** The event loop's utilisation over the second (`performance.eventLoopUtilization`), 0-1. */
@@ -117,15 +119,16 @@ if (FILE !== undefined) {
     probeDue = at + LOOP_PROBE_MS;
     if (late >= LOOP_LATE_MS) outlier(now, 'event loop held (timer late)', late);
   }, LOOP_PROBE_MS).unref();
-  const loop = monitorEventLoopDelay({ resolution: 5 });
+  // The histogram records each whole interval between the timer's runs: an idle loop reads the resolution.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   let lastElu = performance.eventLoopUtilization();
   setInterval(() => {
     now.elu = performance.eventLoopUtilization(lastElu).utilization;
     lastElu = performance.eventLoopUtilization();
     now.at = Date.now();
-    now.loopDelayMaxMs = loop.max / 1e6;
-    now.loopDelayP99Ms = loop.percentile(99) / 1e6;
+    now.loopDelayMaxMs = Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS);
+    now.loopDelayP99Ms = Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS);
     loop.reset();
     appendFileSync(FILE, `${JSON.stringify(now)}\n`);
     now = fresh();

@@ -26,6 +26,10 @@
  * delay figures, what held answers up during the timed run: the SQLite writer's batches (the oldest write's
  * wait before its batch, the round trip to the writer thread, the transaction), the checkpoints between
  * batches, main-thread GC pauses by kind and the event loop's delay, then every single one over 5 ms.
+ *
+ * Each trial prints DISCOVER-OFFER and REQUEST-ACK min/avg/max apart (the "max" above is their two maxima
+ * added). CAPTURE=1 also runs tcpdump on the server's interface during each timed run and prints each half
+ * as the wire saw it (bench/wire-delay.ts) with the slowest exchanges' times, to set beside the trace's.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +37,7 @@ import { join } from 'node:path';
 import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
+import { wireDelays, wireSummary } from './wire-delay.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
 import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
 
@@ -49,6 +54,8 @@ const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const TRACE = process.env['TRACE'] === '1';
 /** GC=1: leasekeeper runs with `--trace-gc-nvp`; each trial prints its main thread's collections. */
 const GC_TRACE = process.env['GC'] === '1';
+/** CAPTURE=1: tcpdump on the server's interface during each timed run; prints the delays the wire saw. */
+const CAPTURE = process.env['CAPTURE'] === '1';
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 const CLIENTS = 50_000;
@@ -70,6 +77,15 @@ interface Step {
   /** perfdhcp's average and maximum DISCOVER-OFFER plus REQUEST-ACK delay, ms: the server's part of a DORA. */
   avgDelayMs: number;
   maxDelayMs: number;
+  /** Each half on its own (perfdhcp's min/avg/max delay, ms), to tell which one the maximum comes from. */
+  discoverOffer: HalfDelay;
+  requestAck: HalfDelay;
+}
+
+interface HalfDelay {
+  min: number;
+  avg: number;
+  max: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat: total jiffies and steal jiffies. */
@@ -139,8 +155,13 @@ function parsePerfdhcp(
     Number(new RegExp(`${label}: ([\\d.]+)`).exec(text)?.[1] ?? 0);
   const discoverSent = num(section('DISCOVER-OFFER'), 'sent packets');
   const ackReceived = num(section('REQUEST-ACK'), 'received packets');
-  const delay = (label: string): number =>
-    num(section('DISCOVER-OFFER'), label) + num(section('REQUEST-ACK'), label);
+  const half = (name: string): HalfDelay => ({
+    min: num(section(name), 'min delay'),
+    avg: num(section(name), 'avg delay'),
+    max: num(section(name), 'max delay'),
+  });
+  const discoverOffer = half('DISCOVER-OFFER');
+  const requestAck = half('REQUEST-ACK');
   return {
     rate,
     cpuPerDoraUs: ackReceived === 0 ? NaN : Math.round((cpu * 1000) / ackReceived),
@@ -148,8 +169,10 @@ function parsePerfdhcp(
     dropPercent: discoverSent === 0 ? 100 : Math.max(0, 100 * (1 - ackReceived / discoverSent)),
     discoverSent,
     ackReceived,
-    avgDelayMs: delay('avg delay'),
-    maxDelayMs: delay('max delay'),
+    avgDelayMs: discoverOffer.avg + requestAck.avg,
+    maxDelayMs: discoverOffer.max + requestAck.max,
+    discoverOffer,
+    requestAck,
     ...machine,
   };
 }
@@ -229,6 +252,8 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
   };
 }
 
+const WARMUP_MAC = '02:77';
+
 /**
  * The warm-up's perfdhcp: the trial's rate and flags, but its own simulated clients (a MAC prefix the trial
  * does not use, `-b mac=`), so the timed run starts with the same empty lease table as without it.
@@ -241,7 +266,7 @@ function warmUpArgs(rate: number): string[] {
     '-R',
     String(CLIENTS),
     '-b',
-    'mac=02:77:00:00:00:00',
+    `mac=${WARMUP_MAC}:00:00:00:00`,
     '-p',
     String(WARMUP_SECONDS),
     ...(process.env['PERFDHCP_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
@@ -300,6 +325,36 @@ async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
   return { srv: await read(lab.srv), load: await read(lab.load) };
 }
 
+/**
+ * tcpdump on the server's eth0 for CAPTURE=1: the DHCP headers only, read from its kernel ring a block at a
+ * time (no --immediate-mode: woken for every frame, at 12,000 frames/s it took a core's share from the server
+ * and perfdhcp and lost 10% of the exchanges). `stop()` returns the file once tcpdump has written it.
+ */
+async function startWireCapture(srv: Netns, file: string): Promise<{ stop: () => Promise<string> }> {
+  const proc = srv.spawn('tcpdump', [
+    '-i',
+    'eth0',
+    '-n',
+    '-U',
+    '-Z',
+    'root',
+    '-s',
+    '350',
+    '-B',
+    '32768',
+    '-w',
+    file,
+    'udp port 67',
+  ]);
+  await proc.waitFor(/listening on/, 30_000);
+  return {
+    stop: async () => {
+      await proc.stop('SIGINT', 5000);
+      return file;
+    },
+  };
+}
+
 /** One perfdhcp run at `rate` against a fresh server (fresh lease file). */
 async function trial(server: string, lab: Lab, rate: number, n: number): Promise<Step> {
   const s = await startOne(server, lab.srv, n);
@@ -347,6 +402,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const switchesBefore = (await s.receiveSwitches?.()) ?? 0;
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
+    const capture = CAPTURE ? await startWireCapture(lab.srv, join(lab.srv.dir, `wire-${n}.pcap`)) : null;
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -364,6 +420,9 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
     );
+    console.log(`  ${halvesLine(step)}`);
+    if (capture !== null)
+      console.log(wireSummary(wireDelays(readFileSync(await capture.stop()), WARMUP_MAC)));
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (GC_TRACE && s.output)
       console.log(`  ${gcLine(summariseGcTrace(s.output(), gcFrom), step.ackReceived)}`);
@@ -389,6 +448,12 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (process.env['THREADS'] && s.output !== undefined)
       console.log(`  server overload lines: ${overloadLines(s.output(), logBefore)}`);
   }
+}
+
+/** perfdhcp's two halves of the delay, min/avg/max each (the trial line sums avg and max over both). */
+function halvesLine(step: Step): string {
+  const show = (h: HalfDelay): string => `${h.min.toFixed(2)}/${h.avg.toFixed(2)}/${h.max.toFixed(1)}`;
+  return `delay min/avg/max ms: DISCOVER-OFFER ${show(step.discoverOffer)}, REQUEST-ACK ${show(step.requestAck)}`;
 }
 
 function gcLine(gc: GcSummary, doras: number): string {
@@ -421,6 +486,16 @@ function median(trials: readonly Step[]): Step {
     stealPercent: of((s) => s.stealPercent),
     avgDelayMs: of((s) => s.avgDelayMs),
     maxDelayMs: of((s) => s.maxDelayMs),
+    discoverOffer: {
+      min: of((s) => s.discoverOffer.min),
+      avg: of((s) => s.discoverOffer.avg),
+      max: of((s) => s.discoverOffer.max),
+    },
+    requestAck: {
+      min: of((s) => s.requestAck.min),
+      avg: of((s) => s.requestAck.avg),
+      max: of((s) => s.requestAck.max),
+    },
   };
 }
 

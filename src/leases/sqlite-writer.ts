@@ -9,6 +9,7 @@ import { fromCommittedPosted, fromWire } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
+import { DEFAULT_SETTLE_SLICE, SettleSlices } from './settle-slices.ts';
 
 /**
  * Each batch the writer thread committed, for traces (`bench/latency-trace.ts` subscribes): published only
@@ -144,6 +145,8 @@ export class WorkerWriter implements Writer {
     readonly postedAt: number;
     readonly waitedMs: number;
   } | null = null;
+  /** Reports are settled a slice at a time, so a large one does not hold the event loop (settle-slices.ts). */
+  readonly #settling: SettleSlices;
   #nextId = 0;
   #lost = false;
   #closing = false;
@@ -151,6 +154,7 @@ export class WorkerWriter implements Writer {
 
   private constructor(worker: Worker, path: string, hooks: WriterHooks, hold: WriterHold) {
     this.#worker = worker;
+    this.#settling = new SettleSlices({ slice: hold.settleSlice });
     this.#path = path;
     this.#hooks = hooks;
     this.#writes = new GroupCommit<WriteOp>({
@@ -222,6 +226,7 @@ export class WorkerWriter implements Writer {
       intervalMs: Math.max(0, hold.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
       perWriteMs: Math.max(0, hold.perWriteMs ?? HOLD_PER_OPERATION_MS),
       maxWaitMs: Math.max(0, hold.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS),
+      settleSlice: Math.max(1, hold.settleSlice ?? DEFAULT_SETTLE_SLICE),
     });
   }
 
@@ -237,6 +242,7 @@ export class WorkerWriter implements Writer {
     this.#closing = true;
     this.#worker.ref();
     await this.#writes.drain();
+    await this.#settling.idle();
     if (!this.#lost) this.#worker.postMessage({ type: 'close' } satisfies ToWriter);
     await this.#exited;
   }
@@ -279,9 +285,10 @@ export class WorkerWriter implements Writer {
     inFlight.done();
     if (message.type === 'failed') {
       const error = fromWire(message.error);
-      for (const entry of inFlight.batch) entry.reject(error);
+      this.#settling.add(inFlight.batch, (entry) => entry.reject(error), rejectEntry);
     } else {
-      inFlight.batch.forEach((entry, i) => this.#settle(entry, message.results[i]));
+      const results = message.results;
+      this.#settling.add(inFlight.batch, (entry, i) => this.#settle(entry, results[i]), rejectEntry);
     }
   }
 
@@ -347,11 +354,18 @@ export const HOLD_PER_OPERATION_MS = 0.25;
  */
 export const DEFAULT_BATCH_MAX_WAIT_MS = 1;
 
-/** How the worker writer holds a batch to let it grow (see `GroupCommitOptions`). */
+/** How the worker writer holds a batch to let it grow (see `GroupCommitOptions`), and settles its report. */
 export interface WriterHold {
   readonly intervalMs: number;
   readonly perWriteMs: number;
   readonly maxWaitMs: number;
+  /** Writes of a report settled per event-loop task (settle-slices.ts). */
+  readonly settleSlice: number;
+}
+
+/** A write whose settling threw (a result it cannot read back, say) is rejected with that error, alone. */
+function rejectEntry(entry: Queued<WriteOp>, error: unknown): void {
+  entry.reject(error);
 }
 
 /** Leases from the thread are structured-clone copies; freeze them like the ones an inline store returns. */

@@ -57,6 +57,12 @@ export interface SqliteLeaseStoreOptions {
    */
   readonly batchMaxWaitMs?: number;
   /**
+   * `worker` only: a committed transaction's writes are settled this many per event-loop task (default 32), so
+   * that after the writer thread stalled, the replies of hundreds of writes do not hold up the requests that
+   * arrived meanwhile (Infinity: all in one task).
+   */
+  readonly batchSettleSlice?: number;
+  /**
    * Opens an existing file of the current schema for reading at once and runs its check (`quick_check`) in a
    * child process meanwhile: `serve` loads the leases while the file is checked. Writes wait for the check and
    * then for the write connection, which is opened only once the check passed; `whenChecked` settles then, and
@@ -348,6 +354,7 @@ async function openWriteSide(
             ...(options.batchIntervalMs === undefined ? {} : { intervalMs: options.batchIntervalMs }),
             ...(options.batchHoldPerWriteMs === undefined ? {} : { perWriteMs: options.batchHoldPerWriteMs }),
             ...(options.batchMaxWaitMs === undefined ? {} : { maxWaitMs: options.batchMaxWaitMs }),
+            ...(options.batchSettleSlice === undefined ? {} : { settleSlice: options.batchSettleSlice }),
           })
         : new InlineWriter(db, stmt, hooks);
     return { db, stmt, writer, report: { ...(check === null ? {} : { checkMs: check.checkMs }), warnings } };

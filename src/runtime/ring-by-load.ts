@@ -1,4 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
+import { availableParallelism } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** Diagnostics channel: one `RingSwitchTrace` per switch, published only while somebody subscribes. */
@@ -143,11 +144,19 @@ export class RingByLoad {
 }
 
 /**
- * The larger of the event loop's utilisation and the process's CPU time (all threads) per wall-clock time,
- * capped at 1. The loop alone under-reads a shared core: with the server pinned to one CPU, the SQLite
- * writer thread and the kernel's work for the replies take about a third of it, and the loop read 0.55-0.75
- * busy at 10,000 DORA/s, where that core was saturated.
+ * The load of one window: the larger of the event loop's utilisation and the process's CPU time (all
+ * threads) per wall-clock time over the CPUs it may run on, capped at 1. The loop alone under-reads a shared
+ * core: with the server pinned to one CPU, the SQLite writer thread and the kernel's work for the replies
+ * take about a third of it, and the loop read 0.55-0.75 busy at 10,000 DORA/s, where that core was
+ * saturated. Not divided, the CPU time over-reads a process free to use several: at start-up V8's compiler
+ * threads and the writer thread ran beside an event loop 0.3-0.5 busy and read 1.0 on two CPUs, which
+ * engaged the ring at 6,000 DORA/s, and each switch back to recvmmsg held the frames in flight for 6-14 ms.
  */
+export function loadOf(loopShare: number, cpuShare: number, cpus: number): number {
+  return Math.min(1, Math.max(loopShare, cpuShare / Math.max(1, cpus)));
+}
+
+/** `loadOf` over each window, the CPUs read from the process's affinity each time (taskset may change it). */
 export function loadSampler(): () => number {
   let lastLoop: EventLoopUtilization = performance.eventLoopUtilization();
   let lastCpu = process.cpuUsage();
@@ -162,6 +171,6 @@ export function loadSampler(): () => number {
     lastLoop = loop;
     lastCpu = cpu;
     lastAt = at;
-    return Math.min(1, Math.max(loopShare, cpuShare));
+    return loadOf(loopShare, cpuShare, availableParallelism());
   };
 }

@@ -201,6 +201,55 @@ describe('sqlite lease store: worker batch interval', () => {
 });
 
 describe('sqlite lease store: what the worker writer answers', () => {
+  it('a batch larger than the settle slice answers every write once, in order, over several event-loop turns', async () => {
+    const tmp = tempDir();
+    try {
+      const store = await SqliteLeaseStore.open({
+        path: join(tmp.dir, 'leases.db'),
+        writer: 'worker',
+        batchSettleSlice: 4,
+      });
+      const announced: string[] = [];
+      store.onChange((c) => announced.push(c.lease.address));
+      // A turn counter: one step per check phase, as the settler's slices are.
+      let turnNo = 0;
+      let counting = true;
+      const count = (): void => {
+        turnNo++;
+        if (counting) setImmediate(count);
+      };
+      setImmediate(count);
+      const addresses = Array.from({ length: 30 }, (_, i) => `10.8.1.${i + 1}`);
+      const answered: { address: string; turn: number; announcedBefore: boolean }[] = [];
+      // Submitted in one turn: one batch (the thread is idle), reported at once.
+      const commits = addresses.map((address) =>
+        store.commit(makeLease({ address })).then((result) => {
+          assert.ok(result.ok);
+          answered.push({ address, turn: turnNo, announcedBefore: announced.includes(address) });
+          return result;
+        }),
+      );
+      await Promise.all(commits);
+      counting = false;
+      assert.equal(store.lastBatchSize, 30);
+      assert.deepEqual(
+        answered.map((a) => a.address),
+        addresses,
+        'each write answered once, in the order submitted',
+      );
+      assert.deepEqual(announced, addresses, 'each change announced once');
+      assert.ok(
+        answered.every((a) => a.announcedBefore),
+        "a write's change is announced before its answer",
+      );
+      const turns = new Set(answered.map((a) => a.turn));
+      assert.ok(turns.size >= Math.ceil(30 / 4), `settled over ${turns.size} turns, a slice of 4 per turn`);
+      await store.close();
+    } finally {
+      tmp.remove();
+    }
+  });
+
   it('a commit answers and announces the lease it wrote and the one it replaced, frozen; a refusal names the holder', async () => {
     const tmp = tempDir();
     try {

@@ -6,6 +6,7 @@ import {
   LoadHysteresis,
   RING_SWITCH_CHANNEL,
   RingByLoad,
+  loadOf,
   type LoadMarks,
   type RingSwitchTrace,
 } from '../../src/runtime/ring-by-load.ts';
@@ -61,6 +62,29 @@ test('the default marks keep a steady load in the band on recvmmsg despite burst
   assert.equal(h.ringOn, true);
   // ...and keeps it through the same bursty band.
   for (let i = 0; i < 1000; i++) assert.equal(h.observe(second[i % second.length]!), true, `window ${i}`);
+});
+
+test("the process's CPU time counts over the CPUs it may use: a second CPU's threads do not make one loop busy", () => {
+  // Pinned to one CPU: the writer thread and V8's compilers share the loop's core, so their time is its load.
+  assert.equal(loadOf(0.4, 0.85, 1), 0.85);
+  // Free on two: the same threads ran beside a loop 0.4 busy (start-up), which is 0.4 busy.
+  assert.equal(loadOf(0.4, 0.7, 2), 0.4);
+  assert.equal(loadOf(0.4, 1.6, 2), 0.8, 'two CPUs both busy are busy');
+  assert.equal(loadOf(0.75, 0.9, 2), 0.75, 'a busy loop is busy however many CPUs');
+  assert.equal(loadOf(0.2, 3, 1), 1, 'capped at 1');
+  assert.equal(loadOf(0.2, 0.5, 0), 0.5, 'an affinity that reads 0 counts as one CPU');
+  // Fed to the default marks, start-up on two CPUs (the process at 1.0-1.4 CPUs, the loop 0.3-0.5) keeps
+  // recvmmsg, where the process's share alone engaged the ring.
+  const alone = new LoadHysteresis(DEFAULT_LOAD_MARKS);
+  const divided = new LoadHysteresis(DEFAULT_LOAD_MARKS);
+  for (let i = 0; i < 20; i++) {
+    const loop = 0.3 + 0.2 * (i % 2);
+    const cpu = 1 + 0.4 * (i % 2);
+    alone.observe(Math.min(1, Math.max(loop, cpu)));
+    divided.observe(loadOf(loop, cpu, 2));
+  }
+  assert.equal(alone.ringOn, true);
+  assert.equal(divided.ringOn, false);
 });
 
 test('a switch starts the averages afresh', () => {
