@@ -12,9 +12,10 @@
  * p99 and max, the transaction's (writes and sync) max, and the checkpoints' max.
  *
  * Then the same on SQLite itself, the writer thread's code in this thread (`SqliteWriteBatch`, its PASSIVE
- * checkpoints between batches): TX_PER_S batches a second of FRAMES lease commits each, `synchronous=FULL`
- * (SQLite's fsync inside each COMMIT) alternated with `synchronous=NORMAL` and an fdatasync of the `-wal`
- * file after each COMMIT, with the transaction's p50, p90, p99 and max. `PART=file` or `PART=sqlite` runs one.
+ * checkpoints between batches): TX_PER_S batches a second of FRAMES lease commits each, SQLite's
+ * `synchronous=FULL` (its fsync inside each COMMIT) alternated with the store's writer (`SqliteWriteBatch`:
+ * `synchronous=NORMAL` and an fdatasync of the `-wal` file after each COMMIT), with the transaction's p50, p90,
+ * p99 and max. `PART=file` or `PART=sqlite` runs one.
  */
 import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -23,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import type { Lease } from '../src/leases/lease.ts';
 import { SqliteWriteBatch } from '../src/leases/sqlite-batch.ts';
 import { disableAutoCheckpoint, WalCheckpointer } from '../src/leases/sqlite-checkpoint.ts';
-import { openConnection, prepare } from '../src/leases/sqlite-sql.ts';
+import { openConnection, prepare, runWriteOp } from '../src/leases/sqlite-sql.ts';
 import type { WriteOp } from '../src/leases/sqlite-sql.ts';
 import { tempDir } from '../test/leases/tmp.ts';
 
@@ -122,14 +123,27 @@ function lease(i: number): Lease {
   };
 }
 
+/**
+ * SQLite's FULL: the bare transaction (`runWriteOp` in `BEGIN IMMEDIATE`), SQLite fsyncing the WAL in COMMIT.
+ * The store's writer: `SqliteWriteBatch` on a FULL connection, which runs it with NORMAL and fdatasyncs the WAL.
+ */
 function runSqlite(dir: string, sync: 'sqlite-full' | 'normal+fdatasync', round: number): void {
   const path = join(dir, `leases-${round}-${sync}.db`);
   openConnection({ path }, true).close();
-  const db = openConnection({ path, synchronous: sync === 'sqlite-full' ? 'full' : 'normal' }, false);
+  const db = openConnection({ path }, false);
   disableAutoCheckpoint(db);
-  const batch = new SqliteWriteBatch(db, prepare(db), path);
+  const stmt = prepare(db);
+  let run: (ops: readonly WriteOp[]) => void;
+  if (sync === 'normal+fdatasync') {
+    const batch = new SqliteWriteBatch(db, stmt, path);
+    run = (ops) => batch.run(ops, false);
+  } else {
+    const transaction = db.transaction((ops: readonly WriteOp[]) => {
+      for (const op of ops) runWriteOp(stmt, op, false);
+    });
+    run = (ops) => transaction.immediate(ops);
+  }
   const checkpointer = WalCheckpointer.on(db);
-  let wal: number | null = null;
   const txs: number[] = [];
   const checkpoints: number[] = [];
   const total = TX_PER_S * SECONDS;
@@ -150,14 +164,12 @@ function runSqlite(dir: string, sync: 'sqlite-full' | 'normal+fdatasync', round:
       });
     }
     const began = performance.now();
-    batch.run(ops, false);
-    if (sync === 'normal+fdatasync') fdatasyncSync((wal ??= openSync(`${path}-wal`, 'r+')));
+    run(ops);
     txs.push(performance.now() - began);
     checkpointer.committed(ops.length);
     if (checkpointer.due()) checkpoints.push(checkpointer.run().ms);
   }
   db.close();
-  if (wal !== null) closeSync(wal);
   console.log(
     `${summary(sync, 'transaction', txs)}; ${checkpoints.length} checkpoints, max ` +
       `${Math.max(...checkpoints).toFixed(2)} ms`,
