@@ -161,6 +161,41 @@ test('a failed sync fails the whole batch; writes are refused until a checkpoint
   }
 });
 
+test("the space guard's TRUNCATE checkpoint empties the WAL in place: the same descriptor keeps syncing it", () => {
+  const tmp = tempDir();
+  let w: ReturnType<typeof writerOn> | undefined;
+  try {
+    const opened: number[] = [];
+    const synced: number[] = [];
+    w = writerOn(tmp.dir, {
+      open: (path) => {
+        const fd = nodeWalFiles.open(path);
+        opened.push(fd);
+        return fd;
+      },
+      fdatasync: (fd) => {
+        synced.push(fd);
+        nodeWalFiles.fdatasync(fd);
+      },
+    });
+    const walPath = join(tmp.dir, 'leases.db-wal');
+    w.loop.batch(1, [commit('198.18.0.1')], false);
+    w.db.pragma('wal_checkpoint(TRUNCATE)');
+    assert.equal(statSync(walPath).size, 0);
+    w.loop.batch(2, [commit('198.18.0.2')], false);
+    assert.ok(statSync(walPath).size > 0);
+    assert.equal(opened.length, 1);
+    assert.deepEqual(synced, [opened[0], opened[0]]);
+    assert.deepEqual(
+      w.posted.map((m) => m.type),
+      ['committed', 'committed'],
+    );
+  } finally {
+    w?.close();
+    tmp.remove();
+  }
+});
+
 /** Files whose identity and descriptors the test sets, recording the calls. */
 function fakeFiles(): { files: WalFiles; calls: string[]; setIdentity: (id: string | null) => void } {
   const calls: string[] = [];
