@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ipv4ToNumber } from '../../src/leases/address.ts';
 import { LeaseStoreIoError } from '../../src/leases/errors.ts';
 import { SqliteWriteBatch } from '../../src/leases/sqlite-batch.ts';
+import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { WalCheckpointer } from '../../src/leases/sqlite-checkpoint.ts';
 import { openConnection, prepare } from '../../src/leases/sqlite-sql.ts';
 import type { Db, WriteOp } from '../../src/leases/sqlite-sql.ts';
@@ -195,6 +196,36 @@ test("the space guard's TRUNCATE checkpoint empties the WAL in place: the same d
     tmp.remove();
   }
 });
+
+/** This process's descriptors open on `path`, removed since (SQLite deletes the WAL at its last close) or not. */
+function descriptorsOn(path: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target === path || target === `${path} (deleted)`) n++;
+    } catch {
+      // Closed since the listing.
+    }
+  }
+  return n;
+}
+
+for (const writer of ['inline', 'worker'] as const) {
+  test(`a closed store (${writer} writer) keeps no descriptor on its WAL`, async () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'leases.db');
+      const store = await SqliteLeaseStore.open({ path, writer });
+      await store.commit(makeLease({ address: '198.18.0.1' }), { now: T0 });
+      assert.ok(descriptorsOn(`${path}-wal`) > 0);
+      await store.close();
+      assert.equal(descriptorsOn(`${path}-wal`), 0);
+    } finally {
+      tmp.remove();
+    }
+  });
+}
 
 /** Files whose identity and descriptors the test sets, recording the calls. */
 function fakeFiles(): { files: WalFiles; calls: string[]; setIdentity: (id: string | null) => void } {
