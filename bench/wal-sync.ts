@@ -15,7 +15,8 @@
  * checkpoints between batches): TX_PER_S batches a second of FRAMES lease commits each, SQLite's
  * `synchronous=FULL` (its fsync inside each COMMIT) alternated with the store's writer (`SqliteWriteBatch`:
  * `synchronous=NORMAL` and an fdatasync of the `-wal` file after each COMMIT), with the transaction's p50, p90,
- * p99 and max. `PART=file` or `PART=sqlite` runs one.
+ * p99 and max, and the CPU time (user and system) per transaction, checkpoints apart. `PART=file` or
+ * `PART=sqlite` runs one.
  */
 import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -148,9 +149,11 @@ function runSqlite(dir: string, sync: 'sqlite-full' | 'normal+fdatasync', round:
   const checkpoints: number[] = [];
   const total = TX_PER_S * SECONDS;
   let next = 0;
+  let cpuUs = 0;
   const start = performance.now();
   for (let tx = 0; tx < total; tx++) {
     sleepUntil(start + (tx * 1000) / TX_PER_S);
+    const cpu = process.cpuUsage();
     const ops: WriteOp[] = [];
     for (let i = 0; i < FRAMES; i++, next++) {
       const l = lease(next);
@@ -166,13 +169,15 @@ function runSqlite(dir: string, sync: 'sqlite-full' | 'normal+fdatasync', round:
     const began = performance.now();
     run(ops);
     txs.push(performance.now() - began);
+    const used = process.cpuUsage(cpu);
+    cpuUs += used.user + used.system;
     checkpointer.committed(ops.length);
     if (checkpointer.due()) checkpoints.push(checkpointer.run().ms);
   }
   db.close();
   console.log(
-    `${summary(sync, 'transaction', txs)}; ${checkpoints.length} checkpoints, max ` +
-      `${Math.max(...checkpoints).toFixed(2)} ms`,
+    `${summary(sync, 'transaction', txs)}; CPU ${(cpuUs / total).toFixed(1)} us a transaction; ` +
+      `${checkpoints.length} checkpoints, max ${Math.max(...checkpoints).toFixed(2)} ms`,
   );
 }
 
