@@ -11,6 +11,9 @@ export interface WalFiles {
   close(fd: number): void;
 }
 
+/** How often, at most, the WAL's path is looked up to follow a replaced file. */
+export const WAL_IDENTITY_CHECK_MS = 1000;
+
 export const nodeWalFiles: WalFiles = {
   open: (path) => openSync(path, 'r'),
   identity: (path) => {
@@ -40,18 +43,23 @@ export const nodeWalFiles: WalFiles = {
  * WAL is overwritten from its start after each checkpoint (`bench/wal-sync.ts`).
  *
  * The descriptor is its own (sync acts on the file, not the descriptor). Should the file at the path change
- * (SQLite recreates the WAL after its last connection closed it), the new one is opened before the sync.
+ * (SQLite recreates the WAL after its last connection closed it), the new one is opened before the sync. The
+ * path is looked up at most once a second and after every failure, not at every commit: SQLite keeps the
+ * WAL open, and so does not replace it, while the writer's connection is open.
  */
 export class WalSync {
   readonly #path: string;
   readonly #files: WalFiles;
+  readonly #now: () => number;
   #fd: number | null = null;
   #identity: string | null = null;
+  #checkedAt = 0;
   #failures = 0;
 
-  constructor(walPath: string, files: WalFiles = nodeWalFiles) {
+  constructor(walPath: string, files: WalFiles = nodeWalFiles, now: () => number = () => performance.now()) {
     this.#path = walPath;
     this.#files = files;
+    this.#now = now;
   }
 
   /** How many syncs failed since this was made. */
@@ -66,6 +74,8 @@ export class WalSync {
       this.#files.fdatasync(this.#fd!);
     } catch (error) {
       this.#failures++;
+      // The next sync looks the path up again.
+      this.#checkedAt = -Infinity;
       const code = (error as { code?: unknown } | null)?.code;
       const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
       throw new LeaseStoreIoError(
@@ -85,10 +95,13 @@ export class WalSync {
     this.#files.close(fd);
   }
 
-  /** Opens the file at the path if there is no descriptor yet or the path names another file now. */
+  /** Opens the file at the path if there is none open yet or, looked up again, the path names another file. */
   #follow(): void {
+    const at = this.#now();
+    if (this.#fd !== null && at - this.#checkedAt < WAL_IDENTITY_CHECK_MS) return;
     const now = this.#files.identity(this.#path);
     if (now === null) throw Object.assign(new Error('the WAL file is missing'), { code: 'ENOENT' });
+    this.#checkedAt = at;
     if (this.#fd !== null && now === this.#identity) return;
     this.close();
     const fd = this.#files.open(this.#path);

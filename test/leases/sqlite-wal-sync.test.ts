@@ -228,15 +228,24 @@ for (const writer of ['inline', 'worker'] as const) {
 }
 
 /** Files whose identity and descriptors the test sets, recording the calls. */
-function fakeFiles(): { files: WalFiles; calls: string[]; setIdentity: (id: string | null) => void } {
+function fakeFiles(): {
+  files: WalFiles;
+  calls: string[];
+  setIdentity: (id: string | null) => void;
+  failNextSync: () => void;
+} {
   const calls: string[] = [];
   let identity: string | null = 'inode 1';
   let nextFd = 10;
+  let fail = false;
   const ofFd = new Map<number, string>();
   return {
     calls,
     setIdentity: (id) => {
       identity = id;
+    },
+    failNextSync: () => {
+      fail = true;
     },
     files: {
       open: () => {
@@ -247,20 +256,30 @@ function fakeFiles(): { files: WalFiles; calls: string[]; setIdentity: (id: stri
       },
       identity: () => identity,
       identityOf: (fd) => ofFd.get(fd)!,
-      fdatasync: (fd) => calls.push(`fdatasync ${fd}`),
+      fdatasync: (fd) => {
+        if (!fail) {
+          calls.push(`fdatasync ${fd}`);
+          return;
+        }
+        fail = false;
+        calls.push(`fdatasync ${fd} failed`);
+        throw Object.assign(new Error('EIO'), { code: 'EIO' });
+      },
       close: (fd) => calls.push(`close ${fd}`),
     },
   };
 }
 
-test('the WAL file replaced at its path is followed: the new one is opened and synced, the old descriptor closed', () => {
+test('the WAL file replaced at its path is followed within a second, at once after a failed sync', () => {
   const fake = fakeFiles();
-  const sync = new WalSync('/leases.db-wal', fake.files);
-  sync.sync();
+  let now = 0;
+  const sync = new WalSync('/leases.db-wal', fake.files, () => now);
   sync.sync();
   fake.setIdentity('inode 2');
+  now = 500;
   sync.sync();
-  sync.close();
+  now = 1000;
+  sync.sync();
   assert.deepEqual(fake.calls, [
     'open 10',
     'fdatasync 10',
@@ -268,8 +287,16 @@ test('the WAL file replaced at its path is followed: the new one is opened and s
     'close 10',
     'open 11',
     'fdatasync 11',
-    'close 11',
   ]);
+
+  fake.calls.length = 0;
+  fake.failNextSync();
+  assert.throws(() => sync.sync(), LeaseStoreIoError);
+  fake.setIdentity('inode 3');
+  now = 1001;
+  sync.sync();
+  sync.close();
+  assert.deepEqual(fake.calls, ['fdatasync 11 failed', 'close 11', 'open 12', 'fdatasync 12', 'close 12']);
 });
 
 test('a WAL missing when a commit is synced is a failed sync, never a silent success', () => {
