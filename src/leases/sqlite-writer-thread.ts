@@ -1,6 +1,7 @@
 /**
  * The SQLite writer thread: owns the write connection and runs each batch the store posts in ONE
- * `BEGIN IMMEDIATE` transaction (one fsync), then reports every operation's outcome. Built, it runs as
+ * `BEGIN IMMEDIATE` transaction (one sync of the WAL, see `SqliteWriteBatch`), then reports every operation's
+ * outcome, only once it is durable. Built, it runs as
  * compiled JavaScript; from the sources, through `sqlite-writer-thread-tsx.js`, which registers tsx first.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -50,6 +51,7 @@ if (db !== null) {
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
       recordCleanClose(conn, Date.now());
+      batch.close();
       conn.close();
       post({ type: 'closed' });
       port.close();

@@ -73,9 +73,11 @@ export class LeaseWriterLostError extends LeaseStoreIoError {
 export class InlineWriter implements Writer {
   readonly #writes: GroupCommit<WriteOp>;
   readonly #db: Db;
+  readonly #batch: SqliteWriteBatch;
 
   constructor(db: Db, stmt: Statements, hooks: WriterHooks) {
     const transaction = new SqliteWriteBatch(db, stmt, db.name);
+    this.#batch = transaction;
     this.#writes = new GroupCommit<WriteOp>({
       commit: (batch) => {
         let results: BatchResult[];
@@ -114,6 +116,7 @@ export class InlineWriter implements Writer {
   async close(): Promise<void> {
     this.#writes.flush();
     recordCleanClose(this.#db, Date.now());
+    this.#batch.close();
   }
 }
 
