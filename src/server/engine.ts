@@ -334,8 +334,8 @@ export class DhcpServerEngine {
    * The runtime could not put `reply` on the wire (`encodeReply` threw: too large even without optional
    * options, e.g. an echoed 765-byte client identifier). Un-counts the send, counts `pkt4-encode-failed`,
    * releases the offer the reply announced, and returns the exchange's event rewritten to what happened
-   * (`-> no reply: ...`; undefined without an event). A DHCPACK's lease is already durable and stays until it expires: the client,
-   * retrying with the same identifier, is given the same one.
+   * (`-> no reply: ...`; undefined without an event). A DHCPACK's lease is already durable and stays until
+   * it expires: the client, retrying with the same identifier, is given the same one.
    */
   replyNotSent(
     reply: OutgoingReply,

@@ -78,7 +78,7 @@ test('describing is asked per event: a reader that appears mid-run gets describe
   assert.notEqual(ack!.destination, null);
 });
 
-test('unrecorded exchanges carry no event but junk, asked per exchange, and the answers do not change', async () => {
+test('unrecorded exchanges carry no event but junk (asked per exchange), with the same answers', async () => {
   const recorded = new Lab();
   const unrecorded = new Lab();
   let asked = 0;
