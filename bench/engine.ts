@@ -96,13 +96,14 @@ function cpuNs(): bigint {
 }
 
 /**
- * An engine as `serve` runs it at its default log level (warn) with no exchange listener: the exchanges' log
- * lines are not built. DESCRIBE=1 builds them, as at log level info.
+ * An engine as `serve` runs it at its default log level (warn) with no exchange listener: neither the
+ * exchanges' events nor their log lines are built. DESCRIBE=1 builds both, as at log level info.
  */
 function servingEngine(config: CompiledConfig): DhcpServerEngine {
   const engine = new DhcpServerEngine(config);
   const describe = process.env.DESCRIBE === '1';
   engine.describeExchangesWhen(() => describe);
+  engine.recordExchangesWhen(() => describe);
   return engine;
 }
 

@@ -157,6 +157,9 @@ export class Pipeline {
     const listenerReadsText = options.onExchange !== undefined && options.onExchangeReadsText !== false;
     if (!listenerReadsText && options.beforeOffer === undefined)
       options.engine.describeExchangesWhen(() => logger.isLevelEnabled('info'));
+    // Nor is the event itself built when nothing reads it (a junk drop's is: it is counted at any level).
+    if (options.onExchange === undefined && options.beforeOffer === undefined)
+      options.engine.recordExchangesWhen(() => logger.isLevelEnabled('info'));
     const store = options.store;
     this.#write =
       options.afterCommit === undefined

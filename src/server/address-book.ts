@@ -5,7 +5,8 @@ import { cidrContains, ipv4ToInt, isIpv4 } from '../config/index.ts';
 import { withoutDnsFlags, type Lease } from '../leases/index.ts';
 import { Allocator } from './allocator.ts';
 import { DeadlineHeap, type DeadlineMap } from './heap.ts';
-import { ClientMap, hwKey, owns, subnetMap, type ClientIdentity } from './identity.ts';
+import { ClientMap, hwAddressOf, hwKey, owns, subnetMap, type ClientIdentity } from './identity.ts';
+import type { DhcpMessage } from '../protocol/index.ts';
 import { subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, poolContaining, reservationMatches, Reservations } from './policy.ts';
@@ -306,6 +307,17 @@ export class AddressBook {
     }
     const addr = this.offerByClient.byHw(subnetId, id.hwAddress);
     if (addr !== undefined) this.dropOffer(addr);
+  }
+
+  /**
+   * Drops the offer a DHCPOFFER announced (at its yiaddr) while that offer is still the client's, the one
+   * the reply's chaddr names: the OFFER never reached the wire, so nobody will request it.
+   */
+  dropOfferMadeTo(offer: DhcpMessage): void {
+    if (!isIpv4(offer.yiaddr)) return;
+    const addr = ipv4ToInt(offer.yiaddr);
+    const held = this.offers.get(addr | 0);
+    if (held !== undefined && held.hwAddress === hwAddressOf(offer)) this.dropOffer(addr);
   }
 
   dropOffer(addr: number): void {

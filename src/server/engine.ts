@@ -20,6 +20,7 @@ import { exchangeEvent } from './summary.ts';
 import {
   NO_OUTPUT,
   type ArrivalMeta,
+  type EngineEvent,
   type EngineOutput,
   type ExchangeEvent,
   type InterfaceAddress,
@@ -51,6 +52,7 @@ const ZERO = '0.0.0.0';
 const COMMIT_HOLD_MS = 30_000;
 const NO_NAMES: readonly string[] = [];
 const always = (): boolean => true;
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 /** How an exchange ended, for its event: what was answered (if anything), for which subnet and why. */
 interface Outcome {
   readonly subnetId: number | null;
@@ -207,6 +209,7 @@ export class DhcpServerEngine {
   private readonly rateLimiter = new ClientRateLimiter();
   private leaseListener: ((event: LeaseEvent) => void) | undefined;
   private describing: () => boolean = always;
+  private recording: () => boolean = always;
 
   constructor(config: CompiledConfig, options: EngineOptions = {}) {
     this.config = config;
@@ -249,6 +252,15 @@ export class DhcpServerEngine {
    */
   describeExchangesWhen(predicate: () => boolean): void {
     this.describing = predicate;
+  }
+
+  /**
+   * Whether anyone reads the exchange events at all (a listener, a log level that writes them): asked as
+   * each exchange ends; when it says no, the output carries no event, except a junk drop's (the runtime
+   * counts those whatever the level). Default: always recorded.
+   */
+  recordExchangesWhen(predicate: () => boolean): void {
+    this.recording = predicate;
   }
 
   /** `dhcp-disable` / `dhcp-enable`: while disabled, client traffic is dropped and counted. */
@@ -322,8 +334,8 @@ export class DhcpServerEngine {
    * The runtime could not put `reply` on the wire (`encodeReply` threw: too large even without optional
    * options, e.g. an echoed 765-byte client identifier). Un-counts the send, counts `pkt4-encode-failed`,
    * releases the offer the reply announced, and returns the exchange's event rewritten to what happened
-   * (`-> no reply: ...`). A DHCPACK's lease is already durable and stays until it expires: the client,
-   * retrying with the same identifier, is given the same one.
+   * (`-> no reply: ...`; undefined without an event). A DHCPACK's lease is already durable and stays until
+   * it expires: the client, retrying with the same identifier, is given the same one.
    */
   replyNotSent(
     reply: OutgoingReply,
@@ -336,9 +348,8 @@ export class DhcpServerEngine {
     else if (type === MessageType.ACK) this.stats.dec('pkt4-ack-sent');
     else if (type === MessageType.NAK) this.stats.dec('pkt4-nak-sent');
     this.stats.inc('pkt4-encode-failed');
+    if (type === MessageType.OFFER) this.book.dropOfferMadeTo(reply.message);
     if (event === undefined) return undefined;
-    if (type === MessageType.OFFER && event.subnetId !== null)
-      this.book.dropClientOffer(event.subnetId, { hwAddress: event.hwAddress, clientId: event.clientId });
     // The head of the line (request, client, interface) stays; what follows "->" was the reply.
     const cut = event.reply === null ? -1 : event.text.lastIndexOf(` -> ${event.reply}`);
     const head = cut < 0 ? event.text : event.text.slice(0, cut);
@@ -1184,11 +1195,17 @@ export class DhcpServerEngine {
    * line per packet a flood or a fuzzer sends.
    */
   private junk(ex: Exchange, subnetId: number | null, why: string, category = why): EngineOutput {
-    const out = this.finish(ex, { subnetId, reason: why });
+    const out = this.recorded(ex, { subnetId, reason: why });
     return { ...out, events: [{ ...(out.events[0] as ExchangeEvent), junk: category }] };
   }
 
+  /** The exchange's output, with its event only when someone reads it (`recordExchangesWhen`). */
   private finish(ex: Exchange, outcome: Outcome): EngineOutput {
+    if (this.recording()) return this.recorded(ex, outcome);
+    return outcome.reply ? { replies: [outcome.reply], commit: null, events: NO_EVENTS } : NO_OUTPUT;
+  }
+
+  private recorded(ex: Exchange, outcome: Outcome): EngineOutput {
     const {
       subnetId,
       reply = null,

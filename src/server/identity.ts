@@ -47,11 +47,15 @@ export function colonHex(bytes: Uint8Array, start = 0, end = bytes.length): stri
   return String.fromCharCode.apply(null, chars);
 }
 
+/** The message's hardware address as text (chaddr up to hlen, at most 16 octets); '' without one. */
+export function hwAddressOf(msg: DhcpMessage): string {
+  return colonHex(msg.chaddr, 0, Math.min(msg.hlen, 16));
+}
+
 export function identify(msg: DhcpMessage): ClientIdentity {
-  const hlen = Math.min(msg.hlen, 16);
   const id = msg.options.getRaw(61);
   return {
-    hwAddress: colonHex(msg.chaddr, 0, hlen),
+    hwAddress: hwAddressOf(msg),
     clientId: id && id.length > 0 ? colonHex(id) : null,
     duid: duidOf(id),
     circuitId: circuitIdOf(msg),

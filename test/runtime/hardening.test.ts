@@ -13,7 +13,7 @@ import type { Transport } from '../../src/transport/types.ts';
 import { CLIENT_MAC, config, request, virtualLab } from './helpers.ts';
 
 /** A text-format logger whose lines land in `lines`. */
-function textLog(level: 'info' | 'debug' = 'info'): { logger: Logger; lines: string[] } {
+function textLog(level: 'info' | 'debug' | 'warn' = 'info'): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const logger = pino({ level, base: undefined }, { write: (l: string) => void lines.push(formatText(l)) });
   return { logger, lines };
@@ -79,6 +79,26 @@ test('a reply too large to encode is logged as not sent, counted, and its offer 
   assert.ok(line, lines.join(''));
   assert.match(line, / -> no reply: reply could not be encoded/);
   assert.doesNotMatch(line, /-> DHCPOFFER/);
+});
+
+test('an OFFER too large to encode releases its offer when nothing reads the exchange events', async () => {
+  // At warn and without a listener the engine builds no exchange event: the release must not need one.
+  const { logger, lines } = textLog('warn');
+  const onePool = [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.100' }] }];
+  const lab = await virtualLab({ logger, config: config({ subnet4: onePool }) });
+  try {
+    const d = request(MessageType.DISCOVER);
+    d.options.set('dhcp-client-identifier', new Uint8Array(765).fill(7));
+    await lab.send(d);
+    assert.equal(await lab.reply(300), undefined, 'nothing can go on the wire');
+    assert.equal(lab.server.engine.statistics()['pkt4-encode-failed'], 1);
+    // A pool with one address gives it back to another client even while an offer holds it: look at the
+    // offer's deadline instead, the only one the engine would have.
+    assert.equal(lab.server.engine.nextDeadline(), null, 'the offer is let go');
+  } finally {
+    await lab.close();
+  }
+  assert.match(lines.join(''), /reply could not be encoded/, 'the failure itself is still logged, at warn');
 });
 
 test('a DHCPNAK too large to encode is logged as not sent and counted', async () => {
