@@ -18,7 +18,12 @@
  *
  * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
  * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
- * steals the other's core. Each trial also prints the machine's 1-minute load average and the CPU steal
+ * steals the other's core. Pinned, each veth end's receive also runs on its own side's core (RPS, `RPS=0`
+ * turns it off; each trial line says which): without it the veth delivers every reply into perfdhcp's socket
+ * in the server's sendmmsg on CPU 0, and every request into the server on CPU 1. Each trial line gives, next
+ * to the server's own CPU per DORA, CPU 0's busy time per DORA (softirqs that ran while the server slept
+ * included; other load on the machine too); THREADS=1 adds each core's softirqs and backlog packets.
+ * Each trial also prints the machine's 1-minute load average and the CPU steal
  * (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
  * per server and rate, the median of each figure over the interleaved trials.
  *
@@ -35,6 +40,7 @@ import { createLab, type Netns } from '../test/lab/netns.ts';
 import { startKea } from '../test/lab/peers.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
 import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
+import { coreDelta, coreLine, readCores, steerReceive } from './core-accounting.ts';
 
 // 500/s apart where both servers top out on this 2-core machine, so the ratio is not a rounding artifact.
 const RATES = (process.env['RATES'] ?? '4000,5000,6000,6500,7000,7500,8000,8500,9000,9500,10000,11000,12000')
@@ -51,6 +57,11 @@ const TRACE = process.env['TRACE'] === '1';
 const GC_TRACE = process.env['GC'] === '1';
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
+/**
+ * Pinned, each veth end's receive runs on its own side's core (RPS, bench/core-accounting.ts): without it the
+ * veth runs perfdhcp's whole receive in the server's sendmmsg on CPU 0, and the server's on CPU 1. RPS=0: off.
+ */
+const RPS = PIN && process.env['RPS'] !== '0';
 const CLIENTS = 50_000;
 const SUBNET = '198.18.0.0/16';
 const POOL = '198.18.1.0 - 198.18.255.254';
@@ -70,6 +81,11 @@ interface Step {
   /** perfdhcp's average and maximum DISCOVER-OFFER plus REQUEST-ACK delay, ms: the server's part of a DORA. */
   avgDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Pinned: everything the server's core did per completed DORA, us (its busy time, softirqs included,
+   * whoever they ran for); NaN unpinned. Only meaningful on an otherwise idle machine.
+   */
+  coreUsPerDora: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat: total jiffies and steal jiffies. */
@@ -133,6 +149,7 @@ function parsePerfdhcp(
   rate: number,
   cpu: number,
   machine: Pick<Step, 'loadAverage' | 'stealPercent'>,
+  coreMs: number,
 ): Step {
   const section = (name: string): string => out.split(`***Statistics for: ${name}***`)[1] ?? '';
   const num = (text: string, label: string): number =>
@@ -150,6 +167,7 @@ function parsePerfdhcp(
     ackReceived,
     avgDelayMs: delay('avg delay'),
     maxDelayMs: delay('max delay'),
+    coreUsPerDora: ackReceived === 0 ? NaN : Math.round((coreMs * 1000) / ackReceived),
     ...machine,
   };
 }
@@ -347,6 +365,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const switchesBefore = (await s.receiveSwitches?.()) ?? 0;
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
+    const coresBefore = readCores([SERVER_CPU, PERFDHCP_CPU]);
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -354,15 +373,24 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       timeoutMs: (SECONDS + 30) * 1000,
     });
     const machineAfter = cpuTimes();
+    const cores = coreDelta(coresBefore, readCores([SERVER_CPU, PERFDHCP_CPU]));
     const jiffies = machineAfter.total - machineBefore.total;
-    const step = parsePerfdhcp(r.stdout, rate, cpuMs(s.pid) - before, {
-      loadAverage: loadAverage(),
-      stealPercent: jiffies > 0 ? (100 * (machineAfter.steal - machineBefore.steal)) / jiffies : 0,
-    });
+    const step = parsePerfdhcp(
+      r.stdout,
+      rate,
+      cpuMs(s.pid) - before,
+      {
+        loadAverage: loadAverage(),
+        stealPercent: jiffies > 0 ? (100 * (machineAfter.steal - machineBefore.steal)) / jiffies : 0,
+      },
+      PIN ? (cores.get(SERVER_CPU)?.busyMs ?? NaN) : NaN,
+    );
     console.log(
       `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
-        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
-        `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
+        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA` +
+        `${PIN ? ` (CPU ${SERVER_CPU} busy ${step.coreUsPerDora})` : ''}, ` +
+        `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%` +
+        `${PIN ? `, RPS ${RPS ? 'on' : 'off'}` : ''})`,
     );
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (GC_TRACE && s.output)
@@ -370,6 +398,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
+      console.log(`  cores: ${coreLine(cores, step.ackReceived)}`);
       const udpAfter = await udpErrors(lab);
       console.log(
         `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
@@ -421,6 +450,7 @@ function median(trials: readonly Step[]): Step {
     stealPercent: of((s) => s.stealPercent),
     avgDelayMs: of((s) => s.avgDelayMs),
     maxDelayMs: of((s) => s.maxDelayMs),
+    coreUsPerDora: of((s) => s.coreUsPerDora),
   };
 }
 
@@ -440,6 +470,10 @@ async function run(): Promise<Map<string, Step[]>> {
     await lab.veth(srv, 'eth0', load, 'eth0');
     await srv.addAddress('eth0', '198.18.0.1/16');
     await load.addAddress('eth0', '198.18.0.2/16');
+    if (RPS) {
+      await steerReceive(srv, 'eth0', SERVER_CPU);
+      await steerReceive(load, 'eth0', PERFDHCP_CPU);
+    }
     for (const rate of RATES) {
       const climbing = SERVERS.filter((s) => (failures.get(s) ?? 0) < 2);
       if (climbing.length === 0) break;
@@ -454,7 +488,7 @@ async function run(): Promise<Map<string, Step[]>> {
         if (TRIALS > 1) {
           console.log(
             `${server.padEnd(11)} median at ${rate}/s: ${m.doraPerSecond} DORA/s, ${m.dropPercent.toFixed(2)}% lost, ` +
-              `${m.cpuPerDoraUs} us/DORA, delay avg ${m.avgDelayMs.toFixed(2)} max ${m.maxDelayMs.toFixed(1)} ms (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
+              `${m.cpuPerDoraUs} us/DORA${PIN ? ` (CPU ${SERVER_CPU} busy ${m.coreUsPerDora})` : ''}, delay avg ${m.avgDelayMs.toFixed(2)} max ${m.maxDelayMs.toFixed(1)} ms (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
           );
         }
         failures.set(server, m.dropPercent < 1 ? 0 : (failures.get(server) ?? 0) + 1);
@@ -474,7 +508,7 @@ const results = await run();
 
 console.log(
   `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients` +
-    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}` : ', unpinned'}):`,
+    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}, RPS ${RPS ? 'on' : 'off'}` : ', unpinned'}):`,
 );
 console.log(
   'server        DORA/s   lost %   offered/s   CPU us/DORA   delay avg/max ms   load avg   steal %',
@@ -525,6 +559,10 @@ function perCoreComparison(lkSteps: readonly Step[], keaSteps: readonly Step[]):
     `per core at ${both.rate}/s (the highest rate both sustained${PIN ? ', pinned' : ', unpinned: not a per-core figure'}): ` +
     `leasekeeper ${both.cpuPerDoraUs} us/DORA (one core: ${ceiling(both.cpuPerDoraUs)}/s), ` +
     `Kea ${k.cpuPerDoraUs} us/DORA (${ceiling(k.cpuPerDoraUs)}/s): ` +
-    `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)`
+    `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)` +
+    (both.coreUsPerDora > 0 && k.coreUsPerDora > 0
+      ? `; CPU ${SERVER_CPU}'s busy time (softirqs included, RPS ${RPS ? 'on' : 'off'}) ${both.coreUsPerDora} vs ` +
+        `${k.coreUsPerDora} us/DORA: ${(k.coreUsPerDora / both.coreUsPerDora).toFixed(2)}x`
+      : '')
   );
 }
