@@ -153,7 +153,7 @@ export function coreLine(delta: ReadonlyMap<number, CoreCounters>, doras: number
       ([cpu, c]) =>
         `CPU ${cpu} busy ${per(c.busyMs, 1000)} us/DORA (softirq ${per(c.softirqMs, 1000)}, ksoftirqd ` +
         `${c.ksoftirqdMs} ms), NET_RX ${per(c.netRxSoftirqs)}/DORA, backlog packets ${per(c.processedPackets)}/DORA ` +
-        `(${c.rpsKicks} RPS kicks, ${c.backlogDrops} dropped)`,
+        `(RPS kicks ${per(c.rpsKicks)}/DORA, ${c.backlogDrops} dropped)`,
     )
     .join('; ');
 }

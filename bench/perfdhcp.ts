@@ -19,8 +19,9 @@
  * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
  * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
  * steals the other's core. Pinned, each veth end's receive also runs on its own side's core (RPS, `RPS=0`
- * turns it off; each trial line says which): without it the veth delivers every reply into perfdhcp's socket
- * in the server's sendmmsg on CPU 0, and every request into the server on CPU 1. Each trial line gives, next
+ * turns it off, `RPS=load` steers only perfdhcp's end; each trial line says which): without it the veth
+ * delivers every reply into perfdhcp's socket in the server's sendmmsg on CPU 0, and every request into the
+ * server on CPU 1. Each trial line gives, next
  * to the server's own CPU per DORA, CPU 0's busy time per DORA (softirqs that ran while the server slept
  * included; other load on the machine too); THREADS=1 adds each core's softirqs and backlog packets.
  * Each trial also prints the machine's 1-minute load average and the CPU steal
@@ -59,9 +60,17 @@ const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
 /**
  * Pinned, each veth end's receive runs on its own side's core (RPS, bench/core-accounting.ts): without it the
- * veth runs perfdhcp's whole receive in the server's sendmmsg on CPU 0, and the server's on CPU 1. RPS=0: off.
+ * veth runs perfdhcp's whole receive in the server's sendmmsg on CPU 0, and the server's on CPU 1. RPS=0: off;
+ * RPS=load: only perfdhcp's end (the server's receive stays on CPU 1, as with a NIC whose interrupts another
+ * core takes), which splits what RPS changes into the two directions.
  */
-const RPS = PIN && process.env['RPS'] !== '0';
+const RPS_MODE: 'on' | 'off' | 'load' = !PIN
+  ? 'off'
+  : process.env['RPS'] === '0'
+    ? 'off'
+    : process.env['RPS'] === 'load'
+      ? 'load'
+      : 'on';
 const CLIENTS = 50_000;
 const SUBNET = '198.18.0.0/16';
 const POOL = '198.18.1.0 - 198.18.255.254';
@@ -390,7 +399,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
         `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA` +
         `${PIN ? ` (CPU ${SERVER_CPU} busy ${step.coreUsPerDora})` : ''}, ` +
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%` +
-        `${PIN ? `, RPS ${RPS ? 'on' : 'off'}` : ''})`,
+        `${PIN ? `, RPS ${RPS_MODE}` : ''})`,
     );
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
     if (GC_TRACE && s.output)
@@ -470,10 +479,8 @@ async function run(): Promise<Map<string, Step[]>> {
     await lab.veth(srv, 'eth0', load, 'eth0');
     await srv.addAddress('eth0', '198.18.0.1/16');
     await load.addAddress('eth0', '198.18.0.2/16');
-    if (RPS) {
-      await steerReceive(srv, 'eth0', SERVER_CPU);
-      await steerReceive(load, 'eth0', PERFDHCP_CPU);
-    }
+    if (RPS_MODE === 'on') await steerReceive(srv, 'eth0', SERVER_CPU);
+    if (RPS_MODE !== 'off') await steerReceive(load, 'eth0', PERFDHCP_CPU);
     for (const rate of RATES) {
       const climbing = SERVERS.filter((s) => (failures.get(s) ?? 0) < 2);
       if (climbing.length === 0) break;
@@ -508,7 +515,7 @@ const results = await run();
 
 console.log(
   `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients` +
-    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}, RPS ${RPS ? 'on' : 'off'}` : ', unpinned'}):`,
+    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}, RPS ${RPS_MODE}` : ', unpinned'}):`,
 );
 console.log(
   'server        DORA/s   lost %   offered/s   CPU us/DORA   delay avg/max ms   load avg   steal %',
@@ -561,7 +568,7 @@ function perCoreComparison(lkSteps: readonly Step[], keaSteps: readonly Step[]):
     `Kea ${k.cpuPerDoraUs} us/DORA (${ceiling(k.cpuPerDoraUs)}/s): ` +
     `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)` +
     (both.coreUsPerDora > 0 && k.coreUsPerDora > 0
-      ? `; CPU ${SERVER_CPU}'s busy time (softirqs included, RPS ${RPS ? 'on' : 'off'}) ${both.coreUsPerDora} vs ` +
+      ? `; CPU ${SERVER_CPU}'s busy time (softirqs included, RPS ${RPS_MODE}) ${both.coreUsPerDora} vs ` +
         `${k.coreUsPerDora} us/DORA: ${(k.coreUsPerDora / both.coreUsPerDora).toFixed(2)}x`
       : '')
   );
