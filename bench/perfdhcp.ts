@@ -395,7 +395,8 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       PIN ? (cores.get(SERVER_CPU)?.busyMs ?? NaN) : NaN,
     );
     console.log(
-      `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
+      `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s (sent ${Math.round(step.discoverSent / SECONDS)}): ` +
+        `${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
         `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA` +
         `${PIN ? ` (CPU ${SERVER_CPU} busy ${step.coreUsPerDora})` : ''}, ` +
         `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%` +
