@@ -21,11 +21,10 @@
  * steals the other's core. Pinned, each veth end's receive also runs on its own side's core (RPS, `RPS=0`
  * turns it off, `RPS=load` steers only perfdhcp's end; each trial line says which): without it the veth
  * delivers every reply into perfdhcp's socket in the server's sendmmsg on CPU 0, and every request into the
- * server on CPU 1. Each trial line gives, next
- * to the server's own CPU per DORA, CPU 0's busy time per DORA (softirqs that ran while the server slept
- * included; other load on the machine too); THREADS=1 adds each core's softirqs and backlog packets.
- * Each trial also prints the machine's 1-minute load average and the CPU steal
- * (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
+ * server on CPU 1. Each pinned trial line gives, next to the server's own CPU per DORA, CPU 0's busy time per
+ * DORA (softirqs that ran while the server slept included; other load on the machine too); THREADS=1 adds
+ * each core's softirqs, backlog packets and RPS kicks. Each trial also prints the DISCOVERs per second
+ * perfdhcp really sent, the machine's 1-minute load average and the CPU steal (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
  * per server and rate, the median of each figure over the interleaved trials.
  *
  * TRACE=1: leasekeeper runs with `bench/latency-trace.ts` loaded, and each of its trials prints, under its
@@ -64,13 +63,12 @@ const PERFDHCP_CPU = 1;
  * RPS=load: only perfdhcp's end (the server's receive stays on CPU 1, as with a NIC whose interrupts another
  * core takes), which splits what RPS changes into the two directions.
  */
-const RPS_MODE: 'on' | 'off' | 'load' = !PIN
-  ? 'off'
-  : process.env['RPS'] === '0'
-    ? 'off'
-    : process.env['RPS'] === 'load'
-      ? 'load'
-      : 'on';
+const RPS_MODE = rpsMode();
+
+function rpsMode(): 'on' | 'off' | 'load' {
+  if (!PIN || process.env['RPS'] === '0') return 'off';
+  return process.env['RPS'] === 'load' ? 'load' : 'on';
+}
 const CLIENTS = 50_000;
 const SUBNET = '198.18.0.0/16';
 const POOL = '198.18.1.0 - 198.18.255.254';
