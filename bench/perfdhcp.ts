@@ -24,8 +24,9 @@
  * server on CPU 1. Each pinned trial line gives, next to the server's own CPU per DORA, CPU 0's busy time per
  * DORA (softirqs that ran while the server slept included; other load on the machine too); THREADS=1 adds
  * each core's softirqs, backlog packets and RPS kicks. Each trial also prints the DISCOVERs per second
- * perfdhcp really sent, the machine's 1-minute load average and the CPU steal (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
- * per server and rate, the median of each figure over the interleaved trials.
+ * perfdhcp really sent, the machine's 1-minute load average and the CPU steal (/proc/stat) during it, next
+ * to its figures: a trial taken under other load shows it. The summary gives, per server and rate, the median
+ * of each figure over the interleaved trials.
  *
  * TRACE=1: leasekeeper runs with `bench/latency-trace.ts` loaded, and each of its trials prints, under its
  * delay figures, what held answers up during the timed run: the SQLite writer's batches (the oldest write's
