@@ -18,9 +18,15 @@
  *
  * PIN=1 (or `--pin`) measures per core: every thread of the server on CPU 0 (`taskset -a -p -c 0`, once it
  * is ready; threads it starts later inherit the mask) and perfdhcp on CPU 1 (`taskset -c 1`), so that neither
- * steals the other's core. Each trial also prints the machine's 1-minute load average and the CPU steal
- * (/proc/stat) during it, next to its figures: a trial taken under other load shows it. The summary gives,
- * per server and rate, the median of each figure over the interleaved trials.
+ * steals the other's core. Pinned, each veth end's receive also runs on its own side's core (RPS, `RPS=0`
+ * turns it off, `RPS=load` steers only perfdhcp's end; each trial line says which): without it the veth
+ * delivers every reply into perfdhcp's socket in the server's sendmmsg on CPU 0, and every request into the
+ * server on CPU 1. Each pinned trial line gives, next to the server's own CPU per DORA, CPU 0's busy time per
+ * DORA (softirqs that ran while the server slept included; other load on the machine too); THREADS=1 adds
+ * each core's softirqs, backlog packets and RPS kicks. Each trial also prints the DISCOVERs per second
+ * perfdhcp really sent, the machine's 1-minute load average and the CPU steal (/proc/stat) during it, next
+ * to its figures: a trial taken under other load shows it. The summary gives, per server and rate, the median
+ * of each figure over the interleaved trials.
  *
  * TRACE=1: leasekeeper runs with `bench/latency-trace.ts` loaded, and each of its trials prints, under its
  * delay figures, what held answers up during the timed run: the SQLite writer's batches (the oldest write's
@@ -40,6 +46,7 @@ import { startKea } from '../test/lab/peers.ts';
 import { wireDelays, wireSummary } from './wire-delay.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
 import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
+import { coreDelta, coreLine, readCores, steerReceive } from './core-accounting.ts';
 
 // 500/s apart where both servers top out on this 2-core machine, so the ratio is not a rounding artifact.
 const RATES = (process.env['RATES'] ?? '4000,5000,6000,6500,7000,7500,8000,8500,9000,9500,10000,11000,12000')
@@ -58,6 +65,18 @@ const GC_TRACE = process.env['GC'] === '1';
 const CAPTURE = process.env['CAPTURE'] === '1';
 const SERVER_CPU = 0;
 const PERFDHCP_CPU = 1;
+/**
+ * Pinned, each veth end's receive runs on its own side's core (RPS, bench/core-accounting.ts): without it the
+ * veth runs perfdhcp's whole receive in the server's sendmmsg on CPU 0, and the server's on CPU 1. RPS=0: off;
+ * RPS=load: only perfdhcp's end (the server's receive stays on CPU 1, as with a NIC whose interrupts another
+ * core takes), which splits what RPS changes into the two directions.
+ */
+const RPS_MODE = rpsMode();
+
+function rpsMode(): 'on' | 'off' | 'load' {
+  if (!PIN || process.env['RPS'] === '0') return 'off';
+  return process.env['RPS'] === 'load' ? 'load' : 'on';
+}
 const CLIENTS = 50_000;
 const SUBNET = '198.18.0.0/16';
 const POOL = '198.18.1.0 - 198.18.255.254';
@@ -80,6 +99,11 @@ interface Step {
   /** Each half on its own (perfdhcp's min/avg/max delay, ms), to tell which one the maximum comes from. */
   discoverOffer: HalfDelay;
   requestAck: HalfDelay;
+  /**
+   * Pinned: everything the server's core did per completed DORA, us (its busy time, softirqs included,
+   * whoever they ran for); NaN unpinned. Only meaningful on an otherwise idle machine.
+   */
+  coreUsPerDora: number;
 }
 
 interface HalfDelay {
@@ -149,6 +173,7 @@ function parsePerfdhcp(
   rate: number,
   cpu: number,
   machine: Pick<Step, 'loadAverage' | 'stealPercent'>,
+  coreMs: number,
 ): Step {
   const section = (name: string): string => out.split(`***Statistics for: ${name}***`)[1] ?? '';
   const num = (text: string, label: string): number =>
@@ -173,6 +198,7 @@ function parsePerfdhcp(
     maxDelayMs: discoverOffer.max + requestAck.max,
     discoverOffer,
     requestAck,
+    coreUsPerDora: ackReceived === 0 ? NaN : Math.round((coreMs * 1000) / ackReceived),
     ...machine,
   };
 }
@@ -403,6 +429,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const capture = CAPTURE ? await startWireCapture(lab.srv, join(lab.srv.dir, `wire-${n}.pcap`)) : null;
+    const coresBefore = readCores([SERVER_CPU, PERFDHCP_CPU]);
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
@@ -410,15 +437,25 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
       timeoutMs: (SECONDS + 30) * 1000,
     });
     const machineAfter = cpuTimes();
+    const cores = coreDelta(coresBefore, readCores([SERVER_CPU, PERFDHCP_CPU]));
     const jiffies = machineAfter.total - machineBefore.total;
-    const step = parsePerfdhcp(r.stdout, rate, cpuMs(s.pid) - before, {
-      loadAverage: loadAverage(),
-      stealPercent: jiffies > 0 ? (100 * (machineAfter.steal - machineBefore.steal)) / jiffies : 0,
-    });
+    const step = parsePerfdhcp(
+      r.stdout,
+      rate,
+      cpuMs(s.pid) - before,
+      {
+        loadAverage: loadAverage(),
+        stealPercent: jiffies > 0 ? (100 * (machineAfter.steal - machineBefore.steal)) / jiffies : 0,
+      },
+      PIN ? (cores.get(SERVER_CPU)?.busyMs ?? NaN) : NaN,
+    );
     console.log(
-      `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s: ${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
-        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA, ` +
-        `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%)`,
+      `${server.padEnd(11)} offered ${String(rate).padStart(6)}/s (sent ${Math.round(step.discoverSent / SECONDS)}): ` +
+        `${String(step.doraPerSecond).padStart(6)} DORA/s, ` +
+        `${step.dropPercent.toFixed(2)}% lost, server CPU ${step.cpuPerDoraUs} us/DORA` +
+        `${PIN ? ` (CPU ${SERVER_CPU} busy ${step.coreUsPerDora})` : ''}, ` +
+        `delay avg ${step.avgDelayMs.toFixed(2)} max ${step.maxDelayMs.toFixed(1)} ms (load ${step.loadAverage.toFixed(1)}, steal ${step.stealPercent.toFixed(1)}%` +
+        `${PIN ? `, RPS ${RPS_MODE}` : ''})`,
     );
     console.log(`  ${halvesLine(step)}`);
     if (capture !== null)
@@ -429,6 +466,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (process.env['THREADS']) {
       console.log(`  server threads: ${threadCpuDelta(threadsBefore, threadCpu(s.pid))}`);
       console.log(`  perfdhcp CPU (user, system): ${r.stdout.trim().split('\n').at(-1)}`);
+      console.log(`  cores: ${coreLine(cores, step.ackReceived)}`);
       const udpAfter = await udpErrors(lab);
       console.log(
         `  UDP receive buffer errors: perfdhcp side ${udpAfter.load - udpBefore.load}, server side ${udpAfter.srv - udpBefore.srv}; ` +
@@ -496,6 +534,7 @@ function median(trials: readonly Step[]): Step {
       avg: of((s) => s.requestAck.avg),
       max: of((s) => s.requestAck.max),
     },
+    coreUsPerDora: of((s) => s.coreUsPerDora),
   };
 }
 
@@ -515,6 +554,8 @@ async function run(): Promise<Map<string, Step[]>> {
     await lab.veth(srv, 'eth0', load, 'eth0');
     await srv.addAddress('eth0', '198.18.0.1/16');
     await load.addAddress('eth0', '198.18.0.2/16');
+    if (RPS_MODE === 'on') await steerReceive(srv, 'eth0', SERVER_CPU);
+    if (RPS_MODE !== 'off') await steerReceive(load, 'eth0', PERFDHCP_CPU);
     for (const rate of RATES) {
       const climbing = SERVERS.filter((s) => (failures.get(s) ?? 0) < 2);
       if (climbing.length === 0) break;
@@ -529,7 +570,7 @@ async function run(): Promise<Map<string, Step[]>> {
         if (TRIALS > 1) {
           console.log(
             `${server.padEnd(11)} median at ${rate}/s: ${m.doraPerSecond} DORA/s, ${m.dropPercent.toFixed(2)}% lost, ` +
-              `${m.cpuPerDoraUs} us/DORA, delay avg ${m.avgDelayMs.toFixed(2)} max ${m.maxDelayMs.toFixed(1)} ms (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
+              `${m.cpuPerDoraUs} us/DORA${PIN ? ` (CPU ${SERVER_CPU} busy ${m.coreUsPerDora})` : ''}, delay avg ${m.avgDelayMs.toFixed(2)} max ${m.maxDelayMs.toFixed(1)} ms (load ${m.loadAverage.toFixed(1)}, steal ${m.stealPercent.toFixed(1)}%)`,
           );
         }
         failures.set(server, m.dropPercent < 1 ? 0 : (failures.get(server) ?? 0) + 1);
@@ -549,7 +590,7 @@ const results = await run();
 
 console.log(
   `\nhighest rate with < 1% of 4-way exchanges lost (median of ${TRIALS} trials of ${SECONDS} s per step, ${CLIENTS} clients` +
-    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}` : ', unpinned'}):`,
+    `${PIN ? `; server on CPU ${SERVER_CPU}, perfdhcp on CPU ${PERFDHCP_CPU}, RPS ${RPS_MODE}` : ', unpinned'}):`,
 );
 console.log(
   'server        DORA/s   lost %   offered/s   CPU us/DORA   delay avg/max ms   load avg   steal %',
@@ -600,6 +641,10 @@ function perCoreComparison(lkSteps: readonly Step[], keaSteps: readonly Step[]):
     `per core at ${both.rate}/s (the highest rate both sustained${PIN ? ', pinned' : ', unpinned: not a per-core figure'}): ` +
     `leasekeeper ${both.cpuPerDoraUs} us/DORA (one core: ${ceiling(both.cpuPerDoraUs)}/s), ` +
     `Kea ${k.cpuPerDoraUs} us/DORA (${ceiling(k.cpuPerDoraUs)}/s): ` +
-    `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)`
+    `leasekeeper / Kea per core ${(k.cpuPerDoraUs / both.cpuPerDoraUs).toFixed(2)}x (goal 1.5x)` +
+    (both.coreUsPerDora > 0 && k.coreUsPerDora > 0
+      ? `; CPU ${SERVER_CPU}'s busy time (softirqs included, RPS ${RPS_MODE}) ${both.coreUsPerDora} vs ` +
+        `${k.coreUsPerDora} us/DORA: ${(k.coreUsPerDora / both.coreUsPerDora).toFixed(2)}x`
+      : '')
   );
 }
