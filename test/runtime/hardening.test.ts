@@ -10,7 +10,7 @@ import { MessageType, createMessage, parseMac } from '../../src/protocol/index.t
 import { formatText } from '../../src/runtime/logger.ts';
 import { TransportError } from '../../src/transport/errors.ts';
 import type { Transport } from '../../src/transport/types.ts';
-import { CLIENT_MAC, config, request, virtualLab } from './helpers.ts';
+import { CLIENT_MAC, config, request, virtualLab, type VirtualLab } from './helpers.ts';
 
 /** A text-format logger whose lines land in `lines`. */
 function textLog(level: 'info' | 'debug' | 'warn' = 'info'): { logger: Logger; lines: string[] } {
@@ -54,8 +54,11 @@ test('a host name (option 12 or 81) with CR, LF and ESC cannot forge a log line'
   assert.match(offers[1] as string, /\(evil\\x0aDHCPACK\.example\) via eth0 -> DHCPOFFER/);
 });
 
-test('a reply too large to encode is logged as not sent, counted, and its offer released', async () => {
-  const { logger, lines } = textLog();
+/**
+ * A lab whose pool has one address, after a DISCOVER whose echoed client identifier makes its OFFER too large
+ * to encode (checked: nothing went on the wire).
+ */
+async function oversizedOfferOnOneAddressPool(logger: Logger): Promise<VirtualLab> {
   const onePool = [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.100' }] }];
   const lab = await virtualLab({ logger, config: config({ subnet4: onePool }) });
   try {
@@ -63,6 +66,17 @@ test('a reply too large to encode is logged as not sent, counted, and its offer 
     d.options.set('dhcp-client-identifier', new Uint8Array(765).fill(7));
     await lab.send(d);
     assert.equal(await lab.reply(300), undefined, 'nothing can go on the wire');
+    return lab;
+  } catch (error) {
+    await lab.close();
+    throw error;
+  }
+}
+
+test('a reply too large to encode is logged as not sent, counted, and its offer released', async () => {
+  const { logger, lines } = textLog();
+  const lab = await oversizedOfferOnOneAddressPool(logger);
+  try {
     const stats = lab.server.engine.statistics();
     assert.equal(stats['pkt4-encode-failed'], 1);
     assert.equal(stats['pkt4-offer-sent'], 0);
@@ -84,13 +98,8 @@ test('a reply too large to encode is logged as not sent, counted, and its offer 
 test('an OFFER too large to encode releases its offer when nothing reads the exchange events', async () => {
   // At warn and without a listener the engine builds no exchange event: the release must not need one.
   const { logger, lines } = textLog('warn');
-  const onePool = [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.100' }] }];
-  const lab = await virtualLab({ logger, config: config({ subnet4: onePool }) });
+  const lab = await oversizedOfferOnOneAddressPool(logger);
   try {
-    const d = request(MessageType.DISCOVER);
-    d.options.set('dhcp-client-identifier', new Uint8Array(765).fill(7));
-    await lab.send(d);
-    assert.equal(await lab.reply(300), undefined, 'nothing can go on the wire');
     assert.equal(lab.server.engine.statistics()['pkt4-encode-failed'], 1);
     // A pool with one address gives it back to another client even while an offer holds it: look at the
     // offer's deadline instead, the only one the engine would have.
