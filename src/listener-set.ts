@@ -5,8 +5,10 @@
  * that hook throws itself.
  *
  * The snapshot costs nothing per emit: the entries are an array never changed in place (add and delete
- * replace it), so an emit walks the array it started with. An emit passes at most two arguments, as each
- * of its callers does, without a rest-args array: a listener gets exactly the arguments emitted.
+ * replace it), so an emit walks the array it started with. A `once` entry is marked as it runs, so an emit
+ * nested in another (a listener emitting the same event) cannot run it a second time from the outer emit's
+ * snapshot. An emit passes at most two arguments, as each of its callers does, without a rest-args array:
+ * a listener gets exactly the arguments emitted.
  */
 /** The arguments of an emit: none, one or two. */
 export type EmitArgs = [] | [unknown] | [unknown, unknown];
@@ -16,8 +18,10 @@ export type Listener<A extends EmitArgs> = (...args: A) => void;
 
 interface Entry<A extends EmitArgs> {
   readonly fn: Listener<A>;
-  /** What the caller passed, when `fn` wraps it (`once`): `delete` finds it by this. */
-  readonly original: Listener<A>;
+  /** Added with `once`: runs at most one time, whichever emit reaches it first. */
+  readonly once: boolean;
+  /** A `once` entry that has run (or begun to). */
+  fired: boolean;
 }
 
 type Loose = (...args: unknown[]) => void;
@@ -43,28 +47,18 @@ export class ListenerSet<A extends EmitArgs> {
 
   /** Adds `listener` (the same function may be added twice); the returned function removes this one. */
   add(listener: Listener<A>): () => void {
-    const entry: Entry<A> = { fn: listener, original: listener };
-    this.#entries = [...this.#entries, entry];
-    return () => this.#remove(entry);
+    return this.#add({ fn: listener, once: false, fired: false });
   }
 
   /** Adds `listener` for the next emit only. */
   once(listener: Listener<A>): () => void {
-    const entry: Entry<A> = {
-      fn: (...args) => {
-        this.#remove(entry);
-        listener(...args);
-      },
-      original: listener,
-    };
-    this.#entries = [...this.#entries, entry];
-    return () => this.#remove(entry);
+    return this.#add({ fn: listener, once: true, fired: false });
   }
 
   /** Removes every entry of `listener`, whether added with `add` or `once`. */
   delete(listener: Listener<A>): void {
-    if (this.#entries.some((e) => e.original === listener))
-      this.#entries = this.#entries.filter((e) => e.original !== listener);
+    if (this.#entries.some((e) => e.fn === listener))
+      this.#entries = this.#entries.filter((e) => e.fn !== listener);
   }
 
   emit(...args: A): void;
@@ -74,8 +68,14 @@ export class ListenerSet<A extends EmitArgs> {
     const n = arguments.length;
     const entries = this.#entries;
     for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as Entry<A>;
+      if (entry.once) {
+        if (entry.fired) continue;
+        entry.fired = true;
+        this.#remove(entry);
+      }
       try {
-        callWith((entries[i] as Entry<A>).fn as unknown as Loose, n, a, b);
+        callWith(entry.fn as unknown as Loose, n, a, b);
       } catch (err) {
         const args = (n === 0 ? [] : n === 1 ? [a] : [a, b]) as unknown as A;
         this.#onListenerError(err, ...args);
@@ -85,6 +85,11 @@ export class ListenerSet<A extends EmitArgs> {
 
   clear(): void {
     this.#entries = [];
+  }
+
+  #add(entry: Entry<A>): () => void {
+    this.#entries = [...this.#entries, entry];
+    return () => this.#remove(entry);
   }
 
   #remove(entry: Entry<A>): void {

@@ -141,3 +141,20 @@ test('a listener gets exactly the arguments emitted, however many', () => {
   failing.emit(3, 'c');
   assert.deepEqual(hooked, [[3, 'c']], 'the error hook gets the arguments too');
 });
+
+test('a once listener runs once when an earlier listener or its own handler emits again', () => {
+  const set = new ListenerSet<[number]>(() => undefined);
+  const calls: string[] = [];
+  set.add((n) => {
+    calls.push(`outer ${n}`);
+    if (n === 1) set.emit(2);
+  });
+  set.once((n) => {
+    calls.push(`once ${n}`);
+    if (n === 2) set.emit(3);
+  });
+  set.emit(1);
+  set.emit(4);
+  assert.deepEqual(calls, ['outer 1', 'outer 2', 'once 2', 'outer 3', 'outer 4']);
+  assert.equal(set.size, 1);
+});
