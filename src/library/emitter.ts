@@ -46,6 +46,11 @@ export class Emitter<E> {
     this.#set(event).once(listener);
   }
 
+  /** Whether `event` has a listener now: a payload that costs something to build is built only then. */
+  listens(event: keyof E): boolean {
+    return (this.#sets.get(event)?.size ?? 0) > 0;
+  }
+
   emit<K extends keyof E>(event: K, payload: E[K]): void {
     (this.#sets.get(event) as ListenerSet<[E[K]]> | undefined)?.emit(payload);
   }

@@ -144,8 +144,11 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
     transport = await openTransport(source, 67);
     const interfaces = servedInterfaces(options, config, transport);
     const emitter = new Emitter<DhcpServerEvents>((err) => emitter.emit('error', err));
+    // `offered` is the only event read from the engine's exchange records: while it has no listener, the
+    // engine builds none (unless the logger writes them).
+    const offeredListened = (): boolean => emitter.listens('offered');
     const onExchange = (e: ExchangeEvent): void => {
-      if (e.reply !== 'DHCPOFFER' || e.address === null) return;
+      if (e.reply !== 'DHCPOFFER' || e.address === null || !offeredListened()) return;
       emitter.emit('offered', {
         ip: e.address,
         mac: e.hwAddress,
@@ -163,6 +166,7 @@ export async function serve(source: DhcpTransportSource, options: ServeOptions):
       onExchange,
       // It reads the OFFER's fields only: the exchange's log text is built only when the logger writes it.
       onExchangeReadsText: false,
+      onExchangeListening: offeredListened,
       control:
         control === false
           ? false

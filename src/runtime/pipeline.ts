@@ -41,6 +41,11 @@ export interface PipelineOptions {
    */
   readonly onExchangeReadsText?: boolean;
   /**
+   * Asked as each exchange ends: whether `onExchange` wants events now (default: always). While it says no,
+   * an event is built only when the log level writes it (or a junk drop, which is counted).
+   */
+  readonly onExchangeListening?: () => boolean;
+  /**
    * A DHCPDISCOVER that waited longer than this in the kernel's receive queue is dropped unanswered
    * (default 500 ms; 0 or Infinity: never). Under overload this keeps the server answering fresh requests
    * instead of a backlog the clients have given up on; REQUESTs are always answered, they finish exchanges
@@ -154,12 +159,16 @@ export class Pipeline {
     // it (info; junk at debug, which info-or-lower covers). Asked as each event is built, which is in the
     // turn that logs it, so a level changed at run time applies from the next event on. An OFFER waiting for
     // its claim (`beforeOffer`) is logged turns later: always described.
+    const logs = (): boolean => logger.isLevelEnabled('info');
+    const listening = options.onExchange === undefined ? undefined : options.onExchangeListening;
     const listenerReadsText = options.onExchange !== undefined && options.onExchangeReadsText !== false;
-    if (!listenerReadsText && options.beforeOffer === undefined)
-      options.engine.describeExchangesWhen(() => logger.isLevelEnabled('info'));
-    // Nor is the event itself built when nothing reads it (a junk drop's is: it is counted at any level).
-    if (options.onExchange === undefined && options.beforeOffer === undefined)
-      options.engine.recordExchangesWhen(() => logger.isLevelEnabled('info'));
+    if (options.beforeOffer === undefined) {
+      if (!listenerReadsText) options.engine.describeExchangesWhen(logs);
+      else if (listening !== undefined) options.engine.describeExchangesWhen(() => listening() || logs());
+      // Nor is the event itself built when nothing reads it (a junk drop's is: it is counted at any level).
+      if (options.onExchange === undefined) options.engine.recordExchangesWhen(logs);
+      else if (listening !== undefined) options.engine.recordExchangesWhen(() => listening() || logs());
+    }
     const store = options.store;
     this.#write =
       options.afterCommit === undefined

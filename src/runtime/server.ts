@@ -99,6 +99,8 @@ export interface ServerOptions {
   readonly onExchange?: (event: ExchangeEvent) => void;
   /** False when `onExchange` reads only the events' fields: their text is then built only for the log. */
   readonly onExchangeReadsText?: boolean;
+  /** Whether `onExchange` wants events now (asked per exchange; default always): none built for it if not. */
+  readonly onExchangeListening?: () => boolean;
   /** Embedding and tests: how the HA service reaches its peers (default HTTP to each peer's URL). */
   readonly haPeerSender?: PeerSender;
   /**
@@ -295,6 +297,9 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     ...(options.onExchangeReadsText === undefined
       ? {}
       : { onExchangeReadsText: options.onExchangeReadsText }),
+    ...(options.onExchangeListening === undefined
+      ? {}
+      : { onExchangeListening: options.onExchangeListening }),
     ...(options.maxDiscoverQueueDelayMs === undefined
       ? {}
       : { maxDiscoverQueueDelayMs: options.maxDiscoverQueueDelayMs }),

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
+import type { DhcpClient, DhcpServer, OfferEvent } from '../../src/index.ts';
+import type { EngineOutput } from '../../src/server/index.ts';
 import { SEED, lan, next, record } from './helpers.ts';
 
 const MAC = '02:00:00:00:00:01';
@@ -154,6 +156,64 @@ test('a logger given to serve() gets the readable exchange lines', async () => {
     assert.match(text, /DHCPREQUEST for .* -> DHCPACK/);
   } finally {
     await client.stop();
+    await server.stop();
+  }
+});
+
+/**
+ * Counts the exchange events the server's engine builds, at the seams the runtime calls: each request, and
+ * each commit's outcome (an ACK's event comes with its commit).
+ */
+function countBuiltEvents(server: DhcpServer): { readonly built: number } {
+  const engine = server.runtime.engine;
+  const counter = { built: 0 };
+  for (const name of ['handle', 'commitSucceeded', 'commitAborted', 'commitFailed'] as const) {
+    const call = engine[name].bind(engine) as (...args: unknown[]) => EngineOutput;
+    Object.assign(engine, {
+      [name]: (...args: unknown[]): EngineOutput => {
+        const out = call(...args);
+        counter.built += out.events.length;
+        return out;
+      },
+    });
+  }
+  return counter;
+}
+
+test('exchange events are built only while an offered listener is attached', async () => {
+  const l = lan();
+  const server = await l.serve(SEED);
+  const events = countBuiltEvents(server);
+  const clients: DhcpClient[] = [];
+  let n = 0;
+  const dora = async (): Promise<void> => {
+    const client = await l.client(`02:00:00:00:00:0${++n}`);
+    clients.push(client);
+    await client.bound();
+  };
+  const offered: string[] = [];
+  const listener = (o: OfferEvent): void => void offered.push(o.mac);
+  try {
+    await dora();
+    assert.equal(events.built, 0, 'no listener: no exchange event is built');
+    server.on('offered', listener);
+    await dora();
+    assert.ok(events.built >= 2, 'a listener attached later gets events built: the OFFER and the ACK');
+    assert.deepEqual(offered, ['02:00:00:00:00:02']);
+    server.off('offered', listener);
+    let built = events.built;
+    await dora();
+    assert.equal(events.built, built, 'the last listener removed: none built again');
+    server.once('offered', listener);
+    await dora();
+    await dora();
+    assert.deepEqual(offered, ['02:00:00:00:00:02', '02:00:00:00:00:04']);
+    built = events.built;
+    await dora();
+    assert.equal(events.built, built, 'a once listener that has fired stops them too');
+    assert.equal(server.leases.size, 6);
+  } finally {
+    for (const client of clients) await client.stop();
     await server.stop();
   }
 });
