@@ -21,3 +21,4 @@ export { pgDriver } from './pg-driver.ts';
 export { withoutDnsFlags } from './lease.ts';
 export type { ClaimResult, PgCoordination } from './postgres-coordination.ts';
 export { ipv4ToNumber } from './address.ts';
+export { sameHostname } from './hostname.ts';

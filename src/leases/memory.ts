@@ -2,6 +2,7 @@ import { ChangeHub } from './changes.ts';
 import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
 import type { Lease } from './lease.ts';
 import { ipv4ToNumber } from './address.ts';
+import { sameHostname } from './hostname.ts';
 import * as args from './arguments.ts';
 import type { CheckedCommit } from './arguments.ts';
 import { foldStateCounts, subnetSet, type StateCount } from './query.ts';
@@ -76,8 +77,7 @@ export class MemoryLeaseStore extends LeaseStoreBase implements LeaseStore {
 
   async getByHostname(hostname: string): Promise<Lease[]> {
     this.assertOpen();
-    const wanted = hostname.toLowerCase();
-    return this.#sorted().filter((l) => l.hostname !== null && l.hostname.toLowerCase() === wanted);
+    return this.#sorted().filter((l) => l.hostname !== null && sameHostname(l.hostname, hostname));
   }
 
   async getAll(filter?: SubnetFilter): Promise<Lease[]> {

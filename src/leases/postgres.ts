@@ -52,6 +52,19 @@ const MAX_BATCH = 2000;
 const DEADLOCK_RETRIES = 5;
 const SELECT = `SELECT ${LEASE_COLUMNS} FROM ${LEASE_TABLE}`;
 
+const ASCII_CAPITALS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const ASCII_SMALL = 'abcdefghijklmnopqrstuvwxyz';
+/**
+ * `hostname` equals `$1` as every store compares hostnames (`sameHostname`: ASCII letters fold, nothing
+ * else), whatever the database's locale: `translate` folds A-Z alone. `lower()`, which the hostname index
+ * holds (as Kea's schema does), folds by the locale ('Ä' to 'ä' in most UTF-8 ones): it only narrows the
+ * rows through that index, and only where it folds each ASCII capital to its small letter. Where it does not
+ * (Turkish: lower('I') is 'ı'), the constant test, folded when the query is planned, drops the narrowing.
+ */
+const SAME_HOSTNAME = `hostname IS NOT NULL
+  AND translate(hostname, '${ASCII_CAPITALS}', '${ASCII_SMALL}') = translate($1, '${ASCII_CAPITALS}', '${ASCII_SMALL}')
+  AND (lower(hostname) = lower($1) OR lower('${ASCII_CAPITALS}') <> '${ASCII_SMALL}')`;
+
 /** int8 columns as JS numbers: every value we store (addresses, ms times, uint32 ids) is below 2^53. */
 function int8AsNumber(driver: typeof pg): pg.CustomTypesConfig {
   return {
@@ -240,10 +253,7 @@ export class PostgresLeaseStore extends LeaseStoreBase implements LeaseStore {
 
   async getByHostname(hostname: string): Promise<Lease[]> {
     this.assertOpen();
-    return this.#leases(
-      `${SELECT} WHERE hostname IS NOT NULL AND lower(hostname) = lower($1) ORDER BY address`,
-      [hostname],
-    );
+    return this.#leases(`${SELECT} WHERE ${SAME_HOSTNAME} ORDER BY address`, [hostname]);
   }
 
   async getAll(filter?: SubnetFilter): Promise<Lease[]> {

@@ -1,5 +1,5 @@
 import { ipv4ToInt } from '../config/index.ts';
-import type { Lease } from '../leases/index.ts';
+import { sameHostname, type Lease } from '../leases/index.ts';
 import { clientIdKey, hexDigit, hwKey } from './identity.ts';
 import type { LeaseIndex } from './lease-index.ts';
 
@@ -39,16 +39,16 @@ export function leasesByClientId(index: LeaseIndex, clientId: string, subnetId?:
   return found.answer();
 }
 
-/** Every lease with this hostname, compared as SQLite's NOCASE compares (ASCII letters fold, nothing else). */
+/** Every lease with this hostname, compared as the stores compare (`sameHostname`: ASCII letters fold). */
 export function leasesByHostname(index: LeaseIndex, hostname: string): Lease[] {
-  const same = (name: string | null): boolean => name !== null && sameNoCase(name, hostname);
+  const same = (name: string | null): boolean => name !== null && sameHostname(name, hostname);
   const found = new Matches(index, undefined, (l) => same(l.hostname));
   // Without a NUL in the query, NOCASE-equal texts have the same length: most names are passed over on it.
   const anyLength = hostname.includes('\0');
   const length = hostname.length;
   // forEach, not for-of: an entry array a lease would be a third of a million allocations
   index.columns.hostnames().forEach((name, slot) => {
-    if ((anyLength || name.length === length) && sameNoCase(name, hostname)) found.candidate(slot);
+    if ((anyLength || name.length === length) && sameHostname(name, hostname)) found.candidate(slot);
   });
   return found.answer();
 }
@@ -113,40 +113,4 @@ function octetsOf(text: string): Uint8Array | null {
     octets[i] = hi * 16 + lo;
   }
   return octets;
-}
-
-const NUL = 0;
-
-/**
- * SQLite's NOCASE collation (`sqlite3StrNICmp`, then the lengths): ASCII letters compare without case, the
- * comparison stops where both texts hold a NUL, and texts of different UTF-8 lengths differ.
- */
-export function sameNoCase(a: string, b: string): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === NUL && y === NUL) return utf8Length(a) === utf8Length(b);
-    if (x !== y && foldAscii(x) !== foldAscii(y)) return false;
-  }
-  return a.length === b.length;
-}
-
-function foldAscii(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-}
-
-/** The length of `s` in UTF-8 as SQLite stores it (a lone surrogate as U+FFFD, 3 bytes). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }

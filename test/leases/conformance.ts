@@ -435,6 +435,29 @@ export function runConformance(target: ConformanceTarget): void {
           assert.deepEqual(addresses(await store.getByHostname('gamma')), []);
         }));
 
+      it('compares hostnames folding ASCII letters only, as DNS does (RFC 4343)', () =>
+        withStore(async (store) => {
+          const names = [
+            'ÄBC.example',
+            'äbc.example',
+            'abc.example',
+            'ABC.example',
+            '\u212Aey.example',
+            'key.example',
+          ];
+          for (const [i, hostname] of names.entries())
+            await store.commit(
+              makeLease({ address: `10.0.0.${i + 1}`, hwAddress: `aa:00:00:00:00:0${i + 1}`, hostname }),
+            );
+          const found = async (hostname: string): Promise<string[]> =>
+            (await store.getByHostname(hostname)).map((l) => l.address);
+          assert.deepEqual(await found('ÄBC.example'), ['10.0.0.1'], 'Ä is not ä');
+          assert.deepEqual(await found('äbc.EXAMPLE'), ['10.0.0.2']);
+          assert.deepEqual(await found('abc.EXAMPLE'), ['10.0.0.3', '10.0.0.4']);
+          assert.deepEqual(await found('KEY.example'), ['10.0.0.6'], 'the Kelvin sign is not K');
+          assert.deepEqual(await found('\u212AEY.EXAMPLE'), ['10.0.0.5']);
+        }));
+
       it('lists all leases, optionally by subnets, ordered by address numerically', () =>
         withStore(async (store) => {
           const plan: [string, number][] = [

@@ -245,4 +245,31 @@ describe('postgresql lease store', () => {
       { name: 'LeaseStoreOpenError', code: 'ERR_LEASE_STORE_OPEN' },
     );
   });
+
+  it('compares hostnames folding ASCII letters only in a database whose lower() folds I to dotless ı', async () => {
+    if (cluster === null) throw new Error('the PostgreSQL cluster is not running');
+    const name = `turkish_${process.pid}`;
+    const admin = new pg.Client(cluster.connection('postgres'));
+    await admin.connect();
+    try {
+      await admin.query(
+        `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'tr-TR'`,
+      );
+    } finally {
+      await admin.end();
+    }
+    const store = await PostgresLeaseStore.open({ connection: cluster.connection(name), listen: false });
+    try {
+      await store.commit(makeLease({ address: '10.7.0.4', hostname: 'IMAP.example' }));
+      await store.commit(
+        makeLease({ address: '10.7.0.5', hwAddress: 'aa:00:00:00:00:05', hostname: 'ımap.example' }),
+      );
+      const found = async (hostname: string): Promise<string[]> =>
+        (await store.getByHostname(hostname)).map((l) => l.address);
+      assert.deepEqual(await found('imap.EXAMPLE'), ['10.7.0.4']);
+      assert.deepEqual(await found('ımap.example'), ['10.7.0.5'], 'the dotless ı is no I');
+    } finally {
+      await store.close();
+    }
+  });
 });
