@@ -50,6 +50,7 @@
 #include <sched.h>
 #include <string.h>
 #include <linux/sockios.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -194,6 +195,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
                         InstanceAccessor("ifindex", &PacketSocket::IfIndex, nullptr),
                         InstanceAccessor("fd", &PacketSocket::Fd, nullptr),
                         InstanceMethod("setRing", &PacketSocket::SetRing),
+                        InstanceMethod("releaseSwitch", &PacketSocket::ReleaseSwitch),
                         InstanceAccessor("ring", &PacketSocket::Ring, nullptr),
                         InstanceAccessor("adaptive", &PacketSocket::Adaptive, nullptr),
                         InstanceAccessor("ringSwitches", &PacketSocket::RingSwitches, nullptr)});
@@ -248,6 +250,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       belowFps_ = std::min(OptUint(o, "ringBelowFps", std::min(kDefaultRingBelowFps, aboveFps_)), aboveFps_);
       windowMs_ = std::max<uint32_t>(OptUint(o, "ringWindowMs", kDefaultRingWindowMs), 1);
       SetUpAdaptive(env, o, ifname, proto);
+      // Tests only: each switch's worker, once it has installed the new program, waits for releaseSwitch()
+      // before returning, as it would for a long RCU grace period.
+      if (adaptive_ && o.Get("holdSwitches").ToBoolean()) switchHold_ = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE);
     }
   }
 
@@ -374,6 +379,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   static constexpr uint32_t kRingFrameSize = 2048;  // TPACKET_V3 packs frames; only checked for alignment
   static constexpr uint32_t kRingBlockTimeoutMs = 1;
   static constexpr unsigned kRingBlocksPerWake = 16;
+  // fd_'s batches a ring wake-up reads first, at most, while fd_ may hold frames older than the ring's.
+  static constexpr unsigned kBacklogBatches = 16;
   // Measured (docs/scaling.md, "Kernel time per DORA"): at 2,000 DORA/s (4,000 frames/s) the ring already
   // saves about 30% of the server's CPU; at 1,000 DORA/s it saves under 10% and doubles the delay, so a
   // steady 1,000 DORA/s must fall below the lower threshold even after a busy spell.
@@ -471,9 +478,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   };
 
   // One wake-up of either socket. An adaptive socket reads whichever socket woke, except that frames are
-  // delivered in arrival order across a switch: after a switch to the ring, what is left in fd_'s queue
-  // is read before the ring's first block (recvBacklog_); after a switch back, fd_ is not polled until
-  // the ring has handed over its last frame (ringDraining_), the block timer retiring the open block.
+  // delivered in arrival order across a switch, from the moment it is asked for: switching to the ring,
+  // the ring is read only right after a read found fd_'s queue empty (recvBacklog_); switching back, fd_
+  // is read only while the ring holds nothing (ringDraining_), the block timer retiring the open block.
   void Drain(int status, bool ringWoke) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
@@ -486,29 +493,47 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
     if (fd_ < 0) return;
     int n = 0;
+    bool unread = false;
     if (ringWoke) {
-      if (recvBacklog_) {
-        int backlog = 0;
-        do {
-          backlog = DrainRecv(env);
-          if (backlog < 0) return;
-          n += backlog;
-        } while (backlog == static_cast<int>(kBatch));
-        recvBacklog_ = false;
+      // While the old program may still steer frames to fd_, the last read before the ring's must find
+      // fd_ empty: one that returned frames ran JavaScript, and fd_ may have received more meanwhile.
+      int backlog = 0;
+      for (unsigned round = 0; recvBacklog_ && round < kBacklogBatches; round++) {
+        backlog = DrainRecv(env);
+        if (backlog < 0) return;
+        n += backlog;
+        if (backlog == 0) {
+          if (!switching_) recvBacklog_ = false;
+          break;
+        }
       }
-      int got = DrainRing(env);
-      if (got < 0) return;
-      n += got;
-      if (recvWhenRead_) SwitchTo(false);
+      // fd_ keeps filling faster than it is read (the old program still in place): the ring waits.
+      unread = backlog > 0;
+      if (!unread) {
+        int got = DrainRing(env);
+        if (got < 0) return;
+        n += got;
+        unread = RingRetiredUnread();
+      }
+      if (recvWhenRead_ && !recvBacklog_) SwitchTo(false);
       if (ringDraining_ && RingEmpty()) {
-        ringDraining_ = false;
         uv_poll_start(poll_, UV_READABLE, OnReadable);
-        if (ringWhenDrained_) SwitchTo(true);
+        if (!switching_) {
+          ringDraining_ = false;
+          if (ringWhenDrained_) SwitchTo(true);
+        }
       }
     } else {
+      if (ringDraining_ && !RingEmpty()) {
+        // Frames in the ring are older than any on fd_: the ring's wake-up polls fd_ again once it has
+        // handed them over (its open block is retired by the block timer).
+        uv_poll_stop(poll_);
+        return;
+      }
       n = DrainRecv(env);
       if (n < 0) return;
-      if (recvBacklog_ && n < static_cast<int>(kBatch)) {
+      unread = n == static_cast<int>(kBatch);
+      if (recvBacklog_ && !switching_ && n < static_cast<int>(kBatch)) {
         // Read before any of the ring's frames: the backlog is gone.
         recvBacklog_ = false;
         if (recvWhenRead_) SwitchTo(false);
@@ -517,7 +542,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     if (!adaptive_ || !automatic_) return;
     // Frames left unread (a full recvmmsg batch, or a retired block beyond this wake-up's 16) arrived in
     // this window too: ending it now would take a stalled loop for a quiet interface.
-    bool backlog = ringWoke ? RingRetiredUnread() : n == static_cast<int>(kBatch);
+    bool backlog = unread;
     CountForPolicy(static_cast<uint32_t>(n), backlog);
   }
 
@@ -539,9 +564,11 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   }
 
   // Steers new frames to the ring or to fd_ without delivering anything now (the caller may be JS). The
-  // new fanout program waits for an RCU grace period before setsockopt returns (synchronize_net): 6-14 ms
-  // on a loaded core, so it runs on a libuv worker while the loop keeps reading the old path, and the
-  // new path is not read until it returns (FinishSwitch). A switch asked for meanwhile waits for it.
+  // kernel installs the new fanout program at once but setsockopt returns only after an RCU grace period
+  // (synchronize_net): 6-14 ms on a loaded core, so it runs on a libuv worker. Both paths are read from
+  // now on, the old one first: frames the old program steered are all queued before the new one's,
+  // except a frame still between the program and its socket's queue when it changed, microseconds
+  // (docs/transport.md, "Adaptive receive"). A switch asked for meanwhile waits for it to return.
   void SwitchTo(bool ring) {
     ringWhenDrained_ = false;
     recvWhenRead_ = false;
@@ -571,13 +598,16 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     job->req.data = job;
     job->self = this;
     job->fd = fd;
+    job->hold = switchHold_ >= 0 ? fcntl(switchHold_, F_DUPFD_CLOEXEC, 0) : -1;
     job->ring = ring;
-    // Until the kernel is done with the old program, frames on the new path may be older than frames
-    // still arriving on the old one: the new path is left unread.
+    // Onto the ring: its wake-ups read fd_ first until the switch has returned (recvBacklog_). Back to
+    // fd_: it is read only while the ring holds nothing (ringDraining_), its open block retired by the
+    // block timer once the old program no longer steers frames to it.
     if (ring) {
-      uv_poll_stop(ringPoll_);
+      recvBacklog_ = true;
     } else {
-      uv_poll_stop(poll_);
+      ringDraining_ = true;
+      uv_poll_start(poll_, UV_READABLE, OnReadable);
     }
     switching_ = true;
     switchTarget_ = ring;
@@ -588,6 +618,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
           auto* j = static_cast<FanoutSwitch*>(req->data);
           j->ok = SetFanoutTarget(j->fd, j->ring ? 1 : 0);
           close(j->fd);
+          if (j->hold >= 0) {
+            uint64_t released;
+            while (read(j->hold, &released, sizeof(released)) < 0 && errno == EINTR) {
+            }
+            close(j->hold);
+          }
         },
         [](uv_work_t* req, int /*status*/) {
           auto* j = static_cast<FanoutSwitch*>(req->data);
@@ -601,6 +637,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         });
     if (err != 0) {
       close(fd);
+      if (job->hold >= 0) close(job->hold);
       delete job;
       FinishSwitch(ring, SetFanoutTarget(fd_, ring ? 1 : 0));
       Unref();
@@ -611,36 +648,31 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     uv_work_t req;
     PacketSocket* self;
     int fd;
+    int hold;  // the test seam's eventfd, or -1
     bool ring;
     bool ok;
   };
 
-  // On the loop, once the kernel has finished delivering every frame the previous program steered.
+  // On the loop, once the kernel has finished delivering every frame the previous program steered: the
+  // old path receives nothing more.
   void FinishSwitch(bool ring, bool ok) {
     switching_ = false;
     if (fd_ < 0) return;
-    if (!ok) {
-      // The old program stands: read the path left unread again.
-      if (ring) {
-        uv_poll_start(ringPoll_, UV_READABLE, OnRingReadable);
-      } else {
-        uv_poll_start(poll_, UV_READABLE, OnReadable);
-      }
-    } else {
+    if (ok) {
       ringReading_ = ring;
       ringSwitches_++;
-      if (ring) {
-        // Frames still queued on fd_ arrived before any in the ring. fd_ stays polled for them, but the
-        // ring's first wake-up reads them first whichever the loop sees first.
-        ringDraining_ = false;
-        int queued = 0;
-        recvBacklog_ = ioctl(fd_, SIOCINQ, &queued) < 0 || queued > 0;
-        uv_poll_start(ringPoll_, UV_READABLE, OnRingReadable);
-      } else if (!RingEmpty()) {
-        ringDraining_ = true;
-      } else {
-        uv_poll_start(poll_, UV_READABLE, OnReadable);
-      }
+    }
+    if (ok && ring) {
+      // Frames still queued on fd_ arrived before any in the ring: the ring's wake-ups read them first.
+      int queued = 0;
+      recvBacklog_ = ioctl(fd_, SIOCINQ, &queued) < 0 || queued > 0;
+    } else if (ok && !RingEmpty()) {
+      ringDraining_ = true;  // fd_ is read once the ring has handed over its last frame
+    } else {
+      // Done, or the old program stands (a failed switch steered nothing to the new path).
+      recvBacklog_ = false;
+      ringDraining_ = false;
+      uv_poll_start(poll_, UV_READABLE, OnReadable);
     }
     if (switchAfterSet_) {
       switchAfterSet_ = false;
@@ -848,6 +880,14 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       uv_close(reinterpret_cast<uv_handle_t*>(ringPoll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       ringPoll_ = nullptr;
     }
+    if (switchHold_ >= 0) {
+      // Lets a held switch's worker return: it only closes its own descriptors.
+      uint64_t all = 1u << 30;
+      if (write(switchHold_, &all, sizeof(all)) < 0) {
+      }
+      close(switchHold_);
+      switchHold_ = -1;
+    }
     UnmapRing();
     if (ringFd_ >= 0 && ringFd_ != fd_) close(ringFd_);
     ringFd_ = -1;
@@ -896,7 +936,15 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     return Napi::Boolean::New(info.Env(), ringReading_ ? !recvWhenRead_ : ringWhenDrained_);
   }
 
+  // Tests only (holdSwitches): lets one held switch's worker return.
+  Napi::Value ReleaseSwitch(const Napi::CallbackInfo& info) {
+    uint64_t one = 1;
+    if (switchHold_ >= 0 && write(switchHold_, &one, sizeof(one)) < 0) throw ErrnoError(info.Env(), errno, "write");
+    return info.Env().Undefined();
+  }
+
   int fd_ = -1;
+  int switchHold_ = -1;  // tests only: an eventfd each switch's worker waits on (holdSwitches)
   int ifindex_ = 0;
   uv_poll_t* poll_ = nullptr;
   Napi::AsyncContext* context_ = nullptr;
@@ -911,8 +959,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   bool adaptive_ = false;     // two sockets in a fanout group, switching between recvmmsg and the ring
   bool automatic_ = false;    // the rate policy decides (setRing(null)), not setRing(bool)
   bool ringReading_ = false;  // new frames go to the ring
-  bool ringDraining_ = false;  // back on fd_, which waits until the ring has handed over its last frame
-  bool recvBacklog_ = false;   // on the ring, with fd_'s queue to read first
+  bool ringDraining_ = false;  // to fd_, read only while the ring holds nothing (from the switch's start)
+  bool recvBacklog_ = false;   // to the ring, with fd_'s queue to read first (from the switch's start)
   bool ringWhenDrained_ = false;  // a switch to the ring waiting for ringDraining_ to end
   bool recvWhenRead_ = false;     // a switch to fd_ waiting for recvBacklog_ to be read
   bool switching_ = false;        // a new fanout program being installed on a worker thread

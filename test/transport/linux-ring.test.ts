@@ -32,10 +32,19 @@ function listen(
   ring: boolean | 'adaptive',
   port: number,
   rcvbuf = 1 << 20,
+  holdSwitches = false,
 ): { sock: NativePacketSocket; got: Received[] } {
   const got: Received[] = [];
   const sock = new (requireNative().PacketSocket)(
-    { ifname, protocol: ETH_P_IP, filter: udpDstPortFilter(port), netns: ns.name, rcvbuf, ring },
+    {
+      ifname,
+      protocol: ETH_P_IP,
+      filter: udpDstPortFilter(port),
+      netns: ns.name,
+      rcvbuf,
+      ring,
+      holdSwitches,
+    },
     (err, frames, meta) => {
       if (err) throw err;
       if (!frames || !meta) return;
@@ -194,7 +203,7 @@ test('the ring policy switches to the ring above its threshold and back only bel
   assert.throws(() => policy(false, -1, 200, above, below), /counts/);
 });
 
-test('an adaptive socket installs its new fanout program off the event loop, reading the new path only after', () =>
+test('an adaptive socket installs its new fanout program off the event loop', () =>
   withVeth(async (s, c) => {
     const rx = listen(s, 'srv0', 'adaptive', 6768);
     const tx = new (requireNative().PacketSocket)(
@@ -232,6 +241,107 @@ test('an adaptive socket installs its new fanout program off the event loop, rea
         rx.got.map((f) => f.payload),
         sent,
       );
+    } finally {
+      rx.sock.close();
+      tx.close();
+    }
+  }));
+
+/** A sender on cli0 of small numbered broadcast frames to `port`, and the payloads it sent, in order. */
+function sender(c: Netns, port: number): { send: () => void; sent: string[]; close: () => void } {
+  const tx = new (requireNative().PacketSocket)(
+    { ifname: 'cli0', protocol: ETH_P_IP, filter: udpDstPortFilter(1), netns: c.name },
+    () => {},
+  );
+  const sent: string[] = [];
+  return {
+    send: () => {
+      const payload = `frame ${sent.length}`;
+      tx.send(frame(port, payload, 'ff:ff:ff:ff:ff:ff'));
+      sent.push(payload);
+    },
+    sent,
+    close: () => tx.close(),
+  };
+}
+
+test('an adaptive socket reads the new path while the kernel has yet to return from the switch', () =>
+  withVeth(async (s, c) => {
+    const rx = listen(s, 'srv0', 'adaptive', 6769, 1 << 20, true);
+    const tx = sender(c, 6769);
+    try {
+      for (const on of [true, false, true, false]) {
+        // Frames on the old path, not yet read when the switch begins, come before the new path's.
+        for (let i = 0; i < 10; i++) tx.send();
+        const before = rx.sock.ringSwitches!;
+        rx.sock.setRing!(on);
+        for (let i = 0; i < 20; i++) tx.send();
+        // The switch's worker is held after installing the new program, as synchronize_net holds it.
+        await until(
+          () => rx.got.length >= tx.sent.length,
+          5000,
+          `the ${tx.sent.length} frames sent before the switch returned`,
+        );
+        assert.equal(rx.sock.ringSwitches, before, 'the switch has not returned');
+        rx.sock.releaseSwitch!();
+        await until(() => rx.sock.ringSwitches === before + 1, 5000, 'the switch returned');
+      }
+      assert.deepEqual(
+        rx.got.map((f) => f.payload),
+        tx.sent,
+      );
+      assert.equal(rx.sock.drops!(), 0);
+    } finally {
+      rx.sock.close();
+      tx.close();
+    }
+  }));
+
+test('an adaptive socket reads every frame exactly once across held switches, asked for during one too', () =>
+  withVeth(async (s, c) => {
+    const rx = listen(s, 'srv0', 'adaptive', 6770, 1 << 20, true);
+    const tx = sender(c, 6770);
+    const burst = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) tx.send();
+      await new Promise((r) => setImmediate(r));
+    };
+    try {
+      let onRing = false;
+      for (let turn = 0; turn < 12; turn++) {
+        await burst(40);
+        const before = rx.sock.ringSwitches!;
+        onRing = !onRing;
+        rx.sock.setRing!(onRing);
+        await burst(40);
+        // Every third turn asks back while the first switch is held: it is made once that returns.
+        const askedBack = turn % 3 === 2;
+        if (askedBack) {
+          onRing = !onRing;
+          rx.sock.setRing!(onRing);
+          await burst(20);
+          rx.sock.releaseSwitch!();
+        }
+        await burst(40);
+        rx.sock.releaseSwitch!();
+        await burst(20);
+        await until(
+          () => rx.sock.ringSwitches === before + (askedBack ? 2 : 1),
+          5000,
+          `turn ${turn} switched`,
+        );
+      }
+      await burst(40);
+      await until(() => rx.got.length >= tx.sent.length, 5000, `${tx.sent.length} frames`);
+      await new Promise((r) => setTimeout(r, 20));
+      const counts = new Map<string, number>();
+      for (const f of rx.got) counts.set(f.payload, (counts.get(f.payload) ?? 0) + 1);
+      assert.deepEqual(
+        tx.sent.filter((p) => counts.get(p) !== 1),
+        [],
+        'frames read other than exactly once',
+      );
+      assert.equal(rx.got.length, tx.sent.length);
+      assert.equal(rx.sock.drops!(), 0);
     } finally {
       rx.sock.close();
       tx.close();

@@ -44,6 +44,8 @@ export interface NativePacketSocket {
    * are not in the socket's sk_drops, which `ss -0 -m` shows). Absent from older addons.
    */
   drops?(): number;
+  /** Tests only (`holdSwitches`): lets one held switch return, as its RCU grace period would end. */
+  releaseSwitch?(): void;
   /** Writes one whole Ethernet frame; throws a NativeError. */
   send(frame: Buffer): number;
   close(): void;
@@ -83,6 +85,11 @@ export interface NativeAddon {
           ringAboveFps?: number;
           ringBelowFps?: number;
           ringWindowMs?: number;
+          /**
+           * Tests only: each switch of an adaptive socket, once its new fanout program is installed,
+           * waits for `releaseSwitch()` before returning, as it waits for an RCU grace period.
+           */
+          holdSwitches?: boolean;
         }
       | { linkWatch: true; netns?: string },
     onFrames: FrameBatchCallback,
