@@ -5,6 +5,7 @@
  */
 import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { createLab, type Netns } from '../lab/netns.ts';
 import { LinuxTransport } from '../../src/transport/linux/transport.ts';
 import {
@@ -346,6 +347,25 @@ test('an adaptive socket reads every frame exactly once across held switches, as
       rx.sock.close();
       tx.close();
     }
+  }));
+
+test('closing an adaptive socket while its switch is held lets the switch end and leaks no descriptor', () =>
+  withVeth(async (s) => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    // Warm-up: what the first socket and the first worker create lazily, process-wide, is not a leak.
+    const warm = listen(s, 'srv0', 'adaptive', 6771, 1 << 20, true);
+    warm.sock.setRing!(true);
+    warm.sock.releaseSwitch!();
+    await until(() => warm.sock.ringSwitches === 1, 5000, 'the warm-up switch');
+    warm.sock.close();
+    const before = fds();
+    for (let i = 0; i < 6; i++) {
+      const rx = listen(s, 'srv0', 'adaptive', 6771, 1 << 20, true);
+      // The held worker has its own duplicate of the socket's descriptor: closing the socket does not wait.
+      rx.sock.setRing!(true);
+      rx.sock.close();
+    }
+    await until(() => fds() <= before, 5000, 'every descriptor of the closed sockets closed');
   }));
 
 test('an adaptive socket counts the frames the kernel drops on either path', () =>
