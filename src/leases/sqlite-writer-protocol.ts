@@ -12,19 +12,36 @@ import type { CommitResult, LeaseChange } from './store.ts';
 import type { BatchResult } from './sqlite-batch.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
 import { sqliteDriver, type ConnectionOptions, type WriteOp } from './sqlite-sql.ts';
+import { decodeCommits, decodePosted, type PostedReport, type WriterEncoder } from './sqlite-writer-codec.ts';
 
 /** The messages between the store (main thread) and its writer thread. */
 
 export type WriterData = ConnectionOptions;
 
-export type ToWriter =
+export type ToWriter = BatchMessage | { readonly type: 'close' };
+
+/**
+ * A batch to commit: its operations as structured-clone objects, or, when every one is a commit (the server's
+ * grants and renewals), as `WriterEncoder.encodeCommits` wrote them (sqlite-writer-codec.ts).
+ */
+export type BatchMessage =
   | {
       readonly type: 'batch';
       readonly id: number;
       readonly ops: readonly WriteOp[];
       readonly wantRemoved: boolean;
     }
-  | { readonly type: 'close' };
+  | {
+      readonly type: 'batch';
+      readonly id: number;
+      readonly commits: string;
+      readonly wantRemoved: boolean;
+    };
+
+/** The batch's operations, in the thread; throws `LeaseStoreIoError` for bytes it cannot read (refused whole). */
+export function batchOps(message: BatchMessage): readonly WriteOp[] {
+  return 'commits' in message ? decodeCommits(message.commits) : message.ops;
+}
 
 export type OpResult =
   | { readonly ok: true; readonly value: unknown; readonly changes: readonly LeaseChange[] }
@@ -35,10 +52,27 @@ export type OpResult =
  * A `commit` that wrote the lease the main thread posted: its answer and its one change hold that lease, which
  * the main thread already has, so only what it does not know crosses back (no copy of the lease to clone).
  */
-export interface CommittedPosted {
-  readonly ok: true;
-  readonly wrote: 'added' | 'updated';
-  readonly previous: Lease | null;
+export type CommittedPosted = PostedReport;
+
+/** Whether every answer of a batch is a `CommittedPosted`, so that the report can travel as bytes. */
+export function allPosted(results: readonly OpResult[]): results is readonly CommittedPosted[] {
+  for (let i = 0; i < results.length; i++) if (!('wrote' in results[i]!)) return false;
+  return true;
+}
+
+/**
+ * The thread's report for the main thread: a batch whose every commit wrote its lease (the server's grants and
+ * renewals) goes as `WriterEncoder.encodePosted` wrote it, with no results.
+ */
+export function compactReport(message: FromWriter, encoder: WriterEncoder): FromWriter {
+  if (message.type !== 'committed' || message.posted !== undefined || !allPosted(message.results))
+    return message;
+  return { ...message, results: [], posted: encoder.encodePosted(message.results) };
+}
+
+/** Each operation's answer of a `committed` report; throws `LeaseStoreIoError` for bytes it cannot read. */
+export function reportResults(message: Extract<FromWriter, { type: 'committed' }>): readonly OpResult[] {
+  return message.posted === undefined ? message.results : decodePosted(message.posted);
 }
 
 /** The thread's answer for one operation. */
@@ -68,6 +102,8 @@ export type FromWriter =
       readonly type: 'committed';
       readonly id: number;
       readonly results: readonly OpResult[];
+      /** Instead of `results`, when every answer is a `CommittedPosted` (see `compactReport`). */
+      readonly posted?: string;
       /** How long the batch's transaction took in the thread, ms (traces). */
       readonly txMs: number;
       /** The checkpoint that ran after the previous batch, if one did (traces). */

@@ -12,14 +12,16 @@ import type { Db, WriteOp } from './sqlite-sql.ts';
 import { disableAutoCheckpoint, WalCheckpointer } from './sqlite-checkpoint.ts';
 import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { toWire, toWireResult } from './sqlite-writer-protocol.ts';
+import { batchOps, compactReport, toWire, toWireResult } from './sqlite-writer-protocol.ts';
+import { WriterEncoder } from './sqlite-writer-codec.ts';
 import type { FromWriter, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
 if (port === null)
   throw new LeaseStoreError('ERR_LEASE_WRITER_THREAD', 'sqlite-writer-thread must run in a worker thread');
 const options = workerData as WriterData;
-const post = (message: FromWriter): void => port.postMessage(message);
+const reports = new WriterEncoder();
+const post = (message: FromWriter): void => port.postMessage(compactReport(message, reports));
 
 let db: Db | null = null;
 try {
@@ -37,13 +39,14 @@ if (db !== null) {
   // reads it, so that the guard comes back to this after a full disk.
   disableAutoCheckpoint(conn);
   const batch = new SqliteWriteBatch(conn, prepare(conn), options.path);
+  const asStoreError = (error: unknown): LeaseStoreError =>
+    error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path);
   const loop = new WriterLoop({
     run: (ops, wantRemoved) => {
       const writes = ops as readonly WriteOp[];
       return batch.run(writes, wantRemoved).map((r, i) => toWireResult(writes[i]!, r));
     },
-    toWire: (error) =>
-      toWire(error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path)),
+    toWire: (error) => toWire(asStoreError(error)),
     post,
     checkpointer: WalCheckpointer.on(conn),
     now: () => performance.now(),
@@ -57,7 +60,14 @@ if (db !== null) {
       port.close();
       return;
     }
-    loop.batch(message.id, message.ops, message.wantRemoved);
+    let ops: readonly WriteOp[];
+    try {
+      ops = batchOps(message);
+    } catch (error) {
+      post({ type: 'failed', id: message.id, error: toWire(asStoreError(error)) });
+      return;
+    }
+    loop.batch(message.id, ops, message.wantRemoved);
   });
   post({ type: 'ready' });
 }

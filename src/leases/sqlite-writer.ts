@@ -5,11 +5,12 @@ import { SqliteWriteBatch, type BatchResult } from './sqlite-batch.ts';
 import { LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { fromCommittedPosted, fromWire } from './sqlite-writer-protocol.ts';
+import { fromCommittedPosted, fromWire, reportResults } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
 import { DEFAULT_SETTLE_SLICE, SettleSlices } from './settle-slices.ts';
+import { allCommits, WriterEncoder } from './sqlite-writer-codec.ts';
 
 /**
  * Each batch the writer thread committed, for traces (`bench/latency-trace.ts` subscribes): published only
@@ -150,6 +151,8 @@ export class WorkerWriter implements Writer {
   } | null = null;
   /** Reports are settled a slice at a time, so a large one does not hold the event loop (settle-slices.ts). */
   readonly #settling: SettleSlices;
+  /** Batches of commits cross to the thread as bytes (sqlite-writer-codec.ts). */
+  readonly #encoder = new WriterEncoder();
   #nextId = 0;
   #lost = false;
   #closing = false;
@@ -259,13 +262,25 @@ export class WorkerWriter implements Writer {
     return new Promise<void>((done) => {
       this.#inFlight = { batch, done, postedAt: performance.now(), waitedMs: this.#writes.lastBatchWaitMs };
       this.#worker.ref();
-      this.#worker.postMessage({
-        type: 'batch',
-        id: this.#nextId++,
-        ops: batch.map((entry) => entry.op),
-        wantRemoved: this.#hooks.wantRemoved(),
-      } satisfies ToWriter);
+      const id = this.#nextId++;
+      const wantRemoved = this.#hooks.wantRemoved();
+      const ops = batch.map((entry) => entry.op);
+      const commits = allCommits(ops) ? this.#encodeCommits(ops) : null;
+      this.#worker.postMessage(
+        (commits === null
+          ? { type: 'batch', id, ops, wantRemoved }
+          : { type: 'batch', id, commits, wantRemoved }) satisfies ToWriter,
+      );
     });
+  }
+
+  /** The batch as bytes; null (sent as objects) if a lease cannot be encoded, its user context say. */
+  #encodeCommits(ops: Parameters<WriterEncoder['encodeCommits']>[0]): string | null {
+    try {
+      return this.#encoder.encodeCommits(ops);
+    } catch {
+      return null;
+    }
   }
 
   #onMessage(message: FromWriter): void {
@@ -290,7 +305,13 @@ export class WorkerWriter implements Writer {
       const error = fromWire(message.error);
       this.#settling.add(inFlight.batch, (entry) => entry.reject(error), rejectEntry);
     } else {
-      const results = message.results;
+      let results: readonly OpResult[];
+      try {
+        results = reportResults(message);
+      } catch (error) {
+        this.#settling.add(inFlight.batch, (entry) => entry.reject(error), rejectEntry);
+        return;
+      }
       this.#settling.add(inFlight.batch, (entry, i) => this.#settle(entry, results[i]), rejectEntry);
     }
   }

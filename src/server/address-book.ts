@@ -204,7 +204,9 @@ export class AddressBook {
     if (queue === undefined) return undefined;
     const gate = poolGate(subnet, classes);
     let tries = 0;
-    for (const o of [...queue.values()]) {
+    // Walked in place, not copied: a full pool under a flood holds thousands of offers, and only the oldest
+    // 64 are looked at. Dropping the offer being visited leaves the walk on the next one (Map iteration).
+    for (const o of queue.values()) {
       if (tries++ >= 64) break;
       // An offer from a pool this client's classes do not admit is someone else's to keep.
       if (gate !== null && !poolAdmits(subnet, o.addr, gate)) continue;

@@ -103,6 +103,22 @@ test('a re-offer moves its offer to the back of the queue: the oldest held is th
   assert.equal(nak.type, MessageType.NAK);
 });
 
+test('a full pool takes its offers back oldest first, each once, however many are held', async () => {
+  const lab = new Lab(pool());
+  // 241 flooders fill the pool, then 241 new clients each take one offer back: the oldest left each time.
+  const first: string[] = [];
+  for (let i = 0; i < 241; i++)
+    first.push((await lab.one(msg(MessageType.DISCOVER, mac(i + 1)))).message.yiaddr);
+  const second: string[] = [];
+  for (let i = 0; i < 241; i++)
+    second.push((await lab.one(msg(MessageType.DISCOVER, mac(1000 + i)))).message.yiaddr);
+  assert.deepEqual(second, first);
+  assert.equal(lab.engine.statistics()['v4-offer-reused'], 241);
+  // And a third round takes the second round's offers back, in their order.
+  for (let i = 0; i < 241; i++)
+    assert.equal((await lab.one(msg(MessageType.DISCOVER, mac(2000 + i)))).message.yiaddr, second[i]);
+});
+
 test('rate-limit: a client over "N packets per minute" is dropped and counted, others are not', async () => {
   const lab = new Lab(pool({ 'rate-limit': '3 packets per minute' }));
   for (let i = 0; i < 3; i++) await lab.one(msg(MessageType.DISCOVER, 'aa:bb:cc:00:00:01'));
