@@ -14,6 +14,8 @@
  *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
  *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI,
  *   SERVE_DIST=DIR: the one in DIR, e.g. a copy of an older build's dist). It prints the server's CPU time.
+ *   `serve` starts with the installed command's node flags (bench/daemon-flags.ts) before SERVE_NODE_ARGS;
+ *   DAEMON_FLAGS=0 without them.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,6 +30,7 @@ import { openLeaseStore } from '../src/leases/open.ts';
 import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
 import { writeLeaseFile } from './lease-file.ts';
+import { daemonNodeArgs } from './daemon-flags.ts';
 import { syntheticLease } from './synthetic-lease.ts';
 
 const args = process.argv.slice(2);
@@ -177,6 +180,7 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
   const child = spawn(
     process.execPath,
     [
+      ...daemonNodeArgs(),
       // e.g. SERVE_NODE_ARGS=--max-semi-space-size=16 (docs/scaling.md)
       ...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
       ...(dist ? [] : ['--import', 'tsx']),
@@ -204,7 +208,7 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
     const ready = rssOf(child.pid!);
     const cpuMs = cpuMsOf(child.pid!);
     console.log(
-      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? main : 'tsx'}), ` +
+      `serve ${[...daemonNodeArgs(), process.env['SERVE_NODE_ARGS'] ?? ''].join(' ')} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? main : 'tsx'}), ` +
         `CPU ${cpuMs.toFixed(0)} ms (all threads and children), RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease); ` +
         `load average ${loadavg()[0]!.toFixed(2)}`,
     );
