@@ -222,7 +222,8 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
       const gc = summariseGcTrace(seen);
       console.log(
         `  main thread GC before serving: ${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts, ` +
-          `${(gc.promotedBytes / MiB).toFixed(0)} MiB promoted`,
+          `${(gc.promotedBytes / MiB).toFixed(0)} MiB promoted; longest pause: scavenge ` +
+          `${gc.longestScavengeMs.toFixed(1)} ms, mark-compact ${gc.longestMarkCompactMs.toFixed(1)} ms`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));

@@ -505,7 +505,8 @@ function gcLine(gc: GcSummary, doras: number): string {
     `${per10k(gc.scavenges)}, ${per10k(gc.markCompacts)}), promoted ${(gc.promotedBytes / 1e6).toFixed(1)} MB ` +
     `(${doras > 0 ? Math.round(gc.promotedBytes / doras) : '-'} bytes per DORA; ` +
     `${gc.scavenges > 0 ? Math.round(gc.promotedBytes / gc.scavenges / 1000) : '-'} KB a scavenge, ` +
-    `survivors ${gc.scavenges > 0 ? Math.round(gc.survivedBytes / gc.scavenges / 1000) : '-'} KB a scavenge)`
+    `survivors ${gc.scavenges > 0 ? Math.round(gc.survivedBytes / gc.scavenges / 1000) : '-'} KB a scavenge; ` +
+    `longest pause: scavenge ${gc.longestScavengeMs.toFixed(1)} ms, mark-compact ${gc.longestMarkCompactMs.toFixed(1)} ms)`
   );
 }
 
