@@ -14,6 +14,9 @@
  *   `--file PATH` keeps the lease file there (written once, reused by later runs); `--serve PATH` only runs
  *   `serve` on an existing file (SERVE_NODE_ARGS: node flags for it; SERVE_DIST=1: the compiled CLI,
  *   SERVE_DIST=DIR: the one in DIR, e.g. a copy of an older build's dist). It prints the server's CPU time.
+ *   `serve` starts with the installed command's node flags (bench/daemon-flags.ts) before SERVE_NODE_ARGS;
+ *   DAEMON_FLAGS=0 without them; GC=1 adds `--trace-gc-nvp` and prints its main thread's collections before
+ *   it served.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,6 +31,8 @@ import { openLeaseStore } from '../src/leases/open.ts';
 import { LEASE_LOAD_PAGE, loadStoreInPages } from '../src/runtime/lease-load.ts';
 import { DhcpServerEngine } from '../src/server/index.ts';
 import { writeLeaseFile } from './lease-file.ts';
+import { daemonNodeArgs } from './daemon-flags.ts';
+import { summariseGcTrace } from './gc-trace.ts';
 import { syntheticLease } from './synthetic-lease.ts';
 
 const args = process.argv.slice(2);
@@ -38,6 +43,8 @@ const MiB = 2 ** 20;
 const PAGE = Number(process.env['LEASE_PAGE'] ?? LEASE_LOAD_PAGE);
 /** `LEASE_IDLE_MS=n`: how long to idle before the last reading (default 15 s). */
 const IDLE_MS = Number(process.env['LEASE_IDLE_MS'] ?? 15_000);
+/** GC=1: serve runs with `--trace-gc-nvp`; prints its main thread's collections before it served. */
+const GC_TRACE = process.env['GC'] === '1';
 
 function* leases(count: number): Generator<Lease> {
   for (let i = 0; i < count; i++) {
@@ -177,6 +184,8 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
   const child = spawn(
     process.execPath,
     [
+      ...daemonNodeArgs(),
+      ...(GC_TRACE ? ['--trace-gc-nvp'] : []),
       // e.g. SERVE_NODE_ARGS=--max-semi-space-size=16 (docs/scaling.md)
       ...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
       ...(dist ? [] : ['--import', 'tsx']),
@@ -192,10 +201,11 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
+    // Everything serve wrote before it served (its GC lines with GC=1), up to a bound.
     let seen = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
-        seen = (seen + chunk.toString()).slice(-4096);
+        seen = (seen + chunk.toString()).slice(-(16 << 20));
         if (seen.includes('leasekeeper serving')) resolve();
       });
       child.once('exit', (code) => reject(new Error(`serve exited (${code}) before serving`)));
@@ -204,10 +214,18 @@ async function serveLeaseFile(path: string, leases: number): Promise<void> {
     const ready = rssOf(child.pid!);
     const cpuMs = cpuMsOf(child.pid!);
     console.log(
-      `serve ${process.env['SERVE_NODE_ARGS'] ?? ''} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? main : 'tsx'}), ` +
+      `serve ${[...daemonNodeArgs(), process.env['SERVE_NODE_ARGS'] ?? ''].join(' ')} with ${leases} leases: serving ${readyMs.toFixed(0)} ms after spawn (${dist ? main : 'tsx'}), ` +
         `CPU ${cpuMs.toFixed(0)} ms (all threads and children), RSS ${(ready / MiB).toFixed(0)} MiB (${perLease(ready, leases)} B a lease); ` +
         `load average ${loadavg()[0]!.toFixed(2)}`,
     );
+    if (GC_TRACE) {
+      const gc = summariseGcTrace(seen);
+      console.log(
+        `  main thread GC before serving: ${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts, ` +
+          `${(gc.promotedBytes / MiB).toFixed(0)} MiB promoted; longest pause: scavenge ` +
+          `${gc.longestScavengeMs.toFixed(1)} ms, mark-compact ${gc.longestMarkCompactMs.toFixed(1)} ms`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const idle = rssOf(child.pid!);
     console.log(

@@ -12,6 +12,8 @@
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
  * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers; GC=1 prints the
  * main thread's scavenges, mark-compacts and promoted bytes per trial, from `--trace-gc-nvp`).
+ * leasekeeper starts with the node flags of the installed command's shebang (`--single-threaded-gc`,
+ * bench/daemon-flags.ts) before NODE_ARGS; DAEMON_FLAGS=0 starts it without them, for an A/B.
  *
  * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a
  * trial measures the server's steady state, not its JIT compiling the hot paths; WARMUP=0 turns it off.
@@ -47,6 +49,7 @@ import { wireDelays, wireSummary } from './wire-delay.ts';
 import { startLeasekeeper } from '../test/interop/harness.ts';
 import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
 import { coreDelta, coreLine, readCores, steerReceive } from './core-accounting.ts';
+import { daemonNodeArgs } from './daemon-flags.ts';
 
 // 500/s apart where both servers top out on this 2-core machine, so the ratio is not a rounding artifact.
 const RATES = (process.env['RATES'] ?? '4000,5000,6000,6500,7000,7500,8000,8500,9000,9500,10000,11000,12000')
@@ -256,6 +259,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
     serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
     nodeArgs: [
+      ...daemonNodeArgs(),
       ...(traceFile === undefined ? [] : traceServerArgs(traceFile)),
       ...(process.env['PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROFILE']}`] : []),
       ...(GC_TRACE ? ['--trace-gc-nvp'] : []),
@@ -501,7 +505,8 @@ function gcLine(gc: GcSummary, doras: number): string {
     `${per10k(gc.scavenges)}, ${per10k(gc.markCompacts)}), promoted ${(gc.promotedBytes / 1e6).toFixed(1)} MB ` +
     `(${doras > 0 ? Math.round(gc.promotedBytes / doras) : '-'} bytes per DORA; ` +
     `${gc.scavenges > 0 ? Math.round(gc.promotedBytes / gc.scavenges / 1000) : '-'} KB a scavenge, ` +
-    `survivors ${gc.scavenges > 0 ? Math.round(gc.survivedBytes / gc.scavenges / 1000) : '-'} KB a scavenge)`
+    `survivors ${gc.scavenges > 0 ? Math.round(gc.survivedBytes / gc.scavenges / 1000) : '-'} KB a scavenge; ` +
+    `longest pause: scavenge ${gc.longestScavengeMs.toFixed(1)} ms, mark-compact ${gc.longestMarkCompactMs.toFixed(1)} ms)`
   );
 }
 

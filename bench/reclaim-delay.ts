@@ -12,7 +12,8 @@
  * are 0, so the expiry timer reclaims all of them in one run, in slices.
  * Run as root: `npm run bench:reclaim-delay` (optionally EXPIRED=100000 RATE=1000 SECONDS=20 TRIALS=2).
  * TRACE=1 prints under each trial what held answers up (`bench/latency-trace.ts`: the SQLite writer's batches
- * and checkpoints, GC pauses, the event loop's delay), as `bench:perfdhcp` does.
+ * and checkpoints, GC pauses, the event loop's delay), as `bench:perfdhcp` does. The server starts with the
+ * installed command's node flags (bench/daemon-flags.ts); DAEMON_FLAGS=0 without them.
  *
  * `npm run bench:reclaim-delay -- --event-loop` (no root, no perfdhcp): the same leases, already expired, in a
  * SQLite store loaded into an engine in this process; `leases-reclaim` reclaims them while
@@ -36,6 +37,7 @@ import { createLab, type Netns } from '../test/lab/netns.ts';
 import { runPerfdhcp, startLeasekeeper, type Leasekeeper } from '../test/interop/harness.ts';
 import { writeLeaseFile } from './lease-file.ts';
 import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
+import { daemonNodeArgs } from './daemon-flags.ts';
 
 const EXPIRED = Math.min(Number(process.env['EXPIRED'] ?? 100_000), 131_000);
 const RATE = Number(process.env['RATE'] ?? 1000);
@@ -119,7 +121,7 @@ async function trial(srv: Netns, load: Netns, reclaim: boolean, n: number): Prom
   const traceFile = TRACE ? join(srv.dir, `trace-${n}.jsonl`) : undefined;
   const lk = await startLeasekeeper(srv, {
     name: `rd${n}`,
-    ...(traceFile === undefined ? {} : { nodeArgs: traceServerArgs(traceFile) }),
+    nodeArgs: [...daemonNodeArgs(), ...(traceFile === undefined ? [] : traceServerArgs(traceFile))],
     logLevel: 'warn',
     leaseFile,
     dhcp4: {

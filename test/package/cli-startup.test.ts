@@ -3,10 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NOT_FOR_HELP, runRecorded } from './loads.ts';
+import { shebangNodeFlags } from '../../bench/daemon-flags.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -36,4 +38,42 @@ test('--version prints the version from package.json', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const out = execFileSync(process.execPath, ['--import', 'tsx', MAIN, '--version'], { encoding: 'utf8' });
   assert.equal(out, `${pkg.version}\n`);
+});
+
+// The daemon's node flags ride on the CLI's shebang (npm links the bin to the file, so `leasekeeper`,
+// `npx leasekeeper` and the systemd unit's ExecStart all get them); every other way this package starts the
+// CLI passes the same ones.
+const SHEBANG = /^#!(.*)\n/.exec(readFileSync(MAIN, 'utf8'))?.[1] ?? '';
+
+test("the CLI's shebang starts node with --single-threaded-gc, and this system's env runs that line", () => {
+  const flags = shebangNodeFlags(`#!${SHEBANG}`);
+  assert.ok(flags.includes('--single-threaded-gc'), SHEBANG);
+  // A script with the same first line, run the way npm's bin link runs the CLI: the kernel hands the line
+  // to env, env -S splits it, node takes the flags.
+  const dir = mkdtempSync(join(tmpdir(), 'lk-shebang-'));
+  try {
+    const script = join(dir, 'probe.mjs');
+    writeFileSync(script, `#!${SHEBANG}\nconsole.log(JSON.stringify(process.execArgv));\n`, { mode: 0o755 });
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+    };
+    assert.deepEqual(JSON.parse(execFileSync(script, [], { encoding: 'utf8', env })), flags);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the dev CLI, `npm start`, `npm run serve` and the container start node with the same flags', () => {
+  const flags = shebangNodeFlags(`#!${SHEBANG}`).join(' ');
+  assert.equal(/^#!(.*)\n/.exec(readFileSync(join(ROOT, 'bin/leasekeeper.js'), 'utf8'))?.[1], SHEBANG);
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  assert.ok(scripts['start']?.startsWith(`node ${flags} `), scripts['start']);
+  assert.ok(scripts['serve']?.startsWith(`node ${flags} `), scripts['serve']);
+  const container = readFileSync(join(ROOT, 'contrib/container/Containerfile'), 'utf8');
+  const entry = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(container)?.[1] ?? '[]') as string[];
+  assert.deepEqual(entry.slice(0, 1 + flags.split(' ').length).join(' '), `node ${flags}`);
 });

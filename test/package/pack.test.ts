@@ -28,7 +28,7 @@ let work = '';
 let project = '';
 let tarball = '';
 
-// npm, its lifecycle scripts and the CLI's `#!/usr/bin/env node` run on the Node under test.
+// npm, its lifecycle scripts and the CLI's `#!/usr/bin/env -S node ...` run on the Node under test.
 // Without NODE_OPTIONS: scripts/test.sh's `--conditions=leasekeeper-source` would send imports to the sources.
 const ENV = {
   ...process.env,
@@ -233,10 +233,19 @@ await server.stop();
 test('the installed CLI: --version, and --help without loading a command', () => {
   const bin = join(project, 'node_modules', 'leasekeeper', 'dist', 'cli', 'main.js');
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  assert.equal(
-    sh(join(project, 'node_modules', '.bin', 'leasekeeper'), ['--version'], project).trim(),
-    version,
-  );
+  // npm's bin link runs the file through its shebang: node gets the daemon's flags.
+  const probe = join(work, 'exec-argv.cjs');
+  writeFileSync(probe, 'process.stderr.write(`execArgv=${JSON.stringify(process.execArgv)}\\n`);\n');
+  const linked = spawnSync(join(project, 'node_modules', '.bin', 'leasekeeper'), ['--version'], {
+    cwd: project,
+    env: { ...ENV, NODE_OPTIONS: `--require ${probe}` },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(linked.stdout.trim(), version, linked.stderr);
+  assert.deepEqual(JSON.parse(/^execArgv=(.*)$/m.exec(linked.stderr)?.[1] ?? 'null'), [
+    '--single-threaded-gc',
+  ]);
   const { stdout, loaded } = runRecorded([bin], ['--help'], project);
   assert.match(stdout, /^ {2}serve /m);
   assert.ok(loaded.some((m) => m.endsWith('/dist/cli/registry.js')));
