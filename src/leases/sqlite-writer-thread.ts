@@ -10,6 +10,8 @@ import { openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
 import { SqliteWriteBatch } from './sqlite-batch.ts';
 import type { Db, WriteOp } from './sqlite-sql.ts';
 import { disableAutoCheckpoint, WalCheckpointer } from './sqlite-checkpoint.ts';
+import { CheckpointSchedule } from './sqlite-checkpoint-schedule.ts';
+import { CheckpointThread } from './sqlite-checkpoint-worker.ts';
 import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { toWire, toWireResult } from './sqlite-writer-protocol.ts';
@@ -33,10 +35,30 @@ try {
 
 if (db !== null) {
   const conn = db;
-  // Checkpoints run between batches (WriterLoop), never inside a COMMIT; set before the batch's space guard
-  // reads it, so that the guard comes back to this after a full disk.
+  // Checkpoints run on the checkpoint thread (CheckpointSchedule), never inside a COMMIT; set before the batch's
+  // space guard reads it, so that the guard comes back to this after a full disk.
   disableAutoCheckpoint(conn);
   const batch = new SqliteWriteBatch(conn, prepare(conn), options.path);
+  const testing = options.checkpoint ?? {};
+  const { path, synchronous, busyTimeoutMs } = options;
+  const background = conn.memory
+    ? null
+    : new CheckpointThread(
+        {
+          path,
+          ...(synchronous === undefined ? {} : { synchronous }),
+          ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
+        },
+        testing.gate,
+      );
+  const inline = WalCheckpointer.on(conn);
+  const checkpoints = new CheckpointSchedule(() => inline.run(), background, {
+    ...(testing.targetFrames === undefined ? {} : { targetFrames: testing.targetFrames }),
+    ...(testing.hardFrames === undefined ? {} : { hardFrames: testing.hardFrames }),
+    ...(testing.stallWaitMs === undefined ? {} : { stallWaitMs: testing.stallWaitMs }),
+    warn: (message) => process.emitWarning(`lease database ${path}: ${message}`, 'LeaseStoreWarning'),
+  });
+  background?.onFinished((outcome) => checkpoints.finished(outcome));
   const loop = new WriterLoop({
     run: (ops, wantRemoved) => {
       const writes = ops as readonly WriteOp[];
@@ -45,16 +67,23 @@ if (db !== null) {
     toWire: (error) =>
       toWire(error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path)),
     post,
-    checkpointer: WalCheckpointer.on(conn),
+    checkpointer: checkpoints,
     now: () => performance.now(),
   });
+  let closing = false;
   port.on('message', (message: ToWriter) => {
+    if (closing) return;
     if (message.type === 'close') {
-      recordCleanClose(conn, Date.now());
-      batch.close();
-      conn.close();
-      post({ type: 'closed' });
-      port.close();
+      closing = true;
+      // The checkpoint thread first: its connection closes once a checkpoint in progress is done.
+      void (background?.close() ?? Promise.resolve()).finally(() => {
+        checkpoints.flush();
+        recordCleanClose(conn, Date.now());
+        batch.close();
+        conn.close();
+        post({ type: 'closed' });
+        port.close();
+      });
       return;
     }
     loop.batch(message.id, message.ops, message.wantRemoved);

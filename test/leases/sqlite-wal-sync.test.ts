@@ -7,6 +7,7 @@ import { LeaseStoreIoError } from '../../src/leases/errors.ts';
 import { SqliteWriteBatch } from '../../src/leases/sqlite-batch.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { WalCheckpointer } from '../../src/leases/sqlite-checkpoint.ts';
+import { CheckpointSchedule } from '../../src/leases/sqlite-checkpoint-schedule.ts';
 import { openConnection, prepare } from '../../src/leases/sqlite-sql.ts';
 import type { Db, WriteOp } from '../../src/leases/sqlite-sql.ts';
 import { nodeWalFiles, WalSync, type WalFiles } from '../../src/leases/sqlite-wal-sync.ts';
@@ -44,6 +45,7 @@ function writerOn(
   const events: string[] = [];
   const posted: FromWriter[] = [];
   const batch = new SqliteWriteBatch(db, prepare(db), path, { walFiles: { ...nodeWalFiles, ...files } });
+  const checkpointer = WalCheckpointer.on(db);
   const loop = new WriterLoop({
     run: (ops, wantRemoved) => {
       const writes = ops as readonly WriteOp[];
@@ -54,7 +56,7 @@ function writerOn(
       posted.push(message);
       events.push(`report ${message.type}`);
     },
-    checkpointer: WalCheckpointer.on(db),
+    checkpointer: new CheckpointSchedule(() => checkpointer.run(), null),
     now: () => 0,
   });
   return {
