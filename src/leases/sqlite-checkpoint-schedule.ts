@@ -53,10 +53,11 @@ const DEFAULT_STALL_WAIT_MS = 1000;
  *
  * The WAL starts over from its beginning only at a write that finds every frame copied
  * (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files). A batch committed while the
- * background checkpoint ran leaves frames behind it; under steady load one always does. When the WAL has
- * grown past `restartFrames` and a background checkpoint finished with frames left behind, the writer copies
- * those few itself, between two batches (a short hold: only what the last batches wrote), and the next write
- * starts the WAL over. A background checkpoint that is not done when the WAL reaches `hardFrames` (a
+ * background checkpoint ran leaves frames behind it; under steady load one usually does. When the WAL has
+ * grown past `restartFrames` and a background checkpoint finished with frames left behind, the thread is asked
+ * once more at once (it copies only what the batches meanwhile added, and often no batch comes while it does);
+ * if a batch overtook that one too, the writer copies the few frames left itself, between two batches (a short
+ * hold: only what the last batches wrote), and the next write starts the WAL over. A background checkpoint that is not done when the WAL reaches `hardFrames` (a
  * stalled or failing thread) is waited for, at most `stallWaitMs`, and the writer checkpoints itself: the
  * WAL stays bounded whatever the thread does, at the cost of the holds of old. Each of these events and
  * every failed checkpoint is counted and logged, once per interval.
@@ -79,6 +80,8 @@ export class CheckpointSchedule implements Checkpointing {
   /** Writes since the WAL was last wholly copied (it starts over at the next write). */
   #sinceRestart = 0;
   #running = false;
+  /** The running checkpoint follows one that writes overtook, to let the WAL start over. */
+  #catchingUp = false;
   #writesAtStart = 0;
   #duringRun = 0;
   #report: CheckpointReport | undefined;
@@ -130,16 +133,7 @@ export class CheckpointSchedule implements Checkpointing {
       this.#runInline();
       return;
     }
-    if (this.#background.start()) {
-      this.#counts.background++;
-      this.#running = true;
-      this.#writesAtStart = this.#sinceRestart;
-      this.#duringRun = 0;
-      this.#sinceStart = 0;
-      return;
-    }
-    this.#problem('the checkpoint thread is not running: the writer checkpoints the WAL itself');
-    this.#runInline();
+    this.#startBackground(false);
   }
 
   /** The background checkpoint asked for answered. */
@@ -160,6 +154,12 @@ export class CheckpointSchedule implements Checkpointing {
       return;
     }
     if (this.#frames(this.#sinceRestart) < this.#restartFrames) return;
+    // Once more on the thread first: it copies only what the last batches added, and a batch may not come
+    // meanwhile. Only if one did does the writer copy the rest.
+    if (!this.#catchingUp) {
+      this.#startBackground(true);
+      return;
+    }
     this.#counts.finishedByWriter++;
     this.#runInline();
   }
@@ -173,6 +173,20 @@ export class CheckpointSchedule implements Checkpointing {
   /** Reports a pending warning now (on close). */
   flush(): void {
     this.#log.flush();
+  }
+
+  #startBackground(catchingUp: boolean): void {
+    if (this.#background?.start() === true) {
+      this.#counts.background++;
+      this.#running = true;
+      this.#catchingUp = catchingUp;
+      this.#writesAtStart = this.#sinceRestart;
+      this.#duringRun = 0;
+      this.#sinceStart = 0;
+      return;
+    }
+    this.#problem('the checkpoint thread is not running: the writer checkpoints the WAL itself');
+    this.#runInline();
   }
 
   /** Past the hard bound with the background checkpoint still running: wait for it, then checkpoint here. */

@@ -77,7 +77,7 @@ test('a checkpoint that no write overtook lets the WAL start over; the writer co
   assert.equal(s.schedule.counts.finishedByWriter, 0);
 });
 
-test('once the WAL passed the restart bound, the writer copies the frames writes added during the last checkpoint', () => {
+test('once the WAL passed the restart bound, the writer copies what batches added during two checkpoints in a row', () => {
   const s = scheduled();
   s.commit(25);
   s.commit(20); // during the first checkpoint
@@ -87,12 +87,30 @@ test('once the WAL passed the restart bound, the writer copies the frames writes
   assert.deepEqual(s.events, ['thread asked', 'thread asked']);
   s.commit(5); // during the second
   s.schedule.finished({ ok: true, report: report(220) });
-  assert.deepEqual(s.events, ['thread asked', 'thread asked', 'writer checkpoints']);
+  // Past twice the target: once more on the thread, which a batch overtakes again.
+  assert.deepEqual(s.events, ['thread asked', 'thread asked', 'thread asked']);
+  s.commit(1);
+  s.schedule.finished({ ok: true, report: report(240) });
+  assert.deepEqual(s.events, ['thread asked', 'thread asked', 'thread asked', 'writer checkpoints']);
   assert.equal(s.schedule.takeReport()?.inWriter, true, 'the trace shows the hold in the writer');
   assert.equal(s.schedule.counts.finishedByWriter, 1);
   // The WAL started over: the next checkpoint is due a target later, on the thread again.
   s.commit(25, 100);
-  assert.deepEqual(s.events.slice(3), ['thread asked']);
+  assert.deepEqual(s.events.slice(4), ['thread asked']);
+});
+
+test('a second checkpoint on the thread that no batch overtook lets the WAL start over without the writer', () => {
+  const s = scheduled();
+  s.commit(25);
+  s.commit(30); // during the first: 220 frames
+  s.schedule.finished({ ok: true, report: report(100) });
+  assert.deepEqual(s.events, ['thread asked', 'thread asked']);
+  s.schedule.finished({ ok: true, report: report(220) });
+  assert.deepEqual(s.events, ['thread asked', 'thread asked']);
+  assert.equal(s.schedule.counts.finishedByWriter, 0);
+  // Started over: the next is due a target later.
+  s.commit(24, 96);
+  assert.equal(s.events.length, 2);
 });
 
 test('past the hard bound with the checkpoint still running, the writer waits (bounded), checkpoints itself and says so once', () => {
