@@ -22,6 +22,8 @@ if (port === null)
   throw new LeaseStoreError('ERR_LEASE_WRITER_THREAD', 'sqlite-writer-thread must run in a worker thread');
 const options = workerData as WriterData;
 const post = (message: FromWriter): void => port.postMessage(message);
+/** How long a TRUNCATE checkpoint (recovery, full disk) waits for the checkpoint thread's to end. */
+const OTHER_CHECKPOINT_WAIT_MS = 1000;
 
 let db: Db | null = null;
 try {
@@ -38,7 +40,6 @@ if (db !== null) {
   // Checkpoints run on the checkpoint thread (CheckpointSchedule), never inside a COMMIT; set before the batch's
   // space guard reads it, so that the guard comes back to this after a full disk.
   disableAutoCheckpoint(conn);
-  const batch = new SqliteWriteBatch(conn, prepare(conn), options.path);
   const testing = options.checkpoint ?? {};
   const { path, synchronous, busyTimeoutMs } = options;
   const background = conn.memory
@@ -51,6 +52,9 @@ if (db !== null) {
         },
         testing.gate,
       );
+  const batch = new SqliteWriteBatch(conn, prepare(conn), path, {
+    awaitOtherCheckpoint: () => background?.waitIdle(OTHER_CHECKPOINT_WAIT_MS),
+  });
   const inline = WalCheckpointer.on(conn);
   const checkpoints = new CheckpointSchedule(() => inline.run(), background, {
     ...(testing.targetFrames === undefined ? {} : { targetFrames: testing.targetFrames }),
