@@ -41,6 +41,8 @@ export interface CheckpointScheduleOptions {
 /** Frames one write is assumed to add before a checkpoint measured it. */
 const INITIAL_FRAMES_PER_WRITE = 4;
 const DEFAULT_STALL_WAIT_MS = 1000;
+/** Checkpoints on the thread that batches may overtake, once the WAL should start over, before the writer copies. */
+const CATCH_UP_ROUNDS = 3;
 
 /**
  * Decides, after each committed batch of the writer thread, where and when the WAL is checkpointed, so that the
@@ -55,9 +57,10 @@ const DEFAULT_STALL_WAIT_MS = 1000;
  * (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files). A batch committed while the
  * background checkpoint ran leaves frames behind it; under steady load one usually does. When the WAL has
  * grown past `restartFrames` and a background checkpoint finished with frames left behind, the thread is asked
- * once more at once (it copies only what the batches meanwhile added, and often no batch comes while it does);
- * if a batch overtook that one too, the writer copies the few frames left itself, between two batches (a short
- * hold: only what the last batches wrote), and the next write starts the WAL over. A background checkpoint that is not done when the WAL reaches `hardFrames` (a
+ * again right after the next batch commits (it copies only what the batches meanwhile added, and often no batch
+ * comes while it does); if batches overtook `CATCH_UP_ROUNDS` of those in a row, the writer copies the few
+ * frames left itself, between two batches (a short hold: only what the last batch or two wrote), and the next
+ * write starts the WAL over. A background checkpoint that is not done when the WAL reaches `hardFrames` (a
  * stalled or failing thread) is waited for, at most `stallWaitMs`, and the writer checkpoints itself: the
  * WAL stays bounded whatever the thread does, at the cost of the holds of old. Each of these events and
  * every failed checkpoint is counted and logged, once per interval.
@@ -80,8 +83,10 @@ export class CheckpointSchedule implements Checkpointing {
   /** Writes since the WAL was last wholly copied (it starts over at the next write). */
   #sinceRestart = 0;
   #running = false;
-  /** The running checkpoint follows one that writes overtook, to let the WAL start over. */
-  #catchingUp = false;
+  /** Checkpoints in a row that batches overtook since the WAL passed `restartFrames`. */
+  #overtaken = 0;
+  /** The next batch to commit starts the next of those at once. */
+  #catchUpDue = false;
   #writesAtStart = 0;
   #duringRun = 0;
   #report: CheckpointReport | undefined;
@@ -128,12 +133,17 @@ export class CheckpointSchedule implements Checkpointing {
       if (this.#frames(this.#sinceRestart) >= this.#hardFrames) this.#fallBack();
       return;
     }
+    if (this.#catchUpDue) {
+      this.#catchUpDue = false;
+      this.#startBackground();
+      return;
+    }
     if (this.#frames(this.#sinceStart) < this.#targetFrames) return;
     if (this.#background === null) {
       this.#runInline();
       return;
     }
-    this.#startBackground(false);
+    this.#startBackground();
   }
 
   /** The background checkpoint asked for answered. */
@@ -150,14 +160,16 @@ export class CheckpointSchedule implements Checkpointing {
     const complete = !report.busy && report.checkpointedFrames === report.walFrames;
     if (complete && this.#duringRun === 0) {
       // Nothing was written meanwhile: the next write starts the WAL over.
-      this.#sinceRestart = 0;
+      this.#restarted();
       return;
     }
     if (this.#frames(this.#sinceRestart) < this.#restartFrames) return;
-    // Once more on the thread first: it copies only what the last batches added, and a batch may not come
-    // meanwhile. Only if one did does the writer copy the rest.
-    if (!this.#catchingUp) {
-      this.#startBackground(true);
+    // The thread again first, right after the next batch committed (the longest gap before the one after): it
+    // copies only what the last batches added, and often no batch comes meanwhile. Only after
+    // `CATCH_UP_ROUNDS` overtaken in a row does the writer copy the rest.
+    if (this.#overtaken < CATCH_UP_ROUNDS) {
+      this.#overtaken++;
+      this.#catchUpDue = true;
       return;
     }
     this.#counts.finishedByWriter++;
@@ -175,11 +187,10 @@ export class CheckpointSchedule implements Checkpointing {
     this.#log.flush();
   }
 
-  #startBackground(catchingUp: boolean): void {
+  #startBackground(): void {
     if (this.#background?.start() === true) {
       this.#counts.background++;
       this.#running = true;
-      this.#catchingUp = catchingUp;
       this.#writesAtStart = this.#sinceRestart;
       this.#duringRun = 0;
       this.#sinceStart = 0;
@@ -215,8 +226,15 @@ export class CheckpointSchedule implements Checkpointing {
       return;
     }
     this.#learn(report.walFrames, writes);
-    if (!report.busy && report.checkpointedFrames === report.walFrames) this.#sinceRestart = 0;
+    if (!report.busy && report.checkpointedFrames === report.walFrames) this.#restarted();
     this.#keep({ ...report, inWriter: true });
+  }
+
+  /** Every frame is in the database: the next write starts the WAL over. */
+  #restarted(): void {
+    this.#sinceRestart = 0;
+    this.#overtaken = 0;
+    this.#catchUpDue = false;
   }
 
   #learn(walFrames: number, writes: number): void {
