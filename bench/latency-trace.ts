@@ -93,7 +93,8 @@ if (FILE !== undefined) {
     if (b.checkpoint !== undefined) {
       add(now.checkpoint, b.checkpoint.ms);
       now.checkpointFrames += b.checkpoint.checkpointedFrames;
-      outlier(now, `checkpoint of ${b.checkpoint.checkpointedFrames} frames`, b.checkpoint.ms);
+      const where = b.checkpoint.inWriter === true ? 'in the writer' : 'in its thread';
+      outlier(now, `checkpoint ${where} of ${b.checkpoint.checkpointedFrames} frames`, b.checkpoint.ms);
     }
   });
   subscribe(RING_SWITCH_CHANNEL, (message) => {

@@ -14,9 +14,14 @@ export type BatchResult =
 const SYNCHRONOUS_NORMAL = 1;
 const SYNCHRONOUS_FULL = 2;
 
-/** For tests: the WAL's file calls. */
 export interface WriteBatchOptions {
+  /** For tests: the WAL's file calls. */
   readonly walFiles?: WalFiles;
+  /**
+   * Called before a TRUNCATE checkpoint (after a failed sync, after a full disk): waits for a checkpoint another
+   * connection runs (the writer thread's checkpoint thread), which would make it fail busy.
+   */
+  readonly awaitOtherCheckpoint?: () => void;
 }
 
 /**
@@ -44,6 +49,7 @@ export class SqliteWriteBatch {
   readonly #path: string;
   readonly #walSync: WalSync | null;
   readonly #totalChanges: () => number;
+  readonly #awaitOtherCheckpoint: () => void;
   /** A sync failed: nothing more is written until a checkpoint has made every committed frame durable. */
   #unsynced = false;
 
@@ -52,7 +58,8 @@ export class SqliteWriteBatch {
     this.#db = db;
     this.#transaction = (body) => transaction.immediate(body);
     this.#stmt = stmt;
-    this.#space = new WalSpaceGuard(db, path);
+    this.#awaitOtherCheckpoint = options.awaitOtherCheckpoint ?? (() => undefined);
+    this.#space = new WalSpaceGuard(db, path, this.#awaitOtherCheckpoint);
     this.#path = path;
     const takeOverSync = !db.memory && Number(db.pragma('synchronous', { simple: true })) >= SYNCHRONOUS_FULL;
     if (takeOverSync) db.pragma(`synchronous = ${SYNCHRONOUS_NORMAL}`);
@@ -107,8 +114,9 @@ export class SqliteWriteBatch {
   /** After a failed sync: checkpoint everything committed into the database (synced), WAL emptied. */
   #recover(): void {
     let busy = true;
-    let detail = 'a reader kept the WAL';
+    let detail = 'a reader or another checkpoint kept the WAL';
     try {
+      this.#awaitOtherCheckpoint();
       const [row] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
       busy = row?.busy !== 0;
     } catch (error) {

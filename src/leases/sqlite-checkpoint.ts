@@ -7,6 +7,8 @@ export interface CheckpointReport {
   /** A reader or writer kept part of the WAL from being copied (it is copied next time). */
   readonly busy: boolean;
   readonly ms: number;
+  /** Run by the writer on its own connection (no batch commits meanwhile), not by the checkpoint thread. */
+  readonly inWriter?: boolean;
 }
 
 /**
@@ -21,14 +23,15 @@ const INITIAL_FRAMES_PER_WRITE = 4;
  * Turns SQLite's automatic checkpoint off on a write connection. The automatic one runs inside the COMMIT of
  * whichever transaction pushes the WAL past 1,000 pages: it copies about 4 MiB into the database file and
  * syncs it before that COMMIT returns, so every write of that batch (and of the batch collecting behind it)
- * waits for it. `WalCheckpointer` checkpoints between batches instead.
+ * waits for it. `CheckpointSchedule` has the checkpoint thread do it instead.
  */
 export function disableAutoCheckpoint(db: Db): void {
   db.pragma('wal_autocheckpoint = 0');
 }
 
 /**
- * Checkpoints the WAL of the writer connection between batches, never inside one: after a batch's
+ * Checkpoints the WAL of a connection (the checkpoint thread's; the writer's between batches when it must,
+ * see `CheckpointSchedule`), never inside a transaction: after a batch's
  * transaction committed (and its outcome was reported), `due()` says whether the WAL holds about
  * `targetFrames` frames, and `run()` copies them into the database with a PASSIVE checkpoint (it never waits
  * for a lock). Small, frequent checkpoints keep each one short and the WAL bounded: once a checkpoint copied

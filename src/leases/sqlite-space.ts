@@ -17,8 +17,8 @@ export function isOutOfSpace(error: unknown): boolean {
 
 /**
  * Keeps a full disk from blocking the writer after some space came back. The WAL grows with every
- * transaction until a checkpoint (automatic at 1,000 pages, about 4 MiB; on the writer thread, every few
- * hundred frames between batches: `WalCheckpointer`) lets SQLite reuse it, so without this
+ * transaction until a checkpoint (automatic at 1,000 pages, about 4 MiB; for the writer thread, about as
+ * often on its checkpoint thread: `CheckpointSchedule`) lets SQLite reuse it, so without this
  * a server that hit a full disk needed about 4 MiB free before it could commit again. After a write that
  * failed for lack of space, the WAL is checkpointed into the database and truncated (`wal_checkpoint(TRUNCATE)`:
  * SQLite syncs the database before it empties the WAL, so nothing committed is at risk), which gives its space
@@ -31,11 +31,14 @@ export class WalSpaceGuard {
   readonly #dir: string;
   /** The connection's own automatic checkpoint, restored once space is back (0 on the writer thread's). */
   readonly #usualAutocheckpoint: number;
+  /** Waits for a checkpoint on another connection, which would make the TRUNCATE one fail busy. */
+  readonly #awaitOtherCheckpoint: () => void;
   #short = false;
   #checkedAt = 0;
 
-  constructor(db: Db, path: string) {
+  constructor(db: Db, path: string, awaitOtherCheckpoint: () => void = () => undefined) {
     this.#db = db;
+    this.#awaitOtherCheckpoint = awaitOtherCheckpoint;
     this.#dir = dirname(path);
     this.#usualAutocheckpoint = Number(db.pragma('wal_autocheckpoint', { simple: true }));
   }
@@ -47,6 +50,7 @@ export class WalSpaceGuard {
       if (!this.#short) this.#db.pragma(`wal_autocheckpoint = ${LOW_SPACE_AUTOCHECKPOINT_PAGES}`);
       this.#short = true;
       this.#checkedAt = Date.now();
+      this.#awaitOtherCheckpoint();
       this.#db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
       // Not even the checkpoint fits: the next failed write tries again.

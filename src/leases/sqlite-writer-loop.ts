@@ -1,4 +1,4 @@
-import type { CheckpointReport } from './sqlite-checkpoint.ts';
+import type { Checkpointing } from './sqlite-checkpoint-schedule.ts';
 import type { FromWriter, OpResult, WireError } from './sqlite-writer-protocol.ts';
 
 /** What the writer thread's batch loop needs: kept apart from the thread so that its order can be tested. */
@@ -8,23 +8,19 @@ export interface WriterLoopDeps {
   /** The batch's error as plain data. */
   readonly toWire: (error: unknown) => WireError;
   readonly post: (message: FromWriter) => void;
-  readonly checkpointer: {
-    committed(writes: number): void;
-    due(): boolean;
-    run(): CheckpointReport;
-  };
+  readonly checkpointer: Checkpointing;
   readonly now: () => number;
 }
 
 /**
- * The writer thread's answer to each batch: run it, report it, and only then, if the WAL is due, checkpoint.
- * The report goes out before the checkpoint starts, so the writes of the batch (an ACK's lease among them)
- * never wait for it; a checkpoint can hold only the next batch, and only for as long as a small one takes.
- * Its figures travel with the next batch's report (traces).
+ * The writer thread's answer to each batch: run it, report it, and only then count it towards a checkpoint
+ * (`CheckpointSchedule`: on the checkpoint thread, which the next batches do not wait for; on this thread only
+ * to let the WAL start over or when the checkpoint thread fell behind). The report goes out before, so the
+ * writes of the batch (an ACK's lease among them) never wait for a checkpoint. Checkpoint figures travel with
+ * the next batch's report (traces).
  */
 export class WriterLoop {
   readonly #deps: WriterLoopDeps;
-  #lastCheckpoint: CheckpointReport | undefined;
 
   constructor(deps: WriterLoopDeps) {
     this.#deps = deps;
@@ -40,8 +36,7 @@ export class WriterLoop {
       d.post({ type: 'failed', id, error: d.toWire(error) });
       return;
     }
-    const checkpoint = this.#lastCheckpoint;
-    this.#lastCheckpoint = undefined;
+    const checkpoint = d.checkpointer.takeReport();
     d.post({
       type: 'committed',
       id,
@@ -50,12 +45,5 @@ export class WriterLoop {
       ...(checkpoint === undefined ? {} : { checkpoint }),
     });
     d.checkpointer.committed(ops.length);
-    if (!d.checkpointer.due()) return;
-    try {
-      this.#lastCheckpoint = d.checkpointer.run();
-    } catch {
-      // A full disk or an I/O error: the next write meets it (and the space guard acts on it); the next
-      // checkpoint tries again.
-    }
   }
 }

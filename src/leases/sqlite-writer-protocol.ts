@@ -11,12 +11,14 @@ import type { Lease } from './lease.ts';
 import type { CommitResult, LeaseChange } from './store.ts';
 import type { BatchResult } from './sqlite-batch.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
+import type { CheckpointTesting } from './sqlite-checkpoint-worker.ts';
 import { sqliteDriver, type ConnectionOptions, type WriteOp } from './sqlite-sql.ts';
 import { decodeCommits, decodePosted, type PostedReport, type WriterEncoder } from './sqlite-writer-codec.ts';
 
 /** The messages between the store (main thread) and its writer thread. */
 
-export type WriterData = ConnectionOptions;
+/** The connection, and for tests how its checkpoints are scheduled. */
+export type WriterData = ConnectionOptions & { readonly checkpoint?: CheckpointTesting };
 
 export type ToWriter = BatchMessage | { readonly type: 'close' };
 

@@ -10,6 +10,8 @@ import { openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
 import { SqliteWriteBatch } from './sqlite-batch.ts';
 import type { Db, WriteOp } from './sqlite-sql.ts';
 import { disableAutoCheckpoint, WalCheckpointer } from './sqlite-checkpoint.ts';
+import { CheckpointSchedule } from './sqlite-checkpoint-schedule.ts';
+import { CheckpointThread } from './sqlite-checkpoint-worker.ts';
 import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { batchOps, compactReport, toWire, toWireResult } from './sqlite-writer-protocol.ts';
@@ -22,6 +24,8 @@ if (port === null)
 const options = workerData as WriterData;
 const reports = new WriterEncoder();
 const post = (message: FromWriter): void => port.postMessage(compactReport(message, reports));
+/** How long a TRUNCATE checkpoint (recovery, full disk) waits for the checkpoint thread's to end. */
+const OTHER_CHECKPOINT_WAIT_MS = 1000;
 
 let db: Db | null = null;
 try {
@@ -35,10 +39,32 @@ try {
 
 if (db !== null) {
   const conn = db;
-  // Checkpoints run between batches (WriterLoop), never inside a COMMIT; set before the batch's space guard
-  // reads it, so that the guard comes back to this after a full disk.
+  // Checkpoints run on the checkpoint thread (CheckpointSchedule), never inside a COMMIT; set before the batch's
+  // space guard reads it, so that the guard comes back to this after a full disk.
   disableAutoCheckpoint(conn);
-  const batch = new SqliteWriteBatch(conn, prepare(conn), options.path);
+  const testing = options.checkpoint ?? {};
+  const { path, synchronous, busyTimeoutMs } = options;
+  const background = conn.memory
+    ? null
+    : new CheckpointThread(
+        {
+          path,
+          ...(synchronous === undefined ? {} : { synchronous }),
+          ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
+        },
+        testing.gate,
+      );
+  const batch = new SqliteWriteBatch(conn, prepare(conn), path, {
+    awaitOtherCheckpoint: () => background?.waitIdle(OTHER_CHECKPOINT_WAIT_MS),
+  });
+  const inline = WalCheckpointer.on(conn);
+  const checkpoints = new CheckpointSchedule(() => inline.run(), background, {
+    ...(testing.targetFrames === undefined ? {} : { targetFrames: testing.targetFrames }),
+    ...(testing.hardFrames === undefined ? {} : { hardFrames: testing.hardFrames }),
+    ...(testing.stallWaitMs === undefined ? {} : { stallWaitMs: testing.stallWaitMs }),
+    warn: (message) => process.emitWarning(`lease database ${path}: ${message}`, 'LeaseStoreWarning'),
+  });
+  background?.onFinished((outcome) => checkpoints.finished(outcome));
   const asStoreError = (error: unknown): LeaseStoreError =>
     error instanceof LeaseStoreError ? error : wrapDriverError('write', error, options.path);
   const loop = new WriterLoop({
@@ -48,16 +74,23 @@ if (db !== null) {
     },
     toWire: (error) => toWire(asStoreError(error)),
     post,
-    checkpointer: WalCheckpointer.on(conn),
+    checkpointer: checkpoints,
     now: () => performance.now(),
   });
+  let closing = false;
   port.on('message', (message: ToWriter) => {
+    if (closing) return;
     if (message.type === 'close') {
-      recordCleanClose(conn, Date.now());
-      batch.close();
-      conn.close();
-      post({ type: 'closed' });
-      port.close();
+      closing = true;
+      // The checkpoint thread first: its connection closes once a checkpoint in progress is done.
+      void (background?.close() ?? Promise.resolve()).finally(() => {
+        checkpoints.flush();
+        recordCleanClose(conn, Date.now());
+        batch.close();
+        conn.close();
+        post({ type: 'closed' });
+        port.close();
+      });
       return;
     }
     let ops: readonly WriteOp[];

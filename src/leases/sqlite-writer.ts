@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { GroupCommit, type Queued } from './group-commit.ts';
 import { SqliteWriteBatch, type BatchResult } from './sqlite-batch.ts';
 import { LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
-import type { ConnectionOptions, Db, Statements, WriteOp } from './sqlite-sql.ts';
+import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
+import { threadEntry } from './sqlite-thread-entry.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { fromCommittedPosted, fromWire, reportResults } from './sqlite-writer-protocol.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
@@ -121,15 +122,6 @@ export class InlineWriter implements Writer {
   }
 }
 
-/** The compiled thread beside the compiled store, or the tsx bootstrap when running from the sources. */
-function writerThreadEntry(): URL {
-  const fromSources = import.meta.url.endsWith('.ts');
-  return new URL(
-    fromSources ? './sqlite-writer-thread-tsx.js' : './sqlite-writer-thread.js',
-    import.meta.url,
-  );
-}
-
 /**
  * Transactions in a worker thread that owns the write connection. Operations submitted in one event-loop turn
  * form a batch; while the thread commits batch N (its fsync), the main thread keeps serving and queues batch
@@ -190,7 +182,7 @@ export class WorkerWriter implements Writer {
    * up to that interval, and never past `maxWaitMs` after a batch's oldest write (see `SqliteLeaseStoreOptions`).
    */
   static async start(
-    options: ConnectionOptions,
+    options: WriterData,
     hooks: WriterHooks,
     hold: Partial<WriterHold> = {},
   ): Promise<WorkerWriter> {
@@ -198,10 +190,11 @@ export class WorkerWriter implements Writer {
       path: options.path,
       ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+      ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
     };
     // execArgv [] : from the sources, the bootstrap registers tsx itself whether or not the parent runs under
     // `--import tsx`; built, the thread is plain JavaScript.
-    const worker = new Worker(writerThreadEntry(), {
+    const worker = new Worker(threadEntry('sqlite-writer-thread'), {
       workerData: data,
       execArgv: [],
     });

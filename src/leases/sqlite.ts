@@ -14,6 +14,8 @@ import { one, openConnection, prepare, sqliteDriver, wrapDriverError } from './s
 import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { InlineWriter, WorkerWriter } from './sqlite-writer.ts';
 import type { Writer, WriterHooks } from './sqlite-writer.ts';
+import type { CheckpointTesting } from './sqlite-checkpoint-worker.ts';
+import type { WriterData } from './sqlite-writer-protocol.ts';
 import type {
   ClientQuery,
   CommitResult,
@@ -70,6 +72,8 @@ export interface SqliteLeaseStoreOptions {
    * older schema, not a lease file) is checked and opened before `open` resolves, as without this option.
    */
   readonly checkWhileReading?: boolean;
+  /** @internal Tests of the `worker` writer's checkpoints: their schedule, and a gate that holds them. */
+  readonly checkpointForTesting?: CheckpointTesting;
 }
 
 /**
@@ -350,7 +354,7 @@ async function openWriteSide(
     };
     const writer =
       options.writer === 'worker'
-        ? await WorkerWriter.start(options, hooks, {
+        ? await WorkerWriter.start(withCheckpointTesting(options), hooks, {
             ...(options.batchIntervalMs === undefined ? {} : { intervalMs: options.batchIntervalMs }),
             ...(options.batchHoldPerWriteMs === undefined ? {} : { perWriteMs: options.batchHoldPerWriteMs }),
             ...(options.batchMaxWaitMs === undefined ? {} : { maxWaitMs: options.batchMaxWaitMs }),
@@ -366,6 +370,12 @@ async function openWriteSide(
       cause: error,
     });
   }
+}
+
+/** The writer thread's connection options (the store's), with the checkpoint schedule tests ask for. */
+function withCheckpointTesting(options: SqliteLeaseStoreOptions): WriterData {
+  const testing = options.checkpointForTesting;
+  return testing === undefined ? options : { ...options, checkpoint: testing };
 }
 
 /**

@@ -7,6 +7,7 @@ import { LeaseStoreIoError } from '../../src/leases/errors.ts';
 import { SqliteWriteBatch } from '../../src/leases/sqlite-batch.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { WalCheckpointer } from '../../src/leases/sqlite-checkpoint.ts';
+import { CheckpointSchedule } from '../../src/leases/sqlite-checkpoint-schedule.ts';
 import { openConnection, prepare } from '../../src/leases/sqlite-sql.ts';
 import type { Db, WriteOp } from '../../src/leases/sqlite-sql.ts';
 import { nodeWalFiles, WalSync, type WalFiles } from '../../src/leases/sqlite-wal-sync.ts';
@@ -43,7 +44,12 @@ function writerOn(
   const reader = openConnection({ path }, false);
   const events: string[] = [];
   const posted: FromWriter[] = [];
-  const batch = new SqliteWriteBatch(db, prepare(db), path, { walFiles: { ...nodeWalFiles, ...files } });
+  const batch = new SqliteWriteBatch(db, prepare(db), path, {
+    walFiles: { ...nodeWalFiles, ...files },
+    // The writer thread waits here for its checkpoint thread's checkpoint, which would make TRUNCATE fail busy.
+    awaitOtherCheckpoint: () => events.push('awaited the other checkpoint'),
+  });
+  const checkpointer = WalCheckpointer.on(db);
   const loop = new WriterLoop({
     run: (ops, wantRemoved) => {
       const writes = ops as readonly WriteOp[];
@@ -54,7 +60,7 @@ function writerOn(
       posted.push(message);
       events.push(`report ${message.type}`);
     },
-    checkpointer: WalCheckpointer.on(db),
+    checkpointer: new CheckpointSchedule(() => checkpointer.run(), null),
     now: () => 0,
   });
   return {
@@ -144,7 +150,9 @@ test('a failed sync fails the whole batch; writes are refused until a checkpoint
     // A reader keeps the WAL: the checkpoint cannot empty it, so the next batch fails without being run.
     w.reader.exec('BEGIN');
     countLeases(w.reader);
+    w.events.length = 0;
     w.loop.batch(3, [commit('198.18.0.4')], false);
+    assert.deepEqual(w.events, ['awaited the other checkpoint', 'report failed'], 'before the TRUNCATE');
     const refused = w.posted[2];
     assert.ok(refused?.type === 'failed');
     assert.match(refused.error.message, /writes are refused until/);
