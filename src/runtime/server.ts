@@ -37,6 +37,7 @@ import { EngineStatistics } from './statistics.ts';
 import { openTransport, type ReceivePath, type RingThresholds } from './transports.ts';
 import { ReceivePaths } from './receive-paths.ts';
 import { RingByLoad } from './ring-by-load.ts';
+import { SaturationByLoad } from './saturation-by-load.ts';
 import { mountDashboard } from '../web/index.ts';
 import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
@@ -145,10 +146,19 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  const spec = choice === undefined ? undefined : servedStoreSpec(choice.spec, options);
+  // The SQLite writer holds its transactions longer while the server is saturated (saturation-by-load.ts).
+  const saturation = choice?.spec.type === 'sqlite' ? new SaturationByLoad() : undefined;
+  const spec =
+    choice === undefined
+      ? undefined
+      : servedStoreSpec(choice.spec, {
+          ...options,
+          ...(saturation === undefined ? {} : { saturated: () => saturation.saturated }),
+        });
   if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
     logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);
   const store = options.store ?? (await openLeaseStore(spec!, clock));
+  saturation?.start();
   logger.info(
     { leaseDatabase: choice?.note ?? store.backend },
     `lease store: ${choice?.note ?? store.backend}`,
@@ -416,6 +426,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       unwatchListen();
       storeHealth.close();
       await store.close();
+      saturation?.stop();
       ringByLoad?.stop();
       await transport?.close();
       logger.info('server stopped');
