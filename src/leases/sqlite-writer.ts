@@ -228,19 +228,7 @@ export class WorkerWriter implements Writer {
     } finally {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
-    const maxWaitMs = Math.max(0, hold.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
-    return new WorkerWriter(worker, options.path, hooks, {
-      intervalMs: Math.max(0, hold.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
-      perWriteMs: Math.max(0, hold.perWriteMs ?? HOLD_PER_OPERATION_MS),
-      maxWaitMs,
-      ...(hold.saturated === undefined ? {} : { saturated: hold.saturated }),
-      // A bound set explicitly is kept at any load.
-      saturatedMaxWaitMs: Math.max(
-        maxWaitMs,
-        hold.saturatedMaxWaitMs ?? (hold.maxWaitMs === undefined ? DEFAULT_SATURATED_MAX_WAIT_MS : 0),
-      ),
-      settleSlice: Math.max(1, hold.settleSlice ?? DEFAULT_SETTLE_SLICE),
-    });
+    return new WorkerWriter(worker, options.path, hooks, writerHold(hold));
   }
 
   get lastBatchSize(): number {
@@ -385,6 +373,24 @@ export interface WriterHold {
   readonly saturatedMaxWaitMs: number;
   /** Writes of a report settled per event-loop task (settle-slices.ts). */
   readonly settleSlice: number;
+}
+
+/**
+ * The hold with its defaults filled in. The saturated bound defaults to `DEFAULT_SATURATED_MAX_WAIT_MS` only
+ * when the bound itself is the default: a bound set explicitly (`serve --max-commit-wait`) is kept at any load.
+ */
+export function writerHold(hold: Partial<WriterHold>): WriterHold {
+  const maxWaitMs = Math.max(0, hold.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
+  const saturatedMaxWaitMs =
+    hold.saturatedMaxWaitMs ?? (hold.maxWaitMs === undefined ? DEFAULT_SATURATED_MAX_WAIT_MS : maxWaitMs);
+  return {
+    intervalMs: Math.max(0, hold.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
+    perWriteMs: Math.max(0, hold.perWriteMs ?? HOLD_PER_OPERATION_MS),
+    maxWaitMs,
+    ...(hold.saturated === undefined ? {} : { saturated: hold.saturated }),
+    saturatedMaxWaitMs: Math.max(maxWaitMs, saturatedMaxWaitMs),
+    settleSlice: Math.max(1, hold.settleSlice ?? DEFAULT_SETTLE_SLICE),
+  };
 }
 
 /** A write whose settling threw (a result it cannot read back, say) is rejected with that error, alone. */
