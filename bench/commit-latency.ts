@@ -9,12 +9,17 @@
  * after a batch's oldest write), the same bounded at 2 ms, without the bound (the rule before it), and the default
  * as a saturated server runs it (`batchSaturated` always true: `DEFAULT_SATURATED_MAX_WAIT_MS`).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Lease } from '../src/leases/lease.ts';
 import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
-import { DEFAULT_BATCH_MAX_WAIT_MS, DEFAULT_SATURATED_MAX_WAIT_MS } from '../src/leases/sqlite-writer.ts';
+import {
+  DEFAULT_BATCH_MAX_WAIT_MS,
+  DEFAULT_SATURATED_MAX_WAIT_MS,
+  WRITER_BATCH_CHANNEL,
+} from '../src/leases/sqlite-writer.ts';
 import { makeLease } from '../test/leases/fixtures.ts';
 import { tempDir } from '../test/leases/tmp.ts';
 
@@ -39,6 +44,7 @@ interface Result {
   p99Ms: number;
   maxMs: number;
   cpuUsPerCommit: number;
+  writesPerTransaction: number;
 }
 
 type Hold = { batchMaxWaitMs: number } | { batchSaturated: () => boolean };
@@ -47,6 +53,9 @@ async function run(hold: Hold): Promise<Result> {
   const tmp = tempDir();
   const store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db'), writer: 'worker', ...hold });
   const waits: number[] = [];
+  let transactions = 0;
+  const counted = (): void => void transactions++;
+  subscribe(WRITER_BATCH_CHANNEL, counted);
   const total = RATE * SECONDS;
   const pending: Promise<unknown>[] = [];
   const cpu = process.cpuUsage();
@@ -68,6 +77,7 @@ async function run(hold: Hold): Promise<Result> {
   });
   await Promise.all(pending);
   const used = process.cpuUsage(cpu);
+  unsubscribe(WRITER_BATCH_CHANNEL, counted);
   await store.close();
   tmp.remove();
   waits.sort((a, b) => a - b);
@@ -76,6 +86,7 @@ async function run(hold: Hold): Promise<Result> {
     p99Ms: waits[Math.floor(waits.length * 0.99)] ?? NaN,
     maxMs: waits.at(-1) ?? NaN,
     cpuUsPerCommit: (used.user + used.system) / waits.length,
+    writesPerTransaction: waits.length / Math.max(1, transactions),
   };
 }
 
@@ -96,7 +107,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const r = await run(hold);
     console.log(
       `${name.padEnd(44)} wait avg ${r.avgMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(1)} ms; ` +
-        `CPU ${r.cpuUsPerCommit.toFixed(1)} us a commit`,
+        `CPU ${r.cpuUsPerCommit.toFixed(1)} us a commit, ${r.writesPerTransaction.toFixed(1)} writes a transaction`,
     );
   }
 }
