@@ -158,7 +158,6 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
     logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);
   const store = options.store ?? (await openLeaseStore(spec!, clock));
-  saturation?.start();
   logger.info(
     { leaseDatabase: choice?.note ?? store.backend },
     `lease store: ${choice?.note ?? store.backend}`,
@@ -456,6 +455,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     );
   }
 
+  saturation?.start();
   try {
     if (options.transport !== undefined) transport = options.transport.transport;
     else if (interfaces.length > 0) {
