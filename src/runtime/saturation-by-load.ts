@@ -18,14 +18,15 @@ const switches = channel(SATURATION_CHANNEL);
  */
 export class SaturationByLoad {
   readonly #hysteresis: LoadHysteresis;
-  readonly #sample: () => number;
+  /** The load sampler, made at `start()` so that its first window does not span the server's start. */
+  #sample: (() => number) | undefined;
   readonly #windowMs: number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: RingByLoadOptions = {}) {
     this.#hysteresis = new LoadHysteresis(opts.marks);
     this.#windowMs = opts.windowMs ?? 100;
-    this.#sample = opts.sample ?? loadSampler();
+    this.#sample = opts.sample;
   }
 
   get saturated(): boolean {
@@ -35,6 +36,7 @@ export class SaturationByLoad {
   /** Samples every window until `stop()`. */
   start(): void {
     if (this.#timer !== undefined) return;
+    this.#sample ??= loadSampler();
     this.#timer = setInterval(() => this.tick(), this.#windowMs);
     this.#timer.unref();
   }
@@ -42,6 +44,7 @@ export class SaturationByLoad {
   /** Ends one window (the timer's job; tests call it directly). */
   tick(): void {
     const before = this.saturated;
+    this.#sample ??= loadSampler();
     const load = this.#sample();
     if (this.#hysteresis.observe(load) === before) return;
     if (switches.hasSubscribers) switches.publish({ saturated: !before, load } satisfies SaturationTrace);
