@@ -13,6 +13,7 @@ import { appendFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
 import { RING_SWITCH_CHANNEL, type RingSwitchTrace } from '../src/runtime/ring-by-load.ts';
+import { SATURATION_CHANNEL, type SaturationTrace } from '../src/runtime/saturation-by-load.ts';
 
 const FILE = process.env['LATENCY_TRACE_FILE'];
 /** A single batch, checkpoint or GC pause at least this long is listed on its own. */
@@ -102,6 +103,13 @@ if (FILE !== undefined) {
     if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
       now.outliers.push(
         `${new Date().toISOString().slice(11, 23)} receive path to ${r.ring ? 'ring' : 'recvmmsg'} at load ${r.load.toFixed(2)}`,
+      );
+  });
+  subscribe(SATURATION_CHANNEL, (message) => {
+    const r = message as SaturationTrace;
+    if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
+      now.outliers.push(
+        `${new Date().toISOString().slice(11, 23)} commit hold ${r.saturated ? 'saturated' : 'back to its bound'} at load ${r.load.toFixed(2)}`,
       );
   });
   new PerformanceObserver((list) => {

@@ -32,6 +32,14 @@ export interface GroupCommitOptions<Op> {
    */
   readonly maxWaitMs?: number;
   /**
+   * Whether the process is saturated now (its CPU is the limit, not the disk), asked as each hold is set. While it
+   * answers true the bound is `saturatedMaxWaitMs` instead of `maxWaitMs`: fewer, larger transactions cost less
+   * CPU per write, which is then what the server runs short of. Default: never saturated.
+   */
+  readonly saturated?: () => boolean;
+  /** With `saturated`: the bound while saturated (never below `maxWaitMs`). Default: `maxWaitMs`. */
+  readonly saturatedMaxWaitMs?: number;
+  /**
    * Writes nobody waits on (reclaiming expired leases): queued apart and added to a batch after every
    * waiting write, at most `backgroundPerBatch` of them a batch, so a write submitted while thousands of these
    * are queued commits in the next batch, not behind them. Default: none.
@@ -87,6 +95,8 @@ export class GroupCommit<Op> {
   readonly #minIntervalMs: number;
   readonly #holdPerWriteMs: number;
   readonly #maxWaitMs: number;
+  readonly #saturated: (() => boolean) | undefined;
+  readonly #saturatedMaxWaitMs: number;
   readonly #isBackground: ((op: Op) => boolean) | undefined;
   readonly #backgroundPerBatch: number;
   readonly #now: () => number;
@@ -111,6 +121,8 @@ export class GroupCommit<Op> {
     this.#minIntervalMs = Math.max(0, options.minIntervalMs ?? 0);
     this.#holdPerWriteMs = Math.max(0, options.holdPerWriteMs ?? Infinity);
     this.#maxWaitMs = Math.max(0, options.maxWaitMs ?? Infinity);
+    this.#saturated = options.saturated;
+    this.#saturatedMaxWaitMs = Math.max(this.#maxWaitMs, options.saturatedMaxWaitMs ?? 0);
     this.#isBackground = options.isBackground;
     this.#backgroundPerBatch = Math.max(1, options.backgroundPerBatch ?? DEFAULT_BACKGROUND_PER_BATCH);
     this.#now = options.now ?? (() => performance.now());
@@ -227,18 +239,23 @@ export class GroupCommit<Op> {
   /**
    * A batch finished: with one at a time, the next goes now, or once the hold has passed: `minIntervalMs` (or
    * `holdPerWriteMs` per write of the last batch) after the last one started, but never later than `maxWaitMs`
-   * after its oldest write arrived.
+   * after its oldest write arrived (`saturatedMaxWaitMs` while `saturated`).
    */
   #next(): void {
     if (this.#oneAtATime && this.#queued() > 0 && this.#held === null) {
       const hold = Math.min(this.#minIntervalMs, this.#lastBatchSize * this.#holdPerWriteMs);
       const oldest = Math.min(this.#waiting.oldestAt, this.#background.oldestAt);
-      const startAt = Math.min(this.#startedAt + hold, oldest + this.#maxWaitMs);
+      const startAt = Math.min(this.#startedAt + hold, oldest + this.#waitBoundMs());
       const wait = startAt - this.#now();
       if (wait > 0 && !this.#draining) this.#held = this.#after(() => this.flush(), wait);
       else this.flush();
     }
     this.#wakeIfIdle();
+  }
+
+  /** What the hold may add to a write's wait now: the bound, or the longer one while saturated. */
+  #waitBoundMs(): number {
+    return this.#saturated?.() === true ? this.#saturatedMaxWaitMs : this.#maxWaitMs;
   }
 
   #wakeIfIdle(): void {

@@ -18,6 +18,8 @@ export type LeaseStoreSpec =
       readonly batchIntervalMs?: number;
       /** See `SqliteLeaseStoreOptions.batchMaxWaitMs` (`serve --max-commit-wait`). */
       readonly batchMaxWaitMs?: number;
+      /** See `SqliteLeaseStoreOptions.batchSaturated` (`serve` passes its load signal). */
+      readonly batchSaturated?: () => boolean;
       /** See `SqliteLeaseStoreOptions.checkWhileReading` (`serve` sets it). */
       readonly checkWhileReading?: boolean;
     }

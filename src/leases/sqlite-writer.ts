@@ -160,6 +160,8 @@ export class WorkerWriter implements Writer {
       minIntervalMs: hold.intervalMs,
       holdPerWriteMs: hold.perWriteMs,
       maxWaitMs: hold.maxWaitMs,
+      ...(hold.saturated === undefined ? {} : { saturated: hold.saturated }),
+      saturatedMaxWaitMs: hold.saturatedMaxWaitMs,
       isBackground: isBackgroundWrite,
       commit: (batch) => this.#post(batch),
     });
@@ -179,7 +181,8 @@ export class WorkerWriter implements Writer {
    * Starts the thread and waits until its connection is open. Rejects with `LeaseStoreOpenError`.
    * `batchIntervalMs`: while operations keep arriving, a batch starts at least this long after the previous
    * one, so one transaction and one fsync carry more of them; `holdPerWriteMs` per write of the previous batch,
-   * up to that interval, and never past `maxWaitMs` after a batch's oldest write (see `SqliteLeaseStoreOptions`).
+   * up to that interval, and never past `maxWaitMs` after a batch's oldest write (`saturatedMaxWaitMs` while
+   * `saturated` says so; see `SqliteLeaseStoreOptions`).
    */
   static async start(
     options: WriterData,
@@ -221,12 +224,7 @@ export class WorkerWriter implements Writer {
     } finally {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
-    return new WorkerWriter(worker, options.path, hooks, {
-      intervalMs: Math.max(0, hold.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
-      perWriteMs: Math.max(0, hold.perWriteMs ?? HOLD_PER_OPERATION_MS),
-      maxWaitMs: Math.max(0, hold.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS),
-      settleSlice: Math.max(1, hold.settleSlice ?? DEFAULT_SETTLE_SLICE),
-    });
+    return new WorkerWriter(worker, options.path, hooks, writerHold(hold));
   }
 
   get lastBatchSize(): number {
@@ -371,13 +369,42 @@ export const HOLD_PER_OPERATION_MS = 0.25;
  */
 export const DEFAULT_BATCH_MAX_WAIT_MS = 1;
 
+/**
+ * The bound while the server is saturated (`WriterHold.saturated`): its CPU, not the disk, is then the limit, and
+ * transactions that each carry up to 4 ms of writes instead of 1 cost the writer thread less per write
+ * (docs/scaling.md, "A longer hold at saturation"). The 4 ms interval holds them no longer than that anyway.
+ */
+export const DEFAULT_SATURATED_MAX_WAIT_MS = 4;
+
 /** How the worker writer holds a batch to let it grow (see `GroupCommitOptions`), and settles its report. */
 export interface WriterHold {
   readonly intervalMs: number;
   readonly perWriteMs: number;
   readonly maxWaitMs: number;
+  /** Whether the server is saturated now (asked as each hold is set); default never. */
+  readonly saturated?: () => boolean;
+  /** The bound while `saturated` says so (at least `maxWaitMs`). */
+  readonly saturatedMaxWaitMs: number;
   /** Writes of a report settled per event-loop task (settle-slices.ts). */
   readonly settleSlice: number;
+}
+
+/**
+ * The hold with its defaults filled in. The saturated bound defaults to `DEFAULT_SATURATED_MAX_WAIT_MS` only
+ * when the bound itself is the default: a bound set explicitly (`serve --max-commit-wait`) is kept at any load.
+ */
+export function writerHold(hold: Partial<WriterHold>): WriterHold {
+  const maxWaitMs = Math.max(0, hold.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
+  const saturatedMaxWaitMs =
+    hold.saturatedMaxWaitMs ?? (hold.maxWaitMs === undefined ? DEFAULT_SATURATED_MAX_WAIT_MS : maxWaitMs);
+  return {
+    intervalMs: Math.max(0, hold.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
+    perWriteMs: Math.max(0, hold.perWriteMs ?? HOLD_PER_OPERATION_MS),
+    maxWaitMs,
+    ...(hold.saturated === undefined ? {} : { saturated: hold.saturated }),
+    saturatedMaxWaitMs: Math.max(maxWaitMs, saturatedMaxWaitMs),
+    settleSlice: Math.max(1, hold.settleSlice ?? DEFAULT_SETTLE_SLICE),
+  };
 }
 
 /** A write whose settling threw (a result it cannot read back, say) is rejected with that error, alone. */

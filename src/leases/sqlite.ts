@@ -59,6 +59,11 @@ export interface SqliteLeaseStoreOptions {
    */
   readonly batchMaxWaitMs?: number;
   /**
+   * `worker` only: whether the server is saturated now (the runtime's load signal). While it says so and
+   * `batchMaxWaitMs` is not set, the bound is 4 ms instead of 1: fewer, larger transactions, less CPU per write.
+   */
+  readonly batchSaturated?: () => boolean;
+  /**
    * `worker` only: a committed transaction's writes are settled this many per event-loop task (default 32), so
    * that after the writer thread stalled, the replies of hundreds of writes do not hold up the requests that
    * arrived meanwhile (Infinity: all in one task).
@@ -358,6 +363,7 @@ async function openWriteSide(
             ...(options.batchIntervalMs === undefined ? {} : { intervalMs: options.batchIntervalMs }),
             ...(options.batchHoldPerWriteMs === undefined ? {} : { perWriteMs: options.batchHoldPerWriteMs }),
             ...(options.batchMaxWaitMs === undefined ? {} : { maxWaitMs: options.batchMaxWaitMs }),
+            ...(options.batchSaturated === undefined ? {} : { saturated: options.batchSaturated }),
             ...(options.batchSettleSlice === undefined ? {} : { settleSlice: options.batchSettleSlice }),
           })
         : new InlineWriter(db, stmt, hooks);

@@ -54,13 +54,18 @@ export function chooseLeaseStore(db: LeaseDatabaseConfig, leaseFile: string | un
 
 /**
  * The spec `serve` opens: an SQLite file is checked (quick_check) in a child process while its leases load,
- * and takes the commit wait bound (`--max-commit-wait`); other stores have no such setting.
+ * and takes the commit wait bound (`--max-commit-wait`) and the server's saturation signal; other stores have no
+ * such setting.
  */
-export function servedStoreSpec(spec: LeaseStoreSpec, opts: { commitMaxWaitMs?: number }): LeaseStoreSpec {
+export function servedStoreSpec(
+  spec: LeaseStoreSpec,
+  opts: { commitMaxWaitMs?: number; saturated?: () => boolean },
+): LeaseStoreSpec {
   if (spec.type !== 'sqlite') return spec;
   return {
     ...spec,
     checkWhileReading: true,
     ...(opts.commitMaxWaitMs === undefined ? {} : { batchMaxWaitMs: opts.commitMaxWaitMs }),
+    ...(opts.saturated === undefined ? {} : { batchSaturated: opts.saturated }),
   };
 }

@@ -37,6 +37,7 @@ import { EngineStatistics } from './statistics.ts';
 import { openTransport, type ReceivePath, type RingThresholds } from './transports.ts';
 import { ReceivePaths } from './receive-paths.ts';
 import { RingByLoad } from './ring-by-load.ts';
+import { SaturationByLoad } from './saturation-by-load.ts';
 import { mountDashboard } from '../web/index.ts';
 import { DdnsService, openQueueStorage } from './ddns/index.ts';
 import { ddnsNotes } from '../config/index.ts';
@@ -147,7 +148,15 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  const spec = choice === undefined ? undefined : servedStoreSpec(choice.spec, options);
+  // The SQLite writer holds its transactions longer while the server is saturated (saturation-by-load.ts).
+  const saturation = choice?.spec.type === 'sqlite' ? new SaturationByLoad() : undefined;
+  const spec =
+    choice === undefined
+      ? undefined
+      : servedStoreSpec(choice.spec, {
+          ...options,
+          ...(saturation === undefined ? {} : { saturated: () => saturation.saturated }),
+        });
   if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
     logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);
   const store = options.store ?? (await openLeaseStore(spec!, clock));
@@ -421,6 +430,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       unwatchListen();
       storeHealth.close();
       await store.close();
+      saturation?.stop();
       ringByLoad?.stop();
       await transport?.close();
       logger.info('server stopped');
@@ -450,6 +460,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     );
   }
 
+  saturation?.start();
   try {
     if (options.transport !== undefined) transport = options.transport.transport;
     else if (interfaces.length > 0) {

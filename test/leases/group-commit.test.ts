@@ -1,34 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCommit, type Queued } from '../../src/leases/group-commit.ts';
-
-/** A commit callback that records its batches and settles them when told. */
-function recorder(): {
-  batches: number[][];
-  open: { batch: readonly Queued<number>[]; finish: () => void }[];
-  commit: (batch: readonly Queued<number>[]) => Promise<void>;
-} {
-  const batches: number[][] = [];
-  const open: { batch: readonly Queued<number>[]; finish: () => void }[] = [];
-  return {
-    batches,
-    open,
-    commit: (batch) => {
-      batches.push(batch.map((e) => e.op));
-      return new Promise<void>((done) =>
-        open.push({
-          batch,
-          finish: () => {
-            for (const e of batch) e.resolve(e.op * 10);
-            done();
-          },
-        }),
-      );
-    },
-  };
-}
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { GroupCommit } from '../../src/leases/group-commit.ts';
+import { fakeTime, recorder, turn } from './group-commit-fakes.ts';
 
 test('writes of one event-loop turn form one batch; each promise settles with its own value after the commit', async () => {
   const rec = recorder();
@@ -175,44 +148,6 @@ test('a commit that rejects rejects each write of its batch; the next batch stil
   assert.equal(await writes.submit(2), 2);
 });
 
-/** A fake clock and timers: `after` records what it is asked to run and when; `advance` runs what is due. */
-function fakeTime(): {
-  now: () => number;
-  after: (run: () => void, ms: number) => () => void;
-  advance: (ms: number) => void;
-  set: (t: number) => void;
-  asked: number[];
-} {
-  let t = 0;
-  const timers: { at: number; run: () => void; cancelled: boolean }[] = [];
-  const asked: number[] = [];
-  return {
-    now: () => t,
-    asked,
-    after: (run, ms) => {
-      asked.push(ms);
-      const timer = { at: t + ms, run, cancelled: false };
-      timers.push(timer);
-      return () => (timer.cancelled = true);
-    },
-    set: (to) => (t = to),
-    advance: (ms) => {
-      const until = t + ms;
-      // Each timer runs at its own time, in order, as a real clock would run them.
-      for (;;) {
-        timers.sort((a, b) => a.at - b.at);
-        const next = timers[0];
-        if (next === undefined || next.at > until) break;
-        timers.shift();
-        if (next.cancelled) continue;
-        t = Math.max(t, next.at);
-        next.run();
-      }
-      t = until;
-    },
-  };
-}
-
 test('maxWaitMs: however long the hold, a batch starts at most that long after its oldest write arrived', async () => {
   const clock = fakeTime();
   const rec = recorder();
@@ -248,19 +183,28 @@ test('maxWaitMs: however long the hold, a batch starts at most that long after i
   assert.deepEqual(clock.asked, [0.7]);
 });
 
-test('maxWaitMs: the hold never exceeds the bound, whatever the arrivals and commit times', async () => {
+test('maxWaitMs: the hold never exceeds the bound (the saturated one while saturated), whatever the arrivals, commit times and load', async () => {
   const fc = await import('fast-check');
   await fc.assert(
     fc.asyncProperty(
       fc.array(
-        fc.tuple(fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true })),
+        fc.tuple(
+          fc.double({ min: 0, max: 3, noNaN: true }),
+          fc.double({ min: 0, max: 3, noNaN: true }),
+          fc.boolean(),
+        ),
         {
           minLength: 1,
           maxLength: 30,
         },
       ),
       fc.double({ min: 0, max: 2, noNaN: true }),
-      async (steps, maxWaitMs) => {
+      fc.double({ min: 0, max: 4, noNaN: true }),
+      async (steps, maxWaitMs, saturatedExtraMs) => {
+        let saturated = false;
+        const saturatedMaxWaitMs = maxWaitMs + saturatedExtraMs;
+        // Never saturated, the plain bound holds; otherwise the cap does, whenever the load changed.
+        const cap = steps.some(([, , s]) => s) ? saturatedMaxWaitMs : maxWaitMs;
         const clock = fakeTime();
         const arrivals = new Map<number, number>();
         const starts: { at: number; ops: number[]; previousDoneAt: number }[] = [];
@@ -270,6 +214,8 @@ test('maxWaitMs: the hold never exceeds the bound, whatever the arrivals and com
           oneAtATime: true,
           minIntervalMs: 4,
           maxWaitMs,
+          saturated: () => saturated,
+          saturatedMaxWaitMs,
           now: clock.now,
           after: clock.after,
           commit: (batch) =>
@@ -282,10 +228,12 @@ test('maxWaitMs: the hold never exceeds the bound, whatever the arrivals and com
               };
             }),
         });
-        // Each step: a write arrives after `gap`, and a commit in flight takes `busy` from its start.
+        // Each step: a write arrives after `gap`, a commit in flight takes `busy` from its start, and from then
+        // on the load says `saturatedNow`.
         let n = 0;
-        for (const [gap, busy] of steps) {
+        for (const [gap, busy, saturatedNow] of steps) {
           clock.advance(gap);
+          saturated = saturatedNow;
           arrivals.set(n, clock.now());
           void writes.submit(n++);
           await turn();
@@ -302,13 +250,13 @@ test('maxWaitMs: the hold never exceeds the bound, whatever the arrivals and com
           open = null;
           finish();
           await turn();
-          clock.advance(maxWaitMs);
+          clock.advance(cap);
           await turn();
         }
         for (const s of starts) {
           const oldest = Math.min(...s.ops.map((op) => arrivals.get(op)!));
-          // The bound: once the batch before it is done, no later than the oldest write's arrival + maxWaitMs.
-          assert.ok(s.at <= Math.max(s.previousDoneAt, oldest + maxWaitMs) + 1e-9, JSON.stringify(s));
+          // The bound: once the batch before it is done, no later than the oldest write's arrival + the cap.
+          assert.ok(s.at <= Math.max(s.previousDoneAt, oldest + cap) + 1e-9, JSON.stringify(s));
         }
       },
     ),

@@ -75,3 +75,14 @@ test('--max-commit-wait reaches an SQLite spec as its batchMaxWaitMs; other stor
   assert.deepEqual(servedStoreSpec(sqlite, {}), { ...sqlite, checkWhileReading: true });
   assert.deepEqual(servedStoreSpec({ type: 'memory' }, { commitMaxWaitMs: 2 }), { type: 'memory' });
 });
+
+test("the server's saturation signal reaches an SQLite spec as its batchSaturated; other stores are left as they are", () => {
+  const sqlite = { type: 'sqlite', path: '/var/lib/leasekeeper/leases4.sqlite' } as const;
+  const saturated = (): boolean => true;
+  assert.deepEqual(servedStoreSpec(sqlite, { saturated }), {
+    ...sqlite,
+    checkWhileReading: true,
+    batchSaturated: saturated,
+  });
+  assert.deepEqual(servedStoreSpec({ type: 'memory' }, { saturated }), { type: 'memory' });
+});
