@@ -5,10 +5,10 @@
  * generation to need a mark-compact), and every main-thread collection after the load from node's `gc`
  * performance entries: count, median and longest scavenge, and each mark-compact.
  *
- *   node [--single-threaded-gc] --import tsx bench/gc-pause.ts [N]
+ *   node [GC FLAGS] --import tsx bench/gc-pause.ts [N]
  *
- * Run it with and without the flag, alternated: the command's default (`--single-threaded-gc`) runs a
- * mark-compact's evacuation and sweeping on the main thread alone.
+ * Run it with and without a flag, alternated: `--single-threaded-gc`, for one, runs a mark-compact's
+ * evacuation and sweeping on the main thread alone (docs/scaling.md, "The daemon's GC (round 8)").
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { compileConfig } from '../src/config/compile.ts';

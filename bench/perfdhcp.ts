@@ -12,7 +12,7 @@
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
  * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers; GC=1 prints the
  * main thread's scavenges, mark-compacts and promoted bytes per trial, from `--trace-gc-nvp`).
- * leasekeeper starts with the node flags of the installed command's shebang (`--single-threaded-gc`,
+ * leasekeeper starts with the node flags of the installed command's shebang (none now,
  * bench/daemon-flags.ts) before NODE_ARGS; DAEMON_FLAGS=0 starts it without them, for an A/B.
  *
  * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a

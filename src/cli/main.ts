@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc
+#!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { UsageError, wantsHelp } from './command.ts';
 import { commands } from './registry.ts';
