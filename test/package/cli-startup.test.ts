@@ -81,5 +81,5 @@ test('the dev CLI, `npm start`, `npm run serve` and the container start node wit
   const container = readFileSync(join(ROOT, 'contrib/container/Containerfile'), 'utf8');
   const entry = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(container)?.[1] ?? '[]') as string[];
   assert.deepEqual(entry.slice(0, 1 + flags.length), ['node', ...flags]);
-  assert.ok(entry[1 + flags.length]?.endsWith('/bin/leasekeeper.js'), container);
+  assert.ok(entry[1 + flags.length]?.endsWith('/dist/cli/main.js'), container);
 });
