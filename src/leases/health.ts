@@ -20,3 +20,15 @@ export interface LeaseStoreHealth {
     readonly lastErrorAt: string;
   };
 }
+
+/**
+ * A condition of the store an operator should know of that failed no write: the SQLite worker writer's
+ * checkpoint thread stalled or failing, the writer checkpointing the WAL itself. Reported at most once per
+ * interval (5 s) per store, `count` saying how many events the report stands for.
+ */
+export interface LeaseStoreWarning {
+  /** The store's words: the database path, SQLite's error message, never a client's string. */
+  readonly message: string;
+  /** Events since the previous warning (at least 1). */
+  readonly count: number;
+}

@@ -15,7 +15,7 @@ export type { ListenResync, ListenWatcher } from './postgres-listen.ts';
 export { openLeaseStore } from './open.ts';
 export type { LeaseStoreSpec } from './open.ts';
 export { LeaseWriterLostError } from './sqlite-writer.ts';
-export type { LeaseStoreHealth } from './health.ts';
+export type { LeaseStoreHealth, LeaseStoreWarning } from './health.ts';
 export { postgresFromKea } from './kea-postgres.ts';
 export { pgDriver } from './pg-driver.ts';
 export { withoutDnsFlags } from './lease.ts';

@@ -3,6 +3,7 @@ import { MemoryLeaseStore } from './memory.ts';
 import { PostgresLeaseStore } from './postgres.ts';
 import { SqliteLeaseStore } from './sqlite.ts';
 import type { LeaseStore } from './store.ts';
+import type { LeaseStoreWarning } from './health.ts';
 
 /** Which backend to open, as the runtime's configuration names it. */
 export type LeaseStoreSpec =
@@ -22,6 +23,8 @@ export type LeaseStoreSpec =
       readonly batchSaturated?: () => boolean;
       /** See `SqliteLeaseStoreOptions.checkWhileReading` (`serve` sets it). */
       readonly checkWhileReading?: boolean;
+      /** See `SqliteLeaseStoreOptions.onWarning` (`serve` logs them). */
+      readonly onWarning?: (warning: LeaseStoreWarning) => void;
     }
   | {
       readonly type: 'postgresql';

@@ -32,8 +32,11 @@ export interface CheckpointScheduleOptions {
   readonly hardFrames?: number;
   /** How long the writer, past `hardFrames`, waits for a running background checkpoint (default 1000 ms). */
   readonly stallWaitMs?: number;
-  /** Writes one warning line (rate-limited here: once per interval, with a count). */
-  readonly warn?: (message: string) => void;
+  /**
+   * Writes one warning line (rate-limited here: once per interval), with how many events it stands for (the
+   * message says so too when more than one).
+   */
+  readonly warn?: (message: string, count: number) => void;
   /** Default 5000 ms. */
   readonly warnIntervalMs?: number;
 }
@@ -106,7 +109,8 @@ export class CheckpointSchedule implements Checkpointing {
     const warn = options.warn ?? (() => undefined);
     this.#log = new RateLimitedLog<string>({
       ...(options.warnIntervalMs === undefined ? {} : { intervalMs: options.warnIntervalMs }),
-      emit: (count, detail) => warn(count > 1 ? `${detail} (${count} times since the last warning)` : detail),
+      emit: (count, detail) =>
+        warn(count > 1 ? `${detail} (${count} times since the last warning)` : detail, count),
     });
   }
 

@@ -7,6 +7,7 @@ import {
   LeaseStoreIoError,
   LeaseStoreOpenError,
 } from './errors.ts';
+import type { LeaseStoreWarning } from './health.ts';
 import type { Lease } from './lease.ts';
 import type { CommitResult, LeaseChange } from './store.ts';
 import type { BatchResult } from './sqlite-batch.ts';
@@ -112,7 +113,20 @@ export type FromWriter =
       readonly checkpoint?: CheckpointReport;
     }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
+  /** A rate-limited warning of the thread's checkpoints (`LeaseStoreWarning`). */
+  | { readonly type: 'warning'; readonly message: string; readonly count: number }
   | { readonly type: 'closed' };
+
+/** A warning longer than this is cut: it is the thread's own text, but still crosses into logs and status. */
+export const MAX_WARNING_CHARS = 2000;
+
+/** The thread's `warning` as the store reports it; null when it is malformed (no type, count or text). */
+export function readWarning(message: Extract<FromWriter, { type: 'warning' }>): LeaseStoreWarning | null {
+  const { message: text, count } = message as { message?: unknown; count?: unknown };
+  if (typeof text !== 'string' || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1)
+    return null;
+  return { message: text.length > MAX_WARNING_CHARS ? `${text.slice(0, MAX_WARNING_CHARS)}…` : text, count };
+}
 
 /** A store error as plain data: structured clone keeps neither the class nor `code`. */
 export interface WireError {

@@ -62,7 +62,8 @@ if (db !== null) {
     ...(testing.targetFrames === undefined ? {} : { targetFrames: testing.targetFrames }),
     ...(testing.hardFrames === undefined ? {} : { hardFrames: testing.hardFrames }),
     ...(testing.stallWaitMs === undefined ? {} : { stallWaitMs: testing.stallWaitMs }),
-    warn: (message) => process.emitWarning(`lease database ${path}: ${message}`, 'LeaseStoreWarning'),
+    // To the main thread, which hands it to whoever runs the store (`SqliteLeaseStoreOptions.onWarning`).
+    warn: (message, count) => post({ type: 'warning', message: `lease database ${path}: ${message}`, count }),
   });
   background?.onFinished((outcome) => checkpoints.finished(outcome));
   const asStoreError = (error: unknown): LeaseStoreError =>

@@ -6,7 +6,8 @@ import { LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { threadEntry } from './sqlite-thread-entry.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
-import { fromCommittedPosted, fromWire, reportResults } from './sqlite-writer-protocol.ts';
+import { fromCommittedPosted, fromWire, readWarning, reportResults } from './sqlite-writer-protocol.ts';
+import type { LeaseStoreWarning } from './health.ts';
 import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
@@ -55,6 +56,8 @@ export interface WriterHooks {
   announce(change: LeaseChange): void;
   /** Whether a `wipe` should list what it removed (somebody listens). */
   wantRemoved(): boolean;
+  /** A warning of the writer thread's checkpoints (already rate-limited there). */
+  warn?(warning: LeaseStoreWarning): void;
 }
 
 /** The writer thread stopped (crashed, was terminated, ran out of memory) while the store was open. */
@@ -275,6 +278,11 @@ export class WorkerWriter implements Writer {
   }
 
   #onMessage(message: FromWriter): void {
+    if (message.type === 'warning') {
+      const warning = readWarning(message);
+      if (warning !== null) this.#hooks.warn?.(warning);
+      return;
+    }
     if (message.type !== 'committed' && message.type !== 'failed') return;
     const inFlight = this.#inFlight;
     if (inFlight === null) return;

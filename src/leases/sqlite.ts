@@ -25,6 +25,7 @@ import type {
   SubnetLeaseStats,
 } from './store.ts';
 import { LeaseStoreBase } from './store-base.ts';
+import type { LeaseStoreWarning } from './health.ts';
 
 export interface SqliteLeaseStoreOptions {
   /** Database file; created with the schema when missing. */
@@ -77,6 +78,13 @@ export interface SqliteLeaseStoreOptions {
    * older schema, not a lease file) is checked and opened before `open` resolves, as without this option.
    */
   readonly checkWhileReading?: boolean;
+  /**
+   * `worker` only: called on the calling thread with the writer thread's checkpoint warnings (its checkpoint
+   * thread stalled or failing, the writer checkpointing the WAL itself), at most one per 5 s with the count of
+   * events it stands for. Default: `process.emitWarning(message, 'LeaseStoreWarning')`, seen by
+   * `process.on('warning')`. `serve` logs them.
+   */
+  readonly onWarning?: (warning: LeaseStoreWarning) => void;
   /** @internal Tests of the `worker` writer's checkpoints: their schedule, and a gate that holds them. */
   readonly checkpointForTesting?: CheckpointTesting;
 }
@@ -338,6 +346,10 @@ interface WriteSide {
   readonly report: LeaseStoreOpenReport;
 }
 
+function emitStoreWarning(warning: LeaseStoreWarning): void {
+  process.emitWarning(warning.message, 'LeaseStoreWarning');
+}
+
 async function openWriteSide(
   options: SqliteLeaseStoreOptions,
   check: FileCheck | null,
@@ -356,6 +368,7 @@ async function openWriteSide(
     const hooks: WriterHooks = {
       announce: (change) => changes.emit(change),
       wantRemoved: () => changes.size > 0,
+      warn: options.onWarning ?? emitStoreWarning,
     };
     const writer =
       options.writer === 'worker'

@@ -1,6 +1,6 @@
 import type { LeaseDatabaseConfig } from '../config/index.ts';
 import { postgresFromKea } from '../leases/index.ts';
-import type { LeaseStoreSpec } from '../leases/index.ts';
+import type { LeaseStoreSpec, LeaseStoreWarning } from '../leases/index.ts';
 import { RuntimeError } from './errors.ts';
 
 /** Where a persistent store goes when the configuration names no file. */
@@ -55,11 +55,15 @@ export function chooseLeaseStore(db: LeaseDatabaseConfig, leaseFile: string | un
 /**
  * The spec `serve` opens: an SQLite file is checked (quick_check) in a child process while its leases load,
  * and takes the commit wait bound (`--max-commit-wait`) and the server's saturation signal; other stores have no
- * such setting.
+ * such setting. The SQLite writer's checkpoint warnings go to `onWarning` (the server's log).
  */
 export function servedStoreSpec(
   spec: LeaseStoreSpec,
-  opts: { commitMaxWaitMs?: number; saturated?: () => boolean },
+  opts: {
+    commitMaxWaitMs?: number;
+    saturated?: () => boolean;
+    onWarning?: (warning: LeaseStoreWarning) => void;
+  },
 ): LeaseStoreSpec {
   if (spec.type !== 'sqlite') return spec;
   return {
@@ -67,5 +71,6 @@ export function servedStoreSpec(
     checkWhileReading: true,
     ...(opts.commitMaxWaitMs === undefined ? {} : { batchMaxWaitMs: opts.commitMaxWaitMs }),
     ...(opts.saturated === undefined ? {} : { batchSaturated: opts.saturated }),
+    ...(opts.onWarning === undefined ? {} : { onWarning: opts.onWarning }),
   };
 }

@@ -156,6 +156,8 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
       : servedStoreSpec(choice.spec, {
           ...options,
           ...(saturation === undefined ? {} : { saturated: () => saturation.saturated }),
+          // Already once per 5 s with a count, in the writer thread; the text is the store's, no client's.
+          onWarning: ({ message, count }) => logger.warn({ leaseStore: 'warning', count }, message),
         });
   if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
     logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);

@@ -1,11 +1,13 @@
 // The writer thread's checkpoints run on a thread and connection of their own: a batch commits while one is in
-// progress, the WAL stays bounded when that thread stalls, and close waits for it and leaves no descriptor.
+// progress, the WAL stays bounded when that thread stalls (and the store's owner hears of it, counted), and
+// close waits for it and leaves no descriptor.
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CheckpointTesting } from '../../src/leases/sqlite-checkpoint-worker.ts';
+import type { LeaseStoreWarning } from '../../src/leases/health.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../../src/leases/sqlite-writer.ts';
 import { makeLease, T0 } from './fixtures.ts';
@@ -156,6 +158,72 @@ test('close waits for the checkpoint in progress, keeps every write and leaves n
     }
   } finally {
     held.release();
+    tmp.remove();
+  }
+});
+
+/** Writes through a stalled checkpoint thread (the writer falls back past 64 frames, many times), then closes. */
+async function fallBackRepeatedly(
+  path: string,
+  onWarning?: (warning: LeaseStoreWarning) => void,
+): Promise<void> {
+  const stalled = gate();
+  let store: SqliteLeaseStore | undefined;
+  try {
+    store = await SqliteLeaseStore.open({
+      path,
+      writer: 'worker',
+      checkpointForTesting: { targetFrames: 8, hardFrames: 64, stallWaitMs: 0, gate: stalled.buffer },
+      ...(onWarning === undefined ? {} : { onWarning }),
+    });
+    await writeLeases(store, 0, 3000, 20);
+    await stalled.reached();
+  } finally {
+    stalled.release();
+    await store?.close();
+  }
+}
+
+test("the writer thread's checkpoint warnings reach the store's onWarning on the main thread, counted", async () => {
+  const tmp = tempDir();
+  const warnings: LeaseStoreWarning[] = [];
+  const emitted: Error[] = [];
+  const onProcessWarning = (warning: Error): void => void emitted.push(warning);
+  process.on('warning', onProcessWarning);
+  try {
+    await fallBackRepeatedly(join(tmp.dir, 'leases.db'), (warning) => warnings.push(warning));
+    assert.ok(warnings.length > 0, 'no warning reached the main thread');
+    for (const w of warnings) {
+      assert.match(w.message, /leases\.db: .*the writer checkpoints the WAL itself/);
+      assert.ok(Number.isSafeInteger(w.count) && w.count >= 1);
+    }
+    // Dozens of fallbacks, reported once per interval with their count (the rest at close), not once each.
+    const events = warnings.reduce((sum, w) => sum + w.count, 0);
+    assert.ok(events > warnings.length, `${warnings.length} warnings for ${events} events`);
+    assert.deepEqual(
+      emitted.filter((w) => w.name === 'LeaseStoreWarning'),
+      [],
+    );
+  } finally {
+    process.off('warning', onProcessWarning);
+    tmp.remove();
+  }
+});
+
+test('without onWarning, the checkpoint warnings are process warnings of the main thread', async () => {
+  const tmp = tempDir();
+  const emitted: Error[] = [];
+  const onProcessWarning = (warning: Error): void => void emitted.push(warning);
+  process.on('warning', onProcessWarning);
+  try {
+    await fallBackRepeatedly(join(tmp.dir, 'leases.db'));
+    // process.emitWarning reaches listeners on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    const ours = emitted.filter((w) => w.name === 'LeaseStoreWarning');
+    assert.ok(ours.length > 0, 'no LeaseStoreWarning on the main thread');
+    assert.match(ours[0]!.message, /the writer checkpoints the WAL itself/);
+  } finally {
+    process.off('warning', onProcessWarning);
     tmp.remove();
   }
 });

@@ -5,7 +5,13 @@ import { describe, it } from 'node:test';
 import { LeaseCorruptError, LeaseStoreIoError, LeaseStoreOpenError } from '../../src/leases/errors.ts';
 import { sqliteDriver, wrapDriverError } from '../../src/leases/sqlite-sql.ts';
 import { isOutOfSpace } from '../../src/leases/sqlite-space.ts';
-import { fromWire, toWire } from '../../src/leases/sqlite-writer-protocol.ts';
+import {
+  fromWire,
+  MAX_WARNING_CHARS,
+  readWarning,
+  toWire,
+  type FromWriter,
+} from '../../src/leases/sqlite-writer-protocol.ts';
 
 /** What the main thread gets for `error` thrown in the writer thread: through structured clone, as postMessage. */
 const acrossThreads = (error: Parameters<typeof toWire>[0]): ReturnType<typeof fromWire> =>
@@ -50,5 +56,38 @@ describe('sqlite writer protocol: errors', () => {
     const error = acrossThreads(new LeaseStoreIoError('lease database /x.db: write failed: boom'));
     assert.ok(error instanceof LeaseStoreIoError);
     assert.equal(error.cause, undefined);
+  });
+});
+
+describe('sqlite writer protocol: warnings', () => {
+  type Warning = Extract<FromWriter, { type: 'warning' }>;
+  const warning = (fields: Record<string, unknown>): Warning => ({ type: 'warning', ...fields }) as Warning;
+
+  it('a warning keeps its text and count', () => {
+    assert.deepEqual(
+      readWarning(structuredClone(warning({ message: 'lease database x: stalled', count: 3 }))),
+      {
+        message: 'lease database x: stalled',
+        count: 3,
+      },
+    );
+  });
+
+  it('a warning without text or a positive whole count is dropped', () => {
+    for (const fields of [
+      { count: 1 },
+      { message: 7, count: 1 },
+      { message: 'x' },
+      { message: 'x', count: 0 },
+      { message: 'x', count: 1.5 },
+      { message: 'x', count: Number.NaN },
+      { message: 'x', count: '2' },
+    ])
+      assert.equal(readWarning(warning(fields)), null, JSON.stringify(fields));
+  });
+
+  it('an overlong warning is cut', () => {
+    const read = readWarning(warning({ message: 'w'.repeat(MAX_WARNING_CHARS * 3), count: 1 }));
+    assert.equal(read?.message.length, MAX_WARNING_CHARS + 1);
   });
 });

@@ -86,3 +86,10 @@ test("the server's saturation signal reaches an SQLite spec as its batchSaturate
   });
   assert.deepEqual(servedStoreSpec({ type: 'memory' }, { saturated }), { type: 'memory' });
 });
+
+test("the server's handler of the SQLite writer's checkpoint warnings reaches an SQLite spec as its onWarning", () => {
+  const sqlite = { type: 'sqlite', path: '/var/lib/leasekeeper/leases4.sqlite' } as const;
+  const onWarning = (): void => undefined;
+  assert.deepEqual(servedStoreSpec(sqlite, { onWarning }), { ...sqlite, checkWhileReading: true, onWarning });
+  assert.deepEqual(servedStoreSpec({ type: 'memory' }, { onWarning }), { type: 'memory' });
+});
