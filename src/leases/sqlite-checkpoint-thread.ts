@@ -5,6 +5,7 @@
  * sources, through `sqlite-checkpoint-thread-tsx.js`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { LeaseStoreError } from './errors.ts';
 import { WalCheckpointer } from './sqlite-checkpoint.ts';
 import type {
   CheckpointThreadData,
@@ -14,7 +15,11 @@ import type {
 import { openConnection, type Db } from './sqlite-sql.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('sqlite-checkpoint-thread must run in a worker thread');
+if (port === null)
+  throw new LeaseStoreError(
+    'ERR_LEASE_CHECKPOINT_THREAD',
+    'sqlite-checkpoint-thread must run in a worker thread',
+  );
 const data = workerData as CheckpointThreadData;
 const post = (message: FromCheckpointThread): void => port.postMessage(message);
 const busy = new Int32Array(data.busy);

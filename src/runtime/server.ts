@@ -148,8 +148,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const choice =
     options.store === undefined ? chooseLeaseStore(config.leaseDatabase, options.leaseFile) : undefined;
   if (choice?.spec.type === 'sqlite') mkdirSync(dirname(choice.spec.path), { recursive: true });
-  // The SQLite writer holds its transactions longer while the server is saturated (saturation-by-load.ts).
-  const saturation = choice?.spec.type === 'sqlite' ? new SaturationByLoad() : undefined;
+  // The SQLite writer holds its transactions longer while the server is saturated (saturation-by-load.ts); a
+  // bound set with --max-commit-wait holds at any load, so then nothing needs to sample the load.
+  const saturation =
+    choice?.spec.type === 'sqlite' && options.commitMaxWaitMs === undefined
+      ? new SaturationByLoad()
+      : undefined;
   const spec =
     choice === undefined
       ? undefined
