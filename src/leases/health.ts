@@ -19,6 +19,11 @@ export interface LeaseStoreHealth {
     readonly lastError: string;
     readonly lastErrorAt: string;
   };
+  /**
+   * The store's warnings since start (`LeaseStoreWarning`: conditions that failed no write), once there was one:
+   * how many events, the last warning's words and when it came.
+   */
+  readonly warnings?: { readonly count: number; readonly last: string; readonly lastAt: string };
 }
 
 /**

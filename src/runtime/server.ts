@@ -31,7 +31,7 @@ import { createLogger } from './logger.ts';
 import { Pipeline, type ReplyNotSent } from './pipeline.ts';
 import { LeaseScripts } from '../hooks/index.ts';
 import { Reclaimer } from './reclaimer.ts';
-import { StoreHealthMonitor } from './store-health.ts';
+import { StoreHealthMonitor, StoreWarnings } from './store-health.ts';
 import { warmUp } from './warm-up.ts';
 import { EngineStatistics } from './statistics.ts';
 import { openTransport, type ReceivePath, type RingThresholds } from './transports.ts';
@@ -154,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
     choice?.spec.type === 'sqlite' && options.commitMaxWaitMs === undefined
       ? new SaturationByLoad()
       : undefined;
+  const storeWarnings = new StoreWarnings(clock);
   const spec =
     choice === undefined
       ? undefined
@@ -161,7 +162,10 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
           ...options,
           ...(saturation === undefined ? {} : { saturated: () => saturation.saturated }),
           // Already once per 5 s with a count, in the writer thread; the text is the store's, no client's.
-          onWarning: ({ message, count }) => logger.warn({ leaseStore: 'warning', count }, message),
+          onWarning: (warning) => {
+            storeWarnings.record(warning);
+            logger.warn({ leaseStore: 'warning', count: warning.count }, warning.message);
+          },
         });
   if (options.commitMaxWaitMs !== undefined && spec?.type !== 'sqlite')
     logger.warn(`the commit wait bound applies to SQLite only: not used with ${spec?.type ?? 'this store'}`);
@@ -190,7 +194,12 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
   const addrs = new Map<string, readonly InterfaceAddress[]>(interfaces.map((i) => [i.name, i.addresses]));
   engine.setInterfaceAddresses(interfaces.flatMap((i) => i.addresses));
   // The cheapest read every backend has: one lease at an address no lease ever has.
-  const storeHealth = new StoreHealthMonitor({ logger, clock, probe: { run: () => store.get('0.0.0.0') } });
+  const storeHealth = new StoreHealthMonitor({
+    logger,
+    clock,
+    probe: { run: () => store.get('0.0.0.0') },
+    warnings: storeWarnings,
+  });
   const unwatchListen =
     store instanceof PostgresLeaseStore
       ? store.watchListen({

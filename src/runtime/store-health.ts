@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LeaseStoreHealth } from '../leases/index.ts';
+import type { LeaseStoreHealth, LeaseStoreWarning } from '../leases/index.ts';
 import { RateLimitedLog, loggedFailure, type LoggedFailure } from '../log/index.ts';
 import { ListenHealth } from './listen-health.ts';
 
@@ -66,6 +66,34 @@ interface Outage {
 }
 
 /**
+ * Counts the store's warnings for status-get (`lease-store.warnings`): the SQLite writer's checkpoint thread
+ * stalled or failing, the writer checkpointing the WAL itself. They arrive already rate-limited with a count, and
+ * are logged where they arrive; this keeps how many there were since start, and the last one.
+ */
+export class StoreWarnings {
+  readonly #clock: () => number;
+  #count = 0;
+  #last = '';
+  #lastAt = 0;
+
+  constructor(clock: () => number) {
+    this.#clock = clock;
+  }
+
+  record(warning: LeaseStoreWarning): void {
+    this.#count += Math.max(1, warning.count);
+    this.#last = warning.message;
+    this.#lastAt = this.#clock();
+  }
+
+  /** Undefined until the first warning. */
+  snapshot(): LeaseStoreHealth['warnings'] {
+    if (this.#count === 0) return undefined;
+    return { count: this.#count, last: this.#last, lastAt: new Date(this.#lastAt).toISOString() };
+  }
+}
+
+/**
  * Tracks whether the lease store is failing, from the outcomes of the writes the server makes (a full disk, a
  * stopped PostgreSQL), and logs it without flooding (a full disk at 500 requests/s wrote 30,931 identical lines
  * a minute): one ERROR line when it starts failing, then at most one line per interval with the count of
@@ -77,6 +105,8 @@ export class StoreHealthMonitor {
   readonly #log: RateLimitedLog<LoggedFailure>;
   /** PostgreSQL's LISTEN connection, reported with the store's health. */
   readonly listen: ListenHealth;
+  /** The store's warnings (already logged by whoever received them), reported with its health. */
+  readonly warnings: StoreWarnings;
   #outage: Outage | null = null;
   #lastOutage: LeaseStoreHealth['lastOutage'];
   readonly #probe: StoreProbe | undefined;
@@ -85,8 +115,16 @@ export class StoreHealthMonitor {
   #probing = false;
   #closed = false;
 
-  constructor(o: { logger: Logger; clock: () => number; intervalMs?: number; probe?: StoreProbe }) {
+  constructor(o: {
+    logger: Logger;
+    clock: () => number;
+    intervalMs?: number;
+    probe?: StoreProbe;
+    /** Made before the store opened, since the store reports its warnings from its first moment. */
+    warnings?: StoreWarnings;
+  }) {
     this.#logger = o.logger;
+    this.warnings = o.warnings ?? new StoreWarnings(o.clock);
     this.#clock = o.clock;
     this.#probe = o.probe;
     const intervalMs = o.intervalMs ?? STORE_FAILURE_LOG_INTERVAL_MS;
@@ -197,9 +235,11 @@ export class StoreHealthMonitor {
   snapshot(): LeaseStoreHealth {
     const outage = this.#outage;
     const listen = this.listen.snapshot();
+    const warnings = this.warnings.snapshot();
     const last = {
       ...(this.#lastOutage === undefined ? {} : { lastOutage: this.#lastOutage }),
       ...(listen === undefined ? {} : { listen }),
+      ...(warnings === undefined ? {} : { warnings }),
     };
     if (outage === null) return { state: 'ok', ...last };
     return {

@@ -8,7 +8,7 @@ import type { Lease } from '../../src/leases/lease.ts';
 import { MemoryLeaseStore } from '../../src/leases/memory.ts';
 import type { CommitOptions, CommitResult } from '../../src/leases/store.ts';
 import { MessageType } from '../../src/protocol/index.ts';
-import { StoreHealthMonitor } from '../../src/runtime/store-health.ts';
+import { StoreHealthMonitor, StoreWarnings } from '../../src/runtime/store-health.ts';
 import { discoverOffer, messageTypeOf, request, virtualLab } from '../runtime/helpers.ts';
 import { captureLogs, type LogRecord } from './log-capture.ts';
 
@@ -210,5 +210,42 @@ test('a probe never ends an outage a read cannot see (full disk, I/O error) nor 
   } finally {
     release();
     health.close();
+  }
+});
+
+test("the store's warnings are counted in its health and shown by status-get as lease-store.warnings", async () => {
+  const { logger } = captureLogs();
+  let now = Date.parse('2026-12-07T03:00:00.000Z');
+  const warnings = new StoreWarnings(() => now);
+  const health = new StoreHealthMonitor({ logger, clock: () => now, warnings });
+  assert.deepEqual(health.snapshot(), { state: 'ok' }, 'no key before the first warning');
+  warnings.record({ message: 'lease database /x/leases4.sqlite: checkpoint thread stalled', count: 1 });
+  now += 5000;
+  warnings.record({ message: 'lease database /x/leases4.sqlite: the writer checkpointed itself', count: 12 });
+  const expected = {
+    count: 13,
+    last: 'lease database /x/leases4.sqlite: the writer checkpointed itself',
+    lastAt: new Date(now).toISOString(),
+  };
+  assert.deepEqual(health.snapshot(), { state: 'ok', warnings: expected });
+  health.failed(new LeaseStoreIoError('lease database /x/leases4.sqlite: write failed: disk I/O error'));
+  assert.deepEqual(health.snapshot().warnings, expected, 'kept while the store fails');
+
+  const lab = await virtualLab({
+    store: new MemoryLeaseStore({ clock: () => now }),
+    logger,
+    clock: () => now,
+  });
+  try {
+    const real = lab.server.target;
+    const target = { ...real, status: () => ({ ...real.status(), leaseStore: health.snapshot() }) };
+    const answer = await createCommandRegistry().dispatch(
+      { command: 'status-get' },
+      { target, via: 'internal', agent: false, now: () => now },
+    );
+    const leaseStore = (answer.arguments as Record<string, Record<string, unknown>>)['lease-store']!;
+    assert.deepEqual(leaseStore['warnings'], { count: 13, last: expected.last, 'last-at': expected.lastAt });
+  } finally {
+    await lab.close();
   }
 });

@@ -465,7 +465,7 @@ test("subnets are grouped under their shared network's name and totals; a plain 
   }
 });
 
-test("the lease store's LISTEN health from status-get is shown: lost, then back", async () => {
+test("the lease store's LISTEN health and warnings from status-get are shown: lost, then back", async () => {
   const { server } = await virtualServer(CONFIG);
   const browser = await launchChromium();
   try {
@@ -479,12 +479,14 @@ test("the lease store's LISTEN health from status-get is shown: lost, then back"
       'last-error': 'terminating connection due to administrator command',
       'last-error-at': '2026-01-02T03:04:05.000Z',
     };
+    let warnings: Record<string, unknown> | undefined = undefined;
     await page.route(url, async (route) => {
       const body = route.request().postData() ?? '';
       if (!body.includes('"status-get"')) return route.continue();
       const response = await route.fetch();
       const answers = (await response.json()) as { arguments: { 'lease-store': Record<string, unknown> } }[];
       answers[0]!.arguments['lease-store']['listen'] = listen;
+      if (warnings !== undefined) answers[0]!.arguments['lease-store']['warnings'] = warnings;
       await route.fulfill({ response, json: answers });
     });
     await page.goto(url);
@@ -495,11 +497,17 @@ test("the lease store's LISTEN health from status-get is shown: lost, then back"
       })
       .waitFor({ timeout: 20_000 });
     listen = { ...listen, state: 'ok' };
+    // The store's warnings (SQLite's checkpoint thread stalled) follow, with their count and the last one.
+    warnings = {
+      count: 3,
+      last: 'lease database /var/lib/x.sqlite: checkpoint thread stalled',
+      'last-at': '2026-01-02T03:04:06.000Z',
+    };
     await page.reload();
     await page
       .locator('#store-health[data-state="ok"]', {
         hasText:
-          /^Lease change notifications back \(4 failure\(s\), .*\); the changes missed meanwhile were re-read\.$/,
+          /^Lease change notifications back \(4 failure\(s\), .*\); the changes missed meanwhile were re-read\. Lease store warnings: 3 since start, the last at .+: lease database \/var\/lib\/x\.sqlite: checkpoint thread stalled$/,
       })
       .waitFor({ timeout: 20_000 });
   } finally {

@@ -100,5 +100,8 @@ function leaseStoreStatus(h: LeaseStoreHealth): JsonObject {
             'last-error-at': h.listen.lastErrorAt,
           },
         }),
+    ...(h.warnings === undefined
+      ? {}
+      : { warnings: { count: h.warnings.count, last: h.warnings.last, 'last-at': h.warnings.lastAt } }),
   };
 }

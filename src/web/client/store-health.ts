@@ -9,6 +9,8 @@ interface LeaseStoreStatus {
   readonly 'last-outage'?: { readonly from: string; readonly to: string; readonly 'failed-writes': number };
   /** PostgreSQL's LISTEN connection (other servers' changes); absent until it first failed. */
   readonly listen?: ListenStatus;
+  /** Conditions that failed no write (the SQLite checkpoint thread stalled); absent until the first. */
+  readonly warnings?: { readonly count: number; readonly last: string; readonly 'last-at': string };
 }
 
 interface ListenStatus {
@@ -41,7 +43,11 @@ export class StoreHealthView {
     const state = health?.state ?? 'ok';
     this.host.dataset['state'] =
       state === 'ok' && health?.listen?.state === 'reconnecting' ? 'listen' : state;
-    this.host.textContent = [describe(health), describeListen(health?.listen)]
+    this.host.textContent = [
+      describe(health),
+      describeListen(health?.listen),
+      describeWarnings(health?.warnings),
+    ]
       .filter((t) => t !== '')
       .join(' ');
   }
@@ -67,4 +73,9 @@ function describeListen(l: ListenStatus | undefined): string {
   if (l.state === 'reconnecting')
     return `Lease change notifications lost (${last}); other servers' lease changes are not seen until they reconnect.`;
   return `Lease change notifications back (${last}); the changes missed meanwhile were re-read.`;
+}
+
+function describeWarnings(w: LeaseStoreStatus['warnings']): string {
+  if (w === undefined) return '';
+  return `Lease store warnings: ${w.count} since start, the last at ${time(w['last-at'])}: ${w.last}`;
 }
