@@ -8,7 +8,10 @@
  * the client identifier most clients send (type 1 and that MAC) and a hostname, so an index on any of them
  * meets its keys in random order, as a server's writes do. `RENEW=1` times renewals instead: the leases are
  * first committed untimed, then each is renewed (a later `cltt`, same client and subnet) in a shuffled order,
- * as clients renew at random points of the address range.
+ * as clients renew at random points of the address range. `MIX=1` times perfdhcp's pattern instead, through the
+ * server's batch size (28 in flight): `BENCH_COMMITS` exchanges from 50,000 random clients, each lease without a client
+ * identifier, hostname or user context as perfdhcp's; a new client takes the next address, a returning one renews
+ * its own (about 40% of them at 56,000). `SYNCHRONOUS=normal` leaves the commit's sync out (the disk's noise).
  */
 import os from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +26,12 @@ const IN_FLIGHT = 200;
 
 const SEQUENTIAL = process.env['SEQUENTIAL_MACS'] === '1';
 const RENEW = process.env['RENEW'] === '1';
+const MIX = process.env['MIX'] === '1';
+const SYNCHRONOUS = process.env['SYNCHRONOUS'] === 'normal' ? 'normal' : 'full';
+/** perfdhcp's `-R`: how many simulated clients the exchanges of `MIX=1` draw from. */
+const MIX_CLIENTS = 50_000;
+/** The server's batches at 14,000 DORA/s are about this many writes. */
+const MIX_IN_FLIGHT = 28;
 
 /** A MAC from `i` through a 32-bit multiplicative hash (odd multiplier: distinct for distinct `i`). */
 function macOf(i: number): string {
@@ -33,6 +42,7 @@ function macOf(i: number): string {
 
 function lease(i: number, cltt: number): Lease {
   const hwAddress = macOf(i);
+  if (MIX) return syntheticLease(i, cltt, { hwAddress, clientId: null });
   return syntheticLease(i, cltt, {
     hwAddress,
     clientId: `01:${hwAddress}`,
@@ -46,20 +56,21 @@ async function round(base: number): Promise<{ all: number; main: number; batch: 
   const store = await SqliteLeaseStore.open({
     path: join(dir, 'leases.db'),
     writer: 'worker',
-    synchronous: 'full',
+    synchronous: SYNCHRONOUS,
   });
   const now = Date.now();
   let batchSizes = 0;
-  /** Commits lease `order[i]` at `cltt` for every i, `IN_FLIGHT` at a time. */
-  const commitAll = async (order: readonly number[], cltt: number): Promise<void> => {
+  /** Commits lease `order[i]` at `cltt` (a later one for each when `cltt` is null) for every i. */
+  const commitAll = async (order: readonly number[], cltt: number | null): Promise<void> => {
     let next = 0;
     const loop = async (): Promise<void> => {
       while (next < order.length) {
-        await store.commit(lease(base + order[next++]!, cltt), { now: cltt });
+        const at = cltt ?? now + next;
+        await store.commit(lease(base + order[next++]!, at), { now: at });
         batchSizes += store.lastBatchSize;
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, loop));
+    await Promise.all(Array.from({ length: MIX ? MIX_IN_FLIGHT : IN_FLIGHT }, loop));
   };
   const inOrder = Array.from({ length: COUNT }, (_, i) => i);
   if (RENEW) {
@@ -68,7 +79,8 @@ async function round(base: number): Promise<{ all: number; main: number; batch: 
   }
   const start = process.cpuUsage();
   const mainStart = process.threadCpuUsage();
-  await commitAll(RENEW ? shuffled(inOrder) : inOrder, RENEW ? now + 1000 : now);
+  if (MIX) await commitAll(perfdhcpAddresses(), null);
+  else await commitAll(RENEW ? shuffled(inOrder) : inOrder, RENEW ? now + 1000 : now);
   const used = process.cpuUsage(start);
   const main = process.threadCpuUsage(mainStart);
   await store.close();
@@ -78,6 +90,25 @@ async function round(base: number): Promise<{ all: number; main: number; batch: 
     main: (main.user + main.system) / COUNT,
     batch: batchSizes / COUNT,
   };
+}
+
+/**
+ * The address of each of `COUNT` exchanges from `MIX_CLIENTS` clients drawn at random (a fixed sequence): the next
+ * address for a client's first, its own for each later one.
+ */
+function perfdhcpAddresses(): number[] {
+  const addressOf = new Map<number, number>();
+  let seed = 12345;
+  return Array.from({ length: COUNT }, () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const client = seed % MIX_CLIENTS;
+    let address = addressOf.get(client);
+    if (address === undefined) {
+      address = addressOf.size;
+      addressOf.set(client, address);
+    }
+    return address;
+  });
 }
 
 /** A fixed permutation (Fisher-Yates with a multiplicative hash as its source), the same in every build. */
