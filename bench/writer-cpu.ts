@@ -12,11 +12,18 @@
  * server's batch size (28 in flight): `BENCH_COMMITS` exchanges from 50,000 random clients, each lease without a client
  * identifier, hostname or user context as perfdhcp's; a new client takes the next address, a returning one renews
  * its own (about 40% of them at 56,000). `SYNCHRONOUS=normal` leaves the commit's sync out (the disk's noise).
+ * `BATCH_ONLY=1` times the writer thread's batches alone, in this thread: the same leases as commits in batches of
+ * the same size through `SqliteWriteBatch.run` on a write connection as the thread opens it, the CPU time of `run`
+ * only (the checkpoints, on their own thread in the server, run between batches, untimed).
  */
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Lease } from '../src/leases/lease.ts';
+import { ipv4ToNumber } from '../src/leases/address.ts';
 import { SqliteLeaseStore } from '../src/leases/sqlite.ts';
+import { SqliteWriteBatch } from '../src/leases/sqlite-batch.ts';
+import { disableAutoCheckpoint, WalCheckpointer } from '../src/leases/sqlite-checkpoint.ts';
+import { openConnection, prepare, type WriteOp } from '../src/leases/sqlite-sql.ts';
 import { tempDir } from '../test/leases/tmp.ts';
 import { syntheticLease } from './synthetic-lease.ts';
 
@@ -28,6 +35,7 @@ const SEQUENTIAL = process.env['SEQUENTIAL_MACS'] === '1';
 const RENEW = process.env['RENEW'] === '1';
 const MIX = process.env['MIX'] === '1';
 const SYNCHRONOUS = process.env['SYNCHRONOUS'] === 'normal' ? 'normal' : 'full';
+const BATCH_ONLY = process.env['BATCH_ONLY'] === '1';
 /** perfdhcp's `-R`: how many simulated clients the exchanges of `MIX=1` draw from. */
 const MIX_CLIENTS = 50_000;
 /** The server's batches at 14,000 DORA/s are about this many writes. */
@@ -49,6 +57,57 @@ function lease(i: number, cltt: number): Lease {
     hostname: `host-${hwAddress.replaceAll(':', '')}`,
     userContext: process.env['NO_USER_CONTEXT'] ? null : { circuitId: `eth0/${i % 48}` },
   });
+}
+
+/** The timed pass's leases, by index: perfdhcp's pattern, renewals in a shuffled order, or new leases in order. */
+function timedOrder(inOrder: readonly number[]): readonly number[] {
+  if (MIX) return perfdhcpAddresses();
+  return RENEW ? shuffled(inOrder) : inOrder;
+}
+
+/** `BATCH_ONLY=1`: the CPU time of `SqliteWriteBatch.run` alone, per commit. */
+function batchRound(base: number): { all: number; main: number; batch: number } {
+  const { dir, remove } = tempDir('leasekeeper-writer-cpu-');
+  const path = join(dir, 'leases.db');
+  openConnection({ path }, true).close();
+  const db = openConnection({ path, synchronous: SYNCHRONOUS }, false);
+  disableAutoCheckpoint(db);
+  const writes = new SqliteWriteBatch(db, prepare(db), path);
+  const checkpointer = WalCheckpointer.on(db);
+  const size = MIX ? MIX_IN_FLIGHT : IN_FLIGHT;
+  const now = Date.now();
+  /** Commits lease `order[i]` at `cltt` (a later one for each when `cltt` is null); the CPU time of the batches. */
+  const commitAll = (order: readonly number[], cltt: number | null): number => {
+    let used = 0;
+    for (let at = 0; at < order.length; at += size) {
+      const ops = order.slice(at, at + size).map((i, j): WriteOp => {
+        const time = cltt ?? now + at + j;
+        const l = lease(base + i, time);
+        return {
+          op: 'commit',
+          key: ipv4ToNumber(l.address),
+          lease: l,
+          mode: 'claim',
+          now: time,
+          matchClientId: true,
+        };
+      });
+      const start = process.threadCpuUsage();
+      writes.run(ops, false);
+      const spent = process.threadCpuUsage(start);
+      used += spent.user + spent.system;
+      if (checkpointer.due()) checkpointer.run();
+      checkpointer.committed(ops.length);
+    }
+    return used;
+  };
+  const inOrder = Array.from({ length: COUNT }, (_, i) => i);
+  if (RENEW) commitAll(inOrder, now);
+  const used = commitAll(timedOrder(inOrder), MIX ? null : RENEW ? now + 1000 : now) / COUNT;
+  writes.close();
+  db.close();
+  remove();
+  return { all: used, main: used, batch: size };
 }
 
 async function round(base: number): Promise<{ all: number; main: number; batch: number }> {
@@ -79,8 +138,7 @@ async function round(base: number): Promise<{ all: number; main: number; batch: 
   }
   const start = process.cpuUsage();
   const mainStart = process.threadCpuUsage();
-  if (MIX) await commitAll(perfdhcpAddresses(), null);
-  else await commitAll(RENEW ? shuffled(inOrder) : inOrder, RENEW ? now + 1000 : now);
+  await commitAll(timedOrder(inOrder), MIX ? null : RENEW ? now + 1000 : now);
   const used = process.cpuUsage(start);
   const main = process.threadCpuUsage(mainStart);
   await store.close();
@@ -124,10 +182,13 @@ function shuffled(values: readonly number[]): number[] {
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const rounds: { all: number; main: number; batch: number }[] = [];
-for (let i = 0; i < ROUNDS; i++) rounds.push(await round(i * COUNT));
+for (let i = 0; i < ROUNDS; i++) rounds.push(BATCH_ONLY ? batchRound(i * COUNT) : await round(i * COUNT));
 const all = rounds.map((r) => r.all);
 console.log(
-  `${median(all).toFixed(2)} us CPU per commit, main thread ${median(rounds.map((r) => r.main)).toFixed(2)}, ` +
+  `${median(all).toFixed(2)} us CPU per commit` +
+    (BATCH_ONLY
+      ? ' in the batches alone, '
+      : `, main thread ${median(rounds.map((r) => r.main)).toFixed(2)}, `) +
     `batch ${median(rounds.map((r) => r.batch)).toFixed(0)}, ` +
     `median of ${ROUNDS} (${all.map((x) => x.toFixed(1)).join(' ')}), load ${os.loadavg()[0]!.toFixed(1)}`,
 );
