@@ -1,13 +1,14 @@
 // One batch's transaction inserts its new rows in multi-row statements (`BatchRows`): every read of the batch
 // still sees its earlier writes, every operation keeps its own answer and change, and a batch that fails leaves
-// nothing behind for the next one.
+// nothing behind for the next one. A renewal that changes only the times and state writes only those; any other
+// column that differs from the stored row, by as much as a letter's case, is written.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ipv4ToNumber } from '../../src/leases/address.ts';
 import { LeaseCorruptError, LeaseStoreIoError } from '../../src/leases/errors.ts';
 import type { Lease } from '../../src/leases/lease.ts';
-import { rowToLease } from '../../src/leases/row.ts';
+import { leaseToRow, rowToLease } from '../../src/leases/row.ts';
 import { type BatchResult, SqliteWriteBatch } from '../../src/leases/sqlite-batch.ts';
 import { INSERT_CHUNK_ROWS } from '../../src/leases/sqlite-batch-rows.ts';
 import { openConnection, prepare, type Db, type WriteOp } from '../../src/leases/sqlite-sql.ts';
@@ -161,5 +162,50 @@ describe('sqlite: a batch inserts its new rows together', () => {
     assert.throws(() => batch.run([commit(at(2)), commit(invalid)], false), LeaseStoreIoError);
     batch.run([commit(at(3))], false);
     assert.deepEqual(stored(), [at(1), at(3)]);
+  });
+
+  it('a renewal writes every column that differs from the stored row, and the times alone when nothing else does', () => {
+    const stored = at(9, { clientId: '01:02:00:00:00:00:09', hostname: 'pc-9', userContext: { port: 1 } });
+    const raw = (lease: Lease): unknown =>
+      db.prepare('SELECT * FROM lease4 WHERE address = ?').get(ipv4ToNumber(lease.address));
+    batch.run([commit(stored)], false);
+    let cltt = T0;
+    const changes: Partial<Lease>[] = [
+      {},
+      { hwAddress: '02:00:00:00:00:0a' },
+      { clientId: null },
+      { clientId: '01:02:00:00:00:00:0b' },
+      { hostname: 'PC-9' },
+      { hostname: null },
+      { userContext: { port: 2 } },
+      { userContext: null },
+      { fqdnFwd: true },
+      { fqdnFwd: true, fqdnRev: true },
+      {},
+      { state: 'declined' },
+      { validLifetime: 60 },
+      { subnetId: 2 },
+    ];
+    let current = stored;
+    for (const change of changes) {
+      cltt += 1000;
+      const next = {
+        ...current,
+        ...change,
+        cltt,
+        expiresAt: cltt + (change.validLifetime ?? current.validLifetime) * 1000,
+      };
+      const [result] = batch.run([commit(next)], false);
+      assert.deepEqual(valueOf(result), { ok: true, kind: 'updated', lease: next, previous: current });
+      assert.deepEqual(raw(next), leaseToRow(next, ipv4ToNumber(next.address)), JSON.stringify(change));
+      current = next;
+    }
+    // A row another program wrote with capitals: the renewal stores the lease's own text.
+    db.prepare('UPDATE lease4 SET hw_address = upper(hw_address) WHERE address = ?').run(
+      ipv4ToNumber(stored.address),
+    );
+    const renewed = { ...current, cltt: cltt + 1000, expiresAt: cltt + 1000 + current.validLifetime * 1000 };
+    assert.ok(batch.run([commit(renewed)], false)[0]?.ok);
+    assert.deepEqual(raw(renewed), leaseToRow(renewed, ipv4ToNumber(renewed.address)));
   });
 });
