@@ -158,8 +158,8 @@ export function runWriteOp(rows: BatchRows, w: WriteOp, wantRemoved: boolean): O
       rows.flush();
       const changes: LeaseChange[] = [];
       if (wantRemoved) {
-        const rows = w.subnets === null ? stmt.all.all() : stmt.allInSubnets.all(w.subnets);
-        for (const row of rows) {
+        const wiped = w.subnets === null ? stmt.all.all() : stmt.allInSubnets.all(w.subnets);
+        for (const row of wiped) {
           const lease = tryRowToLease(row);
           if (lease !== null) changes.push({ kind: 'removed', lease, previous: lease, origin: 'local' });
         }
