@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Lease } from '../src/leases/lease.ts';
 import { SqliteWriteBatch } from '../src/leases/sqlite-batch.ts';
+import { BatchRows } from '../src/leases/sqlite-batch-rows.ts';
 import { disableAutoCheckpoint, WalCheckpointer } from '../src/leases/sqlite-checkpoint.ts';
 import { openConnection, prepare, runWriteOp } from '../src/leases/sqlite-sql.ts';
 import type { WriteOp } from '../src/leases/sqlite-sql.ts';
@@ -139,8 +140,10 @@ function runSqlite(dir: string, sync: 'sqlite-full' | 'normal+fdatasync', round:
     const batch = new SqliteWriteBatch(db, stmt, path);
     run = (ops) => batch.run(ops, false);
   } else {
+    const rows = new BatchRows(db, stmt);
     const transaction = db.transaction((ops: readonly WriteOp[]) => {
-      for (const op of ops) runWriteOp(stmt, op, false);
+      for (const op of ops) runWriteOp(rows, op, false);
+      rows.flush();
     });
     run = (ops) => transaction.immediate(ops);
   }

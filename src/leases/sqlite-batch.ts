@@ -1,6 +1,7 @@
 import { LeaseStoreError, LeaseStoreIoError } from './errors.ts';
 import type { Db, Statements, WriteOp } from './sqlite-sql.ts';
 import { runWriteOp, wrapDriverError } from './sqlite-sql.ts';
+import { BatchRows } from './sqlite-batch-rows.ts';
 import { WalSpaceGuard } from './sqlite-space.ts';
 import { WalSync, type WalFiles } from './sqlite-wal-sync.ts';
 import type { LeaseChange } from './store.ts';
@@ -44,7 +45,7 @@ export interface WriteBatchOptions {
 export class SqliteWriteBatch {
   readonly #db: Db;
   readonly #transaction: (body: () => void) => void;
-  readonly #stmt: Statements;
+  readonly #rows: BatchRows;
   readonly #space: WalSpaceGuard;
   readonly #path: string;
   readonly #walSync: WalSync | null;
@@ -57,7 +58,7 @@ export class SqliteWriteBatch {
     const transaction = db.transaction((body: () => void) => body());
     this.#db = db;
     this.#transaction = (body) => transaction.immediate(body);
-    this.#stmt = stmt;
+    this.#rows = new BatchRows(db, stmt);
     this.#awaitOtherCheckpoint = options.awaitOtherCheckpoint ?? (() => undefined);
     this.#space = new WalSpaceGuard(db, path, this.#awaitOtherCheckpoint);
     this.#path = path;
@@ -75,15 +76,17 @@ export class SqliteWriteBatch {
     const results: BatchResult[] = [];
     try {
       this.#transaction(() => {
+        this.#rows.discard();
         for (const op of ops) {
           try {
-            const outcome = runWriteOp(this.#stmt, op, wantRemoved);
+            const outcome = runWriteOp(this.#rows, op, wantRemoved);
             results.push({ ok: true, value: outcome.value, changes: outcome.changes });
           } catch (error) {
             if (!(error instanceof LeaseStoreError)) throw error;
             results.push({ ok: false, error });
           }
         }
+        this.#rows.flush();
       });
     } catch (error) {
       this.#space.afterFailure(error);

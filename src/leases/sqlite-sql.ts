@@ -4,7 +4,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { decideCommit, declinedLease, reclaimedLease } from './decide.ts';
 import { LeaseCorruptError, LeaseStoreError, LeaseStoreIoError, LeaseStoreOpenError } from './errors.ts';
 import { LEASE_STATE_CODES, type Lease } from './lease.ts';
-import { LEASE_COLUMNS, rowToLease } from './row.ts';
+import { LEASE_COLUMNS, rowToLease, type LeaseRow } from './row.ts';
+import type { BatchRows } from './sqlite-batch-rows.ts';
 import { ensureSchema } from './sqlite-schema.ts';
 import { removeEmptyNewDatabase } from './sqlite-space.ts';
 import type { CommitMode, CommitResult, LeaseChange } from './store.ts';
@@ -86,12 +87,14 @@ export type WriteOp =
  * write happen in that one transaction, so they are atomic against every other connection.
  * `wantRemoved`: whether `wipe` should list what it removed (only when somebody listens for changes).
  */
-export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): Outcome<unknown> {
+export function runWriteOp(rows: BatchRows, w: WriteOp, wantRemoved: boolean): Outcome<unknown> {
+  const { stmt } = rows;
   switch (w.op) {
     case 'commit': {
-      const decision = decideCommit(one(stmt, w.key), w.lease, w.mode, w.now, w.matchClientId);
+      const stored = storedRow(rows, w.key);
+      const decision = decideCommit(leaseOf(stored), w.lease, w.mode, w.now, w.matchClientId);
       if (!decision.write) return { value: decision.result, changes: [] };
-      writeLease(stmt, w.lease, w.key, decision.previous);
+      writeLease(rows, w.lease, w.key, stored);
       const value: CommitResult = {
         ok: true,
         kind: decision.kind,
@@ -104,14 +107,16 @@ export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): 
       };
     }
     case 'decline': {
-      const previous = one(stmt, w.key);
+      const stored = storedRow(rows, w.key);
+      const previous = leaseOf(stored);
       if (previous === null) return { value: null, changes: [] };
       const lease = declinedLease(previous, w.probationSeconds, w.now);
-      writeLease(stmt, lease, w.key, previous);
+      writeLease(rows, lease, w.key, stored);
       return { value: lease, changes: [{ kind: 'updated', lease, previous, origin: 'local' }] };
     }
     case 'reclaim': {
-      const previous = one(stmt, w.key);
+      const stored = storedRow(rows, w.key);
+      const previous = leaseOf(stored);
       if (previous === null || previous.state === 'expired-reclaimed' || previous.expiresAt > w.now) {
         return { value: null, changes: [] };
       }
@@ -121,13 +126,13 @@ export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): 
         change = { kind: 'removed', lease: previous, previous, origin: 'local' };
       } else {
         const lease = reclaimedLease(previous);
-        writeLease(stmt, lease, w.key, previous);
+        writeLease(rows, lease, w.key, stored);
         change = { kind: 'updated', lease, previous, origin: 'local' };
       }
       return { value: previous, changes: [change] };
     }
     case 'remove': {
-      const row = stmt.one.get(w.key);
+      const row = rows.read(w.key);
       if (row === undefined) return { value: null, changes: [] };
       // A corrupt row is removed all the same (that is how an operator gets rid of it); it has no lease to report.
       const previous = tryRowToLease(row);
@@ -136,6 +141,7 @@ export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): 
       return { value: previous, changes: [{ kind: 'removed', lease: previous, previous, origin: 'local' }] };
     }
     case 'removeReclaimed': {
+      rows.flush();
       const removed: Lease[] = [];
       for (const row of stmt.reclaimedBefore.all(w.expiredBefore, w.limit)) {
         // A corrupt row in that state is removed all the same (it is garbage either way); it has no lease to report.
@@ -149,10 +155,11 @@ export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): 
       };
     }
     case 'wipe': {
+      rows.flush();
       const changes: LeaseChange[] = [];
       if (wantRemoved) {
-        const rows = w.subnets === null ? stmt.all.all() : stmt.allInSubnets.all(w.subnets);
-        for (const row of rows) {
+        const wiped = w.subnets === null ? stmt.all.all() : stmt.allInSubnets.all(w.subnets);
+        for (const row of wiped) {
           const lease = tryRowToLease(row);
           if (lease !== null) changes.push({ kind: 'removed', lease, previous: lease, origin: 'local' });
         }
@@ -164,33 +171,33 @@ export function runWriteOp(stmt: Statements, w: WriteOp, wantRemoved: boolean): 
 }
 
 /**
- * Writes `lease` at `key`, where this transaction read `previous`: an INSERT when there was no row; else an
- * UPDATE that leaves out `subnet_id` when the subnet is the same (a renewal, a decline, a reclaim), so SQLite
- * does not rewrite the lease's `lease4_subnet` entry (one random index page, one WAL frame, less per lease).
- * Values are bound by position, which better-sqlite3 does with less work than by name.
+ * Writes `lease` at `key`, where this transaction read the row `stored`: an INSERT when there was no row (with
+ * the batch's other new rows, `BatchRows`); else an UPDATE that leaves out `subnet_id` when the subnet is the same
+ * (a renewal, a decline, a reclaim), so SQLite does not rewrite the lease's `lease4_subnet` entry (one random
+ * index page, one WAL frame, less per lease), and only the times and the state when every other column already
+ * holds exactly what would be written (a client's renewal): fewer values to bind and copy. Values are bound by
+ * position, which better-sqlite3 does with less work than by name.
  */
-function writeLease(stmt: Statements, lease: Lease, key: number, previous: Lease | null): void {
+function writeLease(rows: BatchRows, lease: Lease, key: number, stored: LeaseRow | undefined): void {
+  const { stmt } = rows;
   const userContext = lease.userContext === null ? null : JSON.stringify(lease.userContext);
   const fwd = lease.fqdnFwd === true ? 1 : 0;
   const rev = lease.fqdnRev === true ? 1 : 0;
   const state = LEASE_STATE_CODES[lease.state];
   const { hwAddress, clientId, validLifetime, cltt, expiresAt, hostname } = lease;
-  if (previous === null) {
-    stmt.insert.run(
-      key,
-      hwAddress,
-      clientId,
-      lease.subnetId,
-      validLifetime,
-      cltt,
-      expiresAt,
-      hostname,
-      state,
-      userContext,
-      fwd,
-      rev,
-    );
-  } else if (previous.subnetId === lease.subnetId) {
+  if (stored === undefined) {
+    rows.insert(key, lease, state, userContext, fwd, rev);
+  } else if (
+    stored.subnet_id === lease.subnetId &&
+    stored.hw_address === hwAddress &&
+    stored.client_id === clientId &&
+    stored.hostname === hostname &&
+    stored.user_context === userContext &&
+    stored.fqdn_fwd === fwd &&
+    stored.fqdn_rev === rev
+  ) {
+    stmt.updateTimes.run(validLifetime, cltt, expiresAt, state, key);
+  } else if (stored.subnet_id === lease.subnetId) {
     stmt.updateInSubnet.run(
       hwAddress,
       clientId,
@@ -227,6 +234,13 @@ export function one(stmt: Statements, key: number): Lease | null {
   return row === undefined ? null : rowToLease(row);
 }
 
+/** The row at `key` inside a batch's transaction, seeing the batch's earlier writes. */
+function storedRow(rows: BatchRows, key: number): LeaseRow | undefined {
+  return rows.read(key) as LeaseRow | undefined;
+}
+
+const leaseOf = (row: LeaseRow | undefined): Lease | null => (row === undefined ? null : rowToLease(row));
+
 /** Every column but the address and the subnet, as `SET` assignments in `LEASE_COLUMNS`' order. */
 const IN_SUBNET_COLUMNS = `hw_address = ?, client_id = ?, valid_lifetime = ?, cltt = ?, expires_at = ?, hostname = ?,
      state = ?, user_context = ?, fqdn_fwd = ?, fqdn_rev = ?`;
@@ -235,6 +249,7 @@ const STATEMENTS = {
   one: `${SELECT} WHERE address = ?`,
   insert: `INSERT INTO lease4 (${LEASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateInSubnet: `UPDATE lease4 SET ${IN_SUBNET_COLUMNS} WHERE address = ?`,
+  updateTimes: 'UPDATE lease4 SET valid_lifetime = ?, cltt = ?, expires_at = ?, state = ? WHERE address = ?',
   update: `UPDATE lease4 SET hw_address = ?, client_id = ?, subnet_id = ?, valid_lifetime = ?, cltt = ?,
      expires_at = ?, hostname = ?, state = ?, user_context = ?, fqdn_fwd = ?, fqdn_rev = ? WHERE address = ?`,
   remove: 'DELETE FROM lease4 WHERE address = ?',

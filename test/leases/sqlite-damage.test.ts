@@ -117,7 +117,7 @@ describe('sqlite: a damaged lease file', () => {
       const raw = new Database(path, { readonly: true });
       const leaf = raw
         .prepare(
-          "SELECT pageno FROM dbstat WHERE name = 'lease4_expires' AND pagetype = 'leaf' LIMIT 1 OFFSET 3",
+          "SELECT pageno FROM dbstat WHERE name = 'lease4_subnet' AND pagetype = 'leaf' LIMIT 1 OFFSET 3",
         )
         .pluck()
         .get() as number;

@@ -1,6 +1,7 @@
 // Every lease field survives a write and a read-back through the SQLite store (each writer), by every read the
 // store answers, and an older schema's file opens at the current version with every lease field kept, without
-// the indexes schema 4 dropped, and passes the file check at open.
+// the indexes schema 4 dropped (and `lease4_expires`, dropped from schema 4 files in place), and passes the file
+// check at open.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { ipv4ToNumber } from '../../src/leases/address.ts';
 import { checkLeaseFile } from '../../src/leases/sqlite-check.ts';
 import { SCHEMA_VERSION } from '../../src/leases/sqlite-schema.ts';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
-import { T0 } from './fixtures.ts';
+import { makeLease, T0 } from './fixtures.ts';
 import { writeOldFile } from './old-schema.ts';
 import { tempDir } from './tmp.ts';
 
@@ -102,6 +103,14 @@ async function assertReadsBack(store: SqliteLeaseStore, written: readonly Lease[
       same((l) => l.subnetId === expected.subnetId),
     );
   }
+  // By expiry (no index since `lease4_expires` was dropped: the table's scan), at each lease's expiry and with a limit.
+  for (const { expiresAt: now } of written) {
+    const expired = sorted
+      .filter((l) => l.expiresAt <= now && l.state !== 'expired-reclaimed')
+      .sort((a, b) => a.expiresAt - b.expiresAt || byAddress(a, b));
+    assert.deepEqual(await store.listExpired(now), expired);
+    assert.deepEqual(await store.listExpired(now, 2), expired.slice(0, 2));
+  }
 }
 
 describe('sqlite schema: every lease field survives a write and a read-back', () => {
@@ -186,7 +195,7 @@ describe('sqlite schema: migration to the current version', () => {
             } finally {
               await store.close();
             }
-            assert.deepEqual(indexNames(path), ['lease4_expires', 'lease4_reclaimed', 'lease4_subnet']);
+            assert.deepEqual(indexNames(path), ['lease4_reclaimed', 'lease4_subnet']);
             assert.notEqual(checkLeaseFile(path), null, 'the migrated file passes the check');
           }),
           { numRuns: 8 },
@@ -207,7 +216,45 @@ describe('sqlite schema: migration to the current version', () => {
       db.close();
       const store = await SqliteLeaseStore.open({ path });
       await store.close();
-      assert.deepEqual(indexNames(path), ['lease4_expires', 'lease4_reclaimed', 'lease4_subnet']);
+      assert.deepEqual(indexNames(path), ['lease4_reclaimed', 'lease4_subnet']);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it(`a version ${SCHEMA_VERSION} file with lease4_expires loses it at open and still lists expired leases`, async () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'v4-expires.db');
+      const leases = Array.from({ length: 6 }, (_, i) =>
+        makeLease({
+          address: `10.0.0.${i}`,
+          cltt: T0 + (i % 3) * 1000,
+          ...(i === 4 ? { state: 'expired-reclaimed' as const } : {}),
+        }),
+      );
+      let store = await SqliteLeaseStore.open({ path });
+      for (const l of leases) assert.ok((await store.commit(l, { mode: 'upsert', now: T0 })).ok);
+      await store.close();
+      // As the leasekeeper before this change left a schema 4 file.
+      const db = new Database(path);
+      db.exec('CREATE INDEX lease4_expires ON lease4 (expires_at) WHERE state <> 2');
+      db.close();
+      store = await SqliteLeaseStore.open({ path, writer: 'worker' });
+      try {
+        assert.deepEqual(indexNames(path), ['lease4_reclaimed', 'lease4_subnet']);
+        await assertReadsBack(store, leases);
+        const addresses = (list: readonly Lease[]): string[] => list.map((l) => l.address);
+        assert.deepEqual(addresses(await store.listExpired(T0 + 3_601_000)), [
+          '10.0.0.0',
+          '10.0.0.3',
+          '10.0.0.1',
+        ]);
+      } finally {
+        await store.close();
+      }
+      assert.equal(userVersion(path), SCHEMA_VERSION);
+      assert.notEqual(checkLeaseFile(path), null);
     } finally {
       tmp.remove();
     }
@@ -219,7 +266,7 @@ describe('sqlite schema: migration to the current version', () => {
       const path = join(tmp.dir, 'new.db');
       const store = await SqliteLeaseStore.open({ path });
       await store.close();
-      assert.deepEqual(indexNames(path), ['lease4_expires', 'lease4_reclaimed', 'lease4_subnet']);
+      assert.deepEqual(indexNames(path), ['lease4_reclaimed', 'lease4_subnet']);
       assert.equal(userVersion(path), SCHEMA_VERSION);
       assert.notEqual(checkLeaseFile(path), null);
     } finally {
