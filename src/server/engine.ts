@@ -287,8 +287,8 @@ export class DhcpServerEngine {
 
   /** Feeds one store change callback (ours echoed back, or another server's) into the index. */
   applyLeaseChange(change: Pick<StoreLeaseChange, 'kind' | 'lease'>): void {
-    if (!isIpv4(change.lease.address)) return;
-    const addr = ipv4ToInt(change.lease.address);
+    const addr = ipv4ToInt(change.lease.address); // -1: not an IPv4 address
+    if (addr < 0) return;
     if (change.kind === 'removed') {
       this.book.setLease(addr, undefined);
       return;
@@ -450,7 +450,7 @@ export class DhcpServerEngine {
   /** The store made the writes of `token` durable: the replies that waited for them. */
   commitSucceeded(token: number, _now: number): EngineOutput {
     const p = this.takePending(token);
-    const addr = ipv4ToInt(p.lease.address);
+    const addr = p.kind === 'grant' ? p.addr : ipv4ToInt(p.lease.address);
     const listener = this.leaseListener;
     const query = listener === undefined ? undefined : { message: p.ex.req, meta: p.ex.meta };
     if (p.kind !== 'grant') {
@@ -665,13 +665,17 @@ export class DhcpServerEngine {
     const reserved = reservedAddressIn(subnet, res);
     if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now, ex.classes))
       return reserved;
-    const bound = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address;
-    if (this.usableText(bound, subnet, ex)) return ipv4ToInt(bound as string);
+    const bound = this.usableText(
+      this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address,
+      subnet,
+      ex,
+    );
+    if (bound >= 0) return bound;
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now, ex.classes))
       return offered;
-    if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return undefined;
+    const requested = this.usableText(ex.requested ?? undefined, subnet, ex);
+    return requested >= 0 ? requested : undefined;
   }
 
   /** How long an offer in `subnet` holds its address: the engine option, else `offer-lifetime`. */
@@ -729,12 +733,10 @@ export class DhcpServerEngine {
     return `${ex.id.hwAddress} already holds ${limit} lease${limit === 1 ? '' : 's'} in subnet ${subnet.id} (leases-per-hw-address)`;
   }
 
-  private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {
-    return (
-      address !== undefined &&
-      isIpv4(address) &&
-      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now, ex.classes)
-    );
+  /** The address as a number when it is one this client may have now, else -1 (parsed once). */
+  private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): number {
+    const addr = address === undefined ? -1 : ipv4ToInt(address); // -1: not an IPv4 address
+    return addr >= 0 && this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) ? addr : -1;
   }
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
@@ -780,11 +782,10 @@ export class DhcpServerEngine {
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, selected: CompiledSubnet | undefined, chosen: string): EngineOutput {
     if (!selected) return this.junk(ex, null, 'no subnet for this client');
-    const wantedText = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
-    const subnet =
-      wantedText !== null && isIpv4(wantedText)
-        ? subnetOnLink(this.config, selected, ipv4ToInt(wantedText))
-        : selected;
+    const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
+    // Parsed once: -1 when absent or not an IPv4 address.
+    const addr = wanted === null ? -1 : ipv4ToInt(wanted);
+    const subnet = addr >= 0 ? subnetOnLink(this.config, selected, addr) : selected;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
@@ -792,10 +793,8 @@ export class DhcpServerEngine {
       return this.drop(ex, subnet.id, `client chose server ${chosen}`);
     }
     // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
-    const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
-    if (wanted === null || !isIpv4(wanted))
+    if (wanted === null || addr < 0)
       return this.junk(ex, subnet.id, 'SELECTING request without a requested address');
-    const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
     const res = this.book.reservations.find(subnet, ex.id);
