@@ -10,7 +10,7 @@ import type { DhcpMessage } from '../protocol/index.ts';
 import { subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, poolContaining, reservationMatches, Reservations } from './policy.ts';
-import type { Statistics } from './stats.ts';
+import { GLOBAL, SUBNET, type Statistics } from './stats.ts';
 import type { LeaseWrite } from './types.ts';
 
 export interface Offer {
@@ -212,7 +212,7 @@ export class AddressBook {
       if (gate !== null && !poolAdmits(subnet, o.addr, gate)) continue;
       this.dropOffer(o.addr);
       if (o.expiresAt > now) {
-        this.stats.inc('v4-offer-reused');
+        this.stats.inc(GLOBAL['v4-offer-reused']);
         this.displaced.set(o.addr | 0, { hwAddress: o.hwAddress, clientId: o.clientId });
       }
       if (this.usableBy(o.addr, subnet, id, now, classes)) return o.addr;
@@ -387,8 +387,8 @@ export class AddressBook {
         this.deadlines.set(key, lease.expiresAt);
         continue;
       }
-      if (lease.state === 'declined') this.stats.inc('reclaimed-declined-addresses');
-      this.stats.inc('reclaimed-leases');
+      if (lease.state === 'declined') this.stats.inc(GLOBAL['reclaimed-declined-addresses']);
+      this.stats.inc(GLOBAL['reclaimed-leases']);
       writes.push({ op: 'reclaim', address: lease.address, remove });
       // Kea's reclamation keeps the client identity (affinity) and drops the hostname.
       this.setLease(
@@ -403,11 +403,11 @@ export class AddressBook {
 
   private gauge(lease: Lease, d: number): void {
     if (lease.state === 'default') {
-      this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
+      this.stats.incSubnet(lease.subnetId, SUBNET['assigned-addresses'], d);
       this.countHwLease(lease, d);
     } else if (lease.state === 'declined') {
-      this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
-      this.stats.inc('declined-addresses', d);
+      this.stats.incSubnet(lease.subnetId, SUBNET['declined-addresses'], d);
+      this.stats.inc(GLOBAL['declined-addresses'], d);
     }
   }
 

@@ -15,7 +15,7 @@ import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './p
 import { ClientRateLimiter } from './rate-limit.ts';
 import { selectSubnet } from './select.ts';
 import { linkSubnets, subnetOnLink } from './shared-network.ts';
-import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
+import { GLOBAL, RECEIVED_BY_TYPE, SUBNET, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
 import {
   NO_OUTPUT,
@@ -313,21 +313,21 @@ export class DhcpServerEngine {
   /** Kea-named counters: `pkt4-received`, ..., `subnet[1].assigned-addresses`. */
   statistics(): Record<string, number> {
     for (const s of this.config.subnets)
-      this.stats.setSubnet(s.id, 'total-addresses', this.book.totalAddresses(s.id));
+      this.stats.setSubnet(s.id, SUBNET['total-addresses'], this.book.totalAddresses(s.id));
     return this.stats.snapshot(this.config.subnets.map((s) => s.id));
   }
 
   /** The runtime could not decode a datagram (Kea counts it as received and parse-failed). */
   recordParseFailure(): void {
-    this.stats.inc('pkt4-received');
-    this.stats.inc('pkt4-parse-failed');
-    this.stats.inc('pkt4-receive-drop');
+    this.stats.inc(GLOBAL['pkt4-received']);
+    this.stats.inc(GLOBAL['pkt4-parse-failed']);
+    this.stats.inc(GLOBAL['pkt4-receive-drop']);
   }
 
   /** The runtime dropped a request unanswered because it waited too long in the receive queue (overload). */
   recordQueueDrop(): void {
-    this.stats.inc('pkt4-received');
-    this.stats.inc('pkt4-receive-drop');
+    this.stats.inc(GLOBAL['pkt4-received']);
+    this.stats.inc(GLOBAL['pkt4-receive-drop']);
   }
 
   /**
@@ -343,11 +343,11 @@ export class DhcpServerEngine {
     why: string,
   ): ExchangeEvent | undefined {
     const type = messageTypeOf(reply.message);
-    this.stats.dec('pkt4-sent');
-    if (type === MessageType.OFFER) this.stats.dec('pkt4-offer-sent');
-    else if (type === MessageType.ACK) this.stats.dec('pkt4-ack-sent');
-    else if (type === MessageType.NAK) this.stats.dec('pkt4-nak-sent');
-    this.stats.inc('pkt4-encode-failed');
+    this.stats.dec(GLOBAL['pkt4-sent']);
+    if (type === MessageType.OFFER) this.stats.dec(GLOBAL['pkt4-offer-sent']);
+    else if (type === MessageType.ACK) this.stats.dec(GLOBAL['pkt4-ack-sent']);
+    else if (type === MessageType.NAK) this.stats.dec(GLOBAL['pkt4-nak-sent']);
+    this.stats.inc(GLOBAL['pkt4-encode-failed']);
     if (type === MessageType.OFFER) this.book.dropOfferMadeTo(reply.message);
     if (event === undefined) return undefined;
     // The head of the line (request, client, interface) stays; what follows "->" was the reply.
@@ -374,9 +374,9 @@ export class DhcpServerEngine {
 
   /** Handles one decoded request that arrived at `now` (ms). */
   handle(req: DhcpMessage, meta: ArrivalMeta, now: number): EngineOutput {
-    this.stats.inc('pkt4-received');
+    this.stats.inc(GLOBAL['pkt4-received']);
     if (!this.isEnabled || req.op !== BOOTREQUEST) {
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return NO_OUTPUT;
     }
     const type = messageTypeOf(req);
@@ -387,7 +387,7 @@ export class DhcpServerEngine {
       : type === undefined
         ? undefined
         : RECEIVED_BY_TYPE[type];
-    this.stats.inc(counter ?? 'pkt4-unknown-received');
+    this.stats.inc(counter ?? GLOBAL['pkt4-unknown-received']);
     const addresses = meta.interfaceAddresses;
     for (let i = 0; i < addresses.length; i++) this.book.learnAddress(addresses[i]!.address);
     const ex: Exchange = {
@@ -404,13 +404,13 @@ export class DhcpServerEngine {
       classes: this.config.classifies ? classifyEarly(this.config, req, meta) : null,
     };
     if (ex.classes?.has(DROP) === true) {
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.drop(ex, null, 'the client is in class DROP');
     }
     const clientIdOption = ex.req.options.getRaw(61);
     if (clientIdOption !== undefined && clientIdOption.length < 2) {
       // RFC 2132 §9.14: a client identifier is at least 2 octets (a type and a value); Kea drops it too.
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.junk(ex, null, 'malformed client identifier (option 61 shorter than 2 octets)');
     }
     if (
@@ -420,7 +420,7 @@ export class DhcpServerEngine {
       type !== MessageType.INFORM
     ) {
       // Neither chaddr nor option 61: nothing to bind a lease to (RFC 2131 §4.2 keys bindings on them).
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
     if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
@@ -438,11 +438,11 @@ export class DhcpServerEngine {
         return this.inform(ex);
       case undefined:
         if (bootp) return this.bootp(ex);
-        this.stats.inc('pkt4-receive-drop');
+        this.stats.inc(GLOBAL['pkt4-receive-drop']);
         return NO_OUTPUT;
       default:
         // Another server's OFFER/ACK/NAK, or BOOTP: not ours to answer.
-        this.stats.inc('pkt4-receive-drop');
+        this.stats.inc(GLOBAL['pkt4-receive-drop']);
         return NO_OUTPUT;
     }
   }
@@ -469,8 +469,8 @@ export class DhcpServerEngine {
     // Usually the store's change callback has just written this very lease into the index.
     if (!p.echoed) this.book.setLease(addr, p.lease);
     if (p.isNew) {
-      this.stats.inc('cumulative-assigned-addresses');
-      this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
+      this.stats.inc(GLOBAL['cumulative-assigned-addresses']);
+      this.stats.incSubnet(p.subnet.id, SUBNET['cumulative-assigned-addresses']);
     }
     if (query !== undefined) {
       if (!p.isNew)
@@ -542,7 +542,7 @@ export class DhcpServerEngine {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
       const next = this.chooseAddress(p.ex, p.subnet, p.reservation);
       if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true, p.reservation);
-      this.stats.inc('v4-allocation-fail');
+      this.stats.inc(GLOBAL['v4-allocation-fail']);
       return this.drop(p.ex, p.subnet.id, `no free address in subnet ${p.subnet.id} (${p.subnet.prefix})`);
     }
     return this.nak(p.ex, p.subnet, p.serverId, `${p.lease.address} is held by another client`);
@@ -559,7 +559,7 @@ export class DhcpServerEngine {
     if (place === 'drop') return this.drop(ex, sel.subnet.id, 'the client is in class DROP');
     if (place === 'over-limit') return this.leaseLimitDrop(ex, sel.subnet);
     if (place === undefined) {
-      this.stats.inc('v4-allocation-fail');
+      this.stats.inc(GLOBAL['v4-allocation-fail']);
       const where =
         sel.subnet.sharedNetwork === undefined ? '' : ` or its shared network "${sel.subnet.sharedNetwork}"`;
       return this.drop(
@@ -702,8 +702,8 @@ export class DhcpServerEngine {
   }
 
   private rateLimitDrop(ex: Exchange, subnet: CompiledSubnet, limit: string): EngineOutput {
-    this.stats.inc('pkt4-rate-limit-drop');
-    this.stats.inc('pkt4-receive-drop');
+    this.stats.inc(GLOBAL['pkt4-rate-limit-drop']);
+    this.stats.inc(GLOBAL['pkt4-receive-drop']);
     return this.junk(ex, subnet.id, `over the rate limit of ${limit}`, 'over the rate limit');
   }
 
@@ -724,7 +724,7 @@ export class DhcpServerEngine {
   }
 
   private leaseLimitDrop(ex: Exchange, subnet: CompiledSubnet): EngineOutput {
-    this.stats.inc('v4-lease-limit-exceeded');
+    this.stats.inc(GLOBAL['v4-lease-limit-exceeded']);
     return this.drop(ex, subnet.id, this.leaseLimitReason(ex, subnet));
   }
 
@@ -744,7 +744,7 @@ export class DhcpServerEngine {
   /** `libdhcp_bootp.so`: a BOOTREQUEST allocates at once (a BOOTP client has no offer to accept). */
   private bootp(ex: Exchange): EngineOutput {
     if (ex.id.hwAddress === '') {
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.junk(ex, null, 'no client identity (a BOOTREQUEST without chaddr)');
     }
     const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
@@ -759,7 +759,7 @@ export class DhcpServerEngine {
     if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
     const addr = this.chooseAddress(ex, subnet, res);
     if (addr === undefined) {
-      this.stats.inc('v4-allocation-fail');
+      this.stats.inc(GLOBAL['v4-allocation-fail']);
       return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
     }
     return this.grant(ex, subnet, addr, serverId, false, res);
@@ -875,7 +875,7 @@ export class DhcpServerEngine {
   ): EngineOutput {
     // A rapid-commit DISCOVER was checked before its address was chosen.
     if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
-      this.stats.inc('v4-lease-limit-exceeded');
+      this.stats.inc(GLOBAL['v4-lease-limit-exceeded']);
       return this.nak(ex, subnet, serverId, this.leaseLimitReason(ex, subnet));
     }
     const prev = this.book.index.get(addr);
@@ -1152,10 +1152,10 @@ export class DhcpServerEngine {
         this.config.optionDefs,
       );
     if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
-    this.stats.inc('pkt4-sent');
-    if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
-    else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
-    else if (plan.type === MessageType.NAK) this.stats.inc('pkt4-nak-sent');
+    this.stats.inc(GLOBAL['pkt4-sent']);
+    if (plan.type === MessageType.OFFER) this.stats.inc(GLOBAL['pkt4-offer-sent']);
+    else if (plan.type === MessageType.ACK) this.stats.inc(GLOBAL['pkt4-ack-sent']);
+    else if (plan.type === MessageType.NAK) this.stats.inc(GLOBAL['pkt4-nak-sent']);
     return {
       message,
       destination: replyDestination(ex.req, plan.type, plan.yiaddr, ex.id.hwAddress),
