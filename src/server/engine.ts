@@ -63,8 +63,15 @@ interface Outcome {
   readonly reason?: string | null;
 }
 
-/** siaddr, sname and file of a reply. */
-type BootFields = Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'>;
+/** The first of the levels' values that is set (undefined when none is). */
+function firstDefined<T>(
+  a: T | undefined,
+  b: T | undefined,
+  c: T | undefined,
+  d: T | undefined,
+): T | undefined {
+  return a !== undefined ? a : b !== undefined ? b : c !== undefined ? c : d;
+}
 
 const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
 
@@ -1085,21 +1092,6 @@ export class DhcpServerEngine {
     return classScope.reply(this.config, ex.classes, subnet, addr, res);
   }
 
-  /**
-   * siaddr, sname and file: reservation over class over subnet over global, each field on its own. Read
-   * field by field (no list of levels, no closures): this runs for every reply.
-   */
-  private bootField<K extends keyof BootFields>(
-    k: K,
-    scope: ClassScope,
-    subnet: CompiledSubnet,
-    res: CompiledReservation | undefined,
-  ): BootFields[K] {
-    if (res !== undefined && res[k] !== undefined) return res[k];
-    if (scope.boot[k] !== undefined) return scope.boot[k];
-    return subnet[k] !== undefined ? subnet[k] : this.config[k];
-  }
-
   // ---- outputs ----
 
   private takePending(token: number): Pending {
@@ -1121,7 +1113,11 @@ export class DhcpServerEngine {
       Partial<Pick<ReplyPlan, 'hostname' | 'fqdn'>>,
   ): OutgoingReply {
     const scope = this.scope(ex, subnet, addr, res);
-    // One literal of one shape (no spreads): a reply is planned for every OFFER and ACK.
+    const boot = scope.boot;
+    const global = this.config;
+    // One literal of one shape (no spreads): a reply is planned for every OFFER and ACK. siaddr, sname and
+    // file: reservation over class over subnet over global, each field on its own, each read by its name
+    // (a field name passed in made every read a keyed lookup V8 could not specialise).
     return this.reply(ex, {
       type: head.type,
       serverId: head.serverId,
@@ -1133,9 +1129,19 @@ export class DhcpServerEngine {
       fqdn: head.fqdn,
       layers: scope.layers,
       subnet,
-      nextServer: this.bootField('nextServer', scope, subnet, res),
-      bootFileName: this.bootField('bootFileName', scope, subnet, res),
-      serverHostname: this.bootField('serverHostname', scope, subnet, res),
+      nextServer: firstDefined(res?.nextServer, boot.nextServer, subnet.nextServer, global.nextServer),
+      bootFileName: firstDefined(
+        res?.bootFileName,
+        boot.bootFileName,
+        subnet.bootFileName,
+        global.bootFileName,
+      ),
+      serverHostname: firstDefined(
+        res?.serverHostname,
+        boot.serverHostname,
+        subnet.serverHostname,
+        global.serverHostname,
+      ),
       echoClientId: this.config.echoClientId,
     });
   }
