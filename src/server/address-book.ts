@@ -13,6 +13,13 @@ import { configExclusions, poolContaining, reservationMatches, Reservations } fr
 import { GLOBAL, SUBNET, type Statistics } from './stats.ts';
 import type { LeaseWrite } from './types.ts';
 
+/**
+ * The offer maps renew after at least two insertions per offer they hold (`ChurnMap`): a trial that loses
+ * exchanges holds thousands of offers, each for its lifetime, and copying them all every 1,024 insertions cost
+ * several copies a DORA. Two keeps the copies under one an insertion.
+ */
+const OFFER_INSERTIONS_PER_LIVE = 2;
+
 export interface Offer {
   readonly addr: number;
   readonly subnetId: number;
@@ -49,7 +56,7 @@ export class AddressBook {
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
   readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines(this.index));
   /** Offers by `addr | 0` (small integers, not boxed numbers). */
-  private readonly offers = new ChurnMap<number, Offer>();
+  private readonly offers = new ChurnMap<number, Offer>(OFFER_INSERTIONS_PER_LIVE);
   private readonly offerByClient = new ClientMap();
   /**
    * Per subnet, the offers no client has confirmed yet (not the holds of commits in flight), oldest
@@ -443,7 +450,7 @@ export class AddressBook {
  * keyed by `addr | 0`: small integers, where the combined key would be a boxed number.
  */
 class AddressDeadlines implements DeadlineMap<number> {
-  private readonly offers = new ChurnMap<number, number>();
+  private readonly offers = new ChurnMap<number, number>(OFFER_INSERTIONS_PER_LIVE);
   /**
    * Leases' deadlines are a column of the lease index (one double a slot, gone with the lease); one set for
    * an address that holds no lease (the book never does that) would be kept here.
