@@ -127,14 +127,17 @@ const lastClientId: LastKey = { text: '', key: '' };
  */
 export function hwKey(hwAddress: string): IdentityKey {
   if (hwAddress === lastHw.text) return lastHw.key;
-  let key: IdentityKey = hwAddress;
-  if (hwAddress.length === 17) {
-    const v = sixOctets(hwAddress, 0);
-    if (v >= 0) key = v;
-  }
+  const key = parseHwKey(hwAddress);
   lastHw.text = hwAddress;
   lastHw.key = key;
   return key;
+}
+
+/** `hwKey` without keeping the text: for a bulk load, where every text is new and the comparison is waste. */
+export function parseHwKey(hwAddress: string): IdentityKey {
+  if (hwAddress.length !== 17) return hwAddress;
+  const v = sixOctets(hwAddress, 0);
+  return v < 0 ? hwAddress : v;
 }
 
 /**
@@ -144,14 +147,17 @@ export function hwKey(hwAddress: string): IdentityKey {
  */
 export function clientIdKey(clientId: string): IdentityKey {
   if (clientId === lastClientId.text) return lastClientId.key;
-  let key: IdentityKey = clientId;
-  if (clientId.length === 20 && clientId.startsWith('01:')) {
-    const v = sixOctets(clientId, 3);
-    if (v >= 0) key = v;
-  }
+  const key = parseClientIdKey(clientId);
   lastClientId.text = clientId;
   lastClientId.key = key;
   return key;
+}
+
+/** `clientIdKey` without keeping the text (a bulk load). */
+export function parseClientIdKey(clientId: string): IdentityKey {
+  if (clientId.length !== 20 || !clientId.startsWith('01:')) return clientId;
+  const v = sixOctets(clientId, 3);
+  return v < 0 ? clientId : v;
 }
 
 /**

@@ -5,7 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { clientIdKey, hwKey, type IdentityKey } from '../../src/server/identity.ts';
+import {
+  clientIdKey,
+  hwKey,
+  parseClientIdKey,
+  parseHwKey,
+  type IdentityKey,
+} from '../../src/server/identity.ts';
 
 const ETHERNET = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
@@ -44,6 +50,9 @@ test('each text gets its own key, in any order and however often repeated', () =
         const text = pool[p % pool.length]!;
         assert.equal(hwKey(text), expectedHwKey(text), `hwKey(${text})`);
         assert.equal(clientIdKey(text), expectedClientIdKey(text), `clientIdKey(${text})`);
+        // The bulk load's forms, which keep nothing, agree.
+        assert.equal(parseHwKey(text), expectedHwKey(text));
+        assert.equal(parseClientIdKey(text), expectedClientIdKey(text));
       }
     }),
   );
