@@ -294,7 +294,9 @@ export class DhcpServerEngine {
 
   /** Feeds one store change callback (ours echoed back, or another server's) into the index. */
   applyLeaseChange(change: Pick<StoreLeaseChange, 'kind' | 'lease'>): void {
-    const addr = ipv4ToInt(change.lease.address); // -1: not an IPv4 address
+    const address: unknown = change.lease.address;
+    // Parsed once (isIpv4 then ipv4ToInt parsed twice); -1: not an IPv4 address.
+    const addr = typeof address === 'string' ? ipv4ToInt(address) : -1;
     if (addr < 0) return;
     if (change.kind === 'removed') {
       this.book.setLease(addr, undefined);
@@ -742,7 +744,7 @@ export class DhcpServerEngine {
 
   /** The address as a number when it is one this client may have now, else -1 (parsed once). */
   private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): number {
-    const addr = address === undefined ? -1 : ipv4ToInt(address); // -1: not an IPv4 address
+    const addr = typeof address === 'string' ? ipv4ToInt(address) : -1; // -1: not an IPv4 address
     return addr >= 0 && this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) ? addr : -1;
   }
 
