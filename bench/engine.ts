@@ -67,7 +67,10 @@ function run(s: Scenario, rounds: number): { rate: number; exchanges: number } {
     const engine = servingEngine(config);
     engine.loadLeases(s.preload);
     const store = new Map<string, Lease>();
-    const discovers = Array.from({ length: s.clients }, (_, i) => clientPacket(MessageType.DISCOVER, i));
+    const own = s.clientOptions ?? ((): void => {});
+    const discovers = Array.from({ length: s.clients }, (_, i) =>
+      clientPacket(MessageType.DISCOVER, i, (m) => own(i, m)),
+    );
     for (let i = 0; i < s.clients; i++) {
       let t = process.hrtime.bigint();
       const offerBytes = serve(engine, discovers[i] as Buffer, s.meta, store);
@@ -75,6 +78,7 @@ function run(s: Scenario, rounds: number): { rate: number; exchanges: number } {
       if (!offerBytes) throw new Error(`no offer for client ${i}`);
       const offer = decodeMessage(offerBytes);
       const request = clientPacket(MessageType.REQUEST, i, (m) => {
+        own(i, m);
         m.options.set('dhcp-server-identifier', offer.options.get('dhcp-server-identifier') ?? '');
         m.options.set('dhcp-requested-address', offer.yiaddr);
       });
@@ -167,6 +171,13 @@ const meta16: ArrivalMeta = {
   interfaceAddresses: [{ address: '198.18.255.254', prefixLength: 16 }],
 };
 
+/** perfdhcp's packets: relayed from 198.18.0.2, the relay's address on the /16. */
+const relayMeta16: ArrivalMeta = { ...meta16, sourceAddress: '198.18.0.2', sourcePort: 67 };
+function relayed(_i: number, m: ReturnType<typeof createMessage>): void {
+  m.giaddr = '198.18.0.2';
+  m.hops = 1;
+}
+
 const base = ((198 << 24) | (18 << 16)) >>> 0;
 const preload: Lease[] = Array.from({ length: 60_000 }, (_, k) => {
   const i = k + 1;
@@ -209,6 +220,19 @@ const tenClasses = [
   { name: 'windows', test: "lcase(substring(option[60].hex,0,4)) == 'msft'" },
 ];
 
+const config16 = {
+  Dhcp4: {
+    subnet4: [
+      {
+        id: 1,
+        subnet: '198.18.0.0/16',
+        pools: [{ pool: '198.18.0.0/16' }],
+        'option-data': [{ name: 'routers', data: '198.18.255.254' }],
+      },
+    ],
+  },
+};
+
 const allScenarios: Scenario[] = [
   {
     name: 'empty /24 (253 free)',
@@ -226,19 +250,17 @@ const allScenarios: Scenario[] = [
   },
   {
     name: '/16 with 60,000 leases',
-    config: {
-      Dhcp4: {
-        subnet4: [
-          {
-            id: 1,
-            subnet: '198.18.0.0/16',
-            pools: [{ pool: '198.18.0.0/16' }],
-            'option-data': [{ name: 'routers', data: '198.18.255.254' }],
-          },
-        ],
-      },
-    },
+    config: config16,
     meta: meta16,
+    preload,
+    clients: 5_000,
+  },
+  {
+    // ONLY=relayed: the same through a relay, as perfdhcp's requests come (the /16 scenario's are direct).
+    name: 'relayed, 60,000 leases',
+    config: config16,
+    clientOptions: relayed,
+    meta: relayMeta16,
     preload,
     clients: 5_000,
   },

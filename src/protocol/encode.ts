@@ -87,6 +87,27 @@ function writeIpField(buf: Buffer, off: number, name: string, ip: string): void 
   buf[off + 3] = n;
 }
 
+/**
+ * The last giaddr written and its value: a relay's replies all go back to it (perfdhcp is one relay), and
+ * decode hands every request from it the same text, so the reply's giaddr is parsed once per relay.
+ */
+let lastGiaddrText = '0.0.0.0';
+let lastGiaddr = 0;
+
+function writeGiaddr(buf: Buffer, ip: string): void {
+  if (ip !== lastGiaddrText) {
+    const n = parseIp(ip);
+    if (n < 0) badField(`giaddr is not an IPv4 address: ${describeValue(ip)}`);
+    lastGiaddrText = ip;
+    lastGiaddr = n;
+  }
+  const n = lastGiaddr;
+  buf[24] = n >>> 24;
+  buf[25] = n >>> 16;
+  buf[26] = n >>> 8;
+  buf[27] = n;
+}
+
 const utf8 = new TextEncoder();
 
 function writeText(buf: Buffer, off: number, size: number, name: string, s: string): void {
@@ -199,7 +220,7 @@ function writeHeader(buf: Buffer, msg: DhcpMessage, sname: boolean, file: boolea
   writeIpField(buf, 12, 'ciaddr', msg.ciaddr);
   writeIpField(buf, 16, 'yiaddr', msg.yiaddr);
   writeIpField(buf, 20, 'siaddr', msg.siaddr);
-  writeIpField(buf, 24, 'giaddr', msg.giaddr);
+  writeGiaddr(buf, msg.giaddr);
   const chaddr = msg.chaddr;
   if (!(chaddr instanceof Uint8Array) || chaddr.length > 16)
     badField('chaddr must be a Uint8Array of at most 16 bytes');

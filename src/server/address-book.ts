@@ -10,8 +10,15 @@ import type { DhcpMessage } from '../protocol/index.ts';
 import { subnetTable, type IdentityTable } from './number-table.ts';
 import { LeaseIndex } from './lease-index.ts';
 import { configExclusions, poolContaining, reservationMatches, Reservations } from './policy.ts';
-import type { Statistics } from './stats.ts';
+import { GLOBAL, SUBNET, type Statistics } from './stats.ts';
 import type { LeaseWrite } from './types.ts';
+
+/**
+ * The offer maps renew after at least two insertions per offer they hold (`ChurnMap`): a trial that loses
+ * exchanges holds thousands of offers, each for its lifetime, and copying them all every 1,024 insertions cost
+ * several copies a DORA. Two keeps the copies under one an insertion.
+ */
+const OFFER_INSERTIONS_PER_LIVE = 2;
 
 export interface Offer {
   readonly addr: number;
@@ -49,7 +56,7 @@ export class AddressBook {
   /** Offers' deadlines under `addr * 2`, leases' under `addr * 2 + 1`. */
   readonly deadlines = new DeadlineHeap<number>(new AddressDeadlines(this.index));
   /** Offers by `addr | 0` (small integers, not boxed numbers). */
-  private readonly offers = new ChurnMap<number, Offer>();
+  private readonly offers = new ChurnMap<number, Offer>(OFFER_INSERTIONS_PER_LIVE);
   private readonly offerByClient = new ClientMap();
   /**
    * Per subnet, the offers no client has confirmed yet (not the holds of commits in flight), oldest
@@ -212,7 +219,7 @@ export class AddressBook {
       if (gate !== null && !poolAdmits(subnet, o.addr, gate)) continue;
       this.dropOffer(o.addr);
       if (o.expiresAt > now) {
-        this.stats.inc('v4-offer-reused');
+        this.stats.inc(GLOBAL['v4-offer-reused']);
         this.displaced.set(o.addr | 0, { hwAddress: o.hwAddress, clientId: o.clientId });
       }
       if (this.usableBy(o.addr, subnet, id, now, classes)) return o.addr;
@@ -387,8 +394,8 @@ export class AddressBook {
         this.deadlines.set(key, lease.expiresAt);
         continue;
       }
-      if (lease.state === 'declined') this.stats.inc('reclaimed-declined-addresses');
-      this.stats.inc('reclaimed-leases');
+      if (lease.state === 'declined') this.stats.inc(GLOBAL['reclaimed-declined-addresses']);
+      this.stats.inc(GLOBAL['reclaimed-leases']);
       writes.push({ op: 'reclaim', address: lease.address, remove });
       // Kea's reclamation keeps the client identity (affinity) and drops the hostname.
       this.setLease(
@@ -403,11 +410,11 @@ export class AddressBook {
 
   private gauge(lease: Lease, d: number): void {
     if (lease.state === 'default') {
-      this.stats.incSubnet(lease.subnetId, 'assigned-addresses', d);
+      this.stats.incSubnet(lease.subnetId, SUBNET['assigned-addresses'], d);
       this.countHwLease(lease, d);
     } else if (lease.state === 'declined') {
-      this.stats.incSubnet(lease.subnetId, 'declined-addresses', d);
-      this.stats.inc('declined-addresses', d);
+      this.stats.incSubnet(lease.subnetId, SUBNET['declined-addresses'], d);
+      this.stats.inc(GLOBAL['declined-addresses'], d);
     }
   }
 
@@ -443,7 +450,7 @@ export class AddressBook {
  * keyed by `addr | 0`: small integers, where the combined key would be a boxed number.
  */
 class AddressDeadlines implements DeadlineMap<number> {
-  private readonly offers = new ChurnMap<number, number>();
+  private readonly offers = new ChurnMap<number, number>(OFFER_INSERTIONS_PER_LIVE);
   /**
    * Leases' deadlines are a column of the lease index (one double a slot, gone with the lease); one set for
    * an address that holds no lease (the book never does that) would be kept here.

@@ -1,4 +1,4 @@
-/** Insertions after which a `ChurnMap` moves its entries into a fresh `Map`. */
+/** Insertions after which a `ChurnMap` moves its entries into a fresh `Map`, at the least. */
 export const RENEW_AFTER = 1024;
 
 /**
@@ -7,15 +7,37 @@ export const RENEW_AFTER = 1024;
  * generation (the map sat idle across two scavenges, as before the first load), V8 allocates every later
  * table of it there too, and a table a rehash replaced keeps its entries and a link to its successor until the
  * next mark-compact: every entry the map ever held is then promoted, however briefly it lived
- * (docs/scaling.md). Every `RENEW_AFTER` insertions the entries move into a new `Map`, whose tables are young;
- * what the old one held then is at most what was live at that moment. Iterates in insertion order, as a `Map`.
+ * (docs/scaling.md). Every `RENEW_AFTER` insertions (or more: `insertionsPerLive`) the entries move into a new
+ * `Map`, whose tables are young; what the old one held then is at most what was live at that moment and what
+ * was inserted since the last renewal. Iterates in insertion order, as a `Map`.
  */
 export class ChurnMap<K, V> {
   #map = new Map<K, V>();
   #inserted = 0;
+  readonly #insertionsPerLive: number;
+  /** Insertions before the next renewal: `RENEW_AFTER`, or `insertionsPerLive` per entry the last one moved. */
+  #renewAfter = RENEW_AFTER;
+  #renewals = 0;
+
+  /**
+   * `insertionsPerLive` (0: none) lets a map that holds thousands of entries renew only after that many
+   * insertions per entry it moved the last time: a renewal copies every live entry, and the address book's
+   * offers, when exchanges are lost, hold thousands (each lost offer waits out its lifetime), which a renewal
+   * every `RENEW_AFTER` insertions copied several times a DORA. Not for a map that is walked from its oldest
+   * entry (an eviction): entries deleted since the last renewal stay in the table until it rehashes, and every
+   * walk steps over them.
+   */
+  constructor(insertionsPerLive = 0) {
+    this.#insertionsPerLive = insertionsPerLive;
+  }
 
   get size(): number {
     return this.#map.size;
+  }
+
+  /** How many times the entries moved into a fresh `Map`. */
+  get renewals(): number {
+    return this.#renewals;
   }
 
   get(key: K): V | undefined {
@@ -27,9 +49,11 @@ export class ChurnMap<K, V> {
   }
 
   set(key: K, value: V): this {
-    if (++this.#inserted >= RENEW_AFTER) {
+    if (++this.#inserted >= this.#renewAfter) {
       this.#inserted = 0;
       this.#map = renewed(this.#map);
+      this.#renewals++;
+      this.#renewAfter = Math.max(RENEW_AFTER, this.#map.size * this.#insertionsPerLive);
     }
     this.#map.set(key, value);
     return this;
@@ -42,6 +66,7 @@ export class ChurnMap<K, V> {
   clear(): void {
     this.#map = new Map();
     this.#inserted = 0;
+    this.#renewAfter = RENEW_AFTER;
   }
 
   keys(): MapIterator<K> {

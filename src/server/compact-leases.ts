@@ -1,7 +1,7 @@
 import { ChurnMap } from './churn-map.ts';
 import { intToIpv4, ipv4ToInt } from '../config/index.ts';
 import type { Lease, LeaseState } from '../leases/index.ts';
-import { clientIdKey, hexDigit, hwKey, type IdentityKey } from './identity.ts';
+import { clientIdKey, hexDigit, hwKey, parseClientIdKey, parseHwKey, type IdentityKey } from './identity.ts';
 
 const STATES: readonly LeaseState[] = ['default', 'declined', 'expired-reclaimed'];
 const STATE_CODE: Readonly<Record<LeaseState, number>> = { default: 0, declined: 1, 'expired-reclaimed': 2 };
@@ -42,6 +42,14 @@ export function leaseKeys(lease: Pick<Lease, 'hwAddress' | 'clientId'>): LeaseKe
   return {
     hw: hwKey(lease.hwAddress),
     clientId: lease.clientId === null ? null : clientIdKey(lease.clientId),
+  };
+}
+
+/** `leaseKeys` for a bulk load (a million leases at start-up): every identity is new, none is kept. */
+export function freshLeaseKeys(lease: Pick<Lease, 'hwAddress' | 'clientId'>): LeaseKeys {
+  return {
+    hw: parseHwKey(lease.hwAddress),
+    clientId: lease.clientId === null ? null : parseClientIdKey(lease.clientId),
   };
 }
 

@@ -15,7 +15,7 @@ import { isOurServerId, optionLayers, reservedAddressIn, serverIdFor } from './p
 import { ClientRateLimiter } from './rate-limit.ts';
 import { selectSubnet } from './select.ts';
 import { linkSubnets, subnetOnLink } from './shared-network.ts';
-import { RECEIVED_BY_TYPE, Statistics } from './stats.ts';
+import { GLOBAL, RECEIVED_BY_TYPE, SUBNET, Statistics } from './stats.ts';
 import { exchangeEvent } from './summary.ts';
 import {
   NO_OUTPUT,
@@ -63,8 +63,15 @@ interface Outcome {
   readonly reason?: string | null;
 }
 
-/** siaddr, sname and file of a reply. */
-type BootFields = Pick<ReplyPlan, 'nextServer' | 'bootFileName' | 'serverHostname'>;
+/** The first of the levels' values that is set (undefined when none is). */
+function firstDefined<T>(
+  a: T | undefined,
+  b: T | undefined,
+  c: T | undefined,
+  d: T | undefined,
+): T | undefined {
+  return a !== undefined ? a : b !== undefined ? b : c !== undefined ? c : d;
+}
 
 const NO_BOOT = Object.freeze({ nextServer: undefined, serverHostname: undefined, bootFileName: undefined });
 
@@ -287,8 +294,10 @@ export class DhcpServerEngine {
 
   /** Feeds one store change callback (ours echoed back, or another server's) into the index. */
   applyLeaseChange(change: Pick<StoreLeaseChange, 'kind' | 'lease'>): void {
-    if (!isIpv4(change.lease.address)) return;
-    const addr = ipv4ToInt(change.lease.address);
+    const address: unknown = change.lease.address;
+    // Parsed once (isIpv4 then ipv4ToInt parsed twice); -1: not an IPv4 address.
+    const addr = typeof address === 'string' ? ipv4ToInt(address) : -1;
+    if (addr < 0) return;
     if (change.kind === 'removed') {
       this.book.setLease(addr, undefined);
       return;
@@ -313,21 +322,21 @@ export class DhcpServerEngine {
   /** Kea-named counters: `pkt4-received`, ..., `subnet[1].assigned-addresses`. */
   statistics(): Record<string, number> {
     for (const s of this.config.subnets)
-      this.stats.setSubnet(s.id, 'total-addresses', this.book.totalAddresses(s.id));
+      this.stats.setSubnet(s.id, SUBNET['total-addresses'], this.book.totalAddresses(s.id));
     return this.stats.snapshot(this.config.subnets.map((s) => s.id));
   }
 
   /** The runtime could not decode a datagram (Kea counts it as received and parse-failed). */
   recordParseFailure(): void {
-    this.stats.inc('pkt4-received');
-    this.stats.inc('pkt4-parse-failed');
-    this.stats.inc('pkt4-receive-drop');
+    this.stats.inc(GLOBAL['pkt4-received']);
+    this.stats.inc(GLOBAL['pkt4-parse-failed']);
+    this.stats.inc(GLOBAL['pkt4-receive-drop']);
   }
 
   /** The runtime dropped a request unanswered because it waited too long in the receive queue (overload). */
   recordQueueDrop(): void {
-    this.stats.inc('pkt4-received');
-    this.stats.inc('pkt4-receive-drop');
+    this.stats.inc(GLOBAL['pkt4-received']);
+    this.stats.inc(GLOBAL['pkt4-receive-drop']);
   }
 
   /**
@@ -343,11 +352,11 @@ export class DhcpServerEngine {
     why: string,
   ): ExchangeEvent | undefined {
     const type = messageTypeOf(reply.message);
-    this.stats.dec('pkt4-sent');
-    if (type === MessageType.OFFER) this.stats.dec('pkt4-offer-sent');
-    else if (type === MessageType.ACK) this.stats.dec('pkt4-ack-sent');
-    else if (type === MessageType.NAK) this.stats.dec('pkt4-nak-sent');
-    this.stats.inc('pkt4-encode-failed');
+    this.stats.dec(GLOBAL['pkt4-sent']);
+    if (type === MessageType.OFFER) this.stats.dec(GLOBAL['pkt4-offer-sent']);
+    else if (type === MessageType.ACK) this.stats.dec(GLOBAL['pkt4-ack-sent']);
+    else if (type === MessageType.NAK) this.stats.dec(GLOBAL['pkt4-nak-sent']);
+    this.stats.inc(GLOBAL['pkt4-encode-failed']);
     if (type === MessageType.OFFER) this.book.dropOfferMadeTo(reply.message);
     if (event === undefined) return undefined;
     // The head of the line (request, client, interface) stays; what follows "->" was the reply.
@@ -374,9 +383,9 @@ export class DhcpServerEngine {
 
   /** Handles one decoded request that arrived at `now` (ms). */
   handle(req: DhcpMessage, meta: ArrivalMeta, now: number): EngineOutput {
-    this.stats.inc('pkt4-received');
+    this.stats.inc(GLOBAL['pkt4-received']);
     if (!this.isEnabled || req.op !== BOOTREQUEST) {
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return NO_OUTPUT;
     }
     const type = messageTypeOf(req);
@@ -387,7 +396,7 @@ export class DhcpServerEngine {
       : type === undefined
         ? undefined
         : RECEIVED_BY_TYPE[type];
-    this.stats.inc(counter ?? 'pkt4-unknown-received');
+    this.stats.inc(counter ?? GLOBAL['pkt4-unknown-received']);
     const addresses = meta.interfaceAddresses;
     for (let i = 0; i < addresses.length; i++) this.book.learnAddress(addresses[i]!.address);
     const ex: Exchange = {
@@ -404,13 +413,13 @@ export class DhcpServerEngine {
       classes: this.config.classifies ? classifyEarly(this.config, req, meta) : null,
     };
     if (ex.classes?.has(DROP) === true) {
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.drop(ex, null, 'the client is in class DROP');
     }
     const clientIdOption = ex.req.options.getRaw(61);
     if (clientIdOption !== undefined && clientIdOption.length < 2) {
       // RFC 2132 §9.14: a client identifier is at least 2 octets (a type and a value); Kea drops it too.
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.junk(ex, null, 'malformed client identifier (option 61 shorter than 2 octets)');
     }
     if (
@@ -420,7 +429,7 @@ export class DhcpServerEngine {
       type !== MessageType.INFORM
     ) {
       // Neither chaddr nor option 61: nothing to bind a lease to (RFC 2131 §4.2 keys bindings on them).
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.junk(ex, null, 'no client identity (no chaddr, no client identifier)');
     }
     if ((type === MessageType.DISCOVER || type === MessageType.REQUEST) && invalidFlags(fqdnNames(req)))
@@ -438,11 +447,11 @@ export class DhcpServerEngine {
         return this.inform(ex);
       case undefined:
         if (bootp) return this.bootp(ex);
-        this.stats.inc('pkt4-receive-drop');
+        this.stats.inc(GLOBAL['pkt4-receive-drop']);
         return NO_OUTPUT;
       default:
         // Another server's OFFER/ACK/NAK, or BOOTP: not ours to answer.
-        this.stats.inc('pkt4-receive-drop');
+        this.stats.inc(GLOBAL['pkt4-receive-drop']);
         return NO_OUTPUT;
     }
   }
@@ -450,7 +459,7 @@ export class DhcpServerEngine {
   /** The store made the writes of `token` durable: the replies that waited for them. */
   commitSucceeded(token: number, _now: number): EngineOutput {
     const p = this.takePending(token);
-    const addr = ipv4ToInt(p.lease.address);
+    const addr = p.kind === 'grant' ? p.addr : ipv4ToInt(p.lease.address);
     const listener = this.leaseListener;
     const query = listener === undefined ? undefined : { message: p.ex.req, meta: p.ex.meta };
     if (p.kind !== 'grant') {
@@ -469,8 +478,8 @@ export class DhcpServerEngine {
     // Usually the store's change callback has just written this very lease into the index.
     if (!p.echoed) this.book.setLease(addr, p.lease);
     if (p.isNew) {
-      this.stats.inc('cumulative-assigned-addresses');
-      this.stats.incSubnet(p.subnet.id, 'cumulative-assigned-addresses');
+      this.stats.inc(GLOBAL['cumulative-assigned-addresses']);
+      this.stats.incSubnet(p.subnet.id, SUBNET['cumulative-assigned-addresses']);
     }
     if (query !== undefined) {
       if (!p.isNew)
@@ -542,7 +551,7 @@ export class DhcpServerEngine {
       // RFC 4039: nothing was sent yet, so pick another address; the refused one is now known as taken.
       const next = this.chooseAddress(p.ex, p.subnet, p.reservation);
       if (next !== undefined) return this.grant(p.ex, p.subnet, next, p.serverId, true, p.reservation);
-      this.stats.inc('v4-allocation-fail');
+      this.stats.inc(GLOBAL['v4-allocation-fail']);
       return this.drop(p.ex, p.subnet.id, `no free address in subnet ${p.subnet.id} (${p.subnet.prefix})`);
     }
     return this.nak(p.ex, p.subnet, p.serverId, `${p.lease.address} is held by another client`);
@@ -559,7 +568,7 @@ export class DhcpServerEngine {
     if (place === 'drop') return this.drop(ex, sel.subnet.id, 'the client is in class DROP');
     if (place === 'over-limit') return this.leaseLimitDrop(ex, sel.subnet);
     if (place === undefined) {
-      this.stats.inc('v4-allocation-fail');
+      this.stats.inc(GLOBAL['v4-allocation-fail']);
       const where =
         sel.subnet.sharedNetwork === undefined ? '' : ` or its shared network "${sel.subnet.sharedNetwork}"`;
       return this.drop(
@@ -665,13 +674,17 @@ export class DhcpServerEngine {
     const reserved = reservedAddressIn(subnet, res);
     if (reserved !== undefined && this.book.usableBy(reserved, subnet, ex.id, ex.now, ex.classes))
       return reserved;
-    const bound = this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address;
-    if (this.usableText(bound, subnet, ex)) return ipv4ToInt(bound as string);
+    const bound = this.usableText(
+      this.book.index.findByClient(subnet.id, ex.id, subnet.matchClientId)?.address,
+      subnet,
+      ex,
+    );
+    if (bound >= 0) return bound;
     const offered = this.book.clientOffer(subnet.id, ex.id, ex.now)?.addr;
     if (offered !== undefined && this.book.usableBy(offered, subnet, ex.id, ex.now, ex.classes))
       return offered;
-    if (this.usableText(ex.requested ?? undefined, subnet, ex)) return ipv4ToInt(ex.requested as string);
-    return undefined;
+    const requested = this.usableText(ex.requested ?? undefined, subnet, ex);
+    return requested >= 0 ? requested : undefined;
   }
 
   /** How long an offer in `subnet` holds its address: the engine option, else `offer-lifetime`. */
@@ -698,8 +711,8 @@ export class DhcpServerEngine {
   }
 
   private rateLimitDrop(ex: Exchange, subnet: CompiledSubnet, limit: string): EngineOutput {
-    this.stats.inc('pkt4-rate-limit-drop');
-    this.stats.inc('pkt4-receive-drop');
+    this.stats.inc(GLOBAL['pkt4-rate-limit-drop']);
+    this.stats.inc(GLOBAL['pkt4-receive-drop']);
     return this.junk(ex, subnet.id, `over the rate limit of ${limit}`, 'over the rate limit');
   }
 
@@ -720,7 +733,7 @@ export class DhcpServerEngine {
   }
 
   private leaseLimitDrop(ex: Exchange, subnet: CompiledSubnet): EngineOutput {
-    this.stats.inc('v4-lease-limit-exceeded');
+    this.stats.inc(GLOBAL['v4-lease-limit-exceeded']);
     return this.drop(ex, subnet.id, this.leaseLimitReason(ex, subnet));
   }
 
@@ -729,12 +742,10 @@ export class DhcpServerEngine {
     return `${ex.id.hwAddress} already holds ${limit} lease${limit === 1 ? '' : 's'} in subnet ${subnet.id} (leases-per-hw-address)`;
   }
 
-  private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): boolean {
-    return (
-      address !== undefined &&
-      isIpv4(address) &&
-      this.book.usableBy(ipv4ToInt(address), subnet, ex.id, ex.now, ex.classes)
-    );
+  /** The address as a number when it is one this client may have now, else -1 (parsed once). */
+  private usableText(address: string | undefined, subnet: CompiledSubnet, ex: Exchange): number {
+    const addr = typeof address === 'string' ? ipv4ToInt(address) : -1; // -1: not an IPv4 address
+    return addr >= 0 && this.book.usableBy(addr, subnet, ex.id, ex.now, ex.classes) ? addr : -1;
   }
 
   // ---- RFC 2131 §4.3.2: DHCPREQUEST ----
@@ -742,7 +753,7 @@ export class DhcpServerEngine {
   /** `libdhcp_bootp.so`: a BOOTREQUEST allocates at once (a BOOTP client has no offer to accept). */
   private bootp(ex: Exchange): EngineOutput {
     if (ex.id.hwAddress === '') {
-      this.stats.inc('pkt4-receive-drop');
+      this.stats.inc(GLOBAL['pkt4-receive-drop']);
       return this.junk(ex, null, 'no client identity (a BOOTREQUEST without chaddr)');
     }
     const sel = selectSubnet(this.config, ex.req, ex.meta, ex.classes);
@@ -757,7 +768,7 @@ export class DhcpServerEngine {
     if (this.overLeaseLimit(ex, subnet, res)) return this.leaseLimitDrop(ex, subnet);
     const addr = this.chooseAddress(ex, subnet, res);
     if (addr === undefined) {
-      this.stats.inc('v4-allocation-fail');
+      this.stats.inc(GLOBAL['v4-allocation-fail']);
       return this.drop(ex, subnet.id, `no free address in subnet ${subnet.id} (${subnet.prefix})`);
     }
     return this.grant(ex, subnet, addr, serverId, false, res);
@@ -780,11 +791,10 @@ export class DhcpServerEngine {
   /** SELECTING: server identifier present, requested address = the offered one. */
   private requestSelecting(ex: Exchange, selected: CompiledSubnet | undefined, chosen: string): EngineOutput {
     if (!selected) return this.junk(ex, null, 'no subnet for this client');
-    const wantedText = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
-    const subnet =
-      wantedText !== null && isIpv4(wantedText)
-        ? subnetOnLink(this.config, selected, ipv4ToInt(wantedText))
-        : selected;
+    const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
+    // Parsed once: -1 when absent or not an IPv4 address.
+    const addr = wanted === null ? -1 : ipv4ToInt(wanted);
+    const subnet = addr >= 0 ? subnetOnLink(this.config, selected, addr) : selected;
     const serverId = serverIdFor(this.config, subnet, ex.meta, ex.req);
     if (!serverId || !isOurServerId(this.config, chosen, subnet, ex.meta, ex.req, serverId)) {
       // §4.3.2: the client chose another server; our offer is void. Say nothing.
@@ -792,10 +802,8 @@ export class DhcpServerEngine {
       return this.drop(ex, subnet.id, `client chose server ${chosen}`);
     }
     // §4.3.2: in SELECTING the client MUST send the requested address; tolerate ciaddr from broken ones.
-    const wanted = ex.requested ?? (ex.req.ciaddr !== ZERO ? ex.req.ciaddr : null);
-    if (wanted === null || !isIpv4(wanted))
+    if (wanted === null || addr < 0)
       return this.junk(ex, subnet.id, 'SELECTING request without a requested address');
-    const addr = ipv4ToInt(wanted);
     if (!cidrContains(subnet, addr))
       return this.nak(ex, subnet, serverId, `${wanted} is not on subnet ${subnet.prefix}`);
     const res = this.book.reservations.find(subnet, ex.id);
@@ -876,7 +884,7 @@ export class DhcpServerEngine {
   ): EngineOutput {
     // A rapid-commit DISCOVER was checked before its address was chosen.
     if (!rapid && this.overLeaseLimit(ex, subnet, res)) {
-      this.stats.inc('v4-lease-limit-exceeded');
+      this.stats.inc(GLOBAL['v4-lease-limit-exceeded']);
       return this.nak(ex, subnet, serverId, this.leaseLimitReason(ex, subnet));
     }
     const prev = this.book.index.get(addr);
@@ -1086,21 +1094,6 @@ export class DhcpServerEngine {
     return classScope.reply(this.config, ex.classes, subnet, addr, res);
   }
 
-  /**
-   * siaddr, sname and file: reservation over class over subnet over global, each field on its own. Read
-   * field by field (no list of levels, no closures): this runs for every reply.
-   */
-  private bootField<K extends keyof BootFields>(
-    k: K,
-    scope: ClassScope,
-    subnet: CompiledSubnet,
-    res: CompiledReservation | undefined,
-  ): BootFields[K] {
-    if (res !== undefined && res[k] !== undefined) return res[k];
-    if (scope.boot[k] !== undefined) return scope.boot[k];
-    return subnet[k] !== undefined ? subnet[k] : this.config[k];
-  }
-
   // ---- outputs ----
 
   private takePending(token: number): Pending {
@@ -1122,7 +1115,11 @@ export class DhcpServerEngine {
       Partial<Pick<ReplyPlan, 'hostname' | 'fqdn'>>,
   ): OutgoingReply {
     const scope = this.scope(ex, subnet, addr, res);
-    // One literal of one shape (no spreads): a reply is planned for every OFFER and ACK.
+    const boot = scope.boot;
+    const global = this.config;
+    // One literal of one shape (no spreads): a reply is planned for every OFFER and ACK. siaddr, sname and
+    // file: reservation over class over subnet over global, each field on its own, each read by its name
+    // (a field name passed in made every read a keyed lookup V8 could not specialise).
     return this.reply(ex, {
       type: head.type,
       serverId: head.serverId,
@@ -1134,9 +1131,19 @@ export class DhcpServerEngine {
       fqdn: head.fqdn,
       layers: scope.layers,
       subnet,
-      nextServer: this.bootField('nextServer', scope, subnet, res),
-      bootFileName: this.bootField('bootFileName', scope, subnet, res),
-      serverHostname: this.bootField('serverHostname', scope, subnet, res),
+      nextServer: firstDefined(res?.nextServer, boot.nextServer, subnet.nextServer, global.nextServer),
+      bootFileName: firstDefined(
+        res?.bootFileName,
+        boot.bootFileName,
+        subnet.bootFileName,
+        global.bootFileName,
+      ),
+      serverHostname: firstDefined(
+        res?.serverHostname,
+        boot.serverHostname,
+        subnet.serverHostname,
+        global.serverHostname,
+      ),
       echoClientId: this.config.echoClientId,
     });
   }
@@ -1153,10 +1160,10 @@ export class DhcpServerEngine {
         this.config.optionDefs,
       );
     if (ex.type === BOOTP_REQUEST) stripDhcpOptions(message.options);
-    this.stats.inc('pkt4-sent');
-    if (plan.type === MessageType.OFFER) this.stats.inc('pkt4-offer-sent');
-    else if (plan.type === MessageType.ACK) this.stats.inc('pkt4-ack-sent');
-    else if (plan.type === MessageType.NAK) this.stats.inc('pkt4-nak-sent');
+    this.stats.inc(GLOBAL['pkt4-sent']);
+    if (plan.type === MessageType.OFFER) this.stats.inc(GLOBAL['pkt4-offer-sent']);
+    else if (plan.type === MessageType.ACK) this.stats.inc(GLOBAL['pkt4-ack-sent']);
+    else if (plan.type === MessageType.NAK) this.stats.inc(GLOBAL['pkt4-nak-sent']);
     return {
       message,
       destination: replyDestination(ex.req, plan.type, plan.yiaddr, ex.id.hwAddress),

@@ -1,6 +1,6 @@
 import type { Lease, LeaseState } from '../leases/index.ts';
 import { ipv4ToInt } from '../config/index.ts';
-import { CompactLeases, leaseKeys, type LeaseColumns } from './compact-leases.ts';
+import { CompactLeases, freshLeaseKeys, leaseKeys, type LeaseColumns } from './compact-leases.ts';
 import { ClientMap, owns, type ClientIdentity } from './identity.ts';
 
 /**
@@ -57,7 +57,7 @@ export class LeaseIndex {
    */
   putNew(lease: Lease, addr: number, deadline: number): boolean {
     if (this.byAddr.has(addr | 0)) return false;
-    const ids = leaseKeys(lease);
+    const ids = freshLeaseKeys(lease);
     const slot = this.leases.add(lease, addr, ids);
     this.byAddr.set(addr | 0, slot);
     this.leases.setDeadline(slot, deadline);

@@ -33,15 +33,28 @@ export function interfaceAddressValue(address: string): number {
   return n;
 }
 
+/** The first subnet holding `addr` (a number; -1, not an address, is in none) that admits the classes. */
 function containing(
+  config: CompiledConfig,
+  addr: number,
+  classes: PacketClasses | null,
+): CompiledSubnet | undefined {
+  if (addr < 0) return undefined;
+  const subnets = config.subnets;
+  for (let i = 0; i < subnets.length; i++) {
+    const s = subnets[i]!;
+    if (cidrContains(s, addr) && admits(s, classes)) return s;
+  }
+  return undefined;
+}
+
+/** `containing` for an address's text: -1 when it is not an IPv4 address. */
+function containingText(
   config: CompiledConfig,
   addr: string,
   classes: PacketClasses | null,
 ): CompiledSubnet | undefined {
-  if (!isIpv4(addr)) return undefined;
-  const n = ipv4ToInt(addr);
-  for (const s of config.subnets) if (cidrContains(s, n) && admits(s, classes)) return s;
-  return undefined;
+  return containing(config, typeof addr === 'string' ? ipv4ToInt(addr) : -1, classes);
 }
 
 function byRelayAddress(
@@ -49,7 +62,11 @@ function byRelayAddress(
   giaddr: number,
   classes: PacketClasses | null,
 ): CompiledSubnet | undefined {
-  for (const s of config.subnets) if (s.relayAddresses.includes(giaddr) && admits(s, classes)) return s;
+  const subnets = config.subnets;
+  for (let i = 0; i < subnets.length; i++) {
+    const s = subnets[i]!;
+    if (s.relayAddresses.includes(giaddr) && admits(s, classes)) return s;
+  }
   return undefined;
 }
 
@@ -77,23 +94,24 @@ export function selectSubnet(
     if (link !== undefined) {
       // RFC 3527 §3: with the sub-option present the server MUST allocate on that subnet (or its link):
       // an unknown one means no answer, never a fall-back to giaddr.
-      const s = containing(config, link, classes);
+      const s = containingText(config, link, classes);
       return s ? { subnet: s, by: 'link-selection' } : undefined;
     }
   }
   const sel = req.options.getBy(SUBNET_SELECTION_OPT);
   if (sel !== undefined) {
-    const s = containing(config, sel, classes);
+    const s = containingText(config, sel, classes);
     // RFC 3011 §3: a server that cannot serve the requested subnet MUST NOT answer.
     return s ? { subnet: s, by: 'subnet-selection' } : undefined;
   }
   if (relayed) {
+    // Parsed once for both lookups: -1 (in no subnet) when giaddr is not an IPv4 address.
     const g = ipv4ToInt(req.giaddr);
-    const s = byRelayAddress(config, g, classes) ?? containing(config, req.giaddr, classes);
+    const s = byRelayAddress(config, g, classes) ?? containing(config, g, classes);
     return s ? { subnet: s, by: 'relay' } : undefined;
   }
   if (req.ciaddr !== ZERO) {
-    const s = containing(config, req.ciaddr, classes);
+    const s = containingText(config, req.ciaddr, classes);
     if (s && onInterface(s, meta)) return { subnet: s, by: 'ciaddr' };
   }
   // Indexed loops: this runs for every request, and for-of left an iterator object per loop here.

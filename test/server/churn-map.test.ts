@@ -72,3 +72,36 @@ test('a renewal with more live entries than insertions between renewals keeps ev
   }
   assert.deepEqual([...churn], [...model]);
 });
+
+test('with insertionsPerLive, a map of thousands renews after that many insertions per entry, and answers as a Map', () => {
+  const churn = new ChurnMap<number, number>(2);
+  const plain = new ChurnMap<number, number>();
+  const model = new Map<number, number>();
+  for (let i = 0; i < 3000; i++) {
+    churn.set(i, i);
+    plain.set(i, i);
+    model.set(i, i);
+  }
+  // The first renewal comes after RENEW_AFTER insertions, as without the option; it moved 1,023 entries, so the
+  // next waits for 2,046 insertions, where a plain map renews every RENEW_AFTER.
+  assert.equal(churn.renewals, 1);
+  assert.equal(plain.renewals, 2);
+  for (let i = 0; i < 5000; i++) {
+    const key = 10_000 + (i % 50);
+    for (const m of [churn, plain, model]) m.set(key, i);
+    if (i % 2 === 1) for (const m of [churn, plain, model]) m.delete(key);
+  }
+  // 8,000 insertions: the second renewal (the 3,070th) moved about 3,000, so the next waits for about 6,000.
+  assert.equal(churn.renewals, 2);
+  assert.equal(plain.renewals, Math.floor(8000 / RENEW_AFTER));
+  for (let i = 0; i < 1300; i++) for (const m of [churn, model]) m.set(20_000 + i, i);
+  assert.equal(churn.renewals, 3);
+  assert.deepEqual([...churn], [...model]);
+  // A small map renews every RENEW_AFTER insertions, the option or not.
+  const small = new ChurnMap<number, number>(2);
+  for (let i = 0; i < RENEW_AFTER * 3; i++) {
+    small.set(i % 100, i);
+    if (i % 100 === 99) for (let k = 0; k < 100; k++) small.delete(k);
+  }
+  assert.equal(small.renewals, 3);
+});

@@ -73,3 +73,24 @@ test('a retransmitted REQUEST: each grant in flight for the address is written w
   lab.engine.commitSucceeded(again.commit.token, lab.now);
   assert.equal(lab.engine.lease(first.lease.address)?.cltt, lab.now);
 });
+
+test('a change whose address is not an IPv4 address text is ignored, whatever its type', () => {
+  const lab = new Lab();
+  const lease: Lease = Object.freeze({
+    address: '198.18.0.10',
+    hwAddress: MAC,
+    clientId: null,
+    subnetId: 1,
+    validLifetime: 3600,
+    cltt: lab.now,
+    expiresAt: lab.now + 3_600_000,
+    hostname: null,
+    state: 'default',
+    userContext: null,
+  });
+  for (const address of ['198.18.0.256', '', null, undefined, 3_222_405_130])
+    lab.engine.applyLeaseChange({ kind: 'updated', lease: { ...lease, address } as unknown as Lease });
+  assert.equal(lab.engine.leases().length, 0);
+  lab.engine.applyLeaseChange({ kind: 'updated', lease });
+  assert.deepEqual(lab.engine.lease('198.18.0.10'), lease);
+});
