@@ -292,6 +292,20 @@ test('udpSegmentation: false sends datagram by datagram', () =>
     { udpSegmentation: false },
   ));
 
+test('LEASEKEEPER_UDP_GSO=off turns GSO off where the options do not say; the option wins over it', async () => {
+  const before = process.env['LEASEKEEPER_UDP_GSO'];
+  process.env['LEASEKEEPER_UDP_GSO'] = 'off';
+  try {
+    await withGsoLab(async ({ server }) => assert.equal(server.udpSegmentationActive('srv0'), false));
+    await withGsoLab(async ({ server }) => assert.equal(server.udpSegmentationActive('srv0'), true), {
+      udpSegmentation: true,
+    });
+  } finally {
+    if (before === undefined) delete process.env['LEASEKEEPER_UDP_GSO'];
+    else process.env['LEASEKEEPER_UDP_GSO'] = before;
+  }
+});
+
 test('property: grouping never drops, reorders or corrupts a datagram, whatever the mix of destinations, sizes and padding allowances', () =>
   withGsoLab(async ({ server, at }) => {
     const datagram = fc.record({
