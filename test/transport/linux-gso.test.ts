@@ -254,6 +254,43 @@ test('a GSO refusal forced through the addon (EIO, as without checksum offload) 
     assert.equal(serverEvents.errors[0]!.syscallCode, 'EIO');
   }));
 
+test('a sendmmsg that takes only part of a batch resolves the datagrams of the runs it took, and the rest follow', () =>
+  withGsoLab(async ({ server, at }) => {
+    const sent: Sent[] = [0, 50, 10, 0, 90, 20, 0, 70].map((extra, i) => ({
+      data: reply(400 + i, extra),
+      port: i === 3 ? 68 : 67,
+      padUpTo: PAD_UP_TO,
+    }));
+    // The first call may send only the first three datagrams: one GSO entry.
+    const { calls, failures } = await postSpied(server, sent, (orig, segment) =>
+      segment ? (fd, b, d, start) => orig(fd, b, d, start, Math.min(start + 3, b.length), true) : undefined,
+    );
+    assert.deepEqual([...failures], []);
+    assert.deepEqual(
+      calls.map((c) => c.result),
+      [3, 3, 2],
+    );
+    assert.ok((await expectDelivered(at, sent)) > 0);
+  }));
+
+test('EAGAIN on a GSO run sends the rest through node:dgram, unpadded, and leaves GSO on', () =>
+  withGsoLab(async ({ server, at }) => {
+    const sent: Sent[] = [0, 50, 10, 90].map((extra, i) => ({
+      data: reply(500 + i, extra),
+      port: 67,
+      padUpTo: PAD_UP_TO,
+    }));
+    const { failures } = await postSpied(
+      server,
+      sent,
+      () => () => -(SEGMENTED_FAILURE | constants.errno.EAGAIN),
+    );
+    assert.deepEqual([...failures], []);
+    assert.equal(await expectDelivered(at, sent), 0);
+    assert.equal(server.udpSegmentRefusals, 0);
+    assert.equal(server.udpSegmentationActive('srv0'), true);
+  }));
+
 test('a run refused for what every datagram of it would be refused for fails datagram by datagram and leaves GSO on', () =>
   withGsoLab(async ({ server, at }) => {
     // Port 0 passes the transport's checks; udp_sendmsg refuses it with EINVAL, grouped or not.
