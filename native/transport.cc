@@ -31,9 +31,9 @@
 //       padUpTo (not 0) are grouped: a packet socket on a veth peer sees a run as one frame. Every segment
 //       but the last must have the run's size: a shorter datagram is followed by zero octets to that size (a
 //       second iovec on a static zero page, no copy) only up to its padUpTo, the length its sender allows
-//       (its own length: none). When such
-//       an entry fails, the errno comes with kSegmentedFailure set, so the caller can send it datagram by
-//       datagram (the kernel refuses GSO without checksum offload, EIO, or past the path MTU, EINVAL).
+//       (its own length: none). When such an entry fails, the errno comes with kSegmentedFailure set, so
+//       the caller can send it datagram by datagram (the kernel refuses GSO without checksum offload, EIO,
+//       or past the path MTU, EMSGSIZE or EINVAL).
 //   udpSegmentSupported(fd) -> whether the kernel knows UDP_SEGMENT on this socket (an older kernel
 //       would ignore the cmsg and send one large datagram).
 //   sendUnixDatagram(path, buffer) -> bytes sent, or -errno
@@ -999,7 +999,7 @@ constexpr int kSegmentedFailure = 1 << 16;
 constexpr uint32_t kMaxSegments = 64;
 // One IPv4 UDP datagram's payload at most (65535 - 20 - 8): the whole run is one before it is cut.
 constexpr size_t kMaxGsoPayload = 65507;
-// A segment larger than one Ethernet frame's payload would exceed the path MTU (EINVAL): not coalesced.
+// A segment larger than one Ethernet frame's payload would exceed the path MTU (refused): not coalesced.
 constexpr size_t kMaxSegment = 1472;
 const uint8_t kZeros[kMaxSegment] = {};
 
