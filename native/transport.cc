@@ -22,9 +22,20 @@
 //       (PACKET_STATISTICS; a ring's drops do not show in the socket's sk_drops, which `ss -0 -m` prints).
 //   new PacketSocket({ linkWatch: true, netns? }, onMessages) is instead an rtnetlink socket subscribed to
 //       link and IPv4 address changes, for prompt link events.
-//   sendBatch(fd, buffers, dst, start, end) -> count sent, or -errno for buffers[start]
+//   sendBatch(fd, buffers, dst, start, end, segment?) -> count sent, or -errno for buffers[start]
 //       One sendmmsg of buffers[start..end). dst is null for a bound packet socket, else a Uint32Array of
-//       [ipv4 (host order), port] per buffer index. Like sendmmsg, stops at the first failing datagram.
+//       [ipv4 (host order), port | padUpTo << 16] per buffer index. Like sendmmsg, stops at the first
+//       failing datagram. With `segment` (a UDP socket), consecutive datagrams to one destination leave as
+//       one entry with a UDP_SEGMENT cmsg (UDP GSO, Linux 4.18): the kernel carries them as one skb through
+//       routing, netfilter and the device and cuts them apart late. Only datagrams whose sender gave a
+//       padUpTo (not 0) are grouped: a packet socket on a veth peer sees a run as one frame. Every segment
+//       but the last must have the run's size: a shorter datagram is followed by zero octets to that size (a
+//       second iovec on a static zero page, no copy) only up to its padUpTo, the length its sender allows
+//       (its own length: none). When such an entry fails, the errno comes with kSegmentedFailure set, so
+//       the caller can send it datagram by datagram (the kernel refuses GSO without checksum offload, EIO,
+//       or past the path MTU, EMSGSIZE or EINVAL).
+//   udpSegmentSupported(fd) -> whether the kernel knows UDP_SEGMENT on this socket (an older kernel
+//       would ignore the cmsg and send one large datagram).
 //   sendUnixDatagram(path, buffer) -> bytes sent, or -errno
 //       One datagram to an AF_UNIX SOCK_DGRAM socket (systemd's NOTIFY_SOCKET, syslog's /dev/log), which
 //       node:dgram cannot address. A path starting with '@' names the abstract namespace. Non-blocking.
@@ -47,6 +58,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <string.h>
 #include <linux/sockios.h>
@@ -978,6 +990,65 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   bool released_ = false;
 };
 
+// sendBatch's dst port word: the port, and above it how long the sender allows the datagram to be made
+// with zero octets after it (DHCP: PAD after END, up to what the client accepts); 0: not to be grouped.
+constexpr int kPadUpToShift = 16;
+// Or'ed into a failed sendBatch's errno when the failing entry carried several datagrams (UDP GSO).
+constexpr int kSegmentedFailure = 1 << 16;
+// The kernel's UDP_MAX_SEGMENTS was 64 until Linux 6.9 (128 since): the smaller holds everywhere.
+constexpr uint32_t kMaxSegments = 64;
+// One IPv4 UDP datagram's payload at most (65535 - 20 - 8): the whole run is one before it is cut.
+constexpr size_t kMaxGsoPayload = 65507;
+// A segment larger than one Ethernet frame's payload would exceed the path MTU (refused): not coalesced.
+constexpr size_t kMaxSegment = 1472;
+const uint8_t kZeros[kMaxSegment] = {};
+
+// One GSO entry's control message, aligned as the kernel reads it.
+struct alignas(cmsghdr) GsoControl {
+  char bytes[CMSG_SPACE(sizeof(uint16_t))];
+};
+
+struct SendRun {
+  uint32_t first;  // index relative to start
+  uint32_t count;
+  size_t segment;  // every datagram but the last is padded to this; 0: not coalesced
+};
+
+// Splits [0, n) into runs of datagrams that may leave as one GSO entry: same destination, each at least
+// one octet (a zero-length last segment would vanish), every one but the last `segment` long or allowed to
+// be padded to it, the last no longer, at most kMaxSegments and kMaxGsoPayload octets. No datagram moves:
+// a run only groups neighbours, so the order on the wire is the order given.
+void PlanRuns(const std::vector<iovec>& data, const uint32_t* dst, uint32_t start, uint32_t n, bool segment,
+              std::vector<SendRun>& runs) {
+  runs.clear();
+  for (uint32_t i = 0; i < n;) {
+    size_t size = data[i].iov_len;
+    uint32_t count = 1;
+    if (segment && size > 0 && size <= kMaxSegment && (dst[(start + i) * 2 + 1] >> kPadUpToShift) != 0) {
+      const uint32_t* d0 = dst + (start + i) * 2;
+      size_t cap = kMaxSegment;  // the largest segment every member before the last may be made
+      while (i + count < n && count < kMaxSegments) {
+        const uint32_t* d = dst + (start + i + count) * 2;
+        if (d[0] != d0[0] || (d[1] & 0xffff) != (d0[1] & 0xffff) || (d[1] >> kPadUpToShift) == 0) break;
+        size_t len = data[i + count].iov_len;
+        if (len == 0) break;
+        // The run's last so far is no longer last: it must be the segment size, or be padded to it.
+        size_t prev = data[i + count - 1].iov_len;
+        size_t prevCap = std::max<size_t>(prev, dst[(start + i + count - 1) * 2 + 1] >> kPadUpToShift);
+        if (prevCap < size) break;
+        size_t capNow = std::min(cap, prevCap);
+        size_t grown = std::max(size, len);
+        if (grown > capNow || grown * count + len > kMaxGsoPayload) break;
+        size = grown;
+        cap = capNow;
+        count++;
+      }
+    }
+    runs.push_back(SendRun{i, count, count > 1 ? size : 0});
+    i += count;
+  }
+}
+
 Napi::Value SendBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
@@ -985,6 +1056,7 @@ Napi::Value SendBatch(const Napi::CallbackInfo& info) {
   bool addressed = info[2].IsTypedArray();
   uint32_t start = info[3].As<Napi::Number>().Uint32Value();
   uint32_t end = info[4].As<Napi::Number>().Uint32Value();
+  bool segment = addressed && info.Length() > 5 && info[5].ToBoolean();
   if (end > bufs.Length() || start >= end) throw Napi::RangeError::New(env, "bad sendBatch range");
   uint32_t n = std::min<uint32_t>(end - start, UIO_MAXIOV);
   const uint32_t* dst = nullptr;
@@ -995,34 +1067,75 @@ Napi::Value SendBatch(const Napi::CallbackInfo& info) {
   }
   // Reused between calls; thread_local as worker threads may load the addon too.
   thread_local std::vector<mmsghdr> msgs;
+  thread_local std::vector<iovec> data;
   thread_local std::vector<iovec> iov;
   thread_local std::vector<sockaddr_in> to;
-  msgs.assign(n, mmsghdr{});
-  iov.resize(n);
-  to.resize(n);
+  thread_local std::vector<SendRun> runs;
+  thread_local std::vector<GsoControl> control;
+  data.resize(n);
   for (uint32_t i = 0; i < n; i++) {
     Napi::Value v = bufs.Get(start + i);
     if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "sendBatch: not a Buffer");
     Napi::Uint8Array b = v.As<Napi::Uint8Array>();
-    iov[i] = iovec{b.Data(), b.ByteLength()};
-    msghdr& m = msgs[i].msg_hdr;
-    m.msg_iov = &iov[i];
-    m.msg_iovlen = 1;
+    data[i] = iovec{b.Data(), b.ByteLength()};
+  }
+  PlanRuns(data, dst, start, n, segment, runs);
+  size_t entries = runs.size();
+  msgs.assign(entries, mmsghdr{});
+  // Each datagram at most twice (itself, then its padding); sized before any pointer into it is taken.
+  iov.resize(static_cast<size_t>(n) * 2);
+  to.resize(entries);
+  control.resize(entries);
+  size_t used = 0;
+  for (size_t e = 0; e < entries; e++) {
+    const SendRun& run = runs[e];
+    msghdr& m = msgs[e].msg_hdr;
+    m.msg_iov = iov.data() + used;
+    for (uint32_t k = 0; k < run.count; k++) {
+      const iovec& d = data[run.first + k];
+      iov[used++] = d;
+      // PlanRuns allowed a shorter datagram before the last only up to its padUpTo.
+      if (k + 1 < run.count && d.iov_len < run.segment) {
+        iov[used++] = iovec{const_cast<uint8_t*>(kZeros), run.segment - d.iov_len};
+      }
+    }
+    m.msg_iovlen = static_cast<size_t>(iov.data() + used - m.msg_iov);
     if (dst != nullptr) {
-      sockaddr_in& sin = to[i];
+      const uint32_t* d = dst + (start + run.first) * 2;
+      sockaddr_in& sin = to[e];
       sin = sockaddr_in{};
       sin.sin_family = AF_INET;
-      sin.sin_addr.s_addr = htonl(dst[(start + i) * 2]);
-      sin.sin_port = htons(static_cast<uint16_t>(dst[(start + i) * 2 + 1]));
+      sin.sin_addr.s_addr = htonl(d[0]);
+      sin.sin_port = htons(static_cast<uint16_t>(d[1] & 0xffff));
       m.msg_name = &sin;
       m.msg_namelen = sizeof(sin);
+    }
+    if (run.segment > 0) {
+      m.msg_control = control[e].bytes;
+      m.msg_controllen = sizeof(control[e].bytes);
+      cmsghdr* c = CMSG_FIRSTHDR(&m);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t gso = static_cast<uint16_t>(run.segment);
+      memcpy(CMSG_DATA(c), &gso, sizeof(gso));
     }
   }
   int sent;
   do {
-    sent = sendmmsg(fd, msgs.data(), n, MSG_DONTWAIT);
+    sent = sendmmsg(fd, msgs.data(), static_cast<unsigned>(entries), MSG_DONTWAIT);
   } while (sent < 0 && errno == EINTR);
-  return Napi::Number::New(env, sent < 0 ? -errno : sent);
+  if (sent < 0) return Napi::Number::New(env, -(errno | (runs[0].count > 1 ? kSegmentedFailure : 0)));
+  uint32_t datagrams = 0;
+  for (int e = 0; e < sent; e++) datagrams += runs[e].count;
+  return Napi::Number::New(env, datagrams);
+}
+
+Napi::Value UdpSegmentSupported(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int value = 0;
+  socklen_t len = sizeof(value);
+  return Napi::Boolean::New(info.Env(), getsockopt(fd, SOL_UDP, UDP_SEGMENT, &value, &len) == 0);
 }
 
 Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info) {
@@ -1109,6 +1222,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openUdp", Napi::Function::New(env, OpenUdp));
   exports.Set("interfaces", Napi::Function::New(env, Interfaces));
   exports.Set("sendBatch", Napi::Function::New(env, SendBatch));
+  exports.Set("udpSegmentSupported", Napi::Function::New(env, UdpSegmentSupported));
   exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram));
   exports.Set("errnoError", Napi::Function::New(env, ErrnoErrorJs));
   exports.Set("ringPolicy", Napi::Function::New(env, RingPolicyJs));

@@ -3,6 +3,8 @@ import type { InterfaceAddress, OutgoingReply } from '../server/index.ts';
 import type { OutboundDatagram, TransportCapabilities } from '../transport/index.ts';
 
 const LIMITED_BROADCAST = '255.255.255.255';
+/** A DHCP maximum message size counts the IPv4 and UDP headers (RFC 2132 §9.10). */
+const IP_UDP_HEADERS = 28;
 
 /**
  * Turns the engine's reply destination (RFC 2131 §4.1) into a datagram for the transport:
@@ -32,7 +34,13 @@ export function outbound(
   }
 }
 
-/** One literal per shape, not a spread of the interface into each reply's datagram (every reply takes this). */
+/**
+ * One literal per shape, not a spread of the interface into each reply's datagram (every reply takes this).
+ * Zero octets after a reply's END option are PAD to a DHCP receiver (RFC 2132 §3.1-3.2; the encoder pads
+ * to 300 octets so, RFC 1542 §2.1), up to the size the client accepts (option 57, at least 576 octets with
+ * the IP and UDP headers: RFC 2131 §2, RFC 2132 §9.10): `padUpTo` lets the linux transport pad a run of
+ * replies to one relay to one size and send it as one UDP GSO send.
+ */
 function datagram(
   reply: OutgoingReply,
   data: Uint8Array,
@@ -40,7 +48,10 @@ function datagram(
   port: number,
   caps: TransportCapabilities,
 ): OutboundDatagram {
-  return caps.interfaceAware ? { data, ip, port, interface: reply.interface } : { data, ip, port };
+  const padUpTo = reply.maxSize - IP_UDP_HEADERS;
+  return caps.interfaceAware
+    ? { data, ip, port, interface: reply.interface, padUpTo }
+    : { data, ip, port, padUpTo };
 }
 
 function broadcast(

@@ -66,6 +66,14 @@ export interface OutboundDatagram {
    * transport honours another address only with `mac` or a broadcast (ERR_TRANSPORT_UNSUPPORTED otherwise).
    */
   readonly sourceIp?: string;
+  /**
+   * The sender's protocol reads zero octets after this datagram as padding (DHCP after its END option), and
+   * its receiver takes datagrams up to this many octets: a transport may append zeros up to that length. The
+   * linux transport does, to make a run of datagrams to one destination one size for UDP GSO, and groups
+   * only datagrams that carry it. Only the sender knows this; without it a transport never pads. Others
+   * ignore it.
+   */
+  readonly padUpTo?: number;
 }
 
 export interface LinkState {

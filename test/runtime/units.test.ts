@@ -80,6 +80,14 @@ test('a plain UDP transport broadcasts instead of link-unicast, to the subnet br
   );
 });
 
+test('a relayed or unicast reply may be zero-padded up to what the client accepts, less the IP and UDP headers', () => {
+  const relayed = { kind: 'relay', address: '198.18.1.1', port: 67 } as const;
+  assert.equal(outbound(reply(relayed), DATA, LINUX, ADDRS).padUpTo, 548);
+  assert.equal(outbound({ ...reply(relayed), maxSize: 1500 }, DATA, UDP, ADDRS).padUpTo, 1472);
+  const unicast = { kind: 'unicast', address: '198.18.0.9', port: 68 } as const;
+  assert.equal(outbound(reply(unicast), DATA, LINUX, ADDRS).padUpTo, 548);
+});
+
 test('lease-database: persisting memfile becomes SQLite, persist false memory, --lease-file wins', () => {
   assert.deepEqual(chooseLeaseStore({ type: 'memfile' }, undefined).spec, {
     type: 'sqlite',

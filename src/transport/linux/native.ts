@@ -51,6 +51,15 @@ export interface NativePacketSocket {
   close(): void;
 }
 
+/**
+ * sendBatch's `dst` port word is `port | padUpTo << PAD_UP_TO_SHIFT`: the length up to which the sender allows
+ * zero octets after the datagram (`OutboundDatagram.padUpTo`, at most 1472), 0 for none.
+ */
+export const PAD_UP_TO_SHIFT = 16;
+
+/** Or'ed into the errno sendBatch returns when the failing entry carried several datagrams (UDP GSO). */
+export const SEGMENTED_FAILURE = 1 << 16;
+
 /** Words per frame in a batch's `meta`: offset, length, pkttype, tpStatus, waitedUs. */
 export const FRAME_META_WORDS = 5;
 
@@ -96,7 +105,11 @@ export interface NativeAddon {
   ) => NativePacketSocket;
   /**
    * One sendmmsg of `buffers[start..end)` on `fd`: the number sent (from `start`, in order), or -errno for
-   * `buffers[start]`. `dst` holds [ipv4 as uint32, port] per buffer index; null on a bound packet socket.
+   * `buffers[start]`. `dst` holds [ipv4 as uint32, port | padUpTo << PAD_UP_TO_SHIFT] per buffer index; null
+   * on a bound packet socket. With `segment` (a UDP socket where `udpSegmentSupported`), neighbouring
+   * datagrams to one destination leave as one UDP GSO entry, shorter ones followed by zeros to the run's
+   * size where their padUpTo allows; when such an entry fails, its errno comes or'ed with SEGMENTED_FAILURE.
+   * Addons built before GSO ignore `segment`.
    */
   sendBatch(
     fd: number,
@@ -104,7 +117,13 @@ export interface NativeAddon {
     dst: Uint32Array | null,
     start: number,
     end: number,
+    segment?: boolean,
   ): number;
+  /**
+   * Whether the kernel knows UDP_SEGMENT on this UDP socket (Linux 4.18); absent from addons built before
+   * GSO. On an older kernel the cmsg would be ignored and the run sent as one large datagram.
+   */
+  udpSegmentSupported?(fd: number): boolean;
   /**
    * One datagram to an AF_UNIX SOCK_DGRAM socket (`@name`: abstract namespace): bytes sent, or -errno.
    * Absent from addons built before it was added: check with `typeof`.

@@ -2,15 +2,18 @@
  * The linux transport's batched sends: datagrams issued during one JS turn are written with one sendmmsg
  * per socket at the end of the turn (process.nextTick: after the microtasks of the handlers that produced
  * them). Each send's promise settles after the flush handed it to the kernel; a posted datagram has no
- * promise, only its failure callback.
+ * promise, only its failure callback. On a UDP socket that allows it, the addon coalesces neighbouring
+ * datagrams to one destination into one UDP GSO entry (docs/transport.md, "UDP GSO").
  */
 import type dgram from 'node:dgram';
 import { constants } from 'node:os';
 import { intToIp } from '../../protocol/index.ts';
-import type { TransportError } from '../errors.ts';
+import { RateLimitedLog } from '../../log/index.ts';
+import { TransportError } from '../errors.ts';
+import { MAX_UDP_PAYLOAD } from '../frame.ts';
 import { SendBacklog, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
 import { toTransportError } from './errno.ts';
-import type { NativeAddon, NativePacketSocket } from './native.ts';
+import { PAD_UP_TO_SHIFT, SEGMENTED_FAILURE, type NativeAddon, type NativePacketSocket } from './native.ts';
 
 /** Told that a datagram could not be sent, with what its sender gave along with it. */
 export type SendFailed<C = unknown> = (e: TransportError, context: C) => void;
@@ -18,7 +21,7 @@ export type SendFailed<C = unknown> = (e: TransportError, context: C) => void;
 /** The sends of one socket waiting for this turn's flush. */
 export interface SendQueue {
   data: Uint8Array[];
-  /** [ip, port] per datagram; only the UDP queue's is used. */
+  /** [ip, port | padUpTo << PAD_UP_TO_SHIFT] per datagram; only the UDP queue's is used. */
   dst: Uint32Array;
   resolve: (() => void)[];
   reject: SendFailed[];
@@ -44,9 +47,28 @@ export interface BatchPort {
   readonly udpQueue: SendQueue;
   /** Whole frames for the packet socket. */
   readonly packetQueue: SendQueue;
+  /**
+   * Whether the UDP socket's runs to one destination leave as UDP GSO entries; the batcher clears it when
+   * the kernel refuses one (set again when the socket is reopened).
+   */
+  udpSegment: boolean;
 }
 
-const { EAGAIN, ENOBUFS, EBADF } = constants.errno;
+/** The kernel refused a GSO entry on `interface`'s UDP socket: it sends datagram by datagram now. */
+export interface SegmentRefusal {
+  readonly interface: string;
+  /** The errno's name (EIO, EINVAL, ...). */
+  readonly code: string;
+}
+
+const { EAGAIN, ENOBUFS, EBADF, EIO, EINVAL, ENOPROTOOPT, EOPNOTSUPP, EMSGSIZE } = constants.errno;
+
+/**
+ * Errnos by which the kernel refuses a GSO entry where it would take the same datagrams one by one: no
+ * checksum offload on the route's device or IPsec (EIO), a segment over the path MTU or too many segments
+ * (EINVAL, EMSGSIZE), no UDP GSO at all (ENOPROTOOPT, EOPNOTSUPP).
+ */
+const REFUSES_SEGMENTS = new Set([EIO, EINVAL, ENOPROTOOPT, EOPNOTSUPP, EMSGSIZE]);
 
 /**
  * At most this many datagrams wait for the end of the turn: more are written at once. Measured under
@@ -60,6 +82,7 @@ export class SendBatcher {
   readonly #ports: () => Iterable<BatchPort>;
   readonly #limits: SendQueueLimits;
   readonly #onOverflow: (o: SendQueueOverflow) => void;
+  readonly #onSegmentRefused: (r: SegmentRefusal) => void;
   // Per socket, not per port: a reopened port starts empty, and callbacks a closed socket never runs
   // cannot leave the new one counted full.
   readonly #backlogs = new WeakMap<dgram.Socket, SendBacklog>();
@@ -81,14 +104,19 @@ export class SendBatcher {
     ports: () => Iterable<BatchPort>,
     limits: SendQueueLimits = {},
     onOverflow: (o: SendQueueOverflow) => void = () => {},
+    onSegmentRefused: (r: SegmentRefusal) => void = () => {},
   ) {
     this.#native = native;
     this.#ports = ports;
     this.#limits = limits;
     this.#onOverflow = onOverflow;
+    this.#onSegmentRefused = onSegmentRefused;
   }
 
-  /** Queues one datagram on `q` (one of `p`'s queues); `ip` and `port` are used by the UDP queue only. */
+  /**
+   * Queues one datagram on `q` (one of `p`'s queues); `ip` and `port` are used by the UDP queue only, where
+   * `port` may carry `portWord`'s allowance of zero padding.
+   */
   enqueue(q: SendQueue, data: Uint8Array, ip: number, port: number): Promise<void> {
     const promise = new Promise<void>(this.#capture);
     this.#queue(q, data, ip, port, this.#capturedResolve!, this.#capturedReject!, undefined);
@@ -143,25 +171,46 @@ export class SendBatcher {
   /**
    * Writes a queue with sendmmsg. A datagram the kernel refuses rejects alone and the rest are retried;
    * on EAGAIN/ENOBUFS the remaining unicasts go through node:dgram, which waits for the socket to drain.
+   * A GSO entry that fails otherwise is sent again datagram by datagram, so GSO never fails a datagram the
+   * plain send would have delivered; when that plain send goes through where the GSO entry failed with an
+   * errno by which the kernel refuses GSO, the socket stops using it (a datagram that fails either way, to
+   * port 0 say, says nothing about GSO).
    */
   #flushQueue(p: BatchPort, q: SendQueue, fd: number, udp: boolean): void {
     const { data, dst, resolve, reject, context } = q;
     const n = data.length;
+    let segment = udp && p.udpSegment;
+    // The errno of a GSO entry that failed at `i`, until the plain send of datagram `i` says whose it was.
+    let refused = 0;
     let i = 0;
     try {
       while (i < n) {
-        const r = fd < 0 ? -EBADF : this.#native.sendBatch(fd, data, udp ? dst : null, i, n);
+        const r = fd < 0 ? -EBADF : this.#native.sendBatch(fd, data, udp ? dst : null, i, n, segment);
+        if (refused !== 0) {
+          if (r > 0 && p.udpSegment) {
+            p.udpSegment = false;
+            const code = this.#native.errnoError(refused, 'sendmmsg').code;
+            this.#onSegmentRefused({ interface: p.name, code });
+          }
+          refused = 0;
+        }
         if (r > 0) {
           for (const end = i + r; i < end; i++) resolve[i]!();
           continue;
         }
-        const errno = r < 0 ? -r : EAGAIN;
+        const errno = r < 0 ? -r & (SEGMENTED_FAILURE - 1) : EAGAIN;
         if (udp && p.udp && (errno === EAGAIN || errno === ENOBUFS)) {
           for (; i < n; i++) {
             const settle = { resolve: resolve[i]!, reject: reject[i]!, context: context[i] };
-            this.#dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]!, settle);
+            this.#dgramSend(p, p.udp, data[i]!, dst[2 * i]!, dst[2 * i + 1]! & 0xffff, settle);
           }
           break;
+        }
+        if (segment && (-r & SEGMENTED_FAILURE) !== 0) {
+          // The rest of this flush goes datagram by datagram: a datagram refused then fails on its own.
+          segment = false;
+          if (REFUSES_SEGMENTS.has(errno)) refused = errno;
+          continue;
         }
         reject[i]!(
           toTransportError(this.#native.errnoError(errno, 'sendmmsg'), 'ERR_TRANSPORT_SEND_FAILED', p.name),
@@ -209,4 +258,36 @@ export class SendBatcher {
       settle.reject(toTransportError(e, 'ERR_TRANSPORT_SEND_FAILED', p.name), settle.context);
     }
   }
+}
+
+/**
+ * The UDP queue's port word: the port, and when the sender gave `OutboundDatagram.padUpTo` the length up to
+ * which zero octets may follow the datagram (at least its own, at most one frame's payload). Only such
+ * datagrams are grouped into GSO runs.
+ */
+export function portWord(port: number, dataLength: number, padUpTo: number | undefined): number {
+  if (padUpTo === undefined || dataLength === 0 || dataLength > MAX_UDP_PAYLOAD) return port;
+  const upTo = padUpTo > dataLength ? Math.min(Math.floor(padUpTo), MAX_UDP_PAYLOAD) : dataLength;
+  return (port | (upTo << PAD_UP_TO_SHIFT)) >>> 0;
+}
+
+/**
+ * Reports GSO refusals as `error` events (ERR_TRANSPORT_UNSUPPORTED: nothing was lost), the first at once,
+ * then one per interval with the count since: a socket refuses once, but reopened sockets may again.
+ */
+export function segmentRefusalReporter(
+  emitError: (e: TransportError) => void,
+  intervalMs: number | undefined,
+): RateLimitedLog<SegmentRefusal> {
+  return new RateLimitedLog<SegmentRefusal>({
+    ...(intervalMs === undefined ? {} : { intervalMs }),
+    emit: (count, r) =>
+      emitError(
+        new TransportError(
+          'ERR_TRANSPORT_UNSUPPORTED',
+          `the kernel refused UDP GSO on ${r.interface} (${r.code}) ${count} time(s): its unicasts now leave datagram by datagram`,
+          { syscallCode: r.code, interface: r.interface },
+        ),
+      ),
+  });
 }

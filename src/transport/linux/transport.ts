@@ -50,7 +50,15 @@ import {
   type NativePacketSocket,
 } from './native.ts';
 import { overflowReporter, type SendQueueLimits, type SendQueueOverflow } from '../send-backlog.ts';
-import { SendBatcher, sendQueue, type SendFailed, type SendQueue } from './send-batch.ts';
+import {
+  SendBatcher,
+  portWord,
+  segmentRefusalReporter,
+  sendQueue,
+  type SegmentRefusal,
+  type SendFailed,
+  type SendQueue,
+} from './send-batch.ts';
 
 export interface LinuxTransportOptions {
   /** Interfaces to serve, by name; at least one. */
@@ -83,6 +91,21 @@ export interface LinuxTransportOptions {
   sendQueue?: SendQueueLimits;
   /** Repeated drops are reported once per interval with a count; default 5000 ms. */
   logIntervalMs?: number;
+  /**
+   * Unicasts through the UDP sockets that go to one destination in one batch leave as one UDP GSO send
+   * (Linux 4.18), shorter ones padded with zeros to one size where their `padUpTo` allows (docs/transport.md,
+   * "UDP GSO").
+   * Default on, unless the environment has `LEASEKEEPER_UDP_GSO=off` (or `0`). Off for a peer on the same
+   * host behind a veth that reads through a packet socket (ISC dhcrelay): it would see each run as one
+   * large datagram, as tcpdump there does.
+   */
+  udpSegmentation?: boolean;
+}
+
+/** `LEASEKEEPER_UDP_GSO=off` or `0` turns UDP GSO off where the options do not say. */
+function udpSegmentationDefault(): boolean {
+  const v = process.env['LEASEKEEPER_UDP_GSO']?.trim().toLowerCase();
+  return v !== 'off' && v !== '0' && v !== 'false' && v !== 'no';
 }
 
 interface Port {
@@ -98,6 +121,8 @@ interface Port {
   udpQueue: SendQueue;
   /** Whole frames for the packet socket, waiting for this turn's flush. */
   packetQueue: SendQueue;
+  /** Runs to one destination leave as UDP GSO sends on the current UDP socket. */
+  udpSegment: boolean;
   /** The packet socket's kernel drops already added to `drops`. */
   kernelDrops: number;
   /** Kernel drops on this interface since the transport opened, across reopened sockets. */
@@ -128,6 +153,8 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   private ipId = 0;
   private readonly sends: SendBatcher;
   private readonly overflows: RateLimitedLog<SendQueueOverflow>;
+  private readonly segmentRefusals: RateLimitedLog<SegmentRefusal>;
+  private readonly udpSegmentation: boolean;
 
   readonly port: number;
   private constructor(port: number, opts: LinuxTransportOptions) {
@@ -137,6 +164,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.ring = opts.receiveRing ?? 'adaptive';
+    this.udpSegmentation = opts.udpSegmentation ?? udpSegmentationDefault();
     this.ringThresholds = {
       ...(opts.ringAboveFps === undefined ? {} : { ringAboveFps: opts.ringAboveFps }),
       ...(opts.ringBelowFps === undefined ? {} : { ringBelowFps: opts.ringBelowFps }),
@@ -151,6 +179,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       packet: undefined,
       udpQueue: sendQueue(),
       packetQueue: sendQueue(),
+      udpSegment: false,
       kernelDrops: 0,
       kernelDropsTotal: 0,
       closedSwitches: 0,
@@ -158,11 +187,13 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     // Reported through `error` (which the runtime logs), once per interval with a count: a relay that
     // stopped answering ARP would otherwise produce a line per reply.
     this.overflows = overflowReporter((e) => this.emitError(e), opts.logIntervalMs);
+    this.segmentRefusals = segmentRefusalReporter((e) => this.emitError(e), opts.logIntervalMs);
     this.sends = new SendBatcher(
       requireNative(),
       () => this.ports,
       opts.sendQueue,
       (o) => this.overflows.hit(o),
+      (r) => this.segmentRefusals.hit(r),
     );
   }
 
@@ -246,6 +277,21 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   }
 
   /**
+   * Whether `ifname`'s unicasts through its UDP socket leave in UDP GSO runs now: false when turned off,
+   * where the kernel lacks UDP_SEGMENT, after the kernel refused a run on this socket (until it is
+   * reopened), and while the interface's sockets are closed.
+   */
+  udpSegmentationActive(ifname: string): boolean {
+    const p = this.ports.find((x) => x.name === ifname);
+    return p?.udp !== undefined && p.udpSegment;
+  }
+
+  /** GSO runs the kernel refused, each turning GSO off on its socket, since the transport opened. */
+  get udpSegmentRefusals(): number {
+    return this.segmentRefusals.total;
+  }
+
+  /**
    * Forces every adaptive packet socket onto the ring (true) or recvmmsg (false), now and for sockets
    * reopened later, or hands them back to their frame-rate policy (null). No effect on other sockets.
    */
@@ -282,6 +328,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       const udp = dgram.createSocket({ type: 'udp4' });
       p.udp = udp;
       p.udpFd = fd;
+      p.udpSegment = this.udpSegmentation && native.udpSegmentSupported?.(fd) === true;
       udp.on('error', (e: NodeJS.ErrnoException) => this.socketFailed(p, e));
       if (this.receiveMode === 'udp') {
         udp.on('message', (data, rinfo) => {
@@ -312,6 +359,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     // What was sent before the close goes out, as it would have without the queue.
     this.sends.flushPort(p);
     p.udpFd = -1;
+    p.udpSegment = false;
     p.packet?.close();
     p.packet = undefined;
     if (p.udp) {
@@ -526,8 +574,9 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
         interface: p.name,
       });
     }
-    if (failed === undefined) return this.sends.enqueue(p.udpQueue, d.data, dstIp, dstPort);
-    this.sends.post(p.udpQueue, d.data, dstIp, dstPort, context, failed);
+    const word = portWord(dstPort, d.data.length, d.padUpTo);
+    if (failed === undefined) return this.sends.enqueue(p.udpQueue, d.data, dstIp, word);
+    this.sends.post(p.udpQueue, d.data, dstIp, word, context, failed);
     return undefined;
   }
 
@@ -562,6 +611,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     if (this.closed) return;
     // The drops counted since the last line are reported before `error` events stop.
     this.overflows.flush();
+    this.segmentRefusals.flush();
     this.closed = true;
     this.links?.close();
     const closing = this.ports.map(
