@@ -356,7 +356,7 @@ async function udpErrors(lab: Lab): Promise<{ srv: number; load: number }> {
 }
 
 /**
- * tcpdump on the server's eth0 for CAPTURE=1: the DHCP headers only, read from its kernel ring a block at a
+ * tcpdump on the server's eth0 for CAPTURE=1: whole frames, read from its kernel ring a block at a
  * time (no --immediate-mode: woken for every frame, at 12,000 frames/s it took a core's share from the server
  * and perfdhcp and lost 10% of the exchanges). `stop()` returns the file once tcpdump has written it.
  */
@@ -368,8 +368,9 @@ async function startWireCapture(srv: Netns, file: string): Promise<{ stop: () =>
     '-U',
     '-Z',
     'root',
+    // Whole frames: a run of replies sent with UDP GSO is one frame here (bench/wire-delay.ts splits it).
     '-s',
-    '350',
+    '65535',
     '-B',
     '32768',
     '-w',

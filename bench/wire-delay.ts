@@ -42,6 +42,36 @@ function half(delays: number[]): HalfWire {
   };
 }
 
+const BOOTREPLY = 2;
+const COOKIE_AT = 236;
+const COOKIE = [99, 130, 83, 99];
+
+function bootReplyAt(p: Uint8Array, at: number): boolean {
+  return p[at] === BOOTREPLY && COOKIE.every((b, i) => p[at + COOKIE_AT + i] === b);
+}
+
+/**
+ * The datagrams of one captured frame. A capture on the sending host sees a UDP GSO send (docs/transport.md,
+ * "UDP GSO") before it is cut into datagrams: replies of one size (the last may be shorter) back to back. The
+ * size is the first offset past the first reply's fixed fields where another BOOTREPLY with the magic cookie
+ * starts and the rest splits evenly; a frame that holds one message comes back whole.
+ */
+export function gsoSegments(payload: Uint8Array): Uint8Array[] {
+  if (!bootReplyAt(payload, 0)) return [payload];
+  for (let size = COOKIE_AT + 4; size + COOKIE_AT + 4 <= payload.length; size++) {
+    if (!bootReplyAt(payload, size)) continue;
+    let whole = true;
+    for (let at = size; at + COOKIE_AT + 4 <= payload.length && whole; at += size)
+      whole = bootReplyAt(payload, at);
+    if (!whole) continue;
+    const out: Uint8Array[] = [];
+    for (let at = 0; at < payload.length; at += size)
+      out.push(payload.subarray(at, Math.min(at + size, payload.length)));
+    return out;
+  }
+  return [payload];
+}
+
 /**
  * Pairs each OFFER with the last DISCOVER of its xid and each ACK with the last REQUEST; frames whose client
  * hardware address starts with `skipMacPrefix` (a warm-up's clients) are left out.
@@ -52,30 +82,33 @@ export function wireDelays(file: Uint8Array, skipMacPrefix?: string, worstCount 
   const all: { at: number; half: 'DO' | 'RA'; ms: number }[] = [];
   for (const f of readPcap(file)) {
     if (f.kind !== 'dhcp') continue;
+    for (const payload of gsoSegments(f.payload)) pair(payload, f.timeUs);
+  }
+  function pair(payload: Uint8Array, timeUs: number): void {
     let type: number | undefined;
     let xid: number;
     let chaddr: string;
     try {
-      const msg = decodeMessage(f.payload);
+      const msg = decodeMessage(payload);
       type = messageTypeOf(msg);
       xid = msg.xid;
       chaddr = macToString(msg.chaddr, msg.hlen);
     } catch {
-      continue;
+      return;
     }
-    if (skipMacPrefix !== undefined && chaddr.startsWith(skipMacPrefix)) continue;
+    if (skipMacPrefix !== undefined && chaddr.startsWith(skipMacPrefix)) return;
     if (type === MessageType.DISCOVER || type === MessageType.REQUEST) {
-      asked.set(`${type}/${xid}`, f.timeUs);
-      continue;
+      asked.set(`${type}/${xid}`, timeUs);
+      return;
     }
     const question = type === undefined ? undefined : ANSWER_OF.get(type);
-    if (question === undefined) continue;
+    if (question === undefined) return;
     const key = `${question}/${xid}`;
     const from = asked.get(key);
-    if (from === undefined) continue;
+    if (from === undefined) return;
     asked.delete(key);
     const which = question === MessageType.DISCOVER ? 'DO' : 'RA';
-    const ms = (f.timeUs - from) / 1000;
+    const ms = (timeUs - from) / 1000;
     delays[which].push(ms);
     all.push({ at: from, half: which, ms });
   }
