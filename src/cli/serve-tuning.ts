@@ -1,5 +1,5 @@
 /**
- * `serve`'s receive-path and commit-wait flags: read once at start (a SIGHUP or config-reload re-reads the
+ * `serve`'s receive-path, commit-wait and UDP GSO flags: read once at start (a SIGHUP or config-reload re-reads the
  * configuration file, not the command line), checked here so a bad value is a usage error naming its flag.
  */
 import { UsageError } from './command.ts';
@@ -9,6 +9,7 @@ export interface ReceiveTuning {
   readonly receivePath?: ReceivePath;
   readonly ringThresholds?: RingThresholds;
   readonly commitMaxWaitMs?: number;
+  readonly udpSegmentation?: boolean;
 }
 
 export interface ReceiveTuningFlags {
@@ -17,6 +18,7 @@ export interface ReceiveTuningFlags {
   readonly 'ring-below'?: string | undefined;
   readonly 'ring-window'?: string | undefined;
   readonly 'max-commit-wait'?: string | undefined;
+  readonly 'udp-gso'?: string | undefined;
 }
 
 /** Frames a second past which a threshold says nothing useful (a 10 GbE link of minimum frames is ~15M). */
@@ -57,6 +59,9 @@ export function readReceiveTuning(v: ReceiveTuningFlags): ReceiveTuning {
         `--max-commit-wait must be a number of milliseconds from 0 to ${MAX_COMMIT_WAIT_MS} (got "${wait}")`,
       );
   }
+  const gso = v['udp-gso'];
+  if (gso !== undefined && gso !== 'on' && gso !== 'off')
+    throw new UsageError(`--udp-gso must be on or off (got "${gso}")`);
   const thresholds: RingThresholds = {
     ...(above === undefined ? {} : { ringAboveFps: above }),
     ...(below === undefined ? {} : { ringBelowFps: below }),
@@ -66,6 +71,7 @@ export function readReceiveTuning(v: ReceiveTuningFlags): ReceiveTuning {
     ...(path === undefined ? {} : { receivePath: path as ReceivePath }),
     ...(given.length === 0 ? {} : { ringThresholds: thresholds }),
     ...(commitMaxWaitMs === undefined ? {} : { commitMaxWaitMs }),
+    ...(gso === undefined ? {} : { udpSegmentation: gso === 'on' }),
   };
 }
 

@@ -76,6 +76,8 @@ export interface ServerOptions {
   /** How the linux transport's packet sockets read (default adaptive) and when an adaptive one switches. */
   readonly receivePath?: ReceivePath;
   readonly ringThresholds?: RingThresholds;
+  /** The linux transport's UDP GSO of relayed replies (`serve --udp-gso`); default on (docs/transport.md). */
+  readonly udpSegmentation?: boolean;
   /** SQLite: a commit starts at most this many ms after its oldest write (the store's `batchMaxWaitMs`). */
   readonly commitMaxWaitMs?: number;
   /** Seconds an offer holds its address; overrides the configuration's `offer-lifetime` (default 10). */
@@ -488,6 +490,7 @@ export async function startServer(options: ServerOptions): Promise<ServerRuntime
           : { receiveBufferBytes: options.receiveBufferBytes }),
         ...(options.receivePath === undefined ? {} : { receivePath: options.receivePath }),
         ...(options.ringThresholds === undefined ? {} : { ringThresholds: options.ringThresholds }),
+        ...(options.udpSegmentation === undefined ? {} : { udpSegmentation: options.udpSegmentation }),
       });
       transport = opened.transport;
       logger[opened.degraded ? 'warn' : 'info']({ transport: transport.kind }, `listening: ${opened.note}`);

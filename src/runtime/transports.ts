@@ -30,6 +30,8 @@ export interface OpenTransportOptions {
   readonly receivePath?: ReceivePath;
   /** The adaptive path's thresholds (`serve --ring-above`, `--ring-below`, `--ring-window`). */
   readonly ringThresholds?: RingThresholds;
+  /** Runs of relayed replies to one destination as one UDP GSO send (`serve --udp-gso`); default on. */
+  readonly udpSegmentation?: boolean;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function openTransport(opts: OpenTransportOptions): Promise<Transpo
         ...(opts.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: opts.receiveBufferBytes }),
         ...(opts.receivePath === undefined ? {} : { receiveRing: RING_OPTION[opts.receivePath] }),
         ...opts.ringThresholds,
+        ...(opts.udpSegmentation === undefined ? {} : { udpSegmentation: opts.udpSegmentation }),
       });
       const paths = new Set(opts.interfaces.map((i) => transport.receivePath(i.name) ?? 'closed'));
       return {
