@@ -1,9 +1,12 @@
-/** Address bits that pick a page's slot: pages of 4,096 slots (16 KiB), a /20 each. */
-const PAGE_BITS = 12;
-const PAGE_SIZE = 1 << PAGE_BITS;
+/**
+ * Address bits that pick a page's slot: pages of 1,024 slots (4 KiB), a /22 each. Larger pages cost no fewer
+ * reads, only more memory where leases are scattered (a client may ask for any free address of its pool).
+ */
+const PAGE_BITS = 10;
+export const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
-/** Address bits that pick a page within a directory: a directory per /8, 4,096 page references. */
-const DIR_BITS = 12;
+/** Address bits that pick a page within a directory: a directory per /8, 16,384 page references. */
+const DIR_BITS = 14;
 const DIR_MASK = (1 << DIR_BITS) - 1;
 const TOP_SIZE = 1 << (32 - DIR_BITS - PAGE_BITS);
 /** A page's last element counts its slots in use, so an emptied page is freed without a scan. */
@@ -20,8 +23,8 @@ class Directory {
 /**
  * A non-negative 32-bit integer (a slot) per IPv4 address: a dense table in place of a `Map<number, number>`,
  * whose probes on a table of 100,000 entries are each a cache miss. Three reads instead: the /8's directory, the
- * /20's page, the slot. Memory follows the addresses in use, not their count: a page of 16 KiB per touched /20
- * (a million consecutive addresses: 245 pages, 4 MiB) and a directory of 32 KiB per touched /8; a page is freed
+ * /20's page, the slot. Memory follows the addresses in use, not their count: a page of 4 KiB per touched /22
+ * (a million consecutive addresses: 977 pages, 4 MiB) and a directory of 128 KiB per touched /8; a page is freed
  * when its last slot is, a directory with its last page. Addresses may be given as `addr | 0` or `addr >>> 0`.
  */
 export class AddressSlots {
@@ -125,7 +128,7 @@ export class AddressSlots {
     let total = 0;
     for (const dir of this.top) {
       if (dir === undefined) continue;
-      total += (1 << DIR_BITS) * 8;
+      total += (DIR_MASK + 1) * 8;
       for (const page of dir.pages) if (page !== undefined) total += page.byteLength;
     }
     return total;

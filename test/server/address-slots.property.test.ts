@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AddressSlots } from '../../src/server/address-slots.ts';
+import { AddressSlots, PAGE_SIZE as PAGE } from '../../src/server/address-slots.ts';
 
-const PAGE = 4096;
+/** Page references in a /8's directory. */
+const DIRECTORY = 2 ** 24 / PAGE;
 
 /** Addresses over the whole 32-bit range, crowded at its ends, at page and /8 boundaries and within a few pages. */
 const addrArb = fc.oneof(
@@ -71,12 +72,12 @@ test('AddressSlots holds memory by the addresses in use, not the whole range', (
   const dense = new AddressSlots();
   for (let i = 0; i < 1_000_000; i++) dense.set((0x0a000000 + i) | 0, i);
   assert.equal(dense.size, 1_000_000);
-  // 245 pages of 4,096 slots (plus each page's count) and one directory.
-  assert.equal(dense.bytes, Math.ceil(1_000_000 / PAGE) * (PAGE + 1) * 4 + PAGE * 8);
+  // A page per PAGE slots (plus each page's count) and one directory.
+  assert.equal(dense.bytes, Math.ceil(1_000_000 / PAGE) * (PAGE + 1) * 4 + DIRECTORY * 8);
 
   const sparse = new AddressSlots();
   for (let i = 0; i < 10; i++) sparse.set((0x0a000000 + i * 0x100000) | 0, i);
-  assert.equal(sparse.bytes, 10 * (PAGE + 1) * 4 + PAGE * 8);
+  assert.equal(sparse.bytes, 10 * (PAGE + 1) * 4 + DIRECTORY * 8);
   sparse.clear();
   assert.equal(sparse.size, 0);
   assert.equal(sparse.bytes, 0);
