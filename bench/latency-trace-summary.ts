@@ -57,6 +57,15 @@ export function traceSummary(file: string, from: number, to: number): string {
       `${show(
         'transaction',
         sum((t) => t.tx),
+      )}; ${show(
+        'to thread',
+        sum((t) => t.toThread ?? { n: 0, sum: 0, max: 0 }),
+      )}, ${show(
+        'in thread outside tx',
+        sum((t) => t.inThread ?? { n: 0, sum: 0, max: 0 }),
+      )}, ${show(
+        'back',
+        sum((t) => t.back ?? { n: 0, sum: 0, max: 0 }),
       )}; ${count(
         'checkpoints',
         sum((t) => t.checkpoint),

@@ -11,7 +11,12 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
+import {
+  WRITER_BATCH_CHANNEL,
+  type RoundTripHops,
+  type WriterBatchTrace,
+} from '../src/leases/sqlite-writer.ts';
+import type { ThreadGc } from '../src/leases/sqlite-writer-protocol.ts';
 import { RING_SWITCH_CHANNEL, type RingSwitchTrace } from '../src/runtime/ring-by-load.ts';
 import { SATURATION_CHANNEL, type SaturationTrace } from '../src/runtime/saturation-by-load.ts';
 
@@ -37,6 +42,10 @@ export interface TraceSecond {
   writes: number;
   waited: Spread;
   roundTrip: Spread;
+  /** The round trip's hops (`roundTripSplit`), for the batches that carried their timestamps. */
+  toThread: Spread;
+  inThread: Spread;
+  back: Spread;
   tx: Spread;
   checkpoint: Spread;
   checkpointFrames: number;
@@ -64,6 +73,9 @@ function fresh(): TraceSecond {
     writes: 0,
     waited: spread(),
     roundTrip: spread(),
+    toThread: spread(),
+    inThread: spread(),
+    back: spread(),
     tx: spread(),
     checkpoint: spread(),
     checkpointFrames: 0,
@@ -82,15 +94,103 @@ function outlier(s: TraceSecond, what: string, ms: number): void {
     s.outliers.push(`${new Date().toISOString().slice(11, 23)} ${what} ${ms.toFixed(1)} ms`);
 }
 
+/** Where one round trip's time went, ms: each hop between the four timestamps, and what overlapped them. */
+export interface RoundTripSplit {
+  /** Encoding the batch on the main thread, before posting it. */
+  readonly main: number;
+  /** From posting to the thread's handler getting it. */
+  readonly toThread: number;
+  /** Of `toThread`: the thread still busy after its previous report (checkpoint scheduling, a fallback checkpoint). */
+  readonly threadBusy: number;
+  /** In the thread but outside the transaction: decoding the batch. */
+  readonly inThread: number;
+  readonly tx: number;
+  /** From the thread posting its report to the main thread's handler getting it. */
+  readonly back: number;
+  /** The thread's own GC time inside [posted, report posted]. */
+  readonly threadGc: number;
+  /** The main thread's GC time inside [report posted, report received]. */
+  readonly mainGc: number;
+}
+
+/** The time of `spans` inside [from, to], ms. */
+export function overlapMs(spans: readonly ThreadGc[], from: number, to: number): number {
+  let ms = 0;
+  for (const s of spans) ms += Math.max(0, Math.min(to, s.at + s.ms) - Math.max(from, s.at));
+  return ms;
+}
+
+export function roundTripSplit(
+  h: RoundTripHops,
+  txMs: number,
+  threadGc: readonly ThreadGc[],
+  mainGc: readonly ThreadGc[],
+): RoundTripSplit {
+  return {
+    main: h.postedAt - h.startedAt,
+    toThread: h.receivedAt - h.postedAt,
+    threadBusy: Math.max(0, Math.min(h.previousDoneAt, h.receivedAt) - h.postedAt),
+    inThread: h.reportAt - h.receivedAt - txMs,
+    tx: txMs,
+    back: h.reportReceivedAt - h.reportAt,
+    threadGc: overlapMs(threadGc, h.postedAt, h.reportAt),
+    mainGc: overlapMs(mainGc, h.reportAt, h.reportReceivedAt),
+  };
+}
+
+export function formatSplit(s: RoundTripSplit): string {
+  const f = (ms: number): string => ms.toFixed(2);
+  return (
+    `main ${f(s.main)} + to thread ${f(s.toThread)} (thread busy ${f(s.threadBusy)}) + in thread ${f(s.inThread)}` +
+    ` + tx ${f(s.tx)} + back ${f(s.back)}; GC thread ${f(s.threadGc)} main ${f(s.mainGc)}`
+  );
+}
+
+/** The latest few of a thread's GCs, for the overlap with a round trip. */
+const RECENT_GC = 64;
+const remember = (list: ThreadGc[], gc: ThreadGc): void => {
+  list.push(gc);
+  if (list.length > RECENT_GC) list.shift();
+};
+
 if (FILE !== undefined) {
   let now = fresh();
+  const threadGc: ThreadGc[] = [];
+  const mainGc: ThreadGc[] = [];
+  /**
+   * An outlier with its hops waits for the next batch before it is written: a GC of the thread that held it
+   * reaches the trace with a later report.
+   */
+  let pending: { readonly b: WriterBatchTrace & { hops: RoundTripHops }; readonly at: string } | null = null;
+  const flushPending = (): void => {
+    if (pending === null) return;
+    const { b, at } = pending;
+    pending = null;
+    if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
+      now.outliers.push(
+        `${at} batch of ${b.writes}: round trip ${b.roundTripMs.toFixed(1)} ms = ` +
+          formatSplit(roundTripSplit(b.hops, b.txMs, threadGc, mainGc)),
+      );
+  };
   subscribe(WRITER_BATCH_CHANNEL, (message) => {
     const b = message as WriterBatchTrace;
     now.writes += b.writes;
     add(now.waited, b.waitedMs);
     add(now.roundTrip, b.roundTripMs);
     add(now.tx, b.txMs);
-    outlier(now, `batch of ${b.writes}: round trip (tx ${b.txMs.toFixed(1)} ms)`, b.roundTripMs);
+    const hops = b.hops;
+    if (hops === undefined) {
+      outlier(now, `batch of ${b.writes}: round trip (tx ${b.txMs.toFixed(1)} ms)`, b.roundTripMs);
+    } else {
+      for (const gc of hops.gc) remember(threadGc, gc);
+      flushPending();
+      const split = roundTripSplit(hops, b.txMs, [], []);
+      add(now.toThread, split.toThread);
+      add(now.inThread, split.inThread);
+      add(now.back, split.back);
+      if (b.roundTripMs >= OUTLIER_MS)
+        pending = { b: { ...b, hops }, at: new Date().toISOString().slice(11, 23) };
+    }
     if (b.checkpoint !== undefined) {
       add(now.checkpoint, b.checkpoint.ms);
       now.checkpointFrames += b.checkpoint.checkpointedFrames;
@@ -118,6 +218,7 @@ if (FILE !== undefined) {
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) add(now.gcMajor, e.duration);
       else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) add(now.gcMinor, e.duration);
       else add(now.gcOther, e.duration);
+      remember(mainGc, { at: performance.timeOrigin + e.startTime, ms: e.duration });
       outlier(now, `gc kind ${kind}`, e.duration);
     }
   }).observe({ entryTypes: ['gc'] });
@@ -133,6 +234,7 @@ if (FILE !== undefined) {
   loop.enable();
   let lastElu = performance.eventLoopUtilization();
   setInterval(() => {
+    flushPending();
     now.elu = performance.eventLoopUtilization(lastElu).utilization;
     lastElu = performance.eventLoopUtilization();
     now.at = Date.now();

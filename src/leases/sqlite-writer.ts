@@ -8,7 +8,8 @@ import { threadEntry } from './sqlite-thread-entry.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { fromCommittedPosted, fromWire, readWarning, reportResults } from './sqlite-writer-protocol.ts';
 import type { LeaseStoreWarning } from './health.ts';
-import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
+import { traceClock } from './sqlite-writer-protocol.ts';
+import type { BatchHops, FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
 import { DEFAULT_SETTLE_SLICE, SettleSlices } from './settle-slices.ts';
@@ -31,9 +32,32 @@ export interface WriterBatchTrace {
   readonly txMs: number;
   /** The checkpoint that ran in the thread between the previous batch and this one, if any. */
   readonly checkpoint?: CheckpointReport;
+  /** Each hop of the round trip, in `traceClock` times (ms); absent for a batch posted before anybody listened. */
+  readonly hops?: RoundTripHops;
+}
+
+/** The round trip's timestamps: the main thread's, around the thread's own (`BatchHops`). */
+export interface RoundTripHops extends BatchHops {
+  /** When the group commit handed the batch over (`roundTripMs` starts here). */
+  readonly startedAt: number;
+  /** When the main thread posted it to the thread, its bytes encoded. */
+  readonly postedAt: number;
+  /** When the main thread's message handler got the report (`roundTripMs` ends here). */
+  readonly reportReceivedAt: number;
 }
 
 const batchChannel = channel(WRITER_BATCH_CHANNEL);
+
+/** The report's `BatchHops` from the thread (plain data, read field by field) with the main thread's times. */
+function roundTripHops(
+  startedAt: number,
+  postedAt: number,
+  thread: BatchHops,
+  reportReceivedAt: number,
+): RoundTripHops {
+  const { receivedAt, txStartAt, reportAt, previousDoneAt, gc } = thread;
+  return { startedAt, postedAt, receivedAt, txStartAt, reportAt, previousDoneAt, gc, reportReceivedAt };
+}
 
 /** Reclaiming expired leases: nobody waits on these, so they go after the writes that answer a client. */
 function isBackgroundWrite(op: WriteOp): boolean {
@@ -143,6 +167,8 @@ export class WorkerWriter implements Writer {
     readonly done: () => void;
     readonly postedAt: number;
     readonly waitedMs: number;
+    /** When its message went to the thread, for a traced batch (`RoundTripHops.postedAt`). */
+    sentAt?: number;
   } | null = null;
   /** Reports are settled a slice at a time, so a large one does not hold the event loop (settle-slices.ts). */
   readonly #settling: SettleSlices;
@@ -254,17 +280,24 @@ export class WorkerWriter implements Writer {
 
   #post(batch: readonly Queued<WriteOp>[]): Promise<void> {
     return new Promise<void>((done) => {
-      this.#inFlight = { batch, done, postedAt: performance.now(), waitedMs: this.#writes.lastBatchWaitMs };
+      this.#inFlight = { batch, done, postedAt: traceClock(), waitedMs: this.#writes.lastBatchWaitMs };
       this.#worker.ref();
       const id = this.#nextId++;
       const wantRemoved = this.#hooks.wantRemoved();
       const ops = batch.map((entry) => entry.op);
       const commits = allCommits(ops) ? this.#encodeCommits(ops) : null;
-      this.#worker.postMessage(
-        (commits === null
+      const message: ToWriter =
+        commits === null
           ? { type: 'batch', id, ops, wantRemoved }
-          : { type: 'batch', id, commits, wantRemoved }) satisfies ToWriter,
-      );
+          : { type: 'batch', id, commits, wantRemoved };
+      if (!batchChannel.hasSubscribers) {
+        this.#worker.postMessage(message);
+        return;
+      }
+      // Only a traced batch carries a timestamp, which asks the thread for its own (`BatchHops`).
+      const sentAt = traceClock();
+      if (this.#inFlight !== null) this.#inFlight.sentAt = sentAt;
+      this.#worker.postMessage({ ...message, postedAt: sentAt } satisfies ToWriter);
     });
   }
 
@@ -278,6 +311,7 @@ export class WorkerWriter implements Writer {
   }
 
   #onMessage(message: FromWriter): void {
+    const receivedAt = traceClock();
     if (message.type === 'warning') {
       const warning = readWarning(message);
       if (warning !== null) this.#hooks.warn?.(warning);
@@ -292,9 +326,12 @@ export class WorkerWriter implements Writer {
       batchChannel.publish({
         writes: inFlight.batch.length,
         waitedMs: inFlight.waitedMs,
-        roundTripMs: performance.now() - inFlight.postedAt,
+        roundTripMs: receivedAt - inFlight.postedAt,
         txMs: message.txMs,
         ...(message.checkpoint === undefined ? {} : { checkpoint: message.checkpoint }),
+        ...(message.hops === undefined || inFlight.sentAt === undefined
+          ? {}
+          : { hops: roundTripHops(inFlight.postedAt, inFlight.sentAt, message.hops, receivedAt) }),
       } satisfies WriterBatchTrace);
     }
     // Free the group commit before settling this batch, so the thread's next fsync starts without waiting for
