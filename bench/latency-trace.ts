@@ -111,6 +111,12 @@ export interface RoundTripSplit {
   readonly threadGc: number;
   /** The main thread's GC time inside [report posted, report received]. */
   readonly mainGc: number;
+  /** The thread's wait, runnable, for a CPU before it got the batch (NaN for its first traced one). */
+  readonly threadCpuWait: number;
+  /** Its wait for a CPU while handling the batch. */
+  readonly threadCpuWaitIn: number;
+  /** The main thread's wait for a CPU over the whole round trip. */
+  readonly mainCpuWait: number;
 }
 
 /** The time of `spans` inside [from, to], ms. */
@@ -135,6 +141,9 @@ export function roundTripSplit(
     back: h.reportReceivedAt - h.reportAt,
     threadGc: overlapMs(threadGc, h.postedAt, h.reportAt),
     mainGc: overlapMs(mainGc, h.reportAt, h.reportReceivedAt),
+    threadCpuWait: h.cpuWaitBeforeMs,
+    threadCpuWaitIn: h.cpuWaitInMs,
+    mainCpuWait: h.mainCpuWaitMs,
   };
 }
 
@@ -142,7 +151,8 @@ export function formatSplit(s: RoundTripSplit): string {
   const f = (ms: number): string => ms.toFixed(2);
   return (
     `main ${f(s.main)} + to thread ${f(s.toThread)} (thread busy ${f(s.threadBusy)}) + in thread ${f(s.inThread)}` +
-    ` + tx ${f(s.tx)} + back ${f(s.back)}; GC thread ${f(s.threadGc)} main ${f(s.mainGc)}`
+    ` + tx ${f(s.tx)} + back ${f(s.back)}; GC thread ${f(s.threadGc)} main ${f(s.mainGc)}; waiting for a CPU:` +
+    ` thread ${f(s.threadCpuWait)} before, ${f(s.threadCpuWaitIn)} in; main ${f(s.mainCpuWait)} over the round trip`
   );
 }
 

@@ -13,6 +13,8 @@ export interface WriterLoopDeps {
   readonly now: () => number;
   /** The thread's garbage collections seen since the previous call, for a traced batch's `BatchHops`. */
   readonly takeGc?: () => readonly ThreadGc[];
+  /** The thread's wait for a CPU so far, ms (`threadRunDelayMs`), read only for traced batches. */
+  readonly runDelay?: () => number;
 }
 
 /**
@@ -26,13 +28,20 @@ export class WriterLoop {
   readonly #deps: WriterLoopDeps;
   /** When the work after the previous report ended (`BatchHops.previousDoneAt`). */
   #doneAt = 0;
+  /** `runDelay` at the previous traced report. */
+  #reportRunDelay = Number.NaN;
 
   constructor(deps: WriterLoopDeps) {
     this.#deps = deps;
   }
 
-  /** `receivedAt`, only for a traced batch: when the thread got it (its report then carries `BatchHops`). */
-  batch(id: number, ops: readonly unknown[], wantRemoved: boolean, receivedAt?: number): void {
+  /** `received`, only for a traced batch: when the thread got it (its report then carries `BatchHops`). */
+  batch(
+    id: number,
+    ops: readonly unknown[],
+    wantRemoved: boolean,
+    received?: { readonly at: number; readonly runDelayMs: number },
+  ): void {
     const d = this.#deps;
     const started = d.now();
     let results: OpResult[];
@@ -45,16 +54,20 @@ export class WriterLoop {
     }
     const checkpoint = d.checkpointer.takeReport();
     const ended = d.now();
-    const hops: BatchHops | undefined =
-      receivedAt === undefined
-        ? undefined
-        : {
-            receivedAt,
-            txStartAt: started,
-            reportAt: ended,
-            previousDoneAt: this.#doneAt,
-            gc: d.takeGc?.() ?? [],
-          };
+    let hops: BatchHops | undefined;
+    if (received !== undefined) {
+      const runDelay = d.runDelay?.() ?? Number.NaN;
+      hops = {
+        receivedAt: received.at,
+        txStartAt: started,
+        reportAt: ended,
+        previousDoneAt: this.#doneAt,
+        gc: d.takeGc?.() ?? [],
+        cpuWaitBeforeMs: received.runDelayMs - this.#reportRunDelay,
+        cpuWaitInMs: runDelay - received.runDelayMs,
+      };
+      this.#reportRunDelay = runDelay;
+    }
     d.post({
       type: 'committed',
       id,

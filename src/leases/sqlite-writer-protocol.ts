@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ErrorCode } from '../errors.ts';
 import {
   InvalidLeaseError,
@@ -51,6 +52,19 @@ export type BatchMessage = (
  */
 export const traceClock = (): number => performance.timeOrigin + performance.now();
 
+/**
+ * How long the calling thread has waited, runnable, for a CPU since it started, ms (the scheduler's `run_delay`,
+ * Linux's /proc/thread-self/schedstat); NaN where that is not to be read. Traces only: a file read each call.
+ */
+export function threadRunDelayMs(): number {
+  try {
+    const fields = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return Number(fields[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A garbage collection of the writer thread's isolate: when it started (`traceClock`) and how long it took. */
 export interface ThreadGc {
   readonly at: number;
@@ -72,6 +86,10 @@ export interface BatchHops {
   readonly previousDoneAt: number;
   /** The thread's own garbage collections it learned of since its previous report (at most a few). */
   readonly gc: readonly ThreadGc[];
+  /** How long the thread waited, runnable, for a CPU from its previous report to receiving this batch (its wake-up). */
+  readonly cpuWaitBeforeMs: number;
+  /** How long it waited for a CPU from receiving the batch to posting its report. */
+  readonly cpuWaitInMs: number;
 }
 
 /** The batch's operations, in the thread; throws `LeaseStoreIoError` for bytes it cannot read (refused whole). */

@@ -17,7 +17,7 @@ import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { batchOps, compactReport, toWire, toWireResult } from './sqlite-writer-protocol.ts';
 import { WriterEncoder } from './sqlite-writer-codec.ts';
-import { traceClock } from './sqlite-writer-protocol.ts';
+import { threadRunDelayMs, traceClock } from './sqlite-writer-protocol.ts';
 import type { FromWriter, ThreadGc, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
@@ -113,11 +113,15 @@ if (db !== null) {
     checkpointer: checkpoints,
     now: traceClock,
     takeGc: () => gcWatch.take(),
+    runDelay: threadRunDelayMs,
   });
   const gcWatch = new GcWatch();
   let closing = false;
   port.on('message', (message: ToWriter) => {
-    const receivedAt = message.type === 'batch' && message.postedAt !== undefined ? traceClock() : undefined;
+    const received =
+      message.type === 'batch' && message.postedAt !== undefined
+        ? { at: traceClock(), runDelayMs: threadRunDelayMs() }
+        : undefined;
     if (closing) return;
     if (message.type === 'close') {
       closing = true;
@@ -140,8 +144,8 @@ if (db !== null) {
       post({ type: 'failed', id: message.id, error: toWire(asStoreError(error)) });
       return;
     }
-    if (receivedAt !== undefined) gcWatch.start();
-    loop.batch(message.id, ops, message.wantRemoved, receivedAt);
+    if (received !== undefined) gcWatch.start();
+    loop.batch(message.id, ops, message.wantRemoved, received);
   });
   post({ type: 'ready' });
 }

@@ -8,7 +8,7 @@ import { threadEntry } from './sqlite-thread-entry.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { fromCommittedPosted, fromWire, readWarning, reportResults } from './sqlite-writer-protocol.ts';
 import type { LeaseStoreWarning } from './health.ts';
-import { traceClock } from './sqlite-writer-protocol.ts';
+import { threadRunDelayMs, traceClock } from './sqlite-writer-protocol.ts';
 import type { BatchHops, FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
@@ -44,6 +44,8 @@ export interface RoundTripHops extends BatchHops {
   readonly postedAt: number;
   /** When the main thread's message handler got the report (`roundTripMs` ends here). */
   readonly reportReceivedAt: number;
+  /** How long the main thread waited, runnable, for a CPU from posting the batch to getting its report. */
+  readonly mainCpuWaitMs: number;
 }
 
 const batchChannel = channel(WRITER_BATCH_CHANNEL);
@@ -51,12 +53,24 @@ const batchChannel = channel(WRITER_BATCH_CHANNEL);
 /** The report's `BatchHops` from the thread (plain data, read field by field) with the main thread's times. */
 function roundTripHops(
   startedAt: number,
-  postedAt: number,
+  sent: { readonly at: number; readonly runDelayMs: number },
   thread: BatchHops,
   reportReceivedAt: number,
 ): RoundTripHops {
-  const { receivedAt, txStartAt, reportAt, previousDoneAt, gc } = thread;
-  return { startedAt, postedAt, receivedAt, txStartAt, reportAt, previousDoneAt, gc, reportReceivedAt };
+  const { receivedAt, txStartAt, reportAt, previousDoneAt, gc, cpuWaitBeforeMs, cpuWaitInMs } = thread;
+  return {
+    startedAt,
+    postedAt: sent.at,
+    receivedAt,
+    txStartAt,
+    reportAt,
+    previousDoneAt,
+    gc,
+    cpuWaitBeforeMs,
+    cpuWaitInMs,
+    reportReceivedAt,
+    mainCpuWaitMs: threadRunDelayMs() - sent.runDelayMs,
+  };
 }
 
 /** Reclaiming expired leases: nobody waits on these, so they go after the writes that answer a client. */
@@ -167,8 +181,8 @@ export class WorkerWriter implements Writer {
     readonly done: () => void;
     readonly postedAt: number;
     readonly waitedMs: number;
-    /** When its message went to the thread, for a traced batch (`RoundTripHops.postedAt`). */
-    sentAt?: number;
+    /** When its message went to the thread, for a traced batch (`RoundTripHops.postedAt`), and `threadRunDelayMs`. */
+    sent?: { readonly at: number; readonly runDelayMs: number };
   } | null = null;
   /** Reports are settled a slice at a time, so a large one does not hold the event loop (settle-slices.ts). */
   readonly #settling: SettleSlices;
@@ -295,9 +309,9 @@ export class WorkerWriter implements Writer {
         return;
       }
       // Only a traced batch carries a timestamp, which asks the thread for its own (`BatchHops`).
-      const sentAt = traceClock();
-      if (this.#inFlight !== null) this.#inFlight.sentAt = sentAt;
-      this.#worker.postMessage({ ...message, postedAt: sentAt } satisfies ToWriter);
+      const sent = { at: traceClock(), runDelayMs: threadRunDelayMs() };
+      if (this.#inFlight !== null) this.#inFlight.sent = sent;
+      this.#worker.postMessage({ ...message, postedAt: sent.at } satisfies ToWriter);
     });
   }
 
@@ -329,9 +343,9 @@ export class WorkerWriter implements Writer {
         roundTripMs: receivedAt - inFlight.postedAt,
         txMs: message.txMs,
         ...(message.checkpoint === undefined ? {} : { checkpoint: message.checkpoint }),
-        ...(message.hops === undefined || inFlight.sentAt === undefined
+        ...(message.hops === undefined || inFlight.sent === undefined
           ? {}
-          : { hops: roundTripHops(inFlight.postedAt, inFlight.sentAt, message.hops, receivedAt) }),
+          : { hops: roundTripHops(inFlight.postedAt, inFlight.sent, message.hops, receivedAt) }),
       } satisfies WriterBatchTrace);
     }
     // Free the group commit before settling this batch, so the thread's next fsync starts without waiting for

@@ -49,6 +49,8 @@ test("a traced batch carries each hop's timestamp in causal order; an untraced o
       );
       assert.ok(h.previousDoneAt <= h.receivedAt, 'the thread finished its previous batch before this one');
       assert.ok(Array.isArray(h.gc));
+      // Linux: the scheduler's counts of each thread's wait for a CPU, which only grow.
+      assert.ok(h.cpuWaitInMs >= 0 && h.mainCpuWaitMs >= 0, 'the waits for a CPU are read');
     }
   } finally {
     unsubscribe(WRITER_BATCH_CHANNEL, onBatch);
@@ -67,6 +69,9 @@ test('the split of a round trip adds up to it, and names the GC that overlapped 
     reportReceivedAt: 114,
     previousDoneAt: 106,
     gc: [],
+    cpuWaitBeforeMs: 4,
+    cpuWaitInMs: 0,
+    mainCpuWaitMs: 1,
   };
   const split = roundTripSplit(hops, 0.5, [{ at: 104, ms: 3 }], [{ at: 112, ms: 10 }]);
   assert.deepEqual(split, {
@@ -78,6 +83,9 @@ test('the split of a round trip adds up to it, and names the GC that overlapped 
     back: 3,
     threadGc: 3,
     mainGc: 2,
+    threadCpuWait: 4,
+    threadCpuWaitIn: 0,
+    mainCpuWait: 1,
   });
   const total = split.main + split.toThread + split.inThread + split.tx + split.back;
   assert.equal(total, hops.reportReceivedAt - hops.startedAt);
