@@ -58,6 +58,34 @@ export interface TraceSecond {
   /** The event loop's utilisation over the second (`performance.eventLoopUtilization`), 0-1. */
   elu: number;
   outliers: string[];
+  /** The hops of the round trips of `OUTLIER_MS` or more, summed (`n` of them), every one of them, not only those listed. */
+  slowSplit?: SplitSum;
+}
+
+/** `RoundTripSplit`s added up; NaN waits (not readable) count as 0. */
+export type SplitSum = { n: number } & { -readonly [K in keyof RoundTripSplit]: number };
+
+export function addSplit(sum: SplitSum | undefined, split: RoundTripSplit): SplitSum {
+  const to: SplitSum = sum ?? {
+    n: 0,
+    main: 0,
+    toThread: 0,
+    threadBusy: 0,
+    inThread: 0,
+    tx: 0,
+    back: 0,
+    threadGc: 0,
+    mainGc: 0,
+    threadCpuWait: 0,
+    threadCpuWaitIn: 0,
+    mainCpuWait: 0,
+  };
+  to.n++;
+  for (const key of Object.keys(split) as (keyof RoundTripSplit)[]) {
+    const ms = split[key];
+    if (!Number.isNaN(ms)) to[key] += ms;
+  }
+  return to;
 }
 
 const spread = (): Spread => ({ n: 0, sum: 0, max: 0 });
@@ -176,10 +204,11 @@ if (FILE !== undefined) {
     if (pending === null) return;
     const { b, at } = pending;
     pending = null;
+    const split = roundTripSplit(b.hops, b.txMs, threadGc, mainGc);
+    now.slowSplit = addSplit(now.slowSplit, split);
     if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
       now.outliers.push(
-        `${at} batch of ${b.writes}: round trip ${b.roundTripMs.toFixed(1)} ms = ` +
-          formatSplit(roundTripSplit(b.hops, b.txMs, threadGc, mainGc)),
+        `${at} batch of ${b.writes}: round trip ${b.roundTripMs.toFixed(1)} ms = ${formatSplit(split)}`,
       );
   };
   subscribe(WRITER_BATCH_CHANNEL, (message) => {

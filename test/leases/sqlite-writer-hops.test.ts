@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
 import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../../src/leases/sqlite-writer.ts';
-import { overlapMs, roundTripSplit } from '../../bench/latency-trace.ts';
+import { addSplit, overlapMs, roundTripSplit } from '../../bench/latency-trace.ts';
 import { makeLease, T0 } from './fixtures.ts';
 import { tempDir } from './tmp.ts';
 
@@ -90,4 +90,9 @@ test('the split of a round trip adds up to it, and names the GC that overlapped 
   const total = split.main + split.toThread + split.inThread + split.tx + split.back;
   assert.equal(total, hops.reportReceivedAt - hops.startedAt);
   assert.equal(overlapMs([{ at: 0, ms: 1 }], 2, 3), 0);
+  // The slow round trips add up, a wait that could not be read (NaN: no /proc) as nothing.
+  const sum = addSplit(addSplit(undefined, split), { ...split, threadCpuWait: Number.NaN });
+  assert.equal(sum.n, 2);
+  assert.equal(sum.toThread, 19.5);
+  assert.equal(sum.threadCpuWait, 4);
 });
