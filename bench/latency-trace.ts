@@ -1,7 +1,7 @@
 /**
  * A trace of what holds up a server's answers, loaded into the server under test by `bench/perfdhcp.ts`
  * (`TRACE=1`) as `node --import tsx --import bench/latency-trace.ts ...`. Every second it appends one JSON
- * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_BATCH_CHANNEL`: how long the oldest
+ * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_HOPS_CHANNEL`: how long the oldest
  * write waited before its batch went, the round trip to the thread, the transaction, the checkpoints between
  * batches), V8's garbage collections on the main thread (`PerformanceObserver('gc')`) and the event loop's
  * delay (`monitorEventLoopDelay`, as the time past its timer's interval), plus each single event over `OUTLIER_MS` with its time, and each time the
@@ -12,7 +12,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import {
-  WRITER_BATCH_CHANNEL,
+  WRITER_HOPS_CHANNEL,
   type RoundTripHops,
   type WriterBatchTrace,
 } from '../src/leases/sqlite-writer.ts';
@@ -211,7 +211,7 @@ if (FILE !== undefined) {
         `${at} batch of ${b.writes}: round trip ${b.roundTripMs.toFixed(1)} ms = ${formatSplit(split)}`,
       );
   };
-  subscribe(WRITER_BATCH_CHANNEL, (message) => {
+  subscribe(WRITER_HOPS_CHANNEL, (message) => {
     const b = message as WriterBatchTrace;
     now.writes += b.writes;
     add(now.waited, b.waitedMs);

@@ -17,7 +17,7 @@ import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { batchOps, compactReport, toWire, toWireResult } from './sqlite-writer-protocol.ts';
 import { WriterEncoder } from './sqlite-writer-codec.ts';
-import { threadRunDelayMs, traceClock } from './sqlite-writer-protocol.ts';
+import { closeThreadRunDelay, threadRunDelayMs, traceClock } from './sqlite-writer-protocol.ts';
 import type { FromWriter, ThreadGc, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
@@ -130,6 +130,7 @@ if (db !== null) {
         checkpoints.flush();
         recordCleanClose(conn, Date.now());
         gcWatch.stop();
+        closeThreadRunDelay();
         batch.close();
         conn.close();
         post({ type: 'closed' });

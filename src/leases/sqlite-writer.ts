@@ -21,6 +21,13 @@ import { allCommits, WriterEncoder } from './sqlite-writer-codec.ts';
  */
 export const WRITER_BATCH_CHANNEL = 'leasekeeper:sqlite-writer:batch';
 
+/**
+ * The same as `WRITER_BATCH_CHANNEL` with each round trip's `hops`: while somebody subscribes here, each batch
+ * carries timestamps to the writer thread and asks for its own (a few microseconds a batch in each thread), so
+ * that a subscriber of the batch channel alone (counting batches) costs nothing more.
+ */
+export const WRITER_HOPS_CHANNEL = 'leasekeeper:sqlite-writer:hops';
+
 /** What `WRITER_BATCH_CHANNEL` publishes per batch; times in ms. */
 export interface WriterBatchTrace {
   readonly writes: number;
@@ -32,7 +39,10 @@ export interface WriterBatchTrace {
   readonly txMs: number;
   /** The checkpoint that ran in the thread between the previous batch and this one, if any. */
   readonly checkpoint?: CheckpointReport;
-  /** Each hop of the round trip, in `traceClock` times (ms); absent for a batch posted before anybody listened. */
+  /**
+   * Each hop of the round trip, in `traceClock` times (ms): on `WRITER_HOPS_CHANNEL` only, for a batch posted
+   * while somebody subscribed to it.
+   */
   readonly hops?: RoundTripHops;
 }
 
@@ -49,6 +59,7 @@ export interface RoundTripHops extends BatchHops {
 }
 
 const batchChannel = channel(WRITER_BATCH_CHANNEL);
+const hopsChannel = channel(WRITER_HOPS_CHANNEL);
 
 /** The report's `BatchHops` from the thread (plain data, read field by field) with the main thread's times. */
 function roundTripHops(
@@ -304,7 +315,7 @@ export class WorkerWriter implements Writer {
         commits === null
           ? { type: 'batch', id, ops, wantRemoved }
           : { type: 'batch', id, commits, wantRemoved };
-      if (!batchChannel.hasSubscribers) {
+      if (!hopsChannel.hasSubscribers) {
         this.#worker.postMessage(message);
         return;
       }
@@ -336,17 +347,24 @@ export class WorkerWriter implements Writer {
     if (inFlight === null) return;
     this.#inFlight = null;
     if (!this.#closing) this.#worker.unref();
-    if (message.type === 'committed' && batchChannel.hasSubscribers) {
-      batchChannel.publish({
+    if (message.type === 'committed' && (batchChannel.hasSubscribers || hopsChannel.hasSubscribers)) {
+      const trace: WriterBatchTrace = {
         writes: inFlight.batch.length,
         waitedMs: inFlight.waitedMs,
         roundTripMs: receivedAt - inFlight.postedAt,
         txMs: message.txMs,
         ...(message.checkpoint === undefined ? {} : { checkpoint: message.checkpoint }),
-        ...(message.hops === undefined || inFlight.sent === undefined
-          ? {}
-          : { hops: roundTripHops(inFlight.postedAt, inFlight.sent, message.hops, receivedAt) }),
-      } satisfies WriterBatchTrace);
+      };
+      if (batchChannel.hasSubscribers) batchChannel.publish(trace);
+      if (hopsChannel.hasSubscribers)
+        hopsChannel.publish(
+          message.hops === undefined || inFlight.sent === undefined
+            ? trace
+            : ({
+                ...trace,
+                hops: roundTripHops(inFlight.postedAt, inFlight.sent, message.hops, receivedAt),
+              } satisfies WriterBatchTrace),
+        );
     }
     // Free the group commit before settling this batch, so the thread's next fsync starts without waiting for
     // the settling; under load it waits out the batch interval first (closing never waits).

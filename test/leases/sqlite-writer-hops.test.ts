@@ -1,12 +1,17 @@
-// The writer's round trip, traced: a batch posted while somebody listens carries its four timestamps (posted,
-// received by the thread, report posted, report received) in causal order on the clock both threads share; a
-// batch posted while nobody listens carries none; and the trace splits a round trip into those hops.
+// The writer's round trip, traced: a batch posted while somebody subscribes to the hops carries its four
+// timestamps (posted, received by the thread, report posted, report received) in causal order on the clock both
+// threads share; a batch posted before, or while only batches are counted, carries none; and the trace splits a
+// round trip into those hops.
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteLeaseStore } from '../../src/leases/sqlite.ts';
-import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../../src/leases/sqlite-writer.ts';
+import {
+  WRITER_BATCH_CHANNEL,
+  WRITER_HOPS_CHANNEL,
+  type WriterBatchTrace,
+} from '../../src/leases/sqlite-writer.ts';
 import { addSplit, overlapMs, roundTripSplit } from '../../bench/latency-trace.ts';
 import { makeLease, T0 } from './fixtures.ts';
 import { tempDir } from './tmp.ts';
@@ -22,17 +27,23 @@ test("a traced batch carries each hop's timestamp in causal order; an untraced o
   const tmp = tempDir();
   const seen: WriterBatchTrace[] = [];
   const onBatch = (message: unknown): void => void seen.push(message as WriterBatchTrace);
+  const counted: WriterBatchTrace[] = [];
+  const onCount = (message: unknown): void => void counted.push(message as WriterBatchTrace);
   let store: SqliteLeaseStore | undefined;
   try {
     store = await SqliteLeaseStore.open({ path: join(tmp.dir, 'leases.db'), writer: 'worker' });
+    // Counting batches on the batch channel asks for no hops.
+    subscribe(WRITER_BATCH_CHANNEL, onCount);
     // Posted before anybody listened (the group commit posts it at the next setImmediate, before this one):
     // published, since the subscriber came before its report, but without hops.
     const untraced = store.commit(lease(1), { now: T0 });
     await new Promise((resolve) => setImmediate(resolve));
-    subscribe(WRITER_BATCH_CHANNEL, onBatch);
+    subscribe(WRITER_HOPS_CHANNEL, onBatch);
     assert.equal((await untraced).ok, true);
     for (let i = 2; i < 6; i++) assert.equal((await store.commit(lease(i), { now: T0 })).ok, true);
     assert.equal(seen.length, 5);
+    assert.equal(counted.length, 5);
+    assert.ok(counted.every((b) => b.hops === undefined));
     assert.equal(seen[0]!.hops, undefined);
     for (const b of seen.slice(1)) {
       const h = b.hops;
@@ -53,7 +64,8 @@ test("a traced batch carries each hop's timestamp in causal order; an untraced o
       assert.ok(h.cpuWaitInMs >= 0 && h.mainCpuWaitMs >= 0, 'the waits for a CPU are read');
     }
   } finally {
-    unsubscribe(WRITER_BATCH_CHANNEL, onBatch);
+    unsubscribe(WRITER_HOPS_CHANNEL, onBatch);
+    unsubscribe(WRITER_BATCH_CHANNEL, onCount);
     await store?.close();
     tmp.remove();
   }
