@@ -4,7 +4,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Spread, TraceSecond } from './latency-trace.ts';
+import { OUTLIER_MS, type SplitSum, type Spread, type TraceSecond } from './latency-trace.ts';
 
 const TRACE_MODULE = fileURLToPath(new URL('./latency-trace.ts', import.meta.url));
 
@@ -57,6 +57,15 @@ export function traceSummary(file: string, from: number, to: number): string {
       `${show(
         'transaction',
         sum((t) => t.tx),
+      )}; ${show(
+        'to thread',
+        sum((t) => t.toThread ?? { n: 0, sum: 0, max: 0 }),
+      )}, ${show(
+        'in thread outside tx',
+        sum((t) => t.inThread ?? { n: 0, sum: 0, max: 0 }),
+      )}, ${show(
+        'back',
+        sum((t) => t.back ?? { n: 0, sum: 0, max: 0 }),
       )}; ${count(
         'checkpoints',
         sum((t) => t.checkpoint),
@@ -75,6 +84,26 @@ export function traceSummary(file: string, from: number, to: number): string {
       `${Math.max(0, ...lines.map((t) => t.loopDelayMaxMs)).toFixed(1)} ms, worst second's p99 ` +
       `${Math.max(0, ...lines.map((t) => t.loopDelayP99Ms)).toFixed(1)} ms; event loop utilisation per second ` +
       lines.map((t) => (t.elu ?? 0).toFixed(2)).join(' '),
+    ...slowSplitLine(lines),
     ...lines.flatMap((t) => t.outliers).map((o) => `    ${o}`),
   ].join('\n');
+}
+
+/** Where the slow round trips' time went, all of them together (`TraceSecond.slowSplit`): none if none. */
+function slowSplitLine(lines: readonly TraceSecond[]): string[] {
+  let all: SplitSum | undefined;
+  for (const t of lines) {
+    const second = t.slowSplit;
+    if (second === undefined) continue;
+    if (all === undefined) all = { ...second };
+    else for (const key of Object.keys(second) as (keyof SplitSum)[]) all[key] += second[key];
+  }
+  if (all === undefined) return [];
+  const f = (ms: number): string => (ms / all.n).toFixed(2);
+  return [
+    `  trace: the ${all.n} round trips of ${OUTLIER_MS} ms or more, ms each on average: main ${f(all.main)}, to thread ${f(all.toThread)} ` +
+      `(its CPU wait ${f(all.threadCpuWait)}, its GC ${f(all.threadGc)}, busy ${f(all.threadBusy)}), in thread ${f(all.inThread)}, ` +
+      `tx ${f(all.tx)} (its CPU wait ${f(all.threadCpuWaitIn)}), back ${f(all.back)} (main GC ${f(all.mainGc)}); ` +
+      `the main thread's CPU wait over the round trip ${f(all.mainCpuWait)}`,
+  ];
 }

@@ -1,7 +1,7 @@
 /**
  * A trace of what holds up a server's answers, loaded into the server under test by `bench/perfdhcp.ts`
  * (`TRACE=1`) as `node --import tsx --import bench/latency-trace.ts ...`. Every second it appends one JSON
- * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_BATCH_CHANNEL`: how long the oldest
+ * line to `LATENCY_TRACE_FILE`: the SQLite writer's batches (from `WRITER_HOPS_CHANNEL`: how long the oldest
  * write waited before its batch went, the round trip to the thread, the transaction, the checkpoints between
  * batches), V8's garbage collections on the main thread (`PerformanceObserver('gc')`) and the event loop's
  * delay (`monitorEventLoopDelay`, as the time past its timer's interval), plus each single event over `OUTLIER_MS` with its time, and each time the
@@ -11,7 +11,12 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { WRITER_BATCH_CHANNEL, type WriterBatchTrace } from '../src/leases/sqlite-writer.ts';
+import {
+  WRITER_HOPS_CHANNEL,
+  type RoundTripHops,
+  type WriterBatchTrace,
+} from '../src/leases/sqlite-writer.ts';
+import type { ThreadGc } from '../src/leases/sqlite-writer-protocol.ts';
 import { RING_SWITCH_CHANNEL, type RingSwitchTrace } from '../src/runtime/ring-by-load.ts';
 import { SATURATION_CHANNEL, type SaturationTrace } from '../src/runtime/saturation-by-load.ts';
 
@@ -37,6 +42,10 @@ export interface TraceSecond {
   writes: number;
   waited: Spread;
   roundTrip: Spread;
+  /** The round trip's hops (`roundTripSplit`), for the batches that carried their timestamps. */
+  toThread: Spread;
+  inThread: Spread;
+  back: Spread;
   tx: Spread;
   checkpoint: Spread;
   checkpointFrames: number;
@@ -49,6 +58,34 @@ export interface TraceSecond {
   /** The event loop's utilisation over the second (`performance.eventLoopUtilization`), 0-1. */
   elu: number;
   outliers: string[];
+  /** The hops of the round trips of `OUTLIER_MS` or more, summed (`n` of them), every one of them, not only those listed. */
+  slowSplit?: SplitSum;
+}
+
+/** `RoundTripSplit`s added up; NaN waits (not readable) count as 0. */
+export type SplitSum = { n: number } & { -readonly [K in keyof RoundTripSplit]: number };
+
+export function addSplit(sum: SplitSum | undefined, split: RoundTripSplit): SplitSum {
+  const to: SplitSum = sum ?? {
+    n: 0,
+    main: 0,
+    toThread: 0,
+    threadBusy: 0,
+    inThread: 0,
+    tx: 0,
+    back: 0,
+    threadGc: 0,
+    mainGc: 0,
+    threadCpuWait: 0,
+    threadCpuWaitIn: 0,
+    mainCpuWait: 0,
+  };
+  to.n++;
+  for (const key of Object.keys(split) as (keyof RoundTripSplit)[]) {
+    const ms = split[key];
+    if (!Number.isNaN(ms)) to[key] += ms;
+  }
+  return to;
 }
 
 const spread = (): Spread => ({ n: 0, sum: 0, max: 0 });
@@ -64,6 +101,9 @@ function fresh(): TraceSecond {
     writes: 0,
     waited: spread(),
     roundTrip: spread(),
+    toThread: spread(),
+    inThread: spread(),
+    back: spread(),
     tx: spread(),
     checkpoint: spread(),
     checkpointFrames: 0,
@@ -82,15 +122,114 @@ function outlier(s: TraceSecond, what: string, ms: number): void {
     s.outliers.push(`${new Date().toISOString().slice(11, 23)} ${what} ${ms.toFixed(1)} ms`);
 }
 
+/** Where one round trip's time went, ms: each hop between the four timestamps, and what overlapped them. */
+export interface RoundTripSplit {
+  /** Encoding the batch on the main thread, before posting it. */
+  readonly main: number;
+  /** From posting to the thread's handler getting it. */
+  readonly toThread: number;
+  /** Of `toThread`: the thread still busy after its previous report (checkpoint scheduling, a fallback checkpoint). */
+  readonly threadBusy: number;
+  /** In the thread but outside the transaction: decoding the batch. */
+  readonly inThread: number;
+  readonly tx: number;
+  /** From the thread posting its report to the main thread's handler getting it. */
+  readonly back: number;
+  /** The thread's own GC time inside [posted, report posted]. */
+  readonly threadGc: number;
+  /** The main thread's GC time inside [report posted, report received]. */
+  readonly mainGc: number;
+  /** The thread's wait, runnable, for a CPU before it got the batch (NaN for its first traced one). */
+  readonly threadCpuWait: number;
+  /** Its wait for a CPU while handling the batch. */
+  readonly threadCpuWaitIn: number;
+  /** The main thread's wait for a CPU over the whole round trip. */
+  readonly mainCpuWait: number;
+}
+
+/** The time of `spans` inside [from, to], ms. */
+export function overlapMs(spans: readonly ThreadGc[], from: number, to: number): number {
+  let ms = 0;
+  for (const s of spans) ms += Math.max(0, Math.min(to, s.at + s.ms) - Math.max(from, s.at));
+  return ms;
+}
+
+export function roundTripSplit(
+  h: RoundTripHops,
+  txMs: number,
+  threadGc: readonly ThreadGc[],
+  mainGc: readonly ThreadGc[],
+): RoundTripSplit {
+  return {
+    main: h.postedAt - h.startedAt,
+    toThread: h.receivedAt - h.postedAt,
+    threadBusy: Math.max(0, Math.min(h.previousDoneAt, h.receivedAt) - h.postedAt),
+    inThread: h.reportAt - h.receivedAt - txMs,
+    tx: txMs,
+    back: h.reportReceivedAt - h.reportAt,
+    threadGc: overlapMs(threadGc, h.postedAt, h.reportAt),
+    mainGc: overlapMs(mainGc, h.reportAt, h.reportReceivedAt),
+    threadCpuWait: h.cpuWaitBeforeMs,
+    threadCpuWaitIn: h.cpuWaitInMs,
+    mainCpuWait: h.mainCpuWaitMs,
+  };
+}
+
+export function formatSplit(s: RoundTripSplit): string {
+  const f = (ms: number): string => ms.toFixed(2);
+  return (
+    `main ${f(s.main)} + to thread ${f(s.toThread)} (thread busy ${f(s.threadBusy)}) + in thread ${f(s.inThread)}` +
+    ` + tx ${f(s.tx)} + back ${f(s.back)}; GC thread ${f(s.threadGc)} main ${f(s.mainGc)}; waiting for a CPU:` +
+    ` thread ${f(s.threadCpuWait)} before, ${f(s.threadCpuWaitIn)} in; main ${f(s.mainCpuWait)} over the round trip`
+  );
+}
+
+/** The latest few of a thread's GCs, for the overlap with a round trip. */
+const RECENT_GC = 64;
+const remember = (list: ThreadGc[], gc: ThreadGc): void => {
+  list.push(gc);
+  if (list.length > RECENT_GC) list.shift();
+};
+
 if (FILE !== undefined) {
   let now = fresh();
-  subscribe(WRITER_BATCH_CHANNEL, (message) => {
+  const threadGc: ThreadGc[] = [];
+  const mainGc: ThreadGc[] = [];
+  /**
+   * An outlier with its hops waits for the next batch before it is written: a GC of the thread that held it
+   * reaches the trace with a later report.
+   */
+  let pending: { readonly b: WriterBatchTrace & { hops: RoundTripHops }; readonly at: string } | null = null;
+  const flushPending = (): void => {
+    if (pending === null) return;
+    const { b, at } = pending;
+    pending = null;
+    const split = roundTripSplit(b.hops, b.txMs, threadGc, mainGc);
+    now.slowSplit = addSplit(now.slowSplit, split);
+    if (now.outliers.length < MAX_OUTLIERS_PER_SECOND)
+      now.outliers.push(
+        `${at} batch of ${b.writes}: round trip ${b.roundTripMs.toFixed(1)} ms = ${formatSplit(split)}`,
+      );
+  };
+  subscribe(WRITER_HOPS_CHANNEL, (message) => {
     const b = message as WriterBatchTrace;
     now.writes += b.writes;
     add(now.waited, b.waitedMs);
     add(now.roundTrip, b.roundTripMs);
     add(now.tx, b.txMs);
-    outlier(now, `batch of ${b.writes}: round trip (tx ${b.txMs.toFixed(1)} ms)`, b.roundTripMs);
+    const hops = b.hops;
+    if (hops === undefined) {
+      outlier(now, `batch of ${b.writes}: round trip (tx ${b.txMs.toFixed(1)} ms)`, b.roundTripMs);
+    } else {
+      for (const gc of hops.gc) remember(threadGc, gc);
+      flushPending();
+      const split = roundTripSplit(hops, b.txMs, [], []);
+      add(now.toThread, split.toThread);
+      add(now.inThread, split.inThread);
+      add(now.back, split.back);
+      if (b.roundTripMs >= OUTLIER_MS)
+        pending = { b: { ...b, hops }, at: new Date().toISOString().slice(11, 23) };
+    }
     if (b.checkpoint !== undefined) {
       add(now.checkpoint, b.checkpoint.ms);
       now.checkpointFrames += b.checkpoint.checkpointedFrames;
@@ -118,6 +257,7 @@ if (FILE !== undefined) {
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) add(now.gcMajor, e.duration);
       else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) add(now.gcMinor, e.duration);
       else add(now.gcOther, e.duration);
+      remember(mainGc, { at: performance.timeOrigin + e.startTime, ms: e.duration });
       outlier(now, `gc kind ${kind}`, e.duration);
     }
   }).observe({ entryTypes: ['gc'] });
@@ -133,6 +273,7 @@ if (FILE !== undefined) {
   loop.enable();
   let lastElu = performance.eventLoopUtilization();
   setInterval(() => {
+    flushPending();
     now.elu = performance.eventLoopUtilization(lastElu).utilization;
     lastElu = performance.eventLoopUtilization();
     now.at = Date.now();

@@ -1,5 +1,5 @@
 import type { Checkpointing } from './sqlite-checkpoint-schedule.ts';
-import type { FromWriter, OpResult, WireError } from './sqlite-writer-protocol.ts';
+import type { BatchHops, FromWriter, OpResult, ThreadGc, WireError } from './sqlite-writer-protocol.ts';
 
 /** What the writer thread's batch loop needs: kept apart from the thread so that its order can be tested. */
 export interface WriterLoopDeps {
@@ -9,7 +9,12 @@ export interface WriterLoopDeps {
   readonly toWire: (error: unknown) => WireError;
   readonly post: (message: FromWriter) => void;
   readonly checkpointer: Checkpointing;
+  /** The thread's clock, ms (`traceClock`: its times go into `BatchHops`). */
   readonly now: () => number;
+  /** The thread's garbage collections seen since the previous call, for a traced batch's `BatchHops`. */
+  readonly takeGc?: () => readonly ThreadGc[];
+  /** The thread's wait for a CPU so far, ms (`threadRunDelayMs`), read only for traced batches. */
+  readonly runDelay?: () => number;
 }
 
 /**
@@ -21,12 +26,22 @@ export interface WriterLoopDeps {
  */
 export class WriterLoop {
   readonly #deps: WriterLoopDeps;
+  /** When the work after the previous report ended (`BatchHops.previousDoneAt`). */
+  #doneAt = 0;
+  /** `runDelay` at the previous traced report. */
+  #reportRunDelay = Number.NaN;
 
   constructor(deps: WriterLoopDeps) {
     this.#deps = deps;
   }
 
-  batch(id: number, ops: readonly unknown[], wantRemoved: boolean): void {
+  /** `received`, only for a traced batch: when the thread got it (its report then carries `BatchHops`). */
+  batch(
+    id: number,
+    ops: readonly unknown[],
+    wantRemoved: boolean,
+    received?: { readonly at: number; readonly runDelayMs: number },
+  ): void {
     const d = this.#deps;
     const started = d.now();
     let results: OpResult[];
@@ -34,16 +49,34 @@ export class WriterLoop {
       results = d.run(ops, wantRemoved);
     } catch (error) {
       d.post({ type: 'failed', id, error: d.toWire(error) });
+      this.#doneAt = d.now();
       return;
     }
     const checkpoint = d.checkpointer.takeReport();
+    const ended = d.now();
+    let hops: BatchHops | undefined;
+    if (received !== undefined) {
+      const runDelay = d.runDelay?.() ?? Number.NaN;
+      hops = {
+        receivedAt: received.at,
+        txStartAt: started,
+        reportAt: ended,
+        previousDoneAt: this.#doneAt,
+        gc: d.takeGc?.() ?? [],
+        cpuWaitBeforeMs: received.runDelayMs - this.#reportRunDelay,
+        cpuWaitInMs: runDelay - received.runDelayMs,
+      };
+      this.#reportRunDelay = runDelay;
+    }
     d.post({
       type: 'committed',
       id,
       results,
-      txMs: d.now() - started,
+      txMs: ended - started,
       ...(checkpoint === undefined ? {} : { checkpoint }),
+      ...(hops === undefined ? {} : { hops }),
     });
     d.checkpointer.committed(ops.length);
+    this.#doneAt = d.now();
   }
 }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ErrorCode } from '../errors.ts';
 import {
   InvalidLeaseError,
@@ -27,7 +28,7 @@ export type ToWriter = BatchMessage | { readonly type: 'close' };
  * A batch to commit: its operations as structured-clone objects, or, when every one is a commit (the server's
  * grants and renewals), as `WriterEncoder.encodeCommits` wrote them (sqlite-writer-codec.ts).
  */
-export type BatchMessage =
+export type BatchMessage = (
   | {
       readonly type: 'batch';
       readonly id: number;
@@ -39,7 +40,71 @@ export type BatchMessage =
       readonly id: number;
       readonly commits: string;
       readonly wantRemoved: boolean;
-    };
+    }
+) & {
+  /** Set only while somebody traces the writer: when the main thread posted it (`traceClock`); asks for `hops`. */
+  readonly postedAt?: number;
+};
+
+/**
+ * The clock of the round trip's timestamps, ms: the same on both threads of a process (a worker shares the
+ * process's time origin, and `performance.now()` reads the one monotonic clock).
+ */
+export const traceClock = (): number => performance.timeOrigin + performance.now();
+
+/** This thread's /proc/thread-self/schedstat, opened at the first `threadRunDelayMs` (a file is per thread). */
+let schedstat: number | null | undefined;
+const schedstatBytes = Buffer.alloc(96);
+
+/**
+ * How long the calling thread has waited, runnable, for a CPU since it started, ms (the scheduler's `run_delay`,
+ * Linux's /proc/thread-self/schedstat, read again through one descriptor: a `pread`, about 2 us); NaN where that
+ * is not to be read. Traces only.
+ */
+export function threadRunDelayMs(): number {
+  try {
+    schedstat ??= openSync('/proc/thread-self/schedstat', 'r');
+    if (schedstat === null) return Number.NaN;
+    const n = readSync(schedstat, schedstatBytes, 0, schedstatBytes.length, 0);
+    return Number(schedstatBytes.toString('latin1', 0, n).split(' ')[1]) / 1e6;
+  } catch {
+    schedstat = null;
+    return Number.NaN;
+  }
+}
+
+/** Closes this thread's descriptor of `threadRunDelayMs` (a thread that ends: descriptors are the process's). */
+export function closeThreadRunDelay(): void {
+  if (typeof schedstat === 'number') closeSync(schedstat);
+  schedstat = undefined;
+}
+
+/** A garbage collection of the writer thread's isolate: when it started (`traceClock`) and how long it took. */
+export interface ThreadGc {
+  readonly at: number;
+  readonly ms: number;
+}
+
+/** Where the thread's side of one batch's round trip went, in `traceClock` times (traces only). */
+export interface BatchHops {
+  /** When the thread's message handler got the batch. */
+  readonly receivedAt: number;
+  /** When its transaction began (after decoding the batch's bytes). */
+  readonly txStartAt: number;
+  /** When the thread posted its report (the transaction, the checkpoint report and its encoding done). */
+  readonly reportAt: number;
+  /**
+   * When the thread finished its work after the previous report (the checkpoint scheduling, a checkpoint of its
+   * own as the fallback): a batch posted before this waited for it.
+   */
+  readonly previousDoneAt: number;
+  /** The thread's own garbage collections it learned of since its previous report (at most a few). */
+  readonly gc: readonly ThreadGc[];
+  /** How long the thread waited, runnable, for a CPU from its previous report to receiving this batch (its wake-up). */
+  readonly cpuWaitBeforeMs: number;
+  /** How long it waited for a CPU from receiving the batch to posting its report. */
+  readonly cpuWaitInMs: number;
+}
 
 /** The batch's operations, in the thread; throws `LeaseStoreIoError` for bytes it cannot read (refused whole). */
 export function batchOps(message: BatchMessage): readonly WriteOp[] {
@@ -111,6 +176,8 @@ export type FromWriter =
       readonly txMs: number;
       /** The checkpoint that ran after the previous batch, if one did (traces). */
       readonly checkpoint?: CheckpointReport;
+      /** Only for a batch that carried `postedAt`: the thread's timestamps (traces). */
+      readonly hops?: BatchHops;
     }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   /** A rate-limited warning of the thread's checkpoints (`LeaseStoreWarning`). */

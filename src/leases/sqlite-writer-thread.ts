@@ -4,6 +4,7 @@
  * outcome, only once it is durable. Built, it runs as
  * compiled JavaScript; from the sources, through `sqlite-writer-thread-tsx.js`, which registers tsx first.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LeaseStoreError } from './errors.ts';
 import { openConnection, prepare, wrapDriverError } from './sqlite-sql.ts';
@@ -16,7 +17,8 @@ import { WriterLoop } from './sqlite-writer-loop.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { batchOps, compactReport, toWire, toWireResult } from './sqlite-writer-protocol.ts';
 import { WriterEncoder } from './sqlite-writer-codec.ts';
-import type { FromWriter, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
+import { closeThreadRunDelay, threadRunDelayMs, traceClock } from './sqlite-writer-protocol.ts';
+import type { FromWriter, ThreadGc, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
 if (port === null)
@@ -24,6 +26,39 @@ if (port === null)
 const options = workerData as WriterData;
 const reports = new WriterEncoder();
 const post = (message: FromWriter): void => port.postMessage(compactReport(message, reports));
+/** At most this many of the thread's garbage collections travel with one traced report (the latest). */
+const MAX_GC_PER_REPORT = 8;
+
+/**
+ * The thread's garbage collections, watched from the first traced batch on (an observer costs nothing before):
+ * `take` returns those seen since its previous call.
+ */
+class GcWatch {
+  #seen: ThreadGc[] = [];
+  #observer: PerformanceObserver | null = null;
+
+  start(): void {
+    if (this.#observer !== null) return;
+    this.#observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        this.#seen.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+        if (this.#seen.length > MAX_GC_PER_REPORT) this.#seen.shift();
+      }
+    });
+    this.#observer.observe({ entryTypes: ['gc'] });
+  }
+
+  take(): readonly ThreadGc[] {
+    const seen = this.#seen;
+    if (seen.length > 0) this.#seen = [];
+    return seen;
+  }
+
+  stop(): void {
+    this.#observer?.disconnect();
+  }
+}
+
 /** How long a TRUNCATE checkpoint (recovery, full disk) waits for the checkpoint thread's to end. */
 const OTHER_CHECKPOINT_WAIT_MS = 1000;
 
@@ -76,10 +111,17 @@ if (db !== null) {
     toWire: (error) => toWire(asStoreError(error)),
     post,
     checkpointer: checkpoints,
-    now: () => performance.now(),
+    now: traceClock,
+    takeGc: () => gcWatch.take(),
+    runDelay: threadRunDelayMs,
   });
+  const gcWatch = new GcWatch();
   let closing = false;
   port.on('message', (message: ToWriter) => {
+    const received =
+      message.type === 'batch' && message.postedAt !== undefined
+        ? { at: traceClock(), runDelayMs: threadRunDelayMs() }
+        : undefined;
     if (closing) return;
     if (message.type === 'close') {
       closing = true;
@@ -87,6 +129,8 @@ if (db !== null) {
       void (background?.close() ?? Promise.resolve()).finally(() => {
         checkpoints.flush();
         recordCleanClose(conn, Date.now());
+        gcWatch.stop();
+        closeThreadRunDelay();
         batch.close();
         conn.close();
         post({ type: 'closed' });
@@ -101,7 +145,8 @@ if (db !== null) {
       post({ type: 'failed', id: message.id, error: toWire(asStoreError(error)) });
       return;
     }
-    loop.batch(message.id, ops, message.wantRemoved);
+    if (received !== undefined) gcWatch.start();
+    loop.batch(message.id, ops, message.wantRemoved, received);
   });
   post({ type: 'ready' });
 }

@@ -8,7 +8,8 @@ import { threadEntry } from './sqlite-thread-entry.ts';
 import { recordCleanClose } from './sqlite-meta.ts';
 import { fromCommittedPosted, fromWire, readWarning, reportResults } from './sqlite-writer-protocol.ts';
 import type { LeaseStoreWarning } from './health.ts';
-import type { FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
+import { threadRunDelayMs, traceClock } from './sqlite-writer-protocol.ts';
+import type { BatchHops, FromWriter, OpResult, ToWriter, WriterData } from './sqlite-writer-protocol.ts';
 import type { LeaseChange } from './store.ts';
 import type { CheckpointReport } from './sqlite-checkpoint.ts';
 import { DEFAULT_SETTLE_SLICE, SettleSlices } from './settle-slices.ts';
@@ -19,6 +20,13 @@ import { allCommits, WriterEncoder } from './sqlite-writer-codec.ts';
  * while somebody listens.
  */
 export const WRITER_BATCH_CHANNEL = 'leasekeeper:sqlite-writer:batch';
+
+/**
+ * The same as `WRITER_BATCH_CHANNEL` with each round trip's `hops`: while somebody subscribes here, each batch
+ * carries timestamps to the writer thread and asks for its own (a few microseconds a batch in each thread), so
+ * that a subscriber of the batch channel alone (counting batches) costs nothing more.
+ */
+export const WRITER_HOPS_CHANNEL = 'leasekeeper:sqlite-writer:hops';
 
 /** What `WRITER_BATCH_CHANNEL` publishes per batch; times in ms. */
 export interface WriterBatchTrace {
@@ -31,9 +39,50 @@ export interface WriterBatchTrace {
   readonly txMs: number;
   /** The checkpoint that ran in the thread between the previous batch and this one, if any. */
   readonly checkpoint?: CheckpointReport;
+  /**
+   * Each hop of the round trip, in `traceClock` times (ms): on `WRITER_HOPS_CHANNEL` only, for a batch posted
+   * while somebody subscribed to it.
+   */
+  readonly hops?: RoundTripHops;
+}
+
+/** The round trip's timestamps: the main thread's, around the thread's own (`BatchHops`). */
+export interface RoundTripHops extends BatchHops {
+  /** When the group commit handed the batch over (`roundTripMs` starts here). */
+  readonly startedAt: number;
+  /** When the main thread posted it to the thread, its bytes encoded. */
+  readonly postedAt: number;
+  /** When the main thread's message handler got the report (`roundTripMs` ends here). */
+  readonly reportReceivedAt: number;
+  /** How long the main thread waited, runnable, for a CPU from posting the batch to getting its report. */
+  readonly mainCpuWaitMs: number;
 }
 
 const batchChannel = channel(WRITER_BATCH_CHANNEL);
+const hopsChannel = channel(WRITER_HOPS_CHANNEL);
+
+/** The report's `BatchHops` from the thread (plain data, read field by field) with the main thread's times. */
+function roundTripHops(
+  startedAt: number,
+  sent: { readonly at: number; readonly runDelayMs: number },
+  thread: BatchHops,
+  reportReceivedAt: number,
+): RoundTripHops {
+  const { receivedAt, txStartAt, reportAt, previousDoneAt, gc, cpuWaitBeforeMs, cpuWaitInMs } = thread;
+  return {
+    startedAt,
+    postedAt: sent.at,
+    receivedAt,
+    txStartAt,
+    reportAt,
+    previousDoneAt,
+    gc,
+    cpuWaitBeforeMs,
+    cpuWaitInMs,
+    reportReceivedAt,
+    mainCpuWaitMs: threadRunDelayMs() - sent.runDelayMs,
+  };
+}
 
 /** Reclaiming expired leases: nobody waits on these, so they go after the writes that answer a client. */
 function isBackgroundWrite(op: WriteOp): boolean {
@@ -143,6 +192,8 @@ export class WorkerWriter implements Writer {
     readonly done: () => void;
     readonly postedAt: number;
     readonly waitedMs: number;
+    /** When its message went to the thread, for a traced batch (`RoundTripHops.postedAt`), and `threadRunDelayMs`. */
+    sent?: { readonly at: number; readonly runDelayMs: number };
   } | null = null;
   /** Reports are settled a slice at a time, so a large one does not hold the event loop (settle-slices.ts). */
   readonly #settling: SettleSlices;
@@ -254,17 +305,24 @@ export class WorkerWriter implements Writer {
 
   #post(batch: readonly Queued<WriteOp>[]): Promise<void> {
     return new Promise<void>((done) => {
-      this.#inFlight = { batch, done, postedAt: performance.now(), waitedMs: this.#writes.lastBatchWaitMs };
+      this.#inFlight = { batch, done, postedAt: traceClock(), waitedMs: this.#writes.lastBatchWaitMs };
       this.#worker.ref();
       const id = this.#nextId++;
       const wantRemoved = this.#hooks.wantRemoved();
       const ops = batch.map((entry) => entry.op);
       const commits = allCommits(ops) ? this.#encodeCommits(ops) : null;
-      this.#worker.postMessage(
-        (commits === null
+      const message: ToWriter =
+        commits === null
           ? { type: 'batch', id, ops, wantRemoved }
-          : { type: 'batch', id, commits, wantRemoved }) satisfies ToWriter,
-      );
+          : { type: 'batch', id, commits, wantRemoved };
+      if (!hopsChannel.hasSubscribers) {
+        this.#worker.postMessage(message);
+        return;
+      }
+      // Only a traced batch carries a timestamp, which asks the thread for its own (`BatchHops`).
+      const sent = { at: traceClock(), runDelayMs: threadRunDelayMs() };
+      if (this.#inFlight !== null) this.#inFlight.sent = sent;
+      this.#worker.postMessage({ ...message, postedAt: sent.at } satisfies ToWriter);
     });
   }
 
@@ -278,6 +336,7 @@ export class WorkerWriter implements Writer {
   }
 
   #onMessage(message: FromWriter): void {
+    const receivedAt = traceClock();
     if (message.type === 'warning') {
       const warning = readWarning(message);
       if (warning !== null) this.#hooks.warn?.(warning);
@@ -288,14 +347,24 @@ export class WorkerWriter implements Writer {
     if (inFlight === null) return;
     this.#inFlight = null;
     if (!this.#closing) this.#worker.unref();
-    if (message.type === 'committed' && batchChannel.hasSubscribers) {
-      batchChannel.publish({
+    if (message.type === 'committed' && (batchChannel.hasSubscribers || hopsChannel.hasSubscribers)) {
+      const trace: WriterBatchTrace = {
         writes: inFlight.batch.length,
         waitedMs: inFlight.waitedMs,
-        roundTripMs: performance.now() - inFlight.postedAt,
+        roundTripMs: receivedAt - inFlight.postedAt,
         txMs: message.txMs,
         ...(message.checkpoint === undefined ? {} : { checkpoint: message.checkpoint }),
-      } satisfies WriterBatchTrace);
+      };
+      if (batchChannel.hasSubscribers) batchChannel.publish(trace);
+      if (hopsChannel.hasSubscribers)
+        hopsChannel.publish(
+          message.hops === undefined || inFlight.sent === undefined
+            ? trace
+            : ({
+                ...trace,
+                hops: roundTripHops(inFlight.postedAt, inFlight.sent, message.hops, receivedAt),
+              } satisfies WriterBatchTrace),
+        );
     }
     // Free the group commit before settling this batch, so the thread's next fsync starts without waiting for
     // the settling; under load it waits out the batch interval first (closing never waits).
