@@ -10,7 +10,7 @@
  * Each step is TRIALS runs (default 3), the two servers alternating; the median counts.
  * Run as root: `npm run bench:perfdhcp` (optionally RATES=1000,2000 SECONDS=5 TRIALS=3 SERVERS=leasekeeper,kea;
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
- * SERVE_ARGS=... adds `serve` flags; PERFDHCP_ARGS=... adds perfdhcp flags for both servers; GC=1 prints the
+ * SERVE_ARGS=... adds `serve` flags (`--udp-gso on` is added unless they give --udp-gso); PERFDHCP_ARGS=... adds perfdhcp flags for both servers; GC=1 prints the
  * main thread's scavenges, mark-compacts and promoted bytes per trial, from `--trace-gc-nvp`).
  * leasekeeper starts with the node flags of the installed command's shebang (none now,
  * bench/daemon-flags.ts) before NODE_ARGS; DAEMON_FLAGS=0 starts it without them, for an A/B.
@@ -257,7 +257,7 @@ async function startOne(server: string, srv: Netns, step: number): Promise<Start
       ...(process.env['STORE'] === 'memory' ? { 'lease-database': { type: 'memfile', persist: false } } : {}),
     },
     ...(process.env['STORE'] === 'memory' ? { leaseFile: null } : {}),
-    serveArgs: (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+    serveArgs: serveArgs(),
     nodeArgs: [
       ...daemonNodeArgs(),
       ...(traceFile === undefined ? [] : traceServerArgs(traceFile)),
@@ -384,6 +384,16 @@ async function startWireCapture(srv: Netns, file: string): Promise<{ stop: () =>
       return file;
     },
   };
+}
+
+/**
+ * SERVE_ARGS, and `--udp-gso on` unless they say otherwise: the server's eth0 is a veth, where `auto` leaves GSO
+ * off (a same-host relay reading through a packet socket would see a run as one datagram), and perfdhcp, the
+ * relay here, reads through a UDP socket, as a relay across a wire does.
+ */
+function serveArgs(): string[] {
+  const given = (process.env['SERVE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  return given.some((a) => a.startsWith('--udp-gso')) ? given : [...given, '--udp-gso', 'on'];
 }
 
 /** One perfdhcp run at `rate` against a fresh server (fresh lease file). */

@@ -9,7 +9,7 @@ export interface ReceiveTuning {
   readonly receivePath?: ReceivePath;
   readonly ringThresholds?: RingThresholds;
   readonly commitMaxWaitMs?: number;
-  readonly udpSegmentation?: boolean;
+  readonly udpSegmentation?: boolean | 'auto';
 }
 
 export interface ReceiveTuningFlags {
@@ -60,8 +60,8 @@ export function readReceiveTuning(v: ReceiveTuningFlags): ReceiveTuning {
       );
   }
   const gso = v['udp-gso'];
-  if (gso !== undefined && gso !== 'on' && gso !== 'off')
-    throw new UsageError(`--udp-gso must be on or off (got "${gso}")`);
+  if (gso !== undefined && gso !== 'on' && gso !== 'off' && gso !== 'auto')
+    throw new UsageError(`--udp-gso must be on, off or auto (got "${gso}")`);
   const thresholds: RingThresholds = {
     ...(above === undefined ? {} : { ringAboveFps: above }),
     ...(below === undefined ? {} : { ringBelowFps: below }),
@@ -71,7 +71,7 @@ export function readReceiveTuning(v: ReceiveTuningFlags): ReceiveTuning {
     ...(path === undefined ? {} : { receivePath: path as ReceivePath }),
     ...(given.length === 0 ? {} : { ringThresholds: thresholds }),
     ...(commitMaxWaitMs === undefined ? {} : { commitMaxWaitMs }),
-    ...(gso === undefined ? {} : { udpSegmentation: gso === 'on' }),
+    ...(gso === undefined ? {} : { udpSegmentation: gso === 'auto' ? 'auto' : gso === 'on' }),
   };
 }
 

@@ -60,9 +60,10 @@ Under systemd (Type=notify) it reports READY=1 once serving and STOPPING=1 when 
   --ring-window MS        adaptive by frame rate: the rate is measured over MS-long windows (default 200)
   --max-commit-wait MS    SQLite: a batch of lease writes starts at most MS after its oldest write
                           (default 1; 0-1000): lower favours ACK latency, higher fewer fsyncs
-  --udp-gso on|off        relayed replies to one relay leave as one UDP GSO send (default on, unless
-                          LEASEKEEPER_UDP_GSO=off); off when a relay on this host reads through a
-                          packet socket (it would see a run as one datagram)
+  --udp-gso on|off|auto   relayed replies to one relay leave as one UDP GSO send. auto (default): on a
+                          network device (a NIC), not on a software one (veth, bridge, tap), where a
+                          relay on this host that reads through a packet socket would see a run as
+                          one datagram
 
 Flags are read once, at start: SIGHUP and config-reload re-read the configuration file, not the command
 line (restart to change a flag).

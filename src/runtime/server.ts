@@ -76,8 +76,8 @@ export interface ServerOptions {
   /** How the linux transport's packet sockets read (default adaptive) and when an adaptive one switches. */
   readonly receivePath?: ReceivePath;
   readonly ringThresholds?: RingThresholds;
-  /** The linux transport's UDP GSO of relayed replies (`serve --udp-gso`); default on (docs/transport.md). */
-  readonly udpSegmentation?: boolean;
+  /** The linux transport's UDP GSO of relayed replies (`serve --udp-gso`); default `auto` (docs/transport.md). */
+  readonly udpSegmentation?: boolean | 'auto';
   /** SQLite: a commit starts at most this many ms after its oldest write (the store's `batchMaxWaitMs`). */
   readonly commitMaxWaitMs?: number;
   /** Seconds an offer holds its address; overrides the configuration's `offer-lifetime` (default 10). */

@@ -30,8 +30,8 @@ export interface OpenTransportOptions {
   readonly receivePath?: ReceivePath;
   /** The adaptive path's thresholds (`serve --ring-above`, `--ring-below`, `--ring-window`). */
   readonly ringThresholds?: RingThresholds;
-  /** Runs of relayed replies to one destination as one UDP GSO send (`serve --udp-gso`); default on. */
-  readonly udpSegmentation?: boolean;
+  /** Runs of relayed replies to one destination as one UDP GSO send (`serve --udp-gso`); default `auto`. */
+  readonly udpSegmentation?: boolean | 'auto';
 }
 
 /**

@@ -149,10 +149,10 @@ test('usage errors exit 2; --help exits 0', () => {
   assert.equal(help.code, 0);
   assert.match(help.out, /--receive-path P .*adaptive \(default/);
   assert.match(help.out, /--max-commit-wait MS/);
-  assert.match(help.out, /--udp-gso on\|off .*UDP GSO send/);
+  assert.match(help.out, /--udp-gso on\|off\|auto .*UDP GSO send/);
   const gso = serve(['--config', 'a', '--udp-gso', 'maybe']);
   assert.equal(gso.code, 2);
-  assert.match(gso.err, /--udp-gso must be on or off/);
+  assert.match(gso.err, /--udp-gso must be on, off or auto/);
   assert.match(help.out, /restart to change a flag/);
   assert.match(help.out, /--lease-file PATH/);
   assert.match(help.out, /--receive-queue N .*default 8192/);

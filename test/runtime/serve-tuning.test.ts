@@ -94,8 +94,9 @@ test("the server's handler of the SQLite writer's checkpoint warnings reaches an
   assert.deepEqual(servedStoreSpec({ type: 'memory' }, { onWarning }), { type: 'memory' });
 });
 
-test('--udp-gso on or off is read as given; anything else is a usage error', () => {
+test('--udp-gso on, off or auto is read as given; anything else is a usage error', () => {
   assert.deepEqual(readReceiveTuning({ 'udp-gso': 'off' }), { udpSegmentation: false });
   assert.deepEqual(readReceiveTuning({ 'udp-gso': 'on' }), { udpSegmentation: true });
-  refused({ 'udp-gso': 'yes' }, /--udp-gso must be on or off \(got "yes"\)/);
+  assert.deepEqual(readReceiveTuning({ 'udp-gso': 'auto' }), { udpSegmentation: 'auto' });
+  refused({ 'udp-gso': 'yes' }, /--udp-gso must be on, off or auto \(got "yes"\)/);
 });

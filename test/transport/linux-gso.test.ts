@@ -8,7 +8,11 @@ import { requiring } from '../lab/needs.ts';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import fc from 'fast-check';
-import { LinuxTransport, type LinuxTransportOptions } from '../../src/transport/linux/transport.ts';
+import {
+  LinuxTransport,
+  udpSegmentationAuto,
+  type LinuxTransportOptions,
+} from '../../src/transport/linux/transport.ts';
 import { requireNative, SEGMENTED_FAILURE, type NativeAddon } from '../../src/transport/linux/native.ts';
 import { createMessage, decodeMessage, encodeMessage } from '../../src/protocol/index.ts';
 import type { TransportError } from '../../src/transport/errors.ts';
@@ -29,12 +33,23 @@ interface GsoLab {
   at: Map<number, Recorder>;
 }
 
-function withGsoLab(fn: (l: GsoLab) => Promise<void>, server: Partial<LinuxTransportOptions> = {}) {
+function withGsoLab(
+  fn: (l: GsoLab) => Promise<void>,
+  server: Partial<LinuxTransportOptions> = {},
+  gsoAsked: 'by the test' | 'by nobody' = 'by the test',
+) {
   return withLab('tgs', async (lab) => {
     const opened: LinuxTransport[] = [];
     try {
       const { s, c } = await vethLink(lab, { clientAddress: `${RELAY_IP}/24` });
-      const t = await LinuxTransport.open({ interfaces: ['srv0'], port: 67, netns: s.name, ...server });
+      // In another namespace `auto` is off: these tests ask for GSO unless they say otherwise.
+      const t = await LinuxTransport.open({
+        interfaces: ['srv0'],
+        port: 67,
+        netns: s.name,
+        ...(gsoAsked === 'by the test' ? { udpSegmentation: true } : {}),
+        ...server,
+      });
       opened.push(t);
       const at = new Map<number, Recorder>();
       for (const port of [67, 68]) {
@@ -329,14 +344,23 @@ test('udpSegmentation: false sends datagram by datagram', () =>
     { udpSegmentation: false },
   ));
 
-test('LEASEKEEPER_UDP_GSO=off turns GSO off where the options do not say; the option wins over it', async () => {
+test('LEASEKEEPER_UDP_GSO=on or off decides where the options do not say; the option wins over it', async () => {
   const before = process.env['LEASEKEEPER_UDP_GSO'];
-  process.env['LEASEKEEPER_UDP_GSO'] = 'off';
+  const active =
+    (expected: boolean) =>
+    async ({ server }: GsoLab) =>
+      assert.equal(server.udpSegmentationActive('srv0'), expected);
   try {
-    await withGsoLab(async ({ server }) => assert.equal(server.udpSegmentationActive('srv0'), false));
-    await withGsoLab(async ({ server }) => assert.equal(server.udpSegmentationActive('srv0'), true), {
-      udpSegmentation: true,
-    });
+    process.env['LEASEKEEPER_UDP_GSO'] = 'off';
+    await withGsoLab(active(false), {}, 'by nobody');
+    await withGsoLab(active(true), { udpSegmentation: true }, 'by nobody');
+    process.env['LEASEKEEPER_UDP_GSO'] = 'on';
+    await withGsoLab(active(true), {}, 'by nobody');
+    await withGsoLab(active(false), { udpSegmentation: false }, 'by nobody');
+    // Neither: auto, and a veth in another namespace is not a network device of this one.
+    delete process.env['LEASEKEEPER_UDP_GSO'];
+    await withGsoLab(active(false), {}, 'by nobody');
+    await withGsoLab(active(false), { udpSegmentation: 'auto' });
   } finally {
     if (before === undefined) delete process.env['LEASEKEEPER_UDP_GSO'];
     else process.env['LEASEKEEPER_UDP_GSO'] = before;
@@ -368,3 +392,10 @@ test('property: grouping never drops, reorders or corrupts a datagram, whatever 
     assert.ok(padded > 0, 'some runs were grouped and padded');
     assert.equal(server.udpSegmentRefusals, 0);
   }));
+
+test('auto: GSO only on a network device of this namespace, never on loopback, another namespace or a path', () => {
+  assert.equal(udpSegmentationAuto('lo', undefined), false, 'loopback has no device');
+  assert.equal(udpSegmentationAuto('eth0', 'lk-some-netns'), false);
+  assert.equal(udpSegmentationAuto('../../devices', undefined), false);
+  assert.equal(udpSegmentationAuto('.', undefined), false);
+});

@@ -14,6 +14,7 @@
  * before `link` reports it up.
  */
 import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
 import type { RateLimitedLog } from '../../log/index.ts';
 import { prefixToMask } from '../../protocol/index.ts';
 import {
@@ -95,17 +96,28 @@ export interface LinuxTransportOptions {
    * Unicasts through the UDP sockets that go to one destination in one batch leave as one UDP GSO send
    * (Linux 4.18), shorter ones padded with zeros to one size where their `padUpTo` allows (docs/transport.md,
    * "UDP GSO").
-   * Default on, unless the environment has `LEASEKEEPER_UDP_GSO=off` (or `0`). Off for a peer on the same
-   * host behind a veth that reads through a packet socket (ISC dhcrelay): it would see each run as one
-   * large datagram, as tcpdump there does.
+   * `auto` (the default, unless the environment has `LEASEKEEPER_UDP_GSO=on` or `off`): on for an interface
+   * that is a network device (`/sys/class/net/IF/device`: a NIC, physical or paravirtual, where the kernel or
+   * the card cuts a run into datagrams before the wire), off for a software one (veth, bridge, tap, macvlan)
+   * and for interfaces of another network namespace (`netns`). Through a software device a run reaches a peer
+   * on the same host uncut: a peer that reads through a UDP socket gets each datagram, but one that reads
+   * through a packet socket (ISC dhcrelay) sees the run as one large datagram and relays only its first reply.
    */
-  udpSegmentation?: boolean;
+  udpSegmentation?: boolean | 'auto';
 }
 
-/** `LEASEKEEPER_UDP_GSO=off` or `0` turns UDP GSO off where the options do not say. */
-function udpSegmentationDefault(): boolean {
+/** `LEASEKEEPER_UDP_GSO=on` or `off` (also 1/0, true/false, yes/no) decides where the options do not say. */
+function udpSegmentationFromEnvironment(): boolean | 'auto' {
   const v = process.env['LEASEKEEPER_UDP_GSO']?.trim().toLowerCase();
-  return v !== 'off' && v !== '0' && v !== 'false' && v !== 'no';
+  if (v === 'off' || v === '0' || v === 'false' || v === 'no') return false;
+  if (v === 'on' || v === '1' || v === 'true' || v === 'yes') return true;
+  return 'auto';
+}
+
+/** `auto`: whether IF is a network device of this namespace, whose runs are cut into datagrams before the wire. */
+export function udpSegmentationAuto(ifname: string, netns: string | undefined): boolean {
+  if (netns !== undefined || ifname.includes('/') || ifname.startsWith('.')) return false;
+  return existsSync(`/sys/class/net/${ifname}/device`);
 }
 
 interface Port {
@@ -154,7 +166,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
   private readonly sends: SendBatcher;
   private readonly overflows: RateLimitedLog<SendQueueOverflow>;
   private readonly segmentRefusals: RateLimitedLog<SegmentRefusal>;
-  private readonly udpSegmentation: boolean;
+  private readonly udpSegmentation: boolean | 'auto';
 
   readonly port: number;
   private constructor(port: number, opts: LinuxTransportOptions) {
@@ -164,7 +176,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     this.netns = opts.netns;
     this.rcvbuf = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.ring = opts.receiveRing ?? 'adaptive';
-    this.udpSegmentation = opts.udpSegmentation ?? udpSegmentationDefault();
+    this.udpSegmentation = opts.udpSegmentation ?? udpSegmentationFromEnvironment();
     this.ringThresholds = {
       ...(opts.ringAboveFps === undefined ? {} : { ringAboveFps: opts.ringAboveFps }),
       ...(opts.ringBelowFps === undefined ? {} : { ringBelowFps: opts.ringBelowFps }),
@@ -328,7 +340,9 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
       const udp = dgram.createSocket({ type: 'udp4' });
       p.udp = udp;
       p.udpFd = fd;
-      p.udpSegment = this.udpSegmentation && native.udpSegmentSupported?.(fd) === true;
+      const wanted =
+        this.udpSegmentation === 'auto' ? udpSegmentationAuto(p.name, this.netns) : this.udpSegmentation;
+      p.udpSegment = wanted && native.udpSegmentSupported?.(fd) === true;
       udp.on('error', (e: NodeJS.ErrnoException) => this.socketFailed(p, e));
       if (this.receiveMode === 'udp') {
         udp.on('message', (data, rinfo) => {
