@@ -227,4 +227,6 @@ export interface InterfaceReceive {
   readonly switches: number;
   /** Frames the kernel dropped because the ring or the queue was full, since start. */
   readonly kernelDrops: number;
+  /** Whether relayed replies leave this interface as UDP GSO runs now (docs/transport.md); absent: not known. */
+  readonly udpGso?: boolean;
 }

@@ -14,6 +14,7 @@ interface ReceiveStat {
   readonly adaptive: boolean;
   readonly switches: number;
   readonly kernelDrops: number;
+  readonly udpGso?: boolean;
 }
 
 interface ReceiveStatsSource {
@@ -52,6 +53,7 @@ export class ReceivePaths {
         path: s.path,
         switches: s.switches,
         kernelDrops: s.kernelDrops,
+        ...(s.udpGso === undefined ? {} : { udpGso: s.udpGso }),
       };
     });
   }

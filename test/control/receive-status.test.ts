@@ -19,9 +19,10 @@ interface FakeStat {
   adaptive: boolean;
   switches: number;
   kernelDrops: number;
+  udpGso?: boolean;
 }
 
-test('status-get, statistic-get and /metrics show the receive path, switches and kernel drops per interface', async () => {
+test('status-get, statistic-get and /metrics show the receive path, switches, kernel drops and UDP GSO per interface', async () => {
   const stat: FakeStat = { ifname: 'eth0', path: 'recvmmsg', adaptive: true, switches: 0, kernelDrops: 0 };
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
@@ -43,9 +44,9 @@ test('status-get, statistic-get and /metrics show the receive path, switches and
     const switched = (): string[] => lines.filter((l) => l.includes('receive path now'));
     assert.deepEqual(switched(), []);
 
-    Object.assign(stat, { path: 'ring', switches: 3, kernelDrops: 42 });
+    Object.assign(stat, { path: 'ring', switches: 3, kernelDrops: 42, udpGso: true });
     assert.deepEqual(await receive(), [
-      { interface: 'eth0', mode: 'adaptive', path: 'ring', switches: 3, 'kernel-drops': 42 },
+      { interface: 'eth0', mode: 'adaptive', path: 'ring', switches: 3, 'kernel-drops': 42, 'udp-gso': true },
     ]);
     assert.equal(await now('interface[eth0].receive-ring'), 1);
     assert.equal(await now('interface[eth0].receive-path-switches'), 3);

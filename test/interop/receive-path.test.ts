@@ -15,6 +15,7 @@ interface ReceiveEntry {
   path: string;
   switches: number;
   'kernel-drops': number;
+  'udp-gso': boolean;
 }
 
 async function receiveOf(server: Leasekeeper): Promise<ReceiveEntry[]> {
@@ -57,7 +58,15 @@ test('serve --receive-path recvmmsg opens a plain socket; adaptive thresholds ma
       serveArgs: ['--receive-path', 'recvmmsg'],
     });
     assert.deepEqual(await receiveOf(plain), [
-      { interface: 'eth0', mode: 'recvmmsg', path: 'recvmmsg', switches: 0, 'kernel-drops': 0 },
+      // `--udp-gso auto` (the default): eth0 is a veth, a software device, so no GSO.
+      {
+        interface: 'eth0',
+        mode: 'recvmmsg',
+        path: 'recvmmsg',
+        switches: 0,
+        'kernel-drops': 0,
+        'udp-gso': false,
+      },
     ]);
     assert.match(plain.proc.output(), /read with recvmmsg/);
     assert.equal(await plain.stop(), 0);
@@ -69,11 +78,18 @@ test('serve --receive-path recvmmsg opens a plain socket; adaptive thresholds ma
       dhcp4,
       leaseFile: null,
       logLevel: 'debug',
-      serveArgs: ['--ring-above', '1', '--ring-below', '0', '--ring-window', '1'],
+      serveArgs: ['--ring-above', '1', '--ring-below', '0', '--ring-window', '1', '--udp-gso', 'on'],
     });
     const before = await receiveOf(adaptive);
     assert.deepEqual(before, [
-      { interface: 'eth0', mode: 'adaptive', path: 'recvmmsg', switches: 0, 'kernel-drops': 0 },
+      {
+        interface: 'eth0',
+        mode: 'adaptive',
+        path: 'recvmmsg',
+        switches: 0,
+        'kernel-drops': 0,
+        'udp-gso': true,
+      },
     ]);
     await sendFrom(cli, 20);
     const after = await eventually(

@@ -348,8 +348,11 @@ test('LEASEKEEPER_UDP_GSO=on or off decides where the options do not say; the op
   const before = process.env['LEASEKEEPER_UDP_GSO'];
   const active =
     (expected: boolean) =>
-    async ({ server }: GsoLab) =>
+    async ({ server }: GsoLab): Promise<void> => {
       assert.equal(server.udpSegmentationActive('srv0'), expected);
+      // What status-get's `receive` shows.
+      assert.equal(server.receiveStats().find((r) => r.ifname === 'srv0')?.udpGso, expected);
+    };
   try {
     process.env['LEASEKEEPER_UDP_GSO'] = 'off';
     await withGsoLab(active(false), {}, 'by nobody');

@@ -55,6 +55,7 @@ export function registerServerCommands(registry: CommandRegistry): void {
               path: r.path,
               switches: r.switches,
               'kernel-drops': r.kernelDrops,
+              ...(r.udpGso === undefined ? {} : { 'udp-gso': r.udpGso }),
             })),
           }),
       reload: s.reload,

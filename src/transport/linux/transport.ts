@@ -271,6 +271,8 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
     adaptive: boolean;
     switches: number;
     kernelDrops: number;
+    /** `udpSegmentationActive`: whether relayed replies leave as UDP GSO runs now. */
+    udpGso: boolean;
   }[] {
     if (this.receiveMode !== 'packet') return [];
     return this.ports.flatMap((p) => {
@@ -283,6 +285,7 @@ export class LinuxTransport extends LinkLayerTransport implements Transport {
           adaptive: p.packet.adaptive === true,
           switches: p.closedSwitches + (p.packet.ringSwitches ?? 0),
           kernelDrops: p.kernelDropsTotal,
+          udpGso: this.udpSegmentationActive(p.name),
         },
       ];
     });
