@@ -63,8 +63,9 @@ const schedstatBytes = Buffer.alloc(96);
  */
 export function threadRunDelayMs(): number {
   try {
-    schedstat ??= openSync('/proc/thread-self/schedstat', 'r');
+    // null: it could not be read once, and is not tried again (a kernel without schedstats).
     if (schedstat === null) return Number.NaN;
+    schedstat ??= openSync('/proc/thread-self/schedstat', 'r');
     const n = readSync(schedstat, schedstatBytes, 0, schedstatBytes.length, 0);
     return Number(schedstatBytes.toString('latin1', 0, n).split(' ')[1]) / 1e6;
   } catch {
