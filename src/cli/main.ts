@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --v8-pool-size=1 --no-concurrent-marking
 import { readFileSync } from 'node:fs';
 import { UsageError, wantsHelp } from './command.ts';
 import { commands } from './registry.ts';

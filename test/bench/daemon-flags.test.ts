@@ -15,8 +15,8 @@ test("the benches start serve with the CLI's flags, and without them under DAEMO
   const saved = process.env['DAEMON_FLAGS'];
   try {
     delete process.env['DAEMON_FLAGS'];
-    // the CLI's shebang names node alone (docs/scaling.md, "The daemon's GC (round 8)")
-    assert.deepEqual(daemonNodeArgs(), []);
+    // the CLI's shebang flags (docs/daemon.md, "Node's flags")
+    assert.deepEqual(daemonNodeArgs(), ['--v8-pool-size=1', '--no-concurrent-marking']);
     process.env['DAEMON_FLAGS'] = '0';
     assert.deepEqual(daemonNodeArgs(), []);
   } finally {

@@ -107,7 +107,8 @@ test('the build stage builds dist/ and the native addon, then prunes, then runs 
 test('the ENTRYPOINT starts the compiled CLI the package installs, not the tsx development launcher', () => {
   const entry = JSON.parse(runtime.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]') as string[];
   assert.equal(entry[0], 'node');
-  const script = entry[1] ?? '';
+  // node's own flags come first (the cli-startup test checks they are the CLI's shebang flags)
+  const script = entry.slice(1).find((arg) => !arg.startsWith('-')) ?? '';
   const { bin, files } = JSON.parse(read('package.json')) as {
     bin: Record<string, string>;
     files: string[];

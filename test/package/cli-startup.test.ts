@@ -44,10 +44,9 @@ test('--version prints the version from package.json', () => {
 // `npx leasekeeper` and the systemd unit's ExecStart all get them); every other way this package starts the
 // CLI passes the same ones.
 const SHEBANG = /^#!(.*)\n/.exec(readFileSync(MAIN, 'utf8'))?.[1] ?? '';
-// None: measured against --single-threaded-gc, --v8-pool-size=1 and --no-parallel-scavenge, no flag kept a
-// million-lease table's pauses as short while doing better at 6,000 DORA/s (docs/scaling.md, "The daemon's
-// GC (round 8)").
-const DAEMON_FLAGS: readonly string[] = [];
+// One V8 helper thread and no concurrent marking: V8's background marking no longer takes the cores the event
+// loop and the SQLite writer wait for (docs/scaling.md, "V8's helper threads and the scheduler (round 10)").
+const DAEMON_FLAGS: readonly string[] = ['--v8-pool-size=1', '--no-concurrent-marking'];
 
 test("the CLI's shebang starts node with the daemon's chosen flags, and this system's env runs that line", () => {
   const flags = shebangNodeFlags(`#!${SHEBANG}`);

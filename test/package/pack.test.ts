@@ -243,7 +243,10 @@ test('the installed CLI: --version, and --help without loading a command', () =>
     timeout: 60_000,
   });
   assert.equal(linked.stdout.trim(), version, linked.stderr);
-  assert.deepEqual(JSON.parse(/^execArgv=(.*)$/m.exec(linked.stderr)?.[1] ?? 'null'), []);
+  assert.deepEqual(JSON.parse(/^execArgv=(.*)$/m.exec(linked.stderr)?.[1] ?? 'null'), [
+    '--v8-pool-size=1',
+    '--no-concurrent-marking',
+  ]);
   const { stdout, loaded } = runRecorded([bin], ['--help'], project);
   assert.match(stdout, /^ {2}serve /m);
   assert.ok(loaded.some((m) => m.endsWith('/dist/cli/registry.js')));
