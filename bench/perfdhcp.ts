@@ -12,8 +12,8 @@
  * THREADS=1 prints CPU per server thread and perfdhcp's; STORE=memory; PROFILE=dir; NODE_ARGS=...;
  * SERVE_ARGS=... adds `serve` flags (`--udp-gso on` is added unless they give --udp-gso); PERFDHCP_ARGS=... adds perfdhcp flags for both servers; GC=1 prints the
  * main thread's scavenges, mark-compacts and promoted bytes per trial, from `--trace-gc-nvp`).
- * leasekeeper starts with the node flags of the installed command's shebang (none now,
- * bench/daemon-flags.ts) before NODE_ARGS; DAEMON_FLAGS=0 starts it without them, for an A/B.
+ * leasekeeper starts with the node flags of the installed command's shebang (`--v8-pool-size=1
+ * --no-concurrent-marking`, bench/daemon-flags.ts) before NODE_ARGS; DAEMON_FLAGS=0 starts it without them, for an A/B.
  *
  * WARMUP=seconds (default 1) of untimed load precede every trial, from other simulated clients, so that a
  * trial measures the server's steady state, not its JIT compiling the hot paths; WARMUP=0 turns it off.
@@ -38,9 +38,13 @@
  * Each trial prints DISCOVER-OFFER and REQUEST-ACK min/avg/max apart (the "max" above is their two maxima
  * added). CAPTURE=1 also runs tcpdump on the server's interface during each timed run and prints each half
  * as the wire saw it (bench/wire-delay.ts) with the slowest exchanges' times, to set beside the trace's.
+ * SCHED=1 records the kernel's scheduler during each timed run (`perf sched record -a`; needs `perf`, Debian's
+ * linux-perf) and prints each server thread's and perfdhcp's waits for a core (bench/sched-waits.ts).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { traceServerArgs, traceSummary } from './latency-trace-summary.ts';
 import { createLab, type Netns } from '../test/lab/netns.ts';
@@ -50,6 +54,7 @@ import { startLeasekeeper } from '../test/interop/harness.ts';
 import { type GcSummary, summariseGcTrace } from './gc-trace.ts';
 import { coreDelta, coreLine, readCores, steerReceive } from './core-accounting.ts';
 import { daemonNodeArgs } from './daemon-flags.ts';
+import { benchGroup, parseTimehist, schedLine, summariseWaits } from './sched-waits.ts';
 
 // 500/s apart where both servers top out on this 2-core machine, so the ratio is not a rounding artifact.
 const RATES = (process.env['RATES'] ?? '4000,5000,6000,6500,7000,7500,8000,8500,9000,9500,10000,11000,12000')
@@ -64,6 +69,8 @@ const WARMUP_SECONDS = Number(process.env['WARMUP'] ?? 1);
 const TRACE = process.env['TRACE'] === '1';
 /** GC=1: leasekeeper runs with `--trace-gc-nvp`; each trial prints its main thread's collections. */
 const GC_TRACE = process.env['GC'] === '1';
+/** SCHED=1: the kernel's scheduler trace over each timed run, summed per thread (bench/sched-waits.ts). */
+const SCHED = process.env['SCHED'] === '1';
 /** CAPTURE=1: tcpdump on the server's interface during each timed run; prints the delays the wire saw. */
 const CAPTURE = process.env['CAPTURE'] === '1';
 const SERVER_CPU = 0;
@@ -387,6 +394,36 @@ async function startWireCapture(srv: Netns, file: string): Promise<{ stop: () =>
 }
 
 /**
+ * `perf sched record -a` over a timed run, from the root namespace (the lab's namespaces share its PIDs).
+ * `stop(serverPid)` ends it with SIGINT, which makes perf finish its file, and gives the trial's line.
+ */
+async function startSchedRecord(file: string): Promise<{ stop: (serverPid: number) => Promise<string> }> {
+  const perf = spawn('perf', ['sched', 'record', '-a', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  perf.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(perf, 'exit');
+  // perf writes its file's header once it records; an absent file after 10 s means it never started.
+  for (let waited = 0; !(existsSync(file) && statSync(file).size > 0); waited += 50) {
+    if (waited > 10_000 || perf.exitCode !== null)
+      throw new Error(`perf sched record did not start: ${stderr}`);
+    await sleep(50);
+  }
+  return {
+    stop: async (serverPid) => {
+      perf.kill('SIGINT');
+      await exited;
+      const text = execFileSync('perf', ['sched', 'timehist', '-i', file], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      rmSync(file, { force: true });
+      return `  ${schedLine(summariseWaits(parseTimehist(text), benchGroup(serverPid)))}`;
+    },
+  };
+}
+
+/**
  * SERVE_ARGS, and `--udp-gso on` unless they say otherwise: the server's eth0 is a veth, where `auto` leaves GSO
  * off (a same-host relay reading through a packet socket would see a run as one datagram), and perfdhcp, the
  * relay here, reads through a UDP socket, as a relay across a wire does.
@@ -444,6 +481,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     logBefore = s.output?.().length ?? 0;
     const machineBefore = cpuTimes();
     const capture = CAPTURE ? await startWireCapture(lab.srv, join(lab.srv.dir, `wire-${n}.pcap`)) : null;
+    const sched = SCHED ? await startSchedRecord(join(lab.srv.dir, `sched-${n}.data`)) : null;
     const coresBefore = readCores([SERVER_CPU, PERFDHCP_CPU]);
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     const timedFrom = Date.now();
@@ -451,6 +489,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const r = await lab.load.run('bash', ['-c', `${perfdhcp} "$@"; times`, 'perfdhcp', ...args], {
       timeoutMs: (SECONDS + 30) * 1000,
     });
+    const schedSummary = sched === null ? null : await sched.stop(s.pid);
     const machineAfter = cpuTimes();
     const cores = coreDelta(coresBefore, readCores([SERVER_CPU, PERFDHCP_CPU]));
     const jiffies = machineAfter.total - machineBefore.total;
@@ -476,6 +515,7 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     if (capture !== null)
       console.log(wireSummary(wireDelays(readFileSync(await capture.stop()), WARMUP_MAC)));
     if (s.traceFile !== undefined) console.log(traceSummary(s.traceFile, timedFrom, Date.now()));
+    if (schedSummary !== null) console.log(schedSummary);
     if (GC_TRACE && s.output)
       console.log(`  ${gcLine(summariseGcTrace(s.output(), gcFrom), step.ackReceived)}`);
     if (process.env['THREADS']) {
