@@ -397,15 +397,19 @@ async function startWireCapture(srv: Netns, file: string): Promise<{ stop: () =>
  * `perf sched record -a` over a timed run, from the root namespace (the lab's namespaces share its PIDs).
  * `stop(serverPid)` ends it with SIGINT, which makes perf finish its file, and gives the trial's line.
  */
-async function startSchedRecord(file: string): Promise<{ stop: (serverPid: number) => Promise<string> }> {
+async function startSchedRecord(
+  file: string,
+): Promise<{ stop: (serverPid: number) => Promise<string>; abandon: () => void }> {
   const perf = spawn('perf', ['sched', 'record', '-a', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   perf.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(perf, 'exit');
   // perf writes its file's header once it records; an absent file after 10 s means it never started.
   for (let waited = 0; !(existsSync(file) && statSync(file).size > 0); waited += 50) {
-    if (waited > 10_000 || perf.exitCode !== null)
+    if (waited > 10_000 || perf.exitCode !== null) {
+      perf.kill('SIGKILL');
       throw new Error(`perf sched record did not start: ${stderr}`);
+    }
     await sleep(50);
   }
   return {
@@ -419,6 +423,11 @@ async function startSchedRecord(file: string): Promise<{ stop: (serverPid: numbe
       });
       rmSync(file, { force: true });
       return `  ${schedLine(summariseWaits(parseTimehist(text), benchGroup(serverPid)))}`;
+    },
+    // a trial that failed: no summary, and no perf left recording the machine
+    abandon: () => {
+      if (perf.exitCode === null) perf.kill('SIGKILL');
+      rmSync(file, { force: true });
     },
   };
 }
@@ -486,13 +495,19 @@ async function trial(server: string, lab: Lab, rate: number, n: number): Promise
     const perfdhcp = PIN ? `taskset -c ${PERFDHCP_CPU} perfdhcp` : 'perfdhcp';
     const timedFrom = Date.now();
     // `times` prints perfdhcp's own user and system CPU after it exits
-    const r = await lab.load.run('bash', ['-c', `${perfdhcp} "$@"; times`, 'perfdhcp', ...args], {
-      timeoutMs: (SECONDS + 30) * 1000,
-    });
-    const schedSummary = sched === null ? null : await sched.stop(s.pid);
+    const r = await lab.load
+      .run('bash', ['-c', `${perfdhcp} "$@"; times`, 'perfdhcp', ...args], {
+        timeoutMs: (SECONDS + 30) * 1000,
+      })
+      .catch((err: unknown) => {
+        sched?.abandon();
+        throw err;
+      });
     const machineAfter = cpuTimes();
     const cores = coreDelta(coresBefore, readCores([SERVER_CPU, PERFDHCP_CPU]));
     const jiffies = machineAfter.total - machineBefore.total;
+    // after the machine's counters: perf's reading of its file is not the trial's
+    const schedSummary = sched === null ? null : await sched.stop(s.pid);
     const step = parsePerfdhcp(
       r.stdout,
       rate,
