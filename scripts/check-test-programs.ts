@@ -1,8 +1,8 @@
 /**
- * Fails when a test spawns a program that `.ci/run` does not install, so the next missing peer is caught
- * here rather than by a test that fails (or, on a developer's machine, skips) for want of it:
- *  1. every program the test sources spawn (scripts/spawn-sites.ts) is in test/lab/needs.ts's PROGRAMS
- *     table or in the base system;
+ * Fails when a test or a bench spawns a program that `.ci/run` does not install, so the next missing peer is
+ * caught here rather than by a test that fails (or, on a developer's machine, skips) for want of it:
+ *  1. every program the test and bench sources spawn (scripts/spawn-sites.ts) is in test/lab/needs.ts's
+ *     PROGRAMS table or in the base system;
  *  2. every package that table names is in .ci/run's Debian package list;
  *  3. with --installed (CI, after the install), every program in the table is on PATH.
  * Run by .ci/run; `npx tsx scripts/check-test-programs.ts` locally.
@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Programs every Debian machine has (coreutils, bash, procps, util-linux, mount: all Priority required), or
  * that come with Node itself. */
 const BASE = new Set(
-  'sh bash sleep cat id true false kill env mkdir cp rm mv tar ls test printf echo sysctl runuser setsid setpriv mount umount timeout node npm npx'.split(
+  'sh bash sleep cat id true false kill env mkdir cp rm mv tar ls test printf echo sysctl runuser setsid setpriv taskset mount umount timeout node npm npx'.split(
     ' ',
   ),
 );
@@ -52,7 +52,8 @@ function ciPackages(): Set<string> {
 
 const problems: string[] = [];
 const known = new Set<string>([...Object.keys(PROGRAMS), ...BASE, ...Object.keys(APPLETS)]);
-for (const file of testSources(join(root, 'test'))) {
+// The benches too: `npm run bench:*` runs on a machine that .ci/run set up, and names the same peers.
+for (const file of [...testSources(join(root, 'test')), ...testSources(join(root, 'bench'))]) {
   for (const name of spawnedNames(readFileSync(file, 'utf8'))) {
     // A name is a program only if such a program exists (or is a known peer that is missing).
     if (!known.has(name) && isExecutable(name)) {
